@@ -1,0 +1,121 @@
+package permission
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// Errors re-exported from Kiroku's shared vocabulary.
+var (
+	ErrUnauthenticated  = kerr.ErrUnauthenticated
+	ErrPermissionDenied = kerr.ErrPermissionDenied
+)
+
+// Kind tells staff principals from customer (portal) principals.
+type Kind string
+
+// Principal kinds.
+const (
+	Staff    Kind = "staff"
+	Customer Kind = "customer"
+)
+
+// Role is a staff member's role in a tenant.
+type Role string
+
+// Roles.
+const (
+	RoleAdmin   Role = "admin"
+	RoleManager Role = "manager"
+	RoleStaff   Role = "staff"
+	RolePartner Role = "partner"
+)
+
+// Valid reports whether r is one of the defined roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleManager, RoleStaff, RolePartner:
+		return true
+	}
+	return false
+}
+
+// Principal is the acting user.
+type Principal struct {
+	// Tenant scopes every query.
+	Tenant uuid.UUID
+	// User is the staff user's or customer account's ID.
+	User uuid.UUID
+	// Kind is Staff or Customer; the zero value means Staff.
+	Kind Kind
+	// Roles of a staff principal. A staff principal without roles has the
+	// rights of RoleStaff.
+	Roles []Role
+}
+
+// Has reports whether p holds role r.
+func (p Principal) Has(r Role) bool { return slices.Contains(p.Roles, r) }
+
+// IsStaff reports whether p is a staff principal.
+func (p Principal) IsStaff() bool { return p.Kind == Staff || p.Kind == "" }
+
+type ctxKey struct{}
+
+// WithPrincipal returns a context carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the principal carried by ctx, if any.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(ctxKey{}).(Principal)
+	return p, ok
+}
+
+// Require returns the principal of ctx, or ErrUnauthenticated when there is
+// none or it names no tenant or user.
+func Require(ctx context.Context) (Principal, error) {
+	p, ok := FromContext(ctx)
+	if !ok || p.Tenant == uuid.Nil || p.User == uuid.Nil {
+		return Principal{}, ErrUnauthenticated
+	}
+	switch p.Kind {
+	case "", Staff, Customer:
+	default:
+		return Principal{}, fmt.Errorf("permission: kind %q: %w", p.Kind, ErrUnauthenticated)
+	}
+	return p, nil
+}
+
+// RequireStaff is Require for calls only staff may make: a customer
+// principal gets ErrPermissionDenied.
+func RequireStaff(ctx context.Context) (Principal, error) {
+	p, err := Require(ctx)
+	if err != nil {
+		return p, err
+	}
+	if !p.IsStaff() {
+		return Principal{}, ErrPermissionDenied
+	}
+	return p, nil
+}
+
+// RequireRole is RequireStaff for calls reserved to some roles: p must hold
+// at least one of them.
+func RequireRole(ctx context.Context, roles ...Role) (Principal, error) {
+	p, err := RequireStaff(ctx)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range roles {
+		if p.Has(r) {
+			return p, nil
+		}
+	}
+	return Principal{}, ErrPermissionDenied
+}

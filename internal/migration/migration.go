@@ -1,0 +1,128 @@
+// Package migration applies Kiroku's embedded SQL migrations through
+// bun/migrate, safely when several processes start at once.
+//
+// Each engine owns a Set: an fs.FS with one directory per dialect
+// ("migrations/postgres", "migrations/sqlite") holding bun/migrate files named
+// NNNNNNNNNNNNNN_name.tx.up.sql (statements separated by "--bun:split").
+// Every set keeps its own bookkeeping table, kiroku_migrations_<set name>,
+// so engines can be migrated independently and in dependency order.
+//
+// Concurrency: on PostgreSQL the whole run holds a session-level advisory
+// lock on a dedicated connection, so a second process waits and then finds
+// nothing left to do. On SQLite the run holds a row in kiroku_migration_lock
+// (a lock older than StaleLock is taken over, for a process that died
+// holding it); waiting processes poll until the row is free or ctx ends.
+package migration
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// Set is one engine's migrations.
+type Set struct {
+	// Name identifies the set; it names the bookkeeping table
+	// (kiroku_migrations_<Name>), so it never changes once released.
+	Name string
+	// FS holds the directories "migrations/postgres" and
+	// "migrations/sqlite" (typically an embed.FS).
+	FS fs.FS
+}
+
+// StaleLock is how old a SQLite migration lock must be before another
+// process takes it over.
+const StaleLock = 10 * time.Minute
+
+// pgLockKey is the advisory lock key: "kiroku" as bytes.
+const pgLockKey = 0x6b69726f6b75
+
+// Run applies the unapplied migrations of the sets, in order.
+func Run(ctx context.Context, db *bun.DB, sets ...Set) error {
+	d, err := storage.Of(db)
+	if err != nil {
+		return err
+	}
+	unlock, err := lock(ctx, db, d)
+	if err != nil {
+		return fmt.Errorf("migration: lock: %w", err)
+	}
+	defer unlock()
+	for _, s := range sets {
+		if err := apply(ctx, db, d, s); err != nil {
+			return fmt.Errorf("migration: %s: %w", s.Name, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, db *bun.DB, d storage.Dialect, s Set) error {
+	sub, err := fs.Sub(s.FS, "migrations/"+d.String())
+	if err != nil {
+		return err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return err
+	}
+	m := migrate.NewMigrator(db, ms,
+		migrate.WithTableName("kiroku_migrations_"+s.Name),
+		migrate.WithLocksTableName("kiroku_migrations_"+s.Name+"_locks"),
+		migrate.WithMarkAppliedOnSuccess(true),
+	)
+	if err := m.Init(ctx); err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx)
+	return err
+}
+
+func lock(ctx context.Context, db *bun.DB, d storage.Dialect) (func(), error) {
+	if d == storage.Postgres {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", pgLockKey); err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		return func() {
+			// A fresh context: the unlock must happen even when ctx ended.
+			_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", pgLockKey)
+			_ = conn.Close()
+		}, nil
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kiroku_migration_lock (
+		id INTEGER PRIMARY KEY CHECK (id = 1), acquired_at INTEGER NOT NULL)`); err != nil {
+		return nil, err
+	}
+	for {
+		now := time.Now()
+		if _, err := db.ExecContext(ctx, "DELETE FROM kiroku_migration_lock WHERE acquired_at < ?",
+			now.Add(-StaleLock).UnixMilli()); err != nil {
+			return nil, err
+		}
+		res, err := db.ExecContext(ctx,
+			"INSERT INTO kiroku_migration_lock (id, acquired_at) VALUES (1, ?) ON CONFLICT DO NOTHING", now.UnixMilli())
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return func() {
+				_, _ = db.ExecContext(context.Background(), "DELETE FROM kiroku_migration_lock WHERE id = 1")
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}

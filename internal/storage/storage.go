@@ -1,0 +1,119 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// Dialect is a supported SQL dialect.
+type Dialect int
+
+// The supported dialects.
+const (
+	SQLite Dialect = iota + 1
+	Postgres
+)
+
+// String returns "sqlite" or "postgres".
+func (d Dialect) String() string {
+	switch d {
+	case SQLite:
+		return "sqlite"
+	case Postgres:
+		return "postgres"
+	}
+	return "unknown"
+}
+
+// Of returns the dialect db speaks. It fails for dialects Kiroku does not
+// support (MySQL, MSSQL).
+func Of(db bun.IDB) (Dialect, error) {
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		return Postgres, nil
+	case dialect.SQLite:
+		return SQLite, nil
+	}
+	return 0, fmt.Errorf("storage: unsupported dialect %s: use pgdialect or sqlitedialect", db.Dialect().Name())
+}
+
+// SQLSTATE classes and SQLite extended result codes that Err maps.
+const (
+	pgUniqueViolation     = "23505"
+	pgForeignKeyViolation = "23503"
+	pgCheckViolation      = "23514"
+	pgNotNullViolation    = "23502"
+	pgSerialization       = "40001"
+	pgDeadlock            = "40P01"
+
+	sqliteConstraintCheck      = 275
+	sqliteConstraintForeignKey = 787
+	sqliteConstraintNotNull    = 1299
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+// Err maps a driver error to Kiroku's sentinels, keeping the original in the
+// chain. Errors it does not recognise, and nil, are returned unchanged.
+func Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %w", kerr.ErrNotFound, err)
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		switch pg.SQLState() {
+		case pgUniqueViolation, pgSerialization, pgDeadlock:
+			return fmt.Errorf("%w: %w", kerr.ErrConflict, err)
+		case pgForeignKeyViolation, pgCheckViolation, pgNotNullViolation:
+			return fmt.Errorf("%w: %w", kerr.ErrInvalid, err)
+		}
+		return err
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		switch lite.Code() {
+		case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+			return fmt.Errorf("%w: %w", kerr.ErrConflict, err)
+		case sqliteConstraintForeignKey, sqliteConstraintCheck, sqliteConstraintNotNull:
+			return fmt.Errorf("%w: %w", kerr.ErrInvalid, err)
+		}
+	}
+	return err
+}
+
+// InTx runs fn in a transaction on db and maps its error with Err. When db is
+// already a transaction, fn runs in a savepoint of it, so engines bound to a
+// caller's transaction (WithDB) compose.
+func InTx(ctx context.Context, db bun.IDB, fn func(ctx context.Context, tx bun.IDB) error) error {
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(ctx, tx)
+	})
+	return Err(err)
+}
+
+// Contains returns a LIKE pattern matching s anywhere, with %, _ and the
+// escape character itself escaped; use it with ESCAPE '\'.
+func Contains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+// JSONWithoutKey returns an SQL expression (with its arguments) for the JSON
+// object in column with the top-level key removed.
+func JSONWithoutKey(d Dialect, column, key string) (string, []any) {
+	if d == Postgres {
+		return column + " - ?", []any{key}
+	}
+	return "json_remove(" + column + ", ?)", []any{`$."` + strings.ReplaceAll(key, `"`, `""`) + `"`}
+}
