@@ -42,6 +42,11 @@ const (
 	CodeNotAllowed  = "not_allowed"  // not allowed for this kind of object
 	CodeWrongType   = "wrong_type"   // a custom field value of the wrong type
 	CodeInvalidUUID = "invalid_id"   // not a valid identifier
+	CodeNotCSV      = "not_csv"      // an uploaded file is not CSV (xlsx, image, …)
+	CodeEncoding    = "encoding"     // text in an encoding Kiroku does not read
+	CodeTooLarge    = "too_large"    // a file over Param bytes
+	CodeTooMany     = "too_many"     // more than Param rows or items
+	CodeRejected    = "rejected"     // the database refused a row that passed validation
 )
 
 // FieldError is one problem with one input field.
