@@ -1,0 +1,274 @@
+package customer_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// fixture is what every store test needs.
+type fixture struct {
+	db      *bun.DB
+	svc     *customer.Service
+	tenant  uuid.UUID
+	staff   context.Context // a staff member
+	manager context.Context // a manager of the same tenant
+	admin   context.Context // an admin of the same tenant
+	other   context.Context // a staff member of another tenant
+	clock   *fakeClock
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
+}
+
+func principal(tenant uuid.UUID, role permission.Role) context.Context {
+	return permission.WithPrincipal(context.Background(), permission.Principal{
+		Tenant: tenant, User: uuid.Must(uuid.NewV7()), Roles: []permission.Role{role},
+	})
+}
+
+func setup(t *testing.T, db *bun.DB) *fixture {
+	t.Helper()
+	require.NoError(t, customer.Migrate(context.Background(), db))
+	clock := &fakeClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	svc, err := customer.NewService(db, &customer.Config{Clock: clock.Now})
+	require.NoError(t, err)
+	tenant := uuid.Must(uuid.NewV7())
+	return &fixture{
+		db: db, svc: svc, tenant: tenant, clock: clock,
+		staff:   principal(tenant, permission.RoleStaff),
+		manager: principal(tenant, permission.RoleManager),
+		admin:   principal(tenant, permission.RoleAdmin),
+		other:   principal(uuid.Must(uuid.NewV7()), permission.RoleAdmin),
+	}
+}
+
+func user(ctx context.Context) uuid.UUID {
+	p, _ := permission.FromContext(ctx)
+	return p.User
+}
+
+func taro() customer.Profile {
+	return customer.Profile{
+		FamilyName: "山田", GivenName: "太郎", FamilyKana: "やまだ", GivenKana: "ﾀﾛｳ",
+		Email: "Taro@Example.JP", Mobile: "０９０-1234-5678", Phone: "03-1234-5678",
+		PostalCode: "〒1234567", Address: "東京都新宿区西新宿２丁目８−１", Gender: customer.Male,
+		Rank: "A", Memo: "ゴルフが趣味。", Consent: true,
+	}
+}
+
+func birthday(t *testing.T, s string) *customer.Date {
+	t.Helper()
+	d, err := customer.ParseDate(s)
+	require.NoError(t, err)
+	return &d
+}
+
+func requireCodes(t *testing.T, err error, want map[string]string) {
+	t.Helper()
+	require.ErrorIs(t, err, customer.ErrInvalid)
+	var v *customer.ValidationError
+	require.ErrorAs(t, err, &v)
+	got := map[string]string{}
+	for _, f := range v.Fields {
+		got[f.Field] = f.Code
+	}
+	require.Equal(t, want, got)
+}
+
+func TestCreateGetNormalizes(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		p := taro()
+		p.Birthday = birthday(t, "昭和47年3月15日")
+		p.Assignees = []uuid.UUID{user(f.staff)}
+		c, err := f.svc.Create(f.staff, p)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), c.Version)
+
+		got, err := f.svc.Get(f.staff, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, "ヤマダ", got.FamilyKana)
+		require.Equal(t, "タロウ", got.GivenKana)
+		require.Equal(t, "Taro@example.jp", got.Email)
+		require.Equal(t, "090-1234-5678", got.Mobile)
+		require.Equal(t, "123-4567", got.PostalCode)
+		require.Equal(t, "東京都新宿区西新宿2丁目8−1", got.Address)
+		require.Equal(t, customer.Date{Year: 1972, Month: 3, Day: 15}, *got.Birthday)
+		require.Equal(t, customer.Individual, got.Kind)
+		require.Equal(t, customer.Prospect, got.Status)
+		require.Equal(t, []uuid.UUID{user(f.staff)}, got.Assignees)
+		require.True(t, got.Consent)
+		require.NotNil(t, got.ConsentAt)
+		require.Equal(t, user(f.staff), *got.ConsentBy)
+		require.Equal(t, user(f.staff), got.CreatedBy)
+		require.Equal(t, "山田 太郎", got.DisplayName())
+
+		// Another tenant cannot see it, and no principal at all is refused.
+		_, err = f.svc.Get(f.other, c.ID)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		_, err = f.svc.Get(context.Background(), c.ID)
+		require.ErrorIs(t, err, customer.ErrUnauthenticated)
+		_, err = f.svc.Create(context.Background(), taro())
+		require.ErrorIs(t, err, customer.ErrUnauthenticated)
+	})
+}
+
+func TestValidationReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		_, err := f.svc.Create(f.staff, customer.Profile{
+			GivenName: "太郎", FamilyKana: "山田", Email: "not-an-email", Phone: "abc",
+			PostalCode: "12-345", Gender: "robot", Rank: "Z", Custom: map[string]any{"nope": 1},
+			Birthday: &customer.Date{Year: 2999, Month: 1, Day: 1}, Kind: customer.Company,
+		})
+		requireCodes(t, err, map[string]string{
+			"family_name": kerr.CodeRequired, "company_name": kerr.CodeRequired,
+			"family_kana": kerr.CodeNotKana, "email": kerr.CodeFormat, "phone": kerr.CodeFormat,
+			"postal_code": kerr.CodeFormat, "gender": kerr.CodeUnknown, "rank": kerr.CodeUnknown,
+			"custom.nope": kerr.CodeUnknown, "birthday": kerr.CodeOutOfRange,
+		})
+		_, err = f.svc.Create(f.staff, customer.Profile{FamilyName: "山田", GivenName: "太郎"})
+		requireCodes(t, err, map[string]string{"family_kana": kerr.CodeRequired, "given_kana": kerr.CodeRequired})
+		// A company's contact person needs no reading.
+		_, err = f.svc.Create(f.staff, customer.Profile{Kind: customer.Company, CompanyName: "㈱髙橋商事", FamilyName: "髙橋"})
+		require.NoError(t, err)
+	})
+}
+
+func TestParseDateEras(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]customer.Date{
+		"2024-03-15": {2024, 3, 15}, "2024/3/15": {2024, 3, 15}, "S47.3.15": {1972, 3, 15},
+		"H1/1/8": {1989, 1, 8}, "平成元年1月8日": {1989, 1, 8}, "昭和６４年１月７日": {1989, 1, 7},
+	} {
+		got, err := customer.ParseDate(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	_, err := customer.ParseDate("平成1年1月7日")
+	require.ErrorIs(t, err, customer.ErrInvalid)
+	require.Equal(t, kerr.CodeOutsideEra, customer.DateErrorCode(err))
+	_, err = customer.ParseDate("2023-02-29")
+	require.Equal(t, kerr.CodeBadDate, customer.DateErrorCode(err))
+	_, err = customer.ParseDate("きのう")
+	require.Equal(t, kerr.CodeFormat, customer.DateErrorCode(err))
+	require.Equal(t, "昭和47年3月15日", customer.Date{Year: 1972, Month: 3, Day: 15}.Era())
+}
+
+func TestUpdateOptimisticLocking(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		c, err := f.svc.Create(f.staff, taro())
+		require.NoError(t, err)
+		p := c.Profile
+		p.GivenName, p.GivenKana = "次郎", "ジロウ"
+		p.Consent = false
+		u, err := f.svc.Update(f.staff, c.ID, c.Version, p)
+		require.NoError(t, err)
+		require.Equal(t, int64(2), u.Version)
+		require.Nil(t, u.ConsentAt)
+
+		// A stale version changes nothing.
+		p.GivenName = "三郎"
+		_, err = f.svc.Update(f.staff, c.ID, c.Version, p)
+		require.ErrorIs(t, err, customer.ErrConflict)
+		got, err := f.svc.Get(f.staff, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, "次郎", got.GivenName)
+
+		// Another tenant's update finds nothing.
+		_, err = f.svc.Update(f.other, c.ID, got.Version, p)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+
+		// Changing assignees needs a manager.
+		p = got.Profile
+		p.Assignees = []uuid.UUID{user(f.staff)}
+		_, err = f.svc.Update(f.staff, c.ID, got.Version, p)
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+		_, err = f.svc.Update(f.manager, c.ID, got.Version, p)
+		require.NoError(t, err)
+	})
+}
+
+func TestDeleteRestorePurge(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		c, err := f.svc.Create(f.staff, taro())
+		require.NoError(t, err)
+		require.NoError(t, f.svc.Delete(f.staff, c.ID))
+		_, err = f.svc.Get(f.staff, c.ID)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		require.ErrorIs(t, f.svc.Delete(f.staff, c.ID), customer.ErrNotFound)
+
+		page, err := f.svc.Search(f.staff, customer.Query{Text: "山田"})
+		require.NoError(t, err)
+		require.Empty(t, page.Customers)
+		trash, err := f.svc.Search(f.staff, customer.Query{Deleted: true})
+		require.NoError(t, err)
+		require.Len(t, trash.Customers, 1)
+
+		require.ErrorIs(t, f.svc.Restore(f.other, c.ID), customer.ErrNotFound)
+		require.NoError(t, f.svc.Restore(f.staff, c.ID))
+		got, err := f.svc.Get(f.staff, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), got.Version)
+
+		require.ErrorIs(t, f.svc.Purge(f.staff, c.ID), customer.ErrPermissionDenied)
+		require.ErrorIs(t, f.svc.Purge(f.other, c.ID), customer.ErrNotFound)
+		require.NoError(t, f.svc.Purge(f.admin, c.ID))
+		_, err = f.svc.Get(f.staff, c.ID)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		// Nothing of it remains in the search index or the table.
+		n, err := db.NewSelect().TableExpr("customers").Where("id = ?", c.ID).Count(context.Background())
+		require.NoError(t, err)
+		require.Zero(t, n)
+	})
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		// Two handles on the same database, as two processes would have.
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = customer.Migrate(context.Background(), dbtest.Reopen(t, db))
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		require.NoError(t, customer.Migrate(context.Background(), db))
+		var n int
+		require.NoError(t, db.NewSelect().TableExpr("kiroku_migrations_customer").ColumnExpr("COUNT(*)").Scan(context.Background(), &n))
+		require.Equal(t, 1, n)
+	})
+}

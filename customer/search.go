@@ -1,0 +1,238 @@
+package customer
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/textnorm"
+)
+
+// Sort orders search results.
+type Sort string
+
+// Sort orders. Ties are broken by ID, so pages never skip or repeat rows.
+const (
+	SortKana    Sort = "kana"    // by reading (company reading first for companies); the default
+	SortCreated Sort = "created" // by creation time
+	SortUpdated Sort = "updated" // by last update
+)
+
+// Query selects customers. Zero fields do not filter.
+type Query struct {
+	// Text is a free word. Each space-separated term must match one of:
+	// name, reading, company, department, e-mail, address, decision maker,
+	// free memo, text custom fields (hiragana ≡ katakana, full ≡ half width,
+	// case-insensitive), or phone, mobile and postal code by digits
+	// (090-1234-5678 finds 09012345678 and the reverse).
+	Text string
+	// BirthYearFrom and BirthYearTo bound the birth year, inclusive.
+	// Customers without a birthday are excluded when either is set.
+	BirthYearFrom, BirthYearTo int
+	Status                     Status
+	Kind                       Kind
+	Gender                     Gender
+	// Ranks keeps customers with one of these rank codes.
+	Ranks []string
+	// Assignee keeps customers that staff member is in charge of.
+	Assignee uuid.UUID
+	// List keeps the members of one of the principal's my lists.
+	List uuid.UUID
+	// Deleted lists the trash (soft-deleted customers) instead.
+	Deleted bool
+
+	Sort Sort
+	Desc bool
+	// Limit is the page size: default 20, at most Config.MaxPageSize.
+	Limit int
+	// After is Page.Next of the previous page.
+	After string
+	// WithTotal asks for Page.Total (one more query).
+	WithTotal bool
+}
+
+// Page is one page of search results.
+type Page struct {
+	Customers []Customer `json:"customers"`
+	// Next is the cursor of the following page; empty on the last page.
+	Next string `json:"next,omitempty"`
+	// Total counts all matches when Query.WithTotal was set, else -1.
+	Total int `json:"total"`
+}
+
+type cursor struct {
+	Sort Sort      `json:"s"`
+	Desc bool      `json:"d,omitempty"`
+	Key  string    `json:"k,omitempty"`
+	Time time.Time `json:"t,omitzero"`
+	ID   uuid.UUID `json:"i"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	return c, err
+}
+
+func (q *Query) check(maxPage int) (cursor, error) {
+	var v kerr.ValidationError
+	if q.Sort == "" {
+		q.Sort = SortKana
+	}
+	switch q.Sort {
+	case SortKana, SortCreated, SortUpdated:
+	default:
+		v.Add("sort", kerr.CodeUnknown, string(q.Sort))
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = 20
+	case q.Limit < 0 || q.Limit > maxPage:
+		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
+	}
+	if q.BirthYearFrom != 0 && q.BirthYearTo != 0 && q.BirthYearFrom > q.BirthYearTo {
+		v.Add("birth_year_to", kerr.CodeOutOfRange, "")
+	}
+	var c cursor
+	if q.After != "" {
+		var err error
+		if c, err = decodeCursor(q.After); err != nil || c.Sort != q.Sort || c.Desc != q.Desc {
+			v.Add("after", kerr.CodeFormat, "")
+		}
+	}
+	return c, v.Err()
+}
+
+// Search lists the customers matching q, one page at a time.
+func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	after, err := q.check(s.cfg.MaxPageSize)
+	if err != nil {
+		return nil, fmt.Errorf("customer: search: %w", err)
+	}
+	if q.List != uuid.Nil {
+		if _, err := s.list(ctx, pr, q.List); err != nil {
+			return nil, fmt.Errorf("customer: search: %w", err)
+		}
+	}
+	var rows []row
+	sel := s.db.NewSelect().Model(&rows).ExcludeColumn("grams")
+	s.filter(sel, pr.Tenant, &q)
+	col, dir, cmp := "c.sort_kana", "ASC", ">"
+	switch q.Sort {
+	case SortCreated:
+		col = "c.created_at"
+	case SortUpdated:
+		col = "c.updated_at"
+	}
+	if q.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	if q.After != "" {
+		var key any = after.Key
+		if q.Sort != SortKana {
+			key = after.Time
+		}
+		sel.Where(fmt.Sprintf("(%s, c.id) %s (?, ?)", col, cmp), key, after.ID)
+	}
+	sel.OrderExpr(fmt.Sprintf("%s %s, c.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("customer: search: %w", storage.Err(err))
+	}
+	page := &Page{Total: -1}
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		last := rows[len(rows)-1]
+		c := cursor{Sort: q.Sort, Desc: q.Desc, ID: last.ID}
+		switch q.Sort {
+		case SortKana:
+			c.Key = last.SortKana
+		case SortCreated:
+			c.Time = last.CreatedAt
+		case SortUpdated:
+			c.Time = last.UpdatedAt
+		}
+		page.Next = c.encode()
+	}
+	page.Customers = make([]Customer, len(rows))
+	for i := range rows {
+		page.Customers[i] = rows[i].Customer
+	}
+	if err := s.loadAssignees(ctx, s.db, pr.Tenant, page.Customers); err != nil {
+		return nil, fmt.Errorf("customer: search: %w", err)
+	}
+	if q.WithTotal {
+		n, err := s.filter(s.db.NewSelect().Model((*row)(nil)), pr.Tenant, &q).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("customer: search: count: %w", storage.Err(err))
+		}
+		page.Total = int(n)
+	}
+	return page, nil
+}
+
+// filter adds q's conditions (not its cursor) to sel.
+func (s *Service) filter(sel *bun.SelectQuery, tenant uuid.UUID, q *Query) *bun.SelectQuery {
+	sel.Where("c.tenant_id = ?", tenant)
+	if q.Deleted {
+		sel.Where("c.deleted_at IS NOT NULL")
+	} else {
+		sel.Where("c.deleted_at IS NULL")
+	}
+	for _, term := range textnorm.Terms(q.Text) {
+		like := storage.Contains(term)
+		if digits, ok := phoneTerm(term); ok {
+			sel.Where(`(c.search_text LIKE ? ESCAPE '\' OR c.search_text LIKE ? ESCAPE '\')`, like, storage.Contains(digits))
+			continue
+		}
+		if grams := textnorm.Bigrams(term); len(grams) > 0 {
+			expr, args := gramIndex.Filter(s.dialect, "c", tenant, grams[:min(len(grams), 4)])
+			sel.Where(expr, args...)
+		}
+		sel.Where(`c.search_text LIKE ? ESCAPE '\'`, like)
+	}
+	if q.BirthYearFrom != 0 {
+		sel.Where("c.birthday >= ?", fmt.Sprintf("%04d-01-01", q.BirthYearFrom))
+	}
+	if q.BirthYearTo != 0 {
+		sel.Where("c.birthday <= ?", fmt.Sprintf("%04d-12-31", q.BirthYearTo))
+	}
+	if q.Status != "" {
+		sel.Where("c.status = ?", q.Status)
+	}
+	if q.Kind != "" {
+		sel.Where("c.kind = ?", q.Kind)
+	}
+	if q.Gender != "" {
+		sel.Where("c.gender = ?", q.Gender)
+	}
+	if len(q.Ranks) > 0 {
+		sel.Where("c.rank IN (?)", bun.List(q.Ranks))
+	}
+	if q.Assignee != uuid.Nil {
+		sel.Where("EXISTS (SELECT 1 FROM customer_assignees a WHERE a.customer_id = c.id AND a.tenant_id = ? AND a.user_id = ?)", tenant, q.Assignee)
+	}
+	if q.List != uuid.Nil {
+		sel.Where("EXISTS (SELECT 1 FROM customer_list_items li WHERE li.customer_id = c.id AND li.list_id = ?)", q.List)
+	}
+	return sel
+}

@@ -1,0 +1,364 @@
+package customer
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the customer engine's migration set; engines that build on
+// customers run it before their own.
+var Migrations = migration.Set{Name: "customer", FS: migrations}
+
+// Migrate creates or upgrades the customer engine's tables. It is idempotent
+// and safe when several processes run it at once.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	return migration.Run(ctx, db, Migrations)
+}
+
+// Config configures a Service. The zero value (or nil) means defaults.
+type Config struct {
+	// Clock returns the current time. Default: time.Now.
+	Clock func() time.Time
+	// Location is the tenant's time zone for day boundaries such as "a
+	// birthday may not be later than today". Default: Asia/Tokyo.
+	Location *time.Location
+	// MaxPageSize caps Query.Limit. Default: 200.
+	MaxPageSize int
+	// ImportMaxBytes caps the size of an imported CSV file. Default: 32 MiB.
+	ImportMaxBytes int64
+	// ImportMaxRows caps the data rows of an imported CSV file.
+	// Default: 100 000.
+	ImportMaxRows int
+}
+
+// WithDefaults returns a copy of c (which may be nil) with every zero field
+// set to its default.
+func (c *Config) WithDefaults() Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = time.Now
+	}
+	if out.Location == nil {
+		loc, err := time.LoadLocation("Asia/Tokyo")
+		if err != nil {
+			loc = time.FixedZone("JST", 9*60*60)
+		}
+		out.Location = loc
+	}
+	if out.MaxPageSize == 0 {
+		out.MaxPageSize = 200
+	}
+	if out.ImportMaxBytes == 0 {
+		out.ImportMaxBytes = 32 << 20
+	}
+	if out.ImportMaxRows == 0 {
+		out.ImportMaxRows = 100_000
+	}
+	return out
+}
+
+func (c *Config) validate() error {
+	if c.MaxPageSize < 1 || c.ImportMaxBytes < 1 || c.ImportMaxRows < 1 {
+		return fmt.Errorf("customer: config: limits must be positive: %w", ErrInvalid)
+	}
+	return nil
+}
+
+// Service is the customer engine. It is safe for concurrent use.
+type Service struct {
+	db      bun.IDB
+	dialect storage.Dialect
+	cfg     Config
+}
+
+// NewService returns a customer engine on db (a *bun.DB, or a bun.Tx).
+func NewService(db bun.IDB, cfg *Config) (*Service, error) {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	d, err := storage.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, dialect: d, cfg: c}, nil
+}
+
+// WithDB returns a copy of s bound to db, typically a transaction shared with
+// other engines so that several writes commit or roll back together.
+func (s *Service) WithDB(db bun.IDB) *Service {
+	c := *s
+	c.db = db
+	return &c
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) today() Date { return NewDate(s.cfg.Clock().In(s.cfg.Location)) }
+
+var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
+
+// insertRows writes new customer rows with their search grams.
+func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, rows []row) error {
+	q := tx.NewInsert().Model(&rows)
+	if !gramIndex.Writes(s.dialect) {
+		q = q.ExcludeColumn("grams")
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return err
+	}
+	sets := make([]storage.GramSet, len(rows))
+	for i := range rows {
+		sets[i] = storage.GramSet{Owner: rows[i].ID, Grams: rows[i].Grams}
+	}
+	return gramIndex.Save(ctx, tx, tenant, sets)
+}
+
+// Create stores a new customer. Problems with the profile come back as one
+// *ValidationError listing them all.
+func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.settings(ctx, pr.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	if v := normalize(&p, st, s.today()); v.Err() != nil {
+		return nil, fmt.Errorf("customer: create: %w", v)
+	}
+	r := s.newRow(pr, p)
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if err := s.insertRows(ctx, tx, pr.Tenant, []row{r}); err != nil {
+			return err
+		}
+		return s.setAssignees(ctx, tx, pr, r.ID, nil, p.Assignees, uuid.Nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customer: create: %w", err)
+	}
+	c := r.Customer
+	return &c, nil
+}
+
+// newRow builds the row of a new customer from a normalized profile.
+func (s *Service) newRow(pr permission.Principal, p Profile) row {
+	now := s.now()
+	r := row{Customer: Customer{
+		ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Profile: p,
+		CreatedAt: now, CreatedBy: pr.User, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
+	}}
+	if p.Consent {
+		r.ConsentAt, r.ConsentBy = &now, &pr.User
+	}
+	if r.Custom == nil {
+		r.Custom = map[string]any{}
+	}
+	derive(&r)
+	return r
+}
+
+// Get returns a customer that is not deleted.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Customer, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.get(ctx, s.db, pr.Tenant, id, false)
+	if err != nil {
+		return nil, fmt.Errorf("customer: get %s: %w", id, err)
+	}
+	return c, nil
+}
+
+func (s *Service) get(ctx context.Context, db bun.IDB, tenant, id uuid.UUID, deleted bool) (*Customer, error) {
+	var r row
+	q := db.NewSelect().Model(&r).ExcludeColumn("grams").
+		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id)
+	if deleted {
+		q = q.Where("c.deleted_at IS NOT NULL")
+	} else {
+		q = q.Where("c.deleted_at IS NULL")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	cs := []Customer{r.Customer}
+	if err := s.loadAssignees(ctx, db, tenant, cs); err != nil {
+		return nil, err
+	}
+	return &cs[0], nil
+}
+
+// loadAssignees fills Assignees and Consent of cs with one query.
+func (s *Service) loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUID, cs []Customer) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(cs))
+	at := make(map[uuid.UUID]int, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+		at[cs[i].ID] = i
+		cs[i].Consent = cs[i].ConsentAt != nil
+		cs[i].Assignees = []uuid.UUID{}
+	}
+	var as []assigneeRow
+	if err := db.NewSelect().Model(&as).Where("tenant_id = ?", tenant).
+		Where("customer_id IN (?)", bun.List(ids)).Order("assigned_at", "user_id").Scan(ctx); err != nil {
+		return storage.Err(err)
+	}
+	for _, a := range as {
+		c := &cs[at[a.Customer]]
+		c.Assignees = append(c.Assignees, a.User)
+	}
+	return nil
+}
+
+// Update replaces the profile of customer id. version must be the version
+// the caller read; if the customer changed since, Update fails with
+// ErrConflict and changes nothing. Changing the assignees needs the
+// manager or admin role (see SetAssignees).
+func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Profile) (*Customer, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.settings(ctx, pr.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	if v := normalize(&p, st, s.today()); v.Err() != nil {
+		return nil, fmt.Errorf("customer: update %s: %w", id, v)
+	}
+	var out *Customer
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.get(ctx, tx, pr.Tenant, id, false)
+		if err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return ErrConflict
+		}
+		if !sameSet(cur.Assignees, p.Assignees) && !canReassign(pr) {
+			return ErrPermissionDenied
+		}
+		r := row{Customer: *cur}
+		r.Profile = p
+		r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, version+1
+		switch {
+		case p.Consent && cur.ConsentAt == nil:
+			r.ConsentAt, r.ConsentBy = &r.UpdatedAt, &pr.User
+		case !p.Consent:
+			r.ConsentAt, r.ConsentBy = nil, nil
+		}
+		derive(&r)
+		q := tx.NewUpdate().Model(&r).
+			ExcludeColumn("id", "tenant_id", "created_at", "created_by", "deleted_at", "deleted_by").
+			Where("c.id = ?", id).Where("c.tenant_id = ?", pr.Tenant).Where("c.version = ?", version)
+		if !gramIndex.Writes(s.dialect) {
+			q = q.ExcludeColumn("grams")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: id, Grams: r.Grams}}); err != nil {
+			return err
+		}
+		if err := s.setAssignees(ctx, tx, pr, id, cur.Assignees, p.Assignees, uuid.Nil); err != nil {
+			return err
+		}
+		c := r.Customer
+		out = &c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("customer: update %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func sameSet(a, b []uuid.UUID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// Delete moves a customer to the trash (soft delete): it disappears from
+// Get and Search (unless Query.Deleted) and can be restored.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	res, err := s.db.NewUpdate().Model((*row)(nil)).
+		Set("deleted_at = ?", now).Set("deleted_by = ?", pr.User).Set("version = version + 1").
+		Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
+		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("deleted_at IS NULL").Exec(ctx)
+	return s.affected("delete", id, res, err)
+}
+
+// Restore brings a deleted customer back.
+func (s *Service) Restore(ctx context.Context, id uuid.UUID) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	res, err := s.db.NewUpdate().Model((*row)(nil)).
+		Set("deleted_at = NULL").Set("deleted_by = NULL").Set("version = version + 1").
+		Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
+		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("deleted_at IS NOT NULL").Exec(ctx)
+	return s.affected("restore", id, res, err)
+}
+
+// Purge erases a customer for real, deleted or not, with its assignees,
+// assignment history, list memberships and search index (personal-data
+// erasure). Admins only.
+func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
+	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.NewDelete().Model((*row)(nil)).
+		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Exec(ctx)
+	return s.affected("purge", id, res, err)
+}
+
+func (s *Service) affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {
+	if err != nil {
+		return fmt.Errorf("customer: %s %s: %w", op, id, storage.Err(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("customer: %s %s: %w", op, id, ErrNotFound)
+	}
+	return nil
+}
