@@ -1,0 +1,818 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/csvio"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/textnorm"
+)
+
+// Encoding is the character encoding of a CSV file Kiroku writes.
+type Encoding string
+
+// Encodings for CSV output. Import detects its input's encoding by content.
+const (
+	// UTF8BOM is UTF-8 with a byte order mark, which Excel opens correctly
+	// and which holds every character. The default.
+	UTF8BOM Encoding = "utf-8-bom"
+	// ShiftJIS is Microsoft's CP932, what Japanese Excel writes as "CSV
+	// (comma delimited)". Characters it cannot hold are written as 〓 and
+	// reported.
+	ShiftJIS Encoding = "shift_jis"
+	// UTF8 is UTF-8 without a byte order mark (what Import may report).
+	UTF8 Encoding = "utf-8"
+)
+
+func (e Encoding) csvio() (csvio.Encoding, error) {
+	switch e {
+	case "", UTF8BOM:
+		return csvio.UTF8BOM, nil
+	case ShiftJIS:
+		return csvio.ShiftJIS, nil
+	case UTF8:
+		return csvio.UTF8, nil
+	}
+	return 0, fmt.Errorf("customer: encoding %q: %w", e, ErrInvalid)
+}
+
+func encodingOf(e csvio.Encoding) Encoding {
+	switch e {
+	case csvio.ShiftJIS:
+		return ShiftJIS
+	case csvio.UTF8BOM:
+		return UTF8BOM
+	}
+	return UTF8
+}
+
+// column is one CSV column of the customer file format.
+type column struct {
+	header  string   // as written in templates and exports
+	field   string   // the Profile field it fills (validation field name)
+	aliases []string // other headers accepted on import
+	example string   // the template's example row
+	get     func(c *Customer) string
+	set     func(p *Profile, v string) string // returns a problem code or ""
+}
+
+// columns: memolog's set first (姓 … 備考), then MASPO's.
+var columns = []column{
+	{header: "姓", field: "family_name", aliases: []string{"氏名(姓)", "苗字", "名字", "顧客名(姓)", "last name"}, example: "山田",
+		get: func(c *Customer) string { return c.FamilyName }, set: func(p *Profile, v string) string { p.FamilyName = v; return "" }},
+	{header: "名", field: "given_name", aliases: []string{"氏名(名)", "名前", "顧客名(名)", "first name"}, example: "太郎",
+		get: func(c *Customer) string { return c.GivenName }, set: func(p *Profile, v string) string { p.GivenName = v; return "" }},
+	{header: "姓カナ", field: "family_kana", aliases: []string{"セイ", "姓(カナ)", "姓フリガナ", "フリガナ(姓)", "姓ふりがな", "顧客名カナ(姓)"}, example: "ヤマダ",
+		get: func(c *Customer) string { return c.FamilyKana }, set: func(p *Profile, v string) string { p.FamilyKana = v; return "" }},
+	{header: "名カナ", field: "given_kana", aliases: []string{"メイ", "名(カナ)", "名フリガナ", "フリガナ(名)", "名ふりがな", "顧客名カナ(名)"}, example: "タロウ",
+		get: func(c *Customer) string { return c.GivenKana }, set: func(p *Profile, v string) string { p.GivenKana = v; return "" }},
+	{header: "電話番号", field: "phone", aliases: []string{"電話", "tel", "自宅電話", "固定電話"}, example: "03-1234-5678",
+		get: func(c *Customer) string { return c.Phone }, set: func(p *Profile, v string) string { p.Phone = v; return "" }},
+	{header: "携帯電話", field: "mobile", aliases: []string{"携帯", "携帯番号", "携帯電話番号"}, example: "090-1234-5678",
+		get: func(c *Customer) string { return c.Mobile }, set: func(p *Profile, v string) string { p.Mobile = v; return "" }},
+	{header: "誕生日", field: "birthday", aliases: []string{"生年月日"}, example: "昭和55年4月1日",
+		get: func(c *Customer) string {
+			if c.Birthday == nil {
+				return ""
+			}
+			return c.Birthday.String()
+		},
+		set: setBirthday},
+	{header: "性別", field: "gender", example: "男性",
+		get: func(c *Customer) string { return genderLabels[c.Gender] },
+		set: func(p *Profile, v string) string { return lookup(&p.Gender, genderValues, v) }},
+	{header: "メールアドレス", field: "email", aliases: []string{"メール", "eメール", "e-mail", "email", "mail"}, example: "taro@example.jp",
+		get: func(c *Customer) string { return c.Email }, set: func(p *Profile, v string) string { p.Email = v; return "" }},
+	{header: "備考", field: "memo", aliases: []string{"メモ", "free memo", "フリーメモ", "備考欄"}, example: "ゴルフが趣味",
+		get: func(c *Customer) string { return c.Memo }, set: func(p *Profile, v string) string { p.Memo = v; return "" }},
+	{header: "見込/既存", field: "status", aliases: []string{"見込み/既存", "既存/見込", "区分", "顧客区分"}, example: "既存",
+		get: func(c *Customer) string { return statusLabels[c.Status] },
+		set: func(p *Profile, v string) string { return lookup(&p.Status, statusValues, v) }},
+	{header: "会社/個人", field: "kind", aliases: []string{"法人/個人", "個人/会社", "種別"}, example: "個人",
+		get: func(c *Customer) string { return kindLabels[c.Kind] },
+		set: func(p *Profile, v string) string { return lookup(&p.Kind, kindValues, v) }},
+	{header: "会社名", field: "company_name", aliases: []string{"法人名", "会社"},
+		get: func(c *Customer) string { return c.CompanyName }, set: func(p *Profile, v string) string { p.CompanyName = v; return "" }},
+	{header: "会社名カナ", field: "company_kana", aliases: []string{"会社名フリガナ", "会社カナ", "法人名カナ"},
+		get: func(c *Customer) string { return c.CompanyKana }, set: func(p *Profile, v string) string { p.CompanyKana = v; return "" }},
+	{header: "部署", field: "department", aliases: []string{"部署名", "所属"},
+		get: func(c *Customer) string { return c.Department }, set: func(p *Profile, v string) string { p.Department = v; return "" }},
+	{header: "郵便番号", field: "postal_code", aliases: []string{"〒"}, example: "160-0023",
+		get: func(c *Customer) string { return c.PostalCode }, set: func(p *Profile, v string) string { p.PostalCode = v; return "" }},
+	{header: "住所", field: "address", aliases: []string{"所在地"}, example: "東京都新宿区西新宿2-8-1",
+		get: func(c *Customer) string { return c.Address }, set: func(p *Profile, v string) string { p.Address = v; return "" }},
+	{header: "連絡方法", field: "contact_method", aliases: []string{"連絡手段", "希望連絡方法"}, example: "携帯電話",
+		get: func(c *Customer) string { return contactLabels[c.ContactMethod] },
+		set: func(p *Profile, v string) string { return lookup(&p.ContactMethod, contactValues, v) }},
+	{header: "決定権者", field: "decision_maker", aliases: []string{"決裁者", "決定者", "決定権者名"},
+		get: func(c *Customer) string { return c.DecisionMaker }, set: func(p *Profile, v string) string { p.DecisionMaker = v; return "" }},
+	{header: "ランク", field: "rank", aliases: []string{"顧客ランク"}, example: "A",
+		get: func(c *Customer) string { return c.Rank }, set: func(p *Profile, v string) string { p.Rank = v; return "" }},
+}
+
+// Export-only columns: recognised on import (so an export can be edited
+// and imported again) but never read.
+var exportOnly = []string{"顧客ID", "登録日時", "更新日時"}
+
+var (
+	genderLabels  = map[Gender]string{Male: "男性", Female: "女性", GenderOther: "その他"}
+	genderValues  = map[string]Gender{"男性": Male, "男": Male, "m": Male, "male": Male, "女性": Female, "女": Female, "f": Female, "female": Female, "その他": GenderOther, "other": GenderOther, "未回答": GenderUnspecified}
+	statusLabels  = map[Status]string{Prospect: "見込", Existing: "既存"}
+	statusValues  = map[string]Status{"見込": Prospect, "見込み": Prospect, "見込客": Prospect, "見込み客": Prospect, "prospect": Prospect, "既存": Existing, "既存客": Existing, "existing": Existing}
+	kindLabels    = map[Kind]string{Individual: "個人", Company: "会社"}
+	kindValues    = map[string]Kind{"個人": Individual, "individual": Individual, "会社": Company, "法人": Company, "company": Company}
+	contactLabels = map[ContactMethod]string{ContactMobile: "携帯電話", ContactEmail: "メール", ContactHomePhone: "自宅電話", ContactLetter: "手紙"}
+	contactValues = map[string]ContactMethod{"携帯電話": ContactMobile, "携帯": ContactMobile, "mobile": ContactMobile, "メール": ContactEmail, "eメール": ContactEmail, "email": ContactEmail, "自宅電話": ContactHomePhone, "自宅": ContactHomePhone, "電話": ContactHomePhone, "home_phone": ContactHomePhone, "手紙": ContactLetter, "郵送": ContactLetter, "letter": ContactLetter}
+)
+
+// lookup sets *dst from a label table keyed by textnorm.Key of the label.
+func lookup[T ~string](dst *T, table map[string]T, v string) string {
+	k := textnorm.Key(v)
+	for label, val := range table {
+		if textnorm.Key(label) == k {
+			*dst = val
+			return ""
+		}
+	}
+	return kerr.CodeUnknown
+}
+
+// excelTime matches the time part Excel appends to dates ("1980/4/1 0:00").
+var excelTime = regexp.MustCompile(`\s+0{1,2}:00(:00)?$`)
+
+func setBirthday(p *Profile, v string) string {
+	d, err := ParseDate(excelTime.ReplaceAllString(v, ""))
+	if err != nil {
+		return DateErrorCode(err)
+	}
+	p.Birthday = &d
+	return ""
+}
+
+// headerKey normalises a header for matching: the text key without spaces
+// and without markers such as "(必須入力)", "*" and "※".
+var requiredMark = regexp.MustCompile(`\([^)]*必須[^)]*\)|必須|[*※]`)
+
+func headerKey(h string) string {
+	k := textnorm.Key(h)
+	k = requiredMark.ReplaceAllString(k, "")
+	return strings.ReplaceAll(k, " ", "")
+}
+
+// WriteTemplate writes the import template: the header row and one example
+// row, with the tenant's custom fields as extra columns, in enc (default
+// UTF8BOM; ShiftJIS for older Excel).
+func (s *Service) WriteTemplate(ctx context.Context, w io.Writer, enc Encoding) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := enc.csvio()
+	if err != nil {
+		return err
+	}
+	st, err := s.settings(ctx, pr.Tenant)
+	if err != nil {
+		return err
+	}
+	cw := csvio.NewWriter(w, e, &csvio.WriterOptions{FormulaGuard: true})
+	head, ex := make([]string, 0, len(columns)), make([]string, 0, len(columns))
+	for _, c := range columns {
+		head, ex = append(head, c.header), append(ex, c.example)
+	}
+	for _, f := range st.fields {
+		head, ex = append(head, f.Label), append(ex, "")
+	}
+	if _, err := cw.Write(head); err != nil {
+		return err
+	}
+	if _, err := cw.Write(ex); err != nil {
+		return err
+	}
+	return cw.Flush()
+}
+
+// Mode says what Import does with a file that has bad rows.
+type Mode string
+
+// Import modes.
+const (
+	// AllOrNothing imports nothing when any row has a problem. The default.
+	AllOrNothing Mode = "all_or_nothing"
+	// ValidRows imports the good rows and reports the bad ones.
+	ValidRows Mode = "valid_rows"
+)
+
+// OnDuplicate says what Import does with a row that names an existing
+// customer: same name (姓+名, normalised) and the same phone, mobile or
+// e-mail. Rows earlier in the same file count as existing.
+type OnDuplicate string
+
+// Duplicate policies.
+const (
+	// SkipDuplicates leaves the existing customer as it is. The default.
+	SkipDuplicates OnDuplicate = "skip"
+	// UpdateDuplicates writes the row's non-empty cells over the existing
+	// customer; empty cells keep what is stored.
+	UpdateDuplicates OnDuplicate = "update"
+	// CreateDuplicates creates a new customer anyway.
+	CreateDuplicates OnDuplicate = "create"
+)
+
+// ImportOptions configures Import.
+type ImportOptions struct {
+	Mode        Mode        // default AllOrNothing
+	OnDuplicate OnDuplicate // default SkipDuplicates
+	// DryRun checks everything, including what the database would refuse,
+	// and reports what would happen, then rolls back.
+	DryRun bool
+	// Assignees of created customers. Default: the importing staff member.
+	Assignees []uuid.UUID
+}
+
+// RowError is one problem with one row of an imported file.
+type RowError struct {
+	// Line is the physical line of the row in the file (1 = header).
+	Line int `json:"line"`
+	// Column is the header of the offending column as written in the file;
+	// empty when the problem is not tied to a column present in the file
+	// (e.g. a required column the file lacks).
+	Column string `json:"column,omitempty"`
+	// Field is the customer field (validation field name), when known.
+	Field string `json:"field,omitempty"`
+	// Code is a kerr code: required, format, not_kana, outside_era, ….
+	Code  string `json:"code"`
+	Param string `json:"param,omitempty"`
+}
+
+// ImportReport says what Import did (or, for a dry run, would do).
+type ImportReport struct {
+	Encoding Encoding `json:"encoding"`
+	DryRun   bool     `json:"dry_run"`
+	Rows     int      `json:"rows"` // data rows read
+	Created  int      `json:"created"`
+	Updated  int      `json:"updated"`
+	Skipped  int      `json:"skipped"` // duplicates left alone
+	// Errors lists every problem, by line. In AllOrNothing mode any error
+	// means nothing was imported.
+	Errors []RowError `json:"errors"`
+	// Ignored lists headers that name no customer field and were not read.
+	Ignored []string `json:"ignored,omitempty"`
+}
+
+// ErrImportRejected is returned (wrapping ErrInvalid) by an AllOrNothing
+// import that found bad rows; the report lists them and nothing was written.
+var ErrImportRejected = fmt.Errorf("import rejected: %w", ErrInvalid)
+
+// fileError is a problem with the file as a whole.
+func fileError(code, param string) error {
+	var v kerr.ValidationError
+	v.Add("file", code, param)
+	return &v
+}
+
+// plannedRow is a row that passed validation.
+type plannedRow struct {
+	line  int
+	cells map[int]string // column index → cell text
+	prof  Profile
+	dup   *dupCandidate
+}
+
+type dupCandidate struct {
+	id                         uuid.UUID
+	phone, mobile, email, name string
+	line                       int // >0 when the candidate is an earlier row of the file
+}
+
+func (d *dupCandidate) matches(r *row) bool {
+	return d.name == r.NameKey && ((d.phone != "" && d.phone == r.PhoneDigits) ||
+		(d.mobile != "" && d.mobile == r.MobileDigits) || (d.email != "" && d.email == r.EmailKey))
+}
+
+// Import reads a customer CSV file (UTF-8, UTF-8 with BOM or Shift_JIS,
+// detected by content) and creates or updates customers. See ImportOptions
+// for the modes. The header row is required; headers are matched by name
+// (with aliases such as 氏名(姓) for 姓, ignoring "(必須入力)" markers and
+// width/kana differences), so column order does not matter, and custom
+// fields are matched by label or key.
+//
+// Errors: a file that is not CSV, too large, has too many rows, or lacks a
+// usable header fails with a *ValidationError on field "file" (codes
+// not_csv, encoding, too_large, too_many, required). An AllOrNothing import
+// with bad rows returns the report and ErrImportRejected. A database
+// failure returns the report and the error, and leaves the database as it
+// was.
+func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Mode == "" {
+		opts.Mode = AllOrNothing
+	}
+	if opts.OnDuplicate == "" {
+		opts.OnDuplicate = SkipDuplicates
+	}
+	if (opts.Mode != AllOrNothing && opts.Mode != ValidRows) ||
+		(opts.OnDuplicate != SkipDuplicates && opts.OnDuplicate != UpdateDuplicates && opts.OnDuplicate != CreateDuplicates) {
+		return nil, fmt.Errorf("customer: import: options: %w", ErrInvalid)
+	}
+	if opts.Assignees == nil {
+		opts.Assignees = []uuid.UUID{pr.User}
+	}
+	cr, err := csvio.NewReader(r, &csvio.ReaderOptions{MaxBytes: s.cfg.ImportMaxBytes, MaxRecords: s.cfg.ImportMaxRows + 1})
+	switch {
+	case errors.Is(err, csvio.ErrNotCSV):
+		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeNotCSV, ""))
+	case errors.Is(err, csvio.ErrEncoding):
+		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeEncoding, ""))
+	case errors.Is(err, csvio.ErrTooLarge):
+		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeTooLarge, strconv.FormatInt(s.cfg.ImportMaxBytes, 10)))
+	case err != nil:
+		return nil, fmt.Errorf("customer: import: %w", err)
+	}
+	rep := &ImportReport{Encoding: encodingOf(cr.Encoding()), DryRun: opts.DryRun, Errors: []RowError{}}
+	st, err := s.settings(ctx, pr.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	head, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeRequired, "header"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("customer: import: header: %w", fileError(kerr.CodeFormat, "header"))
+	}
+	hm, err := mapHeader(head.Fields, st.fields, rep)
+	if err != nil {
+		return nil, fmt.Errorf("customer: import: %w", err)
+	}
+	planned, err := s.readRows(cr, hm, st, rep)
+	if err != nil {
+		return nil, fmt.Errorf("customer: import: %w", err)
+	}
+	if opts.Mode == AllOrNothing && len(rep.Errors) > 0 {
+		return rep, fmt.Errorf("customer: import: %d problems: %w", len(rep.Errors), ErrImportRejected)
+	}
+	errDryRun := errors.New("dry run")
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if err := s.WithDB(tx).writeImport(ctx, pr, planned, hm, st, opts, rep); err != nil {
+			return err
+		}
+		if opts.Mode == AllOrNothing && len(rep.Errors) > 0 {
+			// The database refused rows that passed validation: roll back.
+			return fmt.Errorf("%d problems: %w", len(rep.Errors), ErrImportRejected)
+		}
+		if opts.DryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		rep.Created, rep.Updated, rep.Skipped = 0, 0, 0
+		return rep, fmt.Errorf("customer: import: %w", err)
+	}
+	return rep, nil
+}
+
+// headerMap maps file columns to customer columns.
+type headerMap struct {
+	names   []string       // file headers as written
+	cols    map[int]int    // file column → index in columns
+	custom  map[int]string // file column → custom field key
+	byField map[string]int // customer field → file column
+}
+
+func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, error) {
+	hm := &headerMap{names: head, cols: map[int]int{}, custom: map[int]string{}, byField: map[string]int{}}
+	known := map[string]int{}
+	for i, c := range columns {
+		known[headerKey(c.header)] = i
+		for _, a := range c.aliases {
+			known[headerKey(a)] = i
+		}
+	}
+	customKeys := map[string]string{}
+	for _, d := range defs {
+		customKeys[headerKey(d.Label)] = d.Key
+		customKeys[headerKey(d.Key)] = d.Key
+	}
+	ignore := map[string]bool{}
+	for _, h := range exportOnly {
+		ignore[headerKey(h)] = true
+	}
+	var v kerr.ValidationError
+	for j, h := range head {
+		k := headerKey(h)
+		if k == "" {
+			continue
+		}
+		if i, ok := known[k]; ok {
+			f := columns[i].field
+			if _, dup := hm.byField[f]; dup {
+				v.Add("file", kerr.CodeDuplicate, h)
+				continue
+			}
+			hm.cols[j], hm.byField[f] = i, j
+			continue
+		}
+		if key, ok := customKeys[k]; ok {
+			f := "custom." + key
+			if _, dup := hm.byField[f]; dup {
+				v.Add("file", kerr.CodeDuplicate, h)
+				continue
+			}
+			hm.custom[j], hm.byField[f] = key, j
+			continue
+		}
+		if !ignore[k] {
+			rep.Ignored = append(rep.Ignored, h)
+		}
+	}
+	if _, ok := hm.byField["family_name"]; !ok {
+		v.Add("file", kerr.CodeRequired, columns[0].header)
+	}
+	return hm, v.Err()
+}
+
+// readRows parses and validates every data row, collecting problems in rep.
+func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, rep *ImportReport) ([]plannedRow, error) {
+	var planned []plannedRow
+	today := s.today()
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return planned, nil
+		}
+		var pe *csvio.ParseError
+		if errors.As(err, &pe) {
+			rep.Rows++
+			rep.Errors = append(rep.Errors, RowError{Line: pe.Line, Code: kerr.CodeFormat, Param: "column " + strconv.Itoa(pe.Column)})
+			continue
+		}
+		if errors.Is(err, csvio.ErrTooManyRecords) {
+			return nil, fileError(kerr.CodeTooMany, strconv.Itoa(s.cfg.ImportMaxRows))
+		}
+		if err != nil {
+			return nil, err
+		}
+		rep.Rows++
+		cells := map[int]string{}
+		for j, f := range rec.Fields {
+			if f = strings.TrimSpace(csvio.Unguard(f)); f != "" {
+				cells[j] = f
+			}
+		}
+		if len(cells) == 0 {
+			rep.Rows--
+			continue
+		}
+		var p Profile
+		before := len(rep.Errors)
+		hm.apply(&p, cells, rec.Line, rep)
+		if v := normalize(&p, st, today); v.Err() != nil {
+			hm.report(rec.Line, v, rep)
+		}
+		if len(rep.Errors) == before {
+			planned = append(planned, plannedRow{line: rec.Line, cells: cells, prof: p})
+		}
+	}
+}
+
+// apply sets p's fields from the non-empty cells, reporting unparsable ones.
+func (hm *headerMap) apply(p *Profile, cells map[int]string, line int, rep *ImportReport) {
+	for j, v := range cells {
+		if i, ok := hm.cols[j]; ok {
+			if code := columns[i].set(p, v); code != "" {
+				rep.Errors = append(rep.Errors, RowError{Line: line, Column: hm.names[j], Field: columns[i].field, Code: code, Param: v})
+			}
+		}
+		if key, ok := hm.custom[j]; ok {
+			if p.Custom == nil {
+				p.Custom = map[string]any{}
+			}
+			p.Custom[key] = v
+		}
+	}
+}
+
+// report turns validation problems into row errors tied to file columns.
+func (hm *headerMap) report(line int, v *kerr.ValidationError, rep *ImportReport) {
+	for _, f := range v.Fields {
+		re := RowError{Line: line, Field: f.Field, Code: f.Code, Param: f.Param}
+		if j, ok := hm.byField[f.Field]; ok {
+			re.Column = hm.names[j]
+		}
+		rep.Errors = append(rep.Errors, re)
+	}
+}
+
+const importBatch = 500
+
+// writeImport writes the planned rows inside the import's transaction.
+func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
+	for start := 0; start < len(planned); start += importBatch {
+		batch := planned[start:min(start+importBatch, len(planned))]
+		rows := make([]row, len(batch))
+		for i := range batch {
+			batch[i].prof.Assignees = opts.Assignees
+			rows[i] = s.newRow(pr, batch[i].prof)
+		}
+		if opts.OnDuplicate != CreateDuplicates {
+			if err := s.findDuplicates(ctx, pr.Tenant, batch, rows); err != nil {
+				return err
+			}
+		}
+		var create []row
+		var createLines []int
+		for i := range batch {
+			d := batch[i].dup
+			switch {
+			case d == nil || opts.OnDuplicate == CreateDuplicates:
+				create = append(create, rows[i])
+				createLines = append(createLines, batch[i].line)
+			case opts.OnDuplicate == SkipDuplicates:
+				rep.Skipped++
+			default:
+				if err := s.updateDuplicate(ctx, pr, &batch[i], hm, st, rep); err != nil {
+					return err
+				}
+			}
+		}
+		if err := s.createImported(ctx, pr, create, createLines, opts, rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createImported inserts rows in one statement; in ValidRows mode a batch
+// the database refuses is retried row by row, each refused row reported.
+func (s *Service) createImported(ctx context.Context, pr permission.Principal, rows []row, lines []int, opts ImportOptions, rep *ImportReport) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
+		if err := s.insertRows(ctx, tx, pr.Tenant, rows); err != nil {
+			return err
+		}
+		return s.insertImportAssignees(ctx, tx, pr, rows, opts.Assignees)
+	}
+	err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error { return insert(ctx, tx, rows) })
+	if err == nil {
+		rep.Created += len(rows)
+		return nil
+	}
+	if ctx.Err() != nil || !refused(err) {
+		return err
+	}
+	for i := range rows {
+		err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error { return insert(ctx, tx, rows[i:i+1]) })
+		switch {
+		case err == nil:
+			rep.Created++
+		case refused(err):
+			rep.Errors = append(rep.Errors, RowError{Line: lines[i], Code: kerr.CodeRejected})
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// refused reports whether the database refused data (a constraint or a
+// trigger), as opposed to failing.
+func refused(err error) bool {
+	if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		st := pg.SQLState()
+		return strings.HasPrefix(st, "22") || strings.HasPrefix(st, "23") || st == "P0001"
+	}
+	var lite interface{ Code() int }
+	return errors.As(err, &lite) && lite.Code()&0xff == 19 // SQLITE_CONSTRAINT, incl. RAISE(ABORT)
+}
+
+func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr permission.Principal, rows []row, users []uuid.UUID) error {
+	if len(users) == 0 {
+		return nil
+	}
+	now := s.now()
+	as := make([]assigneeRow, 0, len(rows)*len(users))
+	log := make([]AssignmentChange, 0, len(rows)*len(users))
+	for i := range rows {
+		for j := range users {
+			as = append(as, assigneeRow{Customer: rows[i].ID, User: users[j], Tenant: pr.Tenant, AssignedAt: now, AssignedBy: pr.User})
+			log = append(log, AssignmentChange{ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Customer: rows[i].ID,
+				To: &users[j], At: now, By: pr.User})
+		}
+	}
+	if _, err := tx.NewInsert().Model(&as).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewInsert().Model(&log).Exec(ctx)
+	return err
+}
+
+// findDuplicates sets batch[i].dup for rows naming an existing customer or
+// an earlier row of the file; earlier rows are remembered through the
+// customers already inserted in this transaction.
+func (s *Service) findDuplicates(ctx context.Context, tenant uuid.UUID, batch []plannedRow, rows []row) error {
+	names := map[string]bool{}
+	for i := range rows {
+		names[rows[i].NameKey] = true
+	}
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	var cands []struct {
+		ID           uuid.UUID `bun:"id"`
+		NameKey      string    `bun:"name_key"`
+		PhoneDigits  string    `bun:"phone_digits"`
+		MobileDigits string    `bun:"mobile_digits"`
+		EmailKey     string    `bun:"email_key"`
+	}
+	if err := s.db.NewSelect().Model((*row)(nil)).Column("c.id", "c.name_key", "c.phone_digits", "c.mobile_digits", "c.email_key").
+		Where("c.tenant_id = ?", tenant).Where("c.deleted_at IS NULL").Where("c.name_key IN (?)", bun.List(keys)).
+		Scan(ctx, &cands); err != nil {
+		return err
+	}
+	byName := map[string][]*dupCandidate{}
+	for _, c := range cands {
+		byName[c.NameKey] = append(byName[c.NameKey], &dupCandidate{id: c.ID, name: c.NameKey, phone: c.PhoneDigits, mobile: c.MobileDigits, email: c.EmailKey})
+	}
+	for i := range rows {
+		for _, c := range byName[rows[i].NameKey] {
+			if c.matches(&rows[i]) {
+				batch[i].dup = c
+				break
+			}
+		}
+		if batch[i].dup == nil {
+			// Later rows of this batch that repeat this one are duplicates of it.
+			byName[rows[i].NameKey] = append(byName[rows[i].NameKey], &dupCandidate{id: rows[i].ID, name: rows[i].NameKey,
+				phone: rows[i].PhoneDigits, mobile: rows[i].MobileDigits, email: rows[i].EmailKey, line: batch[i].line})
+		}
+	}
+	return nil
+}
+
+// updateDuplicate writes a row's non-empty cells over the customer it
+// duplicates.
+func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, pl *plannedRow, hm *headerMap, st *settings, rep *ImportReport) error {
+	if pl.dup.line > 0 {
+		// A repeat of an earlier row of this file that is not inserted yet
+		// (same batch): the earlier row wins.
+		rep.Skipped++
+		return nil
+	}
+	cur, err := s.get(ctx, s.db, pr.Tenant, pl.dup.id, false)
+	if err != nil {
+		return err
+	}
+	p := cur.Profile
+	before := len(rep.Errors)
+	hm.apply(&p, pl.cells, pl.line, rep)
+	if v := normalize(&p, st, s.today()); v.Err() != nil {
+		hm.report(pl.line, v, rep)
+	}
+	if len(rep.Errors) > before {
+		return nil
+	}
+	r := row{Customer: *cur}
+	r.Profile = p
+	r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, cur.Version+1
+	derive(&r)
+	q := s.db.NewUpdate().Model(&r).
+		ExcludeColumn("id", "tenant_id", "created_at", "created_by", "deleted_at", "deleted_by", "consent_at", "consent_by").
+		Where("c.id = ?", cur.ID).Where("c.tenant_id = ?", pr.Tenant).Where("c.version = ?", cur.Version)
+	if !gramIndex.Writes(s.dialect) {
+		q = q.ExcludeColumn("grams")
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return err
+	}
+	if err := gramIndex.Save(ctx, s.db, pr.Tenant, []storage.GramSet{{Owner: cur.ID, Grams: r.Grams}}); err != nil {
+		return err
+	}
+	rep.Updated++
+	return nil
+}
+
+// ExportOptions configures Export.
+type ExportOptions struct {
+	Encoding Encoding // default UTF8BOM
+}
+
+// Replacement is a character Shift_JIS could not hold, written as 〓.
+type Replacement struct {
+	Row      int       `json:"row"` // 1-based data row
+	Customer uuid.UUID `json:"customer"`
+	Column   string    `json:"column"`
+	Char     string    `json:"char"`
+}
+
+// ExportReport says what Export wrote.
+type ExportReport struct {
+	Rows         int           `json:"rows"`
+	Replacements []Replacement `json:"replacements"`
+}
+
+// Export writes every customer matching q (its Limit and After are ignored)
+// as CSV in the import format plus 顧客ID, 登録日時 and 更新日時, so an
+// edited export can be imported again. Cells that Excel would run as a
+// formula are prefixed with ' (and the prefix is removed on import).
+func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (*ExportReport, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := opts.Encoding.csvio()
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.settings(ctx, pr.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	head := []string{exportOnly[0]}
+	for _, c := range columns {
+		head = append(head, c.header)
+	}
+	for _, f := range st.fields {
+		head = append(head, f.Label)
+	}
+	head = append(head, exportOnly[1:]...)
+	cw := csvio.NewWriter(w, e, &csvio.WriterOptions{FormulaGuard: true})
+	if _, err := cw.Write(head); err != nil {
+		return nil, err
+	}
+	rep := &ExportReport{Replacements: []Replacement{}}
+	q.After, q.Limit = "", s.cfg.MaxPageSize
+	loc := s.cfg.Location
+	for {
+		page, err := s.Search(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("customer: export: %w", err)
+		}
+		for i := range page.Customers {
+			c := &page.Customers[i]
+			rec := []string{c.ID.String()}
+			for _, col := range columns {
+				rec = append(rec, col.get(c))
+			}
+			for _, f := range st.fields {
+				rec = append(rec, customCell(c.Custom[f.Key]))
+			}
+			rec = append(rec, c.CreatedAt.In(loc).Format("2006/01/02 15:04"), c.UpdatedAt.In(loc).Format("2006/01/02 15:04"))
+			reps, err := cw.Write(rec)
+			if err != nil {
+				return nil, fmt.Errorf("customer: export: %w", err)
+			}
+			rep.Rows++
+			for _, r := range reps {
+				rep.Replacements = append(rep.Replacements, Replacement{Row: rep.Rows, Customer: c.ID, Column: head[r.Column-1], Char: string(r.Rune)})
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	if err := cw.Flush(); err != nil {
+		return nil, fmt.Errorf("customer: export: %w", err)
+	}
+	return rep, nil
+}
+
+func customCell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
