@@ -123,11 +123,11 @@ func TestImportBadRows(t *testing.T) {
 			got[fmt.Sprintf("%d:%s:%s", e.Line, e.Column, e.Field)] = e.Code
 		}
 		require.Equal(t, map[string]string{
-			"3:誕生日:birthday":   kerr.CodeOutsideEra,
-			"3:性別:gender":      kerr.CodeUnknown,
+			"3:誕生日:birthday":    kerr.CodeOutsideEra,
+			"3:性別:gender":       kerr.CodeUnknown,
 			"3:姓カナ:family_kana": kerr.CodeRequired,
-			"3:メールアドレス:email": kerr.CodeFormat,
-			"5::":              kerr.CodeFormat,
+			"3:メールアドレス:email":   kerr.CodeFormat,
+			"5::":               kerr.CodeFormat,
 		}, got)
 
 		// Dry run of the valid rows: reported, not written.
@@ -200,7 +200,7 @@ func TestImportDuplicates(t *testing.T) {
 		page := must(f.svc.Search(f.staff, customer.Query{Text: "更新されたメモ"}))
 		require.Len(t, page.Customers, 1)
 		c := page.Customers[0]
-		require.Equal(t, "大阪", c.Address)             // the second row's cell
+		require.Equal(t, "大阪", c.Address)            // the second row's cell
 		require.Equal(t, "TARO@example.jp", c.Email) // the second row's non-empty cell
 		require.Equal(t, "03-1234-5678", c.Phone)    // no cell for it: what was stored stays
 		require.Equal(t, int64(3), c.Version)

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver used in tests
@@ -34,10 +35,12 @@ import (
 const EnvPostgres = "KIROKU_TEST_POSTGRES_URL"
 
 // SQLiteDSN returns the recommended modernc.org/sqlite DSN for a database
-// file: WAL journal, 10 s busy timeout, foreign keys on, and write
+// file: 10 s busy timeout, WAL journal, foreign keys on, and write
 // transactions that take the write lock at BEGIN (no upgrade deadlocks).
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+	// busy_timeout comes first so that the journal-mode switch, which needs
+	// an exclusive lock, waits instead of failing when processes start at once.
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
@@ -50,14 +53,41 @@ func OpenSQLite(path string) (*bun.DB, error) {
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
+// openers remembers how each test database was opened, for Reopen.
+var openers sync.Map // *bun.DB → func() (*bun.DB, error)
+
+func track(t testing.TB, db *bun.DB, open func() (*bun.DB, error)) {
+	openers.Store(db, open)
+	t.Cleanup(func() { openers.Delete(db) })
+}
+
+// Reopen returns a second, independent handle (its own connection pool) on
+// the same database as db, which must come from SQLite or Postgres: what a
+// second process would have. It is closed on cleanup.
+func Reopen(t testing.TB, db *bun.DB) *bun.DB {
+	t.Helper()
+	open, ok := openers.Load(db)
+	if !ok {
+		t.Fatalf("dbtest: Reopen: db was not opened by dbtest")
+	}
+	db2, err := open.(func() (*bun.DB, error))()
+	if err != nil {
+		t.Fatalf("dbtest: reopen: %v", err)
+	}
+	t.Cleanup(func() { _ = db2.Close() })
+	return db2
+}
+
 // SQLite returns a fresh SQLite database in t.TempDir().
 func SQLite(t testing.TB) *bun.DB {
 	t.Helper()
-	db, err := OpenSQLite(filepath.Join(t.TempDir(), "kiroku.db"))
+	path := filepath.Join(t.TempDir(), "kiroku.db")
+	db, err := OpenSQLite(path)
 	if err != nil {
 		t.Fatalf("dbtest: open sqlite: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	track(t, db, func() (*bun.DB, error) { return OpenSQLite(path) })
 	return db
 }
 
@@ -107,11 +137,13 @@ func Postgres(t testing.TB) *bun.DB {
 		_ = admin.Close()
 		t.Fatalf("dbtest: create schema: %v", err)
 	}
-	db, err := OpenPostgres(mustDSN(t, base, schema))
+	dsn := mustDSN(t, base, schema)
+	db, err := OpenPostgres(dsn)
 	if err != nil {
 		t.Fatalf("dbtest: open postgres: %v", err)
 	}
 	db.SetMaxOpenConns(8)
+	track(t, db, func() (*bun.DB, error) { return OpenPostgres(dsn) })
 	t.Cleanup(func() {
 		_ = db.Close()
 		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
