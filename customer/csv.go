@@ -127,25 +127,32 @@ var exportOnly = []string{"顧客ID", "登録日時", "更新日時"}
 
 var (
 	genderLabels  = map[Gender]string{Male: "男性", Female: "女性", GenderOther: "その他"}
-	genderValues  = map[string]Gender{"男性": Male, "男": Male, "m": Male, "male": Male, "女性": Female, "女": Female, "f": Female, "female": Female, "その他": GenderOther, "other": GenderOther, "未回答": GenderUnspecified}
+	genderValues  = keyed(map[string]Gender{"男性": Male, "男": Male, "m": Male, "male": Male, "女性": Female, "女": Female, "f": Female, "female": Female, "その他": GenderOther, "other": GenderOther, "未回答": GenderUnspecified})
 	statusLabels  = map[Status]string{Prospect: "見込", Existing: "既存"}
-	statusValues  = map[string]Status{"見込": Prospect, "見込み": Prospect, "見込客": Prospect, "見込み客": Prospect, "prospect": Prospect, "既存": Existing, "既存客": Existing, "existing": Existing}
+	statusValues  = keyed(map[string]Status{"見込": Prospect, "見込み": Prospect, "見込客": Prospect, "見込み客": Prospect, "prospect": Prospect, "既存": Existing, "既存客": Existing, "existing": Existing})
 	kindLabels    = map[Kind]string{Individual: "個人", Company: "会社"}
-	kindValues    = map[string]Kind{"個人": Individual, "individual": Individual, "会社": Company, "法人": Company, "company": Company}
+	kindValues    = keyed(map[string]Kind{"個人": Individual, "individual": Individual, "会社": Company, "法人": Company, "company": Company})
 	contactLabels = map[ContactMethod]string{ContactMobile: "携帯電話", ContactEmail: "メール", ContactHomePhone: "自宅電話", ContactLetter: "手紙"}
-	contactValues = map[string]ContactMethod{"携帯電話": ContactMobile, "携帯": ContactMobile, "mobile": ContactMobile, "メール": ContactEmail, "eメール": ContactEmail, "email": ContactEmail, "自宅電話": ContactHomePhone, "自宅": ContactHomePhone, "電話": ContactHomePhone, "home_phone": ContactHomePhone, "手紙": ContactLetter, "郵送": ContactLetter, "letter": ContactLetter}
+	contactValues = keyed(map[string]ContactMethod{"携帯電話": ContactMobile, "携帯": ContactMobile, "mobile": ContactMobile, "メール": ContactEmail, "eメール": ContactEmail, "email": ContactEmail, "自宅電話": ContactHomePhone, "自宅": ContactHomePhone, "電話": ContactHomePhone, "home_phone": ContactHomePhone, "手紙": ContactLetter, "郵送": ContactLetter, "letter": ContactLetter})
 )
 
-// lookup sets *dst from a label table keyed by textnorm.Key of the label.
-func lookup[T ~string](dst *T, table map[string]T, v string) string {
-	k := textnorm.Key(v)
-	for label, val := range table {
-		if textnorm.Key(label) == k {
-			*dst = val
-			return ""
-		}
+// keyed re-keys a label table by textnorm.Key of each label.
+func keyed[T any](labels map[string]T) map[string]T {
+	out := make(map[string]T, len(labels))
+	for label, v := range labels {
+		out[textnorm.Key(label)] = v
 	}
-	return kerr.CodeUnknown
+	return out
+}
+
+// lookup sets *dst from a keyed label table.
+func lookup[T ~string](dst *T, table map[string]T, v string) string {
+	val, ok := table[textnorm.Key(v)]
+	if !ok {
+		return kerr.CodeUnknown
+	}
+	*dst = val
+	return ""
 }
 
 // excelTime matches the time part Excel appends to dates ("1980/4/1 0:00").

@@ -1,0 +1,97 @@
+// Package customer is Kiroku's customer engine: the customer ledger (顧客台帳)
+// that every contact record, schedule and report hangs from.
+//
+// # Wiring
+//
+// The engine is built from a bun.IDB that the embedding program opens
+// (Kiroku imports no SQL driver):
+//
+//	if err := customer.Migrate(ctx, db); err != nil { … } // idempotent, safe from several processes
+//	svc, err := customer.NewService(db, nil)              // nil Config: defaults
+//	ctx = permission.WithPrincipal(ctx, principal)         // who is acting
+//	c, err := svc.Create(ctx, customer.Profile{FamilyName: "山田", FamilyKana: "やまだ", …})
+//
+// Every call needs a principal in ctx (ErrUnauthenticated otherwise) and is
+// scoped to the principal's tenant: another tenant's customers behave as if
+// they did not exist (ErrNotFound). Customer (portal) principals may not use
+// this engine (ErrPermissionDenied). svc.WithDB(tx) binds the engine to a
+// transaction shared with other engines.
+//
+// # Customers
+//
+// A Customer is an individual (個人) or a company (会社), a prospect
+// (見込み) or existing (既存). Its Profile holds what staff enter:
+//
+//   - 姓 FamilyName (required; for companies, the contact person) and 名
+//     GivenName; readings FamilyKana/GivenKana, required for individuals,
+//     accepted in hiragana, katakana or half-width katakana and stored as
+//     full-width katakana; CompanyName (required for companies),
+//     CompanyKana, Department.
+//   - Email, Mobile (for SMS invitations), Phone: phones hold digits with
+//   - ( ) + and spaces, 6–15 digits; full-width input is folded.
+//   - Birthday: a Date; ParseDate accepts 2024-03-15, 2024/3/15,
+//     昭和47年3月15日, S47.3.15, H1/1/8, 平成元年1月8日 and refuses days
+//     outside their era (平成1年1月7日) and days after today.
+//   - Gender, PostalCode (〒123-4567 or 1234567, stored 123-4567), Address,
+//     ContactMethod (mobile, email, home_phone, letter), DecisionMaker
+//     (決定権者), Rank (a code of the tenant's ranks; default A/B/C, see
+//     SetRanks), Memo (Free Memo, up to 10 000 characters).
+//   - Custom: values of the tenant's custom fields (DefineField), typed
+//     and validated; unknown keys are refused.
+//   - Assignees (担当者) and Consent to record-keeping (stamped with who
+//     and when).
+//
+// Validation reports every problem at once as a *ValidationError whose
+// FieldError codes are stable (required, too_long, format, not_kana,
+// invalid_date, outside_era, out_of_range, unknown, …); the example server
+// maps codes to Japanese messages.
+//
+// Writes use optimistic locking: Update takes the version the caller read
+// and fails with ErrConflict, changing nothing, if the customer changed
+// since. Delete is soft (Restore brings the customer back, Search with
+// Query.Deleted lists the trash); Purge (admins) erases the customer and
+// everything hanging from it in this engine for real.
+//
+// # Search
+//
+// Search takes a Query: a free word plus filters (birth-year range,
+// prospect/existing, company/individual, gender, ranks, assignee, my list),
+// a sort (reading, created, updated; ascending or descending) and a page
+// size, and returns a Page with a keyset cursor (Page.Next) and, on
+// request, the total. Terms match names, readings, company, department,
+// e-mail, address, decision maker, memo and text custom fields after
+// Japanese normalisation (hiragana ≡ katakana, full ≡ half width,
+// case-folded), and phone, mobile and postal code by digits. Terms of two
+// or more Japanese characters use a bigram index (a GIN-indexed text[] on
+// PostgreSQL, a side table on SQLite), so 2-character queries such as 田中
+// stay fast on large ledgers.
+//
+// # My lists and assignees
+//
+// CreateList, AddToList, … manage a staff member's private named lists
+// (マイリスト); Query.List searches one. SetAssignees changes one customer's
+// staff in charge and Reassign moves every customer of one staff member to
+// another (一括変更); both need the manager or admin role and are logged
+// (AssignmentHistory).
+//
+// # CSV
+//
+// WriteTemplate writes the import template (memolog's columns 姓, 名, 姓カナ,
+// 名カナ, 電話番号, 携帯電話, 誕生日, 性別, メールアドレス, 備考, then MASPO's
+// 見込/既存, 会社/個人, 会社名, …, ランク, then the tenant's custom fields) with
+// an example row, in UTF-8 with BOM or Shift_JIS.
+//
+// Import reads UTF-8, UTF-8 with BOM or Shift_JIS/CP932 (detected by
+// content; 髙, 﨑, ①, ㈱ survive), refuses files that are not CSV (xlsx,
+// images), matches headers by name and alias, and reports every bad row by
+// line, column and code. AllOrNothing imports nothing if any row is bad;
+// ValidRows imports the good rows. DryRun reports without writing.
+// Duplicates (same name and the same phone, mobile or e-mail) are skipped,
+// updated or created anyway. A database failure midway leaves the database
+// as it was; a row the database refuses is reported like a bad row.
+//
+// Export writes any search result in the import format (plus 顧客ID and
+// timestamps); with Shift_JIS, characters it cannot hold become 〓 and are
+// reported by row and column, never shifting a column. Cells Excel would
+// run as formulas are prefixed with ', and Import removes the prefix.
+package customer
