@@ -99,25 +99,15 @@ func lock(ctx context.Context, db *bun.DB, d storage.Dialect) (func(), error) {
 			_ = conn.Close()
 		}, nil
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kiroku_migration_lock (
-		id INTEGER PRIMARY KEY CHECK (id = 1), acquired_at INTEGER NOT NULL)`); err != nil {
-		return nil, err
-	}
 	for {
-		now := time.Now()
-		if _, err := db.ExecContext(ctx, "DELETE FROM kiroku_migration_lock WHERE acquired_at < ?",
-			now.Add(-StaleLock).UnixMilli()); err != nil {
-			return nil, err
-		}
-		res, err := db.ExecContext(ctx,
-			"INSERT INTO kiroku_migration_lock (id, acquired_at) VALUES (1, ?) ON CONFLICT DO NOTHING", now.UnixMilli())
-		if err != nil {
-			return nil, err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
+		acquired, err := tryLockSQLite(ctx, db, time.Now())
+		if acquired {
 			return func() {
 				_, _ = db.ExecContext(context.Background(), "DELETE FROM kiroku_migration_lock WHERE id = 1")
 			}, nil
+		}
+		if err != nil && !storage.Busy(err) {
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():
@@ -125,4 +115,24 @@ func lock(ctx context.Context, db *bun.DB, d storage.Dialect) (func(), error) {
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
+}
+
+// tryLockSQLite makes one attempt at the SQLite migration lock. A busy
+// database is reported as an error the caller retries.
+func tryLockSQLite(ctx context.Context, db *bun.DB, now time.Time) (bool, error) {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS kiroku_migration_lock (
+		id INTEGER PRIMARY KEY CHECK (id = 1), acquired_at INTEGER NOT NULL)`); err != nil {
+		return false, err
+	}
+	if _, err := db.ExecContext(ctx, "DELETE FROM kiroku_migration_lock WHERE acquired_at < ?",
+		now.Add(-StaleLock).UnixMilli()); err != nil {
+		return false, err
+	}
+	res, err := db.ExecContext(ctx,
+		"INSERT INTO kiroku_migration_lock (id, acquired_at) VALUES (1, ?) ON CONFLICT DO NOTHING", now.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }

@@ -54,6 +54,7 @@ const (
 	pgSerialization       = "40001"
 	pgDeadlock            = "40P01"
 
+	sqliteBusy                 = 5
 	sqliteConstraintCheck      = 275
 	sqliteConstraintForeignKey = 787
 	sqliteConstraintNotNull    = 1299
@@ -90,6 +91,15 @@ func Err(err error) error {
 		}
 	}
 	return err
+}
+
+// Busy reports whether err is SQLite's "database is locked" (SQLITE_BUSY),
+// which SQLite returns without waiting when waiting could deadlock (for
+// example while fresh connections race to switch a new file to WAL). The
+// caller may retry.
+func Busy(err error) bool {
+	var lite interface{ Code() int }
+	return errors.As(err, &lite) && lite.Code()&0xff == sqliteBusy
 }
 
 // InTx runs fn in a transaction on db and maps its error with Err. When db is
