@@ -322,9 +322,12 @@ func (d *dupCandidate) matches(r *row) bool {
 // failure returns the report and the error, and leaves the database as it
 // was.
 func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.authz.Check(ctx, pr, permission.ActionCreate, &permission.CustomerObject{Tenant: pr.Tenant}); err != nil {
+		return nil, fmt.Errorf("customer: import: %w", err)
 	}
 	if opts.Mode == "" {
 		opts.Mode = AllOrNothing
@@ -385,7 +388,8 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		if opts.DryRun {
 			return errDryRun
 		}
-		return nil
+		return s.audit(ctx, tx, pr, "import", uuid.Nil,
+			fmt.Sprintf("rows=%d created=%d updated=%d skipped=%d errors=%d", rep.Rows, rep.Created, rep.Updated, rep.Skipped, len(rep.Errors)))
 	})
 	if err != nil && !errors.Is(err, errDryRun) {
 		rep.Created, rep.Updated, rep.Skipped = 0, 0, 0
@@ -538,7 +542,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 			rows[i] = s.newRow(pr, batch[i].prof)
 		}
 		if opts.OnDuplicate != CreateDuplicates {
-			if err := s.findDuplicates(ctx, pr.Tenant, batch, rows); err != nil {
+			if err := s.findDuplicates(ctx, pr, batch, rows); err != nil {
 				return err
 			}
 		}
@@ -635,10 +639,10 @@ func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr perm
 	return err
 }
 
-// findDuplicates sets batch[i].dup for rows naming an existing customer or
-// an earlier row of the file; earlier rows are remembered through the
-// customers already inserted in this transaction.
-func (s *Service) findDuplicates(ctx context.Context, tenant uuid.UUID, batch []plannedRow, rows []row) error {
+// findDuplicates sets batch[i].dup for rows naming an existing customer the
+// principal can see, or an earlier row of the file (those of earlier
+// batches are already inserted in this transaction).
+func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, batch []plannedRow, rows []row) error {
 	names := map[string]bool{}
 	for i := range rows {
 		names[rows[i].NameKey] = true
@@ -654,9 +658,12 @@ func (s *Service) findDuplicates(ctx context.Context, tenant uuid.UUID, batch []
 		MobileDigits string    `bun:"mobile_digits"`
 		EmailKey     string    `bun:"email_key"`
 	}
-	if err := s.db.NewSelect().Model((*row)(nil)).Column("c.id", "c.name_key", "c.phone_digits", "c.mobile_digits", "c.email_key").
-		Where("c.tenant_id = ?", tenant).Where("c.deleted_at IS NULL").Where("c.name_key IN (?)", bun.List(keys)).
-		Scan(ctx, &cands); err != nil {
+	q := s.db.NewSelect().Model((*row)(nil)).Column("c.id", "c.name_key", "c.phone_digits", "c.mobile_digits", "c.email_key").
+		Where("c.deleted_at IS NULL").Where("c.name_key IN (?)", bun.List(keys))
+	if err := s.visible(ctx, pr, q); err != nil {
+		return err
+	}
+	if err := q.Scan(ctx, &cands); err != nil {
 		return err
 	}
 	byName := map[string][]*dupCandidate{}
@@ -688,8 +695,11 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 		rep.Skipped++
 		return nil
 	}
-	cur, err := s.get(ctx, s.db, pr.Tenant, pl.dup.id, false)
+	cur, err := s.get(ctx, s.db, pr, pl.dup.id, false)
 	if err != nil {
+		return err
+	}
+	if err := s.check(ctx, pr, permission.ActionEdit, cur, nil); err != nil {
 		return err
 	}
 	p := cur.Profile
@@ -715,6 +725,9 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 		return err
 	}
 	if err := gramIndex.Save(ctx, s.db, pr.Tenant, []storage.GramSet{{Owner: cur.ID, Grams: r.Grams}}); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, s.db, pr, string(permission.ActionEdit), cur.ID, "import"); err != nil {
 		return err
 	}
 	rep.Updated++
@@ -745,9 +758,12 @@ type ExportReport struct {
 // edited export can be imported again. Cells that Excel would run as a
 // formula are prefixed with ' (and the prefix is removed on import).
 func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (*ExportReport, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.authz.Check(ctx, pr, permission.ActionExport, &permission.CustomerObject{Tenant: pr.Tenant}); err != nil {
+		return nil, fmt.Errorf("customer: export: %w", err)
 	}
 	e, err := opts.Encoding.csvio()
 	if err != nil {
@@ -802,6 +818,9 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportO
 		q.After = page.Next
 	}
 	if err := cw.Flush(); err != nil {
+		return nil, fmt.Errorf("customer: export: %w", err)
+	}
+	if err := s.audit(ctx, s.db, pr, string(permission.ActionExport), uuid.Nil, fmt.Sprintf("rows=%d", rep.Rows)); err != nil {
 		return nil, fmt.Errorf("customer: export: %w", err)
 	}
 	return rep, nil

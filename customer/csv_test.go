@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -168,7 +169,7 @@ func TestImportRefusesNonCSVAndLimits(t *testing.T) {
 		_, err = f.svc.Import(f.staff, strings.NewReader("姓\n"), customer.ImportOptions{Mode: "some"})
 		require.ErrorIs(t, err, customer.ErrInvalid)
 
-		small, err := customer.NewService(db, &customer.Config{ImportMaxBytes: 64, ImportMaxRows: 2})
+		small, err := customer.NewService(db, &customer.Config{ImportMaxBytes: 64, ImportMaxRows: 2, Authorizer: permission.Unrestricted()})
 		require.NoError(t, err)
 		_, err = small.Import(f.staff, strings.NewReader("姓,姓カナ\n"+strings.Repeat("山田,ヤマダ\n", 10)), customer.ImportOptions{})
 		require.Equal(t, kerr.CodeTooLarge, fileCode(err))

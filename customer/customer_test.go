@@ -16,15 +16,21 @@ import (
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
-// fixture is what every store test needs.
+// fixture is what every store test needs: a tenant in the directory with
+// staff, a manager, an admin and two assignable staff members a and b (the
+// manager manages a group of staff, a and b), and an admin of another
+// tenant. Principals come from the directory, as in production.
 type fixture struct {
 	db      *bun.DB
+	dir     *permission.Directory
 	svc     *customer.Service
 	tenant  uuid.UUID
+	group   uuid.UUID
+	a, b    uuid.UUID
 	staff   context.Context // a staff member
 	manager context.Context // a manager of the same tenant
 	admin   context.Context // an admin of the same tenant
-	other   context.Context // a staff member of another tenant
+	other   context.Context // an admin of another tenant
 	clock   *fakeClock
 }
 
@@ -40,25 +46,48 @@ func (c *fakeClock) Now() time.Time {
 	return c.t
 }
 
-func principal(tenant uuid.UUID, role permission.Role) context.Context {
-	return permission.WithPrincipal(context.Background(), permission.Principal{
-		Tenant: tenant, User: uuid.Must(uuid.NewV7()), Roles: []permission.Role{role},
-	})
-}
-
 func setup(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
-	require.NoError(t, customer.Migrate(context.Background(), db))
+	ctx := context.Background()
+	require.NoError(t, customer.Migrate(ctx, db))
 	clock := &fakeClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	svc, err := customer.NewService(db, &customer.Config{Clock: clock.Now})
+	dir, err := permission.NewDirectory(db, clock.Now)
 	require.NoError(t, err)
-	tenant := uuid.Must(uuid.NewV7())
+	engine, err := permission.NewEngine(db)
+	require.NoError(t, err)
+	svc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: engine})
+	require.NoError(t, err)
+
+	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+	require.NoError(t, err)
+	mkUser := func(tenant uuid.UUID, name string, role permission.Role) uuid.UUID {
+		u, err := dir.SaveUser(ctx, permission.User{Tenant: tenant, Name: name, Roles: []permission.Role{role}, Active: true})
+		require.NoError(t, err)
+		return u.ID
+	}
+	staff := mkUser(tenant.ID, "担当 一郎", permission.RoleStaff)
+	manager := mkUser(tenant.ID, "課長 花子", permission.RoleManager)
+	admin := mkUser(tenant.ID, "管理 太郎", permission.RoleAdmin)
+	a := mkUser(tenant.ID, "営業 A", permission.RoleStaff)
+	b := mkUser(tenant.ID, "営業 B", permission.RoleStaff)
+	group, err := dir.CreateGroup(ctx, tenant.ID, "営業1課")
+	require.NoError(t, err)
+	require.NoError(t, dir.SetGroupMembers(ctx, tenant.ID, group.ID, []permission.Member{
+		{User: manager, Manager: true}, {User: staff}, {User: a}, {User: b},
+	}))
+	other, err := dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+	require.NoError(t, err)
+	otherAdmin := mkUser(other.ID, "他社 管理", permission.RoleAdmin)
+
+	as := func(tenant, user uuid.UUID) context.Context {
+		p, err := dir.Principal(ctx, tenant, user)
+		require.NoError(t, err)
+		return permission.WithPrincipal(ctx, p)
+	}
 	return &fixture{
-		db: db, svc: svc, tenant: tenant, clock: clock,
-		staff:   principal(tenant, permission.RoleStaff),
-		manager: principal(tenant, permission.RoleManager),
-		admin:   principal(tenant, permission.RoleAdmin),
-		other:   principal(uuid.Must(uuid.NewV7()), permission.RoleAdmin),
+		db: db, dir: dir, svc: svc, tenant: tenant.ID, group: group.ID, a: a, b: b, clock: clock,
+		staff: as(tenant.ID, staff), manager: as(tenant.ID, manager), admin: as(tenant.ID, admin),
+		other: as(other.ID, otherAdmin),
 	}
 }
 
@@ -203,9 +232,14 @@ func TestUpdateOptimisticLocking(t *testing.T) {
 		_, err = f.svc.Update(f.other, c.ID, got.Version, p)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 
-		// Changing assignees needs a manager.
+		// The creator was made the assignee; changing assignees needs a
+		// manager of a group holding every old and new assignee.
+		require.Equal(t, []uuid.UUID{user(f.staff)}, got.Assignees)
 		p = got.Profile
-		p.Assignees = []uuid.UUID{user(f.staff)}
+		p.Assignees = []uuid.UUID{user(f.admin)} // not in the manager's group
+		_, err = f.svc.Update(f.manager, c.ID, got.Version, p)
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+		p.Assignees = []uuid.UUID{f.a}
 		_, err = f.svc.Update(f.staff, c.ID, got.Version, p)
 		require.ErrorIs(t, err, customer.ErrPermissionDenied)
 		_, err = f.svc.Update(f.manager, c.ID, got.Version, p)

@@ -39,7 +39,12 @@ func Example() {
 	if err := customer.Migrate(ctx, db); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := customer.NewService(db, nil)
+	// The rule set decides what each principal sees (in SQL) and may do.
+	rules, err := permission.NewEngine(db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc, err := customer.NewService(db, &customer.Config{Authorizer: rules})
 	if err != nil {
 		log.Fatal(err)
 	}

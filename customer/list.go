@@ -88,23 +88,38 @@ func (s *Service) Lists(ctx context.Context) ([]List, error) {
 		return nil, err
 	}
 	var out []List
-	err = s.listQuery(pr).Order("l.name", "l.id").Scan(ctx, &out)
+	q, err := s.listQuery(ctx, pr)
+	if err == nil {
+		err = q.Order("l.name", "l.id").Scan(ctx, &out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("customer: lists: %w", storage.Err(err))
 	}
 	return out, nil
 }
 
-func (s *Service) listQuery(pr permission.Principal) *bun.SelectQuery {
-	return s.db.NewSelect().Model((*List)(nil)).Column("l.*").
-		ColumnExpr(`(SELECT COUNT(*) FROM customer_list_items li JOIN customers c ON c.id = li.customer_id
-			WHERE li.list_id = l.id AND c.deleted_at IS NULL) AS count`).
-		Where("l.tenant_id = ?", pr.Tenant).Where("l.owner_id = ?", pr.User)
+// listQuery selects the principal's lists with the number of members the
+// principal can see.
+func (s *Service) listQuery(ctx context.Context, pr permission.Principal) (*bun.SelectQuery, error) {
+	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return nil, err
+	}
+	count := s.db.NewSelect().ColumnExpr("COUNT(*)").TableExpr("customer_list_items AS li").
+		Join("JOIN customers AS c ON c.id = li.customer_id").
+		Where("li.list_id = l.id").Where("c.deleted_at IS NULL")
+	pred.Apply(count)
+	return s.db.NewSelect().Model((*List)(nil)).Column("l.*").ColumnExpr("(?) AS count", count).
+		Where("l.tenant_id = ?", pr.Tenant).Where("l.owner_id = ?", pr.User), nil
 }
 
 func (s *Service) list(ctx context.Context, pr permission.Principal, id uuid.UUID) (*List, error) {
 	var l List
-	if err := s.listQuery(pr).Where("l.id = ?", id).Scan(ctx, &l); err != nil {
+	q, err := s.listQuery(ctx, pr)
+	if err == nil {
+		err = q.Where("l.id = ?", id).Scan(ctx, &l)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", id, storage.Err(err))
 	}
 	return &l, nil
@@ -141,7 +156,7 @@ func (s *Service) DeleteList(ctx context.Context, id uuid.UUID) error {
 
 // AddToList adds customers to one of the principal's lists; customers
 // already in it are left as they are. Every customer must exist (not
-// deleted) in the tenant, or nothing is added.
+// deleted) and be visible to the principal, or nothing is added.
 func (s *Service) AddToList(ctx context.Context, id uuid.UUID, customers ...uuid.UUID) error {
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
@@ -158,8 +173,11 @@ func (s *Service) AddToList(ctx context.Context, id uuid.UUID, customers ...uuid
 		if len(uniq) == 0 {
 			return nil
 		}
-		n, err := tx.NewSelect().Model((*row)(nil)).Where("c.tenant_id = ?", pr.Tenant).
-			Where("c.deleted_at IS NULL").Where("c.id IN (?)", bun.List(customers)).Count(ctx)
+		q := tx.NewSelect().Model((*row)(nil)).Where("c.deleted_at IS NULL").Where("c.id IN (?)", bun.List(customers))
+		if err := s.visible(ctx, pr, q); err != nil {
+			return err
+		}
+		n, err := q.Count(ctx)
 		if err != nil {
 			return err
 		}

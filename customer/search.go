@@ -121,7 +121,7 @@ func (q *Query) check(maxPage int) (cursor, error) {
 
 // Search lists the customers matching q, one page at a time.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,9 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	}
 	var rows []row
 	sel := s.db.NewSelect().Model(&rows).ExcludeColumn("grams")
-	s.filter(sel, pr.Tenant, &q)
+	if err := s.filter(ctx, sel, pr, &q); err != nil {
+		return nil, fmt.Errorf("customer: search: %w", err)
+	}
 	col, dir, cmp := "c.sort_kana", "ASC", ">"
 	switch q.Sort {
 	case SortCreated:
@@ -181,7 +183,11 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		return nil, fmt.Errorf("customer: search: %w", err)
 	}
 	if q.WithTotal {
-		n, err := s.filter(s.db.NewSelect().Model((*row)(nil)), pr.Tenant, &q).Count(ctx)
+		cq := s.db.NewSelect().Model((*row)(nil))
+		if err := s.filter(ctx, cq, pr, &q); err != nil {
+			return nil, fmt.Errorf("customer: search: %w", err)
+		}
+		n, err := cq.Count(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("customer: search: count: %w", storage.Err(err))
 		}
@@ -190,9 +196,13 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	return page, nil
 }
 
-// filter adds q's conditions (not its cursor) to sel.
-func (s *Service) filter(sel *bun.SelectQuery, tenant uuid.UUID, q *Query) *bun.SelectQuery {
-	sel.Where("c.tenant_id = ?", tenant)
+// filter adds the principal's visibility and q's conditions (not its
+// cursor) to sel.
+func (s *Service) filter(ctx context.Context, sel *bun.SelectQuery, pr permission.Principal, q *Query) error {
+	if err := s.visible(ctx, pr, sel); err != nil {
+		return err
+	}
+	tenant := pr.Tenant
 	if q.Deleted {
 		sel.Where("c.deleted_at IS NOT NULL")
 	} else {
@@ -234,5 +244,5 @@ func (s *Service) filter(sel *bun.SelectQuery, tenant uuid.UUID, q *Query) *bun.
 	if q.List != uuid.Nil {
 		sel.Where("EXISTS (SELECT 1 FROM customer_list_items li WHERE li.customer_id = c.id AND li.list_id = ?)", q.List)
 	}
-	return sel
+	return nil
 }

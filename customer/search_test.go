@@ -146,7 +146,7 @@ func TestListsAndAssignees(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
-		a, b := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+		a, b := f.a, f.b
 		var ids []uuid.UUID
 		for i := range 5 {
 			p := taro()

@@ -24,12 +24,19 @@ var Migrations = migration.Set{Name: "customer", FS: migrations}
 
 // Migrate creates or upgrades the customer engine's tables. It is idempotent
 // and safe when several processes run it at once.
+// It migrates the permission engine's tables (directory, audit log) first.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, Migrations)
+	return migration.Run(ctx, db, permission.Migrations, Migrations)
 }
 
-// Config configures a Service. The zero value (or nil) means defaults.
+// Config configures a Service. The zero value (or nil) means defaults, except
+// for Authorizer, which is required.
 type Config struct {
+	// Authorizer decides what each principal may see and do: every read
+	// is filtered by its SQL predicate and every write checked. Required:
+	// use permission.NewEngine, your own Authorizer, or, to opt out
+	// explicitly (tests, single-user tools), permission.Unrestricted().
+	Authorizer permission.Authorizer
 	// Clock returns the current time. Default: time.Now.
 	Clock func() time.Time
 	// Location is the tenant's time zone for day boundaries such as "a
@@ -74,6 +81,9 @@ func (c *Config) WithDefaults() Config {
 }
 
 func (c *Config) validate() error {
+	if c.Authorizer == nil {
+		return fmt.Errorf("customer: config: Authorizer is required (permission.NewEngine, or permission.Unrestricted() to opt out): %w", ErrInvalid)
+	}
 	if c.MaxPageSize < 1 || c.ImportMaxBytes < 1 || c.ImportMaxRows < 1 {
 		return fmt.Errorf("customer: config: limits must be positive: %w", ErrInvalid)
 	}
@@ -85,6 +95,7 @@ type Service struct {
 	db      bun.IDB
 	dialect storage.Dialect
 	cfg     Config
+	authz   permission.Authorizer
 }
 
 // NewService returns a customer engine on db (a *bun.DB, or a bun.Tx).
@@ -97,7 +108,7 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, dialect: d, cfg: c}, nil
+	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared with
@@ -133,9 +144,12 @@ func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, 
 // Create stores a new customer. Problems with the profile come back as one
 // *ValidationError listing them all.
 func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.authz.Check(ctx, pr, permission.ActionCreate, &permission.CustomerObject{Tenant: pr.Tenant}); err != nil {
+		return nil, fmt.Errorf("customer: create: %w", err)
 	}
 	st, err := s.settings(ctx, pr.Tenant)
 	if err != nil {
@@ -144,12 +158,18 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 	if v := normalize(&p, st, s.today()); v.Err() != nil {
 		return nil, fmt.Errorf("customer: create: %w", v)
 	}
+	if len(p.Assignees) == 0 {
+		p.Assignees = []uuid.UUID{pr.User}
+	}
 	r := s.newRow(pr, p)
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		if err := s.insertRows(ctx, tx, pr.Tenant, []row{r}); err != nil {
 			return err
 		}
-		return s.setAssignees(ctx, tx, pr, r.ID, nil, p.Assignees, uuid.Nil)
+		if err := s.setAssignees(ctx, tx, pr, r.ID, nil, p.Assignees, uuid.Nil); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, pr, "create", r.ID, "")
 	})
 	if err != nil {
 		return nil, fmt.Errorf("customer: create: %w", err)
@@ -175,36 +195,64 @@ func (s *Service) newRow(pr permission.Principal, p Profile) row {
 	return r
 }
 
-// Get returns a customer that is not deleted.
+// Get returns a customer that is not deleted and that the principal may
+// see (ErrNotFound otherwise). The read is recorded in the audit log.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Customer, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.get(ctx, s.db, pr.Tenant, id, false)
+	c, err := s.get(ctx, s.db, pr, id, false)
+	if err == nil {
+		err = s.audit(ctx, s.db, pr, string(permission.ActionView), id, "")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("customer: get %s: %w", id, err)
 	}
 	return c, nil
 }
 
-func (s *Service) get(ctx context.Context, db bun.IDB, tenant, id uuid.UUID, deleted bool) (*Customer, error) {
+// get loads a customer the principal may see.
+func (s *Service) get(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID, deleted bool) (*Customer, error) {
 	var r row
-	q := db.NewSelect().Model(&r).ExcludeColumn("grams").
-		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id)
+	q := db.NewSelect().Model(&r).ExcludeColumn("grams").Where("c.id = ?", id)
 	if deleted {
 		q = q.Where("c.deleted_at IS NOT NULL")
 	} else {
 		q = q.Where("c.deleted_at IS NULL")
 	}
+	if err := s.visible(ctx, pr, q); err != nil {
+		return nil, err
+	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, storage.Err(err)
 	}
 	cs := []Customer{r.Customer}
-	if err := s.loadAssignees(ctx, db, tenant, cs); err != nil {
+	if err := s.loadAssignees(ctx, db, pr.Tenant, cs); err != nil {
 		return nil, err
 	}
 	return &cs[0], nil
+}
+
+// visible restricts q (over customers aliased c) to what pr may see.
+func (s *Service) visible(ctx context.Context, pr permission.Principal, q *bun.SelectQuery) error {
+	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return err
+	}
+	pred.Apply(q)
+	return nil
+}
+
+// check asks the authorizer about one customer.
+func (s *Service) check(ctx context.Context, pr permission.Principal, a permission.Action, c *Customer, newAssignees []uuid.UUID) error {
+	return s.authz.Check(ctx, pr, a, &permission.CustomerObject{Tenant: c.Tenant, ID: c.ID, Assignees: c.Assignees, NewAssignees: newAssignees})
+}
+
+// audit records an action on a customer in the audit log, through db (the
+// transaction of the change).
+func (s *Service) audit(ctx context.Context, db bun.IDB, pr permission.Principal, action string, id uuid.UUID, detail string) error {
+	return permission.Audit(ctx, db, pr, s.now(), action, "customer", id, detail)
 }
 
 // loadAssignees fills Assignees and Consent of cs with one query.
@@ -234,10 +282,10 @@ func (s *Service) loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUI
 
 // Update replaces the profile of customer id. version must be the version
 // the caller read; if the customer changed since, Update fails with
-// ErrConflict and changes nothing. Changing the assignees needs the
-// manager or admin role (see SetAssignees).
+// ErrConflict and changes nothing. Changing the assignees needs the right to
+// reassign (see SetAssignees).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Profile) (*Customer, error) {
-	pr, err := permission.RequireStaff(ctx)
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -250,15 +298,20 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 	}
 	var out *Customer
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		cur, err := s.get(ctx, tx, pr.Tenant, id, false)
+		cur, err := s.get(ctx, tx, pr, id, false)
 		if err != nil {
+			return err
+		}
+		if err := s.check(ctx, pr, permission.ActionEdit, cur, nil); err != nil {
 			return err
 		}
 		if cur.Version != version {
 			return ErrConflict
 		}
-		if !sameSet(cur.Assignees, p.Assignees) && !canReassign(pr) {
-			return ErrPermissionDenied
+		if !sameSet(cur.Assignees, p.Assignees) {
+			if err := s.check(ctx, pr, permission.ActionReassign, cur, p.Assignees); err != nil {
+				return err
+			}
 		}
 		r := row{Customer: *cur}
 		r.Profile = p
@@ -289,6 +342,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 		if err := s.setAssignees(ctx, tx, pr, id, cur.Assignees, p.Assignees, uuid.Nil); err != nil {
 			return err
 		}
+		if err := s.audit(ctx, tx, pr, string(permission.ActionEdit), id, ""); err != nil {
+			return err
+		}
 		c := r.Customer
 		out = &c
 		return nil
@@ -314,43 +370,75 @@ func sameSet(a, b []uuid.UUID) bool {
 // Delete moves a customer to the trash (soft delete): it disappears from
 // Get and Search (unless Query.Deleted) and can be restored.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	pr, err := permission.RequireStaff(ctx)
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	res, err := s.db.NewUpdate().Model((*row)(nil)).
-		Set("deleted_at = ?", now).Set("deleted_by = ?", pr.User).Set("version = version + 1").
-		Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
-		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("deleted_at IS NULL").Exec(ctx)
-	return s.affected("delete", id, res, err)
+	return s.setDeleted(ctx, "delete", id, true)
 }
 
 // Restore brings a deleted customer back.
 func (s *Service) Restore(ctx context.Context, id uuid.UUID) error {
-	pr, err := permission.RequireStaff(ctx)
+	return s.setDeleted(ctx, "restore", id, false)
+}
+
+func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, deleted bool) error {
+	pr, err := permission.Require(ctx)
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	res, err := s.db.NewUpdate().Model((*row)(nil)).
-		Set("deleted_at = NULL").Set("deleted_by = NULL").Set("version = version + 1").
-		Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
-		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("deleted_at IS NOT NULL").Exec(ctx)
-	return s.affected("restore", id, res, err)
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.get(ctx, tx, pr, id, !deleted)
+		if err != nil {
+			return err
+		}
+		if err := s.check(ctx, pr, permission.ActionDelete, cur, nil); err != nil {
+			return err
+		}
+		now := s.now()
+		q := tx.NewUpdate().Model((*row)(nil)).Set("version = version + 1").
+			Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
+			Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("version = ?", cur.Version)
+		if deleted {
+			q.Set("deleted_at = ?", now).Set("deleted_by = ?", pr.User)
+		} else {
+			q.Set("deleted_at = NULL").Set("deleted_by = NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		return s.audit(ctx, tx, pr, op, id, "")
+	})
+	if err != nil {
+		return fmt.Errorf("customer: %s %s: %w", op, id, err)
+	}
+	return nil
 }
 
 // Purge erases a customer for real, deleted or not, with its assignees,
 // assignment history, list memberships and search index (personal-data
-// erasure). Admins only.
+// erasure). Admins only. The audit log keeps that it happened (an ID, no
+// personal data).
 func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
 		return err
 	}
-	res, err := s.db.NewDelete().Model((*row)(nil)).
-		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Exec(ctx)
-	return s.affected("purge", id, res, err)
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		q := tx.NewDelete().Model((*row)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant)
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, pr, "purge", id, "")
+	})
+	if err != nil {
+		return fmt.Errorf("customer: purge %s: %w", id, err)
+	}
+	return nil
 }
 
 func (s *Service) affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {

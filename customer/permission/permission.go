@@ -12,6 +12,9 @@ import (
 
 // Errors re-exported from Kiroku's shared vocabulary.
 var (
+	ErrNotFound         = kerr.ErrNotFound
+	ErrConflict         = kerr.ErrConflict
+	ErrInvalid          = kerr.ErrInvalid
 	ErrUnauthenticated  = kerr.ErrUnauthenticated
 	ErrPermissionDenied = kerr.ErrPermissionDenied
 )
@@ -45,7 +48,8 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// Principal is the acting user.
+// Principal is the acting user. Directory.Principal builds one from the
+// directory; an application that keeps its own directory fills it itself.
 type Principal struct {
 	// Tenant scopes every query.
 	Tenant uuid.UUID
@@ -56,6 +60,21 @@ type Principal struct {
 	// Roles of a staff principal. A staff principal without roles has the
 	// rights of RoleStaff.
 	Roles []Role
+	// OrgUnits the staff member belongs to (not their ancestors: the rules
+	// find those in the directory's org tree).
+	OrgUnits []uuid.UUID
+	// Groups the staff member is a member of, managers included.
+	Groups []uuid.UUID
+	// ManagedGroups are the groups the staff member manages. Managing a
+	// group takes RoleManager as well.
+	ManagedGroups []uuid.UUID
+	// Customer is, for a customer principal, the customer whose portal
+	// account this is.
+	Customer uuid.UUID
+	// CustomerVisibility is the tenant's setting, copied by
+	// Directory.Principal. The zero value means VisibilityAssigned: when in
+	// doubt, show less.
+	CustomerVisibility CustomerVisibility
 }
 
 // Has reports whether p holds role r.

@@ -1,0 +1,669 @@
+package permission
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the permission engine's migration set (tenants, the staff
+// directory, the audit log). Every other engine runs it first.
+var Migrations = migration.Set{Name: "permission", FS: migrations}
+
+// Migrate creates or upgrades the directory and audit tables. It is
+// idempotent and safe when several processes run it at once.
+func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, Migrations) }
+
+// Tenant is one customer organisation of the embedding application.
+type Tenant struct {
+	bun.BaseModel      `bun:"table:kiroku_tenants"`
+	ID                 uuid.UUID          `bun:"id,pk" json:"id"`
+	Name               string             `bun:"name" json:"name"`
+	TimeZone           string             `bun:"time_zone" json:"time_zone"` // IANA name, default Asia/Tokyo
+	CustomerVisibility CustomerVisibility `bun:"customer_visibility" json:"customer_visibility"`
+	CreatedAt          time.Time          `bun:"created_at" json:"created_at"`
+	UpdatedAt          time.Time          `bun:"updated_at" json:"updated_at"`
+	Version            int64              `bun:"version" json:"version"`
+}
+
+// User is a staff member in the directory.
+type User struct {
+	bun.BaseModel `bun:"table:staff_users,alias:u"`
+	ID            uuid.UUID `bun:"id,pk" json:"id"`
+	Tenant        uuid.UUID `bun:"tenant_id" json:"tenant"`
+	// ExternalID is the embedding application's own ID for the user, unique
+	// per tenant; SaveUser finds users by it when ID is zero.
+	ExternalID *string   `bun:"external_id" json:"external_id,omitempty"`
+	Name       string    `bun:"name" json:"name"`
+	Kana       string    `bun:"kana" json:"kana"`
+	Email      string    `bun:"email" json:"email"`
+	Roles      []Role    `bun:"-" json:"roles"`
+	RolesText  string    `bun:"roles" json:"-"`
+	Active     bool      `bun:"active" json:"active"`
+	CreatedAt  time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt  time.Time `bun:"updated_at" json:"updated_at"`
+	Version    int64     `bun:"version" json:"version"`
+}
+
+// OrgUnitKind is the level of an org unit.
+type OrgUnitKind string
+
+// Org unit kinds: a tenant's tree is company → branch → department.
+const (
+	UnitCompany    OrgUnitKind = "company"    // 会社: the root
+	UnitBranch     OrgUnitKind = "branch"     // 支店
+	UnitDepartment OrgUnitKind = "department" // 部署
+)
+
+// OrgUnit is a node of the tenant's organisation tree.
+type OrgUnit struct {
+	bun.BaseModel `bun:"table:org_units,alias:o"`
+	ID            uuid.UUID   `bun:"id,pk" json:"id"`
+	Tenant        uuid.UUID   `bun:"tenant_id" json:"tenant"`
+	Parent        *uuid.UUID  `bun:"parent_id" json:"parent,omitempty"`
+	Kind          OrgUnitKind `bun:"kind" json:"kind"`
+	Name          string      `bun:"name" json:"name"`
+	Position      int         `bun:"position" json:"position"`
+	CreatedAt     time.Time   `bun:"created_at" json:"created_at"`
+	UpdatedAt     time.Time   `bun:"updated_at" json:"updated_at"`
+	Version       int64       `bun:"version" json:"version"`
+}
+
+// Group is a flat team of staff with managers (e.g. 営業1課).
+type Group struct {
+	bun.BaseModel `bun:"table:staff_groups,alias:g"`
+	ID            uuid.UUID `bun:"id,pk" json:"id"`
+	Tenant        uuid.UUID `bun:"tenant_id" json:"tenant"`
+	Name          string    `bun:"name" json:"name"`
+	CreatedAt     time.Time `bun:"created_at" json:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at" json:"updated_at"`
+	Version       int64     `bun:"version" json:"version"`
+	Members       []Member  `bun:"-" json:"members"`
+}
+
+// Member is a group membership.
+type Member struct {
+	User    uuid.UUID `json:"user"`
+	Manager bool      `json:"manager"`
+}
+
+type orgPath struct {
+	bun.BaseModel `bun:"table:org_unit_paths"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
+	Ancestor      uuid.UUID `bun:"ancestor_id,pk"`
+	Descendant    uuid.UUID `bun:"descendant_id,pk"`
+	Depth         int       `bun:"depth"`
+}
+
+type orgMembership struct {
+	bun.BaseModel `bun:"table:org_memberships"`
+	User          uuid.UUID `bun:"user_id,pk"`
+	Unit          uuid.UUID `bun:"org_unit_id,pk"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
+}
+
+type groupMember struct {
+	bun.BaseModel `bun:"table:group_members"`
+	Group         uuid.UUID `bun:"group_id,pk"`
+	User          uuid.UUID `bun:"user_id,pk"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
+	Manager       bool      `bun:"manager"`
+}
+
+// Directory stores tenants, staff users, org units, groups and memberships.
+// It is a trusted handle: it checks no principal, so expose its writes only
+// to administrators (the example server does) or to the embedding
+// application's own user synchronisation.
+type Directory struct {
+	db    bun.IDB
+	clock func() time.Time
+}
+
+// NewDirectory returns the directory over db. clock may be nil (time.Now).
+func NewDirectory(db bun.IDB, clock func() time.Time) (*Directory, error) {
+	if _, err := storage.Of(db); err != nil {
+		return nil, err
+	}
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Directory{db: db, clock: clock}, nil
+}
+
+// WithDB returns a copy of d bound to db (a transaction).
+func (d *Directory) WithDB(db bun.IDB) *Directory { c := *d; c.db = db; return &c }
+
+func (d *Directory) now() time.Time { return d.clock().UTC().Truncate(time.Microsecond) }
+
+func nameError(field, s string, limit int) *kerr.ValidationError {
+	var v kerr.ValidationError
+	if strings.TrimSpace(s) == "" {
+		v.Add(field, kerr.CodeRequired, "")
+	} else if utf8.RuneCountInString(s) > limit {
+		v.Add(field, kerr.CodeTooLong, strconv.Itoa(limit))
+	}
+	return &v
+}
+
+// CreateTenant stores a new tenant. A zero ID gets a new UUIDv7; empty
+// TimeZone means Asia/Tokyo; empty CustomerVisibility means VisibilityAll.
+func (d *Directory) CreateTenant(ctx context.Context, t Tenant) (*Tenant, error) {
+	if t.TimeZone == "" {
+		t.TimeZone = "Asia/Tokyo"
+	}
+	if t.CustomerVisibility == "" {
+		t.CustomerVisibility = VisibilityAll
+	}
+	if err := validateTenant(&t); err != nil {
+		return nil, fmt.Errorf("permission: create tenant: %w", err)
+	}
+	if t.ID == uuid.Nil {
+		t.ID = uuid.Must(uuid.NewV7())
+	}
+	t.CreatedAt, t.UpdatedAt, t.Version = d.now(), d.now(), 1
+	if _, err := d.db.NewInsert().Model(&t).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("permission: create tenant: %w", storage.Err(err))
+	}
+	return &t, nil
+}
+
+func validateTenant(t *Tenant) error {
+	t.Name = strings.TrimSpace(t.Name)
+	v := nameError("name", t.Name, 100)
+	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
+		v.Add("time_zone", kerr.CodeUnknown, t.TimeZone)
+	}
+	if t.CustomerVisibility != VisibilityAll && t.CustomerVisibility != VisibilityAssigned {
+		v.Add("customer_visibility", kerr.CodeUnknown, string(t.CustomerVisibility))
+	}
+	return v.Err()
+}
+
+// Tenant returns a tenant.
+func (d *Directory) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
+	var t Tenant
+	if err := d.db.NewSelect().Model(&t).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: tenant %s: %w", id, storage.Err(err))
+	}
+	return &t, nil
+}
+
+// UpdateTenant saves a tenant's name, time zone and customer visibility.
+// t.Version must be the version read (ErrConflict otherwise).
+func (d *Directory) UpdateTenant(ctx context.Context, t Tenant) (*Tenant, error) {
+	if err := validateTenant(&t); err != nil {
+		return nil, fmt.Errorf("permission: update tenant: %w", err)
+	}
+	old := t.Version
+	t.UpdatedAt, t.Version = d.now(), old+1
+	res, err := d.db.NewUpdate().Model(&t).Column("name", "time_zone", "customer_visibility", "updated_at", "version").
+		WherePK().Where("version = ?", old).Returning("created_at").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("permission: update tenant: %w", storage.Err(err))
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		if _, err := d.Tenant(ctx, t.ID); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("permission: update tenant: %w", ErrConflict)
+	}
+	return &t, nil
+}
+
+func parseRoles(s string) []Role {
+	var out []Role
+	for _, r := range strings.Split(s, ",") {
+		if r != "" {
+			out = append(out, Role(r))
+		}
+	}
+	return out
+}
+
+// SaveUser creates or updates a staff user: the entry point for syncing an
+// application's users into the directory. The user is found by ID, or by
+// ExternalID when ID is zero; a user found neither way is created (with a
+// new UUIDv7 when ID is zero). Roles default to staff. Deactivate a user
+// with Active false: an inactive user gets no principal.
+func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
+	u.Name, u.Kana, u.Email = strings.TrimSpace(u.Name), strings.TrimSpace(u.Kana), strings.TrimSpace(u.Email)
+	v := nameError("name", u.Name, 100)
+	if len(u.Roles) == 0 {
+		u.Roles = []Role{RoleStaff}
+	}
+	roles := make([]string, 0, len(u.Roles))
+	for _, r := range u.Roles {
+		if !r.Valid() {
+			v.Add("roles", kerr.CodeUnknown, string(r))
+		}
+		if !slices.Contains(roles, string(r)) {
+			roles = append(roles, string(r))
+		}
+	}
+	if u.ExternalID != nil && (*u.ExternalID == "" || len(*u.ExternalID) > 200) {
+		v.Add("external_id", kerr.CodeFormat, "")
+	}
+	if err := v.Err(); err != nil {
+		return nil, fmt.Errorf("permission: save user: %w", err)
+	}
+	u.RolesText = strings.Join(roles, ",")
+	u.Roles = parseRoles(u.RolesText)
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		var cur User
+		q := tx.NewSelect().Model(&cur).Where("u.tenant_id = ?", u.Tenant)
+		switch {
+		case u.ID != uuid.Nil:
+			q.Where("u.id = ?", u.ID)
+		case u.ExternalID != nil:
+			q.Where("u.external_id = ?", *u.ExternalID)
+		default:
+			q = nil
+		}
+		now := d.now()
+		if q != nil {
+			err := q.Scan(ctx)
+			if err == nil {
+				u.ID, u.CreatedAt, u.UpdatedAt, u.Version = cur.ID, cur.CreatedAt, now, cur.Version+1
+				_, err = tx.NewUpdate().Model(&u).Column("external_id", "name", "kana", "email", "roles", "active", "updated_at", "version").
+					WherePK().Exec(ctx)
+				return err
+			}
+			if !errors.Is(storage.Err(err), ErrNotFound) {
+				return err
+			}
+		}
+		if u.ID == uuid.Nil {
+			u.ID = uuid.Must(uuid.NewV7())
+		}
+		u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
+		_, err := tx.NewInsert().Model(&u).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("permission: save user: %w", err)
+	}
+	return &u, nil
+}
+
+// User returns a staff user of the tenant.
+func (d *Directory) User(ctx context.Context, tenant, id uuid.UUID) (*User, error) {
+	var u User
+	if err := d.db.NewSelect().Model(&u).Where("u.tenant_id = ?", tenant).Where("u.id = ?", id).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: user %s: %w", id, storage.Err(err))
+	}
+	u.Roles = parseRoles(u.RolesText)
+	return &u, nil
+}
+
+// Users returns the tenant's staff users by reading.
+func (d *Directory) Users(ctx context.Context, tenant uuid.UUID) ([]User, error) {
+	var us []User
+	if err := d.db.NewSelect().Model(&us).Where("u.tenant_id = ?", tenant).Order("u.kana", "u.name", "u.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: users: %w", storage.Err(err))
+	}
+	for i := range us {
+		us[i].Roles = parseRoles(us[i].RolesText)
+	}
+	return us, nil
+}
+
+// CreateOrgUnit adds a unit to the tenant's tree. A unit without a parent
+// must be the tenant's one company; branches and departments have a
+// parent in the same tenant.
+func (d *Directory) CreateOrgUnit(ctx context.Context, u OrgUnit) (*OrgUnit, error) {
+	u.Name = strings.TrimSpace(u.Name)
+	v := nameError("name", u.Name, 100)
+	switch u.Kind {
+	case UnitCompany:
+		if u.Parent != nil {
+			v.Add("parent", kerr.CodeNotAllowed, "")
+		}
+	case UnitBranch, UnitDepartment:
+		if u.Parent == nil {
+			v.Add("parent", kerr.CodeRequired, "")
+		}
+	default:
+		v.Add("kind", kerr.CodeUnknown, string(u.Kind))
+	}
+	if err := v.Err(); err != nil {
+		return nil, fmt.Errorf("permission: create org unit: %w", err)
+	}
+	now := d.now()
+	u.ID, u.CreatedAt, u.UpdatedAt, u.Version = uuid.Must(uuid.NewV7()), now, now, 1
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		if u.Kind == UnitCompany {
+			n, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", u.Tenant).Where("o.parent_id IS NULL").Count(ctx)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("a company unit exists: %w", ErrConflict)
+			}
+		} else if err := d.WithDB(tx).unitExists(ctx, u.Tenant, *u.Parent); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&u).Exec(ctx); err != nil {
+			return err
+		}
+		paths := []orgPath{{Tenant: u.Tenant, Ancestor: u.ID, Descendant: u.ID}}
+		if u.Parent != nil {
+			var up []orgPath
+			if err := tx.NewSelect().Model(&up).Where("descendant_id = ?", *u.Parent).Scan(ctx); err != nil {
+				return err
+			}
+			for _, p := range up {
+				paths = append(paths, orgPath{Tenant: u.Tenant, Ancestor: p.Ancestor, Descendant: u.ID, Depth: p.Depth + 1})
+			}
+		}
+		_, err := tx.NewInsert().Model(&paths).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("permission: create org unit: %w", err)
+	}
+	return &u, nil
+}
+
+func (d *Directory) unitExists(ctx context.Context, tenant, id uuid.UUID) error {
+	ok, err := d.db.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", tenant).Where("o.id = ?", id).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("org unit %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// MoveOrgUnit moves a branch or department (with its subtree) under another
+// parent of the same tenant. Moving a unit under itself or its own subtree
+// fails with ErrInvalid.
+func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUID) error {
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		dd := d.WithDB(tx)
+		if err := dd.unitExists(ctx, tenant, id); err != nil {
+			return err
+		}
+		if err := dd.unitExists(ctx, tenant, parent); err != nil {
+			return err
+		}
+		var sub []orgPath
+		if err := tx.NewSelect().Model(&sub).Where("ancestor_id = ?", id).Scan(ctx); err != nil {
+			return err
+		}
+		subtree := make([]uuid.UUID, len(sub))
+		for i, p := range sub {
+			subtree[i] = p.Descendant
+		}
+		if slices.Contains(subtree, parent) {
+			var v kerr.ValidationError
+			v.Add("parent", kerr.CodeNotAllowed, "cycle")
+			return &v
+		}
+		var kind OrgUnitKind
+		if err := tx.NewSelect().Model((*OrgUnit)(nil)).Column("kind").Where("o.id = ?", id).Scan(ctx, &kind); err != nil {
+			return err
+		}
+		if kind == UnitCompany {
+			var v kerr.ValidationError
+			v.Add("kind", kerr.CodeNotAllowed, string(kind))
+			return &v
+		}
+		if _, err := tx.NewDelete().Model((*orgPath)(nil)).Where("descendant_id IN (?)", bun.List(subtree)).
+			Where("ancestor_id NOT IN (?)", bun.List(subtree)).Exec(ctx); err != nil {
+			return err
+		}
+		var up []orgPath
+		if err := tx.NewSelect().Model(&up).Where("descendant_id = ?", parent).Scan(ctx); err != nil {
+			return err
+		}
+		var paths []orgPath
+		for _, a := range up {
+			for _, s := range sub {
+				paths = append(paths, orgPath{Tenant: tenant, Ancestor: a.Ancestor, Descendant: s.Descendant, Depth: a.Depth + s.Depth + 1})
+			}
+		}
+		if _, err := tx.NewInsert().Model(&paths).Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewUpdate().Model((*OrgUnit)(nil)).Set("parent_id = ?", parent).Set("updated_at = ?", d.now()).
+			Set("version = version + 1").Where("id = ?", id).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("permission: move org unit %s: %w", id, err)
+	}
+	return nil
+}
+
+// RenameOrgUnit renames a unit.
+func (d *Directory) RenameOrgUnit(ctx context.Context, tenant, id uuid.UUID, name string) error {
+	name = strings.TrimSpace(name)
+	if err := nameError("name", name, 100).Err(); err != nil {
+		return fmt.Errorf("permission: rename org unit: %w", err)
+	}
+	res, err := d.db.NewUpdate().Model((*OrgUnit)(nil)).Set("name = ?", name).Set("updated_at = ?", d.now()).
+		Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
+	return affected("rename org unit", id, res, err)
+}
+
+// DeleteOrgUnit deletes a unit without children; its memberships go with
+// it. A unit with children fails with ErrConflict.
+func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) error {
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		kids, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.parent_id = ?", id).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if kids > 0 {
+			return fmt.Errorf("it has %d child units: %w", kids, ErrConflict)
+		}
+		res, err := tx.NewDelete().Model((*OrgUnit)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
+		return affected("", id, res, err)
+	})
+	if err != nil {
+		return fmt.Errorf("permission: delete org unit %s: %w", id, err)
+	}
+	return nil
+}
+
+// OrgUnits returns the tenant's units, parents before children.
+func (d *Directory) OrgUnits(ctx context.Context, tenant uuid.UUID) ([]OrgUnit, error) {
+	var us []OrgUnit
+	err := d.db.NewSelect().Model(&us).
+		ColumnExpr("o.*").
+		Join("JOIN org_unit_paths p ON p.descendant_id = o.id").
+		Where("o.tenant_id = ?", tenant).
+		GroupExpr("o.id").
+		OrderExpr("MAX(p.depth), o.position, o.name, o.id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("permission: org units: %w", storage.Err(err))
+	}
+	return us, nil
+}
+
+// SetUserOrgUnits replaces the units a user belongs to.
+func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID, units []uuid.UUID) error {
+	units = uniq(units)
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := d.WithDB(tx).User(ctx, tenant, user); err != nil {
+			return err
+		}
+		if len(units) > 0 {
+			n, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", tenant).Where("o.id IN (?)", bun.List(units)).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if int(n) != len(units) {
+				return fmt.Errorf("org units: %w", ErrNotFound)
+			}
+		}
+		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("user_id = ?", user).Exec(ctx); err != nil {
+			return err
+		}
+		if len(units) == 0 {
+			return nil
+		}
+		ms := make([]orgMembership, len(units))
+		for i, u := range units {
+			ms[i] = orgMembership{User: user, Unit: u, Tenant: tenant}
+		}
+		_, err := tx.NewInsert().Model(&ms).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("permission: set org units of %s: %w", user, err)
+	}
+	return nil
+}
+
+// CreateGroup creates a group; names are unique per tenant.
+func (d *Directory) CreateGroup(ctx context.Context, tenant uuid.UUID, name string) (*Group, error) {
+	name = strings.TrimSpace(name)
+	if err := nameError("name", name, 100).Err(); err != nil {
+		return nil, fmt.Errorf("permission: create group: %w", err)
+	}
+	now := d.now()
+	g := &Group{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, Name: name, CreatedAt: now, UpdatedAt: now, Version: 1, Members: []Member{}}
+	if _, err := d.db.NewInsert().Model(g).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("permission: create group: %w", storage.Err(err))
+	}
+	return g, nil
+}
+
+// DeleteGroup deletes a group and its memberships.
+func (d *Directory) DeleteGroup(ctx context.Context, tenant, id uuid.UUID) error {
+	res, err := d.db.NewDelete().Model((*Group)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
+	return affected("delete group", id, res, err)
+}
+
+// Groups returns the tenant's groups by name, with their members.
+func (d *Directory) Groups(ctx context.Context, tenant uuid.UUID) ([]Group, error) {
+	var gs []Group
+	if err := d.db.NewSelect().Model(&gs).Where("g.tenant_id = ?", tenant).Order("g.name", "g.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: groups: %w", storage.Err(err))
+	}
+	var ms []groupMember
+	if err := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).Order("group_id", "user_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: groups: %w", storage.Err(err))
+	}
+	at := map[uuid.UUID]int{}
+	for i := range gs {
+		at[gs[i].ID] = i
+		gs[i].Members = []Member{}
+	}
+	for _, m := range ms {
+		if i, ok := at[m.Group]; ok {
+			gs[i].Members = append(gs[i].Members, Member{User: m.User, Manager: m.Manager})
+		}
+	}
+	return gs, nil
+}
+
+// SetGroupMembers replaces a group's members. Every user must be a staff
+// user of the tenant.
+func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID, members []Member) error {
+	byUser := map[uuid.UUID]bool{}
+	for _, m := range members {
+		byUser[m.User] = byUser[m.User] || m.Manager
+	}
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		ok, err := tx.NewSelect().Model((*Group)(nil)).Where("g.tenant_id = ?", tenant).Where("g.id = ?", group).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("group %s: %w", group, ErrNotFound)
+		}
+		users := make([]uuid.UUID, 0, len(byUser))
+		for u := range byUser {
+			users = append(users, u)
+		}
+		if len(users) > 0 {
+			n, err := tx.NewSelect().Model((*User)(nil)).Where("u.tenant_id = ?", tenant).Where("u.id IN (?)", bun.List(users)).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if int(n) != len(users) {
+				return fmt.Errorf("members: %w", ErrNotFound)
+			}
+		}
+		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("group_id = ?", group).Exec(ctx); err != nil {
+			return err
+		}
+		if len(users) == 0 {
+			return nil
+		}
+		ms := make([]groupMember, 0, len(users))
+		for _, u := range users {
+			ms = append(ms, groupMember{Group: group, User: u, Tenant: tenant, Manager: byUser[u]})
+		}
+		_, err = tx.NewInsert().Model(&ms).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("permission: set members of group %s: %w", group, err)
+	}
+	return nil
+}
+
+// Principal builds the principal of an active staff user from the
+// directory: roles, org units, groups, managed groups and the tenant's
+// customer visibility. An unknown or inactive user fails with
+// ErrUnauthenticated.
+func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Principal, error) {
+	u, err := d.User(ctx, tenant, user)
+	if errors.Is(err, ErrNotFound) || (err == nil && !u.Active) {
+		return Principal{}, ErrUnauthenticated
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	t, err := d.Tenant(ctx, tenant)
+	if err != nil {
+		return Principal{}, err
+	}
+	p := Principal{Tenant: tenant, User: user, Kind: Staff, Roles: u.Roles, CustomerVisibility: t.CustomerVisibility,
+		OrgUnits: []uuid.UUID{}, Groups: []uuid.UUID{}, ManagedGroups: []uuid.UUID{}}
+	if err := d.db.NewSelect().Model((*orgMembership)(nil)).Column("org_unit_id").Where("user_id = ?", user).
+		Order("org_unit_id").Scan(ctx, &p.OrgUnits); err != nil {
+		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
+	}
+	var ms []groupMember
+	if err := d.db.NewSelect().Model(&ms).Where("user_id = ?", user).Order("group_id").Scan(ctx); err != nil {
+		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
+	}
+	for _, m := range ms {
+		p.Groups = append(p.Groups, m.Group)
+		if m.Manager {
+			p.ManagedGroups = append(p.ManagedGroups, m.Group)
+		}
+	}
+	return p, nil
+}
+
+func affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {
+	if err != nil {
+		return fmt.Errorf("permission: %s %s: %w", op, id, storage.Err(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("permission: %s %s: %w", op, id, ErrNotFound)
+	}
+	return nil
+}

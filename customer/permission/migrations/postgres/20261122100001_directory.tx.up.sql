@@ -1,0 +1,109 @@
+CREATE TABLE IF NOT EXISTS kiroku_tenants (
+    id                  uuid PRIMARY KEY,
+    name                text NOT NULL,
+    time_zone           text NOT NULL DEFAULT 'Asia/Tokyo',
+    customer_visibility text NOT NULL DEFAULT 'all' CHECK (customer_visibility IN ('all', 'assigned')),
+    created_at          timestamptz NOT NULL,
+    updated_at          timestamptz NOT NULL,
+    version             bigint NOT NULL DEFAULT 1
+);
+--bun:split
+CREATE TABLE IF NOT EXISTS staff_users (
+    id          uuid PRIMARY KEY,
+    tenant_id   uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
+    external_id text,
+    name        text NOT NULL,
+    kana        text NOT NULL DEFAULT '',
+    email       text NOT NULL DEFAULT '',
+    roles       text NOT NULL DEFAULT 'staff',
+    active      boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL,
+    version     bigint NOT NULL DEFAULT 1
+);
+--bun:split
+CREATE UNIQUE INDEX IF NOT EXISTS staff_users_external ON staff_users (tenant_id, external_id) WHERE external_id IS NOT NULL;
+--bun:split
+CREATE INDEX IF NOT EXISTS staff_users_tenant ON staff_users (tenant_id, kana, id);
+--bun:split
+CREATE TABLE IF NOT EXISTS org_units (
+    id         uuid PRIMARY KEY,
+    tenant_id  uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
+    parent_id  uuid REFERENCES org_units (id),
+    kind       text NOT NULL CHECK (kind IN ('company', 'branch', 'department')),
+    name       text NOT NULL,
+    position   integer NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    version    bigint NOT NULL DEFAULT 1
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS org_units_tenant ON org_units (tenant_id, parent_id);
+--bun:split
+CREATE TABLE IF NOT EXISTS org_unit_paths (
+    tenant_id     uuid NOT NULL,
+    ancestor_id   uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
+    descendant_id uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
+    depth         integer NOT NULL,
+    PRIMARY KEY (ancestor_id, descendant_id)
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS org_unit_paths_descendant ON org_unit_paths (descendant_id, ancestor_id);
+--bun:split
+CREATE TABLE IF NOT EXISTS org_memberships (
+    user_id     uuid NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+    org_unit_id uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
+    tenant_id   uuid NOT NULL,
+    PRIMARY KEY (user_id, org_unit_id)
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS org_memberships_unit ON org_memberships (org_unit_id, user_id);
+--bun:split
+CREATE TABLE IF NOT EXISTS staff_groups (
+    id         uuid PRIMARY KEY,
+    tenant_id  uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
+    name       text NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    version    bigint NOT NULL DEFAULT 1,
+    UNIQUE (tenant_id, name)
+);
+--bun:split
+CREATE TABLE IF NOT EXISTS group_members (
+    group_id  uuid NOT NULL REFERENCES staff_groups (id) ON DELETE CASCADE,
+    user_id   uuid NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+    tenant_id uuid NOT NULL,
+    manager   boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (group_id, user_id)
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS group_members_user ON group_members (user_id, group_id);
+--bun:split
+CREATE TABLE IF NOT EXISTS audit_log (
+    id          uuid PRIMARY KEY,
+    tenant_id   uuid NOT NULL,
+    actor_id    uuid NOT NULL,
+    actor_kind  text NOT NULL,
+    action      text NOT NULL,
+    object_type text NOT NULL,
+    object_id   uuid,
+    at          timestamptz NOT NULL,
+    detail      text NOT NULL DEFAULT ''
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS audit_log_object ON audit_log (tenant_id, object_type, object_id, at);
+--bun:split
+CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (tenant_id, actor_id, at);
+--bun:split
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (tenant_id, at);
+--bun:split
+CREATE OR REPLACE FUNCTION kiroku_audit_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END
+$$ LANGUAGE plpgsql;
+--bun:split
+DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
+--bun:split
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION kiroku_audit_append_only();

@@ -1,0 +1,497 @@
+package permission
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// CustomerVisibility is a tenant's rule for which customers staff see.
+type CustomerVisibility string
+
+// Customer visibility settings.
+const (
+	// VisibilityAll: every staff member sees every customer of the tenant
+	// (partners still see only their own).
+	VisibilityAll CustomerVisibility = "all"
+	// VisibilityAssigned: staff see the customers they are assigned to;
+	// managers also those of their groups' members; admins all.
+	VisibilityAssigned CustomerVisibility = "assigned"
+)
+
+// Action is what a principal wants to do with an object.
+type Action string
+
+// Actions.
+const (
+	ActionView     Action = "view"
+	ActionCreate   Action = "create"
+	ActionEdit     Action = "edit"
+	ActionDelete   Action = "delete"
+	ActionComment  Action = "comment"
+	ActionShare    Action = "share"
+	ActionExport   Action = "export"
+	ActionReassign Action = "reassign"
+	ActionUnlock   Action = "unlock"
+)
+
+// Object is what Check decides about: a *Customer or a *Record.
+type Object interface{ object() }
+
+// CustomerObject is what the rules need to know of a customer.
+type CustomerObject struct {
+	Tenant uuid.UUID
+	ID     uuid.UUID // zero when it is being created
+	// Assignees are the staff in charge.
+	Assignees []uuid.UUID
+	// NewAssignees, for ActionReassign, are the staff it would go to.
+	NewAssignees []uuid.UUID
+}
+
+// ScopeKind says who, besides the people always allowed, sees a record.
+type ScopeKind string
+
+// Scope kinds.
+const (
+	ScopeCompany  ScopeKind = "company"   // everyone in the tenant (the default)
+	ScopeOrgUnits ScopeKind = "org_units" // members of these org units and their subtrees
+	ScopeGroups   ScopeKind = "groups"    // members of these groups
+	ScopeUsers    ScopeKind = "users"     // these staff members
+)
+
+// Scope is a record's visibility (公開範囲).
+type Scope struct {
+	Kind    ScopeKind   `json:"kind"`
+	Targets []uuid.UUID `json:"targets,omitempty"` // org units, groups or users
+}
+
+// RecordObject is what the rules need to know of a contact record (or any
+// object with an author and a visibility scope).
+type RecordObject struct {
+	Tenant   uuid.UUID
+	ID       uuid.UUID
+	Customer uuid.UUID // zero for a draft
+	Author   uuid.UUID
+	// People always see the record: responders, participants and report-to
+	// recipients.
+	People []uuid.UUID
+	Scope  Scope
+	// Confidential records (e.g. 商談) are never shown to partners.
+	Confidential bool
+	// Shared records are shown to the customer's own portal account.
+	Shared bool
+	// CustomerAssignees are the staff in charge of the record's customer
+	// (partners see records of their customers only).
+	CustomerAssignees []uuid.UUID
+}
+
+func (*CustomerObject) object() {}
+func (*RecordObject) object()   {}
+
+// Resource describes a table Predicate restricts: *CustomerTable or
+// *RecordTable.
+type Resource interface{ resource() }
+
+// CustomerTable is the customers table (customers, with customer_assignees)
+// under an alias.
+type CustomerTable struct{ Alias string }
+
+// RecordTable describes a table of scoped objects. Column names are
+// unqualified; the table is referred to by Alias.
+type RecordTable struct {
+	Alias string
+	// Columns of the table: id, tenant_id, author, customer (NULL for
+	// drafts), scope kind (text), confidential and shared (booleans).
+	ID, Tenant, Author, Customer, ScopeKind, Confidential, Shared string
+	// PeopleTable has (record_id, user_id): who always sees the record.
+	PeopleTable string
+	// ScopeTable has (record_id, target_id): the scope's targets.
+	ScopeTable string
+}
+
+func (*CustomerTable) resource() {}
+func (*RecordTable) resource()   {}
+
+// Predicate is a SQL condition with its arguments, for a WHERE clause.
+type Predicate struct {
+	SQL  string
+	Args []any
+}
+
+// Apply adds the predicate to q.
+func (p Predicate) Apply(q *bun.SelectQuery) *bun.SelectQuery { return q.Where(p.SQL, p.Args...) }
+
+// Authorizer decides what principals may do. Engine is Kiroku's rule set;
+// an embedder may supply its own. Both methods must agree: an object passes
+// Check(ActionView) exactly when its row passes Predicate.
+type Authorizer interface {
+	// Check returns nil when p may do action on obj, ErrPermissionDenied
+	// when p may see obj but not do this, and ErrNotFound when p may not
+	// even see it.
+	Check(ctx context.Context, p Principal, action Action, obj Object) error
+	// Predicate returns the condition restricting res to the rows p may
+	// view. It includes the tenant condition.
+	Predicate(ctx context.Context, p Principal, res Resource) (Predicate, error)
+}
+
+// Engine is Kiroku's rule set. It reads the directory's org tree and group
+// memberships (of other users) from the database; the principal's own
+// memberships come from the Principal.
+type Engine struct {
+	db bun.IDB
+}
+
+// NewEngine returns the rule set over the directory tables in db (see
+// Migrate).
+func NewEngine(db bun.IDB) (*Engine, error) {
+	if _, err := storage.Of(db); err != nil {
+		return nil, err
+	}
+	return &Engine{db: db}, nil
+}
+
+var _ Authorizer = (*Engine)(nil)
+
+func (p Principal) admin() bool { return p.IsStaff() && p.Has(RoleAdmin) }
+
+func (p Principal) partner() bool {
+	return p.IsStaff() && p.Has(RolePartner) && !p.Has(RoleAdmin) && !p.Has(RoleManager) && !p.Has(RoleStaff)
+}
+
+func (p Principal) manager() bool { return p.IsStaff() && p.Has(RoleManager) }
+
+// Check implements Authorizer.
+func (e *Engine) Check(ctx context.Context, p Principal, action Action, obj Object) error {
+	switch o := obj.(type) {
+	case *CustomerObject:
+		return e.checkCustomer(ctx, p, action, o)
+	case *RecordObject:
+		return e.checkRecord(ctx, p, action, o)
+	}
+	return fmt.Errorf("permission: unknown object %T: %w", obj, ErrPermissionDenied)
+}
+
+func (e *Engine) seesCustomer(ctx context.Context, p Principal, o *CustomerObject) (bool, error) {
+	switch {
+	case o.Tenant != p.Tenant:
+		return false, nil
+	case !p.IsStaff():
+		return p.Customer == o.ID && o.ID != uuid.Nil, nil
+	case p.admin():
+		return true, nil
+	case p.partner():
+		return slices.Contains(o.Assignees, p.User), nil
+	case p.CustomerVisibility == VisibilityAll:
+		return true, nil
+	case slices.Contains(o.Assignees, p.User):
+		return true, nil
+	case p.manager():
+		return e.anyInGroups(ctx, p, o.Assignees, p.ManagedGroups)
+	}
+	return false, nil
+}
+
+func (e *Engine) checkCustomer(ctx context.Context, p Principal, action Action, o *CustomerObject) error {
+	// Creating customers, and exporting a list of them (an object without
+	// ID), are for staff other than partners.
+	if action == ActionCreate || (action == ActionExport && o.ID == uuid.Nil) {
+		if o.Tenant == p.Tenant && p.IsStaff() && !p.partner() {
+			return nil
+		}
+		return ErrPermissionDenied
+	}
+	ok, err := e.seesCustomer(ctx, p, o)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	switch action {
+	case ActionView:
+		return nil
+	case ActionEdit, ActionComment:
+		if p.IsStaff() && !p.partner() {
+			return nil
+		}
+	case ActionDelete, ActionExport:
+		if p.IsStaff() && !p.partner() {
+			return nil
+		}
+	case ActionUnlock:
+		if p.admin() || slices.Contains(o.Assignees, p.User) {
+			return nil
+		}
+		if p.manager() {
+			if ok, err := e.anyInGroups(ctx, p, o.Assignees, p.ManagedGroups); err != nil || ok {
+				return err
+			}
+		}
+	case ActionReassign:
+		if p.admin() {
+			return nil
+		}
+		if !p.manager() {
+			break
+		}
+		// A manager moves customers between members of the groups they
+		// manage: every current and new assignee must be such a member.
+		users := append(slices.Clone(o.Assignees), o.NewAssignees...)
+		ok, err := e.allInGroups(ctx, p, users, p.ManagedGroups)
+		if err != nil || ok {
+			return err
+		}
+	}
+	return ErrPermissionDenied
+}
+
+func (e *Engine) seesRecord(ctx context.Context, p Principal, o *RecordObject) (bool, error) {
+	switch {
+	case o.Tenant != p.Tenant:
+		return false, nil
+	case !p.IsStaff():
+		return o.Shared && o.Customer != uuid.Nil && o.Customer == p.Customer, nil
+	case p.admin():
+		return true, nil
+	case o.Author == p.User:
+		return true, nil
+	case p.partner() && (o.Confidential || !slices.Contains(o.CustomerAssignees, p.User)):
+		return false, nil
+	case slices.Contains(o.People, p.User):
+		return true, nil
+	}
+	switch o.Scope.Kind {
+	case ScopeCompany, "":
+		return true, nil
+	case ScopeUsers:
+		if slices.Contains(o.Scope.Targets, p.User) {
+			return true, nil
+		}
+	case ScopeGroups:
+		for _, g := range o.Scope.Targets {
+			if slices.Contains(p.Groups, g) {
+				return true, nil
+			}
+		}
+	case ScopeOrgUnits:
+		ok, err := e.inSubtrees(ctx, p, o.Scope.Targets)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	if p.manager() {
+		return e.anyInGroups(ctx, p, []uuid.UUID{o.Author}, p.ManagedGroups)
+	}
+	return false, nil
+}
+
+func (e *Engine) checkRecord(ctx context.Context, p Principal, action Action, o *RecordObject) error {
+	if action == ActionCreate {
+		if o.Tenant == p.Tenant && p.IsStaff() && !(p.partner() && o.Confidential) {
+			return nil
+		}
+		return ErrPermissionDenied
+	}
+	ok, err := e.seesRecord(ctx, p, o)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrNotFound
+	}
+	switch action {
+	case ActionView:
+		return nil
+	case ActionComment:
+		if p.IsStaff() {
+			return nil
+		}
+	case ActionEdit, ActionDelete, ActionShare:
+		// The author, responders (people), managers of the author's groups,
+		// admins.
+		if p.admin() || o.Author == p.User || slices.Contains(o.People, p.User) {
+			return nil
+		}
+		if p.manager() {
+			if ok, err := e.anyInGroups(ctx, p, []uuid.UUID{o.Author}, p.ManagedGroups); err != nil || ok {
+				return err
+			}
+		}
+	case ActionExport:
+		if p.IsStaff() && !p.partner() {
+			return nil
+		}
+	}
+	return ErrPermissionDenied
+}
+
+// anyInGroups reports whether one of users is a member of one of groups.
+func (e *Engine) anyInGroups(ctx context.Context, p Principal, users, groups []uuid.UUID) (bool, error) {
+	if len(users) == 0 || len(groups) == 0 {
+		return false, nil
+	}
+	return e.db.NewSelect().TableExpr("group_members").Where("tenant_id = ?", p.Tenant).
+		Where("user_id IN (?)", bun.List(users)).Where("group_id IN (?)", bun.List(groups)).Exists(ctx)
+}
+
+// allInGroups reports whether every one of users is a member of one of
+// groups.
+func (e *Engine) allInGroups(ctx context.Context, p Principal, users, groups []uuid.UUID) (bool, error) {
+	users = uniq(users)
+	if len(users) == 0 {
+		return true, nil
+	}
+	if len(groups) == 0 {
+		return false, nil
+	}
+	var n int
+	err := e.db.NewSelect().TableExpr("group_members").ColumnExpr("COUNT(DISTINCT user_id)").
+		Where("tenant_id = ?", p.Tenant).Where("user_id IN (?)", bun.List(users)).
+		Where("group_id IN (?)", bun.List(groups)).Scan(ctx, &n)
+	return n == len(users), storage.Err(err)
+}
+
+// inSubtrees reports whether one of p's org units lies in the subtree of one
+// of units.
+func (e *Engine) inSubtrees(ctx context.Context, p Principal, units []uuid.UUID) (bool, error) {
+	if len(units) == 0 || len(p.OrgUnits) == 0 {
+		return false, nil
+	}
+	return e.db.NewSelect().TableExpr("org_unit_paths").Where("tenant_id = ?", p.Tenant).
+		Where("ancestor_id IN (?)", bun.List(units)).Where("descendant_id IN (?)", bun.List(p.OrgUnits)).Exists(ctx)
+}
+
+func uniq(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	return slices.Compact(out)
+}
+
+// Predicate implements Authorizer.
+func (e *Engine) Predicate(_ context.Context, p Principal, res Resource) (Predicate, error) {
+	switch r := res.(type) {
+	case *CustomerTable:
+		return customerPredicate(p, r.Alias), nil
+	case *RecordTable:
+		return recordPredicate(p, r), nil
+	}
+	return Predicate{}, fmt.Errorf("permission: unknown resource %T: %w", res, ErrPermissionDenied)
+}
+
+// or joins conditions with OR; none means false.
+func or(parts []string) string {
+	if len(parts) == 0 {
+		return "1 = 0"
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
+
+func customerPredicate(p Principal, a string) Predicate {
+	tenant := a + ".tenant_id = ?"
+	args := []any{p.Tenant}
+	assigned := "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.user_id = ?)"
+	switch {
+	case !p.IsStaff():
+		if p.Customer == uuid.Nil {
+			return Predicate{SQL: "1 = 0"}
+		}
+		return Predicate{SQL: tenant + " AND " + a + ".id = ?", Args: append(args, p.Customer)}
+	case p.admin():
+		return Predicate{SQL: tenant, Args: args}
+	case p.partner():
+		return Predicate{SQL: tenant + " AND " + assigned, Args: append(args, p.User)}
+	case p.CustomerVisibility == VisibilityAll:
+		return Predicate{SQL: tenant, Args: args}
+	}
+	parts := []string{assigned}
+	args2 := []any{p.User}
+	if p.manager() && len(p.ManagedGroups) > 0 {
+		parts = append(parts, "EXISTS (SELECT 1 FROM customer_assignees pa JOIN group_members pg ON pg.user_id = pa.user_id"+
+			" WHERE pa.customer_id = "+a+".id AND pg.group_id IN (?))")
+		args2 = append(args2, bun.List(p.ManagedGroups))
+	}
+	return Predicate{SQL: tenant + " AND " + or(parts), Args: append(args, args2...)}
+}
+
+func recordPredicate(p Principal, t *RecordTable) Predicate {
+	col := func(c string) string { return t.Alias + "." + c }
+	tenant := col(t.Tenant) + " = ?"
+	args := []any{p.Tenant}
+	switch {
+	case !p.IsStaff():
+		if p.Customer == uuid.Nil {
+			return Predicate{SQL: "1 = 0"}
+		}
+		return Predicate{SQL: tenant + " AND " + col(t.Shared) + " AND " + col(t.Customer) + " = ?", Args: append(args, p.Customer)}
+	case p.admin():
+		return Predicate{SQL: tenant, Args: args}
+	}
+	var parts []string
+	var pargs []any
+	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
+	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?)", p.User)
+	add(col(t.ScopeKind) + " = 'company'")
+	add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
+	if len(p.Groups) > 0 {
+		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?))", bun.List(p.Groups))
+	}
+	if len(p.OrgUnits) > 0 {
+		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
+			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?))", bun.List(p.OrgUnits))
+	}
+	if p.manager() && len(p.ManagedGroups) > 0 {
+		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.group_id IN (?))", bun.List(p.ManagedGroups))
+	}
+	// The author always sees it; a partner sees the rest only for
+	// non-confidential records of their own customers.
+	others := or(parts)
+	if p.partner() {
+		others = "(NOT " + col(t.Confidential) + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " +
+			col(t.Customer) + " AND pa.user_id = ?) AND " + others + ")"
+		pargs = append([]any{p.User}, pargs...)
+	}
+	args = append(args, p.User)
+	args = append(args, pargs...)
+	return Predicate{SQL: tenant + " AND (" + col(t.Author) + " = ? OR " + others + ")", Args: args}
+}
+
+// Unrestricted returns an Authorizer that lets every staff principal do
+// everything within their own tenant and customer principals nothing. It
+// exists so tests and single-user tools can opt out of the rules
+// explicitly; never use it where more than one person works.
+func Unrestricted() Authorizer { return unrestricted{} }
+
+type unrestricted struct{}
+
+func (unrestricted) Check(_ context.Context, p Principal, _ Action, obj Object) error {
+	var tenant uuid.UUID
+	switch o := obj.(type) {
+	case *CustomerObject:
+		tenant = o.Tenant
+	case *RecordObject:
+		tenant = o.Tenant
+	}
+	if !p.IsStaff() || tenant != p.Tenant {
+		return ErrNotFound
+	}
+	return nil
+}
+
+func (unrestricted) Predicate(_ context.Context, p Principal, res Resource) (Predicate, error) {
+	if !p.IsStaff() {
+		return Predicate{SQL: "1 = 0"}, nil
+	}
+	switch r := res.(type) {
+	case *CustomerTable:
+		return Predicate{SQL: r.Alias + ".tenant_id = ?", Args: []any{p.Tenant}}, nil
+	case *RecordTable:
+		return Predicate{SQL: r.Alias + "." + r.Tenant + " = ?", Args: []any{p.Tenant}}, nil
+	}
+	return Predicate{}, fmt.Errorf("permission: unknown resource %T: %w", res, ErrPermissionDenied)
+}
