@@ -1,20 +1,76 @@
-// Package permission says who is acting and what they may do.
+// Package permission says who is acting and what they may see and do.
 //
-// A Principal travels in the context of every call into a Kiroku engine:
+// # Principals
 //
-//	ctx = permission.WithPrincipal(ctx, permission.Principal{
-//		Tenant: tenantID, User: userID, Kind: permission.Staff,
-//		Roles: []permission.Role{permission.RoleStaff},
-//	})
+// A Principal travels in the context of every call into a Kiroku engine
+// (WithPrincipal). It names the tenant, the user, the kind (staff or
+// customer portal account), the roles, the org units and groups the user
+// belongs to, the groups they manage, and the tenant's customer visibility
+// setting. Directory.Principal builds one from the directory; an
+// application that keeps its own directory fills the struct itself (it
+// still syncs other users' group memberships and the org tree into the
+// directory if it wants the manager and org-unit rules to work).
 //
 // Engines call Require first: a context without a principal, or with one
 // whose tenant or user is the zero UUID, fails with ErrUnauthenticated.
-// Every query an engine runs is scoped by the principal's tenant; no call can
-// reach another tenant's rows.
 //
-// Roles: admin (everything in the tenant), manager (reassigns customers,
-// manages groups), staff (the everyday user), partner (関連業者, an outside
-// contractor with a narrower view). Kind tells staff from customer
-// principals (portal accounts); customer principals may not use the staff
-// engines at all.
+// # The directory
+//
+// Directory stores tenants (name, time zone, customer visibility), staff
+// users (roles, active flag, the embedding application's external ID for
+// synchronisation with SaveUser), the org tree (one company → branches →
+// departments, kept with a closure table so "this unit's subtree" is one
+// indexed lookup), flat groups with managers, and memberships. It is a
+// trusted handle and checks no principal.
+//
+// # Rules
+//
+// Roles: admin (everything in the tenant), manager, staff, partner
+// (関連業者: an outside contractor with a narrower view).
+//
+// Customers. With the tenant's visibility "all" every staff member sees
+// every customer; with "assigned" staff see customers they are assigned
+// to and managers also those assigned to members of groups they manage.
+// Admins see all; partners only customers assigned to them (in both
+// modes); a customer principal only its own customer. Creating, editing,
+// deleting and exporting is for staff other than partners (on customers
+// they see). Reassigning (担当変更): admins, and managers when every old and
+// new assignee is a member of a group they manage. Unlocking a portal
+// account: its assignees, their managers, admins.
+//
+// Records (and anything else with an author and a Scope). The author and
+// the record's people (responders, participants, report-to recipients)
+// always see it; so do admins, and managers for records authored by
+// members of groups they manage. Everyone else sees it when the scope lets
+// them: company (everyone), org units (members of those units or units in
+// their subtrees), groups (members), users (those named). An empty target
+// list admits nobody. Partners never see confidential records (e.g. 商談)
+// and see others only for customers assigned to them (records they wrote
+// themselves excepted). A customer principal sees only records of its own
+// customer that are shared with it. Editing, deleting and sharing: the
+// author, the people, managers of the author's groups, admins. Commenting:
+// staff who see the record.
+//
+// Invisible means absent: Check answers ErrNotFound (not
+// ErrPermissionDenied) for an object the principal may not see, and lists,
+// counts and searches never include it.
+//
+// # One rule set, two outputs
+//
+// Engine implements Authorizer: Check decides about one object, Predicate
+// returns the SQL condition that restricts a table (CustomerTable,
+// RecordTable) to what the principal may view, on both dialects. Engines
+// filter every read with Predicate — never fetch-then-filter — and Check
+// every write. Both methods encode the same rules; the model-based test
+// compares them with an independent oracle on random organisations.
+// Engines refuse to start without an Authorizer; Unrestricted is the
+// explicit opt-out for tests and single-user tools.
+//
+// # Audit
+//
+// Audit appends who did what to which object and when to the audit log,
+// in the caller's transaction so the entry commits with the change. Reads
+// of personal data (viewing a customer, exporting) are logged too. The log
+// is append-only: the database refuses updates and deletes. AuditLog
+// queries it by object, actor and period (admins only).
 package permission

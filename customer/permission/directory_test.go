@@ -1,0 +1,233 @@
+package permission_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+func newDirectory(t *testing.T, db *bun.DB) *permission.Directory {
+	t.Helper()
+	require.NoError(t, permission.Migrate(context.Background(), db))
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	dir, err := permission.NewDirectory(db, func() time.Time { clock = clock.Add(time.Second); return clock })
+	require.NoError(t, err)
+	return dir
+}
+
+func TestTenants(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		_, err := dir.CreateTenant(ctx, permission.Tenant{Name: " ", TimeZone: "Mars/Olympus", CustomerVisibility: "some"})
+		require.ErrorIs(t, err, permission.ErrInvalid)
+		tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+		require.NoError(t, err)
+		require.Equal(t, "Asia/Tokyo", tn.TimeZone)
+		require.Equal(t, permission.VisibilityAll, tn.CustomerVisibility)
+
+		tn.CustomerVisibility = permission.VisibilityAssigned
+		up, err := dir.UpdateTenant(ctx, *tn)
+		require.NoError(t, err)
+		require.Equal(t, int64(2), up.Version)
+		_, err = dir.UpdateTenant(ctx, *tn) // stale version
+		require.ErrorIs(t, err, permission.ErrConflict)
+		got, err := dir.Tenant(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Equal(t, permission.VisibilityAssigned, got.CustomerVisibility)
+		_, err = dir.UpdateTenant(ctx, permission.Tenant{ID: uuid.New(), Name: "x", TimeZone: "UTC", CustomerVisibility: "all", Version: 1})
+		require.ErrorIs(t, err, permission.ErrNotFound)
+	})
+}
+
+func TestUsersAndPrincipal(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事", CustomerVisibility: permission.VisibilityAssigned})
+		require.NoError(t, err)
+		ext := "emp-001"
+		u, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, ExternalID: &ext, Name: "山田 太郎", Active: true})
+		require.NoError(t, err)
+		require.Equal(t, []permission.Role{permission.RoleStaff}, u.Roles)
+		// Syncing again by external ID updates the same user.
+		again, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, ExternalID: &ext, Name: "山田 太郎",
+			Roles: []permission.Role{permission.RoleManager, permission.RoleManager}, Active: true})
+		require.NoError(t, err)
+		require.Equal(t, u.ID, again.ID)
+		require.Equal(t, []permission.Role{permission.RoleManager}, again.Roles)
+		_, err = dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "", Roles: []permission.Role{"boss"}})
+		require.ErrorIs(t, err, permission.ErrInvalid)
+
+		company, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitCompany, Name: "本社"})
+		require.NoError(t, err)
+		branch, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitBranch, Name: "大阪支店", Parent: &company.ID})
+		require.NoError(t, err)
+		g1, err := dir.CreateGroup(ctx, tn.ID, "営業1課")
+		require.NoError(t, err)
+		g2, err := dir.CreateGroup(ctx, tn.ID, "営業2課")
+		require.NoError(t, err)
+		_, err = dir.CreateGroup(ctx, tn.ID, "営業1課")
+		require.ErrorIs(t, err, permission.ErrConflict)
+		require.NoError(t, dir.SetUserOrgUnits(ctx, tn.ID, u.ID, []uuid.UUID{branch.ID}))
+		require.NoError(t, dir.SetGroupMembers(ctx, tn.ID, g1.ID, []permission.Member{{User: u.ID, Manager: true}}))
+		require.NoError(t, dir.SetGroupMembers(ctx, tn.ID, g2.ID, []permission.Member{{User: u.ID}}))
+
+		p, err := dir.Principal(ctx, tn.ID, u.ID)
+		require.NoError(t, err)
+		require.Equal(t, permission.Principal{
+			Tenant: tn.ID, User: u.ID, Kind: permission.Staff, Roles: []permission.Role{permission.RoleManager},
+			OrgUnits: []uuid.UUID{branch.ID}, Groups: sorted(g1.ID, g2.ID), ManagedGroups: []uuid.UUID{g1.ID},
+			CustomerVisibility: permission.VisibilityAssigned,
+		}, p)
+		groups, err := dir.Groups(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Len(t, groups, 2)
+		require.Equal(t, []permission.Member{{User: u.ID, Manager: true}}, groups[0].Members)
+
+		// Another tenant's user cannot join; an inactive user gets no principal.
+		other, err := dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+		require.NoError(t, err)
+		stranger, err := dir.SaveUser(ctx, permission.User{Tenant: other.ID, Name: "他社 社員", Active: true})
+		require.NoError(t, err)
+		require.ErrorIs(t, dir.SetGroupMembers(ctx, tn.ID, g1.ID, []permission.Member{{User: stranger.ID}}), permission.ErrNotFound)
+		require.ErrorIs(t, dir.SetUserOrgUnits(ctx, other.ID, stranger.ID, []uuid.UUID{branch.ID}), permission.ErrNotFound)
+		_, err = dir.Principal(ctx, tn.ID, stranger.ID)
+		require.ErrorIs(t, err, permission.ErrUnauthenticated)
+		again.Active = false
+		_, err = dir.SaveUser(ctx, *again)
+		require.NoError(t, err)
+		_, err = dir.Principal(ctx, tn.ID, u.ID)
+		require.ErrorIs(t, err, permission.ErrUnauthenticated)
+	})
+}
+
+func sorted(ids ...uuid.UUID) []uuid.UUID {
+	out := append([]uuid.UUID(nil), ids...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j].String() < out[i].String() {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestOrgTree(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		engine, err := permission.NewEngine(db)
+		require.NoError(t, err)
+		tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+		require.NoError(t, err)
+		unit := func(kind permission.OrgUnitKind, name string, parent *permission.OrgUnit) *permission.OrgUnit {
+			u := permission.OrgUnit{Tenant: tn.ID, Kind: kind, Name: name}
+			if parent != nil {
+				u.Parent = &parent.ID
+			}
+			got, err := dir.CreateOrgUnit(ctx, u)
+			require.NoError(t, err)
+			return got
+		}
+		company := unit(permission.UnitCompany, "本社", nil)
+		_, err = dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitCompany, Name: "第二本社"})
+		require.ErrorIs(t, err, permission.ErrConflict)
+		_, err = dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitBranch, Name: "孤児"})
+		require.ErrorIs(t, err, permission.ErrInvalid)
+		tokyo := unit(permission.UnitBranch, "東京支店", company)
+		osaka := unit(permission.UnitBranch, "大阪支店", company)
+		sales := unit(permission.UnitDepartment, "営業部", tokyo)
+		team := unit(permission.UnitDepartment, "営業一課", sales)
+
+		units, err := dir.OrgUnits(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Len(t, units, 5)
+		require.Equal(t, company.ID, units[0].ID) // parents before children
+		require.Equal(t, team.ID, units[4].ID)
+
+		// A member of 営業一課 is inside 東京支店's subtree, not 大阪支店's.
+		author := uuid.New()
+		member := permission.Principal{Tenant: tn.ID, User: uuid.New(), OrgUnits: []uuid.UUID{team.ID}}
+		sees := func(scope uuid.UUID) bool {
+			err := engine.Check(ctx, member, permission.ActionView, &permission.RecordObject{
+				Tenant: tn.ID, ID: uuid.New(), Author: author,
+				Scope: permission.Scope{Kind: permission.ScopeOrgUnits, Targets: []uuid.UUID{scope}},
+			})
+			if err != nil {
+				require.ErrorIs(t, err, permission.ErrNotFound)
+			}
+			return err == nil
+		}
+		require.True(t, sees(tokyo.ID))
+		require.True(t, sees(company.ID))
+		require.False(t, sees(osaka.ID))
+
+		// Moving 営業部 (with 営業一課) under 大阪支店 moves the subtree.
+		require.NoError(t, dir.MoveOrgUnit(ctx, tn.ID, sales.ID, osaka.ID))
+		require.False(t, sees(tokyo.ID))
+		require.True(t, sees(osaka.ID))
+		require.True(t, sees(company.ID))
+		// No cycles, no moving the company, no deleting a unit with children.
+		require.ErrorIs(t, dir.MoveOrgUnit(ctx, tn.ID, sales.ID, team.ID), permission.ErrInvalid)
+		require.ErrorIs(t, dir.MoveOrgUnit(ctx, tn.ID, company.ID, osaka.ID), permission.ErrInvalid)
+		require.ErrorIs(t, dir.DeleteOrgUnit(ctx, tn.ID, sales.ID), permission.ErrConflict)
+		require.NoError(t, dir.DeleteOrgUnit(ctx, tn.ID, team.ID))
+		require.ErrorIs(t, dir.DeleteOrgUnit(ctx, tn.ID, team.ID), permission.ErrNotFound)
+		require.NoError(t, dir.RenameOrgUnit(ctx, tn.ID, sales.ID, "営業本部"))
+		require.ErrorIs(t, dir.RenameOrgUnit(ctx, uuid.New(), sales.ID, "x"), permission.ErrNotFound)
+	})
+}
+
+func TestAuditLog(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		require.NoError(t, permission.Migrate(ctx, db))
+		tenant := uuid.New()
+		admin := permission.Principal{Tenant: tenant, User: uuid.New(), Roles: []permission.Role{permission.RoleAdmin}}
+		staff := permission.Principal{Tenant: tenant, User: uuid.New()}
+		obj := uuid.New()
+		base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		for i := range 5 {
+			require.NoError(t, permission.Audit(ctx, db, staff, base.Add(time.Duration(i)*time.Hour), "view", "customer", obj, ""))
+		}
+		require.NoError(t, permission.Audit(ctx, db, admin, base.Add(10*time.Hour), "export", "customer", uuid.Nil, "rows=3"))
+		require.NoError(t, permission.Audit(ctx, db, permission.Principal{Tenant: uuid.New(), User: uuid.New()}, base, "view", "customer", obj, ""))
+
+		_, err := permission.AuditLog(permission.WithPrincipal(ctx, staff), db, permission.AuditQuery{})
+		require.ErrorIs(t, err, permission.ErrPermissionDenied)
+		actx := permission.WithPrincipal(ctx, admin)
+		all, err := permission.AuditLog(actx, db, permission.AuditQuery{})
+		require.NoError(t, err)
+		require.Len(t, all, 6) // not the other tenant's entry
+		require.Equal(t, "export", all[0].Action)
+		byObj, err := permission.AuditLog(actx, db, permission.AuditQuery{ObjectType: "customer", Object: obj, Actor: staff.User,
+			From: base.Add(time.Hour), To: base.Add(4 * time.Hour)})
+		require.NoError(t, err)
+		require.Len(t, byObj, 3)
+		page1, err := permission.AuditLog(actx, db, permission.AuditQuery{Limit: 4})
+		require.NoError(t, err)
+		page2, err := permission.AuditLog(actx, db, permission.AuditQuery{Limit: 4, Before: page1[3].ID})
+		require.NoError(t, err)
+		require.Len(t, page2, 2)
+		require.True(t, page2[0].At.Before(page1[3].At))
+
+		// Append-only: the database refuses changes.
+		_, err = db.NewUpdate().TableExpr("audit_log").Set("action = 'x'").Where("1 = 1").Exec(ctx)
+		require.Error(t, err)
+		_, err = db.NewDelete().TableExpr("audit_log").Where("1 = 1").Exec(ctx)
+		require.Error(t, err)
+	})
+}
