@@ -1,0 +1,136 @@
+package customer_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+func TestAuditTrail(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		c, err := f.svc.Create(f.staff, taro())
+		require.NoError(t, err)
+		_, err = f.svc.Get(f.staff, c.ID)
+		require.NoError(t, err)
+		p := c.Profile
+		p.Memo = "更新"
+		_, err = f.svc.Update(f.staff, c.ID, c.Version, p)
+		require.NoError(t, err)
+		_, err = f.svc.Export(f.staff, &bytes.Buffer{}, customer.Query{}, customer.ExportOptions{})
+		require.NoError(t, err)
+		require.NoError(t, f.svc.Delete(f.staff, c.ID))
+		require.NoError(t, f.svc.Purge(f.admin, c.ID))
+		// A failed update leaves no trace.
+		_, err = f.svc.Update(f.staff, c.ID, c.Version, p)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+
+		entries, err := permission.AuditLog(f.admin, db, permission.AuditQuery{Actor: user(f.staff)})
+		require.NoError(t, err)
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+			require.Equal(t, "customer", e.ObjectType)
+		}
+		require.Equal(t, []string{"delete", "export", "edit", "view", "create"}, actions)
+		purged, err := permission.AuditLog(f.admin, db, permission.AuditQuery{Object: c.ID})
+		require.NoError(t, err)
+		require.Equal(t, "purge", purged[0].Action)
+	})
+}
+
+func TestAssignedVisibility(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		tn, err := f.dir.Tenant(ctx, f.tenant)
+		require.NoError(t, err)
+		tn.CustomerVisibility = permission.VisibilityAssigned
+		_, err = f.dir.UpdateTenant(ctx, *tn)
+		require.NoError(t, err)
+		as := func(user uuid.UUID) context.Context {
+			p, err := f.dir.Principal(ctx, f.tenant, user)
+			require.NoError(t, err)
+			return permission.WithPrincipal(ctx, p)
+		}
+		staff, manager := as(user(f.staff)), as(user(f.manager))
+		partnerUser, err := f.dir.SaveUser(ctx, permission.User{Tenant: f.tenant, Name: "協力 業者", Roles: []permission.Role{permission.RolePartner}, Active: true})
+		require.NoError(t, err)
+		outsider, err := f.dir.SaveUser(ctx, permission.User{Tenant: f.tenant, Name: "別部署 社員", Active: true})
+		require.NoError(t, err)
+		partner := as(partnerUser.ID)
+
+		mk := func(name string, assignees ...uuid.UUID) uuid.UUID {
+			p := taro()
+			p.GivenName = name
+			p.Assignees = assignees
+			c, err := f.svc.Create(f.admin, p)
+			require.NoError(t, err)
+			return c.ID
+		}
+		mine := mk("自分", user(f.staff))
+		groupMate := mk("同僚", f.a)
+		partners := mk("業者", partnerUser.ID)
+		elsewhere := mk("他部署", outsider.ID)
+
+		ids := func(ctx context.Context) []uuid.UUID {
+			page, err := f.svc.Search(ctx, customer.Query{Sort: customer.SortCreated, WithTotal: true})
+			require.NoError(t, err)
+			require.Equal(t, len(page.Customers), page.Total)
+			var out []uuid.UUID
+			for _, c := range page.Customers {
+				out = append(out, c.ID)
+			}
+			return out
+		}
+		require.Equal(t, []uuid.UUID{mine}, ids(staff))
+		require.Equal(t, []uuid.UUID{mine, groupMate}, ids(manager)) // members of the group they manage
+		require.Equal(t, []uuid.UUID{partners}, ids(partner))
+		require.Equal(t, []uuid.UUID{mine, groupMate, partners, elsewhere}, ids(f.admin))
+		_, err = f.svc.Get(staff, elsewhere)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		_, err = f.svc.Update(staff, elsewhere, 1, taro())
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		// Partners see but do not create, edit or export.
+		_, err = f.svc.Create(partner, taro())
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+		got, err := f.svc.Get(partner, partners)
+		require.NoError(t, err)
+		_, err = f.svc.Update(partner, partners, got.Version, got.Profile)
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+		_, err = f.svc.Export(partner, &bytes.Buffer{}, customer.Query{}, customer.ExportOptions{})
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+
+		// A customer principal sees its own customer and nothing else, and
+		// changes nothing.
+		portal := permission.WithPrincipal(ctx, permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: mine})
+		require.Equal(t, []uuid.UUID{mine}, ids(portal))
+		own, err := f.svc.Get(portal, mine)
+		require.NoError(t, err)
+		_, err = f.svc.Update(portal, mine, own.Version, own.Profile)
+		require.ErrorIs(t, err, customer.ErrPermissionDenied)
+		_, err = f.svc.Get(portal, groupMate)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+
+		// A staff member's my list counts only what they can see.
+		l, err := f.svc.CreateList(manager, "担当外も")
+		require.NoError(t, err)
+		require.NoError(t, f.svc.AddToList(manager, l.ID, mine, groupMate))
+		require.ErrorIs(t, f.svc.AddToList(manager, l.ID, elsewhere), customer.ErrNotFound)
+		_, err = f.svc.Reassign(f.admin, f.a, outsider.ID)
+		require.NoError(t, err)
+		lists, err := f.svc.Lists(manager)
+		require.NoError(t, err)
+		require.Equal(t, 1, lists[0].Count)
+	})
+}
