@@ -133,7 +133,7 @@ var (
 	kindLabels    = map[Kind]string{Individual: "個人", Company: "会社"}
 	kindValues    = keyed(map[string]Kind{"個人": Individual, "individual": Individual, "会社": Company, "法人": Company, "company": Company})
 	contactLabels = map[ContactMethod]string{ContactMobile: "携帯電話", ContactEmail: "メール", ContactHomePhone: "自宅電話", ContactLetter: "手紙"}
-	contactValues = keyed(map[string]ContactMethod{"携帯電話": ContactMobile, "携帯": ContactMobile, "mobile": ContactMobile, "メール": ContactEmail, "eメール": ContactEmail, "email": ContactEmail, "自宅電話": ContactHomePhone, "自宅": ContactHomePhone, "電話": ContactHomePhone, "home_phone": ContactHomePhone, "手紙": ContactLetter, "郵送": ContactLetter, "letter": ContactLetter})
+	contactValues = keyed(map[string]ContactMethod{"携帯電話": ContactMobile, "携帯": ContactMobile, "mobile": ContactMobile, "メール": ContactEmail, "eメール": ContactEmail, "email": ContactEmail, "自宅電話": ContactHomePhone, "自宅": ContactHomePhone, "固定電話": ContactHomePhone, "電話": ContactHomePhone, "home_phone": ContactHomePhone, "手紙": ContactLetter, "郵送": ContactLetter, "letter": ContactLetter})
 )
 
 // keyed re-keys a label table by textnorm.Key of each label.
