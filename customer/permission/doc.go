@@ -34,8 +34,9 @@
 // Admins see all; partners only customers assigned to them (in both
 // modes); a customer principal only its own customer. Creating, editing,
 // deleting and exporting is for staff other than partners (on customers
-// they see). Reassigning (担当変更): admins, and managers when every old and
-// new assignee is a member of a group they manage. Unlocking a portal
+// they see). Reassigning (担当変更): admins, and managers when every assignee
+// removed or added is a member of a group they manage (assignees who stay
+// are not affected). Unlocking a portal
 // account: its assignees, their managers, admins.
 //
 // Records (and anything else with an author and a Scope). The author and

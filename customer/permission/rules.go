@@ -241,9 +241,9 @@ func (e *Engine) checkCustomer(ctx context.Context, p Principal, action Action, 
 			break
 		}
 		// A manager moves customers between members of the groups they
-		// manage: every current and new assignee must be such a member.
-		users := append(slices.Clone(o.Assignees), o.NewAssignees...)
-		ok, err := e.allInGroups(ctx, p, users, p.ManagedGroups)
+		// manage: every assignee removed or added must be such a member.
+		// Assignees who stay are not affected.
+		ok, err := e.allInGroups(ctx, p, changed(o.Assignees, o.NewAssignees), p.ManagedGroups)
 		if err != nil || ok {
 			return err
 		}
@@ -367,6 +367,22 @@ func (e *Engine) inSubtrees(ctx context.Context, p Principal, units []uuid.UUID)
 		Where("ancestor_id IN (?)", bun.List(units)).Where("descendant_id IN (?)", bun.List(p.OrgUnits)).Exists(ctx)
 }
 
+// changed returns the users in exactly one of old and new.
+func changed(old, new []uuid.UUID) []uuid.UUID {
+	var out []uuid.UUID
+	for _, u := range old {
+		if !slices.Contains(new, u) {
+			out = append(out, u)
+		}
+	}
+	for _, u := range new {
+		if !slices.Contains(old, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 func uniq(ids []uuid.UUID) []uuid.UUID {
 	out := slices.Clone(ids)
 	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
@@ -436,7 +452,7 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	var pargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
 	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?)", p.User)
-	add(col(t.ScopeKind) + " = 'company'")
+	add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
 	add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
 	if len(p.Groups) > 0 {
 		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?))", bun.List(p.Groups))
