@@ -57,6 +57,9 @@ func (s *Service) setAssignees(ctx context.Context, tx bun.IDB, pr permission.Pr
 	if len(added) == 0 && len(removed) == 0 {
 		return nil
 	}
+	if err := s.knownStaff(ctx, tx, pr.Tenant, "assignees", added); err != nil {
+		return err
+	}
 	now := s.now()
 	if len(removed) > 0 {
 		if _, err := tx.NewDelete().Model((*assigneeRow)(nil)).Where("tenant_id = ?", pr.Tenant).
@@ -93,6 +96,20 @@ func (s *Service) setAssignees(ctx context.Context, tx bun.IDB, pr permission.Pr
 	}
 	_, err := tx.NewInsert().Model(&log).Exec(ctx)
 	return err
+}
+
+// knownStaff refuses users that are not active staff of the tenant, as a
+// validation error on field.
+func (s *Service) knownStaff(ctx context.Context, db bun.IDB, tenant uuid.UUID, field string, users []uuid.UUID) error {
+	unknown, err := permission.UnknownStaff(ctx, db, tenant, users)
+	if err != nil || len(unknown) == 0 {
+		return err
+	}
+	var v kerr.ValidationError
+	for _, u := range unknown {
+		v.Add(field, kerr.CodeUnknown, u.String())
+	}
+	return &v
 }
 
 // SetAssignees replaces the staff in charge of one customer (担当変更).
@@ -157,6 +174,9 @@ func (s *Service) Reassign(ctx context.Context, from, to uuid.UUID) (int, error)
 	batch := uuid.Must(uuid.NewV7())
 	var n int
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if err := s.knownStaff(ctx, tx, pr.Tenant, "to", []uuid.UUID{to}); err != nil {
+			return err
+		}
 		var ids []uuid.UUID
 		if err := tx.NewSelect().Model((*assigneeRow)(nil)).Column("customer_id").
 			Where("tenant_id = ?", pr.Tenant).Where("user_id = ?", from).

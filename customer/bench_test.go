@@ -47,6 +47,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"golang.org/x/text/unicode/norm"
@@ -818,6 +820,90 @@ func benchHandImport(ctx context.Context, db *sql.DB, stmts map[int][3]string, r
 	return ids, tx.Commit()
 }
 
+// benchCopyCustomerCols are the customer columns the COPY variant writes;
+// the others keep their defaults (custom_fields '{}', version 1, NULLs).
+var benchCopyCustomerCols = []string{"id", "tenant_id", "kind", "status", "family_name", "given_name",
+	"family_kana", "given_kana", "company_name", "company_kana", "department", "email", "mobile", "phone",
+	"birthday", "gender", "postal_code", "address", "contact_method", "decision_maker", "rank", "memo",
+	"name_key", "sort_kana", "search_text", "phone_digits", "mobile_digits", "email_key", "grams",
+	"created_at", "created_by", "updated_at", "updated_by"}
+
+// benchCopyExtra is what the binary COPY needs beyond benchHandRow, per
+// row: the grams as a slice and the birthday as a time (nil if none).
+type benchCopyExtra struct {
+	grams    [][]string
+	birthday []any
+}
+
+// benchCopyPrepare computes benchCopyExtra for rows.
+func benchCopyPrepare(tb testing.TB, rows []benchHandRow) benchCopyExtra {
+	tb.Helper()
+	x := benchCopyExtra{grams: make([][]string, len(rows)), birthday: make([]any, len(rows))}
+	for i := range rows {
+		x.grams[i] = textnorm.Bigrams(rows[i].searchText)
+		if s, ok := rows[i].birthday.(string); ok {
+			t, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			x.birthday[i] = t
+		}
+	}
+	return x
+}
+
+// benchCopyImport writes what benchHandImport writes, with three binary
+// COPYs (pgx CopyFrom on the pool's connection) in one transaction instead
+// of multi-row INSERTs. It returns the number of customers written.
+func benchCopyImport(ctx context.Context, db *sql.DB, rows []benchHandRow, x benchCopyExtra, tenant, user uuid.UUID) (int, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = conn.Close() }()
+	n := 0
+	err = conn.Raw(func(driverConn any) error {
+		tx, err := driverConn.(*stdlib.Conn).Conn().Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(ctx) }()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		ids := make([]uuid.UUID, len(rows))
+		for i := range ids {
+			ids[i] = uuid.Must(uuid.NewV7())
+		}
+		customers := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			h := &rows[i]
+			return []any{ids[i], tenant, h.kind, h.status, h.familyName, h.givenName, h.familyKana, h.givenKana,
+				h.companyName, h.companyKana, h.department, h.email, h.mobile, h.phone, x.birthday[i], h.gender,
+				h.postalCode, h.address, h.contactMethod, h.decisionMaker, h.rank, h.memo, h.nameKey, h.sortKana,
+				h.searchText, h.phoneDigits, h.mobileDigits, h.emailKey, x.grams[i], now, user, now, user}, nil
+		})
+		n64, err := tx.CopyFrom(ctx, pgx.Identifier{"customers"}, benchCopyCustomerCols, customers)
+		if err != nil {
+			return err
+		}
+		n = int(n64)
+		assignees := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			return []any{ids[i], user, tenant, now, user}, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"customer_assignees"},
+			[]string{"customer_id", "user_id", "tenant_id", "assigned_at", "assigned_by"}, assignees); err != nil {
+			return err
+		}
+		log := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			return []any{uuid.Must(uuid.NewV7()), tenant, ids[i], user, now, user}, nil
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"customer_assignment_log"},
+			[]string{"id", "tenant_id", "customer_id", "to_user", "changed_at", "changed_by"}, log); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	})
+	return n, err
+}
+
 // benchCheckParsed imports the first 500 rows of the file through the
 // engine into a scratch tenant and fails b unless the pre-parsed rows hold
 // exactly what the engine stored, so that the hand-written import writes
@@ -886,15 +972,22 @@ func benchReportRows(b *testing.B, rows int) {
 // BenchmarkImportShiftJIS100k measures importing the 100 000 customers of
 // the big tenant from one Shift_JIS file (DESIGN.md budget: ≥ 10 000
 // rows/s), each iteration into a new tenant of a schema created once per
-// sub-benchmark: kiroku is Service.Import on PostgreSQL; handsql inserts
-// the same rows, pre-parsed outside the timer, with hand-written
-// 500-row INSERTs (customers with grams, assignees, assignment log) in one
-// transaction; sqlite is Service.Import on SQLite, for information.
+// sub-benchmark:
+//
+//   - kiroku: Service.Import on PostgreSQL with the default options;
+//   - kiroku-createdups: the same with OnDuplicate CreateDuplicates, which
+//     skips duplicate detection (shows what that costs);
+//   - handsql: the same rows (customers with grams, assignees, assignment
+//     log), pre-parsed outside the timer, written with hand-written
+//     500-row INSERTs in one transaction;
+//   - handcopy: the same rows written with binary COPY in one transaction
+//     (what bulk loading can reach on this server);
+//   - sqlite: Service.Import on SQLite, for information.
 func BenchmarkImportShiftJIS100k(b *testing.B) {
 	file := benchCSV(b, benchBigTenant)
 	want := benchGen().Tenant(benchBigTenant).Size.Customers
 	b.Logf("import file: %d rows, %.1f MiB Shift_JIS", want, float64(len(file))/(1<<20))
-	engineImport := func(b *testing.B, db *bun.DB) {
+	engineImport := func(b *testing.B, db *bun.DB, opts customer.ImportOptions) {
 		if err := customer.Migrate(context.Background(), db); err != nil {
 			b.Fatal(err)
 		}
@@ -902,25 +995,32 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		created := 0
+		rows := 0
 		for b.Loop() {
-			rep, err := svc.Import(benchStaff(uuid.Must(uuid.NewV7())), bytes.NewReader(file), customer.ImportOptions{})
+			rep, err := svc.Import(benchStaff(uuid.Must(uuid.NewV7())), bytes.NewReader(file), opts)
 			if err != nil {
 				b.Fatal(err)
 			}
 			if rep.Created+rep.Skipped != want || len(rep.Errors) > 0 {
 				b.Fatalf("import: created %d, skipped %d, %d errors; want %d rows", rep.Created, rep.Skipped, len(rep.Errors), want)
 			}
-			created += rep.Rows
+			rows += rep.Rows
 		}
-		benchReportRows(b, created)
+		benchReportRows(b, rows)
 	}
 	b.Run("kiroku", func(b *testing.B) {
 		db, _, drop := benchSchema(b)
 		b.Cleanup(drop)
-		engineImport(b, db)
+		engineImport(b, db, customer.ImportOptions{})
 	})
-	b.Run("handsql", func(b *testing.B) {
+	b.Run("kiroku-createdups", func(b *testing.B) {
+		db, _, drop := benchSchema(b)
+		b.Cleanup(drop)
+		engineImport(b, db, customer.ImportOptions{OnDuplicate: customer.CreateDuplicates})
+	})
+	// handSetup creates a fresh schema and returns it with the pre-parsed
+	// rows, checked against what the engine stores.
+	handSetup := func(b *testing.B) (*bun.DB, []benchHandRow) {
 		db, _, drop := benchSchema(b)
 		b.Cleanup(drop)
 		if err := customer.Migrate(context.Background(), db); err != nil {
@@ -931,6 +1031,10 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 			b.Fatalf("parsed %d rows, want %d", len(rows), want)
 		}
 		benchCheckParsed(b, db, rows)
+		return db, rows
+	}
+	b.Run("handsql", func(b *testing.B) {
+		db, rows := handSetup(b)
 		stmts := map[int][3]string{}
 		inserted := 0
 		for b.Loop() {
@@ -942,7 +1046,20 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		}
 		benchReportRows(b, inserted)
 	})
+	b.Run("handcopy", func(b *testing.B) {
+		db, rows := handSetup(b)
+		x := benchCopyPrepare(b, rows)
+		copied := 0
+		for b.Loop() {
+			n, err := benchCopyImport(context.Background(), db.DB, rows, x, uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			copied += n
+		}
+		benchReportRows(b, copied)
+	})
 	b.Run("sqlite", func(b *testing.B) {
-		engineImport(b, dbtest.SQLite(b))
+		engineImport(b, dbtest.SQLite(b), customer.ImportOptions{})
 	})
 }

@@ -342,6 +342,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	if opts.Assignees == nil {
 		opts.Assignees = []uuid.UUID{pr.User}
 	}
+	if err := s.knownStaff(ctx, s.db, pr.Tenant, "assignees", opts.Assignees); err != nil {
+		return nil, fmt.Errorf("customer: import: %w", err)
+	}
 	cr, err := csvio.NewReader(r, &csvio.ReaderOptions{MaxBytes: s.cfg.ImportMaxBytes, MaxRecords: s.cfg.ImportMaxRows + 1})
 	switch {
 	case errors.Is(err, csvio.ErrNotCSV):

@@ -106,9 +106,10 @@ type Profile struct {
 	// keyed by field key. Unknown keys and wrongly typed values are refused.
 	Custom map[string]any `bun:"custom_fields,type:jsonb" json:"custom,omitempty"`
 
-	// Assignees are the staff in charge (担当者); Create makes the creating
-	// staff member the assignee when none is given. Changes are logged (see
-	// AssignmentHistory).
+	// Assignees are the staff in charge (担当者): active staff users of the
+	// tenant's directory (see permission.Directory.SaveUser). Create makes
+	// the creating staff member the assignee when none is given. Changes
+	// are logged (see AssignmentHistory).
 	Assignees []uuid.UUID `bun:"-" json:"assignees"`
 
 	// Consent records that the customer agreed to record-keeping. Setting it

@@ -11,11 +11,17 @@
 //	ctx = permission.WithPrincipal(ctx, principal)         // who is acting
 //	c, err := svc.Create(ctx, customer.Profile{FamilyName: "山田", FamilyKana: "やまだ", …})
 //
-// Every call needs a principal in ctx (ErrUnauthenticated otherwise) and is
-// scoped to the principal's tenant: another tenant's customers behave as if
-// they did not exist (ErrNotFound). Customer (portal) principals may not use
-// this engine (ErrPermissionDenied). svc.WithDB(tx) binds the engine to a
-// transaction shared with other engines.
+// Every call needs a principal in ctx (ErrUnauthenticated otherwise). What
+// it may see and do is decided by the Config.Authorizer (normally
+// permission.NewEngine): every read is filtered by the authorizer's SQL
+// predicate, so customers the principal may not see — another tenant's,
+// or, in a tenant with "assigned" visibility, other staff's — behave as if
+// they did not exist (ErrNotFound, absent from searches and counts), and
+// every write is checked (ErrPermissionDenied). A customer (portal)
+// principal sees its own customer only and changes nothing. Creates,
+// changes, deletes, views and exports are written to the audit log in the
+// same transaction. svc.WithDB(tx) binds the engine to a transaction
+// shared with other engines.
 //
 // # Customers
 //
@@ -39,8 +45,9 @@
 //     SetRanks), Memo (Free Memo, up to 10 000 characters).
 //   - Custom: values of the tenant's custom fields (DefineField), typed
 //     and validated; unknown keys are refused.
-//   - Assignees (担当者) and Consent to record-keeping (stamped with who
-//     and when).
+//   - Assignees (担当者): active staff of the tenant's directory; the
+//     creator by default. Consent to record-keeping (stamped with who and
+//     when).
 //
 // Validation reports every problem at once as a *ValidationError whose
 // FieldError codes are stable (required, too_long, format, not_kana,

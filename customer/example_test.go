@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite"
@@ -48,11 +47,26 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx = permission.WithPrincipal(ctx, permission.Principal{
-		Tenant: uuid.MustParse("0193a6c2-0000-7000-8000-000000000001"),
-		User:   uuid.MustParse("0193a6c2-0000-7000-8000-000000000002"),
-		Roles:  []permission.Role{permission.RoleStaff},
-	})
+	// The tenant and its staff live in the directory (an application syncs
+	// its own users with SaveUser); the principal is built from it.
+	directory, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tenant, err := directory.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	staff, err := directory.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "担当 一郎",
+		Roles: []permission.Role{permission.RoleStaff}, Active: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := directory.Principal(ctx, tenant.ID, staff.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx = permission.WithPrincipal(ctx, p)
 
 	born, _ := customer.ParseDate("S47.3.15")
 	c, err := svc.Create(ctx, customer.Profile{

@@ -134,3 +134,43 @@ func TestAssignedVisibility(t *testing.T) {
 		require.Equal(t, 1, lists[0].Count)
 	})
 }
+
+func TestAssigneesMustBeActiveStaff(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		stranger := uuid.New()
+		p := taro()
+		p.Assignees = []uuid.UUID{f.a, stranger}
+		_, err := f.svc.Create(f.staff, p)
+		requireCodes(t, err, map[string]string{"assignees": "unknown"})
+
+		// Another tenant's staff member is a stranger too.
+		otherUser := user(f.other)
+		p.Assignees = []uuid.UUID{otherUser}
+		_, err = f.svc.Create(f.staff, p)
+		requireCodes(t, err, map[string]string{"assignees": "unknown"})
+
+		// A departed (inactive) member can no longer be given customers, but
+		// customers already assigned to them stay editable.
+		p.Assignees = []uuid.UUID{f.a}
+		c, err := f.svc.Create(f.staff, p)
+		require.NoError(t, err)
+		a, err := f.dir.User(ctx, f.tenant, f.a)
+		require.NoError(t, err)
+		a.Active = false
+		_, err = f.dir.SaveUser(ctx, *a)
+		require.NoError(t, err)
+		p.Memo = "退職者の担当のまま編集"
+		c, err = f.svc.Update(f.staff, c.ID, c.Version, p)
+		require.NoError(t, err)
+		require.NoError(t, f.svc.SetAssignees(f.manager, c.ID, []uuid.UUID{f.a, f.b})) // a stays, b is added
+		p.Assignees = []uuid.UUID{f.b}
+		c2, err := f.svc.Create(f.staff, p)
+		require.NoError(t, err)
+		requireCodes(t, f.svc.SetAssignees(f.manager, c2.ID, []uuid.UUID{f.b, f.a}), map[string]string{"assignees": "unknown"})
+		_, err = f.svc.Reassign(f.manager, f.b, f.a)
+		requireCodes(t, err, map[string]string{"to": "unknown"})
+	})
+}

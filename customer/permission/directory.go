@@ -667,3 +667,25 @@ func affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, err
 	}
 	return nil
 }
+
+// UnknownStaff returns those of users that are not active staff users of
+// the tenant in the directory (nil when all are). Engines use it to refuse
+// assigning work to made-up, departed or foreign users.
+func UnknownStaff(ctx context.Context, db bun.IDB, tenant uuid.UUID, users []uuid.UUID) ([]uuid.UUID, error) {
+	users = uniq(users)
+	if len(users) == 0 {
+		return nil, nil
+	}
+	var known []uuid.UUID
+	if err := db.NewSelect().Model((*User)(nil)).Column("u.id").Where("u.tenant_id = ?", tenant).
+		Where("u.active").Where("u.id IN (?)", bun.List(users)).Scan(ctx, &known); err != nil {
+		return nil, fmt.Errorf("permission: unknown staff: %w", storage.Err(err))
+	}
+	var out []uuid.UUID
+	for _, u := range users {
+		if !slices.Contains(known, u) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}

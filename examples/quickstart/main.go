@@ -17,8 +17,8 @@
 // hands the *bun.DB to customer.NewService with the permission engine
 // (permission.NewEngine) as its Authorizer. Every call carries the acting
 // user in its context (permission.WithPrincipal); here that is a fixed demo
-// tenant and staff member (see demoPrincipal), where a real application
-// would take them from its login session.
+// tenant and staff member registered in the directory (see demoPrincipal),
+// where a real application would take them from its login session.
 //
 // Flags:
 //
@@ -55,6 +55,7 @@ import (
 	"os/signal"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -68,15 +69,36 @@ var sampleCSV []byte
 // envPostgres names the environment variable that selects PostgreSQL.
 const envPostgres = "KIROKU_POSTGRES_URL"
 
-// demoPrincipal is the acting user of every call: a staff member of the demo
-// tenant. The IDs are fixed so that every run works on the same data:
-// tenant 6b69726f-6b75-7000-8000-000000000001 and staff user
-// 6b69726f-6b75-7000-8000-000000000002 ("kiroku" in hex, then a counter).
-var demoPrincipal = permission.Principal{
-	Tenant: uuid.MustParse("6b69726f-6b75-7000-8000-000000000001"),
-	User:   uuid.MustParse("6b69726f-6b75-7000-8000-000000000002"),
-	Kind:   permission.Staff,
-	Roles:  []permission.Role{permission.RoleStaff},
+// The demo tenant and staff member. The IDs are fixed so that every run
+// works on the same data: tenant 6b69726f-6b75-7000-8000-000000000001 and
+// staff user 6b69726f-6b75-7000-8000-000000000002 ("kiroku" in hex, then a
+// counter).
+var (
+	demoTenant = uuid.MustParse("6b69726f-6b75-7000-8000-000000000001")
+	demoUser   = uuid.MustParse("6b69726f-6b75-7000-8000-000000000002")
+)
+
+// demoPrincipal makes sure the demo tenant and staff member exist in the
+// directory (as an application syncs its own users) and returns the
+// principal the directory builds for them.
+func demoPrincipal(ctx context.Context, db bun.IDB) (permission.Principal, error) {
+	dir, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		return permission.Principal{}, err
+	}
+	if _, err := dir.Tenant(ctx, demoTenant); errors.Is(err, permission.ErrNotFound) {
+		_, err = dir.CreateTenant(ctx, permission.Tenant{ID: demoTenant, Name: "デモ商事"})
+		if err != nil {
+			return permission.Principal{}, err
+		}
+	} else if err != nil {
+		return permission.Principal{}, err
+	}
+	if _, err := dir.SaveUser(ctx, permission.User{ID: demoUser, Tenant: demoTenant, Name: "デモ 担当者",
+		Roles: []permission.Role{permission.RoleStaff}, Active: true}); err != nil {
+		return permission.Principal{}, err
+	}
+	return dir.Principal(ctx, demoTenant, demoUser)
 }
 
 func main() {
@@ -163,7 +185,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ctx = permission.WithPrincipal(ctx, demoPrincipal)
+	p, err := demoPrincipal(ctx, db)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	ctx = permission.WithPrincipal(ctx, p)
 
 	enc := customer.UTF8BOM
 	if o.sjis {
