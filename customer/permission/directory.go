@@ -505,14 +505,8 @@ func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID,
 		if _, err := d.WithDB(tx).User(ctx, tenant, user); err != nil {
 			return err
 		}
-		if len(units) > 0 {
-			n, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", tenant).Where("o.id IN (?)", bun.List(units)).Count(ctx)
-			if err != nil {
-				return err
-			}
-			if int(n) != len(units) {
-				return fmt.Errorf("org units: %w", ErrNotFound)
-			}
+		if err := requireAll(ctx, tx.NewSelect().Model((*OrgUnit)(nil)), "o", tenant, units, "org units"); err != nil {
+			return err
 		}
 		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return err
@@ -595,14 +589,8 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 		for u := range byUser {
 			users = append(users, u)
 		}
-		if len(users) > 0 {
-			n, err := tx.NewSelect().Model((*User)(nil)).Where("u.tenant_id = ?", tenant).Where("u.id IN (?)", bun.List(users)).Count(ctx)
-			if err != nil {
-				return err
-			}
-			if int(n) != len(users) {
-				return fmt.Errorf("members: %w", ErrNotFound)
-			}
+		if err := requireAll(ctx, tx.NewSelect().Model((*User)(nil)), "u", tenant, users, "members"); err != nil {
+			return err
 		}
 		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("group_id = ?", group).Exec(ctx); err != nil {
 			return err
@@ -656,6 +644,22 @@ func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Prin
 		}
 	}
 	return p, nil
+}
+
+// requireAll fails with ErrNotFound unless every one of ids (distinct)
+// names a row of q's table, aliased alias, in the tenant.
+func requireAll(ctx context.Context, q *bun.SelectQuery, alias string, tenant uuid.UUID, ids []uuid.UUID, what string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := q.Where(alias+".tenant_id = ?", tenant).Where(alias+".id IN (?)", bun.List(ids)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if int(n) != len(ids) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
 }
 
 func affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {
