@@ -4,15 +4,19 @@
 // the same database in the same run.
 //
 // Run them all with one command (the PostgreSQL benchmarks skip when the
-// variable is unset; about 5 minutes on 2 cores):
+// variable is unset; 5–8 minutes on 2 cores; -v prints the logs: load
+// times, the plan PostgreSQL chose per query and the table of ratios):
 //
 //	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
-//	    go test ./customer -run '^$' -bench . -benchtime 3s -timeout 30m
+//	    go test ./customer -run '^$' -bench . -benchtime 3s -timeout 30m -v
 //
-// Give -benchtime as a duration, not as a count: one import takes seconds,
-// and "-benchtime 200x" would run every import variant 200 times (200 × 100 000
-// rows). With a duration, a search sub-benchmark runs a few thousand queries
-// and an import runs once. Plain "go test ./..." runs none of this.
+// Give -benchtime as a duration, not as a count: one import takes tens of
+// seconds, and "-benchtime 200x" would run every import variant 200 times
+// (200 × 100 000 rows). With a duration, a search sub-benchmark runs a few
+// hundred to a few thousand queries and an import runs once. Select a part
+// with -bench, e.g. -bench 'Search2Chars/(kiroku|handsql)/'. Plain
+// "go test ./..." runs none of this: there is no TestMain and nothing is
+// loaded before a benchmark starts.
 //
 // Search sub-benchmarks report "p50-ms" and "p95-ms" (latency per query,
 // from the sorted per-iteration durations); BenchmarkSearch2Chars logs the
@@ -69,33 +73,57 @@ const benchBigTenant = 0
 // customer.Import batches them.
 const benchBatch = 500
 
-// benchConfig is the engine configuration of every benchmark: the defaults
-// (the 100 000-row file is about 19 MiB, under the 32 MiB default cap, and
-// exactly at the 100 000-row default cap).
-var benchConfig = customer.Config{}
+// benchService returns the customer engine on db as an embedding program
+// configures it: Kiroku's rule set (permission.NewEngine) as Authorizer,
+// every other setting at its default (the 100 000-row file is about
+// 19 MiB, under the 32 MiB default cap, and exactly at the 100 000-row
+// default cap).
+func benchService(tb testing.TB, db *bun.DB) *customer.Service {
+	tb.Helper()
+	rules, err := permission.NewEngine(db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc, err := customer.NewService(db, &customer.Config{Authorizer: rules})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
 
 // benchGen is the generator of the standard data set.
 var benchGen = sync.OnceValue(func() *gendata.Generator { return gendata.MustNew(gendata.Standard()) })
 
-// benchStaff returns a context whose principal is a new staff member of
-// tenant.
-func benchStaff(tenant uuid.UUID) context.Context {
-	return permission.WithPrincipal(context.Background(), permission.Principal{
-		Tenant: tenant, User: uuid.Must(uuid.NewV7()), Roles: []permission.Role{permission.RoleStaff},
-	})
+// benchTenant registers a tenant (default settings: every staff member
+// sees every customer) and one active staff member in the directory of db,
+// and returns the tenant and a context carrying the staff member's
+// principal as Directory.Principal builds it.
+func benchTenant(tb testing.TB, db *bun.DB, name string) (uuid.UUID, context.Context) {
+	tb.Helper()
+	ctx := context.Background()
+	dir, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t, err := dir.CreateTenant(ctx, permission.Tenant{Name: name})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, err := dir.SaveUser(ctx, permission.User{Tenant: t.ID, Name: "担当 一郎",
+		Roles: []permission.Role{permission.RoleStaff}, Active: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := dir.Principal(ctx, t.ID, u.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t.ID, permission.WithPrincipal(ctx, p)
 }
 
 // benchHeader is the import file header: the engine's columns, in order.
 var benchHeader = []string{"姓", "名", "姓カナ", "名カナ", "電話番号", "携帯電話", "誕生日", "性別", "メールアドレス", "備考",
 	"見込/既存", "会社/個人", "会社名", "会社名カナ", "部署", "郵便番号", "住所", "連絡方法", "決定権者", "ランク"}
-
-// benchContactLabel maps gendata's contact methods to labels the import
-// accepts. (gendata's own Label for ContactHomePhone, 固定電話, is not
-// among the engine's accepted labels.)
-var benchContactLabel = map[gendata.ContactMethod]string{
-	gendata.ContactMobile: "携帯電話", gendata.ContactEmail: "メール",
-	gendata.ContactHomePhone: "自宅電話", gendata.ContactLetter: "郵送",
-}
 
 // benchRecord is customer c as a row of the import file.
 func benchRecord(c gendata.Customer) []string {
@@ -108,7 +136,7 @@ func benchRecord(c gendata.Customer) []string {
 	}
 	return []string{c.FamilyName, c.GivenName, c.FamilyKana, c.GivenKana, c.HomePhone, c.Mobile, birthday,
 		c.Gender.Label(), c.Email, c.Memo, c.Status.Label(), c.Kind.Label(), company, companyKana, c.Department,
-		c.PostalCode, c.Address(), benchContactLabel[c.PreferredContact], c.DecisionMaker, string(c.Rank)}
+		c.PostalCode, c.Address(), c.PreferredContact.Label(), c.DecisionMaker, string(c.Rank)}
 }
 
 // benchWriteCSV writes customers [from, to) of gendata tenant t as a
@@ -235,17 +263,13 @@ func benchSearchDB(b *testing.B) *benchSearchEnv {
 	if err := customer.Migrate(ctx, db); err != nil {
 		b.Fatal(err)
 	}
-	svc, err := customer.NewService(db, &benchConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := benchService(b, db)
 	e := &benchSearchEnv{db: db, schema: schema, drop: drop, svc: svc}
 	gen := benchGen()
 	start := time.Now()
 	total := 0
 	for t := range gen.NumTenants() {
-		tenant := uuid.Must(uuid.NewV7())
-		staff := benchStaff(tenant)
+		tenant, staff := benchTenant(b, db, gen.Tenant(t).Name)
 		file := benchCSV(b, t)
 		rep, err := svc.Import(staff, bytes.NewReader(file), customer.ImportOptions{})
 		if err != nil {
@@ -297,12 +321,13 @@ func benchDropSearchDB(b *testing.B) {
 // (kanji and kana), the reading of the most common surname, a rare
 // name, one that matches nobody and a memo word.
 var benchQueries = []struct{ name, text string }{
-	{"kanji", "田中"}, // a top-5 family name
-	{"kana", "さとう"}, // the most common reading (佐藤, サトウ); hiragana finds katakana
-	{"kana2", "たな"}, // two kana (タナカ, タナベ, …)
-	{"rare", "手洗"},  // 御手洗: a handful of customers
-	{"none", "鰻鰯"},  // matches nobody: the worst case for a scan
-	{"memo", "振込"},  // a memo word (お支払いは振込を希望)
+	{"kanji", "田中"},  // a top-5 family name
+	{"kana", "さとう"},  // the most common reading (佐藤, サトウ); hiragana finds katakana
+	{"kana2", "たな"},  // two kana (タナカ, タナベ, …)
+	{"rare", "手洗"},   // 御手洗: a handful of customers
+	{"rare3", "御手洗"}, // the same in three characters (two grams)
+	{"none", "鰻鰯"},   // matches nobody: the worst case for a scan
+	{"memo", "振込"},   // a memo word (お支払いは振込を希望)
 }
 
 // benchStat is the latency of one sub-benchmark.
@@ -339,26 +364,26 @@ func benchLatency(b *testing.B, op func() error) benchStat {
 // benchHandCustomer is what the hand-written search scans per row: the
 // columns the engine reads (all but grams) plus the assignees.
 type benchHandCustomer struct {
-	ID, Tenant                                           uuid.UUID
-	Kind, Status, FamilyName, GivenName                  string
-	FamilyKana, GivenKana, CompanyName, CompanyKana      string
-	Department, Email, Mobile, Phone                     string
-	Birthday                                             sql.NullTime
-	Gender, PostalCode, Address, ContactMethod           string
-	DecisionMaker, Rank, Memo                            string
-	Custom                                               map[string]any
-	ConsentAt                                            sql.NullTime
-	ConsentBy                                            uuid.NullUUID
-	CreatedAt                                            time.Time
-	CreatedBy                                            uuid.UUID
-	UpdatedAt                                            time.Time
-	UpdatedBy                                            uuid.UUID
-	DeletedAt                                            sql.NullTime
-	DeletedBy                                            uuid.NullUUID
-	Version                                              int64
-	NameKey, SortKana, SearchText, PhoneDigits, MobileDg string
-	EmailKey                                             string
-	Assignees                                            []uuid.UUID
+	ID, Tenant                                               uuid.UUID
+	Kind, Status, FamilyName, GivenName                      string
+	FamilyKana, GivenKana, CompanyName, CompanyKana          string
+	Department, Email, Mobile, Phone                         string
+	Birthday                                                 sql.NullTime
+	Gender, PostalCode, Address, ContactMethod               string
+	DecisionMaker, Rank, Memo                                string
+	Custom                                                   map[string]any
+	ConsentAt                                                sql.NullTime
+	ConsentBy                                                uuid.NullUUID
+	CreatedAt                                                time.Time
+	CreatedBy                                                uuid.UUID
+	UpdatedAt                                                time.Time
+	UpdatedBy                                                uuid.UUID
+	DeletedAt                                                sql.NullTime
+	DeletedBy                                                uuid.NullUUID
+	Version                                                  int64
+	NameKey, SortKana, SearchText, PhoneDigits, MobileDigits string
+	EmailKey                                                 string
+	Assignees                                                []uuid.UUID
 }
 
 // benchHandSelect is the select list of the hand-written search; the
@@ -403,7 +428,12 @@ func benchHandArgs(tenant uuid.UUID, text string, grams bool) (string, []any) {
 // page (20 rows) and whether there is a next one.
 func benchHandSearch(ctx context.Context, db *sql.DB, tenant uuid.UUID, text string, grams bool) ([]benchHandCustomer, bool, error) {
 	query, args := benchHandArgs(tenant, text, grams)
-	rows, err := db.QueryContext(ctx, query, args...)
+	return benchScanPage(db.QueryContext(ctx, query, args...))
+}
+
+// benchScanPage scans up to 21 rows of benchHandSelect into a page of 20
+// and whether there is a next page.
+func benchScanPage(rows *sql.Rows, err error) ([]benchHandCustomer, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
@@ -417,7 +447,7 @@ func benchHandSearch(ctx context.Context, db *sql.DB, tenant uuid.UUID, text str
 			&c.GivenKana, &c.CompanyName, &c.CompanyKana, &c.Department, &c.Email, &c.Mobile, &c.Phone, &c.Birthday,
 			&c.Gender, &c.PostalCode, &c.Address, &c.ContactMethod, &c.DecisionMaker, &c.Rank, &c.Memo, &custom,
 			&c.ConsentAt, &c.ConsentBy, &c.CreatedAt, &c.CreatedBy, &c.UpdatedAt, &c.UpdatedBy, &c.DeletedAt,
-			&c.DeletedBy, &c.Version, &c.NameKey, &c.SortKana, &c.SearchText, &c.PhoneDigits, &c.MobileDg,
+			&c.DeletedBy, &c.Version, &c.NameKey, &c.SortKana, &c.SearchText, &c.PhoneDigits, &c.MobileDigits,
 			&c.EmailKey, &assignees); err != nil {
 			return nil, false, err
 		}
@@ -484,29 +514,54 @@ func benchExplain(b *testing.B, db *sql.DB, title, query string, args ...any) {
 	b.Logf("EXPLAIN %s:\n    %s%s", title, query, out.String())
 }
 
-// benchExplainAll logs the plans of the engine's queries (captured through
-// a second bun.DB with a query hook on the same connection pool, so the
-// timed benchmarks run without the hook) and of the hand-written ones.
-func benchExplainAll(b *testing.B, e *benchSearchEnv) {
+// benchEngineSQL returns the SQL statements Service.Search sends for text,
+// captured through a second bun.DB with a query hook on the same connection
+// pool (so the timed benchmarks run without the hook).
+func benchEngineSQL(b *testing.B, e *benchSearchEnv, text string) []string {
 	b.Helper()
 	hooked := bun.NewDB(e.db.DB, pgdialect.New())
 	capture := &benchCapture{}
 	hooked.AddQueryHook(capture)
-	svc, err := customer.NewService(hooked, &benchConfig)
+	if _, err := benchService(b, hooked).Search(e.staff, customer.Query{Text: text}); err != nil {
+		b.Fatal(err)
+	}
+	capture.mu.Lock()
+	defer capture.mu.Unlock()
+	return slices.Clone(capture.queries)
+}
+
+// benchPlanNode returns the first scan node of the plan PostgreSQL chooses
+// for query, e.g. "Index Scan using customers_kana on customers c".
+func benchPlanNode(b *testing.B, db *sql.DB, query string, args ...any) string {
+	b.Helper()
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN "+query, args...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, q := range benchQueries {
-		capture.mu.Lock()
-		capture.queries = nil
-		capture.mu.Unlock()
-		if _, err := svc.Search(e.staff, customer.Query{Text: q.text}); err != nil {
+	defer rows.Close()
+	node := ""
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
 			b.Fatal(err)
 		}
-		capture.mu.Lock()
-		queries := slices.Clone(capture.queries)
-		capture.mu.Unlock()
-		for i, sqlText := range queries {
+		if strings.Contains(line, " Scan ") && node == "" {
+			node, _, _ = strings.Cut(line, "  (cost")
+			node = strings.TrimPrefix(strings.TrimSpace(node), "->")
+		}
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return strings.TrimSpace(node)
+}
+
+// benchExplainAll logs EXPLAIN (ANALYZE, BUFFERS) of the engine's queries
+// and of the hand-written ones.
+func benchExplainAll(b *testing.B, e *benchSearchEnv) {
+	b.Helper()
+	for _, q := range benchQueries {
+		for i, sqlText := range benchEngineSQL(b, e, q.text) {
 			benchExplain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", q.name, i+1), sqlText)
 		}
 		query, args := benchHandArgs(e.tenant, q.text, true)
@@ -516,8 +571,10 @@ func benchExplainAll(b *testing.B, e *benchSearchEnv) {
 	}
 }
 
-// benchCheckSame fails b unless the engine, the hand-written SQL and the
-// naive SQL return the same first page for every query.
+// benchCheckSame fails b unless the engine, the hand-written SQL, the naive
+// SQL and the proposal return the same first page for every query, and
+// logs the plan PostgreSQL chose for the engine's main query (the plan
+// depends on the statistics sample of ANALYZE, see BenchmarkSearch2Chars).
 func benchCheckSame(b *testing.B, e *benchSearchEnv) {
 	b.Helper()
 	ctx := context.Background()
@@ -530,32 +587,85 @@ func benchCheckSame(b *testing.B, e *benchSearchEnv) {
 		for _, c := range page.Customers {
 			want = append(want, c.ID)
 		}
+		check := func(name string, hand []benchHandCustomer, next bool) {
+			var got []uuid.UUID
+			for i, c := range hand {
+				got = append(got, c.ID)
+				if i < len(page.Customers) && !slices.Equal(c.Assignees, page.Customers[i].Assignees) {
+					b.Fatalf("%s/%s: row %d: assignees %v, engine %v", name, q.name, i, c.Assignees, page.Customers[i].Assignees)
+				}
+			}
+			if !slices.Equal(got, want) || next != (page.Next != "") {
+				b.Fatalf("%s/%s: %d rows (next %v), the engine %d (next %q)", name, q.name, len(got), next, len(want), page.Next)
+			}
+		}
 		for _, grams := range []bool{true, false} {
 			hand, next, err := benchHandSearch(ctx, e.db.DB, e.tenant, q.text, grams)
 			if err != nil {
 				b.Fatal(err)
 			}
-			var got []uuid.UUID
-			for i, c := range hand {
-				got = append(got, c.ID)
-				if i < len(page.Customers) && !slices.Equal(c.Assignees, page.Customers[i].Assignees) {
-					b.Fatalf("%s (grams %v): row %d: assignees %v, engine %v", q.name, grams, i, c.Assignees, page.Customers[i].Assignees)
-				}
-			}
-			if !slices.Equal(got, want) || next != (page.Next != "") {
-				b.Fatalf("%s (grams %v): hand-written SQL found %d rows (next %v), the engine %d (next %q)",
-					q.name, grams, len(got), next, len(want), page.Next)
-			}
+			check(map[bool]string{true: "handsql", false: "naive"}[grams], hand, next)
 		}
-		b.Logf("query %-5s %q: %d rows on the first page, more: %v", q.name, q.text, len(want), page.Next != "")
+		prop, next, err := benchProposalSearch(ctx, e.db.DB, e.tenant, q.text)
+		if err != nil {
+			b.Fatal(err)
+		}
+		check("proposal", prop, next)
+		b.Logf("query %-5s %q: %2d rows on the first page, more: %-5v kiroku plan: %s", q.name, q.text, len(want), page.Next != "",
+			benchPlanNode(b, e.db.DB, benchEngineSQL(b, e, q.text)[0]))
 	}
+}
+
+// benchProposalSingleSQL is the proposed query for a term that is exactly
+// one bigram (a 2-character fragment): the gram index alone decides, since
+// grams @> {ab} holds exactly when search_text contains "ab", so the LIKE
+// is dropped. Without it the planner no longer multiplies two
+// perfectly correlated selectivities, and its choice (ordered kana index
+// for common fragments, GIN bitmap for rare ones) stops depending on the
+// ANALYZE sample.
+const benchProposalSingleSQL = benchHandSelect + `
+WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.grams @> $2::text[]
+ORDER BY c.sort_kana, c.id LIMIT 21`
+
+// benchProposalWalkSQL is the first step proposed for longer terms: walk
+// at most 2 000 customers in kana order (the customers_kana index) and keep
+// the matches. If that finds a full page it is the page, since the walk
+// follows the page order; otherwise the GIN query (benchHandGramsSQL) runs.
+var benchProposalWalkSQL = strings.Replace(benchHandSelect, "FROM customers c",
+	`FROM (SELECT * FROM customers WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY sort_kana, id LIMIT 2000) c`, 1) + `
+WHERE c.search_text LIKE $2
+ORDER BY c.sort_kana, c.id LIMIT 21`
+
+// benchProposalSearch runs the proposed search (see benchProposalSingleSQL
+// and benchProposalWalkSQL) and returns the first page and whether there is
+// a next one.
+func benchProposalSearch(ctx context.Context, db *sql.DB, tenant uuid.UUID, text string) ([]benchHandCustomer, bool, error) {
+	key := textnorm.Key(text)
+	g := textnorm.Bigrams(key)
+	if len(g) == 1 && utf8.RuneCountInString(key) == 2 {
+		lit, _ := storage.Grams(g).Value()
+		return benchScanPage(db.QueryContext(ctx, benchProposalSingleSQL, tenant, lit))
+	}
+	like := "%" + benchLikeEscape.Replace(key) + "%"
+	page, next, err := benchScanPage(db.QueryContext(ctx, benchProposalWalkSQL, tenant, like))
+	if err != nil || next {
+		return page, next, err
+	}
+	return benchHandSearch(ctx, db, tenant, text, true)
 }
 
 // BenchmarkSearch2Chars measures customer search in the big tenant of the
 // standard data set (DESIGN.md budget: p50 ≤ 10 ms, ≤ 1.5× hand-written
 // SQL): kiroku/* is Service.Search (first page of 20, sorted by kana, with
 // assignees), handsql/* the same page with the best SQL written by hand
-// through the same *sql.DB, naive/* hand-written SQL without the gram index.
+// through the same *sql.DB, naive/* hand-written SQL without the gram index,
+// and proposal/* the query shape proposed for the engine (see
+// benchProposalSearch). All four must return the same page.
+//
+// Note that the plan PostgreSQL picks for a common fragment (ordered kana
+// index, ~3 ms, or GIN bitmap plus top-N sort over every match, 10–20 ms)
+// depends on the row sample ANALYZE drew, so kiroku/kanji and handsql/kanji
+// vary between runs; the chosen plan is logged.
 func BenchmarkSearch2Chars(b *testing.B) {
 	e := benchSearchDB(b)
 	b.Cleanup(func() { benchDropSearchDB(b) })
@@ -565,36 +675,44 @@ func BenchmarkSearch2Chars(b *testing.B) {
 	}
 	stats := map[string]benchStat{}
 	ctx := context.Background()
-	for _, q := range benchQueries {
-		b.Run("kiroku/"+q.name, func(b *testing.B) {
-			stats["kiroku/"+q.name] = benchLatency(b, func() error {
-				_, err := e.svc.Search(e.staff, customer.Query{Text: q.text})
-				return err
-			})
-		})
+	// The variants of one query run back to back, so that a noisy
+	// neighbour on the machine skews their ratio as little as possible.
+	variants := []struct {
+		name string
+		op   func(text string) error
+	}{
+		{"kiroku", func(text string) error {
+			_, err := e.svc.Search(e.staff, customer.Query{Text: text})
+			return err
+		}},
+		{"handsql", func(text string) error {
+			_, _, err := benchHandSearch(ctx, e.db.DB, e.tenant, text, true)
+			return err
+		}},
+		{"naive", func(text string) error {
+			_, _, err := benchHandSearch(ctx, e.db.DB, e.tenant, text, false)
+			return err
+		}},
+		{"proposal", func(text string) error {
+			_, _, err := benchProposalSearch(ctx, e.db.DB, e.tenant, text)
+			return err
+		}},
 	}
 	for _, q := range benchQueries {
-		b.Run("handsql/"+q.name, func(b *testing.B) {
-			stats["handsql/"+q.name] = benchLatency(b, func() error {
-				_, _, err := benchHandSearch(ctx, e.db.DB, e.tenant, q.text, true)
-				return err
+		for _, v := range variants {
+			b.Run(v.name+"/"+q.name, func(b *testing.B) {
+				stats[v.name+"/"+q.name] = benchLatency(b, func() error { return v.op(q.text) })
 			})
-		})
-	}
-	for _, q := range benchQueries {
-		b.Run("naive/"+q.name, func(b *testing.B) {
-			stats["naive/"+q.name] = benchLatency(b, func() error {
-				_, _, err := benchHandSearch(ctx, e.db.DB, e.tenant, q.text, false)
-				return err
-			})
-		})
+		}
 	}
 	var sum strings.Builder
-	fmt.Fprintf(&sum, "\n    %-6s %-8s %17s %17s %17s %9s %9s", "query", "text", "kiroku p50/p95", "handsql p50/p95", "naive p50/p95", "k/h p50", "k/h p95")
+	fmt.Fprintf(&sum, "\n    %-6s %-8s %17s %17s %17s %17s %9s %9s", "query", "text", "kiroku p50/p95", "handsql p50/p95",
+		"naive p50/p95", "proposal p50/p95", "k/h p50", "k/h p95")
 	for _, q := range benchQueries {
 		k, kok := stats["kiroku/"+q.name]
 		h, hok := stats["handsql/"+q.name]
 		n, nok := stats["naive/"+q.name]
+		p, pok := stats["proposal/"+q.name]
 		cell := func(s benchStat, ok bool) string {
 			if !ok {
 				return "-"
@@ -606,7 +724,7 @@ func BenchmarkSearch2Chars(b *testing.B) {
 			r50 = fmt.Sprintf("%.2f×", float64(k.p50)/float64(h.p50))
 			r95 = fmt.Sprintf("%.2f×", float64(k.p95)/float64(h.p95))
 		}
-		fmt.Fprintf(&sum, "\n    %-6s %-8s %17s %17s %17s %9s %9s", q.name, q.text, cell(k, kok), cell(h, hok), cell(n, nok), r50, r95)
+		fmt.Fprintf(&sum, "\n    %-6s %-8s %17s %17s %17s %17s %9s %9s", q.name, q.text, cell(k, kok), cell(h, hok), cell(n, nok), cell(p, pok), r50, r95)
 	}
 	b.Logf("search latency (target: kiroku p50 ≤ 10 ms and ≤ 1.5× handsql):%s", sum.String())
 }
@@ -653,7 +771,7 @@ func benchClean(s string) string {
 // benchLabels maps the file's labels to stored values.
 var benchLabels = map[string]string{
 	"男性": "male", "女性": "female", "未回答": "", "見込み": "prospect", "既存": "existing",
-	"個人": "individual", "法人": "company", "携帯電話": "mobile", "メール": "email", "自宅電話": "home_phone", "郵送": "letter",
+	"個人": "individual", "法人": "company", "携帯電話": "mobile", "メール": "email", "固定電話": "home_phone", "郵送": "letter",
 }
 
 // benchParse decodes and parses an import file written by benchWriteCSV and
@@ -910,13 +1028,9 @@ func benchCopyImport(ctx context.Context, db *sql.DB, rows []benchHandRow, x ben
 // the same rows.
 func benchCheckParsed(b *testing.B, db *bun.DB, rows []benchHandRow) {
 	b.Helper()
-	svc, err := customer.NewService(db, &benchConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tenant := uuid.Must(uuid.NewV7())
+	tenant, staff := benchTenant(b, db, "scratch")
 	const n = 500
-	rep, err := svc.Import(benchStaff(tenant), bytes.NewReader(benchWriteCSV(b, benchBigTenant, 0, n)), customer.ImportOptions{})
+	rep, err := benchService(b, db).Import(staff, bytes.NewReader(benchWriteCSV(b, benchBigTenant, 0, n)), customer.ImportOptions{})
 	if err != nil || rep.Created != n {
 		b.Fatalf("import: %v %+v", err, rep)
 	}
@@ -991,13 +1105,13 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		if err := customer.Migrate(context.Background(), db); err != nil {
 			b.Fatal(err)
 		}
-		svc, err := customer.NewService(db, &benchConfig)
-		if err != nil {
-			b.Fatal(err)
-		}
+		svc := benchService(b, db)
 		rows := 0
 		for b.Loop() {
-			rep, err := svc.Import(benchStaff(uuid.Must(uuid.NewV7())), bytes.NewReader(file), opts)
+			// Registering the tenant and its staff member takes milliseconds
+			// against the import's tens of seconds.
+			_, staff := benchTenant(b, db, "import")
+			rep, err := svc.Import(staff, bytes.NewReader(file), opts)
 			if err != nil {
 				b.Fatal(err)
 			}
