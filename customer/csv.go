@@ -223,7 +223,8 @@ const (
 
 // OnDuplicate says what Import does with a row that names an existing
 // customer: same name (姓+名, normalised) and the same phone, mobile or
-// e-mail. Rows earlier in the same file count as existing.
+// e-mail. A row repeating an earlier row of the same file is always skipped
+// (the earlier row wins).
 type OnDuplicate string
 
 // Duplicate policies.
@@ -537,30 +538,31 @@ const importBatch = 500
 
 // writeImport writes the planned rows inside the import's transaction.
 func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
+	rows := make([]row, len(planned))
+	for i := range planned {
+		planned[i].prof.Assignees = opts.Assignees
+		rows[i] = s.newRow(pr, planned[i].prof)
+	}
+	if opts.OnDuplicate != CreateDuplicates {
+		if err := s.findDuplicates(ctx, pr, planned, rows); err != nil {
+			return err
+		}
+	}
 	for start := 0; start < len(planned); start += importBatch {
-		batch := planned[start:min(start+importBatch, len(planned))]
-		rows := make([]row, len(batch))
-		for i := range batch {
-			batch[i].prof.Assignees = opts.Assignees
-			rows[i] = s.newRow(pr, batch[i].prof)
-		}
-		if opts.OnDuplicate != CreateDuplicates {
-			if err := s.findDuplicates(ctx, pr, batch, rows); err != nil {
-				return err
-			}
-		}
+		end := min(start+importBatch, len(planned))
 		var create []row
 		var createLines []int
-		for i := range batch {
-			d := batch[i].dup
-			switch {
-			case d == nil || opts.OnDuplicate == CreateDuplicates:
+		for i := start; i < end; i++ {
+			switch d := planned[i].dup; {
+			case d == nil:
 				create = append(create, rows[i])
-				createLines = append(createLines, batch[i].line)
-			case opts.OnDuplicate == SkipDuplicates:
+				createLines = append(createLines, planned[i].line)
+			case opts.OnDuplicate == SkipDuplicates || d.line > 0:
+				// Left alone, or a repeat of an earlier row of this file
+				// (the earlier row wins).
 				rep.Skipped++
 			default:
-				if err := s.updateDuplicate(ctx, pr, &batch[i], hm, st, rep); err != nil {
+				if err := s.updateDuplicate(ctx, pr, &planned[i], hm, st, rep); err != nil {
 					return err
 				}
 			}
@@ -642,48 +644,52 @@ func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr perm
 	return err
 }
 
-// findDuplicates sets batch[i].dup for rows naming an existing customer the
-// principal can see, or an earlier row of the file (those of earlier
-// batches are already inserted in this transaction).
-func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, batch []plannedRow, rows []row) error {
+// findDuplicates sets planned[i].dup for rows naming an existing customer
+// the principal can see, or an earlier row of the file. Existing customers
+// are looked up once, before anything is written, by name in chunks; the
+// file's own rows are matched in memory.
+func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, planned []plannedRow, rows []row) error {
 	names := map[string]bool{}
+	keys := make([]string, 0, len(rows))
 	for i := range rows {
-		names[rows[i].NameKey] = true
-	}
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	var cands []struct {
-		ID           uuid.UUID `bun:"id"`
-		NameKey      string    `bun:"name_key"`
-		PhoneDigits  string    `bun:"phone_digits"`
-		MobileDigits string    `bun:"mobile_digits"`
-		EmailKey     string    `bun:"email_key"`
-	}
-	q := s.db.NewSelect().Model((*row)(nil)).Column("c.id", "c.name_key", "c.phone_digits", "c.mobile_digits", "c.email_key").
-		Where("c.deleted_at IS NULL").Where("c.name_key IN (?)", bun.List(keys))
-	if err := s.visible(ctx, pr, q); err != nil {
-		return err
-	}
-	if err := q.Scan(ctx, &cands); err != nil {
-		return err
+		if !names[rows[i].NameKey] {
+			names[rows[i].NameKey] = true
+			keys = append(keys, rows[i].NameKey)
+		}
 	}
 	byName := map[string][]*dupCandidate{}
-	for _, c := range cands {
-		byName[c.NameKey] = append(byName[c.NameKey], &dupCandidate{id: c.ID, name: c.NameKey, phone: c.PhoneDigits, mobile: c.MobileDigits, email: c.EmailKey})
+	const chunk = 1000
+	for start := 0; start < len(keys); start += chunk {
+		var cands []struct {
+			ID           uuid.UUID `bun:"id"`
+			NameKey      string    `bun:"name_key"`
+			PhoneDigits  string    `bun:"phone_digits"`
+			MobileDigits string    `bun:"mobile_digits"`
+			EmailKey     string    `bun:"email_key"`
+		}
+		q := s.db.NewSelect().Model((*row)(nil)).Column("c.id", "c.name_key", "c.phone_digits", "c.mobile_digits", "c.email_key").
+			Where("c.deleted_at IS NULL").Where("c.name_key IN (?)", bun.List(keys[start:min(start+chunk, len(keys))]))
+		if err := s.visible(ctx, pr, q); err != nil {
+			return err
+		}
+		if err := q.Scan(ctx, &cands); err != nil {
+			return err
+		}
+		for _, c := range cands {
+			byName[c.NameKey] = append(byName[c.NameKey], &dupCandidate{id: c.ID, name: c.NameKey, phone: c.PhoneDigits, mobile: c.MobileDigits, email: c.EmailKey})
+		}
 	}
 	for i := range rows {
 		for _, c := range byName[rows[i].NameKey] {
 			if c.matches(&rows[i]) {
-				batch[i].dup = c
+				planned[i].dup = c
 				break
 			}
 		}
-		if batch[i].dup == nil {
-			// Later rows of this batch that repeat this one are duplicates of it.
+		if planned[i].dup == nil {
+			// Later rows of the file that repeat this one are duplicates of it.
 			byName[rows[i].NameKey] = append(byName[rows[i].NameKey], &dupCandidate{id: rows[i].ID, name: rows[i].NameKey,
-				phone: rows[i].PhoneDigits, mobile: rows[i].MobileDigits, email: rows[i].EmailKey, line: batch[i].line})
+				phone: rows[i].PhoneDigits, mobile: rows[i].MobileDigits, email: rows[i].EmailKey, line: planned[i].line})
 		}
 	}
 	return nil
@@ -692,12 +698,6 @@ func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, b
 // updateDuplicate writes a row's non-empty cells over the customer it
 // duplicates.
 func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, pl *plannedRow, hm *headerMap, st *settings, rep *ImportReport) error {
-	if pl.dup.line > 0 {
-		// A repeat of an earlier row of this file that is not inserted yet
-		// (same batch): the earlier row wins.
-		rep.Skipped++
-		return nil
-	}
 	cur, err := s.get(ctx, s.db, pr, pl.dup.id, false)
 	if err != nil {
 		return err

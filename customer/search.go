@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -217,6 +218,12 @@ func (s *Service) filter(ctx context.Context, sel *bun.SelectQuery, pr permissio
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			expr, args := gramIndex.Filter(s.dialect, "c", tenant, grams[:min(len(grams), 4)])
 			sel.Where(expr, args...)
+			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 {
+				// The term is its own bigram: the index answers exactly, and
+				// a LIKE beside it would only mislead the planner's row
+				// estimate (the two conditions are perfectly correlated).
+				continue
+			}
 		}
 		sel.Where(`c.search_text LIKE ? ESCAPE '\'`, like)
 	}
