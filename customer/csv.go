@@ -373,7 +373,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	if err != nil {
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
-	planned, err := s.readRows(cr, hm, st, rep)
+	planned, err := s.readRows(cr, hm, st, s.today(pr), rep)
 	if err != nil {
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
@@ -463,9 +463,8 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 }
 
 // readRows parses and validates every data row, collecting problems in rep.
-func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, rep *ImportReport) ([]plannedRow, error) {
+func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today Date, rep *ImportReport) ([]plannedRow, error) {
 	var planned []plannedRow
-	today := s.today()
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -708,7 +707,7 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 	p := cur.Profile
 	before := len(rep.Errors)
 	hm.apply(&p, pl.cells, pl.line, rep)
-	if v := normalize(&p, st, s.today()); v.Err() != nil {
+	if v := normalize(&p, st, s.today(pr)); v.Err() != nil {
 		hm.report(pl.line, v, rep)
 	}
 	if len(rep.Errors) > before {
@@ -790,7 +789,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportO
 	}
 	rep := &ExportReport{Replacements: []Replacement{}}
 	q.After, q.Limit = "", s.cfg.MaxPageSize
-	loc := s.cfg.Location
+	loc := s.location(pr)
 	for {
 		page, err := s.Search(ctx, q)
 		if err != nil {

@@ -39,8 +39,10 @@ type Config struct {
 	Authorizer permission.Authorizer
 	// Clock returns the current time. Default: time.Now.
 	Clock func() time.Time
-	// Location is the tenant's time zone for day boundaries such as "a
-	// birthday may not be later than today". Default: Asia/Tokyo.
+	// Location is the time zone for day boundaries such as "a birthday may
+	// not be later than today" and for export timestamps, used when the
+	// principal carries none (Directory.Principal fills in the tenant's).
+	// Default: Asia/Tokyo.
 	Location *time.Location
 	// MaxPageSize caps Query.Limit. Default: 200.
 	MaxPageSize int
@@ -121,7 +123,15 @@ func (s *Service) WithDB(db bun.IDB) *Service {
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-func (s *Service) today() Date { return NewDate(s.cfg.Clock().In(s.cfg.Location)) }
+// location is the principal's tenant time zone, or the configured default.
+func (s *Service) location(pr permission.Principal) *time.Location {
+	if pr.Location != nil {
+		return pr.Location
+	}
+	return s.cfg.Location
+}
+
+func (s *Service) today(pr permission.Principal) Date { return NewDate(s.cfg.Clock().In(s.location(pr))) }
 
 var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
 
@@ -155,7 +165,7 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v := normalize(&p, st, s.today()); v.Err() != nil {
+	if v := normalize(&p, st, s.today(pr)); v.Err() != nil {
 		return nil, fmt.Errorf("customer: create: %w", v)
 	}
 	if len(p.Assignees) == 0 {
@@ -293,7 +303,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 	if err != nil {
 		return nil, err
 	}
-	if v := normalize(&p, st, s.today()); v.Err() != nil {
+	if v := normalize(&p, st, s.today(pr)); v.Err() != nil {
 		return nil, fmt.Errorf("customer: update %s: %w", id, v)
 	}
 	var out *Customer

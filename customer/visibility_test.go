@@ -174,3 +174,25 @@ func TestAssigneesMustBeActiveStaff(t *testing.T) {
 		requireCodes(t, err, map[string]string{"to": "unknown"})
 	})
 }
+
+func TestTenantTimeZoneDecidesToday(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db) // the clock reads 2026-11-22 09:00 UTC: the 22nd in Tokyo, the 21st in Honolulu
+		ctx := context.Background()
+		tn, err := f.dir.Tenant(ctx, f.tenant)
+		require.NoError(t, err)
+		p := taro()
+		p.Birthday = &customer.Date{Year: 2026, Month: 11, Day: 22}
+		_, err = f.svc.Create(f.staff, p)
+		require.NoError(t, err, "born today in Tokyo")
+
+		tn.TimeZone = "Pacific/Honolulu"
+		_, err = f.dir.UpdateTenant(ctx, *tn)
+		require.NoError(t, err)
+		pr, err := f.dir.Principal(ctx, f.tenant, user(f.staff))
+		require.NoError(t, err)
+		_, err = f.svc.Create(permission.WithPrincipal(ctx, pr), p)
+		requireCodes(t, err, map[string]string{"birthday": "out_of_range"})
+	})
+}

@@ -612,8 +612,8 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 }
 
 // Principal builds the principal of an active staff user from the
-// directory: roles, org units, groups, managed groups and the tenant's
-// customer visibility. An unknown or inactive user fails with
+// directory: roles, org units, groups, managed groups, the tenant's
+// customer visibility and time zone. An unknown or inactive user fails with
 // ErrUnauthenticated.
 func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Principal, error) {
 	u, err := d.User(ctx, tenant, user)
@@ -627,8 +627,12 @@ func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Prin
 	if err != nil {
 		return Principal{}, err
 	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return Principal{}, fmt.Errorf("permission: principal: tenant time zone %q: %w", t.TimeZone, err)
+	}
 	p := Principal{Tenant: tenant, User: user, Kind: Staff, Roles: u.Roles, CustomerVisibility: t.CustomerVisibility,
-		OrgUnits: []uuid.UUID{}, Groups: []uuid.UUID{}, ManagedGroups: []uuid.UUID{}}
+		OrgUnits: []uuid.UUID{}, Groups: []uuid.UUID{}, ManagedGroups: []uuid.UUID{}, Location: loc}
 	if err := d.db.NewSelect().Model((*orgMembership)(nil)).Column("org_unit_id").Where("user_id = ?", user).
 		Order("org_unit_id").Scan(ctx, &p.OrgUnits); err != nil {
 		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))

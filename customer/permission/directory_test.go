@@ -87,8 +87,9 @@ func TestUsersAndPrincipal(t *testing.T) {
 		require.Equal(t, permission.Principal{
 			Tenant: tn.ID, User: u.ID, Kind: permission.Staff, Roles: []permission.Role{permission.RoleManager},
 			OrgUnits: []uuid.UUID{branch.ID}, Groups: sorted(g1.ID, g2.ID), ManagedGroups: []uuid.UUID{g1.ID},
-			CustomerVisibility: permission.VisibilityAssigned,
+			CustomerVisibility: permission.VisibilityAssigned, Location: p.Location,
 		}, p)
+		require.Equal(t, "Asia/Tokyo", p.Location.String())
 		groups, err := dir.Groups(ctx, tn.ID)
 		require.NoError(t, err)
 		require.Len(t, groups, 2)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -75,6 +76,10 @@ type Principal struct {
 	// Directory.Principal. The zero value means VisibilityAssigned: when in
 	// doubt, show less.
 	CustomerVisibility CustomerVisibility
+	// Location is the tenant's time zone for day boundaries and display,
+	// copied by Directory.Principal. Nil means the engine's configured
+	// default (Asia/Tokyo).
+	Location *time.Location
 }
 
 // Has reports whether p holds role r.
