@@ -131,7 +131,9 @@ func (s *Service) location(pr permission.Principal) *time.Location {
 	return s.cfg.Location
 }
 
-func (s *Service) today(pr permission.Principal) Date { return NewDate(s.cfg.Clock().In(s.location(pr))) }
+func (s *Service) today(pr permission.Principal) Date {
+	return NewDate(s.cfg.Clock().In(s.location(pr)))
+}
 
 var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
 
