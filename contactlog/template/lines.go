@@ -1,0 +1,370 @@
+package template
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// Rounding is how a fraction of a yen of consumption tax is rounded.
+type Rounding string
+
+// Tax rounding rules. They apply to the tax of each rate once per record
+// (per receipt, as the qualified-invoice rules require), never per line,
+// and to the amount's magnitude: a negative tax (a refund) rounds the same
+// way as a positive one.
+const (
+	RoundFloor  Rounding = "floor" // 切り捨て (the default)
+	RoundHalfUp Rounding = "round" // 四捨五入
+	RoundCeil   Rounding = "ceil"  // 切り上げ
+)
+
+// Limits of a line.
+const (
+	// MaxUnitPrice bounds the magnitude of a unit price, in yen. Negative
+	// prices are allowed for discount lines (値引き).
+	MaxUnitPrice = 1_000_000_000
+	// MaxQuantity bounds a line's quantity. Quantities have at most three
+	// decimals (0.5 杯, 1.25 kg).
+	MaxQuantity = 1_000_000
+)
+
+// Line is one line of a lines value: an item, how many, at what price.
+type Line struct {
+	// Item is the catalog item's key (required when the field names a
+	// catalog), or any product code, or empty.
+	Item string `json:"item,omitempty"`
+	// Name is shown on the line; with a catalog it defaults to the item's.
+	Name string `json:"name"`
+	// Quantity is positive, with at most three decimals.
+	Quantity float64 `json:"quantity"`
+	// UnitPrice in yen, tax excluded; with a catalog it defaults to the
+	// item's (in a Line value, zero means "the catalog's").
+	UnitPrice int64 `json:"unit_price"`
+	// TaxRate in percent, 0–100; with a catalog it defaults to the item's
+	// (in a Line value, zero means "the catalog's"; in map input, a
+	// missing key does, so JSON can say 0 explicitly).
+	TaxRate int `json:"tax_rate"`
+	// Subtotal is computed: round(Quantity × UnitPrice), half away from
+	// zero, tax excluded. Input values are ignored.
+	Subtotal int64 `json:"subtotal"`
+}
+
+// TaxAmount is the consumption tax of one rate in a lines value.
+type TaxAmount struct {
+	Rate int   `json:"rate"` // percent
+	Base int64 `json:"base"` // sum of the subtotals at this rate
+	Tax  int64 `json:"tax"`  // Base × Rate / 100, rounded once
+}
+
+// Lines is the canonical value of a lines field (MASPO's 会計項目): the
+// lines with their computed subtotals and the computed totals.
+type Lines struct {
+	Items []Line `json:"items"`
+	// Subtotal is the sum of the lines' subtotals, tax excluded (小計).
+	Subtotal int64 `json:"subtotal"`
+	// Taxes per rate, ascending by rate (8% and 10% under 軽減税率).
+	Taxes []TaxAmount `json:"taxes"`
+	// Tax is the sum of Taxes (消費税).
+	Tax int64 `json:"tax"`
+	// Total is Subtotal + Tax (合計).
+	Total int64 `json:"total"`
+}
+
+// ComputeLines returns the lines with their subtotals and the totals
+// computed: each line's subtotal is round(quantity × unit price) (half away
+// from zero), and the tax of each rate is computed once, on the sum of the
+// subtotals at that rate, rounded with r ("" means RoundFloor). It assumes
+// valid lines (Validate checks them).
+func ComputeLines(items []Line, r Rounding) Lines {
+	out := Lines{Items: slices.Clone(items), Taxes: []TaxAmount{}}
+	if out.Items == nil {
+		out.Items = []Line{}
+	}
+	base := map[int]int64{}
+	for i := range out.Items {
+		l := &out.Items[i]
+		l.Subtotal = lineSubtotal(l.Quantity, l.UnitPrice)
+		out.Subtotal += l.Subtotal
+		base[l.TaxRate] += l.Subtotal
+	}
+	rates := make([]int, 0, len(base))
+	for rate := range base {
+		rates = append(rates, rate)
+	}
+	slices.Sort(rates)
+	for _, rate := range rates {
+		tax := taxOf(base[rate], rate, r)
+		out.Taxes = append(out.Taxes, TaxAmount{Rate: rate, Base: base[rate], Tax: tax})
+		out.Tax += tax
+	}
+	out.Total = out.Subtotal + out.Tax
+	return out
+}
+
+// lineSubtotal is round(q × price) in exact integer arithmetic on
+// thousandths of a unit, half away from zero.
+func lineSubtotal(q float64, price int64) int64 {
+	p := int64(math.Round(q*1000)) * price
+	sub, rem := p/1000, p%1000
+	switch {
+	case rem >= 500:
+		sub++
+	case rem <= -500:
+		sub--
+	}
+	return sub
+}
+
+// taxOf is base × rate / 100 rounded by r, on the magnitude.
+func taxOf(base int64, rate int, r Rounding) int64 {
+	neg := base < 0
+	if neg {
+		base = -base
+	}
+	q, rem := base/100, base%100
+	tax := q * int64(rate)
+	frac := rem * int64(rate) // hundredths of a yen
+	tax += frac / 100
+	frac %= 100
+	switch r {
+	case RoundHalfUp:
+		if frac >= 50 {
+			tax++
+		}
+	case RoundCeil:
+		if frac > 0 {
+			tax++
+		}
+	}
+	if neg {
+		return -tax
+	}
+	return tax
+}
+
+// lineInput is one line as given, before validation.
+type lineInput struct {
+	item, name                     any
+	quantity, unitPrice, rate      any
+	hasQuantity, hasPrice, hasRate bool
+}
+
+// normalizeLines validates a lines value: Lines, *Lines, []Line, []any or
+// []map[string]any of lines, or the JSON form of Lines (a map with
+// "items"). Map lines have the keys item, name, quantity, unit_price and
+// tax_rate (subtotal is ignored).
+func (t Template) normalizeLines(v *kerr.ValidationError, path string, f *Field, raw any) (any, bool) {
+	var cat *Catalog
+	if f.Catalog != "" {
+		c, ok := t.Catalog(f.Catalog)
+		if !ok {
+			v.Add(path, kerr.CodeUnknown, f.Catalog)
+			return nil, true
+		}
+		cat = c
+	}
+	var inputs []lineInput
+	fromLine := func(l Line) lineInput {
+		return lineInput{
+			item: l.Item, name: l.Name, quantity: l.Quantity, unitPrice: l.UnitPrice, rate: l.TaxRate,
+			hasQuantity: true,
+			hasPrice:    cat == nil || l.UnitPrice != 0,
+			hasRate:     cat == nil || l.TaxRate != 0,
+		}
+	}
+	var list []any
+	switch x := raw.(type) {
+	case Lines:
+		list = linesAsAny(x.Items)
+	case *Lines:
+		list = linesAsAny(x.Items)
+	case []Line:
+		list = linesAsAny(x)
+	case []map[string]any:
+		list = make([]any, len(x))
+		for i, m := range x {
+			list[i] = m
+		}
+	case []any:
+		list = x
+	case map[string]any:
+		for k := range x {
+			switch k {
+			case "items", "subtotal", "taxes", "tax", "total":
+			default:
+				v.Add(path+"."+k, kerr.CodeUnknown, k)
+			}
+		}
+		items, ok := x["items"].([]any)
+		if !ok && x["items"] != nil {
+			v.Add(path+".items", kerr.CodeWrongType, "")
+			return nil, true
+		}
+		list = items
+	default:
+		v.Add(path, kerr.CodeWrongType, "")
+		return nil, true
+	}
+	n0 := len(v.Fields)
+	for i, e := range list {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		switch l := e.(type) {
+		case Line:
+			inputs = append(inputs, fromLine(l))
+		case *Line:
+			inputs = append(inputs, fromLine(*l))
+		case map[string]any:
+			in := lineInput{item: l["item"], name: l["name"], quantity: l["quantity"], unitPrice: l["unit_price"], rate: l["tax_rate"]}
+			_, in.hasQuantity = l["quantity"]
+			_, in.hasPrice = l["unit_price"]
+			_, in.hasRate = l["tax_rate"]
+			in.hasQuantity = in.hasQuantity && !isEmpty(in.quantity)
+			in.hasPrice = in.hasPrice && !isEmpty(in.unitPrice)
+			in.hasRate = in.hasRate && !isEmpty(in.rate)
+			for k := range l {
+				switch k {
+				case "item", "name", "quantity", "unit_price", "tax_rate", "subtotal":
+				default:
+					v.Add(p+"."+k, kerr.CodeUnknown, k)
+				}
+			}
+			inputs = append(inputs, in)
+		default:
+			v.Add(p, kerr.CodeWrongType, "")
+		}
+	}
+	if len(v.Fields) > n0 {
+		return nil, true
+	}
+	if len(inputs) == 0 {
+		return nil, false
+	}
+	limit := MaxLines
+	if f.Max != nil && int(*f.Max) < limit {
+		limit = int(*f.Max)
+	}
+	if len(inputs) > limit {
+		v.Add(path, kerr.CodeTooMany, strconv.Itoa(limit))
+		return nil, true
+	}
+	if f.Min != nil && float64(len(inputs)) < *f.Min {
+		v.Add(path, kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+		return nil, true
+	}
+	lines := make([]Line, 0, len(inputs))
+	for i, in := range inputs {
+		if l, ok := normalizeLine(v, fmt.Sprintf("%s[%d]", path, i), in, cat); ok {
+			lines = append(lines, l)
+		}
+	}
+	if len(v.Fields) > n0 {
+		return nil, true
+	}
+	return ComputeLines(lines, t.TaxRounding), true
+}
+
+func linesAsAny(ls []Line) []any {
+	out := make([]any, len(ls))
+	for i, l := range ls {
+		out[i] = l
+	}
+	return out
+}
+
+func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog) (Line, bool) {
+	var l Line
+	n0 := len(v.Fields)
+	text := func(field string, raw any, limit int) string {
+		if raw == nil {
+			return ""
+		}
+		s, ok := raw.(string)
+		if !ok {
+			v.Add(p+"."+field, kerr.CodeWrongType, "")
+			return ""
+		}
+		s = clean(s)
+		if !utf8.ValidString(s) || strings.ContainsFunc(s, badControl) {
+			v.Add(p+"."+field, kerr.CodeFormat, "")
+		} else if utf8.RuneCountInString(s) > limit {
+			v.Add(p+"."+field, kerr.CodeTooLong, strconv.Itoa(limit))
+		}
+		return s
+	}
+	l.Item = text("item", in.item, maxItemKeyLen)
+	l.Name = text("name", in.name, maxLineNameLen)
+
+	var item CatalogItem
+	if cat != nil {
+		switch it, ok := cat.Item(l.Item); {
+		case l.Item == "":
+			v.Add(p+".item", kerr.CodeRequired, "")
+		case !ok:
+			v.Add(p+".item", kerr.CodeUnknown, l.Item)
+		default:
+			item = it
+			if l.Name == "" {
+				l.Name = it.Name
+			}
+		}
+	} else if l.Name == "" {
+		v.Add(p+".name", kerr.CodeRequired, "")
+	}
+
+	if !in.hasQuantity {
+		v.Add(p+".quantity", kerr.CodeRequired, "")
+	} else if q, code := parseNumber(in.quantity, "", false); code != "" {
+		v.Add(p+".quantity", code, "")
+	} else if q <= 0 || q > MaxQuantity {
+		v.Add(p+".quantity", kerr.CodeOutOfRange, "0.001.."+strconv.Itoa(MaxQuantity))
+	} else if m := q * 1000; math.Abs(m-math.Round(m)) > 1e-6 {
+		v.Add(p+".quantity", kerr.CodeFormat, "")
+	} else {
+		l.Quantity = math.Round(m) / 1000
+	}
+
+	switch {
+	case in.hasPrice:
+		x, code := parseNumber(in.unitPrice, "", true)
+		switch {
+		case code != "":
+			v.Add(p+".unit_price", code, "")
+		case x != math.Trunc(x):
+			v.Add(p+".unit_price", kerr.CodeFormat, "")
+		case math.Abs(x) > MaxUnitPrice:
+			v.Add(p+".unit_price", kerr.CodeOutOfRange, rangeParam(-MaxUnitPrice, MaxUnitPrice))
+		default:
+			l.UnitPrice = int64(x)
+		}
+	case cat != nil:
+		l.UnitPrice = item.UnitPrice
+	default:
+		v.Add(p+".unit_price", kerr.CodeRequired, "")
+	}
+
+	switch {
+	case in.hasRate:
+		x, code := parseNumber(in.rate, "%", false)
+		switch {
+		case code != "":
+			v.Add(p+".tax_rate", code, "")
+		case x != math.Trunc(x):
+			v.Add(p+".tax_rate", kerr.CodeFormat, "")
+		case x < 0 || x > 100:
+			v.Add(p+".tax_rate", kerr.CodeOutOfRange, "0..100")
+		default:
+			l.TaxRate = int(x)
+		}
+	case cat != nil:
+		l.TaxRate = item.TaxRate
+	default:
+		v.Add(p+".tax_rate", kerr.CodeRequired, "")
+	}
+	return l, len(v.Fields) == n0
+}

@@ -1,0 +1,200 @@
+package template_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// ramenShop is a MASPO-style shop: categories with classifications, prices
+// tax excluded, food at 10% eaten in (8% taken out).
+func ramenShop(r template.Rounding) template.Template {
+	return template.Template{
+		Key: "tenant:ramen", Version: 1, Name: "会計", TaxRounding: r,
+		Catalogs: []template.Catalog{{
+			Key: "menu", Name: "メニュー",
+			Items: []template.CatalogItem{
+				{Key: "shoyu_regular", Name: "醤油ラーメン 普通", Category: "ラーメン", Classification: "普通", UnitPrice: 700, TaxRate: 10},
+				{Key: "shoyu_large", Name: "醤油ラーメン 大盛", Category: "ラーメン", Classification: "大盛", UnitPrice: 800, TaxRate: 10},
+				{Key: "miso_regular", Name: "味噌ラーメン 普通", Category: "ラーメン", Classification: "普通", UnitPrice: 700, TaxRate: 10},
+				{Key: "gyoza", Name: "餃子", Category: "餃子", UnitPrice: 350, TaxRate: 10},
+				{Key: "odd", Name: "半端な品", Category: "その他", UnitPrice: 333, TaxRate: 8},
+			},
+		}},
+		Fields: []template.Field{
+			{Key: "items", Label: "会計項目", Type: template.FieldLines, Catalog: "menu", Required: true, Max: template.Limit(5)},
+		},
+	}
+}
+
+func TestLinesReceiptWithTwoRates(t *testing.T) {
+	t.Parallel()
+	tpl := ramenShop("")
+	require.NoError(t, tpl.Check())
+	// Eat-in ramen (10%) and take-out gyoza (8%, overriding the catalog),
+	// as JSON would send them.
+	var in map[string]any
+	require.NoError(t, json.Unmarshal([]byte(`{"items": [
+		{"item": "shoyu_regular", "quantity": 2},
+		{"item": "gyoza", "quantity": "１", "tax_rate": 8, "name": "餃子(持ち帰り)"}
+	]}`), &in))
+	out, verr := tpl.Validate(in, tokyo)
+	require.Nil(t, verr)
+	require.Equal(t, template.Lines{
+		Items: []template.Line{
+			{Item: "shoyu_regular", Name: "醤油ラーメン 普通", Quantity: 2, UnitPrice: 700, TaxRate: 10, Subtotal: 1400},
+			{Item: "gyoza", Name: "餃子(持ち帰り)", Quantity: 1, UnitPrice: 350, TaxRate: 8, Subtotal: 350},
+		},
+		Subtotal: 1750,
+		Taxes:    []template.TaxAmount{{Rate: 8, Base: 350, Tax: 28}, {Rate: 10, Base: 1400, Tax: 140}},
+		Tax:      168,
+		Total:    1918,
+	}, out["items"])
+}
+
+// TestLinesTaxRoundedPerReceipt: the tax of each rate is rounded once over
+// the receipt, not per line.
+func TestLinesTaxRoundedPerReceipt(t *testing.T) {
+	t.Parallel()
+	three := []template.Line{{Item: "odd", Quantity: 1}, {Item: "odd", Quantity: 1}, {Item: "odd", Quantity: 1}}
+	tests := []struct {
+		rounding template.Rounding
+		lines    []template.Line
+		tax      int64
+	}{
+		// 333 × 8% = 26.64
+		{template.RoundFloor, three[:1], 26},
+		{template.RoundHalfUp, three[:1], 27},
+		{template.RoundCeil, three[:1], 27},
+		// 999 × 8% = 79.92: per receipt 79 (floor), not 3 × 26 = 78
+		{template.RoundFloor, three, 79},
+		{template.RoundHalfUp, three, 80},
+		{template.RoundCeil, three, 80},
+		// the default is floor
+		{"", three, 79},
+		// 1,750 at 8% and 1,505 at 10%: 140 + 150.5
+		{template.RoundFloor, []template.Line{
+			{Item: "shoyu_regular", Quantity: 2.5, TaxRate: 8},
+			{Item: "shoyu_large", Quantity: 1.5, TaxRate: 10},
+			{Item: "gyoza", Quantity: 0.9, TaxRate: 10}, // 315
+		}, 140 + 151},
+		{template.RoundHalfUp, []template.Line{
+			{Item: "shoyu_regular", Quantity: 2.5, TaxRate: 8},
+			{Item: "shoyu_large", Quantity: 1.5, TaxRate: 10},
+			{Item: "gyoza", Quantity: 1, UnitPrice: 305, TaxRate: 10}, // 1,505 × 10% = 150.5
+		}, 140 + 151},
+		{template.RoundFloor, []template.Line{
+			{Item: "shoyu_large", Quantity: 1.5, TaxRate: 10},
+			{Item: "gyoza", Quantity: 1, UnitPrice: 305, TaxRate: 10},
+		}, 150},
+		// a discount line (値引き) lowers the base before rounding
+		{template.RoundFloor, []template.Line{
+			{Item: "odd", Quantity: 3},
+			{Item: "odd", Name: "値引き", Quantity: 1, UnitPrice: -99},
+		}, 72}, // 900 × 8%
+	}
+	for _, tc := range tests {
+		tpl := ramenShop(tc.rounding)
+		out, verr := tpl.Validate(map[string]any{"items": tc.lines}, tokyo)
+		require.Nil(t, verr)
+		l := out["items"].(template.Lines)
+		require.Equal(t, tc.tax, l.Tax, "%s %+v", tc.rounding, tc.lines)
+		require.Equal(t, l.Subtotal+l.Tax, l.Total)
+	}
+}
+
+func TestComputeLines(t *testing.T) {
+	t.Parallel()
+	l := template.ComputeLines([]template.Line{
+		{Name: "もみほぐし 40分", Quantity: 1, UnitPrice: 4000, TaxRate: 10},
+		{Name: "量り売り", Quantity: 1.255, UnitPrice: 200, TaxRate: 8}, // 251
+		{Name: "返金", Quantity: 1, UnitPrice: -55, TaxRate: 8},       // 8% of 196 = 15.68
+	}, template.RoundFloor)
+	require.Equal(t, int64(251), l.Items[1].Subtotal)
+	require.Equal(t, []template.TaxAmount{{Rate: 8, Base: 196, Tax: 15}, {Rate: 10, Base: 4000, Tax: 400}}, l.Taxes)
+	require.Equal(t, int64(4196+415), l.Total)
+
+	neg := template.ComputeLines([]template.Line{{Name: "返品", Quantity: 1, UnitPrice: -333, TaxRate: 8}}, template.RoundFloor)
+	require.Equal(t, int64(-26), neg.Tax) // the magnitude is rounded
+
+	empty := template.ComputeLines(nil, "")
+	require.Equal(t, template.Lines{Items: []template.Line{}, Taxes: []template.TaxAmount{}}, empty)
+}
+
+func TestLinesWithoutCatalog(t *testing.T) {
+	t.Parallel()
+	usage := template.Builtins()[5]
+	require.Equal(t, template.KeyUsage, usage.Key)
+	out, verr := usage.Validate(map[string]any{"items": []any{
+		map[string]any{"name": "もみほぐし 40分", "quantity": 1, "unit_price": "4,000", "tax_rate": "10%"},
+		map[string]any{"name": "ヘッドマッサージ", "quantity": "1", "unit_price": 2000, "tax_rate": 10},
+	}}, tokyo)
+	require.Nil(t, verr)
+	require.Equal(t, int64(6600), out["items"].(template.Lines).Total)
+
+	_, verr = usage.Validate(map[string]any{"items": []any{map[string]any{"quantity": 1}}}, tokyo)
+	require.NotNil(t, verr)
+	require.True(t, verr.Has("fields.items[0].name", kerr.CodeRequired))
+	require.True(t, verr.Has("fields.items[0].unit_price", kerr.CodeRequired))
+	require.True(t, verr.Has("fields.items[0].tax_rate", kerr.CodeRequired))
+
+	_, verr = usage.Validate(map[string]any{"items": []any{}}, tokyo)
+	require.True(t, verr.Has("fields.items", kerr.CodeRequired))
+}
+
+func TestLinesProblems(t *testing.T) {
+	t.Parallel()
+	tpl := ramenShop("")
+	tests := []struct {
+		name  string
+		lines any
+		field string
+		code  string
+	}{
+		{"unknown item", []any{map[string]any{"item": "tonkotsu", "quantity": 1}}, "fields.items[0].item", kerr.CodeUnknown},
+		{"item required with a catalog", []any{map[string]any{"name": "何か", "quantity": 1}}, "fields.items[0].item", kerr.CodeRequired},
+		{"quantity required", []any{map[string]any{"item": "gyoza"}}, "fields.items[0].quantity", kerr.CodeRequired},
+		{"quantity zero", []any{map[string]any{"item": "gyoza", "quantity": 0}}, "fields.items[0].quantity", kerr.CodeOutOfRange},
+		{"quantity negative", []template.Line{{Item: "gyoza", Quantity: -1}}, "fields.items[0].quantity", kerr.CodeOutOfRange},
+		{"quantity too precise", []any{map[string]any{"item": "gyoza", "quantity": 0.0005}}, "fields.items[0].quantity", kerr.CodeFormat},
+		{"quantity garbage", []any{map[string]any{"item": "gyoza", "quantity": "たくさん"}}, "fields.items[0].quantity", kerr.CodeFormat},
+		{"tax rate over 100", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 120}}, "fields.items[0].tax_rate", kerr.CodeOutOfRange},
+		{"tax rate fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 8.5}}, "fields.items[0].tax_rate", kerr.CodeFormat},
+		{"price fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": "350.5"}}, "fields.items[0].unit_price", kerr.CodeFormat},
+		{"price too high", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": 2e9}}, "fields.items[0].unit_price", kerr.CodeOutOfRange},
+		{"unknown line key", []any{map[string]any{"item": "gyoza", "quantity": 1, "discount": 5}}, "fields.items[0].discount", kerr.CodeUnknown},
+		{"line wrong type", []any{"gyoza"}, "fields.items[0]", kerr.CodeWrongType},
+		{"lines wrong type", "gyoza x2", "fields.items", kerr.CodeWrongType},
+		{"too many lines", []template.Line{{Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1},
+			{Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}}, "fields.items", kerr.CodeTooMany},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, verr := tpl.Validate(map[string]any{"items": tc.lines}, tokyo)
+			require.NotNil(t, verr)
+			require.True(t, verr.Has(tc.field, tc.code), "got %v", verr)
+		})
+	}
+}
+
+func TestLinesRoundTrip(t *testing.T) {
+	t.Parallel()
+	tpl := ramenShop(template.RoundHalfUp)
+	out, verr := tpl.Validate(map[string]any{"items": []template.Line{
+		{Item: "miso_regular", Quantity: 1},
+		{Item: "gyoza", Quantity: 2, TaxRate: 8},
+	}}, tokyo)
+	require.Nil(t, verr)
+	b, err := json.Marshal(out)
+	require.NoError(t, err)
+	var back map[string]any
+	require.NoError(t, json.Unmarshal(b, &back))
+	again, verr := tpl.Validate(back, tokyo)
+	require.Nil(t, verr)
+	require.Equal(t, out, again)
+}
