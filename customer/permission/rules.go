@@ -411,7 +411,9 @@ func or(parts []string) string {
 func customerPredicate(p Principal, a string) Predicate {
 	tenant := a + ".tenant_id = ?"
 	args := []any{p.Tenant}
-	assigned := "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.user_id = ?)"
+	// Each subquery names the tenant so PostgreSQL can use
+	// customer_assignees_user (tenant_id, user_id, customer_id).
+	assigned := "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.tenant_id = ? AND pa.user_id = ?)"
 	switch {
 	case !p.IsStaff():
 		if p.Customer == uuid.Nil {
@@ -421,18 +423,19 @@ func customerPredicate(p Principal, a string) Predicate {
 	case p.admin():
 		return Predicate{SQL: tenant, Args: args}
 	case p.partner():
-		return Predicate{SQL: tenant + " AND " + assigned, Args: append(args, p.User)}
+		return Predicate{SQL: tenant + " AND " + assigned, Args: append(args, p.Tenant, p.User)}
 	case p.CustomerVisibility == VisibilityAll:
 		return Predicate{SQL: tenant, Args: args}
+	case p.manager() && len(p.ManagedGroups) > 0:
+		// One EXISTS (not two ORed) so the planner can walk the page order
+		// and probe the assignees' primary key per row.
+		return Predicate{
+			SQL: tenant + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.tenant_id = ?" +
+				" AND (pa.user_id = ? OR pa.user_id IN (SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = ? AND pg.group_id IN (?))))",
+			Args: append(args, p.Tenant, p.User, p.Tenant, bun.List(p.ManagedGroups)),
+		}
 	}
-	parts := []string{assigned}
-	args2 := []any{p.User}
-	if p.manager() && len(p.ManagedGroups) > 0 {
-		parts = append(parts, "EXISTS (SELECT 1 FROM customer_assignees pa JOIN group_members pg ON pg.user_id = pa.user_id"+
-			" WHERE pa.customer_id = "+a+".id AND pg.group_id IN (?))")
-		args2 = append(args2, bun.List(p.ManagedGroups))
-	}
-	return Predicate{SQL: tenant + " AND " + or(parts), Args: append(args, args2...)}
+	return Predicate{SQL: tenant + " AND " + assigned, Args: append(args, p.Tenant, p.User)}
 }
 
 func recordPredicate(p Principal, t *RecordTable) Predicate {
@@ -462,15 +465,16 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?))", bun.List(p.OrgUnits))
 	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
-		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.group_id IN (?))", bun.List(p.ManagedGroups))
+		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
+			p.Tenant, bun.List(p.ManagedGroups))
 	}
 	// The author always sees it; a partner sees the rest only for
 	// non-confidential records of their own customers.
 	others := or(parts)
 	if p.partner() {
 		others = "(NOT " + col(t.Confidential) + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " +
-			col(t.Customer) + " AND pa.user_id = ?) AND " + others + ")"
-		pargs = append([]any{p.User}, pargs...)
+			col(t.Customer) + " AND pa.tenant_id = ? AND pa.user_id = ?) AND " + others + ")"
+		pargs = append([]any{p.Tenant, p.User}, pargs...)
 	}
 	args = append(args, p.User)
 	args = append(args, pargs...)
