@@ -12,6 +12,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -31,26 +32,14 @@ type fixture struct {
 	manager context.Context // a manager of the same tenant
 	admin   context.Context // an admin of the same tenant
 	other   context.Context // an admin of another tenant
-	clock   *fakeClock
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
+	clock   *clocktest.Clock
 }
 
 func setup(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, customer.Migrate(ctx, db))
-	clock := &fakeClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	dir, err := permission.NewDirectory(db, clock.Now)
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)

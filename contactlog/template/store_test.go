@@ -13,6 +13,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -25,24 +26,12 @@ type fixture struct {
 	other  context.Context // an admin of another tenant
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
-}
-
 func setup(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, template.Migrate(ctx, db))
 	require.NoError(t, template.Migrate(ctx, db)) // idempotent
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), time.Second)
 	store, err := template.NewStore(db, &template.Config{Clock: clock.Now})
 	require.NoError(t, err)
 	tenant := uuid.New()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
@@ -324,18 +325,6 @@ type harness struct {
 	stats map[string]int
 }
 
-type modelClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *modelClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 var recordTable = &permission.RecordTable{
 	Alias: "r", ID: "id", Tenant: "tenant_id", Author: "author_id", Customer: "customer_id",
 	ScopeKind: "scope_kind", Confidential: "confidential", Shared: "shared",
@@ -388,7 +377,7 @@ func runModel(t *testing.T, db *bun.DB, seed uint64) {
 	ctx := context.Background()
 	require.NoError(t, customer.Migrate(ctx, db))
 	createRecordTables(ctx, t, db)
-	clock := &modelClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	dir, err := permission.NewDirectory(db, clock.Now)
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
@@ -1276,7 +1265,7 @@ func setupActions(t *testing.T, db *bun.DB) *actionFixture {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, customer.Migrate(ctx, db))
-	clock := &modelClock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	dir, err := permission.NewDirectory(db, clock.Now)
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
