@@ -361,13 +361,7 @@ func (t Template) check(v *kerr.ValidationError) {
 	catalogs := map[string]bool{}
 	for i, c := range t.Catalogs {
 		p := fmt.Sprintf("catalogs[%d]", i)
-		switch {
-		case !simpleKeyRE.MatchString(c.Key):
-			v.Add(p+".key", kerr.CodeFormat, c.Key)
-		case catalogs[c.Key]:
-			v.Add(p+".key", kerr.CodeDuplicate, c.Key)
-		}
-		catalogs[c.Key] = true
+		checkKey(v, p+".key", c.Key, simpleKeyRE, catalogs)
 		checkName(v, p+".name", c.Name, maxNameLen, true)
 		checkCatalogItems(v, p, c.Items)
 	}
@@ -379,13 +373,7 @@ func (t Template) check(v *kerr.ValidationError) {
 	for i := range t.Fields {
 		f := &t.Fields[i]
 		p := fmt.Sprintf("fields[%d]", i)
-		switch {
-		case !fieldKeyRE.MatchString(f.Key):
-			v.Add(p+".key", kerr.CodeFormat, f.Key)
-		case keys[f.Key]:
-			v.Add(p+".key", kerr.CodeDuplicate, f.Key)
-		}
-		keys[f.Key] = true
+		checkKey(v, p+".key", f.Key, fieldKeyRE, keys)
 		checkName(v, p+".label", f.Label, maxNameLen, true)
 		checkName(v, p+".help", f.Help, maxHelpLen, false)
 		if !f.Type.Valid() {
@@ -401,13 +389,7 @@ func (t Template) check(v *kerr.ValidationError) {
 	aggs := map[string]bool{}
 	for i, a := range t.Aggregations {
 		p := fmt.Sprintf("aggregations[%d]", i)
-		switch {
-		case !simpleKeyRE.MatchString(a.Key):
-			v.Add(p+".key", kerr.CodeFormat, a.Key)
-		case aggs[a.Key]:
-			v.Add(p+".key", kerr.CodeDuplicate, a.Key)
-		}
-		aggs[a.Key] = true
+		checkKey(v, p+".key", a.Key, simpleKeyRE, aggs)
 		checkName(v, p+".label", a.Label, maxNameLen, true)
 		checkName(v, p+".unit", a.Unit, maxUnitLen, false)
 		switch {
@@ -619,4 +601,16 @@ func (t Template) definitionJSON() ([]byte, error) {
 
 func (t Template) hasLines() bool {
 	return slices.ContainsFunc(t.Fields, func(f Field) bool { return f.Type == FieldLines })
+}
+
+// checkKey reports a key that is malformed or already in seen, and adds it
+// to seen.
+func checkKey(v *kerr.ValidationError, field, key string, re *regexp.Regexp, seen map[string]bool) {
+	switch {
+	case !re.MatchString(key):
+		v.Add(field, kerr.CodeFormat, key)
+	case seen[key]:
+		v.Add(field, kerr.CodeDuplicate, key)
+	}
+	seen[key] = true
 }
