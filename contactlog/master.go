@@ -1,0 +1,242 @@
+package contactlog
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// MasterKind names one of a tenant's record masters: the closed lists a
+// contact record's classifying fields are chosen from (BizMagic's マスタ).
+type MasterKind string
+
+// Master kinds.
+const (
+	Channel   MasterKind = "channel"   // 対応形態: visit, phone, …
+	Result    MasterKind = "result"    // 結果
+	Summary   MasterKind = "summary"   // 内容概略
+	Progress  MasterKind = "progress"  // 進捗
+	Category1 MasterKind = "category1" // 分類1
+	Category2 MasterKind = "category2" // 分類2: each item belongs to a 分類1 item (Parent)
+)
+
+// MasterKinds lists every kind in display order.
+func MasterKinds() []MasterKind {
+	return []MasterKind{Channel, Result, Summary, Progress, Category1, Category2}
+}
+
+// Valid reports whether k is a defined kind.
+func (k MasterKind) Valid() bool { return slices.Contains(MasterKinds(), k) }
+
+// MasterItem is one choice of a master.
+type MasterItem struct {
+	// Code is stored on records: lower-case ASCII letters, digits and
+	// underscores, unique within the kind. It never changes; relabel
+	// instead.
+	Code string `json:"code"`
+	// Label is what users see (Japanese).
+	Label string `json:"label"`
+	// Parent is, for Category2 items, the code of their Category1 item.
+	Parent string `json:"parent,omitempty"`
+	// Archived items are not offered for new records; records that carry
+	// them keep showing their label.
+	Archived bool `json:"archived,omitempty"`
+}
+
+type masterRow struct {
+	bun.BaseModel `bun:"table:contact_masters"`
+	Tenant        uuid.UUID  `bun:"tenant_id,pk"`
+	Kind          MasterKind `bun:"kind,pk"`
+	Code          string     `bun:"code,pk"`
+	Label         string     `bun:"label"`
+	Parent        string     `bun:"parent"`
+	Position      int        `bun:"position"`
+	Archived      bool       `bun:"archived"`
+}
+
+// DefaultMasters are a tenant's masters until it sets its own, per kind.
+// Channel and progress codes match the standard data set.
+func DefaultMasters() map[MasterKind][]MasterItem {
+	return map[MasterKind][]MasterItem{
+		Channel: {
+			{Code: "visit", Label: "訪問"}, {Code: "store", Label: "来店"}, {Code: "phone", Label: "電話"},
+			{Code: "email", Label: "メール"}, {Code: "online", Label: "オンライン"}, {Code: "letter", Label: "郵送"},
+		},
+		Result: {
+			{Code: "met", Label: "面談済"}, {Code: "absent", Label: "不在"}, {Code: "callback", Label: "折返し待ち"},
+			{Code: "sent", Label: "資料送付"}, {Code: "done", Label: "対応完了"},
+		},
+		Summary: {
+			{Code: "first_visit", Label: "初回訪問"}, {Code: "regular_visit", Label: "定期訪問"}, {Code: "proposal", Label: "提案"},
+			{Code: "estimate", Label: "見積"}, {Code: "contract", Label: "契約"}, {Code: "after_follow", Label: "アフターフォロー"},
+			{Code: "claim", Label: "クレーム対応"}, {Code: "inquiry", Label: "問合せ対応"},
+		},
+		Progress: {
+			{Code: "first_contact", Label: "初回接触"}, {Code: "proposing", Label: "提案中"}, {Code: "quoted", Label: "見積提示"},
+			{Code: "won", Label: "成約"}, {Code: "lost", Label: "失注"}, {Code: "follow_up", Label: "フォロー中"},
+		},
+		Category1: {
+			{Code: "product", Label: "商品・サービス"}, {Code: "support", Label: "保守・サポート"}, {Code: "other", Label: "その他"},
+		},
+		Category2: {
+			{Code: "new_purchase", Label: "新規購入", Parent: "product"}, {Code: "replacement", Label: "買い替え", Parent: "product"},
+			{Code: "inspection", Label: "点検", Parent: "support"}, {Code: "repair", Label: "修理", Parent: "support"},
+			{Code: "misc", Label: "その他", Parent: "other"},
+		},
+	}
+}
+
+const (
+	maxMasterItems = 200
+	maxMasterLabel = 50
+	maxMasterCode  = 40
+)
+
+func validCode(s string) bool {
+	if s == "" || len(s) > maxMasterCode || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Masters returns the tenant's items of one kind in display order,
+// DefaultMasters until SetMasters was called for that kind. Archived items
+// are included (marked); offer only the others for new records.
+func (s *Service) Masters(ctx context.Context, kind MasterKind) ([]MasterItem, error) {
+	p, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !kind.Valid() {
+		return nil, fmt.Errorf("contactlog: masters %q: %w", kind, ErrInvalid)
+	}
+	return s.masters(ctx, s.db, p.Tenant, kind)
+}
+
+func (s *Service) masters(ctx context.Context, db bun.IDB, tenant uuid.UUID, kind MasterKind) ([]MasterItem, error) {
+	var rows []masterRow
+	if err := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).Where("kind = ?", kind).
+		Order("position", "code").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("contactlog: masters %s: %w", kind, storage.Err(err))
+	}
+	if len(rows) == 0 {
+		return DefaultMasters()[kind], nil
+	}
+	out := make([]MasterItem, len(rows))
+	for i, r := range rows {
+		out[i] = MasterItem{Code: r.Code, Label: r.Label, Parent: r.Parent, Archived: r.Archived}
+	}
+	return out, nil
+}
+
+// SetMasters replaces the tenant's items of one kind (admins only): labels,
+// order, archived flags and new codes. Codes never disappear, since records
+// may carry them (the defaults' codes included): archive an item instead,
+// so old records keep its label. Category2 items must name a Category1
+// code as Parent.
+func (s *Service) SetMasters(ctx context.Context, kind MasterKind, items []MasterItem) error {
+	p, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if !kind.Valid() {
+		return fmt.Errorf("contactlog: set masters %q: %w", kind, ErrInvalid)
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.masters(ctx, tx, p.Tenant, kind)
+		if err != nil {
+			return err
+		}
+		var parents, children []MasterItem
+		switch kind {
+		case Category2:
+			if parents, err = s.masters(ctx, tx, p.Tenant, Category1); err != nil {
+				return err
+			}
+		case Category1:
+			if children, err = s.masters(ctx, tx, p.Tenant, Category2); err != nil {
+				return err
+			}
+		}
+		if v := checkMasters(kind, items, cur, parents, children); v.Err() != nil {
+			return v
+		}
+		if _, err := tx.NewDelete().Model((*masterRow)(nil)).Where("tenant_id = ?", p.Tenant).Where("kind = ?", kind).Exec(ctx); err != nil {
+			return err
+		}
+		rows := make([]masterRow, len(items))
+		for i, it := range items {
+			rows[i] = masterRow{Tenant: p.Tenant, Kind: kind, Code: it.Code, Label: strings.TrimSpace(it.Label),
+				Parent: it.Parent, Position: i, Archived: it.Archived}
+		}
+		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("contactlog: set masters %s: %w", kind, err)
+	}
+	return nil
+}
+
+// checkMasters validates a new item list against the current one (codes may
+// not disappear), the Category1 items (parents of Category2 items) and the
+// Category2 items (children that keep Category1 codes alive).
+func checkMasters(kind MasterKind, items, cur, parents, children []MasterItem) *kerr.ValidationError {
+	v := &kerr.ValidationError{}
+	if len(items) == 0 {
+		v.Add("items", kerr.CodeRequired, "")
+	}
+	if len(items) > maxMasterItems {
+		v.Add("items", kerr.CodeTooMany, strconv.Itoa(maxMasterItems))
+	}
+	codes := map[string]bool{}
+	for i, it := range items {
+		f := fmt.Sprintf("items[%d]", i)
+		switch {
+		case !validCode(it.Code):
+			v.Add(f+".code", kerr.CodeFormat, it.Code)
+		case codes[it.Code]:
+			v.Add(f+".code", kerr.CodeDuplicate, it.Code)
+		}
+		codes[it.Code] = true
+		label := strings.TrimSpace(it.Label)
+		switch {
+		case label == "":
+			v.Add(f+".label", kerr.CodeRequired, "")
+		case utf8.RuneCountInString(label) > maxMasterLabel:
+			v.Add(f+".label", kerr.CodeTooLong, strconv.Itoa(maxMasterLabel))
+		}
+		switch {
+		case kind != Category2 && it.Parent != "":
+			v.Add(f+".parent", kerr.CodeNotAllowed, it.Parent)
+		case kind == Category2 && !slices.ContainsFunc(parents, func(p MasterItem) bool { return p.Code == it.Parent }):
+			v.Add(f+".parent", kerr.CodeUnknown, it.Parent)
+		}
+	}
+	for _, c := range cur {
+		if !codes[c.Code] {
+			v.Add("items", kerr.CodeRequired, c.Code) // archive instead of removing
+		}
+	}
+	for _, c := range children {
+		if !codes[c.Parent] {
+			v.Add("items", kerr.CodeRequired, c.Parent)
+		}
+	}
+	return v
+}
