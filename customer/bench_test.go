@@ -528,9 +528,8 @@ func benchEngineSQL(b *testing.B, e *benchSearchEnv, text string) []string {
 // text as the principal of ctx, captured as benchEngineSQL does.
 func benchCaptureSearch(b *testing.B, db *bun.DB, ctx context.Context, text string) []string {
 	b.Helper()
-	hooked := bun.NewDB(db.DB, pgdialect.New())
 	capture := &benchCapture{}
-	hooked.AddQueryHook(capture)
+	hooked := bun.NewDB(db.DB, pgdialect.New()).WithQueryHook(capture)
 	if _, err := benchService(b, hooked).Search(ctx, customer.Query{Text: text}); err != nil {
 		b.Fatal(err)
 	}

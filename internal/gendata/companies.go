@@ -57,9 +57,6 @@ var companyDepartments = []string{
 	"店舗運営部", "人事部", "工事部", "", "",
 }
 
-// contactTitles are job titles prefixed to company decision makers.
-var contactTitles = []string{"代表取締役", "社長", "専務", "常務", "部長", "店長", "所長"}
-
 // randomCompany draws a company name and its reading. A third of the
 // names use a family name as the stem (佐藤工務店).
 func randomCompany(r *rng) (name, kana string) {

@@ -47,9 +47,6 @@ func (r *rng) seed(key uint64, i int) {
 	r.src.Seed(key, mix64(key^(uint64(i)+1)*0x9e3779b97f4a7c15))
 }
 
-// u64 returns 64 random bits.
-func (r *rng) u64() uint64 { return r.src.Uint64() }
-
 // intn returns a value in [0, n). n must be positive.
 func (r *rng) intn(n int) int {
 	hi, _ := bits.Mul64(r.src.Uint64(), uint64(n))

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -130,15 +131,15 @@ func (c *Config) WithDefaults() Config {
 func (c *Config) validate() error {
 	switch {
 	case c.PollInterval < 0:
-		return errors.New("PollInterval must not be negative")
+		return fmt.Errorf("config: PollInterval must not be negative: %w", kerr.ErrInvalid)
 	case c.Lease < 0:
-		return errors.New("Lease must not be negative")
+		return fmt.Errorf("config: Lease must not be negative: %w", kerr.ErrInvalid)
 	case c.MaxAttempts < 0:
-		return errors.New("MaxAttempts must not be negative")
+		return fmt.Errorf("config: MaxAttempts must not be negative: %w", kerr.ErrInvalid)
 	case c.BatchSize < 0 || c.BatchSize > MaxBatchSize:
-		return fmt.Errorf("BatchSize must be between 1 and %d", MaxBatchSize)
+		return fmt.Errorf("config: BatchSize must be between 1 and %d: %w", MaxBatchSize, kerr.ErrInvalid)
 	case len(c.InstanceID) > MaxFieldLen || !validText(c.InstanceID):
-		return fmt.Errorf("InstanceID must be valid UTF-8 of at most %d bytes", MaxFieldLen)
+		return fmt.Errorf("config: InstanceID must be valid UTF-8 of at most %d bytes: %w", MaxFieldLen, kerr.ErrInvalid)
 	}
 	return nil
 }
