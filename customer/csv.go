@@ -607,19 +607,10 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, r
 	return nil
 }
 
-// refused reports whether the database refused data (a constraint or a
-// trigger), as opposed to failing.
+// refused reports whether the database refused the data (a constraint or a
+// trigger, as mapped by storage.Err), as opposed to failing.
 func refused(err error) bool {
-	if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid) {
-		return true
-	}
-	var pg interface{ SQLState() string }
-	if errors.As(err, &pg) {
-		st := pg.SQLState()
-		return strings.HasPrefix(st, "22") || strings.HasPrefix(st, "23") || st == "P0001"
-	}
-	var lite interface{ Code() int }
-	return errors.As(err, &lite) && lite.Code()&0xff == 19 // SQLITE_CONSTRAINT, incl. RAISE(ABORT)
+	return errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
 }
 
 func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr permission.Principal, rows []row, users []uuid.UUID) error {

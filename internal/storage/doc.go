@@ -7,8 +7,9 @@
 // It provides:
 //   - Of: which dialect a bun.IDB speaks;
 //   - Err: the single mapping of driver errors to Kiroku's sentinels (no rows →
-//     ErrNotFound, unique violation → ErrConflict, foreign-key or check
-//     violation → ErrInvalid);
+//     ErrNotFound; unique violation, serialization failure or deadlock →
+//     ErrConflict; any other refusal of the data — foreign key, check, not
+//     null, a bad value, a trigger raising — → ErrInvalid);
 //   - InTx: a transaction helper that joins an outer transaction (as a
 //     savepoint) when the handle is already a bun.Tx;
 //   - Contains: LIKE patterns with escaping;

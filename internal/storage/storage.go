@@ -47,17 +47,15 @@ func Of(db bun.IDB) (Dialect, error) {
 
 // SQLSTATE classes and SQLite extended result codes that Err maps.
 const (
-	pgUniqueViolation     = "23505"
-	pgForeignKeyViolation = "23503"
-	pgCheckViolation      = "23514"
-	pgNotNullViolation    = "23502"
-	pgSerialization       = "40001"
-	pgDeadlock            = "40P01"
+	pgUniqueViolation = "23505"
+	pgClassIntegrity  = "23" // integrity constraint violations
+	pgClassData       = "22" // data exceptions (bad value for a type)
+	pgRaiseException  = "P0001"
+	pgSerialization   = "40001"
+	pgDeadlock        = "40P01"
 
 	sqliteBusy                 = 5
-	sqliteConstraintCheck      = 275
-	sqliteConstraintForeignKey = 787
-	sqliteConstraintNotNull    = 1299
+	sqliteConstraint           = 19 // primary result code of every constraint failure
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 )
@@ -73,20 +71,23 @@ func Err(err error) error {
 	}
 	var pg interface{ SQLState() string }
 	if errors.As(err, &pg) {
-		switch pg.SQLState() {
-		case pgUniqueViolation, pgSerialization, pgDeadlock:
+		switch st := pg.SQLState(); {
+		case st == pgUniqueViolation, st == pgSerialization, st == pgDeadlock:
 			return fmt.Errorf("%w: %w", kerr.ErrConflict, err)
-		case pgForeignKeyViolation, pgCheckViolation, pgNotNullViolation:
+		case strings.HasPrefix(st, pgClassIntegrity), strings.HasPrefix(st, pgClassData), st == pgRaiseException:
+			// Other integrity violations, bad data, and triggers that refuse
+			// a row: the database rejected the data, not the request.
 			return fmt.Errorf("%w: %w", kerr.ErrInvalid, err)
 		}
 		return err
 	}
 	var lite interface{ Code() int }
 	if errors.As(err, &lite) {
-		switch lite.Code() {
-		case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
+		switch code := lite.Code(); {
+		case code == sqliteConstraintUnique, code == sqliteConstraintPrimaryKey:
 			return fmt.Errorf("%w: %w", kerr.ErrConflict, err)
-		case sqliteConstraintForeignKey, sqliteConstraintCheck, sqliteConstraintNotNull:
+		case code&0xff == sqliteConstraint:
+			// Foreign key, check, not null, and RAISE(ABORT) in triggers.
 			return fmt.Errorf("%w: %w", kerr.ErrInvalid, err)
 		}
 	}

@@ -33,6 +33,19 @@ func TestErrMapsDriverErrors(t *testing.T) {
 		require.ErrorIs(t, storage.Err(err), kerr.ErrInvalid, "foreign key")
 		_, err = db.ExecContext(ctx, "INSERT INTO child (id, parent_id, n) VALUES (2, 1, 0)")
 		require.ErrorIs(t, storage.Err(err), kerr.ErrInvalid, "check")
+		// A trigger that refuses a row is a refusal of the data too.
+		if d, _ := storage.Of(db); d == storage.Postgres {
+			_, err = db.ExecContext(ctx, `CREATE FUNCTION no_sevens() RETURNS trigger AS $$
+				BEGIN IF NEW.id = 7 THEN RAISE EXCEPTION 'no sevens'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`)
+			require.NoError(t, err)
+			_, err = db.ExecContext(ctx, "CREATE TRIGGER no_sevens BEFORE INSERT ON parent FOR EACH ROW EXECUTE FUNCTION no_sevens()")
+			require.NoError(t, err)
+		} else {
+			_, err = db.ExecContext(ctx, "CREATE TRIGGER no_sevens BEFORE INSERT ON parent WHEN NEW.id = 7 BEGIN SELECT RAISE(ABORT, 'no sevens'); END")
+			require.NoError(t, err)
+		}
+		_, err = db.ExecContext(ctx, "INSERT INTO parent (id) VALUES (7)")
+		require.ErrorIs(t, storage.Err(err), kerr.ErrInvalid, "trigger")
 		var n int
 		err = db.NewSelect().TableExpr("parent").Column("id").Where("id = 2").Scan(ctx, &n)
 		require.ErrorIs(t, storage.Err(err), kerr.ErrNotFound)
