@@ -77,19 +77,7 @@ func lowerNFKC(s string) string {
 // documentation for the exact rules. Key is idempotent.
 func Key(s string) string {
 	s = lowerNFKC(premapSoundMarks(s))
-
-	var b strings.Builder
-	b.Grow(len(s))
-	pendingSpace := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			pendingSpace = b.Len() > 0
-			continue
-		}
-		if pendingSpace {
-			b.WriteByte(' ')
-			pendingSpace = false
-		}
+	return collapseSpace(s, ' ', func(b *strings.Builder, r rune) {
 		switch {
 		case r >= kataFirst && r <= kataLast:
 			b.WriteRune(r - kanaOffset)
@@ -105,6 +93,25 @@ func Key(s string) string {
 				b.WriteRune(r)
 			}
 		}
+	})
+}
+
+// collapseSpace writes the runes of s through write, with every run of
+// white space replaced by one sep and none at either end.
+func collapseSpace(s string, sep rune, write func(b *strings.Builder, r rune)) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	pendingSpace := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			pendingSpace = b.Len() > 0
+			continue
+		}
+		if pendingSpace {
+			b.WriteRune(sep)
+			pendingSpace = false
+		}
+		write(&b, r)
 	}
 	return b.String()
 }
@@ -146,25 +153,12 @@ func Katakana(s string) (string, bool) {
 	// again now that the bases are katakana.
 	s = norm.NFC.String(s)
 
-	var b strings.Builder
-	b.Grow(len(s))
 	ok := true
-	pendingSpace := false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			pendingSpace = b.Len() > 0
-			continue
-		}
-		if pendingSpace {
-			b.WriteRune(ideographicSpace)
-			pendingSpace = false
-		}
-		if !isKatakana(r) {
-			ok = false
-		}
+	s = collapseSpace(s, ideographicSpace, func(b *strings.Builder, r rune) {
+		ok = ok && isKatakana(r)
 		b.WriteRune(r)
-	}
-	return b.String(), ok
+	})
+	return s, ok
 }
 
 // isKatakana reports whether r is accepted in a reading.
