@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -64,11 +65,7 @@ func (c *Config) WithDefaults() Config {
 		out.Clock = time.Now
 	}
 	if out.Location == nil {
-		loc, err := time.LoadLocation("Asia/Tokyo")
-		if err != nil {
-			loc = time.FixedZone("JST", 9*60*60)
-		}
-		out.Location = loc
+		out.Location = jpdate.Tokyo()
 	}
 	if out.MaxPageSize == 0 {
 		out.MaxPageSize = 200

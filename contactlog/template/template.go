@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -559,7 +560,7 @@ func (t Template) checkField(v *kerr.ValidationError, p string, f *Field, catalo
 			v.Add(p+".default", kerr.CodeNotAllowed, "")
 		} else if boundsOK {
 			dv := &kerr.ValidationError{}
-			if _, present := t.normalizeField(dv, p+".default", f, f.Default, tokyo()); !present {
+			if _, present := t.normalizeField(dv, p+".default", f, f.Default, jpdate.Tokyo()); !present {
 				v.Add(p+".default", kerr.CodeRequired, "")
 			}
 			v.Fields = append(v.Fields, dv.Fields...)

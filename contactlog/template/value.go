@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -50,7 +50,7 @@ import (
 // error interface that is nil when there are none.
 func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, *kerr.ValidationError) {
 	if loc == nil {
-		loc = tokyo()
+		loc = jpdate.Tokyo()
 	}
 	v := &kerr.ValidationError{}
 	unknown := make([]string, 0)
@@ -89,15 +89,6 @@ func (t Template) Validate(values map[string]any, loc *time.Location) (map[strin
 	}
 	return out, nil
 }
-
-// tokyo is the default tenant time zone.
-var tokyo = sync.OnceValue(func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		return time.FixedZone("JST", 9*60*60)
-	}
-	return loc
-})
 
 // isEmpty reports whether raw counts as "no value".
 func isEmpty(raw any) bool {
