@@ -21,6 +21,7 @@
 // # Wiring
 //
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template
-//	svc, err := contactlog.NewService(db)
+//	engine, err := permission.NewEngine(db)
+//	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine})
 //	items, err := svc.Masters(ctx, contactlog.Progress) // ctx carries a staff principal
 package contactlog

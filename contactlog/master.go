@@ -129,17 +129,30 @@ func (s *Service) Masters(ctx context.Context, kind MasterKind) ([]MasterItem, e
 }
 
 func (s *Service) masters(ctx context.Context, db bun.IDB, tenant uuid.UUID, kind MasterKind) ([]MasterItem, error) {
+	all, err := s.masterSet(ctx, db, tenant, kind)
+	return all[kind], err
+}
+
+// masterSet returns the tenant's items of the given kinds (all kinds when
+// none are given) with one query, defaults where the tenant has set none.
+func (s *Service) masterSet(ctx context.Context, db bun.IDB, tenant uuid.UUID, kinds ...MasterKind) (map[MasterKind][]MasterItem, error) {
+	if len(kinds) == 0 {
+		kinds = MasterKinds()
+	}
 	var rows []masterRow
-	if err := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).Where("kind = ?", kind).
-		Order("position", "code").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("contactlog: masters %s: %w", kind, storage.Err(err))
+	if err := db.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).Where("kind IN (?)", bun.List(kinds)).
+		Order("kind", "position", "code").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("contactlog: masters: %w", storage.Err(err))
 	}
-	if len(rows) == 0 {
-		return DefaultMasters()[kind], nil
+	out := make(map[MasterKind][]MasterItem, len(kinds))
+	for _, r := range rows {
+		out[r.Kind] = append(out[r.Kind], MasterItem{Code: r.Code, Label: r.Label, Parent: r.Parent, Archived: r.Archived})
 	}
-	out := make([]MasterItem, len(rows))
-	for i, r := range rows {
-		out[i] = MasterItem{Code: r.Code, Label: r.Label, Parent: r.Parent, Archived: r.Archived}
+	defaults := DefaultMasters()
+	for _, k := range kinds {
+		if len(out[k]) == 0 {
+			out[k] = defaults[k]
+		}
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ func TestMasters(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		require.NoError(t, contactlog.Migrate(context.Background(), db))
-		svc, err := contactlog.NewService(db)
+		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted()})
 		require.NoError(t, err)
 		tenant := uuid.New()
 		staff, admin := principal(tenant, permission.RoleStaff), principal(tenant, permission.RoleAdmin)
@@ -112,7 +112,7 @@ func Example() {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := contactlog.NewService(db)
+	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted()})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,14 +3,19 @@ package contactlog
 import (
 	"context"
 	"embed"
+	"fmt"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -33,25 +38,113 @@ var migrations embed.FS
 var Migrations = migration.Set{Name: "contactlog", FS: migrations}
 
 // Migrate creates or upgrades the engine's tables and those it depends on
-// (permission, customer, template). Idempotent; safe from several
-// processes at once.
+// (permission, customer, template, the outbox). Idempotent; safe from
+// several processes at once.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, permission.Migrations, customer.Migrations, template.Migrations, Migrations)
+	return migration.Run(ctx, db, permission.Migrations, customer.Migrations, template.Migrations, outbox.Migrations, Migrations)
+}
+
+// Config configures a Service. nil or the zero value means defaults, except
+// for Authorizer, which is required.
+type Config struct {
+	// Authorizer decides what each principal may see and do: every list is
+	// filtered by its SQL predicate and every write checked. Required: use
+	// permission.NewEngine, your own Authorizer, or, to opt out explicitly
+	// (tests, single-user tools), permission.Unrestricted().
+	Authorizer permission.Authorizer
+	// Templates finds record templates by key and version. Default: the
+	// built-in templates and the tenant's own (a template.Store on the
+	// service's database). The plugin host registers its sources here.
+	Templates *template.Registry
+	// Clock returns the current time. Default: time.Now.
+	Clock func() time.Time
+	// Location is the time zone for template date values and day
+	// boundaries, used when the principal carries none
+	// (Directory.Principal fills in the tenant's). Default: Asia/Tokyo.
+	Location *time.Location
+	// MaxPageSize caps the page size of searches and timelines.
+	// Default: 200.
+	MaxPageSize int
+}
+
+// WithDefaults returns a copy of c (which may be nil) with every zero field
+// but Templates set to its default (NewService builds the default registry,
+// which needs the database).
+func (c *Config) WithDefaults() Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = time.Now
+	}
+	if out.Location == nil {
+		out.Location = jpdate.Tokyo()
+	}
+	if out.MaxPageSize == 0 {
+		out.MaxPageSize = 200
+	}
+	return out
+}
+
+func (c *Config) validate() error {
+	if c.Authorizer == nil {
+		return fmt.Errorf("contactlog: config: Authorizer is required (permission.NewEngine, or permission.Unrestricted() to opt out): %w", ErrInvalid)
+	}
+	if c.MaxPageSize < 1 {
+		return fmt.Errorf("contactlog: config: MaxPageSize must be positive: %w", ErrInvalid)
+	}
+	return nil
 }
 
 // Service is the contact-record engine. It is safe for concurrent use.
 type Service struct {
-	db bun.IDB
+	db        bun.IDB
+	dialect   storage.Dialect
+	cfg       Config
+	authz     permission.Authorizer
+	templates *template.Registry
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
-func NewService(db bun.IDB) (*Service, error) {
-	if _, err := storage.Of(db); err != nil {
+func NewService(db bun.IDB, cfg *Config) (*Service, error) {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Service{db: db}, nil
+	d, err := storage.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	if c.Templates == nil {
+		st, err := template.NewStore(db, &template.Config{Clock: c.Clock})
+		if err != nil {
+			return nil, err
+		}
+		c.Templates = template.NewRegistry(st)
+	}
+	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
-// with other engines.
+// with other engines so that several writes commit or roll back together.
 func (s *Service) WithDB(db bun.IDB) *Service { c := *s; c.db = db; return &c }
+
+// Templates returns the registry the service validates records with.
+func (s *Service) Templates() *template.Registry { return s.templates }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+// location is the principal's tenant time zone, or the configured default.
+func (s *Service) location(pr permission.Principal) *time.Location {
+	if pr.Location != nil {
+		return pr.Location
+	}
+	return s.cfg.Location
+}
+
+// audit records an action on a record in the audit log, through db (the
+// transaction of the change).
+func (s *Service) audit(ctx context.Context, db bun.IDB, pr permission.Principal, action string, objectType string, id uuid.UUID, detail string) error {
+	return permission.Audit(ctx, db, pr, s.now(), action, objectType, id, detail)
+}

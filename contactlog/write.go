@@ -1,0 +1,837 @@
+package contactlog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/textnorm"
+)
+
+// TopicReportTo is the outbox topic of report-to notifications (報告先):
+// one message per newly added recipient (Recipient: the user ID) and record
+// (Key: the record ID), so a recipient hears of a record once, however often
+// it is edited. Payload: ReportToPayload.
+const TopicReportTo = "contactlog.report_to"
+
+// ReportToPayload is the payload of a TopicReportTo message.
+type ReportToPayload struct {
+	Record uuid.UUID `json:"record"`
+	// By is the staff member whose change added the recipient.
+	By uuid.UUID `json:"by"`
+}
+
+// searchText is the normalized text the keyword search matches: memos,
+// summary text, the customer's people and department, and the text of
+// template values. (The customer's name is matched through the customer's
+// own index, so renaming a customer needs no record rewrite.)
+func searchText(r *Record) string {
+	parts := []string{r.PublicMemo, r.PrivateMemo, r.SummaryText, r.Department}
+	parts = append(parts, r.ContactPersons...)
+	parts = append(parts, r.CustomerParticipants...)
+	keys := slices.Sorted(mapsKeys(r.Values))
+	for _, k := range keys {
+		switch v := r.Values[k].(type) {
+		case string:
+			parts = append(parts, v)
+		case []string:
+			parts = append(parts, v...)
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					parts = append(parts, s)
+				}
+			}
+		}
+	}
+	var keysOut []string
+	for _, p := range parts {
+		if k := textnorm.Key(p); k != "" {
+			keysOut = append(keysOut, k)
+		}
+	}
+	return strings.Join(keysOut, " ")
+}
+
+func mapsKeys(m map[string]any) func(yield func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// cleanNames trims names, drops empty ones and reports overlong ones.
+func cleanNames(v *kerr.ValidationError, field string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if utf8.RuneCountInString(n) > MaxNameLen {
+			v.Add(fmt.Sprintf("%s[%d]", field, len(out)), kerr.CodeTooLong, fmt.Sprint(MaxNameLen))
+		}
+		out = append(out, n)
+	}
+	if len(out) > MaxNames {
+		v.Add(field, kerr.CodeTooMany, fmt.Sprint(MaxNames))
+	}
+	return out
+}
+
+// cleanIDs drops duplicates (keeping the first) and reports nil IDs and
+// overlong lists.
+func cleanIDs(v *kerr.ValidationError, field string, ids []uuid.UUID) []uuid.UUID {
+	var out []uuid.UUID
+	for _, id := range ids {
+		if id == uuid.Nil {
+			v.Add(field, kerr.CodeInvalidUUID, "")
+			continue
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if len(out) > MaxPeople {
+		v.Add(field, kerr.CodeTooMany, fmt.Sprint(MaxPeople))
+	}
+	return out
+}
+
+func checkLen(v *kerr.ValidationError, field, s string, limit int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > limit {
+		v.Add(field, kerr.CodeTooLong, fmt.Sprint(limit))
+	}
+	return s
+}
+
+// prepare validates and normalizes e for a record written by pr; prev is
+// the stored record on update (nil on create). It returns the template the
+// record is written with.
+func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Principal, e *Entry, prev *Record) (*template.Template, error) {
+	var v kerr.ValidationError
+	var err error
+	now := s.now()
+
+	// Template: fixed once the record exists; the version may move forward.
+	if prev != nil {
+		if e.Template == "" {
+			e.Template = prev.Template
+		}
+		if e.Template != prev.Template {
+			v.Add("template", kerr.CodeNotAllowed, prev.Template)
+		}
+		if e.TemplateVersion == 0 {
+			e.TemplateVersion = prev.TemplateVersion
+		}
+		if e.TemplateVersion < prev.TemplateVersion {
+			v.Add("template_version", kerr.CodeOutOfRange, fmt.Sprintf("%d..", prev.TemplateVersion))
+		}
+	}
+	var tpl *template.Template
+	if e.Template == "" {
+		v.Add("template", kerr.CodeRequired, "")
+	} else if v.Err() == nil {
+		t, err := s.templates.Template(ctx, pr.Tenant, e.Template, e.TemplateVersion)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			v.Add("template", kerr.CodeUnknown, e.Template)
+		case err != nil:
+			return nil, err
+		case t.Archived && (prev == nil || prev.TemplateVersion != t.Version):
+			// An archived template is not offered for new records; records
+			// written with it stay editable.
+			v.Add("template", kerr.CodeNotAllowed, e.Template)
+		default:
+			tpl = t
+			e.TemplateVersion = t.Version
+		}
+	}
+	if tpl != nil {
+		vals, fv := tpl.Validate(e.Values, s.location(pr))
+		if fv != nil {
+			v.Fields = append(v.Fields, fv.Fields...)
+		}
+		// The stored (JSON) form, so that what Create and Update return
+		// equals what Get returns later.
+		if e.Values, err = jsonValues(vals); err != nil {
+			return nil, err
+		}
+	}
+
+	// Times.
+	if prev == nil && e.PlannedAt.IsZero() && e.ActualAt.IsZero() {
+		e.ActualAt = now
+	}
+	e.PlannedAt = e.PlannedAt.UTC().Truncate(timeResolution)
+	e.ActualAt = e.ActualAt.UTC().Truncate(timeResolution)
+	for _, t := range []struct {
+		field string
+		at    *time.Time
+	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}} {
+		if !t.at.IsZero() && (t.at.Year() < 1900 || t.at.Year() > 2200) {
+			v.Add(t.field, kerr.CodeOutOfRange, "1900..2200")
+			*t.at = time.Time{}
+		}
+	}
+	if !e.ActualAt.IsZero() && e.ActualAt.After(now.Add(maxFutureActualAt)) {
+		v.Add("actual_at", kerr.CodeOutOfRange, "not in the future")
+	}
+
+	// Text.
+	e.Department = checkLen(&v, "department", e.Department, MaxNameLen)
+	e.SummaryText = checkLen(&v, "summary_text", e.SummaryText, MaxMemoLen)
+	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
+	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
+	if utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
+		v.Add("public_memo", kerr.CodeTooLong, fmt.Sprint(MaxMemoLen))
+	}
+	if utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
+		v.Add("private_memo", kerr.CodeTooLong, fmt.Sprint(MaxMemoLen))
+	}
+	e.ContactPersons = cleanNames(&v, "contact_persons", e.ContactPersons)
+	e.CustomerParticipants = cleanNames(&v, "customer_participants", e.CustomerParticipants)
+	if len(e.Expenses) > MaxExpenses {
+		v.Add("expenses", kerr.CodeTooMany, fmt.Sprint(MaxExpenses))
+	}
+	for i := range e.Expenses {
+		x := &e.Expenses[i]
+		p := fmt.Sprintf("expenses[%d]", i)
+		x.Route = checkLen(&v, p+".route", x.Route, MaxNameLen)
+		x.Means = checkLen(&v, p+".means", x.Means, MaxNameLen)
+		if x.Route == "" {
+			v.Add(p+".route", kerr.CodeRequired, "")
+		}
+		if x.Amount < 0 || x.Amount > MaxExpenseAmount {
+			v.Add(p+".amount", kerr.CodeOutOfRange, fmt.Sprintf("0..%d", MaxExpenseAmount))
+		}
+	}
+
+	// Masters.
+	ms, err := s.masterSet(ctx, db, pr.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	var prevCodes map[MasterKind]string
+	if prev != nil {
+		prevCodes = prev.codes()
+	}
+	codes := e.codes()
+	for _, kind := range MasterKinds() {
+		code := codes[kind]
+		if code == "" {
+			continue
+		}
+		i := slices.IndexFunc(ms[kind], func(m MasterItem) bool { return m.Code == code })
+		switch {
+		case i < 0:
+			v.Add(string(kind), kerr.CodeUnknown, code)
+		case ms[kind][i].Archived && prevCodes[kind] != code:
+			v.Add(string(kind), kerr.CodeNotAllowed, code)
+		case kind == Category2 && ms[kind][i].Parent != e.Category1:
+			v.Add(string(kind), kerr.CodeNotAllowed, ms[kind][i].Parent)
+		}
+	}
+
+	// People and scope.
+	if prev == nil && len(e.Responders) == 0 {
+		e.Responders = []uuid.UUID{pr.User}
+	}
+	e.Responders = cleanIDs(&v, "responders", e.Responders)
+	e.Participants = cleanIDs(&v, "participants", e.Participants)
+	e.ReportTo = cleanIDs(&v, "report_to", e.ReportTo)
+	var known []uuid.UUID
+	if prev != nil {
+		// People already on the record may have left the company since;
+		// keeping them is not an error, adding departed staff is.
+		known = prev.people()
+	}
+	var added []uuid.UUID
+	for _, id := range slices.Concat(e.Responders, e.Participants, e.ReportTo) {
+		if !slices.Contains(known, id) && !slices.Contains(added, id) {
+			added = append(added, id)
+		}
+	}
+	unknown, err := permission.UnknownStaff(ctx, db, pr.Tenant, added)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range e.peopleFields() {
+		for _, id := range f.ids {
+			if slices.Contains(unknown, id) {
+				v.Add(f.field, kerr.CodeUnknown, id.String())
+			}
+		}
+	}
+	if err := s.checkScope(ctx, db, pr, &v, e, prev); err != nil {
+		return nil, err
+	}
+
+	// Customer.
+	if e.Customer != uuid.Nil && (prev == nil || prev.Customer != e.Customer) {
+		ok, err := s.customerVisible(ctx, db, pr, e.Customer)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			v.Add("customer", kerr.CodeUnknown, e.Customer.String())
+		}
+	}
+	if prev != nil && prev.Customer != uuid.Nil && e.Customer == uuid.Nil {
+		v.Add("customer", kerr.CodeRequired, "")
+	}
+	if e.Customer == uuid.Nil && e.Shared {
+		v.Add("shared", kerr.CodeNotAllowed, "draft")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return tpl, nil
+}
+
+// peopleFields lists e's staff lists with their field names and roles.
+func (e *Entry) peopleFields() []struct {
+	field, role string
+	ids         []uuid.UUID
+} {
+	return []struct {
+		field, role string
+		ids         []uuid.UUID
+	}{
+		{"responders", roleResponder, e.Responders},
+		{"participants", roleParticipant, e.Participants},
+		{"report_to", roleReportTo, e.ReportTo},
+	}
+}
+
+// jsonValues returns values as encoding/json decodes them (nil stays nil).
+func jsonValues(values map[string]any) (map[string]any, error) {
+	if values == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(values)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	return out, json.Unmarshal(b, &out)
+}
+
+// codes returns the master codes of e by kind.
+func (e *Entry) codes() map[MasterKind]string {
+	return map[MasterKind]string{
+		Channel: e.Channel, Result: e.Result, Summary: e.Summary, Progress: e.Progress,
+		Category1: e.Category1, Category2: e.Category2,
+	}
+}
+
+// checkScope validates the scope's kind and targets: org units, groups or
+// staff of the tenant. Targets already on prev are kept even if they were
+// since removed from the directory.
+func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Principal, v *kerr.ValidationError, e *Entry, prev *Record) error {
+	if e.Scope.Kind == "" {
+		e.Scope.Kind = permission.ScopeCompany
+		if e.Customer == uuid.Nil {
+			e.Scope.Kind = permission.ScopeUsers
+		}
+	}
+	var table string
+	switch e.Scope.Kind {
+	case permission.ScopeCompany:
+		if len(e.Scope.Targets) > 0 {
+			v.Add("scope.targets", kerr.CodeNotAllowed, "")
+		}
+		e.Scope.Targets = nil
+		return nil
+	case permission.ScopeOrgUnits:
+		table = "org_units"
+	case permission.ScopeGroups:
+		table = "staff_groups"
+	case permission.ScopeUsers:
+		table = "staff_users"
+	default:
+		v.Add("scope.kind", kerr.CodeUnknown, string(e.Scope.Kind))
+		return nil
+	}
+	e.Scope.Targets = cleanIDs(v, "scope.targets", e.Scope.Targets)
+	if len(e.Scope.Targets) > MaxScopeTargets {
+		v.Add("scope.targets", kerr.CodeTooMany, fmt.Sprint(MaxScopeTargets))
+		return nil
+	}
+	var check []uuid.UUID
+	for _, t := range e.Scope.Targets {
+		if prev == nil || prev.Scope.Kind != e.Scope.Kind || !slices.Contains(prev.Scope.Targets, t) {
+			check = append(check, t)
+		}
+	}
+	if len(check) == 0 {
+		return nil
+	}
+	var found []uuid.UUID
+	q := db.NewSelect().TableExpr(table).Column("id").Where("tenant_id = ?", pr.Tenant).Where("id IN (?)", bun.List(check))
+	if table == "staff_users" {
+		q = q.Where("active")
+	}
+	if err := q.Scan(ctx, &found); err != nil {
+		return storage.Err(err)
+	}
+	for _, t := range check {
+		if !slices.Contains(found, t) {
+			v.Add("scope.targets", kerr.CodeUnknown, t.String())
+		}
+	}
+	return nil
+}
+
+// customerVisible reports whether the customer exists, is not deleted and
+// is visible to pr.
+func (s *Service) customerVisible(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID) (bool, error) {
+	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return false, err
+	}
+	q := db.NewSelect().TableExpr("customers AS c").Where("c.id = ?", id).Where("c.deleted_at IS NULL")
+	ok, err := pred.Apply(q).Exists(ctx)
+	return ok, storage.Err(err)
+}
+
+// customerAssignees returns the staff in charge of a customer (nil for
+// drafts).
+func customerAssignees(ctx context.Context, db bun.IDB, tenant, customer uuid.UUID) ([]uuid.UUID, error) {
+	if customer == uuid.Nil {
+		return nil, nil
+	}
+	var out []uuid.UUID
+	err := db.NewSelect().TableExpr("customer_assignees").Column("user_id").
+		Where("tenant_id = ?", tenant).Where("customer_id = ?", customer).Scan(ctx, &out)
+	return out, storage.Err(err)
+}
+
+// Create stores a new record written by the principal (its author). Every
+// problem with the entry comes back at once as a *ValidationError. Report-to
+// recipients are notified through the outbox in the same transaction.
+func (s *Service) Create(ctx context.Context, e Entry) (*Record, error) {
+	return s.create(ctx, e, uuid.Nil)
+}
+
+// CreateNext starts the next record of a contact ("次回"): a new record with
+// the customer, template (latest version), responders, participants, scope
+// and customer-side people of the record id, planned at plannedAt (zero:
+// unplanned, actual now). Memos, values and flags start empty.
+func (s *Service) CreateNext(ctx context.Context, id uuid.UUID, plannedAt time.Time) (*Record, error) {
+	src, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e := Entry{
+		Template: src.Template, Customer: src.Customer, ContactPersons: src.ContactPersons,
+		Department: src.Department, CustomerParticipants: src.CustomerParticipants,
+		Responders: src.Responders, Participants: src.Participants, Scope: src.Scope,
+		PlannedAt: plannedAt, Category1: src.Category1, Category2: src.Category2,
+	}
+	return s.create(ctx, e, src.ID)
+}
+
+func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Record, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *Record
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		tpl, err := s.prepare(ctx, tx, pr, &e, nil)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		r := &Record{
+			Entry: e, ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Confidential: tpl.Confidential,
+			Author: pr.User, Source: source, CreatedAt: now, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
+		}
+		assignees, err := customerAssignees(ctx, tx, pr.Tenant, r.Customer)
+		if err != nil {
+			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
+			return err
+		}
+		row := toRow(r)
+		q := tx.NewInsert().Model(&row)
+		if !gramIndex.Writes(s.dialect) {
+			q = q.ExcludeColumn("grams")
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return err
+		}
+		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
+			return err
+		}
+		if err := s.writeSides(ctx, tx, r, false); err != nil {
+			return err
+		}
+		if err := s.notifyReportTo(ctx, tx, pr, r, r.ReportTo); err != nil {
+			return err
+		}
+		out = r
+		return s.audit(ctx, tx, pr, "create", "record", r.ID, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: create: %w", err)
+	}
+	return out, nil
+}
+
+// writeSides writes the people and scope rows of r, replacing the old ones
+// when replace is set.
+func (s *Service) writeSides(ctx context.Context, tx bun.IDB, r *Record, replace bool) error {
+	if replace {
+		for _, m := range []any{(*personRow)(nil), (*scopeRow)(nil)} {
+			if _, err := tx.NewDelete().Model(m).Where("record_id = ?", r.ID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	var people []personRow
+	for _, f := range r.peopleFields() {
+		for i, id := range f.ids {
+			people = append(people, personRow{Record: r.ID, User: id, Role: f.role, Tenant: r.Tenant, Position: i})
+		}
+	}
+	if len(people) > 0 {
+		if _, err := tx.NewInsert().Model(&people).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if len(r.Scope.Targets) > 0 {
+		scope := make([]scopeRow, len(r.Scope.Targets))
+		for i, t := range r.Scope.Targets {
+			scope[i] = scopeRow{Record: r.ID, Target: t, Tenant: r.Tenant}
+		}
+		if _, err := tx.NewInsert().Model(&scope).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notifyReportTo enqueues one report-to notification per recipient.
+func (s *Service) notifyReportTo(ctx context.Context, tx bun.IDB, pr permission.Principal, r *Record, recipients []uuid.UUID) error {
+	if len(recipients) == 0 {
+		return nil
+	}
+	payload, err := json.Marshal(ReportToPayload{Record: r.ID, By: pr.User})
+	if err != nil {
+		return err
+	}
+	msgs := make([]outbox.Message, 0, len(recipients))
+	for _, u := range recipients {
+		if u == pr.User {
+			continue // nobody needs telling what they did themselves
+		}
+		msgs = append(msgs, outbox.Message{Tenant: r.Tenant, Topic: TopicReportTo, Recipient: u.String(), Key: r.ID.String(), Payload: payload})
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return outbox.Enqueue(ctx, tx, msgs...)
+}
+
+// Get returns a record that is not deleted and that the principal may see
+// (ErrNotFound otherwise). For customer principals the private memo,
+// the report-to recipients and the expenses are left out. The read is
+// recorded in the audit log.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Record, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.get(ctx, s.db, pr, id, false)
+	if err == nil {
+		err = s.audit(ctx, s.db, pr, string(permission.ActionView), "record", id, "")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: get %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// get loads one record pr may see, deleted or not as asked.
+func (s *Service) get(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID, deleted bool) (*Record, error) {
+	rs, err := s.query(ctx, db, pr, func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("r.id = ?", id)
+		if deleted {
+			return q.Where("r.deleted_at IS NOT NULL")
+		}
+		return q.Where("r.deleted_at IS NULL")
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &rs[0], nil
+}
+
+// query runs a select over the records pr may see, shaped by build, and
+// loads their people and scopes.
+func (s *Service) query(ctx context.Context, db bun.IDB, pr permission.Principal, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
+	pred, err := s.authz.Predicate(ctx, pr, recordTable)
+	if err != nil {
+		return nil, err
+	}
+	var rows []recordRow
+	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text")
+	if err := build(pred.Apply(q)).Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	out := make([]Record, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	if err := s.loadSides(ctx, db, pr.Tenant, out); err != nil {
+		return nil, err
+	}
+	if !pr.IsStaff() {
+		for i := range out {
+			out[i].redact()
+		}
+	}
+	return out, nil
+}
+
+// redact removes what a customer principal must not see.
+func (r *Record) redact() {
+	r.PrivateMemo, r.ReportTo, r.Expenses = "", nil, nil
+	r.Scope = permission.Scope{}
+}
+
+// loadSides fills people and scope targets of rs with two queries.
+func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, rs []Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(rs))
+	at := make(map[uuid.UUID]*Record, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+		at[rs[i].ID] = &rs[i]
+	}
+	var people []personRow
+	if err := db.NewSelect().Model(&people).Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids)).
+		Order("record_id", "role", "position").Scan(ctx); err != nil {
+		return storage.Err(err)
+	}
+	for _, p := range people {
+		r := at[p.Record]
+		switch p.Role {
+		case roleResponder:
+			r.Responders = append(r.Responders, p.User)
+		case roleParticipant:
+			r.Participants = append(r.Participants, p.User)
+		case roleReportTo:
+			r.ReportTo = append(r.ReportTo, p.User)
+		}
+	}
+	var scope []scopeRow
+	if err := db.NewSelect().Model(&scope).Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids)).
+		Order("record_id", "target_id").Scan(ctx); err != nil {
+		return storage.Err(err)
+	}
+	for _, t := range scope {
+		r := at[t.Record]
+		r.Scope.Targets = append(r.Scope.Targets, t.Target)
+	}
+	return nil
+}
+
+// Update replaces the entry of a record, based on version (ErrConflict when
+// stale). The author, responders, participants, report-to recipients,
+// managers of the author's groups and admins may edit. Changing the
+// report-to recipients or Shared needs the share permission. Staff newly
+// added to ReportTo are notified.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Entry) (*Record, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *Record
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.get(ctx, tx, pr, id, false)
+		if err != nil {
+			return err
+		}
+		assignees, err := customerAssignees(ctx, tx, pr.Tenant, cur.Customer)
+		if err != nil {
+			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionEdit, cur.object(assignees)); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return ErrConflict
+		}
+		tpl, err := s.prepare(ctx, tx, pr, &e, cur)
+		if err != nil {
+			return err
+		}
+		r := *cur
+		r.Entry = e
+		r.Confidential = tpl.Confidential
+		r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, version+1
+		if !e.Shared != !cur.Shared || !sameIDs(e.ReportTo, cur.ReportTo) {
+			if err := s.authz.Check(ctx, pr, permission.ActionShare, cur.object(assignees)); err != nil {
+				return err
+			}
+		}
+		// The record must stay writable by the editor's rules for its new
+		// shape too (a partner may not move a record to a confidential
+		// template or to a customer not theirs).
+		if assignees, err = customerAssignees(ctx, tx, pr.Tenant, r.Customer); err != nil {
+			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
+			return err
+		}
+		row := toRow(&r)
+		q := tx.NewUpdate().Model(&row).
+			ExcludeColumn("id", "tenant_id", "author_id", "created_at", "source_id", "deleted_at", "deleted_by").
+			Where("r.id = ?", id).Where("r.tenant_id = ?", pr.Tenant).Where("r.version = ?", version)
+		if !gramIndex.Writes(s.dialect) {
+			q = q.ExcludeColumn("grams")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: id, Grams: row.Grams}}); err != nil {
+			return err
+		}
+		if err := s.writeSides(ctx, tx, &r, true); err != nil {
+			return err
+		}
+		var added []uuid.UUID
+		for _, u := range r.ReportTo {
+			if !slices.Contains(cur.ReportTo, u) {
+				added = append(added, u)
+			}
+		}
+		if err := s.notifyReportTo(ctx, tx, pr, &r, added); err != nil {
+			return err
+		}
+		out = &r
+		return s.audit(ctx, tx, pr, string(permission.ActionEdit), "record", id, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: update %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func sameIDs(a, b []uuid.UUID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// Delete moves a record to the trash, based on version: it disappears from
+// Get, searches and timelines and can be restored.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID, version int64) error {
+	return s.setDeleted(ctx, "delete", id, version, true)
+}
+
+// Restore brings a deleted record back, based on version.
+func (s *Service) Restore(ctx context.Context, id uuid.UUID, version int64) error {
+	return s.setDeleted(ctx, "restore", id, version, false)
+}
+
+func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, version int64, deleted bool) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.get(ctx, tx, pr, id, !deleted)
+		if err != nil {
+			return err
+		}
+		assignees, err := customerAssignees(ctx, tx, pr.Tenant, cur.Customer)
+		if err != nil {
+			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionDelete, cur.object(assignees)); err != nil {
+			return err
+		}
+		now := s.now()
+		q := tx.NewUpdate().Model((*recordRow)(nil)).Set("version = version + 1").
+			Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
+			Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("version = ?", version)
+		if deleted {
+			q.Set("deleted_at = ?", now).Set("deleted_by = ?", pr.User)
+		} else {
+			q.Set("deleted_at = NULL").Set("deleted_by = NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		return s.audit(ctx, tx, pr, op, "record", id, "")
+	})
+	if err != nil {
+		return fmt.Errorf("contactlog: %s %s: %w", op, id, err)
+	}
+	return nil
+}
+
+// Purge erases a record for real, deleted or not, with its people, scope,
+// comments, attachments and search index (personal-data erasure). Admins
+// only. The audit log keeps that the purge happened.
+func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
+	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewDelete().Model((*recordRow)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, pr, "purge", "record", id, "")
+	})
+	if err != nil {
+		return fmt.Errorf("contactlog: purge %s: %w", id, err)
+	}
+	return nil
+}
