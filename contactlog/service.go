@@ -12,8 +12,11 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/blob"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/mail"
+	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -65,7 +68,46 @@ type Config struct {
 	// MaxPageSize caps the page size of searches and timelines.
 	// Default: 200.
 	MaxPageSize int
+
+	// Blobs stores attachment bytes (NewLocalBlobStore, NewBucketBlobStore,
+	// optionally wrapped by NewEncryptedBlobStore). Default: none, and
+	// attachment calls fail with ErrInvalid until one is configured.
+	Blobs BlobStore
+	// MaxAttachmentSize caps one attachment, in bytes. Default: 30 MiB.
+	MaxAttachmentSize int64
+	// MaxUploadSize caps the files of one AddAttachments call together, in
+	// bytes. Default: 30 MiB.
+	MaxUploadSize int64
+	// MaxImagePixels caps the pixels of an uploaded image (width × height)
+	// before it is decoded. Default: 50 million.
+	MaxImagePixels int
+
+	// Mailer sends the mails of report-to notifications and of MailRecord
+	// (NewSMTPMailer, or your own). Default: none, and those deliveries
+	// fail (and are retried) until one is configured.
+	Mailer Mailer
+	// MailFrom is the author of those mails. Default: the Mailer's own
+	// default (SMTPConfig.From).
+	MailFrom MailAddress
+	// RecordURL returns the link to a record put into mails, e.g.
+	// "https://crm.example.jp/records/<id>". Default: no link.
+	RecordURL func(tenant, record uuid.UUID) string
 }
+
+// BlobStore holds attachment bytes under keys; see NewLocalBlobStore. An
+// embedder may implement it: Put streams a reader to a key (replacing
+// atomically), Get opens it, Delete removes it, List yields keys by prefix;
+// a missing key yields an error matching ErrNotFound.
+type BlobStore = blob.Store
+
+// Mailer sends one e-mail; see NewSMTPMailer. An embedder may implement it.
+type Mailer = mail.Sender
+
+// MailMessage is one e-mail handed to a Mailer.
+type MailMessage = mail.Message
+
+// MailAddress is an e-mail address with an optional display name.
+type MailAddress = mail.Address
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
 // but Templates set to its default (NewService builds the default registry,
@@ -84,6 +126,15 @@ func (c *Config) WithDefaults() Config {
 	if out.MaxPageSize == 0 {
 		out.MaxPageSize = 200
 	}
+	if out.MaxAttachmentSize == 0 {
+		out.MaxAttachmentSize = blob.DefaultMaxSize
+	}
+	if out.MaxUploadSize == 0 {
+		out.MaxUploadSize = blob.DefaultMaxSize
+	}
+	if out.MaxImagePixels == 0 {
+		out.MaxImagePixels = media.DefaultMaxPixels
+	}
 	return out
 }
 
@@ -91,8 +142,8 @@ func (c *Config) validate() error {
 	if c.Authorizer == nil {
 		return fmt.Errorf("contactlog: config: Authorizer is required (permission.NewEngine, or permission.Unrestricted() to opt out): %w", ErrInvalid)
 	}
-	if c.MaxPageSize < 1 {
-		return fmt.Errorf("contactlog: config: MaxPageSize must be positive: %w", ErrInvalid)
+	if c.MaxPageSize < 1 || c.MaxAttachmentSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
+		return fmt.Errorf("contactlog: config: limits must be positive: %w", ErrInvalid)
 	}
 	return nil
 }
