@@ -36,9 +36,7 @@ package customer_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -61,6 +59,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/benchdb"
 	"github.com/kirokuhq/kiroku/internal/csvio"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
@@ -93,9 +92,6 @@ func benchService(tb testing.TB, db *bun.DB) *customer.Service {
 	return svc
 }
 
-// benchGen is the generator of the standard data set.
-var benchGen = sync.OnceValue(func() *gendata.Generator { return gendata.MustNew(gendata.Standard()) })
-
 // benchTenant registers a tenant (default settings: every staff member
 // sees every customer) and one active staff member in the directory of db,
 // and returns the tenant and a context carrying the staff member's
@@ -121,109 +117,6 @@ func benchTenant(tb testing.TB, db *bun.DB, name string) (uuid.UUID, context.Con
 		tb.Fatal(err)
 	}
 	return t.ID, permission.WithPrincipal(ctx, p)
-}
-
-// benchHeader is the import file header: the engine's columns, in order.
-var benchHeader = []string{"姓", "名", "姓カナ", "名カナ", "電話番号", "携帯電話", "誕生日", "性別", "メールアドレス", "備考",
-	"見込/既存", "会社/個人", "会社名", "会社名カナ", "部署", "郵便番号", "住所", "連絡方法", "決定権者", "ランク"}
-
-// benchRecord is customer c as a row of the import file.
-func benchRecord(c gendata.Customer) []string {
-	var birthday, company, companyKana string
-	if c.BirthYear != 0 {
-		birthday = fmt.Sprintf("%04d/%02d/%02d", c.BirthYear, c.BirthMonth, c.BirthDay)
-	}
-	if c.Kind == gendata.KindCompany {
-		company, companyKana = c.Name, c.NameKana
-	}
-	return []string{c.FamilyName, c.GivenName, c.FamilyKana, c.GivenKana, c.HomePhone, c.Mobile, birthday,
-		c.Gender.Label(), c.Email, c.Memo, c.Status.Label(), c.Kind.Label(), company, companyKana, c.Department,
-		c.PostalCode, c.Address(), c.PreferredContact.Label(), c.DecisionMaker, string(c.Rank)}
-}
-
-// benchWriteCSV writes customers [from, to) of gendata tenant t as a
-// Shift_JIS import file with csvio.Writer.
-func benchWriteCSV(tb testing.TB, t, from, to int) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	w := csvio.NewWriter(&buf, csvio.ShiftJIS, &csvio.WriterOptions{FormulaGuard: true})
-	if _, err := w.Write(benchHeader); err != nil {
-		tb.Fatal(err)
-	}
-	for c := range benchGen().CustomerRange(t, from, to) {
-		if _, err := w.Write(benchRecord(c)); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// benchCSVs caches the import file of each gendata tenant.
-var benchCSVs struct {
-	sync.Mutex
-	files map[int][]byte
-}
-
-// benchCSV returns every customer of gendata tenant t as a Shift_JIS import
-// file, generated once per process.
-func benchCSV(tb testing.TB, t int) []byte {
-	tb.Helper()
-	benchCSVs.Lock()
-	defer benchCSVs.Unlock()
-	if f, ok := benchCSVs.files[t]; ok {
-		return f
-	}
-	if benchCSVs.files == nil {
-		benchCSVs.files = map[int][]byte{}
-	}
-	f := benchWriteCSV(tb, t, 0, benchGen().Tenant(t).Size.Customers)
-	benchCSVs.files[t] = f
-	return f
-}
-
-// benchSchema creates a fresh schema on the server named by
-// dbtest.EnvPostgres (skipping b when it is unset) and returns a database
-// bound to it, its name, and a function that closes it and drops the schema.
-func benchSchema(b *testing.B) (*bun.DB, string, func()) {
-	b.Helper()
-	base := os.Getenv(dbtest.EnvPostgres)
-	if base == "" {
-		b.Skip(dbtest.EnvPostgres + " is not set")
-	}
-	adminDSN, err := dbtest.PostgresDSN(base, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	admin, err := dbtest.OpenPostgres(adminDSN)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	schema := "kiroku_bench_" + hex.EncodeToString(r[:])
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		_ = admin.Close()
-		b.Fatal(err)
-	}
-	dsn, err := dbtest.PostgresDSN(base, schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := dbtest.OpenPostgres(dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
-	drop := func() {
-		_ = db.Close()
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		_ = admin.Close()
-	}
-	return db, schema, drop
 }
 
 // benchSearchEnv is the loaded search database.
@@ -254,7 +147,7 @@ func benchSearchDB(b *testing.B) *benchSearchEnv {
 	if e := benchSearchState.env; e != nil {
 		return e
 	}
-	db, schema, drop := benchSchema(b)
+	db, schema, drop := benchdb.Schema(b)
 	ok := false
 	defer func() {
 		if !ok {
@@ -267,12 +160,12 @@ func benchSearchDB(b *testing.B) *benchSearchEnv {
 	}
 	svc := benchService(b, db)
 	e := &benchSearchEnv{db: db, schema: schema, drop: drop, svc: svc}
-	gen := benchGen()
+	gen := benchdb.Gen()
 	start := time.Now()
 	total := 0
 	for t := range gen.NumTenants() {
 		tenant, staff := benchTenant(b, db, gen.Tenant(t).Name)
-		file := benchCSV(b, t)
+		file := benchdb.CustomerCSV(b, t)
 		rep, err := svc.Import(staff, bytes.NewReader(file), customer.ImportOptions{})
 		if err != nil {
 			if rep != nil && len(rep.Errors) > 0 {
@@ -302,7 +195,7 @@ func benchSearchDB(b *testing.B) *benchSearchEnv {
 }
 
 // benchDropSearchDB drops the cached search database (or keeps it when
-// KIROKU_BENCH_KEEP is set).
+// benchdb.EnvKeep is set).
 func benchDropSearchDB(b *testing.B) {
 	benchSearchState.Lock()
 	defer benchSearchState.Unlock()
@@ -311,11 +204,6 @@ func benchDropSearchDB(b *testing.B) {
 		return
 	}
 	benchSearchState.env = nil
-	if os.Getenv("KIROKU_BENCH_KEEP") != "" {
-		b.Logf("KIROKU_BENCH_KEEP: schema %s kept", e.schema)
-		_ = e.db.Close()
-		return
-	}
 	e.drop()
 }
 
@@ -330,37 +218,6 @@ var benchQueries = []struct{ name, text string }{
 	{"rare3", "御手洗"}, // the same in three characters (two grams)
 	{"none", "鰻鰯"},   // matches nobody: the worst case for a scan
 	{"memo", "振込"},   // a memo word (お支払いは振込を希望)
-}
-
-// benchStat is the latency of one sub-benchmark.
-type benchStat struct{ p50, p95 time.Duration }
-
-// benchMS converts d to fractional milliseconds.
-func benchMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// benchLatency warms op up, then runs it in b.Loop timing every call, and
-// reports the median and 95th percentile as "p50-ms" and "p95-ms".
-func benchLatency(b *testing.B, op func() error) benchStat {
-	b.Helper()
-	for range 3 {
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	durs := make([]time.Duration, 0, 4096)
-	for b.Loop() {
-		t0 := time.Now()
-		if err := op(); err != nil {
-			b.Fatal(err)
-		}
-		durs = append(durs, time.Since(t0))
-	}
-	slices.Sort(durs)
-	at := func(p int) time.Duration { return durs[max(0, (len(durs)*p+99)/100-1)] }
-	s := benchStat{p50: at(50), p95: at(95)}
-	b.ReportMetric(benchMS(s.p50), "p50-ms")
-	b.ReportMetric(benchMS(s.p95), "p95-ms")
-	return s
 }
 
 // benchHandCustomer is what the hand-written search scans per row: the
@@ -476,46 +333,6 @@ func benchScanPage(rows *sql.Rows, err error) ([]benchHandCustomer, bool, error)
 	return out[:min(len(out), 20)], next, nil
 }
 
-// benchCapture is a bun query hook that remembers the SQL of every query.
-type benchCapture struct {
-	mu      sync.Mutex
-	queries []string
-}
-
-// BeforeQuery implements bun.QueryHook.
-func (h *benchCapture) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
-	return ctx
-}
-
-// AfterQuery implements bun.QueryHook: it records the query.
-func (h *benchCapture) AfterQuery(_ context.Context, e *bun.QueryEvent) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.queries = append(h.queries, e.Query)
-}
-
-// benchExplain logs EXPLAIN (ANALYZE, BUFFERS) of query.
-func benchExplain(b *testing.B, db *sql.DB, title, query string, args ...any) {
-	b.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN (ANALYZE, BUFFERS) "+query, args...)
-	if err != nil {
-		b.Fatalf("explain %s: %v", title, err)
-	}
-	defer rows.Close()
-	var out strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			b.Fatal(err)
-		}
-		out.WriteString("\n    " + line)
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("EXPLAIN %s:\n    %s%s", title, query, out.String())
-}
-
 // benchEngineSQL returns the SQL statements Service.Search sends for text,
 // captured through a second bun.DB with a query hook on the same connection
 // pool (so the timed benchmarks run without the hook).
@@ -528,40 +345,12 @@ func benchEngineSQL(b *testing.B, e *benchSearchEnv, text string) []string {
 // text as the principal of ctx, captured as benchEngineSQL does.
 func benchCaptureSearch(b *testing.B, db *bun.DB, ctx context.Context, text string) []string {
 	b.Helper()
-	capture := &benchCapture{}
+	capture := &benchdb.Capture{}
 	hooked := bun.NewDB(db.DB, pgdialect.New()).WithQueryHook(capture)
 	if _, err := benchService(b, hooked).Search(ctx, customer.Query{Text: text}); err != nil {
 		b.Fatal(err)
 	}
-	capture.mu.Lock()
-	defer capture.mu.Unlock()
-	return slices.Clone(capture.queries)
-}
-
-// benchPlanNode returns the first scan node of the plan PostgreSQL chooses
-// for query, e.g. "Index Scan using customers_kana on customers c".
-func benchPlanNode(b *testing.B, db *sql.DB, query string, args ...any) string {
-	b.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN "+query, args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	node := ""
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			b.Fatal(err)
-		}
-		if strings.Contains(line, " Scan ") && node == "" {
-			node, _, _ = strings.Cut(line, "  (cost")
-			node = strings.TrimPrefix(strings.TrimSpace(node), "->")
-		}
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return strings.TrimSpace(node)
+	return capture.Queries()
 }
 
 // benchExplainAll logs EXPLAIN (ANALYZE, BUFFERS) of the engine's queries
@@ -570,12 +359,12 @@ func benchExplainAll(b *testing.B, e *benchSearchEnv) {
 	b.Helper()
 	for _, q := range benchQueries {
 		for i, sqlText := range benchEngineSQL(b, e, q.text) {
-			benchExplain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", q.name, i+1), sqlText)
+			benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", q.name, i+1), sqlText)
 		}
 		query, args := benchHandArgs(e.tenant, q.text, true)
-		benchExplain(b, e.db.DB, "handsql/"+q.name, query, args...)
+		benchdb.Explain(b, e.db.DB, "handsql/"+q.name, query, args...)
 		query, args = benchHandArgs(e.tenant, q.text, false)
-		benchExplain(b, e.db.DB, "naive/"+q.name, query, args...)
+		benchdb.Explain(b, e.db.DB, "naive/"+q.name, query, args...)
 	}
 }
 
@@ -620,7 +409,7 @@ func benchCheckSame(b *testing.B, e *benchSearchEnv) {
 		}
 		check("proposal", prop, next)
 		b.Logf("query %-5s %q: %2d rows on the first page, more: %-5v kiroku plan: %s", q.name, q.text, len(want), page.Next != "",
-			benchPlanNode(b, e.db.DB, benchEngineSQL(b, e, q.text)[0]))
+			benchdb.PlanNode(b, e.db.DB, benchEngineSQL(b, e, q.text)[0]))
 	}
 }
 
@@ -678,10 +467,10 @@ func BenchmarkSearch2Chars(b *testing.B) {
 	e := benchSearchDB(b)
 	b.Cleanup(func() { benchDropSearchDB(b) })
 	benchCheckSame(b, e)
-	if os.Getenv("KIROKU_BENCH_EXPLAIN") != "" {
+	if os.Getenv(benchdb.EnvExplain) != "" {
 		benchExplainAll(b, e)
 	}
-	stats := map[string]benchStat{}
+	stats := map[string]benchdb.Stat{}
 	ctx := context.Background()
 	// The variants of one query run back to back, so that a noisy
 	// neighbour on the machine skews their ratio as little as possible.
@@ -709,7 +498,7 @@ func BenchmarkSearch2Chars(b *testing.B) {
 	for _, q := range benchQueries {
 		for _, v := range variants {
 			b.Run(v.name+"/"+q.name, func(b *testing.B) {
-				stats[v.name+"/"+q.name] = benchLatency(b, func() error { return v.op(q.text) })
+				stats[v.name+"/"+q.name] = benchdb.Latency(b, func() error { return v.op(q.text) })
 			})
 		}
 	}
@@ -721,16 +510,16 @@ func BenchmarkSearch2Chars(b *testing.B) {
 		h, hok := stats["handsql/"+q.name]
 		n, nok := stats["naive/"+q.name]
 		p, pok := stats["proposal/"+q.name]
-		cell := func(s benchStat, ok bool) string {
+		cell := func(s benchdb.Stat, ok bool) string {
 			if !ok {
 				return "-"
 			}
-			return fmt.Sprintf("%.2f/%.2f ms", benchMS(s.p50), benchMS(s.p95))
+			return fmt.Sprintf("%.2f/%.2f ms", benchdb.MS(s.P50), benchdb.MS(s.P95))
 		}
 		r50, r95 := "-", "-"
 		if kok && hok {
-			r50 = fmt.Sprintf("%.2f×", float64(k.p50)/float64(h.p50))
-			r95 = fmt.Sprintf("%.2f×", float64(k.p95)/float64(h.p95))
+			r50 = fmt.Sprintf("%.2f×", float64(k.P50)/float64(h.P50))
+			r95 = fmt.Sprintf("%.2f×", float64(k.P95)/float64(h.P95))
 		}
 		fmt.Fprintf(&sum, "\n    %-6s %-8s %17s %17s %17s %17s %9s %9s", q.name, q.text, cell(k, kok), cell(h, hok), cell(n, nok), cell(p, pok), r50, r95)
 	}
@@ -756,121 +545,6 @@ type benchAssignedPrincipal struct {
 	visible int // customers the rules let p see, by gendata
 }
 
-// benchRoles maps gendata roles to permission roles.
-var benchRoles = map[gendata.Role]permission.Role{
-	gendata.RoleAdmin: permission.RoleAdmin, gendata.RoleManager: permission.RoleManager,
-	gendata.RoleStaff: permission.RoleStaff, gendata.RolePartner: permission.RolePartner,
-}
-
-// benchDirectory registers gendata tenant t in the directory of db as
-// Kiroku stores it: the tenant with visibility vis, every staff member with
-// their role, every group with its managers and members. It returns the
-// tenant and the staff user IDs by gendata staff index.
-func benchDirectory(b *testing.B, db *bun.DB, t int, vis permission.CustomerVisibility) (uuid.UUID, []uuid.UUID) {
-	b.Helper()
-	ctx := context.Background()
-	gen := benchGen()
-	dir, err := permission.NewDirectory(db, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: gen.Tenant(t).Name, CustomerVisibility: vis})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var ids []uuid.UUID
-	for s := range gen.AllStaff(t) {
-		u, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: s.Name, Kana: s.NameKana, Email: s.Email,
-			Roles: []permission.Role{benchRoles[s.Role]}, Active: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ids = append(ids, u.ID)
-	}
-	for _, gr := range gen.Groups(t) {
-		g, err := dir.CreateGroup(ctx, tenant.ID, gr.Name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var ms []permission.Member
-		for _, s := range gr.Managers {
-			ms = append(ms, permission.Member{User: ids[s], Manager: true})
-		}
-		for _, s := range gr.Members {
-			ms = append(ms, permission.Member{User: ids[s]})
-		}
-		if err := dir.SetGroupMembers(ctx, tenant.ID, g.ID, ms); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return tenant.ID, ids
-}
-
-// benchAssignGendata replaces the assignees of the customers of gendata
-// tenant t (imported, all assigned to the importing admin) by the staff
-// gendata assigns them (Customer.Assignees, staff indexes mapped to ids),
-// writing what the engine writes when it creates a customer with those
-// assignees: customer_assignees rows (assigned when the customer was
-// created, by the importer) and one assignment log entry per assignee.
-// Customers are matched by e-mail address, which gendata makes unique
-// within a tenant. It returns the number of assignee rows written.
-func benchAssignGendata(b *testing.B, db *bun.DB, t int, tenant uuid.UUID, ids []uuid.UUID) int {
-	b.Helper()
-	ctx := context.Background()
-	var emails, users, logIDs []string
-	for c := range benchGen().Customers(t) {
-		for _, a := range c.Assignees {
-			emails = append(emails, strings.ToLower(c.Email))
-			users = append(users, ids[a].String())
-			logIDs = append(logIDs, uuid.Must(uuid.NewV7()).String())
-		}
-	}
-	tx, err := db.DB.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, q := range []string{
-		`DELETE FROM customer_assignees WHERE tenant_id = $1`,
-		`DELETE FROM customer_assignment_log WHERE tenant_id = $1`,
-		`CREATE TEMP TABLE bench_assign ON COMMIT DROP AS
-		 SELECT c.id AS customer_id, x.user_id, c.tenant_id, c.created_at, c.created_by, x.log_id
-		 FROM customers c JOIN unnest($2::text[], $3::uuid[], $4::uuid[]) AS x (email, user_id, log_id)
-		   ON lower(c.email) = x.email
-		 WHERE c.tenant_id = $1`,
-	} {
-		args := []any{tenant}
-		if strings.Contains(q, "$2") {
-			args = append(args, emails, users, logIDs)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			b.Fatalf("assign gendata staff: %v\n%s", err, q)
-		}
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO customer_assignees (customer_id, user_id, tenant_id, assigned_at, assigned_by)
- SELECT customer_id, user_id, tenant_id, created_at, created_by FROM bench_assign`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	n, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO customer_assignment_log (id, tenant_id, customer_id, to_user, changed_at, changed_by)
- SELECT log_id, tenant_id, customer_id, user_id, created_at, created_by FROM bench_assign`); err != nil {
-		b.Fatal(err)
-	}
-	var orphans int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM customers c WHERE c.tenant_id = $1
- AND NOT EXISTS (SELECT 1 FROM customer_assignees a WHERE a.customer_id = c.id)`, tenant).Scan(&orphans); err != nil {
-		b.Fatal(err)
-	}
-	if orphans > 0 {
-		b.Fatalf("tenant %d: %d customers matched no gendata customer by e-mail", t, orphans)
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
-	return int(n)
-}
-
 // benchAssignedDB loads the database of BenchmarkAssigned: every tenant of
 // gendata.Standard() in "assigned" customer visibility, with its staff
 // (roles), groups (managers and members) in the directory, its customers
@@ -882,7 +556,7 @@ func benchAssignGendata(b *testing.B, db *bun.DB, t int, tenant uuid.UUID, ids [
 // number of visible customers among those.
 func benchAssignedDB(b *testing.B) *benchAssignedEnv {
 	b.Helper()
-	db, schema, drop := benchSchema(b)
+	db, schema, drop := benchdb.Schema(b)
 	ok := false
 	defer func() {
 		if !ok {
@@ -898,21 +572,22 @@ func benchAssignedDB(b *testing.B) *benchAssignedEnv {
 		b.Fatal(err)
 	}
 	e := &benchAssignedEnv{db: db, schema: schema, drop: drop, svc: benchService(b, db)}
-	gen := benchGen()
+	gen := benchdb.Gen()
 	start := time.Now()
 	total, assigned, skipped := 0, 0, 0
 	var bigIDs []uuid.UUID
 	var inDir, inImport, inAssign time.Duration
 	for t := range gen.NumTenants() {
 		t0 := time.Now()
-		tenant, ids := benchDirectory(b, db, t, permission.VisibilityAssigned)
+		d := benchdb.LoadDirectory(b, db, t, permission.VisibilityAssigned)
+		tenant, ids := d.Tenant, d.Staff
 		t1 := time.Now()
 		inDir += t1.Sub(t0)
 		admin, err := dir.Principal(ctx, tenant, ids[0])
 		if err != nil {
 			b.Fatal(err)
 		}
-		rep, err := e.svc.Import(permission.WithPrincipal(ctx, admin), bytes.NewReader(benchCSV(b, t)), customer.ImportOptions{})
+		rep, err := e.svc.Import(permission.WithPrincipal(ctx, admin), bytes.NewReader(benchdb.CustomerCSV(b, t)), customer.ImportOptions{})
 		if err != nil {
 			b.Fatalf("import tenant %d: %v", t, err)
 		}
@@ -922,7 +597,7 @@ func benchAssignedDB(b *testing.B) *benchAssignedEnv {
 		total += rep.Created
 		t2 := time.Now()
 		inImport += t2.Sub(t1)
-		assigned += benchAssignGendata(b, db, t, tenant, ids)
+		assigned += benchdb.AssignCustomers(b, db, t, tenant, ids)
 		inAssign += time.Since(t2)
 		if t == benchBigTenant {
 			e.tenant, bigIDs, skipped = tenant, ids, rep.Skipped
@@ -1123,7 +798,7 @@ func benchAssignedCheck(b *testing.B, e *benchAssignedEnv) {
 				}
 			}
 			b.Logf("%-7s %-12s %q: %2d rows on the first page, more: %-5v kiroku plan: %s", ap.name, q.name, q.text, len(page.Customers), page.Next != "",
-				benchPlanNode(b, e.db.DB, benchCaptureSearch(b, e.db, ap.ctx, q.text)[0]))
+				benchdb.PlanNode(b, e.db.DB, benchCaptureSearch(b, e.db, ap.ctx, q.text)[0]))
 		}
 	}
 }
@@ -1150,29 +825,22 @@ func benchAssignedCheck(b *testing.B, e *benchAssignedEnv) {
 // BenchmarkSearch2Chars's, whose tenant keeps the default visibility.
 func BenchmarkAssigned(b *testing.B) {
 	e := benchAssignedDB(b)
-	b.Cleanup(func() {
-		if os.Getenv("KIROKU_BENCH_KEEP") != "" {
-			b.Logf("KIROKU_BENCH_KEEP: schema %s kept", e.schema)
-			_ = e.db.Close()
-			return
-		}
-		e.drop()
-	})
+	b.Cleanup(e.drop)
 	benchAssignedCheck(b, e)
-	if os.Getenv("KIROKU_BENCH_EXPLAIN") != "" {
+	if os.Getenv(benchdb.EnvExplain) != "" {
 		for _, ap := range e.principals {
 			for _, q := range benchAssignedQueries {
 				for i, sqlText := range benchCaptureSearch(b, e.db, ap.ctx, q.text) {
-					benchExplain(b, e.db.DB, fmt.Sprintf("kiroku/%s/%s query %d", ap.name, q.name, i+1), sqlText)
+					benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s/%s query %d", ap.name, q.name, i+1), sqlText)
 				}
 				query, args := benchAssignedHandArgs(ap.p, q.text)
-				benchExplain(b, e.db.DB, "handsql/"+ap.name+"/"+q.name, query, args...)
+				benchdb.Explain(b, e.db.DB, "handsql/"+ap.name+"/"+q.name, query, args...)
 				query, args = benchAssignedProposalArgs(ap.p, q.text)
-				benchExplain(b, e.db.DB, "proposal/"+ap.name+"/"+q.name, query, args...)
+				benchdb.Explain(b, e.db.DB, "proposal/"+ap.name+"/"+q.name, query, args...)
 			}
 		}
 	}
-	stats := map[string]benchStat{}
+	stats := map[string]benchdb.Stat{}
 	ctx := context.Background()
 	variants := []struct {
 		name string
@@ -1202,7 +870,7 @@ func BenchmarkAssigned(b *testing.B) {
 				}
 				name := v.name + "/" + ap.name + "/" + q.name
 				b.Run(name, func(b *testing.B) {
-					stats[name] = benchLatency(b, func() error { return v.op(ap, q.text) })
+					stats[name] = benchdb.Latency(b, func() error { return v.op(ap, q.text) })
 				})
 			}
 		}
@@ -1215,11 +883,11 @@ func BenchmarkAssigned(b *testing.B) {
 			k, kok := stats["kiroku/"+ap.name+"/"+q.name]
 			h, hok := stats["handsql/"+ap.name+"/"+q.name]
 			p, pok := stats["proposal/"+ap.name+"/"+q.name]
-			cell := func(s benchStat, ok bool) string {
+			cell := func(s benchdb.Stat, ok bool) string {
 				if !ok {
 					return "-"
 				}
-				return fmt.Sprintf("%.2f/%.2f ms", benchMS(s.p50), benchMS(s.p95))
+				return fmt.Sprintf("%.2f/%.2f ms", benchdb.MS(s.P50), benchdb.MS(s.P95))
 			}
 			pcell := cell(p, pok)
 			if len(ap.p.ManagedGroups) == 0 {
@@ -1227,11 +895,11 @@ func BenchmarkAssigned(b *testing.B) {
 			}
 			r50, r95, p50 := "-", "-", "-"
 			if kok && hok {
-				r50 = fmt.Sprintf("%.2f×", float64(k.p50)/float64(h.p50))
-				r95 = fmt.Sprintf("%.2f×", float64(k.p95)/float64(h.p95))
+				r50 = fmt.Sprintf("%.2f×", float64(k.P50)/float64(h.P50))
+				r95 = fmt.Sprintf("%.2f×", float64(k.P95)/float64(h.P95))
 			}
 			if pok && hok {
-				p50 = fmt.Sprintf("%.2f×", float64(p.p50)/float64(h.p50))
+				p50 = fmt.Sprintf("%.2f×", float64(p.P50)/float64(h.P50))
 			}
 			fmt.Fprintf(&sum, "\n    %-8s %-13s %17s %17s %17s %9s %9s %9s", ap.name, q.name, cell(k, kok), cell(h, hok), pcell, r50, r95, p50)
 		}
@@ -1305,7 +973,7 @@ func benchParse(tb testing.TB, file []byte) []benchHandRow {
 		if err != nil {
 			tb.Fatal(err)
 		}
-		f := make([]string, len(benchHeader))
+		f := make([]string, len(benchdb.CustomerCSVHeader))
 		for i, v := range rec.Fields {
 			f[i] = strings.TrimSpace(csvio.Unguard(v))
 		}
@@ -1540,7 +1208,7 @@ func benchCheckParsed(b *testing.B, db *bun.DB, rows []benchHandRow) {
 	b.Helper()
 	tenant, staff := benchTenant(b, db, "scratch")
 	const n = 500
-	rep, err := benchService(b, db).Import(staff, bytes.NewReader(benchWriteCSV(b, benchBigTenant, 0, n)), customer.ImportOptions{})
+	rep, err := benchService(b, db).Import(staff, bytes.NewReader(benchdb.WriteCustomerCSV(b, benchBigTenant, 0, n)), customer.ImportOptions{})
 	if err != nil || rep.Created != n {
 		b.Fatalf("import: %v %+v", err, rep)
 	}
@@ -1608,8 +1276,8 @@ func benchReportRows(b *testing.B, rows int) {
 //     (what bulk loading can reach on this server);
 //   - sqlite: Service.Import on SQLite, for information.
 func BenchmarkImportShiftJIS100k(b *testing.B) {
-	file := benchCSV(b, benchBigTenant)
-	want := benchGen().Tenant(benchBigTenant).Size.Customers
+	file := benchdb.CustomerCSV(b, benchBigTenant)
+	want := benchdb.Gen().Tenant(benchBigTenant).Size.Customers
 	b.Logf("import file: %d rows, %.1f MiB Shift_JIS", want, float64(len(file))/(1<<20))
 	engineImport := func(b *testing.B, db *bun.DB, opts customer.ImportOptions) {
 		if err := customer.Migrate(context.Background(), db); err != nil {
@@ -1633,19 +1301,19 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		benchReportRows(b, rows)
 	}
 	b.Run("kiroku", func(b *testing.B) {
-		db, _, drop := benchSchema(b)
+		db, _, drop := benchdb.Schema(b)
 		b.Cleanup(drop)
 		engineImport(b, db, customer.ImportOptions{})
 	})
 	b.Run("kiroku-createdups", func(b *testing.B) {
-		db, _, drop := benchSchema(b)
+		db, _, drop := benchdb.Schema(b)
 		b.Cleanup(drop)
 		engineImport(b, db, customer.ImportOptions{OnDuplicate: customer.CreateDuplicates})
 	})
 	// handSetup creates a fresh schema and returns it with the pre-parsed
 	// rows, checked against what the engine stores.
 	handSetup := func(b *testing.B) (*bun.DB, []benchHandRow) {
-		db, _, drop := benchSchema(b)
+		db, _, drop := benchdb.Schema(b)
 		b.Cleanup(drop)
 		if err := customer.Migrate(context.Background(), db); err != nil {
 			b.Fatal(err)
