@@ -1169,6 +1169,38 @@ func (h *harness) compareActor(phase string, first bool, k int, a actor, rng *ra
 		fail("Predicate hides %s, the specification shows it", h.describeRecord(h.record(id)))
 	}
 	h.count("records visible (pairs)", len(want))
+	// The predicate of the changing actions keeps exactly the records
+	// Check(edit) allows; delete and share follow the same rule.
+	for _, action := range []permission.Action{permission.ActionEdit, permission.ActionDelete, permission.ActionShare} {
+		want = want[:0]
+		for _, r := range h.w.records {
+			if h.w.editRecord(a, r) == nil {
+				want = append(want, r.id)
+			}
+		}
+		table := *recordTable
+		table.Action = action
+		pred, err := h.engine.Predicate(h.ctx, a.p, &table)
+		if err != nil {
+			fail("Predicate(%s): %v", action, err)
+			return
+		}
+		got = got[:0]
+		if err := pred.Apply(h.db.NewSelect().TableExpr("model_records AS r").ColumnExpr("r.id")).Scan(h.ctx, &got); err != nil {
+			fail("Predicate(%s) %q: %v", action, pred.SQL, err)
+			return
+		}
+		extra, missing := diff(want, got)
+		for _, id := range extra {
+			fail("Predicate(%s) keeps %s, the specification refuses it", action, h.describeRecord(h.record(id)))
+		}
+		for _, id := range missing {
+			fail("Predicate(%s) drops %s, the specification allows it", action, h.describeRecord(h.record(id)))
+		}
+		if action == permission.ActionEdit {
+			h.count("records editable (pairs)", len(want))
+		}
+	}
 	for _, r := range h.w.records {
 		obj := h.recordObject(r)
 		wantErr := error(permission.ErrNotFound)
@@ -1239,7 +1271,7 @@ func diff(want, got []uuid.UUID) (extra, missing []uuid.UUID) {
 // requireCoverage asserts the comparisons met the cases the test is about.
 func (h *harness) requireCoverage() {
 	for _, k := range []string{"customers visible (pairs)", "records visible (pairs)", "reassign allowed (pairs)",
-		"record edit denied though visible (pairs)", "records a partner sees by assignment (pairs)"} {
+		"record edit denied though visible (pairs)", "records a partner sees by assignment (pairs)", "records editable (pairs)"} {
 		require.Positive(h.t, h.stats[k], k)
 	}
 }
