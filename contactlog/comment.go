@@ -116,7 +116,7 @@ func (s *Service) Comments(ctx context.Context, recordID uuid.UUID) ([]Comment, 
 	if _, err := s.get(ctx, s.db, pr, recordID, false); err != nil {
 		return nil, fmt.Errorf("contactlog: comments of %s: %w", recordID, err)
 	}
-	var out []Comment
+	out := []Comment{}
 	if err := s.db.NewSelect().Model(&out).Where("cm.tenant_id = ?", pr.Tenant).Where("cm.record_id = ?", recordID).
 		Order("cm.created_at", "cm.id").Limit(MaxComments).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("contactlog: comments of %s: %w", recordID, storage.Err(err))
