@@ -155,6 +155,7 @@ type Service struct {
 	cfg       Config
 	authz     permission.Authorizer
 	templates *template.Registry
+	dir       *permission.Directory // the staff directory, for mail recipients
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
@@ -174,7 +175,11 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 		}
 		c.Templates = template.NewRegistry(st)
 	}
-	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates}, nil
+	dir, err := permission.NewDirectory(db, c.Clock)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared

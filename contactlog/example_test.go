@@ -1,0 +1,107 @@
+package contactlog_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+// A program that embeds the engine runs a dispatcher over its handlers:
+// the report-to mail of a record goes out once, as its recipient sees it.
+func ExampleService_Handlers() {
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "kiroku-example")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tmp)
+	db, err := dbtest.OpenSQLite(filepath.Join(tmp, "kiroku.db"))
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	if err := contactlog.Migrate(ctx, db); err != nil {
+		panic(err)
+	}
+	clock := func() time.Time { return time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC) }
+
+	// The directory: a tenant and two staff members.
+	dir, err := permission.NewDirectory(db, clock)
+	if err != nil {
+		panic(err)
+	}
+	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+	if err != nil {
+		panic(err)
+	}
+	taro, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "記録 太郎", Email: "taro@example.jp", Active: true})
+	if err != nil {
+		panic(err)
+	}
+	hanako, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "田中 花子", Email: "hanako@example.jp", Active: true})
+	if err != nil {
+		panic(err)
+	}
+
+	// The engines; this Mailer prints instead of sending (NewSMTPMailer
+	// sends through a server).
+	engine, err := permission.NewEngine(db)
+	if err != nil {
+		panic(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{
+		Authorizer: engine, Clock: clock,
+		Mailer: contactlog.MailerFunc(func(_ context.Context, m contactlog.MailMessage) error {
+			fmt.Println("to:", m.To[0].Email)
+			fmt.Println("subject:", m.Subject)
+			return nil
+		}),
+	})
+	if err != nil {
+		panic(err)
+	}
+	customers, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+
+	// Taro writes a record reported to Hanako.
+	p, err := dir.Principal(ctx, tenant.ID, taro.ID)
+	if err != nil {
+		panic(err)
+	}
+	asTaro := permission.WithPrincipal(ctx, p)
+	yamada, err := customers.Create(asTaro, customer.Profile{FamilyName: "山田", GivenName: "太郎", FamilyKana: "ヤマダ", GivenKana: "タロウ"})
+	if err != nil {
+		panic(err)
+	}
+	_, err = records.Create(asTaro, contactlog.Entry{
+		Template: "builtin:interview", Customer: yamada.ID, PublicMemo: "新商品のご案内",
+		ReportTo: []uuid.UUID{hanako.ID},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// Delivery. A server calls d.Run(ctx) instead, with the handler maps of
+	// all its engines merged.
+	d, err := contactlog.NewDispatcher(db, records.Handlers(), &contactlog.DispatcherConfig{Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := d.RunOnce(ctx); err != nil {
+		panic(err)
+	}
+	// Output:
+	// to: hanako@example.jp
+	// subject: 【報告】山田 太郎 様 面談記録 (2026/11/22)
+}

@@ -1,0 +1,387 @@
+package contactlog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// TopicMailRecord is the outbox topic of MailRecord: one message per
+// recipient (Recipient: the user ID) and send (Key: an ID of its own per
+// call, so that mailing the same record again is delivered again).
+// Payload: MailRecordPayload.
+const TopicMailRecord = "contactlog.mail_record"
+
+// MailRecordPayload is the payload of a TopicMailRecord message.
+type MailRecordPayload struct {
+	Record uuid.UUID `json:"record"`
+	// From is the staff member who sent the record; replies go to them.
+	From uuid.UUID `json:"from"`
+	// Note is the sender's message to the recipients (メモ).
+	Note string `json:"note,omitempty"`
+}
+
+// MaxMailNoteLen caps the note of MailRecord, in runes.
+const MaxMailNoteLen = 2000
+
+// MailRecord mails a record to colleagues with a note (助っ人クラウド's
+// メール送信): one mail per recipient, sent by the dispatcher (see
+// Handlers) with the sender's e-mail address as Reply-To. Staff only; the
+// sender must see the record (ErrNotFound otherwise).
+//
+// Every recipient must be active staff of the tenant who may see the
+// record: the others are refused with a *ValidationError listing them all
+// under "to" (unknown: not active staff of the tenant; not_allowed: may not
+// see the record), and nothing is sent, so that a record never reaches
+// someone it is hidden from. "to" is also required and capped at MaxPeople;
+// "note" is trimmed and at most MaxMailNoteLen runes.
+//
+// The mail carries what the recipient sees of the record when it is
+// delivered: customer, template, planned and actual times in the tenant's
+// time zone, responders, master labels, summary text, both memos (the
+// recipients are staff) and a link when Config.RecordURL is set. The send
+// is recorded in the audit log with the recipients' IDs.
+func (s *Service) MailRecord(ctx context.Context, id uuid.UUID, to []uuid.UUID, note string) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		r, err := s.get(ctx, tx, pr, id, false)
+		if err != nil {
+			return err
+		}
+		var v kerr.ValidationError
+		to = cleanIDs(&v, "to", to)
+		if len(to) == 0 && !v.Has("to", "") {
+			v.Add("to", kerr.CodeRequired, "")
+		}
+		note = checkLen(&v, "note", note, MaxMailNoteLen)
+		if len(to) <= MaxPeople {
+			if err := s.checkRecipients(ctx, tx, pr, r, to, &v); err != nil {
+				return err
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		payload, err := json.Marshal(MailRecordPayload{Record: r.ID, From: pr.User, Note: note})
+		if err != nil {
+			return err
+		}
+		key := uuid.Must(uuid.NewV7()).String()
+		msgs := make([]outbox.Message, len(to))
+		ids := make([]string, len(to))
+		for i, u := range to {
+			msgs[i] = outbox.Message{Tenant: r.Tenant, Topic: TopicMailRecord, Recipient: u.String(), Key: key, Payload: payload}
+			ids[i] = u.String()
+		}
+		if err := outbox.Enqueue(ctx, tx, msgs...); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, pr, "mail", "record", r.ID, "to="+strings.Join(ids, ","))
+	})
+	if err != nil {
+		return fmt.Errorf("contactlog: mail record %s: %w", id, err)
+	}
+	return nil
+}
+
+// checkRecipients adds to v every recipient who is not active staff of the
+// tenant (unknown) or who may not see r (not_allowed).
+func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, to []uuid.UUID, v *kerr.ValidationError) error {
+	if len(to) == 0 {
+		return nil
+	}
+	assignees, err := customerAssignees(ctx, db, pr.Tenant, r.Customer)
+	if err != nil {
+		return err
+	}
+	obj := r.object(assignees)
+	dir := s.dir.WithDB(db)
+	for _, u := range to {
+		rp, err := dir.Principal(ctx, pr.Tenant, u)
+		if errors.Is(err, ErrUnauthenticated) {
+			v.Add("to", kerr.CodeUnknown, u.String())
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = s.authz.Check(ctx, rp, permission.ActionView, obj)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) {
+			v.Add("to", kerr.CodeNotAllowed, u.String())
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mailKind tells a report-to notification from a mailed record.
+type mailKind int
+
+const (
+	mailReport mailKind = iota // 報告先: the recipient was added to ReportTo
+	mailShare                  // MailRecord: a colleague sent it with a note
+)
+
+// errNoMailer fails deliveries until Config.Mailer is set; the dispatcher
+// retries them.
+var errNoMailer = errors.New("no Mailer configured (Config.Mailer); the mail is retried")
+
+func (s *Service) deliverReportTo(ctx context.Context, m outbox.Message) error {
+	var p ReportToPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return outbox.Permanent(fmt.Errorf("contactlog: deliver %s %s: payload: %w", m.Topic, m.ID, err))
+	}
+	return s.deliver(ctx, m, mailReport, p.Record, p.By, "")
+}
+
+func (s *Service) deliverMailRecord(ctx context.Context, m outbox.Message) error {
+	var p MailRecordPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return outbox.Permanent(fmt.Errorf("contactlog: deliver %s %s: payload: %w", m.Topic, m.ID, err))
+	}
+	return s.deliver(ctx, m, mailShare, p.Record, p.From, p.Note)
+}
+
+// deliver mails the record to m's recipient as they see it now, or drops
+// the message when they no longer may.
+func (s *Service) deliver(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
+	err := s.sendRecordMail(ctx, m, kind, record, from, note)
+	if err != nil {
+		return fmt.Errorf("contactlog: deliver %s %s: %w", m.Topic, m.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) sendRecordMail(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
+	user, err := uuid.Parse(m.Recipient)
+	if err != nil {
+		return outbox.Permanent(fmt.Errorf("recipient: %w", err))
+	}
+	dir := s.dir.WithDB(s.db)
+	u, err := dir.User(ctx, m.Tenant, user)
+	if errors.Is(err, ErrNotFound) {
+		return nil // removed from the directory: nobody to tell
+	}
+	if err != nil {
+		return err
+	}
+	pr, err := dir.Principal(ctx, m.Tenant, user)
+	if errors.Is(err, ErrUnauthenticated) {
+		return nil // no longer active
+	}
+	if err != nil {
+		return err
+	}
+	r, err := s.get(ctx, s.db, pr, record, false)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted, or hidden from the recipient since
+	}
+	if err != nil {
+		return err
+	}
+	if u.Email == "" {
+		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", user))
+	}
+	if s.cfg.Mailer == nil {
+		return errNoMailer
+	}
+	msg, err := s.recordMail(ctx, s.db, pr, r, kind, from, note)
+	if err != nil {
+		return err
+	}
+	msg.To = []MailAddress{{Name: oneLine(u.Name), Email: u.Email}}
+	return s.cfg.Mailer.Send(ctx, msg)
+}
+
+// recordMail builds the mail of r for pr (without its recipient): the
+// names and labels it shows are looked up, then renderMail writes it.
+func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, kind mailKind, from uuid.UUID, note string) (MailMessage, error) {
+	users, err := staffUsers(ctx, db, r.Tenant, append([]uuid.UUID{pr.User, from}, r.Responders...))
+	if err != nil {
+		return MailMessage{}, err
+	}
+	name := func(id uuid.UUID) string {
+		if u, ok := users[id]; ok && u.Name != "" {
+			return u.Name
+		}
+		return "(不明)"
+	}
+	cust, err := customerName(ctx, db, r.Tenant, r.Customer)
+	if err != nil {
+		return MailMessage{}, err
+	}
+	tplName := r.Template
+	switch t, err := s.templates.Template(ctx, r.Tenant, r.Template, r.TemplateVersion); {
+	case err == nil:
+		tplName = t.Name
+	case !errors.Is(err, ErrNotFound): // a removed plugin's template shows its key
+		return MailMessage{}, err
+	}
+	ms, err := s.masterSet(ctx, db, r.Tenant)
+	if err != nil {
+		return MailMessage{}, err
+	}
+	loc := s.location(pr)
+	v := mailView{
+		Kind: kind, Recipient: name(pr.User), From: name(from), Note: note,
+		Customer: cust, Template: tplName, At: r.Time().In(loc),
+		SummaryText: r.SummaryText, PublicMemo: r.PublicMemo, PrivateMemo: r.PrivateMemo,
+	}
+	if !r.PlannedAt.IsZero() {
+		v.Planned = jpDateTime(r.PlannedAt.In(loc))
+	}
+	if !r.ActualAt.IsZero() {
+		v.Actual = jpDateTime(r.ActualAt.In(loc))
+	}
+	for _, id := range r.Responders {
+		v.Responders = append(v.Responders, name(id))
+	}
+	codes := r.codes()
+	for _, k := range MasterKinds() {
+		code := codes[k]
+		if code == "" {
+			continue
+		}
+		label := code
+		if i := slices.IndexFunc(ms[k], func(m MasterItem) bool { return m.Code == code }); i >= 0 {
+			label = ms[k][i].Label
+		}
+		v.Labels = append(v.Labels, [2]string{masterKindLabels[k], label})
+	}
+	if s.cfg.RecordURL != nil {
+		v.URL = s.cfg.RecordURL(r.Tenant, r.ID)
+	}
+	subject, text := renderMail(&v)
+	msg := MailMessage{From: s.cfg.MailFrom, Subject: subject, Text: text}
+	if u, ok := users[from]; ok && kind == mailShare && u.Email != "" {
+		msg.ReplyTo = MailAddress{Name: oneLine(u.Name), Email: u.Email}
+	}
+	return msg, nil
+}
+
+// staffUsers returns the tenant's directory users among ids, by ID.
+func staffUsers(ctx context.Context, db bun.IDB, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]permission.User, error) {
+	var us []permission.User
+	if err := db.NewSelect().Model(&us).Where("u.tenant_id = ?", tenant).Where("u.id IN (?)", bun.List(ids)).
+		Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	out := make(map[uuid.UUID]permission.User, len(us))
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// customerName is the display name of a customer ("" for drafts).
+func customerName(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (string, error) {
+	if id == uuid.Nil {
+		return "", nil
+	}
+	var c customer.Customer
+	err := db.NewSelect().TableExpr("customers AS c").
+		Column("c.kind", "c.family_name", "c.given_name", "c.company_name").
+		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id).
+		Scan(ctx, &c.Kind, &c.FamilyName, &c.GivenName, &c.CompanyName)
+	if err != nil {
+		return "", storage.Err(err)
+	}
+	return c.DisplayName(), nil
+}
+
+// masterKindLabels are the Japanese names of the master kinds in mails.
+var masterKindLabels = map[MasterKind]string{
+	Channel: "対応形態", Result: "結果", Summary: "内容概略", Progress: "進捗", Category1: "分類1", Category2: "分類2",
+}
+
+// mailView is what a record mail shows, looked up and formatted.
+type mailView struct {
+	Kind            mailKind
+	Recipient, From string // staff names
+	Note            string
+	Customer        string // display name; "" for a draft
+	Template        string
+	At              time.Time // the record's time, in the tenant's zone
+	Planned, Actual string    // formatted; "" when unset
+	Responders      []string
+	Labels          [][2]string // master kind name, item label
+	SummaryText     string
+	PublicMemo      string
+	PrivateMemo     string
+	URL             string
+}
+
+// renderMail writes the subject and plain-text body of a record mail, e.g.
+// 「【報告】山田 太郎 様 面談記録 (2026/11/22)」.
+func renderMail(v *mailView) (subject, text string) {
+	prefix, lead := "【報告】", oneLine(v.From)+" さんから接点記録の報告が届きました。"
+	if v.Kind == mailShare {
+		prefix, lead = "【共有】", oneLine(v.From)+" さんから接点記録が送られました。"
+	}
+	who := "顧客未設定の下書き"
+	if v.Customer != "" {
+		who = oneLine(v.Customer) + " 様"
+	}
+	subject = fmt.Sprintf("%s%s %s (%s)", prefix, who, oneLine(v.Template), v.At.Format("2006/01/02"))
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s 様\n\n%s\n", oneLine(v.Recipient), lead)
+	section := func(title, body string) {
+		if body != "" {
+			fmt.Fprintf(&b, "\n■ %s\n%s\n", title, body)
+		}
+	}
+	section("メッセージ", v.Note)
+	b.WriteString("\n■ 記録\n")
+	line := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%s: %s\n", name, value)
+		}
+	}
+	line("顧客", who)
+	line("種類", v.Template)
+	line("予定日時", v.Planned)
+	line("対応日時", v.Actual)
+	line("対応者", strings.Join(v.Responders, "、"))
+	for _, l := range v.Labels {
+		line(l[0], l[1])
+	}
+	line("内容概略(補足)", v.SummaryText)
+	section("公開メモ(お客様に公開)", v.PublicMemo)
+	section("非公開メモ(社内のみ)", v.PrivateMemo)
+	if v.URL != "" {
+		fmt.Fprintf(&b, "\n記録を開く: %s\n", v.URL)
+	}
+	b.WriteString("\n-- \nこのメールは自動送信されています。\n")
+	return subject, b.String()
+}
+
+var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
+
+// jpDateTime formats t as "2026/11/22(日) 18:00".
+func jpDateTime(t time.Time) string {
+	return fmt.Sprintf("%s(%s) %s", t.Format("2006/01/02"), weekdays[t.Weekday()], t.Format("15:04"))
+}
+
+// oneLine collapses white space, line breaks included, for headers and
+// one-line fields.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

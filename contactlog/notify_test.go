@@ -1,0 +1,452 @@
+package contactlog_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	netmail "net/mail"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// sentMail is a mail the test SMTP server accepted, decoded as a mail
+// client shows it.
+type sentMail struct {
+	Rcpt    string // envelope recipient
+	From    *netmail.Address
+	To      *netmail.Address
+	ReplyTo *netmail.Address // nil without a Reply-To header
+	Subject string
+	Text    string
+}
+
+// smtpServer is a real SMTP server (github.com/emersion/go-smtp) on
+// 127.0.0.1 that keeps what it accepts.
+type smtpServer struct {
+	host string
+	port int
+	t    *testing.T
+
+	mu    sync.Mutex
+	mails []sentMail
+}
+
+func startSMTP(t *testing.T) *smtpServer {
+	t.Helper()
+	srv := &smtpServer{t: t}
+	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: srv}, nil }))
+	s.Domain = "localhost"
+	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
+	s.ErrorLog = log.New(io.Discard, "", 0)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().(*net.TCPAddr)
+	srv.host, srv.port = addr.IP.String(), addr.Port
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.Serve(l)
+	}()
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = l.Close()
+		<-done
+	})
+	return srv
+}
+
+// to returns the mails accepted for an address, in order.
+func (s *smtpServer) to(email string) []sentMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []sentMail
+	for _, m := range s.mails {
+		if m.Rcpt == email {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *smtpServer) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.mails)
+}
+
+type smtpSession struct {
+	srv  *smtpServer
+	rcpt []string
+}
+
+func (ss *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.rcpt = append(ss.rcpt, to)
+	return nil
+}
+func (ss *smtpSession) Reset()        { ss.rcpt = nil }
+func (ss *smtpSession) Logout() error { return nil }
+
+func (ss *smtpSession) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := decodeMail(data)
+	if err != nil {
+		ss.srv.t.Errorf("undecodable mail: %v", err)
+		return err
+	}
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	for _, rcpt := range ss.rcpt {
+		m.Rcpt = rcpt
+		ss.srv.mails = append(ss.srv.mails, m)
+	}
+	return nil
+}
+
+// decodeMail decodes the headers and the single text/plain body the
+// engine's mails have.
+func decodeMail(data []byte) (sentMail, error) {
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return sentMail{}, err
+	}
+	var m sentMail
+	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		return m, err
+	}
+	if m.From, err = netmail.ParseAddress(msg.Header.Get("From")); err != nil {
+		return m, err
+	}
+	if m.To, err = netmail.ParseAddress(msg.Header.Get("To")); err != nil {
+		return m, err
+	}
+	if rt := msg.Header.Get("Reply-To"); rt != "" {
+		if m.ReplyTo, err = netmail.ParseAddress(rt); err != nil {
+			return m, err
+		}
+	}
+	media, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return m, err
+	}
+	if media != "text/plain" || !strings.EqualFold(params["charset"], "utf-8") {
+		return m, errors.New("not UTF-8 text/plain: " + msg.Header.Get("Content-Type"))
+	}
+	body := msg.Body
+	switch strings.ToLower(msg.Header.Get("Content-Transfer-Encoding")) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	b, err := io.ReadAll(body)
+	m.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
+	return m, err
+}
+
+// mailer is a service that mails through the test server, and a dispatcher
+// that runs its handlers.
+type mailer struct {
+	srv  *smtpServer
+	svc  *contactlog.Service
+	disp *contactlog.Dispatcher
+}
+
+var noreply = contactlog.MailAddress{Name: "記録商事", Email: "noreply@kiroku.example"}
+
+func newMailer(t *testing.T, f *fixture) *mailer {
+	t.Helper()
+	srv := startSMTP(t)
+	m, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
+		Host: srv.host, Port: srv.port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: f.clock.Now,
+	})
+	require.NoError(t, err)
+	engine, err := permission.NewEngine(f.db)
+	require.NoError(t, err)
+	svc, err := contactlog.NewService(f.db, &contactlog.Config{
+		Authorizer: engine, Clock: f.clock.Now, Mailer: m, MailFrom: noreply,
+		RecordURL: func(_, id uuid.UUID) string { return "https://crm.example.jp/records/" + id.String() },
+	})
+	require.NoError(t, err)
+	return &mailer{srv: srv, svc: svc, disp: newDispatcher(t, f, svc)}
+}
+
+func newDispatcher(t *testing.T, f *fixture, svc *contactlog.Service) *contactlog.Dispatcher {
+	t.Helper()
+	d, err := contactlog.NewDispatcher(f.db, svc.Handlers(), &contactlog.DispatcherConfig{
+		Clock: f.clock.Now, Backoff: func(int) time.Duration { return 0 },
+	})
+	require.NoError(t, err)
+	return d
+}
+
+// deliverAll runs d until no message is due.
+func deliverAll(t *testing.T, d *contactlog.Dispatcher) {
+	t.Helper()
+	for range 100 {
+		n, err := d.RunOnce(context.Background())
+		require.NoError(t, err)
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("the outbox never ran dry")
+}
+
+// outboxState is a message's recipient, status and last error.
+type outboxState struct {
+	Recipient string `bun:"recipient"`
+	Status    string `bun:"status"`
+	LastError string `bun:"last_error"`
+	Attempts  int    `bun:"attempts"`
+}
+
+func outboxStates(t *testing.T, db bun.IDB, topic string) map[string]outboxState {
+	t.Helper()
+	var rows []outboxState
+	require.NoError(t, db.NewSelect().TableExpr("outbox_messages").Column("recipient", "status", "last_error", "attempts").
+		Where("topic = ?", topic).Scan(context.Background(), &rows))
+	out := map[string]outboxState{}
+	for _, r := range rows {
+		out[r.Recipient] = r
+	}
+	return out
+}
+
+func TestReportToMail(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		m := newMailer(t, f)
+		e := entry(f.yamada.ID)
+		e.Responders = []uuid.UUID{f.staffID, f.aID}
+		e.ReportTo = []uuid.UUID{f.managerID, f.aID}
+		e.SummaryText = "新商品の提案"
+		r, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		// Edited again and again, and b added on the way: everyone still
+		// hears of the record once.
+		for i, memo := range []string{"見積をお送りしました。", "次回は来週火曜日。", "ご契約の見込みです。"} {
+			e = r.Entry
+			e.PublicMemo = memo
+			if i == 1 {
+				e.ReportTo = append(e.ReportTo, f.bID)
+			}
+			r, err = f.svc.Update(f.staff, r.ID, r.Version, e)
+			require.NoError(t, err)
+			deliverAll(t, m.disp)
+		}
+		require.Equal(t, 3, m.srv.count())
+		for _, email := range []string{"hanako@example.jp", "a@example.jp", "b@example.jp"} {
+			require.Len(t, m.srv.to(email), 1, email)
+		}
+
+		got := m.srv.to("hanako@example.jp")[0]
+		require.Equal(t, "【報告】山田 太郎 様 面談記録 (2026/11/22)", got.Subject)
+		require.Equal(t, "課長 花子", got.To.Name)
+		require.Equal(t, noreply.Email, got.From.Address)
+		require.Equal(t, noreply.Name, got.From.Name)
+		require.Nil(t, got.ReplyTo)
+		for _, want := range []string{
+			"課長 花子 様\n",
+			"担当 一郎 さんから接点記録の報告が届きました。",
+			"顧客: 山田 太郎 様\n",
+			"種類: 面談記録\n",
+			"対応日時: 2026/11/22(日) 18:00\n", // 09:00 UTC in Tokyo
+			"対応者: 担当 一郎、営業 A\n",
+			"対応形態: 訪問\n",
+			"進捗: 提案中\n",
+			"内容概略(補足): 新商品の提案\n",
+			"■ 公開メモ(お客様に公開)\n見積をお送りしました。\n", // as it was when the mail went out
+			"■ 非公開メモ(社内のみ)\n決裁者は奥様。\n",
+			"記録を開く: https://crm.example.jp/records/" + r.ID.String() + "\n",
+		} {
+			require.Contains(t, got.Text, want)
+		}
+		require.NotContains(t, got.Text, "予定日時", "no planned time, no line")
+		require.NotContains(t, got.Text, "■ メッセージ")
+		require.Contains(t, m.srv.to("b@example.jp")[0].Text, "次回は来週火曜日。", "b was told after the edit that added them")
+
+		for _, st := range outboxStates(t, db, contactlog.TopicReportTo) {
+			require.Equal(t, "delivered", st.Status)
+			require.Equal(t, 1, st.Attempts)
+		}
+	})
+}
+
+func TestReportToMailOnlyToWhoMaySee(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		m := newMailer(t, f)
+		noMail, err := f.dir.SaveUser(ctx, permission.User{Tenant: f.tenant, Name: "無 メール", Active: true})
+		require.NoError(t, err)
+
+		// A record for its people only, reported to a, b and noMail.
+		e := entry(f.yamada.ID)
+		e.Scope = permission.Scope{Kind: permission.ScopeUsers}
+		e.ReportTo = []uuid.UUID{f.aID, f.bID, noMail.ID}
+		r, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		// Before the mails go out, a is taken off (and so no longer sees
+		// it) and b leaves the company.
+		e = r.Entry
+		e.ReportTo = []uuid.UUID{f.bID, noMail.ID}
+		_, err = f.svc.Update(f.staff, r.ID, r.Version, e)
+		require.NoError(t, err)
+		b, err := f.dir.User(ctx, f.tenant, f.bID)
+		require.NoError(t, err)
+		b.Active = false
+		_, err = f.dir.SaveUser(ctx, *b)
+		require.NoError(t, err)
+		// A record reported to the manager, deleted before delivery.
+		e = entry(f.yamada.ID)
+		e.ReportTo = []uuid.UUID{f.managerID}
+		gone, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		require.NoError(t, f.svc.Delete(f.staff, gone.ID, gone.Version))
+
+		deliverAll(t, m.disp)
+		require.Zero(t, m.srv.count(), "nobody who may not see a record is mailed it")
+		states := outboxStates(t, db, contactlog.TopicReportTo)
+		require.Len(t, states, 4)
+		for _, u := range []uuid.UUID{f.aID, f.bID, f.managerID} {
+			require.Equal(t, "delivered", states[u.String()].Status, "dropped as done, not retried")
+		}
+		st := states[noMail.ID.String()]
+		require.Equal(t, "dead", st.Status, "an address cannot appear by retrying")
+		require.Contains(t, st.LastError, "no e-mail address")
+	})
+}
+
+func TestReportToMailWaitsForAMailer(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		e := entry(f.yamada.ID)
+		e.ReportTo = []uuid.UUID{f.managerID}
+		_, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+
+		// The fixture's service has no Mailer: the delivery fails, clearly,
+		// and stays pending.
+		n, err := newDispatcher(t, f, f.svc).RunOnce(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		st := outboxStates(t, db, contactlog.TopicReportTo)[f.managerID.String()]
+		require.Equal(t, "pending", st.Status)
+		require.Contains(t, st.LastError, "no Mailer configured")
+
+		// Once a Mailer is there, the retry goes out.
+		m := newMailer(t, f)
+		deliverAll(t, m.disp)
+		require.Len(t, m.srv.to("hanako@example.jp"), 1)
+		st = outboxStates(t, db, contactlog.TopicReportTo)[f.managerID.String()]
+		require.Equal(t, "delivered", st.Status)
+		require.Equal(t, 2, st.Attempts)
+	})
+}
+
+func TestMailRecord(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		m := newMailer(t, f)
+		// Seen by its author, a (scope), the author's manager and admins;
+		// not by b, and not by the partner (not their customer).
+		e := entry(f.yamada.ID)
+		e.Scope = permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{f.aID}}
+		e.PlannedAt = time.Date(2026, 11, 24, 1, 30, 0, 0, time.UTC)
+		r, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+
+		stranger := uuid.New()
+		err = f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID, f.bID, f.partnerID, stranger}, "")
+		var verr *contactlog.ValidationError
+		require.ErrorAs(t, err, &verr)
+		var refused []string
+		for _, fe := range verr.Fields {
+			require.Equal(t, "to", fe.Field)
+			refused = append(refused, fe.Code+" "+fe.Param)
+		}
+		require.ElementsMatch(t, []string{
+			kerr.CodeNotAllowed + " " + f.bID.String(), kerr.CodeNotAllowed + " " + f.partnerID.String(),
+			kerr.CodeUnknown + " " + stranger.String(),
+		}, refused, "every refused recipient, and only those")
+		err = f.svc.MailRecord(f.staff, r.ID, nil, "")
+		requireField(t, err, "to", kerr.CodeRequired)
+		err = f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID}, strings.Repeat("メ", contactlog.MaxMailNoteLen+1))
+		requireField(t, err, "note", kerr.CodeTooLong)
+		require.ErrorIs(t, f.svc.MailRecord(f.b, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrNotFound, "the sender must see it")
+		cust := permission.WithPrincipal(ctx, permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
+		require.ErrorIs(t, f.svc.MailRecord(cust, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrPermissionDenied)
+		require.Empty(t, outboxStates(t, db, contactlog.TopicMailRecord), "nothing is sent when anything is refused")
+
+		// Sent twice: delivered twice.
+		const note = "明日の訪問前に目を通しておいてください。"
+		require.NoError(t, f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID, f.managerID, f.aID}, "  "+note+"\n"))
+		require.NoError(t, f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID}, "再送します。"))
+		deliverAll(t, m.disp)
+		require.Len(t, m.srv.to("hanako@example.jp"), 1)
+		got := m.srv.to("a@example.jp")
+		require.Len(t, got, 2)
+		notes := []string{}
+		for _, g := range got {
+			require.Equal(t, "【共有】山田 太郎 様 面談記録 (2026/11/24)", g.Subject, "the planned day in Tokyo")
+			require.Equal(t, "ichiro@example.jp", g.ReplyTo.Address, "replies go to the sender")
+			require.Equal(t, "担当 一郎", g.ReplyTo.Name)
+			require.Equal(t, "営業 A", g.To.Name)
+			require.Contains(t, g.Text, "担当 一郎 さんから接点記録が送られました。")
+			require.Contains(t, g.Text, "予定日時: 2026/11/24(火) 10:30\n")
+			require.Contains(t, g.Text, "■ 非公開メモ(社内のみ)\n決裁者は奥様。\n")
+			_, after, ok := strings.Cut(g.Text, "■ メッセージ\n")
+			require.True(t, ok, g.Text)
+			notes = append(notes, strings.SplitN(after, "\n", 2)[0])
+		}
+		slices.Sort(notes)
+		require.Equal(t, []string{"再送します。", note}, notes, "each send with its note, trimmed")
+
+		log, err := permission.AuditLog(f.admin, db, permission.AuditQuery{ObjectType: "record", Object: r.ID})
+		require.NoError(t, err)
+		var mails []string
+		for _, a := range log {
+			if a.Action == "mail" {
+				mails = append(mails, a.Detail)
+			}
+		}
+		require.ElementsMatch(t, []string{"to=" + f.aID.String() + "," + f.managerID.String(), "to=" + f.aID.String()}, mails)
+
+		// A draft has no customer to name.
+		draft, err := f.svc.Create(f.staff, contactlog.Entry{Template: "builtin:interview", PublicMemo: "写真だけ"})
+		require.NoError(t, err)
+		require.NoError(t, f.svc.MailRecord(f.staff, draft.ID, []uuid.UUID{f.managerID}, ""))
+		deliverAll(t, m.disp)
+		got = m.srv.to("hanako@example.jp")
+		require.Len(t, got, 2)
+		require.Equal(t, "【共有】顧客未設定の下書き 面談記録 (2026/11/22)", got[1].Subject)
+	})
+}
