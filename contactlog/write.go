@@ -819,13 +819,20 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, versi
 
 // Purge erases a record for real, deleted or not, with its people, scope,
 // comments, attachments and search index (personal-data erasure). Admins
-// only. The audit log keeps that the purge happened.
+// only. The audit log keeps that the purge happened. Attachment files are
+// deleted after the commit, as by DeleteAttachment.
 func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
 		return err
 	}
+	var blobs []string
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		keys, err := s.attachmentBlobKeys(ctx, tx, pr.Tenant, id)
+		if err != nil {
+			return err
+		}
+		blobs = keys
 		res, err := tx.NewDelete().Model((*recordRow)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Exec(ctx)
 		if err != nil {
 			return err
@@ -835,6 +842,9 @@ func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 		}
 		return s.audit(ctx, tx, pr, "purge", "record", id, "")
 	})
+	if err == nil {
+		err = s.dropBlobs(ctx, blobs)
+	}
 	if err != nil {
 		return fmt.Errorf("contactlog: purge %s: %w", id, err)
 	}

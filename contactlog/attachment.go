@@ -1,0 +1,890 @@
+package contactlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/blob"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/media"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// AttachmentKind is the broad class of an attachment, decided by its
+// content (never by its name or a type the client claims). Its values are
+// stable and stored.
+type AttachmentKind = media.Kind
+
+// The kinds of file a record accepts as attachments. Everything else
+// (office documents, archives, executables, HTML, SVG, text, …) is refused.
+const (
+	AttachmentImage = media.KindImage // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
+	AttachmentPDF   = media.KindPDF   // PDF, stored as uploaded
+	AttachmentAudio = media.KindAudio // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
+	AttachmentVideo = media.KindVideo // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
+)
+
+// Limits of attachments (the byte and pixel limits are in Config).
+const (
+	// MaxAttachmentNameLen is the longest attachment name, in characters.
+	MaxAttachmentNameLen = 255
+	// MaxUploadFiles is the most files one AddAttachments call takes.
+	MaxUploadFiles = 100
+	// MinOrphanAge is the shortest grace period CollectOrphanBlobs
+	// accepts: files younger than it may belong to an upload in progress.
+	MinOrphanAge = time.Hour
+)
+
+// ThumbMIME is the type of every thumbnail: a JPEG whose longest side is
+// 320 pixels (smaller images keep their size).
+const ThumbMIME = "image/jpeg"
+
+// AttachmentMeta is what staff set on an attachment: when adding it and,
+// with UpdateAttachment, afterwards.
+type AttachmentMeta struct {
+	// Name is the file name shown and offered for download, e.g.
+	// "見積書.pdf". Required. Surrounding white space is trimmed and the name
+	// is normalized to NFC (macOS sends kana with separate voicing marks),
+	// then it may hold at most MaxAttachmentNameLen characters and no '/',
+	// '\', control or bidirectional-control character, and may not be "."
+	// or "..". The name is a label only: it never decides the type.
+	Name string `json:"name"`
+	// Important marks the file (重要 ☆).
+	Important bool `json:"important,omitempty"`
+	// Shared shows the file in the customer's portal (お客様と共有), where
+	// it appears only while its record is shared with the customer too.
+	// Setting or clearing it needs the right to share the record.
+	Shared bool `json:"shared,omitempty"`
+}
+
+// Upload is one file given to AddAttachments.
+type Upload struct {
+	AttachmentMeta
+	// Body is the file's content from its first byte. It is read once,
+	// after the previous file's, up to its end or until the file is
+	// refused, and never held whole in memory unless it is an image
+	// (images are decoded to be cleaned). AddAttachments does not close it.
+	Body io.Reader
+}
+
+// Attachment is a stored file of a record.
+type Attachment struct {
+	AttachmentMeta
+	// ID identifies the attachment (a UUIDv7: time-ordered).
+	ID uuid.UUID `json:"id"`
+	// Record is the record the file belongs to; it never changes.
+	Record uuid.UUID `json:"record"`
+	// Kind and MIME are decided by the content. MIME is the type to serve
+	// the file with (with "X-Content-Type-Options: nosniff"): for images
+	// the type of the cleaned copy, "image/jpeg" or "image/png", which may
+	// differ from the upload's (a GIF or WebP is stored re-encoded).
+	Kind AttachmentKind `json:"kind"`
+	MIME string         `json:"mime"`
+	// Size is the size in bytes of what OpenAttachment yields.
+	Size int64 `json:"size"`
+	// Width and Height are an image's dimensions, upright; 0 for other
+	// kinds.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+	// HasThumb reports a thumbnail (images have one; see ThumbMIME).
+	HasThumb bool `json:"has_thumb,omitempty"`
+	// CreatedAt and CreatedBy tell when and by whom the file was added;
+	// UpdatedAt and UpdatedBy, the last rename or flag change.
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy uuid.UUID `json:"created_by"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy uuid.UUID `json:"updated_by"`
+	// Version counts changes; UpdateAttachment and DeleteAttachment take
+	// the version they were based on and fail with ErrConflict when it is
+	// stale.
+	Version int64 `json:"version"`
+}
+
+// attachmentRow is the stored form of an attachment; its bytes are in the
+// blob store under the keys attachmentKey derives from its IDs.
+type attachmentRow struct {
+	bun.BaseModel `bun:"table:contact_attachments,alias:a"`
+
+	ID        uuid.UUID  `bun:"id,pk"`
+	Tenant    uuid.UUID  `bun:"tenant_id"`
+	Record    uuid.UUID  `bun:"record_id"`
+	Name      string     `bun:"name"`
+	Kind      media.Kind `bun:"kind"`
+	MIME      string     `bun:"mime"`
+	Size      int64      `bun:"size"`
+	Width     int        `bun:"width"`
+	Height    int        `bun:"height"`
+	HasThumb  bool       `bun:"has_thumb"`
+	Important bool       `bun:"important"`
+	Shared    bool       `bun:"shared"`
+	CreatedAt time.Time  `bun:"created_at"`
+	CreatedBy uuid.UUID  `bun:"created_by"`
+	UpdatedAt time.Time  `bun:"updated_at"`
+	UpdatedBy uuid.UUID  `bun:"updated_by"`
+	Version   int64      `bun:"version"`
+}
+
+func (row *attachmentRow) attachment() Attachment {
+	return Attachment{
+		AttachmentMeta: AttachmentMeta{Name: row.Name, Important: row.Important, Shared: row.Shared},
+		ID:             row.ID, Record: row.Record, Kind: row.Kind, MIME: row.MIME, Size: row.Size,
+		Width: row.Width, Height: row.Height, HasThumb: row.HasThumb,
+		CreatedAt: row.CreatedAt, CreatedBy: row.CreatedBy, UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy,
+		Version: row.Version,
+	}
+}
+
+// keys are the blob keys of the attachment: its content and, if it has
+// one, its thumbnail.
+func (row *attachmentRow) keys() []string {
+	keys := []string{attachmentKey(row.Tenant, row.Record, row.ID, false)}
+	if row.HasThumb {
+		keys = append(keys, attachmentKey(row.Tenant, row.Record, row.ID, true))
+	}
+	return keys
+}
+
+// Blob keys: "t/<tenant>/a/<record>/<attachment>" holds the content and
+// "….thumb" the thumbnail. The attachment ID is a UUIDv7 stamped with the
+// service clock when the upload began, so a key tells its age even when no
+// row refers to it (CollectOrphanBlobs).
+const thumbSuffix = ".thumb"
+
+func attachmentPrefix(tenant uuid.UUID) string { return "t/" + tenant.String() + "/a/" }
+
+func attachmentKey(tenant, record, id uuid.UUID, thumb bool) string {
+	k := attachmentPrefix(tenant) + record.String() + "/" + id.String()
+	if thumb {
+		k += thumbSuffix
+	}
+	return k
+}
+
+// parseAttachmentKey returns the attachment ID of a key below prefix
+// (attachmentPrefix), or false for a key of another shape.
+func parseAttachmentKey(prefix, key string) (uuid.UUID, bool) {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return uuid.Nil, false
+	}
+	record, name, ok := strings.Cut(rest, "/")
+	if !ok {
+		return uuid.Nil, false
+	}
+	name = strings.TrimSuffix(name, thumbSuffix)
+	r, err := uuid.Parse(record)
+	if err != nil || r.String() != record {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(name)
+	if err != nil || id.String() != name || id.Version() != 7 {
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// newIDAt returns a new UUIDv7 whose timestamp is at (the service clock,
+// not the wall clock uuid.NewV7 reads).
+func newIDAt(at time.Time) uuid.UUID {
+	id := uuid.Must(uuid.NewV7())
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(at.UnixMilli()))
+	copy(id[:6], ms[2:])
+	return id
+}
+
+// idTime is the timestamp of a UUIDv7.
+func idTime(id uuid.UUID) time.Time {
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(id[:8]) >> 16))
+}
+
+// cleanName trims and normalizes an attachment name and reports what is
+// wrong with it under field.
+func cleanName(v *kerr.ValidationError, field, name string) string {
+	if !utf8.ValidString(name) {
+		v.Add(field, kerr.CodeEncoding, "")
+		return ""
+	}
+	name = norm.NFC.String(strings.TrimSpace(name))
+	switch {
+	case name == "":
+		v.Add(field, kerr.CodeRequired, "")
+	case name == "." || name == "..":
+		v.Add(field, kerr.CodeNotAllowed, name)
+	case utf8.RuneCountInString(name) > MaxAttachmentNameLen:
+		v.Add(field, kerr.CodeTooLong, fmt.Sprint(MaxAttachmentNameLen))
+	}
+	for _, r := range name {
+		if r == '/' || r == '\\' || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
+			r == '\u2028' || r == '\u2029' {
+			v.Add(field, kerr.CodeNotAllowed, fmt.Sprintf("%U", r))
+			break
+		}
+	}
+	return name
+}
+
+// blobs returns the configured blob store.
+func (s *Service) blobs() (BlobStore, error) {
+	if s.cfg.Blobs == nil {
+		return nil, fmt.Errorf("no blob store configured (Config.Blobs): %w", ErrInvalid)
+	}
+	return s.cfg.Blobs, nil
+}
+
+// editableRecord loads a record that is not deleted and that pr may edit,
+// and share when share is set.
+func (s *Service) editableRecord(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID, share bool) (*Record, error) {
+	rec, err := s.get(ctx, db, pr, id, false)
+	if err != nil {
+		return nil, err
+	}
+	assignees, err := customerAssignees(ctx, db, pr.Tenant, rec.Customer)
+	if err != nil {
+		return nil, err
+	}
+	obj := rec.object(assignees)
+	if err := s.authz.Check(ctx, pr, permission.ActionEdit, obj); err != nil {
+		return nil, err
+	}
+	if share {
+		if err := s.authz.Check(ctx, pr, permission.ActionShare, obj); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+// AddAttachments stores files on a record that is not deleted and that the
+// principal may edit (and share, when a file is Shared), in order, and
+// returns them in that order.
+//
+// Each file's type is decided by its content (see AttachmentKind). Images
+// (JPEG, PNG, GIF, WebP) are turned upright by their EXIF orientation and
+// re-encoded without any metadata — no GPS position, camera or date —, and
+// get a thumbnail; the upload itself is not kept. Other files are streamed
+// to Config.Blobs as uploaded, never held whole in memory. Images are
+// decoded a few at a time (as many as the process has CPUs), so a burst of
+// photo uploads waits instead of exhausting memory.
+//
+// Problems come back as a *ValidationError with every name problem at once
+// ("files[i].name"); the content is then not read. Content problems
+// ("files[i].content": required for an empty file, not_allowed with the
+// detected MIME type as Param for a refused type — HEIC, HEIF and AVIF
+// photos included, as their location data cannot be removed —, too_large
+// with Config.MaxAttachmentSize, out_of_range for an image over
+// Config.MaxImagePixels, format for a damaged image; "files": too_large
+// with Config.MaxUploadSize for the files together, too_many past
+// MaxUploadFiles) stop storing, but the types of the remaining files are
+// still checked and reported.
+//
+// Bodies are read one after the other, so the files of one multipart
+// request are passed either spooled (http.Request.ParseMultipartForm with a
+// small memory limit keeps larger parts on disk) or one call per part, as
+// multipart.Reader yields them.
+//
+// Nothing is left behind by a call that fails: files already stored are
+// deleted again. The record is checked before the first byte is read and
+// again in the transaction that inserts the rows, which is opened only once
+// every file is stored, so a slow upload never blocks other writers. Within
+// a caller's transaction (WithDB) that later rolls back, the stored files
+// remain without rows until CollectOrphanBlobs removes them.
+func (s *Service) AddAttachments(ctx context.Context, record uuid.UUID, files ...Upload) ([]Attachment, error) {
+	out, err := s.addAttachments(ctx, record, files)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: add attachments to %s: %w", record, err)
+	}
+	return out, nil
+}
+
+func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []Upload) ([]Attachment, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return nil, err
+	}
+	var v kerr.ValidationError
+	switch {
+	case len(files) == 0:
+		v.Add("files", kerr.CodeRequired, "")
+	case len(files) > MaxUploadFiles:
+		v.Add("files", kerr.CodeTooMany, fmt.Sprint(MaxUploadFiles))
+	}
+	metas := make([]AttachmentMeta, len(files))
+	share := false
+	for i, f := range files {
+		metas[i] = f.AttachmentMeta
+		metas[i].Name = cleanName(&v, fmt.Sprintf("files[%d].name", i), f.Name)
+		if f.Body == nil {
+			v.Add(fmt.Sprintf("files[%d].content", i), kerr.CodeRequired, "")
+		}
+		share = share || f.Shared
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	// Refuse before reading a byte; checked again in the transaction.
+	if _, err := s.editableRecord(ctx, s.db, pr, record, share); err != nil {
+		return nil, err
+	}
+
+	var written []string
+	rows := make([]attachmentRow, 0, len(files))
+	left := s.cfg.MaxUploadSize
+	for i, f := range files {
+		row, keys, n, err := s.storeUpload(ctx, store, pr, record, &v, i, metas[i], f.Body, left)
+		written = append(written, keys...)
+		if err != nil {
+			s.discardBlobs(ctx, written)
+			return nil, err
+		}
+		left -= n
+		if row != nil {
+			rows = append(rows, *row)
+		}
+	}
+	if err := v.Err(); err != nil {
+		s.discardBlobs(ctx, written)
+		return nil, err
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := s.editableRecord(ctx, tx, pr, record, share); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := s.audit(ctx, tx, pr, string(permission.ActionCreate), "attachment", row.ID, "record "+record.String()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.discardBlobs(ctx, written)
+		return nil, err
+	}
+	out := make([]Attachment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].attachment()
+	}
+	return out, nil
+}
+
+// storeUpload stores file i of an upload with left bytes of the upload's
+// budget remaining. It returns the row to insert (nil when the file was
+// refused or not stored: problems go to v), the blob keys written (also on
+// error) and the number of bytes read from body. Once v holds a problem,
+// files are only sniffed.
+func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permission.Principal, record uuid.UUID,
+	v *kerr.ValidationError, i int, meta AttachmentMeta, body io.Reader, left int64,
+) (*attachmentRow, []string, int64, error) {
+	field := fmt.Sprintf("files[%d].content", i)
+	head, all, err := media.Head(body)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("read %s: %w", field, err)
+	}
+	if len(head) == 0 {
+		v.Add(field, kerr.CodeRequired, "")
+		return nil, nil, int64(len(head)), nil
+	}
+	kind, mimeType, ok := media.Sniff(head)
+	switch {
+	case !ok:
+		v.Add(field, kerr.CodeNotAllowed, detectedType(head))
+		return nil, nil, int64(len(head)), nil
+	case kind == media.KindImage && !cleanableImages[mimeType]:
+		v.Add(field, kerr.CodeNotAllowed, mimeType)
+		return nil, nil, int64(len(head)), nil
+	}
+	if v.Err() != nil {
+		return nil, nil, int64(len(head)), nil
+	}
+
+	limit := min(s.cfg.MaxAttachmentSize, left)
+	in := &countingReader{r: blob.Limit(all, limit)}
+	now := s.now()
+	row := &attachmentRow{
+		ID: newIDAt(now), Tenant: pr.Tenant, Record: record, Name: meta.Name, Kind: kind, MIME: mimeType,
+		Important: meta.Important, Shared: meta.Shared,
+		CreatedAt: now, CreatedBy: pr.User, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
+	}
+	tooLarge := func(err error) bool {
+		var tl *blob.TooLargeError
+		if !errors.As(err, &tl) {
+			return false
+		}
+		if limit == s.cfg.MaxAttachmentSize {
+			v.Add(field, kerr.CodeTooLarge, fmt.Sprint(s.cfg.MaxAttachmentSize))
+		} else {
+			v.Add("files", kerr.CodeTooLarge, fmt.Sprint(s.cfg.MaxUploadSize))
+		}
+		return true
+	}
+
+	if kind != media.KindImage {
+		key := attachmentKey(row.Tenant, row.Record, row.ID, false)
+		row.Size, err = store.Put(ctx, key, in)
+		switch {
+		case tooLarge(err):
+			return nil, nil, in.n, nil
+		case err != nil:
+			return nil, nil, in.n, err
+		}
+		return row, []string{key}, in.n, nil
+	}
+
+	p, err := processImage(ctx, in, s.cfg.MaxImagePixels)
+	var px *media.TooManyPixelsError
+	switch {
+	case err == nil:
+	case tooLarge(err):
+		return nil, nil, in.n, nil
+	case errors.Is(err, media.ErrUndecodable):
+		v.Add(field, kerr.CodeNotAllowed, mimeType)
+		return nil, nil, in.n, nil
+	case errors.As(err, &px):
+		v.Add(field, kerr.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxImagePixels))
+		return nil, nil, in.n, nil
+	case errors.Is(err, ErrInvalid):
+		v.Add(field, kerr.CodeFormat, mimeType)
+		return nil, nil, in.n, nil
+	default:
+		return nil, nil, in.n, err
+	}
+	row.MIME, row.Size, row.Width, row.Height, row.HasThumb = p.MIME, int64(len(p.Data)), p.Width, p.Height, true
+	var keys []string
+	for _, part := range []struct {
+		data  []byte
+		thumb bool
+	}{{p.Data, false}, {p.Thumb, true}} {
+		key := attachmentKey(row.Tenant, row.Record, row.ID, part.thumb)
+		if _, err := store.Put(ctx, key, bytes.NewReader(part.data)); err != nil {
+			return nil, keys, in.n, err
+		}
+		keys = append(keys, key)
+	}
+	return row, keys, in.n, nil
+}
+
+// cleanableImages are the image types stored: those media.ProcessImage
+// decodes, so that their metadata can be removed. HEIC, HEIF and AVIF are
+// refused (their GPS position would be kept); media.ErrUndecodable is
+// still handled, should the two lists ever differ.
+var cleanableImages = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
+
+// imageSlots bounds the images being decoded at once in the process: the
+// work is CPU-bound, and each one may hold a few hundred megabytes (see
+// internal/media's memory budget).
+var imageSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
+// processImage runs media.ProcessImage in one of the imageSlots.
+func processImage(ctx context.Context, r io.Reader, maxPixels int) (*media.Processed, error) {
+	select {
+	case imageSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-imageSlots }()
+	return media.ProcessImage(r, maxPixels)
+}
+
+// detectedType names what a refused file seems to be (for the error's
+// Param), e.g. "application/zip" or "text/plain".
+func detectedType(head []byte) string {
+	t, _, err := mime.ParseMediaType(http.DetectContentType(head))
+	if err != nil {
+		return "application/octet-stream"
+	}
+	return t
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// deleteBlobs deletes keys, ignoring those already gone.
+func (s *Service) deleteBlobs(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, k := range keys {
+		if err := store.Delete(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// discardBlobs deletes the blobs of a failed upload, even when ctx was
+// cancelled. What cannot be deleted now is left to CollectOrphanBlobs.
+func (s *Service) discardBlobs(ctx context.Context, keys []string) {
+	_ = s.deleteBlobs(context.WithoutCancel(ctx), keys)
+}
+
+// dropBlobs deletes the blobs of rows that a committed change removed.
+// Bound to a caller's transaction (WithDB), the change may still roll back:
+// the blobs are then left for CollectOrphanBlobs, which removes them once
+// no row refers to them.
+func (s *Service) dropBlobs(ctx context.Context, keys []string) error {
+	switch s.db.(type) {
+	case bun.Tx, *bun.Tx:
+		return nil
+	}
+	return s.deleteBlobs(context.WithoutCancel(ctx), keys)
+}
+
+// attachmentBlobKeys returns the blob keys of a record's attachments.
+func (s *Service) attachmentBlobKeys(ctx context.Context, db bun.IDB, tenant, record uuid.UUID) ([]string, error) {
+	var rows []attachmentRow
+	if err := db.NewSelect().Model(&rows).Column("id", "tenant_id", "record_id", "has_thumb").
+		Where("tenant_id = ?", tenant).Where("record_id = ?", record).Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	var keys []string
+	for i := range rows {
+		keys = append(keys, rows[i].keys()...)
+	}
+	return keys, nil
+}
+
+// selectAttachments scans into rows the attachments pr may see, of records
+// that are not deleted, shaped by build. Customer principals see only the
+// shared attachments of the records shared with them.
+func (s *Service) selectAttachments(ctx context.Context, db bun.IDB, pr permission.Principal, rows *[]attachmentRow, build func(*bun.SelectQuery) *bun.SelectQuery) error {
+	pred, err := s.authz.Predicate(ctx, pr, recordTable)
+	if err != nil {
+		return err
+	}
+	q := db.NewSelect().Model(rows).Join("JOIN contact_records AS r ON r.id = a.record_id").
+		Where("a.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
+	if !pr.IsStaff() {
+		q = q.Where("a.shared")
+	}
+	return storage.Err(build(pred.Apply(q)).Scan(ctx))
+}
+
+// attachment loads one attachment pr may see (ErrNotFound otherwise).
+func (s *Service) attachment(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID) (*attachmentRow, error) {
+	var rows []attachmentRow
+	if err := s.selectAttachments(ctx, db, pr, &rows, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("a.id = ?", id)
+	}); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotFound
+	}
+	return &rows[0], nil
+}
+
+// attachmentsOf returns the attachments pr may see of the records (those
+// not deleted), by record ID, each list in the order they were added. One
+// query, whatever the number of records.
+func (s *Service) attachmentsOf(ctx context.Context, db bun.IDB, pr permission.Principal, records []uuid.UUID) (map[uuid.UUID][]Attachment, error) {
+	out := make(map[uuid.UUID][]Attachment, len(records))
+	if len(records) == 0 {
+		return out, nil
+	}
+	var rows []attachmentRow
+	if err := s.selectAttachments(ctx, db, pr, &rows, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("a.record_id IN (?)", bun.List(records)).Order("a.record_id", "a.created_at", "a.id")
+	}); err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		out[rows[i].Record] = append(out[rows[i].Record], rows[i].attachment())
+	}
+	return out, nil
+}
+
+// Attachments lists the attachments of a record the principal may see
+// (ErrNotFound for a deleted or invisible record), in the order they were
+// added. A customer principal sees only those shared with it.
+func (s *Service) Attachments(ctx context.Context, record uuid.UUID) ([]Attachment, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out map[uuid.UUID][]Attachment
+	if _, err = s.get(ctx, s.db, pr, record, false); err == nil {
+		out, err = s.attachmentsOf(ctx, s.db, pr, []uuid.UUID{record})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: attachments of %s: %w", record, err)
+	}
+	return out[record], nil
+}
+
+// OpenAttachment opens an attachment's content, or with thumb its
+// thumbnail (ThumbMIME; ErrNotFound when it has none), for streaming; the
+// caller closes the reader. The attachment must be visible to the principal
+// as in Attachments: a customer principal opens only shared attachments
+// of records shared with it. Opening the content (not the thumbnail) is
+// recorded in the audit log.
+func (s *Service) OpenAttachment(ctx context.Context, id uuid.UUID, thumb bool) (io.ReadCloser, *Attachment, error) {
+	rc, a, err := s.openAttachment(ctx, id, thumb)
+	if err != nil {
+		return nil, nil, fmt.Errorf("contactlog: open attachment %s: %w", id, err)
+	}
+	return rc, a, nil
+}
+
+func (s *Service) openAttachment(ctx context.Context, id uuid.UUID, thumb bool) (io.ReadCloser, *Attachment, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return nil, nil, err
+	}
+	row, err := s.attachment(ctx, s.db, pr, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if thumb && !row.HasThumb {
+		return nil, nil, ErrNotFound
+	}
+	rc, err := store.Get(ctx, attachmentKey(row.Tenant, row.Record, row.ID, thumb))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !thumb {
+		if err := s.audit(ctx, s.db, pr, string(permission.ActionView), "attachment", id, ""); err != nil {
+			_ = rc.Close()
+			return nil, nil, err
+		}
+	}
+	a := row.attachment()
+	return rc, &a, nil
+}
+
+// UpdateAttachment renames an attachment and sets its flags, based on
+// version (ErrConflict when stale). The principal must be allowed to edit
+// the record, and to share it when Shared changes. Name problems come back
+// as a *ValidationError (field "name").
+func (s *Service) UpdateAttachment(ctx context.Context, id uuid.UUID, version int64, m AttachmentMeta) (*Attachment, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *Attachment
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.attachment(ctx, tx, pr, id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.editableRecord(ctx, tx, pr, cur.Record, m.Shared != cur.Shared); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return ErrConflict
+		}
+		var v kerr.ValidationError
+		m.Name = cleanName(&v, "name", m.Name)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		row := *cur
+		row.Name, row.Important, row.Shared = m.Name, m.Important, m.Shared
+		row.UpdatedAt, row.UpdatedBy, row.Version = s.now(), pr.User, version+1
+		res, err := tx.NewUpdate().Model(&row).Column("name", "important", "shared", "updated_at", "updated_by", "version").
+			Where("a.id = ?", id).Where("a.tenant_id = ?", pr.Tenant).Where("a.version = ?", version).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		a := row.attachment()
+		out = &a
+		return s.audit(ctx, tx, pr, string(permission.ActionEdit), "attachment", id, "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: update attachment %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteAttachment erases an attachment for good — its row, its content
+// and its thumbnail — based on version (ErrConflict when stale). The
+// principal must be allowed to edit the record. The files are deleted
+// after the row's deletion commits; if the blob store fails then, the row
+// is gone, the error is returned and CollectOrphanBlobs removes the files
+// later. Bound to a caller's transaction (WithDB), which may still roll
+// back, the files are left to CollectOrphanBlobs.
+func (s *Service) DeleteAttachment(ctx context.Context, id uuid.UUID, version int64) error {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return err
+	}
+	var keys []string
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		cur, err := s.attachment(ctx, tx, pr, id)
+		if err != nil {
+			return err
+		}
+		if _, err := s.editableRecord(ctx, tx, pr, cur.Record, false); err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return ErrConflict
+		}
+		res, err := tx.NewDelete().Model((*attachmentRow)(nil)).
+			Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("version = ?", version).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrConflict
+		}
+		keys = cur.keys()
+		return s.audit(ctx, tx, pr, string(permission.ActionDelete), "attachment", id, "record "+cur.Record.String())
+	})
+	if err == nil {
+		err = s.dropBlobs(ctx, keys)
+	}
+	if err != nil {
+		return fmt.Errorf("contactlog: delete attachment %s: %w", id, err)
+	}
+	return nil
+}
+
+// orphanBatch is how many keys CollectOrphanBlobs checks per query.
+const orphanBatch = 500
+
+// CollectOrphanBlobs deletes the attachment files of the principal's tenant
+// that no attachment row refers to and that are older than olderThan (at
+// least MinOrphanAge), and returns how many it deleted. Admins only.
+//
+// Orphans arise where a file's row goes away without the service deleting
+// the file: a customer purge (customer.Purge erases the customer's records
+// and their attachment rows in the database only), a caller's transaction
+// (WithDB) that rolled back after AddAttachments or that purged a record or
+// deleted an attachment, a process that died mid-upload, or a blob store
+// that failed when a file was to be deleted. The age of a file is read from
+// its key (the attachment's time-ordered ID, stamped when the upload
+// began), so files of uploads still in progress are safe as long as
+// olderThan exceeds the longest upload.
+//
+// Run it from a maintenance job, e.g. daily with 24 hours, for each tenant
+// with an admin principal of that tenant (the embedding application may
+// build one: permission.Principal{Tenant: t, User: <a service account's
+// ID>, Roles: []permission.Role{permission.RoleAdmin}}). The run is
+// recorded in the audit log with the number of files deleted. Safe to run
+// while the service is in use and from several processes at once.
+func (s *Service) CollectOrphanBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
+	n, err := s.collectOrphanBlobs(ctx, olderThan)
+	if err != nil {
+		return n, fmt.Errorf("contactlog: collect orphan blobs: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Service) collectOrphanBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
+	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return 0, err
+	}
+	store, err := s.blobs()
+	if err != nil {
+		return 0, err
+	}
+	if olderThan < MinOrphanAge {
+		var v kerr.ValidationError
+		v.Add("older_than", kerr.CodeOutOfRange, MinOrphanAge.String()+"..")
+		return 0, &v
+	}
+	cutoff := s.now().Add(-olderThan)
+	prefix := attachmentPrefix(pr.Tenant)
+	deleted := 0
+	type candidate struct {
+		key string
+		id  uuid.UUID
+	}
+	var batch []candidate
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		ids := make([]uuid.UUID, len(batch))
+		for i, c := range batch {
+			ids[i] = c.id
+		}
+		var live []uuid.UUID
+		if err := s.db.NewSelect().Model((*attachmentRow)(nil)).Column("id").
+			Where("tenant_id = ?", pr.Tenant).Where("id IN (?)", bun.List(ids)).Scan(ctx, &live); err != nil {
+			return storage.Err(err)
+		}
+		keep := make(map[uuid.UUID]bool, len(live))
+		for _, id := range live {
+			keep[id] = true
+		}
+		for _, c := range batch {
+			if keep[c.id] {
+				continue
+			}
+			switch err := store.Delete(ctx, c.key); {
+			case err == nil:
+				deleted++
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for key, err := range store.List(ctx, prefix) {
+		if err != nil {
+			return deleted, err
+		}
+		id, ok := parseAttachmentKey(prefix, key)
+		if !ok || !idTime(id).Before(cutoff) {
+			continue
+		}
+		batch = append(batch, candidate{key, id})
+		if len(batch) == orphanBatch {
+			if err := flush(); err != nil {
+				return deleted, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return deleted, err
+	}
+	return deleted, s.audit(ctx, s.db, pr, "collect_orphans", "attachment", uuid.Nil, fmt.Sprintf("deleted %d", deleted))
+}

@@ -1,0 +1,21 @@
+CREATE TABLE IF NOT EXISTS contact_attachments (
+    id         TEXT PRIMARY KEY,
+    tenant_id  TEXT NOT NULL,
+    record_id  TEXT NOT NULL REFERENCES contact_records (id) ON DELETE CASCADE,
+    name       text NOT NULL CHECK (name <> ''),
+    kind       text NOT NULL CHECK (kind IN ('image', 'pdf', 'audio', 'video')),
+    mime       text NOT NULL,
+    size       INTEGER NOT NULL CHECK (size >= 0),
+    width      integer NOT NULL DEFAULT 0,
+    height     integer NOT NULL DEFAULT 0,
+    has_thumb  INTEGER NOT NULL DEFAULT 0,
+    important  INTEGER NOT NULL DEFAULT 0,
+    shared     INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    version    INTEGER NOT NULL DEFAULT 1
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS contact_attachments_record ON contact_attachments (record_id, created_at, id);
