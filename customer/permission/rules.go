@@ -109,9 +109,11 @@ type RecordTable struct {
 	// Columns of the table: id, tenant_id, author, customer (NULL for
 	// drafts), scope kind (text), confidential and shared (booleans).
 	ID, Tenant, Author, Customer, ScopeKind, Confidential, Shared string
-	// PeopleTable has (record_id, user_id): who always sees the record.
+	// PeopleTable has (record_id, user_id, tenant_id): who always sees the
+	// record. It should be indexed on (tenant_id, user_id, record_id).
 	PeopleTable string
-	// ScopeTable has (record_id, target_id): the scope's targets.
+	// ScopeTable has (record_id, target_id, tenant_id): the scope's
+	// targets. It should be indexed on (tenant_id, target_id, record_id).
 	ScopeTable string
 	// Action narrows the predicate to the rows p may do more than see:
 	// with ActionEdit, ActionDelete or ActionShare it keeps the rows for
@@ -464,17 +466,21 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	var parts []string
 	var pargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
-	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?)", p.User)
+	// Each side-table subquery names the tenant: PostgreSQL turns these
+	// EXISTS into sets built once per query (hashed subplans), and the
+	// tenant lets it build them from the (tenant_id, user_id | target_id)
+	// indexes instead of scanning the side tables.
+	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.tenant_id = ? AND pp.user_id = ?)", p.Tenant, p.User)
 	if !change {
 		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
-		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
+		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND ps.target_id = ?)", p.Tenant, p.User)
 	}
 	if len(p.Groups) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?))", bun.List(p.Groups))
+		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND ps.target_id IN (?))", p.Tenant, bun.List(p.Groups))
 	}
 	if len(p.OrgUnits) > 0 && !change {
 		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
-			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?))", bun.List(p.OrgUnits))
+			" WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND po.tenant_id = ? AND po.descendant_id IN (?))", p.Tenant, p.Tenant, bun.List(p.OrgUnits))
 	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
 		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
