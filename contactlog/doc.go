@@ -1,4 +1,61 @@
-// Package contactlog is Kiroku's contact-record engine (接点記録).
+// Package contactlog is Kiroku's contact-record engine (接点記録): who met
+// which customer, when, what was said and promised, and what comes next.
+//
+// # Records
+//
+// A Record is an Entry — what staff write — plus identity and bookkeeping.
+// An entry names its template (see package template) and is validated
+// against the version it is written with; the record keeps that version, so
+// it still renders and validates after the template changes, and an update
+// may move it to a newer version of the same template, never to another
+// template. Besides the template's own values (Entry.Values), every record
+// has:
+//
+//   - the customer (Entry.Customer); none makes the record a draft (下書き),
+//     written first — a photo taken in the field — and linked to a customer
+//     later by an update; a linked record cannot become a draft again, and
+//     a draft cannot be shared;
+//   - the customer's contact persons, department and other participants;
+//   - the planned time (予定) and the actual time (対応日時); when neither is
+//     given the contact happened now; the actual time may not lie more than
+//     a day ahead;
+//   - responders (対応者: the author by default) and participating staff
+//     (同行者);
+//   - the master codes channel, result, summary (with free text), progress
+//     and categories 1/2 (see Masters);
+//   - a public memo, shown to the customer when the record is shared
+//     (お客様に公開), and a private memo that customers never see (非公開);
+//   - the visibility scope (公開範囲: the company, org units with their
+//     subtrees, groups, or named staff; by default the company, and for a
+//     draft nobody but its people), report-to recipients (報告先), the
+//     important flag (重要), the shared-with-customer flag, and transport
+//     expenses (交通費: route, means, amount in yen).
+//
+// Create validates everything at once and returns every problem in one
+// *ValidationError with stable codes (fields "template", "customer",
+// "channel", "fields.<key>", "expenses[0].amount", …). Master codes must
+// exist; archived codes, departed staff and removed scope targets are
+// accepted only where the record already carries them. Get returns a record
+// the principal may see — ErrNotFound otherwise, even when it exists — and
+// writes the read to the audit log; for customer principals the private
+// memo, expenses, report-to recipients and scope are left out. Update
+// replaces the entry based on the version read (ErrConflict when someone
+// saved in between); Delete and Restore move a record to and from the
+// trash, and Purge (admins) erases it with its comments, attachments and
+// index. CreateNext starts the next contact of a record ("次回"): same
+// customer, template, people and scope, planned at the time given.
+//
+// # Who sees and changes what
+//
+// Every list filters in SQL with the Authorizer's predicate and every write
+// is checked (see package permission): the author, the record's people
+// (responders, participants, report-to recipients) and admins always see
+// it; the scope decides for others; managers see their groups' members'
+// records; partners see non-confidential records of their own customers
+// only (templates such as 商談 are confidential); customer principals see
+// shared records of their own customer. Editing, deleting and sharing
+// belong to the author, the record's people, the author's group managers
+// and admins.
 //
 // # Masters
 //
@@ -17,6 +74,29 @@
 // Category2 item's Parent is a Category1 code, and codes never disappear —
 // records may carry them — so an item that is no longer wanted is
 // archived: not offered for new records, still shown on old ones.
+//
+// # Attachments
+//
+// Photos, PDFs, audio and video are attached to records with
+// AddAttachments, which streams each file to the configured BlobStore
+// (NewLocalBlobStore, NewBucketBlobStore for S3 and others through
+// gocloud.dev, optionally wrapped by NewEncryptedBlobStore for encryption at
+// rest). The type is decided by the content, never by the name; other
+// content — and HEIC/HEIF, which cannot be decoded to strip its metadata —
+// is refused with a field problem. A file may be at most
+// Config.MaxAttachmentSize and one call at most Config.MaxUploadSize in
+// total (30 MiB each by default). Images are stored upright (EXIF
+// orientation applied) and re-encoded without metadata, so no GPS position
+// leaves with them, plus a JPEG thumbnail. Each file can be renamed,
+// starred (重要), shared with the customer or deleted (UpdateAttachment,
+// DeleteAttachment, optimistic on the file's version); customers see only
+// shared files of records shared with them.
+//
+// Files are written before the rows that name them, and removed again when
+// anything fails. What a crash or a rolled-back outer transaction can still
+// leave behind — and the files of records erased by customer.Purge — is
+// removed by CollectOrphanBlobs, which a maintenance job runs as an admin
+// (daily, for example).
 //
 // # Comments
 //
