@@ -464,17 +464,26 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	var parts []string
 	var pargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
-	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?)", p.User)
+	// The probes of the record's people and scope rows end in "LIMIT 1
+	// OFFSET 0" so that PostgreSQL runs them per row, through the primary
+	// keys (record_id, …), and only for the rows the cheap conditions
+	// before them leave open. Without it, it may hash the principal's whole
+	// share of those tables first — costs that grow with the tenant, paid
+	// even by a page of 20 records.
+	const perRow = " LIMIT 1 OFFSET 0)"
 	if !change {
 		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
-		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
+	}
+	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?"+perRow, p.User)
+	if !change {
+		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
 	}
 	if len(p.Groups) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?))", bun.List(p.Groups))
+		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
 	}
 	if len(p.OrgUnits) > 0 && !change {
 		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
-			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?))", bun.List(p.OrgUnits))
+			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
 	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
 		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
