@@ -2,6 +2,7 @@ package contactlog_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestTimeline(t *testing.T) {
 		var months []string
 		for _, m := range tl.Months {
 			requireMonth(m.Month, month(m.Month.Year(), m.Month.Month()), "months start at midnight in Tokyo")
-			months = append(months, m.Month.Format("2006-01")+":"+itoa(m.Count))
+			months = append(months, m.Month.Format("2006-01")+":"+strconv.Itoa(m.Count))
 		}
 		require.Equal(t, []string{"2026-12:1", "2026-11:1", "2026-10:2", "2026-09:1", "2026-08:22"}, months)
 		require.Equal(t, []contactlog.TemplateCount{{Template: template.KeyInterview, Count: 26}, {Template: template.KeyDaily, Count: 1}}, tl.Templates)
@@ -161,13 +162,6 @@ func TestTimeline(t *testing.T) {
 		requireField(t, err, "limit", kerr.CodeOutOfRange)
 		requireField(t, err, "after", kerr.CodeFormat)
 	})
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 func TestHistory(t *testing.T) {
