@@ -346,9 +346,11 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 	if !q.CreatedTo.IsZero() {
 		sel.Where("r.created_at < ?", q.CreatedTo)
 	}
+	// The people conditions name the tenant so that PostgreSQL can collect
+	// the user's rows through contact_record_people_user.
 	if q.Mine {
-		sel.Where("(r.author_id = ? OR EXISTS (SELECT 1 FROM contact_record_people mp WHERE mp.record_id = r.id AND mp.user_id = ? AND mp.role IN (?)))",
-			pr.User, pr.User, bun.List([]string{roleResponder, roleParticipant}))
+		sel.Where("(r.author_id = ? OR EXISTS (SELECT 1 FROM contact_record_people mp WHERE mp.record_id = r.id AND mp.tenant_id = ? AND mp.user_id = ? AND mp.role IN (?)))",
+			pr.User, tenant, pr.User, bun.List([]string{roleResponder, roleParticipant}))
 	}
 	if q.Customer != uuid.Nil {
 		sel.Where("r.customer_id = ?", q.Customer)
@@ -357,8 +359,8 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 		sel.Where("r.template_key IN (?)", bun.List(q.Templates))
 	}
 	if q.Responder != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM contact_record_people rp2 WHERE rp2.record_id = r.id AND rp2.user_id = ? AND rp2.role = ?)",
-			q.Responder, roleResponder)
+		sel.Where("EXISTS (SELECT 1 FROM contact_record_people rp2 WHERE rp2.record_id = r.id AND rp2.tenant_id = ? AND rp2.user_id = ? AND rp2.role = ?)",
+			tenant, q.Responder, roleResponder)
 	}
 	if len(q.Progress) > 0 {
 		sel.Where("r.progress IN (?)", bun.List(q.Progress))

@@ -628,7 +628,7 @@ func (r *Record) redact() {
 	r.Scope = permission.Scope{}
 }
 
-// loadSides fills people and scope targets of rs with two queries.
+// loadSides fills people and scope targets of rs with one query.
 func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, rs []Record) error {
 	if len(rs) == 0 {
 		return nil
@@ -639,30 +639,40 @@ func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, r
 		ids[i] = rs[i].ID
 		at[rs[i].ID] = &rs[i]
 	}
-	var people []personRow
-	if err := db.NewSelect().Model(&people).Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids)).
-		Order("record_id", "role", "position").Scan(ctx); err != nil {
+	// People rows and the scope's targets (tagged with the role "scope").
+	const scopeTag = "scope"
+	type side struct {
+		Record   uuid.UUID `bun:"record_id"`
+		ID       uuid.UUID `bun:"id"`
+		Role     string    `bun:"role"`
+		Position int       `bun:"position"`
+	}
+	var sides []side
+	people := db.NewSelect().TableExpr("contact_record_people").ColumnExpr("record_id, user_id AS id, role, position").
+		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
+	scope := db.NewSelect().TableExpr("contact_record_scope").ColumnExpr("record_id, target_id AS id, ? AS role, 0 AS position", scopeTag).
+		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
+	if err := people.UnionAll(scope).Scan(ctx, &sides); err != nil {
 		return storage.Err(err)
 	}
-	for _, p := range people {
-		r := at[p.Record]
-		switch p.Role {
-		case roleResponder:
-			r.Responders = append(r.Responders, p.User)
-		case roleParticipant:
-			r.Participants = append(r.Participants, p.User)
-		case roleReportTo:
-			r.ReportTo = append(r.ReportTo, p.User)
+	slices.SortFunc(sides, func(a, b side) int {
+		if a.Position != b.Position {
+			return a.Position - b.Position
 		}
-	}
-	var scope []scopeRow
-	if err := db.NewSelect().Model(&scope).Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids)).
-		Order("record_id", "target_id").Scan(ctx); err != nil {
-		return storage.Err(err)
-	}
-	for _, t := range scope {
-		r := at[t.Record]
-		r.Scope.Targets = append(r.Scope.Targets, t.Target)
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	for _, x := range sides {
+		r := at[x.Record]
+		switch x.Role {
+		case roleResponder:
+			r.Responders = append(r.Responders, x.ID)
+		case roleParticipant:
+			r.Participants = append(r.Participants, x.ID)
+		case roleReportTo:
+			r.ReportTo = append(r.ReportTo, x.ID)
+		case scopeTag:
+			r.Scope.Targets = append(r.Scope.Targets, x.ID)
+		}
 	}
 	return nil
 }

@@ -109,11 +109,12 @@ type RecordTable struct {
 	// Columns of the table: id, tenant_id, author, customer (NULL for
 	// drafts), scope kind (text), confidential and shared (booleans).
 	ID, Tenant, Author, Customer, ScopeKind, Confidential, Shared string
-	// PeopleTable has (record_id, user_id, tenant_id): who always sees the
-	// record. It should be indexed on (tenant_id, user_id, record_id).
+	// PeopleTable has (record_id, user_id): who always sees the record.
+	// Its primary key should start with (record_id, user_id): the
+	// predicate probes it per row.
 	PeopleTable string
-	// ScopeTable has (record_id, target_id, tenant_id): the scope's
-	// targets. It should be indexed on (tenant_id, target_id, record_id).
+	// ScopeTable has (record_id, target_id): the scope's targets, probed
+	// the same way.
 	ScopeTable string
 	// Action narrows the predicate to the rows p may do more than see:
 	// with ActionEdit, ActionDelete or ActionShare it keeps the rows for
@@ -466,21 +467,26 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	var parts []string
 	var pargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
-	// Each side-table subquery names the tenant: PostgreSQL turns these
-	// EXISTS into sets built once per query (hashed subplans), and the
-	// tenant lets it build them from the (tenant_id, user_id | target_id)
-	// indexes instead of scanning the side tables.
-	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.tenant_id = ? AND pp.user_id = ?)", p.Tenant, p.User)
+	// The probes of the record's people and scope rows end in "LIMIT 1
+	// OFFSET 0" so that PostgreSQL runs them per row, through the primary
+	// keys (record_id, …), and only for the rows the cheap conditions
+	// before them leave open. Without it, it may hash the principal's whole
+	// share of those tables first — costs that grow with the tenant, paid
+	// even by a page of 20 records.
+	const perRow = " LIMIT 1 OFFSET 0)"
 	if !change {
 		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
-		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND ps.target_id = ?)", p.Tenant, p.User)
+	}
+	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?"+perRow, p.User)
+	if !change {
+		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
 	}
 	if len(p.Groups) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND ps.target_id IN (?))", p.Tenant, bun.List(p.Groups))
+		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
 	}
 	if len(p.OrgUnits) > 0 && !change {
 		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
-			" WHERE ps.record_id = "+col(t.ID)+" AND ps.tenant_id = ? AND po.tenant_id = ? AND po.descendant_id IN (?))", p.Tenant, p.Tenant, bun.List(p.OrgUnits))
+			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
 	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
 		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
