@@ -235,6 +235,17 @@ var recordTable = &permission.RecordTable{
 	PeopleTable: "contact_record_people", ScopeTable: "contact_record_scope",
 }
 
+// recordTableFor is recordTable for the rows a principal may do action on
+// (see permission.RecordTable.Action).
+func recordTableFor(action permission.Action) *permission.RecordTable {
+	if action == permission.ActionView {
+		return recordTable
+	}
+	t := *recordTable
+	t.Action = action
+	return &t
+}
+
 func toRow(r *Record) recordRow {
 	row := recordRow{
 		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,

@@ -593,7 +593,12 @@ func (s *Service) get(ctx context.Context, db bun.IDB, pr permission.Principal, 
 // query runs a select over the records pr may see, shaped by build, and
 // loads their people and scopes.
 func (s *Service) query(ctx context.Context, db bun.IDB, pr permission.Principal, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
-	pred, err := s.authz.Predicate(ctx, pr, recordTable)
+	return s.queryFor(ctx, db, pr, permission.ActionView, build)
+}
+
+// queryFor is query over the records pr may do action on.
+func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Principal, action permission.Action, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
+	pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
 	if err != nil {
 		return nil, err
 	}

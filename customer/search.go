@@ -2,8 +2,6 @@ package customer
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -12,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/cursor"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
@@ -69,7 +68,9 @@ type Page struct {
 	Total int `json:"total"`
 }
 
-type cursor struct {
+// position is where a page ends: the sort it was taken in and the sort key
+// of its last row (see internal/cursor).
+type position struct {
 	Sort Sort      `json:"s"`
 	Desc bool      `json:"d,omitempty"`
 	Key  string    `json:"k,omitempty"`
@@ -77,21 +78,7 @@ type cursor struct {
 	ID   uuid.UUID `json:"i"`
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &c)
-	}
-	return c, err
-}
-
-func (q *Query) check(maxPage int) (cursor, error) {
+func (q *Query) check(maxPage int) (position, error) {
 	var v kerr.ValidationError
 	if q.Sort == "" {
 		q.Sort = SortKana
@@ -110,10 +97,9 @@ func (q *Query) check(maxPage int) (cursor, error) {
 	if q.BirthYearFrom != 0 && q.BirthYearTo != 0 && q.BirthYearFrom > q.BirthYearTo {
 		v.Add("birth_year_to", kerr.CodeOutOfRange, "")
 	}
-	var c cursor
+	var c position
 	if q.After != "" {
-		var err error
-		if c, err = decodeCursor(q.After); err != nil || c.Sort != q.Sort || c.Desc != q.Desc {
+		if err := cursor.Decode(q.After, &c); err != nil || c.Sort != q.Sort || c.Desc != q.Desc {
 			v.Add("after", kerr.CodeFormat, "")
 		}
 	}
@@ -165,7 +151,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	if len(rows) > q.Limit {
 		rows = rows[:q.Limit]
 		last := rows[len(rows)-1]
-		c := cursor{Sort: q.Sort, Desc: q.Desc, ID: last.ID}
+		c := position{Sort: q.Sort, Desc: q.Desc, ID: last.ID}
 		switch q.Sort {
 		case SortKana:
 			c.Key = last.SortKana
@@ -174,7 +160,9 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		case SortUpdated:
 			c.Time = last.UpdatedAt
 		}
-		page.Next = c.encode()
+		if page.Next, err = cursor.Encode(c); err != nil {
+			return nil, fmt.Errorf("customer: search: %w", err)
+		}
 	}
 	page.Customers = make([]Customer, len(rows))
 	for i := range rows {

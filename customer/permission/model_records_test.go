@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -219,7 +220,8 @@ func entry(base contactlog.Entry, r *mRecord, zeroScope bool) contactlog.Entry {
 // zeroScope), compares the outcome with the oracle's and, when the record
 // is written, what was stored with the model, and adds r to the model.
 func (h *harness) create(a actor, m *mTenant, r *mRecord, zeroScope bool) {
-	e := entry(contactlog.Entry{PublicMemo: "面談の記録 " + r.label}, r, zeroScope)
+	r.memo = "面談の記録 " + r.label + " " + kanaNames[h.rng.IntN(len(kanaNames))]
+	e := entry(contactlog.Entry{PublicMemo: r.memo}, r, zeroScope)
 	if zeroScope {
 		defaultScope(r)
 	}
@@ -442,8 +444,9 @@ func (h *harness) setDeleted(round int, a actor, r *mRecord, restore bool) {
 // ---- record comparison ----------------------------------------------------------
 
 // compareRecords compares, for one actor, the oracle with Engine.Predicate
-// over contact_records (rows and count; deleted records included: the
-// rules know no trash), Engine.Check of every record action, and
+// over contact_records (rows and count for viewing, rows for the changing
+// actions; deleted records included: the rules know no trash),
+// Engine.Check of every record action, and
 // contactlog's Get (every record in the first phase, half of them later;
 // deleted records are not found).
 func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor, fail func(string, ...any)) {
@@ -478,6 +481,38 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		fail("Predicate hides %s, the specification shows it", h.describeRecord(h.record(id)))
 	}
 	h.count("records visible (pairs)", len(want))
+	// The predicate of the changing actions keeps exactly the records
+	// Check(edit) allows; delete and share follow the same rule.
+	for _, action := range []permission.Action{permission.ActionEdit, permission.ActionDelete, permission.ActionShare} {
+		want = want[:0]
+		for _, r := range h.w.records {
+			if h.w.editRecord(a, r) == nil {
+				want = append(want, r.id)
+			}
+		}
+		table := *recordTable
+		table.Action = action
+		pred, err := h.engine.Predicate(h.ctx, a.p, &table)
+		if err != nil {
+			fail("Predicate(%s): %v", action, err)
+			return
+		}
+		got = got[:0]
+		if err := pred.Apply(h.db.NewSelect().TableExpr("contact_records AS r").ColumnExpr("r.id")).Scan(h.ctx, &got); err != nil {
+			fail("Predicate(%s) %q: %v", action, pred.SQL, err)
+			return
+		}
+		extra, missing := diff(want, got)
+		for _, id := range extra {
+			fail("Predicate(%s) keeps %s, the specification refuses it", action, h.describeRecord(h.record(id)))
+		}
+		for _, id := range missing {
+			fail("Predicate(%s) drops %s, the specification allows it", action, h.describeRecord(h.record(id)))
+		}
+		if action == permission.ActionEdit {
+			h.count("records editable (pairs)", len(want))
+		}
+	}
 
 	for i, r := range h.w.records {
 		sees := h.w.seesRecord(a, r)
@@ -529,5 +564,97 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		if sees && r.deleted {
 			h.count("deleted records hidden from Get (pairs)", 1)
 		}
+	}
+}
+
+// compareSearch compares, for one actor, the oracle with every page of
+// contactlog's Search: everything listed (in an order and page size that
+// vary by actor), the trash, and a keyword search for a reading — often
+// that of a customer hidden from the actor whose record they are shown.
+// Portal accounts may not search the trash or by keyword.
+func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.Rand, fail func(string, ...any)) {
+	term := kanaNames[rng.IntN(len(kanaNames))]
+	var hidden []string
+	for _, r := range h.w.records {
+		if h.w.getsRecord(a, r) && r.customer != uuid.Nil && !h.w.seesCustomer(a, h.w.byID[r.customer]) {
+			hidden = append(hidden, h.w.byID[r.customer].kana)
+		}
+	}
+	if len(hidden) > 0 && rng.IntN(2) == 0 {
+		term = hidden[rng.IntN(len(hidden))]
+	}
+	sorts := []contactlog.Sort{contactlog.SortCreated, contactlog.SortActual, contactlog.SortCustomerKana}
+	for _, c := range []struct {
+		q       contactlog.Query
+		want    func(r *mRecord) bool
+		problem string // for a customer principal
+	}{
+		{contactlog.Query{Sort: sorts[k%3], Asc: k%2 == 0, Limit: 7 + k%5}, func(r *mRecord) bool { return h.w.getsRecord(a, r) }, ""},
+		{contactlog.Query{Deleted: true, Limit: 5}, func(r *mRecord) bool { return r.deleted && h.w.editRecord(a, r) == nil }, "deleted not_allowed"},
+		{contactlog.Query{Text: term, Limit: 9}, func(r *mRecord) bool { return h.w.findsRecord(a, r, term) }, "text not_allowed"},
+	} {
+		about := fmt.Sprintf("Search %+v", c.q)
+		got, total, err := h.searchAll(ctx, c.q)
+		if a.user == nil && c.problem != "" {
+			if want := (outcome{err: contactlog.ErrInvalid, problems: []string{c.problem}}); !want.matches(err) {
+				fail("%s: want %s, got %v", about, want, err)
+			}
+			continue
+		}
+		if err != nil {
+			fail("%s: %v", about, err)
+			continue
+		}
+		var want []uuid.UUID
+		for _, r := range h.w.records {
+			if c.want(r) {
+				want = append(want, r.id)
+			}
+		}
+		extra, missing := diff(want, got)
+		for _, id := range extra {
+			fail("%s lists %s, the specification hides it", about, h.describeRecord(h.record(id)))
+		}
+		for _, id := range missing {
+			fail("%s misses %s, the specification lists it", about, h.describeRecord(h.record(id)))
+		}
+		if len(got) != len(want) || total != len(want) {
+			fail("%s: want %d records, got %d in the pages (Total %d)", about, len(want), len(got), total)
+		}
+		if c.q.Deleted {
+			h.count("records in the trash (pairs)", len(want))
+		}
+	}
+	for _, r := range h.w.records {
+		if !h.w.getsRecord(a, r) || r.customer == uuid.Nil || strings.Contains(r.memo, term) || !strings.Contains(h.w.byID[r.customer].kana, term) {
+			continue
+		}
+		if h.w.seesCustomer(a, h.w.byID[r.customer]) {
+			h.count("records found by their customer's reading (pairs)", 1)
+		} else {
+			h.count("records not found by a hidden customer's reading (pairs)", 1)
+		}
+	}
+}
+
+// searchAll runs q page by page and returns the records listed, in order,
+// and the total the first page counted.
+func (h *harness) searchAll(ctx context.Context, q contactlog.Query) (ids []uuid.UUID, total int, err error) {
+	q.WithTotal = true
+	for pages := 0; ; pages++ {
+		page, err := h.records.Search(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		if q.WithTotal {
+			total, q.WithTotal = page.Total, false
+		}
+		for _, r := range page.Records {
+			ids = append(ids, r.ID)
+		}
+		if page.Next == "" || pages > 200 {
+			return ids, total, nil
+		}
+		q.After = page.Next
 	}
 }

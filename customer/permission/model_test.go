@@ -93,6 +93,7 @@ type mCustomer struct {
 	id        uuid.UUID
 	tenant    uuid.UUID
 	label     string
+	kana      string // the family name's reading
 	assignees []uuid.UUID
 }
 
@@ -101,6 +102,7 @@ type mCustomer struct {
 type mRecord struct {
 	id, tenant, author uuid.UUID
 	label              string
+	memo               string // the public memo
 	template           string
 	customer           uuid.UUID // uuid.Nil: a draft
 	responders         []uuid.UUID
@@ -324,6 +326,20 @@ func (w *world) seesRecord(a actor, r *mRecord) bool {
 
 // getsRecord says whether contactlog shows r to a: visible and not deleted.
 func (w *world) getsRecord(a actor, r *mRecord) bool { return !r.deleted && w.seesRecord(a, r) }
+
+// findsRecord says whether a keyword search by a for term lists r: a
+// record a is shown whose own text has the term, or whose customer's name
+// or reading has it — if a sees that customer, since searches never reveal
+// what a may not see.
+func (w *world) findsRecord(a actor, r *mRecord, term string) bool {
+	if !w.getsRecord(a, r) {
+		return false
+	}
+	if strings.Contains(r.memo, term) {
+		return true
+	}
+	return r.customer != uuid.Nil && strings.Contains(w.byID[r.customer].kana, term) && w.seesCustomer(a, w.byID[r.customer])
+}
 
 // editRecord is the expected result of Check(ActionEdit) on a record, and
 // of ActionDelete and ActionShare, which follow the same rule: the author,
@@ -833,7 +849,7 @@ func (h *harness) generateCustomers(m *mTenant) {
 			assignees = []uuid.UUID{m.creator.id}
 		}
 		require.ElementsMatch(h.t, assignees, c.Assignees)
-		mc := &mCustomer{id: c.ID, tenant: m.id, label: fmt.Sprintf("%s/c%d", m.label, j), assignees: assignees}
+		mc := &mCustomer{id: c.ID, tenant: m.id, label: fmt.Sprintf("%s/c%d", m.label, j), kana: kana, assignees: assignees}
 		h.w.labels[mc.id] = mc.label
 		m.customers = append(m.customers, mc)
 		h.w.customers = append(h.w.customers, mc)
@@ -1107,7 +1123,7 @@ func (h *harness) describeActor(a actor) string {
 }
 
 func (h *harness) describeCustomer(c *mCustomer) string {
-	return fmt.Sprintf("customer %s {Assignees: %s}", c.label, h.w.labelList(c.assignees))
+	return fmt.Sprintf("customer %s {Kana: %s, Assignees: %s}", c.label, c.kana, h.w.labelList(c.assignees))
 }
 
 func (h *harness) describeRecord(r *mRecord) string {
@@ -1119,8 +1135,8 @@ func (h *harness) describeRecord(r *mRecord) string {
 	if r.deleted {
 		state = " (deleted)"
 	}
-	return fmt.Sprintf("record %s%s {Template: %s, Author: %s, Customer: %s, Responders: %s, Participants: %s, ReportTo: %s, Scope: %s %s, Confidential: %v, Shared: %v}",
-		r.label, state, r.template, h.w.label(r.author), cust, h.w.labelList(r.responders), h.w.labelList(r.participants),
+	return fmt.Sprintf("record %s%s {Memo: %q, Template: %s, Author: %s, Customer: %s, Responders: %s, Participants: %s, ReportTo: %s, Scope: %s %s, Confidential: %v, Shared: %v}",
+		r.label, state, r.memo, r.template, h.w.label(r.author), cust, h.w.labelList(r.responders), h.w.labelList(r.participants),
 		h.w.labelList(r.reportTo), r.kind, h.w.labelList(r.targets), r.confidential, r.shared)
 }
 
@@ -1260,6 +1276,7 @@ func (h *harness) compareActor(phase string, first bool, k int, a actor, rng *ra
 	}
 
 	h.compareRecords(ctx, first, k, a, fail)
+	h.compareSearch(ctx, k, a, rng, fail)
 }
 
 func (h *harness) tenantOf(id uuid.UUID) *mTenant {
@@ -1309,10 +1326,12 @@ func diff(want, got []uuid.UUID) (extra, missing []uuid.UUID) {
 func (h *harness) requireCoverage() {
 	for _, k := range []string{
 		"customers visible (pairs)", "reassign allowed (pairs)",
-		"records visible (pairs)", "record edit denied though visible (pairs)",
+		"records visible (pairs)", "records editable (pairs)", "record edit denied though visible (pairs)",
 		"records a partner sees by assignment (pairs)", "confidential records hidden from a partner among their people (pairs)",
 		"records a portal account sees (pairs)",
-		"deleted records hidden from Get (pairs)", "drafts written", "confidential records written",
+		"deleted records hidden from Get (pairs)", "records in the trash (pairs)",
+		"records found by their customer's reading (pairs)", "records not found by a hidden customer's reading (pairs)",
+		"drafts written", "confidential records written",
 		"Create ok", "Create refused: ErrPermissionDenied", "Create invalid: customer unknown",
 		"Create invalid: shared not_allowed", "Create invalid: scope.targets unknown",
 		"Create invalid: responders unknown", "Create invalid: participants unknown",

@@ -113,6 +113,12 @@ type RecordTable struct {
 	PeopleTable string
 	// ScopeTable has (record_id, target_id): the scope's targets.
 	ScopeTable string
+	// Action narrows the predicate to the rows p may do more than see:
+	// with ActionEdit, ActionDelete or ActionShare it keeps the rows for
+	// which Check(action) returns nil (the author, the people, managers of
+	// the author's groups, admins — never customer principals). Any other
+	// value, the zero value included, means ActionView.
+	Action Action
 }
 
 func (*CustomerTable) resource() {}
@@ -136,7 +142,8 @@ type Authorizer interface {
 	// even see it.
 	Check(ctx context.Context, p Principal, action Action, obj Object) error
 	// Predicate returns the condition restricting res to the rows p may
-	// view. It includes the tenant condition.
+	// view (for a *RecordTable with an Action, the rows p may act on). It
+	// includes the tenant condition.
 	Predicate(ctx context.Context, p Principal, res Resource) (Predicate, error)
 }
 
@@ -442,9 +449,12 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	col := func(c string) string { return t.Alias + "." + c }
 	tenant := col(t.Tenant) + " = ?"
 	args := []any{p.Tenant}
+	// Editing, deleting and sharing belong to the people on the record,
+	// not to everyone its scope shows it to.
+	change := t.Action == ActionEdit || t.Action == ActionDelete || t.Action == ActionShare
 	switch {
 	case !p.IsStaff():
-		if p.Customer == uuid.Nil {
+		if p.Customer == uuid.Nil || change {
 			return Predicate{SQL: "1 = 0"}
 		}
 		return Predicate{SQL: tenant + " AND " + col(t.Shared) + " AND " + col(t.Customer) + " = ?", Args: append(args, p.Customer)}
@@ -455,12 +465,14 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	var pargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
 	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?)", p.User)
-	add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
-	add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
-	if len(p.Groups) > 0 {
+	if !change {
+		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
+		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?)", p.User)
+	}
+	if len(p.Groups) > 0 && !change {
 		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?))", bun.List(p.Groups))
 	}
-	if len(p.OrgUnits) > 0 {
+	if len(p.OrgUnits) > 0 && !change {
 		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
 			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?))", bun.List(p.OrgUnits))
 	}

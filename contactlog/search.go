@@ -1,0 +1,376 @@
+package contactlog
+
+import (
+	"context"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/cursor"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/textnorm"
+)
+
+// Sort orders search results. Every order ends with the record ID, so
+// pages never skip or repeat records, even when many share a time.
+type Sort string
+
+// Sort orders.
+const (
+	// SortCreated orders by entry time (登録日時); the default.
+	SortCreated Sort = "created"
+	// SortActual orders by the time of the contact: the actual time, else
+	// the planned time (so planned-only records sit at their appointment),
+	// else the entry time — Record.Time.
+	SortActual Sort = "actual"
+	// SortCustomerKana orders by the customer's reading (company reading
+	// first for companies), a customer's records together by Record.Time;
+	// drafts (no customer) come last in either direction.
+	SortCustomerKana Sort = "customer_kana"
+)
+
+// Limits of a Query.
+const (
+	// MaxSearchTerms is the most space-separated terms Query.Text may have.
+	MaxSearchTerms = 10
+	// MaxSearchValues is the most values of each list filter (Templates,
+	// Progress, CustomerRanks).
+	MaxSearchValues = 100
+)
+
+// Query selects records. Zero fields do not filter. Every search is
+// restricted to the records the principal may see.
+type Query struct {
+	// Text is a keyword search, for staff only. Each space-separated term
+	// (at most MaxSearchTerms) must occur in the record's memos, summary
+	// text, customer-side contact persons, department and participants or
+	// template text values, or in its customer's name, company name or
+	// reading; hiragana ≡ katakana, full ≡ half width, case-insensitive.
+	// Terms of two characters or more are looked up in a bigram index.
+	Text string
+	// ActualFrom and ActualTo bound the actual time (対応日時), PlannedFrom
+	// and PlannedTo the planned time (予定), CreatedFrom and CreatedTo the
+	// entry time: from inclusive, to exclusive. Records without an actual
+	// (planned) time never pass an actual (planned) bound.
+	ActualFrom, ActualTo   time.Time
+	PlannedFrom, PlannedTo time.Time
+	CreatedFrom, CreatedTo time.Time
+	// Mine keeps the records the principal wrote, responds to or took part
+	// in (not those merely reported to them).
+	Mine bool
+	// Customer keeps the records of one customer.
+	Customer uuid.UUID
+	// Templates keeps the records written with one of these template keys.
+	Templates []string
+	// Responder keeps the records this staff member responded to (対応者).
+	Responder uuid.UUID
+	// Progress keeps the records with one of these progress codes (進捗).
+	Progress []string
+	// DraftsOnly keeps the drafts (records without a customer).
+	DraftsOnly bool
+	// ImportantOnly keeps the records marked important.
+	ImportantOnly bool
+	// CustomerRanks keeps the records whose customer has one of these
+	// ranks.
+	CustomerRanks []string
+	// Deleted lists the trash instead: the soft-deleted records the
+	// principal could delete, and so restore (their author, responders,
+	// participants and report-to recipients, managers of the author's
+	// groups, admins). Staff only.
+	Deleted bool
+
+	// Sort is the order (default SortCreated); Asc reverses the default
+	// direction, newest (or Z) first.
+	Sort Sort
+	Asc  bool
+	// Limit is the page size: default 20, at most Config.MaxPageSize.
+	Limit int
+	// After is Page.Next of the previous page, taken with the same Sort
+	// and Asc.
+	After string
+	// WithTotal asks for Page.Total (one more query).
+	WithTotal bool
+}
+
+// Page is one page of records.
+type Page struct {
+	Records []Record `json:"records"`
+	// Next is the cursor of the following page; empty on the last page.
+	Next string `json:"next,omitempty"`
+	// Total counts all matches when Query.WithTotal was set, else -1.
+	Total int `json:"total"`
+}
+
+// position is where a page ends: the order it was taken in and the sort
+// key of its last record.
+type position struct {
+	Sort Sort      `json:"s"`
+	Asc  bool      `json:"a,omitempty"`
+	Time time.Time `json:"t,omitzero"`
+	// Kana and Customer are the customer's sort key (SortCustomerKana);
+	// Draft says the page ended among the drafts.
+	Kana     string    `json:"k,omitempty"`
+	Customer uuid.UUID `json:"c,omitzero"`
+	Draft    bool      `json:"d,omitempty"`
+	ID       uuid.UUID `json:"i"`
+}
+
+// check validates q for pr, fills in defaults and decodes the cursor.
+func (q *Query) check(pr permission.Principal, maxPage int) (position, []string, error) {
+	var v kerr.ValidationError
+	if q.Sort == "" {
+		q.Sort = SortCreated
+	}
+	switch q.Sort {
+	case SortCreated, SortActual, SortCustomerKana:
+	default:
+		v.Add("sort", kerr.CodeUnknown, string(q.Sort))
+	}
+	switch {
+	case q.Limit == 0:
+		q.Limit = 20
+	case q.Limit < 0 || q.Limit > maxPage:
+		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
+	}
+	terms := textnorm.Terms(q.Text)
+	if len(terms) > MaxSearchTerms {
+		v.Add("text", kerr.CodeTooMany, fmt.Sprint(MaxSearchTerms))
+	}
+	if !pr.IsStaff() {
+		// The keyword index covers private memos; the trash is for staff.
+		if len(terms) > 0 {
+			v.Add("text", kerr.CodeNotAllowed, "customer")
+		}
+		if q.Deleted {
+			v.Add("deleted", kerr.CodeNotAllowed, "customer")
+		}
+	}
+	for _, r := range []struct {
+		field    string
+		from, to time.Time
+	}{
+		{"actual_to", q.ActualFrom, q.ActualTo},
+		{"planned_to", q.PlannedFrom, q.PlannedTo},
+		{"created_to", q.CreatedFrom, q.CreatedTo},
+	} {
+		if !r.from.IsZero() && !r.to.IsZero() && r.from.After(r.to) {
+			v.Add(r.field, kerr.CodeOutOfRange, "not before the start")
+		}
+	}
+	for _, l := range []struct {
+		field  string
+		values []string
+	}{{"templates", q.Templates}, {"progress", q.Progress}, {"customer_ranks", q.CustomerRanks}} {
+		if len(l.values) > MaxSearchValues {
+			v.Add(l.field, kerr.CodeTooMany, fmt.Sprint(MaxSearchValues))
+		}
+	}
+	var p position
+	if q.After != "" {
+		if err := cursor.Decode(q.After, &p); err != nil || p.Sort != q.Sort || p.Asc != q.Asc || p.ID == uuid.Nil {
+			v.Add("after", kerr.CodeFormat, "")
+		}
+	}
+	return p, terms, v.Err()
+}
+
+// Search lists the records matching q that the principal may see, one page
+// at a time. Customer principals (the portal) list the records shared with
+// them, without Text and Deleted.
+func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.search(ctx, pr, &q)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: search: %w", err)
+	}
+	return page, nil
+}
+
+func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
+	after, terms, err := q.check(pr, s.cfg.MaxPageSize)
+	if err != nil {
+		return nil, err
+	}
+	action := permission.ActionView
+	if q.Deleted {
+		action = permission.ActionDelete
+	}
+	// The customer-name part of the keyword search is restricted to the
+	// customers the principal may see, so a record does not reveal the
+	// name of a customer hidden from them.
+	custPred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return nil, err
+	}
+	filter := func(sel *bun.SelectQuery) *bun.SelectQuery {
+		return s.filter(sel, pr, q, terms, custPred)
+	}
+
+	// The sort key, its direction and the keyset condition after the cursor.
+	dir, cmp := "DESC", "<"
+	if q.Asc {
+		dir, cmp = "ASC", ">"
+	}
+	var rows []Record
+	rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+		sel = filter(sel)
+		switch q.Sort {
+		case SortCreated, SortActual:
+			col := "r.created_at"
+			if q.Sort == SortActual {
+				col = "r.occurred_at"
+			}
+			if q.After != "" {
+				sel.Where(fmt.Sprintf("(%s, r.id) %s (?, ?)", col, cmp), after.Time, after.ID)
+			}
+			return sel.OrderExpr(fmt.Sprintf("%s %s, r.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
+		}
+		// SortCustomerKana: customers in reading order, then the drafts.
+		sel.Join("LEFT JOIN customers AS kc ON kc.id = r.customer_id")
+		switch {
+		case q.After != "" && after.Draft:
+			sel.Where("r.customer_id IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
+		case q.After != "":
+			sel.Where(fmt.Sprintf("(r.customer_id IS NULL OR (kc.sort_kana, kc.id, r.occurred_at, r.id) %s (?, ?, ?, ?))", cmp),
+				after.Kana, after.Customer, after.Time, after.ID)
+		}
+		return sel.OrderExpr(fmt.Sprintf("r.customer_id IS NULL, kc.sort_kana %s, kc.id %s, r.occurred_at %s, r.id %s", dir, dir, dir, dir)).
+			Limit(int64(q.Limit) + 1)
+	})
+	if err != nil {
+		return nil, err
+	}
+	page := &Page{Total: -1}
+	if len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+		last := &rows[len(rows)-1]
+		p := position{Sort: q.Sort, Asc: q.Asc, ID: last.ID, Time: last.Time()}
+		switch q.Sort {
+		case SortCreated:
+			p.Time = last.CreatedAt
+		case SortCustomerKana:
+			if p.Draft = last.IsDraft(); !p.Draft {
+				p.Customer = last.Customer
+				if p.Kana, err = s.customerSortKana(ctx, pr.Tenant, last.Customer); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if page.Next, err = cursor.Encode(p); err != nil {
+			return nil, err
+		}
+	}
+	page.Records = rows
+	if q.WithTotal {
+		pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
+		if err != nil {
+			return nil, err
+		}
+		n, err := filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil)))).Count(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("count: %w", storage.Err(err))
+		}
+		page.Total = int(n)
+	}
+	return page, nil
+}
+
+// customerSortKana returns the reading a customer sorts by.
+func (s *Service) customerSortKana(ctx context.Context, tenant, id uuid.UUID) (string, error) {
+	var kana string
+	err := s.db.NewSelect().TableExpr("customers").Column("sort_kana").
+		Where("id = ?", id).Where("tenant_id = ?", tenant).Scan(ctx, &kana)
+	return kana, storage.Err(err)
+}
+
+// customerGrams is the customer engine's bigram index over its customers'
+// search text (customer.Service keeps it; see the customers migration).
+var customerGrams = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
+
+// filter adds q's conditions (not its cursor) to sel, a select over
+// contact_records r already restricted to what pr may see.
+func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query, terms []string, custPred permission.Predicate) *bun.SelectQuery {
+	tenant := pr.Tenant
+	if q.Deleted {
+		sel.Where("r.deleted_at IS NOT NULL")
+	} else {
+		sel.Where("r.deleted_at IS NULL")
+	}
+	for _, term := range terms {
+		like := storage.Contains(term)
+		// The record's own text…
+		own, ownArgs := `r.search_text LIKE ? ESCAPE '\'`, []any{like}
+		// …or its customer's name, company name or reading, found through
+		// the customer's index so that renaming a customer rewrites no
+		// record.
+		cust := s.db.NewSelect().TableExpr("customers AS c").Column("c.id").
+			Where(`(c.name_key LIKE ? ESCAPE '\' OR c.sort_kana LIKE ? ESCAPE '\' OR c.company_name LIKE ? ESCAPE '\')`, like, like, like)
+		cust = custPred.Apply(cust)
+		if grams := textnorm.Bigrams(term); len(grams) > 0 {
+			grams = grams[:min(len(grams), 4)]
+			expr, args := gramIndex.Filter(s.dialect, "r", tenant, grams)
+			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 {
+				// The term is its own bigram: the index answers exactly.
+				own, ownArgs = expr, args
+			} else {
+				own, ownArgs = expr+" AND "+own, append(args, like)
+			}
+			expr, args = customerGrams.Filter(s.dialect, "c", tenant, grams)
+			cust.Where(expr, args...)
+		}
+		sel.Where("("+own+" OR "+storage.InSubquery(s.dialect, "r.customer_id")+")", append(ownArgs, cust)...)
+	}
+	if !q.ActualFrom.IsZero() {
+		sel.Where("r.actual_at >= ?", q.ActualFrom)
+	}
+	if !q.ActualTo.IsZero() {
+		sel.Where("r.actual_at < ?", q.ActualTo)
+	}
+	if !q.PlannedFrom.IsZero() {
+		sel.Where("r.planned_at >= ?", q.PlannedFrom)
+	}
+	if !q.PlannedTo.IsZero() {
+		sel.Where("r.planned_at < ?", q.PlannedTo)
+	}
+	if !q.CreatedFrom.IsZero() {
+		sel.Where("r.created_at >= ?", q.CreatedFrom)
+	}
+	if !q.CreatedTo.IsZero() {
+		sel.Where("r.created_at < ?", q.CreatedTo)
+	}
+	if q.Mine {
+		sel.Where("(r.author_id = ? OR EXISTS (SELECT 1 FROM contact_record_people mp WHERE mp.record_id = r.id AND mp.user_id = ? AND mp.role IN (?)))",
+			pr.User, pr.User, bun.List([]string{roleResponder, roleParticipant}))
+	}
+	if q.Customer != uuid.Nil {
+		sel.Where("r.customer_id = ?", q.Customer)
+	}
+	if len(q.Templates) > 0 {
+		sel.Where("r.template_key IN (?)", bun.List(q.Templates))
+	}
+	if q.Responder != uuid.Nil {
+		sel.Where("EXISTS (SELECT 1 FROM contact_record_people rp2 WHERE rp2.record_id = r.id AND rp2.user_id = ? AND rp2.role = ?)",
+			q.Responder, roleResponder)
+	}
+	if len(q.Progress) > 0 {
+		sel.Where("r.progress IN (?)", bun.List(q.Progress))
+	}
+	if q.DraftsOnly {
+		sel.Where("r.customer_id IS NULL")
+	}
+	if q.ImportantOnly {
+		sel.Where("r.important")
+	}
+	if len(q.CustomerRanks) > 0 {
+		sel.Where("r.customer_id IN (SELECT rc.id FROM customers rc WHERE rc.tenant_id = ? AND rc.rank IN (?))", tenant, bun.List(q.CustomerRanks))
+	}
+	return sel
+}
