@@ -221,7 +221,7 @@ func entry(base contactlog.Entry, r *mRecord, zeroScope bool) contactlog.Entry {
 // is written, what was stored with the model, and adds r to the model.
 func (h *harness) create(a actor, m *mTenant, r *mRecord, zeroScope bool) {
 	r.memo = "面談の記録 " + r.label + " " + kanaNames[h.rng.IntN(len(kanaNames))]
-	e := entry(contactlog.Entry{PublicMemo: r.memo}, r, zeroScope)
+	e := entry(contactlog.Entry{PublicMemo: r.memo, PrivateMemo: privateMemo(r)}, r, zeroScope)
 	if zeroScope {
 		defaultScope(r)
 	}
@@ -264,9 +264,12 @@ func (h *harness) countOutcome(op string, o outcome) {
 	}
 }
 
+// privateMemo is the private memo (非公開) of r.
+func privateMemo(r *mRecord) string { return "非公開 " + r.label }
+
 // storedDiff says how a stored record differs from the model ("" when it
-// does not). A portal account's copy lacks the report-to recipients and
-// the scope.
+// does not). A portal account's copy lacks the private memo, the report-to
+// recipients and the scope.
 func (h *harness) storedDiff(r *mRecord, got *contactlog.Record, portal bool) string {
 	var d []string
 	field := func(name string, want, have any) {
@@ -289,10 +292,11 @@ func (h *harness) storedDiff(r *mRecord, got *contactlog.Record, portal bool) st
 	field("version", r.version, got.Version)
 	ids("responders", r.responders, got.Responders)
 	ids("participants", r.participants, got.Participants)
-	kind, targets, reportTo := r.kind, sortedIDs(r.targets), r.reportTo
+	private, kind, targets, reportTo := privateMemo(r), r.kind, sortedIDs(r.targets), r.reportTo
 	if portal {
-		kind, targets, reportTo = "", nil, nil
+		private, kind, targets, reportTo = "", "", nil, nil
 	}
+	field("private memo", private, got.PrivateMemo)
 	ids("report_to", reportTo, got.ReportTo)
 	field("scope kind", kind, got.Scope.Kind)
 	ids("scope targets", targets, sortedIDs(got.Scope.Targets))
@@ -332,8 +336,10 @@ func (h *harness) mutateRecords(round int) {
 			next, zeroScope := h.reshape(a, m, r)
 			h.update(round, a, r, next, zeroScope, r.version)
 		}
-		r := live()[h.rng.IntN(len(live()))]
-		h.update(round, h.editor(m, r, true), r, r, false, r.version-1)
+		if l := live(); len(l) > 0 {
+			r := l[h.rng.IntN(len(l))]
+			h.update(round, h.editor(m, r, true), r, r, false, r.version-1)
+		}
 		for i, r := range pick(h.rng, slices.DeleteFunc(slices.Clone(m.records), func(r *mRecord) bool { return !r.deleted }), 2) {
 			h.setDeleted(round, h.editor(m, r, i == 0), r, true)
 		}
@@ -569,32 +575,45 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 
 // compareSearch compares, for one actor, the oracle with every page of
 // contactlog's Search: everything listed (in an order and page size that
-// vary by actor), the trash, and a keyword search for a reading — often
-// that of a customer hidden from the actor whose record they are shown.
-// Portal accounts may not search the trash or by keyword.
+// vary by actor), the trash, a keyword search for a reading and the
+// records of customers of one rank — often the reading or rank of a
+// customer hidden from the actor whose record they are shown. Portal
+// accounts may not search the trash or by keyword.
 func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.Rand, fail func(string, ...any)) {
-	term := kanaNames[rng.IntN(len(kanaNames))]
-	var hidden []string
+	term, rank := kanaNames[rng.IntN(len(kanaNames))], ranks[1+rng.IntN(len(ranks)-1)]
+	var hidden []*mCustomer
 	for _, r := range h.w.records {
 		if h.w.getsRecord(a, r) && r.customer != uuid.Nil && !h.w.seesCustomer(a, h.w.byID[r.customer]) {
-			hidden = append(hidden, h.w.byID[r.customer].kana)
+			hidden = append(hidden, h.w.byID[r.customer])
 		}
 	}
 	if len(hidden) > 0 && rng.IntN(2) == 0 {
-		term = hidden[rng.IntN(len(hidden))]
+		term = hidden[rng.IntN(len(hidden))].kana
+	}
+	if c := hidden; len(c) > 0 && rng.IntN(2) == 0 {
+		if r := c[rng.IntN(len(c))].rank; r != "" {
+			rank = r
+		}
 	}
 	sorts := []contactlog.Sort{contactlog.SortCreated, contactlog.SortActual, contactlog.SortCustomerKana}
+	all := contactlog.Query{Sort: sorts[k%3], Asc: k%2 == 0, Limit: 7 + k%5}
 	for _, c := range []struct {
+		about   string
 		q       contactlog.Query
 		want    func(r *mRecord) bool
 		problem string // for a customer principal
 	}{
-		{contactlog.Query{Sort: sorts[k%3], Asc: k%2 == 0, Limit: 7 + k%5}, func(r *mRecord) bool { return h.w.getsRecord(a, r) }, ""},
-		{contactlog.Query{Deleted: true, Limit: 5}, func(r *mRecord) bool { return r.deleted && h.w.editRecord(a, r) == nil }, "deleted not_allowed"},
-		{contactlog.Query{Text: term, Limit: 9}, func(r *mRecord) bool { return h.w.findsRecord(a, r, term) }, "text not_allowed"},
+		{fmt.Sprintf("Search (sort %s, ascending %v, %d a page)", all.Sort, all.Asc, all.Limit), all,
+			func(r *mRecord) bool { return h.w.getsRecord(a, r) }, ""},
+		{"Search (trash)", contactlog.Query{Deleted: true, Limit: 5},
+			func(r *mRecord) bool { return r.deleted && h.w.editRecord(a, r) == nil }, "deleted not_allowed"},
+		{"Search (text " + term + ")", contactlog.Query{Text: term, Limit: 9},
+			func(r *mRecord) bool { return h.w.findsRecord(a, r, term) }, "text not_allowed"},
+		{"Search (customer rank " + rank + ")", contactlog.Query{CustomerRanks: []string{rank}, Limit: 8},
+			func(r *mRecord) bool { return h.w.ranksRecord(a, r, rank) }, ""},
 	} {
-		about := fmt.Sprintf("Search %+v", c.q)
-		got, total, err := h.searchAll(ctx, c.q)
+		about := c.about
+		recs, total, err := h.searchAll(ctx, c.q)
 		if a.user == nil && c.problem != "" {
 			if want := (outcome{err: contactlog.ErrInvalid, problems: []string{c.problem}}); !want.matches(err) {
 				fail("%s: want %s, got %v", about, want, err)
@@ -605,10 +624,18 @@ func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.R
 			fail("%s: %v", about, err)
 			continue
 		}
-		var want []uuid.UUID
+		var want, got []uuid.UUID
 		for _, r := range h.w.records {
 			if c.want(r) {
 				want = append(want, r.id)
+			}
+		}
+		for i := range recs {
+			got = append(got, recs[i].ID)
+			if r := h.record(recs[i].ID); c.want(r) {
+				if d := h.storedDiff(r, &recs[i], a.user == nil); d != "" {
+					fail("%s lists %s as %s", about, h.describeRecord(r), d)
+				}
 			}
 		}
 		extra, missing := diff(want, got)
@@ -635,11 +662,16 @@ func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.R
 			h.count("records not found by a hidden customer's reading (pairs)", 1)
 		}
 	}
+	for _, r := range h.w.records {
+		if h.w.getsRecord(a, r) && r.customer != uuid.Nil && h.w.byID[r.customer].rank == rank && !h.w.seesCustomer(a, h.w.byID[r.customer]) {
+			h.count("records not found by a hidden customer's rank (pairs)", 1)
+		}
+	}
 }
 
 // searchAll runs q page by page and returns the records listed, in order,
 // and the total the first page counted.
-func (h *harness) searchAll(ctx context.Context, q contactlog.Query) (ids []uuid.UUID, total int, err error) {
+func (h *harness) searchAll(ctx context.Context, q contactlog.Query) (recs []contactlog.Record, total int, err error) {
 	q.WithTotal = true
 	for pages := 0; ; pages++ {
 		page, err := h.records.Search(ctx, q)
@@ -649,11 +681,9 @@ func (h *harness) searchAll(ctx context.Context, q contactlog.Query) (ids []uuid
 		if q.WithTotal {
 			total, q.WithTotal = page.Total, false
 		}
-		for _, r := range page.Records {
-			ids = append(ids, r.ID)
-		}
+		recs = append(recs, page.Records...)
 		if page.Next == "" || pages > 200 {
-			return ids, total, nil
+			return recs, total, nil
 		}
 		q.After = page.Next
 	}

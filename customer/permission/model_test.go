@@ -94,6 +94,7 @@ type mCustomer struct {
 	tenant    uuid.UUID
 	label     string
 	kana      string // the family name's reading
+	rank      string // A, B, C or none
 	assignees []uuid.UUID
 }
 
@@ -341,6 +342,14 @@ func (w *world) findsRecord(a actor, r *mRecord, term string) bool {
 	return r.customer != uuid.Nil && strings.Contains(w.byID[r.customer].kana, term) && w.seesCustomer(a, w.byID[r.customer])
 }
 
+// ranksRecord says whether a search by a for the records of customers of
+// rank lists r: a record a is shown whose customer has that rank — if a
+// sees that customer: a filter, like a keyword, reveals nothing of what a
+// may not see.
+func (w *world) ranksRecord(a actor, r *mRecord, rank string) bool {
+	return w.getsRecord(a, r) && r.customer != uuid.Nil && w.byID[r.customer].rank == rank && w.seesCustomer(a, w.byID[r.customer])
+}
+
 // editRecord is the expected result of Check(ActionEdit) on a record, and
 // of ActionDelete and ActionShare, which follow the same rule: the author,
 // the people, managers of the author's groups, admins.
@@ -407,11 +416,10 @@ func (o outcome) matches(err error) bool {
 }
 
 // entryProblems lists what contactlog refuses in the record next written by
-// a (cur is the stored record on update, nil on create), as Entry documents
-// it: the customer must be one a sees (an invisible one is unknown); a
-// linked record cannot go back to being a draft; a draft cannot be shared;
-// people must be active staff of the tenant, and scope targets its org
-// units, groups or active staff — those already on the record stay valid.
+// a (cur is the stored record on update, nil on create): a customer a does
+// not see (absent for a, so unknown); a linked record going back to being
+// a draft; a shared draft; people who are not active staff of the tenant;
+// scope targets that are not its org units, groups or active staff.
 func (w *world) entryProblems(a actor, cur, next *mRecord) []string {
 	var out []string
 	if next.customer != uuid.Nil && (cur == nil || cur.customer != next.customer) && !w.seesCustomer(a, w.byID[next.customer]) {
@@ -423,22 +431,15 @@ func (w *world) entryProblems(a actor, cur, next *mRecord) []string {
 	if next.customer == uuid.Nil && next.shared {
 		out = append(out, "shared not_allowed")
 	}
-	var known, knownTargets []uuid.UUID
-	if cur != nil {
-		known = cur.people()
-		if cur.kind == next.kind {
-			knownTargets = cur.targets
-		}
-	}
 	for _, f := range []struct {
 		field string
 		ids   []uuid.UUID
 	}{{"responders", next.responders}, {"participants", next.participants}, {"report_to", next.reportTo}} {
-		if slices.ContainsFunc(f.ids, func(u uuid.UUID) bool { return a.tenant.user(u) == nil && !slices.Contains(known, u) }) {
+		if slices.ContainsFunc(f.ids, func(u uuid.UUID) bool { return a.tenant.user(u) == nil }) {
 			out = append(out, f.field+" unknown")
 		}
 	}
-	if slices.ContainsFunc(next.targets, func(t uuid.UUID) bool { return !a.tenant.owns(next.kind, t) && !slices.Contains(knownTargets, t) }) {
+	if slices.ContainsFunc(next.targets, func(t uuid.UUID) bool { return !a.tenant.owns(next.kind, t) }) {
 		out = append(out, "scope.targets unknown")
 	}
 	return out
@@ -824,9 +825,7 @@ func (h *harness) saveGroup(m *mTenant, g *mGroup) {
 }
 
 func (h *harness) as(m *mTenant, u *mUser) context.Context {
-	p, err := h.dir.Principal(h.ctx, m.id, u.id)
-	require.NoError(h.t, err)
-	return permission.WithPrincipal(h.ctx, p)
+	return permission.WithPrincipal(h.ctx, h.staff(m, u).p)
 }
 
 func (h *harness) userIDs(m *mTenant) []uuid.UUID {
@@ -837,19 +836,23 @@ func (h *harness) userIDs(m *mTenant) []uuid.UUID {
 	return ids
 }
 
+// ranks are the default customer ranks, and none.
+var ranks = []string{"", "A", "B", "C"}
+
 func (h *harness) generateCustomers(m *mTenant) {
 	ctx := h.as(m, m.creator)
 	for j := range h.between(20, 40) {
 		assignees := pick(h.rng, h.userIDs(m), h.rng.IntN(4))
 		kana := kanaNames[h.rng.IntN(len(kanaNames))]
-		c, err := h.svc.Create(ctx, customer.Profile{FamilyName: "顧客" + strconv.Itoa(j), FamilyKana: kana, Assignees: assignees})
+		rank := ranks[h.rng.IntN(len(ranks))]
+		c, err := h.svc.Create(ctx, customer.Profile{FamilyName: "顧客" + strconv.Itoa(j), FamilyKana: kana, Rank: rank, Assignees: assignees})
 		require.NoError(h.t, err)
 		if len(assignees) == 0 {
 			// Create makes the creator the assignee.
 			assignees = []uuid.UUID{m.creator.id}
 		}
 		require.ElementsMatch(h.t, assignees, c.Assignees)
-		mc := &mCustomer{id: c.ID, tenant: m.id, label: fmt.Sprintf("%s/c%d", m.label, j), kana: kana, assignees: assignees}
+		mc := &mCustomer{id: c.ID, tenant: m.id, label: fmt.Sprintf("%s/c%d", m.label, j), kana: kana, rank: rank, assignees: assignees}
 		h.w.labels[mc.id] = mc.label
 		m.customers = append(m.customers, mc)
 		h.w.customers = append(h.w.customers, mc)
@@ -1123,7 +1126,7 @@ func (h *harness) describeActor(a actor) string {
 }
 
 func (h *harness) describeCustomer(c *mCustomer) string {
-	return fmt.Sprintf("customer %s {Kana: %s, Assignees: %s}", c.label, c.kana, h.w.labelList(c.assignees))
+	return fmt.Sprintf("customer %s {Kana: %s, Rank: %q, Assignees: %s}", c.label, c.kana, c.rank, h.w.labelList(c.assignees))
 }
 
 func (h *harness) describeRecord(r *mRecord) string {
@@ -1331,6 +1334,7 @@ func (h *harness) requireCoverage() {
 		"records a portal account sees (pairs)",
 		"deleted records hidden from Get (pairs)", "records in the trash (pairs)",
 		"records found by their customer's reading (pairs)", "records not found by a hidden customer's reading (pairs)",
+		"records not found by a hidden customer's rank (pairs)",
 		"drafts written", "confidential records written",
 		"Create ok", "Create refused: ErrPermissionDenied", "Create invalid: customer unknown",
 		"Create invalid: shared not_allowed", "Create invalid: scope.targets unknown",
