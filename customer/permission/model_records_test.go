@@ -63,7 +63,7 @@ func (h *harness) generateRecords(m *mTenant) {
 	h.refusedCreates(m)
 }
 
-// drawRecord draws what a writes in m: a template (a third of them the
+// drawRecord draws what a writes in m: a template (some 30% the
 // confidential 商談), a customer (mostly one a sees, sometimes any of the
 // tenant's, sometimes none: a draft), people, a scope (with up to three
 // targets, or left to its default), the shared flag, and now and then a
@@ -95,13 +95,18 @@ func (h *harness) drawRecord(a actor, m *mTenant, safe bool) (r *mRecord, zeroSc
 		r.shared = !safe && h.chance(0.05)
 	}
 	if !safe && h.chance(0.03) {
-		other := h.w.tenants[(slices.Index(h.w.tenants, m)+1)%(len(h.w.tenants)-1)]
-		r.kind, r.targets, zeroScope = permission.ScopeGroups, []uuid.UUID{other.groups[0].id}, false
+		r.kind, r.targets, zeroScope = permission.ScopeGroups, []uuid.UUID{h.otherTenant(m).groups[0].id}, false
 	}
 	if !safe && h.chance(0.03) {
 		r.participants = append(r.participants, m.inactive)
 	}
 	return r, zeroScope
+}
+
+// otherTenant returns the generated tenant after m (the first after the
+// last; never the outsider, which has no groups).
+func (h *harness) otherTenant(m *mTenant) *mTenant {
+	return h.w.tenants[(slices.Index(h.w.tenants, m)+1)%(len(h.w.tenants)-1)]
 }
 
 // drawCustomer returns, with probability anyOf, any customer of m, and
@@ -167,8 +172,7 @@ func (h *harness) refusedCreates(m *mTenant) {
 			others = append(others, c.id)
 		}
 	}
-	colleague := m.users[1]
-	other := h.w.tenants[(slices.Index(h.w.tenants, m)+1)%(len(h.w.tenants)-1)]
+	colleague, other := m.users[1], h.otherTenant(m)
 	attempts := []struct {
 		a actor
 		f func(r *mRecord)
@@ -314,8 +318,8 @@ func sortedIDs(ids []uuid.UUID) []uuid.UUID {
 // mutateRecords changes records of every tenant through the service: a
 // draft linked to a customer, twelve updates (half of them by someone the
 // specification lets edit the record, the others by anyone, portal
-// accounts and the outsider included), a stale update, restores and
-// deletes.
+// accounts and the outsider included), a stale update, restores, deletes,
+// and a delete of a deleted record.
 func (h *harness) mutateRecords(round int) {
 	for _, m := range h.w.tenants {
 		if len(m.records) == 0 {
@@ -340,11 +344,18 @@ func (h *harness) mutateRecords(round int) {
 			r := l[h.rng.IntN(len(l))]
 			h.update(round, h.editor(m, r, true), r, r, false, r.version-1)
 		}
-		for i, r := range pick(h.rng, slices.DeleteFunc(slices.Clone(m.records), func(r *mRecord) bool { return !r.deleted }), 2) {
+		trash := func() []*mRecord {
+			return slices.DeleteFunc(slices.Clone(m.records), func(r *mRecord) bool { return !r.deleted })
+		}
+		for i, r := range pick(h.rng, trash(), 2) {
 			h.setDeleted(round, h.editor(m, r, i == 0), r, true)
 		}
 		for i, r := range pick(h.rng, live(), 4) {
 			h.setDeleted(round, h.editor(m, r, i < 2), r, false)
+		}
+		// Deleting what is already in the trash.
+		if t := trash(); len(t) > 0 {
+			h.setDeleted(round, h.editor(m, t[0], true), t[0], false)
 		}
 	}
 }

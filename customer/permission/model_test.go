@@ -446,8 +446,9 @@ func (w *world) entryProblems(a actor, cur, next *mRecord) []string {
 }
 
 // createRecord is the expected outcome of a creating r: only staff write;
-// the entry is validated first (every problem at once), then a partner is
-// refused a confidential record.
+// a partner is refused a confidential record. When the entry is also
+// invalid, the *ValidationError (every problem at once) comes first: the
+// specification does not rank the two, this is contactlog's order.
 func (w *world) createRecord(a actor, r *mRecord) outcome {
 	if a.user == nil {
 		return denied()
@@ -466,7 +467,8 @@ func (w *world) createRecord(a actor, r *mRecord) outcome {
 // not found; then the edit rule (changing the shared flag or the report-to
 // recipients needs the share rule, which is the same); then the version;
 // then the entry's validation; and the record must stay one a could write
-// (no confidential record by a partner).
+// (no confidential record by a partner). The order of the last three is
+// contactlog's: the specification does not rank them.
 func (w *world) updateRecord(a actor, cur, next *mRecord, stale bool) outcome {
 	switch {
 	case a.user == nil:
