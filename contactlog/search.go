@@ -76,7 +76,8 @@ type Query struct {
 	// ImportantOnly keeps the records marked important.
 	ImportantOnly bool
 	// CustomerRanks keeps the records whose customer has one of these
-	// ranks.
+	// ranks, among the customers the principal may see (like Text, a
+	// filter reveals nothing of a customer hidden from them).
 	CustomerRanks []string
 	// Deleted lists the trash instead: the soft-deleted records the
 	// principal could delete, and so restore (their author, responders,
@@ -372,7 +373,10 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 		sel.Where("r.important")
 	}
 	if len(q.CustomerRanks) > 0 {
-		sel.Where("r.customer_id IN (SELECT rc.id FROM customers rc WHERE rc.tenant_id = ? AND rc.rank IN (?))", tenant, bun.List(q.CustomerRanks))
+		// Like the customer-name part of Text, only customers pr sees: a
+		// record does not reveal the rank of a customer hidden from them.
+		ranked := s.db.NewSelect().TableExpr("customers AS c").Column("c.id").Where("c.rank IN (?)", bun.List(q.CustomerRanks))
+		sel.Where(storage.InSubquery(s.dialect, "r.customer_id"), custPred.Apply(ranked))
 	}
 	return sel
 }

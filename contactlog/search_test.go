@@ -253,7 +253,7 @@ func TestSearchKeyword(t *testing.T) {
 		c, err := f.customer.Get(f.staff, f.yamada.ID)
 		require.NoError(t, err)
 		p := c.Profile
-		p.FamilyName, p.FamilyKana = "佐藤", "サトウ"
+		p.FamilyName, p.FamilyKana, p.Rank = "佐藤", "サトウ", "B"
 		_, err = f.customer.Update(f.staff, c.ID, c.Version, p)
 		require.NoError(t, err)
 		require.Empty(t, search(t, f.staff, f.svc, contactlog.Query{Text: "山田"}))
@@ -282,6 +282,8 @@ func TestSearchKeyword(t *testing.T) {
 		b := permission.WithPrincipal(context.Background(), pb)
 		require.Len(t, search(t, b, f.svc, contactlog.Query{Customer: c.ID}), 2, "b sees the company-wide records…")
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{Text: "佐藤"}), "…but not the customer's name")
+		require.Empty(t, search(t, b, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), "…nor its rank")
+		require.Len(t, search(t, f.staff, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), 2, "which its assignee finds")
 		require.Equal(t, []uuid.UUID{catalog.ID}, search(t, b, f.svc, contactlog.Query{Text: "総務"}))
 	})
 }
