@@ -219,8 +219,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if q.Asc {
 		dir, cmp = "ASC", ">"
 	}
-	var rows []Record
-	rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+	rows, err := s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
 		sel = filter(sel)
 		switch q.Sort {
 		case SortCreated, SortActual:
