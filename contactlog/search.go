@@ -204,15 +204,15 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if q.Deleted {
 		action = permission.ActionDelete
 	}
-	// The customer-name part of the keyword search is restricted to the
-	// customers the principal may see, so a record does not reveal the
-	// name of a customer hidden from them.
-	custPred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	keywords, err := s.keywords(ctx, pr, terms)
 	if err != nil {
 		return nil, err
 	}
 	filter := func(sel *bun.SelectQuery) *bun.SelectQuery {
-		return s.filter(sel, pr, q, terms, custPred)
+		for _, k := range keywords {
+			sel.Where(k.sql, k.args...)
+		}
+		return s.filter(sel, pr, q)
 	}
 
 	// The sort key, its direction and the keyset condition after the cursor.
@@ -220,8 +220,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if q.Asc {
 		dir, cmp = "ASC", ">"
 	}
-	var rows []Record
-	rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+	rows, err := s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
 		sel = filter(sel)
 		switch q.Sort {
 		case SortCreated, SortActual:
@@ -296,38 +295,78 @@ func (s *Service) customerSortKana(ctx context.Context, tenant, id uuid.UUID) (s
 // search text (customer.Service keeps it; see the customers migration).
 var customerGrams = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
 
-// filter adds q's conditions (not its cursor) to sel, a select over
-// contact_records r already restricted to what pr may see.
-func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query, terms []string, custPred permission.Predicate) *bun.SelectQuery {
+// maxNamedCustomers is the most customers whose names a keyword term may
+// match for their IDs to be written into the records query; beyond it the
+// query matches them through a subquery.
+const maxNamedCustomers = 500
+
+// condition is a WHERE fragment with its arguments.
+type condition struct {
+	sql  string
+	args []any
+}
+
+// keywords returns one condition per term: the record's own text contains
+// it, or the name, company name or reading of its customer does. The
+// customers are looked up first, through the customer's own bigram index
+// (so renaming a customer rewrites no record) and restricted to those the
+// principal may see (so a record does not reveal the name of a customer
+// hidden from them). Writing their IDs into the query lets PostgreSQL know
+// how many records they stand for — when few, it looks them up by index;
+// when many, it walks the newest records — and check each row against a
+// hashed list.
+func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string) ([]condition, error) {
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	custPred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]condition, 0, len(terms))
+	for _, term := range terms {
+		like := storage.Contains(term)
+		// The record's own text…
+		own := condition{`r.search_text LIKE ? ESCAPE '\'`, []any{like}}
+		// …or its customer's name.
+		cust := custPred.Apply(s.db.NewSelect().TableExpr("customers AS c").Column("c.id")).
+			Where(`(c.name_key LIKE ? ESCAPE '\' OR c.sort_kana LIKE ? ESCAPE '\' OR c.company_name LIKE ? ESCAPE '\')`, like, like, like)
+		if grams := textnorm.Bigrams(term); len(grams) > 0 {
+			grams = grams[:min(len(grams), 4)]
+			expr, args := gramIndex.Filter(s.dialect, "r", pr.Tenant, grams)
+			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 {
+				// The term is its own bigram: the index answers exactly.
+				own = condition{expr, args}
+			} else {
+				own = condition{expr + " AND " + own.sql, append(args, like)}
+			}
+			expr, args = customerGrams.Filter(s.dialect, "c", pr.Tenant, grams)
+			cust.Where(expr, args...)
+		}
+		var ids []uuid.UUID
+		if err := cust.Limit(maxNamedCustomers+1).Scan(ctx, &ids); err != nil {
+			return nil, storage.Err(err)
+		}
+		switch {
+		case len(ids) == 0:
+			out = append(out, own)
+		case len(ids) <= maxNamedCustomers:
+			out = append(out, condition{"(" + own.sql + " OR r.customer_id IN (?))", append(own.args, bun.List(ids))})
+		default:
+			out = append(out, condition{"(" + own.sql + " OR r.customer_id IN (?))", append(own.args, cust.Limit(0))})
+		}
+	}
+	return out, nil
+}
+
+// filter adds q's conditions but the keywords and the cursor to sel, a
+// select over contact_records r already restricted to what pr may see.
+func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query) *bun.SelectQuery {
 	tenant := pr.Tenant
 	if q.Deleted {
 		sel.Where("r.deleted_at IS NOT NULL")
 	} else {
 		sel.Where("r.deleted_at IS NULL")
-	}
-	for _, term := range terms {
-		like := storage.Contains(term)
-		// The record's own text…
-		own, ownArgs := `r.search_text LIKE ? ESCAPE '\'`, []any{like}
-		// …or its customer's name, company name or reading, found through
-		// the customer's index so that renaming a customer rewrites no
-		// record.
-		cust := s.db.NewSelect().TableExpr("customers AS c").Column("c.id").
-			Where(`(c.name_key LIKE ? ESCAPE '\' OR c.sort_kana LIKE ? ESCAPE '\' OR c.company_name LIKE ? ESCAPE '\')`, like, like, like)
-		cust = custPred.Apply(cust)
-		if grams := textnorm.Bigrams(term); len(grams) > 0 {
-			grams = grams[:min(len(grams), 4)]
-			expr, args := gramIndex.Filter(s.dialect, "r", tenant, grams)
-			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 {
-				// The term is its own bigram: the index answers exactly.
-				own, ownArgs = expr, args
-			} else {
-				own, ownArgs = expr+" AND "+own, append(args, like)
-			}
-			expr, args = customerGrams.Filter(s.dialect, "c", tenant, grams)
-			cust.Where(expr, args...)
-		}
-		sel.Where("("+own+" OR "+storage.InSubquery(s.dialect, "r.customer_id")+")", append(ownArgs, cust)...)
 	}
 	if !q.ActualFrom.IsZero() {
 		sel.Where("r.actual_at >= ?", q.ActualFrom)

@@ -2,6 +2,7 @@ package contactlog_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -513,5 +514,33 @@ func TestSearchTrash(t *testing.T) {
 		require.NoError(t, f.svc.Restore(f.b, r.ID, r.Version+1))
 		require.Empty(t, search(t, f.staff, f.svc, trash))
 		require.Contains(t, search(t, f.a, f.svc, contactlog.Query{}), r.ID)
+	})
+}
+
+// When a term matches more customers than fit in a query, their records are
+// still found (through a subquery).
+func TestSearchKeywordManyCustomers(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		var csv strings.Builder
+		csv.WriteString("姓,名,姓カナ,名カナ\n")
+		for i := range 600 {
+			fmt.Fprintf(&csv, "綿貫,太郎%d,ワタヌキ,タロウ\n", i)
+		}
+		rep, err := f.customer.Import(f.staff, strings.NewReader(csv.String()), customer.ImportOptions{})
+		require.NoError(t, err, "%+v", rep)
+		require.Equal(t, 600, rep.Created, "%v", rep.Errors)
+		page, err := f.customer.Search(f.staff, customer.Query{Text: "綿貫 太郎599"})
+		require.NoError(t, err)
+		require.Len(t, page.Customers, 1)
+		r, err := f.svc.Create(f.staff, entry(page.Customers[0].ID))
+		require.NoError(t, err)
+		_, err = f.svc.Create(f.staff, entry(f.yamada.ID))
+		require.NoError(t, err)
+		for _, text := range []string{"綿貫", "わたぬき", "綿貫 商品", "綿貫太郎599"} {
+			require.Equal(t, []uuid.UUID{r.ID}, search(t, f.staff, f.svc, contactlog.Query{Text: text}), text)
+		}
+		require.Empty(t, search(t, f.staff, f.svc, contactlog.Query{Text: "綿貫 存在しない"}))
 	})
 }

@@ -128,15 +128,3 @@ func JSONWithoutKey(d Dialect, column, key string) (string, []any) {
 	}
 	return "json_remove(" + column + ", ?)", []any{`$."` + strings.ReplaceAll(key, `"`, `""`) + `"`}
 }
-
-// InSubquery returns a condition that expr is among the values of a
-// subquery passed as its one argument (?). On PostgreSQL it is written
-// expr = ANY(ARRAY(subquery)): the subquery runs once, and the array can
-// drive an index scan on expr, also under an OR (a bitmap OR); a plain IN
-// there would be a hashed filter checked row by row.
-func InSubquery(d Dialect, expr string) string {
-	if d == Postgres {
-		return expr + " = ANY(ARRAY(?))"
-	}
-	return expr + " IN (?)"
-}
