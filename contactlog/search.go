@@ -30,7 +30,8 @@ const (
 	SortActual Sort = "actual"
 	// SortCustomerKana orders by the customer's reading (company reading
 	// first for companies), a customer's records together by Record.Time;
-	// drafts (no customer) come last in either direction.
+	// drafts (no customer) and records of customers hidden from the
+	// principal come last in either direction, by Record.Time.
 	SortCustomerKana Sort = "customer_kana"
 )
 
@@ -114,7 +115,8 @@ type position struct {
 	Asc  bool      `json:"a,omitempty"`
 	Time time.Time `json:"t,omitzero"`
 	// Kana and Customer are the customer's sort key (SortCustomerKana);
-	// Draft says the page ended among the drafts.
+	// Draft says the page ended among the records sorted last: drafts and
+	// records of customers hidden from the principal.
 	Kana     string    `json:"k,omitempty"`
 	Customer uuid.UUID `json:"c,omitzero"`
 	Draft    bool      `json:"d,omitempty"`
@@ -204,12 +206,25 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if q.Deleted {
 		action = permission.ActionDelete
 	}
-	keywords, err := s.keywords(ctx, pr, terms)
+	conds, err := s.keywords(ctx, pr, terms)
 	if err != nil {
 		return nil, err
 	}
+	if len(q.CustomerRanks) > 0 {
+		c, err := s.rankCondition(ctx, pr, q.CustomerRanks)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, c)
+	}
+	var kanaPred permission.Predicate
+	if q.Sort == SortCustomerKana {
+		if kanaPred, err = s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "kc"}); err != nil {
+			return nil, err
+		}
+	}
 	filter := func(sel *bun.SelectQuery) *bun.SelectQuery {
-		for _, k := range keywords {
+		for _, k := range conds {
 			sel.Where(k.sql, k.args...)
 		}
 		return s.filter(sel, pr, q)
@@ -233,16 +248,18 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			}
 			return sel.OrderExpr(fmt.Sprintf("%s %s, r.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
 		}
-		// SortCustomerKana: customers in reading order, then the drafts.
-		sel.Join("LEFT JOIN customers AS kc ON kc.id = r.customer_id")
+		// SortCustomerKana: customers in reading order, then the drafts
+		// and the records of customers hidden from pr, whose readings are
+		// not theirs to see (nor to sort by).
+		sel.Join("LEFT JOIN customers AS kc ON kc.id = r.customer_id AND "+kanaPred.SQL, kanaPred.Args...)
 		switch {
 		case q.After != "" && after.Draft:
-			sel.Where("r.customer_id IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
+			sel.Where("kc.id IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
 		case q.After != "":
-			sel.Where(fmt.Sprintf("(r.customer_id IS NULL OR (kc.sort_kana, kc.id, r.occurred_at, r.id) %s (?, ?, ?, ?))", cmp),
+			sel.Where(fmt.Sprintf("(kc.id IS NULL OR (kc.sort_kana, kc.id, r.occurred_at, r.id) %s (?, ?, ?, ?))", cmp),
 				after.Kana, after.Customer, after.Time, after.ID)
 		}
-		return sel.OrderExpr(fmt.Sprintf("r.customer_id IS NULL, kc.sort_kana %s, kc.id %s, r.occurred_at %s, r.id %s", dir, dir, dir, dir)).
+		return sel.OrderExpr(fmt.Sprintf("kc.id IS NULL, kc.sort_kana %s, kc.id %s, r.occurred_at %s, r.id %s", dir, dir, dir, dir)).
 			Limit(int64(q.Limit) + 1)
 	})
 	if err != nil {
@@ -257,11 +274,14 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		case SortCreated:
 			p.Time = last.CreatedAt
 		case SortCustomerKana:
-			if p.Draft = last.IsDraft(); !p.Draft {
-				p.Customer = last.Customer
-				if p.Kana, err = s.customerSortKana(ctx, pr.Tenant, last.Customer); err != nil {
+			visible := false
+			if !last.IsDraft() {
+				if p.Kana, visible, err = s.customerSortKana(ctx, kanaPred, last.Customer); err != nil {
 					return nil, err
 				}
+			}
+			if p.Draft = !visible; visible {
+				p.Customer = last.Customer
 			}
 		}
 		if page.Next, err = cursor.Encode(p); err != nil {
@@ -283,12 +303,27 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	return page, nil
 }
 
-// customerSortKana returns the reading a customer sorts by.
-func (s *Service) customerSortKana(ctx context.Context, tenant, id uuid.UUID) (string, error) {
-	var kana string
-	err := s.db.NewSelect().TableExpr("customers").Column("sort_kana").
-		Where("id = ?", id).Where("tenant_id = ?", tenant).Scan(ctx, &kana)
-	return kana, storage.Err(err)
+// customerSortKana returns the reading a customer sorts by, and whether the
+// customer passes visible (a predicate over customers aliased kc).
+func (s *Service) customerSortKana(ctx context.Context, visible permission.Predicate, id uuid.UUID) (string, bool, error) {
+	var kanas []string
+	err := visible.Apply(s.db.NewSelect().TableExpr("customers AS kc").Column("kc.sort_kana").Where("kc.id = ?", id)).Scan(ctx, &kanas)
+	if err != nil || len(kanas) == 0 {
+		return "", false, storage.Err(err)
+	}
+	return kanas[0], true, nil
+}
+
+// rankCondition keeps the records whose customer has one of ranks, among
+// the customers pr may see: a record does not reveal the rank of a
+// customer hidden from them.
+func (s *Service) rankCondition(ctx context.Context, pr permission.Principal, ranks []string) (condition, error) {
+	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	if err != nil {
+		return condition{}, err
+	}
+	ranked := pred.Apply(s.db.NewSelect().TableExpr("customers AS c").Column("c.id")).Where("c.rank IN (?)", bun.List(ranks))
+	return condition{"r.customer_id IN (?)", []any{ranked}}, nil
 }
 
 // customerGrams is the customer engine's bigram index over its customers'
@@ -410,12 +445,6 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 	}
 	if q.ImportantOnly {
 		sel.Where("r.important")
-	}
-	if len(q.CustomerRanks) > 0 {
-		// Like the customer-name part of Text, only customers pr sees: a
-		// record does not reveal the rank of a customer hidden from them.
-		ranked := s.db.NewSelect().TableExpr("customers AS c").Column("c.id").Where("c.rank IN (?)", bun.List(q.CustomerRanks))
-		sel.Where(storage.InSubquery(s.dialect, "r.customer_id"), custPred.Apply(ranked))
 	}
 	return sel
 }

@@ -2,6 +2,8 @@ package contactlog_test
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -286,6 +288,35 @@ func TestSearchKeyword(t *testing.T) {
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), "…nor its rank")
 		require.Len(t, search(t, f.staff, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), 2, "which its assignee finds")
 		require.Equal(t, []uuid.UUID{catalog.ID}, search(t, b, f.svc, contactlog.Query{Text: "総務"}))
+
+		// Nor its reading: sorted by customer reading, its records come last
+		// with the drafts, and no page cursor carries the reading.
+		sorted := contactlog.Query{Sort: contactlog.SortCustomerKana, Asc: true, Limit: 1}
+		var seen []uuid.UUID
+		for {
+			page, err := f.svc.Search(b, sorted)
+			require.NoError(t, err)
+			for _, r := range page.Records {
+				seen = append(seen, r.Customer)
+			}
+			if page.Next == "" {
+				break
+			}
+			raw, err := base64.RawURLEncoding.DecodeString(page.Next)
+			require.NoError(t, err)
+			require.NotContains(t, string(raw), "さとう")
+			require.NotContains(t, string(raw), c.ID.String())
+			sorted.After = page.Next
+		}
+		require.Len(t, seen, len(search(t, b, f.svc, contactlog.Query{})))
+		require.Contains(t, seen, c.ID)
+		last := false // in the group sorted last: drafts and hidden customers
+		for _, cust := range seen {
+			_, err := f.customer.Get(b, cust)
+			unsorted := cust == uuid.Nil || errors.Is(err, customer.ErrNotFound)
+			require.False(t, last && !unsorted, "a visible customer after the drafts and hidden customers")
+			last = last || unsorted
+		}
 	})
 }
 
