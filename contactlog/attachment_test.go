@@ -881,3 +881,69 @@ func TestBucketBlobStore(t *testing.T) {
 	_, err = contactlog.NewLocalBlobStore("")
 	require.ErrorIs(t, err, contactlog.ErrInvalid)
 }
+
+// Get, Timeline, History and Search with WithDetails carry each record's
+// files and comment count, as the principal may see them.
+func TestRecordDetails(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		svc := blobService(t, f, contactlog.Config{Blobs: localStore(t)})
+		e := entry(f.yamada.ID)
+		e.Shared = true
+		first, err := svc.Create(f.staff, e)
+		require.NoError(t, err)
+		r, err := svc.Create(f.staff, e)
+		require.NoError(t, err)
+		shared := upload("写真.pdf", pdfFile)
+		shared.Shared = true
+		_, err = svc.AddAttachments(f.staff, r.ID, shared, upload("社内メモ.pdf", pdfFile))
+		require.NoError(t, err)
+		_, err = svc.AddComment(f.a, r.ID, "了解です")
+		require.NoError(t, err)
+		c, err := svc.AddComment(f.staff, r.ID, "取り消し")
+		require.NoError(t, err)
+		require.NoError(t, svc.DeleteComment(f.staff, c.ID, c.Version))
+
+		names := func(as []contactlog.Attachment) []string {
+			var out []string
+			for _, a := range as {
+				out = append(out, a.Name)
+			}
+			return out
+		}
+		got, err := svc.Get(f.a, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{"写真.pdf", "社内メモ.pdf"}, names(got.Attachments))
+		require.Equal(t, 1, got.CommentCount, "deleted comments do not count")
+
+		tl, err := svc.Timeline(f.a, contactlog.TimelineQuery{Customer: f.yamada.ID})
+		require.NoError(t, err)
+		require.Len(t, tl.Records, 2)
+		require.Equal(t, r.ID, tl.Records[0].ID)
+		require.Len(t, tl.Records[0].Attachments, 2)
+		require.Equal(t, 1, tl.Records[0].CommentCount)
+		require.Empty(t, tl.Records[1].Attachments)
+
+		page, err := svc.Search(f.a, contactlog.Query{})
+		require.NoError(t, err)
+		require.Empty(t, page.Records[0].Attachments, "Search leaves details out unless asked")
+		page, err = svc.Search(f.a, contactlog.Query{WithDetails: true})
+		require.NoError(t, err)
+		require.Equal(t, r.ID, page.Records[0].ID)
+		require.Len(t, page.Records[0].Attachments, 2)
+		require.Equal(t, 1, page.Records[0].CommentCount)
+
+		// The customer sees the shared file only, and no comments.
+		cust := permission.WithPrincipal(context.Background(), permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
+		got, err = svc.Get(cust, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, []string{"写真.pdf"}, names(got.Attachments))
+		require.Zero(t, got.CommentCount)
+
+		h, err := svc.History(f.a, r.ID, 0)
+		require.NoError(t, err)
+		require.Len(t, h, 1)
+		require.Equal(t, first.ID, h[0].ID)
+	})
+}

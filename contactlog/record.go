@@ -127,6 +127,13 @@ type Record struct {
 	// Version counts changes; Update and Delete take the version they were
 	// based on and fail with ErrConflict when it is stale.
 	Version int64 `json:"version"`
+
+	// Attachments (the files the principal may see, oldest first) and
+	// CommentCount (comments not deleted; always 0 for customer
+	// principals) are filled by Get, Timeline, History and — when
+	// Query.WithDetails is set — Search; elsewhere they are empty.
+	Attachments  []Attachment `json:"attachments,omitempty"`
+	CommentCount int          `json:"comment_count,omitempty"`
 }
 
 // IsDraft reports whether the record has no customer yet.

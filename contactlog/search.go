@@ -97,6 +97,9 @@ type Query struct {
 	After string
 	// WithTotal asks for Page.Total (one more query).
 	WithTotal bool
+	// WithDetails fills Record.Attachments and Record.CommentCount (two
+	// more queries for the page).
+	WithDetails bool
 }
 
 // Page is one page of records.
@@ -285,6 +288,11 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			}
 		}
 		if page.Next, err = cursor.Encode(p); err != nil {
+			return nil, err
+		}
+	}
+	if q.WithDetails {
+		if err := s.details(ctx, s.db, pr, rows); err != nil {
 			return nil, err
 		}
 	}

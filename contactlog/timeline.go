@@ -215,6 +215,9 @@ func (s *Service) timeline(ctx context.Context, pr permission.Principal, q Timel
 			return nil, err
 		}
 	}
+	if err := s.details(ctx, s.db, pr, rows); err != nil {
+		return nil, err
+	}
 	tl.Records = rows
 	return tl, nil
 }
@@ -249,11 +252,15 @@ func (s *Service) history(ctx context.Context, pr permission.Principal, id uuid.
 	if err != nil || r.IsDraft() {
 		return nil, err
 	}
-	return s.query(ctx, s.db, pr, func(sel *bun.SelectQuery) *bun.SelectQuery {
+	rs, err := s.query(ctx, s.db, pr, func(sel *bun.SelectQuery) *bun.SelectQuery {
 		return sel.Where("r.customer_id = ?", r.Customer).Where("r.deleted_at IS NULL").Where("r.template_key = ?", r.Template).
 			Where("(r.occurred_at, r.id) < (?, ?)", r.Time(), r.ID).
 			OrderExpr("r.occurred_at DESC, r.id DESC").Limit(int64(limit))
 	})
+	if err == nil {
+		err = s.details(ctx, s.db, pr, rs)
+	}
+	return rs, err
 }
 
 // CustomerStatus is where the contacts with a customer stand, as a

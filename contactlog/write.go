@@ -564,6 +564,11 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Record, error) {
 	}
 	r, err := s.get(ctx, s.db, pr, id, false)
 	if err == nil {
+		rs := []Record{*r}
+		err = s.details(ctx, s.db, pr, rs)
+		r = &rs[0]
+	}
+	if err == nil {
 		err = s.audit(ctx, s.db, pr, string(permission.ActionView), "record", id, "")
 	}
 	if err != nil {
@@ -620,6 +625,32 @@ func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Princi
 		}
 	}
 	return out, nil
+}
+
+// details fills Attachments and CommentCount of rs in place (two queries
+// for any number of records).
+func (s *Service) details(ctx context.Context, db bun.IDB, pr permission.Principal, rs []Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	files, err := s.attachmentsOf(ctx, db, pr, ids)
+	if err != nil {
+		return err
+	}
+	counts := map[uuid.UUID]int{}
+	if pr.IsStaff() {
+		if counts, err = s.commentCounts(ctx, db, pr.Tenant, ids); err != nil {
+			return err
+		}
+	}
+	for i := range rs {
+		rs[i].Attachments, rs[i].CommentCount = files[rs[i].ID], counts[rs[i].ID]
+	}
+	return nil
 }
 
 // redact removes what a customer principal must not see.
