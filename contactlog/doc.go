@@ -57,6 +57,28 @@
 // belong to the author, the record's people, the author's group managers
 // and admins.
 //
+// # Search and timeline
+//
+// Search lists the records a principal may see, filtered by a keyword
+// (memos, summary text, the customer's people and department, template
+// text values, or the customer's name and reading — hiragana ≡ katakana,
+// full ≡ half width; two-character terms use a bigram index), by actual,
+// planned and entry time, by template, responder, progress, customer rank,
+// drafts, important records, "mine", or the trash; sorted by entry time,
+// contact time or customer reading; one keyset page at a time (Page.Next),
+// so pages never skip or repeat records while others write.
+//
+// Timeline is a customer's history as Maroud shows it: the newest 20
+// records, then month by month in the tenant's time zone, optionally of
+// one template, with the months and templates to navigate by. History
+// lists the earlier records of a record's template for its customer
+// (過去の推移を見る). CustomerStatuses gives a page of customers their
+// latest progress (from the newest record with an actual time) and next
+// contact date (the earliest planned time ahead), as a customer list shows
+// them (助っ人クラウド). All of them count only records the principal may
+// see, and never reveal a customer's name, reading or rank through a
+// record when the customer is hidden from the principal.
+//
 // # Masters
 //
 // A contact record is classified by a tenant's masters (BizMagic's マスタ):
