@@ -1,8 +1,10 @@
-// Package idset compares lists of IDs as sets: the people on a record, the
-// assignees of a customer.
+// Package idset treats lists of IDs as sets (the people on a record, the
+// assignees of a customer, the units of a user): it compares them and puts
+// them in one canonical form.
 package idset
 
 import (
+	"bytes"
 	"slices"
 
 	"github.com/google/uuid"
@@ -22,4 +24,13 @@ func Same(a, b []uuid.UUID) bool {
 		}
 	}
 	return true
+}
+
+// Sorted returns the IDs of ids each once, in ascending byte order (which
+// is also the order of their strings), in a new slice; ids is not changed.
+// It returns nil for nil.
+func Sorted(ids []uuid.UUID) []uuid.UUID {
+	out := slices.Clone(ids)
+	slices.SortFunc(out, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(out)
 }

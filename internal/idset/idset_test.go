@@ -1,6 +1,8 @@
 package idset_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -32,4 +34,18 @@ func TestSame(t *testing.T) {
 			require.Equal(t, tt.want, idset.Same(tt.b, tt.a), "symmetric")
 		})
 	}
+}
+
+func TestSorted(t *testing.T) {
+	t.Parallel()
+	require.Nil(t, idset.Sorted(nil))
+	x := uuid.MustParse("0190f1a2-0000-7000-8000-00000000000a")
+	y := uuid.MustParse("0190f1a2-0000-7000-8000-0000000000a0")
+	z := uuid.MustParse("a190f1a2-0000-7000-8000-000000000000")
+	in := []uuid.UUID{z, x, y, x, z}
+	got := idset.Sorted(in)
+	require.Equal(t, []uuid.UUID{x, y, z}, got)
+	require.Equal(t, []uuid.UUID{z, x, y, x, z}, in, "the input is left alone")
+	require.True(t, slices.IsSortedFunc(got, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) }),
+		"byte order is string order")
 }
