@@ -422,7 +422,7 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 	}
 
 	limit := min(s.cfg.MaxAttachmentSize, left)
-	in := &countingReader{r: blob.Limit(all, limit)}
+	in := &blob.CountingReader{R: blob.Limit(all, limit)}
 	now := s.now()
 	row := &attachmentRow{
 		ID: newIDAt(now), Tenant: pr.Tenant, Record: record, Name: meta.Name, Kind: kind, MIME: mimeType,
@@ -447,11 +447,11 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 		row.Size, err = store.Put(ctx, key, in)
 		switch {
 		case tooLarge(err):
-			return nil, nil, in.n, nil
+			return nil, nil, in.N, nil
 		case err != nil:
-			return nil, nil, in.n, err
+			return nil, nil, in.N, err
 		}
-		return row, []string{key}, in.n, nil
+		return row, []string{key}, in.N, nil
 	}
 
 	p, err := processImage(ctx, in, s.cfg.MaxImagePixels)
@@ -459,18 +459,18 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 	switch {
 	case err == nil:
 	case tooLarge(err):
-		return nil, nil, in.n, nil
+		return nil, nil, in.N, nil
 	case errors.Is(err, media.ErrUndecodable):
 		v.Add(field, kerr.CodeNotAllowed, mimeType)
-		return nil, nil, in.n, nil
+		return nil, nil, in.N, nil
 	case errors.As(err, &px):
 		v.Add(field, kerr.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxImagePixels))
-		return nil, nil, in.n, nil
+		return nil, nil, in.N, nil
 	case errors.Is(err, ErrInvalid):
 		v.Add(field, kerr.CodeFormat, mimeType)
-		return nil, nil, in.n, nil
+		return nil, nil, in.N, nil
 	default:
-		return nil, nil, in.n, err
+		return nil, nil, in.N, err
 	}
 	row.MIME, row.Size, row.Width, row.Height, row.HasThumb = p.MIME, int64(len(p.Data)), p.Width, p.Height, true
 	var keys []string
@@ -480,11 +480,11 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 	}{{p.Data, false}, {p.Thumb, true}} {
 		key := attachmentKey(row.Tenant, row.Record, row.ID, part.thumb)
 		if _, err := store.Put(ctx, key, bytes.NewReader(part.data)); err != nil {
-			return nil, keys, in.n, err
+			return nil, keys, in.N, err
 		}
 		keys = append(keys, key)
 	}
-	return row, keys, in.n, nil
+	return row, keys, in.N, nil
 }
 
 // cleanableImages are the image types stored: those media.ProcessImage
@@ -517,18 +517,6 @@ func detectedType(head []byte) string {
 		return "application/octet-stream"
 	}
 	return t
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // deleteBlobs deletes keys, ignoring those already gone.

@@ -56,6 +56,19 @@ func localStore(t *testing.T) *blob.Local {
 	return store
 }
 
+// setupAttachments returns the fixture on db, a fresh local blob store, a
+// service keeping attachments in it (f.svc has no blob store), and a record
+// by staff for yamada to attach files to.
+func setupAttachments(t *testing.T, db *bun.DB) (*fixture, *blob.Local, *contactlog.Service, *contactlog.Record) {
+	t.Helper()
+	f := setup(t, db)
+	store := localStore(t)
+	svc := blobService(t, f, contactlog.Config{Blobs: store})
+	rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
+	require.NoError(t, err)
+	return f, store, svc, rec
+}
+
 // storedKeys lists every key in store, sorted.
 func storedKeys(t *testing.T, store contactlog.BlobStore) []string {
 	t.Helper()
@@ -185,11 +198,7 @@ func (a *atEOF) Read(p []byte) (int, error) {
 func TestAttachmentsAddListOpen(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
+		f, store, svc, rec := setupAttachments(t, db)
 
 		photo := phoneJPEG(t)
 		require.Contains(t, string(photo), "Exif")
@@ -305,16 +314,12 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 func TestAttachmentRefusals(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
+		f, store, svc, rec := setupAttachments(t, db)
 		var v *contactlog.ValidationError
 
 		// Every refused type at once, with what it seems to be; the valid
 		// file before them is not kept.
-		_, err = svc.AddAttachments(f.staff, rec.ID,
+		_, err := svc.AddAttachments(f.staff, rec.ID,
 			upload("ok.pdf", pdfFile),
 			upload("見積.pdf", zipFile),
 			upload("photo.jpg", htmlFile),
@@ -404,14 +409,10 @@ func TestAttachmentRefusals(t *testing.T) {
 func TestAttachmentPermissions(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
+		f, store, svc, unsharedRec := setupAttachments(t, db)
 		e := entry(f.yamada.ID)
 		e.Shared = true
 		rec, err := f.svc.Create(f.staff, e)
-		require.NoError(t, err)
-		unsharedRec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
 
 		// a sees the record but may not edit it; the manager of the
@@ -491,11 +492,7 @@ func TestAttachmentPermissions(t *testing.T) {
 func TestAttachmentUpdateDelete(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
+		f, store, svc, rec := setupAttachments(t, db)
 		atts, err := svc.AddAttachments(f.staff, rec.ID, upload("IMG_0001.jpg", phoneJPEG(t)), upload("見積.pdf", pdfFile))
 		require.NoError(t, err)
 		photo, doc := atts[0], atts[1]
@@ -569,11 +566,7 @@ func (e *errAfter) Read(p []byte) (int, error) {
 func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
+		f, store, svc, rec := setupAttachments(t, db)
 		requireEmpty := func(msg string) {
 			t.Helper()
 			require.Empty(t, storedKeys(t, store), msg)
@@ -586,7 +579,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		fs := &failingStore{BlobStore: store}
 		fs.ok.Store(2)
 		failing := blobService(t, f, contactlog.Config{Blobs: fs})
-		_, err = failing.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
+		_, err := failing.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
 		require.ErrorContains(t, err, "disk full")
 		requireEmpty("store failure")
 
@@ -620,13 +613,9 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 func TestCollectOrphanBlobs(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
+		f, store, svc, rec := setupAttachments(t, db)
 		// The collector runs a day later.
 		later := blobService(t, f, contactlog.Config{Blobs: store, Clock: clocktest.New(f.clock.Now().Add(25*time.Hour), time.Millisecond).Now})
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
 		kept, err := svc.AddAttachments(f.staff, rec.ID, upload("kept.jpg", phoneJPEG(t)))
 		require.NoError(t, err)
 		keptKeys := storedKeys(t, store)
@@ -686,9 +675,7 @@ func TestCollectOrphanBlobs(t *testing.T) {
 func TestPurgeDeletesAttachmentBlobs(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
-		store := localStore(t)
-		svc := blobService(t, f, contactlog.Config{Blobs: store})
+		f, store, svc, rec := setupAttachments(t, db)
 		later := blobService(t, f, contactlog.Config{Blobs: store, Clock: clocktest.New(f.clock.Now().Add(25*time.Hour), time.Millisecond).Now})
 		count := func() int64 {
 			n, err := db.NewSelect().TableExpr("contact_attachments").Count(context.Background())
@@ -697,9 +684,7 @@ func TestPurgeDeletesAttachmentBlobs(t *testing.T) {
 		}
 
 		// A record purge deletes its files after the commit.
-		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
-		require.NoError(t, err)
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
+		_, err := svc.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
 		require.NoError(t, err)
 		keep, err := f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)

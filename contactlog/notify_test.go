@@ -1,23 +1,12 @@
 package contactlog_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"errors"
-	"io"
-	"log"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	netmail "net/mail"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -26,161 +15,52 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
-// sentMail is a mail the test SMTP server accepted, decoded as a mail
-// client shows it.
-type sentMail struct {
-	Rcpt    string // envelope recipient
-	From    *netmail.Address
-	To      *netmail.Address
-	ReplyTo *netmail.Address // nil without a Reply-To header
-	Subject string
-	Text    string
+// mailer is a service that mails through the test server, and a dispatcher
+// that runs its handlers.
+type mailer struct {
+	srv  *mailtest.Server
+	svc  *contactlog.Service
+	disp *contactlog.Dispatcher
 }
 
-// smtpServer is a real SMTP server (github.com/emersion/go-smtp) on
-// 127.0.0.1 that keeps what it accepts.
-type smtpServer struct {
-	host string
-	port int
-	t    *testing.T
-
-	mu    sync.Mutex
-	mails []sentMail
-}
-
-func startSMTP(t *testing.T) *smtpServer {
+// to returns, decoded, the mails the test server accepted for an envelope
+// recipient, in order. The engine's mails are UTF-8 plain text from one
+// sender to one recipient.
+func (m *mailer) to(t *testing.T, email string) []mailtest.Content {
 	t.Helper()
-	srv := &smtpServer{t: t}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: srv}, nil }))
-	s.Domain = "localhost"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	s.ErrorLog = log.New(io.Discard, "", 0)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().(*net.TCPAddr)
-	srv.host, srv.port = addr.IP.String(), addr.Port
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = s.Serve(l)
-	}()
-	t.Cleanup(func() {
-		_ = s.Close()
-		_ = l.Close()
-		<-done
-	})
-	return srv
-}
-
-// to returns the mails accepted for an address, in order.
-func (s *smtpServer) to(email string) []sentMail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []sentMail
-	for _, m := range s.mails {
-		if m.Rcpt == email {
-			out = append(out, m)
+	var out []mailtest.Content
+	for _, msg := range m.srv.Messages() {
+		if slices.Contains(msg.To, email) {
+			c := msg.Parse(t)
+			require.Equal(t, "text/plain", c.Type)
+			require.Len(t, c.From, 1)
+			require.Len(t, c.To, 1)
+			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func (s *smtpServer) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.mails)
-}
-
-type smtpSession struct {
-	srv  *smtpServer
-	rcpt []string
-}
-
-func (ss *smtpSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	ss.rcpt = append(ss.rcpt, to)
-	return nil
-}
-func (ss *smtpSession) Reset()        { ss.rcpt = nil }
-func (ss *smtpSession) Logout() error { return nil }
-
-func (ss *smtpSession) Data(r io.Reader) error {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
+// count returns how many mails the test server accepted, a message counting
+// once per envelope recipient.
+func (m *mailer) count() int {
+	n := 0
+	for _, msg := range m.srv.Messages() {
+		n += len(msg.To)
 	}
-	m, err := decodeMail(data)
-	if err != nil {
-		ss.srv.t.Errorf("undecodable mail: %v", err)
-		return err
-	}
-	ss.srv.mu.Lock()
-	defer ss.srv.mu.Unlock()
-	for _, rcpt := range ss.rcpt {
-		m.Rcpt = rcpt
-		ss.srv.mails = append(ss.srv.mails, m)
-	}
-	return nil
-}
-
-// decodeMail decodes the headers and the single text/plain body the
-// engine's mails have.
-func decodeMail(data []byte) (sentMail, error) {
-	msg, err := netmail.ReadMessage(bytes.NewReader(data))
-	if err != nil {
-		return sentMail{}, err
-	}
-	var m sentMail
-	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
-		return m, err
-	}
-	if m.From, err = netmail.ParseAddress(msg.Header.Get("From")); err != nil {
-		return m, err
-	}
-	if m.To, err = netmail.ParseAddress(msg.Header.Get("To")); err != nil {
-		return m, err
-	}
-	if rt := msg.Header.Get("Reply-To"); rt != "" {
-		if m.ReplyTo, err = netmail.ParseAddress(rt); err != nil {
-			return m, err
-		}
-	}
-	media, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		return m, err
-	}
-	if media != "text/plain" || !strings.EqualFold(params["charset"], "utf-8") {
-		return m, errors.New("not UTF-8 text/plain: " + msg.Header.Get("Content-Type"))
-	}
-	body := msg.Body
-	switch strings.ToLower(msg.Header.Get("Content-Transfer-Encoding")) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	}
-	b, err := io.ReadAll(body)
-	m.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
-	return m, err
-}
-
-// mailer is a service that mails through the test server, and a dispatcher
-// that runs its handlers.
-type mailer struct {
-	srv  *smtpServer
-	svc  *contactlog.Service
-	disp *contactlog.Dispatcher
+	return n
 }
 
 var noreply = contactlog.MailAddress{Name: "記録商事", Email: "noreply@kiroku.example"}
 
 func newMailer(t *testing.T, f *fixture) *mailer {
 	t.Helper()
-	srv := startSMTP(t)
+	srv := mailtest.Start(t, mailtest.Options{})
 	m, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
-		Host: srv.host, Port: srv.port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: f.clock.Now,
+		Host: srv.Host, Port: srv.Port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: f.clock.Now,
 	})
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(f.db)
@@ -258,16 +138,16 @@ func TestReportToMail(t *testing.T) {
 			require.NoError(t, err)
 			deliverAll(t, m.disp)
 		}
-		require.Equal(t, 3, m.srv.count())
+		require.Equal(t, 3, m.count())
 		for _, email := range []string{"hanako@example.jp", "a@example.jp", "b@example.jp"} {
-			require.Len(t, m.srv.to(email), 1, email)
+			require.Len(t, m.to(t, email), 1, email)
 		}
 
-		got := m.srv.to("hanako@example.jp")[0]
+		got := m.to(t, "hanako@example.jp")[0]
 		require.Equal(t, "【報告】山田 太郎 様 面談記録 (2026/11/22)", got.Subject)
-		require.Equal(t, "課長 花子", got.To.Name)
-		require.Equal(t, noreply.Email, got.From.Address)
-		require.Equal(t, noreply.Name, got.From.Name)
+		require.Equal(t, "課長 花子", got.To[0].Name)
+		require.Equal(t, noreply.Email, got.From[0].Address)
+		require.Equal(t, noreply.Name, got.From[0].Name)
 		require.Nil(t, got.ReplyTo)
 		for _, want := range []string{
 			"課長 花子 様\n",
@@ -287,7 +167,7 @@ func TestReportToMail(t *testing.T) {
 		}
 		require.NotContains(t, got.Text, "予定日時", "no planned time, no line")
 		require.NotContains(t, got.Text, "■ メッセージ")
-		require.Contains(t, m.srv.to("b@example.jp")[0].Text, "次回は来週火曜日。", "b was told after the edit that added them")
+		require.Contains(t, m.to(t, "b@example.jp")[0].Text, "次回は来週火曜日。", "b was told after the edit that added them")
 
 		for _, st := range outboxStates(t, db, contactlog.TopicReportTo) {
 			require.Equal(t, "delivered", st.Status)
@@ -330,7 +210,7 @@ func TestReportToMailOnlyToWhoMaySee(t *testing.T) {
 		require.NoError(t, f.svc.Delete(f.staff, gone.ID, gone.Version))
 
 		deliverAll(t, m.disp)
-		require.Zero(t, m.srv.count(), "nobody who may not see a record is mailed it")
+		require.Zero(t, m.count(), "nobody who may not see a record is mailed it")
 		states := outboxStates(t, db, contactlog.TopicReportTo)
 		require.Len(t, states, 4)
 		for _, u := range []uuid.UUID{f.aID, f.bID, f.managerID} {
@@ -363,7 +243,7 @@ func TestReportToMailWaitsForAMailer(t *testing.T) {
 		// Once a Mailer is there, the retry goes out.
 		m := newMailer(t, f)
 		deliverAll(t, m.disp)
-		require.Len(t, m.srv.to("hanako@example.jp"), 1)
+		require.Len(t, m.to(t, "hanako@example.jp"), 1)
 		st = outboxStates(t, db, contactlog.TopicReportTo)[f.managerID.String()]
 		require.Equal(t, "delivered", st.Status)
 		require.Equal(t, 2, st.Attempts)
@@ -411,15 +291,15 @@ func TestMailRecord(t *testing.T) {
 		require.NoError(t, f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID, f.managerID, f.aID}, "  "+note+"\n"))
 		require.NoError(t, f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID}, "再送します。"))
 		deliverAll(t, m.disp)
-		require.Len(t, m.srv.to("hanako@example.jp"), 1)
-		got := m.srv.to("a@example.jp")
+		require.Len(t, m.to(t, "hanako@example.jp"), 1)
+		got := m.to(t, "a@example.jp")
 		require.Len(t, got, 2)
 		notes := []string{}
 		for _, g := range got {
 			require.Equal(t, "【共有】山田 太郎 様 面談記録 (2026/11/24)", g.Subject, "the planned day in Tokyo")
-			require.Equal(t, "ichiro@example.jp", g.ReplyTo.Address, "replies go to the sender")
-			require.Equal(t, "担当 一郎", g.ReplyTo.Name)
-			require.Equal(t, "営業 A", g.To.Name)
+			require.Equal(t, "ichiro@example.jp", g.ReplyTo[0].Address, "replies go to the sender")
+			require.Equal(t, "担当 一郎", g.ReplyTo[0].Name)
+			require.Equal(t, "営業 A", g.To[0].Name)
 			require.Contains(t, g.Text, "担当 一郎 さんから接点記録が送られました。")
 			require.Contains(t, g.Text, "予定日時: 2026/11/24(火) 10:30\n")
 			require.Contains(t, g.Text, "■ 非公開メモ(社内のみ)\n決裁者は奥様。\n")
@@ -445,7 +325,7 @@ func TestMailRecord(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, f.svc.MailRecord(f.staff, draft.ID, []uuid.UUID{f.managerID}, ""))
 		deliverAll(t, m.disp)
-		got = m.srv.to("hanako@example.jp")
+		got = m.to(t, "hanako@example.jp")
 		require.Len(t, got, 2)
 		require.Equal(t, "【共有】顧客未設定の下書き 面談記録 (2026/11/22)", got[1].Subject)
 	})

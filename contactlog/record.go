@@ -2,13 +2,13 @@ package contactlog
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -163,9 +163,7 @@ func (r *Record) object(customerAssignees []uuid.UUID) *permission.RecordObject 
 
 // people are the staff who always see r.
 func (r *Record) people() []uuid.UUID {
-	out := slices.Concat(r.Responders, r.Participants, r.ReportTo)
-	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
-	return slices.Compact(out)
+	return idset.Sorted(slices.Concat(r.Responders, r.Participants, r.ReportTo))
 }
 
 // recordRow is the stored form of a record.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -742,7 +743,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		r.Entry = e
 		r.Confidential = tpl.Confidential
 		r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, version+1
-		if !e.Shared != !cur.Shared || !sameIDs(e.ReportTo, cur.ReportTo) {
+		if !e.Shared != !cur.Shared || !idset.Same(e.ReportTo, cur.ReportTo) {
 			if err := s.authz.Check(ctx, pr, permission.ActionShare, cur.object(assignees)); err != nil {
 				return err
 			}
@@ -792,18 +793,6 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		return nil, fmt.Errorf("contactlog: update %s: %w", id, err)
 	}
 	return out, nil
-}
-
-func sameIDs(a, b []uuid.UUID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // Delete moves a record to the trash, based on version: it disappears from

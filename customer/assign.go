@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -125,9 +126,7 @@ func (s *Service) SetAssignees(ctx context.Context, id uuid.UUID, users []uuid.U
 		v.Add("assignees", kerr.CodeInvalidUUID, "")
 		return fmt.Errorf("customer: set assignees %s: %w", id, &v)
 	}
-	users = slices.Clone(users)
-	slices.SortFunc(users, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
-	users = slices.Compact(users)
+	users = idset.Sorted(users)
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		cur, err := s.get(ctx, tx, pr, id, false)
 		if err != nil {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -317,7 +317,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 		if cur.Version != version {
 			return ErrConflict
 		}
-		if !sameSet(cur.Assignees, p.Assignees) {
+		if !idset.Same(cur.Assignees, p.Assignees) {
 			if err := s.check(ctx, pr, permission.ActionReassign, cur, p.Assignees); err != nil {
 				return err
 			}
@@ -362,18 +362,6 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 		return nil, fmt.Errorf("customer: update %s: %w", id, err)
 	}
 	return out, nil
-}
-
-func sameSet(a, b []uuid.UUID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
 }
 
 // Delete moves a customer to the trash (soft delete): it disappears from

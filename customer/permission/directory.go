@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -500,7 +501,7 @@ func (d *Directory) OrgUnits(ctx context.Context, tenant uuid.UUID) ([]OrgUnit, 
 
 // SetUserOrgUnits replaces the units a user belongs to.
 func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID, units []uuid.UUID) error {
-	units = uniq(units)
+	units = idset.Sorted(units)
 	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := d.WithDB(tx).User(ctx, tenant, user); err != nil {
 			return err
@@ -680,7 +681,7 @@ func affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, err
 // the tenant in the directory (nil when all are). Engines use it to refuse
 // assigning work to made-up, departed or foreign users.
 func UnknownStaff(ctx context.Context, db bun.IDB, tenant uuid.UUID, users []uuid.UUID) ([]uuid.UUID, error) {
-	users = uniq(users)
+	users = idset.Sorted(users)
 	if len(users) == 0 {
 		return nil, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -353,7 +354,7 @@ func (e *Engine) anyInGroups(ctx context.Context, p Principal, users, groups []u
 // allInGroups reports whether every one of users is a member of one of
 // groups.
 func (e *Engine) allInGroups(ctx context.Context, p Principal, users, groups []uuid.UUID) (bool, error) {
-	users = uniq(users)
+	users = idset.Sorted(users)
 	if len(users) == 0 {
 		return true, nil
 	}
@@ -391,12 +392,6 @@ func changed(old, new []uuid.UUID) []uuid.UUID {
 		}
 	}
 	return out
-}
-
-func uniq(ids []uuid.UUID) []uuid.UUID {
-	out := slices.Clone(ids)
-	slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
-	return slices.Compact(out)
 }
 
 // Predicate implements Authorizer.

@@ -75,19 +75,19 @@ func (s *Bucket) Put(ctx context.Context, key string, r io.Reader) (int64, error
 	if err != nil {
 		return 0, fmt.Errorf("blob: put %s: %w", key, s.mapErr(err))
 	}
-	cr := &countingReader{r: ctxReader{ctx: ctx, r: r}}
+	cr := &CountingReader{R: ctxReader{ctx: ctx, r: r}}
 	// io.CopyBuffer with a plain Writer wrapper: gocloud's ReadFrom would
 	// otherwise pick r's WriteTo and bypass the counting reader.
 	_, err = io.CopyBuffer(writerOnly{w}, cr, make([]byte, 32<<10))
 	if err != nil {
 		cancel()
 		_ = w.Close()
-		return cr.n, fmt.Errorf("blob: put %s: %w", key, s.mapErr(err))
+		return cr.N, fmt.Errorf("blob: put %s: %w", key, s.mapErr(err))
 	}
 	if err := w.Close(); err != nil {
-		return cr.n, fmt.Errorf("blob: put %s: %w", key, s.mapErr(err))
+		return cr.N, fmt.Errorf("blob: put %s: %w", key, s.mapErr(err))
 	}
-	return cr.n, nil
+	return cr.N, nil
 }
 
 type writerOnly struct{ w io.Writer }

@@ -151,15 +151,15 @@ func (e *Encrypted) Put(ctx context.Context, key string, r io.Reader) (int64, er
 	if err := ValidKey(key); err != nil {
 		return 0, err
 	}
-	cr := &countingReader{r: r}
+	cr := &CountingReader{R: r}
 	er, err := age.EncryptReader(cr, e.recipient)
 	if err != nil {
 		return 0, fmt.Errorf("blob: encrypt %s: %w", key, err)
 	}
 	if _, err := e.inner.Put(ctx, key, er); err != nil {
-		return cr.n, err
+		return cr.N, err
 	}
-	return cr.n, nil
+	return cr.N, nil
 }
 
 // Get implements Store. The header is checked before Get returns (so a

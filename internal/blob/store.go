@@ -160,15 +160,19 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
+// CountingReader reads from R and adds to N the number of bytes every Read
+// returns, errors or not, so that a caller knows how much of a stream was
+// consumed even when the consumer (a Put, an image decoder) fails halfway.
+// It is not safe for concurrent use.
+type CountingReader struct {
+	R io.Reader // the reader read through
+	N int64     // bytes read so far
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+// Read implements io.Reader.
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
 	return n, err
 }
 

@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
 	"strings"
@@ -24,6 +19,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/mail"
+	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
 const subject = "「面談記録のご報告」"
@@ -35,76 +31,6 @@ var (
 	desk   = mail.Address{Name: "お客様窓口", Email: "desk@kiroku.example"}
 	date   = time.Date(2026, 12, 1, 9, 30, 0, 0, time.FixedZone("JST", 9*3600))
 )
-
-// parsed is a received message, decoded as a mail client would.
-type parsed struct {
-	header        netmail.Header
-	rawHeader     string
-	subject       string
-	from, to, rto []*netmail.Address
-	text, html    string
-}
-
-func parse(t *testing.T, data []byte) parsed {
-	t.Helper()
-	head, _, ok := bytes.Cut(data, []byte("\r\n\r\n"))
-	require.True(t, ok, "header/body separator")
-	msg, err := netmail.ReadMessage(bytes.NewReader(data))
-	require.NoError(t, err)
-	p := parsed{header: msg.Header, rawHeader: string(head)}
-	p.subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	require.NoError(t, err)
-	p.from, err = msg.Header.AddressList("From")
-	require.NoError(t, err)
-	p.to, err = msg.Header.AddressList("To")
-	require.NoError(t, err)
-	if msg.Header.Get("Reply-To") != "" {
-		p.rto, err = msg.Header.AddressList("Reply-To")
-		require.NoError(t, err)
-	}
-	media, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	require.NoError(t, err)
-	if !strings.HasPrefix(media, "multipart/") {
-		p.setBody(t, media, params, msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-		return p
-	}
-	require.Equal(t, "multipart/alternative", media)
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		require.NoError(t, err)
-		media, params, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		require.NoError(t, err)
-		// multipart.Reader decodes quoted-printable itself.
-		p.setBody(t, media, params, part.Header.Get("Content-Transfer-Encoding"), part)
-	}
-	return p
-}
-
-func (p *parsed) setBody(t *testing.T, media string, params map[string]string, cte string, r io.Reader) {
-	t.Helper()
-	require.Equal(t, "utf-8", strings.ToLower(params["charset"]))
-	switch strings.ToLower(cte) {
-	case "quoted-printable":
-		r = quotedprintable.NewReader(r)
-	case "base64":
-		r = base64.NewDecoder(base64.StdEncoding, r)
-	}
-	b, err := io.ReadAll(r)
-	require.NoError(t, err)
-	s := strings.ReplaceAll(string(b), "\r\n", "\n")
-	switch media {
-	case "text/plain":
-		p.text = s
-	case "text/html":
-		p.html = s
-	default:
-		t.Fatalf("unexpected part %s", media)
-	}
-}
 
 func newSMTP(t *testing.T, cfg mail.SMTPConfig) *mail.SMTP {
 	t.Helper()
@@ -118,9 +44,9 @@ func newSMTP(t *testing.T, cfg mail.SMTPConfig) *mail.SMTP {
 
 func TestSMTPSendsJapaneseMail(t *testing.T) {
 	verifyNoLeaks(t)
-	srv := startServer(t, serverOptions{user: "kiroku", password: "s3cret-パスワード"})
+	srv := mailtest.Start(t, mailtest.Options{User: "kiroku", Password: "s3cret-パスワード"})
 	s := newSMTP(t, mail.SMTPConfig{
-		Host: srv.host, Port: srv.port, TLS: mail.TLSNone,
+		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone,
 		Username: "kiroku", Password: "s3cret-パスワード",
 		From: taro, Timeout: 5 * time.Second,
 	})
@@ -130,31 +56,31 @@ func TestSMTPSendsJapaneseMail(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	got := srv.received()
+	got := srv.Messages()
 	require.Len(t, got, 1)
 	require.Equal(t, "kiroku", got[0].User, "AUTH PLAIN to localhost without TLS")
 	require.Equal(t, "taro@kiroku.example", got[0].From)
 	require.Equal(t, []string{"hanako@example.jp", "ichiro@example.jp"}, got[0].To)
 
-	p := parse(t, got[0].Data)
-	require.Equal(t, subject, p.subject)
-	require.Equal(t, []*netmail.Address{{Name: taro.Name, Address: taro.Email}}, p.from)
-	require.Equal(t, []*netmail.Address{{Name: hanako.Name, Address: hanako.Email}, {Name: ichiro.Name, Address: ichiro.Email}}, p.to)
-	require.Equal(t, []*netmail.Address{{Name: desk.Name, Address: desk.Email}}, p.rto)
-	require.Equal(t, text, p.text)
-	require.Empty(t, p.html)
-	require.Equal(t, date.Format(time.RFC1123Z), p.header.Get("Date"), "dated by the injected clock")
-	require.NotEmpty(t, p.header.Get("Message-Id"))
-	for i := 0; i < len(p.rawHeader); i++ {
-		require.Less(t, p.rawHeader[i], byte(0x80), "headers are 7-bit (RFC 2047): %q", p.rawHeader)
+	p := got[0].Parse(t)
+	require.Equal(t, subject, p.Subject)
+	require.Equal(t, []*netmail.Address{{Name: taro.Name, Address: taro.Email}}, p.From)
+	require.Equal(t, []*netmail.Address{{Name: hanako.Name, Address: hanako.Email}, {Name: ichiro.Name, Address: ichiro.Email}}, p.To)
+	require.Equal(t, []*netmail.Address{{Name: desk.Name, Address: desk.Email}}, p.ReplyTo)
+	require.Equal(t, text, p.Text)
+	require.Empty(t, p.HTML)
+	require.Equal(t, date.Format(time.RFC1123Z), p.Header.Get("Date"), "dated by the injected clock")
+	require.NotEmpty(t, p.Header.Get("Message-Id"))
+	for i := 0; i < len(p.RawHeader); i++ {
+		require.Less(t, p.RawHeader[i], byte(0x80), "headers are 7-bit (RFC 2047): %q", p.RawHeader)
 	}
-	require.True(t, strings.HasPrefix(p.header.Get("Subject"), "=?UTF-8?"), "RFC 2047 encoded-word")
+	require.True(t, strings.HasPrefix(p.Header.Get("Subject"), "=?UTF-8?"), "RFC 2047 encoded-word")
 }
 
 func TestSMTPSendsTextAndHTML(t *testing.T) {
 	verifyNoLeaks(t)
-	srv := startServer(t, serverOptions{})
-	s := newSMTP(t, mail.SMTPConfig{Host: srv.host, Port: srv.port, TLS: mail.TLSNone, Timeout: 5 * time.Second})
+	srv := mailtest.Start(t, mailtest.Options{})
+	s := newSMTP(t, mail.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 5 * time.Second})
 	tests := []struct {
 		name       string
 		text, html string
@@ -169,13 +95,13 @@ func TestSMTPSendsTextAndHTML(t *testing.T) {
 			require.NoError(t, s.Send(context.Background(), mail.Message{
 				From: from, To: []mail.Address{hanako}, Subject: subject, Text: tt.text, HTML: tt.html,
 			}))
-			got := srv.received()
+			got := srv.Messages()
 			require.Len(t, got, i+1)
-			p := parse(t, got[i].Data)
-			require.Equal(t, tt.text, p.text)
-			require.Equal(t, tt.html, p.html)
-			require.Equal(t, from.Name, p.from[0].Name)
-			require.Nil(t, p.rto)
+			p := got[i].Parse(t)
+			require.Equal(t, tt.text, p.Text)
+			require.Equal(t, tt.html, p.HTML)
+			require.Equal(t, from.Name, p.From[0].Name)
+			require.Nil(t, p.ReplyTo)
 		})
 	}
 }
@@ -187,44 +113,44 @@ func TestSMTPTLSModes(t *testing.T) {
 	trusted := &tls.Config{RootCAs: pool}
 	tests := []struct {
 		name    string
-		server  serverOptions
+		server  mailtest.Options
 		mode    mail.TLSMode
 		client  *tls.Config
 		wantErr string
 	}{
-		{"starttls", serverOptions{tls: serverTLS, user: "u", password: "p"}, mail.TLSStartTLS, trusted, ""},
-		{"implicit", serverOptions{tls: serverTLS, implicit: true, user: "u", password: "p"}, mail.TLSImplicit, trusted, ""},
-		{"starttls not offered", serverOptions{user: "u", password: "p"}, mail.TLSStartTLS, trusted, "STARTTLS"},
-		{"starttls untrusted certificate", serverOptions{tls: serverTLS, user: "u", password: "p"}, mail.TLSStartTLS, nil, "certificate"},
-		{"implicit untrusted certificate", serverOptions{tls: serverTLS, implicit: true, user: "u", password: "p"}, mail.TLSImplicit, nil, "certificate"},
+		{"starttls", mailtest.Options{TLS: serverTLS, User: "u", Password: "p"}, mail.TLSStartTLS, trusted, ""},
+		{"implicit", mailtest.Options{TLS: serverTLS, Implicit: true, User: "u", Password: "p"}, mail.TLSImplicit, trusted, ""},
+		{"starttls not offered", mailtest.Options{User: "u", Password: "p"}, mail.TLSStartTLS, trusted, "STARTTLS"},
+		{"starttls untrusted certificate", mailtest.Options{TLS: serverTLS, User: "u", Password: "p"}, mail.TLSStartTLS, nil, "certificate"},
+		{"implicit untrusted certificate", mailtest.Options{TLS: serverTLS, Implicit: true, User: "u", Password: "p"}, mail.TLSImplicit, nil, "certificate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t, tt.server)
+			srv := mailtest.Start(t, tt.server)
 			s := newSMTP(t, mail.SMTPConfig{
-				Host: srv.host, Port: srv.port, TLS: tt.mode, TLSConfig: tt.client,
+				Host: srv.Host, Port: srv.Port, TLS: tt.mode, TLSConfig: tt.client,
 				Username: "u", Password: "p", From: taro, Timeout: 5 * time.Second,
 			})
 			err := s.Send(context.Background(), mail.Message{To: []mail.Address{hanako}, Subject: subject, Text: "本文"})
 			if tt.wantErr != "" {
 				t.Logf("error: %v", err)
 				require.ErrorContains(t, err, tt.wantErr)
-				require.Empty(t, srv.received())
-				require.Empty(t, srv.passwordsTried(), "no credentials before TLS")
+				require.Empty(t, srv.Messages())
+				require.Empty(t, srv.PasswordsTried(), "no credentials before TLS")
 				return
 			}
 			require.NoError(t, err)
-			got := srv.received()
+			got := srv.Messages()
 			require.Len(t, got, 1)
 			require.Equal(t, "u", got[0].User)
-			require.Equal(t, subject, parse(t, got[0].Data).subject)
+			require.Equal(t, subject, got[0].Parse(t).Subject)
 		})
 	}
 }
 
 func TestSMTPNeverSendsPlainCredentialsToARemoteHostWithoutTLS(t *testing.T) {
 	verifyNoLeaks(t)
-	srv := startServer(t, serverOptions{user: "kiroku", password: "s3cret"})
+	srv := mailtest.Start(t, mailtest.Options{User: "kiroku", Password: "s3cret"})
 	s := newSMTP(t, mail.SMTPConfig{
 		Host: "mail.example.jp", Port: 25, TLS: mail.TLSNone,
 		Username: "kiroku", Password: "s3cret", From: taro, Timeout: 5 * time.Second,
@@ -233,14 +159,14 @@ func TestSMTPNeverSendsPlainCredentialsToARemoteHostWithoutTLS(t *testing.T) {
 	// it as remote.
 	mail.SetDial(s, func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer
-		return d.DialContext(ctx, network, net.JoinHostPort(srv.host, fmt.Sprint(srv.port)))
+		return d.DialContext(ctx, network, net.JoinHostPort(srv.Host, fmt.Sprint(srv.Port)))
 	})
 	err := s.Send(context.Background(), mail.Message{To: []mail.Address{hanako}, Subject: subject, Text: "本文"})
 	require.Error(t, err)
 	t.Logf("error: %v", err)
-	require.Equal(t, 1, srv.sessionCount(), "it did connect")
-	require.Empty(t, srv.passwordsTried(), "but sent no password in the clear")
-	require.Empty(t, srv.received())
+	require.Equal(t, 1, srv.Sessions(), "it did connect")
+	require.Empty(t, srv.PasswordsTried(), "but sent no password in the clear")
+	require.Empty(t, srv.Messages())
 	require.NotContains(t, err.Error(), "s3cret")
 }
 
@@ -294,43 +220,43 @@ func TestSMTPRejections(t *testing.T) {
 	verifyNoLeaks(t)
 	tests := []struct {
 		name      string
-		opts      serverOptions
+		opts      mailtest.Options
 		permanent bool
 	}{
-		{"550 unknown recipient", serverOptions{rejectTo: map[string]*smtp.SMTPError{
+		{"550 unknown recipient", mailtest.Options{RejectRcpt: map[string]*smtp.SMTPError{
 			"hanako@example.jp": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"},
 		}}, true},
-		{"554 content rejected", serverOptions{rejectAll: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}}, true},
-		{"451 greylisted", serverOptions{rejectTo: map[string]*smtp.SMTPError{
+		{"554 content rejected", mailtest.Options{RejectData: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "rejected"}}, true},
+		{"451 greylisted", mailtest.Options{RejectRcpt: map[string]*smtp.SMTPError{
 			"hanako@example.jp": {Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "try later"},
 		}}, false},
-		{"wrong password", serverOptions{user: "kiroku", password: "right"}, false},
+		{"wrong password", mailtest.Options{User: "kiroku", Password: "right"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t, tt.opts)
+			srv := mailtest.Start(t, tt.opts)
 			s := newSMTP(t, mail.SMTPConfig{
-				Host: srv.host, Port: srv.port, TLS: mail.TLSNone, From: taro, Timeout: 5 * time.Second,
+				Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, From: taro, Timeout: 5 * time.Second,
 				Username: "kiroku", Password: "wrong-パスワード",
 			})
-			if tt.opts.user == "" {
-				s = newSMTP(t, mail.SMTPConfig{Host: srv.host, Port: srv.port, TLS: mail.TLSNone, From: taro, Timeout: 5 * time.Second})
+			if tt.opts.User == "" {
+				s = newSMTP(t, mail.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, From: taro, Timeout: 5 * time.Second})
 			}
 			err := s.Send(context.Background(), mail.Message{To: []mail.Address{hanako}, Subject: subject, Text: "本文"})
 			require.Error(t, err)
 			t.Logf("error: %v", err)
 			require.Equal(t, tt.permanent, permanent(err), "%v", err)
 			require.NotContains(t, err.Error(), "wrong-パスワード")
-			require.Empty(t, srv.received())
+			require.Empty(t, srv.Messages())
 		})
 	}
 }
 
 func TestSendValidatesBeforeConnecting(t *testing.T) {
 	verifyNoLeaks(t)
-	srv := startServer(t, serverOptions{})
-	withFrom := newSMTP(t, mail.SMTPConfig{Host: srv.host, Port: srv.port, TLS: mail.TLSNone, From: taro})
-	noFrom := newSMTP(t, mail.SMTPConfig{Host: srv.host, Port: srv.port, TLS: mail.TLSNone})
+	srv := mailtest.Start(t, mailtest.Options{})
+	withFrom := newSMTP(t, mail.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, From: taro})
+	noFrom := newSMTP(t, mail.SMTPConfig{Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone})
 	many := make([]mail.Address, mail.MaxRecipients+1)
 	for i := range many {
 		many[i] = mail.Address{Email: fmt.Sprintf("u%d@example.jp", i)}
@@ -368,7 +294,7 @@ func TestSendValidatesBeforeConnecting(t *testing.T) {
 			require.True(t, permanent(err))
 		})
 	}
-	require.Zero(t, srv.sessionCount(), "invalid messages never reach the server")
+	require.Zero(t, srv.Sessions(), "invalid messages never reach the server")
 }
 
 func TestSMTPConfigDefaultsAndValidation(t *testing.T) {
