@@ -823,21 +823,8 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, versi
 		if err := s.authz.Check(ctx, pr, permission.ActionDelete, cur.object(assignees)); err != nil {
 			return err
 		}
-		now := s.now()
-		q := tx.NewUpdate().Model((*recordRow)(nil)).Set("version = version + 1").
-			Set("updated_at = ?", now).Set("updated_by = ?", pr.User).
-			Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("version = ?", version)
-		if deleted {
-			q.Set("deleted_at = ?", now).Set("deleted_by = ?", pr.User)
-		} else {
-			q.Set("deleted_at = NULL").Set("deleted_by = NULL")
-		}
-		res, err := q.Exec(ctx)
-		if err != nil {
+		if err := storage.SetDeleted(ctx, tx, (*recordRow)(nil), pr.Tenant, id, version, pr.User, s.now(), deleted); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		return s.audit(ctx, tx, pr, op, "record", id, "")
 	})

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
@@ -127,4 +129,29 @@ func JSONWithoutKey(d Dialect, column, key string) (string, []any) {
 		return column + " - ?", []any{key}
 	}
 	return "json_remove(" + column + ", ?)", []any{`$."` + strings.ReplaceAll(key, `"`, `""`) + `"`}
+}
+
+// SetDeleted moves the row id of tenant in the table of model (a nil
+// pointer to the row type, e.g. (*row)(nil)) to the trash — or, with
+// deleted false, back out of it — as user at now, based on version: it sets
+// or clears deleted_at and deleted_by, stamps updated_at and updated_by and
+// bumps version. A row that is not at version (changed, or gone) yields
+// kerr.ErrConflict.
+func SetDeleted(ctx context.Context, db bun.IDB, model any, tenant, id uuid.UUID, version int64, user uuid.UUID, now time.Time, deleted bool) error {
+	q := db.NewUpdate().Model(model).Set("version = version + 1").
+		Set("updated_at = ?", now).Set("updated_by = ?", user).
+		Where("id = ?", id).Where("tenant_id = ?", tenant).Where("version = ?", version)
+	if deleted {
+		q.Set("deleted_at = ?", now).Set("deleted_by = ?", user)
+	} else {
+		q.Set("deleted_at = NULL").Set("deleted_by = NULL")
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return Err(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return kerr.ErrConflict
+	}
+	return nil
 }
