@@ -43,9 +43,8 @@
 //     so a crash leaves either the old or the new object, never a mix. Files
 //     are created 0600 and directories 0700.
 //   - Bucket adapts a *gocloud.dev/blob.Bucket that the caller opened (S3,
-//     GCS, Azure Blob, …): this package imports no cloud driver. (Until
-//     go.mod lists gocloud.dev's own requirements, Bucket is compiled only
-//     with -tags gocloud.)
+//     GCS, Azure Blob, …): this package imports no cloud driver; the
+//     program imports the one it needs (gocloud.dev/blob/s3blob, …).
 //   - Encrypted wraps any Store and encrypts objects at rest with age
 //     (https://age-encryption.org/v1), streaming in 64 KiB authenticated
 //     chunks in both directions. See NewEncrypted for key handling.
