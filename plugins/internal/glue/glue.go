@@ -1,0 +1,56 @@
+// Package glue joins the plugin protocol (package kirokupluginv1) to
+// hashicorp/go-plugin for both sides: the handshake both must agree on, and
+// the go-plugin Plugin that serves a kirokupluginv1.PluginServer in the
+// plugin process and hands the host a kirokupluginv1.PluginClient.
+package glue
+
+import (
+	"context"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+// ProtocolVersion is the protocol's major version: the handshake's
+// ProtocolVersion and the v1 of the proto package. Peers of different
+// majors refuse each other at start.
+const ProtocolVersion = 1
+
+// Name is the key of Kiroku's plugin in go-plugin's plugin sets.
+const Name = "kiroku"
+
+// Handshake is the handshake both sides use. The magic cookie only tells a
+// plugin binary started by hand that it must be started by Kiroku; it is
+// not a secret.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "KIROKU_PLUGIN",
+	MagicCookieValue: "d6a3f0b8-kiroku-plugin-v1",
+}
+
+// Plugin is the go-plugin Plugin of the protocol: Impl is set in the
+// plugin process, and the host receives a kirokupluginv1.PluginClient.
+type Plugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	Impl kirokupluginv1.PluginServer
+}
+
+var _ plugin.GRPCPlugin = (*Plugin)(nil)
+
+// GRPCServer registers the plugin's server (plugin process side).
+func (p *Plugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	kirokupluginv1.RegisterPluginServer(s, p.Impl)
+	return nil
+}
+
+// GRPCClient returns the client of the plugin (host side).
+func (p *Plugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
+	return kirokupluginv1.NewPluginClient(c), nil
+}
+
+// Set is the plugin set of one side; server is nil on the host.
+func Set(server kirokupluginv1.PluginServer) plugin.PluginSet {
+	return plugin.PluginSet{Name: &Plugin{Impl: server}}
+}
