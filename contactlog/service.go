@@ -92,6 +92,11 @@ type Config struct {
 	// RecordURL returns the link to a record put into mails, e.g.
 	// "https://crm.example.jp/records/<id>". Default: no link.
 	RecordURL func(tenant, record uuid.UUID) string
+
+	// Plugins runs the validate and compute hooks of plugin templates on
+	// every create and update (a plugins.Host). Default: none, and records
+	// of plugin templates are checked by their template alone.
+	Plugins RecordPlugins
 }
 
 // BlobStore holds attachment bytes under keys; see NewLocalBlobStore. An

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -165,11 +166,20 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			e.TemplateVersion = t.Version
 		}
 	}
+	valuesOK := false
 	if tpl != nil {
+		// Computed fields are the plugin's to fill, never the user's.
+		if len(tpl.Computed) > 0 {
+			e.Values = maps.Clone(e.Values)
+			for _, k := range tpl.Computed {
+				delete(e.Values, k)
+			}
+		}
 		vals, fv := tpl.Validate(e.Values, s.location(pr))
 		if fv != nil {
 			v.Fields = append(v.Fields, fv.Fields...)
 		}
+		valuesOK = fv == nil
 		// The stored (JSON) form, so that what Create and Update return
 		// equals what Get returns later.
 		if e.Values, err = jsonValues(vals); err != nil {
@@ -284,6 +294,11 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if err := s.checkScope(ctx, db, pr, &v, e, prev); err != nil {
 		return nil, err
 	}
+	if valuesOK {
+		if err := s.pluginValidate(ctx, pr, &v, tpl, e, prev); err != nil {
+			return nil, err
+		}
+	}
 
 	// Customer.
 	if e.Customer != uuid.Nil && (prev == nil || prev.Customer != e.Customer) {
@@ -302,6 +317,9 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		v.Add("shared", kerr.CodeNotAllowed, "draft")
 	}
 	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.pluginCompute(ctx, pr, tpl, e, prev); err != nil {
 		return nil, err
 	}
 	return tpl, nil

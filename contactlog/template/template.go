@@ -159,6 +159,12 @@ type Template struct {
 	// once per tax rate per record (per receipt). Default: RoundFloor
 	// (切り捨て).
 	TaxRounding Rounding `json:"tax_rounding,omitempty"`
+	// Computed lists the keys of fields a plugin computes (its
+	// ComputeRecords hook) rather than users entering them: each names one
+	// of Fields, none may be Required, and the record engine drops what a
+	// user enters for them and stores what the plugin computed. Only
+	// plugin templates compute fields.
+	Computed []string `json:"computed,omitempty"`
 	// Archived is set by the source: an archived template is hidden when a
 	// new record is created; records written with it still render. It is
 	// not part of the definition.
@@ -292,6 +298,7 @@ func (t Template) Clone() Template {
 		}
 		f.Default = cloneValue(f.Default)
 	}
+	c.Computed = slices.Clone(t.Computed)
 	c.Aggregations = slices.Clone(t.Aggregations)
 	c.Catalogs = slices.Clone(t.Catalogs)
 	for i := range c.Catalogs {
@@ -382,6 +389,21 @@ func (t Template) check(v *kerr.ValidationError) {
 			continue
 		}
 		t.checkField(v, p, f, catalogs)
+	}
+	ns := Namespace(t.Key)
+	for i, k := range t.Computed {
+		p := fmt.Sprintf("computed[%d]", i)
+		f, ok := t.Field(k)
+		switch {
+		case ns == NamespaceBuiltin || ns == NamespaceTenant:
+			v.Add(p, kerr.CodeNotAllowed, k)
+		case !ok:
+			v.Add(p, kerr.CodeUnknown, k)
+		case f.Required:
+			v.Add(p, kerr.CodeNotAllowed, "required")
+		case slices.Index(t.Computed, k) < i:
+			v.Add(p, kerr.CodeDuplicate, k)
+		}
 	}
 
 	if len(t.Aggregations) > MaxAggregations {

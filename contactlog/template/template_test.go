@@ -143,6 +143,14 @@ func TestCheck(t *testing.T) {
 			t.Aggregations = append(t.Aggregations, template.Aggregation{Key: "minutes", Label: "x", Expr: "count()"})
 		}, "aggregations[1].key", kerr.CodeDuplicate},
 		{"aggregation label", func(t *template.Template) { t.Aggregations[0].Label = "" }, "aggregations[0].label", kerr.CodeRequired},
+		{"computed in a tenant template", func(t *template.Template) { t.Computed = []string{"minutes"} }, "computed[0]", kerr.CodeNotAllowed},
+		{"computed unknown", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"units"} }, "computed[0]", kerr.CodeUnknown},
+		{"computed required", func(t *template.Template) {
+			t.Key = "care:visit"
+			t.Fields[0].Required = true
+			t.Computed = []string{"minutes"}
+		}, "computed[0]", kerr.CodeNotAllowed},
+		{"computed twice", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"minutes", "minutes"} }, "computed[1]", kerr.CodeDuplicate},
 		{"aggregation over a text field", func(t *template.Template) { t.Aggregations[0].Expr = "sum(.kind)" }, "aggregations[0].expr", kerr.CodeFormat},
 	}
 	for _, tc := range tests {

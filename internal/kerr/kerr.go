@@ -26,6 +26,9 @@ var (
 	ErrPermissionDenied = errors.New("permission denied")
 	// ErrUnauthenticated: no principal travels in the context.
 	ErrUnauthenticated = errors.New("unauthenticated")
+	// ErrUnavailable: a component the operation needs (a plugin) is not
+	// running or did not answer sensibly; retrying later may succeed.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // Stable field-problem codes used in FieldError.Code.

@@ -1,0 +1,131 @@
+package contactlog
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// ErrUnavailable: a plugin a write needs is not running (missing, crashed,
+// restarting, unavailable after repeated failures), did not answer in time,
+// or answered nonsense. The error names the plugin; nothing is written.
+// Reads never need plugins.
+var ErrUnavailable = kerr.ErrUnavailable
+
+// FieldError is one problem with one input field: a stable field name
+// ("fields.<key>"), a code (kerr's Code* vocabulary) and a parameter.
+type FieldError = kerr.FieldError
+
+// RecordPlugins runs the record hooks of plugin templates: those whose
+// namespace is neither "builtin" nor "tenant". The plugin host
+// (plugins.Host) implements it; Config.Plugins wires it in. Both methods
+// take a batch of records of templates of one namespace (the plugin's
+// name), and fail with an error wrapping ErrUnavailable that names the
+// plugin when it cannot answer. A plugin without the capability answers
+// with no problems and no computed values.
+type RecordPlugins interface {
+	// ValidateRecords returns the field problems of each record, in order
+	// (nil for a record without problems).
+	ValidateRecords(ctx context.Context, namespace string, records []PluginRecord) ([][]FieldError, error)
+	// ComputeRecords returns the computed values of each record by field
+	// key, in order. The engine stores only keys the record's template
+	// lists in Template.Computed, and refuses the write when a plugin
+	// returns any other key or a value the field does not accept.
+	ComputeRecords(ctx context.Context, namespace string, records []PluginRecord) ([]map[string]any, error)
+}
+
+// PluginRecord is what a plugin sees of a record being written: its
+// values are validated and normalized by the template (in their JSON
+// form), its times and people are cleaned, and the computed fields are
+// left out.
+type PluginRecord struct {
+	// ID is the record's ID; uuid.Nil for a record being created.
+	ID              uuid.UUID
+	Tenant          uuid.UUID
+	Template        string
+	TemplateVersion int
+	// Customer is uuid.Nil for a draft.
+	Customer   uuid.UUID
+	PlannedAt  time.Time
+	ActualAt   time.Time
+	Values     map[string]any
+	Responders []uuid.UUID
+}
+
+// pluginNamespace returns the plugin namespace of a template, or "" for
+// built-in and tenant templates.
+func pluginNamespace(tpl *template.Template) string {
+	ns := template.Namespace(tpl.Key)
+	if ns == template.NamespaceBuiltin || ns == template.NamespaceTenant {
+		return ""
+	}
+	return ns
+}
+
+// pluginValidate adds the plugin's field problems with e to v.
+func (s *Service) pluginValidate(ctx context.Context, pr permission.Principal, v *kerr.ValidationError, tpl *template.Template, e *Entry, prev *Record) error {
+	ns := pluginNamespace(tpl)
+	if ns == "" || s.cfg.Plugins == nil {
+		return nil
+	}
+	problems, err := s.cfg.Plugins.ValidateRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
+	if err != nil {
+		return err
+	}
+	if len(problems) != 1 {
+		return fmt.Errorf("plugin %s: %d validation results for 1 record: %w", ns, len(problems), ErrUnavailable)
+	}
+	v.Fields = append(v.Fields, problems[0]...)
+	return nil
+}
+
+// pluginCompute stores the plugin's computed values into e.Values, after
+// checking that they are declared and valid.
+func (s *Service) pluginCompute(ctx context.Context, pr permission.Principal, tpl *template.Template, e *Entry, prev *Record) error {
+	ns := pluginNamespace(tpl)
+	if ns == "" || s.cfg.Plugins == nil || len(tpl.Computed) == 0 {
+		return nil
+	}
+	computed, err := s.cfg.Plugins.ComputeRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
+	if err != nil {
+		return err
+	}
+	if len(computed) != 1 {
+		return fmt.Errorf("plugin %s: %d computed results for 1 record: %w", ns, len(computed), ErrUnavailable)
+	}
+	values := maps.Clone(e.Values)
+	if values == nil {
+		values = map[string]any{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(computed[0])) {
+		if !slices.Contains(tpl.Computed, k) {
+			return fmt.Errorf("plugin %s: computed %q, which %s does not declare: %w", ns, k, tpl.Key, ErrUnavailable)
+		}
+		values[k] = computed[0][k]
+	}
+	vals, fv := tpl.Validate(values, s.location(pr))
+	if fv != nil {
+		return fmt.Errorf("plugin %s: computed values %s refuses (%v): %w", ns, tpl.Key, fv, ErrUnavailable)
+	}
+	e.Values, err = jsonValues(vals)
+	return err
+}
+
+func pluginRecord(pr permission.Principal, e *Entry, prev *Record) PluginRecord {
+	r := PluginRecord{
+		Tenant: pr.Tenant, Template: e.Template, TemplateVersion: e.TemplateVersion, Customer: e.Customer,
+		PlannedAt: e.PlannedAt, ActualAt: e.ActualAt, Values: e.Values, Responders: e.Responders,
+	}
+	if prev != nil {
+		r.ID = prev.ID
+	}
+	return r
+}

@@ -1,0 +1,46 @@
+package plugins
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+)
+
+// BenchmarkValidateCompute100 validates and computes a batch of 100
+// records through the test plugin's process and reports the median
+// (p50-ms/batch) besides the mean.
+func BenchmarkValidateCompute100(b *testing.B) {
+	h, err := New(&Config{Logger: quiet(), Plugins: []Spec{{Path: binDir + "/" + FilePrefix + "visit"}}})
+	require.NoError(b, err)
+	defer func() { require.NoError(b, h.Close()) }()
+	require.NoError(b, h.Start(context.Background()))
+	records := make([]contactlog.PluginRecord, 100)
+	for i := range records {
+		records[i] = contactlog.PluginRecord{
+			ID: uuid.Must(uuid.NewV7()), Tenant: uuid.Must(uuid.NewV7()), Template: "visit:log", TemplateVersion: 1,
+			ActualAt: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), Values: map[string]any{"minutes": float64(i), "note": "入浴介助"},
+		}
+	}
+	ctx := context.Background()
+	var times []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		problems, err := h.ValidateRecords(ctx, "visit", records)
+		if err != nil || len(problems) != len(records) {
+			b.Fatal(err)
+		}
+		computed, err := h.ComputeRecords(ctx, "visit", records)
+		if err != nil || len(computed) != len(records) {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms/batch")
+}

@@ -1,0 +1,79 @@
+package plugins
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+var _ contactlog.RecordPlugins = (*Host)(nil)
+
+// ValidateRecords asks the plugin namespace for the field problems of a
+// batch of records, one list per record in order (contactlog.RecordPlugins).
+// A plugin without the validate capability reports none. It fails with an
+// error wrapping ErrUnavailable and naming the plugin when the plugin is not
+// installed, not running, does not answer in time, or answers nonsense (not
+// one result per record, a problem not at a template field).
+func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []contactlog.PluginRecord) ([][]contactlog.FieldError, error) {
+	p, err := h.proc(namespace)
+	if err != nil {
+		return nil, err
+	}
+	req, err := recordsToProto(records)
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: validate: %w", namespace, err)
+	}
+	out := make([][]contactlog.FieldError, len(records))
+	err = p.call(ctx, "validate", func(ctx context.Context, c kirokupluginv1.PluginClient, m *manifest) error {
+		if !m.validate {
+			return nil
+		}
+		resp, err := c.ValidateRecords(ctx, &kirokupluginv1.ValidateRecordsRequest{Records: req})
+		if err != nil {
+			return err
+		}
+		out, err = problemsFromProto(resp.GetResults(), len(records))
+		return err
+	})
+	if err != nil && status.Code(err) != codes.Unimplemented {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ComputeRecords asks the plugin namespace for the computed values of a
+// batch of records, by field key, one map per record in order
+// (contactlog.RecordPlugins). A plugin without the compute capability
+// computes nothing. Errors as ValidateRecords; which keys a record may
+// receive is checked by the record engine against its template.
+func (h *Host) ComputeRecords(ctx context.Context, namespace string, records []contactlog.PluginRecord) ([]map[string]any, error) {
+	p, err := h.proc(namespace)
+	if err != nil {
+		return nil, err
+	}
+	req, err := recordsToProto(records)
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: compute: %w", namespace, err)
+	}
+	out := make([]map[string]any, len(records))
+	err = p.call(ctx, "compute", func(ctx context.Context, c kirokupluginv1.PluginClient, m *manifest) error {
+		if !m.compute {
+			return nil
+		}
+		resp, err := c.ComputeRecords(ctx, &kirokupluginv1.ComputeRecordsRequest{Records: req})
+		if err != nil {
+			return err
+		}
+		out, err = computedFromProto(resp.GetResults(), len(records))
+		return err
+	})
+	if err != nil && status.Code(err) != codes.Unimplemented {
+		return nil, err
+	}
+	return out, nil
+}

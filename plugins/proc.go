@@ -1,0 +1,410 @@
+package plugins
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/plugins/internal/glue"
+	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+// proc is one supervised plugin.
+type proc struct {
+	h    *Host
+	spec Spec
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	state    State
+	ready    chan struct{} // closed when the state leaves StateRestarting
+	client   *plugin.Client
+	rpc      kirokupluginv1.PluginClient
+	manifest *manifest
+	pid      int
+	source   *source // registered with Config.Templates after the first manifest
+	lastErr  error
+	inARow   int // failures in a row
+	failures int64
+	calls    int64
+	answered int64 // calls answered, for the mean
+	total    time.Duration
+	recent   [256]time.Duration
+}
+
+// started is a plugin process that started and sent a valid manifest.
+type started struct {
+	client   *plugin.Client
+	rpc      kirokupluginv1.PluginClient
+	manifest *manifest
+	source   template.Source
+	pid      int
+}
+
+// failMode says what a failure does to a running plugin.
+type failMode int
+
+const (
+	keepRunning failMode = iota // a call failed; the process is fine
+	restart                     // the process died or failed to start
+	permanent                   // retrying cannot help
+)
+
+// setState moves to s, creating or closing ready as the state enters or
+// leaves StateRestarting. p.mu is held.
+func (p *proc) setState(s State) {
+	switch {
+	case s == StateRestarting && p.state != StateRestarting:
+		p.ready = make(chan struct{})
+	case s != StateRestarting && p.state == StateRestarting:
+		close(p.ready)
+	}
+	p.state = s
+}
+
+func (p *proc) firstStart() {
+	p.mu.Lock()
+	p.setState(StateRestarting)
+	p.mu.Unlock()
+	p.launchAndSettle()
+}
+
+// restartAfter waits delay (or for Close), then starts the plugin again.
+func (p *proc) restartAfter(delay time.Duration) {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.h.done:
+		return
+	}
+	p.launchAndSettle()
+}
+
+func (p *proc) launchAndSettle() {
+	s, err := p.launch()
+	var kill *plugin.Client
+	defer func() {
+		if kill != nil {
+			kill.Kill()
+		}
+	}()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.h.closed() {
+		if s != nil {
+			kill = s.client
+		}
+		p.setState(StateStopped)
+		return
+	}
+	if err == nil {
+		err = p.install(s)
+		if err != nil {
+			kill = s.client
+		}
+	}
+	if err != nil {
+		mode := restart
+		if errors.Is(err, errPermanent) {
+			mode = permanent
+		}
+		p.failLocked(err, mode)
+		return
+	}
+	// Failures in a row are counted on until a call succeeds: a plugin
+	// that starts but crashes on every call keeps failing.
+	p.setState(StateRunning)
+	p.log.Info("plugin started", "version", s.manifest.version, "pid", s.pid)
+}
+
+// install makes s the running process and serves its templates. p.mu is
+// held.
+func (p *proc) install(s *started) error {
+	if reg := p.h.cfg.Templates; reg != nil {
+		if p.source == nil {
+			src := &source{}
+			if err := reg.Register(p.spec.Name, src); err != nil {
+				return fmt.Errorf("plugins: %s: %w: %w", p.spec.Name, err, errPermanent)
+			}
+			p.source = src
+		}
+		p.source.set(s.source)
+	}
+	p.client, p.rpc, p.manifest, p.pid = s.client, s.rpc, s.manifest, s.pid
+	return nil
+}
+
+// failLocked records a failure. A permanent one, or the MaxFailures-th in
+// a row, marks the plugin unavailable; a restart one schedules a restart
+// with backoff. When the process is given up, it is killed. p.mu is held.
+func (p *proc) failLocked(err error, mode failMode) {
+	p.lastErr = err
+	p.failures++
+	p.inARow++
+	next := p.state
+	switch {
+	case mode == permanent || p.inARow >= p.h.cfg.MaxFailures:
+		next = StateUnavailable
+	case mode == restart:
+		next = StateRestarting
+	}
+	if next != StateRunning && p.client != nil && p.h.spawn(p.client.Kill) {
+		// When the host is closing, Close kills the process instead.
+		p.client, p.rpc = nil, nil
+	}
+	p.setState(next)
+	switch next {
+	case StateUnavailable:
+		p.log.Error("plugin unavailable", "error", err, "failures_in_a_row", p.inARow)
+	case StateRestarting:
+		delay := p.h.cfg.RestartBackoff << min(p.inARow-1, 30)
+		delay = min(max(delay, p.h.cfg.RestartBackoff), p.h.cfg.MaxRestartBackoff)
+		p.log.Warn("plugin failed; restarting", "error", err, "in", delay)
+		if !p.h.spawn(func() { p.restartAfter(delay) }) {
+			p.setState(StateStopped)
+		}
+	default:
+		p.log.Warn("plugin call failed", "error", err)
+	}
+}
+
+// launch starts the process and fetches and checks its manifest.
+func (p *proc) launch() (*started, error) {
+	name := p.spec.Name
+	if p.spec.SHA256 != "" {
+		if err := checkSHA256(p.spec.Path, p.spec.SHA256); err != nil {
+			return nil, fmt.Errorf("plugins: %s: refused to start %s: %w: %w", name, p.spec.Path, err, errPermanent)
+		}
+	}
+	cmd := exec.Command(p.spec.Path)
+	// Nothing of the host's environment: go-plugin adds only its handshake
+	// variables (magic cookie, protocol versions, the mTLS certificate).
+	cmd.Env = []string{}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  glue.Handshake,
+		Plugins:          glue.Set(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AutoMTLS:         true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		StartTimeout:     p.h.cfg.StartTimeout,
+		Logger:           hclogger(p.log, "plugin."+name),
+	})
+	s, err := p.connect(client)
+	if err != nil {
+		client.Kill()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (p *proc) connect(client *plugin.Client) (*started, error) {
+	name := p.spec.Name
+	rpc, err := client.Client()
+	if err != nil {
+		if strings.Contains(err.Error(), "incompatible API version") {
+			return nil, fmt.Errorf("plugins: %s speaks another protocol version than Kiroku's %d (%v): %w", name, glue.ProtocolVersion, err, errPermanent)
+		}
+		return nil, fmt.Errorf("plugins: %s: start: %w", name, err)
+	}
+	raw, err := rpc.Dispense(glue.Name)
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: start: %w", name, err)
+	}
+	pc, ok := raw.(kirokupluginv1.PluginClient)
+	if !ok {
+		return nil, fmt.Errorf("plugins: %s: start: unexpected client %T: %w", name, raw, errPermanent)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.h.cfg.StartTimeout)
+	defer cancel()
+	resp, err := pc.GetManifest(ctx, &kirokupluginv1.GetManifestRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: manifest: %w", name, err)
+	}
+	m, err := manifestFromProto(name, resp.GetManifest())
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: invalid manifest: %w: %w", name, err, errPermanent)
+	}
+	src, err := template.Static(name, m.templates...)
+	if err != nil {
+		return nil, fmt.Errorf("plugins: %s: invalid manifest: %w: %w", name, err, errPermanent)
+	}
+	s := &started{client: client, rpc: pc, manifest: m, source: src}
+	if rc := client.ReattachConfig(); rc != nil {
+		s.pid = rc.Pid
+	}
+	return s, nil
+}
+
+// checkSHA256 streams the file at path through SHA-256 and compares.
+func checkSHA256(path, want string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
+		return fmt.Errorf("SHA-256 %s does not match the pinned %s", got, want)
+	}
+	return nil
+}
+
+// call runs fn against the running plugin within CallTimeout (or ctx's
+// shorter deadline), waiting for a restarting plugin meanwhile, and
+// classifies what went wrong. An Unimplemented answer is returned as is:
+// the capability is absent, not a failure.
+func (p *proc) call(ctx context.Context, op string, fn func(context.Context, kirokupluginv1.PluginClient, *manifest) error) error {
+	name := p.spec.Name
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, p.h.cfg.CallTimeout)
+	defer cancel()
+	rpc, client, m, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	err = fn(ctx, rpc, m)
+	elapsed := time.Since(start)
+	switch {
+	case err == nil || status.Code(err) == codes.Unimplemented:
+		p.succeed(elapsed)
+		return err
+	case parent.Err() != nil:
+		// The caller's own deadline or cancellation: not the plugin's fault.
+		return fmt.Errorf("plugins: %s: %s: %w (%w)", name, op, ErrUnavailable, parent.Err())
+	case ctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded:
+		err = fmt.Errorf("plugins: %s: %s: no answer within %s: %w", name, op, p.h.cfg.CallTimeout, ErrUnavailable)
+		p.fail(client, err, keepRunning)
+	case status.Code(err) == codes.Unavailable || client.Exited():
+		err = fmt.Errorf("plugins: %s: %s: the plugin process died (%v): %w", name, op, err, ErrUnavailable)
+		p.fail(client, err, restart)
+	default:
+		err = fmt.Errorf("plugins: %s: %s: %v: %w", name, op, err, ErrUnavailable)
+		p.fail(client, err, keepRunning)
+	}
+	return err
+}
+
+// acquire waits while the plugin restarts and returns its client.
+func (p *proc) acquire(ctx context.Context) (kirokupluginv1.PluginClient, *plugin.Client, *manifest, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.state == StateRestarting {
+		ready := p.ready
+		p.mu.Unlock()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+		}
+		p.mu.Lock()
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if p.state != StateRunning {
+		return nil, nil, nil, fmt.Errorf("plugins: plugin %s is %s (last error: %v): %w", p.spec.Name, p.state, p.lastErr, ErrUnavailable)
+	}
+	p.calls++
+	return p.rpc, p.client, p.manifest, nil
+}
+
+func (p *proc) succeed(elapsed time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inARow = 0
+	p.recent[p.answered%int64(len(p.recent))] = elapsed
+	p.answered++
+	p.total += elapsed
+}
+
+// fail records a failure of a call made through client, unless that
+// process was already given up.
+func (p *proc) fail(client *plugin.Client, err error, mode failMode) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.client != client || p.state != StateRunning {
+		p.failures++
+		return
+	}
+	p.failLocked(err, mode)
+}
+
+func (p *proc) stop() {
+	p.mu.Lock()
+	c := p.client
+	p.client, p.rpc = nil, nil
+	p.setState(StateStopped)
+	p.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+}
+
+func (p *proc) status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := Status{Name: p.spec.Name, State: p.state, Calls: p.calls, Failures: p.failures}
+	if p.manifest != nil {
+		s.Version = p.manifest.version
+	}
+	if p.lastErr != nil {
+		s.LastError = p.lastErr.Error()
+	}
+	if p.answered > 0 {
+		s.MeanLatency = p.total / time.Duration(p.answered)
+		recent := slices.Clone(p.recent[:min(p.answered, int64(len(p.recent)))])
+		slices.Sort(recent)
+		s.P95Latency = recent[(len(recent)*95+99)/100-1]
+	}
+	return s
+}
+
+// source serves a plugin's templates from its latest manifest; it stays
+// registered while the plugin is down, so its records keep rendering.
+type source struct {
+	mu  sync.RWMutex
+	src template.Source
+}
+
+var _ template.Source = (*source)(nil)
+
+func (s *source) set(src template.Source) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.src = src
+}
+
+func (s *source) get() template.Source {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.src
+}
+
+func (s *source) Templates(ctx context.Context, tenant uuid.UUID) ([]template.Template, error) {
+	return s.get().Templates(ctx, tenant)
+}
+
+func (s *source) Template(ctx context.Context, tenant uuid.UUID, key string, version int) (*template.Template, error) {
+	return s.get().Template(ctx, tenant, key, version)
+}
