@@ -100,6 +100,11 @@ func TestPlugin(t *testing.T) {
 				require.ErrorContains(t, err, "computer returned 1 results for 2 records")
 				require.Equal(t, codes.Internal, status.Code(err))
 			})
+			t.Run("stray computed key", func(t *testing.T) {
+				_, err := p.ComputeRecords(ctx, []sdk.Record{order("r1", map[string]any{"qty": 1, "stray": true})})
+				require.ErrorContains(t, err, `record r1: "qty" is not a computed field of template test:order`)
+				require.Equal(t, codes.Internal, status.Code(err))
+			})
 			t.Run("invalid value", func(t *testing.T) {
 				_, err := p.ValidateRecords(ctx, []sdk.Record{order("r1", map[string]any{"qty": func() {}})})
 				require.ErrorContains(t, err, "record r1")

@@ -1,7 +1,8 @@
 // Package testplugin is a small plugin the SDK's tests serve in-process and
 // as a real process (cmd/kiroku-plugin-test). Its handlers misbehave on
 // request, by record value: "panic" panics, "fail" returns an error, "short"
-// returns one result too few.
+// returns one result too few, and "stray" makes the computer return a key
+// that is not a computed field.
 package testplugin
 
 import (
@@ -78,6 +79,9 @@ func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) 
 	for i, r := range records {
 		qty, _ := r.Values["qty"].(float64)
 		out[i] = map[string]any{"total": qty * 100}
+		if r.Values["stray"] == true {
+			out[i]["qty"] = qty
+		}
 	}
 	if short {
 		out = out[1:]
