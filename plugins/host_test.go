@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	visit := filepath.Join(dir, FilePrefix+"visit")
-	if out, err := exec.Command("go", "build", "-o", visit, "./internal/testplugin").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", visit, "./internal/testplugin/cmd/kiroku-plugin-misbehave").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	if out, err := exec.Command("cp", visit, filepath.Join(dir, FilePrefix+"vtwo")).CombinedOutput(); err != nil {

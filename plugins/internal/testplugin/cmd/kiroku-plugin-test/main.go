@@ -1,0 +1,15 @@
+// Command kiroku-plugin-test serves package testplugin's plugin.
+package main
+
+import (
+	"log"
+
+	"github.com/kirokuhq/kiroku/plugins/internal/testplugin"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+func main() {
+	if err := sdk.Serve(testplugin.Opts()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,102 @@
+// Package testplugin is a small plugin the SDK's tests serve in-process and
+// as a real process (cmd/kiroku-plugin-test). Its handlers misbehave on
+// request, by record value: "panic" panics, "fail" returns an error, "short"
+// returns one result too few, and "stray" makes the computer return a key
+// that is not a computed field.
+package testplugin
+
+import (
+	"context"
+	"errors"
+
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+// Opts are the plugin's serve options: template "test:order" with a
+// required number "qty" and a computed "total" (qty × 100), a validator, a
+// computer, and an event handler that notifies a created record's customer's
+// assignees. It has no notifier.
+func Opts() sdk.ServeOpts {
+	return sdk.ServeOpts{
+		Manifest: sdk.Manifest{
+			Name:    "test",
+			Version: "1.0.0",
+			Templates: []sdk.Template{{
+				Key:  "test:order",
+				Name: "注文",
+				Fields: []sdk.Field{
+					{Key: "qty", Label: "数量", Type: "number", Required: true},
+					{Key: "total", Label: "合計", Type: "money"},
+				},
+				Computed: []string{"total"},
+			}},
+			EventKinds: []string{sdk.EventRecordCreated},
+		},
+		Validator:    sdk.ValidatorFunc(validate),
+		Computer:     sdk.ComputerFunc(compute),
+		EventHandler: sdk.EventHandlerFunc(handle),
+	}
+}
+
+// misbehave acts on the records' "panic", "fail" and "short" values.
+func misbehave(records []sdk.Record) (short bool, err error) {
+	for _, r := range records {
+		switch {
+		case r.Values["panic"] == true:
+			panic("asked to panic")
+		case r.Values["fail"] == true:
+			return false, errors.New("asked to fail")
+		case r.Values["short"] == true:
+			short = true
+		}
+	}
+	return short, nil
+}
+
+func validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
+	short, err := misbehave(records)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]sdk.FieldProblem, len(records))
+	for i, r := range records {
+		if _, ok := r.Values["qty"].(float64); !ok {
+			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.qty", Code: "required"})
+		}
+	}
+	if short {
+		out = out[1:]
+	}
+	return out, nil
+}
+
+func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
+	short, err := misbehave(records)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, len(records))
+	for i, r := range records {
+		qty, _ := r.Values["qty"].(float64)
+		out[i] = map[string]any{"total": qty * 100}
+		if r.Values["stray"] == true {
+			out[i]["qty"] = qty
+		}
+	}
+	if short {
+		out = out[1:]
+	}
+	return out, nil
+}
+
+func handle(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
+	if e.Customer == nil || e.Record == nil {
+		return nil, nil
+	}
+	return []sdk.Notification{{
+		Recipients: e.Customer.Assignees,
+		Subject:    e.Customer.Name + "様の記録",
+		Body:       "記録 " + e.Record.ID + " が作成されました",
+		Key:        e.ID,
+	}}, nil
+}

@@ -1,0 +1,108 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+// Client calls a plugin in Go-native types. Errors wrap
+// pluginapi.ErrUnsupported when the plugin does not have the capability,
+// and otherwise the call's gRPC status (status.FromError finds it); results
+// that do not match the request (a wrong batch length, an invalid manifest)
+// are errors too.
+type Client struct {
+	c pb.PluginClient
+}
+
+// NewClient returns the Go-native client of c.
+func NewClient(c pb.PluginClient) *Client {
+	return &Client{c: c}
+}
+
+func callError(op string, err error) error {
+	if status.Code(err) == codes.Unimplemented {
+		return fmt.Errorf("plugin: %s: %w", op, pluginapi.ErrUnsupported)
+	}
+	return fmt.Errorf("plugin: %s: %w", op, err)
+}
+
+// Manifest returns the plugin's manifest, checked with
+// pluginapi.CheckManifest, and its capabilities.
+func (c *Client) Manifest(ctx context.Context, hostVersion string) (pluginapi.Manifest, Capabilities, error) {
+	resp, err := c.c.GetManifest(ctx, &pb.GetManifestRequest{HostVersion: hostVersion})
+	if err != nil {
+		return pluginapi.Manifest{}, Capabilities{}, callError("manifest", err)
+	}
+	m, caps := manifestFromProto(resp.GetManifest())
+	if err := pluginapi.CheckManifest(m); err != nil {
+		return pluginapi.Manifest{}, Capabilities{}, fmt.Errorf("plugin: manifest: %w", err)
+	}
+	return m, caps, nil
+}
+
+// ValidateRecords validates records: one slice of problems per record.
+func (c *Client) ValidateRecords(ctx context.Context, records []pluginapi.Record) ([][]pluginapi.FieldProblem, error) {
+	const op = "validate records"
+	prs, err := recordsToProto(records)
+	if err != nil {
+		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+	}
+	resp, err := c.c.ValidateRecords(ctx, &pb.ValidateRecordsRequest{Records: prs})
+	if err != nil {
+		return nil, callError(op, err)
+	}
+	if n := len(resp.GetResults()); n != len(records) {
+		return nil, fmt.Errorf("plugin: %s: %d results for %d records", op, n, len(records))
+	}
+	return problemsFromProto(resp.GetResults()), nil
+}
+
+// ComputeRecords computes records: one map of computed values per record.
+func (c *Client) ComputeRecords(ctx context.Context, records []pluginapi.Record) ([]map[string]any, error) {
+	const op = "compute records"
+	prs, err := recordsToProto(records)
+	if err != nil {
+		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+	}
+	resp, err := c.c.ComputeRecords(ctx, &pb.ComputeRecordsRequest{Records: prs})
+	if err != nil {
+		return nil, callError(op, err)
+	}
+	if n := len(resp.GetResults()); n != len(records) {
+		return nil, fmt.Errorf("plugin: %s: %d results for %d records", op, n, len(records))
+	}
+	out := make([]map[string]any, len(records))
+	for i, s := range resp.GetResults() {
+		out[i] = structFromProto(s)
+	}
+	return out, nil
+}
+
+// HandleEvent delivers e and returns the notifications the plugin asks for.
+func (c *Client) HandleEvent(ctx context.Context, e pluginapi.Event) ([]pluginapi.Notification, error) {
+	const op = "handle event"
+	pe, err := eventToProto(e)
+	if err != nil {
+		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+	}
+	resp, err := c.c.HandleEvent(ctx, &pb.HandleEventRequest{Event: pe})
+	if err != nil {
+		return nil, callError(op, err)
+	}
+	return notificationsFromProto(resp.GetNotifications()), nil
+}
+
+// Notify delivers n through the plugin's channel.
+func (c *Client) Notify(ctx context.Context, tenant string, n pluginapi.Notification, addresses map[string]string) error {
+	_, err := c.c.Notify(ctx, &pb.NotifyRequest{Tenant: tenant, Notification: notificationToProto(n), Addresses: addresses})
+	if err != nil {
+		return callError("notify", err)
+	}
+	return nil
+}

@@ -1,0 +1,432 @@
+// Package wire joins the Go-native plugin API (package pluginapi, re-exported
+// by sdk) to the protocol's generated code (package kirokupluginv1): pure
+// conversions in both directions, the gRPC server sdk.Serve runs in the
+// plugin process, and the Go-native Client the host and plugintest call. The
+// generated types never leave this package and glue.
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+// Capabilities are the optional RPCs a plugin serves.
+type Capabilities struct {
+	Validate, Compute, Events, Notify bool
+}
+
+// capabilitiesOf derives the capabilities of o from its non-nil handlers.
+func capabilitiesOf(o pluginapi.ServeOpts) Capabilities {
+	return Capabilities{
+		Validate: o.Validator != nil,
+		Compute:  o.Computer != nil,
+		Events:   o.EventHandler != nil,
+		Notify:   o.Notifier != nil,
+	}
+}
+
+var errNonFinite = errors.New("number is not finite")
+
+// valueToProto converts a JSON-form value; numbers must be finite.
+func valueToProto(v any) (*structpb.Value, error) {
+	pv, err := structpb.NewValue(v)
+	if err != nil {
+		return nil, err
+	}
+	return pv, checkFinite(pv)
+}
+
+func checkFinite(v *structpb.Value) error {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		if math.IsNaN(k.NumberValue) || math.IsInf(k.NumberValue, 0) {
+			return errNonFinite
+		}
+	case *structpb.Value_ListValue:
+		for _, e := range k.ListValue.GetValues() {
+			if err := checkFinite(e); err != nil {
+				return err
+			}
+		}
+	case *structpb.Value_StructValue:
+		for key, e := range k.StructValue.GetFields() {
+			if err := checkFinite(e); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// valueFromProto converts to the JSON form; nil stays nil.
+func valueFromProto(v *structpb.Value) any {
+	if v == nil {
+		return nil
+	}
+	return v.AsInterface()
+}
+
+// structToProto converts a map of JSON-form values; nil stays nil.
+func structToProto(m map[string]any) (*structpb.Struct, error) {
+	if m == nil {
+		return nil, nil
+	}
+	s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
+	for k, v := range m {
+		pv, err := valueToProto(v)
+		if err != nil {
+			return nil, fmt.Errorf("value %s: %w", k, err)
+		}
+		s.Fields[k] = pv
+	}
+	return s, nil
+}
+
+// structFromProto converts to a map of JSON-form values; nil stays nil.
+func structFromProto(s *structpb.Struct) map[string]any {
+	if s == nil {
+		return nil
+	}
+	return s.AsMap()
+}
+
+// timeToProto converts t; the zero time is nil.
+func timeToProto(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+// timeFromProto converts ts (in UTC); nil is the zero time.
+func timeFromProto(ts *timestamppb.Timestamp) (time.Time, error) {
+	if ts == nil {
+		return time.Time{}, nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return time.Time{}, err
+	}
+	return ts.AsTime(), nil
+}
+
+func manifestToProto(m pluginapi.Manifest, c Capabilities) (*pb.Manifest, error) {
+	out := &pb.Manifest{
+		Name:        m.Name,
+		Version:     m.Version,
+		DisplayName: m.DisplayName,
+		Description: m.Description,
+		EventKinds:  m.EventKinds,
+	}
+	for _, on := range []struct {
+		has bool
+		c   pb.Capability
+	}{
+		{c.Validate, pb.Capability_CAPABILITY_VALIDATE},
+		{c.Compute, pb.Capability_CAPABILITY_COMPUTE},
+		{c.Events, pb.Capability_CAPABILITY_EVENTS},
+		{c.Notify, pb.Capability_CAPABILITY_NOTIFY},
+	} {
+		if on.has {
+			out.Capabilities = append(out.Capabilities, on.c)
+		}
+	}
+	for _, t := range m.Templates {
+		pt, err := templateToProto(t)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", t.Key, err)
+		}
+		out.Templates = append(out.Templates, pt)
+	}
+	for _, mi := range m.Masters {
+		out.Masters = append(out.Masters, &pb.MasterItem{Kind: mi.Kind, Code: mi.Code, Label: mi.Label, Parent: mi.Parent})
+	}
+	for _, f := range m.CustomerFields {
+		out.CustomerFields = append(out.CustomerFields, &pb.CustomerField{Key: f.Key, Label: f.Label, Type: f.Type, Options: f.Options, Required: f.Required})
+	}
+	return out, nil
+}
+
+func templateToProto(t pluginapi.Template) (*pb.Template, error) {
+	out := &pb.Template{
+		Key:          t.Key,
+		Name:         t.Name,
+		Description:  t.Description,
+		Confidential: t.Confidential,
+		TaxRounding:  t.TaxRounding,
+		Computed:     t.Computed,
+	}
+	for _, f := range t.Fields {
+		pf := &pb.Field{
+			Key: f.Key, Label: f.Label, Type: f.Type, Required: f.Required,
+			Min: f.Min, Max: f.Max, Options: f.Options, Help: f.Help, Unit: f.Unit, Catalog: f.Catalog,
+		}
+		if f.Default != nil {
+			d, err := valueToProto(f.Default)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: default: %w", f.Key, err)
+			}
+			pf.Default = d
+		}
+		out.Fields = append(out.Fields, pf)
+	}
+	for _, a := range t.Aggregations {
+		out.Aggregations = append(out.Aggregations, &pb.Aggregation{Key: a.Key, Label: a.Label, Expr: a.Expr, Unit: a.Unit})
+	}
+	for _, c := range t.Catalogs {
+		pc := &pb.Catalog{Key: c.Key, Name: c.Name}
+		for _, i := range c.Items {
+			pc.Items = append(pc.Items, &pb.CatalogItem{
+				Key: i.Key, Name: i.Name, Category: i.Category, Classification: i.Classification,
+				UnitPrice: i.UnitPrice, TaxRate: i.TaxRate,
+			})
+		}
+		out.Catalogs = append(out.Catalogs, pc)
+	}
+	return out, nil
+}
+
+func manifestFromProto(m *pb.Manifest) (pluginapi.Manifest, Capabilities) {
+	out := pluginapi.Manifest{
+		Name:        m.GetName(),
+		Version:     m.GetVersion(),
+		DisplayName: m.GetDisplayName(),
+		Description: m.GetDescription(),
+		EventKinds:  m.GetEventKinds(),
+	}
+	var c Capabilities
+	for _, pc := range m.GetCapabilities() {
+		switch pc {
+		case pb.Capability_CAPABILITY_VALIDATE:
+			c.Validate = true
+		case pb.Capability_CAPABILITY_COMPUTE:
+			c.Compute = true
+		case pb.Capability_CAPABILITY_EVENTS:
+			c.Events = true
+		case pb.Capability_CAPABILITY_NOTIFY:
+			c.Notify = true
+		}
+	}
+	for _, t := range m.GetTemplates() {
+		out.Templates = append(out.Templates, templateFromProto(t))
+	}
+	for _, mi := range m.GetMasters() {
+		out.Masters = append(out.Masters, pluginapi.MasterItem{Kind: mi.GetKind(), Code: mi.GetCode(), Label: mi.GetLabel(), Parent: mi.GetParent()})
+	}
+	for _, f := range m.GetCustomerFields() {
+		out.CustomerFields = append(out.CustomerFields, pluginapi.CustomerField{
+			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Options: f.GetOptions(), Required: f.GetRequired(),
+		})
+	}
+	return out, c
+}
+
+func templateFromProto(t *pb.Template) pluginapi.Template {
+	out := pluginapi.Template{
+		Key:          t.GetKey(),
+		Name:         t.GetName(),
+		Description:  t.GetDescription(),
+		Confidential: t.GetConfidential(),
+		TaxRounding:  t.GetTaxRounding(),
+		Computed:     t.GetComputed(),
+	}
+	for _, f := range t.GetFields() {
+		out.Fields = append(out.Fields, pluginapi.Field{
+			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Required: f.GetRequired(),
+			Min: f.Min, Max: f.Max, Options: f.GetOptions(), Default: valueFromProto(f.GetDefault()),
+			Help: f.GetHelp(), Unit: f.GetUnit(), Catalog: f.GetCatalog(),
+		})
+	}
+	for _, a := range t.GetAggregations() {
+		out.Aggregations = append(out.Aggregations, pluginapi.Aggregation{Key: a.GetKey(), Label: a.GetLabel(), Expr: a.GetExpr(), Unit: a.GetUnit()})
+	}
+	for _, c := range t.GetCatalogs() {
+		oc := pluginapi.Catalog{Key: c.GetKey(), Name: c.GetName()}
+		for _, i := range c.GetItems() {
+			oc.Items = append(oc.Items, pluginapi.CatalogItem{
+				Key: i.GetKey(), Name: i.GetName(), Category: i.GetCategory(), Classification: i.GetClassification(),
+				UnitPrice: i.GetUnitPrice(), TaxRate: i.GetTaxRate(),
+			})
+		}
+		out.Catalogs = append(out.Catalogs, oc)
+	}
+	return out
+}
+
+func recordToProto(r pluginapi.Record) (*pb.Record, error) {
+	values, err := structToProto(r.Values)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", r.ID, err)
+	}
+	customerFields, err := structToProto(r.CustomerFields)
+	if err != nil {
+		return nil, fmt.Errorf("record %s: customer field %w", r.ID, err)
+	}
+	return &pb.Record{
+		Id:              r.ID,
+		Tenant:          r.Tenant,
+		TemplateKey:     r.Template,
+		TemplateVersion: r.TemplateVersion,
+		Customer:        r.Customer,
+		PlannedAt:       timeToProto(r.PlannedAt),
+		ActualAt:        timeToProto(r.ActualAt),
+		Values:          values,
+		Responders:      r.Responders,
+		CustomerFields:  customerFields,
+	}, nil
+}
+
+func recordFromProto(r *pb.Record) (pluginapi.Record, error) {
+	planned, err := timeFromProto(r.GetPlannedAt())
+	if err != nil {
+		return pluginapi.Record{}, fmt.Errorf("record %s: planned at: %w", r.GetId(), err)
+	}
+	actual, err := timeFromProto(r.GetActualAt())
+	if err != nil {
+		return pluginapi.Record{}, fmt.Errorf("record %s: actual at: %w", r.GetId(), err)
+	}
+	return pluginapi.Record{
+		ID:              r.GetId(),
+		Tenant:          r.GetTenant(),
+		Template:        r.GetTemplateKey(),
+		TemplateVersion: r.GetTemplateVersion(),
+		Customer:        r.GetCustomer(),
+		PlannedAt:       planned,
+		ActualAt:        actual,
+		Values:          structFromProto(r.GetValues()),
+		Responders:      r.GetResponders(),
+		CustomerFields:  structFromProto(r.GetCustomerFields()),
+	}, nil
+}
+
+func recordsToProto(rs []pluginapi.Record) ([]*pb.Record, error) {
+	out := make([]*pb.Record, len(rs))
+	for i, r := range rs {
+		pr, err := recordToProto(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = pr
+	}
+	return out, nil
+}
+
+func recordsFromProto(rs []*pb.Record) ([]pluginapi.Record, error) {
+	out := make([]pluginapi.Record, len(rs))
+	for i, r := range rs {
+		gr, err := recordFromProto(r)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = gr
+	}
+	return out, nil
+}
+
+func customerToProto(c pluginapi.Customer) (*pb.Customer, error) {
+	fields, err := structToProto(c.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("customer %s: %w", c.ID, err)
+	}
+	return &pb.Customer{Id: c.ID, Name: c.Name, Fields: fields, Assignees: c.Assignees}, nil
+}
+
+func customerFromProto(c *pb.Customer) pluginapi.Customer {
+	return pluginapi.Customer{
+		ID: c.GetId(), Name: c.GetName(), Fields: structFromProto(c.GetFields()), Assignees: c.GetAssignees(),
+	}
+}
+
+func eventToProto(e pluginapi.Event) (*pb.Event, error) {
+	out := &pb.Event{Id: e.ID, Kind: e.Kind, Tenant: e.Tenant, At: timeToProto(e.At)}
+	var err error
+	if e.Record != nil {
+		if out.Record, err = recordToProto(*e.Record); err != nil {
+			return nil, err
+		}
+	}
+	if e.Customer != nil {
+		if out.Customer, err = customerToProto(*e.Customer); err != nil {
+			return nil, err
+		}
+	}
+	if out.MonthRecords, err = recordsToProto(e.MonthRecords); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func eventFromProto(e *pb.Event) (pluginapi.Event, error) {
+	at, err := timeFromProto(e.GetAt())
+	if err != nil {
+		return pluginapi.Event{}, fmt.Errorf("event %s: at: %w", e.GetId(), err)
+	}
+	out := pluginapi.Event{ID: e.GetId(), Kind: e.GetKind(), Tenant: e.GetTenant(), At: at}
+	if e.GetRecord() != nil {
+		r, err := recordFromProto(e.GetRecord())
+		if err != nil {
+			return pluginapi.Event{}, err
+		}
+		out.Record = &r
+	}
+	if e.GetCustomer() != nil {
+		c := customerFromProto(e.GetCustomer())
+		out.Customer = &c
+	}
+	if out.MonthRecords, err = recordsFromProto(e.GetMonthRecords()); err != nil {
+		return pluginapi.Event{}, err
+	}
+	return out, nil
+}
+
+func notificationToProto(n pluginapi.Notification) *pb.Notification {
+	return &pb.Notification{Recipients: n.Recipients, Subject: n.Subject, Body: n.Body, Key: n.Key}
+}
+
+func notificationFromProto(n *pb.Notification) pluginapi.Notification {
+	return pluginapi.Notification{Recipients: n.GetRecipients(), Subject: n.GetSubject(), Body: n.GetBody(), Key: n.GetKey()}
+}
+
+func notificationsToProto(ns []pluginapi.Notification) []*pb.Notification {
+	out := make([]*pb.Notification, len(ns))
+	for i, n := range ns {
+		out[i] = notificationToProto(n)
+	}
+	return out
+}
+
+func notificationsFromProto(ns []*pb.Notification) []pluginapi.Notification {
+	out := make([]pluginapi.Notification, len(ns))
+	for i, n := range ns {
+		out[i] = notificationFromProto(n)
+	}
+	return out
+}
+
+func problemsToProto(ps [][]pluginapi.FieldProblem) []*pb.RecordProblems {
+	out := make([]*pb.RecordProblems, len(ps))
+	for i, rp := range ps {
+		out[i] = &pb.RecordProblems{}
+		for _, p := range rp {
+			out[i].Problems = append(out[i].Problems, &pb.FieldProblem{Field: p.Field, Code: p.Code, Param: p.Param})
+		}
+	}
+	return out
+}
+
+func problemsFromProto(ps []*pb.RecordProblems) [][]pluginapi.FieldProblem {
+	out := make([][]pluginapi.FieldProblem, len(ps))
+	for i, rp := range ps {
+		for _, p := range rp.GetProblems() {
+			out[i] = append(out[i], pluginapi.FieldProblem{Field: p.GetField(), Code: p.GetCode(), Param: p.GetParam()})
+		}
+	}
+	return out
+}

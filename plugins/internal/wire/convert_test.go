@@ -1,0 +1,166 @@
+package wire
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+)
+
+func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
+	jst := time.FixedZone("JST", 9*3600)
+	for name, r := range map[string]pluginapi.Record{
+		"zero": {},
+		"full": {
+			ID: "r1", Tenant: "t1", Template: "care:visit", TemplateVersion: 3, Customer: "c1",
+			PlannedAt: time.Date(2026, 4, 1, 9, 30, 0, 123456789, jst),
+			ActualAt:  time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC),
+			Values: map[string]any{
+				"s": "身体介護", "n": 36.5, "b": true, "null": nil,
+				"list": []any{"a", 1.0, false}, "map": map[string]any{"x": map[string]any{"y": 2.0}},
+			},
+			Responders:     []string{"u1", "u2"},
+			CustomerFields: map[string]any{"care:level": "要介護3"},
+		},
+		"empty values": {ID: "r2", Values: map[string]any{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, err := recordToProto(r)
+			require.NoError(t, err)
+			got, err := recordFromProto(p)
+			require.NoError(t, err)
+			require.True(t, got.PlannedAt.Equal(r.PlannedAt) && got.ActualAt.Equal(r.ActualAt))
+			got.PlannedAt, got.ActualAt, r.PlannedAt, r.ActualAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			require.Equal(t, r, got)
+		})
+	}
+}
+
+func TestValueToProto(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		in   any
+		want any
+		err  string
+	}{
+		"int":          {in: 3, want: 3.0},
+		"int64":        {in: int64(-7), want: -7.0},
+		"string":       {in: "醤油", want: "醤油"},
+		"bool":         {in: true, want: true},
+		"nil":          {in: nil, want: nil},
+		"nested":       {in: map[string]any{"a": []any{1, "b"}}, want: map[string]any{"a": []any{1.0, "b"}}},
+		"NaN":          {in: math.NaN(), err: "number is not finite"},
+		"Inf in list":  {in: []any{1.0, math.Inf(1)}, err: "number is not finite"},
+		"NaN in map":   {in: map[string]any{"k": math.NaN()}, err: "k: number is not finite"},
+		"unknown type": {in: struct{}{}, err: "invalid type"},
+		"[]string":     {in: []string{"a"}, err: "invalid type"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			v, err := valueToProto(tc.in)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, valueFromProto(v))
+		})
+	}
+}
+
+func TestStructToProtoNamesTheKey(t *testing.T) {
+	t.Parallel()
+	_, err := recordToProto(pluginapi.Record{ID: "r1", Values: map[string]any{"temp": math.NaN()}})
+	require.EqualError(t, err, "record r1: value temp: number is not finite")
+	require.Nil(t, structFromProto(nil))
+}
+
+func TestTimeFromProto(t *testing.T) {
+	t.Parallel()
+	got, err := timeFromProto(nil)
+	require.NoError(t, err)
+	require.True(t, got.IsZero())
+	require.Nil(t, timeToProto(time.Time{}))
+	_, err = timeFromProto(&timestamppb.Timestamp{Seconds: math.MaxInt64})
+	require.Error(t, err)
+	_, err = recordFromProto(recordWithBadTime())
+	require.ErrorContains(t, err, "record r1: planned at")
+}
+
+func TestManifestRoundTrip(t *testing.T) {
+	t.Parallel()
+	lo, hi := 34.0, 42.0
+	m := pluginapi.Manifest{
+		Name: "care", Version: "1.2.0", DisplayName: "訪問介護", Description: "記録",
+		Templates: []pluginapi.Template{{
+			Key: "care:visit", Name: "訪問", Description: "d", Confidential: true, TaxRounding: "round",
+			Fields: []pluginapi.Field{
+				{Key: "temp", Label: "体温", Type: "number", Required: true, Min: &lo, Max: &hi, Default: 36.5, Help: "h", Unit: "℃"},
+				{Key: "kind", Label: "種類", Type: "select", Options: []string{"身体介護", "生活援助"}},
+				{Key: "lines", Label: "明細", Type: "lines", Catalog: "menu"},
+				{Key: "units", Label: "単位", Type: "integer"},
+			},
+			Aggregations: []pluginapi.Aggregation{{Key: "u", Label: "単位", Expr: "sum(units)", Unit: "単位"}},
+			Catalogs: []pluginapi.Catalog{{Key: "menu", Name: "品目", Items: []pluginapi.CatalogItem{
+				{Key: "a", Name: "醤油", Category: "ラーメン", Classification: "普通", UnitPrice: 800, TaxRate: 10},
+			}}},
+			Computed: []string{"units"},
+		}},
+		Masters:        []pluginapi.MasterItem{{Kind: "channel", Code: "care:visit", Label: "訪問", Parent: "p"}},
+		CustomerFields: []pluginapi.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}, Required: true}},
+		EventKinds:     []string{pluginapi.EventRecordCreated},
+	}
+	for _, caps := range []Capabilities{{}, {Validate: true, Compute: true, Events: true, Notify: true}, {Compute: true}} {
+		p, err := manifestToProto(m, caps)
+		require.NoError(t, err)
+		got, gotCaps := manifestFromProto(p)
+		require.Equal(t, m, got)
+		require.Equal(t, caps, gotCaps)
+	}
+	m.Templates[0].Fields[0].Default = math.Inf(-1)
+	_, err := manifestToProto(m, Capabilities{})
+	require.EqualError(t, err, "template care:visit: field temp: default: number is not finite")
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	t.Parallel()
+	r := pluginapi.Record{ID: "r1", Values: map[string]any{"n": 1.0}}
+	for name, e := range map[string]pluginapi.Event{
+		"customer event": {ID: "e1", Kind: pluginapi.EventCustomerUpdated, Tenant: "t1",
+			Customer: &pluginapi.Customer{ID: "c1", Name: "山田", Fields: map[string]any{"k": "v"}, Assignees: []string{"u1"}}},
+		"record event": {ID: "e2", Kind: pluginapi.EventRecordCreated, Record: &r, MonthRecords: []pluginapi.Record{r, {ID: "r0"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p, err := eventToProto(e)
+			require.NoError(t, err)
+			got, err := eventFromProto(p)
+			require.NoError(t, err)
+			if e.MonthRecords == nil {
+				e.MonthRecords = []pluginapi.Record{}
+			}
+			require.Equal(t, e, got)
+		})
+	}
+	_, err := eventToProto(pluginapi.Event{Customer: &pluginapi.Customer{ID: "c1", Fields: map[string]any{"x": math.NaN()}}})
+	require.EqualError(t, err, "customer c1: value x: number is not finite")
+}
+
+func TestProblemsAndNotificationsRoundTrip(t *testing.T) {
+	t.Parallel()
+	ps := [][]pluginapi.FieldProblem{nil, {{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}}
+	require.Equal(t, ps, problemsFromProto(problemsToProto(ps)))
+	ns := []pluginapi.Notification{{Recipients: []string{"u1"}, Subject: "s", Body: "b", Key: "k"}, {}}
+	require.Equal(t, ns, notificationsFromProto(notificationsToProto(ns)))
+}
+
+func recordWithBadTime() *pb.Record {
+	return &pb.Record{Id: "r1", PlannedAt: &timestamppb.Timestamp{Nanos: -1}}
+}

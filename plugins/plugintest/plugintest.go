@@ -1,0 +1,137 @@
+// Package plugintest lets a plugin vendor test a plugin the way Kiroku calls
+// it: in-process over real gRPC (InProcess: fast, for unit tests), or as a
+// real process started like the host starts it (Build and Launch: handshake,
+// AutoMTLS, no inherited environment). Both give a Plugin to call in sdk
+// types; calls of an absent capability fail with sdk.ErrUnsupported, and
+// the process or server is stopped by t.Cleanup.
+//
+//	func TestOrder(t *testing.T) {
+//		p := plugintest.Launch(t, plugintest.Build(t, "./cmd/kiroku-plugin-ramen"))
+//		problems, err := p.ValidateRecords(t.Context(), []sdk.Record{…})
+//		…
+//	}
+package plugintest
+
+import (
+	"context"
+	"log/slog"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/kirokuhq/kiroku/plugins/internal/glue"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+// Plugin is a served plugin, called as the host calls it. Errors of calls
+// wrap sdk.ErrUnsupported for an absent capability and the gRPC status
+// otherwise; a result that does not match the request (a batch of the
+// wrong length, an invalid manifest) is an error too.
+type Plugin struct {
+	c *wire.Client
+}
+
+// Manifest returns the plugin's manifest, checked as the host checks it.
+func (p *Plugin) Manifest(ctx context.Context) (sdk.Manifest, error) {
+	m, _, err := p.c.Manifest(ctx, "plugintest")
+	return m, err
+}
+
+// ValidateRecords validates a batch: one slice of problems per record.
+func (p *Plugin) ValidateRecords(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
+	return p.c.ValidateRecords(ctx, records)
+}
+
+// ComputeRecords computes a batch: one map of computed values per record.
+func (p *Plugin) ComputeRecords(ctx context.Context, records []sdk.Record) ([]map[string]any, error) {
+	return p.c.ComputeRecords(ctx, records)
+}
+
+// HandleEvent delivers an event and returns the plugin's notifications.
+func (p *Plugin) HandleEvent(ctx context.Context, e sdk.Event) ([]sdk.Notification, error) {
+	return p.c.HandleEvent(ctx, e)
+}
+
+// Notify delivers a notification through the plugin's channel.
+func (p *Plugin) Notify(ctx context.Context, tenant string, n sdk.Notification, addresses map[string]string) error {
+	return p.c.Notify(ctx, tenant, n, addresses)
+}
+
+// InProcess serves opts in the test's process over real gRPC (go-plugin's
+// test connection) and returns the plugin. It fails the test if sdk.Serve
+// would refuse opts. A nil opts.Logger logs to the test's output.
+func InProcess(t testing.TB, opts sdk.ServeOpts) *Plugin {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	}
+	server, err := wire.NewServer(opts)
+	if err != nil {
+		t.Fatalf("plugintest: %v", err)
+	}
+	client, srv := plugin.TestPluginGRPCConn(t, false, glue.Set(server))
+	t.Cleanup(func() {
+		_ = client.Close()
+		srv.Stop()
+	})
+	return dispense(t, client)
+}
+
+func dispense(t testing.TB, c plugin.ClientProtocol) *Plugin {
+	t.Helper()
+	raw, err := c.Dispense(glue.Name)
+	if err != nil {
+		t.Fatalf("plugintest: dispense: %v", err)
+	}
+	return &Plugin{c: wire.NewClient(raw.(pb.PluginClient))}
+}
+
+// Build compiles the main package pkg (a path as go build takes it,
+// relative to the test's directory or an import path) into a temporary
+// directory as kiroku-plugin-<last element of pkg> and returns the binary's
+// path.
+func Build(t testing.TB, pkg string) string {
+	t.Helper()
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("plugintest: build %s: %v", pkg, err)
+	}
+	bin := filepath.Join(t.TempDir(), "kiroku-plugin-"+path.Base(filepath.ToSlash(pkg)))
+	out, err := exec.CommandContext(t.Context(), gotool, "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("plugintest: build %s: %v\n%s", pkg, err, out)
+	}
+	return bin
+}
+
+// Launch starts the plugin binary as the host does (go-plugin handshake,
+// gRPC, AutoMTLS, an empty environment) and returns the plugin; t.Cleanup
+// kills the process. The plugin's logs go to the test's output.
+func Launch(t testing.TB, binary string) *Plugin {
+	t.Helper()
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  glue.Handshake,
+		Plugins:          glue.Set(nil),
+		Cmd:              exec.Command(binary),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		SkipHostEnv:      true,
+		Logger: hclog.New(&hclog.LoggerOptions{
+			Name:   filepath.Base(binary),
+			Output: t.Output(),
+			Level:  hclog.Info,
+		}),
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatalf("plugintest: launch %s: %v", binary, err)
+	}
+	return dispense(t, rpc)
+}
