@@ -25,7 +25,6 @@ import (
 
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -85,11 +84,11 @@ func InProcess(t testing.TB, opts sdk.ServeOpts) *Plugin {
 
 func dispense(t testing.TB, c plugin.ClientProtocol) *Plugin {
 	t.Helper()
-	raw, err := c.Dispense(glue.Name)
+	wc, err := wire.Dispense(c)
 	if err != nil {
-		t.Fatalf("plugintest: dispense: %v", err)
+		t.Fatalf("plugintest: %v", err)
 	}
-	return &Plugin{c: wire.NewClient(raw.(pb.PluginClient))}
+	return &Plugin{c: wc}
 }
 
 // Build compiles the main package pkg (a path as go build takes it,
@@ -115,19 +114,11 @@ func Build(t testing.TB, pkg string) string {
 // kills the process. The plugin's logs go to the test's output.
 func Launch(t testing.TB, binary string) *Plugin {
 	t.Helper()
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  glue.Handshake,
-		Plugins:          glue.Set(nil),
-		Cmd:              exec.Command(binary),
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
-		SkipHostEnv:      true,
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name:   filepath.Base(binary),
-			Output: t.Output(),
-			Level:  hclog.Info,
-		}),
-	})
+	client := plugin.NewClient(glue.ClientConfig(exec.Command(binary), hclog.New(&hclog.LoggerOptions{
+		Name:   filepath.Base(binary),
+		Output: t.Output(),
+		Level:  hclog.Info,
+	})))
 	t.Cleanup(client.Kill)
 	rpc, err := client.Client()
 	if err != nil {

@@ -6,7 +6,9 @@ package glue
 
 import (
 	"context"
+	"os/exec"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
@@ -53,4 +55,21 @@ func (p *Plugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.Cli
 // Set is the plugin set of one side; server is nil on the host.
 func Set(server kirokupluginv1.PluginServer) plugin.PluginSet {
 	return plugin.PluginSet{Name: &Plugin{Impl: server}}
+}
+
+// ClientConfig is how the host (and plugintest) start a plugin binary:
+// this protocol's handshake over gRPC only, automatic mutual TLS, and an
+// environment holding nothing but go-plugin's handshake variables (cmd's
+// own environment is replaced). Callers add StartTimeout as they need.
+func ClientConfig(cmd *exec.Cmd, logger hclog.Logger) *plugin.ClientConfig {
+	cmd.Env = []string{}
+	return &plugin.ClientConfig{
+		HandshakeConfig:  Handshake,
+		Plugins:          Set(nil),
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		AutoMTLS:         true,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           logger,
+	}
 }

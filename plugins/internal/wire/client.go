@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
 )
@@ -105,4 +107,18 @@ func (c *Client) Notify(ctx context.Context, tenant string, n pluginapi.Notifica
 		return callError("notify", err)
 	}
 	return nil
+}
+
+// Dispense returns the Go-native client of the Kiroku plugin served over
+// c, a started go-plugin connection (glue's plugin set).
+func Dispense(c plugin.ClientProtocol) (*Client, error) {
+	raw, err := c.Dispense(glue.Name)
+	if err != nil {
+		return nil, fmt.Errorf("plugin: dispense: %w", err)
+	}
+	pc, ok := raw.(pb.PluginClient)
+	if !ok {
+		return nil, fmt.Errorf("plugin: dispense: unexpected client %T", raw)
+	}
+	return NewClient(pc), nil
 }
