@@ -2,33 +2,35 @@ package plugins
 
 import (
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
-func TestProblemsFromProto(t *testing.T) {
+func TestProblemsFromAPI(t *testing.T) {
 	t.Parallel()
-	ok := &kirokupluginv1.RecordProblems{Problems: []*kirokupluginv1.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}}
+	ok := []pluginapi.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}
 	tests := []struct {
 		name    string
-		results []*kirokupluginv1.RecordProblems
-		n       int
+		results [][]pluginapi.FieldProblem
 		want    [][]contactlog.FieldError
 		wantErr string
 	}{
-		{"one per record", []*kirokupluginv1.RecordProblems{ok, {}}, 2, [][]contactlog.FieldError{{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, nil}, ""},
-		{"too few", []*kirokupluginv1.RecordProblems{ok}, 2, nil, "1 validation results for 2 records"},
-		{"not a field", []*kirokupluginv1.RecordProblems{{Problems: []*kirokupluginv1.FieldProblem{{Field: "customer", Code: "required"}}}}, 1, nil, "not at a template field"},
-		{"no code", []*kirokupluginv1.RecordProblems{{Problems: []*kirokupluginv1.FieldProblem{{Field: "fields.note"}}}}, 1, nil, "with a code"},
+		{"one per record", [][]pluginapi.FieldProblem{ok, nil}, [][]contactlog.FieldError{{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, nil}, ""},
+		{"none", [][]pluginapi.FieldProblem{}, [][]contactlog.FieldError{}, ""},
+		{"not a field", [][]pluginapi.FieldProblem{{{Field: "customer", Code: "required"}}}, nil, "not at a template field"},
+		{"no code", [][]pluginapi.FieldProblem{nil, {{Field: "fields.note"}}}, nil, "record 1: problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := problemsFromProto(tc.results, tc.n)
+			got, err := problemsFromAPI(tc.results)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -39,39 +41,56 @@ func TestProblemsFromProto(t *testing.T) {
 	}
 }
 
-func TestComputedFromProto(t *testing.T) {
+func TestRecordsToAPI(t *testing.T) {
 	t.Parallel()
-	st, err := structpb.NewStruct(map[string]any{"units": 3.0})
-	require.NoError(t, err)
-	got, err := computedFromProto([]*structpb.Struct{st}, 1)
-	require.NoError(t, err)
-	require.Equal(t, []map[string]any{{"units": 3.0}}, got)
-	_, err = computedFromProto([]*structpb.Struct{st}, 2)
-	require.ErrorContains(t, err, "1 computed results for 2 records")
+	id, tenant, customer, u := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+	at := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   contactlog.PluginRecord
+		want pluginapi.Record
+	}{
+		{"new draft", contactlog.PluginRecord{Tenant: tenant, Template: "care:visit", TemplateVersion: 1, Values: map[string]any{"minutes": 30.0}},
+			pluginapi.Record{Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 1, Values: map[string]any{"minutes": 30.0}}},
+		{"stored", contactlog.PluginRecord{ID: id, Tenant: tenant, Template: "care:visit", TemplateVersion: 2, Customer: customer, PlannedAt: at, ActualAt: at, Responders: []uuid.UUID{u}},
+			pluginapi.Record{ID: id.String(), Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 2, Customer: customer.String(), PlannedAt: at, ActualAt: at, Responders: []string{u.String()}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, []pluginapi.Record{tc.want}, recordsToAPI([]contactlog.PluginRecord{tc.in}))
+		})
+	}
 }
 
-func TestManifestFromProto(t *testing.T) {
+func TestManifestFromAPI(t *testing.T) {
 	t.Parallel()
-	m, err := manifestFromProto("care", &kirokupluginv1.Manifest{
-		Name: "care", Version: "1.0.0", Capabilities: []kirokupluginv1.Capability{kirokupluginv1.Capability_CAPABILITY_COMPUTE},
-		Templates: []*kirokupluginv1.Template{{Key: "care:visit", Name: "訪問", Fields: []*kirokupluginv1.Field{
-			{Key: "minutes", Label: "時間", Type: "duration", Min: new(0.0), Default: structpb.NewNumberValue(30)},
-		}}},
-	})
+	caps := wire.Capabilities{Compute: true}
+	m, err := manifestFromAPI("care", pluginapi.Manifest{
+		Name: "care", Version: "1.0.0",
+		Templates: []pluginapi.Template{{
+			Key: "care:visit", Name: "訪問", TaxRounding: "round", Computed: []string{"units"},
+			Fields: []pluginapi.Field{
+				{Key: "minutes", Label: "時間", Type: "duration", Min: new(0.0), Default: 30.0},
+				{Key: "units", Label: "単位", Type: "integer"},
+				{Key: "meals", Label: "食事", Type: "lines", Catalog: "menu"},
+			},
+			Aggregations: []pluginapi.Aggregation{{Key: "hours", Label: "時間計", Expr: "sum(.minutes)/60", Unit: "時間"}},
+			Catalogs:     []pluginapi.Catalog{{Key: "menu", Name: "献立", Items: []pluginapi.CatalogItem{{Key: "lunch", Name: "昼食", UnitPrice: 500, TaxRate: 8}}}},
+		}},
+	}, caps)
 	require.NoError(t, err)
-	require.True(t, m.compute)
-	require.False(t, m.validate)
-	require.Equal(t, 1, m.templates[0].Version)
-	require.InDelta(t, 0, *m.templates[0].Fields[0].Min, 0)
-	require.Nil(t, m.templates[0].Fields[0].Max)
-	require.InDelta(t, 30, m.templates[0].Fields[0].Default, 0)
+	require.Equal(t, &manifest{version: "1.0.0", caps: caps, templates: []template.Template{{
+		Key: "care:visit", Version: 1, Name: "訪問", TaxRounding: template.RoundHalfUp, Computed: []string{"units"},
+		Fields: []template.Field{
+			{Key: "minutes", Label: "時間", Type: template.FieldDuration, Min: template.Limit(0), Default: 30.0},
+			{Key: "units", Label: "単位", Type: template.FieldInteger},
+			{Key: "meals", Label: "食事", Type: template.FieldLines, Catalog: "menu"},
+		},
+		Aggregations: []template.Aggregation{{Key: "hours", Label: "時間計", Expr: "sum(.minutes)/60", Unit: "時間"}},
+		Catalogs:     []template.Catalog{{Key: "menu", Name: "献立", Items: []template.CatalogItem{{Key: "lunch", Name: "昼食", UnitPrice: 500, TaxRate: 8}}}},
+	}}}, m)
 
-	for name, bad := range map[string]*kirokupluginv1.Manifest{
-		"names the plugin": {Name: "other"},
-		"capability":       {Name: "care", Capabilities: []kirokupluginv1.Capability{99}},
-		"namespace":        {Name: "care", CustomerFields: []*kirokupluginv1.CustomerField{{Key: "level"}}},
-	} {
-		_, err := manifestFromProto("care", bad)
-		require.ErrorContains(t, err, name)
-	}
+	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "other"}, caps)
+	require.ErrorContains(t, err, `names the plugin "other", not "care"`)
 }

@@ -2,13 +2,9 @@ package plugins
 
 import (
 	"context"
-	"fmt"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
 var _ contactlog.RecordPlugins = (*Host)(nil)
@@ -24,23 +20,19 @@ func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []
 	if err != nil {
 		return nil, err
 	}
-	req, err := recordsToProto(records)
-	if err != nil {
-		return nil, fmt.Errorf("plugins: %s: validate: %w", namespace, err)
-	}
 	out := make([][]contactlog.FieldError, len(records))
-	err = p.call(ctx, "validate", func(ctx context.Context, c kirokupluginv1.PluginClient, m *manifest) error {
-		if !m.validate {
+	err = p.call(ctx, "validate", func(ctx context.Context, c *wire.Client, m *manifest) error {
+		if !m.caps.Validate {
 			return nil
 		}
-		resp, err := c.ValidateRecords(ctx, &kirokupluginv1.ValidateRecordsRequest{Records: req})
+		problems, err := c.ValidateRecords(ctx, recordsToAPI(records))
 		if err != nil {
 			return err
 		}
-		out, err = problemsFromProto(resp.GetResults(), len(records))
+		out, err = problemsFromAPI(problems)
 		return err
 	})
-	if err != nil && status.Code(err) != codes.Unimplemented {
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -56,23 +48,19 @@ func (h *Host) ComputeRecords(ctx context.Context, namespace string, records []c
 	if err != nil {
 		return nil, err
 	}
-	req, err := recordsToProto(records)
-	if err != nil {
-		return nil, fmt.Errorf("plugins: %s: compute: %w", namespace, err)
-	}
 	out := make([]map[string]any, len(records))
-	err = p.call(ctx, "compute", func(ctx context.Context, c kirokupluginv1.PluginClient, m *manifest) error {
-		if !m.compute {
+	err = p.call(ctx, "compute", func(ctx context.Context, c *wire.Client, m *manifest) error {
+		if !m.caps.Compute {
 			return nil
 		}
-		resp, err := c.ComputeRecords(ctx, &kirokupluginv1.ComputeRecordsRequest{Records: req})
+		values, err := c.ComputeRecords(ctx, recordsToAPI(records))
 		if err != nil {
 			return err
 		}
-		out, err = computedFromProto(resp.GetResults(), len(records))
-		return err
+		out = values
+		return nil
 	})
-	if err != nil && status.Code(err) != codes.Unimplemented {
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

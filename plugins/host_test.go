@@ -22,11 +22,11 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
 )
 
-// binDir holds the test plugin built once: kiroku-plugin-visit, and the
-// same binary as kiroku-plugin-vtwo (protocol version 2).
+// binDir holds the host's test plugin (testplugin.Misbehaving) built once:
+// kiroku-plugin-visit, and the same binary as kiroku-plugin-vtwo (protocol
+// version 2).
 var binDir string
 
 func TestMain(m *testing.M) {
@@ -283,9 +283,9 @@ func TestEnvironmentNotInherited(t *testing.T) {
 	p.mu.Lock()
 	rpc := p.rpc
 	p.mu.Unlock()
-	resp, err := rpc.GetManifest(context.Background(), &kirokupluginv1.GetManifestRequest{})
+	m, _, err := rpc.Manifest(context.Background(), "")
 	require.NoError(t, err)
-	env := resp.GetManifest().GetDescription() // the test plugin's environment
+	env := m.Description // the test plugin's environment
 	require.NotContains(t, env, "KIROKU_SECRET_DSN")
 	require.NotContains(t, env, "PATH=")
 	require.Contains(t, env, "KIROKU_PLUGIN=", "go-plugin's handshake variables only")

@@ -22,7 +22,8 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
-	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
 // proc is one supervised plugin.
@@ -35,7 +36,7 @@ type proc struct {
 	state    State
 	ready    chan struct{} // closed when the state leaves StateRestarting
 	client   *plugin.Client
-	rpc      kirokupluginv1.PluginClient
+	rpc      *wire.Client
 	manifest *manifest
 	pid      int
 	source   *source // registered with Config.Templates after the first manifest
@@ -51,7 +52,7 @@ type proc struct {
 // started is a plugin process that started and sent a valid manifest.
 type started struct {
 	client   *plugin.Client
-	rpc      kirokupluginv1.PluginClient
+	rpc      *wire.Client
 	manifest *manifest
 	source   template.Source
 	pid      int
@@ -193,20 +194,11 @@ func (p *proc) launch() (*started, error) {
 			return nil, fmt.Errorf("plugins: %s: refused to start %s: %w: %w", name, p.spec.Path, err, errPermanent)
 		}
 	}
-	cmd := exec.Command(p.spec.Path)
 	// Nothing of the host's environment: go-plugin adds only its handshake
 	// variables (magic cookie, protocol versions, the mTLS certificate).
-	cmd.Env = []string{}
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  glue.Handshake,
-		Plugins:          glue.Set(nil),
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AutoMTLS:         true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		StartTimeout:     p.h.cfg.StartTimeout,
-		Logger:           hclogger(p.log, "plugin."+name),
-	})
+	cfg := glue.ClientConfig(exec.Command(p.spec.Path), hclogger(p.log, "plugin."+name))
+	cfg.StartTimeout = p.h.cfg.StartTimeout
+	client := plugin.NewClient(cfg)
 	s, err := p.connect(client)
 	if err != nil {
 		client.Kill()
@@ -224,21 +216,21 @@ func (p *proc) connect(client *plugin.Client) (*started, error) {
 		}
 		return nil, fmt.Errorf("plugins: %s: start: %w", name, err)
 	}
-	raw, err := rpc.Dispense(glue.Name)
+	pc, err := wire.Dispense(rpc)
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %s: start: %w", name, err)
 	}
-	pc, ok := raw.(kirokupluginv1.PluginClient)
-	if !ok {
-		return nil, fmt.Errorf("plugins: %s: start: unexpected client %T: %w", name, raw, errPermanent)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.h.cfg.StartTimeout)
 	defer cancel()
-	resp, err := pc.GetManifest(ctx, &kirokupluginv1.GetManifestRequest{})
+	api, caps, err := pc.Manifest(ctx, "")
 	if err != nil {
-		return nil, fmt.Errorf("plugins: %s: manifest: %w", name, err)
+		if _, ok := status.FromError(err); ok {
+			// The call failed (a gRPC status), rather than the check.
+			return nil, fmt.Errorf("plugins: %s: %w", name, err)
+		}
+		return nil, fmt.Errorf("plugins: %s: invalid manifest: %w: %w", name, err, errPermanent)
 	}
-	m, err := manifestFromProto(name, resp.GetManifest())
+	m, err := manifestFromAPI(name, api, caps)
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %s: invalid manifest: %w: %w", name, err, errPermanent)
 	}
@@ -272,9 +264,9 @@ func checkSHA256(path, want string) error {
 
 // call runs fn against the running plugin within CallTimeout (or ctx's
 // shorter deadline), waiting for a restarting plugin meanwhile, and
-// classifies what went wrong. An Unimplemented answer is returned as is:
-// the capability is absent, not a failure.
-func (p *proc) call(ctx context.Context, op string, fn func(context.Context, kirokupluginv1.PluginClient, *manifest) error) error {
+// classifies what went wrong. A capability the plugin turns out not to
+// have (pluginapi.ErrUnsupported) is no failure: fn's results stay empty.
+func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wire.Client, *manifest) error) error {
 	name := p.spec.Name
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, p.h.cfg.CallTimeout)
@@ -287,9 +279,9 @@ func (p *proc) call(ctx context.Context, op string, fn func(context.Context, kir
 	err = fn(ctx, rpc, m)
 	elapsed := time.Since(start)
 	switch {
-	case err == nil || status.Code(err) == codes.Unimplemented:
+	case err == nil || errors.Is(err, pluginapi.ErrUnsupported):
 		p.succeed(elapsed)
-		return err
+		return nil
 	case parent.Err() != nil:
 		// The caller's own deadline or cancellation: not the plugin's fault.
 		return fmt.Errorf("plugins: %s: %s: %w (%w)", name, op, ErrUnavailable, parent.Err())
@@ -307,7 +299,7 @@ func (p *proc) call(ctx context.Context, op string, fn func(context.Context, kir
 }
 
 // acquire waits while the plugin restarts and returns its client.
-func (p *proc) acquire(ctx context.Context) (kirokupluginv1.PluginClient, *plugin.Client, *manifest, error) {
+func (p *proc) acquire(ctx context.Context) (*wire.Client, *plugin.Client, *manifest, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.state == StateRestarting {

@@ -2,7 +2,9 @@
 // as a real process (cmd/kiroku-plugin-test). Its handlers misbehave on
 // request, by record value: "panic" panics, "fail" returns an error, "short"
 // returns one result too few, and "stray" makes the computer return a key
-// that is not a computed field.
+// that is not a computed field. Misbehaving is the host's test plugin
+// (cmd/kiroku-plugin-misbehave): crashes, hangs and a protocol version 2
+// copy.
 package testplugin
 
 import (
