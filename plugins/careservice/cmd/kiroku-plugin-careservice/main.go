@@ -1,0 +1,16 @@
+// Command kiroku-plugin-careservice is the 訪問介護 plugin (package
+// careservice) as the binary a Kiroku host starts.
+package main
+
+import (
+	"log"
+
+	"github.com/kirokuhq/kiroku/plugins/careservice"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+func main() {
+	if err := sdk.Serve(careservice.Opts()); err != nil {
+		log.Fatal(err)
+	}
+}

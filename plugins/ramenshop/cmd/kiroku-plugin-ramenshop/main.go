@@ -1,0 +1,16 @@
+// Command kiroku-plugin-ramenshop is the ramen-shop plugin (package
+// ramenshop) as the binary a Kiroku host starts.
+package main
+
+import (
+	"log"
+
+	"github.com/kirokuhq/kiroku/plugins/ramenshop"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+func main() {
+	if err := sdk.Serve(ramenshop.Opts()); err != nil {
+		log.Fatal(err)
+	}
+}

@@ -1,0 +1,62 @@
+// Package ramenshop is Kiroku's first-party plugin for a ramen shop (ラーメン
+// 店): its menu, its orders (注文) with the consumption tax of 軽減税率, and
+// the rule for noticing a regular customer (常連客) who stopped coming. The
+// plugin's binary is cmd/kiroku-plugin-ramenshop; Opts are its serve
+// options.
+//
+// # Menu (メニュー)
+//
+// Menu is the shop's menu, contributed as the catalog "menu" of the order
+// template. Like MASPO's カテゴリー and 分類, items are grouped by category
+// (ラーメン, つけ麺, 餃子, ご飯, トッピング, ドリンク) and classification (the
+// variant: 醤油・味噌・塩 × 普通・大盛, 5個・10個, …). Prices are yen, tax
+// excluded (税抜き). Alcohol (生ビール) is marked: it never qualifies for the
+// reduced rate.
+//
+// # Order (ramenshop:order, 注文)
+//
+//	key       type    label             rule
+//	dining    select  飲食区分          required, default 店内; 店内 (eat-in) or 持ち帰り (take-out)
+//	lines     lines   注文内容          required; items of the menu, whole quantities
+//	subtotal  money   小計（税抜）      computed
+//	tax_10    money   消費税（10%）     computed
+//	tax_8     money   消費税（8%）      computed
+//	total     money   合計（税込）      computed
+//
+// The template aggregates sales (sum of total), orders (count) and the
+// average order (客単価).
+//
+// # Tax (消費税・軽減税率)
+//
+// Food and non-alcoholic drinks are taxed at 10% when eaten in the shop
+// (店内飲食) and at the reduced rate of 8% when taken out (持ち帰り, 軽減税率);
+// alcohol is 10% either way (TaxRate). The menu's catalog carries 10%, the
+// eat-in rate; a take-out order's lines carry 8% for the reduced items.
+// The plugin chooses to validate rather than to rewrite: Validate refuses
+// a line whose tax rate contradicts the order's dining choice (code
+// not_allowed at fields.lines[i].tax_rate, Param the rate it must have), so
+// that the lines stored, the receipt printed and the computed totals
+// always agree; a client sets the rates when the dining choice changes.
+//
+// Compute derives the totals with Receipt, per receipt as the
+// qualified-invoice rules (インボイス制度) require: the tax of each rate is
+// computed once on the sum of that rate's lines and rounded down (切り捨て),
+// never per line. subtotal is the sum of the lines tax excluded, tax_10 and
+// tax_8 the tax of each rate (0 when the order has none), total the sum.
+//
+// Validate also reports a quantity that is not a whole number (format: a
+// shop sells whole bowls), an item not on the menu (unknown), and a
+// missing dining choice (required).
+//
+// # Regular customers (常連客)
+//
+// ShouldNotifyAbsence is the rule "a regular customer has not visited for
+// N days": given a customer's visit times, a Regular definition (at least
+// Visits visits within WithinDays days), N and now, it tells whether to
+// notify and a key that is stable per absence (the customer and the last
+// visit), so the notice goes out once per absence. The rule needs a daily
+// trigger: an absence is the lack of an event, and the host delivers only
+// record and customer events, so the plugin has no event handler for it
+// yet. When the host gains a periodic trigger, a handler applies this rule
+// to each customer's orders.
+package ramenshop

@@ -1,0 +1,320 @@
+package ramenshop
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/kirokuhq/kiroku/plugins/sdk"
+)
+
+// Keys of the plugin's contributions.
+const (
+	// Name is the plugin's namespace.
+	Name = "ramenshop"
+	// TemplateOrder is the order template (注文).
+	TemplateOrder = "ramenshop:order"
+	// CatalogMenu is the key of the order template's menu catalog.
+	CatalogMenu = "menu"
+)
+
+// Dining choices (飲食区分).
+const (
+	EatIn   = "店内"
+	TakeOut = "持ち帰り"
+)
+
+// Tax rates in percent.
+const (
+	StandardRate = 10
+	ReducedRate  = 8
+)
+
+// MenuItem is one item of the menu. Price is in yen, tax excluded; Alcohol
+// items never take the reduced rate.
+type MenuItem struct {
+	Key            string
+	Name           string
+	Category       string
+	Classification string
+	Price          int64
+	Alcohol        bool
+}
+
+// Menu is the shop's menu in display order. Edit it to change the menu;
+// keep the keys of items that stay on it.
+var Menu = []MenuItem{
+	{"shoyu-regular", "醤油ラーメン 普通", "ラーメン", "醤油 普通", 700, false},
+	{"shoyu-large", "醤油ラーメン 大盛", "ラーメン", "醤油 大盛", 800, false},
+	{"miso-regular", "味噌ラーメン 普通", "ラーメン", "味噌 普通", 750, false},
+	{"miso-large", "味噌ラーメン 大盛", "ラーメン", "味噌 大盛", 850, false},
+	{"shio-regular", "塩ラーメン 普通", "ラーメン", "塩 普通", 700, false},
+	{"shio-large", "塩ラーメン 大盛", "ラーメン", "塩 大盛", 800, false},
+	{"tsukemen-regular", "つけ麺 普通", "つけ麺", "普通", 850, false},
+	{"tsukemen-large", "つけ麺 大盛", "つけ麺", "大盛", 950, false},
+	{"gyoza-5", "餃子 5個", "餃子", "5個", 350, false},
+	{"gyoza-10", "餃子 10個", "餃子", "10個", 650, false},
+	{"rice", "ライス", "ご飯", "普通", 150, false},
+	{"rice-large", "ライス 大", "ご飯", "大", 200, false},
+	{"egg", "味玉", "トッピング", "味玉", 120, false},
+	{"chashu", "チャーシュー", "トッピング", "チャーシュー", 250, false},
+	{"oolong", "ウーロン茶", "ドリンク", "ソフトドリンク", 200, false},
+	{"cola", "コーラ", "ドリンク", "ソフトドリンク", 250, false},
+	{"beer", "生ビール", "ドリンク", "アルコール", 550, true},
+}
+
+// menuItem returns the menu item with the given key.
+func menuItem(key string) (MenuItem, bool) {
+	i := slices.IndexFunc(Menu, func(m MenuItem) bool { return m.Key == key })
+	if i < 0 {
+		return MenuItem{}, false
+	}
+	return Menu[i], true
+}
+
+// TaxRate returns the rate an item takes for a dining choice: the reduced
+// rate for food and non-alcoholic drinks taken out, the standard rate
+// otherwise.
+func TaxRate(item MenuItem, dining string) int {
+	if dining == TakeOut && !item.Alcohol {
+		return ReducedRate
+	}
+	return StandardRate
+}
+
+// Line is a line of a receipt: a whole quantity of a unit price (yen, tax
+// excluded) at a tax rate (percent).
+type Line struct {
+	Quantity  int64
+	UnitPrice int64
+	TaxRate   int
+}
+
+// Totals are a receipt's totals in yen.
+type Totals struct {
+	// Subtotal is the sum of the lines, tax excluded (小計).
+	Subtotal int64
+	// Taxes is the tax per rate (percent → yen), one entry per rate of
+	// the lines.
+	Taxes map[int]int64
+	// Total is Subtotal plus the taxes (合計).
+	Total int64
+}
+
+// Receipt totals lines per receipt: the tax of each rate is the sum of
+// that rate's lines times the rate, rounded down once (切り捨て), never per
+// line. Like the record engine's lines, a negative sum (discounts) rounds
+// its magnitude down.
+func Receipt(lines []Line) Totals {
+	base := map[int]int64{}
+	t := Totals{Taxes: map[int]int64{}}
+	for _, l := range lines {
+		amount := l.Quantity * l.UnitPrice
+		t.Subtotal += amount
+		base[l.TaxRate] += amount
+	}
+	t.Total = t.Subtotal
+	for rate, b := range base {
+		tax := b * int64(rate) / 100 // truncates the magnitude
+		t.Taxes[rate] = tax
+		t.Total += tax
+	}
+	return t
+}
+
+// Regular is what makes a customer a regular (常連客): at least Visits
+// visits within WithinDays days.
+type Regular struct {
+	Visits     int
+	WithinDays int
+}
+
+// ShouldNotifyAbsence reports whether to announce that a regular customer
+// has not visited for absentDays days: the customer was a regular at their
+// last visit (at least r.Visits visits, the last included, within the
+// r.WithinDays days ending with it) and now is at least absentDays days
+// after it. key is stable for one absence: it names the customer and the
+// last visit, so a later visit starts a new absence with a new key. visits
+// need not be sorted.
+func ShouldNotifyAbsence(customer string, visits []time.Time, r Regular, absentDays int, now time.Time) (notify bool, key string) {
+	if len(visits) == 0 || r.Visits <= 0 {
+		return false, ""
+	}
+	last := slices.MaxFunc(visits, time.Time.Compare)
+	from := last.Add(-time.Duration(r.WithinDays) * 24 * time.Hour)
+	n := 0
+	for _, v := range visits {
+		if v.After(from) && !v.After(last) {
+			n++
+		}
+	}
+	if n < r.Visits || now.Sub(last) < time.Duration(absentDays)*24*time.Hour {
+		return false, ""
+	}
+	return true, fmt.Sprintf("%s:absent:%s:%s", Name, customer, last.UTC().Format(time.RFC3339))
+}
+
+// Opts are the plugin's serve options: the manifest, Validate and Compute.
+// The plugin has no event handler (see the package documentation).
+func Opts() sdk.ServeOpts {
+	return sdk.ServeOpts{
+		Manifest:  Manifest(),
+		Validator: sdk.ValidatorFunc(Validate),
+		Computer:  sdk.ComputerFunc(Compute),
+	}
+}
+
+func bound(v float64) *float64 { return &v }
+
+// Manifest returns what the plugin contributes (see the package
+// documentation), with the channel master items 店頭 and 電話注文.
+func Manifest() sdk.Manifest {
+	items := make([]sdk.CatalogItem, len(Menu))
+	for i, m := range Menu {
+		items[i] = sdk.CatalogItem{Key: m.Key, Name: m.Name, Category: m.Category, Classification: m.Classification,
+			UnitPrice: m.Price, TaxRate: StandardRate}
+	}
+	return sdk.Manifest{
+		Name:        Name,
+		Version:     "1.0.0",
+		DisplayName: "ラーメン店",
+		Description: "ラーメン店のメニュー（カテゴリー・分類）と注文記録。店内10%・持ち帰り8%（軽減税率）の消費税をレシートごとに計算します。",
+		Templates: []sdk.Template{{
+			Key:         TemplateOrder,
+			Name:        "注文",
+			Description: "来店・持ち帰りの注文の記録です。税込合計は自動計算されます。",
+			Fields: []sdk.Field{
+				{Key: "dining", Label: "飲食区分", Type: "select", Required: true, Options: []string{EatIn, TakeOut}, Default: EatIn,
+					Help: "持ち帰りの飲食料品は軽減税率8%です（酒類は10%）。"},
+				{Key: "lines", Label: "注文内容", Type: "lines", Required: true, Min: bound(1), Catalog: CatalogMenu},
+				{Key: "subtotal", Label: "小計（税抜）", Type: "money"},
+				{Key: "tax_10", Label: "消費税（10%）", Type: "money"},
+				{Key: "tax_8", Label: "消費税（8%）", Type: "money"},
+				{Key: "total", Label: "合計（税込）", Type: "money"},
+			},
+			Aggregations: []sdk.Aggregation{
+				{Key: "sales", Label: "売上（税込）", Expr: "sum(.total)", Unit: "円"},
+				{Key: "orders", Label: "注文数", Expr: "count()", Unit: "件"},
+				{Key: "average", Label: "客単価（税込）", Expr: "avg(.total)", Unit: "円"},
+			},
+			Catalogs:    []sdk.Catalog{{Key: CatalogMenu, Name: "メニュー", Items: items}},
+			TaxRounding: "floor",
+			Computed:    []string{"subtotal", "tax_10", "tax_8", "total"},
+		}},
+		Masters: []sdk.MasterItem{
+			{Kind: "channel", Code: "ramenshop:counter", Label: "店頭"},
+			{Kind: "channel", Code: "ramenshop:phone", Label: "電話注文"},
+		},
+	}
+}
+
+// Kiroku's field-problem codes the plugin reports.
+const (
+	codeRequired   = "required"
+	codeFormat     = "format"
+	codeUnknown    = "unknown"
+	codeNotAllowed = "not_allowed"
+)
+
+// orderLine is a line of an order's lines value in its JSON form.
+type orderLine struct {
+	item     string
+	quantity float64
+	price    float64
+	rate     float64
+}
+
+// orderLines reads the lines of a lines value in its JSON form: the
+// canonical map with "items", or a bare list of line maps.
+func orderLines(v any) []orderLine {
+	list, _ := v.([]any)
+	if m, ok := v.(map[string]any); ok {
+		list, _ = m["items"].([]any)
+	}
+	out := make([]orderLine, 0, len(list))
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		var l orderLine
+		l.item, _ = m["item"].(string)
+		l.quantity, _ = m["quantity"].(float64)
+		l.price, _ = m["unit_price"].(float64)
+		l.rate, _ = m["tax_rate"].(float64)
+		out = append(out, l)
+	}
+	return out
+}
+
+// Validate checks order records (see the package documentation). Records of
+// other templates are valid.
+func Validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
+	out := make([][]sdk.FieldProblem, len(records))
+	for i, r := range records {
+		if r.Template == TemplateOrder {
+			out[i] = problems(r.Values)
+		}
+	}
+	return out, nil
+}
+
+func problems(values map[string]any) []sdk.FieldProblem {
+	var ps []sdk.FieldProblem
+	add := func(field, code, param string) {
+		ps = append(ps, sdk.FieldProblem{Field: "fields." + field, Code: code, Param: param})
+	}
+	dining, _ := values["dining"].(string)
+	switch dining {
+	case EatIn, TakeOut:
+	case "":
+		add("dining", codeRequired, "")
+	default:
+		add("dining", codeUnknown, dining)
+	}
+	lines := orderLines(values["lines"])
+	if len(lines) == 0 {
+		add("lines", codeRequired, "")
+	}
+	for i, l := range lines {
+		p := fmt.Sprintf("lines[%d].", i)
+		if l.quantity != math.Trunc(l.quantity) || l.quantity < 1 {
+			add(p+"quantity", codeFormat, "")
+		}
+		item, ok := menuItem(l.item)
+		if !ok {
+			add(p+"item", codeUnknown, l.item)
+			continue
+		}
+		if dining != EatIn && dining != TakeOut {
+			continue
+		}
+		if want := TaxRate(item, dining); l.rate != float64(want) {
+			add(p+"tax_rate", codeNotAllowed, fmt.Sprint(want))
+		}
+	}
+	return ps
+}
+
+// Compute derives the totals of order records with Receipt from their
+// lines; records of other templates get no values.
+func Compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
+	out := make([]map[string]any, len(records))
+	for i, r := range records {
+		out[i] = map[string]any{}
+		if r.Template != TemplateOrder {
+			continue
+		}
+		var lines []Line
+		for _, l := range orderLines(r.Values["lines"]) {
+			lines = append(lines, Line{Quantity: int64(l.quantity), UnitPrice: int64(l.price), TaxRate: int(l.rate)})
+		}
+		t := Receipt(lines)
+		out[i] = map[string]any{
+			"subtotal": t.Subtotal,
+			"tax_10":   t.Taxes[StandardRate],
+			"tax_8":    t.Taxes[ReducedRate],
+			"total":    t.Total,
+		}
+	}
+	return out, nil
+}
