@@ -9,6 +9,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/plugins/internal/contrib"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
@@ -35,45 +36,9 @@ func manifestFromAPI(name string, m pluginapi.Manifest, caps wire.Capabilities) 
 	}
 	out := &manifest{version: m.Version, caps: caps}
 	for _, t := range m.Templates {
-		out.templates = append(out.templates, templateFromAPI(t))
+		out.templates = append(out.templates, contrib.Template(t))
 	}
 	return out, nil
-}
-
-// templateFromAPI converts a manifest template (as version 1).
-func templateFromAPI(t pluginapi.Template) template.Template {
-	out := template.Template{
-		Key: t.Key, Version: 1, Name: t.Name, Description: t.Description,
-		Confidential: t.Confidential, TaxRounding: template.Rounding(t.TaxRounding),
-		Computed: t.Computed,
-	}
-	for _, f := range t.Fields {
-		field := template.Field{
-			Key: f.Key, Label: f.Label, Type: template.FieldType(f.Type), Required: f.Required,
-			Options: f.Options, Default: f.Default, Help: f.Help, Unit: f.Unit, Catalog: f.Catalog,
-		}
-		if f.Min != nil {
-			field.Min = template.Limit(*f.Min)
-		}
-		if f.Max != nil {
-			field.Max = template.Limit(*f.Max)
-		}
-		out.Fields = append(out.Fields, field)
-	}
-	for _, a := range t.Aggregations {
-		out.Aggregations = append(out.Aggregations, template.Aggregation{Key: a.Key, Label: a.Label, Expr: a.Expr, Unit: a.Unit})
-	}
-	for _, c := range t.Catalogs {
-		cat := template.Catalog{Key: c.Key, Name: c.Name}
-		for _, it := range c.Items {
-			cat.Items = append(cat.Items, template.CatalogItem{
-				Key: it.Key, Name: it.Name, Category: it.Category, Classification: it.Classification,
-				UnitPrice: it.UnitPrice, TaxRate: int(it.TaxRate),
-			})
-		}
-		out.Catalogs = append(out.Catalogs, cat)
-	}
-	return out
 }
 
 // recordsToAPI converts records for a ValidateRecords or ComputeRecords

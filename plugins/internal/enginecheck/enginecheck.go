@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/plugins/internal/contrib"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -20,33 +21,7 @@ import (
 // (version 1) and fails the test unless it passes template.Check.
 func Template(t testing.TB, st sdk.Template) template.Template {
 	t.Helper()
-	tpl := template.Template{
-		Key:         st.Key,
-		Version:     1,
-		Name:        st.Name,
-		Description: st.Description,
-		TaxRounding: template.Rounding(st.TaxRounding),
-	}
-	for _, f := range st.Fields {
-		tpl.Fields = append(tpl.Fields, template.Field{
-			Key: f.Key, Label: f.Label, Type: template.FieldType(f.Type), Required: f.Required,
-			Min: f.Min, Max: f.Max, Options: f.Options, Default: f.Default, Help: f.Help,
-			Unit: f.Unit, Catalog: f.Catalog,
-		})
-	}
-	for _, a := range st.Aggregations {
-		tpl.Aggregations = append(tpl.Aggregations, template.Aggregation{Key: a.Key, Label: a.Label, Expr: a.Expr, Unit: a.Unit})
-	}
-	for _, c := range st.Catalogs {
-		cat := template.Catalog{Key: c.Key, Name: c.Name}
-		for _, it := range c.Items {
-			cat.Items = append(cat.Items, template.CatalogItem{
-				Key: it.Key, Name: it.Name, Category: it.Category, Classification: it.Classification,
-				UnitPrice: it.UnitPrice, TaxRate: int(it.TaxRate),
-			})
-		}
-		tpl.Catalogs = append(tpl.Catalogs, cat)
-	}
+	tpl := contrib.Template(st)
 	require.NoError(t, tpl.Check(), "template %s", st.Key)
 	return tpl
 }
