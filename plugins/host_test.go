@@ -60,6 +60,11 @@ func newHost(t *testing.T, cfg Config, names ...string) *Host {
 	if cfg.RestartBackoff == 0 {
 		cfg.RestartBackoff = time.Millisecond
 	}
+	if cfg.StartTimeout == 0 {
+		// Generous: the package's tests start many plugin processes at once,
+		// often while other packages build and test on the same cores.
+		cfg.StartTimeout = time.Minute
+	}
 	h, err := New(&cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, h.Close()) })
@@ -214,6 +219,7 @@ func TestHangingPlugin(t *testing.T) {
 	t.Parallel()
 	h := newHost(t, Config{CallTimeout: 100 * time.Millisecond}, "visit")
 	hang := []contactlog.PluginRecord{{Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "hang"}}}
+	require.Equal(t, StateRunning, statusOf(t, h, "visit").State, "%+v", statusOf(t, h, "visit"))
 	_, err := h.ValidateRecords(context.Background(), "visit", hang)
 	require.ErrorIs(t, err, ErrUnavailable)
 	require.ErrorContains(t, err, "visit: validate: no answer within 100ms")
