@@ -269,6 +269,12 @@ func checkSHA256(path, want string) error {
 func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wire.Client, *manifest) error) error {
 	name := p.spec.Name
 	parent := ctx
+	// Whether the caller's deadline comes before CallTimeout's: then a
+	// deadline error is the caller's, even when the plugin's side (which
+	// gRPC told the deadline) gives up a moment before the caller's own
+	// timer fires.
+	deadline, bounded := parent.Deadline()
+	callerFirst := bounded && deadline.Before(time.Now().Add(p.h.cfg.CallTimeout))
 	ctx, cancel := context.WithTimeout(ctx, p.h.cfg.CallTimeout)
 	defer cancel()
 	rpc, client, m, err := p.acquire(ctx)
@@ -285,6 +291,8 @@ func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wi
 	case parent.Err() != nil:
 		// The caller's own deadline or cancellation: not the plugin's fault.
 		return fmt.Errorf("plugins: %s: %s: %w (%w)", name, op, ErrUnavailable, parent.Err())
+	case callerFirst && (ctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded):
+		return fmt.Errorf("plugins: %s: %s: %w (%w)", name, op, ErrUnavailable, context.DeadlineExceeded)
 	case ctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded:
 		err = fmt.Errorf("plugins: %s: %s: no answer within %s: %w", name, op, p.h.cfg.CallTimeout, ErrUnavailable)
 		p.fail(client, err, keepRunning)
