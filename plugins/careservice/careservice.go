@@ -140,8 +140,8 @@ func Threshold(level string, units int) int {
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
 		Manifest:     Manifest(),
-		Validator:    sdk.ValidatorFunc(Validate),
-		Computer:     sdk.ComputerFunc(Compute),
+		Validator:    sdk.ValidateEach(func(r sdk.Record) []sdk.FieldProblem { return problems(r.Values) }, TemplateVisit),
+		Computer:     sdk.ComputeEach(compute, TemplateVisit),
 		EventHandler: sdk.EventHandlerFunc(HandleEvent),
 	}
 }
@@ -251,18 +251,6 @@ func (v visit) units() (int, bool) {
 	return Units(v.service, v.minutes(), v.rides)
 }
 
-// Validate checks visit records (see the package documentation). Records of
-// other templates are valid.
-func Validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
-	out := make([][]sdk.FieldProblem, len(records))
-	for i, r := range records {
-		if r.Template == TemplateVisit {
-			out[i] = problems(r.Values)
-		}
-	}
-	return out, nil
-}
-
 func problems(values map[string]any) []sdk.FieldProblem {
 	var ps []sdk.FieldProblem
 	add := func(field, code, param string) {
@@ -302,21 +290,13 @@ func problems(values map[string]any) []sdk.FieldProblem {
 	return ps
 }
 
-// Compute fills the units of visit records; a record whose units cannot be
-// computed (it would not validate) gets none. Records of other templates
-// get no values.
-func Compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
-	out := make([]map[string]any, len(records))
-	for i, r := range records {
-		out[i] = map[string]any{}
-		if r.Template != TemplateVisit {
-			continue
-		}
-		if u, ok := readVisit(r.Values).units(); ok {
-			out[i]["units"] = u
-		}
+// compute returns the computed values of a visit record: units, when the
+// record says enough to count them.
+func compute(r sdk.Record) map[string]any {
+	if u, ok := readVisit(r.Values).units(); ok {
+		return map[string]any{"units": u}
 	}
-	return out, nil
+	return nil
 }
 
 // japan is Japan Standard Time (no daylight saving), the zone of the

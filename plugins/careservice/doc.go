@@ -59,7 +59,7 @@
 // # Validation
 //
 // Beyond what the template itself enforces (types, required fields,
-// bounds), Validate reports, with Kiroku's codes:
+// bounds), the validator reports, with Kiroku's codes:
 //
 //   - fields.start / fields.end, required: the time is missing;
 //   - fields.end, out_of_range: not after start or more than 24 hours

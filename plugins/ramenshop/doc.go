@@ -32,19 +32,19 @@
 // (店内飲食) and at the reduced rate of 8% when taken out (持ち帰り, 軽減税率);
 // alcohol is 10% either way (TaxRate). The menu's catalog carries 10%, the
 // eat-in rate; a take-out order's lines carry 8% for the reduced items.
-// The plugin chooses to validate rather than to rewrite: Validate refuses
+// The plugin chooses to validate rather than to rewrite: its validator refuses
 // a line whose tax rate contradicts the order's dining choice (code
 // not_allowed at fields.lines[i].tax_rate, Param the rate it must have), so
 // that the lines stored, the receipt printed and the computed totals
 // always agree; a client sets the rates when the dining choice changes.
 //
-// Compute derives the totals with Receipt, per receipt as the
+// Its computer derives the totals with Receipt, per receipt as the
 // qualified-invoice rules (インボイス制度) require: the tax of each rate is
 // computed once on the sum of that rate's lines and rounded down (切り捨て),
 // never per line. subtotal is the sum of the lines tax excluded, tax_10 and
 // tax_8 the tax of each rate (0 when the order has none), total the sum.
 //
-// Validate also reports a quantity that is not a whole number (format: a
+// The validator also reports a quantity that is not a whole number (format: a
 // shop sells whole bowls), an item not on the menu (unknown), and a
 // missing dining choice (required).
 //

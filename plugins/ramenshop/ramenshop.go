@@ -1,7 +1,6 @@
 package ramenshop
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -161,8 +160,8 @@ func ShouldNotifyAbsence(customer string, visits []time.Time, r Regular, absentD
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
 		Manifest:  Manifest(),
-		Validator: sdk.ValidatorFunc(Validate),
-		Computer:  sdk.ComputerFunc(Compute),
+		Validator: sdk.ValidateEach(func(r sdk.Record) []sdk.FieldProblem { return problems(r.Values) }, TemplateOrder),
+		Computer:  sdk.ComputeEach(compute, TemplateOrder),
 	}
 }
 
@@ -246,18 +245,6 @@ func orderLines(v any) []orderLine {
 	return out
 }
 
-// Validate checks order records (see the package documentation). Records of
-// other templates are valid.
-func Validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
-	out := make([][]sdk.FieldProblem, len(records))
-	for i, r := range records {
-		if r.Template == TemplateOrder {
-			out[i] = problems(r.Values)
-		}
-	}
-	return out, nil
-}
-
 func problems(values map[string]any) []sdk.FieldProblem {
 	var ps []sdk.FieldProblem
 	add := func(field, code, param string) {
@@ -295,26 +282,18 @@ func problems(values map[string]any) []sdk.FieldProblem {
 	return ps
 }
 
-// Compute derives the totals of order records with Receipt from their
-// lines; records of other templates get no values.
-func Compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
-	out := make([]map[string]any, len(records))
-	for i, r := range records {
-		out[i] = map[string]any{}
-		if r.Template != TemplateOrder {
-			continue
-		}
-		var lines []Line
-		for _, l := range orderLines(r.Values["lines"]) {
-			lines = append(lines, Line{Quantity: int64(l.quantity), UnitPrice: int64(l.price), TaxRate: int(l.rate)})
-		}
-		t := Receipt(lines)
-		out[i] = map[string]any{
-			"subtotal": t.Subtotal,
-			"tax_10":   t.Taxes[StandardRate],
-			"tax_8":    t.Taxes[ReducedRate],
-			"total":    t.Total,
-		}
+// compute derives the totals of an order record with Receipt from its
+// lines.
+func compute(r sdk.Record) map[string]any {
+	var lines []Line
+	for _, l := range orderLines(r.Values["lines"]) {
+		lines = append(lines, Line{Quantity: int64(l.quantity), UnitPrice: int64(l.price), TaxRate: int(l.rate)})
 	}
-	return out, nil
+	t := Receipt(lines)
+	return map[string]any{
+		"subtotal": t.Subtotal,
+		"tax_10":   t.Taxes[StandardRate],
+		"tax_8":    t.Taxes[ReducedRate],
+		"total":    t.Total,
+	}
 }

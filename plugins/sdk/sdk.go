@@ -72,6 +72,20 @@ type (
 	Notification = pluginapi.Notification
 )
 
+// ValidateEach returns a Validator that checks each record written with one
+// of templates by check, and finds no problems in records of other
+// templates.
+func ValidateEach(check func(Record) []FieldProblem, templates ...string) Validator {
+	return pluginapi.ValidateEach(check, templates...)
+}
+
+// ComputeEach returns a Computer that computes each record written with one
+// of templates by compute (nil: no values), and nothing for records of other
+// templates.
+func ComputeEach(compute func(Record) map[string]any, templates ...string) Computer {
+	return pluginapi.ComputeEach(compute, templates...)
+}
+
 // Handlers: a plugin sets in ServeOpts the ones whose capability it has.
 type (
 	// Validator checks a batch of records before they are stored, returning

@@ -42,6 +42,39 @@ func (f ComputerFunc) ComputeRecords(ctx context.Context, records []Record) ([]m
 	return f(ctx, records)
 }
 
+// ValidateEach returns a Validator that checks each record written with one
+// of templates by check, and finds no problems in records of other
+// templates: the batch loop every plugin would otherwise write.
+func ValidateEach(check func(Record) []FieldProblem, templates ...string) Validator {
+	return ValidatorFunc(func(_ context.Context, records []Record) ([][]FieldProblem, error) {
+		out := make([][]FieldProblem, len(records))
+		for i, r := range records {
+			if slices.Contains(templates, r.Template) {
+				out[i] = check(r)
+			}
+		}
+		return out, nil
+	})
+}
+
+// ComputeEach returns a Computer that computes each record written with one
+// of templates by compute (nil is taken as no values), and computes nothing
+// for records of other templates.
+func ComputeEach(compute func(Record) map[string]any, templates ...string) Computer {
+	return ComputerFunc(func(_ context.Context, records []Record) ([]map[string]any, error) {
+		out := make([]map[string]any, len(records))
+		for i, r := range records {
+			out[i] = map[string]any{}
+			if slices.Contains(templates, r.Template) {
+				if v := compute(r); v != nil {
+					out[i] = v
+				}
+			}
+		}
+		return out, nil
+	})
+}
+
 // EventHandler receives the events of the kinds in Manifest.EventKinds and
 // may answer with notifications the host delivers. An error makes the host
 // deliver the event again later.

@@ -2,6 +2,7 @@ package pluginapi
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,4 +58,25 @@ func TestCheck(t *testing.T) {
 			require.EqualError(t, o.Check(), tc.err)
 		})
 	}
+}
+
+func TestValidateEachComputeEach(t *testing.T) {
+	t.Parallel()
+	records := []Record{{Template: "x:a", Values: map[string]any{"n": 1.0}}, {Template: "x:other"}, {Template: "x:b", Values: map[string]any{"n": 2.0}}}
+	v := ValidateEach(func(r Record) []FieldProblem {
+		return []FieldProblem{{Field: "fields.n", Code: "out_of_range", Param: fmt.Sprint(r.Values["n"])}}
+	}, "x:a", "x:b")
+	got, err := v.ValidateRecords(context.Background(), records)
+	require.NoError(t, err)
+	require.Equal(t, [][]FieldProblem{{{Field: "fields.n", Code: "out_of_range", Param: "1"}}, nil, {{Field: "fields.n", Code: "out_of_range", Param: "2"}}}, got)
+
+	c := ComputeEach(func(r Record) map[string]any {
+		if r.Values["n"] == 2.0 {
+			return nil
+		}
+		return map[string]any{"double": r.Values["n"].(float64) * 2}
+	}, "x:a", "x:b")
+	vals, err := c.ComputeRecords(context.Background(), records)
+	require.NoError(t, err)
+	require.Equal(t, []map[string]any{{"double": 2.0}, {}, {}}, vals)
 }
