@@ -147,6 +147,20 @@
 // Config.Mailer. A recipient who can no longer see the record, or has
 // left, gets nothing.
 //
+// # Events
+//
+// With Config.Events set (the plugin host), every create, update, delete
+// and restore of a record enqueues, in the write's transaction, one
+// TopicRecordEvent message per subscriber of the event's kind
+// (EventRecordCreated, EventRecordUpdated — a restore too —,
+// EventRecordDeleted), keyed "<record ID>:<version>" so that each event is
+// stored and handed to each subscriber once (at least once: a subscriber
+// must tolerate a redelivery of the same key). The subscriber's handler
+// reads what it needs with RecordEvent at delivery. Notifications a
+// subscriber asks for go through EnqueueNotifications (TopicNotification)
+// and are mailed with their own subject and text, once per recipient and
+// key. Customer events are not emitted yet.
+//
 // # Wiring
 //
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template, outbox

@@ -88,12 +88,14 @@ func NewDispatcher(db bun.IDB, handlers map[string]Handler, cfg *DispatcherConfi
 }
 
 // Handlers returns the outbox handlers of the engine's mails, by topic:
-// TopicReportTo (report-to notifications) and TopicMailRecord (MailRecord).
+// TopicReportTo (report-to notifications), TopicMailRecord (MailRecord)
+// and TopicNotification (notifications of event subscribers, mailed with
+// their own subject and text; see EnqueueNotifications).
 // Pass them to NewDispatcher. They read through the service's database
 // handle, so call Handlers on a service bound to the database, not on one
 // bound to a transaction with WithDB.
 //
-// Each handler loads the record as the recipient would see it now: a
+// Each record handler loads the record as the recipient would see it now: a
 // recipient who can no longer see the record (scope changed, record
 // deleted) or who is no longer active staff gets nothing and the message is
 // done. Otherwise it mails the record (see MailRecord for the content) to
@@ -103,7 +105,8 @@ func NewDispatcher(db bun.IDB, handlers map[string]Handler, cfg *DispatcherConfi
 // without an e-mail address is a permanent failure.
 func (s *Service) Handlers() map[string]Handler {
 	return map[string]Handler{
-		TopicReportTo:   outbox.HandlerFunc(s.deliverReportTo),
-		TopicMailRecord: outbox.HandlerFunc(s.deliverMailRecord),
+		TopicReportTo:     outbox.HandlerFunc(s.deliverReportTo),
+		TopicMailRecord:   outbox.HandlerFunc(s.deliverMailRecord),
+		TopicNotification: outbox.HandlerFunc(s.deliverNotification),
 	}
 }

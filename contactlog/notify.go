@@ -371,9 +371,12 @@ func renderMail(v *mailView) (subject, text string) {
 	if v.URL != "" {
 		fmt.Fprintf(&b, "\n記録を開く: %s\n", v.URL)
 	}
-	b.WriteString("\n-- \nこのメールは自動送信されています。\n")
+	b.WriteString("\n" + mailFooter)
 	return subject, b.String()
 }
+
+// mailFooter ends every mail the engine sends.
+const mailFooter = "-- \nこのメールは自動送信されています。\n"
 
 var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
 

@@ -97,6 +97,11 @@ type Config struct {
 	// every create and update (a plugins.Host). Default: none, and records
 	// of plugin templates are checked by their template alone.
 	Plugins RecordPlugins
+	// Events names the subscribers of record events (a plugins.Host): each
+	// create, update, delete and restore of a record enqueues one
+	// TopicRecordEvent message per subscriber in the write's transaction.
+	// Default: none, and no events are enqueued.
+	Events EventSubscribers
 }
 
 // BlobStore holds attachment bytes under keys; see NewLocalBlobStore. An

@@ -508,6 +508,9 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 		if err := s.notifyReportTo(ctx, tx, pr, r, r.ReportTo); err != nil {
 			return err
 		}
+		if err := s.enqueueEvent(ctx, tx, r.Tenant, r.ID, r.Version, EventRecordCreated); err != nil {
+			return err
+		}
 		out = r
 		return s.audit(ctx, tx, pr, "create", "record", r.ID, "")
 	})
@@ -626,22 +629,33 @@ func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Princi
 	if err != nil {
 		return nil, err
 	}
-	var rows []recordRow
-	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text")
-	if err := build(pred.Apply(q)).Scan(ctx); err != nil {
-		return nil, storage.Err(err)
-	}
-	out := make([]Record, len(rows))
-	for i := range rows {
-		out[i] = rows[i].record()
-	}
-	if err := s.loadSides(ctx, db, pr.Tenant, out); err != nil {
+	out, err := s.scan(ctx, db, pr.Tenant, func(q *bun.SelectQuery) *bun.SelectQuery { return build(pred.Apply(q)) })
+	if err != nil {
 		return nil, err
 	}
 	if !pr.IsStaff() {
 		for i := range out {
 			out[i].redact()
 		}
+	}
+	return out, nil
+}
+
+// scan loads the records of the tenant's that build selects, with their
+// people and scopes, without any permission check: callers check
+// permissions in build (queryFor) or read for the system (event delivery).
+func (s *Service) scan(ctx context.Context, db bun.IDB, tenant uuid.UUID, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
+	var rows []recordRow
+	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text")
+	if err := build(q).Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	out := make([]Record, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	if err := s.loadSides(ctx, db, tenant, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -804,6 +818,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		if err := s.notifyReportTo(ctx, tx, pr, &r, added); err != nil {
 			return err
 		}
+		if err := s.enqueueEvent(ctx, tx, r.Tenant, r.ID, r.Version, EventRecordUpdated); err != nil {
+			return err
+		}
 		out = &r
 		return s.audit(ctx, tx, pr, string(permission.ActionEdit), "record", id, "")
 	})
@@ -842,6 +859,13 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, versi
 			return err
 		}
 		if err := storage.SetDeleted(ctx, tx, (*recordRow)(nil), pr.Tenant, id, version, pr.User, s.now(), deleted); err != nil {
+			return err
+		}
+		kind := EventRecordUpdated
+		if deleted {
+			kind = EventRecordDeleted
+		}
+		if err := s.enqueueEvent(ctx, tx, pr.Tenant, id, version+1, kind); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, pr, op, "record", id, "")

@@ -1,0 +1,259 @@
+package contactlog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// Record event kinds: what happened to a record. Restoring a deleted
+// record is an update.
+const (
+	EventRecordCreated = "record.created"
+	EventRecordUpdated = "record.updated"
+	EventRecordDeleted = "record.deleted"
+)
+
+// TopicRecordEvent is the outbox topic of record events: one message per
+// event and subscriber (Recipient: the subscriber's name, e.g. a plugin's),
+// enqueued in the transaction of the write, so that a write that rolls
+// back announces nothing. Key: "<record ID>:<version>", the version the
+// write gave the record, which makes the message idempotent and is the
+// event's ID for the subscriber. Payload: RecordEventPayload. The record
+// engine has no handler for it: the subscriber's side delivers it (the
+// plugin host's EventHandlers).
+const TopicRecordEvent = "contactlog.record_event"
+
+// EventSubscribers tells the record engine who wants which events; the
+// plugin host (plugins.Host) implements it and Config.Events wires it in.
+type EventSubscribers interface {
+	// Subscribers returns the names of the subscribers of events of kind
+	// (EventRecordCreated, …) in the tenant; none means no message.
+	Subscribers(tenant uuid.UUID, kind string) []string
+}
+
+// RecordEventPayload is the payload of a TopicRecordEvent message.
+type RecordEventPayload struct {
+	Kind    string    `json:"kind"`
+	Record  uuid.UUID `json:"record"`
+	Tenant  uuid.UUID `json:"tenant"`
+	Version int64     `json:"version"`
+	// At is when the write happened (the engine's clock).
+	At time.Time `json:"at"`
+}
+
+// enqueueEvent enqueues a record event of kind for every subscriber,
+// through tx.
+func (s *Service) enqueueEvent(ctx context.Context, tx bun.IDB, tenant, id uuid.UUID, version int64, kind string) error {
+	if s.cfg.Events == nil {
+		return nil
+	}
+	names := s.cfg.Events.Subscribers(tenant, kind)
+	if len(names) == 0 {
+		return nil
+	}
+	payload, err := json.Marshal(RecordEventPayload{Kind: kind, Record: id, Tenant: tenant, Version: version, At: s.now()})
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("%s:%d", id, version)
+	msgs := make([]outbox.Message, len(names))
+	for i, n := range names {
+		msgs[i] = outbox.Message{Tenant: tenant, Topic: TopicRecordEvent, Recipient: n, Key: key, Payload: payload}
+	}
+	return outbox.Enqueue(ctx, tx, msgs...)
+}
+
+// EventCustomer is what an event subscriber learns of a record's customer.
+type EventCustomer struct {
+	ID   uuid.UUID
+	Name string
+	// Fields are the customer's custom field values in their JSON form.
+	Fields map[string]any
+	// Assignees are the staff in charge.
+	Assignees []uuid.UUID
+}
+
+// RecordEventData is what an event subscriber learns of a record at
+// delivery: the record as stored now (deleted or not), its customer (nil
+// for a draft), and the customer's records of the same template whose
+// time (Record.Time) falls in the record's calendar month in the tenant's
+// time zone, the record itself included unless it is deleted, oldest
+// first.
+type RecordEventData struct {
+	Record       Record
+	Customer     *EventCustomer
+	MonthRecords []Record
+}
+
+// RecordEvent loads the data of an event about the record id of tenant
+// for delivery to a subscriber. It reads for the system, without a
+// principal and without permission checks (the subscriber is a trusted
+// extension of the installation, not a user), confined to the tenant; a
+// record that no longer exists (purged) is ErrNotFound.
+func (s *Service) RecordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
+	out, err := s.recordEvent(ctx, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: record event %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func (s *Service) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
+	rs, err := s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("r.tenant_id = ?", tenant).Where("r.id = ?", id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, ErrNotFound
+	}
+	out := &RecordEventData{Record: rs[0]}
+	r := &out.Record
+	if r.Customer == uuid.Nil {
+		return out, nil
+	}
+	c := &EventCustomer{ID: r.Customer}
+	var custom string
+	err = s.db.NewSelect().TableExpr("customers AS c").Column("c.custom_fields").
+		Where("c.tenant_id = ?", tenant).Where("c.id = ?", r.Customer).Scan(ctx, &custom)
+	if err != nil {
+		return nil, storage.Err(err)
+	}
+	if err := json.Unmarshal([]byte(custom), &c.Fields); err != nil {
+		return nil, fmt.Errorf("customer %s: custom fields: %w", r.Customer, err)
+	}
+	if c.Name, err = customerName(ctx, s.db, tenant, r.Customer); err != nil {
+		return nil, err
+	}
+	if c.Assignees, err = customerAssignees(ctx, s.db, tenant, r.Customer); err != nil {
+		return nil, err
+	}
+	out.Customer = c
+	t, err := s.dir.WithDB(s.db).Tenant(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("tenant time zone %q: %w", t.TimeZone, errors.Join(err, ErrInvalid))
+	}
+	month := monthOf(r.Time(), loc)
+	out.MonthRecords, err = s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("r.tenant_id = ?", tenant).Where("r.customer_id = ?", r.Customer).
+			Where("r.template_key = ?", r.Template).Where("r.deleted_at IS NULL").
+			Where("r.occurred_at >= ?", month.UTC()).Where("r.occurred_at < ?", month.AddDate(0, 1, 0).UTC()).
+			Order("r.occurred_at", "r.id")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TopicNotification is the outbox topic of notifications to staff that
+// event subscribers ask for (EnqueueNotifications): one message per
+// recipient (Recipient: the user ID) and notification key, so that a
+// notification reaches each recipient once however often the event that
+// caused it is delivered. Payload: NotificationPayload. Handlers mails it.
+const TopicNotification = "contactlog.notification"
+
+// Notification is a message to staff from an event subscriber.
+type Notification struct {
+	// Recipients are staff of the tenant.
+	Recipients []uuid.UUID
+	// Subject is one line; Body is plain text (Japanese).
+	Subject string
+	Body    string
+	// Key makes the notification idempotent per recipient; it is scoped
+	// by the source given to EnqueueNotifications. Required.
+	Key string
+}
+
+// NotificationPayload is the payload of a TopicNotification message.
+type NotificationPayload struct {
+	Source  string `json:"source"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+}
+
+// EnqueueNotifications enqueues ns for delivery by mail (TopicNotification)
+// on behalf of source (a subscriber's name, e.g. a plugin's), one message
+// per recipient and "<source>:<Key>", through the service's database
+// handle; enqueueing the same notification again is a no-op. A
+// notification without a key or recipients, or whose key is longer than
+// the outbox allows, is refused with ErrInvalid and nothing is enqueued.
+func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, source string, ns []Notification) error {
+	var msgs []outbox.Message
+	for i, n := range ns {
+		key := source + ":" + n.Key
+		if n.Key == "" || len(n.Recipients) == 0 || len(key) > outbox.MaxFieldLen {
+			return fmt.Errorf("contactlog: notifications of %s: notification %d needs a key (at most %d bytes with the source) and recipients: %w",
+				source, i, outbox.MaxFieldLen, ErrInvalid)
+		}
+		payload, err := json.Marshal(NotificationPayload{Source: source, Subject: n.Subject, Body: n.Body})
+		if err != nil {
+			return fmt.Errorf("contactlog: notifications of %s: %w", source, err)
+		}
+		for _, u := range n.Recipients {
+			msgs = append(msgs, outbox.Message{Tenant: tenant, Topic: TopicNotification, Recipient: u.String(), Key: key, Payload: payload})
+		}
+	}
+	if err := outbox.Enqueue(ctx, s.db, msgs...); err != nil {
+		return fmt.Errorf("contactlog: notifications of %s: %w", source, err)
+	}
+	return nil
+}
+
+// deliverNotification mails a TopicNotification message to its recipient's
+// directory e-mail address. A recipient who left the directory or is no
+// longer active gets nothing; one without an e-mail address is a permanent
+// failure; without a Mailer the delivery is retried.
+func (s *Service) deliverNotification(ctx context.Context, m outbox.Message) error {
+	err := s.sendNotification(ctx, m)
+	if err != nil {
+		return fmt.Errorf("contactlog: deliver %s %s: %w", m.Topic, m.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) sendNotification(ctx context.Context, m outbox.Message) error {
+	var p NotificationPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return outbox.Permanent(fmt.Errorf("payload: %w", err))
+	}
+	user, err := uuid.Parse(m.Recipient)
+	if err != nil {
+		return outbox.Permanent(fmt.Errorf("recipient: %w", err))
+	}
+	dir := s.dir.WithDB(s.db)
+	u, err := dir.User(ctx, m.Tenant, user)
+	if errors.Is(err, ErrNotFound) {
+		return nil // removed from the directory: nobody to tell
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Active {
+		return nil
+	}
+	if u.Email == "" {
+		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", user))
+	}
+	if s.cfg.Mailer == nil {
+		return errNoMailer
+	}
+	return s.cfg.Mailer.Send(ctx, MailMessage{
+		From: s.cfg.MailFrom, To: []MailAddress{{Name: oneLine(u.Name), Email: u.Email}},
+		Subject: oneLine(p.Subject), Text: p.Body + "\n\n" + mailFooter,
+	})
+}
