@@ -23,6 +23,7 @@ type manifest struct {
 	version   string
 	caps      wire.Capabilities
 	templates []template.Template
+	events    []string // the event kinds the plugin wants
 }
 
 // manifestFromAPI converts the manifest of the plugin called name, which
@@ -35,6 +36,9 @@ func manifestFromAPI(name string, m pluginapi.Manifest, caps wire.Capabilities) 
 		return nil, fmt.Errorf("manifest names the plugin %q, not %q", m.Name, name)
 	}
 	out := &manifest{version: m.Version, caps: caps}
+	if caps.Events {
+		out.events = m.EventKinds
+	}
 	for _, t := range m.Templates {
 		out.templates = append(out.templates, contrib.Template(t))
 	}

@@ -91,6 +91,15 @@ func TestManifestFromAPI(t *testing.T) {
 		Catalogs:     []template.Catalog{{Key: "menu", Name: "献立", Items: []template.CatalogItem{{Key: "lunch", Name: "昼食", UnitPrice: 500, TaxRate: 8}}}},
 	}}}, m)
 
+	// Event kinds count only with an event handler.
+	kinds := []string{pluginapi.EventRecordCreated}
+	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", EventKinds: kinds}, caps)
+	require.NoError(t, err)
+	require.Empty(t, m.events)
+	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", EventKinds: kinds}, wire.Capabilities{Events: true})
+	require.NoError(t, err)
+	require.Equal(t, kinds, m.events)
+
 	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "other"}, caps)
 	require.ErrorContains(t, err, `names the plugin "other", not "care"`)
 }

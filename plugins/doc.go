@@ -57,6 +57,25 @@
 //	defer host.Close()
 //	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Templates: reg, Plugins: host})
 //
+// # Events
+//
+// A Host is also a contactlog.EventSubscribers: wire it as
+// contactlog.Config.Events, and each create, update, delete or restore of
+// a record enqueues, in the write's transaction, one outbox message per
+// running or restarting plugin whose manifest wants the event's kind.
+// Host.EventHandlers delivers them (merge it into the dispatcher's
+// handlers): it loads the record, its customer and the customer's records
+// of the month, calls the plugin's HandleEvent with the message's
+// idempotency key as the event ID, and hands the notifications the plugin
+// answers to the record engine, which mails each to its recipients once.
+// A plugin that is down makes the delivery fail and be retried. Customer
+// events are not delivered yet.
+//
+//	svc, err := contactlog.NewService(db, &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer})
+//	handlers := svc.Handlers()
+//	maps.Copy(handlers, host.EventHandlers(svc))
+//	d, err := contactlog.NewDispatcher(db, handlers, nil)
+//
 // # Budget
 //
 // Validate and compute of a batch of 100 records through a real plugin

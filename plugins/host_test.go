@@ -26,8 +26,9 @@ import (
 
 // binDir holds the host's test plugin (testplugin.Misbehaving) built once:
 // kiroku-plugin-visit, and the same binary as kiroku-plugin-vtwo (protocol
-// version 2).
-var binDir string
+// version 2). careBin is the care-service plugin, built outside binDir
+// (which TestDiscoveryAndClose lists).
+var binDir, careBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kiroku-plugins-")
@@ -39,6 +40,10 @@ func TestMain(m *testing.M) {
 		panic(string(out))
 	}
 	if out, err := exec.Command("cp", visit, filepath.Join(dir, FilePrefix+"vtwo")).CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	careBin = filepath.Join(dir, "care", FilePrefix+"careservice")
+	if out, err := exec.Command("go", "build", "-o", careBin, "./careservice/cmd/kiroku-plugin-careservice").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	binDir = dir

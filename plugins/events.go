@@ -1,0 +1,167 @@
+package plugins
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+)
+
+var _ contactlog.EventSubscribers = (*Host)(nil)
+
+// Subscribers returns the names of the plugins that want events of kind
+// (contactlog.EventSubscribers): those whose last manifest lists kind in
+// its event kinds and that are running or restarting. A plugin that is
+// unavailable or stopped misses the events written meanwhile. The tenant
+// does not matter: every installed plugin serves every tenant.
+func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
+	var out []string
+	for _, p := range h.procs {
+		p.mu.Lock()
+		wants := (p.state == StateRunning || p.state == StateRestarting) && p.manifest != nil && slices.Contains(p.manifest.events, kind)
+		p.mu.Unlock()
+		if wants {
+			out = append(out, p.spec.Name)
+		}
+	}
+	return out
+}
+
+// EventHandlers returns the outbox handler that delivers record events to
+// plugins, by topic (contactlog.TopicRecordEvent); merge it into the
+// handlers given to contactlog.NewDispatcher with those of
+// records.Handlers(), which mails the plugins' notifications:
+//
+//	handlers := records.Handlers()
+//	maps.Copy(handlers, host.EventHandlers(records))
+//	d, err := contactlog.NewDispatcher(db, handlers, nil)
+//
+// records is the record engine bound to the database (not to a
+// transaction). For each message the handler loads the record, deleted
+// or not, its customer (custom fields, assignees) and the customer's
+// records of the same template in the record's month in the tenant's time
+// zone (contactlog.Service.RecordEvent, a system read without permission
+// checks: an installed plugin is trusted with its tenants' records), and
+// calls the plugin's HandleEvent with the message's key ("<record
+// ID>:<version>") as the event ID, so that a redelivered event carries the
+// same ID. A purged record's event is dropped.
+//
+// The notifications the plugin answers are enqueued in the outbox
+// (contactlog.Service.EnqueueNotifications, under the plugin's name), one
+// message per recipient and notification key: the record engine mails each
+// to the recipient's directory e-mail address once, however often the
+// event is delivered. A notification without a key gets the event's ID
+// and its position as key.
+//
+// A plugin that is not running or does not answer fails the delivery,
+// which the dispatcher retries with backoff up to its MaxAttempts; a
+// plugin that answers nonsense (a recipient that is not a user ID) fails
+// it permanently.
+func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.Handler {
+	return map[string]contactlog.Handler{
+		contactlog.TopicRecordEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
+			if err := h.deliverEvent(ctx, records, m); err != nil {
+				return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
+			}
+			return nil
+		}),
+	}
+}
+
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage) error {
+	var p contactlog.RecordEventPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return outbox.Permanent(fmt.Errorf("payload: %w", err))
+	}
+	pc, err := h.proc(m.Recipient)
+	if err != nil {
+		return err
+	}
+	data, err := records.RecordEvent(ctx, m.Tenant, p.Record)
+	if errors.Is(err, contactlog.ErrNotFound) {
+		return nil // purged since: nothing left to tell
+	}
+	if err != nil {
+		return err
+	}
+	e := eventToAPI(m.Key, p, data)
+	var answered []pluginapi.Notification
+	err = pc.call(ctx, "event", func(ctx context.Context, c *wire.Client, _ *manifest) error {
+		answered, err = c.HandleEvent(ctx, e)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ns, err := notificationsFromAPI(e.ID, answered)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	err = records.EnqueueNotifications(ctx, m.Tenant, m.Recipient, ns)
+	if errors.Is(err, contactlog.ErrInvalid) {
+		return outbox.Permanent(err) // a key too long: asking again gives the same
+	}
+	return err
+}
+
+// eventToAPI builds the event of a TopicRecordEvent message with key id
+// from what the record engine loaded.
+func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.RecordEventData) pluginapi.Event {
+	e := pluginapi.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
+	var fields map[string]any
+	if c := d.Customer; c != nil {
+		e.Customer = &pluginapi.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
+		for _, u := range c.Assignees {
+			e.Customer.Assignees = append(e.Customer.Assignees, u.String())
+		}
+		fields = c.Fields
+	}
+	rec := func(r *contactlog.Record) pluginapi.Record {
+		out := recordsToAPI([]contactlog.PluginRecord{{
+			ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
+			Customer: r.Customer, PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values, Responders: r.Responders,
+		}})[0]
+		out.CustomerFields = fields
+		return out
+	}
+	r := rec(&d.Record)
+	e.Record = &r
+	for i := range d.MonthRecords {
+		e.MonthRecords = append(e.MonthRecords, rec(&d.MonthRecords[i]))
+	}
+	return e
+}
+
+// notificationsFromAPI converts the notifications a plugin answered for
+// the event id; a notification without a key is keyed by the event and its
+// position, one without recipients is left out. A recipient must be a user
+// ID.
+func notificationsFromAPI(id string, ns []pluginapi.Notification) ([]contactlog.Notification, error) {
+	var out []contactlog.Notification
+	for i, n := range ns {
+		if len(n.Recipients) == 0 {
+			continue
+		}
+		c := contactlog.Notification{Subject: n.Subject, Body: n.Body, Key: n.Key}
+		if c.Key == "" {
+			c.Key = fmt.Sprintf("%s#%d", id, i)
+		}
+		for _, r := range n.Recipients {
+			u, err := uuid.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("notification %d: recipient %q is not a user ID: %w", i, r, ErrUnavailable)
+			}
+			c.Recipients = append(c.Recipients, u)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
