@@ -231,18 +231,11 @@ func (s *Service) sendNotification(ctx context.Context, m outbox.Message) error 
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return outbox.Permanent(fmt.Errorf("payload: %w", err))
 	}
-	user, err := uuid.Parse(m.Recipient)
-	if err != nil {
-		return outbox.Permanent(fmt.Errorf("recipient: %w", err))
-	}
-	dir := s.dir.WithDB(s.db)
-	u, err := dir.User(ctx, m.Tenant, user)
-	if errors.Is(err, ErrNotFound) {
-		return nil // removed from the directory: nobody to tell
-	}
-	if err != nil {
+	u, err := s.recipient(ctx, m)
+	if u == nil || err != nil {
 		return err
 	}
+	user := u.ID
 	if !u.Active {
 		return nil
 	}

@@ -171,20 +171,28 @@ func (s *Service) deliver(ctx context.Context, m outbox.Message, kind mailKind, 
 	return nil
 }
 
-func (s *Service) sendRecordMail(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
+// recipient returns the staff member an outbox message is for (its
+// Recipient is a user ID), or nil when the message is to be dropped: the
+// user was removed from the directory.
+func (s *Service) recipient(ctx context.Context, m outbox.Message) (*permission.User, error) {
 	user, err := uuid.Parse(m.Recipient)
 	if err != nil {
-		return outbox.Permanent(fmt.Errorf("recipient: %w", err))
+		return nil, outbox.Permanent(fmt.Errorf("recipient: %w", err))
 	}
-	dir := s.dir.WithDB(s.db)
-	u, err := dir.User(ctx, m.Tenant, user)
+	u, err := s.dir.WithDB(s.db).User(ctx, m.Tenant, user)
 	if errors.Is(err, ErrNotFound) {
-		return nil // removed from the directory: nobody to tell
+		return nil, nil // removed from the directory: nobody to tell
 	}
-	if err != nil {
+	return u, err
+}
+
+func (s *Service) sendRecordMail(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
+	u, err := s.recipient(ctx, m)
+	if u == nil || err != nil {
 		return err
 	}
-	pr, err := dir.Principal(ctx, m.Tenant, user)
+	user := u.ID
+	pr, err := s.dir.WithDB(s.db).Principal(ctx, m.Tenant, user)
 	if errors.Is(err, ErrUnauthenticated) {
 		return nil // no longer active
 	}
