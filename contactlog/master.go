@@ -41,8 +41,11 @@ func (k MasterKind) Valid() bool { return slices.Contains(MasterKinds(), k) }
 // MasterItem is one choice of a master.
 type MasterItem struct {
 	// Code is stored on records: lower-case ASCII letters, digits and
-	// underscores, unique within the kind. It never changes; relabel
-	// instead.
+	// underscores, starting with a letter, at most 40 bytes, unique within
+	// the kind. A plugin's items are namespaced by its name
+	// ("ramenshop:counter"): the name (lower-case ASCII letters and
+	// digits, starting with a letter, at most 40 bytes), a colon, then a
+	// code as above. It never changes; relabel instead.
 	Code string `json:"code"`
 	// Label is what users see (Japanese).
 	Label string `json:"label"`
@@ -102,12 +105,24 @@ const (
 	maxMasterCode  = 40
 )
 
+// validCode reports whether s is a master code: a plain code, or a
+// plugin's name and a plain code joined by a colon (MasterItem.Code).
 func validCode(s string) bool {
+	if ns, code, ok := strings.Cut(s, ":"); ok {
+		return validCodePart(ns, false) && validCodePart(code, true)
+	}
+	return validCodePart(s, true)
+}
+
+// validCodePart reports whether s is a lower-case ASCII letter followed by
+// letters and digits (and underscores if underscore), at most
+// maxMasterCode bytes.
+func validCodePart(s string, underscore bool) bool {
 	if s == "" || len(s) > maxMasterCode || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || underscore && r == '_') {
 			return false
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -81,6 +83,24 @@ func TestMasters(t *testing.T) {
 		for _, want := range [][2]string{{"items[0].code", "format"}, {"items[1].label", "required"},
 			{"items[2].code", "duplicate"}, {"items[3].parent", "not_allowed"}} {
 			require.True(t, v.Has(want[0], want[1]), "%v: %v", want, v)
+		}
+
+		// Plugins' codes are namespaced by the plugin's name; nothing else
+		// may carry a colon.
+		channels, err := svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		channels = append(channels, contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
+			contactlog.MasterItem{Code: "care2:home_visit", Label: "居宅訪問"})
+		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, channels))
+		got, err = svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		require.Equal(t, channels, got)
+		bad := []string{":counter", "ramenshop:", "ramen_shop:counter", "Ramen:counter", "1ramen:counter",
+			"ramen:Counter", "ramen:1counter", "a:b:c", "ramen:coun-ter", "a" + strings.Repeat("b", 40) + ":c"}
+		for i, code := range bad {
+			err = svc.SetMasters(admin, contactlog.Channel, append(slices.Clone(channels), contactlog.MasterItem{Code: code, Label: "x"}))
+			require.ErrorAs(t, err, &v, "%d %q", i, code)
+			require.True(t, v.Has(fmt.Sprintf("items[%d].code", len(channels)), "format"), "%q: %v", code, v)
 		}
 
 		// Category2 items need a Category1 parent.

@@ -24,18 +24,26 @@ type manifest struct {
 	caps      wire.Capabilities
 	templates []template.Template
 	events    []string // the event kinds the plugin wants
+	masters   []pluginapi.MasterItem
+	fields    []pluginapi.CustomerField // customer fields
 }
 
 // manifestFromAPI converts the manifest of the plugin called name, which
 // wire.Client already checked (pluginapi.CheckManifest: namespaced keys,
-// computed keys among the fields): its name must be name. Manifest
+// computed keys among the fields): its name must be name, and its master
+// items must be of the record engine's kinds. Manifest
 // templates are served as version 1; template.Static checks them
 // (namespace, template.Check) when the host serves them.
 func manifestFromAPI(name string, m pluginapi.Manifest, caps wire.Capabilities) (*manifest, error) {
 	if m.Name != name {
 		return nil, fmt.Errorf("manifest names the plugin %q, not %q", m.Name, name)
 	}
-	out := &manifest{version: m.Version, caps: caps}
+	for _, mi := range m.Masters {
+		if !contactlog.MasterKind(mi.Kind).Valid() {
+			return nil, fmt.Errorf("master item %s is of an unknown kind %q", mi.Code, mi.Kind)
+		}
+	}
+	out := &manifest{version: m.Version, caps: caps, masters: m.Masters, fields: m.CustomerFields}
 	if caps.Events {
 		out.events = m.EventKinds
 	}

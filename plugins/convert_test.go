@@ -102,4 +102,14 @@ func TestManifestFromAPI(t *testing.T) {
 
 	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "other"}, caps)
 	require.ErrorContains(t, err, `names the plugin "other", not "care"`)
+
+	// Master items of the record engine's kinds only; contributions kept.
+	masters := []pluginapi.MasterItem{{Kind: "channel", Code: "care:home", Label: "居宅"}}
+	fields := []pluginapi.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}}}
+	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", Masters: masters, CustomerFields: fields}, caps)
+	require.NoError(t, err)
+	require.Equal(t, masters, m.masters)
+	require.Equal(t, fields, m.fields)
+	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", Masters: []pluginapi.MasterItem{{Kind: "colour", Code: "care:red", Label: "赤"}}}, caps)
+	require.ErrorContains(t, err, `master item care:red is of an unknown kind "colour"`)
 }

@@ -57,6 +57,23 @@
 //	defer host.Close()
 //	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Templates: reg, Plugins: host})
 //
+// # Masters and customer fields
+//
+// A plugin's manifest may contribute items of a tenant's record masters
+// (contactlog.MasterItem, e.g. the channel ramenshop:counter) and custom
+// fields of its customers (customer.FieldDef, e.g.
+// careservice:care_level), namespaced by the plugin's name so that a
+// reinstalled or upgraded plugin keeps pointing at the same data. Masters
+// and customer fields are the tenant's: Host.Install contributes those of
+// every running plugin to the tenant of ctx's admin principal. It appends
+// the items the tenant lacks, gives the plugin's items the manifest's
+// labels, archives (never removes) the plugin's items the manifest no
+// longer lists, and defines or updates the plugin's customer fields;
+// installing again changes nothing. Call it per tenant after Start, and
+// again after upgrading a plugin.
+//
+//	err = host.Install(adminCtx, svc, customers)
+//
 // # Events
 //
 // A Host is also a contactlog.EventSubscribers: wire it as

@@ -26,9 +26,9 @@ import (
 
 // binDir holds the host's test plugin (testplugin.Misbehaving) built once:
 // kiroku-plugin-visit, and the same binary as kiroku-plugin-vtwo (protocol
-// version 2). careBin is the care-service plugin, built outside binDir
-// (which TestDiscoveryAndClose lists).
-var binDir, careBin string
+// version 2). careBin and ramenBin are the care-service and ramen-shop
+// plugins, built outside binDir (which TestDiscoveryAndClose lists).
+var binDir, careBin, ramenBin string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "kiroku-plugins-")
@@ -44,6 +44,10 @@ func TestMain(m *testing.M) {
 	}
 	careBin = filepath.Join(dir, "care", FilePrefix+"careservice")
 	if out, err := exec.Command("go", "build", "-o", careBin, "./careservice/cmd/kiroku-plugin-careservice").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	ramenBin = filepath.Join(dir, "ramen", FilePrefix+"ramenshop")
+	if out, err := exec.Command("go", "build", "-o", ramenBin, "./ramenshop/cmd/kiroku-plugin-ramenshop").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	binDir = dir

@@ -1,11 +1,17 @@
 // Package contrib turns what a plugin contributes (the SDK's types) into
-// the engines' definitions. The host uses it for every manifest, and the
+// the engines' definitions: templates, master items merged into a tenant's
+// masters, customer fields. The host uses it for every manifest, and the
 // first-party plugins' tests use it to check their templates exactly as
 // the host will see them.
 package contrib
 
 import (
+	"slices"
+	"strings"
+
+	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 )
 
@@ -45,4 +51,50 @@ func Template(t pluginapi.Template) template.Template {
 		out.Catalogs = append(out.Catalogs, cat)
 	}
 	return out
+}
+
+// Masters merges the items of kind among those the plugin called name
+// contributes into cur, a tenant's items of that kind, and returns the
+// result (cur is not modified). Items of the plugin's namespace
+// ("<name>:…") that the plugin lists take its label and parent and are
+// no longer archived; those it no longer lists are archived, since codes
+// never disappear (records may carry them). Listed items cur lacks are
+// appended in the plugin's order. Other items are kept as they are, in
+// their order. Merging the result again with the same items returns it
+// unchanged.
+func Masters(name string, kind contactlog.MasterKind, cur []contactlog.MasterItem, items []pluginapi.MasterItem) []contactlog.MasterItem {
+	var listed []contactlog.MasterItem
+	for _, it := range items {
+		if contactlog.MasterKind(it.Kind) == kind {
+			listed = append(listed, contactlog.MasterItem{Code: it.Code, Label: strings.TrimSpace(it.Label), Parent: it.Parent})
+		}
+	}
+	out := slices.Clone(cur)
+	for i, it := range out {
+		if !strings.HasPrefix(it.Code, name+":") {
+			continue
+		}
+		if j := slices.IndexFunc(listed, func(l contactlog.MasterItem) bool { return l.Code == it.Code }); j >= 0 {
+			out[i] = listed[j]
+		} else {
+			out[i].Archived = true
+		}
+	}
+	for _, l := range listed {
+		if !slices.ContainsFunc(out, func(it contactlog.MasterItem) bool { return it.Code == l.Code }) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// CustomerField converts a customer field a plugin contributes into the
+// customer engine's definition at position. The type names are the
+// engine's (text, number, integer, date, boolean, select); the engine
+// refuses any other.
+func CustomerField(f pluginapi.CustomerField, position int) customer.FieldDef {
+	return customer.FieldDef{
+		Key: f.Key, Label: f.Label, Type: customer.FieldType(f.Type), Options: slices.Clone(f.Options),
+		Required: f.Required, Position: position,
+	}
 }

@@ -1,0 +1,119 @@
+package plugins
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/plugins/careservice"
+)
+
+func TestInstall(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		require.NoError(t, contactlog.Migrate(ctx, db))
+		st, err := template.NewStore(db, nil)
+		require.NoError(t, err)
+		reg := template.NewRegistry(st)
+		h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: careBin}, {Path: ramenBin}}})
+		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h})
+		require.NoError(t, err)
+		csvc, err := customer.NewService(db, &customer.Config{Authorizer: permission.Unrestricted()})
+		require.NoError(t, err)
+		dir, err := permission.NewDirectory(db, nil)
+		require.NoError(t, err)
+		tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "ラーメン介護"})
+		require.NoError(t, err)
+		as := func(email string, roles ...permission.Role) context.Context {
+			u, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: email, Email: email, Roles: roles, Active: true})
+			require.NoError(t, err)
+			p, err := dir.Principal(ctx, tenant.ID, u.ID)
+			require.NoError(t, err)
+			return permission.WithPrincipal(ctx, p)
+		}
+		admin, staff := as("admin@example.jp", permission.RoleStaff, permission.RoleAdmin), as("staff@example.jp", permission.RoleStaff)
+		require.ErrorIs(t, h.Install(staff, svc, csvc), permission.ErrPermissionDenied)
+
+		// A tenant that already relabelled a default item and carries an
+		// item an older ramen-shop version contributed.
+		channels := append(contactlog.DefaultMasters()[contactlog.Channel], contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り"})
+		channels[0].Label = "ご訪問"
+		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, channels))
+
+		require.NoError(t, h.Install(admin, svc, csvc))
+		want := append(channels[:len(channels)-1:len(channels)-1],
+			contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り", Archived: true},
+			contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
+			contactlog.MasterItem{Code: "ramenshop:phone", Label: "電話注文"})
+		got, err := svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		fields, err := csvc.Fields(staff)
+		require.NoError(t, err)
+		require.Equal(t, []customer.FieldDef{{Key: careservice.FieldCareLevel, Label: "要介護度", Type: customer.FieldSelect,
+			Options: careservice.CareLevels}}, fields)
+
+		// Installing again changes nothing; an admin's relabelling of a
+		// plugin's item is undone, since the plugin owns its namespace.
+		all := func() (map[contactlog.MasterKind][]contactlog.MasterItem, []customer.FieldDef) {
+			out := map[contactlog.MasterKind][]contactlog.MasterItem{}
+			for _, k := range contactlog.MasterKinds() {
+				out[k], err = svc.Masters(staff, k)
+				require.NoError(t, err)
+			}
+			fs, err := csvc.Fields(staff)
+			require.NoError(t, err)
+			return out, fs
+		}
+		masters1, fields1 := all()
+		require.NoError(t, h.Install(admin, svc, csvc))
+		masters2, fields2 := all()
+		require.Equal(t, masters1, masters2)
+		require.Equal(t, fields1, fields2)
+		relabelled := append([]contactlog.MasterItem(nil), got...)
+		relabelled[len(relabelled)-1].Label = "でんわ"
+		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, relabelled))
+		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: careservice.FieldCareLevel, Label: "介護度", Type: customer.FieldText, Position: 4}))
+		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: "memo", Label: "メモ", Type: customer.FieldText, Position: 9}))
+		require.NoError(t, h.Install(admin, svc, csvc))
+		got, err = svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		fields, err = csvc.Fields(staff)
+		require.NoError(t, err)
+		require.Equal(t, []customer.FieldDef{
+			{Key: careservice.FieldCareLevel, Label: "要介護度", Type: customer.FieldSelect, Options: careservice.CareLevels, Position: 4},
+			{Key: "memo", Label: "メモ", Type: customer.FieldText, Options: []string{}, Position: 9},
+		}, fields)
+
+		// Customers hold the plugin's field; records use its masters, and
+		// its archived items only where they already are.
+		c, err := csvc.Create(staff, customer.Profile{FamilyName: "佐藤", FamilyKana: "サトウ",
+			Custom: map[string]any{careservice.FieldCareLevel: "要介護2"}})
+		require.NoError(t, err)
+		require.Equal(t, "要介護2", c.Custom[careservice.FieldCareLevel])
+		_, err = csvc.Create(staff, customer.Profile{FamilyName: "鈴木", FamilyKana: "スズキ",
+			Custom: map[string]any{careservice.FieldCareLevel: "要介護9"}})
+		require.ErrorIs(t, err, customer.ErrInvalid)
+		r, err := svc.Create(staff, contactlog.Entry{Template: "builtin:interview", Customer: c.ID, Channel: "ramenshop:counter"})
+		require.NoError(t, err)
+		require.Equal(t, "ramenshop:counter", r.Channel)
+		_, err = svc.Create(staff, contactlog.Entry{Template: "builtin:interview", Customer: c.ID, Channel: "ramenshop:takeout"})
+		require.ErrorIs(t, err, contactlog.ErrInvalid)
+
+		// Another tenant gets nothing until it installs.
+		theirs := permission.WithPrincipal(ctx, permission.Principal{Tenant: uuid.New(), User: uuid.New(), Roles: []permission.Role{permission.RoleStaff}})
+		got, err = svc.Masters(theirs, contactlog.Channel)
+		require.NoError(t, err)
+		require.Equal(t, contactlog.DefaultMasters()[contactlog.Channel], got)
+	})
+}
