@@ -38,7 +38,15 @@
 // # Templates and record hooks
 //
 // With Config.Templates set, each plugin's manifest templates are
-// registered as a template.Source under its namespace (as version 1). The
+// registered as a template.Source under its namespace. With Config.DB set
+// too (migrated by Migrate), the host keeps their versions: when a plugin
+// starts, each manifest template whose definition differs from its key's
+// latest stored one is stored as the key's next version, once even when
+// several hosts start the plugin at once; the source lists the latest
+// version of each key the manifest lists and serves every stored version,
+// so a record keeps validating and rendering with the version it was
+// written with after an upgrade. Without Config.DB every manifest template
+// is version 1, and an upgrade that changes it changes version 1. The
 // source stays registered while the plugin is down, so records written
 // with its templates keep rendering; reading a record never calls a
 // plugin. A Host is a contactlog.RecordPlugins: wire it as
@@ -51,7 +59,8 @@
 // nothing is written.
 //
 //	reg := template.NewRegistry(store)
-//	host, err := plugins.New(&plugins.Config{Dir: "/opt/kiroku/plugins", Templates: reg})
+//	err := plugins.Migrate(ctx, db)
+//	host, err := plugins.New(&plugins.Config{Dir: "/opt/kiroku/plugins", Templates: reg, DB: db})
 //	…
 //	err = host.Start(ctx)
 //	defer host.Close()

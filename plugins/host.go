@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -70,6 +72,17 @@ type Config struct {
 	// template.Source under the plugin's namespace. Default: none (the
 	// templates are not offered).
 	Templates *template.Registry
+	// DB, when set, keeps the versions of the plugins' templates (the
+	// table plugin_templates, created by Migrate; installation-wide, not
+	// per tenant): a manifest template whose definition differs from its
+	// key's latest stored one becomes the key's next version when the
+	// plugin starts, and records keep the version they were written with.
+	// Default: none, and every manifest template is served as version 1
+	// of the running plugin's manifest, which suits only plugins whose
+	// templates never change.
+	DB bun.IDB
+	// Clock stamps the stored template versions. Default: time.Now.
+	Clock func() time.Time
 	// Logger receives the host's log and the plugins' (their stderr).
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -99,6 +112,9 @@ func (c *Config) WithDefaults() Config {
 	}
 	if out.Logger == nil {
 		out.Logger = slog.Default()
+	}
+	if out.Clock == nil {
+		out.Clock = time.Now
 	}
 	return out
 }

@@ -42,6 +42,16 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("cp", visit, filepath.Join(dir, FilePrefix+"vtwo")).CombinedOutput(); err != nil {
 		panic(string(out))
 	}
+	// The template-version tests' plugin tv, and its upgrade, outside dir
+	// itself, which TestDiscoveryAndClose reads.
+	for _, sub := range []string{"tv", "upgraded"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			panic(err)
+		}
+		if out, err := exec.Command("cp", visit, filepath.Join(dir, sub, FilePrefix+"tv")).CombinedOutput(); err != nil {
+			panic(string(out))
+		}
+	}
 	careBin = filepath.Join(dir, "care", FilePrefix+"careservice")
 	if out, err := exec.Command("go", "build", "-o", careBin, "./careservice/cmd/kiroku-plugin-careservice").CombinedOutput(); err != nil {
 		panic(string(out))
@@ -125,6 +135,14 @@ func setup(t *testing.T, db *bun.DB, cfg Config) *world {
 	h := newHost(t, cfg, "visit")
 	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: cfg.Templates, Plugins: h})
 	require.NoError(t, err)
+	return &world{h: h, svc: svc, staff: newStaff(t, db)}
+}
+
+// newStaff creates a tenant with a staff user and returns the staff's
+// principal as a context.
+func newStaff(t *testing.T, db *bun.DB) context.Context {
+	t.Helper()
+	ctx := context.Background()
 	dir, err := permission.NewDirectory(db, time.Now)
 	require.NoError(t, err)
 	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "訪問介護ひまわり"})
@@ -133,7 +151,7 @@ func setup(t *testing.T, db *bun.DB, cfg Config) *world {
 	require.NoError(t, err)
 	p, err := dir.Principal(ctx, tenant.ID, u.ID)
 	require.NoError(t, err)
-	return &world{h: h, svc: svc, staff: permission.WithPrincipal(ctx, p)}
+	return permission.WithPrincipal(ctx, p)
 }
 
 func logEntry(minutes int, note string) contactlog.Entry {

@@ -238,6 +238,12 @@ func (p *proc) connect(client *plugin.Client) (*started, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %s: invalid manifest: %w: %w", name, err, errPermanent)
 	}
+	if db := p.h.cfg.DB; db != nil {
+		// A database failure is worth a restart, unlike a bad manifest.
+		if src, err = versioned(ctx, db, p.h.cfg.Clock().UTC().Truncate(time.Microsecond), name, m.version, m.templates); err != nil {
+			return nil, fmt.Errorf("plugins: %s: template versions: %w", name, err)
+		}
+	}
 	s := &started{client: client, rpc: pc, manifest: m, source: src}
 	if rc := client.ReattachConfig(); rc != nil {
 		s.pid = rc.Pid

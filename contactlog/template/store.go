@@ -120,7 +120,7 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("template: save %s: %w", t.Key, err)
 	}
-	def, err := t.definitionJSON()
+	def, err := t.DefinitionJSON()
 	if err != nil {
 		return nil, fmt.Errorf("template: save %s: %w", t.Key, err)
 	}
@@ -158,7 +158,7 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 		if err != nil {
 			return err
 		}
-		if same, err := latest.definitionJSON(); err == nil && bytes.Equal(same, def) {
+		if same, err := latest.DefinitionJSON(); err == nil && bytes.Equal(same, def) {
 			saved = latest
 			return nil
 		}

@@ -609,10 +609,11 @@ func boundsParam(min, max *float64) string {
 
 func formatNum(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
-// definitionJSON is the canonical JSON of the definition: without Version
-// and Archived (which belong to the source), with defaults made explicit,
-// so that two equal definitions have equal JSON.
-func (t Template) definitionJSON() ([]byte, error) {
+// DefinitionJSON returns the canonical JSON of the definition: without
+// Version and Archived (which belong to the source), with defaults made
+// explicit, so that two equal definitions have equal JSON. Sources that
+// version definitions compare it to decide whether a definition changed.
+func (t Template) DefinitionJSON() ([]byte, error) {
 	c := t.Clone()
 	c.Version = 0
 	c.Archived = false

@@ -65,3 +65,15 @@ func computeLog(_ context.Context, records []sdk.Record) ([]map[string]any, erro
 	}
 	return out, nil
 }
+
+// Upgraded are the serve options of the Misbehaving plugin name at
+// version 2.0.0, whose template <name>:log also requires the text field
+// place (cmd/kiroku-plugin-misbehave serves them from a directory named
+// upgraded).
+func Upgraded(name string) sdk.ServeOpts {
+	opts := Misbehaving(name)
+	opts.Manifest.Version = "2.0.0"
+	t := &opts.Manifest.Templates[0]
+	t.Fields = append(t.Fields, sdk.Field{Key: "place", Label: "訪問先", Type: "text", Required: true})
+	return opts
+}

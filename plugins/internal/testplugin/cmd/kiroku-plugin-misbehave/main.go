@@ -2,7 +2,8 @@
 // plugin for the host's tests. Its name is its file name without
 // "kiroku-plugin-" (the host gives it no environment to read a mode from);
 // the copy named "vtwo" offers protocol version 2 in its handshake, which
-// sdk.Serve cannot, so it joins the glue itself.
+// sdk.Serve cannot, so it joins the glue itself; a copy in a directory
+// named "upgraded" serves testplugin.Upgraded.
 package main
 
 import (
@@ -23,6 +24,9 @@ import (
 func main() {
 	name := strings.TrimPrefix(filepath.Base(os.Args[0]), "kiroku-plugin-")
 	opts := testplugin.Misbehaving(name)
+	if filepath.Base(filepath.Dir(os.Args[0])) == "upgraded" {
+		opts = testplugin.Upgraded(name)
+	}
 	if name != "vtwo" {
 		if err := sdk.Serve(opts); err != nil {
 			log.Fatal(err)
