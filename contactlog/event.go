@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/internal/outbox"
-	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // Record event kinds: what happened to a record. Restoring a deleted
@@ -32,13 +32,11 @@ const (
 // plugin host's EventHandlers).
 const TopicRecordEvent = "contactlog.record_event"
 
-// EventSubscribers tells the record engine who wants which events; the
-// plugin host (plugins.Host) implements it and Config.Events wires it in.
-type EventSubscribers interface {
-	// Subscribers returns the names of the subscribers of events of kind
-	// (EventRecordCreated, …) in the tenant; none means no message.
-	Subscribers(tenant uuid.UUID, kind string) []string
-}
+// EventSubscribers tells the record engine who wants which events
+// (EventRecordCreated, …); the plugin host (plugins.Host) implements it and
+// Config.Events wires it in. It is the customer engine's interface, so one
+// host serves both engines.
+type EventSubscribers = customer.EventSubscribers
 
 // RecordEventPayload is the payload of a TopicRecordEvent message.
 type RecordEventPayload struct {
@@ -53,33 +51,23 @@ type RecordEventPayload struct {
 // enqueueEvent enqueues a record event of kind for every subscriber,
 // through tx.
 func (s *Service) enqueueEvent(ctx context.Context, tx bun.IDB, tenant, id uuid.UUID, version int64, kind string) error {
-	if s.cfg.Events == nil {
-		return nil
-	}
-	names := s.cfg.Events.Subscribers(tenant, kind)
-	if len(names) == 0 {
-		return nil
-	}
-	payload, err := json.Marshal(RecordEventPayload{Kind: kind, Record: id, Tenant: tenant, Version: version, At: s.now()})
-	if err != nil {
-		return err
-	}
-	key := fmt.Sprintf("%s:%d", id, version)
-	msgs := make([]outbox.Message, len(names))
-	for i, n := range names {
-		msgs[i] = outbox.Message{Tenant: tenant, Topic: TopicRecordEvent, Recipient: n, Key: key, Payload: payload}
-	}
-	return outbox.Enqueue(ctx, tx, msgs...)
+	return outbox.EnqueueEvents(ctx, tx, s.cfg.Events, TopicRecordEvent, outbox.Event{
+		Tenant: tenant, ID: id, Version: version, Kind: kind,
+		Payload: RecordEventPayload{Kind: kind, Record: id, Tenant: tenant, Version: version, At: s.now()},
+	})
 }
 
-// EventCustomer is what an event subscriber learns of a record's customer.
-type EventCustomer struct {
-	ID   uuid.UUID
-	Name string
-	// Fields are the customer's custom field values in their JSON form.
-	Fields map[string]any
-	// Assignees are the staff in charge.
-	Assignees []uuid.UUID
+// EventCustomer is what an event subscriber learns of a record's customer
+// (customer.Service.EventCustomer loads it).
+type EventCustomer = customer.EventCustomer
+
+// CustomerEvent loads what an event subscriber learns of the customer id
+// of tenant at the delivery of a customer event
+// (customer.TopicCustomerEvent): customer.Service.EventCustomer on the
+// service's database, deleted customers included, without permission
+// checks; a purged customer is ErrNotFound.
+func (s *Service) CustomerEvent(ctx context.Context, tenant, id uuid.UUID) (*EventCustomer, error) {
+	return s.customers.EventCustomer(ctx, tenant, id)
 }
 
 // RecordEventData is what an event subscriber learns of a record at
@@ -122,23 +110,9 @@ func (s *Service) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*Recor
 	if r.Customer == uuid.Nil {
 		return out, nil
 	}
-	c := &EventCustomer{ID: r.Customer}
-	var custom string
-	err = s.db.NewSelect().TableExpr("customers AS c").Column("c.custom_fields").
-		Where("c.tenant_id = ?", tenant).Where("c.id = ?", r.Customer).Scan(ctx, &custom)
-	if err != nil {
-		return nil, storage.Err(err)
-	}
-	if err := json.Unmarshal([]byte(custom), &c.Fields); err != nil {
-		return nil, fmt.Errorf("customer %s: custom fields: %w", r.Customer, err)
-	}
-	if c.Name, err = customerName(ctx, s.db, tenant, r.Customer); err != nil {
+	if out.Customer, err = s.customers.EventCustomer(ctx, tenant, r.Customer); err != nil {
 		return nil, err
 	}
-	if c.Assignees, err = customerAssignees(ctx, s.db, tenant, r.Customer); err != nil {
-		return nil, err
-	}
-	out.Customer = c
 	t, err := s.dir.WithDB(s.db).Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err

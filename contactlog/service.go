@@ -166,6 +166,7 @@ type Service struct {
 	authz     permission.Authorizer
 	templates *template.Registry
 	dir       *permission.Directory // the staff directory, for mail recipients
+	customers *customer.Service     // system reads of customers for events
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
@@ -189,12 +190,20 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir}, nil
+	customers, err := customer.NewService(db, &customer.Config{Authorizer: c.Authorizer, Clock: c.Clock, Location: c.Location})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir, customers: customers}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines so that several writes commit or roll back together.
-func (s *Service) WithDB(db bun.IDB) *Service { c := *s; c.db = db; return &c }
+func (s *Service) WithDB(db bun.IDB) *Service {
+	c := *s
+	c.db, c.customers = db, s.customers.WithDB(db)
+	return &c
+}
 
 // Templates returns the registry the service validates records with.
 func (s *Service) Templates() *template.Registry { return s.templates }

@@ -15,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/csvio"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -551,6 +552,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		end := min(start+importBatch, len(planned))
 		var create []row
 		var createLines []int
+		var updated []outbox.Event
 		for i := start; i < end; i++ {
 			switch d := planned[i].dup; {
 			case d == nil:
@@ -561,10 +563,13 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 				// (the earlier row wins).
 				rep.Skipped++
 			default:
-				if err := s.updateDuplicate(ctx, pr, &planned[i], hm, st, rep); err != nil {
+				if err := s.updateDuplicate(ctx, pr, &planned[i], hm, st, rep, &updated); err != nil {
 					return err
 				}
 			}
+		}
+		if err := s.enqueueEvents(ctx, s.db, updated...); err != nil {
+			return err
 		}
 		if err := s.createImported(ctx, pr, create, createLines, opts, rep); err != nil {
 			return err
@@ -581,6 +586,13 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, r
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
 		if err := s.insertRows(ctx, tx, pr.Tenant, rows); err != nil {
+			return err
+		}
+		events := make([]outbox.Event, len(rows))
+		for i := range rows {
+			events[i] = s.event(pr.Tenant, rows[i].ID, rows[i].Version, EventCustomerCreated)
+		}
+		if err := s.enqueueEvents(ctx, tx, events...); err != nil {
 			return err
 		}
 		return s.insertImportAssignees(ctx, tx, pr, rows, opts.Assignees)
@@ -686,8 +698,8 @@ func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, p
 }
 
 // updateDuplicate writes a row's non-empty cells over the customer it
-// duplicates.
-func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, pl *plannedRow, hm *headerMap, st *settings, rep *ImportReport) error {
+// duplicates and appends the update's event to events.
+func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, pl *plannedRow, hm *headerMap, st *settings, rep *ImportReport, events *[]outbox.Event) error {
 	cur, err := s.get(ctx, s.db, pr, pl.dup.id, false)
 	if err != nil {
 		return err
@@ -723,6 +735,7 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 	if err := s.audit(ctx, s.db, pr, string(permission.ActionEdit), cur.ID, "import"); err != nil {
 		return err
 	}
+	*events = append(*events, s.event(pr.Tenant, cur.ID, r.Version, EventCustomerUpdated))
 	rep.Updated++
 	return nil
 }

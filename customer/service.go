@@ -13,6 +13,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -25,9 +26,10 @@ var Migrations = migration.Set{Name: "customer", FS: migrations}
 
 // Migrate creates or upgrades the customer engine's tables. It is idempotent
 // and safe when several processes run it at once.
-// It migrates the permission engine's tables (directory, audit log) first.
+// It migrates the permission engine's tables (directory, audit log) and the
+// outbox (where events go) first.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, permission.Migrations, Migrations)
+	return migration.Run(ctx, db, permission.Migrations, outbox.Migrations, Migrations)
 }
 
 // Config configures a Service. The zero value (or nil) means defaults, except
@@ -52,6 +54,12 @@ type Config struct {
 	// ImportMaxRows caps the data rows of an imported CSV file.
 	// Default: 100 000.
 	ImportMaxRows int
+	// Events names the subscribers of customer events (a plugins.Host):
+	// each create, update, delete and restore of a customer, and each row
+	// an import creates or updates, enqueues one TopicCustomerEvent
+	// message per subscriber in the write's transaction. Default: none,
+	// and no events are enqueued.
+	Events EventSubscribers
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
@@ -176,6 +184,9 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 			return err
 		}
 		if err := s.setAssignees(ctx, tx, pr, r.ID, nil, p.Assignees, uuid.Nil); err != nil {
+			return err
+		}
+		if err := s.enqueueEvents(ctx, tx, s.event(r.Tenant, r.ID, r.Version, EventCustomerCreated)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, pr, "create", r.ID, "")
@@ -351,6 +362,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 		if err := s.setAssignees(ctx, tx, pr, id, cur.Assignees, p.Assignees, uuid.Nil); err != nil {
 			return err
 		}
+		if err := s.enqueueEvents(ctx, tx, s.event(pr.Tenant, id, r.Version, EventCustomerUpdated)); err != nil {
+			return err
+		}
 		if err := s.audit(ctx, tx, pr, string(permission.ActionEdit), id, ""); err != nil {
 			return err
 		}
@@ -370,7 +384,8 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return s.setDeleted(ctx, "delete", id, true)
 }
 
-// Restore brings a deleted customer back.
+// Restore brings a deleted customer back; its event is an update
+// (EventCustomerUpdated).
 func (s *Service) Restore(ctx context.Context, id uuid.UUID) error {
 	return s.setDeleted(ctx, "restore", id, false)
 }
@@ -389,6 +404,13 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, delet
 			return err
 		}
 		if err := storage.SetDeleted(ctx, tx, (*row)(nil), pr.Tenant, id, cur.Version, pr.User, s.now(), deleted); err != nil {
+			return err
+		}
+		kind := EventCustomerUpdated
+		if deleted {
+			kind = EventCustomerDeleted
+		}
+		if err := s.enqueueEvents(ctx, tx, s.event(pr.Tenant, id, cur.Version+1, kind)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, pr, op, id, "")

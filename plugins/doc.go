@@ -95,7 +95,11 @@
 // idempotency key as the event ID, and hands the notifications the plugin
 // answers to the record engine, which mails each to its recipients once.
 // A plugin that is down makes the delivery fail and be retried. Customer
-// events are not delivered yet.
+// events work the same way: the host is also customer.Config.Events, each
+// create, update, delete or restore of a customer and each row an import
+// creates or updates enqueues customer.TopicCustomerEvent messages, and
+// the same handlers deliver them with the customer (name, custom fields,
+// assignees) and no record.
 //
 //	svc, err := contactlog.NewService(db, &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer})
 //	handlers := svc.Handlers()

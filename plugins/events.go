@@ -10,15 +10,16 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
-var _ contactlog.EventSubscribers = (*Host)(nil)
+var _ customer.EventSubscribers = (*Host)(nil)
 
 // Subscribers returns the names of the plugins that want events of kind
-// (contactlog.EventSubscribers): those whose last manifest lists kind in
+// (contactlog.EventSubscribers, customer.EventSubscribers): those whose last manifest lists kind in
 // its event kinds and that are running or restarting. A plugin that is
 // unavailable or stopped misses the events written meanwhile. The tenant
 // does not matter: every installed plugin serves every tenant.
@@ -35,8 +36,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 	return out
 }
 
-// EventHandlers returns the outbox handler that delivers record events to
-// plugins, by topic (contactlog.TopicRecordEvent); merge it into the
+// EventHandlers returns the outbox handlers that deliver record and
+// customer events to plugins, by topic (contactlog.TopicRecordEvent,
+// customer.TopicCustomerEvent); merge them into the
 // handlers given to contactlog.NewDispatcher with those of
 // records.Handlers(), which mails the plugins' notifications:
 //
@@ -54,6 +56,11 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // ID>:<version>") as the event ID, so that a redelivered event carries the
 // same ID. A purged record's event is dropped.
 //
+// For a customer event the handler loads the customer, deleted or not
+// (name, custom fields, assignees: contactlog.Service.CustomerEvent, the
+// same kind of system read), and the event has Customer set and no
+// Record; a purged customer's event is dropped.
+//
 // The notifications the plugin answers are enqueued in the outbox
 // (contactlog.Service.EnqueueNotifications, under the plugin's name), one
 // message per recipient and notification key: the record engine mails each
@@ -68,31 +75,56 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.Handler {
 	return map[string]contactlog.Handler{
 		contactlog.TopicRecordEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
-			if err := h.deliverEvent(ctx, records, m); err != nil {
-				return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
-			}
-			return nil
+			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+				var p contactlog.RecordEventPayload
+				if err := json.Unmarshal(m.Payload, &p); err != nil {
+					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+				}
+				data, err := records.RecordEvent(ctx, m.Tenant, p.Record)
+				if err != nil {
+					return pluginapi.Event{}, err
+				}
+				return eventToAPI(m.Key, p, data), nil
+			})
+		}),
+		customer.TopicCustomerEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
+			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+				var p customer.EventPayload
+				if err := json.Unmarshal(m.Payload, &p); err != nil {
+					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+				}
+				c, err := records.CustomerEvent(ctx, m.Tenant, p.Customer)
+				if err != nil {
+					return pluginapi.Event{}, err
+				}
+				return pluginapi.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
+			})
 		}),
 	}
 }
 
-func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage) error {
-	var p contactlog.RecordEventPayload
-	if err := json.Unmarshal(m.Payload, &p); err != nil {
-		return outbox.Permanent(fmt.Errorf("payload: %w", err))
+// deliver delivers the event message m to its plugin: load builds the
+// event (a purged object's ErrNotFound drops the message), the plugin
+// handles it, and its notifications are enqueued.
+func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
+	if err := h.deliverEvent(ctx, records, m, load); err != nil {
+		return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
 	}
+	return nil
+}
+
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err
 	}
-	data, err := records.RecordEvent(ctx, m.Tenant, p.Record)
+	e, err := load(ctx)
 	if errors.Is(err, contactlog.ErrNotFound) {
 		return nil // purged since: nothing left to tell
 	}
 	if err != nil {
 		return err
 	}
-	e := eventToAPI(m.Key, p, data)
 	var answered []pluginapi.Notification
 	err = pc.call(ctx, "event", func(ctx context.Context, c *wire.Client, _ *manifest) error {
 		answered, err = c.HandleEvent(ctx, e)
@@ -118,10 +150,7 @@ func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.Record
 	e := pluginapi.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
 	var fields map[string]any
 	if c := d.Customer; c != nil {
-		e.Customer = &pluginapi.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
-		for _, u := range c.Assignees {
-			e.Customer.Assignees = append(e.Customer.Assignees, u.String())
-		}
+		e.Customer = customerToAPI(c)
 		fields = c.Fields
 	}
 	rec := func(r *contactlog.Record) pluginapi.Record {
@@ -138,6 +167,15 @@ func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.Record
 		e.MonthRecords = append(e.MonthRecords, rec(&d.MonthRecords[i]))
 	}
 	return e
+}
+
+// customerToAPI is what a plugin sees of an event's customer.
+func customerToAPI(c *contactlog.EventCustomer) *pluginapi.Customer {
+	out := &pluginapi.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
+	for _, u := range c.Assignees {
+		out.Assignees = append(out.Assignees, u.String())
+	}
+	return out
 }
 
 // notificationsFromAPI converts the notifications a plugin answered for

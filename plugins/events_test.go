@@ -22,27 +22,36 @@ import (
 	"github.com/kirokuhq/kiroku/plugins/careservice"
 )
 
-// careWorld is a record engine wired to a host of the care-service plugin,
-// with a real SMTP server, a dispatcher of the engine's and the host's
-// handlers, and a 要支援1 customer in the charge of two carers.
-type careWorld struct {
-	h     *Host
-	svc   *contactlog.Service
-	disp  *contactlog.Dispatcher
-	srv   *mailtest.Server
-	db    *bun.DB
-	staff context.Context
-	cust  uuid.UUID
+// eventWorld is a record engine and a customer engine wired to a host of
+// one plugin, with a real SMTP server, a dispatcher of the engine's and
+// the host's handlers, and two active carers (users) of a tenant, the
+// first of them acting (staff).
+type eventWorld struct {
+	h         *Host
+	svc       *contactlog.Service
+	customers *customer.Service
+	disp      *contactlog.Dispatcher
+	srv       *mailtest.Server
+	db        *bun.DB
+	staff     context.Context
+	users     []uuid.UUID
 }
 
-func newCareWorld(t *testing.T, db *bun.DB) *careWorld {
+// careWorld is an eventWorld of the care-service plugin with a 要支援1
+// customer in the charge of both carers.
+type careWorld struct {
+	*eventWorld
+	cust uuid.UUID
+}
+
+func newEventWorld(t *testing.T, db *bun.DB, plugin string) *eventWorld {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, contactlog.Migrate(ctx, db))
 	st, err := template.NewStore(db, nil)
 	require.NoError(t, err)
 	reg := template.NewRegistry(st)
-	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: careBin}}})
+	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: plugin}}})
 	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	srv := mailtest.Start(t, mailtest.Options{})
 	mailer, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
@@ -74,16 +83,21 @@ func newCareWorld(t *testing.T, db *bun.DB) *careWorld {
 	}
 	p, err := dir.Principal(ctx, tenant.ID, users[0])
 	require.NoError(t, err)
-	staff := permission.WithPrincipal(ctx, p)
-	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: permission.Unrestricted()})
+	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: permission.Unrestricted(), Events: h})
 	require.NoError(t, err)
-	c, err := csvc.Create(staff, customer.Profile{FamilyName: "佐藤", GivenName: "トメ", FamilyKana: "サトウ", GivenKana: "トメ", Assignees: users})
+	return &eventWorld{h: h, svc: svc, customers: csvc, disp: disp, srv: srv, db: db, staff: permission.WithPrincipal(ctx, p), users: users}
+}
+
+func newCareWorld(t *testing.T, db *bun.DB) *careWorld {
+	t.Helper()
+	w := newEventWorld(t, db, careBin)
+	c, err := w.customers.Create(w.staff, customer.Profile{FamilyName: "佐藤", GivenName: "トメ", FamilyKana: "サトウ", GivenKana: "トメ", Assignees: w.users})
 	require.NoError(t, err)
 	// The care level, as the plugin's customer field holds it.
 	_, err = db.NewUpdate().TableExpr("customers").Set("custom_fields = ?", `{"careservice:care_level":"要支援1"}`).
-		Where("id = ?", c.ID).Exec(ctx)
+		Where("id = ?", c.ID).Exec(context.Background())
 	require.NoError(t, err)
-	return &careWorld{h: h, svc: svc, disp: disp, srv: srv, db: db, staff: staff, cust: c.ID}
+	return &careWorld{eventWorld: w, cust: c.ID}
 }
 
 // visit records an hour of 身体介護 (570 units) on the given day of
@@ -104,7 +118,7 @@ func (w *careWorld) visit(t *testing.T, day int) *contactlog.Record {
 
 // deliver runs the dispatcher until no message is due and returns how
 // many it handled.
-func (w *careWorld) deliver(t *testing.T) int {
+func (w *eventWorld) deliver(t *testing.T) int {
 	t.Helper()
 	total := 0
 	for range 100 {
@@ -120,7 +134,7 @@ func (w *careWorld) deliver(t *testing.T) int {
 }
 
 // mails returns the subjects of the mails accepted per envelope recipient.
-func (w *careWorld) mails(t *testing.T) map[string][]string {
+func (w *eventWorld) mails(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	for _, m := range w.srv.Messages() {
@@ -133,7 +147,7 @@ func (w *careWorld) mails(t *testing.T) map[string][]string {
 }
 
 // statuses counts the outbox messages of a topic by status.
-func (w *careWorld) statuses(t *testing.T, topic string) map[string]int {
+func (w *eventWorld) statuses(t *testing.T, topic string) map[string]int {
 	t.Helper()
 	var rows []struct {
 		Status string `bun:"status"`

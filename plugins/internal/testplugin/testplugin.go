@@ -16,8 +16,8 @@ import (
 
 // Opts are the plugin's serve options: template "test:order" with a
 // required number "qty" and a computed "total" (qty × 100), a validator, a
-// computer, and an event handler that notifies a created record's customer's
-// assignees. It has no notifier.
+// computer, and an event handler that notifies a created record's or
+// customer's (customer) assignees. It has no notifier.
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
 		Manifest: sdk.Manifest{
@@ -32,7 +32,7 @@ func Opts() sdk.ServeOpts {
 				},
 				Computed: []string{"total"},
 			}},
-			EventKinds: []string{sdk.EventRecordCreated},
+			EventKinds: []string{sdk.EventRecordCreated, sdk.EventCustomerCreated},
 		},
 		Validator:    sdk.ValidatorFunc(validate),
 		Computer:     sdk.ComputerFunc(compute),
@@ -92,8 +92,16 @@ func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) 
 }
 
 func handle(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
-	if e.Customer == nil || e.Record == nil {
+	if e.Customer == nil {
 		return nil, nil
+	}
+	if e.Record == nil {
+		return []sdk.Notification{{
+			Recipients: e.Customer.Assignees,
+			Subject:    e.Customer.Name + "様が登録されました",
+			Body:       "顧客 " + e.Customer.ID + " が登録されました",
+			Key:        e.ID,
+		}}, nil
 	}
 	return []sdk.Notification{{
 		Recipients: e.Customer.Assignees,
