@@ -101,6 +101,12 @@
 // the same handlers deliver them with the customer (name, custom fields,
 // assignees) and no record.
 //
+// A plugin may also answer an event with timers (an absence is the lack of
+// an event): each is enqueued as a contactlog.TopicTimer message due at
+// its time, once per key, and the same handlers deliver it back as an
+// event of kind timer with the customer and the customer's latest records
+// of the plugin's templates.
+//
 //	svc, err := contactlog.NewService(db, &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer})
 //	handlers := svc.Handlers()
 //	maps.Copy(handlers, host.EventHandlers(svc))

@@ -37,8 +37,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 }
 
 // EventHandlers returns the outbox handlers that deliver record and
-// customer events to plugins, by topic (contactlog.TopicRecordEvent,
-// customer.TopicCustomerEvent); merge them into the
+// customer events and due timers to plugins, by topic
+// (contactlog.TopicRecordEvent, customer.TopicCustomerEvent,
+// contactlog.TopicTimer); merge them into the
 // handlers given to contactlog.NewDispatcher with those of
 // records.Handlers(), which mails the plugins' notifications:
 //
@@ -61,6 +62,18 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // same kind of system read), and the event has Customer set and no
 // Record; a purged customer's event is dropped.
 //
+// For a due timer (contactlog.TopicTimer) the event has kind timer, the
+// timer's key as ID and TimerKey, the timer's time as At, its customer
+// (deleted or not) and RecentRecords: the customer's latest 20 records,
+// not deleted, of the plugin's templates, newest first
+// (contactlog.Service.TimerEvent, the same kind of system read); a purged
+// customer's timer is dropped.
+//
+// The timers the plugin answers are enqueued in the outbox
+// (contactlog.Service.EnqueueTimers, under the plugin's name), each due
+// at its time; a key the plugin set before in the tenant is not set
+// again.
+//
 // The notifications the plugin answers are enqueued in the outbox
 // (contactlog.Service.EnqueueNotifications, under the plugin's name), one
 // message per recipient and notification key: the record engine mails each
@@ -70,8 +83,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 //
 // A plugin that is not running or does not answer fails the delivery,
 // which the dispatcher retries with backoff up to its MaxAttempts; a
-// plugin that answers nonsense (a recipient that is not a user ID) fails
-// it permanently.
+// plugin that answers nonsense (a recipient that is not a user ID, a
+// timer whose customer is not a customer ID, a key too long) fails it
+// permanently.
 func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.Handler {
 	return map[string]contactlog.Handler{
 		contactlog.TopicRecordEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
@@ -100,6 +114,7 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.
 				return pluginapi.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
 			})
 		}),
+		contactlog.TopicTimer: h.timerHandler(records),
 	}
 }
 
@@ -125,7 +140,7 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 	if err != nil {
 		return err
 	}
-	var answered []pluginapi.Notification
+	var answered pluginapi.EventResult
 	err = pc.call(ctx, "event", func(ctx context.Context, c *wire.Client, _ *manifest) error {
 		answered, err = c.HandleEvent(ctx, e)
 		return err
@@ -133,11 +148,18 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 	if err != nil {
 		return err
 	}
-	ns, err := notificationsFromAPI(e.ID, answered)
+	ns, err := notificationsFromAPI(e.ID, answered.Notifications)
 	if err != nil {
 		return outbox.Permanent(err)
 	}
-	err = records.EnqueueNotifications(ctx, m.Tenant, m.Recipient, ns)
+	ts, err := timersFromAPI(answered.Timers)
+	if err != nil {
+		return outbox.Permanent(err)
+	}
+	err = records.EnqueueTimers(ctx, m.Tenant, m.Recipient, ts)
+	if err == nil {
+		err = records.EnqueueNotifications(ctx, m.Tenant, m.Recipient, ns)
+	}
 	if errors.Is(err, contactlog.ErrInvalid) {
 		return outbox.Permanent(err) // a key too long: asking again gives the same
 	}
@@ -153,20 +175,23 @@ func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.Record
 		e.Customer = customerToAPI(c)
 		fields = c.Fields
 	}
-	rec := func(r *contactlog.Record) pluginapi.Record {
-		out := recordsToAPI([]contactlog.PluginRecord{{
-			ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
-			Customer: r.Customer, PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values, Responders: r.Responders,
-		}})[0]
-		out.CustomerFields = fields
-		return out
-	}
-	r := rec(&d.Record)
+	r := recordToAPI(&d.Record, fields)
 	e.Record = &r
 	for i := range d.MonthRecords {
-		e.MonthRecords = append(e.MonthRecords, rec(&d.MonthRecords[i]))
+		e.MonthRecords = append(e.MonthRecords, recordToAPI(&d.MonthRecords[i], fields))
 	}
 	return e
+}
+
+// recordToAPI is what a plugin sees of an event's record r whose customer
+// has the custom field values fields.
+func recordToAPI(r *contactlog.Record, fields map[string]any) pluginapi.Record {
+	out := recordsToAPI([]contactlog.PluginRecord{{
+		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
+		Customer: r.Customer, PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values, Responders: r.Responders,
+	}})[0]
+	out.CustomerFields = fields
+	return out
 }
 
 // customerToAPI is what a plugin sees of an event's customer.

@@ -315,15 +315,15 @@ func recordUnits(r sdk.Record) int {
 
 // HandleEvent announces a customer's monthly units reaching a threshold of
 // the limit for their care level (see the package documentation).
-func HandleEvent(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
+func HandleEvent(_ context.Context, e sdk.Event) (sdk.EventResult, error) {
 	if (e.Kind != sdk.EventRecordCreated && e.Kind != sdk.EventRecordUpdated) ||
 		e.Record == nil || e.Record.Template != TemplateVisit || e.Customer == nil || len(e.Customer.Assignees) == 0 {
-		return nil, nil
+		return sdk.EventResult{}, nil
 	}
 	level, _ := e.Customer.Fields[FieldCareLevel].(string)
 	limit, ok := MonthlyLimits[level]
 	if !ok {
-		return nil, nil
+		return sdk.EventResult{}, nil
 	}
 	month := e.Record.ActualAt
 	if start, ok := timeValue(e.Record.Values["start"]); ok {
@@ -343,7 +343,7 @@ func HandleEvent(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
 	}
 	pct := Threshold(level, total)
 	if pct == 0 {
-		return nil, nil
+		return sdk.EventResult{}, nil
 	}
 	ym := month.Format("2006-01")
 	label := fmt.Sprintf("%d年%d月", month.Year(), month.Month())
@@ -355,12 +355,12 @@ func HandleEvent(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
 	} else {
 		body += "今月の残りの予定が限度額を超えないか確認してください。"
 	}
-	return []sdk.Notification{{
+	return sdk.EventResult{Notifications: []sdk.Notification{{
 		Recipients: slices.Clone(e.Customer.Assignees),
 		Subject:    subject,
 		Body:       body,
 		Key:        fmt.Sprintf("%s:limit:%s:%s:%d", Name, e.Customer.ID, ym, pct),
-	}}, nil
+	}}}, nil
 }
 
 // groupDigits writes a non-negative n with thousands separators: 15030 →

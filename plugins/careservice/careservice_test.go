@@ -204,7 +204,7 @@ func testEvents(t *testing.T, p *plugintest.Plugin) {
 	// 7 × 570 = 3,990 < 4,500 (90% of 5,000).
 	got, err := p.HandleEvent(t.Context(), event(sdk.EventRecordCreated, month[:7], customer))
 	require.NoError(t, err)
-	require.Empty(t, got)
+	require.Empty(t, got.Notifications)
 	// 8 × 570 = 4,560 ≥ 4,500.
 	want := []sdk.Notification{{
 		Recipients: []string{"u1", "u2"},
@@ -215,14 +215,14 @@ func testEvents(t *testing.T, p *plugintest.Plugin) {
 	for _, kind := range []string{sdk.EventRecordCreated, sdk.EventRecordUpdated} {
 		got, err = p.HandleEvent(t.Context(), event(kind, month, customer))
 		require.NoError(t, err)
-		require.Equal(t, want, got)
+		require.Equal(t, want, got.Notifications)
 	}
 	// The event's record missing from MonthRecords still counts.
 	e := event(sdk.EventRecordUpdated, month, customer)
 	e.MonthRecords = month[:7]
 	got, err = p.HandleEvent(t.Context(), e)
 	require.NoError(t, err)
-	require.Equal(t, want, got)
+	require.Equal(t, want, got.Notifications)
 	// 要介護1's limit is far away; no level, no assignees, or another
 	// template: nothing.
 	for _, c := range []*sdk.Customer{
@@ -233,20 +233,20 @@ func testEvents(t *testing.T, p *plugintest.Plugin) {
 	} {
 		got, err = p.HandleEvent(t.Context(), event(sdk.EventRecordCreated, month, c))
 		require.NoError(t, err)
-		require.Empty(t, got)
+		require.Empty(t, got.Notifications)
 	}
 	other := event(sdk.EventRecordCreated, month, customer)
 	other.Record = &sdk.Record{ID: "x", Template: "builtin:daily"}
 	got, err = p.HandleEvent(t.Context(), other)
 	require.NoError(t, err)
-	require.Empty(t, got)
+	require.Empty(t, got.Notifications)
 	// Past the limit: the 100% notice, with its own key.
 	over := append(month, month...)
 	got, err = p.HandleEvent(t.Context(), event(sdk.EventRecordUpdated, over, customer))
 	require.NoError(t, err)
-	require.Len(t, got, 1)
-	require.Equal(t, "careservice:limit:c1:2024-04:100", got[0].Key)
-	require.Equal(t, "【区分支給限度基準額 100%】山田 花子様 2024年4月", got[0].Subject)
-	require.Contains(t, got[0].Body, "9,120単位")
-	require.Contains(t, got[0].Body, "全額自己負担")
+	require.Len(t, got.Notifications, 1)
+	require.Equal(t, "careservice:limit:c1:2024-04:100", got.Notifications[0].Key)
+	require.Equal(t, "【区分支給限度基準額 100%】山田 花子様 2024年4月", got.Notifications[0].Subject)
+	require.Contains(t, got.Notifications[0].Body, "9,120単位")
+	require.Contains(t, got.Notifications[0].Body, "全額自己負担")
 }

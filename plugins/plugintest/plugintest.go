@@ -52,8 +52,9 @@ func (p *Plugin) ComputeRecords(ctx context.Context, records []sdk.Record) ([]ma
 	return p.c.ComputeRecords(ctx, records)
 }
 
-// HandleEvent delivers an event and returns the plugin's notifications.
-func (p *Plugin) HandleEvent(ctx context.Context, e sdk.Event) ([]sdk.Notification, error) {
+// HandleEvent delivers an event and returns the plugin's notifications and
+// timers.
+func (p *Plugin) HandleEvent(ctx context.Context, e sdk.Event) (sdk.EventResult, error) {
 	return p.c.HandleEvent(ctx, e)
 }
 

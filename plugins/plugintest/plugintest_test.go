@@ -64,7 +64,7 @@ func TestPlugin(t *testing.T) {
 			})
 			t.Run("event", func(t *testing.T) {
 				r := order("r1", map[string]any{"qty": 1})
-				ns, err := p.HandleEvent(ctx, sdk.Event{
+				res, err := p.HandleEvent(ctx, sdk.Event{
 					ID: "e1", Kind: sdk.EventRecordCreated, Tenant: "t1",
 					At:       time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC),
 					Record:   &r,
@@ -73,7 +73,7 @@ func TestPlugin(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, []sdk.Notification{{
 					Recipients: []string{"u1", "u2"}, Subject: "山田様の記録", Body: "記録 r1 が作成されました", Key: "e1",
-				}}, ns)
+				}}, res.Notifications)
 			})
 			t.Run("absent capability", func(t *testing.T) {
 				err := p.Notify(ctx, "t1", sdk.Notification{Recipients: []string{"u1"}}, nil)

@@ -54,9 +54,17 @@
 // N days": given a customer's visit times, a Regular definition (at least
 // Visits visits within WithinDays days), N and now, it tells whether to
 // notify and a key that is stable per absence (the customer and the last
-// visit), so the notice goes out once per absence. The rule needs a daily
-// trigger: an absence is the lack of an event, and the host delivers only
-// record and customer events, so the plugin has no event handler for it
-// yet. When the host gains a periodic trigger, a handler applies this rule
-// to each customer's orders.
+// visit), so the notice goes out once per absence.
+//
+// The settings are AbsentDays (N, default 30) and RegularCustomer (default
+// 3 visits within 60 days). An order's visit is its actual time, else its
+// planned time; an order with neither is not a visit. HandleEvent applies
+// the rule with timers, since an absence is the lack of an event: an order
+// created or updated for a customer sets the timer
+// "absent:<customer>:<record ID>" AbsentDays after its visit (set once per
+// order: moving an order's time later does not move its timer). When the
+// timer is due, the host delivers the customer's most recent records; if
+// none is a newer visit and the customer was a regular at the last visit,
+// the customer's assignees (担当者) are told 「【常連客】…様が30日以上ご来店
+// されていません」, once per absence.
 package ramenshop

@@ -1,6 +1,7 @@
 package ramenshop
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -155,15 +156,88 @@ func ShouldNotifyAbsence(customer string, visits []time.Time, r Regular, absentD
 	return true, fmt.Sprintf("%s:absent:%s:%s", Name, customer, last.UTC().Format(time.RFC3339))
 }
 
-// Opts are the plugin's serve options: the manifest, Validate and Compute.
-// The plugin has no event handler (see the package documentation).
+// Settings of the absence notice (see the package documentation); edit
+// them to change when a regular's absence is announced.
+var (
+	// AbsentDays is how many days without a visit make an absence.
+	AbsentDays = 30
+	// RegularCustomer is what makes a customer a regular.
+	RegularCustomer = Regular{Visits: 3, WithinDays: 60}
+)
+
+// Opts are the plugin's serve options: the manifest, Validate, Compute and
+// HandleEvent.
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
-		Manifest:  Manifest(),
-		Validator: sdk.ValidateEach(func(r sdk.Record) []sdk.FieldProblem { return problems(r.Values) }, TemplateOrder),
-		Computer:  sdk.ComputeEach(compute, TemplateOrder),
+		Manifest:     Manifest(),
+		Validator:    sdk.ValidateEach(func(r sdk.Record) []sdk.FieldProblem { return problems(r.Values) }, TemplateOrder),
+		Computer:     sdk.ComputeEach(compute, TemplateOrder),
+		EventHandler: sdk.EventHandlerFunc(HandleEvent),
 	}
 }
+
+// visitTime is when the order r was a visit: its actual time, else its
+// planned time; false when it has neither.
+func visitTime(r sdk.Record) (time.Time, bool) {
+	switch {
+	case !r.ActualAt.IsZero():
+		return r.ActualAt, true
+	case !r.PlannedAt.IsZero():
+		return r.PlannedAt, true
+	}
+	return time.Time{}, false
+}
+
+// HandleEvent watches regulars' absences (see the package documentation).
+// An order created or updated with a customer and a visit time sets the
+// timer "absent:<customer>:<record ID>" AbsentDays days after the visit.
+// When such a timer is due, ShouldNotifyAbsence over the visit times of
+// the customer's recent orders (Event.RecentRecords) decides whether the
+// customer's assignees are told; a newer visit, or a customer who is not a
+// regular, means no notice.
+func HandleEvent(_ context.Context, e sdk.Event) (sdk.EventResult, error) {
+	switch e.Kind {
+	case sdk.EventRecordCreated, sdk.EventRecordUpdated:
+		r := e.Record
+		if r == nil || r.Template != TemplateOrder || r.Customer == "" {
+			return sdk.EventResult{}, nil
+		}
+		visit, ok := visitTime(*r)
+		if !ok {
+			return sdk.EventResult{}, nil
+		}
+		return sdk.EventResult{Timers: []sdk.Timer{{
+			Key: fmt.Sprintf("absent:%s:%s", r.Customer, r.ID), At: visit.AddDate(0, 0, AbsentDays), Customer: r.Customer,
+		}}}, nil
+	case sdk.EventTimer:
+		c := e.Customer
+		if c == nil || len(c.Assignees) == 0 {
+			return sdk.EventResult{}, nil
+		}
+		var visits []time.Time
+		for _, r := range e.RecentRecords {
+			if t, ok := visitTime(r); ok && r.Template == TemplateOrder {
+				visits = append(visits, t)
+			}
+		}
+		notify, key := ShouldNotifyAbsence(c.ID, visits, RegularCustomer, AbsentDays, e.At)
+		if !notify {
+			return sdk.EventResult{}, nil
+		}
+		last := slices.MaxFunc(visits, time.Time.Compare).In(japan)
+		return sdk.EventResult{Notifications: []sdk.Notification{{
+			Recipients: slices.Clone(c.Assignees),
+			Subject:    fmt.Sprintf("【常連客】%s様が%d日以上ご来店されていません", c.Name, AbsentDays),
+			Body: fmt.Sprintf("常連の%s様の最後のご来店は%d年%d月%d日です。%d日以上ご来店がありません。",
+				c.Name, last.Year(), last.Month(), last.Day(), AbsentDays),
+			Key: key,
+		}}}, nil
+	}
+	return sdk.EventResult{}, nil
+}
+
+// japan is the shop's time zone, for dates in notices.
+var japan = time.FixedZone("JST", 9*60*60)
 
 func bound(v float64) *float64 { return &v }
 
@@ -206,6 +280,7 @@ func Manifest() sdk.Manifest {
 			{Kind: "channel", Code: "ramenshop:counter", Label: "店頭"},
 			{Kind: "channel", Code: "ramenshop:phone", Label: "電話注文"},
 		},
+		EventKinds: []string{sdk.EventRecordCreated, sdk.EventRecordUpdated},
 	}
 }
 

@@ -112,9 +112,70 @@ func TestPlugin(t *testing.T) {
 			testManifest(t, p)
 			testValidate(t, p)
 			testCompute(t, p)
-			_, err := p.HandleEvent(t.Context(), sdk.Event{ID: "e1", Kind: sdk.EventRecordCreated})
-			require.ErrorIs(t, err, sdk.ErrUnsupported)
+			testAbsence(t, p)
 		})
+	}
+}
+
+func testAbsence(t *testing.T, p *plugintest.Plugin) {
+	day := func(d int) time.Time { return time.Date(2026, 4, d, 3, 0, 0, 0, time.UTC) } // 12:00 JST
+	visit := func(id string, d int) sdk.Record {
+		return sdk.Record{ID: id, Template: ramenshop.TemplateOrder, Customer: "c1", ActualAt: day(d)}
+	}
+	customer := &sdk.Customer{ID: "c1", Name: "山田", Assignees: []string{"u1", "u2"}}
+
+	// An order with a customer sets the timer AbsentDays after its visit.
+	o := visit("o3", 10)
+	for _, kind := range []string{sdk.EventRecordCreated, sdk.EventRecordUpdated} {
+		got, err := p.HandleEvent(t.Context(), sdk.Event{ID: "e1", Kind: kind, Record: &o, Customer: customer})
+		require.NoError(t, err)
+		require.Equal(t, []sdk.Timer{{Key: "absent:c1:o3", At: day(10).AddDate(0, 0, 30), Customer: "c1"}}, got.Timers)
+		require.Empty(t, got.Notifications)
+	}
+	// A draft, another template, an order without a time, or a deletion:
+	// no timer.
+	draft, other, timeless := o, o, o
+	draft.Customer = ""
+	other.Template = "builtin:daily"
+	timeless.ActualAt = time.Time{}
+	for _, e := range []sdk.Event{
+		{ID: "e2", Kind: sdk.EventRecordCreated, Record: &draft},
+		{ID: "e3", Kind: sdk.EventRecordCreated, Record: &other},
+		{ID: "e4", Kind: sdk.EventRecordCreated, Record: &timeless},
+		{ID: "e5", Kind: sdk.EventRecordDeleted, Record: &o},
+	} {
+		got, err := p.HandleEvent(t.Context(), e)
+		require.NoError(t, err)
+		require.Empty(t, got.Timers, e.ID)
+	}
+
+	timer := func(recent ...sdk.Record) sdk.Event {
+		return sdk.Event{ID: "absent:c1:o3", Kind: sdk.EventTimer, TimerKey: "absent:c1:o3", At: day(10).AddDate(0, 0, 30),
+			Customer: customer, RecentRecords: recent}
+	}
+	regular := []sdk.Record{visit("o3", 10), visit("o2", 5), visit("o1", 1)}
+	// A regular (3 visits within 60 days) gone for 30 days: the assignees
+	// are told, once per absence (the key names the last visit).
+	got, err := p.HandleEvent(t.Context(), timer(regular...))
+	require.NoError(t, err)
+	require.Equal(t, []sdk.Notification{{
+		Recipients: []string{"u1", "u2"},
+		Subject:    "【常連客】山田様が30日以上ご来店されていません",
+		Body:       "常連の山田様の最後のご来店は2026年4月10日です。30日以上ご来店がありません。",
+		Key:        "ramenshop:absent:c1:2026-04-10T03:00:00Z",
+	}}, got.Notifications)
+	require.Empty(t, got.Timers)
+	// A newer visit since, too few visits, or no assignees: nothing.
+	unassigned := *customer
+	unassigned.Assignees = nil
+	for name, e := range map[string]sdk.Event{
+		"newer visit":  timer(append([]sdk.Record{visit("o4", 20)}, regular...)...),
+		"not regular":  timer(regular[:2]...),
+		"no assignees": func() sdk.Event { e := timer(regular...); e.Customer = &unassigned; return e }(),
+	} {
+		got, err := p.HandleEvent(t.Context(), e)
+		require.NoError(t, err)
+		require.Empty(t, got.Notifications, name)
 	}
 }
 
@@ -132,7 +193,7 @@ func testManifest(t *testing.T, p *plugintest.Plugin) {
 	require.Contains(t, tpl.Catalogs[0].Items, sdk.CatalogItem{Key: "miso-large", Name: "味噌ラーメン 大盛",
 		Category: "ラーメン", Classification: "味噌 大盛", UnitPrice: 850, TaxRate: 10})
 	require.Contains(t, m.Masters, sdk.MasterItem{Kind: "channel", Code: "ramenshop:counter", Label: "店頭"})
-	require.Empty(t, m.EventKinds)
+	require.Equal(t, []string{sdk.EventRecordCreated, sdk.EventRecordUpdated}, m.EventKinds)
 }
 
 func line(item string, quantity any, rate ...int) map[string]any {

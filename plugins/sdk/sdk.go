@@ -61,9 +61,19 @@ type (
 	FieldProblem = pluginapi.FieldProblem
 	// Event is something that happened: ID (the idempotency key; an event
 	// may arrive more than once), Kind, Tenant, At, Record (record events),
-	// Customer, and MonthRecords (for record events: the customer's records
-	// of the same template in the record's month, the record included).
+	// Customer, MonthRecords (for record events: the customer's records
+	// of the same template in the record's month, the record included),
+	// and for a due timer (EventTimer) TimerKey and RecentRecords (the
+	// customer's latest records of the plugin's templates, newest first,
+	// at most 20).
 	Event = pluginapi.Event
+	// EventResult is what an EventHandler answers: Notifications to
+	// deliver and Timers to set.
+	EventResult = pluginapi.EventResult
+	// Timer asks for an EventTimer event with TimerKey Key and Customer
+	// loaded at At; Key is idempotent per plugin and tenant (a key set
+	// before is not set again), and a purged customer drops the timer.
+	Timer = pluginapi.Timer
 	// Customer is a customer: ID, Name, Fields (JSON form), Assignees (the
 	// staff in charge, user IDs).
 	Customer = pluginapi.Customer
@@ -99,8 +109,9 @@ type (
 	Computer = pluginapi.Computer
 	// ComputerFunc adapts a function to a Computer.
 	ComputerFunc = pluginapi.ComputerFunc
-	// EventHandler receives the events of Manifest.EventKinds and may
-	// answer with notifications; an error makes the host retry later.
+	// EventHandler receives the events of Manifest.EventKinds and of the
+	// timers it set, and may answer with notifications and timers; an
+	// error makes the host retry later.
 	EventHandler = pluginapi.EventHandler
 	// EventHandlerFunc adapts a function to an EventHandler.
 	EventHandlerFunc = pluginapi.EventHandlerFunc
@@ -124,6 +135,9 @@ const (
 	EventCustomerCreated = pluginapi.EventCustomerCreated
 	EventCustomerUpdated = pluginapi.EventCustomerUpdated
 	EventCustomerDeleted = pluginapi.EventCustomerDeleted
+	// EventTimer is a timer the plugin set that is due; it is delivered
+	// whatever Manifest.EventKinds says.
+	EventTimer = pluginapi.EventTimer
 )
 
 // ErrUnsupported is what a call of a capability the plugin does not have

@@ -76,17 +76,18 @@ func ComputeEach(compute func(Record) map[string]any, templates ...string) Compu
 }
 
 // EventHandler receives the events of the kinds in Manifest.EventKinds and
-// may answer with notifications the host delivers. An error makes the host
-// deliver the event again later.
+// of the timers it set, and may answer with notifications the host
+// delivers and timers it sets. An error makes the host deliver the event
+// again later.
 type EventHandler interface {
-	HandleEvent(ctx context.Context, event Event) ([]Notification, error)
+	HandleEvent(ctx context.Context, event Event) (EventResult, error)
 }
 
 // EventHandlerFunc adapts a function to an EventHandler.
-type EventHandlerFunc func(ctx context.Context, event Event) ([]Notification, error)
+type EventHandlerFunc func(ctx context.Context, event Event) (EventResult, error)
 
 // HandleEvent calls f.
-func (f EventHandlerFunc) HandleEvent(ctx context.Context, event Event) ([]Notification, error) {
+func (f EventHandlerFunc) HandleEvent(ctx context.Context, event Event) (EventResult, error) {
 	return f(ctx, event)
 }
 

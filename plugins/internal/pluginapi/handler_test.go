@@ -20,7 +20,7 @@ func TestCheck(t *testing.T) {
 				EventKinds:     []string{EventRecordCreated},
 			},
 			Computer:     ComputerFunc(func(context.Context, []Record) ([]map[string]any, error) { return nil, nil }),
-			EventHandler: EventHandlerFunc(func(context.Context, Event) ([]Notification, error) { return nil, nil }),
+			EventHandler: EventHandlerFunc(func(context.Context, Event) (EventResult, error) { return EventResult{}, nil }),
 		}
 	}
 	require.NoError(t, valid().Check())

@@ -157,6 +157,9 @@ const (
 	EventCustomerCreated = "customer.created"
 	EventCustomerUpdated = "customer.updated"
 	EventCustomerDeleted = "customer.deleted"
+	// EventTimer is a timer the plugin set (Timer) that is due. It is
+	// delivered whatever Manifest.EventKinds says.
+	EventTimer = "timer"
 )
 
 // Event is something that happened in Kiroku. The same event may be
@@ -175,6 +178,12 @@ type Event struct {
 	// same template in the record's calendar month (tenant time zone), the
 	// record included.
 	MonthRecords []Record
+	// TimerKey is, for EventTimer, the key of the timer that is due.
+	TimerKey string
+	// RecentRecords are, for EventTimer, the timer customer's most recent
+	// records (not deleted) of the plugin's templates, newest first by
+	// Record time (actual, else planned, else creation), at most 20.
+	RecentRecords []Record
 }
 
 // Customer is what a plugin sees of a customer.
@@ -185,6 +194,25 @@ type Customer struct {
 	Fields map[string]any
 	// Assignees are the staff in charge (user IDs).
 	Assignees []string
+}
+
+// Timer asks the host to deliver an EventTimer event with TimerKey Key
+// and the customer Customer at At (or soon after). Key is idempotent per
+// plugin and tenant: a timer whose key was set before is not set again.
+// A timer of a customer purged meanwhile is dropped.
+type Timer struct {
+	// Key is non-empty and at most 255 bytes.
+	Key string
+	At  time.Time
+	// Customer is the customer's ID (required).
+	Customer string
+}
+
+// EventResult is what an EventHandler answers: notifications the host
+// delivers and timers it sets.
+type EventResult struct {
+	Notifications []Notification
+	Timers        []Timer
 }
 
 // Notification is a message to staff.

@@ -91,22 +91,22 @@ func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) 
 	return out, nil
 }
 
-func handle(_ context.Context, e sdk.Event) ([]sdk.Notification, error) {
+func handle(_ context.Context, e sdk.Event) (sdk.EventResult, error) {
 	if e.Customer == nil {
-		return nil, nil
+		return sdk.EventResult{}, nil
 	}
 	if e.Record == nil {
-		return []sdk.Notification{{
+		return sdk.EventResult{Notifications: []sdk.Notification{{
 			Recipients: e.Customer.Assignees,
 			Subject:    e.Customer.Name + "様が登録されました",
 			Body:       "顧客 " + e.Customer.ID + " が登録されました",
 			Key:        e.ID,
-		}}, nil
+		}}}, nil
 	}
-	return []sdk.Notification{{
+	return sdk.EventResult{Notifications: []sdk.Notification{{
 		Recipients: e.Customer.Assignees,
 		Subject:    e.Customer.Name + "様の記録",
 		Body:       "記録 " + e.Record.ID + " が作成されました",
 		Key:        e.ID,
-	}}, nil
+	}}}, nil
 }

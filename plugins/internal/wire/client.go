@@ -86,18 +86,23 @@ func (c *Client) ComputeRecords(ctx context.Context, records []pluginapi.Record)
 	return out, nil
 }
 
-// HandleEvent delivers e and returns the notifications the plugin asks for.
-func (c *Client) HandleEvent(ctx context.Context, e pluginapi.Event) ([]pluginapi.Notification, error) {
+// HandleEvent delivers e and returns the notifications and timers the
+// plugin asks for. A timer without a valid time is an error.
+func (c *Client) HandleEvent(ctx context.Context, e pluginapi.Event) (pluginapi.EventResult, error) {
 	const op = "handle event"
 	pe, err := eventToProto(e)
 	if err != nil {
-		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+		return pluginapi.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
 	}
 	resp, err := c.c.HandleEvent(ctx, &pb.HandleEventRequest{Event: pe})
 	if err != nil {
-		return nil, callError(op, err)
+		return pluginapi.EventResult{}, callError(op, err)
 	}
-	return notificationsFromProto(resp.GetNotifications()), nil
+	out, err := eventResultFromProto(resp)
+	if err != nil {
+		return pluginapi.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
+	}
+	return out, nil
 }
 
 // Notify delivers n through the plugin's channel.

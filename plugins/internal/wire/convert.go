@@ -345,7 +345,7 @@ func customerFromProto(c *pb.Customer) pluginapi.Customer {
 }
 
 func eventToProto(e pluginapi.Event) (*pb.Event, error) {
-	out := &pb.Event{Id: e.ID, Kind: e.Kind, Tenant: e.Tenant, At: timeToProto(e.At)}
+	out := &pb.Event{Id: e.ID, Kind: e.Kind, Tenant: e.Tenant, At: timeToProto(e.At), TimerKey: e.TimerKey}
 	var err error
 	if e.Record != nil {
 		if out.Record, err = recordToProto(*e.Record); err != nil {
@@ -360,6 +360,9 @@ func eventToProto(e pluginapi.Event) (*pb.Event, error) {
 	if out.MonthRecords, err = recordsToProto(e.MonthRecords); err != nil {
 		return nil, err
 	}
+	if out.RecentRecords, err = recordsToProto(e.RecentRecords); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -368,7 +371,7 @@ func eventFromProto(e *pb.Event) (pluginapi.Event, error) {
 	if err != nil {
 		return pluginapi.Event{}, fmt.Errorf("event %s: at: %w", e.GetId(), err)
 	}
-	out := pluginapi.Event{ID: e.GetId(), Kind: e.GetKind(), Tenant: e.GetTenant(), At: at}
+	out := pluginapi.Event{ID: e.GetId(), Kind: e.GetKind(), Tenant: e.GetTenant(), At: at, TimerKey: e.GetTimerKey()}
 	if e.GetRecord() != nil {
 		r, err := recordFromProto(e.GetRecord())
 		if err != nil {
@@ -381,6 +384,9 @@ func eventFromProto(e *pb.Event) (pluginapi.Event, error) {
 		out.Customer = &c
 	}
 	if out.MonthRecords, err = recordsFromProto(e.GetMonthRecords()); err != nil {
+		return pluginapi.Event{}, err
+	}
+	if out.RecentRecords, err = recordsFromProto(e.GetRecentRecords()); err != nil {
 		return pluginapi.Event{}, err
 	}
 	return out, nil
@@ -408,6 +414,26 @@ func notificationsFromProto(ns []*pb.Notification) []pluginapi.Notification {
 		out[i] = notificationFromProto(n)
 	}
 	return out
+}
+
+func eventResultToProto(r pluginapi.EventResult) *pb.HandleEventResponse {
+	out := &pb.HandleEventResponse{Notifications: notificationsToProto(r.Notifications)}
+	for _, t := range r.Timers {
+		out.Timers = append(out.Timers, &pb.Timer{Key: t.Key, At: timeToProto(t.At), Customer: t.Customer})
+	}
+	return out
+}
+
+func eventResultFromProto(r *pb.HandleEventResponse) (pluginapi.EventResult, error) {
+	out := pluginapi.EventResult{Notifications: notificationsFromProto(r.GetNotifications())}
+	for i, t := range r.GetTimers() {
+		at, err := timeFromProto(t.GetAt())
+		if err != nil {
+			return pluginapi.EventResult{}, fmt.Errorf("timer %d: at: %w", i, err)
+		}
+		out.Timers = append(out.Timers, pluginapi.Timer{Key: t.GetKey(), At: at, Customer: t.GetCustomer()})
+	}
+	return out, nil
 }
 
 func problemsToProto(ps [][]pluginapi.FieldProblem) []*pb.RecordProblems {

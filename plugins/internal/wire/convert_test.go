@@ -136,6 +136,8 @@ func TestEventRoundTrip(t *testing.T) {
 		"customer event": {ID: "e1", Kind: pluginapi.EventCustomerUpdated, Tenant: "t1",
 			Customer: &pluginapi.Customer{ID: "c1", Name: "山田", Fields: map[string]any{"k": "v"}, Assignees: []string{"u1"}}},
 		"record event": {ID: "e2", Kind: pluginapi.EventRecordCreated, Record: &r, MonthRecords: []pluginapi.Record{r, {ID: "r0"}}},
+		"timer event": {ID: "e3", Kind: pluginapi.EventTimer, TimerKey: "absent:c1:r1",
+			Customer: &pluginapi.Customer{ID: "c1"}, RecentRecords: []pluginapi.Record{r, {ID: "r0"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -145,6 +147,9 @@ func TestEventRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			if e.MonthRecords == nil {
 				e.MonthRecords = []pluginapi.Record{}
+			}
+			if e.RecentRecords == nil {
+				e.RecentRecords = []pluginapi.Record{}
 			}
 			require.Equal(t, e, got)
 		})
@@ -159,6 +164,26 @@ func TestProblemsAndNotificationsRoundTrip(t *testing.T) {
 	require.Equal(t, ps, problemsFromProto(problemsToProto(ps)))
 	ns := []pluginapi.Notification{{Recipients: []string{"u1"}, Subject: "s", Body: "b", Key: "k"}, {}}
 	require.Equal(t, ns, notificationsFromProto(notificationsToProto(ns)))
+}
+
+func TestEventResultRoundTrip(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)
+	for name, r := range map[string]pluginapi.EventResult{
+		"notifications": {Notifications: []pluginapi.Notification{{Recipients: []string{"u1"}, Key: "k"}}},
+		"timers": {Notifications: []pluginapi.Notification{},
+			Timers: []pluginapi.Timer{{Key: "absent:c1:r1", At: at, Customer: "c1"}, {Key: "k2"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := eventResultFromProto(eventResultToProto(r))
+			require.NoError(t, err)
+			require.Equal(t, r, got)
+		})
+	}
+	bad := &pb.HandleEventResponse{Timers: []*pb.Timer{{Key: "k", At: &timestamppb.Timestamp{Nanos: -1}}}}
+	_, err := eventResultFromProto(bad)
+	require.ErrorContains(t, err, "timer 0: at:")
 }
 
 func recordWithBadTime() *pb.Record {

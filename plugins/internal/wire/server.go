@@ -142,11 +142,11 @@ func (s *server) HandleEvent(ctx context.Context, req *pb.HandleEventRequest) (_
 		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, err)
 	}
 	defer s.recoverTo(op, &err)
-	ns, err := s.opts.EventHandler.HandleEvent(ctx, event)
+	res, err := s.opts.EventHandler.HandleEvent(ctx, event)
 	if err != nil {
 		return nil, handlerError(op, err)
 	}
-	return &pb.HandleEventResponse{Notifications: notificationsToProto(ns)}, nil
+	return eventResultToProto(res), nil
 }
 
 func (s *server) Notify(ctx context.Context, req *pb.NotifyRequest) (_ *pb.NotifyResponse, err error) {

@@ -1306,7 +1306,8 @@ type Event struct {
 	// id is the idempotency key: the same event may arrive more than once.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// kind: record.created, record.updated, record.deleted,
-	// customer.created, customer.updated, customer.deleted.
+	// customer.created, customer.updated, customer.deleted, or timer (a
+	// timer the plugin set is due; delivered whatever event_kinds says).
 	Kind   string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	Tenant string                 `protobuf:"bytes,3,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	At     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
@@ -1317,7 +1318,13 @@ type Event struct {
 	// month_records are, for record events, the customer's records of the
 	// same template in the calendar month of the record (tenant time zone),
 	// the record included: what monthly limits are computed from.
-	MonthRecords  []*Record `protobuf:"bytes,7,rep,name=month_records,json=monthRecords,proto3" json:"month_records,omitempty"`
+	MonthRecords []*Record `protobuf:"bytes,7,rep,name=month_records,json=monthRecords,proto3" json:"month_records,omitempty"`
+	// timer_key is, for timer events, the key of the timer that is due.
+	TimerKey string `protobuf:"bytes,8,opt,name=timer_key,json=timerKey,proto3" json:"timer_key,omitempty"`
+	// recent_records are, for timer events, the timer customer's most recent
+	// records (not deleted) of the plugin's templates, newest first (by
+	// actual, else planned, else creation time), at most 20.
+	RecentRecords []*Record `protobuf:"bytes,9,rep,name=recent_records,json=recentRecords,proto3" json:"recent_records,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1397,6 +1404,20 @@ func (x *Event) GetCustomer() *Customer {
 func (x *Event) GetMonthRecords() []*Record {
 	if x != nil {
 		return x.MonthRecords
+	}
+	return nil
+}
+
+func (x *Event) GetTimerKey() string {
+	if x != nil {
+		return x.TimerKey
+	}
+	return ""
+}
+
+func (x *Event) GetRecentRecords() []*Record {
+	if x != nil {
+		return x.RecentRecords
 	}
 	return nil
 }
@@ -1519,6 +1540,9 @@ type HandleEventResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// notifications the host delivers (by mail, or a plugin channel).
 	Notifications []*Notification `protobuf:"bytes,1,rep,name=notifications,proto3" json:"notifications,omitempty"`
+	// timers the host sets: each is delivered back as an event of kind
+	// timer at (or soon after) its time.
+	Timers        []*Timer `protobuf:"bytes,2,rep,name=timers,proto3" json:"timers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1560,6 +1584,80 @@ func (x *HandleEventResponse) GetNotifications() []*Notification {
 	return nil
 }
 
+func (x *HandleEventResponse) GetTimers() []*Timer {
+	if x != nil {
+		return x.Timers
+	}
+	return nil
+}
+
+// Timer asks the host to deliver an event of kind timer, with timer_key
+// set to key and customer loaded, at time at. Its key is idempotent per
+// plugin (and tenant): a timer whose key the plugin set before is not set
+// again, whether it is due or already delivered. A timer of a customer that
+// is purged meanwhile is dropped.
+type Timer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key names the timer: non-empty, at most 255 bytes.
+	Key string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	At  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// customer is the customer ID the timer is about (required).
+	Customer      string `protobuf:"bytes,3,opt,name=customer,proto3" json:"customer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Timer) Reset() {
+	*x = Timer{}
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Timer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Timer) ProtoMessage() {}
+
+func (x *Timer) ProtoReflect() protoreflect.Message {
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Timer.ProtoReflect.Descriptor instead.
+func (*Timer) Descriptor() ([]byte, []int) {
+	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Timer) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Timer) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *Timer) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
 // Notification is a message to staff.
 type Notification struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1575,7 +1673,7 @@ type Notification struct {
 
 func (x *Notification) Reset() {
 	*x = Notification{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1685,7 @@ func (x *Notification) String() string {
 func (*Notification) ProtoMessage() {}
 
 func (x *Notification) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1698,7 @@ func (x *Notification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notification.ProtoReflect.Descriptor instead.
 func (*Notification) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Notification) GetRecipients() []string {
@@ -1644,7 +1742,7 @@ type NotifyRequest struct {
 
 func (x *NotifyRequest) Reset() {
 	*x = NotifyRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1754,7 @@ func (x *NotifyRequest) String() string {
 func (*NotifyRequest) ProtoMessage() {}
 
 func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1767,7 @@ func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyRequest.ProtoReflect.Descriptor instead.
 func (*NotifyRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *NotifyRequest) GetTenant() string {
@@ -1701,7 +1799,7 @@ type NotifyResponse struct {
 
 func (x *NotifyResponse) Reset() {
 	*x = NotifyResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +1811,7 @@ func (x *NotifyResponse) String() string {
 func (*NotifyResponse) ProtoMessage() {}
 
 func (x *NotifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +1824,7 @@ func (x *NotifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyResponse.ProtoReflect.Descriptor instead.
 func (*NotifyResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 var File_kirokuplugin_v1_plugin_proto protoreflect.FileDescriptor
@@ -1831,7 +1929,7 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x15ComputeRecordsRequest\x122\n" +
 	"\arecords\x18\x01 \x03(\v2\x18.kiroku.plugin.v1.RecordR\arecords\"K\n" +
 	"\x16ComputeRecordsResponse\x121\n" +
-	"\aresults\x18\x01 \x03(\v2\x17.google.protobuf.StructR\aresults\"\x98\x02\n" +
+	"\aresults\x18\x01 \x03(\v2\x17.google.protobuf.StructR\aresults\"\xf6\x02\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
@@ -1839,16 +1937,23 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
 	"\x06record\x18\x05 \x01(\v2\x18.kiroku.plugin.v1.RecordR\x06record\x126\n" +
 	"\bcustomer\x18\x06 \x01(\v2\x1a.kiroku.plugin.v1.CustomerR\bcustomer\x12=\n" +
-	"\rmonth_records\x18\a \x03(\v2\x18.kiroku.plugin.v1.RecordR\fmonthRecords\"}\n" +
+	"\rmonth_records\x18\a \x03(\v2\x18.kiroku.plugin.v1.RecordR\fmonthRecords\x12\x1b\n" +
+	"\ttimer_key\x18\b \x01(\tR\btimerKey\x12?\n" +
+	"\x0erecent_records\x18\t \x03(\v2\x18.kiroku.plugin.v1.RecordR\rrecentRecords\"}\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12/\n" +
 	"\x06fields\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06fields\x12\x1c\n" +
 	"\tassignees\x18\x04 \x03(\tR\tassignees\"C\n" +
 	"\x12HandleEventRequest\x12-\n" +
-	"\x05event\x18\x01 \x01(\v2\x17.kiroku.plugin.v1.EventR\x05event\"[\n" +
+	"\x05event\x18\x01 \x01(\v2\x17.kiroku.plugin.v1.EventR\x05event\"\x8c\x01\n" +
 	"\x13HandleEventResponse\x12D\n" +
-	"\rnotifications\x18\x01 \x03(\v2\x1e.kiroku.plugin.v1.NotificationR\rnotifications\"n\n" +
+	"\rnotifications\x18\x01 \x03(\v2\x1e.kiroku.plugin.v1.NotificationR\rnotifications\x12/\n" +
+	"\x06timers\x18\x02 \x03(\v2\x17.kiroku.plugin.v1.TimerR\x06timers\"a\n" +
+	"\x05Timer\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
+	"\bcustomer\x18\x03 \x01(\tR\bcustomer\"n\n" +
 	"\fNotification\x12\x1e\n" +
 	"\n" +
 	"recipients\x18\x01 \x03(\tR\n" +
@@ -1891,7 +1996,7 @@ func file_kirokuplugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_kirokuplugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kirokuplugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_kirokuplugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_kirokuplugin_v1_plugin_proto_goTypes = []any{
 	(Capability)(0),                 // 0: kiroku.plugin.v1.Capability
 	(*GetManifestRequest)(nil),      // 1: kiroku.plugin.v1.GetManifestRequest
@@ -1915,13 +2020,14 @@ var file_kirokuplugin_v1_plugin_proto_goTypes = []any{
 	(*Customer)(nil),                // 19: kiroku.plugin.v1.Customer
 	(*HandleEventRequest)(nil),      // 20: kiroku.plugin.v1.HandleEventRequest
 	(*HandleEventResponse)(nil),     // 21: kiroku.plugin.v1.HandleEventResponse
-	(*Notification)(nil),            // 22: kiroku.plugin.v1.Notification
-	(*NotifyRequest)(nil),           // 23: kiroku.plugin.v1.NotifyRequest
-	(*NotifyResponse)(nil),          // 24: kiroku.plugin.v1.NotifyResponse
-	nil,                             // 25: kiroku.plugin.v1.NotifyRequest.AddressesEntry
-	(*structpb.Value)(nil),          // 26: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),   // 27: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),         // 28: google.protobuf.Struct
+	(*Timer)(nil),                   // 22: kiroku.plugin.v1.Timer
+	(*Notification)(nil),            // 23: kiroku.plugin.v1.Notification
+	(*NotifyRequest)(nil),           // 24: kiroku.plugin.v1.NotifyRequest
+	(*NotifyResponse)(nil),          // 25: kiroku.plugin.v1.NotifyResponse
+	nil,                             // 26: kiroku.plugin.v1.NotifyRequest.AddressesEntry
+	(*structpb.Value)(nil),          // 27: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),   // 28: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),         // 29: google.protobuf.Struct
 }
 var file_kirokuplugin_v1_plugin_proto_depIdxs = []int32{
 	3,  // 0: kiroku.plugin.v1.GetManifestResponse.manifest:type_name -> kiroku.plugin.v1.Manifest
@@ -1932,41 +2038,44 @@ var file_kirokuplugin_v1_plugin_proto_depIdxs = []int32{
 	5,  // 5: kiroku.plugin.v1.Template.fields:type_name -> kiroku.plugin.v1.Field
 	6,  // 6: kiroku.plugin.v1.Template.aggregations:type_name -> kiroku.plugin.v1.Aggregation
 	7,  // 7: kiroku.plugin.v1.Template.catalogs:type_name -> kiroku.plugin.v1.Catalog
-	26, // 8: kiroku.plugin.v1.Field.default:type_name -> google.protobuf.Value
+	27, // 8: kiroku.plugin.v1.Field.default:type_name -> google.protobuf.Value
 	8,  // 9: kiroku.plugin.v1.Catalog.items:type_name -> kiroku.plugin.v1.CatalogItem
-	27, // 10: kiroku.plugin.v1.Record.planned_at:type_name -> google.protobuf.Timestamp
-	27, // 11: kiroku.plugin.v1.Record.actual_at:type_name -> google.protobuf.Timestamp
-	28, // 12: kiroku.plugin.v1.Record.values:type_name -> google.protobuf.Struct
-	28, // 13: kiroku.plugin.v1.Record.customer_fields:type_name -> google.protobuf.Struct
+	28, // 10: kiroku.plugin.v1.Record.planned_at:type_name -> google.protobuf.Timestamp
+	28, // 11: kiroku.plugin.v1.Record.actual_at:type_name -> google.protobuf.Timestamp
+	29, // 12: kiroku.plugin.v1.Record.values:type_name -> google.protobuf.Struct
+	29, // 13: kiroku.plugin.v1.Record.customer_fields:type_name -> google.protobuf.Struct
 	11, // 14: kiroku.plugin.v1.ValidateRecordsRequest.records:type_name -> kiroku.plugin.v1.Record
 	14, // 15: kiroku.plugin.v1.ValidateRecordsResponse.results:type_name -> kiroku.plugin.v1.RecordProblems
 	15, // 16: kiroku.plugin.v1.RecordProblems.problems:type_name -> kiroku.plugin.v1.FieldProblem
 	11, // 17: kiroku.plugin.v1.ComputeRecordsRequest.records:type_name -> kiroku.plugin.v1.Record
-	28, // 18: kiroku.plugin.v1.ComputeRecordsResponse.results:type_name -> google.protobuf.Struct
-	27, // 19: kiroku.plugin.v1.Event.at:type_name -> google.protobuf.Timestamp
+	29, // 18: kiroku.plugin.v1.ComputeRecordsResponse.results:type_name -> google.protobuf.Struct
+	28, // 19: kiroku.plugin.v1.Event.at:type_name -> google.protobuf.Timestamp
 	11, // 20: kiroku.plugin.v1.Event.record:type_name -> kiroku.plugin.v1.Record
 	19, // 21: kiroku.plugin.v1.Event.customer:type_name -> kiroku.plugin.v1.Customer
 	11, // 22: kiroku.plugin.v1.Event.month_records:type_name -> kiroku.plugin.v1.Record
-	28, // 23: kiroku.plugin.v1.Customer.fields:type_name -> google.protobuf.Struct
-	18, // 24: kiroku.plugin.v1.HandleEventRequest.event:type_name -> kiroku.plugin.v1.Event
-	22, // 25: kiroku.plugin.v1.HandleEventResponse.notifications:type_name -> kiroku.plugin.v1.Notification
-	22, // 26: kiroku.plugin.v1.NotifyRequest.notification:type_name -> kiroku.plugin.v1.Notification
-	25, // 27: kiroku.plugin.v1.NotifyRequest.addresses:type_name -> kiroku.plugin.v1.NotifyRequest.AddressesEntry
-	1,  // 28: kiroku.plugin.v1.Plugin.GetManifest:input_type -> kiroku.plugin.v1.GetManifestRequest
-	12, // 29: kiroku.plugin.v1.Plugin.ValidateRecords:input_type -> kiroku.plugin.v1.ValidateRecordsRequest
-	16, // 30: kiroku.plugin.v1.Plugin.ComputeRecords:input_type -> kiroku.plugin.v1.ComputeRecordsRequest
-	20, // 31: kiroku.plugin.v1.Plugin.HandleEvent:input_type -> kiroku.plugin.v1.HandleEventRequest
-	23, // 32: kiroku.plugin.v1.Plugin.Notify:input_type -> kiroku.plugin.v1.NotifyRequest
-	2,  // 33: kiroku.plugin.v1.Plugin.GetManifest:output_type -> kiroku.plugin.v1.GetManifestResponse
-	13, // 34: kiroku.plugin.v1.Plugin.ValidateRecords:output_type -> kiroku.plugin.v1.ValidateRecordsResponse
-	17, // 35: kiroku.plugin.v1.Plugin.ComputeRecords:output_type -> kiroku.plugin.v1.ComputeRecordsResponse
-	21, // 36: kiroku.plugin.v1.Plugin.HandleEvent:output_type -> kiroku.plugin.v1.HandleEventResponse
-	24, // 37: kiroku.plugin.v1.Plugin.Notify:output_type -> kiroku.plugin.v1.NotifyResponse
-	33, // [33:38] is the sub-list for method output_type
-	28, // [28:33] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	11, // 23: kiroku.plugin.v1.Event.recent_records:type_name -> kiroku.plugin.v1.Record
+	29, // 24: kiroku.plugin.v1.Customer.fields:type_name -> google.protobuf.Struct
+	18, // 25: kiroku.plugin.v1.HandleEventRequest.event:type_name -> kiroku.plugin.v1.Event
+	23, // 26: kiroku.plugin.v1.HandleEventResponse.notifications:type_name -> kiroku.plugin.v1.Notification
+	22, // 27: kiroku.plugin.v1.HandleEventResponse.timers:type_name -> kiroku.plugin.v1.Timer
+	28, // 28: kiroku.plugin.v1.Timer.at:type_name -> google.protobuf.Timestamp
+	23, // 29: kiroku.plugin.v1.NotifyRequest.notification:type_name -> kiroku.plugin.v1.Notification
+	26, // 30: kiroku.plugin.v1.NotifyRequest.addresses:type_name -> kiroku.plugin.v1.NotifyRequest.AddressesEntry
+	1,  // 31: kiroku.plugin.v1.Plugin.GetManifest:input_type -> kiroku.plugin.v1.GetManifestRequest
+	12, // 32: kiroku.plugin.v1.Plugin.ValidateRecords:input_type -> kiroku.plugin.v1.ValidateRecordsRequest
+	16, // 33: kiroku.plugin.v1.Plugin.ComputeRecords:input_type -> kiroku.plugin.v1.ComputeRecordsRequest
+	20, // 34: kiroku.plugin.v1.Plugin.HandleEvent:input_type -> kiroku.plugin.v1.HandleEventRequest
+	24, // 35: kiroku.plugin.v1.Plugin.Notify:input_type -> kiroku.plugin.v1.NotifyRequest
+	2,  // 36: kiroku.plugin.v1.Plugin.GetManifest:output_type -> kiroku.plugin.v1.GetManifestResponse
+	13, // 37: kiroku.plugin.v1.Plugin.ValidateRecords:output_type -> kiroku.plugin.v1.ValidateRecordsResponse
+	17, // 38: kiroku.plugin.v1.Plugin.ComputeRecords:output_type -> kiroku.plugin.v1.ComputeRecordsResponse
+	21, // 39: kiroku.plugin.v1.Plugin.HandleEvent:output_type -> kiroku.plugin.v1.HandleEventResponse
+	25, // 40: kiroku.plugin.v1.Plugin.Notify:output_type -> kiroku.plugin.v1.NotifyResponse
+	36, // [36:41] is the sub-list for method output_type
+	31, // [31:36] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_kirokuplugin_v1_plugin_proto_init() }
@@ -1981,7 +2090,7 @@ func file_kirokuplugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kirokuplugin_v1_plugin_proto_rawDesc), len(file_kirokuplugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

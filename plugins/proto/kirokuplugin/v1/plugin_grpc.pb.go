@@ -52,7 +52,8 @@ type PluginClient interface {
 	// them with the records.
 	ComputeRecords(ctx context.Context, in *ComputeRecordsRequest, opts ...grpc.CallOption) (*ComputeRecordsResponse, error)
 	// HandleEvent receives one event (at least once; Event.id is the
-	// idempotency key) and may answer with notifications to send.
+	// idempotency key) and may answer with notifications to send and timers
+	// to set.
 	HandleEvent(ctx context.Context, in *HandleEventRequest, opts ...grpc.CallOption) (*HandleEventResponse, error)
 	// Notify delivers one notification through the plugin's channel (chat,
 	// SMS, …).
@@ -133,7 +134,8 @@ type PluginServer interface {
 	// them with the records.
 	ComputeRecords(context.Context, *ComputeRecordsRequest) (*ComputeRecordsResponse, error)
 	// HandleEvent receives one event (at least once; Event.id is the
-	// idempotency key) and may answer with notifications to send.
+	// idempotency key) and may answer with notifications to send and timers
+	// to set.
 	HandleEvent(context.Context, *HandleEventRequest) (*HandleEventResponse, error)
 	// Notify delivers one notification through the plugin's channel (chat,
 	// SMS, …).
