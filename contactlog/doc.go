@@ -161,6 +161,16 @@
 // and are mailed with their own subject and text, once per recipient and
 // key. Customer events are not emitted yet.
 //
+// # Channels
+//
+// Config.Channels (NotificationChannel: chat, SMS, a plugin's Notify
+// through plugins.Host.Channels) deliver the report-to and subscriber
+// notifications besides mail: each mail message is enqueued with one
+// TopicChannel message per channel, in the same statement, which the
+// handler delivers with the mail's subject and text (without its footer)
+// once per recipient; a channel's error is retried and a channel no longer
+// configured fails the message for good. MailRecord stays mail-only.
+//
 // # Wiring
 //
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template, outbox

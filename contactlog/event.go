@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/outbox"
 )
 
@@ -162,10 +163,12 @@ type NotificationPayload struct {
 
 // EnqueueNotifications enqueues ns for delivery by mail (TopicNotification)
 // on behalf of source (a subscriber's name, e.g. a plugin's), one message
-// per recipient and "<source>:<Key>", through the service's database
-// handle; enqueueing the same notification again is a no-op. A
-// notification without a key or recipients, or whose key is longer than
-// the outbox allows, is refused with ErrInvalid and nothing is enqueued.
+// per recipient and "<source>:<Key>", and one TopicChannel message per
+// configured channel besides each (Config.Channels), all in one statement
+// through the service's database handle; enqueueing the same notification
+// again is a no-op. A notification without a key or recipients, or whose
+// key is longer than the outbox allows, is refused with ErrInvalid and
+// nothing is enqueued.
 func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, source string, ns []Notification) error {
 	var msgs []outbox.Message
 	for i, n := range ns {
@@ -182,45 +185,27 @@ func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, so
 			msgs = append(msgs, outbox.Message{Tenant: tenant, Topic: TopicNotification, Recipient: u.String(), Key: key, Payload: payload})
 		}
 	}
-	if err := outbox.Enqueue(ctx, s.db, msgs...); err != nil {
+	msgs, err := s.withChannels(msgs)
+	if err == nil {
+		err = outbox.Enqueue(ctx, s.db, msgs...)
+	}
+	if err != nil {
 		return fmt.Errorf("contactlog: notifications of %s: %w", source, err)
 	}
 	return nil
 }
 
-// deliverNotification mails a TopicNotification message to its recipient's
-// directory e-mail address. A recipient who left the directory or is no
-// longer active gets nothing; one without an e-mail address is a permanent
-// failure; without a Mailer the delivery is retried.
-func (s *Service) deliverNotification(ctx context.Context, m outbox.Message) error {
-	err := s.sendNotification(ctx, m)
-	if err != nil {
-		return fmt.Errorf("contactlog: deliver %s %s: %w", m.Topic, m.ID, err)
-	}
-	return nil
-}
-
-func (s *Service) sendNotification(ctx context.Context, m outbox.Message) error {
+// composeNotification builds the mail of a TopicNotification message for
+// its recipient. A recipient who left the directory or is no longer active
+// gets nothing (a nil user).
+func (s *Service) composeNotification(ctx context.Context, m outbox.Message) (*permission.User, MailMessage, error) {
 	var p NotificationPayload
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
-		return outbox.Permanent(fmt.Errorf("payload: %w", err))
+		return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 	}
 	u, err := s.recipient(ctx, m)
-	if u == nil || err != nil {
-		return err
+	if u == nil || err != nil || !u.Active {
+		return nil, MailMessage{}, err
 	}
-	user := u.ID
-	if !u.Active {
-		return nil
-	}
-	if u.Email == "" {
-		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", user))
-	}
-	if s.cfg.Mailer == nil {
-		return errNoMailer
-	}
-	return s.cfg.Mailer.Send(ctx, MailMessage{
-		From: s.cfg.MailFrom, To: []MailAddress{{Name: oneLine(u.Name), Email: u.Email}},
-		Subject: oneLine(p.Subject), Text: p.Body + "\n\n" + mailFooter,
-	})
+	return u, MailMessage{From: s.cfg.MailFrom, Subject: oneLine(p.Subject), Text: p.Body + "\n"}, nil
 }

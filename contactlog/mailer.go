@@ -90,7 +90,9 @@ func NewDispatcher(db bun.IDB, handlers map[string]Handler, cfg *DispatcherConfi
 // Handlers returns the outbox handlers of the engine's mails, by topic:
 // TopicReportTo (report-to notifications), TopicMailRecord (MailRecord)
 // and TopicNotification (notifications of event subscribers, mailed with
-// their own subject and text; see EnqueueNotifications).
+// their own subject and text; see EnqueueNotifications), and TopicChannel
+// (the same report-to and subscriber notifications through the
+// Config.Channels).
 // Pass them to NewDispatcher. They read through the service's database
 // handle, so call Handlers on a service bound to the database, not on one
 // bound to a transaction with WithDB.
@@ -105,8 +107,9 @@ func NewDispatcher(db bun.IDB, handlers map[string]Handler, cfg *DispatcherConfi
 // without an e-mail address is a permanent failure.
 func (s *Service) Handlers() map[string]Handler {
 	return map[string]Handler{
-		TopicReportTo:     outbox.HandlerFunc(s.deliverReportTo),
-		TopicMailRecord:   outbox.HandlerFunc(s.deliverMailRecord),
-		TopicNotification: outbox.HandlerFunc(s.deliverNotification),
+		TopicReportTo:     outbox.HandlerFunc(s.deliverMail),
+		TopicMailRecord:   outbox.HandlerFunc(s.deliverMail),
+		TopicNotification: outbox.HandlerFunc(s.deliverMail),
+		TopicChannel:      outbox.HandlerFunc(s.deliverChannel),
 	}
 }

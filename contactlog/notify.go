@@ -145,30 +145,53 @@ const (
 // retries them.
 var errNoMailer = errors.New("no Mailer configured (Config.Mailer); the mail is retried")
 
-func (s *Service) deliverReportTo(ctx context.Context, m outbox.Message) error {
-	var p ReportToPayload
-	if err := json.Unmarshal(m.Payload, &p); err != nil {
-		return outbox.Permanent(fmt.Errorf("contactlog: deliver %s %s: payload: %w", m.Topic, m.ID, err))
+// deliverMail mails the message of a mail topic (TopicReportTo,
+// TopicMailRecord, TopicNotification) to its recipient.
+func (s *Service) deliverMail(ctx context.Context, m outbox.Message) error {
+	u, msg, err := s.compose(ctx, m)
+	if err == nil && u != nil {
+		err = s.mailTo(ctx, u, msg)
 	}
-	return s.deliver(ctx, m, mailReport, p.Record, p.By, "")
-}
-
-func (s *Service) deliverMailRecord(ctx context.Context, m outbox.Message) error {
-	var p MailRecordPayload
-	if err := json.Unmarshal(m.Payload, &p); err != nil {
-		return outbox.Permanent(fmt.Errorf("contactlog: deliver %s %s: payload: %w", m.Topic, m.ID, err))
-	}
-	return s.deliver(ctx, m, mailShare, p.Record, p.From, p.Note)
-}
-
-// deliver mails the record to m's recipient as they see it now, or drops
-// the message when they no longer may.
-func (s *Service) deliver(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
-	err := s.sendRecordMail(ctx, m, kind, record, from, note)
 	if err != nil {
 		return fmt.Errorf("contactlog: deliver %s %s: %w", m.Topic, m.ID, err)
 	}
 	return nil
+}
+
+// compose builds what the message m of a mail topic tells its recipient
+// now: the recipient and the mail without its recipient and footer. A nil
+// user means the message is to be dropped (see Handlers).
+func (s *Service) compose(ctx context.Context, m outbox.Message) (*permission.User, MailMessage, error) {
+	switch m.Topic {
+	case TopicReportTo:
+		var p ReportToPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+		}
+		return s.composeRecord(ctx, m, mailReport, p.Record, p.By, "")
+	case TopicMailRecord:
+		var p MailRecordPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+		}
+		return s.composeRecord(ctx, m, mailShare, p.Record, p.From, p.Note)
+	case TopicNotification:
+		return s.composeNotification(ctx, m)
+	}
+	return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("topic %s is not a notification to staff", m.Topic))
+}
+
+// mailTo mails msg to u's directory e-mail address, with the footer.
+func (s *Service) mailTo(ctx context.Context, u *permission.User, msg MailMessage) error {
+	if u.Email == "" {
+		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", u.ID))
+	}
+	if s.cfg.Mailer == nil {
+		return errNoMailer
+	}
+	msg.To = []MailAddress{{Name: oneLine(u.Name), Email: u.Email}}
+	msg.Text += "\n" + mailFooter
+	return s.cfg.Mailer.Send(ctx, msg)
 }
 
 // recipient returns the staff member an outbox message is for (its
@@ -186,42 +209,38 @@ func (s *Service) recipient(ctx context.Context, m outbox.Message) (*permission.
 	return u, err
 }
 
-func (s *Service) sendRecordMail(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) error {
+// composeRecord builds the record mail for m's recipient as they see the
+// record now, or a nil user when they no longer may or are no longer
+// active staff.
+func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) (*permission.User, MailMessage, error) {
 	u, err := s.recipient(ctx, m)
 	if u == nil || err != nil {
-		return err
+		return nil, MailMessage{}, err
 	}
-	user := u.ID
-	pr, err := s.dir.WithDB(s.db).Principal(ctx, m.Tenant, user)
+	pr, err := s.dir.WithDB(s.db).Principal(ctx, m.Tenant, u.ID)
 	if errors.Is(err, ErrUnauthenticated) {
-		return nil // no longer active
+		return nil, MailMessage{}, nil // no longer active
 	}
 	if err != nil {
-		return err
+		return nil, MailMessage{}, err
 	}
 	r, err := s.get(ctx, s.db, pr, record, false)
 	if errors.Is(err, ErrNotFound) {
-		return nil // deleted, or hidden from the recipient since
+		return nil, MailMessage{}, nil // deleted, or hidden from the recipient since
 	}
 	if err != nil {
-		return err
-	}
-	if u.Email == "" {
-		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", user))
-	}
-	if s.cfg.Mailer == nil {
-		return errNoMailer
+		return nil, MailMessage{}, err
 	}
 	msg, err := s.recordMail(ctx, s.db, pr, r, kind, from, note)
 	if err != nil {
-		return err
+		return nil, MailMessage{}, err
 	}
-	msg.To = []MailAddress{{Name: oneLine(u.Name), Email: u.Email}}
-	return s.cfg.Mailer.Send(ctx, msg)
+	return u, msg, nil
 }
 
-// recordMail builds the mail of r for pr (without its recipient): the
-// names and labels it shows are looked up, then renderMail writes it.
+// recordMail builds the mail of r for pr (without its recipient and the
+// footer, which mailTo adds): the names and labels it shows are looked up,
+// then renderMail writes it.
 func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, kind mailKind, from uuid.UUID, note string) (MailMessage, error) {
 	users, err := staffUsers(ctx, db, r.Tenant, append([]uuid.UUID{pr.User, from}, r.Responders...))
 	if err != nil {
@@ -338,7 +357,8 @@ type mailView struct {
 	URL             string
 }
 
-// renderMail writes the subject and plain-text body of a record mail, e.g.
+// renderMail writes the subject and plain-text body (without the footer)
+// of a record mail, e.g.
 // 「【報告】山田 太郎 様 面談記録 (2026/11/22)」.
 func renderMail(v *mailView) (subject, text string) {
 	prefix, lead := "【報告】", oneLine(v.From)+" さんから接点記録の報告が届きました。"
@@ -379,7 +399,6 @@ func renderMail(v *mailView) (subject, text string) {
 	if v.URL != "" {
 		fmt.Fprintf(&b, "\n記録を開く: %s\n", v.URL)
 	}
-	b.WriteString("\n" + mailFooter)
 	return subject, b.String()
 }
 

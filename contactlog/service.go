@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -92,6 +93,11 @@ type Config struct {
 	// RecordURL returns the link to a record put into mails, e.g.
 	// "https://crm.example.jp/records/<id>". Default: no link.
 	RecordURL func(tenant, record uuid.UUID) string
+	// Channels deliver report-to notifications and event subscribers'
+	// notifications besides mail, each once per recipient (TopicChannel;
+	// a plugins.Host's Channels). Names must be unique, non-empty and
+	// without ':'. Default: none.
+	Channels []NotificationChannel
 
 	// Plugins runs the validate and compute hooks of plugin templates on
 	// every create and update (a plugins.Host). Default: none, and records
@@ -154,6 +160,14 @@ func (c *Config) validate() error {
 	}
 	if c.MaxPageSize < 1 || c.MaxAttachmentSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
 		return fmt.Errorf("contactlog: config: limits must be positive: %w", ErrInvalid)
+	}
+	names := map[string]bool{}
+	for _, ch := range c.Channels {
+		n := ch.Name()
+		if n == "" || strings.Contains(n, ":") || names[n] {
+			return fmt.Errorf("contactlog: config: channel name %q is empty, has a ':' or is given twice: %w", n, ErrInvalid)
+		}
+		names[n] = true
 	}
 	return nil
 }

@@ -569,8 +569,9 @@ func (s *Service) notifyReportTo(ctx context.Context, tx bun.IDB, pr permission.
 		}
 		msgs = append(msgs, outbox.Message{Tenant: r.Tenant, Topic: TopicReportTo, Recipient: u.String(), Key: r.ID.String(), Payload: payload})
 	}
-	if len(msgs) == 0 {
-		return nil
+	msgs, err = s.withChannels(msgs)
+	if err != nil {
+		return err
 	}
 	return outbox.Enqueue(ctx, tx, msgs...)
 }

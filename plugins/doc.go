@@ -112,6 +112,17 @@
 //	maps.Copy(handlers, host.EventHandlers(svc))
 //	d, err := contactlog.NewDispatcher(db, handlers, nil)
 //
+// # Notification channels
+//
+// Host.Channels offers each started plugin whose manifest has the notify
+// capability (an sdk.Notifier) as a contactlog.NotificationChannel named
+// after the plugin: wire them as contactlog.Config.Channels (after Start),
+// and every report-to notification and plugin notification the record
+// engine mails also reaches each such plugin's Notify once per recipient,
+// with the recipient's user ID and directory e-mail address, through the
+// same supervised calls (CallTimeout, failure counting); a plugin that is
+// down leaves the message pending for the dispatcher's retries.
+//
 // # Budget
 //
 // Validate and compute of a batch of 100 records through a real plugin

@@ -77,8 +77,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // The notifications the plugin answers are enqueued in the outbox
 // (contactlog.Service.EnqueueNotifications, under the plugin's name), one
 // message per recipient and notification key: the record engine mails each
-// to the recipient's directory e-mail address once, however often the
-// event is delivered. A notification without a key gets the event's ID
+// to the recipient's directory e-mail address, and hands it to each of its
+// Config.Channels (Host.Channels), once, however often the event is
+// delivered. A notification without a key gets the event's ID
 // and its position as key.
 //
 // A plugin that is not running or does not answer fails the delivery,

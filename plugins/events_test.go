@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"testing"
@@ -46,12 +47,23 @@ type careWorld struct {
 
 func newEventWorld(t *testing.T, db *bun.DB, plugin string) *eventWorld {
 	t.Helper()
+	return newEventWorldLog(t, db, plugin, nil)
+}
+
+// newEventWorldLog is newEventWorld whose host logs to log, when set, and
+// whose record engine then delivers through the host's channels too.
+func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger) *eventWorld {
+	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, contactlog.Migrate(ctx, db))
 	st, err := template.NewStore(db, nil)
 	require.NoError(t, err)
 	reg := template.NewRegistry(st)
-	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: plugin}}})
+	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: plugin}}, Logger: log})
+	var channels []contactlog.NotificationChannel
+	if log != nil {
+		channels = h.Channels()
+	}
 	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	srv := mailtest.Start(t, mailtest.Options{})
 	mailer, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
@@ -60,7 +72,7 @@ func newEventWorld(t *testing.T, db *bun.DB, plugin string) *eventWorld {
 	require.NoError(t, err)
 	svc, err := contactlog.NewService(db, &contactlog.Config{
 		Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h, Events: h, Clock: clock.Now,
-		Mailer: mailer, MailFrom: contactlog.MailAddress{Name: "ひまわり", Email: "noreply@himawari.example"},
+		Mailer: mailer, MailFrom: contactlog.MailAddress{Name: "ひまわり", Email: "noreply@himawari.example"}, Channels: channels,
 	})
 	require.NoError(t, err)
 	handlers := svc.Handlers()

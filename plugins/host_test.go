@@ -69,13 +69,16 @@ func TestMain(m *testing.M) {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// newHost starts a host of the named test plugins with short timeouts.
+// newHost starts a host of the named test plugins with short timeouts,
+// logging to cfg.Logger or nowhere.
 func newHost(t *testing.T, cfg Config, names ...string) *Host {
 	t.Helper()
 	for _, n := range names {
 		cfg.Plugins = append(cfg.Plugins, Spec{Path: filepath.Join(binDir, FilePrefix+n)})
 	}
-	cfg.Logger = quiet()
+	if cfg.Logger == nil {
+		cfg.Logger = quiet()
+	}
 	if cfg.RestartBackoff == 0 {
 		cfg.RestartBackoff = time.Millisecond
 	}

@@ -75,9 +75,10 @@ func TestPlugin(t *testing.T) {
 					Recipients: []string{"u1", "u2"}, Subject: "山田様の記録", Body: "記録 r1 が作成されました", Key: "e1",
 				}}, res.Notifications)
 			})
-			t.Run("absent capability", func(t *testing.T) {
-				err := p.Notify(ctx, "t1", sdk.Notification{Recipients: []string{"u1"}}, nil)
-				require.ErrorIs(t, err, sdk.ErrUnsupported)
+			t.Run("notify", func(t *testing.T) {
+				require.NoError(t, p.Notify(ctx, "t1", sdk.Notification{Recipients: []string{"u1"}, Subject: "s"}, map[string]string{"u1": "u1@example.jp"}))
+				err := p.Notify(ctx, "t1", sdk.Notification{Recipients: []string{"u1"}, Subject: "fail"}, nil)
+				require.ErrorContains(t, err, "asked to fail")
 			})
 			t.Run("handler error", func(t *testing.T) {
 				_, err := p.ValidateRecords(ctx, []sdk.Record{order("r1", map[string]any{"fail": true})})

@@ -10,14 +10,18 @@ package testplugin
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Opts are the plugin's serve options: template "test:order" with a
 // required number "qty" and a computed "total" (qty × 100), a validator, a
-// computer, and an event handler that notifies a created record's or
-// customer's (customer) assignees. It has no notifier.
+// computer, an event handler that notifies a created record's or
+// customer's (customer) assignees, and a notifier that writes one line per
+// recipient to stderr ("notified <tenant> <user> <address> <subject>"),
+// which a host logs, and fails for the subject "fail".
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
 		Manifest: sdk.Manifest{
@@ -37,6 +41,7 @@ func Opts() sdk.ServeOpts {
 		Validator:    sdk.ValidatorFunc(validate),
 		Computer:     sdk.ComputerFunc(compute),
 		EventHandler: sdk.EventHandlerFunc(handle),
+		Notifier:     sdk.NotifierFunc(notify),
 	}
 }
 
@@ -109,4 +114,18 @@ func handle(_ context.Context, e sdk.Event) (sdk.EventResult, error) {
 		Body:       "記録 " + e.Record.ID + " が作成されました",
 		Key:        e.ID,
 	}}}, nil
+}
+
+// stderr is the process's standard error as it started, which the host
+// logs: once serving, go-plugin points os.Stderr elsewhere.
+var stderr = os.Stderr
+
+func notify(_ context.Context, tenant string, n sdk.Notification, addresses map[string]string) error {
+	if n.Subject == "fail" {
+		return errors.New("asked to fail")
+	}
+	for _, u := range n.Recipients {
+		fmt.Fprintf(stderr, "notified %s %s %s %s\n", tenant, u, addresses[u], n.Subject)
+	}
+	return nil
 }

@@ -1,0 +1,52 @@
+package plugins
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+)
+
+// Channels returns one contactlog.NotificationChannel per plugin whose
+// last manifest has the notify capability (a Notifier), named after the
+// plugin, for contactlog.Config.Channels; call it after Start. Deliver
+// calls the plugin's Notify with one recipient (the notification's
+// Recipients hold the user ID, its Key the outbox key) and that
+// recipient's directory e-mail address by user ID, within CallTimeout
+// like every call; a plugin that is not running or fails the call answers
+// an error matching ErrUnavailable that names it, so the dispatcher
+// retries the message.
+func (h *Host) Channels() []contactlog.NotificationChannel {
+	var out []contactlog.NotificationChannel
+	for _, p := range h.procs {
+		p.mu.Lock()
+		notifies := p.manifest != nil && p.manifest.caps.Notify
+		p.mu.Unlock()
+		if notifies {
+			out = append(out, channel{p})
+		}
+	}
+	return out
+}
+
+// channel is a plugin as a notification channel.
+type channel struct{ p *proc }
+
+var _ contactlog.NotificationChannel = channel{}
+
+func (c channel) Name() string { return c.p.spec.Name }
+
+func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m contactlog.ChannelMessage) error {
+	user := m.Recipient.String()
+	n := pluginapi.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
+	addresses := map[string]string{}
+	if m.Email != "" {
+		addresses[user] = m.Email
+	}
+	return c.p.call(ctx, "notify", func(ctx context.Context, rpc *wire.Client, _ *manifest) error {
+		return rpc.Notify(ctx, tenant.String(), n, addresses)
+	})
+}
