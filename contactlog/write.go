@@ -44,7 +44,7 @@ func searchText(r *Record) string {
 	parts := []string{r.PublicMemo, r.PrivateMemo, r.SummaryText, r.Department}
 	parts = append(parts, r.ContactPersons...)
 	parts = append(parts, r.CustomerParticipants...)
-	keys := slices.Sorted(mapsKeys(r.Values))
+	keys := slices.Sorted(maps.Keys(r.Values))
 	for _, k := range keys {
 		switch v := r.Values[k].(type) {
 		case string:
@@ -66,16 +66,6 @@ func searchText(r *Record) string {
 		}
 	}
 	return strings.Join(keysOut, " ")
-}
-
-func mapsKeys(m map[string]any) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // cleanNames trims names, drops empty ones and reports overlong ones.
