@@ -255,18 +255,12 @@ func (s *Service) editableRecord(ctx context.Context, db bun.IDB, pr permission.
 	if err != nil {
 		return nil, err
 	}
-	assignees, err := customerAssignees(ctx, db, pr.Tenant, rec.Customer)
-	if err != nil {
-		return nil, err
-	}
-	obj := rec.object(assignees)
-	if err := s.authz.Check(ctx, pr, permission.ActionEdit, obj); err != nil {
-		return nil, err
-	}
+	actions := []permission.Action{permission.ActionEdit}
 	if share {
-		if err := s.authz.Check(ctx, pr, permission.ActionShare, obj); err != nil {
-			return nil, err
-		}
+		actions = append(actions, permission.ActionShare)
+	}
+	if err := s.checkRecord(ctx, db, pr, rec, actions...); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }

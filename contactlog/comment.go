@@ -205,11 +205,7 @@ func (s *Service) commentable(ctx context.Context, db bun.IDB, pr permission.Pri
 	if err != nil {
 		return err
 	}
-	assignees, err := customerAssignees(ctx, db, pr.Tenant, r.Customer)
-	if err != nil {
-		return err
-	}
-	return s.authz.Check(ctx, pr, permission.ActionComment, r.object(assignees))
+	return s.checkRecord(ctx, db, pr, r, permission.ActionComment)
 }
 
 // liveComment loads a comment that is not deleted, on a record pr may

@@ -421,6 +421,22 @@ func (s *Service) customerVisible(ctx context.Context, db bun.IDB, pr permission
 	return ok, storage.Err(err)
 }
 
+// checkRecord checks that pr may do each of actions on r, looking the
+// assignees of r's customer up once.
+func (s *Service) checkRecord(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, actions ...permission.Action) error {
+	assignees, err := customerAssignees(ctx, db, pr.Tenant, r.Customer)
+	if err != nil {
+		return err
+	}
+	obj := r.object(assignees)
+	for _, a := range actions {
+		if err := s.authz.Check(ctx, pr, a, obj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // customerAssignees returns the staff in charge of a customer (nil for
 // drafts).
 func customerAssignees(ctx context.Context, db bun.IDB, tenant, customer uuid.UUID) ([]uuid.UUID, error) {
@@ -474,11 +490,7 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 			Entry: e, ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Confidential: tpl.Confidential,
 			Author: pr.User, Source: source, CreatedAt: now, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
 		}
-		assignees, err := customerAssignees(ctx, tx, pr.Tenant, r.Customer)
-		if err != nil {
-			return err
-		}
-		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
+		if err := s.checkRecord(ctx, tx, pr, r, permission.ActionCreate); err != nil {
 			return err
 		}
 		row := toRow(r)
@@ -842,11 +854,7 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, versi
 		if err != nil {
 			return err
 		}
-		assignees, err := customerAssignees(ctx, tx, pr.Tenant, cur.Customer)
-		if err != nil {
-			return err
-		}
-		if err := s.authz.Check(ctx, pr, permission.ActionDelete, cur.object(assignees)); err != nil {
+		if err := s.checkRecord(ctx, tx, pr, cur, permission.ActionDelete); err != nil {
 			return err
 		}
 		if err := storage.SetDeleted(ctx, tx, (*recordRow)(nil), pr.Tenant, id, version, pr.User, s.now(), deleted); err != nil {
