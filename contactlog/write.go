@@ -786,8 +786,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		// The record must stay writable by the editor's rules for its new
 		// shape too (a partner may not move a record to a confidential
 		// template or to a customer not theirs).
-		if assignees, err = customerAssignees(ctx, tx, pr.Tenant, r.Customer); err != nil {
-			return err
+		if r.Customer != cur.Customer {
+			if assignees, err = customerAssignees(ctx, tx, pr.Tenant, r.Customer); err != nil {
+				return err
+			}
 		}
 		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
 			return err
