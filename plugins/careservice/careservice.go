@@ -198,7 +198,8 @@ const (
 type visit struct {
 	service    string
 	start, end time.Time
-	hasTimes   bool
+	hasStart   bool
+	hasEnd     bool
 	rides      int
 	hasRides   bool
 	upper      float64
@@ -224,9 +225,8 @@ func numberValue(v any) (float64, bool) {
 func readVisit(values map[string]any) visit {
 	var v visit
 	v.service, _ = values["service_type"].(string)
-	start, okStart := timeValue(values["start"])
-	end, okEnd := timeValue(values["end"])
-	v.start, v.end, v.hasTimes = start, end, okStart && okEnd
+	v.start, v.hasStart = timeValue(values["start"])
+	v.end, v.hasEnd = timeValue(values["end"])
 	if r, ok := numberValue(values["rides"]); ok {
 		v.rides, v.hasRides = int(r), true
 	}
@@ -236,13 +236,19 @@ func readVisit(values map[string]any) visit {
 	return v
 }
 
+// timesOK reports whether the visit has a start and an end, the end after
+// the start and at most MaxVisit later.
+func (v visit) timesOK() bool {
+	return v.hasStart && v.hasEnd && v.end.After(v.start) && v.end.Sub(v.start) <= MaxVisit
+}
+
 // minutes is the visit's duration in whole minutes.
 func (v visit) minutes() int { return int(v.end.Sub(v.start) / time.Minute) }
 
 // units computes the visit's units; ok is false when they cannot be
 // computed (a missing or invalid value).
 func (v visit) units() (int, bool) {
-	if !v.hasTimes || !v.end.After(v.start) || v.end.Sub(v.start) > MaxVisit {
+	if !v.timesOK() {
 		return 0, false
 	}
 	if UnitTable[v.service].PerRide > 0 && !v.hasRides {
@@ -257,27 +263,27 @@ func problems(values map[string]any) []sdk.FieldProblem {
 		ps = append(ps, sdk.FieldProblem{Field: "fields." + field, Code: code, Param: param})
 	}
 	v := readVisit(values)
-	if _, ok := timeValue(values["start"]); !ok {
+	if !v.hasStart {
 		add("start", codeRequired, "")
 	}
-	if _, ok := timeValue(values["end"]); !ok {
+	if !v.hasEnd {
 		add("end", codeRequired, "")
 	}
-	_, known := UnitTable[v.service]
+	rate, known := UnitTable[v.service]
 	switch {
 	case v.service == "":
 		add("service_type", codeRequired, "")
 	case !known:
 		add("service_type", codeUnknown, v.service)
 	}
-	timesOK := v.hasTimes && v.end.After(v.start) && v.end.Sub(v.start) <= MaxVisit
-	if v.hasTimes && !timesOK {
+	timesOK := v.timesOK()
+	if v.hasStart && v.hasEnd && !timesOK {
 		add("end", codeOutOfRange, v.start.Format(time.RFC3339)+".."+v.start.Add(MaxVisit).Format(time.RFC3339))
 	}
 	if min := MinMinutes(v.service); known && timesOK && v.minutes() < min {
 		add("service_type", codeNotAllowed, fmt.Sprint(min))
 	}
-	perRide := known && UnitTable[v.service].PerRide > 0
+	perRide := rate.PerRide > 0
 	switch {
 	case perRide && !v.hasRides:
 		add("rides", codeRequired, "")

@@ -338,20 +338,21 @@ func problems(values map[string]any) []sdk.FieldProblem {
 		add("lines", codeRequired, "")
 	}
 	for i, l := range lines {
-		p := fmt.Sprintf("lines[%d].", i)
+		// The field prefix is formatted only for a line with a problem.
+		p := func(part string) string { return fmt.Sprintf("lines[%d].%s", i, part) }
 		if l.quantity != math.Trunc(l.quantity) || l.quantity < 1 {
-			add(p+"quantity", codeFormat, "")
+			add(p("quantity"), codeFormat, "")
 		}
 		item, ok := menuItem(l.item)
 		if !ok {
-			add(p+"item", codeUnknown, l.item)
+			add(p("item"), codeUnknown, l.item)
 			continue
 		}
 		if dining != EatIn && dining != TakeOut {
 			continue
 		}
 		if want := TaxRate(item, dining); l.rate != float64(want) {
-			add(p+"tax_rate", codeNotAllowed, fmt.Sprint(want))
+			add(p("tax_rate"), codeNotAllowed, fmt.Sprint(want))
 		}
 	}
 	return ps

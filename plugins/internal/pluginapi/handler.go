@@ -64,12 +64,14 @@ func ComputeEach(compute func(Record) map[string]any, templates ...string) Compu
 	return ComputerFunc(func(_ context.Context, records []Record) ([]map[string]any, error) {
 		out := make([]map[string]any, len(records))
 		for i, r := range records {
-			out[i] = map[string]any{}
+			var v map[string]any
 			if slices.Contains(templates, r.Template) {
-				if v := compute(r); v != nil {
-					out[i] = v
-				}
+				v = compute(r)
 			}
+			if v == nil {
+				v = map[string]any{}
+			}
+			out[i] = v
 		}
 		return out, nil
 	})
