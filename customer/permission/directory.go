@@ -471,7 +471,7 @@ func (d *Directory) RenameOrgUnit(ctx context.Context, tenant, id uuid.UUID, nam
 // it. A unit with children fails with ErrConflict.
 func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) error {
 	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
-		kids, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.parent_id = ?", id).Count(ctx)
+		kids, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", tenant).Where("o.parent_id = ?", id).Count(ctx)
 		if err != nil {
 			return err
 		}
