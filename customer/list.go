@@ -140,7 +140,10 @@ func (s *Service) RenameList(ctx context.Context, id uuid.UUID, name string) err
 	if err != nil {
 		return fmt.Errorf("customer: rename list: %w", duplicateName(storage.Err(err), name))
 	}
-	return s.affected("rename list", id, res, nil)
+	if err := storage.Affected(res, nil, ErrNotFound); err != nil {
+		return fmt.Errorf("customer: rename list %s: %w", id, err)
+	}
+	return nil
 }
 
 // DeleteList deletes one of the principal's lists (not its customers).
@@ -151,7 +154,10 @@ func (s *Service) DeleteList(ctx context.Context, id uuid.UUID) error {
 	}
 	res, err := s.db.NewDelete().Model((*List)(nil)).
 		Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("owner_id = ?", pr.User).Exec(ctx)
-	return s.affected("delete list", id, res, err)
+	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+		return fmt.Errorf("customer: delete list %s: %w", id, err)
+	}
+	return nil
 }
 
 // AddToList adds customers to one of the principal's lists; customers

@@ -350,11 +350,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 			q = q.ExcludeColumn("grams")
 		}
 		res, err := q.Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrConflict); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: id, Grams: r.Grams}}); err != nil {
 			return err
@@ -433,26 +430,13 @@ func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		q := tx.NewDelete().Model((*row)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant)
 		res, err := q.Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		return s.audit(ctx, tx, pr, "purge", id, "")
 	})
 	if err != nil {
 		return fmt.Errorf("customer: purge %s: %w", id, err)
-	}
-	return nil
-}
-
-func (s *Service) affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {
-	if err != nil {
-		return fmt.Errorf("customer: %s %s: %w", op, id, storage.Err(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("customer: %s %s: %w", op, id, ErrNotFound)
 	}
 	return nil
 }

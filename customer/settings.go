@@ -237,11 +237,8 @@ func (s *Service) RemoveField(ctx context.Context, key string) error {
 	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		res, err := tx.NewDelete().Model((*fieldRow)(nil)).
 			Where("tenant_id = ?", p.Tenant).Where("key = ?", key).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("customer: remove field %q: %w", key, ErrNotFound)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return fmt.Errorf("customer: remove field %q: %w", key, err)
 		}
 		expr, args := storage.JSONWithoutKey(s.dialect, "custom_fields", key)
 		_, err = tx.NewUpdate().Model((*row)(nil)).Set("custom_fields = "+expr, args...).

@@ -461,14 +461,17 @@ func (d *Directory) RenameOrgUnit(ctx context.Context, tenant, id uuid.UUID, nam
 	}
 	res, err := d.db.NewUpdate().Model((*OrgUnit)(nil)).Set("name = ?", name).Set("updated_at = ?", d.now()).
 		Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-	return affected("rename org unit", id, res, err)
+	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+		return fmt.Errorf("permission: rename org unit %s: %w", id, err)
+	}
+	return nil
 }
 
 // DeleteOrgUnit deletes a unit without children; its memberships go with
 // it. A unit with children fails with ErrConflict.
 func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) error {
 	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
-		kids, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.parent_id = ?", id).Count(ctx)
+		kids, err := tx.NewSelect().Model((*OrgUnit)(nil)).Where("o.tenant_id = ?", tenant).Where("o.parent_id = ?", id).Count(ctx)
 		if err != nil {
 			return err
 		}
@@ -476,7 +479,7 @@ func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) err
 			return fmt.Errorf("it has %d child units: %w", kids, ErrConflict)
 		}
 		res, err := tx.NewDelete().Model((*OrgUnit)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-		return affected("", id, res, err)
+		return storage.Affected(res, err, ErrNotFound)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: delete org unit %s: %w", id, err)
@@ -545,7 +548,10 @@ func (d *Directory) CreateGroup(ctx context.Context, tenant uuid.UUID, name stri
 // DeleteGroup deletes a group and its memberships.
 func (d *Directory) DeleteGroup(ctx context.Context, tenant, id uuid.UUID) error {
 	res, err := d.db.NewDelete().Model((*Group)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-	return affected("delete group", id, res, err)
+	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+		return fmt.Errorf("permission: delete group %s: %w", id, err)
+	}
+	return nil
 }
 
 // Groups returns the tenant's groups by name, with their members.
@@ -663,16 +669,6 @@ func requireAll(ctx context.Context, q *bun.SelectQuery, alias string, tenant uu
 	}
 	if int(n) != len(ids) {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
-	}
-	return nil
-}
-
-func affected(op string, id uuid.UUID, res interface{ RowsAffected() (int64, error) }, err error) error {
-	if err != nil {
-		return fmt.Errorf("permission: %s %s: %w", op, id, storage.Err(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("permission: %s %s: %w", op, id, ErrNotFound)
 	}
 	return nil
 }

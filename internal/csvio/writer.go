@@ -12,11 +12,6 @@ import (
 	"golang.org/x/text/transform"
 )
 
-// ShiftJISReplacement is the character written in place of a rune that
-// Shift_JIS cannot encode: 〓 (U+3013 GETA MARK, Shift_JIS 0x81AC), the
-// traditional Japanese placeholder for a missing glyph.
-const ShiftJISReplacement = '〓'
-
 // WriterOptions configures a Writer. A nil *WriterOptions means the zero
 // value.
 type WriterOptions struct {
@@ -32,8 +27,9 @@ type WriterOptions struct {
 }
 
 // Replacement reports one rune that a Writer could not write as is and
-// replaced: by ShiftJISReplacement (〓) for ShiftJIS output, by U+FFFD for
-// UTF-8 output.
+// replaced: by 〓 (U+3013 GETA MARK, Shift_JIS 0x81AC, the traditional
+// placeholder for a missing glyph) for ShiftJIS output, by U+FFFD for UTF-8
+// output.
 type Replacement struct {
 	// Column is the 1-based index of the field in the record.
 	Column int

@@ -147,11 +147,19 @@ func SetDeleted(ctx context.Context, db bun.IDB, model any, tenant, id uuid.UUID
 		q.Set("deleted_at = NULL").Set("deleted_by = NULL")
 	}
 	res, err := q.Exec(ctx)
+	return Affected(res, err, kerr.ErrConflict)
+}
+
+// Affected finishes an UPDATE or DELETE that must touch a row: given the
+// statement's result and error, it returns Err(err) when the statement
+// failed, none (typically kerr.ErrNotFound or kerr.ErrConflict) when it
+// touched no row, and nil otherwise.
+func Affected(res sql.Result, err, none error) error {
 	if err != nil {
 		return Err(err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return kerr.ErrConflict
+	if n, _ := res.RowsAffected(); n == 0 {
+		return none
 	}
 	return nil
 }

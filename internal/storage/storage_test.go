@@ -105,3 +105,25 @@ func TestGramsValue(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "{}", v)
 }
+
+func TestAffected(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		for _, q := range []string{
+			"CREATE TABLE thing (id INTEGER PRIMARY KEY, n INTEGER CHECK (n > 0))",
+			"INSERT INTO thing (id, n) VALUES (1, 1)",
+		} {
+			_, err := db.ExecContext(ctx, q)
+			require.NoError(t, err)
+		}
+		res, err := db.ExecContext(ctx, "UPDATE thing SET n = 2 WHERE id = 1")
+		require.NoError(t, storage.Affected(res, err, kerr.ErrConflict))
+		res, err = db.ExecContext(ctx, "UPDATE thing SET n = 2 WHERE id = 2")
+		require.ErrorIs(t, storage.Affected(res, err, kerr.ErrConflict), kerr.ErrConflict)
+		res, err = db.ExecContext(ctx, "DELETE FROM thing WHERE id = 2")
+		require.ErrorIs(t, storage.Affected(res, err, kerr.ErrNotFound), kerr.ErrNotFound)
+		res, err = db.ExecContext(ctx, "UPDATE thing SET n = 0 WHERE id = 1")
+		require.ErrorIs(t, storage.Affected(res, err, kerr.ErrNotFound), kerr.ErrInvalid)
+	})
+}
