@@ -353,12 +353,6 @@ func parseDuration(raw any) (int64, string) {
 	case string:
 		s := strings.ReplaceAll(strings.ToLower(fold(x)), " ", "")
 		s = strings.ReplaceAll(s, "　", "")
-		whole := func(f float64) (int64, string) {
-			if f != math.Trunc(f) || f > maxIntegral {
-				return 0, kerr.CodeFormat
-			}
-			return int64(f), ""
-		}
 		if m := clockRE.FindStringSubmatch(s); m != nil {
 			h, _ := strconv.ParseFloat(m[1], 64)
 			mi, _ := strconv.ParseFloat(m[2], 64)
@@ -403,6 +397,12 @@ func parseDuration(raw any) (int64, string) {
 	if code != "" {
 		return 0, code
 	}
+	return whole(f)
+}
+
+// whole converts a number of minutes to an int64, refusing fractions and
+// magnitudes beyond maxIntegral.
+func whole(f float64) (int64, string) {
 	if f != math.Trunc(f) || math.Abs(f) > maxIntegral {
 		return 0, kerr.CodeFormat
 	}

@@ -151,6 +151,7 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"duration fraction of a minute", "minutes", 1.5, nil, kerr.CodeFormat},
 		{"duration garbage", "minutes", "そこそこ", nil, kerr.CodeFormat},
 		{"duration negative", "minutes", "-5", nil, kerr.CodeOutOfRange},
+		{"duration beyond exact integers", "minutes", "-99999999999999999999", nil, kerr.CodeFormat},
 		{"duration over max", "minutes", "24:01", nil, kerr.CodeOutOfRange},
 		{"duration wrong type", "minutes", true, nil, kerr.CodeWrongType},
 		// select
