@@ -3,6 +3,7 @@ package template
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -299,26 +300,10 @@ func parseNumber(raw any, unit string, money bool) (float64, string) {
 		return n, ""
 	case float32:
 		return parseNumber(float64(n), unit, money)
-	case int:
-		return float64(n), ""
-	case int8:
-		return float64(n), ""
-	case int16:
-		return float64(n), ""
-	case int32:
-		return float64(n), ""
-	case int64:
-		return float64(n), ""
-	case uint:
-		return float64(n), ""
-	case uint8:
-		return float64(n), ""
-	case uint16:
-		return float64(n), ""
-	case uint32:
-		return float64(n), ""
-	case uint64:
-		return float64(n), ""
+	case int, int8, int16, int32, int64:
+		return float64(reflect.ValueOf(n).Int()), ""
+	case uint, uint8, uint16, uint32, uint64:
+		return float64(reflect.ValueOf(n).Uint()), ""
 	case json.Number:
 		return parseNumber(string(n), "", false)
 	case string:
@@ -368,12 +353,6 @@ func parseDuration(raw any) (int64, string) {
 	case string:
 		s := strings.ReplaceAll(strings.ToLower(fold(x)), " ", "")
 		s = strings.ReplaceAll(s, "　", "")
-		whole := func(f float64) (int64, string) {
-			if f != math.Trunc(f) || f > maxIntegral {
-				return 0, kerr.CodeFormat
-			}
-			return int64(f), ""
-		}
 		if m := clockRE.FindStringSubmatch(s); m != nil {
 			h, _ := strconv.ParseFloat(m[1], 64)
 			mi, _ := strconv.ParseFloat(m[2], 64)
@@ -418,6 +397,12 @@ func parseDuration(raw any) (int64, string) {
 	if code != "" {
 		return 0, code
 	}
+	return whole(f)
+}
+
+// whole converts a number of minutes to an int64, refusing fractions and
+// magnitudes beyond maxIntegral.
+func whole(f float64) (int64, string) {
 	if f != math.Trunc(f) || math.Abs(f) > maxIntegral {
 		return 0, kerr.CodeFormat
 	}

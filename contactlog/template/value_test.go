@@ -86,6 +86,10 @@ func TestValidateFieldTypes(t *testing.T) {
 		// integer
 		{"integer", "visits", 3, int64(3), ""},
 		{"integer from JSON", "visits", 3.0, int64(3), ""},
+		{"integer int8", "visits", int8(7), int64(7), ""},
+		{"integer uint64", "visits", uint64(9), int64(9), ""},
+		{"integer float32", "visits", float32(4), int64(4), ""},
+		{"integer int64 negative where min forbids", "visits", int64(-2), nil, kerr.CodeOutOfRange},
 		{"integer full-width", "visits", "１２３", int64(123), ""},
 		{"integer with commas", "visits", "1,234", int64(1234), ""},
 		{"integer fraction", "visits", 3.5, nil, kerr.CodeFormat},
@@ -147,6 +151,7 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"duration fraction of a minute", "minutes", 1.5, nil, kerr.CodeFormat},
 		{"duration garbage", "minutes", "そこそこ", nil, kerr.CodeFormat},
 		{"duration negative", "minutes", "-5", nil, kerr.CodeOutOfRange},
+		{"duration beyond exact integers", "minutes", "-99999999999999999999", nil, kerr.CodeFormat},
 		{"duration over max", "minutes", "24:01", nil, kerr.CodeOutOfRange},
 		{"duration wrong type", "minutes", true, nil, kerr.CodeWrongType},
 		// select
