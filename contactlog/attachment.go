@@ -706,11 +706,8 @@ func (s *Service) UpdateAttachment(ctx context.Context, id uuid.UUID, version in
 		row.UpdatedAt, row.UpdatedBy, row.Version = s.now(), pr.User, version+1
 		res, err := tx.NewUpdate().Model(&row).Column("name", "important", "shared", "updated_at", "updated_by", "version").
 			Where("a.id = ?", id).Where("a.tenant_id = ?", pr.Tenant).Where("a.version = ?", version).Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrConflict); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		a := row.attachment()
 		out = &a
@@ -748,11 +745,8 @@ func (s *Service) DeleteAttachment(ctx context.Context, id uuid.UUID, version in
 		}
 		res, err := tx.NewDelete().Model((*attachmentRow)(nil)).
 			Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Where("version = ?", version).Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrConflict); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		keys = cur.keys()
 		return s.audit(ctx, tx, pr, string(permission.ActionDelete), "attachment", id, "record "+cur.Record.String())

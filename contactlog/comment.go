@@ -226,11 +226,8 @@ func (s *Service) liveComment(ctx context.Context, db bun.IDB, pr permission.Pri
 func (s *Service) saveComment(ctx context.Context, db bun.IDB, c *Comment, version int64) error {
 	res, err := db.NewUpdate().Model(c).Column("body", "updated_at", "deleted_at", "deleted_by", "version").
 		Where("cm.id = ?", c.ID).Where("cm.tenant_id = ?", c.Tenant).Where("cm.version = ?", version).Exec(ctx)
-	if err != nil {
+	if err := storage.Affected(res, err, ErrConflict); err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrConflict
 	}
 	return nil
 }

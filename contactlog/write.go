@@ -1,6 +1,7 @@
 package contactlog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -726,7 +727,7 @@ func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, r
 		if a.Position != b.Position {
 			return a.Position - b.Position
 		}
-		return strings.Compare(a.ID.String(), b.ID.String())
+		return bytes.Compare(a.ID[:], b.ID[:])
 	})
 	for _, x := range sides {
 		r := at[x.Record]
@@ -802,11 +803,8 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 			q = q.ExcludeColumn("grams")
 		}
 		res, err := q.Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrConflict); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
 		}
 		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: id, Grams: row.Grams}}); err != nil {
 			return err
@@ -894,11 +892,8 @@ func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 		}
 		blobs = keys
 		res, err := tx.NewDelete().Model((*recordRow)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant).Exec(ctx)
-		if err != nil {
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
 		}
 		return s.audit(ctx, tx, pr, "purge", "record", id, "")
 	})

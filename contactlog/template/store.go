@@ -300,11 +300,8 @@ func (s *Store) setArchived(ctx context.Context, key string, archived bool) erro
 		q = q.Set("archived_at = NULL")
 	}
 	res, err := q.Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("template: archive %s: %w", key, storage.Err(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("template: archive %s: %w", key, ErrNotFound)
+	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+		return fmt.Errorf("template: archive %s: %w", key, err)
 	}
 	return nil
 }
