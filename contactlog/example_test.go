@@ -12,7 +12,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 )
 
 // A program that embeds the engine runs a dispatcher over its handlers:
@@ -24,7 +24,7 @@ func ExampleService_Handlers() {
 		panic(err)
 	}
 	defer os.RemoveAll(tmp)
-	db, err := dbtest.OpenSQLite(filepath.Join(tmp, "kiroku.db"))
+	db, err := dbopen.OpenSQLite(filepath.Join(tmp, "kiroku.db"))
 	if err != nil {
 		panic(err)
 	}

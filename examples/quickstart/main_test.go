@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
@@ -36,16 +37,16 @@ func postgresSchema(t *testing.T) string {
 	if base == "" {
 		t.Skip(dbtest.EnvPostgres + " is not set")
 	}
-	adminDSN, err := dbtest.PostgresDSN(base, "")
+	adminDSN, err := dbopen.PostgresDSN(base, "")
 	require.NoError(t, err)
-	admin, err := dbtest.OpenPostgres(adminDSN)
+	admin, err := dbopen.OpenPostgres(adminDSN)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = admin.Close() })
 	schema := "kiroku_quickstart_" + strings.ToLower(rand.Text()[:8])
 	_, err = admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	dsn, err := dbtest.PostgresDSN(base, schema)
+	dsn, err := dbopen.PostgresDSN(base, schema)
 	require.NoError(t, err)
 	return dsn
 }

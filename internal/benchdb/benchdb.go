@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 )
@@ -45,11 +46,11 @@ func Schema(b *testing.B) (*bun.DB, string, func()) {
 	if base == "" {
 		b.Skip(dbtest.EnvPostgres + " is not set")
 	}
-	adminDSN, err := dbtest.PostgresDSN(base, "")
+	adminDSN, err := dbopen.PostgresDSN(base, "")
 	if err != nil {
 		b.Fatal(err)
 	}
-	admin, err := dbtest.OpenPostgres(adminDSN)
+	admin, err := dbopen.OpenPostgres(adminDSN)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -60,11 +61,11 @@ func Schema(b *testing.B) (*bun.DB, string, func()) {
 		_ = admin.Close()
 		b.Fatal(err)
 	}
-	dsn, err := dbtest.PostgresDSN(base, schema)
+	dsn, err := dbopen.PostgresDSN(base, schema)
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := dbtest.OpenPostgres(dsn)
+	db, err := dbopen.OpenPostgres(dsn)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,42 +16,18 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver used in tests
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite" // the SQLite driver used in tests
 )
 
 // EnvPostgres names the environment variable holding the PostgreSQL DSN.
 const EnvPostgres = "KIROKU_TEST_POSTGRES_URL"
-
-// SQLiteDSN returns the recommended modernc.org/sqlite DSN for a database
-// file: 10 s busy timeout, WAL journal, foreign keys on, and write
-// transactions that take the write lock at BEGIN (no upgrade deadlocks).
-func SQLiteDSN(path string) string {
-	// busy_timeout comes first so that the journal-mode switch, which needs
-	// an exclusive lock, waits instead of failing when processes start at once.
-	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-}
-
-// OpenSQLite opens the SQLite database file at path with SQLiteDSN.
-func OpenSQLite(path string) (*bun.DB, error) {
-	sqldb, err := sql.Open("sqlite", SQLiteDSN(path))
-	if err != nil {
-		return nil, err
-	}
-	return bun.NewDB(sqldb, sqlitedialect.New()), nil
-}
 
 // openers remembers how each test database was opened, for Reopen.
 var openers sync.Map // *bun.DB → func() (*bun.DB, error)
@@ -82,39 +58,13 @@ func Reopen(t testing.TB, db *bun.DB) *bun.DB {
 func SQLite(t testing.TB) *bun.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kiroku.db")
-	db, err := OpenSQLite(path)
+	db, err := dbopen.OpenSQLite(path)
 	if err != nil {
 		t.Fatalf("dbtest: open sqlite: %v", err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	track(t, db, func() (*bun.DB, error) { return OpenSQLite(path) })
+	track(t, db, func() (*bun.DB, error) { return dbopen.OpenSQLite(path) })
 	return db
-}
-
-// PostgresDSN returns dsn with the settings Kiroku expects of pgx (exec mode,
-// since bun interpolates values) and, when schema is not empty, that schema
-// as the search path.
-func PostgresDSN(dsn, schema string) (string, error) {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set("default_query_exec_mode", "exec")
-	if schema != "" {
-		q.Set("search_path", schema)
-	}
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
-// OpenPostgres opens dsn (see PostgresDSN) with pgx and pgdialect.
-func OpenPostgres(dsn string) (*bun.DB, error) {
-	sqldb, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return nil, err
-	}
-	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
 // Postgres returns a database bound to a fresh schema, or skips the test when
@@ -125,7 +75,7 @@ func Postgres(t testing.TB) *bun.DB {
 	if base == "" {
 		t.Skip("dbtest: " + EnvPostgres + " is not set")
 	}
-	admin, err := OpenPostgres(mustDSN(t, base, ""))
+	admin, err := dbopen.OpenPostgres(mustDSN(t, base, ""))
 	if err != nil {
 		t.Fatalf("dbtest: open postgres: %v", err)
 	}
@@ -138,12 +88,12 @@ func Postgres(t testing.TB) *bun.DB {
 		t.Fatalf("dbtest: create schema: %v", err)
 	}
 	dsn := mustDSN(t, base, schema)
-	db, err := OpenPostgres(dsn)
+	db, err := dbopen.OpenPostgres(dsn)
 	if err != nil {
 		t.Fatalf("dbtest: open postgres: %v", err)
 	}
 	db.SetMaxOpenConns(8)
-	track(t, db, func() (*bun.DB, error) { return OpenPostgres(dsn) })
+	track(t, db, func() (*bun.DB, error) { return dbopen.OpenPostgres(dsn) })
 	t.Cleanup(func() {
 		_ = db.Close()
 		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
@@ -154,7 +104,7 @@ func Postgres(t testing.TB) *bun.DB {
 
 func mustDSN(t testing.TB, dsn, schema string) string {
 	t.Helper()
-	s, err := PostgresDSN(dsn, schema)
+	s, err := dbopen.PostgresDSN(dsn, schema)
 	if err != nil {
 		t.Fatalf("dbtest: %s: %v", EnvPostgres, err)
 	}

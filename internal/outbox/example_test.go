@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -21,7 +21,7 @@ func Example() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "kiroku-outbox-example")
 	defer os.RemoveAll(dir)
-	db, err := dbtest.OpenSQLite(filepath.Join(dir, "kiroku.db"))
+	db, err := dbopen.OpenSQLite(filepath.Join(dir, "kiroku.db"))
 	if err != nil {
 		panic(err)
 	}

@@ -1,0 +1,241 @@
+// Package app wires Kiroku's engines into the example server: it opens the
+// database, migrates it, builds the permission directory and engine, the
+// customer and record services, the attachment store, the mailer, the plugin
+// host and the outbox dispatcher, and creates the first tenant and
+// administrator on first start. The web UI and the JSON API are built on the
+// App it returns.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
+	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/plugins"
+)
+
+// App is the running server's state: every engine, bound to one database.
+type App struct {
+	Config    Config
+	DB        *bun.DB
+	Logger    *slog.Logger
+	Clock     func() time.Time
+	Dir       *permission.Directory
+	Authz     *permission.Engine
+	Customers *customer.Service
+	Records   *contactlog.Service
+	Templates *template.Registry
+	Plugins   *plugins.Host
+	Auth      *auth.Store
+
+	dispatcher *contactlog.Dispatcher
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
+	ownDB      bool
+}
+
+// Options are what tests and tools change besides the Config.
+type Options struct {
+	// DB, when set, is used instead of opening Config's database (tests);
+	// the App does not close it.
+	DB *bun.DB
+	// Clock. Default time.Now.
+	Clock func() time.Time
+	// Logger. Default slog.Default().
+	Logger *slog.Logger
+	// Mailer replaces the configured one (tests).
+	Mailer contactlog.Mailer
+	// NoDispatcher keeps the outbox dispatcher from running (tests that
+	// deliver with RunOutbox).
+	NoDispatcher bool
+	// Auth configures the session store (tests shorten its clocks).
+	Auth *auth.Config
+}
+
+// Migrations are the server's own tables, after the engines'.
+var Migrations = []migration.Set{auth.Migrations}
+
+// Open builds the App: database, migrations, engines, plugin host (started),
+// and the dispatcher (running until Close).
+func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
+	if err := cfg.complete(); err != nil {
+		return nil, err
+	}
+	a = &App{Config: cfg, Clock: opts.Clock, Logger: opts.Logger}
+	if a.Clock == nil {
+		a.Clock = time.Now
+	}
+	if a.Logger == nil {
+		a.Logger = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if opts.DB != nil {
+		a.DB = opts.DB
+	} else {
+		if a.DB, err = openDB(ctx, cfg); err != nil {
+			return a, err
+		}
+		a.ownDB = true
+	}
+	if err := Migrate(ctx, a.DB); err != nil {
+		return a, fmt.Errorf("migrate: %w", err)
+	}
+	if a.Dir, err = permission.NewDirectory(a.DB, a.Clock); err != nil {
+		return a, err
+	}
+	if a.Authz, err = permission.NewEngine(a.DB); err != nil {
+		return a, err
+	}
+	st, err := template.NewStore(a.DB, &template.Config{Clock: a.Clock})
+	if err != nil {
+		return a, err
+	}
+	a.Templates = template.NewRegistry(st)
+	pluginDir := ""
+	if fi, err := os.Stat(cfg.PluginDir); err == nil && fi.IsDir() {
+		pluginDir = cfg.PluginDir
+	}
+	if a.Plugins, err = plugins.New(&plugins.Config{Dir: pluginDir, Templates: a.Templates, DB: a.DB,
+		Clock: a.Clock, Logger: a.Logger}); err != nil {
+		return a, fmt.Errorf("plugins: %w", err)
+	}
+	if err := a.Plugins.Start(ctx); err != nil {
+		return a, fmt.Errorf("plugins: %w", err)
+	}
+	blobs, err := contactlog.NewLocalBlobStore(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		return a, fmt.Errorf("attachment store: %w", err)
+	}
+	if cfg.EncryptionKey != nil {
+		if blobs, err = contactlog.NewEncryptedBlobStore(blobs, cfg.EncryptionKey); err != nil {
+			return a, fmt.Errorf("attachment encryption: %w", err)
+		}
+	}
+	mailer := opts.Mailer
+	if mailer == nil {
+		if mailer, err = newMailer(cfg); err != nil {
+			return a, fmt.Errorf("mail: %w", err)
+		}
+	}
+	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
+		Events: a.Plugins}); err != nil {
+		return a, err
+	}
+	from := contactlog.MailAddress{Name: "Kiroku", Email: cfg.MailFrom}
+	if cfg.MailFrom == "" {
+		from.Email = "kiroku@localhost"
+	}
+	if a.Records, err = contactlog.NewService(a.DB, &contactlog.Config{
+		Authorizer: a.Authz, Templates: a.Templates, Clock: a.Clock, Blobs: blobs,
+		Mailer: mailer, MailFrom: from, Plugins: a.Plugins, Events: a.Plugins, Channels: a.Plugins.Channels(),
+		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
+	}); err != nil {
+		return a, err
+	}
+	a.Auth = auth.NewStore(a.DB, a.Dir, withClock(opts.Auth, a.Clock))
+	handlers := a.Records.Handlers()
+	maps.Copy(handlers, a.Plugins.EventHandlers(a.Records))
+	if a.dispatcher, err = contactlog.NewDispatcher(a.DB, handlers, &contactlog.DispatcherConfig{
+		Clock: a.Clock, Logger: a.Logger}); err != nil {
+		return a, err
+	}
+	if !opts.NoDispatcher {
+		runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		a.stop = stop
+		a.wg.Go(func() {
+			if err := a.dispatcher.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.Logger.Error("outbox dispatcher stopped", "err", err)
+			}
+		})
+	}
+	return a, nil
+}
+
+func withClock(c *auth.Config, clock func() time.Time) *auth.Config {
+	var out auth.Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = clock
+	}
+	return &out
+}
+
+// Migrate creates or upgrades every table the server uses.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	for _, m := range []func(context.Context, *bun.DB) error{contactlog.Migrate, plugins.Migrate} {
+		if err := m(ctx, db); err != nil {
+			return err
+		}
+	}
+	return migration.Run(ctx, db, Migrations...)
+}
+
+// RunOutbox delivers the due outbox messages once (tests).
+func (a *App) RunOutbox(ctx context.Context) (int, error) { return a.dispatcher.RunOnce(ctx) }
+
+// DispatcherID names this process's dispatcher (in outbox claims).
+func (a *App) DispatcherID() string { return a.dispatcher.InstanceID() }
+
+// Close stops the dispatcher and the plugins and closes the database the App
+// opened.
+func (a *App) Close() {
+	if a.stop != nil {
+		a.stop()
+	}
+	a.wg.Wait()
+	if a.Plugins != nil {
+		a.Plugins.Close()
+	}
+	if a.ownDB && a.DB != nil {
+		_ = a.DB.Close()
+	}
+}
+
+// Principal returns the principal of an active staff user, with the tenant's
+// settings (see permission.Directory.Principal).
+func (a *App) Principal(ctx context.Context, tenant, user uuid.UUID) (permission.Principal, error) {
+	return a.Dir.Principal(ctx, tenant, user)
+}
+
+// openDB opens the configured database: PostgreSQL when a DSN is set,
+// otherwise SQLite in the data directory.
+func openDB(ctx context.Context, cfg Config) (*bun.DB, error) {
+	if cfg.Postgres == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	return dbopen.Open(ctx, cfg.Postgres, filepath.Join(cfg.DataDir, "kiroku.db"))
+}
+
+// Where says which database the App uses, without credentials.
+func (a *App) Where() string {
+	if a.DB.Dialect().Name().String() == "pg" {
+		return "PostgreSQL"
+	}
+	return "SQLite " + filepath.Join(a.Config.DataDir, "kiroku.db")
+}

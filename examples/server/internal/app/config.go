@@ -1,0 +1,166 @@
+package app
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Environment variables read by Parse. A flag given on the command line wins
+// over its variable.
+const (
+	EnvAddr          = "KIROKU_ADDR"
+	EnvData          = "KIROKU_DATA"
+	EnvPostgres      = "KIROKU_POSTGRES_URL"
+	EnvPluginDir     = "KIROKU_PLUGIN_DIR"
+	EnvBaseURL       = "KIROKU_BASE_URL"
+	EnvAdminEmail    = "KIROKU_ADMIN_EMAIL"
+	EnvAdminPassword = "KIROKU_ADMIN_PASSWORD" // environment only: flags show in ps
+	EnvSMTPHost      = "KIROKU_SMTP_HOST"
+	EnvSMTPPort      = "KIROKU_SMTP_PORT"
+	EnvSMTPUser      = "KIROKU_SMTP_USER"
+	EnvSMTPPassword  = "KIROKU_SMTP_PASSWORD" // environment only
+	EnvSMTPTLS       = "KIROKU_SMTP_TLS"
+	EnvMailFrom      = "KIROKU_MAIL_FROM"
+	EnvEncryptionKey = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// Addr is the listen address. Default 127.0.0.1:8080.
+	Addr string
+	// DataDir holds the SQLite database, attachments, plugins and mails
+	// written without SMTP. Default ./kiroku-data.
+	DataDir string
+	// Postgres is a PostgreSQL DSN; empty means SQLite in DataDir.
+	Postgres string
+	// PluginDir is searched for kiroku-plugin-* executables. Default
+	// DataDir/plugins (when it exists).
+	PluginDir string
+	// BaseURL is the server's public URL, used in links in mails and in
+	// the first start's setup link. Default http://<Addr>.
+	BaseURL string
+	// AdminEmail is the login of the administrator the first start creates.
+	// Default admin@example.com.
+	AdminEmail string
+	// AdminPassword, when set, is the first administrator's password;
+	// otherwise the first start prints a single-use setup link.
+	AdminPassword string
+	// SMTP settings; without SMTPHost mails are written as .eml files to
+	// DataDir/mail.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUser     string
+	SMTPPassword string
+	SMTPTLS      string
+	MailFrom     string
+	// EncryptionKey, when set (32 bytes), encrypts attachments at rest.
+	EncryptionKey []byte
+	// Demo loads the demo data set into the first tenant when it has no
+	// customers yet.
+	Demo bool
+	// SecureCookies marks cookies Secure. Default: when BaseURL is https.
+	SecureCookies bool
+}
+
+// Parse reads the command line (without the program name) and the
+// environment (getenv) into a Config. -h prints the usage to out.
+func Parse(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet("kiroku-server", flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env(EnvAddr, "127.0.0.1:8080"), "listen address ("+EnvAddr+")")
+	fs.StringVar(&c.DataDir, "data", env(EnvData, "kiroku-data"), "data directory: SQLite database, files, plugins ("+EnvData+")")
+	fs.StringVar(&c.Postgres, "postgres", env(EnvPostgres, ""), "PostgreSQL DSN; empty = SQLite in the data directory ("+EnvPostgres+")")
+	fs.StringVar(&c.PluginDir, "plugins", env(EnvPluginDir, ""), "plugin directory (default <data>/plugins) ("+EnvPluginDir+")")
+	fs.StringVar(&c.BaseURL, "base-url", env(EnvBaseURL, ""), "public URL for links in mails (default http://<addr>) ("+EnvBaseURL+")")
+	fs.StringVar(&c.AdminEmail, "admin-email", env(EnvAdminEmail, "admin@example.com"), "login of the first administrator ("+EnvAdminEmail+")")
+	fs.StringVar(&c.SMTPHost, "smtp-host", env(EnvSMTPHost, ""), "SMTP server; empty = write mails to <data>/mail ("+EnvSMTPHost+")")
+	port := fs.String("smtp-port", env(EnvSMTPPort, ""), "SMTP port (default by TLS mode) ("+EnvSMTPPort+")")
+	fs.StringVar(&c.SMTPUser, "smtp-user", env(EnvSMTPUser, ""), "SMTP user; the password comes from "+EnvSMTPPassword+" ("+EnvSMTPUser+")")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env(EnvSMTPTLS, "starttls"), "SMTP TLS mode: starttls, implicit or none ("+EnvSMTPTLS+")")
+	fs.StringVar(&c.MailFrom, "mail-from", env(EnvMailFrom, ""), "author address of mails ("+EnvMailFrom+")")
+	fs.BoolVar(&c.Demo, "demo", false, "load the demo data set on first start")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (default: when the base URL is https)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	c.AdminPassword = getenv(EnvAdminPassword)
+	c.SMTPPassword = getenv(EnvSMTPPassword)
+	if *port != "" {
+		p, err := strconv.Atoi(*port)
+		if err != nil || p <= 0 || p > 65535 {
+			return Config{}, fmt.Errorf("-smtp-port: %q is not a port number", *port)
+		}
+		c.SMTPPort = p
+	}
+	if k := getenv(EnvEncryptionKey); k != "" {
+		k = strings.TrimSpace(k)
+		key, err := hex.DecodeString(k)
+		if err != nil {
+			key, err = base64.StdEncoding.DecodeString(k)
+		}
+		if err != nil || len(key) != 32 {
+			return Config{}, errors.New(EnvEncryptionKey + " must be 32 random bytes in hex or base64 (openssl rand -hex 32)")
+		}
+		c.EncryptionKey = key
+	}
+	return c, c.complete()
+}
+
+// complete fills the defaults that depend on other settings and checks them.
+func (c *Config) complete() error {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "kiroku-data"
+	}
+	if c.PluginDir == "" {
+		c.PluginDir = filepath.Join(c.DataDir, "plugins")
+	}
+	if c.AdminEmail == "" {
+		c.AdminEmail = "admin@example.com"
+	}
+	if c.BaseURL == "" {
+		host := c.Addr
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		c.BaseURL = "http://" + host
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-base-url: %q is not an http(s) URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if u.Scheme == "https" {
+		c.SecureCookies = true
+	}
+	switch c.SMTPTLS {
+	case "", "starttls", "implicit", "none":
+	default:
+		return fmt.Errorf("-smtp-tls: %q is not starttls, implicit or none", c.SMTPTLS)
+	}
+	if _, err := os.Stat(c.PluginDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("plugin directory: %w", err)
+	}
+	return nil
+}

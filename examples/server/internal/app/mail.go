@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+)
+
+// newMailer returns the SMTP mailer of the configuration or, without an SMTP
+// host, one that writes each mail as an .eml file to DataDir/mail, so that an
+// evaluation install shows what would have been sent.
+func newMailer(cfg Config) (contactlog.Mailer, error) {
+	if cfg.SMTPHost != "" {
+		return contactlog.NewSMTPMailer(contactlog.SMTPConfig{
+			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUser, Password: cfg.SMTPPassword,
+			TLS: contactlog.SMTPTLSMode(cfg.SMTPTLS), From: contactlog.MailAddress{Email: cfg.MailFrom},
+		})
+	}
+	dir := filepath.Join(cfg.DataDir, "mail")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	return contactlog.MailerFunc(func(_ context.Context, m contactlog.MailMessage) error {
+		return writeEML(dir, m)
+	}), nil
+}
+
+// writeEML writes m as a MIME file named after the time and a random ID.
+func writeEML(dir string, m contactlog.MailMessage) error {
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(m.From.Name, m.From.Email); err != nil {
+		return fmt.Errorf("mail from: %w", err)
+	}
+	for _, to := range m.To {
+		if err := msg.AddToFormat(to.Name, to.Email); err != nil {
+			return fmt.Errorf("mail to: %w", err)
+		}
+	}
+	if m.ReplyTo.Email != "" {
+		if err := msg.ReplyToFormat(m.ReplyTo.Name, m.ReplyTo.Email); err != nil {
+			return fmt.Errorf("mail reply-to: %w", err)
+		}
+	}
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	if m.Text != "" {
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		if m.HTML != "" {
+			msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+		}
+	} else {
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+	}
+	name := time.Now().UTC().Format("20060102T150405") + "-" + uuid.NewString() + ".eml"
+	return msg.WriteToFile(filepath.Join(dir, name))
+}

@@ -1,0 +1,472 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migrations is the set of the server's authentication tables.
+var Migrations = migration.Set{Name: "server_auth", FS: migrations}
+
+// Errors.
+var (
+	// ErrBadCredentials: unknown login or wrong password (never says which).
+	ErrBadCredentials = errors.New("auth: bad credentials")
+	// ErrThrottled: too many failed logins; try again after the lock.
+	ErrThrottled = errors.New("auth: too many failed attempts")
+	// ErrNoSession: the session token is unknown, expired or revoked.
+	ErrNoSession = errors.New("auth: no session")
+	// ErrBadToken: a single-use token is unknown, used or expired.
+	ErrBadToken = errors.New("auth: invalid or expired token")
+)
+
+// Defaults of Config.
+const (
+	DefaultSessionIdle     = 12 * time.Hour
+	DefaultSessionLifetime = 30 * 24 * time.Hour
+	DefaultMaxFailures     = 5
+	DefaultFailureWindow   = 15 * time.Minute
+	DefaultLockout         = 15 * time.Minute
+)
+
+// Config configures a Store. Zero fields take the defaults above.
+type Config struct {
+	// Clock returns the current time. Default: time.Now.
+	Clock func() time.Time
+	// SessionIdle ends a session not used for this long.
+	SessionIdle time.Duration
+	// SessionLifetime ends every session this long after login.
+	SessionLifetime time.Duration
+	// MaxFailures failed logins within FailureWindow lock the login (and,
+	// at four times the count, the client address) for Lockout.
+	MaxFailures   int
+	FailureWindow time.Duration
+	Lockout       time.Duration
+}
+
+// Store keeps credentials, sessions, single-use tokens and login throttling
+// in the database, so that any number of server processes share them.
+type Store struct {
+	db  bun.IDB
+	dir *permission.Directory
+	cfg Config
+}
+
+// NewStore returns the store over db; dir resolves sessions into principals.
+func NewStore(db bun.IDB, dir *permission.Directory, cfg *Config) *Store {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.SessionIdle == 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.SessionLifetime == 0 {
+		c.SessionLifetime = DefaultSessionLifetime
+	}
+	if c.MaxFailures == 0 {
+		c.MaxFailures = DefaultMaxFailures
+	}
+	if c.FailureWindow == 0 {
+		c.FailureWindow = DefaultFailureWindow
+	}
+	if c.Lockout == 0 {
+		c.Lockout = DefaultLockout
+	}
+	return &Store{db: db, dir: dir, cfg: c}
+}
+
+func (s *Store) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+// NormalizeLogin is the canonical form of a login (an e-mail address):
+// trimmed and lower-cased.
+func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
+type credential struct {
+	bun.BaseModel `bun:"table:server_credentials"`
+	UserID        uuid.UUID `bun:"user_id,pk"`
+	TenantID      uuid.UUID `bun:"tenant_id"`
+	Login         string    `bun:"login"`
+	PasswordHash  string    `bun:"password_hash"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// SetLogin records the login of a directory user (creating the credential
+// row without a password if needed). A login taken by another user fails
+// with ErrConflict.
+func (s *Store) SetLogin(ctx context.Context, tenant, user uuid.UUID, login string) error {
+	c := credential{UserID: user, TenantID: tenant, Login: NormalizeLogin(login), UpdatedAt: s.now()}
+	_, err := s.db.NewInsert().Model(&c).
+		On("CONFLICT (user_id) DO UPDATE").Set("login = EXCLUDED.login").Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err = storage.Err(err); err != nil {
+		return fmt.Errorf("auth: set login: %w", err)
+	}
+	return nil
+}
+
+// HasLogin tells whether any credential exists (the first start creates one).
+func (s *Store) HasLogin(ctx context.Context) (bool, error) {
+	return s.db.NewSelect().Model((*credential)(nil)).Exists(ctx)
+}
+
+// HasPassword tells whether the user has set a password.
+func (s *Store) HasPassword(ctx context.Context, user uuid.UUID) (bool, error) {
+	return s.db.NewSelect().Model((*credential)(nil)).Where("user_id = ?", user).Where("password_hash <> ''").Exists(ctx)
+}
+
+// SetPassword stores a new password for the user (whose login must have been
+// set) after CheckPassword, and ends the user's sessions.
+func (s *Store) SetPassword(ctx context.Context, user uuid.UUID, pw string) error {
+	var c credential
+	if err := s.db.NewSelect().Model(&c).Where("user_id = ?", user).Scan(ctx); err != nil {
+		return fmt.Errorf("auth: set password: %w", storage.Err(err))
+	}
+	u, err := s.dir.User(ctx, c.TenantID, user)
+	if err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	if err := CheckPassword(pw, c.Login, u.Name, u.Kana); err != nil {
+		return err
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewUpdate().Model((*credential)(nil)).Set("password_hash = ?", hash).
+			Set("updated_at = ?", s.now()).Where("user_id = ?", user).Exec(ctx); err != nil {
+			return storage.Err(err)
+		}
+		_, err := tx.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx)
+		return storage.Err(err)
+	})
+}
+
+// Login checks a login and password, throttled per login and per client
+// address, and opens a session for an active user. Any unknown login, wrong
+// password, missing password or inactive user is ErrBadCredentials, after
+// the same amount of hashing work.
+func (s *Store) Login(ctx context.Context, login, pw, client string) (token string, sess *Session, err error) {
+	login = NormalizeLogin(login)
+	keys := []string{"login:" + login, "addr:" + client}
+	if err := s.throttled(ctx, keys); err != nil {
+		return "", nil, err
+	}
+	var c credential
+	err = s.db.NewSelect().Model(&c).Where("login = ?", login).Scan(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("auth: login: %w", storage.Err(err))
+	}
+	hash := c.PasswordHash
+	if hash == "" {
+		hash = dummyHash
+	}
+	ok, verr := VerifyPassword(hash, pw)
+	if verr != nil {
+		return "", nil, fmt.Errorf("auth: login: %w", verr)
+	}
+	if !ok || c.PasswordHash == "" {
+		return "", nil, s.fail(ctx, keys)
+	}
+	if _, err := s.dir.Principal(ctx, c.TenantID, c.UserID); err != nil {
+		if errors.Is(err, kerr.ErrUnauthenticated) {
+			return "", nil, s.fail(ctx, keys)
+		}
+		return "", nil, err
+	}
+	if _, err := s.db.NewDelete().TableExpr("server_login_failures").Where("key = ?", keys[0]).Exec(ctx); err != nil {
+		return "", nil, storage.Err(err)
+	}
+	return s.open(ctx, c.TenantID, c.UserID)
+}
+
+// dummyHash is verified when the login is unknown, so that unknown logins
+// take as long as wrong passwords.
+var dummyHash = func() string {
+	h, err := HashPassword("kiroku dummy password for timing")
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+type failure struct {
+	bun.BaseModel `bun:"table:server_login_failures"`
+	Key           string     `bun:"key,pk"`
+	Failures      int        `bun:"failures"`
+	WindowStart   time.Time  `bun:"window_start"`
+	LockedUntil   *time.Time `bun:"locked_until"`
+}
+
+func (s *Store) throttled(ctx context.Context, keys []string) error {
+	var locked []failure
+	err := s.db.NewSelect().Model(&locked).Where("key IN (?)", bun.In(keys)).
+		Where("locked_until > ?", s.now()).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: login: %w", storage.Err(err))
+	}
+	if len(locked) > 0 {
+		return ErrThrottled
+	}
+	return nil
+}
+
+// fail counts a failed login for each key and locks a key that reached its
+// limit; it returns ErrBadCredentials (or ErrThrottled if this failure locked
+// the login).
+func (s *Store) fail(ctx context.Context, keys []string) error {
+	now := s.now()
+	lockedNow := false
+	for i, key := range keys {
+		limit := s.cfg.MaxFailures
+		if i > 0 {
+			limit *= 4
+		}
+		err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+			f := failure{Key: key}
+			err := tx.NewSelect().Model(&f).WherePK().Scan(ctx)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				f = failure{Key: key, WindowStart: now}
+			case err != nil:
+				return storage.Err(err)
+			}
+			if now.Sub(f.WindowStart) > s.cfg.FailureWindow {
+				f.Failures, f.WindowStart, f.LockedUntil = 0, now, nil
+			}
+			f.Failures++
+			if f.Failures >= limit {
+				until := now.Add(s.cfg.Lockout)
+				f.LockedUntil = &until
+				f.Failures, f.WindowStart = 0, now
+				lockedNow = lockedNow || i == 0
+			}
+			_, err = tx.NewInsert().Model(&f).On("CONFLICT (key) DO UPDATE").
+				Set("failures = EXCLUDED.failures").Set("window_start = EXCLUDED.window_start").
+				Set("locked_until = EXCLUDED.locked_until").Exec(ctx)
+			return storage.Err(err)
+		})
+		if err != nil {
+			return fmt.Errorf("auth: login: %w", err)
+		}
+	}
+	if lockedNow {
+		return ErrThrottled
+	}
+	return ErrBadCredentials
+}
+
+// Session is a logged-in browser.
+type Session struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+	// CSRF is the session's anti-forgery token, embedded in every form.
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+type session struct {
+	bun.BaseModel `bun:"table:server_sessions"`
+	TokenHash     []byte    `bun:"token_hash,pk"`
+	TenantID      uuid.UUID `bun:"tenant_id"`
+	UserID        uuid.UUID `bun:"user_id"`
+	CSRF          string    `bun:"csrf"`
+	CreatedAt     time.Time `bun:"created_at"`
+	LastSeenAt    time.Time `bun:"last_seen_at"`
+	ExpiresAt     time.Time `bun:"expires_at"`
+}
+
+// NewToken returns a random 256-bit token (URL-safe base64) and its SHA-256,
+// which is all the database keeps.
+func NewToken() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	return t, HashToken(t), nil
+}
+
+// HashToken is the stored form of a token.
+func HashToken(t string) []byte {
+	h := sha256.Sum256([]byte(t))
+	return h[:]
+}
+
+func (s *Store) open(ctx context.Context, tenant, user uuid.UUID) (string, *Session, error) {
+	token, hash, err := NewToken()
+	if err != nil {
+		return "", nil, err
+	}
+	csrf, _, err := NewToken()
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now()
+	row := session{TokenHash: hash, TenantID: tenant, UserID: user, CSRF: csrf, CreatedAt: now,
+		LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionLifetime)}
+	if _, err := s.db.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return "", nil, fmt.Errorf("auth: open session: %w", storage.Err(err))
+	}
+	return token, row.public(s.cfg.SessionIdle), nil
+}
+
+func (r *session) public(idle time.Duration) *Session {
+	exp := r.LastSeenAt.Add(idle)
+	if r.ExpiresAt.Before(exp) {
+		exp = r.ExpiresAt
+	}
+	return &Session{TenantID: r.TenantID, UserID: r.UserID, CSRF: r.CSRF, ExpiresAt: exp}
+}
+
+// Session returns the live session of token and marks it used (at most once
+// a minute, to keep reads cheap). Unknown, idle or expired: ErrNoSession.
+func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
+	if token == "" {
+		return nil, ErrNoSession
+	}
+	var row session
+	now := s.now()
+	err := s.db.NewSelect().Model(&row).Where("token_hash = ?", HashToken(token)).
+		Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-s.cfg.SessionIdle)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoSession
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
+	}
+	if now.Sub(row.LastSeenAt) > time.Minute {
+		row.LastSeenAt = now
+		if _, err := s.db.NewUpdate().Model(&row).Column("last_seen_at").WherePK().Exec(ctx); err != nil {
+			return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
+		}
+	}
+	return row.public(s.cfg.SessionIdle), nil
+}
+
+// Logout ends the session of token.
+func (s *Store) Logout(ctx context.Context, token string) error {
+	_, err := s.db.NewDelete().Model((*session)(nil)).Where("token_hash = ?", HashToken(token)).Exec(ctx)
+	return storage.Err(err)
+}
+
+// EndSessions ends every session of the user (deactivation, password change).
+func (s *Store) EndSessions(ctx context.Context, user uuid.UUID) error {
+	_, err := s.db.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx)
+	return storage.Err(err)
+}
+
+// Purposes of single-use tokens.
+const (
+	// PurposeSetPassword lets a new or resetting user choose a password.
+	PurposeSetPassword = "set_password"
+)
+
+type singleUse struct {
+	bun.BaseModel `bun:"table:server_single_use_tokens"`
+	TokenHash     []byte    `bun:"token_hash,pk"`
+	Purpose       string    `bun:"purpose"`
+	TenantID      uuid.UUID `bun:"tenant_id"`
+	UserID        uuid.UUID `bun:"user_id"`
+	CreatedAt     time.Time `bun:"created_at"`
+	ExpiresAt     time.Time `bun:"expires_at"`
+}
+
+// IssueToken creates a single-use token for the user and purpose, valid for
+// ttl, replacing the user's earlier tokens of that purpose. Only its hash is
+// stored; the token itself is returned once.
+func (s *Store) IssueToken(ctx context.Context, tenant, user uuid.UUID, purpose string, ttl time.Duration) (string, error) {
+	token, hash, err := NewToken()
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewDelete().Model((*singleUse)(nil)).Where("user_id = ?", user).
+			Where("purpose = ?", purpose).Exec(ctx); err != nil {
+			return storage.Err(err)
+		}
+		row := singleUse{TokenHash: hash, Purpose: purpose, TenantID: tenant, UserID: user, CreatedAt: now,
+			ExpiresAt: now.Add(ttl)}
+		_, err := tx.NewInsert().Model(&row).Exec(ctx)
+		return storage.Err(err)
+	})
+	if err != nil {
+		return "", fmt.Errorf("auth: issue token: %w", err)
+	}
+	return token, nil
+}
+
+// PeekToken returns the user a live token belongs to without using it (to
+// show the form the token opens).
+func (s *Store) PeekToken(ctx context.Context, token, purpose string) (tenant, user uuid.UUID, err error) {
+	var row singleUse
+	err = s.db.NewSelect().Model(&row).Where("token_hash = ?", HashToken(token)).Where("purpose = ?", purpose).
+		Where("expires_at > ?", s.now()).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return uuid.Nil, uuid.Nil, ErrBadToken
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, storage.Err(err)
+	}
+	return row.TenantID, row.UserID, nil
+}
+
+// RedeemToken uses a token once: fn runs with the token's user and a copy of
+// the store bound to the transaction that deletes the token, so a failing fn
+// leaves the token usable and two concurrent redemptions cannot both succeed.
+func (s *Store) RedeemToken(ctx context.Context, token, purpose string, fn func(ctx context.Context, st *Store, tenant, user uuid.UUID) error) error {
+	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		var row singleUse
+		err := tx.NewDelete().Model(&row).Where("token_hash = ?", HashToken(token)).Where("purpose = ?", purpose).
+			Where("expires_at > ?", s.now()).Returning("tenant_id, user_id").Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrBadToken
+		}
+		if err != nil {
+			return storage.Err(err)
+		}
+		return fn(ctx, s.WithDB(tx), row.TenantID, row.UserID)
+	})
+}
+
+// WithDB returns a copy of s bound to db (a transaction).
+func (s *Store) WithDB(db bun.IDB) *Store {
+	c := *s
+	c.db = db
+	c.dir = s.dir.WithDB(db)
+	return &c
+}
+
+// UserByLogin returns the tenant and user of a login (ErrNotFound if none).
+func (s *Store) UserByLogin(ctx context.Context, login string) (tenant, user uuid.UUID, err error) {
+	var c credential
+	err = s.db.NewSelect().Model(&c).Where("login = ?", NormalizeLogin(login)).Scan(ctx)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("auth: user by login: %w", storage.Err(err))
+	}
+	return c.TenantID, c.UserID, nil
+}

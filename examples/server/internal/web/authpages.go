@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+)
+
+func (u *UI) authRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /login", u.loginForm)
+	mux.HandleFunc("POST /login", u.login)
+	mux.Handle("POST /logout", u.page(u.logout))
+	mux.HandleFunc("GET /password/{token}", u.passwordForm)
+	mux.HandleFunc("POST /password/{token}", u.setPassword)
+}
+
+func (u *UI) loginForm(w http.ResponseWriter, hr *http.Request) {
+	f := NewForm(nil)
+	f.Values.Set("next", safeNext(hr.URL.Query().Get("next")))
+	u.render(w, hr, nil, http.StatusOK, "login", f)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
+	if err := hr.ParseForm(); err != nil {
+		u.fail(w, hr, nil, err)
+		return
+	}
+	f := NewForm(hr.PostForm)
+	f.Values.Del("password")
+	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), hr.PostFormValue("password"), clientAddr(hr))
+	switch {
+	case errors.Is(err, auth.ErrBadCredentials):
+		f.Message = msg.T("auth.bad_credentials")
+	case errors.Is(err, auth.ErrThrottled):
+		f.Message = msg.T("auth.throttled")
+	case err != nil:
+		u.fail(w, hr, nil, err)
+		return
+	}
+	if err != nil {
+		u.render(w, hr, nil, http.StatusUnauthorized, "login", f)
+		return
+	}
+	http.SetCookie(w, u.sessionCookie(token, s.ExpiresAt))
+	redirect(w, hr, safeNext(hr.PostFormValue("next")), "")
+}
+
+func (u *UI) sessionCookie(token string, expires time.Time) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: u.app.Config.SecureCookies, SameSite: http.SameSiteLaxMode, Expires: expires}
+}
+
+// clientAddr is the peer's IP address (the example trusts no proxy header).
+func clientAddr(hr *http.Request) string {
+	host, _, err := net.SplitHostPort(hr.RemoteAddr)
+	if err != nil {
+		return hr.RemoteAddr
+	}
+	return host
+}
+
+func (u *UI) logout(w http.ResponseWriter, r *Request) error {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		if err := u.app.Auth.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	c := u.sessionCookie("", time.Unix(0, 0))
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+	redirect(w, r.Request, "/login", "auth.logged_out")
+	return nil
+}
+
+type passwordPage struct {
+	Form  *Form
+	Token string
+	Email string
+	Name  string
+}
+
+func (u *UI) passwordForm(w http.ResponseWriter, hr *http.Request) {
+	token := hr.PathValue("token")
+	page, err := u.passwordPage(hr, token)
+	if errors.Is(err, auth.ErrBadToken) {
+		u.render(w, hr, nil, http.StatusNotFound, "error", map[string]any{"Message": msg.T("auth.bad_token")})
+		return
+	}
+	if err != nil {
+		u.fail(w, hr, nil, err)
+		return
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	u.render(w, hr, nil, http.StatusOK, "password", page)
+}
+
+func (u *UI) passwordPage(hr *http.Request, token string) (*passwordPage, error) {
+	tenant, user, err := u.app.Auth.PeekToken(hr.Context(), token, auth.PurposeSetPassword)
+	if err != nil {
+		return nil, err
+	}
+	usr, err := u.app.Dir.User(hr.Context(), tenant, user)
+	if err != nil {
+		return nil, err
+	}
+	return &passwordPage{Form: NewForm(nil), Token: token, Email: usr.Email, Name: usr.Name}, nil
+}
+
+func (u *UI) setPassword(w http.ResponseWriter, hr *http.Request) {
+	token := hr.PathValue("token")
+	page, err := u.passwordPage(hr, token)
+	if errors.Is(err, auth.ErrBadToken) {
+		u.render(w, hr, nil, http.StatusNotFound, "error", map[string]any{"Message": msg.T("auth.bad_token")})
+		return
+	}
+	if err != nil {
+		u.fail(w, hr, nil, err)
+		return
+	}
+	pw := hr.PostFormValue("password")
+	err = u.app.Auth.RedeemToken(hr.Context(), token, auth.PurposeSetPassword,
+		func(ctx context.Context, st *auth.Store, _, user uuid.UUID) error {
+			return st.SetPassword(ctx, user, pw)
+		})
+	for _, pe := range []error{auth.ErrPasswordTooShort, auth.ErrPasswordTooLong, auth.ErrPasswordWeak} {
+		if errors.Is(err, pe) {
+			page.Form.Add("password", msg.T("auth."+pe.Error()))
+			u.render(w, hr, nil, http.StatusUnprocessableEntity, "password", page)
+			return
+		}
+	}
+	if err != nil {
+		u.fail(w, hr, nil, err)
+		return
+	}
+	redirect(w, hr, "/login", "auth.password_set")
+}

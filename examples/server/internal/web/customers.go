@@ -1,0 +1,5 @@
+package web
+
+import "net/http"
+
+func (u *UI) customerRoutes(mux *http.ServeMux) {}

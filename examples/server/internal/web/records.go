@@ -1,0 +1,5 @@
+package web
+
+import "net/http"
+
+func (u *UI) recordRoutes(mux *http.ServeMux) {}

@@ -1,0 +1,420 @@
+// Package web is the example server's browser UI: Japanese, mobile-first,
+// rendered on the server with html/template, working without JavaScript.
+//
+// Every page handler runs behind the session middleware: a request without a
+// live session is sent to the login page; every POST must carry the session's
+// CSRF token (field "_csrf") and pass net/http's cross-origin protection.
+// Handlers return errors; ErrNotFound, ErrPermissionDenied and ErrConflict
+// become the matching Japanese error pages, anything else a generic 500 page
+// (the detail goes to the log, never to the browser). Forms that fail
+// validation are shown again with each problem next to its field and
+// everything the user typed kept.
+package web
+
+import (
+	"crypto/subtle"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+//go:embed all:templates static
+var files embed.FS
+
+// Request size limits.
+const (
+	// MaxUploadRequest bounds a multipart request: the 30 MiB of files one
+	// upload may carry plus the form's fields.
+	MaxUploadRequest = 31 << 20
+	// MultipartMemory is how much of a multipart request's files is kept
+	// in memory; the rest is spooled to temporary files.
+	MultipartMemory = 1 << 20
+	// MaxFormRequest bounds an urlencoded form.
+	MaxFormRequest = 1 << 20
+)
+
+// Cookie names.
+const (
+	SessionCookie = "kiroku_session"
+	flashCookie   = "kiroku_flash"
+)
+
+// UI serves the web pages.
+type UI struct {
+	app   *app.App
+	pages map[string]*template.Template
+	log   *slog.Logger
+}
+
+// New parses the templates and returns the UI of a.
+func New(a *app.App) (*UI, error) {
+	u := &UI{app: a, log: a.Logger}
+	if err := u.parse(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Handler returns the UI's routes.
+func (u *UI) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	u.authRoutes(mux)
+	for _, register := range []func(*http.ServeMux){
+		u.recordRoutes, u.customerRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes,
+	} {
+		register(mux)
+	}
+	return mux
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Request is what a page handler gets besides the response writer: the
+// request with the principal in its context, the session and the user.
+type Request struct {
+	*http.Request
+	Session   *auth.Session
+	Principal permission.Principal
+	User      *permission.User
+}
+
+// handlerFunc is a page handler; a returned error becomes an error page.
+type handlerFunc func(w http.ResponseWriter, r *Request) error
+
+// page wraps h with the session middleware (see the package doc). Roles,
+// when given, restrict the page to principals with one of them.
+func (u *UI) page(h handlerFunc, roles ...permission.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		r, err := u.authenticate(hr)
+		if errors.Is(err, auth.ErrNoSession) || errors.Is(err, kerr.ErrUnauthenticated) {
+			if hr.Method == http.MethodGet {
+				http.Redirect(w, hr, "/login?next="+url.QueryEscape(hr.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			u.fail(w, hr, nil, err)
+			return
+		}
+		if err != nil {
+			u.fail(w, hr, nil, err)
+			return
+		}
+		if len(roles) > 0 && !hasAny(r.Principal, roles) {
+			u.fail(w, hr, r, kerr.ErrPermissionDenied)
+			return
+		}
+		if hr.Method != http.MethodGet && hr.Method != http.MethodHead {
+			if strings.HasPrefix(hr.Header.Get("Content-Type"), "multipart/form-data") {
+				// Files over MultipartMemory are spooled to temporary files,
+				// never held whole in memory; they are removed after h.
+				r.Body = http.MaxBytesReader(w, r.Body, MaxUploadRequest)
+				if err := r.ParseMultipartForm(MultipartMemory); err != nil {
+					u.fail(w, hr, r, err)
+					return
+				}
+				defer func() { _ = r.MultipartForm.RemoveAll() }()
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, MaxFormRequest)
+			}
+			if err := u.checkCSRF(r); err != nil {
+				u.fail(w, hr, r, err)
+				return
+			}
+		}
+		if err := h(w, r); err != nil {
+			u.fail(w, hr, r, err)
+		}
+	})
+}
+
+func hasAny(p permission.Principal, roles []permission.Role) bool {
+	for _, role := range roles {
+		if p.Has(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// errCSRF is a POST without the session's token.
+var errCSRF = errors.New("web: missing or wrong CSRF token")
+
+func (u *UI) checkCSRF(r *Request) error {
+	token := r.Header.Get("X-CSRF-Token")
+	if token == "" {
+		token = r.PostFormValue("_csrf")
+	}
+	if token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(r.Session.CSRF)) != 1 {
+		return errCSRF
+	}
+	return nil
+}
+
+func (u *UI) authenticate(hr *http.Request) (*Request, error) {
+	c, err := hr.Cookie(SessionCookie)
+	if err != nil {
+		return nil, auth.ErrNoSession
+	}
+	s, err := u.app.Auth.Session(hr.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	p, err := u.app.Principal(hr.Context(), s.TenantID, s.UserID)
+	if err != nil {
+		return nil, err
+	}
+	user, err := u.app.Dir.User(hr.Context(), s.TenantID, s.UserID)
+	if err != nil {
+		return nil, err
+	}
+	ctx := permission.WithPrincipal(hr.Context(), p)
+	return &Request{Request: hr.WithContext(ctx), Session: s, Principal: p, User: user}, nil
+}
+
+// fail renders the error page for err (r may be nil before login).
+func (u *UI) fail(w http.ResponseWriter, hr *http.Request, r *Request, err error) {
+	status, key := http.StatusInternalServerError, "error.internal"
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, kerr.ErrNotFound):
+		status, key = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, kerr.ErrPermissionDenied):
+		status, key = http.StatusForbidden, "error.forbidden"
+	case errors.Is(err, kerr.ErrConflict):
+		status, key = http.StatusConflict, "error.conflict"
+	case errors.Is(err, errCSRF):
+		status, key = http.StatusForbidden, "error.csrf"
+	case errors.Is(err, kerr.ErrUnavailable):
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
+	case errors.As(err, &mbe):
+		status, key = http.StatusRequestEntityTooLarge, "error.too_large"
+	case errors.Is(err, auth.ErrNoSession), errors.Is(err, kerr.ErrUnauthenticated):
+		status, key = http.StatusUnauthorized, "error.csrf"
+	case errors.Is(err, kerr.ErrInvalid):
+		status, key = http.StatusBadRequest, "error.bad_request"
+	default:
+		u.log.Error("request failed", "method", hr.Method, "path", hr.URL.Path, "err", err)
+	}
+	u.render(w, hr, r, status, "error", map[string]any{"Message": msg.T(key)})
+}
+
+// view is what every template gets: the page's own data plus the frame.
+type view struct {
+	Title string
+	User  *permission.User
+	P     permission.Principal
+	CSRF  string
+	Flash string
+	Path  string
+	Data  any
+}
+
+// render writes page name with data. r may be nil (pages before login).
+func (u *UI) render(w http.ResponseWriter, hr *http.Request, r *Request, status int, name string, data any) {
+	t, ok := u.pages[name]
+	if !ok {
+		u.log.Error("unknown page template", "page", name)
+		http.Error(w, msg.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	v := view{Path: hr.URL.Path, Data: data, Flash: takeFlash(w, hr)}
+	if r != nil {
+		v.User, v.P, v.CSRF = r.User, r.Principal, r.Session.CSRF
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		u.log.Error("render failed", "page", name, "err", err)
+		http.Error(w, msg.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// redirect answers a successful POST: see other, with a flash message key.
+func redirect(w http.ResponseWriter, hr *http.Request, to, flashKey string) {
+	if flashKey != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: flashKey, Path: "/", HttpOnly: true,
+			SameSite: http.SameSiteLaxMode, MaxAge: 60})
+	}
+	http.Redirect(w, hr, to, http.StatusSeeOther)
+}
+
+// takeFlash returns and clears the flash message (only catalog keys are
+// accepted, so a forged cookie cannot inject text).
+func takeFlash(w http.ResponseWriter, hr *http.Request) string {
+	c, err := hr.Cookie(flashCookie)
+	if err != nil || !msg.Has(c.Value) {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	return msg.T(c.Value)
+}
+
+func (u *UI) parse() error {
+	base := template.New("").Funcs(funcs())
+	base, err := base.ParseFS(files, "templates/_*.html")
+	if err != nil {
+		return err
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	u.pages = map[string]*template.Template{}
+	for _, n := range names {
+		file := path.Base(n)
+		if strings.HasPrefix(file, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(files, n)
+		if err != nil {
+			return err
+		}
+		u.pages[strings.TrimSuffix(file, ".html")] = t
+	}
+	return nil
+}
+
+// funcs are the template helpers.
+func funcs() template.FuncMap {
+	return template.FuncMap{
+		"t": msg.T,
+		"date": func(t time.Time, loc *time.Location) string {
+			if t.IsZero() {
+				return ""
+			}
+			return inZone(t, loc).Format("2006/01/02") + "(" + weekday(inZone(t, loc)) + ")"
+		},
+		"datetime": func(t time.Time, loc *time.Location) string {
+			if t.IsZero() {
+				return ""
+			}
+			lt := inZone(t, loc)
+			return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
+		},
+		"has": func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
+		"uuid": func(id uuid.UUID) string {
+			if id == uuid.Nil {
+				return ""
+			}
+			return id.String()
+		},
+		"query": func(kv ...string) template.URL {
+			v := url.Values{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] != "" {
+					v.Set(kv[i], kv[i+1])
+				}
+			}
+			return template.URL(v.Encode())
+		},
+		"bytes": humanBytes,
+	}
+}
+
+func inZone(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = jpdate.Tokyo()
+	}
+	return t.In(loc)
+}
+
+var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
+
+func weekday(t time.Time) string { return weekdays[t.Weekday()] }
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// Form holds a submitted form's values and its problems per field, so a
+// failed submission renders again with what the user typed.
+type Form struct {
+	Values url.Values
+	Errors map[string][]string
+	// Message is a problem of the whole form.
+	Message string
+}
+
+// NewForm returns a form holding values (nil = empty).
+func NewForm(values url.Values) *Form {
+	if values == nil {
+		values = url.Values{}
+	}
+	return &Form{Values: values, Errors: map[string][]string{}}
+}
+
+// Get returns the field's value.
+func (f *Form) Get(name string) string { return f.Values.Get(name) }
+
+// Has tells whether the field has the value (checkboxes, multi-selects).
+func (f *Form) Has(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// Err returns the field's problems joined, or "".
+func (f *Form) Err(name string) string { return strings.Join(f.Errors[name], " ") }
+
+// Add records a problem with a field.
+func (f *Form) Add(field, message string) { f.Errors[field] = append(f.Errors[field], message) }
+
+// Valid tells whether no problem was recorded.
+func (f *Form) Valid() bool { return len(f.Errors) == 0 && f.Message == "" }
+
+// AddError records err on the form when it is a validation error (each
+// field problem, renamed by rename when the engine's field name differs
+// from the form's) and reports whether it was one; other errors are left to
+// the caller.
+func (f *Form) AddError(err error, rename map[string]string) bool {
+	var ve *kerr.ValidationError
+	if !errors.As(err, &ve) {
+		return false
+	}
+	for _, fe := range ve.Fields {
+		field := fe.Field
+		if to, ok := rename[field]; ok {
+			field = to
+		}
+		f.Add(field, msg.Field(fe))
+	}
+	f.Message = msg.T("common.form_errors")
+	return true
+}

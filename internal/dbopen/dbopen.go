@@ -1,0 +1,99 @@
+// Package dbopen opens the databases Kiroku runs on the way its engines
+// expect: SQLite through modernc.org/sqlite (pure Go) with WAL, a busy
+// timeout, foreign keys and immediate write transactions, and PostgreSQL
+// through pgx's database/sql driver in exec mode (bun interpolates values,
+// so pgx's statement cache would only churn).
+//
+// The engines never import a driver or a bun dialect; programs (the
+// examples) and tests do, through this package.
+package dbopen
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// SQLiteDSN returns the modernc.org/sqlite DSN for a database file: 10 s busy
+// timeout (first, so that the journal-mode switch, which needs an exclusive
+// lock, waits instead of failing when processes start at once), WAL journal,
+// foreign keys on, and write transactions that take the write lock at BEGIN
+// (no upgrade deadlocks).
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// PostgresDSN adds default_query_exec_mode=exec, and search_path when schema
+// is not empty, to a pgx DSN in URL form (postgres://user@host/db) or
+// keyword/value form (host=… dbname=…).
+func PostgresDSN(dsn, schema string) (string, error) {
+	if !strings.Contains(dsn, "://") {
+		dsn += " default_query_exec_mode=exec"
+		if schema != "" {
+			dsn += " search_path=" + schema
+		}
+		return dsn, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("default_query_exec_mode", "exec")
+	if schema != "" {
+		q.Set("search_path", schema)
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// OpenSQLite opens the SQLite database file at path with SQLiteDSN.
+func OpenSQLite(path string) (*bun.DB, error) {
+	sqldb, err := sql.Open("sqlite", SQLiteDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+}
+
+// OpenPostgres opens dsn (see PostgresDSN) with pgx and pgdialect.
+func OpenPostgres(dsn string) (*bun.DB, error) {
+	sqldb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// Open opens PostgreSQL when postgres (a DSN) is set, otherwise the SQLite
+// file sqlitePath, and pings it.
+func Open(ctx context.Context, postgres, sqlitePath string) (*bun.DB, error) {
+	var db *bun.DB
+	var err error
+	if postgres != "" {
+		dsn, derr := PostgresDSN(postgres, "")
+		if derr != nil {
+			return nil, fmt.Errorf("postgres DSN: %w", derr)
+		}
+		db, err = OpenPostgres(dsn)
+	} else {
+		db, err = OpenSQLite(sqlitePath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
