@@ -44,11 +44,11 @@ func TestPasswordHash(t *testing.T) {
 func TestCheckPassword(t *testing.T) {
 	t.Parallel()
 	for pw, want := range map[string]error{
-		"short":                      auth.ErrPasswordTooShort,
-		"password1234":               auth.ErrPasswordWeak,
-		"tanaka.hanako":              auth.ErrPasswordWeak, // the user's own login
-		strings.Repeat("a", 300):     auth.ErrPasswordTooLong,
-		"見積は来週 blue-lantern-42": nil,
+		"short":                  auth.ErrPasswordTooShort,
+		"password1234":           auth.ErrPasswordWeak,
+		"tanaka.hanako":          auth.ErrPasswordWeak, // the user's own login
+		strings.Repeat("a", 300): auth.ErrPasswordTooLong,
+		"見積は来週 blue-lantern-42":  nil,
 	} {
 		require.ErrorIs(t, auth.CheckPassword(pw, "tanaka.hanako@example.jp", "tanaka.hanako"), want, pw)
 		if want == nil {
