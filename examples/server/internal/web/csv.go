@@ -256,34 +256,12 @@ func exportName(prefix string, p permission.Principal) string {
 	return prefix + "-" + inZone(time.Now(), p.Location).Format("20060102") + ".csv"
 }
 
-// customerQuery reads the customer search parameters of /customers: q,
-// rank, status, sort (kana, created, updated; "-" prefix or "_desc" suffix
-// for descending).
-func customerQuery(v url.Values) customer.Query {
-	q := customer.Query{Text: strings.TrimSpace(v.Get("q"))}
-	if rank := v.Get("rank"); rank != "" {
-		q.Ranks = []string{rank}
-	}
-	switch s := customer.Status(v.Get("status")); s {
-	case customer.Prospect, customer.Existing:
-		q.Status = s
-	}
-	sort := v.Get("sort")
-	if strings.HasPrefix(sort, "-") || strings.HasSuffix(sort, "_desc") {
-		q.Desc = true
-		sort = strings.TrimSuffix(strings.TrimPrefix(sort, "-"), "_desc")
-	}
-	switch s := customer.Sort(sort); s {
-	case customer.SortKana, customer.SortCreated, customer.SortUpdated:
-		q.Sort = s
-	}
-	return q
-}
-
 func (u *UI) csvCustomersExport(w http.ResponseWriter, r *Request) error {
 	enc, _ := csvEncoding(r)
 	out := &lazyCSV{w: w, name: exportName("customers", r.Principal), sjis: enc == customer.ShiftJIS}
-	_, err := u.app.Customers.Export(r.Context(), out, customerQuery(r.URL.Query()), customer.ExportOptions{Encoding: enc})
+	q := customerQuery(r.URL.Query())
+	q.After, q.WithTotal = "", false // the export covers the whole search
+	_, err := u.app.Customers.Export(r.Context(), out, q, customer.ExportOptions{Encoding: enc})
 	if err != nil && out.started {
 		// The download is cut short; the browser shows it as failed.
 		u.log.Error("customer export failed midway", "err", err)

@@ -42,9 +42,9 @@ var customerSorts = []struct {
 	{"updated_desc", customer.SortUpdated, true, "customers.sort_updated_desc"},
 }
 
-// CustomerQuery reads the customer list's GET form (q, rank, status, sort,
+// customerQuery reads the customer list's GET form (q, rank, status, sort,
 // after) into an engine query; the export uses the same parameters.
-func CustomerQuery(v url.Values) customer.Query {
+func customerQuery(v url.Values) customer.Query {
 	q := customer.Query{Text: strings.TrimSpace(v.Get("q")), After: v.Get("after"), WithTotal: true}
 	if r := strings.TrimSpace(v.Get("rank")); r != "" {
 		q.Ranks = []string{r}
@@ -86,7 +86,7 @@ type customerIndexData struct {
 func (u *UI) customerIndex(w http.ResponseWriter, r *Request) error {
 	v := r.URL.Query()
 	ctx := r.Context()
-	page, err := u.app.Customers.Search(ctx, CustomerQuery(v))
+	page, err := u.app.Customers.Search(ctx, customerQuery(v))
 	if err != nil {
 		return err
 	}
