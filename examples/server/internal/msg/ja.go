@@ -187,6 +187,7 @@ var ja = map[string]string{
 	"lists.back":                   "マイリスト一覧へ",
 
 	// --- import / export ---
+	"csv.export.button":            "この条件でCSV出力",
 	"csv.import.title":             "顧客一括登録",
 	"csv.import.lead":              "CSVファイルで顧客をまとめて登録します。テンプレートをダウンロードし、Excelなどで入力してから「CSV（カンマ区切り）」で保存してアップロードしてください。",
 	"csv.import.columns":           "列の見出しで項目を判別します（列の順番は自由です）。姓は必須、個人の場合は姓カナも必須です。誕生日は 1972/03/15 のほか 昭和47年3月15日 のような和暦でも入力できます。Excelファイル（.xlsx）のままではアップロードできません。",
