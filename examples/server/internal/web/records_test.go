@@ -322,6 +322,12 @@ func TestRecordCustomerSearchByKana(t *testing.T) {
 		require.Contains(t, body, "検索前に書いたメモ")
 		require.Contains(t, body, "ヤマダ タロウ")
 
+		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"template"}, "template": {template.KeyClaim},
+			"public_memo": {"切り替え前のメモ"}})
+		require.True(t, servertest.Contains(body, `<option value="builtin:claim" selected>`, `name="f.title"`, "切り替え前のメモ"))
+		require.NotContains(t, body, `name="f.place"`)
+		require.NotContains(t, body, "builtin:usage", "templates with lines fields are not offered")
+
 		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"佐藤"}})
 		require.Contains(t, body, `name="customer_id" value="`+re.sato.String()+`"`)
 		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"存在しない人"}})
