@@ -121,6 +121,10 @@ func TestRecordListFiltersSortsAndPages(t *testing.T) {
 		require.Equal(t, []string{public.ID.String(), draft.ID.String(), rYamada.ID.String(), rSato.ID.String()},
 			recordLinks(body), "newest first; another user's private-scope record is not listed")
 		require.NotContains(t, body, private.ID.String())
+		res, _ = re.c.Get(t, "/records/"+private.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+		res, _ = re.c.Get(t, "/records/"+public.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, body, `href="/records/new"`)
 		require.Contains(t, body, "山田 太郎")
 		require.Contains(t, body, "下書き")
