@@ -41,9 +41,12 @@ func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 		u.fail(w, hr, nil, err)
 		return
 	}
+	// The form shown again must not carry the password; NewForm keeps the
+	// map, so read the password before dropping it.
+	pw := hr.PostFormValue("password")
 	f := NewForm(hr.PostForm)
 	f.Values.Del("password")
-	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), hr.PostFormValue("password"), clientAddr(hr))
+	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), pw, clientAddr(hr))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		f.Message = msg.T("auth.bad_credentials")
