@@ -156,6 +156,7 @@ var ja = map[string]string{
 	"admin.masters.kind.progress":      "進捗",
 	"admin.masters.kind.category1":     "分類1",
 	"admin.masters.kind.category2":     "分類2",
+	"admin.masters.order":              "順番",
 	"admin.masters.code":               "コード",
 	"admin.masters.code_hint":          "半角英小文字で始まる英小文字・数字・_（後から変更できません）",
 	"admin.masters.label":              "表示名",

@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,10 +62,16 @@ func (u *UI) adminTenantPost(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
+// adminMasterRow is a master item with its position on the form (1-based).
+type adminMasterRow struct {
+	contactlog.MasterItem
+	Order int
+}
+
 type adminMastersPage struct {
 	Kinds  []contactlog.MasterKind
 	Kind   contactlog.MasterKind
-	Items  []contactlog.MasterItem
+	Items  []adminMasterRow
 	Parent []contactlog.MasterItem // Category1 items, for Category2
 	Form   *Form
 }
@@ -81,7 +89,10 @@ func masterKind(s string) (contactlog.MasterKind, error) {
 
 func (u *UI) renderMasters(w http.ResponseWriter, r *Request, status int, kind contactlog.MasterKind,
 	items []contactlog.MasterItem, f *Form) error {
-	p := &adminMastersPage{Kinds: contactlog.MasterKinds(), Kind: kind, Items: items, Form: f}
+	p := &adminMastersPage{Kinds: contactlog.MasterKinds(), Kind: kind, Form: f}
+	for i, it := range items {
+		p.Items = append(p.Items, adminMasterRow{MasterItem: it, Order: i + 1})
+	}
 	if kind == contactlog.Category2 {
 		var err error
 		if p.Parent, err = u.app.Records.Masters(r.Context(), contactlog.Category1); err != nil {
@@ -104,8 +115,9 @@ func (u *UI) adminMasters(w http.ResponseWriter, r *Request) error {
 	return u.renderMasters(w, r, http.StatusOK, kind, items, NewForm(nil))
 }
 
-// adminMastersPost saves one kind's items: "code", "label" and "parent"
-// are aligned lists in display order, "archived" lists archived codes, and
+// adminMastersPost saves one kind's items: "code", "label", "parent" and
+// "order" are aligned lists, one entry per item; items are sorted by
+// "order" (ties keep the form's order). "archived" lists archived codes, and
 // "new_code", "new_label", "new_parent" add an item at the end.
 func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
@@ -113,17 +125,29 @@ func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	codes, labels, parents := f.Values["code"], f.Values["label"], f.Values["parent"]
-	if len(labels) != len(codes) || (len(parents) != 0 && len(parents) != len(codes)) {
+	codes, labels, parents, orders := f.Values["code"], f.Values["label"], f.Values["parent"], f.Values["order"]
+	if len(labels) != len(codes) || (len(parents) != 0 && len(parents) != len(codes)) ||
+		(len(orders) != 0 && len(orders) != len(codes)) {
 		return kerr.ErrInvalid
 	}
-	items := make([]contactlog.MasterItem, 0, len(codes)+1)
+	rows := make([]adminMasterRow, 0, len(codes))
 	for i, code := range codes {
-		it := contactlog.MasterItem{Code: code, Label: strings.TrimSpace(labels[i]), Archived: f.Has("archived", code)}
+		row := adminMasterRow{MasterItem: contactlog.MasterItem{Code: code, Label: strings.TrimSpace(labels[i]),
+			Archived: f.Has("archived", code)}, Order: i + 1}
 		if len(parents) > 0 {
-			it.Parent = parents[i]
+			row.Parent = parents[i]
 		}
-		items = append(items, it)
+		if len(orders) > 0 {
+			if n, err := strconv.Atoi(strings.TrimSpace(orders[i])); err == nil {
+				row.Order = n
+			}
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b adminMasterRow) int { return cmp.Compare(a.Order, b.Order) })
+	items := make([]contactlog.MasterItem, 0, len(codes)+1)
+	for _, row := range rows {
+		items = append(items, row.MasterItem)
 	}
 	if code := strings.TrimSpace(f.Get("new_code")); code != "" || strings.TrimSpace(f.Get("new_label")) != "" {
 		items = append(items, contactlog.MasterItem{Code: code, Label: strings.TrimSpace(f.Get("new_label")),

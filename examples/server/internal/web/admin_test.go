@@ -56,6 +56,8 @@ func TestAdminCreatesUserWhoSetsPasswordAndLogsIn(t *testing.T) {
 		require.Equal(t, "ichiro@example.jp", mails[0].To[0].Email)
 		require.Contains(t, mails[0].Text, link, "the mail carries the same link")
 
+		_, body = admin.Get(t, "/admin/users")
+		require.Regexp(t, `佐藤 一郎</a>[^<]*(<span[^>]*>[^<]*</span>\s*)*<br><small>サトウ イチロウ · ichiro@example.jp · 本社</small>`, body)
 		usr := userByEmail(t, e, "ichiro@example.jp")
 		require.ElementsMatch(t, []permission.Role{permission.RoleStaff, permission.RoleManager}, usr.Roles)
 		require.True(t, usr.Active)
@@ -320,6 +322,14 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 				label = "訪問（対面）"
 			}
 			v.Add("label", label)
+			order := i + 1
+			switch i {
+			case 0:
+				order = 2
+			case 1:
+				order = 1
+			}
+			v.Add("order", itoa(int64(order)))
 		}
 		v.Add("archived", items[1].Code)
 		v.Set("new_code", "line_call")
@@ -329,8 +339,10 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		got, err := e.App.Records.Masters(ctx, contactlog.Channel)
 		require.NoError(t, err)
 		require.Len(t, got, len(items)+1)
-		require.Equal(t, "訪問（対面）", got[0].Label)
-		require.True(t, got[1].Archived)
+		require.Equal(t, items[1].Code, got[0].Code, "reordered")
+		require.True(t, got[0].Archived)
+		require.Equal(t, items[0].Code, got[1].Code)
+		require.Equal(t, "訪問（対面）", got[1].Label)
 		require.Equal(t, contactlog.MasterItem{Code: "line_call", Label: "LINE通話"}, got[len(got)-1])
 		_, body = admin.Get(t, "/admin/masters?kind=channel")
 		require.Contains(t, body, "訪問（対面）")

@@ -43,16 +43,21 @@ func (u *UI) adminUsers(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	var ms []struct {
+		User uuid.UUID `bun:"user_id"`
+		Unit uuid.UUID `bun:"org_unit_id"`
+	}
+	if err := u.app.DB.NewSelect().Table("org_memberships").Column("user_id", "org_unit_id").
+		Where("tenant_id = ?", tenant).Scan(ctx, &ms); err != nil {
+		return storage.Err(err)
+	}
+	byUser := map[uuid.UUID][]string{}
+	for _, m := range ms {
+		byUser[m.User] = append(byUser[m.User], names[m.Unit])
+	}
 	rows := make([]adminUserRow, len(users))
 	for i, usr := range users {
-		ids, err := u.userUnits(ctx, tenant, usr.ID)
-		if err != nil {
-			return err
-		}
-		rows[i].User = usr
-		for _, id := range ids {
-			rows[i].Units = append(rows[i].Units, names[id])
-		}
+		rows[i] = adminUserRow{User: usr, Units: byUser[usr.ID]}
 	}
 	u.render(w, r.Request, r, http.StatusOK, "admin_users", rows)
 	return nil
