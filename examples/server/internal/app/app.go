@@ -45,6 +45,9 @@ type App struct {
 	Templates *template.Registry
 	Plugins   *plugins.Host
 	Auth      *auth.Store
+	// Mailer sends the server's own mails (password links); the record
+	// engine's notifications use the same one.
+	Mailer contactlog.Mailer
 
 	dispatcher *contactlog.Dispatcher
 	stop       context.CancelFunc
@@ -139,6 +142,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			return a, fmt.Errorf("mail: %w", err)
 		}
 	}
+	a.Mailer = mailer
 	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
 		Events: a.Plugins}); err != nil {
 		return a, err

@@ -12,8 +12,6 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/jpdate"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 func (u *UI) customerRoutes(mux *http.ServeMux) {
@@ -194,21 +192,4 @@ func customerLabelOr(labels map[string]string, code string) string {
 		return l
 	}
 	return code
-}
-
-// customerPathID parses the {id} path value; a malformed one is not found.
-func customerPathID(r *Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, kerr.ErrNotFound
-	}
-	return id, nil
-}
-
-// customerLoc is the principal's time zone.
-func customerLoc(r *Request) *time.Location {
-	if r.Principal.Location != nil {
-		return r.Principal.Location
-	}
-	return jpdate.Tokyo()
 }

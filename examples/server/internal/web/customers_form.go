@@ -201,7 +201,7 @@ func (u *UI) customerCreate(w http.ResponseWriter, r *Request) error {
 }
 
 func (u *UI) customerEdit(w http.ResponseWriter, r *Request) error {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func customerValues(c *customer.Customer) url.Values {
 }
 
 func (u *UI) customerUpdate(w http.ResponseWriter, r *Request) error {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -289,7 +289,7 @@ func (u *UI) customerUpdate(w http.ResponseWriter, r *Request) error {
 }
 
 func (u *UI) customerDelete(w http.ResponseWriter, r *Request) error {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}

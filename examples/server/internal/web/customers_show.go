@@ -70,7 +70,7 @@ type customerShowData struct {
 type customerFieldValue struct{ Label, Value string }
 
 func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	loc := customerLoc(r)
+	loc := r.loc()
 	v := r.URL.Query()
 	q := contactlog.TimelineQuery{Customer: id, Template: v.Get("template"), After: v.Get("after")}
 	if m := v.Get("month"); m != "" {

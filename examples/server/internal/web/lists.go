@@ -52,7 +52,7 @@ func (u *UI) listCreate(w http.ResponseWriter, r *Request) error {
 
 // listOf returns one of the principal's lists (ErrNotFound otherwise).
 func (u *UI) listOf(r *Request) (*customer.List, error) {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func (u *UI) listRemove(w http.ResponseWriter, r *Request) error {
 // customerAddToList adds the customer to one of the principal's lists
 // (the profile's "add to list" form, field list).
 func (u *UI) customerAddToList(w http.ResponseWriter, r *Request) error {
-	id, err := customerPathID(r)
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}

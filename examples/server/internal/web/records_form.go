@@ -436,15 +436,6 @@ func (u *UI) recordOf(r *Request) (*contactlog.Record, error) {
 	return u.app.Records.Get(r.Context(), id)
 }
 
-// pathID parses the path's {id}; a malformed one is not found.
-func pathID(r *Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, kerr.ErrNotFound
-	}
-	return id, nil
-}
-
 func anyList(v any) []string {
 	switch l := v.(type) {
 	case []string:
