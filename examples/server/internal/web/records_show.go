@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -228,6 +229,12 @@ func (u *UI) recordAddComment(w http.ResponseWriter, r *Request) error {
 
 // commentDelete deletes a comment (its author or an admin).
 func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
+	return u.deleteFromRecord(w, r, u.app.Records.DeleteComment, "#comments")
+}
+
+// deleteFromRecord deletes the comment or file {id} at the form's version
+// with del, then shows its record (the form's "record") at anchor.
+func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(context.Context, uuid.UUID, int64) error, anchor string) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -240,10 +247,10 @@ func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return kerr.ErrInvalid
 	}
-	if err := u.app.Records.DeleteComment(r.Context(), id, version); err != nil {
+	if err := del(r.Context(), id, version); err != nil {
 		return err
 	}
-	redirect(w, r.Request, "/records/"+record.String()+"#comments", "common.deleted")
+	redirect(w, r.Request, "/records/"+record.String()+anchor, "common.deleted")
 	return nil
 }
 
@@ -281,23 +288,7 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 
 // fileDelete erases a file.
 func (u *UI) fileDelete(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	version, err := parseVersion(r.PostFormValue("version"))
-	if err != nil {
-		return err
-	}
-	record, err := uuid.Parse(r.PostFormValue("record"))
-	if err != nil {
-		return kerr.ErrInvalid
-	}
-	if err := u.app.Records.DeleteAttachment(r.Context(), id, version); err != nil {
-		return err
-	}
-	redirect(w, r.Request, "/records/"+record.String()+"#files", "common.deleted")
-	return nil
+	return u.deleteFromRecord(w, r, u.app.Records.DeleteAttachment, "#files")
 }
 
 // fileServe streams a file: images and PDFs shown in the browser, other
