@@ -241,6 +241,12 @@ func TestCustomerLocking(t *testing.T) {
 		require.Equal(t, "required", codes["family_name"], pr.Errors)
 		require.Equal(t, "not_kana", codes["family_kana"], pr.Errors)
 		require.Contains(t, codes, "phone")
+		// A value of the wrong JSON type is a field problem too.
+		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(`{"family_name":"山田","consent":"yes"}`))
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode, string(r.Body))
+		pr = r.problem(t)
+		require.Equal(t, "consent", pr.Errors[0].Field)
+		require.Equal(t, "wrong_type", pr.Errors[0].Code)
 		// Unknown JSON fields are refused, not ignored.
 		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(`{"family_nam":"x"}`))
 		require.Equal(t, http.StatusBadRequest, r.StatusCode)
@@ -578,12 +584,20 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		name := strings.TrimPrefix(m, "#/components/schemas/")
 		require.Contains(t, doc.Components.Schemas, name)
 	}
-	var cust struct {
+	type schema struct {
 		Properties map[string]any `json:"properties"`
+		Required   []string       `json:"required"`
 	}
+	var cust, in schema
 	require.NoError(t, json.Unmarshal(doc.Components.Schemas["customer.Customer"], &cust))
 	require.Contains(t, cust.Properties, "family_kana", "embedded Profile is flattened")
 	require.Contains(t, cust.Properties, "version")
+	require.Contains(t, cust.Required, "id")
+	require.NotContains(t, cust.Required, "deleted_at", "omitempty fields are optional")
+	require.NoError(t, json.Unmarshal(doc.Components.Schemas["customer.Profile.Input"], &in))
+	require.Contains(t, in.Properties, "family_name")
+	require.Empty(t, in.Required, "request fields may be absent")
+	require.Contains(t, string(doc.Paths[api.Prefix+"/customers"]["post"]), "customer.Profile.Input")
 }
 
 // refRe lists the "$ref" targets of a JSON text.

@@ -18,6 +18,7 @@ import (
 // OpenAPI returns the OpenAPI 3.1 document of the route table.
 func (x *API) OpenAPI() map[string]any {
 	g := &schemaGen{defs: map[string]any{}, seen: map[reflect.Type]string{}}
+	in := &schemaGen{defs: g.defs, seen: map[reflect.Type]string{}, input: true}
 	problem := g.ref(reflect.TypeFor[Problem]())
 	paths := map[string]map[string]any{}
 	for _, rt := range x.routes {
@@ -60,7 +61,7 @@ func (x *API) OpenAPI() map[string]any {
 			}
 			var s any = map[string]any{"type": "string", "contentMediaType": ct}
 			if rt.Request != nil {
-				s = g.ref(reflect.TypeOf(rt.Request))
+				s = in.ref(reflect.TypeOf(rt.Request))
 			}
 			content := map[string]any{ct: map[string]any{"schema": s}}
 			if ct == ctCSV {
@@ -145,9 +146,13 @@ func (x *API) openAPI(w http.ResponseWriter, _ *http.Request) {
 // tags: named structs become components (referenced by $ref), embedded
 // structs are flattened like encoding/json does, omitempty/omitzero fields
 // are optional, pointers are nullable.
+//
+// Request bodies use the input variant of each component ("<name>.Input"):
+// every property optional, since absent fields take their zero value.
 type schemaGen struct {
-	defs map[string]any
-	seen map[reflect.Type]string
+	defs  map[string]any
+	seen  map[reflect.Type]string
+	input bool
 }
 
 var (
@@ -188,6 +193,9 @@ func (g *schemaGen) ref(t reflect.Type) any {
 		name, ok := g.seen[t]
 		if !ok {
 			name = defName(t)
+			if g.input {
+				name += ".Input"
+			}
 			g.seen[t] = name
 			g.defs[name] = g.object(t)
 		}
@@ -255,7 +263,7 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 			s = map[string]any{"type": "array", "items": map[string]any{"type": "string", "format": "binary"}}
 		}
 		props[name] = s
-		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}

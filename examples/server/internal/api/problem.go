@@ -126,8 +126,14 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
 			return err
+		case errors.As(err, &te) && te.Field != "":
+			var ve kerr.ValidationError
+			ve.Add(te.Field, kerr.CodeWrongType, te.Value)
+			return ve.Err()
 		}
 		return errBadJSON
 	}
