@@ -59,7 +59,23 @@ func New(a *app.App) *API {
 		x.mux.Handle(rt.Method+" "+rt.Path, x.wrap(rt))
 	}
 	x.mux.HandleFunc("GET /api/openapi.json", x.openAPI)
+	// A path served with other methods is 405 with Allow; others are 404.
+	allow := map[string][]string{}
+	for _, rt := range x.routes {
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	paths := http.NewServeMux()
+	for p, ms := range allow {
+		paths.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(ms, ", "))
+			writeProblem(w, r, errMethod)
+		}))
+	}
 	x.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := paths.Handler(r); pattern != "" {
+			h.ServeHTTP(w, r)
+			return
+		}
 		writeProblem(w, r, errRouteNotFound)
 	})
 	return x

@@ -228,6 +228,11 @@ func TestCustomerLocking(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, c.do(http.MethodDelete, api.Prefix+"/customers/"+cu.ID.String(), nil, "If-Match", newTag).StatusCode)
 		require.Equal(t, http.StatusNotFound, c.do(http.MethodGet, api.Prefix+"/customers/"+cu.ID.String(), nil).StatusCode)
 		require.Equal(t, http.StatusNotFound, c.do(http.MethodGet, api.Prefix+"/customers/not-a-uuid", nil).StatusCode)
+		r = c.do(http.MethodPatch, api.Prefix+"/customers/"+cu.ID.String(), nil)
+		require.Equal(t, http.StatusMethodNotAllowed, r.StatusCode)
+		require.Equal(t, "GET, PUT, DELETE", r.Header.Get("Allow"))
+		r.problem(t)
+		require.Equal(t, http.StatusNotFound, c.do(http.MethodGet, "/api/v1/nothing", nil).StatusCode)
 
 		// Validation: 422 with the engine's codes.
 		r = c.jsonDo(http.MethodPost, api.Prefix+"/customers", customer.Profile{FamilyKana: "abc", Phone: "12"})

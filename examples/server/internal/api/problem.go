@@ -41,6 +41,7 @@ var (
 	errPreconditionRequired = &apiError{"precondition-required", http.StatusPreconditionRequired}
 	errBadIfMatch           = &apiError{"bad-if-match", http.StatusBadRequest}
 	errRouteNotFound        = &apiError{"not-found", http.StatusNotFound}
+	errMethod               = &apiError{"method-not-allowed", http.StatusMethodNotAllowed}
 	errNotFound             = kerr.ErrNotFound
 	errBadJSON              = &apiError{"bad-json", http.StatusBadRequest}
 	errTooLarge             = &apiError{"too-large", http.StatusRequestEntityTooLarge}

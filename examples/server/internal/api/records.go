@@ -83,9 +83,6 @@ func queryTime(v url.Values, name string, ve *kerr.ValidationError) time.Time {
 	return t
 }
 
-// RecordList is a page of records.
-type RecordList = contactlog.Page
-
 func (x *API) searchRecords(w http.ResponseWriter, r *http.Request) error {
 	q, err := recordQuery(r.URL.Query())
 	if err != nil {

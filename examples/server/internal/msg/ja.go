@@ -95,6 +95,7 @@ var ja = map[string]string{
 	"api.problem.csrf":                        "CSRFトークンがありません",
 	"api.problem.precondition-required":       "If-Matchヘッダーが必要です",
 	"api.problem.bad-if-match":                "If-Matchヘッダーの形式が正しくありません",
+	"api.problem.method-not-allowed":          "このメソッドは使えません",
 	"api.problem.not-found":                   "見つかりません",
 	"api.problem.bad-json":                    "JSONを読み取れません",
 	"api.problem.too-large":                   "リクエストが大きすぎます",
