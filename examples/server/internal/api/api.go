@@ -21,7 +21,9 @@
 //   - POST requests with a JSON body accept Idempotency-Key: the first
 //     request's response (when successful) is stored for 24 hours and
 //     replayed for the same key and body; the same key with another body is
-//     422; a request still running under the key is 409.
+//     422; a request still running under the key is 409. The streamed POSTs
+//     (attachment upload, CSV import) refuse the header with 400: their
+//     bodies are not kept, so a replay could not be recognised.
 package api
 
 import (
@@ -162,9 +164,16 @@ func (x *API) wrap(rt Route) http.Handler {
 			return
 		}
 		h := rt.h
-		if rt.Idempotent && r.Header.Get("Idempotency-Key") != "" {
+		switch {
+		case r.Header.Get("Idempotency-Key") == "":
+			err = h(w, r)
+		case rt.Idempotent:
 			err = x.idem.serve(w, r, h)
-		} else {
+		case r.Method == http.MethodPost:
+			// Streamed bodies (uploads, imports) are not stored: say so
+			// rather than let the client believe a retry is safe.
+			err = errIdemUnsupported
+		default:
 			err = h(w, r)
 		}
 		if err != nil {

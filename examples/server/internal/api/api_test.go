@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -23,6 +24,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
@@ -309,6 +311,12 @@ func TestIdempotencyKey(t *testing.T) {
 		require.NotEqual(t, r1.Header.Get("Location"), r6.Header.Get("Location"))
 		require.Equal(t, 3, count())
 
+		// Streamed POSTs refuse the header instead of ignoring it.
+		r7 := c.do(http.MethodPost, api.Prefix+"/customers/import?dry_run=true", strings.NewReader("姓\n"),
+			"Content-Type", "text/csv", "Idempotency-Key", "k9")
+		require.Equal(t, http.StatusBadRequest, r7.StatusCode)
+		require.Equal(t, "urn:kiroku:problem:idempotency-key-unsupported", r7.problem(t).Type)
+
 		// Concurrent duplicates: exactly one runs.
 		var wg sync.WaitGroup
 		statuses := make([]int, 8)
@@ -333,6 +341,39 @@ func TestIdempotencyKey(t *testing.T) {
 			require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
 		}
 		require.Equal(t, 4, count())
+	})
+}
+
+func TestIdempotencyKeyExpires(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		var mu sync.Mutex
+		now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
+		clock := func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return now
+		}
+		e := servertest.New(t, db, func(_ *app.Config, o *app.Options) { o.Clock = clock })
+		c := tokenFor(t, e, e.Tenant, e.Admin)
+		r1 := c.jsonDo(http.MethodPost, api.Prefix+"/customers", yamada(), "Idempotency-Key", "k")
+		require.Equal(t, http.StatusCreated, r1.StatusCode, string(r1.Body))
+		other := yamada()
+		other.GivenName = "花子"
+		mu.Lock()
+		now = now.Add(api.IdempotencyTTL - time.Minute)
+		mu.Unlock()
+		require.Equal(t, http.StatusUnprocessableEntity,
+			c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k").StatusCode)
+		mu.Lock()
+		now = now.Add(2 * time.Minute)
+		mu.Unlock()
+		r2 := c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k")
+		require.Equal(t, http.StatusCreated, r2.StatusCode, "an expired key runs again")
+		require.NotEqual(t, r1.Header.Get("Location"), r2.Header.Get("Location"))
+		n, err := db.NewSelect().Table("server_api_idempotency").Count(t.Context())
+		require.NoError(t, err)
+		require.EqualValues(t, 1, n, "the expired row is gone")
 	})
 }
 

@@ -49,6 +49,7 @@ var (
 	errIdemMismatch         = &apiError{"idempotency-key-reused", http.StatusUnprocessableEntity}
 	errIdemInProgress       = &apiError{"idempotency-key-in-progress", http.StatusConflict}
 	errIdemKey              = &apiError{"bad-idempotency-key", http.StatusBadRequest}
+	errIdemUnsupported      = &apiError{"idempotency-key-unsupported", http.StatusBadRequest}
 )
 
 // problemOf maps an error to its problem. ErrConflict is 412 when the

@@ -102,6 +102,7 @@ var ja = map[string]string{
 	"api.problem.unsupported-media-type":      "この形式のデータは受け付けません",
 	"api.problem.idempotency-key-reused":      "Idempotency-Keyが別のリクエストで使われています",
 	"api.problem.idempotency-key-in-progress": "同じIdempotency-Keyのリクエストを処理中です",
+	"api.problem.idempotency-key-unsupported": "このリクエストではIdempotency-Keyを使えません",
 	"api.problem.bad-idempotency-key":         "Idempotency-Keyが長すぎます",
 	"api.problem.validation":                  "入力内容に誤りがあります",
 	"api.problem.forbidden":                   "この操作の権限がありません",
