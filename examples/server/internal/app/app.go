@@ -26,6 +26,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/api/schema"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/migration"
@@ -74,7 +75,7 @@ type Options struct {
 }
 
 // Migrations are the server's own tables, after the engines'.
-var Migrations = []migration.Set{auth.Migrations}
+var Migrations = []migration.Set{auth.Migrations, schema.Migrations}
 
 // Open builds the App: database, migrations, engines, plugin host (started),
 // and the dispatcher (running until Close).
