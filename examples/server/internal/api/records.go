@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -144,19 +146,7 @@ func (x *API) updateRecord(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (x *API) deleteRecord(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := x.app.Records.Delete(r.Context(), id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteVersioned(w, r, x.app.Records.Delete)
 }
 
 // NextRequest starts the next record of a contact.
@@ -365,19 +355,7 @@ func (x *API) patchAttachment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (x *API) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := x.app.Records.DeleteAttachment(r.Context(), id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteVersioned(w, r, x.app.Records.DeleteAttachment)
 }
 
 // --- comments ---
@@ -444,19 +422,7 @@ func (x *API) editComment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (x *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := x.app.Records.DeleteComment(r.Context(), id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return deleteVersioned(w, r, x.app.Records.DeleteComment)
 }
 
 // --- templates and masters ---
@@ -539,4 +505,22 @@ func (x *API) putMasters(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return x.getMasters(w, r)
+}
+
+// deleteVersioned deletes the {id} of the path at the If-Match version with
+// del and answers 204.
+func deleteVersioned(w http.ResponseWriter, r *http.Request, del func(context.Context, uuid.UUID, int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := del(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
