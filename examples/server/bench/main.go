@@ -281,6 +281,17 @@ func uploads(ctx context.Context, o options) error {
 			fmt.Fprintf(os.Stderr, "upload %d: status %d\n", i, s)
 		}
 	}
+	// Count what the engine stored, not what the responses said.
+	if a, err = app.Open(ctx, app.Config{DataDir: c.dir, Postgres: o.postgres, AdminEmail: admin},
+		app.Options{NoDispatcher: true}); err != nil {
+		return err
+	}
+	stored, err := a.Records.Attachments(permission.WithPrincipal(ctx, p), rec.ID)
+	a.Close()
+	if err != nil {
+		return err
+	}
+	ok = min(ok, len(stored))
 	top := max(peak.Load(), hwm)
 	fmt.Printf("uploads: %d × %.1f MB concurrently to %s: %d succeeded in %s (%.0f MB/s)\n",
 		o.n, mb(o.size), o.path, ok, elapsed.Round(time.Millisecond), mb(int64(ok)*o.size)/elapsed.Seconds())
