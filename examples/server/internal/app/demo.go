@@ -49,14 +49,22 @@ func (a *App) LoadDemo(ctx context.Context, tenant uuid.UUID, out io.Writer) err
 }
 
 // Demo loads internal/gendata's Small data set into tenant through the
-// engines, when the tenant has no customers yet: the org tree (its root is
-// the tenant's existing company unit), the groups with their managers, the
-// staff (logins are their e-mail addresses, all with one random password
-// generated here), the customers with their assignees, and the contact
-// records written by their authors. Record times are moved forward by whole
-// weeks so that the newest contacts are recent. The bootstrap administrator
-// is left as it is.
+// engines, when the tenant has no customers yet (see LoadGendata).
 func (a *App) Demo(ctx context.Context, tenant uuid.UUID) (*DemoResult, error) {
+	return a.LoadGendata(ctx, tenant, gendata.Small(), 0, -1)
+}
+
+// LoadGendata loads tenant t of the gendata configuration cfg into tenant
+// through the engines, when the tenant has no customers yet: the org tree
+// (its root is the tenant's existing company unit), the staff (logins are
+// their e-mail addresses, all with one random password generated here),
+// the groups with their managers, the customers with their assignees, and
+// the first maxRecords contact records (all when negative) written by
+// their authors. Record times are moved forward by whole weeks so that the
+// newest contacts are recent. Existing users, such as the bootstrap
+// administrator, are left as they are. Customers and records are written
+// in transactions of a hundred, concurrently on PostgreSQL.
+func (a *App) LoadGendata(ctx context.Context, tenant uuid.UUID, cfg gendata.Config, t, maxRecords int) (*DemoResult, error) {
 	var n int
 	if err := a.DB.NewSelect().TableExpr("customers").ColumnExpr("count(*)").Where("tenant_id = ?", tenant).
 		Scan(ctx, &n); err != nil {
@@ -65,11 +73,15 @@ func (a *App) Demo(ctx context.Context, tenant uuid.UUID) (*DemoResult, error) {
 	if n > 0 {
 		return &DemoResult{}, nil
 	}
-	gen, err := gendata.New(gendata.Small())
+	gen, err := gendata.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d := &demoLoader{a: a, gen: gen, tenant: tenant, res: &DemoResult{Loaded: true, Password: rand.Text()}}
+	if t < 0 || t >= gen.NumTenants() {
+		return nil, fmt.Errorf("gendata has no tenant %d", t)
+	}
+	d := &demoLoader{a: a, gen: gen, t: t, tenant: tenant, maxRecords: maxRecords,
+		res: &DemoResult{Loaded: true, Password: rand.Text()}}
 	for _, step := range []func(context.Context) error{d.orgUnits, d.staff, d.groups, d.customers, d.records} {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -81,8 +93,10 @@ func (a *App) Demo(ctx context.Context, tenant uuid.UUID) (*DemoResult, error) {
 // demoLoader keeps the IDs of the loaded entities by gendata index.
 type demoLoader struct {
 	a      *App
-	gen    *gendata.Generator
-	tenant uuid.UUID
+	gen        *gendata.Generator
+	t          int
+	maxRecords int
+	tenant     uuid.UUID
 	res    *DemoResult
 
 	units, staffIDs, groupIDs, customerIDs []uuid.UUID
@@ -114,7 +128,7 @@ func (d *demoLoader) orgUnits(ctx context.Context) error {
 		return err
 	}
 	root := slices.IndexFunc(existing, func(u permission.OrgUnit) bool { return u.Parent == nil })
-	for _, ou := range d.gen.OrgUnits(0) {
+	for _, ou := range d.gen.OrgUnits(d.t) {
 		if ou.Parent < 0 && root >= 0 {
 			d.units = append(d.units, existing[root].ID)
 			continue
@@ -135,7 +149,7 @@ func (d *demoLoader) orgUnits(ctx context.Context) error {
 // staff saves every staff member with a login (reusing a login left by an
 // interrupted load) and the demo password.
 func (d *demoLoader) staff(ctx context.Context) error {
-	for s := range d.gen.AllStaff(0) {
+	for s := range d.gen.AllStaff(d.t) {
 		u := permission.User{Tenant: d.tenant, Name: s.Name, Kana: s.NameKana, Email: s.Email,
 			Roles: []permission.Role{demoRoles[s.Role]}, Active: true}
 		if tenant, id, err := d.a.Auth.UserByLogin(ctx, s.Email); err == nil && tenant == d.tenant {
@@ -171,7 +185,7 @@ func (d *demoLoader) staff(ctx context.Context) error {
 // groups creates the groups with their managers and members, then builds
 // every staff member's principal (which includes their groups).
 func (d *demoLoader) groups(ctx context.Context) error {
-	for _, gr := range d.gen.Groups(0) {
+	for _, gr := range d.gen.Groups(d.t) {
 		g, err := d.a.Dir.CreateGroup(ctx, d.tenant, gr.Name)
 		if err != nil {
 			return fmt.Errorf("group %s: %w", gr.Name, err)
@@ -201,20 +215,58 @@ func (d *demoLoader) groups(ctx context.Context) error {
 // customers creates every customer as the demo administrator, with the
 // assignees gendata gives it.
 func (d *demoLoader) customers(ctx context.Context) error {
-	admin := permission.WithPrincipal(ctx, d.principals[0])
-	for c := range d.gen.Customers(0) {
-		p := demoProfile(c)
-		for _, s := range c.Assignees {
-			p.Assignees = append(p.Assignees, d.staffIDs[s])
+	admin := d.principals[0]
+	total := d.gen.Tenant(d.t).Size.Customers
+	d.customerIDs = make([]uuid.UUID, total)
+	err := d.chunked(ctx, total, func(ctx context.Context, tx bun.Tx, from, to int) error {
+		svc := d.a.Customers.WithDB(tx)
+		for c := range d.gen.CustomerRange(d.t, from, to) {
+			p := demoProfile(c)
+			for _, s := range c.Assignees {
+				p.Assignees = append(p.Assignees, d.staffIDs[s])
+			}
+			created, err := svc.Create(permission.WithPrincipal(ctx, admin), p)
+			if err != nil {
+				return fmt.Errorf("customer %d: %w", c.Index, err)
+			}
+			d.customerIDs[c.Index] = created.ID
 		}
-		created, err := d.a.Customers.Create(admin, p)
-		if err != nil {
-			return fmt.Errorf("customer %d: %w", c.Index, err)
-		}
-		d.customerIDs = append(d.customerIDs, created.ID)
+		return nil
+	})
+	if err == nil {
+		d.res.Customers = total
 	}
-	d.res.Customers = len(d.customerIDs)
-	return nil
+	return err
+}
+
+// chunked runs fn on [from, to) chunks of [0, total) of demoChunk each,
+// every chunk in its own transaction, four at a time on PostgreSQL (SQLite
+// has one writer). It stops at the first error.
+func (d *demoLoader) chunked(ctx context.Context, total int, fn func(ctx context.Context, tx bun.Tx, from, to int) error) error {
+	workers := 1
+	if d.a.DB.Dialect().Name() == dialect.PG {
+		workers = 4
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, workers)
+	)
+	for from := 0; from < total && ctx.Err() == nil; from += demoChunk {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := d.a.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+				return fn(ctx, tx, from, min(from+demoChunk, total))
+			})
+			if err != nil {
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // demoProfile maps a gendata customer to the profile staff would enter.
@@ -236,55 +288,35 @@ func demoProfile(c gendata.Customer) customer.Profile {
 	return p
 }
 
-// records writes every record as its author, in transactions of
-// demoChunk records (concurrently on PostgreSQL; SQLite has one writer).
-// A record whose author may not write about the customer (gendata's author
-// is usually, not always, an assignee) is written by the demo administrator
-// instead.
+// records writes the records as their authors. A record whose author may
+// not write about the customer (gendata's author is usually, not always,
+// an assignee) is written by the demo administrator instead.
 func (d *demoLoader) records(ctx context.Context) error {
 	week := 7 * 24 * time.Hour
 	shift := d.a.Clock().Sub(gendata.DefaultBase()) / week * week
-	total := d.gen.Tenant(0).Size.Records
-	workers := 1
-	if d.a.DB.Dialect().Name() == dialect.PG {
-		workers = 4
+	total := d.gen.Tenant(d.t).Size.Records
+	if d.maxRecords >= 0 {
+		total = min(total, d.maxRecords)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg  sync.WaitGroup
-		n   atomic.Int64
-		sem = make(chan struct{}, workers)
-	)
-	for from := 0; from < total && ctx.Err() == nil; from += demoChunk {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			err := d.a.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				svc := d.a.Records.WithDB(tx)
-				for r := range d.gen.RecordRange(0, from, min(from+demoChunk, total)) {
-					e := d.entry(r, shift)
-					_, err := svc.Create(permission.WithPrincipal(ctx, d.principals[r.AuthorIndex]), e)
-					if errors.Is(err, contactlog.ErrPermissionDenied) {
-						e.Responders = nil
-						_, err = svc.Create(permission.WithPrincipal(ctx, d.principals[0]), e)
-					}
-					if err != nil {
-						return fmt.Errorf("record %d: %w", r.Index, err)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				cancel(err)
-				return
+	var n atomic.Int64
+	err := d.chunked(ctx, total, func(ctx context.Context, tx bun.Tx, from, to int) error {
+		svc := d.a.Records.WithDB(tx)
+		for r := range d.gen.RecordRange(d.t, from, to) {
+			e := d.entry(r, shift)
+			_, err := svc.Create(permission.WithPrincipal(ctx, d.principals[r.AuthorIndex]), e)
+			if errors.Is(err, contactlog.ErrPermissionDenied) {
+				e.Responders = nil
+				_, err = svc.Create(permission.WithPrincipal(ctx, d.principals[0]), e)
 			}
-			n.Add(int64(min(demoChunk, total-from)))
-		})
-	}
-	wg.Wait()
+			if err != nil {
+				return fmt.Errorf("record %d: %w", r.Index, err)
+			}
+		}
+		n.Add(int64(to - from))
+		return nil
+	})
 	d.res.Records = int(n.Load())
-	return context.Cause(ctx)
+	return err
 }
 
 // demoChunk is the number of demo records written per transaction.

@@ -79,3 +79,20 @@ func TestLoadDemo(t *testing.T) {
 		require.Equal(t, staffBefore+size.Staff, count(t, db, "staff_users"))
 	})
 }
+
+func TestLoadGendataLimitsRecords(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		ctx := context.Background()
+		cfg := gendata.Small()
+		cfg.Tenants = []gendata.TenantSize{{Customers: 30, Records: 250, Staff: 5, Groups: 1}}
+		_, err := e.App.LoadGendata(ctx, e.Tenant, cfg, 1, -1)
+		require.Error(t, err, "no tenant 1")
+		res, err := e.App.LoadGendata(ctx, e.Tenant, cfg, 0, 130)
+		require.NoError(t, err)
+		require.Equal(t, 130, res.Records)
+		require.Equal(t, 30, count(t, db, "customers"))
+		require.Equal(t, 130, count(t, db, "contact_records"))
+	})
+}
