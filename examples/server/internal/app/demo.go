@@ -92,12 +92,12 @@ func (a *App) LoadGendata(ctx context.Context, tenant uuid.UUID, cfg gendata.Con
 
 // demoLoader keeps the IDs of the loaded entities by gendata index.
 type demoLoader struct {
-	a      *App
+	a          *App
 	gen        *gendata.Generator
 	t          int
 	maxRecords int
 	tenant     uuid.UUID
-	res    *DemoResult
+	res        *DemoResult
 
 	units, staffIDs, groupIDs, customerIDs []uuid.UUID
 	principals                             []permission.Principal
