@@ -1,0 +1,98 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/gendata"
+)
+
+func count(t *testing.T, db *bun.DB, table string) int {
+	t.Helper()
+	n, err := db.NewSelect().TableExpr(table).Count(context.Background())
+	require.NoError(t, err)
+	return int(n)
+}
+
+func TestLoadDemo(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		ctx := context.Background()
+		size := gendata.Small().Tenants[0]
+		staffBefore := count(t, db, "staff_users")
+
+		var out bytes.Buffer
+		start := time.Now()
+		require.NoError(t, e.App.LoadDemo(ctx, e.Tenant, &out))
+		t.Logf("demo load took %s", time.Since(start))
+
+		require.Equal(t, size.Customers, count(t, db, "customers"))
+		require.Equal(t, size.Records, count(t, db, "contact_records"))
+		require.Equal(t, staffBefore+size.Staff, count(t, db, "staff_users"))
+		require.Equal(t, size.Groups, count(t, db, "staff_groups"))
+
+		m := regexp.MustCompile(`パスワード.*: (\S+)\n\s+管理者:\s+(\S+)\n\s+マネージャー:\s+(\S+)\n\s+スタッフ:\s+(\S+)`).
+			FindStringSubmatch(out.String())
+		require.NotNil(t, m, out.String())
+		password := m[1]
+		require.GreaterOrEqual(t, len(password), 16)
+
+		// Each sample login works with the printed password; the bootstrap
+		// administrator still works with its own.
+		for _, login := range m[2:] {
+			c := e.Client(t)
+			res, _ := c.Post(t, "/login", url.Values{"email": {login}, "password": {password}})
+			require.Equal(t, http.StatusSeeOther, res.StatusCode, login)
+			c = e.Client(t)
+			res, _ = c.Post(t, "/login", url.Values{"email": {login}, "password": {"wrong " + password}})
+			require.NotEqual(t, http.StatusSeeOther, res.StatusCode, login)
+		}
+		e.Login(t, servertest.AdminEmail)
+
+		// The staff sample sees records through the engine (the demo is
+		// usable, not only present).
+		_, staff, err := e.App.Auth.UserByLogin(ctx, m[4])
+		require.NoError(t, err)
+		page, err := e.App.Records.Search(e.Ctx(t, staff), contactlog.Query{Limit: 10,
+			ActualFrom: time.Now().AddDate(0, 0, -30)})
+		require.NoError(t, err)
+		require.NotEmpty(t, page.Records, "recent contacts are visible to staff")
+
+		// A second start does nothing.
+		out.Reset()
+		require.NoError(t, e.App.LoadDemo(ctx, e.Tenant, &out))
+		require.Empty(t, out.String())
+		require.Equal(t, size.Customers, count(t, db, "customers"))
+		require.Equal(t, size.Records, count(t, db, "contact_records"))
+		require.Equal(t, staffBefore+size.Staff, count(t, db, "staff_users"))
+	})
+}
+
+func TestLoadGendataLimitsRecords(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		ctx := context.Background()
+		cfg := gendata.Small()
+		cfg.Tenants = []gendata.TenantSize{{Customers: 30, Records: 250, Staff: 5, Groups: 1}}
+		_, err := e.App.LoadGendata(ctx, e.Tenant, cfg, 1, -1)
+		require.Error(t, err, "no tenant 1")
+		res, err := e.App.LoadGendata(ctx, e.Tenant, cfg, 0, 130)
+		require.NoError(t, err)
+		require.Equal(t, 130, res.Records)
+		require.Equal(t, 30, count(t, db, "customers"))
+		require.Equal(t, 130, count(t, db, "contact_records"))
+	})
+}
