@@ -42,9 +42,10 @@ func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 		u.fail(w, hr, nil, err)
 		return
 	}
+	pw := hr.PostFormValue("password")
 	f := NewForm(hr.PostForm)
 	f.Values.Del("password")
-	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), hr.PostFormValue("password"), clientAddr(hr))
+	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), pw, clientAddr(hr))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		f.Message = msg.T("auth.bad_credentials")
