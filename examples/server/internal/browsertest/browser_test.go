@@ -76,6 +76,7 @@ func newBrowser(t *testing.T, base string) *browser {
 	dir := ""
 	if root := os.Getenv("KIROKU_SCREENSHOTS"); root != "" {
 		dir = filepath.Join(root, regexp.MustCompile(`[^A-Za-z0-9_.-]+`).ReplaceAllString(t.Name(), "_"))
+		require.NoError(t, os.RemoveAll(dir)) // no stale shots from an earlier run
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	} else {
 		dir = t.ArtifactDir()
@@ -89,10 +90,17 @@ func (b *browser) step(name string, fn func(ctx context.Context) error) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
+	start := time.Now()
 	if err := fn(ctx); err != nil {
 		b.fail(name, err)
 	}
+	if d := time.Since(start); d > slowStep {
+		b.t.Logf("slow step %q: %v", name, d.Round(time.Millisecond))
+	}
 }
+
+// slowStep is logged: the suite must stay fast.
+const slowStep = 2 * time.Second
 
 // fail saves what the browser shows and stops the test.
 func (b *browser) fail(name string, err error) {
@@ -122,6 +130,12 @@ func (b *browser) shot(name string) {
 
 func (b *browser) save(ctx context.Context, name string) string {
 	b.n++
+	// From the top, so that the sticky header is where it belongs.
+	_, err := chromedp.Run(ctx, chromedp.Evaluate[any]("window.scrollTo(0, 0)"))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return ""
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)

@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -22,7 +23,9 @@ func TestLogin(t *testing.T) {
 		e := servertest.New(t, db)
 		b := newBrowser(t, e.Server.URL)
 
-		b.open("/login?next=%2Fcustomers")
+		// A page behind the login sends the browser to the form.
+		b.open("/customers")
+		b.require(b.location() == "/login?next=%2Fcustomers", "without a session /customers redirects to the login, not %s", b.location())
 		b.fitsWidth("/login")
 
 		// A wrong password: 401, the message, the typed e-mail kept.
@@ -46,6 +49,17 @@ func TestLogin(t *testing.T) {
 		require.True(t, c.HTTPOnly, "the session cookie is HttpOnly")
 		_, err := e.App.Auth.Session(t.Context(), c.Value)
 		require.NoError(t, err, "the cookie names a live session")
+		b.require(strings.Contains(b.text("header .who"), "管理者"), "the header names the logged-in administrator")
+		b.shot("logged-in")
+
+		// Logging out (from the menu) ends the session.
+		b.step("open menu", func(ctx context.Context) error {
+			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS("details.menu summary")))
+		})
+		b.submit("log out", `form[action="/logout"] button`, 200)
+		b.require(b.location() == "/login", "logging out shows the login form, not %s", b.location())
+		_, err = e.App.Auth.Session(t.Context(), c.Value)
+		require.Error(t, err, "logout ends the session")
 	})
 }
 
