@@ -129,8 +129,8 @@ func TestCSVImportShowsBadRow(t *testing.T) {
 		file := writeSJISCSV(t, [][]string{
 			{"姓", "名", "姓カナ", "名カナ", "電話番号", "メールアドレス"},
 			{"髙橋", "一郎", "タカハシ", "イチロウ", "03-1111-2222", "ichiro@example.jp"}, // line 2
-			{"佐藤", "花子", "サトウ", "ハナコ", "03-3333-4444", "hanako@@example"},      // line 3: bad e-mail
-			{"鈴木", "次郎", "スズキ", "ジロウ", "03-5555-6666", "jiro@example.jp"},      // line 4
+			{"佐藤", "花子", "サトウ", "ハナコ", "03-3333-4444", "hanako@@example"},     // line 3: bad e-mail
+			{"鈴木", "次郎", "スズキ", "ジロウ", "03-5555-6666", "jiro@example.jp"},     // line 4
 		})
 
 		b.login(servertest.AdminEmail, servertest.Password, "/customers/import")
