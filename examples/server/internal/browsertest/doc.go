@@ -8,6 +8,7 @@
 // chromium-browser, google-chrome and headless-shell on PATH. Without one they
 // skip, unless KIROKU_REQUIRE_BROWSER is set (CI sets it), in which case they
 // fail. Screenshots go to $KIROKU_SCREENSHOTS/<test name>/ when that is set,
-// else to the test's artifact directory (kept with go test -artifacts); the
-// test log names every file. A failing step also saves the page's HTML.
+// else to the test's artifact directory (kept with
+// go test -artifacts -outputdir DIR, which must exist); the test log names
+// every file. A failing step also saves the page's HTML next to its screenshot.
 package browsertest

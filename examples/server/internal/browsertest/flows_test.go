@@ -135,6 +135,9 @@ func TestCSVImportShowsBadRow(t *testing.T) {
 
 		b.login(servertest.AdminEmail, servertest.Password, "/customers/import")
 		b.upload(`input[name=file]`, file)
+		b.step("choose: import the valid rows", func(ctx context.Context) error {
+			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name=mode][value=valid_rows]`)))
+		})
 		b.shot("import-form")
 		b.fitsWidth("/customers/import")
 		// The row error is the user's to fix, not a server failure: the
