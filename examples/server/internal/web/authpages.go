@@ -42,10 +42,12 @@ func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 		u.fail(w, hr, nil, err)
 		return
 	}
-	pw := hr.PostFormValue("password")
+	// The form shown again must not carry the password; it is read
+	// before being removed (the form shares PostForm's map).
+	password := hr.PostFormValue("password")
 	f := NewForm(hr.PostForm)
 	f.Values.Del("password")
-	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), pw, clientAddr(hr))
+	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), password, clientAddr(hr))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		f.Message = msg.T("auth.bad_credentials")

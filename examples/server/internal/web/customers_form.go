@@ -71,8 +71,10 @@ type customerFormData struct {
 	Contacts      []customerChoice
 }
 
-// customerRename maps engine field names the form names differently.
-var customerRename = map[string]string{"custom": "memo", "assignees": "family_name"}
+// customerRename maps engine field names the form names differently: the
+// form's custom inputs are named like the engine's fields ("custom.<key>"),
+// and problems with the whole custom map are shown under the memo.
+var customerRename = map[string]string{"custom": "memo"}
 
 func (u *UI) customerFormPage(w http.ResponseWriter, r *Request, status int, f *Form, c *customer.Customer) error {
 	ctx := r.Context()
