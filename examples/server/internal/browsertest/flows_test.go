@@ -43,9 +43,16 @@ func TestCustomerRecordSearchHistory(t *testing.T) {
 		b.login(servertest.AdminEmail, servertest.Password, "/customers/new")
 		b.require(strings.Contains(b.text("header .who"), "管理者"), "the header names the logged-in user")
 
-		// Register the customer.
-		b.fill("family_name", "山田", "given_name", "太郎", "family_kana", "ヤマダ", "given_kana", "タロウ",
+		// Register the customer; forgetting the family name is shown at
+		// the field, and what was typed stays.
+		b.fill("given_name", "太郎", "family_kana", "ヤマダ", "given_kana", "タロウ",
 			"mobile", "090-1234-5678", "email", "taro.yamada@example.jp")
+		b.submit("register without family name", "#save", 422)
+		b.require(b.count(`[name=family_name][aria-invalid=true]`) == 1, "the missing family name is marked")
+		b.require(b.count(`.field-error`) >= 1, "a message explains the problem")
+		b.require(eval[string](b, `document.querySelector("[name=given_kana]").value`) == "タロウ", "typed values are kept")
+		b.shot("customer-form-error")
+		b.fill("family_name", "山田")
 		b.shot("customer-form")
 		b.fitsWidth("/customers/new")
 		b.submit("register customer", "#save", 200)
@@ -89,7 +96,26 @@ func TestCustomerRecordSearchHistory(t *testing.T) {
 		b.shot("top-page")
 		b.fitsWidth("/")
 
+		// A second record from the top page's button, choosing the
+		// customer by a hiragana search inside the form.
+		b.follow("new record from top page", `main a[href="/records/new"]`)
+		b.fill("customer_q", "やまだ")
+		b.submit("find customer やまだ", `button[name=op][value=find]`, 200)
+		choice := fmt.Sprintf(`input[name=customer_id][value=%q]`, customerID)
+		b.require(b.count(choice) == 1, "the customer search in the record form finds ヤマダ by やまだ")
+		b.step("choose the customer", func(ctx context.Context) error {
+			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(choice)))
+		})
+		b.fill("public_memo", "電話で見積の日程を調整した。")
+		b.shot("record-form-found-customer")
+		b.submit("save second record", "#save", 200)
+		m = recordURL.FindStringSubmatch(b.location())
+		b.require(m != nil, "saving goes to the record's page, not %s", b.location())
+		secondLink := fmt.Sprintf(`a[href="/records/%s"]`, m[1])
+		b.require(strings.Contains(b.text("main"), "山田"), "the second record belongs to 山田")
+
 		// A hiragana search finds the katakana name, on the top page…
+		b.open("/")
 		searchTop := `form[action="/"] button[type=submit]`
 		b.fill("q", "やまだ")
 		b.submit("search records やまだ", searchTop, 200)
@@ -113,7 +139,7 @@ func TestCustomerRecordSearchHistory(t *testing.T) {
 		// The customer's history shows the record.
 		b.follow("open customer", customerLink)
 		b.require(b.location() == "/customers/"+customerID, "the search result opens the customer, not %s", b.location())
-		b.require(b.count(recordLink) == 1, "the customer's history links the record")
+		b.require(b.count(recordLink) == 1 && b.count(secondLink) == 1, "the customer's history links both records")
 		b.require(strings.Contains(b.text("main"), "外壁の塗り替え"), "the history shows the memo")
 		b.shot("customer-history")
 	})
