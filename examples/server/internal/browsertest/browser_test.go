@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -114,6 +115,9 @@ func (b *browser) fail(name string, err error) {
 		if werr := os.WriteFile(p, []byte(html), 0o644); werr == nil {
 			b.t.Logf("page HTML: %s", p)
 		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("nothing happened within %v (a missing element, or a page that never loaded): %w", stepTimeout, err)
 	}
 	b.t.Fatalf("step %q failed at %s: %v", name, loc, err)
 }
