@@ -9,10 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -40,6 +44,9 @@ type browser struct {
 	base string          // the server's URL
 	dir  string          // screenshots and page dumps
 	n    int             // screenshots taken
+
+	mu       sync.Mutex
+	problems []string // console errors (CSP violations, scripts) not yet reported
 }
 
 // newBrowser starts Chromium for t (closed on cleanup) with a 390×844 mobile
@@ -82,7 +89,54 @@ func newBrowser(t *testing.T, base string) *browser {
 	} else {
 		dir = t.ArtifactDir()
 	}
-	return &browser{t: t, ctx: ctx, base: base, dir: dir}
+	b := &browser{t: t, ctx: ctx, base: base, dir: dir}
+	b.watchConsole()
+	return b
+}
+
+// watchConsole collects the page's console errors: a CSP violation (an
+// inline style or script), a script error, a refused resource. Network
+// errors are left out: HTTP statuses are the steps' business (a 401 or 422
+// page is logged as a failed load).
+func (b *browser) watchConsole() {
+	b.t.Helper()
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		var p string
+		switch ev := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			e := ev.Entry
+			if e.Level != cdplog.EntryLevelError || e.Source == cdplog.EntrySourceNetwork {
+				return
+			}
+			p = fmt.Sprintf("%s: %s (%s)", e.Source, e.Text, strings.TrimPrefix(e.URL, b.base))
+		case *runtime.EventExceptionThrown:
+			p = fmt.Sprintf("exception: %s (%s:%d)", ev.ExceptionDetails.Text, ev.ExceptionDetails.URL, ev.ExceptionDetails.LineNumber)
+		default:
+			return
+		}
+		b.mu.Lock()
+		b.problems = append(b.problems, p)
+		b.mu.Unlock()
+	})
+	require.NoError(b.t, err)
+	_, err = chromedp.Run(b.ctx, func(ctx context.Context, t *chromedp.Target) (cdp.Empty, error) {
+		return cdp.Call(ctx, t, cdplog.Enable, cdp.Empty{})
+	})
+	require.NoError(b.t, err)
+	b.t.Cleanup(func() { b.consoleClean("the last page") })
+}
+
+// consoleClean reports (without stopping the test) the console errors since
+// the last check, naming page.
+func (b *browser) consoleClean(page string) {
+	b.t.Helper()
+	b.mu.Lock()
+	ps := b.problems
+	b.problems = nil
+	b.mu.Unlock()
+	for _, p := range ps {
+		b.t.Errorf("console error on %s: %s", page, p)
+	}
 }
 
 // step runs fn with a timeout; when it fails, it saves a screenshot and the
@@ -130,6 +184,7 @@ func (b *browser) shot(name string) {
 	if p := b.save(ctx, name); p == "" {
 		b.t.Fatalf("screenshot %q failed", name)
 	}
+	b.consoleClean(name)
 }
 
 func (b *browser) save(ctx context.Context, name string) string {
