@@ -67,6 +67,8 @@ func TestCustomerRecordSearchHistory(t *testing.T) {
 		b.follow("new record from customer", fmt.Sprintf(`a[href="/records/new?customer=%s"]`, customerID))
 		b.require(eval[bool](b, fmt.Sprintf(`document.querySelector('input[name=customer_id][value=%q]').checked`, customerID)),
 			"the record form comes with the customer chosen")
+		b.require(b.count(`input[type=file][name=photos][accept="image/*"][capture=environment][multiple]`) == 1,
+			"the photo input opens the phone's camera and takes several photos")
 		b.fill("public_memo", memo)
 		b.upload(`input[name=photos]`, photo)
 		b.shot("record-form")
