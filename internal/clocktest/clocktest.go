@@ -27,3 +27,10 @@ func (c *Clock) Now() time.Time {
 	c.t = c.t.Add(c.step)
 	return c.t
 }
+
+// Advance moves the clock forward by d (a jump in time, e.g. past an expiry).
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}

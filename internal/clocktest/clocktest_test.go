@@ -16,3 +16,11 @@ func TestClockAdvances(t *testing.T) {
 	require.Equal(t, start.Add(time.Second), c.Now())
 	require.Equal(t, start.Add(2*time.Second), c.Now())
 }
+
+func TestClockAdvance(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	c := clocktest.New(start, time.Millisecond)
+	c.Advance(time.Hour)
+	require.Equal(t, start.Add(time.Hour+time.Millisecond), c.Now())
+}

@@ -26,6 +26,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/api/schema"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/migration"
@@ -45,6 +46,9 @@ type App struct {
 	Templates *template.Registry
 	Plugins   *plugins.Host
 	Auth      *auth.Store
+	// Mailer sends the server's own mails (password links); the record
+	// engine's notifications use the same one.
+	Mailer contactlog.Mailer
 
 	dispatcher *contactlog.Dispatcher
 	stop       context.CancelFunc
@@ -71,7 +75,7 @@ type Options struct {
 }
 
 // Migrations are the server's own tables, after the engines'.
-var Migrations = []migration.Set{auth.Migrations}
+var Migrations = []migration.Set{auth.Migrations, schema.Migrations}
 
 // Open builds the App: database, migrations, engines, plugin host (started),
 // and the dispatcher (running until Close).
@@ -139,6 +143,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			return a, fmt.Errorf("mail: %w", err)
 		}
 	}
+	a.Mailer = mailer
 	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
 		Events: a.Plugins}); err != nil {
 		return a, err

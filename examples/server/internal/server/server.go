@@ -6,6 +6,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 )
@@ -18,6 +19,7 @@ func Handler(a *app.App) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", ui.Handler())
+	mux.Handle("/api/", api.New(a))
 	return secure(mux), nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
@@ -41,10 +42,12 @@ func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 		u.fail(w, hr, nil, err)
 		return
 	}
-	pw := hr.PostFormValue("password")
+	// The form shown again must not carry the password; it is read
+	// before being removed (the form shares PostForm's map).
+	password := hr.PostFormValue("password")
 	f := NewForm(hr.PostForm)
-	f.Values.Del("password") // not echoed back; f.Values is hr.PostForm
-	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), pw, clientAddr(hr))
+	f.Values.Del("password")
+	token, s, err := u.app.Auth.Login(hr.Context(), hr.PostFormValue("email"), password, clientAddr(hr))
 	switch {
 	case errors.Is(err, auth.ErrBadCredentials):
 		f.Message = msg.T("auth.bad_credentials")
@@ -97,45 +100,41 @@ type passwordPage struct {
 }
 
 func (u *UI) passwordForm(w http.ResponseWriter, hr *http.Request) {
-	token := hr.PathValue("token")
-	page, err := u.passwordPage(hr, token)
-	if errors.Is(err, auth.ErrBadToken) {
-		u.render(w, hr, nil, http.StatusNotFound, "error", map[string]any{"Message": msg.T("auth.bad_token")})
-		return
+	if page := u.passwordPage(w, hr); page != nil {
+		u.render(w, hr, nil, http.StatusOK, "password", page)
 	}
-	if err != nil {
-		u.fail(w, hr, nil, err)
-		return
-	}
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	u.render(w, hr, nil, http.StatusOK, "password", page)
 }
 
-func (u *UI) passwordPage(hr *http.Request, token string) (*passwordPage, error) {
+// passwordPage loads the page of the link's token, or answers the request
+// itself (an unknown, used or expired link; an error) and returns nil. The
+// token is in the URL, so the page sends no Referer anywhere.
+func (u *UI) passwordPage(w http.ResponseWriter, hr *http.Request) *passwordPage {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token := hr.PathValue("token")
 	tenant, user, err := u.app.Auth.PeekToken(hr.Context(), token, auth.PurposeSetPassword)
-	if err != nil {
-		return nil, err
+	var usr *permission.User
+	if err == nil {
+		usr, err = u.app.Dir.User(hr.Context(), tenant, user)
 	}
-	usr, err := u.app.Dir.User(hr.Context(), tenant, user)
-	if err != nil {
-		return nil, err
+	switch {
+	case errors.Is(err, auth.ErrBadToken):
+		u.render(w, hr, nil, http.StatusNotFound, "error", map[string]any{"Message": msg.T("auth.bad_token")})
+		return nil
+	case err != nil:
+		u.fail(w, hr, nil, err)
+		return nil
 	}
-	return &passwordPage{Form: NewForm(nil), Token: token, Email: usr.Email, Name: usr.Name}, nil
+	return &passwordPage{Form: NewForm(nil), Token: token, Email: usr.Email, Name: usr.Name}
 }
 
 func (u *UI) setPassword(w http.ResponseWriter, hr *http.Request) {
-	token := hr.PathValue("token")
-	page, err := u.passwordPage(hr, token)
-	if errors.Is(err, auth.ErrBadToken) {
-		u.render(w, hr, nil, http.StatusNotFound, "error", map[string]any{"Message": msg.T("auth.bad_token")})
+	page := u.passwordPage(w, hr)
+	if page == nil {
 		return
 	}
-	if err != nil {
-		u.fail(w, hr, nil, err)
-		return
-	}
+	token := page.Token
 	pw := hr.PostFormValue("password")
-	err = u.app.Auth.RedeemToken(hr.Context(), token, auth.PurposeSetPassword,
+	err := u.app.Auth.RedeemToken(hr.Context(), token, auth.PurposeSetPassword,
 		func(ctx context.Context, st *auth.Store, _, user uuid.UUID) error {
 			return st.SetPassword(ctx, user, pw)
 		})

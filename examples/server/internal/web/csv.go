@@ -1,5 +1,442 @@
 package web
 
-import "net/http"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
-func (u *UI) csvRoutes(mux *http.ServeMux) {}
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/internal/csvio"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// MaxRecordExportRows caps a records export; the last row of a capped file
+// says so.
+const MaxRecordExportRows = 100_000
+
+func (u *UI) csvRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /customers/import", u.page(u.csvImportForm))
+	mux.Handle("POST /customers/import", u.page(u.csvImport))
+	mux.Handle("GET /customers/import/template", u.page(u.csvTemplate))
+	mux.Handle("GET /customers/export", u.page(u.csvCustomersExport))
+	mux.Handle("GET /records/export", u.page(u.csvRecordsExport))
+}
+
+// csvImportView is the data of the import page: the form and, after an
+// import, its report.
+type csvImportView struct {
+	Form   *Form
+	Report *customer.ImportReport
+	Rows   []csvRowError
+	// Rejected is set when nothing was imported because of bad rows.
+	Rejected bool
+	// Encoding is the detected encoding's name, Ignored the headers not
+	// read, joined.
+	Encoding, Ignored string
+}
+
+// csvRowError is one bad row as the page shows it.
+type csvRowError struct {
+	Line    int
+	Field   string
+	Message string
+}
+
+func (u *UI) csvImportForm(w http.ResponseWriter, r *Request) error {
+	f := NewForm(url.Values{"mode": {string(customer.ValidRows)}, "on_duplicate": {string(customer.SkipDuplicates)},
+		"encoding": {"auto"}})
+	u.render(w, r.Request, r, http.StatusOK, "csv_import", csvImportView{Form: f})
+	return nil
+}
+
+func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
+	f := NewForm(r.MultipartForm.Value)
+	opts := customer.ImportOptions{DryRun: f.Get("dry_run") != "",
+		Mode: customer.Mode(f.Get("mode")), OnDuplicate: customer.OnDuplicate(f.Get("on_duplicate"))}
+	switch opts.Mode {
+	case customer.AllOrNothing, customer.ValidRows:
+	default:
+		f.Add("mode", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+	}
+	switch opts.OnDuplicate {
+	case customer.SkipDuplicates, customer.UpdateDuplicates, customer.CreateDuplicates:
+	default:
+		f.Add("on_duplicate", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+	}
+	enc := f.Get("encoding")
+	if enc == "" {
+		enc = "auto"
+	}
+	if enc != "auto" && enc != "sjis" && enc != "utf8" {
+		f.Add("encoding", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+	}
+	files := r.MultipartForm.File["file"]
+	if len(files) == 0 || files[0].Size == 0 {
+		f.Add("file", msg.T("csv.import.no_file"))
+	}
+	if !f.Valid() {
+		f.Message = msg.T("common.form_errors")
+		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", csvImportView{Form: f})
+		return nil
+	}
+	file, err := files[0].Open()
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	if enc != "auto" {
+		// The engine detects the encoding by content; a file that is not
+		// in the encoding the user chose is most likely the wrong file.
+		got, ok := sniffEncoding(file)
+		if _, err := file.Seek(0, 0); err != nil {
+			return err
+		}
+		if ok && !encodingMatches(enc, got) {
+			f.Add("encoding", msg.T("csv.import.encoding_mismatch", encodingLabel(got)))
+			f.Message = msg.T("common.form_errors")
+			u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", csvImportView{Form: f})
+			return nil
+		}
+	}
+	rep, err := u.app.Customers.Import(r.Context(), file, opts)
+	v := csvImportView{Form: f, Report: rep}
+	if rep != nil {
+		v.Ignored = strings.Join(rep.Ignored, "、")
+		switch rep.Encoding {
+		case customer.ShiftJIS:
+			v.Encoding = "Shift_JIS"
+		case customer.UTF8, customer.UTF8BOM:
+			v.Encoding = "UTF-8"
+		}
+		for _, re := range rep.Errors {
+			v.Rows = append(v.Rows, csvRowError{Line: re.Line, Field: importFieldLabel(re),
+				Message: msg.Field(kerr.FieldError{Field: re.Field, Code: re.Code, Param: re.Param})})
+		}
+	}
+	switch {
+	case err == nil:
+		u.render(w, r.Request, r, http.StatusOK, "csv_import", v)
+		return nil
+	case errors.Is(err, customer.ErrImportRejected):
+		v.Rejected = true
+		f.Message = msg.T("csv.import.rejected")
+		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", v)
+		return nil
+	case f.AddError(err, nil):
+		v.Report, v.Rows = nil, nil
+		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", v)
+		return nil
+	}
+	return err
+}
+
+// sniffEncoding detects the encoding of the start of the file (its first
+// complete lines); ok is false when that says nothing (no complete line,
+// not text).
+func sniffEncoding(file interface{ Read([]byte) (int, error) }) (enc csvio.Encoding, ok bool) {
+	buf := make([]byte, 64<<10)
+	n, _ := readFull(file, buf)
+	b := buf[:n]
+	if n == len(buf) {
+		i := bytes.LastIndexByte(b, '\n')
+		if i < 0 {
+			return 0, false
+		}
+		b = b[:i+1]
+	}
+	enc, err := csvio.Detect(b)
+	return enc, err == nil
+}
+
+func readFull(r interface{ Read([]byte) (int, error) }, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func encodingMatches(chosen string, got csvio.Encoding) bool {
+	if chosen == "sjis" {
+		// Pure ASCII is valid in both.
+		return got == csvio.ShiftJIS || got == csvio.UTF8
+	}
+	return got == csvio.UTF8 || got == csvio.UTF8BOM
+}
+
+func encodingLabel(e csvio.Encoding) string {
+	if e == csvio.ShiftJIS {
+		return "Shift_JIS"
+	}
+	return "UTF-8"
+}
+
+// importFieldLabel names the field of a bad row in Japanese: the column as
+// written in the file, else the catalog's label of the customer field.
+func importFieldLabel(re customer.RowError) string {
+	if re.Column != "" {
+		return re.Column
+	}
+	if re.Field == "" {
+		return msg.T("csv.field.row")
+	}
+	if key := "csv.field." + re.Field; msg.Has(key) {
+		return msg.T(key)
+	}
+	return re.Field
+}
+
+// csvEncoding reads the encoding parameter of a download: Shift_JIS by
+// default (what Japanese Excel opens), UTF-8 with BOM on request.
+func csvEncoding(r *Request) (customer.Encoding, csvio.Encoding) {
+	if v := r.URL.Query().Get("encoding"); v == "utf8" || v == "utf-8" {
+		return customer.UTF8BOM, csvio.UTF8BOM
+	}
+	return customer.ShiftJIS, csvio.ShiftJIS
+}
+
+func (u *UI) csvTemplate(w http.ResponseWriter, r *Request) error {
+	enc, _ := csvEncoding(r)
+	var b bytes.Buffer
+	if err := u.app.Customers.WriteTemplate(r.Context(), &b, enc); err != nil {
+		return err
+	}
+	setCSVHeaders(w, "customers-template.csv", enc == customer.ShiftJIS)
+	_, _ = w.Write(b.Bytes())
+	return nil
+}
+
+// setCSVHeaders makes the response a CSV download named name.
+func setCSVHeaders(w http.ResponseWriter, name string, sjis bool) {
+	charset := "utf-8"
+	if sjis {
+		charset = "shift_jis"
+	}
+	w.Header().Set("Content-Type", "text/csv; charset="+charset)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// lazyCSV is a response writer for a streamed CSV: the download headers
+// are set on the first write, so an error before any output still becomes
+// an error page.
+type lazyCSV struct {
+	w       http.ResponseWriter
+	name    string
+	sjis    bool
+	started bool
+}
+
+func (l *lazyCSV) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		setCSVHeaders(l.w, l.name, l.sjis)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
+}
+
+// exportName is the download's name: prefix-YYYYMMDD.csv in the tenant's
+// time zone.
+func exportName(prefix string, p permission.Principal) string {
+	return prefix + "-" + inZone(time.Now(), p.Location).Format("20060102") + ".csv"
+}
+
+func (u *UI) csvCustomersExport(w http.ResponseWriter, r *Request) error {
+	enc, _ := csvEncoding(r)
+	out := &lazyCSV{w: w, name: exportName("customers", r.Principal), sjis: enc == customer.ShiftJIS}
+	q := customerQuery(r.URL.Query())
+	q.After, q.WithTotal = "", false // the export covers the whole search
+	_, err := u.app.Customers.Export(r.Context(), out, q, customer.ExportOptions{Encoding: enc})
+	if err != nil && out.started {
+		// The download is cut short; the browser shows it as failed.
+		u.log.Error("customer export failed midway", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// recordQuery reads the search parameters of the top page: q, drafts=1,
+// sort (created, customer).
+func recordQuery(v url.Values) contactlog.Query {
+	q := contactlog.Query{Text: strings.TrimSpace(v.Get("q")), DraftsOnly: v.Get("drafts") == "1"}
+	if v.Get("sort") == "customer" {
+		q.Sort = contactlog.SortCustomerKana
+	}
+	return q
+}
+
+// canSeePrivateMemo tells whether the private memo column belongs in the
+// principal's exports: staff, managers and admins; not partners (outside
+// staff) and not customer principals.
+func canSeePrivateMemo(p permission.Principal) bool {
+	if !p.IsStaff() {
+		return false
+	}
+	if p.Has(permission.RolePartner) {
+		return p.Has(permission.RoleStaff) || p.Has(permission.RoleManager) || p.Has(permission.RoleAdmin)
+	}
+	return true
+}
+
+func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
+	ctx := r.Context()
+	_, enc := csvEncoding(r)
+	q := recordQuery(r.URL.Query())
+	q.WithDetails = true
+	q.Limit = 100
+	private := canSeePrivateMemo(r.Principal)
+	names, err := u.recordExportNames(ctx, r.Principal)
+	if err != nil {
+		return err
+	}
+	customers := map[uuid.UUID]string{}
+	customerName := func(id uuid.UUID) (string, error) {
+		if id == uuid.Nil {
+			return msg.T("csv.records.draft"), nil
+		}
+		if n, ok := customers[id]; ok {
+			return n, nil
+		}
+		c, err := u.app.Customers.Get(ctx, id)
+		switch {
+		case errors.Is(err, kerr.ErrNotFound):
+			customers[id] = msg.T("csv.records.hidden_customer")
+		case err != nil:
+			return "", err
+		default:
+			customers[id] = c.DisplayName()
+		}
+		return customers[id], nil
+	}
+
+	// The first page is read before anything is written, so that an error
+	// there is still an error page.
+	page, err := u.app.Records.Search(ctx, q)
+	if err != nil {
+		return err
+	}
+	out := &lazyCSV{w: w, name: exportName("records", r.Principal), sjis: enc == csvio.ShiftJIS}
+	cw := csvio.NewWriter(out, enc, &csvio.WriterOptions{FormulaGuard: true})
+	header := []string{msg.T("csv.records.created"), msg.T("csv.records.actual"), msg.T("csv.records.customer"),
+		msg.T("csv.records.template"), msg.T("csv.records.responders"), msg.T("csv.records.public_memo")}
+	if private {
+		header = append(header, msg.T("csv.records.private_memo"))
+	}
+	fail := func(err error) error {
+		u.log.Error("record export failed midway", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if _, err := cw.Write(header); err != nil {
+		return fail(err)
+	}
+	rows := 0
+	for {
+		for _, rec := range page.Records {
+			if rows == MaxRecordExportRows {
+				row := make([]string, len(header))
+				row[0] = msg.T("csv.records.capped", MaxRecordExportRows)
+				if _, err := cw.Write(row); err != nil {
+					return fail(err)
+				}
+				if err := cw.Flush(); err != nil {
+					return fail(err)
+				}
+				return nil
+			}
+			cname, err := customerName(rec.Customer)
+			if err != nil {
+				return fail(err)
+			}
+			row := []string{
+				formatExportTime(rec.CreatedAt, r.Principal.Location),
+				formatExportTime(rec.ActualAt, r.Principal.Location),
+				cname,
+				names.template(rec.Template),
+				names.users(rec.Responders),
+				rec.PublicMemo,
+			}
+			if private {
+				row = append(row, rec.PrivateMemo)
+			}
+			if _, err := cw.Write(row); err != nil {
+				return fail(err)
+			}
+			rows++
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+		if page, err = u.app.Records.Search(ctx, q); err != nil {
+			return fail(err)
+		}
+	}
+	if err := cw.Flush(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+func formatExportTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return inZone(t, loc).Format("2006/01/02 15:04")
+}
+
+// exportNames resolves template keys and staff IDs to names.
+type exportNames struct {
+	templates map[string]string
+	staff     map[uuid.UUID]string
+}
+
+func (n exportNames) template(key string) string {
+	if name, ok := n.templates[key]; ok {
+		return name
+	}
+	return key
+}
+
+func (n exportNames) users(ids []uuid.UUID) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if name, ok := n.staff[id]; ok {
+			out = append(out, name)
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+func (u *UI) recordExportNames(ctx context.Context, p permission.Principal) (exportNames, error) {
+	n := exportNames{templates: map[string]string{}, staff: map[uuid.UUID]string{}}
+	ts, err := u.app.Records.Templates().Templates(ctx, p.Tenant)
+	if err != nil {
+		return n, err
+	}
+	for _, t := range ts {
+		n.templates[t.Key] = t.Name
+	}
+	users, err := u.app.Dir.Users(ctx, p.Tenant)
+	if err != nil {
+		return n, err
+	}
+	for _, us := range users {
+		n.staff[us.ID] = us.Name
+	}
+	return n, nil
+}

@@ -1,5 +1,107 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
 
-func (u *UI) recordRoutes(mux *http.ServeMux) {}
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+)
+
+// recordRoutes registers the contact-record pages (memolog's loop): the top
+// page listing records, creating a record from a phone with photos, the
+// record page with its files and comments, editing and deleting.
+func (u *UI) recordRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", u.page(u.recordList))
+	mux.Handle("GET /records/new", u.page(u.recordNew))
+	mux.Handle("POST /records/new", u.page(u.recordNewPost))
+	mux.Handle("POST /records", u.page(u.recordCreate))
+	mux.Handle("GET /records/{id}", u.page(u.recordShow))
+	mux.Handle("GET /records/{id}/edit", u.page(u.recordEdit))
+	mux.Handle("POST /records/{id}/edit", u.page(u.recordUpdate))
+	mux.Handle("POST /records/{id}/delete", u.page(u.recordDelete))
+	mux.Handle("POST /records/{id}/next", u.page(u.recordNext))
+	mux.Handle("POST /records/{id}/files", u.page(u.recordAddFiles))
+	mux.Handle("POST /records/{id}/comments", u.page(u.recordAddComment))
+	mux.Handle("POST /comments/{id}/delete", u.page(u.commentDelete))
+	mux.Handle("GET /files/{id}", u.page(u.fileServe))
+	mux.Handle("GET /files/{id}/thumb", u.page(u.fileThumb))
+	mux.Handle("POST /files/{id}", u.page(u.fileUpdate))
+	mux.Handle("POST /files/{id}/delete", u.page(u.fileDelete))
+}
+
+// recordPageSizes are the page sizes the top page offers.
+var recordPageSizes = []int{10, 20, 50, 100}
+
+// recordRow is one line of the top page.
+type recordRow struct {
+	contactlog.Record
+	CustomerName  string
+	TemplateLabel string
+}
+
+// recordListData is the top page's data.
+type recordListData struct {
+	Q      string
+	Drafts bool
+	Sort   string
+	Limit  int
+	Sizes  []int
+	Rows   []recordRow
+	Next   string
+	After  string
+}
+
+// recordList is the top page: the records the user may see, newest first,
+// searched by customer name or memo, drafts only, sorted by creation or by
+// customer reading, one keyset page at a time.
+func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
+	v := r.URL.Query()
+	d := recordListData{Q: v.Get("q"), Drafts: v.Get("drafts") == "1", Sort: "created", Limit: 20,
+		Sizes: recordPageSizes, After: v.Get("after")}
+	q := contactlog.Query{Text: d.Q, DraftsOnly: d.Drafts, WithDetails: true, After: d.After}
+	if v.Get("sort") == "customer" {
+		// The reading ascending (ア → ン), which is how a ledger is read;
+		// drafts come last.
+		d.Sort, q.Sort, q.Asc = "customer", contactlog.SortCustomerKana, true
+	}
+	if n, err := strconv.Atoi(v.Get("limit")); err == nil {
+		for _, s := range recordPageSizes {
+			if n == s {
+				d.Limit = n
+			}
+		}
+	}
+	q.Limit = d.Limit
+	page, err := u.app.Records.Search(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	d.Next = page.Next
+	if d.Rows, err = u.recordRows(r, page.Records); err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
+	return nil
+}
+
+// recordRows adds customer names and template labels to records.
+func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, error) {
+	ids := make([]uuid.UUID, 0, len(recs))
+	for _, rec := range recs {
+		if rec.Customer != uuid.Nil {
+			ids = append(ids, rec.Customer)
+		}
+	}
+	names, err := u.customerNames(r.Context(), r.Principal, ids)
+	if err != nil {
+		return nil, err
+	}
+	labels := u.templateLabels(r)
+	rows := make([]recordRow, len(recs))
+	for i, rec := range recs {
+		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion)}
+	}
+	return rows, nil
+}

@@ -418,3 +418,12 @@ func (f *Form) AddError(err error, rename map[string]string) bool {
 	f.Message = msg.T("common.form_errors")
 	return true
 }
+
+// pathID parses the {id} path value; a malformed one is not found.
+func pathID(r *Request) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		return uuid.Nil, kerr.ErrNotFound
+	}
+	return id, nil
+}

@@ -1,0 +1,270 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+)
+
+// OpenAPI returns the OpenAPI 3.1 document of the route table.
+func (x *API) OpenAPI() map[string]any {
+	g := &schemaGen{defs: map[string]any{}, seen: map[reflect.Type]string{}}
+	in := &schemaGen{defs: g.defs, seen: map[reflect.Type]string{}, input: true}
+	problem := g.ref(reflect.TypeFor[Problem]())
+	paths := map[string]map[string]any{}
+	for _, rt := range x.routes {
+		op := map[string]any{
+			"operationId": rt.ID,
+			"summary":     msg.T("api.op." + rt.ID),
+			"tags":        []string{rt.Tag},
+		}
+		if rt.Auth == AuthSession {
+			op["security"] = []any{map[string]any{"session": []string{}}}
+		}
+		if len(rt.Roles) > 0 {
+			roles := make([]string, len(rt.Roles))
+			for i, r := range rt.Roles {
+				roles[i] = string(r)
+			}
+			op["x-roles"] = roles
+		}
+		var params []any
+		for _, p := range rt.Params {
+			params = append(params, map[string]any{"name": p.Name, "in": p.In, "required": p.Required,
+				"description": p.Description, "schema": map[string]any{"type": p.Type}})
+		}
+		if rt.IfMatch {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": true,
+				"description": `the ETag ("<version>") the change is based on`, "schema": map[string]any{"type": "string"}})
+		}
+		if rt.Idempotent {
+			params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header",
+				"description": "replays the stored response of the same request for 24 hours",
+				"schema":      map[string]any{"type": "string", "maxLength": MaxIdempotencyKey}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.Request != nil || rt.RequestType != "" {
+			ct := rt.RequestType
+			if ct == "" {
+				ct = ctJSON
+			}
+			var s any = map[string]any{"type": "string", "contentMediaType": ct}
+			if rt.Request != nil {
+				s = in.ref(reflect.TypeOf(rt.Request))
+			}
+			content := map[string]any{ct: map[string]any{"schema": s}}
+			if ct == ctCSV {
+				content[ctMultipart] = map[string]any{"schema": map[string]any{"type": "object",
+					"properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": ctCSV}},
+					"required":   []string{"file"}}}
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": content}
+		}
+		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		switch {
+		case rt.Response != nil:
+			ok["content"] = map[string]any{ctJSON: map[string]any{"schema": g.ref(reflect.TypeOf(rt.Response))}}
+		case rt.ResponseType != "":
+			ok["content"] = map[string]any{rt.ResponseType: map[string]any{
+				"schema": map[string]any{"type": "string", "contentMediaType": rt.ResponseType}}}
+		}
+		headers := map[string]any{}
+		if rt.ETag {
+			headers["ETag"] = map[string]any{"schema": map[string]any{"type": "string"}, "description": `"<version>"`}
+		}
+		if rt.Status == http.StatusCreated && rt.ETag {
+			headers["Location"] = map[string]any{"schema": map[string]any{"type": "string"}}
+		}
+		if len(headers) > 0 {
+			ok["headers"] = headers
+		}
+		responses := map[string]any{strconv.Itoa(rt.Status): ok}
+		for _, st := range problemStatuses(rt) {
+			responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st),
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
+		}
+		op["responses"] = responses
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": msg.T("api.title"), "version": "1",
+			"description": msg.T("api.description")},
+		"jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+		"security":          []any{map[string]any{"bearer": []string{}}},
+		"paths":             paths,
+		"components": map[string]any{
+			"schemas": g.defs,
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "kiroku_<token>"},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "kiroku_session"},
+			},
+		},
+	}
+}
+
+func problemStatuses(rt Route) []int {
+	s := []int{http.StatusUnauthorized, http.StatusForbidden}
+	if rt.Request != nil || rt.RequestType != "" || len(rt.Params) > 0 {
+		s = append(s, http.StatusBadRequest, http.StatusUnprocessableEntity)
+	}
+	if strings.Contains(rt.Path, "{") {
+		s = append(s, http.StatusNotFound)
+	}
+	if rt.IfMatch {
+		s = append(s, http.StatusPreconditionFailed, http.StatusPreconditionRequired)
+	}
+	if rt.Idempotent {
+		s = append(s, http.StatusConflict)
+	}
+	sort.Ints(s)
+	return s
+}
+
+func (x *API) openAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", ctJSON)
+	enc := jsonEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(x.OpenAPI())
+}
+
+// schemaGen turns Go types into JSON Schemas by reflection over their json
+// tags: named structs become components (referenced by $ref), embedded
+// structs are flattened like encoding/json does, omitempty/omitzero fields
+// are optional, pointers are nullable.
+//
+// Request bodies use the input variant of each component ("<name>.Input"):
+// every property optional, since absent fields take their zero value.
+type schemaGen struct {
+	defs  map[string]any
+	seen  map[reflect.Type]string
+	input bool
+}
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	uuidType = reflect.TypeFor[uuid.UUID]()
+	dateType = reflect.TypeFor[customer.Date]()
+	rawType  = reflect.TypeFor[json.RawMessage]()
+)
+
+// name is a type's component name: "customer.Customer".
+func defName(t reflect.Type) string {
+	pkg := t.PkgPath()
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		pkg = pkg[i+1:]
+	}
+	return pkg + "." + t.Name()
+}
+
+// ref returns the schema of t, registering named structs as components.
+func (g *schemaGen) ref(t reflect.Type) any {
+	switch t {
+	case timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case uuidType:
+		return map[string]any{"type": "string", "format": "uuid"}
+	case dateType:
+		return map[string]any{"type": "string", "format": "date"}
+	case rawType:
+		return map[string]any{}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return map[string]any{"oneOf": []any{g.ref(t.Elem()), map[string]any{"type": "null"}}}
+	case reflect.Struct:
+		if t.Name() == "" {
+			return g.object(t)
+		}
+		name, ok := g.seen[t]
+		if !ok {
+			name = defName(t)
+			if g.input {
+				name += ".Input"
+			}
+			g.seen[t] = name
+			g.defs[name] = g.object(t)
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return map[string]any{"type": "string", "contentEncoding": "base64"}
+		}
+		return map[string]any{"type": "array", "items": g.ref(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.ref(t.Elem())}
+	case reflect.Interface:
+		return map[string]any{}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	}
+	return map[string]any{}
+}
+
+func (g *schemaGen) object(t reflect.Type) map[string]any {
+	props := map[string]any{}
+	var required []string
+	g.fields(t, props, &required)
+	sort.Strings(required)
+	s := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				g.fields(ft, props, required)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		s := g.ref(f.Type)
+		if f.Tag.Get("format") == "binary" {
+			s = map[string]any{"type": "array", "items": map[string]any{"type": "string", "format": "binary"}}
+		}
+		props[name] = s
+		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}

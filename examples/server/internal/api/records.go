@@ -1,0 +1,526 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// MaxUploadRequest caps an attachment upload request: the engine's 30 MiB
+// of files plus room for the multipart framing.
+const MaxUploadRequest = 31 << 20
+
+var recordQueryParams = []Param{
+	{Name: "q", In: "query", Type: "string", Description: "keyword (memos, customer name, …)"},
+	{Name: "customer", In: "query", Type: "string", Description: "customer ID"},
+	{Name: "template", In: "query", Type: "string", Description: "template key; repeat for several"},
+	{Name: "progress", In: "query", Type: "string", Description: "progress code; repeat for several"},
+	{Name: "rank", In: "query", Type: "string", Description: "customer rank; repeat for several"},
+	{Name: "responder", In: "query", Type: "string", Description: "staff user ID"},
+	{Name: "mine", In: "query", Type: "boolean", Description: "records I wrote or took part in"},
+	{Name: "drafts", In: "query", Type: "boolean", Description: "drafts only"},
+	{Name: "important", In: "query", Type: "boolean", Description: "important only"},
+	{Name: "deleted", In: "query", Type: "boolean", Description: "list the trash instead"},
+	{Name: "actual_from", In: "query", Type: "string", Description: "RFC 3339, inclusive"},
+	{Name: "actual_to", In: "query", Type: "string", Description: "RFC 3339, exclusive"},
+	{Name: "planned_from", In: "query", Type: "string", Description: "RFC 3339, inclusive"},
+	{Name: "planned_to", In: "query", Type: "string", Description: "RFC 3339, exclusive"},
+	{Name: "created_from", In: "query", Type: "string", Description: "RFC 3339, inclusive"},
+	{Name: "created_to", In: "query", Type: "string", Description: "RFC 3339, exclusive"},
+	{Name: "sort", In: "query", Type: "string", Description: "created | actual | customer"},
+	{Name: "asc", In: "query", Type: "boolean", Description: "oldest first"},
+	{Name: "limit", In: "query", Type: "integer", Description: "page size"},
+	{Name: "after", In: "query", Type: "string", Description: "cursor: next of the previous page"},
+	{Name: "total", In: "query", Type: "boolean", Description: "count all matches"},
+	{Name: "details", In: "query", Type: "boolean", Description: "include attachments and comment counts"},
+}
+
+func recordQuery(v url.Values) (contactlog.Query, error) {
+	var ve kerr.ValidationError
+	q := contactlog.Query{
+		Text: v.Get("q"), Templates: v["template"], Progress: v["progress"], CustomerRanks: v["rank"],
+		Sort: contactlog.Sort(v.Get("sort")), After: v.Get("after"),
+	}
+	q.Customer = queryUUID(v, "customer", &ve)
+	q.Responder = queryUUID(v, "responder", &ve)
+	q.Mine = queryBool(v, "mine", &ve)
+	q.DraftsOnly = queryBool(v, "drafts", &ve)
+	q.ImportantOnly = queryBool(v, "important", &ve)
+	q.Deleted = queryBool(v, "deleted", &ve)
+	q.Asc = queryBool(v, "asc", &ve)
+	q.WithTotal = queryBool(v, "total", &ve)
+	q.WithDetails = queryBool(v, "details", &ve)
+	q.Limit = queryInt(v, "limit", &ve)
+	q.ActualFrom = queryTime(v, "actual_from", &ve)
+	q.ActualTo = queryTime(v, "actual_to", &ve)
+	q.PlannedFrom = queryTime(v, "planned_from", &ve)
+	q.PlannedTo = queryTime(v, "planned_to", &ve)
+	q.CreatedFrom = queryTime(v, "created_from", &ve)
+	q.CreatedTo = queryTime(v, "created_to", &ve)
+	return q, ve.Err()
+}
+
+func queryTime(v url.Values, name string, ve *kerr.ValidationError) time.Time {
+	s := v.Get(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		ve.Add(name, kerr.CodeFormat, "")
+	}
+	return t
+}
+
+func (x *API) searchRecords(w http.ResponseWriter, r *http.Request) error {
+	q, err := recordQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	page, err := x.app.Records.Search(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	if page.Records == nil {
+		page.Records = []contactlog.Record{}
+	}
+	return writeJSON(w, http.StatusOK, page)
+}
+
+func (x *API) getRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rec, err := x.app.Records.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, rec.Version, rec)
+}
+
+func (x *API) createRecord(w http.ResponseWriter, r *http.Request) error {
+	var in contactlog.Entry
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	rec, err := x.app.Records.Create(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/records/"+rec.ID.String())
+	return writeVersioned(w, http.StatusCreated, rec.Version, rec)
+}
+
+func (x *API) updateRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in contactlog.Entry
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	rec, err := x.app.Records.Update(r.Context(), id, version, in)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, rec.Version, rec)
+}
+
+func (x *API) deleteRecord(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, x.app.Records.Delete)
+}
+
+// NextRequest starts the next record of a contact.
+type NextRequest struct {
+	// PlannedAt is the next contact's planned time; absent: unplanned.
+	PlannedAt time.Time `json:"planned_at,omitzero"`
+}
+
+func (x *API) createNext(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in NextRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	rec, err := x.app.Records.CreateNext(r.Context(), id, in.PlannedAt)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", Prefix+"/records/"+rec.ID.String())
+	return writeVersioned(w, http.StatusCreated, rec.Version, rec)
+}
+
+// --- attachments ---
+
+// AttachmentList lists a record's files.
+type AttachmentList struct {
+	Attachments []contactlog.Attachment `json:"attachments"`
+}
+
+// AttachmentPatch changes an attachment's metadata; absent fields keep
+// their value.
+type AttachmentPatch struct {
+	Name      *string `json:"name,omitempty"`
+	Important *bool   `json:"important,omitempty"`
+	Shared    *bool   `json:"shared,omitempty"`
+}
+
+// UploadForm documents the multipart upload: text parts "important" and
+// "shared" apply to the file parts after them; every part with a file name
+// is one file.
+type UploadForm struct {
+	Important bool   `json:"important,omitempty"`
+	Shared    bool   `json:"shared,omitempty"`
+	Files     []byte `json:"files" format:"binary"`
+}
+
+func (x *API) listAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := x.app.Records.Attachments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if as == nil {
+		as = []contactlog.Attachment{}
+	}
+	return writeJSON(w, http.StatusOK, AttachmentList{Attachments: as})
+}
+
+// uploadAttachments reads the multipart body part by part and hands each
+// file to the engine as it arrives, so nothing is held whole. Files before
+// a refused one stay attached; the response lists what was stored only when
+// every file was.
+func (x *API) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return errMediaType
+	}
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, MaxUploadRequest), params["boundary"])
+	var meta contactlog.AttachmentMeta
+	out := []contactlog.Attachment{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return err
+			}
+			return fmt.Errorf("api: upload: %w: %w", kerr.ErrInvalid, err)
+		}
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, 16))
+			if err != nil {
+				return err
+			}
+			v, _ := strconv.ParseBool(string(b))
+			switch part.FormName() {
+			case "important":
+				meta.Important = v
+			case "shared":
+				meta.Shared = v
+			}
+			continue
+		}
+		m := meta
+		m.Name = part.FileName()
+		as, err := x.app.Records.AddAttachments(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
+		if err != nil {
+			return err
+		}
+		out = append(out, as...)
+	}
+	if len(out) == 0 {
+		var ve kerr.ValidationError
+		ve.Add("files", kerr.CodeRequired, "")
+		return ve.Err()
+	}
+	return writeJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
+}
+
+func (x *API) attachment(r *http.Request) (*contactlog.Attachment, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	rc, a, err := x.app.Records.OpenAttachment(r.Context(), id, false)
+	if err != nil {
+		return nil, err
+	}
+	_ = rc.Close()
+	return a, nil
+}
+
+func (x *API) getAttachment(w http.ResponseWriter, r *http.Request) error {
+	a, err := x.attachment(r)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, a.Version, a)
+}
+
+// downloadAttachment streams the file (or, with thumb=1, its thumbnail).
+func (x *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var ve kerr.ValidationError
+	thumb := queryBool(r.URL.Query(), "thumb", &ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	rc, a, err := x.app.Records.OpenAttachment(r.Context(), id, thumb)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := w.Header()
+	ct := a.MIME
+	if thumb {
+		ct = contactlog.ThumbMIME
+	} else {
+		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	}
+	h.Set("Content-Type", ct)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
+	h.Set("ETag", etag(a.Version))
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, rc); err != nil {
+		x.logger().Warn("api: download cut short", "attachment", a.ID, "err", err)
+	}
+	return nil
+}
+
+func (x *API) patchAttachment(w http.ResponseWriter, r *http.Request) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in AttachmentPatch
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	a, err := x.attachment(r)
+	if err != nil {
+		return err
+	}
+	m := a.AttachmentMeta
+	if in.Name != nil {
+		m.Name = *in.Name
+	}
+	if in.Important != nil {
+		m.Important = *in.Important
+	}
+	if in.Shared != nil {
+		m.Shared = *in.Shared
+	}
+	a, err = x.app.Records.UpdateAttachment(r.Context(), a.ID, version, m)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, a.Version, a)
+}
+
+func (x *API) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, x.app.Records.DeleteAttachment)
+}
+
+// --- comments ---
+
+// CommentList lists a record's comments, oldest first.
+type CommentList struct {
+	Comments []contactlog.Comment `json:"comments"`
+}
+
+// CommentRequest is a comment's text.
+type CommentRequest struct {
+	Body string `json:"body"`
+}
+
+func (x *API) listComments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cs, err := x.app.Records.Comments(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if cs == nil {
+		cs = []contactlog.Comment{}
+	}
+	return writeJSON(w, http.StatusOK, CommentList{Comments: cs})
+}
+
+func (x *API) addComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in CommentRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	c, err := x.app.Records.AddComment(r.Context(), id, in.Body)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusCreated, c.Version, c)
+}
+
+func (x *API) editComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in CommentRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	c, err := x.app.Records.EditComment(r.Context(), id, version, in.Body)
+	if err != nil {
+		return err
+	}
+	return writeVersioned(w, http.StatusOK, c.Version, c)
+}
+
+func (x *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, x.app.Records.DeleteComment)
+}
+
+// --- templates and masters ---
+
+// TemplateList lists the templates of the tenant.
+type TemplateList struct {
+	Templates []template.Template `json:"templates"`
+}
+
+// MasterList is the items of one master.
+type MasterList struct {
+	Items []contactlog.MasterItem `json:"items"`
+}
+
+func (x *API) listTemplates(w http.ResponseWriter, r *http.Request) error {
+	p, err := permission.RequireStaff(r.Context())
+	if err != nil {
+		return err
+	}
+	ts, err := x.app.Templates.Templates(r.Context(), p.Tenant)
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []template.Template{}
+	}
+	return writeJSON(w, http.StatusOK, TemplateList{Templates: ts})
+}
+
+func (x *API) getTemplate(w http.ResponseWriter, r *http.Request) error {
+	p, err := permission.RequireStaff(r.Context())
+	if err != nil {
+		return err
+	}
+	var ve kerr.ValidationError
+	version := queryInt(r.URL.Query(), "version", &ve)
+	if err := ve.Err(); err != nil {
+		return err
+	}
+	t, err := x.app.Templates.Template(r.Context(), p.Tenant, r.PathValue("key"), version)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, t)
+}
+
+func masterKind(r *http.Request) (contactlog.MasterKind, error) {
+	k := contactlog.MasterKind(r.PathValue("kind"))
+	if !k.Valid() {
+		return "", fmt.Errorf("api: master %q: %w", k, kerr.ErrNotFound)
+	}
+	return k, nil
+}
+
+func (x *API) getMasters(w http.ResponseWriter, r *http.Request) error {
+	k, err := masterKind(r)
+	if err != nil {
+		return err
+	}
+	items, err := x.app.Records.Masters(r.Context(), k)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []contactlog.MasterItem{}
+	}
+	return writeJSON(w, http.StatusOK, MasterList{Items: items})
+}
+
+func (x *API) putMasters(w http.ResponseWriter, r *http.Request) error {
+	k, err := masterKind(r)
+	if err != nil {
+		return err
+	}
+	var in MasterList
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := x.app.Records.SetMasters(r.Context(), k, in.Items); err != nil {
+		return err
+	}
+	return x.getMasters(w, r)
+}
+
+// deleteVersioned deletes the {id} of the path at the If-Match version with
+// del and answers 204.
+func deleteVersioned(w http.ResponseWriter, r *http.Request, del func(context.Context, uuid.UUID, int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := del(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,200 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/internal/clocktest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/migration"
+)
+
+func TestPasswordHash(t *testing.T) {
+	t.Parallel()
+	h, err := auth.HashPassword("見積は来週 blue-lantern-42")
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$"), h)
+	h2, err := auth.HashPassword("見積は来週 blue-lantern-42")
+	require.NoError(t, err)
+	require.NotEqual(t, h, h2, "each hash has its own salt")
+	ok, err := auth.VerifyPassword(h, "見積は来週 blue-lantern-42")
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = auth.VerifyPassword(h, "見積は来週 blue-lantern-43")
+	require.NoError(t, err)
+	require.False(t, ok)
+	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$AA$AA", "$argon2id$v=19$m=0,t=2,p=1$AAAA$AAAA",
+		"$argon2id$v=19$m=19456,t=2,p=1$!!$AAAA", strings.Replace(h, "v=19", "v=16", 1)} {
+		_, err := auth.VerifyPassword(bad, "x")
+		require.Error(t, err, bad)
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	t.Parallel()
+	for pw, want := range map[string]error{
+		"short":                  auth.ErrPasswordTooShort,
+		"password1234":           auth.ErrPasswordWeak,
+		"tanaka.hanako":          auth.ErrPasswordWeak, // the user's own login
+		strings.Repeat("a", 300): auth.ErrPasswordTooLong,
+		"見積は来週 blue-lantern-42":  nil,
+	} {
+		require.ErrorIs(t, auth.CheckPassword(pw, "tanaka.hanako@example.jp", "tanaka.hanako"), want, pw)
+		if want == nil {
+			require.NoError(t, auth.CheckPassword(pw), pw)
+		}
+	}
+}
+
+type fixture struct {
+	store  *auth.Store
+	dir    *permission.Directory
+	clock  *clocktest.Clock
+	tenant uuid.UUID
+	user   uuid.UUID
+}
+
+func setup(t *testing.T, db *bun.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, customer.Migrate(ctx, db))
+	require.NoError(t, migration.Run(ctx, db, auth.Migrations))
+	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
+	dir, err := permission.NewDirectory(db, clock.Now)
+	require.NoError(t, err)
+	tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "t"})
+	require.NoError(t, err)
+	u, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "田中 花子", Kana: "タナカ ハナコ", Email: "hanako@example.jp", Active: true})
+	require.NoError(t, err)
+	st := auth.NewStore(db, dir, &auth.Config{Clock: clock.Now})
+	require.NoError(t, st.SetLogin(ctx, tn.ID, u.ID, " Hanako@Example.jp"))
+	require.NoError(t, st.SetPassword(ctx, u.ID, "見積は来週 blue-lantern-42"))
+	return &fixture{store: st, dir: dir, clock: clock, tenant: tn.ID, user: u.ID}
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		token, s, err := f.store.Login(ctx, "HANAKO@example.jp", "見積は来週 blue-lantern-42", "192.0.2.1")
+		require.NoError(t, err)
+		require.Equal(t, f.user, s.UserID)
+		var stored []byte
+		require.NoError(t, db.NewSelect().TableExpr("server_sessions").Column("token_hash").Scan(ctx, &stored))
+		require.Equal(t, auth.HashToken(token), stored, "only the token's hash is stored")
+
+		got, err := f.store.Session(ctx, token)
+		require.NoError(t, err)
+		require.Equal(t, s.CSRF, got.CSRF)
+		f.clock.Advance(auth.DefaultSessionIdle + time.Minute)
+		_, err = f.store.Session(ctx, token)
+		require.ErrorIs(t, err, auth.ErrNoSession, "idle sessions end")
+
+		token, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.1")
+		require.NoError(t, err)
+		require.NoError(t, f.store.SetPassword(ctx, f.user, "another strong-passphrase 9"))
+		_, err = f.store.Session(ctx, token)
+		require.ErrorIs(t, err, auth.ErrNoSession, "a password change ends sessions")
+
+		u, err := f.dir.User(ctx, f.tenant, f.user)
+		require.NoError(t, err)
+		u.Active = false
+		_, err = f.dir.SaveUser(ctx, *u)
+		require.NoError(t, err)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "another strong-passphrase 9", "192.0.2.1")
+		require.ErrorIs(t, err, auth.ErrBadCredentials, "inactive users cannot log in")
+	})
+}
+
+func TestThrottle(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		for i := range auth.DefaultMaxFailures - 1 {
+			_, _, err := f.store.Login(ctx, "hanako@example.jp", "wrong", "192.0.2.1")
+			require.ErrorIs(t, err, auth.ErrBadCredentials, i)
+		}
+		_, _, err := f.store.Login(ctx, "hanako@example.jp", "wrong", "192.0.2.1")
+		require.ErrorIs(t, err, auth.ErrThrottled)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.9")
+		require.ErrorIs(t, err, auth.ErrThrottled, "the login is locked from any address")
+		f.clock.Advance(auth.DefaultLockout + time.Second)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.9")
+		require.NoError(t, err)
+
+		// Unknown logins from one address lock the address after 4× the limit.
+		for range 4*auth.DefaultMaxFailures - 1 {
+			_, _, err := f.store.Login(ctx, uuid.NewString()+"@example.jp", "x", "198.51.100.7")
+			require.ErrorIs(t, err, auth.ErrBadCredentials)
+		}
+		_, _, err = f.store.Login(ctx, uuid.NewString()+"@example.jp", "x", "198.51.100.7")
+		require.ErrorIs(t, err, auth.ErrBadCredentials)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "198.51.100.7")
+		require.ErrorIs(t, err, auth.ErrThrottled, "the address is locked")
+	})
+}
+
+func TestSingleUseToken(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		old, err := f.store.IssueToken(ctx, f.tenant, f.user, auth.PurposeSetPassword, time.Hour)
+		require.NoError(t, err)
+		token, err := f.store.IssueToken(ctx, f.tenant, f.user, auth.PurposeSetPassword, time.Hour)
+		require.NoError(t, err)
+		_, _, err = f.store.PeekToken(ctx, old, auth.PurposeSetPassword)
+		require.ErrorIs(t, err, auth.ErrBadToken, "a new token replaces the old one")
+		_, user, err := f.store.PeekToken(ctx, token, auth.PurposeSetPassword)
+		require.NoError(t, err)
+		require.Equal(t, f.user, user)
+
+		// A failing use leaves the token usable.
+		err = f.store.RedeemToken(ctx, token, auth.PurposeSetPassword, func(ctx context.Context, st *auth.Store, _, u uuid.UUID) error {
+			return st.SetPassword(ctx, u, "weak")
+		})
+		require.ErrorIs(t, err, auth.ErrPasswordTooShort)
+
+		// Concurrent uses: exactly one succeeds.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var ok, bad int
+		for range 4 {
+			wg.Go(func() {
+				err := f.store.RedeemToken(ctx, token, auth.PurposeSetPassword, func(context.Context, *auth.Store, uuid.UUID, uuid.UUID) error { return nil })
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, auth.ErrBadToken):
+					bad++
+				default:
+					t.Errorf("redeem: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		require.Equal(t, 1, ok)
+		require.Equal(t, 3, bad)
+
+		expiring, err := f.store.IssueToken(ctx, f.tenant, f.user, auth.PurposeSetPassword, time.Hour)
+		require.NoError(t, err)
+		f.clock.Advance(time.Hour + time.Second)
+		_, _, err = f.store.PeekToken(ctx, expiring, auth.PurposeSetPassword)
+		require.ErrorIs(t, err, auth.ErrBadToken)
+	})
+}

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+)
+
+// customerMonthLayout is the month parameter's format (?month=2024-03).
+const customerMonthLayout = "2006-01"
+
+// customerExcerptLen is how many characters of a memo the history shows.
+const customerExcerptLen = 80
+
+// customerHistoryItem is one record of the history timeline.
+type customerHistoryItem struct {
+	Record     contactlog.Record
+	Template   string
+	Responders []string
+	Excerpt    string
+	Files      int
+	Planned    bool
+}
+
+// customerMonthLink is one month of the month list.
+type customerMonthLink struct {
+	Value, Label string
+	Count        int
+	Current      bool
+}
+
+// customerTemplateLink is one choice of the template filter.
+type customerTemplateLink struct {
+	Key, Label string
+	Count      int
+	Current    bool
+}
+
+type customerShowData struct {
+	Customer  *customer.Customer
+	Assignees []string
+	Rank      string
+	Fields    []customerFieldValue
+	Status    contactlog.CustomerStatus
+	Progress  string
+	Lists     []customer.List
+
+	History   []customerHistoryItem
+	Month     string // YYYY-MM in month mode
+	MonthName string
+	Template  string
+	Latest    int // newest mode: how many are listed
+	Older     string
+	Newer     string
+	NextQuery string
+	Months    []customerMonthLink
+	Templates []customerTemplateLink
+}
+
+// customerFieldValue is a custom field's label and shown value.
+type customerFieldValue struct{ Label, Value string }
+
+func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	c, err := u.app.Customers.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	loc := r.loc()
+	v := r.URL.Query()
+	q := contactlog.TimelineQuery{Customer: id, Template: v.Get("template"), After: v.Get("after")}
+	if m := v.Get("month"); m != "" {
+		t, err := time.ParseInLocation(customerMonthLayout, m, loc)
+		if err == nil {
+			q.Month = t
+		}
+	}
+	tl, err := u.app.Records.Timeline(ctx, q)
+	if err != nil {
+		return err
+	}
+	names, err := u.customerStaffNames(ctx)
+	if err != nil {
+		return err
+	}
+	tmplNames, err := u.customerTemplateNames(r)
+	if err != nil {
+		return err
+	}
+	statuses, err := u.app.Records.CustomerStatuses(ctx, []uuid.UUID{id})
+	if err != nil {
+		return err
+	}
+	progress, err := u.customerMasterLabels(ctx, contactlog.Progress)
+	if err != nil {
+		return err
+	}
+	ranks, err := u.app.Customers.Ranks(ctx)
+	if err != nil {
+		return err
+	}
+	fields, err := u.app.Customers.Fields(ctx)
+	if err != nil {
+		return err
+	}
+	lists, err := u.app.Customers.Lists(ctx)
+	if err != nil {
+		return err
+	}
+	d := customerShowData{Customer: c, Assignees: customerNamesOf(names, c.Assignees), Rank: c.Rank,
+		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
+		Template: q.Template, Latest: len(tl.Records)}
+	for _, rk := range ranks {
+		if rk.Code == c.Rank {
+			d.Rank = rk.Label
+		}
+	}
+	for _, fd := range fields {
+		if x, ok := c.Custom[fd.Key]; ok {
+			d.Fields = append(d.Fields, customerFieldValue{Label: fd.Label, Value: customerCustomText(x)})
+		}
+	}
+	for _, rec := range tl.Records {
+		memo := rec.PublicMemo
+		if memo == "" {
+			memo = rec.PrivateMemo
+		}
+		d.History = append(d.History, customerHistoryItem{Record: rec, Template: customerLabelOr(tmplNames, rec.Template),
+			Responders: customerNamesOf(names, rec.Responders), Excerpt: customerExcerpt(memo),
+			Files: len(rec.Attachments), Planned: rec.ActualAt.IsZero() && !rec.PlannedAt.IsZero()})
+	}
+	month := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format(customerMonthLayout)
+	}
+	d.Month, d.Older, d.Newer = month(tl.Month), month(tl.Older), month(tl.Newer)
+	if !tl.Month.IsZero() {
+		d.MonthName = tl.Month.In(loc).Format("2006年1月")
+	}
+	for _, mc := range tl.Months {
+		val := month(mc.Month)
+		d.Months = append(d.Months, customerMonthLink{Value: val, Label: mc.Month.In(loc).Format("2006年1月"),
+			Count: mc.Count, Current: val == d.Month})
+	}
+	for _, tc := range tl.Templates {
+		d.Templates = append(d.Templates, customerTemplateLink{Key: tc.Template,
+			Label: customerLabelOr(tmplNames, tc.Template), Count: tc.Count, Current: tc.Template == q.Template})
+	}
+	if tl.Next != "" {
+		nv := url.Values{}
+		if d.Month != "" {
+			nv.Set("month", d.Month)
+		}
+		if q.Template != "" {
+			nv.Set("template", q.Template)
+		}
+		nv.Set("after", tl.Next)
+		d.NextQuery = nv.Encode()
+	}
+	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
+	return nil
+}
+
+// customerTemplateNames maps the tenant's template keys to their names.
+func (u *UI) customerTemplateNames(r *Request) (map[string]string, error) {
+	ts, err := u.app.Templates.Templates(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(ts))
+	for _, t := range ts {
+		m[t.Key] = t.Name
+	}
+	return m, nil
+}
+
+func customerExcerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= customerExcerptLen {
+		return s
+	}
+	return string([]rune(s)[:customerExcerptLen]) + "…"
+}
+
+func customerCustomText(x any) string {
+	switch x := x.(type) {
+	case bool:
+		if x {
+			return msg.T("common.yes")
+		}
+		return msg.T("common.no")
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(x)
+}

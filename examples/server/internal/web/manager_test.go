@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+func assigned(t *testing.T, e *servertest.Env, user uuid.UUID) []string {
+	t.Helper()
+	page, err := e.App.Customers.Search(e.Ctx(t, e.Admin), customer.Query{Assignee: user, Limit: 100})
+	require.NoError(t, err)
+	var names []string
+	for _, c := range page.Customers {
+		names = append(names, c.FamilyName)
+	}
+	return names
+}
+
+func TestManagerPagesAndReassign(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		ctx := t.Context()
+		mgr := e.User(t, "森 課長", "モリ カチョウ", "mori@example.jp", permission.RoleManager)
+		s1 := e.User(t, "加藤 一郎", "カトウ イチロウ", "kato@example.jp")
+		s2 := e.User(t, "木村 二郎", "キムラ ジロウ", "kimura@example.jp")
+		other := e.User(t, "他部 長", "タブ チョウ", "tabu@example.jp", permission.RoleManager)
+		outsider := e.User(t, "別所 花", "ベッショ ハナ", "bessho@example.jp")
+		g, err := e.App.Dir.CreateGroup(ctx, e.Tenant, "営業1課")
+		require.NoError(t, err)
+		require.NoError(t, e.App.Dir.SetGroupMembers(ctx, e.Tenant, g.ID, []permission.Member{
+			{User: mgr, Manager: true}, {User: s1}, {User: s2}}))
+		g2, err := e.App.Dir.CreateGroup(ctx, e.Tenant, "営業2課")
+		require.NoError(t, err)
+		require.NoError(t, e.App.Dir.SetGroupMembers(ctx, e.Tenant, g2.ID, []permission.Member{
+			{User: other, Manager: true}, {User: outsider}}))
+
+		s1ctx := e.Ctx(t, s1)
+		var ids []uuid.UUID
+		for _, p := range []customer.Profile{
+			{FamilyName: "石井", GivenName: "明", FamilyKana: "イシイ", GivenKana: "アキラ"},
+			{FamilyName: "前田", GivenName: "優", FamilyKana: "マエダ", GivenKana: "ユウ"},
+			{FamilyName: "小川", GivenName: "誠", FamilyKana: "オガワ", GivenKana: "マコト"},
+		} {
+			c, err := e.App.Customers.Create(s1ctx, p)
+			require.NoError(t, err)
+			ids = append(ids, c.ID)
+		}
+		_, err = e.App.Records.Create(s1ctx, contactlog.Entry{Template: "builtin:interview", Customer: ids[0], PublicMemo: "初回訪問"})
+		require.NoError(t, err)
+
+		// Plain staff have no manager pages.
+		staff := e.Login(t, "kato@example.jp")
+		res, _ := staff.Get(t, "/manager")
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		res, _ = staff.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "confirm": {"yes"}})
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		require.ElementsMatch(t, []string{"石井", "前田", "小川"}, assigned(t, e, s1))
+
+		c := e.Login(t, "mori@example.jp")
+		res, body := c.Get(t, "/manager")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, "営業1課", "加藤 一郎", "木村 二郎", "/manager/members/"+s1.String()))
+		require.NotContains(t, body, "営業2課", "only the groups I manage")
+		require.NotContains(t, body, "別所 花")
+
+		res, body = c.Get(t, "/manager/members/"+s1.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, "石井 明", "前田 優", "小川 誠", `<li class="record">`, `href="/records/`))
+		res, _ = c.Get(t, "/manager/members/"+outsider.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode, "not a member of my groups")
+		res, _ = c.Get(t, "/manager/members/not-a-uuid")
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+
+		// One customer to another member.
+		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "customer": {ids[2].String()}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Equal(t, "/manager/members/"+s1.String(), servertest.Location(res))
+		require.ElementsMatch(t, []string{"小川"}, assigned(t, e, s2))
+
+		// No target chosen: the member page again with the problem.
+		res, body = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {""}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, msg.T("manager.choose_target"))
+
+		// All of a member's customers: confirmed first, nothing moved yet.
+		res, body = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, msg.T("manager.confirm_text", "加藤 一郎", 2, "木村 二郎"))
+		require.ElementsMatch(t, []string{"石井", "前田"}, assigned(t, e, s1))
+		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "confirm": {"yes"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Empty(t, assigned(t, e, s1))
+		require.ElementsMatch(t, []string{"石井", "前田", "小川"}, assigned(t, e, s2))
+
+		// Another group's manager: the engine refuses.
+		oc := e.Login(t, "tabu@example.jp")
+		res, body = oc.Post(t, "/manager/reassign", url.Values{"from": {s2.String()}, "to": {outsider.String()}, "confirm": {"yes"}})
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		require.Contains(t, body, msg.T("error.forbidden"))
+		require.Len(t, assigned(t, e, s2), 3)
+	})
+}

@@ -1,0 +1,368 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// commentView is one comment on the record page.
+type commentView struct {
+	contactlog.Comment
+	AuthorName string
+	// CanDelete: the viewer wrote it or is an admin.
+	CanDelete bool
+}
+
+// recordShowData is the record page's data.
+type recordShowData struct {
+	Record        *contactlog.Record
+	AuthorName    string
+	CustomerName  string
+	TemplateLabel string
+	Values        []fieldValue
+	Comments      []commentView
+	// FileProblems say which files of the last upload were refused.
+	FileProblems []string
+	CanEdit      bool
+	CanDelete    bool
+	CanShare     bool
+}
+
+// recordShow is the record page.
+func (u *UI) recordShow(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return u.renderRecordShow(w, r, http.StatusOK, id, nil)
+}
+
+// renderRecordShow renders the page of record id with the problems of an
+// upload, if any.
+func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems []string) error {
+	ctx := r.Context()
+	rec, err := u.app.Records.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	d := recordShowData{Record: rec, FileProblems: problems}
+	if rec.Customer != uuid.Nil {
+		names, err := u.customerNames(ctx, r.Principal, []uuid.UUID{rec.Customer})
+		if err != nil {
+			return err
+		}
+		d.CustomerName = names[rec.Customer]
+	}
+	t, err := u.app.Records.Templates().Template(ctx, r.Principal.Tenant, rec.Template, rec.TemplateVersion)
+	if err == nil {
+		d.TemplateLabel = t.Name
+		d.Values = renderValues(t, rec.Values, r.loc())
+	} else {
+		d.TemplateLabel = rec.Template
+	}
+	if r.Principal.IsStaff() {
+		cs, err := u.app.Records.Comments(ctx, id)
+		if err != nil {
+			return err
+		}
+		users, err := u.app.Dir.Users(ctx, r.Principal.Tenant)
+		if err != nil {
+			return err
+		}
+		names := map[uuid.UUID]string{}
+		for _, us := range users {
+			names[us.ID] = us.Name
+		}
+		d.AuthorName = names[rec.Author]
+		for _, c := range cs {
+			d.Comments = append(d.Comments, commentView{Comment: c, AuthorName: names[c.Author],
+				CanDelete: !c.Deleted() && (c.Author == r.Principal.User || r.Principal.Has(permission.RoleAdmin))})
+		}
+	}
+	obj := &permission.RecordObject{Tenant: rec.Tenant, ID: rec.ID, Customer: rec.Customer, Author: rec.Author,
+		People: append(append(append([]uuid.UUID{}, rec.Responders...), rec.Participants...), rec.ReportTo...),
+		Scope:  rec.Scope, Confidential: rec.Confidential, Shared: rec.Shared}
+	d.CanEdit = u.app.Authz.Check(ctx, r.Principal, permission.ActionEdit, obj) == nil
+	d.CanDelete = u.app.Authz.Check(ctx, r.Principal, permission.ActionDelete, obj) == nil
+	d.CanShare = u.app.Authz.Check(ctx, r.Principal, permission.ActionShare, obj) == nil
+	u.render(w, r.Request, r, status, "records_show", d)
+	return nil
+}
+
+// recordDelete moves a record to the trash.
+func (u *UI) recordDelete(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := parseVersion(r.PostFormValue("version"))
+	if err != nil {
+		return err
+	}
+	if err := u.app.Records.Delete(r.Context(), id, version); err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/", "common.deleted")
+	return nil
+}
+
+// recordNext starts the next record of a contact (次回の記録) and opens its
+// form.
+func (u *UI) recordNext(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	rec, err := u.app.Records.CreateNext(r.Context(), id, time.Time{})
+	if err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/records/"+rec.ID.String()+"/edit", "records.next_created")
+	return nil
+}
+
+// recordAddFiles adds the multipart "files" (and "photos") to a record.
+func (u *UI) recordAddFiles(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if r.MultipartForm == nil {
+		return kerr.ErrInvalid
+	}
+	problems, err := u.attach(r, id)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, id, problems)
+	}
+	redirect(w, r.Request, "/records/"+id.String(), "records.files_added")
+	return nil
+}
+
+// attach stores the request's spooled "photos" and "files" on record id in
+// one AddAttachments call. A refusal of the engine comes back as problems
+// to show (one sentence per file problem), and nothing is stored then.
+func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var fhs []*multipart.FileHeader
+	fhs = append(fhs, r.MultipartForm.File["photos"]...)
+	fhs = append(fhs, r.MultipartForm.File["files"]...)
+	if len(fhs) == 0 {
+		return nil, nil
+	}
+	uploads := make([]contactlog.Upload, 0, len(fhs))
+	for _, fh := range fhs {
+		f, err := fh.Open()
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		uploads = append(uploads, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: fh.Filename}, Body: f})
+	}
+	_, err := u.app.Records.AddAttachments(r.Context(), id, uploads...)
+	var ve *kerr.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, err
+	}
+	var problems []string
+	for _, fe := range ve.Fields {
+		problems = append(problems, fileProblem(fe, fhs))
+	}
+	return problems, nil
+}
+
+var fileIndex = regexp.MustCompile(`^files\[(\d+)\]`)
+
+// fileProblem is the sentence for a problem of an upload, naming the file.
+func fileProblem(fe kerr.FieldError, fhs []*multipart.FileHeader) string {
+	text := msg.Field(fe)
+	if fe.Code == kerr.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content") {
+		text = msg.T("records.file_type_refused", fe.Param)
+	}
+	if m := fileIndex.FindStringSubmatch(fe.Field); m != nil {
+		if i, err := strconv.Atoi(m[1]); err == nil && i < len(fhs) {
+			return fhs[i].Filename + ": " + text
+		}
+	}
+	return text
+}
+
+// recordAddComment adds a comment to a record.
+func (u *UI) recordAddComment(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := u.app.Records.AddComment(r.Context(), id, r.PostFormValue("body")); err != nil {
+		var ve *kerr.ValidationError
+		if errors.As(err, &ve) {
+			problems := make([]string, len(ve.Fields))
+			for i, fe := range ve.Fields {
+				problems[i] = msg.T("records.comment_problem", msg.Field(fe))
+			}
+			return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, id, problems)
+		}
+		return err
+	}
+	redirect(w, r.Request, "/records/"+id.String()+"#comments", "records.comment_added")
+	return nil
+}
+
+// commentDelete deletes a comment (its author or an admin).
+func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
+	return u.deleteFromRecord(w, r, u.app.Records.DeleteComment, "#comments")
+}
+
+// deleteFromRecord deletes the comment or file {id} at the form's version
+// with del, then shows its record (the form's "record") at anchor.
+func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(context.Context, uuid.UUID, int64) error, anchor string) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := parseVersion(r.PostFormValue("version"))
+	if err != nil {
+		return err
+	}
+	record, err := uuid.Parse(r.PostFormValue("record"))
+	if err != nil {
+		return kerr.ErrInvalid
+	}
+	if err := del(r.Context(), id, version); err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/records/"+record.String()+anchor, "common.deleted")
+	return nil
+}
+
+// fileUpdate renames a file and sets its flags (重要, お客様と共有).
+func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := parseVersion(r.PostFormValue("version"))
+	if err != nil {
+		return err
+	}
+	m := contactlog.AttachmentMeta{Name: r.PostFormValue("name"), Important: r.PostFormValue("important") == "1",
+		Shared: r.PostFormValue("shared") == "1"}
+	a, err := u.app.Records.UpdateAttachment(r.Context(), id, version, m)
+	if err != nil {
+		var ve *kerr.ValidationError
+		if errors.As(err, &ve) {
+			rec, perr := uuid.Parse(r.PostFormValue("record"))
+			if perr != nil {
+				return err
+			}
+			problems := make([]string, len(ve.Fields))
+			for i, fe := range ve.Fields {
+				problems[i] = msg.T("records.file_name_problem", msg.Field(fe))
+			}
+			return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, rec, problems)
+		}
+		return err
+	}
+	redirect(w, r.Request, "/records/"+a.Record.String()+"#files", "common.saved")
+	return nil
+}
+
+// fileDelete erases a file.
+func (u *UI) fileDelete(w http.ResponseWriter, r *Request) error {
+	return u.deleteFromRecord(w, r, u.app.Records.DeleteAttachment, "#files")
+}
+
+// fileServe streams a file: images and PDFs shown in the browser, other
+// kinds downloaded.
+func (u *UI) fileServe(w http.ResponseWriter, r *Request) error {
+	return u.serveAttachment(w, r, false)
+}
+
+// fileThumb streams an image's thumbnail (JPEG).
+func (u *UI) fileThumb(w http.ResponseWriter, r *Request) error { return u.serveAttachment(w, r, true) }
+
+func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	body, a, err := u.app.Records.OpenAttachment(r.Context(), id, thumb)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "private, max-age=300")
+	if thumb {
+		h.Set("Content-Type", contactlog.ThumbMIME)
+		h.Set("Content-Disposition", "inline")
+	} else {
+		h.Set("Content-Type", a.MIME)
+		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+		disposition := "attachment"
+		if a.Kind == contactlog.AttachmentImage || a.Kind == contactlog.AttachmentPDF {
+			disposition = "inline"
+		}
+		h.Set("Content-Disposition", contentDisposition(disposition, a.Name))
+	}
+	_, _ = io.Copy(w, body)
+	return nil
+}
+
+// contentDisposition writes the header with an ASCII fallback name and the
+// UTF-8 name in RFC 5987 form (filename*), which browsers prefer.
+func contentDisposition(kind, name string) string {
+	fallback := strings.Map(func(c rune) rune {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '%' || c == ';' {
+			return '_'
+		}
+		return c
+	}, name)
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, fallback, rfc5987(name))
+}
+
+// rfc5987 percent-encodes s as an ext-value: every byte but attr-char.
+func rfc5987(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// parseVersion reads a form's version; a missing or malformed one is a bad
+// request.
+func parseVersion(s string) (int64, error) {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return 0, kerr.ErrInvalid
+	}
+	return v, nil
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

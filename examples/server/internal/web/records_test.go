@@ -1,0 +1,446 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/examples/server/internal/web"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+// recordEnv is a server with one logged-in staff member who owns two
+// customers.
+type recordEnv struct {
+	*servertest.Env
+	staff  uuid.UUID
+	ctx    context.Context
+	c      *servertest.Client
+	yamada uuid.UUID // 山田 太郎, ヤマダ タロウ
+	sato   uuid.UUID // 佐藤 花子, サトウ ハナコ
+}
+
+func newRecordEnv(t *testing.T, db *bun.DB) *recordEnv {
+	t.Helper()
+	e := servertest.New(t, db)
+	re := &recordEnv{Env: e}
+	re.staff = e.User(t, "記録 担当", "キロク タントウ", "staff@example.jp")
+	re.ctx = e.Ctx(t, re.staff)
+	re.yamada = re.customer(t, "山田", "太郎", "ヤマダ", "タロウ")
+	re.sato = re.customer(t, "佐藤", "花子", "サトウ", "ハナコ")
+	re.c = login(t, e, "staff@example.jp")
+	return re
+}
+
+// login opens a session for email through the auth store and returns a
+// client carrying it. (servertest.Login goes through the login form, whose
+// handler currently drops the password before checking it: NewForm shares
+// the request's PostForm map and the handler deletes "password" from it.)
+func login(t *testing.T, e *servertest.Env, email string) *servertest.Client {
+	t.Helper()
+	token, s, err := e.App.Auth.Login(t.Context(), email, servertest.Password, "192.0.2.10")
+	require.NoError(t, err)
+	c := e.Client(t)
+	u, err := url.Parse(c.Base)
+	require.NoError(t, err)
+	c.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: token, Path: "/"}})
+	c.Session, c.CSRF = token, s.CSRF
+	return c
+}
+
+func (re *recordEnv) customer(t *testing.T, family, given, fkana, gkana string) uuid.UUID {
+	t.Helper()
+	c, err := re.App.Customers.Create(re.ctx, customer.Profile{FamilyName: family, GivenName: given,
+		FamilyKana: fkana, GivenKana: gkana})
+	require.NoError(t, err)
+	return c.ID
+}
+
+func (re *recordEnv) record(t *testing.T, ctx context.Context, e contactlog.Entry) *contactlog.Record {
+	t.Helper()
+	if e.Template == "" {
+		e.Template = template.KeyInterview
+	}
+	rec, err := re.App.Records.Create(ctx, e)
+	require.NoError(t, err)
+	return rec
+}
+
+// recordLinks lists the record IDs the page links to, in order.
+func recordLinks(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<li class="record">\s*<a href="/records/([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+func TestRecordListFiltersSortsAndPages(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		rSato := re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, PublicMemo: "見積書を渡した", Important: true})
+		rYamada := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "初回の挨拶"})
+		draft := re.record(t, re.ctx, contactlog.Entry{PublicMemo: "現場の写真"})
+		_, err := re.App.Records.AddComment(re.ctx, rYamada.ID, "次は来週")
+		require.NoError(t, err)
+
+		other := re.User(t, "他の 担当", "ホカノ タントウ", "other@example.jp")
+		octx := re.Ctx(t, other)
+		oc, err := re.App.Customers.Create(octx, customer.Profile{FamilyName: "鈴木", FamilyKana: "スズキ"})
+		require.NoError(t, err)
+		private := re.record(t, octx, contactlog.Entry{Customer: oc.ID, PublicMemo: "非公開の記録",
+			Scope: permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{other}}})
+		public := re.record(t, octx, contactlog.Entry{Customer: oc.ID, PublicMemo: "全社公開の記録"})
+
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, []string{public.ID.String(), draft.ID.String(), rYamada.ID.String(), rSato.ID.String()},
+			recordLinks(body), "newest first; another user's private-scope record is not listed")
+		require.NotContains(t, body, private.ID.String())
+		res, _ = re.c.Get(t, "/records/"+private.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+		res, _ = re.c.Get(t, "/records/"+public.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `href="/records/new"`)
+		require.Contains(t, body, "山田 太郎")
+		require.Contains(t, body, "下書き")
+		require.Contains(t, body, "コメント 1")
+		require.Regexp(t, `\d{4}/\d{2}/\d{2}\([日月火水木金土]\) \d{2}:\d{2}`, body)
+
+		_, body = re.c.Get(t, "/?q="+url.QueryEscape("見積"))
+		require.Equal(t, []string{rSato.ID.String()}, recordLinks(body), "memo search")
+		_, body = re.c.Get(t, "/?q="+url.QueryEscape("やまだ"))
+		require.Equal(t, []string{rYamada.ID.String()}, recordLinks(body), "customer reading, hiragana")
+		_, body = re.c.Get(t, "/?drafts=1")
+		require.Equal(t, []string{draft.ID.String()}, recordLinks(body))
+		require.Contains(t, body, `name="drafts" value="1" checked`)
+
+		_, body = re.c.Get(t, "/?sort=customer")
+		require.Equal(t, []string{rSato.ID.String(), public.ID.String(), rYamada.ID.String(), draft.ID.String()},
+			recordLinks(body), "サトウ, スズキ, ヤマダ, then the draft")
+
+		for range 8 {
+			re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "追加"})
+		}
+		_, body = re.c.Get(t, "/?limit=10")
+		first := recordLinks(body)
+		require.Len(t, first, 10)
+		m := regexp.MustCompile(`<a class="next" href="(/\?[^"]+)"`).FindStringSubmatch(body)
+		require.NotNil(t, m, "a next page link")
+		next := strings.ReplaceAll(m[1], "&amp;", "&")
+		require.Contains(t, next, "limit=10")
+		_, body = re.c.Get(t, next)
+		second := recordLinks(body)
+		require.Len(t, second, 2)
+		require.NotContains(t, first, second[0])
+		require.NotContains(t, body, `class="next"`)
+		require.Equal(t, rSato.ID.String(), second[1], "the oldest comes last")
+	})
+}
+
+// testJPEG encodes a small photo.
+func testJPEG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for x := range 64 {
+		for y := range 48 {
+			img.Set(x, y, color.RGBA{R: uint8(x * 4), G: uint8(y * 5), B: 90, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	require.NoError(t, jpeg.Encode(&b, img, nil))
+	return b.Bytes()
+}
+
+type part struct {
+	field, name string
+	body        []byte
+}
+
+// postMultipart sends fields and files as multipart/form-data.
+func postMultipart(t *testing.T, c *servertest.Client, path string, fields url.Values, files ...part) (*http.Response, string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	require.NoError(t, w.WriteField("_csrf", c.CSRF))
+	for k, vs := range fields {
+		for _, v := range vs {
+			require.NoError(t, w.WriteField(k, v))
+		}
+	}
+	for _, f := range files {
+		fw, err := w.CreateFormFile(f.field, f.name)
+		require.NoError(t, err)
+		_, err = fw.Write(f.body)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	req, err := http.NewRequest(http.MethodPost, path, &b)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return c.Do(t, req)
+}
+
+func TestRecordCreateWithPhoto(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		res, body := re.c.Get(t, "/records/new?customer="+re.yamada.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `name="customer_id" value="`+re.yamada.String()+`" checked`)
+		require.Contains(t, body, `capture="environment"`)
+		require.Contains(t, body, `<option value="builtin:interview" selected>`)
+
+		photo := testJPEG(t)
+		res, _ = postMultipart(t, re.c, "/records", url.Values{
+			"customer_id": {re.yamada.String()}, "template": {template.KeyInterview},
+			"actual_at": {"2026-11-20T14:30"}, "public_memo": {"保険の説明をした"}, "private_memo": {"奥様が同席"},
+			"f.place": {"ご自宅"}, "f.purpose": {"提案"}, "important": {"1"},
+		}, part{"photos", "メモの写真.jpg", photo})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		loc := servertest.Location(res)
+		require.Regexp(t, `^/records/[0-9a-f-]{36}$`, loc)
+		id := uuid.MustParse(strings.TrimPrefix(loc, "/records/"))
+		rec, err := re.App.Records.Get(re.ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, re.yamada, rec.Customer)
+		require.Equal(t, "ご自宅", rec.Values["place"])
+		require.True(t, rec.Important)
+		require.Equal(t, "2026-11-20T05:30:00Z", rec.ActualAt.UTC().Format("2006-01-02T15:04:05Z"), "JST input")
+		require.Len(t, rec.Attachments, 1)
+		a := rec.Attachments[0]
+
+		res, body = re.c.Get(t, loc)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, fmt.Sprintf(`<img class="thumb" src="/files/%s/thumb"`, a.ID))
+		require.Contains(t, body, fmt.Sprintf(`href="/files/%s"`, a.ID))
+		require.True(t, servertest.Contains(body, "山田 太郎", "保険の説明をした", "奥様が同席", "面談場所", "ご自宅", "提案", "面談記録"))
+		require.Contains(t, body, "2026/11/20(金) 14:30")
+
+		res, thumb := re.c.Get(t, "/files/"+a.ID.String()+"/thumb")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, "image/jpeg", res.Header.Get("Content-Type"))
+		_, err = jpeg.Decode(strings.NewReader(thumb))
+		require.NoError(t, err)
+
+		res, full := re.c.Get(t, "/files/"+a.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, "image/jpeg", res.Header.Get("Content-Type"))
+		require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+		require.Contains(t, res.Header.Get("Cache-Control"), "private")
+		require.Equal(t, `inline; filename="_____.jpg"; filename*=UTF-8''%E3%83%A1%E3%83%A2%E3%81%AE%E5%86%99%E7%9C%9F.jpg`,
+			res.Header.Get("Content-Disposition"))
+		cfg, err := jpeg.DecodeConfig(strings.NewReader(full))
+		require.NoError(t, err)
+		require.Equal(t, 64, cfg.Width)
+
+		// A file the engine refuses: the record is kept and its page says why.
+		res, body = postMultipart(t, re.c, "/records", url.Values{
+			"customer_id": {re.sato.String()}, "template": {template.KeyInterview}, "public_memo": {"資料を受領"},
+		}, part{"files", "notes.txt", []byte("just text, not a photo\n")})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "記録は保存されています", "notes.txt: ", "資料を受領"))
+		page, err := re.App.Records.Search(re.ctx, contactlog.Query{Customer: re.sato, WithDetails: true})
+		require.NoError(t, err)
+		require.Len(t, page.Records, 1)
+		require.Empty(t, page.Records[0].Attachments)
+
+		// Files added to an existing record.
+		res, _ = postMultipart(t, re.c, "/records/"+page.Records[0].ID.String()+"/files", nil,
+			part{"files", "追加.jpg", photo})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		as, err := re.App.Records.Attachments(re.ctx, page.Records[0].ID)
+		require.NoError(t, err)
+		require.Len(t, as, 1)
+		require.Equal(t, "追加.jpg", as[0].Name)
+	})
+}
+
+func TestRecordFormKeepsInput(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		res, body := postMultipart(t, re.c, "/records", url.Values{
+			"customer_id": {re.yamada.String()}, "template": {template.KeyInterview},
+			"actual_at": {"2099-01-01T10:00"}, "public_memo": {"来月また伺う約束"}, "f.hearing": {"子供の教育資金"},
+		}, part{"photos", "p.jpg", testJPEG(t)})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, "来月また伺う約束", "the typed memo is kept")
+		require.Contains(t, body, "子供の教育資金")
+		require.Contains(t, body, `value="2099-01-01T10:00" aria-invalid="true"`)
+		require.Contains(t, body, "範囲外の値です")
+		require.Contains(t, body, "再度選択してください", "files must be chosen again")
+		page, err := re.App.Records.Search(re.ctx, contactlog.Query{})
+		require.NoError(t, err)
+		require.Empty(t, page.Records)
+
+		// A required template field, next to its input.
+		_, body = re.c.Post(t, "/records", url.Values{"template": {template.KeyClaim}, "public_memo": {"苦情の内容"},
+			"f.kind": {"クレーム"}})
+		require.Contains(t, body, `name="f.title"`)
+		require.Regexp(t, `name="f.title" value=""\s*aria-invalid="true"`, body)
+		require.Contains(t, body, "苦情の内容")
+		require.Contains(t, body, `<option value="クレーム" selected>`)
+
+		// A malformed time is refused by the form itself.
+		res, body = re.c.Post(t, "/records", url.Values{"actual_at": {"昨日"}, "public_memo": {"メモ"}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, "形式が正しくありません")
+	})
+}
+
+func TestRecordCustomerSearchByKana(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		res, body := postMultipart(t, re.c, "/records/new", url.Values{"op": {"find"}, "customer_q": {"やまだ"},
+			"public_memo": {"検索前に書いたメモ"}, "template": {template.KeyInterview}})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `name="customer_id" value="`+re.yamada.String()+`"`)
+		require.NotContains(t, body, re.sato.String())
+		require.Contains(t, body, "顧客なし（下書き）")
+		require.Contains(t, body, "検索前に書いたメモ")
+		require.Contains(t, body, "ヤマダ タロウ")
+
+		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"template"}, "template": {template.KeyClaim},
+			"public_memo": {"切り替え前のメモ"}})
+		require.True(t, servertest.Contains(body, `<option value="builtin:claim" selected>`, `name="f.title"`, "切り替え前のメモ"))
+		require.NotContains(t, body, `name="f.place"`)
+		require.NotContains(t, body, "builtin:usage", "templates with lines fields are not offered")
+
+		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"佐藤"}})
+		require.Contains(t, body, `name="customer_id" value="`+re.sato.String()+`"`)
+		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"存在しない人"}})
+		require.Contains(t, body, "該当する顧客が見つかりません")
+	})
+}
+
+func TestRecordFilesCommentsEdit(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "最初のメモ"})
+		as, err := re.App.Records.AddAttachments(re.ctx, rec.ID, contactlog.Upload{
+			AttachmentMeta: contactlog.AttachmentMeta{Name: "a.jpg"}, Body: bytes.NewReader(testJPEG(t))})
+		require.NoError(t, err)
+		a := as[0]
+		base := url.Values{"record": {rec.ID.String()}}
+		with := func(kv ...string) url.Values {
+			v := url.Values{}
+			for k, vs := range base {
+				v[k] = vs
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				v.Set(kv[i], kv[i+1])
+			}
+			return v
+		}
+		reload := func() contactlog.Attachment {
+			as, err := re.App.Records.Attachments(re.ctx, rec.ID)
+			require.NoError(t, err)
+			require.Len(t, as, 1)
+			return as[0]
+		}
+
+		res, _ := re.c.Post(t, "/files/"+a.ID.String(), with("name", "契約書の写真.jpg", "version", fmt.Sprint(a.Version)))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		a = reload()
+		require.Equal(t, "契約書の写真.jpg", a.Name)
+		res, _ = re.c.Post(t, "/files/"+a.ID.String(), with("name", a.Name, "important", "1", "version", fmt.Sprint(a.Version)))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		a = reload()
+		require.True(t, a.Important)
+		res, _ = re.c.Post(t, "/files/"+a.ID.String(), with("name", a.Name, "important", "1", "shared", "1", "version", fmt.Sprint(a.Version)))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		a = reload()
+		require.True(t, a.Important)
+		require.True(t, a.Shared)
+		_, body := re.c.Get(t, "/records/"+rec.ID.String())
+		require.True(t, servertest.Contains(body, "☆重要を外す", "共有をやめる", "契約書の写真.jpg"))
+
+		res, _ = re.c.Post(t, "/files/"+a.ID.String(), with("name", "a/b.jpg", "version", fmt.Sprint(a.Version)))
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a bad name is refused")
+		res, _ = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version-1)))
+		require.Equal(t, http.StatusConflict, res.StatusCode)
+		res, _ = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version)))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		as, err = re.App.Records.Attachments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Empty(t, as)
+		res, _ = re.c.Get(t, "/files/"+a.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+
+		// Comments.
+		res, _ = re.c.Post(t, "/records/"+rec.ID.String()+"/comments", url.Values{"body": {"確認しました"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = re.c.Get(t, "/records/"+rec.ID.String())
+		require.True(t, servertest.Contains(body, "確認しました", "記録 担当"))
+		cs, err := re.App.Records.Comments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Len(t, cs, 1)
+		res, _ = re.c.Post(t, "/comments/"+cs[0].ID.String()+"/delete",
+			url.Values{"record": {rec.ID.String()}, "version": {fmt.Sprint(cs[0].Version)}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = re.c.Get(t, "/records/"+rec.ID.String())
+		require.NotContains(t, body, "確認しました")
+		require.Contains(t, body, "削除されました")
+		res, _ = re.c.Post(t, "/records/"+rec.ID.String()+"/comments", url.Values{"body": {"  "}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+
+		// Edit, then a stale edit.
+		res, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "最初のメモ")
+		require.Contains(t, body, fmt.Sprintf(`name="version" value="%d"`, rec.Version))
+		actual := rec.ActualAt.In(time.FixedZone("JST", 9*3600)).Format("2006-01-02T15:04")
+		require.Contains(t, body, `value="`+actual+`"`)
+		edit := url.Values{"version": {fmt.Sprint(rec.Version)}, "customer_id": {re.yamada.String()}, "actual_at": {actual},
+			"public_memo": {"書き直したメモ"}, "f.place": {"喫茶店"}}
+		res, _ = re.c.Post(t, "/records/"+rec.ID.String()+"/edit", edit)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		got, err := re.App.Records.Get(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Equal(t, "書き直したメモ", got.PublicMemo)
+		require.Equal(t, "喫茶店", got.Values["place"])
+		require.Equal(t, rec.ActualAt.Truncate(time.Minute).Unix(), got.ActualAt.Unix())
+		edit.Set("public_memo", "古い版からの上書き")
+		res, body = re.c.Post(t, "/records/"+rec.ID.String()+"/edit", edit)
+		require.Equal(t, http.StatusConflict, res.StatusCode)
+		require.Contains(t, body, "他の人が先に更新しました")
+
+		// Next record, then delete.
+		res, _ = re.c.Post(t, "/records/"+rec.ID.String()+"/next", nil)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Regexp(t, `^/records/[0-9a-f-]{36}/edit$`, servertest.Location(res))
+		res, _ = re.c.Post(t, "/records/"+rec.ID.String()+"/delete", url.Values{"version": {fmt.Sprint(got.Version)}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		res, _ = re.c.Get(t, "/records/"+rec.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+		res, _ = re.c.Get(t, "/records/not-a-uuid")
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
