@@ -16,9 +16,10 @@
 //	go run ./examples/server/bench -n 10 -size 5000000   # quicker
 //	go run ./examples/server/bench -server ./kiroku-server   # a binary built elsewhere
 //
-// -path changes the upload route ({id} is the record) and -bearer sends an
-// API token instead of the session cookie and CSRF field, e.g.
-// -path /api/v1/records/{id}/attachments -bearer TOKEN.
+// -api uploads through the JSON API instead (POST
+// /api/v1/records/{id}/attachments with a token the bench creates); -path
+// changes the upload route ({id} is the record) and -bearer sends a given
+// API token instead of the session cookie and CSRF field.
 //
 // Top page (-top): the server starts with -demo (internal/gendata's Small
 // set: 200 customers, 1 000 records; on PostgreSQL with -postgres DSN, on
@@ -74,6 +75,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/gendata"
@@ -89,7 +91,7 @@ type options struct {
 	n, clients                     int
 	size                           int64
 	limitMB                        float64
-	top                            bool
+	top, api                       bool
 	dataset                        string
 	records                        int
 	duration                       time.Duration
@@ -101,6 +103,7 @@ func main() {
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN for -top (default SQLite)")
 	flag.StringVar(&o.path, "path", "/records/{id}/files", "upload route; {id} is the record")
 	flag.StringVar(&o.bearer, "bearer", "", "API token instead of session cookie and CSRF field")
+	flag.BoolVar(&o.api, "api", false, "upload through the JSON API (a token made here) instead of the form")
 	flag.IntVar(&o.n, "n", 50, "concurrent uploads")
 	flag.Int64Var(&o.size, "size", 30_000_000, "bytes per upload")
 	flag.Float64Var(&o.limitMB, "limit-mb", 200, "peak RSS limit in MB (10^6 bytes)")
@@ -249,6 +252,10 @@ func uploads(ctx context.Context, o options) error {
 	}
 	rec, err := a.Records.Create(permission.WithPrincipal(ctx, p),
 		contactlog.Entry{Template: "builtin:interview", PublicMemo: "アップロード計測"})
+	if err == nil && o.api {
+		o.path = api.Prefix + "/records/{id}/attachments"
+		_, o.bearer, err = api.NewTokens(a.DB, nil).Create(ctx, sess.TenantID, sess.UserID, "bench", time.Hour)
+	}
 	a.Close()
 	if err != nil {
 		return err
