@@ -82,12 +82,25 @@ func (a *App) LoadGendata(ctx context.Context, tenant uuid.UUID, cfg gendata.Con
 	}
 	d := &demoLoader{a: a, gen: gen, t: t, tenant: tenant, maxRecords: maxRecords,
 		res: &DemoResult{Loaded: true, Password: rand.Text()}}
-	for _, step := range []func(context.Context) error{d.orgUnits, d.staff, d.groups, d.customers, d.records} {
+	for _, step := range []func(context.Context) error{d.orgUnits, d.staff, d.groups, d.customers, d.records, d.analyze} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	return d.res, nil
+}
+
+// analyze refreshes PostgreSQL's planner statistics of the tables just
+// filled: until autovacuum gets to them the planner takes them for empty,
+// and on the standard data set the top page's queries took 200 ms instead
+// of 2 ms.
+func (d *demoLoader) analyze(ctx context.Context) error {
+	if d.a.DB.Dialect().Name() != dialect.PG {
+		return nil
+	}
+	_, err := d.a.DB.ExecContext(ctx, "ANALYZE staff_users, org_memberships, group_members, customers, "+
+		"customer_assignees, contact_records, contact_record_people, contact_record_scope")
+	return err
 }
 
 // demoLoader keeps the IDs of the loaded entities by gendata index.
@@ -289,8 +302,8 @@ func demoProfile(c gendata.Customer) customer.Profile {
 }
 
 // records writes the records as their authors. A record whose author may
-// not write about the customer (gendata's author is usually, not always,
-// an assignee) is written by the demo administrator instead.
+// not see or write about the customer (gendata's author is usually, not
+// always, an assignee) is written by the demo administrator instead.
 func (d *demoLoader) records(ctx context.Context) error {
 	week := 7 * 24 * time.Hour
 	shift := d.a.Clock().Sub(gendata.DefaultBase()) / week * week
@@ -304,7 +317,7 @@ func (d *demoLoader) records(ctx context.Context) error {
 		for r := range d.gen.RecordRange(d.t, from, to) {
 			e := d.entry(r, shift)
 			_, err := svc.Create(permission.WithPrincipal(ctx, d.principals[r.AuthorIndex]), e)
-			if errors.Is(err, contactlog.ErrPermissionDenied) {
+			if hiddenCustomer(err) {
 				e.Responders = nil
 				_, err = svc.Create(permission.WithPrincipal(ctx, d.principals[0]), e)
 			}
@@ -388,4 +401,12 @@ func demoTitle(g gendata.Record) string {
 	}
 	r := []rune(g.PublicMemo)
 	return string(r[:min(len(r), 20)])
+}
+
+// hiddenCustomer tells whether Create refused a record because its author
+// may not see the customer (unknown to them) or write about it.
+func hiddenCustomer(err error) bool {
+	var verr *contactlog.ValidationError
+	return errors.Is(err, contactlog.ErrPermissionDenied) ||
+		errors.As(err, &verr) && verr.Has("customer", "unknown")
 }
