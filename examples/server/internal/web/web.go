@@ -45,7 +45,7 @@ const (
 	MaxUploadRequest = 31 << 20
 	// MultipartMemory is how much of a multipart request's files is kept
 	// in memory; the rest is spooled to temporary files.
-	MultipartMemory = 1 << 20
+	MultipartMemory = 64 << 10
 	// MaxFormRequest bounds an urlencoded form.
 	MaxFormRequest = 1 << 20
 )
