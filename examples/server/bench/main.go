@@ -127,7 +127,6 @@ func main() {
 type child struct {
 	cmd       *exec.Cmd
 	base, dir string
-	jar       http.CookieJar
 	session   string
 }
 

@@ -44,7 +44,6 @@ var (
 	errMethod               = &apiError{"method-not-allowed", http.StatusMethodNotAllowed}
 	errNotFound             = kerr.ErrNotFound
 	errBadJSON              = &apiError{"bad-json", http.StatusBadRequest}
-	errTooLarge             = &apiError{"too-large", http.StatusRequestEntityTooLarge}
 	errMediaType            = &apiError{"unsupported-media-type", http.StatusUnsupportedMediaType}
 	errIdemMismatch         = &apiError{"idempotency-key-reused", http.StatusUnprocessableEntity}
 	errIdemInProgress       = &apiError{"idempotency-key-in-progress", http.StatusConflict}

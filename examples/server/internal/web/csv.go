@@ -2,14 +2,11 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
@@ -297,31 +294,11 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	ctx := r.Context()
 	_, enc := csvEncoding(r)
 	q := recordQuery(r.URL.Query())
-	q.WithDetails = true
 	q.Limit = 100
 	private := canSeePrivateMemo(r.Principal)
-	names, err := u.recordExportNames(ctx, r.Principal)
+	staff, err := u.staffNames(ctx, r.Principal.Tenant)
 	if err != nil {
 		return err
-	}
-	customers := map[uuid.UUID]string{}
-	customerName := func(id uuid.UUID) (string, error) {
-		if id == uuid.Nil {
-			return msg.T("csv.records.draft"), nil
-		}
-		if n, ok := customers[id]; ok {
-			return n, nil
-		}
-		c, err := u.app.Customers.Get(ctx, id)
-		switch {
-		case errors.Is(err, kerr.ErrNotFound):
-			customers[id] = msg.T("csv.records.hidden_customer")
-		case err != nil:
-			return "", err
-		default:
-			customers[id] = c.DisplayName()
-		}
-		return customers[id], nil
 	}
 
 	// The first page is read before anything is written, so that an error
@@ -346,7 +323,11 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	}
 	rows := 0
 	for {
-		for _, rec := range page.Records {
+		recs, err := u.recordRows(r, page.Records)
+		if err != nil {
+			return fail(err)
+		}
+		for _, rec := range recs {
 			if rows == MaxRecordExportRows {
 				row := make([]string, len(header))
 				row[0] = msg.T("csv.records.capped", MaxRecordExportRows)
@@ -358,16 +339,12 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 				}
 				return nil
 			}
-			cname, err := customerName(rec.Customer)
-			if err != nil {
-				return fail(err)
-			}
 			row := []string{
 				formatExportTime(rec.CreatedAt, r.Principal.Location),
 				formatExportTime(rec.ActualAt, r.Principal.Location),
-				cname,
-				names.template(rec.Template),
-				names.users(rec.Responders),
+				exportCustomerName(rec),
+				rec.TemplateLabel,
+				staff.joined(rec.Responders),
 				rec.PublicMemo,
 			}
 			if private {
@@ -392,51 +369,21 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
+// exportCustomerName is the customer column: the name, 下書き, or a
+// placeholder for a customer the principal may not see.
+func exportCustomerName(rec recordRow) string {
+	switch {
+	case rec.CustomerName != "":
+		return rec.CustomerName
+	case rec.IsDraft():
+		return msg.T("csv.records.draft")
+	}
+	return msg.T("csv.records.hidden_customer")
+}
+
 func formatExportTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
 	return inZone(t, loc).Format("2006/01/02 15:04")
-}
-
-// exportNames resolves template keys and staff IDs to names.
-type exportNames struct {
-	templates map[string]string
-	staff     map[uuid.UUID]string
-}
-
-func (n exportNames) template(key string) string {
-	if name, ok := n.templates[key]; ok {
-		return name
-	}
-	return key
-}
-
-func (n exportNames) users(ids []uuid.UUID) string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if name, ok := n.staff[id]; ok {
-			out = append(out, name)
-		}
-	}
-	return strings.Join(out, "、")
-}
-
-func (u *UI) recordExportNames(ctx context.Context, p permission.Principal) (exportNames, error) {
-	n := exportNames{templates: map[string]string{}, staff: map[uuid.UUID]string{}}
-	ts, err := u.app.Records.Templates().Templates(ctx, p.Tenant)
-	if err != nil {
-		return n, err
-	}
-	for _, t := range ts {
-		n.templates[t.Key] = t.Name
-	}
-	users, err := u.app.Dir.Users(ctx, p.Tenant)
-	if err != nil {
-		return n, err
-	}
-	for _, us := range users {
-		n.staff[us.ID] = us.Name
-	}
-	return n, nil
 }

@@ -127,7 +127,11 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	if err != nil {
 		return nil, err
 	}
-	names, err := u.customerStaffNames(ctx)
+	p, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := u.staffNames(ctx, p.Tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -135,43 +139,12 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	if err != nil {
 		return nil, err
 	}
-	p, err := permission.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
 	for i, c := range cs {
 		st := statuses[c.ID]
-		rows[i] = customerRow{Customer: c, Assignees: customerNamesOf(names, c.Assignees), Status: st,
+		rows[i] = customerRow{Customer: c, Assignees: names.of(c.Assignees), Status: st,
 			Progress: customerLabelOr(progress, st.Progress), Loc: p.Location}
 	}
 	return rows, nil
-}
-
-// customerStaffNames maps the tenant's staff IDs to names.
-func (u *UI) customerStaffNames(ctx context.Context) (map[uuid.UUID]string, error) {
-	p, err := permission.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	users, err := u.app.Dir.Users(ctx, p.Tenant)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[uuid.UUID]string, len(users))
-	for _, us := range users {
-		m[us.ID] = us.Name
-	}
-	return m, nil
-}
-
-func customerNamesOf(names map[uuid.UUID]string, ids []uuid.UUID) []string {
-	out := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if n, ok := names[id]; ok {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // customerMasterLabels maps a master's codes to their labels.

@@ -92,14 +92,11 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.customerStaffNames(ctx)
+	names, err := u.staffNames(ctx, r.Principal.Tenant)
 	if err != nil {
 		return err
 	}
-	tmplNames, err := u.customerTemplateNames(r)
-	if err != nil {
-		return err
-	}
+	labels := u.templateLabels(r)
 	statuses, err := u.app.Records.CustomerStatuses(ctx, []uuid.UUID{id})
 	if err != nil {
 		return err
@@ -120,7 +117,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := customerShowData{Customer: c, Assignees: customerNamesOf(names, c.Assignees), Rank: c.Rank,
+	d := customerShowData{Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
 	for _, rk := range ranks {
@@ -138,8 +135,8 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 		if memo == "" {
 			memo = rec.PrivateMemo
 		}
-		d.History = append(d.History, customerHistoryItem{Record: rec, Template: customerLabelOr(tmplNames, rec.Template),
-			Responders: customerNamesOf(names, rec.Responders), Excerpt: customerExcerpt(memo),
+		d.History = append(d.History, customerHistoryItem{Record: rec, Template: labels.label(rec.Template, rec.TemplateVersion),
+			Responders: names.of(rec.Responders), Excerpt: customerExcerpt(memo),
 			Files: len(rec.Attachments), Planned: rec.ActualAt.IsZero() && !rec.PlannedAt.IsZero()})
 	}
 	month := func(t time.Time) string {
@@ -159,7 +156,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	}
 	for _, tc := range tl.Templates {
 		d.Templates = append(d.Templates, customerTemplateLink{Key: tc.Template,
-			Label: customerLabelOr(tmplNames, tc.Template), Count: tc.Count, Current: tc.Template == q.Template})
+			Label: labels.label(tc.Template, 0), Count: tc.Count, Current: tc.Template == q.Template})
 	}
 	if tl.Next != "" {
 		nv := url.Values{}
@@ -174,19 +171,6 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
 	return nil
-}
-
-// customerTemplateNames maps the tenant's template keys to their names.
-func (u *UI) customerTemplateNames(r *Request) (map[string]string, error) {
-	ts, err := u.app.Templates.Templates(r.Context(), r.Principal.Tenant)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]string, len(ts))
-	for _, t := range ts {
-		m[t.Key] = t.Name
-	}
-	return m, nil
 }
 
 func customerExcerpt(s string) string {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"sort"
@@ -105,7 +104,7 @@ func (u *UI) managerIndex(w http.ResponseWriter, r *Request) error {
 // managerMemberView is the data of one member's page.
 type managerMemberView struct {
 	Member    managerPerson
-	Records   []managerRecord
+	Records   []recordRow
 	Customers []managerCustomer
 	// Next is the cursor of the next page of customers.
 	Next string
@@ -114,12 +113,6 @@ type managerMemberView struct {
 	Form    *Form
 	// Shown is how many records at most are listed.
 	Shown int
-}
-
-type managerRecord struct {
-	contactlog.Record
-	CustomerName string
-	TemplateName string
 }
 
 type managerCustomer struct {
@@ -156,34 +149,12 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 			v.Targets = append(v.Targets, p)
 		}
 	}
-	names, err := u.recordExportNames(ctx, r.Principal)
-	if err != nil {
-		return err
-	}
 	recs, err := u.app.Records.Search(ctx, contactlog.Query{Responder: id, Limit: memberRecordsShown})
 	if err != nil {
 		return err
 	}
-	customerNames := map[uuid.UUID]string{}
-	for _, rec := range recs.Records {
-		mr := managerRecord{Record: rec, TemplateName: names.template(rec.Template)}
-		if rec.Customer != uuid.Nil {
-			n, ok := customerNames[rec.Customer]
-			if !ok {
-				c, err := u.app.Customers.Get(ctx, rec.Customer)
-				switch {
-				case errors.Is(err, kerr.ErrNotFound):
-					n = msg.T("csv.records.hidden_customer")
-				case err != nil:
-					return err
-				default:
-					n = c.DisplayName()
-				}
-				customerNames[rec.Customer] = n
-			}
-			mr.CustomerName = n
-		}
-		v.Records = append(v.Records, mr)
+	if v.Records, err = u.recordRows(r, recs.Records); err != nil {
+		return err
 	}
 	page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: id, Limit: 100, After: r.URL.Query().Get("after")})
 	if err != nil {

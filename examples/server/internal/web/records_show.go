@@ -80,13 +80,9 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 		if err != nil {
 			return err
 		}
-		users, err := u.app.Dir.Users(ctx, r.Principal.Tenant)
+		names, err := u.staffNames(ctx, r.Principal.Tenant)
 		if err != nil {
 			return err
-		}
-		names := map[uuid.UUID]string{}
-		for _, us := range users {
-			names[us.ID] = us.Name
 		}
 		d.AuthorName = names[rec.Author]
 		for _, c := range cs {
