@@ -224,12 +224,10 @@ func (u *UI) fail(w http.ResponseWriter, hr *http.Request, r *Request, err error
 
 // view is what every template gets: the page's own data plus the frame.
 type view struct {
-	Title string
 	User  *permission.User
 	P     permission.Principal
 	CSRF  string
 	Flash string
-	Path  string
 	Data  any
 }
 
@@ -241,7 +239,7 @@ func (u *UI) render(w http.ResponseWriter, hr *http.Request, r *Request, status 
 		http.Error(w, msg.T("error.internal"), http.StatusInternalServerError)
 		return
 	}
-	v := view{Path: hr.URL.Path, Data: data, Flash: takeFlash(w, hr)}
+	v := view{Data: data, Flash: takeFlash(w, hr)}
 	if r != nil {
 		v.User, v.P, v.CSRF = r.User, r.Principal, r.Session.CSRF
 	}
@@ -320,12 +318,6 @@ func funcs() template.FuncMap {
 			return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
 		},
 		"has": func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
-		"uuid": func(id uuid.UUID) string {
-			if id == uuid.Nil {
-				return ""
-			}
-			return id.String()
-		},
 		"query": func(kv ...string) template.URL {
 			v := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
