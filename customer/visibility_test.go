@@ -99,6 +99,13 @@ func TestAssignedVisibility(t *testing.T) {
 		require.Equal(t, []uuid.UUID{mine, groupMate, partners, elsewhere}, ids(f.admin))
 		_, err = f.svc.Get(staff, elsewhere)
 		require.ErrorIs(t, err, customer.ErrNotFound)
+		// Names follow the same rule, in one query, without audit entries.
+		names, err := f.svc.Names(manager, []uuid.UUID{mine, groupMate, partners, elsewhere, uuid.New()})
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID]string{mine: "山田 自分", groupMate: "山田 同僚"}, names)
+		names, err = f.svc.Names(f.other, []uuid.UUID{mine})
+		require.NoError(t, err)
+		require.Empty(t, names, "another tenant's admin gets no names")
 		_, err = f.svc.Update(staff, elsewhere, 1, taro())
 		require.ErrorIs(t, err, customer.ErrNotFound)
 		// Partners see but do not create, edit or export.

@@ -94,7 +94,7 @@ func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, erro
 			ids = append(ids, rec.Customer)
 		}
 	}
-	names, err := u.customerNames(r.Context(), r.Principal, ids)
+	names, err := u.app.Customers.Names(r.Context(), ids)
 	if err != nil {
 		return nil, err
 	}

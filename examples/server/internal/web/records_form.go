@@ -388,7 +388,7 @@ func (u *UI) customerOptions(r *Request, f *Form, find bool) ([]customerOption, 
 	var out []customerOption
 	chosen, _ := uuid.Parse(f.Get("customer_id"))
 	if chosen != uuid.Nil {
-		names, err := u.customerNames(r.Context(), r.Principal, []uuid.UUID{chosen})
+		names, err := u.app.Customers.Names(r.Context(), []uuid.UUID{chosen})
 		if err != nil {
 			return nil, err
 		}

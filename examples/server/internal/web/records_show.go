@@ -62,7 +62,7 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 	}
 	d := recordShowData{Record: rec, FileProblems: problems}
 	if rec.Customer != uuid.Nil {
-		names, err := u.customerNames(ctx, r.Principal, []uuid.UUID{rec.Customer})
+		names, err := u.app.Customers.Names(ctx, []uuid.UUID{rec.Customer})
 		if err != nil {
 			return err
 		}
