@@ -14,7 +14,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 )
 
 // chatChannel is a notification channel that keeps what it is given and

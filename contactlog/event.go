@@ -12,7 +12,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 )
 
 // Record event kinds: what happened to a record. Restoring a deleted

@@ -3,8 +3,8 @@ package contactlog
 import (
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/internal/mail"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 )
 
 // SMTPConfig configures the SMTP Mailer of NewSMTPMailer: Host (required),

@@ -13,9 +13,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -64,10 +64,10 @@ func (s *Service) MailRecord(ctx context.Context, id uuid.UUID, to []uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		var v kerr.ValidationError
+		var v validation.Error
 		to = cleanIDs(&v, "to", to)
 		if len(to) == 0 && !v.Has("to", "") {
-			v.Add("to", kerr.CodeRequired, "")
+			v.Add("to", validation.CodeRequired, "")
 		}
 		note = checkLen(&v, "note", note, MaxMailNoteLen)
 		if len(to) <= MaxPeople {
@@ -102,7 +102,7 @@ func (s *Service) MailRecord(ctx context.Context, id uuid.UUID, to []uuid.UUID, 
 
 // checkRecipients adds to v every recipient who is not active staff of the
 // tenant (unknown) or who may not see r (not_allowed).
-func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, to []uuid.UUID, v *kerr.ValidationError) error {
+func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, to []uuid.UUID, v *validation.Error) error {
 	if len(to) == 0 {
 		return nil
 	}
@@ -115,7 +115,7 @@ func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission
 	for _, u := range to {
 		rp, err := dir.Principal(ctx, pr.Tenant, u)
 		if errors.Is(err, ErrUnauthenticated) {
-			v.Add("to", kerr.CodeUnknown, u.String())
+			v.Add("to", validation.CodeUnknown, u.String())
 			continue
 		}
 		if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission
 		}
 		err = s.authz.Check(ctx, rp, permission.ActionView, obj)
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) {
-			v.Add("to", kerr.CodeNotAllowed, u.String())
+			v.Add("to", validation.CodeNotAllowed, u.String())
 			continue
 		}
 		if err != nil {

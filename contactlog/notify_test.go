@@ -12,10 +12,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
 // mailer is a service that mails through the test server, and a dispatcher
@@ -274,13 +274,13 @@ func TestMailRecord(t *testing.T) {
 			refused = append(refused, fe.Code+" "+fe.Param)
 		}
 		require.ElementsMatch(t, []string{
-			kerr.CodeNotAllowed + " " + f.bID.String(), kerr.CodeNotAllowed + " " + f.partnerID.String(),
-			kerr.CodeUnknown + " " + stranger.String(),
+			validation.CodeNotAllowed + " " + f.bID.String(), validation.CodeNotAllowed + " " + f.partnerID.String(),
+			validation.CodeUnknown + " " + stranger.String(),
 		}, refused, "every refused recipient, and only those")
 		err = f.svc.MailRecord(f.staff, r.ID, nil, "")
-		requireField(t, err, "to", kerr.CodeRequired)
+		requireField(t, err, "to", validation.CodeRequired)
 		err = f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID}, strings.Repeat("メ", contactlog.MaxMailNoteLen+1))
-		requireField(t, err, "note", kerr.CodeTooLong)
+		requireField(t, err, "note", validation.CodeTooLong)
 		require.ErrorIs(t, f.svc.MailRecord(f.b, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrNotFound, "the sender must see it")
 		cust := permission.WithPrincipal(ctx, permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
 		require.ErrorIs(t, f.svc.MailRecord(cust, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrPermissionDenied)

@@ -12,14 +12,15 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/blob"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/mail"
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/migration"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -33,7 +34,7 @@ var (
 )
 
 // ValidationError lists every field problem of an input.
-type ValidationError = kerr.ValidationError
+type ValidationError = validation.Error
 
 //go:embed migrations
 var migrations embed.FS

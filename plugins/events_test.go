@@ -19,7 +19,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 	"github.com/kirokuhq/kiroku/plugins/careservice"
 )
 

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // A daily report (日報) is validated as staff type it, then a month of
@@ -116,7 +116,7 @@ func ExampleTemplate_Check() {
 		},
 	}
 	err := t.Check()
-	var verr *kerr.ValidationError
+	var verr *validation.Error
 	if errors.As(err, &verr) {
 		for _, f := range verr.Fields {
 			fmt.Printf("%s: %s: %s\n", f.Field, f.Code, f.Param)

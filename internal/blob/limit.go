@@ -12,7 +12,7 @@ const DefaultMaxSize int64 = 30 << 20
 
 // TooLargeError reports that a reader wrapped with Limit held more than
 // Limit bytes. It matches kerr.ErrInvalid (errors.Is) and corresponds to the
-// field code kerr.CodeTooLarge with Param Limit.
+// field code validation.CodeTooLarge with Param Limit.
 type TooLargeError struct {
 	// Limit is the number of bytes that was allowed.
 	Limit int64

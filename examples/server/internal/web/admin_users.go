@@ -14,6 +14,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -113,9 +114,9 @@ func userFromForm(f *Form) (permission.User, []uuid.UUID, error) {
 		f.Add("roles", msg.T("admin.users.roles_required"))
 	}
 	if usr.Email == "" {
-		f.Add("email", msg.Field(kerr.FieldError{Field: "email", Code: kerr.CodeRequired}))
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeRequired}))
 	} else if a, err := mail.ParseAddress(usr.Email); err != nil || a.Address != usr.Email || a.Name != "" {
-		f.Add("email", msg.Field(kerr.FieldError{Field: "email", Code: kerr.CodeFormat}))
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeFormat}))
 	}
 	units, err := formIDs(f.Values["units"])
 	return usr, units, err
