@@ -19,9 +19,9 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
-	"github.com/kirokuhq/kiroku/internal/blob"
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -29,15 +29,15 @@ import (
 // AttachmentKind is the broad class of an attachment, decided by its
 // content (never by its name or a type the client claims). Its values are
 // stable and stored.
-type AttachmentKind = media.Kind
+type AttachmentKind string
 
 // The kinds of file a record accepts as attachments. Everything else
 // (office documents, archives, executables, HTML, SVG, text, …) is refused.
 const (
-	AttachmentImage = media.KindImage // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
-	AttachmentPDF   = media.KindPDF   // PDF, stored as uploaded
-	AttachmentAudio = media.KindAudio // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
-	AttachmentVideo = media.KindVideo // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
+	AttachmentImage AttachmentKind = AttachmentKind(media.KindImage) // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
+	AttachmentPDF   AttachmentKind = AttachmentKind(media.KindPDF)   // PDF, stored as uploaded
+	AttachmentAudio AttachmentKind = AttachmentKind(media.KindAudio) // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
+	AttachmentVideo AttachmentKind = AttachmentKind(media.KindVideo) // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
 )
 
 // Limits of attachments (the byte and pixel limits are in Config).
@@ -143,7 +143,7 @@ type attachmentRow struct {
 func (row *attachmentRow) attachment() Attachment {
 	return Attachment{
 		AttachmentMeta: AttachmentMeta{Name: row.Name, Important: row.Important, Shared: row.Shared},
-		ID:             row.ID, Record: row.Record, Kind: row.Kind, MIME: row.MIME, Size: row.Size,
+		ID:             row.ID, Record: row.Record, Kind: AttachmentKind(row.Kind), MIME: row.MIME, Size: row.Size,
 		Width: row.Width, Height: row.Height, HasThumb: row.HasThumb,
 		CreatedAt: row.CreatedAt, CreatedBy: row.CreatedBy, UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy,
 		Version: row.Version,
@@ -241,7 +241,7 @@ func cleanName(v *validation.Error, field, name string) string {
 }
 
 // blobs returns the configured blob store.
-func (s *Service) blobs() (BlobStore, error) {
+func (s *Service) blobs() (blob.Store, error) {
 	if s.cfg.Blobs == nil {
 		return nil, fmt.Errorf("no blob store configured (Config.Blobs): %w", ErrInvalid)
 	}
@@ -390,7 +390,7 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 // refused or not stored: problems go to v), the blob keys written (also on
 // error) and the number of bytes read from body. Once v holds a problem,
 // files are only sniffed.
-func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permission.Principal, record uuid.UUID,
+func (s *Service) storeUpload(ctx context.Context, store blob.Store, pr permission.Principal, record uuid.UUID,
 	v *validation.Error, i int, meta AttachmentMeta, body io.Reader, left int64,
 ) (*attachmentRow, []string, int64, error) {
 	field := fmt.Sprintf("files[%d].content", i)

@@ -22,12 +22,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
-	"gocloud.dev/blob/memblob"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
-	"github.com/kirokuhq/kiroku/internal/blob"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -70,7 +69,7 @@ func setupAttachments(t *testing.T, db *bun.DB) (*fixture, *blob.Local, *contact
 }
 
 // storedKeys lists every key in store, sorted.
-func storedKeys(t *testing.T, store contactlog.BlobStore) []string {
+func storedKeys(t *testing.T, store blob.Store) []string {
 	t.Helper()
 	var keys []string
 	for k, err := range store.List(context.Background(), "") {
@@ -539,7 +538,7 @@ func TestAttachmentUpdateDelete(t *testing.T) {
 
 // failingStore fails every Put after the first ok ones.
 type failingStore struct {
-	contactlog.BlobStore
+	blob.Store
 	ok atomic.Int32
 }
 
@@ -547,7 +546,7 @@ func (s *failingStore) Put(ctx context.Context, key string, r io.Reader) (int64,
 	if s.ok.Add(-1) < 0 {
 		return 0, errors.New("disk full")
 	}
-	return s.BlobStore.Put(ctx, key, r)
+	return s.Store.Put(ctx, key, r)
 }
 
 // errAfter yields what r holds, then fails instead of ending.
@@ -576,7 +575,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		}
 
 		// The store fails on the third file (the photo took two puts).
-		fs := &failingStore{BlobStore: store}
+		fs := &failingStore{Store: store}
 		fs.ok.Store(2)
 		failing := blobService(t, f, contactlog.Config{Blobs: fs})
 		_, err := failing.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
@@ -793,11 +792,11 @@ func TestEncryptedBlobStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
 		dir := t.TempDir()
-		local, err := contactlog.NewLocalBlobStore(dir)
+		local, err := blob.NewLocal(dir)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = local.(io.Closer).Close() })
-		oldKey := bytes.Repeat([]byte{7}, contactlog.BlobKeySize)
-		enc, err := contactlog.NewEncryptedBlobStore(local, oldKey)
+		t.Cleanup(func() { _ = local.Close() })
+		oldKey := bytes.Repeat([]byte{7}, blob.KeySize)
+		enc, err := blob.NewEncrypted(local, oldKey)
 		require.NoError(t, err)
 		svc := blobService(t, f, contactlog.Config{Blobs: enc})
 		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
@@ -830,41 +829,23 @@ func TestEncryptedBlobStore(t *testing.T) {
 
 		// After a key rotation old files stay readable; without the old
 		// key they are not.
-		newKey := bytes.Repeat([]byte{9}, contactlog.BlobKeySize)
-		rotated, err := contactlog.NewEncryptedBlobStore(local, newKey, oldKey)
+		newKey := bytes.Repeat([]byte{9}, blob.KeySize)
+		rotated, err := blob.NewEncrypted(local, newKey, oldKey)
 		require.NoError(t, err)
 		rc, _, err = blobService(t, f, contactlog.Config{Blobs: rotated}).OpenAttachment(f.staff, atts[1].ID, true)
 		require.NoError(t, err)
 		_, err = jpeg.Decode(bytes.NewReader(readAll(t, rc)))
 		require.NoError(t, err)
-		lost, err := contactlog.NewEncryptedBlobStore(local, newKey)
+		lost, err := blob.NewEncrypted(local, newKey)
 		require.NoError(t, err)
 		_, _, err = blobService(t, f, contactlog.Config{Blobs: lost}).OpenAttachment(f.staff, atts[0].ID, false)
 		require.ErrorIs(t, err, blob.ErrWrongKey)
 
-		_, err = contactlog.NewEncryptedBlobStore(local, oldKey[:16])
+		_, err = blob.NewEncrypted(local, oldKey[:16])
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
-		_, err = contactlog.NewEncryptedBlobStore(local, make([]byte, contactlog.BlobKeySize))
+		_, err = blob.NewEncrypted(local, make([]byte, blob.KeySize))
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
 	})
-}
-
-func TestBucketBlobStore(t *testing.T) {
-	t.Parallel()
-	_, err := contactlog.NewBucketBlobStore(nil, nil)
-	require.ErrorIs(t, err, contactlog.ErrInvalid)
-	b := memblob.OpenBucket(nil)
-	t.Cleanup(func() { _ = b.Close() })
-	store, err := contactlog.NewBucketBlobStore(b, nil)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = store.Put(ctx, "t/x/a/y/z", bytes.NewReader(pdfFile))
-	require.NoError(t, err)
-	rc, err := store.Get(ctx, "t/x/a/y/z")
-	require.NoError(t, err)
-	require.Equal(t, pdfFile, readAll(t, rc))
-	_, err = contactlog.NewLocalBlobStore("")
-	require.ErrorIs(t, err, contactlog.ErrInvalid)
 }
 
 // Get, Timeline, History and Search with WithDetails carry each record's

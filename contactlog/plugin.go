@@ -112,9 +112,9 @@ func (s *Service) pluginCompute(ctx context.Context, pr permission.Principal, tp
 		}
 		values[k] = computed[0][k]
 	}
-	vals, fv := tpl.Validate(values, s.location(pr))
-	if fv != nil {
-		return fmt.Errorf("plugin %s: computed values %s refuses (%v): %w", ns, tpl.Key, fv, ErrUnavailable)
+	vals, err := tpl.Validate(values, s.location(pr))
+	if err != nil {
+		return fmt.Errorf("plugin %s: computed values %s refuses (%v): %w", ns, tpl.Key, err, ErrUnavailable)
 	}
 	e.Values, err = jsonValues(vals)
 	return err

@@ -166,11 +166,15 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 				delete(e.Values, k)
 			}
 		}
-		vals, fv := tpl.Validate(e.Values, s.location(pr))
-		if fv != nil {
+		vals, err := tpl.Validate(e.Values, s.location(pr))
+		if err != nil {
+			var fv *ValidationError
+			if !errors.As(err, &fv) {
+				return nil, err
+			}
 			v.Fields = append(v.Fields, fv.Fields...)
 		}
-		valuesOK = fv == nil
+		valuesOK = err == nil
 		// The stored (JSON) form, so that what Create and Update return
 		// equals what Get returns later.
 		if e.Values, err = jsonValues(vals); err != nil {

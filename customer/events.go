@@ -34,13 +34,6 @@ const (
 // Reassign) do not, although they give the customer a new version.
 const TopicCustomerEvent = "customer.event"
 
-// EventSubscribers tells an engine who wants which events: Subscribers
-// returns the names of the subscribers of events of a kind
-// (EventCustomerCreated, …, or the record engine's kinds) in a tenant, and
-// none means no message. The plugin host (plugins.Host) implements it and
-// Config.Events wires it in.
-type EventSubscribers = outbox.Subscribers
-
 // EventPayload is the payload of a TopicCustomerEvent message.
 type EventPayload struct {
 	Kind     string    `json:"kind"`

@@ -35,8 +35,10 @@ func Example() {
 	fmt.Println(values["work_minutes"], values["visits"])
 
 	// Every problem at once, with stable codes.
-	_, verr = daily.Validate(map[string]any{"work_minutes": "25:00", "visits": -1, "weather": "晴れ"}, nil)
-	for _, f := range verr.Fields {
+	_, err = daily.Validate(map[string]any{"work_minutes": "25:00", "visits": -1, "weather": "晴れ"}, nil)
+	var problems *template.ValidationError
+	errors.As(err, &problems)
+	for _, f := range problems.Fields {
 		fmt.Println(strings.TrimSpace(f.Field + " " + f.Code + " " + f.Param))
 	}
 

@@ -138,12 +138,12 @@ func TestLinesWithoutCatalog(t *testing.T) {
 
 	_, verr = usage.Validate(map[string]any{"items": []any{map[string]any{"quantity": 1}}}, tokyo)
 	require.NotNil(t, verr)
-	require.True(t, verr.Has("fields.items[0].name", validation.CodeRequired))
-	require.True(t, verr.Has("fields.items[0].unit_price", validation.CodeRequired))
-	require.True(t, verr.Has("fields.items[0].tax_rate", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].name", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].unit_price", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].tax_rate", validation.CodeRequired))
 
 	_, verr = usage.Validate(map[string]any{"items": []any{}}, tokyo)
-	require.True(t, verr.Has("fields.items", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items", validation.CodeRequired))
 }
 
 func TestLinesProblems(t *testing.T) {
@@ -177,7 +177,7 @@ func TestLinesProblems(t *testing.T) {
 			t.Parallel()
 			_, verr := tpl.Validate(map[string]any{"items": tc.lines}, tokyo)
 			require.NotNil(t, verr)
-			require.True(t, verr.Has(tc.field, tc.code), "got %v", verr)
+			require.True(t, problems(t, verr).Has(tc.field, tc.code), "got %v", verr)
 		})
 	}
 }

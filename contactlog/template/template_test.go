@@ -80,9 +80,9 @@ func TestBuiltinDaily(t *testing.T) {
 	require.Equal(t, int64(3), out["visits"])
 
 	_, verr = d.Validate(map[string]any{"work_minutes": "25:00", "visits": -1}, tokyo)
-	require.True(t, verr.Has("fields.work_minutes", validation.CodeOutOfRange))
-	require.True(t, verr.Has("fields.visits", validation.CodeOutOfRange))
-	require.True(t, verr.Has("fields.work_done", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.work_minutes", validation.CodeOutOfRange))
+	require.True(t, problems(t, verr).Has("fields.visits", validation.CodeOutOfRange))
+	require.True(t, problems(t, verr).Has("fields.work_done", validation.CodeRequired))
 }
 
 func TestCheck(t *testing.T) {

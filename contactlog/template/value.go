@@ -46,10 +46,10 @@ import (
 //
 // loc is the tenant's time zone, used for datetime input without a zone
 // and for time.Time values given to date fields; nil means Asia/Tokyo.
-// On failure the normalized map is nil. The problems come as a
-// *ValidationError, nil when there are none; use its Err method to get an
-// error interface that is nil when there are none.
-func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, *validation.Error) {
+// On failure the normalized map is nil and the error is a *ValidationError
+// (matching ErrInvalid) listing every problem; the error is nil when there
+// are none.
+func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, error) {
 	if loc == nil {
 		loc = jpdate.Tokyo()
 	}
@@ -86,7 +86,7 @@ func (t Template) Validate(values map[string]any, loc *time.Location) (map[strin
 		out[f.Key] = val
 	}
 	if len(v.Fields) > 0 {
-		return nil, v
+		return nil, v.Err()
 	}
 	return out, nil
 }

@@ -189,7 +189,7 @@ func TestValidateFieldTypes(t *testing.T) {
 			}
 			require.NotNil(t, verr)
 			require.Nil(t, out)
-			require.True(t, verr.Has("fields."+tc.key, tc.code), "got %v", verr)
+			require.True(t, problems(t, verr).Has("fields."+tc.key, tc.code), "got %v", verr)
 		})
 	}
 }
@@ -199,8 +199,8 @@ func TestValidateMultiselectChoiceProblems(t *testing.T) {
 	tpl := everyType()
 	_, verr := tpl.Validate(map[string]any{"tags": []any{"電話", "FAX", 3}}, tokyo)
 	require.NotNil(t, verr)
-	require.True(t, verr.Has("fields.tags[1]", validation.CodeUnknown))
-	require.True(t, verr.Has("fields.tags[2]", validation.CodeWrongType))
+	require.True(t, problems(t, verr).Has("fields.tags[1]", validation.CodeUnknown))
+	require.True(t, problems(t, verr).Has("fields.tags[2]", validation.CodeWrongType))
 }
 
 func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
@@ -224,7 +224,7 @@ func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
 		{Field: "fields.zzz", Code: validation.CodeUnknown, Param: "zzz"},
 		{Field: "fields.kind", Code: validation.CodeRequired},
 		{Field: "fields.note", Code: validation.CodeWrongType},
-	}, verr.Fields)
+	}, problems(t, verr).Fields)
 	require.ErrorIs(t, verr, template.ErrInvalid)
 
 	// Defaults fill missing optional fields; blank text counts as missing.
@@ -234,7 +234,7 @@ func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
 
 	// nil values and a nil map are "nothing given".
 	_, verr = tpl.Validate(nil, nil)
-	require.True(t, verr.Has("fields.kind", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.kind", validation.CodeRequired))
 }
 
 // TestValidateRoundTrip: a normalized record stored as JSON and read back
@@ -260,4 +260,13 @@ func TestValidateRoundTrip(t *testing.T) {
 	again, verr := tpl.Validate(back, time.UTC) // the zone must not matter any more
 	require.Nil(t, verr)
 	require.Equal(t, out, again)
+}
+
+// problems returns the *ValidationError that err (from Validate) is,
+// failing the test when it is not one.
+func problems(t *testing.T, err error) *template.ValidationError {
+	t.Helper()
+	var ve *template.ValidationError
+	require.ErrorAs(t, err, &ve)
+	return ve
 }

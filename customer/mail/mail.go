@@ -7,6 +7,15 @@ import (
 	"strings"
 
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// Re-exported sentinels, so that callers can match this package's errors
+// without importing another Kiroku package.
+var (
+	// ErrInvalid is matched by errors for invalid input (a *validation.Error
+	// where fields are named).
+	ErrInvalid = kerr.ErrInvalid
 )
 
 // MaxRecipients caps Message.To.
@@ -58,7 +67,7 @@ type Message struct {
 // Send returns nil once the message has been handed over (for SMTP: the
 // server accepted it after DATA). An error that implements Permanent() bool
 // returning true (an invalid message, a 5xx rejection) will fail again if
-// retried; other errors may be temporary. Errors match kerr.ErrInvalid when
+// retried; other errors may be temporary. Errors match ErrInvalid when
 // the message itself is at fault, and never contain credentials.
 type Sender interface {
 	Send(ctx context.Context, m Message) error

@@ -7,7 +7,7 @@
 // An engine calls Enqueue with the bun.IDB it is writing through, normally
 // its transaction:
 //
-//	err := storage.InTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+//	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 //		if err := saveRecord(ctx, tx, rec); err != nil {
 //			return err
 //		}
@@ -45,7 +45,7 @@
 // Handler per topic, repeats this cycle (RunOnce once, Run until its context
 // ends):
 //
-//  1. Claim. One statement (storage.OutboxClaim) picks up to BatchSize due
+//  1. Claim. One statement picks up to BatchSize due
 //     messages of its topics, oldest first, and leases them: claimed_by =
 //     the instance ID, claimed_until = now + Lease, attempts + 1. On
 //     PostgreSQL the rows are chosen with SELECT … FOR UPDATE SKIP LOCKED,

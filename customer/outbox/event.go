@@ -10,7 +10,7 @@ import (
 )
 
 // Subscribers tells an engine who wants which events (see
-// customer.EventSubscribers, which re-exports it).
+// outbox.Subscribers, which re-exports it).
 type Subscribers interface {
 	// Subscribers returns the names of the subscribers of events of kind
 	// in the tenant; none means no message.

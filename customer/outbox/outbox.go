@@ -15,12 +15,23 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 //go:embed migrations
 var migrations embed.FS
+
+// Re-exported sentinels, so that callers can match this package's errors
+// without importing another Kiroku package.
+var (
+	// ErrInvalid is matched by errors for invalid input (a *validation.Error
+	// where fields are named).
+	ErrInvalid = kerr.ErrInvalid
+	// ErrNotFound is matched by errors for a message that does not exist.
+	ErrNotFound = kerr.ErrNotFound
+)
 
 // Migrations is the outbox's migration set (table outbox_messages). Engines
 // that enqueue side effects run it with their own sets.
@@ -154,7 +165,7 @@ const insertBatch = 500
 // whose (Tenant, Topic, Recipient, Key) is already stored, in this call or
 // before, is silently dropped (ON CONFLICT DO NOTHING), as is one whose ID is
 // taken. Invalid messages fail the whole call with a *validation.Error
-// (matching kerr.ErrInvalid) naming fields "messages[i].field", and nothing
+// (matching ErrInvalid) naming fields "messages[i].field", and nothing
 // is stored.
 func Enqueue(ctx context.Context, db bun.IDB, msgs ...Message) error {
 	if len(msgs) == 0 {
@@ -255,7 +266,7 @@ func hasNULEscape(b []byte) bool {
 }
 
 // Get returns the stored message id with its delivery state, or an error
-// matching kerr.ErrNotFound. It reads across tenants: the outbox is
+// matching ErrNotFound. It reads across tenants: the outbox is
 // infrastructure, not a principal-facing store.
 func Get(ctx context.Context, db bun.IDB, id uuid.UUID) (Entry, error) {
 	var r row
