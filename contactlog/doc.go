@@ -101,9 +101,9 @@
 //
 // Photos, PDFs, audio and video are attached to records with
 // AddAttachments, which streams each file to the configured blob.Store
-// (NewLocalBlobStore, NewBucketBlobStore for S3 and others through
-// gocloud.dev, optionally wrapped by NewEncryptedBlobStore for encryption at
-// rest). The type is decided by the content, never by the name; other
+// (blob.NewLocal of customer/blob, or bucket.New of customer/blob/bucket
+// for S3 and others through gocloud.dev, optionally wrapped by
+// blob.NewEncrypted for encryption at rest). The type is decided by the content, never by the name; other
 // content — and HEIC/HEIF, which cannot be decoded to strip its metadata —
 // is refused with a field problem. A file may be at most
 // Config.MaxAttachmentSize and one call at most Config.MaxUploadSize in
@@ -180,5 +180,5 @@
 //	items, err := svc.Masters(ctx, contactlog.Progress) // ctx carries a staff principal
 //
 //	d, err := outbox.NewDispatcher(db, svc.Handlers(), nil) // the handlers of all engines, merged
-//	go d.Run(ctx)                                               // until ctx ends
+//	go d.Run(ctx) // until ctx ends
 package contactlog

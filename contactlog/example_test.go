@@ -54,7 +54,7 @@ func ExampleService_Handlers() {
 		panic(err)
 	}
 
-	// The engines; this Mailer prints instead of sending (NewSMTPMailer
+	// The engines; this Mailer prints instead of sending (mail.NewSMTP
 	// sends through a server).
 	engine, err := permission.NewEngine(db)
 	if err != nil {
