@@ -85,7 +85,7 @@
 //
 // # Events
 //
-// A Host is also a outbox.Subscribers: wire it as
+// A Host is also an outbox.Subscribers: wire it as
 // contactlog.Config.Events, and each create, update, delete or restore of
 // a record enqueues, in the write's transaction, one outbox message per
 // running or restarting plugin whose manifest wants the event's kind.

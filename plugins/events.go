@@ -19,7 +19,7 @@ import (
 var _ outbox.Subscribers = (*Host)(nil)
 
 // Subscribers returns the names of the plugins that want events of kind
-// (outbox.Subscribers, outbox.Subscribers): those whose last manifest lists kind in
+// (outbox.Subscribers, for the Events of both engines): those whose last manifest lists kind in
 // its event kinds and that are running or restarting. A plugin that is
 // unavailable or stopped misses the events written meanwhile. The tenant
 // does not matter: every installed plugin serves every tenant.
