@@ -34,10 +34,10 @@ type AttachmentKind string
 // The kinds of file a record accepts as attachments. Everything else
 // (office documents, archives, executables, HTML, SVG, text, …) is refused.
 const (
-	AttachmentImage AttachmentKind = AttachmentKind(media.KindImage) // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
-	AttachmentPDF   AttachmentKind = AttachmentKind(media.KindPDF)   // PDF, stored as uploaded
-	AttachmentAudio AttachmentKind = AttachmentKind(media.KindAudio) // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
-	AttachmentVideo AttachmentKind = AttachmentKind(media.KindVideo) // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
+	AttachmentImage AttachmentKind = "image" // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
+	AttachmentPDF   AttachmentKind = "pdf"   // PDF, stored as uploaded
+	AttachmentAudio AttachmentKind = "audio" // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
+	AttachmentVideo AttachmentKind = "video" // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
 )
 
 // Limits of attachments (the byte and pixel limits are in Config).

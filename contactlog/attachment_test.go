@@ -29,6 +29,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -192,6 +193,23 @@ func (a *atEOF) Read(p []byte) (int, error) {
 		a.fn()
 	}
 	return n, err
+}
+
+// The kinds are stored as the media package names them: contactlog's
+// constants must spell them the same.
+func TestAttachmentKindsMatchMedia(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind  contactlog.AttachmentKind
+		media media.Kind
+	}{
+		{contactlog.AttachmentImage, media.KindImage},
+		{contactlog.AttachmentPDF, media.KindPDF},
+		{contactlog.AttachmentAudio, media.KindAudio},
+		{contactlog.AttachmentVideo, media.KindVideo},
+	} {
+		require.Equal(t, string(tc.media), string(tc.kind))
+	}
 }
 
 func TestAttachmentsAddListOpen(t *testing.T) {
