@@ -19,9 +19,9 @@ import (
 	"github.com/uptrace/bun"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/blob"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -29,15 +29,15 @@ import (
 // AttachmentKind is the broad class of an attachment, decided by its
 // content (never by its name or a type the client claims). Its values are
 // stable and stored.
-type AttachmentKind = media.Kind
+type AttachmentKind string
 
 // The kinds of file a record accepts as attachments. Everything else
 // (office documents, archives, executables, HTML, SVG, text, …) is refused.
 const (
-	AttachmentImage = media.KindImage // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
-	AttachmentPDF   = media.KindPDF   // PDF, stored as uploaded
-	AttachmentAudio = media.KindAudio // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
-	AttachmentVideo = media.KindVideo // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
+	AttachmentImage AttachmentKind = "image" // JPEG, PNG, GIF, WebP; stored cleaned, with a thumbnail
+	AttachmentPDF   AttachmentKind = "pdf"   // PDF, stored as uploaded
+	AttachmentAudio AttachmentKind = "audio" // MP3, AAC, M4A, WAV, Ogg, AMR, WebM audio, stored as uploaded
+	AttachmentVideo AttachmentKind = "video" // MP4, MOV, 3GP, WebM/Matroska, stored as uploaded
 )
 
 // Limits of attachments (the byte and pixel limits are in Config).
@@ -143,7 +143,7 @@ type attachmentRow struct {
 func (row *attachmentRow) attachment() Attachment {
 	return Attachment{
 		AttachmentMeta: AttachmentMeta{Name: row.Name, Important: row.Important, Shared: row.Shared},
-		ID:             row.ID, Record: row.Record, Kind: row.Kind, MIME: row.MIME, Size: row.Size,
+		ID:             row.ID, Record: row.Record, Kind: AttachmentKind(row.Kind), MIME: row.MIME, Size: row.Size,
 		Width: row.Width, Height: row.Height, HasThumb: row.HasThumb,
 		CreatedAt: row.CreatedAt, CreatedBy: row.CreatedBy, UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy,
 		Version: row.Version,
@@ -216,24 +216,24 @@ func idTime(id uuid.UUID) time.Time {
 
 // cleanName trims and normalizes an attachment name and reports what is
 // wrong with it under field.
-func cleanName(v *kerr.ValidationError, field, name string) string {
+func cleanName(v *validation.Error, field, name string) string {
 	if !utf8.ValidString(name) {
-		v.Add(field, kerr.CodeEncoding, "")
+		v.Add(field, validation.CodeEncoding, "")
 		return ""
 	}
 	name = norm.NFC.String(strings.TrimSpace(name))
 	switch {
 	case name == "":
-		v.Add(field, kerr.CodeRequired, "")
+		v.Add(field, validation.CodeRequired, "")
 	case name == "." || name == "..":
-		v.Add(field, kerr.CodeNotAllowed, name)
+		v.Add(field, validation.CodeNotAllowed, name)
 	case utf8.RuneCountInString(name) > MaxAttachmentNameLen:
-		v.Add(field, kerr.CodeTooLong, fmt.Sprint(MaxAttachmentNameLen))
+		v.Add(field, validation.CodeTooLong, fmt.Sprint(MaxAttachmentNameLen))
 	}
 	for _, r := range name {
 		if r == '/' || r == '\\' || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
 			r == '\u2028' || r == '\u2029' {
-			v.Add(field, kerr.CodeNotAllowed, fmt.Sprintf("%U", r))
+			v.Add(field, validation.CodeNotAllowed, fmt.Sprintf("%U", r))
 			break
 		}
 	}
@@ -241,7 +241,7 @@ func cleanName(v *kerr.ValidationError, field, name string) string {
 }
 
 // blobs returns the configured blob store.
-func (s *Service) blobs() (BlobStore, error) {
+func (s *Service) blobs() (blob.Store, error) {
 	if s.cfg.Blobs == nil {
 		return nil, fmt.Errorf("no blob store configured (Config.Blobs): %w", ErrInvalid)
 	}
@@ -316,12 +316,12 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 	if err != nil {
 		return nil, err
 	}
-	var v kerr.ValidationError
+	var v validation.Error
 	switch {
 	case len(files) == 0:
-		v.Add("files", kerr.CodeRequired, "")
+		v.Add("files", validation.CodeRequired, "")
 	case len(files) > MaxUploadFiles:
-		v.Add("files", kerr.CodeTooMany, fmt.Sprint(MaxUploadFiles))
+		v.Add("files", validation.CodeTooMany, fmt.Sprint(MaxUploadFiles))
 	}
 	metas := make([]AttachmentMeta, len(files))
 	share := false
@@ -329,7 +329,7 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 		metas[i] = f.AttachmentMeta
 		metas[i].Name = cleanName(&v, fmt.Sprintf("files[%d].name", i), f.Name)
 		if f.Body == nil {
-			v.Add(fmt.Sprintf("files[%d].content", i), kerr.CodeRequired, "")
+			v.Add(fmt.Sprintf("files[%d].content", i), validation.CodeRequired, "")
 		}
 		share = share || f.Shared
 	}
@@ -390,8 +390,8 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 // refused or not stored: problems go to v), the blob keys written (also on
 // error) and the number of bytes read from body. Once v holds a problem,
 // files are only sniffed.
-func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permission.Principal, record uuid.UUID,
-	v *kerr.ValidationError, i int, meta AttachmentMeta, body io.Reader, left int64,
+func (s *Service) storeUpload(ctx context.Context, store blob.Store, pr permission.Principal, record uuid.UUID,
+	v *validation.Error, i int, meta AttachmentMeta, body io.Reader, left int64,
 ) (*attachmentRow, []string, int64, error) {
 	field := fmt.Sprintf("files[%d].content", i)
 	head, all, err := media.Head(body)
@@ -399,16 +399,16 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 		return nil, nil, 0, fmt.Errorf("read %s: %w", field, err)
 	}
 	if len(head) == 0 {
-		v.Add(field, kerr.CodeRequired, "")
+		v.Add(field, validation.CodeRequired, "")
 		return nil, nil, int64(len(head)), nil
 	}
 	kind, mimeType, ok := media.Sniff(head)
 	switch {
 	case !ok:
-		v.Add(field, kerr.CodeNotAllowed, detectedType(head))
+		v.Add(field, validation.CodeNotAllowed, detectedType(head))
 		return nil, nil, int64(len(head)), nil
 	case kind == media.KindImage && !cleanableImages[mimeType]:
-		v.Add(field, kerr.CodeNotAllowed, mimeType)
+		v.Add(field, validation.CodeNotAllowed, mimeType)
 		return nil, nil, int64(len(head)), nil
 	}
 	if v.Err() != nil {
@@ -429,9 +429,9 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 			return false
 		}
 		if limit == s.cfg.MaxAttachmentSize {
-			v.Add(field, kerr.CodeTooLarge, fmt.Sprint(s.cfg.MaxAttachmentSize))
+			v.Add(field, validation.CodeTooLarge, fmt.Sprint(s.cfg.MaxAttachmentSize))
 		} else {
-			v.Add("files", kerr.CodeTooLarge, fmt.Sprint(s.cfg.MaxUploadSize))
+			v.Add("files", validation.CodeTooLarge, fmt.Sprint(s.cfg.MaxUploadSize))
 		}
 		return true
 	}
@@ -455,13 +455,13 @@ func (s *Service) storeUpload(ctx context.Context, store BlobStore, pr permissio
 	case tooLarge(err):
 		return nil, nil, in.N, nil
 	case errors.Is(err, media.ErrUndecodable):
-		v.Add(field, kerr.CodeNotAllowed, mimeType)
+		v.Add(field, validation.CodeNotAllowed, mimeType)
 		return nil, nil, in.N, nil
 	case errors.As(err, &px):
-		v.Add(field, kerr.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxImagePixels))
+		v.Add(field, validation.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxImagePixels))
 		return nil, nil, in.N, nil
 	case errors.Is(err, ErrInvalid):
-		v.Add(field, kerr.CodeFormat, mimeType)
+		v.Add(field, validation.CodeFormat, mimeType)
 		return nil, nil, in.N, nil
 	default:
 		return nil, nil, in.N, err
@@ -696,7 +696,7 @@ func (s *Service) UpdateAttachment(ctx context.Context, id uuid.UUID, version in
 		if cur.Version != version {
 			return ErrConflict
 		}
-		var v kerr.ValidationError
+		var v validation.Error
 		m.Name = cleanName(&v, "name", m.Name)
 		if err := v.Err(); err != nil {
 			return err
@@ -801,8 +801,8 @@ func (s *Service) collectOrphanBlobs(ctx context.Context, olderThan time.Duratio
 		return 0, err
 	}
 	if olderThan < MinOrphanAge {
-		var v kerr.ValidationError
-		v.Add("older_than", kerr.CodeOutOfRange, MinOrphanAge.String()+"..")
+		var v validation.Error
+		v.Add("older_than", validation.CodeOutOfRange, MinOrphanAge.String()+"..")
 		return 0, &v
 	}
 	cutoff := s.now().Add(-olderThan)

@@ -22,14 +22,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
-	"gocloud.dev/blob/memblob"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/blob"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -70,7 +70,7 @@ func setupAttachments(t *testing.T, db *bun.DB) (*fixture, *blob.Local, *contact
 }
 
 // storedKeys lists every key in store, sorted.
-func storedKeys(t *testing.T, store contactlog.BlobStore) []string {
+func storedKeys(t *testing.T, store blob.Store) []string {
 	t.Helper()
 	var keys []string
 	for k, err := range store.List(context.Background(), "") {
@@ -193,6 +193,23 @@ func (a *atEOF) Read(p []byte) (int, error) {
 		a.fn()
 	}
 	return n, err
+}
+
+// The kinds are stored as the media package names them: contactlog's
+// constants must spell them the same.
+func TestAttachmentKindsMatchMedia(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind  contactlog.AttachmentKind
+		media media.Kind
+	}{
+		{contactlog.AttachmentImage, media.KindImage},
+		{contactlog.AttachmentPDF, media.KindPDF},
+		{contactlog.AttachmentAudio, media.KindAudio},
+		{contactlog.AttachmentVideo, media.KindVideo},
+	} {
+		require.Equal(t, string(tc.media), string(tc.kind))
+	}
 }
 
 func TestAttachmentsAddListOpen(t *testing.T) {
@@ -328,19 +345,19 @@ func TestAttachmentRefusals(t *testing.T) {
 			upload("empty.pdf", nil),
 		)
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{
-			{Field: "files[1].content", Code: kerr.CodeNotAllowed, Param: "application/zip"},
-			{Field: "files[2].content", Code: kerr.CodeNotAllowed, Param: "text/html"},
-			{Field: "files[3].content", Code: kerr.CodeNotAllowed, Param: "application/octet-stream"},
-			{Field: "files[4].content", Code: kerr.CodeNotAllowed, Param: "image/heic"},
-			{Field: "files[5].content", Code: kerr.CodeRequired},
+		require.Equal(t, []validation.FieldError{
+			{Field: "files[1].content", Code: validation.CodeNotAllowed, Param: "application/zip"},
+			{Field: "files[2].content", Code: validation.CodeNotAllowed, Param: "text/html"},
+			{Field: "files[3].content", Code: validation.CodeNotAllowed, Param: "application/octet-stream"},
+			{Field: "files[4].content", Code: validation.CodeNotAllowed, Param: "image/heic"},
+			{Field: "files[5].content", Code: validation.CodeRequired},
 		}, v.Fields)
 
 		// HEIC alone, as iPhones send it, with the photo's true size: its
 		// location cannot be removed.
 		_, err = svc.AddAttachments(f.staff, rec.ID, upload("IMG_0003.jpg", append(slices.Clone(heicFile), make([]byte, 1<<20)...)))
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{{Field: "files[0].content", Code: kerr.CodeNotAllowed, Param: "image/heic"}}, v.Fields)
+		require.Equal(t, []validation.FieldError{{Field: "files[0].content", Code: validation.CodeNotAllowed, Param: "image/heic"}}, v.Fields)
 
 		// Names are checked before any content is read.
 		long := strings.Repeat("あ", contactlog.MaxAttachmentNameLen+1)
@@ -351,41 +368,41 @@ func TestAttachmentRefusals(t *testing.T) {
 		files = append(files, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "nil.pdf"}})
 		_, err = svc.AddAttachments(f.staff, rec.ID, files...)
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{
-			{Field: "files[0].name", Code: kerr.CodeRequired},
-			{Field: "files[1].name", Code: kerr.CodeNotAllowed, Param: "U+002F"},
-			{Field: "files[2].name", Code: kerr.CodeNotAllowed, Param: "U+005C"},
-			{Field: "files[3].name", Code: kerr.CodeNotAllowed, Param: "U+0000"},
-			{Field: "files[4].name", Code: kerr.CodeNotAllowed, Param: "U+202E"},
-			{Field: "files[5].name", Code: kerr.CodeNotAllowed, Param: ".."},
-			{Field: "files[6].name", Code: kerr.CodeTooLong, Param: "255"},
-			{Field: "files[7].name", Code: kerr.CodeEncoding},
-			{Field: "files[9].content", Code: kerr.CodeRequired},
+		require.Equal(t, []validation.FieldError{
+			{Field: "files[0].name", Code: validation.CodeRequired},
+			{Field: "files[1].name", Code: validation.CodeNotAllowed, Param: "U+002F"},
+			{Field: "files[2].name", Code: validation.CodeNotAllowed, Param: "U+005C"},
+			{Field: "files[3].name", Code: validation.CodeNotAllowed, Param: "U+0000"},
+			{Field: "files[4].name", Code: validation.CodeNotAllowed, Param: "U+202E"},
+			{Field: "files[5].name", Code: validation.CodeNotAllowed, Param: ".."},
+			{Field: "files[6].name", Code: validation.CodeTooLong, Param: "255"},
+			{Field: "files[7].name", Code: validation.CodeEncoding},
+			{Field: "files[9].content", Code: validation.CodeRequired},
 		}, v.Fields)
 
 		_, err = svc.AddAttachments(f.staff, rec.ID)
-		requireField(t, err, "files", kerr.CodeRequired)
+		requireField(t, err, "files", validation.CodeRequired)
 		many := make([]contactlog.Upload, contactlog.MaxUploadFiles+1)
 		for i := range many {
 			many[i] = contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "x.pdf"}, Body: untouched{t}}
 		}
 		_, err = svc.AddAttachments(f.staff, rec.ID, many...)
-		requireField(t, err, "files", kerr.CodeTooMany)
+		requireField(t, err, "files", validation.CodeTooMany)
 
 		// A damaged image.
 		_, err = svc.AddAttachments(f.staff, rec.ID, upload("broken.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 100)...)))
-		requireField(t, err, "files[0].content", kerr.CodeFormat)
+		requireField(t, err, "files[0].content", validation.CodeFormat)
 
 		// 30 MiB per file and per upload by default, streamed.
 		_, err = svc.AddAttachments(f.staff, rec.ID, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "big.pdf"}, Body: bigPDF(30<<20 + 1)})
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{{Field: "files[0].content", Code: kerr.CodeTooLarge, Param: "31457280"}}, v.Fields)
+		require.Equal(t, []validation.FieldError{{Field: "files[0].content", Code: validation.CodeTooLarge, Param: "31457280"}}, v.Fields)
 		_, err = svc.AddAttachments(f.staff, rec.ID,
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "a.pdf"}, Body: bigPDF(20 << 20)},
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "b.pdf"}, Body: bigPDF(20 << 20)},
 		)
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{{Field: "files", Code: kerr.CodeTooLarge, Param: "31457280"}}, v.Fields)
+		require.Equal(t, []validation.FieldError{{Field: "files", Code: validation.CodeTooLarge, Param: "31457280"}}, v.Fields)
 		require.Empty(t, storedKeys(t, store), "no refused upload leaves a file behind")
 		list, err := svc.Attachments(f.staff, rec.ID)
 		require.NoError(t, err)
@@ -394,10 +411,10 @@ func TestAttachmentRefusals(t *testing.T) {
 		// Images are bounded by bytes and by pixels.
 		small := blobService(t, f, contactlog.Config{Blobs: store, MaxAttachmentSize: 100, MaxImagePixels: 100})
 		_, err = small.AddAttachments(f.staff, rec.ID, upload("photo.jpg", phoneJPEG(t)))
-		requireField(t, err, "files[0].content", kerr.CodeTooLarge)
+		requireField(t, err, "files[0].content", validation.CodeTooLarge)
 		_, err = small.AddAttachments(f.staff, rec.ID, upload("tiny.png", pngFile(t, halves(1, 1))), upload("wide.png", pngFile(t, halves(101, 1))))
 		require.ErrorAs(t, err, &v)
-		require.Equal(t, []kerr.FieldError{{Field: "files[1].content", Code: kerr.CodeOutOfRange, Param: "1..100"}}, v.Fields)
+		require.Equal(t, []validation.FieldError{{Field: "files[1].content", Code: validation.CodeOutOfRange, Param: "1..100"}}, v.Fields)
 		require.Empty(t, storedKeys(t, store))
 
 		// Without a blob store, attachments are unavailable.
@@ -507,7 +524,7 @@ func TestAttachmentUpdateDelete(t *testing.T) {
 		_, err = svc.UpdateAttachment(f.staff, photo.ID, 1, contactlog.AttachmentMeta{Name: "x.jpg"})
 		require.ErrorIs(t, err, contactlog.ErrConflict)
 		_, err = svc.UpdateAttachment(f.staff, photo.ID, 2, contactlog.AttachmentMeta{Name: "../x.jpg"})
-		requireField(t, err, "name", kerr.CodeNotAllowed)
+		requireField(t, err, "name", validation.CodeNotAllowed)
 		list, err := svc.Attachments(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, "打合せメモ.jpg", list[0].Name)
@@ -539,7 +556,7 @@ func TestAttachmentUpdateDelete(t *testing.T) {
 
 // failingStore fails every Put after the first ok ones.
 type failingStore struct {
-	contactlog.BlobStore
+	blob.Store
 	ok atomic.Int32
 }
 
@@ -547,7 +564,7 @@ func (s *failingStore) Put(ctx context.Context, key string, r io.Reader) (int64,
 	if s.ok.Add(-1) < 0 {
 		return 0, errors.New("disk full")
 	}
-	return s.BlobStore.Put(ctx, key, r)
+	return s.Store.Put(ctx, key, r)
 }
 
 // errAfter yields what r holds, then fails instead of ending.
@@ -576,7 +593,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		}
 
 		// The store fails on the third file (the photo took two puts).
-		fs := &failingStore{BlobStore: store}
+		fs := &failingStore{Store: store}
 		fs.ok.Store(2)
 		failing := blobService(t, f, contactlog.Config{Blobs: fs})
 		_, err := failing.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
@@ -639,7 +656,7 @@ func TestCollectOrphanBlobs(t *testing.T) {
 		_, err = later.CollectOrphanBlobs(f.staff, 24*time.Hour)
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
 		_, err = later.CollectOrphanBlobs(f.admin, time.Minute)
-		requireField(t, err, "older_than", kerr.CodeOutOfRange)
+		requireField(t, err, "older_than", validation.CodeOutOfRange)
 		n, err := svc.CollectOrphanBlobs(f.admin, 24*time.Hour)
 		require.NoError(t, err)
 		require.Zero(t, n, "young files may belong to uploads in progress")
@@ -793,11 +810,11 @@ func TestEncryptedBlobStore(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
 		dir := t.TempDir()
-		local, err := contactlog.NewLocalBlobStore(dir)
+		local, err := blob.NewLocal(dir)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = local.(io.Closer).Close() })
-		oldKey := bytes.Repeat([]byte{7}, contactlog.BlobKeySize)
-		enc, err := contactlog.NewEncryptedBlobStore(local, oldKey)
+		t.Cleanup(func() { _ = local.Close() })
+		oldKey := bytes.Repeat([]byte{7}, blob.KeySize)
+		enc, err := blob.NewEncrypted(local, oldKey)
 		require.NoError(t, err)
 		svc := blobService(t, f, contactlog.Config{Blobs: enc})
 		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
@@ -830,41 +847,23 @@ func TestEncryptedBlobStore(t *testing.T) {
 
 		// After a key rotation old files stay readable; without the old
 		// key they are not.
-		newKey := bytes.Repeat([]byte{9}, contactlog.BlobKeySize)
-		rotated, err := contactlog.NewEncryptedBlobStore(local, newKey, oldKey)
+		newKey := bytes.Repeat([]byte{9}, blob.KeySize)
+		rotated, err := blob.NewEncrypted(local, newKey, oldKey)
 		require.NoError(t, err)
 		rc, _, err = blobService(t, f, contactlog.Config{Blobs: rotated}).OpenAttachment(f.staff, atts[1].ID, true)
 		require.NoError(t, err)
 		_, err = jpeg.Decode(bytes.NewReader(readAll(t, rc)))
 		require.NoError(t, err)
-		lost, err := contactlog.NewEncryptedBlobStore(local, newKey)
+		lost, err := blob.NewEncrypted(local, newKey)
 		require.NoError(t, err)
 		_, _, err = blobService(t, f, contactlog.Config{Blobs: lost}).OpenAttachment(f.staff, atts[0].ID, false)
 		require.ErrorIs(t, err, blob.ErrWrongKey)
 
-		_, err = contactlog.NewEncryptedBlobStore(local, oldKey[:16])
+		_, err = blob.NewEncrypted(local, oldKey[:16])
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
-		_, err = contactlog.NewEncryptedBlobStore(local, make([]byte, contactlog.BlobKeySize))
+		_, err = blob.NewEncrypted(local, make([]byte, blob.KeySize))
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
 	})
-}
-
-func TestBucketBlobStore(t *testing.T) {
-	t.Parallel()
-	_, err := contactlog.NewBucketBlobStore(nil, nil)
-	require.ErrorIs(t, err, contactlog.ErrInvalid)
-	b := memblob.OpenBucket(nil)
-	t.Cleanup(func() { _ = b.Close() })
-	store, err := contactlog.NewBucketBlobStore(b, nil)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = store.Put(ctx, "t/x/a/y/z", bytes.NewReader(pdfFile))
-	require.NoError(t, err)
-	rc, err := store.Get(ctx, "t/x/a/y/z")
-	require.NoError(t, err)
-	require.Equal(t, pdfFile, readAll(t, rc))
-	_, err = contactlog.NewLocalBlobStore("")
-	require.ErrorIs(t, err, contactlog.ErrInvalid)
 }
 
 // Get, Timeline, History and Search with WithDetails carry each record's

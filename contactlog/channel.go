@@ -6,41 +6,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
-
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/notify"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 )
 
-// NotificationChannel delivers notifications to staff by a way of its own
-// besides mail (chat, SMS…); Config.Channels lists them and the plugin
-// host's Channels offers those of its plugins. Name identifies the
-// channel in the outbox (unique, non-empty, without ':') and must stay the
-// same across restarts. Deliver gets one message for
-// one recipient and may be called again with the same Key after a
-// failure; an error is retried by the dispatcher.
-type NotificationChannel interface {
-	Name() string
-	Deliver(ctx context.Context, tenant uuid.UUID, m ChannelMessage) error
-}
-
-// ChannelMessage is one notification to one staff member, as the mail of
-// the same notification says it.
-type ChannelMessage struct {
-	// Recipient is the staff member's user ID; Name and Email are theirs
-	// in the directory (Email may be "").
-	Recipient uuid.UUID
-	Name      string
-	Email     string
-	// Subject is one line; Body is plain text, without the mail's footer.
-	Subject string
-	Body    string
-	// Key is the key of the mail's outbox message: the record's ID for a
-	// report-to notification, "<source>:<key>" for a subscriber's.
-	Key string
-}
-
 // TopicChannel is the outbox topic of notifications through a
-// NotificationChannel: wherever a report-to notification (TopicReportTo)
+// notify.Channel: wherever a report-to notification (TopicReportTo)
 // or a subscriber's notification (TopicNotification) is enqueued, one
 // TopicChannel message per configured channel is enqueued with it
 // (Recipient: "<channel name>:<user ID>", Key: the mail message's key).
@@ -86,7 +57,7 @@ func (s *Service) deliverChannel(ctx context.Context, m outbox.Message) error {
 
 func (s *Service) sendChannel(ctx context.Context, m outbox.Message) error {
 	name, user, _ := strings.Cut(m.Recipient, ":")
-	var ch NotificationChannel
+	var ch notify.Channel
 	for _, c := range s.cfg.Channels {
 		if c.Name() == name {
 			ch = c
@@ -105,7 +76,7 @@ func (s *Service) sendChannel(ctx context.Context, m outbox.Message) error {
 	if u == nil || err != nil {
 		return err
 	}
-	return ch.Deliver(ctx, m.Tenant, ChannelMessage{
+	return ch.Deliver(ctx, m.Tenant, notify.Message{
 		Recipient: u.ID, Name: u.Name, Email: u.Email, Subject: msg.Subject, Body: msg.Text, Key: m.Key,
 	})
 }

@@ -12,9 +12,11 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
 // chatChannel is a notification channel that keeps what it is given and
@@ -22,13 +24,13 @@ import (
 type chatChannel struct {
 	name string
 	mu   sync.Mutex
-	got  []contactlog.ChannelMessage
+	got  []notify.Message
 	fail error
 }
 
 func (c *chatChannel) Name() string { return c.name }
 
-func (c *chatChannel) Deliver(_ context.Context, _ uuid.UUID, m contactlog.ChannelMessage) error {
+func (c *chatChannel) Deliver(_ context.Context, _ uuid.UUID, m notify.Message) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail != nil {
@@ -39,10 +41,10 @@ func (c *chatChannel) Deliver(_ context.Context, _ uuid.UUID, m contactlog.Chann
 }
 
 // by returns the messages delivered, by recipient's e-mail address.
-func (c *chatChannel) by() map[string][]contactlog.ChannelMessage {
+func (c *chatChannel) by() map[string][]notify.Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := map[string][]contactlog.ChannelMessage{}
+	out := map[string][]notify.Message{}
 	for _, m := range c.got {
 		out[m.Email] = append(out[m.Email], m)
 	}
@@ -50,11 +52,11 @@ func (c *chatChannel) by() map[string][]contactlog.ChannelMessage {
 }
 
 // channelMailer is a mailer whose service writes too and has channels.
-func channelMailer(t *testing.T, f *fixture, channels ...contactlog.NotificationChannel) *mailer {
+func channelMailer(t *testing.T, f *fixture, channels ...notify.Channel) *mailer {
 	t.Helper()
 	srv := mailtest.Start(t, mailtest.Options{})
-	m, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
-		Host: srv.Host, Port: srv.Port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: f.clock.Now,
+	m, err := mail.NewSMTP(&mail.SMTPConfig{
+		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 10 * time.Second, Clock: f.clock.Now,
 	})
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(f.db)
@@ -87,7 +89,7 @@ func TestReportToThroughChannels(t *testing.T) {
 		got := chat.by()
 		require.Len(t, got, 2)
 		msg := got["hanako@example.jp"][0]
-		require.Equal(t, contactlog.ChannelMessage{
+		require.Equal(t, notify.Message{
 			Recipient: f.managerID, Name: "課長 花子", Email: "hanako@example.jp",
 			Subject: mail.Subject, Body: msg.Body, Key: r.ID.String(),
 		}, msg)
@@ -141,7 +143,7 @@ func TestNotificationThroughChannels(t *testing.T) {
 			deliverAll(t, m.disp)
 		}
 		require.Equal(t, 2, m.count())
-		require.Equal(t, []contactlog.ChannelMessage{{
+		require.Equal(t, []notify.Message{{
 			Recipient: f.aID, Name: "営業 A", Email: "a@example.jp", Subject: "至急", Body: "確認してください。\n", Key: "careservice:k1",
 		}}, chat.by()["a@example.jp"])
 		require.Len(t, chat.by(), 2)
@@ -162,7 +164,7 @@ func TestNotificationThroughChannels(t *testing.T) {
 		require.Len(t, sms.by(), 2)
 		require.Len(t, chat.by()["a@example.jp"], 2)
 
-		for _, chs := range [][]contactlog.NotificationChannel{{chat, chat}, {&chatChannel{name: "a:b"}}, {&chatChannel{}}} {
+		for _, chs := range [][]notify.Channel{{chat, chat}, {&chatChannel{name: "a:b"}}, {&chatChannel{}}} {
 			_, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Channels: chs})
 			require.ErrorIs(t, err, contactlog.ErrInvalid)
 		}

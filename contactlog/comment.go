@@ -11,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -74,7 +74,7 @@ func (s *Service) AddComment(ctx context.Context, recordID uuid.UUID, body strin
 		if err := s.commentable(ctx, tx, pr, recordID); err != nil {
 			return err
 		}
-		var v kerr.ValidationError
+		var v validation.Error
 		body = commentBody(&v, body)
 		n, err := tx.NewSelect().Model((*Comment)(nil)).
 			Where("cm.tenant_id = ?", pr.Tenant).Where("cm.record_id = ?", recordID).Count(ctx)
@@ -82,7 +82,7 @@ func (s *Service) AddComment(ctx context.Context, recordID uuid.UUID, body strin
 			return storage.Err(err)
 		}
 		if n >= MaxComments {
-			v.Add("comments", kerr.CodeTooMany, fmt.Sprint(MaxComments))
+			v.Add("comments", validation.CodeTooMany, fmt.Sprint(MaxComments))
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -146,7 +146,7 @@ func (s *Service) EditComment(ctx context.Context, id uuid.UUID, version int64, 
 		if c.Version != version {
 			return ErrConflict
 		}
-		var v kerr.ValidationError
+		var v validation.Error
 		body = commentBody(&v, body)
 		if err := v.Err(); err != nil {
 			return err
@@ -233,13 +233,13 @@ func (s *Service) saveComment(ctx context.Context, db bun.IDB, c *Comment, versi
 }
 
 // commentBody trims and checks a comment's body.
-func commentBody(v *kerr.ValidationError, body string) string {
+func commentBody(v *validation.Error, body string) string {
 	body = checkLen(v, "body", body, MaxCommentLen)
 	switch {
 	case body == "":
-		v.Add("body", kerr.CodeRequired, "")
+		v.Add("body", validation.CodeRequired, "")
 	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
-		v.Add("body", kerr.CodeFormat, "")
+		v.Add("body", validation.CodeFormat, "")
 	}
 	return body
 }

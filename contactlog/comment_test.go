@@ -11,8 +11,8 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 func TestComments(t *testing.T) {
@@ -65,7 +65,7 @@ func TestComments(t *testing.T) {
 		_, err = f.svc.EditComment(f.a, c1.ID, 2, "書き換え")
 		require.ErrorIs(t, err, contactlog.ErrConflict)
 		_, err = f.svc.EditComment(f.a, c1.ID, 1, "  ")
-		requireField(t, err, "body", kerr.CodeRequired)
+		requireField(t, err, "body", validation.CodeRequired)
 		ed, err := f.svc.EditComment(f.a, c1.ID, 1, "確認しました。見積は明日送ります。")
 		require.NoError(t, err)
 		require.Equal(t, int64(2), ed.Version)
@@ -169,9 +169,9 @@ func TestCommentLimitsAndCounts(t *testing.T) {
 		require.NoError(t, err)
 
 		_, err = f.svc.AddComment(f.staff, r1.ID, strings.Repeat("あ", contactlog.MaxCommentLen+1))
-		requireField(t, err, "body", kerr.CodeTooLong)
+		requireField(t, err, "body", validation.CodeTooLong)
 		_, err = f.svc.AddComment(f.staff, r1.ID, "a\x00b")
-		requireField(t, err, "body", kerr.CodeFormat)
+		requireField(t, err, "body", validation.CodeFormat)
 		_, err = f.svc.AddComment(f.staff, r1.ID, strings.Repeat("あ", contactlog.MaxCommentLen))
 		require.NoError(t, err, "the limit itself is fine")
 
@@ -201,7 +201,7 @@ func TestCommentLimitsAndCounts(t *testing.T) {
 		_, err = db.NewInsert().Model(&many).Exec(ctx)
 		require.NoError(t, err)
 		_, err = f.svc.AddComment(f.staff, r3.ID, "もう一件")
-		requireField(t, err, "comments", kerr.CodeTooMany)
+		requireField(t, err, "comments", validation.CodeTooMany)
 		list, err := f.svc.Comments(f.staff, r3.ID)
 		require.NoError(t, err)
 		require.Len(t, list, contactlog.MaxComments)

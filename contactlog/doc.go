@@ -100,10 +100,10 @@
 // # Attachments
 //
 // Photos, PDFs, audio and video are attached to records with
-// AddAttachments, which streams each file to the configured BlobStore
-// (NewLocalBlobStore, NewBucketBlobStore for S3 and others through
-// gocloud.dev, optionally wrapped by NewEncryptedBlobStore for encryption at
-// rest). The type is decided by the content, never by the name; other
+// AddAttachments, which streams each file to the configured blob.Store
+// (blob.NewLocal of customer/blob, or bucket.New of customer/blob/bucket
+// for S3 and others through gocloud.dev, optionally wrapped by
+// blob.NewEncrypted for encryption at rest). The type is decided by the content, never by the name; other
 // content — and HEIC/HEIF, which cannot be decoded to strip its metadata —
 // is refused with a field problem. A file may be at most
 // Config.MaxAttachmentSize and one call at most Config.MaxUploadSize in
@@ -163,7 +163,7 @@
 //
 // # Channels
 //
-// Config.Channels (NotificationChannel: chat, SMS, a plugin's Notify
+// Config.Channels (notify.Channel: chat, SMS, a plugin's Notify
 // through plugins.Host.Channels) deliver the report-to and subscriber
 // notifications besides mail: each mail message is enqueued with one
 // TopicChannel message per channel, in the same statement, which the
@@ -175,10 +175,10 @@
 //
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template, outbox
 //	engine, err := permission.NewEngine(db)
-//	mailer, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
+//	mailer, err := mail.NewSMTP(&mail.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
 //	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Mailer: mailer})
 //	items, err := svc.Masters(ctx, contactlog.Progress) // ctx carries a staff principal
 //
-//	d, err := contactlog.NewDispatcher(db, svc.Handlers(), nil) // the handlers of all engines, merged
-//	go d.Run(ctx)                                               // until ctx ends
+//	d, err := outbox.NewDispatcher(db, svc.Handlers(), nil) // the handlers of all engines, merged
+//	go d.Run(ctx) // until ctx ends
 package contactlog

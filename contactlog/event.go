@@ -11,8 +11,9 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 )
 
 // Record event kinds: what happened to a record. Restoring a deleted
@@ -32,12 +33,6 @@ const (
 // engine has no handler for it: the subscriber's side delivers it (the
 // plugin host's EventHandlers).
 const TopicRecordEvent = "contactlog.record_event"
-
-// EventSubscribers tells the record engine who wants which events
-// (EventRecordCreated, …); the plugin host (plugins.Host) implements it and
-// Config.Events wires it in. It is the customer engine's interface, so one
-// host serves both engines.
-type EventSubscribers = customer.EventSubscribers
 
 // RecordEventPayload is the payload of a TopicRecordEvent message.
 type RecordEventPayload struct {
@@ -198,14 +193,14 @@ func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, so
 // composeNotification builds the mail of a TopicNotification message for
 // its recipient. A recipient who left the directory or is no longer active
 // gets nothing (a nil user).
-func (s *Service) composeNotification(ctx context.Context, m outbox.Message) (*permission.User, MailMessage, error) {
+func (s *Service) composeNotification(ctx context.Context, m outbox.Message) (*permission.User, mail.Message, error) {
 	var p NotificationPayload
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
-		return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+		return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 	}
 	u, err := s.recipient(ctx, m)
 	if u == nil || err != nil || !u.Active {
-		return nil, MailMessage{}, err
+		return nil, mail.Message{}, err
 	}
-	return u, MailMessage{From: s.cfg.MailFrom, Subject: oneLine(p.Subject), Text: p.Body + "\n"}, nil
+	return u, mail.Message{From: s.cfg.MailFrom, Subject: oneLine(p.Subject), Text: p.Body + "\n"}, nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 )
@@ -52,7 +54,7 @@ func ExampleService_Handlers() {
 		panic(err)
 	}
 
-	// The engines; this Mailer prints instead of sending (NewSMTPMailer
+	// The engines; this Mailer prints instead of sending (mail.NewSMTP
 	// sends through a server).
 	engine, err := permission.NewEngine(db)
 	if err != nil {
@@ -60,7 +62,7 @@ func ExampleService_Handlers() {
 	}
 	records, err := contactlog.NewService(db, &contactlog.Config{
 		Authorizer: engine, Clock: clock,
-		Mailer: contactlog.MailerFunc(func(_ context.Context, m contactlog.MailMessage) error {
+		Mailer: mail.SenderFunc(func(_ context.Context, m mail.Message) error {
 			fmt.Println("to:", m.To[0].Email)
 			fmt.Println("subject:", m.Subject)
 			return nil
@@ -94,7 +96,7 @@ func ExampleService_Handlers() {
 
 	// Delivery. A server calls d.Run(ctx) instead, with the handler maps of
 	// all its engines merged.
-	d, err := contactlog.NewDispatcher(db, records.Handlers(), &contactlog.DispatcherConfig{Clock: clock})
+	d, err := outbox.NewDispatcher(db, records.Handlers(), &outbox.Config{Clock: clock})
 	if err != nil {
 		panic(err)
 	}

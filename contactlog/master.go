@@ -12,7 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -224,46 +224,46 @@ func (s *Service) SetMasters(ctx context.Context, kind MasterKind, items []Maste
 // checkMasters validates a new item list against the current one (codes may
 // not disappear), the Category1 items (parents of Category2 items) and the
 // Category2 items (children that keep Category1 codes alive).
-func checkMasters(kind MasterKind, items, cur, parents, children []MasterItem) *kerr.ValidationError {
-	v := &kerr.ValidationError{}
+func checkMasters(kind MasterKind, items, cur, parents, children []MasterItem) *validation.Error {
+	v := &validation.Error{}
 	if len(items) == 0 {
-		v.Add("items", kerr.CodeRequired, "")
+		v.Add("items", validation.CodeRequired, "")
 	}
 	if len(items) > maxMasterItems {
-		v.Add("items", kerr.CodeTooMany, strconv.Itoa(maxMasterItems))
+		v.Add("items", validation.CodeTooMany, strconv.Itoa(maxMasterItems))
 	}
 	codes := map[string]bool{}
 	for i, it := range items {
 		f := fmt.Sprintf("items[%d]", i)
 		switch {
 		case !validCode(it.Code):
-			v.Add(f+".code", kerr.CodeFormat, it.Code)
+			v.Add(f+".code", validation.CodeFormat, it.Code)
 		case codes[it.Code]:
-			v.Add(f+".code", kerr.CodeDuplicate, it.Code)
+			v.Add(f+".code", validation.CodeDuplicate, it.Code)
 		}
 		codes[it.Code] = true
 		label := strings.TrimSpace(it.Label)
 		switch {
 		case label == "":
-			v.Add(f+".label", kerr.CodeRequired, "")
+			v.Add(f+".label", validation.CodeRequired, "")
 		case utf8.RuneCountInString(label) > maxMasterLabel:
-			v.Add(f+".label", kerr.CodeTooLong, strconv.Itoa(maxMasterLabel))
+			v.Add(f+".label", validation.CodeTooLong, strconv.Itoa(maxMasterLabel))
 		}
 		switch {
 		case kind != Category2 && it.Parent != "":
-			v.Add(f+".parent", kerr.CodeNotAllowed, it.Parent)
+			v.Add(f+".parent", validation.CodeNotAllowed, it.Parent)
 		case kind == Category2 && !slices.ContainsFunc(parents, func(p MasterItem) bool { return p.Code == it.Parent }):
-			v.Add(f+".parent", kerr.CodeUnknown, it.Parent)
+			v.Add(f+".parent", validation.CodeUnknown, it.Parent)
 		}
 	}
 	for _, c := range cur {
 		if !codes[c.Code] {
-			v.Add("items", kerr.CodeRequired, c.Code) // archive instead of removing
+			v.Add("items", validation.CodeRequired, c.Code) // archive instead of removing
 		}
 	}
 	for _, c := range children {
 		if !codes[c.Parent] {
-			v.Add("items", kerr.CodeRequired, c.Parent)
+			v.Add("items", validation.CodeRequired, c.Parent)
 		}
 	}
 	return v

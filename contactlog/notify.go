@@ -13,9 +13,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -64,10 +65,10 @@ func (s *Service) MailRecord(ctx context.Context, id uuid.UUID, to []uuid.UUID, 
 		if err != nil {
 			return err
 		}
-		var v kerr.ValidationError
+		var v validation.Error
 		to = cleanIDs(&v, "to", to)
 		if len(to) == 0 && !v.Has("to", "") {
-			v.Add("to", kerr.CodeRequired, "")
+			v.Add("to", validation.CodeRequired, "")
 		}
 		note = checkLen(&v, "note", note, MaxMailNoteLen)
 		if len(to) <= MaxPeople {
@@ -102,7 +103,7 @@ func (s *Service) MailRecord(ctx context.Context, id uuid.UUID, to []uuid.UUID, 
 
 // checkRecipients adds to v every recipient who is not active staff of the
 // tenant (unknown) or who may not see r (not_allowed).
-func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, to []uuid.UUID, v *kerr.ValidationError) error {
+func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, to []uuid.UUID, v *validation.Error) error {
 	if len(to) == 0 {
 		return nil
 	}
@@ -115,7 +116,7 @@ func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission
 	for _, u := range to {
 		rp, err := dir.Principal(ctx, pr.Tenant, u)
 		if errors.Is(err, ErrUnauthenticated) {
-			v.Add("to", kerr.CodeUnknown, u.String())
+			v.Add("to", validation.CodeUnknown, u.String())
 			continue
 		}
 		if err != nil {
@@ -123,7 +124,7 @@ func (s *Service) checkRecipients(ctx context.Context, db bun.IDB, pr permission
 		}
 		err = s.authz.Check(ctx, rp, permission.ActionView, obj)
 		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrPermissionDenied) {
-			v.Add("to", kerr.CodeNotAllowed, u.String())
+			v.Add("to", validation.CodeNotAllowed, u.String())
 			continue
 		}
 		if err != nil {
@@ -161,35 +162,35 @@ func (s *Service) deliverMail(ctx context.Context, m outbox.Message) error {
 // compose builds what the message m of a mail topic tells its recipient
 // now: the recipient and the mail without its recipient and footer. A nil
 // user means the message is to be dropped (see Handlers).
-func (s *Service) compose(ctx context.Context, m outbox.Message) (*permission.User, MailMessage, error) {
+func (s *Service) compose(ctx context.Context, m outbox.Message) (*permission.User, mail.Message, error) {
 	switch m.Topic {
 	case TopicReportTo:
 		var p ReportToPayload
 		if err := json.Unmarshal(m.Payload, &p); err != nil {
-			return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+			return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 		}
 		return s.composeRecord(ctx, m, mailReport, p.Record, p.By, "")
 	case TopicMailRecord:
 		var p MailRecordPayload
 		if err := json.Unmarshal(m.Payload, &p); err != nil {
-			return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+			return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 		}
 		return s.composeRecord(ctx, m, mailShare, p.Record, p.From, p.Note)
 	case TopicNotification:
 		return s.composeNotification(ctx, m)
 	}
-	return nil, MailMessage{}, outbox.Permanent(fmt.Errorf("topic %s is not a notification to staff", m.Topic))
+	return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("topic %s is not a notification to staff", m.Topic))
 }
 
 // mailTo mails msg to u's directory e-mail address, with the footer.
-func (s *Service) mailTo(ctx context.Context, u *permission.User, msg MailMessage) error {
+func (s *Service) mailTo(ctx context.Context, u *permission.User, msg mail.Message) error {
 	if u.Email == "" {
 		return outbox.Permanent(fmt.Errorf("recipient %s has no e-mail address", u.ID))
 	}
 	if s.cfg.Mailer == nil {
 		return errNoMailer
 	}
-	msg.To = []MailAddress{{Name: oneLine(u.Name), Email: u.Email}}
+	msg.To = []mail.Address{{Name: oneLine(u.Name), Email: u.Email}}
 	msg.Text += "\n" + mailFooter
 	return s.cfg.Mailer.Send(ctx, msg)
 }
@@ -212,28 +213,28 @@ func (s *Service) recipient(ctx context.Context, m outbox.Message) (*permission.
 // composeRecord builds the record mail for m's recipient as they see the
 // record now, or a nil user when they no longer may or are no longer
 // active staff.
-func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) (*permission.User, MailMessage, error) {
+func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mailKind, record, from uuid.UUID, note string) (*permission.User, mail.Message, error) {
 	u, err := s.recipient(ctx, m)
 	if u == nil || err != nil {
-		return nil, MailMessage{}, err
+		return nil, mail.Message{}, err
 	}
 	pr, err := s.dir.WithDB(s.db).Principal(ctx, m.Tenant, u.ID)
 	if errors.Is(err, ErrUnauthenticated) {
-		return nil, MailMessage{}, nil // no longer active
+		return nil, mail.Message{}, nil // no longer active
 	}
 	if err != nil {
-		return nil, MailMessage{}, err
+		return nil, mail.Message{}, err
 	}
 	r, err := s.get(ctx, s.db, pr, record, false)
 	if errors.Is(err, ErrNotFound) {
-		return nil, MailMessage{}, nil // deleted, or hidden from the recipient since
+		return nil, mail.Message{}, nil // deleted, or hidden from the recipient since
 	}
 	if err != nil {
-		return nil, MailMessage{}, err
+		return nil, mail.Message{}, err
 	}
 	msg, err := s.recordMail(ctx, s.db, pr, r, kind, from, note)
 	if err != nil {
-		return nil, MailMessage{}, err
+		return nil, mail.Message{}, err
 	}
 	return u, msg, nil
 }
@@ -241,10 +242,10 @@ func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mail
 // recordMail builds the mail of r for pr (without its recipient and the
 // footer, which mailTo adds): the names and labels it shows are looked up,
 // then renderMail writes it.
-func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, kind mailKind, from uuid.UUID, note string) (MailMessage, error) {
+func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Principal, r *Record, kind mailKind, from uuid.UUID, note string) (mail.Message, error) {
 	users, err := staffUsers(ctx, db, r.Tenant, append([]uuid.UUID{pr.User, from}, r.Responders...))
 	if err != nil {
-		return MailMessage{}, err
+		return mail.Message{}, err
 	}
 	name := func(id uuid.UUID) string {
 		if u, ok := users[id]; ok && u.Name != "" {
@@ -254,18 +255,18 @@ func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Prin
 	}
 	cust, err := customerName(ctx, db, r.Tenant, r.Customer)
 	if err != nil {
-		return MailMessage{}, err
+		return mail.Message{}, err
 	}
 	tplName := r.Template
 	switch t, err := s.templates.Template(ctx, r.Tenant, r.Template, r.TemplateVersion); {
 	case err == nil:
 		tplName = t.Name
 	case !errors.Is(err, ErrNotFound): // a removed plugin's template shows its key
-		return MailMessage{}, err
+		return mail.Message{}, err
 	}
 	ms, err := s.masterSet(ctx, db, r.Tenant)
 	if err != nil {
-		return MailMessage{}, err
+		return mail.Message{}, err
 	}
 	loc := s.location(pr)
 	v := mailView{
@@ -298,9 +299,9 @@ func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Prin
 		v.URL = s.cfg.RecordURL(r.Tenant, r.ID)
 	}
 	subject, text := renderMail(&v)
-	msg := MailMessage{From: s.cfg.MailFrom, Subject: subject, Text: text}
+	msg := mail.Message{From: s.cfg.MailFrom, Subject: subject, Text: text}
 	if u, ok := users[from]; ok && kind == mailShare && u.Email != "" {
-		msg.ReplyTo = MailAddress{Name: oneLine(u.Name), Email: u.Email}
+		msg.ReplyTo = mail.Address{Name: oneLine(u.Name), Email: u.Email}
 	}
 	return msg, nil
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
 // mailer is a service that mails through the test server, and a dispatcher
@@ -23,7 +25,7 @@ import (
 type mailer struct {
 	srv  *mailtest.Server
 	svc  *contactlog.Service
-	disp *contactlog.Dispatcher
+	disp *outbox.Dispatcher
 }
 
 // to returns, decoded, the mails the test server accepted for an envelope
@@ -54,13 +56,13 @@ func (m *mailer) count() int {
 	return n
 }
 
-var noreply = contactlog.MailAddress{Name: "記録商事", Email: "noreply@kiroku.example"}
+var noreply = mail.Address{Name: "記録商事", Email: "noreply@kiroku.example"}
 
 func newMailer(t *testing.T, f *fixture) *mailer {
 	t.Helper()
 	srv := mailtest.Start(t, mailtest.Options{})
-	m, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
-		Host: srv.Host, Port: srv.Port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: f.clock.Now,
+	m, err := mail.NewSMTP(&mail.SMTPConfig{
+		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 10 * time.Second, Clock: f.clock.Now,
 	})
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(f.db)
@@ -73,9 +75,9 @@ func newMailer(t *testing.T, f *fixture) *mailer {
 	return &mailer{srv: srv, svc: svc, disp: newDispatcher(t, f, svc)}
 }
 
-func newDispatcher(t *testing.T, f *fixture, svc *contactlog.Service) *contactlog.Dispatcher {
+func newDispatcher(t *testing.T, f *fixture, svc *contactlog.Service) *outbox.Dispatcher {
 	t.Helper()
-	d, err := contactlog.NewDispatcher(f.db, svc.Handlers(), &contactlog.DispatcherConfig{
+	d, err := outbox.NewDispatcher(f.db, svc.Handlers(), &outbox.Config{
 		Clock: f.clock.Now, Backoff: func(int) time.Duration { return 0 },
 	})
 	require.NoError(t, err)
@@ -83,7 +85,7 @@ func newDispatcher(t *testing.T, f *fixture, svc *contactlog.Service) *contactlo
 }
 
 // deliverAll runs d until no message is due.
-func deliverAll(t *testing.T, d *contactlog.Dispatcher) {
+func deliverAll(t *testing.T, d *outbox.Dispatcher) {
 	t.Helper()
 	for range 100 {
 		n, err := d.RunOnce(context.Background())
@@ -274,13 +276,13 @@ func TestMailRecord(t *testing.T) {
 			refused = append(refused, fe.Code+" "+fe.Param)
 		}
 		require.ElementsMatch(t, []string{
-			kerr.CodeNotAllowed + " " + f.bID.String(), kerr.CodeNotAllowed + " " + f.partnerID.String(),
-			kerr.CodeUnknown + " " + stranger.String(),
+			validation.CodeNotAllowed + " " + f.bID.String(), validation.CodeNotAllowed + " " + f.partnerID.String(),
+			validation.CodeUnknown + " " + stranger.String(),
 		}, refused, "every refused recipient, and only those")
 		err = f.svc.MailRecord(f.staff, r.ID, nil, "")
-		requireField(t, err, "to", kerr.CodeRequired)
+		requireField(t, err, "to", validation.CodeRequired)
 		err = f.svc.MailRecord(f.staff, r.ID, []uuid.UUID{f.aID}, strings.Repeat("メ", contactlog.MaxMailNoteLen+1))
-		requireField(t, err, "note", kerr.CodeTooLong)
+		requireField(t, err, "note", validation.CodeTooLong)
 		require.ErrorIs(t, f.svc.MailRecord(f.b, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrNotFound, "the sender must see it")
 		cust := permission.WithPrincipal(ctx, permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
 		require.ErrorIs(t, f.svc.MailRecord(cust, r.ID, []uuid.UUID{f.aID}, ""), contactlog.ErrPermissionDenied)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -22,7 +23,7 @@ var ErrUnavailable = kerr.ErrUnavailable
 
 // FieldError is one problem with one input field: a stable field name
 // ("fields.<key>"), a code (kerr's Code* vocabulary) and a parameter.
-type FieldError = kerr.FieldError
+type FieldError = validation.FieldError
 
 // RecordPlugins runs the record hooks of plugin templates: those whose
 // namespace is neither "builtin" nor "tenant". The plugin host
@@ -71,7 +72,7 @@ func pluginNamespace(tpl *template.Template) string {
 }
 
 // pluginValidate adds the plugin's field problems with e to v.
-func (s *Service) pluginValidate(ctx context.Context, pr permission.Principal, v *kerr.ValidationError, tpl *template.Template, e *Entry, prev *Record) error {
+func (s *Service) pluginValidate(ctx context.Context, pr permission.Principal, v *validation.Error, tpl *template.Template, e *Entry, prev *Record) error {
 	ns := pluginNamespace(tpl)
 	if ns == "" || s.cfg.Plugins == nil {
 		return nil
@@ -111,9 +112,9 @@ func (s *Service) pluginCompute(ctx context.Context, pr permission.Principal, tp
 		}
 		values[k] = computed[0][k]
 	}
-	vals, fv := tpl.Validate(values, s.location(pr))
-	if fv != nil {
-		return fmt.Errorf("plugin %s: computed values %s refuses (%v): %w", ns, tpl.Key, fv, ErrUnavailable)
+	vals, err := tpl.Validate(values, s.location(pr))
+	if err != nil {
+		return fmt.Errorf("plugin %s: computed values %s refuses (%v): %w", ns, tpl.Key, err, ErrUnavailable)
 	}
 	e.Values, err = jsonValues(vals)
 	return err

@@ -11,8 +11,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // fakePlugins answers the record hooks of the "fake" namespace from
@@ -62,7 +62,7 @@ func TestPluginHooks(t *testing.T) {
 		hooks := &fakePlugins{
 			validate: func(r contactlog.PluginRecord) []contactlog.FieldError {
 				if r.Values["minutes"].(float64) > 600 {
-					return []contactlog.FieldError{{Field: "fields.minutes", Code: kerr.CodeOutOfRange, Param: "..600"}}
+					return []contactlog.FieldError{{Field: "fields.minutes", Code: validation.CodeOutOfRange, Param: "..600"}}
 				}
 				return nil
 			},
@@ -85,7 +85,7 @@ func TestPluginHooks(t *testing.T) {
 
 		e.Values = map[string]any{"minutes": 700}
 		_, err = svc.Create(f.staff, e)
-		requireField(t, err, "fields.minutes", kerr.CodeOutOfRange)
+		requireField(t, err, "fields.minutes", validation.CodeOutOfRange)
 
 		// A computed key the template does not declare, or a value its field
 		// refuses, is the plugin's fault: nothing is stored.

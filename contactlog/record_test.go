@@ -13,8 +13,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 func requireField(t *testing.T, err error, field, code string) {
@@ -64,7 +64,7 @@ func TestRecordLifecycle(t *testing.T) {
 		e3 := up.Entry
 		e3.Template = template.KeyDaily
 		_, err = f.svc.Update(f.staff, r.ID, 2, e3)
-		requireField(t, err, "template", kerr.CodeNotAllowed)
+		requireField(t, err, "template", validation.CodeNotAllowed)
 
 		// a is not a responder nor the author nor a manager: may see, not edit.
 		_, err = f.svc.Update(f.a, r.ID, 2, up.Entry)
@@ -96,7 +96,7 @@ func TestRecordValidation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
 		_, err := f.svc.Create(f.staff, contactlog.Entry{})
-		requireField(t, err, "template", kerr.CodeRequired)
+		requireField(t, err, "template", validation.CodeRequired)
 
 		e := entry(uuid.New())
 		e.Channel = "teleport"
@@ -110,11 +110,11 @@ func TestRecordValidation(t *testing.T) {
 		e.ActualAt = f.clock.Now().Add(72 * time.Hour)
 		_, err = f.svc.Create(f.staff, e)
 		for _, want := range [][2]string{
-			{"customer", kerr.CodeUnknown}, {"channel", kerr.CodeUnknown}, {"category2", kerr.CodeNotAllowed},
-			{"fields.purpose", kerr.CodeUnknown}, {"fields.nope", kerr.CodeUnknown},
-			{"responders", kerr.CodeUnknown}, {"report_to", kerr.CodeInvalidUUID},
-			{"scope.targets", kerr.CodeUnknown}, {"expenses[0].route", kerr.CodeRequired},
-			{"expenses[0].amount", kerr.CodeOutOfRange}, {"actual_at", kerr.CodeOutOfRange},
+			{"customer", validation.CodeUnknown}, {"channel", validation.CodeUnknown}, {"category2", validation.CodeNotAllowed},
+			{"fields.purpose", validation.CodeUnknown}, {"fields.nope", validation.CodeUnknown},
+			{"responders", validation.CodeUnknown}, {"report_to", validation.CodeInvalidUUID},
+			{"scope.targets", validation.CodeUnknown}, {"expenses[0].route", validation.CodeRequired},
+			{"expenses[0].amount", validation.CodeOutOfRange}, {"actual_at", validation.CodeOutOfRange},
 		} {
 			requireField(t, err, want[0], want[1])
 		}
@@ -124,8 +124,8 @@ func TestRecordValidation(t *testing.T) {
 		e.Template = "tenant:nothing"
 		e.Shared = true
 		_, err = f.svc.Create(f.staff, e)
-		requireField(t, err, "template", kerr.CodeUnknown)
-		requireField(t, err, "shared", kerr.CodeNotAllowed)
+		requireField(t, err, "template", validation.CodeUnknown)
+		requireField(t, err, "shared", validation.CodeNotAllowed)
 
 		// Archived master codes: refused for new records, kept on old ones.
 		r, err := f.svc.Create(f.staff, entry(f.yamada.ID))
@@ -137,7 +137,7 @@ func TestRecordValidation(t *testing.T) {
 		}
 		require.NoError(t, f.svc.SetMasters(f.admin, contactlog.Channel, items))
 		_, err = f.svc.Create(f.staff, entry(f.yamada.ID))
-		requireField(t, err, "channel", kerr.CodeNotAllowed)
+		requireField(t, err, "channel", validation.CodeNotAllowed)
 		e = r.Entry
 		e.PublicMemo = "追記"
 		_, err = f.svc.Update(f.staff, r.ID, r.Version, e)
@@ -172,7 +172,7 @@ func TestRecordVisibility(t *testing.T) {
 		e = linked.Entry
 		e.Customer = uuid.Nil
 		_, err = f.svc.Update(f.staff, draft.ID, linked.Version, e)
-		requireField(t, err, "customer", kerr.CodeRequired)
+		requireField(t, err, "customer", validation.CodeRequired)
 
 		// Scope users: only the targets (plus author and people).
 		e = entry(f.yamada.ID)
@@ -192,7 +192,7 @@ func TestRecordVisibility(t *testing.T) {
 		_, err = f.svc.Get(f.partner, pr.ID)
 		require.NoError(t, err)
 		_, err = f.svc.Create(f.partner, entry(f.yamada.ID))
-		requireField(t, err, "customer", kerr.CodeUnknown)
+		requireField(t, err, "customer", validation.CodeUnknown)
 		pe.Template = template.KeySales
 		_, err = f.svc.Create(f.partner, pe)
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
@@ -299,15 +299,15 @@ func TestCreateNextAndTemplateVersions(t *testing.T) {
 		require.Equal(t, 1, upd.TemplateVersion)
 		e.TemplateVersion = 2
 		_, err = f.svc.Update(f.staff, first.ID, upd.Version, e)
-		requireField(t, err, "fields.car", kerr.CodeRequired)
+		requireField(t, err, "fields.car", validation.CodeRequired)
 
 		planned := time.Date(2026, 12, 1, 1, 0, 0, 0, time.UTC)
 		next, err := f.svc.CreateNext(f.staff, first.ID, planned)
-		requireField(t, err, "fields.car", kerr.CodeRequired) // the latest version applies to new records
+		requireField(t, err, "fields.car", validation.CodeRequired) // the latest version applies to new records
 		require.Nil(t, next)
 		require.NoError(t, store.Archive(f.admin, "tenant:visit"))
 		_, err = f.svc.CreateNext(f.staff, first.ID, planned)
-		requireField(t, err, "template", kerr.CodeNotAllowed)
+		requireField(t, err, "template", validation.CodeNotAllowed)
 		require.NoError(t, store.Unarchive(f.admin, "tenant:visit"))
 
 		// With a template without required fields, next copies customer,

@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/cursor"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -128,32 +128,32 @@ type position struct {
 
 // check validates q for pr, fills in defaults and decodes the cursor.
 func (q *Query) check(pr permission.Principal, maxPage int) (position, []string, error) {
-	var v kerr.ValidationError
+	var v validation.Error
 	if q.Sort == "" {
 		q.Sort = SortCreated
 	}
 	switch q.Sort {
 	case SortCreated, SortActual, SortCustomerKana:
 	default:
-		v.Add("sort", kerr.CodeUnknown, string(q.Sort))
+		v.Add("sort", validation.CodeUnknown, string(q.Sort))
 	}
 	switch {
 	case q.Limit == 0:
 		q.Limit = 20
 	case q.Limit < 0 || q.Limit > maxPage:
-		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
+		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
 	}
 	terms := textnorm.Terms(q.Text)
 	if len(terms) > MaxSearchTerms {
-		v.Add("text", kerr.CodeTooMany, fmt.Sprint(MaxSearchTerms))
+		v.Add("text", validation.CodeTooMany, fmt.Sprint(MaxSearchTerms))
 	}
 	if !pr.IsStaff() {
 		// The keyword index covers private memos; the trash is for staff.
 		if len(terms) > 0 {
-			v.Add("text", kerr.CodeNotAllowed, "customer")
+			v.Add("text", validation.CodeNotAllowed, "customer")
 		}
 		if q.Deleted {
-			v.Add("deleted", kerr.CodeNotAllowed, "customer")
+			v.Add("deleted", validation.CodeNotAllowed, "customer")
 		}
 	}
 	for _, r := range []struct {
@@ -165,7 +165,7 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 		{"created_to", q.CreatedFrom, q.CreatedTo},
 	} {
 		if !r.from.IsZero() && !r.to.IsZero() && r.from.After(r.to) {
-			v.Add(r.field, kerr.CodeOutOfRange, "not before the start")
+			v.Add(r.field, validation.CodeOutOfRange, "not before the start")
 		}
 	}
 	for _, l := range []struct {
@@ -173,13 +173,13 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 		values []string
 	}{{"templates", q.Templates}, {"progress", q.Progress}, {"customer_ranks", q.CustomerRanks}} {
 		if len(l.values) > MaxSearchValues {
-			v.Add(l.field, kerr.CodeTooMany, fmt.Sprint(MaxSearchValues))
+			v.Add(l.field, validation.CodeTooMany, fmt.Sprint(MaxSearchValues))
 		}
 	}
 	var p position
 	if q.After != "" {
 		if err := cursor.Decode(q.After, &p); err != nil || p.Sort != q.Sort || p.Asc != q.Asc || p.ID == uuid.Nil {
-			v.Add("after", kerr.CodeFormat, "")
+			v.Add("after", validation.CodeFormat, "")
 		}
 	}
 	return p, terms, v.Err()

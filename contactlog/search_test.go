@@ -18,8 +18,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // search returns the IDs of one page of q.
@@ -164,19 +164,19 @@ func TestSearchValidation(t *testing.T) {
 		})
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
 		for _, want := range [][2]string{
-			{"sort", kerr.CodeUnknown}, {"limit", kerr.CodeOutOfRange}, {"after", kerr.CodeFormat},
-			{"actual_to", kerr.CodeOutOfRange}, {"planned_to", kerr.CodeOutOfRange}, {"created_to", kerr.CodeOutOfRange},
-			{"templates", kerr.CodeTooMany},
+			{"sort", validation.CodeUnknown}, {"limit", validation.CodeOutOfRange}, {"after", validation.CodeFormat},
+			{"actual_to", validation.CodeOutOfRange}, {"planned_to", validation.CodeOutOfRange}, {"created_to", validation.CodeOutOfRange},
+			{"templates", validation.CodeTooMany},
 		} {
 			requireField(t, err, want[0], want[1])
 		}
 		// Eleven distinct terms are too many; "あい" repeated counts once.
 		_, err = f.svc.Search(f.staff, contactlog.Query{Text: "あ い う え お か き く け こ さ"})
-		requireField(t, err, "text", kerr.CodeTooMany)
+		requireField(t, err, "text", validation.CodeTooMany)
 		_, err = f.svc.Search(f.staff, contactlog.Query{Text: "あい あい あい"})
 		require.NoError(t, err)
 		_, err = f.svc.Search(f.staff, contactlog.Query{Limit: -1})
-		requireField(t, err, "limit", kerr.CodeOutOfRange)
+		requireField(t, err, "limit", validation.CodeOutOfRange)
 		// An empty range is no error, and finds nothing.
 		require.Empty(t, search(t, f.staff, f.svc, contactlog.Query{CreatedFrom: now, CreatedTo: now}))
 
@@ -189,15 +189,15 @@ func TestSearchValidation(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEmpty(t, page.Next)
 		_, err = f.svc.Search(f.staff, contactlog.Query{Limit: 1, After: page.Next, Asc: true})
-		requireField(t, err, "after", kerr.CodeFormat)
+		requireField(t, err, "after", validation.CodeFormat)
 		_, err = f.svc.Search(f.staff, contactlog.Query{Limit: 1, After: page.Next, Sort: contactlog.SortActual})
-		requireField(t, err, "after", kerr.CodeFormat)
+		requireField(t, err, "after", validation.CodeFormat)
 
 		// Customers: no keywords (private memos are indexed), no trash.
 		cust := customerCtx(f, f.yamada.ID)
 		_, err = f.svc.Search(cust, contactlog.Query{Text: "商品", Deleted: true})
-		requireField(t, err, "text", kerr.CodeNotAllowed)
-		requireField(t, err, "deleted", kerr.CodeNotAllowed)
+		requireField(t, err, "text", validation.CodeNotAllowed)
+		requireField(t, err, "deleted", validation.CodeNotAllowed)
 		_, err = f.svc.Search(context.Background(), contactlog.Query{})
 		require.ErrorIs(t, err, contactlog.ErrUnauthenticated)
 	})

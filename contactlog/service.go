@@ -12,14 +12,16 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/blob"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/blob"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/mail"
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/migration"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -33,7 +35,7 @@ var (
 )
 
 // ValidationError lists every field problem of an input.
-type ValidationError = kerr.ValidationError
+type ValidationError = validation.Error
 
 //go:embed migrations
 var migrations embed.FS
@@ -70,10 +72,11 @@ type Config struct {
 	// Default: 200.
 	MaxPageSize int
 
-	// Blobs stores attachment bytes (NewLocalBlobStore, NewBucketBlobStore,
-	// optionally wrapped by NewEncryptedBlobStore). Default: none, and
-	// attachment calls fail with ErrInvalid until one is configured.
-	Blobs BlobStore
+	// Blobs stores attachment bytes (blob.NewLocal, or bucket.New of
+	// customer/blob/bucket, optionally wrapped by blob.NewEncrypted).
+	// Default: none, and attachment calls fail with ErrInvalid until one is
+	// configured.
+	Blobs blob.Store
 	// MaxAttachmentSize caps one attachment, in bytes. Default: 30 MiB.
 	MaxAttachmentSize int64
 	// MaxUploadSize caps the files of one AddAttachments call together, in
@@ -84,12 +87,12 @@ type Config struct {
 	MaxImagePixels int
 
 	// Mailer sends the mails of report-to notifications and of MailRecord
-	// (NewSMTPMailer, or your own). Default: none, and those deliveries
-	// fail (and are retried) until one is configured.
-	Mailer Mailer
+	// (mail.NewSMTP, or your own mail.Sender). Default: none, and those
+	// deliveries fail (and are retried) until one is configured.
+	Mailer mail.Sender
 	// MailFrom is the author of those mails. Default: the Mailer's own
-	// default (SMTPConfig.From).
-	MailFrom MailAddress
+	// default (mail.SMTPConfig.From).
+	MailFrom mail.Address
 	// RecordURL returns the link to a record put into mails, e.g.
 	// "https://crm.example.jp/records/<id>". Default: no link.
 	RecordURL func(tenant, record uuid.UUID) string
@@ -97,7 +100,7 @@ type Config struct {
 	// notifications besides mail, each once per recipient (TopicChannel;
 	// a plugins.Host's Channels). Names must be unique, non-empty and
 	// without ':'. Default: none.
-	Channels []NotificationChannel
+	Channels []notify.Channel
 
 	// Plugins runs the validate and compute hooks of plugin templates on
 	// every create and update (a plugins.Host). Default: none, and records
@@ -107,23 +110,8 @@ type Config struct {
 	// create, update, delete and restore of a record enqueues one
 	// TopicRecordEvent message per subscriber in the write's transaction.
 	// Default: none, and no events are enqueued.
-	Events EventSubscribers
+	Events outbox.Subscribers
 }
-
-// BlobStore holds attachment bytes under keys; see NewLocalBlobStore. An
-// embedder may implement it: Put streams a reader to a key (replacing
-// atomically), Get opens it, Delete removes it, List yields keys by prefix;
-// a missing key yields an error matching ErrNotFound.
-type BlobStore = blob.Store
-
-// Mailer sends one e-mail; see NewSMTPMailer. An embedder may implement it.
-type Mailer = mail.Sender
-
-// MailMessage is one e-mail handed to a Mailer.
-type MailMessage = mail.Message
-
-// MailAddress is an e-mail address with an optional display name.
-type MailAddress = mail.Address
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
 // but Templates set to its default (NewService builds the default registry,

@@ -11,8 +11,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/cursor"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -117,9 +117,9 @@ func (s *Service) timeline(ctx context.Context, pr permission.Principal, q Timel
 	if !q.Month.IsZero() {
 		tl.Month = monthOf(q.Month, loc)
 	}
-	var v kerr.ValidationError
+	var v validation.Error
 	if q.Customer == uuid.Nil {
-		v.Add("customer", kerr.CodeRequired, "")
+		v.Add("customer", validation.CodeRequired, "")
 	}
 	switch {
 	case q.Limit == 0 && tl.Month.IsZero():
@@ -127,12 +127,12 @@ func (s *Service) timeline(ctx context.Context, pr permission.Principal, q Timel
 	case q.Limit == 0:
 		q.Limit = s.cfg.MaxPageSize
 	case q.Limit < 0 || q.Limit > s.cfg.MaxPageSize:
-		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxPageSize))
+		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxPageSize))
 	}
 	var after timelinePosition
 	if q.After != "" {
 		if err := cursor.Decode(q.After, &after); err != nil || !after.Month.Equal(tl.Month) || after.Template != q.Template || after.ID == uuid.Nil {
-			v.Add("after", kerr.CodeFormat, "")
+			v.Add("after", validation.CodeFormat, "")
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -244,8 +244,8 @@ func (s *Service) history(ctx context.Context, pr permission.Principal, id uuid.
 	case limit == 0:
 		limit = DefaultTimelineLimit
 	case limit < 0 || limit > s.cfg.MaxPageSize:
-		var v kerr.ValidationError
-		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxPageSize))
+		var v validation.Error
+		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxPageSize))
 		return nil, v.Err()
 	}
 	r, err := s.get(ctx, s.db, pr, id, false)
@@ -296,12 +296,12 @@ func (s *Service) CustomerStatuses(ctx context.Context, customers []uuid.UUID) (
 }
 
 func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal, customers []uuid.UUID) (map[uuid.UUID]CustomerStatus, error) {
-	var v kerr.ValidationError
+	var v validation.Error
 	if slices.Contains(customers, uuid.Nil) {
-		v.Add("customers", kerr.CodeInvalidUUID, "")
+		v.Add("customers", validation.CodeInvalidUUID, "")
 	}
 	if len(customers) > s.cfg.MaxPageSize {
-		v.Add("customers", kerr.CodeTooMany, fmt.Sprint(s.cfg.MaxPageSize))
+		v.Add("customers", validation.CodeTooMany, fmt.Sprint(s.cfg.MaxPageSize))
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -13,8 +13,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 func TestTimeline(t *testing.T) {
@@ -116,7 +116,7 @@ func TestTimeline(t *testing.T) {
 		}
 		require.Equal(t, aug, got)
 		_, err = f.svc.Timeline(f.staff, contactlog.TimelineQuery{Customer: f.yamada.ID, Month: month(2026, 9), Limit: 5, After: q.After})
-		requireField(t, err, "after", kerr.CodeFormat) // a cursor belongs to its month
+		requireField(t, err, "after", validation.CodeFormat) // a cursor belongs to its month
 
 		// An empty month still navigates.
 		tl, err = f.svc.Timeline(f.staff, contactlog.TimelineQuery{Customer: f.yamada.ID, Month: month(2020, 1)})
@@ -158,9 +158,9 @@ func TestTimeline(t *testing.T) {
 		_, err = f.svc.Timeline(f.other, contactlog.TimelineQuery{Customer: f.yamada.ID})
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 		_, err = f.svc.Timeline(f.staff, contactlog.TimelineQuery{Limit: 201, After: "x"})
-		requireField(t, err, "customer", kerr.CodeRequired)
-		requireField(t, err, "limit", kerr.CodeOutOfRange)
-		requireField(t, err, "after", kerr.CodeFormat)
+		requireField(t, err, "customer", validation.CodeRequired)
+		requireField(t, err, "limit", validation.CodeOutOfRange)
+		requireField(t, err, "after", validation.CodeFormat)
 	})
 }
 
@@ -211,7 +211,7 @@ func TestHistory(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, h)
 		_, err = f.svc.History(f.b, third.ID, 1000)
-		requireField(t, err, "limit", kerr.CodeOutOfRange)
+		requireField(t, err, "limit", validation.CodeOutOfRange)
 		_, err = f.svc.History(f.staff, hidden.ID, 0)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 		_, err = f.svc.History(f.staff, gone.ID, 0)
@@ -273,12 +273,12 @@ func TestCustomerStatuses(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, st)
 		_, err = f.svc.CustomerStatuses(f.staff, append(make([]uuid.UUID, 0, 201), uuid.Nil))
-		requireField(t, err, "customers", kerr.CodeInvalidUUID)
+		requireField(t, err, "customers", validation.CodeInvalidUUID)
 		many := make([]uuid.UUID, 201)
 		for i := range many {
 			many[i] = uuid.New()
 		}
 		_, err = f.svc.CustomerStatuses(f.staff, many)
-		requireField(t, err, "customers", kerr.CodeTooMany)
+		requireField(t, err, "customers", validation.CodeTooMany)
 	})
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 )
 
 // TopicTimer is the outbox topic of timers event subscribers set

@@ -16,10 +16,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/idset"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -70,7 +70,7 @@ func searchText(r *Record) string {
 }
 
 // cleanNames trims names, drops empty ones and reports overlong ones.
-func cleanNames(v *kerr.ValidationError, field string, names []string) []string {
+func cleanNames(v *validation.Error, field string, names []string) []string {
 	var out []string
 	for _, n := range names {
 		n = strings.TrimSpace(n)
@@ -78,23 +78,23 @@ func cleanNames(v *kerr.ValidationError, field string, names []string) []string 
 			continue
 		}
 		if utf8.RuneCountInString(n) > MaxNameLen {
-			v.Add(fmt.Sprintf("%s[%d]", field, len(out)), kerr.CodeTooLong, fmt.Sprint(MaxNameLen))
+			v.Add(fmt.Sprintf("%s[%d]", field, len(out)), validation.CodeTooLong, fmt.Sprint(MaxNameLen))
 		}
 		out = append(out, n)
 	}
 	if len(out) > MaxNames {
-		v.Add(field, kerr.CodeTooMany, fmt.Sprint(MaxNames))
+		v.Add(field, validation.CodeTooMany, fmt.Sprint(MaxNames))
 	}
 	return out
 }
 
 // cleanIDs drops duplicates (keeping the first) and reports nil IDs and
 // overlong lists.
-func cleanIDs(v *kerr.ValidationError, field string, ids []uuid.UUID) []uuid.UUID {
+func cleanIDs(v *validation.Error, field string, ids []uuid.UUID) []uuid.UUID {
 	var out []uuid.UUID
 	for _, id := range ids {
 		if id == uuid.Nil {
-			v.Add(field, kerr.CodeInvalidUUID, "")
+			v.Add(field, validation.CodeInvalidUUID, "")
 			continue
 		}
 		if !slices.Contains(out, id) {
@@ -102,15 +102,15 @@ func cleanIDs(v *kerr.ValidationError, field string, ids []uuid.UUID) []uuid.UUI
 		}
 	}
 	if len(out) > MaxPeople {
-		v.Add(field, kerr.CodeTooMany, fmt.Sprint(MaxPeople))
+		v.Add(field, validation.CodeTooMany, fmt.Sprint(MaxPeople))
 	}
 	return out
 }
 
-func checkLen(v *kerr.ValidationError, field, s string, limit int) string {
+func checkLen(v *validation.Error, field, s string, limit int) string {
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) > limit {
-		v.Add(field, kerr.CodeTooLong, fmt.Sprint(limit))
+		v.Add(field, validation.CodeTooLong, fmt.Sprint(limit))
 	}
 	return s
 }
@@ -119,7 +119,7 @@ func checkLen(v *kerr.ValidationError, field, s string, limit int) string {
 // the stored record on update (nil on create). It returns the template the
 // record is written with.
 func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Principal, e *Entry, prev *Record) (*template.Template, error) {
-	var v kerr.ValidationError
+	var v validation.Error
 	var err error
 	now := s.now()
 
@@ -129,29 +129,29 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			e.Template = prev.Template
 		}
 		if e.Template != prev.Template {
-			v.Add("template", kerr.CodeNotAllowed, prev.Template)
+			v.Add("template", validation.CodeNotAllowed, prev.Template)
 		}
 		if e.TemplateVersion == 0 {
 			e.TemplateVersion = prev.TemplateVersion
 		}
 		if e.TemplateVersion < prev.TemplateVersion {
-			v.Add("template_version", kerr.CodeOutOfRange, fmt.Sprintf("%d..", prev.TemplateVersion))
+			v.Add("template_version", validation.CodeOutOfRange, fmt.Sprintf("%d..", prev.TemplateVersion))
 		}
 	}
 	var tpl *template.Template
 	if e.Template == "" {
-		v.Add("template", kerr.CodeRequired, "")
+		v.Add("template", validation.CodeRequired, "")
 	} else if v.Err() == nil {
 		t, err := s.templates.Template(ctx, pr.Tenant, e.Template, e.TemplateVersion)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			v.Add("template", kerr.CodeUnknown, e.Template)
+			v.Add("template", validation.CodeUnknown, e.Template)
 		case err != nil:
 			return nil, err
 		case t.Archived && (prev == nil || prev.TemplateVersion != t.Version):
 			// An archived template is not offered for new records; records
 			// written with it stay editable.
-			v.Add("template", kerr.CodeNotAllowed, e.Template)
+			v.Add("template", validation.CodeNotAllowed, e.Template)
 		default:
 			tpl = t
 			e.TemplateVersion = t.Version
@@ -166,11 +166,15 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 				delete(e.Values, k)
 			}
 		}
-		vals, fv := tpl.Validate(e.Values, s.location(pr))
-		if fv != nil {
+		vals, err := tpl.Validate(e.Values, s.location(pr))
+		if err != nil {
+			var fv *ValidationError
+			if !errors.As(err, &fv) {
+				return nil, err
+			}
 			v.Fields = append(v.Fields, fv.Fields...)
 		}
-		valuesOK = fv == nil
+		valuesOK = err == nil
 		// The stored (JSON) form, so that what Create and Update return
 		// equals what Get returns later.
 		if e.Values, err = jsonValues(vals); err != nil {
@@ -189,12 +193,12 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		at    *time.Time
 	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}} {
 		if !t.at.IsZero() && (t.at.Year() < 1900 || t.at.Year() > 2200) {
-			v.Add(t.field, kerr.CodeOutOfRange, "1900..2200")
+			v.Add(t.field, validation.CodeOutOfRange, "1900..2200")
 			*t.at = time.Time{}
 		}
 	}
 	if !e.ActualAt.IsZero() && e.ActualAt.After(now.Add(maxFutureActualAt)) {
-		v.Add("actual_at", kerr.CodeOutOfRange, "not in the future")
+		v.Add("actual_at", validation.CodeOutOfRange, "not in the future")
 	}
 
 	// Text.
@@ -203,15 +207,15 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
 	if utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
-		v.Add("public_memo", kerr.CodeTooLong, fmt.Sprint(MaxMemoLen))
+		v.Add("public_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
 	if utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
-		v.Add("private_memo", kerr.CodeTooLong, fmt.Sprint(MaxMemoLen))
+		v.Add("private_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
 	e.ContactPersons = cleanNames(&v, "contact_persons", e.ContactPersons)
 	e.CustomerParticipants = cleanNames(&v, "customer_participants", e.CustomerParticipants)
 	if len(e.Expenses) > MaxExpenses {
-		v.Add("expenses", kerr.CodeTooMany, fmt.Sprint(MaxExpenses))
+		v.Add("expenses", validation.CodeTooMany, fmt.Sprint(MaxExpenses))
 	}
 	for i := range e.Expenses {
 		x := &e.Expenses[i]
@@ -219,10 +223,10 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		x.Route = checkLen(&v, p+".route", x.Route, MaxNameLen)
 		x.Means = checkLen(&v, p+".means", x.Means, MaxNameLen)
 		if x.Route == "" {
-			v.Add(p+".route", kerr.CodeRequired, "")
+			v.Add(p+".route", validation.CodeRequired, "")
 		}
 		if x.Amount < 0 || x.Amount > MaxExpenseAmount {
-			v.Add(p+".amount", kerr.CodeOutOfRange, fmt.Sprintf("0..%d", MaxExpenseAmount))
+			v.Add(p+".amount", validation.CodeOutOfRange, fmt.Sprintf("0..%d", MaxExpenseAmount))
 		}
 	}
 
@@ -244,11 +248,11 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		i := slices.IndexFunc(ms[kind], func(m MasterItem) bool { return m.Code == code })
 		switch {
 		case i < 0:
-			v.Add(string(kind), kerr.CodeUnknown, code)
+			v.Add(string(kind), validation.CodeUnknown, code)
 		case ms[kind][i].Archived && prevCodes[kind] != code:
-			v.Add(string(kind), kerr.CodeNotAllowed, code)
+			v.Add(string(kind), validation.CodeNotAllowed, code)
 		case kind == Category2 && ms[kind][i].Parent != e.Category1:
-			v.Add(string(kind), kerr.CodeNotAllowed, ms[kind][i].Parent)
+			v.Add(string(kind), validation.CodeNotAllowed, ms[kind][i].Parent)
 		}
 	}
 
@@ -278,7 +282,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	for _, f := range e.peopleFields() {
 		for _, id := range f.ids {
 			if slices.Contains(unknown, id) {
-				v.Add(f.field, kerr.CodeUnknown, id.String())
+				v.Add(f.field, validation.CodeUnknown, id.String())
 			}
 		}
 	}
@@ -298,14 +302,14 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			return nil, err
 		}
 		if !ok {
-			v.Add("customer", kerr.CodeUnknown, e.Customer.String())
+			v.Add("customer", validation.CodeUnknown, e.Customer.String())
 		}
 	}
 	if prev != nil && prev.Customer != uuid.Nil && e.Customer == uuid.Nil {
-		v.Add("customer", kerr.CodeRequired, "")
+		v.Add("customer", validation.CodeRequired, "")
 	}
 	if e.Customer == uuid.Nil && e.Shared {
-		v.Add("shared", kerr.CodeNotAllowed, "draft")
+		v.Add("shared", validation.CodeNotAllowed, "draft")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -355,7 +359,7 @@ func (e *Entry) codes() map[MasterKind]string {
 // checkScope validates the scope's kind and targets: org units, groups or
 // staff of the tenant. Targets already on prev are kept even if they were
 // since removed from the directory.
-func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Principal, v *kerr.ValidationError, e *Entry, prev *Record) error {
+func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) error {
 	if e.Scope.Kind == "" {
 		e.Scope.Kind = permission.ScopeCompany
 		if e.Customer == uuid.Nil {
@@ -366,7 +370,7 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 	switch e.Scope.Kind {
 	case permission.ScopeCompany:
 		if len(e.Scope.Targets) > 0 {
-			v.Add("scope.targets", kerr.CodeNotAllowed, "")
+			v.Add("scope.targets", validation.CodeNotAllowed, "")
 		}
 		e.Scope.Targets = nil
 		return nil
@@ -377,12 +381,12 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 	case permission.ScopeUsers:
 		table = "staff_users"
 	default:
-		v.Add("scope.kind", kerr.CodeUnknown, string(e.Scope.Kind))
+		v.Add("scope.kind", validation.CodeUnknown, string(e.Scope.Kind))
 		return nil
 	}
 	e.Scope.Targets = cleanIDs(v, "scope.targets", e.Scope.Targets)
 	if len(e.Scope.Targets) > MaxScopeTargets {
-		v.Add("scope.targets", kerr.CodeTooMany, fmt.Sprint(MaxScopeTargets))
+		v.Add("scope.targets", validation.CodeTooMany, fmt.Sprint(MaxScopeTargets))
 		return nil
 	}
 	var check []uuid.UUID
@@ -404,7 +408,7 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 	}
 	for _, t := range check {
 		if !slices.Contains(found, t) {
-			v.Add("scope.targets", kerr.CodeUnknown, t.String())
+			v.Add("scope.targets", validation.CodeUnknown, t.String())
 		}
 	}
 	return nil

@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/idset"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -106,9 +106,9 @@ func (s *Service) knownStaff(ctx context.Context, db bun.IDB, tenant uuid.UUID, 
 	if err != nil || len(unknown) == 0 {
 		return err
 	}
-	var v kerr.ValidationError
+	var v validation.Error
 	for _, u := range unknown {
-		v.Add(field, kerr.CodeUnknown, u.String())
+		v.Add(field, validation.CodeUnknown, u.String())
 	}
 	return &v
 }
@@ -122,8 +122,8 @@ func (s *Service) SetAssignees(ctx context.Context, id uuid.UUID, users []uuid.U
 		return err
 	}
 	if slices.Contains(users, uuid.Nil) {
-		var v kerr.ValidationError
-		v.Add("assignees", kerr.CodeInvalidUUID, "")
+		var v validation.Error
+		v.Add("assignees", validation.CodeInvalidUUID, "")
 		return fmt.Errorf("customer: set assignees %s: %w", id, &v)
 	}
 	users = idset.Sorted(users)
@@ -162,8 +162,8 @@ func (s *Service) Reassign(ctx context.Context, from, to uuid.UUID) (int, error)
 		return 0, err
 	}
 	if from == uuid.Nil || to == uuid.Nil || from == to {
-		var v kerr.ValidationError
-		v.Add("to", kerr.CodeInvalidUUID, "")
+		var v validation.Error
+		v.Add("to", validation.CodeInvalidUUID, "")
 		return 0, fmt.Errorf("customer: reassign: %w", &v)
 	}
 	if err := s.authz.Check(ctx, pr, permission.ActionReassign, &permission.CustomerObject{Tenant: pr.Tenant,

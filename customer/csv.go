@@ -12,10 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/csvio"
-	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -150,7 +150,7 @@ func keyed[T any](labels map[string]T) map[string]T {
 func lookup[T ~string](dst *T, table map[string]T, v string) string {
 	val, ok := table[textnorm.Key(v)]
 	if !ok {
-		return kerr.CodeUnknown
+		return validation.CodeUnknown
 	}
 	*dst = val
 	return ""
@@ -286,7 +286,7 @@ var ErrImportRejected = fmt.Errorf("import rejected: %w", ErrInvalid)
 
 // fileError is a problem with the file as a whole.
 func fileError(code, param string) error {
-	var v kerr.ValidationError
+	var v validation.Error
 	v.Add("file", code, param)
 	return &v
 }
@@ -350,11 +350,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	cr, err := csvio.NewReader(r, &csvio.ReaderOptions{MaxBytes: s.cfg.ImportMaxBytes, MaxRecords: s.cfg.ImportMaxRows + 1})
 	switch {
 	case errors.Is(err, csvio.ErrNotCSV):
-		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeNotCSV, ""))
+		return nil, fmt.Errorf("customer: import: %w", fileError(validation.CodeNotCSV, ""))
 	case errors.Is(err, csvio.ErrEncoding):
-		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeEncoding, ""))
+		return nil, fmt.Errorf("customer: import: %w", fileError(validation.CodeEncoding, ""))
 	case errors.Is(err, csvio.ErrTooLarge):
-		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeTooLarge, strconv.FormatInt(s.cfg.ImportMaxBytes, 10)))
+		return nil, fmt.Errorf("customer: import: %w", fileError(validation.CodeTooLarge, strconv.FormatInt(s.cfg.ImportMaxBytes, 10)))
 	case err != nil:
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
@@ -365,10 +365,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	}
 	head, err := cr.Read()
 	if err == io.EOF {
-		return nil, fmt.Errorf("customer: import: %w", fileError(kerr.CodeRequired, "header"))
+		return nil, fmt.Errorf("customer: import: %w", fileError(validation.CodeRequired, "header"))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("customer: import: header: %w", fileError(kerr.CodeFormat, "header"))
+		return nil, fmt.Errorf("customer: import: header: %w", fileError(validation.CodeFormat, "header"))
 	}
 	hm, err := mapHeader(head.Fields, st.fields, rep)
 	if err != nil {
@@ -429,7 +429,7 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 	for _, h := range exportOnly {
 		ignore[headerKey(h)] = true
 	}
-	var v kerr.ValidationError
+	var v validation.Error
 	for j, h := range head {
 		k := headerKey(h)
 		if k == "" {
@@ -438,7 +438,7 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 		if i, ok := known[k]; ok {
 			f := columns[i].field
 			if _, dup := hm.byField[f]; dup {
-				v.Add("file", kerr.CodeDuplicate, h)
+				v.Add("file", validation.CodeDuplicate, h)
 				continue
 			}
 			hm.cols[j], hm.byField[f] = i, j
@@ -447,7 +447,7 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 		if key, ok := customKeys[k]; ok {
 			f := "custom." + key
 			if _, dup := hm.byField[f]; dup {
-				v.Add("file", kerr.CodeDuplicate, h)
+				v.Add("file", validation.CodeDuplicate, h)
 				continue
 			}
 			hm.custom[j], hm.byField[f] = key, j
@@ -458,7 +458,7 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 		}
 	}
 	if _, ok := hm.byField["family_name"]; !ok {
-		v.Add("file", kerr.CodeRequired, columns[0].header)
+		v.Add("file", validation.CodeRequired, columns[0].header)
 	}
 	return hm, v.Err()
 }
@@ -474,11 +474,11 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 		var pe *csvio.ParseError
 		if errors.As(err, &pe) {
 			rep.Rows++
-			rep.Errors = append(rep.Errors, RowError{Line: pe.Line, Code: kerr.CodeFormat, Param: "column " + strconv.Itoa(pe.Column)})
+			rep.Errors = append(rep.Errors, RowError{Line: pe.Line, Code: validation.CodeFormat, Param: "column " + strconv.Itoa(pe.Column)})
 			continue
 		}
 		if errors.Is(err, csvio.ErrTooManyRecords) {
-			return nil, fileError(kerr.CodeTooMany, strconv.Itoa(s.cfg.ImportMaxRows))
+			return nil, fileError(validation.CodeTooMany, strconv.Itoa(s.cfg.ImportMaxRows))
 		}
 		if err != nil {
 			return nil, err
@@ -524,7 +524,7 @@ func (hm *headerMap) apply(p *Profile, cells map[int]string, line int, rep *Impo
 }
 
 // report turns validation problems into row errors tied to file columns.
-func (hm *headerMap) report(line int, v *kerr.ValidationError, rep *ImportReport) {
+func (hm *headerMap) report(line int, v *validation.Error, rep *ImportReport) {
 	for _, f := range v.Fields {
 		re := RowError{Line: line, Field: f.Field, Code: f.Code, Param: f.Param}
 		if j, ok := hm.byField[f.Field]; ok {
@@ -611,7 +611,7 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, r
 		case err == nil:
 			rep.Created++
 		case refused(err):
-			rep.Errors = append(rep.Errors, RowError{Line: lines[i], Code: kerr.CodeRejected})
+			rep.Errors = append(rep.Errors, RowError{Line: lines[i], Code: validation.CodeRejected})
 		default:
 			return err
 		}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 func sjis(t *testing.T, s string) []byte {
@@ -124,11 +124,11 @@ func TestImportBadRows(t *testing.T) {
 			got[fmt.Sprintf("%d:%s:%s", e.Line, e.Column, e.Field)] = e.Code
 		}
 		require.Equal(t, map[string]string{
-			"3:誕生日:birthday":    kerr.CodeOutsideEra,
-			"3:性別:gender":       kerr.CodeUnknown,
-			"3:姓カナ:family_kana": kerr.CodeRequired,
-			"3:メールアドレス:email":   kerr.CodeFormat,
-			"5::":               kerr.CodeFormat,
+			"3:誕生日:birthday":    validation.CodeOutsideEra,
+			"3:性別:gender":       validation.CodeUnknown,
+			"3:姓カナ:family_kana": validation.CodeRequired,
+			"3:メールアドレス:email":   validation.CodeFormat,
+			"5::":               validation.CodeFormat,
 		}, got)
 
 		// Dry run of the valid rows: reported, not written.
@@ -157,24 +157,24 @@ func TestImportRefusesNonCSVAndLimits(t *testing.T) {
 			return v.Fields[0].Code
 		}
 		_, err := f.svc.Import(f.staff, strings.NewReader("PK\x03\x04\x14\x00\x06\x00xl/workbook.xml"), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeNotCSV, fileCode(err))
+		require.Equal(t, validation.CodeNotCSV, fileCode(err))
 		_, err = f.svc.Import(f.staff, bytes.NewReader([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeNotCSV, fileCode(err))
+		require.Equal(t, validation.CodeNotCSV, fileCode(err))
 		_, err = f.svc.Import(f.staff, strings.NewReader(""), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeRequired, fileCode(err))
+		require.Equal(t, validation.CodeRequired, fileCode(err))
 		_, err = f.svc.Import(f.staff, strings.NewReader("名,メール\n太郎,a@b.jp\n"), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeRequired, fileCode(err)) // no 姓 column
+		require.Equal(t, validation.CodeRequired, fileCode(err)) // no 姓 column
 		_, err = f.svc.Import(f.staff, strings.NewReader("姓,氏名(姓)\n山田,山田\n"), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeDuplicate, fileCode(err))
+		require.Equal(t, validation.CodeDuplicate, fileCode(err))
 		_, err = f.svc.Import(f.staff, strings.NewReader("姓\n"), customer.ImportOptions{Mode: "some"})
 		require.ErrorIs(t, err, customer.ErrInvalid)
 
 		small, err := customer.NewService(db, &customer.Config{ImportMaxBytes: 64, ImportMaxRows: 2, Authorizer: permission.Unrestricted()})
 		require.NoError(t, err)
 		_, err = small.Import(f.staff, strings.NewReader("姓,姓カナ\n"+strings.Repeat("山田,ヤマダ\n", 10)), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeTooLarge, fileCode(err))
+		require.Equal(t, validation.CodeTooLarge, fileCode(err))
 		_, err = small.Import(f.staff, strings.NewReader("姓,姓カナ\n山,ヤ\n川,カ\n森,モ\n"), customer.ImportOptions{})
-		require.Equal(t, kerr.CodeTooMany, fileCode(err))
+		require.Equal(t, validation.CodeTooMany, fileCode(err))
 		require.Equal(t, 0, count(t, f))
 	})
 }
@@ -249,13 +249,13 @@ func TestImportFailureMidway(t *testing.T) {
 		rep, err := f.svc.Import(f.staff, strings.NewReader(b.String()), customer.ImportOptions{})
 		require.ErrorIs(t, err, customer.ErrImportRejected)
 		require.Equal(t, 0, rep.Created)
-		require.Equal(t, []customer.RowError{{Line: 779, Code: kerr.CodeRejected}}, rep.Errors)
+		require.Equal(t, []customer.RowError{{Line: 779, Code: validation.CodeRejected}}, rep.Errors)
 		require.Equal(t, 0, count(t, f)) // as it was
 
 		rep, err = f.svc.Import(f.staff, strings.NewReader(b.String()), customer.ImportOptions{Mode: customer.ValidRows})
 		require.NoError(t, err)
 		require.Equal(t, 1199, rep.Created)
-		require.Equal(t, []customer.RowError{{Line: 779, Code: kerr.CodeRejected}}, rep.Errors)
+		require.Equal(t, []customer.RowError{{Line: 779, Code: validation.CodeRejected}}, rep.Errors)
 		require.Equal(t, 1199, count(t, f)) // exactly the reported rows
 		require.Empty(t, must(f.svc.Search(f.staff, customer.Query{Text: "故障"})).Customers)
 	})

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -21,10 +22,10 @@ var (
 )
 
 // ValidationError lists every field problem of an input; see kerr codes.
-type ValidationError = kerr.ValidationError
+type ValidationError = validation.Error
 
 // FieldError is one problem of a ValidationError.
-type FieldError = kerr.FieldError
+type FieldError = validation.FieldError
 
 // Kind tells companies from individuals.
 type Kind string

@@ -12,9 +12,9 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // fixture is what every store test needs: a tenant in the directory with
@@ -162,13 +162,13 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 			Birthday: &customer.Date{Year: 2999, Month: 1, Day: 1}, Kind: customer.Company,
 		})
 		requireCodes(t, err, map[string]string{
-			"family_name": kerr.CodeRequired, "company_name": kerr.CodeRequired,
-			"family_kana": kerr.CodeNotKana, "email": kerr.CodeFormat, "phone": kerr.CodeFormat,
-			"postal_code": kerr.CodeFormat, "gender": kerr.CodeUnknown, "rank": kerr.CodeUnknown,
-			"custom.nope": kerr.CodeUnknown, "birthday": kerr.CodeOutOfRange,
+			"family_name": validation.CodeRequired, "company_name": validation.CodeRequired,
+			"family_kana": validation.CodeNotKana, "email": validation.CodeFormat, "phone": validation.CodeFormat,
+			"postal_code": validation.CodeFormat, "gender": validation.CodeUnknown, "rank": validation.CodeUnknown,
+			"custom.nope": validation.CodeUnknown, "birthday": validation.CodeOutOfRange,
 		})
 		_, err = f.svc.Create(f.staff, customer.Profile{FamilyName: "山田", GivenName: "太郎"})
-		requireCodes(t, err, map[string]string{"family_kana": kerr.CodeRequired, "given_kana": kerr.CodeRequired})
+		requireCodes(t, err, map[string]string{"family_kana": validation.CodeRequired, "given_kana": validation.CodeRequired})
 		// A company's contact person needs no reading.
 		_, err = f.svc.Create(f.staff, customer.Profile{Kind: customer.Company, CompanyName: "㈱髙橋商事", FamilyName: "髙橋"})
 		require.NoError(t, err)
@@ -187,11 +187,11 @@ func TestParseDateEras(t *testing.T) {
 	}
 	_, err := customer.ParseDate("平成1年1月7日")
 	require.ErrorIs(t, err, customer.ErrInvalid)
-	require.Equal(t, kerr.CodeOutsideEra, customer.DateErrorCode(err))
+	require.Equal(t, validation.CodeOutsideEra, customer.DateErrorCode(err))
 	_, err = customer.ParseDate("2023-02-29")
-	require.Equal(t, kerr.CodeBadDate, customer.DateErrorCode(err))
+	require.Equal(t, validation.CodeBadDate, customer.DateErrorCode(err))
 	_, err = customer.ParseDate("きのう")
-	require.Equal(t, kerr.CodeFormat, customer.DateErrorCode(err))
+	require.Equal(t, validation.CodeFormat, customer.DateErrorCode(err))
 	require.Equal(t, "昭和47年3月15日", customer.Date{Year: 1972, Month: 3, Day: 15}.Era())
 }
 

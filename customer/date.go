@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // Date is a calendar day without time or zone, such as a birthday. It is
@@ -36,11 +36,11 @@ func ParseDate(s string) (Date, error) {
 func DateErrorCode(err error) string {
 	switch {
 	case errors.Is(err, jpdate.ErrOutsideEra):
-		return kerr.CodeOutsideEra
+		return validation.CodeOutsideEra
 	case errors.Is(err, jpdate.ErrInvalidDate):
-		return kerr.CodeBadDate
+		return validation.CodeBadDate
 	}
-	return kerr.CodeFormat
+	return validation.CodeFormat
 }
 
 // NewDate returns the Date of t's calendar day in t's location.

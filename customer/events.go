@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -33,13 +33,6 @@ const (
 // rows) announce events; assignment changes alone (SetAssignees,
 // Reassign) do not, although they give the customer a new version.
 const TopicCustomerEvent = "customer.event"
-
-// EventSubscribers tells an engine who wants which events: Subscribers
-// returns the names of the subscribers of events of a kind
-// (EventCustomerCreated, …, or the record engine's kinds) in a tenant, and
-// none means no message. The plugin host (plugins.Host) implements it and
-// Config.Events wires it in.
-type EventSubscribers = outbox.Subscribers
 
 // EventPayload is the payload of a TopicCustomerEvent message.
 type EventPayload struct {

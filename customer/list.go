@@ -12,7 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -43,11 +43,11 @@ const maxListName = 50
 
 func listName(name string) (string, error) {
 	name = clean(name)
-	var v kerr.ValidationError
+	var v validation.Error
 	if name == "" {
-		v.Add("name", kerr.CodeRequired, "")
+		v.Add("name", validation.CodeRequired, "")
 	} else if utf8.RuneCountInString(name) > maxListName {
-		v.Add("name", kerr.CodeTooLong, strconv.Itoa(maxListName))
+		v.Add("name", validation.CodeTooLong, strconv.Itoa(maxListName))
 	}
 	return name, v.Err()
 }
@@ -55,8 +55,8 @@ func listName(name string) (string, error) {
 // duplicateName turns a unique violation into a field error.
 func duplicateName(err error, name string) error {
 	if errors.Is(err, ErrConflict) {
-		var v kerr.ValidationError
-		v.Add("name", kerr.CodeDuplicate, name)
+		var v validation.Error
+		v.Add("name", validation.CodeDuplicate, name)
 		return &v
 	}
 	return err

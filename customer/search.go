@@ -10,8 +10,8 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/cursor"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -79,28 +79,28 @@ type position struct {
 }
 
 func (q *Query) check(maxPage int) (position, error) {
-	var v kerr.ValidationError
+	var v validation.Error
 	if q.Sort == "" {
 		q.Sort = SortKana
 	}
 	switch q.Sort {
 	case SortKana, SortCreated, SortUpdated:
 	default:
-		v.Add("sort", kerr.CodeUnknown, string(q.Sort))
+		v.Add("sort", validation.CodeUnknown, string(q.Sort))
 	}
 	switch {
 	case q.Limit == 0:
 		q.Limit = 20
 	case q.Limit < 0 || q.Limit > maxPage:
-		v.Add("limit", kerr.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
+		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
 	}
 	if q.BirthYearFrom != 0 && q.BirthYearTo != 0 && q.BirthYearFrom > q.BirthYearTo {
-		v.Add("birth_year_to", kerr.CodeOutOfRange, "")
+		v.Add("birth_year_to", validation.CodeOutOfRange, "")
 	}
 	var c position
 	if q.After != "" {
 		if err := cursor.Decode(q.After, &c); err != nil || c.Sort != q.Sort || c.Desc != q.Desc {
-			v.Add("after", kerr.CodeFormat, "")
+			v.Add("after", validation.CodeFormat, "")
 		}
 	}
 	return c, v.Err()

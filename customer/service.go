@@ -9,11 +9,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -59,7 +59,7 @@ type Config struct {
 	// an import creates or updates, enqueues one TopicCustomerEvent
 	// message per subscriber in the write's transaction. Default: none,
 	// and no events are enqueued.
-	Events EventSubscribers
+	Events outbox.Subscribers
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field

@@ -11,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -124,9 +124,9 @@ func (s *Service) SetRanks(ctx context.Context, ranks []Rank) error {
 	if err != nil {
 		return err
 	}
-	var v kerr.ValidationError
+	var v validation.Error
 	if len(ranks) == 0 {
-		v.Add("ranks", kerr.CodeRequired, "")
+		v.Add("ranks", validation.CodeRequired, "")
 	}
 	seen := map[string]bool{}
 	rows := make([]rankRow, len(ranks))
@@ -135,18 +135,18 @@ func (s *Service) SetRanks(ctx context.Context, ranks []Rank) error {
 		r.Code, r.Label = clean(r.Code), clean(r.Label)
 		switch {
 		case r.Code == "":
-			v.Add(f+".code", kerr.CodeRequired, "")
+			v.Add(f+".code", validation.CodeRequired, "")
 		case utf8.RuneCountInString(r.Code) > 20:
-			v.Add(f+".code", kerr.CodeTooLong, "20")
+			v.Add(f+".code", validation.CodeTooLong, "20")
 		case seen[r.Code]:
-			v.Add(f+".code", kerr.CodeDuplicate, r.Code)
+			v.Add(f+".code", validation.CodeDuplicate, r.Code)
 		}
 		seen[r.Code] = true
 		if r.Label == "" {
 			r.Label = r.Code
 		}
 		if utf8.RuneCountInString(r.Label) > 50 {
-			v.Add(f+".label", kerr.CodeTooLong, "50")
+			v.Add(f+".label", validation.CodeTooLong, "50")
 		}
 		rows[i] = rankRow{Tenant: p.Tenant, Code: r.Code, Label: r.Label, Position: i}
 	}
@@ -184,33 +184,33 @@ func (s *Service) DefineField(ctx context.Context, def FieldDef) error {
 		return err
 	}
 	def.Label = clean(def.Label)
-	var v kerr.ValidationError
+	var v validation.Error
 	if !fieldKeyRE.MatchString(def.Key) {
-		v.Add("key", kerr.CodeFormat, def.Key)
+		v.Add("key", validation.CodeFormat, def.Key)
 	}
 	if def.Label == "" {
-		v.Add("label", kerr.CodeRequired, "")
+		v.Add("label", validation.CodeRequired, "")
 	} else if utf8.RuneCountInString(def.Label) > 50 {
-		v.Add("label", kerr.CodeTooLong, "50")
+		v.Add("label", validation.CodeTooLong, "50")
 	}
 	switch def.Type {
 	case FieldText, FieldNumber, FieldInteger, FieldDate, FieldBoolean:
 		def.Options = nil
 	case FieldSelect:
 		if len(def.Options) == 0 {
-			v.Add("options", kerr.CodeRequired, "")
+			v.Add("options", validation.CodeRequired, "")
 		}
 		seen := map[string]bool{}
 		for i, o := range def.Options {
 			o = clean(o)
 			def.Options[i] = o
 			if o == "" || seen[o] {
-				v.Add(fmt.Sprintf("options[%d]", i), kerr.CodeDuplicate, o)
+				v.Add(fmt.Sprintf("options[%d]", i), validation.CodeDuplicate, o)
 			}
 			seen[o] = true
 		}
 	default:
-		v.Add("type", kerr.CodeUnknown, string(def.Type))
+		v.Add("type", validation.CodeUnknown, string(def.Type))
 	}
 	if err := v.Err(); err != nil {
 		return fmt.Errorf("customer: define field: %w", err)

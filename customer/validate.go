@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
@@ -72,8 +72,8 @@ func isWidthForm(r rune) bool { return r >= 0xFF00 && r <= 0xFFEF }
 
 // normalize cleans p in place and reports every problem at once.
 // today is the tenant's current day (birthdays may not be later).
-func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
-	v := &kerr.ValidationError{}
+func normalize(p *Profile, st *settings, today Date) *validation.Error {
+	v := &validation.Error{}
 	if p.Kind == "" {
 		p.Kind = Individual
 	}
@@ -83,18 +83,18 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 	switch p.Kind {
 	case Individual, Company:
 	default:
-		v.Add("kind", kerr.CodeUnknown, string(p.Kind))
+		v.Add("kind", validation.CodeUnknown, string(p.Kind))
 	}
 	switch p.Status {
 	case Prospect, Existing:
 	default:
-		v.Add("status", kerr.CodeUnknown, string(p.Status))
+		v.Add("status", validation.CodeUnknown, string(p.Status))
 	}
 
 	text := func(field string, s *string, limit int) {
 		*s = clean(*s)
 		if utf8.RuneCountInString(*s) > limit {
-			v.Add(field, kerr.CodeTooLong, strconv.Itoa(limit))
+			v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
 		}
 	}
 	text("family_name", &p.FamilyName, maxName)
@@ -105,23 +105,23 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 	text("decision_maker", &p.DecisionMaker, maxShort)
 	p.Memo = strings.TrimSpace(strings.ReplaceAll(p.Memo, "\r\n", "\n"))
 	if utf8.RuneCountInString(p.Memo) > maxMemo {
-		v.Add("memo", kerr.CodeTooLong, strconv.Itoa(maxMemo))
+		v.Add("memo", validation.CodeTooLong, strconv.Itoa(maxMemo))
 	}
 	if p.FamilyName == "" {
-		v.Add("family_name", kerr.CodeRequired, "")
+		v.Add("family_name", validation.CodeRequired, "")
 	}
 	if p.Kind == Company && p.CompanyName == "" {
-		v.Add("company_name", kerr.CodeRequired, "")
+		v.Add("company_name", validation.CodeRequired, "")
 	}
 	if p.Kind == Individual && (p.CompanyName != "" || p.CompanyKana != "" || p.Department != "") {
 		if p.CompanyName != "" {
-			v.Add("company_name", kerr.CodeNotAllowed, "")
+			v.Add("company_name", validation.CodeNotAllowed, "")
 		}
 		if p.CompanyKana != "" {
-			v.Add("company_kana", kerr.CodeNotAllowed, "")
+			v.Add("company_kana", validation.CodeNotAllowed, "")
 		}
 		if p.Department != "" {
-			v.Add("department", kerr.CodeNotAllowed, "")
+			v.Add("department", validation.CodeNotAllowed, "")
 		}
 	}
 
@@ -129,11 +129,11 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 		k, ok := textnorm.Katakana(*s)
 		switch {
 		case !ok:
-			v.Add(field, kerr.CodeNotKana, "")
+			v.Add(field, validation.CodeNotKana, "")
 		case k == "" && required:
-			v.Add(field, kerr.CodeRequired, "")
+			v.Add(field, validation.CodeRequired, "")
 		case utf8.RuneCountInString(k) > maxKana:
-			v.Add(field, kerr.CodeTooLong, strconv.Itoa(maxKana))
+			v.Add(field, validation.CodeTooLong, strconv.Itoa(maxKana))
 		}
 		*s = k
 	}
@@ -144,10 +144,10 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 	p.Email = clean(p.Email)
 	if p.Email != "" {
 		if len(p.Email) > maxEmail {
-			v.Add("email", kerr.CodeTooLong, strconv.Itoa(maxEmail))
+			v.Add("email", validation.CodeTooLong, strconv.Itoa(maxEmail))
 		} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Name != "" || a.Address != p.Email ||
 			!strings.Contains(p.Email[strings.LastIndexByte(p.Email, '@')+1:], ".") {
-			v.Add("email", kerr.CodeFormat, "")
+			v.Add("email", validation.CodeFormat, "")
 		} else {
 			at := strings.LastIndexByte(p.Email, '@')
 			p.Email = p.Email[:at] + strings.ToLower(p.Email[at:])
@@ -161,9 +161,9 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 		d := textnorm.Digits(*s)
 		switch {
 		case utf8.RuneCountInString(*s) > maxPhone:
-			v.Add(field, kerr.CodeTooLong, strconv.Itoa(maxPhone))
+			v.Add(field, validation.CodeTooLong, strconv.Itoa(maxPhone))
 		case !phoneRE.MatchString(*s) || len(d) < 6 || len(d) > 15:
-			v.Add(field, kerr.CodeFormat, "")
+			v.Add(field, validation.CodeFormat, "")
 		}
 	}
 	phone("mobile", &p.Mobile)
@@ -174,7 +174,7 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 		if m := postalRE.FindStringSubmatch(p.PostalCode); m != nil {
 			p.PostalCode = m[1] + "-" + m[2]
 		} else {
-			v.Add("postal_code", kerr.CodeFormat, "")
+			v.Add("postal_code", validation.CodeFormat, "")
 		}
 	}
 
@@ -182,22 +182,22 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 		if _, err := ParseDate(b.String()); err != nil {
 			v.Add("birthday", DateErrorCode(err), "")
 		} else if b.Time(time.UTC).After(today.Time(time.UTC)) {
-			v.Add("birthday", kerr.CodeOutOfRange, "1800-01-01.."+today.String())
+			v.Add("birthday", validation.CodeOutOfRange, "1800-01-01.."+today.String())
 		}
 	}
 	switch p.Gender {
 	case GenderUnspecified, Male, Female, GenderOther:
 	default:
-		v.Add("gender", kerr.CodeUnknown, string(p.Gender))
+		v.Add("gender", validation.CodeUnknown, string(p.Gender))
 	}
 	switch p.ContactMethod {
 	case ContactAny, ContactMobile, ContactEmail, ContactHomePhone, ContactLetter:
 	default:
-		v.Add("contact_method", kerr.CodeUnknown, string(p.ContactMethod))
+		v.Add("contact_method", validation.CodeUnknown, string(p.ContactMethod))
 	}
 	p.Rank = clean(p.Rank)
 	if p.Rank != "" && !slices.ContainsFunc(st.ranks, func(r Rank) bool { return r.Code == p.Rank }) {
-		v.Add("rank", kerr.CodeUnknown, p.Rank)
+		v.Add("rank", validation.CodeUnknown, p.Rank)
 	}
 	normalizeCustom(p, st.fields, v)
 
@@ -205,7 +205,7 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 	users := p.Assignees[:0:0]
 	for _, u := range p.Assignees {
 		if u == uuid.Nil {
-			v.Add("assignees", kerr.CodeInvalidUUID, "")
+			v.Add("assignees", validation.CodeInvalidUUID, "")
 			continue
 		}
 		if !seen[u] {
@@ -217,14 +217,14 @@ func normalize(p *Profile, st *settings, today Date) *kerr.ValidationError {
 	return v
 }
 
-func normalizeCustom(p *Profile, defs []FieldDef, v *kerr.ValidationError) {
+func normalizeCustom(p *Profile, defs []FieldDef, v *validation.Error) {
 	out := make(map[string]any, len(p.Custom))
 	if len(p.Custom) > maxCustom {
-		v.Add("custom", kerr.CodeTooLong, strconv.Itoa(maxCustom))
+		v.Add("custom", validation.CodeTooLong, strconv.Itoa(maxCustom))
 	}
 	for k := range p.Custom {
 		if !slices.ContainsFunc(defs, func(d FieldDef) bool { return d.Key == k }) {
-			v.Add("custom."+k, kerr.CodeUnknown, k)
+			v.Add("custom."+k, validation.CodeUnknown, k)
 		}
 	}
 	for _, d := range defs {
@@ -232,7 +232,7 @@ func normalizeCustom(p *Profile, defs []FieldDef, v *kerr.ValidationError) {
 		raw, ok := p.Custom[d.Key]
 		if s, isStr := raw.(string); !ok || raw == nil || (isStr && strings.TrimSpace(s) == "") {
 			if d.Required {
-				v.Add(field, kerr.CodeRequired, "")
+				v.Add(field, validation.CodeRequired, "")
 			}
 			continue
 		}
@@ -253,21 +253,21 @@ func customValue(d FieldDef, raw any) (any, string) {
 	case FieldText:
 		s, ok := raw.(string)
 		if !ok {
-			return nil, kerr.CodeWrongType
+			return nil, validation.CodeWrongType
 		}
 		s = strings.TrimSpace(s)
 		if utf8.RuneCountInString(s) > maxText {
-			return nil, kerr.CodeTooLong
+			return nil, validation.CodeTooLong
 		}
 		return s, ""
 	case FieldSelect:
 		s, ok := raw.(string)
 		if !ok {
-			return nil, kerr.CodeWrongType
+			return nil, validation.CodeWrongType
 		}
 		s = clean(s)
 		if !slices.Contains(d.Options, s) {
-			return nil, kerr.CodeUnknown
+			return nil, validation.CodeUnknown
 		}
 		return s, ""
 	case FieldBoolean:
@@ -279,11 +279,11 @@ func customValue(d FieldDef, raw any) (any, string) {
 				return x, ""
 			}
 		}
-		return nil, kerr.CodeWrongType
+		return nil, validation.CodeWrongType
 	case FieldDate:
 		s, ok := raw.(string)
 		if !ok {
-			return nil, kerr.CodeWrongType
+			return nil, validation.CodeWrongType
 		}
 		dt, err := ParseDate(s)
 		if err != nil {
@@ -293,17 +293,17 @@ func customValue(d FieldDef, raw any) (any, string) {
 	case FieldNumber, FieldInteger:
 		f, ok := number(raw)
 		if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, kerr.CodeWrongType
+			return nil, validation.CodeWrongType
 		}
 		if d.Type == FieldInteger {
 			if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-				return nil, kerr.CodeWrongType
+				return nil, validation.CodeWrongType
 			}
 			return int64(f), ""
 		}
 		return f, ""
 	}
-	return nil, kerr.CodeUnknown
+	return nil, validation.CodeUnknown
 }
 
 func number(raw any) (float64, bool) {

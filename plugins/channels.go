@@ -5,12 +5,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
-// Channels returns one contactlog.NotificationChannel per plugin whose
+// Channels returns one notify.Channel per plugin whose
 // last manifest has the notify capability (a Notifier), named after the
 // plugin, for contactlog.Config.Channels; call it after Start. Deliver
 // calls the plugin's Notify with one recipient (the notification's
@@ -19,8 +19,8 @@ import (
 // like every call; a plugin that is not running or fails the call answers
 // an error matching ErrUnavailable that names it, so the dispatcher
 // retries the message.
-func (h *Host) Channels() []contactlog.NotificationChannel {
-	var out []contactlog.NotificationChannel
+func (h *Host) Channels() []notify.Channel {
+	var out []notify.Channel
 	for _, p := range h.procs {
 		p.mu.Lock()
 		notifies := p.manifest != nil && p.manifest.caps.Notify
@@ -35,11 +35,11 @@ func (h *Host) Channels() []contactlog.NotificationChannel {
 // channel is a plugin as a notification channel.
 type channel struct{ p *proc }
 
-var _ contactlog.NotificationChannel = channel{}
+var _ notify.Channel = channel{}
 
 func (c channel) Name() string { return c.p.spec.Name }
 
-func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m contactlog.ChannelMessage) error {
+func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m notify.Message) error {
 	user := m.Recipient.String()
 	n := pluginapi.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
 	addresses := map[string]string{}

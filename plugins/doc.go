@@ -85,7 +85,7 @@
 //
 // # Events
 //
-// A Host is also a contactlog.EventSubscribers: wire it as
+// A Host is also an outbox.Subscribers: wire it as
 // contactlog.Config.Events, and each create, update, delete or restore of
 // a record enqueues, in the write's transaction, one outbox message per
 // running or restarting plugin whose manifest wants the event's kind.
@@ -110,12 +110,12 @@
 //	svc, err := contactlog.NewService(db, &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer})
 //	handlers := svc.Handlers()
 //	maps.Copy(handlers, host.EventHandlers(svc))
-//	d, err := contactlog.NewDispatcher(db, handlers, nil)
+//	d, err := outbox.NewDispatcher(db, handlers, nil)
 //
 // # Notification channels
 //
 // Host.Channels offers each started plugin whose manifest has the notify
-// capability (an sdk.Notifier) as a contactlog.NotificationChannel named
+// capability (an sdk.Notifier) as a notify.Channel named
 // after the plugin: wire them as contactlog.Config.Channels (after Start),
 // and every report-to notification and plugin notification the record
 // engine mails also reaches each such plugin's Notify once per recipient,

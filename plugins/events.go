@@ -11,15 +11,15 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 )
 
-var _ customer.EventSubscribers = (*Host)(nil)
+var _ outbox.Subscribers = (*Host)(nil)
 
 // Subscribers returns the names of the plugins that want events of kind
-// (contactlog.EventSubscribers, customer.EventSubscribers): those whose last manifest lists kind in
+// (outbox.Subscribers, for the Events of both engines): those whose last manifest lists kind in
 // its event kinds and that are running or restarting. A plugin that is
 // unavailable or stopped misses the events written meanwhile. The tenant
 // does not matter: every installed plugin serves every tenant.
@@ -45,7 +45,7 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 //
 //	handlers := records.Handlers()
 //	maps.Copy(handlers, host.EventHandlers(records))
-//	d, err := contactlog.NewDispatcher(db, handlers, nil)
+//	d, err := outbox.NewDispatcher(db, handlers, nil)
 //
 // records is the record engine bound to the database (not to a
 // transaction). For each message the handler loads the record, deleted
@@ -87,9 +87,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // plugin that answers nonsense (a recipient that is not a user ID, a
 // timer whose customer is not a customer ID, a key too long) fails it
 // permanently.
-func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.Handler {
-	return map[string]contactlog.Handler{
-		contactlog.TopicRecordEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
+func (h *Host) EventHandlers(records *contactlog.Service) map[string]outbox.Handler {
+	return map[string]outbox.Handler{
+		contactlog.TopicRecordEvent: outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
 			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
 				var p contactlog.RecordEventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
@@ -102,7 +102,7 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.
 				return eventToAPI(m.Key, p, data), nil
 			})
 		}),
-		customer.TopicCustomerEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
+		customer.TopicCustomerEvent: outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
 			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
 				var p customer.EventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
@@ -122,14 +122,14 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.
 // deliver delivers the event message m to its plugin: load builds the
 // event (a purged object's ErrNotFound drops the message), the plugin
 // handles it, and its notifications are enqueued.
-func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (pluginapi.Event, error)) error {
 	if err := h.deliverEvent(ctx, records, m, load); err != nil {
 		return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
 	}
 	return nil
 }
 
-func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (pluginapi.Event, error)) error {
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err

@@ -16,10 +16,13 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/notify"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 	"github.com/kirokuhq/kiroku/plugins/careservice"
 )
 
@@ -31,7 +34,7 @@ type eventWorld struct {
 	h         *Host
 	svc       *contactlog.Service
 	customers *customer.Service
-	disp      *contactlog.Dispatcher
+	disp      *outbox.Dispatcher
 	srv       *mailtest.Server
 	db        *bun.DB
 	staff     context.Context
@@ -60,24 +63,24 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 	require.NoError(t, err)
 	reg := template.NewRegistry(st)
 	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: plugin}}, Logger: log})
-	var channels []contactlog.NotificationChannel
+	var channels []notify.Channel
 	if log != nil {
 		channels = h.Channels()
 	}
 	clock := clocktest.New(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), time.Millisecond)
 	srv := mailtest.Start(t, mailtest.Options{})
-	mailer, err := contactlog.NewSMTPMailer(contactlog.SMTPConfig{
-		Host: srv.Host, Port: srv.Port, TLS: contactlog.SMTPNoTLS, Timeout: 10 * time.Second, Clock: clock.Now,
+	mailer, err := mail.NewSMTP(&mail.SMTPConfig{
+		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 10 * time.Second, Clock: clock.Now,
 	})
 	require.NoError(t, err)
 	svc, err := contactlog.NewService(db, &contactlog.Config{
 		Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h, Events: h, Clock: clock.Now,
-		Mailer: mailer, MailFrom: contactlog.MailAddress{Name: "ひまわり", Email: "noreply@himawari.example"}, Channels: channels,
+		Mailer: mailer, MailFrom: mail.Address{Name: "ひまわり", Email: "noreply@himawari.example"}, Channels: channels,
 	})
 	require.NoError(t, err)
 	handlers := svc.Handlers()
 	maps.Copy(handlers, h.EventHandlers(svc))
-	disp, err := contactlog.NewDispatcher(db, handlers, &contactlog.DispatcherConfig{
+	disp, err := outbox.NewDispatcher(db, handlers, &outbox.Config{
 		Clock: clock.Now, Backoff: func(int) time.Duration { return 0 },
 	})
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	"github.com/kirokuhq/kiroku/internal/outbox"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 )
 
@@ -19,8 +19,8 @@ const recentRecords = 20
 // timerHandler delivers the contactlog.TopicTimer messages of the timers
 // plugins set: the event has kind timer, the timer's key, its customer
 // and the customer's latest records of the plugin's templates.
-func (h *Host) timerHandler(records *contactlog.Service) contactlog.Handler {
-	return contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
+func (h *Host) timerHandler(records *contactlog.Service) outbox.Handler {
+	return outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
 		return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
 			var p contactlog.TimerPayload
 			if err := json.Unmarshal(m.Payload, &p); err != nil {

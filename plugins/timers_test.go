@@ -11,6 +11,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/plugins/ramenshop"
 )
@@ -21,7 +22,7 @@ func (w *eventWorld) deliverAt(t *testing.T, at time.Time) int {
 	t.Helper()
 	handlers := w.svc.Handlers()
 	maps.Copy(handlers, w.h.EventHandlers(w.svc))
-	d, err := contactlog.NewDispatcher(w.db, handlers, &contactlog.DispatcherConfig{
+	d, err := outbox.NewDispatcher(w.db, handlers, &outbox.Config{
 		Clock: func() time.Time { return at }, Backoff: func(int) time.Duration { return 0 },
 	})
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 func daily(t *testing.T) template.Template {
@@ -65,12 +65,12 @@ func TestCheckReportsAggregationPosition(t *testing.T) {
 	)
 	err := tpl.Check()
 	require.ErrorIs(t, err, template.ErrInvalid)
-	var verr *kerr.ValidationError
+	var verr *validation.Error
 	require.True(t, errors.As(err, &verr))
 	n := len(tpl.Aggregations)
-	require.Equal(t, []kerr.FieldError{
-		{Field: "aggregations[" + itoa(n-2) + "].expr", Code: kerr.CodeFormat, Param: "unknown name cnt (1:22)"},
-		{Field: "aggregations[" + itoa(n-1) + "].expr", Code: kerr.CodeRequired},
+	require.Equal(t, []validation.FieldError{
+		{Field: "aggregations[" + itoa(n-2) + "].expr", Code: validation.CodeFormat, Param: "unknown name cnt (1:22)"},
+		{Field: "aggregations[" + itoa(n-1) + "].expr", Code: validation.CodeRequired},
 	}, verr.Fields)
 }
 

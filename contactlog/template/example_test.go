@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // A daily report (日報) is validated as staff type it, then a month of
@@ -35,8 +35,10 @@ func Example() {
 	fmt.Println(values["work_minutes"], values["visits"])
 
 	// Every problem at once, with stable codes.
-	_, verr = daily.Validate(map[string]any{"work_minutes": "25:00", "visits": -1, "weather": "晴れ"}, nil)
-	for _, f := range verr.Fields {
+	_, err = daily.Validate(map[string]any{"work_minutes": "25:00", "visits": -1, "weather": "晴れ"}, nil)
+	var problems *template.ValidationError
+	errors.As(err, &problems)
+	for _, f := range problems.Fields {
 		fmt.Println(strings.TrimSpace(f.Field + " " + f.Code + " " + f.Param))
 	}
 
@@ -116,7 +118,7 @@ func ExampleTemplate_Check() {
 		},
 	}
 	err := t.Check()
-	var verr *kerr.ValidationError
+	var verr *validation.Error
 	if errors.As(err, &verr) {
 		for _, f := range verr.Fields {
 			fmt.Printf("%s: %s: %s\n", f.Field, f.Code, f.Param)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // Rounding is how a fraction of a yen of consumption tax is rounded.
@@ -159,12 +159,12 @@ type lineInput struct {
 // []map[string]any of lines, or the JSON form of Lines (a map with
 // "items"). Map lines have the keys item, name, quantity, unit_price and
 // tax_rate (subtotal is ignored).
-func (t Template) normalizeLines(v *kerr.ValidationError, path string, f *Field, raw any) (any, bool) {
+func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw any) (any, bool) {
 	var cat *Catalog
 	if f.Catalog != "" {
 		c, ok := t.Catalog(f.Catalog)
 		if !ok {
-			v.Add(path, kerr.CodeUnknown, f.Catalog)
+			v.Add(path, validation.CodeUnknown, f.Catalog)
 			return nil, true
 		}
 		cat = c
@@ -198,17 +198,17 @@ func (t Template) normalizeLines(v *kerr.ValidationError, path string, f *Field,
 			switch k {
 			case "items", "subtotal", "taxes", "tax", "total":
 			default:
-				v.Add(path+"."+k, kerr.CodeUnknown, k)
+				v.Add(path+"."+k, validation.CodeUnknown, k)
 			}
 		}
 		items, ok := x["items"].([]any)
 		if !ok && x["items"] != nil {
-			v.Add(path+".items", kerr.CodeWrongType, "")
+			v.Add(path+".items", validation.CodeWrongType, "")
 			return nil, true
 		}
 		list = items
 	default:
-		v.Add(path, kerr.CodeWrongType, "")
+		v.Add(path, validation.CodeWrongType, "")
 		return nil, true
 	}
 	n0 := len(v.Fields)
@@ -231,12 +231,12 @@ func (t Template) normalizeLines(v *kerr.ValidationError, path string, f *Field,
 				switch k {
 				case "item", "name", "quantity", "unit_price", "tax_rate", "subtotal":
 				default:
-					v.Add(p+"."+k, kerr.CodeUnknown, k)
+					v.Add(p+"."+k, validation.CodeUnknown, k)
 				}
 			}
 			inputs = append(inputs, in)
 		default:
-			v.Add(p, kerr.CodeWrongType, "")
+			v.Add(p, validation.CodeWrongType, "")
 		}
 	}
 	if len(v.Fields) > n0 {
@@ -250,11 +250,11 @@ func (t Template) normalizeLines(v *kerr.ValidationError, path string, f *Field,
 		limit = int(*f.Max)
 	}
 	if len(inputs) > limit {
-		v.Add(path, kerr.CodeTooMany, strconv.Itoa(limit))
+		v.Add(path, validation.CodeTooMany, strconv.Itoa(limit))
 		return nil, true
 	}
 	if f.Min != nil && float64(len(inputs)) < *f.Min {
-		v.Add(path, kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+		v.Add(path, validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
 		return nil, true
 	}
 	lines := make([]Line, 0, len(inputs))
@@ -277,7 +277,7 @@ func linesAsAny(ls []Line) []any {
 	return out
 }
 
-func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog) (Line, bool) {
+func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (Line, bool) {
 	var l Line
 	n0 := len(v.Fields)
 	text := func(field string, raw any, limit int) string {
@@ -286,14 +286,14 @@ func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog
 		}
 		s, ok := raw.(string)
 		if !ok {
-			v.Add(p+"."+field, kerr.CodeWrongType, "")
+			v.Add(p+"."+field, validation.CodeWrongType, "")
 			return ""
 		}
 		s = clean(s)
 		if !utf8.ValidString(s) || strings.ContainsFunc(s, badControl) {
-			v.Add(p+"."+field, kerr.CodeFormat, "")
+			v.Add(p+"."+field, validation.CodeFormat, "")
 		} else if utf8.RuneCountInString(s) > limit {
-			v.Add(p+"."+field, kerr.CodeTooLong, strconv.Itoa(limit))
+			v.Add(p+"."+field, validation.CodeTooLong, strconv.Itoa(limit))
 		}
 		return s
 	}
@@ -304,9 +304,9 @@ func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog
 	if cat != nil {
 		switch it, ok := cat.Item(l.Item); {
 		case l.Item == "":
-			v.Add(p+".item", kerr.CodeRequired, "")
+			v.Add(p+".item", validation.CodeRequired, "")
 		case !ok:
-			v.Add(p+".item", kerr.CodeUnknown, l.Item)
+			v.Add(p+".item", validation.CodeUnknown, l.Item)
 		default:
 			item = it
 			if l.Name == "" {
@@ -314,17 +314,17 @@ func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog
 			}
 		}
 	} else if l.Name == "" {
-		v.Add(p+".name", kerr.CodeRequired, "")
+		v.Add(p+".name", validation.CodeRequired, "")
 	}
 
 	if !in.hasQuantity {
-		v.Add(p+".quantity", kerr.CodeRequired, "")
+		v.Add(p+".quantity", validation.CodeRequired, "")
 	} else if q, code := parseNumber(in.quantity, "", false); code != "" {
 		v.Add(p+".quantity", code, "")
 	} else if q <= 0 || q > MaxQuantity {
-		v.Add(p+".quantity", kerr.CodeOutOfRange, "0.001.."+strconv.Itoa(MaxQuantity))
+		v.Add(p+".quantity", validation.CodeOutOfRange, "0.001.."+strconv.Itoa(MaxQuantity))
 	} else if m := q * 1000; math.Abs(m-math.Round(m)) > 1e-6 {
-		v.Add(p+".quantity", kerr.CodeFormat, "")
+		v.Add(p+".quantity", validation.CodeFormat, "")
 	} else {
 		l.Quantity = math.Round(m) / 1000
 	}
@@ -336,16 +336,16 @@ func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog
 		case code != "":
 			v.Add(p+".unit_price", code, "")
 		case x != math.Trunc(x):
-			v.Add(p+".unit_price", kerr.CodeFormat, "")
+			v.Add(p+".unit_price", validation.CodeFormat, "")
 		case math.Abs(x) > MaxUnitPrice:
-			v.Add(p+".unit_price", kerr.CodeOutOfRange, rangeParam(-MaxUnitPrice, MaxUnitPrice))
+			v.Add(p+".unit_price", validation.CodeOutOfRange, rangeParam(-MaxUnitPrice, MaxUnitPrice))
 		default:
 			l.UnitPrice = int64(x)
 		}
 	case cat != nil:
 		l.UnitPrice = item.UnitPrice
 	default:
-		v.Add(p+".unit_price", kerr.CodeRequired, "")
+		v.Add(p+".unit_price", validation.CodeRequired, "")
 	}
 
 	switch {
@@ -355,16 +355,16 @@ func normalizeLine(v *kerr.ValidationError, p string, in lineInput, cat *Catalog
 		case code != "":
 			v.Add(p+".tax_rate", code, "")
 		case x != math.Trunc(x):
-			v.Add(p+".tax_rate", kerr.CodeFormat, "")
+			v.Add(p+".tax_rate", validation.CodeFormat, "")
 		case x < 0 || x > 100:
-			v.Add(p+".tax_rate", kerr.CodeOutOfRange, "0..100")
+			v.Add(p+".tax_rate", validation.CodeOutOfRange, "0..100")
 		default:
 			l.TaxRate = int(x)
 		}
 	case cat != nil:
 		l.TaxRate = item.TaxRate
 	default:
-		v.Add(p+".tax_rate", kerr.CodeRequired, "")
+		v.Add(p+".tax_rate", validation.CodeRequired, "")
 	}
 	return l, len(v.Fields) == n0
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // ramenShop is a MASPO-style shop: categories with classifications, prices
@@ -138,12 +138,12 @@ func TestLinesWithoutCatalog(t *testing.T) {
 
 	_, verr = usage.Validate(map[string]any{"items": []any{map[string]any{"quantity": 1}}}, tokyo)
 	require.NotNil(t, verr)
-	require.True(t, verr.Has("fields.items[0].name", kerr.CodeRequired))
-	require.True(t, verr.Has("fields.items[0].unit_price", kerr.CodeRequired))
-	require.True(t, verr.Has("fields.items[0].tax_rate", kerr.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].name", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].unit_price", validation.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items[0].tax_rate", validation.CodeRequired))
 
 	_, verr = usage.Validate(map[string]any{"items": []any{}}, tokyo)
-	require.True(t, verr.Has("fields.items", kerr.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.items", validation.CodeRequired))
 }
 
 func TestLinesProblems(t *testing.T) {
@@ -155,29 +155,29 @@ func TestLinesProblems(t *testing.T) {
 		field string
 		code  string
 	}{
-		{"unknown item", []any{map[string]any{"item": "tonkotsu", "quantity": 1}}, "fields.items[0].item", kerr.CodeUnknown},
-		{"item required with a catalog", []any{map[string]any{"name": "何か", "quantity": 1}}, "fields.items[0].item", kerr.CodeRequired},
-		{"quantity required", []any{map[string]any{"item": "gyoza"}}, "fields.items[0].quantity", kerr.CodeRequired},
-		{"quantity zero", []any{map[string]any{"item": "gyoza", "quantity": 0}}, "fields.items[0].quantity", kerr.CodeOutOfRange},
-		{"quantity negative", []template.Line{{Item: "gyoza", Quantity: -1}}, "fields.items[0].quantity", kerr.CodeOutOfRange},
-		{"quantity too precise", []any{map[string]any{"item": "gyoza", "quantity": 0.0005}}, "fields.items[0].quantity", kerr.CodeFormat},
-		{"quantity garbage", []any{map[string]any{"item": "gyoza", "quantity": "たくさん"}}, "fields.items[0].quantity", kerr.CodeFormat},
-		{"tax rate over 100", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 120}}, "fields.items[0].tax_rate", kerr.CodeOutOfRange},
-		{"tax rate fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 8.5}}, "fields.items[0].tax_rate", kerr.CodeFormat},
-		{"price fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": "350.5"}}, "fields.items[0].unit_price", kerr.CodeFormat},
-		{"price too high", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": 2e9}}, "fields.items[0].unit_price", kerr.CodeOutOfRange},
-		{"unknown line key", []any{map[string]any{"item": "gyoza", "quantity": 1, "discount": 5}}, "fields.items[0].discount", kerr.CodeUnknown},
-		{"line wrong type", []any{"gyoza"}, "fields.items[0]", kerr.CodeWrongType},
-		{"lines wrong type", "gyoza x2", "fields.items", kerr.CodeWrongType},
+		{"unknown item", []any{map[string]any{"item": "tonkotsu", "quantity": 1}}, "fields.items[0].item", validation.CodeUnknown},
+		{"item required with a catalog", []any{map[string]any{"name": "何か", "quantity": 1}}, "fields.items[0].item", validation.CodeRequired},
+		{"quantity required", []any{map[string]any{"item": "gyoza"}}, "fields.items[0].quantity", validation.CodeRequired},
+		{"quantity zero", []any{map[string]any{"item": "gyoza", "quantity": 0}}, "fields.items[0].quantity", validation.CodeOutOfRange},
+		{"quantity negative", []template.Line{{Item: "gyoza", Quantity: -1}}, "fields.items[0].quantity", validation.CodeOutOfRange},
+		{"quantity too precise", []any{map[string]any{"item": "gyoza", "quantity": 0.0005}}, "fields.items[0].quantity", validation.CodeFormat},
+		{"quantity garbage", []any{map[string]any{"item": "gyoza", "quantity": "たくさん"}}, "fields.items[0].quantity", validation.CodeFormat},
+		{"tax rate over 100", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 120}}, "fields.items[0].tax_rate", validation.CodeOutOfRange},
+		{"tax rate fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "tax_rate": 8.5}}, "fields.items[0].tax_rate", validation.CodeFormat},
+		{"price fraction", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": "350.5"}}, "fields.items[0].unit_price", validation.CodeFormat},
+		{"price too high", []any{map[string]any{"item": "gyoza", "quantity": 1, "unit_price": 2e9}}, "fields.items[0].unit_price", validation.CodeOutOfRange},
+		{"unknown line key", []any{map[string]any{"item": "gyoza", "quantity": 1, "discount": 5}}, "fields.items[0].discount", validation.CodeUnknown},
+		{"line wrong type", []any{"gyoza"}, "fields.items[0]", validation.CodeWrongType},
+		{"lines wrong type", "gyoza x2", "fields.items", validation.CodeWrongType},
 		{"too many lines", []template.Line{{Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1},
-			{Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}}, "fields.items", kerr.CodeTooMany},
+			{Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}, {Item: "gyoza", Quantity: 1}}, "fields.items", validation.CodeTooMany},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, verr := tpl.Validate(map[string]any{"items": tc.lines}, tokyo)
 			require.NotNil(t, verr)
-			require.True(t, verr.Has(tc.field, tc.code), "got %v", verr)
+			require.True(t, problems(t, verr).Has(tc.field, tc.code), "got %v", verr)
 		})
 	}
 }

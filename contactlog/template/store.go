@@ -14,7 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -112,9 +112,9 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &kerr.ValidationError{}
+	v := &validation.Error{}
 	if templateKeyRE.MatchString(t.Key) && Namespace(t.Key) != NamespaceTenant {
-		v.Add("key", kerr.CodeNotAllowed, t.Key)
+		v.Add("key", validation.CodeNotAllowed, t.Key)
 	}
 	t.check(v)
 	if err := v.Err(); err != nil {

@@ -13,9 +13,9 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 type fixture struct {
@@ -151,9 +151,9 @@ func TestStoreRefusals(t *testing.T) {
 		b := visit()
 		b.Key = "builtin:visit"
 		_, err = s.Save(f.admin, b)
-		var verr *kerr.ValidationError
+		var verr *validation.Error
 		require.True(t, errors.As(err, &verr))
-		require.True(t, verr.Has("key", kerr.CodeNotAllowed))
+		require.True(t, verr.Has("key", validation.CodeNotAllowed))
 
 		// A bad expression can never be stored.
 		bad := visit()
@@ -161,7 +161,7 @@ func TestStoreRefusals(t *testing.T) {
 		_, err = s.Save(f.admin, bad)
 		require.ErrorIs(t, err, template.ErrInvalid)
 		require.True(t, errors.As(err, &verr))
-		require.Equal(t, []kerr.FieldError{{Field: "aggregations[0].expr", Code: kerr.CodeFormat, Param: "unknown name cuont (1:17)"}}, verr.Fields)
+		require.Equal(t, []validation.FieldError{{Field: "aggregations[0].expr", Code: validation.CodeFormat, Param: "unknown name cuont (1:17)"}}, verr.Fields)
 		_, err = s.Get(f.admin, "tenant:visit", 0)
 		require.ErrorIs(t, err, template.ErrNotFound)
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -26,10 +27,10 @@ var (
 )
 
 // ValidationError lists every problem of a template definition or of a
-// record's values at once. It is kerr.ValidationError: its Fields carry
+// record's values at once. It is validation.Error: its Fields carry
 // stable codes (required, wrong_type, format, out_of_range, unknown,
 // too_long, …) and it matches ErrInvalid with errors.Is.
-type ValidationError = kerr.ValidationError
+type ValidationError = validation.Error
 
 // FieldType is the type of a template field. It decides which inputs
 // Validate accepts and which canonical Go value it returns.
@@ -343,7 +344,7 @@ func cloneValue(v any) any {
 //   - Catalog keys and item keys are unique, prices are in range and tax
 //     rates are 0–100.
 func (t Template) Check() error {
-	v := &kerr.ValidationError{}
+	v := &validation.Error{}
 	t.check(v)
 	if err := v.Err(); err != nil {
 		return fmt.Errorf("template: check %s: %w", t.Key, err)
@@ -351,19 +352,19 @@ func (t Template) Check() error {
 	return nil
 }
 
-func (t Template) check(v *kerr.ValidationError) {
+func (t Template) check(v *validation.Error) {
 	if !templateKeyRE.MatchString(t.Key) {
-		v.Add("key", kerr.CodeFormat, t.Key)
+		v.Add("key", validation.CodeFormat, t.Key)
 	}
 	if t.Version < 0 {
-		v.Add("version", kerr.CodeOutOfRange, "0..")
+		v.Add("version", validation.CodeOutOfRange, "0..")
 	}
 	checkName(v, "name", t.Name, maxNameLen, true)
 	checkName(v, "description", t.Description, maxDescLen, false)
 	switch t.TaxRounding {
 	case "", RoundFloor, RoundHalfUp, RoundCeil:
 	default:
-		v.Add("tax_rounding", kerr.CodeUnknown, string(t.TaxRounding))
+		v.Add("tax_rounding", validation.CodeUnknown, string(t.TaxRounding))
 	}
 
 	catalogs := map[string]bool{}
@@ -375,7 +376,7 @@ func (t Template) check(v *kerr.ValidationError) {
 	}
 
 	if len(t.Fields) > MaxFields {
-		v.Add("fields", kerr.CodeTooMany, strconv.Itoa(MaxFields))
+		v.Add("fields", validation.CodeTooMany, strconv.Itoa(MaxFields))
 	}
 	keys := map[string]bool{}
 	for i := range t.Fields {
@@ -385,7 +386,7 @@ func (t Template) check(v *kerr.ValidationError) {
 		checkName(v, p+".label", f.Label, maxNameLen, true)
 		checkName(v, p+".help", f.Help, maxHelpLen, false)
 		if !f.Type.Valid() {
-			v.Add(p+".type", kerr.CodeUnknown, string(f.Type))
+			v.Add(p+".type", validation.CodeUnknown, string(f.Type))
 			continue
 		}
 		t.checkField(v, p, f, catalogs)
@@ -396,18 +397,18 @@ func (t Template) check(v *kerr.ValidationError) {
 		f, ok := t.Field(k)
 		switch {
 		case ns == NamespaceBuiltin || ns == NamespaceTenant:
-			v.Add(p, kerr.CodeNotAllowed, k)
+			v.Add(p, validation.CodeNotAllowed, k)
 		case !ok:
-			v.Add(p, kerr.CodeUnknown, k)
+			v.Add(p, validation.CodeUnknown, k)
 		case f.Required:
-			v.Add(p, kerr.CodeNotAllowed, "required")
+			v.Add(p, validation.CodeNotAllowed, "required")
 		case slices.Index(t.Computed, k) < i:
-			v.Add(p, kerr.CodeDuplicate, k)
+			v.Add(p, validation.CodeDuplicate, k)
 		}
 	}
 
 	if len(t.Aggregations) > MaxAggregations {
-		v.Add("aggregations", kerr.CodeTooMany, strconv.Itoa(MaxAggregations))
+		v.Add("aggregations", validation.CodeTooMany, strconv.Itoa(MaxAggregations))
 	}
 	aggs := map[string]bool{}
 	for i, a := range t.Aggregations {
@@ -417,9 +418,9 @@ func (t Template) check(v *kerr.ValidationError) {
 		checkName(v, p+".unit", a.Unit, maxUnitLen, false)
 		switch {
 		case strings.TrimSpace(a.Expr) == "":
-			v.Add(p+".expr", kerr.CodeRequired, "")
+			v.Add(p+".expr", validation.CodeRequired, "")
 		case utf8.RuneCountInString(a.Expr) > MaxExprLen:
-			v.Add(p+".expr", kerr.CodeTooLong, strconv.Itoa(MaxExprLen))
+			v.Add(p+".expr", validation.CodeTooLong, strconv.Itoa(MaxExprLen))
 		default:
 			if _, err := t.CompileAggregation(a); err != nil {
 				msg := err.Error()
@@ -427,45 +428,45 @@ func (t Template) check(v *kerr.ValidationError) {
 				if errors.As(err, &ee) {
 					msg = ee.Error()
 				}
-				v.Add(p+".expr", kerr.CodeFormat, msg)
+				v.Add(p+".expr", validation.CodeFormat, msg)
 			}
 		}
 	}
 }
 
-func checkName(v *kerr.ValidationError, field, s string, limit int, required bool) {
+func checkName(v *validation.Error, field, s string, limit int, required bool) {
 	switch {
 	case strings.TrimSpace(s) == "":
 		if required {
-			v.Add(field, kerr.CodeRequired, "")
+			v.Add(field, validation.CodeRequired, "")
 		}
 	case utf8.RuneCountInString(s) > limit:
-		v.Add(field, kerr.CodeTooLong, strconv.Itoa(limit))
+		v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
 	}
 }
 
-func checkCatalogItems(v *kerr.ValidationError, p string, items []CatalogItem) {
+func checkCatalogItems(v *validation.Error, p string, items []CatalogItem) {
 	if len(items) > MaxCatalogItems {
-		v.Add(p+".items", kerr.CodeTooMany, strconv.Itoa(MaxCatalogItems))
+		v.Add(p+".items", validation.CodeTooMany, strconv.Itoa(MaxCatalogItems))
 	}
 	seen := map[string]bool{}
 	for j, it := range items {
 		q := fmt.Sprintf("%s.items[%d]", p, j)
 		switch {
 		case !itemKeyRE.MatchString(it.Key):
-			v.Add(q+".key", kerr.CodeFormat, it.Key)
+			v.Add(q+".key", validation.CodeFormat, it.Key)
 		case seen[it.Key]:
-			v.Add(q+".key", kerr.CodeDuplicate, it.Key)
+			v.Add(q+".key", validation.CodeDuplicate, it.Key)
 		}
 		seen[it.Key] = true
 		checkName(v, q+".name", it.Name, maxLineNameLen, true)
 		checkName(v, q+".category", it.Category, maxNameLen, false)
 		checkName(v, q+".classification", it.Classification, maxNameLen, false)
 		if it.UnitPrice < -MaxUnitPrice || it.UnitPrice > MaxUnitPrice {
-			v.Add(q+".unit_price", kerr.CodeOutOfRange, rangeParam(-MaxUnitPrice, MaxUnitPrice))
+			v.Add(q+".unit_price", validation.CodeOutOfRange, rangeParam(-MaxUnitPrice, MaxUnitPrice))
 		}
 		if it.TaxRate < 0 || it.TaxRate > 100 {
-			v.Add(q+".tax_rate", kerr.CodeOutOfRange, "0..100")
+			v.Add(q+".tax_rate", validation.CodeOutOfRange, "0..100")
 		}
 	}
 }
@@ -492,39 +493,39 @@ func (t FieldType) bounds() bounds {
 	return noBounds
 }
 
-func (t Template) checkField(v *kerr.ValidationError, p string, f *Field, catalogs map[string]bool) {
+func (t Template) checkField(v *validation.Error, p string, f *Field, catalogs map[string]bool) {
 	switch f.Type {
 	case FieldSelect, FieldMultiSelect:
 		if len(f.Options) == 0 {
-			v.Add(p+".options", kerr.CodeRequired, "")
+			v.Add(p+".options", validation.CodeRequired, "")
 		}
 		if len(f.Options) > MaxOptions {
-			v.Add(p+".options", kerr.CodeTooMany, strconv.Itoa(MaxOptions))
+			v.Add(p+".options", validation.CodeTooMany, strconv.Itoa(MaxOptions))
 		}
 		seen := map[string]bool{}
 		for j, o := range f.Options {
 			q := fmt.Sprintf("%s.options[%d]", p, j)
 			switch {
 			case o == "":
-				v.Add(q, kerr.CodeRequired, "")
+				v.Add(q, validation.CodeRequired, "")
 			case clean(o) != o:
-				v.Add(q, kerr.CodeFormat, o)
+				v.Add(q, validation.CodeFormat, o)
 			case utf8.RuneCountInString(o) > maxNameLen:
-				v.Add(q, kerr.CodeTooLong, strconv.Itoa(maxNameLen))
+				v.Add(q, validation.CodeTooLong, strconv.Itoa(maxNameLen))
 			case seen[o]:
-				v.Add(q, kerr.CodeDuplicate, o)
+				v.Add(q, validation.CodeDuplicate, o)
 			}
 			seen[o] = true
 		}
 	default:
 		if len(f.Options) > 0 {
-			v.Add(p+".options", kerr.CodeNotAllowed, "")
+			v.Add(p+".options", validation.CodeNotAllowed, "")
 		}
 	}
 
 	if f.Unit != "" {
 		if f.Type != FieldNumber && f.Type != FieldInteger {
-			v.Add(p+".unit", kerr.CodeNotAllowed, "")
+			v.Add(p+".unit", validation.CodeNotAllowed, "")
 		} else {
 			checkName(v, p+".unit", f.Unit, maxUnitLen, false)
 		}
@@ -532,9 +533,9 @@ func (t Template) checkField(v *kerr.ValidationError, p string, f *Field, catalo
 	if f.Catalog != "" {
 		switch {
 		case f.Type != FieldLines:
-			v.Add(p+".catalog", kerr.CodeNotAllowed, "")
+			v.Add(p+".catalog", validation.CodeNotAllowed, "")
 		case !catalogs[f.Catalog]:
-			v.Add(p+".catalog", kerr.CodeUnknown, f.Catalog)
+			v.Add(p+".catalog", validation.CodeUnknown, f.Catalog)
 		}
 	}
 
@@ -551,39 +552,39 @@ func (t Template) checkField(v *kerr.ValidationError, p string, f *Field, catalo
 		q := p + "." + lim.name
 		switch {
 		case b == noBounds:
-			v.Add(q, kerr.CodeNotAllowed, "")
+			v.Add(q, validation.CodeNotAllowed, "")
 		case math.IsNaN(x) || math.IsInf(x, 0):
-			v.Add(q, kerr.CodeFormat, "")
+			v.Add(q, validation.CodeFormat, "")
 		case b != realBounds && x != math.Trunc(x):
-			v.Add(q, kerr.CodeFormat, strconv.FormatFloat(x, 'f', -1, 64))
+			v.Add(q, validation.CodeFormat, strconv.FormatFloat(x, 'f', -1, 64))
 		case b == countBounds && x < 0:
-			v.Add(q, kerr.CodeOutOfRange, "0..")
+			v.Add(q, validation.CodeOutOfRange, "0..")
 		case f.Type == FieldDuration && x < 0:
-			v.Add(q, kerr.CodeOutOfRange, "0..")
+			v.Add(q, validation.CodeOutOfRange, "0..")
 		case math.Abs(x) > maxIntegral:
-			v.Add(q, kerr.CodeOutOfRange, rangeParam(-maxIntegral, maxIntegral))
+			v.Add(q, validation.CodeOutOfRange, rangeParam(-maxIntegral, maxIntegral))
 		case lim.name == "max" && f.Type == FieldText && x > MaxTextLen:
-			v.Add(q, kerr.CodeOutOfRange, rangeParam(0, MaxTextLen))
+			v.Add(q, validation.CodeOutOfRange, rangeParam(0, MaxTextLen))
 		case lim.name == "max" && f.Type == FieldLongText && x > MaxLongTextLen:
-			v.Add(q, kerr.CodeOutOfRange, rangeParam(0, MaxLongTextLen))
+			v.Add(q, validation.CodeOutOfRange, rangeParam(0, MaxLongTextLen))
 		case lim.name == "max" && f.Type == FieldLines && x > MaxLines:
-			v.Add(q, kerr.CodeOutOfRange, rangeParam(0, MaxLines))
+			v.Add(q, validation.CodeOutOfRange, rangeParam(0, MaxLines))
 		default:
 			continue
 		}
 		boundsOK = false
 	}
 	if boundsOK && f.Min != nil && f.Max != nil && *f.Min > *f.Max {
-		v.Add(p+".min", kerr.CodeOutOfRange, "..max")
+		v.Add(p+".min", validation.CodeOutOfRange, "..max")
 	}
 
 	if f.Default != nil {
 		if f.Type == FieldLines {
-			v.Add(p+".default", kerr.CodeNotAllowed, "")
+			v.Add(p+".default", validation.CodeNotAllowed, "")
 		} else if boundsOK {
-			dv := &kerr.ValidationError{}
+			dv := &validation.Error{}
 			if _, present := t.normalizeField(dv, p+".default", f, f.Default, jpdate.Tokyo()); !present {
-				v.Add(p+".default", kerr.CodeRequired, "")
+				v.Add(p+".default", validation.CodeRequired, "")
 			}
 			v.Fields = append(v.Fields, dv.Fields...)
 		}
@@ -629,12 +630,12 @@ func (t Template) hasLines() bool {
 
 // checkKey reports a key that is malformed or already in seen, and adds it
 // to seen.
-func checkKey(v *kerr.ValidationError, field, key string, re *regexp.Regexp, seen map[string]bool) {
+func checkKey(v *validation.Error, field, key string, re *regexp.Regexp, seen map[string]bool) {
 	switch {
 	case !re.MatchString(key):
-		v.Add(field, kerr.CodeFormat, key)
+		v.Add(field, validation.CodeFormat, key)
 	case seen[key]:
-		v.Add(field, kerr.CodeDuplicate, key)
+		v.Add(field, validation.CodeDuplicate, key)
 	}
 	seen[key] = true
 }

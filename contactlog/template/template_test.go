@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 func TestBuiltinsPassCheck(t *testing.T) {
@@ -80,9 +80,9 @@ func TestBuiltinDaily(t *testing.T) {
 	require.Equal(t, int64(3), out["visits"])
 
 	_, verr = d.Validate(map[string]any{"work_minutes": "25:00", "visits": -1}, tokyo)
-	require.True(t, verr.Has("fields.work_minutes", kerr.CodeOutOfRange))
-	require.True(t, verr.Has("fields.visits", kerr.CodeOutOfRange))
-	require.True(t, verr.Has("fields.work_done", kerr.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.work_minutes", validation.CodeOutOfRange))
+	require.True(t, problems(t, verr).Has("fields.visits", validation.CodeOutOfRange))
+	require.True(t, problems(t, verr).Has("fields.work_done", validation.CodeRequired))
 }
 
 func TestCheck(t *testing.T) {
@@ -109,49 +109,49 @@ func TestCheck(t *testing.T) {
 		field  string
 		code   string
 	}{
-		{"key format", func(t *template.Template) { t.Key = "visit" }, "key", kerr.CodeFormat},
-		{"key upper case", func(t *template.Template) { t.Key = "tenant:Visit" }, "key", kerr.CodeFormat},
-		{"negative version", func(t *template.Template) { t.Version = -1 }, "version", kerr.CodeOutOfRange},
-		{"name required", func(t *template.Template) { t.Name = " " }, "name", kerr.CodeRequired},
-		{"tax rounding", func(t *template.Template) { t.TaxRounding = "banker" }, "tax_rounding", kerr.CodeUnknown},
-		{"field key format", func(t *template.Template) { t.Fields[0].Key = "作業時間" }, "fields[0].key", kerr.CodeFormat},
-		{"field key duplicate", func(t *template.Template) { t.Fields[1].Key = "minutes" }, "fields[1].key", kerr.CodeDuplicate},
-		{"label required", func(t *template.Template) { t.Fields[0].Label = "" }, "fields[0].label", kerr.CodeRequired},
-		{"type unknown", func(t *template.Template) { t.Fields[0].Type = "color" }, "fields[0].type", kerr.CodeUnknown},
-		{"options required", func(t *template.Template) { t.Fields[1].Options = nil; t.Fields[1].Default = nil }, "fields[1].options", kerr.CodeRequired},
-		{"option duplicate", func(t *template.Template) { t.Fields[1].Options = []string{"訪問", "訪問"} }, "fields[1].options[1]", kerr.CodeDuplicate},
-		{"option not clean", func(t *template.Template) { t.Fields[1].Options = []string{"訪問", " 電話"} }, "fields[1].options[1]", kerr.CodeFormat},
-		{"options not allowed", func(t *template.Template) { t.Fields[0].Options = []string{"a"} }, "fields[0].options", kerr.CodeNotAllowed},
-		{"min over max", func(t *template.Template) { t.Fields[0].Min = template.Limit(700) }, "fields[0].min", kerr.CodeOutOfRange},
-		{"negative duration bound", func(t *template.Template) { t.Fields[0].Min = template.Limit(-1) }, "fields[0].min", kerr.CodeOutOfRange},
-		{"fractional whole bound", func(t *template.Template) { t.Fields[0].Max = template.Limit(1.5) }, "fields[0].max", kerr.CodeFormat},
-		{"bounds not allowed", func(t *template.Template) { t.Fields[1].Max = template.Limit(1) }, "fields[1].max", kerr.CodeNotAllowed},
+		{"key format", func(t *template.Template) { t.Key = "visit" }, "key", validation.CodeFormat},
+		{"key upper case", func(t *template.Template) { t.Key = "tenant:Visit" }, "key", validation.CodeFormat},
+		{"negative version", func(t *template.Template) { t.Version = -1 }, "version", validation.CodeOutOfRange},
+		{"name required", func(t *template.Template) { t.Name = " " }, "name", validation.CodeRequired},
+		{"tax rounding", func(t *template.Template) { t.TaxRounding = "banker" }, "tax_rounding", validation.CodeUnknown},
+		{"field key format", func(t *template.Template) { t.Fields[0].Key = "作業時間" }, "fields[0].key", validation.CodeFormat},
+		{"field key duplicate", func(t *template.Template) { t.Fields[1].Key = "minutes" }, "fields[1].key", validation.CodeDuplicate},
+		{"label required", func(t *template.Template) { t.Fields[0].Label = "" }, "fields[0].label", validation.CodeRequired},
+		{"type unknown", func(t *template.Template) { t.Fields[0].Type = "color" }, "fields[0].type", validation.CodeUnknown},
+		{"options required", func(t *template.Template) { t.Fields[1].Options = nil; t.Fields[1].Default = nil }, "fields[1].options", validation.CodeRequired},
+		{"option duplicate", func(t *template.Template) { t.Fields[1].Options = []string{"訪問", "訪問"} }, "fields[1].options[1]", validation.CodeDuplicate},
+		{"option not clean", func(t *template.Template) { t.Fields[1].Options = []string{"訪問", " 電話"} }, "fields[1].options[1]", validation.CodeFormat},
+		{"options not allowed", func(t *template.Template) { t.Fields[0].Options = []string{"a"} }, "fields[0].options", validation.CodeNotAllowed},
+		{"min over max", func(t *template.Template) { t.Fields[0].Min = template.Limit(700) }, "fields[0].min", validation.CodeOutOfRange},
+		{"negative duration bound", func(t *template.Template) { t.Fields[0].Min = template.Limit(-1) }, "fields[0].min", validation.CodeOutOfRange},
+		{"fractional whole bound", func(t *template.Template) { t.Fields[0].Max = template.Limit(1.5) }, "fields[0].max", validation.CodeFormat},
+		{"bounds not allowed", func(t *template.Template) { t.Fields[1].Max = template.Limit(1) }, "fields[1].max", validation.CodeNotAllowed},
 		{"text max over limit", func(t *template.Template) {
 			t.Fields = append(t.Fields, template.Field{Key: "t", Label: "t", Type: template.FieldText, Max: template.Limit(5000)})
-		}, "fields[3].max", kerr.CodeOutOfRange},
-		{"default invalid", func(t *template.Template) { t.Fields[1].Default = "来店" }, "fields[1].default", kerr.CodeUnknown},
-		{"default out of range", func(t *template.Template) { t.Fields[0].Default = "12:00" }, "fields[0].default", kerr.CodeOutOfRange},
-		{"default for lines", func(t *template.Template) { t.Fields[2].Default = []any{} }, "fields[2].default", kerr.CodeNotAllowed},
-		{"unit not allowed", func(t *template.Template) { t.Fields[0].Unit = "分" }, "fields[0].unit", kerr.CodeNotAllowed},
-		{"catalog unknown", func(t *template.Template) { t.Fields[2].Catalog = "drinks" }, "fields[2].catalog", kerr.CodeUnknown},
-		{"catalog not allowed", func(t *template.Template) { t.Fields[0].Catalog = "menu" }, "fields[0].catalog", kerr.CodeNotAllowed},
+		}, "fields[3].max", validation.CodeOutOfRange},
+		{"default invalid", func(t *template.Template) { t.Fields[1].Default = "来店" }, "fields[1].default", validation.CodeUnknown},
+		{"default out of range", func(t *template.Template) { t.Fields[0].Default = "12:00" }, "fields[0].default", validation.CodeOutOfRange},
+		{"default for lines", func(t *template.Template) { t.Fields[2].Default = []any{} }, "fields[2].default", validation.CodeNotAllowed},
+		{"unit not allowed", func(t *template.Template) { t.Fields[0].Unit = "分" }, "fields[0].unit", validation.CodeNotAllowed},
+		{"catalog unknown", func(t *template.Template) { t.Fields[2].Catalog = "drinks" }, "fields[2].catalog", validation.CodeUnknown},
+		{"catalog not allowed", func(t *template.Template) { t.Fields[0].Catalog = "menu" }, "fields[0].catalog", validation.CodeNotAllowed},
 		{"catalog item duplicate", func(t *template.Template) {
 			t.Catalogs[0].Items = append(t.Catalogs[0].Items, t.Catalogs[0].Items[0])
-		}, "catalogs[0].items[1].key", kerr.CodeDuplicate},
-		{"catalog tax rate", func(t *template.Template) { t.Catalogs[0].Items[0].TaxRate = 101 }, "catalogs[0].items[0].tax_rate", kerr.CodeOutOfRange},
+		}, "catalogs[0].items[1].key", validation.CodeDuplicate},
+		{"catalog tax rate", func(t *template.Template) { t.Catalogs[0].Items[0].TaxRate = 101 }, "catalogs[0].items[0].tax_rate", validation.CodeOutOfRange},
 		{"aggregation key duplicate", func(t *template.Template) {
 			t.Aggregations = append(t.Aggregations, template.Aggregation{Key: "minutes", Label: "x", Expr: "count()"})
-		}, "aggregations[1].key", kerr.CodeDuplicate},
-		{"aggregation label", func(t *template.Template) { t.Aggregations[0].Label = "" }, "aggregations[0].label", kerr.CodeRequired},
-		{"computed in a tenant template", func(t *template.Template) { t.Computed = []string{"minutes"} }, "computed[0]", kerr.CodeNotAllowed},
-		{"computed unknown", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"units"} }, "computed[0]", kerr.CodeUnknown},
+		}, "aggregations[1].key", validation.CodeDuplicate},
+		{"aggregation label", func(t *template.Template) { t.Aggregations[0].Label = "" }, "aggregations[0].label", validation.CodeRequired},
+		{"computed in a tenant template", func(t *template.Template) { t.Computed = []string{"minutes"} }, "computed[0]", validation.CodeNotAllowed},
+		{"computed unknown", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"units"} }, "computed[0]", validation.CodeUnknown},
 		{"computed required", func(t *template.Template) {
 			t.Key = "care:visit"
 			t.Fields[0].Required = true
 			t.Computed = []string{"minutes"}
-		}, "computed[0]", kerr.CodeNotAllowed},
-		{"computed twice", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"minutes", "minutes"} }, "computed[1]", kerr.CodeDuplicate},
-		{"aggregation over a text field", func(t *template.Template) { t.Aggregations[0].Expr = "sum(.kind)" }, "aggregations[0].expr", kerr.CodeFormat},
+		}, "computed[0]", validation.CodeNotAllowed},
+		{"computed twice", func(t *template.Template) { t.Key = "care:visit"; t.Computed = []string{"minutes", "minutes"} }, "computed[1]", validation.CodeDuplicate},
+		{"aggregation over a text field", func(t *template.Template) { t.Aggregations[0].Expr = "sum(.kind)" }, "aggregations[0].expr", validation.CodeFormat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +160,7 @@ func TestCheck(t *testing.T) {
 			tc.change(&tpl)
 			err := tpl.Check()
 			require.ErrorIs(t, err, template.ErrInvalid)
-			var verr *kerr.ValidationError
+			var verr *validation.Error
 			require.True(t, errors.As(err, &verr))
 			require.True(t, verr.Has(tc.field, tc.code), "got %v", verr)
 		})
@@ -184,9 +184,9 @@ func TestCheckDefaultsOfEveryKind(t *testing.T) {
 
 	tpl.Fields[1].Default = "平成31年5月1日"
 	err := tpl.Check()
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	require.True(t, errors.As(err, &ve))
-	require.True(t, ve.Has("fields[1].default", kerr.CodeOutsideEra))
+	require.True(t, ve.Has("fields[1].default", validation.CodeOutsideEra))
 }
 
 func TestCloneIsDeep(t *testing.T) {

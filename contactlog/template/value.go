@@ -17,8 +17,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // Validate checks a record's values against the template and returns them
@@ -46,14 +46,14 @@ import (
 //
 // loc is the tenant's time zone, used for datetime input without a zone
 // and for time.Time values given to date fields; nil means Asia/Tokyo.
-// On failure the normalized map is nil. The problems come as a
-// *ValidationError, nil when there are none; use its Err method to get an
-// error interface that is nil when there are none.
-func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, *kerr.ValidationError) {
+// On failure the normalized map is nil and the error is a *ValidationError
+// (matching ErrInvalid) listing every problem; the error is nil when there
+// are none.
+func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, error) {
 	if loc == nil {
 		loc = jpdate.Tokyo()
 	}
-	v := &kerr.ValidationError{}
+	v := &validation.Error{}
 	unknown := make([]string, 0)
 	for k := range values {
 		if _, ok := t.Field(k); !ok {
@@ -62,7 +62,7 @@ func (t Template) Validate(values map[string]any, loc *time.Location) (map[strin
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		v.Add("fields."+k, kerr.CodeUnknown, k)
+		v.Add("fields."+k, validation.CodeUnknown, k)
 	}
 	out := make(map[string]any, len(t.Fields))
 	for i := range t.Fields {
@@ -79,14 +79,14 @@ func (t Template) Validate(values map[string]any, loc *time.Location) (map[strin
 		}
 		if !present {
 			if f.Required {
-				v.Add(path, kerr.CodeRequired, "")
+				v.Add(path, validation.CodeRequired, "")
 			}
 			continue
 		}
 		out[f.Key] = val
 	}
 	if len(v.Fields) > 0 {
-		return nil, v
+		return nil, v.Err()
 	}
 	return out, nil
 }
@@ -120,7 +120,7 @@ func isEmpty(raw any) bool {
 
 // normalizeField converts raw to the canonical value of f, reporting
 // problems under path. present is false when raw counts as no value.
-func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field, raw any, loc *time.Location) (val any, present bool) {
+func (t Template) normalizeField(v *validation.Error, path string, f *Field, raw any, loc *time.Location) (val any, present bool) {
 	if isEmpty(raw) {
 		return nil, false
 	}
@@ -132,10 +132,10 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 	case FieldText, FieldLongText:
 		s, ok := raw.(string)
 		if !ok {
-			return fail(kerr.CodeWrongType, "")
+			return fail(validation.CodeWrongType, "")
 		}
 		if !utf8.ValidString(s) || strings.ContainsFunc(s, badControl) {
-			return fail(kerr.CodeFormat, "")
+			return fail(validation.CodeFormat, "")
 		}
 		limit := MaxTextLen
 		if f.Type == FieldLongText {
@@ -149,10 +149,10 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 		}
 		n := utf8.RuneCountInString(s)
 		if n > limit {
-			return fail(kerr.CodeTooLong, strconv.Itoa(limit))
+			return fail(validation.CodeTooLong, strconv.Itoa(limit))
 		}
 		if f.Min != nil && float64(n) < *f.Min {
-			return fail(kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+			return fail(validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
 		}
 		return s, true
 
@@ -163,14 +163,14 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 		}
 		if f.Type != FieldNumber {
 			if x != math.Trunc(x) {
-				return fail(kerr.CodeFormat, "")
+				return fail(validation.CodeFormat, "")
 			}
 			if math.Abs(x) > maxIntegral {
-				return fail(kerr.CodeOutOfRange, rangeParam(-maxIntegral, maxIntegral))
+				return fail(validation.CodeOutOfRange, rangeParam(-maxIntegral, maxIntegral))
 			}
 		}
 		if (f.Min != nil && x < *f.Min) || (f.Max != nil && x > *f.Max) {
-			return fail(kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+			return fail(validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
 		}
 		if f.Type == FieldNumber {
 			return x, true
@@ -183,10 +183,10 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 			return fail(code, "")
 		}
 		if m < 0 {
-			return fail(kerr.CodeOutOfRange, boundsParam(Limit(0), f.Max))
+			return fail(validation.CodeOutOfRange, boundsParam(Limit(0), f.Max))
 		}
 		if (f.Min != nil && float64(m) < *f.Min) || (f.Max != nil && float64(m) > *f.Max) {
-			return fail(kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+			return fail(validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
 		}
 		return m, true
 
@@ -207,11 +207,11 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 	case FieldSelect:
 		s, ok := raw.(string)
 		if !ok {
-			return fail(kerr.CodeWrongType, "")
+			return fail(validation.CodeWrongType, "")
 		}
 		s = clean(s)
 		if !slices.Contains(f.Options, s) {
-			return fail(kerr.CodeUnknown, s)
+			return fail(validation.CodeUnknown, s)
 		}
 		return s, true
 
@@ -221,7 +221,7 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 	case FieldBoolean:
 		b, ok := parseBool(raw)
 		if !ok {
-			return fail(kerr.CodeWrongType, "")
+			return fail(validation.CodeWrongType, "")
 		}
 		return b, true
 
@@ -235,7 +235,7 @@ func (t Template) normalizeField(v *kerr.ValidationError, path string, f *Field,
 	case FieldLines:
 		return t.normalizeLines(v, path, f, raw)
 	}
-	return fail(kerr.CodeUnknown, string(f.Type))
+	return fail(validation.CodeUnknown, string(f.Type))
 }
 
 // badControl reports control characters other than tab and line breaks
@@ -295,7 +295,7 @@ func parseNumber(raw any, unit string, money bool) (float64, string) {
 	switch n := raw.(type) {
 	case float64:
 		if math.IsNaN(n) || math.IsInf(n, 0) {
-			return 0, kerr.CodeFormat
+			return 0, validation.CodeFormat
 		}
 		return n, ""
 	case float32:
@@ -317,20 +317,20 @@ func parseNumber(raw any, unit string, money bool) (float64, string) {
 		}
 		if strings.Contains(s, ",") {
 			if !groupedNumberRE.MatchString(s) {
-				return 0, kerr.CodeFormat
+				return 0, validation.CodeFormat
 			}
 			s = strings.ReplaceAll(s, ",", "")
 		}
 		if !plainNumberRE.MatchString(s) {
-			return 0, kerr.CodeFormat
+			return 0, validation.CodeFormat
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsInf(f, 0) {
-			return 0, kerr.CodeFormat
+			return 0, validation.CodeFormat
 		}
 		return f, ""
 	}
-	return 0, kerr.CodeWrongType
+	return 0, validation.CodeWrongType
 }
 
 var (
@@ -347,7 +347,7 @@ func parseDuration(raw any) (int64, string) {
 	switch x := raw.(type) {
 	case time.Duration:
 		if x%time.Minute != 0 {
-			return 0, kerr.CodeFormat
+			return 0, validation.CodeFormat
 		}
 		return int64(x / time.Minute), ""
 	case string:
@@ -372,7 +372,7 @@ func parseDuration(raw any) (int64, string) {
 				mi, _ = strconv.ParseFloat(m[3], 64)
 			}
 			if mi >= 60 || (mi > 0 && h != math.Trunc(h)) {
-				return 0, kerr.CodeFormat
+				return 0, validation.CodeFormat
 			}
 			return whole(math.Round(h*60*1e6)/1e6 + mi)
 		}
@@ -382,7 +382,7 @@ func parseDuration(raw any) (int64, string) {
 			if m[2] != "" {
 				mi, _ = strconv.ParseFloat(m[2], 64)
 				if mi >= 60 {
-					return 0, kerr.CodeFormat
+					return 0, validation.CodeFormat
 				}
 			}
 			return whole(h*60 + mi)
@@ -404,7 +404,7 @@ func parseDuration(raw any) (int64, string) {
 // magnitudes beyond maxIntegral.
 func whole(f float64) (int64, string) {
 	if f != math.Trunc(f) || math.Abs(f) > maxIntegral {
-		return 0, kerr.CodeFormat
+		return 0, validation.CodeFormat
 	}
 	return int64(f), ""
 }
@@ -428,15 +428,15 @@ func parseDate(raw any, loc *time.Location) (customer.Date, string) {
 		}
 		return d, ""
 	}
-	return customer.Date{}, kerr.CodeWrongType
+	return customer.Date{}, validation.CodeWrongType
 }
 
 func checkDate(d customer.Date) (customer.Date, string) {
 	if d.IsZero() {
-		return d, kerr.CodeBadDate
+		return d, validation.CodeBadDate
 	}
 	if customer.NewDate(d.Time(time.UTC)) != d {
-		return d, kerr.CodeBadDate
+		return d, validation.CodeBadDate
 	}
 	return d, ""
 }
@@ -468,11 +468,11 @@ func parseDateTime(raw any, loc *time.Location) (time.Time, string) {
 		}
 		m := timeOfDayRE.FindStringSubmatchIndex(s)
 		if m == nil {
-			return time.Time{}, kerr.CodeFormat
+			return time.Time{}, validation.CodeFormat
 		}
 		datePart := strings.TrimRight(s[:m[0]], " T")
 		if datePart == "" {
-			return time.Time{}, kerr.CodeFormat
+			return time.Time{}, validation.CodeFormat
 		}
 		d, err := customer.ParseDate(datePart)
 		if err != nil {
@@ -487,12 +487,12 @@ func parseDateTime(raw any, loc *time.Location) (time.Time, string) {
 		}
 		h, mi, sec := num(1), num(2)+num(4), num(3)
 		if h > 23 || mi > 59 || sec > 59 {
-			return time.Time{}, kerr.CodeFormat
+			return time.Time{}, validation.CodeFormat
 		}
 		tm := time.Date(d.Year, d.Month, d.Day, h, mi, sec, 0, loc)
 		return tm.UTC(), ""
 	}
-	return time.Time{}, kerr.CodeWrongType
+	return time.Time{}, validation.CodeWrongType
 }
 
 // parseBool reads a bool, 0 or 1, or text: true/false, 1/0, on/off,
@@ -527,14 +527,14 @@ func parseUUID(raw any) (uuid.UUID, string) {
 	case string:
 		p, err := uuid.Parse(strings.TrimSpace(x))
 		if err != nil {
-			return uuid.Nil, kerr.CodeInvalidUUID
+			return uuid.Nil, validation.CodeInvalidUUID
 		}
 		id = p
 	default:
-		return uuid.Nil, kerr.CodeWrongType
+		return uuid.Nil, validation.CodeWrongType
 	}
 	if id == uuid.Nil {
-		return uuid.Nil, kerr.CodeInvalidUUID
+		return uuid.Nil, validation.CodeInvalidUUID
 	}
 	return id, ""
 }
@@ -542,7 +542,7 @@ func parseUUID(raw any) (uuid.UUID, string) {
 // normalizeChoices validates a multiselect value: a []string or []any of
 // strings, each one of the options; the result keeps the options' order
 // and drops repeats.
-func normalizeChoices(v *kerr.ValidationError, path string, f *Field, raw any) (any, bool) {
+func normalizeChoices(v *validation.Error, path string, f *Field, raw any) (any, bool) {
 	var items []any
 	switch x := raw.(type) {
 	case []string:
@@ -553,7 +553,7 @@ func normalizeChoices(v *kerr.ValidationError, path string, f *Field, raw any) (
 	case []any:
 		items = x
 	default:
-		v.Add(path, kerr.CodeWrongType, "")
+		v.Add(path, validation.CodeWrongType, "")
 		return nil, true
 	}
 	chosen := map[string]bool{}
@@ -561,7 +561,7 @@ func normalizeChoices(v *kerr.ValidationError, path string, f *Field, raw any) (
 	for i, it := range items {
 		s, ok := it.(string)
 		if !ok {
-			v.Add(path+"["+strconv.Itoa(i)+"]", kerr.CodeWrongType, "")
+			v.Add(path+"["+strconv.Itoa(i)+"]", validation.CodeWrongType, "")
 			bad = true
 			continue
 		}
@@ -570,7 +570,7 @@ func normalizeChoices(v *kerr.ValidationError, path string, f *Field, raw any) (
 			continue
 		}
 		if !slices.Contains(f.Options, s) {
-			v.Add(path+"["+strconv.Itoa(i)+"]", kerr.CodeUnknown, s)
+			v.Add(path+"["+strconv.Itoa(i)+"]", validation.CodeUnknown, s)
 			bad = true
 			continue
 		}
@@ -590,7 +590,7 @@ func normalizeChoices(v *kerr.ValidationError, path string, f *Field, raw any) (
 	}
 	n := float64(len(out))
 	if (f.Min != nil && n < *f.Min) || (f.Max != nil && n > *f.Max) {
-		v.Add(path, kerr.CodeOutOfRange, boundsParam(f.Min, f.Max))
+		v.Add(path, validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
 		return nil, true
 	}
 	return out, true

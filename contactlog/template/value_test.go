@@ -11,7 +11,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 var tokyo = func() *time.Location {
@@ -66,47 +66,47 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"text", "title", "件名", "件名", ""},
 		{"text trimmed, line breaks to spaces", "title", " 一行目\r\n二行目 ", "一行目 二行目", ""},
 		{"text at max", "title", "1234567890", "1234567890", ""},
-		{"text too long", "title", "12345678901", nil, kerr.CodeTooLong},
-		{"text wrong type", "title", 123, nil, kerr.CodeWrongType},
-		{"text control character", "title", "a\x00b", nil, kerr.CodeFormat},
+		{"text too long", "title", "12345678901", nil, validation.CodeTooLong},
+		{"text wrong type", "title", 123, nil, validation.CodeWrongType},
+		{"text control character", "title", "a\x00b", nil, validation.CodeFormat},
 		{"longtext keeps lines", "body", "一行目\r\n二行目\n", "一行目\n二行目", ""},
 		// number
 		{"number", "weight", 65.5, 65.5, ""},
 		{"number text with unit", "weight", "65kg", 65.0, ""},
 		{"number full-width", "weight", "６５．５", 65.5, ""},
 		{"number json.Number", "weight", json.Number("12.5"), 12.5, ""},
-		{"number negative where min forbids", "weight", "-1", nil, kerr.CodeOutOfRange},
-		{"number over max", "weight", 300.5, nil, kerr.CodeOutOfRange},
+		{"number negative where min forbids", "weight", "-1", nil, validation.CodeOutOfRange},
+		{"number over max", "weight", 300.5, nil, validation.CodeOutOfRange},
 		{"number negative allowed", "temp", "-1.5", -1.5, ""},
 		{"number full-width minus", "temp", "－２", -2.0, ""},
-		{"number garbage", "weight", "12x", nil, kerr.CodeFormat},
-		{"number NaN text", "temp", "NaN", nil, kerr.CodeFormat},
-		{"number NaN", "temp", math.NaN(), nil, kerr.CodeFormat},
-		{"number wrong type", "weight", true, nil, kerr.CodeWrongType},
+		{"number garbage", "weight", "12x", nil, validation.CodeFormat},
+		{"number NaN text", "temp", "NaN", nil, validation.CodeFormat},
+		{"number NaN", "temp", math.NaN(), nil, validation.CodeFormat},
+		{"number wrong type", "weight", true, nil, validation.CodeWrongType},
 		// integer
 		{"integer", "visits", 3, int64(3), ""},
 		{"integer from JSON", "visits", 3.0, int64(3), ""},
 		{"integer int8", "visits", int8(7), int64(7), ""},
 		{"integer uint64", "visits", uint64(9), int64(9), ""},
 		{"integer float32", "visits", float32(4), int64(4), ""},
-		{"integer int64 negative where min forbids", "visits", int64(-2), nil, kerr.CodeOutOfRange},
+		{"integer int64 negative where min forbids", "visits", int64(-2), nil, validation.CodeOutOfRange},
 		{"integer full-width", "visits", "１２３", int64(123), ""},
 		{"integer with commas", "visits", "1,234", int64(1234), ""},
-		{"integer fraction", "visits", 3.5, nil, kerr.CodeFormat},
-		{"integer negative where min forbids", "visits", -1, nil, kerr.CodeOutOfRange},
+		{"integer fraction", "visits", 3.5, nil, validation.CodeFormat},
+		{"integer negative where min forbids", "visits", -1, nil, validation.CodeOutOfRange},
 		{"integer plugin field", "careservice:level", "3", int64(3), ""},
-		{"integer plugin field out of range", "careservice:level", 6, nil, kerr.CodeOutOfRange},
+		{"integer plugin field out of range", "careservice:level", 6, nil, validation.CodeOutOfRange},
 		// money
 		{"money", "amount", 1200, int64(1200), ""},
 		{"money with commas", "amount", "1,200", int64(1200), ""},
 		{"money yen sign", "amount", "¥1,200", int64(1200), ""},
 		{"money full-width with 円", "amount", "１，２００円", int64(1200), ""},
 		{"money full-width yen sign", "amount", "￥１２００", int64(1200), ""},
-		{"money fraction", "amount", "1200.5", nil, kerr.CodeFormat},
-		{"money bad grouping", "amount", "12,00", nil, kerr.CodeFormat},
-		{"money negative where min forbids", "amount", "-100", nil, kerr.CodeOutOfRange},
+		{"money fraction", "amount", "1200.5", nil, validation.CodeFormat},
+		{"money bad grouping", "amount", "12,00", nil, validation.CodeFormat},
+		{"money negative where min forbids", "amount", "-100", nil, validation.CodeOutOfRange},
 		{"money negative allowed", "delta", "-1,000円", int64(-1000), ""},
-		{"money wrong type", "amount", []any{1}, nil, kerr.CodeWrongType},
+		{"money wrong type", "amount", []any{1}, nil, validation.CodeWrongType},
 		// date
 		{"date ISO", "on", "2024-03-15", date, ""},
 		{"date slashes", "on", "2024/3/15", date, ""},
@@ -115,10 +115,10 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"date full-width", "on", "２０２４年３月１５日", date, ""},
 		{"date value", "on", date, date, ""},
 		{"date from time in tenant zone", "on", time.Date(2024, 3, 14, 16, 0, 0, 0, time.UTC), date, ""},
-		{"date no such day", "on", "2024-02-30", nil, kerr.CodeBadDate},
-		{"date outside era", "on", "平成31年5月1日", nil, kerr.CodeOutsideEra},
-		{"date garbage", "on", "明日", nil, kerr.CodeFormat},
-		{"date wrong type", "on", 20240315, nil, kerr.CodeWrongType},
+		{"date no such day", "on", "2024-02-30", nil, validation.CodeBadDate},
+		{"date outside era", "on", "平成31年5月1日", nil, validation.CodeOutsideEra},
+		{"date garbage", "on", "明日", nil, validation.CodeFormat},
+		{"date wrong type", "on", 20240315, nil, validation.CodeWrongType},
 		// datetime
 		{"datetime local", "at", "2024-03-15 14:30", at, ""},
 		{"datetime RFC 3339", "at", "2024-03-15T14:30:00+09:00", at, ""},
@@ -131,10 +131,10 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"datetime era no space", "at", "令和6年3月15日14時30分", at, ""},
 		{"datetime full-width", "at", "２０２４－０３－１５　１４：３０", at, ""},
 		{"datetime value", "at", at.In(tokyo), at, ""},
-		{"datetime bad hour", "at", "2024-03-15 25:00", nil, kerr.CodeFormat},
-		{"datetime without time", "at", "2024-03-15", nil, kerr.CodeFormat},
-		{"datetime bad day", "at", "2024-02-30 10:00", nil, kerr.CodeBadDate},
-		{"datetime wrong type", "at", 1710480600, nil, kerr.CodeWrongType},
+		{"datetime bad hour", "at", "2024-03-15 25:00", nil, validation.CodeFormat},
+		{"datetime without time", "at", "2024-03-15", nil, validation.CodeFormat},
+		{"datetime bad day", "at", "2024-02-30 10:00", nil, validation.CodeBadDate},
+		{"datetime wrong type", "at", 1710480600, nil, validation.CodeWrongType},
 		// duration
 		{"duration minutes", "minutes", "90", int64(90), ""},
 		{"duration number", "minutes", 90, int64(90), ""},
@@ -147,35 +147,35 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"duration decimal hours", "minutes", "1.5時間", int64(90), ""},
 		{"duration h m", "minutes", "1h30m", int64(90), ""},
 		{"duration time.Duration", "minutes", 90 * time.Minute, int64(90), ""},
-		{"duration bad minutes", "minutes", "1:75", nil, kerr.CodeFormat},
-		{"duration fraction of a minute", "minutes", 1.5, nil, kerr.CodeFormat},
-		{"duration garbage", "minutes", "そこそこ", nil, kerr.CodeFormat},
-		{"duration negative", "minutes", "-5", nil, kerr.CodeOutOfRange},
-		{"duration beyond exact integers", "minutes", "-99999999999999999999", nil, kerr.CodeFormat},
-		{"duration over max", "minutes", "24:01", nil, kerr.CodeOutOfRange},
-		{"duration wrong type", "minutes", true, nil, kerr.CodeWrongType},
+		{"duration bad minutes", "minutes", "1:75", nil, validation.CodeFormat},
+		{"duration fraction of a minute", "minutes", 1.5, nil, validation.CodeFormat},
+		{"duration garbage", "minutes", "そこそこ", nil, validation.CodeFormat},
+		{"duration negative", "minutes", "-5", nil, validation.CodeOutOfRange},
+		{"duration beyond exact integers", "minutes", "-99999999999999999999", nil, validation.CodeFormat},
+		{"duration over max", "minutes", "24:01", nil, validation.CodeOutOfRange},
+		{"duration wrong type", "minutes", true, nil, validation.CodeWrongType},
 		// select
 		{"select", "rank", "A", "A", ""},
 		{"select full-width", "rank", "Ａ", "A", ""},
-		{"select unknown", "rank", "D", nil, kerr.CodeUnknown},
-		{"select wrong type", "rank", 1, nil, kerr.CodeWrongType},
+		{"select unknown", "rank", "D", nil, validation.CodeUnknown},
+		{"select wrong type", "rank", 1, nil, validation.CodeWrongType},
 		// multiselect
 		{"multiselect in options order", "tags", []any{"来店", "電話"}, []string{"電話", "来店"}, ""},
 		{"multiselect repeats dropped", "tags", []string{"電話", "電話"}, []string{"電話"}, ""},
-		{"multiselect over max", "tags", []string{"電話", "メール", "来店"}, nil, kerr.CodeOutOfRange},
-		{"multiselect wrong type", "tags", "電話", nil, kerr.CodeWrongType},
+		{"multiselect over max", "tags", []string{"電話", "メール", "来店"}, nil, validation.CodeOutOfRange},
+		{"multiselect wrong type", "tags", "電話", nil, validation.CodeWrongType},
 		// boolean
 		{"boolean", "done", true, true, ""},
 		{"boolean text", "done", "はい", true, ""},
 		{"boolean zero", "done", "0", false, ""},
 		{"boolean JSON number", "done", 1.0, true, ""},
-		{"boolean garbage", "done", "たぶん", nil, kerr.CodeWrongType},
+		{"boolean garbage", "done", "たぶん", nil, validation.CodeWrongType},
 		// staff, contact
 		{"staff", "staff", id.String(), id, ""},
 		{"staff value", "staff", id, id, ""},
-		{"staff garbage", "staff", "田中", nil, kerr.CodeInvalidUUID},
-		{"staff nil UUID", "staff", uuid.Nil.String(), nil, kerr.CodeInvalidUUID},
-		{"staff wrong type", "staff", 5, nil, kerr.CodeWrongType},
+		{"staff garbage", "staff", "田中", nil, validation.CodeInvalidUUID},
+		{"staff nil UUID", "staff", uuid.Nil.String(), nil, validation.CodeInvalidUUID},
+		{"staff wrong type", "staff", 5, nil, validation.CodeWrongType},
 		{"contact", "contact", id.String(), id, ""},
 	}
 	for _, tc := range tests {
@@ -189,7 +189,7 @@ func TestValidateFieldTypes(t *testing.T) {
 			}
 			require.NotNil(t, verr)
 			require.Nil(t, out)
-			require.True(t, verr.Has("fields."+tc.key, tc.code), "got %v", verr)
+			require.True(t, problems(t, verr).Has("fields."+tc.key, tc.code), "got %v", verr)
 		})
 	}
 }
@@ -199,8 +199,8 @@ func TestValidateMultiselectChoiceProblems(t *testing.T) {
 	tpl := everyType()
 	_, verr := tpl.Validate(map[string]any{"tags": []any{"電話", "FAX", 3}}, tokyo)
 	require.NotNil(t, verr)
-	require.True(t, verr.Has("fields.tags[1]", kerr.CodeUnknown))
-	require.True(t, verr.Has("fields.tags[2]", kerr.CodeWrongType))
+	require.True(t, problems(t, verr).Has("fields.tags[1]", validation.CodeUnknown))
+	require.True(t, problems(t, verr).Has("fields.tags[2]", validation.CodeWrongType))
 }
 
 func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
@@ -219,12 +219,12 @@ func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
 	// Every problem at once, in a stable order: unknown keys first, sorted.
 	out, verr := tpl.Validate(map[string]any{"zzz": 1, "aaa": 2, "note": 3}, tokyo)
 	require.Nil(t, out)
-	require.Equal(t, []kerr.FieldError{
-		{Field: "fields.aaa", Code: kerr.CodeUnknown, Param: "aaa"},
-		{Field: "fields.zzz", Code: kerr.CodeUnknown, Param: "zzz"},
-		{Field: "fields.kind", Code: kerr.CodeRequired},
-		{Field: "fields.note", Code: kerr.CodeWrongType},
-	}, verr.Fields)
+	require.Equal(t, []validation.FieldError{
+		{Field: "fields.aaa", Code: validation.CodeUnknown, Param: "aaa"},
+		{Field: "fields.zzz", Code: validation.CodeUnknown, Param: "zzz"},
+		{Field: "fields.kind", Code: validation.CodeRequired},
+		{Field: "fields.note", Code: validation.CodeWrongType},
+	}, problems(t, verr).Fields)
 	require.ErrorIs(t, verr, template.ErrInvalid)
 
 	// Defaults fill missing optional fields; blank text counts as missing.
@@ -234,7 +234,7 @@ func TestValidateRequiredDefaultsAndUnknownKeys(t *testing.T) {
 
 	// nil values and a nil map are "nothing given".
 	_, verr = tpl.Validate(nil, nil)
-	require.True(t, verr.Has("fields.kind", kerr.CodeRequired))
+	require.True(t, problems(t, verr).Has("fields.kind", validation.CodeRequired))
 }
 
 // TestValidateRoundTrip: a normalized record stored as JSON and read back
@@ -260,4 +260,13 @@ func TestValidateRoundTrip(t *testing.T) {
 	again, verr := tpl.Validate(back, time.UTC) // the zone must not matter any more
 	require.Nil(t, verr)
 	require.Equal(t, out, again)
+}
+
+// problems returns the *ValidationError that err (from Validate) is,
+// failing the test when it is not one.
+func problems(t *testing.T, err error) *template.ValidationError {
+	t.Helper()
+	var ve *template.ValidationError
+	require.ErrorAs(t, err, &ve)
+	return ve
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -76,8 +76,8 @@ func AuditLog(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditEntry, erro
 	case q.Limit == 0:
 		q.Limit = 100
 	case q.Limit < 0 || q.Limit > 1000:
-		var v kerr.ValidationError
-		v.Add("limit", kerr.CodeOutOfRange, "1..1000")
+		var v validation.Error
+		v.Add("limit", validation.CodeOutOfRange, "1..1000")
 		return nil, fmt.Errorf("permission: audit log: %w", &v)
 	}
 	var out []AuditEntry

@@ -14,8 +14,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/idset"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -152,12 +152,12 @@ func (d *Directory) WithDB(db bun.IDB) *Directory { c := *d; c.db = db; return &
 
 func (d *Directory) now() time.Time { return d.clock().UTC().Truncate(time.Microsecond) }
 
-func nameError(field, s string, limit int) *kerr.ValidationError {
-	var v kerr.ValidationError
+func nameError(field, s string, limit int) *validation.Error {
+	var v validation.Error
 	if strings.TrimSpace(s) == "" {
-		v.Add(field, kerr.CodeRequired, "")
+		v.Add(field, validation.CodeRequired, "")
 	} else if utf8.RuneCountInString(s) > limit {
-		v.Add(field, kerr.CodeTooLong, strconv.Itoa(limit))
+		v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
 	}
 	return &v
 }
@@ -188,10 +188,10 @@ func validateTenant(t *Tenant) error {
 	t.Name = strings.TrimSpace(t.Name)
 	v := nameError("name", t.Name, 100)
 	if _, err := time.LoadLocation(t.TimeZone); err != nil || t.TimeZone == "" {
-		v.Add("time_zone", kerr.CodeUnknown, t.TimeZone)
+		v.Add("time_zone", validation.CodeUnknown, t.TimeZone)
 	}
 	if t.CustomerVisibility != VisibilityAll && t.CustomerVisibility != VisibilityAssigned {
-		v.Add("customer_visibility", kerr.CodeUnknown, string(t.CustomerVisibility))
+		v.Add("customer_visibility", validation.CodeUnknown, string(t.CustomerVisibility))
 	}
 	return v.Err()
 }
@@ -251,14 +251,14 @@ func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
 	roles := make([]string, 0, len(u.Roles))
 	for _, r := range u.Roles {
 		if !r.Valid() {
-			v.Add("roles", kerr.CodeUnknown, string(r))
+			v.Add("roles", validation.CodeUnknown, string(r))
 		}
 		if !slices.Contains(roles, string(r)) {
 			roles = append(roles, string(r))
 		}
 	}
 	if u.ExternalID != nil && (*u.ExternalID == "" || len(*u.ExternalID) > 200) {
-		v.Add("external_id", kerr.CodeFormat, "")
+		v.Add("external_id", validation.CodeFormat, "")
 	}
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("permission: save user: %w", err)
@@ -333,14 +333,14 @@ func (d *Directory) CreateOrgUnit(ctx context.Context, u OrgUnit) (*OrgUnit, err
 	switch u.Kind {
 	case UnitCompany:
 		if u.Parent != nil {
-			v.Add("parent", kerr.CodeNotAllowed, "")
+			v.Add("parent", validation.CodeNotAllowed, "")
 		}
 	case UnitBranch, UnitDepartment:
 		if u.Parent == nil {
-			v.Add("parent", kerr.CodeRequired, "")
+			v.Add("parent", validation.CodeRequired, "")
 		}
 	default:
-		v.Add("kind", kerr.CodeUnknown, string(u.Kind))
+		v.Add("kind", validation.CodeUnknown, string(u.Kind))
 	}
 	if err := v.Err(); err != nil {
 		return nil, fmt.Errorf("permission: create org unit: %w", err)
@@ -413,8 +413,8 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			subtree[i] = p.Descendant
 		}
 		if slices.Contains(subtree, parent) {
-			var v kerr.ValidationError
-			v.Add("parent", kerr.CodeNotAllowed, "cycle")
+			var v validation.Error
+			v.Add("parent", validation.CodeNotAllowed, "cycle")
 			return &v
 		}
 		var kind OrgUnitKind
@@ -422,8 +422,8 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			return err
 		}
 		if kind == UnitCompany {
-			var v kerr.ValidationError
-			v.Add("kind", kerr.CodeNotAllowed, string(kind))
+			var v validation.Error
+			v.Add("kind", validation.CodeNotAllowed, string(kind))
 			return &v
 		}
 		if _, err := tx.NewDelete().Model((*orgPath)(nil)).Where("descendant_id IN (?)", bun.List(subtree)).

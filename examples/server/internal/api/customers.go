@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -41,7 +42,7 @@ var customerQueryParams = []Param{
 // customerQuery reads a customer.Query from the URL; malformed numbers and
 // IDs are field problems.
 func customerQuery(v url.Values) (customer.Query, error) {
-	var ve kerr.ValidationError
+	var ve validation.Error
 	q := customer.Query{
 		Text:   v.Get("q"),
 		Status: customer.Status(v.Get("status")),
@@ -62,38 +63,38 @@ func customerQuery(v url.Values) (customer.Query, error) {
 	return q, ve.Err()
 }
 
-func queryUUID(v url.Values, name string, ve *kerr.ValidationError) uuid.UUID {
+func queryUUID(v url.Values, name string, ve *validation.Error) uuid.UUID {
 	s := v.Get(name)
 	if s == "" {
 		return uuid.Nil
 	}
 	id, err := uuid.Parse(s)
 	if err != nil {
-		ve.Add(name, kerr.CodeInvalidUUID, "")
+		ve.Add(name, validation.CodeInvalidUUID, "")
 	}
 	return id
 }
 
-func queryInt(v url.Values, name string, ve *kerr.ValidationError) int {
+func queryInt(v url.Values, name string, ve *validation.Error) int {
 	s := v.Get(name)
 	if s == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		ve.Add(name, kerr.CodeFormat, "")
+		ve.Add(name, validation.CodeFormat, "")
 	}
 	return n
 }
 
-func queryBool(v url.Values, name string, ve *kerr.ValidationError) bool {
+func queryBool(v url.Values, name string, ve *validation.Error) bool {
 	s := v.Get(name)
 	if s == "" {
 		return false
 	}
 	b, err := strconv.ParseBool(s)
 	if err != nil {
-		ve.Add(name, kerr.CodeFormat, "")
+		ve.Add(name, validation.CodeFormat, "")
 	}
 	return b
 }
@@ -196,8 +197,8 @@ func (x *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 		enc = customer.UTF8BOM
 	case customer.UTF8BOM, customer.ShiftJIS:
 	default:
-		var ve kerr.ValidationError
-		ve.Add("encoding", kerr.CodeUnknown, string(enc))
+		var ve validation.Error
+		ve.Add("encoding", validation.CodeUnknown, string(enc))
 		return ve.Err()
 	}
 	charset := "utf-8"
@@ -245,7 +246,7 @@ func (s *startWriter) Write(b []byte) (int, error) {
 // import is 422 with the report.
 func (x *API) importCustomers(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
-	var ve kerr.ValidationError
+	var ve validation.Error
 	opts := customer.ImportOptions{
 		Mode:        customer.Mode(v.Get("mode")),
 		OnDuplicate: customer.OnDuplicate(v.Get("on_duplicate")),
@@ -265,7 +266,7 @@ func (x *API) importCustomers(w http.ResponseWriter, r *http.Request) error {
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
-				ve.Add("file", kerr.CodeRequired, "")
+				ve.Add("file", validation.CodeRequired, "")
 				return ve.Err()
 			}
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -23,7 +24,7 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	// Errors are the field problems of a validation failure, by stable
 	// code.
-	Errors []kerr.FieldError `json:"errors,omitempty"`
+	Errors []validation.FieldError `json:"errors,omitempty"`
 }
 
 // apiError is an error of the API layer itself, with its problem slug and
@@ -58,7 +59,7 @@ func problemOf(r *http.Request, err error) Problem {
 		return Problem{Type: "urn:kiroku:problem:" + slug, Title: msg.T("api.problem." + slug), Status: status}
 	}
 	var ae *apiError
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
@@ -132,8 +133,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		case errors.As(err, &mbe):
 			return err
 		case errors.As(err, &te) && te.Field != "":
-			var ve kerr.ValidationError
-			ve.Add(te.Field, kerr.CodeWrongType, te.Value)
+			var ve validation.Error
+			ve.Add(te.Field, validation.CodeWrongType, te.Value)
 			return ve.Err()
 		}
 		return errBadJSON

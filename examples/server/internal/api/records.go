@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -49,7 +50,7 @@ var recordQueryParams = []Param{
 }
 
 func recordQuery(v url.Values) (contactlog.Query, error) {
-	var ve kerr.ValidationError
+	var ve validation.Error
 	q := contactlog.Query{
 		Text: v.Get("q"), Templates: v["template"], Progress: v["progress"], CustomerRanks: v["rank"],
 		Sort: contactlog.Sort(v.Get("sort")), After: v.Get("after"),
@@ -73,14 +74,14 @@ func recordQuery(v url.Values) (contactlog.Query, error) {
 	return q, ve.Err()
 }
 
-func queryTime(v url.Values, name string, ve *kerr.ValidationError) time.Time {
+func queryTime(v url.Values, name string, ve *validation.Error) time.Time {
 	s := v.Get(name)
 	if s == "" {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		ve.Add(name, kerr.CodeFormat, "")
+		ve.Add(name, validation.CodeFormat, "")
 	}
 	return t
 }
@@ -262,8 +263,8 @@ func (x *API) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, as...)
 	}
 	if len(out) == 0 {
-		var ve kerr.ValidationError
-		ve.Add("files", kerr.CodeRequired, "")
+		var ve validation.Error
+		ve.Add("files", validation.CodeRequired, "")
 		return ve.Err()
 	}
 	return writeJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
@@ -296,7 +297,7 @@ func (x *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var ve kerr.ValidationError
+	var ve validation.Error
 	thumb := queryBool(r.URL.Query(), "thumb", &ve)
 	if err := ve.Err(); err != nil {
 		return err
@@ -457,7 +458,7 @@ func (x *API) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var ve kerr.ValidationError
+	var ve validation.Error
 	version := queryInt(r.URL.Query(), "version", &ve)
 	if err := ve.Err(); err != nil {
 		return err

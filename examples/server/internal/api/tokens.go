@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -65,15 +66,15 @@ func (s *Tokens) now() time.Time { return s.clock().UTC().Truncate(time.Microsec
 // and returns it with its secret, which is not stored.
 func (s *Tokens) Create(ctx context.Context, tenant, user uuid.UUID, name string, ttl time.Duration) (*Token, string, error) {
 	name = strings.TrimSpace(name)
-	var ve kerr.ValidationError
+	var ve validation.Error
 	switch {
 	case name == "":
-		ve.Add("name", kerr.CodeRequired, "")
+		ve.Add("name", validation.CodeRequired, "")
 	case utf8.RuneCountInString(name) > MaxTokenName:
-		ve.Add("name", kerr.CodeTooLong, fmt.Sprint(MaxTokenName))
+		ve.Add("name", validation.CodeTooLong, fmt.Sprint(MaxTokenName))
 	}
 	if ttl < 0 || ttl > MaxTokenDays*24*time.Hour {
-		ve.Add("expires_in_days", kerr.CodeOutOfRange, fmt.Sprintf("0..%d", MaxTokenDays))
+		ve.Add("expires_in_days", validation.CodeOutOfRange, fmt.Sprintf("0..%d", MaxTokenDays))
 	}
 	if err := ve.Err(); err != nil {
 		return nil, "", err
@@ -84,7 +85,7 @@ func (s *Tokens) Create(ctx context.Context, tenant, user uuid.UUID, name string
 		return nil, "", storage.Err(err)
 	}
 	if n >= MaxTokensOfUser {
-		ve.Add("name", kerr.CodeTooMany, fmt.Sprint(MaxTokensOfUser))
+		ve.Add("name", validation.CodeTooMany, fmt.Sprint(MaxTokensOfUser))
 		return nil, "", ve.Err()
 	}
 	secret, hash, err := auth.NewToken()

@@ -25,6 +25,9 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/blob"
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api/schema"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
@@ -48,9 +51,9 @@ type App struct {
 	Auth      *auth.Store
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
-	Mailer contactlog.Mailer
+	Mailer mail.Sender
 
-	dispatcher *contactlog.Dispatcher
+	dispatcher *outbox.Dispatcher
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 	ownDB      bool
@@ -66,7 +69,7 @@ type Options struct {
 	// Logger. Default slog.Default().
 	Logger *slog.Logger
 	// Mailer replaces the configured one (tests).
-	Mailer contactlog.Mailer
+	Mailer mail.Sender
 	// NoDispatcher keeps the outbox dispatcher from running (tests that
 	// deliver with RunOutbox).
 	NoDispatcher bool
@@ -128,12 +131,12 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err := a.Plugins.Start(ctx); err != nil {
 		return a, fmt.Errorf("plugins: %w", err)
 	}
-	blobs, err := contactlog.NewLocalBlobStore(filepath.Join(cfg.DataDir, "files"))
-	if err != nil {
+	var blobs blob.Store
+	if blobs, err = blob.NewLocal(filepath.Join(cfg.DataDir, "files")); err != nil {
 		return a, fmt.Errorf("attachment store: %w", err)
 	}
 	if cfg.EncryptionKey != nil {
-		if blobs, err = contactlog.NewEncryptedBlobStore(blobs, cfg.EncryptionKey); err != nil {
+		if blobs, err = blob.NewEncrypted(blobs, cfg.EncryptionKey); err != nil {
 			return a, fmt.Errorf("attachment encryption: %w", err)
 		}
 	}
@@ -148,7 +151,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		Events: a.Plugins}); err != nil {
 		return a, err
 	}
-	from := contactlog.MailAddress{Name: "Kiroku", Email: cfg.MailFrom}
+	from := mail.Address{Name: "Kiroku", Email: cfg.MailFrom}
 	if cfg.MailFrom == "" {
 		from.Email = "kiroku@localhost"
 	}
@@ -162,7 +165,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	a.Auth = auth.NewStore(a.DB, a.Dir, withClock(opts.Auth, a.Clock))
 	handlers := a.Records.Handlers()
 	maps.Copy(handlers, a.Plugins.EventHandlers(a.Records))
-	if a.dispatcher, err = contactlog.NewDispatcher(a.DB, handlers, &contactlog.DispatcherConfig{
+	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
 		Clock: a.Clock, Logger: a.Logger}); err != nil {
 		return a, err
 	}

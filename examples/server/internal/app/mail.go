@@ -10,30 +10,30 @@ import (
 	"github.com/google/uuid"
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail"
 )
 
 // newMailer returns the SMTP mailer of the configuration or, without an SMTP
 // host, one that writes each mail as an .eml file to DataDir/mail, so that an
 // evaluation install shows what would have been sent.
-func newMailer(cfg Config) (contactlog.Mailer, error) {
+func newMailer(cfg Config) (mail.Sender, error) {
 	if cfg.SMTPHost != "" {
-		return contactlog.NewSMTPMailer(contactlog.SMTPConfig{
+		return mail.NewSMTP(&mail.SMTPConfig{
 			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUser, Password: cfg.SMTPPassword,
-			TLS: contactlog.SMTPTLSMode(cfg.SMTPTLS), From: contactlog.MailAddress{Email: cfg.MailFrom},
+			TLS: mail.TLSMode(cfg.SMTPTLS), From: mail.Address{Email: cfg.MailFrom},
 		})
 	}
 	dir := filepath.Join(cfg.DataDir, "mail")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
 	}
-	return contactlog.MailerFunc(func(_ context.Context, m contactlog.MailMessage) error {
+	return mail.SenderFunc(func(_ context.Context, m mail.Message) error {
 		return writeEML(dir, m)
 	}), nil
 }
 
 // writeEML writes m as a MIME file named after the time and a random ID.
-func writeEML(dir string, m contactlog.MailMessage) error {
+func writeEML(dir string, m mail.Message) error {
 	msg := gomail.NewMsg()
 	if err := msg.FromFormat(m.From.Name, m.From.Email); err != nil {
 		return fmt.Errorf("mail from: %w", err)

@@ -1,5 +1,7 @@
 package msg
 
+import "github.com/kirokuhq/kiroku/customer/validation"
+
 // ja is the catalog. Keep the sections: one per area of the server.
 var ja = map[string]string{
 	// --- common ---
@@ -41,25 +43,25 @@ var ja = map[string]string{
 	"error.too_large":    "送信されたデータが大きすぎます。",
 	"error.bad_request":  "リクエストの形式が正しくありません。",
 
-	// --- field problem codes (kerr.Code*) ---
-	"code.required":     "入力してください。",
-	"code.too_long":     "%s文字以内で入力してください。",
-	"code.format":       "形式が正しくありません。",
-	"code.not_kana":     "カタカナまたはひらがなで入力してください。",
-	"code.invalid_date": "存在しない日付です。",
-	"code.outside_era":  "その元号の期間外の日付です。",
-	"code.out_of_range": "範囲外の値です（%s）。",
-	"code.unknown":      "選択できない値です。",
-	"code.duplicate":    "既に登録されています。",
-	"code.not_allowed":  "この項目には指定できません。",
-	"code.wrong_type":   "値の種類が正しくありません。",
-	"code.invalid_id":   "指定が正しくありません。",
-	"code.not_csv":      "CSVファイルではありません。",
-	"code.encoding":     "文字コードを読み取れません（UTF-8またはShift_JISで保存してください）。",
-	"code.too_large":    "ファイルが大きすぎます（上限 %s バイト）。",
-	"code.too_many":     "件数が多すぎます（上限 %s）。",
-	"code.rejected":     "データベースが登録を拒否しました。",
-	"code.invalid":      "入力内容が正しくありません。",
+	// --- field problem codes (validation.Code*) ---
+	"code." + validation.CodeRequired:    "入力してください。",
+	"code." + validation.CodeTooLong:     "%s文字以内で入力してください。",
+	"code." + validation.CodeFormat:      "形式が正しくありません。",
+	"code." + validation.CodeNotKana:     "カタカナまたはひらがなで入力してください。",
+	"code." + validation.CodeBadDate:     "存在しない日付です。",
+	"code." + validation.CodeOutsideEra:  "その元号の期間外の日付です。",
+	"code." + validation.CodeOutOfRange:  "範囲外の値です（%s）。",
+	"code." + validation.CodeUnknown:     "選択できない値です。",
+	"code." + validation.CodeDuplicate:   "既に登録されています。",
+	"code." + validation.CodeNotAllowed:  "この項目には指定できません。",
+	"code." + validation.CodeWrongType:   "値の種類が正しくありません。",
+	"code." + validation.CodeInvalidUUID: "指定が正しくありません。",
+	"code." + validation.CodeNotCSV:      "CSVファイルではありません。",
+	"code." + validation.CodeEncoding:    "文字コードを読み取れません（UTF-8またはShift_JISで保存してください）。",
+	"code." + validation.CodeTooLarge:    "ファイルが大きすぎます（上限 %s バイト）。",
+	"code." + validation.CodeTooMany:     "件数が多すぎます（上限 %s）。",
+	"code." + validation.CodeRejected:    "データベースが登録を拒否しました。",
+	"code.invalid":                       "入力内容が正しくありません。",
 
 	// --- auth ---
 	"auth.login_title":        "ログイン",

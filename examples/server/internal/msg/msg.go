@@ -1,6 +1,6 @@
 // Package msg is the example server's one Japanese message catalog: every
 // string the UI and the API show to people lives here, keyed by a stable
-// name. Library errors carry codes (kerr.Code*); Field turns a field problem
+// name. Library errors carry codes (validation.Code*); Field turns a field problem
 // into a sentence.
 package msg
 
@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // T returns the message key names, formatted with args (fmt verbs) when
@@ -43,7 +43,7 @@ func Keys() []string {
 
 // Field returns the sentence for one field problem: "code.<code>" with the
 // problem's parameter, if any.
-func Field(fe kerr.FieldError) string {
+func Field(fe validation.FieldError) string {
 	key := "code." + fe.Code
 	if !Has(key) {
 		key = "code.invalid"

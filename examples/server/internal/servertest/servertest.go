@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
@@ -40,7 +40,7 @@ type Env struct {
 	Admin  uuid.UUID
 
 	mu    sync.Mutex
-	mails []contactlog.MailMessage
+	mails []mail.Message
 }
 
 // New starts the server on db (migrated here) with a bootstrapped tenant
@@ -50,7 +50,7 @@ func New(t testing.TB, db *bun.DB, opts ...func(*app.Config, *app.Options)) *Env
 	t.Helper()
 	e := &Env{}
 	cfg := app.Config{DataDir: t.TempDir(), AdminEmail: AdminEmail, AdminPassword: Password}
-	o := app.Options{DB: db, NoDispatcher: true, Mailer: contactlog.MailerFunc(func(_ context.Context, m contactlog.MailMessage) error {
+	o := app.Options{DB: db, NoDispatcher: true, Mailer: mail.SenderFunc(func(_ context.Context, m mail.Message) error {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.mails = append(e.mails, m)
@@ -73,10 +73,10 @@ func New(t testing.TB, db *bun.DB, opts ...func(*app.Config, *app.Options)) *Env
 }
 
 // Mails returns the mails sent so far.
-func (e *Env) Mails() []contactlog.MailMessage {
+func (e *Env) Mails() []mail.Message {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]contactlog.MailMessage(nil), e.mails...)
+	return append([]mail.Message(nil), e.mails...)
 }
 
 // User creates an active staff user of the tenant with the roles (staff if

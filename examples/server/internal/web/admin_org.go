@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -88,12 +89,12 @@ func (u *UI) adminUnitsPost(w http.ResponseWriter, r *Request) error {
 	case "create":
 		parent, perr := uuid.Parse(f.Get("parent"))
 		if perr != nil {
-			f.Add("parent", msg.Field(kerr.FieldError{Field: "parent", Code: kerr.CodeRequired}))
+			f.Add("parent", msg.Field(validation.FieldError{Field: "parent", Code: validation.CodeRequired}))
 			break
 		}
 		kind := permission.OrgUnitKind(f.Get("kind"))
 		if kind != permission.UnitBranch && kind != permission.UnitDepartment {
-			f.Add("kind", msg.Field(kerr.FieldError{Field: "kind", Code: kerr.CodeUnknown}))
+			f.Add("kind", msg.Field(validation.FieldError{Field: "kind", Code: validation.CodeUnknown}))
 			break
 		}
 		_, err = u.app.Dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tenant, Parent: &parent, Kind: kind,
@@ -159,12 +160,12 @@ func (u *UI) adminGroupsPost(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
 	name := strings.TrimSpace(f.Get("name"))
 	if name == "" {
-		f.Add("name", msg.Field(kerr.FieldError{Field: "name", Code: kerr.CodeRequired}))
+		f.Add("name", msg.Field(validation.FieldError{Field: "name", Code: validation.CodeRequired}))
 	} else {
 		g, err := u.app.Dir.CreateGroup(r.Context(), r.Principal.Tenant, name)
 		switch {
 		case errors.Is(err, kerr.ErrConflict):
-			f.Add("name", msg.Field(kerr.FieldError{Field: "name", Code: kerr.CodeDuplicate}))
+			f.Add("name", msg.Field(validation.FieldError{Field: "name", Code: validation.CodeDuplicate}))
 		case err != nil && !f.AddError(err, nil):
 			return err
 		case err == nil:

@@ -15,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/plugins"
@@ -248,7 +249,7 @@ func (u *UI) adminTemplatesPost(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	saved, err := st.Save(r.Context(), t)
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	if errors.As(err, &ve) {
 		var problems []string
 		for _, fe := range ve.Fields {

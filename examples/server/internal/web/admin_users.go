@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/mail"
+	netmail "net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -12,8 +12,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
-	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -113,9 +114,9 @@ func userFromForm(f *Form) (permission.User, []uuid.UUID, error) {
 		f.Add("roles", msg.T("admin.users.roles_required"))
 	}
 	if usr.Email == "" {
-		f.Add("email", msg.Field(kerr.FieldError{Field: "email", Code: kerr.CodeRequired}))
-	} else if a, err := mail.ParseAddress(usr.Email); err != nil || a.Address != usr.Email || a.Name != "" {
-		f.Add("email", msg.Field(kerr.FieldError{Field: "email", Code: kerr.CodeFormat}))
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeRequired}))
+	} else if a, err := netmail.ParseAddress(usr.Email); err != nil || a.Address != usr.Email || a.Name != "" {
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeFormat}))
 	}
 	units, err := formIDs(f.Values["units"])
 	return usr, units, err
@@ -199,9 +200,9 @@ func (u *UI) inviteResult(w http.ResponseWriter, r *Request, usr *permission.Use
 		if from == "" {
 			from = "kiroku@localhost"
 		}
-		err := u.app.Mailer.Send(ctx, contactlog.MailMessage{
-			From:    contactlog.MailAddress{Name: msg.T("app.name"), Email: from},
-			To:      []contactlog.MailAddress{{Name: usr.Name, Email: usr.Email}},
+		err := u.app.Mailer.Send(ctx, mail.Message{
+			From:    mail.Address{Name: msg.T("app.name"), Email: from},
+			To:      []mail.Address{{Name: usr.Name, Email: usr.Email}},
 			Subject: msg.T("admin.invite.subject"),
 			Text:    msg.T("admin.invite.body", usr.Name, p.URL, int(InviteLinkTTL.Hours())),
 		})

@@ -11,9 +11,9 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/csvio"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // MaxRecordExportRows caps a records export; the last row of a capped file
@@ -62,19 +62,19 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 	switch opts.Mode {
 	case customer.AllOrNothing, customer.ValidRows:
 	default:
-		f.Add("mode", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+		f.Add("mode", msg.Field(validation.FieldError{Code: validation.CodeUnknown}))
 	}
 	switch opts.OnDuplicate {
 	case customer.SkipDuplicates, customer.UpdateDuplicates, customer.CreateDuplicates:
 	default:
-		f.Add("on_duplicate", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+		f.Add("on_duplicate", msg.Field(validation.FieldError{Code: validation.CodeUnknown}))
 	}
 	enc := f.Get("encoding")
 	if enc == "" {
 		enc = "auto"
 	}
 	if enc != "auto" && enc != "sjis" && enc != "utf8" {
-		f.Add("encoding", msg.Field(kerr.FieldError{Code: kerr.CodeUnknown}))
+		f.Add("encoding", msg.Field(validation.FieldError{Code: validation.CodeUnknown}))
 	}
 	files := r.MultipartForm.File["file"]
 	if len(files) == 0 || files[0].Size == 0 {
@@ -116,7 +116,7 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 		}
 		for _, re := range rep.Errors {
 			v.Rows = append(v.Rows, csvRowError{Line: re.Line, Field: importFieldLabel(re),
-				Message: msg.Field(kerr.FieldError{Field: re.Field, Code: re.Code, Param: re.Param})})
+				Message: msg.Field(validation.FieldError{Field: re.Field, Code: re.Code, Param: re.Param})})
 		}
 	}
 	switch {

@@ -17,10 +17,10 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // upload posts a multipart form with one file field to path.
@@ -92,7 +92,7 @@ func TestImportShiftJISWithBadRow(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.Contains(t, body, `<table class="row-errors">`)
 		require.Contains(t, body, `<td class="line">3</td><td class="field">誕生日</td><td class="message">`+
-			msg.Field(kerr.FieldError{Code: kerr.CodeOutsideEra})+`</td>`)
+			msg.Field(validation.FieldError{Code: validation.CodeOutsideEra})+`</td>`)
 		require.Contains(t, body, `<dd class="created">2</dd>`)
 		require.Contains(t, body, "Shift_JIS")
 		require.NotContains(t, body, msg.T("csv.import.dry_run_notice"))
@@ -127,7 +127,7 @@ func TestImportRejectsNonCSV(t *testing.T) {
 		res, body := upload(t, c, "/customers/import", map[string]string{"mode": "valid_rows", "on_duplicate": "skip"},
 			"file", "photo.csv", png)
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.Contains(t, body, msg.Field(kerr.FieldError{Code: kerr.CodeNotCSV}))
+		require.Contains(t, body, msg.Field(validation.FieldError{Code: validation.CodeNotCSV}))
 		require.Contains(t, body, `class="form-error"`)
 		require.NotContains(t, body, `class="row-errors"`)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
@@ -104,8 +105,8 @@ func (u *UI) customerNew(w http.ResponseWriter, r *Request) error {
 // customerProfile reads the posted form into a profile. A birthday that
 // does not parse is returned as a field problem, so the caller can report
 // it together with the engine's.
-func customerProfile(v url.Values, fields []customer.FieldDef) (customer.Profile, *kerr.ValidationError) {
-	ve := &kerr.ValidationError{}
+func customerProfile(v url.Values, fields []customer.FieldDef) (customer.Profile, *validation.Error) {
+	ve := &validation.Error{}
 	p := customer.Profile{
 		Kind: customer.Kind(v.Get("kind")), Status: customer.Status(v.Get("status")),
 		FamilyName: v.Get("family_name"), GivenName: v.Get("given_name"),

@@ -12,6 +12,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -271,7 +272,7 @@ var entryFields = map[string]string{
 // form shows next to their fields, the rest at the top of the form. It
 // reports whether err was a validation error.
 func addEntryError(f *Form, err error, t *template.Template) bool {
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return false
 	}
@@ -406,7 +407,7 @@ func (u *UI) customerOptions(r *Request, f *Form, find bool) ([]customerOption, 
 	}
 	page, err := u.app.Customers.Search(r.Context(), customer.Query{Text: q, Limit: maxCustomerOptions})
 	if err != nil {
-		var ve *kerr.ValidationError
+		var ve *validation.Error
 		if errors.As(err, &ve) {
 			f.Add("customer_q", msg.Field(ve.Fields[0]))
 			return out, nil

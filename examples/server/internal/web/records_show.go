@@ -16,6 +16,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -175,7 +176,7 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 		uploads = append(uploads, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: fh.Filename}, Body: f})
 	}
 	_, err := u.app.Records.AddAttachments(r.Context(), id, uploads...)
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return nil, err
 	}
@@ -189,9 +190,9 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 var fileIndex = regexp.MustCompile(`^files\[(\d+)\]`)
 
 // fileProblem is the sentence for a problem of an upload, naming the file.
-func fileProblem(fe kerr.FieldError, fhs []*multipart.FileHeader) string {
+func fileProblem(fe validation.FieldError, fhs []*multipart.FileHeader) string {
 	text := msg.Field(fe)
-	if fe.Code == kerr.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content") {
+	if fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content") {
 		text = msg.T("records.file_type_refused", fe.Param)
 	}
 	if m := fileIndex.FindStringSubmatch(fe.Field); m != nil {
@@ -209,7 +210,7 @@ func (u *UI) recordAddComment(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if _, err := u.app.Records.AddComment(r.Context(), id, r.PostFormValue("body")); err != nil {
-		var ve *kerr.ValidationError
+		var ve *validation.Error
 		if errors.As(err, &ve) {
 			problems := make([]string, len(ve.Fields))
 			for i, fe := range ve.Fields {
@@ -264,7 +265,7 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 		Shared: r.PostFormValue("shared") == "1"}
 	a, err := u.app.Records.UpdateAttachment(r.Context(), id, version, m)
 	if err != nil {
-		var ve *kerr.ValidationError
+		var ve *validation.Error
 		if errors.As(err, &ve) {
 			rec, perr := uuid.Parse(r.PostFormValue("record"))
 			if perr != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -396,7 +397,7 @@ func (f *Form) Valid() bool { return len(f.Errors) == 0 && f.Message == "" }
 // from the form's) and reports whether it was one; other errors are left to
 // the caller.
 func (f *Form) AddError(err error, rename map[string]string) bool {
-	var ve *kerr.ValidationError
+	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return false
 	}

@@ -2,12 +2,31 @@
 // alert reminders) in the same transaction as the change that causes them,
 // and delivers each of them once per recipient.
 //
+// # One outbox for every engine
+//
+// Every Kiroku engine writes its side effects to the one outbox table
+// (customer events, contactlog's report-to mails and notifications, plugin
+// events), each under topics of its own, and offers the handlers of those
+// topics (contactlog's Service.Handlers, the plugin host's EventHandlers).
+// A program runs a single dispatcher for all of them: it merges the
+// engines' handler maps (topics never clash) and passes the result to
+// NewDispatcher, in one or more processes on the same database:
+//
+//	handlers := records.Handlers()
+//	maps.Copy(handlers, host.EventHandlers(records))
+//	d, err := outbox.NewDispatcher(db, handlers, nil) // db: a *bun.DB, not a transaction
+//	go d.Run(ctx)                                     // until ctx ends
+//
+// Messages of topics missing from the map stay pending for a dispatcher
+// that knows them. An application embedding Kiroku may enqueue messages of
+// its own topics in its own transactions and add its handlers to the map.
+//
 // # Writing
 //
-// An engine calls Enqueue with the bun.IDB it is writing through, normally
-// its transaction:
+// A writer (an engine, or the embedding application) calls Enqueue with the
+// bun.IDB it is writing through, normally its transaction:
 //
-//	err := storage.InTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+//	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 //		if err := saveRecord(ctx, tx, rec); err != nil {
 //			return err
 //		}
@@ -45,7 +64,7 @@
 // Handler per topic, repeats this cycle (RunOnce once, Run until its context
 // ends):
 //
-//  1. Claim. One statement (storage.OutboxClaim) picks up to BatchSize due
+//  1. Claim. One statement picks up to BatchSize due
 //     messages of its topics, oldest first, and leases them: claimed_by =
 //     the instance ID, claimed_until = now + Lease, attempts + 1. On
 //     PostgreSQL the rows are chosen with SELECT … FOR UPDATE SKIP LOCKED,

@@ -32,7 +32,8 @@ var (
 
 // hkdfInfo separates the age identity derived from a configured key from any
 // other use of the same key. Changing it makes every stored object
-// unreadable: it is part of the storage format.
+// unreadable: it is part of the storage format, which is why it still names
+// the package's former path.
 const hkdfInfo = "kiroku/internal/blob: age MLKEM768-X25519 identity v1"
 
 // Encrypted is a Store that encrypts objects at rest with age before

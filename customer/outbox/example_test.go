@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,10 +10,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite"
 
-	"github.com/kirokuhq/kiroku/internal/dbopen"
-	"github.com/kirokuhq/kiroku/internal/outbox"
-	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/customer/outbox"
 )
 
 // A change and its side effect commit together; the dispatcher delivers the
@@ -21,10 +22,13 @@ func Example() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "kiroku-outbox-example")
 	defer os.RemoveAll(dir)
-	db, err := dbopen.OpenSQLite(filepath.Join(dir, "kiroku.db"))
+	// The program opens the database; Kiroku imports no driver.
+	sqldb, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "kiroku.db")+
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
 	if err != nil {
 		panic(err)
 	}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
 	if err := outbox.Migrate(ctx, db); err != nil {
 		panic(err)
@@ -39,7 +43,7 @@ func Example() {
 		Payload:   json.RawMessage(`{"record":"42","note":"ご確認ください"}`),
 	}
 	for range 2 { // the record is saved twice; the report is stored once
-		err := storage.InTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			// … save the record through tx …
 			return outbox.Enqueue(ctx, tx, report)
 		})

@@ -73,10 +73,10 @@ func TestValidKey(t *testing.T) {
 func TestValidPrefix(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{"", "a", "a/", "a/b", "a/b/", "a/b.", "t/0190/"} {
-		require.NoError(t, validPrefix(p), "prefix %q", p)
+		require.NoError(t, ValidPrefix(p), "prefix %q", p)
 	}
 	for _, p := range []string{"/", "/a", "../", "..", "a/../", "a//", `a\`, "A", ".tmp", "a/.t"} {
-		require.ErrorIs(t, validPrefix(p), kerr.ErrInvalid, "prefix %q", p)
+		require.ErrorIs(t, ValidPrefix(p), kerr.ErrInvalid, "prefix %q", p)
 	}
 }
 

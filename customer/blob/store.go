@@ -11,7 +11,7 @@ import (
 )
 
 // Re-exported sentinels, so that callers can match errors from this package
-// without importing kerr.
+// without importing another Kiroku package.
 var (
 	// ErrNotFound is returned (wrapped) by Get and Delete for a missing key.
 	ErrNotFound = kerr.ErrNotFound
@@ -60,10 +60,11 @@ func ValidKey(key string) error {
 	return nil
 }
 
-// validPrefix accepts "" and every prefix of a valid key: the rules of
+// ValidPrefix reports why prefix is not a valid List prefix, or returns
+// nil; the error matches ErrInvalid. It accepts "" and every prefix of a valid key: the rules of
 // ValidKey, except that the last segment may be empty (a prefix ending in
 // '/') and may end with '.'.
-func validPrefix(prefix string) error {
+func ValidPrefix(prefix string) error {
 	if prefix == "" {
 		return nil
 	}

@@ -11,8 +11,8 @@ import (
 const DefaultMaxSize int64 = 30 << 20
 
 // TooLargeError reports that a reader wrapped with Limit held more than
-// Limit bytes. It matches kerr.ErrInvalid (errors.Is) and corresponds to the
-// field code kerr.CodeTooLarge with Param Limit.
+// Limit bytes. It matches ErrInvalid (errors.Is) and corresponds to the
+// field code validation.CodeTooLarge with Param Limit.
 type TooLargeError struct {
 	// Limit is the number of bytes that was allowed.
 	Limit int64
@@ -23,7 +23,7 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("blob: larger than %d bytes", e.Limit)
 }
 
-// Unwrap makes a *TooLargeError match kerr.ErrInvalid.
+// Unwrap makes a *TooLargeError match ErrInvalid.
 func (e *TooLargeError) Unwrap() error { return kerr.ErrInvalid }
 
 // Limit returns a reader that reads from r and fails with a *TooLargeError

@@ -13,7 +13,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // TLSMode is how the SMTP connection is encrypted.
@@ -102,25 +102,25 @@ func (c *SMTPConfig) WithDefaults() SMTPConfig {
 
 // validate checks a config that went through WithDefaults.
 func (c *SMTPConfig) validate() error {
-	var verr kerr.ValidationError
+	var verr validation.Error
 	if c.Host == "" {
-		verr.Add("host", kerr.CodeRequired, "")
+		verr.Add("host", validation.CodeRequired, "")
 	} else if hasLineBreak(c.Host) {
-		verr.Add("host", kerr.CodeFormat, "")
+		verr.Add("host", validation.CodeFormat, "")
 	}
 	if c.Port < 1 || c.Port > 65535 {
-		verr.Add("port", kerr.CodeOutOfRange, "1..65535")
+		verr.Add("port", validation.CodeOutOfRange, "1..65535")
 	}
 	switch c.TLS {
 	case TLSStartTLS, TLSImplicit, TLSNone:
 	default:
-		verr.Add("tls", kerr.CodeUnknown, string(c.TLS))
+		verr.Add("tls", validation.CodeUnknown, string(c.TLS))
 	}
 	if c.Timeout < 0 {
-		verr.Add("timeout", kerr.CodeOutOfRange, "> 0")
+		verr.Add("timeout", validation.CodeOutOfRange, "> 0")
 	}
 	if c.Password != "" && c.Username == "" {
-		verr.Add("username", kerr.CodeRequired, "")
+		verr.Add("username", validation.CodeRequired, "")
 	}
 	checkAddress(&verr, "from", c.From, false)
 	return verr.Err()

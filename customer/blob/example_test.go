@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/kirokuhq/kiroku/internal/blob"
+	"github.com/kirokuhq/kiroku/customer/blob"
 )
 
 // An encrypted local store with an upload limit, as the example server wires

@@ -1,47 +1,56 @@
-package blob
+package blob_test
 
 import (
 	"bytes"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	gcblob "gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
 	"gocloud.dev/blob/memblob"
+
+	"github.com/kirokuhq/kiroku/customer/blob"
+	"github.com/kirokuhq/kiroku/customer/blob/bucket"
 )
+
+// These tests run bucket.Store through blob's conformance suite, which is
+// only reachable from this directory.
+
+func newBucketStore(t *testing.T, b *gcblob.Bucket, opts *bucket.Options) *bucket.Store {
+	t.Helper()
+	t.Cleanup(func() { _ = b.Close() })
+	s, err := bucket.New(b, opts)
+	require.NoError(t, err)
+	return s
+}
 
 func TestBucketMem(t *testing.T) {
 	t.Parallel()
-	testStore(t, func(t *testing.T) Store {
-		b := memblob.OpenBucket(nil)
-		t.Cleanup(func() { _ = b.Close() })
-		return NewBucket(b, nil)
+	blob.TestStore(t, func(t *testing.T) blob.Store {
+		return newBucketStore(t, memblob.OpenBucket(nil), nil)
 	})
 }
 
 func TestBucketFile(t *testing.T) {
 	t.Parallel()
-	testStore(t, func(t *testing.T) Store {
+	blob.TestStore(t, func(t *testing.T) blob.Store {
 		b, err := fileblob.OpenBucket(t.TempDir(), nil)
 		require.NoError(t, err)
-		t.Cleanup(func() { _ = b.Close() })
-		return NewBucket(b, nil)
+		return newBucketStore(t, b, nil)
 	})
 }
 
 func TestBucketEncrypted(t *testing.T) {
 	t.Parallel()
-	testStore(t, func(t *testing.T) Store {
-		b := memblob.OpenBucket(nil)
-		t.Cleanup(func() { _ = b.Close() })
-		return newEncrypted(t, NewBucket(b, nil), testKey(4))
+	blob.TestStore(t, func(t *testing.T) blob.Store {
+		return blob.NewEncryptedT(t, newBucketStore(t, memblob.OpenBucket(nil), nil), blob.TestKey(4))
 	})
 }
 
 func TestBucketObjectsAreOpaque(t *testing.T) {
 	t.Parallel()
 	b := memblob.OpenBucket(nil)
-	t.Cleanup(func() { _ = b.Close() })
-	s := NewBucket(b, &BucketOptions{BufferSize: 1 << 20, MaxConcurrency: 2})
+	s := newBucketStore(t, b, &bucket.Options{BufferSize: 1 << 20, MaxConcurrency: 2})
 	html := []byte("<!DOCTYPE html><script>alert(1)</script>")
 	_, err := s.Put(t.Context(), "x", bytes.NewReader(html))
 	require.NoError(t, err)
@@ -55,17 +64,14 @@ func TestBucketObjectsAreOpaque(t *testing.T) {
 func TestBucketListSkipsForeignNames(t *testing.T) {
 	t.Parallel()
 	b := memblob.OpenBucket(nil)
-	t.Cleanup(func() { _ = b.Close() })
 	for _, k := range []string{"a/ok", "a/Upper", "a/../x", "a//y"} {
 		require.NoError(t, b.WriteAll(t.Context(), k, []byte("x"), nil))
 	}
-	require.Equal(t, []string{"a/ok"}, listAll(t, NewBucket(b, nil), ""))
+	require.Equal(t, []string{"a/ok"}, blob.ListAll(t, newBucketStore(t, b, nil), ""))
 }
 
-func TestBucketOptionsDefaults(t *testing.T) {
+func TestBucketNil(t *testing.T) {
 	t.Parallel()
-	o := (*BucketOptions)(nil).withDefaults()
-	require.Equal(t, BucketOptions{BufferSize: 5 << 20, MaxConcurrency: 1}, o)
-	o = (&BucketOptions{BufferSize: 8 << 20, MaxConcurrency: 3}).withDefaults()
-	require.Equal(t, BucketOptions{BufferSize: 8 << 20, MaxConcurrency: 3}, o)
+	_, err := bucket.New(nil, nil)
+	require.ErrorIs(t, err, blob.ErrInvalid)
 }

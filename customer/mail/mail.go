@@ -6,7 +6,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+)
+
+// Re-exported sentinels, so that callers can match this package's errors
+// without importing another Kiroku package.
+var (
+	// ErrInvalid is matched by errors for invalid input (a *validation.Error
+	// where fields are named).
+	ErrInvalid = kerr.ErrInvalid
 )
 
 // MaxRecipients caps Message.To.
@@ -58,7 +67,7 @@ type Message struct {
 // Send returns nil once the message has been handed over (for SMTP: the
 // server accepted it after DATA). An error that implements Permanent() bool
 // returning true (an invalid message, a 5xx rejection) will fail again if
-// retried; other errors may be temporary. Errors match kerr.ErrInvalid when
+// retried; other errors may be temporary. Errors match ErrInvalid when
 // the message itself is at fault, and never contain credentials.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
@@ -82,39 +91,39 @@ func (e *permanentError) Permanent() bool { return true }
 
 // validate checks m after the default From has been applied.
 func validate(m Message) error {
-	var verr kerr.ValidationError
+	var verr validation.Error
 	checkAddress(&verr, "from", m.From, true)
 	switch {
 	case len(m.To) == 0:
-		verr.Add("to", kerr.CodeRequired, "")
+		verr.Add("to", validation.CodeRequired, "")
 	case len(m.To) > MaxRecipients:
-		verr.Add("to", kerr.CodeTooMany, strconv.Itoa(MaxRecipients))
+		verr.Add("to", validation.CodeTooMany, strconv.Itoa(MaxRecipients))
 	}
 	for i, a := range m.To {
 		checkAddress(&verr, "to["+strconv.Itoa(i)+"]", a, true)
 	}
 	checkAddress(&verr, "reply_to", m.ReplyTo, false)
 	if hasLineBreak(m.Subject) {
-		verr.Add("subject", kerr.CodeFormat, "")
+		verr.Add("subject", validation.CodeFormat, "")
 	}
 	if m.Text == "" && m.HTML == "" {
-		verr.Add("text", kerr.CodeRequired, "")
+		verr.Add("text", validation.CodeRequired, "")
 	}
 	return verr.Err()
 }
 
-func checkAddress(verr *kerr.ValidationError, field string, a Address, required bool) {
+func checkAddress(verr *validation.Error, field string, a Address, required bool) {
 	if a.IsZero() {
 		if required {
-			verr.Add(field+".email", kerr.CodeRequired, "")
+			verr.Add(field+".email", validation.CodeRequired, "")
 		}
 		return
 	}
 	if hasLineBreak(a.Name) {
-		verr.Add(field+".name", kerr.CodeFormat, "")
+		verr.Add(field+".name", validation.CodeFormat, "")
 	}
 	if !validEmail(a.Email) {
-		verr.Add(field+".email", kerr.CodeFormat, "")
+		verr.Add(field+".email", validation.CodeFormat, "")
 	}
 }
 

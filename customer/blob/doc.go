@@ -1,5 +1,6 @@
 // Package blob stores the bytes of attachments (photos of handwritten memos,
-// audio, PDFs) outside the database. The database keeps only a key, the size
+// audio, PDFs) outside the database. contactlog takes a Store in its Config;
+// any engine that keeps files does the same. The database keeps only a key, the size
 // and the content type; this package keeps the bytes.
 //
 // # Store
@@ -20,7 +21,7 @@
 //     listing is allowed.
 //
 // Get and Delete of a key that does not exist return an error matching
-// kerr.ErrNotFound (re-exported as ErrNotFound). Callers that delete
+// ErrNotFound. Callers that delete
 // idempotently (purge, orphan collection) ignore it with errors.Is.
 //
 // # Keys
@@ -33,7 +34,7 @@
 // key can never be absolute ("/etc/passwd", "c:/x"), contain ".." or a
 // backslash, or name Local's temporary files, which begin with '.'. A
 // typical key is "t/<tenant uuid>/a/<attachment uuid>". Every Store rejects
-// an invalid key with an error matching kerr.ErrInvalid before any I/O.
+// an invalid key with an error matching ErrInvalid before any I/O.
 //
 // # Implementations
 //
@@ -42,9 +43,10 @@
 //     directory, fsyncs it, renames it over the key and fsyncs the directory,
 //     so a crash leaves either the old or the new object, never a mix. Files
 //     are created 0600 and directories 0700.
-//   - Bucket adapts a *gocloud.dev/blob.Bucket that the caller opened (S3,
-//     GCS, Azure Blob, …): this package imports no cloud driver; the
-//     program imports the one it needs (gocloud.dev/blob/s3blob, …).
+//   - The sub-package bucket adapts a *gocloud.dev/blob.Bucket that the
+//     caller opened (S3, GCS, Azure Blob, …). It is separate so that this
+//     package does not pull in gocloud.dev and its dependencies; the
+//     program imports the cloud driver it needs (gocloud.dev/blob/s3blob, …).
 //   - Encrypted wraps any Store and encrypts objects at rest with age
 //     (https://age-encryption.org/v1), streaming in 64 KiB authenticated
 //     chunks in both directions. See NewEncrypted for key handling.
@@ -52,14 +54,14 @@
 // # Size limits
 //
 // Limit wraps an upload's reader so that Put fails with a *TooLargeError
-// (matching kerr.ErrInvalid) as soon as more than the allowed number of bytes
+// (matching ErrInvalid) as soon as more than the allowed number of bytes
 // has been read, without reading the rest. DefaultMaxSize is 30 MiB.
 //
 // # Memory
 //
 // Put and Get copy through fixed buffers: Local uses 32 KiB per call,
-// Encrypted adds about 128 KiB (one age chunk in each direction) and Bucket
-// uses BucketOptions.BufferSize × MaxConcurrency per upload (5 MiB by
+// Encrypted adds about 128 KiB (one age chunk in each direction) and
+// bucket.Store uses Options.BufferSize × MaxConcurrency per upload (5 MiB by
 // default: the smallest part S3 accepts). Memory therefore grows with the
 // number of concurrent transfers, never with object size.
 package blob

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/kirokuhq/kiroku/internal/mail"
+	"github.com/kirokuhq/kiroku/customer/mail"
 )
 
 // An embedder (or a test) that delivers mail its own way plugs in a

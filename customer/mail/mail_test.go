@@ -17,9 +17,10 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/mail"
-	"github.com/kirokuhq/kiroku/internal/mail/mailtest"
 )
 
 const subject = "「面談記録のご報告」"
@@ -269,18 +270,18 @@ func TestSendValidatesBeforeConnecting(t *testing.T) {
 		field string
 		code  string
 	}{
-		{"no recipients", withFrom, func(m *mail.Message) { m.To = nil }, "to", kerr.CodeRequired},
-		{"too many recipients", withFrom, func(m *mail.Message) { m.To = many }, "to", kerr.CodeTooMany},
-		{"no from anywhere", noFrom, func(m *mail.Message) {}, "from.email", kerr.CodeRequired},
-		{"recipient without address", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Name: "田中"}} }, "to[0].email", kerr.CodeFormat},
-		{"malformed address", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Email: "hanako@@example.jp"}} }, "to[0].email", kerr.CodeFormat},
-		{"address with display part", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Email: "Hanako <hanako@example.jp>"}} }, "to[0].email", kerr.CodeFormat},
+		{"no recipients", withFrom, func(m *mail.Message) { m.To = nil }, "to", validation.CodeRequired},
+		{"too many recipients", withFrom, func(m *mail.Message) { m.To = many }, "to", validation.CodeTooMany},
+		{"no from anywhere", noFrom, func(m *mail.Message) {}, "from.email", validation.CodeRequired},
+		{"recipient without address", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Name: "田中"}} }, "to[0].email", validation.CodeFormat},
+		{"malformed address", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Email: "hanako@@example.jp"}} }, "to[0].email", validation.CodeFormat},
+		{"address with display part", withFrom, func(m *mail.Message) { m.To = []mail.Address{{Email: "Hanako <hanako@example.jp>"}} }, "to[0].email", validation.CodeFormat},
 		{"header injection in name", withFrom, func(m *mail.Message) {
 			m.To = []mail.Address{{Name: "田中\r\nBcc: evil@example.com", Email: "hanako@example.jp"}}
-		}, "to[0].name", kerr.CodeFormat},
-		{"header injection in subject", withFrom, func(m *mail.Message) { m.Subject = "件名\nBcc: evil@example.com" }, "subject", kerr.CodeFormat},
-		{"bad reply-to", withFrom, func(m *mail.Message) { m.ReplyTo = mail.Address{Name: "窓口"} }, "reply_to.email", kerr.CodeFormat},
-		{"no body", withFrom, func(m *mail.Message) { m.Text = "" }, "text", kerr.CodeRequired},
+		}, "to[0].name", validation.CodeFormat},
+		{"header injection in subject", withFrom, func(m *mail.Message) { m.Subject = "件名\nBcc: evil@example.com" }, "subject", validation.CodeFormat},
+		{"bad reply-to", withFrom, func(m *mail.Message) { m.ReplyTo = mail.Address{Name: "窓口"} }, "reply_to.email", validation.CodeFormat},
+		{"no body", withFrom, func(m *mail.Message) { m.Text = "" }, "text", validation.CodeRequired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,7 +289,7 @@ func TestSendValidatesBeforeConnecting(t *testing.T) {
 			tt.edit(&m)
 			err := tt.s.Send(context.Background(), m)
 			require.ErrorIs(t, err, kerr.ErrInvalid)
-			var verr *kerr.ValidationError
+			var verr *validation.Error
 			require.ErrorAs(t, err, &verr)
 			require.True(t, verr.Has(tt.field, tt.code), "%v", verr)
 			require.True(t, permanent(err))
@@ -333,7 +334,7 @@ func TestSMTPConfigDefaultsAndValidation(t *testing.T) {
 				require.NoError(t, err)
 				return
 			}
-			var verr *kerr.ValidationError
+			var verr *validation.Error
 			require.ErrorAs(t, err, &verr)
 			require.True(t, verr.Has(tt.field, ""), "%v", verr)
 		})

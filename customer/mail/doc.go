@@ -12,7 +12,7 @@
 // ("=?UTF-8?q?...?="), so they reach any client intact; bodies use
 // quoted-printable. Send validates the message first: a missing recipient, a
 // malformed address, or a line break in a name or the subject (header
-// injection) fails with an error matching kerr.ErrInvalid, before any
+// injection) fails with an error matching ErrInvalid, before any
 // connection is made.
 //
 // # SMTP

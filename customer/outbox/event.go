@@ -9,8 +9,11 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Subscribers tells an engine who wants which events (see
-// customer.EventSubscribers, which re-exports it).
+// Subscribers tells an engine who wants which events: the Events field of
+// customer.Config and contactlog.Config takes one (the plugin host,
+// plugins.Host, implements it), and EnqueueEvents asks it. The event kinds
+// are the engines' (customer.EventCustomerCreated, …,
+// contactlog.EventRecordCreated, …).
 type Subscribers interface {
 	// Subscribers returns the names of the subscribers of events of kind
 	// in the tenant; none means no message.

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -21,6 +22,16 @@ import (
 
 //go:embed migrations
 var migrations embed.FS
+
+// Re-exported sentinels, so that callers can match this package's errors
+// without importing another Kiroku package.
+var (
+	// ErrInvalid is matched by errors for invalid input (a *validation.Error
+	// where fields are named).
+	ErrInvalid = kerr.ErrInvalid
+	// ErrNotFound is matched by errors for a message that does not exist.
+	ErrNotFound = kerr.ErrNotFound
+)
 
 // Migrations is the outbox's migration set (table outbox_messages). Engines
 // that enqueue side effects run it with their own sets.
@@ -153,19 +164,19 @@ const insertBatch = 500
 // messages commit or roll back with the change that caused them. A message
 // whose (Tenant, Topic, Recipient, Key) is already stored, in this call or
 // before, is silently dropped (ON CONFLICT DO NOTHING), as is one whose ID is
-// taken. Invalid messages fail the whole call with a *kerr.ValidationError
-// (matching kerr.ErrInvalid) naming fields "messages[i].field", and nothing
+// taken. Invalid messages fail the whole call with a *validation.Error
+// (matching ErrInvalid) naming fields "messages[i].field", and nothing
 // is stored.
 func Enqueue(ctx context.Context, db bun.IDB, msgs ...Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	rows := make([]row, len(msgs))
-	var verr kerr.ValidationError
+	var verr validation.Error
 	for i, m := range msgs {
 		field := func(name string) string { return "messages[" + strconv.Itoa(i) + "]." + name }
 		if m.Tenant == uuid.Nil {
-			verr.Add(field("tenant"), kerr.CodeRequired, "")
+			verr.Add(field("tenant"), validation.CodeRequired, "")
 		}
 		checkText(&verr, field("topic"), m.Topic, true)
 		checkText(&verr, field("recipient"), m.Recipient, true)
@@ -175,11 +186,11 @@ func Enqueue(ctx context.Context, db bun.IDB, msgs ...Message) error {
 		case len(m.Payload) == 0:
 			payload = "{}"
 		case len(m.Payload) > MaxPayload:
-			verr.Add(field("payload"), kerr.CodeTooLarge, strconv.Itoa(MaxPayload))
+			verr.Add(field("payload"), validation.CodeTooLarge, strconv.Itoa(MaxPayload))
 		case !json.Valid(m.Payload) || hasNULEscape(m.Payload):
 			// PostgreSQL's jsonb cannot hold \u0000; refuse it on both
 			// dialects alike.
-			verr.Add(field("payload"), kerr.CodeFormat, "")
+			verr.Add(field("payload"), validation.CodeFormat, "")
 		}
 		id := m.ID
 		if id == uuid.Nil {
@@ -218,16 +229,16 @@ func Enqueue(ctx context.Context, db bun.IDB, msgs ...Message) error {
 
 // checkText validates a topic, recipient or key. NUL bytes and invalid
 // UTF-8 are rejected because PostgreSQL text cannot hold them.
-func checkText(verr *kerr.ValidationError, field, s string, required bool) {
+func checkText(verr *validation.Error, field, s string, required bool) {
 	switch {
 	case s == "":
 		if required {
-			verr.Add(field, kerr.CodeRequired, "")
+			verr.Add(field, validation.CodeRequired, "")
 		}
 	case len(s) > MaxFieldLen:
-		verr.Add(field, kerr.CodeTooLong, strconv.Itoa(MaxFieldLen))
+		verr.Add(field, validation.CodeTooLong, strconv.Itoa(MaxFieldLen))
 	case !validText(s):
-		verr.Add(field, kerr.CodeFormat, "")
+		verr.Add(field, validation.CodeFormat, "")
 	}
 }
 
@@ -255,7 +266,7 @@ func hasNULEscape(b []byte) bool {
 }
 
 // Get returns the stored message id with its delivery state, or an error
-// matching kerr.ErrNotFound. It reads across tenants: the outbox is
+// matching ErrNotFound. It reads across tenants: the outbox is
 // infrastructure, not a principal-facing store.
 func Get(ctx context.Context, db bun.IDB, id uuid.UUID) (Entry, error) {
 	var r row

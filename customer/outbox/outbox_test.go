@@ -16,9 +16,10 @@ import (
 	"github.com/uptrace/bun"
 	"go.uber.org/goleak"
 
+	"github.com/kirokuhq/kiroku/customer/outbox"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -255,18 +256,18 @@ func TestEnqueueValidation(t *testing.T) {
 		field string
 		code  string
 	}{
-		{"tenant required", func(m *outbox.Message) { m.Tenant = uuid.Nil }, "messages[0].tenant", kerr.CodeRequired},
-		{"topic required", func(m *outbox.Message) { m.Topic = "" }, "messages[0].topic", kerr.CodeRequired},
-		{"recipient required", func(m *outbox.Message) { m.Recipient = "" }, "messages[0].recipient", kerr.CodeRequired},
-		{"topic too long", func(m *outbox.Message) { m.Topic = long }, "messages[0].topic", kerr.CodeTooLong},
-		{"key too long", func(m *outbox.Message) { m.Key = long }, "messages[0].key", kerr.CodeTooLong},
-		{"recipient with NUL", func(m *outbox.Message) { m.Recipient = "a\x00b" }, "messages[0].recipient", kerr.CodeFormat},
-		{"key not UTF-8", func(m *outbox.Message) { m.Key = "\xff" }, "messages[0].key", kerr.CodeFormat},
-		{"payload not JSON", func(m *outbox.Message) { m.Payload = json.RawMessage(`{"a":`) }, "messages[0].payload", kerr.CodeFormat},
-		{"payload with NUL escape", func(m *outbox.Message) { m.Payload = json.RawMessage(`{"a":"\u0000"}`) }, "messages[0].payload", kerr.CodeFormat},
+		{"tenant required", func(m *outbox.Message) { m.Tenant = uuid.Nil }, "messages[0].tenant", validation.CodeRequired},
+		{"topic required", func(m *outbox.Message) { m.Topic = "" }, "messages[0].topic", validation.CodeRequired},
+		{"recipient required", func(m *outbox.Message) { m.Recipient = "" }, "messages[0].recipient", validation.CodeRequired},
+		{"topic too long", func(m *outbox.Message) { m.Topic = long }, "messages[0].topic", validation.CodeTooLong},
+		{"key too long", func(m *outbox.Message) { m.Key = long }, "messages[0].key", validation.CodeTooLong},
+		{"recipient with NUL", func(m *outbox.Message) { m.Recipient = "a\x00b" }, "messages[0].recipient", validation.CodeFormat},
+		{"key not UTF-8", func(m *outbox.Message) { m.Key = "\xff" }, "messages[0].key", validation.CodeFormat},
+		{"payload not JSON", func(m *outbox.Message) { m.Payload = json.RawMessage(`{"a":`) }, "messages[0].payload", validation.CodeFormat},
+		{"payload with NUL escape", func(m *outbox.Message) { m.Payload = json.RawMessage(`{"a":"\u0000"}`) }, "messages[0].payload", validation.CodeFormat},
 		{"payload too large", func(m *outbox.Message) {
 			m.Payload = json.RawMessage(`"` + strings.Repeat("x", outbox.MaxPayload) + `"`)
-		}, "messages[0].payload", kerr.CodeTooLarge},
+		}, "messages[0].payload", validation.CodeTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,7 +276,7 @@ func TestEnqueueValidation(t *testing.T) {
 			tt.edit(&m)
 			err := outbox.Enqueue(context.Background(), db, f.msg("mail.record", "r", "valid-"+tt.name), m)
 			require.ErrorIs(t, err, kerr.ErrInvalid)
-			var verr *kerr.ValidationError
+			var verr *validation.Error
 			require.ErrorAs(t, err, &verr)
 			require.True(t, verr.Has(strings.Replace(tt.field, "[0]", "[1]", 1), tt.code), "%v", verr)
 			require.Zero(t, f.countRows(t, "idempotency_key IN (?)", bun.List([]string{"k-" + tt.name, "valid-" + tt.name})),

@@ -197,7 +197,7 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 // List implements Store. It walks only the directories that can hold keys
 // with the prefix.
 func (l *Local) List(ctx context.Context, prefix string) iter.Seq2[string, error] {
-	if err := validPrefix(prefix); err != nil {
+	if err := ValidPrefix(prefix); err != nil {
 		return errIter(err)
 	}
 	start := "."
