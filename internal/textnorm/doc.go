@@ -40,11 +40,11 @@
 //     Variant kanji (異体字) of Japanese names become one form: 髙 → 高,
 //     﨑 嵜 → 崎, 齋 齊 斉 → 斎, 邊 邉 → 辺, 濵 濱 → 浜, 德 → 徳, 國 → 国,
 //     澤 → 沢, 廣 → 広, … (the table and its sources are documented in
-//     fold.go: Unihan's variant fields and the 人名用漢字 table). The CP932
-//     twins, pairs that Shift_JIS stores in one byte so that a round trip
-//     through Excel swaps them, become one character: 〜 and ～ → ~, − and
-//     － → -, ∥ → ‖, — → ― (¢/￠, £/￡, ¬/￢ and \/＼ are already unified by
-//     NFKC). Variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) are
+//     fold.go: Unihan's variant fields, the 常用漢字表's 旧字体 and name
+//     spellings added by hand). The CP932 twins, pairs that Shift_JIS
+//     stores in one byte so that a round trip through Excel swaps them,
+//     become one character: 〜 and ～ → ~, − and － → -, ∥ → ‖, — → ―
+//     (¢/￠, £/￡, ¬/￢ and \/＼ are already unified by NFKC). Variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) are
 //     dropped, so 辻 written with an Ideographic Variation Sequence matches
 //     plain 辻.
 //

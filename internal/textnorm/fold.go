@@ -7,44 +7,38 @@ import "strings"
 // character the user typed, so 髙橋 is still displayed as 髙橋.
 
 // variantKanji maps a variant kanji (異体字) used in Japanese names to the
-// form it is searched as.
-//
-// Sources. The pairs are variant relations recorded in the Unicode Han
-// Database (Unicode Standard Annex #38, Unihan_Variants.txt: the fields
-// kZVariant, kSemanticVariant and kSpecializedSemanticVariant), restricted
-// to kanji that occur in Japanese family and given names. Where a pair is
-// also listed in 戸籍法施行規則 別表第二 (人名用漢字) part 二, the table of
-// traditional forms allowed in names beside their 常用漢字 form (國・国,
-// 澤・沢, 廣・広, 德・徳, 濱・浜, 齋・斎, 龍・竜, …), the target is the 常用漢字
-// form it names. The target is otherwise the character of JIS X 0208 level
-// 1 (髙 → 高, 﨑 and 嵜 → 崎, 邉 → 辺, 嶋 → 島). One deliberate extension: 齊
-// and 斉 (sai, "equal") fold with 齋 and 斎 (sai, "purify") although Unihan
-// keeps the two families apart, because 斉藤, 齊藤, 斎藤 and 齋藤 are spellings
-// of one family name that people search for interchangeably.
-//
-// The table was written by hand from those sources. Every target is a fixed
-// point (no target is itself a key), which keeps Key idempotent; the tests
-// check that.
+// form it is searched as. It was written by hand from three sources, one
+// group each below; every target is a fixed point (no target is itself a
+// key), which keeps Key idempotent, and the tests check that.
 var variantKanji = map[rune]rune{
+	// Pairs that the Unicode Han Database links (UAX #38, file
+	// Unihan_Variants.txt, Unicode 15.0; checked against that file): the
+	// field is kSemanticVariant unless noted.
 	'髙': '高',
 	'﨑': '崎', '嵜': '崎',
-	'齋': '斎', '齊': '斎', '斉': '斎',
-	'邊': '辺', '邉': '辺',
-	'濵': '浜', '濱': '浜',
-	'德': '徳',
-	'槇': '槙',
-	'桒': '桑',
-	'篭': '籠',
-	'冨': '富',
-	'嶋': '島', '嶌': '島',
-	'國': '国', '圀': '国',
+	'邨': '村',
+	'舘': '館',
+	'峯': '峰',
+	'埜': '野',
+	'栁': '柳',
+	'𠮷': '吉', // kSpoofingVariant
+	'黑': '黒', // kZVariant
+	'檜': '桧', // kSimplifiedVariant
+	'龍': '竜', // kSpecializedSemanticVariant
+
+	// 旧字体 that the 常用漢字表 (平成22年内閣告示第2号) prints in brackets
+	// beside the standard form, and that 戸籍法施行規則 別表第二 (人名用漢字)
+	// allows in names; the target is the 常用漢字. (Unihan links some of
+	// them too: 國, 眞, 壽, 淺, 條, 關, 萬, 彌, 來, 恆.)
+	'國': '国',
 	'澤': '沢',
 	'廣': '広',
-	'𠮷': '吉',
-	'邨': '村',
+	'德': '徳',
+	'濱': '浜',
+	'齋': '斎',
+	'邊': '辺',
 	'榮': '栄',
 	'櫻': '桜',
-	'龍': '竜',
 	'藏': '蔵',
 	'眞': '真',
 	'惠': '恵',
@@ -52,38 +46,51 @@ var variantKanji = map[rune]rune{
 	'實': '実',
 	'淺': '浅',
 	'條': '条',
-	'黑': '黒',
 	'關': '関',
 	'瀨': '瀬',
 	'曾': '曽',
 	'增': '増',
-	'舘': '館',
-	'峯': '峰',
-	'嶽': '岳',
 	'萬': '万',
 	'彌': '弥',
-	'渕': '淵',
-	'檜': '桧',
-	'鷗': '鴎',
 	'總': '総',
 	'來': '来',
+	'劍': '剣',
+	'恆': '恒',
+	'嶽': '岳',
 	'淸': '清',
 	'靑': '青',
-	'埜': '野',
-	'栁': '柳',
-	'恆': '恒',
-	'劍': '剣', '剱': '剣',
+
+	// Spellings of the same family names that neither source links to the
+	// common form (渡邉/渡辺, 嶋田/島田, 冨田/富田, 桒原/桑原, …): JIS X 0208
+	// and JIS X 0213 code them as separate characters for names. Added by
+	// hand. 齊 and 斉 ("equal") are folded with 齋 and 斎 ("purify"), which
+	// Unihan keeps apart, because 斉藤, 齊藤, 斎藤 and 齋藤 are spellings of
+	// one family name that people search for interchangeably.
+	'邉': '辺',
+	'濵': '浜',
+	'齊': '斎', '斉': '斎',
+	'槇': '槙',
+	'桒': '桑',
+	'篭': '籠',
+	'冨': '富',
+	'嶋': '島', '嶌': '島',
+	'圀': '国',
+	'渕': '淵',
 	'籔': '藪',
+	'剱': '剣',
+	'鷗': '鴎',
 }
 
 // cp932Twins maps one character of each CP932 twin pair to the other
 // (after NFKC, which already unifies ￠ ¢, ￡ £, ￢ ¬, ＼ \ and turns ～
-// into ~ and － into -). Shift_JIS cannot keep the pair apart: JIS X 0208
-// maps the byte to the first character, Microsoft's CP932 to the second, so
-// text that went through Excel comes back with the other one. Source: the
-// differences between the JIS X 0208 and CP932 tables as published by
-// Microsoft (Windows code page 932) and the Unicode consortium's
-// JIS0208.TXT, bytes 0x815C, 0x8160, 0x8161 and 0x817C.
+// into ~ and － into -). Shift_JIS cannot keep a pair apart: a JIS X 0208
+// decoder reads the byte as the first character, Microsoft's CP932 as the
+// second, so text that went through Excel comes back with the other one.
+// Source: the JIS X 0208 and CP932 mapping tables, compared byte by byte
+// (as Python's shift_jis and cp932 codecs implement them): 0x8160 〜/～,
+// 0x8161 ‖/∥, 0x817C −/－, 0x8191 ¢/￠, 0x8192 £/￡, 0x81CA ¬/￢, 0x815F
+// ＼/\; and 0x815C, which CP932 reads as ― U+2015 and the JIS X 0208:1997
+// mapping as — U+2014.
 var cp932Twins = map[rune]rune{
 	'\u301C': '~',      // 〜 WAVE DASH; CP932 ～ U+FF5E, which NFKC makes ~
 	'\u2212': '-',      // − MINUS SIGN; CP932 － U+FF0D, which NFKC makes -
