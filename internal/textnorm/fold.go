@@ -98,19 +98,21 @@ var cp932Twins = map[rune]rune{
 	'\u2014': '\u2015', // — EM DASH (JIS); CP932 ― HORIZONTAL BAR
 }
 
-// foldBits marks the BMP runes that fold, so that Key pays a map lookup
-// only for them; runes outside the BMP are looked up directly (they are
-// rare in text).
-var foldBits = func() *[0x10000 / 64]uint64 {
+// folds is variantKanji and cp932Twins in one map, and foldBits marks its
+// BMP keys, so that Key pays a map lookup only for runes that fold (runes
+// outside the BMP, rare in text, are looked up directly).
+var folds, foldBits = func() (map[rune]rune, *[0x10000 / 64]uint64) {
+	m := make(map[rune]rune, len(variantKanji)+len(cp932Twins))
 	var bits [0x10000 / 64]uint64
-	for _, m := range []map[rune]rune{variantKanji, cp932Twins} {
-		for r := range m {
-			if r < 0x10000 {
-				bits[r/64] |= 1 << (r % 64)
+	for _, t := range []map[rune]rune{variantKanji, cp932Twins} {
+		for from, to := range t {
+			m[from] = to
+			if from < 0x10000 {
+				bits[from/64] |= 1 << (from % 64)
 			}
 		}
 	}
-	return &bits
+	return m, &bits
 }()
 
 // isVariationSelector reports whether r selects a glyph variant of the
@@ -121,20 +123,21 @@ func isVariationSelector(r rune) bool {
 	return (r >= 0xFE00 && r <= 0xFE0F) || (r >= 0xE0100 && r <= 0xE01EF)
 }
 
+// firstFold is the smallest rune that folds or is dropped (— U+2014).
+const firstFold = '\u2014'
+
 // fold returns the rune r is searched as and whether r is kept at all
 // (variation selectors are dropped).
 func fold(r rune) (rune, bool) {
-	if r < 0x10000 {
-		if foldBits[r/64]&(1<<(r%64)) == 0 {
-			return r, !isVariationSelector(r)
-		}
-	} else if isVariationSelector(r) {
+	switch {
+	case r < firstFold:
+		return r, true
+	case r < 0x10000 && foldBits[r/64]&(1<<(r%64)) == 0:
+		return r, !isVariationSelector(r)
+	case isVariationSelector(r):
 		return r, false
 	}
-	if to, ok := variantKanji[r]; ok {
-		return to, true
-	}
-	if to, ok := cp932Twins[r]; ok {
+	if to, ok := folds[r]; ok {
 		return to, true
 	}
 	return r, true
