@@ -21,7 +21,12 @@
 //
 // A name has the reading its bearer says it has: 河野 is コウノ or カワノ,
 // 山﨑 is ヤマサキ for some and ヤマザキ for others. Suggestions are for a
-// person to confirm, never to be stored unseen.
+// person to confirm: the customer engine offers them to forms
+// (customer.Service.SuggestKana) and reports them per row on import,
+// writing them only when the caller asks (customer.ImportOptions).
+//
+// A suggestion costs about 5–12 µs (BenchmarkSuggest), so an import of
+// 100 000 rows without readings spends about a second on them.
 //
 // # Accuracy
 //

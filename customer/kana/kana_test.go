@@ -182,3 +182,16 @@ func TestAccuracy(t *testing.T) {
 	require.GreaterOrEqual(t, rate(fam.right, fam.total), minFamilyAccuracy)
 	require.GreaterOrEqual(t, rate(giv.right, giv.total), minGivenAccuracy)
 }
+
+// BenchmarkSuggest measures one suggestion: a dictionary name, a name
+// composed from several words, and a name in kana.
+func BenchmarkSuggest(b *testing.B) {
+	for _, name := range [][2]string{{"鈴木", "一郎"}, {"勅使河原", "陽翔"}, {"さとう", "はなこ"}} {
+		b.Run(name[0]+name[1], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				suggester.Suggest(name[0], name[1])
+			}
+		})
+	}
+}
