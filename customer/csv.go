@@ -248,6 +248,12 @@ type ImportOptions struct {
 	DryRun bool
 	// Assignees of created customers. Default: the importing staff member.
 	Assignees []uuid.UUID
+	// FillSuggestedKana writes the readings that Config.KanaSuggester
+	// suggests into the rows of individuals that lack them, before the rows
+	// are checked (so that rows refused for a missing reading import).
+	// Default false: suggestions are only reported (ImportReport.Suggested),
+	// and rows keep what the file says.
+	FillSuggestedKana bool
 }
 
 // RowError is one problem with one row of an imported file.
@@ -278,6 +284,11 @@ type ImportReport struct {
 	Errors []RowError `json:"errors"`
 	// Ignored lists headers that name no customer field and were not read.
 	Ignored []string `json:"ignored,omitempty"`
+	// Suggested lists, by line, the rows of individuals that lacked a
+	// reading (姓カナ, or 名カナ beside a 名) and for which
+	// Config.KanaSuggester suggested one, filled in or not (see
+	// ImportOptions.FillSuggestedKana). Empty without a suggester.
+	Suggested []SuggestedKana `json:"suggested,omitempty"`
 }
 
 // ErrImportRejected is returned (wrapping ErrInvalid) by an AllOrNothing
@@ -374,7 +385,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	if err != nil {
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
-	planned, err := s.readRows(cr, hm, st, s.today(pr), rep)
+	planned, err := s.readRows(cr, hm, st, s.today(pr), opts.FillSuggestedKana, rep)
 	if err != nil {
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
@@ -464,7 +475,8 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 }
 
 // readRows parses and validates every data row, collecting problems in rep.
-func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today Date, rep *ImportReport) ([]plannedRow, error) {
+// fillKana fills readings suggested for rows that lack them.
+func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today Date, fillKana bool, rep *ImportReport) ([]plannedRow, error) {
 	var planned []plannedRow
 	for {
 		rec, err := cr.Read()
@@ -497,6 +509,9 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 		var p Profile
 		before := len(rep.Errors)
 		hm.apply(&p, cells, rec.Line, rep)
+		if sg := s.suggestRowKana(&p, rec.Line, fillKana); sg != nil {
+			rep.Suggested = append(rep.Suggested, *sg)
+		}
 		if v := normalize(&p, st, today); v.Err() != nil {
 			hm.report(rec.Line, v, rep)
 		}
@@ -710,6 +725,14 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 	p := cur.Profile
 	before := len(rep.Errors)
 	hm.apply(&p, pl.cells, pl.line, rep)
+	// A reading the row got from FillSuggestedKana (it is in the planned
+	// profile, not in the cells) fills a reading the customer lacks.
+	if p.FamilyKana == "" {
+		p.FamilyKana = pl.prof.FamilyKana
+	}
+	if p.GivenKana == "" {
+		p.GivenKana = pl.prof.GivenKana
+	}
 	if v := normalize(&p, st, s.today(pr)); v.Err() != nil {
 		hm.report(pl.line, v, rep)
 	}

@@ -83,8 +83,8 @@ type Profile struct {
 
 	FamilyName string `bun:"family_name" json:"family_name"` // 姓, required (for a company: the contact person)
 	GivenName  string `bun:"given_name" json:"given_name"`   // 名
-	FamilyKana string `bun:"family_kana" json:"family_kana"` // セイ, required for individuals
-	GivenKana  string `bun:"given_kana" json:"given_kana"`   // メイ, required for individuals with a given name
+	FamilyKana string `bun:"family_kana" json:"family_kana"` // セイ, required for individuals unless TenantSettings.KanaOptional
+	GivenKana  string `bun:"given_kana" json:"given_kana"`   // メイ, required with FamilyKana when there is a given name
 
 	CompanyName string `bun:"company_name" json:"company_name"` // 会社名, required for companies
 	CompanyKana string `bun:"company_kana" json:"company_kana"` // 会社名カナ

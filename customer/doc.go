@@ -29,10 +29,13 @@
 // (見込み) or existing (既存). Its Profile holds what staff enter:
 //
 //   - 姓 FamilyName (required; for companies, the contact person) and 名
-//     GivenName; readings FamilyKana/GivenKana, required for individuals,
-//     accepted in hiragana, katakana or half-width katakana and stored as
-//     full-width katakana; CompanyName (required for companies),
-//     CompanyKana, Department.
+//     GivenName; readings FamilyKana/GivenKana, required for individuals
+//     unless the tenant made them optional (SetTenantSettings), accepted in
+//     hiragana, katakana or half-width katakana and stored as full-width
+//     katakana; CompanyName (required for companies), CompanyKana,
+//     Department. With a Config.KanaSuggester (customer/kana), SuggestKana
+//     proposes readings for a form to show and Import reports (and on
+//     request fills) the readings it suggested.
 //   - Email, Mobile (for SMS invitations), Phone: phones hold 6–15 digits
 //     with hyphens, parentheses, a leading + and spaces; full-width input
 //     is folded.

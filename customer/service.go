@@ -54,6 +54,11 @@ type Config struct {
 	// ImportMaxRows caps the data rows of an imported CSV file.
 	// Default: 100 000.
 	ImportMaxRows int
+	// KanaSuggester suggests readings of personal names for SuggestKana and
+	// Import (see ImportReport.Suggested); customer/kana provides one.
+	// Default: none; SuggestKana then suggests nothing and imports report
+	// no suggestions.
+	KanaSuggester KanaSuggester
 	// Events names the subscribers of customer events (a plugins.Host):
 	// each create, update, delete and restore of a customer, and each row
 	// an import creates or updates, enqueues one TopicCustomerEvent

@@ -71,6 +71,7 @@ var fieldKeyRE = regexp.MustCompile(`^([a-z][a-z0-9_]{0,39}:)?[a-z][a-z0-9_]{0,3
 type settings struct {
 	ranks  []Rank
 	fields []FieldDef
+	tenant TenantSettings
 }
 
 func (s *Service) settings(ctx context.Context, tenant uuid.UUID) (*settings, error) {
@@ -83,7 +84,11 @@ func (s *Service) settings(ctx context.Context, tenant uuid.UUID) (*settings, er
 		Order("position", "key").Scan(ctx); err != nil {
 		return nil, storage.Err(err)
 	}
-	st := &settings{ranks: ranks, fields: make([]FieldDef, len(rows))}
+	ts, err := s.tenantSettings(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	st := &settings{ranks: ranks, fields: make([]FieldDef, len(rows)), tenant: ts}
 	for i, r := range rows {
 		st.fields[i] = r.FieldDef
 	}

@@ -137,8 +137,9 @@ func normalize(p *Profile, st *settings, today Date) *validation.Error {
 		}
 		*s = k
 	}
-	kana("family_kana", &p.FamilyKana, p.Kind == Individual)
-	kana("given_kana", &p.GivenKana, p.Kind == Individual && p.GivenName != "")
+	kanaRequired := p.Kind == Individual && !st.tenant.KanaOptional
+	kana("family_kana", &p.FamilyKana, kanaRequired)
+	kana("given_kana", &p.GivenKana, kanaRequired && p.GivenName != "")
 	kana("company_kana", &p.CompanyKana, false)
 
 	p.Email = clean(p.Email)

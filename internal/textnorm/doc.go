@@ -18,8 +18,8 @@
 //     katakana into full-width katakana (ｶﾞ → ガ), full-width ASCII into ASCII
 //     (ＡＢＣ１ → ABC1), composes base letters with combining marks, and
 //     expands compatibility characters (㈱ → (株), ㍻ → 平成, ① → 1).
-//     Ordinary kanji are unchanged, including variants such as 髙 (it is NOT
-//     unified with 高).
+//     Ordinary kanji are unchanged here, including variants such as 髙 (NFKC
+//     does not unify it with 高; step 6 does).
 //  3. Lower-casing with the Unicode simple lower-case mapping (as
 //     strings.ToLower does): "ABC" → "abc", "ＴＥＬ" → "tel". No full case
 //     folding is done, so "ß" and "ss" stay different. If lower-casing leaves
@@ -35,6 +35,21 @@
 //  5. Every run of white space (any rune for which unicode.IsSpace reports
 //     true, including the ideographic space U+3000) becomes a single ASCII
 //     space, and leading and trailing white space is removed.
+//  6. Variants fold together, in the key only: stored text keeps what was
+//     typed, so 髙橋 is displayed as 髙橋 and found by 高橋 and 髙橋 alike.
+//     Variant kanji (異体字) of Japanese names become one form: 髙 → 高,
+//     﨑 嵜 → 崎, 齋 齊 斉 → 斎, 邊 邉 → 辺, 濵 濱 → 浜, 德 → 徳, 國 → 国,
+//     澤 → 沢, 廣 → 広, … (the table and its sources are documented in
+//     fold.go: Unihan's variant fields, the 常用漢字表's 旧字体 and name
+//     spellings added by hand). The CP932 twins, pairs that Shift_JIS
+//     stores in one byte so that a round trip through Excel swaps them,
+//     become one character: 〜 and ～ → ~, − and － → -, ∥ → ‖, — → ―
+//     (¢/￠, £/￡, ¬/￢ and \/＼ are already unified by NFKC). Variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) are
+//     dropped, so 辻 written with an Ideographic Variation Sequence matches
+//     plain 辻.
+//
+// Keys are stored (search columns, n-gram tables): rows saved before a
+// change of these rules keep their old keys until they are saved again.
 //
 // Key is idempotent: Key(Key(s)) == Key(s) for every string s. This is
 // checked by a fuzz test.

@@ -72,8 +72,9 @@ func lowerNFKC(s string) string {
 }
 
 // Key returns the search key of s: ゛/゜ read as combining marks, NFKC,
-// lower case, katakana mapped to hiragana, and white-space runs collapsed
-// to a single ASCII space with no leading or trailing space. See the package
+// lower case, katakana mapped to hiragana, white-space runs collapsed to a
+// single ASCII space with no leading or trailing space, variant kanji and
+// CP932 twins folded and variation selectors dropped. See the package
 // documentation for the exact rules. Key is idempotent.
 func Key(s string) string {
 	s = lowerNFKC(premapSoundMarks(s))
@@ -89,8 +90,8 @@ func Key(s string) string {
 			if base, ok := voicedWa[r]; ok {
 				b.WriteRune(base)
 				b.WriteRune(combiningDakuten)
-			} else {
-				b.WriteRune(r)
+			} else if to, keep := fold(r); keep {
+				b.WriteRune(to)
 			}
 		}
 	})

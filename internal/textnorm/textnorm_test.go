@@ -45,7 +45,7 @@ func TestKey(t *testing.T) {
 		{"cherokee lower", "\u13FA", "\u13FA"},
 		{"circled kabushiki", "㈱山田", "(株)山田"},
 		{"era ligature", "㍻", "平成"},
-		{"variant kanji kept", "髙橋", "髙橋"},
+		{"variant kanji folded", "髙橋", "高橋"},
 		{"kanji kept", "田中 太郎", "田中 太郎"},
 		{"ideographic space", "田中\u3000太郎", "田中 太郎"},
 		{"space runs collapsed", "  田中 \u3000\t 太郎  ", "田中 太郎"},
