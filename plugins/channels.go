@@ -6,8 +6,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Channels returns one contactlog.NotificationChannel per plugin whose
@@ -41,7 +41,7 @@ func (c channel) Name() string { return c.p.spec.Name }
 
 func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m contactlog.ChannelMessage) error {
 	user := m.Recipient.String()
-	n := pluginapi.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
+	n := sdk.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
 	addresses := map[string]string{}
 	if m.Email != "" {
 		addresses[user] = m.Email

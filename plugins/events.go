@@ -12,8 +12,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/internal/outbox"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 var _ customer.EventSubscribers = (*Host)(nil)
@@ -90,29 +90,29 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.Handler {
 	return map[string]contactlog.Handler{
 		contactlog.TopicRecordEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
-			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+			return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 				var p contactlog.RecordEventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
-					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+					return sdk.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 				}
 				data, err := records.RecordEvent(ctx, m.Tenant, p.Record)
 				if err != nil {
-					return pluginapi.Event{}, err
+					return sdk.Event{}, err
 				}
 				return eventToAPI(m.Key, p, data), nil
 			})
 		}),
 		customer.TopicCustomerEvent: contactlog.HandlerFunc(func(ctx context.Context, m contactlog.OutboxMessage) error {
-			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+			return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 				var p customer.EventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
-					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+					return sdk.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 				}
 				c, err := records.CustomerEvent(ctx, m.Tenant, p.Customer)
 				if err != nil {
-					return pluginapi.Event{}, err
+					return sdk.Event{}, err
 				}
-				return pluginapi.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
+				return sdk.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
 			})
 		}),
 		contactlog.TopicTimer: h.timerHandler(records),
@@ -122,14 +122,14 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.
 // deliver delivers the event message m to its plugin: load builds the
 // event (a purged object's ErrNotFound drops the message), the plugin
 // handles it, and its notifications are enqueued.
-func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (sdk.Event, error)) error {
 	if err := h.deliverEvent(ctx, records, m, load); err != nil {
 		return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
 	}
 	return nil
 }
 
-func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (sdk.Event, error)) error {
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 	if err != nil {
 		return err
 	}
-	var answered pluginapi.EventResult
+	var answered sdk.EventResult
 	err = pc.call(ctx, "event", func(ctx context.Context, c *wire.Client, _ *manifest) error {
 		answered, err = c.HandleEvent(ctx, e)
 		return err
@@ -169,8 +169,8 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 
 // eventToAPI builds the event of a TopicRecordEvent message with key id
 // from what the record engine loaded.
-func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.RecordEventData) pluginapi.Event {
-	e := pluginapi.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
+func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.RecordEventData) sdk.Event {
+	e := sdk.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
 	var fields map[string]any
 	if c := d.Customer; c != nil {
 		e.Customer = customerToAPI(c)
@@ -186,7 +186,7 @@ func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.Record
 
 // recordToAPI is what a plugin sees of an event's record r whose customer
 // has the custom field values fields.
-func recordToAPI(r *contactlog.Record, fields map[string]any) pluginapi.Record {
+func recordToAPI(r *contactlog.Record, fields map[string]any) sdk.Record {
 	out := recordsToAPI([]contactlog.PluginRecord{{
 		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
 		Customer: r.Customer, PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values, Responders: r.Responders,
@@ -196,8 +196,8 @@ func recordToAPI(r *contactlog.Record, fields map[string]any) pluginapi.Record {
 }
 
 // customerToAPI is what a plugin sees of an event's customer.
-func customerToAPI(c *contactlog.EventCustomer) *pluginapi.Customer {
-	out := &pluginapi.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
+func customerToAPI(c *contactlog.EventCustomer) *sdk.Customer {
+	out := &sdk.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
 	for _, u := range c.Assignees {
 		out.Assignees = append(out.Assignees, u.String())
 	}
@@ -208,7 +208,7 @@ func customerToAPI(c *contactlog.EventCustomer) *pluginapi.Customer {
 // the event id; a notification without a key is keyed by the event and its
 // position, one without recipients is left out. A recipient must be a user
 // ID.
-func notificationsFromAPI(id string, ns []pluginapi.Notification) ([]contactlog.Notification, error) {
+func notificationsFromAPI(id string, ns []sdk.Notification) ([]contactlog.Notification, error) {
 	var out []contactlog.Notification
 	for i, n := range ns {
 		if len(n.Recipients) == 0 {

@@ -64,7 +64,7 @@ func (p *Plugin) Notify(ctx context.Context, tenant string, n sdk.Notification, 
 }
 
 // InProcess serves opts in the test's process over real gRPC (go-plugin's
-// test connection) and returns the plugin. It fails the test if sdk.Serve
+// test connection) and returns the plugin. It fails the test if server.Serve
 // would refuse opts. A nil opts.Logger logs to the test's output.
 func InProcess(t testing.TB, opts sdk.ServeOpts) *Plugin {
 	t.Helper()
