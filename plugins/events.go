@@ -19,19 +19,37 @@ import (
 var _ customer.EventSubscribers = (*Host)(nil)
 
 // Subscribers returns the names of the plugins that want events of kind
-// (contactlog.EventSubscribers, customer.EventSubscribers): those whose last manifest lists kind in
+// in tenant (contactlog.EventSubscribers, customer.EventSubscribers):
+// those the tenant installed (Install) whose last manifest lists kind in
 // its event kinds and that are running or restarting. A plugin that is
-// unavailable or stopped misses the events written meanwhile. The tenant
-// does not matter: every installed plugin serves every tenant.
-func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
-	var out []string
+// unavailable or stopped misses the events written meanwhile.
+//
+// The installations are read from Config.DB, outside the write's
+// transaction and within CallTimeout (on SQLite the database needs a
+// connection besides the write's, which WAL and the default pool give).
+// If they cannot be read, every plugin wanting kind is named and the error
+// logged: each message is checked again when it is delivered, and one for
+// a tenant that has not installed its plugin is dropped, so no event is
+// lost and none reaches a plugin the tenant has not installed.
+func (h *Host) Subscribers(tenant uuid.UUID, kind string) []string {
+	var wanting []string
 	for _, p := range h.procs {
 		p.mu.Lock()
 		wants := (p.state == StateRunning || p.state == StateRestarting) && p.manifest != nil && slices.Contains(p.manifest.events, kind)
 		p.mu.Unlock()
 		if wants {
-			out = append(out, p.spec.Name)
+			wanting = append(wanting, p.spec.Name)
 		}
+	}
+	if len(wanting) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.CallTimeout)
+	defer cancel()
+	out, err := h.installedIn(ctx, tenant, wanting)
+	if err != nil {
+		h.log.Error("plugins: subscribers: delivery will check the installations", "tenant", tenant, "kind", kind, "error", err)
+		return wanting
 	}
 	return out
 }
@@ -82,7 +100,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // delivered. A notification without a key gets the event's ID
 // and its position as key.
 //
-// A plugin that is not running or does not answer fails the delivery,
+// A message for a tenant that has not installed its plugin (or has
+// uninstalled it since) is dropped without loading anything. A plugin
+// that is not running or does not answer fails the delivery,
 // which the dispatcher retries with backoff up to its MaxAttempts; a
 // plugin that answers nonsense (a recipient that is not a user ID, a
 // timer whose customer is not a customer ID, a key too long) fails it
@@ -119,7 +139,8 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]contactlog.
 	}
 }
 
-// deliver delivers the event message m to its plugin: load builds the
+// deliver delivers the event message m to its plugin: a message of a
+// tenant that has not installed the plugin is dropped, load builds the
 // event (a purged object's ErrNotFound drops the message), the plugin
 // handles it, and its notifications are enqueued.
 func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m contactlog.OutboxMessage, load func(context.Context) (sdk.Event, error)) error {
@@ -133,6 +154,9 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err
+	}
+	if ok, err := h.installed(ctx, m.Tenant, m.Recipient); err != nil || !ok {
+		return err // not installed: nothing to tell
 	}
 	e, err := load(ctx)
 	if errors.Is(err, contactlog.ErrNotFound) {
