@@ -24,8 +24,8 @@ import (
 // or "called ".
 type recorded struct {
 	prefixes []string
-	mu     sync.Mutex
-	lines  []string
+	mu       sync.Mutex
+	lines    []string
 }
 
 func (n *recorded) Enabled(context.Context, slog.Level) bool { return true }

@@ -44,8 +44,8 @@ func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []
 		batch = append(batch, r)
 		at = append(at, i)
 	}
-	if len(batch) == 0 {
-		return out, nil
+	if len(batch) == 0 && len(records) > 0 {
+		return out, nil // all refused: nothing to ask
 	}
 	err = p.call(ctx, "validate", func(ctx context.Context, c *wire.Client, m *manifest) error {
 		if !m.caps.Validate {
