@@ -9,6 +9,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
@@ -112,4 +113,20 @@ func TestManifestFromAPI(t *testing.T) {
 	require.Equal(t, fields, m.fields)
 	_, err = manifestFromAPI("care", sdk.Manifest{Name: "care", Masters: []sdk.MasterItem{{Kind: "colour", Code: "care:red", Label: "赤"}}}, caps)
 	require.ErrorContains(t, err, `master item care:red is of an unknown kind "colour"`)
+}
+
+// TestSDKCodes pins the SDK's field-problem codes to the engines' (a
+// plugin's problems join the record engine's *ValidationError as they are).
+func TestSDKCodes(t *testing.T) {
+	t.Parallel()
+	for sdkCode, engineCode := range map[string]string{
+		sdk.CodeRequired:   kerr.CodeRequired,
+		sdk.CodeFormat:     kerr.CodeFormat,
+		sdk.CodeOutOfRange: kerr.CodeOutOfRange,
+		sdk.CodeUnknown:    kerr.CodeUnknown,
+		sdk.CodeNotAllowed: kerr.CodeNotAllowed,
+		sdk.CodeTooLong:    kerr.CodeTooLong,
+	} {
+		require.Equal(t, engineCode, sdkCode)
+	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 var _ contactlog.RecordPlugins = (*Host)(nil)
@@ -38,7 +38,7 @@ func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []
 	var at []int // the positions of batch's records in records
 	for i, r := range records {
 		if slices.Contains(refused, r.Tenant) {
-			out[i] = []contactlog.FieldError{{Field: "template", Code: kerr.CodeNotAllowed, Param: namespace}}
+			out[i] = []contactlog.FieldError{{Field: "template", Code: sdk.CodeNotAllowed, Param: namespace}}
 			continue
 		}
 		batch = append(batch, r)

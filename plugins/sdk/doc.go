@@ -56,8 +56,9 @@
 // # Test
 //
 // Package plugintest calls a plugin the way the host does: in-process over
-// real gRPC for fast unit tests (plugintest.InProcess), or as a real process
-// (plugintest.Build and plugintest.Launch) to test the binary you ship.
+// real gRPC for fast unit tests (plugintest.InProcess, or plugintest.Start
+// outside a test), or as a real process (plugintest.Build and
+// plugintest.Launch) to test the binary you ship.
 //
 // # Install
 //

@@ -35,12 +35,23 @@ type Record struct {
 type FieldProblem struct {
 	// Field is "fields.<key>" or "fields.<key>[i].<part>".
 	Field string
-	// Code is one of Kiroku's stable codes: required, format,
-	// out_of_range, unknown, not_allowed, …
+	// Code is one of Kiroku's stable codes (CodeRequired, …).
 	Code string
 	// Param qualifies the code (a bound, an allowed value).
 	Param string
 }
+
+// Codes of FieldProblem.Code: Kiroku's stable field-problem codes, which
+// clients and message catalogs translate. A plugin should report these
+// rather than codes of its own.
+const (
+	CodeRequired   = "required"     // a value is needed
+	CodeFormat     = "format"       // not in a recognised format
+	CodeOutOfRange = "out_of_range" // outside Param ("1..2", "..240")
+	CodeUnknown    = "unknown"      // not one of the allowed values or keys; Param: the value
+	CodeNotAllowed = "not_allowed"  // not allowed here; Param: what would be
+	CodeTooLong    = "too_long"     // longer than Param characters
+)
 
 // Event kinds, for Manifest.EventKinds and Event.Kind.
 const (
@@ -113,8 +124,11 @@ type Timer struct {
 // EventResult is what an EventHandler answers: notifications the host
 // delivers and timers it sets, both in the event's tenant.
 type EventResult struct {
+	// Notifications are delivered to their recipients by e-mail and
+	// through every notification channel plugin of the tenant.
 	Notifications []Notification
-	Timers        []Timer
+	// Timers are set in the event's tenant.
+	Timers []Timer
 }
 
 // Notification is a message to staff.

@@ -79,7 +79,7 @@ func validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, er
 	out := make([][]sdk.FieldProblem, len(records))
 	for i, r := range records {
 		if _, ok := r.Values["qty"].(float64); !ok {
-			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.qty", Code: "required"})
+			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.qty", Code: sdk.CodeRequired})
 		}
 	}
 	if short {
