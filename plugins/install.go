@@ -233,7 +233,7 @@ func (h *Host) installedIn(ctx context.Context, tenant uuid.UUID, names []string
 	}
 	var found []string
 	if err := h.cfg.DB.NewSelect().Model((*installationRow)(nil)).Column("plugin").
-		Where("tenant_id = ?", tenant).Where("plugin IN (?)", bun.In(names)).Scan(ctx, &found); err != nil {
+		Where("tenant_id = ?", tenant).Where("plugin IN (?)", bun.List(names)).Scan(ctx, &found); err != nil {
 		return nil, fmt.Errorf("plugins: installations of tenant %s: %w", tenant, storage.Err(err))
 	}
 	return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !slices.Contains(found, n) }), nil
