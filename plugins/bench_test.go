@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 )
@@ -16,14 +15,11 @@ import (
 // records through the test plugin's process and reports the median
 // (p50-ms/batch) besides the mean.
 func BenchmarkValidateCompute100(b *testing.B) {
-	h, err := New(&Config{Logger: quiet(), Plugins: []Spec{{Path: binDir + "/" + FilePrefix + "visit"}}})
-	require.NoError(b, err)
-	defer func() { require.NoError(b, h.Close()) }()
-	require.NoError(b, h.Start(context.Background()))
+	h, tenant := installedHost(b, Config{}, "visit")
 	records := make([]contactlog.PluginRecord, 100)
 	for i := range records {
 		records[i] = contactlog.PluginRecord{
-			ID: uuid.Must(uuid.NewV7()), Tenant: uuid.Must(uuid.NewV7()), Template: "visit:log", TemplateVersion: 1,
+			ID: uuid.Must(uuid.NewV7()), Tenant: tenant, Template: "visit:log", TemplateVersion: 1,
 			ActualAt: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), Values: map[string]any{"minutes": float64(i), "note": "入浴介助"},
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer/notify"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Channels returns one notify.Channel per plugin whose
@@ -16,9 +16,10 @@ import (
 // calls the plugin's Notify with one recipient (the notification's
 // Recipients hold the user ID, its Key the outbox key) and that
 // recipient's directory e-mail address by user ID, within CallTimeout
-// like every call; a plugin that is not running or fails the call answers
-// an error matching ErrUnavailable that names it, so the dispatcher
-// retries the message.
+// like every call; a message of a tenant that has not installed the
+// plugin is dropped (delivered to nobody, without an error), and a plugin
+// that is not running or fails the call answers an error matching
+// ErrUnavailable that names it, so the dispatcher retries the message.
 func (h *Host) Channels() []notify.Channel {
 	var out []notify.Channel
 	for _, p := range h.procs {
@@ -40,8 +41,11 @@ var _ notify.Channel = channel{}
 func (c channel) Name() string { return c.p.spec.Name }
 
 func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m notify.Message) error {
+	if ok, err := c.p.h.installed(ctx, tenant, c.p.spec.Name); err != nil || !ok {
+		return err
+	}
 	user := m.Recipient.String()
-	n := pluginapi.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
+	n := sdk.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
 	addresses := map[string]string{}
 	if m.Email != "" {
 		addresses[user] = m.Email

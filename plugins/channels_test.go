@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,19 +19,21 @@ import (
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
-// notified is a log handler that keeps the test plugin's "notified …"
-// lines (its stderr, logged by the host).
-type notified struct {
-	mu    sync.Mutex
-	lines []string
+// recorded is a log handler that keeps the test plugin's lines (its
+// stderr, logged by the host) that start with one of prefixes: "notified "
+// or "called ".
+type recorded struct {
+	prefixes []string
+	mu       sync.Mutex
+	lines    []string
 }
 
-func (n *notified) Enabled(context.Context, slog.Level) bool { return true }
-func (n *notified) WithAttrs([]slog.Attr) slog.Handler       { return n }
-func (n *notified) WithGroup(string) slog.Handler            { return n }
+func (n *recorded) Enabled(context.Context, slog.Level) bool { return true }
+func (n *recorded) WithAttrs([]slog.Attr) slog.Handler       { return n }
+func (n *recorded) WithGroup(string) slog.Handler            { return n }
 
-func (n *notified) Handle(_ context.Context, r slog.Record) error {
-	if strings.HasPrefix(r.Message, "notified ") {
+func (n *recorded) Handle(_ context.Context, r slog.Record) error {
+	if slices.ContainsFunc(n.prefixes, func(p string) bool { return strings.HasPrefix(r.Message, p) }) {
 		n.mu.Lock()
 		n.lines = append(n.lines, r.Message)
 		n.mu.Unlock()
@@ -38,7 +41,7 @@ func (n *notified) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-func (n *notified) get() []string {
+func (n *recorded) get() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return append([]string(nil), n.lines...)
@@ -49,7 +52,7 @@ func TestPluginChannel(t *testing.T) {
 	bin, err := testBin()
 	require.NoError(t, err)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		log := &notified{}
+		log := &recorded{prefixes: []string{"notified "}}
 		w := newEventWorldLog(t, db, bin, slog.New(log))
 		channels := w.h.Channels()
 		require.Len(t, channels, 1)

@@ -10,8 +10,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/plugins/internal/contrib"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // nameRE is a plugin's name and namespace: lower-case ASCII letters and
@@ -24,17 +24,17 @@ type manifest struct {
 	caps      wire.Capabilities
 	templates []template.Template
 	events    []string // the event kinds the plugin wants
-	masters   []pluginapi.MasterItem
-	fields    []pluginapi.CustomerField // customer fields
+	masters   []sdk.MasterItem
+	fields    []sdk.CustomerField // customer fields
 }
 
 // manifestFromAPI converts the manifest of the plugin called name, which
-// wire.Client already checked (pluginapi.CheckManifest: namespaced keys,
+// wire.Client already checked (sdk.Manifest.Check: namespaced keys,
 // computed keys among the fields): its name must be name, and its master
 // items must be of the record engine's kinds. Manifest
 // templates are served as version 1; template.Static checks them
 // (namespace, template.Check) when the host serves them.
-func manifestFromAPI(name string, m pluginapi.Manifest, caps wire.Capabilities) (*manifest, error) {
+func manifestFromAPI(name string, m sdk.Manifest, caps wire.Capabilities) (*manifest, error) {
 	if m.Name != name {
 		return nil, fmt.Errorf("manifest names the plugin %q, not %q", m.Name, name)
 	}
@@ -55,16 +55,16 @@ func manifestFromAPI(name string, m pluginapi.Manifest, caps wire.Capabilities) 
 
 // recordsToAPI converts records for a ValidateRecords or ComputeRecords
 // call: IDs as strings, uuid.Nil as "".
-func recordsToAPI(records []contactlog.PluginRecord) []pluginapi.Record {
+func recordsToAPI(records []contactlog.PluginRecord) []sdk.Record {
 	id := func(u uuid.UUID) string {
 		if u == uuid.Nil {
 			return ""
 		}
 		return u.String()
 	}
-	out := make([]pluginapi.Record, len(records))
+	out := make([]sdk.Record, len(records))
 	for i, r := range records {
-		out[i] = pluginapi.Record{
+		out[i] = sdk.Record{
 			ID: id(r.ID), Tenant: id(r.Tenant), Template: r.Template, TemplateVersion: int32(r.TemplateVersion),
 			Customer: id(r.Customer), PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values,
 		}
@@ -78,7 +78,7 @@ func recordsToAPI(records []contactlog.PluginRecord) []pluginapi.Record {
 // problemsFromAPI converts a plugin's validation results (one list per
 // record; wire checked the count). Every problem must be at a template
 // field ("fields.<key>…") and carry a code.
-func problemsFromAPI(results [][]pluginapi.FieldProblem) ([][]contactlog.FieldError, error) {
+func problemsFromAPI(results [][]sdk.FieldProblem) ([][]contactlog.FieldError, error) {
 	out := make([][]contactlog.FieldError, len(results))
 	for i, ps := range results {
 		for _, p := range ps {

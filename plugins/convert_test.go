@@ -9,23 +9,24 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 func TestProblemsFromAPI(t *testing.T) {
 	t.Parallel()
-	ok := []pluginapi.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}
+	ok := []sdk.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}
 	tests := []struct {
 		name    string
-		results [][]pluginapi.FieldProblem
+		results [][]sdk.FieldProblem
 		want    [][]contactlog.FieldError
 		wantErr string
 	}{
-		{"one per record", [][]pluginapi.FieldProblem{ok, nil}, [][]contactlog.FieldError{{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, nil}, ""},
-		{"none", [][]pluginapi.FieldProblem{}, [][]contactlog.FieldError{}, ""},
-		{"not a field", [][]pluginapi.FieldProblem{{{Field: "customer", Code: "required"}}}, nil, "not at a template field"},
-		{"no code", [][]pluginapi.FieldProblem{nil, {{Field: "fields.note"}}}, nil, "record 1: problem"},
+		{"one per record", [][]sdk.FieldProblem{ok, nil}, [][]contactlog.FieldError{{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, nil}, ""},
+		{"none", [][]sdk.FieldProblem{}, [][]contactlog.FieldError{}, ""},
+		{"not a field", [][]sdk.FieldProblem{{{Field: "customer", Code: "required"}}}, nil, "not at a template field"},
+		{"no code", [][]sdk.FieldProblem{nil, {{Field: "fields.note"}}}, nil, "record 1: problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,17 +49,17 @@ func TestRecordsToAPI(t *testing.T) {
 	tests := []struct {
 		name string
 		in   contactlog.PluginRecord
-		want pluginapi.Record
+		want sdk.Record
 	}{
 		{"new draft", contactlog.PluginRecord{Tenant: tenant, Template: "care:visit", TemplateVersion: 1, Values: map[string]any{"minutes": 30.0}},
-			pluginapi.Record{Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 1, Values: map[string]any{"minutes": 30.0}}},
+			sdk.Record{Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 1, Values: map[string]any{"minutes": 30.0}}},
 		{"stored", contactlog.PluginRecord{ID: id, Tenant: tenant, Template: "care:visit", TemplateVersion: 2, Customer: customer, PlannedAt: at, ActualAt: at, Responders: []uuid.UUID{u}},
-			pluginapi.Record{ID: id.String(), Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 2, Customer: customer.String(), PlannedAt: at, ActualAt: at, Responders: []string{u.String()}}},
+			sdk.Record{ID: id.String(), Tenant: tenant.String(), Template: "care:visit", TemplateVersion: 2, Customer: customer.String(), PlannedAt: at, ActualAt: at, Responders: []string{u.String()}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, []pluginapi.Record{tc.want}, recordsToAPI([]contactlog.PluginRecord{tc.in}))
+			require.Equal(t, []sdk.Record{tc.want}, recordsToAPI([]contactlog.PluginRecord{tc.in}))
 		})
 	}
 }
@@ -66,17 +67,17 @@ func TestRecordsToAPI(t *testing.T) {
 func TestManifestFromAPI(t *testing.T) {
 	t.Parallel()
 	caps := wire.Capabilities{Compute: true}
-	m, err := manifestFromAPI("care", pluginapi.Manifest{
+	m, err := manifestFromAPI("care", sdk.Manifest{
 		Name: "care", Version: "1.0.0",
-		Templates: []pluginapi.Template{{
+		Templates: []sdk.Template{{
 			Key: "care:visit", Name: "訪問", TaxRounding: "round", Computed: []string{"units"},
-			Fields: []pluginapi.Field{
+			Fields: []sdk.Field{
 				{Key: "minutes", Label: "時間", Type: "duration", Min: new(0.0), Default: 30.0},
 				{Key: "units", Label: "単位", Type: "integer"},
 				{Key: "meals", Label: "食事", Type: "lines", Catalog: "menu"},
 			},
-			Aggregations: []pluginapi.Aggregation{{Key: "hours", Label: "時間計", Expr: "sum(.minutes)/60", Unit: "時間"}},
-			Catalogs:     []pluginapi.Catalog{{Key: "menu", Name: "献立", Items: []pluginapi.CatalogItem{{Key: "lunch", Name: "昼食", UnitPrice: 500, TaxRate: 8}}}},
+			Aggregations: []sdk.Aggregation{{Key: "hours", Label: "時間計", Expr: "sum(.minutes)/60", Unit: "時間"}},
+			Catalogs:     []sdk.Catalog{{Key: "menu", Name: "献立", Items: []sdk.CatalogItem{{Key: "lunch", Name: "昼食", UnitPrice: 500, TaxRate: 8}}}},
 		}},
 	}, caps)
 	require.NoError(t, err)
@@ -92,24 +93,40 @@ func TestManifestFromAPI(t *testing.T) {
 	}}}, m)
 
 	// Event kinds count only with an event handler.
-	kinds := []string{pluginapi.EventRecordCreated}
-	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", EventKinds: kinds}, caps)
+	kinds := []string{sdk.EventRecordCreated}
+	m, err = manifestFromAPI("care", sdk.Manifest{Name: "care", EventKinds: kinds}, caps)
 	require.NoError(t, err)
 	require.Empty(t, m.events)
-	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", EventKinds: kinds}, wire.Capabilities{Events: true})
+	m, err = manifestFromAPI("care", sdk.Manifest{Name: "care", EventKinds: kinds}, wire.Capabilities{Events: true})
 	require.NoError(t, err)
 	require.Equal(t, kinds, m.events)
 
-	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "other"}, caps)
+	_, err = manifestFromAPI("care", sdk.Manifest{Name: "other"}, caps)
 	require.ErrorContains(t, err, `names the plugin "other", not "care"`)
 
 	// Master items of the record engine's kinds only; contributions kept.
-	masters := []pluginapi.MasterItem{{Kind: "channel", Code: "care:home", Label: "居宅"}}
-	fields := []pluginapi.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}}}
-	m, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", Masters: masters, CustomerFields: fields}, caps)
+	masters := []sdk.MasterItem{{Kind: "channel", Code: "care:home", Label: "居宅"}}
+	fields := []sdk.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}}}
+	m, err = manifestFromAPI("care", sdk.Manifest{Name: "care", Masters: masters, CustomerFields: fields}, caps)
 	require.NoError(t, err)
 	require.Equal(t, masters, m.masters)
 	require.Equal(t, fields, m.fields)
-	_, err = manifestFromAPI("care", pluginapi.Manifest{Name: "care", Masters: []pluginapi.MasterItem{{Kind: "colour", Code: "care:red", Label: "赤"}}}, caps)
+	_, err = manifestFromAPI("care", sdk.Manifest{Name: "care", Masters: []sdk.MasterItem{{Kind: "colour", Code: "care:red", Label: "赤"}}}, caps)
 	require.ErrorContains(t, err, `master item care:red is of an unknown kind "colour"`)
+}
+
+// TestSDKCodes pins the SDK's field-problem codes to the engines' (a
+// plugin's problems join the record engine's *ValidationError as they are).
+func TestSDKCodes(t *testing.T) {
+	t.Parallel()
+	for sdkCode, engineCode := range map[string]string{
+		sdk.CodeRequired:   validation.CodeRequired,
+		sdk.CodeFormat:     validation.CodeFormat,
+		sdk.CodeOutOfRange: validation.CodeOutOfRange,
+		sdk.CodeUnknown:    validation.CodeUnknown,
+		sdk.CodeNotAllowed: validation.CodeNotAllowed,
+		sdk.CodeTooLong:    validation.CodeTooLong,
+	} {
+		require.Equal(t, engineCode, sdkCode)
+	}
 }

@@ -1,7 +1,9 @@
 // Package plugins is Kiroku's plugin host: it finds industry plugins
 // (separate executables built with plugins/sdk), starts and supervises
-// them with hashicorp/go-plugin, serves their templates, and runs their
-// record hooks for the record engine.
+// them with hashicorp/go-plugin, serves their templates, installs them
+// per tenant, and runs their record hooks for the record engine, their
+// events and their notification channels, each only for the tenants that
+// installed them.
 //
 // # Discovery and start
 //
@@ -66,29 +68,52 @@
 //	defer host.Close()
 //	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Templates: reg, Plugins: host})
 //
-// # Masters and customer fields
+// # Tenants: install and uninstall
+//
+// A plugin serves only the tenants that installed it. Host.Install
+// installs running plugins in the tenant of ctx's admin principal and
+// Host.Uninstall uninstalls one; Host.Installed lists a tenant's plugins.
+// Installations are rows of plugin_installations in Config.DB (created by
+// Migrate), so every host process sharing the database agrees on them;
+// without Config.DB no tenant has installed any plugin. For a tenant that
+// has not installed a plugin:
+//
+//   - its record and customer events are not enqueued for the plugin
+//     (Subscribers), and a message enqueued before an uninstall, a due
+//     timer or a notification channel message is dropped at delivery;
+//   - a create or update of a record of one of the plugin's templates is
+//     refused before the plugin is called: ValidateRecords answers the
+//     problem "template" not_allowed (the write fails with a
+//     *ValidationError), and ComputeRecords fails with ErrInvalid.
+//
+// Reading records never calls a plugin: records written while a tenant had
+// the plugin stay readable after it uninstalls, with their values and
+// master codes.
 //
 // A plugin's manifest may contribute items of a tenant's record masters
 // (contactlog.MasterItem, e.g. the channel ramenshop:counter) and custom
 // fields of its customers (customer.FieldDef, e.g.
 // careservice:care_level), namespaced by the plugin's name so that a
-// reinstalled or upgraded plugin keeps pointing at the same data. Masters
-// and customer fields are the tenant's: Host.Install contributes those of
-// every running plugin to the tenant of ctx's admin principal. It appends
-// the items the tenant lacks, gives the plugin's items the manifest's
-// labels, archives (never removes) the plugin's items the manifest no
-// longer lists, and defines or updates the plugin's customer fields;
-// installing again changes nothing. Call it per tenant after Start, and
-// again after upgrading a plugin.
+// reinstalled or upgraded plugin keeps pointing at the same data. Install
+// appends the items the tenant lacks, gives the plugin's items the
+// manifest's labels, archives (never removes) the plugin's items the
+// manifest no longer lists, and defines or updates the plugin's customer
+// fields; installing again changes nothing. Call it per tenant after
+// Start, and again after upgrading a plugin. Uninstall archives the
+// plugin's master items (records keep showing them; forms no longer offer
+// them) and leaves its customer fields and their values in place.
 //
-//	err = host.Install(adminCtx, svc, customers)
+//	err = host.Install(adminCtx, svc, customers)                // every running plugin
+//	err = host.Install(adminCtx, svc, customers, "careservice") // one
+//	err = host.Uninstall(adminCtx, svc, "careservice")
 //
 // # Events
 //
 // A Host is also an outbox.Subscribers: wire it as
 // contactlog.Config.Events, and each create, update, delete or restore of
 // a record enqueues, in the write's transaction, one outbox message per
-// running or restarting plugin whose manifest wants the event's kind.
+// running or restarting plugin that the record's tenant installed and
+// whose manifest wants the event's kind.
 // Host.EventHandlers delivers them (merge it into the dispatcher's
 // handlers): it loads the record, its customer and the customer's records
 // of the month, calls the plugin's HandleEvent with the message's
@@ -118,7 +143,8 @@
 // capability (an sdk.Notifier) as a notify.Channel named
 // after the plugin: wire them as contactlog.Config.Channels (after Start),
 // and every report-to notification and plugin notification the record
-// engine mails also reaches each such plugin's Notify once per recipient,
+// engine mails in a tenant that installed the plugin also reaches the
+// plugin's Notify once per recipient,
 // with the recipient's user ID and directory e-mail address, through the
 // same supervised calls (CallTimeout, failure counting); a plugin that is
 // down leaves the message pending for the dispatcher's retries.

@@ -12,26 +12,44 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/outbox"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 var _ outbox.Subscribers = (*Host)(nil)
 
 // Subscribers returns the names of the plugins that want events of kind
-// (outbox.Subscribers, for the Events of both engines): those whose last manifest lists kind in
+// in tenant (contactlog.EventSubscribers, outbox.Subscribers):
+// those the tenant installed (Install) whose last manifest lists kind in
 // its event kinds and that are running or restarting. A plugin that is
-// unavailable or stopped misses the events written meanwhile. The tenant
-// does not matter: every installed plugin serves every tenant.
-func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
-	var out []string
+// unavailable or stopped misses the events written meanwhile.
+//
+// The installations are read from Config.DB, outside the write's
+// transaction and within CallTimeout (on SQLite the database needs a
+// connection besides the write's, which WAL and the default pool give).
+// If they cannot be read, every plugin wanting kind is named and the error
+// logged: each message is checked again when it is delivered, and one for
+// a tenant that has not installed its plugin is dropped, so no event is
+// lost and none reaches a plugin the tenant has not installed.
+func (h *Host) Subscribers(tenant uuid.UUID, kind string) []string {
+	var wanting []string
 	for _, p := range h.procs {
 		p.mu.Lock()
 		wants := (p.state == StateRunning || p.state == StateRestarting) && p.manifest != nil && slices.Contains(p.manifest.events, kind)
 		p.mu.Unlock()
 		if wants {
-			out = append(out, p.spec.Name)
+			wanting = append(wanting, p.spec.Name)
 		}
+	}
+	if len(wanting) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.CallTimeout)
+	defer cancel()
+	out, err := h.installedIn(ctx, tenant, wanting)
+	if err != nil {
+		h.log.Error("plugins: subscribers: delivery will check the installations", "tenant", tenant, "kind", kind, "error", err)
+		return wanting
 	}
 	return out
 }
@@ -40,7 +58,7 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // customer events and due timers to plugins, by topic
 // (contactlog.TopicRecordEvent, customer.TopicCustomerEvent,
 // contactlog.TopicTimer); merge them into the
-// handlers given to contactlog.NewDispatcher with those of
+// handlers given to outbox.NewDispatcher with those of
 // records.Handlers(), which mails the plugins' notifications:
 //
 //	handlers := records.Handlers()
@@ -82,7 +100,9 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 // delivered. A notification without a key gets the event's ID
 // and its position as key.
 //
-// A plugin that is not running or does not answer fails the delivery,
+// A message for a tenant that has not installed its plugin (or has
+// uninstalled it since) is dropped without loading anything. A plugin
+// that is not running or does not answer fails the delivery,
 // which the dispatcher retries with backoff up to its MaxAttempts; a
 // plugin that answers nonsense (a recipient that is not a user ID, a
 // timer whose customer is not a customer ID, a key too long) fails it
@@ -90,49 +110,53 @@ func (h *Host) Subscribers(_ uuid.UUID, kind string) []string {
 func (h *Host) EventHandlers(records *contactlog.Service) map[string]outbox.Handler {
 	return map[string]outbox.Handler{
 		contactlog.TopicRecordEvent: outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
-			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+			return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 				var p contactlog.RecordEventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
-					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+					return sdk.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 				}
 				data, err := records.RecordEvent(ctx, m.Tenant, p.Record)
 				if err != nil {
-					return pluginapi.Event{}, err
+					return sdk.Event{}, err
 				}
 				return eventToAPI(m.Key, p, data), nil
 			})
 		}),
 		customer.TopicCustomerEvent: outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
-			return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+			return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 				var p customer.EventPayload
 				if err := json.Unmarshal(m.Payload, &p); err != nil {
-					return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+					return sdk.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 				}
 				c, err := records.CustomerEvent(ctx, m.Tenant, p.Customer)
 				if err != nil {
-					return pluginapi.Event{}, err
+					return sdk.Event{}, err
 				}
-				return pluginapi.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
+				return sdk.Event{ID: m.Key, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At, Customer: customerToAPI(c)}, nil
 			})
 		}),
 		contactlog.TopicTimer: h.timerHandler(records),
 	}
 }
 
-// deliver delivers the event message m to its plugin: load builds the
+// deliver delivers the event message m to its plugin: a message of a
+// tenant that has not installed the plugin is dropped, load builds the
 // event (a purged object's ErrNotFound drops the message), the plugin
 // handles it, and its notifications are enqueued.
-func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
 	if err := h.deliverEvent(ctx, records, m, load); err != nil {
 		return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
 	}
 	return nil
 }
 
-func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (pluginapi.Event, error)) error {
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err
+	}
+	if ok, err := h.installed(ctx, m.Tenant, m.Recipient); err != nil || !ok {
+		return err // not installed: nothing to tell
 	}
 	e, err := load(ctx)
 	if errors.Is(err, contactlog.ErrNotFound) {
@@ -141,7 +165,7 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 	if err != nil {
 		return err
 	}
-	var answered pluginapi.EventResult
+	var answered sdk.EventResult
 	err = pc.call(ctx, "event", func(ctx context.Context, c *wire.Client, _ *manifest) error {
 		answered, err = c.HandleEvent(ctx, e)
 		return err
@@ -169,8 +193,8 @@ func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m 
 
 // eventToAPI builds the event of a TopicRecordEvent message with key id
 // from what the record engine loaded.
-func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.RecordEventData) pluginapi.Event {
-	e := pluginapi.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
+func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.RecordEventData) sdk.Event {
+	e := sdk.Event{ID: id, Kind: p.Kind, Tenant: p.Tenant.String(), At: p.At}
 	var fields map[string]any
 	if c := d.Customer; c != nil {
 		e.Customer = customerToAPI(c)
@@ -186,7 +210,7 @@ func eventToAPI(id string, p contactlog.RecordEventPayload, d *contactlog.Record
 
 // recordToAPI is what a plugin sees of an event's record r whose customer
 // has the custom field values fields.
-func recordToAPI(r *contactlog.Record, fields map[string]any) pluginapi.Record {
+func recordToAPI(r *contactlog.Record, fields map[string]any) sdk.Record {
 	out := recordsToAPI([]contactlog.PluginRecord{{
 		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
 		Customer: r.Customer, PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values, Responders: r.Responders,
@@ -196,8 +220,8 @@ func recordToAPI(r *contactlog.Record, fields map[string]any) pluginapi.Record {
 }
 
 // customerToAPI is what a plugin sees of an event's customer.
-func customerToAPI(c *contactlog.EventCustomer) *pluginapi.Customer {
-	out := &pluginapi.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
+func customerToAPI(c *contactlog.EventCustomer) *sdk.Customer {
+	out := &sdk.Customer{ID: c.ID.String(), Name: c.Name, Fields: c.Fields}
 	for _, u := range c.Assignees {
 		out.Assignees = append(out.Assignees, u.String())
 	}
@@ -208,7 +232,7 @@ func customerToAPI(c *contactlog.EventCustomer) *pluginapi.Customer {
 // the event id; a notification without a key is keyed by the event and its
 // position, one without recipients is left out. A recipient must be a user
 // ID.
-func notificationsFromAPI(id string, ns []pluginapi.Notification) ([]contactlog.Notification, error) {
+func notificationsFromAPI(id string, ns []sdk.Notification) ([]contactlog.Notification, error) {
 	var out []contactlog.Notification
 	for i, n := range ns {
 		if len(n.Recipients) == 0 {

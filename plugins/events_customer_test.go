@@ -8,7 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -35,8 +34,8 @@ func TestCustomerEventNotifiesOnce(t *testing.T) {
 	require.NoError(t, err)
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		w := newEventWorld(t, db, bin)
-		require.Equal(t, []string{"test"}, w.h.Subscribers(uuid.Nil, customer.EventCustomerCreated))
-		require.Empty(t, w.h.Subscribers(uuid.Nil, customer.EventCustomerUpdated))
+		require.Equal(t, []string{"test"}, w.h.Subscribers(tenantOf(w.staff), customer.EventCustomerCreated))
+		require.Empty(t, w.h.Subscribers(tenantOf(w.staff), customer.EventCustomerUpdated))
 		profile := customer.Profile{FamilyName: "佐藤", GivenName: "トメ", FamilyKana: "サトウ", GivenKana: "トメ", Assignees: w.users}
 
 		// A create rolled back with its transaction announces nothing.

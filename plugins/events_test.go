@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/kirokuhq/kiroku/customer/mail"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -16,7 +20,6 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
@@ -58,11 +61,11 @@ func newEventWorld(t *testing.T, db *bun.DB, plugin string) *eventWorld {
 func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger) *eventWorld {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, contactlog.Migrate(ctx, db))
+	require.NoError(t, Migrate(ctx, db))
 	st, err := template.NewStore(db, nil)
 	require.NoError(t, err)
 	reg := template.NewRegistry(st)
-	h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: plugin}}, Logger: log})
+	h := newHost(t, Config{Templates: reg, DB: db, Plugins: []Spec{{Path: plugin}}, Logger: log})
 	var channels []notify.Channel
 	if log != nil {
 		channels = h.Channels()
@@ -98,6 +101,7 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 	}
 	p, err := dir.Principal(ctx, tenant.ID, users[0])
 	require.NoError(t, err)
+	installIn(t, db, tenant.ID, strings.TrimPrefix(filepath.Base(plugin), FilePrefix))
 	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: permission.Unrestricted(), Events: h})
 	require.NoError(t, err)
 	return &eventWorld{h: h, svc: svc, customers: csvc, disp: disp, srv: srv, db: db, staff: permission.WithPrincipal(ctx, p), users: users}
@@ -180,8 +184,9 @@ func TestCareLimitEventNotifiesOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		w := newCareWorld(t, db)
-		require.Equal(t, []string{"careservice"}, w.h.Subscribers(uuid.Nil, contactlog.EventRecordCreated))
-		require.Empty(t, w.h.Subscribers(uuid.Nil, contactlog.EventRecordDeleted))
+		require.Equal(t, []string{"careservice"}, w.h.Subscribers(tenantOf(w.staff), contactlog.EventRecordCreated))
+		require.Empty(t, w.h.Subscribers(tenantOf(w.staff), contactlog.EventRecordDeleted))
+		require.Empty(t, w.h.Subscribers(uuid.New(), contactlog.EventRecordCreated), "a tenant that did not install it")
 
 		// 要支援1: 5,000 units a month; 90% is 4,500. Seven visits make
 		// 3,990 units: events, but no notification.

@@ -72,16 +72,18 @@ type Config struct {
 	// template.Source under the plugin's namespace. Default: none (the
 	// templates are not offered).
 	Templates *template.Registry
-	// DB, when set, keeps the versions of the plugins' templates (the
-	// table plugin_templates, created by Migrate; installation-wide, not
-	// per tenant): a manifest template whose definition differs from its
-	// key's latest stored one becomes the key's next version when the
-	// plugin starts, and records keep the version they were written with.
-	// Default: none, and every manifest template is served as version 1
-	// of the running plugin's manifest, which suits only plugins whose
-	// templates never change.
+	// DB keeps which tenants installed which plugins (the table
+	// plugin_installations, created by Migrate; see Install) and the
+	// versions of the plugins' templates (the table plugin_templates;
+	// installation-wide, not per tenant): a manifest template whose
+	// definition differs from its key's latest stored one becomes the
+	// key's next version when the plugin starts, and records keep the
+	// version they were written with. Default: none, which no tenant can
+	// use a plugin with (Install fails), and every manifest template is
+	// served as version 1 of the running plugin's manifest.
 	DB bun.IDB
-	// Clock stamps the stored template versions. Default: time.Now.
+	// Clock stamps the stored template versions and installations.
+	// Default: time.Now.
 	Clock func() time.Time
 	// Logger receives the host's log and the plugins' (their stderr).
 	// Default: slog.Default().

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 	"go.uber.org/goleak"
@@ -71,7 +72,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 // newHost starts a host of the named test plugins with short timeouts,
 // logging to cfg.Logger or nowhere.
-func newHost(t *testing.T, cfg Config, names ...string) *Host {
+func newHost(t testing.TB, cfg Config, names ...string) *Host {
 	t.Helper()
 	for _, n := range names {
 		cfg.Plugins = append(cfg.Plugins, Spec{Path: filepath.Join(binDir, FilePrefix+n)})
@@ -131,19 +132,50 @@ type world struct {
 func setup(t *testing.T, db *bun.DB, cfg Config) *world {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, contactlog.Migrate(ctx, db))
+	require.NoError(t, Migrate(ctx, db))
 	st, err := template.NewStore(db, nil)
 	require.NoError(t, err)
-	cfg.Templates = template.NewRegistry(st)
+	cfg.Templates, cfg.DB = template.NewRegistry(st), db
 	h := newHost(t, cfg, "visit")
 	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: cfg.Templates, Plugins: h})
 	require.NoError(t, err)
-	return &world{h: h, svc: svc, staff: newStaff(t, db)}
+	staff := newStaff(t, db)
+	installIn(t, db, tenantOf(staff), "visit")
+	return &world{h: h, svc: svc, staff: staff}
+}
+
+// installIn marks the plugins called names installed in tenant, as
+// Host.Install does after contributing their masters and fields.
+func installIn(t testing.TB, db bun.IDB, tenant uuid.UUID, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		_, err := db.NewInsert().Model(&installationRow{Tenant: tenant, Plugin: n, InstalledAt: time.Now()}).Exec(context.Background())
+		require.NoError(t, err)
+	}
+}
+
+func tenantOf(ctx context.Context) uuid.UUID {
+	pr, _ := permission.FromContext(ctx)
+	return pr.Tenant
+}
+
+// installedHost starts a host of the named test plugins (as newHost)
+// keeping its installations in a migrated SQLite database, where a tenant
+// installed them, and returns it with the tenant.
+func installedHost(t testing.TB, cfg Config, names ...string) (*Host, uuid.UUID) {
+	t.Helper()
+	db := dbtest.SQLite(t)
+	require.NoError(t, Migrate(context.Background(), db))
+	cfg.DB = db
+	h := newHost(t, cfg, names...)
+	tenant := tenantOf(newStaff(t, db))
+	installIn(t, db, tenant, names...)
+	return h, tenant
 }
 
 // newStaff creates a tenant with a staff user and returns the staff's
 // principal as a context.
-func newStaff(t *testing.T, db *bun.DB) context.Context {
+func newStaff(t testing.TB, db *bun.DB) context.Context {
 	t.Helper()
 	ctx := context.Background()
 	dir, err := permission.NewDirectory(db, time.Now)
@@ -232,8 +264,8 @@ func TestPluginKilledMidCall(t *testing.T) {
 
 func TestPluginKeepsCrashing(t *testing.T) {
 	t.Parallel()
-	h := newHost(t, Config{MaxFailures: 2}, "visit")
-	crash := []contactlog.PluginRecord{{Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "crash"}}}
+	h, tenant := installedHost(t, Config{MaxFailures: 2}, "visit")
+	crash := []contactlog.PluginRecord{{Tenant: tenant, Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "crash"}}}
 	for range 2 {
 		_, err := h.ValidateRecords(context.Background(), "visit", crash)
 		require.ErrorIs(t, err, ErrUnavailable)
@@ -247,8 +279,8 @@ func TestPluginKeepsCrashing(t *testing.T) {
 
 func TestHangingPlugin(t *testing.T) {
 	t.Parallel()
-	h := newHost(t, Config{CallTimeout: 100 * time.Millisecond}, "visit")
-	hang := []contactlog.PluginRecord{{Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "hang"}}}
+	h, tenant := installedHost(t, Config{CallTimeout: 100 * time.Millisecond}, "visit")
+	hang := []contactlog.PluginRecord{{Tenant: tenant, Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "hang"}}}
 	require.Equal(t, StateRunning, statusOf(t, h, "visit").State, "%+v", statusOf(t, h, "visit"))
 	_, err := h.ValidateRecords(context.Background(), "visit", hang)
 	require.ErrorIs(t, err, ErrUnavailable)

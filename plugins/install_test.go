@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -20,11 +21,11 @@ func TestInstall(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		require.NoError(t, contactlog.Migrate(ctx, db))
+		require.NoError(t, Migrate(ctx, db))
 		st, err := template.NewStore(db, nil)
 		require.NoError(t, err)
 		reg := template.NewRegistry(st)
-		h := newHost(t, Config{Templates: reg, Plugins: []Spec{{Path: careBin}, {Path: ramenBin}}})
+		h := newHost(t, Config{Templates: reg, DB: db, Plugins: []Spec{{Path: careBin}, {Path: ramenBin}}})
 		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h})
 		require.NoError(t, err)
 		csvc, err := customer.NewService(db, &customer.Config{Authorizer: permission.Unrestricted()})
@@ -42,6 +43,11 @@ func TestInstall(t *testing.T) {
 		}
 		admin, staff := as("admin@example.jp", permission.RoleStaff, permission.RoleAdmin), as("staff@example.jp", permission.RoleStaff)
 		require.ErrorIs(t, h.Install(staff, svc, csvc), permission.ErrPermissionDenied)
+		require.ErrorIs(t, h.Uninstall(staff, svc, "ramenshop"), permission.ErrPermissionDenied)
+		require.ErrorIs(t, h.Install(admin, svc, csvc, "laundry"), ErrUnavailable)
+		installed, err := h.Installed(staff)
+		require.NoError(t, err)
+		require.Empty(t, installed)
 
 		// A tenant that already relabelled a default item and carries an
 		// item an older ramen-shop version contributed.
@@ -50,6 +56,9 @@ func TestInstall(t *testing.T) {
 		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, channels))
 
 		require.NoError(t, h.Install(admin, svc, csvc))
+		installed, err = h.Installed(staff)
+		require.NoError(t, err)
+		require.Equal(t, []string{"careservice", "ramenshop"}, installed)
 		want := append(channels[:len(channels)-1:len(channels)-1],
 			contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り", Archived: true},
 			contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
@@ -110,10 +119,39 @@ func TestInstall(t *testing.T) {
 		_, err = svc.Create(staff, contactlog.Entry{Template: "builtin:interview", Customer: c.ID, Channel: "ramenshop:takeout"})
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
 
+		// Uninstalled, the plugin's items are archived: kept where records
+		// carry them, offered no more; its customer field stays. Installing
+		// it again (alone) offers them again.
+		require.NoError(t, h.Uninstall(admin, svc, "ramenshop"))
+		require.NoError(t, h.Uninstall(admin, svc, "ramenshop"), "uninstalling twice changes nothing")
+		installed, err = h.Installed(staff)
+		require.NoError(t, err)
+		require.Equal(t, []string{"careservice"}, installed)
+		archived, err := svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		for _, it := range archived {
+			require.Equal(t, strings.HasPrefix(it.Code, "ramenshop:"), it.Archived, it.Code)
+		}
+		r, err = svc.Get(staff, r.ID)
+		require.NoError(t, err)
+		require.Equal(t, "ramenshop:counter", r.Channel)
+		_, err = svc.Create(staff, contactlog.Entry{Template: "builtin:interview", Customer: c.ID, Channel: "ramenshop:counter"})
+		require.ErrorIs(t, err, contactlog.ErrInvalid)
+		fields, err = csvc.Fields(staff)
+		require.NoError(t, err)
+		require.Len(t, fields, 2)
+		require.NoError(t, h.Install(admin, svc, csvc, "ramenshop"))
+		got, err = svc.Masters(staff, contactlog.Channel)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+
 		// Another tenant gets nothing until it installs.
 		theirs := permission.WithPrincipal(ctx, permission.Principal{Tenant: uuid.New(), User: uuid.New(), Roles: []permission.Role{permission.RoleStaff}})
 		got, err = svc.Masters(theirs, contactlog.Channel)
 		require.NoError(t, err)
 		require.Equal(t, contactlog.DefaultMasters()[contactlog.Channel], got)
+		installed, err = h.Installed(theirs)
+		require.NoError(t, err)
+		require.Empty(t, installed)
 	})
 }

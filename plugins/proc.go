@@ -22,8 +22,8 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // proc is one supervised plugin.
@@ -271,7 +271,7 @@ func checkSHA256(path, want string) error {
 // call runs fn against the running plugin within CallTimeout (or ctx's
 // shorter deadline), waiting for a restarting plugin meanwhile, and
 // classifies what went wrong. A capability the plugin turns out not to
-// have (pluginapi.ErrUnsupported) is no failure: fn's results stay empty.
+// have (sdk.ErrUnsupported) is no failure: fn's results stay empty.
 func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wire.Client, *manifest) error) error {
 	name := p.spec.Name
 	parent := ctx
@@ -291,7 +291,7 @@ func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wi
 	err = fn(ctx, rpc, m)
 	elapsed := time.Since(start)
 	switch {
-	case err == nil || errors.Is(err, pluginapi.ErrUnsupported):
+	case err == nil || errors.Is(err, sdk.ErrUnsupported):
 		p.succeed(elapsed)
 		return nil
 	case parent.Err() != nil:

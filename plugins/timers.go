@@ -9,7 +9,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/outbox"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // recentRecords is how many of a customer's latest records a timer event
@@ -21,16 +21,16 @@ const recentRecords = 20
 // and the customer's latest records of the plugin's templates.
 func (h *Host) timerHandler(records *contactlog.Service) outbox.Handler {
 	return outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
-		return h.deliver(ctx, records, m, func(ctx context.Context) (pluginapi.Event, error) {
+		return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 			var p contactlog.TimerPayload
 			if err := json.Unmarshal(m.Payload, &p); err != nil {
-				return pluginapi.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+				return sdk.Event{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
 			}
 			d, err := records.TimerEvent(ctx, m.Tenant, p.Customer, h.templateKeys(m.Recipient), recentRecords)
 			if err != nil {
-				return pluginapi.Event{}, err
+				return sdk.Event{}, err
 			}
-			e := pluginapi.Event{ID: m.Key, Kind: pluginapi.EventTimer, Tenant: m.Tenant.String(), At: p.At,
+			e := sdk.Event{ID: m.Key, Kind: sdk.EventTimer, Tenant: m.Tenant.String(), At: p.At,
 				TimerKey: m.Key, Customer: customerToAPI(d.Customer)}
 			for i := range d.RecentRecords {
 				e.RecentRecords = append(e.RecentRecords, recordToAPI(&d.RecentRecords[i], d.Customer.Fields))
@@ -61,7 +61,7 @@ func (h *Host) templateKeys(name string) []string {
 
 // timersFromAPI converts the timers a plugin answered; a timer's customer
 // must be a customer ID.
-func timersFromAPI(ts []pluginapi.Timer) ([]contactlog.Timer, error) {
+func timersFromAPI(ts []sdk.Timer) ([]contactlog.Timer, error) {
 	out := make([]contactlog.Timer, len(ts))
 	for i, t := range ts {
 		c, err := uuid.Parse(t.Customer)

@@ -20,8 +20,9 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the plugin host's migration set (the table
-// plugin_templates, the installation's versions of plugin templates).
+// Migrations is the plugin host's migration set: the tables
+// plugin_templates (the installation's versions of plugin templates) and
+// plugin_installations (which tenant installed which plugin).
 var Migrations = migration.Set{Name: "plugins", FS: migrations}
 
 // Migrate creates or upgrades the tables of the record engine

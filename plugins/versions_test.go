@@ -56,6 +56,7 @@ func TestTemplateVersionsAcrossUpgrade(t *testing.T) {
 		ctx := context.Background()
 		require.NoError(t, Migrate(ctx, db))
 		staff := newStaff(t, db)
+		installIn(t, db, tenantOf(staff), "tv")
 		run := func(spec Spec) (*Host, *contactlog.Service, *template.Registry) {
 			h, reg := tvHost(t, db, spec)
 			require.NoError(t, h.Start(ctx))

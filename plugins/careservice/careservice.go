@@ -186,14 +186,6 @@ func Manifest() sdk.Manifest {
 	}
 }
 
-// Kiroku's field-problem codes the plugin reports.
-const (
-	codeRequired   = "required"
-	codeOutOfRange = "out_of_range"
-	codeUnknown    = "unknown"
-	codeNotAllowed = "not_allowed"
-)
-
 // visit is a visit record's values the rules need.
 type visit struct {
 	service    string
@@ -264,34 +256,34 @@ func problems(values map[string]any) []sdk.FieldProblem {
 	}
 	v := readVisit(values)
 	if !v.hasStart {
-		add("start", codeRequired, "")
+		add("start", sdk.CodeRequired, "")
 	}
 	if !v.hasEnd {
-		add("end", codeRequired, "")
+		add("end", sdk.CodeRequired, "")
 	}
 	rate, known := UnitTable[v.service]
 	switch {
 	case v.service == "":
-		add("service_type", codeRequired, "")
+		add("service_type", sdk.CodeRequired, "")
 	case !known:
-		add("service_type", codeUnknown, v.service)
+		add("service_type", sdk.CodeUnknown, v.service)
 	}
 	timesOK := v.timesOK()
 	if v.hasStart && v.hasEnd && !timesOK {
-		add("end", codeOutOfRange, v.start.Format(time.RFC3339)+".."+v.start.Add(MaxVisit).Format(time.RFC3339))
+		add("end", sdk.CodeOutOfRange, v.start.Format(time.RFC3339)+".."+v.start.Add(MaxVisit).Format(time.RFC3339))
 	}
 	if min := MinMinutes(v.service); known && timesOK && v.minutes() < min {
-		add("service_type", codeNotAllowed, fmt.Sprint(min))
+		add("service_type", sdk.CodeNotAllowed, fmt.Sprint(min))
 	}
 	perRide := rate.PerRide > 0
 	switch {
 	case perRide && !v.hasRides:
-		add("rides", codeRequired, "")
+		add("rides", sdk.CodeRequired, "")
 	case known && !perRide && v.hasRides:
-		add("rides", codeNotAllowed, "")
+		add("rides", sdk.CodeNotAllowed, "")
 	}
 	if v.hasBP && v.lower >= v.upper {
-		add("bp_lower", codeOutOfRange, fmt.Sprintf("..%d", int(v.upper)-1))
+		add("bp_lower", sdk.CodeOutOfRange, fmt.Sprintf("..%d", int(v.upper)-1))
 	}
 	return ps
 }

@@ -3,7 +3,8 @@
 // real process started like the host starts it (Build and Launch: handshake,
 // AutoMTLS, no inherited environment). Both give a Plugin to call in sdk
 // types; calls of an absent capability fail with sdk.ErrUnsupported, and
-// the process or server is stopped by t.Cleanup.
+// the process or server is stopped by t.Cleanup. Start serves in-process
+// without a test, for examples and tools; Close stops it.
 //
 //	func TestOrder(t *testing.T) {
 //		p := plugintest.Launch(t, plugintest.Build(t, "./cmd/kiroku-plugin-ramen"))
@@ -14,7 +15,9 @@ package plugintest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -22,9 +25,13 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -33,7 +40,14 @@ import (
 // otherwise; a result that does not match the request (a batch of the
 // wrong length, an invalid manifest) is an error too.
 type Plugin struct {
-	c *wire.Client
+	c     *wire.Client
+	close func()
+}
+
+// Close stops the plugin: its in-process server or its process. Calls
+// after Close fail.
+func (p *Plugin) Close() {
+	p.close()
 }
 
 // Manifest returns the plugin's manifest, checked as the host checks it.
@@ -63,33 +77,55 @@ func (p *Plugin) Notify(ctx context.Context, tenant string, n sdk.Notification, 
 	return p.c.Notify(ctx, tenant, n, addresses)
 }
 
-// InProcess serves opts in the test's process over real gRPC (go-plugin's
-// test connection) and returns the plugin. It fails the test if sdk.Serve
-// would refuse opts. A nil opts.Logger logs to the test's output.
+// Start serves opts in this process over real gRPC (an in-memory
+// connection, the protocol's codecs and checks) and returns the plugin;
+// Close stops it. It fails if server.Serve would refuse opts. A nil
+// opts.Logger discards the SDK's logs.
+func Start(opts sdk.ServeOpts) (*Plugin, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	impl, err := wire.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("plugintest: %w", err)
+	}
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	pb.RegisterPluginServer(srv, impl)
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = srv.Serve(lis)
+	}()
+	conn, err := grpc.NewClient("passthrough:///plugintest",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		srv.Stop()
+		<-served
+		return nil, fmt.Errorf("plugintest: %w", err)
+	}
+	return &Plugin{c: wire.NewClient(pb.NewPluginClient(conn)), close: func() {
+		_ = conn.Close()
+		srv.Stop()
+		<-served
+	}}, nil
+}
+
+// InProcess is Start for a test: it fails the test if Start fails, logs
+// to the test's output when opts.Logger is nil, and stops the plugin when
+// the test ends.
 func InProcess(t testing.TB, opts sdk.ServeOpts) *Plugin {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	}
-	server, err := wire.NewServer(opts)
+	p, err := Start(opts)
 	if err != nil {
-		t.Fatalf("plugintest: %v", err)
+		t.Fatal(err)
 	}
-	client, srv := plugin.TestPluginGRPCConn(t, false, glue.Set(server))
-	t.Cleanup(func() {
-		_ = client.Close()
-		srv.Stop()
-	})
-	return dispense(t, client)
-}
-
-func dispense(t testing.TB, c plugin.ClientProtocol) *Plugin {
-	t.Helper()
-	wc, err := wire.Dispense(c)
-	if err != nil {
-		t.Fatalf("plugintest: %v", err)
-	}
-	return &Plugin{c: wc}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // Build compiles the main package pkg (a path as go build takes it,
@@ -125,5 +161,9 @@ func Launch(t testing.TB, binary string) *Plugin {
 	if err != nil {
 		t.Fatalf("plugintest: launch %s: %v", binary, err)
 	}
-	return dispense(t, rpc)
+	wc, err := wire.Dispense(rpc)
+	if err != nil {
+		t.Fatalf("plugintest: %v", err)
+	}
+	return &Plugin{c: wc, close: client.Kill}
 }

@@ -119,3 +119,17 @@ func TestPlugin(t *testing.T) {
 		})
 	}
 }
+
+func TestStartClose(t *testing.T) {
+	t.Parallel()
+	_, err := plugintest.Start(sdk.ServeOpts{Manifest: sdk.Manifest{Name: "Test"}})
+	require.EqualError(t, err, `plugintest: plugin "Test": name must be lower-case ASCII letters and digits`)
+
+	p, err := plugintest.Start(testplugin.Opts())
+	require.NoError(t, err)
+	_, err = p.Manifest(t.Context())
+	require.NoError(t, err)
+	p.Close()
+	_, err = p.Manifest(t.Context())
+	require.Error(t, err)
+}

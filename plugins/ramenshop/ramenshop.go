@@ -284,14 +284,6 @@ func Manifest() sdk.Manifest {
 	}
 }
 
-// Kiroku's field-problem codes the plugin reports.
-const (
-	codeRequired   = "required"
-	codeFormat     = "format"
-	codeUnknown    = "unknown"
-	codeNotAllowed = "not_allowed"
-)
-
 // orderLine is a line of an order's lines value in its JSON form.
 type orderLine struct {
 	item     string
@@ -329,30 +321,30 @@ func problems(values map[string]any) []sdk.FieldProblem {
 	switch dining {
 	case EatIn, TakeOut:
 	case "":
-		add("dining", codeRequired, "")
+		add("dining", sdk.CodeRequired, "")
 	default:
-		add("dining", codeUnknown, dining)
+		add("dining", sdk.CodeUnknown, dining)
 	}
 	lines := orderLines(values["lines"])
 	if len(lines) == 0 {
-		add("lines", codeRequired, "")
+		add("lines", sdk.CodeRequired, "")
 	}
 	for i, l := range lines {
 		// The field prefix is formatted only for a line with a problem.
 		p := func(part string) string { return fmt.Sprintf("lines[%d].%s", i, part) }
 		if l.quantity != math.Trunc(l.quantity) || l.quantity < 1 {
-			add(p("quantity"), codeFormat, "")
+			add(p("quantity"), sdk.CodeFormat, "")
 		}
 		item, ok := menuItem(l.item)
 		if !ok {
-			add(p("item"), codeUnknown, l.item)
+			add(p("item"), sdk.CodeUnknown, l.item)
 			continue
 		}
 		if dining != EatIn && dining != TakeOut {
 			continue
 		}
 		if want := TaxRate(item, dining); l.rate != float64(want) {
-			add(p("tax_rate"), codeNotAllowed, fmt.Sprint(want))
+			add(p("tax_rate"), sdk.CodeNotAllowed, fmt.Sprint(want))
 		}
 	}
 	return ps

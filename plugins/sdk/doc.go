@@ -4,14 +4,15 @@
 // and deliver notifications. A plugin is a separate executable that the
 // Kiroku host starts and talks to over gRPC (hashicorp/go-plugin). The SDK
 // imports no Kiroku engine package; everything a plugin sees is a type of
-// this package.
+// this package, with its fields documented here.
 //
 // # Write
 //
-// A plugin is a main package that calls Serve with its ServeOpts:
+// A plugin is a main package that calls Serve of package
+// plugins/sdk/server with its ServeOpts:
 //
 //	func main() {
-//		if err := sdk.Serve(sdk.ServeOpts{
+//		if err := server.Serve(sdk.ServeOpts{
 //			Manifest:  manifest,
 //			Validator: sdk.ValidatorFunc(validate),
 //			Computer:  sdk.ComputerFunc(compute),
@@ -35,7 +36,7 @@
 // key is "<name>:<key>", for example "careservice:visit". Keep keys stable
 // across versions: stored records and template versions point at them, so a
 // reinstalled or upgraded plugin finds its data again. ServeOpts.Check
-// tells what Serve refuses.
+// (and Manifest.Check) tell what Serve refuses.
 //
 // Values reach handlers in their JSON form: string, float64 for every
 // number, bool, nil, []any and map[string]any; times are UTC, zero when
@@ -55,15 +56,20 @@
 // # Test
 //
 // Package plugintest calls a plugin the way the host does: in-process over
-// real gRPC for fast unit tests (plugintest.InProcess), or as a real process
-// (plugintest.Build and plugintest.Launch) to test the binary you ship.
+// real gRPC for fast unit tests (plugintest.InProcess, or plugintest.Start
+// outside a test), or as a real process (plugintest.Build and
+// plugintest.Launch) to test the binary you ship.
 //
 // # Install
 //
 // Put the binary in the host's plugin directory (or name it in the host's
 // explicit plugin list). The host may pin the binary's SHA-256
 // (sha256sum kiroku-plugin-careservice) and refuses a binary that does not
-// match. The host starts the plugin with an empty environment: a plugin
+// match. Each tenant's administrator then installs the plugin for the
+// tenant (and may uninstall it): a plugin only ever sees the records,
+// customers, events, timers and notifications of tenants that installed
+// it, and Event.Tenant, Record.Tenant and Notifier's tenant name one of
+// them. The host starts the plugin with an empty environment: a plugin
 // gets its own settings from its own files, never from the host's
 // environment. A binary started by hand, not by a host, exits with a
 // message.

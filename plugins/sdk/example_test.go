@@ -3,37 +3,27 @@ package sdk_test
 import (
 	"context"
 	"fmt"
-	"log"
 
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
-// A plugin's main: a manifest and the handlers of the capabilities it has.
-func ExampleServe() {
-	manifest := sdk.Manifest{
-		Name:    "laundry",
-		Version: "1.0.0",
-		Templates: []sdk.Template{{
-			Key:  "laundry:pickup",
-			Name: "集荷",
-			Fields: []sdk.Field{
-				{Key: "bags", Label: "袋数", Type: "integer", Required: true},
-				{Key: "fee", Label: "料金", Type: "money"},
-			},
-			Computed: []string{"fee"},
-		}},
-	}
-	compute := func(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
-		out := make([]map[string]any, len(records))
-		for i, r := range records {
-			bags, _ := r.Values["bags"].(float64)
-			out[i] = map[string]any{"fee": 500 * bags}
+// A validator checks a batch of records and answers one list of problems
+// per record, in order; records of other templates have none.
+func ExampleValidateEach() {
+	v := sdk.ValidateEach(func(r sdk.Record) []sdk.FieldProblem {
+		if bags, _ := r.Values["bags"].(float64); bags > 10 {
+			return []sdk.FieldProblem{{Field: "fields.bags", Code: "out_of_range", Param: "..10"}}
 		}
-		return out, nil
-	}
-	if err := sdk.Serve(sdk.ServeOpts{Manifest: manifest, Computer: sdk.ComputerFunc(compute)}); err != nil {
-		log.Fatal(err)
-	}
+		return nil
+	}, "laundry:pickup")
+	problems, err := v.ValidateRecords(context.Background(), []sdk.Record{
+		{Template: "laundry:pickup", Values: map[string]any{"bags": 3.0}},
+		{Template: "laundry:pickup", Values: map[string]any{"bags": 12.0}},
+		{Template: "laundry:return", Values: map[string]any{"bags": 12.0}},
+	})
+	fmt.Println(problems, err)
+	// Output:
+	// [[] [{fields.bags out_of_range ..10}] []] <nil>
 }
 
 func ExampleServeOpts_Check() {

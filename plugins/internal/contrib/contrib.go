@@ -12,13 +12,13 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Template converts a template a plugin contributes into the record
 // engine's definition, as version 1 (plugins version their templates by
 // key, not by number).
-func Template(t pluginapi.Template) template.Template {
+func Template(t sdk.Template) template.Template {
 	out := template.Template{
 		Key: t.Key, Version: 1, Name: t.Name, Description: t.Description,
 		Confidential: t.Confidential, TaxRounding: template.Rounding(t.TaxRounding),
@@ -62,7 +62,7 @@ func Template(t pluginapi.Template) template.Template {
 // appended in the plugin's order. Other items are kept as they are, in
 // their order. Merging the result again with the same items returns it
 // unchanged.
-func Masters(name string, kind contactlog.MasterKind, cur []contactlog.MasterItem, items []pluginapi.MasterItem) []contactlog.MasterItem {
+func Masters(name string, kind contactlog.MasterKind, cur []contactlog.MasterItem, items []sdk.MasterItem) []contactlog.MasterItem {
 	var listed []contactlog.MasterItem
 	for _, it := range items {
 		if contactlog.MasterKind(it.Kind) == kind {
@@ -92,7 +92,7 @@ func Masters(name string, kind contactlog.MasterKind, cur []contactlog.MasterIte
 // customer engine's definition at position. The type names are the
 // engine's (text, number, integer, date, boolean, select); the engine
 // refuses any other.
-func CustomerField(f pluginapi.CustomerField, position int) customer.FieldDef {
+func CustomerField(f sdk.CustomerField, position int) customer.FieldDef {
 	return customer.FieldDef{
 		Key: f.Key, Label: f.Label, Type: customer.FieldType(f.Type), Options: slices.Clone(f.Options),
 		Required: f.Required, Position: position,

@@ -10,23 +10,23 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/plugins/internal/contrib"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 func TestTemplate(t *testing.T) {
 	t.Parallel()
 	lo, hi := 0.0, 600.0
-	in := pluginapi.Template{
+	in := sdk.Template{
 		Key: "shop:order", Name: "注文", Description: "店頭の注文", Confidential: true, TaxRounding: "round",
 		Computed: []string{"total"},
-		Fields: []pluginapi.Field{
+		Fields: []sdk.Field{
 			{Key: "minutes", Label: "時間", Type: "integer", Required: true, Min: &lo, Max: &hi, Unit: "分", Help: "所要時間"},
 			{Key: "dining", Label: "区分", Type: "select", Options: []string{"店内", "持ち帰り"}, Default: "店内"},
 			{Key: "lines", Label: "明細", Type: "lines", Catalog: "menu"},
 			{Key: "total", Label: "合計", Type: "money"},
 		},
-		Aggregations: []pluginapi.Aggregation{{Key: "sales", Label: "売上", Expr: "sum(.total)", Unit: "円"}},
-		Catalogs: []pluginapi.Catalog{{Key: "menu", Name: "メニュー", Items: []pluginapi.CatalogItem{
+		Aggregations: []sdk.Aggregation{{Key: "sales", Label: "売上", Expr: "sum(.total)", Unit: "円"}},
+		Catalogs: []sdk.Catalog{{Key: "menu", Name: "メニュー", Items: []sdk.CatalogItem{
 			{Key: "shoyu", Name: "醤油ラーメン", Category: "ラーメン", Classification: "普通", UnitPrice: 800, TaxRate: 10},
 		}}},
 	}
@@ -48,7 +48,7 @@ func TestTemplate(t *testing.T) {
 	// The limits are copies: changing the input afterwards changes nothing.
 	lo = 5
 	require.Equal(t, 0.0, *got.Fields[0].Min)
-	require.Equal(t, template.Template{Key: "x:y", Version: 1}, contrib.Template(pluginapi.Template{Key: "x:y"}))
+	require.Equal(t, template.Template{Key: "x:y", Version: 1}, contrib.Template(sdk.Template{Key: "x:y"}))
 }
 
 func TestMasters(t *testing.T) {
@@ -56,7 +56,7 @@ func TestMasters(t *testing.T) {
 	visit, phone := contactlog.MasterItem{Code: "visit", Label: "訪問"}, contactlog.MasterItem{Code: "phone", Label: "電話"}
 	counter := contactlog.MasterItem{Code: "shop:counter", Label: "店頭"}
 	other := contactlog.MasterItem{Code: "care:home", Label: "居宅"}
-	items := []pluginapi.MasterItem{
+	items := []sdk.MasterItem{
 		{Kind: "channel", Code: "shop:counter", Label: " 店頭 "},
 		{Kind: "channel", Code: "shop:phone", Label: "電話注文"},
 		{Kind: "result", Code: "shop:sold", Label: "販売"},
@@ -66,7 +66,7 @@ func TestMasters(t *testing.T) {
 	for name, tc := range map[string]struct {
 		kind      contactlog.MasterKind
 		cur, want []contactlog.MasterItem
-		items     []pluginapi.MasterItem
+		items     []sdk.MasterItem
 	}{
 		"install": {contactlog.Channel, []contactlog.MasterItem{visit, phone}, []contactlog.MasterItem{visit, phone, counter, shopPhone}, items},
 		"again":   {contactlog.Channel, []contactlog.MasterItem{visit, counter, phone, shopPhone}, []contactlog.MasterItem{visit, counter, phone, shopPhone}, items},
@@ -84,7 +84,7 @@ func TestMasters(t *testing.T) {
 			[]contactlog.MasterItem{{Code: "shopping:x", Label: "x"}}, nil},
 		"category2 parent": {contactlog.Category2, []contactlog.MasterItem{{Code: "shop:a", Label: "A", Parent: "product"}},
 			[]contactlog.MasterItem{{Code: "shop:a", Label: "A", Parent: "shop:menu"}},
-			[]pluginapi.MasterItem{{Kind: "category2", Code: "shop:a", Label: "A", Parent: "shop:menu"}}},
+			[]sdk.MasterItem{{Kind: "category2", Code: "shop:a", Label: "A", Parent: "shop:menu"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -100,7 +100,7 @@ func TestMasters(t *testing.T) {
 func TestCustomerField(t *testing.T) {
 	t.Parallel()
 	opts := []string{"要支援1", "要介護1"}
-	got := contrib.CustomerField(pluginapi.CustomerField{Key: "care:level", Label: "要介護度", Type: "select", Options: opts, Required: true}, 3)
+	got := contrib.CustomerField(sdk.CustomerField{Key: "care:level", Label: "要介護度", Type: "select", Options: opts, Required: true}, 3)
 	require.Equal(t, customer.FieldDef{Key: "care:level", Label: "要介護度", Type: customer.FieldSelect, Options: opts, Required: true, Position: 3}, got)
 	got.Options[0] = "x"
 	require.Equal(t, "要支援1", opts[0], "options are copied")
@@ -108,6 +108,6 @@ func TestCustomerField(t *testing.T) {
 		"text": customer.FieldText, "number": customer.FieldNumber, "integer": customer.FieldInteger,
 		"date": customer.FieldDate, "boolean": customer.FieldBoolean, "select": customer.FieldSelect,
 	} {
-		require.Equal(t, want, contrib.CustomerField(pluginapi.CustomerField{Type: typ}, 0).Type)
+		require.Equal(t, want, contrib.CustomerField(sdk.CustomerField{Type: typ}, 0).Type)
 	}
 }

@@ -48,7 +48,7 @@ func validateLog(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProble
 			return out[:i], nil
 		}
 		if m, _ := r.Values["minutes"].(float64); m > 240 {
-			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.minutes", Code: "out_of_range", Param: "..240"})
+			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.minutes", Code: sdk.CodeOutOfRange, Param: "..240"})
 		}
 	}
 	return out, nil

@@ -21,7 +21,10 @@ import (
 // computer, an event handler that notifies a created record's or
 // customer's (customer) assignees, and a notifier that writes one line per
 // recipient to stderr ("notified <tenant> <user> <address> <subject>"),
-// which a host logs, and fails for the subject "fail".
+// which a host logs, and fails for the subject "fail". The validator, the
+// computer and the event handler record each call on stderr too: "called
+// <validate|compute> <tenant>" per record and "called event <kind>
+// <tenant>".
 func Opts() sdk.ServeOpts {
 	return sdk.ServeOpts{
 		Manifest: sdk.Manifest{
@@ -60,7 +63,15 @@ func misbehave(records []sdk.Record) (short bool, err error) {
 	return short, nil
 }
 
+// called records a call of op for the records on stderr.
+func called(op string, records []sdk.Record) {
+	for _, r := range records {
+		fmt.Fprintf(stderr, "called %s %s\n", op, r.Tenant)
+	}
+}
+
 func validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
+	called("validate", records)
 	short, err := misbehave(records)
 	if err != nil {
 		return nil, err
@@ -68,7 +79,7 @@ func validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, er
 	out := make([][]sdk.FieldProblem, len(records))
 	for i, r := range records {
 		if _, ok := r.Values["qty"].(float64); !ok {
-			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.qty", Code: "required"})
+			out[i] = append(out[i], sdk.FieldProblem{Field: "fields.qty", Code: sdk.CodeRequired})
 		}
 	}
 	if short {
@@ -78,6 +89,7 @@ func validate(_ context.Context, records []sdk.Record) ([][]sdk.FieldProblem, er
 }
 
 func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
+	called("compute", records)
 	short, err := misbehave(records)
 	if err != nil {
 		return nil, err
@@ -97,6 +109,7 @@ func compute(_ context.Context, records []sdk.Record) ([]map[string]any, error) 
 }
 
 func handle(_ context.Context, e sdk.Event) (sdk.EventResult, error) {
+	fmt.Fprintf(stderr, "called event %s %s\n", e.Kind, e.Tenant)
 	if e.Customer == nil {
 		return sdk.EventResult{}, nil
 	}

@@ -9,12 +9,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Client calls a plugin in Go-native types. Errors wrap
-// pluginapi.ErrUnsupported when the plugin does not have the capability,
+// sdk.ErrUnsupported when the plugin does not have the capability,
 // and otherwise the call's gRPC status (status.FromError finds it); results
 // that do not match the request (a wrong batch length, an invalid manifest)
 // are errors too.
@@ -29,27 +29,27 @@ func NewClient(c pb.PluginClient) *Client {
 
 func callError(op string, err error) error {
 	if status.Code(err) == codes.Unimplemented {
-		return fmt.Errorf("plugin: %s: %w", op, pluginapi.ErrUnsupported)
+		return fmt.Errorf("plugin: %s: %w", op, sdk.ErrUnsupported)
 	}
 	return fmt.Errorf("plugin: %s: %w", op, err)
 }
 
 // Manifest returns the plugin's manifest, checked with
-// pluginapi.CheckManifest, and its capabilities.
-func (c *Client) Manifest(ctx context.Context, hostVersion string) (pluginapi.Manifest, Capabilities, error) {
+// sdk.Manifest.Check, and its capabilities.
+func (c *Client) Manifest(ctx context.Context, hostVersion string) (sdk.Manifest, Capabilities, error) {
 	resp, err := c.c.GetManifest(ctx, &pb.GetManifestRequest{HostVersion: hostVersion})
 	if err != nil {
-		return pluginapi.Manifest{}, Capabilities{}, callError("manifest", err)
+		return sdk.Manifest{}, Capabilities{}, callError("manifest", err)
 	}
 	m, caps := manifestFromProto(resp.GetManifest())
-	if err := pluginapi.CheckManifest(m); err != nil {
-		return pluginapi.Manifest{}, Capabilities{}, fmt.Errorf("plugin: manifest: %w", err)
+	if err := m.Check(); err != nil {
+		return sdk.Manifest{}, Capabilities{}, fmt.Errorf("plugin: manifest: %w", err)
 	}
 	return m, caps, nil
 }
 
 // ValidateRecords validates records: one slice of problems per record.
-func (c *Client) ValidateRecords(ctx context.Context, records []pluginapi.Record) ([][]pluginapi.FieldProblem, error) {
+func (c *Client) ValidateRecords(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
 	const op = "validate records"
 	prs, err := recordsToProto(records)
 	if err != nil {
@@ -66,7 +66,7 @@ func (c *Client) ValidateRecords(ctx context.Context, records []pluginapi.Record
 }
 
 // ComputeRecords computes records: one map of computed values per record.
-func (c *Client) ComputeRecords(ctx context.Context, records []pluginapi.Record) ([]map[string]any, error) {
+func (c *Client) ComputeRecords(ctx context.Context, records []sdk.Record) ([]map[string]any, error) {
 	const op = "compute records"
 	prs, err := recordsToProto(records)
 	if err != nil {
@@ -88,25 +88,25 @@ func (c *Client) ComputeRecords(ctx context.Context, records []pluginapi.Record)
 
 // HandleEvent delivers e and returns the notifications and timers the
 // plugin asks for. A timer without a valid time is an error.
-func (c *Client) HandleEvent(ctx context.Context, e pluginapi.Event) (pluginapi.EventResult, error) {
+func (c *Client) HandleEvent(ctx context.Context, e sdk.Event) (sdk.EventResult, error) {
 	const op = "handle event"
 	pe, err := eventToProto(e)
 	if err != nil {
-		return pluginapi.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
+		return sdk.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
 	}
 	resp, err := c.c.HandleEvent(ctx, &pb.HandleEventRequest{Event: pe})
 	if err != nil {
-		return pluginapi.EventResult{}, callError(op, err)
+		return sdk.EventResult{}, callError(op, err)
 	}
 	out, err := eventResultFromProto(resp)
 	if err != nil {
-		return pluginapi.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
+		return sdk.EventResult{}, fmt.Errorf("plugin: %s: %w", op, err)
 	}
 	return out, nil
 }
 
 // Notify delivers n through the plugin's channel.
-func (c *Client) Notify(ctx context.Context, tenant string, n pluginapi.Notification, addresses map[string]string) error {
+func (c *Client) Notify(ctx context.Context, tenant string, n sdk.Notification, addresses map[string]string) error {
 	_, err := c.c.Notify(ctx, &pb.NotifyRequest{Tenant: tenant, Notification: notificationToProto(n), Addresses: addresses})
 	if err != nil {
 		return callError("notify", err)

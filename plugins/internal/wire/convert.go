@@ -1,8 +1,8 @@
-// Package wire joins the Go-native plugin API (package pluginapi, re-exported
-// by sdk) to the protocol's generated code (package kirokupluginv1): pure
-// conversions in both directions, the gRPC server sdk.Serve runs in the
-// plugin process, and the Go-native Client the host and plugintest call. The
-// generated types never leave this package and glue.
+// Package wire joins the SDK's types (package sdk) to the protocol's
+// generated code (package kirokupluginv1): pure conversions in both
+// directions, the gRPC server that server.Serve runs in the plugin process,
+// and the Go-native Client the host and plugintest call. The generated
+// types never leave this package and glue.
 package wire
 
 import (
@@ -14,8 +14,8 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 // Capabilities are the optional RPCs a plugin serves.
@@ -24,7 +24,7 @@ type Capabilities struct {
 }
 
 // capabilitiesOf derives the capabilities of o from its non-nil handlers.
-func capabilitiesOf(o pluginapi.ServeOpts) Capabilities {
+func capabilitiesOf(o sdk.ServeOpts) Capabilities {
 	return Capabilities{
 		Validate: o.Validator != nil,
 		Compute:  o.Computer != nil,
@@ -117,7 +117,7 @@ func timeFromProto(ts *timestamppb.Timestamp) (time.Time, error) {
 	return ts.AsTime(), nil
 }
 
-func manifestToProto(m pluginapi.Manifest, c Capabilities) (*pb.Manifest, error) {
+func manifestToProto(m sdk.Manifest, c Capabilities) (*pb.Manifest, error) {
 	out := &pb.Manifest{
 		Name:        m.Name,
 		Version:     m.Version,
@@ -154,7 +154,7 @@ func manifestToProto(m pluginapi.Manifest, c Capabilities) (*pb.Manifest, error)
 	return out, nil
 }
 
-func templateToProto(t pluginapi.Template) (*pb.Template, error) {
+func templateToProto(t sdk.Template) (*pb.Template, error) {
 	out := &pb.Template{
 		Key:          t.Key,
 		Name:         t.Name,
@@ -193,8 +193,8 @@ func templateToProto(t pluginapi.Template) (*pb.Template, error) {
 	return out, nil
 }
 
-func manifestFromProto(m *pb.Manifest) (pluginapi.Manifest, Capabilities) {
-	out := pluginapi.Manifest{
+func manifestFromProto(m *pb.Manifest) (sdk.Manifest, Capabilities) {
+	out := sdk.Manifest{
 		Name:        m.GetName(),
 		Version:     m.GetVersion(),
 		DisplayName: m.GetDisplayName(),
@@ -218,18 +218,18 @@ func manifestFromProto(m *pb.Manifest) (pluginapi.Manifest, Capabilities) {
 		out.Templates = append(out.Templates, templateFromProto(t))
 	}
 	for _, mi := range m.GetMasters() {
-		out.Masters = append(out.Masters, pluginapi.MasterItem{Kind: mi.GetKind(), Code: mi.GetCode(), Label: mi.GetLabel(), Parent: mi.GetParent()})
+		out.Masters = append(out.Masters, sdk.MasterItem{Kind: mi.GetKind(), Code: mi.GetCode(), Label: mi.GetLabel(), Parent: mi.GetParent()})
 	}
 	for _, f := range m.GetCustomerFields() {
-		out.CustomerFields = append(out.CustomerFields, pluginapi.CustomerField{
+		out.CustomerFields = append(out.CustomerFields, sdk.CustomerField{
 			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Options: f.GetOptions(), Required: f.GetRequired(),
 		})
 	}
 	return out, c
 }
 
-func templateFromProto(t *pb.Template) pluginapi.Template {
-	out := pluginapi.Template{
+func templateFromProto(t *pb.Template) sdk.Template {
+	out := sdk.Template{
 		Key:          t.GetKey(),
 		Name:         t.GetName(),
 		Description:  t.GetDescription(),
@@ -238,19 +238,19 @@ func templateFromProto(t *pb.Template) pluginapi.Template {
 		Computed:     t.GetComputed(),
 	}
 	for _, f := range t.GetFields() {
-		out.Fields = append(out.Fields, pluginapi.Field{
+		out.Fields = append(out.Fields, sdk.Field{
 			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Required: f.GetRequired(),
 			Min: f.Min, Max: f.Max, Options: f.GetOptions(), Default: valueFromProto(f.GetDefault()),
 			Help: f.GetHelp(), Unit: f.GetUnit(), Catalog: f.GetCatalog(),
 		})
 	}
 	for _, a := range t.GetAggregations() {
-		out.Aggregations = append(out.Aggregations, pluginapi.Aggregation{Key: a.GetKey(), Label: a.GetLabel(), Expr: a.GetExpr(), Unit: a.GetUnit()})
+		out.Aggregations = append(out.Aggregations, sdk.Aggregation{Key: a.GetKey(), Label: a.GetLabel(), Expr: a.GetExpr(), Unit: a.GetUnit()})
 	}
 	for _, c := range t.GetCatalogs() {
-		oc := pluginapi.Catalog{Key: c.GetKey(), Name: c.GetName()}
+		oc := sdk.Catalog{Key: c.GetKey(), Name: c.GetName()}
 		for _, i := range c.GetItems() {
-			oc.Items = append(oc.Items, pluginapi.CatalogItem{
+			oc.Items = append(oc.Items, sdk.CatalogItem{
 				Key: i.GetKey(), Name: i.GetName(), Category: i.GetCategory(), Classification: i.GetClassification(),
 				UnitPrice: i.GetUnitPrice(), TaxRate: i.GetTaxRate(),
 			})
@@ -260,7 +260,7 @@ func templateFromProto(t *pb.Template) pluginapi.Template {
 	return out
 }
 
-func recordToProto(r pluginapi.Record) (*pb.Record, error) {
+func recordToProto(r sdk.Record) (*pb.Record, error) {
 	values, err := structToProto(r.Values)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: %w", r.ID, err)
@@ -283,16 +283,16 @@ func recordToProto(r pluginapi.Record) (*pb.Record, error) {
 	}, nil
 }
 
-func recordFromProto(r *pb.Record) (pluginapi.Record, error) {
+func recordFromProto(r *pb.Record) (sdk.Record, error) {
 	planned, err := timeFromProto(r.GetPlannedAt())
 	if err != nil {
-		return pluginapi.Record{}, fmt.Errorf("record %s: planned at: %w", r.GetId(), err)
+		return sdk.Record{}, fmt.Errorf("record %s: planned at: %w", r.GetId(), err)
 	}
 	actual, err := timeFromProto(r.GetActualAt())
 	if err != nil {
-		return pluginapi.Record{}, fmt.Errorf("record %s: actual at: %w", r.GetId(), err)
+		return sdk.Record{}, fmt.Errorf("record %s: actual at: %w", r.GetId(), err)
 	}
-	return pluginapi.Record{
+	return sdk.Record{
 		ID:              r.GetId(),
 		Tenant:          r.GetTenant(),
 		Template:        r.GetTemplateKey(),
@@ -306,7 +306,7 @@ func recordFromProto(r *pb.Record) (pluginapi.Record, error) {
 	}, nil
 }
 
-func recordsToProto(rs []pluginapi.Record) ([]*pb.Record, error) {
+func recordsToProto(rs []sdk.Record) ([]*pb.Record, error) {
 	out := make([]*pb.Record, len(rs))
 	for i, r := range rs {
 		pr, err := recordToProto(r)
@@ -318,8 +318,8 @@ func recordsToProto(rs []pluginapi.Record) ([]*pb.Record, error) {
 	return out, nil
 }
 
-func recordsFromProto(rs []*pb.Record) ([]pluginapi.Record, error) {
-	out := make([]pluginapi.Record, len(rs))
+func recordsFromProto(rs []*pb.Record) ([]sdk.Record, error) {
+	out := make([]sdk.Record, len(rs))
 	for i, r := range rs {
 		gr, err := recordFromProto(r)
 		if err != nil {
@@ -330,7 +330,7 @@ func recordsFromProto(rs []*pb.Record) ([]pluginapi.Record, error) {
 	return out, nil
 }
 
-func customerToProto(c pluginapi.Customer) (*pb.Customer, error) {
+func customerToProto(c sdk.Customer) (*pb.Customer, error) {
 	fields, err := structToProto(c.Fields)
 	if err != nil {
 		return nil, fmt.Errorf("customer %s: %w", c.ID, err)
@@ -338,13 +338,13 @@ func customerToProto(c pluginapi.Customer) (*pb.Customer, error) {
 	return &pb.Customer{Id: c.ID, Name: c.Name, Fields: fields, Assignees: c.Assignees}, nil
 }
 
-func customerFromProto(c *pb.Customer) pluginapi.Customer {
-	return pluginapi.Customer{
+func customerFromProto(c *pb.Customer) sdk.Customer {
+	return sdk.Customer{
 		ID: c.GetId(), Name: c.GetName(), Fields: structFromProto(c.GetFields()), Assignees: c.GetAssignees(),
 	}
 }
 
-func eventToProto(e pluginapi.Event) (*pb.Event, error) {
+func eventToProto(e sdk.Event) (*pb.Event, error) {
 	out := &pb.Event{Id: e.ID, Kind: e.Kind, Tenant: e.Tenant, At: timeToProto(e.At), TimerKey: e.TimerKey}
 	var err error
 	if e.Record != nil {
@@ -366,16 +366,16 @@ func eventToProto(e pluginapi.Event) (*pb.Event, error) {
 	return out, nil
 }
 
-func eventFromProto(e *pb.Event) (pluginapi.Event, error) {
+func eventFromProto(e *pb.Event) (sdk.Event, error) {
 	at, err := timeFromProto(e.GetAt())
 	if err != nil {
-		return pluginapi.Event{}, fmt.Errorf("event %s: at: %w", e.GetId(), err)
+		return sdk.Event{}, fmt.Errorf("event %s: at: %w", e.GetId(), err)
 	}
-	out := pluginapi.Event{ID: e.GetId(), Kind: e.GetKind(), Tenant: e.GetTenant(), At: at, TimerKey: e.GetTimerKey()}
+	out := sdk.Event{ID: e.GetId(), Kind: e.GetKind(), Tenant: e.GetTenant(), At: at, TimerKey: e.GetTimerKey()}
 	if e.GetRecord() != nil {
 		r, err := recordFromProto(e.GetRecord())
 		if err != nil {
-			return pluginapi.Event{}, err
+			return sdk.Event{}, err
 		}
 		out.Record = &r
 	}
@@ -384,23 +384,23 @@ func eventFromProto(e *pb.Event) (pluginapi.Event, error) {
 		out.Customer = &c
 	}
 	if out.MonthRecords, err = recordsFromProto(e.GetMonthRecords()); err != nil {
-		return pluginapi.Event{}, err
+		return sdk.Event{}, err
 	}
 	if out.RecentRecords, err = recordsFromProto(e.GetRecentRecords()); err != nil {
-		return pluginapi.Event{}, err
+		return sdk.Event{}, err
 	}
 	return out, nil
 }
 
-func notificationToProto(n pluginapi.Notification) *pb.Notification {
+func notificationToProto(n sdk.Notification) *pb.Notification {
 	return &pb.Notification{Recipients: n.Recipients, Subject: n.Subject, Body: n.Body, Key: n.Key}
 }
 
-func notificationFromProto(n *pb.Notification) pluginapi.Notification {
-	return pluginapi.Notification{Recipients: n.GetRecipients(), Subject: n.GetSubject(), Body: n.GetBody(), Key: n.GetKey()}
+func notificationFromProto(n *pb.Notification) sdk.Notification {
+	return sdk.Notification{Recipients: n.GetRecipients(), Subject: n.GetSubject(), Body: n.GetBody(), Key: n.GetKey()}
 }
 
-func notificationsToProto(ns []pluginapi.Notification) []*pb.Notification {
+func notificationsToProto(ns []sdk.Notification) []*pb.Notification {
 	out := make([]*pb.Notification, len(ns))
 	for i, n := range ns {
 		out[i] = notificationToProto(n)
@@ -408,15 +408,15 @@ func notificationsToProto(ns []pluginapi.Notification) []*pb.Notification {
 	return out
 }
 
-func notificationsFromProto(ns []*pb.Notification) []pluginapi.Notification {
-	out := make([]pluginapi.Notification, len(ns))
+func notificationsFromProto(ns []*pb.Notification) []sdk.Notification {
+	out := make([]sdk.Notification, len(ns))
 	for i, n := range ns {
 		out[i] = notificationFromProto(n)
 	}
 	return out
 }
 
-func eventResultToProto(r pluginapi.EventResult) *pb.HandleEventResponse {
+func eventResultToProto(r sdk.EventResult) *pb.HandleEventResponse {
 	out := &pb.HandleEventResponse{Notifications: notificationsToProto(r.Notifications)}
 	for _, t := range r.Timers {
 		out.Timers = append(out.Timers, &pb.Timer{Key: t.Key, At: timeToProto(t.At), Customer: t.Customer})
@@ -424,19 +424,19 @@ func eventResultToProto(r pluginapi.EventResult) *pb.HandleEventResponse {
 	return out
 }
 
-func eventResultFromProto(r *pb.HandleEventResponse) (pluginapi.EventResult, error) {
-	out := pluginapi.EventResult{Notifications: notificationsFromProto(r.GetNotifications())}
+func eventResultFromProto(r *pb.HandleEventResponse) (sdk.EventResult, error) {
+	out := sdk.EventResult{Notifications: notificationsFromProto(r.GetNotifications())}
 	for i, t := range r.GetTimers() {
 		at, err := timeFromProto(t.GetAt())
 		if err != nil {
-			return pluginapi.EventResult{}, fmt.Errorf("timer %d: at: %w", i, err)
+			return sdk.EventResult{}, fmt.Errorf("timer %d: at: %w", i, err)
 		}
-		out.Timers = append(out.Timers, pluginapi.Timer{Key: t.GetKey(), At: at, Customer: t.GetCustomer()})
+		out.Timers = append(out.Timers, sdk.Timer{Key: t.GetKey(), At: at, Customer: t.GetCustomer()})
 	}
 	return out, nil
 }
 
-func problemsToProto(ps [][]pluginapi.FieldProblem) []*pb.RecordProblems {
+func problemsToProto(ps [][]sdk.FieldProblem) []*pb.RecordProblems {
 	out := make([]*pb.RecordProblems, len(ps))
 	for i, rp := range ps {
 		out[i] = &pb.RecordProblems{}
@@ -447,11 +447,11 @@ func problemsToProto(ps [][]pluginapi.FieldProblem) []*pb.RecordProblems {
 	return out
 }
 
-func problemsFromProto(ps []*pb.RecordProblems) [][]pluginapi.FieldProblem {
-	out := make([][]pluginapi.FieldProblem, len(ps))
+func problemsFromProto(ps []*pb.RecordProblems) [][]sdk.FieldProblem {
+	out := make([][]sdk.FieldProblem, len(ps))
 	for i, rp := range ps {
 		for _, p := range rp.GetProblems() {
-			out[i] = append(out[i], pluginapi.FieldProblem{Field: p.GetField(), Code: p.GetCode(), Param: p.GetParam()})
+			out[i] = append(out[i], sdk.FieldProblem{Field: p.GetField(), Code: p.GetCode(), Param: p.GetParam()})
 		}
 	}
 	return out

@@ -8,14 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
 func TestRecordRoundTrip(t *testing.T) {
 	t.Parallel()
 	jst := time.FixedZone("JST", 9*3600)
-	for name, r := range map[string]pluginapi.Record{
+	for name, r := range map[string]sdk.Record{
 		"zero": {},
 		"full": {
 			ID: "r1", Tenant: "t1", Template: "care:visit", TemplateVersion: 3, Customer: "c1",
@@ -77,7 +77,7 @@ func TestValueToProto(t *testing.T) {
 
 func TestStructToProtoNamesTheKey(t *testing.T) {
 	t.Parallel()
-	_, err := recordToProto(pluginapi.Record{ID: "r1", Values: map[string]any{"temp": math.NaN()}})
+	_, err := recordToProto(sdk.Record{ID: "r1", Values: map[string]any{"temp": math.NaN()}})
 	require.EqualError(t, err, "record r1: value temp: number is not finite")
 	require.Nil(t, structFromProto(nil))
 }
@@ -97,25 +97,25 @@ func TestTimeFromProto(t *testing.T) {
 func TestManifestRoundTrip(t *testing.T) {
 	t.Parallel()
 	lo, hi := 34.0, 42.0
-	m := pluginapi.Manifest{
+	m := sdk.Manifest{
 		Name: "care", Version: "1.2.0", DisplayName: "訪問介護", Description: "記録",
-		Templates: []pluginapi.Template{{
+		Templates: []sdk.Template{{
 			Key: "care:visit", Name: "訪問", Description: "d", Confidential: true, TaxRounding: "round",
-			Fields: []pluginapi.Field{
+			Fields: []sdk.Field{
 				{Key: "temp", Label: "体温", Type: "number", Required: true, Min: &lo, Max: &hi, Default: 36.5, Help: "h", Unit: "℃"},
 				{Key: "kind", Label: "種類", Type: "select", Options: []string{"身体介護", "生活援助"}},
 				{Key: "lines", Label: "明細", Type: "lines", Catalog: "menu"},
 				{Key: "units", Label: "単位", Type: "integer"},
 			},
-			Aggregations: []pluginapi.Aggregation{{Key: "u", Label: "単位", Expr: "sum(units)", Unit: "単位"}},
-			Catalogs: []pluginapi.Catalog{{Key: "menu", Name: "品目", Items: []pluginapi.CatalogItem{
+			Aggregations: []sdk.Aggregation{{Key: "u", Label: "単位", Expr: "sum(units)", Unit: "単位"}},
+			Catalogs: []sdk.Catalog{{Key: "menu", Name: "品目", Items: []sdk.CatalogItem{
 				{Key: "a", Name: "醤油", Category: "ラーメン", Classification: "普通", UnitPrice: 800, TaxRate: 10},
 			}}},
 			Computed: []string{"units"},
 		}},
-		Masters:        []pluginapi.MasterItem{{Kind: "channel", Code: "care:visit", Label: "訪問", Parent: "p"}},
-		CustomerFields: []pluginapi.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}, Required: true}},
-		EventKinds:     []string{pluginapi.EventRecordCreated},
+		Masters:        []sdk.MasterItem{{Kind: "channel", Code: "care:visit", Label: "訪問", Parent: "p"}},
+		CustomerFields: []sdk.CustomerField{{Key: "care:level", Label: "要介護度", Type: "select", Options: []string{"要支援1"}, Required: true}},
+		EventKinds:     []string{sdk.EventRecordCreated},
 	}
 	for _, caps := range []Capabilities{{}, {Validate: true, Compute: true, Events: true, Notify: true}, {Compute: true}} {
 		p, err := manifestToProto(m, caps)
@@ -131,13 +131,13 @@ func TestManifestRoundTrip(t *testing.T) {
 
 func TestEventRoundTrip(t *testing.T) {
 	t.Parallel()
-	r := pluginapi.Record{ID: "r1", Values: map[string]any{"n": 1.0}}
-	for name, e := range map[string]pluginapi.Event{
-		"customer event": {ID: "e1", Kind: pluginapi.EventCustomerUpdated, Tenant: "t1",
-			Customer: &pluginapi.Customer{ID: "c1", Name: "山田", Fields: map[string]any{"k": "v"}, Assignees: []string{"u1"}}},
-		"record event": {ID: "e2", Kind: pluginapi.EventRecordCreated, Record: &r, MonthRecords: []pluginapi.Record{r, {ID: "r0"}}},
-		"timer event": {ID: "e3", Kind: pluginapi.EventTimer, TimerKey: "absent:c1:r1",
-			Customer: &pluginapi.Customer{ID: "c1"}, RecentRecords: []pluginapi.Record{r, {ID: "r0"}}},
+	r := sdk.Record{ID: "r1", Values: map[string]any{"n": 1.0}}
+	for name, e := range map[string]sdk.Event{
+		"customer event": {ID: "e1", Kind: sdk.EventCustomerUpdated, Tenant: "t1",
+			Customer: &sdk.Customer{ID: "c1", Name: "山田", Fields: map[string]any{"k": "v"}, Assignees: []string{"u1"}}},
+		"record event": {ID: "e2", Kind: sdk.EventRecordCreated, Record: &r, MonthRecords: []sdk.Record{r, {ID: "r0"}}},
+		"timer event": {ID: "e3", Kind: sdk.EventTimer, TimerKey: "absent:c1:r1",
+			Customer: &sdk.Customer{ID: "c1"}, RecentRecords: []sdk.Record{r, {ID: "r0"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -146,33 +146,33 @@ func TestEventRoundTrip(t *testing.T) {
 			got, err := eventFromProto(p)
 			require.NoError(t, err)
 			if e.MonthRecords == nil {
-				e.MonthRecords = []pluginapi.Record{}
+				e.MonthRecords = []sdk.Record{}
 			}
 			if e.RecentRecords == nil {
-				e.RecentRecords = []pluginapi.Record{}
+				e.RecentRecords = []sdk.Record{}
 			}
 			require.Equal(t, e, got)
 		})
 	}
-	_, err := eventToProto(pluginapi.Event{Customer: &pluginapi.Customer{ID: "c1", Fields: map[string]any{"x": math.NaN()}}})
+	_, err := eventToProto(sdk.Event{Customer: &sdk.Customer{ID: "c1", Fields: map[string]any{"x": math.NaN()}}})
 	require.EqualError(t, err, "customer c1: value x: number is not finite")
 }
 
 func TestProblemsAndNotificationsRoundTrip(t *testing.T) {
 	t.Parallel()
-	ps := [][]pluginapi.FieldProblem{nil, {{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}}
+	ps := [][]sdk.FieldProblem{nil, {{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}}
 	require.Equal(t, ps, problemsFromProto(problemsToProto(ps)))
-	ns := []pluginapi.Notification{{Recipients: []string{"u1"}, Subject: "s", Body: "b", Key: "k"}, {}}
+	ns := []sdk.Notification{{Recipients: []string{"u1"}, Subject: "s", Body: "b", Key: "k"}, {}}
 	require.Equal(t, ns, notificationsFromProto(notificationsToProto(ns)))
 }
 
 func TestEventResultRoundTrip(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 5, 1, 9, 30, 0, 0, time.UTC)
-	for name, r := range map[string]pluginapi.EventResult{
-		"notifications": {Notifications: []pluginapi.Notification{{Recipients: []string{"u1"}, Key: "k"}}},
-		"timers": {Notifications: []pluginapi.Notification{},
-			Timers: []pluginapi.Timer{{Key: "absent:c1:r1", At: at, Customer: "c1"}, {Key: "k2"}}},
+	for name, r := range map[string]sdk.EventResult{
+		"notifications": {Notifications: []sdk.Notification{{Recipients: []string{"u1"}, Key: "k"}}},
+		"timers": {Notifications: []sdk.Notification{},
+			Timers: []sdk.Timer{{Key: "absent:c1:r1", At: at, Customer: "c1"}, {Key: "k2"}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -11,26 +11,26 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/kirokuhq/kiroku/plugins/internal/pluginapi"
 	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
-// server serves pluginapi.ServeOpts over the protocol. An absent handler
+// server serves sdk.ServeOpts over the protocol. An absent handler
 // answers codes.Unimplemented; a handler's panic, a result of the wrong
 // length or with values the protocol cannot carry answer codes.Internal,
 // and a handler's error codes.Unknown (or its own status or the context's).
 type server struct {
 	pb.UnimplementedPluginServer
-	opts     pluginapi.ServeOpts
+	opts     sdk.ServeOpts
 	manifest *pb.Manifest
 	// computed holds, by template key, the keys its Computer may fill.
 	computed map[string]map[string]bool
 	log      *slog.Logger
 }
 
-// NewServer checks o (pluginapi.ServeOpts.Check) and returns its protocol
+// NewServer checks o (sdk.ServeOpts.Check) and returns its protocol
 // server. o.Logger must not be nil.
-func NewServer(o pluginapi.ServeOpts) (pb.PluginServer, error) {
+func NewServer(o sdk.ServeOpts) (pb.PluginServer, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}

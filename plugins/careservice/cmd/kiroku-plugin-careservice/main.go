@@ -6,11 +6,11 @@ import (
 	"log"
 
 	"github.com/kirokuhq/kiroku/plugins/careservice"
-	"github.com/kirokuhq/kiroku/plugins/sdk"
+	"github.com/kirokuhq/kiroku/plugins/sdk/server"
 )
 
 func main() {
-	if err := sdk.Serve(careservice.Opts()); err != nil {
+	if err := server.Serve(careservice.Opts()); err != nil {
 		log.Fatal(err)
 	}
 }

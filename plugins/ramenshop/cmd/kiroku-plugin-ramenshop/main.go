@@ -6,11 +6,11 @@ import (
 	"log"
 
 	"github.com/kirokuhq/kiroku/plugins/ramenshop"
-	"github.com/kirokuhq/kiroku/plugins/sdk"
+	"github.com/kirokuhq/kiroku/plugins/sdk/server"
 )
 
 func main() {
-	if err := sdk.Serve(ramenshop.Opts()); err != nil {
+	if err := server.Serve(ramenshop.Opts()); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -2,7 +2,7 @@
 // plugin for the host's tests. Its name is its file name without
 // "kiroku-plugin-" (the host gives it no environment to read a mode from);
 // the copy named "vtwo" offers protocol version 2 in its handshake, which
-// sdk.Serve cannot, so it joins the glue itself; a copy in a directory
+// server.Serve cannot, so it joins the glue itself; a copy in a directory
 // named "upgraded" serves testplugin.Upgraded.
 package main
 
@@ -18,7 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/testplugin"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
-	"github.com/kirokuhq/kiroku/plugins/sdk"
+	"github.com/kirokuhq/kiroku/plugins/sdk/server"
 )
 
 func main() {
@@ -28,7 +28,7 @@ func main() {
 		opts = testplugin.Upgraded(name)
 	}
 	if name != "vtwo" {
-		if err := sdk.Serve(opts); err != nil {
+		if err := server.Serve(opts); err != nil {
 			log.Fatal(err)
 		}
 		return

@@ -5,11 +5,11 @@ import (
 	"log"
 
 	"github.com/kirokuhq/kiroku/plugins/internal/testplugin"
-	"github.com/kirokuhq/kiroku/plugins/sdk"
+	"github.com/kirokuhq/kiroku/plugins/sdk/server"
 )
 
 func main() {
-	if err := sdk.Serve(testplugin.Opts()); err != nil {
+	if err := server.Serve(testplugin.Opts()); err != nil {
 		log.Fatal(err)
 	}
 }

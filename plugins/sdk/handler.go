@@ -1,4 +1,4 @@
-package pluginapi
+package sdk
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"slices"
 )
 
-// ErrUnsupported reports a call of a capability the plugin does not have
-// (its handler is nil).
+// ErrUnsupported is what a call of a capability the plugin does not have
+// (its handler is nil) fails with, on the host and in package plugintest.
 var ErrUnsupported = errors.New("plugin: capability not supported")
 
 // Validator checks a batch of records of the plugin's templates before they
@@ -94,8 +94,9 @@ func (f EventHandlerFunc) HandleEvent(ctx context.Context, event Event) (EventRe
 }
 
 // Notifier delivers a notification through the plugin's channel (chat,
-// SMS, …). addresses holds the recipients' addresses as the host knows them
-// (e-mail addresses), by user ID.
+// SMS, …) in tenant, a tenant that installed the plugin. addresses holds
+// the recipients' addresses as the host knows them (e-mail addresses), by
+// user ID.
 type Notifier interface {
 	Notify(ctx context.Context, tenant string, n Notification, addresses map[string]string) error
 }
@@ -108,15 +109,23 @@ func (f NotifierFunc) Notify(ctx context.Context, tenant string, n Notification,
 	return f(ctx, tenant, n, addresses)
 }
 
-// ServeOpts is what a plugin serves: its manifest and its handlers. A nil
-// handler means the plugin does not have that capability: the host is told
-// so, and calls of it fail with ErrUnsupported.
+// ServeOpts is what a plugin serves (package server's Serve): its
+// manifest and its handlers. A nil handler means the plugin does not have
+// that capability: the host is told so, and calls of it fail with
+// ErrUnsupported.
 type ServeOpts struct {
-	Manifest     Manifest
-	Validator    Validator
-	Computer     Computer
+	// Manifest is what the plugin contributes.
+	Manifest Manifest
+	// Validator checks records of the plugin's templates; nil: none.
+	Validator Validator
+	// Computer fills the Computed fields of the plugin's templates; nil:
+	// none, which templates with computed fields do not allow.
+	Computer Computer
+	// EventHandler receives the events of Manifest.EventKinds and due
+	// timers; nil: none, which a non-empty EventKinds does not allow.
 	EventHandler EventHandler
-	Notifier     Notifier
+	// Notifier makes the plugin a notification channel; nil: none.
+	Notifier Notifier
 	// Logger receives the SDK's logs (recovered panics, rejected results)
 	// and is where handlers should log. nil means JSON lines on stderr,
 	// which the host forwards to its own log at their level.
@@ -124,10 +133,10 @@ type ServeOpts struct {
 }
 
 // Check reports whether the options can be served: the manifest is valid
-// (see CheckManifest), event kinds and an EventHandler come together, and
+// (Manifest.Check), event kinds and an EventHandler come together, and
 // templates with computed fields have a Computer.
 func (o ServeOpts) Check() error {
-	if err := CheckManifest(o.Manifest); err != nil {
+	if err := o.Manifest.Check(); err != nil {
 		return err
 	}
 	if (len(o.Manifest.EventKinds) > 0) != (o.EventHandler != nil) {
@@ -139,82 +148,4 @@ func (o ServeOpts) Check() error {
 		}
 	}
 	return nil
-}
-
-var eventKinds = []string{
-	EventRecordCreated, EventRecordUpdated, EventRecordDeleted,
-	EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted,
-}
-
-// CheckManifest reports the first problem of m: a name that is not
-// lower-case ASCII letters and digits, a template key, master item code (per
-// kind) or customer field key that is not namespaced "<name>:…" or is
-// repeated, a
-// repeated field key in a template, a computed key that is not a field of
-// its template, or an unknown event kind.
-func CheckManifest(m Manifest) error {
-	if !validName(m.Name) {
-		return fmt.Errorf("plugin %q: name must be lower-case ASCII letters and digits", m.Name)
-	}
-	fail := func(format string, args ...any) error {
-		return fmt.Errorf("plugin %s: "+format, append([]any{m.Name}, args...)...)
-	}
-	namespaced := func(what, key string, seen map[string]bool) error {
-		if len(key) <= len(m.Name)+1 || key[:len(m.Name)+1] != m.Name+":" {
-			return fail("%s %q is not namespaced %q", what, key, m.Name+":…")
-		}
-		if seen[key] {
-			return fail("%s %q is repeated", what, key)
-		}
-		seen[key] = true
-		return nil
-	}
-	templates := map[string]bool{}
-	for _, t := range m.Templates {
-		if err := namespaced("template", t.Key, templates); err != nil {
-			return err
-		}
-		fields := map[string]bool{}
-		for _, f := range t.Fields {
-			if f.Key == "" || fields[f.Key] {
-				return fail("template %s: field key %q is empty or repeated", t.Key, f.Key)
-			}
-			fields[f.Key] = true
-		}
-		for _, c := range t.Computed {
-			if !fields[c] {
-				return fail("template %s: computed field %q is not a field", t.Key, c)
-			}
-		}
-	}
-	masters := map[string]map[string]bool{}
-	for _, mi := range m.Masters {
-		if masters[mi.Kind] == nil {
-			masters[mi.Kind] = map[string]bool{}
-		}
-		if err := namespaced("master item "+mi.Kind, mi.Code, masters[mi.Kind]); err != nil {
-			return err
-		}
-	}
-	customerFields := map[string]bool{}
-	for _, f := range m.CustomerFields {
-		if err := namespaced("customer field", f.Key, customerFields); err != nil {
-			return err
-		}
-	}
-	for _, k := range m.EventKinds {
-		if !slices.Contains(eventKinds, k) {
-			return fail("unknown event kind %q", k)
-		}
-	}
-	return nil
-}
-
-func validName(s string) bool {
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return s != ""
 }
