@@ -8,6 +8,8 @@
 //     the test ends.
 //   - Each(t, fn): runs fn as the subtests "sqlite" and "postgres", so every
 //     store test proves both dialects behave the same.
+//   - AppRole(t, db): the same PostgreSQL database seen by an ordinary role,
+//     for tests of what privileges forbid.
 //
 // The returned *bun.DB is closed on cleanup. Migrations are not run: a test
 // calls the engine's Migrate, exactly as an embedding program would.
@@ -19,11 +21,13 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // EnvPostgres names the environment variable holding the PostgreSQL DSN.
@@ -126,4 +130,45 @@ func Each(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
 		t.Parallel()
 		fn(t, Postgres(t))
 	})
+}
+
+// AppRole returns a second handle on db's database connected as a fresh
+// ordinary role (no superuser, no privileges but on the test schema), the
+// way a production application connects, so that privileges are enforced;
+// the role is dropped with what it owns on cleanup. On SQLite, which has no
+// roles, it returns db.
+func AppRole(t testing.TB, db *bun.DB) *bun.DB {
+	t.Helper()
+	if db.Dialect().Name() != dialect.PG {
+		return db
+	}
+	ctx := context.Background()
+	var schema string
+	if err := db.NewRaw("SELECT current_schema()").Scan(ctx, &schema); err != nil {
+		t.Fatalf("dbtest: current schema: %v", err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	role := "kiroku_app_" + hex.EncodeToString(b[:])
+	for _, q := range []string{"CREATE ROLE " + role, "GRANT USAGE, CREATE ON SCHEMA " + schema + " TO " + role} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("dbtest: %s: %v", q, err)
+		}
+	}
+	dsn := mustDSN(t, os.Getenv(EnvPostgres), schema)
+	if strings.Contains(dsn, "://") {
+		dsn += "&role=" + role
+	} else {
+		dsn += " role=" + role
+	}
+	app, err := dbopen.OpenPostgres(dsn)
+	if err != nil {
+		t.Fatalf("dbtest: open postgres as %s: %v", role, err)
+	}
+	t.Cleanup(func() {
+		_ = app.Close()
+		_, _ = db.ExecContext(context.Background(), "DROP OWNED BY "+role)
+		_, _ = db.ExecContext(context.Background(), "DROP ROLE "+role)
+	})
+	return app
 }
