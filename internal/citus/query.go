@@ -316,7 +316,9 @@ func tokenize(s string) []token {
 	return out
 }
 
-func isWord(ch byte) bool { return ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= 0x80 }
+func isWord(ch byte) bool {
+	return ch == '_' || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= 0x80
+}
 
 // item is a token or a parenthesised group.
 type item struct {
