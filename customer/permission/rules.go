@@ -465,7 +465,7 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
 	// The probes of the record's people and scope rows end in "LIMIT 1
 	// OFFSET 0" so that PostgreSQL runs them per row, through the primary
-	// keys (record_id, …), and only for the rows the cheap conditions
+	// keys (tenant_id, record_id, …), and only for the rows the cheap conditions
 	// before them leave open. Without it, it may hash the principal's whole
 	// share of those tables first — costs that grow with the tenant, paid
 	// even by a page of 20 records.
