@@ -571,7 +571,7 @@ func (s *Service) selectAttachments(ctx context.Context, db bun.IDB, pr permissi
 	if err != nil {
 		return err
 	}
-	q := db.NewSelect().Model(rows).Join("JOIN contact_records AS r ON r.id = a.record_id").
+	q := db.NewSelect().Model(rows).Join("JOIN contact_records AS r ON r.tenant_id = a.tenant_id AND r.id = a.record_id").
 		Where("a.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
 	if !pr.IsStaff() {
 		q = q.Where("a.shared")

@@ -254,7 +254,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		// SortCustomerKana: customers in reading order, then the drafts
 		// and the records of customers hidden from pr, whose readings are
 		// not theirs to see (nor to sort by).
-		sel.Join("LEFT JOIN customers AS kc ON kc.id = r.customer_id AND "+kanaPred.SQL, kanaPred.Args...)
+		sel.Join("LEFT JOIN customers AS kc ON kc.tenant_id = r.tenant_id AND kc.id = r.customer_id AND "+kanaPred.SQL, kanaPred.Args...)
 		switch {
 		case q.After != "" && after.Draft:
 			sel.Where("kc.id IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
@@ -432,7 +432,7 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 	// The people conditions name the tenant so that PostgreSQL can collect
 	// the user's rows through contact_record_people_user.
 	if q.Mine {
-		sel.Where("(r.author_id = ? OR EXISTS (SELECT 1 FROM contact_record_people mp WHERE mp.record_id = r.id AND mp.tenant_id = ? AND mp.user_id = ? AND mp.role IN (?)))",
+		sel.Where("(r.author_id = ? OR EXISTS (SELECT 1 FROM contact_record_people mp WHERE mp.tenant_id = r.tenant_id AND mp.record_id = r.id AND mp.tenant_id = ? AND mp.user_id = ? AND mp.role IN (?)))",
 			pr.User, tenant, pr.User, bun.List([]string{roleResponder, roleParticipant}))
 	}
 	if q.Customer != uuid.Nil {
@@ -442,7 +442,7 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 		sel.Where("r.template_key IN (?)", bun.List(q.Templates))
 	}
 	if q.Responder != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM contact_record_people rp2 WHERE rp2.record_id = r.id AND rp2.tenant_id = ? AND rp2.user_id = ? AND rp2.role = ?)",
+		sel.Where("EXISTS (SELECT 1 FROM contact_record_people rp2 WHERE rp2.tenant_id = r.tenant_id AND rp2.record_id = r.id AND rp2.tenant_id = ? AND rp2.user_id = ? AND rp2.role = ?)",
 			tenant, q.Responder, roleResponder)
 	}
 	if len(q.Progress) > 0 {

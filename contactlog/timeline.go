@@ -318,10 +318,10 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 	// contact_records_customer_actual and _planned from the newest (the
 	// earliest) entry on; the predicate is checked on those rows only.
 	latest := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
-		Where("r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.actual_at IS NOT NULL").Where("r.progress <> ''").
+		Where("r.tenant_id = c.tenant_id AND r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.actual_at IS NOT NULL").Where("r.progress <> ''").
 		OrderExpr("r.actual_at DESC, r.id DESC").Limit(1)
 	next := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
-		Where("r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
+		Where("r.tenant_id = c.tenant_id AND r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
 		OrderExpr("r.planned_at, r.id").Limit(1)
 	var rows []struct {
 		Customer       uuid.UUID  `bun:"customer_id"`
@@ -333,8 +333,8 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 	}
 	err = s.db.NewSelect().TableExpr("customers AS c").
 		ColumnExpr("c.id AS customer_id, p.id AS progress_record, p.progress, p.actual_at AS progress_at, n.id AS next_record, n.planned_at AS next_contact_at").
-		Join("LEFT JOIN contact_records AS p ON p.id = (?)", latest).
-		Join("LEFT JOIN contact_records AS n ON n.id = (?)", next).
+		Join("LEFT JOIN contact_records AS p ON p.tenant_id = c.tenant_id AND p.id = (?)", latest).
+		Join("LEFT JOIN contact_records AS n ON n.tenant_id = c.tenant_id AND n.id = (?)", next).
 		Where("c.tenant_id = ?", pr.Tenant).Where("c.id IN (?)", bun.List(customers)).
 		Scan(ctx, &rows)
 	if err != nil {

@@ -201,7 +201,7 @@ func (s *Service) Reassign(ctx context.Context, from, to uuid.UUID) (int, error)
 				log[i] = AssignmentChange{ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Customer: id,
 					From: &from, To: &to, Batch: &batch, At: now, By: pr.User}
 			}
-			if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (customer_id, user_id) DO NOTHING").Exec(ctx); err != nil {
+			if _, err := tx.NewInsert().Model(&rows).On("CONFLICT (tenant_id, customer_id, user_id) DO NOTHING").Exec(ctx); err != nil {
 				return err
 			}
 			if _, err := tx.NewInsert().Model(&log).Exec(ctx); err != nil {

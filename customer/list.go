@@ -106,8 +106,8 @@ func (s *Service) listQuery(ctx context.Context, pr permission.Principal) (*bun.
 		return nil, err
 	}
 	count := s.db.NewSelect().ColumnExpr("COUNT(*)").TableExpr("customer_list_items AS li").
-		Join("JOIN customers AS c ON c.id = li.customer_id").
-		Where("li.list_id = l.id").Where("c.deleted_at IS NULL")
+		Join("JOIN customers AS c ON c.tenant_id = li.tenant_id AND c.id = li.customer_id").
+		Where("li.tenant_id = l.tenant_id AND li.list_id = l.id").Where("c.deleted_at IS NULL")
 	pred.Apply(count)
 	return s.db.NewSelect().Model((*List)(nil)).Column("l.*").ColumnExpr("(?) AS count", count).
 		Where("l.tenant_id = ?", pr.Tenant).Where("l.owner_id = ?", pr.User), nil
@@ -195,7 +195,7 @@ func (s *Service) AddToList(ctx context.Context, id uuid.UUID, customers ...uuid
 		for c := range uniq {
 			items = append(items, listItem{List: id, Customer: c, Tenant: pr.Tenant, AddedAt: now})
 		}
-		_, err = tx.NewInsert().Model(&items).On("CONFLICT (list_id, customer_id) DO NOTHING").Exec(ctx)
+		_, err = tx.NewInsert().Model(&items).On("CONFLICT (tenant_id, list_id, customer_id) DO NOTHING").Exec(ctx)
 		return err
 	})
 	if err != nil {

@@ -234,10 +234,10 @@ func (s *Service) filter(ctx context.Context, sel *bun.SelectQuery, pr permissio
 		sel.Where("c.rank IN (?)", bun.List(q.Ranks))
 	}
 	if q.Assignee != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM customer_assignees a WHERE a.customer_id = c.id AND a.tenant_id = ? AND a.user_id = ?)", tenant, q.Assignee)
+		sel.Where("EXISTS (SELECT 1 FROM customer_assignees a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.tenant_id = ? AND a.user_id = ?)", tenant, q.Assignee)
 	}
 	if q.List != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM customer_list_items li WHERE li.customer_id = c.id AND li.list_id = ?)", q.List)
+		sel.Where("EXISTS (SELECT 1 FROM customer_list_items li WHERE li.tenant_id = c.tenant_id AND li.customer_id = c.id AND li.list_id = ?)", q.List)
 	}
 	return nil
 }

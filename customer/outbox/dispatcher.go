@@ -271,15 +271,28 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 // now is the dispatcher clock in the precision both databases store.
 func (d *Dispatcher) now() time.Time { return d.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// claim leases up to BatchSize due messages to this dispatcher.
+// claim leases up to BatchSize due messages to this dispatcher, one tenant
+// at a time (a locking claim stays within one shard of a database
+// distributed by tenant), tenants with the oldest due messages first.
 func (d *Dispatcher) claim(ctx context.Context) ([]Message, error) {
 	now := d.now()
-	var rows []row
-	err := d.db.NewRaw(storage.OutboxClaim(d.dialect),
-		d.cfg.InstanceID, now.Add(d.cfg.Lease), now, bun.List(d.topics), d.cfg.BatchSize,
-	).Scan(ctx, &rows)
-	if err != nil {
+	var tenants []uuid.UUID
+	if err := d.db.NewRaw(storage.OutboxDueTenants, now, bun.List(d.topics), d.cfg.BatchSize).Scan(ctx, &tenants); err != nil {
 		return nil, fmt.Errorf("outbox: claim: %w", storage.Err(err))
+	}
+	var rows []row
+	for _, tenant := range tenants {
+		if len(rows) == d.cfg.BatchSize {
+			break
+		}
+		var claimed []row
+		err := d.db.NewRaw(storage.OutboxClaim(d.dialect),
+			d.cfg.InstanceID, now.Add(d.cfg.Lease), now, bun.List(d.topics), d.cfg.BatchSize-len(rows), tenant,
+		).Scan(ctx, &claimed)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: claim: %w", storage.Err(err))
+		}
+		rows = append(rows, claimed...)
 	}
 	msgs := make([]Message, len(rows))
 	for i := range rows {
@@ -302,7 +315,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m Message) (err error) {
 // lease selects the row only while this dispatcher's claim on it stands:
 // every claim increments attempts, so (claimed_by, attempts) identifies it.
 func (d *Dispatcher) lease(q *bun.UpdateQuery, m Message) *bun.UpdateQuery {
-	return q.Where("id = ?", m.ID).Where("status = ?", string(StatusPending)).
+	return q.Where("tenant_id = ?", m.Tenant).Where("id = ?", m.ID).Where("status = ?", string(StatusPending)).
 		Where("claimed_by = ?", d.cfg.InstanceID).Where("attempts = ?", m.Attempt)
 }
 

@@ -64,9 +64,12 @@
 // Handler per topic, repeats this cycle (RunOnce once, Run until its context
 // ends):
 //
-//  1. Claim. One statement picks up to BatchSize due
-//     messages of its topics, oldest first, and leases them: claimed_by =
-//     the instance ID, claimed_until = now + Lease, attempts + 1. On
+//  1. Claim. The tenants with due messages of its topics are listed,
+//     oldest due message first; then, tenant by tenant until BatchSize
+//     messages are held, one statement scoped to the tenant (so on a
+//     database distributed by tenant it stays within one shard) picks that
+//     tenant's due messages, oldest first, and leases them: claimed_by = the
+//     instance ID, claimed_until = now + Lease, attempts + 1. On
 //     PostgreSQL the rows are chosen with SELECT … FOR UPDATE SKIP LOCKED,
 //     so dispatchers on several servers never wait for or take each other's
 //     rows; on SQLite the single writer makes the conditional UPDATE …

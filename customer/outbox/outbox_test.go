@@ -638,6 +638,40 @@ func TestDispatchersOnlyClaimTheirTopics(t *testing.T) {
 	})
 }
 
+// A claim takes one tenant's messages at a time (one shard of a database
+// distributed by tenant), the tenants with the oldest due messages first,
+// until the batch is full.
+func TestClaimGoesTenantByTenantOldestFirst(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		rec := newRecorder(nil)
+		d := f.dispatcher(t, db, map[string]outbox.Handler{"mail.record": rec}, outbox.Config{BatchSize: 3})
+		tenantB, tenantC := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+		a1 := f.msg("mail.record", "a1@example.jp", "1")
+		b1 := f.msg("mail.record", "b1@example.jp", "1")
+		b1.Tenant = tenantB
+		c1 := f.msg("mail.record", "c1@example.jp", "1")
+		c1.Tenant = tenantC
+		a2 := f.msg("mail.record", "a2@example.jp", "1")
+		f.enqueue(t, a1, b1, c1, a2)
+
+		n, err := d.RunOnce(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		for _, m := range []outbox.Message{a1, a2, b1} {
+			require.Equal(t, 1, rec.count(m.ID), "message %s", m.Recipient)
+		}
+		require.Zero(t, rec.count(c1.ID))
+		n, err = d.RunOnce(ctx)
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.Equal(t, 1, rec.count(c1.ID))
+		require.Equal(t, c1.Tenant, f.get(t, c1.ID).Tenant)
+	})
+}
+
 // TestSeveralDispatchersDeliverEachMessageOnce runs four dispatchers, each
 // with its own connection pool (as four server processes would), against
 // one database while messages are still being enqueued, and counts the

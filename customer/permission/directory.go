@@ -492,9 +492,9 @@ func (d *Directory) OrgUnits(ctx context.Context, tenant uuid.UUID) ([]OrgUnit, 
 	var us []OrgUnit
 	err := d.db.NewSelect().Model(&us).
 		ColumnExpr("o.*").
-		Join("JOIN org_unit_paths p ON p.descendant_id = o.id").
+		Join("JOIN org_unit_paths p ON p.tenant_id = o.tenant_id AND p.descendant_id = o.id").
 		Where("o.tenant_id = ?", tenant).
-		GroupExpr("o.id").
+		GroupExpr("o.tenant_id, o.id").
 		OrderExpr("MAX(p.depth), o.position, o.name, o.id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("permission: org units: %w", storage.Err(err))

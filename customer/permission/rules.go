@@ -418,7 +418,7 @@ func customerPredicate(p Principal, a string) Predicate {
 	args := []any{p.Tenant}
 	// Each subquery names the tenant so PostgreSQL can use
 	// customer_assignees_user (tenant_id, user_id, customer_id).
-	assigned := "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.tenant_id = ? AND pa.user_id = ?)"
+	assigned := "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + a + ".tenant_id AND pa.customer_id = " + a + ".id AND pa.tenant_id = ? AND pa.user_id = ?)"
 	switch {
 	case !p.IsStaff():
 		if p.Customer == uuid.Nil {
@@ -435,7 +435,7 @@ func customerPredicate(p Principal, a string) Predicate {
 		// One EXISTS (not two ORed) so the planner can walk the page order
 		// and probe the assignees' primary key per row.
 		return Predicate{
-			SQL: tenant + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " + a + ".id AND pa.tenant_id = ?" +
+			SQL: tenant + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + a + ".tenant_id AND pa.customer_id = " + a + ".id AND pa.tenant_id = ?" +
 				" AND (pa.user_id = ? OR pa.user_id IN (SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = ? AND pg.group_id IN (?))))",
 			Args: append(args, p.Tenant, p.User, p.Tenant, bun.List(p.ManagedGroups)),
 		}
@@ -445,7 +445,8 @@ func customerPredicate(p Principal, a string) Predicate {
 
 func recordPredicate(p Principal, t *RecordTable) Predicate {
 	col := func(c string) string { return t.Alias + "." + c }
-	tenant := col(t.Tenant) + " = ?"
+	tcol := col(t.Tenant)
+	tenant := tcol + " = ?"
 	args := []any{p.Tenant}
 	// Editing, deleting and sharing belong to the people on the record,
 	// not to everyone its scope shows it to.
@@ -464,7 +465,7 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
 	// The probes of the record's people and scope rows end in "LIMIT 1
 	// OFFSET 0" so that PostgreSQL runs them per row, through the primary
-	// keys (record_id, …), and only for the rows the cheap conditions
+	// keys (tenant_id, record_id, …), and only for the rows the cheap conditions
 	// before them leave open. Without it, it may hash the principal's whole
 	// share of those tables first — costs that grow with the tenant, paid
 	// even by a page of 20 records.
@@ -472,26 +473,26 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	if !change {
 		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
 	}
-	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.record_id = "+col(t.ID)+" AND pp.user_id = ?"+perRow, p.User)
+	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.tenant_id = "+tcol+" AND pp.record_id = "+col(t.ID)+" AND pp.user_id = ?"+perRow, p.User)
 	if !change {
-		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
+		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
 	}
 	if len(p.Groups) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
+		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
 	}
 	if len(p.OrgUnits) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.ancestor_id = ps.target_id"+
-			" WHERE ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
+		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.tenant_id = ps.tenant_id AND po.ancestor_id = ps.target_id"+
+			" WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
 	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
-		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
+		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.tenant_id = "+tcol+" AND pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
 			p.Tenant, bun.List(p.ManagedGroups))
 	}
 	// The author always sees it; a partner sees the rest only for
 	// non-confidential records of their own customers.
 	others := or(parts)
 	if p.partner() {
-		others = "(NOT " + col(t.Confidential) + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.customer_id = " +
+		others = "(NOT " + col(t.Confidential) + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tcol + " AND pa.customer_id = " +
 			col(t.Customer) + " AND pa.tenant_id = ? AND pa.user_id = ?) AND " + others + ")"
 		pargs = append([]any{p.Tenant, p.User}, pargs...)
 	}

@@ -129,7 +129,7 @@ func AssignCustomers(b testing.TB, db *bun.DB, t int, tenant uuid.UUID, ids []uu
 	}
 	var orphans int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM customers c WHERE c.tenant_id = $1
- AND NOT EXISTS (SELECT 1 FROM customer_assignees a WHERE a.customer_id = c.id)`, tenant).Scan(&orphans); err != nil {
+ AND NOT EXISTS (SELECT 1 FROM customer_assignees a WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id)`, tenant).Scan(&orphans); err != nil {
 		b.Fatal(err)
 	}
 	if orphans > 0 {

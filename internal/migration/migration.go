@@ -12,10 +12,16 @@
 // nothing left to do. On SQLite the run holds a row in kiroku_migration_lock
 // (a lock older than StaleLock is taken over, for a process that died
 // holding it); waiting processes poll until the row is free or ctx ends.
+//
+// A database that has applied a migration this version does not ship (one
+// made by an earlier pre-release, whose initial migrations were rewritten,
+// or by a newer release) is refused with ErrUnknownMigration before any set
+// is touched, so it is never half-upgraded.
 package migration
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -43,7 +49,16 @@ const StaleLock = 10 * time.Minute
 // pgLockKey is the advisory lock key: "kiroku" as bytes.
 const pgLockKey = 0x6b69726f6b75
 
-// Run applies the unapplied migrations of the sets, in order.
+// ErrUnknownMigration reports a database that has applied a migration the
+// running version does not ship: it was made by another version of Kiroku
+// (before 1.0, one whose initial migrations were since rewritten) and cannot
+// be upgraded in place. Nothing was migrated; migrate a new database and
+// copy the data over.
+var ErrUnknownMigration = errors.New("database was made by another version of Kiroku and cannot be upgraded in place")
+
+// Run applies the unapplied migrations of the sets, in order. It first
+// checks every set and refuses with ErrUnknownMigration, migrating nothing,
+// when the database has applied a migration that a set does not contain.
 func Run(ctx context.Context, db *bun.DB, sets ...Set) error {
 	d, err := storage.Of(db)
 	if err != nil {
@@ -54,22 +69,30 @@ func Run(ctx context.Context, db *bun.DB, sets ...Set) error {
 		return fmt.Errorf("migration: lock: %w", err)
 	}
 	defer unlock()
-	for _, s := range sets {
-		if err := apply(ctx, db, d, s); err != nil {
+	ms := make([]*migrate.Migrator, len(sets))
+	for i, s := range sets {
+		if ms[i], err = check(ctx, db, d, s); err != nil {
 			return fmt.Errorf("migration: %s: %w", s.Name, err)
+		}
+	}
+	for i, m := range ms {
+		if _, err := m.Migrate(ctx); err != nil {
+			return fmt.Errorf("migration: %s: %w", sets[i].Name, err)
 		}
 	}
 	return nil
 }
 
-func apply(ctx context.Context, db *bun.DB, d storage.Dialect, s Set) error {
+// check prepares the migrator of s and verifies that every migration the
+// database has applied for s is one of its own.
+func check(ctx context.Context, db *bun.DB, d storage.Dialect, s Set) (*migrate.Migrator, error) {
 	sub, err := fs.Sub(s.FS, "migrations/"+d.String())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ms := migrate.NewMigrations()
 	if err := ms.Discover(sub); err != nil {
-		return err
+		return nil, err
 	}
 	m := migrate.NewMigrator(db, ms,
 		migrate.WithTableName("kiroku_migrations_"+s.Name),
@@ -77,10 +100,17 @@ func apply(ctx context.Context, db *bun.DB, d storage.Dialect, s Set) error {
 		migrate.WithMarkAppliedOnSuccess(true),
 	)
 	if err := m.Init(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = m.Migrate(ctx)
-	return err
+	unknown, err := m.MissingMigrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%w: it has applied migration %s, which this version does not have",
+			ErrUnknownMigration, unknown[0].Name)
+	}
+	return m, nil
 }
 
 func lock(ctx context.Context, db *bun.DB, d storage.Dialect) (func(), error) {

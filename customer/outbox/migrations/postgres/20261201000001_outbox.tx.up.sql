@@ -1,5 +1,5 @@
 CREATE TABLE IF NOT EXISTS outbox_messages (
-    id              uuid PRIMARY KEY,
+    id              uuid NOT NULL,
     tenant_id       uuid NOT NULL,
     topic           text NOT NULL CHECK (topic <> ''),
     recipient       text NOT NULL CHECK (recipient <> ''),
@@ -14,9 +14,10 @@ CREATE TABLE IF NOT EXISTS outbox_messages (
     created_at      timestamptz NOT NULL DEFAULT now(),
     delivered_at    timestamptz,
     dead_at         timestamptz,
-    CONSTRAINT outbox_messages_idempotency UNIQUE (tenant_id, topic, recipient, idempotency_key)
+    CONSTRAINT outbox_messages_idempotency UNIQUE (tenant_id, topic, recipient, idempotency_key),
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
-CREATE INDEX IF NOT EXISTS outbox_messages_pending ON outbox_messages (id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_messages_pending ON outbox_messages (tenant_id, id) WHERE status = 'pending';
 --bun:split
 CREATE INDEX IF NOT EXISTS outbox_messages_dead ON outbox_messages (tenant_id, dead_at) WHERE status = 'dead';

@@ -1,5 +1,5 @@
 CREATE TABLE IF NOT EXISTS outbox_messages (
-    id              TEXT PRIMARY KEY,
+    id              TEXT NOT NULL,
     tenant_id       TEXT NOT NULL,
     topic           TEXT NOT NULL CHECK (topic <> ''),
     recipient       TEXT NOT NULL CHECK (recipient <> ''),
@@ -14,9 +14,10 @@ CREATE TABLE IF NOT EXISTS outbox_messages (
     created_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f+00:00', 'now')),
     delivered_at    TEXT,
     dead_at         TEXT,
-    CONSTRAINT outbox_messages_idempotency UNIQUE (tenant_id, topic, recipient, idempotency_key)
+    CONSTRAINT outbox_messages_idempotency UNIQUE (tenant_id, topic, recipient, idempotency_key),
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
-CREATE INDEX IF NOT EXISTS outbox_messages_pending ON outbox_messages (id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_messages_pending ON outbox_messages (tenant_id, id) WHERE status = 'pending';
 --bun:split
 CREATE INDEX IF NOT EXISTS outbox_messages_dead ON outbox_messages (tenant_id, dead_at) WHERE status = 'dead';

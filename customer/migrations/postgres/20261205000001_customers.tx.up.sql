@@ -1,5 +1,5 @@
 CREATE TABLE IF NOT EXISTS customers (
-    id             uuid PRIMARY KEY,
+    id             uuid NOT NULL,
     tenant_id      uuid NOT NULL,
     kind           text NOT NULL CHECK (kind IN ('individual', 'company')),
     status         text NOT NULL CHECK (status IN ('prospect', 'existing')),
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS customers (
     updated_by     uuid NOT NULL,
     deleted_at     timestamptz,
     deleted_by     uuid,
-    version        bigint NOT NULL DEFAULT 1
+    version        bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customers_kana ON customers (tenant_id, sort_kana, id) WHERE deleted_at IS NULL;
@@ -53,46 +54,52 @@ CREATE INDEX IF NOT EXISTS customers_name_key ON customers (tenant_id, name_key)
 CREATE INDEX IF NOT EXISTS customers_grams ON customers USING gin (grams);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_assignees (
-    customer_id uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id uuid NOT NULL,
     user_id     uuid NOT NULL,
     tenant_id   uuid NOT NULL,
     assigned_at timestamptz NOT NULL,
     assigned_by uuid NOT NULL,
-    PRIMARY KEY (customer_id, user_id)
+    PRIMARY KEY (tenant_id, customer_id, user_id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_assignees_user ON customer_assignees (tenant_id, user_id, customer_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_assignment_log (
-    id          uuid PRIMARY KEY,
+    id          uuid NOT NULL,
     tenant_id   uuid NOT NULL,
-    customer_id uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id uuid NOT NULL,
     from_user   uuid,
     to_user     uuid,
     batch_id    uuid,
     changed_at  timestamptz NOT NULL,
-    changed_by  uuid NOT NULL
+    changed_by  uuid NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_assignment_log_customer ON customer_assignment_log (tenant_id, customer_id, changed_at);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_lists (
-    id         uuid PRIMARY KEY,
+    id         uuid NOT NULL,
     tenant_id  uuid NOT NULL,
     owner_id   uuid NOT NULL,
     name       text NOT NULL,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
     version    bigint NOT NULL DEFAULT 1,
-    UNIQUE (tenant_id, owner_id, name)
+    UNIQUE (tenant_id, owner_id, name),
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_list_items (
-    list_id     uuid NOT NULL REFERENCES customer_lists (id) ON DELETE CASCADE,
-    customer_id uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    list_id     uuid NOT NULL,
+    customer_id uuid NOT NULL,
     tenant_id   uuid NOT NULL,
     added_at    timestamptz NOT NULL,
-    PRIMARY KEY (list_id, customer_id)
+    PRIMARY KEY (tenant_id, list_id, customer_id),
+    FOREIGN KEY (tenant_id, list_id) REFERENCES customer_lists (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_list_items_customer ON customer_list_items (customer_id);

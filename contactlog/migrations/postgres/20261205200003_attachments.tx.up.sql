@@ -1,7 +1,7 @@
 CREATE TABLE IF NOT EXISTS contact_attachments (
-    id         uuid PRIMARY KEY,
+    id         uuid NOT NULL,
     tenant_id  uuid NOT NULL,
-    record_id  uuid NOT NULL REFERENCES contact_records (id) ON DELETE CASCADE,
+    record_id  uuid NOT NULL,
     name       text NOT NULL CHECK (name <> ''),
     kind       text NOT NULL CHECK (kind IN ('image', 'pdf', 'audio', 'video')),
     mime       text NOT NULL,
@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS contact_attachments (
     created_by uuid NOT NULL,
     updated_at timestamptz NOT NULL,
     updated_by uuid NOT NULL,
-    version    bigint NOT NULL DEFAULT 1
+    version    bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, record_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_attachments_record ON contact_attachments (record_id, created_at, id);

@@ -1,7 +1,7 @@
 CREATE TABLE IF NOT EXISTS contact_attachments (
-    id         TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
     tenant_id  TEXT NOT NULL,
-    record_id  TEXT NOT NULL REFERENCES contact_records (id) ON DELETE CASCADE,
+    record_id  TEXT NOT NULL,
     name       text NOT NULL CHECK (name <> ''),
     kind       text NOT NULL CHECK (kind IN ('image', 'pdf', 'audio', 'video')),
     mime       text NOT NULL,
@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS contact_attachments (
     created_by TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL,
-    version    INTEGER NOT NULL DEFAULT 1
+    version    INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, record_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_attachments_record ON contact_attachments (record_id, created_at, id);

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS kiroku_tenants (
 );
 --bun:split
 CREATE TABLE IF NOT EXISTS staff_users (
-    id          uuid PRIMARY KEY,
+    id          uuid NOT NULL,
     tenant_id   uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
     external_id text,
     name        text NOT NULL,
@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS staff_users (
     active      boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
-    version     bigint NOT NULL DEFAULT 1
+    version     bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE UNIQUE INDEX IF NOT EXISTS staff_users_external ON staff_users (tenant_id, external_id) WHERE external_id IS NOT NULL;
@@ -27,60 +28,69 @@ CREATE UNIQUE INDEX IF NOT EXISTS staff_users_external ON staff_users (tenant_id
 CREATE INDEX IF NOT EXISTS staff_users_tenant ON staff_users (tenant_id, kana, id);
 --bun:split
 CREATE TABLE IF NOT EXISTS org_units (
-    id         uuid PRIMARY KEY,
+    id         uuid NOT NULL,
     tenant_id  uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
-    parent_id  uuid REFERENCES org_units (id),
+    parent_id  uuid,
     kind       text NOT NULL CHECK (kind IN ('company', 'branch', 'department')),
     name       text NOT NULL,
     position   integer NOT NULL DEFAULT 0,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    version    bigint NOT NULL DEFAULT 1
+    version    bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, parent_id) REFERENCES org_units (tenant_id, id)
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS org_units_tenant ON org_units (tenant_id, parent_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS org_unit_paths (
     tenant_id     uuid NOT NULL,
-    ancestor_id   uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
-    descendant_id uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
+    ancestor_id   uuid NOT NULL,
+    descendant_id uuid NOT NULL,
     depth         integer NOT NULL,
-    PRIMARY KEY (ancestor_id, descendant_id)
+    PRIMARY KEY (tenant_id, ancestor_id, descendant_id),
+    FOREIGN KEY (tenant_id, ancestor_id) REFERENCES org_units (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, descendant_id) REFERENCES org_units (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS org_unit_paths_descendant ON org_unit_paths (descendant_id, ancestor_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS org_memberships (
-    user_id     uuid NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
-    org_unit_id uuid NOT NULL REFERENCES org_units (id) ON DELETE CASCADE,
+    user_id     uuid NOT NULL,
+    org_unit_id uuid NOT NULL,
     tenant_id   uuid NOT NULL,
-    PRIMARY KEY (user_id, org_unit_id)
+    PRIMARY KEY (tenant_id, user_id, org_unit_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES staff_users (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, org_unit_id) REFERENCES org_units (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS org_memberships_unit ON org_memberships (org_unit_id, user_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS staff_groups (
-    id         uuid PRIMARY KEY,
+    id         uuid NOT NULL,
     tenant_id  uuid NOT NULL REFERENCES kiroku_tenants (id) ON DELETE CASCADE,
     name       text NOT NULL,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
     version    bigint NOT NULL DEFAULT 1,
-    UNIQUE (tenant_id, name)
+    UNIQUE (tenant_id, name),
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE TABLE IF NOT EXISTS group_members (
-    group_id  uuid NOT NULL REFERENCES staff_groups (id) ON DELETE CASCADE,
-    user_id   uuid NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+    group_id  uuid NOT NULL,
+    user_id   uuid NOT NULL,
     tenant_id uuid NOT NULL,
     manager   boolean NOT NULL DEFAULT false,
-    PRIMARY KEY (group_id, user_id)
+    PRIMARY KEY (tenant_id, group_id, user_id),
+    FOREIGN KEY (tenant_id, group_id) REFERENCES staff_groups (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, user_id) REFERENCES staff_users (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS group_members_user ON group_members (user_id, group_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS audit_log (
-    id          uuid PRIMARY KEY,
+    id          uuid NOT NULL,
     tenant_id   uuid NOT NULL,
     actor_id    uuid NOT NULL,
     actor_kind  text NOT NULL,
@@ -88,7 +98,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     object_type text NOT NULL,
     object_id   uuid,
     at          timestamptz NOT NULL,
-    detail      text NOT NULL DEFAULT ''
+    detail      text NOT NULL DEFAULT '',
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS audit_log_object ON audit_log (tenant_id, object_type, object_id, at);
@@ -97,13 +108,9 @@ CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (tenant_id, actor_id, at
 --bun:split
 CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (tenant_id, at);
 --bun:split
-CREATE OR REPLACE FUNCTION kiroku_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_log is append-only';
-END
-$$ LANGUAGE plpgsql;
---bun:split
-DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log;
---bun:split
-CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION kiroku_audit_append_only();
+-- Append-only without a trigger (Citus runs triggers on distributed tables
+-- only under a setting it calls unsafe): the role that migrates, normally
+-- the application's, keeps INSERT and SELECT but loses UPDATE, DELETE and
+-- TRUNCATE, and so does PUBLIC. A superuser bypasses privileges: run the
+-- application as an ordinary role.
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC, CURRENT_USER;

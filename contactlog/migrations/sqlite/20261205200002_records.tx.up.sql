@@ -1,16 +1,16 @@
 CREATE TABLE IF NOT EXISTS contact_records (
-    id                    uuid PRIMARY KEY,
-    tenant_id             uuid NOT NULL,
+    id                    TEXT NOT NULL,
+    tenant_id             TEXT NOT NULL,
     template_key          text NOT NULL,
     template_version      integer NOT NULL CHECK (template_version > 0),
-    confidential          boolean NOT NULL DEFAULT false,
-    customer_id           uuid REFERENCES customers (id) ON DELETE CASCADE,
-    contact_persons       jsonb NOT NULL DEFAULT '[]',
+    confidential          INTEGER NOT NULL DEFAULT 0,
+    customer_id           TEXT,
+    contact_persons       TEXT NOT NULL DEFAULT '[]',
     department            text NOT NULL DEFAULT '',
-    customer_participants jsonb NOT NULL DEFAULT '[]',
-    planned_at            timestamptz,
-    actual_at             timestamptz,
-    occurred_at           timestamptz NOT NULL,
+    customer_participants TEXT NOT NULL DEFAULT '[]',
+    planned_at            TEXT,
+    actual_at             TEXT,
+    occurred_at           TEXT NOT NULL,
     channel               text NOT NULL DEFAULT '',
     result                text NOT NULL DEFAULT '',
     summary               text NOT NULL DEFAULT '',
@@ -20,21 +20,22 @@ CREATE TABLE IF NOT EXISTS contact_records (
     category2             text NOT NULL DEFAULT '',
     public_memo           text NOT NULL DEFAULT '',
     private_memo          text NOT NULL DEFAULT '',
-    fields                jsonb NOT NULL DEFAULT '{}',
-    expenses              jsonb NOT NULL DEFAULT '[]',
+    fields                TEXT NOT NULL DEFAULT '{}',
+    expenses              TEXT NOT NULL DEFAULT '[]',
     scope_kind            text NOT NULL DEFAULT 'company' CHECK (scope_kind IN ('company', 'org_units', 'groups', 'users')),
-    important             boolean NOT NULL DEFAULT false,
-    shared                boolean NOT NULL DEFAULT false,
+    important             INTEGER NOT NULL DEFAULT 0,
+    shared                INTEGER NOT NULL DEFAULT 0,
     search_text           text NOT NULL DEFAULT '',
-    grams                 text[] NOT NULL DEFAULT '{}',
-    source_id             uuid,
-    author_id             uuid NOT NULL,
-    created_at            timestamptz NOT NULL,
-    updated_at            timestamptz NOT NULL,
-    updated_by            uuid NOT NULL,
-    deleted_at            timestamptz,
-    deleted_by            uuid,
-    version               bigint NOT NULL DEFAULT 1
+    source_id             TEXT,
+    author_id             TEXT NOT NULL,
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    updated_by            TEXT NOT NULL,
+    deleted_at            TEXT,
+    deleted_by            TEXT,
+    version               INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_records_created ON contact_records (tenant_id, created_at, id) WHERE deleted_at IS NULL;
@@ -53,22 +54,32 @@ CREATE INDEX IF NOT EXISTS contact_records_drafts ON contact_records (tenant_id,
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_records_deleted ON contact_records (tenant_id, deleted_at) WHERE deleted_at IS NOT NULL;
 --bun:split
-CREATE INDEX IF NOT EXISTS contact_records_grams ON contact_records USING gin (grams);
+CREATE TABLE IF NOT EXISTS contact_record_grams (
+    tenant_id TEXT NOT NULL,
+    gram      TEXT NOT NULL,
+    owner_id  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, gram, owner_id),
+    FOREIGN KEY (tenant_id, owner_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
+) WITHOUT ROWID;
+--bun:split
+CREATE INDEX IF NOT EXISTS contact_record_grams_owner ON contact_record_grams (owner_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS contact_record_people (
-    record_id uuid NOT NULL REFERENCES contact_records (id) ON DELETE CASCADE,
-    user_id   uuid NOT NULL,
+    record_id TEXT NOT NULL,
+    user_id   TEXT NOT NULL,
     role      text NOT NULL CHECK (role IN ('responder', 'participant', 'report_to')),
-    tenant_id uuid NOT NULL,
+    tenant_id TEXT NOT NULL,
     position  integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (record_id, user_id, role)
+    PRIMARY KEY (tenant_id, record_id, user_id, role),
+    FOREIGN KEY (tenant_id, record_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_record_people_user ON contact_record_people (tenant_id, user_id, role, record_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS contact_record_scope (
-    record_id uuid NOT NULL REFERENCES contact_records (id) ON DELETE CASCADE,
-    target_id uuid NOT NULL,
-    tenant_id uuid NOT NULL,
-    PRIMARY KEY (record_id, target_id)
+    record_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, record_id, target_id),
+    FOREIGN KEY (tenant_id, record_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
 );

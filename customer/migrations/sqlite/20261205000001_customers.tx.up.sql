@@ -1,5 +1,5 @@
 CREATE TABLE IF NOT EXISTS customers (
-    id             TEXT PRIMARY KEY,
+    id             TEXT NOT NULL,
     tenant_id      TEXT NOT NULL,
     kind           text NOT NULL CHECK (kind IN ('individual', 'company')),
     status         text NOT NULL CHECK (status IN ('prospect', 'existing')),
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS customers (
     updated_by     TEXT NOT NULL,
     deleted_at     TEXT,
     deleted_by     TEXT,
-    version        INTEGER NOT NULL DEFAULT 1
+    version        INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customers_kana ON customers (tenant_id, sort_kana, id) WHERE deleted_at IS NULL;
@@ -52,53 +53,60 @@ CREATE INDEX IF NOT EXISTS customers_name_key ON customers (tenant_id, name_key)
 CREATE TABLE IF NOT EXISTS customer_grams (
     tenant_id TEXT NOT NULL,
     gram      TEXT NOT NULL,
-    owner_id  TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    PRIMARY KEY (tenant_id, gram, owner_id)
+    owner_id  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, gram, owner_id),
+    FOREIGN KEY (tenant_id, owner_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_grams_owner ON customer_grams (owner_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_assignees (
-    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL,
     user_id     TEXT NOT NULL,
     tenant_id   TEXT NOT NULL,
     assigned_at TEXT NOT NULL,
     assigned_by TEXT NOT NULL,
-    PRIMARY KEY (customer_id, user_id)
+    PRIMARY KEY (tenant_id, customer_id, user_id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_assignees_user ON customer_assignees (tenant_id, user_id, customer_id);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_assignment_log (
-    id          TEXT PRIMARY KEY,
+    id          TEXT NOT NULL,
     tenant_id   TEXT NOT NULL,
-    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL,
     from_user   TEXT,
     to_user     TEXT,
     batch_id    TEXT,
     changed_at  TEXT NOT NULL,
-    changed_by  TEXT NOT NULL
+    changed_by  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_assignment_log_customer ON customer_assignment_log (tenant_id, customer_id, changed_at);
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_lists (
-    id         TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
     tenant_id  TEXT NOT NULL,
     owner_id   TEXT NOT NULL,
     name       text NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     version    INTEGER NOT NULL DEFAULT 1,
-    UNIQUE (tenant_id, owner_id, name)
+    UNIQUE (tenant_id, owner_id, name),
+    PRIMARY KEY (tenant_id, id)
 );
 --bun:split
 CREATE TABLE IF NOT EXISTS customer_list_items (
-    list_id     TEXT NOT NULL REFERENCES customer_lists (id) ON DELETE CASCADE,
-    customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    list_id     TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
     tenant_id   TEXT NOT NULL,
     added_at    TEXT NOT NULL,
-    PRIMARY KEY (list_id, customer_id)
+    PRIMARY KEY (tenant_id, list_id, customer_id),
+    FOREIGN KEY (tenant_id, list_id) REFERENCES customer_lists (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id) ON DELETE CASCADE
 );
 --bun:split
 CREATE INDEX IF NOT EXISTS customer_list_items_customer ON customer_list_items (customer_id);

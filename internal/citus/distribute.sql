@@ -1,0 +1,65 @@
+-- Kiroku on Citus: distributes every table by tenant, in dependency order.
+--
+-- Run it once, as the owner of the tables, on the Citus coordinator, after
+-- every engine's Migrate (customer, contactlog, plugins and, for the
+-- example server, its own tables) and before the application writes. One
+-- statement per line; internal/citus parses this file, and its tests
+-- dry-run it on plain PostgreSQL (every table exists, the distribution
+-- column is in every primary key, unique constraint and unique index and on
+-- both sides of every foreign key, foreign keys point at tables distributed
+-- or made reference tables earlier in this order).
+--
+-- kiroku_tenants is the anchor: distributed by its id, every tenant table
+-- by tenant_id and co-located with it, so one tenant's rows of every table
+-- live on one node and a query scoped by tenant is routed to it.
+-- The kiroku_migrations_* bookkeeping tables stay local on the coordinator
+-- (Migrate runs there, with a session connection for its advisory lock).
+
+-- customer/permission
+SELECT create_distributed_table('kiroku_tenants', 'id');
+SELECT create_distributed_table('staff_users', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('org_units', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('org_unit_paths', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('org_memberships', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('staff_groups', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('group_members', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('audit_log', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- outbox
+SELECT create_distributed_table('outbox_messages', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- customer
+SELECT create_distributed_table('customers', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_assignees', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_assignment_log', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_lists', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_list_items', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_fields', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_ranks', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_settings', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- contactlog/template
+SELECT create_distributed_table('template_definitions', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('template_heads', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- contactlog
+SELECT create_distributed_table('contact_masters', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_records', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_record_people', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_record_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- plugins: templates contributed by plugins belong to no tenant.
+SELECT create_reference_table('plugin_templates');
+SELECT create_distributed_table('plugin_installations', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- Example server only (an embedder without it stops here). Logins,
+-- sessions and tokens are looked up before the tenant is known: reference
+-- tables, readable on every node.
+SELECT create_reference_table('server_credentials');
+SELECT create_reference_table('server_sessions');
+SELECT create_reference_table('server_single_use_tokens');
+SELECT create_reference_table('server_login_failures');
+SELECT create_reference_table('server_api_tokens');
+SELECT create_distributed_table('server_api_idempotency', 'tenant_id', colocate_with => 'kiroku_tenants');
