@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
@@ -48,10 +49,10 @@ func (r resp) json(t *testing.T, v any) {
 	require.NoError(t, json.Unmarshal(r.Body, v), string(r.Body))
 }
 
-func (r resp) problem(t *testing.T) api.Problem {
+func (r resp) problem(t *testing.T) capi.Problem {
 	t.Helper()
 	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), string(r.Body))
-	var p api.Problem
+	var p capi.Problem
 	r.json(t, &p)
 	require.Equal(t, r.StatusCode, p.Status)
 	require.NotEmpty(t, p.Type)
@@ -361,7 +362,7 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 		other := yamada()
 		other.GivenName = "花子"
 		mu.Lock()
-		now = now.Add(api.IdempotencyTTL - time.Minute)
+		now = now.Add(capi.IdempotencyTTL - time.Minute)
 		mu.Unlock()
 		require.Equal(t, http.StatusUnprocessableEntity,
 			c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k").StatusCode)
@@ -371,7 +372,7 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 		r2 := c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k")
 		require.Equal(t, http.StatusCreated, r2.StatusCode, "an expired key runs again")
 		require.NotEqual(t, r1.Header.Get("Location"), r2.Header.Get("Location"))
-		n, err := db.NewSelect().Table("server_api_idempotency").Count(t.Context())
+		n, err := db.NewSelect().Table("api_idempotency_keys").Count(t.Context())
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n, "the expired row is gone")
 	})
@@ -427,7 +428,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.NoError(t, mw.Close())
 		r = c.do(http.MethodPost, recPath+"/attachments", &body, "Content-Type", mw.FormDataContentType())
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
-		var al api.AttachmentList
+		var al capi.AttachmentList
 		r.json(t, &al)
 		require.Len(t, al.Attachments, 1)
 		a := al.Attachments[0]
@@ -467,20 +468,20 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.NotEmpty(t, r.problem(t).Errors)
 
 		// Comments.
-		r = c.jsonDo(http.MethodPost, recPath+"/comments", api.CommentRequest{Body: "確認しました"})
+		r = c.jsonDo(http.MethodPost, recPath+"/comments", capi.CommentRequest{Body: "確認しました"})
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
 		var cm struct {
 			ID      uuid.UUID `json:"id"`
 			Version int64     `json:"version"`
 		}
 		r.json(t, &cm)
-		r = c.jsonDo(http.MethodPut, api.Prefix+"/comments/"+cm.ID.String(), api.CommentRequest{Body: "再確認"}, "If-Match", r.Header.Get("ETag"))
+		r = c.jsonDo(http.MethodPut, api.Prefix+"/comments/"+cm.ID.String(), capi.CommentRequest{Body: "再確認"}, "If-Match", r.Header.Get("ETag"))
 		require.Equal(t, http.StatusOK, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, recPath+"/comments", nil)
 		require.Contains(t, string(r.Body), "再確認")
 
 		// Next record, then the record's own locking.
-		r = c.jsonDo(http.MethodPost, recPath+"/next", api.NextRequest{})
+		r = c.jsonDo(http.MethodPost, recPath+"/next", capi.NextRequest{})
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, recPath, nil)
 		tag := r.Header.Get("ETag")
@@ -493,7 +494,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, api.Prefix+"/masters/progress", nil)
 		require.Equal(t, http.StatusOK, r.StatusCode)
-		var ml api.MasterList
+		var ml capi.MasterList
 		r.json(t, &ml)
 		require.NotEmpty(t, ml.Items)
 		require.Equal(t, http.StatusNotFound, c.do(http.MethodGet, api.Prefix+"/masters/bogus", nil).StatusCode)
@@ -595,7 +596,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	require.Equal(t, "3.1.0", doc.OpenAPI)
 
-	routes := api.New(e.App).Routes()
+	srv, err := api.New(e.App)
+	require.NoError(t, err)
+	routes := srv.Routes()
 	require.NotEmpty(t, routes)
 	ids := map[string]bool{}
 	for _, rt := range routes {
@@ -604,7 +607,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		require.True(t, msg.Has("api.op."+rt.ID), "route %s has a summary in the catalog", rt.ID)
 		require.NotEmpty(t, rt.Tag, rt.ID)
 		require.NotZero(t, rt.Status, rt.ID)
-		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		op, ok := doc.Paths[api.Mount+rt.Path][strings.ToLower(rt.Method)]
 		require.True(t, ok, "%s %s is documented", rt.Method, rt.Path)
 		var o struct {
 			OperationID string         `json:"operationId"`
