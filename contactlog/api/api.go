@@ -121,8 +121,8 @@ type AuthenticatorFunc func(r *http.Request) (permission.Principal, error)
 // Authenticate calls f(r).
 func (f AuthenticatorFunc) Authenticate(r *http.Request) (permission.Principal, error) { return f(r) }
 
-// Options configure a Server. DB, Customers, Records, Templates and
-// Authenticator are required; every other field has a default.
+// Options configure a Server. DB, Customers, Records and Authenticator are
+// required; every other field has a default.
 type Options struct {
 	// Prefix is where the handler is mounted, without a trailing slash,
 	// e.g. "/crm/api" (default ""). The handler serves <Prefix>/v1/… and
@@ -136,7 +136,9 @@ type Options struct {
 	Customers *customer.Service
 	// Records serves /v1/records, attachments, comments and masters.
 	Records *contactlog.Service
-	// Templates serves /v1/templates.
+	// Templates serves /v1/templates. Default: the built-in templates and
+	// the tenant's own on DB; pass the registry given to
+	// contactlog.NewService when it has more sources (plugins).
 	Templates *template.Registry
 	// Authenticator authenticates every route that has none of its own.
 	Authenticator Authenticator
@@ -187,6 +189,13 @@ func New(opts *Options) (*Server, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
+	if o.Templates == nil {
+		st, err := template.NewStore(o.DB, &template.Config{Clock: o.Clock})
+		if err != nil {
+			return nil, err
+		}
+		o.Templates = template.NewRegistry(st)
+	}
 	if o.Security == nil {
 		o.Security = &SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer"}
 	}
@@ -232,7 +241,7 @@ func (o *Options) validate() error {
 	var missing []string
 	for name, absent := range map[string]bool{
 		"DB": o.DB == nil, "Customers": o.Customers == nil, "Records": o.Records == nil,
-		"Templates": o.Templates == nil, "Authenticator": o.Authenticator == nil,
+		"Authenticator": o.Authenticator == nil,
 	} {
 		if absent {
 			missing = append(missing, name)
