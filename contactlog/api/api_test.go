@@ -167,10 +167,10 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		changed := profile
 		changed.Memo = "紹介"
 		require.Equal(t, http.StatusPreconditionRequired,
-			e.call(e.staff, http.MethodPut, "/v1/customers/"+c.ID.String(), changed).problem(t).Status)
+			e.call(e.admin, http.MethodPut, "/v1/customers/"+c.ID.String(), changed).problem(t).Status)
 		require.Equal(t, http.StatusPreconditionFailed,
-			e.call(e.staff, http.MethodPut, "/v1/customers/"+c.ID.String(), changed, "If-Match", `"7"`).problem(t).Status)
-		r = e.call(e.staff, http.MethodPut, "/v1/customers/"+c.ID.String(), changed, "If-Match", `"1"`)
+			e.call(e.admin, http.MethodPut, "/v1/customers/"+c.ID.String(), changed, "If-Match", `"7"`).problem(t).Status)
+		r = e.call(e.admin, http.MethodPut, "/v1/customers/"+c.ID.String(), changed, "If-Match", `"1"`)
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
 		require.Equal(t, `"2"`, r.header.Get("ETag"))
 
@@ -309,6 +309,8 @@ func TestDriftIsCaught(t *testing.T) {
 		{"a field has the wrong type", http.MethodGet, "/v1/customers", "application/json",
 			`{"customers":"none","next":""}`, http.StatusOK},
 		{"an undocumented status", http.MethodGet, "/v1/templates", "application/json", `{"templates":[]}`, http.StatusTeapot},
+		{"an undocumented path answered", http.MethodGet, "/v1/elsewhere", "application/json", `{}`, http.StatusOK},
+		{"a file typed as JSON", http.MethodGet, "/v1/attachments/" + id + "/content", "application/json", `{`, http.StatusCreated},
 		{"a problem without its status", http.MethodGet, "/v1/customers/" + id, "application/problem+json",
 			`{"type":"urn:kiroku:problem:not-found","title":"Not Found"}`, http.StatusNotFound},
 	} {

@@ -99,6 +99,14 @@ func (s *Server) document() ([]byte, error) {
 			responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
 		}
+		for st, body := range rt.OtherResponses {
+			r, ok := responses[strconv.Itoa(st)].(map[string]any)
+			if !ok {
+				r = map[string]any{"description": http.StatusText(st), "content": map[string]any{}}
+				responses[strconv.Itoa(st)] = r
+			}
+			r["content"].(map[string]any)[ctJSON] = map[string]any{"schema": g.ref(reflect.TypeOf(body))}
+		}
 		op["responses"] = responses
 		path := s.opts.Prefix + rt.Path
 		if paths[path] == nil {
@@ -273,8 +281,14 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if f.Tag.Get("format") == "binary" {
 			s = map[string]any{"type": "array", "items": map[string]any{"type": "string", "format": "binary"}}
 		}
+		omitted := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+		k := f.Type.Kind()
+		if m, ok := s.(map[string]any); ok && !omitted && (k == reflect.Slice && m["type"] == "array" || k == reflect.Map) {
+			// A nil slice or map is encoded as null unless omitted.
+			m["type"] = []string{m["type"].(string), "null"}
+		}
 		props[name] = s
-		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+		if !g.input && !omitted && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}

@@ -21,6 +21,9 @@ const (
 	MediaMultipart = "multipart/form-data"
 	MediaCSV       = "text/csv"
 	MediaBinary    = "application/octet-stream"
+	// MediaAny is a response of any type (a stored file, served with its
+	// own Content-Type).
+	MediaAny = "*/*"
 )
 
 const ctJSON = "application/json"
@@ -55,6 +58,10 @@ type Route struct {
 	ResponseType string
 	// Status is the success status.
 	Status int
+	// OtherResponses documents JSON bodies of other statuses: status → a
+	// value of the body's type (the CSV import answers 422 with its
+	// report). Problem responses need no entry.
+	OtherResponses map[int]any
 	// Roles the principal needs (documented as x-roles; the engines
 	// enforce them).
 	Roles []permission.Role

@@ -14,7 +14,9 @@
 // A response is checked against the operation of its request's method and
 // path: its status must be documented, its Content-Type must be one the
 // operation declares for that status, and a JSON body must match the
-// schema. The response body stays readable after the check.
+// schema. A request the document has no operation for is an error, unless
+// it was answered 404 or 405 (an API refusing an unknown route). The
+// response body stays readable after the check.
 package apitest
 
 import (
@@ -26,6 +28,7 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
 )
 
 // Validator checks responses against one OpenAPI document.
@@ -62,10 +65,24 @@ func (v *Validator) Response(req *http.Request, res *http.Response) error {
 	res.Body = io.NopCloser(bytes.NewReader(body))
 	ok, verrs := v.v.ValidateHttpResponse(req, res)
 	res.Body = io.NopCloser(bytes.NewReader(body))
+	if !ok && unrouted(verrs) && (res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed) {
+		// No operation to check against: the API refused the route.
+		return nil
+	}
 	if !ok {
 		return fmt.Errorf("apitest: %s %s → %d: %w", req.Method, req.URL.Path, res.StatusCode, joined(verrs))
 	}
 	return nil
+}
+
+// unrouted reports whether the document has no operation for the request.
+func unrouted(errs []*verrors.ValidationError) bool {
+	for _, e := range errs {
+		if !e.IsPathMissingError() && !e.IsOperationMissingError() {
+			return false
+		}
+	}
+	return len(errs) > 0
 }
 
 func joined[E error](errs []E) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
@@ -32,11 +33,23 @@ import (
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
-// client calls the API with a bearer token.
+// client calls the API with a bearer token and checks every response
+// against the OpenAPI document.
 type client struct {
 	t     *testing.T
 	base  string
 	token string
+	valid *apitest.Validator
+}
+
+// validator checks responses against the document of e's API.
+func validator(t *testing.T, e *servertest.Env) *apitest.Validator {
+	t.Helper()
+	srv, err := api.New(e.App)
+	require.NoError(t, err)
+	v, err := apitest.NewValidator(srv.OpenAPI())
+	require.NoError(t, err)
+	return v
 }
 
 type resp struct {
@@ -77,6 +90,7 @@ func (c *client) do(method, path string, body io.Reader, hdr ...string) resp {
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(c.t, err)
 	defer res.Body.Close()
+	require.NoError(c.t, c.valid.Response(req, res), "the response matches the OpenAPI document")
 	b, err := io.ReadAll(res.Body)
 	require.NoError(c.t, err)
 	return resp{res, b}
@@ -94,7 +108,7 @@ func tokenFor(t *testing.T, e *servertest.Env, tenant, user uuid.UUID) *client {
 	t.Helper()
 	_, secret, err := api.NewTokens(e.App.DB, e.App.Clock).Create(context.Background(), tenant, user, "test", 0)
 	require.NoError(t, err)
-	return &client{t: t, base: e.Server.URL, token: secret}
+	return &client{t: t, base: e.Server.URL, token: secret, valid: validator(t, e)}
 }
 
 func yamada() customer.Profile {
@@ -149,13 +163,14 @@ func TestTokenLifecycle(t *testing.T) {
 			}
 		}
 
-		anon := &client{t: t, base: e.Server.URL}
+		valid := validator(t, e)
+		anon := &client{t: t, base: e.Server.URL, valid: valid}
 		anon.do(http.MethodGet, api.Prefix+"/customers", nil).problem(t)
 		require.Equal(t, http.StatusUnauthorized, anon.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
-		bad := &client{t: t, base: e.Server.URL, token: api.TokenPrefix + "nope"}
+		bad := &client{t: t, base: e.Server.URL, token: api.TokenPrefix + "nope", valid: valid}
 		require.Equal(t, http.StatusUnauthorized, bad.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
 
-		c := &client{t: t, base: e.Server.URL, token: nt.Secret}
+		c := &client{t: t, base: e.Server.URL, token: nt.Secret, valid: valid}
 		require.Equal(t, http.StatusOK, c.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
 		// Token routes refuse bearer tokens: a token cannot mint tokens.
 		require.Equal(t, http.StatusUnauthorized, c.jsonDo(http.MethodPost, api.Prefix+"/tokens", api.TokenRequest{Name: "x"}).StatusCode)
