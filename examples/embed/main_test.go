@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,13 +16,50 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
+
+// eachDB runs fn on a fresh SQLite file and, when KIROKU_TEST_POSTGRES_URL
+// is set, on a fresh schema of that PostgreSQL database (dropped after).
+func eachDB(t *testing.T, fn func(t *testing.T, db *bun.DB)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		db, err := openDB(t.Context(), "", filepath.Join(t.TempDir(), "kiroku.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		fn(t, db)
+	})
+	base := os.Getenv("KIROKU_TEST_POSTGRES_URL")
+	if base == "" {
+		return
+	}
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		admin, err := openDB(t.Context(), base, "")
+		require.NoError(t, err)
+		schema := "embed_" + strings.ToLower(rand.Text()[:10])
+		_, err = admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema)
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			_ = admin.Close()
+		})
+		u, err := url.Parse(base)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		db, err := openDB(t.Context(), u.String(), "")
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+		fn(t, db)
+	})
+}
 
 func TestEmbed(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+	eachDB(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		crm, err := NewCRM(ctx, db)
 		require.NoError(t, err)
@@ -73,5 +114,39 @@ func TestEmbed(t *testing.T) {
 			require.Len(t, cs.Customers, 1, user)
 		}
 		require.Equal(t, http.StatusNotFound, call("bob", "GET", "/crm/customers/nope/records", "", nil))
+
+		// The JSON API, behind the same login.
+		var page contactlog.Page
+		require.Equal(t, http.StatusOK, call("bob", "GET", "/crm/api/v1/records?customer="+c.ID.String(), "", &page))
+		require.Len(t, page.Records, 1)
+		require.Equal(t, rec.ID, page.Records[0].ID)
+		require.Equal(t, http.StatusUnauthorized, call("", "GET", "/crm/api/v1/records", "", nil))
+		require.Equal(t, http.StatusUnauthorized, call("mallory", "GET", "/crm/api/v1/records", "", nil))
+		var created customer.Customer
+		require.Equal(t, http.StatusCreated, call("alice", "POST", "/crm/api/v1/customers",
+			`{"family_name":"佐藤","family_kana":"さとう"}`, &created))
+		require.Equal(t, crm.users["alice"], created.CreatedBy)
+		var doc struct {
+			Paths map[string]any `json:"paths"`
+		}
+		require.Equal(t, http.StatusOK, call("", "GET", "/crm/api/openapi.json", "", &doc))
+		require.Contains(t, doc.Paths, "/crm/api/v1/customers/{id}")
+	})
+}
+
+// The API answers problems a client can read.
+func TestEmbedAPIProblem(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, db *bun.DB) {
+		crm, err := NewCRM(t.Context(), db)
+		require.NoError(t, err)
+		req := httptest.NewRequest(http.MethodGet, "/crm/api/v1/customers/"+crm.users["bob"].String(), nil)
+		req.Header.Set("X-App-User", "bob")
+		w := httptest.NewRecorder()
+		crm.Handler().ServeHTTP(w, req)
+		require.Equal(t, http.StatusNotFound, w.Code)
+		var p api.Problem
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+		require.Equal(t, api.ProblemType+"not-found", p.Type)
 	})
 }

@@ -50,9 +50,12 @@ SELECT create_distributed_table('contact_record_scope', 'tenant_id', colocate_wi
 SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
 
--- plugins: templates contributed by plugins belong to no tenant.
+-- plugins: contributed templates belong to no tenant; installations do.
 SELECT create_reference_table('plugin_templates');
 SELECT create_distributed_table('plugin_installations', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- contactlog/api: stored Idempotency-Key responses.
+SELECT create_distributed_table('api_idempotency_keys', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- Example server only (an embedder without it stops here). Logins,
 -- sessions and tokens are looked up before the tenant is known: reference
@@ -62,4 +65,3 @@ SELECT create_reference_table('server_sessions');
 SELECT create_reference_table('server_single_use_tokens');
 SELECT create_reference_table('server_login_failures');
 SELECT create_reference_table('server_api_tokens');
-SELECT create_distributed_table('server_api_idempotency', 'tenant_id', colocate_with => 'kiroku_tenants');

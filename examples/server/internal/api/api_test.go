@@ -21,6 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
@@ -31,11 +33,23 @@ import (
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
-// client calls the API with a bearer token.
+// client calls the API with a bearer token and checks every response
+// against the OpenAPI document.
 type client struct {
 	t     *testing.T
 	base  string
 	token string
+	valid *apitest.Validator
+}
+
+// validator checks responses against the document of e's API.
+func validator(t *testing.T, e *servertest.Env) *apitest.Validator {
+	t.Helper()
+	srv, err := api.New(e.App)
+	require.NoError(t, err)
+	v, err := apitest.NewValidator(srv.OpenAPI())
+	require.NoError(t, err)
+	return v
 }
 
 type resp struct {
@@ -48,10 +62,10 @@ func (r resp) json(t *testing.T, v any) {
 	require.NoError(t, json.Unmarshal(r.Body, v), string(r.Body))
 }
 
-func (r resp) problem(t *testing.T) api.Problem {
+func (r resp) problem(t *testing.T) capi.Problem {
 	t.Helper()
 	require.Equal(t, "application/problem+json", r.Header.Get("Content-Type"), string(r.Body))
-	var p api.Problem
+	var p capi.Problem
 	r.json(t, &p)
 	require.Equal(t, r.StatusCode, p.Status)
 	require.NotEmpty(t, p.Type)
@@ -76,6 +90,7 @@ func (c *client) do(method, path string, body io.Reader, hdr ...string) resp {
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(c.t, err)
 	defer res.Body.Close()
+	require.NoError(c.t, c.valid.Response(req, res), "the response matches the OpenAPI document")
 	b, err := io.ReadAll(res.Body)
 	require.NoError(c.t, err)
 	return resp{res, b}
@@ -93,7 +108,7 @@ func tokenFor(t *testing.T, e *servertest.Env, tenant, user uuid.UUID) *client {
 	t.Helper()
 	_, secret, err := api.NewTokens(e.App.DB, e.App.Clock).Create(context.Background(), tenant, user, "test", 0)
 	require.NoError(t, err)
-	return &client{t: t, base: e.Server.URL, token: secret}
+	return &client{t: t, base: e.Server.URL, token: secret, valid: validator(t, e)}
 }
 
 func yamada() customer.Profile {
@@ -148,13 +163,14 @@ func TestTokenLifecycle(t *testing.T) {
 			}
 		}
 
-		anon := &client{t: t, base: e.Server.URL}
+		valid := validator(t, e)
+		anon := &client{t: t, base: e.Server.URL, valid: valid}
 		anon.do(http.MethodGet, api.Prefix+"/customers", nil).problem(t)
 		require.Equal(t, http.StatusUnauthorized, anon.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
-		bad := &client{t: t, base: e.Server.URL, token: api.TokenPrefix + "nope"}
+		bad := &client{t: t, base: e.Server.URL, token: api.TokenPrefix + "nope", valid: valid}
 		require.Equal(t, http.StatusUnauthorized, bad.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
 
-		c := &client{t: t, base: e.Server.URL, token: nt.Secret}
+		c := &client{t: t, base: e.Server.URL, token: nt.Secret, valid: valid}
 		require.Equal(t, http.StatusOK, c.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
 		// Token routes refuse bearer tokens: a token cannot mint tokens.
 		require.Equal(t, http.StatusUnauthorized, c.jsonDo(http.MethodPost, api.Prefix+"/tokens", api.TokenRequest{Name: "x"}).StatusCode)
@@ -361,7 +377,7 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 		other := yamada()
 		other.GivenName = "花子"
 		mu.Lock()
-		now = now.Add(api.IdempotencyTTL - time.Minute)
+		now = now.Add(capi.IdempotencyTTL - time.Minute)
 		mu.Unlock()
 		require.Equal(t, http.StatusUnprocessableEntity,
 			c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k").StatusCode)
@@ -371,7 +387,7 @@ func TestIdempotencyKeyExpires(t *testing.T) {
 		r2 := c.jsonDo(http.MethodPost, api.Prefix+"/customers", other, "Idempotency-Key", "k")
 		require.Equal(t, http.StatusCreated, r2.StatusCode, "an expired key runs again")
 		require.NotEqual(t, r1.Header.Get("Location"), r2.Header.Get("Location"))
-		n, err := db.NewSelect().Table("server_api_idempotency").Count(t.Context())
+		n, err := db.NewSelect().Table("api_idempotency_keys").Count(t.Context())
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n, "the expired row is gone")
 	})
@@ -427,7 +443,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.NoError(t, mw.Close())
 		r = c.do(http.MethodPost, recPath+"/attachments", &body, "Content-Type", mw.FormDataContentType())
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
-		var al api.AttachmentList
+		var al capi.AttachmentList
 		r.json(t, &al)
 		require.Len(t, al.Attachments, 1)
 		a := al.Attachments[0]
@@ -467,20 +483,20 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.NotEmpty(t, r.problem(t).Errors)
 
 		// Comments.
-		r = c.jsonDo(http.MethodPost, recPath+"/comments", api.CommentRequest{Body: "確認しました"})
+		r = c.jsonDo(http.MethodPost, recPath+"/comments", capi.CommentRequest{Body: "確認しました"})
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
 		var cm struct {
 			ID      uuid.UUID `json:"id"`
 			Version int64     `json:"version"`
 		}
 		r.json(t, &cm)
-		r = c.jsonDo(http.MethodPut, api.Prefix+"/comments/"+cm.ID.String(), api.CommentRequest{Body: "再確認"}, "If-Match", r.Header.Get("ETag"))
+		r = c.jsonDo(http.MethodPut, api.Prefix+"/comments/"+cm.ID.String(), capi.CommentRequest{Body: "再確認"}, "If-Match", r.Header.Get("ETag"))
 		require.Equal(t, http.StatusOK, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, recPath+"/comments", nil)
 		require.Contains(t, string(r.Body), "再確認")
 
 		// Next record, then the record's own locking.
-		r = c.jsonDo(http.MethodPost, recPath+"/next", api.NextRequest{})
+		r = c.jsonDo(http.MethodPost, recPath+"/next", capi.NextRequest{})
 		require.Equal(t, http.StatusCreated, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, recPath, nil)
 		tag := r.Header.Get("ETag")
@@ -493,7 +509,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.StatusCode, string(r.Body))
 		r = c.do(http.MethodGet, api.Prefix+"/masters/progress", nil)
 		require.Equal(t, http.StatusOK, r.StatusCode)
-		var ml api.MasterList
+		var ml capi.MasterList
 		r.json(t, &ml)
 		require.NotEmpty(t, ml.Items)
 		require.Equal(t, http.StatusNotFound, c.do(http.MethodGet, api.Prefix+"/masters/bogus", nil).StatusCode)
@@ -595,7 +611,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &doc))
 	require.Equal(t, "3.1.0", doc.OpenAPI)
 
-	routes := api.New(e.App).Routes()
+	srv, err := api.New(e.App)
+	require.NoError(t, err)
+	routes := srv.Routes()
 	require.NotEmpty(t, routes)
 	ids := map[string]bool{}
 	for _, rt := range routes {
@@ -604,7 +622,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		require.True(t, msg.Has("api.op."+rt.ID), "route %s has a summary in the catalog", rt.ID)
 		require.NotEmpty(t, rt.Tag, rt.ID)
 		require.NotZero(t, rt.Status, rt.ID)
-		op, ok := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
+		op, ok := doc.Paths[api.Mount+rt.Path][strings.ToLower(rt.Method)]
 		require.True(t, ok, "%s %s is documented", rt.Method, rt.Path)
 		var o struct {
 			OperationID string         `json:"operationId"`

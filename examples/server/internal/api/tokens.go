@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
@@ -146,24 +146,22 @@ func (s *Tokens) Revoke(ctx context.Context, tenant, user, id uuid.UUID) error {
 	return storage.Affected(res, err, fmt.Errorf("api: revoke token: %w", kerr.ErrNotFound))
 }
 
-// session returns the browser session of the request; writes need its CSRF
-// token in X-CSRF-Token.
-func (x *API) session(r *http.Request) (*auth.Session, error) {
-	c, err := r.Cookie(web.SessionCookie)
-	if err != nil {
-		return nil, kerr.ErrUnauthenticated
+// routes are the token routes: a browser session authenticates them.
+func (x *tokenAPI) routes() []capi.Route {
+	session := &capi.SecurityScheme{Name: "session", Type: "apiKey", In: "cookie", Param: web.SessionCookie}
+	bySession := capi.AuthenticatorFunc(x.session)
+	return []capi.Route{
+		{ID: "createToken", Tag: "tokens", Method: http.MethodPost, Path: capi.Version1 + "/tokens",
+			Summary: "Create an API token (shown once)", Authenticator: bySession, Security: session,
+			Request: TokenRequest{}, Response: NewToken{}, Status: http.StatusCreated, Handler: x.createToken},
+		{ID: "listTokens", Tag: "tokens", Method: http.MethodGet, Path: capi.Version1 + "/tokens",
+			Summary: "List my API tokens", Authenticator: bySession, Security: session,
+			Response: TokenList{}, Status: http.StatusOK, Handler: x.listTokens},
+		{ID: "revokeToken", Tag: "tokens", Method: http.MethodDelete, Path: capi.Version1 + "/tokens/{id}",
+			Summary: "Revoke an API token", Authenticator: bySession, Security: session,
+			Params: []capi.Param{{Name: "id", In: "path", Type: "string", Required: true, Description: "UUID"}},
+			Status: http.StatusNoContent, Handler: x.revokeToken},
 	}
-	s, err := x.app.Auth.Session(r.Context(), c.Value)
-	if err != nil {
-		return nil, err
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		tok := r.Header.Get("X-CSRF-Token")
-		if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.CSRF)) != 1 {
-			return nil, errCSRF
-		}
-	}
-	return s, nil
 }
 
 // TokenRequest creates a token.
@@ -186,9 +184,9 @@ type TokenList struct {
 	Tokens []Token `json:"tokens"`
 }
 
-func (x *API) createToken(w http.ResponseWriter, r *http.Request) error {
+func (x *tokenAPI) createToken(w http.ResponseWriter, r *http.Request) error {
 	var in TokenRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	p, err := permission.Require(r.Context())
@@ -199,10 +197,10 @@ func (x *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, NewToken{Token: *t, Secret: secret})
+	return capi.WriteJSON(w, http.StatusCreated, NewToken{Token: *t, Secret: secret})
 }
 
-func (x *API) listTokens(w http.ResponseWriter, r *http.Request) error {
+func (x *tokenAPI) listTokens(w http.ResponseWriter, r *http.Request) error {
 	p, err := permission.Require(r.Context())
 	if err != nil {
 		return err
@@ -211,11 +209,11 @@ func (x *API) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, TokenList{Tokens: ts})
+	return capi.WriteJSON(w, http.StatusOK, TokenList{Tokens: ts})
 }
 
-func (x *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (x *tokenAPI) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
 	if err != nil {
 		return err
 	}

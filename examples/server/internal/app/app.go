@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
@@ -194,7 +195,7 @@ func withClock(c *auth.Config, clock func() time.Time) *auth.Config {
 
 // Migrate creates or upgrades every table the server uses.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	for _, m := range []func(context.Context, *bun.DB) error{contactlog.Migrate, plugins.Migrate} {
+	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate} {
 		if err := m(ctx, db); err != nil {
 			return err
 		}

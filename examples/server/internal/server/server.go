@@ -17,9 +17,13 @@ func Handler(a *app.App) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	jsonAPI, err := api.New(a)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/", ui.Handler())
-	mux.Handle("/api/", api.New(a))
+	mux.Handle(api.Mount+"/", jsonAPI)
 	return secure(mux), nil
 }
 

@@ -1,6 +1,7 @@
-// Package schema holds the migrations of the JSON API's tables (API tokens
-// and idempotency keys), apart from package api so that package app can
-// register them without importing the API.
+// Package schema holds the migrations of the example server's API tables
+// (API tokens; the idempotency keys moved to contactlog/api), apart from
+// package api so that package app can register them without importing the
+// API.
 package schema
 
 import (

@@ -99,86 +99,86 @@ func queryBool(v url.Values, name string, ve *validation.Error) bool {
 	return b
 }
 
-func (x *API) searchCustomers(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) searchCustomers(w http.ResponseWriter, r *http.Request) error {
 	q, err := customerQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := x.app.Customers.Search(r.Context(), q)
+	page, err := s.opts.Customers.Search(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	if page.Customers == nil {
 		page.Customers = []customer.Customer{}
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return WriteJSON(w, http.StatusOK, page)
 }
 
-func (x *API) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := x.app.Customers.Get(r.Context(), id)
+	c, err := s.opts.Customers.Get(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, c.Version, c)
+	return WriteVersioned(w, http.StatusOK, c.Version, c)
 }
 
-func (x *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	var in customer.Profile
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := x.app.Customers.Create(r.Context(), in)
+	c, err := s.opts.Customers.Create(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", Prefix+"/customers/"+c.ID.String())
-	return writeVersioned(w, http.StatusCreated, c.Version, c)
+	w.Header().Set("Location", s.opts.Prefix+Version1+"/customers/"+c.ID.String())
+	return WriteVersioned(w, http.StatusCreated, c.Version, c)
 }
 
-func (x *API) updateCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
 	var in customer.Profile
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := x.app.Customers.Update(r.Context(), id, version, in)
+	c, err := s.opts.Customers.Update(r.Context(), id, version, in)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, c.Version, c)
+	return WriteVersioned(w, http.StatusOK, c.Version, c)
 }
 
 // deleteCustomer checks If-Match against the stored version first: the
 // customer engine's Delete takes no version, so a change between the check
 // and the delete is not noticed.
-func (x *API) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
-	c, err := x.app.Customers.Get(r.Context(), id)
+	c, err := s.opts.Customers.Get(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if c.Version != version {
 		return fmt.Errorf("api: delete customer: %w", kerr.ErrConflict)
 	}
-	if err := x.app.Customers.Delete(r.Context(), id); err != nil {
+	if err := s.opts.Customers.Delete(r.Context(), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -186,7 +186,7 @@ func (x *API) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // exportCustomers streams the customers matching the query as CSV.
-func (x *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 	q, err := customerQuery(r.URL.Query())
 	if err != nil {
 		return err
@@ -211,10 +211,10 @@ func (x *API) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Content-Disposition", `attachment; filename="customers.csv"`)
 		w.WriteHeader(http.StatusOK)
 	}}
-	if _, err := x.app.Customers.Export(r.Context(), sw, q, customer.ExportOptions{Encoding: enc}); err != nil {
+	if _, err := s.opts.Customers.Export(r.Context(), sw, q, customer.ExportOptions{Encoding: enc}); err != nil {
 		if sw.started {
 			// The status is sent: all we can do is cut the stream short.
-			x.logger().Error("api: export failed midway", "err", err)
+			s.opts.Logger.Error("api: export failed midway", "err", err)
 			return nil
 		}
 		return err
@@ -244,7 +244,7 @@ func (s *startWriter) Write(b []byte) (int, error) {
 // importCustomers reads a CSV file (the body as text/csv, or the multipart
 // part "file") and returns the import report; a rejected all-or-nothing
 // import is 422 with the report.
-func (x *API) importCustomers(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) importCustomers(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	var ve validation.Error
 	opts := customer.ImportOptions{
@@ -280,17 +280,17 @@ func (x *API) importCustomers(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errMediaType
 	}
-	rep, err := x.app.Customers.Import(r.Context(), src, opts)
+	rep, err := s.opts.Customers.Import(r.Context(), src, opts)
 	if rep != nil && rep.Errors == nil {
 		rep.Errors = []customer.RowError{}
 	}
 	switch {
 	case errors.Is(err, customer.ErrImportRejected) && rep != nil:
-		return writeJSON(w, http.StatusUnprocessableEntity, rep)
+		return WriteJSON(w, http.StatusUnprocessableEntity, rep)
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, http.StatusOK, rep)
+	return WriteJSON(w, http.StatusOK, rep)
 }
 
 // importParams documents the import query.

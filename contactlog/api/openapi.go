@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"sort"
@@ -12,23 +15,25 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
 
-// OpenAPI returns the OpenAPI 3.1 document of the route table.
-func (x *API) OpenAPI() map[string]any {
-	g := &schemaGen{defs: map[string]any{}, seen: map[reflect.Type]string{}}
-	in := &schemaGen{defs: g.defs, seen: map[reflect.Type]string{}, input: true}
+// document generates the OpenAPI 3.1 document of the routes. Two Go types
+// that would get the same component name are an error.
+func (s *Server) document() ([]byte, error) {
+	g := &schemaGen{defs: map[string]any{}, seen: map[reflect.Type]string{}, owner: map[string]reflect.Type{}}
+	in := &schemaGen{defs: g.defs, seen: map[reflect.Type]string{}, owner: g.owner, input: true}
 	problem := g.ref(reflect.TypeFor[Problem]())
+	schemes := map[string]any{s.opts.Security.Name: s.opts.Security.object()}
 	paths := map[string]map[string]any{}
-	for _, rt := range x.routes {
+	for _, rt := range s.routes {
 		op := map[string]any{
 			"operationId": rt.ID,
-			"summary":     msg.T("api.op." + rt.ID),
+			"summary":     s.text("op."+rt.ID, rt.Summary),
 			"tags":        []string{rt.Tag},
 		}
-		if rt.Auth == AuthSession {
-			op["security"] = []any{map[string]any{"session": []string{}}}
+		if rt.Security != nil {
+			schemes[rt.Security.Name] = rt.Security.object()
+			op["security"] = []any{map[string]any{rt.Security.Name: []string{}}}
 		}
 		if len(rt.Roles) > 0 {
 			roles := make([]string, len(rt.Roles))
@@ -59,14 +64,14 @@ func (x *API) OpenAPI() map[string]any {
 			if ct == "" {
 				ct = ctJSON
 			}
-			var s any = map[string]any{"type": "string", "contentMediaType": ct}
+			var sc any = map[string]any{"type": "string", "contentMediaType": ct}
 			if rt.Request != nil {
-				s = in.ref(reflect.TypeOf(rt.Request))
+				sc = in.ref(reflect.TypeOf(rt.Request))
 			}
-			content := map[string]any{ct: map[string]any{"schema": s}}
-			if ct == ctCSV {
-				content[ctMultipart] = map[string]any{"schema": map[string]any{"type": "object",
-					"properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": ctCSV}},
+			content := map[string]any{ct: map[string]any{"schema": sc}}
+			if ct == MediaCSV {
+				content[MediaMultipart] = map[string]any{"schema": map[string]any{"type": "object",
+					"properties": map[string]any{"file": map[string]any{"type": "string", "contentMediaType": MediaCSV}},
 					"required":   []string{"file"}}}
 			}
 			op["requestBody"] = map[string]any{"required": true, "content": content}
@@ -94,27 +99,41 @@ func (x *API) OpenAPI() map[string]any {
 			responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
 		}
-		op["responses"] = responses
-		if paths[rt.Path] == nil {
-			paths[rt.Path] = map[string]any{}
+		for st, body := range rt.OtherResponses {
+			r, ok := responses[strconv.Itoa(st)].(map[string]any)
+			if !ok {
+				r = map[string]any{"description": http.StatusText(st), "content": map[string]any{}}
+				responses[strconv.Itoa(st)] = r
+			}
+			r["content"].(map[string]any)[ctJSON] = map[string]any{"schema": g.ref(reflect.TypeOf(body))}
 		}
-		paths[rt.Path][strings.ToLower(rt.Method)] = op
+		op["responses"] = responses
+		path := s.opts.Prefix + rt.Path
+		if paths[path] == nil {
+			paths[path] = map[string]any{}
+		}
+		paths[path][strings.ToLower(rt.Method)] = op
 	}
-	return map[string]any{
+	if err := errors.Join(g.errs, in.errs); err != nil {
+		return nil, err
+	}
+	doc := map[string]any{
 		"openapi": "3.1.0",
-		"info": map[string]any{"title": msg.T("api.title"), "version": "1",
-			"description": msg.T("api.description")},
+		"info": map[string]any{"title": s.text("title", "Kiroku API"), "version": "1",
+			"description": s.text("description", "Customers, contact records, attachments, comments, "+
+				"templates, masters and CSV import/export (v1).")},
 		"jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
-		"security":          []any{map[string]any{"bearer": []string{}}},
+		"security":          []any{map[string]any{s.opts.Security.Name: []string{}}},
 		"paths":             paths,
-		"components": map[string]any{
-			"schemas": g.defs,
-			"securitySchemes": map[string]any{
-				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "kiroku_<token>"},
-				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "kiroku_session"},
-			},
-		},
+		"components":        map[string]any{"schemas": g.defs, "securitySchemes": schemes},
 	}
+	var buf bytes.Buffer
+	enc := jsonEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("api: openapi: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 func problemStatuses(rt Route) []int {
@@ -135,13 +154,6 @@ func problemStatuses(rt Route) []int {
 	return s
 }
 
-func (x *API) openAPI(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", ctJSON)
-	enc := jsonEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(x.OpenAPI())
-}
-
 // schemaGen turns Go types into JSON Schemas by reflection over their json
 // tags: named structs become components (referenced by $ref), embedded
 // structs are flattened like encoding/json does, omitempty/omitzero fields
@@ -152,7 +164,9 @@ func (x *API) openAPI(w http.ResponseWriter, _ *http.Request) {
 type schemaGen struct {
 	defs  map[string]any
 	seen  map[reflect.Type]string
+	owner map[string]reflect.Type
 	input bool
+	errs  error
 }
 
 var (
@@ -196,6 +210,11 @@ func (g *schemaGen) ref(t reflect.Type) any {
 			if g.input {
 				name += ".Input"
 			}
+			if other, taken := g.owner[name]; taken {
+				g.errs = errors.Join(g.errs, fmt.Errorf("api: openapi: %s and %s are both component %q",
+					other.PkgPath()+"."+other.Name(), t.PkgPath()+"."+t.Name(), name))
+			}
+			g.owner[name] = t
 			g.seen[t] = name
 			g.defs[name] = g.object(t)
 		}
@@ -262,8 +281,14 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		if f.Tag.Get("format") == "binary" {
 			s = map[string]any{"type": "array", "items": map[string]any{"type": "string", "format": "binary"}}
 		}
+		omitted := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+		k := f.Type.Kind()
+		if m, ok := s.(map[string]any); ok && !omitted && (k == reflect.Slice && m["type"] == "array" || k == reflect.Map) {
+			// A nil slice or map is encoded as null unless omitted.
+			m["type"] = []string{m["type"].(string), "null"}
+		}
 		props[name] = s
-		if !g.input && !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
+		if !g.input && !omitted && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}

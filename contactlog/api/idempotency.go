@@ -28,7 +28,7 @@ const MaxIdempotencyKey = 255
 var replayedHeaders = []string{"Content-Type", "Location", "ETag"}
 
 type idemRow struct {
-	bun.BaseModel `bun:"table:server_api_idempotency"`
+	bun.BaseModel `bun:"table:api_idempotency_keys"`
 	Tenant        uuid.UUID `bun:"tenant_id,pk"`
 	User          uuid.UUID `bun:"user_id,pk"`
 	Key           string    `bun:"key,pk"`
@@ -59,7 +59,7 @@ func (d *idempotency) serve(w http.ResponseWriter, r *http.Request, h func(http.
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSON))
 	if err != nil {
 		return err
 	}

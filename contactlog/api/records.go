@@ -86,68 +86,68 @@ func queryTime(v url.Values, name string, ve *validation.Error) time.Time {
 	return t
 }
 
-func (x *API) searchRecords(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) searchRecords(w http.ResponseWriter, r *http.Request) error {
 	q, err := recordQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	page, err := x.app.Records.Search(r.Context(), q)
+	page, err := s.opts.Records.Search(r.Context(), q)
 	if err != nil {
 		return err
 	}
 	if page.Records == nil {
 		page.Records = []contactlog.Record{}
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return WriteJSON(w, http.StatusOK, page)
 }
 
-func (x *API) getRecord(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	rec, err := x.app.Records.Get(r.Context(), id)
+	rec, err := s.opts.Records.Get(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, rec.Version, rec)
+	return WriteVersioned(w, http.StatusOK, rec.Version, rec)
 }
 
-func (x *API) createRecord(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 	var in contactlog.Entry
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	rec, err := x.app.Records.Create(r.Context(), in)
+	rec, err := s.opts.Records.Create(r.Context(), in)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", Prefix+"/records/"+rec.ID.String())
-	return writeVersioned(w, http.StatusCreated, rec.Version, rec)
+	w.Header().Set("Location", s.opts.Prefix+Version1+"/records/"+rec.ID.String())
+	return WriteVersioned(w, http.StatusCreated, rec.Version, rec)
 }
 
-func (x *API) updateRecord(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
 	var in contactlog.Entry
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	rec, err := x.app.Records.Update(r.Context(), id, version, in)
+	rec, err := s.opts.Records.Update(r.Context(), id, version, in)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, rec.Version, rec)
+	return WriteVersioned(w, http.StatusOK, rec.Version, rec)
 }
 
-func (x *API) deleteRecord(w http.ResponseWriter, r *http.Request) error {
-	return deleteVersioned(w, r, x.app.Records.Delete)
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, s.opts.Records.Delete)
 }
 
 // NextRequest starts the next record of a contact.
@@ -156,21 +156,21 @@ type NextRequest struct {
 	PlannedAt time.Time `json:"planned_at,omitzero"`
 }
 
-func (x *API) createNext(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) createNext(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var in NextRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	rec, err := x.app.Records.CreateNext(r.Context(), id, in.PlannedAt)
+	rec, err := s.opts.Records.CreateNext(r.Context(), id, in.PlannedAt)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", Prefix+"/records/"+rec.ID.String())
-	return writeVersioned(w, http.StatusCreated, rec.Version, rec)
+	w.Header().Set("Location", s.opts.Prefix+Version1+"/records/"+rec.ID.String())
+	return WriteVersioned(w, http.StatusCreated, rec.Version, rec)
 }
 
 // --- attachments ---
@@ -197,27 +197,27 @@ type UploadForm struct {
 	Files     []byte `json:"files" format:"binary"`
 }
 
-func (x *API) listAttachments(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	as, err := x.app.Records.Attachments(r.Context(), id)
+	as, err := s.opts.Records.Attachments(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if as == nil {
 		as = []contactlog.Attachment{}
 	}
-	return writeJSON(w, http.StatusOK, AttachmentList{Attachments: as})
+	return WriteJSON(w, http.StatusOK, AttachmentList{Attachments: as})
 }
 
 // uploadAttachments reads the multipart body part by part and hands each
 // file to the engine as it arrives, so nothing is held whole. Files before
 // a refused one stay attached; the response lists what was stored only when
 // every file was.
-func (x *API) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func (x *API) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
 		}
 		m := meta
 		m.Name = part.FileName()
-		as, err := x.app.Records.AddAttachments(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
+		as, err := s.opts.Records.AddAttachments(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
 		if err != nil {
 			return err
 		}
@@ -267,15 +267,15 @@ func (x *API) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
 		ve.Add("files", validation.CodeRequired, "")
 		return ve.Err()
 	}
-	return writeJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
+	return WriteJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
 }
 
-func (x *API) attachment(r *http.Request) (*contactlog.Attachment, error) {
-	id, err := pathID(r, "id")
+func (s *Server) attachment(r *http.Request) (*contactlog.Attachment, error) {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
-	rc, a, err := x.app.Records.OpenAttachment(r.Context(), id, false)
+	rc, a, err := s.opts.Records.OpenAttachment(r.Context(), id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -283,17 +283,17 @@ func (x *API) attachment(r *http.Request) (*contactlog.Attachment, error) {
 	return a, nil
 }
 
-func (x *API) getAttachment(w http.ResponseWriter, r *http.Request) error {
-	a, err := x.attachment(r)
+func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.attachment(r)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, a.Version, a)
+	return WriteVersioned(w, http.StatusOK, a.Version, a)
 }
 
 // downloadAttachment streams the file (or, with thumb=1, its thumbnail).
-func (x *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (x *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	rc, a, err := x.app.Records.OpenAttachment(r.Context(), id, thumb)
+	rc, a, err := s.opts.Records.OpenAttachment(r.Context(), id, thumb)
 	if err != nil {
 		return err
 	}
@@ -320,21 +320,21 @@ func (x *API) downloadAttachment(w http.ResponseWriter, r *http.Request) error {
 	h.Set("ETag", etag(a.Version))
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, rc); err != nil {
-		x.logger().Warn("api: download cut short", "attachment", a.ID, "err", err)
+		s.opts.Logger.Warn("api: download cut short", "attachment", a.ID, "err", err)
 	}
 	return nil
 }
 
-func (x *API) patchAttachment(w http.ResponseWriter, r *http.Request) error {
-	version, err := ifMatch(r)
+func (s *Server) patchAttachment(w http.ResponseWriter, r *http.Request) error {
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
 	var in AttachmentPatch
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	a, err := x.attachment(r)
+	a, err := s.attachment(r)
 	if err != nil {
 		return err
 	}
@@ -348,15 +348,15 @@ func (x *API) patchAttachment(w http.ResponseWriter, r *http.Request) error {
 	if in.Shared != nil {
 		m.Shared = *in.Shared
 	}
-	a, err = x.app.Records.UpdateAttachment(r.Context(), a.ID, version, m)
+	a, err = s.opts.Records.UpdateAttachment(r.Context(), a.ID, version, m)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, a.Version, a)
+	return WriteVersioned(w, http.StatusOK, a.Version, a)
 }
 
-func (x *API) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
-	return deleteVersioned(w, r, x.app.Records.DeleteAttachment)
+func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, s.opts.Records.DeleteAttachment)
 }
 
 // --- comments ---
@@ -371,59 +371,59 @@ type CommentRequest struct {
 	Body string `json:"body"`
 }
 
-func (x *API) listComments(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	cs, err := x.app.Records.Comments(r.Context(), id)
+	cs, err := s.opts.Records.Comments(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if cs == nil {
 		cs = []contactlog.Comment{}
 	}
-	return writeJSON(w, http.StatusOK, CommentList{Comments: cs})
+	return WriteJSON(w, http.StatusOK, CommentList{Comments: cs})
 }
 
-func (x *API) addComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) addComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var in CommentRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := x.app.Records.AddComment(r.Context(), id, in.Body)
+	c, err := s.opts.Records.AddComment(r.Context(), id, in.Body)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusCreated, c.Version, c)
+	return WriteVersioned(w, http.StatusCreated, c.Version, c)
 }
 
-func (x *API) editComment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+func (s *Server) editComment(w http.ResponseWriter, r *http.Request) error {
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
 	var in CommentRequest
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := x.app.Records.EditComment(r.Context(), id, version, in.Body)
+	c, err := s.opts.Records.EditComment(r.Context(), id, version, in.Body)
 	if err != nil {
 		return err
 	}
-	return writeVersioned(w, http.StatusOK, c.Version, c)
+	return WriteVersioned(w, http.StatusOK, c.Version, c)
 }
 
-func (x *API) deleteComment(w http.ResponseWriter, r *http.Request) error {
-	return deleteVersioned(w, r, x.app.Records.DeleteComment)
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) error {
+	return deleteVersioned(w, r, s.opts.Records.DeleteComment)
 }
 
 // --- templates and masters ---
@@ -438,22 +438,22 @@ type MasterList struct {
 	Items []contactlog.MasterItem `json:"items"`
 }
 
-func (x *API) listTemplates(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 	p, err := permission.RequireStaff(r.Context())
 	if err != nil {
 		return err
 	}
-	ts, err := x.app.Templates.Templates(r.Context(), p.Tenant)
+	ts, err := s.opts.Templates.Templates(r.Context(), p.Tenant)
 	if err != nil {
 		return err
 	}
 	if ts == nil {
 		ts = []template.Template{}
 	}
-	return writeJSON(w, http.StatusOK, TemplateList{Templates: ts})
+	return WriteJSON(w, http.StatusOK, TemplateList{Templates: ts})
 }
 
-func (x *API) getTemplate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	p, err := permission.RequireStaff(r.Context())
 	if err != nil {
 		return err
@@ -463,11 +463,11 @@ func (x *API) getTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	t, err := x.app.Templates.Template(r.Context(), p.Tenant, r.PathValue("key"), version)
+	t, err := s.opts.Templates.Template(r.Context(), p.Tenant, r.PathValue("key"), version)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, t)
+	return WriteJSON(w, http.StatusOK, t)
 }
 
 func masterKind(r *http.Request) (contactlog.MasterKind, error) {
@@ -478,44 +478,44 @@ func masterKind(r *http.Request) (contactlog.MasterKind, error) {
 	return k, nil
 }
 
-func (x *API) getMasters(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) getMasters(w http.ResponseWriter, r *http.Request) error {
 	k, err := masterKind(r)
 	if err != nil {
 		return err
 	}
-	items, err := x.app.Records.Masters(r.Context(), k)
+	items, err := s.opts.Records.Masters(r.Context(), k)
 	if err != nil {
 		return err
 	}
 	if items == nil {
 		items = []contactlog.MasterItem{}
 	}
-	return writeJSON(w, http.StatusOK, MasterList{Items: items})
+	return WriteJSON(w, http.StatusOK, MasterList{Items: items})
 }
 
-func (x *API) putMasters(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) putMasters(w http.ResponseWriter, r *http.Request) error {
 	k, err := masterKind(r)
 	if err != nil {
 		return err
 	}
 	var in MasterList
-	if err := decode(w, r, &in); err != nil {
+	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := x.app.Records.SetMasters(r.Context(), k, in.Items); err != nil {
+	if err := s.opts.Records.SetMasters(r.Context(), k, in.Items); err != nil {
 		return err
 	}
-	return x.getMasters(w, r)
+	return s.getMasters(w, r)
 }
 
 // deleteVersioned deletes the {id} of the path at the If-Match version with
 // del and answers 204.
 func deleteVersioned(w http.ResponseWriter, r *http.Request, del func(context.Context, uuid.UUID, int64) error) error {
-	id, err := pathID(r, "id")
+	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := IfMatch(r)
 	if err != nil {
 		return err
 	}
