@@ -764,6 +764,7 @@ func TestAttachmentsOfIsOneQuery(t *testing.T) {
 			require.NoError(t, err)
 		}
 		var queries atomic.Int32
+		//lint:ignore SA1019 the hook must reach svc, which is already built over db (WithQueryHook returns a copy)
 		db.AddQueryHook(countHook{&queries})
 
 		queries.Store(0)

@@ -86,7 +86,7 @@ func (s *Service) TimerEvent(ctx context.Context, tenant, id uuid.UUID, template
 	}
 	out.RecentRecords, err = s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("r.tenant_id = ?", tenant).Where("r.customer_id = ?", id).
-			Where("r.template_key IN (?)", bun.In(templates)).Where("r.deleted_at IS NULL").
+			Where("r.template_key IN (?)", bun.List(templates)).Where("r.deleted_at IS NULL").
 			OrderExpr("r.occurred_at DESC, r.id DESC").Limit(int64(limit))
 	})
 	if err != nil {

@@ -351,9 +351,10 @@ func TestSMTPConfigNeverShowsThePassword(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("mail configured", "smtp", cfg)
 	slog.New(slog.NewTextHandler(&textLog, nil)).Info("mail configured", "smtp", &cfg)
 	outputs := map[string]string{
-		"%v":        fmt.Sprintf("%v", cfg),
-		"%+v":       fmt.Sprintf("%+v", cfg),
-		"%#v":       fmt.Sprintf("%#v", cfg),
+		"%v":  fmt.Sprintf("%v", cfg),
+		"%+v": fmt.Sprintf("%+v", cfg),
+		"%#v": fmt.Sprintf("%#v", cfg),
+		//lint:ignore S1025 the test is about what fmt prints
 		"%s ptr":    fmt.Sprintf("%s", &cfg),
 		"%v nested": fmt.Sprintf("%v", struct{ SMTP mail.SMTPConfig }{cfg}),
 		"slog json": jsonLog.String(),

@@ -223,7 +223,7 @@ type failure struct {
 
 func (s *Store) throttled(ctx context.Context, keys []string) error {
 	var locked []failure
-	err := s.db.NewSelect().Model(&locked).Where("key IN (?)", bun.In(keys)).
+	err := s.db.NewSelect().Model(&locked).Where("key IN (?)", bun.List(keys)).
 		Where("locked_until > ?", s.now()).Scan(ctx)
 	if err != nil {
 		return fmt.Errorf("auth: login: %w", storage.Err(err))
