@@ -2,19 +2,22 @@ package contactlog_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/internal/dbopen"
 )
 
 // A program that embeds the engine runs a dispatcher over its handlers:
@@ -26,10 +29,12 @@ func ExampleService_Handlers() {
 		panic(err)
 	}
 	defer os.RemoveAll(tmp)
-	db, err := dbopen.OpenSQLite(filepath.Join(tmp, "kiroku.db"))
+	sqldb, err := sql.Open("sqlite", "file:"+filepath.Join(tmp, "kiroku.db")+
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate")
 	if err != nil {
 		panic(err)
 	}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
 	defer db.Close()
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		panic(err)
