@@ -886,6 +886,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
 			return err
 		}
+		memo, err := s.readsPrivateMemo(ctx, pr, r.object(assignees))
+		if err != nil {
+			return err
+		}
 		row := toRow(&r)
 		q := tx.NewUpdate().Model(&row).
 			ExcludeColumn("id", "tenant_id", "author_id", "created_at", "source_id", "deleted_at", "deleted_by").
@@ -916,7 +920,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 			return err
 		}
 		out = &r
-		if cur.PrivateMemoWithheld {
+		if !memo {
 			out.withholdPrivateMemo()
 		}
 		return s.audit(ctx, tx, pr, string(permission.ActionEdit), "record", id, "")
