@@ -144,6 +144,7 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 	case q.Limit < 0 || q.Limit > maxPage:
 		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
 	}
+	v.CheckText("text", q.Text, false)
 	terms := textnorm.Terms(q.Text)
 	if len(terms) > MaxSearchTerms {
 		v.Add("text", validation.CodeTooMany, fmt.Sprint(MaxSearchTerms))
@@ -175,6 +176,9 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 	}{{"templates", q.Templates}, {"progress", q.Progress}, {"customer_ranks", q.CustomerRanks}} {
 		if len(l.values) > MaxSearchValues {
 			v.Add(l.field, validation.CodeTooMany, fmt.Sprint(MaxSearchValues))
+		}
+		for i, x := range l.values {
+			v.CheckText(fmt.Sprintf("%s[%d]", l.field, i), x, false)
 		}
 	}
 	var p position

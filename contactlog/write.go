@@ -79,8 +79,9 @@ func cleanNames(v *validation.Error, field string, names []string) []string {
 		if n == "" {
 			continue
 		}
-		if utf8.RuneCountInString(n) > MaxNameLen {
-			v.Add(fmt.Sprintf("%s[%d]", field, len(out)), validation.CodeTooLong, fmt.Sprint(MaxNameLen))
+		at := fmt.Sprintf("%s[%d]", field, len(out))
+		if v.CheckText(at, n, false) && utf8.RuneCountInString(n) > MaxNameLen {
+			v.Add(at, validation.CodeTooLong, fmt.Sprint(MaxNameLen))
 		}
 		out = append(out, n)
 	}
@@ -109,9 +110,11 @@ func cleanIDs(v *validation.Error, field string, ids []uuid.UUID) []uuid.UUID {
 	return out
 }
 
+// checkLen trims s and reports it under field when it is no text
+// (validation.ValidText; line breaks and tabs pass) or longer than limit.
 func checkLen(v *validation.Error, field, s string, limit int) string {
 	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > limit {
+	if v.CheckText(field, s, true) && utf8.RuneCountInString(s) > limit {
 		v.Add(field, validation.CodeTooLong, fmt.Sprint(limit))
 	}
 	return s
@@ -208,10 +211,10 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	e.SummaryText = checkLen(&v, "summary_text", e.SummaryText, MaxMemoLen)
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
-	if utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
+	if v.CheckText("public_memo", e.PublicMemo, true) && utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
 		v.Add("public_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
-	if utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
+	if v.CheckText("private_memo", e.PrivateMemo, true) && utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
 		v.Add("private_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
 	e.ContactPersons = cleanNames(&v, "contact_persons", e.ContactPersons)
