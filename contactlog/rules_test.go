@@ -243,3 +243,60 @@ func TestExportAudited(t *testing.T) {
 		require.NotContains(t, exports[0].Detail, "山田")
 	})
 }
+
+// TestInvalidTextRefused: a NUL byte, invalid UTF-8 or a control character
+// in any text input is refused with ErrInvalid naming the field (format),
+// before it reaches the database; tabs and line breaks pass in memos.
+func TestInvalidTextRefused(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		rec, err := f.svc.Create(f.staff, entry(f.yamada.ID))
+		require.NoError(t, err)
+		for _, bad := range []string{"a\x00b", "a\xffb", "a\x1bb"} {
+			for _, c := range []struct {
+				field string
+				q     contactlog.Query
+			}{
+				{"text", contactlog.Query{Text: "山田" + bad}},
+				{"templates[0]", contactlog.Query{Templates: []string{bad}}},
+				{"progress[1]", contactlog.Query{Progress: []string{"won", bad}}},
+				{"customer_ranks[0]", contactlog.Query{CustomerRanks: []string{bad}}},
+			} {
+				_, err := f.svc.Search(f.staff, c.q)
+				requireField(t, err, c.field, validation.CodeFormat)
+			}
+			for _, c := range []struct {
+				field string
+				edit  func(*contactlog.Entry)
+			}{
+				{"public_memo", func(e *contactlog.Entry) { e.PublicMemo = bad }},
+				{"private_memo", func(e *contactlog.Entry) { e.PrivateMemo = bad }},
+				{"summary_text", func(e *contactlog.Entry) { e.SummaryText = bad }},
+				{"department", func(e *contactlog.Entry) { e.Department = bad }},
+				{"contact_persons[0]", func(e *contactlog.Entry) { e.ContactPersons = []string{bad} }},
+				{"customer_participants[0]", func(e *contactlog.Entry) { e.CustomerParticipants = []string{bad} }},
+				{"fields.place", func(e *contactlog.Entry) { e.Values = map[string]any{"place": bad} }},
+			} {
+				e := entry(f.yamada.ID)
+				c.edit(&e)
+				_, err := f.svc.Create(f.staff, e)
+				requireField(t, err, c.field, validation.CodeFormat)
+				_, err = f.svc.Update(f.staff, rec.ID, rec.Version, e)
+				requireField(t, err, c.field, validation.CodeFormat)
+			}
+			_, err := f.svc.AddComment(f.staff, rec.ID, bad)
+			requireField(t, err, "body", validation.CodeFormat)
+			err = f.svc.SetMasters(f.admin, contactlog.Channel, []contactlog.MasterItem{{Code: "visit", Label: bad}})
+			requireField(t, err, "items[0].label", validation.CodeFormat)
+		}
+		// Line breaks and tabs belong in memos, not in one-line names.
+		e := entry(f.yamada.ID)
+		e.PublicMemo, e.PrivateMemo = "一行目\n\t二行目", "メモ\r\nです"
+		_, err = f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		e.ContactPersons = []string{"佐々木\x0b一郎"}
+		_, err = f.svc.Create(f.staff, e)
+		requireField(t, err, "contact_persons[0]", validation.CodeFormat)
+	})
+}
