@@ -382,7 +382,7 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		// it…
 		own := condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\')`, []any{like, like}}
 		if !allMemos {
-			own = condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\' AND ` + memo.SQL + ")",
+			own = condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\' AND (` + memo.SQL + "))",
 				append([]any{like, like}, memo.Args...)}
 		}
 		// …or its customer's name.
