@@ -249,7 +249,7 @@ func benchEntry(g gendata.Record, dir *benchdb.Directory, customers []uuid.UUID)
 var benchRecordCols = []string{"id", "tenant_id", "template_key", "template_version", "confidential", "customer_id",
 	"contact_persons", "department", "customer_participants", "planned_at", "actual_at", "occurred_at", "channel",
 	"result", "summary", "summary_text", "progress", "category1", "category2", "public_memo", "private_memo", "fields",
-	"expenses", "scope_kind", "important", "shared", "search_text", "grams", "author_id", "created_at", "updated_at",
+	"expenses", "scope_kind", "important", "shared", "search_text", "private_search_text", "grams", "author_id", "created_at", "updated_at",
 	"updated_by", "version"}
 
 // benchCopyRecords writes gendata tenant t's records with COPY, in chunks,
@@ -321,7 +321,7 @@ func benchRowValues(row *recordRow) []any {
 		j(row.ContactPersons), row.Department, j(row.CustomerParticipants), null(row.PlannedAt), null(row.ActualAt),
 		row.OccurredAt, row.Channel, row.Result, row.Summary, row.SummaryText, row.Progress, row.Category1,
 		row.Category2, row.PublicMemo, row.PrivateMemo, j(row.Values), j(row.Expenses), string(row.ScopeKind),
-		row.Important, row.Shared, row.SearchText, []string(row.Grams), row.Author, row.CreatedAt, row.UpdatedAt,
+		row.Important, row.Shared, row.SearchText, row.PrivateSearchText, []string(row.Grams), row.Author, row.CreatedAt, row.UpdatedAt,
 		row.UpdatedBy, row.Version}
 }
 

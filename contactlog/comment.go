@@ -3,9 +3,7 @@ package contactlog
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -238,8 +236,6 @@ func commentBody(v *validation.Error, body string) string {
 	switch {
 	case body == "":
 		v.Add("body", validation.CodeRequired, "")
-	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
-		v.Add("body", validation.CodeFormat, "")
 	}
 	return body
 }

@@ -53,9 +53,20 @@
 // it; the scope decides for others; managers see their groups' members'
 // records; partners see non-confidential records of their own customers
 // only (templates such as 商談 are confidential); customer principals see
-// shared records of their own customer. Editing, deleting and sharing
+// shared records of their own customer. With the tenant's visibility
+// "assigned", records follow their customer: the scope shows a record
+// only to those who see its customer. Editing, deleting and sharing
 // belong to the author, the record's people, the author's group managers
 // and admins.
+//
+// The private memo follows permission.ActionReadPrivateMemo (staff other
+// than partners) on every path: Get, Search, Timeline, History, Export and
+// record mails leave it out for the others (Record.PrivateMemoWithheld),
+// and a keyword search finds no record by words that occur only in a
+// private memo the principal may not read (the memo has its own search
+// key). Export, the bulk read for CSV downloads, is for staff other than
+// partners (permission.ActionExport) and is written to the audit log with
+// its filter and row count.
 //
 // # Search and timeline
 //

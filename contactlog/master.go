@@ -246,6 +246,7 @@ func checkMasters(kind MasterKind, items, cur, parents, children []MasterItem) *
 		switch {
 		case label == "":
 			v.Add(f+".label", validation.CodeRequired, "")
+		case !v.CheckText(f+".label", label, false):
 		case utf8.RuneCountInString(label) > maxMasterLabel:
 			v.Add(f+".label", validation.CodeTooLong, strconv.Itoa(maxMasterLabel))
 		}

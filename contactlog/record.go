@@ -63,7 +63,11 @@ type Entry struct {
 	// PublicMemo is shown to the customer when the record is shared
 	// (お客様に公開).
 	PublicMemo string `json:"public_memo,omitempty"`
-	// PrivateMemo is for staff only (非公開): never shown to customers.
+	// PrivateMemo is for staff only (非公開): never shown to customers nor
+	// to partners (the rule permission.ActionReadPrivateMemo). A principal
+	// who may not read it may not write one either: their Create or Update
+	// with a private memo is refused (private_memo not_allowed), and their
+	// Update without one keeps the stored memo.
 	PrivateMemo string `json:"private_memo,omitempty"`
 	// Values are the template's field values by field key, validated and
 	// normalized by template.Template.Validate.
@@ -127,6 +131,11 @@ type Record struct {
 	// Version counts changes; Update and Delete take the version they were
 	// based on and fail with ErrConflict when it is stale.
 	Version int64 `json:"version"`
+	// PrivateMemoWithheld says that the principal may not read the private
+	// memo (permission.ActionReadPrivateMemo), so PrivateMemo is empty
+	// whatever is stored. It is set on every record returned to such a
+	// principal, memo or not, so it reveals nothing of the memo.
+	PrivateMemoWithheld bool `json:"private_memo_withheld,omitempty"`
 
 	// Attachments (the files the principal may see, oldest first) and
 	// CommentCount (comments not deleted; always 0 for customer
@@ -160,6 +169,10 @@ func (r *Record) object(customerAssignees []uuid.UUID) *permission.RecordObject 
 		CustomerAssignees: customerAssignees,
 	}
 }
+
+// withholdPrivateMemo empties what a principal who may not read the
+// private memo gets of it.
+func (r *Record) withholdPrivateMemo() { r.PrivateMemo, r.PrivateMemoWithheld = "", true }
 
 // people are the staff who always see r.
 func (r *Record) people() []uuid.UUID {
@@ -197,6 +210,7 @@ type recordRow struct {
 	Important            bool                 `bun:"important"`
 	Shared               bool                 `bun:"shared"`
 	SearchText           string               `bun:"search_text"`
+	PrivateSearchText    string               `bun:"private_search_text"`
 	Grams                storage.Grams        `bun:"grams"`
 	Source               uuid.UUID            `bun:"source_id,nullzero"`
 	Author               uuid.UUID            `bun:"author_id"`
@@ -267,8 +281,9 @@ func toRow(r *Record) recordRow {
 	if row.Values == nil {
 		row.Values = map[string]any{}
 	}
-	row.SearchText = searchText(r)
-	row.Grams = storage.Grams(textnorm.Bigrams(row.SearchText))
+	row.SearchText, row.PrivateSearchText = searchText(r), textnorm.Key(r.PrivateMemo)
+	// The bigrams of both keys (Bigrams skips the space between them).
+	row.Grams = storage.Grams(textnorm.Bigrams(row.SearchText + " " + row.PrivateSearchText))
 	return row
 }
 

@@ -186,12 +186,12 @@ func TestRecordVisibility(t *testing.T) {
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 
 		// Partners: their own customers, never confidential templates.
-		pe := entry(f.partnerCo.ID)
+		pe := partnerEntry(f.partnerCo.ID)
 		pr, err := f.svc.Create(f.partner, pe)
 		require.NoError(t, err)
 		_, err = f.svc.Get(f.partner, pr.ID)
 		require.NoError(t, err)
-		_, err = f.svc.Create(f.partner, entry(f.yamada.ID))
+		_, err = f.svc.Create(f.partner, partnerEntry(f.yamada.ID))
 		requireField(t, err, "customer", validation.CodeUnknown)
 		pe.Template = template.KeySales
 		_, err = f.svc.Create(f.partner, pe)

@@ -48,8 +48,9 @@ const (
 // restricted to the records the principal may see.
 type Query struct {
 	// Text is a keyword search, for staff only. Each space-separated term
-	// (at most MaxSearchTerms) must occur in the record's memos, summary
-	// text, customer-side contact persons, department and participants or
+	// (at most MaxSearchTerms) must occur in the record's public memo,
+	// its private memo (only where the principal may read it:
+	// permission.ActionReadPrivateMemo), summary text, customer-side contact persons, department and participants or
 	// template text values, or in its customer's name, company name or
 	// reading; hiragana ≡ katakana, full ≡ half width, case-insensitive.
 	// Terms of two characters or more are looked up in a bigram index.
@@ -143,6 +144,7 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 	case q.Limit < 0 || q.Limit > maxPage:
 		v.Add("limit", validation.CodeOutOfRange, fmt.Sprintf("1..%d", maxPage))
 	}
+	v.CheckText("text", q.Text, false)
 	terms := textnorm.Terms(q.Text)
 	if len(terms) > MaxSearchTerms {
 		v.Add("text", validation.CodeTooMany, fmt.Sprint(MaxSearchTerms))
@@ -174,6 +176,9 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 	}{{"templates", q.Templates}, {"progress", q.Progress}, {"customer_ranks", q.CustomerRanks}} {
 		if len(l.values) > MaxSearchValues {
 			v.Add(l.field, validation.CodeTooMany, fmt.Sprint(MaxSearchValues))
+		}
+		for i, x := range l.values {
+			v.CheckText(fmt.Sprintf("%s[%d]", l.field, i), x, false)
 		}
 	}
 	var p position
@@ -366,22 +371,32 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 	if err != nil {
 		return nil, err
 	}
+	memo, allMemos, err := s.privateMemoPredicate(ctx, pr)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]condition, 0, len(terms))
 	for _, term := range terms {
 		like := storage.Contains(term)
-		// The record's own text…
-		own := condition{`r.search_text LIKE ? ESCAPE '\'`, []any{like}}
+		// The record's own text, its private memo only where pr may read
+		// it…
+		own := condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\')`, []any{like, like}}
+		if !allMemos {
+			own = condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\' AND (` + memo.SQL + "))",
+				append([]any{like, like}, memo.Args...)}
+		}
 		// …or its customer's name.
 		cust := custPred.Apply(s.db.NewSelect().TableExpr("customers AS c").Column("c.id")).
 			Where(`(c.name_key LIKE ? ESCAPE '\' OR c.sort_kana LIKE ? ESCAPE '\' OR c.company_name LIKE ? ESCAPE '\')`, like, like, like)
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			grams = grams[:min(len(grams), 4)]
 			expr, args := gramIndex.Filter(s.dialect, "r", pr.Tenant, grams)
-			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 {
-				// The term is its own bigram: the index answers exactly.
+			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 && allMemos {
+				// The term is its own bigram, and the grams are those of
+				// both keys: the index answers exactly.
 				own = condition{expr, args}
 			} else {
-				own = condition{expr + " AND " + own.sql, append(args, like)}
+				own = condition{expr + " AND " + own.sql, append(args, own.args...)}
 			}
 			expr, args = customerGrams.Filter(s.dialect, "c", pr.Tenant, grams)
 			cust.Where(expr, args...)

@@ -209,12 +209,14 @@ func TestSearchKeyword(t *testing.T) {
 		f := setup(t, db)
 		e := entry(f.yamada.ID) // 新商品のご案内をしました。/ 決裁者は奥様。
 		e.Values = map[string]any{"place": "お客様宅"}
+		e.Participants = []uuid.UUID{f.bID}
 		guide, err := f.svc.Create(f.staff, e)
 		require.NoError(t, err)
 		e = entry(f.yamada.ID)
 		e.PublicMemo, e.PrivateMemo = "カタログをお送りした。ABC-123 型", ""
 		e.ContactPersons = []string{"佐々木 一郎"}
 		e.Department = "総務部"
+		e.Participants = []uuid.UUID{f.bID}
 		catalog, err := f.svc.Create(f.staff, e)
 		require.NoError(t, err)
 		e = entry(f.partnerCo.ID)
@@ -266,7 +268,7 @@ func TestSearchKeyword(t *testing.T) {
 		// Keywords respect record visibility: the partner sees only the
 		// records of their own customer.
 		pr, err := f.svc.Create(f.partner, func() contactlog.Entry {
-			e := entry(f.partnerCo.ID)
+			e := partnerEntry(f.partnerCo.ID)
 			e.PublicMemo = "カタログ持参"
 			return e
 		}())
@@ -283,7 +285,7 @@ func TestSearchKeyword(t *testing.T) {
 		pb, err := f.dir.Principal(context.Background(), f.tenant, f.bID)
 		require.NoError(t, err)
 		b := permission.WithPrincipal(context.Background(), pb)
-		require.Len(t, search(t, b, f.svc, contactlog.Query{Customer: c.ID}), 2, "b sees the company-wide records…")
+		require.Len(t, search(t, b, f.svc, contactlog.Query{Customer: c.ID}), 2, "b sees the records they took part in…")
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{Text: "佐藤"}), "…but not the customer's name")
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), "…nor its rank")
 		require.Len(t, search(t, f.staff, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), 2, "which its assignee finds")
@@ -464,7 +466,7 @@ func TestSearchVisibility(t *testing.T) {
 		e = entry(f.yamada.ID)
 		e.Shared = true
 		mk(f.staff, e)
-		mk(f.partner, entry(f.partnerCo.ID))
+		mk(f.partner, partnerEntry(f.partnerCo.ID))
 		e = entry(f.partnerCo.ID)
 		e.Template = template.KeySales
 		mk(f.admin, e) // confidential: not for the partner

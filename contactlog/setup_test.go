@@ -94,6 +94,14 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	return f
 }
 
+// partnerEntry is entry without the private memo, which partners may not
+// write.
+func partnerEntry(cust uuid.UUID) contactlog.Entry {
+	e := entry(cust)
+	e.PrivateMemo = ""
+	return e
+}
+
 // entry is a valid 面談記録 about the customer.
 func entry(cust uuid.UUID) contactlog.Entry {
 	return contactlog.Entry{

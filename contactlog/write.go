@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -37,12 +38,13 @@ type ReportToPayload struct {
 	By uuid.UUID `json:"by"`
 }
 
-// searchText is the normalized text the keyword search matches: memos,
+// searchText is the normalized text the keyword search matches but the
+// private memo (kept apart, see Service.keywords): the public memo,
 // summary text, the customer's people and department, and the text of
 // template values. (The customer's name is matched through the customer's
 // own index, so renaming a customer needs no record rewrite.)
 func searchText(r *Record) string {
-	parts := []string{r.PublicMemo, r.PrivateMemo, r.SummaryText, r.Department}
+	parts := []string{r.PublicMemo, r.SummaryText, r.Department}
 	parts = append(parts, r.ContactPersons...)
 	parts = append(parts, r.CustomerParticipants...)
 	keys := slices.Sorted(maps.Keys(r.Values))
@@ -77,8 +79,9 @@ func cleanNames(v *validation.Error, field string, names []string) []string {
 		if n == "" {
 			continue
 		}
-		if utf8.RuneCountInString(n) > MaxNameLen {
-			v.Add(fmt.Sprintf("%s[%d]", field, len(out)), validation.CodeTooLong, fmt.Sprint(MaxNameLen))
+		at := fmt.Sprintf("%s[%d]", field, len(out))
+		if v.CheckText(at, n, false) && utf8.RuneCountInString(n) > MaxNameLen {
+			v.Add(at, validation.CodeTooLong, fmt.Sprint(MaxNameLen))
 		}
 		out = append(out, n)
 	}
@@ -107,9 +110,11 @@ func cleanIDs(v *validation.Error, field string, ids []uuid.UUID) []uuid.UUID {
 	return out
 }
 
+// checkLen trims s and reports it under field when it is no text
+// (validation.ValidText; line breaks and tabs pass) or longer than limit.
 func checkLen(v *validation.Error, field, s string, limit int) string {
 	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) > limit {
+	if v.CheckText(field, s, true) && utf8.RuneCountInString(s) > limit {
 		v.Add(field, validation.CodeTooLong, fmt.Sprint(limit))
 	}
 	return s
@@ -206,10 +211,10 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	e.SummaryText = checkLen(&v, "summary_text", e.SummaryText, MaxMemoLen)
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
-	if utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
+	if v.CheckText("public_memo", e.PublicMemo, true) && utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
 		v.Add("public_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
-	if utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
+	if v.CheckText("private_memo", e.PrivateMemo, true) && utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
 		v.Add("private_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
 	e.ContactPersons = cleanNames(&v, "contact_persons", e.ContactPersons)
@@ -495,8 +500,19 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 			Entry: e, ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Confidential: tpl.Confidential,
 			Author: pr.User, Source: source, CreatedAt: now, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
 		}
-		if err := s.checkRecord(ctx, tx, pr, r, permission.ActionCreate); err != nil {
+		assignees, err := customerAssignees(ctx, tx, pr.Tenant, r.Customer)
+		if err != nil {
 			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
+			return err
+		}
+		memo, err := s.readsPrivateMemo(ctx, pr, r.object(assignees))
+		if err != nil {
+			return err
+		}
+		if !memo && r.PrivateMemo != "" {
+			return privateMemoNotAllowed()
 		}
 		row := toRow(r)
 		q := tx.NewInsert().Model(&row)
@@ -519,6 +535,9 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 			return err
 		}
 		out = r
+		if !memo {
+			out.withholdPrivateMemo()
+		}
 		return s.audit(ctx, tx, pr, "create", "record", r.ID, "")
 	})
 	if err != nil {
@@ -641,6 +660,9 @@ func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Princi
 	if err != nil {
 		return nil, err
 	}
+	if err := s.withholdPrivateMemos(ctx, db, pr, out); err != nil {
+		return nil, err
+	}
 	if !pr.IsStaff() {
 		for i := range out {
 			out[i].redact()
@@ -649,12 +671,70 @@ func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Princi
 	return out, nil
 }
 
+// privateMemoPredicate returns the condition on contact_records r that pr
+// may read the private memo (permission.ActionReadPrivateMemo), and
+// whether it is that of the records pr sees: then pr reads every private
+// memo they see, and callers need not apply it.
+func (s *Service) privateMemoPredicate(ctx context.Context, pr permission.Principal) (permission.Predicate, bool, error) {
+	memo, err := s.authz.Predicate(ctx, pr, recordTableFor(permission.ActionReadPrivateMemo))
+	if err != nil {
+		return memo, false, err
+	}
+	view, err := s.authz.Predicate(ctx, pr, recordTable)
+	return memo, memo.SQL == view.SQL && reflect.DeepEqual(memo.Args, view.Args), err
+}
+
+// withholdPrivateMemos applies permission.ActionReadPrivateMemo to rs,
+// records pr sees: the private memos pr may not read are kept out (one
+// query for the page; none for the staff who read every memo they see).
+func (s *Service) withholdPrivateMemos(ctx context.Context, db bun.IDB, pr permission.Principal, rs []Record) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	memo, all, err := s.privateMemoPredicate(ctx, pr)
+	if err != nil || all {
+		return err
+	}
+	ids := make([]uuid.UUID, len(rs))
+	for i := range rs {
+		ids[i] = rs[i].ID
+	}
+	var readable []uuid.UUID
+	if err := memo.Apply(db.NewSelect().Model((*recordRow)(nil)).Column("r.id")).Where("r.id IN (?)", bun.List(ids)).
+		Scan(ctx, &readable); err != nil {
+		return storage.Err(err)
+	}
+	for i := range rs {
+		if !slices.Contains(readable, rs[i].ID) {
+			rs[i].withholdPrivateMemo()
+		}
+	}
+	return nil
+}
+
+// readsPrivateMemo reports whether pr may read the private memo of obj.
+func (s *Service) readsPrivateMemo(ctx context.Context, pr permission.Principal, obj *permission.RecordObject) (bool, error) {
+	err := s.authz.Check(ctx, pr, permission.ActionReadPrivateMemo, obj)
+	if errors.Is(err, ErrPermissionDenied) || errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// privateMemoNotAllowed is the refusal of a private memo written by a
+// principal who may not read it.
+func privateMemoNotAllowed() error {
+	var v validation.Error
+	v.Add("private_memo", validation.CodeNotAllowed, "")
+	return v.Err()
+}
+
 // scan loads the records of the tenant's that build selects, with their
 // people and scopes, without any permission check: callers check
 // permissions in build (queryFor) or read for the system (event delivery).
 func (s *Service) scan(ctx context.Context, db bun.IDB, tenant uuid.UUID, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
 	var rows []recordRow
-	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text")
+	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text", "private_search_text")
 	if err := build(q).Scan(ctx); err != nil {
 		return nil, storage.Err(err)
 	}
@@ -782,6 +862,16 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 		r := *cur
 		r.Entry = e
 		r.Confidential = tpl.Confidential
+		if cur.PrivateMemoWithheld {
+			// Not pr's to read, nor to write: the stored memo stays.
+			if e.PrivateMemo != "" {
+				return privateMemoNotAllowed()
+			}
+			if err := tx.NewSelect().Model((*recordRow)(nil)).Column("r.private_memo").
+				Where("r.tenant_id = ?", pr.Tenant).Where("r.id = ?", id).Scan(ctx, &r.PrivateMemo); err != nil {
+				return storage.Err(err)
+			}
+		}
 		r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, version+1
 		if !e.Shared != !cur.Shared || !idset.Same(e.ReportTo, cur.ReportTo) {
 			if err := s.authz.Check(ctx, pr, permission.ActionShare, cur.object(assignees)); err != nil {
@@ -797,6 +887,10 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 			}
 		}
 		if err := s.authz.Check(ctx, pr, permission.ActionCreate, r.object(assignees)); err != nil {
+			return err
+		}
+		memo, err := s.readsPrivateMemo(ctx, pr, r.object(assignees))
+		if err != nil {
 			return err
 		}
 		row := toRow(&r)
@@ -829,6 +923,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, e Ent
 			return err
 		}
 		out = &r
+		if !memo {
+			out.withholdPrivateMemo()
+		}
 		return s.audit(ctx, tx, pr, string(permission.ActionEdit), "record", id, "")
 	})
 	if err != nil {

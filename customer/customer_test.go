@@ -176,6 +176,35 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	})
 }
 
+// TestInvalidTextRefused: a NUL byte, invalid UTF-8 or another control
+// character in a customer's text or a search is refused with the field
+// named (format) before it reaches the database; the memo keeps line
+// breaks and tabs.
+func TestInvalidTextRefused(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		for _, bad := range []string{"山\x00田", "山\xff田", "山\x1b田"} {
+			_, err := f.svc.Create(f.staff, customer.Profile{
+				FamilyName: bad, GivenName: "太郎" + bad, FamilyKana: "ヤマダ", GivenKana: "タロウ",
+				Address: bad, DecisionMaker: bad, Memo: bad,
+			})
+			requireCodes(t, err, map[string]string{
+				"family_name": validation.CodeFormat, "given_name": validation.CodeFormat, "address": validation.CodeFormat,
+				"decision_maker": validation.CodeFormat, "memo": validation.CodeFormat,
+			})
+			_, err = f.svc.Search(f.staff, customer.Query{Text: bad})
+			requireCodes(t, err, map[string]string{"text": validation.CodeFormat})
+			_, err = f.svc.Search(f.staff, customer.Query{Ranks: []string{"A", bad}})
+			requireCodes(t, err, map[string]string{"ranks[1]": validation.CodeFormat})
+		}
+		c, err := f.svc.Create(f.staff, customer.Profile{FamilyName: "山田", GivenName: "太郎", FamilyKana: "ヤマダ", GivenKana: "タロウ",
+			Memo: "一行目\n\t二行目"})
+		require.NoError(t, err)
+		require.Equal(t, "一行目\n\t二行目", c.Memo)
+	})
+}
+
 func TestParseDateEras(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]customer.Date{

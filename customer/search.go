@@ -97,6 +97,10 @@ func (q *Query) check(maxPage int) (position, error) {
 	if q.BirthYearFrom != 0 && q.BirthYearTo != 0 && q.BirthYearFrom > q.BirthYearTo {
 		v.Add("birth_year_to", validation.CodeOutOfRange, "")
 	}
+	v.CheckText("text", q.Text, false)
+	for i, r := range q.Ranks {
+		v.CheckText(fmt.Sprintf("ranks[%d]", i), r, false)
+	}
 	var c position
 	if q.After != "" {
 		if err := cursor.Decode(q.After, &c); err != nil || c.Sort != q.Sort || c.Desc != q.Desc {

@@ -93,7 +93,7 @@ func normalize(p *Profile, st *settings, today Date) *validation.Error {
 
 	text := func(field string, s *string, limit int) {
 		*s = clean(*s)
-		if utf8.RuneCountInString(*s) > limit {
+		if v.CheckText(field, *s, false) && utf8.RuneCountInString(*s) > limit {
 			v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
 		}
 	}
@@ -104,7 +104,7 @@ func normalize(p *Profile, st *settings, today Date) *validation.Error {
 	text("address", &p.Address, maxAddress)
 	text("decision_maker", &p.DecisionMaker, maxShort)
 	p.Memo = strings.TrimSpace(strings.ReplaceAll(p.Memo, "\r\n", "\n"))
-	if utf8.RuneCountInString(p.Memo) > maxMemo {
+	if v.CheckText("memo", p.Memo, true) && utf8.RuneCountInString(p.Memo) > maxMemo {
 		v.Add("memo", validation.CodeTooLong, strconv.Itoa(maxMemo))
 	}
 	if p.FamilyName == "" {
@@ -257,7 +257,10 @@ func customValue(d FieldDef, raw any) (any, string) {
 			return nil, validation.CodeWrongType
 		}
 		s = strings.TrimSpace(s)
-		if utf8.RuneCountInString(s) > maxText {
+		switch {
+		case !validation.ValidText(s, true):
+			return nil, validation.CodeFormat
+		case utf8.RuneCountInString(s) > maxText:
 			return nil, validation.CodeTooLong
 		}
 		return s, ""

@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -290,9 +289,7 @@ func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (L
 			return ""
 		}
 		s = clean(s)
-		if !utf8.ValidString(s) || strings.ContainsFunc(s, badControl) {
-			v.Add(p+"."+field, validation.CodeFormat, "")
-		} else if utf8.RuneCountInString(s) > limit {
+		if v.CheckText(p+"."+field, s, true) && utf8.RuneCountInString(s) > limit {
 			v.Add(p+"."+field, validation.CodeTooLong, strconv.Itoa(limit))
 		}
 		return s

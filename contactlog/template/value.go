@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -134,7 +133,7 @@ func (t Template) normalizeField(v *validation.Error, path string, f *Field, raw
 		if !ok {
 			return fail(validation.CodeWrongType, "")
 		}
-		if !utf8.ValidString(s) || strings.ContainsFunc(s, badControl) {
+		if !validation.ValidText(s, true) {
 			return fail(validation.CodeFormat, "")
 		}
 		limit := MaxTextLen
@@ -236,12 +235,6 @@ func (t Template) normalizeField(v *validation.Error, path string, f *Field, raw
 		return t.normalizeLines(v, path, f, raw)
 	}
 	return fail(validation.CodeUnknown, string(f.Type))
-}
-
-// badControl reports control characters other than tab and line breaks
-// (PostgreSQL's jsonb refuses NUL, and none of them belong in a record).
-func badControl(r rune) bool {
-	return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
 }
 
 // fold applies NFKC to the Halfwidth and Fullwidth Forms block only, so

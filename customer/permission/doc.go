@@ -45,12 +45,19 @@
 // members of groups they manage. Everyone else sees it when the scope lets
 // them: company (everyone), org units (members of those units or units in
 // their subtrees), groups (members), users (those named). An empty target
-// list admits nobody. Partners never see confidential records (e.g. 商談)
-// and see others only for customers assigned to them (records they wrote
-// themselves excepted). A customer principal sees only records of its own
+// list admits nobody. The scope shows a record only to those who see its
+// customer: with visibility "assigned", a record about a customer hidden
+// from a staff member is hidden from them too unless they are named on it
+// or manage its author (the memolog rule: outside the customer's group
+// one can neither view nor edit). Partners never see confidential records
+// (e.g. 商談), not even those they wrote before they became partners, and
+// see others only for customers assigned to them (non-confidential records
+// they wrote excepted). A customer principal sees only records of its own
 // customer that are shared with it. Editing, deleting and sharing: the
 // author, the people, managers of the author's groups, admins. Commenting:
-// staff who see the record.
+// staff who see the record. Reading the private memo (非公開メモ,
+// ActionReadPrivateMemo) and exporting records: staff other than partners,
+// on the records they see; customer principals never.
 //
 // Invisible means absent: Check answers ErrNotFound (not
 // ErrPermissionDenied) for an object the principal may not see, and lists,

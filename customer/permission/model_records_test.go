@@ -225,7 +225,10 @@ func entry(base contactlog.Entry, r *mRecord, zeroScope bool) contactlog.Entry {
 // is written, what was stored with the model, and adds r to the model.
 func (h *harness) create(a actor, m *mTenant, r *mRecord, zeroScope bool) {
 	r.memo = "面談の記録 " + r.label + " " + kanaNames[h.rng.IntN(len(kanaNames))]
-	e := entry(contactlog.Entry{PublicMemo: r.memo, PrivateMemo: privateMemo(r)}, r, zeroScope)
+	if !isPartner(a) {
+		r.private = "非公開 " + r.label
+	}
+	e := entry(contactlog.Entry{PublicMemo: r.memo, PrivateMemo: r.private}, r, zeroScope)
 	if zeroScope {
 		defaultScope(r)
 	}
@@ -241,7 +244,7 @@ func (h *harness) create(a actor, m *mTenant, r *mRecord, zeroScope bool) {
 	}
 	r.id, r.version, r.entry = got.ID, 1, got.Entry
 	h.w.labels[r.id] = r.label
-	require.Empty(h.t, h.storedDiff(r, got, false), "Create as %s of %s", h.describeActor(a), h.describeRecord(r))
+	require.Empty(h.t, h.storedDiff(r, got, a), "Create as %s of %s", h.describeActor(a), h.describeRecord(r))
 	m.records = append(m.records, r)
 	h.w.records = append(h.w.records, r)
 	h.w.recByID[r.id] = r
@@ -268,13 +271,11 @@ func (h *harness) countOutcome(op string, o outcome) {
 	}
 }
 
-// privateMemo is the private memo (非公開) of r.
-func privateMemo(r *mRecord) string { return "非公開 " + r.label }
-
 // storedDiff says how a stored record differs from the model ("" when it
-// does not). A portal account's copy lacks the private memo, the report-to
-// recipients and the scope.
-func (h *harness) storedDiff(r *mRecord, got *contactlog.Record, portal bool) string {
+// does not), as a reads it. A portal account's copy lacks the private memo,
+// the report-to recipients and the scope; a partner's the private memo.
+func (h *harness) storedDiff(r *mRecord, got *contactlog.Record, a actor) string {
+	portal := a.user == nil
 	var d []string
 	field := func(name string, want, have any) {
 		if want != have {
@@ -296,11 +297,16 @@ func (h *harness) storedDiff(r *mRecord, got *contactlog.Record, portal bool) st
 	field("version", r.version, got.Version)
 	ids("responders", r.responders, got.Responders)
 	ids("participants", r.participants, got.Participants)
-	private, kind, targets, reportTo := privateMemo(r), r.kind, sortedIDs(r.targets), r.reportTo
+	private, kind, targets, reportTo := r.private, r.kind, sortedIDs(r.targets), r.reportTo
 	if portal {
 		private, kind, targets, reportTo = "", "", nil, nil
 	}
+	withheld := h.w.readPrivateMemo(a, r) != nil
+	if withheld {
+		private = ""
+	}
 	field("private memo", private, got.PrivateMemo)
+	field("private memo withheld", withheld, got.PrivateMemoWithheld)
 	ids("report_to", reportTo, got.ReportTo)
 	field("scope kind", kind, got.Scope.Kind)
 	ids("scope targets", targets, sortedIDs(got.Scope.Targets))
@@ -425,7 +431,11 @@ func (h *harness) reshape(a actor, m *mTenant, r *mRecord) (next *mRecord, zeroS
 // has the model follow.
 func (h *harness) update(round int, a actor, r, next *mRecord, zeroScope bool, version int64) {
 	want := h.w.updateRecord(a, r, next, version != r.version)
-	got, err := h.records.Update(permission.WithPrincipal(h.ctx, a.p), r.id, version, entry(r.entry, next, zeroScope))
+	e := entry(r.entry, next, zeroScope)
+	if isPartner(a) {
+		e.PrivateMemo = "" // not theirs to read or write: the stored one stays
+	}
+	got, err := h.records.Update(permission.WithPrincipal(h.ctx, a.p), r.id, version, e)
 	h.countOutcome("Update", want)
 	require.Truef(h.t, want.matches(err), "round %d: Update (version %d) as %s of %s\n    to %s: want %s, got %v",
 		round, version, h.describeActor(a), h.describeRecord(r), h.describeRecord(next), want, err)
@@ -434,7 +444,8 @@ func (h *harness) update(round int, a actor, r, next *mRecord, zeroScope bool, v
 	}
 	n := *next
 	n.version, n.entry = r.version+1, got.Entry
-	require.Empty(h.t, h.storedDiff(&n, got, false), "round %d: Update as %s of %s", round, h.describeActor(a), h.describeRecord(r))
+	n.entry.PrivateMemo = r.private
+	require.Empty(h.t, h.storedDiff(&n, got, a), "round %d: Update as %s of %s", round, h.describeActor(a), h.describeRecord(r))
 	if r.customer == uuid.Nil && n.customer != uuid.Nil {
 		h.count("drafts linked to a customer", 1)
 	}
@@ -499,11 +510,19 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 	}
 	h.count("records visible (pairs)", len(want))
 	// The predicate of the changing actions keeps exactly the records
-	// Check(edit) allows; delete and share follow the same rule.
-	for _, action := range []permission.Action{permission.ActionEdit, permission.ActionDelete, permission.ActionShare} {
+	// Check(edit) allows; delete and share follow the same rule. That of
+	// ActionReadPrivateMemo keeps the records whose private memo a reads.
+	for _, c := range []struct {
+		action permission.Action
+		allows func(actor, *mRecord) error
+	}{
+		{permission.ActionEdit, h.w.editRecord}, {permission.ActionDelete, h.w.editRecord},
+		{permission.ActionShare, h.w.editRecord}, {permission.ActionReadPrivateMemo, h.w.readPrivateMemo},
+	} {
+		action := c.action
 		want = want[:0]
 		for _, r := range h.w.records {
-			if h.w.editRecord(a, r) == nil {
+			if c.allows(a, r) == nil {
 				want = append(want, r.id)
 			}
 		}
@@ -526,8 +545,11 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		for _, id := range missing {
 			fail("Predicate(%s) drops %s, the specification allows it", action, h.describeRecord(h.record(id)))
 		}
-		if action == permission.ActionEdit {
+		switch action {
+		case permission.ActionEdit:
 			h.count("records editable (pairs)", len(want))
+		case permission.ActionReadPrivateMemo:
+			h.count("private memos read (pairs)", len(want))
 		}
 	}
 
@@ -545,6 +567,7 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		}{
 			{permission.ActionView, view}, {permission.ActionEdit, edit}, {permission.ActionDelete, edit},
 			{permission.ActionShare, edit}, {permission.ActionComment, h.w.commentRecord(a, r)},
+			{permission.ActionReadPrivateMemo, h.w.readPrivateMemo(a, r)},
 		} {
 			if err := h.engine.Check(h.ctx, a.p, c.action, obj); !sameErr(c.want, err) {
 				fail("Check(%s) %s: want %s, got %s", c.action, h.describeRecord(r), errName(c.want), errName(err))
@@ -562,6 +585,21 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		if isPartner(a) && r.confidential && slices.Contains(r.people(), a.user.id) && r.author != a.user.id {
 			h.count("confidential records hidden from a partner among their people (pairs)", 1)
 		}
+		if isPartner(a) && r.confidential && r.author == a.user.id {
+			h.count("confidential records hidden from their partner author (pairs)", 1)
+		}
+		if isPartner(a) && sees {
+			h.count("private memos withheld from a partner (pairs)", 1)
+		}
+		if a.user != nil && !isAdmin(a) && !isPartner(a) && r.customer != uuid.Nil && r.tenant == a.tenant.id &&
+			!h.w.seesCustomer(a, h.w.byID[r.customer]) {
+			switch {
+			case !sees && h.w.inScope(a, r):
+				h.count("records hidden with their customer though in scope (pairs)", 1)
+			case sees && slices.Contains(r.people(), a.user.id):
+				h.count("records of hidden customers shown to their people (pairs)", 1)
+			}
+		}
 
 		if !first && (i+k)%2 != 0 {
 			continue
@@ -572,7 +610,7 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		case gets && err != nil:
 			fail("Get %s: want the record, got %v", h.describeRecord(r), err)
 		case gets:
-			if d := h.storedDiff(r, rec, a.user == nil); d != "" {
+			if d := h.storedDiff(r, rec, a); d != "" {
 				fail("Get %s: %s", h.describeRecord(r), d)
 			}
 		case !errors.Is(err, contactlog.ErrNotFound):
@@ -622,6 +660,12 @@ func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.R
 			func(r *mRecord) bool { return h.w.findsRecord(a, r, term) }, "text not_allowed"},
 		{"Search (customer rank " + rank + ")", contactlog.Query{CustomerRanks: []string{rank}, Limit: 8},
 			func(r *mRecord) bool { return h.w.ranksRecord(a, r, rank) }, ""},
+		// Words of the private memos only: one of two characters (the
+		// bigram index alone answers it) and one longer.
+		{"Search (text 公開)", contactlog.Query{Text: "公開", Limit: 9},
+			func(r *mRecord) bool { return h.w.findsRecord(a, r, "公開") }, "text not_allowed"},
+		{"Search (text 非公開)", contactlog.Query{Text: "非公開", Limit: 9},
+			func(r *mRecord) bool { return h.w.findsRecord(a, r, "非公開") }, "text not_allowed"},
 	} {
 		about := c.about
 		recs, total, err := h.searchAll(ctx, c.q)
@@ -644,7 +688,7 @@ func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.R
 		for i := range recs {
 			got = append(got, recs[i].ID)
 			if r := h.record(recs[i].ID); c.want(r) {
-				if d := h.storedDiff(r, &recs[i], a.user == nil); d != "" {
+				if d := h.storedDiff(r, &recs[i], a); d != "" {
 					fail("%s lists %s as %s", about, h.describeRecord(r), d)
 				}
 			}
@@ -671,6 +715,15 @@ func (h *harness) compareSearch(ctx context.Context, k int, a actor, rng *rand.R
 			h.count("records found by their customer's reading (pairs)", 1)
 		} else {
 			h.count("records not found by a hidden customer's reading (pairs)", 1)
+		}
+	}
+	for _, r := range h.w.records {
+		switch {
+		case !h.w.getsRecord(a, r):
+		case h.w.findsRecord(a, r, "非公開"):
+			h.count("records found by a private memo word (pairs)", 1)
+		default:
+			h.count("records not found by a private memo word (pairs)", 1)
 		}
 	}
 	for _, r := range h.w.records {

@@ -104,6 +104,7 @@ type mRecord struct {
 	id, tenant, author uuid.UUID
 	label              string
 	memo               string // the public memo
+	private            string // the private memo (partners write none)
 	template           string
 	customer           uuid.UUID // uuid.Nil: a draft
 	responders         []uuid.UUID
@@ -291,17 +292,34 @@ func (w *world) seesRecord(a actor, r *mRecord) bool {
 		return r.shared && r.customer != uuid.Nil && r.customer == a.customer
 	}
 	me := a.user.id
-	if isAdmin(a) || r.author == me {
+	switch {
+	case isAdmin(a):
+		return true
+	case isPartner(a) && r.confidential:
+		// Partners never see confidential records, not even those they
+		// wrote before they were demoted.
+		return false
+	case r.author == me:
 		return true
 	}
-	if isPartner(a) {
-		if r.confidential || r.customer == uuid.Nil || !slices.Contains(w.byID[r.customer].assignees, me) {
-			return false
-		}
+	if isPartner(a) && (r.customer == uuid.Nil || !slices.Contains(w.byID[r.customer].assignees, me)) {
+		return false
 	}
 	if slices.Contains(r.people(), me) || managesMemberOf(a, r.author) {
 		return true
 	}
+	// The scope shows a record only to those who see its customer (in
+	// assigned mode, the customer's assignees and their managers).
+	if r.customer != uuid.Nil && !w.seesCustomer(a, w.byID[r.customer]) {
+		return false
+	}
+	return w.inScope(a, r)
+}
+
+// inScope says whether the staff principal a is among those r's scope
+// shows it to.
+func (w *world) inScope(a actor, r *mRecord) bool {
+	me := a.user.id
 	switch r.kind {
 	case permission.ScopeCompany:
 		return true
@@ -325,6 +343,19 @@ func (w *world) seesRecord(a actor, r *mRecord) bool {
 	return false
 }
 
+// readPrivateMemo is the expected result of Check(ActionReadPrivateMemo):
+// staff other than partners read the private memos of the records they
+// see; partners and portal accounts never.
+func (w *world) readPrivateMemo(a actor, r *mRecord) error {
+	switch {
+	case !w.seesRecord(a, r):
+		return permission.ErrNotFound
+	case a.user == nil || isPartner(a):
+		return permission.ErrPermissionDenied
+	}
+	return nil
+}
+
 // getsRecord says whether contactlog shows r to a: visible and not deleted.
 func (w *world) getsRecord(a actor, r *mRecord) bool { return !r.deleted && w.seesRecord(a, r) }
 
@@ -336,7 +367,7 @@ func (w *world) findsRecord(a actor, r *mRecord, term string) bool {
 	if !w.getsRecord(a, r) {
 		return false
 	}
-	if strings.Contains(r.memo, term) {
+	if strings.Contains(r.memo, term) || strings.Contains(r.private, term) && w.readPrivateMemo(a, r) == nil {
 		return true
 	}
 	return r.customer != uuid.Nil && strings.Contains(w.byID[r.customer].kana, term) && w.seesCustomer(a, w.byID[r.customer])
@@ -1003,6 +1034,12 @@ func (h *harness) mutate(round int) {
 			}
 		}
 
+		// Demote to partner a staff member who wrote a confidential
+		// record: from now on they must not see it.
+		if round == 1 {
+			h.demoteAuthor(m, round)
+		}
+
 		// Flip the tenant's customer visibility.
 		tn, err := h.dir.Tenant(ctx, m.id)
 		require.NoError(t, err)
@@ -1054,6 +1091,28 @@ func (h *harness) mutate(round int) {
 			require.NoError(t, h.svc.SetAssignees(admin, c.id, users))
 			c.assignees = users
 		}
+	}
+}
+
+// demoteAuthor makes a partner of a staff member (staff role only, managing
+// no group) who wrote a confidential record of m.
+func (h *harness) demoteAuthor(m *mTenant, round int) {
+	for _, r := range m.records {
+		u := m.user(r.author)
+		if !r.confidential || u == nil || !slices.Equal(u.roles, []permission.Role{permission.RoleStaff}) ||
+			slices.ContainsFunc(m.groups, func(g *mGroup) bool { return g.manager[u.id] }) {
+			continue
+		}
+		stored, err := h.dir.User(h.ctx, m.id, u.id)
+		require.NoError(h.t, err)
+		stored.Roles = []permission.Role{permission.RolePartner}
+		_, err = h.dir.SaveUser(h.ctx, *stored)
+		require.NoError(h.t, err)
+		u.roles, u.label = stored.Roles, u.label+"→partner"
+		h.w.labels[u.id] = u.label
+		h.t.Logf("round %d: %s demoted to partner", round, u.label)
+		h.count("authors of confidential records demoted to partner", 1)
+		return
 	}
 }
 
@@ -1333,6 +1392,10 @@ func (h *harness) requireCoverage() {
 		"customers visible (pairs)", "reassign allowed (pairs)",
 		"records visible (pairs)", "records editable (pairs)", "record edit denied though visible (pairs)",
 		"records a partner sees by assignment (pairs)", "confidential records hidden from a partner among their people (pairs)",
+		"authors of confidential records demoted to partner", "confidential records hidden from their partner author (pairs)",
+		"records hidden with their customer though in scope (pairs)", "records of hidden customers shown to their people (pairs)",
+		"private memos withheld from a partner (pairs)", "private memos read (pairs)",
+		"records found by a private memo word (pairs)", "records not found by a private memo word (pairs)",
 		"records a portal account sees (pairs)",
 		"deleted records hidden from Get (pairs)", "records in the trash (pairs)",
 		"records found by their customer's reading (pairs)", "records not found by a hidden customer's reading (pairs)",

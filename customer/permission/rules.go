@@ -40,6 +40,11 @@ const (
 	ActionExport   Action = "export"
 	ActionReassign Action = "reassign"
 	ActionUnlock   Action = "unlock"
+	// ActionReadPrivateMemo is reading a record's private memo (非公開メモ):
+	// staff other than partners may, on the records they see; partners
+	// (outside staff) and customer principals never. A record list shows
+	// the memo only on the rows that pass Predicate with this action.
+	ActionReadPrivateMemo Action = "read_private_memo"
 )
 
 // Object is what Check decides about: a *Customer or a *Record.
@@ -83,12 +88,16 @@ type RecordObject struct {
 	// recipients.
 	People []uuid.UUID
 	Scope  Scope
-	// Confidential records (e.g. 商談) are never shown to partners.
+	// Confidential records (e.g. 商談) are never shown to partners, not
+	// even those they wrote before they became partners.
 	Confidential bool
 	// Shared records are shown to the customer's own portal account.
 	Shared bool
-	// CustomerAssignees are the staff in charge of the record's customer
-	// (partners see records of their customers only).
+	// CustomerAssignees are the staff in charge of the record's customer:
+	// partners see records of their customers only, and where the tenant's
+	// CustomerVisibility is VisibilityAssigned a record of a customer
+	// hidden from p shows only to its author, its people and the managers
+	// of its author's groups.
 	CustomerAssignees []uuid.UUID
 }
 
@@ -120,8 +129,9 @@ type RecordTable struct {
 	// Action narrows the predicate to the rows p may do more than see:
 	// with ActionEdit, ActionDelete or ActionShare it keeps the rows for
 	// which Check(action) returns nil (the author, the people, managers of
-	// the author's groups, admins — never customer principals). Any other
-	// value, the zero value included, means ActionView.
+	// the author's groups, admins — never customer principals); with
+	// ActionReadPrivateMemo the rows whose private memo p may read. Any
+	// other value, the zero value included, means ActionView.
 	Action Action
 }
 
@@ -168,6 +178,10 @@ func NewEngine(db bun.IDB) (*Engine, error) {
 }
 
 var _ Authorizer = (*Engine)(nil)
+
+// insider reports whether p is staff other than a partner: who may read the
+// private memos of the records they see, and export records.
+func (p Principal) insider() bool { return p.IsStaff() && !p.partner() }
 
 func (p Principal) admin() bool { return p.IsStaff() && p.Has(RoleAdmin) }
 
@@ -270,12 +284,26 @@ func (e *Engine) seesRecord(ctx context.Context, p Principal, o *RecordObject) (
 		return o.Shared && o.Customer != uuid.Nil && o.Customer == p.Customer, nil
 	case p.admin():
 		return true, nil
+	case p.partner() && o.Confidential:
+		return false, nil
 	case o.Author == p.User:
 		return true, nil
-	case p.partner() && (o.Confidential || !slices.Contains(o.CustomerAssignees, p.User)):
+	case p.partner() && !slices.Contains(o.CustomerAssignees, p.User):
 		return false, nil
 	case slices.Contains(o.People, p.User):
 		return true, nil
+	}
+	if p.manager() {
+		if ok, err := e.anyInGroups(ctx, p, []uuid.UUID{o.Author}, p.ManagedGroups); err != nil || ok {
+			return ok, err
+		}
+	}
+	// The scope shows a record only to those who see its customer.
+	if o.Customer != uuid.Nil {
+		ok, err := e.seesCustomer(ctx, p, &CustomerObject{Tenant: o.Tenant, ID: o.Customer, Assignees: o.CustomerAssignees})
+		if err != nil || !ok {
+			return false, err
+		}
 	}
 	switch o.Scope.Kind {
 	case ScopeCompany, "":
@@ -291,20 +319,22 @@ func (e *Engine) seesRecord(ctx context.Context, p Principal, o *RecordObject) (
 			}
 		}
 	case ScopeOrgUnits:
-		ok, err := e.inSubtrees(ctx, p, o.Scope.Targets)
-		if err != nil || ok {
-			return ok, err
-		}
-	}
-	if p.manager() {
-		return e.anyInGroups(ctx, p, []uuid.UUID{o.Author}, p.ManagedGroups)
+		return e.inSubtrees(ctx, p, o.Scope.Targets)
 	}
 	return false, nil
 }
 
 func (e *Engine) checkRecord(ctx context.Context, p Principal, action Action, o *RecordObject) error {
-	if action == ActionCreate {
+	// Creating records, and exporting a list of them (an object without
+	// ID), are checked without a stored record.
+	switch {
+	case action == ActionCreate:
 		if o.Tenant == p.Tenant && p.IsStaff() && !(p.partner() && o.Confidential) {
+			return nil
+		}
+		return ErrPermissionDenied
+	case action == ActionExport && o.ID == uuid.Nil:
+		if o.Tenant == p.Tenant && p.insider() {
 			return nil
 		}
 		return ErrPermissionDenied
@@ -334,8 +364,8 @@ func (e *Engine) checkRecord(ctx context.Context, p Principal, action Action, o 
 				return err
 			}
 		}
-	case ActionExport:
-		if p.IsStaff() && !p.partner() {
+	case ActionExport, ActionReadPrivateMemo:
+		if p.insider() {
 			return nil
 		}
 	}
@@ -452,6 +482,8 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	// not to everyone its scope shows it to.
 	change := t.Action == ActionEdit || t.Action == ActionDelete || t.Action == ActionShare
 	switch {
+	case t.Action == ActionReadPrivateMemo && !p.insider():
+		return Predicate{SQL: "1 = 0"}
 	case !p.IsStaff():
 		if p.Customer == uuid.Nil || change {
 			return Predicate{SQL: "1 = 0"}
@@ -460,9 +492,10 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	case p.admin():
 		return Predicate{SQL: tenant, Args: args}
 	}
-	var parts []string
-	var pargs []any
+	var parts, scope []string
+	var pargs, sargs []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); pargs = append(pargs, a...) }
+	addScope := func(sql string, a ...any) { scope = append(scope, sql); sargs = append(sargs, a...) }
 	// The probes of the record's people and scope rows end in "LIMIT 1
 	// OFFSET 0" so that PostgreSQL runs them per row, through the primary
 	// keys (tenant_id, record_id, …), and only for the rows the cheap conditions
@@ -471,34 +504,58 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	// even by a page of 20 records.
 	const perRow = " LIMIT 1 OFFSET 0)"
 	if !change {
-		add(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
+		addScope(col(t.ScopeKind) + " IN ('company', '')") // the zero Scope means company
+		addScope(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
+		if len(p.Groups) > 0 {
+			addScope(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
+		}
+		if len(p.OrgUnits) > 0 {
+			addScope(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.tenant_id = ps.tenant_id AND po.ancestor_id = ps.target_id"+
+				" WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
+		}
+	}
+	if len(scope) > 0 {
+		// In assigned mode the scope shows a record only to those who see
+		// its customer (drafts have none); partners are held to their
+		// customers below.
+		if p.CustomerVisibility != VisibilityAll && !p.partner() {
+			seen, seenArgs := customerSeen(p, col(t.Customer), col(t.Tenant))
+			add("("+col(t.Customer)+" IS NULL OR "+seen+") AND "+or(scope), append(seenArgs, sargs...)...)
+		} else {
+			add(or(scope), sargs...)
+		}
 	}
 	add("EXISTS (SELECT 1 FROM "+t.PeopleTable+" pp WHERE pp.tenant_id = "+tcol+" AND pp.record_id = "+col(t.ID)+" AND pp.user_id = ?"+perRow, p.User)
-	if !change {
-		add(col(t.ScopeKind)+" = 'users' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id = ?"+perRow, p.User)
-	}
-	if len(p.Groups) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'groups' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND ps.target_id IN (?)"+perRow, bun.List(p.Groups))
-	}
-	if len(p.OrgUnits) > 0 && !change {
-		add(col(t.ScopeKind)+" = 'org_units' AND EXISTS (SELECT 1 FROM "+t.ScopeTable+" ps JOIN org_unit_paths po ON po.tenant_id = ps.tenant_id AND po.ancestor_id = ps.target_id"+
-			" WHERE ps.tenant_id = "+tcol+" AND ps.record_id = "+col(t.ID)+" AND po.descendant_id IN (?)"+perRow, bun.List(p.OrgUnits))
-	}
 	if p.manager() && len(p.ManagedGroups) > 0 {
 		add("EXISTS (SELECT 1 FROM group_members pg WHERE pg.tenant_id = "+tcol+" AND pg.user_id = "+col(t.Author)+" AND pg.tenant_id = ? AND pg.group_id IN (?))",
 			p.Tenant, bun.List(p.ManagedGroups))
 	}
-	// The author always sees it; a partner sees the rest only for
-	// non-confidential records of their own customers.
-	others := or(parts)
+	// The author always sees it — partners only the non-confidential ones;
+	// a partner sees the rest only for non-confidential records of their own
+	// customers.
+	others := col(t.Author) + " = ? OR " + or(parts)
+	oargs := append([]any{p.User}, pargs...)
 	if p.partner() {
-		others = "(NOT " + col(t.Confidential) + " AND EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tcol + " AND pa.customer_id = " +
-			col(t.Customer) + " AND pa.tenant_id = ? AND pa.user_id = ?) AND " + others + ")"
-		pargs = append([]any{p.Tenant, p.User}, pargs...)
+		seen, seenArgs := customerSeen(p, col(t.Customer), col(t.Tenant))
+		others = "NOT " + col(t.Confidential) + " AND (" + col(t.Author) + " = ? OR (" + seen + " AND " + or(parts) + "))"
+		oargs = append(append([]any{p.User}, seenArgs...), pargs...)
 	}
-	args = append(args, p.User)
-	args = append(args, pargs...)
-	return Predicate{SQL: tenant + " AND (" + col(t.Author) + " = ? OR " + others + ")", Args: args}
+	return Predicate{SQL: tenant + " AND (" + others + ")", Args: append(args, oargs...)}
+}
+
+// customerSeen is the condition that p, a staff principal who is no admin,
+// sees the customer in column customer (of a row whose tenant is in
+// column tenant): p is assigned to it, or, as a manager, one of its
+// assignees is in a group p manages. The customer visibility setting is
+// the caller's to weigh.
+func customerSeen(p Principal, customer, tenant string) (string, []any) {
+	if p.manager() && len(p.ManagedGroups) > 0 {
+		return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer +
+				" AND (pa.user_id = ? OR pa.user_id IN (SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = pa.tenant_id AND pg.group_id IN (?))))",
+			[]any{p.User, bun.List(p.ManagedGroups)}
+	}
+	return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer + " AND pa.user_id = ?)",
+		[]any{p.User}
 }
 
 // Unrestricted returns an Authorizer that lets every staff principal do

@@ -28,6 +28,8 @@ package validation
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -40,7 +42,7 @@ var ErrInvalid = kerr.ErrInvalid
 const (
 	CodeRequired    = "required"     // a value is needed
 	CodeTooLong     = "too_long"     // longer than Param characters
-	CodeFormat      = "format"       // not in a recognised format
+	CodeFormat      = "format"       // not in a recognised format; also text that is not valid UTF-8 or holds a NUL or control character (see ValidText)
 	CodeNotKana     = "not_kana"     // a reading must be katakana or hiragana
 	CodeBadDate     = "invalid_date" // no such calendar day
 	CodeOutsideEra  = "outside_era"  // a valid day, but not within the named era
@@ -75,6 +77,26 @@ type FieldError struct {
 // Err turns it into an error only when it holds problems.
 type Error struct {
 	Fields []FieldError `json:"fields"`
+}
+
+// ValidText reports whether s is text an engine accepts: valid UTF-8
+// without a NUL byte or any other control character (C0, DEL, C1) — except
+// tab and line breaks (\t, \n, \r) when multiline is set, for memos and
+// other multi-line fields.
+func ValidText(s string, multiline bool) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\t' || r == '\n' || r == '\r'))
+	})
+}
+
+// CheckText adds a CodeFormat problem for field unless ValidText(s,
+// multiline), and reports whether s passed.
+func (e *Error) CheckText(field, s string, multiline bool) bool {
+	if ValidText(s, multiline) {
+		return true
+	}
+	e.Add(field, CodeFormat, "")
+	return false
 }
 
 // Add records a problem.

@@ -26,6 +26,32 @@ func TestError(t *testing.T) {
 	require.Equal(t, "invalid: family_name: required; memo: too_long (10000)", ve.Error())
 }
 
+func TestValidText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		s                 string
+		single, multiline bool
+	}{
+		{"", true, true},
+		{"山田 太郎 ｶﾀｶﾅ ①㈱", true, true},
+		{"一行目\n二行目\r\n\t字下げ", false, true},
+		{"NUL\x00", false, false},
+		{"bell\a", false, false},
+		{"esc\x1b[31m", false, false},
+		{"del\x7f", false, false},
+		{"c1\u0085", false, false},
+		{"invalid \xff\xfe", false, false},
+		{"cut \xe5\xb1", false, false},
+		{"\u2028 and \u200b are not control characters", true, true},
+	} {
+		require.Equal(t, tc.single, validation.ValidText(tc.s, false), "single line %q", tc.s)
+		require.Equal(t, tc.multiline, validation.ValidText(tc.s, true), "multi-line %q", tc.s)
+		var v validation.Error
+		require.Equal(t, tc.multiline, v.CheckText("memo", tc.s, true), "%q", tc.s)
+		require.Equal(t, !tc.multiline, v.Has("memo", validation.CodeFormat), "%q", tc.s)
+	}
+}
+
 func TestNilErr(t *testing.T) {
 	t.Parallel()
 	var v *validation.Error

@@ -277,67 +277,46 @@ func recordQuery(v url.Values) contactlog.Query {
 	return q
 }
 
-// canSeePrivateMemo tells whether the private memo column belongs in the
-// principal's exports: staff, managers and admins; not partners (outside
-// staff) and not customer principals.
-func canSeePrivateMemo(p permission.Principal) bool {
-	if !p.IsStaff() {
-		return false
-	}
-	if p.Has(permission.RolePartner) {
-		return p.Has(permission.RoleStaff) || p.Has(permission.RoleManager) || p.Has(permission.RoleAdmin)
-	}
-	return true
-}
+// errExportCapped ends a records export at MaxRecordExportRows.
+var errExportCapped = errors.New("web: records export capped")
 
+// csvRecordsExport writes the records of the top page's search as CSV,
+// through the engine's Export (which checks the export permission and
+// audits the download). A record whose private memo the user may not read
+// has that cell empty.
 func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	ctx := r.Context()
 	_, enc := csvEncoding(r)
-	q := recordQuery(r.URL.Query())
-	q.Limit = 100
-	private := canSeePrivateMemo(r.Principal)
 	staff, err := u.staffNames(ctx, r.Principal.Tenant)
-	if err != nil {
-		return err
-	}
-
-	// The first page is read before anything is written, so that an error
-	// there is still an error page.
-	page, err := u.app.Records.Search(ctx, q)
 	if err != nil {
 		return err
 	}
 	out := &lazyCSV{w: w, name: exportName("records", r.Principal), sjis: enc == csvio.ShiftJIS}
 	cw := csvio.NewWriter(out, enc, &csvio.WriterOptions{FormulaGuard: true})
 	header := []string{msg.T("csv.records.created"), msg.T("csv.records.actual"), msg.T("csv.records.customer"),
-		msg.T("csv.records.template"), msg.T("csv.records.responders"), msg.T("csv.records.public_memo")}
-	if private {
-		header = append(header, msg.T("csv.records.private_memo"))
-	}
-	fail := func(err error) error {
-		u.log.Error("record export failed midway", "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	if _, err := cw.Write(header); err != nil {
-		return fail(err)
-	}
+		msg.T("csv.records.template"), msg.T("csv.records.responders"), msg.T("csv.records.public_memo"),
+		msg.T("csv.records.private_memo")}
 	rows := 0
-	for {
-		recs, err := u.recordRows(r, page.Records)
+	// The header is written with the first page, so that an error before
+	// it (a refused export) is still an error page.
+	_, err = u.app.Records.Export(ctx, recordQuery(r.URL.Query()), func(page []contactlog.Record) error {
+		if rows == 0 {
+			if _, err := cw.Write(header); err != nil {
+				return err
+			}
+		}
+		recs, err := u.recordRows(r, page)
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		for _, rec := range recs {
 			if rows == MaxRecordExportRows {
 				row := make([]string, len(header))
 				row[0] = msg.T("csv.records.capped", MaxRecordExportRows)
 				if _, err := cw.Write(row); err != nil {
-					return fail(err)
+					return err
 				}
-				if err := cw.Flush(); err != nil {
-					return fail(err)
-				}
-				return nil
+				return errExportCapped
 			}
 			row := []string{
 				formatExportTime(rec.CreatedAt, r.Principal.Location),
@@ -346,27 +325,28 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 				rec.TemplateLabel,
 				staff.joined(rec.Responders),
 				rec.PublicMemo,
-			}
-			if private {
-				row = append(row, rec.PrivateMemo)
+				rec.PrivateMemo,
 			}
 			if _, err := cw.Write(row); err != nil {
-				return fail(err)
+				return err
 			}
 			rows++
 		}
-		if page.Next == "" {
-			break
-		}
-		q.After = page.Next
-		if page, err = u.app.Records.Search(ctx, q); err != nil {
-			return fail(err)
+		return nil
+	})
+	switch {
+	case err != nil && !errors.Is(err, errExportCapped) && !out.started:
+		return err
+	case err != nil && !errors.Is(err, errExportCapped):
+		// The download is cut short; the browser shows it as failed.
+		u.log.Error("record export failed midway", "err", err)
+		panic(http.ErrAbortHandler)
+	case rows == 0:
+		if _, err := cw.Write(header); err != nil {
+			return err
 		}
 	}
-	if err := cw.Flush(); err != nil {
-		return fail(err)
-	}
-	return nil
+	return cw.Flush()
 }
 
 // exportCustomerName is the customer column: the name, 下書き, or a

@@ -245,10 +245,37 @@ func TestRecordsExportVisibilityAndPrivateMemo(t *testing.T) {
 			require.NotContains(t, row, "秘密の面談")
 		}
 
-		rows = read("partner@example.jp", "")
-		require.NotContains(t, rows[0], "非公開メモ", "partners get no private memo column")
-		for _, row := range rows {
-			require.NotContains(t, row, "値引き余地あり")
+		// Partners may not export records at all (nor read private memos).
+		res, _ := e.Login(t, "partner@example.jp").Get(t, "/records/export")
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+	})
+}
+
+// TestRecordPageWithholdsPrivateMemoFromPartners: the record page and its
+// edit form show a partner neither the private memo nor its field; staff
+// see both.
+func TestRecordPageWithholdsPrivateMemoFromPartners(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		a := e.User(t, "青木 一郎", "アオキ イチロウ", "aoki@example.jp")
+		partner := e.User(t, "外部 三郎", "ガイブ サブロウ", "partner@example.jp", permission.RolePartner)
+		actx := e.Ctx(t, a)
+		cu, err := e.App.Customers.Create(actx, customer.Profile{FamilyName: "井上", GivenName: "陽子", FamilyKana: "イノウエ", GivenKana: "ヨウコ",
+			Assignees: []uuid.UUID{a, partner}})
+		require.NoError(t, err)
+		rec, err := e.App.Records.Create(actx, contactlog.Entry{Template: "builtin:interview", Customer: cu.ID,
+			Responders: []uuid.UUID{partner}, PublicMemo: "定期点検", PrivateMemo: "値引き余地あり"})
+		require.NoError(t, err)
+		for email, shown := range map[string]bool{"aoki@example.jp": true, "partner@example.jp": false} {
+			c := e.Login(t, email)
+			for _, path := range []string{"/records/" + rec.ID.String(), "/records/" + rec.ID.String() + "/edit"} {
+				res, body := c.Get(t, path)
+				require.Equal(t, http.StatusOK, res.StatusCode, path)
+				require.Contains(t, body, "定期点検", path)
+				require.Equal(t, shown, strings.Contains(body, "非公開メモ"), "%s %s", email, path)
+				require.Equal(t, shown, strings.Contains(body, "値引き余地あり"), "%s %s", email, path)
+			}
 		}
 	})
 }
