@@ -41,7 +41,9 @@ type catcher struct {
 	errs []string
 }
 
-func (c *catcher) Errorf(format string, args ...any) { c.errs = append(c.errs, fmt.Sprintf(format, args...)) }
+func (c *catcher) Errorf(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
+}
 
 // A statement that leaves session state, sent through a Pooler handle,
 // fails the test; an ordinary one does not.
