@@ -192,13 +192,14 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 
 // Search lists the records matching q that the principal may see, one page
 // at a time. Customer principals (the portal) list the records shared with
-// them, without Text and Deleted.
+// them, without Text and Deleted. It reads from Config.ReadDB when one is
+// set.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.search(ctx, pr, &q)
+	page, err := s.reader().search(ctx, pr, &q)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: search: %w", err)
 	}

@@ -45,7 +45,10 @@ var Migrations = migration.Set{Name: "contactlog", FS: migrations}
 
 // Migrate creates or upgrades the engine's tables and those it depends on
 // (permission, customer, template, the outbox). Idempotent; safe from
-// several processes at once.
+// several processes at once. On PostgreSQL it holds a session-level
+// advisory lock for the whole run, so db must reach the server directly or
+// through a session-mode pooler, never a transaction-mode one (every other
+// call of the engines is safe there).
 func Migrate(ctx context.Context, db *bun.DB) error {
 	return migration.Run(ctx, db, permission.Migrations, customer.Migrations, template.Migrations, outbox.Migrations, Migrations)
 }
@@ -111,6 +114,13 @@ type Config struct {
 	// TopicRecordEvent message per subscriber in the write's transaction.
 	// Default: none, and no events are enqueued.
 	Events outbox.Subscribers
+	// ReadDB serves the reads that tolerate replication lag and write
+	// nothing: Search, Timeline, History and CustomerStatuses. Point it at
+	// a read replica: a database handle (not a transaction) of the same
+	// dialect. A service bound by WithDB reads through that handle
+	// instead, and every read that precedes a write uses the primary.
+	// Default: none, and every query goes to the primary.
+	ReadDB bun.IDB
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
@@ -163,6 +173,7 @@ func (c *Config) validate() error {
 // Service is the contact-record engine. It is safe for concurrent use.
 type Service struct {
 	db        bun.IDB
+	read      bun.IDB // Config.ReadDB, or db
 	dialect   storage.Dialect
 	cfg       Config
 	authz     permission.Authorizer
@@ -181,6 +192,10 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	read, err := storage.ReadReplica(db, d, c.ReadDB)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: config: %w", err)
+	}
 	if c.Templates == nil {
 		st, err := template.NewStore(db, &template.Config{Clock: c.Clock})
 		if err != nil {
@@ -196,14 +211,23 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir, customers: customers}, nil
+	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir, customers: customers}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines so that several writes commit or roll back together.
+// Reads then go through db too, never through Config.ReadDB.
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
-	c.db, c.customers = db, s.customers.WithDB(db)
+	c.db, c.read, c.customers = db, db, s.customers.WithDB(db)
+	return &c
+}
+
+// reader returns a copy of s whose queries go to the read replica, for the
+// calls that tolerate lag and write nothing.
+func (s *Service) reader() *Service {
+	c := *s
+	c.db = s.read
 	return &c
 }
 

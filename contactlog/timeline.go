@@ -92,13 +92,13 @@ type timelinePosition struct {
 // zero) or those of one month, with the months and templates to navigate
 // by. A screen costs a fixed number of queries, whatever the history's
 // size; the month list reads one (time, template) pair per visible record
-// of the customer.
+// of the customer. It reads from Config.ReadDB when one is set.
 func (s *Service) Timeline(ctx context.Context, q TimelineQuery) (*Timeline, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tl, err := s.timeline(ctx, pr, q)
+	tl, err := s.reader().timeline(ctx, pr, q)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: timeline %s: %w", q.Customer, err)
 	}
@@ -226,13 +226,14 @@ func (s *Service) timeline(ctx context.Context, pr permission.Principal, q Timel
 // (過去の推移): the records the principal may see with the same customer
 // and template whose Record.Time is before the record's, newest first, at
 // most limit (default DefaultTimelineLimit, at most Config.MaxPageSize) —
-// to see how the template's values changed. A draft has no history.
+// to see how the template's values changed. A draft has no history. It
+// reads from Config.ReadDB when one is set.
 func (s *Service) History(ctx context.Context, id uuid.UUID, limit int) ([]Record, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.history(ctx, pr, id, limit)
+	out, err := s.reader().history(ctx, pr, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: history %s: %w", id, err)
 	}
@@ -282,13 +283,13 @@ type CustomerStatus struct {
 // most Config.MaxPageSize IDs), computed over the records the principal
 // may see and that are not deleted, with one query. Customers with neither
 // a progress nor a planned contact, and IDs of no customer of the tenant,
-// have no entry.
+// have no entry. It reads from Config.ReadDB when one is set.
 func (s *Service) CustomerStatuses(ctx context.Context, customers []uuid.UUID) (map[uuid.UUID]CustomerStatus, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.customerStatuses(ctx, pr, customers)
+	out, err := s.reader().customerStatuses(ctx, pr, customers)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: customer statuses: %w", err)
 	}

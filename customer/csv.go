@@ -11,12 +11,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/csvio"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/telemetry"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
 
@@ -334,7 +336,12 @@ func (d *dupCandidate) matches(r *row) bool {
 // with bad rows returns the report and ErrImportRejected. A database
 // failure returns the report and the error, and leaves the database as it
 // was.
-func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
+func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (rep *ImportReport, err error) {
+	ctx, span := s.tracer.Start(ctx, "customer.Import")
+	defer func() {
+		span.SetAttributes(rep.attributes()...)
+		telemetry.End(span, err)
+	}()
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -369,7 +376,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	case err != nil:
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
-	rep := &ImportReport{Encoding: encodingOf(cr.Encoding()), DryRun: opts.DryRun, Errors: []RowError{}}
+	rep = &ImportReport{Encoding: encodingOf(cr.Encoding()), DryRun: opts.DryRun, Errors: []RowError{}}
 	st, err := s.settings(ctx, pr.Tenant)
 	if err != nil {
 		return nil, err
@@ -768,6 +775,24 @@ type ExportOptions struct {
 	Encoding Encoding // default UTF8BOM
 }
 
+// attributes are the counts of r (nil: none) for the import's span.
+func (r *ImportReport) attributes() []attribute.KeyValue {
+	if r == nil {
+		return nil
+	}
+	return []attribute.KeyValue{attribute.Int("kiroku.rows", r.Rows), attribute.Int("kiroku.created", r.Created),
+		attribute.Int("kiroku.updated", r.Updated), attribute.Int("kiroku.skipped", r.Skipped),
+		attribute.Int("kiroku.errors", len(r.Errors)), attribute.Bool("kiroku.dry_run", r.DryRun)}
+}
+
+// attributes are the counts of r (nil: none) for the export's span.
+func (r *ExportReport) attributes() []attribute.KeyValue {
+	if r == nil {
+		return nil
+	}
+	return []attribute.KeyValue{attribute.Int("kiroku.rows", r.Rows), attribute.Int("kiroku.replacements", len(r.Replacements))}
+}
+
 // Replacement is a character Shift_JIS could not hold, written as 〓.
 type Replacement struct {
 	Row      int       `json:"row"` // 1-based data row
@@ -785,8 +810,14 @@ type ExportReport struct {
 // Export writes every customer matching q (its Limit and After are ignored)
 // as CSV in the import format plus 顧客ID, 登録日時 and 更新日時, so an
 // edited export can be imported again. Cells that Excel would run as a
-// formula are prefixed with ' (and the prefix is removed on import).
-func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (*ExportReport, error) {
+// formula are prefixed with ' (and the prefix is removed on import). It
+// reads from Config.ReadDB when one is set.
+func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (rep *ExportReport, err error) {
+	ctx, span := s.tracer.Start(ctx, "customer.Export")
+	defer func() {
+		span.SetAttributes(rep.attributes()...)
+		telemetry.End(span, err)
+	}()
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -798,7 +829,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportO
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.settings(ctx, pr.Tenant)
+	st, err := s.reader().settings(ctx, pr.Tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -814,7 +845,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportO
 	if _, err := cw.Write(head); err != nil {
 		return nil, err
 	}
-	rep := &ExportReport{Replacements: []Replacement{}}
+	rep = &ExportReport{Replacements: []Replacement{}}
 	q.After, q.Limit = "", s.cfg.MaxPageSize
 	loc := s.location(pr)
 	for {

@@ -88,7 +88,7 @@ func (s *Service) Lists(ctx context.Context) ([]List, error) {
 		return nil, err
 	}
 	var out []List
-	q, err := s.listQuery(ctx, pr)
+	q, err := s.reader().listQuery(ctx, pr)
 	if err == nil {
 		err = q.Order("l.name", "l.id").Scan(ctx, &out)
 	}

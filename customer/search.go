@@ -110,12 +110,14 @@ func (q *Query) check(maxPage int) (position, error) {
 	return c, v.Err()
 }
 
-// Search lists the customers matching q, one page at a time.
+// Search lists the customers matching q, one page at a time. It reads
+// from Config.ReadDB when one is set.
 func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s = s.reader()
 	after, err := q.check(s.cfg.MaxPageSize)
 	if err != nil {
 		return nil, fmt.Errorf("customer: search: %w", err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -15,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/telemetry"
 )
 
 //go:embed migrations
@@ -25,7 +27,10 @@ var migrations embed.FS
 var Migrations = migration.Set{Name: "customer", FS: migrations}
 
 // Migrate creates or upgrades the customer engine's tables. It is idempotent
-// and safe when several processes run it at once.
+// and safe when several processes run it at once. On PostgreSQL it holds a
+// session-level advisory lock for the whole run, so db must reach the
+// server directly or through a session-mode pooler, never a
+// transaction-mode one (every other call of the engines is safe there).
 // It migrates the permission engine's tables (directory, audit log) and the
 // outbox (where events go) first.
 func Migrate(ctx context.Context, db *bun.DB) error {
@@ -65,6 +70,16 @@ type Config struct {
 	// message per subscriber in the write's transaction. Default: none,
 	// and no events are enqueued.
 	Events outbox.Subscribers
+	// ReadDB serves the reads that tolerate replication lag and write
+	// nothing: Search, the reads of Export, and Lists. Point it at a read
+	// replica: a database handle (not a transaction) of the same dialect.
+	// A service bound by WithDB reads through that handle instead, and
+	// every read that precedes a write uses the primary. Default: none,
+	// and every query goes to the primary.
+	ReadDB bun.IDB
+	// TracerProvider makes a span for each Import and Export.
+	// Default: none, and no spans are made.
+	TracerProvider trace.TracerProvider
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
@@ -105,9 +120,11 @@ func (c *Config) validate() error {
 // Service is the customer engine. It is safe for concurrent use.
 type Service struct {
 	db      bun.IDB
+	read    bun.IDB // Config.ReadDB, or db
 	dialect storage.Dialect
 	cfg     Config
 	authz   permission.Authorizer
+	tracer  trace.Tracer
 }
 
 // NewService returns a customer engine on db (a *bun.DB, or a bun.Tx).
@@ -120,14 +137,28 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: db, dialect: d, cfg: c, authz: c.Authorizer}, nil
+	read, err := storage.ReadReplica(db, d, c.ReadDB)
+	if err != nil {
+		return nil, fmt.Errorf("customer: config: %w", err)
+	}
+	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer,
+		tracer: telemetry.Tracer(c.TracerProvider, "customer")}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared with
 // other engines so that several writes commit or roll back together.
+// Reads then go through db too, never through Config.ReadDB.
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
-	c.db = db
+	c.db, c.read = db, db
+	return &c
+}
+
+// reader returns a copy of s whose queries go to the read replica, for the
+// calls that tolerate lag and write nothing.
+func (s *Service) reader() *Service {
+	c := *s
+	c.db = s.read
 	return &c
 }
 

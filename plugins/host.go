@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/telemetry"
 )
 
 // Errors of the host, from Kiroku's shared vocabulary.
@@ -88,6 +91,15 @@ type Config struct {
 	// Logger receives the host's log and the plugins' (their stderr).
 	// Default: slog.Default().
 	Logger *slog.Logger
+	// TracerProvider makes a span "plugins.Call" around each call of a
+	// plugin (attributes kiroku.plugin and kiroku.op: validate, compute,
+	// event, notify, …). Default: none, and no spans are made.
+	TracerProvider trace.TracerProvider
+	// MeterProvider receives the counter kiroku.plugin.failures (failed
+	// starts, crashes, calls that time out or fail; what Status counts as
+	// Failures) with the attribute kiroku.plugin. Default: none, and
+	// nothing is counted.
+	MeterProvider metric.MeterProvider
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero
@@ -180,6 +192,9 @@ type Host struct {
 	mu      sync.Mutex // guards closing and wg.Add
 	closing bool
 	wg      sync.WaitGroup // the host's goroutines (starts and restarts)
+
+	tracer   trace.Tracer
+	failures metric.Int64Counter // kiroku.plugin.failures
 }
 
 // New returns a host of the plugins cfg names; none is started yet.
@@ -189,7 +204,13 @@ func New(cfg *Config) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: c, log: c.Logger.With("component", "plugins"), done: make(chan struct{})}
+	h := &Host{cfg: c, log: c.Logger.With("component", "plugins"), done: make(chan struct{}),
+		tracer: telemetry.Tracer(c.TracerProvider, "plugins")}
+	h.failures, err = telemetry.Meter(c.MeterProvider, "plugins").Int64Counter("kiroku.plugin.failures",
+		metric.WithDescription("Plugin failures: failed starts, crashes, calls that time out or fail."), metric.WithUnit("{failure}"))
+	if err != nil {
+		return nil, fmt.Errorf("plugins: meter: %w", err)
+	}
 	for _, s := range specs {
 		h.procs = append(h.procs, &proc{h: h, spec: s, state: StateStopped, log: h.log.With("plugin", s.Name)})
 	}

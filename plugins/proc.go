@@ -17,10 +17,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/go-plugin"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/internal/telemetry"
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
@@ -157,7 +161,7 @@ func (p *proc) install(s *started) error {
 // with backoff. When the process is given up, it is killed. p.mu is held.
 func (p *proc) failLocked(err error, mode failMode) {
 	p.lastErr = err
-	p.failures++
+	p.countFailureLocked()
 	p.inARow++
 	next := p.state
 	switch {
@@ -272,8 +276,11 @@ func checkSHA256(path, want string) error {
 // shorter deadline), waiting for a restarting plugin meanwhile, and
 // classifies what went wrong. A capability the plugin turns out not to
 // have (sdk.ErrUnsupported) is no failure: fn's results stay empty.
-func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wire.Client, *manifest) error) error {
+func (p *proc) call(ctx context.Context, op string, fn func(context.Context, *wire.Client, *manifest) error) (err error) {
 	name := p.spec.Name
+	ctx, span := p.h.tracer.Start(ctx, "plugins.Call", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("kiroku.plugin", name), attribute.String("kiroku.op", op)))
+	defer func() { telemetry.End(span, err) }()
 	parent := ctx
 	// Whether the caller's deadline comes before CallTimeout's: then a
 	// deadline error is the caller's, even when the plugin's side (which
@@ -350,10 +357,17 @@ func (p *proc) fail(client *plugin.Client, err error, mode failMode) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.client != client || p.state != StateRunning {
-		p.failures++
+		p.countFailureLocked()
 		return
 	}
 	p.failLocked(err, mode)
+}
+
+// countFailureLocked counts a failure in Status and in the host's
+// kiroku.plugin.failures counter. p.mu is held.
+func (p *proc) countFailureLocked() {
+	p.failures++
+	p.h.failures.Add(context.Background(), 1, metric.WithAttributes(attribute.String("kiroku.plugin", p.spec.Name)))
 }
 
 func (p *proc) stop() {

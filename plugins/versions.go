@@ -28,6 +28,8 @@ var Migrations = migration.Set{Name: "plugins", FS: migrations}
 // Migrate creates or upgrades the tables of the record engine
 // (contactlog.Migrate) and the host's. Idempotent; safe from several
 // processes at once.
+// On PostgreSQL it holds a session-level advisory lock for the whole run:
+// db must not go through a transaction-mode pooler.
 func Migrate(ctx context.Context, db *bun.DB) error {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		return err

@@ -28,6 +28,8 @@ var Migrations = migration.Set{Name: "template", FS: migrations}
 
 // Migrate creates or upgrades the template store's tables. It is
 // idempotent and safe when several processes run it at once.
+// On PostgreSQL it holds a session-level advisory lock for the whole run:
+// db must not go through a transaction-mode pooler.
 func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, Migrations) }
 
 // Config configures a Store. nil or the zero value means defaults.

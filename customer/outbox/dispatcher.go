@@ -15,9 +15,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/telemetry"
 )
 
 // Handler delivers messages of one topic.
@@ -85,8 +89,21 @@ type Config struct {
 	// MaxBatchSize. Default: 10.
 	BatchSize int
 	// Logger receives delivery failures (message ID, tenant, topic, attempt
-	// and error; never the payload or recipient). Default: discard.
+	// and error; never the payload or recipient) and failed polls.
+	// Default: slog.Default().
 	Logger *slog.Logger
+	// TracerProvider makes a span "outbox.Deliver" around each delivery
+	// attempt (attributes kiroku.topic, kiroku.attempt, kiroku.tenant),
+	// the parent of the spans the handler makes. Default: none, and no
+	// spans are made.
+	TracerProvider trace.TracerProvider
+	// MeterProvider receives the counters kiroku.outbox.deliveries
+	// (messages delivered), kiroku.outbox.retries (failed attempts that
+	// will be retried) and kiroku.outbox.dead_letters (messages given
+	// up), each with the attribute kiroku.topic. An outcome is counted
+	// once it is recorded in the table. Default: none, and nothing is
+	// counted.
+	MeterProvider metric.MeterProvider
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
@@ -122,7 +139,7 @@ func (c *Config) WithDefaults() Config {
 		out.BatchSize = DefaultBatchSize
 	}
 	if out.Logger == nil {
-		out.Logger = slog.New(slog.DiscardHandler)
+		out.Logger = slog.Default()
 	}
 	return out
 }
@@ -154,6 +171,9 @@ type Dispatcher struct {
 	topics   []string
 	cfg      Config
 	running  atomic.Bool
+	tracer   trace.Tracer
+	// Outcome counters, by outcome.
+	delivered, retried, dead metric.Int64Counter
 }
 
 // NewDispatcher returns a dispatcher that delivers the messages of the
@@ -189,7 +209,22 @@ func NewDispatcher(db bun.IDB, handlers map[string]Handler, cfg *Config) (*Dispa
 	if err := c.validate(); err != nil {
 		return nil, fmt.Errorf("outbox: new dispatcher: %w", err)
 	}
-	return &Dispatcher{db: db, dialect: d, handlers: hs, topics: topics, cfg: c}, nil
+	disp := &Dispatcher{db: db, dialect: d, handlers: hs, topics: topics, cfg: c,
+		tracer: telemetry.Tracer(c.TracerProvider, "customer/outbox")}
+	meter := telemetry.Meter(c.MeterProvider, "customer/outbox")
+	for _, in := range []struct {
+		c          *metric.Int64Counter
+		name, desc string
+	}{
+		{&disp.delivered, "kiroku.outbox.deliveries", "Outbox messages delivered."},
+		{&disp.retried, "kiroku.outbox.retries", "Failed outbox delivery attempts that will be retried."},
+		{&disp.dead, "kiroku.outbox.dead_letters", "Outbox messages given up (status dead)."},
+	} {
+		if *in.c, err = meter.Int64Counter(in.name, metric.WithDescription(in.desc), metric.WithUnit("{message}")); err != nil {
+			return nil, fmt.Errorf("outbox: new dispatcher: meter: %w", err)
+		}
+	}
+	return disp, nil
 }
 
 // InstanceID returns the name this dispatcher leases messages under.
@@ -302,12 +337,17 @@ func (d *Dispatcher) claim(ctx context.Context) ([]Message, error) {
 	return msgs, nil
 }
 
-// deliver calls the topic's handler, turning a panic into an error.
+// deliver calls the topic's handler in a span, turning a panic into an
+// error.
 func (d *Dispatcher) deliver(ctx context.Context, m Message) (err error) {
+	ctx, span := d.tracer.Start(ctx, "outbox.Deliver", trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("kiroku.topic", m.Topic), attribute.Int("kiroku.attempt", m.Attempt),
+			attribute.String("kiroku.tenant", m.Tenant.String())))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("outbox: handler for %q panicked: %v", m.Topic, r)
 		}
+		telemetry.End(span, err)
 	}()
 	return d.handlers[m.Topic].Deliver(ctx, m)
 }
@@ -331,19 +371,19 @@ func (d *Dispatcher) finish(ctx context.Context, m Message, derr error) error {
 		slog.String("id", m.ID.String()), slog.String("tenant", m.Tenant.String()),
 		slog.String("topic", m.Topic), slog.Int("attempt", m.Attempt),
 	}
-	level, msg := slog.LevelDebug, "outbox: delivered"
+	level, msg, counter := slog.LevelDebug, "outbox: delivered", d.delivered
 	switch {
 	case derr == nil:
 		q = q.Set("status = ?", string(StatusDelivered)).Set("delivered_at = ?", now).Set("last_error = ''")
 	case IsPermanent(derr) || m.Attempt >= d.cfg.MaxAttempts:
 		q = q.Set("status = ?", string(StatusDead)).Set("dead_at = ?", now).
 			Set("last_error = ?", errorText(derr))
-		level, msg = slog.LevelError, "outbox: given up"
+		level, msg, counter = slog.LevelError, "outbox: given up", d.dead
 		attrs = append(attrs, slog.String("error", errorText(derr)))
 	default:
 		next := now.Add(max(d.cfg.Backoff(m.Attempt), 0))
 		q = q.Set("next_attempt_at = ?", next).Set("last_error = ?", errorText(derr))
-		level, msg = slog.LevelWarn, "outbox: will retry"
+		level, msg, counter = slog.LevelWarn, "outbox: will retry", d.retried
 		attrs = append(attrs, slog.Time("next_attempt_at", next), slog.String("error", errorText(derr)))
 	}
 	if m.Attempt > d.cfg.MaxAttempts {
@@ -360,6 +400,7 @@ func (d *Dispatcher) finish(ctx context.Context, m Message, derr error) error {
 		return nil
 	}
 	log.LogAttrs(ctx, level, msg, attrs...)
+	counter.Add(ctx, 1, metric.WithAttributes(attribute.String("kiroku.topic", m.Topic)))
 	return nil
 }
 

@@ -2,7 +2,8 @@
 // expect: SQLite through modernc.org/sqlite (pure Go) with WAL, a busy
 // timeout, foreign keys and immediate write transactions, and PostgreSQL
 // through pgx's database/sql driver in exec mode (bun interpolates values,
-// so pgx's statement cache would only churn).
+// so pgx's statement cache would only churn), or in the mode the DSN names
+// (simple_protocol behind a transaction-mode pooler such as PgBouncer).
 //
 // The engines never import a driver or a bun dialect; programs (the
 // examples) and tests do, through this package.
@@ -32,12 +33,18 @@ func SQLiteDSN(path string) string {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// PostgresDSN adds default_query_exec_mode=exec, and search_path when schema
-// is not empty, to a pgx DSN in URL form (postgres://user@host/db) or
-// keyword/value form (host=… dbname=…).
+// ExecModeKey is the pgx DSN parameter that chooses how statements are sent.
+const ExecModeKey = "default_query_exec_mode"
+
+// PostgresDSN adds default_query_exec_mode=exec, unless the DSN names a mode
+// already (simple_protocol behind a transaction-mode pooler), and
+// search_path when schema is not empty, to a pgx DSN in URL form
+// (postgres://user@host/db) or keyword/value form (host=… dbname=…).
 func PostgresDSN(dsn, schema string) (string, error) {
 	if !strings.Contains(dsn, "://") {
-		dsn += " default_query_exec_mode=exec"
+		if !strings.Contains(dsn, ExecModeKey+"=") {
+			dsn += " " + ExecModeKey + "=exec"
+		}
 		if schema != "" {
 			dsn += " search_path=" + schema
 		}
@@ -48,7 +55,9 @@ func PostgresDSN(dsn, schema string) (string, error) {
 		return "", err
 	}
 	q := u.Query()
-	q.Set("default_query_exec_mode", "exec")
+	if !q.Has(ExecModeKey) {
+		q.Set(ExecModeKey, "exec")
+	}
 	if schema != "" {
 		q.Set("search_path", schema)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,8 +54,12 @@ type App struct {
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
+	// Metrics serves the engines' counters in the Prometheus text format
+	// (server.Handler mounts it at /metrics behind Config.MetricsToken).
+	Metrics http.Handler
 
 	dispatcher *outbox.Dispatcher
+	telemetry  *telemetry
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
 	ownDB      bool
@@ -110,6 +115,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err := Migrate(ctx, a.DB); err != nil {
 		return a, fmt.Errorf("migrate: %w", err)
 	}
+	if a.telemetry, err = newTelemetry(ctx, cfg); err != nil {
+		return a, fmt.Errorf("telemetry: %w", err)
+	}
+	a.Metrics = a.telemetry.metrics
 	if a.Dir, err = permission.NewDirectory(a.DB, a.Clock); err != nil {
 		return a, err
 	}
@@ -126,7 +135,8 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		pluginDir = cfg.PluginDir
 	}
 	if a.Plugins, err = plugins.New(&plugins.Config{Dir: pluginDir, Templates: a.Templates, DB: a.DB,
-		Clock: a.Clock, Logger: a.Logger}); err != nil {
+		Clock: a.Clock, Logger: a.Logger,
+		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {
 		return a, fmt.Errorf("plugins: %w", err)
 	}
 	if err := a.Plugins.Start(ctx); err != nil {
@@ -149,7 +159,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	}
 	a.Mailer = mailer
 	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
-		Events: a.Plugins}); err != nil {
+		Events: a.Plugins, TracerProvider: a.telemetry.tracerProvider()}); err != nil {
 		return a, err
 	}
 	from := mail.Address{Name: "Kiroku", Email: cfg.MailFrom}
@@ -167,7 +177,8 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	handlers := a.Records.Handlers()
 	maps.Copy(handlers, a.Plugins.EventHandlers(a.Records))
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
-		Clock: a.Clock, Logger: a.Logger}); err != nil {
+		Clock: a.Clock, Logger: a.Logger,
+		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {
 		return a, err
 	}
 	if !opts.NoDispatcher {
@@ -218,6 +229,13 @@ func (a *App) Close() {
 	a.wg.Wait()
 	if a.Plugins != nil {
 		a.Plugins.Close()
+	}
+	if a.telemetry != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.telemetry.shutdown(ctx); err != nil {
+			a.Logger.Warn("telemetry shutdown", "err", err)
+		}
 	}
 	if a.ownDB && a.DB != nil {
 		_ = a.DB.Close()

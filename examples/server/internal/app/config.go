@@ -31,6 +31,11 @@ const (
 	EnvSMTPTLS       = "KIROKU_SMTP_TLS"
 	EnvMailFrom      = "KIROKU_MAIL_FROM"
 	EnvEncryptionKey = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
+	EnvMetricsToken  = "KIROKU_METRICS_TOKEN"  // environment only
+
+	// The standard OpenTelemetry variables: either turns trace export on.
+	EnvOTLPEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	EnvOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 )
 
 // Config is the server's configuration.
@@ -69,6 +74,14 @@ type Config struct {
 	Demo bool
 	// SecureCookies marks cookies Secure. Default: when BaseURL is https.
 	SecureCookies bool
+	// MetricsToken, when set, serves /metrics (Prometheus) to requests
+	// carrying "Authorization: Bearer <MetricsToken>". Default: /metrics
+	// is not served.
+	MetricsToken string
+	// Traces exports the engines' spans over OTLP/HTTP to the endpoint of
+	// the OTEL_EXPORTER_OTLP_* variables. Default: when one of
+	// EnvOTLPEndpoint and EnvOTLPTracesEndpoint is set.
+	Traces bool
 }
 
 // Parse reads the command line (without the program name) and the
@@ -104,6 +117,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	c.AdminPassword = getenv(EnvAdminPassword)
 	c.SMTPPassword = getenv(EnvSMTPPassword)
+	c.MetricsToken = getenv(EnvMetricsToken)
+	c.Traces = getenv(EnvOTLPEndpoint) != "" || getenv(EnvOTLPTracesEndpoint) != ""
 	if *port != "" {
 		p, err := strconv.Atoi(*port)
 		if err != nil || p <= 0 || p > 65535 {

@@ -1,9 +1,11 @@
 // Package server puts the example server together: the web UI at /, the
-// JSON API at /api/, security headers and cross-origin protection on
-// everything, and request size limits.
+// JSON API at /api/, the Prometheus metrics at /metrics (only with
+// Config.MetricsToken, and only for requests bearing it), security headers
+// and cross-origin protection on everything, and request size limits.
 package server
 
 import (
+	"crypto/subtle"
 	"net/http"
 
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
@@ -24,7 +26,24 @@ func Handler(a *app.App) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", ui.Handler())
 	mux.Handle(api.Mount+"/", jsonAPI)
+	if a.Config.MetricsToken != "" {
+		mux.Handle("GET /metrics", bearer(a.Config.MetricsToken, a.Metrics))
+	}
 	return secure(mux), nil
+}
+
+// bearer serves h only to requests with "Authorization: Bearer <token>"
+// (what Prometheus sends with authorization.credentials), 401 otherwise.
+func bearer(token string, h http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kiroku metrics"`)
+			http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // secure adds the security headers every response carries and refuses

@@ -1,0 +1,44 @@
+package dbtest
+
+import (
+	"context"
+	"sync"
+
+	"github.com/uptrace/bun"
+)
+
+// Recorder keeps the text of every statement run through the *bun.DB it
+// was attached to, so a test can prove which connection pool a call used
+// and what it sent.
+type Recorder struct {
+	mu    sync.Mutex
+	stmts []string
+}
+
+var _ bun.QueryHook = (*Recorder)(nil)
+
+// Record attaches a new Recorder to db.
+func Record(db *bun.DB) *Recorder {
+	r := &Recorder{}
+	db.AddQueryHook(r)
+	return r
+}
+
+// BeforeQuery implements bun.QueryHook.
+func (r *Recorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+// AfterQuery implements bun.QueryHook: it keeps the statement.
+func (r *Recorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stmts = append(r.stmts, e.Query)
+}
+
+// Take returns the statements recorded since the last Take and forgets them.
+func (r *Recorder) Take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.stmts
+	r.stmts = nil
+	return out
+}
