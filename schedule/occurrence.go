@@ -100,14 +100,21 @@ func (v *occView) occurrence() (Occurrence, error) {
 	}, nil
 }
 
-// selectOccurrences starts a query of the occurrences pr sees, with their
-// alert's and customer's columns.
-func (s *Service) selectOccurrences(ctx context.Context, db bun.IDB, pr permission.Principal) (*bun.SelectQuery, error) {
-	q := db.NewSelect().Model((*occRow)(nil)).ColumnExpr("o.*").
+// selectViews starts a query of tenant's occurrences with their alert's
+// and customer's columns (occView); the caller joins the customers, aliased
+// c.
+func selectViews(db bun.IDB, tenant uuid.UUID) *bun.SelectQuery {
+	return db.NewSelect().Model((*occRow)(nil)).ColumnExpr("o.*").
 		ColumnExpr("a.title AS alert_title, a.count AS alert_count").
 		ColumnExpr("c.kind AS customer_kind, c.family_name, c.given_name, c.company_name").
 		Join("JOIN schedule_alerts AS a ON a.tenant_id = o.tenant_id AND a.id = o.alert_id").
-		Where("o.tenant_id = ?", pr.Tenant)
+		Where("o.tenant_id = ?", tenant)
+}
+
+// selectOccurrences starts a query of the occurrences pr sees, with their
+// alert's and customer's columns.
+func (s *Service) selectOccurrences(ctx context.Context, db bun.IDB, pr permission.Principal) (*bun.SelectQuery, error) {
+	q := selectViews(db, pr.Tenant)
 	if err := s.joinVisibleCustomer(ctx, pr, q, "o"); err != nil {
 		return nil, err
 	}
