@@ -331,7 +331,7 @@ func (s *Service) occurrences(ctx context.Context, pr permission.Principal, q Oc
 		sel.Where("o.customer_id = ?", q.Customer)
 	}
 	if q.Assignee != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM customer_assignees qa WHERE qa.tenant_id = o.tenant_id AND qa.customer_id = o.customer_id AND qa.user_id = ?)", q.Assignee)
+		sel.Where("EXISTS (SELECT 1 FROM customer_assignees qa WHERE qa.tenant_id = o.tenant_id AND qa.tenant_id = ? AND qa.customer_id = o.customer_id AND qa.user_id = ?)", pr.Tenant, q.Assignee)
 	}
 	cmp, dir := ">", "ASC"
 	if q.Newest {

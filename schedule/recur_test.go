@@ -53,7 +53,7 @@ func TestOccurrenceDatesLargeCount(t *testing.T) {
 	ds := schedule.OccurrenceDates(d("2000-01-31"), 1, schedule.Months, schedule.MaxCount)
 	require.Len(t, ds, schedule.MaxCount)
 	require.Equal(t, "2083-04-30", ds[schedule.MaxCount-1].String()) // 999 months after Jan 2000
-	require.Equal(t, "2002-01-31", ds[24].String())                // the day comes back after a short month
+	require.Equal(t, "2002-01-31", ds[24].String())                  // the day comes back after a short month
 	days := schedule.OccurrenceDates(d("2026-01-01"), schedule.MaxEvery, schedule.Days, schedule.MaxCount)
 	require.Equal(t, d("2026-01-01").AddDays(999*999), days[schedule.MaxCount-1])
 }
