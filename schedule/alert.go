@@ -73,7 +73,7 @@ func (r *alertRow) alert() (*Alert, error) {
 	return &Alert{
 		ID: r.ID, Tenant: r.Tenant,
 		AlertInput: AlertInput{Customer: r.Customer, Title: r.Title, Start: start, Count: r.Count, Every: r.Every, Unit: Unit(r.Unit)},
-		Author:     r.Author, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy, Version: r.Version,
+		Author:     r.Author, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy, Version: r.Version,
 	}, nil
 }
 
@@ -175,10 +175,11 @@ func (s *Service) CreateAlert(ctx context.Context, in AlertInput) (*Alert, error
 
 // UpdateAlert changes an alert's definition at version (ErrConflict when it
 // changed since). The customer cannot change (reported not_allowed under
-// "customer"). The occurrences are regenerated: those already done or due
-// before today (tenant zone) are kept with their memos, state and number;
-// the others are replaced by the new definition's occurrences from today
-// on, except for numbers a kept occurrence holds.
+// "customer"). The occurrences are regenerated: those already done,
+// already reminded or due before today (tenant zone) are kept with their
+// memos, state and number; the others are replaced by the new
+// definition's occurrences from today on, except for numbers a kept
+// occurrence holds.
 func (s *Service) UpdateAlert(ctx context.Context, id uuid.UUID, version int64, in AlertInput) (*Alert, error) {
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
@@ -208,7 +209,7 @@ func (s *Service) UpdateAlert(ctx context.Context, id uuid.UUID, version int64, 
 		cur.Version = version + 1
 		today := s.today(pr).String()
 		if _, err := tx.NewDelete().Model((*occRow)(nil)).Where("tenant_id = ?", pr.Tenant).Where("alert_id = ?", id).
-			Where("done_at IS NULL").Where("due_date >= ?", today).Exec(ctx); err != nil {
+			Where("done_at IS NULL").Where("notified_at IS NULL").Where("due_date >= ?", today).Exec(ctx); err != nil {
 			return err
 		}
 		var kept []int
@@ -270,6 +271,37 @@ func (s *Service) Alert(ctx context.Context, id uuid.UUID) (*Alert, error) {
 		return nil, fmt.Errorf("schedule: alert %s: %w", id, err)
 	}
 	return r.alert()
+}
+
+// CustomerAlerts returns the definitions of a customer's alerts, newest
+// first; ErrNotFound when the customer does not exist or is hidden from
+// the principal.
+func (s *Service) CustomerAlerts(ctx context.Context, cust uuid.UUID) ([]Alert, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.customerVisible(ctx, s.db, pr, cust)
+	if err == nil && !ok {
+		err = ErrNotFound
+	}
+	var rows []alertRow
+	if err == nil {
+		err = storage.Err(s.db.NewSelect().Model(&rows).Where("a.tenant_id = ?", pr.Tenant).Where("a.customer_id = ?", cust).
+			OrderExpr("a.created_at DESC, a.id DESC").Scan(ctx))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schedule: customer alerts %s: %w", cust, err)
+	}
+	out := make([]Alert, len(rows))
+	for i := range rows {
+		a, err := rows[i].alert()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = *a
+	}
+	return out, nil
 }
 
 // alertRow loads an alert whose customer pr sees.

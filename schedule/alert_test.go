@@ -57,6 +57,13 @@ func TestAlertVisibilityFollowsCustomer(t *testing.T) {
 		got, err := f.svc.Alert(f.b, al.ID)
 		require.NoError(t, err)
 		require.Equal(t, al.AlertInput, got.AlertInput)
+		second, err := f.svc.CreateAlert(f.b, schedule.AlertInput{Customer: f.yamada.ID, Title: "年賀状", Start: d("2027-01-01"), Count: 1, Every: 1, Unit: schedule.Days})
+		require.NoError(t, err)
+		list, err := f.svc.CustomerAlerts(f.a, f.yamada.ID)
+		require.NoError(t, err)
+		require.Equal(t, []schedule.Alert{*second, *al}, list)
+		_, err = f.svc.CustomerAlerts(f.c, f.yamada.ID)
+		require.ErrorIs(t, err, schedule.ErrNotFound)
 	})
 }
 

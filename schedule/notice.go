@@ -89,7 +89,7 @@ func (r *noticeRow) notice() (Notice, error) {
 	return Notice{
 		ID: r.ID, Tenant: r.Tenant,
 		NoticeInput: NoticeInput{Title: r.Title, Body: r.Body, From: from, To: to, Hidden: r.Hidden, Audience: Audience(r.Audience), Group: r.Group},
-		Author:      r.Author, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, UpdatedBy: r.UpdatedBy, Version: r.Version,
+		Author:      r.Author, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), UpdatedBy: r.UpdatedBy, Version: r.Version,
 	}, nil
 }
 

@@ -95,9 +95,17 @@ func (v *occView) occurrence() (Occurrence, error) {
 	c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(v.Kind), FamilyName: v.FamilyName, GivenName: v.GivenName, CompanyName: v.CompanyName}}
 	return Occurrence{
 		ID: v.ID, Tenant: v.Tenant, Alert: v.Alert, Customer: v.Customer, CustomerName: c.DisplayName(),
-		Title: v.Title, Seq: v.Seq, Count: v.Count, Due: due, RemindAt: v.RemindAt, NotifiedAt: v.NotifiedAt,
-		Done: !v.DoneAt.IsZero(), DoneAt: v.DoneAt, DoneBy: v.DoneBy, Memo: v.Memo, Version: v.Version,
+		Title: v.Title, Seq: v.Seq, Count: v.Count, Due: due, RemindAt: utc(v.RemindAt), NotifiedAt: utc(v.NotifiedAt),
+		Done: !v.DoneAt.IsZero(), DoneAt: utc(v.DoneAt), DoneBy: v.DoneBy, Memo: v.Memo, Version: v.Version,
 	}, nil
+}
+
+// utc returns t in UTC, keeping the zero time zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
 }
 
 // selectViews starts a query of tenant's occurrences with their alert's

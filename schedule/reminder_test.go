@@ -65,7 +65,7 @@ func TestRemindersOncePerAssignee(t *testing.T) {
 		cfg.AlertURL = func(_, cust uuid.UUID) string { return "https://crm.example.jp/customers/" + cust.String() + "/alerts" }
 
 		// Due today at 9:00 JST for a and b; tomorrow's is not due yet.
-		_, err = f.svc.CreateAlert(f.a, schedule.AlertInput{Customer: f.yamada.ID, Title: "ご機嫌伺い", Start: d("2026-12-05"), Count: 2, Every: 1, Unit: schedule.Days})
+		al, err := f.svc.CreateAlert(f.a, schedule.AlertInput{Customer: f.yamada.ID, Title: "ご機嫌伺い", Start: d("2026-12-05"), Count: 2, Every: 1, Unit: schedule.Days})
 		require.NoError(t, err)
 		// Due too, but done before the scan: nothing is sent to c.
 		_, err = f.svc.CreateAlert(f.c, schedule.AlertInput{Customer: f.sato.ID, Title: "お礼状", Start: d("2026-12-05"), Count: 1, Every: 1, Unit: schedule.Days})
@@ -119,7 +119,12 @@ func TestRemindersOncePerAssignee(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, []string{"2026-12-06 ご機嫌伺い(2/2)"}, labels(page.Occurrences))
 
-		// Scanning again sends nothing more; the next day's is due at 9:00.
+		// Scanning again sends nothing more, even after an edit (today's
+		// reminded occurrence is kept); the next day's is due at 9:00.
+		in := al.AlertInput
+		in.Title = "ご挨拶"
+		_, err = f.svc.UpdateAlert(f.a, al.ID, al.Version, in)
+		require.NoError(t, err)
 		n, err := procs[1].sys.EnqueueDueReminders(context.Background(), f.clock.Now())
 		require.NoError(t, err)
 		require.Zero(t, n)
