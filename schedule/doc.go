@@ -38,9 +38,9 @@
 // (SetMemo). Every mutable object has a Version: a change with a stale
 // version fails with ErrConflict and overwrites nothing.
 //
-// UpdateAlert regenerates the future: occurrences done or due before today
-// (tenant zone) are kept with their memos; the others are replaced by the
-// new definition's occurrences from today on. DeleteAlert erases the alert
+// UpdateAlert regenerates the future: occurrences done, already reminded
+// or due before today (tenant zone) are kept with their memos; the others
+// are replaced by the new definition's occurrences from today on. DeleteAlert erases the alert
 // with its occurrences.
 //
 // Occurrences lists occurrences by due day in keyset pages, filtered by
