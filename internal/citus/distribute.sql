@@ -1,7 +1,7 @@
 -- Kiroku on Citus: distributes every table by tenant, in dependency order.
 --
 -- Run it once, as the owner of the tables, on the Citus coordinator, after
--- every engine's Migrate (customer, contactlog, plugins and, for the
+-- every engine's Migrate (customer, contactlog, schedule, plugins and, for the
 -- example server, its own tables) and before the application writes. One
 -- statement per line; internal/citus parses this file, and its tests
 -- dry-run it on plain PostgreSQL (every table exists, the distribution
@@ -49,6 +49,11 @@ SELECT create_distributed_table('contact_record_people', 'tenant_id', colocate_w
 SELECT create_distributed_table('contact_record_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
+
+-- schedule
+SELECT create_distributed_table('schedule_alerts', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_alert_occurrences', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_notices', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- plugins: contributed templates belong to no tenant; installations do.
 SELECT create_reference_table('plugin_templates');
