@@ -178,7 +178,7 @@
 //	mailer, err := mail.NewSMTP(&mail.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
 //	cfg := &contactlog.Config{Authorizer: engine, Mailer: mailer}
 //	svc, err := contactlog.NewService(db, cfg)              // for request handlers
-//	items, err := svc.Masters(ctx, contactlog.Progress)     // ctx carries a staff principal
+//	items, err := svc.Masters(ctx, contactlog.MasterProgress)     // ctx carries a staff principal
 //
 //	sys, err := contactlog.NewSystem(db, cfg)               // trusted: keep it in the wiring code
 //	d, err := outbox.NewDispatcher(db, sys.Handlers(), nil) // the handlers of all engines, merged

@@ -53,10 +53,10 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		com, err := svc.AddComment(f.staff, rec.ID, "確認しました。")
 		require.NoError(t, err)
 		secret := contactlog.MasterItem{Code: "b_only", Label: "B社専用"}
-		channels, err := svc.Masters(f.admin, contactlog.Channel)
+		channels, err := svc.Masters(f.admin, contactlog.MasterChannel)
 		require.NoError(t, err)
 		channels = append(channels, secret)
-		require.NoError(t, svc.SetMasters(f.admin, contactlog.Channel, channels))
+		require.NoError(t, svc.SetMasters(f.admin, contactlog.MasterChannel, channels))
 		st, err := template.NewStore(db, nil)
 		require.NoError(t, err)
 		_, err = st.Save(f.admin, template.Template{Key: "tenant:visit", Name: "訪問記録", Fields: []template.Field{{Key: "note", Label: "備考", Type: template.FieldText}}})
@@ -133,14 +133,14 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 				}
 			},
 			"Masters": func(t *testing.T) {
-				items, err := svc.Masters(x, contactlog.Channel)
+				items, err := svc.Masters(x, contactlog.MasterChannel)
 				require.NoError(t, err)
 				require.NotContains(t, items, secret)
 			},
 			"SetMasters": func(t *testing.T) {
-				items, err := svc.Masters(x, contactlog.Channel)
+				items, err := svc.Masters(x, contactlog.MasterChannel)
 				require.NoError(t, err)
-				require.NoError(t, svc.SetMasters(x, contactlog.Channel, append(items, contactlog.MasterItem{Code: "a_only", Label: "A社専用"})))
+				require.NoError(t, svc.SetMasters(x, contactlog.MasterChannel, append(items, contactlog.MasterItem{Code: "a_only", Label: "A社専用"})))
 			},
 			"Attachments": func(t *testing.T) {
 				_, err := svc.Attachments(x, rec.ID)
@@ -213,7 +213,7 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, cs, 1)
 		require.Equal(t, com.Body, cs[0].Body)
-		items, err := svc.Masters(f.staff, contactlog.Channel)
+		items, err := svc.Masters(f.staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, channels, items)
 		require.Equal(t, keys, storedKeys(t, store))
