@@ -768,11 +768,11 @@ func TestAttachmentsOfIsOneQuery(t *testing.T) {
 		db.AddQueryHook(countHook{&queries})
 
 		queries.Store(0)
-		one, err := svc.AttachmentsOf(f.staff, ids[:1])
+		one, err := contactlog.AttachmentsOf(svc, f.staff, ids[:1])
 		require.NoError(t, err)
 		single := queries.Load()
 		queries.Store(0)
-		all, err := svc.AttachmentsOf(f.staff, ids)
+		all, err := contactlog.AttachmentsOf(svc, f.staff, ids)
 		require.NoError(t, err)
 		require.Equal(t, single, queries.Load(), "as many queries for four records as for one")
 		require.Len(t, one[ids[0]], 2)
@@ -782,12 +782,12 @@ func TestAttachmentsOfIsOneQuery(t *testing.T) {
 		}
 
 		// Only what the principal may see.
-		seen, err := svc.AttachmentsOf(f.a, ids)
+		seen, err := contactlog.AttachmentsOf(svc, f.a, ids)
 		require.NoError(t, err)
 		require.Len(t, seen, 3, "record 3 is for its people only")
 		require.NotContains(t, seen, ids[3])
 		cust := permission.WithPrincipal(context.Background(), permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
-		seen, err = svc.AttachmentsOf(cust, ids)
+		seen, err = contactlog.AttachmentsOf(svc, cust, ids)
 		require.NoError(t, err)
 		require.Len(t, seen, 2, "the shared records 0 and 2")
 		for _, id := range []uuid.UUID{ids[0], ids[2]} {
@@ -795,7 +795,7 @@ func TestAttachmentsOfIsOneQuery(t *testing.T) {
 			require.Equal(t, "共有.pdf", seen[id][0].Name)
 		}
 		require.NoError(t, f.svc.Delete(f.staff, ids[0], 1))
-		seen, err = svc.AttachmentsOf(f.staff, ids)
+		seen, err = contactlog.AttachmentsOf(svc, f.staff, ids)
 		require.NoError(t, err)
 		require.NotContains(t, seen, ids[0], "deleted records are left out")
 	})

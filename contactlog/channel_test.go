@@ -61,11 +61,9 @@ func channelMailer(t *testing.T, f *fixture, channels ...notify.Channel) *mailer
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(f.db)
 	require.NoError(t, err)
-	svc, err := contactlog.NewService(f.db, &contactlog.Config{
+	return mailerOf(t, f, srv, &contactlog.Config{
 		Authorizer: engine, Clock: f.clock.Now, Mailer: m, MailFrom: noreply, Channels: channels,
 	})
-	require.NoError(t, err)
-	return &mailer{srv: srv, svc: svc, disp: newDispatcher(t, f, svc)}
 }
 
 func TestReportToThroughChannels(t *testing.T) {
@@ -139,7 +137,7 @@ func TestNotificationThroughChannels(t *testing.T) {
 		ctx := context.Background()
 		n := contactlog.Notification{Recipients: []uuid.UUID{f.staffID, f.aID}, Subject: "至急", Body: "確認してください。", Key: "k1"}
 		for range 2 {
-			require.NoError(t, m.svc.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
+			require.NoError(t, m.sys.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
 			deliverAll(t, m.disp)
 		}
 		require.Equal(t, 2, m.count())
@@ -150,7 +148,7 @@ func TestNotificationThroughChannels(t *testing.T) {
 
 		// A service without the sms channel fails its messages for good.
 		n.Key = "k2"
-		require.NoError(t, m.svc.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
+		require.NoError(t, m.sys.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
 		chatOnly := channelMailer(t, f, chat)
 		deliverAll(t, chatOnly.disp)
 		dead := 0

@@ -181,10 +181,10 @@ func TestCommentLimitsAndCounts(t *testing.T) {
 		_, err = f.svc.AddComment(f.b, r2.ID, "二件目")
 		require.NoError(t, err)
 		require.NoError(t, f.svc.DeleteComment(f.a, c.ID, c.Version))
-		counts, err := f.svc.CommentCounts(ctx, f.tenant, []uuid.UUID{r1.ID, r2.ID, r3.ID})
+		counts, err := contactlog.CommentCounts(f.svc, ctx, f.tenant, []uuid.UUID{r1.ID, r2.ID, r3.ID})
 		require.NoError(t, err)
 		require.Equal(t, map[uuid.UUID]int{r1.ID: 1, r2.ID: 1}, counts)
-		counts, err = f.svc.CommentCounts(ctx, uuid.New(), []uuid.UUID{r1.ID, r2.ID})
+		counts, err = contactlog.CommentCounts(f.svc, ctx, uuid.New(), []uuid.UUID{r1.ID, r2.ID})
 		require.NoError(t, err)
 		require.Empty(t, counts, "another tenant's records count nothing")
 

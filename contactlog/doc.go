@@ -167,8 +167,8 @@
 // EventRecordDeleted), keyed "<record ID>:<version>" so that each event is
 // stored and handed to each subscriber once (at least once: a subscriber
 // must tolerate a redelivery of the same key). The subscriber's handler
-// reads what it needs with RecordEvent at delivery. Notifications a
-// subscriber asks for go through EnqueueNotifications (TopicNotification)
+// reads what it needs with System.RecordEvent at delivery. Notifications a
+// subscriber asks for go through System.EnqueueNotifications (TopicNotification)
 // and are mailed with their own subject and text, once per recipient and
 // key. Customer events are not emitted yet.
 //
@@ -187,9 +187,21 @@
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template, outbox
 //	engine, err := permission.NewEngine(db)
 //	mailer, err := mail.NewSMTP(&mail.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
-//	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Mailer: mailer})
-//	items, err := svc.Masters(ctx, contactlog.Progress) // ctx carries a staff principal
+//	cfg := &contactlog.Config{Authorizer: engine, Mailer: mailer}
+//	svc, err := contactlog.NewService(db, cfg)              // for request handlers
+//	items, err := svc.Masters(ctx, contactlog.MasterProgress)     // ctx carries a staff principal
 //
-//	d, err := outbox.NewDispatcher(db, svc.Handlers(), nil) // the handlers of all engines, merged
-//	go d.Run(ctx) // until ctx ends
+//	sys, err := contactlog.NewSystem(db, cfg)               // trusted: keep it in the wiring code
+//	d, err := outbox.NewDispatcher(db, sys.Handlers(), nil) // the handlers of all engines, merged
+//	go d.Run(ctx)                                           // until ctx ends
+//
+// # Trusted calls
+//
+// Service is the principal-scoped handle: every call reads the principal
+// from its context and goes through the Authorizer. The calls of the
+// installation's machinery, which take a tenant and skip every check
+// (event loads, enqueueing a subscriber's notifications and timers, the
+// outbox handlers), are on System, which NewSystem builds from the
+// database; no Service method returns one, so request code given a Service
+// cannot reach them.
 package contactlog

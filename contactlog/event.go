@@ -54,15 +54,15 @@ func (s *Service) enqueueEvent(ctx context.Context, tx bun.IDB, tenant, id uuid.
 }
 
 // EventCustomer is what an event subscriber learns of a record's customer
-// (customer.Service.EventCustomer loads it).
+// (customer.System.EventCustomer loads it).
 type EventCustomer = customer.EventCustomer
 
 // CustomerEvent loads what an event subscriber learns of the customer id
 // of tenant at the delivery of a customer event
-// (customer.TopicCustomerEvent): customer.Service.EventCustomer on the
-// service's database, deleted customers included, without permission
+// (customer.TopicCustomerEvent): customer.System.EventCustomer on the
+// handle's database, deleted customers included, without permission
 // checks; a purged customer is ErrNotFound.
-func (s *Service) CustomerEvent(ctx context.Context, tenant, id uuid.UUID) (*EventCustomer, error) {
+func (s *System) CustomerEvent(ctx context.Context, tenant, id uuid.UUID) (*EventCustomer, error) {
 	return s.customers.EventCustomer(ctx, tenant, id)
 }
 
@@ -83,7 +83,7 @@ type RecordEventData struct {
 // principal and without permission checks (the subscriber is a trusted
 // extension of the installation, not a user), confined to the tenant; a
 // record that no longer exists (purged) is ErrNotFound.
-func (s *Service) RecordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
+func (s *System) RecordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
 	out, err := s.recordEvent(ctx, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: record event %s: %w", id, err)
@@ -91,8 +91,8 @@ func (s *Service) RecordEvent(ctx context.Context, tenant, id uuid.UUID) (*Recor
 	return out, nil
 }
 
-func (s *Service) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
-	rs, err := s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
+func (s *System) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*RecordEventData, error) {
+	rs, err := s.svc.scan(ctx, s.svc.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("r.tenant_id = ?", tenant).Where("r.id = ?", id)
 	})
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *Service) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*Recor
 	if out.Customer, err = s.customers.EventCustomer(ctx, tenant, r.Customer); err != nil {
 		return nil, err
 	}
-	t, err := s.dir.WithDB(s.db).Tenant(ctx, tenant)
+	t, err := s.svc.dir.WithDB(s.svc.db).Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Service) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*Recor
 		return nil, fmt.Errorf("tenant time zone %q: %w", t.TimeZone, errors.Join(err, ErrInvalid))
 	}
 	month := monthOf(r.Time(), loc)
-	out.MonthRecords, err = s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
+	out.MonthRecords, err = s.svc.scan(ctx, s.svc.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("r.tenant_id = ?", tenant).Where("r.customer_id = ?", r.Customer).
 			Where("r.template_key = ?", r.Template).Where("r.deleted_at IS NULL").
 			Where("r.occurred_at >= ?", month.UTC()).Where("r.occurred_at < ?", month.AddDate(0, 1, 0).UTC()).
@@ -160,11 +160,11 @@ type NotificationPayload struct {
 // on behalf of source (a subscriber's name, e.g. a plugin's), one message
 // per recipient and "<source>:<Key>", and one TopicChannel message per
 // configured channel besides each (Config.Channels), all in one statement
-// through the service's database handle; enqueueing the same notification
+// through the handle's database; enqueueing the same notification
 // again is a no-op. A notification without a key or recipients, or whose
 // key is longer than the outbox allows, is refused with ErrInvalid and
 // nothing is enqueued.
-func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, source string, ns []Notification) error {
+func (s *System) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, source string, ns []Notification) error {
 	var msgs []outbox.Message
 	for i, n := range ns {
 		key := source + ":" + n.Key
@@ -180,9 +180,9 @@ func (s *Service) EnqueueNotifications(ctx context.Context, tenant uuid.UUID, so
 			msgs = append(msgs, outbox.Message{Tenant: tenant, Topic: TopicNotification, Recipient: u.String(), Key: key, Payload: payload})
 		}
 	}
-	msgs, err := s.withChannels(msgs)
+	msgs, err := s.svc.withChannels(msgs)
 	if err == nil {
-		err = outbox.Enqueue(ctx, s.db, msgs...)
+		err = outbox.Enqueue(ctx, s.svc.db, msgs...)
 	}
 	if err != nil {
 		return fmt.Errorf("contactlog: notifications of %s: %w", source, err)

@@ -144,7 +144,7 @@ func TestRecordEventData(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, f.svc.Delete(f.staff, gone.ID, gone.Version))
 
-		d, err := f.svc.RecordEvent(ctx, f.tenant, nov2.ID)
+		d, err := f.sys.RecordEvent(ctx, f.tenant, nov2.ID)
 		require.NoError(t, err)
 		require.Equal(t, nov2.ID, d.Record.ID)
 		require.Equal(t, &contactlog.EventCustomer{
@@ -159,11 +159,11 @@ func TestRecordEventData(t *testing.T) {
 
 		// A deleted record is still there for its record.deleted event;
 		// another tenant's is not.
-		d, err = f.svc.RecordEvent(ctx, f.tenant, gone.ID)
+		d, err = f.sys.RecordEvent(ctx, f.tenant, gone.ID)
 		require.NoError(t, err)
 		require.NotNil(t, d.Record.DeletedAt)
 		require.Len(t, d.MonthRecords, 2)
-		_, err = f.svc.RecordEvent(ctx, uuid.Must(uuid.NewV7()), oct.ID)
+		_, err = f.sys.RecordEvent(ctx, uuid.Must(uuid.NewV7()), oct.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 	})
 }
@@ -178,7 +178,7 @@ func TestNotificationMailedOnce(t *testing.T) {
 			Recipients: []uuid.UUID{f.staffID, f.aID}, Subject: "【区分支給限度基準額 90%】\n山田様", Body: "確認してください。", Key: "limit:2026-11:90",
 		}
 		for range 2 {
-			require.NoError(t, m.svc.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
+			require.NoError(t, m.sys.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}))
 			deliverAll(t, m.disp)
 		}
 		require.Equal(t, 2, m.count())
@@ -189,6 +189,6 @@ func TestNotificationMailedOnce(t *testing.T) {
 		require.Len(t, m.to(t, "a@example.jp"), 1)
 
 		n.Key = ""
-		require.ErrorIs(t, m.svc.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}), contactlog.ErrInvalid)
+		require.ErrorIs(t, m.sys.EnqueueNotifications(ctx, f.tenant, "careservice", []contactlog.Notification{n}), contactlog.ErrInvalid)
 	})
 }

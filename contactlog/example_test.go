@@ -22,7 +22,7 @@ import (
 
 // A program that embeds the engine runs a dispatcher over its handlers:
 // the report-to mail of a record goes out once, as its recipient sees it.
-func ExampleService_Handlers() {
+func ExampleSystem_Handlers() {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "kiroku-example")
 	if err != nil {
@@ -65,14 +65,20 @@ func ExampleService_Handlers() {
 	if err != nil {
 		panic(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{
+	cfg := &contactlog.Config{
 		Authorizer: engine, Clock: clock,
 		Mailer: mail.SenderFunc(func(_ context.Context, m mail.Message) error {
 			fmt.Println("to:", m.To[0].Email)
 			fmt.Println("subject:", m.Subject)
 			return nil
 		}),
-	})
+	}
+	// Request handlers get the Service; the dispatcher gets the System.
+	records, err := contactlog.NewService(db, cfg)
+	if err != nil {
+		panic(err)
+	}
+	system, err := contactlog.NewSystem(db, cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -101,7 +107,7 @@ func ExampleService_Handlers() {
 
 	// Delivery. A server calls d.Run(ctx) instead, with the handler maps of
 	// all its engines merged.
-	d, err := outbox.NewDispatcher(db, records.Handlers(), &outbox.Config{Clock: clock})
+	d, err := outbox.NewDispatcher(db, system.Handlers(), &outbox.Config{Clock: clock})
 	if err != nil {
 		panic(err)
 	}

@@ -9,14 +9,15 @@ import (
 )
 
 // CommentCounts is commentCounts on the service's database, for the tests
-// of the lists that show it.
-func (s *Service) CommentCounts(ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]int, error) {
+// of the lists that show it. The test-only helpers are functions, not
+// methods, so that the handles' method sets stay what users see.
+func CommentCounts(s *Service, ctx context.Context, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]int, error) {
 	return s.commentCounts(ctx, s.db, tenant, ids)
 }
 
 // AttachmentsOf exposes the batch loader of attachments to the external
 // tests.
-func (s *Service) AttachmentsOf(ctx context.Context, records []uuid.UUID) (map[uuid.UUID][]Attachment, error) {
+func AttachmentsOf(s *Service, ctx context.Context, records []uuid.UUID) (map[uuid.UUID][]Attachment, error) {
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 // Config.Channels).
 // Pass them (merged with the other engines' handlers) to
 // outbox.NewDispatcher. They read through the service's database
-// handle, so call Handlers on a service bound to the database, not on one
+// handle, so call Handlers on a handle bound to the database, not on one
 // bound to a transaction with WithDB.
 //
 // Each record handler loads the record as the recipient would see it now: a
@@ -23,11 +23,11 @@ import (
 // a Mailer the delivery fails and is retried with backoff, so mails wait
 // until one is configured (up to the dispatcher's MaxAttempts); a recipient
 // without an e-mail address is a permanent failure.
-func (s *Service) Handlers() map[string]outbox.Handler {
+func (s *System) Handlers() map[string]outbox.Handler {
 	return map[string]outbox.Handler{
-		TopicReportTo:     outbox.HandlerFunc(s.deliverMail),
-		TopicMailRecord:   outbox.HandlerFunc(s.deliverMail),
-		TopicNotification: outbox.HandlerFunc(s.deliverMail),
-		TopicChannel:      outbox.HandlerFunc(s.deliverChannel),
+		TopicReportTo:     outbox.HandlerFunc(s.svc.deliverMail),
+		TopicMailRecord:   outbox.HandlerFunc(s.svc.deliverMail),
+		TopicNotification: outbox.HandlerFunc(s.svc.deliverMail),
+		TopicChannel:      outbox.HandlerFunc(s.svc.deliverChannel),
 	}
 }

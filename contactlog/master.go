@@ -22,17 +22,17 @@ type MasterKind string
 
 // Master kinds.
 const (
-	Channel   MasterKind = "channel"   // 対応形態: visit, phone, …
-	Result    MasterKind = "result"    // 結果
-	Summary   MasterKind = "summary"   // 内容概略
-	Progress  MasterKind = "progress"  // 進捗
-	Category1 MasterKind = "category1" // 分類1
-	Category2 MasterKind = "category2" // 分類2: each item belongs to a 分類1 item (Parent)
+	MasterChannel   MasterKind = "channel"   // 対応形態: visit, phone, …
+	MasterResult    MasterKind = "result"    // 結果
+	MasterSummary   MasterKind = "summary"   // 内容概略
+	MasterProgress  MasterKind = "progress"  // 進捗
+	MasterCategory1 MasterKind = "category1" // 分類1
+	MasterCategory2 MasterKind = "category2" // 分類2: each item belongs to a 分類1 item (Parent)
 )
 
 // MasterKinds lists every kind in display order.
 func MasterKinds() []MasterKind {
-	return []MasterKind{Channel, Result, Summary, Progress, Category1, Category2}
+	return []MasterKind{MasterChannel, MasterResult, MasterSummary, MasterProgress, MasterCategory1, MasterCategory2}
 }
 
 // Valid reports whether k is a defined kind.
@@ -71,27 +71,27 @@ type masterRow struct {
 // Channel and progress codes match the standard data set.
 func DefaultMasters() map[MasterKind][]MasterItem {
 	return map[MasterKind][]MasterItem{
-		Channel: {
+		MasterChannel: {
 			{Code: "visit", Label: "訪問"}, {Code: "store", Label: "来店"}, {Code: "phone", Label: "電話"},
 			{Code: "email", Label: "メール"}, {Code: "online", Label: "オンライン"}, {Code: "letter", Label: "郵送"},
 		},
-		Result: {
+		MasterResult: {
 			{Code: "met", Label: "面談済"}, {Code: "absent", Label: "不在"}, {Code: "callback", Label: "折返し待ち"},
 			{Code: "sent", Label: "資料送付"}, {Code: "done", Label: "対応完了"},
 		},
-		Summary: {
+		MasterSummary: {
 			{Code: "first_visit", Label: "初回訪問"}, {Code: "regular_visit", Label: "定期訪問"}, {Code: "proposal", Label: "提案"},
 			{Code: "estimate", Label: "見積"}, {Code: "contract", Label: "契約"}, {Code: "after_follow", Label: "アフターフォロー"},
 			{Code: "claim", Label: "クレーム対応"}, {Code: "inquiry", Label: "問合せ対応"},
 		},
-		Progress: {
+		MasterProgress: {
 			{Code: "first_contact", Label: "初回接触"}, {Code: "proposing", Label: "提案中"}, {Code: "quoted", Label: "見積提示"},
 			{Code: "won", Label: "成約"}, {Code: "lost", Label: "失注"}, {Code: "follow_up", Label: "フォロー中"},
 		},
-		Category1: {
+		MasterCategory1: {
 			{Code: "product", Label: "商品・サービス"}, {Code: "support", Label: "保守・サポート"}, {Code: "other", Label: "その他"},
 		},
-		Category2: {
+		MasterCategory2: {
 			{Code: "new_purchase", Label: "新規購入", Parent: "product"}, {Code: "replacement", Label: "買い替え", Parent: "product"},
 			{Code: "inspection", Label: "点検", Parent: "support"}, {Code: "repair", Label: "修理", Parent: "support"},
 			{Code: "misc", Label: "その他", Parent: "other"},
@@ -192,12 +192,12 @@ func (s *Service) SetMasters(ctx context.Context, kind MasterKind, items []Maste
 		}
 		var parents, children []MasterItem
 		switch kind {
-		case Category2:
-			if parents, err = s.masters(ctx, tx, p.Tenant, Category1); err != nil {
+		case MasterCategory2:
+			if parents, err = s.masters(ctx, tx, p.Tenant, MasterCategory1); err != nil {
 				return err
 			}
-		case Category1:
-			if children, err = s.masters(ctx, tx, p.Tenant, Category2); err != nil {
+		case MasterCategory1:
+			if children, err = s.masters(ctx, tx, p.Tenant, MasterCategory2); err != nil {
 				return err
 			}
 		}
@@ -251,9 +251,9 @@ func checkMasters(kind MasterKind, items, cur, parents, children []MasterItem) *
 			v.Add(f+".label", validation.CodeTooLong, strconv.Itoa(maxMasterLabel))
 		}
 		switch {
-		case kind != Category2 && it.Parent != "":
+		case kind != MasterCategory2 && it.Parent != "":
 			v.Add(f+".parent", validation.CodeNotAllowed, it.Parent)
-		case kind == Category2 && !slices.ContainsFunc(parents, func(p MasterItem) bool { return p.Code == it.Parent }):
+		case kind == MasterCategory2 && !slices.ContainsFunc(parents, func(p MasterItem) bool { return p.Code == it.Parent }):
 			v.Add(f+".parent", validation.CodeUnknown, it.Parent)
 		}
 	}

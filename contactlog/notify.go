@@ -338,7 +338,7 @@ func customerName(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (string
 
 // masterKindLabels are the Japanese names of the master kinds in mails.
 var masterKindLabels = map[MasterKind]string{
-	Channel: "対応形態", Result: "結果", Summary: "内容概略", Progress: "進捗", Category1: "分類1", Category2: "分類2",
+	MasterChannel: "対応形態", MasterResult: "結果", MasterSummary: "内容概略", MasterProgress: "進捗", MasterCategory1: "分類1", MasterCategory2: "分類2",
 }
 
 // mailView is what a record mail shows, looked up and formatted.

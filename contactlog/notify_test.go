@@ -25,6 +25,7 @@ import (
 type mailer struct {
 	srv  *mailtest.Server
 	svc  *contactlog.Service
+	sys  *contactlog.System
 	disp *outbox.Dispatcher
 }
 
@@ -67,17 +68,26 @@ func newMailer(t *testing.T, f *fixture) *mailer {
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(f.db)
 	require.NoError(t, err)
-	svc, err := contactlog.NewService(f.db, &contactlog.Config{
+	return mailerOf(t, f, srv, &contactlog.Config{
 		Authorizer: engine, Clock: f.clock.Now, Mailer: m, MailFrom: noreply,
 		RecordURL: func(_, id uuid.UUID) string { return "https://crm.example.jp/records/" + id.String() },
 	})
-	require.NoError(t, err)
-	return &mailer{srv: srv, svc: svc, disp: newDispatcher(t, f, svc)}
 }
 
-func newDispatcher(t *testing.T, f *fixture, svc *contactlog.Service) *outbox.Dispatcher {
+// mailerOf builds the service and the system handle of cfg, with a
+// dispatcher over the handle's handlers.
+func mailerOf(t *testing.T, f *fixture, srv *mailtest.Server, cfg *contactlog.Config) *mailer {
 	t.Helper()
-	d, err := outbox.NewDispatcher(f.db, svc.Handlers(), &outbox.Config{
+	svc, err := contactlog.NewService(f.db, cfg)
+	require.NoError(t, err)
+	sys, err := contactlog.NewSystem(f.db, cfg)
+	require.NoError(t, err)
+	return &mailer{srv: srv, svc: svc, sys: sys, disp: newDispatcher(t, f, sys)}
+}
+
+func newDispatcher(t *testing.T, f *fixture, sys *contactlog.System) *outbox.Dispatcher {
+	t.Helper()
+	d, err := outbox.NewDispatcher(f.db, sys.Handlers(), &outbox.Config{
 		Clock: f.clock.Now, Backoff: func(int) time.Duration { return 0 },
 	})
 	require.NoError(t, err)
@@ -235,7 +245,7 @@ func TestReportToMailWaitsForAMailer(t *testing.T) {
 
 		// The fixture's service has no Mailer: the delivery fails, clearly,
 		// and stays pending.
-		n, err := newDispatcher(t, f, f.svc).RunOnce(context.Background())
+		n, err := newDispatcher(t, f, f.sys).RunOnce(context.Background())
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		st := outboxStates(t, db, contactlog.TopicReportTo)[f.managerID.String()]

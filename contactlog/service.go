@@ -179,7 +179,6 @@ type Service struct {
 	authz     permission.Authorizer
 	templates *template.Registry
 	dir       *permission.Directory // the staff directory, for mail recipients
-	customers *customer.Service     // system reads of customers for events
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
@@ -207,11 +206,7 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	customers, err := customer.NewService(db, &customer.Config{Authorizer: c.Authorizer, Clock: c.Clock, Location: c.Location})
-	if err != nil {
-		return nil, err
-	}
-	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir, customers: customers}, nil
+	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
@@ -219,7 +214,7 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 // Reads then go through db too, never through Config.ReadDB.
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
-	c.db, c.read, c.customers = db, db, s.customers.WithDB(db)
+	c.db, c.read = db, db
 	return &c
 }
 
@@ -231,8 +226,27 @@ func (s *Service) reader() *Service {
 	return &c
 }
 
-// Templates returns the registry the service validates records with.
-func (s *Service) Templates() *template.Registry { return s.templates }
+// Template returns the template key of the principal's tenant at version
+// (0: the latest), from the registry the service validates records with
+// (built-in, tenant and plugin templates). An unknown key is ErrNotFound.
+func (s *Service) Template(ctx context.Context, key string, version int) (*template.Template, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.templates.Template(ctx, pr.Tenant, key, version)
+}
+
+// Templates returns the latest version of every template of the
+// principal's tenant (built-in, tenant and plugin templates). When a
+// plugin's source fails, the others are returned with the error.
+func (s *Service) Templates(ctx context.Context) ([]template.Template, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.templates.Templates(ctx, pr.Tenant)
+}
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
 

@@ -23,6 +23,7 @@ type fixture struct {
 	db       *bun.DB
 	dir      *permission.Directory
 	svc      *contactlog.Service
+	sys      *contactlog.System
 	customer *customer.Service
 	clock    *clocktest.Clock
 	tenant   uuid.UUID
@@ -46,7 +47,10 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	svc, err := contactlog.NewService(db, &contactlog.Config{Clock: clock.Now, Authorizer: engine})
+	cfg := &contactlog.Config{Clock: clock.Now, Authorizer: engine}
+	svc, err := contactlog.NewService(db, cfg)
+	require.NoError(t, err)
+	sys, err := contactlog.NewSystem(db, cfg)
 	require.NoError(t, err)
 	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: engine})
 	require.NoError(t, err)
@@ -58,7 +62,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 		require.NoError(t, err)
 		return u.ID
 	}
-	f := &fixture{db: db, dir: dir, svc: svc, customer: csvc, clock: clock, tenant: tenant.ID}
+	f := &fixture{db: db, dir: dir, svc: svc, sys: sys, customer: csvc, clock: clock, tenant: tenant.ID}
 	f.staffID = mkUser(tenant.ID, "担当 一郎", "ichiro@example.jp", permission.RoleStaff)
 	f.managerID = mkUser(tenant.ID, "課長 花子", "hanako@example.jp", permission.RoleManager)
 	f.adminID = mkUser(tenant.ID, "管理 太郎", "taro@example.jp", permission.RoleAdmin)

@@ -38,11 +38,11 @@ type TimerPayload struct {
 }
 
 // EnqueueTimers enqueues ts for delivery to subscriber (TopicTimer), each
-// due at its At, through the service's database handle; a timer whose key
+// due at its At, through the handle's database; a timer whose key
 // the subscriber set before in the tenant is not set again. A timer
 // without a key or customer, or whose key is too long, is refused with
 // ErrInvalid and nothing is enqueued.
-func (s *Service) EnqueueTimers(ctx context.Context, tenant uuid.UUID, subscriber string, ts []Timer) error {
+func (s *System) EnqueueTimers(ctx context.Context, tenant uuid.UUID, subscriber string, ts []Timer) error {
 	msgs := make([]outbox.Message, len(ts))
 	for i, t := range ts {
 		if t.Key == "" || t.Customer == uuid.Nil || len(t.Key) > outbox.MaxFieldLen {
@@ -55,7 +55,7 @@ func (s *Service) EnqueueTimers(ctx context.Context, tenant uuid.UUID, subscribe
 		}
 		msgs[i] = outbox.Message{Tenant: tenant, Topic: TopicTimer, Recipient: subscriber, Key: t.Key, Payload: payload, NotBefore: t.At}
 	}
-	if err := outbox.Enqueue(ctx, s.db, msgs...); err != nil {
+	if err := outbox.Enqueue(ctx, s.svc.db, msgs...); err != nil {
 		return fmt.Errorf("contactlog: timers of %s: %w", subscriber, err)
 	}
 	return nil
@@ -75,7 +75,7 @@ type TimerEventData struct {
 // records of templates. Like RecordEvent it reads for the system, without
 // permission checks, confined to the tenant; a purged customer is
 // ErrNotFound.
-func (s *Service) TimerEvent(ctx context.Context, tenant, id uuid.UUID, templates []string, limit int) (*TimerEventData, error) {
+func (s *System) TimerEvent(ctx context.Context, tenant, id uuid.UUID, templates []string, limit int) (*TimerEventData, error) {
 	c, err := s.customers.EventCustomer(ctx, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: timer event %s: %w", id, err)
@@ -84,7 +84,7 @@ func (s *Service) TimerEvent(ctx context.Context, tenant, id uuid.UUID, template
 	if len(templates) == 0 || limit <= 0 {
 		return out, nil
 	}
-	out.RecentRecords, err = s.scan(ctx, s.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
+	out.RecentRecords, err = s.svc.scan(ctx, s.svc.db, tenant, func(q *bun.SelectQuery) *bun.SelectQuery {
 		return q.Where("r.tenant_id = ?", tenant).Where("r.customer_id = ?", id).
 			Where("r.template_key IN (?)", bun.List(templates)).Where("r.deleted_at IS NULL").
 			OrderExpr("r.occurred_at DESC, r.id DESC").Limit(int64(limit))

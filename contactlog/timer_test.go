@@ -34,7 +34,7 @@ func TestTimerEvent(t *testing.T) {
 
 		// The latest records of the templates asked for, newest first, not
 		// deleted, at most limit.
-		d, err := f.svc.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview", "builtin:sales"}, 20)
+		d, err := f.sys.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview", "builtin:sales"}, 20)
 		require.NoError(t, err)
 		require.Equal(t, f.yamada.ID, d.Customer.ID)
 		var ids []uuid.UUID
@@ -42,23 +42,23 @@ func TestTimerEvent(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		require.Equal(t, []uuid.UUID{third.ID, second.ID, first.ID}, ids)
-		d, err = f.svc.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview", "builtin:sales"}, 2)
+		d, err = f.sys.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview", "builtin:sales"}, 2)
 		require.NoError(t, err)
 		require.Len(t, d.RecentRecords, 2)
-		d, err = f.svc.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview"}, 20)
+		d, err = f.sys.TimerEvent(ctx, f.tenant, f.yamada.ID, []string{"builtin:interview"}, 20)
 		require.NoError(t, err)
 		require.Len(t, d.RecentRecords, 2)
 		require.Equal(t, first.ID, d.RecentRecords[1].ID)
-		d, err = f.svc.TimerEvent(ctx, f.tenant, f.yamada.ID, nil, 20)
+		d, err = f.sys.TimerEvent(ctx, f.tenant, f.yamada.ID, nil, 20)
 		require.NoError(t, err)
 		require.Empty(t, d.RecentRecords)
 
 		// A purged customer, or another tenant's: not found.
 		require.NoError(t, f.customer.Delete(f.admin, f.partnerCo.ID))
 		require.NoError(t, f.customer.Purge(f.admin, f.partnerCo.ID))
-		_, err = f.svc.TimerEvent(ctx, f.tenant, f.partnerCo.ID, []string{"builtin:interview"}, 20)
+		_, err = f.sys.TimerEvent(ctx, f.tenant, f.partnerCo.ID, []string{"builtin:interview"}, 20)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, err = f.svc.TimerEvent(ctx, uuid.Must(uuid.NewV7()), f.yamada.ID, []string{"builtin:interview"}, 20)
+		_, err = f.sys.TimerEvent(ctx, uuid.Must(uuid.NewV7()), f.yamada.ID, []string{"builtin:interview"}, 20)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 	})
 }
@@ -75,7 +75,7 @@ func TestEnqueueTimers(t *testing.T) {
 			{Key: "k", At: due},
 			{Key: strings.Repeat("k", 256), At: due, Customer: f.yamada.ID},
 		} {
-			err := f.svc.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok, bad})
+			err := f.sys.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok, bad})
 			require.ErrorIs(t, err, contactlog.ErrInvalid)
 		}
 		count := func() int {
@@ -85,10 +85,10 @@ func TestEnqueueTimers(t *testing.T) {
 		}
 		require.Zero(t, count())
 		// A key is set once per subscriber and tenant.
-		require.NoError(t, f.svc.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok}))
-		require.NoError(t, f.svc.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok}))
+		require.NoError(t, f.sys.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok}))
+		require.NoError(t, f.sys.EnqueueTimers(ctx, f.tenant, "ramenshop", []contactlog.Timer{ok}))
 		require.Equal(t, 1, count())
-		require.NoError(t, f.svc.EnqueueTimers(ctx, f.tenant, "other", []contactlog.Timer{ok}))
+		require.NoError(t, f.sys.EnqueueTimers(ctx, f.tenant, "other", []contactlog.Timer{ok}))
 		require.Equal(t, 2, count())
 		var row struct {
 			NextAttemptAt time.Time `bun:"next_attempt_at"`

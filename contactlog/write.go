@@ -256,7 +256,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			v.Add(string(kind), validation.CodeUnknown, code)
 		case ms[kind][i].Archived && prevCodes[kind] != code:
 			v.Add(string(kind), validation.CodeNotAllowed, code)
-		case kind == Category2 && ms[kind][i].Parent != e.Category1:
+		case kind == MasterCategory2 && ms[kind][i].Parent != e.Category1:
 			v.Add(string(kind), validation.CodeNotAllowed, ms[kind][i].Parent)
 		}
 	}
@@ -356,8 +356,8 @@ func jsonValues(values map[string]any) (map[string]any, error) {
 // codes returns the master codes of e by kind.
 func (e *Entry) codes() map[MasterKind]string {
 	return map[MasterKind]string{
-		Channel: e.Channel, Result: e.Result, Summary: e.Summary, Progress: e.Progress,
-		Category1: e.Category1, Category2: e.Category2,
+		MasterChannel: e.Channel, MasterResult: e.Result, MasterSummary: e.Summary, MasterProgress: e.Progress,
+		MasterCategory1: e.Category1, MasterCategory2: e.Category2,
 	}
 }
 

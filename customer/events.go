@@ -2,14 +2,12 @@ package customer
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/outbox"
-	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // Customer event kinds: what happened to a customer. Restoring a deleted
@@ -63,23 +61,4 @@ type EventCustomer struct {
 	Fields map[string]any
 	// Assignees are the staff in charge, in the order they were assigned.
 	Assignees []uuid.UUID
-}
-
-// EventCustomer loads what an event subscriber learns of the customer id
-// of tenant, deleted or not, for delivery. It reads for the system,
-// without a principal and without permission checks (the subscriber is a
-// trusted extension of the installation, not a user), confined to the
-// tenant; a customer that no longer exists (purged) is ErrNotFound.
-func (s *Service) EventCustomer(ctx context.Context, tenant, id uuid.UUID) (*EventCustomer, error) {
-	var r row
-	err := s.db.NewSelect().Model(&r).ExcludeColumn("grams").Where("c.tenant_id = ?", tenant).Where("c.id = ?", id).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("customer: event customer %s: %w", id, storage.Err(err))
-	}
-	cs := []Customer{r.Customer}
-	if err := s.loadAssignees(ctx, s.db, tenant, cs); err != nil {
-		return nil, fmt.Errorf("customer: event customer %s: %w", id, err)
-	}
-	c := &cs[0]
-	return &EventCustomer{ID: c.ID, Name: c.DisplayName(), Fields: c.Custom, Assignees: c.Assignees}, nil
 }

@@ -158,17 +158,19 @@ func TestEventCustomer(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, f.svc.Delete(f.staff, c.ID))
 
+		sys, err := customer.NewSystem(db)
+		require.NoError(t, err)
 		// Deleted customers are loaded too, for the system, in their tenant.
-		got, err := f.svc.EventCustomer(ctx, f.tenant, c.ID)
+		got, err := sys.EventCustomer(ctx, f.tenant, c.ID)
 		require.NoError(t, err)
 		require.Equal(t, &customer.EventCustomer{
 			ID: c.ID, Name: "山田 太郎", Fields: map[string]any{"care:level": "要介護1"}, Assignees: []uuid.UUID{f.a, f.b},
 		}, got)
 		other, _ := permission.FromContext(f.other)
-		_, err = f.svc.EventCustomer(ctx, other.Tenant, c.ID)
+		_, err = sys.EventCustomer(ctx, other.Tenant, c.ID)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 		require.NoError(t, f.svc.Purge(f.admin, c.ID))
-		_, err = f.svc.EventCustomer(ctx, f.tenant, c.ID)
+		_, err = sys.EventCustomer(ctx, f.tenant, c.ID)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 	})
 }

@@ -174,7 +174,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	for i := range rows {
 		page.Customers[i] = rows[i].Customer
 	}
-	if err := s.loadAssignees(ctx, s.db, pr.Tenant, page.Customers); err != nil {
+	if err := loadAssignees(ctx, s.db, pr.Tenant, page.Customers); err != nil {
 		return nil, fmt.Errorf("customer: search: %w", err)
 	}
 	if q.WithTotal {

@@ -314,7 +314,7 @@ func (s *Service) get(ctx context.Context, db bun.IDB, pr permission.Principal, 
 		return nil, storage.Err(err)
 	}
 	cs := []Customer{r.Customer}
-	if err := s.loadAssignees(ctx, db, pr.Tenant, cs); err != nil {
+	if err := loadAssignees(ctx, db, pr.Tenant, cs); err != nil {
 		return nil, err
 	}
 	return &cs[0], nil
@@ -342,7 +342,7 @@ func (s *Service) audit(ctx context.Context, db bun.IDB, pr permission.Principal
 }
 
 // loadAssignees fills Assignees and Consent of cs with one query.
-func (s *Service) loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUID, cs []Customer) error {
+func loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUID, cs []Customer) error {
 	if len(cs) == 0 {
 		return nil
 	}

@@ -132,9 +132,11 @@
 // event of kind timer with the customer and the customer's latest records
 // of the plugin's templates.
 //
-//	svc, err := contactlog.NewService(db, &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer})
-//	handlers := svc.Handlers()
-//	maps.Copy(handlers, host.EventHandlers(svc))
+//	cfg := &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer}
+//	svc, err := contactlog.NewService(db, cfg)   // for request handlers
+//	sys, err := contactlog.NewSystem(db, cfg)    // trusted: wiring only
+//	handlers := sys.Handlers()
+//	maps.Copy(handlers, host.EventHandlers(sys))
 //	d, err := outbox.NewDispatcher(db, handlers, nil)
 //
 // # Notification channels

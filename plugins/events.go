@@ -65,18 +65,18 @@ func (h *Host) Subscribers(tenant uuid.UUID, kind string) []string {
 //	maps.Copy(handlers, host.EventHandlers(records))
 //	d, err := outbox.NewDispatcher(db, handlers, nil)
 //
-// records is the record engine bound to the database (not to a
-// transaction). For each message the handler loads the record, deleted
+// records is the record engine's trusted handle (contactlog.NewSystem)
+// bound to the database (not to a transaction). For each message the handler loads the record, deleted
 // or not, its customer (custom fields, assignees) and the customer's
 // records of the same template in the record's month in the tenant's time
-// zone (contactlog.Service.RecordEvent, a system read without permission
+// zone (contactlog.System.RecordEvent, a system read without permission
 // checks: an installed plugin is trusted with its tenants' records), and
 // calls the plugin's HandleEvent with the message's key ("<record
 // ID>:<version>") as the event ID, so that a redelivered event carries the
 // same ID. A purged record's event is dropped.
 //
 // For a customer event the handler loads the customer, deleted or not
-// (name, custom fields, assignees: contactlog.Service.CustomerEvent, the
+// (name, custom fields, assignees: contactlog.System.CustomerEvent, the
 // same kind of system read), and the event has Customer set and no
 // Record; a purged customer's event is dropped.
 //
@@ -84,16 +84,16 @@ func (h *Host) Subscribers(tenant uuid.UUID, kind string) []string {
 // timer's key as ID and TimerKey, the timer's time as At, its customer
 // (deleted or not) and RecentRecords: the customer's latest 20 records,
 // not deleted, of the plugin's templates, newest first
-// (contactlog.Service.TimerEvent, the same kind of system read); a purged
+// (contactlog.System.TimerEvent, the same kind of system read); a purged
 // customer's timer is dropped.
 //
 // The timers the plugin answers are enqueued in the outbox
-// (contactlog.Service.EnqueueTimers, under the plugin's name), each due
+// (contactlog.System.EnqueueTimers, under the plugin's name), each due
 // at its time; a key the plugin set before in the tenant is not set
 // again.
 //
 // The notifications the plugin answers are enqueued in the outbox
-// (contactlog.Service.EnqueueNotifications, under the plugin's name), one
+// (contactlog.System.EnqueueNotifications, under the plugin's name), one
 // message per recipient and notification key: the record engine mails each
 // to the recipient's directory e-mail address, and hands it to each of its
 // Config.Channels (Host.Channels), once, however often the event is
@@ -107,7 +107,7 @@ func (h *Host) Subscribers(tenant uuid.UUID, kind string) []string {
 // plugin that answers nonsense (a recipient that is not a user ID, a
 // timer whose customer is not a customer ID, a key too long) fails it
 // permanently.
-func (h *Host) EventHandlers(records *contactlog.Service) map[string]outbox.Handler {
+func (h *Host) EventHandlers(records *contactlog.System) map[string]outbox.Handler {
 	return map[string]outbox.Handler{
 		contactlog.TopicRecordEvent: outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
 			return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
@@ -143,14 +143,14 @@ func (h *Host) EventHandlers(records *contactlog.Service) map[string]outbox.Hand
 // tenant that has not installed the plugin is dropped, load builds the
 // event (a purged object's ErrNotFound drops the message), the plugin
 // handles it, and its notifications are enqueued.
-func (h *Host) deliver(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
+func (h *Host) deliver(ctx context.Context, records *contactlog.System, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
 	if err := h.deliverEvent(ctx, records, m, load); err != nil {
 		return fmt.Errorf("plugins: %s: deliver %s %s: %w", m.Recipient, m.Topic, m.ID, err)
 	}
 	return nil
 }
 
-func (h *Host) deliverEvent(ctx context.Context, records *contactlog.Service, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
+func (h *Host) deliverEvent(ctx context.Context, records *contactlog.System, m outbox.Message, load func(context.Context) (sdk.Event, error)) error {
 	pc, err := h.proc(m.Recipient)
 	if err != nil {
 		return err

@@ -36,6 +36,7 @@ import (
 type eventWorld struct {
 	h         *Host
 	svc       *contactlog.Service
+	sys       *contactlog.System
 	customers *customer.Service
 	disp      *outbox.Dispatcher
 	srv       *mailtest.Server
@@ -76,13 +77,16 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 10 * time.Second, Clock: clock.Now,
 	})
 	require.NoError(t, err)
-	svc, err := contactlog.NewService(db, &contactlog.Config{
+	cfg := &contactlog.Config{
 		Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h, Events: h, Clock: clock.Now,
 		Mailer: mailer, MailFrom: mail.Address{Name: "ひまわり", Email: "noreply@himawari.example"}, Channels: channels,
-	})
+	}
+	svc, err := contactlog.NewService(db, cfg)
 	require.NoError(t, err)
-	handlers := svc.Handlers()
-	maps.Copy(handlers, h.EventHandlers(svc))
+	sys, err := contactlog.NewSystem(db, cfg)
+	require.NoError(t, err)
+	handlers := sys.Handlers()
+	maps.Copy(handlers, h.EventHandlers(sys))
 	disp, err := outbox.NewDispatcher(db, handlers, &outbox.Config{
 		Clock: clock.Now, Backoff: func(int) time.Duration { return 0 },
 	})
@@ -104,7 +108,7 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 	installIn(t, db, tenant.ID, strings.TrimPrefix(filepath.Base(plugin), FilePrefix))
 	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: permission.Unrestricted(), Events: h})
 	require.NoError(t, err)
-	return &eventWorld{h: h, svc: svc, customers: csvc, disp: disp, srv: srv, db: db, staff: permission.WithPrincipal(ctx, p), users: users}
+	return &eventWorld{h: h, svc: svc, sys: sys, customers: csvc, disp: disp, srv: srv, db: db, staff: permission.WithPrincipal(ctx, p), users: users}
 }
 
 func newCareWorld(t *testing.T, db *bun.DB) *careWorld {

@@ -51,9 +51,9 @@ func TestInstall(t *testing.T) {
 
 		// A tenant that already relabelled a default item and carries an
 		// item an older ramen-shop version contributed.
-		channels := append(contactlog.DefaultMasters()[contactlog.Channel], contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り"})
+		channels := append(contactlog.DefaultMasters()[contactlog.MasterChannel], contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り"})
 		channels[0].Label = "ご訪問"
-		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, channels))
+		require.NoError(t, svc.SetMasters(admin, contactlog.MasterChannel, channels))
 
 		require.NoError(t, h.Install(admin, svc, csvc))
 		installed, err = h.Installed(staff)
@@ -63,7 +63,7 @@ func TestInstall(t *testing.T) {
 			contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り", Archived: true},
 			contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
 			contactlog.MasterItem{Code: "ramenshop:phone", Label: "電話注文"})
-		got, err := svc.Masters(staff, contactlog.Channel)
+		got, err := svc.Masters(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		fields, err := csvc.Fields(staff)
@@ -90,11 +90,11 @@ func TestInstall(t *testing.T) {
 		require.Equal(t, fields1, fields2)
 		relabelled := append([]contactlog.MasterItem(nil), got...)
 		relabelled[len(relabelled)-1].Label = "でんわ"
-		require.NoError(t, svc.SetMasters(admin, contactlog.Channel, relabelled))
+		require.NoError(t, svc.SetMasters(admin, contactlog.MasterChannel, relabelled))
 		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: careservice.FieldCareLevel, Label: "介護度", Type: customer.FieldText, Position: 4}))
 		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: "memo", Label: "メモ", Type: customer.FieldText, Position: 9}))
 		require.NoError(t, h.Install(admin, svc, csvc))
-		got, err = svc.Masters(staff, contactlog.Channel)
+		got, err = svc.Masters(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		fields, err = csvc.Fields(staff)
@@ -127,7 +127,7 @@ func TestInstall(t *testing.T) {
 		installed, err = h.Installed(staff)
 		require.NoError(t, err)
 		require.Equal(t, []string{"careservice"}, installed)
-		archived, err := svc.Masters(staff, contactlog.Channel)
+		archived, err := svc.Masters(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		for _, it := range archived {
 			require.Equal(t, strings.HasPrefix(it.Code, "ramenshop:"), it.Archived, it.Code)
@@ -141,15 +141,15 @@ func TestInstall(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, fields, 2)
 		require.NoError(t, h.Install(admin, svc, csvc, "ramenshop"))
-		got, err = svc.Masters(staff, contactlog.Channel)
+		got, err = svc.Masters(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
 		// Another tenant gets nothing until it installs.
 		theirs := permission.WithPrincipal(ctx, permission.Principal{Tenant: uuid.New(), User: uuid.New(), Roles: []permission.Role{permission.RoleStaff}})
-		got, err = svc.Masters(theirs, contactlog.Channel)
+		got, err = svc.Masters(theirs, contactlog.MasterChannel)
 		require.NoError(t, err)
-		require.Equal(t, contactlog.DefaultMasters()[contactlog.Channel], got)
+		require.Equal(t, contactlog.DefaultMasters()[contactlog.MasterChannel], got)
 		installed, err = h.Installed(theirs)
 		require.NoError(t, err)
 		require.Empty(t, installed)

@@ -77,7 +77,7 @@ func TestPluginSeesOnlyInstallingTenants(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalid)
 		_, err = w.svc.Create(b, contactlog.Entry{Template: "builtin:interview", Customer: cb.ID, ReportTo: []uuid.UUID{colleague}})
 		require.NoError(t, err)
-		require.NoError(t, w.svc.EnqueueTimers(context.Background(), tb, "test", []contactlog.Timer{{Key: "k", At: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Customer: cb.ID}}))
+		require.NoError(t, w.sys.EnqueueTimers(context.Background(), tb, "test", []contactlog.Timer{{Key: "k", At: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), Customer: cb.ID}}))
 		w.deliver(t)
 		require.Len(t, w.mails(t)["2taro@example.jp"], 1, "the mail goes")
 		require.Equal(t, map[string]int{"delivered": 1}, w.statuses(t, contactlog.TopicChannel))

@@ -19,7 +19,7 @@ const recentRecords = 20
 // timerHandler delivers the contactlog.TopicTimer messages of the timers
 // plugins set: the event has kind timer, the timer's key, its customer
 // and the customer's latest records of the plugin's templates.
-func (h *Host) timerHandler(records *contactlog.Service) outbox.Handler {
+func (h *Host) timerHandler(records *contactlog.System) outbox.Handler {
 	return outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
 		return h.deliver(ctx, records, m, func(ctx context.Context) (sdk.Event, error) {
 			var p contactlog.TimerPayload

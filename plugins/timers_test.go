@@ -20,8 +20,8 @@ import (
 // and returns how many it handled.
 func (w *eventWorld) deliverAt(t *testing.T, at time.Time) int {
 	t.Helper()
-	handlers := w.svc.Handlers()
-	maps.Copy(handlers, w.h.EventHandlers(w.svc))
+	handlers := w.sys.Handlers()
+	maps.Copy(handlers, w.h.EventHandlers(w.sys))
 	d, err := outbox.NewDispatcher(w.db, handlers, &outbox.Config{
 		Clock: func() time.Time { return at }, Backoff: func(int) time.Duration { return 0 },
 	})

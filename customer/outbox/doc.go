@@ -7,7 +7,7 @@
 // Every Kiroku engine writes its side effects to the one outbox table
 // (customer events, contactlog's report-to mails and notifications, plugin
 // events), each under topics of its own, and offers the handlers of those
-// topics (contactlog's Service.Handlers, the plugin host's EventHandlers).
+// topics (contactlog's System.Handlers, the plugin host's EventHandlers).
 // A program runs a single dispatcher for all of them: it merges the
 // engines' handler maps (topics never clash) and passes the result to
 // NewDispatcher, in one or more processes on the same database:

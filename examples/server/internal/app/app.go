@@ -166,16 +166,23 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if cfg.MailFrom == "" {
 		from.Email = "kiroku@localhost"
 	}
-	if a.Records, err = contactlog.NewService(a.DB, &contactlog.Config{
+	recordsCfg := &contactlog.Config{
 		Authorizer: a.Authz, Templates: a.Templates, Clock: a.Clock, Blobs: blobs,
 		Mailer: mailer, MailFrom: from, Plugins: a.Plugins, Events: a.Plugins, Channels: a.Plugins.Channels(),
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
-	}); err != nil {
+	}
+	if a.Records, err = contactlog.NewService(a.DB, recordsCfg); err != nil {
+		return a, err
+	}
+	// The trusted handle stays here: only the dispatcher and the plugin
+	// host get it, never the request handlers.
+	system, err := contactlog.NewSystem(a.DB, recordsCfg)
+	if err != nil {
 		return a, err
 	}
 	a.Auth = auth.NewStore(a.DB, a.Dir, withClock(opts.Auth, a.Clock))
-	handlers := a.Records.Handlers()
-	maps.Copy(handlers, a.Plugins.EventHandlers(a.Records))
+	handlers := system.Handlers()
+	maps.Copy(handlers, a.Plugins.EventHandlers(system))
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
 		Clock: a.Clock, Logger: a.Logger,
 		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {

@@ -94,9 +94,9 @@ func (u *UI) renderMasters(w http.ResponseWriter, r *Request, status int, kind c
 	for i, it := range items {
 		p.Items = append(p.Items, adminMasterRow{MasterItem: it, Order: i + 1})
 	}
-	if kind == contactlog.Category2 {
+	if kind == contactlog.MasterCategory2 {
 		var err error
-		if p.Parent, err = u.app.Records.Masters(r.Context(), contactlog.Category1); err != nil {
+		if p.Parent, err = u.app.Records.Masters(r.Context(), contactlog.MasterCategory1); err != nil {
 			return err
 		}
 	}

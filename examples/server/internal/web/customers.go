@@ -135,7 +135,7 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	if err != nil {
 		return nil, err
 	}
-	progress, err := u.customerMasterLabels(ctx, contactlog.Progress)
+	progress, err := u.customerMasterLabels(ctx, contactlog.MasterProgress)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	progress, err := u.customerMasterLabels(ctx, contactlog.Progress)
+	progress, err := u.customerMasterLabels(ctx, contactlog.MasterProgress)
 	if err != nil {
 		return err
 	}

@@ -45,15 +45,14 @@ func (n staffNames) joined(ids []uuid.UUID) string { return strings.Join(n.of(id
 // templateLabeler names templates, asking the registry once per key and
 // version.
 type templateLabeler struct {
-	u      *UI
-	ctx    context.Context
-	tenant uuid.UUID
-	names  map[string]string
+	u     *UI
+	ctx   context.Context
+	names map[string]string
 }
 
 // templateLabels returns a labeler for r's tenant.
 func (u *UI) templateLabels(r *Request) *templateLabeler {
-	return &templateLabeler{u: u, ctx: r.Context(), tenant: r.Principal.Tenant, names: map[string]string{}}
+	return &templateLabeler{u: u, ctx: r.Context(), names: map[string]string{}}
 }
 
 // label is the template's name, or its key when the registry cannot find it
@@ -64,7 +63,7 @@ func (l *templateLabeler) label(key string, version int) string {
 		return n
 	}
 	n := key
-	if t, err := l.u.app.Records.Templates().Template(l.ctx, l.tenant, key, version); err == nil {
+	if t, err := l.u.app.Records.Template(l.ctx, key, version); err == nil {
 		n = t.Name
 	}
 	l.names[k] = n

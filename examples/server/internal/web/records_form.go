@@ -308,13 +308,12 @@ func addEntryError(f *Form, err error, t *template.Template) bool {
 // (0: the latest), the meeting template when key is empty or unknown on a
 // new record.
 func (u *UI) formTemplate(r *Request, key string, version int) (*template.Template, error) {
-	reg := u.app.Records.Templates()
 	if key == "" {
 		key = template.KeyInterview
 	}
-	t, err := reg.Template(r.Context(), r.Principal.Tenant, key, version)
+	t, err := u.app.Records.Template(r.Context(), key, version)
 	if err != nil && version == 0 && errors.Is(err, kerr.ErrNotFound) {
-		return reg.Template(r.Context(), r.Principal.Tenant, template.KeyInterview, 0)
+		return u.app.Records.Template(r.Context(), template.KeyInterview, 0)
 	}
 	return t, err
 }
@@ -323,7 +322,7 @@ func (u *UI) formTemplate(r *Request, key string, version int) (*template.Templa
 // archived and without lines fields (entered through the API; the form has
 // no input for them).
 func (u *UI) newRecordTemplates(r *Request) ([]template.Template, error) {
-	ts, err := u.app.Records.Templates().Templates(r.Context(), r.Principal.Tenant)
+	ts, err := u.app.Records.Templates(r.Context())
 	if err != nil {
 		if len(ts) == 0 {
 			return nil, err

@@ -69,7 +69,7 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 		}
 		d.CustomerName = names[rec.Customer]
 	}
-	t, err := u.app.Records.Templates().Template(ctx, r.Principal.Tenant, rec.Template, rec.TemplateVersion)
+	t, err := u.app.Records.Template(ctx, rec.Template, rec.TemplateVersion)
 	if err == nil {
 		d.TemplateLabel = t.Name
 		d.Values = renderValues(t, rec.Values, r.loc())
