@@ -42,6 +42,7 @@ var ja = map[string]string{
 	"error.internal":     "サーバーでエラーが発生しました。時間をおいてもう一度お試しください。",
 	"error.too_large":    "送信されたデータが大きすぎます。",
 	"error.bad_request":  "リクエストの形式が正しくありません。",
+	"error.bad_upload":   "送信されたファイルを読み取れませんでした。ファイル名に制御文字など使えない文字が含まれていないか確認してください。",
 
 	// --- field problem codes (validation.Code*) ---
 	"code." + validation.CodeRequired:    "入力してください。",

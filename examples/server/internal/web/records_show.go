@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -187,17 +188,30 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 	return problems, nil
 }
 
+// visibleName shows a file name with its control characters as U+FFFD.
+func visibleName(name string) string {
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return unicode.ReplacementChar
+		}
+		return c
+	}, name)
+}
+
 var fileIndex = regexp.MustCompile(`^files\[(\d+)\]`)
 
 // fileProblem is the sentence for a problem of an upload, naming the file.
 func fileProblem(fe validation.FieldError, fhs []*multipart.FileHeader) string {
 	text := msg.Field(fe)
-	if fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content") {
+	switch {
+	case fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content"):
 		text = msg.T("records.file_type_refused", fe.Param)
+	case strings.HasSuffix(fe.Field, ".name"):
+		text = msg.T("records.file_name_problem", text)
 	}
 	if m := fileIndex.FindStringSubmatch(fe.Field); m != nil {
 		if i, err := strconv.Atoi(m[1]); err == nil && i < len(fhs) {
-			return fhs[i].Filename + ": " + text
+			return visibleName(fhs[i].Filename) + ": " + text
 		}
 	}
 	return text

@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -442,5 +443,46 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 		res, _ = re.c.Get(t, "/records/not-a-uuid")
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
+
+func TestRecordUploadControlCharacterInFileName(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "写真を追加する"})
+		photo := testJPEG(t)
+		for _, tc := range []struct {
+			disposition string
+			status      int
+		}{
+			// A raw control character breaks the part's header line.
+			{"form-data; name=\"files\"; filename=\"memo\x01.jpg\"", http.StatusBadRequest},
+			{"form-data; name=\"files\"; filename=\"memo\x7f.jpg\"", http.StatusBadRequest},
+			{"form-data; name=\"files\"; filename=\"a\x1b[31m.jpg\"", http.StatusBadRequest},
+			// Percent-encoded (RFC 2231), it reaches the engine, which refuses it.
+			{"form-data; name=\"files\"; filename*=UTF-8''memo%01.jpg", http.StatusUnprocessableEntity},
+			{"form-data; name=\"files\"; filename*=UTF-8''memo%09.jpg", http.StatusUnprocessableEntity},
+		} {
+			var b bytes.Buffer
+			w := multipart.NewWriter(&b)
+			require.NoError(t, w.WriteField("_csrf", re.c.CSRF))
+			pw, err := w.CreatePart(textproto.MIMEHeader{"Content-Disposition": {tc.disposition},
+				"Content-Type": {"image/jpeg"}})
+			require.NoError(t, err)
+			_, err = pw.Write(photo)
+			require.NoError(t, err)
+			require.NoError(t, w.Close())
+			req, err := http.NewRequest(http.MethodPost, "/records/"+rec.ID.String()+"/files", &b)
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			res, body := re.c.Do(t, req)
+			require.Equal(t, tc.status, res.StatusCode, tc.disposition)
+			require.Contains(t, body, "ファイル名", "the field is named: %s", tc.disposition)
+			require.NotContains(t, body, "\x01", "the name is shown without its control character")
+		}
+		as, err := re.App.Records.Attachments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Empty(t, as)
 	})
 }
