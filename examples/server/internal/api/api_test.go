@@ -457,6 +457,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		r = c.do(http.MethodGet, api.Prefix+"/attachments/"+a.ID.String()+"/content", nil)
 		require.Equal(t, http.StatusOK, r.StatusCode)
 		require.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"))
+		require.Equal(t, "sandbox", r.Header.Get("Content-Security-Policy"))
 		require.Contains(t, r.Header.Get("Content-Disposition"), "attachment")
 		img, _, err := image.Decode(bytes.NewReader(r.Body))
 		require.NoError(t, err)
