@@ -205,6 +205,49 @@ func TestTokenLifecycle(t *testing.T) {
 	})
 }
 
+// TestTokensRevokedForGood: a password reset and a deactivation revoke
+// the user's tokens in the database, and reactivating the user revives
+// none of them.
+func TestTokensRevokedForGood(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "佐藤", "サトウ", "sato@example.com")
+		other := tokenFor(t, e, e.Tenant, e.Admin)
+		ok := func(c *client) bool {
+			return c.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode == http.StatusOK
+		}
+
+		reset := tokenFor(t, e, e.Tenant, staff)
+		require.True(t, ok(reset))
+		require.NoError(t, e.App.Auth.SetPassword(t.Context(), staff, "新しい合言葉 river-stone-77"))
+		require.False(t, ok(reset), "a password reset revokes the user's tokens")
+
+		deact := tokenFor(t, e, e.Tenant, staff)
+		require.True(t, ok(deact))
+		u, err := e.App.Dir.User(t.Context(), e.Tenant, staff)
+		require.NoError(t, err)
+		u.Active = false
+		u, err = e.App.Dir.SaveUser(t.Context(), *u)
+		require.NoError(t, err)
+		require.NoError(t, e.App.Auth.EndSessions(t.Context(), staff), "what the admin page does on deactivation")
+		u.Active = true
+		_, err = e.App.Dir.SaveUser(t.Context(), *u)
+		require.NoError(t, err)
+		require.False(t, ok(deact), "reactivating revives no token")
+		require.False(t, ok(reset))
+
+		ts, err := api.NewTokens(db, e.App.Clock).List(t.Context(), e.Tenant, staff)
+		require.NoError(t, err)
+		require.Len(t, ts, 2)
+		for _, tk := range ts {
+			require.NotNil(t, tk.RevokedAt, "revoked in the database")
+		}
+		require.True(t, ok(other), "another user's token is untouched")
+		require.True(t, ok(tokenFor(t, e, e.Tenant, staff)), "a new token works")
+	})
+}
+
 func TestCustomerLocking(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
