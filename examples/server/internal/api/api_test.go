@@ -248,6 +248,52 @@ func TestTokensRevokedForGood(t *testing.T) {
 	})
 }
 
+// TestAdminListsAndRevokesTokens: an admin lists and revokes another
+// user's tokens through the session-authenticated routes; staff may not.
+func TestAdminListsAndRevokesTokens(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "佐藤", "サトウ", "sato@example.com")
+		sc := tokenFor(t, e, e.Tenant, staff)
+		as := func(email string) func(method, path string) (int, string) {
+			tok, sess, err := e.App.Auth.Login(t.Context(), email, servertest.Password, "192.0.2.2")
+			require.NoError(t, err)
+			return func(method, path string) (int, string) {
+				req, err := http.NewRequest(method, e.Server.URL+api.Prefix+path, nil)
+				require.NoError(t, err)
+				req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+				req.Header.Set("X-CSRF-Token", sess.CSRF)
+				res, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer res.Body.Close()
+				b, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				return res.StatusCode, string(b)
+			}
+		}
+		admin, self := as(servertest.AdminEmail), as("sato@example.com")
+		path := "/users/" + staff.String() + "/tokens"
+
+		status, _ := self(http.MethodGet, path)
+		require.Equal(t, http.StatusForbidden, status, "staff cannot list through the admin route")
+		status, body := admin(http.MethodGet, path)
+		require.Equal(t, http.StatusOK, status, body)
+		var list api.TokenList
+		require.NoError(t, json.Unmarshal([]byte(body), &list))
+		require.Len(t, list.Tokens, 1)
+		require.Equal(t, staff, list.Tokens[0].User)
+
+		status, _ = self(http.MethodDelete, path+"/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusForbidden, status)
+		status, _ = admin(http.MethodDelete, "/users/"+e.Admin.String()+"/tokens/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusNotFound, status, "the token of another user")
+		status, _ = admin(http.MethodDelete, path+"/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusNoContent, status)
+		require.Equal(t, http.StatusUnauthorized, sc.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
+	})
+}
+
 func TestCustomerLocking(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

@@ -491,6 +491,8 @@ var ja = map[string]string{
 	"api.op.createToken":                      "APIトークンを発行する（トークンは一度だけ表示）",
 	"api.op.listTokens":                       "自分のAPIトークン一覧",
 	"api.op.revokeToken":                      "APIトークンを失効させる",
+	"api.op.listUserTokens":                   "ユーザーのAPIトークン一覧（管理者）",
+	"api.op.revokeUserToken":                  "ユーザーのAPIトークンを失効させる（管理者）",
 	"api.op.searchCustomers":                  "顧客を検索する",
 	"api.op.createCustomer":                   "顧客を登録する",
 	"api.op.exportCustomers":                  "顧客をCSVで出力する",
