@@ -92,13 +92,15 @@ type reply struct {
 }
 
 // call sends a request as user (uuid.Nil: anonymous) with a JSON body (nil:
-// none) and headers, checks the response against the document and returns
+// none; []byte: sent as is) and headers, checks the response against the document and returns
 // it.
 func (e *env) call(user uuid.UUID, method, path string, body any, hdr ...string) reply {
 	t := e.t
 	t.Helper()
 	var rd io.Reader
-	if body != nil {
+	if raw, ok := body.([]byte); ok {
+		rd = bytes.NewReader(raw)
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		require.NoError(t, err)
 		rd = bytes.NewReader(b)
@@ -428,4 +430,38 @@ func TestNewRefuses(t *testing.T) {
 	}
 	_, err := api.New(nil)
 	require.Error(t, err)
+}
+
+// TestJSONBodyIsOneValue: a body with anything but white space after its
+// JSON value is refused whole (400 naming the body), and nothing is
+// created.
+func TestJSONBodyIsOneValue(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := setup(t, db)
+		const value = `{"family_name":"山田","given_name":"花子","family_kana":"やまだ","given_kana":"はなこ"}`
+		for _, tc := range []struct {
+			body   string
+			status int
+		}{
+			{value + " \n\t", http.StatusCreated},
+			{value + `{"family_name":"佐藤"}`, http.StatusBadRequest},
+			{value + "x", http.StatusBadRequest},
+			{value + "]", http.StatusBadRequest},
+			{value + " 1", http.StatusBadRequest},
+			{value + "\x00", http.StatusBadRequest},
+			{value + `{"family_name":`, http.StatusBadRequest},
+		} {
+			r := e.call(e.staff, http.MethodPost, "/v1/customers", []byte(tc.body))
+			require.Equal(t, tc.status, r.status, "%q: %s", tc.body, r.body)
+			if tc.status == http.StatusBadRequest {
+				p := r.problem(t)
+				require.Equal(t, api.ProblemType+"bad-json", p.Type)
+				require.Contains(t, p.Detail, "request body")
+			}
+		}
+		var page customer.Page
+		e.call(e.staff, http.MethodGet, "/v1/customers", nil).decode(t, &page)
+		require.Len(t, page.Customers, 1, "only the clean body created a customer")
+	})
 }

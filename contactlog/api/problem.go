@@ -48,21 +48,25 @@ type Error struct {
 	Code string
 	// Status is the HTTP status.
 	Status int
+	// Detail, when set, is the problem's detail: what in the request is
+	// wrong (never personal data).
+	Detail string
 }
 
 func (e *Error) Error() string { return "api: " + e.Code }
 
 var (
-	errPreconditionRequired = &Error{"precondition-required", http.StatusPreconditionRequired}
-	errBadIfMatch           = &Error{"bad-if-match", http.StatusBadRequest}
-	errRouteNotFound        = &Error{"not-found", http.StatusNotFound}
-	errMethod               = &Error{"method-not-allowed", http.StatusMethodNotAllowed}
-	errBadJSON              = &Error{"bad-json", http.StatusBadRequest}
-	errMediaType            = &Error{"unsupported-media-type", http.StatusUnsupportedMediaType}
-	errIdemMismatch         = &Error{"idempotency-key-reused", http.StatusUnprocessableEntity}
-	errIdemInProgress       = &Error{"idempotency-key-in-progress", http.StatusConflict}
-	errIdemKey              = &Error{"bad-idempotency-key", http.StatusBadRequest}
-	errIdemUnsupported      = &Error{"idempotency-key-unsupported", http.StatusBadRequest}
+	errPreconditionRequired = &Error{Code: "precondition-required", Status: http.StatusPreconditionRequired}
+	errBadIfMatch           = &Error{Code: "bad-if-match", Status: http.StatusBadRequest}
+	errRouteNotFound        = &Error{Code: "not-found", Status: http.StatusNotFound}
+	errMethod               = &Error{Code: "method-not-allowed", Status: http.StatusMethodNotAllowed}
+	errBadJSON              = &Error{Code: "bad-json", Status: http.StatusBadRequest, Detail: "request body: malformed JSON"}
+	errTrailingJSON         = &Error{Code: "bad-json", Status: http.StatusBadRequest, Detail: "request body: data after the JSON value"}
+	errMediaType            = &Error{Code: "unsupported-media-type", Status: http.StatusUnsupportedMediaType}
+	errIdemMismatch         = &Error{Code: "idempotency-key-reused", Status: http.StatusUnprocessableEntity}
+	errIdemInProgress       = &Error{Code: "idempotency-key-in-progress", Status: http.StatusConflict}
+	errIdemKey              = &Error{Code: "bad-idempotency-key", Status: http.StatusBadRequest}
+	errIdemUnsupported      = &Error{Code: "idempotency-key-unsupported", Status: http.StatusBadRequest}
 )
 
 // problemOf maps an error to its problem (without its title). ErrConflict
@@ -74,7 +78,9 @@ func problemOf(r *http.Request, err error) Problem {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &ae):
-		return p(ae.Code, ae.Status)
+		pr := p(ae.Code, ae.Status)
+		pr.Detail = ae.Detail
+		return pr
 	case errors.As(err, &mbe):
 		return p("too-large", http.StatusRequestEntityTooLarge)
 	case errors.As(err, &ve):

@@ -307,17 +307,8 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	defer rc.Close()
-	h := w.Header()
-	ct := a.MIME
-	if thumb {
-		ct = contactlog.ThumbMIME
-	} else {
-		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	}
-	h.Set("Content-Type", ct)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Name}))
-	h.Set("ETag", etag(a.Version))
+	SetFileHeaders(w.Header(), a, thumb, false)
+	w.Header().Set("ETag", etag(a.Version))
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, rc); err != nil {
 		s.opts.Logger.Warn("api: download cut short", "attachment", a.ID, "err", err)

@@ -167,9 +167,10 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 const MaxJSON = 1 << 20
 
 // DecodeJSON reads the JSON request body into v. It refuses another
-// Content-Type (415), a body over MaxJSON (413), unknown fields and
-// malformed JSON (400); a value of the wrong type is a validation problem
-// naming the field (422).
+// Content-Type (415), a body over MaxJSON (413), unknown fields, malformed
+// JSON and anything but white space after the one JSON value (400, the
+// problem's detail naming the request body); a value of the wrong type is
+// a validation problem naming the field (422).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !isJSON(ct) {
@@ -189,6 +190,14 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return ve.Err()
 		}
 		return errBadJSON
+	}
+	// One value only: what follows it may be white space, nothing else.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errTrailingJSON
 	}
 	return nil
 }

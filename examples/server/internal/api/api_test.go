@@ -205,6 +205,95 @@ func TestTokenLifecycle(t *testing.T) {
 	})
 }
 
+// TestTokensRevokedForGood: a password reset and a deactivation revoke
+// the user's tokens in the database, and reactivating the user revives
+// none of them.
+func TestTokensRevokedForGood(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "佐藤", "サトウ", "sato@example.com")
+		other := tokenFor(t, e, e.Tenant, e.Admin)
+		ok := func(c *client) bool {
+			return c.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode == http.StatusOK
+		}
+
+		reset := tokenFor(t, e, e.Tenant, staff)
+		require.True(t, ok(reset))
+		require.NoError(t, e.App.Auth.SetPassword(t.Context(), staff, "新しい合言葉 river-stone-77"))
+		require.False(t, ok(reset), "a password reset revokes the user's tokens")
+
+		deact := tokenFor(t, e, e.Tenant, staff)
+		require.True(t, ok(deact))
+		u, err := e.App.Dir.User(t.Context(), e.Tenant, staff)
+		require.NoError(t, err)
+		u.Active = false
+		u, err = e.App.Dir.SaveUser(t.Context(), *u)
+		require.NoError(t, err)
+		require.NoError(t, e.App.Auth.EndSessions(t.Context(), staff), "what the admin page does on deactivation")
+		u.Active = true
+		_, err = e.App.Dir.SaveUser(t.Context(), *u)
+		require.NoError(t, err)
+		require.False(t, ok(deact), "reactivating revives no token")
+		require.False(t, ok(reset))
+
+		ts, err := api.NewTokens(db, e.App.Clock).List(t.Context(), e.Tenant, staff)
+		require.NoError(t, err)
+		require.Len(t, ts, 2)
+		for _, tk := range ts {
+			require.NotNil(t, tk.RevokedAt, "revoked in the database")
+		}
+		require.True(t, ok(other), "another user's token is untouched")
+		require.True(t, ok(tokenFor(t, e, e.Tenant, staff)), "a new token works")
+	})
+}
+
+// TestAdminListsAndRevokesTokens: an admin lists and revokes another
+// user's tokens through the session-authenticated routes; staff may not.
+func TestAdminListsAndRevokesTokens(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "佐藤", "サトウ", "sato@example.com")
+		sc := tokenFor(t, e, e.Tenant, staff)
+		as := func(email string) func(method, path string) (int, string) {
+			tok, sess, err := e.App.Auth.Login(t.Context(), email, servertest.Password, "192.0.2.2")
+			require.NoError(t, err)
+			return func(method, path string) (int, string) {
+				req, err := http.NewRequest(method, e.Server.URL+api.Prefix+path, nil)
+				require.NoError(t, err)
+				req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+				req.Header.Set("X-CSRF-Token", sess.CSRF)
+				res, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer res.Body.Close()
+				b, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				return res.StatusCode, string(b)
+			}
+		}
+		admin, self := as(servertest.AdminEmail), as("sato@example.com")
+		path := "/users/" + staff.String() + "/tokens"
+
+		status, _ := self(http.MethodGet, path)
+		require.Equal(t, http.StatusForbidden, status, "staff cannot list through the admin route")
+		status, body := admin(http.MethodGet, path)
+		require.Equal(t, http.StatusOK, status, body)
+		var list api.TokenList
+		require.NoError(t, json.Unmarshal([]byte(body), &list))
+		require.Len(t, list.Tokens, 1)
+		require.Equal(t, staff, list.Tokens[0].User)
+
+		status, _ = self(http.MethodDelete, path+"/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusForbidden, status)
+		status, _ = admin(http.MethodDelete, "/users/"+e.Admin.String()+"/tokens/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusNotFound, status, "the token of another user")
+		status, _ = admin(http.MethodDelete, path+"/"+list.Tokens[0].ID.String())
+		require.Equal(t, http.StatusNoContent, status)
+		require.Equal(t, http.StatusUnauthorized, sc.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
+	})
+}
+
 func TestCustomerLocking(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -457,6 +546,7 @@ func TestRecordsAttachmentsComments(t *testing.T) {
 		r = c.do(http.MethodGet, api.Prefix+"/attachments/"+a.ID.String()+"/content", nil)
 		require.Equal(t, http.StatusOK, r.StatusCode)
 		require.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"))
+		require.Equal(t, "sandbox", r.Header.Get("Content-Security-Policy"))
 		require.Contains(t, r.Header.Get("Content-Disposition"), "attachment")
 		img, _, err := image.Decode(bytes.NewReader(r.Body))
 		require.NoError(t, err)

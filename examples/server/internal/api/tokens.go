@@ -161,7 +161,58 @@ func (x *tokenAPI) routes() []capi.Route {
 			Summary: "Revoke an API token", Authenticator: bySession, Security: session,
 			Params: []capi.Param{{Name: "id", In: "path", Type: "string", Required: true, Description: "UUID"}},
 			Status: http.StatusNoContent, Handler: x.revokeToken},
+		{ID: "listUserTokens", Tag: "tokens", Method: http.MethodGet, Path: capi.Version1 + "/users/{user}/tokens",
+			Summary: "List a user's API tokens (admins)", Authenticator: bySession, Security: session,
+			Params: []capi.Param{userParam}, Response: TokenList{}, Status: http.StatusOK, Handler: x.listUserTokens},
+		{ID: "revokeUserToken", Tag: "tokens", Method: http.MethodDelete, Path: capi.Version1 + "/users/{user}/tokens/{id}",
+			Summary: "Revoke a user's API token (admins)", Authenticator: bySession, Security: session,
+			Params: []capi.Param{userParam, {Name: "id", In: "path", Type: "string", Required: true, Description: "UUID"}},
+			Status: http.StatusNoContent, Handler: x.revokeUserToken},
 	}
+}
+
+var userParam = capi.Param{Name: "user", In: "path", Type: "string", Required: true, Description: "the user's UUID"}
+
+// adminTarget is the tenant and the {user} of an admin's token route;
+// anyone but an admin: ErrPermissionDenied.
+func adminTarget(r *http.Request) (tenant, user uuid.UUID, err error) {
+	p, err := permission.Require(r.Context())
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if !p.Has(permission.RoleAdmin) {
+		return uuid.Nil, uuid.Nil, kerr.ErrPermissionDenied
+	}
+	user, err = capi.PathID(r, "user")
+	return p.Tenant, user, err
+}
+
+func (x *tokenAPI) listUserTokens(w http.ResponseWriter, r *http.Request) error {
+	tenant, user, err := adminTarget(r)
+	if err != nil {
+		return err
+	}
+	ts, err := x.tokens.List(r.Context(), tenant, user)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusOK, TokenList{Tokens: ts})
+}
+
+func (x *tokenAPI) revokeUserToken(w http.ResponseWriter, r *http.Request) error {
+	tenant, user, err := adminTarget(r)
+	if err != nil {
+		return err
+	}
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := x.tokens.Revoke(r.Context(), tenant, user, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // TokenRequest creates a token.

@@ -180,7 +180,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
-	a.Auth = auth.NewStore(a.DB, a.Dir, withClock(opts.Auth, a.Clock))
+	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
 	handlers := system.Handlers()
 	maps.Copy(handlers, a.Plugins.EventHandlers(system))
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
@@ -200,13 +200,20 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	return a, nil
 }
 
-func withClock(c *auth.Config, clock func() time.Time) *auth.Config {
+// authConfig completes the auth store's config: the app's clock, and API
+// tokens revoked with the sessions.
+func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
 	var out auth.Config
 	if c != nil {
 		out = *c
 	}
 	if out.Clock == nil {
 		out.Clock = clock
+	}
+	if out.Revoke == nil {
+		out.Revoke = func(ctx context.Context, tx bun.IDB, user uuid.UUID) error {
+			return schema.RevokeTokens(ctx, tx, user, out.Clock())
+		}
 	}
 	return &out
 }

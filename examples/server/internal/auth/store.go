@@ -61,6 +61,11 @@ type Config struct {
 	MaxFailures   int
 	FailureWindow time.Duration
 	Lockout       time.Duration
+	// Revoke revokes the user's other credentials for good (the server's
+	// API tokens) in the transaction that ends the user's sessions on a
+	// password change or reset and on deactivation, so reactivating the
+	// user revives none of them. Default: nothing else to revoke.
+	Revoke func(ctx context.Context, tx bun.IDB, user uuid.UUID) error
 }
 
 // Store keeps credentials, sessions, single-use tokens and login throttling
@@ -160,8 +165,7 @@ func (s *Store) SetPassword(ctx context.Context, user uuid.UUID, pw string) erro
 			Set("updated_at = ?", s.now()).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return storage.Err(err)
 		}
-		_, err := tx.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx)
-		return storage.Err(err)
+		return s.revoke(ctx, tx, user)
 	})
 }
 
@@ -373,10 +377,24 @@ func (s *Store) Logout(ctx context.Context, token string) error {
 	return storage.Err(err)
 }
 
-// EndSessions ends every session of the user (deactivation, password change).
+// EndSessions ends every session of the user and revokes the user's other
+// credentials (Config.Revoke), at once: on deactivation (SetPassword does
+// the same on a password change).
 func (s *Store) EndSessions(ctx context.Context, user uuid.UUID) error {
-	_, err := s.db.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx)
-	return storage.Err(err)
+	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		return s.revoke(ctx, tx, user)
+	})
+}
+
+// revoke ends the user's sessions and runs Config.Revoke in tx.
+func (s *Store) revoke(ctx context.Context, tx bun.IDB, user uuid.UUID) error {
+	if _, err := tx.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx); err != nil {
+		return storage.Err(err)
+	}
+	if s.cfg.Revoke == nil {
+		return nil
+	}
+	return s.cfg.Revoke(ctx, tx, user)
 }
 
 // Purposes of single-use tokens.

@@ -42,6 +42,7 @@ var ja = map[string]string{
 	"error.internal":     "サーバーでエラーが発生しました。時間をおいてもう一度お試しください。",
 	"error.too_large":    "送信されたデータが大きすぎます。",
 	"error.bad_request":  "リクエストの形式が正しくありません。",
+	"error.bad_upload":   "送信されたファイルを読み取れませんでした。ファイル名に制御文字など使えない文字が含まれていないか確認してください。",
 
 	// --- field problem codes (validation.Code*) ---
 	"code." + validation.CodeRequired:    "入力してください。",
@@ -490,6 +491,8 @@ var ja = map[string]string{
 	"api.op.createToken":                      "APIトークンを発行する（トークンは一度だけ表示）",
 	"api.op.listTokens":                       "自分のAPIトークン一覧",
 	"api.op.revokeToken":                      "APIトークンを失効させる",
+	"api.op.listUserTokens":                   "ユーザーのAPIトークン一覧（管理者）",
+	"api.op.revokeUserToken":                  "ユーザーのAPIトークンを失効させる（管理者）",
 	"api.op.searchCustomers":                  "顧客を検索する",
 	"api.op.createCustomer":                   "顧客を登録する",
 	"api.op.exportCustomers":                  "顧客をCSVで出力する",

@@ -78,3 +78,40 @@ func TestPasswordLinkIsSingleUse(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		for _, tc := range []struct{ next, want string }{
+			{"/customers?q=%E5%B1%B1", "/customers?q=%E5%B1%B1"},
+			{"/records/1#files", "/records/1#files"},
+			{"", "/"},
+			{"/\t/evil.example", "/"},
+			{"/\\evil.example", "/"},
+			{"//evil.example", "/"},
+			{"\\/evil.example", "/"},
+			{"/%2F/evil.example", "/"},
+			{"/%2f/evil.example", "/"},
+			{"/%5Cevil.example", "/"},
+			{"/%09/evil.example", "/"},
+			{"https://evil.example", "/"},
+			{"javascript:alert(1)", "/"},
+			{"/\r\n/evil.example", "/"},
+			{"/\n/evil.example", "/"},
+			{"  //evil.example", "/"},
+			{" /customers", "/"},
+			{"/customers\\..\\", "/"},
+			{"/\u3000/evil.example", "/"},
+			{"///evil.example", "/"},
+			{"/%zz", "/"},
+			{"evil.example", "/"},
+		} {
+			c := e.Client(t)
+			res, _ := c.Post(t, "/login", url.Values{"email": {servertest.AdminEmail},
+				"password": {servertest.Password}, "next": {tc.next}})
+			require.Equal(t, http.StatusSeeOther, res.StatusCode, "next %q", tc.next)
+			require.Equal(t, tc.want, servertest.Location(res), "next %q", tc.next)
+		}
+	})
+}

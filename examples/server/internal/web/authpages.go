@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -29,13 +32,34 @@ func (u *UI) loginForm(w http.ResponseWriter, hr *http.Request) {
 	u.render(w, hr, nil, http.StatusOK, "login", f)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: next must be a path
+// of this origin ("/x…", not "//host"), with no scheme or host, no
+// backslash, control character or space (browsers read "\\" as "/" and
+// drop tabs and newlines, so "/\\host" and "/\t/host" would leave the
+// site), and must still start with one "/" once percent-decoded
+// ("/%2F/host"). Anything else becomes "/".
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	decoded, derr := url.PathUnescape(next)
+	u, perr := url.Parse(next)
+	if derr != nil || perr != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" ||
+		!localStart(next) || !localStart(decoded) || strings.ContainsFunc(next, unsafeInPath) {
 		return "/"
 	}
 	return next
 }
+
+// localStart reports whether p is "/" or starts with "/" followed by
+// neither another slash nor an unsafe character.
+func localStart(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/")
+	if !ok {
+		return false
+	}
+	c, _ := utf8.DecodeRuneInString(rest)
+	return rest == "" || c != '/' && !unsafeInPath(c)
+}
+
+func unsafeInPath(c rune) bool { return c == '\\' || unicode.IsControl(c) || unicode.IsSpace(c) }
 
 func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 	if err := hr.ParseForm(); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -11,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -187,17 +188,30 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 	return problems, nil
 }
 
+// visibleName shows a file name with its control characters as U+FFFD.
+func visibleName(name string) string {
+	return strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return unicode.ReplacementChar
+		}
+		return c
+	}, name)
+}
+
 var fileIndex = regexp.MustCompile(`^files\[(\d+)\]`)
 
 // fileProblem is the sentence for a problem of an upload, naming the file.
 func fileProblem(fe validation.FieldError, fhs []*multipart.FileHeader) string {
 	text := msg.Field(fe)
-	if fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content") {
+	switch {
+	case fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content"):
 		text = msg.T("records.file_type_refused", fe.Param)
+	case strings.HasSuffix(fe.Field, ".name"):
+		text = msg.T("records.file_name_problem", text)
 	}
 	if m := fileIndex.FindStringSubmatch(fe.Field); m != nil {
 		if i, err := strconv.Atoi(m[1]); err == nil && i < len(fhs) {
-			return fhs[i].Filename + ": " + text
+			return visibleName(fhs[i].Filename) + ": " + text
 		}
 	}
 	return text
@@ -288,8 +302,8 @@ func (u *UI) fileDelete(w http.ResponseWriter, r *Request) error {
 	return u.deleteFromRecord(w, r, u.app.Records.DeleteAttachment, "#files")
 }
 
-// fileServe streams a file: images and PDFs shown in the browser, other
-// kinds downloaded.
+// fileServe streams a file: images shown in the browser, other kinds
+// downloaded, none able to run script here (see capi.SetFileHeaders).
 func (u *UI) fileServe(w http.ResponseWriter, r *Request) error {
 	return u.serveAttachment(w, r, false)
 }
@@ -307,49 +321,10 @@ func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) erro
 		return err
 	}
 	defer body.Close()
-	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, max-age=300")
-	if thumb {
-		h.Set("Content-Type", contactlog.ThumbMIME)
-		h.Set("Content-Disposition", "inline")
-	} else {
-		h.Set("Content-Type", a.MIME)
-		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
-		disposition := "attachment"
-		if a.Kind == contactlog.AttachmentImage || a.Kind == contactlog.AttachmentPDF {
-			disposition = "inline"
-		}
-		h.Set("Content-Disposition", contentDisposition(disposition, a.Name))
-	}
+	capi.SetFileHeaders(w.Header(), a, thumb, true)
+	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = io.Copy(w, body)
 	return nil
-}
-
-// contentDisposition writes the header with an ASCII fallback name and the
-// UTF-8 name in RFC 5987 form (filename*), which browsers prefer.
-func contentDisposition(kind, name string) string {
-	fallback := strings.Map(func(c rune) rune {
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '%' || c == ';' {
-			return '_'
-		}
-		return c
-	}, name)
-	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, fallback, rfc5987(name))
-}
-
-// rfc5987 percent-encodes s as an ext-value: every byte but attr-char.
-func rfc5987(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }
 
 // parseVersion reads a form's version; a missing or malformed one is a bad

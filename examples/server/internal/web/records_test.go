@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strings"
@@ -251,6 +252,7 @@ func TestRecordCreateWithPhoto(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Equal(t, "image/jpeg", res.Header.Get("Content-Type"))
 		require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
+		require.Equal(t, "sandbox", res.Header.Get("Content-Security-Policy"))
 		require.Contains(t, res.Header.Get("Cache-Control"), "private")
 		require.Equal(t, `inline; filename="_____.jpg"; filename*=UTF-8''%E3%83%A1%E3%83%A2%E3%81%AE%E5%86%99%E7%9C%9F.jpg`,
 			res.Header.Get("Content-Disposition"))
@@ -442,5 +444,74 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 		res, _ = re.c.Get(t, "/records/not-a-uuid")
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
+
+func TestRecordUploadControlCharacterInFileName(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "写真を追加する"})
+		photo := testJPEG(t)
+		for _, tc := range []struct {
+			disposition string
+			status      int
+		}{
+			// A raw control character breaks the part's header line.
+			{"form-data; name=\"files\"; filename=\"memo\x01.jpg\"", http.StatusBadRequest},
+			{"form-data; name=\"files\"; filename=\"memo\x7f.jpg\"", http.StatusBadRequest},
+			{"form-data; name=\"files\"; filename=\"a\x1b[31m.jpg\"", http.StatusBadRequest},
+			// Percent-encoded (RFC 2231), it reaches the engine, which refuses it.
+			{"form-data; name=\"files\"; filename*=UTF-8''memo%01.jpg", http.StatusUnprocessableEntity},
+			{"form-data; name=\"files\"; filename*=UTF-8''memo%09.jpg", http.StatusUnprocessableEntity},
+		} {
+			var b bytes.Buffer
+			w := multipart.NewWriter(&b)
+			require.NoError(t, w.WriteField("_csrf", re.c.CSRF))
+			pw, err := w.CreatePart(textproto.MIMEHeader{"Content-Disposition": {tc.disposition},
+				"Content-Type": {"image/jpeg"}})
+			require.NoError(t, err)
+			_, err = pw.Write(photo)
+			require.NoError(t, err)
+			require.NoError(t, w.Close())
+			req, err := http.NewRequest(http.MethodPost, "/records/"+rec.ID.String()+"/files", &b)
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			res, body := re.c.Do(t, req)
+			require.Equal(t, tc.status, res.StatusCode, tc.disposition)
+			require.Contains(t, body, "ファイル名", "the field is named: %s", tc.disposition)
+			require.NotContains(t, body, "\x01", "the name is shown without its control character")
+		}
+		as, err := re.App.Records.Attachments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Empty(t, as)
+	})
+}
+
+// TestUserFilesCannotRunScript: a PDF (which may carry script) is
+// downloaded, never shown in the site's origin; every user file and
+// thumbnail is sandboxed and not sniffed; photos still preview inline.
+func TestUserFilesCannotRunScript(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "資料"})
+		pdf := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (alert(1)) >> >>\nendobj\n" +
+			"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+		as, err := re.App.Records.AddAttachments(re.ctx, rec.ID,
+			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "見積.pdf"}, Body: bytes.NewReader(pdf)},
+			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "p.jpg"}, Body: bytes.NewReader(testJPEG(t))})
+		require.NoError(t, err)
+		for _, tc := range []struct{ path, disposition string }{
+			{"/files/" + as[0].ID.String(), "attachment;"},
+			{"/files/" + as[1].ID.String(), "inline;"},
+			{"/files/" + as[1].ID.String() + "/thumb", "inline;"},
+		} {
+			res, _ := re.c.Get(t, tc.path)
+			require.Equal(t, http.StatusOK, res.StatusCode, tc.path)
+			require.True(t, strings.HasPrefix(res.Header.Get("Content-Disposition"), tc.disposition), tc.path)
+			require.Equal(t, "sandbox", res.Header.Get("Content-Security-Policy"), tc.path)
+			require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), tc.path)
+		}
 	})
 }

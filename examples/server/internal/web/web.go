@@ -134,7 +134,7 @@ func (u *UI) page(h handlerFunc, roles ...permission.Role) http.Handler {
 				// never held whole in memory; they are removed after h.
 				r.Body = http.MaxBytesReader(w, r.Body, MaxUploadRequest)
 				if err := r.ParseMultipartForm(MultipartMemory); err != nil {
-					u.fail(w, hr, r, err)
+					u.fail(w, hr, r, multipartError(err))
 					return
 				}
 				defer func() { _ = r.MultipartForm.RemoveAll() }()
@@ -159,6 +159,21 @@ func hasAny(p permission.Principal, roles []permission.Role) bool {
 		}
 	}
 	return false
+}
+
+// errBadUpload is a multipart body that cannot be read, such as a file
+// name with a control character in its part header.
+var errBadUpload = errors.New("web: malformed multipart body")
+
+// multipartError classifies a ParseMultipartForm error: a body over the
+// limit stays a *http.MaxBytesError (413), anything else is the client's
+// malformed upload (400), never a server error.
+func multipartError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errBadUpload, err)
 }
 
 // errCSRF is a POST without the session's token.
@@ -207,6 +222,8 @@ func (u *UI) fail(w http.ResponseWriter, hr *http.Request, r *Request, err error
 		status, key = http.StatusForbidden, "error.forbidden"
 	case errors.Is(err, kerr.ErrConflict):
 		status, key = http.StatusConflict, "error.conflict"
+	case errors.Is(err, errBadUpload):
+		status, key = http.StatusBadRequest, "error.bad_upload"
 	case errors.Is(err, errCSRF):
 		status, key = http.StatusForbidden, "error.csrf"
 	case errors.Is(err, kerr.ErrUnavailable):
