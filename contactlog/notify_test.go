@@ -107,6 +107,15 @@ func deliverAll(t *testing.T, d *outbox.Dispatcher) {
 	t.Fatal("the outbox never ran dry")
 }
 
+// outboxRows returns the state of every message of topic.
+func outboxRows(t *testing.T, db bun.IDB, topic string) []outboxState {
+	t.Helper()
+	var rows []outboxState
+	require.NoError(t, db.NewSelect().TableExpr("outbox_messages").Column("recipient", "status", "last_error", "attempts").
+		Where("topic = ?", topic).Scan(context.Background(), &rows))
+	return rows
+}
+
 // outboxState is a message's recipient, status and last error.
 type outboxState struct {
 	Recipient string `bun:"recipient"`
@@ -115,13 +124,12 @@ type outboxState struct {
 	Attempts  int    `bun:"attempts"`
 }
 
+// outboxStates returns the state of the messages of topic by recipient
+// (one of them where a recipient has several).
 func outboxStates(t *testing.T, db bun.IDB, topic string) map[string]outboxState {
 	t.Helper()
-	var rows []outboxState
-	require.NoError(t, db.NewSelect().TableExpr("outbox_messages").Column("recipient", "status", "last_error", "attempts").
-		Where("topic = ?", topic).Scan(context.Background(), &rows))
 	out := map[string]outboxState{}
-	for _, r := range rows {
+	for _, r := range outboxRows(t, db, topic) {
 		out[r.Recipient] = r
 	}
 	return out
