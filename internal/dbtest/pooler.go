@@ -37,8 +37,7 @@ func Pooler(t testing.TB, db *bun.DB) *bun.DB {
 	} else {
 		pooled = Reopen(t, db)
 	}
-	pooled.AddQueryHook(sessionGuard{t: t})
-	return pooled
+	return pooled.WithQueryHook(sessionGuard{t: t})
 }
 
 // simpleProtocol sets pgx's exec mode of a DSN (URL or keyword form) to the

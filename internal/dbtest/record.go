@@ -20,6 +20,7 @@ var _ bun.QueryHook = (*Recorder)(nil)
 // Record attaches a new Recorder to db.
 func Record(db *bun.DB) *Recorder {
 	r := &Recorder{}
+	//lint:ignore SA1019 the engines already built over db must report to r (WithQueryHook returns a copy)
 	db.AddQueryHook(r)
 	return r
 }
