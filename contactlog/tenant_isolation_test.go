@@ -92,6 +92,15 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 					noneOfB(t, p.Records)
 				}
 			},
+			"Export": func(t *testing.T) {
+				for _, q := range []contactlog.Query{{}, {Customer: f.yamada.ID}, {Text: "新商品"}} {
+					_, err := svc.Export(x, q, func(rs []contactlog.Record) error {
+						noneOfB(t, rs)
+						return nil
+					})
+					require.NoError(t, err)
+				}
+			},
 			"Timeline": func(t *testing.T) {
 				_, err := svc.Timeline(x, contactlog.TimelineQuery{Customer: f.yamada.ID})
 				requireHidden(t, err)
