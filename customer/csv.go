@@ -39,13 +39,8 @@ const (
 )
 
 func (e Encoding) csvio() (csvio.Encoding, error) {
-	switch e {
-	case "", UTF8BOM:
-		return csvio.UTF8BOM, nil
-	case ShiftJIS:
-		return csvio.ShiftJIS, nil
-	case UTF8:
-		return csvio.UTF8, nil
+	if enc, ok := csvio.ByName(string(e)); ok {
+		return enc, nil
 	}
 	return 0, fmt.Errorf("customer: encoding %q: %w", e, ErrInvalid)
 }

@@ -383,15 +383,8 @@ func (s *Service) ExportOccurrences(ctx context.Context, w io.Writer, q Occurren
 	if err := s.authz.Check(ctx, pr, permission.ActionExport, &permission.CustomerObject{Tenant: pr.Tenant}); err != nil {
 		return 0, fmt.Errorf("schedule: export occurrences: %w", err)
 	}
-	var e csvio.Encoding
-	switch enc {
-	case "", customer.UTF8BOM:
-		e = csvio.UTF8BOM
-	case customer.ShiftJIS:
-		e = csvio.ShiftJIS
-	case customer.UTF8:
-		e = csvio.UTF8
-	default:
+	e, ok := csvio.ByName(string(enc))
+	if !ok {
 		var v validation.Error
 		v.Add("encoding", validation.CodeUnknown, string(enc))
 		return 0, fmt.Errorf("schedule: export occurrences: %w", v.Err())

@@ -40,6 +40,21 @@ func (e Encoding) String() string {
 	}
 }
 
+// ByName returns the encoding of an output name as the engines' public
+// Encoding types spell it: "utf-8-bom" (and "", the default), "shift_jis"
+// or "utf-8"; ok is false for any other name.
+func ByName(name string) (e Encoding, ok bool) {
+	switch name {
+	case "", "utf-8-bom":
+		return UTF8BOM, true
+	case "shift_jis":
+		return ShiftJIS, true
+	case "utf-8":
+		return UTF8, true
+	}
+	return 0, false
+}
+
 // sniffLen is the size of the window at the start of the input that is
 // checked for NUL bytes and control characters.
 const sniffLen = 8 << 10
