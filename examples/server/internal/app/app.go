@@ -54,6 +54,10 @@ type App struct {
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
+	// Blobs is the attachment store (encrypted when Config.EncryptionKey
+	// is set); the web UI also spools the files of a form being written
+	// there, under its own prefix.
+	Blobs blob.Store
 	// Metrics serves the engines' counters in the Prometheus text format
 	// (server.Handler mounts it at /metrics behind Config.MetricsToken).
 	Metrics http.Handler
@@ -151,6 +155,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			return a, fmt.Errorf("attachment encryption: %w", err)
 		}
 	}
+	a.Blobs = blobs
 	mailer := opts.Mailer
 	if mailer == nil {
 		if mailer, err = newMailer(cfg); err != nil {

@@ -1,21 +1,28 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
 
 // maxCustomerOptions is how many customers a search on the record form
@@ -44,19 +51,36 @@ type recordFormData struct {
 	Form *Form
 	// Record is the record edited; nil when creating.
 	Record *contactlog.Record
-	// Action is where the form is sent; FindAction where the customer
-	// search and the template switch re-show it.
-	Action, FindAction string
-	Templates          []template.Template
-	Template           *template.Template
-	Fields             []fieldInput
-	Customers          []customerOption
+	// Action is where the form is sent (every button posts there, with
+	// its "op").
+	Action    string
+	Templates []template.Template
+	Template  *template.Template
+	Fields    []fieldInput
+	Customers []customerOption
 	// Searched tells that a customer search ran (Customers are its
 	// results, plus the chosen customer).
 	Searched bool
-	// FilesLost tells that files were sent with a form shown again: the
-	// browser cannot keep them, so they must be chosen again.
-	FilesLost bool
+	// Files are the files chosen so far, spooled until the form is saved.
+	Files []spooled
+	// FileProblems say why the engine refused some of Files.
+	FileProblems []string
+	// Masters are the choices of each master select.
+	Masters masterChoices
+	// Staff are the staff rows of the people picker: the people chosen,
+	// then the matches of a staff search.
+	Staff []staffRow
+	// StaffSearched tells that a staff search ran.
+	StaffSearched bool
+	Units         []permission.OrgUnit
+	Groups        []permission.Group
+	// Expenses are the transport expense rows (at least one, empty);
+	// ExpensesOpen unfolds them (something typed, or a problem).
+	Expenses     []expenseRow
+	ExpensesOpen bool
+	// History are the customer's earlier records of the same template
+	// (過去の推移).
+	History []recordRow
 	// Other are problems of fields the form does not show.
 	Other []string
 	// HasHidden tells that the template has fields the form cannot edit
@@ -73,59 +97,182 @@ func (r *Request) loc() *time.Location {
 }
 
 // recordNew shows the empty record form, the customer chosen when the link
-// names one (a customer's page links here).
+// names one (a customer's page links here), the user as responder.
 func (u *UI) recordNew(w http.ResponseWriter, r *Request) error {
 	f := NewForm(nil)
 	f.Values.Set("template", template.KeyInterview)
 	f.Values.Set("actual_at", u.app.Clock().In(r.loc()).Format(datetimeLocal))
+	f.Values.Set("responders", r.Principal.User.String())
+	f.Values.Set("scope_kind", string(permission.ScopeCompany))
 	if id, err := uuid.Parse(r.URL.Query().Get("customer")); err == nil {
 		f.Values.Set("customer_id", id.String())
 	}
-	return u.renderRecordForm(w, r, http.StatusOK, nil, f, false)
+	return u.renderRecordForm(w, r, http.StatusOK, nil, f, "")
 }
 
-// recordNewPost shows the record form again with what was typed: after a
-// customer search (op=find) or a change of template (op=template).
+// Form operations: every button of the record form posts the whole form
+// (files included) with its "op"; all but saving show the form again.
+const (
+	opSave        = "save"
+	opFind        = "find"         // customer search
+	opTemplate    = "template"     // template switch (new records)
+	opRefresh     = "refresh"      // re-render: 分類2 follows 分類1
+	opStaffFind   = "staff_find"   // staff search of the people picker
+	opReportPeers = "report_peers" // 参加社員を報告先に追加
+	opAddExpense  = "add_expense"  // one more expense row
+	opRemoveFile  = "remove_file:" // + spooled file ID
+)
+
+// recordNewPost is the create form's round trip without saving (kept for
+// forms that post there; the form itself posts to /records).
 func (u *UI) recordNewPost(w http.ResponseWriter, r *Request) error {
-	f := NewForm(r.PostForm)
-	return u.renderRecordForm(w, r, http.StatusOK, nil, f, r.PostFormValue("op") == "find")
+	if r.PostFormValue("op") == "" || r.PostFormValue("op") == opSave {
+		r.PostForm.Set("op", opRefresh)
+	}
+	return u.recordFormPost(w, r, nil)
 }
 
-// recordCreate creates a record from the multipart form, then stores its
-// photos and files.
+// recordCreate handles a post of the create form.
 func (u *UI) recordCreate(w http.ResponseWriter, r *Request) error {
+	return u.recordFormPost(w, r, nil)
+}
+
+// recordFormPost handles a post of the record form (rec nil: create):
+// it spools the files sent, runs the form operation, or saves record and
+// files in one transaction. Nothing typed or chosen is dropped: every
+// answer but a successful save is the form again, with its files.
+func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.Record) error {
 	f := NewForm(r.PostForm)
-	t, err := u.formTemplate(r, f.Get("template"), 0)
+	sp := u.spoolOf(r, f)
+	if err := sp.add(r.Context(), r); err != nil {
+		return err
+	}
+	op := f.Get("op")
+	f.Values.Del("op")
+	if id, ok := strings.CutPrefix(op, opRemoveFile); ok {
+		if err := sp.remove(r.Context(), id); err != nil {
+			return err
+		}
+		op = opRefresh
+	}
+	switch op {
+	case "", opSave:
+	case opReportPeers:
+		for _, p := range f.Values["participants"] {
+			if !f.Has("report_to", p) {
+				f.Values.Add("report_to", p)
+			}
+		}
+		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op)
+	case opAddExpense:
+		f.Values.Set("expense_rows", strconv.Itoa(expenseRowCount(f)+1))
+		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op)
+	default:
+		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op)
+	}
+	key, version := f.Get("template"), 0
+	var e contactlog.Entry
+	var base int64
+	if rec != nil {
+		key, version, e = rec.Template, rec.TemplateVersion, rec.Entry
+		var err error
+		if base, err = parseVersion(f.Get("version")); err != nil {
+			return err
+		}
+	}
+	t, err := u.formTemplate(r, key, version)
 	if err != nil {
 		return err
 	}
-	e := contactlog.Entry{Template: t.Key}
-	u.readEntry(r, f, t, &e, nil)
-	if !f.Valid() {
-		return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, nil, f, false)
+	e.Template = t.Key
+	var old map[string]any
+	if rec != nil {
+		old = rec.Values
 	}
-	// The record is created first and the files added to it afterwards:
-	// AddAttachments needs a record, and the engine decides a file's type
-	// by its content while storing it, so a refused file can only be known
-	// by trying. A record whose files were refused is kept (the typing is
-	// not lost) and its page says which files were refused and why, with
-	// the form to add files again.
-	rec, err := u.app.Records.Create(r.Context(), e)
+	u.readEntry(r, f, t, &e, old)
+	if f.Get("customer_id") == "" && strings.TrimSpace(f.Get("customer_q")) != "" {
+		// A name typed but no customer chosen: ask, never save a draft.
+		f.Add("customer_id", msg.T("records.choose_customer", strings.TrimSpace(f.Get("customer_q"))))
+		f.Message = msg.T("common.form_errors")
+		return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, opFind)
+	}
+	if !f.Valid() {
+		return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, "")
+	}
+	saved, problems, err := u.saveRecord(r, rec, base, e, sp)
 	if err != nil {
 		if addEntryError(f, err, t) {
-			return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, nil, f, false)
+			return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, "")
 		}
 		return err
 	}
-	problems, err := u.attach(r, rec.ID)
-	if err != nil {
-		return err
-	}
 	if len(problems) > 0 {
-		return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, rec.ID, problems)
+		f.Message = msg.T("records.nothing_saved")
+		return u.renderRecordFormFiles(w, r, http.StatusUnprocessableEntity, rec, f, "", problems)
 	}
-	redirect(w, r.Request, "/records/"+rec.ID.String(), "records.created")
+	flash := "records.created"
+	if rec != nil {
+		flash = "common.saved"
+	}
+	redirect(w, r.Request, "/records/"+saved.ID.String(), flash)
 	return nil
+}
+
+// errFilesRefused rolls back a save whose files the engine refused.
+var errFilesRefused = errors.New("web: files refused")
+
+// saveRecord creates (rec nil) or updates the record from e and moves the
+// spooled files onto it, in one transaction: when the engine refuses a
+// file nothing is saved and the refusals come back as problems (the
+// files stay spooled). On success the spool is emptied.
+func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, e contactlog.Entry, sp spool) (*contactlog.Record, []string, error) {
+	ctx := r.Context()
+	files, err := sp.list(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var saved *contactlog.Record
+	var problems []string
+	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		recs := u.app.Records.WithDB(tx)
+		var err error
+		if rec == nil {
+			saved, err = recs.Create(ctx, e)
+		} else {
+			saved, err = recs.Update(ctx, rec.ID, version, e)
+		}
+		if err != nil || len(files) == 0 {
+			return err
+		}
+		ups, closeAll, err := sp.uploads(ctx, files)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		_, err = recs.AddAttachments(ctx, saved.ID, ups...)
+		var ve *validation.Error
+		if errors.As(err, &ve) {
+			names := make([]string, len(files))
+			for i, f := range files {
+				names[i] = f.Name
+			}
+			for _, fe := range ve.Fields {
+				problems = append(problems, fileProblem(fe, names))
+			}
+			return errFilesRefused
+		}
+		return err
+	})
+	if errors.Is(err, errFilesRefused) {
+		return nil, problems, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sp.clear(ctx, files); err != nil {
+		u.log.Warn("spooled files not removed", "err", err)
+	}
+	return saved, nil, nil
 }
 
 // recordEdit shows the form of an existing record.
@@ -142,12 +289,45 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	v := f.Values
 	v.Set("version", itoa64(rec.Version))
 	v.Set("template", rec.Template)
+	v.Set("customer_id", draftChoice)
 	if rec.Customer != uuid.Nil {
 		v.Set("customer_id", rec.Customer.String())
 	}
-	if !rec.ActualAt.IsZero() {
-		v.Set("actual_at", rec.ActualAt.In(r.loc()).Format(datetimeLocal))
+	for name, at := range map[string]time.Time{"actual_at": rec.ActualAt, "planned_at": rec.PlannedAt} {
+		if !at.IsZero() {
+			v.Set(name, at.In(r.loc()).Format(datetimeLocal))
+		}
 	}
+	for name, ids := range map[string][]uuid.UUID{"responders": rec.Responders, "participants": rec.Participants,
+		"report_to": rec.ReportTo} {
+		for _, id := range ids {
+			v.Add(name, id.String())
+		}
+	}
+	for name, code := range map[string]string{"channel": rec.Channel, "result": rec.Result, "summary": rec.Summary,
+		"progress": rec.Progress, "category1": rec.Category1, "category2": rec.Category2,
+		"summary_text": rec.SummaryText, "department": rec.Department,
+		"contact_persons":       strings.Join(rec.ContactPersons, "\n"),
+		"customer_participants": strings.Join(rec.CustomerParticipants, "\n")} {
+		v.Set(name, code)
+	}
+	kind := rec.Scope.Kind
+	if kind == "" {
+		kind = permission.ScopeCompany
+	}
+	v.Set("scope_kind", string(kind))
+	if scopeField, ok := scopeTargetFields[kind]; ok {
+		for _, id := range rec.Scope.Targets {
+			v.Add(scopeField, id.String())
+		}
+	}
+	for i, x := range rec.Expenses {
+		n := strconv.Itoa(i)
+		v.Set("exp.route."+n, x.Route)
+		v.Set("exp.means."+n, x.Means)
+		v.Set("exp.amount."+n, strconv.FormatInt(x.Amount, 10))
+	}
+	v.Set("expense_rows", strconv.Itoa(len(rec.Expenses)))
 	v.Set("public_memo", rec.PublicMemo)
 	v.Set("private_memo", rec.PrivateMemo)
 	if rec.Important {
@@ -175,42 +355,27 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 			v.Set(name, inputValue(fd, val, r.loc()))
 		}
 	}
-	return u.renderRecordForm(w, r, http.StatusOK, rec, f, false)
+	return u.renderRecordForm(w, r, http.StatusOK, rec, f, "")
 }
 
-// recordUpdate saves the edit form (or shows it again for op=find), based
-// on the version the form was read at: a stale version is a conflict.
+// recordUpdate handles a post of the edit form, based on the version the
+// form was read at: a stale version is a conflict.
 func (u *UI) recordUpdate(w http.ResponseWriter, r *Request) error {
 	rec, err := u.recordOf(r)
 	if err != nil {
 		return err
 	}
-	f := NewForm(r.PostForm)
-	f.Values.Set("template", rec.Template)
-	if op := f.Get("op"); op != "" {
-		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op == "find")
-	}
-	version, err := parseVersion(f.Get("version"))
-	if err != nil {
-		return err
-	}
-	t, err := u.formTemplate(r, rec.Template, rec.TemplateVersion)
-	if err != nil {
-		return err
-	}
-	e := rec.Entry
-	u.readEntry(r, f, t, &e, rec.Values)
-	if !f.Valid() {
-		return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, false)
-	}
-	if _, err := u.app.Records.Update(r.Context(), rec.ID, version, e); err != nil {
-		if addEntryError(f, err, t) {
-			return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, false)
-		}
-		return err
-	}
-	redirect(w, r.Request, "/records/"+rec.ID.String(), "common.saved")
-	return nil
+	r.PostForm.Set("template", rec.Template)
+	return u.recordFormPost(w, r, rec)
+}
+
+// draftChoice is the customer radio's value for "no customer (draft)":
+// chosen on purpose, unlike an empty choice.
+const draftChoice = "none"
+
+// scopeTargetFields are the form fields of each scope kind's targets.
+var scopeTargetFields = map[permission.ScopeKind]string{
+	permission.ScopeOrgUnits: "scope_units", permission.ScopeGroups: "scope_groups", permission.ScopeUsers: "scope_users",
 }
 
 // readEntry copies the form's fields into e; old are the record's values
@@ -218,21 +383,32 @@ func (u *UI) recordUpdate(w http.ResponseWriter, r *Request) error {
 // engine cannot see (a malformed time) are recorded on f.
 func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.Entry, old map[string]any) {
 	e.Customer = uuid.Nil
-	if s := f.Get("customer_id"); s != "" {
+	if s := f.Get("customer_id"); s != "" && s != draftChoice {
 		id, err := uuid.Parse(s)
 		if err != nil {
 			f.Add("customer_id", msg.T("code.invalid_id"))
 		}
 		e.Customer = id
 	}
-	e.ActualAt = time.Time{}
-	if s := strings.TrimSpace(f.Get("actual_at")); s != "" {
-		at, err := time.ParseInLocation(datetimeLocal, s, r.loc())
-		if err != nil {
-			f.Add("actual_at", msg.T("code.format"))
-		}
-		e.ActualAt = at
+	e.ActualAt = formTime(r, f, "actual_at")
+	e.PlannedAt = formTime(r, f, "planned_at")
+	e.Responders = peopleIDs(f, "responders")
+	e.Participants = peopleIDs(f, "participants")
+	e.ReportTo = peopleIDs(f, "report_to")
+	e.Channel, e.Result, e.Summary = f.Get("channel"), f.Get("result"), f.Get("summary")
+	e.Progress, e.Category1, e.Category2 = f.Get("progress"), f.Get("category1"), f.Get("category2")
+	e.SummaryText = f.Get("summary_text")
+	e.Department = strings.TrimSpace(f.Get("department"))
+	e.ContactPersons = formLines(f.Get("contact_persons"))
+	e.CustomerParticipants = formLines(f.Get("customer_participants"))
+	e.Scope = permission.Scope{Kind: permission.ScopeKind(f.Get("scope_kind"))}
+	if e.Scope.Kind == "" {
+		e.Scope.Kind = permission.ScopeCompany
 	}
+	if field, ok := scopeTargetFields[e.Scope.Kind]; ok {
+		e.Scope.Targets = peopleIDs(f, field)
+	}
+	e.Expenses = readExpenses(f)
 	e.PublicMemo = f.Get("public_memo")
 	e.PrivateMemo = f.Get("private_memo")
 	e.Important = f.Get("important") == "1"
@@ -260,10 +436,100 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 	e.Values = vals
 }
 
+// formTime parses a datetime-local field in the user's zone (zero when
+// empty); a malformed one is a problem of the field.
+func formTime(r *Request, f *Form, name string) time.Time {
+	s := strings.TrimSpace(f.Get(name))
+	if s == "" {
+		return time.Time{}
+	}
+	at, err := time.ParseInLocation(datetimeLocal, s, r.loc())
+	if err != nil {
+		f.Add(name, msg.T("code.format"))
+	}
+	return at
+}
+
+// peopleIDs parses the IDs of a multi-valued field (formIDs), once each,
+// in order; a malformed one is a problem of the field.
+func peopleIDs(f *Form, name string) []uuid.UUID {
+	ids, err := formIDs(f.Values[name])
+	if err != nil {
+		f.Add(name, msg.T("code.invalid_id"))
+	}
+	return idset.Sorted(ids)
+}
+
+// formLines splits a textarea into its non-empty lines, trimmed.
+func formLines(s string) []string {
+	var out []string
+	for line := range strings.Lines(s) {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// expenseRow is one transport expense row of the form, as typed.
+type expenseRow struct {
+	Index                int
+	Route, Means, Amount string
+}
+
+// maxExpenseRows bounds the rows a form renders (the engine allows
+// contactlog.MaxExpenses lines).
+const maxExpenseRows = contactlog.MaxExpenses
+
+// expenseRowCount is the number of expense rows the form shows: those it
+// says it has, at least one.
+func expenseRowCount(f *Form) int {
+	n, _ := strconv.Atoi(f.Get("expense_rows"))
+	return min(max(n, 1), maxExpenseRows)
+}
+
+// expenseRows are the form's expense rows as typed.
+func expenseRows(f *Form) []expenseRow {
+	rows := make([]expenseRow, expenseRowCount(f))
+	for i := range rows {
+		n := strconv.Itoa(i)
+		rows[i] = expenseRow{Index: i, Route: f.Get("exp.route." + n), Means: f.Get("exp.means." + n),
+			Amount: f.Get("exp.amount." + n)}
+	}
+	return rows
+}
+
+// readExpenses reads the rows with anything typed; an amount that is not
+// a whole number of yen is a problem of its input ("exp.amount.<i>").
+func readExpenses(f *Form) []contactlog.Expense {
+	var out []contactlog.Expense
+	for _, row := range expenseRows(f) {
+		route, means := strings.TrimSpace(row.Route), strings.TrimSpace(row.Means)
+		amount := strings.ReplaceAll(strings.TrimSpace(norm.NFKC.String(row.Amount)), ",", "")
+		if route == "" && means == "" && amount == "" {
+			continue
+		}
+		var n int64
+		if amount != "" {
+			var err error
+			if n, err = strconv.ParseInt(amount, 10, 64); err != nil {
+				f.Add("exp.amount."+strconv.Itoa(row.Index), msg.T("code.format"))
+			}
+		}
+		out = append(out, contactlog.Expense{Route: route, Means: means, Amount: n})
+	}
+	return out
+}
+
 // entryFields are the engine's field names the record form shows, with the
 // form's names.
 var entryFields = map[string]string{
-	"customer": "customer_id", "template": "template", "actual_at": "actual_at",
+	"customer": "customer_id", "template": "template", "actual_at": "actual_at", "planned_at": "planned_at",
+	"responders": "responders", "participants": "participants", "report_to": "report_to",
+	"channel": "channel", "result": "result", "summary": "summary", "progress": "progress",
+	"category1": "category1", "category2": "category2", "summary_text": "summary_text",
+	"department": "department", "contact_persons": "contact_persons", "customer_participants": "customer_participants",
+	"scope": "scope_kind", "expenses": "expenses",
 	"public_memo": "public_memo", "private_memo": "private_memo", "important": "important", "shared": "shared",
 }
 
@@ -341,28 +607,33 @@ func (u *UI) newRecordTemplates(r *Request) ([]template.Template, error) {
 }
 
 // renderRecordForm shows the record form with f; rec is the record edited
-// (nil when creating); find runs the customer search of "customer_q".
-func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, find bool) error {
-	d := recordFormData{Form: f, Record: rec, Action: "/records", FindAction: "/records/new", Searched: find}
+// (nil when creating); op is the form operation that brought it back
+// (opFind runs the customer search of "customer_q", opStaffFind the staff
+// search of "staff_q").
+func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, op string) error {
+	return u.renderRecordFormFiles(w, r, status, rec, f, op, nil)
+}
+
+// renderRecordFormFiles is renderRecordForm with the engine's refusals of
+// the spooled files.
+func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, op string, fileProblems []string) error {
+	ctx := r.Context()
+	d := recordFormData{Form: f, Record: rec, Action: "/records", Searched: op == opFind,
+		StaffSearched: op == opStaffFind, FileProblems: fileProblems}
 	var err error
 	if rec != nil {
 		d.Action = "/records/" + rec.ID.String() + "/edit"
-		d.FindAction = d.Action
 		d.Template, err = u.formTemplate(r, rec.Template, rec.TemplateVersion)
 	} else {
 		if d.Templates, err = u.newRecordTemplates(r); err != nil {
 			return err
 		}
 		d.Template, err = u.formTemplate(r, f.Get("template"), 0)
-		if r.MultipartForm != nil {
-			for _, fhs := range r.MultipartForm.File {
-				if len(fhs) > 0 {
-					d.FilesLost = true
-				}
-			}
-		}
 	}
 	if err != nil {
+		return err
+	}
+	if d.Files, err = u.spoolOf(r, f).list(ctx); err != nil {
 		return err
 	}
 	f.Values.Set("template", d.Template.Key)
@@ -374,11 +645,130 @@ func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec
 		d.Fields = append(d.Fields, fieldInput{Field: fd, Name: "f." + fd.Key})
 	}
 	d.Other = f.Errors["_other"]
-	if d.Customers, err = u.customerOptions(r, f, find); err != nil {
+	if d.Customers, err = u.customerOptions(r, f, d.Searched); err != nil {
+		return err
+	}
+	if d.Masters, err = u.masterChoices(r, f); err != nil {
+		return err
+	}
+	if d.Staff, err = u.staffRows(r, f, d.StaffSearched); err != nil {
+		return err
+	}
+	if d.Units, err = u.app.Dir.OrgUnits(ctx, r.Principal.Tenant); err != nil {
+		return err
+	}
+	if d.Groups, err = u.app.Dir.Groups(ctx, r.Principal.Tenant); err != nil {
+		return err
+	}
+	d.Expenses = expenseRows(f)
+	d.ExpensesOpen = f.Err("expenses") != "" || op == opAddExpense
+	for _, x := range d.Expenses {
+		d.ExpensesOpen = d.ExpensesOpen || x.Route != "" || x.Means != "" || x.Amount != "" ||
+			f.Err("exp.amount."+strconv.Itoa(x.Index)) != ""
+	}
+	if d.History, err = u.pastRecords(r, f, d.Template.Key, rec); err != nil {
 		return err
 	}
 	u.render(w, r.Request, r, status, "records_form", d)
 	return nil
+}
+
+// maxHistory is how many earlier records 「過去の推移を見る」 lists.
+const maxHistory = 5
+
+// pastRecords are the chosen customer's latest records of template key,
+// other than rec (Maroud's past entries while writing).
+func (u *UI) pastRecords(r *Request, f *Form, key string, rec *contactlog.Record) ([]recordRow, error) {
+	id, err := uuid.Parse(f.Get("customer_id"))
+	if err != nil {
+		return nil, nil
+	}
+	page, err := u.app.Records.Search(r.Context(), contactlog.Query{Customer: id, Templates: []string{key},
+		Limit: maxHistory + 1})
+	if err != nil {
+		return nil, err
+	}
+	recs := slices.DeleteFunc(page.Records, func(x contactlog.Record) bool { return rec != nil && x.ID == rec.ID })
+	if len(recs) > maxHistory {
+		recs = recs[:maxHistory]
+	}
+	return u.recordRows(r, recs)
+}
+
+// masterOption is one choice of a master select.
+type masterOption struct {
+	Code, Label string
+}
+
+// masterChoices are the options of each master select, by kind.
+type masterChoices map[contactlog.MasterKind][]masterOption
+
+// masterChoices lists the tenant's masters for the form: archived items
+// only where the form already carries them (an old record keeps its
+// label), 分類2 only the children of the chosen 分類1.
+func (u *UI) masterChoices(r *Request, f *Form) (masterChoices, error) {
+	out := masterChoices{}
+	for _, kind := range contactlog.MasterKinds() {
+		items, err := u.app.Records.Masters(r.Context(), kind)
+		if err != nil {
+			return nil, err
+		}
+		current := f.Get(string(kind))
+		for _, it := range items {
+			if it.Archived && it.Code != current {
+				continue
+			}
+			if kind == contactlog.MasterCategory2 && it.Parent != f.Get(string(contactlog.MasterCategory1)) {
+				continue
+			}
+			out[kind] = append(out[kind], masterOption{Code: it.Code, Label: it.Label})
+		}
+	}
+	return out, nil
+}
+
+// Options returns the choices of kind (for templates).
+func (m masterChoices) Options(kind string) []masterOption { return m[contactlog.MasterKind(kind)] }
+
+// staffRow is one person of the people picker: each column a role.
+type staffRow struct {
+	ID, Name, Kana string
+}
+
+// maxStaffMatches is how many staff a search on the form offers.
+const maxStaffMatches = 30
+
+// staffRows are the people picker's rows: everyone the form names in a
+// role, then the active staff whose name or reading contains "staff_q"
+// (hiragana finds katakana, width and case folded).
+func (u *UI) staffRows(r *Request, f *Form, search bool) ([]staffRow, error) {
+	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	chosen := map[string]bool{}
+	for _, field := range []string{"responders", "participants", "report_to", "scope_users"} {
+		for _, id := range f.Values[field] {
+			chosen[id] = true
+		}
+	}
+	var rows, matches []staffRow
+	key := func(s string) string { return strings.ReplaceAll(textnorm.Key(s), " ", "") }
+	q := key(f.Get("staff_q"))
+	for _, us := range users {
+		row := staffRow{ID: us.ID.String(), Name: us.Name, Kana: us.Kana}
+		switch {
+		case chosen[row.ID]:
+			rows = append(rows, row)
+		case search && q != "" && us.Active && len(matches) < maxStaffMatches &&
+			(strings.Contains(key(us.Name), q) || strings.Contains(key(us.Kana), q)):
+			matches = append(matches, row)
+		}
+	}
+	if search && q != "" && len(matches) == 0 {
+		f.Add("staff_q", msg.T("records.no_staff_found"))
+	}
+	return append(rows, matches...), nil
 }
 
 // customerOptions are the customer choices of the form: the chosen

@@ -181,9 +181,13 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 	if !errors.As(err, &ve) {
 		return nil, err
 	}
+	names := make([]string, len(fhs))
+	for i, fh := range fhs {
+		names[i] = fh.Filename
+	}
 	var problems []string
 	for _, fe := range ve.Fields {
-		problems = append(problems, fileProblem(fe, fhs))
+		problems = append(problems, fileProblem(fe, names))
 	}
 	return problems, nil
 }
@@ -201,7 +205,7 @@ func visibleName(name string) string {
 var fileIndex = regexp.MustCompile(`^files\[(\d+)\]`)
 
 // fileProblem is the sentence for a problem of an upload, naming the file.
-func fileProblem(fe validation.FieldError, fhs []*multipart.FileHeader) string {
+func fileProblem(fe validation.FieldError, names []string) string {
 	text := msg.Field(fe)
 	switch {
 	case fe.Code == validation.CodeNotAllowed && strings.HasSuffix(fe.Field, ".content"):
@@ -210,8 +214,8 @@ func fileProblem(fe validation.FieldError, fhs []*multipart.FileHeader) string {
 		text = msg.T("records.file_name_problem", text)
 	}
 	if m := fileIndex.FindStringSubmatch(fe.Field); m != nil {
-		if i, err := strconv.Atoi(m[1]); err == nil && i < len(fhs) {
-			return visibleName(fhs[i].Filename) + ": " + text
+		if i, err := strconv.Atoi(m[1]); err == nil && i < len(names) {
+			return visibleName(names[i]) + ": " + text
 		}
 	}
 	return text

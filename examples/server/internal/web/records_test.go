@@ -260,16 +260,17 @@ func TestRecordCreateWithPhoto(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 64, cfg.Width)
 
-		// A file the engine refuses: the record is kept and its page says why.
+		// A file the engine refuses: nothing is saved, the form comes back
+		// with the input and the files (see also TestRecordFormSavesAtomically).
 		res, body = postMultipart(t, re.c, "/records", url.Values{
 			"customer_id": {re.sato.String()}, "template": {template.KeyInterview}, "public_memo": {"資料を受領"},
 		}, part{"files", "notes.txt", []byte("just text, not a photo\n")})
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.True(t, servertest.Contains(body, "記録は保存されています", "notes.txt: ", "資料を受領"))
+		require.True(t, servertest.Contains(body, "記録は保存されていません", "notes.txt: ", "資料を受領"))
 		page, err := re.App.Records.Search(re.ctx, contactlog.Query{Customer: re.sato, WithDetails: true})
 		require.NoError(t, err)
-		require.Len(t, page.Records, 1)
-		require.Empty(t, page.Records[0].Attachments)
+		require.Empty(t, page.Records)
+		page.Records = append(page.Records, *re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, PublicMemo: "資料を受領"}))
 
 		// Files added to an existing record.
 		res, _ = postMultipart(t, re.c, "/records/"+page.Records[0].ID.String()+"/files", nil,
@@ -295,7 +296,7 @@ func TestRecordFormKeepsInput(t *testing.T) {
 		require.Contains(t, body, "子供の教育資金")
 		require.Contains(t, body, `value="2099-01-01T10:00" aria-invalid="true"`)
 		require.Contains(t, body, "範囲外の値です")
-		require.Contains(t, body, "再度選択してください", "files must be chosen again")
+		require.Contains(t, body, "p.jpg", "the chosen file is kept, shown as attached")
 		page, err := re.App.Records.Search(re.ctx, contactlog.Query{})
 		require.NoError(t, err)
 		require.Empty(t, page.Records)

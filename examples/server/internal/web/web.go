@@ -346,6 +346,18 @@ func funcs() template.FuncMap {
 			return template.URL(v.Encode())
 		},
 		"bytes": humanBytes,
+		// dict builds a map from key, value pairs (arguments of a
+		// sub-template); list a slice of its arguments.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
+		"list": func(xs ...string) []string { return xs },
 	}
 }
 

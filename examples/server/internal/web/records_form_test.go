@@ -1,0 +1,299 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+)
+
+var uploadSet = regexp.MustCompile(`name="upload_set" value="([0-9a-f]{32})"`)
+
+// spoolToken is the upload set the form carries.
+func spoolToken(t *testing.T, body string) string {
+	t.Helper()
+	m := uploadSet.FindStringSubmatch(body)
+	require.NotNil(t, m, "the form carries its upload set")
+	return m[1]
+}
+
+// spooledNames lists the files the form shows as chosen.
+func spooledNames(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`<li>📎 ([^<]+) <small>`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func (re *recordEnv) records(t *testing.T) []contactlog.Record {
+	t.Helper()
+	page, err := re.App.Records.Search(re.ctx, contactlog.Query{WithDetails: true})
+	require.NoError(t, err)
+	return page.Records
+}
+
+// TestRecordFormAsksForTypedCustomer: a name typed in the customer box but
+// no customer chosen is never saved as a draft: the form comes back with
+// the candidates (or "not found") and everything typed.
+func TestRecordFormAsksForTypedCustomer(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		sakai := re.customer(t, "酒井", "一郎", "サカイ", "イチロウ")
+		form := url.Values{"template": {template.KeyInterview}, "customer_q": {"さかい"}, "public_memo": {"訪問して見積を渡した"},
+			"op": {"save"}}
+		res, body := postMultipart(t, re.c, "/records", form, part{"photos", "名刺.jpg", testJPEG(t)})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "「さかい」に当たる顧客がまだ選ばれていません", "訪問して見積を渡した",
+			`name="customer_id" value="`+sakai.String()+`"`, "サカイ イチロウ", "名刺.jpg"))
+		require.NotContains(t, body, `value="none" checked`, "the draft is not pre-selected")
+		require.Empty(t, re.records(t), "no draft was saved")
+
+		form.Set("customer_q", "存在しない人")
+		res, body = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "該当する顧客が見つかりません", "「存在しない人」に当たる顧客"))
+		require.Empty(t, re.records(t))
+
+		// Choosing the candidate saves it; choosing 顧客なし saves a draft.
+		form.Set("upload_set", spoolToken(t, body))
+		form.Set("customer_id", sakai.String())
+		form.Set("customer_q", "さかい")
+		res, _ = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		form.Set("customer_id", "none")
+		form.Del("upload_set")
+		res, _ = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 2)
+		require.True(t, recs[0].IsDraft())
+		require.Equal(t, sakai, recs[1].Customer)
+	})
+}
+
+// TestRecordFormKeepsFilesAcrossRoundTrips: a photo chosen before the
+// customer survives the customer search, a template switch, a validation
+// error and a removal of another file, and is saved with the record; the
+// set is the user's own.
+func TestRecordFormKeepsFilesAcrossRoundTrips(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		photo := testJPEG(t)
+		form := url.Values{"template": {template.KeyInterview}, "customer_q": {"やまだ"}, "public_memo": {"写真が先"}, "op": {"find"}}
+		res, body := postMultipart(t, re.c, "/records", form, part{"photos", "先に撮った.jpg", photo})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, []string{"先に撮った.jpg"}, spooledNames(body))
+		require.Contains(t, body, `name="customer_id" value="`+re.yamada.String()+`"`)
+		token := spoolToken(t, body)
+
+		form = url.Values{"upload_set": {token}, "template": {template.KeyClaim}, "public_memo": {"写真が先"},
+			"customer_id": {re.yamada.String()}, "op": {"template"}}
+		_, body = postMultipart(t, re.c, "/records", form, part{"files", "余分.jpg", photo})
+		require.Equal(t, []string{"先に撮った.jpg", "余分.jpg"}, spooledNames(body), "kept across the template switch")
+		require.Contains(t, body, `<option value="builtin:claim" selected>`)
+		m := regexp.MustCompile(`value="remove_file:([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
+		require.Len(t, m, 2)
+
+		// Another user cannot see or take the set.
+		re.User(t, "別の 担当", "ベツノ タントウ", "other@example.jp")
+		oc := login(t, re.Env, "other@example.jp")
+		_, obody := postMultipart(t, oc, "/records", url.Values{"upload_set": {token}, "op": {"refresh"}})
+		require.Empty(t, spooledNames(obody))
+
+		form.Set("op", "remove_file:"+m[1][1])
+		_, body = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, []string{"先に撮った.jpg"}, spooledNames(body), "removed")
+
+		// A validation error (a required field of the claim template).
+		form.Set("op", "save")
+		res, body = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Equal(t, []string{"先に撮った.jpg"}, spooledNames(body), "kept across an error")
+
+		form.Set("f.kind", "提案")
+		form.Set("f.title", "陳列の提案")
+		form.Set("f.content", "棚の配置")
+		res, _ = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 1)
+		require.Len(t, recs[0].Attachments, 1)
+		require.Equal(t, "先に撮った.jpg", recs[0].Attachments[0].Name)
+
+		// The set is emptied once saved.
+		_, body = postMultipart(t, re.c, "/records", url.Values{"upload_set": {token}, "op": {"refresh"}})
+		require.Empty(t, spooledNames(body))
+		n := 0
+		for _, err := range re.App.Blobs.List(t.Context(), "t/"+re.Tenant.String()+"/p/") {
+			require.NoError(t, err)
+			n++
+		}
+		require.Zero(t, n, "nothing left in the spool")
+	})
+}
+
+// TestRecordFormEnterSaves: the form's first submit button (the one Enter
+// in a text box presses) saves; searching needs its own button.
+func TestRecordFormEnterSaves(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		for _, path := range []string{"/records/new", "/records/" + re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada}).ID.String() + "/edit"} {
+			_, body := re.c.Get(t, path)
+			form := body[strings.Index(body, `class="stack record-form"`):]
+			first := regexp.MustCompile(`<button[^>]*>`).FindString(form)
+			require.Contains(t, first, `type="submit" name="op" value="save"`, path)
+		}
+	})
+}
+
+// TestRecordFormCategory2FollowsCategory1 without a script: the refresh
+// re-renders the form with 分類2's options of the chosen 分類1, keeping the
+// rest; archived items are not offered but a record keeps its own.
+func TestRecordFormCategory2FollowsCategory1(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		_, body := postMultipart(t, re.c, "/records", url.Values{"op": {"refresh"}, "category1": {"support"},
+			"public_memo": {"分類を変えた"}, "customer_id": {re.yamada.String()}}, part{"photos", "p.jpg", testJPEG(t)})
+		require.True(t, servertest.Contains(body, `<option value="inspection" >点検</option>`, `<option value="repair" >修理</option>`,
+			"分類を変えた", `<option value="support" selected>`, "p.jpg"))
+		require.NotContains(t, body, `value="new_purchase"`)
+
+		admin := re.User(t, "管理 者", "カンリ シャ", "admin@example.jp", permission.RoleAdmin)
+		actx := re.Ctx(t, admin)
+		items, err := re.App.Records.Masters(actx, contactlog.MasterChannel)
+		require.NoError(t, err)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Channel: "letter"})
+		for i := range items {
+			items[i].Archived = items[i].Code == "letter"
+		}
+		require.NoError(t, re.App.Records.SetMasters(actx, contactlog.MasterChannel, items))
+		_, body = re.c.Get(t, "/records/new")
+		require.NotContains(t, body, `value="letter"`, "archived: not offered")
+		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
+		require.Contains(t, body, `<option value="letter" selected>郵送</option>`, "kept on the record")
+	})
+}
+
+// TestRecordFormSavesAtomically: a refused third file leaves neither a
+// record nor an attachment; the input and all three files are kept.
+func TestRecordFormSavesAtomically(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		photo := testJPEG(t)
+		res, body := postMultipart(t, re.c, "/records", url.Values{"op": {"save"}, "customer_id": {re.yamada.String()},
+			"public_memo": {"三つ目が不正"}, "template": {template.KeyInterview}},
+			part{"photos", "1.jpg", photo}, part{"photos", "2.jpg", photo}, part{"files", "3.txt", []byte("text")})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "記録は保存されていません", "3.txt: ", "三つ目が不正"))
+		require.Equal(t, []string{"1.jpg", "2.jpg", "3.txt"}, spooledNames(body))
+		require.Empty(t, re.records(t))
+		n := 0
+		for _, err := range re.App.Blobs.List(t.Context(), "t/"+re.Tenant.String()+"/a/") {
+			require.NoError(t, err)
+			n++
+		}
+		require.Zero(t, n, "no attachment bytes left behind")
+
+		// Without the refused file, it saves.
+		m := regexp.MustCompile(`value="remove_file:([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
+		require.Len(t, m, 3)
+		form := url.Values{"upload_set": {spoolToken(t, body)}, "customer_id": {re.yamada.String()},
+			"public_memo": {"三つ目が不正"}, "template": {template.KeyInterview}, "op": {"remove_file:" + m[2][1]}}
+		_, _ = postMultipart(t, re.c, "/records", form)
+		form.Set("op", "save")
+		res, _ = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 1)
+		require.Len(t, recs[0].Attachments, 2)
+	})
+}
+
+// TestRecordFormStoresEveryField: each field of the form is stored, shown
+// on the edit form and kept when the form comes back with an error.
+func TestRecordFormStoresEveryField(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		tenant := re.Tenant
+		peer := re.User(t, "同行 次郎", "ドウコウ ジロウ", "peer@example.jp")
+		boss := re.User(t, "上司 花子", "ジョウシ ハナコ", "boss@example.jp")
+		g, err := re.App.Dir.CreateGroup(t.Context(), tenant, "営業1課")
+		require.NoError(t, err)
+
+		// The staff picker finds colleagues by reading, in hiragana.
+		_, body := postMultipart(t, re.c, "/records", url.Values{"op": {"staff_find"}, "staff_q": {"どうこう"}})
+		require.Contains(t, body, `name="participants" value="`+peer.String()+`"`)
+		require.NotContains(t, body, `name="participants" value="`+boss.String()+`"`)
+		// 参加社員を報告先に追加.
+		_, body = postMultipart(t, re.c, "/records", url.Values{"op": {"report_peers"}, "participants": {peer.String()}})
+		require.Regexp(t, `name="report_to" value="`+peer.String()+`" aria-label="[^"]*" checked`, body)
+
+		form := url.Values{
+			"op": {"save"}, "template": {template.KeySales}, "customer_id": {re.yamada.String()},
+			"planned_at": {"2026-11-20T10:00"}, "actual_at": {"2026-11-20T10:30"},
+			"responders": {re.staff.String(), peer.String()}, "participants": {peer.String()}, "report_to": {boss.String()},
+			"channel": {"visit"}, "result": {"met"}, "summary": {"proposal"}, "summary_text": {"新商品の説明"},
+			"progress": {"proposing"}, "category1": {"product"}, "category2": {"replacement"},
+			"department": {"総務部"}, "contact_persons": {"鈴木 課長\n田中 主任"}, "customer_participants": {"佐々木 部長"},
+			"scope_kind": {"groups"}, "scope_groups": {g.ID.String()},
+			"expense_rows": {"2"}, "exp.route.0": {"新宿→横浜"}, "exp.means.0": {"電車"}, "exp.amount.0": {"５８０"},
+			"exp.route.1": {"横浜駅→客先"}, "exp.means.1": {"タクシー"}, "exp.amount.1": {"1,200"},
+			"public_memo": {"商談メモ"}, "f.stage": {"提案"},
+		}
+		// An error elsewhere keeps every field.
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("exp.amount.1", "千二百")
+		res, body := postMultipart(t, re.c, "/records", bad)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+			`<option value="replacement" selected>`, "新商品の説明", "総務部", "鈴木 課長\n田中 主任", `value="新宿→横浜"`,
+			`value="千二百" aria-invalid="true"`, `name="scope_groups" value="`+g.ID.String()+`" checked`,
+			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`))
+
+		res, _ = postMultipart(t, re.c, "/records", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 1)
+		rec, err := re.App.Records.Get(re.ctx, recs[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, "2026-11-20T01:00:00Z", rec.PlannedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		require.ElementsMatch(t, []uuid.UUID{re.staff, peer}, rec.Responders)
+		require.Equal(t, []uuid.UUID{peer}, rec.Participants)
+		require.Equal(t, []uuid.UUID{boss}, rec.ReportTo)
+		require.Equal(t, []string{"visit", "met", "proposal", "proposing", "product", "replacement", "新商品の説明"},
+			[]string{rec.Channel, rec.Result, rec.Summary, rec.Progress, rec.Category1, rec.Category2, rec.SummaryText})
+		require.Equal(t, "総務部", rec.Department)
+		require.Equal(t, []string{"鈴木 課長", "田中 主任"}, rec.ContactPersons)
+		require.Equal(t, []string{"佐々木 部長"}, rec.CustomerParticipants)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{g.ID}}, rec.Scope)
+		require.Equal(t, []contactlog.Expense{{Route: "新宿→横浜", Means: "電車", Amount: 580},
+			{Route: "横浜駅→客先", Means: "タクシー", Amount: 1200}}, rec.Expenses)
+
+		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `name="scope_kind" value="groups" checked`,
+			fmt.Sprintf(`name="participants" value="%s" aria-label="同行 次郎 参加社員" checked`, peer)))
+	})
+}

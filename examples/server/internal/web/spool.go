@@ -1,0 +1,249 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime/multipart"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/blob"
+)
+
+// The record form keeps the files a user chose across every round trip (a
+// customer search, a template switch, a validation error, a refused save):
+// each POST of the form spools its new files to the blob store under
+//
+//	t/<tenant>/p/<user>/<set>/<file>       the bytes
+//	t/<tenant>/p/<user>/<set>/<file>.meta  {"name":…, "size":…}
+//
+// where <set> is a random token the form carries (field "upload_set") and
+// <file> a UUIDv7 stamped with the server clock. The form lists them as
+// attached, each with a remove button; saving moves them onto the record
+// in the record's transaction and deletes the set. Sets are scoped by
+// tenant and user (another user's token finds nothing), and files older
+// than spoolTTL are deleted whenever the same user spools again. The
+// prefix is outside the record engine's ("t/<tenant>/a/"), so its orphan
+// collection never touches them; with an encryption key they are
+// encrypted like attachments.
+
+// spoolTTL is how long a chosen file waits for its form to be saved.
+const spoolTTL = 24 * time.Hour
+
+// spoolField is the form field carrying the set's token.
+const spoolField = "upload_set"
+
+const spoolMetaSuffix = ".meta"
+
+// spooled is one file waiting on a form.
+type spooled struct {
+	ID   string `json:"-"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+// spool is one form's set of chosen files.
+type spool struct {
+	store blob.Store
+	user  string // "t/<tenant>/p/<user>/"
+	set   string // user + "<token>/"
+	clock func() time.Time
+}
+
+// validToken reports whether s is a set token: 32 lower-case hex digits.
+func validToken(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// spoolOf returns the set the form names, or a new one whose token it
+// then carries.
+func (u *UI) spoolOf(r *Request, f *Form) spool {
+	token := f.Get(spoolField)
+	if !validToken(token) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		token = hex.EncodeToString(b[:])
+		f.Values.Set(spoolField, token)
+	}
+	user := "t/" + r.Principal.Tenant.String() + "/p/" + r.Principal.User.String() + "/"
+	return spool{store: u.app.Blobs, user: user, set: user + token + "/", clock: u.app.Clock}
+}
+
+// newFileID returns a UUIDv7 whose time is the server clock's.
+func (s spool) newFileID() string {
+	id := uuid.Must(uuid.NewV7())
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(s.clock().UnixMilli()))
+	copy(id[:6], ms[2:])
+	return id.String()
+}
+
+// fileTime is the time a file ID was stamped with.
+func fileTime(id uuid.UUID) time.Time {
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(id[:8]) >> 16))
+}
+
+// add spools the request's "photos" and then "files" (parts without a
+// file, as browsers send for an empty input, are skipped), after
+// deleting the user's expired files.
+func (s spool) add(ctx context.Context, r *Request) error {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	var fhs []*multipart.FileHeader
+	for _, field := range []string{"photos", "files"} {
+		for _, fh := range r.MultipartForm.File[field] {
+			if fh.Filename != "" || fh.Size > 0 {
+				fhs = append(fhs, fh)
+			}
+		}
+	}
+	if len(fhs) == 0 {
+		return nil
+	}
+	if err := s.sweep(ctx); err != nil {
+		return err
+	}
+	for _, fh := range fhs {
+		if err := s.put(ctx, fh); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s spool) put(ctx context.Context, fh *multipart.FileHeader) error {
+	body, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	id := s.newFileID()
+	n, err := s.store.Put(ctx, s.set+id, body)
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(spooled{Name: fh.Filename, Size: n})
+	if err != nil {
+		return err
+	}
+	_, err = s.store.Put(ctx, s.set+id+spoolMetaSuffix, strings.NewReader(string(meta)))
+	return err
+}
+
+// list returns the set's files, oldest first.
+func (s spool) list(ctx context.Context) ([]spooled, error) {
+	var out []spooled
+	for key, err := range s.store.List(ctx, s.set) {
+		if err != nil {
+			return nil, err
+		}
+		id, ok := strings.CutSuffix(strings.TrimPrefix(key, s.set), spoolMetaSuffix)
+		if !ok || uuid.Validate(id) != nil {
+			continue
+		}
+		m, err := s.meta(ctx, id)
+		if errors.Is(err, blob.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		m.ID = id
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b spooled) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (s spool) meta(ctx context.Context, id string) (spooled, error) {
+	var m spooled
+	rc, err := s.store.Get(ctx, s.set+id+spoolMetaSuffix)
+	if err != nil {
+		return m, err
+	}
+	defer rc.Close()
+	err = json.NewDecoder(io.LimitReader(rc, 4<<10)).Decode(&m)
+	return m, err
+}
+
+// remove deletes file id of the set (a file already gone is no error).
+func (s spool) remove(ctx context.Context, id string) error {
+	if uuid.Validate(id) != nil {
+		return nil
+	}
+	for _, key := range []string{s.set + id + spoolMetaSuffix, s.set + id} {
+		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// clear deletes the set's files.
+func (s spool) clear(ctx context.Context, files []spooled) error {
+	for _, f := range files {
+		if err := s.remove(ctx, f.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweep deletes the user's files (of every set) older than spoolTTL.
+func (s spool) sweep(ctx context.Context) error {
+	cutoff := s.clock().Add(-spoolTTL)
+	var old []string
+	for key, err := range s.store.List(ctx, s.user) {
+		if err != nil {
+			return err
+		}
+		_, name, ok := strings.Cut(strings.TrimPrefix(key, s.user), "/")
+		if !ok {
+			continue
+		}
+		id, err := uuid.Parse(strings.TrimSuffix(name, spoolMetaSuffix))
+		if err == nil && fileTime(id).Before(cutoff) {
+			old = append(old, key)
+		}
+	}
+	for _, key := range old {
+		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// uploads opens the files for AddAttachments; close closes them.
+func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.Upload, closeAll func(), err error) {
+	var open []io.Closer
+	closeAll = func() {
+		for _, c := range open {
+			_ = c.Close()
+		}
+	}
+	for _, f := range files {
+		rc, err := s.store.Get(ctx, s.set+f.ID)
+		if err != nil {
+			closeAll()
+			return nil, nil, err
+		}
+		open = append(open, rc)
+		ups = append(ups, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: f.Name}, Body: rc})
+	}
+	return ups, closeAll, nil
+}
