@@ -22,6 +22,8 @@ func (u *UI) recordRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /records/{id}/edit", u.page(u.recordUpdate))
 	mux.Handle("POST /records/{id}/delete", u.page(u.recordDelete))
 	mux.Handle("POST /records/{id}/next", u.page(u.recordNext))
+	mux.Handle("POST /records/{id}/restore", u.page(u.recordRestore))
+	mux.Handle("POST /records/{id}/mail", u.page(u.recordMail))
 	mux.Handle("POST /records/{id}/files", u.page(u.recordAddFiles))
 	mux.Handle("POST /records/{id}/comments", u.page(u.recordAddComment))
 	mux.Handle("POST /comments/{id}/delete", u.page(u.commentDelete))
@@ -51,6 +53,10 @@ type recordListData struct {
 	Rows   []recordRow
 	Next   string
 	After  string
+	// Deleted is the record just deleted, offered back (元に戻す) at
+	// DeletedVersion.
+	Deleted        string
+	DeletedVersion string
 }
 
 // recordList is the top page: the records the user may see, newest first,
@@ -60,6 +66,11 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	v := r.URL.Query()
 	d := recordListData{Q: v.Get("q"), Drafts: v.Get("drafts") == "1", Sort: "created", Limit: 20,
 		Sizes: recordPageSizes, After: v.Get("after")}
+	if id, err := uuid.Parse(v.Get("deleted")); err == nil {
+		if n, err := strconv.ParseInt(v.Get("v"), 10, 64); err == nil {
+			d.Deleted, d.DeletedVersion = id.String(), strconv.FormatInt(n, 10)
+		}
+	}
 	q := contactlog.Query{Text: d.Q, DraftsOnly: d.Drafts, WithDetails: true, After: d.After}
 	if v.Get("sort") == "customer" {
 		// The reading ascending (ア → ン), which is how a ledger is read;

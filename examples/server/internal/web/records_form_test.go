@@ -14,6 +14,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
@@ -295,5 +296,57 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
 			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `name="scope_kind" value="groups" checked`,
 			fmt.Sprintf(`name="participants" value="%s" aria-label="同行 次郎 参加社員" checked`, peer)))
+	})
+}
+
+// TestRecordPageMailAndNext: 「メール送信」 offers the customer's assignees,
+// finds colleagues, names whoever may not see the record and sends nothing
+// then; 「次回の記録」 asks for the next planned date.
+func TestRecordPageMailAndNext(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		peer := re.User(t, "担当 二郎", "タントウ ジロウ", "peer@example.jp")
+		outsider := re.User(t, "外野 三郎", "ソトノ サブロウ", "outsider@example.jp")
+		cu, err := re.App.Customers.Create(re.ctx, customer.Profile{FamilyName: "石井", FamilyKana: "イシイ",
+			Assignees: []uuid.UUID{re.staff, peer}})
+		require.NoError(t, err)
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: cu.ID, PublicMemo: "秘密の商談",
+			Scope: permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{peer}}})
+		path := "/records/" + rec.ID.String()
+
+		_, body := re.c.Get(t, path)
+		require.Contains(t, body, `name="to" value="`+peer.String()+`" checked`, "the customer's assignee, checked")
+		_, body = re.c.Get(t, path+"?mail_q="+url.QueryEscape("そとの")+"&to="+peer.String()+"&note=x")
+		require.Contains(t, body, `name="to" value="`+peer.String()+`" checked`)
+		require.Contains(t, body, `name="to" value="`+outsider.String()+`" >`, "found, not checked")
+
+		res, body := re.c.Post(t, path+"/mail", url.Values{"to": {peer.String(), outsider.String()}, "note": {"ご確認を"}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, "外野 三郎さんはこの記録を閲覧できないため、送信できません。")
+		require.Contains(t, body, "ご確認を", "the note is kept")
+		_, err = re.App.RunOutbox(t.Context())
+		require.NoError(t, err)
+		require.Empty(t, re.Mails(), "nothing sent")
+
+		res, _ = re.c.Post(t, path+"/mail", url.Values{"to": {peer.String()}, "note": {"ご確認を"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, err = re.App.RunOutbox(t.Context())
+		require.NoError(t, err)
+		mails := re.Mails()
+		require.Len(t, mails, 1)
+		require.Equal(t, "peer@example.jp", mails[0].To[0].Email)
+		require.Contains(t, mails[0].Text, "ご確認を")
+
+		// 次回の記録 with its planned date.
+		_, body = re.c.Get(t, path)
+		require.Contains(t, body, `name="planned_at"`)
+		res, _ = re.c.Post(t, path+"/next", url.Values{"planned_at": {"2026-12-24T15:00"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		next := strings.TrimSuffix(strings.TrimPrefix(servertest.Location(res), "/records/"), "/edit")
+		got, err := re.App.Records.Get(re.ctx, uuid.MustParse(next))
+		require.NoError(t, err)
+		require.Equal(t, "2026-12-24T06:00:00Z", got.PlannedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		require.Equal(t, rec.ID, got.Source)
 	})
 }

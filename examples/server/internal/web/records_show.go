@@ -6,10 +6,10 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/google/uuid"
@@ -40,9 +40,33 @@ type recordShowData struct {
 	Comments      []commentView
 	// FileProblems say which files of the last upload were refused.
 	FileProblems []string
-	CanEdit      bool
-	CanDelete    bool
-	CanShare     bool
+	// Facts are the record's people, masters, customer side, scope and
+	// expenses, in reading order (empty ones left out).
+	Facts []fact
+	// Expenses are the transport expenses, with their total.
+	Expenses     []contactlog.Expense
+	ExpenseTotal int64
+	// Mail is the 「メール送信」 form: the recipients offered (the
+	// customer's assignees, the colleagues a search found), checked ones
+	// chosen; MailProblems say who was refused.
+	Mail         []mailChoice
+	MailQ        string
+	MailNote     string
+	MailProblems []string
+	// NextPlanned is the default planned time of the next record.
+	NextPlanned string
+	CanEdit     bool
+	CanDelete   bool
+	CanShare    bool
+}
+
+// fact is one labelled line of the record page.
+type fact struct{ Label, Text string }
+
+// mailChoice is one recipient offered by the mail form.
+type mailChoice struct {
+	ID, Name string
+	Checked  bool
 }
 
 // recordShow is the record page.
@@ -57,12 +81,19 @@ func (u *UI) recordShow(w http.ResponseWriter, r *Request) error {
 // renderRecordShow renders the page of record id with the problems of an
 // upload, if any.
 func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems []string) error {
+	return u.renderRecordPage(w, r, status, id, problems, nil)
+}
+
+// renderRecordPage renders the page of record id with the problems of an
+// upload and of the mail form, if any.
+func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems, mailProblems []string) error {
 	ctx := r.Context()
 	rec, err := u.app.Records.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	d := recordShowData{Record: rec, FileProblems: problems}
+	d := recordShowData{Record: rec, FileProblems: problems, MailProblems: mailProblems,
+		NextPlanned: u.app.Clock().In(r.loc()).AddDate(0, 0, 7).Format(datetimeLocal)}
 	if rec.Customer != uuid.Nil {
 		names, err := u.app.Customers.Names(ctx, []uuid.UUID{rec.Customer})
 		if err != nil {
@@ -87,6 +118,18 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 			return err
 		}
 		d.AuthorName = names[rec.Author]
+		if d.Facts, err = u.recordFacts(r, rec, names); err != nil {
+			return err
+		}
+		d.Expenses = rec.Expenses
+		for _, x := range rec.Expenses {
+			d.ExpenseTotal += x.Amount
+		}
+		if d.Mail, err = u.mailChoices(r, rec, names); err != nil {
+			return err
+		}
+		d.MailQ = r.FormValue("mail_q")
+		d.MailNote = r.FormValue("note")
 		for _, c := range cs {
 			d.Comments = append(d.Comments, commentView{Comment: c, AuthorName: names[c.Author],
 				CanDelete: !c.Deleted() && (c.Author == r.Principal.User || r.Principal.Has(permission.RoleAdmin))})
@@ -102,7 +145,8 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 	return nil
 }
 
-// recordDelete moves a record to the trash.
+// recordDelete moves a record to the trash, once confirmed; the top page
+// then offers 元に戻す.
 func (u *UI) recordDelete(w http.ResponseWriter, r *Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -112,21 +156,31 @@ func (u *UI) recordDelete(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	if !u.confirmed(w, r, "/records/"+id.String()) {
+		return nil
+	}
 	if err := u.app.Records.Delete(r.Context(), id, version); err != nil {
 		return err
 	}
-	redirect(w, r.Request, "/", "common.deleted")
+	// Delete bumps the version: the restore is based on the next one.
+	redirect(w, r.Request, "/?"+url.Values{"deleted": {id.String()}, "v": {itoa64(version + 1)}}.Encode(), "common.deleted")
 	return nil
 }
 
-// recordNext starts the next record of a contact (次回の記録) and opens its
-// form.
+// recordNext starts the next record of a contact (次回の記録) planned at
+// the form's "planned_at" (empty: unplanned) and opens its form.
 func (u *UI) recordNext(w http.ResponseWriter, r *Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	rec, err := u.app.Records.CreateNext(r.Context(), id, time.Time{})
+	f := NewForm(r.PostForm)
+	planned := formTime(r, f, "planned_at")
+	if !f.Valid() {
+		return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, id,
+			[]string{msg.T("records.next_planned") + ": " + f.Err("planned_at")})
+	}
+	rec, err := u.app.Records.CreateNext(r.Context(), id, planned)
 	if err != nil {
 		return err
 	}
@@ -261,6 +315,9 @@ func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(contex
 	record, err := uuid.Parse(r.PostFormValue("record"))
 	if err != nil {
 		return kerr.ErrInvalid
+	}
+	if !u.confirmed(w, r, "/records/"+record.String()+anchor) {
+		return nil
 	}
 	if err := del(r.Context(), id, version); err != nil {
 		return err
