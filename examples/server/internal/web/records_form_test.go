@@ -33,7 +33,7 @@ func spoolToken(t *testing.T, body string) string {
 // spooledNames lists the files the form shows as chosen.
 func spooledNames(body string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<li>📎 ([^<]+) <small>`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<li class="spooled-file">([^<]+) <small>`).FindAllStringSubmatch(body, -1) {
 		out = append(out, m[1])
 	}
 	return out
