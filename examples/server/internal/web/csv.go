@@ -8,12 +8,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/csvio"
+	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // MaxRecordExportRows caps a records export; the last row of a capped file
@@ -267,14 +270,57 @@ func (u *UI) csvCustomersExport(w http.ResponseWriter, r *Request) error {
 	return err
 }
 
-// recordQuery reads the search parameters of the top page: q, drafts=1,
-// sort (created, customer).
-func recordQuery(v url.Values) contactlog.Query {
-	q := contactlog.Query{Text: strings.TrimSpace(v.Get("q")), DraftsOnly: v.Get("drafts") == "1"}
+// recordQuery reads the search parameters of the top page (and of its
+// export): q, drafts=1, sort (created, customer) and the 詳細検索 — mine=1,
+// important=1, template, progress, responder (a staff ID), and the date
+// ranges actual_from/actual_to, planned_from/planned_to,
+// created_from/created_to (YYYY-MM-DD in loc, both days included).
+// Malformed values are left out of the query and reported by name.
+func recordQuery(v url.Values, loc *time.Location) (contactlog.Query, []string) {
+	q := contactlog.Query{Text: strings.TrimSpace(v.Get("q")), DraftsOnly: v.Get("drafts") == "1",
+		Mine: v.Get("mine") == "1", ImportantOnly: v.Get("important") == "1"}
 	if v.Get("sort") == "customer" {
 		q.Sort = contactlog.SortCustomerKana
 	}
-	return q
+	if t := v.Get("template"); t != "" {
+		q.Templates = []string{t}
+	}
+	if p := v.Get("progress"); p != "" {
+		q.Progress = []string{p}
+	}
+	var bad []string
+	if s := v.Get("responder"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			bad = append(bad, "responder")
+		}
+		q.Responder = id
+	}
+	for _, rg := range []struct {
+		name     string
+		from, to *time.Time
+	}{
+		{"actual", &q.ActualFrom, &q.ActualTo}, {"planned", &q.PlannedFrom, &q.PlannedTo},
+		{"created", &q.CreatedFrom, &q.CreatedTo},
+	} {
+		for i, field := range []string{rg.name + "_from", rg.name + "_to"} {
+			s := v.Get(field)
+			if s == "" {
+				continue
+			}
+			day, err := time.ParseInLocation("2006-01-02", s, inZone(time.Time{}, loc).Location())
+			if err != nil {
+				bad = append(bad, field)
+				continue
+			}
+			if i == 0 {
+				*rg.from = day
+			} else {
+				*rg.to = day.AddDate(0, 0, 1)
+			}
+		}
+	}
+	return q, bad
 }
 
 // errExportCapped ends a records export at MaxRecordExportRows.
@@ -287,10 +333,6 @@ var errExportCapped = errors.New("web: records export capped")
 func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	ctx := r.Context()
 	_, enc := csvEncoding(r)
-	staff, err := u.staffNames(ctx, r.Principal.Tenant)
-	if err != nil {
-		return err
-	}
 	out := &lazyCSV{w: w, name: exportName("records", r.Principal), sjis: enc == csvio.ShiftJIS}
 	cw := csvio.NewWriter(out, enc, &csvio.WriterOptions{FormulaGuard: true})
 	header := []string{msg.T("csv.records.created"), msg.T("csv.records.actual"), msg.T("csv.records.customer"),
@@ -299,7 +341,11 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	rows := 0
 	// The header is written with the first page, so that an error before
 	// it (a refused export) is still an error page.
-	_, err = u.app.Records.Export(ctx, recordQuery(r.URL.Query()), func(page []contactlog.Record) error {
+	q, bad := recordQuery(r.URL.Query(), r.loc())
+	if len(bad) > 0 {
+		return kerr.ErrInvalid
+	}
+	_, err := u.app.Records.Export(ctx, q, func(page []contactlog.Record) error {
 		if rows == 0 {
 			if _, err := cw.Write(header); err != nil {
 				return err
@@ -323,7 +369,7 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 				formatExportTime(rec.ActualAt, r.Principal.Location),
 				exportCustomerName(rec),
 				rec.TemplateLabel,
-				staff.joined(rec.Responders),
+				rec.ResponderNames,
 				rec.PublicMemo,
 				rec.PrivateMemo,
 			}

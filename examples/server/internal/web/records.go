@@ -1,12 +1,18 @@
 package web
 
 import (
+	htmltemplate "html/template"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
 
 // recordRoutes registers the contact-record pages (memolog's loop): the top
@@ -36,11 +42,30 @@ func (u *UI) recordRoutes(mux *http.ServeMux) {
 // recordPageSizes are the page sizes the top page offers.
 var recordPageSizes = []int{10, 20, 50, 100}
 
+// detailedFilters are the parameters of 詳細検索.
+var detailedFilters = []string{"mine", "important", "template", "progress", "responder",
+	"actual_from", "actual_to", "planned_from", "planned_to", "created_from", "created_to"}
+
 // recordRow is one line of the top page.
 type recordRow struct {
 	contactlog.Record
 	CustomerName  string
 	TemplateLabel string
+	// ResponderNames are the responders' names; Excerpt the memo's start.
+	ResponderNames string
+	Excerpt        string
+}
+
+// excerptLen is how many characters of the memo a list row shows.
+const excerptLen = 60
+
+// excerpt is the start of s on one line.
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > excerptLen {
+		return string(r[:excerptLen]) + "…"
+	}
+	return s
 }
 
 // recordListData is the top page's data.
@@ -53,6 +78,17 @@ type recordListData struct {
 	Rows   []recordRow
 	Next   string
 	After  string
+	// V are the search parameters as given (詳細検索 refills from them);
+	// Query is them encoded, for the next page and the export links.
+	V     url.Values
+	Query htmltemplate.URL
+	// Detailed unfolds 詳細検索 (a filter of it is set); Problems name
+	// the malformed ones.
+	Detailed  bool
+	Problems  []string
+	Templates []template.Template
+	Progress  []contactlog.MasterItem
+	Staff     []permission.User
 	// Deleted is the record just deleted, offered back (元に戻す) at
 	// DeletedVersion.
 	Deleted        string
@@ -65,17 +101,44 @@ type recordListData struct {
 func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	v := r.URL.Query()
 	d := recordListData{Q: v.Get("q"), Drafts: v.Get("drafts") == "1", Sort: "created", Limit: 20,
-		Sizes: recordPageSizes, After: v.Get("after")}
+		Sizes: recordPageSizes, After: v.Get("after"), V: v}
 	if id, err := uuid.Parse(v.Get("deleted")); err == nil {
 		if n, err := strconv.ParseInt(v.Get("v"), 10, 64); err == nil {
 			d.Deleted, d.DeletedVersion = id.String(), strconv.FormatInt(n, 10)
 		}
 	}
-	q := contactlog.Query{Text: d.Q, DraftsOnly: d.Drafts, WithDetails: true, After: d.After}
-	if v.Get("sort") == "customer" {
+	q, bad := recordQuery(v, r.loc())
+	q.WithDetails, q.After = true, d.After
+	for _, field := range bad {
+		d.Problems = append(d.Problems, msg.T("records.bad_filter", msg.T("records.filter."+field)))
+	}
+	if q.Sort == contactlog.SortCustomerKana {
 		// The reading ascending (ア → ン), which is how a ledger is read;
 		// drafts come last.
-		d.Sort, q.Sort, q.Asc = "customer", contactlog.SortCustomerKana, true
+		d.Sort, q.Asc = "customer", true
+	}
+	for _, k := range detailedFilters {
+		d.Detailed = d.Detailed || v.Get(k) != ""
+	}
+	keep := url.Values{}
+	for k, vs := range v {
+		if k != "after" && k != "deleted" && k != "v" {
+			keep[k] = vs
+		}
+	}
+	if keep.Get("limit") == "" {
+		keep.Set("limit", strconv.Itoa(d.Limit))
+	}
+	d.Query = htmltemplate.URL(keep.Encode())
+	var err error
+	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
+		return err
+	}
+	if d.Progress, err = u.app.Records.Masters(r.Context(), contactlog.MasterProgress); err != nil {
+		return err
+	}
+	if d.Staff, err = u.app.Dir.Users(r.Context(), r.Principal.Tenant); err != nil {
+		return err
 	}
 	if n, err := strconv.Atoi(v.Get("limit")); err == nil {
 		for _, s := range recordPageSizes {
@@ -109,10 +172,15 @@ func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, erro
 	if err != nil {
 		return nil, err
 	}
+	staff, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return nil, err
+	}
 	labels := u.templateLabels(r)
 	rows := make([]recordRow, len(recs))
 	for i, rec := range recs {
-		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion)}
+		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion),
+			ResponderNames: staff.joined(rec.Responders), Excerpt: excerpt(rec.PublicMemo)}
 	}
 	return rows, nil
 }

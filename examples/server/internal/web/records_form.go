@@ -81,6 +81,9 @@ type recordFormData struct {
 	// History are the customer's earlier records of the same template
 	// (過去の推移).
 	History []recordRow
+	// FieldsOpen unfolds the template's fields: one is required, has a
+	// value or a problem.
+	FieldsOpen bool
 	// Other are problems of fields the form does not show.
 	Other []string
 	// HasHidden tells that the template has fields the form cannot edit
@@ -643,6 +646,8 @@ func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int
 			continue
 		}
 		d.Fields = append(d.Fields, fieldInput{Field: fd, Name: "f." + fd.Key})
+		d.FieldsOpen = d.FieldsOpen || fd.Required || f.Err("f."+fd.Key) != "" ||
+			(fd.Type != template.FieldBoolean && strings.TrimSpace(f.Get("f."+fd.Key)) != "") || f.Get("f."+fd.Key) == "1"
 	}
 	d.Other = f.Errors["_other"]
 	if d.Customers, err = u.customerOptions(r, f, d.Searched); err != nil {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -348,5 +349,42 @@ func TestRecordPageMailAndNext(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "2026-12-24T06:00:00Z", got.PlannedAt.UTC().Format("2006-01-02T15:04:05Z"))
 		require.Equal(t, rec.ID, got.Source)
+	})
+}
+
+// TestRecordListDetailedSearchAndExport: the top page shows the contact
+// time, the responder and a memo excerpt; 詳細検索 filters by 進捗, ☆,
+// template and date range, and 「この条件でCSV出力」 exports the same rows.
+func TestRecordListDetailedSearchAndExport(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		at := func(s string) time.Time {
+			v, err := time.ParseInLocation("2006-01-02 15:04", s, time.FixedZone("JST", 9*3600))
+			require.NoError(t, err)
+			return v
+		}
+		won := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Progress: "won", Important: true,
+			ActualAt: at("2026-11-02 10:00"), PublicMemo: "成約しました。ありがとうございました。"})
+		re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, Progress: "proposing", Template: template.KeySales,
+			Values: map[string]any{"stage": "提案"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
+		_, body := re.c.Get(t, "/")
+		require.True(t, servertest.Contains(body, "2026/11/02(月) 10:00", "対応者: 記録 担当", "成約しました。ありがとうございました。"))
+		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02"} {
+			_, body = re.c.Get(t, "/?"+q)
+			require.Equal(t, []string{won.ID.String()}, recordLinks(body), q)
+			require.Contains(t, body, `<details class="more" open>`, "詳細検索 stays open: %s", q)
+		}
+		res, body := re.c.Get(t, "/?actual_from=昨日")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "対応日（から）の指定が正しくありません。")
+
+		_, body = re.c.Get(t, "/?progress=won")
+		m := regexp.MustCompile(`href="(/records/export\?[^"]+encoding=utf8)"`).FindStringSubmatch(body)
+		require.NotNil(t, m)
+		res, csv := re.c.Get(t, strings.ReplaceAll(m[1], "&amp;", "&"))
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, csv, "成約しました")
+		require.NotContains(t, csv, "提案中の案件", "the export has the search's rows only")
 	})
 }
