@@ -72,6 +72,7 @@ func TestSalesRecordFlow(t *testing.T) {
 		b.require(strings.Contains(b.text("#customer"), "酒井 一郎"), "the candidate is offered")
 		b.require(b.count(`ul.spooled li`) == 1, "the photo survives the question")
 		b.shot("customer-question")
+		b.fitsWidth("/records (question)")
 		b.step("choose customer", func(ctx context.Context) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=customer_id][value=%q]`, cu.ID))))
 		})
