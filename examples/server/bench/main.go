@@ -91,8 +91,8 @@ type options struct {
 	n, clients                     int
 	size                           int64
 	limitMB                        float64
-	top, api                       bool
-	dataset                        string
+	top, api, table                bool
+	dataset, data                  string
 	records                        int
 	duration                       time.Duration
 }
@@ -108,14 +108,19 @@ func main() {
 	flag.Int64Var(&o.size, "size", 30_000_000, "bytes per upload")
 	flag.Float64Var(&o.limitMB, "limit-mb", 200, "peak RSS limit in MB (10^6 bytes)")
 	flag.BoolVar(&o.top, "top", false, "measure GET / instead of uploads")
+	flag.BoolVar(&o.table, "table", false, "load -dataset smallbusiness into -data and print the SQLite table")
 	flag.IntVar(&o.clients, "c", 8, "concurrent clients for -top")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of -top")
-	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo) or standard (PostgreSQL only)")
-	flag.IntVar(&o.records, "records", 100_000, "records of the standard data set's big tenant to load (-1: all 1 000 000)")
+	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo), standard (PostgreSQL only) or smallbusiness (SQLite only)")
+	flag.IntVar(&o.records, "records", 100_000, "records of the data set's tenant to load (-1: all)")
+	flag.StringVar(&o.data, "data", "", "data directory kept between runs (-dataset smallbusiness loads into it once)")
 	flag.Parse()
 	run := uploads
-	if o.top {
+	switch {
+	case o.top:
 		run = topPage
+	case o.table:
+		run = sqliteTable
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -154,6 +159,9 @@ func start(ctx context.Context, o options, args ...string) (*child, func(), erro
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	c := &child{base: "http://" + addr, dir: filepath.Join(tmp, "data")}
+	if o.data != "" {
+		c.dir = o.data
+	}
 	c.cmd = exec.Command(bin, append([]string{"-addr", addr, "-data", c.dir}, args...)...)
 	c.cmd.Env = append(os.Environ(), app.EnvAdminPassword+"="+password, app.EnvAdminEmail+"="+admin,
 		app.EnvPostgres+"="+o.postgres)
@@ -395,13 +403,21 @@ func upload(target, session, csrf string, o options, i int) (int, error) {
 	return res.StatusCode, nil
 }
 
-// loadStandard loads the big tenant of the standard data set (its first
-// o.records records) into the bootstrap tenant of the PostgreSQL database.
-func loadStandard(ctx context.Context, o options) error {
-	if o.postgres == "" {
+// loadDataset loads the tenant of a data set (its first o.records records)
+// through the engines into the bootstrap tenant: the big tenant of the
+// standard data set into PostgreSQL, or the small business's
+// (gendata.SmallBusiness) into the SQLite file of the data directory o.data.
+func loadDataset(ctx context.Context, o options) error {
+	cfg, dataDir := gendata.Standard(), os.TempDir()
+	switch {
+	case o.dataset == "standard" && o.postgres == "":
 		return errors.New("-dataset standard needs -postgres")
+	case o.dataset == "smallbusiness" && (o.postgres != "" || o.data == ""):
+		return errors.New("-dataset smallbusiness runs on SQLite: it needs -data and no -postgres")
+	case o.dataset == "smallbusiness":
+		cfg, dataDir = gendata.SmallBusiness(), o.data
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: os.TempDir(), Postgres: o.postgres, AdminEmail: admin,
+	a, err := app.Open(ctx, app.Config{DataDir: dataDir, Postgres: o.postgres, AdminEmail: admin,
 		AdminPassword: password}, app.Options{NoDispatcher: true})
 	if err != nil {
 		return err
@@ -412,16 +428,16 @@ func loadStandard(ctx context.Context, o options) error {
 		return err
 	}
 	began := time.Now()
-	res, err := a.LoadGendata(ctx, boot.Tenant, gendata.Standard(), 0, o.records)
+	res, err := a.LoadGendata(ctx, boot.Tenant, cfg, 0, o.records)
 	if err != nil {
 		return err
 	}
 	if !res.Loaded {
-		fmt.Println("standard data set: the tenant has customers already, nothing loaded")
+		fmt.Printf("%s data set: the tenant has customers already, nothing loaded\n", o.dataset)
 		return nil
 	}
-	fmt.Printf("standard data set: %d staff, %d customers, %d records loaded in %s\n",
-		res.Users, res.Customers, res.Records, time.Since(began).Round(time.Second))
+	fmt.Printf("%s data set: %d staff, %d customers, %d records loaded in %s\n",
+		o.dataset, res.Users, res.Customers, res.Records, time.Since(began).Round(time.Second))
 	return nil
 }
 
@@ -432,8 +448,8 @@ func topPage(ctx context.Context, o options) error {
 	switch o.dataset {
 	case "small":
 		args = append(args, "-demo")
-	case "standard":
-		if err := loadStandard(ctx, o); err != nil {
+	case "standard", "smallbusiness":
+		if err := loadDataset(ctx, o); err != nil {
 			return err
 		}
 	default:
