@@ -151,7 +151,10 @@ func (ix GramIndex) Filter(d Dialect, alias string, tenant uuid.UUID, grams []st
 	for i, g := range grams {
 		tokens[i] = `"` + gramToken(g) + `"`
 	}
-	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable + " WHERE tenant_id = ? AND doc IN (SELECT rowid FROM " +
+	// The unary + keeps SQLite from walking the tenant's docs through the
+	// (tenant_id, owner_id) index: the docs are looked up by the FTS5
+	// rowids, and the tenant is checked on each.
+	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable + " WHERE +tenant_id = ? AND doc IN (SELECT rowid FROM " +
 			ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
 		[]any{tenant, strings.Join(tokens, " ")}
 }

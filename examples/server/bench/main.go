@@ -91,7 +91,7 @@ type options struct {
 	n, clients                     int
 	size                           int64
 	limitMB                        float64
-	top, api, table                bool
+	top, api, table, plans         bool
 	dataset, data                  string
 	records                        int
 	duration                       time.Duration
@@ -109,6 +109,7 @@ func main() {
 	flag.Float64Var(&o.limitMB, "limit-mb", 200, "peak RSS limit in MB (10^6 bytes)")
 	flag.BoolVar(&o.top, "top", false, "measure GET / instead of uploads")
 	flag.BoolVar(&o.table, "table", false, "load -dataset smallbusiness into -data and print the SQLite table")
+	flag.BoolVar(&o.plans, "plans", false, "with -table, print EXPLAIN QUERY PLAN of every query of each case")
 	flag.IntVar(&o.clients, "c", 8, "concurrent clients for -top")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of -top")
 	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo), standard (PostgreSQL only) or smallbusiness (SQLite only)")

@@ -3,13 +3,269 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 )
 
 // sqliteTable loads the small business's data set into the SQLite file of
-// -data (once) and prints the table of issue 21.
+// -data (once) and prints the table of issue 21: each case through the
+// engines beside hand-written SQL doing the same work on the same file,
+// p50 / p95 over -d per case, then single creates per second and the file
+// size per record.
 func sqliteTable(ctx context.Context, o options) error {
 	if o.dataset != "smallbusiness" {
 		return errors.New("-table measures -dataset smallbusiness")
 	}
-	return loadDataset(ctx, o)
+	if err := loadDataset(ctx, o); err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: o.data, AdminEmail: admin, AdminPassword: password},
+		app.Options{NoDispatcher: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	boot, err := a.Bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	tenant := boot.Tenant
+	users, err := a.Dir.Users(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	staff := slices.IndexFunc(users, func(u permission.User) bool {
+		return slices.Equal(u.Roles, []permission.Role{permission.RoleStaff})
+	})
+	if staff < 0 {
+		return errors.New("no staff member in the tenant")
+	}
+	asStaff, err := principal(ctx, a, tenant, users[staff].ID)
+	if err != nil {
+		return err
+	}
+	var records, customers int
+	if err := a.DB.QueryRowContext(ctx, "SELECT count(*) FROM contact_records WHERE tenant_id = ?", tenant).Scan(&records); err != nil {
+		return err
+	}
+	if err := a.DB.QueryRowContext(ctx, "SELECT count(*) FROM customers WHERE tenant_id = ?", tenant).Scan(&customers); err != nil {
+		return err
+	}
+	// The busiest customer and the median one (by number of records).
+	var counts []struct {
+		ID uuid.UUID
+		N  int
+	}
+	rows, err := a.DB.QueryContext(ctx, `SELECT customer_id, count(*) FROM contact_records
+		WHERE tenant_id = ? AND customer_id IS NOT NULL AND deleted_at IS NULL GROUP BY customer_id ORDER BY 2 DESC, 1`, tenant)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var c struct {
+			ID uuid.UUID
+			N  int
+		}
+		if err := rows.Scan(&c.ID, &c.N); err != nil {
+			return err
+		}
+		counts = append(counts, c)
+	}
+	if err := firstOf(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	if len(counts) == 0 {
+		return errors.New("no records loaded")
+	}
+	busiest, median := counts[0], counts[len(counts)/2]
+	fmt.Printf("SQLite %s: %d customers, %d records (tenant %s); p50 / p95 over %s per case\n",
+		filepath.Join(o.data, "kiroku.db"), customers, records, tenant, o.duration)
+	fmt.Printf("| case | Kiroku | hand-written SQL, same file |\n|---|---|---|\n")
+	capture := &queryCapture{}
+	a.DB.AddQueryHook(capture)
+	row := func(name string, engine func() error, hand string, args ...any) error {
+		if o.plans {
+			if err := plans(ctx, a, capture, name, engine); err != nil {
+				return err
+			}
+		}
+		e, err := latency(o.duration, engine)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		h, err := latency(o.duration, func() error {
+			rows, err := a.DB.QueryContext(ctx, hand, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+			}
+			return firstOf(rows.Err(), rows.Close())
+		})
+		if err != nil {
+			return fmt.Errorf("%s (hand-written): %w", name, err)
+		}
+		fmt.Printf("| %s | %s | %s |\n", name, e, h)
+		return nil
+	}
+	const newest = `SELECT * FROM contact_records WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 21`
+	const keyword = `SELECT * FROM contact_records WHERE tenant_id = ? AND deleted_at IS NULL
+		AND (search_text LIKE ? OR private_search_text LIKE ?) ORDER BY created_at DESC, id DESC LIMIT 21`
+	const custSearch = `SELECT * FROM customers WHERE tenant_id = ? AND deleted_at IS NULL AND search_text LIKE ?
+		ORDER BY sort_kana, id LIMIT 21`
+	const timeline = `SELECT * FROM contact_records WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL
+		ORDER BY occurred_at DESC, id DESC LIMIT 20`
+	for _, c := range []struct {
+		name   string
+		engine func() error
+		hand   string
+		args   []any
+	}{
+		{"top page, staff (hand: newest of the tenant)", func() error {
+			_, err := a.Records.Search(asStaff, contactlog.Query{Limit: 20, WithDetails: true})
+			return err
+		}, newest, []any{tenant}},
+		{"customer search 田中", func() error {
+			_, err := a.Customers.Search(asStaff, customer.Query{Text: "田中"})
+			return err
+		}, custSearch, []any{tenant, "%田中%"}},
+		{"customer search たな", func() error {
+			_, err := a.Customers.Search(asStaff, customer.Query{Text: "たな"})
+			return err
+		}, custSearch, []any{tenant, "%タナ%"}},
+	} {
+		if err := row(c.name, c.engine, c.hand, c.args...); err != nil {
+			return err
+		}
+	}
+	for _, w := range []string{"見積", "挨拶", "不在票"} {
+		if err := row("keyword "+w, func() error {
+			_, err := a.Records.Search(asStaff, contactlog.Query{Text: w})
+			return err
+		}, keyword, tenant, "%"+w+"%", "%"+w+"%"); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct {
+		name string
+		id   uuid.UUID
+		n    int
+	}{{"busiest", busiest.ID, busiest.N}, {"median", median.ID, median.N}} {
+		if err := row(fmt.Sprintf("timeline, %s customer (%d records)", c.name, c.n), func() error {
+			_, err := a.Records.Timeline(asStaff, contactlog.TimelineQuery{Customer: c.id})
+			return err
+		}, timeline, tenant, c.id); err != nil {
+			return err
+		}
+	}
+	fi, err := os.Stat(filepath.Join(o.data, "kiroku.db"))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("file: %.1f MiB, %.2f KiB per record (customers included)\n",
+		float64(fi.Size())/(1<<20), float64(fi.Size())/1024/float64(max(records, 1)))
+	return nil
+}
+
+// queryCapture is a bun query hook that, while on, remembers the SQL of
+// every query.
+type queryCapture struct {
+	mu      sync.Mutex
+	on      bool
+	queries []string
+}
+
+func (h *queryCapture) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *queryCapture) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.on {
+		h.queries = append(h.queries, e.Query)
+	}
+}
+
+// plans runs op once and prints SQLite's EXPLAIN QUERY PLAN of every query
+// it issued.
+func plans(ctx context.Context, a *app.App, h *queryCapture, name string, op func() error) error {
+	h.mu.Lock()
+	h.on, h.queries = true, nil
+	h.mu.Unlock()
+	err := op()
+	h.mu.Lock()
+	h.on = false
+	queries := h.queries
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("plans of %s:\n", name)
+	for _, q := range queries {
+		rows, err := a.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  %s\n", q)
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				return err
+			}
+			fmt.Printf("    %d<%d %s\n", id, parent, detail)
+		}
+		if err := firstOf(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// principal returns a context carrying the principal of user.
+func principal(ctx context.Context, a *app.App, tenant, user uuid.UUID) (context.Context, error) {
+	p, err := a.Principal(ctx, tenant, user)
+	if err != nil {
+		return nil, err
+	}
+	return permission.WithPrincipal(ctx, p), nil
+}
+
+// stat is p50 / p95 of a case.
+type stat struct{ p50, p95 time.Duration }
+
+func (s stat) String() string {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
+	return ms(s.p50) + " / " + ms(s.p95) + " ms"
+}
+
+// latency warms op up (twice), then calls it one at a time for d (at least
+// five times) and returns its p50 and p95.
+func latency(d time.Duration, op func() error) (stat, error) {
+	for range 2 {
+		if err := op(); err != nil {
+			return stat{}, err
+		}
+	}
+	var lat []time.Duration
+	for end := time.Now().Add(d); len(lat) < 5 || time.Now().Before(end); {
+		t0 := time.Now()
+		if err := op(); err != nil {
+			return stat{}, err
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	return stat{p50: lat[len(lat)/2], p95: lat[int(0.95*float64(len(lat)-1))]}, nil
 }
