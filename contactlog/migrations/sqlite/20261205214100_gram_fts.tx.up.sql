@@ -4,8 +4,6 @@
 -- per gram. contact_record_grams now maps the FTS5 rowid (doc) to the contact_records row.
 ALTER TABLE contact_record_grams RENAME TO contact_record_grams_old;
 --bun:split
-DROP INDEX IF EXISTS contact_record_grams_owner;
---bun:split
 CREATE TABLE contact_record_grams (
     doc       INTEGER PRIMARY KEY,
     tenant_id TEXT NOT NULL,
@@ -24,8 +22,9 @@ INSERT INTO contact_record_grams (tenant_id, owner_id)
 SELECT DISTINCT tenant_id, owner_id FROM contact_record_grams_old;
 --bun:split
 INSERT INTO contact_record_grams_fts (rowid, grams)
-SELECT d.doc, group_concat(hex(o.gram), ' ')
-FROM contact_record_grams_old o JOIN contact_record_grams d ON d.tenant_id = o.tenant_id AND d.owner_id = o.owner_id
-GROUP BY d.doc;
+SELECT d.doc, o.grams
+FROM (SELECT tenant_id, owner_id, group_concat(hex(gram), ' ') AS grams
+      FROM contact_record_grams_old GROUP BY tenant_id, owner_id) o
+JOIN contact_record_grams d ON d.tenant_id = o.tenant_id AND d.owner_id = o.owner_id;
 --bun:split
 DROP TABLE contact_record_grams_old;

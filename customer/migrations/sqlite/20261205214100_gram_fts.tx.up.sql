@@ -4,8 +4,6 @@
 -- per gram. customer_grams now maps the FTS5 rowid (doc) to the customers row.
 ALTER TABLE customer_grams RENAME TO customer_grams_old;
 --bun:split
-DROP INDEX IF EXISTS customer_grams_owner;
---bun:split
 CREATE TABLE customer_grams (
     doc       INTEGER PRIMARY KEY,
     tenant_id TEXT NOT NULL,
@@ -24,8 +22,9 @@ INSERT INTO customer_grams (tenant_id, owner_id)
 SELECT DISTINCT tenant_id, owner_id FROM customer_grams_old;
 --bun:split
 INSERT INTO customer_grams_fts (rowid, grams)
-SELECT d.doc, group_concat(hex(o.gram), ' ')
-FROM customer_grams_old o JOIN customer_grams d ON d.tenant_id = o.tenant_id AND d.owner_id = o.owner_id
-GROUP BY d.doc;
+SELECT d.doc, o.grams
+FROM (SELECT tenant_id, owner_id, group_concat(hex(gram), ' ') AS grams
+      FROM customer_grams_old GROUP BY tenant_id, owner_id) o
+JOIN customer_grams d ON d.tenant_id = o.tenant_id AND d.owner_id = o.owner_id;
 --bun:split
 DROP TABLE customer_grams_old;

@@ -170,12 +170,24 @@ func sqliteTable(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	if err := creates(ctx); err != nil {
+		return err
+	}
+	// The pages in use: a migration that drops a table leaves free pages
+	// in the file until a VACUUM.
+	var pages, free, pageSize int64
+	for q, v := range map[string]*int64{"PRAGMA page_count": &pages, "PRAGMA freelist_count": &free, "PRAGMA page_size": &pageSize} {
+		if err := a.DB.QueryRowContext(ctx, q).Scan(v); err != nil {
+			return err
+		}
+	}
 	fi, err := os.Stat(filepath.Join(o.data, "kiroku.db"))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("file: %.1f MiB, %.2f KiB per record (customers included)\n",
-		float64(fi.Size())/(1<<20), float64(fi.Size())/1024/float64(max(records, 1)))
+	used := float64((pages - free) * pageSize)
+	fmt.Printf("file: %.1f MiB (%.1f MiB in use), %.2f KiB in use per record (customers included)\n",
+		float64(fi.Size())/(1<<20), used/(1<<20), used/1024/float64(max(records, 1)))
 	return nil
 }
 
@@ -187,7 +199,9 @@ type queryCapture struct {
 	queries []string
 }
 
-func (h *queryCapture) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (h *queryCapture) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
 
 func (h *queryCapture) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	h.mu.Lock()
@@ -230,6 +244,57 @@ func plans(ctx context.Context, a *app.App, h *queryCapture, name string, op fun
 			return err
 		}
 	}
+	return nil
+}
+
+// createCount is how many customers, then records, creates times.
+const createCount = 200
+
+// creates times single creates, one call (one transaction) each, of
+// customers and then of records about them, as the administrator of a
+// fresh SQLite data directory, and prints the rate of each.
+func creates(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "kiroku-creates-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	a, err := app.Open(ctx, app.Config{DataDir: dir, AdminEmail: admin, AdminPassword: password},
+		app.Options{NoDispatcher: true})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	boot, err := a.Bootstrap(ctx)
+	if err != nil {
+		return err
+	}
+	pctx, err := principal(ctx, a, boot.Tenant, boot.Admin)
+	if err != nil {
+		return err
+	}
+	ids := make([]uuid.UUID, createCount)
+	began := time.Now()
+	for i := range ids {
+		c, err := a.Customers.Create(pctx, customer.Profile{FamilyName: "山田", GivenName: fmt.Sprintf("太郎%d", i),
+			FamilyKana: "ヤマダ", GivenKana: "タロウ", Memo: "見積書をお送りする予定。"})
+		if err != nil {
+			return err
+		}
+		ids[i] = c.ID
+	}
+	perCustomer := time.Since(began) / createCount
+	began = time.Now()
+	for _, id := range ids {
+		if _, err := a.Records.Create(pctx, contactlog.Entry{Template: "builtin:interview", Customer: id,
+			PublicMemo: "新商品のご案内と見積書の説明をしました。", PrivateMemo: "決裁は来月。"}); err != nil {
+			return err
+		}
+	}
+	perRecord := time.Since(began) / createCount
+	fmt.Printf("single creates (one transaction each, fresh file): customers %.0f/s (%.2f ms), records %.0f/s (%.2f ms)\n",
+		float64(time.Second)/float64(perCustomer), float64(perCustomer)/1e6,
+		float64(time.Second)/float64(perRecord), float64(perRecord)/1e6)
 	return nil
 }
 
