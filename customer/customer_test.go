@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // fixture is what every store test needs: a tenant in the directory with
@@ -322,8 +323,10 @@ func TestMigrateConcurrently(t *testing.T) {
 		require.NoError(t, customer.Migrate(context.Background(), db))
 		var n int
 		require.NoError(t, db.NewSelect().TableExpr("kiroku_migrations_customer").ColumnExpr("COUNT(*)").Scan(context.Background(), &n))
-		// Each migration was applied once.
-		files, err := fs.Glob(customer.Migrations.FS, "migrations/sqlite/*.up.sql")
+		// Each migration of the dialect was applied once.
+		d, err := storage.Of(db)
+		require.NoError(t, err)
+		files, err := fs.Glob(customer.Migrations.FS, "migrations/"+d.String()+"/*.up.sql")
 		require.NoError(t, err)
 		require.Equal(t, len(files), n)
 	})

@@ -67,6 +67,17 @@ func Small() Config {
 	}
 }
 
+// SmallBusiness returns the configuration of a small business's data set,
+// the size the SQLite budgets are set at: one tenant with 10 000 customers,
+// 100 000 contact records, 30 staff and 4 groups.
+func SmallBusiness() Config {
+	return Config{
+		Seed:    DefaultSeed,
+		Base:    DefaultBase(),
+		Tenants: []TenantSize{{Customers: 10_000, Records: 100_000, Staff: 30, Groups: 4}},
+	}
+}
+
 // Validate reports whether the configuration can be generated: a non-zero
 // base time, at least one tenant, at least one staff member per tenant, no
 // negative sizes, and at least one customer in a tenant that has records.

@@ -15,7 +15,9 @@
 //	tenants 1–9     1 000 customers,    10 000 records,  10 staff,  2 groups
 //
 // [Small] is one tenant with 200 customers, 1 000 records, 8 staff and 2
-// groups, for unit tests and the demo mode. Both use [DefaultSeed] and
+// groups, for unit tests and the demo mode. [SmallBusiness] is one tenant
+// with 10 000 customers, 100 000 records, 30 staff and 4 groups: a small
+// business on SQLite. All use [DefaultSeed] and
 // [DefaultBase] (2025-04-01 00:00 JST). Nothing reads the clock.
 //
 // # Determinism

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/hex"
 	"strings"
 
 	"github.com/google/uuid"
@@ -11,7 +12,7 @@ import (
 
 // Grams is a set of search bigrams stored with a row. On PostgreSQL it is the
 // row's text[] column (GIN-indexed); on SQLite the column does not exist and
-// the grams live in the index's side table instead.
+// the grams live in the index's full-text table instead.
 type Grams []string
 
 // Value encodes the grams as a PostgreSQL array literal.
@@ -38,9 +39,17 @@ func (g Grams) Value() (driver.Value, error) {
 // GramIndex is the bigram index over one table's search text.
 //
 // Schema contract: on PostgreSQL the table has a column Column of type
-// text[] with a GIN index; on SQLite there is a side table SideTable with
-// columns (tenant_id, gram, owner_id), primary key (tenant_id, gram,
-// owner_id), whose owner_id references the table's id ON DELETE CASCADE.
+// text[] with a GIN index. On SQLite the grams are the tokens of an FTS5
+// table, SideTable+"_fts" (contentless, contentless_delete=1, detail=none,
+// tokenize='ascii'; one column), each gram written as the upper-case
+// hexadecimal of its UTF-8 bytes (SQLite's hex()), so the tokenizer never
+// splits or folds a gram: FTS5 keeps one posting list per gram, a few bytes
+// per row, where a table of (tenant, gram, owner) rows cost ~13 KiB per
+// contact record. The table SideTable maps the FTS5 rowid to the row:
+// columns (doc INTEGER PRIMARY KEY, tenant_id, owner_id), UNIQUE
+// (tenant_id, owner_id), owner_id referencing the table's id ON DELETE
+// CASCADE, and a trigger that deletes the doc's FTS5 row when the doc row
+// goes (so purging the owner clears its grams).
 type GramIndex struct {
 	Column    string // e.g. "grams"
 	SideTable string // e.g. "customer_grams"
@@ -57,48 +66,78 @@ type GramSet struct {
 // Save after writing the rows.
 func (ix GramIndex) Writes(d Dialect) bool { return d == Postgres }
 
-// Save replaces the side-table grams of the given rows. It does nothing on
-// PostgreSQL, where the grams travel in the row.
+// gramToken is gram g as an FTS5 token: the upper-case hexadecimal of its
+// UTF-8 bytes, as SQLite's hex(g) writes it.
+func gramToken(g string) string { return strings.ToUpper(hex.EncodeToString([]byte(g))) }
+
+// saveBatch is the most rows of one multi-row statement of Save (SQLite
+// allows 32 766 bound values).
+const saveBatch = 500
+
+// Save replaces the indexed grams of the given rows (each owner once). It
+// does nothing on PostgreSQL, where the grams travel in the row.
 func (ix GramIndex) Save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet) error {
 	d, err := Of(db)
 	if err != nil || d == Postgres || len(sets) == 0 {
 		return err
 	}
+	for from := 0; from < len(sets); from += saveBatch {
+		if err := ix.save(ctx, db, tenant, sets[from:min(from+saveBatch, len(sets))]); err != nil {
+			return Err(err)
+		}
+	}
+	return nil
+}
+
+func (ix GramIndex) save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet) error {
 	owners := make([]uuid.UUID, len(sets))
+	values := make([]string, len(sets))
+	args := make([]any, 0, 2*len(sets))
 	for i, s := range sets {
 		owners[i] = s.Owner
+		values[i] = "(?, ?)"
+		args = append(args, tenant, s.Owner)
 	}
-	if _, err := db.NewDelete().TableExpr(ix.SideTable).
-		Where("tenant_id = ?", tenant).Where("owner_id IN (?)", bun.List(owners)).
-		Exec(ctx); err != nil {
-		return Err(err)
+	// The doc of each owner: kept when it has one, so that replacing grams
+	// is a delete and an insert in the FTS5 table only.
+	var docs []struct {
+		Doc   int64     `bun:"doc"`
+		Owner uuid.UUID `bun:"owner_id"`
 	}
-	type row struct {
-		TenantID uuid.UUID `bun:"tenant_id"`
-		Gram     string    `bun:"gram"`
-		OwnerID  uuid.UUID `bun:"owner_id"`
+	if err := db.NewRaw("INSERT INTO "+ix.SideTable+" (tenant_id, owner_id) VALUES "+strings.Join(values, ", ")+
+		" ON CONFLICT (tenant_id, owner_id) DO UPDATE SET owner_id = excluded.owner_id RETURNING doc, owner_id",
+		args...).Scan(ctx, &docs); err != nil {
+		return err
 	}
-	const batch = 2000
-	rows := make([]row, 0, batch)
-	flush := func() error {
-		if len(rows) == 0 {
-			return nil
-		}
-		_, err := db.NewInsert().Model(&rows).ModelTableExpr(ix.SideTable).Exec(ctx)
-		rows = rows[:0]
-		return Err(err)
+	doc := make(map[uuid.UUID]int64, len(docs))
+	ids := make([]int64, len(docs))
+	for i, r := range docs {
+		doc[r.Owner], ids[i] = r.Doc, r.Doc
 	}
+	if _, err := db.NewRaw("DELETE FROM "+ix.SideTable+"_fts WHERE rowid IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+		return err
+	}
+	values, args = values[:0], args[:0]
+	var tokens strings.Builder
 	for _, s := range sets {
-		for _, g := range s.Grams {
-			rows = append(rows, row{TenantID: tenant, Gram: g, OwnerID: s.Owner})
-			if len(rows) == batch {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+		if len(s.Grams) == 0 {
+			continue
 		}
+		tokens.Reset()
+		for i, g := range s.Grams {
+			if i > 0 {
+				tokens.WriteByte(' ')
+			}
+			tokens.WriteString(gramToken(g))
+		}
+		values = append(values, "(?, ?)")
+		args = append(args, doc[s.Owner], tokens.String())
 	}
-	return flush()
+	if len(values) == 0 {
+		return nil
+	}
+	_, err := db.NewRaw("INSERT INTO "+ix.SideTable+"_fts (rowid, grams) VALUES "+strings.Join(values, ", "), args...).Exec(ctx)
+	return err
 }
 
 // Filter returns a WHERE fragment (with its arguments) that keeps rows of
@@ -108,7 +147,14 @@ func (ix GramIndex) Filter(d Dialect, alias string, tenant uuid.UUID, grams []st
 	if d == Postgres {
 		return alias + "." + ix.Column + " @> ?::text[]", []any{Grams(grams)}
 	}
-	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable +
-			" WHERE tenant_id = ? AND gram IN (?) GROUP BY owner_id HAVING COUNT(*) = ?)",
-		[]any{tenant, bun.List(grams), len(grams)}
+	tokens := make([]string, len(grams))
+	for i, g := range grams {
+		tokens[i] = `"` + gramToken(g) + `"`
+	}
+	// The unary + keeps SQLite from walking the tenant's docs through the
+	// (tenant_id, owner_id) index: the docs are looked up by the FTS5
+	// rowids, and the tenant is checked on each.
+	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable + " WHERE +tenant_id = ? AND doc IN (SELECT rowid FROM " +
+			ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
+		[]any{tenant, strings.Join(tokens, " ")}
 }

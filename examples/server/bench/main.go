@@ -43,6 +43,18 @@
 //	go run ./examples/server/bench -top -dataset standard -records 100000 \
 //	    -postgres "$DSN&search_path=kbench" -c 8 -d 20s
 //
+// -dataset smallbusiness (SQLite only) loads gendata.SmallBusiness (10 000
+// customers, the first -records of its 100 000 records, 30 staff) through
+// the engines into the SQLite file of the data directory -data, once: a
+// later run finds the customers and loads nothing. With -top the server
+// runs on that directory; with -table the bench prints, without a server,
+// the cases of issue 21 through the engines (as a staff member) beside
+// hand-written SQL on the same file (p50 / p95 over -d each), single
+// creates per second on a fresh file, and the file's pages in use per
+// record; -plans adds SQLite's EXPLAIN QUERY PLAN of every query:
+//
+//	go run ./examples/server/bench -table -dataset smallbusiness -data /tmp/sb -records 20000 -d 3s
+//
 // Requests go to the top page as the bootstrap administrator (who sees
 // every record of the tenant). Afterwards the bench times the page's record
 // query alone (contactlog Search, 20 records with details) on the same
@@ -91,8 +103,8 @@ type options struct {
 	n, clients                     int
 	size                           int64
 	limitMB                        float64
-	top, api                       bool
-	dataset                        string
+	top, api, table, plans         bool
+	dataset, data                  string
 	records                        int
 	duration                       time.Duration
 }
@@ -108,14 +120,20 @@ func main() {
 	flag.Int64Var(&o.size, "size", 30_000_000, "bytes per upload")
 	flag.Float64Var(&o.limitMB, "limit-mb", 200, "peak RSS limit in MB (10^6 bytes)")
 	flag.BoolVar(&o.top, "top", false, "measure GET / instead of uploads")
+	flag.BoolVar(&o.table, "table", false, "load -dataset smallbusiness into -data and print the SQLite table")
+	flag.BoolVar(&o.plans, "plans", false, "with -table, print EXPLAIN QUERY PLAN of every query of each case")
 	flag.IntVar(&o.clients, "c", 8, "concurrent clients for -top")
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of -top")
-	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo) or standard (PostgreSQL only)")
-	flag.IntVar(&o.records, "records", 100_000, "records of the standard data set's big tenant to load (-1: all 1 000 000)")
+	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo), standard (PostgreSQL only) or smallbusiness (SQLite only)")
+	flag.IntVar(&o.records, "records", 100_000, "records of the data set's tenant to load (-1: all)")
+	flag.StringVar(&o.data, "data", "", "data directory kept between runs (-dataset smallbusiness loads into it once)")
 	flag.Parse()
 	run := uploads
-	if o.top {
+	switch {
+	case o.top:
 		run = topPage
+	case o.table:
+		run = sqliteTable
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -154,6 +172,9 @@ func start(ctx context.Context, o options, args ...string) (*child, func(), erro
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	c := &child{base: "http://" + addr, dir: filepath.Join(tmp, "data")}
+	if o.data != "" {
+		c.dir = o.data
+	}
 	c.cmd = exec.Command(bin, append([]string{"-addr", addr, "-data", c.dir}, args...)...)
 	c.cmd.Env = append(os.Environ(), app.EnvAdminPassword+"="+password, app.EnvAdminEmail+"="+admin,
 		app.EnvPostgres+"="+o.postgres)
@@ -395,13 +416,21 @@ func upload(target, session, csrf string, o options, i int) (int, error) {
 	return res.StatusCode, nil
 }
 
-// loadStandard loads the big tenant of the standard data set (its first
-// o.records records) into the bootstrap tenant of the PostgreSQL database.
-func loadStandard(ctx context.Context, o options) error {
-	if o.postgres == "" {
+// loadDataset loads the tenant of a data set (its first o.records records)
+// through the engines into the bootstrap tenant: the big tenant of the
+// standard data set into PostgreSQL, or the small business's
+// (gendata.SmallBusiness) into the SQLite file of the data directory o.data.
+func loadDataset(ctx context.Context, o options) error {
+	cfg, dataDir := gendata.Standard(), os.TempDir()
+	switch {
+	case o.dataset == "standard" && o.postgres == "":
 		return errors.New("-dataset standard needs -postgres")
+	case o.dataset == "smallbusiness" && (o.postgres != "" || o.data == ""):
+		return errors.New("-dataset smallbusiness runs on SQLite: it needs -data and no -postgres")
+	case o.dataset == "smallbusiness":
+		cfg, dataDir = gendata.SmallBusiness(), o.data
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: os.TempDir(), Postgres: o.postgres, AdminEmail: admin,
+	a, err := app.Open(ctx, app.Config{DataDir: dataDir, Postgres: o.postgres, AdminEmail: admin,
 		AdminPassword: password}, app.Options{NoDispatcher: true})
 	if err != nil {
 		return err
@@ -412,16 +441,16 @@ func loadStandard(ctx context.Context, o options) error {
 		return err
 	}
 	began := time.Now()
-	res, err := a.LoadGendata(ctx, boot.Tenant, gendata.Standard(), 0, o.records)
+	res, err := a.LoadGendata(ctx, boot.Tenant, cfg, 0, o.records)
 	if err != nil {
 		return err
 	}
 	if !res.Loaded {
-		fmt.Println("standard data set: the tenant has customers already, nothing loaded")
+		fmt.Printf("%s data set: the tenant has customers already, nothing loaded\n", o.dataset)
 		return nil
 	}
-	fmt.Printf("standard data set: %d staff, %d customers, %d records loaded in %s\n",
-		res.Users, res.Customers, res.Records, time.Since(began).Round(time.Second))
+	fmt.Printf("%s data set: %d staff, %d customers, %d records loaded in %s\n",
+		o.dataset, res.Users, res.Customers, res.Records, time.Since(began).Round(time.Second))
 	return nil
 }
 
@@ -432,8 +461,8 @@ func topPage(ctx context.Context, o options) error {
 	switch o.dataset {
 	case "small":
 		args = append(args, "-demo")
-	case "standard":
-		if err := loadStandard(ctx, o); err != nil {
+	case "standard", "smallbusiness":
+		if err := loadDataset(ctx, o); err != nil {
 			return err
 		}
 	default:

@@ -1,0 +1,80 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// The SQLite side of the gram index: an FTS5 table over the grams in
+// hexadecimal, mapped to its owners by a doc table.
+func TestGramIndexSQLite(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE notes (tenant_id TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (tenant_id, id))",
+		`CREATE TABLE note_grams (doc INTEGER PRIMARY KEY, tenant_id TEXT NOT NULL, owner_id TEXT NOT NULL,
+			UNIQUE (tenant_id, owner_id), FOREIGN KEY (tenant_id, owner_id) REFERENCES notes (tenant_id, id) ON DELETE CASCADE)`,
+		"CREATE VIRTUAL TABLE note_grams_fts USING fts5(grams, content='', contentless_delete=1, detail=none, tokenize='ascii')",
+		"CREATE TRIGGER note_grams_fts_delete AFTER DELETE ON note_grams BEGIN DELETE FROM note_grams_fts WHERE rowid = old.doc; END",
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	ix := storage.GramIndex{Column: "grams", SideTable: "note_grams"}
+	t1, t2 := uuid.New(), uuid.New()
+	a, b, c := uuid.New(), uuid.New(), uuid.New()
+	for _, n := range []struct{ tenant, id uuid.UUID }{{t1, a}, {t1, b}, {t2, c}} {
+		_, err := db.ExecContext(ctx, "INSERT INTO notes (tenant_id, id) VALUES (?, ?)", n.tenant, n.id)
+		require.NoError(t, err)
+	}
+	find := func(tenant uuid.UUID, grams ...string) []uuid.UUID {
+		t.Helper()
+		expr, args := ix.Filter(storage.SQLite, "n", tenant, grams)
+		var ids []uuid.UUID
+		require.NoError(t, db.NewSelect().TableExpr("notes AS n").Column("n.id").
+			Where("n.tenant_id = ?", tenant).Where(expr, args...).OrderExpr("n.id").Scan(ctx, &ids))
+		return ids
+	}
+	sorted := func(ids ...uuid.UUID) []uuid.UUID {
+		if len(ids) == 2 && ids[0].String() > ids[1].String() {
+			ids[0], ids[1] = ids[1], ids[0]
+		}
+		return ids
+	}
+	require.NoError(t, ix.Save(ctx, db, t1, []storage.GramSet{
+		{Owner: a, Grams: storage.Grams{"田中", "中太", "09", `a"`}},
+		{Owner: b, Grams: storage.Grams{"田中", "ab"}},
+	}))
+	require.NoError(t, ix.Save(ctx, db, t2, []storage.GramSet{{Owner: c, Grams: storage.Grams{"田中"}}}))
+	require.Equal(t, sorted(a, b), find(t1, "田中"), "one gram, the tenant's rows only")
+	require.Equal(t, []uuid.UUID{a}, find(t1, "田中", "中太"), "every gram")
+	require.Equal(t, []uuid.UUID{a}, find(t1, "09"), "ASCII grams are tokens too")
+	require.Equal(t, []uuid.UUID{a}, find(t1, `a"`), "quotes are hex like any byte")
+	require.Empty(t, find(t1, "AB"), "grams are case-sensitive: folding is the caller's")
+	require.Equal(t, []uuid.UUID{c}, find(t2, "田中"))
+
+	// Saving replaces the grams; saving none leaves the row unfindable.
+	require.NoError(t, ix.Save(ctx, db, t1, []storage.GramSet{{Owner: a, Grams: storage.Grams{"山田"}}, {Owner: b}}))
+	require.Empty(t, find(t1, "田中"))
+	require.Equal(t, []uuid.UUID{a}, find(t1, "山田"))
+
+	// Deleting the owner deletes its doc and, through the trigger, its grams.
+	_, err := db.ExecContext(ctx, "DELETE FROM notes WHERE id = ?", a)
+	require.NoError(t, err)
+	var docs, postings int
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM note_grams WHERE tenant_id = ?", t1).Scan(&docs))
+	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM note_grams_fts WHERE note_grams_fts MATCH ?",
+		`"E5B1B1E794B0"`).Scan(&postings))
+	require.Equal(t, 1, docs, "b's doc stays")
+	require.Zero(t, postings, "山田 went with a")
+
+	require.NoError(t, ix.Save(ctx, db, t1, nil))
+	require.NoError(t, ix.Save(ctx, dbtest.SQLite(t), t1, nil), "nothing to save touches no table")
+}
