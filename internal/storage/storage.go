@@ -163,3 +163,51 @@ func Affected(res sql.Result, err, none error) error {
 	}
 	return nil
 }
+
+// JSONKind is the SQL type JSONValue reads a JSON value as.
+type JSONKind int
+
+// The kinds of JSONValue.
+const (
+	// JSONInteger reads a JSON number as a 64-bit integer.
+	JSONInteger JSONKind = iota + 1
+	// JSONFloat reads a JSON number as a double.
+	JSONFloat
+	// JSONBoolean reads true as 1 and false as 0.
+	JSONBoolean
+	// JSONText reads a JSON string as text.
+	JSONText
+)
+
+// JSONValue returns an SQL expression (with its arguments) for the value at
+// path (object keys, outermost first) in the JSON column, read as kind; NULL
+// where the path is absent or null.
+func JSONValue(d Dialect, column string, kind JSONKind, path ...string) (string, []any) {
+	if d == SQLite {
+		// json_extract gives numbers as numbers, booleans as 1 and 0.
+		p := "$"
+		for _, k := range path {
+			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
+		}
+		return "json_extract(" + column + ", ?)", []any{p}
+	}
+	args := make([]any, len(path))
+	expr := column
+	for i, k := range path {
+		args[i] = k
+		if i == len(path)-1 {
+			expr += " ->> ?"
+		} else {
+			expr += " -> ?"
+		}
+	}
+	switch kind {
+	case JSONInteger:
+		return "(" + expr + ")::bigint", args
+	case JSONFloat:
+		return "(" + expr + ")::float8", args
+	case JSONBoolean:
+		return "CASE " + expr + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END", args
+	}
+	return "(" + expr + ")", args
+}
