@@ -34,6 +34,10 @@ var (
 
 // Config configures a Service. The zero value (or nil) gives the defaults.
 type Config struct {
+	// Authorizer decides who may export (permission.ActionExport on record
+	// lists, as contactlog's Export); use the one given to contactlog.
+	// Required.
+	Authorizer permission.Authorizer
 	// Clock returns the current time, for the audit log. Default: time.Now.
 	Clock func() time.Time
 	// MaxGroups is the most groups a result may have (periods of the
@@ -94,6 +98,9 @@ func NewService(db bun.IDB, records *contactlog.Service, cfg *Config) (*Service,
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	c := cfg.withDefaults()
+	if c.Authorizer == nil {
+		return nil, errors.New("report: NewService: Config.Authorizer is required")
+	}
 	if c.MaxGroups < 0 || c.MaxGroupRows < 0 {
 		return nil, errors.New("report: NewService: MaxGroups and MaxGroupRows must not be negative")
 	}
@@ -152,6 +159,8 @@ type Result struct {
 	// GroupBy and Field repeat the query's grouping.
 	GroupBy GroupBy `json:"group_by"`
 	Field   string  `json:"field,omitempty"`
+	// FieldLabel is the label of Field.
+	FieldLabel string `json:"field_label,omitempty"`
 	// Columns describe the aggregations, in the order of Group.Values.
 	Columns []Column `json:"columns"`
 	// Groups in order: chronological for periods, else by key (the group
@@ -222,6 +231,15 @@ func (r *Result) Labels() []string {
 	return out
 }
 
+// zone is the principal's tenant time zone (UTC for a principal built
+// without one).
+func zone(pr permission.Principal) *time.Location {
+	if pr.Location != nil {
+		return pr.Location
+	}
+	return time.UTC
+}
+
 // aggregation is one column to compute.
 type aggregation struct {
 	c        *template.CompiledAggregation
@@ -287,10 +305,7 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	if err != nil {
 		return nil, err
 	}
-	loc := pr.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := zone(pr)
 	groups, group := s.grouping(t, &q, loc, &ve)
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -322,6 +337,9 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	}
 
 	res := &Result{Template: t.Key, TemplateVersion: t.Version, GroupBy: q.GroupBy, Field: q.Field}
+	if f, ok := t.Field(q.Field); ok {
+		res.FieldLabel = f.Label
+	}
 	for _, a := range aggs {
 		res.Columns = append(res.Columns, Column{Key: a.c.Key, Label: a.c.Label, Unit: a.c.Unit, Expr: a.c.Expr, PushedDown: a.pushed})
 	}

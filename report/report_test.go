@@ -61,7 +61,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	csvc, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: engine})
 	require.NoError(t, err)
-	rep, err := report.NewService(db, svc, &report.Config{Clock: clock.Now})
+	rep, err := report.NewService(db, svc, &report.Config{Clock: clock.Now, Authorizer: engine})
 	require.NoError(t, err)
 
 	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事", CustomerVisibility: permission.VisibilityAll})
