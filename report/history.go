@@ -38,8 +38,9 @@ type History struct {
 	Records []HistoryRecord `json:"records"`
 	// Charts has one chart per numeric field with at least one value, in
 	// the template's field order; render each with chart.SVG or chart.PNG
-	// and its Table beside it.
-	Charts []chart.Spec `json:"charts"`
+	// and its Table beside it. (Missing values are NaN, which JSON cannot
+	// hold: report/api's Chart is the JSON form.)
+	Charts []chart.Spec `json:"-"`
 }
 
 // HistoryRecord is one charted record.
