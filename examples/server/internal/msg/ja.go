@@ -523,4 +523,7 @@ var ja = map[string]string{
 	"api.op.getTemplate":                      "テンプレートを取得する",
 	"api.op.getMasters":                       "マスタの項目を取得する",
 	"api.op.putMasters":                       "マスタの項目を設定する（管理者）",
+	"api.op.aggregateReport":                  "テンプレートの集計を計算する",
+	"api.op.exportReport":                     "集計結果をCSVで出力する",
+	"api.op.customerCharts":                   "顧客の記録の数値項目をグラフにする",
 }
