@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -20,7 +21,8 @@ import (
 // (customer.UTF8BOM by default, or customer.ShiftJIS, where characters it
 // cannot hold become 〓): a header row — the grouping's name (期間, 顧客ID,
 // 対応者ID, 作成者ID, the field's label, or 集計), 件数, then each aggregation's
-// label with its unit in parentheses — and one row per group. Exact values
+// label with its unit in parentheses, and with Query.Lines 税抜, 消費税, 税込
+// and the amount and tax of each rate — and one row per group. Exact values
 // are written as integers, others with up to four decimals, no value as an
 // empty cell; cells Excel would run as a formula are prefixed with '.
 //
@@ -54,6 +56,21 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, q Query, enc custo
 		}
 		header = append(header, h)
 	}
+	var rates []int
+	if q.Lines != "" {
+		header = append(header, "税抜(円)", "消費税(円)", "税込(円)")
+		for _, g := range res.Groups {
+			for _, rt := range g.Lines.Rates {
+				if !slices.Contains(rates, rt.Rate) {
+					rates = append(rates, rt.Rate)
+				}
+			}
+		}
+		slices.Sort(rates)
+		for _, r := range rates {
+			header = append(header, fmt.Sprintf("%d%%対象(円)", r), fmt.Sprintf("%d%%消費税(円)", r))
+		}
+	}
 	if _, err := cw.Write(header); err != nil {
 		return 0, fmt.Errorf("report: export: %w", err)
 	}
@@ -62,6 +79,18 @@ func (s *Service) ExportCSV(ctx context.Context, w io.Writer, q Query, enc custo
 		row := []string{labels[i], strconv.FormatInt(g.Count, 10)}
 		for _, v := range g.Values {
 			row = append(row, v.String())
+		}
+		if g.Lines != nil {
+			row = append(row, strconv.FormatInt(g.Lines.Net, 10), strconv.FormatInt(g.Lines.Tax, 10), strconv.FormatInt(g.Lines.Gross, 10))
+			for _, r := range rates {
+				var base, tax int64
+				for _, rt := range g.Lines.Rates {
+					if rt.Rate == r {
+						base, tax = rt.Base, rt.Tax
+					}
+				}
+				row = append(row, strconv.FormatInt(base, 10), strconv.FormatInt(tax, 10))
+			}
 		}
 		if _, err := cw.Write(row); err != nil {
 			return i, fmt.Errorf("report: export: %w", err)

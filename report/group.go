@@ -20,6 +20,8 @@ import (
 // grouping is the SQL of a grouping: the group key expression (text, NULL
 // for the group "") and a join it needs.
 type grouping struct {
+	// whole: one group of every record (no GROUP BY).
+	whole    bool
 	expr     string
 	args     []any
 	join     string
@@ -37,7 +39,7 @@ func (s *Service) grouping(t *template.Template, q *Query, loc *time.Location, v
 	}
 	switch q.GroupBy {
 	case ByNone:
-		return []Group{{Key: ""}}, grouping{expr: "''"}
+		return []Group{{Key: ""}}, grouping{whole: true, expr: "''"}
 	case ByCustomer:
 		return nil, grouping{expr: "CAST(r.customer_id AS TEXT)"}
 	case ByAuthor:

@@ -114,6 +114,19 @@ func TestExportCSV(t *testing.T) {
 		require.NotContains(t, entries[1].Detail, "秘密", "search words stay out of the log")
 		require.Contains(t, entries[1].Detail, "rows=0")
 
+		// Line totals get their columns, per rate as stored.
+		buf.Reset()
+		q.Lines, q.Aggregations = "items", []string{"visits"}
+		_, err = f.rep.ExportCSV(ctx, &buf, q, customer.UTF8BOM)
+		require.NoError(t, err)
+		res, err = f.rep.Aggregate(ctx, q)
+		require.NoError(t, err)
+		lines = strings.Split(strings.TrimSuffix(buf.String(), "\r\n"), "\r\n")
+		require.Equal(t, "\ufeff支払方法,件数,利用件数(件),税抜(円),消費税(円),税込(円),8%対象(円),8%消費税(円),10%対象(円),10%消費税(円)", lines[0])
+		g := res.Groups[0]
+		require.Equal(t, strings.Join([]string{g.Key, itoa(g.Count), itoa(g.Count), itoa(g.Lines.Net), itoa(g.Lines.Tax), itoa(g.Lines.Gross),
+			itoa(g.Lines.Rates[0].Base), itoa(g.Lines.Rates[0].Tax), itoa(g.Lines.Rates[1].Base), itoa(g.Lines.Rates[1].Tax)}, ","), lines[1])
+
 		_, err = f.rep.ExportCSV(f.users["partner"], &buf, q, customer.UTF8BOM)
 		require.ErrorIs(t, err, report.ErrPermissionDenied)
 		_, err = f.rep.ExportCSV(ctx, &buf, q, "latin1")

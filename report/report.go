@@ -144,6 +144,10 @@ type Query struct {
 	// others a zero bound does not restrict.
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
+	// Lines, if set, is the key of a lines field (catalog lines) whose
+	// totals each group gets as Group.Lines: before tax, tax, with tax, and
+	// base and tax per rate as stored on the records.
+	Lines string `json:"lines,omitempty"`
 	// Filter restricts the records as contactlog.Service.Search does (text,
 	// customer, responder, progress, …). Its Templates is replaced by
 	// Template; Sort, Limit, After and the like are ignored.
@@ -193,6 +197,28 @@ type Group struct {
 	Count int64 `json:"count"`
 	// Values holds one value per Result.Columns entry.
 	Values []Value `json:"values"`
+	// Lines holds the totals of Query.Lines (nil without it).
+	Lines *LineTotals `json:"lines,omitempty"`
+}
+
+// LineTotals are the sums of a lines field over a group's records, in yen,
+// exact: each record's amounts as it stored them (tax rounded per receipt
+// and rate when it was written).
+type LineTotals struct {
+	// Net is the total before tax (税抜), Tax the consumption tax, Gross
+	// the total with tax (税込).
+	Net   int64 `json:"net"`
+	Tax   int64 `json:"tax"`
+	Gross int64 `json:"gross"`
+	// Rates are the totals per tax rate, by rate ascending.
+	Rates []RateTotal `json:"rates"`
+}
+
+// RateTotal is the total of one tax rate.
+type RateTotal struct {
+	Rate int   `json:"rate"` // percent
+	Base int64 `json:"base"` // the amount before tax at this rate
+	Tax  int64 `json:"tax"`
 }
 
 // Value is one aggregation's result for one group.
@@ -307,6 +333,14 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	}
 	loc := zone(pr)
 	groups, group := s.grouping(t, &q, loc, &ve)
+	if q.Lines != "" {
+		switch f, ok := t.Field(q.Lines); {
+		case !ok:
+			ve.Add("lines", validation.CodeUnknown, q.Lines)
+		case f.Type != template.FieldLines:
+			ve.Add("lines", validation.CodeWrongType, string(f.Type))
+		}
+	}
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
@@ -361,10 +395,16 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 		index[key] = len(groups)
 		groups = append(groups, Group{Key: key, Values: make([]Value, len(aggs))})
+		if q.Lines != "" {
+			groups[len(groups)-1].Lines = &LineTotals{Rates: []RateTotal{}}
+		}
 		return &groups[len(groups)-1], nil
 	}
 	for i := range groups {
 		groups[i].Values = make([]Value, len(aggs))
+		if q.Lines != "" {
+			groups[i].Lines = &LineTotals{Rates: []RateTotal{}}
+		}
 	}
 
 	// One query for the count and every pushed-down aggregation.
@@ -380,7 +420,13 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		expr, args := s.sqlAggregate(a)
 		sel.ColumnExpr(expr+" AS "+fmt.Sprintf("a%d", i), args...)
 	}
-	if q.GroupBy != ByNone {
+	if q.Lines != "" {
+		for _, part := range []string{"subtotal", "tax", "total"} {
+			expr, args := storage.JSONValue(s.dialect, "r.fields", storage.JSONInteger, q.Lines, part)
+			sel.ColumnExpr("SUM("+expr+")", args...)
+		}
+	}
+	if !group.whole {
 		sel.GroupExpr(group.expr, group.args...)
 	}
 	rows, err := sel.Rows(ctx)
@@ -399,9 +445,13 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 			var key sql.NullString
 			var n int64
 			vals := make([]sql.NullString, len(pushed))
+			var lines [3]sql.NullString
 			dest := []any{&key, &n}
 			for i := range vals {
 				dest = append(dest, &vals[i])
+			}
+			if q.Lines != "" {
+				dest = append(dest, &lines[0], &lines[1], &lines[2])
 			}
 			if err := rows.Scan(dest...); err != nil {
 				return storage.Err(err)
@@ -411,6 +461,13 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 				return err
 			}
 			g.Count += n
+			if q.Lines != "" {
+				for i, dst := range []*int64{&g.Lines.Net, &g.Lines.Tax, &g.Lines.Gross} {
+					if *dst, err = parseInt(lines[i]); err != nil {
+						return fmt.Errorf("report: lines %q: %w", q.Lines, err)
+					}
+				}
+			}
 			for j, k := range pushed {
 				if g.Values[k], err = parseValue(aggs[k], vals[j]); err != nil {
 					return err
@@ -434,6 +491,11 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 	}
 
+	if q.Lines != "" {
+		if err := s.rateTotals(ctx, q.Lines, groups, index, base, group); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.evalStreamed(ctx, t, aggs, groups, index, base, group); err != nil {
 		return nil, err
 	}
@@ -526,9 +588,9 @@ func parseValue(a aggregation, raw sql.NullString) (Value, error) {
 		return Value{}, nil
 	}
 	if a.exactInt {
-		n, err := strconv.ParseInt(strings.TrimSuffix(raw.String, ".0"), 10, 64)
+		n, err := parseInt(raw)
 		if err != nil {
-			return Value{}, fmt.Errorf("report: aggregation %q: %q is not an integer: %w", a.c.Key, raw.String, err)
+			return Value{}, fmt.Errorf("report: aggregation %q: %w", a.c.Key, err)
 		}
 		return Value{Valid: true, Float: float64(n), Exact: true, Int: n}, nil
 	}
@@ -537,6 +599,68 @@ func parseValue(a aggregation, raw sql.NullString) (Value, error) {
 		return Value{}, fmt.Errorf("report: aggregation %q: %q is not a number: %w", a.c.Key, raw.String, err)
 	}
 	return floatValue(f), nil
+}
+
+// parseInt reads an integer sum as the database returned it (NULL: 0).
+func parseInt(raw sql.NullString) (int64, error) {
+	if !raw.Valid {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(raw.String, ".0"), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer: %w", raw.String, err)
+	}
+	return n, nil
+}
+
+// rateTotals fills Group.Lines.Rates: one row per group and rate from the
+// taxes array each record stored.
+func (s *Service) rateTotals(ctx context.Context, field string, groups []Group, index map[string]int,
+	base func() (*bun.SelectQuery, error), group grouping) error {
+	sel, err := base()
+	if err != nil {
+		return err
+	}
+	join, jargs, elem := storage.JSONArrayJoin(s.dialect, "r.fields", "tx", field, "taxes")
+	rate, rargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "rate")
+	baseAmt, bargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "base")
+	tax, targs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "tax")
+	sel.Join(join, jargs...).
+		ColumnExpr(group.expr+" AS g", group.args...).
+		ColumnExpr(rate+" AS rate", rargs...).
+		ColumnExpr("SUM("+baseAmt+")", bargs...).
+		ColumnExpr("SUM("+tax+")", targs...).
+		GroupExpr(rate, rargs...).
+		OrderExpr("rate")
+	if !group.whole {
+		sel.GroupExpr(group.expr, group.args...)
+	}
+	rows, err := sel.Rows(ctx)
+	if err != nil {
+		return storage.Err(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key sql.NullString
+		var r sql.NullInt64
+		var b, t sql.NullString
+		if err := rows.Scan(&key, &r, &b, &t); err != nil {
+			return storage.Err(err)
+		}
+		i, ok := index[key.String]
+		if !ok {
+			return fmt.Errorf("report: rate totals of group %q not counted", key.String)
+		}
+		rt := RateTotal{Rate: int(r.Int64)}
+		if rt.Base, err = parseInt(b); err != nil {
+			return err
+		}
+		if rt.Tax, err = parseInt(t); err != nil {
+			return err
+		}
+		groups[i].Lines.Rates = append(groups[i].Lines.Rates, rt)
+	}
+	return storage.Err(rows.Err())
 }
 
 func floatValue(f float64) Value {

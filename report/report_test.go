@@ -2,9 +2,11 @@ package report_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -425,4 +427,52 @@ func TestPeriodsAcrossDST(t *testing.T) {
 	}
 	require.Equal(t, []string{"2026-03-07 24h0m0s", "2026-03-08 23h0m0s", "2026-03-09 24h0m0s"}, got)
 	require.Len(t, report.Periods(report.ByMonth, time.Date(2026, 1, 31, 0, 0, 0, 0, tokyo), time.Date(2027, 1, 1, 0, 0, 0, 0, tokyo), tokyo, 5), 5)
+}
+
+func TestAggregateLineTotals(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		for _, who := range []string{"staff", "b", "admin"} {
+			ctx := f.users[who]
+			want := map[string]*report.LineTotals{}
+			for _, r := range visible(t, f, ctx, f.usage) {
+				k := monthKey(r.Time())
+				if want[k] == nil {
+					want[k] = &report.LineTotals{Rates: []report.RateTotal{}}
+				}
+				var ls template.Lines
+				b, err := json.Marshal(r.Values["items"])
+				require.NoError(t, err)
+				require.NoError(t, json.Unmarshal(b, &ls))
+				w := want[k]
+				w.Net, w.Tax, w.Gross = w.Net+ls.Subtotal, w.Tax+ls.Tax, w.Gross+ls.Total
+				for _, tx := range ls.Taxes {
+					i := slices.IndexFunc(w.Rates, func(rt report.RateTotal) bool { return rt.Rate == tx.Rate })
+					if i < 0 {
+						w.Rates = append(w.Rates, report.RateTotal{Rate: tx.Rate})
+						i = len(w.Rates) - 1
+					}
+					w.Rates[i].Base += tx.Base
+					w.Rates[i].Tax += tx.Tax
+				}
+				slices.SortFunc(w.Rates, func(a, b report.RateTotal) int { return a.Rate - b.Rate })
+			}
+			res, err := f.rep.Aggregate(ctx, report.Query{Template: template.KeyUsage, GroupBy: report.ByMonth, Lines: "items",
+				From: time.Date(2026, 2, 1, 0, 0, 0, 0, tokyo), To: time.Date(2026, 6, 1, 0, 0, 0, 0, tokyo)})
+			require.NoError(t, err)
+			for _, g := range res.Groups {
+				w := want[g.Key]
+				if w == nil {
+					w = &report.LineTotals{Rates: []report.RateTotal{}}
+				}
+				require.Equal(t, w, g.Lines, "%s %s", who, g.Key)
+				require.Equal(t, g.Lines.Net+g.Lines.Tax, g.Lines.Gross)
+			}
+		}
+		_, err := f.rep.Aggregate(f.users["admin"], report.Query{Template: template.KeyDaily, Lines: "work_minutes"})
+		var ve *validation.Error
+		require.True(t, errors.As(err, &ve))
+		require.True(t, ve.Has("lines", validation.CodeWrongType))
+	})
 }

@@ -211,3 +211,25 @@ func JSONValue(d Dialect, column string, kind JSONKind, path ...string) (string,
 	}
 	return "(" + expr + ")", args
 }
+
+// JSONArrayJoin returns a join clause (with its arguments) that yields one
+// row per element of the JSON array at path in column, and the SQL of that
+// element as a JSON value for JSONValue (its column argument). Rows whose
+// array is absent yield none.
+func JSONArrayJoin(d Dialect, column, alias string, path ...string) (string, []any, string) {
+	if d == SQLite {
+		p := "$"
+		for _, k := range path {
+			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
+		}
+		return "JOIN json_each(" + column + ", ?) AS " + alias, []any{p}, alias + ".value"
+	}
+	expr := column
+	args := make([]any, len(path))
+	for i, k := range path {
+		expr += " -> ?"
+		args[i] = k
+	}
+	return "CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(" + expr + ") WHEN 'array' THEN " + expr + " ELSE '[]'::jsonb END) AS " + alias + "(value)",
+		append(args, args...), alias + ".value"
+}

@@ -43,6 +43,9 @@ type AggregateRequest struct {
 	// required for the periodic groupings.
 	From time.Time `json:"from,omitzero"`
 	To   time.Time `json:"to,omitzero"`
+	// Lines is a lines field whose totals (net, tax, gross, per rate)
+	// each group gets.
+	Lines string `json:"lines,omitempty"`
 	// Text, Customer, Responder, Mine, Progress and ImportantOnly filter
 	// the records as the records search does.
 	Text          string    `json:"text,omitempty"`
@@ -56,7 +59,7 @@ type AggregateRequest struct {
 func (a AggregateRequest) query() report.Query {
 	return report.Query{
 		Template: a.Template, Aggregations: a.Aggregations, GroupBy: report.GroupBy(a.GroupBy), Field: a.Field,
-		From: a.From, To: a.To,
+		From: a.From, To: a.To, Lines: a.Lines,
 		Filter: contactlog.Query{Text: a.Text, Customer: a.Customer, Responder: a.Responder, Mine: a.Mine,
 			Progress: a.Progress, ImportantOnly: a.ImportantOnly},
 	}
