@@ -71,14 +71,22 @@ type customerShowData struct {
 	Charts []customerChart
 }
 
-// customerChart is one automatic chart: the SVG as a data: URL (an image
-// document, so the page's CSP, which forbids inline styles, does not apply
-// to the chart's own) and its values as a table.
+// customerChart is one automatic chart: the SVG as data: URLs (image
+// documents, so the page's CSP, which forbids inline styles, does not apply
+// to the chart's own), phone-sized and desktop-sized, and its values as a
+// table.
 type customerChart struct {
-	Src   template.URL
-	Alt   string
-	Table chart.Table
+	Small, Large template.URL
+	Alt          string
+	Table        chart.Table
 }
+
+// The chart sizes: a phone shows Small at about its width, wider screens
+// Large, two to a row.
+const (
+	chartSmallWidth, chartSmallHeight = 390, 260
+	chartLargeWidth, chartLargeHeight = 640, 320
+)
 
 // customerFieldValue is a custom field's label and shown value.
 type customerFieldValue struct{ Label, Value string }
@@ -200,17 +208,25 @@ func (u *UI) customerCharts(r *Request, id uuid.UUID, tmpl string) ([]customerCh
 	if err != nil {
 		return nil, err
 	}
-	out := make([]customerChart, 0, len(h.Charts))
-	for _, spec := range h.Charts {
-		spec.Width, spec.Height = 640, 320
+	svg := func(spec chart.Spec, w, h int) (template.URL, error) {
+		spec.Width, spec.Height = w, h
 		var b strings.Builder
 		if err := chart.SVG(&b, spec); err != nil {
+			return "", err
+		}
+		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(b.String()))), nil // #nosec G203 -- a data: URL of our own SVG
+	}
+	out := make([]customerChart, 0, len(h.Charts))
+	for _, spec := range h.Charts {
+		c := customerChart{Alt: spec.Title, Table: spec.Table()}
+		if c.Small, err = svg(spec, chartSmallWidth, chartSmallHeight); err != nil {
 			return nil, err
 		}
-		t := spec.Table()
-		t.Columns[0] = msg.T("customers.chart_date")
-		src := "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(b.String()))
-		out = append(out, customerChart{Src: template.URL(src), Alt: spec.Title, Table: t}) // #nosec G203 -- a data: URL of our own SVG
+		if c.Large, err = svg(spec, chartLargeWidth, chartLargeHeight); err != nil {
+			return nil, err
+		}
+		c.Table.Columns[0] = msg.T("customers.chart_date")
+		out = append(out, c)
 	}
 	return out, nil
 }
