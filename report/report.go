@@ -228,8 +228,8 @@ type Value struct {
 	Valid bool `json:"valid"`
 	// Float is the value (when Valid).
 	Float float64 `json:"float"`
-	// Exact says Int holds the value exactly: sums, minima, maxima and
-	// counts of integer, money, duration, boolean and lines fields
+	// Exact says Int holds the value exactly: counts, and sums, minima and
+	// maxima of integer, money, duration, boolean and lines fields,
 	// computed by the database.
 	Exact bool  `json:"exact"`
 	Int   int64 `json:"int"`
@@ -535,7 +535,7 @@ func pick(t *template.Template, compiled []*template.CompiledAggregation, keys [
 					return nil, fmt.Errorf("report: aggregation %q reads unknown field %q", k, field)
 				}
 				a.field = &f
-				a.exactInt = f.Type != template.FieldNumber && fn != "avg"
+				a.exactInt = fn == "count" || (f.Type != template.FieldNumber && fn != "avg")
 			} else {
 				a.exactInt = true
 			}
