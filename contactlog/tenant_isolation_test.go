@@ -92,6 +92,17 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 					noneOfB(t, p.Records)
 				}
 			},
+			"Matching": func(t *testing.T) {
+				for _, q := range []contactlog.Query{{}, {Customer: f.yamada.ID}, {Text: "新商品"}, {Deleted: true}} {
+					sel, err := svc.Matching(x, q)
+					require.NoError(t, err)
+					var tenants []uuid.UUID
+					require.NoError(t, sel.Column("r.tenant_id").Scan(t.Context(), &tenants))
+					for _, tn := range tenants {
+						require.NotEqual(t, f.tenant, tn)
+					}
+				}
+			},
 			"Export": func(t *testing.T) {
 				for _, q := range []contactlog.Query{{}, {Customer: f.yamada.ID}, {Text: "新商品"}} {
 					_, err := svc.Export(x, q, func(rs []contactlog.Record) error {

@@ -227,6 +227,9 @@ var ja = map[string]string{
 	"customers.month_count":        "%s（%d件）",
 	"customers.templates":          "テンプレート",
 	"customers.template_all":       "すべてのテンプレート",
+	"customers.charts":             "数値項目のグラフ",
+	"customers.chart_table":        "数値を表で見る",
+	"customers.chart_date":         "日付",
 	"customers.template_count":     "%s（%d件）",
 	"customers.responders":         "対応者",
 	"customers.files":              "添付%d件",
@@ -600,4 +603,7 @@ var ja = map[string]string{
 	"records.export_sjis":           "Shift_JIS（Excel）",
 	"records.export_utf8":           "UTF-8",
 	"records.planned_short":         "予定",
+	"api.op.aggregateReport":        "テンプレートの集計を計算する",
+	"api.op.exportReport":           "集計結果をCSVで出力する",
+	"api.op.customerCharts":         "顧客の記録の数値項目をグラフにする",
 }

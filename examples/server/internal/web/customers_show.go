@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/base64"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/report/chart"
 )
 
 // customerMonthLayout is the month parameter's format (?month=2024-03).
@@ -64,7 +67,26 @@ type customerShowData struct {
 	NextQuery string
 	Months    []customerMonthLink
 	Templates []customerTemplateLink
+	// Charts of the chosen template's numeric fields (Maroud).
+	Charts []customerChart
 }
+
+// customerChart is one automatic chart: the SVG as data: URLs (image
+// documents, so the page's CSP, which forbids inline styles, does not apply
+// to the chart's own), phone-sized and desktop-sized, and its values as a
+// table.
+type customerChart struct {
+	Small, Large template.URL
+	Alt          string
+	Table        chart.Table
+}
+
+// The chart sizes: a phone shows Small at about its width, wider screens
+// Large, two to a row.
+const (
+	chartSmallWidth, chartSmallHeight = 390, 260
+	chartLargeWidth, chartLargeHeight = 640, 320
+)
 
 // customerFieldValue is a custom field's label and shown value.
 type customerFieldValue struct{ Label, Value string }
@@ -158,6 +180,11 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 		d.Templates = append(d.Templates, customerTemplateLink{Key: tc.Template,
 			Label: labels.label(tc.Template, 0), Count: tc.Count, Current: tc.Template == q.Template})
 	}
+	if q.Template != "" {
+		if d.Charts, err = u.customerCharts(r, id, q.Template); err != nil {
+			return err
+		}
+	}
 	if tl.Next != "" {
 		nv := url.Values{}
 		if d.Month != "" {
@@ -171,6 +198,37 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
 	return nil
+}
+
+// customerCharts renders the automatic charts of one template for the
+// customer: each numeric field over the latest records, as SVG with its
+// table.
+func (u *UI) customerCharts(r *Request, id uuid.UUID, tmpl string) ([]customerChart, error) {
+	h, err := u.app.Reports.CustomerCharts(r.Context(), id, tmpl, 0)
+	if err != nil {
+		return nil, err
+	}
+	svg := func(spec chart.Spec, w, h int) (template.URL, error) {
+		spec.Width, spec.Height = w, h
+		var b strings.Builder
+		if err := chart.SVG(&b, spec); err != nil {
+			return "", err
+		}
+		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(b.String()))), nil // #nosec G203 -- a data: URL of our own SVG
+	}
+	out := make([]customerChart, 0, len(h.Charts))
+	for _, spec := range h.Charts {
+		c := customerChart{Alt: spec.Title, Table: spec.Table()}
+		if c.Small, err = svg(spec, chartSmallWidth, chartSmallHeight); err != nil {
+			return nil, err
+		}
+		if c.Large, err = svg(spec, chartLargeWidth, chartLargeHeight); err != nil {
+			return nil, err
+		}
+		c.Table.Columns[0] = msg.T("customers.chart_date")
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 func customerExcerpt(s string) string {
