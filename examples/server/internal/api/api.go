@@ -25,6 +25,7 @@ import (
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -57,9 +58,20 @@ func New(a *app.App) (*capi.Server, error) {
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},
-		Logger: a.Logger,
-		Clock:  a.Clock,
+		FieldMessage: fieldMessage,
+		Logger:       a.Logger,
+		Clock:        a.Clock,
 	})
+}
+
+// fieldMessage says a field problem in Japanese from the catalog: the
+// field's label, when the catalog has one, and the code's sentence.
+func fieldMessage(f capi.FieldError) string {
+	text := msg.Field(validation.FieldError{Field: f.Field, Code: f.Code, Param: f.Param})
+	if label := "csv.field." + f.Field; msg.Has(label) {
+		return msg.T(label) + "：" + text
+	}
+	return text
 }
 
 // tokenAPI serves the token routes and authenticates requests.
