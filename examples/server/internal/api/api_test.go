@@ -359,9 +359,19 @@ func TestCustomerLocking(t *testing.T) {
 		pr = r.problem(t)
 		require.Equal(t, "consent", pr.Errors[0].Field)
 		require.Equal(t, "wrong_type", pr.Errors[0].Code)
-		// Unknown JSON fields are refused, not ignored.
+		// Unknown JSON fields are refused, not ignored, and named; each
+		// problem carries the catalog's sentence.
 		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(`{"family_nam":"x"}`))
-		require.Equal(t, http.StatusBadRequest, r.StatusCode)
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
+		pr = r.problem(t)
+		require.Equal(t, []capi.FieldError{{Field: "family_nam", Code: "unknown", Message: msg.T("code.unknown")}}, pr.Errors)
+		// An era date outside its era names the field, in Japanese.
+		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(
+			`{"family_name":"山田","family_kana":"ヤマダ","birthday":"平成1年1月7日"}`))
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode, string(r.Body))
+		pr = r.problem(t)
+		require.Equal(t, []capi.FieldError{{Field: "birthday", Code: "outside_era",
+			Message: msg.T("csv.field.birthday") + "：" + msg.T("code.outside_era")}}, pr.Errors)
 
 		// Search finds nothing deleted; the page is JSON with a cursor field.
 		r = c.do(http.MethodGet, api.Prefix+"/customers?q=山田&total=true", nil)
