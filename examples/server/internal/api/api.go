@@ -53,8 +53,9 @@ func New(a *app.App) (*capi.Server, error) {
 		Records:       a.Records,
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
-		Security:      &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: TokenPrefix + "<token>"},
-		Extra:         x.routes(),
+		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
+			Description: msg.T("api.security.bearer", TokenPrefix, Mount+capi.Version1+"/tokens")},
+		Extra: x.routes(),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

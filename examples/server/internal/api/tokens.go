@@ -17,6 +17,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -148,7 +149,8 @@ func (s *Tokens) Revoke(ctx context.Context, tenant, user, id uuid.UUID) error {
 
 // routes are the token routes: a browser session authenticates them.
 func (x *tokenAPI) routes() []capi.Route {
-	session := &capi.SecurityScheme{Name: "session", Type: "apiKey", In: "cookie", Param: web.SessionCookie}
+	session := &capi.SecurityScheme{Name: "session", Type: "apiKey", In: "cookie", Param: web.SessionCookie,
+		Description: msg.T("api.security.session")}
 	bySession := capi.AuthenticatorFunc(x.session)
 	return []capi.Route{
 		{ID: "createToken", Tag: "tokens", Method: http.MethodPost, Path: capi.Version1 + "/tokens",

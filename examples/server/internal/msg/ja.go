@@ -468,6 +468,8 @@ var ja = map[string]string{
 	// --- api ---
 	"api.title":                               "Kiroku API",
 	"api.description":                         "顧客・記録・添付ファイル・コメント・テンプレート・マスタ・CSV取込/出力のJSON API（v1）。認証は「Authorization: Bearer kiroku_…」のAPIトークン。",
+	"api.security.bearer":                     "APIトークン「Authorization: Bearer %s…」。トークンはログイン中のブラウザーから POST %s で発行します（セッションCookieと、そのセッションのCSRFトークンを X-CSRF-Token ヘッダーに付けて）。発行時に一度だけ表示され、サーバーにはハッシュだけが残ります。",
+	"api.security.session":                    "ログイン中のブラウザーのセッションCookie。GET以外はそのセッションのCSRFトークンを X-CSRF-Token ヘッダーに付けます。APIトークンの発行・一覧・失効だけに使います。",
 	"api.problem.unauthenticated":             "認証が必要です",
 	"api.problem.csrf":                        "CSRFトークンがありません",
 	"api.problem.precondition-required":       "If-Matchヘッダーが必要です",
