@@ -45,7 +45,7 @@ var (
 
 // New builds the API over a.
 func New(a *app.App) (*capi.Server, error) {
-	x := &tokenAPI{app: a, tokens: NewTokens(a.DB, a.Clock)}
+	x := &tokenAPI{app: a, tokens: auth.NewTokens(a.DB, a.Clock)}
 	return capi.New(&capi.Options{
 		Prefix:        Mount,
 		DB:            a.DB,
@@ -54,7 +54,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
-			Description: msg.T("api.security.bearer", TokenPrefix, Mount+capi.Version1+"/tokens")},
+			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
 		Extra: x.routes(),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
@@ -78,7 +78,7 @@ func fieldMessage(f capi.FieldError) string {
 // tokenAPI serves the token routes and authenticates requests.
 type tokenAPI struct {
 	app    *app.App
-	tokens *Tokens
+	tokens *auth.Tokens
 }
 
 // bearer authenticates the API token of the Authorization header.
