@@ -7,10 +7,11 @@
 //
 //   - "Authorization: Bearer kiroku_<token>" with a per-user API token; the
 //     request acts as that user (an inactive user's tokens stop working).
-//   - Tokens are created, listed and revoked at /api/v1/tokens by a
-//     logged-in browser session (the session cookie plus the session's CSRF
-//     token in the X-CSRF-Token header on writes); the token is shown once
-//     and only its SHA-256 is stored.
+//   - Tokens are created, listed and revoked on the web page
+//     /account/tokens, or at /api/v1/tokens by a logged-in browser session
+//     (the session cookie plus the session's CSRF token in the
+//     X-CSRF-Token header on writes); the token is shown once and only its
+//     SHA-256 is stored (the store is auth.Tokens).
 //
 // Both plug into the public server: the bearer token as its Authenticator,
 // the token routes as extra routes with the session Authenticator. Summaries
