@@ -27,9 +27,17 @@
 //     authenticator's ErrUnauthenticated is 401 with WWW-Authenticate.
 //   - Errors are application/problem+json (RFC 9457) with type
 //     ("urn:kiroku:problem:<code>"), title, status and detail; validation
-//     problems (422) list errors: [{field, code, param}] with the engines'
-//     stable codes. Titles are English status texts unless
-//     Options.Messages supplies them.
+//     problems (422) list errors: [{field, code, param, message}] with the
+//     engines' stable codes, and the message Options.FieldMessage gives
+//     each. Titles are English status texts unless Options.Messages
+//     supplies them. A value a field cannot take is a 422 naming the field
+//     whatever its cause: wrong JSON type, an unknown property, a date
+//     outside its era.
+//   - Round trip: a PUT accepts the body its GET returned. The stored
+//     object's own properties (id, version, created_at, …) are read-only:
+//     accepted, ignored and marked readOnly in the document; an omitted
+//     list that has its own permission (a customer's assignees) is left
+//     unchanged.
 //   - Optimistic locking: customers, records, attachments and comments carry
 //     ETag "<version>"; PUT, PATCH and DELETE of them need If-Match (428
 //     without, 412 when stale).
@@ -151,10 +159,17 @@ type Options struct {
 	Extra []Route
 	// Messages localizes the OpenAPI document and problem titles: it is
 	// asked for "title" and "description" (the document's info),
-	// "op.<Route.ID>" (operation summaries) and "problem.<code>" (problem
-	// titles), and answers ok=false to keep the default (Route.Summary,
-	// the HTTP status text, …). Default: nil, every text in English.
+	// "op.<Route.ID>" (operation summaries), "op.<Route.ID>.description"
+	// (operation descriptions) and "problem.<code>" (problem titles), and
+	// answers ok=false to keep the default (Route.Summary,
+	// Route.Description, the HTTP status text, …). Default: nil, every
+	// text in English.
 	Messages func(key string) (text string, ok bool)
+	// FieldMessage says one field problem of a validation failure for
+	// people — "生年月日: 元号の期間外の日付です" — and fills
+	// FieldError.Message beside its field and code. Default: nil, no
+	// message (clients map the codes themselves).
+	FieldMessage func(FieldError) string
 	// Logger receives the errors behind 500 responses. Default:
 	// slog.Default().
 	Logger *slog.Logger

@@ -139,6 +139,21 @@ func (s *Server) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	return WriteVersioned(w, http.StatusCreated, c.Version, c)
 }
 
+// customerPut is the body of updateCustomer: a customer as getCustomer
+// returns it, its read-only fields ignored; Assignees is a pointer to tell
+// an omitted list (unchanged) from an empty one (nobody in charge).
+type customerPut struct {
+	customer.Customer
+	Assignees *[]uuid.UUID `json:"assignees"`
+}
+
+// updateCustomerDescription documents what updateCustomer accepts.
+const updateCustomerDescription = "Replaces the customer's profile with the body. The body may be " +
+	"the customer exactly as GET returned it: the read-only properties (id, version, created_at, …) " +
+	"are accepted and ignored; the version changed is the one named by If-Match. An omitted " +
+	"`assignees` keeps the staff in charge; an empty list removes them all (which needs the right " +
+	"to reassign)."
+
 func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
@@ -148,11 +163,26 @@ func (s *Server) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in customer.Profile
+	var in customerPut
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := s.opts.Customers.Update(r.Context(), id, version, in)
+	p := in.Profile
+	if in.Assignees != nil {
+		p.Assignees = *in.Assignees
+	} else {
+		// Keep the stored assignees: a change between this read and the
+		// update bumps the version, so the update then fails with 412.
+		cur, err := s.opts.Customers.Get(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if cur.Version != version {
+			return fmt.Errorf("api: update customer: %w", kerr.ErrConflict)
+		}
+		p.Assignees = cur.Assignees
+	}
+	c, err := s.opts.Customers.Update(r.Context(), id, version, p)
 	if err != nil {
 		return err
 	}
@@ -191,19 +221,9 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	enc := customer.Encoding(r.URL.Query().Get("encoding"))
-	switch enc {
-	case "":
-		enc = customer.UTF8BOM
-	case customer.UTF8BOM, customer.ShiftJIS:
-	default:
-		var ve validation.Error
-		ve.Add("encoding", validation.CodeUnknown, string(enc))
-		return ve.Err()
-	}
-	charset := "utf-8"
-	if enc == customer.ShiftJIS {
-		charset = "shift_jis"
+	enc, charset, err := csvEncoding(r)
+	if err != nil {
+		return err
 	}
 	sw := &startWriter{w: w, start: func() {
 		h := w.Header()
@@ -223,6 +243,21 @@ func (s *Server) exportCustomers(w http.ResponseWriter, r *http.Request) error {
 		sw.start()
 	}
 	return nil
+}
+
+// csvEncoding reads the "encoding" query parameter of a CSV download and
+// returns it with its charset name.
+func csvEncoding(r *http.Request) (customer.Encoding, string, error) {
+	enc := customer.Encoding(r.URL.Query().Get("encoding"))
+	switch enc {
+	case "", customer.UTF8BOM:
+		return customer.UTF8BOM, "utf-8", nil
+	case customer.ShiftJIS:
+		return customer.ShiftJIS, "shift_jis", nil
+	}
+	var ve validation.Error
+	ve.Add("encoding", validation.CodeUnknown, string(enc))
+	return "", "", ve.Err()
 }
 
 // startWriter sends the response head before the first byte, so that an

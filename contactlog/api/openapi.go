@@ -31,6 +31,9 @@ func (s *Server) document() ([]byte, error) {
 			"summary":     s.text("op."+rt.ID, rt.Summary),
 			"tags":        []string{rt.Tag},
 		}
+		if d := s.text("op."+rt.ID+".description", rt.Description); d != "" {
+			op["description"] = d
+		}
 		if rt.Security != nil {
 			schemes[rt.Security.Name] = rt.Security.object()
 			op["security"] = []any{map[string]any{rt.Security.Name: []string{}}}
@@ -67,6 +70,13 @@ func (s *Server) document() ([]byte, error) {
 			var sc any = map[string]any{"type": "string", "contentMediaType": ct}
 			if rt.Request != nil {
 				sc = in.ref(reflect.TypeOf(rt.Request))
+			}
+			if len(rt.ReadOnly) > 0 {
+				ro := map[string]any{}
+				for _, name := range rt.ReadOnly {
+					ro[name] = map[string]any{"readOnly": true}
+				}
+				sc = map[string]any{"allOf": []any{sc}, "properties": ro}
 			}
 			content := map[string]any{ct: map[string]any{"schema": sc}}
 			if ct == MediaCSV {

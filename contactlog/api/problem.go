@@ -37,6 +37,10 @@ type FieldError struct {
 	// Param qualifies the code: the limit of too_long, the range of
 	// out_of_range, the offending value of unknown. May be empty.
 	Param string `json:"param,omitempty"`
+	// Message is the problem said for people, in the application's
+	// language (Options.FieldMessage); empty without one. Programs should
+	// read Field and Code: the message may change.
+	Message string `json:"message,omitempty"`
 }
 
 // Error is an error of the HTTP layer with its own problem code and
@@ -114,6 +118,11 @@ func problemOf(r *http.Request, err error) Problem {
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	pr := problemOf(r, err)
 	pr.Title = s.text("problem."+pr.Type[len(ProblemType):], http.StatusText(pr.Status))
+	if s.opts.FieldMessage != nil {
+		for i := range pr.Errors {
+			pr.Errors[i].Message = s.opts.FieldMessage(pr.Errors[i])
+		}
+	}
 	h := w.Header()
 	h.Del("ETag")
 	h.Del("Location")

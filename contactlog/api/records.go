@@ -126,6 +126,12 @@ func (s *Server) createRecord(w http.ResponseWriter, r *http.Request) error {
 	return WriteVersioned(w, http.StatusCreated, rec.Version, rec)
 }
 
+// updateRecordDescription documents what updateRecord accepts.
+const updateRecordDescription = "Replaces the record's entry with the body. The body may be the " +
+	"record exactly as GET returned it: the read-only properties (id, version, author, attachments, " +
+	"…) are accepted and ignored; the version changed is the one named by If-Match. A principal " +
+	"who may not read the private memo (private_memo_withheld) keeps the stored one by sending none."
+
 func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
@@ -135,11 +141,11 @@ func (s *Server) updateRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in contactlog.Entry
+	var in contactlog.Record
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	rec, err := s.opts.Records.Update(r.Context(), id, version, in)
+	rec, err := s.opts.Records.Update(r.Context(), id, version, in.Entry)
 	if err != nil {
 		return err
 	}

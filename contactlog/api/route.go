@@ -1,16 +1,21 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 )
@@ -47,11 +52,18 @@ type Route struct {
 	// Params documents the query and path parameters (every {name} of
 	// Path must be declared with In "path").
 	Params []Param
+	// Description, when set, explains the operation beyond its summary
+	// (CommonMark): what an omitted field means, which fields are ignored.
+	Description string
 	// Request is a value of the JSON request body's type (nil: no JSON
 	// body); RequestType overrides the media type (MediaMultipart,
 	// MediaCSV).
 	Request     any
 	RequestType string
+	// ReadOnly names properties of Request the route accepts and ignores,
+	// documented readOnly: the stored object's own fields (id, version, …),
+	// so that a PUT takes the body a GET returned. See ReadOnlyFields.
+	ReadOnly []string
 	// Response is a value of the success response's type (nil: no body);
 	// ResponseType overrides the media type (MediaCSV, MediaBinary).
 	Response     any
@@ -125,6 +137,21 @@ func (s *SecurityScheme) object() map[string]any {
 	return o
 }
 
+// ReadOnlyFields returns the JSON properties of stored that writable does
+// not have, sorted: the read-only part of a stored object (customer.Customer)
+// around what a client writes (customer.Profile), for Route.ReadOnly.
+func ReadOnlyFields(stored, writable any) []string {
+	w := jsonFields(reflect.TypeOf(writable))
+	var out []string
+	for name := range jsonFields(reflect.TypeOf(stored)) {
+		if _, ok := w[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // PathID parses the {name} path value as a UUID; a malformed ID is
 // ErrNotFound, like an ID that names nothing.
 func PathID(r *http.Request, name string) (uuid.UUID, error) {
@@ -167,39 +194,113 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 const MaxJSON = 1 << 20
 
 // DecodeJSON reads the JSON request body into v. It refuses another
-// Content-Type (415), a body over MaxJSON (413), unknown fields, malformed
-// JSON and anything but white space after the one JSON value (400, the
-// problem's detail naming the request body); a value of the wrong type is
-// a validation problem naming the field (422).
+// Content-Type (415), a body over MaxJSON (413), malformed JSON and
+// anything but white space after the one JSON value (400, the problem's
+// detail naming the request body). A value the body's fields cannot take —
+// a number given as text, a date outside its era, a property v does not
+// have — is a validation problem (422) naming each such field: wrong_type,
+// the value's own code (customer.DateErrorCode: format, invalid_date,
+// outside_era), or unknown.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !isJSON(ct) {
 		return errMediaType
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxJSON))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &mbe):
-			return err
-		case errors.As(err, &te) && te.Field != "":
-			var ve validation.Error
-			ve.Add(te.Field, validation.CodeWrongType, te.Value)
-			return ve.Err()
-		}
-		return errBadJSON
-	}
-	// One value only: what follows it may be white space, nothing else.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSON))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
 		}
+		return fmt.Errorf("api: read body: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(body, v, err)
+	}
+	// One value only: what follows it may be white space, nothing else.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errTrailingJSON
 	}
 	return nil
+}
+
+// decodeError turns the error of decoding body into v into the problem
+// naming the fields at fault; malformed JSON is errBadJSON.
+func decodeError(body []byte, v any, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	var ve validation.Error
+	switch {
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return errBadJSON
+	case errors.As(err, &te) && te.Field != "":
+		ve.Add(te.Field, validation.CodeWrongType, te.Value)
+		return ve.Err()
+	}
+	// An unknown property or a value its type's UnmarshalJSON refused:
+	// decode each top-level property alone to find which.
+	var props map[string]json.RawMessage
+	if json.Unmarshal(body, &props) != nil {
+		return errBadJSON
+	}
+	fields := jsonFields(reflect.TypeOf(v))
+	for _, name := range slices.Sorted(maps.Keys(props)) {
+		ft, ok := fields[name]
+		for k, t := range fields {
+			// encoding/json also matches a property case-insensitively.
+			if !ok && strings.EqualFold(k, name) {
+				ft, ok = t, true
+			}
+		}
+		if !ok {
+			ve.Add(name, validation.CodeUnknown, "")
+			continue
+		}
+		if err := json.Unmarshal(props[name], reflect.New(ft).Interface()); err != nil {
+			code := customer.DateErrorCode(err)
+			if errors.As(err, &te) {
+				code = validation.CodeWrongType
+			}
+			ve.Add(name, code, "")
+		}
+	}
+	if ve.Err() == nil {
+		return errBadJSON
+	}
+	return ve.Err()
+}
+
+// jsonFields maps the JSON property names of struct type t (or a pointer
+// to one) to their Go types, embedded structs flattened and the shallower
+// field winning, as encoding/json decodes them.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return out
+	}
+	depth := map[string]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if name == "-" || !f.IsExported() || f.Anonymous && name == "" && ft.Kind() == reflect.Struct {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		if d, taken := depth[name]; !taken || len(f.Index) < d {
+			out[name], depth[name] = f.Type, len(f.Index)
+		}
+	}
+	return out
 }
 
 func isJSON(ct string) bool {

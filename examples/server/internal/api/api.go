@@ -7,10 +7,11 @@
 //
 //   - "Authorization: Bearer kiroku_<token>" with a per-user API token; the
 //     request acts as that user (an inactive user's tokens stop working).
-//   - Tokens are created, listed and revoked at /api/v1/tokens by a
-//     logged-in browser session (the session cookie plus the session's CSRF
-//     token in the X-CSRF-Token header on writes); the token is shown once
-//     and only its SHA-256 is stored.
+//   - Tokens are created, listed and revoked on the web page
+//     /account/tokens, or at /api/v1/tokens by a logged-in browser session
+//     (the session cookie plus the session's CSRF token in the
+//     X-CSRF-Token header on writes); the token is shown once and only its
+//     SHA-256 is stored (the store is auth.Tokens).
 //
 // Both plug into the public server: the bearer token as its Authenticator,
 // the token routes as extra routes with the session Authenticator. Summaries
@@ -26,6 +27,7 @@ import (
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -45,7 +47,7 @@ var (
 
 // New builds the API over a.
 func New(a *app.App) (*capi.Server, error) {
-	x := &tokenAPI{app: a, tokens: NewTokens(a.DB, a.Clock)}
+	x := &tokenAPI{app: a, tokens: auth.NewTokens(a.DB, a.Clock)}
 	return capi.New(&capi.Options{
 		Prefix:        Mount,
 		DB:            a.DB,
@@ -53,20 +55,32 @@ func New(a *app.App) (*capi.Server, error) {
 		Records:       a.Records,
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
-		Security:      &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: TokenPrefix + "<token>"},
-		Extra:         append(x.routes(), reportapi.Routes(a.Reports)...),
+		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
+			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
+		Extra: append(x.routes(), reportapi.Routes(a.Reports)...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},
-		Logger: a.Logger,
-		Clock:  a.Clock,
+		FieldMessage: fieldMessage,
+		Logger:       a.Logger,
+		Clock:        a.Clock,
 	})
+}
+
+// fieldMessage says a field problem in Japanese from the catalog: the
+// field's label, when the catalog has one, and the code's sentence.
+func fieldMessage(f capi.FieldError) string {
+	text := msg.Field(validation.FieldError{Field: f.Field, Code: f.Code, Param: f.Param})
+	if label := "csv.field." + f.Field; msg.Has(label) {
+		return msg.T(label) + "：" + text
+	}
+	return text
 }
 
 // tokenAPI serves the token routes and authenticates requests.
 type tokenAPI struct {
 	app    *app.App
-	tokens *Tokens
+	tokens *auth.Tokens
 }
 
 // bearer authenticates the API token of the Authorization header.

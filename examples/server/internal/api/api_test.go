@@ -27,6 +27,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
@@ -106,7 +107,7 @@ func (c *client) jsonDo(method, path string, v any, hdr ...string) resp {
 // tokenFor issues a token for the user directly through the store.
 func tokenFor(t *testing.T, e *servertest.Env, tenant, user uuid.UUID) *client {
 	t.Helper()
-	_, secret, err := api.NewTokens(e.App.DB, e.App.Clock).Create(context.Background(), tenant, user, "test", 0)
+	_, secret, err := auth.NewTokens(e.App.DB, e.App.Clock).Create(context.Background(), tenant, user, "test", 0)
 	require.NoError(t, err)
 	return &client{t: t, base: e.Server.URL, token: secret, valid: validator(t, e)}
 }
@@ -148,18 +149,18 @@ func TestTokenLifecycle(t *testing.T) {
 		require.Equal(t, http.StatusCreated, res.StatusCode, body)
 		var nt api.NewToken
 		require.NoError(t, json.Unmarshal([]byte(body), &nt))
-		require.True(t, strings.HasPrefix(nt.Secret, api.TokenPrefix))
+		require.True(t, strings.HasPrefix(nt.Secret, auth.TokenPrefix))
 		require.NotNil(t, nt.ExpiresAt)
 
 		// Only the hash is stored.
 		var rows []map[string]any
 		require.NoError(t, db.NewSelect().Table("server_api_tokens").Scan(t.Context(), &rows))
 		require.Len(t, rows, 1)
-		want := sha256.Sum256([]byte(strings.TrimPrefix(nt.Secret, api.TokenPrefix)))
+		want := sha256.Sum256([]byte(strings.TrimPrefix(nt.Secret, auth.TokenPrefix)))
 		require.Equal(t, want[:], rows[0]["token_hash"])
 		for k, v := range rows[0] {
 			if s, ok := v.(string); ok {
-				require.NotContains(t, s, strings.TrimPrefix(nt.Secret, api.TokenPrefix), "column %s", k)
+				require.NotContains(t, s, strings.TrimPrefix(nt.Secret, auth.TokenPrefix), "column %s", k)
 			}
 		}
 
@@ -167,7 +168,7 @@ func TestTokenLifecycle(t *testing.T) {
 		anon := &client{t: t, base: e.Server.URL, valid: valid}
 		anon.do(http.MethodGet, api.Prefix+"/customers", nil).problem(t)
 		require.Equal(t, http.StatusUnauthorized, anon.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
-		bad := &client{t: t, base: e.Server.URL, token: api.TokenPrefix + "nope", valid: valid}
+		bad := &client{t: t, base: e.Server.URL, token: auth.TokenPrefix + "nope", valid: valid}
 		require.Equal(t, http.StatusUnauthorized, bad.do(http.MethodGet, api.Prefix+"/customers", nil).StatusCode)
 
 		c := &client{t: t, base: e.Server.URL, token: nt.Secret, valid: valid}
@@ -182,7 +183,7 @@ func TestTokenLifecycle(t *testing.T) {
 		require.Len(t, list.Tokens, 1)
 		require.Equal(t, "連携", list.Tokens[0].Name)
 		require.NotNil(t, list.Tokens[0].LastUsedAt, "use is noted")
-		require.NotContains(t, body, strings.TrimPrefix(nt.Secret, api.TokenPrefix), "the list never shows the secret")
+		require.NotContains(t, body, strings.TrimPrefix(nt.Secret, auth.TokenPrefix), "the list never shows the secret")
 
 		res, _ = browser(http.MethodDelete, api.Prefix+"/tokens/"+nt.ID.String(), "", sess.CSRF)
 		require.Equal(t, http.StatusNoContent, res.StatusCode)
@@ -237,7 +238,7 @@ func TestTokensRevokedForGood(t *testing.T) {
 		require.False(t, ok(deact), "reactivating revives no token")
 		require.False(t, ok(reset))
 
-		ts, err := api.NewTokens(db, e.App.Clock).List(t.Context(), e.Tenant, staff)
+		ts, err := auth.NewTokens(db, e.App.Clock).List(t.Context(), e.Tenant, staff)
 		require.NoError(t, err)
 		require.Len(t, ts, 2)
 		for _, tk := range ts {
@@ -359,9 +360,19 @@ func TestCustomerLocking(t *testing.T) {
 		pr = r.problem(t)
 		require.Equal(t, "consent", pr.Errors[0].Field)
 		require.Equal(t, "wrong_type", pr.Errors[0].Code)
-		// Unknown JSON fields are refused, not ignored.
+		// Unknown JSON fields are refused, not ignored, and named; each
+		// problem carries the catalog's sentence.
 		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(`{"family_nam":"x"}`))
-		require.Equal(t, http.StatusBadRequest, r.StatusCode)
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode)
+		pr = r.problem(t)
+		require.Equal(t, []capi.FieldError{{Field: "family_nam", Code: "unknown", Message: msg.T("code.unknown")}}, pr.Errors)
+		// An era date outside its era names the field, in Japanese.
+		r = c.do(http.MethodPost, api.Prefix+"/customers", strings.NewReader(
+			`{"family_name":"山田","family_kana":"ヤマダ","birthday":"平成1年1月7日"}`))
+		require.Equal(t, http.StatusUnprocessableEntity, r.StatusCode, string(r.Body))
+		pr = r.problem(t)
+		require.Equal(t, []capi.FieldError{{Field: "birthday", Code: "outside_era",
+			Message: msg.T("csv.field.birthday") + "：" + msg.T("code.outside_era")}}, pr.Errors)
 
 		// Search finds nothing deleted; the page is JSON with a cursor field.
 		r = c.do(http.MethodGet, api.Prefix+"/customers?q=山田&total=true", nil)

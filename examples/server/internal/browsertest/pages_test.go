@@ -21,7 +21,7 @@ func TestPagesOnAPhone(t *testing.T) {
 	for _, path := range []string{
 		"/", "/records/new", "/customers", "/customers/new", "/customers/import", "/lists", "/manager",
 		"/admin", "/admin/users", "/admin/users/new", "/admin/units", "/admin/groups", "/admin/tenant",
-		"/admin/masters", "/admin/templates", "/admin/plugins",
+		"/admin/masters", "/admin/templates", "/admin/plugins", "/admin/ranks", "/account/tokens",
 	} {
 		b.open(path)
 		b.fitsWidth(path)

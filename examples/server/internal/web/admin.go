@@ -33,6 +33,8 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/groups/{id}", admin(u.adminGroupPost))
 	mux.Handle("GET /admin/tenant", admin(u.adminTenant))
 	mux.Handle("POST /admin/tenant", admin(u.adminTenantPost))
+	mux.Handle("GET /admin/ranks", admin(u.adminRanks))
+	mux.Handle("POST /admin/ranks", admin(u.adminRanksPost))
 	mux.Handle("GET /admin/masters", admin(u.adminMasters))
 	mux.Handle("POST /admin/masters", admin(u.adminMastersPost))
 	mux.Handle("GET /admin/templates", admin(u.adminTemplates))
