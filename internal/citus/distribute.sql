@@ -57,6 +57,7 @@ SELECT create_distributed_table('schedule_notices', 'tenant_id', colocate_with =
 SELECT create_distributed_table('schedule_appointments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('schedule_appointment_staff', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('schedule_appointment_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_feeds', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- plugins: contributed templates belong to no tenant; installations do.
 SELECT create_reference_table('plugin_templates');

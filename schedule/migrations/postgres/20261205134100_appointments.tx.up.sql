@@ -57,3 +57,14 @@ CREATE TABLE IF NOT EXISTS schedule_appointment_scope (
     PRIMARY KEY (tenant_id, record_id, target_id),
     FOREIGN KEY (tenant_id, record_id) REFERENCES schedule_appointments (tenant_id, id) ON DELETE CASCADE
 );
+--bun:split
+-- Per-user secret iCalendar feeds: the SHA-256 of the token, never the
+-- token. One feed per user; a new one replaces it.
+CREATE TABLE IF NOT EXISTS schedule_feeds (
+    tenant_id  uuid NOT NULL,
+    user_id    uuid NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, user_id),
+    UNIQUE (tenant_id, token_hash)
+);
