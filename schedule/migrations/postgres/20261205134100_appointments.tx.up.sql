@@ -68,3 +68,45 @@ CREATE TABLE IF NOT EXISTS schedule_feeds (
     PRIMARY KEY (tenant_id, user_id),
     UNIQUE (tenant_id, token_hash)
 );
+--bun:split
+-- Requests to colleagues and tasks for oneself (依頼・課題).
+CREATE TABLE IF NOT EXISTS schedule_requests (
+    tenant_id  uuid NOT NULL,
+    id         uuid NOT NULL,
+    title      text NOT NULL,
+    body       text NOT NULL DEFAULT '',
+    due_date   text NOT NULL DEFAULT '' CHECK (due_date = '' OR length(due_date) = 10),
+    record_id  uuid,
+    status     text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'in_progress', 'done')),
+    author_id  uuid NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL,
+    updated_by uuid NOT NULL,
+    version    bigint NOT NULL DEFAULT 1,
+    PRIMARY KEY (tenant_id, id)
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS schedule_requests_author ON schedule_requests (tenant_id, author_id, created_at);
+--bun:split
+CREATE TABLE IF NOT EXISTS schedule_request_recipients (
+    tenant_id  uuid NOT NULL,
+    request_id uuid NOT NULL,
+    user_id    uuid NOT NULL,
+    PRIMARY KEY (tenant_id, request_id, user_id),
+    FOREIGN KEY (tenant_id, request_id) REFERENCES schedule_requests (tenant_id, id) ON DELETE CASCADE
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS schedule_request_recipients_user ON schedule_request_recipients (tenant_id, user_id, request_id);
+--bun:split
+CREATE TABLE IF NOT EXISTS schedule_request_replies (
+    tenant_id  uuid NOT NULL,
+    id         uuid NOT NULL,
+    request_id uuid NOT NULL,
+    author_id  uuid NOT NULL,
+    body       text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, request_id) REFERENCES schedule_requests (tenant_id, id) ON DELETE CASCADE
+);
+--bun:split
+CREATE INDEX IF NOT EXISTS schedule_request_replies_request ON schedule_request_replies (tenant_id, request_id, created_at);
