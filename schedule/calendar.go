@@ -112,14 +112,15 @@ type CalendarEntry struct {
 
 // Calendar is the answer to a CalendarQuery.
 type Calendar struct {
-	From, To Date
+	From Date `json:"from"`
+	To   Date `json:"to"`
 	// Staff are the calendars read, in the order asked (the group's
 	// members after Staff, by name).
-	Staff []uuid.UUID
+	Staff []uuid.UUID `json:"staff"`
 	// Entries by Start, then kind (appointments first), ID and staff.
-	Entries []CalendarEntry
+	Entries []CalendarEntry `json:"entries"`
 	// Holidays are the Japanese public holidays between From and To.
-	Holidays []Holiday
+	Holidays []Holiday `json:"holidays"`
 }
 
 // calendarRow is what both calendar queries select.
