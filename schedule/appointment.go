@@ -186,10 +186,15 @@ func (r *appointmentRow) appointment(loc *time.Location) Appointment {
 	return a
 }
 
-// object is what the authorizer needs to know of a.
-func (a *Appointment) object() *permission.RecordObject {
+// object is what the authorizer needs to know of a, looking up the
+// assignees of its customer in db.
+func (a *Appointment) object(ctx context.Context, db bun.IDB) (*permission.RecordObject, error) {
+	as, err := assignees(ctx, db, a.Tenant, a.Customer)
+	if err != nil {
+		return nil, err
+	}
 	return &permission.RecordObject{Tenant: a.Tenant, ID: a.ID, Customer: a.Customer, Author: a.Author,
-		People: a.Staff, Scope: a.Scope, Confidential: a.Confidential}
+		People: a.Staff, Scope: a.Scope, Confidential: a.Confidential, CustomerAssignees: as}, nil
 }
 
 // recordsOn returns the contact-record engine bound to db, or an error when
@@ -404,7 +409,11 @@ func (s *Service) createAppointment(ctx context.Context, tx bun.IDB, pr permissi
 	now := s.now()
 	a := &Appointment{AppointmentInput: in, ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Source: source,
 		Author: pr.User, CreatedAt: now, UpdatedAt: now, UpdatedBy: pr.User, Version: 1}
-	if err := s.authz.Check(ctx, pr, permission.ActionCreate, a.object()); err != nil {
+	obj, err := a.object(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authz.Check(ctx, pr, permission.ActionCreate, obj); err != nil {
 		return nil, err
 	}
 	row := s.toAppointmentRow(pr, a)
@@ -484,7 +493,11 @@ func (s *Service) UpdateAppointment(ctx context.Context, id uuid.UUID, version i
 		a := *cur
 		a.AppointmentInput = in
 		a.UpdatedAt, a.UpdatedBy, a.Version = s.now(), pr.User, version+1
-		if err := s.authz.Check(ctx, pr, permission.ActionEdit, a.object()); err != nil {
+		obj, err := a.object(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := s.authz.Check(ctx, pr, permission.ActionEdit, obj); err != nil {
 			// The change would take the appointment out of the principal's
 			// reach (e.g. a confidential one for a partner).
 			return ErrPermissionDenied

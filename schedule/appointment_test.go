@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
@@ -175,4 +176,34 @@ func (f *fixture) yamadaPortal(t *testing.T) context.Context {
 	t.Helper()
 	return permission.WithPrincipal(context.Background(), permission.Principal{
 		Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
+}
+
+// A partner on an appointment of their own customer may change it, not
+// make it confidential (partners never see those).
+func TestAppointmentPartnerOnStaff(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		dir, err := permission.NewDirectory(db, f.clock.Now)
+		require.NoError(t, err)
+		u, err := dir.SaveUser(ctx, permission.User{Tenant: f.tenant, Name: "代理店 P", Email: "p@partner.example",
+			Roles: []permission.Role{permission.RolePartner}, Active: true})
+		require.NoError(t, err)
+		p, err := dir.Principal(ctx, f.tenant, u.ID)
+		require.NoError(t, err)
+		partner := permission.WithPrincipal(ctx, p)
+		kato, err := f.cfg.Customers.Create(f.admin, customer.Profile{FamilyName: "加藤", FamilyKana: "カトウ", Assignees: []uuid.UUID{u.ID}})
+		require.NoError(t, err)
+		a, err := f.svc.CreateAppointment(f.admin, schedule.AppointmentInput{Title: "同行", Start: at(t, "2026-12-08 10:00"),
+			Staff: []uuid.UUID{u.ID, f.aID}, Customer: kato.ID})
+		require.NoError(t, err)
+		in := a.AppointmentInput
+		in.Place = "加藤様宅"
+		up, err := f.svc.UpdateAppointment(partner, a.ID, a.Version, in)
+		require.NoError(t, err)
+		in.Confidential = true
+		_, err = f.svc.UpdateAppointment(partner, a.ID, up.Version, in)
+		require.ErrorIs(t, err, schedule.ErrPermissionDenied)
+	})
 }
