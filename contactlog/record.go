@@ -254,6 +254,15 @@ var recordTable = &permission.RecordTable{
 	PeopleTable: "contact_record_people", ScopeTable: "contact_record_scope",
 }
 
+// RecordTable describes contact_records under alias for an Authorizer's
+// Predicate (permission.RecordTable), so that other engines — the
+// schedule's calendar — read records under the same rules as this one.
+func RecordTable(alias string) *permission.RecordTable {
+	t := *recordTable
+	t.Alias = alias
+	return &t
+}
+
 // recordTableFor is recordTable for the rows a principal may do action on
 // (see permission.RecordTable.Action).
 func recordTableFor(action permission.Action) *permission.RecordTable {

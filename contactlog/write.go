@@ -371,7 +371,6 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 			e.Scope.Kind = permission.ScopeUsers
 		}
 	}
-	var table string
 	switch e.Scope.Kind {
 	case permission.ScopeCompany:
 		if len(e.Scope.Targets) > 0 {
@@ -379,12 +378,7 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 		}
 		e.Scope.Targets = nil
 		return nil
-	case permission.ScopeOrgUnits:
-		table = "org_units"
-	case permission.ScopeGroups:
-		table = "staff_groups"
-	case permission.ScopeUsers:
-		table = "staff_users"
+	case permission.ScopeOrgUnits, permission.ScopeGroups, permission.ScopeUsers:
 	default:
 		v.Add("scope.kind", validation.CodeUnknown, string(e.Scope.Kind))
 		return nil
@@ -400,21 +394,12 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 			check = append(check, t)
 		}
 	}
-	if len(check) == 0 {
-		return nil
+	unknown, err := permission.UnknownScopeTargets(ctx, db, pr.Tenant, e.Scope.Kind, check)
+	if err != nil {
+		return err
 	}
-	var found []uuid.UUID
-	q := db.NewSelect().TableExpr(table).Column("id").Where("tenant_id = ?", pr.Tenant).Where("id IN (?)", bun.List(check))
-	if table == "staff_users" {
-		q = q.Where("active")
-	}
-	if err := q.Scan(ctx, &found); err != nil {
-		return storage.Err(err)
-	}
-	for _, t := range check {
-		if !slices.Contains(found, t) {
-			v.Add("scope.targets", validation.CodeUnknown, t.String())
-		}
+	for _, t := range unknown {
+		v.Add("scope.targets", validation.CodeUnknown, t.String())
 	}
 	return nil
 }

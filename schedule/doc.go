@@ -1,11 +1,14 @@
-// Package schedule is Kiroku's schedule engine. This first slice holds
-// recurring alerts (MASPO アラート) and notices (お知らせ); appointments,
-// the calendar and requests come later.
+// Package schedule is Kiroku's schedule engine: appointments on staff
+// calendars, calendars that read appointments and contact records
+// together, the plan → meet → next plan cycle, secret iCalendar feeds,
+// requests and tasks (依頼・課題), recurring alerts (MASPO アラート) and
+// notices (お知らせ).
 //
 // # Wiring
 //
 //	if err := schedule.Migrate(ctx, db); err != nil { … } // also migrates contactlog and what it needs
-//	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: rules})
+//	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: rules,
+//		Records: records, Customers: customers}) // the engines appointments and the cycle need
 //	sys, err := schedule.NewSystem(db, &schedule.Config{Mailer: mailer}) // wiring code only
 //	go sys.RunReminders(ctx, time.Minute)                            // in every process
 //	// and pass sys.Handlers() to the outbox dispatcher with the other engines' handlers.
@@ -17,6 +20,64 @@
 // engine to a transaction shared with other engines. System is the trusted
 // handle: its reminder scan and outbox handlers act for no principal.
 // Never hand it to request handlers.
+//
+// # Appointments
+//
+// An appointment (AppointmentInput) has a title, a time range or whole
+// days (AllDay, in the tenant's zone), a place, one or more staff, an
+// optional customer with its contact persons, a channel (the 対応形態
+// master of contactlog), a memo, a 直行・直帰 mark (Direct) and a
+// visibility scope with the same rules as a contact record's: the
+// permission engine's RecordTable predicate over schedule_appointments,
+// its staff being the people who always see it. Outside that scope an
+// appointment does not exist (ErrNotFound); its author, staff, the
+// managers of the author's groups and admins may change it, others who
+// see it get ErrPermissionDenied. Changes take the Version (ErrConflict
+// when stale); DeleteAppointment moves it to the trash, RestoreAppointment
+// brings it back. CustomerAppointments lists a customer's upcoming ones.
+//
+// # Calendar
+//
+// Calendar reads the calendars of some staff, a group's members or the
+// principal alone, for From–To (at most MaxCalendarDays; View.Range gives
+// a day, a Sunday-to-Saturday week or a month, Period.Range the quick
+// ranges), in two queries: the appointments of those staff, and the
+// contact records they responded to or whose customer they are assigned
+// to, dated by the actual time, else the planned time. Both pass the
+// principal's visibility predicate in SQL; a customer the principal does
+// not see stays unnamed. Each entry names the calendar it is on, so a
+// record shows once per responder and assignee. Day boundaries are the
+// tenant's (an appointment at 23:30 JST on the 30th belongs to that day).
+// Holidays lists the Japanese public holidays with Japanese names
+// (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
+//
+// # Plan → meet → next plan
+//
+// RecordFromAppointment writes the contact record of an appointment
+// (customer, contact persons, channel, staff as responders, scope and
+// time carried) and links the appointment to it; PlanNext creates the
+// next appointment of a record (次回予定) and LinkNext links an existing
+// one; CreateRecordWithCustomer registers a new customer (name and
+// reading required) and its record in one transaction, for a calendar
+// slot whose visitor is not a customer yet. They write records through
+// Config.Records bound to the same transaction.
+//
+// # Feeds
+//
+// CreateFeed gives a staff member a secret iCalendar feed of their own
+// calendar (a random token, stored hashed, shown once; a new one replaces
+// the old, RevokeFeed ends it). WriteFeed serves it without a principal:
+// the token is the credential, and the feed shows what its owner would see
+// on the web, without memos.
+//
+// # Requests
+//
+// CreateRequest sends a request (依頼) to colleagues or, without
+// recipients, notes a task (課題) for oneself, optionally about a record;
+// each recipient but the author is told once through the outbox
+// (TopicRequest, and the channels). Its author and recipients see it,
+// reply (ReplyToRequest) and move its status (未対応 → 対応中 → 完了);
+// Requests lists the received or sent ones, open ones for the top page.
 //
 // # Alerts
 //

@@ -159,7 +159,9 @@ func (s *System) RunReminders(ctx context.Context, interval time.Duration) error
 	}
 }
 
-// Handlers returns the outbox handlers of the reminders, by topic: pass
+// Handlers returns the outbox handlers of the reminders and of the
+// request notices (TopicRequest; nothing is sent for a request done
+// meanwhile or to a recipient no longer active), by topic: pass
 // them (merged with the other engines' handlers) to outbox.NewDispatcher.
 // Each composes the reminder as things are at delivery: nothing is sent
 // (and the message is done) when the occurrence was deleted or marked
@@ -173,6 +175,8 @@ func (s *System) Handlers() map[string]outbox.Handler {
 	return map[string]outbox.Handler{
 		TopicReminder:        outbox.HandlerFunc(s.deliverMail),
 		TopicReminderChannel: outbox.HandlerFunc(s.deliverChannel),
+		TopicRequest:         outbox.HandlerFunc(s.deliverMail),
+		TopicRequestChannel:  outbox.HandlerFunc(s.deliverChannel),
 	}
 }
 
@@ -180,7 +184,7 @@ func (s *System) Handlers() map[string]outbox.Handler {
 var errNoMailer = errors.New("no Mailer configured (Config.Mailer); the mail is retried")
 
 func (s *System) deliverMail(ctx context.Context, m outbox.Message) error {
-	u, msg, err := s.compose(ctx, m.Tenant, m.Recipient, m.Payload)
+	u, msg, err := s.compose(ctx, m.Topic, m.Tenant, m.Recipient, m.Payload)
 	if err == nil && u != nil {
 		switch {
 		case u.Email == "":
@@ -210,7 +214,7 @@ func (s *System) deliverChannel(ctx context.Context, m outbox.Message) error {
 	if ch != nil {
 		var u *permission.User
 		var msg mail.Message
-		if u, msg, err = s.compose(ctx, m.Tenant, user, m.Payload); err == nil && u != nil {
+		if u, msg, err = s.compose(ctx, m.Topic, m.Tenant, user, m.Payload); err == nil && u != nil {
 			err = ch.Deliver(ctx, m.Tenant, notify.Message{
 				Recipient: u.ID, Name: u.Name, Email: u.Email, Subject: msg.Subject, Body: msg.Text, Key: m.Key,
 			})
@@ -222,19 +226,28 @@ func (s *System) deliverChannel(ctx context.Context, m outbox.Message) error {
 	return nil
 }
 
-// compose builds the reminder for recipient (a user ID) as things are now,
-// or returns a nil user when nothing is to be sent.
-func (s *System) compose(ctx context.Context, tenant uuid.UUID, recipient string, payload []byte) (*permission.User, mail.Message, error) {
-	var p ReminderPayload
-	if err := json.Unmarshal(payload, &p); err != nil {
-		return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
-	}
+// compose builds the message of topic for recipient (a user ID) as things
+// are now, or returns a nil user when nothing is to be sent.
+func (s *System) compose(ctx context.Context, topic string, tenant uuid.UUID, recipient string, payload []byte) (*permission.User, mail.Message, error) {
 	user, err := uuid.Parse(recipient)
 	if err != nil {
 		return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("recipient: %w", err))
 	}
+	if topic == TopicRequest || topic == TopicRequestChannel {
+		return s.composeRequest(ctx, tenant, user, payload)
+	}
+	return s.composeReminder(ctx, tenant, user, payload)
+}
+
+// composeReminder builds the reminder for user as things are now, or
+// returns a nil user when nothing is to be sent.
+func (s *System) composeReminder(ctx context.Context, tenant, user uuid.UUID, payload []byte) (*permission.User, mail.Message, error) {
+	var p ReminderPayload
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, mail.Message{}, outbox.Permanent(fmt.Errorf("payload: %w", err))
+	}
 	var v occView
-	err = selectViews(s.db, tenant).Join(customerJoin("o")).Where("o.id = ?", p.Occurrence).Scan(ctx, &v)
+	err := selectViews(s.db, tenant).Join(customerJoin("o")).Where("o.id = ?", p.Occurrence).Scan(ctx, &v)
 	if errors.Is(storage.Err(err), ErrNotFound) {
 		return nil, mail.Message{}, nil // deleted since
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -58,6 +59,14 @@ type Config struct {
 	// permission.NewEngine, or permission.Unrestricted() to opt out);
 	// ignored by NewSystem.
 	Authorizer permission.Authorizer
+	// Records is the contact-record engine (contactlog.NewService on the
+	// same database). Appointments need it (their channel is one of its
+	// masters; the plan → record → next plan cycle writes records through
+	// it); without it those calls fail with ErrInvalid. Default: none.
+	Records *contactlog.Service
+	// Customers is the customer engine, needed by
+	// CreateRecordWithCustomer only. Default: none.
+	Customers *customer.Service
 	// Clock returns the current time. Default: time.Now.
 	Clock func() time.Time
 	// Location is the time zone for due days, reminder times, notice

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -21,10 +22,11 @@ import (
 // and a second tenant with its own admin. The clock starts on
 // 2026-12-05 10:00 JST.
 type fixture struct {
-	db    *bun.DB
-	svc   *schedule.Service
-	clock *clocktest.Clock
-	cfg   *schedule.Config
+	db      *bun.DB
+	svc     *schedule.Service
+	records *contactlog.Service
+	clock   *clocktest.Clock
+	cfg     *schedule.Config
 
 	tenant, group          uuid.UUID
 	admin, a, b, c, other  context.Context
@@ -41,10 +43,12 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	cfg := &schedule.Config{Authorizer: engine, Clock: clock.Now}
-	svc, err := schedule.NewService(db, cfg)
-	require.NoError(t, err)
 	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock.Now})
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now})
+	require.NoError(t, err)
+	cfg := &schedule.Config{Authorizer: engine, Clock: clock.Now, Records: records, Customers: csvc}
+	svc, err := schedule.NewService(db, cfg)
 	require.NoError(t, err)
 
 	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事", CustomerVisibility: permission.VisibilityAssigned})
@@ -54,7 +58,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 		require.NoError(t, err)
 		return u.ID
 	}
-	f := &fixture{db: db, svc: svc, clock: clock, cfg: cfg, tenant: tenant.ID}
+	f := &fixture{db: db, svc: svc, records: records, clock: clock, cfg: cfg, tenant: tenant.ID}
 	f.adminID = mk(tenant.ID, "管理 太郎", "taro@example.jp", permission.RoleAdmin)
 	f.aID = mk(tenant.ID, "営業 A", "a@example.jp", permission.RoleStaff)
 	f.bID = mk(tenant.ID, "営業 B", "b@example.jp", permission.RoleStaff)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,6 +185,7 @@ var (
 	uuidType = reflect.TypeFor[uuid.UUID]()
 	dateType = reflect.TypeFor[customer.Date]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
+	textType = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 // name is a type's component name: "customer.Customer".
@@ -206,6 +208,10 @@ func (g *schemaGen) ref(t reflect.Type) any {
 		return map[string]any{"type": "string", "format": "date"}
 	case rawType:
 		return map[string]any{}
+	}
+	if t.Kind() == reflect.Struct && t.Implements(textType) {
+		// A value that encodes itself as text (schedule.Date, …).
+		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -696,3 +696,38 @@ func UnknownStaff(ctx context.Context, db bun.IDB, tenant uuid.UUID, users []uui
 	}
 	return out, nil
 }
+
+// UnknownScopeTargets returns those of targets that are not, in the
+// tenant's directory, what a scope of kind names: org units, groups or
+// active staff users (nil when all are, and for ScopeCompany, which has no
+// targets). Engines use it to refuse scopes naming made-up or foreign
+// targets.
+func UnknownScopeTargets(ctx context.Context, db bun.IDB, tenant uuid.UUID, kind ScopeKind, targets []uuid.UUID) ([]uuid.UUID, error) {
+	var table string
+	switch kind {
+	case ScopeOrgUnits:
+		table = "org_units"
+	case ScopeGroups:
+		table = "staff_groups"
+	case ScopeUsers:
+		return UnknownStaff(ctx, db, tenant, targets)
+	default:
+		return nil, nil
+	}
+	targets = idset.Sorted(targets)
+	if len(targets) == 0 {
+		return nil, nil
+	}
+	var found []uuid.UUID
+	if err := db.NewSelect().TableExpr(table).Column("id").Where("tenant_id = ?", tenant).
+		Where("id IN (?)", bun.List(targets)).Scan(ctx, &found); err != nil {
+		return nil, fmt.Errorf("permission: unknown scope targets: %w", storage.Err(err))
+	}
+	var out []uuid.UUID
+	for _, t := range targets {
+		if !slices.Contains(found, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}

@@ -54,6 +54,13 @@ SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate
 SELECT create_distributed_table('schedule_alerts', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('schedule_alert_occurrences', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('schedule_notices', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_appointments', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_appointment_staff', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_appointment_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_feeds', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_requests', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_request_recipients', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('schedule_request_replies', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- plugins: contributed templates belong to no tenant; installations do.
 SELECT create_reference_table('plugin_templates');

@@ -1,6 +1,8 @@
 // Package api is the example server's JSON API under /api/: the public
 // contactlog/api server (customers, records, attachments, comments,
-// templates, masters, CSV import and export at /api/v1, its OpenAPI 3.1
+// templates, masters, CSV import and export at /api/v1, with the schedule
+// engine's routes from schedule/api: appointments, calendar, feed tokens,
+// requests; its OpenAPI 3.1
 // document at /api/openapi.json) plus the example server's own API tokens.
 //
 // Authentication:
@@ -32,6 +34,7 @@ import (
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
+	sapi "github.com/kirokuhq/kiroku/schedule/api"
 )
 
 // Mount is where the API is mounted; Prefix is where version 1 lives.
@@ -57,7 +60,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
 			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
-		Extra: append(x.routes(), reportapi.Routes(a.Reports)...),
+		Extra: append(append(x.routes(), reportapi.Routes(a.Reports)...), sapi.Routes(a.Schedule)...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

@@ -37,6 +37,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/plugins"
 	"github.com/kirokuhq/kiroku/report"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // App is the running server's state: every engine, bound to one database.
@@ -50,6 +51,9 @@ type App struct {
 	Customers *customer.Service
 	Records   *contactlog.Service
 	Reports   *report.Service
+	// Schedule is the schedule engine: appointments, the calendar and its
+	// feeds, requests, alerts and notices.
+	Schedule  *schedule.Service
 	Templates *template.Registry
 	Plugins   *plugins.Host
 	Auth      *auth.Store
@@ -190,9 +194,20 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
+	scheduleCfg := &schedule.Config{Authorizer: a.Authz, Clock: a.Clock, Records: a.Records, Customers: a.Customers,
+		Mailer: mailer, MailFrom: from, Channels: a.Plugins.Channels(), Logger: a.Logger,
+		AlertURL: func(_, cust uuid.UUID) string { return cfg.BaseURL + "/customers/" + cust.String() }}
+	if a.Schedule, err = schedule.NewService(a.DB, scheduleCfg); err != nil {
+		return a, err
+	}
+	scheduleSystem, err := schedule.NewSystem(a.DB, scheduleCfg)
+	if err != nil {
+		return a, err
+	}
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
 	handlers := system.Handlers()
 	maps.Copy(handlers, a.Plugins.EventHandlers(system))
+	maps.Copy(handlers, scheduleSystem.Handlers())
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
 		Clock: a.Clock, Logger: a.Logger,
 		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {
@@ -206,6 +221,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 				a.Logger.Error("outbox dispatcher stopped", "err", err)
 			}
 		})
+		a.wg.Go(func() { _ = scheduleSystem.RunReminders(runCtx, time.Minute) })
 	}
 	return a, nil
 }
@@ -230,7 +246,7 @@ func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
 
 // Migrate creates or upgrades every table the server uses.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate} {
+	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, schedule.Migrate} {
 		if err := m(ctx, db); err != nil {
 			return err
 		}

@@ -1,16 +1,20 @@
 // Package server puts the example server together: the web UI at /, the
-// JSON API at /api/, the Prometheus metrics at /metrics (only with
+// JSON API at /api/, the secret calendar feeds at /feeds/, the Prometheus metrics at /metrics (only with
 // Config.MetricsToken, and only for requests bearing it), security headers
 // and cross-origin protection on everything, and request size limits.
 package server
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // Handler returns the whole server's handler over a.
@@ -26,10 +30,33 @@ func Handler(a *app.App) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", ui.Handler())
 	mux.Handle(api.Mount+"/", jsonAPI)
+	mux.HandleFunc("GET "+FeedPath+"{token}", feed(a))
 	if a.Config.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearer(a.Config.MetricsToken, a.Metrics))
 	}
 	return secure(mux), nil
+}
+
+// FeedPath is where the secret iCalendar feeds are served:
+// FeedPath + "<token>.ics", the token being the credential (calendar apps
+// send no other). webcal:// URLs point here.
+const FeedPath = "/feeds/"
+
+// feed serves a calendar feed; an unknown or revoked token is a 404.
+func feed(a *app.App) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		if err := a.Schedule.WriteFeed(r.Context(), strings.TrimSuffix(r.PathValue("token"), ".ics"), &b); err != nil {
+			if !errors.Is(err, schedule.ErrUnauthenticated) {
+				a.Logger.ErrorContext(r.Context(), "calendar feed failed", "err", err)
+			}
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+		w.Header().Set("Cache-Control", "private, no-store")
+		_, _ = w.Write(b.Bytes())
+	}
 }
 
 // bearer serves h only to requests with "Authorization: Bearer <token>"

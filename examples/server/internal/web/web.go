@@ -81,7 +81,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	u.authRoutes(mux)
 	for _, register := range []func(*http.ServeMux){
-		u.recordRoutes, u.customerRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes,
+		u.recordRoutes, u.customerRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes,
 	} {
 		register(mux)
 	}
@@ -335,7 +335,8 @@ func funcs() template.FuncMap {
 			lt := inZone(t, loc)
 			return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
 		},
-		"has": func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
+		"clock": func(t time.Time, loc *time.Location) string { return inZone(t, loc).Format("15:04") },
+		"has":   func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
 		"query": func(kv ...string) template.URL {
 			v := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {

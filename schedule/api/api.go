@@ -1,0 +1,403 @@
+// Package api is the schedule engine's JSON API: routes for appointments,
+// the calendar, the plan → record → next plan cycle, the calendar feed
+// token and requests, described as contactlog/api Routes so that they are
+// served, authenticated and documented (OpenAPI 3.1) by the same handler
+// as the customer and record routes:
+//
+//	srv, err := capi.New(&capi.Options{…, Extra: api.Routes(schedule)})
+//
+// Paths (below the server's prefix):
+//
+//	POST   /v1/appointments                     create an appointment
+//	GET    /v1/appointments/{id}                read one (ETag: its version)
+//	PUT    /v1/appointments/{id}                replace it (If-Match)
+//	DELETE /v1/appointments/{id}                move it to the trash (If-Match)
+//	POST   /v1/appointments/{id}/record         write its contact record (If-Match)
+//	POST   /v1/records/{id}/next-appointment    plan the record's next appointment
+//	GET    /v1/customers/{id}/appointments      a customer's upcoming appointments
+//	GET    /v1/calendar                         staff calendars (from, to, staff, group)
+//	POST   /v1/calendar-feed                    a new secret iCalendar feed token
+//	DELETE /v1/calendar-feed                    revoke it
+//	POST   /v1/requests                         send a request or note a task
+//	GET    /v1/requests                         received or sent requests (box, open)
+//	GET    /v1/requests/{id}                    one, with its replies
+//	POST   /v1/requests/{id}/status             change its status (If-Match)
+//	POST   /v1/requests/{id}/replies            reply
+//
+// The engine enforces every permission; errors become the server's
+// problem responses.
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/schedule"
+)
+
+// RecordFromAppointment is the answer of POST /v1/appointments/{id}/record:
+// the record written and the appointment now linked to it.
+type RecordFromAppointment struct {
+	Record      contactlog.Record    `json:"record"`
+	Appointment schedule.Appointment `json:"appointment"`
+}
+
+// AppointmentList is a list of appointments.
+type AppointmentList struct {
+	Appointments []schedule.Appointment `json:"appointments"`
+}
+
+// FeedToken is a new calendar feed's token, shown once.
+type FeedToken struct {
+	Token string `json:"token"`
+}
+
+// RequestList is a list of requests.
+type RequestList struct {
+	Requests []schedule.Request `json:"requests"`
+}
+
+// StatusChange moves a request to a status.
+type StatusChange struct {
+	Status schedule.RequestStatus `json:"status"`
+}
+
+// ReplyInput is a reply's text.
+type ReplyInput struct {
+	Body string `json:"body"`
+}
+
+// Routes returns the schedule routes over svc, for capi.Options.Extra.
+func Routes(svc *schedule.Service) []capi.Route {
+	h := &handlers{svc: svc}
+	const p = capi.Version1
+	id := []capi.Param{{Name: "id", In: "path", Type: "string", Description: "ID", Required: true}}
+	return []capi.Route{
+		{ID: "createAppointment", Summary: "Create an appointment", Tag: "schedule", Method: http.MethodPost, Path: p + "/appointments",
+			Request: schedule.AppointmentInput{}, Response: schedule.Appointment{}, Status: http.StatusCreated, ETag: true,
+			Idempotent: true, Handler: h.createAppointment},
+		{ID: "getAppointment", Summary: "Get an appointment", Tag: "schedule", Method: http.MethodGet, Path: p + "/appointments/{id}",
+			Params: id, Response: schedule.Appointment{}, Status: http.StatusOK, ETag: true, Handler: h.getAppointment},
+		{ID: "updateAppointment", Summary: "Update an appointment", Tag: "schedule", Method: http.MethodPut, Path: p + "/appointments/{id}",
+			Params: id, Request: schedule.AppointmentInput{}, Response: schedule.Appointment{}, Status: http.StatusOK, IfMatch: true,
+			ETag: true, Handler: h.updateAppointment},
+		{ID: "deleteAppointment", Summary: "Delete an appointment (to the trash)", Tag: "schedule", Method: http.MethodDelete,
+			Path: p + "/appointments/{id}", Params: id, Status: http.StatusNoContent, IfMatch: true, Handler: h.deleteAppointment},
+		{ID: "recordFromAppointment", Summary: "Write the contact record of an appointment", Tag: "schedule", Method: http.MethodPost,
+			Path: p + "/appointments/{id}/record", Params: id, Request: contactlog.Entry{}, Response: RecordFromAppointment{},
+			Status: http.StatusCreated, IfMatch: true, Handler: h.recordFromAppointment},
+		{ID: "planNextAppointment", Summary: "Plan the next appointment of a contact record", Tag: "schedule", Method: http.MethodPost,
+			Path: p + "/records/{id}/next-appointment", Params: id, Request: schedule.AppointmentInput{}, Response: schedule.Appointment{},
+			Status: http.StatusCreated, ETag: true, Idempotent: true, Handler: h.planNext},
+		{ID: "customerAppointments", Summary: "A customer's upcoming appointments", Tag: "schedule", Method: http.MethodGet,
+			Path: p + "/customers/{id}/appointments", Params: append(append([]capi.Param(nil), id...),
+				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"}),
+			Response: AppointmentList{}, Status: http.StatusOK, Handler: h.customerAppointments},
+		{ID: "calendar", Summary: "Read staff calendars", Tag: "schedule", Method: http.MethodGet, Path: p + "/calendar",
+			Params: []capi.Param{
+				{Name: "from", In: "query", Type: "string", Description: "first day, 2006-01-02", Required: true},
+				{Name: "to", In: "query", Type: "string", Description: "last day, 2006-01-02", Required: true},
+				{Name: "staff", In: "query", Type: "string", Description: "a staff member's ID (repeatable); none: the principal"},
+				{Name: "group", In: "query", Type: "string", Description: "a group's ID: its members' calendars"},
+			},
+			Response: schedule.Calendar{}, Status: http.StatusOK, Handler: h.calendar},
+		{ID: "createCalendarFeed", Summary: "Create the principal's secret iCalendar feed (replacing the old one)", Tag: "schedule",
+			Method: http.MethodPost, Path: p + "/calendar-feed", Response: FeedToken{}, Status: http.StatusCreated, Handler: h.createFeed},
+		{ID: "revokeCalendarFeed", Summary: "Revoke the principal's iCalendar feed", Tag: "schedule", Method: http.MethodDelete,
+			Path: p + "/calendar-feed", Status: http.StatusNoContent, Handler: h.revokeFeed},
+		{ID: "createRequest", Summary: "Send a request or note a task", Tag: "requests", Method: http.MethodPost, Path: p + "/requests",
+			Request: schedule.RequestInput{}, Response: schedule.Request{}, Status: http.StatusCreated, ETag: true, Idempotent: true,
+			Handler: h.createRequest},
+		{ID: "listRequests", Summary: "List received or sent requests", Tag: "requests", Method: http.MethodGet, Path: p + "/requests",
+			Params: []capi.Param{
+				{Name: "box", In: "query", Type: "string", Description: "received or sent", Required: true},
+				{Name: "open", In: "query", Type: "boolean", Description: "only those not done"},
+			},
+			Response: RequestList{}, Status: http.StatusOK, Handler: h.listRequests},
+		{ID: "getRequest", Summary: "Get a request with its replies", Tag: "requests", Method: http.MethodGet, Path: p + "/requests/{id}",
+			Params: id, Response: schedule.Request{}, Status: http.StatusOK, ETag: true, Handler: h.getRequest},
+		{ID: "setRequestStatus", Summary: "Change a request's status", Tag: "requests", Method: http.MethodPost,
+			Path: p + "/requests/{id}/status", Params: id, Request: StatusChange{}, Response: schedule.Request{}, Status: http.StatusOK,
+			IfMatch: true, ETag: true, Handler: h.setRequestStatus},
+		{ID: "replyToRequest", Summary: "Reply to a request", Tag: "requests", Method: http.MethodPost, Path: p + "/requests/{id}/replies",
+			Params: id, Request: ReplyInput{}, Response: schedule.Reply{}, Status: http.StatusCreated, Handler: h.reply},
+	}
+}
+
+type handlers struct {
+	svc *schedule.Service
+}
+
+func (h *handlers) createAppointment(w http.ResponseWriter, r *http.Request) error {
+	var in schedule.AppointmentInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := h.svc.CreateAppointment(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusCreated, a.Version, a)
+}
+
+func (h *handlers) getAppointment(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.Appointment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusOK, a.Version, a)
+}
+
+func (h *handlers) updateAppointment(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := capi.IfMatch(r)
+	if err != nil {
+		return err
+	}
+	var in schedule.AppointmentInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := h.svc.UpdateAppointment(r.Context(), id, version, in)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusOK, a.Version, a)
+}
+
+func (h *handlers) deleteAppointment(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := capi.IfMatch(r)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteAppointment(r.Context(), id, version); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handlers) recordFromAppointment(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := capi.IfMatch(r)
+	if err != nil {
+		return err
+	}
+	var e contactlog.Entry
+	if err := capi.DecodeJSON(w, r, &e); err != nil {
+		return err
+	}
+	rec, a, err := h.svc.RecordFromAppointment(r.Context(), id, version, e)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusCreated, RecordFromAppointment{Record: *rec, Appointment: *a})
+}
+
+func (h *handlers) planNext(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in schedule.AppointmentInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := h.svc.PlanNext(r.Context(), id, in)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusCreated, a.Version, a)
+}
+
+func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r.URL.Query(), "limit")
+	if err != nil {
+		return err
+	}
+	as, err := h.svc.CustomerAppointments(r.Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusOK, AppointmentList{Appointments: nonNil(as)})
+}
+
+func (h *handlers) calendar(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v validation.Error
+	var cq schedule.CalendarQuery
+	for _, f := range []struct {
+		name string
+		d    *schedule.Date
+	}{{"from", &cq.From}, {"to", &cq.To}} {
+		if err := f.d.UnmarshalText([]byte(q.Get(f.name))); err != nil {
+			v.Add(f.name, validation.CodeFormat, "")
+		}
+	}
+	for _, s := range q["staff"] {
+		u, err := uuid.Parse(s)
+		if err != nil {
+			v.Add("staff", validation.CodeInvalidUUID, "")
+			continue
+		}
+		cq.Staff = append(cq.Staff, u)
+	}
+	if g := q.Get("group"); g != "" {
+		u, err := uuid.Parse(g)
+		if err != nil {
+			v.Add("group", validation.CodeInvalidUUID, "")
+		}
+		cq.Group = u
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	c, err := h.svc.Calendar(r.Context(), cq)
+	if err != nil {
+		return err
+	}
+	c.Staff, c.Entries, c.Holidays = nonNil(c.Staff), nonNil(c.Entries), nonNil(c.Holidays)
+	return capi.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h *handlers) createFeed(w http.ResponseWriter, r *http.Request) error {
+	token, err := h.svc.CreateFeed(r.Context())
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusCreated, FeedToken{Token: token})
+}
+
+func (h *handlers) revokeFeed(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.RevokeFeed(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handlers) createRequest(w http.ResponseWriter, r *http.Request) error {
+	var in schedule.RequestInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := h.svc.CreateRequest(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusCreated, req.Version, req)
+}
+
+func (h *handlers) listRequests(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	open := false
+	if s := q.Get("open"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			var v validation.Error
+			v.Add("open", validation.CodeFormat, "")
+			return v.Err()
+		}
+		open = b
+	}
+	rs, err := h.svc.Requests(r.Context(), schedule.RequestQuery{Box: schedule.RequestBox(q.Get("box")), Open: open})
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusOK, RequestList{Requests: nonNil(rs)})
+}
+
+func (h *handlers) getRequest(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	req, err := h.svc.Request(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusOK, req.Version, req)
+}
+
+func (h *handlers) setRequestStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	version, err := capi.IfMatch(r)
+	if err != nil {
+		return err
+	}
+	var in StatusChange
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	req, err := h.svc.SetRequestStatus(r.Context(), id, version, in.Status)
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, http.StatusOK, req.Version, req)
+}
+
+func (h *handlers) reply(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in ReplyInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	rep, err := h.svc.ReplyToRequest(r.Context(), id, in.Body)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusCreated, rep)
+}
+
+// intParam parses an optional integer query parameter (0 when absent).
+func intParam(q url.Values, name string) (int, error) {
+	s := q.Get(name)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		var v validation.Error
+		v.Add(name, validation.CodeFormat, "")
+		return 0, v.Err()
+	}
+	return n, nil
+}
+
+// nonNil makes an empty list encode as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,176 @@
+package schedule_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/schedule"
+)
+
+// entries renders a calendar as "staff kind day time customer" lines.
+func entries(t *testing.T, f *fixture, c *schedule.Calendar) []string {
+	t.Helper()
+	names := map[uuid.UUID]string{f.aID: "a", f.bID: "b", f.cID: "c", f.adminID: "admin"}
+	var out []string
+	for _, e := range c.Entries {
+		s := fmt.Sprintf("%s %s %s", names[e.Staff], e.Kind, e.Start.In(jst(t)).Format("01-02 15:04"))
+		if e.CustomerName != "" {
+			s += " " + e.CustomerName
+		}
+		if e.Planned {
+			s += " planned"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func week(t *testing.T, f *fixture, ctx context.Context, q schedule.CalendarQuery) []string {
+	t.Helper()
+	var err error
+	q.From, q.To, err = schedule.ViewWeek.Range(d("2026-12-01"))
+	require.NoError(t, err)
+	c, err := f.svc.Calendar(ctx, q)
+	require.NoError(t, err)
+	return entries(t, f, c)
+}
+
+func TestCalendarReadsAppointmentsAndRecords(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		_, err := f.svc.CreateAppointment(f.a, visit(t, f, "2026-12-02 10:00"))
+		require.NoError(t, err)
+		// An internal appointment of a's that only c may see besides a.
+		_, err = f.svc.CreateAppointment(f.a, schedule.AppointmentInput{Title: "面談", Start: at(t, "2026-12-03 09:00"),
+			Scope: permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{f.cID}}})
+		require.NoError(t, err)
+		// c responded to yamada (whose assignees are a and b): on c's,
+		// a's and b's calendars.
+		_, err = f.records.Create(f.admin, contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID,
+			Responders: []uuid.UUID{f.cID}, ActualAt: at(t, "2026-12-01 14:00")})
+		require.NoError(t, err)
+		// A planned record of sato's, c's customer: c's calendar only, and
+		// a does not see it.
+		_, err = f.records.Create(f.c, contactlog.Entry{Template: "builtin:interview", Customer: f.sato.ID,
+			PlannedAt: at(t, "2026-12-04 16:00")})
+		require.NoError(t, err)
+		// Outside the week.
+		_, err = f.records.Create(f.a, contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID,
+			ActualAt: at(t, "2026-11-28 23:59")})
+		require.NoError(t, err)
+
+		require.Equal(t, []string{
+			"a record 12-01 14:00 山田 太郎",
+			"a appointment 12-02 10:00 山田 太郎",
+			"a appointment 12-03 09:00",
+		}, week(t, f, f.a, schedule.CalendarQuery{}))
+		require.Equal(t, []string{
+			"c record 12-01 14:00",
+			"c record 12-04 16:00 佐藤 花子 planned",
+		}, week(t, f, f.c, schedule.CalendarQuery{}), "c sees the yamada record as its responder, not yamada's name")
+		require.Equal(t, []string{
+			"a record 12-01 14:00 山田 太郎",
+			"a appointment 12-02 10:00 山田 太郎",
+		}, week(t, f, f.b, schedule.CalendarQuery{Staff: []uuid.UUID{f.aID}}), "b does not see a's private appointment")
+		require.Equal(t, []string{
+			"a record 12-01 14:00",
+			"a appointment 12-03 09:00",
+		}, week(t, f, f.c, schedule.CalendarQuery{Staff: []uuid.UUID{f.aID}}))
+		require.Equal(t, []string{
+			"a record 12-01 14:00 山田 太郎",
+			"b record 12-01 14:00 山田 太郎",
+			"a appointment 12-02 10:00 山田 太郎",
+			"a appointment 12-03 09:00",
+		}, week(t, f, f.a, schedule.CalendarQuery{Group: f.group}), "the group's members, each record on each calendar")
+		require.Equal(t, []string{
+			"c record 12-01 14:00 山田 太郎",
+			"a record 12-01 14:00 山田 太郎",
+			"a appointment 12-02 10:00 山田 太郎",
+			"a appointment 12-03 09:00",
+			"c record 12-04 16:00 佐藤 花子 planned",
+		}, week(t, f, f.admin, schedule.CalendarQuery{Staff: []uuid.UUID{f.cID, f.aID}}))
+		require.Empty(t, week(t, f, f.other, schedule.CalendarQuery{Staff: []uuid.UUID{f.aID, f.cID}}))
+
+		_, err = f.svc.Calendar(f.a, schedule.CalendarQuery{From: d("2026-12-01"), To: d("2027-03-01")})
+		requireField(t, err, "to", validation.CodeOutOfRange)
+		_, err = f.svc.Calendar(f.a, schedule.CalendarQuery{})
+		requireField(t, err, "from", validation.CodeRequired)
+	})
+}
+
+func TestCalendarMonthEdgeInTokyo(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		in := visit(t, f, "2026-11-30 23:30")
+		in.End = at(t, "2026-11-30 23:59")
+		_, err := f.svc.CreateAppointment(f.a, in)
+		require.NoError(t, err)
+		count := func(view schedule.View, day string) int {
+			from, to, err := view.Range(d(day))
+			require.NoError(t, err)
+			c, err := f.svc.Calendar(f.a, schedule.CalendarQuery{From: from, To: to})
+			require.NoError(t, err)
+			return len(c.Entries)
+		}
+		require.Equal(t, 1, count(schedule.ViewMonth, "2026-11-15"))
+		require.Equal(t, 0, count(schedule.ViewMonth, "2026-12-15"), "14:30 UTC on the 30th is still November in Tokyo")
+		require.Equal(t, 1, count(schedule.ViewDay, "2026-11-30"))
+		require.Equal(t, 0, count(schedule.ViewDay, "2026-12-01"))
+
+		// The quick ranges, at 23:30 JST on the last day of November.
+		now := at(t, "2026-11-30 23:30")
+		from, to, err := schedule.ThisMonth.Range(now, jst(t))
+		require.NoError(t, err)
+		require.Equal(t, "2026-11-01 2026-11-30", from.String()+" "+to.String())
+		from, to, err = schedule.NextMonth.Range(now.UTC(), jst(t))
+		require.NoError(t, err)
+		require.Equal(t, "2026-12-01 2026-12-31", from.String()+" "+to.String())
+	})
+}
+
+func TestCalendarHolidays(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		from, to, err := schedule.ViewMonth.Range(d("2026-09-01"))
+		require.NoError(t, err)
+		c, err := f.svc.Calendar(f.a, schedule.CalendarQuery{From: from, To: to})
+		require.NoError(t, err)
+		require.Equal(t, []schedule.Holiday{
+			{Date: d("2026-09-21"), Name: "敬老の日"},
+			{Date: d("2026-09-22"), Name: schedule.HolidayCitizens},
+			{Date: d("2026-09-23"), Name: "秋分の日"},
+		}, c.Holidays)
+	})
+}
+
+func TestCustomerAppointments(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		for _, s := range []string{"2026-12-10 10:00", "2026-12-01 10:00", "2026-12-07 10:00"} {
+			_, err := f.svc.CreateAppointment(f.a, visit(t, f, s))
+			require.NoError(t, err)
+		}
+		list, err := f.svc.CustomerAppointments(f.b, f.yamada.ID, 0)
+		require.NoError(t, err)
+		require.Len(t, list, 2, "the past one is left out")
+		require.Equal(t, at(t, "2026-12-07 10:00").UTC(), list[0].Start)
+		require.Equal(t, []uuid.UUID{f.aID}, list[0].Staff)
+		_, err = f.svc.CustomerAppointments(f.c, f.yamada.ID, 0)
+		require.ErrorIs(t, err, schedule.ErrNotFound)
+		_, err = f.svc.CustomerAppointments(f.a, f.yamada.ID, 10_000)
+		require.ErrorIs(t, err, schedule.ErrInvalid)
+	})
+}
