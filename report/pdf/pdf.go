@@ -116,30 +116,32 @@ func tokyo() *time.Location {
 }
 
 // Options are what the requester chose in the option dialog (オプション設定).
+// They are also the JSON body of the routes (see Routes).
 type Options struct {
 	// Cover adds a cover page (表紙): the title, 「<customer> 様」, the
 	// period, the date made and the company (tenant) name.
-	Cover bool
+	Cover bool `json:"cover,omitempty"`
 	// Title is the cover's and the header's title, at most MaxTitleLen
 	// characters on one line. Default: DefaultTitle.
-	Title string
+	Title string `json:"title,omitempty"`
 	// Password, when set, encrypts the PDF with AES-256: the password
 	// opens it, with printing and copying allowed. At most MaxPasswordLen
 	// bytes, one line. It is never stored or logged; the audit entry says
 	// only whether one was set.
-	Password string
+	Password string `json:"password,omitempty"`
 	// IncludePrivateMemo adds the private memos (非公開メモ). Only staff who
 	// may read them (permission.ActionReadPrivateMemo: not partners, never
 	// customers) may tick it; for others it is refused with a field
 	// problem "include_private_memo" not_allowed rather than ignored.
-	IncludePrivateMemo bool
+	IncludePrivateMemo bool `json:"include_private_memo,omitempty"`
 	// From and To bound a customer's history by the contacts' actual time
 	// (from inclusive, to exclusive; zero: unbounded). With neither, the
 	// whole history, planned contacts included. Customer only.
-	From, To time.Time
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
 	// Template keeps a customer's records of one template key; with
 	// Config.Charts set, its numeric fields are charted. Customer only.
-	Template string
+	Template string `json:"template,omitempty"`
 }
 
 func (o *Options) check(v *validation.Error) {

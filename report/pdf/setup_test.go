@@ -49,6 +49,7 @@ const (
 type fixture struct {
 	db                *bun.DB
 	records           *contactlog.Service
+	customers         *customer.Service
 	exp               *pdf.Exporter
 	staff, partner    context.Context
 	admin             context.Context // reads the audit log
@@ -84,7 +85,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 		require.NoError(t, err)
 		return permission.WithPrincipal(ctx, p)
 	}
-	f := &fixture{db: db, records: records, clock: clock}
+	f := &fixture{db: db, records: records, customers: customers, clock: clock}
 	f.staff, f.partner = user("担当 一郎", permission.RoleStaff), user("代理店 二郎", permission.RolePartner)
 	f.admin = user("管理 三郎", permission.RoleAdmin)
 	sp, _ := permission.FromContext(f.staff)
