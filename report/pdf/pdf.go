@@ -303,6 +303,7 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 		doc.Charts = append(doc.Charts, chartView(c))
 	}
 	var buf bytes.Buffer
+	buf.Grow(int(photoBytes) + 1<<20) // the photos pass through as they are, plus the text
 	open := func(ctx context.Context, id uuid.UUID) (io.ReadCloser, error) {
 		rc, _, err := e.records.OpenAttachment(ctx, id, false)
 		return rc, err
@@ -384,7 +385,7 @@ func (e *Exporter) document(ctx context.Context, p permission.Principal, custome
 		}
 		for _, a := range r.Attachments {
 			if a.Kind == contactlog.AttachmentImage {
-				rv.Photos = append(rv.Photos, photo{ID: a.ID, Name: a.Name, Width: a.Width, Height: a.Height})
+				rv.Photos = append(rv.Photos, photo{ID: a.ID, Name: a.Name, Size: a.Size, Width: a.Width, Height: a.Height})
 				continue
 			}
 			rv.Files = append(rv.Files, a.Name+" ("+sizeText(a.Size)+")")

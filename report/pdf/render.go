@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -62,6 +63,7 @@ type recordView struct {
 type photo struct {
 	ID            uuid.UUID
 	Name          string
+	Size          int64
 	Width, Height int
 }
 
@@ -393,11 +395,13 @@ func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	if err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
-	img, err := gopdf.ImageHolderByReader(rc)
+	data := bytes.NewBuffer(make([]byte, 0, ph.Size+bytes.MinRead))
+	_, err = data.ReadFrom(rc)
 	rc.Close()
 	if err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
+	img := &photoHolder{id: ph.ID.String(), Buffer: data}
 	if err := r.pdf.ImageByHolder(img, marginX+(contentW-w)/2, r.y, &gopdf.Rect{W: w, H: h}); err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
@@ -408,6 +412,15 @@ func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	r.y += 6
 	return nil
 }
+
+// photoHolder hands a photo's bytes to gopdf under the attachment's ID
+// (gopdf's own holders hash the bytes for an ID and copy them twice).
+type photoHolder struct {
+	id string
+	*bytes.Buffer
+}
+
+func (p *photoHolder) ID() string { return p.id }
 
 func (r *renderer) chart(c chartView) error {
 	w, h := box(c.Width, c.Height, contentW, photoMaxHeight)

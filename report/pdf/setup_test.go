@@ -60,7 +60,7 @@ type fixture struct {
 	newExporter       func(cfg *pdf.Config) *pdf.Exporter
 }
 
-func setup(t *testing.T, db *bun.DB) *fixture {
+func setup(t testing.TB, db *bun.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, contactlog.Migrate(ctx, db))
