@@ -51,12 +51,16 @@ func (e *Exporter) serve(export func(ctx context.Context, w io.Writer, id uuid.U
 		}
 		// Export writes nothing when it fails, so the headers go out with
 		// the first byte and an error can still become a problem.
-		return export(r.Context(), &download{w: w, title: opt.Title}, id, opt)
+		return export(r.Context(), Download(w, opt.Title), id, opt)
 	}
 }
 
-// download is an http.ResponseWriter that sends the headers of a PDF
-// download before the first byte.
+// Download returns a writer for Exporter.Record or Customer that sends the
+// headers of a PDF download named after title (Content-Type, Disposition,
+// Cache-Control: no-store) with the first byte. An export writes nothing
+// when it fails, so until then the handler can still answer with an error.
+func Download(w http.ResponseWriter, title string) io.Writer { return &download{w: w, title: title} }
+
 type download struct {
 	w       http.ResponseWriter
 	title   string

@@ -36,6 +36,8 @@ import (
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/plugins"
+	"github.com/kirokuhq/kiroku/report/pdf"
+	"github.com/kirokuhq/kiroku/report/pdf/font/bizud"
 )
 
 // App is the running server's state: every engine, bound to one database.
@@ -50,7 +52,10 @@ type App struct {
 	Records   *contactlog.Service
 	Templates *template.Registry
 	Plugins   *plugins.Host
-	Auth      *auth.Store
+	// PDF makes the PDF downloads of records and customer histories (web
+	// pages and API routes), in BIZ UDGothic.
+	PDF  *pdf.Exporter
+	Auth *auth.Store
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
@@ -172,6 +177,9 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
 	}
 	if a.Records, err = contactlog.NewService(a.DB, recordsCfg); err != nil {
+		return a, err
+	}
+	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock}); err != nil {
 		return a, err
 	}
 	// The trusted handle stays here: only the dispatcher and the plugin

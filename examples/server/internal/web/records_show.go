@@ -43,6 +43,7 @@ type recordShowData struct {
 	CanEdit      bool
 	CanDelete    bool
 	CanShare     bool
+	PDF          pdfDialog
 }
 
 // recordShow is the record page.
@@ -98,6 +99,7 @@ func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id 
 	d.CanEdit = u.app.Authz.Check(ctx, r.Principal, permission.ActionEdit, obj) == nil
 	d.CanDelete = u.app.Authz.Check(ctx, r.Principal, permission.ActionDelete, obj) == nil
 	d.CanShare = u.app.Authz.Check(ctx, r.Principal, permission.ActionShare, obj) == nil
+	d.PDF = newPDFDialog(r, rec.ID, false, !rec.PrivateMemoWithheld)
 	u.render(w, r.Request, r, status, "records_show", d)
 	return nil
 }
