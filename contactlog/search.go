@@ -472,3 +472,49 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 	}
 	return sel
 }
+
+// Matching returns a query over contact_records AS r holding the records
+// that match q's filters (every field of Query but the order, page and
+// details ones: Sort, Asc, Limit, After, WithTotal, WithDetails) among those
+// the principal may see — the visibility predicate and the filters are in
+// its WHERE clause, nothing is selected yet. It is the hook of the report
+// engine (package report), which adds the columns, grouping and
+// aggregates; the query reads from Config.ReadDB when one is set. Joins the
+// caller adds must carry the tenant equality (x.tenant_id = r.tenant_id).
+// q is validated as by Search.
+func (s *Service) Matching(ctx context.Context, q Query) (*bun.SelectQuery, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q.Sort, q.Asc, q.Limit, q.After, q.WithTotal, q.WithDetails = "", false, 0, "", false, false
+	r := s.reader()
+	_, terms, err := q.check(pr, r.cfg.MaxPageSize)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: matching: %w", err)
+	}
+	action := permission.ActionView
+	if q.Deleted {
+		action = permission.ActionDelete
+	}
+	conds, err := r.keywords(ctx, pr, terms)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: matching: %w", err)
+	}
+	if len(q.CustomerRanks) > 0 {
+		c, err := r.rankCondition(ctx, pr, q.CustomerRanks)
+		if err != nil {
+			return nil, fmt.Errorf("contactlog: matching: %w", err)
+		}
+		conds = append(conds, c)
+	}
+	pred, err := r.authz.Predicate(ctx, pr, recordTableFor(action))
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: matching: %w", err)
+	}
+	sel := pred.Apply(r.db.NewSelect().TableExpr("contact_records AS r"))
+	for _, k := range conds {
+		sel.Where(k.sql, k.args...)
+	}
+	return r.filter(sel, pr, &q), nil
+}

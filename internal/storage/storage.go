@@ -163,3 +163,73 @@ func Affected(res sql.Result, err, none error) error {
 	}
 	return nil
 }
+
+// JSONKind is the SQL type JSONValue reads a JSON value as.
+type JSONKind int
+
+// The kinds of JSONValue.
+const (
+	// JSONInteger reads a JSON number as a 64-bit integer.
+	JSONInteger JSONKind = iota + 1
+	// JSONFloat reads a JSON number as a double.
+	JSONFloat
+	// JSONBoolean reads true as 1 and false as 0.
+	JSONBoolean
+	// JSONText reads a JSON string as text.
+	JSONText
+)
+
+// JSONValue returns an SQL expression (with its arguments) for the value at
+// path (object keys, outermost first) in the JSON column, read as kind; NULL
+// where the path is absent or null.
+func JSONValue(d Dialect, column string, kind JSONKind, path ...string) (string, []any) {
+	if d == SQLite {
+		// json_extract gives numbers as numbers, booleans as 1 and 0.
+		p := "$"
+		for _, k := range path {
+			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
+		}
+		return "json_extract(" + column + ", ?)", []any{p}
+	}
+	args := make([]any, len(path))
+	expr := column
+	for i, k := range path {
+		args[i] = k
+		if i == len(path)-1 {
+			expr += " ->> ?"
+		} else {
+			expr += " -> ?"
+		}
+	}
+	switch kind {
+	case JSONInteger:
+		return "(" + expr + ")::bigint", args
+	case JSONFloat:
+		return "(" + expr + ")::float8", args
+	case JSONBoolean:
+		return "CASE " + expr + " WHEN 'true' THEN 1 WHEN 'false' THEN 0 END", args
+	}
+	return "(" + expr + ")", args
+}
+
+// JSONArrayJoin returns a join clause (with its arguments) that yields one
+// row per element of the JSON array at path in column, and the SQL of that
+// element as a JSON value for JSONValue (its column argument). Rows whose
+// array is absent yield none.
+func JSONArrayJoin(d Dialect, column, alias string, path ...string) (string, []any, string) {
+	if d == SQLite {
+		p := "$"
+		for _, k := range path {
+			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
+		}
+		return "JOIN json_each(" + column + ", ?) AS " + alias, []any{p}, alias + ".value"
+	}
+	expr := column
+	args := make([]any, len(path))
+	for i, k := range path {
+		expr += " -> ?"
+		args[i] = k
+	}
+	return "CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(" + expr + ") WHEN 'array' THEN " + expr + " ELSE '[]'::jsonb END) AS " + alias + "(value)",
+		append(args, args...), alias + ".value"
+}

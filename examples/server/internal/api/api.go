@@ -20,6 +20,7 @@ package api
 import (
 	"crypto/subtle"
 	"errors"
+	reportapi "github.com/kirokuhq/kiroku/report/api"
 	"net/http"
 	"strings"
 
@@ -53,7 +54,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security:      &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: TokenPrefix + "<token>"},
-		Extra:         append(x.routes(), a.PDF.Routes()...),
+		Extra:         append(append(x.routes(), reportapi.Routes(a.Reports)...), a.PDF.Routes()...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

@@ -36,6 +36,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/plugins"
+	"github.com/kirokuhq/kiroku/report"
 	"github.com/kirokuhq/kiroku/report/pdf"
 	"github.com/kirokuhq/kiroku/report/pdf/font/bizud"
 )
@@ -50,6 +51,7 @@ type App struct {
 	Authz     *permission.Engine
 	Customers *customer.Service
 	Records   *contactlog.Service
+	Reports   *report.Service
 	Templates *template.Registry
 	Plugins   *plugins.Host
 	// PDF makes the PDF downloads of records and customer histories (web
@@ -177,6 +179,9 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
 	}
 	if a.Records, err = contactlog.NewService(a.DB, recordsCfg); err != nil {
+		return a, err
+	}
+	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock}); err != nil {
 		return a, err
 	}
 	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock}); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/report/chart"
 )
 
 // customerMonthLayout is the month parameter's format (?month=2024-03).
@@ -65,6 +67,14 @@ type customerShowData struct {
 	Months    []customerMonthLink
 	Templates []customerTemplateLink
 	PDF       pdfDialog
+	// Charts of the chosen template's numeric fields (Maroud).
+	Charts []customerChart
+}
+
+// customerChart is one automatic chart: the SVG and its values as a table.
+type customerChart struct {
+	SVG   template.HTML
+	Table chart.Table
 }
 
 // customerFieldValue is a custom field's label and shown value.
@@ -159,6 +169,11 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 		d.Templates = append(d.Templates, customerTemplateLink{Key: tc.Template,
 			Label: labels.label(tc.Template, 0), Count: tc.Count, Current: tc.Template == q.Template})
 	}
+	if q.Template != "" {
+		if d.Charts, err = u.customerCharts(r, id, q.Template); err != nil {
+			return err
+		}
+	}
 	if tl.Next != "" {
 		nv := url.Values{}
 		if d.Month != "" {
@@ -184,6 +199,28 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
 	return nil
+}
+
+// customerCharts renders the automatic charts of one template for the
+// customer: each numeric field over the latest records, as SVG (chart.SVG
+// escapes every text) with its table.
+func (u *UI) customerCharts(r *Request, id uuid.UUID, tmpl string) ([]customerChart, error) {
+	h, err := u.app.Reports.CustomerCharts(r.Context(), id, tmpl, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]customerChart, 0, len(h.Charts))
+	for _, spec := range h.Charts {
+		spec.Width, spec.Height = 640, 320
+		var b strings.Builder
+		if err := chart.SVG(&b, spec); err != nil {
+			return nil, err
+		}
+		t := spec.Table()
+		t.Columns[0] = msg.T("customers.chart_date")
+		out = append(out, customerChart{SVG: template.HTML(b.String()), Table: t}) // #nosec G203 -- chart.SVG escapes its text
+	}
+	return out, nil
 }
 
 func customerExcerpt(s string) string {

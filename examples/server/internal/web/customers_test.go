@@ -266,6 +266,14 @@ func TestCustomerTimelineMonthMode(t *testing.T) {
 		require.NotContains(t, body, "四月の面談")
 		require.Contains(t, body, "日報（1件）")
 		require.Contains(t, body, "面談記録（2件）")
+		// One template chosen: its numeric fields as charts with their table.
+		require.Contains(t, body, "数値項目のグラフ")
+		require.Contains(t, body, `<svg xmlns="http://www.w3.org/2000/svg"`)
+		require.Contains(t, body, `aria-label="作業時間"`)
+		require.Contains(t, body, `<th scope="row">4/15</th><td>60</td>`)
+
+		_, body = c.Get(t, "/customers/"+cu.ID.String())
+		require.NotContains(t, body, "数値項目のグラフ", "no charts for all templates")
 	})
 }
 

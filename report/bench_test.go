@@ -1,0 +1,296 @@
+// Benchmarks for the report budgets of DESIGN.md: a monthly sum of a
+// numeric template field over a year for a staff principal, beside
+// hand-written SQL in the same run, and a customer's automatic charts.
+//
+// The data set is a slice of the standard one (gendata tenant 0, the big
+// tenant: its 200 staff, org tree and groups, its first KIROKU_BENCH_CUSTOMERS
+// customers — default 20 000 — and, of its first KIROKU_BENCH_RECORDS records
+// — default 300 000 — those about these customers and the drafts), loaded
+// with COPY into the columns the reports read. Run with:
+//
+//	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+//	    go test ./report -run '^$' -bench . -benchtime 2s -timeout 30m -v
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/benchdb"
+	"github.com/kirokuhq/kiroku/internal/gendata"
+	"github.com/kirokuhq/kiroku/report"
+)
+
+func benchEnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+func BenchmarkReports(b *testing.B) {
+	ctx := context.Background()
+	db, schema, drop := benchdb.Schema(b)
+	defer drop()
+	if err := contactlog.Migrate(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	nCust := benchEnvInt("KIROKU_BENCH_CUSTOMERS", 20_000)
+	nRec := benchEnvInt("KIROKU_BENCH_RECORDS", 300_000)
+	start := time.Now()
+	dir := benchdb.LoadDirectory(b, db, 0, permission.VisibilityAll)
+	csvc, err := customer.NewService(db, &customer.Config{Authorizer: permission.Unrestricted()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	admin, _ := benchdb.Principal(b, db, dir.Tenant, dir.Staff[0])
+	if _, err := csvc.Import(admin, bytes.NewReader(benchdb.WriteCustomerCSV(b, 0, 0, nCust)), customer.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	custIDs := benchCustomers(b, db, dir.Tenant, nCust)
+	loaded, authored, busiest := benchCopy(b, db, dir, custIDs, nRec)
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("schema %s: %d customers, %d records loaded in %v", schema, nCust, loaded, time.Since(start).Round(time.Second))
+
+	engine, err := permission.NewEngine(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reports, err := report.NewService(db, records, &report.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The staff member with the median number of authored records.
+	var staffIdx []int
+	for s := range benchdb.Gen().AllStaff(0) {
+		if s.Role == gendata.RoleStaff {
+			staffIdx = append(staffIdx, s.Index)
+		}
+	}
+	slices.SortFunc(staffIdx, func(a, c int) int { return authored[a] - authored[c] })
+	sctx, sp := benchdb.Principal(b, db, dir.Tenant, dir.Staff[staffIdx[len(staffIdx)/2]])
+	tokyo := sp.Location
+	base := benchdb.Gen().Config().Base
+	to := time.Date(base.Year(), base.Month(), 1, 0, 0, 0, 0, tokyo)
+	from := to.AddDate(-1, 0, 0)
+	q := report.Query{Template: template.KeyDaily, Aggregations: []string{"work_minutes"}, GroupBy: report.ByMonth, From: from, To: to}
+
+	// Hand-written: the engine's visibility predicate (the rule set is not
+	// what is measured), the grouping and the JSON extraction by hand.
+	pred, err := engine.Predicate(ctx, sp, &permission.RecordTable{
+		Alias: "r", ID: "id", Tenant: "tenant_id", Author: "author_id", Customer: "customer_id",
+		ScopeKind: "scope_kind", Confidential: "confidential", Shared: "shared",
+		PeopleTable: "contact_record_people", ScopeTable: "contact_record_scope",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hand := func() (map[string]int64, error) {
+		var rows []struct {
+			M string `bun:"m"`
+			S int64  `bun:"s"`
+		}
+		err := db.NewSelect().TableExpr("contact_records AS r").
+			ColumnExpr("to_char(date_trunc('month', r.occurred_at AT TIME ZONE 'Asia/Tokyo'), 'YYYY-MM-DD') AS m").
+			ColumnExpr("SUM((r.fields->>'work_minutes')::bigint) AS s").
+			Where(pred.SQL, pred.Args...).
+			Where("r.deleted_at IS NULL AND r.template_key = ? AND r.occurred_at >= ? AND r.occurred_at < ?", template.KeyDaily, from, to).
+			GroupExpr("1").Scan(ctx, &rows)
+		out := map[string]int64{}
+		for _, r := range rows {
+			out[r.M] = r.S
+		}
+		return out, err
+	}
+	// Same answers.
+	want, err := hand()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := reports.Aggregate(sctx, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, g := range res.Groups {
+		if g.Values[0].Int != want[g.Key] {
+			b.Fatalf("month %s: engine %d, hand-written %d", g.Key, g.Values[0].Int, want[g.Key])
+		}
+	}
+
+	var stats = map[string]benchdb.Stat{}
+	b.Run("monthly_sum/engine", func(b *testing.B) {
+		stats["engine"] = benchdb.Latency(b, func() error { _, err := reports.Aggregate(sctx, q); return err })
+	})
+	b.Run("monthly_sum/hand", func(b *testing.B) {
+		stats["hand"] = benchdb.Latency(b, func() error { _, err := hand(); return err })
+	})
+	b.Run("customer_charts", func(b *testing.B) {
+		stats["charts"] = benchdb.Latency(b, func() error {
+			_, err := reports.CustomerCharts(sctx, busiest, template.KeyDaily, 0)
+			return err
+		})
+	})
+	if e, h := stats["engine"], stats["hand"]; h.P50 > 0 {
+		b.Logf("monthly sum over a year (staff): engine p50 %.2f ms, hand-written p50 %.2f ms, ratio %.2f; customer charts p50 %.2f ms",
+			benchdb.MS(e.P50), benchdb.MS(h.P50), float64(e.P50)/float64(h.P50), benchdb.MS(stats["charts"].P50))
+	}
+}
+
+// benchCustomers returns the IDs of tenant 0's first n customers by gendata
+// index (matched by e-mail).
+func benchCustomers(b *testing.B, db *bun.DB, tenant uuid.UUID, n int) []uuid.UUID {
+	b.Helper()
+	var rows []struct {
+		ID    uuid.UUID `bun:"id"`
+		Email string    `bun:"email"`
+	}
+	if err := db.NewSelect().TableExpr("customers").Column("id", "email").Where("tenant_id = ?", tenant).
+		Scan(context.Background(), &rows); err != nil {
+		b.Fatal(err)
+	}
+	byEmail := map[string]uuid.UUID{}
+	for _, r := range rows {
+		byEmail[strings.ToLower(r.Email)] = r.ID
+	}
+	out := make([]uuid.UUID, 0, n)
+	for c := range benchdb.Gen().CustomerRange(0, 0, n) {
+		id, ok := byEmail[strings.ToLower(c.Email)]
+		if !ok {
+			b.Fatalf("customer %d not imported", c.Index)
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// benchCopy writes the records about the loaded customers (and the drafts)
+// among tenant 0's first n, with their responders and scope targets. It
+// returns how many, the records authored per staff index and the customer
+// with the most daily reports.
+func benchCopy(b *testing.B, db *bun.DB, dir *benchdb.Directory, customers []uuid.UUID, n int) (int, map[int]int, uuid.UUID) {
+	b.Helper()
+	ctx := context.Background()
+	authored := map[int]int{}
+	daily := map[int]int{}
+	var recs, people, scope [][]any
+	for g := range benchdb.Gen().RecordRange(0, 0, n) {
+		if !g.Draft && g.CustomerIndex >= len(customers) {
+			continue
+		}
+		id := uuid.Must(uuid.NewV7())
+		author := dir.Staff[g.AuthorIndex]
+		authored[g.AuthorIndex]++
+		var cust any
+		if !g.Draft {
+			cust = customers[g.CustomerIndex]
+		}
+		values := map[string]any{}
+		switch g.Template {
+		case gendata.TemplateDaily:
+			values = map[string]any{"work_minutes": g.WorkMinutes, "work_done": g.PublicMemo}
+			if !g.Draft {
+				daily[g.CustomerIndex]++
+			}
+		case gendata.TemplateSales:
+			if g.Amount > 0 {
+				values = map[string]any{"expected_amount": g.Amount}
+			}
+		}
+		fields, err := json.Marshal(values)
+		if err != nil {
+			b.Fatal(err)
+		}
+		occurred := g.ActualAt
+		if occurred.IsZero() {
+			occurred = g.PlannedAt
+		}
+		if occurred.IsZero() {
+			occurred = g.CreatedAt
+		}
+		null := func(t time.Time) any {
+			if t.IsZero() {
+				return nil
+			}
+			return t.UTC()
+		}
+		kind := permission.ScopeCompany
+		var targets []uuid.UUID
+		switch v := g.Visibility; v.Scope {
+		case gendata.VisibleOrgUnit:
+			kind, targets = permission.ScopeOrgUnits, []uuid.UUID{dir.OrgUnits[v.OrgUnit]}
+		case gendata.VisibleGroup:
+			kind, targets = permission.ScopeGroups, []uuid.UUID{dir.Groups[v.Group]}
+		case gendata.VisibleUsers:
+			kind = permission.ScopeUsers
+			for _, u := range v.Users {
+				if !slices.Contains(targets, dir.Staff[u]) {
+					targets = append(targets, dir.Staff[u])
+				}
+			}
+		}
+		recs = append(recs, []any{id, dir.Tenant, "builtin:" + string(g.Template), 1, g.Template == gendata.TemplateSales, cust,
+			null(g.PlannedAt), null(g.ActualAt), occurred.UTC(), string(fields), string(kind), g.Important, g.SharedWithCustomer,
+			author, g.CreatedAt.UTC(), g.CreatedAt.UTC(), author, 1})
+		people = append(people, []any{id, author, "responder", dir.Tenant, 0})
+		for _, t := range targets {
+			scope = append(scope, []any{id, t, dir.Tenant})
+		}
+	}
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		for _, c := range []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"contact_records", []string{"id", "tenant_id", "template_key", "template_version", "confidential", "customer_id",
+				"planned_at", "actual_at", "occurred_at", "fields", "scope_kind", "important", "shared",
+				"author_id", "created_at", "updated_at", "updated_by", "version"}, recs},
+			{"contact_record_people", []string{"record_id", "user_id", "role", "tenant_id", "position"}, people},
+			{"contact_record_scope", []string{"record_id", "target_id", "tenant_id"}, scope},
+		} {
+			if _, err := pc.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+				return fmt.Errorf("copy %s: %w", c.table, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	most, busiest := -1, 0
+	for c, k := range daily {
+		if k > most {
+			most, busiest = k, c
+		}
+	}
+	return len(recs), authored, customers[busiest]
+}

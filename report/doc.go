@@ -1,0 +1,44 @@
+// Package report evaluates the aggregations that record templates declare
+// (contactlog/template: Aggregation, expr strings) over the contact records
+// a principal may see, grouped by period or by person, and turns results
+// into charts (report/chart) and CSV.
+//
+// # Aggregating
+//
+// Service.Aggregate takes a Query: one template, the aggregations to
+// compute (default: all the template declares), a grouping, a period and
+// any record filter contactlog's search accepts (contactlog.Query). The
+// records counted are exactly those contactlog.Service.Search would list
+// for the principal: the permission predicate and the filters are part of
+// the SQL (contactlog.Service.Matching), never applied afterwards.
+//
+// Groupings:
+//
+//   - none: one group over the whole period;
+//   - day, week (Monday to Sunday), month, year: periods in the tenant's
+//     time zone (Principal.Location), every period of [From, To) listed,
+//     empty ones included, by the record's time (Record.Time: actual, else
+//     planned, else entry time);
+//   - customer, author: one group per customer (drafts: key "") or author;
+//   - responder: one group per responder (対応者); a record with two
+//     responders counts in both, one without any in the group "";
+//   - field: one group per value of a select field (no value: key "").
+//
+// # Push-down and expr
+//
+// An aggregation in one of the plain forms sum(.f), avg(.f), min(.f),
+// max(.f), count(.f) or count() is computed by the database (SUM, AVG, …
+// over the field's JSON value) on both SQLite and PostgreSQL. Any other
+// expression (sum(.work_minutes) / 60, a conditional, …) is evaluated with
+// expr: the rows are streamed from the database ordered by group, and only
+// the values of one group are held in memory at a time (at most
+// Config.MaxGroupRows of them).
+//
+// Sums, minima and maxima of integer, money, duration, boolean and lines
+// fields are exact integers (Value.Exact, Value.Int): yen never go through
+// floating point. A lines field counts as its total with tax, as stored on
+// the record (prices and rates as they were written).
+//
+// Expressions are compiled once per tenant, template and version and kept
+// for the life of the Service.
+package report

@@ -1,0 +1,671 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// Error sentinels, the same values every Kiroku engine exports.
+var (
+	ErrNotFound         = kerr.ErrNotFound
+	ErrInvalid          = kerr.ErrInvalid
+	ErrPermissionDenied = kerr.ErrPermissionDenied
+	ErrUnauthenticated  = kerr.ErrUnauthenticated
+)
+
+// Config configures a Service. The zero value (or nil) gives the defaults.
+type Config struct {
+	// Authorizer decides who may export (permission.ActionExport on record
+	// lists, as contactlog's Export); use the one given to contactlog.
+	// Required.
+	Authorizer permission.Authorizer
+	// Clock returns the current time, for the audit log. Default: time.Now.
+	Clock func() time.Time
+	// MaxGroups is the most groups a result may have (periods of the
+	// period, customers, …); a query that would give more is invalid.
+	// Default: 1000.
+	MaxGroups int
+	// MaxGroupRows is the most records of one group that an expression
+	// evaluated with expr (not pushed down to SQL) may read; a larger group
+	// fails the query with ErrInvalid. Default: 1 000 000 (8 MB per field).
+	MaxGroupRows int
+}
+
+func (c *Config) withDefaults() Config {
+	out := Config{}
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = time.Now
+	}
+	if out.MaxGroups == 0 {
+		out.MaxGroups = 1000
+	}
+	if out.MaxGroupRows == 0 {
+		out.MaxGroupRows = 1_000_000
+	}
+	return out
+}
+
+// Service computes reports over the records of a contactlog.Service.
+// It is safe for concurrent use.
+type Service struct {
+	db      bun.IDB
+	dialect storage.Dialect
+	records *contactlog.Service
+	cfg     Config
+
+	// compiled caches the compiled aggregations per tenant, template key
+	// and version.
+	compiled sync.Map // compiledKey → []*template.CompiledAggregation
+}
+
+type compiledKey struct {
+	tenant  uuid.UUID
+	key     string
+	version int
+}
+
+// NewService returns a report service reading through records (its
+// templates, and its visibility rules and filters via
+// contactlog.Service.Matching); db is the database for the audit log.
+func NewService(db bun.IDB, records *contactlog.Service, cfg *Config) (*Service, error) {
+	if db == nil || records == nil {
+		return nil, errors.New("report: NewService: db and records are required")
+	}
+	d, err := storage.Of(db)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	c := cfg.withDefaults()
+	if c.Authorizer == nil {
+		return nil, errors.New("report: NewService: Config.Authorizer is required")
+	}
+	if c.MaxGroups < 0 || c.MaxGroupRows < 0 {
+		return nil, errors.New("report: NewService: MaxGroups and MaxGroupRows must not be negative")
+	}
+	return &Service{db: db, dialect: d, records: records, cfg: c}, nil
+}
+
+// GroupBy is how a Query groups records.
+type GroupBy string
+
+// The groupings. See the package documentation.
+const (
+	ByNone      GroupBy = ""
+	ByDay       GroupBy = "day"
+	ByWeek      GroupBy = "week"
+	ByMonth     GroupBy = "month"
+	ByYear      GroupBy = "year"
+	ByCustomer  GroupBy = "customer"
+	ByResponder GroupBy = "responder"
+	ByAuthor    GroupBy = "author"
+	ByField     GroupBy = "field"
+)
+
+func (g GroupBy) periodic() bool {
+	return g == ByDay || g == ByWeek || g == ByMonth || g == ByYear
+}
+
+// Query selects what Aggregate computes.
+type Query struct {
+	// Template is the template key whose records and aggregations are
+	// used. Required.
+	Template string `json:"template"`
+	// Aggregations are the keys of the template's aggregations to compute,
+	// in the order wanted; empty means all of them.
+	Aggregations []string `json:"aggregations,omitempty"`
+	// GroupBy groups the records (default: one group).
+	GroupBy GroupBy `json:"group_by,omitempty"`
+	// Field is the key of the select field to group by (GroupBy ByField).
+	Field string `json:"field,omitempty"`
+	// From and To bound the record's time (Record.Time), from inclusive,
+	// to exclusive. Both are required for the periodic groupings; for the
+	// others a zero bound does not restrict.
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
+	// Lines, if set, is the key of a lines field (catalog lines) whose
+	// totals each group gets as Group.Lines: before tax, tax, with tax, and
+	// base and tax per rate as stored on the records.
+	Lines string `json:"lines,omitempty"`
+	// Filter restricts the records as contactlog.Service.Search does (text,
+	// customer, responder, progress, …). Its Templates is replaced by
+	// Template; Sort, Limit, After and the like are ignored.
+	Filter contactlog.Query `json:"filter"`
+}
+
+// Result is the outcome of Aggregate.
+type Result struct {
+	// Template and TemplateVersion identify the definition whose
+	// aggregations were evaluated (the latest version).
+	Template        string `json:"template"`
+	TemplateVersion int    `json:"template_version"`
+	// GroupBy and Field repeat the query's grouping.
+	GroupBy GroupBy `json:"group_by"`
+	Field   string  `json:"field,omitempty"`
+	// FieldLabel is the label of Field.
+	FieldLabel string `json:"field_label,omitempty"`
+	// Columns describe the aggregations, in the order of Group.Values.
+	Columns []Column `json:"columns"`
+	// Groups in order: chronological for periods, else by key (the group
+	// "" last).
+	Groups []Group `json:"groups"`
+}
+
+// Column describes one aggregation of a Result.
+type Column struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Unit  string `json:"unit,omitempty"`
+	Expr  string `json:"expr"`
+	// PushedDown says the database computed it (a plain form); else expr
+	// evaluated it over the streamed records.
+	PushedDown bool `json:"pushed_down"`
+}
+
+// Group is one group of records and its aggregations.
+type Group struct {
+	// Key identifies the group: the first day of the period as 2006-01-02
+	// (periods), a customer's or staff member's ID, a select value; "" for
+	// one group, drafts, records without a responder or without a value.
+	Key string `json:"key"`
+	// Start and End bound a period (periodic groupings only), in the
+	// tenant's time zone.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Count is the number of records in the group.
+	Count int64 `json:"count"`
+	// Values holds one value per Result.Columns entry.
+	Values []Value `json:"values"`
+	// Lines holds the totals of Query.Lines (nil without it).
+	Lines *LineTotals `json:"lines,omitempty"`
+}
+
+// LineTotals are the sums of a lines field over a group's records, in yen,
+// exact: each record's amounts as it stored them (tax rounded per receipt
+// and rate when it was written).
+type LineTotals struct {
+	// Net is the total before tax (税抜), Tax the consumption tax, Gross
+	// the total with tax (税込).
+	Net   int64 `json:"net"`
+	Tax   int64 `json:"tax"`
+	Gross int64 `json:"gross"`
+	// Rates are the totals per tax rate, by rate ascending.
+	Rates []RateTotal `json:"rates"`
+}
+
+// RateTotal is the total of one tax rate.
+type RateTotal struct {
+	Rate int   `json:"rate"` // percent
+	Base int64 `json:"base"` // the amount before tax at this rate
+	Tax  int64 `json:"tax"`
+}
+
+// Value is one aggregation's result for one group.
+type Value struct {
+	// Valid is false when there is no value: avg, min or max over no
+	// values, or an expression giving NaN.
+	Valid bool `json:"valid"`
+	// Float is the value (when Valid).
+	Float float64 `json:"float"`
+	// Exact says Int holds the value exactly: sums, minima, maxima and
+	// counts of integer, money, duration, boolean and lines fields
+	// computed by the database.
+	Exact bool  `json:"exact"`
+	Int   int64 `json:"int"`
+}
+
+// Labels returns the group labels of a periodic result as Japanese users
+// read them ("2026年4月", "4月1日", "3月30日〜", "2026年"); for other groupings
+// the keys.
+func (r *Result) Labels() []string {
+	out := make([]string, len(r.Groups))
+	for i, g := range r.Groups {
+		switch r.GroupBy {
+		case ByDay:
+			out[i] = fmt.Sprintf("%d月%d日", g.Start.Month(), g.Start.Day())
+		case ByWeek:
+			out[i] = fmt.Sprintf("%d月%d日〜", g.Start.Month(), g.Start.Day())
+		case ByMonth:
+			out[i] = fmt.Sprintf("%d年%d月", g.Start.Year(), g.Start.Month())
+		case ByYear:
+			out[i] = fmt.Sprintf("%d年", g.Start.Year())
+		default:
+			out[i] = g.Key
+		}
+	}
+	return out
+}
+
+// zone is the principal's tenant time zone (UTC for a principal built
+// without one).
+func zone(pr permission.Principal) *time.Location {
+	if pr.Location != nil {
+		return pr.Location
+	}
+	return time.UTC
+}
+
+// aggregation is one column to compute.
+type aggregation struct {
+	c        *template.CompiledAggregation
+	fn       string // simple form: sum, avg, min, max, count
+	field    *template.Field
+	pushed   bool
+	exactInt bool
+}
+
+// compile returns the compiled aggregations of t, once per tenant,
+// template and version.
+func (s *Service) compile(tenant uuid.UUID, t *template.Template) ([]*template.CompiledAggregation, error) {
+	k := compiledKey{tenant, t.Key, t.Version}
+	if v, ok := s.compiled.Load(k); ok {
+		return v.([]*template.CompiledAggregation), nil
+	}
+	cs, err := t.CompileAggregations()
+	if err != nil {
+		return nil, err
+	}
+	v, _ := s.compiled.LoadOrStore(k, cs)
+	return v.([]*template.CompiledAggregation), nil
+}
+
+// Aggregate computes q's aggregations over the records the principal may
+// see. Staff only; customers (the portal) get ErrPermissionDenied. Bad
+// input is a *validation.Error naming the field ("template",
+// "aggregations[0]", "group_by", "field", "from", "to", "filter.…").
+func (s *Service) Aggregate(ctx context.Context, q Query) (*Result, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !pr.IsStaff() {
+		return nil, fmt.Errorf("report: aggregate: %w", ErrPermissionDenied)
+	}
+	res, err := s.aggregate(ctx, pr, q)
+	if err != nil {
+		return nil, fmt.Errorf("report: aggregate: %w", err)
+	}
+	return res, nil
+}
+
+func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Query) (*Result, error) {
+	var ve validation.Error
+	if q.Template == "" {
+		ve.Add("template", validation.CodeRequired, "")
+		return nil, ve.Err()
+	}
+	t, err := s.records.Template(ctx, q.Template, 0)
+	if errors.Is(err, kerr.ErrNotFound) {
+		ve.Add("template", validation.CodeUnknown, q.Template)
+		return nil, ve.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	compiled, err := s.compile(pr.Tenant, t)
+	if err != nil {
+		return nil, err
+	}
+	aggs, err := pick(t, compiled, q.Aggregations, &ve)
+	if err != nil {
+		return nil, err
+	}
+	loc := zone(pr)
+	groups, group := s.grouping(t, &q, loc, &ve)
+	if q.Lines != "" {
+		switch f, ok := t.Field(q.Lines); {
+		case !ok:
+			ve.Add("lines", validation.CodeUnknown, q.Lines)
+		case f.Type != template.FieldLines:
+			ve.Add("lines", validation.CodeWrongType, string(f.Type))
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return nil, err
+	}
+
+	filter := q.Filter
+	filter.Templates = []string{q.Template}
+	base := func() (*bun.SelectQuery, error) {
+		sel, err := s.records.Matching(ctx, filter)
+		if err != nil {
+			var fe *validation.Error
+			if errors.As(err, &fe) {
+				for i := range fe.Fields {
+					fe.Fields[i].Field = "filter." + fe.Fields[i].Field
+				}
+			}
+			return nil, err
+		}
+		if !q.From.IsZero() {
+			sel.Where("r.occurred_at >= ?", q.From)
+		}
+		if !q.To.IsZero() {
+			sel.Where("r.occurred_at < ?", q.To)
+		}
+		if group.join != "" {
+			sel.Join(group.join, group.joinArgs...)
+		}
+		return sel, nil
+	}
+
+	res := &Result{Template: t.Key, TemplateVersion: t.Version, GroupBy: q.GroupBy, Field: q.Field}
+	if f, ok := t.Field(q.Field); ok {
+		res.FieldLabel = f.Label
+	}
+	for _, a := range aggs {
+		res.Columns = append(res.Columns, Column{Key: a.c.Key, Label: a.c.Label, Unit: a.c.Unit, Expr: a.c.Expr, PushedDown: a.pushed})
+	}
+	index := map[string]int{}
+	for i, g := range groups {
+		index[g.Key] = i
+	}
+	// at returns the group of key, adding it for the non-periodic groupings.
+	at := func(key string) (*Group, error) {
+		if i, ok := index[key]; ok {
+			return &groups[i], nil
+		}
+		if q.GroupBy.periodic() {
+			return nil, fmt.Errorf("report: record outside the periods (bucket %q)", key)
+		}
+		if len(groups) >= s.cfg.MaxGroups {
+			ve.Add("group_by", validation.CodeTooMany, strconv.Itoa(s.cfg.MaxGroups))
+			return nil, ve.Err()
+		}
+		index[key] = len(groups)
+		groups = append(groups, Group{Key: key, Values: make([]Value, len(aggs))})
+		if q.Lines != "" {
+			groups[len(groups)-1].Lines = &LineTotals{Rates: []RateTotal{}}
+		}
+		return &groups[len(groups)-1], nil
+	}
+	for i := range groups {
+		groups[i].Values = make([]Value, len(aggs))
+		if q.Lines != "" {
+			groups[i].Lines = &LineTotals{Rates: []RateTotal{}}
+		}
+	}
+
+	// One query for the count and every pushed-down aggregation.
+	sel, err := base()
+	if err != nil {
+		return nil, err
+	}
+	sel.ColumnExpr(group.expr+" AS g", group.args...).ColumnExpr("COUNT(*) AS n")
+	for i, a := range aggs {
+		if !a.pushed {
+			continue
+		}
+		expr, args := s.sqlAggregate(a)
+		sel.ColumnExpr(expr+" AS "+fmt.Sprintf("a%d", i), args...)
+	}
+	if q.Lines != "" {
+		for _, part := range []string{"subtotal", "tax", "total"} {
+			expr, args := storage.JSONValue(s.dialect, "r.fields", storage.JSONInteger, q.Lines, part)
+			sel.ColumnExpr("SUM("+expr+")", args...)
+		}
+	}
+	if !group.whole {
+		sel.GroupExpr(group.expr, group.args...)
+	}
+	rows, err := sel.Rows(ctx)
+	if err != nil {
+		return nil, storage.Err(err)
+	}
+	err = func() error {
+		defer rows.Close()
+		var pushed []int
+		for i, a := range aggs {
+			if a.pushed {
+				pushed = append(pushed, i)
+			}
+		}
+		for rows.Next() {
+			var key sql.NullString
+			var n int64
+			vals := make([]sql.NullString, len(pushed))
+			var lines [3]sql.NullString
+			dest := []any{&key, &n}
+			for i := range vals {
+				dest = append(dest, &vals[i])
+			}
+			if q.Lines != "" {
+				dest = append(dest, &lines[0], &lines[1], &lines[2])
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return storage.Err(err)
+			}
+			g, err := at(key.String)
+			if err != nil {
+				return err
+			}
+			g.Count += n
+			if q.Lines != "" {
+				for i, dst := range []*int64{&g.Lines.Net, &g.Lines.Tax, &g.Lines.Gross} {
+					if *dst, err = parseInt(lines[i]); err != nil {
+						return fmt.Errorf("report: lines %q: %w", q.Lines, err)
+					}
+				}
+			}
+			for j, k := range pushed {
+				if g.Values[k], err = parseValue(aggs[k], vals[j]); err != nil {
+					return err
+				}
+			}
+		}
+		return storage.Err(rows.Err())
+	}()
+	if err != nil {
+		return nil, err
+	}
+	// Groups without records: sums and counts are 0.
+	for i := range groups {
+		if groups[i].Count > 0 {
+			continue
+		}
+		for k, a := range aggs {
+			if a.pushed {
+				groups[i].Values[k], _ = parseValue(a, sql.NullString{})
+			}
+		}
+	}
+
+	if q.Lines != "" {
+		if err := s.rateTotals(ctx, q.Lines, groups, index, base, group); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.evalStreamed(ctx, t, aggs, groups, index, base, group); err != nil {
+		return nil, err
+	}
+	if !q.GroupBy.periodic() {
+		sort.SliceStable(groups, func(i, j int) bool {
+			if (groups[i].Key == "") != (groups[j].Key == "") {
+				return groups[j].Key == ""
+			}
+			return groups[i].Key < groups[j].Key
+		})
+	}
+	res.Groups = groups
+	return res, nil
+}
+
+// pick resolves the wanted aggregation keys.
+func pick(t *template.Template, compiled []*template.CompiledAggregation, keys []string, ve *validation.Error) ([]aggregation, error) {
+	if len(keys) == 0 {
+		for _, c := range compiled {
+			keys = append(keys, c.Key)
+		}
+	}
+	var out []aggregation
+	for i, k := range keys {
+		idx := slices.IndexFunc(compiled, func(c *template.CompiledAggregation) bool { return c.Key == k })
+		if idx < 0 {
+			ve.Add(fmt.Sprintf("aggregations[%d]", i), validation.CodeUnknown, k)
+			continue
+		}
+		a := aggregation{c: compiled[idx]}
+		fn, field, ok := a.c.Simple()
+		if ok {
+			a.fn, a.pushed = fn, true
+			if field != "" {
+				f, found := t.Field(field)
+				if !found {
+					return nil, fmt.Errorf("report: aggregation %q reads unknown field %q", k, field)
+				}
+				a.field = &f
+				a.exactInt = f.Type != template.FieldNumber && fn != "avg"
+			} else {
+				a.exactInt = true
+			}
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// jsonKind is how the database reads a numeric field's value.
+func jsonKind(f *template.Field) (storage.JSONKind, []string) {
+	switch f.Type {
+	case template.FieldNumber:
+		return storage.JSONFloat, []string{f.Key}
+	case template.FieldBoolean:
+		return storage.JSONBoolean, []string{f.Key}
+	case template.FieldLines:
+		return storage.JSONInteger, []string{f.Key, "total"}
+	}
+	return storage.JSONInteger, []string{f.Key}
+}
+
+func (s *Service) fieldValue(f *template.Field) (string, []any) {
+	kind, path := jsonKind(f)
+	return storage.JSONValue(s.dialect, "r.fields", kind, path...)
+}
+
+// sqlAggregate is the SQL of a pushed-down aggregation.
+func (s *Service) sqlAggregate(a aggregation) (string, []any) {
+	if a.field == nil {
+		return "COUNT(*)", nil
+	}
+	expr, args := s.fieldValue(a.field)
+	fn := strings.ToUpper(a.fn)
+	if a.fn == "avg" && s.dialect == storage.Postgres {
+		// AVG of bigint is numeric; the mean is a float either way.
+		return "AVG(" + expr + ")::float8", args
+	}
+	return fn + "(" + expr + ")", args
+}
+
+// parseValue reads a pushed-down aggregate as the database returned it.
+func parseValue(a aggregation, raw sql.NullString) (Value, error) {
+	if !raw.Valid {
+		switch a.fn {
+		case "sum", "count":
+			// The sum of no values is 0, as in expr.
+			return Value{Valid: true, Exact: a.exactInt}, nil
+		}
+		return Value{}, nil
+	}
+	if a.exactInt {
+		n, err := parseInt(raw)
+		if err != nil {
+			return Value{}, fmt.Errorf("report: aggregation %q: %w", a.c.Key, err)
+		}
+		return Value{Valid: true, Float: float64(n), Exact: true, Int: n}, nil
+	}
+	f, err := strconv.ParseFloat(raw.String, 64)
+	if err != nil {
+		return Value{}, fmt.Errorf("report: aggregation %q: %q is not a number: %w", a.c.Key, raw.String, err)
+	}
+	return floatValue(f), nil
+}
+
+// parseInt reads an integer sum as the database returned it (NULL: 0).
+func parseInt(raw sql.NullString) (int64, error) {
+	if !raw.Valid {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(raw.String, ".0"), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an integer: %w", raw.String, err)
+	}
+	return n, nil
+}
+
+// rateTotals fills Group.Lines.Rates: one row per group and rate from the
+// taxes array each record stored.
+func (s *Service) rateTotals(ctx context.Context, field string, groups []Group, index map[string]int,
+	base func() (*bun.SelectQuery, error), group grouping) error {
+	sel, err := base()
+	if err != nil {
+		return err
+	}
+	join, jargs, elem := storage.JSONArrayJoin(s.dialect, "r.fields", "tx", field, "taxes")
+	rate, rargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "rate")
+	baseAmt, bargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "base")
+	tax, targs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "tax")
+	sel.Join(join, jargs...).
+		ColumnExpr(group.expr+" AS g", group.args...).
+		ColumnExpr(rate+" AS rate", rargs...).
+		ColumnExpr("SUM("+baseAmt+")", bargs...).
+		ColumnExpr("SUM("+tax+")", targs...).
+		GroupExpr(rate, rargs...).
+		OrderExpr("rate")
+	if !group.whole {
+		sel.GroupExpr(group.expr, group.args...)
+	}
+	rows, err := sel.Rows(ctx)
+	if err != nil {
+		return storage.Err(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key sql.NullString
+		var r sql.NullInt64
+		var b, t sql.NullString
+		if err := rows.Scan(&key, &r, &b, &t); err != nil {
+			return storage.Err(err)
+		}
+		i, ok := index[key.String]
+		if !ok {
+			return fmt.Errorf("report: rate totals of group %q not counted", key.String)
+		}
+		rt := RateTotal{Rate: int(r.Int64)}
+		if rt.Base, err = parseInt(b); err != nil {
+			return err
+		}
+		if rt.Tax, err = parseInt(t); err != nil {
+			return err
+		}
+		groups[i].Lines.Rates = append(groups[i].Lines.Rates, rt)
+	}
+	return storage.Err(rows.Err())
+}
+
+func floatValue(f float64) Value {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return Value{}
+	}
+	return Value{Valid: true, Float: f}
+}
