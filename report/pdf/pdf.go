@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"image/png"
 	"io"
 	"strconv"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/report/chart"
 )
 
 // Errors, the same values as package contactlog's: match with errors.Is.
@@ -67,25 +69,17 @@ type Config struct {
 	// memory: about this much plus the text). More is refused with a
 	// field problem "photos" too_large (Param: the cap). Default: 200 MiB.
 	MaxPhotoBytes int64
-	// Charts draws the charts of a customer's history of one template
-	// (Options.Template): it receives the template and the records, oldest
-	// first, and returns PNG images with captions, placed after the
-	// records. Default: none, and no charts are drawn.
+	// Charts describes the charts of a customer's history of one template
+	// (Options.Template), drawn as PNG images after the records with the
+	// text in Font. Default: none, and no charts are drawn. The example
+	// server passes report.Service.CustomerCharts (staff only).
 	Charts ChartFunc
 }
 
-// Chart is one chart image of a PDF.
-type Chart struct {
-	// Caption is printed above the chart, e.g. "血圧の推移".
-	Caption string
-	// PNG is the image; Width and Height are its size in pixels.
-	PNG           []byte
-	Width, Height int
-}
-
-// ChartFunc draws the charts of a template's numeric fields over records
-// (oldest first, as the principal sees them) in the time zone loc.
-type ChartFunc func(ctx context.Context, t *template.Template, records []contactlog.Record, loc *time.Location) ([]Chart, error)
+// ChartFunc returns the charts of a customer's history of one template:
+// records are the records the PDF holds, oldest first, as the principal in
+// ctx sees them. nil, nil draws none.
+type ChartFunc func(ctx context.Context, customer uuid.UUID, template string, records []contactlog.Record) ([]chart.Spec, error)
 
 // WithDefaults returns a copy of c with defaults filled in.
 func (c *Config) WithDefaults() Config {
@@ -166,6 +160,7 @@ type Exporter struct {
 	dir       *permission.Directory
 	cfg       Config
 	fontName  string
+	chartFont *chart.Font // Config.Font for chart text; nil without Config.Charts
 }
 
 // NewExporter returns an exporter reading records and attachments through
@@ -180,7 +175,32 @@ func NewExporter(db bun.IDB, records *contactlog.Service, customers *customer.Se
 	case len(c.Font) == 0:
 		return nil, errors.New("pdf: Config.Font is required (e.g. bizud.Regular() of report/pdf/font/bizud)")
 	}
-	return &Exporter{db: db, records: records, customers: customers, dir: dir, cfg: c, fontName: subsetName(c.Font)}, nil
+	e := &Exporter{db: db, records: records, customers: customers, dir: dir, cfg: c, fontName: subsetName(c.Font)}
+	if c.Charts != nil {
+		f, err := chart.ParseFont(c.Font)
+		if err != nil {
+			return nil, fmt.Errorf("pdf: Config.Font: %w", err)
+		}
+		e.chartFont = f
+	}
+	return e, nil
+}
+
+// drawCharts renders the charts as PNG images.
+func (e *Exporter) drawCharts(specs []chart.Spec) ([]chartView, error) {
+	var out []chartView
+	for _, s := range specs {
+		var b bytes.Buffer
+		if err := chart.PNG(&b, s, e.chartFont); err != nil {
+			return nil, err
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chartView{Caption: s.Title, PNG: b.Bytes(), Width: cfg.Width, Height: cfg.Height})
+	}
+	return out, nil
 }
 
 // Record writes a PDF of one record the principal may see (ErrNotFound
@@ -250,13 +270,13 @@ func (e *Exporter) Customer(ctx context.Context, w io.Writer, customerID uuid.UU
 		}
 		q.After = page.Next
 	}
-	var charts []Chart
+	var charts []chartView
 	if opt.Template != "" && e.cfg.Charts != nil && len(recs) > 0 {
-		t, err := e.records.Template(ctx, opt.Template, 0)
+		specs, err := e.cfg.Charts(ctx, customerID, opt.Template, recs)
 		if err != nil {
-			return fmt.Errorf("pdf: customer %s: %w", customerID, err)
+			return fmt.Errorf("pdf: customer %s: charts: %w", customerID, err)
 		}
-		if charts, err = e.cfg.Charts(ctx, t, recs, e.location(p)); err != nil {
+		if charts, err = e.drawCharts(specs); err != nil {
 			return fmt.Errorf("pdf: customer %s: charts: %w", customerID, err)
 		}
 	}
@@ -276,7 +296,7 @@ func (e *Exporter) location(p permission.Principal) *time.Location {
 // export builds the document of recs, renders it, audits the export and
 // writes the PDF (encrypted when a password is set).
 func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Principal, objType string, obj, customerID uuid.UUID,
-	recs []contactlog.Record, opt Options, charts []Chart) error {
+	recs []contactlog.Record, opt Options, charts []chartView) error {
 	v := &validation.Error{}
 	if opt.IncludePrivateMemo && (!p.IsStaff() || (len(recs) > 0 && recs[0].PrivateMemoWithheld)) {
 		v.Add("include_private_memo", validation.CodeNotAllowed, "")
@@ -299,9 +319,7 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 	if err != nil {
 		return err
 	}
-	for _, c := range charts {
-		doc.Charts = append(doc.Charts, chartView(c))
-	}
+	doc.Charts = charts
 	var buf bytes.Buffer
 	buf.Grow(int(photoBytes) + 1<<20) // the photos pass through as they are, plus the text
 	open := func(ctx context.Context, id uuid.UUID) (io.ReadCloser, error) {

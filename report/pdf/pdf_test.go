@@ -12,9 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/report/chart"
 	"github.com/kirokuhq/kiroku/report/pdf"
 )
 
@@ -50,7 +52,7 @@ func TestRecordPDF(t *testing.T) {
 		require.Regexp(t, `(?m)^[A-Z]{6}\+KirokuFont\s+CID TrueType\s+Identity-H\s+yes yes yes `, out, "embedded as a subset, with a ToUnicode map")
 		out, ok = poppler(t, doc, "pdfimages", "-upw", password, "-list")
 		require.True(t, ok, out)
-		require.Equal(t, 3, strings.Count(out, " image "), out)
+		require.Equal(t, 3, imageCount(out), out)
 
 		entries, err := permission.AuditLog(f.admin, db, permission.AuditQuery{ObjectType: "record", Object: f.shared})
 		require.NoError(t, err)
@@ -85,7 +87,7 @@ func TestCustomerPDF(t *testing.T) {
 		}
 		require.Less(t, strings.Index(text, publicMemo), strings.Index(text, usageMemo), "oldest first")
 		out, _ := poppler(t, b.Bytes(), "pdfimages", "-list")
-		require.Equal(t, 3, strings.Count(out, " image "), out)
+		require.Equal(t, 3, imageCount(out), out)
 
 		// One template only.
 		b.Reset()
@@ -93,6 +95,22 @@ func TestCustomerPDF(t *testing.T) {
 		text = pdfText(t, b.Bytes(), "")
 		require.Contains(t, text, usageMemo)
 		require.NotContains(t, text, publicMemo)
+
+		// Charts of one template's history follow its records, as images.
+		var charted []contactlog.Record
+		exp := f.newExporter(&pdf.Config{Charts: func(_ context.Context, cust uuid.UUID, tmpl string, recs []contactlog.Record) ([]chart.Spec, error) {
+			require.Equal(t, f.yamada, cust)
+			require.Equal(t, "builtin:usage", tmpl)
+			charted = recs
+			return []chart.Spec{{Kind: chart.Line, Title: "売上の推移", Labels: []string{"11/21"},
+				Series: []chart.Series{{Name: "合計", Values: []float64{2714}}}}}, nil
+		}})
+		b.Reset()
+		require.NoError(t, exp.Customer(f.staff, &b, f.yamada, pdf.Options{Template: "builtin:usage"}))
+		require.Len(t, charted, 1)
+		require.Contains(t, pdfText(t, b.Bytes(), ""), "■ 売上の推移")
+		out, _ = poppler(t, b.Bytes(), "pdfimages", "-list")
+		require.Equal(t, 1, imageCount(out), out)
 
 		// A history over the cap is refused with the cap, not cut.
 		b.Reset()
@@ -141,7 +159,7 @@ func TestVisibility(t *testing.T) {
 		require.NotContains(t, text, usageMemo, "the unshared record")
 		require.NotContains(t, text, "社内用.jpg", "the unshared photo")
 		out, _ := poppler(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
-		require.Equal(t, 2, strings.Count(out, " image "), out)
+		require.Equal(t, 2, imageCount(out), out)
 		err = f.exp.Record(portal, &b, f.unshared, pdf.Options{})
 		require.ErrorIs(t, err, pdf.ErrNotFound)
 
@@ -208,4 +226,9 @@ func requireKinsoku(t *testing.T, text string) {
 	endsWrong := regexp.MustCompile(`(?m)「$`)
 	require.False(t, endsWrong.MatchString(text), "a line ends with 「:\n%s", text)
 	require.Contains(t, text, "\n漢。続き\n", "the character before 。 moved to the next line")
+}
+
+// imageCount counts the images pdfimages -list lists.
+func imageCount(list string) int {
+	return len(regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s`).FindAllString(list, -1))
 }

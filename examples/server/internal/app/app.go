@@ -37,6 +37,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/plugins"
 	"github.com/kirokuhq/kiroku/report"
+	"github.com/kirokuhq/kiroku/report/chart"
 	"github.com/kirokuhq/kiroku/report/pdf"
 	"github.com/kirokuhq/kiroku/report/pdf/font/bizud"
 )
@@ -184,7 +185,20 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock}); err != nil {
 		return a, err
 	}
-	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock}); err != nil {
+	// A customer's history of one template carries its automatic charts
+	// (staff only, as on the customer page).
+	charts := func(ctx context.Context, cust uuid.UUID, tmpl string, recs []contactlog.Record) ([]chart.Spec, error) {
+		if p, _ := permission.FromContext(ctx); !p.IsStaff() {
+			return nil, nil
+		}
+		h, err := a.Reports.CustomerCharts(ctx, cust, tmpl, min(len(recs), report.MaxHistoryRecords))
+		if err != nil {
+			return nil, err
+		}
+		return h.Charts, nil
+	}
+	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock,
+		Charts: charts}); err != nil {
 		return a, err
 	}
 	// The trusted handle stays here: only the dispatcher and the plugin
