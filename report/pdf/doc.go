@@ -65,11 +65,12 @@
 // # Limits
 //
 // A PDF is built in memory before it is written (the password needs the
-// whole file), so an export takes about the size of its photos plus its text.
+// whole file), so an export's heap grows with its photos (about 8 times
+// their bytes at the peak, with a password).
 // Two caps keep that bounded: a history of more than Config.MaxRecords
 // records (default 300) is refused with a field problem "records" too_many,
 // so the requester narrows the period (Options.From, To) and exports the
-// history in parts; photos over Config.MaxPhotoBytes together (default 200
+// history in parts; photos over Config.MaxPhotoBytes together (default 64
 // MiB) are refused with "photos" too_large. Nothing is written to the
 // writer when an export fails, so an HTTP handler can still answer with an
 // error.
