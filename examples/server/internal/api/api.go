@@ -60,7 +60,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
 			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
-		Extra: append(append(x.routes(), reportapi.Routes(a.Reports)...), sapi.Routes(a.Schedule)...),
+		Extra: append(append(append(x.routes(), reportapi.Routes(a.Reports)...), sapi.Routes(a.Schedule)...), a.PDF.Routes()...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

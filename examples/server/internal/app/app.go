@@ -37,6 +37,9 @@ import (
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/plugins"
 	"github.com/kirokuhq/kiroku/report"
+	"github.com/kirokuhq/kiroku/report/chart"
+	"github.com/kirokuhq/kiroku/report/pdf"
+	"github.com/kirokuhq/kiroku/report/pdf/font/bizud"
 	"github.com/kirokuhq/kiroku/schedule"
 )
 
@@ -56,7 +59,10 @@ type App struct {
 	Schedule  *schedule.Service
 	Templates *template.Registry
 	Plugins   *plugins.Host
-	Auth      *auth.Store
+	// PDF makes the PDF downloads of records and customer histories (web
+	// pages and API routes), in BIZ UDGothic.
+	PDF  *pdf.Exporter
+	Auth *auth.Store
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
@@ -186,6 +192,22 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock}); err != nil {
+		return a, err
+	}
+	// A customer's history of one template carries its automatic charts
+	// (staff only, as on the customer page).
+	charts := func(ctx context.Context, cust uuid.UUID, tmpl string, recs []contactlog.Record) ([]chart.Spec, error) {
+		if p, _ := permission.FromContext(ctx); !p.IsStaff() {
+			return nil, nil
+		}
+		h, err := a.Reports.CustomerCharts(ctx, cust, tmpl, min(len(recs), report.MaxHistoryRecords))
+		if err != nil {
+			return nil, err
+		}
+		return h.Charts, nil
+	}
+	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock,
+		Charts: charts}); err != nil {
 		return a, err
 	}
 	// The trusted handle stays here: only the dispatcher and the plugin

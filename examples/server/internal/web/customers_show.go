@@ -67,6 +67,7 @@ type customerShowData struct {
 	NextQuery string
 	Months    []customerMonthLink
 	Templates []customerTemplateLink
+	PDF       pdfDialog
 	// Charts of the chosen template's numeric fields (Maroud).
 	Charts []customerChart
 }
@@ -195,6 +196,18 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 		}
 		nv.Set("after", tl.Next)
 		d.NextQuery = nv.Encode()
+	}
+	// The private-memo box for those who may read private memos: the
+	// engine withholds the memos of the others' records.
+	private := r.Principal.IsStaff() && (len(d.History) == 0 || !d.History[0].Record.PrivateMemoWithheld)
+	d.PDF = newPDFDialog(r, d.Customer.ID, true, private)
+	if q.Template != "" {
+		d.PDF.Template = q.Template
+		for _, tl := range d.Templates {
+			if tl.Key == q.Template {
+				d.PDF.TemplateLabel = tl.Label
+			}
+		}
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
 	return nil

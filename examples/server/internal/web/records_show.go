@@ -58,6 +58,8 @@ type recordShowData struct {
 	CanEdit     bool
 	CanDelete   bool
 	CanShare    bool
+	// PDF is the 「PDFでダウンロード」 option dialog.
+	PDF pdfDialog
 }
 
 // fact is one labelled line of the record page.
@@ -141,6 +143,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 	d.CanEdit = u.app.Authz.Check(ctx, r.Principal, permission.ActionEdit, obj) == nil
 	d.CanDelete = u.app.Authz.Check(ctx, r.Principal, permission.ActionDelete, obj) == nil
 	d.CanShare = u.app.Authz.Check(ctx, r.Principal, permission.ActionShare, obj) == nil
+	d.PDF = newPDFDialog(r, rec.ID, false, !rec.PrivateMemoWithheld)
 	u.render(w, r.Request, r, status, "records_show", d)
 	return nil
 }

@@ -1,0 +1,234 @@
+package pdf_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/report/chart"
+	"github.com/kirokuhq/kiroku/report/pdf"
+)
+
+const password = "s3cret-パスワード"
+
+func TestRecordPDF(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		var b bytes.Buffer
+		require.NoError(t, f.exp.Record(f.staff, &b, f.shared, pdf.Options{Cover: true, Password: password, IncludePrivateMemo: true}))
+		doc := b.Bytes()
+
+		out, ok := poppler(t, doc, "pdfinfo")
+		require.False(t, ok, "opens without the password: %s", out)
+		require.Contains(t, out, "Incorrect password")
+		out, ok = poppler(t, doc, "pdfinfo", "-upw", password)
+		require.True(t, ok, out)
+		require.Regexp(t, `Pages:\s+3\n`, out) // cover, the record, its photos
+		require.Regexp(t, `Encrypted:\s+yes \(print:yes copy:yes .*algorithm:AES-256\)`, out)
+		require.Regexp(t, `Page size:\s+595 x 842 pts \(A4\)`, out)
+
+		text := pdfText(t, doc, password)
+		for _, want := range []string{"面談記録", "山田 太郎 様", "記録商事", "期間 2026年11月20日(金)", "作成日 2026年11月22日(日)",
+			"2026年11月20日(金)", "2026年11月20日(金) 14:00", "担当 一郎", "お客様宅", "2026年12月10日(木)",
+			publicMemo, privateMemo, "メモ1.jpg", "・見積書.pdf (15 B)", "1 / 2", "2 / 2"} {
+			require.Contains(t, text, want)
+		}
+		requireKinsoku(t, text)
+
+		out, ok = poppler(t, doc, "pdffonts", "-upw", password)
+		require.True(t, ok, out)
+		require.Regexp(t, `(?m)^[A-Z]{6}\+KirokuFont\s+CID TrueType\s+Identity-H\s+yes yes yes `, out, "embedded as a subset, with a ToUnicode map")
+		out, ok = poppler(t, doc, "pdfimages", "-upw", password, "-list")
+		require.True(t, ok, out)
+		require.Equal(t, 3, imageCount(out), out)
+
+		entries, err := permission.AuditLog(f.admin, db, permission.AuditQuery{ObjectType: "record", Object: f.shared})
+		require.NoError(t, err)
+		require.Equal(t, pdf.AuditAction, entries[0].Action)
+		require.Equal(t, "records=1 cover=true private_memo=true password=true", entries[0].Detail)
+
+		// Without a password: not encrypted; without a cover: no cover;
+		// without the tick: no private memo.
+		b.Reset()
+		require.NoError(t, f.exp.Record(f.staff, &b, f.shared, pdf.Options{}))
+		out, ok = poppler(t, b.Bytes(), "pdfinfo")
+		require.True(t, ok, out)
+		require.Regexp(t, `Encrypted:\s+no`, out)
+		require.Regexp(t, `Pages:\s+2\n`, out)
+		text = pdfText(t, b.Bytes(), "")
+		require.Contains(t, text, publicMemo)
+		require.NotContains(t, text, privateMemo)
+		require.NotContains(t, text, "作成日")
+	})
+}
+
+func TestCustomerPDF(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		var b bytes.Buffer
+		require.NoError(t, f.exp.Customer(f.staff, &b, f.yamada, pdf.Options{Cover: true, Title: "山田様 ご対応記録", IncludePrivateMemo: true}))
+		text := pdfText(t, b.Bytes(), "")
+		for _, want := range []string{"山田様 ご対応記録", "期間 2026年11月20日(金) 〜 2026年11月21日(土)", publicMemo, privateMemo,
+			usageMemo, "利用・会計", "シャンプー × 2 = ¥2,468", "小計 ¥2,468 / 消費税 ¥246 / 合計 ¥2,714"} {
+			require.Contains(t, text, want)
+		}
+		require.Less(t, strings.Index(text, publicMemo), strings.Index(text, usageMemo), "oldest first")
+		out, _ := poppler(t, b.Bytes(), "pdfimages", "-list")
+		require.Equal(t, 3, imageCount(out), out)
+
+		// One template only.
+		b.Reset()
+		require.NoError(t, f.exp.Customer(f.staff, &b, f.yamada, pdf.Options{Template: "builtin:usage"}))
+		text = pdfText(t, b.Bytes(), "")
+		require.Contains(t, text, usageMemo)
+		require.NotContains(t, text, publicMemo)
+
+		// Charts of one template's history follow its records, as images.
+		var charted []contactlog.Record
+		exp := f.newExporter(&pdf.Config{Charts: func(_ context.Context, cust uuid.UUID, tmpl string, recs []contactlog.Record) ([]chart.Spec, error) {
+			require.Equal(t, f.yamada, cust)
+			require.Equal(t, "builtin:usage", tmpl)
+			charted = recs
+			return []chart.Spec{{Kind: chart.Line, Title: "売上の推移", Labels: []string{"11/21"},
+				Series: []chart.Series{{Name: "合計", Values: []float64{2714}}}}}, nil
+		}})
+		b.Reset()
+		require.NoError(t, exp.Customer(f.staff, &b, f.yamada, pdf.Options{Template: "builtin:usage"}))
+		require.Len(t, charted, 1)
+		require.Contains(t, pdfText(t, b.Bytes(), ""), "■ 売上の推移")
+		out, _ = poppler(t, b.Bytes(), "pdfimages", "-list")
+		require.Equal(t, 1, imageCount(out), out)
+
+		// A history over the cap is refused with the cap, not cut.
+		b.Reset()
+		err := f.newExporter(&pdf.Config{MaxRecords: 1}).Customer(f.staff, &b, f.yamada, pdf.Options{})
+		requireField(t, err, "records", validation.CodeTooMany)
+		require.Zero(t, b.Len())
+		err = f.newExporter(&pdf.Config{MaxPhotoBytes: 100}).Customer(f.staff, &b, f.yamada, pdf.Options{})
+		requireField(t, err, "photos", validation.CodeTooLarge)
+		require.Zero(t, b.Len())
+
+		entries, err := permission.AuditLog(f.admin, db, permission.AuditQuery{ObjectType: "customer", Object: f.yamada})
+		require.NoError(t, err)
+		require.Equal(t, pdf.AuditAction, entries[0].Action)
+		require.Equal(t, "records=1 cover=false private_memo=false password=false", entries[0].Detail)
+	})
+}
+
+func TestVisibility(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		var b bytes.Buffer
+
+		// A partner may not tick the private memo, and never gets it.
+		err := f.exp.Record(f.partner, &b, f.shared, pdf.Options{IncludePrivateMemo: true})
+		requireField(t, err, "include_private_memo", validation.CodeNotAllowed)
+		require.NoError(t, f.exp.Customer(f.partner, &b, f.yamada, pdf.Options{}))
+		text := pdfText(t, b.Bytes(), "")
+		require.Contains(t, text, publicMemo)
+		require.Contains(t, text, usageMemo)
+		require.NotContains(t, text, privateMemo)
+		require.NotContains(t, text, "非公開メモ")
+
+		// The customer (portal) gets the shared record with its shared
+		// files only, and no private memo, ever.
+		portal := f.customerPrincipal
+		err = f.exp.Customer(portal, &b, f.yamada, pdf.Options{IncludePrivateMemo: true})
+		requireField(t, err, "include_private_memo", validation.CodeNotAllowed)
+		b.Reset()
+		require.NoError(t, f.exp.Customer(portal, &b, f.yamada, pdf.Options{Cover: true, Password: password}))
+		text = pdfText(t, b.Bytes(), password)
+		require.Contains(t, text, publicMemo)
+		require.Contains(t, text, "山田 太郎 様")
+		require.Contains(t, text, "・見積書.pdf")
+		require.NotContains(t, text, privateMemo)
+		require.NotContains(t, text, usageMemo, "the unshared record")
+		require.NotContains(t, text, "社内用.jpg", "the unshared photo")
+		out, _ := poppler(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
+		require.Equal(t, 2, imageCount(out), out)
+		err = f.exp.Record(portal, &b, f.unshared, pdf.Options{})
+		require.ErrorIs(t, err, pdf.ErrNotFound)
+
+		// Another customer's portal sees nothing of this one.
+		p, _ := permission.FromContext(portal)
+		p.Customer = uuid.New()
+		err = f.exp.Customer(permission.WithPrincipal(context.Background(), p), &b, f.yamada, pdf.Options{})
+		require.ErrorIs(t, err, pdf.ErrNotFound)
+		err = f.exp.Record(context.Background(), &b, f.shared, pdf.Options{})
+		require.ErrorIs(t, err, pdf.ErrUnauthenticated)
+	})
+}
+
+func TestOptionsChecked(t *testing.T) {
+	t.Parallel()
+	f := setup(t, dbtest.SQLite(t))
+	var b bytes.Buffer
+	now := f.clock.Now()
+	for _, tc := range []struct {
+		opt         pdf.Options
+		field, code string
+	}{
+		{pdf.Options{Title: strings.Repeat("長", pdf.MaxTitleLen+1)}, "title", validation.CodeTooLong},
+		{pdf.Options{Title: "改行\nあり"}, "title", validation.CodeFormat},
+		{pdf.Options{Password: strings.Repeat("p", pdf.MaxPasswordLen+1)}, "password", validation.CodeTooLong},
+		{pdf.Options{From: now, To: now}, "to", validation.CodeOutOfRange},
+	} {
+		requireField(t, f.exp.Customer(f.staff, &b, f.yamada, tc.opt), tc.field, tc.code)
+	}
+	requireField(t, f.exp.Record(f.staff, &b, f.shared, pdf.Options{Template: "builtin:usage"}), "template", validation.CodeNotAllowed)
+	require.Zero(t, b.Len())
+}
+
+func requireField(t *testing.T, err error, field, code string) {
+	t.Helper()
+	require.ErrorIs(t, err, pdf.ErrInvalid)
+	var v *validation.Error
+	require.True(t, errors.As(err, &v))
+	require.True(t, v.Has(field, code), "%v", v)
+}
+
+// pdfText is the text pdftotext extracts.
+func pdfText(t *testing.T, doc []byte, password string) string {
+	t.Helper()
+	var args []string
+	if password != "" {
+		args = []string{"-upw", password}
+	}
+	out, ok := poppler(t, doc, "pdftotext", args...)
+	require.True(t, ok, out)
+	return out
+}
+
+// requireKinsoku checks kinsokuMemo in the extracted text: every paragraph
+// whole, no line starting with 。 or ending with 「.
+func requireKinsoku(t *testing.T, text string) {
+	t.Helper()
+	joined := strings.ReplaceAll(text, "\n", "")
+	for para := range strings.SplitSeq(kinsokuMemo, "\n") {
+		require.Contains(t, joined, para)
+	}
+	startsWrong := regexp.MustCompile(`(?m)^[。、」]`)
+	require.False(t, startsWrong.MatchString(text), "a line starts with 。、」:\n%s", text)
+	endsWrong := regexp.MustCompile(`(?m)「$`)
+	require.False(t, endsWrong.MatchString(text), "a line ends with 「:\n%s", text)
+	require.Contains(t, text, "\n漢。続き\n", "the character before 。 moved to the next line")
+}
+
+// imageCount counts the images pdfimages -list lists.
+func imageCount(list string) int {
+	return len(regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s`).FindAllString(list, -1))
+}
