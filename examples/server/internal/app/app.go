@@ -25,6 +25,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
@@ -220,7 +221,7 @@ func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
 
 // Migrate creates or upgrades every table the server uses.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate} {
+	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, portal.Migrate} {
 		if err := m(ctx, db); err != nil {
 			return err
 		}
