@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
@@ -53,7 +54,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security:      &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: TokenPrefix + "<token>"},
-		Extra:         x.routes(),
+		Extra:         append(x.routes(), portal.Routes(a.Portal, a.PortalAuth, a.Records)...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

@@ -52,6 +52,13 @@ type App struct {
 	Templates *template.Registry
 	Plugins   *plugins.Host
 	Auth      *auth.Store
+	// Portal is the customer portal's principal-scoped handle (staff
+	// invitations and unlocks, a customer's own account).
+	Portal *portal.Service
+	// PortalAuth is the portal's trusted handle, for the customer-side
+	// handlers that run before a customer is authenticated (registration,
+	// login, sessions, password reset) — and the dispatcher.
+	PortalAuth *portal.System
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
@@ -182,7 +189,15 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
+	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
+	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
+		return a, err
+	}
+	if a.PortalAuth, err = portal.NewSystem(a.DB, portalCfg); err != nil {
+		return a, err
+	}
 	handlers := system.Handlers()
+	maps.Copy(handlers, a.PortalAuth.Handlers())
 	maps.Copy(handlers, a.Plugins.EventHandlers(system))
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
 		Clock: a.Clock, Logger: a.Logger,

@@ -81,7 +81,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	u.authRoutes(mux)
 	for _, register := range []func(*http.ServeMux){
-		u.recordRoutes, u.customerRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes,
+		u.recordRoutes, u.customerRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.portalStaffRoutes, u.portalRoutes,
 	} {
 		register(mux)
 	}
@@ -346,6 +346,12 @@ func funcs() template.FuncMap {
 			return template.URL(v.Encode())
 		},
 		"bytes": humanBytes,
+		"deref": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 	}
 }
 
