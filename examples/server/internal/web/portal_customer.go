@@ -290,7 +290,7 @@ func (u *UI) portalRecord(w http.ResponseWriter, r *portalRequest) error {
 	}
 	item := u.portalItems(r, []contactlog.Record{*rec})[0]
 	item.Files = files
-	u.portalRender(w, r.Request, r.Session.CSRF, http.StatusOK, "portal_record", map[string]any{"Item": item, "Loc": r.Session.Principal.Location})
+	u.portalRender(w, r.Request, r.Session.CSRF, http.StatusOK, "portal_record", map[string]any{"Item": &item, "Loc": r.Session.Principal.Location})
 	return nil
 }
 
