@@ -39,7 +39,9 @@ type Account struct {
 	// Customer is the customer whose account this is.
 	Customer uuid.UUID `bun:"customer_id" json:"customer"`
 	// Email is the login, chosen at registration ("" before).
-	Email        string `bun:"email" json:"email"`
+	Email string `bun:"email" json:"email"`
+	// PasswordHash is the argon2id hash the engine checks logins with;
+	// the accounts Service returns leave it empty.
 	PasswordHash string `bun:"password_hash" json:"-"`
 	Status       Status `bun:"status" json:"status"`
 	// DeactivatedAt is set while staff have ended the customer's access
@@ -233,6 +235,7 @@ func (s *Service) Account(ctx context.Context, cust uuid.UUID) (*Account, error)
 		if err != nil {
 			return nil, fmt.Errorf("portal: account: %w", err)
 		}
+		a.PasswordHash = ""
 		return a, nil
 	}
 	if _, err := s.staffCustomer(ctx, s.db, pr, cust, permission.ActionView); err != nil {
@@ -242,6 +245,7 @@ func (s *Service) Account(ctx context.Context, cust uuid.UUID) (*Account, error)
 	if err != nil {
 		return nil, fmt.Errorf("portal: account of %s: %w", cust, err)
 	}
+	a.PasswordHash = ""
 	return a, nil
 }
 

@@ -30,11 +30,15 @@ type LockedAccount struct {
 	LastFailureAt *time.Time `bun:"last_failure_at" json:"last_failure_at,omitempty"`
 	// RegisteredAt is when the customer registered (データ作成日).
 	RegisteredAt *time.Time `bun:"registered_at" json:"registered_at,omitempty"`
+}
 
-	Kind        string `bun:"kind" json:"-"`
-	FamilyName  string `bun:"family_name" json:"-"`
-	GivenName   string `bun:"given_name" json:"-"`
-	CompanyName string `bun:"company_name" json:"-"`
+// lockedRow is a LockedAccount as scanned, with the name's parts.
+type lockedRow struct {
+	LockedAccount
+	Kind        string `bun:"kind"`
+	FamilyName  string `bun:"family_name"`
+	GivenName   string `bun:"given_name"`
+	CompanyName string `bun:"company_name"`
 }
 
 // Locked lists the locked accounts of the customers whose accounts the
@@ -50,6 +54,7 @@ func (s *Service) Locked(ctx context.Context) ([]LockedAccount, error) {
 		return nil, err
 	}
 	out := []LockedAccount{}
+	var rows []lockedRow
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		q := tx.NewSelect().TableExpr("portal_accounts AS pa").
 			Column("pa.id", "pa.customer_id", "pa.email", "pa.locked_at", "pa.last_failure_at", "pa.registered_at",
@@ -58,14 +63,14 @@ func (s *Service) Locked(ctx context.Context) ([]LockedAccount, error) {
 			Where("pa.tenant_id = ?", pr.Tenant).Where("pa.status = ?", StatusLocked).
 			Where("pa.deactivated_at IS NULL").Where("c.deleted_at IS NULL").
 			OrderExpr("pa.locked_at DESC, pa.id DESC")
-		if err := pred.Apply(q).Scan(ctx, &out); err != nil {
+		if err := pred.Apply(q).Scan(ctx, &rows); err != nil {
 			return storage.Err(err)
 		}
-		for i := range out {
-			r := &out[i]
+		for _, r := range rows {
 			var c customer.Customer
 			c.Kind, c.FamilyName, c.GivenName, c.CompanyName = customer.Kind(r.Kind), r.FamilyName, r.GivenName, r.CompanyName
 			r.CustomerName = c.DisplayName()
+			out = append(out, r.LockedAccount)
 		}
 		return s.audit(ctx, tx, pr, "list", uuid.Nil, fmt.Sprintf("locked n=%d", len(out)))
 	})
