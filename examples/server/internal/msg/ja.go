@@ -525,6 +525,7 @@ var ja = map[string]string{
 	"nav.portal_locks":                "アカウントロック一覧",
 	"portal.section":                  "お客様ページ",
 	"portal.registered":               "アカウント登録済み",
+	"portal.status_invited":           "招待済み",
 	"portal.registered_at":            "%s 登録",
 	"portal.invited_not_registered":   "招待済み（まだ登録されていません）。登録されるまで何度でも招待できます。",
 	"portal.issue_qr":                 "QRコード発行",

@@ -87,6 +87,8 @@ func TestPortalShareLoop(t *testing.T) {
 		require.True(t, strings.HasPrefix(servertest.Location(res), "/login"))
 		_, body = staff.Get(t, "/customers/"+cust.ID.String())
 		require.Contains(t, body, "アカウント登録済み")
+		_, body = staff.Get(t, "/customers")
+		require.Contains(t, body, `<span class="badge portal-status">アカウント登録済み</span>`)
 
 		// Five wrong passwords lock the account; both notices are queued.
 		anon := e.Client(t)
