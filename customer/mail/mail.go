@@ -122,14 +122,14 @@ func checkAddress(verr *validation.Error, field string, a Address, required bool
 	if hasLineBreak(a.Name) {
 		verr.Add(field+".name", validation.CodeFormat, "")
 	}
-	if !validEmail(a.Email) {
+	if !ValidEmail(a.Email) {
 		verr.Add(field+".email", validation.CodeFormat, "")
 	}
 }
 
-// validEmail accepts a bare addr-spec ("hanako@example.jp") and nothing
+// ValidEmail reports whether s is a bare addr-spec ("hanako@example.jp") and nothing
 // else: no display name, no angle brackets, no comments.
-func validEmail(s string) bool {
+func ValidEmail(s string) bool {
 	if s == "" || strings.ContainsAny(s, "<>()\r\n\t ") {
 		return false
 	}

@@ -536,6 +536,21 @@ func (w *world) deleteRecord(a actor, r *mRecord, restore bool) outcome {
 }
 
 // reassignCustomer is the expected result of Check(ActionReassign).
+// unlockCustomer is the expected result of Check(ActionUnlock): unlocking
+// a customer's portal account belongs to its assignees, the managers of
+// their groups and admins.
+func (w *world) unlockCustomer(a actor, c *mCustomer) error {
+	switch {
+	case !w.seesCustomer(a, c):
+		return permission.ErrNotFound
+	case a.user == nil:
+		return permission.ErrPermissionDenied
+	case isAdmin(a), slices.Contains(c.assignees, a.user.id), managesMemberOf(a, c.assignees...):
+		return nil
+	}
+	return permission.ErrPermissionDenied
+}
+
 func (w *world) reassignCustomer(a actor, c *mCustomer, to []uuid.UUID) error {
 	switch {
 	case !w.seesCustomer(a, c):
@@ -1337,6 +1352,34 @@ func (h *harness) compareActor(phase string, first bool, k int, a actor, rng *ra
 		if wantErr == nil {
 			h.count("reassign allowed (pairs)", 1)
 		}
+		wantErr = h.w.unlockCustomer(a, c)
+		if err := h.engine.Check(h.ctx, a.p, permission.ActionUnlock, obj); !sameErr(wantErr, err) {
+			fail("Check(unlock) %s: want %s, got %s", h.describeCustomer(c), errName(wantErr), errName(err))
+		}
+		if wantErr == nil {
+			h.count("unlock allowed (pairs)", 1)
+		}
+	}
+	// The unlock predicate (the locked-account list of the portal) keeps
+	// exactly the customers Check(unlock) allows.
+	want = want[:0]
+	for _, c := range h.w.customers {
+		if h.w.unlockCustomer(a, c) == nil {
+			want = append(want, c.id)
+		}
+	}
+	pred, err := h.engine.Predicate(h.ctx, a.p, &permission.CustomerTable{Alias: "c", Action: permission.ActionUnlock})
+	if err != nil {
+		fail("Predicate(unlock): %v", err)
+		return
+	}
+	got = got[:0]
+	if err := pred.Apply(h.db.NewSelect().TableExpr("customers AS c").Column("c.id")).Scan(h.ctx, &got); err != nil {
+		fail("Predicate(unlock): %v", err)
+		return
+	}
+	if extra, missing := diff(want, got); len(extra)+len(missing) > 0 || len(got) != len(want) {
+		fail("Predicate(unlock): unexpected %s, missing %s", h.w.labelList(extra), h.w.labelList(missing))
 	}
 
 	h.compareRecords(ctx, first, k, a, fail)
@@ -1389,7 +1432,7 @@ func diff(want, got []uuid.UUID) (extra, missing []uuid.UUID) {
 // requireCoverage asserts the comparisons met the cases the test is about.
 func (h *harness) requireCoverage() {
 	for _, k := range []string{
-		"customers visible (pairs)", "reassign allowed (pairs)",
+		"customers visible (pairs)", "reassign allowed (pairs)", "unlock allowed (pairs)",
 		"records visible (pairs)", "records editable (pairs)", "record edit denied though visible (pairs)",
 		"records a partner sees by assignment (pairs)", "confidential records hidden from a partner among their people (pairs)",
 		"authors of confidential records demoted to partner", "confidential records hidden from their partner author (pairs)",

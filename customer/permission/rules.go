@@ -110,7 +110,16 @@ type Resource interface{ resource() }
 
 // CustomerTable is the customers table (customers, with customer_assignees)
 // under an alias.
-type CustomerTable struct{ Alias string }
+type CustomerTable struct {
+	Alias string
+	// Action narrows the predicate to the customers p may do more than
+	// see: with ActionUnlock it keeps those for which Check(ActionUnlock)
+	// returns nil (admins: all; other staff: the customers they are
+	// assigned to and, for managers, those assigned to a member of a group
+	// they manage — never customer principals). Any other value, the zero
+	// value included, means ActionView.
+	Action Action
+}
 
 // RecordTable describes a table of scoped objects. Column names are
 // unqualified; the table is referred to by Alias.
@@ -428,11 +437,27 @@ func changed(old, new []uuid.UUID) []uuid.UUID {
 func (e *Engine) Predicate(_ context.Context, p Principal, res Resource) (Predicate, error) {
 	switch r := res.(type) {
 	case *CustomerTable:
+		if r.Action == ActionUnlock {
+			return unlockPredicate(p, r.Alias), nil
+		}
 		return customerPredicate(p, r.Alias), nil
 	case *RecordTable:
 		return recordPredicate(p, r), nil
 	}
 	return Predicate{}, fmt.Errorf("permission: unknown resource %T: %w", res, ErrPermissionDenied)
+}
+
+// unlockPredicate keeps the customers whose portal account p may unlock:
+// the rule of ActionUnlock in checkCustomer.
+func unlockPredicate(p Principal, a string) Predicate {
+	switch {
+	case !p.IsStaff():
+		return Predicate{SQL: "1 = 0"}
+	case p.admin():
+		return Predicate{SQL: a + ".tenant_id = ?", Args: []any{p.Tenant}}
+	}
+	seen, args := customerSeen(p, a+".id", a+".tenant_id")
+	return Predicate{SQL: a + ".tenant_id = ? AND " + seen, Args: append([]any{p.Tenant}, args...)}
 }
 
 // or joins conditions with OR; none means false.

@@ -66,6 +66,16 @@ SELECT create_distributed_table('schedule_request_replies', 'tenant_id', colocat
 SELECT create_reference_table('plugin_templates');
 SELECT create_distributed_table('plugin_installations', 'tenant_id', colocate_with => 'kiroku_tenants');
 
+-- contactlog/portal: accounts, invitations and terms belong to a tenant;
+-- logins (hashed addresses), link tokens and sessions are looked up before
+-- the tenant is known: reference tables.
+SELECT create_distributed_table('portal_terms', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('portal_accounts', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('portal_invitations', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_reference_table('portal_logins');
+SELECT create_reference_table('portal_tokens');
+SELECT create_reference_table('portal_sessions');
+
 -- contactlog/api: stored Idempotency-Key responses.
 SELECT create_distributed_table('api_idempotency_keys', 'tenant_id', colocate_with => 'kiroku_tenants');
 

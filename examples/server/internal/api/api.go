@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
@@ -60,7 +61,8 @@ func New(a *app.App) (*capi.Server, error) {
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
 			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
-		Extra: append(append(append(x.routes(), reportapi.Routes(a.Reports)...), sapi.Routes(a.Schedule)...), a.PDF.Routes()...),
+		Extra: slices.Concat(x.routes(), reportapi.Routes(a.Reports), sapi.Routes(a.Schedule),
+			a.PDF.Routes(), portal.Routes(a.Portal, a.PortalAuth, a.Records)),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
@@ -63,6 +64,13 @@ type App struct {
 	// pages and API routes), in BIZ UDGothic.
 	PDF  *pdf.Exporter
 	Auth *auth.Store
+	// Portal is the customer portal's principal-scoped handle (staff
+	// invitations and unlocks, a customer's own account).
+	Portal *portal.Service
+	// PortalAuth is the portal's trusted handle, for the customer-side
+	// handlers that run before a customer is authenticated (registration,
+	// login, sessions, password reset) — and the dispatcher.
+	PortalAuth *portal.System
 	// Mailer sends the server's own mails (password links); the record
 	// engine's notifications use the same one.
 	Mailer mail.Sender
@@ -227,7 +235,15 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
+	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
+	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
+		return a, err
+	}
+	if a.PortalAuth, err = portal.NewSystem(a.DB, portalCfg); err != nil {
+		return a, err
+	}
 	handlers := system.Handlers()
+	maps.Copy(handlers, a.PortalAuth.Handlers())
 	maps.Copy(handlers, a.Plugins.EventHandlers(system))
 	maps.Copy(handlers, scheduleSystem.Handlers())
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
@@ -268,7 +284,7 @@ func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
 
 // Migrate creates or upgrades every table the server uses.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, schedule.Migrate} {
+	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, schedule.Migrate, portal.Migrate} {
 		if err := m(ctx, db); err != nil {
 			return err
 		}

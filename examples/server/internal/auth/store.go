@@ -2,11 +2,8 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/secret"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -184,15 +182,15 @@ func (s *Store) Login(ctx context.Context, login, pw, client string) (token stri
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", nil, fmt.Errorf("auth: login: %w", storage.Err(err))
 	}
-	hash := c.PasswordHash
-	if hash == "" {
-		hash = dummyHash
+	if c.PasswordHash == "" {
+		secret.VerifyDummy(pw)
+		return "", nil, s.fail(ctx, keys)
 	}
-	ok, verr := VerifyPassword(hash, pw)
+	ok, verr := VerifyPassword(c.PasswordHash, pw)
 	if verr != nil {
 		return "", nil, fmt.Errorf("auth: login: %w", verr)
 	}
-	if !ok || c.PasswordHash == "" {
+	if !ok {
 		return "", nil, s.fail(ctx, keys)
 	}
 	if _, err := s.dir.Principal(ctx, c.TenantID, c.UserID); err != nil {
@@ -206,16 +204,6 @@ func (s *Store) Login(ctx context.Context, login, pw, client string) (token stri
 	}
 	return s.open(ctx, c.TenantID, c.UserID)
 }
-
-// dummyHash is verified when the login is unknown, so that unknown logins
-// take as long as wrong passwords.
-var dummyHash = func() string {
-	h, err := HashPassword("kiroku dummy password for timing")
-	if err != nil {
-		panic(err)
-	}
-	return h
-}()
 
 type failure struct {
 	bun.BaseModel `bun:"table:server_login_failures"`
@@ -305,20 +293,10 @@ type session struct {
 
 // NewToken returns a random 256-bit token (URL-safe base64) and its SHA-256,
 // which is all the database keeps.
-func NewToken() (string, []byte, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	t := base64.RawURLEncoding.EncodeToString(b)
-	return t, HashToken(t), nil
-}
+func NewToken() (string, []byte, error) { return secret.NewToken() }
 
 // HashToken is the stored form of a token.
-func HashToken(t string) []byte {
-	h := sha256.Sum256([]byte(t))
-	return h[:]
-}
+func HashToken(t string) []byte { return secret.HashToken(t) }
 
 func (s *Store) open(ctx context.Context, tenant, user uuid.UUID) (string, *Session, error) {
 	token, hash, err := NewToken()

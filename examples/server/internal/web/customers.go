@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 )
@@ -65,6 +66,8 @@ type customerRow struct {
 	Assignees []string
 	Progress  string
 	Status    contactlog.CustomerStatus
+	// Portal is the customer's portal status ("" when never invited).
+	Portal portal.Status
 	// Loc is the principal's time zone (for the next contact's date).
 	Loc *time.Location
 }
@@ -127,6 +130,10 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	if err != nil {
 		return nil, err
 	}
+	portals, err := u.app.Portal.Statuses(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	p, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +149,7 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	for i, c := range cs {
 		st := statuses[c.ID]
 		rows[i] = customerRow{Customer: c, Assignees: names.of(c.Assignees), Status: st,
-			Progress: customerLabelOr(progress, st.Progress), Loc: p.Location}
+			Progress: customerLabelOr(progress, st.Progress), Portal: portals[c.ID], Loc: p.Location}
 	}
 	return rows, nil
 }

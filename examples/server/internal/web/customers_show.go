@@ -56,6 +56,7 @@ type customerShowData struct {
 	Status    contactlog.CustomerStatus
 	Progress  string
 	Lists     []customer.List
+	Portal    portalPanel
 
 	History   []customerHistoryItem
 	Month     string // YYYY-MM in month mode
@@ -140,7 +141,11 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := customerShowData{Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
+	panel, err := u.portalPanelOf(r, c)
+	if err != nil {
+		return err
+	}
+	d := customerShowData{Portal: panel, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
 	for _, rk := range ranks {
