@@ -207,6 +207,16 @@ func (d *Directory) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 	return &t, nil
 }
 
+// TenantIDs returns the ID of every tenant, oldest first: for system jobs
+// that run per tenant (contactlog.System.ScheduleOrphanCollection).
+func (d *Directory) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	if err := d.db.NewSelect().Model((*Tenant)(nil)).Column("id").OrderExpr("created_at, id").Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("permission: tenants: %w", storage.Err(err))
+	}
+	return ids, nil
+}
+
 // UpdateTenant saves a tenant's name, time zone and customer visibility.
 // t.Version must be the version read (ErrConflict otherwise).
 func (d *Directory) UpdateTenant(ctx context.Context, t Tenant) (*Tenant, error) {
