@@ -53,7 +53,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Templates:     a.Templates,
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security:      &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer", Description: TokenPrefix + "<token>"},
-		Extra:         x.routes(),
+		Extra:         append(x.routes(), x.lockoutRoutes()...),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},
