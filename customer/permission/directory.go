@@ -23,15 +23,17 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the permission engine's migration set (tenants, the staff
+// migrationSet is the permission engine's migration set (tenants, the staff
 // directory, the audit log). Every other engine runs it first.
-var Migrations = migration.Set{Name: "permission", FS: migrations}
+// It is registered (migration.Named) for the engines that migrate it with
+// their own in one run.
+var migrationSet = migration.Register(migration.Set{Name: "permission", FS: migrations})
 
 // Migrate creates or upgrades the directory and audit tables. It is
 // idempotent and safe when several processes run it at once.
 // On PostgreSQL it holds a session-level advisory lock for the whole run:
 // db must not go through a transaction-mode pooler.
-func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, Migrations) }
+func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, migrationSet) }
 
 // Tenant is one customer organisation of the embedding application.
 type Tenant struct {
