@@ -784,18 +784,22 @@ const orphanBatch = 500
 // recorded in the audit log with the number of files deleted. Safe to run
 // while the service is in use and from several processes at once.
 func (s *Service) CollectOrphanBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
-	n, err := s.collectOrphanBlobs(ctx, olderThan)
-	if err != nil {
-		return n, fmt.Errorf("contactlog: collect orphan blobs: %w", err)
-	}
-	return n, nil
-}
-
-func (s *Service) collectOrphanBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("contactlog: collect orphan blobs: %w", err)
 	}
+	return s.collectOrphanBlobs(ctx, pr, olderThan)
+}
+
+// collectOrphanBlobs is CollectOrphanBlobs for pr's tenant, audited as
+// pr, after the permission check (or for the system: System's scheduled
+// collection).
+func (s *Service) collectOrphanBlobs(ctx context.Context, pr permission.Principal, olderThan time.Duration) (_ int, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("contactlog: collect orphan blobs: %w", err)
+		}
+	}()
 	store, err := s.blobs()
 	if err != nil {
 		return 0, err

@@ -129,7 +129,8 @@
 // anything fails. What a crash or a rolled-back outer transaction can still
 // leave behind — and the files of records erased by customer.Purge — is
 // removed by CollectOrphanBlobs, which a maintenance job runs as an admin
-// (daily, for example).
+// (daily, for example), or which System.ScheduleOrphanCollection has the
+// outbox dispatcher run once a day per tenant.
 //
 // # Comments
 //

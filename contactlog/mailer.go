@@ -23,11 +23,16 @@ import (
 // a Mailer the delivery fails and is retried with backoff, so mails wait
 // until one is configured (up to the dispatcher's MaxAttempts); a recipient
 // without an e-mail address is a permanent failure.
+//
+// The TopicCollectOrphans handler runs a scheduled orphan-file collection
+// (ScheduleOrphanCollection).
 func (s *System) Handlers() map[string]outbox.Handler {
 	return map[string]outbox.Handler{
 		TopicReportTo:     outbox.HandlerFunc(s.svc.deliverMail),
 		TopicMailRecord:   outbox.HandlerFunc(s.svc.deliverMail),
 		TopicNotification: outbox.HandlerFunc(s.svc.deliverMail),
 		TopicChannel:      outbox.HandlerFunc(s.svc.deliverChannel),
+
+		TopicCollectOrphans: outbox.HandlerFunc(s.collectOrphans),
 	}
 }

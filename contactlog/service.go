@@ -11,7 +11,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/notify"
@@ -40,8 +39,8 @@ type ValidationError = validation.Error
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the contact-record engine's migration set.
-var Migrations = migration.Set{Name: "contactlog", FS: migrations}
+// migrationSet is the contact-record engine's migration set.
+var migrationSet = migration.Register(migration.Set{Name: "contactlog", FS: migrations})
 
 // Migrate creates or upgrades the engine's tables and those it depends on
 // (permission, customer, template, the outbox). Idempotent; safe from
@@ -50,7 +49,11 @@ var Migrations = migration.Set{Name: "contactlog", FS: migrations}
 // through a session-mode pooler, never a transaction-mode one (every other
 // call of the engines is safe there).
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, permission.Migrations, customer.Migrations, template.Migrations, outbox.Migrations, Migrations)
+	sets, err := migration.Named("permission", "customer", "template", "outbox")
+	if err != nil {
+		return err
+	}
+	return migration.Run(ctx, db, append(sets, migrationSet)...)
 }
 
 // Config configures a Service. nil or the zero value means defaults, except

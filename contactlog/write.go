@@ -122,13 +122,47 @@ func checkLen(v *validation.Error, field, s string, limit int) string {
 
 // prepare validates and normalizes e for a record written by pr; prev is
 // the stored record on update (nil on create). It returns the template the
-// record is written with.
+// record is written with. Each step adds its field problems to one
+// validation error; the plugins validate only values the template accepted
+// and compute only for an entry without problems.
 func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Principal, e *Entry, prev *Record) (*template.Template, error) {
 	var v validation.Error
-	var err error
-	now := s.now()
+	tpl, valuesOK, err := s.prepareTemplate(ctx, pr, &v, e, prev)
+	if err != nil {
+		return nil, err
+	}
+	prepareTimes(&v, e, prev, s.now())
+	prepareText(&v, e)
+	if err := s.checkMasters(ctx, db, pr, &v, e, prev); err != nil {
+		return nil, err
+	}
+	if err := preparePeople(ctx, db, pr, &v, e, prev); err != nil {
+		return nil, err
+	}
+	if err := s.checkScope(ctx, db, pr, &v, e, prev); err != nil {
+		return nil, err
+	}
+	if valuesOK {
+		if err := s.pluginValidate(ctx, pr, &v, tpl, e, prev); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkCustomer(ctx, db, pr, &v, e, prev); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.pluginCompute(ctx, pr, tpl, e, prev); err != nil {
+		return nil, err
+	}
+	return tpl, nil
+}
 
-	// Template: fixed once the record exists; the version may move forward.
+// prepareTemplate resolves e's template (fixed once the record exists; the
+// version may move forward) and validates e.Values against it, leaving
+// them in their stored form. valuesOK tells whether the values passed.
+func (s *Service) prepareTemplate(ctx context.Context, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) (tpl *template.Template, valuesOK bool, err error) {
 	if prev != nil {
 		if e.Template == "" {
 			e.Template = prev.Template
@@ -143,7 +177,6 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			v.Add("template_version", validation.CodeOutOfRange, fmt.Sprintf("%d..", prev.TemplateVersion))
 		}
 	}
-	var tpl *template.Template
 	if e.Template == "" {
 		v.Add("template", validation.CodeRequired, "")
 	} else if v.Err() == nil {
@@ -152,7 +185,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		case errors.Is(err, ErrNotFound):
 			v.Add("template", validation.CodeUnknown, e.Template)
 		case err != nil:
-			return nil, err
+			return nil, false, err
 		case t.Archived && (prev == nil || prev.TemplateVersion != t.Version):
 			// An archived template is not offered for new records; records
 			// written with it stay editable.
@@ -162,7 +195,6 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			e.TemplateVersion = t.Version
 		}
 	}
-	valuesOK := false
 	if tpl != nil {
 		// Computed fields are the plugin's to fill, never the user's.
 		if len(tpl.Computed) > 0 {
@@ -175,7 +207,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		if err != nil {
 			var fv *ValidationError
 			if !errors.As(err, &fv) {
-				return nil, err
+				return nil, false, err
 			}
 			v.Fields = append(v.Fields, fv.Fields...)
 		}
@@ -183,11 +215,16 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 		// The stored (JSON) form, so that what Create and Update return
 		// equals what Get returns later.
 		if e.Values, err = jsonValues(vals); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 
-	// Times.
+	return tpl, valuesOK, nil
+}
+
+// prepareTimes defaults and bounds e's times: a new record without either
+// time happened now; times are stored in UTC at the storage resolution.
+func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 	if prev == nil && e.PlannedAt.IsZero() && e.ActualAt.IsZero() {
 		e.ActualAt = now
 	}
@@ -205,10 +242,12 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if !e.ActualAt.IsZero() && e.ActualAt.After(now.Add(maxFutureActualAt)) {
 		v.Add("actual_at", validation.CodeOutOfRange, "not in the future")
 	}
+}
 
-	// Text.
-	e.Department = checkLen(&v, "department", e.Department, MaxNameLen)
-	e.SummaryText = checkLen(&v, "summary_text", e.SummaryText, MaxMemoLen)
+// prepareText trims and bounds e's texts, names and expenses.
+func prepareText(v *validation.Error, e *Entry) {
+	e.Department = checkLen(v, "department", e.Department, MaxNameLen)
+	e.SummaryText = checkLen(v, "summary_text", e.SummaryText, MaxMemoLen)
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
 	if v.CheckText("public_memo", e.PublicMemo, true) && utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
@@ -217,16 +256,16 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if v.CheckText("private_memo", e.PrivateMemo, true) && utf8.RuneCountInString(e.PrivateMemo) > MaxMemoLen {
 		v.Add("private_memo", validation.CodeTooLong, fmt.Sprint(MaxMemoLen))
 	}
-	e.ContactPersons = cleanNames(&v, "contact_persons", e.ContactPersons)
-	e.CustomerParticipants = cleanNames(&v, "customer_participants", e.CustomerParticipants)
+	e.ContactPersons = cleanNames(v, "contact_persons", e.ContactPersons)
+	e.CustomerParticipants = cleanNames(v, "customer_participants", e.CustomerParticipants)
 	if len(e.Expenses) > MaxExpenses {
 		v.Add("expenses", validation.CodeTooMany, fmt.Sprint(MaxExpenses))
 	}
 	for i := range e.Expenses {
 		x := &e.Expenses[i]
 		p := fmt.Sprintf("expenses[%d]", i)
-		x.Route = checkLen(&v, p+".route", x.Route, MaxNameLen)
-		x.Means = checkLen(&v, p+".means", x.Means, MaxNameLen)
+		x.Route = checkLen(v, p+".route", x.Route, MaxNameLen)
+		x.Means = checkLen(v, p+".means", x.Means, MaxNameLen)
 		if x.Route == "" {
 			v.Add(p+".route", validation.CodeRequired, "")
 		}
@@ -234,11 +273,14 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			v.Add(p+".amount", validation.CodeOutOfRange, fmt.Sprintf("0..%d", MaxExpenseAmount))
 		}
 	}
+}
 
-	// Masters.
+// checkMasters requires e's master codes to be the tenant's, not archived
+// (unless the record had the code already), and category2 under category1.
+func (s *Service) checkMasters(ctx context.Context, db bun.IDB, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) error {
 	ms, err := s.masterSet(ctx, db, pr.Tenant)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var prevCodes map[MasterKind]string
 	if prev != nil {
@@ -260,14 +302,19 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			v.Add(string(kind), validation.CodeNotAllowed, ms[kind][i].Parent)
 		}
 	}
+	return nil
+}
 
-	// People and scope.
+// preparePeople defaults the responders to the writer on create, cleans
+// the staff lists and refuses staff who are not active in the tenant
+// (unless they were on the record already).
+func preparePeople(ctx context.Context, db bun.IDB, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) error {
 	if prev == nil && len(e.Responders) == 0 {
 		e.Responders = []uuid.UUID{pr.User}
 	}
-	e.Responders = cleanIDs(&v, "responders", e.Responders)
-	e.Participants = cleanIDs(&v, "participants", e.Participants)
-	e.ReportTo = cleanIDs(&v, "report_to", e.ReportTo)
+	e.Responders = cleanIDs(v, "responders", e.Responders)
+	e.Participants = cleanIDs(v, "participants", e.Participants)
+	e.ReportTo = cleanIDs(v, "report_to", e.ReportTo)
 	var known []uuid.UUID
 	if prev != nil {
 		// People already on the record may have left the company since;
@@ -282,7 +329,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	}
 	unknown, err := permission.UnknownStaff(ctx, db, pr.Tenant, added)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, f := range e.peopleFields() {
 		for _, id := range f.ids {
@@ -291,20 +338,17 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 			}
 		}
 	}
-	if err := s.checkScope(ctx, db, pr, &v, e, prev); err != nil {
-		return nil, err
-	}
-	if valuesOK {
-		if err := s.pluginValidate(ctx, pr, &v, tpl, e, prev); err != nil {
-			return nil, err
-		}
-	}
+	return nil
+}
 
-	// Customer.
+// checkCustomer requires a customer the writer sees when it is set or
+// changed, keeps a record's customer once it has one, and keeps drafts
+// (no customer) unshared.
+func (s *Service) checkCustomer(ctx context.Context, db bun.IDB, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) error {
 	if e.Customer != uuid.Nil && (prev == nil || prev.Customer != e.Customer) {
 		ok, err := s.customerVisible(ctx, db, pr, e.Customer)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !ok {
 			v.Add("customer", validation.CodeUnknown, e.Customer.String())
@@ -316,13 +360,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if e.Customer == uuid.Nil && e.Shared {
 		v.Add("shared", validation.CodeNotAllowed, "draft")
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.pluginCompute(ctx, pr, tpl, e, prev); err != nil {
-		return nil, err
-	}
-	return tpl, nil
+	return nil
 }
 
 // peopleFields lists e's staff lists with their field names and roles.

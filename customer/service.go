@@ -22,9 +22,11 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the customer engine's migration set; engines that build on
+// migrationSet is the customer engine's migration set; engines that build on
 // customers run it before their own.
-var Migrations = migration.Set{Name: "customer", FS: migrations}
+// It is registered (migration.Named) for the engines that migrate it with
+// their own in one run.
+var migrationSet = migration.Register(migration.Set{Name: "customer", FS: migrations})
 
 // Migrate creates or upgrades the customer engine's tables. It is idempotent
 // and safe when several processes run it at once. On PostgreSQL it holds a
@@ -34,7 +36,11 @@ var Migrations = migration.Set{Name: "customer", FS: migrations}
 // It migrates the permission engine's tables (directory, audit log) and the
 // outbox (where events go) first.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, permission.Migrations, outbox.Migrations, Migrations)
+	sets, err := migration.Named("permission", "outbox")
+	if err != nil {
+		return err
+	}
+	return migration.Run(ctx, db, append(sets, migrationSet)...)
 }
 
 // Config configures a Service. The zero value (or nil) means defaults, except

@@ -20,10 +20,10 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the plugin host's migration set: the tables
+// migrationSet is the plugin host's migration set: the tables
 // plugin_templates (the installation's versions of plugin templates) and
 // plugin_installations (which tenant installed which plugin).
-var Migrations = migration.Set{Name: "plugins", FS: migrations}
+var migrationSet = migration.Register(migration.Set{Name: "plugins", FS: migrations})
 
 // Migrate creates or upgrades the tables of the record engine
 // (contactlog.Migrate) and the host's. Idempotent; safe from several
@@ -34,7 +34,7 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		return err
 	}
-	return migration.Run(ctx, db, Migrations)
+	return migration.Run(ctx, db, migrationSet)
 }
 
 // templateRow is one stored version of a plugin template. Plugin

@@ -38,8 +38,8 @@ type ValidationError = validation.Error
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the schedule engine's migration set.
-var Migrations = migration.Set{Name: "schedule", FS: migrations}
+// migrationSet is the schedule engine's migration set.
+var migrationSet = migration.Register(migration.Set{Name: "schedule", FS: migrations})
 
 // Migrate creates or upgrades the engine's tables and those it depends on
 // (everything contactlog.Migrate makes: permission, customer, templates,
@@ -48,7 +48,7 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		return err
 	}
-	return migration.Run(ctx, db, Migrations)
+	return migration.Run(ctx, db, migrationSet)
 }
 
 // Config configures a Service and a System. nil or the zero value means

@@ -72,8 +72,8 @@ const (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the portal's migration set.
-var Migrations = migration.Set{Name: "portal", FS: migrations}
+// migrationSet is the portal's migration set.
+var migrationSet = migration.Register(migration.Set{Name: "portal", FS: migrations})
 
 // Migrate creates or upgrades the portal's tables and those it depends on
 // (contactlog's, which include the customers, the directory and the
@@ -83,7 +83,7 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		return err
 	}
-	return migration.Run(ctx, db, Migrations)
+	return migration.Run(ctx, db, migrationSet)
 }
 
 // Defaults of Config.

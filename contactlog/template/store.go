@@ -22,15 +22,17 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the template store's migration set (tables template_*);
+// migrationSet is the template store's migration set (tables template_*);
 // engines that build on templates run it with their own.
-var Migrations = migration.Set{Name: "template", FS: migrations}
+// It is registered (migration.Named) for the engines that migrate it with
+// their own in one run.
+var migrationSet = migration.Register(migration.Set{Name: "template", FS: migrations})
 
 // Migrate creates or upgrades the template store's tables. It is
 // idempotent and safe when several processes run it at once.
 // On PostgreSQL it holds a session-level advisory lock for the whole run:
 // db must not go through a transaction-mode pooler.
-func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, Migrations) }
+func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, migrationSet) }
 
 // Config configures a Store. nil or the zero value means defaults.
 type Config struct {

@@ -33,16 +33,18 @@ var (
 	ErrNotFound = kerr.ErrNotFound
 )
 
-// Migrations is the outbox's migration set (table outbox_messages). Engines
+// migrationSet is the outbox's migration set (table outbox_messages). Engines
 // that enqueue side effects run it with their own sets.
-var Migrations = migration.Set{Name: "outbox", FS: migrations}
+// It is registered (migration.Named) for the engines that migrate it with
+// their own in one run.
+var migrationSet = migration.Register(migration.Set{Name: "outbox", FS: migrations})
 
 // Migrate creates or upgrades the outbox table. It is idempotent and safe
 // when several processes run it at once.
 // On PostgreSQL it holds a session-level advisory lock for the whole run:
 // db must not go through a transaction-mode pooler.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	return migration.Run(ctx, db, Migrations)
+	return migration.Run(ctx, db, migrationSet)
 }
 
 // Limits on what Enqueue accepts.

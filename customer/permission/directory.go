@@ -23,15 +23,17 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Migrations is the permission engine's migration set (tenants, the staff
+// migrationSet is the permission engine's migration set (tenants, the staff
 // directory, the audit log). Every other engine runs it first.
-var Migrations = migration.Set{Name: "permission", FS: migrations}
+// It is registered (migration.Named) for the engines that migrate it with
+// their own in one run.
+var migrationSet = migration.Register(migration.Set{Name: "permission", FS: migrations})
 
 // Migrate creates or upgrades the directory and audit tables. It is
 // idempotent and safe when several processes run it at once.
 // On PostgreSQL it holds a session-level advisory lock for the whole run:
 // db must not go through a transaction-mode pooler.
-func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, Migrations) }
+func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, migrationSet) }
 
 // Tenant is one customer organisation of the embedding application.
 type Tenant struct {
@@ -205,6 +207,16 @@ func (d *Directory) Tenant(ctx context.Context, id uuid.UUID) (*Tenant, error) {
 		return nil, fmt.Errorf("permission: tenant %s: %w", id, storage.Err(err))
 	}
 	return &t, nil
+}
+
+// TenantIDs returns the ID of every tenant, oldest first: for system jobs
+// that run per tenant (contactlog.System.ScheduleOrphanCollection).
+func (d *Directory) TenantIDs(ctx context.Context) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	if err := d.db.NewSelect().Model((*Tenant)(nil)).Column("id").OrderExpr("created_at, id").Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("permission: tenants: %w", storage.Err(err))
+	}
+	return ids, nil
 }
 
 // UpdateTenant saves a tenant's name, time zone and customer visibility.

@@ -45,6 +45,12 @@ func TestTenants(t *testing.T) {
 		require.Equal(t, permission.VisibilityAssigned, got.CustomerVisibility)
 		_, err = dir.UpdateTenant(ctx, permission.Tenant{ID: uuid.New(), Name: "x", TimeZone: "UTC", CustomerVisibility: "all", Version: 1})
 		require.ErrorIs(t, err, permission.ErrNotFound)
+
+		second, err := dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+		require.NoError(t, err)
+		ids, err := dir.TenantIDs(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{tn.ID, second.ID}, ids)
 	})
 }
 

@@ -23,8 +23,8 @@ package api
 import (
 	"crypto/subtle"
 	"errors"
-	reportapi "github.com/kirokuhq/kiroku/report/api"
 	"net/http"
+	"slices"
 	"strings"
 
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
@@ -35,6 +35,7 @@ import (
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
+	reportapi "github.com/kirokuhq/kiroku/report/api"
 	sapi "github.com/kirokuhq/kiroku/schedule/api"
 )
 
@@ -62,7 +63,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
 			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
 		Extra: slices.Concat(x.routes(), reportapi.Routes(a.Reports), sapi.Routes(a.Schedule),
-			a.PDF.Routes(), portal.Routes(a.Portal, a.PortalAuth, a.Records)),
+			a.PDF.Routes(), x.lockoutRoutes(), portal.Routes(a.Portal, a.PortalAuth, a.Records)),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)
 		},

@@ -781,3 +781,38 @@ func refRe(s string) []string {
 }
 
 func etagOf(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// Admins list the tenant's locked logins and lift one; staff may not.
+func TestAdminLiftsLockouts(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "佐藤", "サトウ", "sato@example.com")
+		admin, self := tokenFor(t, e, e.Tenant, e.Admin), tokenFor(t, e, e.Tenant, staff)
+		list := func() []auth.Lockout {
+			r := admin.do(http.MethodGet, api.Prefix+"/lockouts", nil)
+			require.Equal(t, http.StatusOK, r.StatusCode, string(r.Body))
+			var l api.LockoutList
+			r.json(t, &l)
+			return l.Lockouts
+		}
+		require.Empty(t, list())
+		for range auth.DefaultMaxFailures {
+			_, _, err := e.App.Auth.Login(t.Context(), "sato@example.com", "wrong", "192.0.2.3")
+			require.Error(t, err)
+		}
+		locks := list()
+		require.Len(t, locks, 1)
+		require.Equal(t, staff, locks[0].User)
+		require.Equal(t, "sato@example.com", locks[0].Login)
+
+		require.Equal(t, http.StatusForbidden, self.do(http.MethodGet, api.Prefix+"/lockouts", nil).StatusCode)
+		require.Equal(t, http.StatusForbidden, self.do(http.MethodDelete, api.Prefix+"/lockouts/"+staff.String(), nil).StatusCode)
+		r := admin.do(http.MethodDelete, api.Prefix+"/lockouts/"+staff.String(), nil)
+		require.Equal(t, http.StatusNoContent, r.StatusCode, string(r.Body))
+		require.Empty(t, list())
+		require.Equal(t, http.StatusNotFound, admin.do(http.MethodDelete, api.Prefix+"/lockouts/"+staff.String(), nil).StatusCode)
+		_, _, err := e.App.Auth.Login(t.Context(), "sato@example.com", servertest.Password, "192.0.2.3")
+		require.NoError(t, err)
+	})
+}

@@ -83,6 +83,7 @@ type App struct {
 	Metrics http.Handler
 
 	dispatcher *outbox.Dispatcher
+	system     *contactlog.System
 	telemetry  *telemetry
 	stop       context.CancelFunc
 	wg         sync.WaitGroup
@@ -234,6 +235,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
+	a.system = system
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
 	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
@@ -260,8 +262,46 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			}
 		})
 		a.wg.Go(func() { _ = scheduleSystem.RunReminders(runCtx, time.Minute) })
+		a.wg.Go(func() { a.scheduleOrphanCollections(runCtx) })
 	}
 	return a, nil
+}
+
+// Orphan-file collection: every process asks hourly (and at start) for
+// each tenant's collection of the day; the outbox runs it once a day per
+// tenant, in whichever process claims it. Files younger than a day are
+// kept: they may belong to uploads in progress.
+const (
+	orphanScanInterval = time.Hour
+	orphanAge          = 24 * time.Hour
+)
+
+// ScheduleOrphanCollection enqueues every tenant's orphan-file collection
+// of the day (contactlog.System.ScheduleOrphanCollection); the dispatcher
+// runs it.
+func (a *App) ScheduleOrphanCollection(ctx context.Context) error {
+	tenants, err := a.Dir.TenantIDs(ctx)
+	if err != nil {
+		return err
+	}
+	return a.system.ScheduleOrphanCollection(ctx, a.Clock(), orphanAge, tenants...)
+}
+
+// scheduleOrphanCollections calls ScheduleOrphanCollection every
+// orphanScanInterval until ctx ends, logging failures.
+func (a *App) scheduleOrphanCollections(ctx context.Context) {
+	t := time.NewTicker(orphanScanInterval)
+	defer t.Stop()
+	for {
+		if err := a.ScheduleOrphanCollection(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Error("orphan file collection not scheduled", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // authConfig completes the auth store's config: the app's clock, and API

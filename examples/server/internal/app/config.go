@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Environment variables read by Parse. A flag given on the command line wins
@@ -33,9 +34,20 @@ const (
 	EnvEncryptionKey = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
 	EnvMetricsToken  = "KIROKU_METRICS_TOKEN"  // environment only
 
+	EnvReadHeaderTimeout = "KIROKU_READ_HEADER_TIMEOUT"
+	EnvBodyTimeout       = "KIROKU_BODY_TIMEOUT"
+	EnvBodyMinRate       = "KIROKU_BODY_MIN_RATE"
+
 	// The standard OpenTelemetry variables: either turns trace export on.
 	EnvOTLPEndpoint       = "OTEL_EXPORTER_OTLP_ENDPOINT"
 	EnvOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+)
+
+// Defaults of the slow-client limits in Config.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout       = 30 * time.Second
+	DefaultBodyMinRate       = 8 << 10 // bytes per second: 64 kbit/s
 )
 
 // Config is the server's configuration.
@@ -78,6 +90,22 @@ type Config struct {
 	// carrying "Authorization: Bearer <MetricsToken>". Default: /metrics
 	// is not served.
 	MetricsToken string
+	// ReadHeaderTimeout is how long a client has to send a request's
+	// headers. Default DefaultReadHeaderTimeout (10 s).
+	ReadHeaderTimeout time.Duration
+	// BodyTimeout and BodyMinRate bound how long a client may take to send
+	// a request body: the body must be complete within BodyTimeout plus
+	// one second per BodyMinRate bytes received, that is, after the first
+	// BodyTimeout it must have arrived at BodyMinRate bytes per second on
+	// average. A client that falls behind has its connection closed, so a
+	// trickling upload or JSON body (slow loris) holds a connection for
+	// BodyTimeout at most unless it keeps paying the rate in bandwidth,
+	// while a phone on a slow line still sends 30 MB: at the defaults
+	// (30 s, 8 KiB/s = 64 kbit/s, far below a mobile uplink) the body may
+	// take up to about an hour. The time after the body is read (image
+	// processing, the response) is not limited.
+	BodyTimeout time.Duration
+	BodyMinRate int64
 	// Traces exports the engines' spans over OTLP/HTTP to the endpoint of
 	// the OTEL_EXPORTER_OTLP_* variables. Default: when one of
 	// EnvOTLPEndpoint and EnvOTLPTracesEndpoint is set.
@@ -107,8 +135,14 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.StringVar(&c.SMTPUser, "smtp-user", env(EnvSMTPUser, ""), "SMTP user; the password comes from "+EnvSMTPPassword+" ("+EnvSMTPUser+")")
 	fs.StringVar(&c.SMTPTLS, "smtp-tls", env(EnvSMTPTLS, "starttls"), "SMTP TLS mode: starttls, implicit or none ("+EnvSMTPTLS+")")
 	fs.StringVar(&c.MailFrom, "mail-from", env(EnvMailFrom, ""), "author address of mails ("+EnvMailFrom+")")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 0, "time a client has to send request headers (default 10s) ("+EnvReadHeaderTimeout+")")
+	fs.DurationVar(&c.BodyTimeout, "body-timeout", 0, "time a request body has before -body-min-rate applies (default 30s) ("+EnvBodyTimeout+")")
+	fs.Int64Var(&c.BodyMinRate, "body-min-rate", 0, "bytes per second a request body must average after -body-timeout (default 8192) ("+EnvBodyMinRate+")")
 	fs.BoolVar(&c.Demo, "demo", false, "load the demo data set on first start")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (default: when the base URL is https)")
+	if err := envDefaults(&c, getenv); err != nil {
+		return Config{}, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -140,6 +174,31 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	return c, c.complete()
 }
 
+// envDefaults reads the slow-client limits from the environment; the
+// flags, parsed afterwards, override them.
+func envDefaults(c *Config, getenv func(string) string) error {
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{EnvReadHeaderTimeout, &c.ReadHeaderTimeout}, {EnvBodyTimeout, &c.BodyTimeout}} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration (30s, 2m)", d.name, v)
+			}
+			*d.to = t
+		}
+	}
+	if v := getenv(EnvBodyMinRate); v != "" {
+		r, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number of bytes per second", EnvBodyMinRate, v)
+		}
+		c.BodyMinRate = r
+	}
+	return nil
+}
+
 // complete fills the defaults that depend on other settings and checks them.
 func (c *Config) complete() error {
 	if c.Addr == "" {
@@ -160,6 +219,23 @@ func (c *Config) complete() error {
 			host = "localhost" + host
 		}
 		c.BaseURL = "http://" + host
+	}
+	if c.ReadHeaderTimeout == 0 {
+		c.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if c.BodyTimeout == 0 {
+		c.BodyTimeout = DefaultBodyTimeout
+	}
+	if c.BodyMinRate == 0 {
+		c.BodyMinRate = DefaultBodyMinRate
+	}
+	switch {
+	case c.ReadHeaderTimeout < 0:
+		return fmt.Errorf("-read-header-timeout: %s is negative", c.ReadHeaderTimeout)
+	case c.BodyTimeout < 0:
+		return fmt.Errorf("-body-timeout: %s is negative", c.BodyTimeout)
+	case c.BodyMinRate < 0:
+		return fmt.Errorf("-body-min-rate: %d is negative", c.BodyMinRate)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -28,6 +29,17 @@ func TestParse(t *testing.T) {
 	require.Equal(t, "kiroku-data/plugins", c.PluginDir)
 	require.False(t, c.SecureCookies)
 
+	require.Equal(t, DefaultReadHeaderTimeout, c.ReadHeaderTimeout)
+	require.Equal(t, DefaultBodyTimeout, c.BodyTimeout)
+	require.Equal(t, int64(DefaultBodyMinRate), c.BodyMinRate)
+
+	slow := map[string]string{EnvBodyTimeout: "1m", EnvBodyMinRate: "4096", EnvReadHeaderTimeout: "5s"}
+	c, err = Parse([]string{"-body-min-rate", "2048"}, func(k string) string { return slow[k] }, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, time.Minute, c.BodyTimeout)
+	require.Equal(t, int64(2048), c.BodyMinRate, "a flag wins over its variable")
+	require.Equal(t, 5*time.Second, c.ReadHeaderTimeout)
+
 	c, err = Parse([]string{"-base-url", "https://crm.example.jp/"}, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "https://crm.example.jp", c.BaseURL)
@@ -43,6 +55,10 @@ func TestParse(t *testing.T) {
 		{[]string{"-base-url", "ftp://x"}, nil, "base-url"},
 		{[]string{"extra"}, nil, "unexpected argument"},
 		{nil, map[string]string{EnvEncryptionKey: "short"}, EnvEncryptionKey},
+		{nil, map[string]string{EnvBodyTimeout: "30"}, EnvBodyTimeout},
+		{nil, map[string]string{EnvBodyMinRate: "8k"}, EnvBodyMinRate},
+		{[]string{"-body-min-rate", "-1"}, nil, "body-min-rate"},
+		{[]string{"-read-header-timeout", "-1s"}, nil, "read-header-timeout"},
 	} {
 		_, err := Parse(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
 		require.ErrorContains(t, err, tc.want, tc.args)

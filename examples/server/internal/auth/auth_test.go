@@ -198,3 +198,67 @@ func TestSingleUseToken(t *testing.T) {
 		require.ErrorIs(t, err, auth.ErrBadToken)
 	})
 }
+
+// An admin sees the tenant's locked logins and lifts a lock, audited;
+// nobody else may, and another tenant's admin sees nothing.
+func TestLockouts(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		as := func(tenant uuid.UUID, name, email string, role permission.Role) context.Context {
+			u, err := f.dir.SaveUser(ctx, permission.User{Tenant: tenant, Name: name, Email: email, Roles: []permission.Role{role}, Active: true})
+			require.NoError(t, err)
+			p, err := f.dir.Principal(ctx, tenant, u.ID)
+			require.NoError(t, err)
+			return permission.WithPrincipal(ctx, p)
+		}
+		admin := as(f.tenant, "管理 太郎", "taro@example.jp", permission.RoleAdmin)
+		staff := as(f.tenant, "担当 一郎", "ichiro@example.jp", permission.RoleStaff)
+		other, err := f.dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+		require.NoError(t, err)
+		otherAdmin := as(other.ID, "他社 管理", "admin@other.example", permission.RoleAdmin)
+
+		none, err := f.store.Lockouts(admin)
+		require.NoError(t, err)
+		require.Empty(t, none)
+		for range auth.DefaultMaxFailures {
+			_, _, err = f.store.Login(ctx, "hanako@example.jp", "wrong", "192.0.2.1")
+		}
+		require.ErrorIs(t, err, auth.ErrThrottled)
+		_, _, err = f.store.Login(ctx, "unknown@example.jp", "wrong", "192.0.2.1")
+		require.ErrorIs(t, err, auth.ErrBadCredentials)
+
+		locks, err := f.store.Lockouts(admin)
+		require.NoError(t, err)
+		require.Len(t, locks, 1, "failures of unknown logins are no one's lock")
+		require.Equal(t, f.user, locks[0].User)
+		require.Equal(t, "hanako@example.jp", locks[0].Login)
+		require.WithinDuration(t, f.clock.Now().Add(auth.DefaultLockout), locks[0].LockedUntil, time.Second)
+		_, err = f.store.Lockouts(staff)
+		require.ErrorIs(t, err, permission.ErrPermissionDenied)
+		theirs, err := f.store.Lockouts(otherAdmin)
+		require.NoError(t, err)
+		require.Empty(t, theirs)
+
+		require.ErrorIs(t, f.store.Unlock(staff, f.user), permission.ErrPermissionDenied)
+		require.ErrorIs(t, f.store.Unlock(otherAdmin, f.user), permission.ErrNotFound)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.9")
+		require.ErrorIs(t, err, auth.ErrThrottled, "still locked")
+
+		require.NoError(t, f.store.Unlock(admin, f.user))
+		require.ErrorIs(t, f.store.Unlock(admin, f.user), permission.ErrNotFound, "nothing left to lift")
+		locks, err = f.store.Lockouts(admin)
+		require.NoError(t, err)
+		require.Empty(t, locks)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.9")
+		require.NoError(t, err, "unlocked")
+
+		log, err := permission.AuditLog(admin, db, permission.AuditQuery{ObjectType: "user", Object: f.user})
+		require.NoError(t, err)
+		require.Len(t, log, 1)
+		require.Equal(t, "unlock_login", log[0].Action)
+		p, _ := permission.FromContext(admin)
+		require.Equal(t, p.User, log[0].Actor)
+	})
+}

@@ -466,3 +466,58 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (tenant, user uui
 	}
 	return c.TenantID, c.UserID, nil
 }
+
+// Lockout is a staff login locked after too many failed attempts.
+type Lockout struct {
+	// User is the locked login's user.
+	User uuid.UUID `bun:"user_id" json:"user"`
+	// Login is the locked login (an e-mail address).
+	Login string `bun:"login" json:"login"`
+	// LockedUntil is when the lock ends by itself.
+	LockedUntil time.Time `bun:"locked_until" json:"locked_until"`
+}
+
+// Lockouts returns the logins of the principal's tenant that are locked
+// now, the lock ending soonest first. Admins only. Locks of client
+// addresses are not listed: an address belongs to no tenant, and it locks
+// at four times the failures of a login.
+func (s *Store) Lockouts(ctx context.Context) ([]Lockout, error) {
+	p, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return nil, fmt.Errorf("auth: lockouts: %w", err)
+	}
+	var out []Lockout
+	err = s.db.NewSelect().TableExpr("server_credentials AS c").
+		Join("JOIN server_login_failures AS f ON f.key = 'login:' || c.login").
+		ColumnExpr("c.user_id, c.login, f.locked_until").
+		Where("c.tenant_id = ?", p.Tenant).Where("f.locked_until > ?", s.now()).
+		OrderExpr("f.locked_until, c.login").Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("auth: lockouts: %w", storage.Err(err))
+	}
+	return out, nil
+}
+
+// Unlock lifts the lock of a user's login in the principal's tenant and
+// forgets its failed attempts, and records it in the audit log (action
+// "unlock_login" on the user) in the same transaction. Admins only. A
+// user of another tenant, or whose login is not locked: ErrNotFound.
+func (s *Store) Unlock(ctx context.Context, user uuid.UUID) error {
+	p, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return fmt.Errorf("auth: unlock: %w", err)
+	}
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewDelete().TableExpr("server_login_failures").
+			Where("key = (SELECT 'login:' || c.login FROM server_credentials AS c WHERE c.user_id = ? AND c.tenant_id = ?)", user, p.Tenant).
+			Where("locked_until > ?", s.now()).Exec(ctx)
+		if err := storage.Affected(res, err, kerr.ErrNotFound); err != nil {
+			return err
+		}
+		return permission.Audit(ctx, tx, p, s.now(), "unlock_login", "user", user, "")
+	})
+	if err != nil {
+		return fmt.Errorf("auth: unlock %s: %w", user, err)
+	}
+	return nil
+}

@@ -1,15 +1,19 @@
 // Package server puts the example server together: the web UI at /, the
 // JSON API at /api/, the secret calendar feeds at /feeds/, the Prometheus metrics at /metrics (only with
 // Config.MetricsToken, and only for requests bearing it), security headers
-// and cross-origin protection on everything, and request size limits.
+// and cross-origin protection on everything, request size limits, and a
+// deadline on request bodies that follows their progress (slow clients:
+// app.Config.BodyTimeout and BodyMinRate).
 package server
 
 import (
 	"bytes"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
@@ -34,7 +38,17 @@ func Handler(a *app.App) (http.Handler, error) {
 	if a.Config.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearer(a.Config.MetricsToken, a.Metrics))
 	}
-	return secure(mux), nil
+	// Network deadlines are on the wall clock, whatever the App's clock.
+	return &bodyDeadline{next: secure(mux), grace: a.Config.BodyTimeout, minRate: a.Config.BodyMinRate, now: time.Now}, nil
+}
+
+// HTTPServer returns the http.Server that serves h for a: headers must
+// arrive within Config.ReadHeaderTimeout, idle keep-alive connections
+// close after two minutes, and the server's own errors go to the App's
+// logger. Request bodies are bounded by Handler.
+func HTTPServer(a *app.App, h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: a.Config.ReadHeaderTimeout, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
 }
 
 // FeedPath is where the secret iCalendar feeds are served:

@@ -41,6 +41,8 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/templates", admin(u.adminTemplatesPost))
 	mux.Handle("GET /admin/plugins", admin(u.adminPlugins))
 	mux.Handle("POST /admin/plugins/install", admin(u.adminPluginsInstall))
+	mux.Handle("GET /admin/lockouts", admin(u.adminLockouts))
+	mux.Handle("POST /admin/lockouts/{id}/unlock", admin(u.adminUnlock))
 }
 
 type adminIndexPage struct {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -95,7 +96,8 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		admin := e.Login(t, servertest.AdminEmail)
 		id := e.Admin.String()
 		for _, path := range []string{"/admin", "/admin/users", "/admin/users/new", "/admin/users/" + id,
-			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates", "/admin/plugins"} {
+			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates", "/admin/plugins",
+			"/admin/lockouts"} {
 			res, _ := c.Get(t, path)
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 			res, body := admin.Get(t, path)
@@ -104,7 +106,7 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		}
 		for _, path := range []string{"/admin/users/new", "/admin/users/" + id, "/admin/users/" + id + "/invite",
 			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates",
-			"/admin/plugins/install"} {
+			"/admin/plugins/install", "/admin/lockouts/" + id + "/unlock"} {
 			res, _ := c.Post(t, path, url.Values{"name": {"x"}, "email": {"x@example.jp"}, "roles": {"admin"}})
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 		}
@@ -379,5 +381,41 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		res, body = admin.Get(t, "/admin/plugins")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, body, "プラグインは登録されていません。")
+	})
+}
+
+// An admin sees the locked staff logins and lifts a lock; the lift is in
+// the audit log.
+func TestAdminLiftsLoginLockout(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staff := e.User(t, "鈴木 次郎", "スズキ ジロウ", "jiro@example.jp")
+		admin := e.Login(t, servertest.AdminEmail)
+		_, body := admin.Get(t, "/admin/lockouts")
+		require.Contains(t, body, "ロックされているログインはありません")
+		for range auth.DefaultMaxFailures {
+			_, _, err := e.App.Auth.Login(t.Context(), "jiro@example.jp", "wrong", "192.0.2.4")
+			require.Error(t, err)
+		}
+		res, body := admin.Get(t, "/admin/lockouts")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "鈴木 次郎")
+		require.Contains(t, body, "jiro@example.jp")
+		require.Contains(t, body, "/admin/lockouts/"+staff.String()+"/unlock")
+
+		res, _ = admin.Post(t, "/admin/lockouts/"+staff.String()+"/unlock", nil)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = admin.Get(t, "/admin/lockouts")
+		require.Contains(t, body, "ロックを解除しました")
+		require.NotContains(t, body, "jiro@example.jp")
+		res, _ = admin.Post(t, "/admin/lockouts/"+staff.String()+"/unlock", nil)
+		require.Equal(t, http.StatusNotFound, res.StatusCode, "no lock left")
+		e.Login(t, "jiro@example.jp")
+
+		log, err := permission.AuditLog(e.Ctx(t, e.Admin), db, permission.AuditQuery{ObjectType: "user", Object: staff})
+		require.NoError(t, err)
+		require.Len(t, log, 1)
+		require.Equal(t, "unlock_login", log[0].Action)
 	})
 }
