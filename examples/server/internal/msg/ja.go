@@ -718,9 +718,6 @@ var ja = map[string]string{
 	"api.op.getRequest":                 "依頼を返信とともに取得する",
 	"api.op.setRequestStatus":           "依頼の状況を変更する",
 	"api.op.replyToRequest":             "依頼に返信する",
-	"api.op.aggregateReport":            "テンプレートの集計を計算する",
-	"api.op.exportReport":               "集計結果をCSVで出力する",
-	"api.op.customerCharts":             "顧客の記録の数値項目をグラフにする",
 	"api.op.exportRecordPDF":            "記録をPDFでダウンロードする",
 	"api.op.exportCustomerPDF":          "顧客の対応履歴をPDFでダウンロードする",
 
