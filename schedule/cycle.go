@@ -79,11 +79,7 @@ func (s *Service) PlanNext(ctx context.Context, id uuid.UUID, in AppointmentInpu
 	}
 	var out *Appointment
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		records, err := s.recordsOn(tx)
-		if err != nil {
-			return err
-		}
-		rec, err := records.Get(ctx, id)
+		rec, err := s.recordOn(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -107,11 +103,7 @@ func (s *Service) LinkNext(ctx context.Context, id, appointment uuid.UUID, versi
 	}
 	var out *Appointment
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		records, err := s.recordsOn(tx)
-		if err != nil {
-			return err
-		}
-		rec, err := records.Get(ctx, id)
+		rec, err := s.recordOn(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -234,4 +226,14 @@ func (c carried) fillFrom(from carried) {
 	if c.scope.Kind == "" {
 		*c.scope = *from.scope
 	}
+}
+
+// recordOn reads the contact record id, which the principal must see, on
+// db (Config.Records on the transaction).
+func (s *Service) recordOn(ctx context.Context, db bun.IDB, id uuid.UUID) (*contactlog.Record, error) {
+	records, err := s.recordsOn(db)
+	if err != nil {
+		return nil, err
+	}
+	return records.Get(ctx, id)
 }
