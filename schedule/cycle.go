@@ -44,21 +44,7 @@ func (s *Service) RecordFromAppointment(ctx context.Context, id uuid.UUID, versi
 		if a.Version != version || a.Record != uuid.Nil {
 			return ErrConflict
 		}
-		if e.Customer == uuid.Nil {
-			e.Customer = a.Customer
-		}
-		if len(e.ContactPersons) == 0 {
-			e.ContactPersons = a.ContactPersons
-		}
-		if e.Channel == "" {
-			e.Channel = a.Channel
-		}
-		if len(e.Responders) == 0 {
-			e.Responders = a.Staff
-		}
-		if e.Scope.Kind == "" {
-			e.Scope = a.Scope
-		}
+		entryCarried(&e).fillFrom(appointmentCarried(&a.AppointmentInput))
 		if e.PlannedAt.IsZero() {
 			e.PlannedAt = a.Start
 		}
@@ -93,29 +79,11 @@ func (s *Service) PlanNext(ctx context.Context, id uuid.UUID, in AppointmentInpu
 	}
 	var out *Appointment
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		records, err := s.recordsOn(tx)
+		rec, err := s.recordOn(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		rec, err := records.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if in.Customer == uuid.Nil {
-			in.Customer = rec.Customer
-		}
-		if len(in.ContactPersons) == 0 {
-			in.ContactPersons = rec.ContactPersons
-		}
-		if in.Channel == "" {
-			in.Channel = rec.Channel
-		}
-		if len(in.Staff) == 0 {
-			in.Staff = rec.Responders
-		}
-		if in.Scope.Kind == "" {
-			in.Scope = rec.Scope
-		}
+		appointmentCarried(&in).fillFrom(entryCarried(&rec.Entry))
 		out, err = s.createAppointment(ctx, tx, pr, in, rec.ID)
 		return err
 	})
@@ -135,11 +103,7 @@ func (s *Service) LinkNext(ctx context.Context, id, appointment uuid.UUID, versi
 	}
 	var out *Appointment
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		records, err := s.recordsOn(tx)
-		if err != nil {
-			return err
-		}
-		rec, err := records.Get(ctx, id)
+		rec, err := s.recordOn(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -223,4 +187,53 @@ func prefixFields(err error, prefix string) error {
 		out.Fields[i] = f
 	}
 	return &out
+}
+
+// carried points at what an appointment and its contact record pass to
+// each other (RecordFromAppointment, PlanNext): the customer, the contact
+// persons, the channel, the people (the appointment's staff, the record's
+// responders) and the scope.
+type carried struct {
+	customer       *uuid.UUID
+	contactPersons *[]string
+	channel        *string
+	people         *[]uuid.UUID
+	scope          *permission.Scope
+}
+
+func appointmentCarried(in *AppointmentInput) carried {
+	return carried{&in.Customer, &in.ContactPersons, &in.Channel, &in.Staff, &in.Scope}
+}
+
+func entryCarried(e *contactlog.Entry) carried {
+	return carried{&e.Customer, &e.ContactPersons, &e.Channel, &e.Responders, &e.Scope}
+}
+
+// fillFrom sets what c leaves empty to from's.
+func (c carried) fillFrom(from carried) {
+	if *c.customer == uuid.Nil {
+		*c.customer = *from.customer
+	}
+	if len(*c.contactPersons) == 0 {
+		*c.contactPersons = *from.contactPersons
+	}
+	if *c.channel == "" {
+		*c.channel = *from.channel
+	}
+	if len(*c.people) == 0 {
+		*c.people = *from.people
+	}
+	if c.scope.Kind == "" {
+		*c.scope = *from.scope
+	}
+}
+
+// recordOn reads the contact record id, which the principal must see, on
+// db (Config.Records on the transaction).
+func (s *Service) recordOn(ctx context.Context, db bun.IDB, id uuid.UUID) (*contactlog.Record, error) {
+	records, err := s.recordsOn(db)
+	if err != nil {
+		return nil, err
+	}
+	return records.Get(ctx, id)
 }

@@ -51,6 +51,25 @@ func newProcess(t *testing.T, f *fixture, db *bun.DB, cfg schedule.Config) proce
 	return process{sys: sys, disp: disp}
 }
 
+// drainAll runs the outbox dispatchers of procs at once until each finds
+// nothing left to send.
+func drainAll(t *testing.T, procs []process) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		wg.Go(func() {
+			for range 20 {
+				n, err := p.disp.RunOnce(context.Background())
+				require.NoError(t, err)
+				if n == 0 {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestRemindersOncePerAssignee(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -86,18 +105,7 @@ func TestRemindersOncePerAssignee(t *testing.T) {
 		}
 		wg.Wait()
 		require.Equal(t, 1, counts[0]+counts[1], "the occurrence is claimed once")
-		for _, p := range procs {
-			wg.Go(func() {
-				for range 20 {
-					n, err := p.disp.RunOnce(context.Background())
-					require.NoError(t, err)
-					if n == 0 {
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		drainAll(t, procs)
 
 		msgs := srv.Messages()
 		require.Len(t, msgs, 2)

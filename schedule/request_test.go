@@ -2,7 +2,6 @@ package schedule_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,19 +97,7 @@ func TestRequestNotifiedOnce(t *testing.T) {
 		_, err = f.svc.CreateRequest(f.a, schedule.RequestInput{Title: "見積書の作成", Due: d("2026-12-10"), To: []uuid.UUID{f.aID, f.bID}})
 		require.NoError(t, err)
 		procs := []process{newProcess(t, f, db, cfg), newProcess(t, f, dbtest.Reopen(t, db), cfg)}
-		var wg sync.WaitGroup
-		for _, p := range procs {
-			wg.Go(func() {
-				for range 20 {
-					n, err := p.disp.RunOnce(context.Background())
-					require.NoError(t, err)
-					if n == 0 {
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		drainAll(t, procs)
 		msgs := srv.Messages()
 		require.Len(t, msgs, 1, "b only: the author needs no telling")
 		c := msgs[0].Parse(t)

@@ -140,10 +140,7 @@ func (h *handlers) createAppointment(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	a, err := h.svc.CreateAppointment(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusCreated, a.Version, a)
+	return writeAppointment(w, http.StatusCreated, a, err)
 }
 
 func (h *handlers) getAppointment(w http.ResponseWriter, r *http.Request) error {
@@ -152,59 +149,31 @@ func (h *handlers) getAppointment(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	a, err := h.svc.Appointment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusOK, a.Version, a)
+	return writeAppointment(w, http.StatusOK, a, err)
 }
 
 func (h *handlers) updateAppointment(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := capi.IfMatch(r)
-	if err != nil {
-		return err
-	}
 	var in schedule.AppointmentInput
-	if err := capi.DecodeJSON(w, r, &in); err != nil {
+	id, version, err := target(w, r, &in)
+	if err != nil {
 		return err
 	}
 	a, err := h.svc.UpdateAppointment(r.Context(), id, version, in)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusOK, a.Version, a)
+	return writeAppointment(w, http.StatusOK, a, err)
 }
 
 func (h *handlers) deleteAppointment(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
+	id, version, err := target(w, r, nil)
 	if err != nil {
 		return err
 	}
-	version, err := capi.IfMatch(r)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.DeleteAppointment(r.Context(), id, version); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.svc.DeleteAppointment(r.Context(), id, version))
 }
 
 func (h *handlers) recordFromAppointment(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := capi.IfMatch(r)
-	if err != nil {
-		return err
-	}
 	var e contactlog.Entry
-	if err := capi.DecodeJSON(w, r, &e); err != nil {
+	id, version, err := target(w, r, &e)
+	if err != nil {
 		return err
 	}
 	rec, a, err := h.svc.RecordFromAppointment(r.Context(), id, version, e)
@@ -215,19 +184,13 @@ func (h *handlers) recordFromAppointment(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *handlers) planNext(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in schedule.AppointmentInput
-	if err := capi.DecodeJSON(w, r, &in); err != nil {
+	id, err := idAndBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	a, err := h.svc.PlanNext(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusCreated, a.Version, a)
+	return writeAppointment(w, http.StatusCreated, a, err)
 }
 
 func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) error {
@@ -235,7 +198,7 @@ func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	limit, err := intParam(r.URL.Query(), "limit")
+	limit, err := queryParam(r.URL.Query(), "limit", strconv.Atoi)
 	if err != nil {
 		return err
 	}
@@ -293,11 +256,7 @@ func (h *handlers) createFeed(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handlers) revokeFeed(w http.ResponseWriter, r *http.Request) error {
-	if err := h.svc.RevokeFeed(r.Context()); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.svc.RevokeFeed(r.Context()))
 }
 
 func (h *handlers) createRequest(w http.ResponseWriter, r *http.Request) error {
@@ -306,23 +265,14 @@ func (h *handlers) createRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := h.svc.CreateRequest(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusCreated, req.Version, req)
+	return writeRequest(w, http.StatusCreated, req, err)
 }
 
 func (h *handlers) listRequests(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	open := false
-	if s := q.Get("open"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			var v validation.Error
-			v.Add("open", validation.CodeFormat, "")
-			return v.Err()
-		}
-		open = b
+	open, err := queryParam(q, "open", strconv.ParseBool)
+	if err != nil {
+		return err
 	}
 	rs, err := h.svc.Requests(r.Context(), schedule.RequestQuery{Box: schedule.RequestBox(q.Get("box")), Open: open})
 	if err != nil {
@@ -337,39 +287,23 @@ func (h *handlers) getRequest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req, err := h.svc.Request(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusOK, req.Version, req)
+	return writeRequest(w, http.StatusOK, req, err)
 }
 
 func (h *handlers) setRequestStatus(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	version, err := capi.IfMatch(r)
-	if err != nil {
-		return err
-	}
 	var in StatusChange
-	if err := capi.DecodeJSON(w, r, &in); err != nil {
+	id, version, err := target(w, r, &in)
+	if err != nil {
 		return err
 	}
 	req, err := h.svc.SetRequestStatus(r.Context(), id, version, in.Status)
-	if err != nil {
-		return err
-	}
-	return capi.WriteVersioned(w, http.StatusOK, req.Version, req)
+	return writeRequest(w, http.StatusOK, req, err)
 }
 
 func (h *handlers) reply(w http.ResponseWriter, r *http.Request) error {
-	id, err := capi.PathID(r, "id")
-	if err != nil {
-		return err
-	}
 	var in ReplyInput
-	if err := capi.DecodeJSON(w, r, &in); err != nil {
+	id, err := idAndBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	rep, err := h.svc.ReplyToRequest(r.Context(), id, in.Body)
@@ -379,19 +313,77 @@ func (h *handlers) reply(w http.ResponseWriter, r *http.Request) error {
 	return capi.WriteJSON(w, http.StatusCreated, rep)
 }
 
-// intParam parses an optional integer query parameter (0 when absent).
-func intParam(q url.Values, name string) (int, error) {
+// target reads what a conditional change of one item names: the path's
+// {id}, the If-Match version and, unless body is nil, the JSON body into
+// body.
+func target(w http.ResponseWriter, r *http.Request, body any) (uuid.UUID, int64, error) {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return uuid.Nil, 0, err
+	}
+	version, err := capi.IfMatch(r)
+	if err != nil {
+		return uuid.Nil, 0, err
+	}
+	if body != nil {
+		if err := capi.DecodeJSON(w, r, body); err != nil {
+			return uuid.Nil, 0, err
+		}
+	}
+	return id, version, nil
+}
+
+// idAndBody reads the path's {id} and the JSON body into body.
+func idAndBody(w http.ResponseWriter, r *http.Request, body any) (uuid.UUID, error) {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return id, capi.DecodeJSON(w, r, body)
+}
+
+// writeAppointment answers a with status and its version as ETag, or
+// passes on the error of the call that made it.
+func writeAppointment(w http.ResponseWriter, status int, a *schedule.Appointment, err error) error {
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, status, a.Version, a)
+}
+
+// writeRequest answers req with status and its version as ETag, or passes
+// on the error of the call that made it.
+func writeRequest(w http.ResponseWriter, status int, req *schedule.Request, err error) error {
+	if err != nil {
+		return err
+	}
+	return capi.WriteVersioned(w, status, req.Version, req)
+}
+
+// noContent answers 204, or passes on the error of the call.
+func noContent(w http.ResponseWriter, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// queryParam parses the optional query parameter name with parse (the zero
+// value when absent); a value parse rejects is a format error of name.
+func queryParam[T any](q url.Values, name string, parse func(string) (T, error)) (T, error) {
+	var zero T
 	s := q.Get(name)
 	if s == "" {
-		return 0, nil
+		return zero, nil
 	}
-	n, err := strconv.Atoi(s)
+	v, err := parse(s)
 	if err != nil {
-		var v validation.Error
-		v.Add(name, validation.CodeFormat, "")
-		return 0, v.Err()
+		var ve validation.Error
+		ve.Add(name, validation.CodeFormat, "")
+		return zero, ve.Err()
 	}
-	return n, nil
+	return v, nil
 }
 
 // nonNil makes an empty list encode as [] rather than null.
