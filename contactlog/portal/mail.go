@@ -50,6 +50,19 @@ func (c core) send(ctx context.Context, msg mail.Message) error {
 	return c.cfg.Mailer.Send(ctx, msg)
 }
 
+// sendDelivery ends the handling of outbox message m: when the handler's
+// own work succeeded (err nil) and wants a mail (send), it sends msg; any
+// error names m.
+func (s *System) sendDelivery(ctx context.Context, m outbox.Message, msg mail.Message, send bool, err error) error {
+	if err == nil && send {
+		err = s.send(ctx, msg)
+	}
+	if err != nil {
+		return fmt.Errorf("portal: deliver %s %s: %w", m.Topic, m.ID, err)
+	}
+	return nil
+}
+
 const mailFooter = "-- \nこのメールは自動送信されています。\n"
 
 func (s *System) deliverInvitation(ctx context.Context, m outbox.Message) error {
@@ -97,13 +110,7 @@ func (s *System) deliverInvitation(ctx context.Context, m outbox.Message) error 
 		send = true
 		return nil
 	})
-	if err == nil && send {
-		err = s.send(ctx, msg)
-	}
-	if err != nil {
-		return fmt.Errorf("portal: deliver %s %s: %w", m.Topic, m.ID, err)
-	}
-	return nil
+	return s.sendDelivery(ctx, m, msg, send, err)
 }
 
 // invitationMail writes the invitation of ci by the staff member from,
@@ -146,13 +153,7 @@ func (s *System) deliverLock(ctx context.Context, m outbox.Message) error {
 		return outbox.Permanent(fmt.Errorf("portal: lock payload: %w", err))
 	}
 	msg, ok, err := s.lockMail(ctx, m, p)
-	if err == nil && ok {
-		err = s.send(ctx, msg)
-	}
-	if err != nil {
-		return fmt.Errorf("portal: deliver %s %s: %w", m.Topic, m.ID, err)
-	}
-	return nil
+	return s.sendDelivery(ctx, m, msg, ok, err)
 }
 
 // lockMail writes the lock or unlock notice m; ok false drops it (the
@@ -257,13 +258,7 @@ func (s *System) deliverReset(ctx context.Context, m outbox.Message) error {
 		send = true
 		return nil
 	})
-	if err == nil && send {
-		err = s.send(ctx, msg)
-	}
-	if err != nil {
-		return fmt.Errorf("portal: deliver %s %s: %w", m.Topic, m.ID, err)
-	}
-	return nil
+	return s.sendDelivery(ctx, m, msg, send, err)
 }
 
 // oneLine collapses white space, line breaks included, for headers.

@@ -201,12 +201,17 @@ func (u *UI) customerCreate(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
-func (u *UI) customerEdit(w http.ResponseWriter, r *Request) error {
+// pathCustomer returns the customer whose id is the path's {id}.
+func (u *UI) pathCustomer(r *Request) (*customer.Customer, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c, err := u.app.Customers.Get(r.Context(), id)
+	return u.app.Customers.Get(r.Context(), id)
+}
+
+func (u *UI) customerEdit(w http.ResponseWriter, r *Request) error {
+	c, err := u.pathCustomer(r)
 	if err != nil {
 		return err
 	}
@@ -263,14 +268,11 @@ func customerValues(c *customer.Customer) url.Values {
 }
 
 func (u *UI) customerUpdate(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
+	c, err := u.pathCustomer(r)
 	if err != nil {
 		return err
 	}
-	c, err := u.app.Customers.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if err != nil {
 		return kerr.ErrInvalid

@@ -4,7 +4,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -300,15 +298,7 @@ func (u *UI) portalFile(thumb bool) func(w http.ResponseWriter, r *portalRequest
 		if err != nil {
 			return err
 		}
-		body, a, err := u.app.Records.OpenAttachment(r.Context(), id, thumb)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		capi.SetFileHeaders(w.Header(), a, thumb, true)
-		w.Header().Set("Cache-Control", "private, max-age=300")
-		_, _ = io.Copy(w, body)
-		return nil
+		return u.writeAttachment(r.Context(), w, id, thumb)
 	}
 }
 

@@ -70,14 +70,11 @@ type portalInviteData struct {
 // portalInvite issues a QR/URL invitation and shows it once: the QR code,
 // the URL to copy, and a link to LINE's share screen.
 func (u *UI) portalInvite(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
+	c, err := u.pathCustomer(r)
 	if err != nil {
 		return err
 	}
-	c, err := u.app.Customers.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	iss, err := u.app.Portal.Invite(r.Context(), id, portal.ChannelQR)
 	if err != nil {
 		f := NewForm(nil)
@@ -105,14 +102,11 @@ type portalMailData struct {
 
 // portalMailConfirm shows the invitation mail before it is sent.
 func (u *UI) portalMailConfirm(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
+	c, err := u.pathCustomer(r)
 	if err != nil {
 		return err
 	}
-	c, err := u.app.Customers.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	m, err := u.app.Portal.InvitationMail(r.Context(), id)
 	if err != nil {
 		if NewForm(nil).AddError(err, nil) {

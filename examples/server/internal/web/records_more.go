@@ -208,11 +208,7 @@ func (u *UI) renderRecordMail(w http.ResponseWriter, r *Request, id uuid.UUID, p
 
 // recordRestore takes a record out of the trash (元に戻す).
 func (u *UI) recordRestore(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	version, err := parseVersion(r.PostFormValue("version"))
+	id, version, err := pathIDVersion(r)
 	if err != nil {
 		return err
 	}

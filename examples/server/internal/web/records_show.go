@@ -151,11 +151,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 // recordDelete moves a record to the trash, once confirmed; the top page
 // then offers 元に戻す.
 func (u *UI) recordDelete(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	version, err := parseVersion(r.PostFormValue("version"))
+	id, version, err := pathIDVersion(r)
 	if err != nil {
 		return err
 	}
@@ -307,11 +303,7 @@ func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
 // deleteFromRecord deletes the comment or file {id} at the form's version
 // with del, then shows its record (the form's "record") at anchor.
 func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(context.Context, uuid.UUID, int64) error, anchor string) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	version, err := parseVersion(r.PostFormValue("version"))
+	id, version, err := pathIDVersion(r)
 	if err != nil {
 		return err
 	}
@@ -331,11 +323,7 @@ func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(contex
 
 // fileUpdate renames a file and sets its flags (重要, お客様と共有).
 func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	version, err := parseVersion(r.PostFormValue("version"))
+	id, version, err := pathIDVersion(r)
 	if err != nil {
 		return err
 	}
@@ -380,7 +368,14 @@ func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) erro
 	if err != nil {
 		return err
 	}
-	body, a, err := u.app.Records.OpenAttachment(r.Context(), id, thumb)
+	return u.writeAttachment(r.Context(), w, id, thumb)
+}
+
+// writeAttachment streams attachment id (or its thumbnail) with the headers
+// that keep it from running script here; both the staff UI and the portal
+// serve files through it.
+func (u *UI) writeAttachment(ctx context.Context, w http.ResponseWriter, id uuid.UUID, thumb bool) error {
+	body, a, err := u.app.Records.OpenAttachment(ctx, id, thumb)
 	if err != nil {
 		return err
 	}
@@ -389,6 +384,17 @@ func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) erro
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = io.Copy(w, body)
 	return nil
+}
+
+// pathIDVersion reads the path's {id} and the posted form's version, as
+// every write of one record needs.
+func pathIDVersion(r *Request) (uuid.UUID, int64, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return uuid.Nil, 0, err
+	}
+	version, err := parseVersion(r.PostFormValue("version"))
+	return id, version, err
 }
 
 // parseVersion reads a form's version; a missing or malformed one is a bad
