@@ -73,7 +73,8 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 		res, _ = post("staff", "/v1/records/"+uuid.NewString()+"/pdf", `{}`)
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
-		res, _ = post("staff", "/v1/customers/"+f.yamada.String()+"/pdf", `{"from": "yesterday"}`)
-		require.Equal(t, http.StatusBadRequest, res.StatusCode, "not a time")
+		res, body = post("staff", "/v1/customers/"+f.yamada.String()+"/pdf", `{"from": "yesterday"}`)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "not a time")
+		require.Contains(t, string(body), `"from"`)
 	})
 }
