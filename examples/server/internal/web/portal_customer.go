@@ -14,6 +14,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/report/pdf"
 )
 
 // PortalCookie holds a customer's portal session: a cookie of its own,
@@ -33,6 +34,7 @@ func (u *UI) portalRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /portal/reset/{token}", u.portalReset)
 	mux.Handle("GET /portal/{$}", u.portalPage(u.portalHome))
 	mux.Handle("GET /portal/records/{id}", u.portalPage(u.portalRecord))
+	mux.Handle("GET /portal/records/{id}/pdf", u.portalPage(u.portalRecordPDF))
 	mux.Handle("GET /portal/files/{id}", u.portalPage(u.portalFile(false)))
 	mux.Handle("GET /portal/files/{id}/thumb", u.portalPage(u.portalFile(true)))
 	mux.Handle("GET /portal/settings", u.portalPage(u.portalSettings))
@@ -290,6 +292,18 @@ func (u *UI) portalRecord(w http.ResponseWriter, r *portalRequest) error {
 	item.Files = files
 	u.portalRender(w, r.Request, r.Session.CSRF, http.StatusOK, "portal_record", map[string]any{"Item": &item, "Loc": r.Session.Principal.Location})
 	return nil
+}
+
+// portalRecordPDF answers the customer's own PDF of a shared record (the
+// staff dialog's defaults: cover on, title 面談記録) as an attachment. It
+// takes no options, so a private memo can never be asked for; the exporter
+// reads as the customer principal and so finds shared records only.
+func (u *UI) portalRecordPDF(w http.ResponseWriter, r *portalRequest) error {
+	id, err := portalPathID(r.Request)
+	if err != nil {
+		return err
+	}
+	return u.app.PDF.Record(r.Context(), pdf.Download(w, pdf.DefaultTitle), id, pdf.Options{Cover: true, Title: pdf.DefaultTitle})
 }
 
 func (u *UI) portalFile(thumb bool) func(w http.ResponseWriter, r *portalRequest) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,4 +126,76 @@ func TestPortalShareLoop(t *testing.T) {
 		}
 		require.True(t, hasPortal)
 	})
+}
+
+// The customer downloads the PDF of a shared record from its page; an
+// unshared record and another customer's record are not found, and no
+// private-memo option is offered.
+func TestPortalPDF(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staffID := e.User(t, "担当 一郎", "タントウ イチロウ", "tanto@example.com", permission.RoleStaff)
+		staffCtx := e.Ctx(t, staffID)
+		newCustomer := func(family, kana, email string) uuid.UUID {
+			c, err := e.App.Customers.Create(staffCtx, customer.Profile{FamilyName: family, GivenName: "太郎",
+				FamilyKana: kana, GivenKana: "タロウ", Email: email, Assignees: []uuid.UUID{staffID}})
+			require.NoError(t, err)
+			return c.ID
+		}
+		newRecord := func(cust uuid.UUID, shared bool) string {
+			rec, err := e.App.Records.Create(staffCtx, contactlog.Entry{Template: "builtin:interview", Customer: cust,
+				Channel: "visit", PublicMemo: "お見積りをお送りします", PrivateMemo: "社内メモ", Shared: shared})
+			require.NoError(t, err)
+			return "/portal/records/" + rec.ID.String()
+		}
+		yamada, suzuki := newCustomer("山田", "ヤマダ", "taro@example.jp"), newCustomer("鈴木", "スズキ", "suzuki@example.jp")
+		shared, unshared, others := newRecord(yamada, true), newRecord(yamada, false), newRecord(suzuki, true)
+
+		staff := e.Login(t, "tanto@example.com")
+		_, body := staff.Post(t, "/customers/"+yamada.String()+"/portal/invite", nil)
+		m := inviteRE.FindStringSubmatch(body)
+		require.NotNil(t, m)
+		cc := e.Client(t)
+		res, _ := cc.Post(t, "/portal/invitation/"+m[1], url.Values{"email": {"taro@example.jp"}, "password": {"Kiroku2026yamada!"},
+			"accept_terms": {"1"}, "terms_version": {"0"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+		res, body = cc.Get(t, shared)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `href="`+shared+`/pdf" download>PDFでダウンロード</a>`)
+		require.NotContains(t, body, "private_memo")
+		require.NotContains(t, body, "社内メモ")
+
+		res, body = cc.Get(t, shared+"/pdf?private_memo=1")
+		require.Equal(t, http.StatusOK, res.StatusCode, body)
+		require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
+		require.True(t, strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;"))
+		require.True(t, strings.HasPrefix(body, "%PDF-"))
+		text := pdfToText(t, body)
+		require.Contains(t, text, "お見積りをお送りします")
+		require.NotContains(t, text, "社内メモ")
+
+		for _, path := range []string{unshared, others} {
+			res, _ = cc.Get(t, path+"/pdf")
+			require.Equal(t, http.StatusNotFound, res.StatusCode, path)
+		}
+	})
+}
+
+// pdfToText is the text pdftotext extracts from doc; without poppler-utils
+// the test is skipped unless KIROKU_REQUIRE_POPPLER is set (as in CI).
+func pdfToText(t *testing.T, doc string) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("KIROKU_REQUIRE_POPPLER") != "" {
+			t.Fatal("pdftotext not found: install poppler-utils")
+		}
+		t.Skip("pdftotext not found: install poppler-utils")
+	}
+	cmd := exec.Command("pdftotext", "-", "-")
+	cmd.Stdin = strings.NewReader(doc)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
 }
