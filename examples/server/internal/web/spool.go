@@ -31,7 +31,9 @@ import (
 // attached, each with a remove button; saving moves them onto the record
 // in the record's transaction and deletes the set. Sets are scoped by
 // tenant and user (another user's token finds nothing), and files older
-// than spoolTTL are deleted whenever the same user spools again. The
+// than spoolTTL, of any user of the tenant, are deleted whenever someone
+// of the tenant spools (a user who never uploads again, or has left, does
+// not keep theirs). The
 // prefix is outside the record engine's ("t/<tenant>/a/"), so its orphan
 // collection never touches them; with an encryption key they are
 // encrypted like attachments.
@@ -53,10 +55,10 @@ type spooled struct {
 
 // spool is one form's set of chosen files.
 type spool struct {
-	store blob.Store
-	user  string // "t/<tenant>/p/<user>/"
-	set   string // user + "<token>/"
-	clock func() time.Time
+	store  blob.Store
+	tenant string // "t/<tenant>/p/": every user's sets
+	set    string // tenant + "<user>/<token>/"
+	clock  func() time.Time
 }
 
 // validToken reports whether s is a set token: 32 lower-case hex digits.
@@ -78,8 +80,9 @@ func (u *UI) spoolOf(r *Request, f *Form) spool {
 		token = hex.EncodeToString(b[:])
 		f.Values.Set(spoolField, token)
 	}
-	user := "t/" + r.Principal.Tenant.String() + "/p/" + r.Principal.User.String() + "/"
-	return spool{store: u.app.Blobs, user: user, set: user + token + "/", clock: u.app.Clock}
+	tenant := "t/" + r.Principal.Tenant.String() + "/p/"
+	return spool{store: u.app.Blobs, tenant: tenant, set: tenant + r.Principal.User.String() + "/" + token + "/",
+		clock: u.app.Clock}
 }
 
 // newFileID returns a UUIDv7 whose time is the server clock's.
@@ -98,7 +101,7 @@ func fileTime(id uuid.UUID) time.Time {
 
 // add spools the request's "photos" and then "files" (parts without a
 // file, as browsers send for an empty input, are skipped), after
-// deleting the user's expired files.
+// deleting the tenant's expired files.
 func (s spool) add(ctx context.Context, r *Request) error {
 	if r.MultipartForm == nil {
 		return nil
@@ -203,19 +206,21 @@ func (s spool) clear(ctx context.Context, files []spooled) error {
 	return nil
 }
 
-// sweep deletes the user's files (of every set) older than spoolTTL.
+// sweep deletes the tenant's files (of every user and set) older than
+// spoolTTL.
 func (s spool) sweep(ctx context.Context) error {
 	cutoff := s.clock().Add(-spoolTTL)
 	var old []string
-	for key, err := range s.store.List(ctx, s.user) {
+	for key, err := range s.store.List(ctx, s.tenant) {
 		if err != nil {
 			return err
 		}
-		_, name, ok := strings.Cut(strings.TrimPrefix(key, s.user), "/")
-		if !ok {
+		// <user>/<set>/<file>[.meta]
+		parts := strings.Split(strings.TrimPrefix(key, s.tenant), "/")
+		if len(parts) != 3 {
 			continue
 		}
-		id, err := uuid.Parse(strings.TrimSuffix(name, spoolMetaSuffix))
+		id, err := uuid.Parse(strings.TrimSuffix(parts[2], spoolMetaSuffix))
 		if err == nil && fileTime(id).Before(cutoff) {
 			old = append(old, key)
 		}
