@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/google/uuid"
-
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 )
 
@@ -25,13 +23,9 @@ func (u *UI) adminLockouts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return err
-	}
-	names := make(map[uuid.UUID]string, len(users))
-	for _, usr := range users {
-		names[usr.ID] = usr.Name
 	}
 	p := &adminLockoutsPage{}
 	for _, l := range locks {
