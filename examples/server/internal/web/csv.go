@@ -308,7 +308,7 @@ func recordQuery(v url.Values, loc *time.Location) (contactlog.Query, []string) 
 			if s == "" {
 				continue
 			}
-			day, err := time.ParseInLocation("2006-01-02", s, inZone(time.Time{}, loc).Location())
+			day, err := time.ParseInLocation("2006-01-02", s, loc)
 			if err != nil {
 				bad = append(bad, field)
 				continue
