@@ -758,15 +758,13 @@ func (u *UI) staffRows(r *Request, f *Form, search bool) ([]staffRow, error) {
 		}
 	}
 	var rows, matches []staffRow
-	key := func(s string) string { return strings.ReplaceAll(textnorm.Key(s), " ", "") }
-	q := key(f.Get("staff_q"))
+	q := staffKey(f.Get("staff_q"))
 	for _, us := range users {
 		row := staffRow{ID: us.ID.String(), Name: us.Name, Kana: us.Kana}
 		switch {
 		case chosen[row.ID]:
 			rows = append(rows, row)
-		case search && q != "" && us.Active && len(matches) < maxStaffMatches &&
-			(strings.Contains(key(us.Name), q) || strings.Contains(key(us.Kana), q)):
+		case search && len(matches) < maxStaffMatches && staffMatches(us, q):
 			matches = append(matches, row)
 		}
 	}
@@ -774,6 +772,15 @@ func (u *UI) staffRows(r *Request, f *Form, search bool) ([]staffRow, error) {
 		f.Add("staff_q", msg.T("records.no_staff_found"))
 	}
 	return append(rows, matches...), nil
+}
+
+// staffKey is a staff search's form of s: textnorm.Key without spaces.
+func staffKey(s string) string { return strings.ReplaceAll(textnorm.Key(s), " ", "") }
+
+// staffMatches tells whether us is an active user whose name or reading
+// contains q (a staffKey; empty matches no one).
+func staffMatches(us permission.User, q string) bool {
+	return q != "" && us.Active && (strings.Contains(staffKey(us.Name), q) || strings.Contains(staffKey(us.Kana), q))
 }
 
 // customerOptions are the customer choices of the form: the chosen

@@ -13,7 +13,6 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
-	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
 
 // recordFacts are the record page's lines for what the form sets besides
@@ -127,14 +126,13 @@ func (u *UI) mailChoices(r *Request, rec *contactlog.Record, names staffNames) (
 			ids = append(ids, id)
 		}
 	}
-	if q := strings.ReplaceAll(textnorm.Key(r.FormValue("mail_q")), " ", ""); q != "" {
+	if q := staffKey(r.FormValue("mail_q")); q != "" {
 		users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
 		if err != nil {
 			return nil, err
 		}
 		for _, us := range users {
-			key := strings.ReplaceAll(textnorm.Key(us.Name)+textnorm.Key(us.Kana), " ", "")
-			if us.Active && strings.Contains(key, q) && !slices.Contains(ids, us.ID) && len(ids) < maxStaffMatches {
+			if staffMatches(us, q) && !slices.Contains(ids, us.ID) && len(ids) < maxStaffMatches {
 				ids = append(ids, us.ID)
 			}
 		}
