@@ -19,6 +19,7 @@ func (x *tokenAPI) routes() []capi.Route {
 	session := &capi.SecurityScheme{Name: "session", Type: "apiKey", In: "cookie", Param: web.SessionCookie,
 		Description: msg.T("api.security.session")}
 	bySession := capi.AuthenticatorFunc(x.session)
+	admins := []permission.Role{permission.RoleAdmin}
 	return []capi.Route{
 		{ID: "createToken", Tag: "tokens", Method: http.MethodPost, Path: capi.Version1 + "/tokens",
 			Summary: "Create an API token (shown once)", Authenticator: bySession, Security: session,
@@ -32,11 +33,12 @@ func (x *tokenAPI) routes() []capi.Route {
 			Status: http.StatusNoContent, Handler: x.revokeToken},
 		{ID: "listUserTokens", Tag: "tokens", Method: http.MethodGet, Path: capi.Version1 + "/users/{user}/tokens",
 			Summary: "List a user's API tokens (admins)", Authenticator: bySession, Security: session,
-			Params: []capi.Param{userParam}, Response: TokenList{}, Status: http.StatusOK, Handler: x.listUserTokens},
+			Params: []capi.Param{userParam}, Response: TokenList{}, Status: http.StatusOK, Roles: admins,
+			Handler: x.listUserTokens},
 		{ID: "revokeUserToken", Tag: "tokens", Method: http.MethodDelete, Path: capi.Version1 + "/users/{user}/tokens/{id}",
 			Summary: "Revoke a user's API token (admins)", Authenticator: bySession, Security: session,
 			Params: []capi.Param{userParam, {Name: "id", In: "path", Type: "string", Required: true, Description: "UUID"}},
-			Status: http.StatusNoContent, Handler: x.revokeUserToken},
+			Status: http.StatusNoContent, Roles: admins, Handler: x.revokeUserToken},
 	}
 }
 
