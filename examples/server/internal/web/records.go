@@ -21,7 +21,6 @@ import (
 func (u *UI) recordRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", u.page(u.recordList))
 	mux.Handle("GET /records/new", u.page(u.recordNew))
-	mux.Handle("POST /records/new", u.page(u.recordNewPost))
 	mux.Handle("POST /records", u.page(u.recordCreate))
 	mux.Handle("GET /records/{id}", u.page(u.recordShow))
 	mux.Handle("GET /records/{id}/edit", u.page(u.recordEdit))

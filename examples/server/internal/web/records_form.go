@@ -126,15 +126,6 @@ const (
 	opRemoveFile  = "remove_file:" // + spooled file ID
 )
 
-// recordNewPost is the create form's round trip without saving (kept for
-// forms that post there; the form itself posts to /records).
-func (u *UI) recordNewPost(w http.ResponseWriter, r *Request) error {
-	if r.PostFormValue("op") == "" || r.PostFormValue("op") == opSave {
-		r.PostForm.Set("op", opRefresh)
-	}
-	return u.recordFormPost(w, r, nil)
-}
-
 // recordCreate handles a post of the create form.
 func (u *UI) recordCreate(w http.ResponseWriter, r *Request) error {
 	return u.recordFormPost(w, r, nil)

@@ -320,7 +320,7 @@ func TestRecordCustomerSearchByKana(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		re := newRecordEnv(t, db)
-		res, body := postMultipart(t, re.c, "/records/new", url.Values{"op": {"find"}, "customer_q": {"やまだ"},
+		res, body := postMultipart(t, re.c, "/records", url.Values{"op": {"find"}, "customer_q": {"やまだ"},
 			"public_memo": {"検索前に書いたメモ"}, "template": {template.KeyInterview}})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, body, `name="customer_id" value="`+re.yamada.String()+`"`)
@@ -329,15 +329,15 @@ func TestRecordCustomerSearchByKana(t *testing.T) {
 		require.Contains(t, body, "検索前に書いたメモ")
 		require.Contains(t, body, "ヤマダ タロウ")
 
-		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"template"}, "template": {template.KeyClaim},
+		_, body = re.c.Post(t, "/records", url.Values{"op": {"template"}, "template": {template.KeyClaim},
 			"public_memo": {"切り替え前のメモ"}})
 		require.True(t, servertest.Contains(body, `<option value="builtin:claim" selected>`, `name="f.title"`, "切り替え前のメモ"))
 		require.NotContains(t, body, `name="f.place"`)
 		require.NotContains(t, body, "builtin:usage", "templates with lines fields are not offered")
 
-		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"佐藤"}})
+		_, body = re.c.Post(t, "/records", url.Values{"op": {"find"}, "customer_q": {"佐藤"}})
 		require.Contains(t, body, `name="customer_id" value="`+re.sato.String()+`"`)
-		_, body = re.c.Post(t, "/records/new", url.Values{"op": {"find"}, "customer_q": {"存在しない人"}})
+		_, body = re.c.Post(t, "/records", url.Values{"op": {"find"}, "customer_q": {"存在しない人"}})
 		require.Contains(t, body, "該当する顧客が見つかりません")
 	})
 }
