@@ -57,10 +57,9 @@ type recordFormData struct {
 	Templates []template.Template
 	Template  *template.Template
 	Fields    []fieldInput
+	// Customers are the chosen customer, then the results of a customer
+	// search, if one ran.
 	Customers []customerOption
-	// Searched tells that a customer search ran (Customers are its
-	// results, plus the chosen customer).
-	Searched bool
 	// Files are the files chosen so far, spooled until the form is saved.
 	Files []spooled
 	// FileProblems say why the engine refused some of Files.
@@ -612,8 +611,8 @@ func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec
 // the spooled files.
 func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, op string, fileProblems []string) error {
 	ctx := r.Context()
-	d := recordFormData{Form: f, Record: rec, Action: "/records", Searched: op == opFind,
-		StaffSearched: op == opStaffFind, FileProblems: fileProblems}
+	d := recordFormData{Form: f, Record: rec, Action: "/records", StaffSearched: op == opStaffFind,
+		FileProblems: fileProblems}
 	var err error
 	if rec != nil {
 		d.Action = "/records/" + rec.ID.String() + "/edit"
@@ -641,7 +640,7 @@ func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int
 			(fd.Type != template.FieldBoolean && strings.TrimSpace(f.Get("f."+fd.Key)) != "") || f.Get("f."+fd.Key) == "1"
 	}
 	d.Other = f.Errors["_other"]
-	if d.Customers, err = u.customerOptions(r, f, d.Searched); err != nil {
+	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {
 		return err
 	}
 	if d.Masters, err = u.masterChoices(r, f); err != nil {
