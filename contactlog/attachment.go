@@ -791,6 +791,16 @@ func (s *Service) CollectOrphanBlobs(ctx context.Context, olderThan time.Duratio
 	return s.collectOrphanBlobs(ctx, pr, olderThan)
 }
 
+// checkOrphanAge refuses a grace period shorter than MinOrphanAge.
+func checkOrphanAge(olderThan time.Duration) error {
+	if olderThan < MinOrphanAge {
+		var v validation.Error
+		v.Add("older_than", validation.CodeOutOfRange, MinOrphanAge.String()+"..")
+		return &v
+	}
+	return nil
+}
+
 // collectOrphanBlobs is CollectOrphanBlobs for pr's tenant, audited as
 // pr, after the permission check (or for the system: System's scheduled
 // collection).
@@ -804,10 +814,8 @@ func (s *Service) collectOrphanBlobs(ctx context.Context, pr permission.Principa
 	if err != nil {
 		return 0, err
 	}
-	if olderThan < MinOrphanAge {
-		var v validation.Error
-		v.Add("older_than", validation.CodeOutOfRange, MinOrphanAge.String()+"..")
-		return 0, &v
+	if err := checkOrphanAge(olderThan); err != nil {
+		return 0, err
 	}
 	cutoff := s.now().Add(-olderThan)
 	prefix := attachmentPrefix(pr.Tenant)

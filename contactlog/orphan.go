@@ -11,7 +11,6 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
 // TopicCollectOrphans is the outbox topic of orphan-file collections
@@ -39,10 +38,8 @@ type OrphanCollectionPayload struct {
 // The collection runs as the system: the audit log records it with the
 // nil user as actor and the number of files deleted.
 func (s *System) ScheduleOrphanCollection(ctx context.Context, now time.Time, olderThan time.Duration, tenants ...uuid.UUID) error {
-	if olderThan < MinOrphanAge {
-		var v validation.Error
-		v.Add("older_than", validation.CodeOutOfRange, MinOrphanAge.String()+"..")
-		return fmt.Errorf("contactlog: schedule orphan collection: %w", &v)
+	if err := checkOrphanAge(olderThan); err != nil {
+		return fmt.Errorf("contactlog: schedule orphan collection: %w", err)
 	}
 	payload, err := json.Marshal(OrphanCollectionPayload{OlderThan: olderThan})
 	if err != nil {

@@ -124,7 +124,7 @@ func TestServiceStaysInTenant(t *testing.T) {
 			"SuggestKana": func(t *testing.T) {
 				_, ok, err := svc.SuggestKana(x, p.FamilyName, p.GivenName)
 				require.NoError(t, err)
-				require.False(t, ok, "no suggester: nothing learnt from B's customers")
+				require.False(t, ok, "it reads no stored data: the fixture has no suggester")
 			},
 			"CreateList": func(t *testing.T) {
 				_, err := svc.CreateList(x, "A社のリスト")

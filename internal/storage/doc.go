@@ -15,5 +15,7 @@
 //   - Contains: LIKE patterns with escaping;
 //   - GramIndex: the bigram index that makes one- and two-word Japanese
 //     searches fast on both dialects (a GIN-indexed text[] column on
-//     PostgreSQL, a side table on SQLite).
+//     PostgreSQL, an FTS5 table over hex-encoded grams on SQLite);
+//   - ReadReplica: the handle lag-tolerant reads go to;
+//   - JSONValue, JSONArrayJoin: reading JSON columns in either dialect.
 package storage

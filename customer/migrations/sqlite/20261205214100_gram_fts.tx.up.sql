@@ -1,5 +1,5 @@
--- The bigram index moves from a table of (tenant, gram, owner) rows (~13 KiB
--- per contact record with its owner index) into an FTS5 table whose tokens are
+-- The bigram index moves from a table of (tenant, gram, owner) rows (one row
+-- per gram of each customer, with its owner index) into an FTS5 table whose tokens are
 -- the grams in hexadecimal (see internal/storage GramIndex): one posting list
 -- per gram. customer_grams now maps the FTS5 rowid (doc) to the customers row.
 ALTER TABLE customer_grams RENAME TO customer_grams_old;

@@ -78,7 +78,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -467,7 +466,7 @@ func topPage(ctx context.Context, o options) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("-dataset %q: small or standard", o.dataset)
+		return fmt.Errorf("-dataset %q: small, standard or smallbusiness", o.dataset)
 	}
 	c, stop, err := start(ctx, o, args...)
 	if err != nil {
@@ -526,15 +525,14 @@ func topPage(ctx context.Context, o options) error {
 		return firstErr
 	}
 	elapsed := time.Since(began)
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration { return latencies[int(p*float64(len(latencies)-1))] }
+	st := percentiles(latencies)
 	db := "SQLite"
 	if o.postgres != "" {
 		db = "PostgreSQL"
 	}
 	fmt.Printf("GET / (%s, %s data, admin): %d requests by %d clients in %s: %.0f req/s, p50 %s, p95 %s\n",
 		db, o.dataset, len(latencies), o.clients, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
-		pct(0.5).Round(10*time.Microsecond), pct(0.95).Round(10*time.Microsecond))
+		st.p50.Round(10*time.Microsecond), st.p95.Round(10*time.Microsecond))
 	return engineSearch(ctx, o, c)
 }
 
@@ -552,22 +550,19 @@ func engineSearch(ctx context.Context, o options, c *child) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.Principal(ctx, sess.TenantID, sess.UserID)
+	pctx, err := principal(ctx, a, sess.TenantID, sess.UserID)
 	if err != nil {
 		return err
 	}
-	pctx := permission.WithPrincipal(ctx, p)
-	var lat []time.Duration
-	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); {
-		t0 := time.Now()
-		if _, err := a.Records.Search(pctx, contactlog.Query{Limit: 20, WithDetails: true}); err != nil {
-			return err
-		}
-		lat = append(lat, time.Since(t0))
+	st, err := latency(3*time.Second, func() error {
+		_, err := a.Records.Search(pctx, contactlog.Query{Limit: 20, WithDetails: true})
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	slices.Sort(lat)
 	fmt.Printf("engine Search alone (20 records with details, admin, sequential): %d calls, p50 %s, p95 %s\n",
-		len(lat), lat[len(lat)/2].Round(10*time.Microsecond), lat[int(0.95*float64(len(lat)-1))].Round(10*time.Microsecond))
+		st.n, st.p50.Round(10*time.Microsecond), st.p95.Round(10*time.Microsecond))
 	return nil
 }
 

@@ -308,8 +308,17 @@ func principal(ctx context.Context, a *app.App, tenant, user uuid.UUID) (context
 	return permission.WithPrincipal(ctx, p), nil
 }
 
-// stat is p50 / p95 of a case.
-type stat struct{ p50, p95 time.Duration }
+// stat is p50 / p95 of n timed calls.
+type stat struct {
+	n        int
+	p50, p95 time.Duration
+}
+
+// percentiles sorts lat and returns its stat.
+func percentiles(lat []time.Duration) stat {
+	slices.Sort(lat)
+	return stat{n: len(lat), p50: lat[len(lat)/2], p95: lat[int(0.95*float64(len(lat)-1))]}
+}
 
 func (s stat) String() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
@@ -332,6 +341,5 @@ func latency(d time.Duration, op func() error) (stat, error) {
 		}
 		lat = append(lat, time.Since(t0))
 	}
-	slices.Sort(lat)
-	return stat{p50: lat[len(lat)/2], p95: lat[int(0.95*float64(len(lat)-1))]}, nil
+	return percentiles(lat), nil
 }

@@ -15,12 +15,12 @@ import (
 // (storing and processing an upload) is not cut short; the deadline is
 // therefore never moved on the read that reaches the end. Requests
 // without a body are left alone: http.Server's ReadHeaderTimeout and
-// IdleTimeout cover them.
+// IdleTimeout cover them. Network deadlines are on the wall clock,
+// whatever the App's clock.
 type bodyDeadline struct {
 	next    http.Handler
 	grace   time.Duration
 	minRate int64 // bytes per second, > 0
-	now     func() time.Time
 }
 
 func (b *bodyDeadline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +29,7 @@ func (b *bodyDeadline) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	start := b.now()
+	start := time.Now()
 	if err := rc.SetReadDeadline(start.Add(b.grace)); err != nil {
 		// A connection without deadlines (errors.Is ErrNotSupported):
 		// nothing to bound here.

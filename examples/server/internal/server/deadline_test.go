@@ -35,7 +35,7 @@ func bodyServer(t *testing.T) (addr string, results <-chan string) {
 		out <- fmt.Sprintf("read %d bytes", len(b))
 		fmt.Fprintf(w, "%d", len(b))
 	})
-	srv := httptest.NewServer(&bodyDeadline{next: h, grace: 400 * time.Millisecond, minRate: 16 << 10, now: time.Now})
+	srv := httptest.NewServer(&bodyDeadline{next: h, grace: 400 * time.Millisecond, minRate: 16 << 10})
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String(), out
 }
@@ -91,7 +91,7 @@ func TestBodylessRequestsUntouched(t *testing.T) {
 	srv := httptest.NewServer(&bodyDeadline{next: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
 		require.NoError(t, r.Context().Err())
-	}), grace: 100 * time.Millisecond, minRate: 1, now: time.Now})
+	}), grace: 100 * time.Millisecond, minRate: 1})
 	t.Cleanup(srv.Close)
 	res, err := http.Get(srv.URL)
 	require.NoError(t, err)

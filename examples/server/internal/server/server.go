@@ -38,8 +38,7 @@ func Handler(a *app.App) (http.Handler, error) {
 	if a.Config.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearer(a.Config.MetricsToken, a.Metrics))
 	}
-	// Network deadlines are on the wall clock, whatever the App's clock.
-	return &bodyDeadline{next: secure(mux), grace: a.Config.BodyTimeout, minRate: a.Config.BodyMinRate, now: time.Now}, nil
+	return &bodyDeadline{next: secure(mux), grace: a.Config.BodyTimeout, minRate: a.Config.BodyMinRate}, nil
 }
 
 // HTTPServer returns the http.Server that serves h for a: headers must
