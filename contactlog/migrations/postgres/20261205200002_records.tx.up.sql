@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS contact_records (
     important             boolean NOT NULL DEFAULT false,
     shared                boolean NOT NULL DEFAULT false,
     search_text           text NOT NULL DEFAULT '',
+    -- The private memo's search key apart from the rest: a principal who
+    -- may not read private memos cannot find a record by its words.
+    private_search_text   text NOT NULL DEFAULT '',
     grams                 text[] NOT NULL DEFAULT '{}',
     source_id             uuid,
     author_id             uuid NOT NULL,

@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS contact_records (
     important             INTEGER NOT NULL DEFAULT 0,
     shared                INTEGER NOT NULL DEFAULT 0,
     search_text           text NOT NULL DEFAULT '',
+    -- The private memo's search key apart from the rest: a principal who
+    -- may not read private memos cannot find a record by its words.
+    private_search_text   text NOT NULL DEFAULT '',
     source_id             TEXT,
     author_id             TEXT NOT NULL,
     created_at            TEXT NOT NULL,
