@@ -17,6 +17,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/pdftest"
 	"github.com/kirokuhq/kiroku/report/pdf"
 )
 
@@ -60,11 +61,11 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
 		require.Equal(t, `attachment; filename*=utf-8''%E9%9D%A2%E8%AB%87%E8%A8%98%E9%8C%B2.pdf`,
 			res.Header.Get("Content-Disposition"))
-		require.Contains(t, pdfText(t, body, password), privateMemo)
+		require.Contains(t, pdftest.Text(t, body, password), privateMemo)
 
 		res, body = post("customer", "/v1/customers/"+f.yamada.String()+"/pdf", `{}`)
 		require.Equal(t, http.StatusOK, res.StatusCode, string(body))
-		text := pdfText(t, body, "")
+		text := pdftest.Text(t, body, "")
 		require.Contains(t, text, publicMemo)
 		require.NotContains(t, text, usageMemo)
 
