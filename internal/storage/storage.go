@@ -185,11 +185,7 @@ const (
 func JSONValue(d Dialect, column string, kind JSONKind, path ...string) (string, []any) {
 	if d == SQLite {
 		// json_extract gives numbers as numbers, booleans as 1 and 0.
-		p := "$"
-		for _, k := range path {
-			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
-		}
-		return "json_extract(" + column + ", ?)", []any{p}
+		return "json_extract(" + column + ", ?)", []any{sqliteJSONPath(path)}
 	}
 	args := make([]any, len(path))
 	expr := column
@@ -218,11 +214,7 @@ func JSONValue(d Dialect, column string, kind JSONKind, path ...string) (string,
 // array is absent yield none.
 func JSONArrayJoin(d Dialect, column, alias string, path ...string) (string, []any, string) {
 	if d == SQLite {
-		p := "$"
-		for _, k := range path {
-			p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
-		}
-		return "JOIN json_each(" + column + ", ?) AS " + alias, []any{p}, alias + ".value"
+		return "JOIN json_each(" + column + ", ?) AS " + alias, []any{sqliteJSONPath(path)}, alias + ".value"
 	}
 	expr := column
 	args := make([]any, len(path))
@@ -232,4 +224,14 @@ func JSONArrayJoin(d Dialect, column, alias string, path ...string) (string, []a
 	}
 	return "CROSS JOIN LATERAL jsonb_array_elements(CASE jsonb_typeof(" + expr + ") WHEN 'array' THEN " + expr + " ELSE '[]'::jsonb END) AS " + alias + "(value)",
 		append(args, args...), alias + ".value"
+}
+
+// sqliteJSONPath is SQLite's JSON path of the object keys path
+// (outermost first), each key quoted: $."a"."b".
+func sqliteJSONPath(path []string) string {
+	p := "$"
+	for _, k := range path {
+		p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
+	}
+	return p
 }
