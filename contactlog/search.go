@@ -206,10 +206,14 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	return page, nil
 }
 
-func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
+// conditions validates q and returns its cursor position, the action
+// whose records it lists (view, or delete for the deleted ones) and the
+// conditions of its keywords and customer ranks (the other filters are
+// filter's).
+func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Query) (position, permission.Action, []condition, error) {
 	after, terms, err := q.check(pr, s.cfg.MaxPageSize)
 	if err != nil {
-		return nil, err
+		return position{}, "", nil, err
 	}
 	action := permission.ActionView
 	if q.Deleted {
@@ -217,14 +221,22 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	}
 	conds, err := s.keywords(ctx, pr, terms)
 	if err != nil {
-		return nil, err
+		return position{}, "", nil, err
 	}
 	if len(q.CustomerRanks) > 0 {
 		c, err := s.rankCondition(ctx, pr, q.CustomerRanks)
 		if err != nil {
-			return nil, err
+			return position{}, "", nil, err
 		}
 		conds = append(conds, c)
+	}
+	return after, action, conds, nil
+}
+
+func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
+	after, action, conds, err := s.conditions(ctx, pr, q)
+	if err != nil {
+		return nil, err
 	}
 	var kanaPred permission.Predicate
 	if q.Sort == SortCustomerKana {
@@ -489,24 +501,9 @@ func (s *Service) Matching(ctx context.Context, q Query) (*bun.SelectQuery, erro
 	}
 	q.Sort, q.Asc, q.Limit, q.After, q.WithTotal, q.WithDetails = "", false, 0, "", false, false
 	r := s.reader()
-	_, terms, err := q.check(pr, r.cfg.MaxPageSize)
+	_, action, conds, err := r.conditions(ctx, pr, &q)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: matching: %w", err)
-	}
-	action := permission.ActionView
-	if q.Deleted {
-		action = permission.ActionDelete
-	}
-	conds, err := r.keywords(ctx, pr, terms)
-	if err != nil {
-		return nil, fmt.Errorf("contactlog: matching: %w", err)
-	}
-	if len(q.CustomerRanks) > 0 {
-		c, err := r.rankCondition(ctx, pr, q.CustomerRanks)
-		if err != nil {
-			return nil, fmt.Errorf("contactlog: matching: %w", err)
-		}
-		conds = append(conds, c)
 	}
 	pred, err := r.authz.Predicate(ctx, pr, recordTableFor(action))
 	if err != nil {

@@ -199,13 +199,13 @@ func (s *Service) evalStreamed(ctx context.Context, t *template.Template, aggs [
 		}
 		return err
 	}
+	var key sql.NullString
+	vals := make([]sql.NullFloat64, len(fields))
+	dest := []any{&key}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
 	for rows.Next() {
-		var key sql.NullString
-		vals := make([]sql.NullFloat64, len(fields))
-		dest := []any{&key}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return storage.Err(err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/report/chart"
 )
 
@@ -93,7 +94,7 @@ func (c *Config) WithDefaults() Config {
 		out.Clock = time.Now
 	}
 	if out.Location == nil {
-		out.Location = tokyo()
+		out.Location = jpdate.Tokyo()
 	}
 	if out.MaxRecords <= 0 {
 		out.MaxRecords = 300
@@ -102,13 +103,6 @@ func (c *Config) WithDefaults() Config {
 		out.MaxPhotoBytes = 64 << 20
 	}
 	return out
-}
-
-func tokyo() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("JST", 9*60*60)
 }
 
 // Options are what the requester chose in the option dialog (オプション設定).

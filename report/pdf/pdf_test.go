@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/pdftest"
 	"github.com/kirokuhq/kiroku/report/chart"
 	"github.com/kirokuhq/kiroku/report/pdf"
 )
@@ -30,16 +31,16 @@ func TestRecordPDF(t *testing.T) {
 		require.NoError(t, f.exp.Record(f.staff, &b, f.shared, pdf.Options{Cover: true, Password: password, IncludePrivateMemo: true}))
 		doc := b.Bytes()
 
-		out, ok := poppler(t, doc, "pdfinfo")
+		out, ok := pdftest.Run(t, doc, "pdfinfo")
 		require.False(t, ok, "opens without the password: %s", out)
 		require.Contains(t, out, "Incorrect password")
-		out, ok = poppler(t, doc, "pdfinfo", "-upw", password)
+		out, ok = pdftest.Run(t, doc, "pdfinfo", "-upw", password)
 		require.True(t, ok, out)
 		require.Regexp(t, `Pages:\s+3\n`, out) // cover, the record, its photos
 		require.Regexp(t, `Encrypted:\s+yes \(print:yes copy:yes .*algorithm:AES-256\)`, out)
 		require.Regexp(t, `Page size:\s+595 x 842 pts \(A4\)`, out)
 
-		text := pdfText(t, doc, password)
+		text := pdftest.Text(t, doc, password)
 		for _, want := range []string{"面談記録", "山田 太郎 様", "記録商事", "期間 2026年11月20日(金)", "作成日 2026年11月22日(日)",
 			"2026年11月20日(金)", "2026年11月20日(金) 14:00", "担当 一郎", "お客様宅", "2026年12月10日(木)",
 			publicMemo, privateMemo, "メモ1.jpg", "・見積書.pdf (15 B)", "1 / 2", "2 / 2"} {
@@ -47,10 +48,10 @@ func TestRecordPDF(t *testing.T) {
 		}
 		requireKinsoku(t, text)
 
-		out, ok = poppler(t, doc, "pdffonts", "-upw", password)
+		out, ok = pdftest.Run(t, doc, "pdffonts", "-upw", password)
 		require.True(t, ok, out)
 		require.Regexp(t, `(?m)^[A-Z]{6}\+KirokuFont\s+CID TrueType\s+Identity-H\s+yes yes yes `, out, "embedded as a subset, with a ToUnicode map")
-		out, ok = poppler(t, doc, "pdfimages", "-upw", password, "-list")
+		out, ok = pdftest.Run(t, doc, "pdfimages", "-upw", password, "-list")
 		require.True(t, ok, out)
 		require.Equal(t, 3, imageCount(out), out)
 
@@ -63,11 +64,11 @@ func TestRecordPDF(t *testing.T) {
 		// without the tick: no private memo.
 		b.Reset()
 		require.NoError(t, f.exp.Record(f.staff, &b, f.shared, pdf.Options{}))
-		out, ok = poppler(t, b.Bytes(), "pdfinfo")
+		out, ok = pdftest.Run(t, b.Bytes(), "pdfinfo")
 		require.True(t, ok, out)
 		require.Regexp(t, `Encrypted:\s+no`, out)
 		require.Regexp(t, `Pages:\s+2\n`, out)
-		text = pdfText(t, b.Bytes(), "")
+		text = pdftest.Text(t, b.Bytes(), "")
 		require.Contains(t, text, publicMemo)
 		require.NotContains(t, text, privateMemo)
 		require.NotContains(t, text, "作成日")
@@ -80,19 +81,19 @@ func TestCustomerPDF(t *testing.T) {
 		f := setup(t, db)
 		var b bytes.Buffer
 		require.NoError(t, f.exp.Customer(f.staff, &b, f.yamada, pdf.Options{Cover: true, Title: "山田様 ご対応記録", IncludePrivateMemo: true}))
-		text := pdfText(t, b.Bytes(), "")
+		text := pdftest.Text(t, b.Bytes(), "")
 		for _, want := range []string{"山田様 ご対応記録", "期間 2026年11月20日(金) 〜 2026年11月21日(土)", publicMemo, privateMemo,
 			usageMemo, "利用・会計", "シャンプー × 2 = ¥2,468", "小計 ¥2,468 / 消費税 ¥246 / 合計 ¥2,714"} {
 			require.Contains(t, text, want)
 		}
 		require.Less(t, strings.Index(text, publicMemo), strings.Index(text, usageMemo), "oldest first")
-		out, _ := poppler(t, b.Bytes(), "pdfimages", "-list")
+		out, _ := pdftest.Run(t, b.Bytes(), "pdfimages", "-list")
 		require.Equal(t, 3, imageCount(out), out)
 
 		// One template only.
 		b.Reset()
 		require.NoError(t, f.exp.Customer(f.staff, &b, f.yamada, pdf.Options{Template: "builtin:usage"}))
-		text = pdfText(t, b.Bytes(), "")
+		text = pdftest.Text(t, b.Bytes(), "")
 		require.Contains(t, text, usageMemo)
 		require.NotContains(t, text, publicMemo)
 
@@ -108,8 +109,8 @@ func TestCustomerPDF(t *testing.T) {
 		b.Reset()
 		require.NoError(t, exp.Customer(f.staff, &b, f.yamada, pdf.Options{Template: "builtin:usage"}))
 		require.Len(t, charted, 1)
-		require.Contains(t, pdfText(t, b.Bytes(), ""), "■ 売上の推移")
-		out, _ = poppler(t, b.Bytes(), "pdfimages", "-list")
+		require.Contains(t, pdftest.Text(t, b.Bytes(), ""), "■ 売上の推移")
+		out, _ = pdftest.Run(t, b.Bytes(), "pdfimages", "-list")
 		require.Equal(t, 1, imageCount(out), out)
 
 		// A history over the cap is refused with the cap, not cut.
@@ -138,7 +139,7 @@ func TestVisibility(t *testing.T) {
 		err := f.exp.Record(f.partner, &b, f.shared, pdf.Options{IncludePrivateMemo: true})
 		requireField(t, err, "include_private_memo", validation.CodeNotAllowed)
 		require.NoError(t, f.exp.Customer(f.partner, &b, f.yamada, pdf.Options{}))
-		text := pdfText(t, b.Bytes(), "")
+		text := pdftest.Text(t, b.Bytes(), "")
 		require.Contains(t, text, publicMemo)
 		require.Contains(t, text, usageMemo)
 		require.NotContains(t, text, privateMemo)
@@ -151,14 +152,14 @@ func TestVisibility(t *testing.T) {
 		requireField(t, err, "include_private_memo", validation.CodeNotAllowed)
 		b.Reset()
 		require.NoError(t, f.exp.Customer(portal, &b, f.yamada, pdf.Options{Cover: true, Password: password}))
-		text = pdfText(t, b.Bytes(), password)
+		text = pdftest.Text(t, b.Bytes(), password)
 		require.Contains(t, text, publicMemo)
 		require.Contains(t, text, "山田 太郎 様")
 		require.Contains(t, text, "・見積書.pdf")
 		require.NotContains(t, text, privateMemo)
 		require.NotContains(t, text, usageMemo, "the unshared record")
 		require.NotContains(t, text, "社内用.jpg", "the unshared photo")
-		out, _ := poppler(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
+		out, _ := pdftest.Run(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
 		require.Equal(t, 2, imageCount(out), out)
 		err = f.exp.Record(portal, &b, f.unshared, pdf.Options{})
 		require.ErrorIs(t, err, pdf.ErrNotFound)
@@ -199,18 +200,6 @@ func requireField(t *testing.T, err error, field, code string) {
 	var v *validation.Error
 	require.True(t, errors.As(err, &v))
 	require.True(t, v.Has(field, code), "%v", v)
-}
-
-// pdfText is the text pdftotext extracts.
-func pdfText(t *testing.T, doc []byte, password string) string {
-	t.Helper()
-	var args []string
-	if password != "" {
-		args = []string{"-upw", password}
-	}
-	out, ok := poppler(t, doc, "pdftotext", args...)
-	require.True(t, ok, out)
-	return out
 }
 
 // requireKinsoku checks kinsokuMemo in the extracted text: every paragraph

@@ -3,8 +3,8 @@ package pdf
 import (
 	"context"
 	"io"
+	"mime"
 	"net/http"
-	"net/url"
 
 	"github.com/google/uuid"
 
@@ -81,11 +81,11 @@ func (d *download) Write(p []byte) (int, error) {
 
 // Disposition is the Content-Disposition header of a PDF download named
 // after its title (DefaultTitle when empty): an attachment, so that phones
-// save it rather than try to show it inline, with the Japanese name in
-// filename* (RFC 6266) and an ASCII fallback.
+// save it rather than try to show it inline, with a Japanese name in
+// filename* (RFC 6266, RFC 2231 encoding by mime.FormatMediaType).
 func Disposition(title string) string {
 	if title == "" {
 		title = DefaultTitle
 	}
-	return `attachment; filename="kiroku.pdf"; filename*=UTF-8''` + url.PathEscape(title+".pdf")
+	return mime.FormatMediaType("attachment", map[string]string{"filename": title + ".pdf"})
 }

@@ -3,6 +3,7 @@ package pdf_test
 import (
 	"context"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/pdftest"
+	"github.com/kirokuhq/kiroku/report/pdf"
 )
 
 func TestRoutes(t *testing.T) {
@@ -56,13 +59,13 @@ func TestRoutes(t *testing.T) {
 			`{"cover": true, "title": "面談記録", "password": "`+password+`", "include_private_memo": true}`)
 		require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 		require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
-		require.Equal(t, `attachment; filename="kiroku.pdf"; filename*=UTF-8''%E9%9D%A2%E8%AB%87%E8%A8%98%E9%8C%B2.pdf`,
+		require.Equal(t, `attachment; filename*=utf-8''%E9%9D%A2%E8%AB%87%E8%A8%98%E9%8C%B2.pdf`,
 			res.Header.Get("Content-Disposition"))
-		require.Contains(t, pdfText(t, body, password), privateMemo)
+		require.Contains(t, pdftest.Text(t, body, password), privateMemo)
 
 		res, body = post("customer", "/v1/customers/"+f.yamada.String()+"/pdf", `{}`)
 		require.Equal(t, http.StatusOK, res.StatusCode, string(body))
-		text := pdfText(t, body, "")
+		text := pdftest.Text(t, body, "")
 		require.Contains(t, text, publicMemo)
 		require.NotContains(t, text, usageMemo)
 
@@ -77,4 +80,20 @@ func TestRoutes(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "not a time")
 		require.Contains(t, string(body), `"from"`)
 	})
+}
+
+// A title with characters that are not attr-chars (":", "=", "@", quotes)
+// still gives a header that parses back to the title.
+func TestDispositionRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, title := range []string{"", "面談記録", "面談 10:00", "a=b@c", `say "hi"`, "x+y&z;1"} {
+		kind, params, err := mime.ParseMediaType(pdf.Disposition(title))
+		require.NoError(t, err, title)
+		require.Equal(t, "attachment", kind)
+		want := title
+		if want == "" {
+			want = pdf.DefaultTitle
+		}
+		require.Equal(t, want+".pdf", params["filename"], title)
+	}
 }

@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -144,25 +142,4 @@ func jpegFile(t testing.TB, w, h int) []byte {
 	var b bytes.Buffer
 	require.NoError(t, jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}))
 	return b.Bytes()
-}
-
-// poppler runs a poppler-utils command on the PDF and returns its output
-// (stdout and stderr) and whether it succeeded. Without poppler-utils the
-// test is skipped, or fails when KIROKU_REQUIRE_POPPLER is set (CI).
-func poppler(t *testing.T, doc []byte, name string, args ...string) (string, bool) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("KIROKU_REQUIRE_POPPLER") != "" {
-			t.Fatalf("%s not found: install poppler-utils", name)
-		}
-		t.Skipf("%s not found: install poppler-utils", name)
-	}
-	file := t.TempDir() + "/out.pdf"
-	require.NoError(t, os.WriteFile(file, doc, 0o600))
-	args = append(args, file)
-	if name == "pdftotext" {
-		args = append(args, "-")
-	}
-	out, err := exec.Command(name, args...).CombinedOutput()
-	return string(out), err == nil
 }

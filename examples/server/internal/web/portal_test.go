@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/pdftest"
 )
 
 var inviteRE = regexp.MustCompile(`/portal/invitation/([A-Za-z0-9_-]{20,})`)
@@ -172,7 +171,7 @@ func TestPortalPDF(t *testing.T) {
 		require.Equal(t, "application/pdf", res.Header.Get("Content-Type"))
 		require.True(t, strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment;"))
 		require.True(t, strings.HasPrefix(body, "%PDF-"))
-		text := pdfToText(t, body)
+		text := pdftest.Text(t, []byte(body), "")
 		require.Contains(t, text, "お見積りをお送りします")
 		require.NotContains(t, text, "社内メモ")
 
@@ -181,21 +180,4 @@ func TestPortalPDF(t *testing.T) {
 			require.Equal(t, http.StatusNotFound, res.StatusCode, path)
 		}
 	})
-}
-
-// pdfToText is the text pdftotext extracts from doc; without poppler-utils
-// the test is skipped unless KIROKU_REQUIRE_POPPLER is set (as in CI).
-func pdfToText(t *testing.T, doc string) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("KIROKU_REQUIRE_POPPLER") != "" {
-			t.Fatal("pdftotext not found: install poppler-utils")
-		}
-		t.Skip("pdftotext not found: install poppler-utils")
-	}
-	cmd := exec.Command("pdftotext", "-", "-")
-	cmd.Stdin = strings.NewReader(doc)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	return string(out)
 }
