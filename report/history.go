@@ -79,10 +79,6 @@ func (s *Service) CustomerCharts(ctx context.Context, customer uuid.UUID, tmpl s
 	if err := ve.Err(); err != nil {
 		return nil, fmt.Errorf("report: customer charts: %w", err)
 	}
-	t, err := s.records.Template(ctx, tmpl, 0)
-	if err != nil {
-		return nil, fmt.Errorf("report: customer charts: %w", err)
-	}
 	page, err := s.records.Search(ctx, contactlog.Query{Customer: customer, Templates: []string{tmpl},
 		Sort: contactlog.SortActual, Limit: limit})
 	if err != nil {
@@ -90,6 +86,46 @@ func (s *Service) CustomerCharts(ctx context.Context, customer uuid.UUID, tmpl s
 	}
 	recs := page.Records
 	slices.Reverse(recs)
+	h, err := s.chartRecords(ctx, pr, tmpl, recs)
+	if err != nil {
+		return nil, fmt.Errorf("report: customer charts: %w", err)
+	}
+	return h, nil
+}
+
+// ChartRecords charts every numeric field of template over records the
+// caller already holds, in their order (oldest first), the same way as
+// CustomerCharts: for a page or a PDF that has read a period of a
+// customer's history and charts exactly those records. The records must be
+// ones the principal read through the contact-record engine (it checks
+// nothing about them). Staff only.
+func (s *Service) ChartRecords(ctx context.Context, tmpl string, records []contactlog.Record) (*History, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !pr.IsStaff() {
+		return nil, fmt.Errorf("report: chart records: %w", ErrPermissionDenied)
+	}
+	if tmpl == "" {
+		var ve validation.Error
+		ve.Add("template", validation.CodeRequired, "")
+		return nil, fmt.Errorf("report: chart records: %w", ve.Err())
+	}
+	h, err := s.chartRecords(ctx, pr, tmpl, records)
+	if err != nil {
+		return nil, fmt.Errorf("report: chart records: %w", err)
+	}
+	return h, nil
+}
+
+// chartRecords builds the History of recs (oldest first) with template's
+// latest definition, labels in pr's zone.
+func (s *Service) chartRecords(ctx context.Context, pr permission.Principal, tmpl string, recs []contactlog.Record) (*History, error) {
+	t, err := s.records.Template(ctx, tmpl, 0)
+	if err != nil {
+		return nil, err
+	}
 	h := &History{Template: t.Key, TemplateVersion: t.Version, TemplateName: t.Name, Records: make([]HistoryRecord, len(recs))}
 	labels := make([]string, len(recs))
 	loc := zone(pr)

@@ -81,6 +81,37 @@ func TestCustomerCharts(t *testing.T) {
 	})
 }
 
+// TestChartRecords: the charts of records the caller holds are of exactly
+// those records, in their order — a PDF of one period charts that period,
+// not the customer's latest records.
+func TestChartRecords(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := f.users["staff"]
+		page, err := f.svc.Search(ctx, contactlog.Query{Customer: f.custs[0], Templates: []string{template.KeyDaily}, Sort: contactlog.SortActual, Asc: true, Limit: 100})
+		require.NoError(t, err)
+		require.Greater(t, len(page.Records), 2)
+		held := page.Records[:2] // the two oldest: not what CustomerCharts' latest would pick first
+
+		h, err := f.rep.ChartRecords(ctx, template.KeyDaily, held)
+		require.NoError(t, err)
+		require.Len(t, h.Records, 2)
+		for i, r := range held {
+			require.Equal(t, r.ID, h.Records[i].ID)
+		}
+		require.NotEmpty(t, h.Charts)
+		for _, c := range h.Charts {
+			require.Len(t, c.Labels, 2)
+		}
+		minutes, _ := template.NumericValue(held[1].Values["work_minutes"])
+		require.Equal(t, minutes, h.Charts[0].Series[0].Values[1])
+
+		_, err = f.rep.ChartRecords(ctx, "", held)
+		require.ErrorIs(t, err, report.ErrInvalid)
+	})
+}
+
 func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

@@ -203,13 +203,14 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock}); err != nil {
 		return a, err
 	}
-	// A customer's history of one template carries its automatic charts
-	// (staff only, as on the customer page).
+	// A customer's history of one template carries the automatic charts of
+	// exactly the records the PDF holds (staff only, as on the customer
+	// page).
 	charts := func(ctx context.Context, cust uuid.UUID, tmpl string, recs []contactlog.Record) ([]chart.Spec, error) {
 		if p, _ := permission.FromContext(ctx); !p.IsStaff() {
 			return nil, nil
 		}
-		h, err := a.Reports.CustomerCharts(ctx, cust, tmpl, min(len(recs), report.MaxHistoryRecords))
+		h, err := a.Reports.ChartRecords(ctx, tmpl, recs)
 		if err != nil {
 			return nil, err
 		}
