@@ -117,24 +117,10 @@ func (s *Service) WriteFeed(ctx context.Context, token string, w io.Writer) erro
 		return fmt.Errorf("schedule: feed: %w", err)
 	}
 	today := s.today(pr)
-	entries := map[string]bool{}
-	var all []CalendarEntry
-	// The window in chunks a calendar query accepts.
-	for from := today.AddDays(-FeedDaysBefore); !today.AddDays(FeedDaysAfter).Before(from); from = from.AddDays(MaxCalendarDays) {
-		to := from.AddDays(MaxCalendarDays - 1)
-		if today.AddDays(FeedDaysAfter).Before(to) {
-			to = today.AddDays(FeedDaysAfter)
-		}
-		c, err := s.calendar(ctx, pr, CalendarQuery{Staff: []uuid.UUID{pr.User}, From: from, To: to})
-		if err != nil {
-			return fmt.Errorf("schedule: feed: %w", err)
-		}
-		for _, e := range c.Entries {
-			if k := string(e.Kind) + e.ID.String(); !entries[k] {
-				entries[k] = true
-				all = append(all, e)
-			}
-		}
+	c, err := s.calendar(ctx, pr, CalendarQuery{Staff: []uuid.UUID{pr.User}, From: today.AddDays(-FeedDaysBefore), To: today.AddDays(FeedDaysAfter)},
+		FeedDaysBefore+FeedDaysAfter+1)
+	if err != nil {
+		return fmt.Errorf("schedule: feed: %w", err)
 	}
 	cal := ical.NewCalendar()
 	cal.SetProductId("-//Kiroku//schedule//JA")
@@ -143,7 +129,7 @@ func (s *Service) WriteFeed(ctx context.Context, token string, w io.Writer) erro
 	loc := s.location(pr)
 	cal.SetXWRTimezone(loc.String())
 	stamp := s.now()
-	for _, e := range all {
+	for _, e := range c.Entries {
 		ev := cal.AddEvent(e.ID.String() + "@kiroku")
 		ev.SetDtStampTime(stamp)
 		if e.AllDay {
