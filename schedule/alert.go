@@ -77,16 +77,17 @@ func (r *alertRow) alert() (*Alert, error) {
 	}, nil
 }
 
-// checkText trims s and adds to v a required or too_long problem of field.
+// checkText trims s and adds to v a required, format (no text: a control
+// character other than a tab or line break, validation.ValidText) or
+// too_long problem of field.
 func checkText(v *validation.Error, field, s string, limit int, required bool) string {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "" && required:
 		v.Add(field, validation.CodeRequired, "")
+	case !v.CheckText(field, s, true):
 	case utf8.RuneCountInString(s) > limit:
 		v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
-	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
-		v.Add(field, validation.CodeFormat, "")
 	}
 	return s
 }

@@ -217,10 +217,7 @@ func (s *Service) checkAppointment(ctx context.Context, db bun.IDB, pr permissio
 	loc := s.location(pr)
 	in.Title = checkText(&v, "title", in.Title, MaxTitleLen, true)
 	in.Place = checkText(&v, "place", in.Place, MaxPlaceLen, false)
-	in.Memo = strings.TrimRight(in.Memo, " \t\r\n\u3000")
-	if v.CheckText("memo", in.Memo, true) && utf8.RuneCountInString(in.Memo) > MaxAppointmentMemoLen {
-		v.Add("memo", validation.CodeTooLong, strconv.Itoa(MaxAppointmentMemoLen))
-	}
+	in.Memo = checkBody(&v, "memo", in.Memo, MaxAppointmentMemoLen, false)
 
 	// Times.
 	if in.End.IsZero() {

@@ -102,6 +102,8 @@ func TestAppointmentValidation(t *testing.T) {
 			{"company scope with targets", "scope.targets", validation.CodeNotAllowed, func(in *schedule.AppointmentInput) {
 				in.Scope = permission.Scope{Kind: permission.ScopeCompany, Targets: []uuid.UUID{f.group}}
 			}},
+			{"control character in title", "title", validation.CodeFormat, func(in *schedule.AppointmentInput) { in.Title = "定期\x07訪問" }},
+			{"control character in memo", "memo", validation.CodeFormat, func(in *schedule.AppointmentInput) { in.Memo = "見積書\x00" }},
 			{"long place", "place", validation.CodeTooLong, func(in *schedule.AppointmentInput) { in.Place = strings.Repeat("x", schedule.MaxPlaceLen+1) }},
 		} {
 			in := visit(t, f, "2026-12-08 10:00")

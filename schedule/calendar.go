@@ -165,14 +165,16 @@ func (s *Service) Calendar(ctx context.Context, q CalendarQuery) (*Calendar, err
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.calendar(ctx, pr, q)
+	out, err := s.calendar(ctx, pr, q, MaxCalendarDays)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: calendar: %w", err)
 	}
 	return out, nil
 }
 
-func (s *Service) calendar(ctx context.Context, pr permission.Principal, q CalendarQuery) (*Calendar, error) {
+// calendar reads q for pr, refusing a range of more than maxDays days
+// (MaxCalendarDays for callers; the feed reads its whole window at once).
+func (s *Service) calendar(ctx context.Context, pr permission.Principal, q CalendarQuery, maxDays int) (*Calendar, error) {
 	var v validation.Error
 	for _, f := range []struct {
 		name string
@@ -185,8 +187,8 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 			v.Add(f.name, validation.CodeBadDate, "")
 		}
 	}
-	if q.From.valid() && q.To.valid() && (q.To.Before(q.From) || q.From.AddDays(MaxCalendarDays-1).Before(q.To)) {
-		v.Add("to", validation.CodeOutOfRange, q.From.String()+".."+q.From.AddDays(MaxCalendarDays-1).String())
+	if q.From.valid() && q.To.valid() && (q.To.Before(q.From) || q.From.AddDays(maxDays-1).Before(q.To)) {
+		v.Add("to", validation.CodeOutOfRange, q.From.String()+".."+q.From.AddDays(maxDays-1).String())
 	}
 	staff := cleanIDs(&v, "staff", q.Staff, MaxCalendarStaff)
 	if err := v.Err(); err != nil {

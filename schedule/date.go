@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -71,8 +72,15 @@ func (d Date) In(loc *time.Location) time.Time {
 // AddDays returns d moved by n days.
 func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
 
-// Before reports whether d is an earlier day than e.
-func (d Date) Before(e Date) bool { return d.String() < e.String() }
+// Before reports whether d is an earlier day than e (the zero Date is
+// before every other).
+func (d Date) Before(e Date) bool { return compareDates(d, e) < 0 }
+
+// compareDates orders days: -1 when a is before b, 0 when they are the
+// same day, +1 when a is after b.
+func compareDates(a, b Date) int {
+	return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Day, b.Day))
+}
 
 // daysIn is the number of days of month m of year y.
 func daysIn(y int, m time.Month) int {

@@ -2,9 +2,6 @@ package schedule
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -16,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/secret"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -39,10 +37,9 @@ type feedRow struct {
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
-func hashFeedToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+// hashFeedToken is the stored form of a feed token: the hex of
+// secret.HashToken over the whole token (tenant and random part).
+func hashFeedToken(token string) string { return hex.EncodeToString(secret.HashToken(token)) }
 
 // CreateFeed gives the staff principal a new secret iCalendar feed of their
 // own calendar and returns its token (the tenant's ID, a dot and 256
@@ -54,11 +51,11 @@ func (s *Service) CreateFeed(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
+	random, _, err := secret.NewToken()
+	if err != nil {
 		return "", err
 	}
-	token := pr.Tenant.String() + "." + base64.RawURLEncoding.EncodeToString(secret)
+	token := pr.Tenant.String() + "." + random
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		if _, err := tx.NewDelete().Model((*feedRow)(nil)).Where("tenant_id = ?", pr.Tenant).Where("user_id = ?", pr.User).Exec(ctx); err != nil {
 			return err
@@ -120,24 +117,10 @@ func (s *Service) WriteFeed(ctx context.Context, token string, w io.Writer) erro
 		return fmt.Errorf("schedule: feed: %w", err)
 	}
 	today := s.today(pr)
-	entries := map[string]bool{}
-	var all []CalendarEntry
-	// The window in chunks a calendar query accepts.
-	for from := today.AddDays(-FeedDaysBefore); !today.AddDays(FeedDaysAfter).Before(from); from = from.AddDays(MaxCalendarDays) {
-		to := from.AddDays(MaxCalendarDays - 1)
-		if today.AddDays(FeedDaysAfter).Before(to) {
-			to = today.AddDays(FeedDaysAfter)
-		}
-		c, err := s.calendar(ctx, pr, CalendarQuery{Staff: []uuid.UUID{pr.User}, From: from, To: to})
-		if err != nil {
-			return fmt.Errorf("schedule: feed: %w", err)
-		}
-		for _, e := range c.Entries {
-			if k := string(e.Kind) + e.ID.String(); !entries[k] {
-				entries[k] = true
-				all = append(all, e)
-			}
-		}
+	c, err := s.calendar(ctx, pr, CalendarQuery{Staff: []uuid.UUID{pr.User}, From: today.AddDays(-FeedDaysBefore), To: today.AddDays(FeedDaysAfter)},
+		FeedDaysBefore+FeedDaysAfter+1)
+	if err != nil {
+		return fmt.Errorf("schedule: feed: %w", err)
 	}
 	cal := ical.NewCalendar()
 	cal.SetProductId("-//Kiroku//schedule//JA")
@@ -146,7 +129,7 @@ func (s *Service) WriteFeed(ctx context.Context, token string, w io.Writer) erro
 	loc := s.location(pr)
 	cal.SetXWRTimezone(loc.String())
 	stamp := s.now()
-	for _, e := range all {
+	for _, e := range c.Entries {
 		ev := cal.AddEvent(e.ID.String() + "@kiroku")
 		ev.SetDtStampTime(stamp)
 		if e.AllDay {

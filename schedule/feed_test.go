@@ -23,6 +23,14 @@ func TestFeed(t *testing.T) {
 		require.NoError(t, err)
 		_, err = f.svc.CreateAppointment(f.a, visit(t, f, "2027-06-08 10:00"))
 		require.NoError(t, err, "outside the feed's window")
+		late := visit(t, f, "2027-03-01 10:00")
+		late.Title = "遠い訪問"
+		_, err = f.svc.CreateAppointment(f.a, late)
+		require.NoError(t, err, "near the window's far end (today + FeedDaysAfter)")
+		night := visit(t, f, "2027-01-04 23:00")
+		night.Title, night.End = "夜間対応", at(t, "2027-01-05 01:00")
+		_, err = f.svc.CreateAppointment(f.a, night)
+		require.NoError(t, err, "across midnight inside the window")
 		_, err = f.records.Create(f.admin, contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID,
 			Responders: []uuid.UUID{f.cID}, ActualAt: at(t, "2026-12-01 14:00")})
 		require.NoError(t, err)
@@ -48,6 +56,8 @@ func TestFeed(t *testing.T) {
 		require.NoError(t, err)
 		require.Contains(t, out, "BEGIN:VCALENDAR")
 		require.Equal(t, 1, strings.Count(out, "SUMMARY:定期訪問 山田 太郎"), out)
+		require.Equal(t, 1, strings.Count(out, "SUMMARY:遠い訪問 山田 太郎"), out)
+		require.Equal(t, 1, strings.Count(out, "SUMMARY:夜間対応 山田 太郎"), out)
 		require.Contains(t, out, "DTSTART:20261208T010000Z")
 		require.Contains(t, out, "LOCATION:山田様宅")
 		require.Contains(t, out, "DESCRIPTION:直行直帰")

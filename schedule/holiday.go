@@ -89,13 +89,3 @@ func Holidays(from, to Date) []Holiday {
 	}
 	return out
 }
-
-func compareDates(a, b Date) int {
-	switch {
-	case a.Before(b):
-		return -1
-	case b.Before(a):
-		return 1
-	}
-	return 0
-}

@@ -105,6 +105,7 @@ func TestNoticeValidation(t *testing.T) {
 			field, code string
 		}{
 			{"no title", f.a, func(in *schedule.NoticeInput) { in.Title = "" }, "title", validation.CodeRequired},
+			{"control character in title", f.a, func(in *schedule.NoticeInput) { in.Title = "お知らせ\x1b" }, "title", validation.CodeFormat},
 			{"no from", f.a, func(in *schedule.NoticeInput) { in.From = schedule.Date{} }, "from", validation.CodeRequired},
 			{"bad to", f.a, func(in *schedule.NoticeInput) { in.To = schedule.Date{Year: 2026, Month: 4, Day: 31} }, "to", validation.CodeBadDate},
 			{"to before from", f.a, func(in *schedule.NoticeInput) { in.To = d("2026-11-30") }, "to", validation.CodeOutOfRange},

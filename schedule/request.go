@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -143,16 +144,16 @@ func (r *requestRow) request(to []uuid.UUID) (Request, error) {
 	}, nil
 }
 
-// checkBody trims a body's trailing space and reports it when it is no
-// text or longer than MaxRequestBodyLen.
-func checkBody(v *validation.Error, field, s string, required bool) string {
+// checkBody trims a multi-line text's trailing space and reports it when
+// it is missing (if required), no text, or longer than limit runes.
+func checkBody(v *validation.Error, field, s string, limit int, required bool) string {
 	s = strings.TrimRight(s, " \t\r\n\u3000")
 	switch {
 	case strings.TrimSpace(s) == "" && required:
 		v.Add(field, validation.CodeRequired, "")
 	case !v.CheckText(field, s, true):
-	case len([]rune(s)) > MaxRequestBodyLen:
-		v.Add(field, validation.CodeTooLong, strconv.Itoa(MaxRequestBodyLen))
+	case utf8.RuneCountInString(s) > limit:
+		v.Add(field, validation.CodeTooLong, strconv.Itoa(limit))
 	}
 	return s
 }
@@ -169,7 +170,7 @@ func (s *Service) CreateRequest(ctx context.Context, in RequestInput) (*Request,
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		var v validation.Error
 		in.Title = checkText(&v, "title", in.Title, MaxTitleLen, true)
-		in.Body = checkBody(&v, "body", in.Body, false)
+		in.Body = checkBody(&v, "body", in.Body, MaxRequestBodyLen, false)
 		if !in.Due.IsZero() && !in.Due.valid() {
 			v.Add("due", validation.CodeBadDate, "")
 		}
@@ -350,7 +351,7 @@ func (s *Service) ReplyToRequest(ctx context.Context, id uuid.UUID, body string)
 			return err
 		}
 		var v validation.Error
-		body = checkBody(&v, "body", body, true)
+		body = checkBody(&v, "body", body, MaxRequestBodyLen, true)
 		if err := v.Err(); err != nil {
 			return err
 		}

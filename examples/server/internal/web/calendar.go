@@ -10,7 +10,6 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
-	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/schedule"
 )
 
@@ -48,15 +47,8 @@ type calendarData struct {
 	ShowStaffOnEntry bool
 }
 
-func (u *UI) location(r *Request) *time.Location {
-	if r.Principal.Location != nil {
-		return r.Principal.Location
-	}
-	return jpdate.Tokyo()
-}
-
 func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
-	loc := u.location(r)
+	loc := r.loc()
 	q := r.URL.Query()
 	view := schedule.View(q.Get("view"))
 	if view != schedule.ViewMonth {
@@ -147,7 +139,7 @@ func (u *UI) appointmentNew(w http.ResponseWriter, r *Request) error {
 
 func (u *UI) appointmentCreate(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
-	loc := u.location(r)
+	loc := r.loc()
 	in := schedule.AppointmentInput{Title: f.Get("title"), Place: f.Get("place"), Memo: f.Get("memo"),
 		Direct: schedule.Direct(f.Get("direct")), AllDay: f.Get("all_day") == "on"}
 	day, err := schedule.ParseDate(f.Get("date"))
