@@ -157,6 +157,11 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 				require.NoError(t, err)
 				require.NotContains(t, items, secret)
 			},
+			"AllMasters": func(t *testing.T) {
+				all, err := svc.AllMasters(x)
+				require.NoError(t, err)
+				require.NotContains(t, all[contactlog.MasterChannel], secret)
+			},
 			"SetMasters": func(t *testing.T) {
 				items, err := svc.Masters(x, contactlog.MasterChannel)
 				require.NoError(t, err)

@@ -23,6 +23,7 @@ var notExposed = map[string]string{
 	"contactlog.WithDB":             "binds the engine to a transaction: not an operation",
 	"customer.Names":                "display names of IDs for server-rendered pages: getCustomer and searchCustomers return the names",
 	"contactlog.CollectOrphanBlobs": "a maintenance job of the host (timer), not something a staff user asks for",
+	"contactlog.AllMasters":         "every kind in one query for a server-rendered page; getMasters serves each kind",
 	"contactlog.Matching":           "returns a SQL query for other engines to build on (report's aggregations): not an operation",
 }
 

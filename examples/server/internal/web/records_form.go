@@ -702,12 +702,13 @@ type masterChoices map[contactlog.MasterKind][]masterOption
 // only where the form already carries them (an old record keeps its
 // label), 分類2 only the children of the chosen 分類1.
 func (u *UI) masterChoices(r *Request, f *Form) (masterChoices, error) {
+	all, err := u.app.Records.AllMasters(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	out := masterChoices{}
 	for _, kind := range contactlog.MasterKinds() {
-		items, err := u.app.Records.Masters(r.Context(), kind)
-		if err != nil {
-			return nil, err
-		}
+		items := all[kind]
 		current := f.Get(string(kind))
 		for _, it := range items {
 			if it.Archived && it.Code != current {

@@ -33,6 +33,7 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 	add("records.responders", names.joined(rec.Responders))
 	add("records.participants", names.joined(rec.Participants))
 	add("records.report_to", names.joined(rec.ReportTo))
+	var masters map[contactlog.MasterKind][]contactlog.MasterItem // read once, when a record has a master
 	for _, m := range []struct {
 		kind contactlog.MasterKind
 		key  string
@@ -45,10 +46,13 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 		if m.code == "" {
 			continue
 		}
-		items, err := u.app.Records.Masters(ctx, m.kind)
-		if err != nil {
-			return nil, err
+		if masters == nil {
+			var err error
+			if masters, err = u.app.Records.AllMasters(ctx); err != nil {
+				return nil, err
+			}
 		}
+		items := masters[m.kind]
 		label := m.code
 		if i := slices.IndexFunc(items, func(it contactlog.MasterItem) bool { return it.Code == m.code }); i >= 0 {
 			label = items[i].Label
