@@ -177,8 +177,8 @@ type customerInfo struct {
 	Assignees []uuid.UUID
 }
 
-// loadCustomer reads a live (not deleted) customer of the tenant with its
-// assignees; ErrNotFound otherwise.
+// loadCustomer reads a live (not deleted) customer of the tenant, without
+// its assignees (loadAssignees); ErrNotFound otherwise.
 func loadCustomer(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (*customerInfo, error) {
 	var c customer.Customer
 	err := db.NewSelect().TableExpr("customers AS c").
@@ -188,13 +188,16 @@ func loadCustomer(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (*custo
 	if err != nil {
 		return nil, storage.Err(err)
 	}
-	ci := &customerInfo{ID: id, Email: c.Email, Name: c.DisplayName()}
-	if err := db.NewSelect().TableExpr("customer_assignees AS ca").Column("ca.user_id").
-		Where("ca.tenant_id = ?", tenant).Where("ca.customer_id = ?", id).OrderExpr("ca.user_id").
-		Scan(ctx, &ci.Assignees); err != nil {
-		return nil, storage.Err(err)
-	}
-	return ci, nil
+	return &customerInfo{ID: id, Email: c.Email, Name: c.DisplayName()}, nil
+}
+
+// loadAssignees reads the staff assigned to ci, for permission checks and
+// lock notices.
+func (ci *customerInfo) loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUID) error {
+	err := db.NewSelect().TableExpr("customer_assignees AS ca").Column("ca.user_id").
+		Where("ca.tenant_id = ?", tenant).Where("ca.customer_id = ?", ci.ID).OrderExpr("ca.user_id").
+		Scan(ctx, &ci.Assignees)
+	return storage.Err(err)
 }
 
 func (ci *customerInfo) object(tenant uuid.UUID) *permission.CustomerObject {
@@ -207,6 +210,9 @@ func (ci *customerInfo) object(tenant uuid.UUID) *permission.CustomerObject {
 func (c core) staffCustomer(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID, action permission.Action) (*customerInfo, error) {
 	ci, err := loadCustomer(ctx, db, pr.Tenant, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := ci.loadAssignees(ctx, db, pr.Tenant); err != nil {
 		return nil, err
 	}
 	if err := c.authz.Check(ctx, pr, action, ci.object(pr.Tenant)); err != nil {

@@ -189,14 +189,11 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 		customerRoute(api.Route{ID: "listSharedAttachments", Summary: "List the shared files of a record shared with you (customers)", Method: http.MethodGet,
 			Path: "/v1/portal/records/{id}/attachments", Params: rid, Response: api.AttachmentList{}, Status: http.StatusOK,
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
-				rec, err := pathRecord(r, records)
+				rec, err := pathRecord(r, records) // with the files the customer may see
 				if err != nil {
 					return err
 				}
-				as, err := records.Attachments(r.Context(), rec.ID)
-				if err != nil {
-					return err
-				}
+				as := rec.Attachments
 				if as == nil {
 					as = []contactlog.Attachment{}
 				}

@@ -109,8 +109,19 @@ func TestAPIRoutes(t *testing.T) {
 		require.NotContains(t, string(body), "社内のみ")
 		st, _ = call(http.MethodGet, "/v1/portal/records/"+hidden.ID.String(), portal.SessionHeader, tok, nil)
 		require.Equal(t, http.StatusNotFound, st)
-		st, _ = call(http.MethodGet, "/v1/portal/records/"+shared.ID.String()+"/attachments", portal.SessionHeader, tok, nil)
-		require.Equal(t, http.StatusOK, st)
+		pdf := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+		files := map[string]bool{"見積書.pdf": true, "社内資料.pdf": false}
+		for name, sharedFile := range files {
+			_, err := f.records.AddAttachments(f.tanto, shared.ID, contactlog.Upload{
+				AttachmentMeta: contactlog.AttachmentMeta{Name: name, Shared: sharedFile}, Body: bytes.NewReader(pdf)})
+			require.NoError(t, err)
+		}
+		st, body = call(http.MethodGet, "/v1/portal/records/"+shared.ID.String()+"/attachments", portal.SessionHeader, tok, nil)
+		require.Equal(t, http.StatusOK, st, string(body))
+		var sharedFiles api.AttachmentList
+		require.NoError(t, json.Unmarshal(body, &sharedFiles))
+		require.Len(t, sharedFiles.Attachments, 1, "only the shared file")
+		require.Equal(t, "見積書.pdf", sharedFiles.Attachments[0].Name)
 		st, _ = call(http.MethodGet, "/v1/portal/me", portal.SessionHeader, tok, nil)
 		require.Equal(t, http.StatusOK, st)
 		st, _ = call(http.MethodGet, "/v1/portal/records", portal.SessionHeader, "nope", nil)

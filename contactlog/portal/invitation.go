@@ -125,7 +125,11 @@ func (s *Service) Invite(ctx context.Context, cust uuid.UUID, ch Channel) (*Issu
 			v.Add("channel", validation.CodeUnknown, string(ch))
 			return &v
 		}
-		_, a, inv, err := s.newInvitation(ctx, tx, pr, cust, ch)
+		ci, err := s.staffCustomer(ctx, tx, pr, cust, permission.ActionEdit)
+		if err != nil {
+			return err
+		}
+		a, inv, err := s.newInvitation(ctx, tx, pr, ci, ch)
 		if err != nil {
 			return err
 		}
@@ -142,24 +146,20 @@ func (s *Service) Invite(ctx context.Context, cust uuid.UUID, ch Channel) (*Issu
 	return out, nil
 }
 
-// newInvitation checks that pr may invite cust, creates the account if
-// needed and stores a new invitation.
-func (s *Service) newInvitation(ctx context.Context, tx bun.IDB, pr permission.Principal, cust uuid.UUID, ch Channel) (*customerInfo, *Account, *Invitation, error) {
-	ci, err := s.staffCustomer(ctx, tx, pr, cust, permission.ActionEdit)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+// newInvitation stores a new invitation of ci, whom pr may invite
+// (staffCustomer with ActionEdit), creating the account if needed.
+func (s *Service) newInvitation(ctx context.Context, tx bun.IDB, pr permission.Principal, ci *customerInfo, ch Channel) (*Account, *Invitation, error) {
 	now := s.now()
-	a, err := accountOf(ctx, tx, pr.Tenant, cust)
+	a, err := accountOf(ctx, tx, pr.Tenant, ci.ID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		a = &Account{Tenant: pr.Tenant, ID: uuid.Must(uuid.NewV7()), Customer: cust, Status: StatusInvited,
+		a = &Account{Tenant: pr.Tenant, ID: uuid.Must(uuid.NewV7()), Customer: ci.ID, Status: StatusInvited,
 			CreatedAt: now, UpdatedAt: now, Version: 1}
 		if _, err := tx.NewInsert().Model(a).Exec(ctx); err != nil {
-			return nil, nil, nil, storage.Err(err)
+			return nil, nil, storage.Err(err)
 		}
 	case err != nil:
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	var v validation.Error
 	switch {
@@ -169,14 +169,14 @@ func (s *Service) newInvitation(ctx context.Context, tx bun.IDB, pr permission.P
 		v.Add("customer", CodeRegistered, "")
 	}
 	if err := v.Err(); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	inv := &Invitation{Tenant: pr.Tenant, ID: uuid.Must(uuid.NewV7()), Account: a.ID, Channel: ch, CreatedBy: pr.User,
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.InvitationTTL)}
 	if _, err := tx.NewInsert().Model(inv).Exec(ctx); err != nil {
-		return nil, nil, nil, storage.Err(err)
+		return nil, nil, storage.Err(err)
 	}
-	return ci, a, inv, nil
+	return a, inv, nil
 }
 
 // TopicInvitation is the outbox topic of invitation mails: Recipient is
@@ -210,7 +210,7 @@ func (s *Service) SendInvitation(ctx context.Context, cust uuid.UUID) (*Invitati
 			v.Add("email", validation.CodeRequired, "")
 			return &v
 		}
-		_, a, inv, err := s.newInvitation(ctx, tx, pr, cust, ChannelMail)
+		a, inv, err := s.newInvitation(ctx, tx, pr, ci, ChannelMail)
 		if err != nil {
 			return err
 		}

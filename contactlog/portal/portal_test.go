@@ -15,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 	"github.com/kirokuhq/kiroku/customer/outbox"
@@ -69,7 +70,9 @@ func setup(t *testing.T, db *bun.DB, cfg *portal.Config) *fixture {
 	require.NoError(t, err)
 	sys, err := portal.NewSystem(db, &c)
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now})
+	blobs, err := blob.NewLocal(t.TempDir())
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now, Blobs: blobs})
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)

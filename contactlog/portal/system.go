@@ -359,6 +359,9 @@ func (s *System) fail(ctx context.Context, a *Account) error {
 		if err != nil {
 			return err
 		}
+		if err := ci.loadAssignees(ctx, tx, a.Tenant); err != nil {
+			return err
+		}
 		payload, err := json.Marshal(lockPayload{Account: a.ID, FailedAt: now})
 		if err != nil {
 			return err

@@ -18,28 +18,8 @@ import (
 	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/migration"
+	"github.com/kirokuhq/kiroku/internal/secret"
 )
-
-func TestPasswordHash(t *testing.T) {
-	t.Parallel()
-	h, err := auth.HashPassword("見積は来週 blue-lantern-42")
-	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$"), h)
-	h2, err := auth.HashPassword("見積は来週 blue-lantern-42")
-	require.NoError(t, err)
-	require.NotEqual(t, h, h2, "each hash has its own salt")
-	ok, err := auth.VerifyPassword(h, "見積は来週 blue-lantern-42")
-	require.NoError(t, err)
-	require.True(t, ok)
-	ok, err = auth.VerifyPassword(h, "見積は来週 blue-lantern-43")
-	require.NoError(t, err)
-	require.False(t, ok)
-	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$AA$AA", "$argon2id$v=19$m=0,t=2,p=1$AAAA$AAAA",
-		"$argon2id$v=19$m=19456,t=2,p=1$!!$AAAA", strings.Replace(h, "v=19", "v=16", 1)} {
-		_, err := auth.VerifyPassword(bad, "x")
-		require.Error(t, err, bad)
-	}
-}
 
 func TestCheckPassword(t *testing.T) {
 	t.Parallel()
@@ -93,7 +73,7 @@ func TestSessions(t *testing.T) {
 		require.Equal(t, f.user, s.UserID)
 		var stored []byte
 		require.NoError(t, db.NewSelect().TableExpr("server_sessions").Column("token_hash").Scan(ctx, &stored))
-		require.Equal(t, auth.HashToken(token), stored, "only the token's hash is stored")
+		require.Equal(t, secret.HashToken(token), stored, "only the token's hash is stored")
 
 		got, err := f.store.Session(ctx, token)
 		require.NoError(t, err)

@@ -40,11 +40,3 @@ func CheckPassword(pw string, userInputs ...string) error {
 	}
 	return nil
 }
-
-// HashPassword returns pw's argon2id hash in the PHC string format, with a
-// random salt.
-func HashPassword(pw string) (string, error) { return secret.HashPassword(pw) }
-
-// VerifyPassword tells whether pw matches the PHC-format argon2id hash,
-// in constant time. A malformed hash is an error, not a mismatch.
-func VerifyPassword(hash, pw string) (bool, error) { return secret.VerifyPassword(hash, pw) }

@@ -154,7 +154,7 @@ func (s *Store) SetPassword(ctx context.Context, user uuid.UUID, pw string) erro
 	if err := CheckPassword(pw, c.Login, u.Name, u.Kana); err != nil {
 		return err
 	}
-	hash, err := HashPassword(pw)
+	hash, err := secret.HashPassword(pw)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (s *Store) Login(ctx context.Context, login, pw, client string) (token stri
 		secret.VerifyDummy(pw)
 		return "", nil, s.fail(ctx, keys)
 	}
-	ok, verr := VerifyPassword(c.PasswordHash, pw)
+	ok, verr := secret.VerifyPassword(c.PasswordHash, pw)
 	if verr != nil {
 		return "", nil, fmt.Errorf("auth: login: %w", verr)
 	}
@@ -291,19 +291,12 @@ type session struct {
 	ExpiresAt     time.Time `bun:"expires_at"`
 }
 
-// NewToken returns a random 256-bit token (URL-safe base64) and its SHA-256,
-// which is all the database keeps.
-func NewToken() (string, []byte, error) { return secret.NewToken() }
-
-// HashToken is the stored form of a token.
-func HashToken(t string) []byte { return secret.HashToken(t) }
-
 func (s *Store) open(ctx context.Context, tenant, user uuid.UUID) (string, *Session, error) {
-	token, hash, err := NewToken()
+	token, hash, err := secret.NewToken()
 	if err != nil {
 		return "", nil, err
 	}
-	csrf, _, err := NewToken()
+	csrf, _, err := secret.NewToken()
 	if err != nil {
 		return "", nil, err
 	}
@@ -332,7 +325,7 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	}
 	var row session
 	now := s.now()
-	err := s.db.NewSelect().Model(&row).Where("token_hash = ?", HashToken(token)).
+	err := s.db.NewSelect().Model(&row).Where("token_hash = ?", secret.HashToken(token)).
 		Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-s.cfg.SessionIdle)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
@@ -351,7 +344,7 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 
 // Logout ends the session of token.
 func (s *Store) Logout(ctx context.Context, token string) error {
-	_, err := s.db.NewDelete().Model((*session)(nil)).Where("token_hash = ?", HashToken(token)).Exec(ctx)
+	_, err := s.db.NewDelete().Model((*session)(nil)).Where("token_hash = ?", secret.HashToken(token)).Exec(ctx)
 	return storage.Err(err)
 }
 
@@ -395,7 +388,7 @@ type singleUse struct {
 // ttl, replacing the user's earlier tokens of that purpose. Only its hash is
 // stored; the token itself is returned once.
 func (s *Store) IssueToken(ctx context.Context, tenant, user uuid.UUID, purpose string, ttl time.Duration) (string, error) {
-	token, hash, err := NewToken()
+	token, hash, err := secret.NewToken()
 	if err != nil {
 		return "", err
 	}
@@ -420,7 +413,7 @@ func (s *Store) IssueToken(ctx context.Context, tenant, user uuid.UUID, purpose 
 // show the form the token opens).
 func (s *Store) PeekToken(ctx context.Context, token, purpose string) (tenant, user uuid.UUID, err error) {
 	var row singleUse
-	err = s.db.NewSelect().Model(&row).Where("token_hash = ?", HashToken(token)).Where("purpose = ?", purpose).
+	err = s.db.NewSelect().Model(&row).Where("token_hash = ?", secret.HashToken(token)).Where("purpose = ?", purpose).
 		Where("expires_at > ?", s.now()).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return uuid.Nil, uuid.Nil, ErrBadToken
@@ -437,7 +430,7 @@ func (s *Store) PeekToken(ctx context.Context, token, purpose string) (tenant, u
 func (s *Store) RedeemToken(ctx context.Context, token, purpose string, fn func(ctx context.Context, st *Store, tenant, user uuid.UUID) error) error {
 	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		var row singleUse
-		err := tx.NewDelete().Model(&row).Where("token_hash = ?", HashToken(token)).Where("purpose = ?", purpose).
+		err := tx.NewDelete().Model(&row).Where("token_hash = ?", secret.HashToken(token)).Where("purpose = ?", purpose).
 			Where("expires_at > ?", s.now()).Returning("tenant_id, user_id").Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrBadToken

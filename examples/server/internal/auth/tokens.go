@@ -14,6 +14,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/internal/secret"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -87,7 +88,7 @@ func (s *Tokens) Create(ctx context.Context, tenant, user uuid.UUID, name string
 		ve.Add("name", validation.CodeTooMany, fmt.Sprint(MaxTokensOfUser))
 		return nil, "", ve.Err()
 	}
-	secret, hash, err := NewToken()
+	raw, hash, err := secret.NewToken()
 	if err != nil {
 		return nil, "", err
 	}
@@ -100,19 +101,19 @@ func (s *Tokens) Create(ctx context.Context, tenant, user uuid.UUID, name string
 	if _, err := s.db.NewInsert().Model(&t).Exec(ctx); err != nil {
 		return nil, "", fmt.Errorf("auth: create token: %w", storage.Err(err))
 	}
-	return &t, TokenPrefix + secret, nil
+	return &t, TokenPrefix + raw, nil
 }
 
-// Verify returns the live token of secret ("kiroku_…") and notes its use
+// Verify returns the live token of bearer ("kiroku_…") and notes its use
 // (at most once a minute). Unknown, expired or revoked: ErrUnauthenticated.
-func (s *Tokens) Verify(ctx context.Context, secret string) (*Token, error) {
-	raw, ok := strings.CutPrefix(secret, TokenPrefix)
+func (s *Tokens) Verify(ctx context.Context, bearer string) (*Token, error) {
+	raw, ok := strings.CutPrefix(bearer, TokenPrefix)
 	if !ok || raw == "" {
 		return nil, kerr.ErrUnauthenticated
 	}
 	now := s.now()
 	var t Token
-	err := s.db.NewSelect().Model(&t).Where("token_hash = ?", HashToken(raw)).
+	err := s.db.NewSelect().Model(&t).Where("token_hash = ?", secret.HashToken(raw)).
 		Where("revoked_at IS NULL").Where("expires_at IS NULL OR expires_at > ?", now).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kerr.ErrUnauthenticated

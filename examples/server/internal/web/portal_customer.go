@@ -239,21 +239,18 @@ func (u *UI) portalReset(w http.ResponseWriter, hr *http.Request) {
 	}
 }
 
-// portalItem is a shared record as the customer sees it.
+// portalItem is a shared record as the customer sees it (its Attachments
+// are the shared files), with its template's name.
 type portalItem struct {
 	Record   contactlog.Record
 	Template string
-	Files    []contactlog.Attachment
 }
 
 func (u *UI) portalItems(r *portalRequest, recs []contactlog.Record) []portalItem {
+	names := u.templateLabels(&Request{Request: r.Request})
 	out := make([]portalItem, len(recs))
 	for i, rec := range recs {
-		name := rec.Template
-		if t, err := u.app.Records.Template(r.Context(), rec.Template, rec.TemplateVersion); err == nil {
-			name = t.Name
-		}
-		out[i] = portalItem{Record: rec, Template: name, Files: rec.Attachments}
+		out[i] = portalItem{Record: rec, Template: names.label(rec.Template, rec.TemplateVersion)}
 	}
 	return out
 }
@@ -280,16 +277,11 @@ func (u *UI) portalRecord(w http.ResponseWriter, r *portalRequest) error {
 	if err != nil {
 		return err
 	}
-	rec, err := u.app.Records.Get(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	files, err := u.app.Records.Attachments(r.Context(), id)
+	rec, err := u.app.Records.Get(r.Context(), id) // with the shared files
 	if err != nil {
 		return err
 	}
 	item := u.portalItems(r, []contactlog.Record{*rec})[0]
-	item.Files = files
 	u.portalRender(w, r.Request, r.Session.CSRF, http.StatusOK, "portal_record", map[string]any{"Item": &item, "Loc": r.Session.Principal.Location})
 	return nil
 }
