@@ -54,12 +54,12 @@ func customerQuery(v url.Values) (customer.Query, error) {
 	}
 	q.Assignee = queryUUID(v, "assignee", &ve)
 	q.List = queryUUID(v, "list", &ve)
-	q.BirthYearFrom = queryInt(v, "birth_year_from", &ve)
-	q.BirthYearTo = queryInt(v, "birth_year_to", &ve)
-	q.Limit = queryInt(v, "limit", &ve)
-	q.Deleted = queryBool(v, "deleted", &ve)
-	q.Desc = queryBool(v, "desc", &ve)
-	q.WithTotal = queryBool(v, "total", &ve)
+	q.BirthYearFrom = QueryInt(v, "birth_year_from", &ve)
+	q.BirthYearTo = QueryInt(v, "birth_year_to", &ve)
+	q.Limit = QueryInt(v, "limit", &ve)
+	q.Deleted = QueryBool(v, "deleted", &ve)
+	q.Desc = QueryBool(v, "desc", &ve)
+	q.WithTotal = QueryBool(v, "total", &ve)
 	return q, ve.Err()
 }
 
@@ -75,7 +75,10 @@ func queryUUID(v url.Values, name string, ve *validation.Error) uuid.UUID {
 	return id
 }
 
-func queryInt(v url.Values, name string, ve *validation.Error) int {
+// QueryInt reads the integer query parameter name of v: 0 when absent; a
+// value that is not an integer adds a format problem for name to ve (so an
+// Extra route answers 422 naming the parameter, as the built-in ones do).
+func QueryInt(v url.Values, name string, ve *validation.Error) int {
 	s := v.Get(name)
 	if s == "" {
 		return 0
@@ -87,7 +90,10 @@ func queryInt(v url.Values, name string, ve *validation.Error) int {
 	return n
 }
 
-func queryBool(v url.Values, name string, ve *validation.Error) bool {
+// QueryBool reads the boolean query parameter name of v (strconv.ParseBool:
+// true, false, 1, 0, …): false when absent; any other value adds a format
+// problem for name to ve.
+func QueryBool(v url.Values, name string, ve *validation.Error) bool {
 	s := v.Get(name)
 	if s == "" {
 		return false
@@ -285,7 +291,7 @@ func (s *Server) importCustomers(w http.ResponseWriter, r *http.Request) error {
 	opts := customer.ImportOptions{
 		Mode:        customer.Mode(v.Get("mode")),
 		OnDuplicate: customer.OnDuplicate(v.Get("on_duplicate")),
-		DryRun:      queryBool(v, "dry_run", &ve),
+		DryRun:      QueryBool(v, "dry_run", &ve),
 	}
 	if err := ve.Err(); err != nil {
 		return err

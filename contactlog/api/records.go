@@ -57,14 +57,14 @@ func recordQuery(v url.Values) (contactlog.Query, error) {
 	}
 	q.Customer = queryUUID(v, "customer", &ve)
 	q.Responder = queryUUID(v, "responder", &ve)
-	q.Mine = queryBool(v, "mine", &ve)
-	q.DraftsOnly = queryBool(v, "drafts", &ve)
-	q.ImportantOnly = queryBool(v, "important", &ve)
-	q.Deleted = queryBool(v, "deleted", &ve)
-	q.Asc = queryBool(v, "asc", &ve)
-	q.WithTotal = queryBool(v, "total", &ve)
-	q.WithDetails = queryBool(v, "details", &ve)
-	q.Limit = queryInt(v, "limit", &ve)
+	q.Mine = QueryBool(v, "mine", &ve)
+	q.DraftsOnly = QueryBool(v, "drafts", &ve)
+	q.ImportantOnly = QueryBool(v, "important", &ve)
+	q.Deleted = QueryBool(v, "deleted", &ve)
+	q.Asc = QueryBool(v, "asc", &ve)
+	q.WithTotal = QueryBool(v, "total", &ve)
+	q.WithDetails = QueryBool(v, "details", &ve)
+	q.Limit = QueryInt(v, "limit", &ve)
 	q.ActualFrom = queryTime(v, "actual_from", &ve)
 	q.ActualTo = queryTime(v, "actual_to", &ve)
 	q.PlannedFrom = queryTime(v, "planned_from", &ve)
@@ -304,7 +304,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var ve validation.Error
-	thumb := queryBool(r.URL.Query(), "thumb", &ve)
+	thumb := QueryBool(r.URL.Query(), "thumb", &ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
@@ -456,7 +456,7 @@ func (s *Server) getTemplate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var ve validation.Error
-	version := queryInt(r.URL.Query(), "version", &ve)
+	version := QueryInt(r.URL.Query(), "version", &ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}

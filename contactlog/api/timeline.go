@@ -50,7 +50,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	var ve validation.Error
 	q := contactlog.TimelineQuery{Customer: id, Template: v.Get("template"), After: v.Get("after"),
-		Limit: queryInt(v, "limit", &ve)}
+		Limit: QueryInt(v, "limit", &ve)}
 	if m := v.Get("month"); m != "" {
 		// The engine takes the month in the tenant's zone from any instant
 		// of it: the 15th at noon UTC is inside the month everywhere.
@@ -79,7 +79,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var ve validation.Error
-	limit := queryInt(r.URL.Query(), "limit", &ve)
+	limit := QueryInt(r.URL.Query(), "limit", &ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/google/uuid"
 
@@ -157,14 +156,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 			Path: "/v1/portal/records", Params: page, Response: contactlog.Page{}, Status: http.StatusOK,
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				var v validation.Error
-				q := contactlog.Query{After: r.URL.Query().Get("after")}
-				if s := r.URL.Query().Get("limit"); s != "" {
-					n, err := strconv.Atoi(s)
-					if err != nil {
-						v.Add("limit", validation.CodeFormat, "")
-					}
-					q.Limit = n
-				}
+				q := contactlog.Query{After: r.URL.Query().Get("after"), Limit: api.QueryInt(r.URL.Query(), "limit", &v)}
 				if err := v.Err(); err != nil {
 					return err
 				}
@@ -206,7 +198,11 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 				if err != nil {
 					return err
 				}
-				thumb := r.URL.Query().Get("thumb") == "true" || r.URL.Query().Get("thumb") == "1"
+				var v validation.Error
+				thumb := api.QueryBool(r.URL.Query(), "thumb", &v)
+				if err := v.Err(); err != nil {
+					return err
+				}
 				rc, a, err := records.OpenAttachment(r.Context(), id, thumb)
 				if err != nil {
 					return err

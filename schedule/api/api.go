@@ -30,8 +30,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/google/uuid"
 
@@ -198,8 +196,9 @@ func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	limit, err := queryParam(r.URL.Query(), "limit", strconv.Atoi)
-	if err != nil {
+	var ve validation.Error
+	limit := capi.QueryInt(r.URL.Query(), "limit", &ve)
+	if err := ve.Err(); err != nil {
 		return err
 	}
 	as, err := h.svc.CustomerAppointments(r.Context(), id, limit)
@@ -270,8 +269,9 @@ func (h *handlers) createRequest(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handlers) listRequests(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	open, err := queryParam(q, "open", strconv.ParseBool)
-	if err != nil {
+	var ve validation.Error
+	open := capi.QueryBool(q, "open", &ve)
+	if err := ve.Err(); err != nil {
 		return err
 	}
 	rs, err := h.svc.Requests(r.Context(), schedule.RequestQuery{Box: schedule.RequestBox(q.Get("box")), Open: open})
@@ -367,23 +367,6 @@ func noContent(w http.ResponseWriter, err error) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// queryParam parses the optional query parameter name with parse (the zero
-// value when absent); a value parse rejects is a format error of name.
-func queryParam[T any](q url.Values, name string, parse func(string) (T, error)) (T, error) {
-	var zero T
-	s := q.Get(name)
-	if s == "" {
-		return zero, nil
-	}
-	v, err := parse(s)
-	if err != nil {
-		var ve validation.Error
-		ve.Add(name, validation.CodeFormat, "")
-		return zero, ve.Err()
-	}
-	return v, nil
 }
 
 // nonNil makes an empty list encode as [] rather than null.
