@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kirokuhq/kiroku/report/pdf/font/bizud"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -142,25 +144,13 @@ func TestValidate(t *testing.T) {
 	require.True(t, ve.Has("series", validation.CodeRequired))
 }
 
-// japaneseFont loads a TrueType font with Japanese glyphs from the system,
-// or skips the test.
+// japaneseFont is BIZ UDGothic from report/pdf/font/bizud (always there:
+// the test never depends on the machine's fonts).
 func japaneseFont(t *testing.T) *chart.Font {
 	t.Helper()
-	for _, p := range []string{
-		"/usr/share/fonts/truetype/bizud-gothic/BIZUDGothic-Regular.ttf",
-		"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
-		"/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-	} {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		f, err := chart.ParseFont(data)
-		require.NoError(t, err, p)
-		return f
-	}
-	t.Skip("no Japanese TrueType font installed (fonts-morisawa-bizud-gothic)")
-	return nil
+	f, err := chart.ParseFont(bizud.Regular())
+	require.NoError(t, err)
+	return f
 }
 
 func TestPNG(t *testing.T) {
