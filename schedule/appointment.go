@@ -647,6 +647,19 @@ func (s *Service) appointmentSides(ctx context.Context, db bun.IDB, tenant uuid.
 // (1–MaxPageSize; 0 means 20): the 予定 of the customer page. ErrNotFound
 // when the customer does not exist or is hidden from the principal.
 func (s *Service) CustomerAppointments(ctx context.Context, cust uuid.UUID, limit int) ([]Appointment, error) {
+	return s.customerAppointments(ctx, cust, limit, false)
+}
+
+// CustomerPastAppointments returns a customer's appointments that ended
+// before now and that the principal sees, the latest first, at most limit
+// (1–MaxPageSize; 0 means 20): the past 予定 of the customer page, each
+// with the record made from it, if any. ErrNotFound as for
+// CustomerAppointments.
+func (s *Service) CustomerPastAppointments(ctx context.Context, cust uuid.UUID, limit int) ([]Appointment, error) {
+	return s.customerAppointments(ctx, cust, limit, true)
+}
+
+func (s *Service) customerAppointments(ctx context.Context, cust uuid.UUID, limit int, past bool) ([]Appointment, error) {
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -665,24 +678,53 @@ func (s *Service) CustomerAppointments(ctx context.Context, cust uuid.UUID, limi
 		if !ok {
 			return nil, ErrNotFound
 		}
-		pred, err := s.authz.Predicate(ctx, pr, appointmentTable)
-		if err != nil {
-			return nil, err
-		}
-		var rows []appointmentRow
-		q := s.db.NewSelect().Model(&rows).Where("ap.tenant_id = ?", pr.Tenant).Where("ap.customer_id = ?", cust).
-			Where("ap.deleted_at IS NULL").Where("ap.ends_at >= ?", s.now()).OrderExpr("ap.starts_at, ap.id").Limit(int64(limit))
-		if err := pred.Apply(q).Scan(ctx); err != nil {
-			return nil, storage.Err(err)
-		}
-		out := make([]Appointment, len(rows))
-		for i := range rows {
-			out[i] = rows[i].appointment(s.location(pr))
-		}
-		return out, s.appointmentSides(ctx, s.db, pr.Tenant, out)
+		return s.appointments(ctx, pr, limit, func(q *bun.SelectQuery) *bun.SelectQuery {
+			q.Where("ap.customer_id = ?", cust)
+			if past {
+				return q.Where("ap.ends_at < ?", s.now()).OrderExpr("ap.starts_at DESC, ap.id DESC")
+			}
+			return q.Where("ap.ends_at >= ?", s.now()).OrderExpr("ap.starts_at, ap.id")
+		})
 	}()
 	if err != nil {
 		return nil, fmt.Errorf("schedule: customer appointments %s: %w", cust, err)
 	}
 	return out, nil
+}
+
+// NextAppointments returns the appointments planned as the next contact
+// (次回予定) of the contact record id (PlanNext, LinkNext) that the
+// principal sees, soonest first, at most MaxPageSize: the 次回の予定 of
+// the record's page.
+func (s *Service) NextAppointments(ctx context.Context, id uuid.UUID) ([]Appointment, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.appointments(ctx, pr, s.cfg.MaxPageSize, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("ap.source_record_id = ?", id).OrderExpr("ap.starts_at, ap.id")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schedule: next appointments of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// appointments lists at most limit live appointments that pr sees,
+// selected and ordered by where, with their staff and scope.
+func (s *Service) appointments(ctx context.Context, pr permission.Principal, limit int, where func(*bun.SelectQuery) *bun.SelectQuery) ([]Appointment, error) {
+	pred, err := s.authz.Predicate(ctx, pr, appointmentTable)
+	if err != nil {
+		return nil, err
+	}
+	var rows []appointmentRow
+	q := s.db.NewSelect().Model(&rows).Where("ap.tenant_id = ?", pr.Tenant).Where("ap.deleted_at IS NULL").Limit(int64(limit))
+	if err := pred.Apply(where(q)).Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	out := make([]Appointment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].appointment(s.location(pr))
+	}
+	return out, s.appointmentSides(ctx, s.db, pr.Tenant, out)
 }

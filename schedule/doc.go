@@ -34,7 +34,9 @@
 // managers of the author's groups and admins may change it, others who
 // see it get ErrPermissionDenied. Changes take the Version (ErrConflict
 // when stale); DeleteAppointment moves it to the trash, RestoreAppointment
-// brings it back. CustomerAppointments lists a customer's upcoming ones.
+// brings it back. CustomerAppointments lists a customer's upcoming ones,
+// CustomerPastAppointments the past ones, NextAppointments the 次回予定 of a
+// record.
 //
 // # Calendar
 //
