@@ -2,14 +2,11 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/customer/validation"
-	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/schedule"
 )
 
@@ -20,6 +17,10 @@ func (u *UI) calendarRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /calendar", u.page(u.calendarShow))
 	mux.Handle("GET /calendar/new", u.page(u.appointmentNew))
 	mux.Handle("POST /calendar/new", u.page(u.appointmentCreate))
+	mux.Handle("GET /appointments/{id}", u.page(u.appointmentShow))
+	mux.Handle("GET /records/{id}/next-appointment", u.page(u.nextAppointmentNew))
+	mux.Handle("POST /records/{id}/next-appointment", u.page(u.nextAppointmentCreate))
+	mux.Handle("POST /records/{id}/link-next", u.page(u.nextAppointmentLink))
 }
 
 // calendarDay is one day of the page.
@@ -124,51 +125,5 @@ func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
 		data.Days = append(data.Days, cd)
 	}
 	u.render(w, r.Request, r, http.StatusOK, "calendar", data)
-	return nil
-}
-
-type appointmentFormData struct {
-	Form *Form
-}
-
-func (u *UI) appointmentNew(w http.ResponseWriter, r *Request) error {
-	v := url.Values{"date": {r.URL.Query().Get("date")}, "start": {"10:00"}, "end": {"11:00"}}
-	u.render(w, r.Request, r, http.StatusOK, "calendar_new", appointmentFormData{Form: NewForm(v)})
-	return nil
-}
-
-func (u *UI) appointmentCreate(w http.ResponseWriter, r *Request) error {
-	f := NewForm(r.PostForm)
-	loc := r.loc()
-	in := schedule.AppointmentInput{Title: f.Get("title"), Place: f.Get("place"), Memo: f.Get("memo"),
-		Direct: schedule.Direct(f.Get("direct")), AllDay: f.Get("all_day") == "on"}
-	day, err := schedule.ParseDate(f.Get("date"))
-	if err != nil {
-		f.Add("date", msg.T("code."+validation.CodeBadDate))
-	}
-	for _, t := range []struct {
-		field string
-		at    *time.Time
-	}{{"start", &in.Start}, {"end", &in.End}} {
-		hm, err := time.Parse("15:04", f.Get(t.field))
-		if err != nil && !in.AllDay {
-			f.Add(t.field, msg.T("code."+validation.CodeFormat))
-			continue
-		}
-		*t.at = day.In(loc).Add(time.Duration(hm.Hour())*time.Hour + time.Duration(hm.Minute())*time.Minute)
-	}
-	if !f.Valid() {
-		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "calendar_new", appointmentFormData{Form: f})
-		return nil
-	}
-	_, err = u.app.Schedule.CreateAppointment(r.Context(), in)
-	if f.AddError(err, nil) {
-		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "calendar_new", appointmentFormData{Form: f})
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	redirect(w, r.Request, "/calendar?d="+day.String(), "calendar.created")
 	return nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // maxCustomerOptions is how many customers a search on the record form
@@ -88,6 +90,9 @@ type recordFormData struct {
 	// HasHidden tells that the template has fields the form cannot edit
 	// (lines, computed); an edit keeps their values.
 	HasHidden bool
+	// Appointment is the appointment a new record is written from
+	// (記録を作成 on a 予定); nil otherwise.
+	Appointment *schedule.Appointment
 }
 
 // loc is the principal's time zone.
@@ -109,7 +114,73 @@ func (u *UI) recordNew(w http.ResponseWriter, r *Request) error {
 	if id, err := uuid.Parse(r.URL.Query().Get("customer")); err == nil {
 		f.Values.Set("customer_id", id.String())
 	}
+	if id, err := uuid.Parse(r.URL.Query().Get("appointment")); err == nil {
+		a, err := u.app.Schedule.Appointment(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if a.Record != uuid.Nil {
+			redirect(w, r.Request, "/records/"+a.Record.String(), "calendar.already_recorded")
+			return nil
+		}
+		fillFromAppointment(f, a, u.app.Clock(), r.loc())
+	}
 	return u.renderRecordForm(w, r, http.StatusOK, nil, f, "")
+}
+
+// fillFromAppointment sets the record form to what the appointment a
+// carries (記録を作成 from a 予定): the customer, the contact persons,
+// the channel, the staff as responders, the scope, its start as the
+// planned time and, once the start has come, as the actual time; and
+// the appointment and its version, which the save links.
+func fillFromAppointment(f *Form, a *schedule.Appointment, now time.Time, loc *time.Location) {
+	v := f.Values
+	v.Set("appointment", a.ID.String())
+	v.Set("appointment_version", itoa64(a.Version))
+	v.Set("customer_id", draftChoice)
+	if a.Customer != uuid.Nil {
+		v.Set("customer_id", a.Customer.String())
+	}
+	v.Set("planned_at", a.Start.In(loc).Format(datetimeLocal))
+	v.Del("actual_at")
+	if !a.Start.After(now) {
+		v.Set("actual_at", a.Start.In(loc).Format(datetimeLocal))
+	}
+	v.Del("responders")
+	for _, id := range a.Staff {
+		v.Add("responders", id.String())
+	}
+	v.Set("channel", a.Channel)
+	v.Set("contact_persons", strings.Join(a.ContactPersons, "\n"))
+	kind := cmp.Or(a.Scope.Kind, permission.ScopeCompany)
+	v.Set("scope_kind", string(kind))
+	if field, ok := scopeTargetFields[kind]; ok {
+		for _, id := range a.Scope.Targets {
+			v.Add(field, id.String())
+		}
+	}
+}
+
+// appointmentRef is the appointment a new record is written from (zero
+// for none), as the form carries it.
+type appointmentRef struct {
+	ID      uuid.UUID
+	Version int64
+}
+
+// formAppointment reads the form's appointment reference; a malformed one
+// is a tampered form.
+func formAppointment(f *Form) (appointmentRef, error) {
+	s := f.Get("appointment")
+	if s == "" {
+		return appointmentRef{}, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return appointmentRef{}, kerr.ErrInvalid
+	}
+	version, err := parseVersion(f.Get("appointment_version"))
+	return appointmentRef{ID: id, Version: version}, err
 }
 
 // Form operations: every button of the record form posts the whole form
@@ -166,6 +237,13 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 	key, version := f.Get("template"), 0
 	var e contactlog.Entry
 	var base int64
+	var from appointmentRef
+	if rec == nil {
+		var err error
+		if from, err = formAppointment(f); err != nil {
+			return err
+		}
+	}
 	if rec != nil {
 		key, version, e = rec.Template, rec.TemplateVersion, rec.Entry
 		var err error
@@ -192,10 +270,13 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 	if !f.Valid() {
 		return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, "")
 	}
-	saved, problems, err := u.saveRecord(r, rec, base, e, sp)
+	saved, problems, err := u.saveRecord(r, rec, base, from, e, sp)
 	if err != nil {
 		if addEntryError(f, err, t) {
 			return u.renderRecordForm(w, r, http.StatusUnprocessableEntity, rec, f, "")
+		}
+		if from.ID != uuid.Nil && errors.Is(err, kerr.ErrConflict) {
+			return u.appointmentConflict(w, r, f, from)
 		}
 		return err
 	}
@@ -214,11 +295,30 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 // errFilesRefused rolls back a save whose files the engine refused.
 var errFilesRefused = errors.New("web: files refused")
 
+// appointmentConflict answers a record from an appointment that changed
+// since the form was opened: the form again, with what was typed, at the
+// appointment's new version — or, when a record was made from it
+// meanwhile, saying so with a link to it.
+func (u *UI) appointmentConflict(w http.ResponseWriter, r *Request, f *Form, from appointmentRef) error {
+	a, err := u.app.Schedule.Appointment(r.Context(), from.ID)
+	if err != nil {
+		return err
+	}
+	f.Message = msg.T("error.conflict")
+	if a.Record != uuid.Nil {
+		f.Message = msg.T("calendar.already_recorded")
+	}
+	f.Values.Set("appointment_version", itoa64(a.Version))
+	return u.renderRecordForm(w, r, http.StatusConflict, nil, f, "")
+}
+
 // saveRecord creates (rec nil) or updates the record from e and moves the
 // spooled files onto it, in one transaction: when the engine refuses a
 // file nothing is saved and the refusals come back as problems (the
-// files stay spooled). On success the spool is emptied.
-func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, e contactlog.Entry, sp spool) (*contactlog.Record, []string, error) {
+// files stay spooled). A new record written from an appointment (from)
+// is linked to it in the same transaction. On success the spool is
+// emptied.
+func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, from appointmentRef, e contactlog.Entry, sp spool) (*contactlog.Record, []string, error) {
 	ctx := r.Context()
 	files, err := sp.list(ctx)
 	if err != nil {
@@ -229,9 +329,12 @@ func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, e con
 	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		recs := u.app.Records.WithDB(tx)
 		var err error
-		if rec == nil {
+		switch {
+		case rec == nil && from.ID != uuid.Nil:
+			saved, _, err = u.app.Schedule.WithDB(tx).RecordFromAppointment(ctx, from.ID, from.Version, e)
+		case rec == nil:
 			saved, err = recs.Create(ctx, e)
-		} else {
+		default:
 			saved, err = recs.Update(ctx, rec.ID, version, e)
 		}
 		if err != nil || len(files) == 0 {
@@ -628,6 +731,13 @@ func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int
 	}
 	if d.Files, err = u.spoolOf(r, f).list(ctx); err != nil {
 		return err
+	}
+	if from, err := formAppointment(f); err != nil {
+		return err
+	} else if from.ID != uuid.Nil {
+		if d.Appointment, err = u.app.Schedule.Appointment(ctx, from.ID); err != nil {
+			return err
+		}
 	}
 	f.Values.Set("template", d.Template.Key)
 	for _, fd := range d.Template.Fields {

@@ -20,6 +20,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // commentView is one comment on the record page.
@@ -55,6 +56,9 @@ type recordShowData struct {
 	MailProblems []string
 	// NextPlanned is the default planned time of the next record.
 	NextPlanned string
+	// NextAppointments are the appointments planned as this record's
+	// next contact (次回の予定), for staff.
+	NextAppointments []schedule.Appointment
 	CanEdit     bool
 	CanDelete   bool
 	CanShare    bool
@@ -128,6 +132,9 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 			d.ExpenseTotal += x.Amount
 		}
 		if d.Mail, err = u.mailChoices(r, rec, names); err != nil {
+			return err
+		}
+		if d.NextAppointments, err = u.app.Schedule.NextAppointments(ctx, id); err != nil {
 			return err
 		}
 		d.MailQ = r.FormValue("mail_q")
