@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/report/chart"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // customerMonthLayout is the month parameter's format (?month=2024-03).
@@ -71,7 +72,18 @@ type customerShowData struct {
 	PDF       pdfDialog
 	// Charts of the chosen template's numeric fields (Maroud).
 	Charts []customerChart
+	// Upcoming and Past are the customer's appointments (予定), for
+	// staff: the next ones soonest first, the latest past ones.
+	Upcoming, Past []schedule.Appointment
+	Today          schedule.Date
+	Loc            *time.Location
 }
+
+// Appointments on the customer page: how many upcoming and past ones.
+const (
+	customerUpcoming = 10
+	customerPast     = 5
+)
 
 // customerChart is one automatic chart: the SVG as data: URLs (image
 // documents, so the page's CSP, which forbids inline styles, does not apply
@@ -212,6 +224,15 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 			if tl.Key == q.Template {
 				d.PDF.TemplateLabel = tl.Label
 			}
+		}
+	}
+	d.Loc, d.Today = loc, schedule.DateOf(u.app.Clock().In(loc))
+	if r.Principal.IsStaff() {
+		if d.Upcoming, err = u.app.Schedule.CustomerAppointments(ctx, id, customerUpcoming); err != nil {
+			return err
+		}
+		if d.Past, err = u.app.Schedule.CustomerPastAppointments(ctx, id, customerPast); err != nil {
+			return err
 		}
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)

@@ -81,7 +81,7 @@ func (u *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
 	u.authRoutes(mux)
 	for _, register := range []func(*http.ServeMux){
-		u.recordRoutes, u.customerRoutes, u.pdfRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes, u.portalStaffRoutes, u.portalRoutes,
+		u.recordRoutes, u.customerRoutes, u.pdfRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes, u.requestRoutes, u.portalStaffRoutes, u.portalRoutes,
 	} {
 		register(mux)
 	}
