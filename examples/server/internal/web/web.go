@@ -359,6 +359,9 @@ func funcs() template.FuncMap {
 			return m
 		},
 		"list": func(xs ...string) []string { return xs },
+		// nonzero tells whether an ID is set (a uuid.UUID is an array,
+		// always true to if).
+		"nonzero": func(id uuid.UUID) bool { return id != uuid.Nil },
 		"deref": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}

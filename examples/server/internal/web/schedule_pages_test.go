@@ -1,0 +1,293 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/schedule"
+)
+
+// idAfter returns the UUID that follows prefix in s.
+func idAfter(t *testing.T, s, prefix string) uuid.UUID {
+	t.Helper()
+	i := strings.Index(s, prefix)
+	require.GreaterOrEqual(t, i, 0, "%q in %q", prefix, s)
+	id, err := uuid.Parse(s[i+len(prefix) : i+len(prefix)+36])
+	require.NoError(t, err)
+	return id
+}
+
+// The slot's form finds a customer by reading without script, asks when
+// a name was typed but none chosen, and keeps everything typed; the
+// saved appointment links to its page from the calendar.
+func TestAppointmentFormCustomerPicker(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		form := url.Values{"title": {"定期訪問"}, "date": {"2026-09-24"}, "start": {"10:00"}, "end": {"11:00"},
+			"place": {"山田様宅"}, "channel": {"visit"}, "contact_persons": {"山田 花子\n"}, "memo": {"書類を持参"}}
+		with := func(kv ...string) url.Values {
+			v := url.Values{}
+			for k, x := range form {
+				v[k] = x
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				v.Set(kv[i], kv[i+1])
+			}
+			return v
+		}
+		res, body := re.c.Post(t, "/calendar/new", with("op", "find", "customer_q", "やまだ"))
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `name="customer_id" value="`+re.yamada.String()+`"`)
+		require.Contains(t, body, "ヤマダ タロウ")
+		require.NotContains(t, body, re.sato.String())
+		require.True(t, servertest.Contains(body, `value="定期訪問"`, "書類を持参", "山田 花子", `<option value="visit" selected>`))
+
+		res, body = re.c.Post(t, "/calendar/new", with("customer_q", "やまだ"))
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "typed but not chosen")
+		require.Contains(t, body, "「やまだ」に当たる顧客がまだ選ばれていません")
+		require.Contains(t, body, "書類を持参")
+
+		res, body = re.c.Post(t, "/calendar/new", with("customer_id", re.yamada.String(), "end", "09:00"))
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "ends before it starts")
+		require.Contains(t, between(t, body, `name="end"`, "</label>"), "field-error")
+		require.Contains(t, body, `value="`+re.yamada.String()+`" checked`, "the chosen customer stays chosen")
+
+		res, _ = re.c.Post(t, "/calendar/new", with("customer_id", re.yamada.String()))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Equal(t, "/calendar?d=2026-09-24", servertest.Location(res))
+
+		_, body = re.c.Get(t, "/calendar?d=2026-09-24")
+		day := between(t, body, `id="day-2026-09-24"`, `id="day-2026-09-25"`)
+		id := idAfter(t, day, `href="/appointments/`)
+		a, err := re.App.Schedule.Appointment(re.ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, re.yamada, a.Customer)
+		require.Equal(t, "visit", a.Channel)
+		require.Equal(t, []string{"山田 花子"}, a.ContactPersons)
+		require.Equal(t, []uuid.UUID{re.staff}, a.Staff)
+
+		res, body = re.c.Get(t, "/appointments/"+id.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		for _, want := range []string{"定期訪問", "山田 太郎", "訪問", "山田 花子", "書類を持参",
+			`href="/records/new?appointment=` + id.String() + `"`} {
+			require.Contains(t, body, want)
+		}
+
+		// Someone outside the appointment's scope: it does not exist.
+		re.User(t, "別 部署", "ベツ ブショ", "other@example.jp")
+		_, err = re.App.Schedule.UpdateAppointment(re.ctx, id, a.Version, func() schedule.AppointmentInput {
+			in := a.AppointmentInput
+			in.Scope = permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{re.staff}}
+			return in
+		}())
+		require.NoError(t, err)
+		res, _ = login(t, re.Env, "other@example.jp").Get(t, "/appointments/"+id.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
+
+// 記録を作成 from an appointment opens the record form filled from it;
+// a refused save keeps what was typed; the saved record is linked to the
+// appointment. From the record, 次回の予定 plans the next appointment or
+// links an existing one, and the record page lists them.
+func TestRecordFromAppointmentAndNextPlan(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		loc := time.FixedZone("JST", 9*3600)
+		start := time.Now().In(loc).Add(-2 * time.Hour).Truncate(time.Minute)
+		a, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "定期訪問", Start: start,
+			End: start.Add(time.Hour), Customer: re.yamada, Channel: "phone", ContactPersons: []string{"山田 花子"}})
+		require.NoError(t, err)
+
+		res, body := re.c.Get(t, "/records/new?appointment="+a.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		stamp := start.Format("2006-01-02T15:04")
+		require.True(t, servertest.Contains(body, `id="from-appointment"`, "定期訪問",
+			`name="appointment" value="`+a.ID.String()+`"`, `name="appointment_version" value="1"`,
+			`value="`+re.yamada.String()+`" checked`, `value="`+stamp+`"`, `<option value="phone" selected>`, "山田 花子"))
+		require.Regexp(t, `name="responders" value="`+re.staff.String()+`"[^>]*checked`, body)
+
+		post := url.Values{"appointment": {a.ID.String()}, "appointment_version": {"1"}, "template": {template.KeyInterview},
+			"customer_id": {re.yamada.String()}, "actual_at": {"昨日"}, "planned_at": {stamp}, "channel": {"phone"},
+			"responders": {re.staff.String()}, "public_memo": {"来月また伺う約束"}, "scope_kind": {"company"}}
+		res, body = re.c.Post(t, "/records", post)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "来月また伺う約束", `name="appointment" value="`+a.ID.String()+`"`))
+
+		// Saved against a stale version: the form again, at the new one.
+		a, err = re.App.Schedule.UpdateAppointment(re.ctx, a.ID, a.Version, a.AppointmentInput)
+		require.NoError(t, err)
+		post.Set("actual_at", stamp)
+		res, body = re.c.Post(t, "/records", post)
+		require.Equal(t, http.StatusConflict, res.StatusCode)
+		require.True(t, servertest.Contains(body, "来月また伺う約束", `name="appointment_version" value="2"`))
+
+		post.Set("appointment_version", "2")
+		res, _ = re.c.Post(t, "/records", post)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recID := idAfter(t, servertest.Location(res), "/records/")
+		a, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, recID, a.Record, "the appointment links to its record")
+		rec, err := re.App.Records.Get(re.ctx, recID)
+		require.NoError(t, err)
+		require.Equal(t, "来月また伺う約束", rec.PublicMemo)
+		require.Equal(t, []string{"山田 花子"}, rec.ContactPersons)
+
+		_, body = re.c.Get(t, "/appointments/"+a.ID.String())
+		require.Contains(t, body, `href="/records/`+recID.String()+`" id="record"`)
+		res, _ = re.c.Get(t, "/records/new?appointment="+a.ID.String())
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, "a second record is not offered")
+		require.Equal(t, "/records/"+recID.String(), servertest.Location(res))
+
+		// 次回の予定.
+		_, body = re.c.Get(t, "/records/"+recID.String())
+		require.Contains(t, body, `href="/records/`+recID.String()+`/next-appointment"`)
+		res, body = re.c.Get(t, "/records/"+recID.String()+"/next-appointment")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		nextDay := schedule.DateOf(start.AddDate(0, 0, 7)).String()
+		require.True(t, servertest.Contains(body, `value="`+nextDay+`"`, `value="`+re.yamada.String()+`" checked`,
+			`<option value="phone" selected>`, "山田 花子"))
+		require.NotContains(t, body, `name="customer_id" value="none"`, "the next one keeps the record's customer")
+
+		next := url.Values{"title": {"次回訪問"}, "date": {nextDay}, "start": {"14:00"}, "end": {"13:00"},
+			"customer_id": {re.yamada.String()}, "channel": {"phone"}, "place": {"山田様宅"}}
+		res, body = re.c.Post(t, "/records/"+recID.String()+"/next-appointment", next)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, `value="次回訪問"`, `value="山田様宅"`))
+		next.Set("end", "15:00")
+		res, _ = re.c.Post(t, "/records/"+recID.String()+"/next-appointment", next)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Equal(t, "/records/"+recID.String(), servertest.Location(res))
+
+		// An appointment already on the calendar can be linked instead.
+		later := start.AddDate(0, 0, 30)
+		other, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "電話で確認", Start: later, Customer: re.yamada})
+		require.NoError(t, err)
+		_, body = re.c.Get(t, "/records/"+recID.String()+"/next-appointment")
+		linkable := between(t, body, `id="linkable"`, "</section>")
+		require.Contains(t, linkable, "電話で確認")
+		require.NotContains(t, linkable, "次回訪問", "already the next one")
+		res, _ = re.c.Post(t, "/records/"+recID.String()+"/link-next", url.Values{"appointment": {other.ID.String()},
+			"version": {"1"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+		_, body = re.c.Get(t, "/records/"+recID.String())
+		nexts := between(t, body, `id="next-appointments"`, "</section>")
+		require.Contains(t, nexts, "次回訪問")
+		require.Contains(t, nexts, "電話で確認")
+		require.Less(t, strings.Index(nexts, "次回訪問"), strings.Index(nexts, "電話で確認"), "soonest first")
+	})
+}
+
+// The customer page lists the customer's upcoming and past appointments,
+// each linking to its page, and offers a new one for the customer.
+func TestCustomerPageAppointments(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		now := time.Now()
+		past, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "初回面談",
+			Start: now.AddDate(0, 0, -10), End: now.AddDate(0, 0, -10).Add(time.Hour), Customer: re.yamada})
+		require.NoError(t, err)
+		soon, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "契約手続き",
+			Start: now.AddDate(0, 0, 3), Customer: re.yamada})
+		require.NoError(t, err)
+		_, err = re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "佐藤様訪問",
+			Start: now.AddDate(0, 0, 3), Customer: re.sato})
+		require.NoError(t, err)
+
+		res, body := re.c.Get(t, "/customers/"+re.yamada.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		upcoming := between(t, body, `id="upcoming"`, "</ul>")
+		require.Contains(t, upcoming, `href="/appointments/`+soon.ID.String()+`"`)
+		require.Contains(t, upcoming, "契約手続き")
+		require.NotContains(t, upcoming, "初回面談")
+		pastList := between(t, body, `id="past"`, "</ul>")
+		require.Contains(t, pastList, `href="/appointments/`+past.ID.String()+`"`)
+		require.NotContains(t, body, "佐藤様訪問")
+		require.Contains(t, body, `/calendar/new?customer=`+re.yamada.String())
+
+		res, body = re.c.Get(t, "/calendar/new?customer="+re.yamada.String()+"&date=2026-10-01")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `value="`+re.yamada.String()+`" checked`)
+	})
+}
+
+// A request to a colleague: both lists show it, the recipient replies
+// (an empty reply is refused next to the box) and moves its status; no
+// one else sees it. Nobody chosen makes a task for oneself.
+func TestRequestPages(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		colleague := re.User(t, "依頼 先", "イライ サキ", "colleague@example.jp")
+		re.User(t, "無関係 者", "ムカンケイ シャ", "outsider@example.jp")
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, ActualAt: time.Now().Add(-time.Hour)})
+
+		res, body := re.c.Get(t, "/requests/new?record="+rec.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, "山田 太郎", `name="to" value="`+colleague.String()+`"`))
+
+		form := url.Values{"title": {"見積書の作成"}, "body": {"来週までにお願いします"}, "due": {"2026-02-30"},
+			"to": {colleague.String()}, "record": {rec.ID.String()}}
+		res, body = re.c.Post(t, "/requests/new", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, `value="見積書の作成"`, "来週までにお願いします", "存在しない日付です"))
+		require.Regexp(t, `value="`+colleague.String()+`" checked`, body)
+
+		form.Set("due", "2026-03-02")
+		res, _ = re.c.Post(t, "/requests/new", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		id := idAfter(t, servertest.Location(res), "/requests/")
+
+		_, body = re.c.Get(t, "/requests?box=sent")
+		require.True(t, servertest.Contains(body, "見積書の作成", "依頼 先", "未対応", "2026-03-02"))
+		_, body = re.c.Get(t, "/requests")
+		require.NotContains(t, body, "見積書の作成", "not in the author's received box")
+
+		cc := login(t, re.Env, "colleague@example.jp")
+		_, body = cc.Get(t, "/requests")
+		require.True(t, servertest.Contains(body, "見積書の作成", "記録 担当"))
+		res, body = cc.Get(t, "/requests/"+id.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, "来週までにお願いします", `href="/records/`+rec.ID.String()+`"`))
+
+		res, body = cc.Post(t, "/requests/"+id.String()+"/reply", url.Values{"body": {"  "}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, between(t, body, `name="body"`, "</label>"), "field-error")
+		res, _ = cc.Post(t, "/requests/"+id.String()+"/reply", url.Values{"body": {"承知しました"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		res, _ = cc.Post(t, "/requests/"+id.String()+"/status", url.Values{"status": {"in_progress"}, "version": {"1"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		res, _ = cc.Post(t, "/requests/"+id.String()+"/status", url.Values{"status": {"done"}, "version": {"1"}})
+		require.Equal(t, http.StatusConflict, res.StatusCode, "a stale status change")
+
+		_, body = re.c.Get(t, "/requests/"+id.String())
+		require.True(t, servertest.Contains(body, "承知しました", `<dd id="status">対応中</dd>`))
+		_, body = re.c.Get(t, "/requests?box=sent&open=1")
+		require.Contains(t, body, "見積書の作成", "対応中 is still open")
+
+		res, _ = login(t, re.Env, "outsider@example.jp").Get(t, "/requests/"+id.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+
+		res, _ = re.c.Post(t, "/requests/new", url.Values{"title": {"名刺の発注"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = re.c.Get(t, "/requests")
+		require.True(t, servertest.Contains(body, "名刺の発注", "課題"))
+	})
+}
