@@ -121,6 +121,7 @@ var ja = map[string]string{
 	"calendar.link":              "次回の予定にする",
 	"calendar.from_appointment":  "予定「%s」（%s）から記録を作成します。顧客・日時・担当者・対応形態などは予定から引き継いでいます。",
 	"calendar.already_recorded":  "この予定からは既に記録が作成されています。",
+	"calendar.cannot_link":       "この予定を変更する権限がないため、記録を予定に紐づけられません。入力内容はそのままです。もう一度「保存する」を押すと、予定に紐づけずに記録を作成します。",
 	"calendar.appointments":      "予定",
 	"calendar.upcoming":          "今後の予定",
 	"calendar.past":              "過去の予定",

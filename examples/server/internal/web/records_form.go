@@ -278,6 +278,14 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 		if from.ID != uuid.Nil && errors.Is(err, kerr.ErrConflict) {
 			return u.appointmentConflict(w, r, f, from)
 		}
+		if from.ID != uuid.Nil && errors.Is(err, kerr.ErrPermissionDenied) {
+			// The user sees the appointment but may not change it: the
+			// record can be saved, not linked; say so, keep what was typed.
+			f.Values.Del("appointment")
+			f.Values.Del("appointment_version")
+			f.Message = msg.T("calendar.cannot_link")
+			return u.renderRecordForm(w, r, http.StatusForbidden, nil, f, "")
+		}
 		return err
 	}
 	if len(problems) > 0 {

@@ -59,9 +59,9 @@ type recordShowData struct {
 	// NextAppointments are the appointments planned as this record's
 	// next contact (次回の予定), for staff.
 	NextAppointments []schedule.Appointment
-	CanEdit     bool
-	CanDelete   bool
-	CanShare    bool
+	CanEdit          bool
+	CanDelete        bool
+	CanShare         bool
 	// PDF is the 「PDFでダウンロード」 option dialog.
 	PDF pdfDialog
 }

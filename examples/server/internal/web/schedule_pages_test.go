@@ -291,3 +291,36 @@ func TestRequestPages(t *testing.T) {
 		require.True(t, servertest.Contains(body, "名刺の発注", "課題"))
 	})
 }
+
+// A colleague who sees an appointment but may not change it keeps what
+// they typed: told that the record cannot be linked, they save it unlinked.
+func TestRecordFromAnotherStaffsAppointment(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		re.User(t, "同僚 花子", "ドウリョウ ハナコ", "peer@example.jp")
+		start := time.Now().Add(-time.Hour).Truncate(time.Minute)
+		a, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "定期訪問", Start: start, Customer: re.yamada})
+		require.NoError(t, err)
+		peer := login(t, re.Env, "peer@example.jp")
+		res, body := peer.Get(t, "/records/new?appointment="+a.ID.String())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `name="appointment" value="`+a.ID.String()+`"`)
+
+		post := url.Values{"appointment": {a.ID.String()}, "appointment_version": {"1"}, "template": {template.KeyInterview},
+			"customer_id": {re.yamada.String()}, "actual_at": {start.Format("2006-01-02T15:04")}, "public_memo": {"代理で訪問"},
+			"scope_kind": {"company"}}
+		res, body = peer.Post(t, "/records", post)
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		require.True(t, servertest.Contains(body, "代理で訪問", "紐づけられません"))
+		require.NotContains(t, body, `name="appointment"`)
+
+		post.Del("appointment")
+		post.Del("appointment_version")
+		res, _ = peer.Post(t, "/records", post)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		a, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, uuid.Nil, a.Record)
+	})
+}
