@@ -14,7 +14,7 @@
 //	DELETE /v1/appointments/{id}                move it to the trash (If-Match)
 //	POST   /v1/appointments/{id}/record         write its contact record (If-Match)
 //	POST   /v1/records/{id}/next-appointment    plan the record's next appointment
-//	GET    /v1/customers/{id}/appointments      a customer's upcoming appointments
+//	GET    /v1/customers/{id}/appointments      a customer's upcoming (or past) appointments
 //	GET    /v1/calendar                         staff calendars (from, to, staff, group)
 //	POST   /v1/calendar-feed                    a new secret iCalendar feed token
 //	DELETE /v1/calendar-feed                    revoke it
@@ -93,9 +93,10 @@ func Routes(svc *schedule.Service) []capi.Route {
 		{ID: "planNextAppointment", Summary: "Plan the next appointment of a contact record", Tag: "schedule", Method: http.MethodPost,
 			Path: p + "/records/{id}/next-appointment", Params: id, Request: schedule.AppointmentInput{}, Response: schedule.Appointment{},
 			Status: http.StatusCreated, ETag: true, Idempotent: true, Handler: h.planNext},
-		{ID: "customerAppointments", Summary: "A customer's upcoming appointments", Tag: "schedule", Method: http.MethodGet,
+		{ID: "customerAppointments", Summary: "A customer's upcoming or past appointments", Tag: "schedule", Method: http.MethodGet,
 			Path: p + "/customers/{id}/appointments", Params: append(append([]capi.Param(nil), id...),
-				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"}),
+				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"},
+				capi.Param{Name: "past", In: "query", Type: "boolean", Description: "those that ended, the latest first (default: upcoming, soonest first)"}),
 			Response: AppointmentList{}, Status: http.StatusOK, Handler: h.customerAppointments},
 		{ID: "calendar", Summary: "Read staff calendars", Tag: "schedule", Method: http.MethodGet, Path: p + "/calendar",
 			Params: []capi.Param{
@@ -198,10 +199,15 @@ func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) 
 	}
 	var ve validation.Error
 	limit := capi.QueryInt(r.URL.Query(), "limit", &ve)
+	past := capi.QueryBool(r.URL.Query(), "past", &ve)
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	as, err := h.svc.CustomerAppointments(r.Context(), id, limit)
+	list := h.svc.CustomerAppointments
+	if past {
+		list = h.svc.CustomerPastAppointments
+	}
+	as, err := list(r.Context(), id, limit)
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,13 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		var list api.AppointmentList
 		r.decode(t, &list)
 		require.Len(t, list.Appointments, 1)
+		r = e.call(a.ID, http.MethodGet, "/v1/customers/"+cust.ID.String()+"/appointments?past=true", nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		r.decode(t, &list)
+		require.Len(t, list.Appointments, 1)
+		require.Equal(t, ap.ID, list.Appointments[0].ID, "the past one, with its record")
+		require.Equal(t, made.Record.ID, list.Appointments[0].Record)
+		require.Equal(t, http.StatusUnprocessableEntity, e.call(a.ID, http.MethodGet, "/v1/customers/"+cust.ID.String()+"/appointments?past=maybe", nil).status)
 		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodDelete, "/v1/appointments/"+ap.ID.String(), nil, "If-Match", `"3"`).status)
 
 		r = e.call(a.ID, http.MethodPost, "/v1/calendar-feed", nil)
