@@ -36,6 +36,7 @@ type requestListData struct {
 	Open     bool
 	Requests []requestItem
 	Today    schedule.Date
+	Loc      *time.Location
 }
 
 // requestItem is a request of a list, with its people's names.
@@ -49,7 +50,7 @@ type requestItem struct {
 func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 	q := r.URL.Query()
 	d := requestListData{Box: schedule.Received, Open: q.Get("open") == "1",
-		Today: schedule.DateOf(u.app.Clock().In(r.loc()))}
+		Today: schedule.DateOf(u.app.Clock().In(r.loc())), Loc: r.loc()}
 	if q.Get("box") == string(schedule.Sent) {
 		d.Box = schedule.Sent
 	}

@@ -256,7 +256,7 @@ func TestRequestPages(t *testing.T) {
 		id := idAfter(t, servertest.Location(res), "/requests/")
 
 		_, body = re.c.Get(t, "/requests?box=sent")
-		require.True(t, servertest.Contains(body, "見積書の作成", "依頼 先", "未対応", "2026-03-02"))
+		require.True(t, servertest.Contains(body, "見積書の作成", "依頼 先", "未対応", "2026/03/02(月)"))
 		_, body = re.c.Get(t, "/requests")
 		require.NotContains(t, body, "見積書の作成", "not in the author's received box")
 
