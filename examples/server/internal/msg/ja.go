@@ -109,6 +109,8 @@ var ja = map[string]string{
 	"calendar.open_record":       "作成した記録を見る",
 	"calendar.previous_record":   "前回の記録",
 	"calendar.back":              "カレンダーに戻る",
+	"calendar.edit_title":        "予定の編集",
+	"calendar.delete":            "予定を削除",
 	"calendar.next_title":        "次回の予定",
 	"calendar.next_lead":         "この記録の次回の予定を登録します。顧客・対応形態・先方担当者・担当者は記録から引き継ぎます。",
 	"calendar.next_source":       "元の記録",

@@ -34,7 +34,9 @@ type appointmentFormData struct {
 	// are not yet a record's next one, offered instead (LinkNext).
 	Source   *contactlog.Record
 	Linkable []schedule.Appointment
-	Loc      *time.Location
+	// Edited is the appointment the form changes (nil for a new one).
+	Edited *schedule.Appointment
+	Loc    *time.Location
 	// Other are problems of fields the form does not show.
 	Other []string
 }
@@ -120,6 +122,101 @@ func (u *UI) nextAppointmentLink(w http.ResponseWriter, r *Request) error {
 	}
 	redirect(w, r.Request, "/records/"+id.String(), "calendar.next_linked")
 	return nil
+}
+
+// appointmentEdit shows the form of an existing appointment.
+func (u *UI) appointmentEdit(w http.ResponseWriter, r *Request) error {
+	a, err := u.appointmentOf(r)
+	if err != nil {
+		return err
+	}
+	loc := r.loc()
+	v := url.Values{"version": {itoa64(a.Version)}, "title": {a.Title}, "date": {schedule.DateOf(a.Start.In(loc)).String()},
+		"start": {a.Start.In(loc).Format("15:04")}, "end": {a.End.In(loc).Format("15:04")}, "place": {a.Place},
+		"channel": {a.Channel}, "contact_persons": {strings.Join(a.ContactPersons, "\n")}, "direct": {string(a.Direct)},
+		"memo": {a.Memo}, "customer_id": {draftChoice}}
+	if a.AllDay {
+		v.Set("all_day", "on")
+	}
+	if a.Customer != uuid.Nil {
+		v.Set("customer_id", a.Customer.String())
+	}
+	return u.renderAppointmentEdit(w, r, http.StatusOK, NewForm(v), a, "")
+}
+
+// appointmentUpdate saves the edit form, based on the version it was read
+// at; what the form does not show (staff, scope) is kept. A stale version
+// shows the form again with what was typed, at the current version.
+func (u *UI) appointmentUpdate(w http.ResponseWriter, r *Request) error {
+	a, err := u.appointmentOf(r)
+	if err != nil {
+		return err
+	}
+	version, err := parseVersion(r.PostFormValue("version"))
+	if err != nil {
+		return err
+	}
+	f := NewForm(r.PostForm)
+	op := f.Get("op")
+	f.Values.Del("op")
+	if op == opFind {
+		return u.renderAppointmentEdit(w, r, http.StatusOK, f, a, op)
+	}
+	in := readAppointment(r, f)
+	if !f.Valid() {
+		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
+	}
+	in.Staff, in.Scope, in.Confidential = a.Staff, a.Scope, a.Confidential
+	// The form has one date: an appointment over several days keeps its
+	// number of days.
+	loc := r.loc()
+	days := schedule.DateOf(a.End.In(loc)).In(time.UTC).Sub(schedule.DateOf(a.Start.In(loc)).In(time.UTC)) / (24 * time.Hour)
+	in.End = in.End.AddDate(0, 0, int(days))
+	_, err = u.app.Schedule.UpdateAppointment(r.Context(), a.ID, version, in)
+	if addAppointmentError(f, err) {
+		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
+	}
+	if errors.Is(err, kerr.ErrConflict) {
+		f.Message = msg.T("error.conflict")
+		f.Values.Set("version", itoa64(a.Version))
+		return u.renderAppointmentEdit(w, r, http.StatusConflict, f, a, "")
+	}
+	if err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/appointments/"+a.ID.String(), "common.saved")
+	return nil
+}
+
+// appointmentDelete moves an appointment (at "version") to the trash.
+func (u *UI) appointmentDelete(w http.ResponseWriter, r *Request) error {
+	id, version, err := pathIDVersion(r)
+	if err != nil {
+		return err
+	}
+	a, err := u.app.Schedule.Appointment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := u.app.Schedule.DeleteAppointment(r.Context(), id, version); err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/calendar?d="+schedule.DateOf(a.Start.In(r.loc())).String(), "common.deleted")
+	return nil
+}
+
+// appointmentOf loads the appointment named by the path's {id}.
+func (u *UI) appointmentOf(r *Request) (*schedule.Appointment, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	return u.app.Schedule.Appointment(r.Context(), id)
+}
+
+// renderAppointmentEdit is renderAppointmentForm for the appointment a.
+func (u *UI) renderAppointmentEdit(w http.ResponseWriter, r *Request, status int, f *Form, a *schedule.Appointment, op string) error {
+	return u.renderAppointmentFormOf(w, r, status, f, nil, a, op)
 }
 
 // appointmentFormPost handles a post of the appointment form (source: the
@@ -222,8 +319,17 @@ func addAppointmentError(f *Form, err error) bool {
 // renderAppointmentForm shows the appointment form with f; op opFind runs
 // the customer search of "customer_q".
 func (u *UI) renderAppointmentForm(w http.ResponseWriter, r *Request, status int, f *Form, source *contactlog.Record, op string) error {
-	d := appointmentFormData{Form: f, Action: "/calendar/new", NoCustomer: true, Source: source, Loc: r.loc(),
+	return u.renderAppointmentFormOf(w, r, status, f, source, nil, op)
+}
+
+// renderAppointmentFormOf shows the appointment form: new (source and
+// edited nil), the next one of source, or the edit of edited.
+func (u *UI) renderAppointmentFormOf(w http.ResponseWriter, r *Request, status int, f *Form, source *contactlog.Record, edited *schedule.Appointment, op string) error {
+	d := appointmentFormData{Form: f, Action: "/calendar/new", NoCustomer: true, Source: source, Edited: edited, Loc: r.loc(),
 		Other: f.Errors["_other"]}
+	if edited != nil {
+		d.Action = "/appointments/" + edited.ID.String() + "/edit"
+	}
 	var err error
 	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {
 		return err

@@ -324,3 +324,48 @@ func TestRecordFromAnotherStaffsAppointment(t *testing.T) {
 		require.Equal(t, uuid.Nil, a.Record)
 	})
 }
+
+// An appointment's edit keeps what the form does not show (staff, scope,
+// the number of days); a stale edit comes back with what was typed; the
+// delete takes it off the calendar.
+func TestAppointmentEditDelete(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		peer := re.User(t, "同行 次郎", "ドウコウ ジロウ", "peer@example.jp")
+		loc := time.FixedZone("JST", 9*3600)
+		start := time.Date(2026, 10, 5, 10, 0, 0, 0, loc)
+		a, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "研修", Start: start,
+			End: start.AddDate(0, 0, 1).Add(7 * time.Hour), Staff: []uuid.UUID{re.staff, peer}, Customer: re.yamada,
+			Scope: permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{re.staff, peer}}})
+		require.NoError(t, err)
+
+		res, body := re.c.Get(t, "/appointments/"+a.ID.String()+"/edit")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, `value="研修"`, `value="2026-10-05"`, `value="10:00"`, `value="17:00"`,
+			`name="version" value="1"`, `value="`+re.yamada.String()+`" checked`))
+
+		form := url.Values{"version": {"1"}, "title": {"研修（会場変更）"}, "date": {"2026-10-06"}, "start": {"10:00"},
+			"end": {"17:00"}, "customer_id": {re.yamada.String()}, "place": {"大阪会場"}}
+		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		b, err := re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, "研修（会場変更）", b.Title)
+		require.Equal(t, start.AddDate(0, 0, 1).UTC(), b.Start)
+		require.Equal(t, start.AddDate(0, 0, 2).Add(7*time.Hour).UTC(), b.End, "still two days")
+		require.Equal(t, a.Staff, b.Staff)
+		require.Equal(t, a.Scope, b.Scope)
+
+		form.Set("place", "名古屋会場")
+		res, body = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
+		require.Equal(t, http.StatusConflict, res.StatusCode)
+		require.True(t, servertest.Contains(body, `value="名古屋会場"`, `name="version" value="2"`, "他の人が先に更新しました"))
+
+		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/delete", url.Values{"version": {"2"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Equal(t, "/calendar?d=2026-10-06", servertest.Location(res))
+		res, _ = re.c.Get(t, "/appointments/"+a.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
