@@ -161,10 +161,16 @@ func problemStatuses(rt Route) map[int][]string {
 	}
 	add(http.StatusForbidden, "the principal may not do this to this object")
 	var path, query []string
+	for rest := rt.Path; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			break
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		path, rest = append(path, "{"+name+"}"), tail
+	}
 	for _, p := range rt.Params {
-		if p.In == "path" {
-			path = append(path, "{"+p.Name+"}")
-		} else {
+		if p.In != "path" {
 			query = append(query, p.Name)
 		}
 	}
@@ -194,6 +200,9 @@ func problemStatuses(rt Route) map[int][]string {
 		add(http.StatusPreconditionRequired, "no If-Match header")
 	} else if rt.Method != http.MethodGet {
 		add(http.StatusConflict, "the change clashes with the object's current state or with a concurrent change")
+	}
+	if rt.Method == http.MethodPost && !rt.Idempotent {
+		add(http.StatusBadRequest, "an Idempotency-Key header: this operation does not take one")
 	}
 	if rt.Idempotent {
 		add(http.StatusBadRequest, "a malformed Idempotency-Key")

@@ -43,7 +43,8 @@ func operations(t *testing.T, doc []byte) map[string]map[string]operation {
 // TestEveryOperationListsItsProblems: each operation documents the problem
 // statuses its inputs can cause, each saying what causes it, and no
 // others: a path parameter 404, a body 400/413/415/422, If-Match 412/428,
-// a change without If-Match 409, a query parameter 400/422.
+// a change without If-Match 409, a query parameter 400/422, a POST 400 (an
+// Idempotency-Key it does not take, or a malformed one).
 func TestEveryOperationListsItsProblems(t *testing.T) {
 	t.Parallel()
 	e := setup(t, dbtest.SQLite(t))
@@ -74,6 +75,9 @@ func TestEveryOperationListsItsProblems(t *testing.T) {
 			}
 			if method != "get" && !ifMatch {
 				want[http.StatusConflict] = true
+			}
+			if method == "post" {
+				want[http.StatusBadRequest] = true
 			}
 			got := map[int]bool{}
 			for code, res := range op.Responses {
