@@ -160,6 +160,7 @@ func problemStatuses(rt Route) map[int][]string {
 		add(http.StatusForbidden, "the principal has none of the roles in x-roles")
 	}
 	add(http.StatusForbidden, "the principal may not do this to this object")
+	add(http.StatusBadRequest, "an engine refused the request as invalid without naming a field (e.g. no blob store configured)")
 	var path, query []string
 	for rest := rt.Path; ; {
 		_, after, ok := strings.Cut(rest, "{")

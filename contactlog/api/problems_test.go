@@ -42,9 +42,8 @@ func operations(t *testing.T, doc []byte) map[string]map[string]operation {
 
 // TestEveryOperationListsItsProblems: each operation documents the problem
 // statuses its inputs can cause, each saying what causes it, and no
-// others: a path parameter 404, a body 400/413/415/422, If-Match 412/428,
-// a change without If-Match 409, a query parameter 400/422, a POST 400 (an
-// Idempotency-Key it does not take, or a malformed one).
+// others: 400, 401 and 403 always, a path parameter 404, a body 413/415/422,
+// If-Match 412/428, a change without If-Match 409, a query parameter 422.
 func TestEveryOperationListsItsProblems(t *testing.T) {
 	t.Parallel()
 	e := setup(t, dbtest.SQLite(t))
@@ -52,7 +51,7 @@ func TestEveryOperationListsItsProblems(t *testing.T) {
 	for path, ops := range operations(t, e.srv.OpenAPI()) {
 		for method, op := range ops {
 			n++
-			want := map[int]bool{http.StatusUnauthorized: true, http.StatusForbidden: true}
+			want := map[int]bool{http.StatusBadRequest: true, http.StatusUnauthorized: true, http.StatusForbidden: true}
 			ifMatch := false
 			for _, p := range op.Parameters {
 				switch {
@@ -76,9 +75,6 @@ func TestEveryOperationListsItsProblems(t *testing.T) {
 			if method != "get" && !ifMatch {
 				want[http.StatusConflict] = true
 			}
-			if method == "post" {
-				want[http.StatusBadRequest] = true
-			}
 			got := map[int]bool{}
 			for code, res := range op.Responses {
 				st, err := strconv.Atoi(code)
@@ -93,7 +89,7 @@ func TestEveryOperationListsItsProblems(t *testing.T) {
 			require.Equal(t, want, got, "%s %s (%s)", method, path, op.ID)
 		}
 	}
-	require.Greater(t, n, 60, "every operation was checked")
+	require.Greater(t, n, 50, "every operation was checked")
 
 	ops := operations(t, e.srv.OpenAPI())
 	upd := ops[prefix+"/v1/customers/{id}"]["put"]
@@ -140,7 +136,12 @@ func TestProblemsAreDocumented(t *testing.T) {
 					require.Contains(t, []int{http.StatusNotFound, http.StatusUnprocessableEntity}, r.status, "%s %s: %s", m, concrete, r.body)
 				}
 				r = e.call(e.admin, m, concrete, []byte("x"), append(hdr, "Content-Type", "text/plain")...)
-				require.Contains(t, []int{http.StatusNotFound, http.StatusUnsupportedMediaType}, r.status, "%s %s: %s", m, concrete, r.body)
+				allowed := []int{http.StatusNotFound, http.StatusUnsupportedMediaType}
+				if _, csv := op.RequestBody.Content["text/csv"]; csv {
+					// The import reads text/plain as CSV: "x" lacks the header row.
+					allowed = append(allowed, http.StatusUnprocessableEntity)
+				}
+				require.Contains(t, allowed, r.status, "%s %s: %s", m, concrete, r.body)
 			}
 		}
 	})

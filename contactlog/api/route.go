@@ -77,7 +77,7 @@ type Route struct {
 	OtherResponses map[int]any
 	// Problems documents problem statuses the route may answer that its
 	// shape does not imply, status → what causes it (e.g. 503 when a
-	// plugin is down). Those of the shape are derived: 401 and 403 always,
+	// plugin is down). Those of the shape are derived: 400, 401 and 403 always,
 	// 404 with a path parameter, 400/413/415/422 with a body, 400/422 with
 	// query parameters, 412/428 with IfMatch, 409 for a change without
 	// IfMatch and with Idempotent.
@@ -325,12 +325,10 @@ func locate(ve *validation.Error, path string, raw json.RawMessage, t reflect.Ty
 		}
 	default:
 		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			ve.Add(path, validation.CodeWrongType, te.Value)
-		case leaf:
+		if leaf && !errors.As(err, &te) {
 			ve.Add(path, customer.DateErrorCode(err), "")
-		default:
+		} else {
+			// Param: the kind of JSON value given ("string", "number", …).
 			ve.Add(path, validation.CodeWrongType, jsonKind(raw))
 		}
 	}
