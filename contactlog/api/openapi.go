@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,8 +108,8 @@ func (s *Server) document() ([]byte, error) {
 			ok["headers"] = headers
 		}
 		responses := map[string]any{strconv.Itoa(rt.Status): ok}
-		for _, st := range problemStatuses(rt) {
-			responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st),
+		for st, why := range problemStatuses(rt) {
+			responses[strconv.Itoa(st)] = map[string]any{"description": http.StatusText(st) + ": " + strings.Join(why, "; "),
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": problem}}}
 		}
 		for st, body := range rt.OtherResponses {
@@ -147,22 +149,71 @@ func (s *Server) document() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func problemStatuses(rt Route) []int {
-	s := []int{http.StatusUnauthorized, http.StatusForbidden}
-	if rt.Request != nil || rt.RequestType != "" || len(rt.Params) > 0 {
-		s = append(s, http.StatusBadRequest, http.StatusUnprocessableEntity)
+// problemStatuses derives from a route's shape the problem statuses it may
+// answer, each with what causes it there, in the order the causes apply.
+// Route.Problems adds what the shape does not tell.
+func problemStatuses(rt Route) map[int][]string {
+	out := map[int][]string{}
+	add := func(status int, why string) { out[status] = append(out[status], why) }
+	add(http.StatusUnauthorized, "no valid credentials")
+	if len(rt.Roles) > 0 {
+		add(http.StatusForbidden, "the principal has none of the roles in x-roles")
 	}
-	if strings.Contains(rt.Path, "{") {
-		s = append(s, http.StatusNotFound)
+	add(http.StatusForbidden, "the principal may not do this to this object")
+	add(http.StatusBadRequest, "an engine refused the request as invalid without naming a field (e.g. no blob store configured)")
+	var path, query []string
+	for rest := rt.Path; ; {
+		_, after, ok := strings.Cut(rest, "{")
+		if !ok {
+			break
+		}
+		name, tail, _ := strings.Cut(after, "}")
+		path, rest = append(path, "{"+name+"}"), tail
+	}
+	for _, p := range rt.Params {
+		if p.In != "path" {
+			query = append(query, p.Name)
+		}
+	}
+	if len(path) > 0 {
+		add(http.StatusNotFound, strings.Join(path, ", ")+" names nothing the principal can see (or is malformed)")
+	}
+	if len(query) > 0 {
+		add(http.StatusBadRequest, "a query parameter is malformed ("+strings.Join(query, ", ")+")")
+		add(http.StatusUnprocessableEntity, "a query parameter's value is refused; errors name it")
+	}
+	switch ct := rt.RequestType; {
+	case rt.Request == nil && ct == "":
+	case ct == "" || ct == ctJSON:
+		add(http.StatusBadRequest, "malformed JSON, or not one JSON object")
+		add(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d bytes", MaxJSON))
+		add(http.StatusUnsupportedMediaType, "the body is not application/json")
+		add(http.StatusUnprocessableEntity, "a value is refused; errors name each field by its path, e.g. expenses[0].amount")
+	default:
+		add(http.StatusBadRequest, "a malformed "+ct+" body")
+		add(http.StatusRequestEntityTooLarge, "the upload is over its size limit")
+		add(http.StatusUnsupportedMediaType, "the body is not "+ct)
+		add(http.StatusUnprocessableEntity, "the content is refused; errors name each file or row")
 	}
 	if rt.IfMatch {
-		s = append(s, http.StatusPreconditionFailed, http.StatusPreconditionRequired)
+		add(http.StatusBadRequest, "a malformed If-Match header")
+		add(http.StatusPreconditionFailed, "the version in If-Match is stale: reload and retry")
+		add(http.StatusPreconditionRequired, "no If-Match header")
+	} else if rt.Method != http.MethodGet {
+		add(http.StatusConflict, "the change clashes with the object's current state or with a concurrent change")
+	}
+	if rt.Method == http.MethodPost && !rt.Idempotent {
+		add(http.StatusBadRequest, "an Idempotency-Key header: this operation does not take one")
 	}
 	if rt.Idempotent {
-		s = append(s, http.StatusConflict)
+		add(http.StatusBadRequest, "a malformed Idempotency-Key")
+		add(http.StatusConflict, "a request with the same Idempotency-Key is still in progress (Retry-After)")
+		add(http.StatusUnprocessableEntity, "the Idempotency-Key was used for another request")
 	}
-	sort.Ints(s)
-	return s
+	for _, st := range slices.Sorted(maps.Keys(rt.Problems)) {
+		add(st, rt.Problems[st])
+	}
+	return out
 }
 
 // schemaGen turns Go types into JSON Schemas by reflection over their json

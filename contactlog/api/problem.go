@@ -65,6 +65,7 @@ var (
 	errRouteNotFound        = &Error{Code: "not-found", Status: http.StatusNotFound}
 	errMethod               = &Error{Code: "method-not-allowed", Status: http.StatusMethodNotAllowed}
 	errBadJSON              = &Error{Code: "bad-json", Status: http.StatusBadRequest, Detail: "request body: malformed JSON"}
+	errNotObject            = &Error{Code: "bad-json", Status: http.StatusBadRequest, Detail: "request body: not a JSON object"}
 	errTrailingJSON         = &Error{Code: "bad-json", Status: http.StatusBadRequest, Detail: "request body: data after the JSON value"}
 	errMediaType            = &Error{Code: "unsupported-media-type", Status: http.StatusUnsupportedMediaType}
 	errIdemMismatch         = &Error{Code: "idempotency-key-reused", Status: http.StatusUnprocessableEntity}

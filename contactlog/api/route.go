@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,6 +75,13 @@ type Route struct {
 	// value of the body's type (the CSV import answers 422 with its
 	// report). Problem responses need no entry.
 	OtherResponses map[int]any
+	// Problems documents problem statuses the route may answer that its
+	// shape does not imply, status → what causes it (e.g. 503 when a
+	// plugin is down). Those of the shape are derived: 400, 401 and 403 always,
+	// 404 with a path parameter, 400/413/415/422 with a body, 400/422 with
+	// query parameters, 412/428 with IfMatch, 409 for a change without
+	// IfMatch and with Idempotent.
+	Problems map[int]string
 	// Roles the principal needs (documented as x-roles; the engines
 	// enforce them).
 	Roles []permission.Role
@@ -230,46 +238,123 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 // naming the fields at fault; malformed JSON is errBadJSON.
 func decodeError(body []byte, v any, err error) error {
 	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || !json.Valid(body) {
+		return errBadJSON
+	}
+	// A value of the wrong type, an unknown property or a value its type's
+	// UnmarshalJSON refused, at any depth: walk the body beside v's type to
+	// name each one by its full path ("expenses[0].amount").
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() == reflect.Struct && jsonKind(body) != "object" {
+		return errNotObject
+	}
 	var ve validation.Error
-	switch {
-	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errBadJSON
-	case errors.As(err, &te) && te.Field != "":
-		ve.Add(te.Field, validation.CodeWrongType, te.Value)
-		return ve.Err()
-	}
-	// An unknown property or a value its type's UnmarshalJSON refused:
-	// decode each top-level property alone to find which.
-	var props map[string]json.RawMessage
-	if json.Unmarshal(body, &props) != nil {
-		return errBadJSON
-	}
-	fields := jsonFields(reflect.TypeOf(v))
-	for _, name := range slices.Sorted(maps.Keys(props)) {
-		ft, ok := fields[name]
-		for k, t := range fields {
-			// encoding/json also matches a property case-insensitively.
-			if !ok && strings.EqualFold(k, name) {
-				ft, ok = t, true
-			}
-		}
-		if !ok {
-			ve.Add(name, validation.CodeUnknown, "")
-			continue
-		}
-		if err := json.Unmarshal(props[name], reflect.New(ft).Interface()); err != nil {
-			code := customer.DateErrorCode(err)
-			if errors.As(err, &te) {
-				code = validation.CodeWrongType
-			}
-			ve.Add(name, code, "")
-		}
-	}
+	locate(&ve, "", body, t)
 	if ve.Err() == nil {
 		return errBadJSON
 	}
 	return ve.Err()
+}
+
+// strictDecode decodes raw into ptr as DecodeJSON does, unknown
+// properties refused.
+func strictDecode(raw []byte, ptr any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(ptr)
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// locate adds to ve the problem of each value in raw (valid JSON) that a
+// value of type t cannot take, named by its path below path: properties
+// joined by ".", array elements as "[i]", map keys like properties
+// ("custom.care_level").
+func locate(ve *validation.Error, path string, raw json.RawMessage, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	err := strictDecode(raw, reflect.New(t).Interface())
+	if err == nil {
+		return
+	}
+	at := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	self := reflect.PointerTo(t)
+	leaf := self.Implements(jsonUnmarshaler) || self.Implements(textUnmarshaler)
+	switch {
+	case !leaf && t.Kind() == reflect.Struct && jsonKind(raw) == "object":
+		var props map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &props)
+		fields := jsonFields(t)
+		for _, name := range slices.Sorted(maps.Keys(props)) {
+			ft, ok := fields[name]
+			for k, f := range fields {
+				// encoding/json also matches a property case-insensitively.
+				if !ok && strings.EqualFold(k, name) {
+					ft, ok = f, true
+				}
+			}
+			if !ok {
+				ve.Add(at(name), validation.CodeUnknown, "")
+				continue
+			}
+			locate(ve, at(name), props[name], ft)
+		}
+	case !leaf && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && jsonKind(raw) == "array":
+		var items []json.RawMessage
+		_ = json.Unmarshal(raw, &items)
+		for i, item := range items {
+			locate(ve, fmt.Sprintf("%s[%d]", path, i), item, t.Elem())
+		}
+	case !leaf && t.Kind() == reflect.Map && jsonKind(raw) == "object":
+		var props map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &props)
+		for _, name := range slices.Sorted(maps.Keys(props)) {
+			locate(ve, at(name), props[name], t.Elem())
+		}
+	default:
+		var te *json.UnmarshalTypeError
+		if leaf && !errors.As(err, &te) {
+			ve.Add(path, customer.DateErrorCode(err), "")
+		} else {
+			// Param: the kind of JSON value given ("string", "number", …).
+			ve.Add(path, validation.CodeWrongType, jsonKind(raw))
+		}
+	}
+}
+
+// jsonKind names the kind of a valid JSON value as encoding/json's
+// UnmarshalTypeError.Value does: "object", "array", "string", "number",
+// "bool" or "null".
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // jsonFields maps the JSON property names of struct type t (or a pointer

@@ -227,11 +227,20 @@ type confirmData struct {
 	Action string
 	Fields map[string]string
 	Back   string
+	// Message, when set, replaces the generic question: what exactly
+	// will be deleted.
+	Message string
 }
 
 // confirmed tells whether a delete was confirmed; if not, it shows the
 // confirmation page posting the same fields with the confirmation.
 func (u *UI) confirmed(w http.ResponseWriter, r *Request, back string) bool {
+	return u.confirmedWith(w, r, back, "")
+}
+
+// confirmedWith is confirmed asking message instead of the generic
+// question.
+func (u *UI) confirmedWith(w http.ResponseWriter, r *Request, back, message string) bool {
 	if r.PostFormValue("confirm") == "1" {
 		return true
 	}
@@ -241,6 +250,6 @@ func (u *UI) confirmed(w http.ResponseWriter, r *Request, back string) bool {
 			fields[k] = r.PostFormValue(k)
 		}
 	}
-	u.render(w, r.Request, r, http.StatusOK, "confirm", confirmData{Action: r.URL.Path, Fields: fields, Back: back})
+	u.render(w, r.Request, r, http.StatusOK, "confirm", confirmData{Action: r.URL.Path, Fields: fields, Back: back, Message: message})
 	return false
 }
