@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -44,6 +45,13 @@ type Config struct {
 	// period, customers, …); a query that would give more is invalid.
 	// Default: 1000.
 	MaxGroups int
+	// Catalog is the tenants' catalog, for the category and the current
+	// name of the items sold (Sales); without it, sold items are labelled
+	// by their lines' names and form no categories.
+	Catalog *catalog.Service
+	// Sales names the records that are sales (default: the built-in
+	// 利用・会計 template's lines field "items").
+	Sales SalesSource
 	// MaxGroupRows is the most records of one group that an expression
 	// evaluated with expr (not pushed down to SQL) may read; a larger group
 	// fails the query with ErrInvalid. Default: 1 000 000 (8 MB per field).
@@ -61,6 +69,7 @@ func (c *Config) withDefaults() Config {
 	if out.MaxGroups == 0 {
 		out.MaxGroups = 1000
 	}
+	out.Sales = out.Sales.withDefaults()
 	if out.MaxGroupRows == 0 {
 		out.MaxGroupRows = 1_000_000
 	}
@@ -148,10 +157,18 @@ type Query struct {
 	// totals each group gets as Group.Lines: before tax, tax, with tax, and
 	// base and tax per rate as stored on the records.
 	Lines string `json:"lines,omitempty"`
+	// Item, if set, keeps only the records with a line of this item
+	// (Line.Item, a catalog item's ID) in the Lines field, which it needs:
+	// its customers are the item's buyers.
+	Item string `json:"item,omitempty"`
 	// Filter restricts the records as contactlog.Service.Search does (text,
 	// customer, responder, progress, …). Its Templates is replaced by
 	// Template; Sort, Limit, After and the like are ignored.
 	Filter contactlog.Query `json:"filter"`
+
+	// noAggregations computes the counts (and Lines) only: the sales
+	// analyses need none of the template's aggregations.
+	noAggregations bool
 }
 
 // Result is the outcome of Aggregate.
@@ -327,7 +344,10 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	if err != nil {
 		return nil, err
 	}
-	aggs, err := pick(t, compiled, q.Aggregations, &ve)
+	var aggs []aggregation
+	if !q.noAggregations {
+		aggs, err = pick(t, compiled, q.Aggregations, &ve)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +360,9 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		case f.Type != template.FieldLines:
 			ve.Add("lines", validation.CodeWrongType, string(f.Type))
 		}
+	}
+	if q.Item != "" && q.Lines == "" {
+		ve.Add("lines", validation.CodeRequired, "")
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -363,6 +386,10 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 		if !q.To.IsZero() {
 			sel.Where("r.occurred_at < ?", q.To)
+		}
+		if q.Item != "" {
+			cond, args := storage.JSONArrayHas(s.dialect, "r.fields", "item", q.Item, q.Lines, "items")
+			sel.Where(cond, args...)
 		}
 		if group.join != "" {
 			sel.Join(group.join, group.joinArgs...)
