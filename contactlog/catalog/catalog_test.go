@@ -38,7 +38,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 		return permission.WithPrincipal(ctx, permission.Principal{Tenant: tenant, User: uuid.New(), Roles: []permission.Role{role}})
 	}
 	return &fixture{svc: svc, admin: as(tenant, permission.RoleAdmin), staff: as(tenant, permission.RoleStaff),
-		other: as(uuid.New(), permission.RoleAdmin),
+		other:  as(uuid.New(), permission.RoleAdmin),
 		portal: permission.WithPrincipal(ctx, permission.Principal{Tenant: tenant, User: uuid.New(), Kind: permission.Customer})}
 }
 
