@@ -24,8 +24,8 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/kirokuhq/kiroku/contactlog"
-	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
