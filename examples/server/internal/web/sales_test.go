@@ -87,6 +87,7 @@ func TestCatalogSalesAndExpensePages(t *testing.T) {
 		require.True(t, servertest.Contains(body, "1,918円", "醤油ラーメン（普通）", "ラーメン", `alt="売上（税抜・消費税）"`), body)
 		res, body = admin.Get(t, "/sales?unit=week")
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, `<span class="field-error">`, "the unit is named")
 		res, body = admin.Get(t, "/sales/accounts?from="+at.Format(time.DateOnly)+"&to="+at.Format(time.DateOnly))
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.True(t, servertest.Contains(body, "北 太郎", "1,918円"))
