@@ -89,14 +89,35 @@ type Entry struct {
 	Expenses []Expense `json:"expenses,omitempty"`
 }
 
-// Expense is one transport expense line (交通費).
+// Expense is one expense line of a contact (BizMagic's 交通費: travel,
+// transport, per diem or lodging).
 type Expense struct {
-	// Route is the way travelled, e.g. "新宿→横浜". Required.
+	// Kind is one of ExpenseKinds; empty means ExpenseTransport (lines
+	// written before kinds existed have none).
+	Kind ExpenseKind `json:"kind,omitempty"`
+	// Route is the way travelled, e.g. "新宿→横浜" (for a per diem or a
+	// lodging, where and what). Required.
 	Route string `json:"route"`
 	// Means is the means of transport, e.g. "電車", "タクシー".
 	Means string `json:"means,omitempty"`
 	// Amount is in yen, 0 to MaxExpenseAmount.
 	Amount int64 `json:"amount"`
+}
+
+// ExpenseKind is the kind of an expense line.
+type ExpenseKind string
+
+// Expense kinds.
+const (
+	ExpenseTravel    ExpenseKind = "travel"    // 旅費
+	ExpenseTransport ExpenseKind = "transport" // 交通費
+	ExpensePerDiem   ExpenseKind = "per_diem"  // 日当
+	ExpenseLodging   ExpenseKind = "lodging"   // 宿泊費
+)
+
+// ExpenseKinds lists the kinds in display order.
+func ExpenseKinds() []ExpenseKind {
+	return []ExpenseKind{ExpenseTravel, ExpenseTransport, ExpensePerDiem, ExpenseLodging}
 }
 
 // Limits of an Entry. Longer or larger input is refused with a

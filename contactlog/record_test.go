@@ -106,7 +106,7 @@ func TestRecordValidation(t *testing.T) {
 		e.Responders = []uuid.UUID{uuid.New()}
 		e.ReportTo = []uuid.UUID{uuid.Nil}
 		e.Scope = permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{uuid.New()}}
-		e.Expenses = []contactlog.Expense{{Amount: -1}}
+		e.Expenses = []contactlog.Expense{{Amount: -1, Kind: "taxi"}}
 		e.ActualAt = f.clock.Now().Add(72 * time.Hour)
 		_, err = f.svc.Create(f.staff, e)
 		for _, want := range [][2]string{
@@ -114,7 +114,8 @@ func TestRecordValidation(t *testing.T) {
 			{"fields.purpose", validation.CodeUnknown}, {"fields.nope", validation.CodeUnknown},
 			{"responders", validation.CodeUnknown}, {"report_to", validation.CodeInvalidUUID},
 			{"scope.targets", validation.CodeUnknown}, {"expenses[0].route", validation.CodeRequired},
-			{"expenses[0].amount", validation.CodeOutOfRange}, {"actual_at", validation.CodeOutOfRange},
+			{"expenses[0].amount", validation.CodeOutOfRange}, {"expenses[0].kind", validation.CodeUnknown},
+			{"actual_at", validation.CodeOutOfRange},
 		} {
 			requireField(t, err, want[0], want[1])
 		}

@@ -269,6 +269,9 @@ func prepareText(v *validation.Error, e *Entry) {
 		if x.Route == "" {
 			v.Add(p+".route", validation.CodeRequired, "")
 		}
+		if x.Kind != "" && !slices.Contains(ExpenseKinds(), x.Kind) {
+			v.Add(p+".kind", validation.CodeUnknown, string(x.Kind))
+		}
 		if x.Amount < 0 || x.Amount > MaxExpenseAmount {
 			v.Add(p+".amount", validation.CodeOutOfRange, fmt.Sprintf("0..%d", MaxExpenseAmount))
 		}

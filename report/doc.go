@@ -41,4 +41,24 @@
 //
 // Expressions are compiled once per tenant, template and version and kept
 // for the life of the Service.
+//
+// # Template versions
+//
+// A query counts the records of every version of its template. The
+// aggregations are the latest version's, and each record's values are read
+// as the version it was written with defines them: a field its version
+// lacks, or holds as text, is no value (count(.f) skips it, count() does
+// not), and a field whose type changed (a number that became an integer)
+// is read per version, so a sum is exact only when every version holds the
+// field as an integer.
+//
+// # Sales and expenses
+//
+// Sales, Accounts, CustomerUsage and Buyers read the records that are
+// sales (Config.Sales: by default the built-in 利用・会計 template's lines):
+// totals per day, month or year, per catalog category and item
+// (contactlog/catalog; a line names its item by ID and keeps the price and
+// rate it was written with), the accounting list (会計一覧), a customer's
+// lifetime total (利用総額) and an item's buyers. Expenses totals the
+// expense lines of every record (交通費計算) per employee and kind.
 package report

@@ -132,7 +132,7 @@ func Periods(unit GroupBy, from, to time.Time, loc *time.Location, limit int) []
 // evalStreamed evaluates the aggregations that are not pushed down: the
 // values of the fields they read are streamed ordered by group, and one
 // group's values are held at a time.
-func (s *Service) evalStreamed(ctx context.Context, t *template.Template, aggs []aggregation, groups []Group,
+func (s *Service) evalStreamed(ctx context.Context, t *template.Template, vs versions, aggs []aggregation, groups []Group,
 	index map[string]int, base func() (*bun.SelectQuery, error), group grouping) error {
 	var streamed []int
 	var fields []template.Field
@@ -171,7 +171,7 @@ func (s *Service) evalStreamed(ctx context.Context, t *template.Template, aggs [
 	}
 	sel.ColumnExpr(group.expr+" AS g", group.args...)
 	for _, f := range fields {
-		expr, args := s.fieldValue(&f)
+		expr, args, _ := s.fieldValue(vs, f.Key)
 		sel.ColumnExpr(expr, args...)
 	}
 	rows, err := sel.OrderExpr("g").Rows(ctx)

@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -44,6 +45,13 @@ type Config struct {
 	// period, customers, …); a query that would give more is invalid.
 	// Default: 1000.
 	MaxGroups int
+	// Catalog is the tenants' catalog, for the category and the current
+	// name of the items sold (Sales); without it, sold items are labelled
+	// by their lines' names and form no categories.
+	Catalog *catalog.Service
+	// Sales names the records that are sales (default: the built-in
+	// 利用・会計 template's lines field "items").
+	Sales SalesSource
 	// MaxGroupRows is the most records of one group that an expression
 	// evaluated with expr (not pushed down to SQL) may read; a larger group
 	// fails the query with ErrInvalid. Default: 1 000 000 (8 MB per field).
@@ -61,6 +69,7 @@ func (c *Config) withDefaults() Config {
 	if out.MaxGroups == 0 {
 		out.MaxGroups = 1000
 	}
+	out.Sales = out.Sales.withDefaults()
 	if out.MaxGroupRows == 0 {
 		out.MaxGroupRows = 1_000_000
 	}
@@ -78,6 +87,8 @@ type Service struct {
 	// compiled caches the compiled aggregations per tenant, template key
 	// and version.
 	compiled sync.Map // compiledKey → []*template.CompiledAggregation
+	// defs caches every version of a template per its latest version.
+	defs sync.Map // compiledKey → versions
 }
 
 type compiledKey struct {
@@ -148,16 +159,25 @@ type Query struct {
 	// totals each group gets as Group.Lines: before tax, tax, with tax, and
 	// base and tax per rate as stored on the records.
 	Lines string `json:"lines,omitempty"`
+	// Item, if set, keeps only the records with a line of this item
+	// (Line.Item, a catalog item's ID) in the Lines field, which it needs:
+	// its customers are the item's buyers.
+	Item string `json:"item,omitempty"`
 	// Filter restricts the records as contactlog.Service.Search does (text,
 	// customer, responder, progress, …). Its Templates is replaced by
 	// Template; Sort, Limit, After and the like are ignored.
 	Filter contactlog.Query `json:"filter"`
+
+	// noAggregations computes the counts (and Lines) only: the sales
+	// analyses need none of the template's aggregations.
+	noAggregations bool
 }
 
 // Result is the outcome of Aggregate.
 type Result struct {
 	// Template and TemplateVersion identify the definition whose
-	// aggregations were evaluated (the latest version).
+	// aggregations were evaluated (the latest version; records of older
+	// versions count with their own fields, see the package doc).
 	Template        string `json:"template"`
 	TemplateVersion int    `json:"template_version"`
 	// GroupBy and Field repeat the query's grouping.
@@ -270,7 +290,8 @@ func zone(pr permission.Principal) *time.Location {
 type aggregation struct {
 	c        *template.CompiledAggregation
 	fn       string // simple form: sum, avg, min, max, count
-	field    *template.Field
+	value    string // the SQL of the field it reads ("" for count())
+	args     []any
 	pushed   bool
 	exactInt bool
 }
@@ -327,7 +348,14 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	if err != nil {
 		return nil, err
 	}
-	aggs, err := pick(t, compiled, q.Aggregations, &ve)
+	vs, err := s.versions(ctx, pr.Tenant, t)
+	if err != nil {
+		return nil, err
+	}
+	var aggs []aggregation
+	if !q.noAggregations {
+		aggs, err = s.pick(t, vs, compiled, q.Aggregations, &ve)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -340,6 +368,9 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		case f.Type != template.FieldLines:
 			ve.Add("lines", validation.CodeWrongType, string(f.Type))
 		}
+	}
+	if q.Item != "" && q.Lines == "" {
+		ve.Add("lines", validation.CodeRequired, "")
 	}
 	if err := ve.Err(); err != nil {
 		return nil, err
@@ -363,6 +394,10 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 		if !q.To.IsZero() {
 			sel.Where("r.occurred_at < ?", q.To)
+		}
+		if q.Item != "" {
+			cond, args := storage.JSONArrayHas(s.dialect, "r.fields", "item", q.Item, q.Lines, "items")
+			sel.Where(cond, args...)
 		}
 		if group.join != "" {
 			sel.Join(group.join, group.joinArgs...)
@@ -496,7 +531,7 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 			return nil, err
 		}
 	}
-	if err := s.evalStreamed(ctx, t, aggs, groups, index, base, group); err != nil {
+	if err := s.evalStreamed(ctx, t, vs, aggs, groups, index, base, group); err != nil {
 		return nil, err
 	}
 	if !q.GroupBy.periodic() {
@@ -511,8 +546,9 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	return res, nil
 }
 
-// pick resolves the wanted aggregation keys.
-func pick(t *template.Template, compiled []*template.CompiledAggregation, keys []string, ve *validation.Error) ([]aggregation, error) {
+// pick resolves the wanted aggregation keys; the fields they read are read
+// as each record's version defines them (vs).
+func (s *Service) pick(t *template.Template, vs versions, compiled []*template.CompiledAggregation, keys []string, ve *validation.Error) ([]aggregation, error) {
 	if len(keys) == 0 {
 		for _, c := range compiled {
 			keys = append(keys, c.Key)
@@ -530,12 +566,12 @@ func pick(t *template.Template, compiled []*template.CompiledAggregation, keys [
 		if ok {
 			a.fn, a.pushed = fn, true
 			if field != "" {
-				f, found := t.Field(field)
-				if !found {
+				if _, found := t.Field(field); !found {
 					return nil, fmt.Errorf("report: aggregation %q reads unknown field %q", k, field)
 				}
-				a.field = &f
-				a.exactInt = fn == "count" || (f.Type != template.FieldNumber && fn != "avg")
+				var float bool
+				a.value, a.args, float = s.fieldValue(vs, field)
+				a.exactInt = fn == "count" || (!float && fn != "avg")
 			} else {
 				a.exactInt = true
 			}
@@ -543,6 +579,36 @@ func pick(t *template.Template, compiled []*template.CompiledAggregation, keys [
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// versions are the definitions of every version of one template, oldest
+// first. A record is read with the fields of the version it was written
+// with: a field its version lacks, or has with a type that is not numeric,
+// is no value; a field whose type changed between versions is read as each
+// version's type says.
+type versions []*template.Template
+
+// versions returns every version of t (the latest) whose definition can be
+// read, once per tenant, template and version: definitions never change.
+func (s *Service) versions(ctx context.Context, tenant uuid.UUID, t *template.Template) (versions, error) {
+	k := compiledKey{tenant, t.Key, t.Version}
+	if v, ok := s.defs.Load(k); ok {
+		return v.(versions), nil
+	}
+	vs := make(versions, 0, t.Version)
+	for v := 1; v < t.Version; v++ {
+		old, err := s.records.Template(ctx, t.Key, v)
+		if errors.Is(err, kerr.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, old)
+	}
+	vs = append(vs, t)
+	v, _ := s.defs.LoadOrStore(k, vs)
+	return v.(versions), nil
 }
 
 // jsonKind is how the database reads a numeric field's value.
@@ -558,17 +624,55 @@ func jsonKind(f *template.Field) (storage.JSONKind, []string) {
 	return storage.JSONInteger, []string{f.Key}
 }
 
-func (s *Service) fieldValue(f *template.Field) (string, []any) {
-	kind, path := jsonKind(f)
-	return storage.JSONValue(s.dialect, "r.fields", kind, path...)
+// fieldValue is the SQL of a numeric field's value, read per the record's
+// version (see versions), and whether any version holds it as a float.
+func (s *Service) fieldValue(vs versions, key string) (expr string, args []any, float bool) {
+	type reading struct {
+		kind     storage.JSONKind
+		path     string
+		versions []string
+		expr     string
+		args     []any
+	}
+	var readings []*reading
+	missing := false
+	for _, t := range vs {
+		f, ok := t.Field(key)
+		if !ok || !f.Type.Numeric() {
+			missing = true
+			continue
+		}
+		float = float || f.Type == template.FieldNumber
+		kind, path := jsonKind(&f)
+		p := strings.Join(path, "\x00")
+		i := slices.IndexFunc(readings, func(r *reading) bool { return r.kind == kind && r.path == p })
+		if i < 0 {
+			e, a := storage.JSONValue(s.dialect, "r.fields", kind, path...)
+			readings = append(readings, &reading{kind: kind, path: p, expr: e, args: a})
+			i = len(readings) - 1
+		}
+		readings[i].versions = append(readings[i].versions, strconv.Itoa(t.Version))
+	}
+	if len(readings) == 1 && !missing {
+		return readings[0].expr, readings[0].args, float
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, r := range readings {
+		// Versions are integers from the definitions, not input.
+		b.WriteString(" WHEN r.template_version IN (" + strings.Join(r.versions, ", ") + ") THEN " + r.expr)
+		args = append(args, r.args...)
+	}
+	b.WriteString(" END")
+	return b.String(), args, float
 }
 
 // sqlAggregate is the SQL of a pushed-down aggregation.
 func (s *Service) sqlAggregate(a aggregation) (string, []any) {
-	if a.field == nil {
+	if a.value == "" {
 		return "COUNT(*)", nil
 	}
-	expr, args := s.fieldValue(a.field)
+	expr, args := a.value, a.args
 	fn := strings.ToUpper(a.fn)
 	if a.fn == "avg" && s.dialect == storage.Postgres {
 		// AVG of bigint is numeric; the mean is a float either way.

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -234,4 +235,22 @@ func sqliteJSONPath(path []string) string {
 		p += `."` + strings.ReplaceAll(k, `"`, `""`) + `"`
 	}
 	return p
+}
+
+// JSONArrayHas returns a condition (with its arguments) that holds when the
+// JSON array at path in column has an object whose key equals value (as
+// text).
+func JSONArrayHas(d Dialect, column, key, value string, path ...string) (string, []any) {
+	if d == SQLite {
+		return "EXISTS (SELECT 1 FROM json_each(" + column + ", ?) AS e WHERE json_extract(e.value, ?) = ?)",
+			[]any{sqliteJSONPath(path), sqliteJSONPath([]string{key}), value}
+	}
+	expr := column
+	args := make([]any, 0, len(path)+1)
+	for _, k := range path {
+		expr += " -> ?"
+		args = append(args, k)
+	}
+	elem, _ := json.Marshal([]map[string]string{{key: value}}) // strings always marshal
+	return "(" + expr + " @> ?::jsonb)", append(args, string(elem))
 }

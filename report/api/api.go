@@ -6,12 +6,16 @@
 //	POST /v1/reports/export            the same as CSV (?encoding=utf-8-bom|shift_jis), audited
 //	GET  /v1/customers/{id}/charts     a customer's automatic charts of one template (?template=&limit=)
 //
+// SalesRoutes and CatalogRoutes serve the sales analyses, the expense
+// calculation and the catalog.
+//
 // All need a staff principal; visibility is the engines' (the records a
 // principal may see, in SQL).
 package api
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -122,37 +126,16 @@ func Routes(s *report.Service) []capi.Route {
 			}},
 		{ID: "exportReport", Tag: "reports", Summary: "Export an aggregation as CSV", Method: http.MethodPost,
 			Path: "/v1/reports/export", Request: AggregateRequest{}, ResponseType: capi.MediaCSV, Status: http.StatusOK,
-			Params: []capi.Param{{Name: "encoding", In: "query", Type: "string", Description: "utf-8-bom (default) | shift_jis"}},
+			Params: []capi.Param{encodingParam},
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				var in AggregateRequest
 				if err := capi.DecodeJSON(w, r, &in); err != nil {
 					return err
 				}
-				enc := customer.Encoding(r.URL.Query().Get("encoding"))
-				charset := "utf-8"
-				switch enc {
-				case "":
-					enc = customer.UTF8BOM
-				case customer.UTF8BOM:
-				case customer.ShiftJIS:
-					charset = "shift_jis"
-				default:
-					var ve validation.Error
-					ve.Add("encoding", validation.CodeUnknown, string(enc))
-					return ve.Err()
-				}
-				sw := &startWriter{w: w, start: func() {
-					h := w.Header()
-					h.Set("Content-Type", "text/csv; charset="+charset)
-					h.Set("Content-Disposition", `attachment; filename="report.csv"`)
-					w.WriteHeader(http.StatusOK)
-				}}
-				_, err := s.ExportCSV(r.Context(), sw, in.query(), enc)
-				if err != nil && sw.started {
-					// The status is sent: the truncated body is all we can do.
-					return nil
-				}
-				return err
+				return writeCSV(w, r, "report.csv", func(out io.Writer, enc customer.Encoding) error {
+					_, err := s.ExportCSV(r.Context(), out, in.query(), enc)
+					return err
+				})
 			}},
 		{ID: "customerCharts", Tag: "reports", Summary: "A customer's automatic charts of one template", Method: http.MethodGet,
 			Path: "/v1/customers/{id}/charts", Response: Charts{}, Status: http.StatusOK,

@@ -62,7 +62,7 @@ func New(a *app.App) (*capi.Server, error) {
 		Authenticator: capi.AuthenticatorFunc(x.bearer),
 		Security: &capi.SecurityScheme{Name: "bearer", Type: "http", Scheme: "bearer",
 			Description: msg.T("api.security.bearer", auth.TokenPrefix, Mount+capi.Version1+"/tokens")},
-		Extra: slices.Concat(x.routes(), reportapi.Routes(a.Reports), sapi.Routes(a.Schedule),
+		Extra: slices.Concat(x.routes(), reportapi.Routes(a.Reports), reportapi.SalesRoutes(a.Reports), reportapi.CatalogRoutes(a.Catalog), sapi.Routes(a.Schedule),
 			a.PDF.Routes(), x.lockoutRoutes(), portal.Routes(a.Portal, a.PortalAuth, a.Records)),
 		Messages: func(key string) (string, bool) {
 			return msg.T("api." + key), msg.Has("api." + key)

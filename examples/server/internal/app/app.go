@@ -25,6 +25,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
@@ -55,6 +56,9 @@ type App struct {
 	Customers *customer.Service
 	Records   *contactlog.Service
 	Reports   *report.Service
+	// Catalog is the tenant's catalog of products and services
+	// (カテゴリー管理), what 利用歴 purchases are chosen from.
+	Catalog *catalog.Service
 	// Schedule is the schedule engine: appointments, the calendar and its
 	// feeds, requests, alerts and notices.
 	Schedule  *schedule.Service
@@ -200,7 +204,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Records, err = contactlog.NewService(a.DB, recordsCfg); err != nil {
 		return a, err
 	}
-	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock}); err != nil {
+	if a.Catalog, err = catalog.NewService(a.DB, &catalog.Config{Clock: a.Clock}); err != nil {
+		return a, err
+	}
+	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock, Catalog: a.Catalog}); err != nil {
 		return a, err
 	}
 	// A customer's history of one template carries the automatic charts of
@@ -325,7 +332,7 @@ func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
 
 // Migrate creates or upgrades every table the server uses.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, schedule.Migrate, portal.Migrate} {
+	for _, m := range []func(context.Context, *bun.DB) error{capi.Migrate, plugins.Migrate, schedule.Migrate, portal.Migrate, catalog.Migrate} {
 		if err := m(ctx, db); err != nil {
 			return err
 		}
