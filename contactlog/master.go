@@ -38,6 +38,25 @@ func MasterKinds() []MasterKind {
 // Valid reports whether k is a defined kind.
 func (k MasterKind) Valid() bool { return slices.Contains(MasterKinds(), k) }
 
+// Label is the kind's Japanese name, as mails and PDFs print it: 対応形態,
+// 結果, 内容概略, 進捗, 分類1 or 分類2 ("" for an undefined kind).
+func (k MasterKind) Label() string { return masterKindLabels[k] }
+
+// masterKindLabels are the Japanese names of the master kinds.
+var masterKindLabels = map[MasterKind]string{
+	MasterChannel: "対応形態", MasterResult: "結果", MasterSummary: "内容概略", MasterProgress: "進捗", MasterCategory1: "分類1", MasterCategory2: "分類2",
+}
+
+// MasterLabel returns the label of the item with code among items (one
+// kind's items, as Masters returns them, archived ones included), or code
+// itself when none has it, so that a record never shows a blank.
+func MasterLabel(items []MasterItem, code string) string {
+	if i := slices.IndexFunc(items, func(m MasterItem) bool { return m.Code == code }); i >= 0 {
+		return items[i].Label
+	}
+	return code
+}
+
 // MasterItem is one choice of a master.
 type MasterItem struct {
 	// Code is stored on records: lower-case ASCII letters, digits and

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -283,17 +282,11 @@ func (s *Service) recordMail(ctx context.Context, db bun.IDB, pr permission.Prin
 	for _, id := range r.Responders {
 		v.Responders = append(v.Responders, name(id))
 	}
-	codes := r.codes()
+	codes := r.MasterCodes()
 	for _, k := range MasterKinds() {
-		code := codes[k]
-		if code == "" {
-			continue
+		if code := codes[k]; code != "" {
+			v.Labels = append(v.Labels, [2]string{k.Label(), MasterLabel(ms[k], code)})
 		}
-		label := code
-		if i := slices.IndexFunc(ms[k], func(m MasterItem) bool { return m.Code == code }); i >= 0 {
-			label = ms[k][i].Label
-		}
-		v.Labels = append(v.Labels, [2]string{masterKindLabels[k], label})
 	}
 	if s.cfg.RecordURL != nil {
 		v.URL = s.cfg.RecordURL(r.Tenant, r.ID)
@@ -334,11 +327,6 @@ func customerName(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (string
 		return "", storage.Err(err)
 	}
 	return c.DisplayName(), nil
-}
-
-// masterKindLabels are the Japanese names of the master kinds in mails.
-var masterKindLabels = map[MasterKind]string{
-	MasterChannel: "対応形態", MasterResult: "結果", MasterSummary: "内容概略", MasterProgress: "進捗", MasterCategory1: "分類1", MasterCategory2: "分類2",
 }
 
 // mailView is what a record mail shows, looked up and formatted.

@@ -287,9 +287,9 @@ func (s *Service) checkMasters(ctx context.Context, db bun.IDB, pr permission.Pr
 	}
 	var prevCodes map[MasterKind]string
 	if prev != nil {
-		prevCodes = prev.codes()
+		prevCodes = prev.MasterCodes()
 	}
-	codes := e.codes()
+	codes := e.MasterCodes()
 	for _, kind := range MasterKinds() {
 		code := codes[kind]
 		if code == "" {
@@ -394,8 +394,9 @@ func jsonValues(values map[string]any) (map[string]any, error) {
 	return out, json.Unmarshal(b, &out)
 }
 
-// codes returns the master codes of e by kind.
-func (e *Entry) codes() map[MasterKind]string {
+// MasterCodes returns the entry's master codes by kind, "" where unset
+// (look their labels up with MasterLabel).
+func (e *Entry) MasterCodes() map[MasterKind]string {
 	return map[MasterKind]string{
 		MasterChannel: e.Channel, MasterResult: e.Result, MasterSummary: e.Summary, MasterProgress: e.Progress,
 		MasterCategory1: e.Category1, MasterCategory2: e.Category2,

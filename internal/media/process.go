@@ -29,6 +29,8 @@ const (
 	JPEGQuality = 90
 	// ThumbQuality is the JPEG quality of thumbnails.
 	ThumbQuality = 80
+	// DownscaleQuality is the JPEG quality of Downscale's output.
+	DownscaleQuality = 85
 )
 
 // ErrUndecodable reports a recognised image format that ProcessImage cannot
@@ -207,37 +209,93 @@ func recovering[T any](f func() (T, error)) (v T, err error) {
 }
 
 // thumbnail scales img to fit ThumbSize×ThumbSize (never enlarging),
-// flattens it onto white and encodes it as JPEG. Very large images are first
-// reduced by an integer factor with a box filter, which keeps thin pen
-// strokes visible and bounds the scaler's temporary memory (about
-// ThumbSize × 2·ThumbSize × 32 bytes); Catmull-Rom does the rest.
+// flattens it onto white and encodes it as JPEG.
 func thumbnail(img image.Image) ([]byte, int, int, error) {
 	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	tw, th := fit(w, h, ThumbSize)
-	src := img
-	if k := max(w, h) / ThumbSize; k >= 2 {
-		src = shrink(img, k)
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
-	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	tw, th := fit(b.Dx(), b.Dy(), ThumbSize, ThumbSize)
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: ThumbQuality}); err != nil {
+	if err := jpeg.Encode(&buf, resample(img, tw, th), &jpeg.Options{Quality: ThumbQuality}); err != nil {
 		return nil, 0, 0, fmt.Errorf("media: encode thumbnail: %w", err)
 	}
 	return buf.Bytes(), tw, th, nil
 }
 
-// fit returns the size of a w×h image scaled to fit n×n, never enlarged.
-func fit(w, h, n int) (int, int) {
-	if w <= n && h <= n {
+// Downscale decodes an image from r (of the given MIME type; the stored
+// copies are image/jpeg or image/png) and scales it down to fit
+// maxW×maxH pixels, keeping its aspect ratio and never enlarging it, for
+// a use that needs no more pixels (a printed page, say). A JPEG photo at
+// least twice that size is only reduced by an integer factor (½, ⅓, …),
+// which is much cheaper than resampling, so the result may be up to 1.5
+// times larger than asked (never smaller). The result is
+// flattened onto white and encoded like a stored copy: JPEG at quality
+// DownscaleQuality for a JPEG, PNG (lossless) otherwise. It returns the
+// encoded image and its size. The input is decoded as it is read, so only
+// its decoded pixels are held, never the encoded file; pass an image that
+// already fits through rather than re-encoding it here. Errors match
+// ErrInvalid (not a decodable image of that type) or ErrUndecodable.
+func Downscale(r io.Reader, mime string, maxW, maxH int) ([]byte, int, int, error) {
+	c, ok := codecs[mime]
+	if !ok {
+		return nil, 0, 0, fmt.Errorf("media: downscale %s: %w", mime, ErrUndecodable)
+	}
+	if maxW <= 0 || maxH <= 0 {
+		return nil, 0, 0, fmt.Errorf("media: downscale to %d×%d pixels: %w", maxW, maxH, kerr.ErrInvalid)
+	}
+	img, err := recovering(func() (image.Image, error) { return c.decode(r) })
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("media: decode %s: %v: %w", mime, err, kerr.ErrInvalid)
+	}
+	b := img.Bounds()
+	tw, th := fit(b.Dx(), b.Dy(), maxW, maxH)
+	asJPEG := jpegOutput(mime, img)
+	var small *image.RGBA
+	// A photo at least twice the size is only box-reduced, by the largest
+	// integer factor k that keeps the pixels asked for: cheaper than
+	// resampling, and less than (k+1)/k ≤ 1.5 times the size.
+	if k := min(b.Dx()/tw, b.Dy()/th); asJPEG && k >= 2 {
+		small = shrink(img, k)
+	} else {
+		small = resample(img, tw, th)
+	}
+	var buf bytes.Buffer
+	if asJPEG {
+		err = jpeg.Encode(&buf, small, &jpeg.Options{Quality: DownscaleQuality})
+	} else {
+		err = (&png.Encoder{CompressionLevel: png.DefaultCompression}).Encode(&buf, small)
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("media: encode downscaled %s: %w", mime, err)
+	}
+	return buf.Bytes(), small.Rect.Dx(), small.Rect.Dy(), nil
+}
+
+// resample scales img to tw×th pixels on a white background. Very large
+// reductions first shrink the image by an integer factor with a box
+// filter, which keeps thin pen strokes visible and bounds the scaler's
+// temporary memory (the shrunk copy is under 2·tw × 2·th pixels);
+// Catmull-Rom does the rest.
+func resample(img image.Image, tw, th int) *image.RGBA {
+	b := img.Bounds()
+	src := img
+	if k := min(b.Dx()/tw, b.Dy()/th); k >= 2 {
+		src = shrink(img, k)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
+	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	return dst
+}
+
+// fit returns the size of a w×h image scaled to fit maxW×maxH, never
+// enlarged.
+func fit(w, h, maxW, maxH int) (int, int) {
+	if w <= maxW && h <= maxH {
 		return w, h
 	}
-	if w >= h {
-		return n, max(1, int((int64(h)*int64(n)+int64(w)/2)/int64(w)))
+	if int64(w)*int64(maxH) >= int64(h)*int64(maxW) {
+		return maxW, max(1, int((int64(h)*int64(maxW)+int64(w)/2)/int64(w)))
 	}
-	return max(1, int((int64(w)*int64(n)+int64(h)/2)/int64(h))), n
+	return max(1, int((int64(w)*int64(maxH)+int64(h)/2)/int64(h))), maxH
 }
 
 // shrink reduces img by the integer factor k, averaging each k×k block

@@ -358,9 +358,58 @@ func TestFit(t *testing.T) {
 	for _, tc := range [][4]int{
 		{640, 480, 320, 240}, {480, 640, 240, 320}, {320, 10, 320, 10}, {10000, 1, 320, 1}, {1, 10000, 1, 320}, {3, 2, 3, 2},
 	} {
-		w, h := fit(tc[0], tc[1], 320)
+		w, h := fit(tc[0], tc[1], 320, 320)
 		require.Equal(t, [2]int{tc[2], tc[3]}, [2]int{w, h}, "%d×%d", tc[0], tc[1])
 	}
+	// In a box that is not square, the tighter side decides.
+	for _, tc := range [][6]int{
+		{4032, 3024, 1387, 1000, 1333, 1000}, {3024, 4032, 1387, 1000, 750, 1000}, {4000, 1000, 1387, 1000, 1387, 347},
+		{1387, 1000, 1387, 1000, 1387, 1000}, {1388, 10, 1387, 1000, 1387, 10},
+	} {
+		w, h := fit(tc[0], tc[1], tc[2], tc[3])
+		require.Equal(t, [2]int{tc[4], tc[5]}, [2]int{w, h}, "%d×%d in %d×%d", tc[0], tc[1], tc[2], tc[3])
+	}
+}
+
+func TestDownscale(t *testing.T) {
+	t.Parallel()
+	grey := color.NRGBA{R: 90, G: 120, B: 150, A: 255}
+	photo := encodeJPEG(t, filled(4032, 3024, grey))
+	for _, tc := range []struct {
+		name, mime string
+		data       []byte
+		maxW, maxH int
+		w, h       int
+	}{
+		{"jpeg photo, less than halved: resampled", "image/jpeg", photo, 2500, 2000, 2500, 1875},
+		{"jpeg photo, reduced to a third (1333×1000 asked)", "image/jpeg", photo, 1387, 1000, 1344, 1008},
+		{"png upright", "image/png", encodePNG(t, filled(600, 2000, grey)), 1387, 1000, 300, 1000},
+		{"fits already", "image/jpeg", encodeJPEG(t, filled(200, 100, grey)), 1387, 1000, 200, 100},
+	} {
+		out, w, h, err := Downscale(bytes.NewReader(tc.data), tc.mime, tc.maxW, tc.maxH)
+		require.NoError(t, err, tc.name)
+		require.Equal(t, [2]int{tc.w, tc.h}, [2]int{w, h}, tc.name)
+		kind, mime, ok := Sniff(out[:min(len(out), SniffLen)])
+		require.True(t, ok, tc.name)
+		require.Equal(t, KindImage, kind, tc.name)
+		require.Equal(t, tc.mime, mime, "the stored format is kept: %s", tc.name)
+		img := decodeAs(t, mime, out)
+		require.Equal(t, image.Rect(0, 0, tc.w, tc.h), img.Bounds(), tc.name)
+		requireNear(t, grey, img.At(tc.w/2, tc.h/2), 12)
+		requireNoMetadata(t, mime, out)
+	}
+
+	// Transparency is flattened onto white, as in thumbnails.
+	out, _, _, err := Downscale(bytes.NewReader(encodePNG(t, filled(40, 40, color.NRGBA{}))), "image/png", 20, 20)
+	require.NoError(t, err)
+	requireNear(t, color.White, decodeAs(t, "image/png", out).At(10, 10), 0)
+
+	_, _, _, err = Downscale(bytes.NewReader([]byte("%PDF-1.7\n")), "image/jpeg", 100, 100)
+	require.ErrorIs(t, err, kerr.ErrInvalid)
+	_, _, _, err = Downscale(bytes.NewReader(nil), "image/heic", 100, 100)
+	require.ErrorIs(t, err, ErrUndecodable)
+	_, _, _, err = Downscale(bytes.NewReader(encodePNG(t, filled(4, 4, grey))), "image/png", 0, 100)
+	require.ErrorIs(t, err, kerr.ErrInvalid)
 }
 
 func TestShrink(t *testing.T) {

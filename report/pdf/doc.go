@@ -13,15 +13,21 @@
 //
 // Each record starts on a new page: the heading 「YYYY年MM月DD日(曜)」 of its
 // time (the actual time, else the planned time) in the tenant's zone, then a
-// table of the template's name, the customer, the time, the responders and
-// the template's fields that have a value, in the template's order (money as
-// ¥1,234, dates and times in the tenant's zone as 「2026年12月05日(土)」,
-// durations as 「1時間30分」, catalog lines with their totals), then the public
+// table of the template's name, the customer, the planned and actual times,
+// the responders and participating staff, the masters' labels (対応形態,
+// 結果, 内容概略, 進捗, 分類1, 分類2 — never codes; staff only: the record
+// engine gives customers none of the tenant's internal classifications),
+// the summary's free text, the customer's department, contact persons and
+// participants, and the template's fields that have a value, in the
+// template's order (money as ¥1,234, dates and times in the tenant's zone
+// as 「2026年12月05日(土)」, durations as 「1時間30分」, catalog lines with
+// their totals), then the public
 // memo (お客様に公開), the private memo (非公開) when asked for and allowed, the
 // photos — scaled to the page width, upright and without metadata as the
-// record engine stores them, embedded as stored (JPEG bytes pass through
-// undecoded) and read from the blob store one at a time while the PDF is
-// built — and the names and sizes of the other files. A customer's history
+// record engine stores them, read from the blob store one at a time while
+// the PDF is built, and embedded at no more than 200 dpi (a larger photo
+// is scaled down and re-encoded, a smaller one embedded as stored) — and
+// the names and sizes of the other files. A customer's history
 // lists its records oldest first; with Options.Template and Config.Charts,
 // charts of that template's numeric fields follow.
 //
@@ -64,16 +70,27 @@
 //
 // # Limits
 //
-// A PDF is built in memory before it is written (the password needs the
-// whole file), so an export's heap grows with its photos (about 8 times
-// their bytes at the peak, with a password).
-// Two caps keep that bounded: a history of more than Config.MaxRecords
+// An export writes the PDF to a temporary file (Config.TempDir) as it is
+// generated, and with a password encrypts that file into a second one;
+// only then is the result copied to the writer, so nothing is written to
+// the writer when an export fails and an HTTP handler can still answer
+// with an error. Both files are deleted before the export returns.
+//
+// Memory: photos are read from the blob store one at a time and scaled
+// down to 200 dpi at their size on the page (a photo that is small enough
+// is embedded as stored); the page generator holds the embedded photos
+// (twice) until the PDF is written, and the encryption holds the whole PDF
+// (about twice) while it works. So the heap grows by about twice the
+// embedded photos' bytes, plus the pixels of the photo being scaled (1.5
+// bytes a pixel for a JPEG: 18 MB for a 12-megapixel photo). Measured
+// (BenchmarkCustomerPDF: 20 records, 10 phone photos of 3 MB, cover and
+// password): see the benchmark's documentation.
+//
+// Two caps keep it bounded: a history of more than Config.MaxRecords
 // records (default 300) is refused with a field problem "records" too_many,
 // so the requester narrows the period (Options.From, To) and exports the
-// history in parts; photos over Config.MaxPhotoBytes together (default 64
-// MiB) are refused with "photos" too_large. Nothing is written to the
-// writer when an export fails, so an HTTP handler can still answer with an
-// error.
+// history in parts; photos of more than Config.MaxPhotoBytes together as
+// embedded (default 64 MiB) are refused with "photos" too_large.
 //
 // # HTTP
 //

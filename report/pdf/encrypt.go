@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -11,7 +10,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// encrypt writes the PDF in src to w encrypted with AES-256 (PDF 2.0,
+// encrypt writes the PDF read from src to w encrypted with AES-256 (PDF 2.0,
 // revision 6): password opens it, with printing and copying allowed. The
 // owner password is random and forgotten, so nobody can lift the
 // permissions.
@@ -21,7 +20,7 @@ import (
 // user's home and exits the process when it cannot. Optimization is off:
 // pdfcpu would rewrite the fonts' objects, and the encryption needs none of
 // it, so the generator's ToUnicode maps reach the reader unchanged.
-func encrypt(src []byte, w io.Writer, password string) error {
+func encrypt(src io.ReadSeeker, w io.Writer, password string) error {
 	owner := make([]byte, 32)
 	if _, err := rand.Read(owner); err != nil {
 		return err
@@ -41,5 +40,5 @@ func encrypt(src []byte, w io.Writer, password string) error {
 		TimestampFormat:   "2006-01-02 15:04",
 		DateFormat:        "2006-01-02",
 	}
-	return api.Encrypt(bytes.NewReader(src), w, conf)
+	return api.Encrypt(src, w, conf)
 }

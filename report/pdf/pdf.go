@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -66,12 +68,19 @@ type Config struct {
 	// history. Default: 300.
 	MaxRecords int
 	// MaxPhotoBytes caps the photos embedded in one PDF together, in
-	// bytes, which bounds the memory an export takes: the PDF is built and
-	// encrypted in memory, and the heap grows by about 8 times the photos'
-	// bytes at its peak (measured: 25 MB of photos, 193 MB; see
-	// BenchmarkCustomerPDF). More is refused with a field problem "photos"
-	// too_large (Param: the cap). Default: 64 MiB.
+	// bytes as embedded (photos are scaled down to 200 dpi at their size
+	// on the page first; a 12-megapixel phone photo takes about 0.3 MB).
+	// It bounds the memory an export takes: the page generator holds the
+	// embedded photos twice until the PDF is written (see Limits in the
+	// package documentation). More is refused with a field problem
+	// "photos" too_large (Param: the cap), so the requester narrows the
+	// period. Default: 64 MiB.
 	MaxPhotoBytes int64
+	// TempDir is the directory of the temporary files an export writes
+	// the PDF to before it is sent (readable by this process's user only,
+	// deleted before the export returns; the unencrypted PDF is among
+	// them). Default: os.TempDir().
+	TempDir string
 	// Charts describes the charts of a customer's history of one template
 	// (Options.Template), drawn as PNG images after the records with the
 	// text in Font. Default: none, and no charts are drawn. The example
@@ -297,17 +306,6 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 	if opt.IncludePrivateMemo && (!p.IsStaff() || (len(recs) > 0 && recs[0].PrivateMemoWithheld)) {
 		v.Add("include_private_memo", validation.CodeNotAllowed, "")
 	}
-	var photoBytes int64
-	for _, r := range recs {
-		for _, a := range r.Attachments {
-			if a.Kind == contactlog.AttachmentImage {
-				photoBytes += a.Size
-			}
-		}
-	}
-	if photoBytes > e.cfg.MaxPhotoBytes {
-		v.Add("photos", validation.CodeTooLarge, strconv.FormatInt(e.cfg.MaxPhotoBytes, 10))
-	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -316,13 +314,25 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 		return err
 	}
 	doc.Charts = charts
-	var buf bytes.Buffer
-	buf.Grow(int(photoBytes) + 1<<20) // the photos pass through as they are, plus the text
+	plain, err := e.tempFile()
+	if err != nil {
+		return err
+	}
+	defer removeTemp(plain)
+	bw := bufio.NewWriterSize(plain, 256<<10)
 	open := func(ctx context.Context, id uuid.UUID) (io.ReadCloser, error) {
 		rc, _, err := e.records.OpenAttachment(ctx, id, false)
 		return rc, err
 	}
-	if err := render(ctx, &buf, doc, e.cfg.Font, e.fontName, open); err != nil {
+	err = render(ctx, bw, doc, e.cfg.Font, e.fontName, open, e.cfg.MaxPhotoBytes)
+	if errors.Is(err, errPhotosTooLarge) {
+		v.Add("photos", validation.CodeTooLarge, strconv.FormatInt(e.cfg.MaxPhotoBytes, 10))
+		return v.Err()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	detail := fmt.Sprintf("records=%d cover=%t private_memo=%t password=%t", len(recs), opt.Cover, opt.IncludePrivateMemo,
@@ -330,11 +340,40 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 	if err := permission.Audit(ctx, e.db, p, e.cfg.Clock(), AuditAction, objType, obj, detail); err != nil {
 		return err
 	}
-	if opt.Password == "" {
-		_, err = buf.WriteTo(w)
+	out := plain
+	if opt.Password != "" {
+		if out, err = e.tempFile(); err != nil {
+			return err
+		}
+		defer removeTemp(out)
+		if _, err := plain.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		if err := encrypt(plain, out, opt.Password); err != nil {
+			return fmt.Errorf("encrypt: %w", err)
+		}
+	}
+	if _, err := out.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	return encrypt(buf.Bytes(), w, opt.Password)
+	_, err = io.Copy(w, out)
+	return err
+}
+
+// tempFile creates a file for a PDF being made, in Config.TempDir, readable
+// by this process's user only (os.CreateTemp's mode 0600).
+func (e *Exporter) tempFile() (*os.File, error) {
+	f, err := os.CreateTemp(e.cfg.TempDir, "kiroku-pdf-*.pdf")
+	if err != nil {
+		return nil, fmt.Errorf("temporary file: %w", err)
+	}
+	return f, nil
+}
+
+// removeTemp closes and deletes a temporary file.
+func removeTemp(f *os.File) {
+	_ = f.Close()
+	_ = os.Remove(f.Name())
 }
 
 // document looks up the names a PDF shows and formats the records.
@@ -381,6 +420,10 @@ func (e *Exporter) document(ctx context.Context, p permission.Principal, custome
 		names[id] = n
 		return n
 	}
+	// The masters' labels, read once when a record carries a code and the
+	// principal is staff: the record engine gives customers none of the
+	// tenant's internal classifications.
+	var masters map[contactlog.MasterKind][]contactlog.MasterItem
 	templates := map[string]*template.Template{}
 	for _, r := range recs {
 		key := r.Template + "@" + strconv.Itoa(r.TemplateVersion)
@@ -391,15 +434,41 @@ func (e *Exporter) document(ctx context.Context, p permission.Principal, custome
 			}
 			templates[key] = t
 		}
-		rv := recordView{At: r.Time().In(loc), Template: t.Name, Customer: doc.Customer,
-			Fields: fieldRows(t, r.Values, loc, staff), PublicMemo: r.PublicMemo,
-			PrivateMemo: r.PrivateMemo, ShowPrivate: opt.IncludePrivateMemo && !r.PrivateMemoWithheld}
-		for _, id := range r.Responders {
-			rv.Responders = append(rv.Responders, staff(id))
+		rows := []fieldRow{{"種類", t.Name}, {"顧客", customerLabel(doc.Customer)}}
+		if !r.PlannedAt.IsZero() {
+			rows = append(rows, fieldRow{"予定日時", jpDateTime(r.PlannedAt.In(loc))})
 		}
+		if !r.ActualAt.IsZero() {
+			rows = append(rows, fieldRow{"対応日時", jpDateTime(r.ActualAt.In(loc))})
+		}
+		add := func(label, text string) {
+			if text != "" {
+				rows = append(rows, fieldRow{label, text})
+			}
+		}
+		add("対応者", staffList(r.Responders, staff))
+		add("参加社員", staffList(r.Participants, staff))
+		codes := r.MasterCodes()
+		for _, k := range contactlog.MasterKinds() {
+			if codes[k] == "" || !p.IsStaff() {
+				continue
+			}
+			if masters == nil {
+				if masters, err = e.records.AllMasters(ctx); err != nil {
+					return nil, err
+				}
+			}
+			add(k.Label(), contactlog.MasterLabel(masters[k], codes[k]))
+		}
+		add("内容概略（補足）", r.SummaryText)
+		add("先方部署", r.Department)
+		add("先方担当者", strings.Join(r.ContactPersons, "、"))
+		add("先方参加者", strings.Join(r.CustomerParticipants, "、"))
+		rv := recordView{At: r.Time().In(loc), Rows: append(rows, fieldRows(t, r.Values, loc, staff)...),
+			PublicMemo: r.PublicMemo, PrivateMemo: r.PrivateMemo, ShowPrivate: opt.IncludePrivateMemo && !r.PrivateMemoWithheld}
 		for _, a := range r.Attachments {
 			if a.Kind == contactlog.AttachmentImage {
-				rv.Photos = append(rv.Photos, photo{ID: a.ID, Name: a.Name, Size: a.Size, Width: a.Width, Height: a.Height})
+				rv.Photos = append(rv.Photos, photo{ID: a.ID, Name: a.Name, MIME: a.MIME, Size: a.Size, Width: a.Width, Height: a.Height})
 				continue
 			}
 			rv.Files = append(rv.Files, a.Name+" ("+sizeText(a.Size)+")")
@@ -407,6 +476,24 @@ func (e *Exporter) document(ctx context.Context, p permission.Principal, custome
 		doc.Records = append(doc.Records, rv)
 	}
 	return doc, nil
+}
+
+// staffList names staff members, joined by 、.
+func staffList(ids []uuid.UUID, name func(uuid.UUID) string) string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = name(id)
+	}
+	return strings.Join(names, "、")
+}
+
+// customerLabel is the table's customer: 「<name> 様」, or a note for a
+// draft without one.
+func customerLabel(name string) string {
+	if name == "" {
+		return "(下書き: 顧客未設定)"
+	}
+	return name + " 様"
 }
 
 // subsetName names the embedded font as a subset ("ABCDEF+KirokuFont", PDF

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,6 +48,15 @@ func TestRecordPDF(t *testing.T) {
 			"2026年11月20日(金)", "2026年11月20日(金) 14:00", "担当 一郎", "お客様宅", "2026年12月10日(木)",
 			publicMemo, privateMemo, "メモ1.jpg", "・見積書.pdf (15 B)", "1 / 2", "2 / 2"} {
 			require.Contains(t, text, want)
+		}
+		// Masters by the tenant's labels, never codes, and the customer's
+		// side.
+		for _, want := range []string{"対応形態 ご訪問", "進捗 提案中", "分類1 商品・サービス", "分類2 新規購入",
+			"内容概略（補足） 新商品のご案内", "先方部署 総務部", "先方担当者 山田 花子"} {
+			require.Regexp(t, strings.ReplaceAll(regexp.QuoteMeta(want), " ", `\s+`), text)
+		}
+		for _, code := range []string{"visit", "proposing", "new_purchase"} {
+			require.NotContains(t, text, code)
 		}
 		requireKinsoku(t, text)
 
@@ -122,10 +134,56 @@ func TestCustomerPDF(t *testing.T) {
 		requireField(t, err, "photos", validation.CodeTooLarge)
 		require.Zero(t, b.Len())
 
+		// The last export made (the refused ones are not exports; they
+		// read the customer, which its engine audits as a view).
 		entries, err := permission.AuditLog(f.admin, db, permission.AuditQuery{ObjectType: "customer", Object: f.yamada})
 		require.NoError(t, err)
-		require.Equal(t, pdf.AuditAction, entries[0].Action)
-		require.Equal(t, "records=1 cover=false private_memo=false password=false", entries[0].Detail)
+		i := slices.IndexFunc(entries, func(e permission.AuditEntry) bool { return e.Action == pdf.AuditAction })
+		require.GreaterOrEqual(t, i, 0)
+		require.Equal(t, "records=1 cover=false private_memo=false password=false", entries[i].Detail)
+	})
+}
+
+// A photo with more pixels than its place on the page takes at 200 dpi is
+// embedded scaled down to that; a small one as stored. The PDF goes
+// through temporary files in Config.TempDir, which are gone afterwards,
+// also when the export fails.
+func TestPhotosScaledToPrint(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		big := jpegFile(t, 3000, 2000)
+		as, err := f.records.AddAttachments(f.staff, f.unshared, contactlog.Upload{
+			AttachmentMeta: contactlog.AttachmentMeta{Name: "大きな写真.jpg"}, Body: bytes.NewReader(big)})
+		require.NoError(t, err)
+		tmp := t.TempDir()
+		exp := f.newExporter(&pdf.Config{TempDir: tmp})
+		var b bytes.Buffer
+		require.NoError(t, exp.Record(f.staff, &b, f.unshared, pdf.Options{Password: password}))
+		out, ok := pdftest.Run(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
+		require.True(t, ok, out)
+		// The page's width (499 pt) at 200 dpi is 1387 pixels: halved
+		// (1500, within 1.5 times that).
+		require.Equal(t, [][2]int{{1500, 1000}}, imageSizes(out), out)
+		require.Less(t, b.Len(), int(as[0].Size), "smaller than the stored photo")
+		require.Contains(t, pdftest.Text(t, b.Bytes(), password), "大きな写真.jpg")
+
+		b.Reset()
+		require.NoError(t, exp.Record(f.staff, &b, f.shared, pdf.Options{}))
+		out, _ = pdftest.Run(t, b.Bytes(), "pdfimages", "-list")
+		require.ElementsMatch(t, [][2]int{{120, 80}, {80, 120}, {100, 100}}, imageSizes(out), "small photos as stored: %s", out)
+
+		// The budget counts the photos as embedded: the big one's stored
+		// size would exceed it, its scaled copy does not.
+		require.NoError(t, f.newExporter(&pdf.Config{TempDir: tmp, MaxPhotoBytes: as[0].Size - 1}).Record(f.staff, &b, f.unshared, pdf.Options{}))
+		b.Reset()
+		err = f.newExporter(&pdf.Config{TempDir: tmp, MaxPhotoBytes: 1000}).Record(f.staff, &b, f.unshared, pdf.Options{Password: password})
+		requireField(t, err, "photos", validation.CodeTooLarge)
+		require.Zero(t, b.Len())
+
+		left, err := os.ReadDir(tmp)
+		require.NoError(t, err)
+		require.Empty(t, left, "temporary files removed")
 	})
 }
 
@@ -144,6 +202,7 @@ func TestVisibility(t *testing.T) {
 		require.Contains(t, text, usageMemo)
 		require.NotContains(t, text, privateMemo)
 		require.NotContains(t, text, "非公開メモ")
+		require.Contains(t, text, "ご訪問", "partners are staff: they see the masters")
 
 		// The customer (portal) gets the shared record with its shared
 		// files only, and no private memo, ever.
@@ -159,6 +218,10 @@ func TestVisibility(t *testing.T) {
 		require.NotContains(t, text, privateMemo)
 		require.NotContains(t, text, usageMemo, "the unshared record")
 		require.NotContains(t, text, "社内用.jpg", "the unshared photo")
+		for _, internal := range []string{"対応形態", "ご訪問", "提案中", "visit", "proposing"} {
+			require.NotContains(t, text, internal, "the tenant's classifications are for staff")
+		}
+		require.Contains(t, text, "総務部")
 		out, _ := pdftest.Run(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
 		require.Equal(t, 2, imageCount(out), out)
 		err = f.exp.Record(portal, &b, f.unshared, pdf.Options{})
@@ -215,6 +278,17 @@ func requireKinsoku(t *testing.T, text string) {
 	endsWrong := regexp.MustCompile(`(?m)「$`)
 	require.False(t, endsWrong.MatchString(text), "a line ends with 「:\n%s", text)
 	require.Contains(t, text, "\n漢。続き\n", "the character before 。 moved to the next line")
+}
+
+// imageSizes are the width and height of each image pdfimages -list lists.
+func imageSizes(list string) [][2]int {
+	var out [][2]int
+	for _, m := range regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s+(\d+)\s+(\d+)\s`).FindAllStringSubmatch(list, -1) {
+		w, _ := strconv.Atoi(m[1])
+		h, _ := strconv.Atoi(m[2])
+		out = append(out, [2]int{w, h})
+	}
+	return out
 }
 
 // imageCount counts the images pdfimages -list lists.

@@ -3,13 +3,17 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/signintech/gopdf"
+
+	"github.com/kirokuhq/kiroku/internal/media"
 )
 
 // Page geometry in points: A4 portrait.
@@ -48,11 +52,8 @@ type document struct {
 }
 
 type recordView struct {
-	At          time.Time // the record's time, in the tenant's zone
-	Template    string
-	Customer    string
-	Responders  []string
-	Fields      []fieldRow
+	At          time.Time  // the record's time, in the tenant's zone
+	Rows        []fieldRow // the table: the record's facts, then its template's fields
 	PublicMemo  string
 	PrivateMemo string
 	ShowPrivate bool
@@ -63,6 +64,7 @@ type recordView struct {
 type photo struct {
 	ID            uuid.UUID
 	Name          string
+	MIME          string // as stored: image/jpeg or image/png
 	Size          int64
 	Width, Height int
 }
@@ -85,18 +87,23 @@ type renderer struct {
 	size  float64
 	width map[rune]float64 // advance at size 1, per rune
 	first int              // the first page with header and footer
+	// photoBytes counts the bytes of the photos placed, which gopdf holds
+	// until the PDF is written; more than maxPhotoBytes is refused.
+	photoBytes, maxPhotoBytes int64
 }
 
 // render lays out doc into a new PDF and writes it to w. font is the
-// TrueType font, fontName its name in the PDF (with a subset tag).
-func render(ctx context.Context, w io.Writer, doc *document, font []byte, fontName string, open opener) error {
+// TrueType font, fontName its name in the PDF (with a subset tag). Photos
+// of more than maxPhotoBytes together (as placed) fail with
+// errPhotosTooLarge.
+func render(ctx context.Context, w io.Writer, doc *document, font []byte, fontName string, open opener, maxPhotoBytes int64) error {
 	p := &gopdf.GoPdf{}
 	p.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	p.SetInfo(gopdf.PdfInfo{Title: doc.Title, Creator: "Kiroku", Producer: "Kiroku", CreationDate: doc.Made})
 	if err := p.AddTTFFontData(fontName, font); err != nil {
 		return fmt.Errorf("font: %w", err)
 	}
-	r := &renderer{pdf: p, font: fontName, width: map[rune]float64{}, first: 1}
+	r := &renderer{pdf: p, font: fontName, width: map[rune]float64{}, first: 1, maxPhotoBytes: maxPhotoBytes}
 	if doc.Cover {
 		if err := r.cover(doc); err != nil {
 			return err
@@ -270,11 +277,7 @@ func (r *renderer) record(ctx context.Context, rec *recordView, open opener) err
 	r.y += 2
 	r.rule()
 	r.y += 8
-	rows := []fieldRow{{"種類", rec.Template}, {"顧客", customerLabel(rec.Customer)}, {"対応日時", jpDateTime(rec.At)}}
-	if len(rec.Responders) > 0 {
-		rows = append(rows, fieldRow{"対応者", strings.Join(rec.Responders, "、")})
-	}
-	if err := r.table(append(rows, rec.Fields...)); err != nil {
+	if err := r.table(rec.Rows); err != nil {
 		return err
 	}
 	memos := []struct {
@@ -322,13 +325,6 @@ func (r *renderer) record(ctx context.Context, rec *recordView, open opener) err
 		}
 	}
 	return nil
-}
-
-func customerLabel(name string) string {
-	if name == "" {
-		return "(下書き: 顧客未設定)"
-	}
-	return name + " 様"
 }
 
 // table draws label–value rows; a row taller than what is left of the page
@@ -385,6 +381,17 @@ func box(w, h int, maxW, maxH float64) (float64, float64) {
 	return float64(w) * s, float64(h) * s
 }
 
+// printDPI is the resolution photos are embedded at, at their size on the
+// page: a photo with more pixels is scaled down to it.
+const printDPI = 200
+
+// printPixels is the number of pixels that pt points take at printDPI.
+func printPixels(pt float64) int { return int(math.Ceil(pt * printDPI / 72)) }
+
+// photo places a photo, read from the blob store: as stored when it has no
+// more pixels than its place on the page takes at printDPI, else scaled
+// down to that (decoded from the stream, so the stored file is never held
+// whole). The bytes placed count against the photo budget.
 func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	w, h := box(ph.Width, ph.Height, contentW, photoMaxHeight)
 	if err := r.setSize(sizeSmall); err != nil {
@@ -395,13 +402,22 @@ func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	if err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
-	data := bytes.NewBuffer(make([]byte, 0, ph.Size+bytes.MinRead))
-	_, err = data.ReadFrom(rc)
+	var data []byte
+	if pw, pht := printPixels(w), printPixels(h); ph.Width > pw || ph.Height > pht {
+		data, _, _, err = media.Downscale(rc, ph.MIME, pw, pht)
+	} else {
+		buf := bytes.NewBuffer(make([]byte, 0, ph.Size+bytes.MinRead))
+		_, err = buf.ReadFrom(rc)
+		data = buf.Bytes()
+	}
 	rc.Close()
 	if err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
-	img := &photoHolder{id: ph.ID.String(), Buffer: data}
+	if r.photoBytes += int64(len(data)); r.photoBytes > r.maxPhotoBytes {
+		return errPhotosTooLarge
+	}
+	img := &photoHolder{id: ph.ID.String(), Reader: bytes.NewReader(data)}
 	if err := r.pdf.ImageByHolder(img, marginX+(contentW-w)/2, r.y, &gopdf.Rect{W: w, H: h}); err != nil {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
@@ -413,11 +429,14 @@ func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	return nil
 }
 
+// errPhotosTooLarge stops a rendering whose photos exceed the budget.
+var errPhotosTooLarge = errors.New("the photos exceed the budget")
+
 // photoHolder hands a photo's bytes to gopdf under the attachment's ID
 // (gopdf's own holders hash the bytes for an ID and copy them twice).
 type photoHolder struct {
 	id string
-	*bytes.Buffer
+	*bytes.Reader
 }
 
 func (p *photoHolder) ID() string { return p.id }

@@ -42,8 +42,10 @@ const (
 
 // fixture is a migrated database with a tenant 記録商事, a staff member and
 // a partner both in charge of the customer 山田 太郎, whose two records
-// are: shared (a 面談記録 with three photos, two of them shared, and a PDF
-// file) and unshared (a 利用・会計 slip with an amount).
+// are: shared (a 面談記録 with masters, the customer's side, three photos,
+// two of them shared, and a PDF file) and unshared (a 利用・会計 slip with
+// an amount). The tenant calls the channel "visit" ご訪問 (not the
+// default 訪問).
 type fixture struct {
 	db                *bun.DB
 	records           *contactlog.Service
@@ -56,6 +58,8 @@ type fixture struct {
 	shared, unshared  uuid.UUID
 	clock             *clocktest.Clock
 	newExporter       func(cfg *pdf.Config) *pdf.Exporter
+	engine            *permission.Engine // for hand-written SQL in benchmarks
+	store             blob.Store
 }
 
 func setup(t testing.TB, db *bun.DB) *fixture {
@@ -83,9 +87,12 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 		require.NoError(t, err)
 		return permission.WithPrincipal(ctx, p)
 	}
-	f := &fixture{db: db, records: records, customers: customers, clock: clock}
+	f := &fixture{db: db, records: records, customers: customers, clock: clock, engine: engine, store: store}
 	f.staff, f.partner = user("担当 一郎", permission.RoleStaff), user("代理店 二郎", permission.RolePartner)
 	f.admin = user("管理 三郎", permission.RoleAdmin)
+	channels := contactlog.DefaultMasters()[contactlog.MasterChannel]
+	channels[0].Label = "ご訪問"
+	require.NoError(t, records.SetMasters(f.admin, contactlog.MasterChannel, channels))
 	sp, _ := permission.FromContext(f.staff)
 	pp, _ := permission.FromContext(f.partner)
 	c, err := customers.Create(f.staff, customer.Profile{FamilyName: "山田", GivenName: "太郎", FamilyKana: "ヤマダ",
@@ -98,7 +105,9 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 	r, err := records.Create(f.staff, contactlog.Entry{
 		Template: "builtin:interview", Customer: c.ID, ActualAt: time.Date(2026, 11, 20, 5, 0, 0, 0, time.UTC),
 		PublicMemo: publicMemo + "\n" + kinsokuMemo, PrivateMemo: privateMemo, Shared: true,
-		Values: map[string]any{"place": "お客様宅", "next_contact_on": "2026-12-10"},
+		Values:  map[string]any{"place": "お客様宅", "next_contact_on": "2026-12-10"},
+		Channel: "visit", Progress: "proposing", Category1: "product", Category2: "new_purchase",
+		SummaryText: "新商品のご案内", Department: "総務部", ContactPersons: []string{"山田 花子"},
 	})
 	require.NoError(t, err)
 	f.shared = r.ID

@@ -52,12 +52,7 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 				return nil, err
 			}
 		}
-		items := masters[m.kind]
-		label := m.code
-		if i := slices.IndexFunc(items, func(it contactlog.MasterItem) bool { return it.Code == m.code }); i >= 0 {
-			label = items[i].Label
-		}
-		add(m.key, label)
+		add(m.key, contactlog.MasterLabel(masters[m.kind], m.code))
 	}
 	add("records.summary_text", rec.SummaryText)
 	add("records.department", rec.Department)
