@@ -82,6 +82,7 @@ func (u *UI) Handler() http.Handler {
 	u.authRoutes(mux)
 	for _, register := range []func(*http.ServeMux){
 		u.recordRoutes, u.customerRoutes, u.pdfRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes, u.portalStaffRoutes, u.portalRoutes,
+		u.alertRoutes, u.noticeRoutes,
 	} {
 		register(mux)
 	}
