@@ -163,7 +163,7 @@ func TestAlertAndNoticeRoutes(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
 		e.call(b.ID, http.MethodGet, "/v1/notices", nil).decode(t, &top)
 		require.Empty(t, top.Notices, "hidden")
-		require.Equal(t, http.StatusConflict, e.call(a.ID, http.MethodDelete, npath, nil, "If-Match", `"1"`).status)
+		require.Equal(t, http.StatusPreconditionFailed, e.call(a.ID, http.MethodDelete, npath, nil, "If-Match", `"1"`).status)
 		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodDelete, npath, nil, "If-Match", `"2"`).status)
 		e.call(a.ID, http.MethodGet, "/v1/notices/managed", nil).decode(t, &top)
 		require.Len(t, top.Notices, 1)

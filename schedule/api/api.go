@@ -49,7 +49,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -95,6 +97,13 @@ type AppointmentList struct {
 // FeedToken is a new calendar feed's token, shown once.
 type FeedToken struct {
 	Token string `json:"token"`
+}
+
+// FeedStatus tells whether the principal has a calendar feed, and since
+// when (the token itself is shown once, when it is made).
+type FeedStatus struct {
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // RequestList is a list of requests.
@@ -155,7 +164,7 @@ func Routes(svc *schedule.Service) []capi.Route {
 			},
 			Response: schedule.Calendar{}, Status: http.StatusOK, Handler: h.calendar},
 		{ID: "getCalendarFeed", Summary: "Whether the principal has an iCalendar feed, and since when", Tag: "schedule",
-			Method: http.MethodGet, Path: p + "/calendar-feed", Response: schedule.FeedInfo{}, Status: http.StatusOK, Handler: h.getFeed},
+			Method: http.MethodGet, Path: p + "/calendar-feed", Response: FeedStatus{}, Status: http.StatusOK, Handler: h.getFeed},
 		{ID: "createCalendarFeed", Summary: "Create the principal's secret iCalendar feed (replacing the old one)", Tag: "schedule",
 			Method: http.MethodPost, Path: p + "/calendar-feed", Response: FeedToken{}, Status: http.StatusCreated, Handler: h.createFeed},
 		{ID: "revokeCalendarFeed", Summary: "Revoke the principal's iCalendar feed", Tag: "schedule", Method: http.MethodDelete,
@@ -330,10 +339,13 @@ func (h *handlers) calendar(w http.ResponseWriter, r *http.Request) error {
 
 func (h *handlers) getFeed(w http.ResponseWriter, r *http.Request) error {
 	f, err := h.svc.Feed(r.Context())
+	if errors.Is(err, schedule.ErrNotFound) {
+		return capi.WriteJSON(w, http.StatusOK, FeedStatus{})
+	}
 	if err != nil {
 		return err
 	}
-	return capi.WriteJSON(w, http.StatusOK, f)
+	return capi.WriteJSON(w, http.StatusOK, FeedStatus{Active: true, CreatedAt: f.CreatedAt})
 }
 
 func (h *handlers) createFeed(w http.ResponseWriter, r *http.Request) error {

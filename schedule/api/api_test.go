@@ -182,10 +182,14 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		r.decode(t, &both)
 		require.Equal(t, both.Customer.ID, both.Record.Customer)
 
-		require.Equal(t, http.StatusNotFound, e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).status)
+		var feed api.FeedStatus
+		e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).decode(t, &feed)
+		require.False(t, feed.Active)
 		r = e.call(a.ID, http.MethodPost, "/v1/calendar-feed", nil)
 		require.Equal(t, http.StatusCreated, r.status, string(r.body))
-		require.Equal(t, http.StatusOK, e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).status)
+		e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).decode(t, &feed)
+		require.True(t, feed.Active)
+		require.False(t, feed.CreatedAt.IsZero())
 		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodDelete, "/v1/calendar-feed", nil).status)
 
 		r = e.call(a.ID, http.MethodPost, "/v1/requests", schedule.RequestInput{Title: "見積", To: []uuid.UUID{b.ID}, Due: schedule.Date{Year: 2026, Month: 12, Day: 10}})

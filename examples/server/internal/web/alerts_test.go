@@ -102,7 +102,7 @@ func TestAlertPages(t *testing.T) {
 		res, body = c.Get(t, "/alerts/export?status=all&period=this_month&encoding=utf8")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, res.Header.Get("Content-Type"), "text/csv")
-		require.Contains(t, body, "季節ごと定期ハガキ(1/4),通知")
+		require.Contains(t, body, "季節ごと定期ハガキ(1/4),未通知,済,")
 		require.Contains(t, body, "ハガキ投函")
 
 		// Editing keeps the done occurrence and its memo; deleting erases all.
