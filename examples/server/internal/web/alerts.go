@@ -78,7 +78,7 @@ func alertQuery(v url.Values) (schedule.OccurrenceQuery, []string) {
 		if s := v.Get(f.name); s != "" {
 			d, err := schedule.ParseDate(s)
 			if err != nil {
-				problems = append(problems, msg.T("alerts.bad_filter", msg.T("alerts.f_"+f.name)))
+				problems = append(problems, msg.T("alerts.bad_filter", msg.T("alerts.filter."+f.name)))
 			}
 			*f.d = d
 		}
@@ -97,7 +97,7 @@ func alertQuery(v url.Values) (schedule.OccurrenceQuery, []string) {
 	if s := v.Get("assignee"); s != "" {
 		id, err := uuid.Parse(s)
 		if err != nil {
-			problems = append(problems, msg.T("alerts.bad_filter", msg.T("alerts.f_assignee")))
+			problems = append(problems, msg.T("alerts.bad_filter", msg.T("alerts.filter.assignee")))
 		}
 		q.Assignee = id
 	}
@@ -113,7 +113,7 @@ func searchProblems(err error) ([]string, error) {
 	}
 	var out []string
 	for _, fe := range v.Fields {
-		out = append(out, msg.T("alerts.f_"+fe.Field)+"："+msg.Field(fe))
+		out = append(out, msg.T("alerts.filter."+fe.Field)+"："+msg.Field(fe))
 	}
 	return out, nil
 }
