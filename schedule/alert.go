@@ -19,32 +19,32 @@ import (
 // AlertInput is what staff enter for a recurring alert (MASPO アラート).
 type AlertInput struct {
 	// Customer the alert is about. Required; fixed once created.
-	Customer uuid.UUID
+	Customer uuid.UUID `json:"customer"`
 	// Title, e.g. 季節ごと定期ハガキ. Required, at most MaxTitleLen runes;
 	// trimmed.
-	Title string
+	Title string `json:"title"`
 	// Start is the day of the first occurrence. Required.
-	Start Date
+	Start Date `json:"start"`
 	// Count is the number of occurrences, the first included: 1–MaxCount.
-	Count int
+	Count int `json:"count"`
 	// Every is the step between occurrences in Units: 1–MaxEvery.
-	Every int
+	Every int `json:"every"`
 	// Unit is Days, Weeks or Months.
-	Unit Unit
+	Unit Unit `json:"unit"`
 }
 
 // Alert is a recurring alert's definition.
 type Alert struct {
-	ID     uuid.UUID
-	Tenant uuid.UUID
+	ID     uuid.UUID `json:"id"`
+	Tenant uuid.UUID `json:"tenant"`
 	AlertInput
-	Author    uuid.UUID
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	UpdatedBy uuid.UUID
+	Author    uuid.UUID `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy uuid.UUID `json:"updated_by"`
 	// Version increases with every change; pass it back to Update and
 	// Delete (optimistic locking).
-	Version int64
+	Version int64 `json:"version"`
 }
 
 type alertRow struct {

@@ -29,33 +29,34 @@ const (
 // NoticeInput is what staff enter for a notice (MASPO お知らせ).
 type NoticeInput struct {
 	// Title is required, at most MaxTitleLen runes; trimmed.
-	Title string
+	Title string `json:"title"`
 	// Body is plain text, at most MaxNoticeBodyLen runes; trimmed.
-	Body string
+	Body string `json:"body,omitempty"`
 	// From and To are the display period (掲載期間), both days included, in
 	// the tenant's zone. Both required; To not before From.
-	From, To Date
+	From Date `json:"from"`
+	To   Date `json:"to"`
 	// Hidden (非表示) keeps the notice off the top page whatever its period.
-	Hidden bool
+	Hidden bool `json:"hidden,omitempty"`
 	// Audience is required.
-	Audience Audience
+	Audience Audience `json:"audience"`
 	// Group is required with AudienceGroup (a group the author belongs to,
 	// any group of the tenant for admins) and must be empty otherwise.
-	Group uuid.UUID
+	Group uuid.UUID `json:"group,omitzero"`
 }
 
 // Notice is a stored notice.
 type Notice struct {
-	ID     uuid.UUID
-	Tenant uuid.UUID
+	ID     uuid.UUID `json:"id"`
+	Tenant uuid.UUID `json:"tenant"`
 	NoticeInput
-	Author    uuid.UUID
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	UpdatedBy uuid.UUID
+	Author    uuid.UUID `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UpdatedBy uuid.UUID `json:"updated_by"`
 	// Version increases with every change; pass it back to UpdateNotice
 	// and DeleteNotice (optimistic locking).
-	Version int64
+	Version int64 `json:"version"`
 }
 
 type noticeRow struct {

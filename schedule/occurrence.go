@@ -23,36 +23,36 @@ const MaxMemoLen = 2000
 // Occurrence is one day of a recurring alert, shown as its Label
 // (季節ごと定期ハガキ(1/4)).
 type Occurrence struct {
-	ID       uuid.UUID
-	Tenant   uuid.UUID
-	Alert    uuid.UUID
-	Customer uuid.UUID
+	ID       uuid.UUID `json:"id"`
+	Tenant   uuid.UUID `json:"tenant"`
+	Alert    uuid.UUID `json:"alert"`
+	Customer uuid.UUID `json:"customer"`
 	// CustomerName is the customer's display name (Customer.DisplayName).
-	CustomerName string
+	CustomerName string `json:"customer_name"`
 	// Title and Count are the alert's; Seq is this occurrence's number,
 	// 1..Count.
-	Title string
-	Seq   int
-	Count int
+	Title string `json:"title"`
+	Seq   int    `json:"seq"`
+	Count int    `json:"count"`
 	// Due is the day the alert falls on.
-	Due Date
+	Due Date `json:"due"`
 	// RemindAt is when the reminder to the customer's assignees becomes
 	// due; zero when the occurrence was already past when it was generated
 	// and is not reminded.
-	RemindAt time.Time
+	RemindAt time.Time `json:"remind_at,omitzero"`
 	// NotifiedAt is when the reminder was sent (通知済); zero while it is not
 	// (未通知).
-	NotifiedAt time.Time
+	NotifiedAt time.Time `json:"notified_at,omitzero"`
 	// Done (完了 → 済) with who marked it and when; DoneBy and DoneAt are zero
 	// while not done.
-	Done   bool
-	DoneAt time.Time
-	DoneBy uuid.UUID
+	Done   bool      `json:"done"`
+	DoneAt time.Time `json:"done_at,omitzero"`
+	DoneBy uuid.UUID `json:"done_by,omitzero"`
 	// Memo is the staff's note on this occurrence.
-	Memo string
+	Memo string `json:"memo,omitempty"`
 	// Version increases with every change; pass it back to SetDone and
 	// SetMemo (optimistic locking).
-	Version int64
+	Version int64 `json:"version"`
 }
 
 // Label is how the occurrence is shown: title(seq/count).
@@ -255,10 +255,10 @@ type OccurrenceQuery struct {
 
 // OccurrencePage is one page of occurrences.
 type OccurrencePage struct {
-	Occurrences []Occurrence
+	Occurrences []Occurrence `json:"occurrences"`
 	// Next fetches the following page (OccurrenceQuery.After); "" on the
 	// last page.
-	Next string
+	Next string `json:"next,omitempty"`
 }
 
 // Occurrences lists the occurrences the principal sees (those of visible

@@ -1,8 +1,9 @@
 // Package api is the schedule engine's JSON API: routes for appointments,
 // the calendar, the plan → record → next plan cycle, the calendar feed
-// token and requests, described as contactlog/api Routes so that they are
-// served, authenticated and documented (OpenAPI 3.1) by the same handler
-// as the customer and record routes:
+// token, requests, recurring alerts and notices, described as
+// contactlog/api Routes so that they are served, authenticated and
+// documented (OpenAPI 3.1) by the same handler as the customer and record
+// routes:
 //
 //	srv, err := capi.New(&capi.Options{…, Extra: api.Routes(schedule)})
 //
@@ -12,10 +13,14 @@
 //	GET    /v1/appointments/{id}                read one (ETag: its version)
 //	PUT    /v1/appointments/{id}                replace it (If-Match)
 //	DELETE /v1/appointments/{id}                move it to the trash (If-Match)
+//	POST   /v1/appointments/{id}/restore        take it out of the trash (If-Match)
 //	POST   /v1/appointments/{id}/record         write its contact record (If-Match)
 //	POST   /v1/records/{id}/next-appointment    plan the record's next appointment
+//	PUT    /v1/records/{id}/next-appointment    make an existing appointment the next one
+//	POST   /v1/records/with-customer            register a new customer and its record at once
 //	GET    /v1/customers/{id}/appointments      a customer's upcoming (or past) appointments
 //	GET    /v1/calendar                         staff calendars (from, to, staff, group)
+//	GET    /v1/calendar-feed                    whether the principal has a feed, since when
 //	POST   /v1/calendar-feed                    a new secret iCalendar feed token
 //	DELETE /v1/calendar-feed                    revoke it
 //	POST   /v1/requests                         send a request or note a task
@@ -23,18 +28,36 @@
 //	GET    /v1/requests/{id}                    one, with its replies
 //	POST   /v1/requests/{id}/status             change its status (If-Match)
 //	POST   /v1/requests/{id}/replies            reply
+//	POST   /v1/alerts                           create a recurring alert
+//	GET    /v1/alerts/{id}                      read one (ETag: its version)
+//	PUT    /v1/alerts/{id}                      change it (If-Match)
+//	DELETE /v1/alerts/{id}                      delete it with its occurrences (If-Match)
+//	GET    /v1/customers/{id}/alerts            a customer's alerts
+//	GET    /v1/alert-occurrences                occurrences by due day (period, status, done, customer, assignee)
+//	GET    /v1/alert-occurrences/export         the same as CSV (encoding), audited
+//	GET    /v1/alert-occurrences/{id}           one occurrence (ETag: its version)
+//	PUT    /v1/alert-occurrences/{id}/done      mark it done or not done (If-Match)
+//	PUT    /v1/alert-occurrences/{id}/memo      replace its memo (If-Match)
+//	POST   /v1/notices                          post a notice
+//	GET    /v1/notices                          the notices shown to the principal today
+//	GET    /v1/notices/managed                  the notices the principal may edit
+//	PUT    /v1/notices/{id}                     change one (If-Match)
+//	DELETE /v1/notices/{id}                     delete one (If-Match)
 //
 // The engine enforces every permission; errors become the server's
 // problem responses.
 package api
 
 import (
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/schedule"
 )
@@ -46,6 +69,26 @@ type RecordFromAppointment struct {
 	Appointment schedule.Appointment `json:"appointment"`
 }
 
+// NextLink names the existing appointment, at its version, that becomes a
+// record's next appointment.
+type NextLink struct {
+	Appointment uuid.UUID `json:"appointment"`
+	Version     int64     `json:"version"`
+}
+
+// RecordWithCustomerInput is a new customer and its first record, written
+// in one transaction (a calendar slot's visitor who is not a customer yet).
+type RecordWithCustomerInput struct {
+	Customer customer.Profile `json:"customer"`
+	Record   contactlog.Entry `json:"record"`
+}
+
+// RecordWithCustomer is the answer of POST /v1/records/with-customer.
+type RecordWithCustomer struct {
+	Customer customer.Customer `json:"customer"`
+	Record   contactlog.Record `json:"record"`
+}
+
 // AppointmentList is a list of appointments.
 type AppointmentList struct {
 	Appointments []schedule.Appointment `json:"appointments"`
@@ -54,6 +97,13 @@ type AppointmentList struct {
 // FeedToken is a new calendar feed's token, shown once.
 type FeedToken struct {
 	Token string `json:"token"`
+}
+
+// FeedStatus tells whether the principal has a calendar feed, and since
+// when (the token itself is shown once, when it is made).
+type FeedStatus struct {
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
 // RequestList is a list of requests.
@@ -76,7 +126,7 @@ func Routes(svc *schedule.Service) []capi.Route {
 	h := &handlers{svc: svc}
 	const p = capi.Version1
 	id := []capi.Param{{Name: "id", In: "path", Type: "string", Description: "ID", Required: true}}
-	return []capi.Route{
+	routes := []capi.Route{
 		{ID: "createAppointment", Summary: "Create an appointment", Tag: "schedule", Method: http.MethodPost, Path: p + "/appointments",
 			Request: schedule.AppointmentInput{}, Response: schedule.Appointment{}, Status: http.StatusCreated, ETag: true,
 			Idempotent: true, Handler: h.createAppointment},
@@ -87,12 +137,20 @@ func Routes(svc *schedule.Service) []capi.Route {
 			ETag: true, Handler: h.updateAppointment},
 		{ID: "deleteAppointment", Summary: "Delete an appointment (to the trash)", Tag: "schedule", Method: http.MethodDelete,
 			Path: p + "/appointments/{id}", Params: id, Status: http.StatusNoContent, IfMatch: true, Handler: h.deleteAppointment},
+		{ID: "restoreAppointment", Summary: "Take an appointment out of the trash", Tag: "schedule", Method: http.MethodPost,
+			Path: p + "/appointments/{id}/restore", Params: id, Status: http.StatusNoContent, IfMatch: true, Handler: h.restoreAppointment},
 		{ID: "recordFromAppointment", Summary: "Write the contact record of an appointment", Tag: "schedule", Method: http.MethodPost,
 			Path: p + "/appointments/{id}/record", Params: id, Request: contactlog.Entry{}, Response: RecordFromAppointment{},
 			Status: http.StatusCreated, IfMatch: true, Handler: h.recordFromAppointment},
 		{ID: "planNextAppointment", Summary: "Plan the next appointment of a contact record", Tag: "schedule", Method: http.MethodPost,
 			Path: p + "/records/{id}/next-appointment", Params: id, Request: schedule.AppointmentInput{}, Response: schedule.Appointment{},
 			Status: http.StatusCreated, ETag: true, Idempotent: true, Handler: h.planNext},
+		{ID: "linkNextAppointment", Summary: "Make an existing appointment the next one of a contact record", Tag: "schedule",
+			Method: http.MethodPut, Path: p + "/records/{id}/next-appointment", Params: id, Request: NextLink{},
+			Response: schedule.Appointment{}, Status: http.StatusOK, ETag: true, Handler: h.linkNext},
+		{ID: "recordWithCustomer", Summary: "Register a new customer and its contact record in one transaction", Tag: "schedule",
+			Method: http.MethodPost, Path: p + "/records/with-customer", Request: RecordWithCustomerInput{},
+			Response: RecordWithCustomer{}, Status: http.StatusCreated, Idempotent: true, Handler: h.recordWithCustomer},
 		{ID: "customerAppointments", Summary: "A customer's upcoming or past appointments", Tag: "schedule", Method: http.MethodGet,
 			Path: p + "/customers/{id}/appointments", Params: append(append([]capi.Param(nil), id...),
 				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"},
@@ -106,6 +164,8 @@ func Routes(svc *schedule.Service) []capi.Route {
 				{Name: "group", In: "query", Type: "string", Description: "a group's ID: its members' calendars"},
 			},
 			Response: schedule.Calendar{}, Status: http.StatusOK, Handler: h.calendar},
+		{ID: "getCalendarFeed", Summary: "Whether the principal has an iCalendar feed, and since when", Tag: "schedule",
+			Method: http.MethodGet, Path: p + "/calendar-feed", Response: FeedStatus{}, Status: http.StatusOK, Handler: h.getFeed},
 		{ID: "createCalendarFeed", Summary: "Create the principal's secret iCalendar feed (replacing the old one)", Tag: "schedule",
 			Method: http.MethodPost, Path: p + "/calendar-feed", Response: FeedToken{}, Status: http.StatusCreated, Handler: h.createFeed},
 		{ID: "revokeCalendarFeed", Summary: "Revoke the principal's iCalendar feed", Tag: "schedule", Method: http.MethodDelete,
@@ -127,6 +187,7 @@ func Routes(svc *schedule.Service) []capi.Route {
 		{ID: "replyToRequest", Summary: "Reply to a request", Tag: "requests", Method: http.MethodPost, Path: p + "/requests/{id}/replies",
 			Params: id, Request: ReplyInput{}, Response: schedule.Reply{}, Status: http.StatusCreated, Handler: h.reply},
 	}
+	return append(routes, alertRoutes(h)...)
 }
 
 type handlers struct {
@@ -169,6 +230,14 @@ func (h *handlers) deleteAppointment(w http.ResponseWriter, r *http.Request) err
 	return noContent(w, h.svc.DeleteAppointment(r.Context(), id, version))
 }
 
+func (h *handlers) restoreAppointment(w http.ResponseWriter, r *http.Request) error {
+	id, version, err := target(w, r, nil)
+	if err != nil {
+		return err
+	}
+	return noContent(w, h.svc.RestoreAppointment(r.Context(), id, version))
+}
+
 func (h *handlers) recordFromAppointment(w http.ResponseWriter, r *http.Request) error {
 	var e contactlog.Entry
 	id, version, err := target(w, r, &e)
@@ -190,6 +259,28 @@ func (h *handlers) planNext(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := h.svc.PlanNext(r.Context(), id, in)
 	return writeAppointment(w, http.StatusCreated, a, err)
+}
+
+func (h *handlers) linkNext(w http.ResponseWriter, r *http.Request) error {
+	var in NextLink
+	id, err := idAndBody(w, r, &in)
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.LinkNext(r.Context(), id, in.Appointment, in.Version)
+	return writeAppointment(w, http.StatusOK, a, err)
+}
+
+func (h *handlers) recordWithCustomer(w http.ResponseWriter, r *http.Request) error {
+	var in RecordWithCustomerInput
+	if err := capi.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	c, rec, err := h.svc.CreateRecordWithCustomer(r.Context(), in.Customer, in.Record)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusCreated, RecordWithCustomer{Customer: *c, Record: *rec})
 }
 
 func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) error {
@@ -250,6 +341,17 @@ func (h *handlers) calendar(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.Staff, c.Entries, c.Holidays = nonNil(c.Staff), nonNil(c.Entries), nonNil(c.Holidays)
 	return capi.WriteJSON(w, http.StatusOK, c)
+}
+
+func (h *handlers) getFeed(w http.ResponseWriter, r *http.Request) error {
+	f, err := h.svc.Feed(r.Context())
+	if errors.Is(err, schedule.ErrNotFound) {
+		return capi.WriteJSON(w, http.StatusOK, FeedStatus{})
+	}
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusOK, FeedStatus{Active: true, CreatedAt: f.CreatedAt})
 }
 
 func (h *handlers) createFeed(w http.ResponseWriter, r *http.Request) error {

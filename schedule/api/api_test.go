@@ -68,47 +68,54 @@ func (r reply) decode(t *testing.T, v any) {
 	require.NoError(t, json.Unmarshal(r.body, v), string(r.body))
 }
 
+// setup serves the schedule routes over db with two staff members, a and
+// b, and a customer assigned to a only (b does not see it).
+func setup(t *testing.T, db *bun.DB) (e *env, a, b *permission.User, cust *customer.Customer) {
+	t.Helper()
+	ctx := t.Context()
+	require.NoError(t, capi.Migrate(ctx, db))
+	require.NoError(t, schedule.Migrate(ctx, db))
+	clock := clocktest.New(time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC), time.Millisecond)
+	dir, err := permission.NewDirectory(db, clock.Now)
+	require.NoError(t, err)
+	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "API", CustomerVisibility: permission.VisibilityAssigned})
+	require.NoError(t, err)
+	a, err = dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "営業 A", Roles: []permission.Role{permission.RoleStaff}, Active: true})
+	require.NoError(t, err)
+	b, err = dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "営業 B", Roles: []permission.Role{permission.RoleStaff}, Active: true})
+	require.NoError(t, err)
+	authz, err := permission.NewEngine(db)
+	require.NoError(t, err)
+	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz, Clock: clock.Now})
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Clock: clock.Now})
+	require.NoError(t, err)
+	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Clock: clock.Now, Records: records, Customers: customers})
+	require.NoError(t, err)
+	srv, err := capi.New(&capi.Options{DB: db, Customers: customers, Records: records, Extra: api.Routes(svc),
+		Authenticator: capi.AuthenticatorFunc(func(r *http.Request) (permission.Principal, error) {
+			id, err := uuid.Parse(r.Header.Get("X-User"))
+			if err != nil {
+				return permission.Principal{}, capi.ErrUnauthenticated
+			}
+			return dir.Principal(r.Context(), tenant.ID, id)
+		})})
+	require.NoError(t, err)
+	e = &env{t: t, http: httptest.NewServer(srv)}
+	t.Cleanup(e.http.Close)
+	e.valid, err = apitest.NewValidator(srv.OpenAPI())
+	require.NoError(t, err)
+
+	pctx := permission.WithPrincipal(ctx, must(dir.Principal(ctx, tenant.ID, a.ID)))
+	cust, err = customers.Create(pctx, customer.Profile{FamilyName: "山田", FamilyKana: "ヤマダ", Assignees: []uuid.UUID{a.ID}})
+	require.NoError(t, err)
+	return e, a, b, cust
+}
+
 func TestRoutesMatchTheDocument(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		ctx := t.Context()
-		require.NoError(t, capi.Migrate(ctx, db))
-		require.NoError(t, schedule.Migrate(ctx, db))
-		clock := clocktest.New(time.Date(2026, 12, 5, 1, 0, 0, 0, time.UTC), time.Millisecond)
-		dir, err := permission.NewDirectory(db, clock.Now)
-		require.NoError(t, err)
-		tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "API", CustomerVisibility: permission.VisibilityAssigned})
-		require.NoError(t, err)
-		a, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "営業 A", Roles: []permission.Role{permission.RoleStaff}, Active: true})
-		require.NoError(t, err)
-		b, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "営業 B", Roles: []permission.Role{permission.RoleStaff}, Active: true})
-		require.NoError(t, err)
-		authz, err := permission.NewEngine(db)
-		require.NoError(t, err)
-		customers, err := customer.NewService(db, &customer.Config{Authorizer: authz, Clock: clock.Now})
-		require.NoError(t, err)
-		records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Clock: clock.Now})
-		require.NoError(t, err)
-		svc, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Clock: clock.Now, Records: records, Customers: customers})
-		require.NoError(t, err)
-		srv, err := capi.New(&capi.Options{DB: db, Customers: customers, Records: records, Extra: api.Routes(svc),
-			Authenticator: capi.AuthenticatorFunc(func(r *http.Request) (permission.Principal, error) {
-				id, err := uuid.Parse(r.Header.Get("X-User"))
-				if err != nil {
-					return permission.Principal{}, capi.ErrUnauthenticated
-				}
-				return dir.Principal(r.Context(), tenant.ID, id)
-			})})
-		require.NoError(t, err)
-		e := &env{t: t, http: httptest.NewServer(srv)}
-		t.Cleanup(e.http.Close)
-		e.valid, err = apitest.NewValidator(srv.OpenAPI())
-		require.NoError(t, err)
-
-		pctx := permission.WithPrincipal(ctx, must(dir.Principal(ctx, tenant.ID, a.ID)))
-		cust, err := customers.Create(pctx, customer.Profile{FamilyName: "山田", FamilyKana: "ヤマダ", Assignees: []uuid.UUID{a.ID}})
-		require.NoError(t, err)
-
+		e, a, b, cust := setup(t, db)
 		start := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
 		r := e.call(a.ID, http.MethodPost, "/v1/appointments", schedule.AppointmentInput{Title: "訪問", Start: start,
 			End: start.Add(time.Hour), Customer: cust.ID, Channel: "visit", Direct: schedule.DirectGo})
@@ -153,9 +160,43 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		require.Equal(t, made.Record.ID, list.Appointments[0].Record)
 		require.Equal(t, http.StatusUnprocessableEntity, e.call(a.ID, http.MethodGet, "/v1/customers/"+cust.ID.String()+"/appointments?past=maybe", nil).status)
 		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodDelete, "/v1/appointments/"+ap.ID.String(), nil, "If-Match", `"3"`).status)
+		require.Equal(t, http.StatusNotFound, e.call(a.ID, http.MethodGet, "/v1/appointments/"+ap.ID.String(), nil).status)
+		require.Equal(t, http.StatusPreconditionFailed, e.call(a.ID, http.MethodPost, "/v1/appointments/"+ap.ID.String()+"/restore", nil, "If-Match", `"3"`).status)
+		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodPost, "/v1/appointments/"+ap.ID.String()+"/restore", nil, "If-Match", `"4"`).status)
+		require.Equal(t, http.StatusOK, e.call(a.ID, http.MethodGet, "/v1/appointments/"+ap.ID.String(), nil).status)
 
+		// An existing appointment becomes the record's next one.
+		r = e.call(a.ID, http.MethodPost, "/v1/appointments", schedule.AppointmentInput{Title: "再訪", Start: start.AddDate(0, 0, 28),
+			End: start.AddDate(0, 0, 28).Add(time.Hour), Customer: cust.ID})
+		require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		var later schedule.Appointment
+		r.decode(t, &later)
+		r = e.call(a.ID, http.MethodPut, "/v1/records/"+made.Record.ID.String()+"/next-appointment", api.NextLink{Appointment: later.ID, Version: later.Version})
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		r.decode(t, &later)
+		require.Equal(t, made.Record.ID, later.Source)
+
+		// A visitor who is not a customer yet: both in one transaction,
+		// the reading required.
+		r = e.call(a.ID, http.MethodPost, "/v1/records/with-customer", api.RecordWithCustomerInput{
+			Customer: customer.Profile{FamilyName: "鈴木"}, Record: contactlog.Entry{Template: "builtin:interview"}})
+		require.Equal(t, http.StatusUnprocessableEntity, r.status, string(r.body))
+		require.Contains(t, string(r.body), "customer.family_kana")
+		r = e.call(a.ID, http.MethodPost, "/v1/records/with-customer", api.RecordWithCustomerInput{
+			Customer: customer.Profile{FamilyName: "鈴木", FamilyKana: "スズキ"}, Record: contactlog.Entry{Template: "builtin:interview"}})
+		require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		var both api.RecordWithCustomer
+		r.decode(t, &both)
+		require.Equal(t, both.Customer.ID, both.Record.Customer)
+
+		var feed api.FeedStatus
+		e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).decode(t, &feed)
+		require.False(t, feed.Active)
 		r = e.call(a.ID, http.MethodPost, "/v1/calendar-feed", nil)
 		require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		e.call(a.ID, http.MethodGet, "/v1/calendar-feed", nil).decode(t, &feed)
+		require.True(t, feed.Active)
+		require.False(t, feed.CreatedAt.IsZero())
 		require.Equal(t, http.StatusNoContent, e.call(a.ID, http.MethodDelete, "/v1/calendar-feed", nil).status)
 
 		r = e.call(a.ID, http.MethodPost, "/v1/requests", schedule.RequestInput{Title: "見積", To: []uuid.UUID{b.ID}, Due: schedule.Date{Year: 2026, Month: 12, Day: 10}})

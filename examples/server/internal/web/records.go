@@ -13,6 +13,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // recordRoutes registers the contact-record pages (memolog's loop): the top
@@ -92,6 +93,8 @@ type recordListData struct {
 	// DeletedVersion.
 	Deleted        string
 	DeletedVersion string
+	// Notices are the notices of the day (お知らせ), newest first.
+	Notices []schedule.Notice
 }
 
 // recordList is the top page: the records the user may see, newest first,
@@ -130,6 +133,9 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	}
 	d.Query = htmltemplate.URL(keep.Encode())
 	var err error
+	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
+		return err
+	}
 	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
 		return err
 	}

@@ -83,6 +83,7 @@ func (u *UI) Handler() http.Handler {
 	for _, register := range []func(*http.ServeMux){
 		u.recordRoutes, u.customerRoutes, u.pdfRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes, u.requestRoutes, u.portalStaffRoutes, u.portalRoutes,
 		u.salesRoutes,
+		u.alertRoutes, u.noticeRoutes,
 	} {
 		register(mux)
 	}
