@@ -14,6 +14,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -25,6 +26,7 @@ func (u *UI) portalStaffRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /customers/{id}/portal/mail", u.page(u.portalMailConfirm))
 	mux.Handle("POST /customers/{id}/portal/mail", u.page(u.portalMailSend))
 	mux.Handle("POST /customers/{id}/portal/unlock", u.page(u.portalUnlock))
+	mux.Handle("GET /customers/{id}/portal/deactivate", u.page(u.portalDeactivateConfirm))
 	mux.Handle("POST /customers/{id}/portal/deactivate", u.page(u.portalDeactivate))
 	mux.Handle("POST /customers/{id}/portal/restore", u.page(u.portalRestore))
 	mux.Handle("GET /portal-locks", u.page(u.portalLocks))
@@ -135,23 +137,47 @@ func (u *UI) portalMailSend(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
+// portalUnlock unlocks and goes back to the list or the customer page. An
+// account that is no longer locked (the button pressed twice, or another
+// staff member was quicker) is told so instead of claiming a new unlock.
 func (u *UI) portalUnlock(w http.ResponseWriter, r *Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	if err := u.app.Portal.Unlock(r.Context(), id); err != nil && !NewForm(nil).AddError(err, nil) {
-		return err
+	flash := "portal.unlocked"
+	if err := u.app.Portal.Unlock(r.Context(), id); err != nil {
+		var v *validation.Error
+		if !errors.As(err, &v) || !v.Has("customer", validation.CodeNotAllowed) {
+			return err
+		}
+		flash = "portal.not_locked"
 	}
 	to := "/portal-locks"
 	if r.PostFormValue("back") == "customer" {
 		to = "/customers/" + id.String() + "#portal"
 	}
-	redirect(w, r.Request, to, "portal.unlocked")
+	redirect(w, r.Request, to, flash)
 	return nil
 }
 
+// portalDeactivateConfirm asks before ending a customer's access, saying
+// what it does (a page, so it works without script).
+func (u *UI) portalDeactivateConfirm(w http.ResponseWriter, r *Request) error {
+	c, err := u.pathCustomer(r)
+	if err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "portal_deactivate", c)
+	return nil
+}
+
+// portalDeactivate ends the access once confirmed; a post without the
+// confirmation shows the confirmation page.
 func (u *UI) portalDeactivate(w http.ResponseWriter, r *Request) error {
+	if r.PostFormValue("confirm") != "1" {
+		return u.portalDeactivateConfirm(w, r)
+	}
 	return u.portalSetAccess(w, r, u.app.Portal.Deactivate, "portal.deactivated")
 }
 

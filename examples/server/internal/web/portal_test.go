@@ -181,3 +181,100 @@ func TestPortalPDF(t *testing.T) {
 		}
 	})
 }
+
+// registerCustomer invites cust by QR code as staff and registers with pw
+// as the customer; it returns the customer's client, logged in.
+func registerCustomer(t *testing.T, e *servertest.Env, staff *servertest.Client, cust uuid.UUID, email, pw string) *servertest.Client {
+	t.Helper()
+	_, body := staff.Post(t, "/customers/"+cust.String()+"/portal/invite", nil)
+	m := inviteRE.FindStringSubmatch(body)
+	require.NotNil(t, m, body)
+	cc := e.Client(t)
+	res, body := cc.Post(t, "/portal/invitation/"+m[1], url.Values{"email": {email}, "password": {pw},
+		"accept_terms": {"1"}, "terms_version": {"0"}})
+	require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+	return cc
+}
+
+// The top page marks each record's customer 招待済み or 登録済み; ending a
+// customer's access asks first (a page, without script) and says what it
+// does; an unlock pressed twice says the account is not locked.
+func TestPortalStaffMarksAndConfirmations(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staffID := e.User(t, "担当 一郎", "タントウ イチロウ", "tanto@example.com", permission.RoleStaff)
+		staffCtx := e.Ctx(t, staffID)
+		newCustomer := func(family, kana, email string) uuid.UUID {
+			c, err := e.App.Customers.Create(staffCtx, customer.Profile{FamilyName: family, GivenName: "太郎",
+				FamilyKana: kana, GivenKana: "タロウ", Email: email, Assignees: []uuid.UUID{staffID}})
+			require.NoError(t, err)
+			_, err = e.App.Records.Create(staffCtx, contactlog.Entry{Template: "builtin:interview", Customer: c.ID,
+				Channel: "visit", PublicMemo: family + "様の記録"})
+			require.NoError(t, err)
+			return c.ID
+		}
+		yamada, suzuki := newCustomer("山田", "ヤマダ", "taro@example.jp"), newCustomer("鈴木", "スズキ", "")
+		newCustomer("佐藤", "サトウ", "")
+		staff := e.Login(t, "tanto@example.com")
+		const pw = "Kiroku2026yamada!"
+		registerCustomer(t, e, staff, yamada, "taro@example.jp", pw)
+		res, _ := staff.Post(t, "/customers/"+suzuki.String()+"/portal/invite", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+
+		// The top page: one mark per record row, after the customer's name.
+		_, body := staff.Get(t, "/")
+		mark := func(name, status string) string {
+			return `<strong class="who">` + name + ` 太郎</strong>
+      <span class="badge portal-status">` + status + `</span>`
+		}
+		require.Contains(t, body, mark("山田", "アカウント登録済み"))
+		require.Contains(t, body, mark("鈴木", "招待済み"))
+		require.Contains(t, body, "<strong class=\"who\">佐藤 太郎</strong>\n      \n    </a>", "never invited: no mark")
+		_, body = staff.Get(t, "/customers")
+		require.Contains(t, body, `<span class="badge portal-status">招待済み</span>`)
+		require.Equal(t, 2, strings.Count(body, `class="badge portal-status"`), "佐藤 was never invited")
+
+		// Unlock twice: the second press says it is not locked.
+		anon := e.Client(t)
+		for range 5 {
+			res, _ = anon.Post(t, "/portal/login", url.Values{"email": {"taro@example.jp"}, "password": {"wrong-pass-1"}})
+			require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+		}
+		for i, want := range []string{"ロックを解除しました", "このお客様のアカウントはロックされていません（すでに解除済みです）。"} {
+			res, _ = staff.Post(t, "/customers/"+yamada.String()+"/portal/unlock", nil)
+			require.Equal(t, http.StatusSeeOther, res.StatusCode, i)
+			require.Equal(t, "/portal-locks", servertest.Location(res))
+			res, body = staff.Get(t, "/portal-locks")
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			require.Contains(t, body, want)
+		}
+		res, _ = staff.Post(t, "/customers/"+yamada.String()+"/portal/unlock", url.Values{"back": {"customer"}})
+		require.Equal(t, "/customers/"+yamada.String()+"#portal", servertest.Location(res))
+
+		// Deactivating asks first, from a link on the customer page.
+		page := "/customers/" + yamada.String() + "/portal/deactivate"
+		_, body = staff.Get(t, "/customers/"+yamada.String())
+		require.Contains(t, body, `<a class="button danger" href="`+page+`">お客様ページの利用を停止する</a>`)
+		res, body = staff.Get(t, page)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "山田 太郎 様のお客様ページの利用を停止します。よろしいですか？")
+		require.Contains(t, body, "ログインできなくなり")
+		require.Contains(t, body, `name="confirm" value="1"`)
+		// A post without the confirmation only asks again.
+		res, body = staff.Post(t, page, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "よろしいですか？")
+		cc := e.Client(t)
+		res, _ = cc.Post(t, "/portal/login", url.Values{"email": {"taro@example.jp"}, "password": {pw}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, "still active")
+		res, _ = staff.Post(t, page, url.Values{"confirm": {"1"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = staff.Get(t, servertest.Location(res))
+		require.Contains(t, body, "お客様ページの利用を停止しました。")
+		res, _ = cc.Get(t, "/portal/")
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, "the customer's session ended")
+		_, body = staff.Get(t, "/")
+		require.NotContains(t, body, mark("山田", "アカウント登録済み"), "a deactivated account has no mark")
+	})
+}
