@@ -237,7 +237,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	a.system = system
-	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
+	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit))
 	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
 		return a, err
@@ -305,15 +305,19 @@ func (a *App) scheduleOrphanCollections(ctx context.Context) {
 	}
 }
 
-// authConfig completes the auth store's config: the app's clock, and API
-// tokens revoked with the sessions.
-func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
+// authConfig completes the auth store's config: the app's clock, the
+// configured limit of failed logins per client address, and API tokens
+// revoked with the sessions.
+func authConfig(c *auth.Config, clock func() time.Time, addressLimit int) *auth.Config {
 	var out auth.Config
 	if c != nil {
 		out = *c
 	}
 	if out.Clock == nil {
 		out.Clock = clock
+	}
+	if out.AddressFailures == 0 {
+		out.AddressFailures = addressLimit
 	}
 	if out.Revoke == nil {
 		out.Revoke = func(ctx context.Context, tx bun.IDB, user uuid.UUID) error {

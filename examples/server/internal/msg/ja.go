@@ -811,6 +811,7 @@ var ja = map[string]string{
 	"portal.welcome":                   "アカウント登録が完了しました。",
 	"portal.login_title":               "お客様ページ ログイン",
 	"portal.bad_credentials":           "メールアドレスまたはパスワードが正しくありません。",
+	"portal.throttled":                 "この接続元からのログインの失敗が続いたため、しばらくログインできません。15分ほど待ってからお試しください。",
 	"portal.forgot":                    "パスワードをお忘れの方",
 	"portal.logged_out":                "ログアウトしました。",
 	"portal.reset_title":               "パスワード再設定",

@@ -15,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
@@ -276,5 +277,55 @@ func TestPortalStaffMarksAndConfirmations(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode, "the customer's session ended")
 		_, body = staff.Get(t, "/")
 		require.NotContains(t, body, mark("山田", "アカウント登録済み"), "a deactivated account has no mark")
+	})
+}
+
+// Portal logins are limited per client address (Config.LoginAddressLimit)
+// besides the account's own lock: once the address is locked, every
+// attempt gets the same answer before any password is checked, so it
+// neither tells whether an address has an account nor counts against one;
+// staff logins from the same address are counted apart.
+func TestPortalLoginAddressLimit(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db, func(c *app.Config, _ *app.Options) { c.LoginAddressLimit = 3 })
+		staffID := e.User(t, "担当 一郎", "タントウ イチロウ", "tanto@example.com", permission.RoleStaff)
+		cust, err := e.App.Customers.Create(e.Ctx(t, staffID), customer.Profile{FamilyName: "山田", GivenName: "太郎",
+			FamilyKana: "ヤマダ", GivenKana: "タロウ", Email: "taro@example.jp", Assignees: []uuid.UUID{staffID}})
+		require.NoError(t, err)
+		staff := e.Login(t, "tanto@example.com")
+		const pw = "Kiroku2026yamada!"
+		registerCustomer(t, e, staff, cust.ID, "taro@example.jp", pw)
+
+		anon := e.Client(t)
+		login := func(email, pw string) (int, string) {
+			res, body := anon.Post(t, "/portal/login", url.Values{"email": {email}, "password": {pw}})
+			return res.StatusCode, body
+		}
+		for _, email := range []string{"nobody@example.jp", "someone@example.jp"} {
+			code, body := login(email, "wrong-pass-1")
+			require.Equal(t, http.StatusUnauthorized, code)
+			require.Contains(t, body, "メールアドレスまたはパスワードが正しくありません。")
+		}
+		code, body := login("third@example.jp", "wrong-pass-1")
+		require.Equal(t, http.StatusTooManyRequests, code, "the third failure locks the address")
+		require.Contains(t, body, "この接続元からのログインの失敗が続いたため")
+
+		// Locked: the same answer for an unknown address and for the real
+		// one with its right password, and no failures on the account.
+		for range 6 {
+			for _, try := range [][2]string{{"nobody@example.jp", "x"}, {"taro@example.jp", "wrong-pass-1"}, {"taro@example.jp", pw}} {
+				code, body := login(try[0], try[1])
+				require.Equal(t, http.StatusTooManyRequests, code, try[0])
+				require.Contains(t, body, "この接続元からのログインの失敗が続いたため")
+			}
+		}
+		a, err := e.App.Portal.Account(e.Ctx(t, staffID), cust.ID)
+		require.NoError(t, err)
+		require.Equal(t, "active", string(a.Status))
+		require.Zero(t, a.Failures)
+
+		// Staff logins from the same address still work.
+		e.Login(t, "tanto@example.com")
 	})
 }
