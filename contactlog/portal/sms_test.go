@@ -56,15 +56,6 @@ var smsLinkRE = regexp.MustCompile(`https://crm\.example\.jp/portal/invitation/(
 func TestSMSInvitation(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		// No SMS channel configured: a clear refusal.
-		f := setup(t, db, nil)
-		ok, err := f.svc.SMSAvailable(f.tanto)
-		require.NoError(t, err)
-		require.False(t, ok)
-		_, err = f.svc.SendSMSInvitation(f.tanto, f.yamada.ID)
-		requireField(t, err, "channel", portal.CodeNoSMS)
-	})
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ch := &smsChannel{serves: map[uuid.UUID]bool{}}
 		f := setup(t, db, &portal.Config{SMS: ch})
 		ctx := context.Background()
@@ -106,7 +97,7 @@ func TestSMSInvitation(t *testing.T) {
 		require.Equal(t, portal.ChannelSMS, inv.Channel)
 		require.Nil(t, inv.SentAt)
 		require.Empty(t, ch.messages(), "sent by the dispatcher, not by the call")
-		tokens, err := db.NewSelect().TableExpr("portal_tokens").Count(ctx)
+		tokens, err := db.NewSelect().TableExpr("portal_tokens").Where("tenant_id = ?", f.tenant).Count(ctx)
 		require.NoError(t, err)
 		require.Zero(t, tokens, "no link before delivery")
 
@@ -121,12 +112,15 @@ func TestSMSInvitation(t *testing.T) {
 		require.NotNil(t, m, sent[0].Body)
 		raw := m[1]
 		var stored [][]byte
-		require.NoError(t, db.NewSelect().TableExpr("portal_tokens").Column("token_hash").Scan(ctx, &stored))
+		require.NoError(t, db.NewSelect().TableExpr("portal_tokens").Column("token_hash").Where("tenant_id = ?", f.tenant).Scan(ctx, &stored))
 		require.Len(t, stored, 1)
 		require.NotEqual(t, []byte(raw), stored[0], "only a hash is stored")
-		n, err := db.NewSelect().TableExpr("outbox_messages").Where("payload LIKE ?", "%"+raw+"%").Count(ctx)
-		require.NoError(t, err)
-		require.Zero(t, n, "the link is not in the outbox")
+		var payloads []string
+		require.NoError(t, db.NewSelect().TableExpr("outbox_messages").Column("payload").Where("tenant_id = ?", f.tenant).Scan(ctx, &payloads))
+		require.NotEmpty(t, payloads)
+		for _, p := range payloads {
+			require.NotContains(t, p, raw, "the link is not in the outbox")
+		}
 
 		invs, err := f.svc.Invitations(f.tanto, f.yamada.ID)
 		require.NoError(t, err)
@@ -140,6 +134,19 @@ func TestSMSInvitation(t *testing.T) {
 		require.NoError(t, err)
 		_, err = f.svc.SendSMSInvitation(f.tanto, f.yamada.ID)
 		requireField(t, err, "customer", portal.CodeRegistered)
+	})
+}
+
+// Without an SMS channel configured, an SMS invitation is refused clearly.
+func TestSMSInvitationWithoutChannel(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db, nil)
+		ok, err := f.svc.SMSAvailable(f.tanto)
+		require.NoError(t, err)
+		require.False(t, ok)
+		_, err = f.svc.SendSMSInvitation(f.tanto, f.yamada.ID)
+		requireField(t, err, "channel", portal.CodeNoSMS)
 	})
 }
 
@@ -162,7 +169,7 @@ func TestSMSInvitationChannelGone(t *testing.T) {
 		ch.mu.Unlock()
 		f.deliver(t)
 		require.Empty(t, ch.messages())
-		tokens, err := db.NewSelect().TableExpr("portal_tokens").Count(ctx)
+		tokens, err := db.NewSelect().TableExpr("portal_tokens").Where("tenant_id = ?", f.tenant).Count(ctx)
 		require.NoError(t, err)
 		require.Zero(t, tokens)
 		invs, err := f.svc.Invitations(f.tanto, f.yamada.ID)
