@@ -30,6 +30,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api/schema"
@@ -238,7 +239,18 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	}
 	a.system = system
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit))
-	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
+	var sms notify.Channel
+	if cfg.PortalSMSPlugin != "" {
+		for _, ch := range a.Plugins.Channels() {
+			if ch.Name() == cfg.PortalSMSPlugin {
+				sms = ch
+			}
+		}
+		if sms == nil {
+			return a, fmt.Errorf("portal SMS: plugin %q is not a running notification plugin (one with a Notifier)", cfg.PortalSMSPlugin)
+		}
+	}
+	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
 		return a, err
 	}

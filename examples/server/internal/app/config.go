@@ -34,6 +34,7 @@ const (
 	EnvEncryptionKey     = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
 	EnvMetricsToken      = "KIROKU_METRICS_TOKEN"  // environment only
 	EnvLoginAddressLimit = "KIROKU_LOGIN_ADDRESS_LIMIT"
+	EnvPortalSMSPlugin   = "KIROKU_PORTAL_SMS_PLUGIN"
 
 	EnvReadHeaderTimeout = "KIROKU_READ_HEADER_TIMEOUT"
 	EnvBodyTimeout       = "KIROKU_BODY_TIMEOUT"
@@ -112,6 +113,11 @@ type Config struct {
 	// customer-portal logins, counted apart (auth.Config.AddressFailures).
 	// Default 20.
 	LoginAddressLimit int
+	// PortalSMSPlugin names the notification plugin that sends the
+	// customer portal's SMS invitations (a plugin with a Notifier that
+	// texts the mobile number it is given); tenants that installed it can
+	// invite by SMS. Default: none, and SMS invitations are refused.
+	PortalSMSPlugin string
 	// Traces exports the engines' spans over OTLP/HTTP to the endpoint of
 	// the OTEL_EXPORTER_OTLP_* variables. Default: when one of
 	// EnvOTLPEndpoint and EnvOTLPTracesEndpoint is set.
@@ -144,6 +150,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 0, "time a client has to send request headers (default 10s) ("+EnvReadHeaderTimeout+")")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", 0, "time a request body has before -body-min-rate applies (default 30s) ("+EnvBodyTimeout+")")
 	fs.Int64Var(&c.BodyMinRate, "body-min-rate", 0, "bytes per second a request body must average after -body-timeout (default 8192) ("+EnvBodyMinRate+")")
+	fs.StringVar(&c.PortalSMSPlugin, "portal-sms-plugin", env(EnvPortalSMSPlugin, ""), "notification plugin that sends the portal's SMS invitations ("+EnvPortalSMSPlugin+")")
 	fs.IntVar(&c.LoginAddressLimit, "login-address-limit", 0, "failed logins from one client address in 15 minutes that lock it for 15 minutes, staff and customer portal counted apart (default 20) ("+EnvLoginAddressLimit+")")
 	fs.BoolVar(&c.Demo, "demo", false, "load the demo data set on first start")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (default: when the base URL is https)")

@@ -63,7 +63,14 @@ func TestPortalShareLoop(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		_, body = staff.Get(t, servertest.Location(res))
 		require.Contains(t, body, "この顧客に招待メールを送信しました")
-		require.Contains(t, body, "招待メールの送信日時")
+		require.Contains(t, body, "招待メール・SMSの送信日時")
+		require.Contains(t, body, "<li>メール ")
+		require.NotContains(t, body, "SMSで招待を送る", "no SMS plugin")
+		// Without an SMS plugin, an SMS invitation is refused clearly.
+		res, _ = staff.Post(t, "/customers/"+cust.ID.String()+"/portal/sms", nil)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		_, body = staff.Get(t, servertest.Location(res))
+		require.Contains(t, body, "SMSで招待を送れません。SMS送信のプラグインが導入されていません")
 
 		// The customer registers (without JavaScript: a plain form post).
 		cc := e.Client(t)
