@@ -15,9 +15,12 @@ import (
 // plugin, for contactlog.Config.Channels; call it after Start. Deliver
 // calls the plugin's Notify with one recipient (the notification's
 // Recipients hold the user ID, its Key the outbox key) and that
-// recipient's directory e-mail address by user ID, within CallTimeout
+// recipient's directory e-mail address by user ID — or, for a text message
+// to a customer's phone (notify.Message.Phone: the portal's SMS
+// invitations), the customer's ID and mobile number — within CallTimeout
 // like every call; a message of a tenant that has not installed the
-// plugin is dropped (delivered to nobody, without an error), and a plugin
+// plugin is dropped (delivered to nobody, without an error; the channel's
+// Serves tells beforehand, as notify.Scoped), and a plugin
 // that is not running or fails the call answers an error matching
 // ErrUnavailable that names it, so the dispatcher retries the message.
 func (h *Host) Channels() []notify.Channel {
@@ -36,7 +39,15 @@ func (h *Host) Channels() []notify.Channel {
 // channel is a plugin as a notification channel.
 type channel struct{ p *proc }
 
-var _ notify.Channel = channel{}
+var (
+	_ notify.Channel = channel{}
+	_ notify.Scoped  = channel{}
+)
+
+// Serves reports whether tenant installed the plugin.
+func (c channel) Serves(ctx context.Context, tenant uuid.UUID) (bool, error) {
+	return c.p.h.installed(ctx, tenant, c.p.spec.Name)
+}
 
 func (c channel) Name() string { return c.p.spec.Name }
 
@@ -47,7 +58,10 @@ func (c channel) Deliver(ctx context.Context, tenant uuid.UUID, m notify.Message
 	user := m.Recipient.String()
 	n := sdk.Notification{Recipients: []string{user}, Subject: m.Subject, Body: m.Body, Key: m.Key}
 	addresses := map[string]string{}
-	if m.Email != "" {
+	switch {
+	case m.Phone != "":
+		addresses[user] = m.Phone
+	case m.Email != "":
 		addresses[user] = m.Email
 	}
 	return c.p.call(ctx, "notify", func(ctx context.Context, rpc *wire.Client, _ *manifest) error {

@@ -174,6 +174,7 @@ type customerInfo struct {
 	ID        uuid.UUID
 	Name      string
 	Email     string
+	Mobile    string
 	Assignees []uuid.UUID
 }
 
@@ -182,13 +183,13 @@ type customerInfo struct {
 func loadCustomer(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (*customerInfo, error) {
 	var c customer.Customer
 	err := db.NewSelect().TableExpr("customers AS c").
-		Column("c.kind", "c.family_name", "c.given_name", "c.company_name", "c.email").
+		Column("c.kind", "c.family_name", "c.given_name", "c.company_name", "c.email", "c.mobile").
 		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id).Where("c.deleted_at IS NULL").
-		Scan(ctx, &c.Kind, &c.FamilyName, &c.GivenName, &c.CompanyName, &c.Email)
+		Scan(ctx, &c.Kind, &c.FamilyName, &c.GivenName, &c.CompanyName, &c.Email, &c.Mobile)
 	if err != nil {
 		return nil, storage.Err(err)
 	}
-	return &customerInfo{ID: id, Email: c.Email, Name: c.DisplayName()}, nil
+	return &customerInfo{ID: id, Email: c.Email, Mobile: c.Mobile, Name: c.DisplayName()}, nil
 }
 
 // loadAssignees reads the staff assigned to ci, for permission checks and

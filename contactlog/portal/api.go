@@ -38,7 +38,7 @@ type LockedList struct {
 }
 
 // Routes returns the portal's JSON API routes, for api.Options.Extra:
-// staff (the API's own authenticator) issue, mail and list a customer's
+// staff (the API's own authenticator) issue, mail, text (SMS) and list a customer's
 // invitations, read their account, list the locked accounts they may
 // unlock and unlock them; customers (SessionHeader, resolved by sys) read
 // their account, the records shared with them and those records' shared
@@ -90,6 +90,19 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 					return err
 				}
 				inv, err := svc.SendInvitation(r.Context(), cust)
+				if err != nil {
+					return err
+				}
+				return api.WriteJSON(w, http.StatusAccepted, inv)
+			}},
+		{ID: "smsInvitation", Tag: "portal", Summary: "Send a portal invitation to the customer's mobile phone by SMS", Method: http.MethodPost,
+			Path: "/v1/customers/{id}/portal/invitation-sms", Params: id, Response: Invitation{}, Status: http.StatusAccepted,
+			Handler: func(w http.ResponseWriter, r *http.Request) error {
+				cust, err := api.PathID(r, "id")
+				if err != nil {
+					return err
+				}
+				inv, err := svc.SendSMSInvitation(r.Context(), cust)
 				if err != nil {
 					return err
 				}

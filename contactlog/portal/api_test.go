@@ -18,6 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
@@ -81,6 +82,9 @@ func TestAPIRoutes(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, st, string(body))
 		st, _ = call(http.MethodPost, cust+"/invitation-mails", "X-Staff", "tanto", nil)
 		require.Equal(t, http.StatusAccepted, st)
+		st, body = call(http.MethodPost, cust+"/invitation-sms", "X-Staff", "tanto", nil)
+		require.Equal(t, http.StatusUnprocessableEntity, st, "no SMS channel")
+		require.Contains(t, string(body), portal.CodeNoSMS)
 		st, body = call(http.MethodGet, cust+"/invitations", "X-Staff", "tanto", nil)
 		require.Equal(t, http.StatusOK, st)
 		var list portal.InvitationList
@@ -152,5 +156,8 @@ func TestAPIRoutes(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, st)
 		st, _ = call(http.MethodPost, cust+"/unlock", "X-Staff", "tanto", nil)
 		require.Equal(t, http.StatusNoContent, st)
+		st, body = call(http.MethodPost, cust+"/unlock", "X-Staff", "tanto", nil)
+		require.Equal(t, http.StatusUnprocessableEntity, st, "unlocked twice: a field error, not a failure")
+		require.Contains(t, string(body), validation.CodeNotAllowed)
 	})
 }

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,14 +13,16 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // Handlers returns the outbox handlers of the portal's mails, by topic:
-// TopicInvitation (the invitation mail; the link is made now and only its
-// hash stored, and Invitation.SentAt set — an invitation no longer open
-// is dropped), TopicLocked (the lock notices to the customer and to each
+// TopicInvitation (the invitation mail, or text message through
+// Config.SMS; the link is made now and only its hash stored, and
+// Invitation.SentAt set — an invitation no longer open is dropped; an SMS
+// for a tenant Config.SMS no longer serves fails permanently), TopicLocked (the lock notices to the customer and to each
 // assigned staff member), TopicUnlocked (the unlock notice to the
 // customer) and TopicReset (the reset link, made now; dropped when the
 // account can no longer log in). Pass them, merged with the other
@@ -71,7 +74,8 @@ func (s *System) deliverInvitation(ctx context.Context, m outbox.Message) error 
 		return outbox.Permanent(fmt.Errorf("portal: invitation payload: %w", err))
 	}
 	var msg mail.Message
-	var send bool
+	var sms notify.Message
+	var send, bySMS bool
 	err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		var inv Invitation
 		err := tx.NewSelect().Model(&inv).Where("pi.tenant_id = ?", m.Tenant).Where("pi.id = ?", p.Invitation).Scan(ctx)
@@ -90,17 +94,28 @@ func (s *System) deliverInvitation(ctx context.Context, m outbox.Message) error 
 			return nil
 		}
 		ci, err := loadCustomer(ctx, tx, a.Tenant, a.Customer)
-		if errors.Is(err, ErrNotFound) || (err == nil && ci.Email == "") {
+		bySMS = inv.Channel == ChannelSMS
+		if errors.Is(err, ErrNotFound) || (err == nil && (bySMS && ci.Mobile == "" || !bySMS && ci.Email == "")) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		if bySMS {
+			if ok, err := s.smsServes(ctx, a.Tenant); err != nil || !ok {
+				return cmp.Or(err, outbox.Permanent(errors.New("the tenant has no SMS channel (Config.SMS)")))
+			}
+		}
 		raw, err := mint(ctx, tx, a, purposeInvite, inv.ID, inv.ExpiresAt)
 		if err != nil {
 			return err
 		}
-		if msg, err = s.invitationMail(ctx, tx, a.Tenant, inv.CreatedBy, ci, s.invitationURL(raw)); err != nil {
+		if bySMS {
+			sms, err = s.invitationSMS(ctx, tx, a.Tenant, inv.CreatedBy, ci, inv.ID, s.invitationURL(raw))
+		} else {
+			msg, err = s.invitationMail(ctx, tx, a.Tenant, inv.CreatedBy, ci, s.invitationURL(raw))
+		}
+		if err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model((*Invitation)(nil)).Set("sent_at = ?", now).
@@ -110,7 +125,34 @@ func (s *System) deliverInvitation(ctx context.Context, m outbox.Message) error 
 		send = true
 		return nil
 	})
-	return s.sendDelivery(ctx, m, msg, send, err)
+	if bySMS && send && err == nil {
+		if err := s.cfg.SMS.Deliver(ctx, m.Tenant, sms); err != nil {
+			return fmt.Errorf("portal: deliver %s %s by sms: %w", m.Topic, m.ID, err)
+		}
+		return nil
+	}
+	return s.sendDelivery(ctx, m, msg, send && !bySMS, err)
+}
+
+// invitationSMS writes the text message inviting ci by the staff member
+// from, linking to url: short, since every character is paid for. key is
+// the invitation (the message's Key).
+func (c core) invitationSMS(ctx context.Context, db bun.IDB, tenant, from uuid.UUID, ci *customerInfo, key uuid.UUID, url string) (notify.Message, error) {
+	dir := c.dir.WithDB(db)
+	t, err := dir.Tenant(ctx, tenant)
+	if err != nil {
+		return notify.Message{}, err
+	}
+	sender := "担当者"
+	if staff, err := dir.User(ctx, tenant, from); err == nil {
+		sender = oneLine(staff.Name)
+	} else if !errors.Is(err, ErrNotFound) {
+		return notify.Message{}, err
+	}
+	body := fmt.Sprintf("【%s】%s様 お客様ページへのご招待です（担当 %s）。下記URLからご登録ください。%d日間有効・1回限り。\n%s",
+		oneLine(t.Name), oneLine(ci.Name), sender, int(c.cfg.InvitationTTL/(24*time.Hour)), url)
+	return notify.Message{Recipient: ci.ID, Name: oneLine(ci.Name), Phone: ci.Mobile,
+		Subject: fmt.Sprintf("【%s】お客様ページへのご招待", oneLine(t.Name)), Body: body, Key: key.String()}, nil
 }
 
 // invitationMail writes the invitation of ci by the staff member from,

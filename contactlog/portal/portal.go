@@ -12,6 +12,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -67,6 +68,10 @@ const (
 	// CodeWrongPassword: the current password given to confirm a change is
 	// wrong (field "current_password").
 	CodeWrongPassword = "wrong_password"
+	// CodeNoSMS: the tenant has no SMS channel (Config.SMS is not set, or
+	// does not serve the tenant: the plugin is not installed), so an
+	// invitation cannot go by SMS (field "channel").
+	CodeNoSMS = "no_sms"
 )
 
 //go:embed migrations
@@ -159,6 +164,12 @@ type Config struct {
 	// inviting staff member's name at this address, with their own address
 	// as Reply-To. Default: the Mailer's own default.
 	MailFrom mail.Address
+	// SMS is the notification channel that sends text messages to mobile
+	// phones (a plugin's: plugins.Host.Channels), for SendSMSInvitation.
+	// When it implements notify.Scoped, only the tenants it serves can
+	// invite by SMS. Default: none, and SMS invitations are refused with
+	// CodeNoSMS.
+	SMS notify.Channel
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field

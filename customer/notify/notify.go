@@ -42,14 +42,28 @@ type Channel interface {
 	Deliver(ctx context.Context, tenant uuid.UUID, m Message) error
 }
 
+// Scoped is implemented by a Channel that serves only some tenants (a
+// plugin serves the tenants that installed it). An engine that must tell
+// a user beforehand whether a message can go out — the portal refuses an
+// SMS invitation in a tenant without an SMS channel — asks Serves; a
+// Channel that does not implement it serves every tenant.
+type Scoped interface {
+	Serves(ctx context.Context, tenant uuid.UUID) (bool, error)
+}
+
 // Message is one notification to one staff member, saying what the mail of
-// the same notification says.
+// the same notification says — or, when Phone is set, a text message to a
+// customer's mobile phone (the portal's SMS invitations).
 type Message struct {
 	// Recipient is the staff member's user ID; Name and Email are theirs
-	// in the directory (Email may be "").
+	// in the directory (Email may be ""). For a message to a customer's
+	// phone, Recipient is the customer's ID and Name their name.
 	Recipient uuid.UUID
 	Name      string
 	Email     string
+	// Phone is the mobile number a message to a customer goes to (as
+	// entered on the customer, e.g. "090-1234-5678"); "" for staff.
+	Phone string
 	// Subject is one line; Body is plain text, without the mail's footer.
 	Subject string
 	Body    string

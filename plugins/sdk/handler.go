@@ -95,8 +95,10 @@ func (f EventHandlerFunc) HandleEvent(ctx context.Context, event Event) (EventRe
 
 // Notifier delivers a notification through the plugin's channel (chat,
 // SMS, …) in tenant, a tenant that installed the plugin. addresses holds
-// the recipients' addresses as the host knows them (e-mail addresses), by
-// user ID.
+// the recipients' addresses as the host knows them, by recipient ID: a
+// staff member's e-mail address; for the customer portal's SMS
+// invitations (which an operator sends through one chosen plugin) the
+// recipient is a customer's ID and the address their mobile number.
 type Notifier interface {
 	Notify(ctx context.Context, tenant string, n Notification, addresses map[string]string) error
 }

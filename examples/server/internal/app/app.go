@@ -31,6 +31,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api/schema"
@@ -244,8 +245,19 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	a.system = system
-	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock))
-	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal"}
+	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit))
+	var sms notify.Channel
+	if cfg.PortalSMSPlugin != "" {
+		for _, ch := range a.Plugins.Channels() {
+			if ch.Name() == cfg.PortalSMSPlugin {
+				sms = ch
+			}
+		}
+		if sms == nil {
+			return a, fmt.Errorf("portal SMS: plugin %q is not a running notification plugin (one with a Notifier)", cfg.PortalSMSPlugin)
+		}
+	}
+	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
 		return a, err
 	}
@@ -312,15 +324,19 @@ func (a *App) scheduleOrphanCollections(ctx context.Context) {
 	}
 }
 
-// authConfig completes the auth store's config: the app's clock, and API
-// tokens revoked with the sessions.
-func authConfig(c *auth.Config, clock func() time.Time) *auth.Config {
+// authConfig completes the auth store's config: the app's clock, the
+// configured limit of failed logins per client address, and API tokens
+// revoked with the sessions.
+func authConfig(c *auth.Config, clock func() time.Time, addressLimit int) *auth.Config {
 	var out auth.Config
 	if c != nil {
 		out = *c
 	}
 	if out.Clock == nil {
 		out.Clock = clock
+	}
+	if out.AddressFailures == 0 {
+		out.AddressFailures = addressLimit
 	}
 	if out.Revoke == nil {
 		out.Revoke = func(ctx context.Context, tx bun.IDB, user uuid.UUID) error {

@@ -18,21 +18,23 @@ import (
 // Environment variables read by Parse. A flag given on the command line wins
 // over its variable.
 const (
-	EnvAddr          = "KIROKU_ADDR"
-	EnvData          = "KIROKU_DATA"
-	EnvPostgres      = "KIROKU_POSTGRES_URL"
-	EnvPluginDir     = "KIROKU_PLUGIN_DIR"
-	EnvBaseURL       = "KIROKU_BASE_URL"
-	EnvAdminEmail    = "KIROKU_ADMIN_EMAIL"
-	EnvAdminPassword = "KIROKU_ADMIN_PASSWORD" // environment only: flags show in ps
-	EnvSMTPHost      = "KIROKU_SMTP_HOST"
-	EnvSMTPPort      = "KIROKU_SMTP_PORT"
-	EnvSMTPUser      = "KIROKU_SMTP_USER"
-	EnvSMTPPassword  = "KIROKU_SMTP_PASSWORD" // environment only
-	EnvSMTPTLS       = "KIROKU_SMTP_TLS"
-	EnvMailFrom      = "KIROKU_MAIL_FROM"
-	EnvEncryptionKey = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
-	EnvMetricsToken  = "KIROKU_METRICS_TOKEN"  // environment only
+	EnvAddr              = "KIROKU_ADDR"
+	EnvData              = "KIROKU_DATA"
+	EnvPostgres          = "KIROKU_POSTGRES_URL"
+	EnvPluginDir         = "KIROKU_PLUGIN_DIR"
+	EnvBaseURL           = "KIROKU_BASE_URL"
+	EnvAdminEmail        = "KIROKU_ADMIN_EMAIL"
+	EnvAdminPassword     = "KIROKU_ADMIN_PASSWORD" // environment only: flags show in ps
+	EnvSMTPHost          = "KIROKU_SMTP_HOST"
+	EnvSMTPPort          = "KIROKU_SMTP_PORT"
+	EnvSMTPUser          = "KIROKU_SMTP_USER"
+	EnvSMTPPassword      = "KIROKU_SMTP_PASSWORD" // environment only
+	EnvSMTPTLS           = "KIROKU_SMTP_TLS"
+	EnvMailFrom          = "KIROKU_MAIL_FROM"
+	EnvEncryptionKey     = "KIROKU_ENCRYPTION_KEY" // environment only; 32 bytes, hex or base64
+	EnvMetricsToken      = "KIROKU_METRICS_TOKEN"  // environment only
+	EnvLoginAddressLimit = "KIROKU_LOGIN_ADDRESS_LIMIT"
+	EnvPortalSMSPlugin   = "KIROKU_PORTAL_SMS_PLUGIN"
 
 	EnvReadHeaderTimeout = "KIROKU_READ_HEADER_TIMEOUT"
 	EnvBodyTimeout       = "KIROKU_BODY_TIMEOUT"
@@ -106,6 +108,16 @@ type Config struct {
 	// processing, the response) is not limited.
 	BodyTimeout time.Duration
 	BodyMinRate int64
+	// LoginAddressLimit failed logins from one client address within 15
+	// minutes lock that address's logins for 15 minutes: staff logins and
+	// customer-portal logins, counted apart (auth.Config.AddressFailures).
+	// Default 20.
+	LoginAddressLimit int
+	// PortalSMSPlugin names the notification plugin that sends the
+	// customer portal's SMS invitations (a plugin with a Notifier that
+	// texts the mobile number it is given); tenants that installed it can
+	// invite by SMS. Default: none, and SMS invitations are refused.
+	PortalSMSPlugin string
 	// Traces exports the engines' spans over OTLP/HTTP to the endpoint of
 	// the OTEL_EXPORTER_OTLP_* variables. Default: when one of
 	// EnvOTLPEndpoint and EnvOTLPTracesEndpoint is set.
@@ -138,6 +150,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", 0, "time a client has to send request headers (default 10s) ("+EnvReadHeaderTimeout+")")
 	fs.DurationVar(&c.BodyTimeout, "body-timeout", 0, "time a request body has before -body-min-rate applies (default 30s) ("+EnvBodyTimeout+")")
 	fs.Int64Var(&c.BodyMinRate, "body-min-rate", 0, "bytes per second a request body must average after -body-timeout (default 8192) ("+EnvBodyMinRate+")")
+	fs.StringVar(&c.PortalSMSPlugin, "portal-sms-plugin", env(EnvPortalSMSPlugin, ""), "notification plugin that sends the portal's SMS invitations ("+EnvPortalSMSPlugin+")")
+	fs.IntVar(&c.LoginAddressLimit, "login-address-limit", 0, "failed logins from one client address in 15 minutes that lock it for 15 minutes, staff and customer portal counted apart (default 20) ("+EnvLoginAddressLimit+")")
 	fs.BoolVar(&c.Demo, "demo", false, "load the demo data set on first start")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (default: when the base URL is https)")
 	if err := envDefaults(&c, getenv); err != nil {
@@ -174,7 +188,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	return c, c.complete()
 }
 
-// envDefaults reads the slow-client limits from the environment; the
+// envDefaults reads the slow-client and login limits from the environment; the
 // flags, parsed afterwards, override them.
 func envDefaults(c *Config, getenv func(string) string) error {
 	for _, d := range []struct {
@@ -195,6 +209,13 @@ func envDefaults(c *Config, getenv func(string) string) error {
 			return fmt.Errorf("%s: %q is not a number of bytes per second", EnvBodyMinRate, v)
 		}
 		c.BodyMinRate = r
+	}
+	if v := getenv(EnvLoginAddressLimit); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number of failed logins", EnvLoginAddressLimit, v)
+		}
+		c.LoginAddressLimit = n
 	}
 	return nil
 }
@@ -236,6 +257,8 @@ func (c *Config) complete() error {
 		return fmt.Errorf("-body-timeout: %s is negative", c.BodyTimeout)
 	case c.BodyMinRate < 0:
 		return fmt.Errorf("-body-min-rate: %d is negative", c.BodyMinRate)
+	case c.LoginAddressLimit < 0:
+		return fmt.Errorf("-login-address-limit: %d is negative", c.LoginAddressLimit)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

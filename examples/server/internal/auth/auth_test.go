@@ -127,6 +127,40 @@ func TestThrottle(t *testing.T) {
 	})
 }
 
+// Customer-portal logins are limited per client address apart from staff
+// logins: the AddressFailures-th failure locks the address's portal logins
+// for Lockout, and a success does not reset the count.
+func TestPortalThrottle(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		st := auth.NewStore(db, f.dir, &auth.Config{Clock: f.clock.Now, AddressFailures: 3})
+		const addr = "203.0.113.5"
+		require.NoError(t, st.PortalThrottled(ctx, addr))
+		require.NoError(t, st.PortalFailed(ctx, addr))
+		require.NoError(t, st.PortalFailed(ctx, addr))
+		require.NoError(t, st.PortalThrottled(ctx, addr))
+		require.ErrorIs(t, st.PortalFailed(ctx, addr), auth.ErrThrottled, "the third failure locks")
+		require.ErrorIs(t, st.PortalThrottled(ctx, addr), auth.ErrThrottled)
+		require.NoError(t, st.PortalThrottled(ctx, "203.0.113.6"), "other addresses are not locked")
+		_, _, err := st.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", addr)
+		require.NoError(t, err, "staff logins from the address are counted apart")
+
+		f.clock.Advance(auth.DefaultLockout + time.Second)
+		require.NoError(t, st.PortalThrottled(ctx, addr), "the lock ends by itself")
+		require.NoError(t, st.PortalFailed(ctx, addr), "and the count starts again")
+
+		// The staff limit per address is AddressFailures too.
+		for range 3 {
+			_, _, err := st.Login(ctx, uuid.NewString()+"@example.jp", "x", "198.51.100.8")
+			require.ErrorIs(t, err, auth.ErrBadCredentials)
+		}
+		_, _, err = st.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "198.51.100.8")
+		require.ErrorIs(t, err, auth.ErrThrottled)
+	})
+}
+
 func TestSingleUseToken(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

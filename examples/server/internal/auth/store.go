@@ -54,11 +54,17 @@ type Config struct {
 	SessionIdle time.Duration
 	// SessionLifetime ends every session this long after login.
 	SessionLifetime time.Duration
-	// MaxFailures failed logins within FailureWindow lock the login (and,
-	// at four times the count, the client address) for Lockout.
+	// MaxFailures failed logins within FailureWindow lock the login for
+	// Lockout.
 	MaxFailures   int
 	FailureWindow time.Duration
 	Lockout       time.Duration
+	// AddressFailures failed logins from one client address within
+	// FailureWindow lock that address for Lockout, whichever logins were
+	// tried. Staff logins and customer-portal logins (PortalThrottled,
+	// PortalFailed) are counted apart, so customers on a shop's network
+	// never lock its staff out. Default: four times MaxFailures.
+	AddressFailures int
 	// Revoke revokes the user's other credentials for good (the server's
 	// API tokens) in the transaction that ends the user's sessions on a
 	// password change or reset and on deactivation, so reactivating the
@@ -97,6 +103,9 @@ func NewStore(db bun.IDB, dir *permission.Directory, cfg *Config) *Store {
 	}
 	if c.Lockout == 0 {
 		c.Lockout = DefaultLockout
+	}
+	if c.AddressFailures == 0 {
+		c.AddressFailures = 4 * c.MaxFailures
 	}
 	return &Store{db: db, dir: dir, cfg: c}
 }
@@ -226,49 +235,83 @@ func (s *Store) throttled(ctx context.Context, keys []string) error {
 	return nil
 }
 
-// fail counts a failed login for each key and locks a key that reached its
-// limit; it returns ErrBadCredentials (or ErrThrottled if this failure locked
-// the login).
+// fail counts a failed login for the login's key and the address's (keys
+// as Login makes them); it returns ErrBadCredentials (or ErrThrottled if
+// this failure locked the login).
 func (s *Store) fail(ctx context.Context, keys []string) error {
-	now := s.now()
-	lockedNow := false
-	for i, key := range keys {
-		limit := s.cfg.MaxFailures
-		if i > 0 {
-			limit *= 4
-		}
-		err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-			f := failure{Key: key}
-			err := tx.NewSelect().Model(&f).WherePK().Scan(ctx)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				f = failure{Key: key, WindowStart: now}
-			case err != nil:
-				return storage.Err(err)
-			}
-			if now.Sub(f.WindowStart) > s.cfg.FailureWindow {
-				f.Failures, f.WindowStart, f.LockedUntil = 0, now, nil
-			}
-			f.Failures++
-			if f.Failures >= limit {
-				until := now.Add(s.cfg.Lockout)
-				f.LockedUntil = &until
-				f.Failures, f.WindowStart = 0, now
-				lockedNow = lockedNow || i == 0
-			}
-			_, err = tx.NewInsert().Model(&f).On("CONFLICT (key) DO UPDATE").
-				Set("failures = EXCLUDED.failures").Set("window_start = EXCLUDED.window_start").
-				Set("locked_until = EXCLUDED.locked_until").Exec(ctx)
-			return storage.Err(err)
-		})
-		if err != nil {
-			return fmt.Errorf("auth: login: %w", err)
-		}
+	lockedNow, err := s.count(ctx, keys[0], s.cfg.MaxFailures)
+	if err != nil {
+		return fmt.Errorf("auth: login: %w", err)
+	}
+	if _, err := s.count(ctx, keys[1], s.cfg.AddressFailures); err != nil {
+		return fmt.Errorf("auth: login: %w", err)
 	}
 	if lockedNow {
 		return ErrThrottled
 	}
 	return ErrBadCredentials
+}
+
+// count counts a failure of key within FailureWindow and locks the key for
+// Lockout when it reaches limit, reporting whether this one locked it.
+func (s *Store) count(ctx context.Context, key string, limit int) (bool, error) {
+	now := s.now()
+	locked := false
+	err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		f := failure{Key: key}
+		err := tx.NewSelect().Model(&f).WherePK().Scan(ctx)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			f = failure{Key: key, WindowStart: now}
+		case err != nil:
+			return storage.Err(err)
+		}
+		if now.Sub(f.WindowStart) > s.cfg.FailureWindow {
+			f.Failures, f.WindowStart, f.LockedUntil = 0, now, nil
+		}
+		f.Failures++
+		if f.Failures >= limit {
+			until := now.Add(s.cfg.Lockout)
+			f.LockedUntil = &until
+			f.Failures, f.WindowStart = 0, now
+			locked = true
+		}
+		_, err = tx.NewInsert().Model(&f).On("CONFLICT (key) DO UPDATE").
+			Set("failures = EXCLUDED.failures").Set("window_start = EXCLUDED.window_start").
+			Set("locked_until = EXCLUDED.locked_until").Exec(ctx)
+		return storage.Err(err)
+	})
+	return locked, err
+}
+
+// portalKey is the failure key of a client address's customer-portal
+// logins, apart from its staff logins ("addr:").
+func portalKey(client string) string { return "portal-addr:" + client }
+
+// PortalThrottled answers ErrThrottled while the customer-portal logins of
+// the client address are locked (see PortalFailed), nil otherwise. The
+// portal's login page asks it before checking a password, so a locked
+// address learns nothing about any account and adds no failures to one.
+func (s *Store) PortalThrottled(ctx context.Context, client string) error {
+	return s.throttled(ctx, []string{portalKey(client)})
+}
+
+// PortalFailed counts a failed customer-portal login from the client
+// address — whatever the reason, so the count says nothing about whether
+// an address has an account — and answers ErrThrottled when this failure
+// reached Config.AddressFailures within FailureWindow and locked the
+// address's portal logins for Lockout, nil otherwise. A successful login
+// does not reset the count. The portal's own per-account lock
+// (portal.Config.MaxFailures) is kept apart.
+func (s *Store) PortalFailed(ctx context.Context, client string) error {
+	locked, err := s.count(ctx, portalKey(client), s.cfg.AddressFailures)
+	if err != nil {
+		return fmt.Errorf("auth: portal login: %w", err)
+	}
+	if locked {
+		return ErrThrottled
+	}
+	return nil
 }
 
 // Session is a logged-in browser.

@@ -142,6 +142,15 @@ func TestPortalShareLoop(t *testing.T) {
 	c.submit("log in again", `form[action="/portal/login"] button`, 200)
 	c.require(c.location() == "/portal/", "the customer is back, at %s", c.location())
 
+	// The top page marks the customer; ending the access asks first.
+	b.open("/")
+	b.require(strings.Contains(b.text(".records"), "アカウント登録済み"), "the top page marks the registered customer")
+	b.shot("staff-top-marks")
+	b.open("/customers/" + cust.ID.String() + "/portal/deactivate")
+	b.require(strings.Contains(b.text("main"), "よろしいですか？"), "the deactivation asks first")
+	b.shot("staff-deactivate-confirm")
+	b.fitsWidth("/customers/" + cust.ID.String() + "/portal/deactivate")
+
 	// The wide screen: the customer page and the records list at 1280×800.
 	for _, br := range []*browser{b, c} {
 		br.step("desktop", func(ctx context.Context) error {

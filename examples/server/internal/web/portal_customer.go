@@ -13,6 +13,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/report/pdf"
 )
@@ -175,18 +176,37 @@ func (u *UI) portalLoginForm(w http.ResponseWriter, hr *http.Request) {
 	u.portalRender(w, hr, "", http.StatusOK, "portal_login", NewForm(nil))
 }
 
+// portalLogin logs a customer in. Besides the account's own lock, the
+// client address is limited (auth.Store.PortalThrottled / PortalFailed):
+// a locked address is answered before any password is checked, with the
+// same page whatever address was typed.
 func (u *UI) portalLogin(w http.ResponseWriter, hr *http.Request) {
 	hr.Body = http.MaxBytesReader(w, hr.Body, MaxFormRequest)
 	password := hr.PostFormValue("password")
 	f := NewForm(hr.PostForm)
 	f.Values.Del("password")
-	token, sess, err := u.app.PortalAuth.Login(hr.Context(), hr.PostFormValue("email"), password)
-	if errors.Is(err, portal.ErrBadCredentials) {
+	client := clientAddr(hr)
+	err := u.app.Auth.PortalThrottled(hr.Context(), client)
+	var token string
+	var sess *portal.Session
+	if err == nil {
+		token, sess, err = u.app.PortalAuth.Login(hr.Context(), hr.PostFormValue("email"), password)
+		if errors.Is(err, portal.ErrBadCredentials) {
+			if ferr := u.app.Auth.PortalFailed(hr.Context(), client); ferr != nil {
+				err = ferr // ErrThrottled: this failure locked the address
+			}
+		}
+	}
+	switch {
+	case errors.Is(err, auth.ErrThrottled):
+		f.Message = msg.T("portal.throttled")
+		u.portalRender(w, hr, "", http.StatusTooManyRequests, "portal_login", f)
+		return
+	case errors.Is(err, portal.ErrBadCredentials):
 		f.Message = msg.T("portal.bad_credentials")
 		u.portalRender(w, hr, "", http.StatusUnauthorized, "portal_login", f)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		u.fail(w, hr, nil, err)
 		return
 	}

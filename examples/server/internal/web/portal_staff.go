@@ -14,6 +14,8 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
+	"github.com/kirokuhq/kiroku/customer/notify"
+	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -24,7 +26,10 @@ func (u *UI) portalStaffRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /customers/{id}/portal/invite", u.page(u.portalInvite))
 	mux.Handle("GET /customers/{id}/portal/mail", u.page(u.portalMailConfirm))
 	mux.Handle("POST /customers/{id}/portal/mail", u.page(u.portalMailSend))
+	mux.Handle("GET /customers/{id}/portal/sms", u.page(u.portalSMSConfirm))
+	mux.Handle("POST /customers/{id}/portal/sms", u.page(u.portalSMSSend))
 	mux.Handle("POST /customers/{id}/portal/unlock", u.page(u.portalUnlock))
+	mux.Handle("GET /customers/{id}/portal/deactivate", u.page(u.portalDeactivateConfirm))
 	mux.Handle("POST /customers/{id}/portal/deactivate", u.page(u.portalDeactivate))
 	mux.Handle("POST /customers/{id}/portal/restore", u.page(u.portalRestore))
 	mux.Handle("GET /portal-locks", u.page(u.portalLocks))
@@ -34,12 +39,19 @@ func (u *UI) portalStaffRoutes(mux *http.ServeMux) {
 type portalPanel struct {
 	Account  *portal.Account // nil: never invited
 	HasEmail bool
-	Sends    []portal.Invitation // mail invitations, newest first
+	// HasMobile: the customer has a mobile number; SMS: the tenant can
+	// invite by SMS (an SMS plugin is installed).
+	HasMobile, SMS bool
+	Sends          []portal.Invitation // mail and SMS invitations, newest first
 }
 
 // portalPanelOf loads the section of customer c for the principal.
 func (u *UI) portalPanelOf(r *Request, c *customer.Customer) (portalPanel, error) {
-	p := portalPanel{HasEmail: c.Email != ""}
+	p := portalPanel{HasEmail: c.Email != "", HasMobile: c.Mobile != ""}
+	var err error
+	if p.SMS, err = u.app.Portal.SMSAvailable(r.Context()); err != nil {
+		return p, err
+	}
 	a, err := u.app.Portal.Account(r.Context(), c.ID)
 	switch {
 	case errors.Is(err, kerr.ErrNotFound):
@@ -53,7 +65,7 @@ func (u *UI) portalPanelOf(r *Request, c *customer.Customer) (portalPanel, error
 		return p, err
 	}
 	for _, inv := range invs {
-		if inv.Channel == portal.ChannelMail {
+		if inv.Channel == portal.ChannelMail || inv.Channel == portal.ChannelSMS {
 			p.Sends = append(p.Sends, inv)
 		}
 	}
@@ -135,23 +147,97 @@ func (u *UI) portalMailSend(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
+// portalUnlock unlocks and goes back to the list or the customer page. An
+// account that is no longer locked (the button pressed twice, or another
+// staff member was quicker) is told so instead of claiming a new unlock.
+type portalSMSData struct {
+	Customer *customer.Customer
+	SMS      notify.Message
+}
+
+// portalSMSConfirm shows the invitation SMS before it is sent.
+func (u *UI) portalSMSConfirm(w http.ResponseWriter, r *Request) error {
+	c, err := u.pathCustomer(r)
+	if err != nil {
+		return err
+	}
+	m, err := u.app.Portal.InvitationSMS(r.Context(), c.ID)
+	if err != nil {
+		return u.portalSMSRefused(w, r, c.ID, err)
+	}
+	u.render(w, r.Request, r, http.StatusOK, "portal_sms", portalSMSData{Customer: c, SMS: m})
+	return nil
+}
+
+func (u *UI) portalSMSSend(w http.ResponseWriter, r *Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := u.app.Portal.SendSMSInvitation(r.Context(), id); err != nil {
+		return u.portalSMSRefused(w, r, id, err)
+	}
+	redirect(w, r.Request, "/customers/"+id.String()+"#portal", "portal.sms_sent")
+	return nil
+}
+
+// portalSMSRefused goes back to the customer page saying why an SMS
+// invitation cannot be sent: no SMS plugin in the tenant, no mobile
+// number, or a customer who registered or whose access is ended.
+func (u *UI) portalSMSRefused(w http.ResponseWriter, r *Request, id uuid.UUID, err error) error {
+	var v *validation.Error
+	if !errors.As(err, &v) {
+		return err
+	}
+	flash := "portal.already_registered"
+	switch {
+	case v.Has("channel", portal.CodeNoSMS):
+		flash = "portal.no_sms"
+	case v.Has("mobile", ""):
+		flash = "portal.no_mobile"
+	}
+	redirect(w, r.Request, "/customers/"+id.String()+"#portal", flash)
+	return nil
+}
+
 func (u *UI) portalUnlock(w http.ResponseWriter, r *Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	if err := u.app.Portal.Unlock(r.Context(), id); err != nil && !NewForm(nil).AddError(err, nil) {
-		return err
+	flash := "portal.unlocked"
+	if err := u.app.Portal.Unlock(r.Context(), id); err != nil {
+		var v *validation.Error
+		if !errors.As(err, &v) || !v.Has("customer", validation.CodeNotAllowed) {
+			return err
+		}
+		flash = "portal.not_locked"
 	}
 	to := "/portal-locks"
 	if r.PostFormValue("back") == "customer" {
 		to = "/customers/" + id.String() + "#portal"
 	}
-	redirect(w, r.Request, to, "portal.unlocked")
+	redirect(w, r.Request, to, flash)
 	return nil
 }
 
+// portalDeactivateConfirm asks before ending a customer's access, saying
+// what it does (a page, so it works without script).
+func (u *UI) portalDeactivateConfirm(w http.ResponseWriter, r *Request) error {
+	c, err := u.pathCustomer(r)
+	if err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "portal_deactivate", c)
+	return nil
+}
+
+// portalDeactivate ends the access once confirmed; a post without the
+// confirmation shows the confirmation page.
 func (u *UI) portalDeactivate(w http.ResponseWriter, r *Request) error {
+	if r.PostFormValue("confirm") != "1" {
+		return u.portalDeactivateConfirm(w, r)
+	}
 	return u.portalSetAccess(w, r, u.app.Portal.Deactivate, "portal.deactivated")
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -54,6 +55,9 @@ type recordRow struct {
 	// ResponderNames are the responders' names; Excerpt the memo's start.
 	ResponderNames string
 	Excerpt        string
+	// Portal is the customer's portal status (招待済み / 登録済み marks;
+	// set on the top page only).
+	Portal portal.Status
 }
 
 // excerptLen is how many characters of the memo a list row shows.
@@ -161,19 +165,40 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Rows, err = u.recordRows(r, page.Records); err != nil {
 		return err
 	}
+	if err := u.portalMarks(r, page.Records, d.Rows); err != nil {
+		return err
+	}
 	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
 	return nil
 }
 
-// recordRows adds customer names and template labels to records.
-func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, error) {
+// recordCustomers are the customers of recs (drafts without one left out).
+func recordCustomers(recs []contactlog.Record) []uuid.UUID {
 	ids := make([]uuid.UUID, 0, len(recs))
 	for _, rec := range recs {
 		if rec.Customer != uuid.Nil {
 			ids = append(ids, rec.Customer)
 		}
 	}
-	names, err := u.app.Customers.Names(r.Context(), ids)
+	return ids
+}
+
+// portalMarks sets the portal status of the customer of each row of recs,
+// with one query.
+func (u *UI) portalMarks(r *Request, recs []contactlog.Record, rows []recordRow) error {
+	st, err := u.app.Portal.Statuses(r.Context(), recordCustomers(recs))
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].Portal = st[rows[i].Customer]
+	}
+	return nil
+}
+
+// recordRows adds customer names and template labels to records.
+func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, error) {
+	names, err := u.app.Customers.Names(r.Context(), recordCustomers(recs))
 	if err != nil {
 		return nil, err
 	}

@@ -1733,8 +1733,10 @@ type NotifyRequest struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Tenant       string                 `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
 	Notification *Notification          `protobuf:"bytes,2,opt,name=notification,proto3" json:"notification,omitempty"`
-	// addresses are the recipients' addresses in the plugin's channel, by
-	// user ID, as the host knows them (e-mail addresses).
+	// addresses are the recipients' addresses as the host knows them, by
+	// recipient ID: a staff member's e-mail address, or, for the customer
+	// portal's SMS invitations, a customer's mobile number (the recipient is
+	// then the customer's ID).
 	Addresses     map[string]string `protobuf:"bytes,3,rep,name=addresses,proto3" json:"addresses,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
