@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 )
@@ -199,7 +199,7 @@ const MaxJSON = 1 << 20
 // detail naming the request body). A value the body's fields cannot take —
 // a number given as text, a date outside its era, a property v does not
 // have — is a validation problem (422) naming each such field: wrong_type,
-// the value's own code (customer.DateErrorCode: format, invalid_date,
+// the value's own code (date.ErrorCode: format, invalid_date,
 // outside_era), or unknown.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
@@ -259,7 +259,7 @@ func decodeError(body []byte, v any, err error) error {
 			continue
 		}
 		if err := json.Unmarshal(props[name], reflect.New(ft).Interface()); err != nil {
-			code := customer.DateErrorCode(err)
+			code := date.ErrorCode(err)
 			if errors.As(err, &te) {
 				code = validation.CodeWrongType
 			}
