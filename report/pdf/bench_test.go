@@ -43,7 +43,7 @@ func BenchmarkCustomerPDF(b *testing.B) {
 			Values: map[string]any{"place": "本社応接室", "hearing": kinsokuMemo, "next_contact_on": "2026-12-10"}})
 		require.NoError(b, err)
 		if i < 7 { // 7 photos here and 3 in the fixture's record: 10
-			as, err := f.records.AddAttachments(f.staff, r.ID, contactlog.Upload{
+			as, err := f.records.Attachments().Add(f.staff, r.ID, contactlog.Upload{
 				AttachmentMeta: contactlog.AttachmentMeta{Name: "手書きメモ.jpg"}, Body: bytes.NewReader(photo)})
 			require.NoError(b, err)
 			stored += as[0].Size

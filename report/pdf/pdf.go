@@ -319,7 +319,7 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 	var buf bytes.Buffer
 	buf.Grow(int(photoBytes) + 1<<20) // the photos pass through as they are, plus the text
 	open := func(ctx context.Context, id uuid.UUID) (io.ReadCloser, error) {
-		rc, _, err := e.records.OpenAttachment(ctx, id, false)
+		rc, _, err := e.records.Attachments().Open(ctx, id, false)
 		return rc, err
 	}
 	if err := render(ctx, &buf, doc, e.cfg.Font, e.fontName, open); err != nil {

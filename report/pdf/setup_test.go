@@ -102,7 +102,7 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 	})
 	require.NoError(t, err)
 	f.shared = r.ID
-	_, err = records.AddAttachments(f.staff, r.ID,
+	_, err = records.Attachments().Add(f.staff, r.ID,
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "メモ1.jpg", Shared: true}, Body: bytes.NewReader(jpegFile(t, 120, 80))},
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "メモ2.jpg", Shared: true}, Body: bytes.NewReader(jpegFile(t, 80, 120))},
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "社内用.jpg"}, Body: bytes.NewReader(jpegFile(t, 100, 100))},
