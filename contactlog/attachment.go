@@ -44,9 +44,9 @@ const (
 const (
 	// MaxAttachmentNameLen is the longest attachment name, in characters.
 	MaxAttachmentNameLen = 255
-	// MaxUploadFiles is the most files one AddAttachments call takes.
+	// MaxUploadFiles is the most files one Attachments.Add call takes.
 	MaxUploadFiles = 100
-	// MinOrphanAge is the shortest grace period CollectOrphanBlobs
+	// MinOrphanAge is the shortest grace period Attachments.CollectOrphans
 	// accepts: files younger than it may belong to an upload in progress.
 	MinOrphanAge = time.Hour
 )
@@ -56,7 +56,7 @@ const (
 const ThumbMIME = "image/jpeg"
 
 // AttachmentMeta is what staff set on an attachment: when adding it and,
-// with UpdateAttachment, afterwards.
+// with Attachments.Update, afterwards.
 type AttachmentMeta struct {
 	// Name is the file name shown and offered for download, e.g.
 	// "見積書.pdf". Required. Surrounding white space is trimmed and the name
@@ -73,13 +73,13 @@ type AttachmentMeta struct {
 	Shared bool `json:"shared,omitempty"`
 }
 
-// Upload is one file given to AddAttachments.
+// Upload is one file given to Attachments.Add.
 type Upload struct {
 	AttachmentMeta
 	// Body is the file's content from its first byte. It is read once,
 	// after the previous file's, up to its end or until the file is
 	// refused, and never held whole in memory unless it is an image
-	// (images are decoded to be cleaned). AddAttachments does not close it.
+	// (images are decoded to be cleaned). Attachments.Add does not close it.
 	Body io.Reader
 }
 
@@ -96,7 +96,7 @@ type Attachment struct {
 	// differ from the upload's (a GIF or WebP is stored re-encoded).
 	Kind AttachmentKind `json:"kind"`
 	MIME string         `json:"mime"`
-	// Size is the size in bytes of what OpenAttachment yields.
+	// Size is the size in bytes of what Attachments.Open yields.
 	Size int64 `json:"size"`
 	// Width and Height are an image's dimensions, upright; 0 for other
 	// kinds.
@@ -110,7 +110,7 @@ type Attachment struct {
 	CreatedBy uuid.UUID `json:"created_by"`
 	UpdatedAt time.Time `json:"updated_at"`
 	UpdatedBy uuid.UUID `json:"updated_by"`
-	// Version counts changes; UpdateAttachment and DeleteAttachment take
+	// Version counts changes; Attachments.Update and Attachments.Delete take
 	// the version they were based on and fail with ErrConflict when it is
 	// stale.
 	Version int64 `json:"version"`
@@ -163,7 +163,7 @@ func (row *attachmentRow) keys() []string {
 // Blob keys: "t/<tenant>/a/<record>/<attachment>" holds the content and
 // "….thumb" the thumbnail. The attachment ID is a UUIDv7 stamped with the
 // service clock when the upload began, so a key tells its age even when no
-// row refers to it (CollectOrphanBlobs).
+// row refers to it (Attachments.CollectOrphans).
 const thumbSuffix = ".thumb"
 
 func attachmentPrefix(tenant uuid.UUID) string { return "t/" + tenant.String() + "/a/" }
@@ -265,7 +265,18 @@ func (s *Service) editableRecord(ctx context.Context, db bun.IDB, pr permission.
 	return rec, nil
 }
 
-// AddAttachments stores files on a record that is not deleted and that the
+// Attachments is the handle on records' files (photos, PDFs, …): adding,
+// listing, opening, renaming and sharing, deleting, and collecting the
+// stored bytes no row refers to. Obtain it from Service.Attachments; it
+// is bound to the same database handle as the Service (so a Service bound
+// by WithDB gives a handle in that transaction) and applies the same
+// permission rules.
+type Attachments struct{ s *Service }
+
+// Attachments returns the handle on records' attachments.
+func (s *Service) Attachments() *Attachments { return &Attachments{s: s} }
+
+// Add stores files on a record that is not deleted and that the
 // principal may edit (and share, when a file is Shared), in order, and
 // returns them in that order.
 //
@@ -298,8 +309,9 @@ func (s *Service) editableRecord(ctx context.Context, db bun.IDB, pr permission.
 // again in the transaction that inserts the rows, which is opened only once
 // every file is stored, so a slow upload never blocks other writers. Within
 // a caller's transaction (WithDB) that later rolls back, the stored files
-// remain without rows until CollectOrphanBlobs removes them.
-func (s *Service) AddAttachments(ctx context.Context, record uuid.UUID, files ...Upload) ([]Attachment, error) {
+// remain without rows until Attachments.CollectOrphans removes them.
+func (h *Attachments) Add(ctx context.Context, record uuid.UUID, files ...Upload) ([]Attachment, error) {
+	s := h.s
 	out, err := s.addAttachments(ctx, record, files)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: add attachments to %s: %w", record, err)
@@ -532,14 +544,14 @@ func (s *Service) deleteBlobs(ctx context.Context, keys []string) error {
 }
 
 // discardBlobs deletes the blobs of a failed upload, even when ctx was
-// cancelled. What cannot be deleted now is left to CollectOrphanBlobs.
+// cancelled. What cannot be deleted now is left to Attachments.CollectOrphans.
 func (s *Service) discardBlobs(ctx context.Context, keys []string) {
 	_ = s.deleteBlobs(context.WithoutCancel(ctx), keys)
 }
 
 // dropBlobs deletes the blobs of rows that a committed change removed.
 // Bound to a caller's transaction (WithDB), the change may still roll back:
-// the blobs are then left for CollectOrphanBlobs, which removes them once
+// the blobs are then left for Attachments.CollectOrphans, which removes them once
 // no row refers to them.
 func (s *Service) dropBlobs(ctx context.Context, keys []string) error {
 	switch s.db.(type) {
@@ -613,10 +625,11 @@ func (s *Service) attachmentsOf(ctx context.Context, db bun.IDB, pr permission.P
 	return out, nil
 }
 
-// Attachments lists the attachments of a record the principal may see
+// List lists the attachments of a record the principal may see
 // (ErrNotFound for a deleted or invisible record), in the order they were
 // added. A customer principal sees only those shared with it.
-func (s *Service) Attachments(ctx context.Context, record uuid.UUID) ([]Attachment, error) {
+func (h *Attachments) List(ctx context.Context, record uuid.UUID) ([]Attachment, error) {
+	s := h.s
 	pr, err := permission.Require(ctx)
 	if err != nil {
 		return nil, err
@@ -631,13 +644,14 @@ func (s *Service) Attachments(ctx context.Context, record uuid.UUID) ([]Attachme
 	return out[record], nil
 }
 
-// OpenAttachment opens an attachment's content, or with thumb its
+// Open opens an attachment's content, or with thumb its
 // thumbnail (ThumbMIME; ErrNotFound when it has none), for streaming; the
 // caller closes the reader. The attachment must be visible to the principal
-// as in Attachments: a customer principal opens only shared attachments
+// as in List: a customer principal opens only shared attachments
 // of records shared with it. Opening the content (not the thumbnail) is
 // recorded in the audit log.
-func (s *Service) OpenAttachment(ctx context.Context, id uuid.UUID, thumb bool) (io.ReadCloser, *Attachment, error) {
+func (h *Attachments) Open(ctx context.Context, id uuid.UUID, thumb bool) (io.ReadCloser, *Attachment, error) {
+	s := h.s
 	rc, a, err := s.openAttachment(ctx, id, thumb)
 	if err != nil {
 		return nil, nil, fmt.Errorf("contactlog: open attachment %s: %w", id, err)
@@ -675,11 +689,12 @@ func (s *Service) openAttachment(ctx context.Context, id uuid.UUID, thumb bool) 
 	return rc, &a, nil
 }
 
-// UpdateAttachment renames an attachment and sets its flags, based on
+// Update renames an attachment and sets its flags, based on
 // version (ErrConflict when stale). The principal must be allowed to edit
 // the record, and to share it when Shared changes. Name problems come back
 // as a *ValidationError (field "name").
-func (s *Service) UpdateAttachment(ctx context.Context, id uuid.UUID, version int64, m AttachmentMeta) (*Attachment, error) {
+func (h *Attachments) Update(ctx context.Context, id uuid.UUID, version int64, m AttachmentMeta) (*Attachment, error) {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -719,14 +734,15 @@ func (s *Service) UpdateAttachment(ctx context.Context, id uuid.UUID, version in
 	return out, nil
 }
 
-// DeleteAttachment erases an attachment for good — its row, its content
+// Delete erases an attachment for good — its row, its content
 // and its thumbnail — based on version (ErrConflict when stale). The
 // principal must be allowed to edit the record. The files are deleted
 // after the row's deletion commits; if the blob store fails then, the row
-// is gone, the error is returned and CollectOrphanBlobs removes the files
+// is gone, the error is returned and Attachments.CollectOrphans removes the files
 // later. Bound to a caller's transaction (WithDB), which may still roll
-// back, the files are left to CollectOrphanBlobs.
-func (s *Service) DeleteAttachment(ctx context.Context, id uuid.UUID, version int64) error {
+// back, the files are left to Attachments.CollectOrphans.
+func (h *Attachments) Delete(ctx context.Context, id uuid.UUID, version int64) error {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return err
@@ -760,17 +776,17 @@ func (s *Service) DeleteAttachment(ctx context.Context, id uuid.UUID, version in
 	return nil
 }
 
-// orphanBatch is how many keys CollectOrphanBlobs checks per query.
+// orphanBatch is how many keys Attachments.CollectOrphans checks per query.
 const orphanBatch = 500
 
-// CollectOrphanBlobs deletes the attachment files of the principal's tenant
+// CollectOrphans deletes the attachment files of the principal's tenant
 // that no attachment row refers to and that are older than olderThan (at
 // least MinOrphanAge), and returns how many it deleted. Admins only.
 //
 // Orphans arise where a file's row goes away without the service deleting
 // the file: a customer purge (customer.Purge erases the customer's records
 // and their attachment rows in the database only), a caller's transaction
-// (WithDB) that rolled back after AddAttachments or that purged a record or
+// (WithDB) that rolled back after Attachments.Add or that purged a record or
 // deleted an attachment, a process that died mid-upload, or a blob store
 // that failed when a file was to be deleted. The age of a file is read from
 // its key (the attachment's time-ordered ID, stamped when the upload
@@ -783,7 +799,8 @@ const orphanBatch = 500
 // ID>, Roles: []permission.Role{permission.RoleAdmin}}). The run is
 // recorded in the audit log with the number of files deleted. Safe to run
 // while the service is in use and from several processes at once.
-func (s *Service) CollectOrphanBlobs(ctx context.Context, olderThan time.Duration) (int, error) {
+func (h *Attachments) CollectOrphans(ctx context.Context, olderThan time.Duration) (int, error) {
+	s := h.s
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
 		return 0, fmt.Errorf("contactlog: collect orphan blobs: %w", err)
@@ -801,7 +818,7 @@ func checkOrphanAge(olderThan time.Duration) error {
 	return nil
 }
 
-// collectOrphanBlobs is CollectOrphanBlobs for pr's tenant, audited as
+// collectOrphanBlobs is Attachments.CollectOrphans for pr's tenant, audited as
 // pr, after the permission check (or for the system: System's scheduled
 // collection).
 func (s *Service) collectOrphanBlobs(ctx context.Context, pr permission.Principal, olderThan time.Duration) (_ int, err error) {

@@ -231,7 +231,7 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		}
 		files[1].Important = true
 		files[2].Shared = true
-		got, err := svc.AddAttachments(f.staff, rec.ID, files...)
+		got, err := svc.Attachments().Add(f.staff, rec.ID, files...)
 		require.NoError(t, err)
 		require.Len(t, got, 5)
 		for i, want := range []struct {
@@ -263,7 +263,7 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		require.Zero(t, got[2].Width)
 
 		// Listed in the order added, to everyone who sees the record.
-		list, err := svc.Attachments(f.a, rec.ID)
+		list, err := svc.Attachments().List(f.a, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, list, 5)
 		for i := range list {
@@ -273,7 +273,7 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		}
 
 		// The stored photo is upright and carries no metadata.
-		rc, a, err := svc.OpenAttachment(f.a, got[0].ID, false)
+		rc, a, err := svc.Attachments().Open(f.a, got[0].ID, false)
 		require.NoError(t, err)
 		require.Equal(t, got[0].ID, a.ID)
 		data := readAll(t, rc)
@@ -285,7 +285,7 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		require.Equal(t, image.Rect(0, 0, 32, 64), img.Bounds())
 		r, _, b, _ := img.At(16, 8).RGBA()
 		require.Greater(t, r, b, "red on top")
-		rc, _, err = svc.OpenAttachment(f.a, got[0].ID, true)
+		rc, _, err = svc.Attachments().Open(f.a, got[0].ID, true)
 		require.NoError(t, err)
 		thumb := readAll(t, rc)
 		require.NotContains(t, string(thumb), "Exif")
@@ -293,10 +293,10 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		require.NoError(t, err, "thumbnails are "+contactlog.ThumbMIME)
 
 		// Other files are stored as uploaded, without a thumbnail.
-		rc, _, err = svc.OpenAttachment(f.a, got[2].ID, false)
+		rc, _, err = svc.Attachments().Open(f.a, got[2].ID, false)
 		require.NoError(t, err)
 		require.Equal(t, pdfFile, readAll(t, rc))
-		_, _, err = svc.OpenAttachment(f.a, got[2].ID, true)
+		_, _, err = svc.Attachments().Open(f.a, got[2].ID, true)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 
 		// Keys derive from tenant, record and attachment.
@@ -312,9 +312,9 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		require.Equal(t, want, storedKeys(t, store))
 
 		// Other tenants see nothing.
-		_, err = svc.Attachments(f.other, rec.ID)
+		_, err = svc.Attachments().List(f.other, rec.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, _, err = svc.OpenAttachment(f.other, got[2].ID, false)
+		_, _, err = svc.Attachments().Open(f.other, got[2].ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 
 		// Additions and reads of content are in the audit log.
@@ -336,7 +336,7 @@ func TestAttachmentRefusals(t *testing.T) {
 
 		// Every refused type at once, with what it seems to be; the valid
 		// file before them is not kept.
-		_, err := svc.AddAttachments(f.staff, rec.ID,
+		_, err := svc.Attachments().Add(f.staff, rec.ID,
 			upload("ok.pdf", pdfFile),
 			upload("見積.pdf", zipFile),
 			upload("photo.jpg", htmlFile),
@@ -355,7 +355,7 @@ func TestAttachmentRefusals(t *testing.T) {
 
 		// HEIC alone, as iPhones send it, with the photo's true size: its
 		// location cannot be removed.
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("IMG_0003.jpg", append(slices.Clone(heicFile), make([]byte, 1<<20)...)))
+		_, err = svc.Attachments().Add(f.staff, rec.ID, upload("IMG_0003.jpg", append(slices.Clone(heicFile), make([]byte, 1<<20)...)))
 		require.ErrorAs(t, err, &v)
 		require.Equal(t, []validation.FieldError{{Field: "files[0].content", Code: validation.CodeNotAllowed, Param: "image/heic"}}, v.Fields)
 
@@ -366,7 +366,7 @@ func TestAttachmentRefusals(t *testing.T) {
 			files = append(files, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: name}, Body: untouched{t}})
 		}
 		files = append(files, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "nil.pdf"}})
-		_, err = svc.AddAttachments(f.staff, rec.ID, files...)
+		_, err = svc.Attachments().Add(f.staff, rec.ID, files...)
 		require.ErrorAs(t, err, &v)
 		require.Equal(t, []validation.FieldError{
 			{Field: "files[0].name", Code: validation.CodeRequired},
@@ -380,45 +380,45 @@ func TestAttachmentRefusals(t *testing.T) {
 			{Field: "files[9].content", Code: validation.CodeRequired},
 		}, v.Fields)
 
-		_, err = svc.AddAttachments(f.staff, rec.ID)
+		_, err = svc.Attachments().Add(f.staff, rec.ID)
 		requireField(t, err, "files", validation.CodeRequired)
 		many := make([]contactlog.Upload, contactlog.MaxUploadFiles+1)
 		for i := range many {
 			many[i] = contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "x.pdf"}, Body: untouched{t}}
 		}
-		_, err = svc.AddAttachments(f.staff, rec.ID, many...)
+		_, err = svc.Attachments().Add(f.staff, rec.ID, many...)
 		requireField(t, err, "files", validation.CodeTooMany)
 
 		// A damaged image.
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("broken.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 100)...)))
+		_, err = svc.Attachments().Add(f.staff, rec.ID, upload("broken.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 100)...)))
 		requireField(t, err, "files[0].content", validation.CodeFormat)
 
 		// 30 MiB per file and per upload by default, streamed.
-		_, err = svc.AddAttachments(f.staff, rec.ID, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "big.pdf"}, Body: bigPDF(30<<20 + 1)})
+		_, err = svc.Attachments().Add(f.staff, rec.ID, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "big.pdf"}, Body: bigPDF(30<<20 + 1)})
 		require.ErrorAs(t, err, &v)
 		require.Equal(t, []validation.FieldError{{Field: "files[0].content", Code: validation.CodeTooLarge, Param: "31457280"}}, v.Fields)
-		_, err = svc.AddAttachments(f.staff, rec.ID,
+		_, err = svc.Attachments().Add(f.staff, rec.ID,
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "a.pdf"}, Body: bigPDF(20 << 20)},
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "b.pdf"}, Body: bigPDF(20 << 20)},
 		)
 		require.ErrorAs(t, err, &v)
 		require.Equal(t, []validation.FieldError{{Field: "files", Code: validation.CodeTooLarge, Param: "31457280"}}, v.Fields)
 		require.Empty(t, storedKeys(t, store), "no refused upload leaves a file behind")
-		list, err := svc.Attachments(f.staff, rec.ID)
+		list, err := svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Empty(t, list)
 
 		// Images are bounded by bytes and by pixels.
 		small := blobService(t, f, contactlog.Config{Blobs: store, MaxAttachmentSize: 100, MaxImagePixels: 100})
-		_, err = small.AddAttachments(f.staff, rec.ID, upload("photo.jpg", phoneJPEG(t)))
+		_, err = small.Attachments().Add(f.staff, rec.ID, upload("photo.jpg", phoneJPEG(t)))
 		requireField(t, err, "files[0].content", validation.CodeTooLarge)
-		_, err = small.AddAttachments(f.staff, rec.ID, upload("tiny.png", pngFile(t, halves(1, 1))), upload("wide.png", pngFile(t, halves(101, 1))))
+		_, err = small.Attachments().Add(f.staff, rec.ID, upload("tiny.png", pngFile(t, halves(1, 1))), upload("wide.png", pngFile(t, halves(101, 1))))
 		require.ErrorAs(t, err, &v)
 		require.Equal(t, []validation.FieldError{{Field: "files[1].content", Code: validation.CodeOutOfRange, Param: "1..100"}}, v.Fields)
 		require.Empty(t, storedKeys(t, store))
 
 		// Without a blob store, attachments are unavailable.
-		_, err = f.svc.AddAttachments(f.staff, rec.ID, upload("a.pdf", pdfFile))
+		_, err = f.svc.Attachments().Add(f.staff, rec.ID, upload("a.pdf", pdfFile))
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
 	})
 }
@@ -434,73 +434,73 @@ func TestAttachmentPermissions(t *testing.T) {
 
 		// a sees the record but may not edit it; the manager of the
 		// author's group may.
-		_, err = svc.AddAttachments(f.a, rec.ID, upload("a.pdf", pdfFile))
+		_, err = svc.Attachments().Add(f.a, rec.ID, upload("a.pdf", pdfFile))
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
-		_, err = svc.AddAttachments(f.partner, rec.ID, upload("a.pdf", pdfFile))
+		_, err = svc.Attachments().Add(f.partner, rec.ID, upload("a.pdf", pdfFile))
 		require.ErrorIs(t, err, contactlog.ErrNotFound, "partners do not see others' customers")
 		shared := upload("公開.pdf", pdfFile)
 		shared.Shared = true
-		atts, err := svc.AddAttachments(f.manager, rec.ID, shared, upload("社内.pdf", pdfFile))
+		atts, err := svc.Attachments().Add(f.manager, rec.ID, shared, upload("社内.pdf", pdfFile))
 		require.NoError(t, err)
 		pub, internal := atts[0], atts[1]
 		other := upload("公開.pdf", pdfFile)
 		other.Shared = true
-		otherAtts, err := svc.AddAttachments(f.staff, unsharedRec.ID, other)
+		otherAtts, err := svc.Attachments().Add(f.staff, unsharedRec.ID, other)
 		require.NoError(t, err)
 		require.Len(t, storedKeys(t, store), 3, "nothing stored for refused callers")
 
-		list, err := svc.Attachments(f.a, rec.ID)
+		list, err := svc.Attachments().List(f.a, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
-		_, err = svc.UpdateAttachment(f.a, internal.ID, 1, contactlog.AttachmentMeta{Name: "x.pdf"})
+		_, err = svc.Attachments().Update(f.a, internal.ID, 1, contactlog.AttachmentMeta{Name: "x.pdf"})
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
-		require.ErrorIs(t, svc.DeleteAttachment(f.a, internal.ID, 1), contactlog.ErrPermissionDenied)
-		_, err = svc.Attachments(f.partner, rec.ID)
+		require.ErrorIs(t, svc.Attachments().Delete(f.a, internal.ID, 1), contactlog.ErrPermissionDenied)
+		_, err = svc.Attachments().List(f.partner, rec.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, _, err = svc.OpenAttachment(f.partner, pub.ID, false)
+		_, _, err = svc.Attachments().Open(f.partner, pub.ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 
 		// The customer's portal sees the shared files of shared records,
 		// and nothing else.
 		cust := permission.WithPrincipal(context.Background(), permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.yamada.ID})
-		list, err = svc.Attachments(cust, rec.ID)
+		list, err = svc.Attachments().List(cust, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{pub.ID}, []uuid.UUID{list[0].ID})
 		require.Len(t, list, 1)
-		rc, _, err := svc.OpenAttachment(cust, pub.ID, false)
+		rc, _, err := svc.Attachments().Open(cust, pub.ID, false)
 		require.NoError(t, err)
 		require.Equal(t, pdfFile, readAll(t, rc))
-		_, _, err = svc.OpenAttachment(cust, internal.ID, false)
+		_, _, err = svc.Attachments().Open(cust, internal.ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, err = svc.Attachments(cust, unsharedRec.ID)
+		_, err = svc.Attachments().List(cust, unsharedRec.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound, "a shared file of an unshared record")
-		_, _, err = svc.OpenAttachment(cust, otherAtts[0].ID, false)
+		_, _, err = svc.Attachments().Open(cust, otherAtts[0].ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 		stranger := permission.WithPrincipal(context.Background(), permission.Principal{Tenant: f.tenant, User: uuid.New(), Kind: permission.Customer, Customer: f.partnerCo.ID})
-		_, _, err = svc.OpenAttachment(stranger, pub.ID, false)
+		_, _, err = svc.Attachments().Open(stranger, pub.ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, err = svc.AddAttachments(cust, rec.ID, upload("a.pdf", pdfFile))
+		_, err = svc.Attachments().Add(cust, rec.ID, upload("a.pdf", pdfFile))
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
-		_, err = svc.UpdateAttachment(cust, pub.ID, 1, contactlog.AttachmentMeta{Name: "x.pdf", Shared: true})
+		_, err = svc.Attachments().Update(cust, pub.ID, 1, contactlog.AttachmentMeta{Name: "x.pdf", Shared: true})
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
 
 		// Unsharing the file hides it from the portal.
-		_, err = svc.UpdateAttachment(f.staff, pub.ID, 1, contactlog.AttachmentMeta{Name: pub.Name})
+		_, err = svc.Attachments().Update(f.staff, pub.ID, 1, contactlog.AttachmentMeta{Name: pub.Name})
 		require.NoError(t, err)
-		list, err = svc.Attachments(cust, rec.ID)
+		list, err = svc.Attachments().List(cust, rec.ID)
 		require.NoError(t, err)
 		require.Empty(t, list)
 
 		// A deleted record's files are out of reach until it is restored.
 		require.NoError(t, f.svc.Delete(f.staff, rec.ID, rec.Version))
-		_, err = svc.Attachments(f.staff, rec.ID)
+		_, err = svc.Attachments().List(f.staff, rec.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, _, err = svc.OpenAttachment(f.staff, internal.ID, false)
+		_, _, err = svc.Attachments().Open(f.staff, internal.ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("a.pdf", pdfFile))
+		_, err = svc.Attachments().Add(f.staff, rec.ID, upload("a.pdf", pdfFile))
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 		require.NoError(t, f.svc.Restore(f.staff, rec.ID, rec.Version+1))
-		list, err = svc.Attachments(f.staff, rec.ID)
+		list, err = svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, list, 2)
 	})
@@ -510,34 +510,34 @@ func TestAttachmentUpdateDelete(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f, store, svc, rec := setupAttachments(t, db)
-		atts, err := svc.AddAttachments(f.staff, rec.ID, upload("IMG_0001.jpg", phoneJPEG(t)), upload("見積.pdf", pdfFile))
+		atts, err := svc.Attachments().Add(f.staff, rec.ID, upload("IMG_0001.jpg", phoneJPEG(t)), upload("見積.pdf", pdfFile))
 		require.NoError(t, err)
 		photo, doc := atts[0], atts[1]
 
-		up, err := svc.UpdateAttachment(f.staff, photo.ID, 1, contactlog.AttachmentMeta{Name: " 打合せメモ.jpg ", Important: true, Shared: true})
+		up, err := svc.Attachments().Update(f.staff, photo.ID, 1, contactlog.AttachmentMeta{Name: " 打合せメモ.jpg ", Important: true, Shared: true})
 		require.NoError(t, err)
 		require.Equal(t, "打合せメモ.jpg", up.Name)
 		require.True(t, up.Important)
 		require.True(t, up.Shared)
 		require.Equal(t, int64(2), up.Version)
 		require.Equal(t, photo.Size, up.Size)
-		_, err = svc.UpdateAttachment(f.staff, photo.ID, 1, contactlog.AttachmentMeta{Name: "x.jpg"})
+		_, err = svc.Attachments().Update(f.staff, photo.ID, 1, contactlog.AttachmentMeta{Name: "x.jpg"})
 		require.ErrorIs(t, err, contactlog.ErrConflict)
-		_, err = svc.UpdateAttachment(f.staff, photo.ID, 2, contactlog.AttachmentMeta{Name: "../x.jpg"})
+		_, err = svc.Attachments().Update(f.staff, photo.ID, 2, contactlog.AttachmentMeta{Name: "../x.jpg"})
 		requireField(t, err, "name", validation.CodeNotAllowed)
-		list, err := svc.Attachments(f.staff, rec.ID)
+		list, err := svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, "打合せメモ.jpg", list[0].Name)
 		require.Equal(t, int64(2), list[0].Version)
 		require.Equal(t, f.staffID, list[0].UpdatedBy)
 
 		require.Len(t, storedKeys(t, store), 3)
-		require.ErrorIs(t, svc.DeleteAttachment(f.staff, photo.ID, 1), contactlog.ErrConflict)
-		require.NoError(t, svc.DeleteAttachment(f.staff, photo.ID, 2))
-		require.ErrorIs(t, svc.DeleteAttachment(f.staff, photo.ID, 2), contactlog.ErrNotFound)
-		_, _, err = svc.OpenAttachment(f.staff, photo.ID, false)
+		require.ErrorIs(t, svc.Attachments().Delete(f.staff, photo.ID, 1), contactlog.ErrConflict)
+		require.NoError(t, svc.Attachments().Delete(f.staff, photo.ID, 2))
+		require.ErrorIs(t, svc.Attachments().Delete(f.staff, photo.ID, 2), contactlog.ErrNotFound)
+		_, _, err = svc.Attachments().Open(f.staff, photo.ID, false)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		list, err = svc.Attachments(f.staff, rec.ID)
+		list, err = svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{doc.ID}, []uuid.UUID{list[0].ID})
 		require.Len(t, list, 1)
@@ -587,7 +587,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		requireEmpty := func(msg string) {
 			t.Helper()
 			require.Empty(t, storedKeys(t, store), msg)
-			list, err := svc.Attachments(f.staff, rec.ID)
+			list, err := svc.Attachments().List(f.staff, rec.ID)
 			require.NoError(t, err)
 			require.Empty(t, list, msg)
 		}
@@ -596,12 +596,12 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		fs := &failingStore{Store: store}
 		fs.ok.Store(2)
 		failing := blobService(t, f, contactlog.Config{Blobs: fs})
-		_, err := failing.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
+		_, err := failing.Attachments().Add(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
 		require.ErrorContains(t, err, "disk full")
 		requireEmpty("store failure")
 
 		// The client's connection breaks in the second file.
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("a.pdf", pdfFile),
+		_, err = svc.Attachments().Add(f.staff, rec.ID, upload("a.pdf", pdfFile),
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "b.pdf"}, Body: &errAfter{bytes.NewReader(pdfFile)}})
 		require.ErrorContains(t, err, "connection reset")
 		requireEmpty("read failure")
@@ -609,7 +609,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		// The request is cancelled as the last byte arrives: the files
 		// already stored are deleted all the same.
 		ctx, cancel := context.WithCancel(f.staff)
-		_, err = svc.AddAttachments(ctx, rec.ID, upload("a.pdf", pdfFile),
+		_, err = svc.Attachments().Add(ctx, rec.ID, upload("a.pdf", pdfFile),
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "b.pdf"}, Body: &atEOF{r: bytes.NewReader(pdfFile), fn: cancel}})
 		require.ErrorIs(t, err, context.Canceled)
 		requireEmpty("cancelled")
@@ -618,7 +618,7 @@ func TestAttachmentFailuresLeaveNoBlobs(t *testing.T) {
 		// refuses the rows and the files go.
 		other, err := f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
-		_, err = svc.AddAttachments(f.staff, other.ID, upload("a.pdf", pdfFile),
+		_, err = svc.Attachments().Add(f.staff, other.ID, upload("a.pdf", pdfFile),
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "b.pdf"}, Body: &atEOF{r: bytes.NewReader(pdfFile), fn: func() {
 				require.NoError(t, f.svc.Delete(f.staff, other.ID, other.Version))
 			}}})
@@ -633,7 +633,7 @@ func TestCollectOrphanBlobs(t *testing.T) {
 		f, store, svc, rec := setupAttachments(t, db)
 		// The collector runs a day later.
 		later := blobService(t, f, contactlog.Config{Blobs: store, Clock: clocktest.New(f.clock.Now().Add(25*time.Hour), time.Millisecond).Now})
-		kept, err := svc.AddAttachments(f.staff, rec.ID, upload("kept.jpg", phoneJPEG(t)))
+		kept, err := svc.Attachments().Add(f.staff, rec.ID, upload("kept.jpg", phoneJPEG(t)))
 		require.NoError(t, err)
 		keptKeys := storedKeys(t, store)
 		require.Len(t, keptKeys, 2)
@@ -642,34 +642,34 @@ func TestCollectOrphanBlobs(t *testing.T) {
 		// go, the files stay behind until collected.
 		boom := errors.New("boom")
 		err = storage.InTx(f.staff, db, func(ctx context.Context, tx bun.IDB) error {
-			atts, err := svc.WithDB(tx).AddAttachments(ctx, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
+			atts, err := svc.WithDB(tx).Attachments().Add(ctx, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
 			require.NoError(t, err)
 			require.Len(t, atts, 2)
 			return boom
 		})
 		require.ErrorIs(t, err, boom)
-		list, err := svc.Attachments(f.staff, rec.ID)
+		list, err := svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		require.Len(t, storedKeys(t, store), 5)
 
-		_, err = later.CollectOrphanBlobs(f.staff, 24*time.Hour)
+		_, err = later.Attachments().CollectOrphans(f.staff, 24*time.Hour)
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
-		_, err = later.CollectOrphanBlobs(f.admin, time.Minute)
+		_, err = later.Attachments().CollectOrphans(f.admin, time.Minute)
 		requireField(t, err, "older_than", validation.CodeOutOfRange)
-		n, err := svc.CollectOrphanBlobs(f.admin, 24*time.Hour)
+		n, err := svc.Attachments().CollectOrphans(f.admin, 24*time.Hour)
 		require.NoError(t, err)
 		require.Zero(t, n, "young files may belong to uploads in progress")
-		n, err = later.CollectOrphanBlobs(f.other, 24*time.Hour)
+		n, err = later.Attachments().CollectOrphans(f.other, 24*time.Hour)
 		require.NoError(t, err)
 		require.Zero(t, n, "another tenant's files are not looked at")
 		require.Len(t, storedKeys(t, store), 5)
 
-		n, err = later.CollectOrphanBlobs(f.admin, 24*time.Hour)
+		n, err = later.Attachments().CollectOrphans(f.admin, 24*time.Hour)
 		require.NoError(t, err)
 		require.Equal(t, 3, n)
 		require.Equal(t, keptKeys, storedKeys(t, store), "files with rows stay")
-		rc, _, err := svc.OpenAttachment(f.staff, kept[0].ID, false)
+		rc, _, err := svc.Attachments().Open(f.staff, kept[0].ID, false)
 		require.NoError(t, err)
 		require.NoError(t, rc.Close())
 
@@ -677,7 +677,7 @@ func TestCollectOrphanBlobs(t *testing.T) {
 		foreign := "t/" + f.tenant.String() + "/a/readme"
 		_, err = store.Put(context.Background(), foreign, strings.NewReader("x"))
 		require.NoError(t, err)
-		n, err = later.CollectOrphanBlobs(f.admin, 24*time.Hour)
+		n, err = later.Attachments().CollectOrphans(f.admin, 24*time.Hour)
 		require.NoError(t, err)
 		require.Zero(t, n)
 
@@ -701,11 +701,11 @@ func TestPurgeDeletesAttachmentBlobs(t *testing.T) {
 		}
 
 		// A record purge deletes its files after the commit.
-		_, err := svc.AddAttachments(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
+		_, err := svc.Attachments().Add(f.staff, rec.ID, upload("a.jpg", phoneJPEG(t)), upload("b.pdf", pdfFile))
 		require.NoError(t, err)
 		keep, err := f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
-		_, err = svc.AddAttachments(f.staff, keep.ID, upload("c.pdf", pdfFile))
+		_, err = svc.Attachments().Add(f.staff, keep.ID, upload("c.pdf", pdfFile))
 		require.NoError(t, err)
 		var keepKeys []string
 		for _, k := range storedKeys(t, store) {
@@ -731,12 +731,12 @@ func TestPurgeDeletesAttachmentBlobs(t *testing.T) {
 		// database; the collector removes the files.
 		rec, err = f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
-		_, err = svc.AddAttachments(f.staff, rec.ID, upload("d.jpg", phoneJPEG(t)))
+		_, err = svc.Attachments().Add(f.staff, rec.ID, upload("d.jpg", phoneJPEG(t)))
 		require.NoError(t, err)
 		require.NoError(t, f.customer.Purge(f.admin, f.yamada.ID))
 		require.Zero(t, count())
 		require.Len(t, storedKeys(t, store), 3)
-		n, err := later.CollectOrphanBlobs(f.admin, 24*time.Hour)
+		n, err := later.Attachments().CollectOrphans(f.admin, 24*time.Hour)
 		require.NoError(t, err)
 		require.Equal(t, 3, n)
 		require.Empty(t, storedKeys(t, store))
@@ -760,7 +760,7 @@ func TestAttachmentsOfIsOneQuery(t *testing.T) {
 			ids = append(ids, rec.ID)
 			u := upload("共有.pdf", pdfFile)
 			u.Shared = true
-			_, err = svc.AddAttachments(f.staff, rec.ID, u, upload("社内.pdf", pdfFile))
+			_, err = svc.Attachments().Add(f.staff, rec.ID, u, upload("社内.pdf", pdfFile))
 			require.NoError(t, err)
 		}
 		var queries atomic.Int32
@@ -822,7 +822,7 @@ func TestEncryptedBlobStore(t *testing.T) {
 		require.NoError(t, err)
 		secret := append(slices.Clone(pdfFile), []byte("契約金額 1,234,567円")...)
 		photo := phoneJPEG(t)
-		atts, err := svc.AddAttachments(f.staff, rec.ID, upload("契約.pdf", secret), upload("memo.jpg", photo))
+		atts, err := svc.Attachments().Add(f.staff, rec.ID, upload("契約.pdf", secret), upload("memo.jpg", photo))
 		require.NoError(t, err)
 		require.Equal(t, int64(len(secret)), atts[0].Size, "the size of the content, not of the ciphertext")
 
@@ -842,7 +842,7 @@ func TestEncryptedBlobStore(t *testing.T) {
 			return nil
 		}))
 		require.Equal(t, 3, files)
-		rc, _, err := svc.OpenAttachment(f.staff, atts[0].ID, false)
+		rc, _, err := svc.Attachments().Open(f.staff, atts[0].ID, false)
 		require.NoError(t, err)
 		require.Equal(t, secret, readAll(t, rc))
 
@@ -851,13 +851,13 @@ func TestEncryptedBlobStore(t *testing.T) {
 		newKey := bytes.Repeat([]byte{9}, blob.KeySize)
 		rotated, err := blob.NewEncrypted(local, newKey, oldKey)
 		require.NoError(t, err)
-		rc, _, err = blobService(t, f, contactlog.Config{Blobs: rotated}).OpenAttachment(f.staff, atts[1].ID, true)
+		rc, _, err = blobService(t, f, contactlog.Config{Blobs: rotated}).Attachments().Open(f.staff, atts[1].ID, true)
 		require.NoError(t, err)
 		_, err = jpeg.Decode(bytes.NewReader(readAll(t, rc)))
 		require.NoError(t, err)
 		lost, err := blob.NewEncrypted(local, newKey)
 		require.NoError(t, err)
-		_, _, err = blobService(t, f, contactlog.Config{Blobs: lost}).OpenAttachment(f.staff, atts[0].ID, false)
+		_, _, err = blobService(t, f, contactlog.Config{Blobs: lost}).Attachments().Open(f.staff, atts[0].ID, false)
 		require.ErrorIs(t, err, blob.ErrWrongKey)
 
 		_, err = blob.NewEncrypted(local, oldKey[:16])
@@ -882,13 +882,13 @@ func TestRecordDetails(t *testing.T) {
 		require.NoError(t, err)
 		shared := upload("写真.pdf", pdfFile)
 		shared.Shared = true
-		_, err = svc.AddAttachments(f.staff, r.ID, shared, upload("社内メモ.pdf", pdfFile))
+		_, err = svc.Attachments().Add(f.staff, r.ID, shared, upload("社内メモ.pdf", pdfFile))
 		require.NoError(t, err)
-		_, err = svc.AddComment(f.a, r.ID, "了解です")
+		_, err = svc.Comments().Add(f.a, r.ID, "了解です")
 		require.NoError(t, err)
-		c, err := svc.AddComment(f.staff, r.ID, "取り消し")
+		c, err := svc.Comments().Add(f.staff, r.ID, "取り消し")
 		require.NoError(t, err)
-		require.NoError(t, svc.DeleteComment(f.staff, c.ID, c.Version))
+		require.NoError(t, svc.Comments().Delete(f.staff, c.ID, c.Version))
 
 		names := func(as []contactlog.Attachment) []string {
 			var out []string

@@ -37,7 +37,7 @@ type Comment struct {
 	UpdatedAt time.Time  `bun:"updated_at" json:"updated_at"`
 	DeletedAt *time.Time `bun:"deleted_at" json:"deleted_at,omitempty"`
 	DeletedBy *uuid.UUID `bun:"deleted_by" json:"deleted_by,omitempty"`
-	// Version counts changes; EditComment and DeleteComment take the
+	// Version counts changes; Comments.Edit and Comments.Delete take the
 	// version they were based on and fail with ErrConflict when it is
 	// stale.
 	Version int64 `bun:"version" json:"version"`
@@ -55,14 +55,24 @@ const (
 	MaxComments = 1000
 )
 
-// AddComment adds a comment by the principal to a record. Any staff member
+// Comments is the handle on the staff's comment threads under records:
+// adding, listing, editing and deleting comments. Obtain it from
+// Service.Comments; it is bound to the same database handle as the Service
+// and applies the same permission rules.
+type Comments struct{ s *Service }
+
+// Comments returns the handle on records' comments.
+func (s *Service) Comments() *Comments { return &Comments{s: s} }
+
+// Add adds a comment by the principal to a record. Any staff member
 // who sees the record may comment (the Authorizer's comment action);
 // others get ErrNotFound, customer principals ErrPermissionDenied. The
 // body is trimmed and must hold 1 to MaxCommentLen runes of valid text
 // (*ValidationError, field "body"); a record holds at most MaxComments
 // comments (field "comments"). Adding a comment notifies nobody: comments
 // are read on the record. The comment is recorded in the audit log.
-func (s *Service) AddComment(ctx context.Context, recordID uuid.UUID, body string) (*Comment, error) {
+func (h *Comments) Add(ctx context.Context, recordID uuid.UUID, body string) (*Comment, error) {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -102,11 +112,12 @@ func (s *Service) AddComment(ctx context.Context, recordID uuid.UUID, body strin
 	return out, nil
 }
 
-// Comments returns the comments of a record the principal sees, oldest
+// List returns the comments of a record the principal sees, oldest
 // first, deleted ones as placeholders; at most MaxComments. Staff only
 // (customer principals get ErrPermissionDenied); a record the principal
 // may not see, or a deleted one, is ErrNotFound.
-func (s *Service) Comments(ctx context.Context, recordID uuid.UUID) ([]Comment, error) {
+func (h *Comments) List(ctx context.Context, recordID uuid.UUID) ([]Comment, error) {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -122,12 +133,13 @@ func (s *Service) Comments(ctx context.Context, recordID uuid.UUID) ([]Comment, 
 	return out, nil
 }
 
-// EditComment replaces the body of a comment, based on version
+// Edit replaces the body of a comment, based on version
 // (ErrConflict when stale). Only its author may edit it, and only while
 // they may comment on the record (ErrNotFound once they no longer see it);
-// the body is checked as by AddComment. The edit is recorded in the audit
+// the body is checked as by Comments.Add. The edit is recorded in the audit
 // log.
-func (s *Service) EditComment(ctx context.Context, id uuid.UUID, version int64, body string) (*Comment, error) {
+func (h *Comments) Edit(ctx context.Context, id uuid.UUID, version int64, body string) (*Comment, error) {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -162,12 +174,13 @@ func (s *Service) EditComment(ctx context.Context, id uuid.UUID, version int64, 
 	return out, nil
 }
 
-// DeleteComment deletes a comment, based on version (ErrConflict when
-// stale): its text is erased for good and a placeholder stays in Comments.
+// Delete deletes a comment, based on version (ErrConflict when
+// stale): its text is erased for good and a placeholder stays in List.
 // Its author and admins may delete it, while they may comment on the
 // record. Deleting a deleted comment is ErrNotFound. The deletion is
 // recorded in the audit log.
-func (s *Service) DeleteComment(ctx context.Context, id uuid.UUID, version int64) error {
+func (h *Comments) Delete(ctx context.Context, id uuid.UUID, version int64) error {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return err

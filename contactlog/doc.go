@@ -101,8 +101,8 @@
 // Japanese label (shown). Until a tenant sets its own, DefaultMasters
 // apply.
 //
-// Masters returns a kind's items, archived ones included and marked.
-// SetMasters (admins) replaces them with every problem reported at once:
+// Service.Masters is their handle: List returns a kind's items, archived
+// ones included and marked, and All every kind at once. Set (admins) replaces them with every problem reported at once:
 // codes are lower-case ASCII and unique, labels present and short, a
 // Category2 item's Parent is a Category1 code, and codes never disappear —
 // records may carry them — so an item that is no longer wanted is
@@ -110,8 +110,9 @@
 //
 // # Attachments
 //
-// Photos, PDFs, audio and video are attached to records with
-// AddAttachments, which streams each file to the configured blob.Store
+// Photos, PDFs, audio and video are attached to records through the
+// Service.Attachments handle: Add streams each file to the configured
+// blob.Store
 // (blob.NewLocal of customer/blob, or bucket.New of customer/blob/bucket
 // for S3 and others through gocloud.dev, optionally wrapped by
 // blob.NewEncrypted for encryption at rest). The type is decided by the content, never by the name; other
@@ -121,22 +122,23 @@
 // total (30 MiB each by default). Images are stored upright (EXIF
 // orientation applied) and re-encoded without metadata, so no GPS position
 // leaves with them, plus a JPEG thumbnail. Each file can be renamed,
-// starred (重要), shared with the customer or deleted (UpdateAttachment,
-// DeleteAttachment, optimistic on the file's version); customers see only
+// starred (重要), shared with the customer or deleted (Attachments.Update,
+// Attachments.Delete, optimistic on the file's version); customers see only
 // shared files of records shared with them.
 //
 // Files are written before the rows that name them, and removed again when
 // anything fails. What a crash or a rolled-back outer transaction can still
 // leave behind — and the files of records erased by customer.Purge — is
-// removed by CollectOrphanBlobs, which a maintenance job runs as an admin
+// removed by Attachments.CollectOrphans, which a maintenance job runs as an admin
 // (daily, for example), or which System.ScheduleOrphanCollection has the
 // outbox dispatcher run once a day per tenant.
 //
 // # Comments
 //
 // Staff who see a record comment on it (BizMagic's コメント, but always
-// with the author, never anonymous): AddComment, Comments (oldest first),
-// EditComment (the author only) and DeleteComment (the author or an
+// with the author, never anonymous), through the Service.Comments handle:
+// Add, List (oldest first),
+// Comments.Edit (the author only) and Comments.Delete (the author or an
 // admin), the last two optimistic on the comment's version. Deleting erases
 // the text and leaves a placeholder, so a thread keeps its order. Comments
 // are internal: customer principals neither read nor write them. Adding a
@@ -190,7 +192,7 @@
 //	mailer, err := mail.NewSMTP(&mail.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
 //	cfg := &contactlog.Config{Authorizer: engine, Mailer: mailer}
 //	svc, err := contactlog.NewService(db, cfg)              // for request handlers
-//	items, err := svc.Masters(ctx, contactlog.MasterProgress)     // ctx carries a staff principal
+//	items, err := svc.Masters().List(ctx, contactlog.MasterProgress) // ctx carries a staff principal
 //
 //	sys, err := contactlog.NewSystem(db, cfg)               // trusted: keep it in the wiring code
 //	d, err := outbox.NewDispatcher(db, sys.Handlers(), nil) // the handlers of all engines, merged

@@ -148,10 +148,20 @@ func validCodePart(s string, underscore bool) bool {
 	return true
 }
 
-// Masters returns the tenant's items of one kind in display order,
-// DefaultMasters until SetMasters was called for that kind. Archived items
+// Masters is the handle on a tenant's record masters (対応形態, 結果,
+// 内容概略, 進捗, 分類1, 分類2): reading one kind or all of them, and
+// replacing the items of a kind. Obtain it from Service.Masters; it is
+// bound to the same database handle as the Service.
+type Masters struct{ s *Service }
+
+// Masters returns the handle on the tenant's record masters.
+func (s *Service) Masters() *Masters { return &Masters{s: s} }
+
+// List returns the tenant's items of one kind in display order,
+// DefaultMasters until Masters.Set was called for that kind. Archived items
 // are included (marked); offer only the others for new records.
-func (s *Service) Masters(ctx context.Context, kind MasterKind) ([]MasterItem, error) {
+func (h *Masters) List(ctx context.Context, kind MasterKind) ([]MasterItem, error) {
+	s := h.s
 	p, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -162,9 +172,10 @@ func (s *Service) Masters(ctx context.Context, kind MasterKind) ([]MasterItem, e
 	return s.masters(ctx, s.db, p.Tenant, kind)
 }
 
-// AllMasters returns the tenant's items of every kind with one query, as
-// Masters returns each: for a page that shows or offers several kinds.
-func (s *Service) AllMasters(ctx context.Context) (map[MasterKind][]MasterItem, error) {
+// All returns the tenant's items of every kind with one query, as
+// List returns each: for a page that shows or offers several kinds.
+func (h *Masters) All(ctx context.Context) (map[MasterKind][]MasterItem, error) {
+	s := h.s
 	p, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -201,12 +212,13 @@ func (s *Service) masterSet(ctx context.Context, db bun.IDB, tenant uuid.UUID, k
 	return out, nil
 }
 
-// SetMasters replaces the tenant's items of one kind (admins only): labels,
+// Set replaces the tenant's items of one kind (admins only): labels,
 // order, archived flags and new codes. Codes never disappear, since records
 // may carry them (the defaults' codes included): archive an item instead,
 // so old records keep its label. Category2 items must name a Category1
 // code as Parent.
-func (s *Service) SetMasters(ctx context.Context, kind MasterKind, items []MasterItem) error {
+func (h *Masters) Set(ctx context.Context, kind MasterKind, items []MasterItem) error {
+	s := h.s
 	p, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
 		return err

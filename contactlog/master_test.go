@@ -46,37 +46,37 @@ func TestMasters(t *testing.T) {
 
 		// Defaults until the tenant sets its own; every default Category2
 		// item belongs to a default Category1 item.
-		cat1, err := svc.Masters(staff, contactlog.MasterCategory1)
+		cat1, err := svc.Masters().List(staff, contactlog.MasterCategory1)
 		require.NoError(t, err)
-		cat2, err := svc.Masters(staff, contactlog.MasterCategory2)
+		cat2, err := svc.Masters().List(staff, contactlog.MasterCategory2)
 		require.NoError(t, err)
 		for _, it := range cat2 {
 			require.Contains(t, codes(cat1), it.Parent)
 		}
-		_, err = svc.Masters(staff, "colour")
+		_, err = svc.Masters().List(staff, "colour")
 		require.ErrorIs(t, err, contactlog.ErrInvalid)
-		_, err = svc.Masters(context.Background(), contactlog.MasterProgress)
+		_, err = svc.Masters().List(context.Background(), contactlog.MasterProgress)
 		require.ErrorIs(t, err, contactlog.ErrUnauthenticated)
 
-		progress, err := svc.Masters(staff, contactlog.MasterProgress)
+		progress, err := svc.Masters().List(staff, contactlog.MasterProgress)
 		require.NoError(t, err)
 		require.Equal(t, "成約", codes(progress)["won"])
-		require.ErrorIs(t, svc.SetMasters(staff, contactlog.MasterProgress, progress), contactlog.ErrPermissionDenied)
+		require.ErrorIs(t, svc.Masters().Set(staff, contactlog.MasterProgress, progress), contactlog.ErrPermissionDenied)
 
 		// Relabel, reorder, archive and add; removing a code is refused.
 		next := append([]contactlog.MasterItem{{Code: "negotiating", Label: "交渉中"}}, progress...)
 		next[len(next)-1].Archived = true
 		next[1].Label = "はじめての接触"
-		require.NoError(t, svc.SetMasters(admin, contactlog.MasterProgress, next))
-		got, err := svc.Masters(staff, contactlog.MasterProgress)
+		require.NoError(t, svc.Masters().Set(admin, contactlog.MasterProgress, next))
+		got, err := svc.Masters().List(staff, contactlog.MasterProgress)
 		require.NoError(t, err)
 		require.Equal(t, next, got)
-		err = svc.SetMasters(admin, contactlog.MasterProgress, next[:2])
+		err = svc.Masters().Set(admin, contactlog.MasterProgress, next[:2])
 		var v *contactlog.ValidationError
 		require.ErrorAs(t, err, &v)
 		require.True(t, v.Has("items", "required"), "codes may not disappear: %v", v)
 
-		err = svc.SetMasters(admin, contactlog.MasterChannel, []contactlog.MasterItem{
+		err = svc.Masters().Set(admin, contactlog.MasterChannel, []contactlog.MasterItem{
 			{Code: "Visit", Label: "訪問"}, {Code: "phone", Label: ""}, {Code: "phone", Label: "電話"}, {Code: "x", Label: "x", Parent: "y"},
 		})
 		require.ErrorAs(t, err, &v)
@@ -87,29 +87,29 @@ func TestMasters(t *testing.T) {
 
 		// Plugins' codes are namespaced by the plugin's name; nothing else
 		// may carry a colon.
-		channels, err := svc.Masters(staff, contactlog.MasterChannel)
+		channels, err := svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		channels = append(channels, contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
 			contactlog.MasterItem{Code: "care2:home_visit", Label: "居宅訪問"})
-		require.NoError(t, svc.SetMasters(admin, contactlog.MasterChannel, channels))
-		got, err = svc.Masters(staff, contactlog.MasterChannel)
+		require.NoError(t, svc.Masters().Set(admin, contactlog.MasterChannel, channels))
+		got, err = svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, channels, got)
 		bad := []string{":counter", "ramenshop:", "ramen_shop:counter", "Ramen:counter", "1ramen:counter",
 			"ramen:Counter", "ramen:1counter", "a:b:c", "ramen:coun-ter", "a" + strings.Repeat("b", 40) + ":c"}
 		for i, code := range bad {
-			err = svc.SetMasters(admin, contactlog.MasterChannel, append(slices.Clone(channels), contactlog.MasterItem{Code: code, Label: "x"}))
+			err = svc.Masters().Set(admin, contactlog.MasterChannel, append(slices.Clone(channels), contactlog.MasterItem{Code: code, Label: "x"}))
 			require.ErrorAs(t, err, &v, "%d %q", i, code)
 			require.True(t, v.Has(fmt.Sprintf("items[%d].code", len(channels)), "format"), "%q: %v", code, v)
 		}
 
 		// Category2 items need a Category1 parent.
 		cat2 = append(cat2, contactlog.MasterItem{Code: "orphan", Label: "孤児", Parent: "nowhere"})
-		require.ErrorAs(t, svc.SetMasters(admin, contactlog.MasterCategory2, cat2), &v)
+		require.ErrorAs(t, svc.Masters().Set(admin, contactlog.MasterCategory2, cat2), &v)
 		require.True(t, v.Has(fmt.Sprintf("items[%d].parent", len(cat2)-1), "unknown"))
 
 		// Another tenant still has the defaults.
-		theirs, err := svc.Masters(other, contactlog.MasterProgress)
+		theirs, err := svc.Masters().List(other, contactlog.MasterProgress)
 		require.NoError(t, err)
 		require.Equal(t, contactlog.DefaultMasters()[contactlog.MasterProgress], theirs)
 	})
@@ -137,7 +137,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	ctx = permission.WithPrincipal(ctx, permission.Principal{Tenant: uuid.New(), User: uuid.New()})
-	items, err := svc.Masters(ctx, contactlog.MasterProgress)
+	items, err := svc.Masters().List(ctx, contactlog.MasterProgress)
 	if err != nil {
 		log.Fatal(err)
 	}

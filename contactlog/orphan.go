@@ -16,18 +16,18 @@ import (
 // TopicCollectOrphans is the outbox topic of orphan-file collections
 // (ScheduleOrphanCollection): one message per tenant and UTC day
 // (Recipient "attachments", Key the day as 2006-01-02), whose delivery
-// runs CollectOrphanBlobs for the tenant. Payload:
+// runs Attachments.CollectOrphans for the tenant. Payload:
 // OrphanCollectionPayload. The handler is in System.Handlers.
 const TopicCollectOrphans = "contactlog.collect_orphans"
 
 // OrphanCollectionPayload is the payload of a TopicCollectOrphans message.
 type OrphanCollectionPayload struct {
-	// OlderThan is CollectOrphanBlobs' grace period.
+	// OlderThan is Attachments.CollectOrphans' grace period.
 	OlderThan time.Duration `json:"older_than"`
 }
 
 // ScheduleOrphanCollection enqueues, for each of tenants, a collection of
-// the files no attachment refers to (CollectOrphanBlobs with olderThan, at
+// the files no attachment refers to (Attachments.CollectOrphans with olderThan, at
 // least MinOrphanAge) for the UTC day of now. However many processes call
 // it, and however often, a tenant's collection is enqueued once a day (the
 // outbox's idempotency key), and the dispatcher that claims it is the

@@ -26,12 +26,12 @@ func TestScheduledOrphanCollection(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f, store, svc, rec := setupAttachments(t, db)
-		_, err := svc.AddAttachments(f.staff, rec.ID, upload("kept.jpg", phoneJPEG(t)))
+		_, err := svc.Attachments().Add(f.staff, rec.ID, upload("kept.jpg", phoneJPEG(t)))
 		require.NoError(t, err)
 		keptKeys := storedKeys(t, store)
 		boom := errors.New("boom")
 		err = storage.InTx(f.staff, db, func(ctx context.Context, tx bun.IDB) error {
-			_, err := svc.WithDB(tx).AddAttachments(ctx, rec.ID, upload("b.pdf", pdfFile))
+			_, err := svc.WithDB(tx).Attachments().Add(ctx, rec.ID, upload("b.pdf", pdfFile))
 			require.NoError(t, err)
 			return boom
 		})

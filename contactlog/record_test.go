@@ -131,12 +131,12 @@ func TestRecordValidation(t *testing.T) {
 		// Archived master codes: refused for new records, kept on old ones.
 		r, err := f.svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
-		items, err := f.svc.Masters(f.admin, contactlog.MasterChannel)
+		items, err := f.svc.Masters().List(f.admin, contactlog.MasterChannel)
 		require.NoError(t, err)
 		for i := range items {
 			items[i].Archived = items[i].Code == "visit"
 		}
-		require.NoError(t, f.svc.SetMasters(f.admin, contactlog.MasterChannel, items))
+		require.NoError(t, f.svc.Masters().Set(f.admin, contactlog.MasterChannel, items))
 		_, err = f.svc.Create(f.staff, entry(f.yamada.ID))
 		requireField(t, err, "channel", validation.CodeNotAllowed)
 		e = r.Entry

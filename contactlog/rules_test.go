@@ -285,9 +285,9 @@ func TestInvalidTextRefused(t *testing.T) {
 				_, err = f.svc.Update(f.staff, rec.ID, rec.Version, e)
 				requireField(t, err, c.field, validation.CodeFormat)
 			}
-			_, err := f.svc.AddComment(f.staff, rec.ID, bad)
+			_, err := f.svc.Comments().Add(f.staff, rec.ID, bad)
 			requireField(t, err, "body", validation.CodeFormat)
-			err = f.svc.SetMasters(f.admin, contactlog.MasterChannel, []contactlog.MasterItem{{Code: "visit", Label: bad}})
+			err = f.svc.Masters().Set(f.admin, contactlog.MasterChannel, []contactlog.MasterItem{{Code: "visit", Label: bad}})
 			requireField(t, err, "items[0].label", validation.CodeFormat)
 		}
 		// Line breaks and tabs belong in memos, not in one-line names.

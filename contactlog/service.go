@@ -85,7 +85,7 @@ type Config struct {
 	Blobs blob.Store
 	// MaxAttachmentSize caps one attachment, in bytes. Default: 30 MiB.
 	MaxAttachmentSize int64
-	// MaxUploadSize caps the files of one AddAttachments call together, in
+	// MaxUploadSize caps the files of one Attachments.Add call together, in
 	// bytes. Default: 30 MiB.
 	MaxUploadSize int64
 	// MaxImagePixels caps the pixels of an uploaded image (width × height)

@@ -47,23 +47,23 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		// orphaned file (an upload whose transaction rolled back).
 		rec, err := svc.Create(f.staff, entry(f.yamada.ID))
 		require.NoError(t, err)
-		atts, err := svc.AddAttachments(f.staff, rec.ID, upload("memo.pdf", pdfFile))
+		atts, err := svc.Attachments().Add(f.staff, rec.ID, upload("memo.pdf", pdfFile))
 		require.NoError(t, err)
 		att := atts[0]
-		com, err := svc.AddComment(f.staff, rec.ID, "確認しました。")
+		com, err := svc.Comments().Add(f.staff, rec.ID, "確認しました。")
 		require.NoError(t, err)
 		secret := contactlog.MasterItem{Code: "b_only", Label: "B社専用"}
-		channels, err := svc.Masters(f.admin, contactlog.MasterChannel)
+		channels, err := svc.Masters().List(f.admin, contactlog.MasterChannel)
 		require.NoError(t, err)
 		channels = append(channels, secret)
-		require.NoError(t, svc.SetMasters(f.admin, contactlog.MasterChannel, channels))
+		require.NoError(t, svc.Masters().Set(f.admin, contactlog.MasterChannel, channels))
 		st, err := template.NewStore(db, nil)
 		require.NoError(t, err)
 		_, err = st.Save(f.admin, template.Template{Key: "tenant:visit", Name: "訪問記録", Fields: []template.Field{{Key: "note", Label: "備考", Type: template.FieldText}}})
 		require.NoError(t, err)
 		boom := errors.New("boom")
 		require.ErrorIs(t, storage.InTx(f.staff, db, func(ctx context.Context, tx bun.IDB) error {
-			_, err := svc.WithDB(tx).AddAttachments(ctx, rec.ID, upload("gone.pdf", pdfFile))
+			_, err := svc.WithDB(tx).Attachments().Add(ctx, rec.ID, upload("gone.pdf", pdfFile))
 			require.NoError(t, err)
 			return boom
 		}), boom)
@@ -152,61 +152,61 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 					require.NotEqual(t, "tenant:visit", tpl.Key)
 				}
 			},
-			"Masters": func(t *testing.T) {
-				items, err := svc.Masters(x, contactlog.MasterChannel)
+			"Masters.List": func(t *testing.T) {
+				items, err := svc.Masters().List(x, contactlog.MasterChannel)
 				require.NoError(t, err)
 				require.NotContains(t, items, secret)
 			},
-			"AllMasters": func(t *testing.T) {
-				all, err := svc.AllMasters(x)
+			"Masters.All": func(t *testing.T) {
+				all, err := svc.Masters().All(x)
 				require.NoError(t, err)
 				require.NotContains(t, all[contactlog.MasterChannel], secret)
 			},
-			"SetMasters": func(t *testing.T) {
-				items, err := svc.Masters(x, contactlog.MasterChannel)
+			"Masters.Set": func(t *testing.T) {
+				items, err := svc.Masters().List(x, contactlog.MasterChannel)
 				require.NoError(t, err)
-				require.NoError(t, svc.SetMasters(x, contactlog.MasterChannel, append(items, contactlog.MasterItem{Code: "a_only", Label: "A社専用"})))
+				require.NoError(t, svc.Masters().Set(x, contactlog.MasterChannel, append(items, contactlog.MasterItem{Code: "a_only", Label: "A社専用"})))
 			},
-			"Attachments": func(t *testing.T) {
-				_, err := svc.Attachments(x, rec.ID)
+			"Attachments.List": func(t *testing.T) {
+				_, err := svc.Attachments().List(x, rec.ID)
 				requireHidden(t, err)
 			},
-			"AddAttachments": func(t *testing.T) {
-				_, err := svc.AddAttachments(x, rec.ID, upload("x.pdf", pdfFile))
+			"Attachments.Add": func(t *testing.T) {
+				_, err := svc.Attachments().Add(x, rec.ID, upload("x.pdf", pdfFile))
 				requireHidden(t, err)
 			},
-			"OpenAttachment": func(t *testing.T) {
+			"Attachments.Open": func(t *testing.T) {
 				for _, thumb := range []bool{false, true} {
-					_, _, err := svc.OpenAttachment(x, att.ID, thumb)
+					_, _, err := svc.Attachments().Open(x, att.ID, thumb)
 					requireHidden(t, err)
 				}
 			},
-			"UpdateAttachment": func(t *testing.T) {
-				_, err := svc.UpdateAttachment(x, att.ID, att.Version, contactlog.AttachmentMeta{Name: "renamed.pdf"})
+			"Attachments.Update": func(t *testing.T) {
+				_, err := svc.Attachments().Update(x, att.ID, att.Version, contactlog.AttachmentMeta{Name: "renamed.pdf"})
 				requireHidden(t, err)
 			},
-			"DeleteAttachment": func(t *testing.T) {
-				requireHidden(t, svc.DeleteAttachment(x, att.ID, att.Version))
+			"Attachments.Delete": func(t *testing.T) {
+				requireHidden(t, svc.Attachments().Delete(x, att.ID, att.Version))
 			},
-			"CollectOrphanBlobs": func(t *testing.T) {
-				n, err := later.CollectOrphanBlobs(x, 24*time.Hour)
+			"Attachments.CollectOrphans": func(t *testing.T) {
+				n, err := later.Attachments().CollectOrphans(x, 24*time.Hour)
 				require.NoError(t, err)
 				require.Zero(t, n)
 			},
-			"Comments": func(t *testing.T) {
-				_, err := svc.Comments(x, rec.ID)
+			"Comments.List": func(t *testing.T) {
+				_, err := svc.Comments().List(x, rec.ID)
 				requireHidden(t, err)
 			},
-			"AddComment": func(t *testing.T) {
-				_, err := svc.AddComment(x, rec.ID, "横から失礼します")
+			"Comments.Add": func(t *testing.T) {
+				_, err := svc.Comments().Add(x, rec.ID, "横から失礼します")
 				requireHidden(t, err)
 			},
-			"EditComment": func(t *testing.T) {
-				_, err := svc.EditComment(x, com.ID, com.Version, "書き換え")
+			"Comments.Edit": func(t *testing.T) {
+				_, err := svc.Comments().Edit(x, com.ID, com.Version, "書き換え")
 				requireHidden(t, err)
 			},
-			"DeleteComment": func(t *testing.T) {
-				requireHidden(t, svc.DeleteComment(x, com.ID, com.Version))
+			"Comments.Delete": func(t *testing.T) {
+				requireHidden(t, svc.Comments().Delete(x, com.ID, com.Version))
 			},
 			"WithDB": func(t *testing.T) {
 				_, err := svc.WithDB(db).Get(x, rec.ID)
@@ -214,10 +214,16 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 			},
 		}
 
+		// The Service's methods, and those of the handles it returns (named
+		// "Attachments.List", …) in place of the accessors themselves.
+		handles := map[string]any{"": svc, "Attachments.": svc.Attachments(), "Comments.": svc.Comments(), "Masters.": svc.Masters()}
 		var methods []string
-		for _, h := range []any{svc} {
+		for prefix, h := range handles {
 			for m := range reflect.TypeOf(h).Methods() {
-				methods = append(methods, m.Name)
+				if _, accessor := handles[m.Name+"."]; prefix == "" && accessor {
+					continue
+				}
+				methods = append(methods, prefix+m.Name)
 			}
 		}
 		require.ElementsMatch(t, methods, slices.Collect(maps.Keys(calls)),
@@ -230,15 +236,15 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		got, err := svc.Get(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, rec.Version, got.Version)
-		list, err := svc.Attachments(f.staff, rec.ID)
+		list, err := svc.Attachments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{att.ID}, []uuid.UUID{list[0].ID})
 		require.Equal(t, att.Version, list[0].Version)
-		cs, err := svc.Comments(f.staff, rec.ID)
+		cs, err := svc.Comments().List(f.staff, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, cs, 1)
 		require.Equal(t, com.Body, cs[0].Body)
-		items, err := svc.Masters(f.staff, contactlog.MasterChannel)
+		items, err := svc.Masters().List(f.staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, channels, items)
 		require.Equal(t, keys, storedKeys(t, store))

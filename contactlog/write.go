@@ -1006,7 +1006,7 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, versi
 // Purge erases a record for real, deleted or not, with its people, scope,
 // comments, attachments and search index (personal-data erasure). Admins
 // only. The audit log keeps that the purge happened. Attachment files are
-// deleted after the commit, as by DeleteAttachment.
+// deleted after the commit, as by Attachments.Delete.
 func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {

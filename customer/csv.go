@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -157,9 +158,9 @@ func lookup[T ~string](dst *T, table map[string]T, v string) string {
 var excelTime = regexp.MustCompile(`\s+0{1,2}:00(:00)?$`)
 
 func setBirthday(p *Profile, v string) string {
-	d, err := ParseDate(excelTime.ReplaceAllString(v, ""))
+	d, err := date.Parse(excelTime.ReplaceAllString(v, ""))
 	if err != nil {
-		return DateErrorCode(err)
+		return date.ErrorCode(err)
 	}
 	p.Birthday = &d
 	return ""
@@ -478,7 +479,7 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 
 // readRows parses and validates every data row, collecting problems in rep.
 // fillKana fills readings suggested for rows that lack them.
-func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today Date, fillKana bool, rep *ImportReport) ([]plannedRow, error) {
+func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today date.Date, fillKana bool, rep *ImportReport) ([]plannedRow, error) {
 	var planned []plannedRow
 	for {
 		rec, err := cr.Read()

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
@@ -88,7 +89,7 @@ func TestImportShiftJISExcel(t *testing.T) {
 		require.Equal(t, "03-1234-5678", c.Phone)
 		require.Equal(t, "160-0023", c.PostalCode)
 		require.Equal(t, "①初回訪問\n②見積提示", c.Memo)
-		require.Equal(t, customer.Date{Year: 1972, Month: 3, Day: 15}, *c.Birthday)
+		require.Equal(t, date.Date{Year: 1972, Month: 3, Day: 15}, *c.Birthday)
 		require.Equal(t, []string{"山﨑 花子"}, names(must(f.svc.Search(f.staff, customer.Query{Text: "山﨑"})).Customers))
 		require.Equal(t, []string{"㈱サトウ商事 佐藤 次郎"}, names(must(f.svc.Search(f.staff, customer.Query{Text: "サトウ商事"})).Customers))
 		require.Equal(t, []string{"山﨑 花子"}, names(must(f.svc.Search(f.staff, customer.Query{Text: "09011112222"})).Customers))

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -90,13 +91,13 @@ type Profile struct {
 	CompanyKana string `bun:"company_kana" json:"company_kana"` // 会社名カナ
 	Department  string `bun:"department" json:"department"`     // 部署
 
-	Email      string `bun:"email" json:"email"`
-	Mobile     string `bun:"mobile" json:"mobile"` // 携帯電話, used for SMS invitations
-	Phone      string `bun:"phone" json:"phone"`   // 電話番号
-	Birthday   *Date  `bun:"birthday" json:"birthday,omitempty"`
-	Gender     Gender `bun:"gender" json:"gender"`
-	PostalCode string `bun:"postal_code" json:"postal_code"`
-	Address    string `bun:"address" json:"address"`
+	Email      string     `bun:"email" json:"email"`
+	Mobile     string     `bun:"mobile" json:"mobile"` // 携帯電話, used for SMS invitations
+	Phone      string     `bun:"phone" json:"phone"`   // 電話番号
+	Birthday   *date.Date `bun:"birthday" json:"birthday,omitempty"`
+	Gender     Gender     `bun:"gender" json:"gender"`
+	PostalCode string     `bun:"postal_code" json:"postal_code"`
+	Address    string     `bun:"address" json:"address"`
 
 	ContactMethod ContactMethod `bun:"contact_method" json:"contact_method"`
 	DecisionMaker string        `bun:"decision_maker" json:"decision_maker"` // 決定権者: who decides

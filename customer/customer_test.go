@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -97,9 +98,9 @@ func taro() customer.Profile {
 	}
 }
 
-func birthday(t *testing.T, s string) *customer.Date {
+func birthday(t *testing.T, s string) *date.Date {
 	t.Helper()
-	d, err := customer.ParseDate(s)
+	d, err := date.Parse(s)
 	require.NoError(t, err)
 	return &d
 }
@@ -135,7 +136,7 @@ func TestCreateGetNormalizes(t *testing.T) {
 		require.Equal(t, "090-1234-5678", got.Mobile)
 		require.Equal(t, "123-4567", got.PostalCode)
 		require.Equal(t, "東京都新宿区西新宿2丁目8−1", got.Address)
-		require.Equal(t, customer.Date{Year: 1972, Month: 3, Day: 15}, *got.Birthday)
+		require.Equal(t, date.Date{Year: 1972, Month: 3, Day: 15}, *got.Birthday)
 		require.Equal(t, customer.Individual, got.Kind)
 		require.Equal(t, customer.Prospect, got.Status)
 		require.Equal(t, []uuid.UUID{user(f.staff)}, got.Assignees)
@@ -162,7 +163,7 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 		_, err := f.svc.Create(f.staff, customer.Profile{
 			GivenName: "太郎", FamilyKana: "山田", Email: "not-an-email", Phone: "abc",
 			PostalCode: "12-345", Gender: "robot", Rank: "Z", Custom: map[string]any{"nope": 1},
-			Birthday: &customer.Date{Year: 2999, Month: 1, Day: 1}, Kind: customer.Company,
+			Birthday: &date.Date{Year: 2999, Month: 1, Day: 1}, Kind: customer.Company,
 		})
 		requireCodes(t, err, map[string]string{
 			"family_name": validation.CodeRequired, "company_name": validation.CodeRequired,
@@ -205,26 +206,6 @@ func TestInvalidTextRefused(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "一行目\n\t二行目", c.Memo)
 	})
-}
-
-func TestParseDateEras(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]customer.Date{
-		"2024-03-15": {2024, 3, 15}, "2024/3/15": {2024, 3, 15}, "S47.3.15": {1972, 3, 15},
-		"H1/1/8": {1989, 1, 8}, "平成元年1月8日": {1989, 1, 8}, "昭和６４年１月７日": {1989, 1, 7},
-	} {
-		got, err := customer.ParseDate(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	_, err := customer.ParseDate("平成1年1月7日")
-	require.ErrorIs(t, err, customer.ErrInvalid)
-	require.Equal(t, validation.CodeOutsideEra, customer.DateErrorCode(err))
-	_, err = customer.ParseDate("2023-02-29")
-	require.Equal(t, validation.CodeBadDate, customer.DateErrorCode(err))
-	_, err = customer.ParseDate("きのう")
-	require.Equal(t, validation.CodeFormat, customer.DateErrorCode(err))
-	require.Equal(t, "昭和47年3月15日", customer.Date{Year: 1972, Month: 3, Day: 15}.Era())
 }
 
 func TestUpdateOptimisticLocking(t *testing.T) {

@@ -39,7 +39,7 @@
 //   - Email, Mobile (for SMS invitations), Phone: phones hold 6–15 digits
 //     with hyphens, parentheses, a leading + and spaces; full-width input
 //     is folded.
-//   - Birthday: a Date; ParseDate accepts 2024-03-15, 2024/3/15,
+//   - Birthday: a date.Date (customer/date); date.Parse accepts 2024-03-15, 2024/3/15,
 //     昭和47年3月15日, S47.3.15, H1/1/8, 平成元年1月8日 and refuses days
 //     outside their era (平成1年1月7日) and days after today.
 //   - Gender, PostalCode (〒123-4567 or 1234567, stored 123-4567), Address,

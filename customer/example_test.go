@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 )
 
@@ -68,7 +69,7 @@ func Example() {
 	}
 	ctx = permission.WithPrincipal(ctx, p)
 
-	born, _ := customer.ParseDate("S47.3.15")
+	born, _ := date.Parse("S47.3.15")
 	c, err := svc.Create(ctx, customer.Profile{
 		FamilyName: "山田", GivenName: "太郎", FamilyKana: "やまだ", GivenKana: "ﾀﾛｳ",
 		Mobile: "090-1234-5678", Birthday: &born,

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/idset"
@@ -178,8 +179,8 @@ func (s *Service) location(pr permission.Principal) *time.Location {
 	return s.cfg.Location
 }
 
-func (s *Service) today(pr permission.Principal) Date {
-	return NewDate(s.cfg.Clock().In(s.location(pr)))
+func (s *Service) today(pr permission.Principal) date.Date {
+	return date.Of(s.cfg.Clock().In(s.location(pr)))
 }
 
 var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
@@ -72,7 +73,7 @@ func isWidthForm(r rune) bool { return r >= 0xFF00 && r <= 0xFFEF }
 
 // normalize cleans p in place and reports every problem at once.
 // today is the tenant's current day (birthdays may not be later).
-func normalize(p *Profile, st *settings, today Date) *validation.Error {
+func normalize(p *Profile, st *settings, today date.Date) *validation.Error {
 	v := &validation.Error{}
 	if p.Kind == "" {
 		p.Kind = Individual
@@ -180,8 +181,8 @@ func normalize(p *Profile, st *settings, today Date) *validation.Error {
 	}
 
 	if b := p.Birthday; b != nil {
-		if _, err := ParseDate(b.String()); err != nil {
-			v.Add("birthday", DateErrorCode(err), "")
+		if _, err := date.Parse(b.String()); err != nil {
+			v.Add("birthday", date.ErrorCode(err), "")
 		} else if b.Time(time.UTC).After(today.Time(time.UTC)) {
 			v.Add("birthday", validation.CodeOutOfRange, "1800-01-01.."+today.String())
 		}
@@ -289,9 +290,9 @@ func customValue(d FieldDef, raw any) (any, string) {
 		if !ok {
 			return nil, validation.CodeWrongType
 		}
-		dt, err := ParseDate(s)
+		dt, err := date.Parse(s)
 		if err != nil {
-			return nil, DateErrorCode(err)
+			return nil, date.ErrorCode(err)
 		}
 		return dt.String(), ""
 	case FieldNumber, FieldInteger:

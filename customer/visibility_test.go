@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -190,7 +191,7 @@ func TestTenantTimeZoneDecidesToday(t *testing.T) {
 		tn, err := f.dir.Tenant(ctx, f.tenant)
 		require.NoError(t, err)
 		p := taro()
-		p.Birthday = &customer.Date{Year: 2026, Month: 11, Day: 22}
+		p.Birthday = &date.Date{Year: 2026, Month: 11, Day: 22}
 		_, err = f.svc.Create(f.staff, p)
 		require.NoError(t, err, "born today in Tokyo")
 

@@ -129,7 +129,7 @@ func (h *Host) Install(ctx context.Context, records *contactlog.Service, custome
 // masters.
 func installMasters(ctx context.Context, records *contactlog.Service, plugins []contribution) error {
 	for _, kind := range contactlog.MasterKinds() {
-		cur, err := records.Masters(ctx, kind)
+		cur, err := records.Masters().List(ctx, kind)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func installMasters(ctx context.Context, records *contactlog.Service, plugins []
 			if slices.Equal(next, cur) {
 				continue
 			}
-			if err := records.SetMasters(ctx, kind, next); err != nil {
+			if err := records.Masters().Set(ctx, kind, next); err != nil {
 				return fmt.Errorf("%s: masters %s: %w", c.name, kind, err)
 			}
 			cur = next

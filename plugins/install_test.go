@@ -53,7 +53,7 @@ func TestInstall(t *testing.T) {
 		// item an older ramen-shop version contributed.
 		channels := append(contactlog.DefaultMasters()[contactlog.MasterChannel], contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り"})
 		channels[0].Label = "ご訪問"
-		require.NoError(t, svc.SetMasters(admin, contactlog.MasterChannel, channels))
+		require.NoError(t, svc.Masters().Set(admin, contactlog.MasterChannel, channels))
 
 		require.NoError(t, h.Install(admin, svc, csvc))
 		installed, err = h.Installed(staff)
@@ -63,7 +63,7 @@ func TestInstall(t *testing.T) {
 			contactlog.MasterItem{Code: "ramenshop:takeout", Label: "持ち帰り", Archived: true},
 			contactlog.MasterItem{Code: "ramenshop:counter", Label: "店頭"},
 			contactlog.MasterItem{Code: "ramenshop:phone", Label: "電話注文"})
-		got, err := svc.Masters(staff, contactlog.MasterChannel)
+		got, err := svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		fields, err := csvc.Fields(staff)
@@ -76,7 +76,7 @@ func TestInstall(t *testing.T) {
 		all := func() (map[contactlog.MasterKind][]contactlog.MasterItem, []customer.FieldDef) {
 			out := map[contactlog.MasterKind][]contactlog.MasterItem{}
 			for _, k := range contactlog.MasterKinds() {
-				out[k], err = svc.Masters(staff, k)
+				out[k], err = svc.Masters().List(staff, k)
 				require.NoError(t, err)
 			}
 			fs, err := csvc.Fields(staff)
@@ -90,11 +90,11 @@ func TestInstall(t *testing.T) {
 		require.Equal(t, fields1, fields2)
 		relabelled := append([]contactlog.MasterItem(nil), got...)
 		relabelled[len(relabelled)-1].Label = "でんわ"
-		require.NoError(t, svc.SetMasters(admin, contactlog.MasterChannel, relabelled))
+		require.NoError(t, svc.Masters().Set(admin, contactlog.MasterChannel, relabelled))
 		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: careservice.FieldCareLevel, Label: "介護度", Type: customer.FieldText, Position: 4}))
 		require.NoError(t, csvc.DefineField(admin, customer.FieldDef{Key: "memo", Label: "メモ", Type: customer.FieldText, Position: 9}))
 		require.NoError(t, h.Install(admin, svc, csvc))
-		got, err = svc.Masters(staff, contactlog.MasterChannel)
+		got, err = svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		fields, err = csvc.Fields(staff)
@@ -127,7 +127,7 @@ func TestInstall(t *testing.T) {
 		installed, err = h.Installed(staff)
 		require.NoError(t, err)
 		require.Equal(t, []string{"careservice"}, installed)
-		archived, err := svc.Masters(staff, contactlog.MasterChannel)
+		archived, err := svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		for _, it := range archived {
 			require.Equal(t, strings.HasPrefix(it.Code, "ramenshop:"), it.Archived, it.Code)
@@ -141,13 +141,13 @@ func TestInstall(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, fields, 2)
 		require.NoError(t, h.Install(admin, svc, csvc, "ramenshop"))
-		got, err = svc.Masters(staff, contactlog.MasterChannel)
+		got, err = svc.Masters().List(staff, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 
 		// Another tenant gets nothing until it installs.
 		theirs := permission.WithPrincipal(ctx, permission.Principal{Tenant: uuid.New(), User: uuid.New(), Roles: []permission.Role{permission.RoleStaff}})
-		got, err = svc.Masters(theirs, contactlog.MasterChannel)
+		got, err = svc.Masters().List(theirs, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Equal(t, contactlog.DefaultMasters()[contactlog.MasterChannel], got)
 		installed, err = h.Installed(theirs)

@@ -272,7 +272,7 @@ func (s *Service) checkAppointment(ctx context.Context, db bun.IDB, pr permissio
 
 	// Channel master.
 	if in.Channel != "" {
-		items, err := records.Masters(ctx, contactlog.MasterChannel)
+		items, err := records.Masters().List(ctx, contactlog.MasterChannel)
 		if err != nil {
 			return in, err
 		}

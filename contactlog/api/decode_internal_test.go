@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
@@ -25,7 +25,7 @@ type decodeTrip struct {
 
 type decodeBody struct {
 	Name     string                `json:"name"`
-	Birthday customer.Date         `json:"birthday"`
+	Birthday date.Date             `json:"birthday"`
 	Staff    []uuid.UUID           `json:"staff"`
 	Lines    []decodeLine          `json:"lines"`
 	Trips    []decodeTrip          `json:"trips"`

@@ -17,7 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 )
 
 // document generates the OpenAPI 3.1 document of the routes. Two Go types
@@ -234,7 +234,7 @@ type schemaGen struct {
 var (
 	timeType = reflect.TypeFor[time.Time]()
 	uuidType = reflect.TypeFor[uuid.UUID]()
-	dateType = reflect.TypeFor[customer.Date]()
+	dateType = reflect.TypeFor[date.Date]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
 	textType = reflect.TypeFor[encoding.TextMarshaler]()
 )

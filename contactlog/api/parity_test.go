@@ -19,12 +19,15 @@ import (
 // notExposed are the exported engine methods the API deliberately has no
 // route for, with the reason.
 var notExposed = map[string]string{
-	"customer.WithDB":               "binds the engine to a transaction: not an operation",
-	"contactlog.WithDB":             "binds the engine to a transaction: not an operation",
-	"customer.Names":                "display names of IDs for server-rendered pages: getCustomer and searchCustomers return the names",
-	"contactlog.CollectOrphanBlobs": "a maintenance job of the host (timer), not something a staff user asks for",
-	"contactlog.AllMasters":         "every kind in one query for a server-rendered page; getMasters serves each kind",
-	"contactlog.Matching":           "returns a SQL query for other engines to build on (report's aggregations): not an operation",
+	"customer.WithDB":                       "binds the engine to a transaction: not an operation",
+	"contactlog.WithDB":                     "binds the engine to a transaction: not an operation",
+	"customer.Names":                        "display names of IDs for server-rendered pages: getCustomer and searchCustomers return the names",
+	"contactlog.Attachments.CollectOrphans": "a maintenance job of the host (timer), not something a staff user asks for",
+	"contactlog.Masters.All":                "every kind in one query for a server-rendered page; getMasters serves each kind",
+	"contactlog.Attachments":                "returns the attachments handle, whose methods are walked too: not an operation",
+	"contactlog.Comments":                   "returns the comments handle, whose methods are walked too: not an operation",
+	"contactlog.Masters":                    "returns the masters handle, whose methods are walked too: not an operation",
+	"contactlog.Matching":                   "returns a SQL query for other engines to build on (report's aggregations): not an operation",
 }
 
 // routeOf maps each exported engine method a staff user can perform to the
@@ -47,16 +50,18 @@ var routeOf = map[string]string{
 	"contactlog.Purge": "purgeRecord", "contactlog.CreateNext": "createNextRecord", "contactlog.Export": "exportRecords",
 	"contactlog.Timeline": "customerTimeline", "contactlog.History": "recordHistory",
 	"contactlog.CustomerStatuses": "customerStatuses", "contactlog.MailRecord": "mailRecord",
-	"contactlog.Attachments": "listAttachments", "contactlog.AddAttachments": "uploadAttachments",
-	"contactlog.OpenAttachment": "downloadAttachment", "contactlog.UpdateAttachment": "updateAttachment",
-	"contactlog.DeleteAttachment": "deleteAttachment", "contactlog.Comments": "listComments",
-	"contactlog.AddComment": "addComment", "contactlog.EditComment": "editComment",
-	"contactlog.DeleteComment": "deleteComment", "contactlog.Templates": "listTemplates",
-	"contactlog.Template": "getTemplate", "contactlog.Masters": "getMasters", "contactlog.SetMasters": "putMasters",
+	"contactlog.Templates": "listTemplates", "contactlog.Template": "getTemplate",
+	"contactlog.Attachments.List": "listAttachments", "contactlog.Attachments.Add": "uploadAttachments",
+	"contactlog.Attachments.Open": "downloadAttachment", "contactlog.Attachments.Update": "updateAttachment",
+	"contactlog.Attachments.Delete": "deleteAttachment", "contactlog.Comments.List": "listComments",
+	"contactlog.Comments.Add": "addComment", "contactlog.Comments.Edit": "editComment",
+	"contactlog.Comments.Delete": "deleteComment",
+	"contactlog.Masters.List":    "getMasters", "contactlog.Masters.Set": "putMasters",
 }
 
 // TestEveryEngineOperationHasARoute walks the exported methods of
-// customer.Service and contactlog.Service: each has a route, or is listed
+// customer.Service, contactlog.Service and contactlog's attachments,
+// comments and masters handles: each has a route, or is listed
 // in notExposed with the reason. A new engine method fails this test until
 // it is served or listed.
 func TestEveryEngineOperationHasARoute(t *testing.T) {
@@ -69,6 +74,9 @@ func TestEveryEngineOperationHasARoute(t *testing.T) {
 	seen := map[string]bool{}
 	for pkg, typ := range map[string]reflect.Type{
 		"customer": reflect.TypeFor[*customer.Service](), "contactlog": reflect.TypeFor[*contactlog.Service](),
+		"contactlog.Attachments": reflect.TypeFor[*contactlog.Attachments](),
+		"contactlog.Comments":    reflect.TypeFor[*contactlog.Comments](),
+		"contactlog.Masters":     reflect.TypeFor[*contactlog.Masters](),
 	} {
 		for m := range typ.Methods() {
 			name := pkg + "." + m.Name

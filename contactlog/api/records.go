@@ -208,7 +208,7 @@ func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	as, err := s.opts.Records.Attachments(r.Context(), id)
+	as, err := s.opts.Records.Attachments().List(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (s *Server) uploadAttachments(w http.ResponseWriter, r *http.Request) error
 		}
 		m := meta
 		m.Name = part.FileName()
-		as, err := s.opts.Records.AddAttachments(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
+		as, err := s.opts.Records.Attachments().Add(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
 		if err != nil {
 			return err
 		}
@@ -281,7 +281,7 @@ func (s *Server) attachment(r *http.Request) (*contactlog.Attachment, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, a, err := s.opts.Records.OpenAttachment(r.Context(), id, false)
+	rc, a, err := s.opts.Records.Attachments().Open(r.Context(), id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	if err := ve.Err(); err != nil {
 		return err
 	}
-	rc, a, err := s.opts.Records.OpenAttachment(r.Context(), id, thumb)
+	rc, a, err := s.opts.Records.Attachments().Open(r.Context(), id, thumb)
 	if err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func (s *Server) patchAttachment(w http.ResponseWriter, r *http.Request) error {
 	if in.Shared != nil {
 		m.Shared = *in.Shared
 	}
-	a, err = s.opts.Records.UpdateAttachment(r.Context(), a.ID, version, m)
+	a, err = s.opts.Records.Attachments().Update(r.Context(), a.ID, version, m)
 	if err != nil {
 		return err
 	}
@@ -353,7 +353,7 @@ func (s *Server) patchAttachment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteAttachment(w http.ResponseWriter, r *http.Request) error {
-	return deleteVersioned(w, r, s.opts.Records.DeleteAttachment)
+	return deleteVersioned(w, r, s.opts.Records.Attachments().Delete)
 }
 
 // --- comments ---
@@ -373,7 +373,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cs, err := s.opts.Records.Comments(r.Context(), id)
+	cs, err := s.opts.Records.Comments().List(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -392,7 +392,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := s.opts.Records.AddComment(r.Context(), id, in.Body)
+	c, err := s.opts.Records.Comments().Add(r.Context(), id, in.Body)
 	if err != nil {
 		return err
 	}
@@ -412,7 +412,7 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	c, err := s.opts.Records.EditComment(r.Context(), id, version, in.Body)
+	c, err := s.opts.Records.Comments().Edit(r.Context(), id, version, in.Body)
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (s *Server) editComment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) error {
-	return deleteVersioned(w, r, s.opts.Records.DeleteComment)
+	return deleteVersioned(w, r, s.opts.Records.Comments().Delete)
 }
 
 // --- templates and masters ---
@@ -480,7 +480,7 @@ func (s *Server) getMasters(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := s.opts.Records.Masters(r.Context(), k)
+	items, err := s.opts.Records.Masters().List(r.Context(), k)
 	if err != nil {
 		return err
 	}
@@ -499,7 +499,7 @@ func (s *Server) putMasters(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.opts.Records.SetMasters(r.Context(), k, in.Items); err != nil {
+	if err := s.opts.Records.Masters().Set(r.Context(), k, in.Items); err != nil {
 		return err
 	}
 	return s.getMasters(w, r)

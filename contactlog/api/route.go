@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 )
@@ -207,7 +207,7 @@ const MaxJSON = 1 << 20
 // detail naming the request body). A value the body's fields cannot take —
 // a number given as text, a date outside its era, a property v does not
 // have — is a validation problem (422) naming each such field: wrong_type,
-// the value's own code (customer.DateErrorCode: format, invalid_date,
+// the value's own code (date.ErrorCode: format, invalid_date,
 // outside_era), or unknown.
 func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
@@ -326,7 +326,7 @@ func locate(ve *validation.Error, path string, raw json.RawMessage, t reflect.Ty
 	default:
 		var te *json.UnmarshalTypeError
 		if leaf && !errors.As(err, &te) {
-			ve.Add(path, customer.DateErrorCode(err), "")
+			ve.Add(path, date.ErrorCode(err), "")
 		} else {
 			// Param: the kind of JSON value given ("string", "number", …).
 			ve.Add(path, validation.CodeWrongType, jsonKind(raw))

@@ -216,7 +216,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 				if err := v.Err(); err != nil {
 					return err
 				}
-				rc, a, err := records.OpenAttachment(r.Context(), id, thumb)
+				rc, a, err := records.Attachments().Open(r.Context(), id, thumb)
 				if err != nil {
 					return err
 				}

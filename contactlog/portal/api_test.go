@@ -116,7 +116,7 @@ func TestAPIRoutes(t *testing.T) {
 		pdf := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
 		files := map[string]bool{"見積書.pdf": true, "社内資料.pdf": false}
 		for name, sharedFile := range files {
-			_, err := f.records.AddAttachments(f.tanto, shared.ID, contactlog.Upload{
+			_, err := f.records.Attachments().Add(f.tanto, shared.ID, contactlog.Upload{
 				AttachmentMeta: contactlog.AttachmentMeta{Name: name, Shared: sharedFile}, Body: bytes.NewReader(pdf)})
 			require.NoError(t, err)
 		}

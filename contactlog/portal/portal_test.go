@@ -556,7 +556,7 @@ func TestCustomerReadsSharedRecordsOnly(t *testing.T) {
 			_, err := f.records.Get(me, id)
 			require.ErrorIs(t, err, contactlog.ErrNotFound)
 		}
-		_, err = f.records.Comments(me, shared.ID)
+		_, err = f.records.Comments().List(me, shared.ID)
 		require.ErrorIs(t, err, contactlog.ErrPermissionDenied)
 	})
 }

@@ -48,7 +48,7 @@
 //	number       float64           numbers; "12.5", "１２．５", "1,200.5", "65kg" (with Unit "kg")
 //	integer      int64             whole numbers; "１２３", "1,200"
 //	money        int64 (yen)       whole yen; "1,200", "¥1,200", "1200円", "１，２００円"
-//	date         customer.Date     "2024-03-15", "2024/3/15", "令和6年3月15日", "R6.3.15", time.Time
+//	date         date.Date     "2024-03-15", "2024/3/15", "令和6年3月15日", "R6.3.15", time.Time
 //	datetime     time.Time (UTC)   RFC 3339; "2024-03-15 14:30", "2024-03-15T14:30", "令和6年3月15日 14時30分" in the tenant's zone
 //	duration     int64 (minutes)   90, "90", "90分", "1:30", "1時間30分", "1時間半", "1.5時間", "1h30m", time.Duration
 //	select       string            one of Options (full-width forms folded)

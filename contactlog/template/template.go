@@ -43,7 +43,7 @@ const (
 	FieldNumber      FieldType = "number"      // float64, optionally with a Unit ("kg", "分")
 	FieldInteger     FieldType = "integer"     // int64
 	FieldMoney       FieldType = "money"       // int64 yen, no fractions
-	FieldDate        FieldType = "date"        // customer.Date (era input accepted)
+	FieldDate        FieldType = "date"        // date.Date (era input accepted)
 	FieldDateTime    FieldType = "datetime"    // time.Time in UTC, whole seconds
 	FieldDuration    FieldType = "duration"    // int64 minutes, never negative
 	FieldSelect      FieldType = "select"      // string, one of Options

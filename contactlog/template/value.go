@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 )
@@ -40,7 +40,7 @@ import (
 //   - out_of_range: outside Min..Max (Param "min..max"), a negative
 //     duration, a quantity that is not positive;
 //   - too_long: text longer than Max or the type's limit (Param the limit);
-//   - invalid_date, outside_era: see customer.ParseDate;
+//   - invalid_date, outside_era: see date.Parse;
 //   - invalid_id: not a UUID, or the nil UUID (staff and contact).
 //
 // loc is the tenant's time zone, used for datetime input without a zone
@@ -103,7 +103,7 @@ func isEmpty(raw any) bool {
 		return len(x) == 0
 	case []Line:
 		return len(x) == 0
-	case *customer.Date:
+	case *date.Date:
 		return x == nil
 	case *time.Time:
 		return x == nil
@@ -402,33 +402,33 @@ func whole(f float64) (int64, string) {
 	return int64(f), ""
 }
 
-// parseDate reads a customer.Date, a time.Time (its day in loc) or text
-// that customer.ParseDate accepts (2024-03-15, 令和6年3月15日, R6.3.15, …).
-func parseDate(raw any, loc *time.Location) (customer.Date, string) {
+// parseDate reads a date.Date, a time.Time (its day in loc) or text
+// that date.Parse accepts (2024-03-15, 令和6年3月15日, R6.3.15, …).
+func parseDate(raw any, loc *time.Location) (date.Date, string) {
 	switch x := raw.(type) {
-	case customer.Date:
+	case date.Date:
 		return checkDate(x)
-	case *customer.Date:
+	case *date.Date:
 		return checkDate(*x)
 	case time.Time:
-		return customer.NewDate(x.In(loc)), ""
+		return date.Of(x.In(loc)), ""
 	case *time.Time:
-		return customer.NewDate(x.In(loc)), ""
+		return date.Of(x.In(loc)), ""
 	case string:
-		d, err := customer.ParseDate(strings.TrimSpace(x))
+		d, err := date.Parse(strings.TrimSpace(x))
 		if err != nil {
-			return customer.Date{}, customer.DateErrorCode(err)
+			return date.Date{}, date.ErrorCode(err)
 		}
 		return d, ""
 	}
-	return customer.Date{}, validation.CodeWrongType
+	return date.Date{}, validation.CodeWrongType
 }
 
-func checkDate(d customer.Date) (customer.Date, string) {
+func checkDate(d date.Date) (date.Date, string) {
 	if d.IsZero() {
 		return d, validation.CodeBadDate
 	}
-	if customer.NewDate(d.Time(time.UTC)) != d {
+	if date.Of(d.Time(time.UTC)) != d {
 		return d, validation.CodeBadDate
 	}
 	return d, ""
@@ -467,9 +467,9 @@ func parseDateTime(raw any, loc *time.Location) (time.Time, string) {
 		if datePart == "" {
 			return time.Time{}, validation.CodeFormat
 		}
-		d, err := customer.ParseDate(datePart)
+		d, err := date.Parse(datePart)
 		if err != nil {
-			return time.Time{}, customer.DateErrorCode(err)
+			return time.Time{}, date.ErrorCode(err)
 		}
 		num := func(i int) int {
 			if m[2*i] < 0 {

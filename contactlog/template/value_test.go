@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 )
 
@@ -52,7 +52,7 @@ func TestValidateFieldTypes(t *testing.T) {
 	tpl := everyType()
 	require.NoError(t, tpl.Check())
 	id := uuid.MustParse("0190f5a0-1111-7000-8000-000000000001")
-	date := customer.Date{Year: 2024, Month: time.March, Day: 15}
+	day := date.Date{Year: 2024, Month: time.March, Day: 15}
 	at := time.Date(2024, 3, 15, 5, 30, 0, 0, time.UTC) // 14:30 in Tokyo
 
 	tests := []struct {
@@ -108,13 +108,13 @@ func TestValidateFieldTypes(t *testing.T) {
 		{"money negative allowed", "delta", "-1,000円", int64(-1000), ""},
 		{"money wrong type", "amount", []any{1}, nil, validation.CodeWrongType},
 		// date
-		{"date ISO", "on", "2024-03-15", date, ""},
-		{"date slashes", "on", "2024/3/15", date, ""},
-		{"date era", "on", "令和6年3月15日", date, ""},
-		{"date era short", "on", "R6.3.15", date, ""},
-		{"date full-width", "on", "２０２４年３月１５日", date, ""},
-		{"date value", "on", date, date, ""},
-		{"date from time in tenant zone", "on", time.Date(2024, 3, 14, 16, 0, 0, 0, time.UTC), date, ""},
+		{"date ISO", "on", "2024-03-15", day, ""},
+		{"date slashes", "on", "2024/3/15", day, ""},
+		{"date era", "on", "令和6年3月15日", day, ""},
+		{"date era short", "on", "R6.3.15", day, ""},
+		{"date full-width", "on", "２０２４年３月１５日", day, ""},
+		{"date value", "on", day, day, ""},
+		{"date from time in tenant zone", "on", time.Date(2024, 3, 14, 16, 0, 0, 0, time.UTC), day, ""},
 		{"date no such day", "on", "2024-02-30", nil, validation.CodeBadDate},
 		{"date outside era", "on", "平成31年5月1日", nil, validation.CodeOutsideEra},
 		{"date garbage", "on", "明日", nil, validation.CodeFormat},

@@ -545,6 +545,25 @@ func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID,
 	return nil
 }
 
+// OrgMemberships returns the units each user belongs to, inactive users
+// included: for the given users, or for every user of the tenant when none
+// is given. A user in no unit has no entry; each list is sorted.
+func (d *Directory) OrgMemberships(ctx context.Context, tenant uuid.UUID, users ...uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
+	var ms []orgMembership
+	q := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).OrderExpr("user_id, org_unit_id")
+	if len(users) > 0 {
+		q = q.Where("user_id IN (?)", bun.In(users))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("permission: org memberships: %w", storage.Err(err))
+	}
+	out := make(map[uuid.UUID][]uuid.UUID)
+	for _, m := range ms {
+		out[m.User] = append(out[m.User], m.Unit)
+	}
+	return out, nil
+}
+
 // CreateGroup creates a group; names are unique per tenant.
 func (d *Directory) CreateGroup(ctx context.Context, tenant uuid.UUID, name string) (*Group, error) {
 	name = strings.TrimSpace(name)

@@ -245,3 +245,46 @@ func TestAuditLog(t *testing.T) {
 		require.Equal(t, "export", all[0].Action)
 	})
 }
+
+func TestOrgMemberships(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+		require.NoError(t, err)
+		company, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitCompany, Name: "本社"})
+		require.NoError(t, err)
+		branch, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitBranch, Name: "大阪支店", Parent: &company.ID})
+		require.NoError(t, err)
+		a, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "山田 太郎", Active: true})
+		require.NoError(t, err)
+		retired, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "鈴木 退職", Active: false})
+		require.NoError(t, err)
+		loner, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "佐藤 無所属", Active: true})
+		require.NoError(t, err)
+		require.NoError(t, dir.SetUserOrgUnits(ctx, tn.ID, a.ID, []uuid.UUID{branch.ID, company.ID}))
+		require.NoError(t, dir.SetUserOrgUnits(ctx, tn.ID, retired.ID, []uuid.UUID{branch.ID}))
+
+		// Another tenant with members of its own sees none of these.
+		other, err := dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+		require.NoError(t, err)
+		theirUnit, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: other.ID, Kind: permission.UnitCompany, Name: "他社本社"})
+		require.NoError(t, err)
+		stranger, err := dir.SaveUser(ctx, permission.User{Tenant: other.ID, Name: "他社 社員", Active: true})
+		require.NoError(t, err)
+		require.NoError(t, dir.SetUserOrgUnits(ctx, other.ID, stranger.ID, []uuid.UUID{theirUnit.ID}))
+
+		all, err := dir.OrgMemberships(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID][]uuid.UUID{
+			a.ID: sorted(branch.ID, company.ID), retired.ID: {branch.ID},
+		}, all)
+		some, err := dir.OrgMemberships(ctx, tn.ID, retired.ID, loner.ID, stranger.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID][]uuid.UUID{retired.ID: {branch.ID}}, some)
+		theirs, err := dir.OrgMemberships(ctx, other.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID][]uuid.UUID{stranger.ID: {theirUnit.ID}}, theirs)
+	})
+}

@@ -65,7 +65,7 @@ func benchCustomerPDF(b *testing.B, db *bun.DB) {
 			Channel: "visit", Result: "met", Values: map[string]any{"place": "本社応接室", "hearing": kinsokuMemo, "next_contact_on": "2026-12-10"}})
 		require.NoError(b, err)
 		if i < 7 { // 7 photos here and 3 in the fixture's record: 10
-			as, err := f.records.AddAttachments(f.staff, r.ID, contactlog.Upload{
+			as, err := f.records.Attachments().Add(f.staff, r.ID, contactlog.Upload{
 				AttachmentMeta: contactlog.AttachmentMeta{Name: "手書きメモ.jpg"}, Body: bytes.NewReader(photo)})
 			require.NoError(b, err)
 			stored += as[0].Size
@@ -125,7 +125,7 @@ func benchCustomerPDF(b *testing.B, db *bun.DB) {
 					if a.Kind != contactlog.AttachmentImage {
 						continue
 					}
-					rc, _, err := f.records.OpenAttachment(f.staff, a.ID, false)
+					rc, _, err := f.records.Attachments().Open(f.staff, a.ID, false)
 					if err != nil {
 						return 0, 0, err
 					}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 )
 
 var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
@@ -47,7 +47,7 @@ type fieldRow struct{ Label, Text string }
 
 // fieldRows formats the values of a record's template fields in the
 // template's order, skipping fields without a value. Values are first
-// normalized by the template (money to int64, dates to customer.Date, …);
+// normalized by the template (money to int64, dates to date.Date, …);
 // a value the template no longer accepts is shown as stored. staff names
 // the staff users of staff fields.
 func fieldRows(t *template.Template, values map[string]any, loc *time.Location, staff func(uuid.UUID) string) []fieldRow {
@@ -77,7 +77,7 @@ func formatValue(f template.Field, v any, loc *time.Location, staff func(uuid.UU
 			return "はい"
 		}
 		return "いいえ"
-	case customer.Date:
+	case date.Date:
 		if x.IsZero() {
 			return ""
 		}

@@ -321,7 +321,7 @@ func (e *Exporter) export(ctx context.Context, w io.Writer, p permission.Princip
 	defer removeTemp(plain)
 	bw := bufio.NewWriterSize(plain, 256<<10)
 	open := func(ctx context.Context, id uuid.UUID) (io.ReadCloser, error) {
-		rc, _, err := e.records.OpenAttachment(ctx, id, false)
+		rc, _, err := e.records.Attachments().Open(ctx, id, false)
 		return rc, err
 	}
 	err = render(ctx, bw, doc, e.cfg.Font, e.fontName, open, e.cfg.MaxPhotoBytes)
@@ -454,7 +454,7 @@ func (e *Exporter) document(ctx context.Context, p permission.Principal, custome
 				continue
 			}
 			if masters == nil {
-				if masters, err = e.records.AllMasters(ctx); err != nil {
+				if masters, err = e.records.Masters().All(ctx); err != nil {
 					return nil, err
 				}
 			}

@@ -153,7 +153,7 @@ func TestPhotosScaledToPrint(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
 		big := jpegFile(t, 3000, 2000)
-		as, err := f.records.AddAttachments(f.staff, f.unshared, contactlog.Upload{
+		as, err := f.records.Attachments().Add(f.staff, f.unshared, contactlog.Upload{
 			AttachmentMeta: contactlog.AttachmentMeta{Name: "大きな写真.jpg"}, Body: bytes.NewReader(big)})
 		require.NoError(t, err)
 		tmp := t.TempDir()

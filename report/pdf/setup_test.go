@@ -92,7 +92,7 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 	f.admin = user("管理 三郎", permission.RoleAdmin)
 	channels := contactlog.DefaultMasters()[contactlog.MasterChannel]
 	channels[0].Label = "ご訪問"
-	require.NoError(t, records.SetMasters(f.admin, contactlog.MasterChannel, channels))
+	require.NoError(t, records.Masters().Set(f.admin, contactlog.MasterChannel, channels))
 	sp, _ := permission.FromContext(f.staff)
 	pp, _ := permission.FromContext(f.partner)
 	c, err := customers.Create(f.staff, customer.Profile{FamilyName: "山田", GivenName: "太郎", FamilyKana: "ヤマダ",
@@ -111,7 +111,7 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 	})
 	require.NoError(t, err)
 	f.shared = r.ID
-	_, err = records.AddAttachments(f.staff, r.ID,
+	_, err = records.Attachments().Add(f.staff, r.ID,
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "メモ1.jpg", Shared: true}, Body: bytes.NewReader(jpegFile(t, 120, 80))},
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "メモ2.jpg", Shared: true}, Body: bytes.NewReader(jpegFile(t, 80, 120))},
 		contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "社内用.jpg"}, Body: bytes.NewReader(jpegFile(t, 100, 100))},

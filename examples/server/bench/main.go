@@ -333,7 +333,7 @@ func uploads(ctx context.Context, o options) error {
 		app.Options{NoDispatcher: true}); err != nil {
 		return err
 	}
-	stored, err := a.Records.Attachments(permission.WithPrincipal(ctx, p), rec.ID)
+	stored, err := a.Records.Attachments().List(permission.WithPrincipal(ctx, p), rec.ID)
 	a.Close()
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 )
@@ -293,7 +294,7 @@ func demoProfile(c gendata.Customer) customer.Profile {
 		p.Gender = customer.Gender(c.Gender)
 	}
 	if c.BirthYear != 0 {
-		p.Birthday = &customer.Date{Year: c.BirthYear, Month: time.Month(c.BirthMonth), Day: c.BirthDay}
+		p.Birthday = &date.Date{Year: c.BirthYear, Month: time.Month(c.BirthMonth), Day: c.BirthDay}
 	}
 	if c.Kind == gendata.KindCompany {
 		p.CompanyName, p.CompanyKana = c.Name, c.NameKana

@@ -44,7 +44,7 @@ func TestPortalShareLoop(t *testing.T) {
 	}{{"外壁.jpg", true}, {"社内用.jpg", false}} {
 		fh, err := os.Open(photo)
 		require.NoError(t, err)
-		_, err = e.App.Records.AddAttachments(ctx, shared.ID, contactlog.Upload{
+		_, err = e.App.Records.Attachments().Add(ctx, shared.ID, contactlog.Upload{
 			AttachmentMeta: contactlog.AttachmentMeta{Name: f.name, Shared: f.shared}, Body: fh})
 		require.NoError(t, err)
 		require.NoError(t, fh.Close())

@@ -96,7 +96,7 @@ func (u *UI) renderMasters(w http.ResponseWriter, r *Request, status int, kind c
 	}
 	if kind == contactlog.MasterCategory2 {
 		var err error
-		if p.Parent, err = u.app.Records.Masters(r.Context(), contactlog.MasterCategory1); err != nil {
+		if p.Parent, err = u.app.Records.Masters().List(r.Context(), contactlog.MasterCategory1); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func (u *UI) adminMasters(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := u.app.Records.Masters(r.Context(), kind)
+	items, err := u.app.Records.Masters().List(r.Context(), kind)
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 		items = append(items, contactlog.MasterItem{Code: code, Label: strings.TrimSpace(f.Get("new_label")),
 			Parent: f.Get("new_parent")})
 	}
-	err = u.app.Records.SetMasters(r.Context(), kind, items)
+	err = u.app.Records.Masters().Set(r.Context(), kind, items)
 	newItem := fmt.Sprintf("items[%d].", len(codes))
 	if f.AddError(err, map[string]string{newItem + "code": "new_code", newItem + "label": "new_label",
 		newItem + "parent": "new_parent"}) {

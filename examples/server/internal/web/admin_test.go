@@ -313,7 +313,7 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 
 		// Masters: relabel, archive, add.
 		ctx := e.Ctx(t, e.Admin)
-		items, err := e.App.Records.Masters(ctx, contactlog.MasterChannel)
+		items, err := e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.NotEmpty(t, items)
 		v := url.Values{"kind": {"channel"}}
@@ -338,7 +338,7 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		v.Set("new_label", "LINE通話")
 		res, _ = admin.Post(t, "/admin/masters", v)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		got, err := e.App.Records.Masters(ctx, contactlog.MasterChannel)
+		got, err := e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
 		require.NoError(t, err)
 		require.Len(t, got, len(items)+1)
 		require.Equal(t, items[1].Code, got[0].Code, "reordered")

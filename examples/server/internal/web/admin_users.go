@@ -44,17 +44,15 @@ func (u *UI) adminUsers(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	var ms []struct {
-		User uuid.UUID `bun:"user_id"`
-		Unit uuid.UUID `bun:"org_unit_id"`
-	}
-	if err := u.app.DB.NewSelect().Table("org_memberships").Column("user_id", "org_unit_id").
-		Where("tenant_id = ?", tenant).Scan(ctx, &ms); err != nil {
-		return storage.Err(err)
+	ms, err := u.app.Dir.OrgMemberships(ctx, tenant)
+	if err != nil {
+		return err
 	}
 	byUser := map[uuid.UUID][]string{}
-	for _, m := range ms {
-		byUser[m.User] = append(byUser[m.User], names[m.Unit])
+	for user, units := range ms {
+		for _, unit := range units {
+			byUser[user] = append(byUser[user], names[unit])
+		}
 	}
 	rows := make([]adminUserRow, len(users))
 	for i, usr := range users {
@@ -62,15 +60,6 @@ func (u *UI) adminUsers(w http.ResponseWriter, r *Request) error {
 	}
 	u.render(w, r.Request, r, http.StatusOK, "admin_users", rows)
 	return nil
-}
-
-// userUnits returns the org units the user belongs to (the directory has no
-// reader for an inactive user's memberships).
-func (u *UI) userUnits(ctx context.Context, tenant, user uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := u.app.DB.NewSelect().Table("org_memberships").Column("org_unit_id").
-		Where("tenant_id = ?", tenant).Where("user_id = ?", user).Scan(ctx, &ids)
-	return ids, storage.Err(err)
 }
 
 type adminUserPage struct {
@@ -227,10 +216,11 @@ func (u *UI) adminUserEdit(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	units, err := u.userUnits(ctx, tenant, id)
+	ms, err := u.app.Dir.OrgMemberships(ctx, tenant, id)
 	if err != nil {
 		return err
 	}
+	units := ms[id]
 	f := NewForm(nil)
 	f.Values.Set("name", usr.Name)
 	f.Values.Set("kana", usr.Kana)

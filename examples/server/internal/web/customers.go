@@ -156,7 +156,7 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 
 // customerMasterLabels maps a master's codes to their labels.
 func (u *UI) customerMasterLabels(ctx context.Context, kind contactlog.MasterKind) (map[string]string, error) {
-	items, err := u.app.Records.Masters(ctx, kind)
+	items, err := u.app.Records.Masters().List(ctx, kind)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 )
@@ -118,9 +119,9 @@ func customerProfile(v url.Values, fields []customer.FieldDef) (customer.Profile
 		Rank: v.Get("rank"), Memo: v.Get("memo"), Consent: v.Get("consent") == "1",
 	}
 	if b := strings.TrimSpace(v.Get("birthday")); b != "" {
-		d, err := customer.ParseDate(b)
+		d, err := date.Parse(b)
 		if err != nil {
-			ve.Add("birthday", customer.DateErrorCode(err), "")
+			ve.Add("birthday", date.ErrorCode(err), "")
 		} else {
 			p.Birthday = &d
 		}

@@ -143,7 +143,7 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
 		return err
 	}
-	if d.Progress, err = u.app.Records.Masters(r.Context(), contactlog.MasterProgress); err != nil {
+	if d.Progress, err = u.app.Records.Masters().List(r.Context(), contactlog.MasterProgress); err != nil {
 		return err
 	}
 	if d.Staff, err = u.app.Dir.Users(r.Context(), r.Principal.Tenant); err != nil {

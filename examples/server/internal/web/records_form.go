@@ -353,7 +353,7 @@ func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, from 
 			return err
 		}
 		defer closeAll()
-		_, err = recs.AddAttachments(ctx, saved.ID, ups...)
+		_, err = recs.Attachments().Add(ctx, saved.ID, ups...)
 		var ve *validation.Error
 		if errors.As(err, &ve) {
 			names := make([]string, len(files))
@@ -820,7 +820,7 @@ type masterChoices map[contactlog.MasterKind][]masterOption
 // only where the form already carries them (an old record keeps its
 // label), 分類2 only the children of the chosen 分類1.
 func (u *UI) masterChoices(r *Request, f *Form) (masterChoices, error) {
-	all, err := u.app.Records.AllMasters(r.Context())
+	all, err := u.app.Records.Masters().All(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -179,13 +179,13 @@ func TestRecordFormCategory2FollowsCategory1(t *testing.T) {
 
 		admin := re.User(t, "管理 者", "カンリ シャ", "admin@example.jp", permission.RoleAdmin)
 		actx := re.Ctx(t, admin)
-		items, err := re.App.Records.Masters(actx, contactlog.MasterChannel)
+		items, err := re.App.Records.Masters().List(actx, contactlog.MasterChannel)
 		require.NoError(t, err)
 		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Channel: "letter"})
 		for i := range items {
 			items[i].Archived = items[i].Code == "letter"
 		}
-		require.NoError(t, re.App.Records.SetMasters(actx, contactlog.MasterChannel, items))
+		require.NoError(t, re.App.Records.Masters().Set(actx, contactlog.MasterChannel, items))
 		_, body = re.c.Get(t, "/records/new")
 		require.NotContains(t, body, `value="letter"`, "archived: not offered")
 		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")

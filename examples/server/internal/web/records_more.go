@@ -48,7 +48,7 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 		}
 		if masters == nil {
 			var err error
-			if masters, err = u.app.Records.AllMasters(ctx); err != nil {
+			if masters, err = u.app.Records.Masters().All(ctx); err != nil {
 				return nil, err
 			}
 		}

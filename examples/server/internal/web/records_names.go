@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
 
@@ -61,7 +61,7 @@ func displayValue(f template.Field, v any, loc *time.Location) string {
 			return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
 		}
 	case template.FieldDate:
-		if d, err := customer.ParseDate(fmt.Sprint(dateString(v))); err == nil {
+		if d, err := date.Parse(fmt.Sprint(dateString(v))); err == nil {
 			t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC)
 			return t.Format("2006/01/02") + "(" + weekday(t) + ")"
 		}
@@ -140,9 +140,9 @@ func timeValue(v any) (time.Time, bool) {
 
 func dateString(v any) string {
 	switch d := v.(type) {
-	case customer.Date:
+	case date.Date:
 		return d.String()
-	case *customer.Date:
+	case *date.Date:
 		return d.String()
 	}
 	return fmt.Sprint(v)

@@ -115,7 +115,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 		d.TemplateLabel = rec.Template
 	}
 	if r.Principal.IsStaff() {
-		cs, err := u.app.Records.Comments(ctx, id)
+		cs, err := u.app.Records.Comments().List(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (u *UI) recordAddFiles(w http.ResponseWriter, r *Request) error {
 }
 
 // attach stores the request's spooled "photos" and "files" on record id in
-// one AddAttachments call. A refusal of the engine comes back as problems
+// one Attachments().Add call. A refusal of the engine comes back as problems
 // to show (one sentence per file problem), and nothing is stored then.
 func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 	if r.MultipartForm == nil {
@@ -236,7 +236,7 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 		defer f.Close()
 		uploads = append(uploads, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: fh.Filename}, Body: f})
 	}
-	_, err := u.app.Records.AddAttachments(r.Context(), id, uploads...)
+	_, err := u.app.Records.Attachments().Add(r.Context(), id, uploads...)
 	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return nil, err
@@ -287,7 +287,7 @@ func (u *UI) recordAddComment(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := u.app.Records.AddComment(r.Context(), id, r.PostFormValue("body")); err != nil {
+	if _, err := u.app.Records.Comments().Add(r.Context(), id, r.PostFormValue("body")); err != nil {
 		var ve *validation.Error
 		if errors.As(err, &ve) {
 			problems := make([]string, len(ve.Fields))
@@ -304,7 +304,7 @@ func (u *UI) recordAddComment(w http.ResponseWriter, r *Request) error {
 
 // commentDelete deletes a comment (its author or an admin).
 func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
-	return u.deleteFromRecord(w, r, u.app.Records.DeleteComment, "#comments")
+	return u.deleteFromRecord(w, r, u.app.Records.Comments().Delete, "#comments")
 }
 
 // deleteFromRecord deletes the comment or file {id} at the form's version
@@ -336,7 +336,7 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 	}
 	m := contactlog.AttachmentMeta{Name: r.PostFormValue("name"), Important: r.PostFormValue("important") == "1",
 		Shared: r.PostFormValue("shared") == "1"}
-	a, err := u.app.Records.UpdateAttachment(r.Context(), id, version, m)
+	a, err := u.app.Records.Attachments().Update(r.Context(), id, version, m)
 	if err != nil {
 		var ve *validation.Error
 		if errors.As(err, &ve) {
@@ -358,7 +358,7 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 
 // fileDelete erases a file.
 func (u *UI) fileDelete(w http.ResponseWriter, r *Request) error {
-	return u.deleteFromRecord(w, r, u.app.Records.DeleteAttachment, "#files")
+	return u.deleteFromRecord(w, r, u.app.Records.Attachments().Delete, "#files")
 }
 
 // fileServe streams a file: images shown in the browser, other kinds
@@ -382,7 +382,7 @@ func (u *UI) serveAttachment(w http.ResponseWriter, r *Request, thumb bool) erro
 // that keep it from running script here; both the staff UI and the portal
 // serve files through it.
 func (u *UI) writeAttachment(ctx context.Context, w http.ResponseWriter, id uuid.UUID, thumb bool) error {
-	body, a, err := u.app.Records.OpenAttachment(ctx, id, thumb)
+	body, a, err := u.app.Records.Attachments().Open(ctx, id, thumb)
 	if err != nil {
 		return err
 	}

@@ -106,7 +106,7 @@ func TestRecordListFiltersSortsAndPages(t *testing.T) {
 		rSato := re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, PublicMemo: "見積書を渡した", Important: true})
 		rYamada := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "初回の挨拶"})
 		draft := re.record(t, re.ctx, contactlog.Entry{PublicMemo: "現場の写真"})
-		_, err := re.App.Records.AddComment(re.ctx, rYamada.ID, "次は来週")
+		_, err := re.App.Records.Comments().Add(re.ctx, rYamada.ID, "次は来週")
 		require.NoError(t, err)
 
 		other := re.User(t, "他の 担当", "ホカノ タントウ", "other@example.jp")
@@ -276,7 +276,7 @@ func TestRecordCreateWithPhoto(t *testing.T) {
 		res, _ = postMultipart(t, re.c, "/records/"+page.Records[0].ID.String()+"/files", nil,
 			part{"files", "追加.jpg", photo})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		as, err := re.App.Records.Attachments(re.ctx, page.Records[0].ID)
+		as, err := re.App.Records.Attachments().List(re.ctx, page.Records[0].ID)
 		require.NoError(t, err)
 		require.Len(t, as, 1)
 		require.Equal(t, "追加.jpg", as[0].Name)
@@ -347,7 +347,7 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		re := newRecordEnv(t, db)
 		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "最初のメモ"})
-		as, err := re.App.Records.AddAttachments(re.ctx, rec.ID, contactlog.Upload{
+		as, err := re.App.Records.Attachments().Add(re.ctx, rec.ID, contactlog.Upload{
 			AttachmentMeta: contactlog.AttachmentMeta{Name: "a.jpg"}, Body: bytes.NewReader(testJPEG(t))})
 		require.NoError(t, err)
 		a := as[0]
@@ -363,7 +363,7 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 			return v
 		}
 		reload := func() contactlog.Attachment {
-			as, err := re.App.Records.Attachments(re.ctx, rec.ID)
+			as, err := re.App.Records.Attachments().List(re.ctx, rec.ID)
 			require.NoError(t, err)
 			require.Len(t, as, 1)
 			return as[0]
@@ -395,7 +395,7 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 		require.Len(t, reload().Name, len(a.Name), "not deleted yet")
 		res, _ = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version), "confirm", "1"))
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		as, err = re.App.Records.Attachments(re.ctx, rec.ID)
+		as, err = re.App.Records.Attachments().List(re.ctx, rec.ID)
 		require.NoError(t, err)
 		require.Empty(t, as)
 		res, _ = re.c.Get(t, "/files/"+a.ID.String())
@@ -406,7 +406,7 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		_, body = re.c.Get(t, "/records/"+rec.ID.String())
 		require.True(t, servertest.Contains(body, "確認しました", "記録 担当"))
-		cs, err := re.App.Records.Comments(re.ctx, rec.ID)
+		cs, err := re.App.Records.Comments().List(re.ctx, rec.ID)
 		require.NoError(t, err)
 		require.Len(t, cs, 1)
 		res, _ = re.c.Post(t, "/comments/"+cs[0].ID.String()+"/delete",
@@ -503,7 +503,7 @@ func TestRecordUploadControlCharacterInFileName(t *testing.T) {
 			require.Contains(t, body, "ファイル名", "the field is named: %s", tc.disposition)
 			require.NotContains(t, body, "\x01", "the name is shown without its control character")
 		}
-		as, err := re.App.Records.Attachments(re.ctx, rec.ID)
+		as, err := re.App.Records.Attachments().List(re.ctx, rec.ID)
 		require.NoError(t, err)
 		require.Empty(t, as)
 	})
@@ -519,7 +519,7 @@ func TestUserFilesCannotRunScript(t *testing.T) {
 		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, PublicMemo: "資料"})
 		pdf := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /OpenAction << /S /JavaScript /JS (alert(1)) >> >>\nendobj\n" +
 			"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
-		as, err := re.App.Records.AddAttachments(re.ctx, rec.ID,
+		as, err := re.App.Records.Attachments().Add(re.ctx, rec.ID,
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "見積.pdf"}, Body: bytes.NewReader(pdf)},
 			contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: "p.jpg"}, Body: bytes.NewReader(testJPEG(t))})
 		require.NoError(t, err)

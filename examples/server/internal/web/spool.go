@@ -233,7 +233,7 @@ func (s spool) sweep(ctx context.Context) error {
 	return nil
 }
 
-// uploads opens the files for AddAttachments; close closes them.
+// uploads opens the files for Attachments().Add; close closes them.
 func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.Upload, closeAll func(), err error) {
 	var open []io.Closer
 	closeAll = func() {

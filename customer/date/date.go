@@ -1,4 +1,4 @@
-package customer
+package date
 
 import (
 	"database/sql/driver"
@@ -19,21 +19,21 @@ type Date struct {
 	Day   int
 }
 
-// ParseDate reads a date as Japanese users type it: 2024-03-15, 2024/3/15,
+// Parse reads a date as Japanese users type it: 2024-03-15, 2024/3/15,
 // 2024年3月15日, or an era date such as 昭和47年3月15日, S47.3.15, H1/1/8 or
 // 平成元年1月8日 (full-width digits too). A day outside its era
-// (平成1年1月7日) is refused. The error wraps ErrInvalid; its field code
-// (see DateErrorCode) is format, invalid_date or outside_era.
-func ParseDate(s string) (Date, error) {
+// (平成1年1月7日) is refused. The error wraps validation.ErrInvalid; its
+// field code (see ErrorCode) is format, invalid_date or outside_era.
+func Parse(s string) (Date, error) {
 	y, m, d, err := jpdate.Parse(s)
 	if err != nil {
-		return Date{}, fmt.Errorf("customer: date %q: %w: %w", s, ErrInvalid, err)
+		return Date{}, fmt.Errorf("date %q: %w: %w", s, validation.ErrInvalid, err)
 	}
 	return Date{Year: y, Month: m, Day: d}, nil
 }
 
-// DateErrorCode returns the validation code for an error of ParseDate.
-func DateErrorCode(err error) string {
+// ErrorCode returns the validation code for an error of Parse.
+func ErrorCode(err error) string {
 	switch {
 	case errors.Is(err, jpdate.ErrOutsideEra):
 		return validation.CodeOutsideEra
@@ -43,8 +43,8 @@ func DateErrorCode(err error) string {
 	return validation.CodeFormat
 }
 
-// NewDate returns the Date of t's calendar day in t's location.
-func NewDate(t time.Time) Date { return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
+// Of returns the Date of t's calendar day in t's location.
+func Of(t time.Time) Date { return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()} }
 
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
@@ -67,14 +67,14 @@ func (d Date) Value() (driver.Value, error) { return d.String(), nil }
 func (d *Date) Scan(src any) error {
 	switch v := src.(type) {
 	case time.Time:
-		*d = NewDate(v)
+		*d = Of(v)
 		return nil
 	case string:
 		return d.parseISO(v)
 	case []byte:
 		return d.parseISO(string(v))
 	}
-	return fmt.Errorf("customer: cannot scan %T into Date", src)
+	return fmt.Errorf("date: cannot scan %T into Date", src)
 }
 
 func (d *Date) parseISO(s string) error {
@@ -83,22 +83,22 @@ func (d *Date) parseISO(s string) error {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return fmt.Errorf("customer: scan date: %w", err)
+		return fmt.Errorf("date: scan: %w", err)
 	}
-	*d = NewDate(t)
+	*d = Of(t)
 	return nil
 }
 
 // MarshalJSON writes "YYYY-MM-DD".
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON accepts anything ParseDate accepts.
+// UnmarshalJSON accepts anything Parse accepts.
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
 	}
-	v, err := ParseDate(s)
+	v, err := Parse(s)
 	if err != nil {
 		return err
 	}
