@@ -43,6 +43,10 @@ type Entry struct {
 	// (a planned contact). When both times are zero, Create sets ActualAt
 	// to now. It may not lie more than a day in the future.
 	ActualAt time.Time `json:"actual_at,omitzero"`
+	// EndAt is when the contact ends or ended (終了日時); zero: not given.
+	// It needs a start — ActualAt, else PlannedAt — and may not lie
+	// before it.
+	EndAt time.Time `json:"end_at,omitzero"`
 	// Responders are the staff who handled the contact (対応者). Default on
 	// Create: the author.
 	Responders []uuid.UUID `json:"responders,omitempty"`
@@ -194,6 +198,7 @@ type recordRow struct {
 	CustomerParticipants []string             `bun:"customer_participants,type:jsonb"`
 	PlannedAt            time.Time            `bun:"planned_at,nullzero"`
 	ActualAt             time.Time            `bun:"actual_at,nullzero"`
+	EndAt                time.Time            `bun:"end_at,nullzero"`
 	OccurredAt           time.Time            `bun:"occurred_at"`
 	Channel              string               `bun:"channel"`
 	Result               string               `bun:"result"`
@@ -279,7 +284,7 @@ func toRow(r *Record) recordRow {
 		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
 		Confidential: r.Confidential, Customer: r.Customer, ContactPersons: nonNil(r.ContactPersons),
 		Department: r.Department, CustomerParticipants: nonNil(r.CustomerParticipants),
-		PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, OccurredAt: r.Time(),
+		PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, EndAt: r.EndAt, OccurredAt: r.Time(),
 		Channel: r.Channel, Result: r.Result, Summary: r.Summary, SummaryText: r.SummaryText,
 		Progress: r.Progress, Category1: r.Category1, Category2: r.Category2,
 		PublicMemo: r.PublicMemo, PrivateMemo: r.PrivateMemo, Values: r.Values, Expenses: nonNil(r.Expenses),
@@ -308,7 +313,7 @@ func (row *recordRow) record() Record {
 		Entry: Entry{
 			Template: row.Template, TemplateVersion: row.TemplateVersion, Customer: row.Customer,
 			ContactPersons: row.ContactPersons, Department: row.Department, CustomerParticipants: row.CustomerParticipants,
-			PlannedAt: row.PlannedAt, ActualAt: row.ActualAt,
+			PlannedAt: row.PlannedAt, ActualAt: row.ActualAt, EndAt: row.EndAt,
 			Channel: row.Channel, Result: row.Result, Summary: row.Summary, Progress: row.Progress,
 			Category1: row.Category1, Category2: row.Category2, SummaryText: row.SummaryText,
 			PublicMemo: row.PublicMemo, PrivateMemo: row.PrivateMemo, Values: row.Values,

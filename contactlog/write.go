@@ -223,17 +223,19 @@ func (s *Service) prepareTemplate(ctx context.Context, pr permission.Principal, 
 }
 
 // prepareTimes defaults and bounds e's times: a new record without either
-// time happened now; times are stored in UTC at the storage resolution.
+// time happened now; an end lies not before the start; times are stored
+// in UTC at the storage resolution.
 func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 	if prev == nil && e.PlannedAt.IsZero() && e.ActualAt.IsZero() {
 		e.ActualAt = now
 	}
 	e.PlannedAt = e.PlannedAt.UTC().Truncate(timeResolution)
 	e.ActualAt = e.ActualAt.UTC().Truncate(timeResolution)
+	e.EndAt = e.EndAt.UTC().Truncate(timeResolution)
 	for _, t := range []struct {
 		field string
 		at    *time.Time
-	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}} {
+	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}, {"end_at", &e.EndAt}} {
 		if !t.at.IsZero() && (t.at.Year() < 1900 || t.at.Year() > 2200) {
 			v.Add(t.field, validation.CodeOutOfRange, "1900..2200")
 			*t.at = time.Time{}
@@ -241,6 +243,21 @@ func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 	}
 	if !e.ActualAt.IsZero() && e.ActualAt.After(now.Add(maxFutureActualAt)) {
 		v.Add("actual_at", validation.CodeOutOfRange, "not in the future")
+	}
+	if e.EndAt.IsZero() {
+		return
+	}
+	start, field := e.ActualAt, "actual_at"
+	if start.IsZero() {
+		start, field = e.PlannedAt, "planned_at"
+	}
+	switch {
+	case start.IsZero():
+		// An end needs the start it ends.
+		v.Add("actual_at", validation.CodeRequired, "")
+	case e.EndAt.Before(start):
+		// Param: the time the end may not precede.
+		v.Add("end_at", validation.CodeOutOfRange, field+"..")
 	}
 }
 

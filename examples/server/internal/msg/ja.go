@@ -721,6 +721,10 @@ var ja = map[string]string{
 	"api.op.exportRecordPDF":            "記録をPDFでダウンロードする",
 	"api.op.exportCustomerPDF":          "顧客の対応履歴をPDFでダウンロードする",
 
+	// --- record form: end time, 報告パターン, catalog lines, search filters (form14) ---
+	"records.end_at":           "終了日時",
+	"records.end_before_start": "終了日時が開始（対応日時、なければ予定日時）より前です。",
+
 	// PDF download (memolog's オプション設定 dialog).
 	"pdf.download":           "PDFでダウンロード",
 	"pdf.options":            "オプション設定",

@@ -286,7 +286,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	if rec.Customer != uuid.Nil {
 		v.Set("customer_id", rec.Customer.String())
 	}
-	for name, at := range map[string]time.Time{"actual_at": rec.ActualAt, "planned_at": rec.PlannedAt} {
+	for name, at := range map[string]time.Time{"actual_at": rec.ActualAt, "planned_at": rec.PlannedAt, "end_at": rec.EndAt} {
 		if !at.IsZero() {
 			v.Set(name, at.In(r.loc()).Format(datetimeLocal))
 		}
@@ -385,6 +385,7 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 	}
 	e.ActualAt = formTime(r, f, "actual_at")
 	e.PlannedAt = formTime(r, f, "planned_at")
+	e.EndAt = formTime(r, f, "end_at")
 	e.Responders = peopleIDs(f, "responders")
 	e.Participants = peopleIDs(f, "participants")
 	e.ReportTo = peopleIDs(f, "report_to")
@@ -517,7 +518,7 @@ func readExpenses(f *Form) []contactlog.Expense {
 // entryFields are the engine's field names the record form shows, with the
 // form's names.
 var entryFields = map[string]string{
-	"customer": "customer_id", "template": "template", "actual_at": "actual_at", "planned_at": "planned_at",
+	"customer": "customer_id", "template": "template", "actual_at": "actual_at", "planned_at": "planned_at", "end_at": "end_at",
 	"responders": "responders", "participants": "participants", "report_to": "report_to",
 	"channel": "channel", "result": "result", "summary": "summary", "progress": "progress",
 	"category1": "category1", "category2": "category2", "summary_text": "summary_text",
@@ -551,6 +552,8 @@ func addEntryError(f *Form, err error, t *template.Template) bool {
 				continue
 			}
 			f.Add("_other", msg.Field(fe))
+		case name == "end_at" && fe.Code == validation.CodeOutOfRange && strings.HasSuffix(fe.Param, ".."):
+			f.Add("end_at", msg.T("records.end_before_start"))
 		default:
 			if to, ok := entryFields[name]; ok {
 				f.Add(to, msg.Field(fe))

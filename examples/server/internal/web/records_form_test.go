@@ -251,7 +251,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 
 		form := url.Values{
 			"op": {"save"}, "template": {template.KeySales}, "customer_id": {re.yamada.String()},
-			"planned_at": {"2026-11-20T10:00"}, "actual_at": {"2026-11-20T10:30"},
+			"planned_at": {"2026-11-20T10:00"}, "actual_at": {"2026-11-20T10:30"}, "end_at": {"2026-11-20T11:45"},
 			"responders": {re.staff.String(), peer.String()}, "participants": {peer.String()}, "report_to": {boss.String()},
 			"channel": {"visit"}, "result": {"met"}, "summary": {"proposal"}, "summary_text": {"新商品の説明"},
 			"progress": {"proposing"}, "category1": {"product"}, "category2": {"replacement"},
@@ -269,10 +269,21 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		bad.Set("exp.amount.1", "千二百")
 		res, body := postMultipart(t, re.c, "/records", bad)
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
 			`<option value="replacement" selected>`, "新商品の説明", "総務部", "鈴木 課長\n田中 主任", `value="新宿→横浜"`,
 			`value="千二百" aria-invalid="true"`, `name="scope_groups" value="`+g.ID.String()+`" checked`,
 			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`))
+
+		// An end before the start comes back named, with the times kept.
+		bad = url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("end_at", "2026-11-20T09:00")
+		res, body = postMultipart(t, re.c, "/records", bad)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "終了日時が開始（対応日時、なければ予定日時）より前です。",
+			`name="end_at" value="2026-11-20T09:00" aria-invalid="true"`))
 
 		res, _ = postMultipart(t, re.c, "/records", form)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
@@ -281,6 +292,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		rec, err := re.App.Records.Get(re.ctx, recs[0].ID)
 		require.NoError(t, err)
 		require.Equal(t, "2026-11-20T01:00:00Z", rec.PlannedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		require.Equal(t, "2026-11-20T02:45:00Z", rec.EndAt.UTC().Format("2006-01-02T15:04:05Z"))
 		require.ElementsMatch(t, []uuid.UUID{re.staff, peer}, rec.Responders)
 		require.Equal(t, []uuid.UUID{peer}, rec.Participants)
 		require.Equal(t, []uuid.UUID{boss}, rec.ReportTo)
@@ -293,8 +305,10 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		require.Equal(t, []contactlog.Expense{{Route: "新宿→横浜", Means: "電車", Amount: 580},
 			{Route: "横浜駅→客先", Means: "タクシー", Amount: 1200}}, rec.Expenses)
 
+		_, body = re.c.Get(t, "/records/"+rec.ID.String())
+		require.True(t, servertest.Contains(body, "<dt>終了日時</dt><dd>2026/11/20(金) 11:45</dd>"))
 		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
-		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `name="end_at" value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
 			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `name="scope_kind" value="groups" checked`,
 			fmt.Sprintf(`name="participants" value="%s" aria-label="同行 次郎 参加社員" checked`, peer)))
 	})
