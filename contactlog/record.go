@@ -84,6 +84,11 @@ type Entry struct {
 	// ReportTo are the staff the record is reported to (報告先). Staff newly
 	// added here — on Create or by an Update — are notified once.
 	ReportTo []uuid.UUID `json:"report_to,omitempty"`
+	// ReportMessage is the message to the report-to recipients (報告先への
+	// メッセージ, at most MaxReportMessageLen runes): their notification
+	// carries it as it reads when it is sent, and the record shows it to
+	// staff. Customers never see it.
+	ReportMessage string `json:"report_message,omitempty"`
 	// Important marks the record (重要).
 	Important bool `json:"important,omitempty"`
 	// Shared shows the record to the customer's own portal account
@@ -106,14 +111,15 @@ type Expense struct {
 // Limits of an Entry. Longer or larger input is refused with a
 // *ValidationError (too_long, too_many, out_of_range).
 const (
-	MaxMemoLen        = 20_000 // runes, per memo and for SummaryText
-	MaxNameLen        = 100    // runes, per contact person, participant, department, route and means
-	MaxNames          = 50     // contact persons, customer participants
-	MaxPeople         = 100    // responders, participants, report-to recipients, each
-	MaxScopeTargets   = 100
-	MaxExpenses       = 50
-	MaxExpenseAmount  = 10_000_000
-	maxFutureActualAt = 24 * time.Hour
+	MaxMemoLen          = 20_000 // runes, per memo and for SummaryText
+	MaxNameLen          = 100    // runes, per contact person, participant, department, route and means
+	MaxNames            = 50     // contact persons, customer participants
+	MaxPeople           = 100    // responders, participants, report-to recipients, each
+	MaxScopeTargets     = 100
+	MaxExpenses         = 50
+	MaxExpenseAmount    = 10_000_000
+	MaxReportMessageLen = 2000 // runes
+	maxFutureActualAt   = 24 * time.Hour
 )
 
 // Record is a stored contact record.
@@ -214,6 +220,7 @@ type recordRow struct {
 	ScopeKind            permission.ScopeKind `bun:"scope_kind"`
 	Important            bool                 `bun:"important"`
 	Shared               bool                 `bun:"shared"`
+	ReportMessage        string               `bun:"report_message"`
 	SearchText           string               `bun:"search_text"`
 	PrivateSearchText    string               `bun:"private_search_text"`
 	Grams                storage.Grams        `bun:"grams"`
@@ -288,7 +295,7 @@ func toRow(r *Record) recordRow {
 		Channel: r.Channel, Result: r.Result, Summary: r.Summary, SummaryText: r.SummaryText,
 		Progress: r.Progress, Category1: r.Category1, Category2: r.Category2,
 		PublicMemo: r.PublicMemo, PrivateMemo: r.PrivateMemo, Values: r.Values, Expenses: nonNil(r.Expenses),
-		ScopeKind: r.Scope.Kind, Important: r.Important, Shared: r.Shared,
+		ScopeKind: r.Scope.Kind, Important: r.Important, Shared: r.Shared, ReportMessage: r.ReportMessage,
 		Source: r.Source, Author: r.Author, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		UpdatedBy: r.UpdatedBy, DeletedAt: r.DeletedAt, Version: r.Version,
 	}
@@ -318,7 +325,7 @@ func (row *recordRow) record() Record {
 			Category1: row.Category1, Category2: row.Category2, SummaryText: row.SummaryText,
 			PublicMemo: row.PublicMemo, PrivateMemo: row.PrivateMemo, Values: row.Values,
 			Scope: permission.Scope{Kind: row.ScopeKind}, Important: row.Important, Shared: row.Shared,
-			Expenses: row.Expenses,
+			Expenses: row.Expenses, ReportMessage: row.ReportMessage,
 		},
 		ID: row.ID, Tenant: row.Tenant, Confidential: row.Confidential, Author: row.Author, Source: row.Source,
 		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy, DeletedAt: row.DeletedAt,

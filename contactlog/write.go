@@ -265,6 +265,7 @@ func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 func prepareText(v *validation.Error, e *Entry) {
 	e.Department = checkLen(v, "department", e.Department, MaxNameLen)
 	e.SummaryText = checkLen(v, "summary_text", e.SummaryText, MaxMemoLen)
+	e.ReportMessage = checkLen(v, "report_message", e.ReportMessage, MaxReportMessageLen)
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
 	if v.CheckText("public_memo", e.PublicMemo, true) && utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
@@ -816,7 +817,7 @@ func (s *Service) details(ctx context.Context, db bun.IDB, pr permission.Princip
 
 // redact removes what a customer principal must not see.
 func (r *Record) redact() {
-	r.PrivateMemo, r.ReportTo, r.Expenses = "", nil, nil
+	r.PrivateMemo, r.ReportTo, r.ReportMessage, r.Expenses = "", nil, "", nil
 	r.Scope = permission.Scope{}
 }
 

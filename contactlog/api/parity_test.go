@@ -53,6 +53,8 @@ var routeOf = map[string]string{
 	"contactlog.AddComment": "addComment", "contactlog.EditComment": "editComment",
 	"contactlog.DeleteComment": "deleteComment", "contactlog.Templates": "listTemplates",
 	"contactlog.Template": "getTemplate", "contactlog.Masters": "getMasters", "contactlog.SetMasters": "putMasters",
+	"contactlog.ReportPatterns": "listReportPatterns", "contactlog.CreateReportPattern": "createReportPattern",
+	"contactlog.UpdateReportPattern": "updateReportPattern", "contactlog.DeleteReportPattern": "deleteReportPattern",
 }
 
 // TestEveryEngineOperationHasARoute walks the exported methods of

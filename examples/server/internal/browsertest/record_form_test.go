@@ -61,7 +61,7 @@ func TestSalesRecordFlow(t *testing.T) {
 			return status(res, err, 200)
 		})
 		b.require(b.count(`ul.spooled li`) == 1, "the photo survives the template switch")
-		b.require(b.count(`[name="f.stage"]`) == 1, "the 商談 fields are shown")
+		b.require(b.count(`[name="f.probability"]`) == 1, "the 商談 fields are shown")
 
 		// The customer typed, then saved with Enter's button: asked, not a draft.
 		b.fill("customer_q", "さかい")
@@ -109,7 +109,7 @@ func TestSalesRecordFlow(t *testing.T) {
 		})
 		b.unfold()
 		b.require(b.count(`[name=category2] option[value=replacement]`) == 1, "分類2 offers the children of 分類1")
-		b.fill("category2", "replacement", "department", "総務部", "contact_persons", "鈴木 課長", "f.stage", "提案",
+		b.fill("category2", "replacement", "department", "総務部", "contact_persons", "鈴木 課長", "f.probability", "A",
 			"exp.route.0", "新宿→横浜", "exp.means.0", "電車", "exp.amount.0", "580")
 		b.submit("add expense row", `button[name=op][value=add_expense]`, 200)
 		b.unfold()

@@ -722,8 +722,26 @@ var ja = map[string]string{
 	"api.op.exportCustomerPDF":          "顧客の対応履歴をPDFでダウンロードする",
 
 	// --- record form: end time, 報告パターン, catalog lines, search filters (form14) ---
-	"records.end_at":           "終了日時",
-	"records.end_before_start": "終了日時が開始（対応日時、なければ予定日時）より前です。",
+	"records.end_at":                  "終了日時",
+	"records.end_before_start":        "終了日時が開始（対応日時、なければ予定日時）より前です。",
+	"api.op.listReportPatterns":       "自分の報告パターン一覧",
+	"api.op.createReportPattern":      "報告パターンを保存する",
+	"api.op.updateReportPattern":      "報告パターンの名前・報告先を変更する",
+	"api.op.deleteReportPattern":      "報告パターンを削除する",
+	"records.report_message":          "報告先へのメッセージ（任意）",
+	"records.report_pattern":          "報告パターン",
+	"records.pattern_none_chosen":     "（パターンを選択）",
+	"records.pattern_none_saved":      "（保存したパターンはありません）",
+	"records.pattern_people":          "人",
+	"records.pattern_apply":           "パターンの社員を報告先に追加",
+	"records.pattern_delete":          "選んだパターンを削除",
+	"records.pattern_name":            "パターン名（例: 上長と営業事務）",
+	"records.pattern_save":            "今の報告先をパターンとして保存",
+	"records.pattern_needs_report_to": "報告先を1人以上選んでから保存してください。",
+	"records.pattern_choose":          "報告パターンを選んでください。",
+	"records.pattern_saved":           "報告パターン「%s」を保存しました。",
+	"records.pattern_deleted":         "報告パターンを削除しました。",
+	"records.pattern_applied":         "報告パターン「%s」の社員を報告先に追加しました。保存するまで記録には反映されません。",
 
 	// PDF download (memolog's オプション設定 dialog).
 	"pdf.download":           "PDFでダウンロード",

@@ -259,7 +259,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 			"scope_kind": {"groups"}, "scope_groups": {g.ID.String()},
 			"expense_rows": {"2"}, "exp.route.0": {"新宿→横浜"}, "exp.means.0": {"電車"}, "exp.amount.0": {"５８０"},
 			"exp.route.1": {"横浜駅→客先"}, "exp.means.1": {"タクシー"}, "exp.amount.1": {"1,200"},
-			"public_memo": {"商談メモ"}, "f.stage": {"提案"},
+			"public_memo": {"商談メモ"}, "f.probability": {"A"},
 		}
 		// An error elsewhere keeps every field.
 		bad := url.Values{}
@@ -381,7 +381,7 @@ func TestRecordListDetailedSearchAndExport(t *testing.T) {
 		won := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Progress: "won", Important: true,
 			ActualAt: at("2026-11-02 10:00"), PublicMemo: "成約しました。ありがとうございました。"})
 		re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, Progress: "proposing", Template: template.KeySales,
-			Values: map[string]any{"stage": "提案"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
+			Values: map[string]any{"probability": "B"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
 		_, body := re.c.Get(t, "/")
 		require.True(t, servertest.Contains(body, "2026/11/02(月) 10:00", "対応者: 記録 担当", "成約しました。ありがとうございました。"))
 		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02"} {

@@ -39,6 +39,7 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 	add("records.responders", names.joined(rec.Responders))
 	add("records.participants", names.joined(rec.Participants))
 	add("records.report_to", names.joined(rec.ReportTo))
+	add("records.report_message", rec.ReportMessage)
 	var masters map[contactlog.MasterKind][]contactlog.MasterItem // read once, when a record has a master
 	for _, m := range []struct {
 		kind contactlog.MasterKind
