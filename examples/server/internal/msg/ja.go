@@ -728,7 +728,7 @@ var ja = map[string]string{
 	"api.op.createReportPattern":      "報告パターンを保存する",
 	"api.op.updateReportPattern":      "報告パターンの名前・報告先を変更する",
 	"api.op.deleteReportPattern":      "報告パターンを削除する",
-	"records.report_message":          "報告先へのメッセージ（任意）",
+	"records.report_message":          "報告先へのメッセージ",
 	"records.report_pattern":          "報告パターン",
 	"records.pattern_none_chosen":     "（パターンを選択）",
 	"records.pattern_none_saved":      "（保存したパターンはありません）",
@@ -742,6 +742,7 @@ var ja = map[string]string{
 	"records.pattern_saved":           "報告パターン「%s」を保存しました。",
 	"records.pattern_deleted":         "報告パターンを削除しました。",
 	"records.pattern_applied":         "報告パターン「%s」の社員を報告先に追加しました。保存するまで記録には反映されません。",
+	"records.filter.rank":             "顧客ランク",
 
 	// PDF download (memolog's オプション設定 dialog).
 	"pdf.download":           "PDFでダウンロード",

@@ -368,7 +368,7 @@ func TestRecordPageMailAndNext(t *testing.T) {
 
 // TestRecordListDetailedSearchAndExport: the top page shows the contact
 // time, the responder and a memo excerpt; 詳細検索 filters by 進捗, ☆,
-// template and date range, and 「この条件でCSV出力」 exports the same rows.
+// template, date range and the customer's rank, and 「この条件でCSV出力」 exports the same rows.
 func TestRecordListDetailedSearchAndExport(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -378,13 +378,20 @@ func TestRecordListDetailedSearchAndExport(t *testing.T) {
 			require.NoError(t, err)
 			return v
 		}
+		y, err := re.App.Customers.Get(re.ctx, re.yamada)
+		require.NoError(t, err)
+		p := y.Profile
+		p.Rank = "A"
+		_, err = re.App.Customers.Update(re.ctx, y.ID, y.Version, p)
+		require.NoError(t, err)
 		won := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Progress: "won", Important: true,
 			ActualAt: at("2026-11-02 10:00"), PublicMemo: "成約しました。ありがとうございました。"})
 		re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, Progress: "proposing", Template: template.KeySales,
 			Values: map[string]any{"probability": "B"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
 		_, body := re.c.Get(t, "/")
 		require.True(t, servertest.Contains(body, "2026/11/02(月) 10:00", "対応者: 記録 担当", "成約しました。ありがとうございました。"))
-		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02"} {
+		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02",
+			"rank=A"} {
 			_, body = re.c.Get(t, "/?"+q)
 			require.Equal(t, []string{won.ID.String()}, recordLinks(body), q)
 			require.Contains(t, body, `<details class="more" open>`, "詳細検索 stays open: %s", q)
@@ -400,5 +407,69 @@ func TestRecordListDetailedSearchAndExport(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, csv, "成約しました")
 		require.NotContains(t, csv, "提案中の案件", "the export has the search's rows only")
+	})
+}
+
+// TestRecordFormReportPatterns: 報告先 is saved as a pattern, filled from
+// one (everything typed kept), the message goes with the record, and the
+// record page shows it.
+func TestRecordFormReportPatterns(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		boss := re.User(t, "上司 花子", "ジョウシ ハナコ", "boss@example.jp")
+		clerk := re.User(t, "事務 三郎", "ジム サブロウ", "clerk@example.jp")
+		form := url.Values{"template": {template.KeyInterview}, "customer_id": {re.yamada.String()},
+			"public_memo": {"見積を渡した"}}
+		with := func(kv ...string) url.Values {
+			out := url.Values{}
+			for k, v := range form {
+				out[k] = v
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				out.Add(kv[i], kv[i+1])
+			}
+			return out
+		}
+
+		// Saving needs a name and someone in 報告先.
+		_, body := postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長"))
+		require.Contains(t, body, "報告先を1人以上選んでから保存してください。")
+		_, body = postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長と事務",
+			"report_to", boss.String(), "report_to", clerk.String()))
+		require.True(t, servertest.Contains(body, "報告パターン「上長と事務」を保存しました。", "上長と事務（2人）", "見積を渡した"))
+		mine, err := re.App.Records.ReportPatterns(re.ctx)
+		require.NoError(t, err)
+		require.Len(t, mine, 1)
+		require.ElementsMatch(t, []uuid.UUID{boss, clerk}, mine[0].Recipients)
+		_, body = postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長と事務",
+			"report_to", boss.String()))
+		require.Contains(t, body, "既に登録されています。")
+
+		// Choosing it fills 報告先 and keeps the memo; the message is saved.
+		_, body = postMultipart(t, re.c, "/records", with("op", "apply_pattern", "report_pattern", mine[0].ID.String()))
+		require.True(t, servertest.Contains(body, "報告パターン「上長と事務」の社員を報告先に追加しました。", "見積を渡した",
+			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`,
+			`name="report_to" value="`+clerk.String()+`" aria-label="事務 三郎 報告先" checked`))
+		_, body = postMultipart(t, re.c, "/records", with("op", "apply_pattern"))
+		require.Contains(t, body, "報告パターンを選んでください。")
+
+		res, _ := postMultipart(t, re.c, "/records", with("op", "save", "report_to", boss.String(), "report_to", clerk.String(),
+			"report_message", "ご確認ください。"))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 1)
+		require.Equal(t, "ご確認ください。", recs[0].ReportMessage)
+		require.ElementsMatch(t, []uuid.UUID{boss, clerk}, recs[0].ReportTo)
+		_, body = re.c.Get(t, "/records/"+recs[0].ID.String())
+		require.Contains(t, body, "<dt>報告先へのメッセージ</dt><dd>ご確認ください。</dd>")
+		_, body = re.c.Get(t, "/records/"+recs[0].ID.String()+"/edit")
+		require.Contains(t, body, ">ご確認ください。</textarea>")
+
+		_, body = postMultipart(t, re.c, "/records", with("op", "delete_pattern", "report_pattern", mine[0].ID.String()))
+		require.Contains(t, body, "報告パターンを削除しました。")
+		mine, err = re.App.Records.ReportPatterns(re.ctx)
+		require.NoError(t, err)
+		require.Empty(t, mine)
 	})
 }
