@@ -99,12 +99,12 @@ func TestSalesRecordFlow(t *testing.T) {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=report_to][value=%q]`, boss))))
 		})
 		// 報告先 kept as a pattern (報告パターン), a message for the boss.
-		b.fill("pattern_name", "上長")
+		b.fill("pattern_name", "上長と同行者")
 		b.submit("save report pattern", `button[name=op][value=save_pattern]`, 200)
 		b.unfold()
-		b.require(strings.Contains(b.text("#report-patterns"), "報告パターン「上長」を保存しました。"), "the pattern is saved")
-		b.require(eval[string](b, `document.querySelector("select[name=report_pattern]").selectedOptions[0].textContent`) == "上長（1人）",
-			"the new pattern is chosen")
+		b.require(strings.Contains(b.text("#report-patterns"), "報告パターン「上長と同行者」を保存しました。"), "the pattern is saved")
+		chosen := eval[string](b, `document.querySelector("select[name=report_pattern]").selectedOptions[0].textContent`)
+		b.require(chosen == "上長と同行者（2人）", "the new pattern is chosen, not %q", chosen)
 		b.fill("report_message", "見積の確認をお願いします。")
 		b.shot("form-report-pattern")
 		b.wide("form-report-pattern")
