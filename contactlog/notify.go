@@ -231,6 +231,10 @@ func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mail
 	if err != nil {
 		return nil, mail.Message{}, err
 	}
+	if kind == mailReport {
+		// The report's message as the record carries it now.
+		note = r.ReportMessage
+	}
 	msg, err := s.recordMail(ctx, s.db, pr, r, kind, from, note)
 	if err != nil {
 		return nil, mail.Message{}, err

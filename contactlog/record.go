@@ -43,6 +43,10 @@ type Entry struct {
 	// (a planned contact). When both times are zero, Create sets ActualAt
 	// to now. It may not lie more than a day in the future.
 	ActualAt time.Time `json:"actual_at,omitzero"`
+	// EndAt is when the contact ends or ended (終了日時); zero: not given.
+	// It needs a start — ActualAt, else PlannedAt — and may not lie
+	// before it.
+	EndAt time.Time `json:"end_at,omitzero"`
 	// Responders are the staff who handled the contact (対応者). Default on
 	// Create: the author.
 	Responders []uuid.UUID `json:"responders,omitempty"`
@@ -80,6 +84,11 @@ type Entry struct {
 	// ReportTo are the staff the record is reported to (報告先). Staff newly
 	// added here — on Create or by an Update — are notified once.
 	ReportTo []uuid.UUID `json:"report_to,omitempty"`
+	// ReportMessage is the message to the report-to recipients (報告先への
+	// メッセージ, at most MaxReportMessageLen runes): their notification
+	// carries it as it reads when it is sent, and the record shows it to
+	// staff. Customers never see it.
+	ReportMessage string `json:"report_message,omitempty"`
 	// Important marks the record (重要).
 	Important bool `json:"important,omitempty"`
 	// Shared shows the record to the customer's own portal account
@@ -123,14 +132,15 @@ func ExpenseKinds() []ExpenseKind {
 // Limits of an Entry. Longer or larger input is refused with a
 // *ValidationError (too_long, too_many, out_of_range).
 const (
-	MaxMemoLen        = 20_000 // runes, per memo and for SummaryText
-	MaxNameLen        = 100    // runes, per contact person, participant, department, route and means
-	MaxNames          = 50     // contact persons, customer participants
-	MaxPeople         = 100    // responders, participants, report-to recipients, each
-	MaxScopeTargets   = 100
-	MaxExpenses       = 50
-	MaxExpenseAmount  = 10_000_000
-	maxFutureActualAt = 24 * time.Hour
+	MaxMemoLen          = 20_000 // runes, per memo and for SummaryText
+	MaxNameLen          = 100    // runes, per contact person, participant, department, route and means
+	MaxNames            = 50     // contact persons, customer participants
+	MaxPeople           = 100    // responders, participants, report-to recipients, each
+	MaxScopeTargets     = 100
+	MaxExpenses         = 50
+	MaxExpenseAmount    = 10_000_000
+	MaxReportMessageLen = 2000 // runes
+	maxFutureActualAt   = 24 * time.Hour
 )
 
 // Record is a stored contact record.
@@ -215,6 +225,7 @@ type recordRow struct {
 	CustomerParticipants []string             `bun:"customer_participants,type:jsonb"`
 	PlannedAt            time.Time            `bun:"planned_at,nullzero"`
 	ActualAt             time.Time            `bun:"actual_at,nullzero"`
+	EndAt                time.Time            `bun:"end_at,nullzero"`
 	OccurredAt           time.Time            `bun:"occurred_at"`
 	Channel              string               `bun:"channel"`
 	Result               string               `bun:"result"`
@@ -230,6 +241,7 @@ type recordRow struct {
 	ScopeKind            permission.ScopeKind `bun:"scope_kind"`
 	Important            bool                 `bun:"important"`
 	Shared               bool                 `bun:"shared"`
+	ReportMessage        string               `bun:"report_message"`
 	SearchText           string               `bun:"search_text"`
 	PrivateSearchText    string               `bun:"private_search_text"`
 	Grams                storage.Grams        `bun:"grams"`
@@ -300,11 +312,11 @@ func toRow(r *Record) recordRow {
 		ID: r.ID, Tenant: r.Tenant, Template: r.Template, TemplateVersion: r.TemplateVersion,
 		Confidential: r.Confidential, Customer: r.Customer, ContactPersons: nonNil(r.ContactPersons),
 		Department: r.Department, CustomerParticipants: nonNil(r.CustomerParticipants),
-		PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, OccurredAt: r.Time(),
+		PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, EndAt: r.EndAt, OccurredAt: r.Time(),
 		Channel: r.Channel, Result: r.Result, Summary: r.Summary, SummaryText: r.SummaryText,
 		Progress: r.Progress, Category1: r.Category1, Category2: r.Category2,
 		PublicMemo: r.PublicMemo, PrivateMemo: r.PrivateMemo, Values: r.Values, Expenses: nonNil(r.Expenses),
-		ScopeKind: r.Scope.Kind, Important: r.Important, Shared: r.Shared,
+		ScopeKind: r.Scope.Kind, Important: r.Important, Shared: r.Shared, ReportMessage: r.ReportMessage,
 		Source: r.Source, Author: r.Author, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		UpdatedBy: r.UpdatedBy, DeletedAt: r.DeletedAt, Version: r.Version,
 	}
@@ -329,12 +341,12 @@ func (row *recordRow) record() Record {
 		Entry: Entry{
 			Template: row.Template, TemplateVersion: row.TemplateVersion, Customer: row.Customer,
 			ContactPersons: row.ContactPersons, Department: row.Department, CustomerParticipants: row.CustomerParticipants,
-			PlannedAt: row.PlannedAt, ActualAt: row.ActualAt,
+			PlannedAt: row.PlannedAt, ActualAt: row.ActualAt, EndAt: row.EndAt,
 			Channel: row.Channel, Result: row.Result, Summary: row.Summary, Progress: row.Progress,
 			Category1: row.Category1, Category2: row.Category2, SummaryText: row.SummaryText,
 			PublicMemo: row.PublicMemo, PrivateMemo: row.PrivateMemo, Values: row.Values,
 			Scope: permission.Scope{Kind: row.ScopeKind}, Important: row.Important, Shared: row.Shared,
-			Expenses: row.Expenses,
+			Expenses: row.Expenses, ReportMessage: row.ReportMessage,
 		},
 		ID: row.ID, Tenant: row.Tenant, Confidential: row.Confidential, Author: row.Author, Source: row.Source,
 		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt, UpdatedBy: row.UpdatedBy, DeletedAt: row.DeletedAt,

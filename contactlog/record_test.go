@@ -329,3 +329,43 @@ func TestCreateNextAndTemplateVersions(t *testing.T) {
 		require.Empty(t, next.PublicMemo)
 	})
 }
+
+func TestRecordEndTime(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		start := f.clock.Now().Add(-2 * time.Hour).UTC().Truncate(time.Minute)
+		e := entry(f.yamada.ID)
+		e.ActualAt, e.EndAt = start, start.Add(90*time.Minute)
+		r, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		got, err := f.svc.Get(f.staff, r.ID)
+		require.NoError(t, err)
+		require.True(t, got.EndAt.Equal(start.Add(90*time.Minute)), "stored: %v", got.EndAt)
+
+		// An end before the start is refused, naming what it may not precede.
+		e = got.Entry
+		e.EndAt = start.Add(-time.Minute)
+		_, err = f.svc.Update(f.staff, r.ID, got.Version, e)
+		requireField(t, err, "end_at", validation.CodeOutOfRange)
+		var v *contactlog.ValidationError
+		require.True(t, errors.As(err, &v))
+		require.Equal(t, "actual_at..", v.Fields[0].Param)
+
+		// A planned contact ends after its planned start.
+		e = entry(f.yamada.ID)
+		e.PlannedAt = f.clock.Now().Add(48 * time.Hour)
+		e.EndAt = e.PlannedAt.Add(-time.Hour)
+		_, err = f.svc.Create(f.staff, e)
+		requireField(t, err, "end_at", validation.CodeOutOfRange)
+		e.EndAt = e.PlannedAt.Add(time.Hour)
+		_, err = f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+
+		// An end without any start is refused on update.
+		e = got.Entry
+		e.ActualAt, e.PlannedAt = time.Time{}, time.Time{}
+		_, err = f.svc.Update(f.staff, r.ID, got.Version, e)
+		requireField(t, err, "actual_at", validation.CodeRequired)
+	})
+}

@@ -68,6 +68,8 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 			return boom
 		}), boom)
 		keys := storedKeys(t, store)
+		pat, err := svc.CreateReportPattern(f.admin, contactlog.ReportPatternInput{Name: "B社の上長", Recipients: []uuid.UUID{f.managerID}})
+		require.NoError(t, err)
 
 		x := f.other // an admin of tenant A
 		noneOfB := func(t *testing.T, rs []contactlog.Record) {
@@ -208,6 +210,22 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 			"Comments.Delete": func(t *testing.T) {
 				requireHidden(t, svc.Comments().Delete(x, com.ID, com.Version))
 			},
+			"ReportPatterns": func(t *testing.T) {
+				ps, err := svc.ReportPatterns(x)
+				require.NoError(t, err)
+				for _, p := range ps {
+					require.NotEqual(t, pat.ID, p.ID)
+				}
+			},
+			"CreateReportPattern": func(t *testing.T) {
+				_, err := svc.CreateReportPattern(x, contactlog.ReportPatternInput{Name: "B社の人", Recipients: []uuid.UUID{f.managerID}})
+				requireField(t, err, "recipients", validation.CodeUnknown)
+			},
+			"UpdateReportPattern": func(t *testing.T) {
+				_, err := svc.UpdateReportPattern(x, pat.ID, contactlog.ReportPatternInput{Name: "乗っ取り", Recipients: []uuid.UUID{f.managerID}})
+				requireHidden(t, err)
+			},
+			"DeleteReportPattern": func(t *testing.T) { requireHidden(t, svc.DeleteReportPattern(x, pat.ID)) },
 			"WithDB": func(t *testing.T) {
 				_, err := svc.WithDB(db).Get(x, rec.ID)
 				requireHidden(t, err)
@@ -248,6 +266,10 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, channels, items)
 		require.Equal(t, keys, storedKeys(t, store))
+		pats, err := svc.ReportPatterns(f.admin)
+		require.NoError(t, err)
+		require.Equal(t, []string{pat.Name}, []string{pats[0].Name})
+		require.Equal(t, pat.Recipients, pats[0].Recipients)
 		_, err = svc.Template(f.staff, "tenant:visit", 0)
 		require.NoError(t, err)
 	})

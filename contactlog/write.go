@@ -223,17 +223,19 @@ func (s *Service) prepareTemplate(ctx context.Context, pr permission.Principal, 
 }
 
 // prepareTimes defaults and bounds e's times: a new record without either
-// time happened now; times are stored in UTC at the storage resolution.
+// time happened now; an end lies not before the start; times are stored
+// in UTC at the storage resolution.
 func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 	if prev == nil && e.PlannedAt.IsZero() && e.ActualAt.IsZero() {
 		e.ActualAt = now
 	}
 	e.PlannedAt = e.PlannedAt.UTC().Truncate(timeResolution)
 	e.ActualAt = e.ActualAt.UTC().Truncate(timeResolution)
+	e.EndAt = e.EndAt.UTC().Truncate(timeResolution)
 	for _, t := range []struct {
 		field string
 		at    *time.Time
-	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}} {
+	}{{"planned_at", &e.PlannedAt}, {"actual_at", &e.ActualAt}, {"end_at", &e.EndAt}} {
 		if !t.at.IsZero() && (t.at.Year() < 1900 || t.at.Year() > 2200) {
 			v.Add(t.field, validation.CodeOutOfRange, "1900..2200")
 			*t.at = time.Time{}
@@ -242,12 +244,28 @@ func prepareTimes(v *validation.Error, e *Entry, prev *Record, now time.Time) {
 	if !e.ActualAt.IsZero() && e.ActualAt.After(now.Add(maxFutureActualAt)) {
 		v.Add("actual_at", validation.CodeOutOfRange, "not in the future")
 	}
+	if e.EndAt.IsZero() {
+		return
+	}
+	start, field := e.ActualAt, "actual_at"
+	if start.IsZero() {
+		start, field = e.PlannedAt, "planned_at"
+	}
+	switch {
+	case start.IsZero():
+		// An end needs the start it ends.
+		v.Add("actual_at", validation.CodeRequired, "")
+	case e.EndAt.Before(start):
+		// Param: the time the end may not precede.
+		v.Add("end_at", validation.CodeOutOfRange, field+"..")
+	}
 }
 
 // prepareText trims and bounds e's texts, names and expenses.
 func prepareText(v *validation.Error, e *Entry) {
 	e.Department = checkLen(v, "department", e.Department, MaxNameLen)
 	e.SummaryText = checkLen(v, "summary_text", e.SummaryText, MaxMemoLen)
+	e.ReportMessage = checkLen(v, "report_message", e.ReportMessage, MaxReportMessageLen)
 	e.PublicMemo = strings.TrimRight(e.PublicMemo, " \t\r\n\u3000")
 	e.PrivateMemo = strings.TrimRight(e.PrivateMemo, " \t\r\n\u3000")
 	if v.CheckText("public_memo", e.PublicMemo, true) && utf8.RuneCountInString(e.PublicMemo) > MaxMemoLen {
@@ -803,7 +821,7 @@ func (s *Service) details(ctx context.Context, db bun.IDB, pr permission.Princip
 
 // redact removes what a customer principal must not see.
 func (r *Record) redact() {
-	r.PrivateMemo, r.ReportTo, r.Expenses = "", nil, nil
+	r.PrivateMemo, r.ReportTo, r.ReportMessage, r.Expenses = "", nil, "", nil
 	r.Scope = permission.Scope{}
 }
 

@@ -57,6 +57,8 @@ var routeOf = map[string]string{
 	"contactlog.Comments.Add": "addComment", "contactlog.Comments.Edit": "editComment",
 	"contactlog.Comments.Delete": "deleteComment",
 	"contactlog.Masters.List":    "getMasters", "contactlog.Masters.Set": "putMasters",
+	"contactlog.ReportPatterns": "listReportPatterns", "contactlog.CreateReportPattern": "createReportPattern",
+	"contactlog.UpdateReportPattern": "updateReportPattern", "contactlog.DeleteReportPattern": "deleteReportPattern",
 }
 
 // TestEveryEngineOperationHasARoute walks the exported methods of

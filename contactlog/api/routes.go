@@ -143,6 +143,18 @@ func (s *Server) builtin() []Route {
 			Method: http.MethodGet, Path: p + "/records/export", Params: recordQueryParams, Response: RecordList{},
 			Status: http.StatusOK, Handler: s.exportRecords},
 
+		// Report-to patterns (報告パターン): the principal's own.
+		{ID: "listReportPatterns", Summary: "My report-to patterns", Tag: "records", Method: http.MethodGet,
+			Path: p + "/report-patterns", Response: ReportPatternList{}, Status: http.StatusOK, Handler: s.listReportPatterns},
+		{ID: "createReportPattern", Summary: "Save a report-to pattern", Tag: "records", Method: http.MethodPost,
+			Path: p + "/report-patterns", Request: contactlog.ReportPatternInput{}, Response: contactlog.ReportPattern{},
+			Status: http.StatusCreated, Idempotent: true, Handler: s.createReportPattern},
+		{ID: "updateReportPattern", Summary: "Rename a report-to pattern or change its recipients", Tag: "records",
+			Method: http.MethodPut, Path: p + "/report-patterns/{id}", Params: id, Request: contactlog.ReportPatternInput{},
+			Response: contactlog.ReportPattern{}, Status: http.StatusOK, Handler: s.updateReportPattern},
+		{ID: "deleteReportPattern", Summary: "Delete a report-to pattern", Tag: "records", Method: http.MethodDelete,
+			Path: p + "/report-patterns/{id}", Params: id, Status: http.StatusNoContent, Handler: s.deleteReportPattern},
+
 		// Attachments.
 		{ID: "listAttachments", Summary: "List a record's attachments", Tag: "attachments", Method: http.MethodGet, Path: p + "/records/{id}/attachments",
 			Params: id, Response: AttachmentList{}, Status: http.StatusOK, Handler: s.listAttachments},

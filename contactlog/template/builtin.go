@@ -22,6 +22,21 @@ const (
 // definition is never changed in place: a change appends a new version,
 // and the old one stays here for the records written with it.
 func builtins() []Template {
+	all := builtinsV1()
+	// 商談 v2 drops v1's own 進捗 field ("stage"): the record's 進捗 — the
+	// tenant's progress master, which drives the customer's 現進捗 — is
+	// the only one, so the two cannot disagree. The contactlog migration
+	// 20261206100002_sales_progress moves v1 records onto v2.
+	i := slices.IndexFunc(all, func(t Template) bool { return t.Key == KeySales })
+	sales := all[i].Clone()
+	sales.Version = 2
+	sales.Description = "商談の確度・見込金額の記録。進捗は記録の「進捗」で選び、顧客の現進捗になります。パートナーには表示されません。"
+	sales.Fields = slices.DeleteFunc(sales.Fields, func(f Field) bool { return f.Key == "stage" })
+	return slices.Insert(all, i+1, sales)
+}
+
+// builtinsV1 are the first versions of the built-in templates.
+func builtinsV1() []Template {
 	return []Template{
 		{
 			Key: KeyInterview, Version: 1, Name: "面談記録",

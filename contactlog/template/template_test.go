@@ -3,9 +3,11 @@ package template_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
@@ -53,7 +55,7 @@ func TestBuiltinsAreFreshCopies(t *testing.T) {
 	*a[4].Fields[0].Max = 1
 	a[1].Fields = a[1].Fields[:1]
 	b := template.Builtins()
-	require.Equal(t, "初回接触", b[1].Fields[0].Options[0])
+	require.Equal(t, "A", b[1].Fields[0].Options[0])
 	require.Equal(t, 1440.0, *b[4].Fields[0].Max)
 	require.Greater(t, len(b[1].Fields), 1)
 }
@@ -67,8 +69,18 @@ func TestBuiltinSales(t *testing.T) {
 		"probability": "A", "expected_amount": "1,500,000円", "expected_close_on": "令和8年12月25日",
 	}, tokyo)
 	require.Nil(t, verr)
-	require.Equal(t, "初回接触", out["stage"]) // the default
 	require.Equal(t, int64(1_500_000), out["expected_amount"])
+	// One 進捗: the record's. Version 2 has no progress field of its own;
+	// version 1 keeps it for the records written with it.
+	require.Equal(t, 2, sales.Version)
+	require.False(t, slices.ContainsFunc(sales.Fields, func(f template.Field) bool { return f.Label == "進捗" }))
+	_, verr = sales.Validate(map[string]any{"stage": "提案"}, tokyo)
+	require.NotNil(t, verr, "stage is no field of version 2")
+	v1, err := template.BuiltinSource().Template(t.Context(), uuid.Nil, template.KeySales, 1)
+	require.NoError(t, err)
+	out, verr = v1.Validate(map[string]any{}, tokyo)
+	require.Nil(t, verr)
+	require.Equal(t, "初回接触", out["stage"]) // v1's default
 }
 
 func TestBuiltinDaily(t *testing.T) {

@@ -49,6 +49,7 @@ SELECT create_distributed_table('contact_record_people', 'tenant_id', colocate_w
 SELECT create_distributed_table('contact_record_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_report_patterns', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- schedule
 SELECT create_distributed_table('schedule_alerts', 'tenant_id', colocate_with => 'kiroku_tenants');

@@ -127,13 +127,6 @@ var demoRoles = map[gendata.Role]permission.Role{
 	gendata.RoleStaff: permission.RoleStaff, gendata.RolePartner: permission.RolePartner,
 }
 
-// demoStages maps gendata's progress to the options of the sales
-// template's stage field.
-var demoStages = map[gendata.Progress]string{
-	gendata.ProgressFirstContact: "初回接触", gendata.ProgressProposing: "提案", gendata.ProgressQuoted: "見積提示",
-	gendata.ProgressWon: "受注", gendata.ProgressLost: "失注", gendata.ProgressFollowUp: "交渉",
-}
-
 // orgUnits maps gendata's root to the tenant's company unit and creates the
 // branches and departments under it.
 func (d *demoLoader) orgUnits(ctx context.Context) error {
@@ -369,9 +362,8 @@ func (d *demoLoader) entry(g gendata.Record, shift time.Duration) contactlog.Ent
 		}
 		e.Values = map[string]any{"kind": kind, "title": demoTitle(g), "content": g.PublicMemo}
 	case gendata.TemplateSales:
-		e.Values = map[string]any{"stage": demoStages[g.Progress]}
 		if g.Amount > 0 {
-			e.Values["expected_amount"] = float64(g.Amount)
+			e.Values = map[string]any{"expected_amount": float64(g.Amount)}
 		}
 	}
 	v := g.Visibility

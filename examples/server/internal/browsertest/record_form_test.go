@@ -35,8 +35,8 @@ func (b *browser) unfold() {
 
 // TestSalesRecordFlow is a 商談 written on a phone: a photo chosen before
 // the customer survives the template switch and the customer search;
-// planned and actual time, two responders, masters, a group scope,
-// report-to, two expense lines; the 進捗 becomes the customer's 現進捗;
+// planned, actual and end time, two responders, masters, a group scope,
+// report-to saved as a pattern with a message, two expense lines; the 進捗 becomes the customer's 現進捗;
 // then 「次回の記録」 with its planned date.
 func TestSalesRecordFlow(t *testing.T) {
 	t.Parallel()
@@ -61,7 +61,7 @@ func TestSalesRecordFlow(t *testing.T) {
 			return status(res, err, 200)
 		})
 		b.require(b.count(`ul.spooled li`) == 1, "the photo survives the template switch")
-		b.require(b.count(`[name="f.stage"]`) == 1, "the 商談 fields are shown")
+		b.require(b.count(`[name="f.probability"]`) == 1, "the 商談 fields are shown")
 
 		// The customer typed, then saved with Enter's button: asked, not a draft.
 		b.fill("customer_q", "さかい")
@@ -98,10 +98,20 @@ func TestSalesRecordFlow(t *testing.T) {
 		b.step("report to boss", func(ctx context.Context) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=report_to][value=%q]`, boss))))
 		})
+		// 報告先 kept as a pattern (報告パターン), a message for the boss.
+		b.fill("pattern_name", "上長と同行者")
+		b.submit("save report pattern", `button[name=op][value=save_pattern]`, 200)
+		b.unfold()
+		b.require(strings.Contains(b.text("#report-patterns"), "報告パターン「上長と同行者」を保存しました。"), "the pattern is saved")
+		chosen := eval[string](b, `document.querySelector("select[name=report_pattern]").selectedOptions[0].textContent`)
+		b.require(chosen == "上長と同行者（2人）", "the new pattern is chosen, not %q", chosen)
+		b.fill("report_message", "見積の確認をお願いします。")
+		b.shot("form-report-pattern")
+		b.wide("form-report-pattern")
 
 		// Masters: 分類2 follows 分類1 (the script presses the form's refresh
 		// button, which works without it too: see the web tests).
-		b.fill("planned_at", "2026-11-20T10:00", "actual_at", "2026-11-20T10:30",
+		b.fill("planned_at", "2026-11-20T10:00", "actual_at", "2026-11-20T10:30", "end_at", "2026-11-20T11:30",
 			"progress", "proposing", "channel", "visit", "result", "met", "summary", "proposal", "summary_text", "新商品")
 		b.step("分類1 (the script re-renders)", func(ctx context.Context) error {
 			res, err := chromedp.RunResponse(ctx, chromedp.SetValue(chromedp.CSS(`[name=category1]`), "product"))
@@ -109,7 +119,7 @@ func TestSalesRecordFlow(t *testing.T) {
 		})
 		b.unfold()
 		b.require(b.count(`[name=category2] option[value=replacement]`) == 1, "分類2 offers the children of 分類1")
-		b.fill("category2", "replacement", "department", "総務部", "contact_persons", "鈴木 課長", "f.stage", "提案",
+		b.fill("category2", "replacement", "department", "総務部", "contact_persons", "鈴木 課長", "f.probability", "A",
 			"exp.route.0", "新宿→横浜", "exp.means.0", "電車", "exp.amount.0", "580")
 		b.submit("add expense row", `button[name=op][value=add_expense]`, 200)
 		b.unfold()
@@ -126,7 +136,8 @@ func TestSalesRecordFlow(t *testing.T) {
 		m := recordURL.FindStringSubmatch(b.location())
 		b.require(m != nil, "saving goes to the record's page, not %s", b.location())
 		main := b.text("main")
-		for _, want := range []string{"酒井 一郎", "提案中", "同行 次郎", "上司 花子", "営業1課", "新宿→横浜", "1780", "総務部"} {
+		for _, want := range []string{"酒井 一郎", "提案中", "同行 次郎", "上司 花子", "営業1課", "新宿→横浜", "1780", "総務部",
+			"2026/11/20(金) 11:30", "見積の確認をお願いします。"} {
 			b.require(strings.Contains(main, want), "the record page shows %s", want)
 		}
 		b.require(b.count(`img.thumb`) == 1, "the photo is attached")

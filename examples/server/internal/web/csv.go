@@ -288,6 +288,9 @@ func recordQuery(v url.Values, loc *time.Location) (contactlog.Query, []string) 
 	if p := v.Get("progress"); p != "" {
 		q.Progress = []string{p}
 	}
+	if rk := v.Get("rank"); rk != "" {
+		q.CustomerRanks = []string{rk}
+	}
 	var bad []string
 	if s := v.Get("responder"); s != "" {
 		id, err := uuid.Parse(s)

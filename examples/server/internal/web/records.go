@@ -12,6 +12,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/schedule"
@@ -44,7 +45,7 @@ func (u *UI) recordRoutes(mux *http.ServeMux) {
 var recordPageSizes = []int{10, 20, 50, 100}
 
 // detailedFilters are the parameters of 詳細検索.
-var detailedFilters = []string{"mine", "important", "template", "progress", "responder",
+var detailedFilters = []string{"mine", "important", "template", "progress", "rank", "responder",
 	"actual_from", "actual_to", "planned_from", "planned_to", "created_from", "created_to"}
 
 // recordRow is one line of the top page.
@@ -92,6 +93,7 @@ type recordListData struct {
 	Problems  []string
 	Templates []template.Template
 	Progress  []contactlog.MasterItem
+	Ranks     []customer.Rank
 	Staff     []permission.User
 	// Deleted is the record just deleted, offered back (元に戻す) at
 	// DeletedVersion.
@@ -144,6 +146,9 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if d.Progress, err = u.app.Records.Masters().List(r.Context(), contactlog.MasterProgress); err != nil {
+		return err
+	}
+	if d.Ranks, err = u.app.Customers.Ranks(r.Context()); err != nil {
 		return err
 	}
 	if d.Staff, err = u.app.Dir.Users(r.Context(), r.Principal.Tenant); err != nil {

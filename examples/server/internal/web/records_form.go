@@ -93,6 +93,12 @@ type recordFormData struct {
 	// Appointment is the appointment a new record is written from
 	// (記録を作成 on a 予定); nil otherwise.
 	Appointment *schedule.Appointment
+	// ReportPatterns are the user's saved report-to patterns; PatternsOpen
+	// unfolds the people section after a pattern operation, whose outcome
+	// PatternNotice tells.
+	ReportPatterns []contactlog.ReportPattern
+	PatternsOpen   bool
+	PatternNotice  string
 }
 
 // loc is the principal's time zone.
@@ -194,6 +200,10 @@ const (
 	opReportPeers = "report_peers" // 参加社員を報告先に追加
 	opAddExpense  = "add_expense"  // one more expense row
 	opRemoveFile  = "remove_file:" // + spooled file ID
+	// Report-to patterns (報告パターン) of the chosen "report_pattern".
+	opApplyPattern  = "apply_pattern"  // add its recipients to 報告先
+	opSavePattern   = "save_pattern"   // save 報告先 as a pattern named "pattern_name"
+	opDeletePattern = "delete_pattern" // delete it
 )
 
 // recordCreate handles a post of the create form.
@@ -231,6 +241,8 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 	case opAddExpense:
 		f.Values.Set("expense_rows", strconv.Itoa(expenseRowCount(f)+1))
 		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op)
+	case opApplyPattern, opSavePattern, opDeletePattern:
+		return u.reportPatternOp(w, r, rec, f, op)
 	default:
 		return u.renderRecordForm(w, r, http.StatusOK, rec, f, op)
 	}
@@ -397,7 +409,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	if rec.Customer != uuid.Nil {
 		v.Set("customer_id", rec.Customer.String())
 	}
-	for name, at := range map[string]time.Time{"actual_at": rec.ActualAt, "planned_at": rec.PlannedAt} {
+	for name, at := range map[string]time.Time{"actual_at": rec.ActualAt, "planned_at": rec.PlannedAt, "end_at": rec.EndAt} {
 		if !at.IsZero() {
 			v.Set(name, at.In(r.loc()).Format(datetimeLocal))
 		}
@@ -410,7 +422,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	}
 	for name, code := range map[string]string{"channel": rec.Channel, "result": rec.Result, "summary": rec.Summary,
 		"progress": rec.Progress, "category1": rec.Category1, "category2": rec.Category2,
-		"summary_text": rec.SummaryText, "department": rec.Department,
+		"summary_text": rec.SummaryText, "department": rec.Department, "report_message": rec.ReportMessage,
 		"contact_persons":       strings.Join(rec.ContactPersons, "\n"),
 		"customer_participants": strings.Join(rec.CustomerParticipants, "\n")} {
 		v.Set(name, code)
@@ -496,9 +508,11 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 	}
 	e.ActualAt = formTime(r, f, "actual_at")
 	e.PlannedAt = formTime(r, f, "planned_at")
+	e.EndAt = formTime(r, f, "end_at")
 	e.Responders = peopleIDs(f, "responders")
 	e.Participants = peopleIDs(f, "participants")
 	e.ReportTo = peopleIDs(f, "report_to")
+	e.ReportMessage = f.Get("report_message")
 	e.Channel, e.Result, e.Summary = f.Get("channel"), f.Get("result"), f.Get("summary")
 	e.Progress, e.Category1, e.Category2 = f.Get("progress"), f.Get("category1"), f.Get("category2")
 	e.SummaryText = f.Get("summary_text")
@@ -628,8 +642,8 @@ func readExpenses(f *Form) []contactlog.Expense {
 // entryFields are the engine's field names the record form shows, with the
 // form's names.
 var entryFields = map[string]string{
-	"customer": "customer_id", "template": "template", "actual_at": "actual_at", "planned_at": "planned_at",
-	"responders": "responders", "participants": "participants", "report_to": "report_to",
+	"customer": "customer_id", "template": "template", "actual_at": "actual_at", "planned_at": "planned_at", "end_at": "end_at",
+	"responders": "responders", "participants": "participants", "report_to": "report_to", "report_message": "report_message",
 	"channel": "channel", "result": "result", "summary": "summary", "progress": "progress",
 	"category1": "category1", "category2": "category2", "summary_text": "summary_text",
 	"department": "department", "contact_persons": "contact_persons", "customer_participants": "customer_participants",
@@ -662,6 +676,8 @@ func addEntryError(f *Form, err error, t *template.Template) bool {
 				continue
 			}
 			f.Add("_other", msg.Field(fe))
+		case name == "end_at" && fe.Code == validation.CodeOutOfRange && strings.HasSuffix(fe.Param, ".."):
+			f.Add("end_at", msg.T("records.end_before_start"))
 		default:
 			if to, ok := entryFields[name]; ok {
 				f.Add(to, msg.Field(fe))
@@ -721,9 +737,15 @@ func (u *UI) renderRecordForm(w http.ResponseWriter, r *Request, status int, rec
 // renderRecordFormFiles is renderRecordForm with the engine's refusals of
 // the spooled files.
 func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, op string, fileProblems []string) error {
+	return u.renderRecordFormData(w, r, status, rec, f, op, recordFormData{FileProblems: fileProblems})
+}
+
+// renderRecordFormData renders the record form with what d already says
+// (file problems, a pattern operation's notice) and the rest looked up.
+func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int, rec *contactlog.Record, f *Form, op string, d recordFormData) error {
 	ctx := r.Context()
-	d := recordFormData{Form: f, Record: rec, Action: "/records", StaffSearched: op == opStaffFind,
-		FileProblems: fileProblems}
+	d.Form, d.Record, d.Action, d.StaffSearched = f, rec, "/records", op == opStaffFind
+	d.PatternsOpen = d.PatternsOpen || op == opApplyPattern || op == opSavePattern || op == opDeletePattern
 	var err error
 	if rec != nil {
 		d.Action = "/records/" + rec.ID.String() + "/edit"
@@ -771,6 +793,9 @@ func (u *UI) renderRecordFormFiles(w http.ResponseWriter, r *Request, status int
 		return err
 	}
 	if d.Groups, err = u.app.Dir.Groups(ctx, r.Principal.Tenant); err != nil {
+		return err
+	}
+	if d.ReportPatterns, err = u.app.Records.ReportPatterns(ctx); err != nil {
 		return err
 	}
 	d.Expenses = expenseRows(f)
@@ -961,4 +986,69 @@ func anyList(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// reportPatternOp runs a report-to pattern operation of the form and shows
+// the form again, everything typed kept: apply adds the chosen pattern's
+// recipients to 報告先, save keeps the current 報告先 as a pattern named
+// "pattern_name", delete removes the chosen pattern.
+func (u *UI) reportPatternOp(w http.ResponseWriter, r *Request, rec *contactlog.Record, f *Form, op string) error {
+	ctx := r.Context()
+	var d recordFormData
+	if op == opSavePattern {
+		p, err := u.app.Records.CreateReportPattern(ctx, contactlog.ReportPatternInput{Name: f.Get("pattern_name"),
+			Recipients: peopleIDs(f, "report_to")})
+		var ve *validation.Error
+		switch {
+		case errors.As(err, &ve):
+			for _, fe := range ve.Fields {
+				if fe.Field == "recipients" && fe.Code == validation.CodeRequired {
+					f.Add("pattern_name", msg.T("records.pattern_needs_report_to"))
+					continue
+				}
+				f.Add("pattern_name", msg.Field(fe))
+			}
+		case err != nil:
+			return err
+		default:
+			f.Values.Del("pattern_name")
+			f.Values.Set("report_pattern", p.ID.String())
+			d.PatternNotice = msg.T("records.pattern_saved", p.Name)
+		}
+		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
+	}
+	id, err := uuid.Parse(f.Get("report_pattern"))
+	if err != nil {
+		f.Add("report_pattern", msg.T("records.pattern_choose"))
+		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
+	}
+	if op == opDeletePattern {
+		err := u.app.Records.DeleteReportPattern(ctx, id)
+		switch {
+		case errors.Is(err, kerr.ErrNotFound):
+			f.Add("report_pattern", msg.T("records.pattern_choose"))
+		case err != nil:
+			return err
+		default:
+			f.Values.Del("report_pattern")
+			d.PatternNotice = msg.T("records.pattern_deleted")
+		}
+		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
+	}
+	mine, err := u.app.Records.ReportPatterns(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(mine, func(p contactlog.ReportPattern) bool { return p.ID == id })
+	if i < 0 {
+		f.Add("report_pattern", msg.T("records.pattern_choose"))
+		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
+	}
+	for _, id := range mine[i].Recipients {
+		if !f.Has("report_to", id.String()) {
+			f.Values.Add("report_to", id.String())
+		}
+	}
+	d.PatternNotice = msg.T("records.pattern_applied", mine[i].Name)
+	return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
 }

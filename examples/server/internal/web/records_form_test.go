@@ -251,7 +251,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 
 		form := url.Values{
 			"op": {"save"}, "template": {template.KeySales}, "customer_id": {re.yamada.String()},
-			"planned_at": {"2026-11-20T10:00"}, "actual_at": {"2026-11-20T10:30"},
+			"planned_at": {"2026-11-20T10:00"}, "actual_at": {"2026-11-20T10:30"}, "end_at": {"2026-11-20T11:45"},
 			"responders": {re.staff.String(), peer.String()}, "participants": {peer.String()}, "report_to": {boss.String()},
 			"channel": {"visit"}, "result": {"met"}, "summary": {"proposal"}, "summary_text": {"新商品の説明"},
 			"progress": {"proposing"}, "category1": {"product"}, "category2": {"replacement"},
@@ -259,7 +259,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 			"scope_kind": {"groups"}, "scope_groups": {g.ID.String()},
 			"expense_rows": {"2"}, "exp.route.0": {"新宿→横浜"}, "exp.means.0": {"電車"}, "exp.amount.0": {"５８０"},
 			"exp.route.1": {"横浜駅→客先"}, "exp.means.1": {"タクシー"}, "exp.amount.1": {"1,200"},
-			"public_memo": {"商談メモ"}, "f.stage": {"提案"},
+			"public_memo": {"商談メモ"}, "f.probability": {"A"},
 		}
 		// An error elsewhere keeps every field.
 		bad := url.Values{}
@@ -269,10 +269,21 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		bad.Set("exp.amount.1", "千二百")
 		res, body := postMultipart(t, re.c, "/records", bad)
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
 			`<option value="replacement" selected>`, "新商品の説明", "総務部", "鈴木 課長\n田中 主任", `value="新宿→横浜"`,
 			`value="千二百" aria-invalid="true"`, `name="scope_groups" value="`+g.ID.String()+`" checked`,
 			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`))
+
+		// An end before the start comes back named, with the times kept.
+		bad = url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("end_at", "2026-11-20T09:00")
+		res, body = postMultipart(t, re.c, "/records", bad)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.True(t, servertest.Contains(body, "終了日時が開始（対応日時、なければ予定日時）より前です。",
+			`name="end_at" value="2026-11-20T09:00" aria-invalid="true"`))
 
 		res, _ = postMultipart(t, re.c, "/records", form)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
@@ -281,6 +292,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		rec, err := re.App.Records.Get(re.ctx, recs[0].ID)
 		require.NoError(t, err)
 		require.Equal(t, "2026-11-20T01:00:00Z", rec.PlannedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		require.Equal(t, "2026-11-20T02:45:00Z", rec.EndAt.UTC().Format("2006-01-02T15:04:05Z"))
 		require.ElementsMatch(t, []uuid.UUID{re.staff, peer}, rec.Responders)
 		require.Equal(t, []uuid.UUID{peer}, rec.Participants)
 		require.Equal(t, []uuid.UUID{boss}, rec.ReportTo)
@@ -293,8 +305,10 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		require.Equal(t, []contactlog.Expense{{Route: "新宿→横浜", Means: "電車", Amount: 580},
 			{Route: "横浜駅→客先", Means: "タクシー", Amount: 1200}}, rec.Expenses)
 
+		_, body = re.c.Get(t, "/records/"+rec.ID.String())
+		require.True(t, servertest.Contains(body, "<dt>終了日時</dt><dd>2026/11/20(金) 11:45</dd>"))
 		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
-		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `<option value="proposing" selected>`,
+		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `name="end_at" value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
 			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `name="scope_kind" value="groups" checked`,
 			fmt.Sprintf(`name="participants" value="%s" aria-label="同行 次郎 参加社員" checked`, peer)))
 	})
@@ -354,7 +368,7 @@ func TestRecordPageMailAndNext(t *testing.T) {
 
 // TestRecordListDetailedSearchAndExport: the top page shows the contact
 // time, the responder and a memo excerpt; 詳細検索 filters by 進捗, ☆,
-// template and date range, and 「この条件でCSV出力」 exports the same rows.
+// template, date range and the customer's rank, and 「この条件でCSV出力」 exports the same rows.
 func TestRecordListDetailedSearchAndExport(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -364,13 +378,20 @@ func TestRecordListDetailedSearchAndExport(t *testing.T) {
 			require.NoError(t, err)
 			return v
 		}
+		y, err := re.App.Customers.Get(re.ctx, re.yamada)
+		require.NoError(t, err)
+		p := y.Profile
+		p.Rank = "A"
+		_, err = re.App.Customers.Update(re.ctx, y.ID, y.Version, p)
+		require.NoError(t, err)
 		won := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Progress: "won", Important: true,
 			ActualAt: at("2026-11-02 10:00"), PublicMemo: "成約しました。ありがとうございました。"})
 		re.record(t, re.ctx, contactlog.Entry{Customer: re.sato, Progress: "proposing", Template: template.KeySales,
-			Values: map[string]any{"stage": "提案"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
+			Values: map[string]any{"probability": "B"}, ActualAt: at("2026-11-10 10:00"), PublicMemo: "提案中の案件"})
 		_, body := re.c.Get(t, "/")
 		require.True(t, servertest.Contains(body, "2026/11/02(月) 10:00", "対応者: 記録 担当", "成約しました。ありがとうございました。"))
-		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02"} {
+		for _, q := range []string{"progress=won", "important=1", "template=builtin%3Ainterview", "actual_from=2026-11-01&actual_to=2026-11-02",
+			"rank=A"} {
 			_, body = re.c.Get(t, "/?"+q)
 			require.Equal(t, []string{won.ID.String()}, recordLinks(body), q)
 			require.Contains(t, body, `<details class="more" open>`, "詳細検索 stays open: %s", q)
@@ -386,5 +407,70 @@ func TestRecordListDetailedSearchAndExport(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, csv, "成約しました")
 		require.NotContains(t, csv, "提案中の案件", "the export has the search's rows only")
+	})
+}
+
+// TestRecordFormReportPatterns: 報告先 is saved as a pattern, filled from
+// one (everything typed kept), the message goes with the record, and the
+// record page shows it.
+func TestRecordFormReportPatterns(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		boss := re.User(t, "上司 花子", "ジョウシ ハナコ", "boss@example.jp")
+		clerk := re.User(t, "事務 三郎", "ジム サブロウ", "clerk@example.jp")
+		form := url.Values{"template": {template.KeyInterview}, "customer_id": {re.yamada.String()},
+			"public_memo": {"見積を渡した"}}
+		with := func(kv ...string) url.Values {
+			out := url.Values{}
+			for k, v := range form {
+				out[k] = v
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				out.Add(kv[i], kv[i+1])
+			}
+			return out
+		}
+
+		// Saving needs a name and someone in 報告先.
+		_, body := postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長"))
+		require.Contains(t, body, "報告先を1人以上選んでから保存してください。")
+		_, body = postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長と事務",
+			"report_to", boss.String(), "report_to", clerk.String()))
+		require.True(t, servertest.Contains(body, "報告パターン「上長と事務」を保存しました。", "見積を渡した"))
+		require.Regexp(t, `<option value="[0-9a-f-]{36}" selected>上長と事務（2人）</option>`, body, "the saved pattern is chosen")
+		mine, err := re.App.Records.ReportPatterns(re.ctx)
+		require.NoError(t, err)
+		require.Len(t, mine, 1)
+		require.ElementsMatch(t, []uuid.UUID{boss, clerk}, mine[0].Recipients)
+		_, body = postMultipart(t, re.c, "/records", with("op", "save_pattern", "pattern_name", "上長と事務",
+			"report_to", boss.String()))
+		require.Contains(t, body, "既に登録されています。")
+
+		// Choosing it fills 報告先 and keeps the memo; the message is saved.
+		_, body = postMultipart(t, re.c, "/records", with("op", "apply_pattern", "report_pattern", mine[0].ID.String()))
+		require.True(t, servertest.Contains(body, "報告パターン「上長と事務」の社員を報告先に追加しました。", "見積を渡した",
+			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`,
+			`name="report_to" value="`+clerk.String()+`" aria-label="事務 三郎 報告先" checked`))
+		_, body = postMultipart(t, re.c, "/records", with("op", "apply_pattern"))
+		require.Contains(t, body, "報告パターンを選んでください。")
+
+		res, _ := postMultipart(t, re.c, "/records", with("op", "save", "report_to", boss.String(), "report_to", clerk.String(),
+			"report_message", "ご確認ください。"))
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		recs := re.records(t)
+		require.Len(t, recs, 1)
+		require.Equal(t, "ご確認ください。", recs[0].ReportMessage)
+		require.ElementsMatch(t, []uuid.UUID{boss, clerk}, recs[0].ReportTo)
+		_, body = re.c.Get(t, "/records/"+recs[0].ID.String())
+		require.Contains(t, body, "<dt>報告先へのメッセージ</dt><dd>ご確認ください。</dd>")
+		_, body = re.c.Get(t, "/records/"+recs[0].ID.String()+"/edit")
+		require.Contains(t, body, ">ご確認ください。</textarea>")
+
+		_, body = postMultipart(t, re.c, "/records", with("op", "delete_pattern", "report_pattern", mine[0].ID.String()))
+		require.Contains(t, body, "報告パターンを削除しました。")
+		mine, err = re.App.Records.ReportPatterns(re.ctx)
+		require.NoError(t, err)
+		require.Empty(t, mine)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -26,13 +27,19 @@ func (u *UI) recordFacts(r *Request, rec *contactlog.Record, names staffNames) (
 			out = append(out, fact{Label: msg.T(key), Text: text})
 		}
 	}
-	if !rec.PlannedAt.IsZero() {
-		lt := inZone(rec.PlannedAt, r.loc())
-		add("records.planned_at", lt.Format("2006/01/02")+"("+weekday(lt)+") "+lt.Format("15:04"))
+	for _, at := range []struct {
+		key string
+		t   time.Time
+	}{{"records.planned_at", rec.PlannedAt}, {"records.end_at", rec.EndAt}} {
+		if !at.t.IsZero() {
+			lt := inZone(at.t, r.loc())
+			add(at.key, lt.Format("2006/01/02")+"("+weekday(lt)+") "+lt.Format("15:04"))
+		}
 	}
 	add("records.responders", names.joined(rec.Responders))
 	add("records.participants", names.joined(rec.Participants))
 	add("records.report_to", names.joined(rec.ReportTo))
+	add("records.report_message", rec.ReportMessage)
 	var masters map[contactlog.MasterKind][]contactlog.MasterItem // read once, when a record has a master
 	for _, m := range []struct {
 		kind contactlog.MasterKind
