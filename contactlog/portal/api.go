@@ -67,6 +67,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 	return []api.Route{
 		{ID: "inviteCustomer", Tag: "portal", Summary: "Invite a customer to the portal by QR code or URL", Method: http.MethodPost,
 			Path: "/v1/customers/{id}/portal/invitations", Params: id, Request: InviteRequest{}, Response: Issued{}, Status: http.StatusCreated,
+			Problems: map[int]string{http.StatusUnprocessableEntity: "the customer is registered (customer registered) or deactivated (customer deactivated)"},
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				cust, err := api.PathID(r, "id")
 				if err != nil {
@@ -84,6 +85,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 			}},
 		{ID: "mailInvitation", Tag: "portal", Summary: "Mail a portal invitation to the customer", Method: http.MethodPost,
 			Path: "/v1/customers/{id}/portal/invitation-mails", Params: id, Response: Invitation{}, Status: http.StatusAccepted,
+			Problems: map[int]string{http.StatusUnprocessableEntity: "no e-mail address (email required), or the customer is registered or deactivated (customer)"},
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				cust, err := api.PathID(r, "id")
 				if err != nil {
@@ -97,6 +99,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 			}},
 		{ID: "smsInvitation", Tag: "portal", Summary: "Send a portal invitation to the customer's mobile phone by SMS", Method: http.MethodPost,
 			Path: "/v1/customers/{id}/portal/invitation-sms", Params: id, Response: Invitation{}, Status: http.StatusAccepted,
+			Problems: map[int]string{http.StatusUnprocessableEntity: "no SMS channel (channel no_sms), no mobile number (mobile required), or the customer is registered or deactivated (customer)"},
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				cust, err := api.PathID(r, "id")
 				if err != nil {
@@ -136,6 +139,7 @@ func Routes(svc *Service, sys *System, records *contactlog.Service) []api.Route 
 			}},
 		{ID: "unlockPortalAccount", Tag: "portal", Summary: "Unlock a customer's locked portal account", Method: http.MethodPost,
 			Path: "/v1/customers/{id}/portal/unlock", Params: id, Status: http.StatusNoContent,
+			Problems: map[int]string{http.StatusUnprocessableEntity: "the account is not locked (customer not_allowed)"},
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
 				cust, err := api.PathID(r, "id")
 				if err != nil {

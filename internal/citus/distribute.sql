@@ -51,6 +51,10 @@ SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_wit
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_report_patterns', 'tenant_id', colocate_with => 'kiroku_tenants');
 
+-- contactlog/catalog
+SELECT create_distributed_table('catalog_categories', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('catalog_items', 'tenant_id', colocate_with => 'kiroku_tenants');
+
 -- schedule
 SELECT create_distributed_table('schedule_alerts', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('schedule_alert_occurrences', 'tenant_id', colocate_with => 'kiroku_tenants');

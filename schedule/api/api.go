@@ -17,6 +17,7 @@
 //	POST   /v1/appointments/{id}/record         write its contact record (If-Match)
 //	POST   /v1/records/{id}/next-appointment    plan the record's next appointment
 //	PUT    /v1/records/{id}/next-appointment    make an existing appointment the next one
+//	GET    /v1/records/{id}/next-appointments   the record's next appointments
 //	POST   /v1/records/with-customer            register a new customer and its record at once
 //	GET    /v1/customers/{id}/appointments      a customer's upcoming (or past) appointments
 //	GET    /v1/calendar                         staff calendars (from, to, staff, group)
@@ -151,6 +152,9 @@ func Routes(svc *schedule.Service) []capi.Route {
 		{ID: "recordWithCustomer", Summary: "Register a new customer and its contact record in one transaction", Tag: "schedule",
 			Method: http.MethodPost, Path: p + "/records/with-customer", Request: RecordWithCustomerInput{},
 			Response: RecordWithCustomer{}, Status: http.StatusCreated, Idempotent: true, Handler: h.recordWithCustomer},
+		{ID: "nextAppointments", Summary: "The appointments planned as a contact record's next contact", Tag: "schedule",
+			Method: http.MethodGet, Path: p + "/records/{id}/next-appointments", Params: id,
+			Response: AppointmentList{}, Status: http.StatusOK, Handler: h.nextAppointments},
 		{ID: "customerAppointments", Summary: "A customer's upcoming or past appointments", Tag: "schedule", Method: http.MethodGet,
 			Path: p + "/customers/{id}/appointments", Params: append(append([]capi.Param(nil), id...),
 				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"},
@@ -299,6 +303,18 @@ func (h *handlers) customerAppointments(w http.ResponseWriter, r *http.Request) 
 		list = h.svc.CustomerPastAppointments
 	}
 	as, err := list(r.Context(), id, limit)
+	if err != nil {
+		return err
+	}
+	return capi.WriteJSON(w, http.StatusOK, AppointmentList{Appointments: nonNil(as)})
+}
+
+func (h *handlers) nextAppointments(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	as, err := h.svc.NextAppointments(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -175,6 +176,20 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
 		r.decode(t, &later)
 		require.Equal(t, made.Record.ID, later.Source)
+		r = e.call(a.ID, http.MethodGet, "/v1/records/"+made.Record.ID.String()+"/next-appointments", nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		var nexts api.AppointmentList
+		r.decode(t, &nexts)
+		require.Contains(t, slices.Collect(func(yield func(uuid.UUID) bool) {
+			for _, n := range nexts.Appointments {
+				if !yield(n.ID) {
+					return
+				}
+			}
+		}), later.ID)
+		r = e.call(b.ID, http.MethodGet, "/v1/records/"+made.Record.ID.String()+"/next-appointments", nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		require.JSONEq(t, `{"appointments":[]}`, string(r.body), "another staff member sees none of A's appointments")
 
 		// A visitor who is not a customer yet: both in one transaction,
 		// the reading required.

@@ -22,7 +22,8 @@ var notExposed = map[string]string{
 var routeOf = map[string]string{
 	"CreateAppointment": "createAppointment", "Appointment": "getAppointment", "UpdateAppointment": "updateAppointment",
 	"DeleteAppointment": "deleteAppointment", "RestoreAppointment": "restoreAppointment",
-	"CustomerAppointments": "customerAppointments", "Calendar": "calendar",
+	"CustomerAppointments": "customerAppointments", "CustomerPastAppointments": "customerAppointments",
+	"NextAppointments": "nextAppointments", "Calendar": "calendar",
 	"RecordFromAppointment": "recordFromAppointment", "PlanNext": "planNextAppointment", "LinkNext": "linkNextAppointment",
 	"CreateRecordWithCustomer": "recordWithCustomer",
 	"Feed":                     "getCalendarFeed", "CreateFeed": "createCalendarFeed", "RevokeFeed": "revokeCalendarFeed",
