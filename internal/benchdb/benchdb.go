@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -276,4 +277,13 @@ func Principal(b *testing.B, db *bun.DB, tenant, user uuid.UUID) (context.Contex
 		b.Fatal(err)
 	}
 	return permission.WithPrincipal(context.Background(), p), p
+}
+
+// EnvInt returns the positive integer in the environment variable name, or
+// def when it is unset or not a positive integer (benchmark data sizes).
+func EnvInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

@@ -140,3 +140,31 @@ func AssignCustomers(b testing.TB, db *bun.DB, t int, tenant uuid.UUID, ids []uu
 	}
 	return int(n)
 }
+
+// CustomerIDs returns the IDs of gendata tenant t's customers from..to−1 as
+// imported into tenant (WriteCustomerCSV), by gendata index; they are
+// matched by e-mail address, which gendata makes unique within a tenant.
+func CustomerIDs(tb testing.TB, db bun.IDB, t int, tenant uuid.UUID, from, to int) []uuid.UUID {
+	tb.Helper()
+	var rows []struct {
+		ID    uuid.UUID `bun:"id"`
+		Email string    `bun:"email"`
+	}
+	if err := db.NewSelect().TableExpr("customers").Column("id", "email").Where("tenant_id = ?", tenant).
+		Scan(context.Background(), &rows); err != nil {
+		tb.Fatal(err)
+	}
+	byEmail := make(map[string]uuid.UUID, len(rows))
+	for _, r := range rows {
+		byEmail[strings.ToLower(r.Email)] = r.ID
+	}
+	out := make([]uuid.UUID, 0, to-from)
+	for c := range Gen().CustomerRange(t, from, to) {
+		id, ok := byEmail[strings.ToLower(c.Email)]
+		if !ok {
+			tb.Fatalf("benchdb: tenant %d: customer %d (%s) was not imported", t, c.Index, c.Email)
+		}
+		out = append(out, id)
+	}
+	return out
+}

@@ -1,0 +1,512 @@
+// Benchmarks for the schedule budgets of issue 17: one staff member's
+// calendar week, a group's calendar month and the alert list for a month,
+// each beside hand-written SQL returning the same rows, measured in the same
+// run on SQLite and on PostgreSQL (when KIROKU_TEST_POSTGRES_URL is set).
+//
+// The data set: the directory of the standard data set's big tenant
+// (internal/gendata: 200 staff, org tree, 20 groups), its first
+// KIROKU_BENCH_CUSTOMERS customers (default 5 000, imported and assigned as
+// gendata assigns them), and, spread over the year around the data set's
+// base day (2025-04-01), KIROKU_BENCH_RECORDS contact records with a planned
+// or actual time (default 100 000), KIROKU_BENCH_APPOINTMENTS appointments
+// (default 100 000) and KIROKU_BENCH_OCCURRENCES alert occurrences (default
+// 200 000, ten monthly ones per alert), written in batches with the
+// engine's row types. Nothing runs without -bench. Run with:
+//
+//	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
+//	    go test ./schedule -run '^$' -bench Schedule -benchtime 200x -timeout 30m -v
+//
+// KIROKU_BENCH_EXPLAIN=1 logs the plans of the engine's record queries
+// (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+package schedule
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/benchdb"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/gendata"
+)
+
+func BenchmarkSchedule(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchSchedule(b, dbtest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchSchedule(b, dbtest.Postgres(b)) })
+}
+
+// benchAssignee is a customer_assignees row.
+type benchAssignee struct {
+	bun.BaseModel `bun:"table:customer_assignees"`
+	Customer      uuid.UUID `bun:"customer_id"`
+	User          uuid.UUID `bun:"user_id"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
+	AssignedAt    time.Time `bun:"assigned_at"`
+	AssignedBy    uuid.UUID `bun:"assigned_by"`
+}
+
+// benchRecord is the part of a contact_records row the calendar reads (the
+// other columns keep their defaults; occurred_at is the actual time, else
+// the planned time, as the engine writes it).
+type benchRecord struct {
+	bun.BaseModel   `bun:"table:contact_records"`
+	ID              uuid.UUID  `bun:"id"`
+	Tenant          uuid.UUID  `bun:"tenant_id"`
+	TemplateKey     string     `bun:"template_key"`
+	TemplateVersion int        `bun:"template_version"`
+	Customer        uuid.UUID  `bun:"customer_id,nullzero"`
+	PlannedAt       *time.Time `bun:"planned_at"`
+	ActualAt        *time.Time `bun:"actual_at"`
+	OccurredAt      time.Time  `bun:"occurred_at"`
+	Channel         string     `bun:"channel"`
+	ScopeKind       string     `bun:"scope_kind"`
+	Author          uuid.UUID  `bun:"author_id"`
+	CreatedAt       time.Time  `bun:"created_at"`
+	UpdatedAt       time.Time  `bun:"updated_at"`
+	UpdatedBy       uuid.UUID  `bun:"updated_by"`
+	Version         int64      `bun:"version"`
+}
+
+// benchResponder is a contact_record_people row.
+type benchResponder struct {
+	bun.BaseModel `bun:"table:contact_record_people"`
+	Record        uuid.UUID `bun:"record_id"`
+	User          uuid.UUID `bun:"user_id"`
+	Role          string    `bun:"role"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
+	Position      int       `bun:"position"`
+}
+
+// benchInsert writes rows in one transaction, 500 at a time.
+func benchInsert[T any](b *testing.B, db *bun.DB, rows []T) {
+	b.Helper()
+	ctx := context.Background()
+	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for chunk := range slices.Chunk(rows, 500) {
+			if _, err := tx.NewInsert().Model(&chunk).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("insert %T: %v", rows, err)
+	}
+}
+
+// benchEntry is a calendar entry as both sides of a comparison see it.
+func benchEntry(kind EntryKind, id, staff uuid.UUID, start time.Time, customerName string) string {
+	return fmt.Sprintf("%s %s %s %s %s", kind, id, staff, start.UTC().Format(time.RFC3339), customerName)
+}
+
+func benchSchedule(b *testing.B, db *bun.DB) {
+	ctx := context.Background()
+	if err := Migrate(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	nCust := benchdb.EnvInt("KIROKU_BENCH_CUSTOMERS", 5_000)
+	nRec := benchdb.EnvInt("KIROKU_BENCH_RECORDS", 100_000)
+	nAp := benchdb.EnvInt("KIROKU_BENCH_APPOINTMENTS", 100_000)
+	nOcc := benchdb.EnvInt("KIROKU_BENCH_OCCURRENCES", 200_000)
+	start := time.Now()
+	gen := benchdb.Gen()
+	dir := benchdb.LoadDirectory(b, db, 0, permission.VisibilityAll)
+	tenant := dir.Tenant
+	engine, err := permission.NewEngine(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	adminCtx, _ := benchdb.Principal(b, db, tenant, dir.Staff[0])
+	if _, err := csvc.Import(adminCtx, bytes.NewReader(benchdb.WriteCustomerCSV(b, 0, 0, nCust)), customer.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	custIDs := benchdb.CustomerIDs(b, db, 0, tenant, 0, nCust)
+	base := gen.Config().Base
+	if _, err := db.NewDelete().TableExpr("customer_assignees").Where("tenant_id = ?", tenant).Exec(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var assignees []benchAssignee
+	assigned := make([][]uuid.UUID, nCust)
+	for c := range gen.CustomerRange(0, 0, nCust) {
+		for _, a := range c.Assignees {
+			assigned[c.Index] = append(assigned[c.Index], dir.Staff[a])
+			assignees = append(assignees, benchAssignee{Customer: custIDs[c.Index], User: dir.Staff[a], Tenant: tenant,
+				AssignedAt: base.UTC(), AssignedBy: dir.Staff[0]})
+		}
+	}
+	benchInsert(b, db, assignees)
+
+	rng := rand.New(rand.NewPCG(17, 2025))
+	// slot is a half-hour between 9:00 and 18:00 JST on a day within half
+	// a year of the base day.
+	slot := func() time.Time {
+		day := base.AddDate(0, 0, rng.IntN(365)-182)
+		return day.Add(9*time.Hour + time.Duration(rng.IntN(18))*30*time.Minute).UTC()
+	}
+	staffID := func() uuid.UUID { return dir.Staff[rng.IntN(len(dir.Staff))] }
+
+	recs := make([]benchRecord, nRec)
+	people := make([]benchResponder, nRec)
+	for i := range recs {
+		at := slot()
+		r := benchRecord{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, TemplateKey: "builtin:daily", TemplateVersion: 1,
+			Customer: custIDs[rng.IntN(nCust)], OccurredAt: at, Channel: "visit", ScopeKind: string(permission.ScopeCompany),
+			Author: staffID(), CreatedAt: at, UpdatedAt: at, Version: 1}
+		r.UpdatedBy = r.Author
+		planned := at
+		r.PlannedAt = &planned
+		if at.Before(base) || rng.IntN(4) == 0 {
+			actual := at
+			r.ActualAt = &actual
+		}
+		recs[i] = r
+		people[i] = benchResponder{Record: r.ID, User: r.Author, Role: "responder", Tenant: tenant}
+	}
+	benchInsert(b, db, recs)
+	benchInsert(b, db, people)
+
+	aps := make([]appointmentRow, nAp)
+	var apStaff []appointmentStaffRow
+	directs := []Direct{DirectNone, DirectNone, DirectNone, DirectGo, DirectReturn, DirectBoth}
+	for i := range aps {
+		st := slot()
+		a := appointmentRow{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, Title: fmt.Sprintf("打ち合わせ %d", i),
+			StartsAt: st, EndsAt: st.Add(time.Duration(1+rng.IntN(4)) * 30 * time.Minute), Place: "本社",
+			Direct: string(directs[rng.IntN(len(directs))]), ScopeKind: permission.ScopeCompany, ContactPersons: []string{},
+			Author: staffID(), CreatedAt: st, UpdatedAt: st, Version: 1}
+		if rng.IntN(20) == 0 {
+			d := DateOf(st.In(base.Location()))
+			a.AllDay, a.StartsAt, a.EndsAt = true, d.In(base.Location()).UTC(), d.AddDays(1).In(base.Location()).UTC()
+		}
+		if rng.IntN(10) < 7 {
+			a.Customer = custIDs[rng.IntN(nCust)]
+		}
+		a.UpdatedBy = a.Author
+		aps[i] = a
+		apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: a.Author})
+		if other := staffID(); rng.IntN(4) == 0 && other != a.Author {
+			apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: other, Position: 1})
+		}
+	}
+	benchInsert(b, db, aps)
+	benchInsert(b, db, apStaff)
+
+	const perAlert = 10
+	alerts := make([]alertRow, nOcc/perAlert)
+	var occs []occRow
+	for i := range alerts {
+		cust := custIDs[rng.IntN(nCust)]
+		first := DateOf(base.AddDate(0, 0, -rng.IntN(300)))
+		a := alertRow{Tenant: tenant, ID: uuid.Must(uuid.NewV7()), Customer: cust, Title: "定期フォロー", Start: first.String(),
+			Count: perAlert, Every: 1, Unit: string(Months), Author: dir.Staff[0], CreatedAt: base.UTC(), UpdatedAt: base.UTC(),
+			UpdatedBy: dir.Staff[0], Version: 1}
+		alerts[i] = a
+		for k, due := range OccurrenceDates(first, a.Every, Months, a.Count) {
+			o := occRow{Tenant: tenant, ID: uuid.Must(uuid.NewV7()), Alert: a.ID, Customer: cust, Seq: k + 1, Due: due.String(),
+				RemindAt: due.In(base.Location()).Add(9 * time.Hour).UTC(), UpdatedAt: base.UTC(), Version: 1}
+			if o.RemindAt.Before(base) {
+				o.NotifiedAt = o.RemindAt
+			}
+			occs = append(occs, o)
+		}
+	}
+	benchInsert(b, db, alerts)
+	benchInsert(b, db, occs)
+	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: %d customers, %d records, %d appointments, %d alert occurrences loaded in %v",
+		db.Dialect().Name(), nCust, nRec, nAp, len(occs), time.Since(start).Round(time.Second))
+
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := NewService(db, &Config{Authorizer: engine, Records: records, Customers: csvc, Clock: func() time.Time { return base }})
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	// The largest group, and a staff member (role staff) in it.
+	groups := gen.Groups(0)
+	gi := 0
+	for i, g := range groups {
+		if len(g.Members)+len(g.Managers) > len(groups[gi].Members)+len(groups[gi].Managers) {
+			gi = i
+		}
+	}
+	me := -1
+	for _, s := range groups[gi].Members {
+		if gen.Staff(0, s).Role == gendata.RoleStaff {
+			me = s
+			break
+		}
+	}
+	if me < 0 {
+		b.Fatalf("group %d has no staff member", gi)
+	}
+	sctx, sp := benchdb.Principal(b, db, tenant, dir.Staff[me])
+	loc := svc.location(sp)
+	today := DateOf(base.In(loc))
+	wFrom, wTo, err := ViewWeek.Range(today)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mFrom, mTo, err := ViewMonth.Range(today)
+	if err != nil {
+		b.Fatal(err)
+	}
+	weekQ := CalendarQuery{From: wFrom, To: wTo}
+	monthQ := CalendarQuery{Group: dir.Groups[gi], From: mFrom, To: mTo}
+	alertQ := OccurrenceQuery{From: mFrom, To: mTo}
+
+	h := benchHand{db: db, tenant: tenant}
+	for _, p := range []struct {
+		name  string
+		table permission.Resource
+		out   *permission.Predicate
+	}{
+		{"customers", &permission.CustomerTable{Alias: "c"}, &h.cust},
+		{"appointments", appointmentTable, &h.ap},
+		{"records", contactlog.RecordTable("r"), &h.rec},
+	} {
+		pred, err := engine.Predicate(ctx, sp, p.table)
+		if err != nil {
+			b.Fatalf("%s predicate: %v", p.name, err)
+		}
+		*p.out = pred
+	}
+	wFromT, wToT := wFrom.In(loc).UTC(), wTo.AddDays(1).In(loc).UTC()
+	mFromT, mToT := mFrom.In(loc).UTC(), mTo.AddDays(1).In(loc).UTC()
+
+	// Same rows on both sides, checked once before timing.
+	engineEntries := func(q CalendarQuery) []string {
+		cal, err := svc.Calendar(sctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]string, len(cal.Entries))
+		for i, e := range cal.Entries {
+			out[i] = benchEntry(e.Kind, e.ID, e.Staff, e.Start, e.CustomerName)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		q    CalendarQuery
+		hand func() ([]string, error)
+	}{
+		{"week", weekQ, func() ([]string, error) { return h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT) }},
+		{"group month", monthQ, func() ([]string, error) { return h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT) }},
+	} {
+		got := engineEntries(c.q)
+		want, err := c.hand()
+		if err != nil {
+			b.Fatal(err)
+		}
+		slices.Sort(want)
+		if len(got) == 0 {
+			b.Fatalf("%s: only %d entries: the data set does not exercise the query", c.name, len(got))
+		}
+		if !slices.Equal(got, want) {
+			b.Fatalf("%s: engine %d entries, hand-written %d; they differ", c.name, len(got), len(want))
+		}
+	}
+	page, err := svc.Occurrences(sctx, alertQ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	handOcc, err := h.occurrences(ctx, mFrom, mTo, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gotOcc := make([]string, len(page.Occurrences))
+	for i, o := range page.Occurrences {
+		gotOcc[i] = fmt.Sprintf("%s %s %s %d %d %s", o.ID, o.Due, o.Title, o.Seq, o.Count, o.CustomerName)
+	}
+	if len(gotOcc) != 50 || page.Next == "" || !slices.Equal(gotOcc, handOcc[:min(50, len(handOcc))]) {
+		b.Fatalf("alert list: engine %d occurrences (next %q), hand-written %d; they differ", len(gotOcc), page.Next, len(handOcc))
+	}
+
+	if os.Getenv(benchdb.EnvExplain) != "" {
+		var capture benchdb.Capture
+		traced := svc.WithDB(db.WithQueryHook(&capture))
+		for _, q := range []CalendarQuery{weekQ, monthQ} {
+			if _, err := traced.Calendar(sctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, q := range capture.Queries() {
+			if strings.Contains(q, "FROM contact_records AS r") {
+				benchExplain(b, db, "calendar records", q)
+			}
+		}
+	}
+
+	stats := map[string]benchdb.Stat{}
+	for _, c := range []struct {
+		name string
+		op   func() error
+	}{
+		{"week/engine", func() error { _, err := svc.Calendar(sctx, weekQ); return err }},
+		{"week/hand", func() error { _, err := h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT); return err }},
+		{"group_month/engine", func() error { _, err := svc.Calendar(sctx, monthQ); return err }},
+		{"group_month/hand", func() error { _, err := h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT); return err }},
+		{"alerts_month/engine", func() error { _, err := svc.Occurrences(sctx, alertQ); return err }},
+		{"alerts_month/hand", func() error { _, err := h.occurrences(ctx, mFrom, mTo, 50); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) { stats[c.name] = benchdb.Latency(b, c.op) })
+	}
+	for _, name := range []string{"week", "group_month", "alerts_month"} {
+		e, hw := stats[name+"/engine"], stats[name+"/hand"]
+		if hw.P50 > 0 {
+			b.Logf("%s %s: engine p50 %.2f ms p95 %.2f ms, hand-written p50 %.2f ms, ratio %.2f",
+				db.Dialect().Name(), name, benchdb.MS(e.P50), benchdb.MS(e.P95), benchdb.MS(hw.P50), float64(e.P50)/float64(hw.P50))
+		}
+	}
+}
+
+// benchHand is the hand-written SQL the engine is measured against: the
+// same visibility predicates (the rule set is not what is measured), the
+// rest written directly.
+type benchHand struct {
+	db            *bun.DB
+	tenant        uuid.UUID
+	cust, ap, rec permission.Predicate
+}
+
+// calendar returns the entries (benchEntry) of staff and of group's
+// members between from and to.
+func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.UUID, from, to time.Time) ([]string, error) {
+	if group != uuid.Nil {
+		var members []uuid.UUID
+		if err := h.db.NewRaw("SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ?", h.tenant, group).
+			Scan(ctx, &members); err != nil {
+			return nil, err
+		}
+		staff = append(slices.Clone(staff), members...)
+	}
+	var rows []struct {
+		Kind      string    `bun:"kind"`
+		ID        uuid.UUID `bun:"id"`
+		Staff     uuid.UUID `bun:"staff_id"`
+		StartsAt  time.Time `bun:"starts_at,nullzero"`
+		PlannedAt time.Time `bun:"planned_at,nullzero"`
+		ActualAt  time.Time `bun:"actual_at,nullzero"`
+		Kind2     string    `bun:"c_kind"`
+		Family    string    `bun:"family_name"`
+		Given     string    `bun:"given_name"`
+		Company   string    `bun:"company_name"`
+	}
+	custJoin := "LEFT JOIN customers c ON c.tenant_id = %[1]s.tenant_id AND c.id = %[1]s.customer_id AND c.deleted_at IS NULL AND " + h.cust.SQL
+	cols := "c.kind AS c_kind, c.family_name, c.given_name, c.company_name"
+	recArm := "SELECT 'record' AS kind, r.id, %s AS staff_id, NULL AS starts_at, r.planned_at, r.actual_at, " + cols +
+		" FROM contact_records r %s " + fmt.Sprintf(custJoin, "r") +
+		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
+		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
+	query := "SELECT 'appointment' AS kind, ap.id, st.user_id AS staff_id, ap.starts_at, NULL AS planned_at, NULL AS actual_at, " + cols +
+		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id " +
+		fmt.Sprintf(custJoin, "ap") +
+		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
+		" UNION " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id AND p.role = 'responder' AND p.user_id IN (?)") +
+		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)")
+	var args []any
+	args = append(args, h.cust.Args...)
+	args = append(args, h.tenant, bun.List(staff), to, from, from)
+	args = append(args, h.ap.Args...)
+	for range 2 {
+		args = append(args, bun.List(staff))
+		args = append(args, h.cust.Args...)
+		args = append(args, h.tenant, from, to)
+		args = append(args, h.rec.Args...)
+	}
+	if err := h.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(r.Kind2), FamilyName: r.Family, GivenName: r.Given, CompanyName: r.Company}}
+		name := ""
+		if r.Kind2 != "" {
+			name = c.DisplayName()
+		}
+		at := r.StartsAt
+		if r.Kind == string(EntryRecord) {
+			at = cmp.Or(r.ActualAt, r.PlannedAt)
+		}
+		out[i] = benchEntry(EntryKind(r.Kind), r.ID, r.Staff, at, name)
+	}
+	return out, nil
+}
+
+// occurrences returns the first limit+1 occurrences due from..to of the
+// customers the principal sees, as "id due title seq count customer".
+func (h *benchHand) occurrences(ctx context.Context, from, to Date, limit int) ([]string, error) {
+	var rows []struct {
+		ID      uuid.UUID `bun:"id"`
+		Due     string    `bun:"due_date"`
+		Seq     int       `bun:"seq"`
+		Title   string    `bun:"title"`
+		Count   int       `bun:"count"`
+		Kind    string    `bun:"kind"`
+		Family  string    `bun:"family_name"`
+		Given   string    `bun:"given_name"`
+		Company string    `bun:"company_name"`
+	}
+	args := append([]any{h.tenant, from.String(), to.String()}, h.cust.Args...)
+	err := h.db.NewRaw("SELECT o.id, o.due_date, o.seq, a.title, a.count, c.kind, c.family_name, c.given_name, c.company_name"+
+		" FROM schedule_alert_occurrences o"+
+		" JOIN schedule_alerts a ON a.tenant_id = o.tenant_id AND a.id = o.alert_id"+
+		" JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id AND c.deleted_at IS NULL"+
+		" WHERE o.tenant_id = ? AND o.due_date >= ? AND o.due_date <= ? AND "+h.cust.SQL+
+		" ORDER BY o.due_date, o.id LIMIT "+fmt.Sprint(limit+1), args...).Scan(ctx, &rows)
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(r.Kind), FamilyName: r.Family, GivenName: r.Given, CompanyName: r.Company}}
+		out[i] = fmt.Sprintf("%s %s %s %d %d %s", r.ID, r.Due, r.Title, r.Seq, r.Count, c.DisplayName())
+	}
+	return out, err
+}
+
+// benchExplain logs the plan of query: EXPLAIN (ANALYZE, BUFFERS) on
+// PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
+func benchExplain(b *testing.B, db *bun.DB, title, query string) {
+	b.Helper()
+	if db.Dialect().Name() == dialect.PG {
+		benchdb.Explain(b, db, title, query)
+		return
+	}
+	var plan []struct {
+		ID     int    `bun:"id"`
+		Parent int    `bun:"parent"`
+		Unused int    `bun:"notused"`
+		Detail string `bun:"detail"`
+	}
+	if err := db.NewRaw("EXPLAIN QUERY PLAN "+query).Scan(context.Background(), &plan); err != nil {
+		b.Fatalf("explain %s: %v", title, err)
+	}
+	var out strings.Builder
+	for _, p := range plan {
+		out.WriteString("\n    " + p.Detail)
+	}
+	b.Logf("EXPLAIN QUERY PLAN %s:\n    %s%s", title, query, out.String())
+}
