@@ -25,8 +25,9 @@
 // memo (お客様に公開), the private memo (非公開) when asked for and allowed, the
 // photos — scaled to the page width, upright and without metadata as the
 // record engine stores them, read from the blob store one at a time while
-// the PDF is built, and embedded at no more than 200 dpi (a larger photo
-// is scaled down and re-encoded, a smaller one embedded as stored) — and
+// the PDF is built, and embedded as stored, or with Config.PhotoDPI at no
+// more than that resolution (a larger photo is scaled down and re-encoded,
+// a smaller one embedded as stored) — and
 // the names and sizes of the other files. A customer's history
 // lists its records oldest first; with Options.Template and Config.Charts,
 // charts of that template's numeric fields follow.
@@ -76,13 +77,14 @@
 // the writer when an export fails and an HTTP handler can still answer
 // with an error. Both files are deleted before the export returns.
 //
-// Memory: photos are read from the blob store one at a time and scaled
-// down to 200 dpi at their size on the page (a photo that is small enough
-// is embedded as stored); the page generator holds the embedded photos
+// Memory: photos are read from the blob store one at a time (and with
+// Config.PhotoDPI scaled down to that resolution at their size on the
+// page); the page generator holds the embedded photos
 // (twice) until the PDF is written, and the encryption holds the whole PDF
 // (about twice) while it works. So the heap grows by about twice the
-// embedded photos' bytes, plus the pixels of the photo being scaled (1.5
-// bytes a pixel for a JPEG: 18 MB for a 12-megapixel photo). Measured
+// embedded photos' bytes, plus, with PhotoDPI, the pixels of the photo
+// being scaled (1.5 bytes a pixel for a JPEG: 18 MB for a 12-megapixel
+// photo). Measured
 // (BenchmarkCustomerPDF: 20 records, 10 phone photos of 3 MB, cover and
 // password): see the benchmark's documentation.
 //

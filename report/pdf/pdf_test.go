@@ -144,8 +144,9 @@ func TestCustomerPDF(t *testing.T) {
 	})
 }
 
-// A photo with more pixels than its place on the page takes at 200 dpi is
-// embedded scaled down to that; a small one as stored. The PDF goes
+// With Config.PhotoDPI, a photo with more pixels than its place on the
+// page takes at that resolution is embedded scaled down to it; a small one
+// as stored. Without it, every photo is embedded as stored. The PDF goes
 // through temporary files in Config.TempDir, which are gone afterwards,
 // also when the export fails.
 func TestPhotosScaledToPrint(t *testing.T) {
@@ -157,10 +158,16 @@ func TestPhotosScaledToPrint(t *testing.T) {
 			AttachmentMeta: contactlog.AttachmentMeta{Name: "大きな写真.jpg"}, Body: bytes.NewReader(big)})
 		require.NoError(t, err)
 		tmp := t.TempDir()
-		exp := f.newExporter(&pdf.Config{TempDir: tmp})
 		var b bytes.Buffer
+		require.NoError(t, f.newExporter(&pdf.Config{TempDir: tmp}).Record(f.staff, &b, f.unshared, pdf.Options{}))
+		out, ok := pdftest.Run(t, b.Bytes(), "pdfimages", "-list")
+		require.True(t, ok, out)
+		require.Equal(t, [][2]int{{3000, 2000}}, imageSizes(out), "as stored without PhotoDPI: %s", out)
+
+		exp := f.newExporter(&pdf.Config{TempDir: tmp, PhotoDPI: 200})
+		b.Reset()
 		require.NoError(t, exp.Record(f.staff, &b, f.unshared, pdf.Options{Password: password}))
-		out, ok := pdftest.Run(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
+		out, ok = pdftest.Run(t, b.Bytes(), "pdfimages", "-upw", password, "-list")
 		require.True(t, ok, out)
 		// The page's width (499 pt) at 200 dpi is 1387 pixels: halved
 		// (1500, within 1.5 times that).
@@ -174,8 +181,11 @@ func TestPhotosScaledToPrint(t *testing.T) {
 		require.ElementsMatch(t, [][2]int{{120, 80}, {80, 120}, {100, 100}}, imageSizes(out), "small photos as stored: %s", out)
 
 		// The budget counts the photos as embedded: the big one's stored
-		// size would exceed it, its scaled copy does not.
-		require.NoError(t, f.newExporter(&pdf.Config{TempDir: tmp, MaxPhotoBytes: as[0].Size - 1}).Record(f.staff, &b, f.unshared, pdf.Options{}))
+		// size exceeds it, its scaled copy does not.
+		b.Reset()
+		err = f.newExporter(&pdf.Config{TempDir: tmp, MaxPhotoBytes: as[0].Size - 1}).Record(f.staff, &b, f.unshared, pdf.Options{})
+		requireField(t, err, "photos", validation.CodeTooLarge)
+		require.NoError(t, f.newExporter(&pdf.Config{TempDir: tmp, PhotoDPI: 200, MaxPhotoBytes: as[0].Size - 1}).Record(f.staff, &b, f.unshared, pdf.Options{}))
 		b.Reset()
 		err = f.newExporter(&pdf.Config{TempDir: tmp, MaxPhotoBytes: 1000}).Record(f.staff, &b, f.unshared, pdf.Options{Password: password})
 		requireField(t, err, "photos", validation.CodeTooLarge)

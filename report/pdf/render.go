@@ -90,20 +90,25 @@ type renderer struct {
 	// photoBytes counts the bytes of the photos placed, which gopdf holds
 	// until the PDF is written; more than maxPhotoBytes is refused.
 	photoBytes, maxPhotoBytes int64
+	// photoDPI, when positive, is the resolution photos are scaled down
+	// to at their size on the page (Config.PhotoDPI); 0 embeds them as
+	// stored.
+	photoDPI int
 }
 
 // render lays out doc into a new PDF and writes it to w. font is the
 // TrueType font, fontName its name in the PDF (with a subset tag). Photos
 // of more than maxPhotoBytes together (as placed) fail with
-// errPhotosTooLarge.
-func render(ctx context.Context, w io.Writer, doc *document, font []byte, fontName string, open opener, maxPhotoBytes int64) error {
+// errPhotosTooLarge; photoDPI > 0 scales photos down to that resolution
+// (Config.PhotoDPI).
+func render(ctx context.Context, w io.Writer, doc *document, font []byte, fontName string, open opener, maxPhotoBytes int64, photoDPI int) error {
 	p := &gopdf.GoPdf{}
 	p.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	p.SetInfo(gopdf.PdfInfo{Title: doc.Title, Creator: "Kiroku", Producer: "Kiroku", CreationDate: doc.Made})
 	if err := p.AddTTFFontData(fontName, font); err != nil {
 		return fmt.Errorf("font: %w", err)
 	}
-	r := &renderer{pdf: p, font: fontName, width: map[rune]float64{}, first: 1, maxPhotoBytes: maxPhotoBytes}
+	r := &renderer{pdf: p, font: fontName, width: map[rune]float64{}, first: 1, maxPhotoBytes: maxPhotoBytes, photoDPI: photoDPI}
 	if doc.Cover {
 		if err := r.cover(doc); err != nil {
 			return err
@@ -381,17 +386,14 @@ func box(w, h int, maxW, maxH float64) (float64, float64) {
 	return float64(w) * s, float64(h) * s
 }
 
-// printDPI is the resolution photos are embedded at, at their size on the
-// page: a photo with more pixels is scaled down to it.
-const printDPI = 200
+// printPixels is the number of pixels that pt points take at dpi.
+func printPixels(pt float64, dpi int) int { return int(math.Ceil(pt * float64(dpi) / 72)) }
 
-// printPixels is the number of pixels that pt points take at printDPI.
-func printPixels(pt float64) int { return int(math.Ceil(pt * printDPI / 72)) }
-
-// photo places a photo, read from the blob store: as stored when it has no
-// more pixels than its place on the page takes at printDPI, else scaled
-// down to that (decoded from the stream, so the stored file is never held
-// whole). The bytes placed count against the photo budget.
+// photo places a photo, read from the blob store: as stored, unless
+// r.photoDPI is set and the photo has more pixels than its place on the
+// page takes at that resolution; then it is scaled down to that (decoded
+// from the stream, so the stored file is never held whole). The bytes
+// placed count against the photo budget.
 func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 	w, h := box(ph.Width, ph.Height, contentW, photoMaxHeight)
 	if err := r.setSize(sizeSmall); err != nil {
@@ -403,7 +405,7 @@ func (r *renderer) photo(ctx context.Context, ph photo, open opener) error {
 		return fmt.Errorf("photo %s: %w", ph.ID, err)
 	}
 	var data []byte
-	if pw, pht := printPixels(w), printPixels(h); ph.Width > pw || ph.Height > pht {
+	if pw, pht := printPixels(w, r.photoDPI), printPixels(h, r.photoDPI); r.photoDPI > 0 && (ph.Width > pw || ph.Height > pht) {
 		data, _, _, err = media.Downscale(rc, ph.MIME, pw, pht)
 	} else {
 		buf := bytes.NewBuffer(make([]byte, 0, ph.Size+bytes.MinRead))

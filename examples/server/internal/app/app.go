@@ -225,7 +225,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return h.Charts, nil
 	}
 	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock,
-		Charts: charts}); err != nil {
+		Charts: charts, PhotoDPI: cfg.PDFPhotoDPI}); err != nil {
 		return a, err
 	}
 	// The trusted handle stays here: only the dispatcher and the plugin

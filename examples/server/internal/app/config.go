@@ -35,6 +35,7 @@ const (
 	EnvMetricsToken      = "KIROKU_METRICS_TOKEN"  // environment only
 	EnvLoginAddressLimit = "KIROKU_LOGIN_ADDRESS_LIMIT"
 	EnvPortalSMSPlugin   = "KIROKU_PORTAL_SMS_PLUGIN"
+	EnvPDFPhotoDPI       = "KIROKU_PDF_PHOTO_DPI"
 
 	EnvReadHeaderTimeout = "KIROKU_READ_HEADER_TIMEOUT"
 	EnvBodyTimeout       = "KIROKU_BODY_TIMEOUT"
@@ -113,6 +114,11 @@ type Config struct {
 	// customer-portal logins, counted apart (auth.Config.AddressFailures).
 	// Default 20.
 	LoginAddressLimit int
+	// PDFPhotoDPI, when positive, scales the photos of exported PDFs down
+	// to this resolution at their size on the page (pdf.Config.PhotoDPI):
+	// far smaller files, for mail, but slower exports. Default 0: photos
+	// as stored.
+	PDFPhotoDPI int
 	// PortalSMSPlugin names the notification plugin that sends the
 	// customer portal's SMS invitations (a plugin with a Notifier that
 	// texts the mobile number it is given); tenants that installed it can
@@ -152,6 +158,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	fs.Int64Var(&c.BodyMinRate, "body-min-rate", 0, "bytes per second a request body must average after -body-timeout (default 8192) ("+EnvBodyMinRate+")")
 	fs.StringVar(&c.PortalSMSPlugin, "portal-sms-plugin", env(EnvPortalSMSPlugin, ""), "notification plugin that sends the portal's SMS invitations ("+EnvPortalSMSPlugin+")")
 	fs.IntVar(&c.LoginAddressLimit, "login-address-limit", 0, "failed logins from one client address in 15 minutes that lock it for 15 minutes, staff and customer portal counted apart (default 20) ("+EnvLoginAddressLimit+")")
+	fs.IntVar(&c.PDFPhotoDPI, "pdf-photo-dpi", 0, "scale PDF photos down to this resolution, e.g. 200: smaller files, slower exports (default 0: as stored) ("+EnvPDFPhotoDPI+")")
 	fs.BoolVar(&c.Demo, "demo", false, "load the demo data set on first start")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", false, "mark cookies Secure (default: when the base URL is https)")
 	if err := envDefaults(&c, getenv); err != nil {
@@ -210,13 +217,24 @@ func envDefaults(c *Config, getenv func(string) string) error {
 		}
 		c.BodyMinRate = r
 	}
-	if v := getenv(EnvLoginAddressLimit); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not a number of failed logins", EnvLoginAddressLimit, v)
-		}
-		c.LoginAddressLimit = n
+	if err := intEnv(getenv, EnvLoginAddressLimit, "number of failed logins", &c.LoginAddressLimit); err != nil {
+		return err
 	}
+	return intEnv(getenv, EnvPDFPhotoDPI, "resolution in dpi", &c.PDFPhotoDPI)
+}
+
+// intEnv sets *dst from the environment variable name when it is set; what
+// names the value in the error for one that is not a whole number.
+func intEnv(getenv func(string) string, name, what string, dst *int) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a %s", name, v, what)
+	}
+	*dst = n
 	return nil
 }
 
@@ -259,6 +277,8 @@ func (c *Config) complete() error {
 		return fmt.Errorf("-body-min-rate: %d is negative", c.BodyMinRate)
 	case c.LoginAddressLimit < 0:
 		return fmt.Errorf("-login-address-limit: %d is negative", c.LoginAddressLimit)
+	case c.PDFPhotoDPI < 0:
+		return fmt.Errorf("-pdf-photo-dpi: %d is negative", c.PDFPhotoDPI)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -33,13 +33,14 @@ func TestParse(t *testing.T) {
 	require.Equal(t, DefaultBodyTimeout, c.BodyTimeout)
 	require.Equal(t, int64(DefaultBodyMinRate), c.BodyMinRate)
 
-	slow := map[string]string{EnvBodyTimeout: "1m", EnvBodyMinRate: "4096", EnvReadHeaderTimeout: "5s", EnvLoginAddressLimit: "50"}
+	slow := map[string]string{EnvBodyTimeout: "1m", EnvBodyMinRate: "4096", EnvReadHeaderTimeout: "5s", EnvLoginAddressLimit: "50", EnvPDFPhotoDPI: "200"}
 	c, err = Parse([]string{"-body-min-rate", "2048"}, func(k string) string { return slow[k] }, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, time.Minute, c.BodyTimeout)
 	require.Equal(t, int64(2048), c.BodyMinRate, "a flag wins over its variable")
 	require.Equal(t, 5*time.Second, c.ReadHeaderTimeout)
 	require.Equal(t, 50, c.LoginAddressLimit)
+	require.Equal(t, 200, c.PDFPhotoDPI)
 
 	c, err = Parse([]string{"-base-url", "https://crm.example.jp/"}, func(string) string { return "" }, io.Discard)
 	require.NoError(t, err)
@@ -62,6 +63,8 @@ func TestParse(t *testing.T) {
 		{[]string{"-read-header-timeout", "-1s"}, nil, "read-header-timeout"},
 		{nil, map[string]string{EnvLoginAddressLimit: "many"}, EnvLoginAddressLimit},
 		{[]string{"-login-address-limit", "-1"}, nil, "login-address-limit"},
+		{nil, map[string]string{EnvPDFPhotoDPI: "high"}, EnvPDFPhotoDPI},
+		{[]string{"-pdf-photo-dpi", "-1"}, nil, "pdf-photo-dpi"},
 	} {
 		_, err := Parse(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
 		require.ErrorContains(t, err, tc.want, tc.args)
