@@ -41,15 +41,15 @@ import (
 //     visibility predicate, the records, their people and attachments)
 //     and the photos straight from the blob store.
 //
-// Measured 2026-12-05 on a 2-core machine shared with other builds (load
-// average about 40, so the times are many times what an idle machine
-// takes), -benchtime 3x: SQLite pdf p50 26.9 s, peak heap 67.6 MB, PDF
-// 0.98 MB, 229 MB allocated; read/engine 181 ms, read/hand 171 ms.
-// PostgreSQL: pdf p50 25.6 s, peak heap 68.4 MB, PDF 0.98 MB;
-// read/engine 215 ms, read/hand 131 ms. The time is decoding the ten
-// 12-megapixel JPEGs. Before photos were scaled and the PDF went through
-// temporary files, the peak was about 8 times the photos' bytes (193 MB
-// for 25 MB of photos) and the PDF as large as the photos.
+// The pdf run embeds the photos as stored (the default), pdf-200dpi
+// scales them with Config.PhotoDPI 200.
+//
+// Measured 2026-12-05 on a 2-core machine (load average about 6 from
+// another build), SQLite, -benchtime 5x: pdf p50 274 ms, peak heap +114
+// MB, PDF 25.9 MB; pdf-200dpi p50 2 567 ms (decoding the ten 12-megapixel
+// JPEGs), peak heap +69 MB, PDF 0.98 MB; read/engine 15.6 ms, read/hand
+// 10.0 ms. Before the PDF went through temporary files, the peak was about
+// 8 times the photos' bytes (193 MB for 25 MB of photos).
 func BenchmarkCustomerPDF(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchCustomerPDF(b, dbtest.SQLite(b)) })
 	b.Run("postgres", func(b *testing.B) { benchCustomerPDF(b, dbtest.Postgres(b)) })
