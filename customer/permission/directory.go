@@ -552,7 +552,7 @@ func (d *Directory) OrgMemberships(ctx context.Context, tenant uuid.UUID, users 
 	var ms []orgMembership
 	q := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).OrderExpr("user_id, org_unit_id")
 	if len(users) > 0 {
-		q = q.Where("user_id IN (?)", bun.In(users))
+		q = q.Where("user_id IN (?)", bun.List(users))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("permission: org memberships: %w", storage.Err(err))
