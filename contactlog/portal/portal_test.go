@@ -393,6 +393,16 @@ func TestLockoutAndUnlock(t *testing.T) {
 		}
 		require.ErrorIs(t, f.svc.Unlock(f.other, f.yamada.ID), portal.ErrPermissionDenied)
 		require.ErrorIs(t, f.svc.Unlock(f.partner, f.yamada.ID), portal.ErrNotFound)
+		// MayManage answers by the rule Unlock checks.
+		for who, want := range map[context.Context]bool{f.other: false, f.tanto: true, f.manager: true} {
+			ok, err := f.svc.MayManage(who, f.yamada.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, ok)
+		}
+		_, err = f.svc.MayManage(f.partner, f.yamada.ID)
+		require.ErrorIs(t, err, portal.ErrNotFound)
+		_, err = f.svc.MayManage(permission.WithPrincipal(ctx, sess.Principal), f.yamada.ID)
+		require.ErrorIs(t, err, portal.ErrPermissionDenied)
 		require.ErrorIs(t, f.svc.Unlock(permission.WithPrincipal(ctx, sess.Principal), f.yamada.ID), portal.ErrPermissionDenied)
 		_, err = f.svc.Locked(permission.WithPrincipal(ctx, sess.Principal))
 		require.ErrorIs(t, err, portal.ErrPermissionDenied)

@@ -222,3 +222,23 @@ func (s *Service) ChangeEmail(ctx context.Context, current, email string) error 
 	}
 	return nil
 }
+
+// MayManage reports whether the staff principal may Unlock, Deactivate
+// and Restore the account of customer cust (permission.ActionUnlock, the
+// rule those methods check), so that a screen offers those actions only
+// to who may take them. ErrNotFound when the customer does not exist or
+// is hidden from the principal.
+func (s *Service) MayManage(ctx context.Context, cust uuid.UUID) (bool, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.staffCustomer(ctx, s.db, pr, cust, permission.ActionUnlock)
+	switch {
+	case errors.Is(err, ErrPermissionDenied):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("portal: may manage %s: %w", cust, err)
+	}
+	return true, nil
+}

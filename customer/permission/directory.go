@@ -379,7 +379,7 @@ func (d *Directory) CreateOrgUnit(ctx context.Context, u OrgUnit) (*OrgUnit, err
 		paths := []orgPath{{Tenant: u.Tenant, Ancestor: u.ID, Descendant: u.ID}}
 		if u.Parent != nil {
 			var up []orgPath
-			if err := tx.NewSelect().Model(&up).Where("descendant_id = ?", *u.Parent).Scan(ctx); err != nil {
+			if err := tx.NewSelect().Model(&up).Where("tenant_id = ?", u.Tenant).Where("descendant_id = ?", *u.Parent).Scan(ctx); err != nil {
 				return err
 			}
 			for _, p := range up {
@@ -419,7 +419,7 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			return err
 		}
 		var sub []orgPath
-		if err := tx.NewSelect().Model(&sub).Where("ancestor_id = ?", id).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&sub).Where("tenant_id = ?", tenant).Where("ancestor_id = ?", id).Scan(ctx); err != nil {
 			return err
 		}
 		subtree := make([]uuid.UUID, len(sub))
@@ -432,7 +432,7 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			return &v
 		}
 		var kind OrgUnitKind
-		if err := tx.NewSelect().Model((*OrgUnit)(nil)).Column("kind").Where("o.id = ?", id).Scan(ctx, &kind); err != nil {
+		if err := tx.NewSelect().Model((*OrgUnit)(nil)).Column("kind").Where("o.tenant_id = ?", tenant).Where("o.id = ?", id).Scan(ctx, &kind); err != nil {
 			return err
 		}
 		if kind == UnitCompany {
@@ -440,12 +440,12 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			v.Add("kind", validation.CodeNotAllowed, string(kind))
 			return &v
 		}
-		if _, err := tx.NewDelete().Model((*orgPath)(nil)).Where("descendant_id IN (?)", bun.List(subtree)).
+		if _, err := tx.NewDelete().Model((*orgPath)(nil)).Where("tenant_id = ?", tenant).Where("descendant_id IN (?)", bun.List(subtree)).
 			Where("ancestor_id NOT IN (?)", bun.List(subtree)).Exec(ctx); err != nil {
 			return err
 		}
 		var up []orgPath
-		if err := tx.NewSelect().Model(&up).Where("descendant_id = ?", parent).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&up).Where("tenant_id = ?", tenant).Where("descendant_id = ?", parent).Scan(ctx); err != nil {
 			return err
 		}
 		var paths []orgPath
@@ -458,7 +458,7 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			return err
 		}
 		_, err := tx.NewUpdate().Model((*OrgUnit)(nil)).Set("parent_id = ?", parent).Set("updated_at = ?", d.now()).
-			Set("version = version + 1").Where("id = ?", id).Exec(ctx)
+			Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
 		return err
 	})
 	if err != nil {
@@ -526,7 +526,7 @@ func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID,
 		if err := requireAll(ctx, tx.NewSelect().Model((*OrgUnit)(nil)), "o", tenant, units, "org units"); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("user_id = ?", user).Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("tenant_id = ?", tenant).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return err
 		}
 		if len(units) == 0 {
@@ -552,7 +552,7 @@ func (d *Directory) OrgMemberships(ctx context.Context, tenant uuid.UUID, users 
 	var ms []orgMembership
 	q := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).OrderExpr("user_id, org_unit_id")
 	if len(users) > 0 {
-		q = q.Where("user_id IN (?)", bun.In(users))
+		q = q.Where("user_id IN (?)", bun.List(users))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("permission: org memberships: %w", storage.Err(err))
@@ -632,7 +632,7 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 		if err := requireAll(ctx, tx.NewSelect().Model((*User)(nil)), "u", tenant, users, "members"); err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("group_id = ?", group).Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("tenant_id = ?", tenant).Where("group_id = ?", group).Exec(ctx); err != nil {
 			return err
 		}
 		if len(users) == 0 {
@@ -673,12 +673,12 @@ func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Prin
 	}
 	p := Principal{Tenant: tenant, User: user, Kind: Staff, Roles: u.Roles, CustomerVisibility: t.CustomerVisibility,
 		OrgUnits: []uuid.UUID{}, Groups: []uuid.UUID{}, ManagedGroups: []uuid.UUID{}, Location: loc}
-	if err := d.db.NewSelect().Model((*orgMembership)(nil)).Column("org_unit_id").Where("user_id = ?", user).
+	if err := d.db.NewSelect().Model((*orgMembership)(nil)).Column("org_unit_id").Where("tenant_id = ?", tenant).Where("user_id = ?", user).
 		Order("org_unit_id").Scan(ctx, &p.OrgUnits); err != nil {
 		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
 	}
 	var ms []groupMember
-	if err := d.db.NewSelect().Model(&ms).Where("user_id = ?", user).Order("group_id").Scan(ctx); err != nil {
+	if err := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).Where("user_id = ?", user).Order("group_id").Scan(ctx); err != nil {
 		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
 	}
 	for _, m := range ms {

@@ -288,3 +288,41 @@ func TestOrgMemberships(t *testing.T) {
 		require.Equal(t, map[uuid.UUID][]uuid.UUID{stranger.ID: {theirUnit.ID}}, theirs)
 	})
 }
+
+// A host application may import the same user ID into two tenants: each
+// tenant's memberships are its own, replaced and read only there.
+func TestMembershipsOfOneUserIDInTwoTenants(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		id := uuid.Must(uuid.NewV7())
+		type side struct {
+			tenant, unit, group uuid.UUID
+		}
+		var sides [2]side
+		for i, name := range []string{"記録商事", "他社"} {
+			tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: name})
+			require.NoError(t, err)
+			unit, err := dir.CreateOrgUnit(ctx, permission.OrgUnit{Tenant: tn.ID, Kind: permission.UnitCompany, Name: name + "本社"})
+			require.NoError(t, err)
+			_, err = dir.SaveUser(ctx, permission.User{ID: id, Tenant: tn.ID, Name: "山田 太郎", Active: true})
+			require.NoError(t, err)
+			g, err := dir.CreateGroup(ctx, tn.ID, name+"営業")
+			require.NoError(t, err)
+			require.NoError(t, dir.SetUserOrgUnits(ctx, tn.ID, id, []uuid.UUID{unit.ID}))
+			require.NoError(t, dir.SetGroupMembers(ctx, tn.ID, g.ID, []permission.Member{{User: id, Manager: true}}))
+			sides[i] = side{tn.ID, unit.ID, g.ID}
+		}
+		for _, s := range sides {
+			got, err := dir.OrgMemberships(ctx, s.tenant)
+			require.NoError(t, err)
+			require.Equal(t, map[uuid.UUID][]uuid.UUID{id: {s.unit}}, got, "setting the other tenant's units keeps this one's")
+			p, err := dir.Principal(ctx, s.tenant, id)
+			require.NoError(t, err)
+			require.Equal(t, []uuid.UUID{s.unit}, p.OrgUnits)
+			require.Equal(t, []uuid.UUID{s.group}, p.Groups)
+			require.Equal(t, []uuid.UUID{s.group}, p.ManagedGroups)
+		}
+	})
+}

@@ -93,7 +93,7 @@ func setup(t *testing.T, db *bun.DB) (e *env, a, b *permission.User, cust *custo
 	require.NoError(t, err)
 	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Clock: clock.Now, Records: records, Customers: customers})
 	require.NoError(t, err)
-	srv, err := capi.New(&capi.Options{DB: db, Customers: customers, Records: records, Extra: api.Routes(svc),
+	srv, err := capi.New(&capi.Options{DB: db, Customers: customers, Records: records, Extra: api.Routes(svc), Clock: clock.Now,
 		Authenticator: capi.AuthenticatorFunc(func(r *http.Request) (permission.Principal, error) {
 			id, err := uuid.Parse(r.Header.Get("X-User"))
 			if err != nil {

@@ -1093,6 +1093,7 @@ var ja = map[string]string{
 	"portal.not_locked":                "このお客様のアカウントはロックされていません（すでに解除済みです）。",
 	"portal.restore":                   "利用を再開する",
 	"portal.restored":                  "お客様ページの利用を再開しました。",
+	"portal.manage_who":                "ロック解除・利用停止・再開は、このお客様の担当者、担当者のグループのマネージャー、管理者が行えます。",
 	"portal.already_registered":        "このお客様はアカウント登録済みか、利用停止中のため招待できません。",
 	"portal.cannot_mail":               "招待メールを送信できません（メールアドレス未登録、登録済み、または利用停止中）。",
 	"portal.qr_title":                  "招待URL QRコード表示",

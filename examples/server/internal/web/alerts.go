@@ -164,7 +164,7 @@ func (u *UI) alertExport(w http.ResponseWriter, r *Request) error {
 		return kerr.ErrInvalid
 	}
 	enc, _ := csvEncoding(r)
-	out := &lazyCSV{w: w, name: exportName("alerts", r.Principal), sjis: enc == customer.ShiftJIS}
+	out := &lazyCSV{w: w, name: u.exportName("alerts", r.Principal), sjis: enc == customer.ShiftJIS}
 	_, err := u.app.Schedule.ExportOccurrences(r.Context(), out, q, enc)
 	if err != nil && out.started {
 		u.log.Error("alert export failed midway", "err", err)

@@ -250,15 +250,15 @@ func (l *lazyCSV) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// exportName is the download's name: prefix-YYYYMMDD.csv in the tenant's
-// time zone.
-func exportName(prefix string, p permission.Principal) string {
-	return prefix + "-" + inZone(time.Now(), p.Location).Format("20060102") + ".csv"
+// exportName is the download's name: prefix-YYYYMMDD.csv, today by the
+// application's clock in the tenant's time zone.
+func (u *UI) exportName(prefix string, p permission.Principal) string {
+	return prefix + "-" + inZone(u.app.Clock(), p.Location).Format("20060102") + ".csv"
 }
 
 func (u *UI) csvCustomersExport(w http.ResponseWriter, r *Request) error {
 	enc, _ := csvEncoding(r)
-	out := &lazyCSV{w: w, name: exportName("customers", r.Principal), sjis: enc == customer.ShiftJIS}
+	out := &lazyCSV{w: w, name: u.exportName("customers", r.Principal), sjis: enc == customer.ShiftJIS}
 	q := customerQuery(r.URL.Query())
 	q.After, q.WithTotal = "", false // the export covers the whole search
 	_, err := u.app.Customers.Export(r.Context(), out, q, customer.ExportOptions{Encoding: enc})
@@ -336,7 +336,7 @@ var errExportCapped = errors.New("web: records export capped")
 func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	ctx := r.Context()
 	_, enc := csvEncoding(r)
-	out := &lazyCSV{w: w, name: exportName("records", r.Principal), sjis: enc == csvio.ShiftJIS}
+	out := &lazyCSV{w: w, name: u.exportName("records", r.Principal), sjis: enc == csvio.ShiftJIS}
 	cw := csvio.NewWriter(out, enc, &csvio.WriterOptions{FormulaGuard: true})
 	header := []string{msg.T("csv.records.created"), msg.T("csv.records.actual"), msg.T("csv.records.customer"),
 		msg.T("csv.records.template"), msg.T("csv.records.responders"), msg.T("csv.records.public_memo"),

@@ -18,8 +18,10 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
+	"github.com/kirokuhq/kiroku/internal/clocktest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
@@ -276,6 +278,22 @@ func TestRecordPageWithholdsPrivateMemoFromPartners(t *testing.T) {
 				require.Equal(t, shown, strings.Contains(body, "非公開メモ"), "%s %s", email, path)
 				require.Equal(t, shown, strings.Contains(body, "値引き余地あり"), "%s %s", email, path)
 			}
+		}
+	})
+}
+
+// A download is named by the application's clock, the day in the
+// tenant's time zone (15:30 UTC on 31 January is 1 February in Tokyo).
+func TestExportNameFollowsTheClock(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		clock := clocktest.New(time.Date(2031, 1, 31, 15, 30, 0, 0, time.UTC), time.Millisecond)
+		e := servertest.New(t, db, func(_ *app.Config, o *app.Options) { o.Clock = clock.Now })
+		c := e.Login(t, servertest.AdminEmail)
+		for _, path := range []string{"/customers/export", "/records/export", "/alerts/export"} {
+			res, _ := c.Get(t, path)
+			require.Equal(t, http.StatusOK, res.StatusCode, path)
+			require.Contains(t, res.Header.Get("Content-Disposition"), "-20310201.csv", path)
 		}
 	})
 }

@@ -5,12 +5,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/jpdate"
 )
 
 func TestPDFDownload(t *testing.T) {
@@ -36,7 +38,8 @@ func TestPDFDownload(t *testing.T) {
 		require.True(t, strings.HasPrefix(body, "%PDF-"))
 		require.Contains(t, body, "/Encrypt")
 
-		res, body = re.c.Post(t, "/customers/"+re.yamada.String()+"/pdf", url.Values{"from": {"2026-01-01"}, "to": {"2026-12-31"}})
+		day := rec.ActualAt.In(jpdate.Tokyo()).Format(time.DateOnly) // the record's day, not a fixed year
+		res, body = re.c.Post(t, "/customers/"+re.yamada.String()+"/pdf", url.Values{"from": {day}, "to": {day}})
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.NotContains(t, body, "/Encrypt")
 

@@ -43,6 +43,9 @@ type portalPanel struct {
 	// invite by SMS (an SMS plugin is installed).
 	HasMobile, SMS bool
 	Sends          []portal.Invitation // mail and SMS invitations, newest first
+	// Manage: the principal may unlock, deactivate and restore the
+	// account (portal.Service.MayManage).
+	Manage bool
 }
 
 // portalPanelOf loads the section of customer c for the principal.
@@ -60,6 +63,9 @@ func (u *UI) portalPanelOf(r *Request, c *customer.Customer) (portalPanel, error
 		return p, err
 	}
 	p.Account = a
+	if p.Manage, err = u.app.Portal.MayManage(r.Context(), c.ID); err != nil {
+		return p, err
+	}
 	invs, err := u.app.Portal.Invitations(r.Context(), c.ID)
 	if err != nil {
 		return p, err

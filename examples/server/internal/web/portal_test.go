@@ -336,3 +336,53 @@ func TestPortalLoginAddressLimit(t *testing.T) {
 		e.Login(t, "tanto@example.com")
 	})
 }
+
+// A colleague who sees the customer but is neither an assignee nor their
+// manager gets no ロック解除, 利用停止 or 再開 on the customer page (the
+// rule Unlock, Deactivate and Restore check), only who may; the assignee
+// gets them.
+func TestPortalManageButtonsOnlyForWhoMay(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		staffID := e.User(t, "担当 一郎", "タントウ イチロウ", "tanto@example.com", permission.RoleStaff)
+		e.User(t, "同僚 花子", "ドウリョウ ハナコ", "doryo@example.com", permission.RoleStaff)
+		c, err := e.App.Customers.Create(e.Ctx(t, staffID), customer.Profile{FamilyName: "山田", GivenName: "太郎",
+			FamilyKana: "ヤマダ", GivenKana: "タロウ", Email: "taro@example.jp", Assignees: []uuid.UUID{staffID}})
+		require.NoError(t, err)
+		staff, colleague := e.Login(t, "tanto@example.com"), e.Login(t, "doryo@example.com")
+		registerCustomer(t, e, staff, c.ID, "taro@example.jp", "Kiroku2026yamada!")
+		anon := e.Client(t)
+		for range 5 {
+			res, _ := anon.Post(t, "/portal/login", url.Values{"email": {"taro@example.jp"}, "password": {"wrong-pass-1"}})
+			require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+		}
+		page := "/customers/" + c.ID.String()
+		unlock := `action="` + page + `/portal/unlock"`
+		deactivate := `href="` + page + `/portal/deactivate"`
+		restore := `action="` + page + `/portal/restore"`
+		const who = "ロック解除・利用停止・再開は、このお客様の担当者"
+
+		res, body := colleague.Get(t, page)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "ロックされています")
+		require.NotContains(t, body, unlock)
+		require.NotContains(t, body, deactivate)
+		require.Contains(t, body, who)
+		res, _ = colleague.Post(t, page+"/portal/unlock", url.Values{"back": {"customer"}})
+		require.Equal(t, http.StatusForbidden, res.StatusCode, "the rule the page follows")
+
+		_, body = staff.Get(t, page)
+		require.Contains(t, body, unlock)
+		require.Contains(t, body, deactivate)
+		require.NotContains(t, body, who)
+
+		require.NoError(t, e.App.Portal.Deactivate(e.Ctx(t, staffID), c.ID))
+		_, body = colleague.Get(t, page)
+		require.Contains(t, body, "お客様ページの利用を停止中です。")
+		require.NotContains(t, body, restore)
+		require.Contains(t, body, who)
+		_, body = staff.Get(t, page)
+		require.Contains(t, body, restore)
+	})
+}
