@@ -134,6 +134,8 @@ var ja = map[string]string{
 	// --- requests and tasks (依頼・課題, issue 17) ---
 	"nav.requests":                "依頼",
 	"requests.title":              "依頼・課題",
+	"requests.top_title":          "未完了の依頼・課題",
+	"requests.top_more":           "未完了の依頼・課題をすべて見る",
 	"requests.received":           "受け取った依頼",
 	"requests.sent_box":           "送った依頼",
 	"requests.show_open":          "未完了のみ表示",

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -101,7 +102,16 @@ type recordListData struct {
 	DeletedVersion string
 	// Notices are the notices of the day (お知らせ), newest first.
 	Notices []schedule.Notice
+	// Requests are the first topRequests requests received and not done
+	// (依頼・課題), due soonest first; MoreRequests tells there are more.
+	Requests     []requestItem
+	MoreRequests bool
+	Today        schedule.Date
+	Loc          *time.Location
 }
+
+// topRequests is how many open requests the top page lists.
+const topRequests = 5
 
 // recordList is the top page: the records the user may see, newest first,
 // searched by customer name or memo, drafts only, sorted by creation or by
@@ -142,6 +152,14 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
 		return err
 	}
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1); err != nil {
+		return err
+	}
+	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
+		d.Requests = d.Requests[:topRequests]
+	}
+	d.Loc = r.loc()
+	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
 	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
 		return err
 	}

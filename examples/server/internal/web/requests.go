@@ -54,19 +54,33 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 	if q.Get("box") == string(schedule.Sent) {
 		d.Box = schedule.Sent
 	}
-	reqs, err := u.app.Schedule.Requests(r.Context(), schedule.RequestQuery{Box: d.Box, Open: d.Open})
-	if err != nil {
+	var err error
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0); err != nil {
 		return err
-	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
-	if err != nil {
-		return err
-	}
-	for _, q := range reqs {
-		d.Requests = append(d.Requests, requestItem{Request: q, From: names[q.Author], To: names.joined(q.To)})
 	}
 	u.render(w, r.Request, r, http.StatusOK, "requests_list", d)
 	return nil
+}
+
+// requestItems lists the principal's requests of q with their people's
+// names, at most limit of them when limit > 0.
+func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int) ([]requestItem, error) {
+	reqs, err := u.app.Schedule.Requests(r.Context(), q)
+	if err != nil || len(reqs) == 0 {
+		return nil, err
+	}
+	if limit > 0 && len(reqs) > limit {
+		reqs = reqs[:limit]
+	}
+	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]requestItem, 0, len(reqs))
+	for _, q := range reqs {
+		items = append(items, requestItem{Request: q, From: names[q.Author], To: names.joined(q.To)})
+	}
+	return items, nil
 }
 
 // requestFormData is the data of the new request's form.

@@ -281,6 +281,10 @@ func TestRequestPages(t *testing.T) {
 		require.True(t, servertest.Contains(body, "承知しました", `<dd id="status">対応中</dd>`))
 		_, body = re.c.Get(t, "/requests?box=sent&open=1")
 		require.Contains(t, body, "見積書の作成", "対応中 is still open")
+		_, body = cc.Get(t, "/")
+		require.Contains(t, between(t, body, `id="requests"`, "</section>"), "見積書の作成", "the recipient's top page lists it while open")
+		_, body = re.c.Get(t, "/")
+		require.NotContains(t, body, `id="requests"`, "not on the author's top page (sent, not received)")
 
 		res, _ = login(t, re.Env, "outsider@example.jp").Get(t, "/requests/"+id.String())
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
@@ -289,6 +293,8 @@ func TestRequestPages(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		_, body = re.c.Get(t, "/requests")
 		require.True(t, servertest.Contains(body, "名刺の発注", "課題"))
+		_, body = re.c.Get(t, "/")
+		require.Contains(t, between(t, body, `id="requests"`, "</section>"), "名刺の発注", "a task is one's own open request")
 	})
 }
 
