@@ -348,13 +348,17 @@ func (u *UI) csvRecordsExport(w http.ResponseWriter, r *Request) error {
 	if len(bad) > 0 {
 		return kerr.ErrInvalid
 	}
-	_, err := u.app.Records.Export(ctx, q, func(page []contactlog.Record) error {
+	staff, err := u.staffNames(ctx, r.Principal.Tenant)
+	if err != nil {
+		return err
+	}
+	_, err = u.app.Records.Export(ctx, q, func(page []contactlog.Record) error {
 		if rows == 0 {
 			if _, err := cw.Write(header); err != nil {
 				return err
 			}
 		}
-		recs, err := u.recordRows(r, page)
+		recs, err := u.recordRows(r, page, staff)
 		if err != nil {
 			return err
 		}

@@ -153,7 +153,11 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 	if err != nil {
 		return err
 	}
-	if v.Records, err = u.recordRows(r, recs.Records); err != nil {
+	staff, err := u.staffNames(ctx, r.Principal.Tenant)
+	if err != nil {
+		return err
+	}
+	if v.Records, err = u.recordRows(r, recs.Records, staff); err != nil {
 		return err
 	}
 	page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: id, Limit: 100, After: r.URL.Query().Get("after")})

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/kirokuhq/kiroku/customer/permission"
 )
 
 // Pages show names where the engines store IDs: staff from the directory
@@ -21,11 +22,16 @@ func (u *UI) staffNames(ctx context.Context, tenant uuid.UUID) (staffNames, erro
 	if err != nil {
 		return nil, err
 	}
+	return namesOf(users), nil
+}
+
+// namesOf maps users to their names, for a page that has read them already.
+func namesOf(users []permission.User) staffNames {
 	m := make(staffNames, len(users))
 	for _, us := range users {
 		m[us.ID] = us.Name
 	}
-	return m, nil
+	return m
 }
 
 // of returns the names of ids, skipping unknown ones.

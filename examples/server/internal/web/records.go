@@ -152,12 +152,6 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
 		return err
 	}
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1); err != nil {
-		return err
-	}
-	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
-		d.Requests = d.Requests[:topRequests]
-	}
 	d.Loc = r.loc()
 	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
 	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
@@ -172,6 +166,13 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Staff, err = u.app.Dir.Users(r.Context(), r.Principal.Tenant); err != nil {
 		return err
 	}
+	staff := namesOf(d.Staff)
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1, staff); err != nil {
+		return err
+	}
+	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
+		d.Requests = d.Requests[:topRequests]
+	}
 	if n, err := strconv.Atoi(v.Get("limit")); err == nil {
 		for _, s := range recordPageSizes {
 			if n == s {
@@ -185,7 +186,7 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	d.Next = page.Next
-	if d.Rows, err = u.recordRows(r, page.Records); err != nil {
+	if d.Rows, err = u.recordRows(r, page.Records, staff); err != nil {
 		return err
 	}
 	if err := u.portalMarks(r, page.Records, d.Rows); err != nil {
@@ -219,13 +220,10 @@ func (u *UI) portalMarks(r *Request, recs []contactlog.Record, rows []recordRow)
 	return nil
 }
 
-// recordRows adds customer names and template labels to records.
-func (u *UI) recordRows(r *Request, recs []contactlog.Record) ([]recordRow, error) {
+// recordRows adds customer names, template labels and the responders'
+// names (from staff) to records.
+func (u *UI) recordRows(r *Request, recs []contactlog.Record, staff staffNames) ([]recordRow, error) {
 	names, err := u.app.Customers.Names(r.Context(), recordCustomers(recs))
-	if err != nil {
-		return nil, err
-	}
-	staff, err := u.staffNames(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -830,7 +830,11 @@ func (u *UI) pastRecords(r *Request, f *Form, key string, rec *contactlog.Record
 	if len(recs) > maxHistory {
 		recs = recs[:maxHistory]
 	}
-	return u.recordRows(r, recs)
+	staff, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	return u.recordRows(r, recs, staff)
 }
 
 // masterOption is one choice of a master select.

@@ -54,8 +54,11 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 	if q.Get("box") == string(schedule.Sent) {
 		d.Box = schedule.Sent
 	}
-	var err error
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0); err != nil {
+	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	if err != nil {
+		return err
+	}
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0, names); err != nil {
 		return err
 	}
 	u.render(w, r.Request, r, http.StatusOK, "requests_list", d)
@@ -64,17 +67,13 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 
 // requestItems lists the principal's requests of q with their people's
 // names, at most limit of them when limit > 0.
-func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int) ([]requestItem, error) {
+func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int, names staffNames) ([]requestItem, error) {
 	reqs, err := u.app.Schedule.Requests(r.Context(), q)
-	if err != nil || len(reqs) == 0 {
+	if err != nil {
 		return nil, err
 	}
 	if limit > 0 && len(reqs) > limit {
 		reqs = reqs[:limit]
-	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
-	if err != nil {
-		return nil, err
 	}
 	items := make([]requestItem, 0, len(reqs))
 	for _, q := range reqs {
