@@ -132,7 +132,7 @@ func Routes(s *report.Service) []capi.Route {
 				if err := capi.DecodeJSON(w, r, &in); err != nil {
 					return err
 				}
-				return writeCSV(w, r, "report.csv", func(out io.Writer, enc customer.Encoding) error {
+				return capi.WriteCSV(w, r, "report.csv", func(out io.Writer, enc customer.Encoding) error {
 					_, err := s.ExportCSV(r.Context(), out, in.query(), enc)
 					return err
 				})
@@ -169,20 +169,4 @@ func Routes(s *report.Service) []capi.Route {
 				return capi.WriteJSON(w, http.StatusOK, out)
 			}},
 	}
-}
-
-// startWriter sends the response header before the first byte of the body,
-// so that an error before any output is still a problem response.
-type startWriter struct {
-	w       http.ResponseWriter
-	start   func()
-	started bool
-}
-
-func (s *startWriter) Write(p []byte) (int, error) {
-	if !s.started {
-		s.started = true
-		s.start()
-	}
-	return s.w.Write(p)
 }

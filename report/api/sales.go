@@ -16,42 +16,6 @@ import (
 	"github.com/kirokuhq/kiroku/report"
 )
 
-// csvEncoding reads the encoding query parameter of a CSV export: the
-// encoding (default UTF-8 with BOM) and its charset name.
-func csvEncoding(r *http.Request) (customer.Encoding, string, error) {
-	switch enc := customer.Encoding(r.URL.Query().Get("encoding")); enc {
-	case "", customer.UTF8BOM:
-		return customer.UTF8BOM, "utf-8", nil
-	case customer.ShiftJIS:
-		return enc, "shift_jis", nil
-	default:
-		var ve validation.Error
-		ve.Add("encoding", validation.CodeUnknown, string(enc))
-		return "", "", ve.Err()
-	}
-}
-
-// writeCSV sends the CSV that write produces as an attachment named file,
-// the header only once the first byte is written, so that an error before
-// any output is still a problem response.
-func writeCSV(w http.ResponseWriter, r *http.Request, file string, write func(io.Writer, customer.Encoding) error) error {
-	enc, charset, err := csvEncoding(r)
-	if err != nil {
-		return err
-	}
-	sw := &startWriter{w: w, start: func() {
-		h := w.Header()
-		h.Set("Content-Type", "text/csv; charset="+charset)
-		h.Set("Content-Disposition", `attachment; filename="`+file+`"`)
-		w.WriteHeader(http.StatusOK)
-	}}
-	if err := write(sw, enc); err != nil && !sw.started {
-		return err
-	}
-	// Once the status is sent, a truncated body is all an error can give.
-	return nil
-}
-
 var encodingParam = capi.Param{Name: "encoding", In: "query", Type: "string", Description: "utf-8-bom (default) | shift_jis"}
 
 // MaxCatalogImport caps a catalog CSV import request.
@@ -144,7 +108,7 @@ func SalesRoutes(s *report.Service) []capi.Route {
 				if err := capi.DecodeJSON(w, r, &in); err != nil {
 					return err
 				}
-				return writeCSV(w, r, "expenses.csv", func(out io.Writer, enc customer.Encoding) error {
+				return capi.WriteCSV(w, r, "expenses.csv", func(out io.Writer, enc customer.Encoding) error {
 					_, err := s.ExportExpensesCSV(r.Context(), out, in, enc, nil)
 					return err
 				})
@@ -308,7 +272,7 @@ func CatalogRoutes(c *catalog.Service) []capi.Route {
 		{ID: "exportCatalog", Tag: "catalog", Summary: "The catalog as CSV", Method: http.MethodGet,
 			Path: "/v1/catalog/export", ResponseType: capi.MediaCSV, Status: http.StatusOK, Params: []capi.Param{encodingParam}, Roles: admin,
 			Handler: func(w http.ResponseWriter, r *http.Request) error {
-				return writeCSV(w, r, "catalog.csv", func(out io.Writer, enc customer.Encoding) error {
+				return capi.WriteCSV(w, r, "catalog.csv", func(out io.Writer, enc customer.Encoding) error {
 					_, err := c.ExportCSV(r.Context(), out, enc)
 					return err
 				})
