@@ -323,9 +323,9 @@ func customerName(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (string
 		return "", nil
 	}
 	var c customer.Customer
-	err := db.NewSelect().TableExpr("customers AS c").
-		Column("c.kind", "c.family_name", "c.given_name", "c.company_name").
-		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id).
+	ref := customer.Ref{Alias: "c"}
+	err := db.NewSelect().TableExpr(ref.From()).ColumnExpr(ref.NameColumns("")).
+		Where(ref.Tenant()+" = ?", tenant).Where(ref.ID()+" = ?", id).
 		Scan(ctx, &c.Kind, &c.FamilyName, &c.GivenName, &c.CompanyName)
 	if err != nil {
 		return "", storage.Err(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/cursor"
@@ -240,7 +241,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	}
 	var kanaPred permission.Predicate
 	if q.Sort == SortCustomerKana {
-		if kanaPred, err = s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "kc"}); err != nil {
+		if kanaPred, err = s.authz.Predicate(ctx, pr, kanaCustomer.Resource("")); err != nil {
 			return nil, err
 		}
 	}
@@ -272,15 +273,16 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		// SortCustomerKana: customers in reading order, then the drafts
 		// and the records of customers hidden from pr, whose readings are
 		// not theirs to see (nor to sort by).
-		sel.Join("LEFT JOIN customers AS kc ON kc.tenant_id = r.tenant_id AND kc.id = r.customer_id AND "+kanaPred.SQL, kanaPred.Args...)
+		kc, kana := kanaCustomer.ID(), kanaCustomer.SortKana()
+		sel.Join(kanaCustomer.Join("LEFT JOIN", "r", "customer_id")+" AND "+kanaPred.SQL, kanaPred.Args...)
 		switch {
 		case q.After != "" && after.Draft:
-			sel.Where("kc.id IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
+			sel.Where(kc+" IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
 		case q.After != "":
-			sel.Where(fmt.Sprintf("(kc.id IS NULL OR (kc.sort_kana, kc.id, r.occurred_at, r.id) %s (?, ?, ?, ?))", cmp),
+			sel.Where(fmt.Sprintf("(%s IS NULL OR (%s, %s, r.occurred_at, r.id) %s (?, ?, ?, ?))", kc, kana, kc, cmp),
 				after.Kana, after.Customer, after.Time, after.ID)
 		}
-		return sel.OrderExpr(fmt.Sprintf("kc.id IS NULL, kc.sort_kana %s, kc.id %s, r.occurred_at %s, r.id %s", dir, dir, dir, dir)).
+		return sel.OrderExpr(fmt.Sprintf("%s IS NULL, %s %s, %s %s, r.occurred_at %s, r.id %s", kc, kana, dir, kc, dir, dir, dir)).
 			Limit(int64(q.Limit) + 1)
 	})
 	if err != nil {
@@ -329,11 +331,15 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	return page, nil
 }
 
+// kanaCustomer is the customer a record is sorted by (SortCustomerKana).
+var kanaCustomer = customer.Ref{Alias: "kc"}
+
 // customerSortKana returns the reading a customer sorts by, and whether the
-// customer passes visible (a predicate over customers aliased kc).
+// customer passes visible (a predicate over kanaCustomer).
 func (s *Service) customerSortKana(ctx context.Context, visible permission.Predicate, id uuid.UUID) (string, bool, error) {
 	var kanas []string
-	err := visible.Apply(s.db.NewSelect().TableExpr("customers AS kc").Column("kc.sort_kana").Where("kc.id = ?", id)).Scan(ctx, &kanas)
+	err := visible.Apply(s.db.NewSelect().TableExpr(kanaCustomer.From()).Column(kanaCustomer.SortKana()).Where(kanaCustomer.ID()+" = ?", id)).
+		Scan(ctx, &kanas)
 	if err != nil || len(kanas) == 0 {
 		return "", false, storage.Err(err)
 	}
@@ -344,17 +350,17 @@ func (s *Service) customerSortKana(ctx context.Context, visible permission.Predi
 // the customers pr may see: a record does not reveal the rank of a
 // customer hidden from them.
 func (s *Service) rankCondition(ctx context.Context, pr permission.Principal, ranks []string) (condition, error) {
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	pred, err := s.authz.Predicate(ctx, pr, keywordCustomer.Resource(""))
 	if err != nil {
 		return condition{}, err
 	}
-	ranked := pred.Apply(s.db.NewSelect().TableExpr("customers AS c").Column("c.id")).Where("c.rank IN (?)", bun.List(ranks))
+	ranked := keywordCustomer.WhereRank(keywordCustomer.IDs(s.db, pred), ranks)
 	return condition{"r.customer_id IN (?)", []any{ranked}}, nil
 }
 
-// customerGrams is the customer engine's bigram index over its customers'
-// search text (customer.Service keeps it; see the customers migration).
-var customerGrams = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
+// keywordCustomer is the customer whose name a keyword or rank condition
+// looks up.
+var keywordCustomer = customer.Ref{Alias: "c"}
 
 // maxNamedCustomers is the most customers whose names a keyword term may
 // match for their IDs to be written into the records query; beyond it the
@@ -380,7 +386,7 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 	if len(terms) == 0 {
 		return nil, nil
 	}
-	custPred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	custPred, err := s.authz.Predicate(ctx, pr, keywordCustomer.Resource(""))
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +405,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 				append([]any{like, like}, memo.Args...)}
 		}
 		// …or its customer's name.
-		cust := custPred.Apply(s.db.NewSelect().TableExpr("customers AS c").Column("c.id")).
-			Where(`(c.name_key LIKE ? ESCAPE '\' OR c.sort_kana LIKE ? ESCAPE '\' OR c.company_name LIKE ? ESCAPE '\')`, like, like, like)
+		cust, err := keywordCustomer.WhereName(keywordCustomer.IDs(s.db, custPred), pr.Tenant, term)
+		if err != nil {
+			return nil, err
+		}
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			grams = grams[:min(len(grams), 4)]
 			expr, args := gramIndex.Filter(s.dialect, "r", pr.Tenant, grams)
@@ -411,8 +419,6 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 			} else {
 				own = condition{expr + " AND " + own.sql, append(args, own.args...)}
 			}
-			expr, args = customerGrams.Filter(s.dialect, "c", pr.Tenant, grams)
-			cust.Where(expr, args...)
 		}
 		var ids []uuid.UUID
 		if err := cust.Limit(maxNamedCustomers+1).Scan(ctx, &ids); err != nil {

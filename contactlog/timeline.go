@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/cursor"
@@ -318,11 +319,13 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 	// Per customer, the one record of each kind, found through
 	// contact_records_customer_actual and _planned from the newest (the
 	// earliest) entry on; the predicate is checked on those rows only.
+	c := customer.Ref{Alias: "c"}
+	ofCustomer := "r.tenant_id = " + c.Tenant() + " AND r.customer_id = " + c.ID()
 	latest := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
-		Where("r.tenant_id = c.tenant_id AND r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.actual_at IS NOT NULL").Where("r.progress <> ''").
+		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.actual_at IS NOT NULL").Where("r.progress <> ''").
 		OrderExpr("r.actual_at DESC, r.id DESC").Limit(1)
 	next := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
-		Where("r.tenant_id = c.tenant_id AND r.customer_id = c.id").Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
+		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
 		OrderExpr("r.planned_at, r.id").Limit(1)
 	var rows []struct {
 		Customer       uuid.UUID  `bun:"customer_id"`
@@ -332,11 +335,11 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 		NextRecord     *uuid.UUID `bun:"next_record"`
 		NextContactAt  *time.Time `bun:"next_contact_at"`
 	}
-	err = s.db.NewSelect().TableExpr("customers AS c").
-		ColumnExpr("c.id AS customer_id, p.id AS progress_record, p.progress, p.actual_at AS progress_at, n.id AS next_record, n.planned_at AS next_contact_at").
-		Join("LEFT JOIN contact_records AS p ON p.tenant_id = c.tenant_id AND p.id = (?)", latest).
-		Join("LEFT JOIN contact_records AS n ON n.tenant_id = c.tenant_id AND n.id = (?)", next).
-		Where("c.tenant_id = ?", pr.Tenant).Where("c.id IN (?)", bun.List(customers)).
+	err = s.db.NewSelect().TableExpr(c.From()).
+		ColumnExpr(c.ID()+" AS customer_id, p.id AS progress_record, p.progress, p.actual_at AS progress_at, n.id AS next_record, n.planned_at AS next_contact_at").
+		Join("LEFT JOIN contact_records AS p ON p.tenant_id = "+c.Tenant()+" AND p.id = (?)", latest).
+		Join("LEFT JOIN contact_records AS n ON n.tenant_id = "+c.Tenant()+" AND n.id = (?)", next).
+		Where(c.Tenant()+" = ?", pr.Tenant).Where(c.ID()+" IN (?)", bun.List(customers)).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, storage.Err(err)

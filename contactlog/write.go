@@ -17,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -467,12 +468,12 @@ func (s *Service) checkScope(ctx context.Context, db bun.IDB, pr permission.Prin
 // customerVisible reports whether the customer exists, is not deleted and
 // is visible to pr.
 func (s *Service) customerVisible(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID) (bool, error) {
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	c := customer.Ref{Alias: "c"}
+	pred, err := s.authz.Predicate(ctx, pr, c.Resource(""))
 	if err != nil {
 		return false, err
 	}
-	q := db.NewSelect().TableExpr("customers AS c").Where("c.id = ?", id).Where("c.deleted_at IS NULL")
-	ok, err := pred.Apply(q).Exists(ctx)
+	ok, err := c.Visible(db, pred, id).Exists(ctx)
 	return ok, storage.Err(err)
 }
 
@@ -494,13 +495,12 @@ func (s *Service) checkRecord(ctx context.Context, db bun.IDB, pr permission.Pri
 
 // customerAssignees returns the staff in charge of a customer (nil for
 // drafts).
-func customerAssignees(ctx context.Context, db bun.IDB, tenant, customer uuid.UUID) ([]uuid.UUID, error) {
-	if customer == uuid.Nil {
+func customerAssignees(ctx context.Context, db bun.IDB, tenant, cust uuid.UUID) ([]uuid.UUID, error) {
+	if cust == uuid.Nil {
 		return nil, nil
 	}
 	var out []uuid.UUID
-	err := db.NewSelect().TableExpr("customer_assignees").Column("user_id").
-		Where("tenant_id = ?", tenant).Where("customer_id = ?", customer).Scan(ctx, &out)
+	err := customer.AssigneeRef{Alias: "ca"}.Of(db, tenant, cust).Scan(ctx, &out)
 	return out, storage.Err(err)
 }
 

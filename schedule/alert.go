@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -354,16 +355,20 @@ func (s *Service) generate(ctx context.Context, db bun.IDB, pr permission.Princi
 	return nil
 }
 
+// entryCustomer is the customer of an alert, occurrence, appointment or
+// record in the schedule's queries.
+var entryCustomer = customer.Ref{Alias: "c"}
+
 // customerJoin is the join of a table aliased alias (with tenant_id and
 // customer_id) to its customer, which must not be deleted.
 func customerJoin(alias string) string {
-	return "JOIN customers AS c ON c.tenant_id = " + alias + ".tenant_id AND c.id = " + alias + ".customer_id AND c.deleted_at IS NULL"
+	return entryCustomer.Join("JOIN", alias, "customer_id") + " AND " + entryCustomer.Live()
 }
 
 // joinVisibleCustomer joins q's table aliased alias to its customer and
 // keeps the rows whose customer pr sees.
 func (s *Service) joinVisibleCustomer(ctx context.Context, pr permission.Principal, q *bun.SelectQuery, alias string) error {
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	pred, err := s.authz.Predicate(ctx, pr, entryCustomer.Resource(""))
 	if err != nil {
 		return err
 	}
@@ -373,10 +378,10 @@ func (s *Service) joinVisibleCustomer(ctx context.Context, pr permission.Princip
 
 // customerVisible reports whether pr sees the customer id (not deleted).
 func (s *Service) customerVisible(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID) (bool, error) {
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	pred, err := s.authz.Predicate(ctx, pr, entryCustomer.Resource(""))
 	if err != nil {
 		return false, err
 	}
-	ok, err := pred.Apply(db.NewSelect().TableExpr("customers AS c").Where("c.id = ?", id).Where("c.deleted_at IS NULL")).Exists(ctx)
+	ok, err := entryCustomer.Visible(db, pred, id).Exists(ctx)
 	return ok, storage.Err(err)
 }

@@ -222,13 +222,13 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	if len(staff) == 0 {
 		return out, nil
 	}
-	custPred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	custPred, err := s.authz.Predicate(ctx, pr, entryCustomer.Resource(""))
 	if err != nil {
 		return nil, err
 	}
-	const custCols = "c.kind AS c_kind, c.family_name AS c_family_name, c.given_name AS c_given_name, c.company_name AS c_company_name"
+	custCols := entryCustomer.NameColumns("c_")
 	custJoin := func(alias string) string {
-		return "LEFT JOIN customers AS c ON c.tenant_id = " + alias + ".tenant_id AND c.id = " + alias + ".customer_id AND c.deleted_at IS NULL AND " + custPred.SQL
+		return entryCustomer.Join("LEFT JOIN", alias, "customer_id") + " AND " + entryCustomer.Live() + " AND " + custPred.SQL
 	}
 
 	// Appointments.
@@ -262,11 +262,12 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	if err != nil {
 		return nil, err
 	}
+	ca := customer.AssigneeRef{Alias: "ca"}
 	owners := s.db.NewSelect().TableExpr("contact_record_people AS pp").ColumnExpr("pp.tenant_id, pp.record_id, pp.user_id").
 		Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
-		UnionAll(s.db.NewSelect().TableExpr("customer_assignees AS ca").ColumnExpr("ca.tenant_id, r2.id, ca.user_id").
-			Join("JOIN contact_records AS r2 ON r2.tenant_id = ca.tenant_id AND r2.customer_id = ca.customer_id").
-			Where("ca.tenant_id = ?", pr.Tenant).Where("ca.user_id IN (?)", bun.List(staff)).
+		UnionAll(s.db.NewSelect().TableExpr(ca.From()).ColumnExpr(ca.Tenant()+", r2.id, "+ca.User()).
+			Join("JOIN contact_records AS r2 ON r2.tenant_id = "+ca.Tenant()+" AND r2.customer_id = "+ca.Customer()).
+			Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff)).
 			Where("r2.deleted_at IS NULL").Where("r2.occurred_at >= ?", from).Where("r2.occurred_at < ?", to))
 	var recs []calendarRow
 	rq := s.db.NewSelect().TableExpr("contact_records AS r").

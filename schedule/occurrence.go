@@ -82,9 +82,9 @@ type occView struct {
 	Title       string `bun:"alert_title"`
 	Count       int    `bun:"alert_count"`
 	Kind        string `bun:"customer_kind"`
-	FamilyName  string `bun:"family_name"`
-	GivenName   string `bun:"given_name"`
-	CompanyName string `bun:"company_name"`
+	FamilyName  string `bun:"customer_family_name"`
+	GivenName   string `bun:"customer_given_name"`
+	CompanyName string `bun:"customer_company_name"`
 }
 
 func (v *occView) occurrence() (Occurrence, error) {
@@ -114,7 +114,7 @@ func utc(t time.Time) time.Time {
 func selectViews(db bun.IDB, tenant uuid.UUID) *bun.SelectQuery {
 	return db.NewSelect().Model((*occRow)(nil)).ColumnExpr("o.*").
 		ColumnExpr("a.title AS alert_title, a.count AS alert_count").
-		ColumnExpr("c.kind AS customer_kind, c.family_name, c.given_name, c.company_name").
+		ColumnExpr(entryCustomer.NameColumns("customer_")).
 		Join("JOIN schedule_alerts AS a ON a.tenant_id = o.tenant_id AND a.id = o.alert_id").
 		Where("o.tenant_id = ?", tenant)
 }
@@ -339,7 +339,7 @@ func (s *Service) occurrences(ctx context.Context, pr permission.Principal, q Oc
 		sel.Where("o.customer_id = ?", q.Customer)
 	}
 	if q.Assignee != uuid.Nil {
-		sel.Where("EXISTS (SELECT 1 FROM customer_assignees qa WHERE qa.tenant_id = o.tenant_id AND qa.tenant_id = ? AND qa.customer_id = o.customer_id AND qa.user_id = ?)", pr.Tenant, q.Assignee)
+		sel.Where(customer.AssigneeRef{Alias: "qa"}.Assigned("o", "customer_id", pr.Tenant, q.Assignee))
 	}
 	cmp, dir := ">", "ASC"
 	if q.Newest {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
@@ -133,8 +134,7 @@ func (s *System) remind(ctx context.Context, o *occRow, now time.Time) (bool, er
 // assignees returns the staff in charge of a customer.
 func assignees(ctx context.Context, db bun.IDB, tenant, cust uuid.UUID) ([]uuid.UUID, error) {
 	var users []uuid.UUID
-	err := db.NewSelect().TableExpr("customer_assignees AS ca").Column("ca.user_id").
-		Where("ca.tenant_id = ?", tenant).Where("ca.customer_id = ?", cust).OrderExpr("ca.user_id").Scan(ctx, &users)
+	err := customer.AssigneeRef{Alias: "ca"}.Of(db, tenant, cust).Scan(ctx, &users)
 	return users, storage.Err(err)
 }
 
