@@ -339,7 +339,8 @@ func (s *Service) occurrences(ctx context.Context, pr permission.Principal, q Oc
 		sel.Where("o.customer_id = ?", q.Customer)
 	}
 	if q.Assignee != uuid.Nil {
-		sel.Where(customer.AssigneeRef{Alias: "qa"}.Assigned("o", "customer_id", pr.Tenant, q.Assignee))
+		expr, args := customer.AssigneeRef{Alias: "qa"}.Assigned("o", "customer_id", pr.Tenant, q.Assignee)
+		sel.Where(expr, args...)
 	}
 	cmp, dir := ">", "ASC"
 	if q.Newest {
