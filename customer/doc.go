@@ -105,4 +105,13 @@
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are
 // reported by row and column, never shifting a column. Cells Excel would
 // run as formulas are prefixed with ', and Import removes the prefix.
+//
+// # Query fragments for other engines
+//
+// The record, schedule and report engines read customers inside their own
+// SQL. They build it from Ref (the customers table under an alias: its
+// join with the tenant equality, the visible-customers subquery IDs for the
+// permission engine's predicate, WhereName, WhereRank, SortKana,
+// NameColumns) and AssigneeRef (who is in charge of which customer), so
+// that the customer engine's tables and columns stay its own.
 package customer
