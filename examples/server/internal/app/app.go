@@ -64,7 +64,10 @@ type App struct {
 	// feeds, requests, alerts and notices.
 	Schedule  *schedule.Service
 	Templates *template.Registry
-	Plugins   *plugins.Host
+	// TemplateStore keeps the tenants' own templates: Templates serves
+	// them, administrators save through it.
+	TemplateStore *template.Store
+	Plugins       *plugins.Host
 	// PDF makes the PDF downloads of records and customer histories (web
 	// pages and API routes), in BIZ UDGothic.
 	PDF  *pdf.Exporter
@@ -155,9 +158,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Authz, err = permission.NewEngine(a.DB); err != nil {
 		return a, err
 	}
-	if a.Templates, err = template.NewStoreRegistry(a.DB, &template.Config{Clock: a.Clock}); err != nil {
+	if a.TemplateStore, err = template.NewStore(a.DB, &template.Config{Clock: a.Clock}); err != nil {
 		return a, err
 	}
+	a.Templates = template.NewRegistry(a.TemplateStore)
 	pluginDir := ""
 	if fi, err := os.Stat(cfg.PluginDir); err == nil && fi.IsDir() {
 		pluginDir = cfg.PluginDir
