@@ -43,7 +43,7 @@ func blobService(t *testing.T, f *fixture, cfg contactlog.Config) *contactlog.Se
 	if cfg.Clock == nil {
 		cfg.Clock = f.clock.Now
 	}
-	svc, err := contactlog.NewService(f.db, &cfg)
+	svc, err := contactlog.NewService(f.db, withDeps(t, f.db, cfg))
 	require.NoError(t, err)
 	return svc
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/benchdb"
@@ -82,7 +83,15 @@ func benchService(tb testing.TB, db bun.IDB) *Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc, err := NewService(db, &Config{Authorizer: rules})
+	dir, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	templates, err := template.NewStoreRegistry(db, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc, err := NewService(db, &Config{Authorizer: rules, Directory: dir, Templates: templates})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func TestNotificationThroughChannels(t *testing.T) {
 		require.Len(t, chat.by()["a@example.jp"], 2)
 
 		for _, chs := range [][]notify.Channel{{chat, chat}, {&chatChannel{name: "a:b"}}, {&chatChannel{}}} {
-			_, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Channels: chs})
+			_, err := contactlog.NewService(db, withDeps(t, db, contactlog.Config{Authorizer: permission.Unrestricted(), Channels: chs}))
 			require.ErrorIs(t, err, contactlog.ErrInvalid)
 		}
 	})

@@ -189,14 +189,25 @@
 //
 //	if err := contactlog.Migrate(ctx, db); err != nil { … } // also permission, customer, template, outbox
 //	engine, err := permission.NewEngine(db)
+//	dir, err := permission.NewDirectory(db, nil)
+//	templates, err := template.NewStoreRegistry(db, nil)    // built-in and tenant templates
+//	customers, err := customer.NewSystem(db)                // trusted: only NewSystem uses it
 //	mailer, err := mail.NewSMTP(&mail.SMTPConfig{Host: "smtp.example.jp", Username: "kiroku", Password: pw})
-//	cfg := &contactlog.Config{Authorizer: engine, Mailer: mailer}
+//	cfg := &contactlog.Config{Authorizer: engine, Directory: dir, Templates: templates, Customers: customers, Mailer: mailer}
 //	svc, err := contactlog.NewService(db, cfg)              // for request handlers
 //	items, err := svc.Masters().List(ctx, contactlog.MasterProgress) // ctx carries a staff principal
 //
 //	sys, err := contactlog.NewSystem(db, cfg)               // trusted: keep it in the wiring code
 //	d, err := outbox.NewDispatcher(db, sys.Handlers(), nil) // the handlers of all engines, merged
 //	go d.Run(ctx)                                           // until ctx ends
+//
+// The engine builds none of its dependencies: the Authorizer, Directory
+// and Templates (and, for NewSystem, Customers) are given in Config, and a
+// missing one fails NewService with ErrInvalid naming the field.
+// svc.WithDB(tx) binds everything the service reads and writes through —
+// its own queries, the authorizer (permission.BindAuthorizer), the
+// directory, the tenant templates (template.Registry.WithDB) and the
+// handles it returns — to the transaction; sys.WithDB(tx) likewise.
 //
 // # Trusted calls
 //

@@ -109,7 +109,7 @@ func (s *System) recordEvent(ctx context.Context, tenant, id uuid.UUID) (*Record
 	if out.Customer, err = s.customers.EventCustomer(ctx, tenant, r.Customer); err != nil {
 		return nil, err
 	}
-	t, err := s.svc.dir.WithDB(s.svc.db).Tenant(ctx, tenant)
+	t, err := s.svc.dir.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -45,9 +45,9 @@ func eventService(t *testing.T, f *fixture) *contactlog.Service {
 	t.Helper()
 	engine, err := permission.NewEngine(f.db)
 	require.NoError(t, err)
-	svc, err := contactlog.NewService(f.db, &contactlog.Config{
+	svc, err := contactlog.NewService(f.db, withDeps(t, f.db, contactlog.Config{
 		Authorizer: engine, Clock: f.clock.Now, Events: subscribers{"careservice", "ramenshop"},
-	})
+	}))
 	require.NoError(t, err)
 	return svc
 }

@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/outbox"
@@ -65,8 +66,16 @@ func ExampleSystem_Handlers() {
 	if err != nil {
 		panic(err)
 	}
+	templates, err := template.NewStoreRegistry(db, &template.Config{Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	customerSystem, err := customer.NewSystem(db)
+	if err != nil {
+		panic(err)
+	}
 	cfg := &contactlog.Config{
-		Authorizer: engine, Clock: clock,
+		Authorizer: engine, Directory: dir, Templates: templates, Customers: customerSystem, Clock: clock,
 		Mailer: mail.SenderFunc(func(_ context.Context, m mail.Message) error {
 			fmt.Println("to:", m.To[0].Email)
 			fmt.Println("subject:", m.Subject)

@@ -18,6 +18,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -38,7 +39,7 @@ func TestMasters(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		require.NoError(t, contactlog.Migrate(context.Background(), db))
-		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted()})
+		svc, err := contactlog.NewService(db, withDeps(t, db, contactlog.Config{Authorizer: permission.Unrestricted()}))
 		require.NoError(t, err)
 		tenant := uuid.New()
 		staff, admin := principal(tenant, permission.RoleStaff), principal(tenant, permission.RoleAdmin)
@@ -132,7 +133,15 @@ func Example() {
 	if err := contactlog.Migrate(ctx, db); err != nil {
 		log.Fatal(err)
 	}
-	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted()})
+	directory, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	templates, err := template.NewStoreRegistry(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Directory: directory, Templates: templates})
 	if err != nil {
 		log.Fatal(err)
 	}

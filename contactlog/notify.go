@@ -202,7 +202,7 @@ func (s *Service) recipient(ctx context.Context, m outbox.Message) (*permission.
 	if err != nil {
 		return nil, outbox.Permanent(fmt.Errorf("recipient: %w", err))
 	}
-	u, err := s.dir.WithDB(s.db).User(ctx, m.Tenant, user)
+	u, err := s.dir.User(ctx, m.Tenant, user)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil // removed from the directory: nobody to tell
 	}
@@ -217,7 +217,7 @@ func (s *Service) composeRecord(ctx context.Context, m outbox.Message, kind mail
 	if u == nil || err != nil {
 		return nil, mail.Message{}, err
 	}
-	pr, err := s.dir.WithDB(s.db).Principal(ctx, m.Tenant, u.ID)
+	pr, err := s.dir.Principal(ctx, m.Tenant, u.ID)
 	if errors.Is(err, ErrUnauthenticated) {
 		return nil, mail.Message{}, nil // no longer active
 	}

@@ -78,6 +78,7 @@ func newMailer(t *testing.T, f *fixture) *mailer {
 // dispatcher over the handle's handlers.
 func mailerOf(t *testing.T, f *fixture, srv *mailtest.Server, cfg *contactlog.Config) *mailer {
 	t.Helper()
+	cfg = withDeps(t, f.db, *cfg)
 	svc, err := contactlog.NewService(f.db, cfg)
 	require.NoError(t, err)
 	sys, err := contactlog.NewSystem(f.db, cfg)

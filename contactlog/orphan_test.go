@@ -42,7 +42,7 @@ func TestScheduledOrphanCollection(t *testing.T) {
 		later := clocktest.New(f.clock.Now().Add(25*time.Hour), time.Millisecond)
 		engine, err := permission.NewEngine(db)
 		require.NoError(t, err)
-		cfg := &contactlog.Config{Blobs: store, Clock: later.Now, Authorizer: engine}
+		cfg := withDeps(t, db, contactlog.Config{Blobs: store, Clock: later.Now, Authorizer: engine})
 		otherAdmin, ok := permission.FromContext(f.other)
 		require.True(t, ok)
 		other := otherAdmin.Tenant

@@ -70,7 +70,7 @@ func TestPluginHooks(t *testing.T) {
 				return map[string]any{"units": r.Values["minutes"].(float64) / 10}
 			},
 		}
-		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Templates: reg, Plugins: hooks, Clock: f.clock.Now})
+		svc, err := contactlog.NewService(db, withDeps(t, db, contactlog.Config{Authorizer: engine, Templates: reg, Plugins: hooks, Clock: f.clock.Now}))
 		require.NoError(t, err)
 		e := entry(f.yamada.ID)
 		e.Template = "fake:visit"

@@ -26,7 +26,7 @@ func TestBehindTransactionPooler(t *testing.T) {
 		sent := dbtest.Record(pooled)
 		engine, err := permission.NewEngine(pooled)
 		require.NoError(t, err)
-		svc, err := contactlog.NewService(pooled, &contactlog.Config{Clock: f.clock.Now, Authorizer: engine, ReadDB: pooled})
+		svc, err := contactlog.NewService(pooled, withDeps(t, pooled, contactlog.Config{Clock: f.clock.Now, Authorizer: engine, ReadDB: pooled}))
 		require.NoError(t, err)
 
 		r, err := svc.Create(f.staff, entry(f.yamada.ID))

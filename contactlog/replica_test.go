@@ -24,7 +24,7 @@ func TestReadDBServesLagTolerantReads(t *testing.T) {
 		replica := dbtest.Reopen(t, db)
 		engine, err := permission.NewEngine(db)
 		require.NoError(t, err)
-		svc, err := contactlog.NewService(db, &contactlog.Config{Clock: f.clock.Now, Authorizer: engine, ReadDB: replica})
+		svc, err := contactlog.NewService(db, withDeps(t, db, contactlog.Config{Clock: f.clock.Now, Authorizer: engine, ReadDB: replica}))
 		require.NoError(t, err)
 		primary, reads := dbtest.Record(db), dbtest.Record(replica)
 
@@ -87,7 +87,7 @@ func TestConfigReadDBRefused(t *testing.T) {
 	tx, err := db.BeginTx(context.Background(), nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tx.Rollback() })
-	_, err = contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), ReadDB: tx})
+	_, err = contactlog.NewService(db, withDeps(t, db, contactlog.Config{Authorizer: permission.Unrestricted(), ReadDB: tx}))
 	require.ErrorIs(t, err, contactlog.ErrInvalid)
 	require.ErrorContains(t, err, "ReadDB")
 }

@@ -48,8 +48,18 @@ type ReportPatternInput struct {
 	Recipients []uuid.UUID `json:"recipients"`
 }
 
-// ReportPatterns lists the principal's own patterns by name.
-func (s *Service) ReportPatterns(ctx context.Context) ([]ReportPattern, error) {
+// ReportPatterns is the handle on staff members' report-to patterns
+// (報告先パターン): named sets of recipients a staff member keeps for
+// themself. Get it from Service.ReportPatterns; it is bound to the
+// service's database (Service.WithDB binds it too).
+type ReportPatterns struct{ s *Service }
+
+// ReportPatterns returns the handle on the principal's report-to patterns.
+func (s *Service) ReportPatterns() *ReportPatterns { return &ReportPatterns{s: s} }
+
+// List lists the principal's own patterns by name.
+func (h *ReportPatterns) List(ctx context.Context) ([]ReportPattern, error) {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
@@ -68,17 +78,17 @@ func (s *Service) reportPatterns(ctx context.Context, db bun.IDB, pr permission.
 	return out, storage.Err(err)
 }
 
-// CreateReportPattern saves a new pattern of the principal's. Problems
+// Create saves a new pattern of the principal's. Problems
 // with in come back as a *ValidationError (name required, too_long or
 // duplicate; recipients required, too_many or unknown; too_many patterns).
-func (s *Service) CreateReportPattern(ctx context.Context, in ReportPatternInput) (*ReportPattern, error) {
-	return s.saveReportPattern(ctx, uuid.Nil, in)
+func (h *ReportPatterns) Create(ctx context.Context, in ReportPatternInput) (*ReportPattern, error) {
+	return h.s.saveReportPattern(ctx, uuid.Nil, in)
 }
 
-// UpdateReportPattern replaces the name and recipients of one of the
-// principal's patterns (ErrNotFound for anyone else's).
-func (s *Service) UpdateReportPattern(ctx context.Context, id uuid.UUID, in ReportPatternInput) (*ReportPattern, error) {
-	return s.saveReportPattern(ctx, id, in)
+// Update replaces the name and recipients of one of the principal's
+// patterns (ErrNotFound for anyone else's).
+func (h *ReportPatterns) Update(ctx context.Context, id uuid.UUID, in ReportPatternInput) (*ReportPattern, error) {
+	return h.s.saveReportPattern(ctx, id, in)
 }
 
 // saveReportPattern creates (id nil) or updates a pattern of pr's.
@@ -144,9 +154,10 @@ func (s *Service) saveReportPattern(ctx context.Context, id uuid.UUID, in Report
 	return out, nil
 }
 
-// DeleteReportPattern deletes one of the principal's patterns (ErrNotFound
-// for anyone else's).
-func (s *Service) DeleteReportPattern(ctx context.Context, id uuid.UUID) error {
+// Delete deletes one of the principal's patterns (ErrNotFound for anyone
+// else's).
+func (h *ReportPatterns) Delete(ctx context.Context, id uuid.UUID) error {
+	s := h.s
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return err

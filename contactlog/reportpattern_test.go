@@ -21,48 +21,48 @@ func TestReportPatterns(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
-		p, err := f.svc.CreateReportPattern(f.staff, contactlog.ReportPatternInput{Name: " 上長と営業A ",
+		p, err := f.svc.ReportPatterns().Create(f.staff, contactlog.ReportPatternInput{Name: " 上長と営業A ",
 			Recipients: []uuid.UUID{f.managerID, f.aID, f.managerID}})
 		require.NoError(t, err)
 		require.Equal(t, "上長と営業A", p.Name)
 		require.Equal(t, []uuid.UUID{f.managerID, f.aID}, p.Recipients, "in order, once each")
 		require.Equal(t, f.staffID, p.Owner)
 
-		_, err = f.svc.CreateReportPattern(f.staff, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.bID}})
+		_, err = f.svc.ReportPatterns().Create(f.staff, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.bID}})
 		requireField(t, err, "name", validation.CodeDuplicate)
-		_, err = f.svc.CreateReportPattern(f.staff, contactlog.ReportPatternInput{Name: strings.Repeat("長", 51)})
+		_, err = f.svc.ReportPatterns().Create(f.staff, contactlog.ReportPatternInput{Name: strings.Repeat("長", 51)})
 		requireField(t, err, "name", validation.CodeTooLong)
 		requireField(t, err, "recipients", validation.CodeRequired)
-		_, err = f.svc.CreateReportPattern(f.staff, contactlog.ReportPatternInput{Name: "他社", Recipients: []uuid.UUID{uuid.New()}})
+		_, err = f.svc.ReportPatterns().Create(f.staff, contactlog.ReportPatternInput{Name: "他社", Recipients: []uuid.UUID{uuid.New()}})
 		requireField(t, err, "recipients", validation.CodeUnknown)
 		// Another staff member may use the same name.
-		_, err = f.svc.CreateReportPattern(f.a, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.managerID}})
+		_, err = f.svc.ReportPatterns().Create(f.a, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.managerID}})
 		require.NoError(t, err)
 
-		b, err := f.svc.CreateReportPattern(f.staff, contactlog.ReportPatternInput{Name: "営業B", Recipients: []uuid.UUID{f.bID}})
+		b, err := f.svc.ReportPatterns().Create(f.staff, contactlog.ReportPatternInput{Name: "営業B", Recipients: []uuid.UUID{f.bID}})
 		require.NoError(t, err)
-		mine, err := f.svc.ReportPatterns(f.staff)
+		mine, err := f.svc.ReportPatterns().List(f.staff)
 		require.NoError(t, err)
 		require.Equal(t, []string{"上長と営業A", "営業B"}, []string{mine[0].Name, mine[1].Name})
 
-		up, err := f.svc.UpdateReportPattern(f.staff, b.ID, contactlog.ReportPatternInput{Name: "営業Bと上長",
+		up, err := f.svc.ReportPatterns().Update(f.staff, b.ID, contactlog.ReportPatternInput{Name: "営業Bと上長",
 			Recipients: []uuid.UUID{f.bID, f.managerID}})
 		require.NoError(t, err)
 		require.Equal(t, []uuid.UUID{f.bID, f.managerID}, up.Recipients)
-		_, err = f.svc.UpdateReportPattern(f.staff, b.ID, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.bID}})
+		_, err = f.svc.ReportPatterns().Update(f.staff, b.ID, contactlog.ReportPatternInput{Name: "上長と営業A", Recipients: []uuid.UUID{f.bID}})
 		requireField(t, err, "name", validation.CodeDuplicate)
 
 		// Someone else's pattern is not there for them.
-		_, err = f.svc.UpdateReportPattern(f.a, b.ID, contactlog.ReportPatternInput{Name: "乗っ取り", Recipients: []uuid.UUID{f.aID}})
+		_, err = f.svc.ReportPatterns().Update(f.a, b.ID, contactlog.ReportPatternInput{Name: "乗っ取り", Recipients: []uuid.UUID{f.aID}})
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
-		require.ErrorIs(t, f.svc.DeleteReportPattern(f.a, b.ID), contactlog.ErrNotFound)
-		require.ErrorIs(t, f.svc.DeleteReportPattern(f.other, b.ID), contactlog.ErrNotFound)
-		theirs, err := f.svc.ReportPatterns(f.a)
+		require.ErrorIs(t, f.svc.ReportPatterns().Delete(f.a, b.ID), contactlog.ErrNotFound)
+		require.ErrorIs(t, f.svc.ReportPatterns().Delete(f.other, b.ID), contactlog.ErrNotFound)
+		theirs, err := f.svc.ReportPatterns().List(f.a)
 		require.NoError(t, err)
 		require.Len(t, theirs, 1)
 
-		require.NoError(t, f.svc.DeleteReportPattern(f.staff, b.ID))
-		mine, err = f.svc.ReportPatterns(f.staff)
+		require.NoError(t, f.svc.ReportPatterns().Delete(f.staff, b.ID))
+		mine, err = f.svc.ReportPatterns().List(f.staff)
 		require.NoError(t, err)
 		require.Len(t, mine, 1)
 	})

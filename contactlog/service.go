@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog/template"
+	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
 	"github.com/kirokuhq/kiroku/customer/notify"
@@ -56,18 +57,30 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	return migration.Run(ctx, db, append(sets, migrationSet)...)
 }
 
-// Config configures a Service. nil or the zero value means defaults, except
-// for Authorizer, which is required.
+// Config configures a Service and a System. The engine builds none of its
+// dependencies: Authorizer, Directory and Templates are required, and
+// Customers is required by NewSystem. Every other zero field means its
+// default.
 type Config struct {
 	// Authorizer decides what each principal may see and do: every list is
 	// filtered by its SQL predicate and every write checked. Required: use
 	// permission.NewEngine, your own Authorizer, or, to opt out explicitly
 	// (tests, single-user tools), permission.Unrestricted().
 	Authorizer permission.Authorizer
-	// Templates finds record templates by key and version. Default: the
-	// built-in templates and the tenant's own (a template.Store on the
-	// service's database). The plugin host registers its sources here.
+	// Directory is the staff directory (permission.NewDirectory on the
+	// same database): the recipients of report-to notifications and
+	// MailRecord, and the tenant and users that events carry. Required.
+	Directory *permission.Directory
+	// Templates finds record templates by key and version: normally
+	// template.NewRegistry over a template.Store on the same database (the
+	// built-in templates and the tenant's own), where the plugin host
+	// registers its sources too. Required.
 	Templates *template.Registry
+	// Customers is the customer engine's trusted handle
+	// (customer.NewSystem on the same database), from which a System loads
+	// the customer of record, customer and timer events. Required by
+	// NewSystem; NewService does not use it.
+	Customers *customer.System
 	// Clock returns the current time. Default: time.Now.
 	Clock func() time.Time
 	// Location is the time zone for template date values and day
@@ -127,8 +140,7 @@ type Config struct {
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
-// but Templates set to its default (NewService builds the default registry,
-// which needs the database).
+// that has a default set to it; the required dependencies stay as given.
 func (c *Config) WithDefaults() Config {
 	var out Config
 	if c != nil {
@@ -156,8 +168,13 @@ func (c *Config) WithDefaults() Config {
 }
 
 func (c *Config) validate() error {
-	if c.Authorizer == nil {
+	switch {
+	case c.Authorizer == nil:
 		return fmt.Errorf("contactlog: config: Authorizer is required (permission.NewEngine, or permission.Unrestricted() to opt out): %w", ErrInvalid)
+	case c.Directory == nil:
+		return fmt.Errorf("contactlog: config: Directory is required (permission.NewDirectory on the same database): %w", ErrInvalid)
+	case c.Templates == nil:
+		return fmt.Errorf("contactlog: config: Templates is required (template.NewRegistry over a template.Store on the same database): %w", ErrInvalid)
 	}
 	if c.MaxPageSize < 1 || c.MaxAttachmentSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
 		return fmt.Errorf("contactlog: config: limits must be positive: %w", ErrInvalid)
@@ -198,26 +215,23 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: config: %w", err)
 	}
-	if c.Templates == nil {
-		st, err := template.NewStore(db, &template.Config{Clock: c.Clock})
-		if err != nil {
-			return nil, err
-		}
-		c.Templates = template.NewRegistry(st)
-	}
-	dir, err := permission.NewDirectory(db, c.Clock)
-	if err != nil {
-		return nil, err
-	}
-	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: dir}, nil
+	c.Customers = nil // a Service never holds the trusted handle
+	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: c.Directory}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines so that several writes commit or roll back together.
-// Reads then go through db too, never through Config.ReadDB.
+// Everything the copy reads and writes goes through db: its own queries
+// (never Config.ReadDB), the authorizer's (permission.BindAuthorizer), the
+// directory's, and the tenant templates (template.Registry.WithDB); the
+// handles it returns (Masters, Attachments, Comments, ReportPatterns) are
+// bound with it.
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
 	c.db, c.read = db, db
+	c.authz = permission.BindAuthorizer(s.authz, db)
+	c.dir = s.dir.WithDB(db)
+	c.templates = s.templates.WithDB(db)
 	return &c
 }
 

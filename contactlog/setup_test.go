@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -38,6 +39,27 @@ type fixture struct {
 	yamada, partnerCo *customer.Customer
 }
 
+// withDeps returns cfg completed with the engine's dependencies on db that
+// it does not set: a directory, the usual template registry and the
+// customer engine's trusted handle.
+func withDeps(t testing.TB, db bun.IDB, cfg contactlog.Config) *contactlog.Config {
+	t.Helper()
+	var err error
+	if cfg.Directory == nil {
+		cfg.Directory, err = permission.NewDirectory(db, cfg.Clock)
+		require.NoError(t, err)
+	}
+	if cfg.Templates == nil {
+		cfg.Templates, err = template.NewStoreRegistry(db, &template.Config{Clock: cfg.Clock})
+		require.NoError(t, err)
+	}
+	if cfg.Customers == nil {
+		cfg.Customers, err = customer.NewSystem(db)
+		require.NoError(t, err)
+	}
+	return &cfg
+}
+
 func setup(t *testing.T, db *bun.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -47,7 +69,7 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	cfg := &contactlog.Config{Clock: clock.Now, Authorizer: engine}
+	cfg := withDeps(t, db, contactlog.Config{Clock: clock.Now, Authorizer: engine})
 	svc, err := contactlog.NewService(db, cfg)
 	require.NoError(t, err)
 	sys, err := contactlog.NewSystem(db, cfg)

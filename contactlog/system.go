@@ -1,6 +1,8 @@
 package contactlog
 
 import (
+	"fmt"
+
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
@@ -29,22 +31,23 @@ type System struct {
 // NewSystem returns the trusted handle on db (a *bun.DB, or a bun.Tx)
 // with the configuration cfg, which is read as by NewService (the same
 // defaults and the same checks; pass the Config the Service was built
-// with, so that mails go through the same Mailer and Channels).
+// with, so that mails go through the same Mailer and Channels) and must
+// also carry Customers.
 func NewSystem(db bun.IDB, cfg *Config) (*System, error) {
+	if cfg == nil || cfg.Customers == nil {
+		return nil, fmt.Errorf("contactlog: config: Customers is required by NewSystem (customer.NewSystem on the same database): %w", ErrInvalid)
+	}
 	svc, err := NewService(db, cfg)
 	if err != nil {
 		return nil, err
 	}
-	customers, err := customer.NewSystem(db)
-	if err != nil {
-		return nil, err
-	}
-	return &System{svc: svc, customers: customers}, nil
+	return &System{svc: svc, customers: cfg.Customers}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
-// with other engines, so that what it enqueues commits or rolls back with
-// the transaction.
+// with other engines, so that everything it reads and enqueues (its
+// record engine as Service.WithDB binds it, and the customer handle)
+// commits or rolls back with the transaction.
 func (s *System) WithDB(db bun.IDB) *System {
 	return &System{svc: s.svc.WithDB(db), customers: s.customers.WithDB(db)}
 }

@@ -68,7 +68,7 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 			return boom
 		}), boom)
 		keys := storedKeys(t, store)
-		pat, err := svc.CreateReportPattern(f.admin, contactlog.ReportPatternInput{Name: "B社の上長", Recipients: []uuid.UUID{f.managerID}})
+		pat, err := svc.ReportPatterns().Create(f.admin, contactlog.ReportPatternInput{Name: "B社の上長", Recipients: []uuid.UUID{f.managerID}})
 		require.NoError(t, err)
 
 		x := f.other // an admin of tenant A
@@ -210,22 +210,22 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 			"Comments.Delete": func(t *testing.T) {
 				requireHidden(t, svc.Comments().Delete(x, com.ID, com.Version))
 			},
-			"ReportPatterns": func(t *testing.T) {
-				ps, err := svc.ReportPatterns(x)
+			"ReportPatterns.List": func(t *testing.T) {
+				ps, err := svc.ReportPatterns().List(x)
 				require.NoError(t, err)
 				for _, p := range ps {
 					require.NotEqual(t, pat.ID, p.ID)
 				}
 			},
-			"CreateReportPattern": func(t *testing.T) {
-				_, err := svc.CreateReportPattern(x, contactlog.ReportPatternInput{Name: "B社の人", Recipients: []uuid.UUID{f.managerID}})
+			"ReportPatterns.Create": func(t *testing.T) {
+				_, err := svc.ReportPatterns().Create(x, contactlog.ReportPatternInput{Name: "B社の人", Recipients: []uuid.UUID{f.managerID}})
 				requireField(t, err, "recipients", validation.CodeUnknown)
 			},
-			"UpdateReportPattern": func(t *testing.T) {
-				_, err := svc.UpdateReportPattern(x, pat.ID, contactlog.ReportPatternInput{Name: "乗っ取り", Recipients: []uuid.UUID{f.managerID}})
+			"ReportPatterns.Update": func(t *testing.T) {
+				_, err := svc.ReportPatterns().Update(x, pat.ID, contactlog.ReportPatternInput{Name: "乗っ取り", Recipients: []uuid.UUID{f.managerID}})
 				requireHidden(t, err)
 			},
-			"DeleteReportPattern": func(t *testing.T) { requireHidden(t, svc.DeleteReportPattern(x, pat.ID)) },
+			"ReportPatterns.Delete": func(t *testing.T) { requireHidden(t, svc.ReportPatterns().Delete(x, pat.ID)) },
 			"WithDB": func(t *testing.T) {
 				_, err := svc.WithDB(db).Get(x, rec.ID)
 				requireHidden(t, err)
@@ -234,7 +234,8 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 
 		// The Service's methods, and those of the handles it returns (named
 		// "Attachments.List", …) in place of the accessors themselves.
-		handles := map[string]any{"": svc, "Attachments.": svc.Attachments(), "Comments.": svc.Comments(), "Masters.": svc.Masters()}
+		handles := map[string]any{"": svc, "Attachments.": svc.Attachments(), "Comments.": svc.Comments(), "Masters.": svc.Masters(),
+			"ReportPatterns.": svc.ReportPatterns()}
 		var methods []string
 		for prefix, h := range handles {
 			for m := range reflect.TypeOf(h).Methods() {
@@ -266,7 +267,7 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, channels, items)
 		require.Equal(t, keys, storedKeys(t, store))
-		pats, err := svc.ReportPatterns(f.admin)
+		pats, err := svc.ReportPatterns().List(f.admin)
 		require.NoError(t, err)
 		require.Equal(t, []string{pat.Name}, []string{pats[0].Name})
 		require.Equal(t, pat.Recipients, pats[0].Recipients)

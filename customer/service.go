@@ -154,10 +154,12 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 
 // WithDB returns a copy of s bound to db, typically a transaction shared with
 // other engines so that several writes commit or roll back together.
-// Reads then go through db too, never through Config.ReadDB.
+// Reads then go through db too, never through Config.ReadDB, and so do the
+// authorizer's (permission.BindAuthorizer).
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
 	c.db, c.read = db, db
+	c.authz = permission.BindAuthorizer(s.authz, db)
 	return &c
 }
 

@@ -66,7 +66,7 @@
 //	…
 //	err = host.Start(ctx)
 //	defer host.Close()
-//	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Templates: reg, Plugins: host})
+//	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Directory: dir, Templates: reg, Plugins: host})
 //
 // # Tenants: install and uninstall
 //
@@ -132,7 +132,7 @@
 // event of kind timer with the customer and the customer's latest records
 // of the plugin's templates.
 //
-//	cfg := &contactlog.Config{…, Plugins: host, Events: host, Mailer: mailer}
+//	cfg := &contactlog.Config{…, Customers: customers, Plugins: host, Events: host, Mailer: mailer}
 //	svc, err := contactlog.NewService(db, cfg)   // for request handlers
 //	sys, err := contactlog.NewSystem(db, cfg)    // trusted: wiring only
 //	handlers := sys.Handlers()

@@ -77,8 +77,12 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 		Host: srv.Host, Port: srv.Port, TLS: mail.TLSNone, Timeout: 10 * time.Second, Clock: clock.Now,
 	})
 	require.NoError(t, err)
+	dir, err := permission.NewDirectory(db, clock.Now)
+	require.NoError(t, err)
+	customers, err := customer.NewSystem(db)
+	require.NoError(t, err)
 	cfg := &contactlog.Config{
-		Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h, Events: h, Clock: clock.Now,
+		Authorizer: permission.Unrestricted(), Directory: dir, Templates: reg, Customers: customers, Plugins: h, Events: h, Clock: clock.Now,
 		Mailer: mailer, MailFrom: mail.Address{Name: "ひまわり", Email: "noreply@himawari.example"}, Channels: channels,
 	}
 	svc, err := contactlog.NewService(db, cfg)
@@ -92,8 +96,6 @@ func newEventWorldLog(t *testing.T, db *bun.DB, plugin string, log *slog.Logger)
 	})
 	require.NoError(t, err)
 
-	dir, err := permission.NewDirectory(db, clock.Now)
-	require.NoError(t, err)
 	tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "訪問介護ひまわり"})
 	require.NoError(t, err)
 	var users []uuid.UUID

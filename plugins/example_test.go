@@ -73,16 +73,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Templates: reg, Plugins: host})
+	directory, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Directory: directory, Templates: reg, Plugins: host})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	// Two tenants, each with an administrator; ひまわり installs the plugin.
-	directory, err := permission.NewDirectory(db, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
 	admin := func(name string) context.Context {
 		t, err := directory.CreateTenant(ctx, permission.Tenant{Name: name})
 		if err != nil {

@@ -137,7 +137,9 @@ func setup(t *testing.T, db *bun.DB, cfg Config) *world {
 	require.NoError(t, err)
 	cfg.Templates, cfg.DB = template.NewRegistry(st), db
 	h := newHost(t, cfg, "visit")
-	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: cfg.Templates, Plugins: h})
+	dir, err := permission.NewDirectory(db, nil)
+	require.NoError(t, err)
+	svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Directory: dir, Templates: cfg.Templates, Plugins: h})
 	require.NoError(t, err)
 	staff := newStaff(t, db)
 	installIn(t, db, tenantOf(staff), "visit")

@@ -61,7 +61,9 @@ func TestTemplateVersionsAcrossUpgrade(t *testing.T) {
 			h, reg := tvHost(t, db, spec)
 			require.NoError(t, h.Start(ctx))
 			require.Equal(t, StateRunning, statusOf(t, h, "tv").State, statusOf(t, h, "tv").LastError)
-			svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Templates: reg, Plugins: h})
+			dir, err := permission.NewDirectory(db, nil)
+			require.NoError(t, err)
+			svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Directory: dir, Templates: reg, Plugins: h})
 			require.NoError(t, err)
 			return h, svc, reg
 		}

@@ -75,11 +75,19 @@ func BenchmarkReports(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine})
+	templates, err := template.NewStoreRegistry(db, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	reports, err := report.NewService(db, records, &report.Config{Authorizer: engine})
+	directory, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: directory, Templates: templates, Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reports, err := report.NewService(db, &report.Config{Records: records, Authorizer: engine})
 	if err != nil {
 		b.Fatal(err)
 	}

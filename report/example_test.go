@@ -61,7 +61,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock})
+	templates, err := template.NewStoreRegistry(db, nil)
+	if err != nil {
+		panic(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: engine, Clock: clock})
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +73,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	reports, err := report.NewService(db, records, &report.Config{Authorizer: engine, Clock: clock})
+	reports, err := report.NewService(db, &report.Config{Records: records, Authorizer: engine, Clock: clock})
 	if err != nil {
 		panic(err)
 	}

@@ -33,8 +33,14 @@ var (
 	ErrUnauthenticated  = kerr.ErrUnauthenticated
 )
 
-// Config configures a Service. The zero value (or nil) gives the defaults.
+// Config configures a Service. The service builds none of its
+// dependencies: Records and Authorizer are required. Every other zero field
+// means its default.
 type Config struct {
+	// Records is the contact-record engine the reports read through: its
+	// templates, and its visibility rules and filters via
+	// contactlog.Service.Matching. Required.
+	Records *contactlog.Service
 	// Authorizer decides who may export (permission.ActionExport on record
 	// lists, as contactlog's Export); use the one given to contactlog.
 	// Required.
@@ -97,25 +103,23 @@ type compiledKey struct {
 	version int
 }
 
-// NewService returns a report service reading through records (its
-// templates, and its visibility rules and filters via
-// contactlog.Service.Matching); db is the database for the audit log.
-func NewService(db bun.IDB, records *contactlog.Service, cfg *Config) (*Service, error) {
-	if db == nil || records == nil {
-		return nil, errors.New("report: NewService: db and records are required")
-	}
+// NewService returns a report service reading through cfg.Records; db is
+// the database for the audit log.
+func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	d, err := storage.Of(db)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	c := cfg.withDefaults()
-	if c.Authorizer == nil {
-		return nil, errors.New("report: NewService: Config.Authorizer is required")
+	switch {
+	case c.Records == nil:
+		return nil, fmt.Errorf("report: config: Records is required (contactlog.NewService on the same database): %w", ErrInvalid)
+	case c.Authorizer == nil:
+		return nil, fmt.Errorf("report: config: Authorizer is required (the one given to contactlog): %w", ErrInvalid)
+	case c.MaxGroups < 0 || c.MaxGroupRows < 0:
+		return nil, fmt.Errorf("report: config: MaxGroups and MaxGroupRows must not be negative: %w", ErrInvalid)
 	}
-	if c.MaxGroups < 0 || c.MaxGroupRows < 0 {
-		return nil, errors.New("report: NewService: MaxGroups and MaxGroupRows must not be negative")
-	}
-	return &Service{db: db, dialect: d, records: records, cfg: c}, nil
+	return &Service{db: db, dialect: d, records: c.Records, cfg: c}, nil
 }
 
 // GroupBy is how a Query groups records.

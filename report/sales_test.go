@@ -45,7 +45,7 @@ func salesSetup(t *testing.T, db *bun.DB) *salesFixture {
 	require.NoError(t, err)
 	engine, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	f.rep, err = report.NewService(db, f.svc, &report.Config{Clock: f.clock.Now, Authorizer: engine, Catalog: f.cat})
+	f.rep, err = report.NewService(db, &report.Config{Records: f.svc, Clock: f.clock.Now, Authorizer: engine, Catalog: f.cat})
 	require.NoError(t, err)
 	admin := f.users["admin"]
 	csvc, err := customer.NewService(db, &customer.Config{Clock: f.clock.Now, Authorizer: engine})

@@ -114,7 +114,7 @@ func TestAppointmentValidation(t *testing.T) {
 		_, err := f.svc.CreateAppointment(f.yamadaPortal(t), visit(t, f, "2026-12-08 10:00"))
 		require.ErrorIs(t, err, schedule.ErrPermissionDenied)
 
-		noRecords, err := schedule.NewService(db, &schedule.Config{Authorizer: permission.Unrestricted()})
+		noRecords, err := schedule.NewService(db, &schedule.Config{Authorizer: permission.Unrestricted(), Directory: f.cfg.Directory})
 		require.NoError(t, err)
 		_, err = noRecords.CreateAppointment(f.a, visit(t, f, "2026-12-08 10:00"))
 		require.ErrorIs(t, err, schedule.ErrInvalid)

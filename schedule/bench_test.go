@@ -37,6 +37,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/benchdb"
@@ -236,11 +237,19 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 	b.Logf("%s: %d customers, %d records, %d appointments, %d alert occurrences loaded in %v",
 		db.Dialect().Name(), nCust, nRec, nAp, len(occs), time.Since(start).Round(time.Second))
 
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine})
+	templates, err := template.NewStoreRegistry(db, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := NewService(db, &Config{Authorizer: engine, Records: records, Customers: csvc, Clock: func() time.Time { return base }})
+	directory, err := permission.NewDirectory(db, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: directory, Templates: templates, Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := NewService(db, &Config{Authorizer: engine, Directory: directory, Records: records, Customers: csvc, Clock: func() time.Time { return base }})
 	if err != nil {
 		b.Fatal(err)
 	}

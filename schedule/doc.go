@@ -7,9 +7,10 @@
 // # Wiring
 //
 //	if err := schedule.Migrate(ctx, db); err != nil { … } // also migrates contactlog and what it needs
-//	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: rules,
-//		Records: records, Customers: customers}) // the engines appointments and the cycle need
-//	sys, err := schedule.NewSystem(db, &schedule.Config{Mailer: mailer}) // wiring code only
+//	cfg := &schedule.Config{Authorizer: rules, Directory: dir, // dir: permission.NewDirectory(db, nil)
+//		Records: records, Customers: customers, Mailer: mailer} // the engines appointments and the cycle need
+//	svc, err := schedule.NewService(db, cfg)
+//	sys, err := schedule.NewSystem(db, cfg) // wiring code only
 //	go sys.RunReminders(ctx, time.Minute)                            // in every process
 //	// and pass sys.Handlers() to the outbox dispatcher with the other engines' handlers.
 //
@@ -17,7 +18,9 @@
 // (permission.WithPrincipal; ErrUnauthenticated without one). Writes are
 // for staff (a customer principal gets ErrPermissionDenied) and are
 // written to the audit log in their transaction; svc.WithDB(tx) binds the
-// engine to a transaction shared with other engines. System is the trusted
+// engine to a transaction shared with other engines: its queries, the
+// authorizer's, the directory's and those of Config.Records and
+// Config.Customers. System is the trusted
 // handle: its reminder scan and outbox handlers act for no principal.
 // Never hand it to request handlers.
 //

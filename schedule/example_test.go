@@ -49,16 +49,16 @@ func Example() {
 		fmt.Println("mail to", m.To[0].Email+":", m.Subject)
 		return nil
 	})
-	cfg := &schedule.Config{Authorizer: rules, Clock: now, Mailer: mailer}
+	directory, err := permission.NewDirectory(db, now)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := &schedule.Config{Authorizer: rules, Directory: directory, Clock: now, Mailer: mailer}
 	svc, err := schedule.NewService(db, cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: rules, Clock: now})
-	if err != nil {
-		log.Fatal(err)
-	}
-	directory, err := permission.NewDirectory(db, now)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -176,9 +176,5 @@ func (s *Service) feedPrincipal(ctx context.Context, token string) (permission.P
 		}
 		return permission.Principal{}, err
 	}
-	dir, err := permission.NewDirectory(s.db, s.cfg.Clock)
-	if err != nil {
-		return permission.Principal{}, err
-	}
-	return dir.Principal(ctx, r.Tenant, r.User)
+	return s.cfg.Directory.Principal(ctx, r.Tenant, r.User)
 }

@@ -56,11 +56,10 @@ func NewSystem(db bun.IDB, cfg *Config) (*System, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	dir, err := permission.NewDirectory(db, c.Clock)
-	if err != nil {
+	if _, err := storage.Of(db); err != nil {
 		return nil, err
 	}
-	return &System{db: db, cfg: c, dir: dir}, nil
+	return &System{db: db, cfg: c, dir: c.Directory}, nil
 }
 
 // EnqueueDueReminders reminds every occurrence whose reminder time is at

@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/mail/mailtest"
 	"github.com/kirokuhq/kiroku/customer/notify"
 	"github.com/kirokuhq/kiroku/customer/outbox"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/schedule"
 )
@@ -168,12 +169,20 @@ func TestConfigValidation(t *testing.T) {
 		_, err := schedule.NewService(db, cfg)
 		require.ErrorIs(t, err, schedule.ErrInvalid)
 	}
+	dir, err := permission.NewDirectory(db, nil)
+	require.NoError(t, err)
+	_, err = schedule.NewSystem(db, &schedule.Config{})
+	require.ErrorIs(t, err, schedule.ErrInvalid)
+	require.ErrorContains(t, err, "Directory is required")
+	_, err = schedule.NewService(db, &schedule.Config{Authorizer: permission.Unrestricted()})
+	require.ErrorContains(t, err, "Directory is required")
 	for _, cfg := range []*schedule.Config{
 		{ReminderHour: 24},
 		{ReminderHour: -1},
 		{MaxPageSize: -1},
 		{Channels: []notify.Channel{&chat{}, &chat{}}},
 	} {
+		cfg.Directory = dir
 		_, err := schedule.NewSystem(db, cfg)
 		require.ErrorIs(t, err, schedule.ErrInvalid)
 	}

@@ -51,14 +51,20 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	return migration.Run(ctx, db, migrationSet)
 }
 
-// Config configures a Service and a System. nil or the zero value means
-// defaults, except for Authorizer, which NewService requires.
+// Config configures a Service and a System. The engine builds none of its
+// dependencies: Authorizer is required by NewService and Directory by both;
+// Records and Customers are needed by the calls named below. Every other
+// zero field means its default.
 type Config struct {
 	// Authorizer decides which customers each principal sees: an alert is
 	// visible exactly when its customer is. Required by NewService (use
 	// permission.NewEngine, or permission.Unrestricted() to opt out);
 	// ignored by NewSystem.
 	Authorizer permission.Authorizer
+	// Directory is the staff directory (permission.NewDirectory on the
+	// same database): the principal of a calendar feed's token, the
+	// recipients of reminders and request mails. Required.
+	Directory *permission.Directory
 	// Records is the contact-record engine (contactlog.NewService on the
 	// same database). Appointments need it (their channel is one of its
 	// masters; the plan → record → next plan cycle writes records through
@@ -105,7 +111,8 @@ type Config struct {
 const DefaultReminderHour = 9
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field
-// but Authorizer, Mailer, AlertURL and Channels set to its default.
+// that has a default set to it; the dependencies, Mailer, AlertURL and
+// Channels stay as given.
 func (c *Config) WithDefaults() Config {
 	var out Config
 	if c != nil {
@@ -130,6 +137,9 @@ func (c *Config) WithDefaults() Config {
 }
 
 func (c *Config) validate() error {
+	if c.Directory == nil {
+		return fmt.Errorf("schedule: config: Directory is required (permission.NewDirectory on the same database): %w", ErrInvalid)
+	}
 	if c.MaxPageSize < 1 {
 		return fmt.Errorf("schedule: config: MaxPageSize must be positive: %w", ErrInvalid)
 	}
@@ -172,9 +182,20 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines so that several writes commit or roll back together.
+// Everything the copy reads and writes goes through db: its own queries,
+// the authorizer's (permission.BindAuthorizer), the directory's and those
+// of Config.Records and Config.Customers (bound with their WithDB).
 func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
 	c.db = db
+	c.authz = permission.BindAuthorizer(s.authz, db)
+	c.cfg.Directory = s.cfg.Directory.WithDB(db)
+	if s.cfg.Records != nil {
+		c.cfg.Records = s.cfg.Records.WithDB(db)
+	}
+	if s.cfg.Customers != nil {
+		c.cfg.Customers = s.cfg.Customers.WithDB(db)
+	}
 	return &c
 }
 

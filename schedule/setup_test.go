@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -45,9 +46,11 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now})
+	templates, err := template.NewStoreRegistry(db, nil)
 	require.NoError(t, err)
-	cfg := &schedule.Config{Authorizer: engine, Clock: clock.Now, Records: records, Customers: csvc}
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: engine, Clock: clock.Now})
+	require.NoError(t, err)
+	cfg := &schedule.Config{Authorizer: engine, Directory: dir, Clock: clock.Now, Records: records, Customers: csvc}
 	svc, err := schedule.NewService(db, cfg)
 	require.NoError(t, err)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
@@ -61,7 +62,9 @@ func setup(t *testing.T, db *bun.DB, extra ...api.Route) *env {
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz})
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz})
+	templates, err := template.NewStoreRegistry(db, nil)
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: authz})
 	require.NoError(t, err)
 	e.opts = api.Options{
 		Prefix: prefix, DB: db, Customers: customers, Records: records, Extra: extra,

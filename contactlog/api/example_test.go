@@ -17,6 +17,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 )
@@ -64,7 +65,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz})
+	templates, err := template.NewStoreRegistry(db, nil)
+	if err != nil {
+		panic(err)
+	}
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: directory, Templates: templates, Authorizer: authz})
 	if err != nil {
 		panic(err)
 	}

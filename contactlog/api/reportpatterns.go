@@ -14,7 +14,7 @@ type ReportPatternList struct {
 }
 
 func (s *Server) listReportPatterns(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.opts.Records.ReportPatterns(r.Context())
+	ps, err := s.opts.Records.ReportPatterns().List(r.Context())
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func (s *Server) createReportPattern(w http.ResponseWriter, r *http.Request) err
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.opts.Records.CreateReportPattern(r.Context(), in)
+	p, err := s.opts.Records.ReportPatterns().Create(r.Context(), in)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) updateReportPattern(w http.ResponseWriter, r *http.Request) err
 	if err := DecodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	p, err := s.opts.Records.UpdateReportPattern(r.Context(), id, in)
+	p, err := s.opts.Records.ReportPatterns().Update(r.Context(), id, in)
 	if err != nil {
 		return err
 	}
@@ -51,5 +51,7 @@ func (s *Server) updateReportPattern(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) deleteReportPattern(w http.ResponseWriter, r *http.Request) error {
-	return idAction(func(r *http.Request, id uuid.UUID) error { return s.opts.Records.DeleteReportPattern(r.Context(), id) })(w, r)
+	return idAction(func(r *http.Request, id uuid.UUID) error {
+		return s.opts.Records.ReportPatterns().Delete(r.Context(), id)
+	})(w, r)
 }

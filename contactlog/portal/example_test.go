@@ -46,7 +46,7 @@ func Example() {
 		panic(err)
 	}
 
-	cfg := &portal.Config{Authorizer: engine, BaseURL: "https://crm.example.jp/portal"}
+	cfg := &portal.Config{Authorizer: engine, Directory: directory, BaseURL: "https://crm.example.jp/portal"}
 	svc, _ := portal.NewService(db, cfg)
 	sys, _ := portal.NewSystem(db, cfg)
 

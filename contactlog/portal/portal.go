@@ -123,8 +123,9 @@ const DefaultTerms = `お客様ページ利用規約
 第5条（個人情報）
 お客様の個人情報は、当社のプライバシーポリシーに従って取り扱います。`
 
-// Config configures a Service and a System. nil or the zero value means
-// defaults, except for Authorizer, which is required.
+// Config configures a Service and a System. The portal builds none of its
+// dependencies: Authorizer and Directory are required. Every other zero
+// field means its default.
 type Config struct {
 	// Authorizer decides which staff may invite a customer
 	// (permission.ActionEdit on the customer), unlock, deactivate and
@@ -132,6 +133,10 @@ type Config struct {
 	// accounts Locked lists (its SQL predicate). Required:
 	// permission.NewEngine, or your own Authorizer.
 	Authorizer permission.Authorizer
+	// Directory is the staff directory (permission.NewDirectory on the
+	// same database): the tenant's name and settings, the inviting staff
+	// member's name and address. Required.
+	Directory *permission.Directory
 	// Clock returns the current time. Default: time.Now.
 	Clock func() time.Time
 	// InvitationTTL is how long an invitation link stays valid.
@@ -211,6 +216,8 @@ func (c *Config) validate() error {
 	switch {
 	case c.Authorizer == nil:
 		return fmt.Errorf("portal: config: Authorizer is required: %w", ErrInvalid)
+	case c.Directory == nil:
+		return fmt.Errorf("portal: config: Directory is required (permission.NewDirectory on the same database): %w", ErrInvalid)
 	case c.InvitationTTL < 0 || c.ResetTTL < 0 || c.SessionIdle < 0 || c.SessionLifetime < 0 || c.MaxFailures < 1:
 		return fmt.Errorf("portal: config: durations and MaxFailures must be positive: %w", ErrInvalid)
 	case c.MinPasswordScore < 0 || c.MinPasswordScore > 4:
@@ -236,15 +243,14 @@ func newCore(db bun.IDB, cfg *Config) (core, error) {
 	if _, err := storage.Of(db); err != nil {
 		return core{}, err
 	}
-	dir, err := permission.NewDirectory(db, c.Clock)
-	if err != nil {
-		return core{}, err
-	}
-	return core{db: db, cfg: c, authz: c.Authorizer, dir: dir}, nil
+	return core{db: db, cfg: c, authz: c.Authorizer, dir: c.Directory}, nil
 }
 
+// withDB binds everything c reads and writes through to db: its own
+// queries, the authorizer's and the directory's.
 func (c core) withDB(db bun.IDB) core {
 	c.db = db
+	c.authz = permission.BindAuthorizer(c.authz, db)
 	c.dir = c.dir.WithDB(db)
 	return c
 }

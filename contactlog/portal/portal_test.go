@@ -14,6 +14,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/mail"
@@ -63,7 +64,7 @@ func setup(t *testing.T, db *bun.DB, cfg *portal.Config) *fixture {
 	if cfg != nil {
 		c = *cfg
 	}
-	c.Authorizer, c.Clock, c.Mailer = engine, clock.Now, m
+	c.Authorizer, c.Directory, c.Clock, c.Mailer = engine, dir, clock.Now, m
 	c.MailFrom = mail.Address{Name: "記録商事", Email: "noreply@kiroku.example"}
 	c.BaseURL = "https://crm.example.jp/portal"
 	svc, err := portal.NewService(db, &c)
@@ -72,7 +73,9 @@ func setup(t *testing.T, db *bun.DB, cfg *portal.Config) *fixture {
 	require.NoError(t, err)
 	blobs, err := blob.NewLocal(t.TempDir())
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now, Blobs: blobs})
+	templates, err := template.NewStoreRegistry(db, nil)
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: engine, Clock: clock.Now, Blobs: blobs})
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 )
 
 // Source provides templates of one namespace: the built-ins
@@ -86,6 +87,13 @@ func (s staticSource) Template(_ context.Context, _ uuid.UUID, key string, versi
 // A Registry is safe for concurrent use; plugin sources may be registered
 // and unregistered while it serves.
 type Registry struct {
+	set *sourceSet
+	// db, when set (WithDB), is the handle the tenant Store reads through.
+	db bun.IDB
+}
+
+// sourceSet is the sources of a Registry, shared by its WithDB copies.
+type sourceSet struct {
 	mu      sync.RWMutex
 	sources map[string]Source
 }
@@ -96,11 +104,27 @@ var _ Source = (*Registry)(nil)
 // tenant is not nil, the tenant-defined templates it serves (normally a
 // *Store).
 func NewRegistry(tenant Source) *Registry {
-	r := &Registry{sources: map[string]Source{NamespaceBuiltin: BuiltinSource()}}
+	r := &Registry{set: &sourceSet{sources: map[string]Source{NamespaceBuiltin: BuiltinSource()}}}
 	if tenant != nil {
-		r.sources[NamespaceTenant] = tenant
+		r.set.sources[NamespaceTenant] = tenant
 	}
 	return r
+}
+
+// WithDB returns a view of r whose tenant templates are read through db
+// (a transaction shared with other engines), so that a template created in
+// that transaction is found before it commits: the tenant source, when it
+// is a *Store, is bound with Store.WithDB. The built-in and plugin sources
+// are served as registered, and the view shares r's plugin sources:
+// registering or unregistering on either is seen by both.
+func (r *Registry) WithDB(db bun.IDB) *Registry { return &Registry{set: r.set, db: db} }
+
+// bound returns src as r serves it: the tenant Store bound to r.db.
+func (r *Registry) bound(src Source) Source {
+	if st, ok := src.(*Store); ok && r.db != nil {
+		return st.WithDB(r.db)
+	}
+	return src
 }
 
 // Register serves the templates of namespace (a plugin's name, e.g.
@@ -113,12 +137,12 @@ func (r *Registry) Register(namespace string, src Source) error {
 	if namespace == NamespaceBuiltin || namespace == NamespaceTenant {
 		return fmt.Errorf("template: register %q: reserved namespace: %w", namespace, ErrConflict)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.sources[namespace]; ok {
+	r.set.mu.Lock()
+	defer r.set.mu.Unlock()
+	if _, ok := r.set.sources[namespace]; ok {
 		return fmt.Errorf("template: register %q: already registered: %w", namespace, ErrConflict)
 	}
-	r.sources[namespace] = src
+	r.set.sources[namespace] = src
 	return nil
 }
 
@@ -128,18 +152,18 @@ func (r *Registry) Unregister(namespace string) {
 	if namespace == NamespaceBuiltin || namespace == NamespaceTenant {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.sources, namespace)
+	r.set.mu.Lock()
+	defer r.set.mu.Unlock()
+	delete(r.set.sources, namespace)
 }
 
 func (r *Registry) source(namespace string) (Source, error) {
-	r.mu.RLock()
-	src, ok := r.sources[namespace]
-	r.mu.RUnlock()
+	r.set.mu.RLock()
+	src, ok := r.set.sources[namespace]
+	r.set.mu.RUnlock()
 	switch {
 	case ok:
-		return src, nil
+		return r.bound(src), nil
 	case namespace == NamespaceTenant:
 		return nil, fmt.Errorf("template: no store for tenant templates: %w", ErrNotFound)
 	case namespace == "":
@@ -178,16 +202,16 @@ func (r *Registry) Template(ctx context.Context, tenant uuid.UUID, key string, v
 // others are returned together with an error naming it, so a caller may
 // show what it has.
 func (r *Registry) Templates(ctx context.Context, tenant uuid.UUID) ([]Template, error) {
-	r.mu.RLock()
-	namespaces := make([]string, 0, len(r.sources))
-	sources := make(map[string]Source, len(r.sources))
-	for ns, src := range r.sources {
+	r.set.mu.RLock()
+	namespaces := make([]string, 0, len(r.set.sources))
+	sources := make(map[string]Source, len(r.set.sources))
+	for ns, src := range r.set.sources {
 		if ns != NamespaceBuiltin && ns != NamespaceTenant {
 			namespaces = append(namespaces, ns)
 		}
-		sources[ns] = src
+		sources[ns] = r.bound(src)
 	}
-	r.mu.RUnlock()
+	r.set.mu.RUnlock()
 	slices.Sort(namespaces)
 	namespaces = append([]string{NamespaceBuiltin, NamespaceTenant}, namespaces...)
 
@@ -213,4 +237,15 @@ func (r *Registry) Templates(ctx context.Context, tenant uuid.UUID) ([]Template,
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// NewStoreRegistry returns the usual registry: the built-in templates and
+// the tenant-defined ones of a Store on db (NewStore with cfg), ready for
+// the plugin host to register its sources.
+func NewStoreRegistry(db bun.IDB, cfg *Config) (*Registry, error) {
+	st, err := NewStore(db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return NewRegistry(st), nil
 }

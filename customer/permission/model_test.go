@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -611,7 +612,9 @@ func runModel(t *testing.T, db *bun.DB, seed uint64) {
 	require.NoError(t, err)
 	svc, err := customer.NewService(db, &customer.Config{Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: engine, Clock: clock.Now})
+	templates, err := template.NewStoreRegistry(db, nil)
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)
 	h := &harness{
 		t: t, ctx: ctx, db: db, dir: dir, engine: engine, svc: svc, records: records,
@@ -1719,7 +1722,9 @@ func TestScopeDefault(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setupActions(t, db)
 		require.NoError(t, contactlog.Migrate(f.ctx, db))
-		records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: f.engine})
+		templates, err := template.NewStoreRegistry(db, nil)
+		require.NoError(t, err)
+		records, err := contactlog.NewService(db, &contactlog.Config{Directory: f.dir, Templates: templates, Authorizer: f.engine})
 		require.NoError(t, err)
 		draft, err := records.Create(permission.WithPrincipal(f.ctx, f.principal(t, "author", uuid.Nil)), contactlog.Entry{Template: "builtin:interview"})
 		require.NoError(t, err)

@@ -188,6 +188,22 @@ func NewEngine(db bun.IDB) (*Engine, error) {
 
 var _ Authorizer = (*Engine)(nil)
 
+// WithDB returns a copy of e reading through db, typically the transaction
+// of the change being checked, so that its rules see that transaction's
+// uncommitted rows.
+func (e *Engine) WithDB(db bun.IDB) *Engine { c := *e; c.db = db; return &c }
+
+// BindAuthorizer returns a bound to db: an *Engine through Engine.WithDB,
+// any other Authorizer (which reads through handles of its own, if any)
+// unchanged. The engines' WithDB methods call it, so that a handle bound
+// to a transaction checks permissions inside that transaction too.
+func BindAuthorizer(a Authorizer, db bun.IDB) Authorizer {
+	if e, ok := a.(*Engine); ok {
+		return e.WithDB(db)
+	}
+	return a
+}
+
 // insider reports whether p is staff other than a partner: who may read the
 // private memos of the records they see, and export records.
 func (p Principal) insider() bool { return p.IsStaff() && !p.partner() }

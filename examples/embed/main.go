@@ -60,6 +60,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 )
@@ -125,7 +126,11 @@ func NewCRM(ctx context.Context, db *bun.DB) (*CRM, error) {
 	if c.customers, err = customer.NewService(db, &customer.Config{Authorizer: authz}); err != nil {
 		return nil, err
 	}
-	if c.records, err = contactlog.NewService(db, &contactlog.Config{Authorizer: authz}); err != nil {
+	templates, err := template.NewStoreRegistry(db, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.records, err = contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Directory: c.dir, Templates: templates}); err != nil {
 		return nil, err
 	}
 	c.api, err = api.New(&api.Options{Prefix: "/crm/api", DB: db, Customers: c.customers, Records: c.records,

@@ -57,11 +57,13 @@ func newEnv(t *testing.T, db *bun.DB) *env {
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz})
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz})
+	templates, err := template.NewStoreRegistry(db, nil)
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: authz})
 	require.NoError(t, err)
 	cat, err := catalog.NewService(db, nil)
 	require.NoError(t, err)
-	reports, err := report.NewService(db, records, &report.Config{Authorizer: authz, Catalog: cat})
+	reports, err := report.NewService(db, &report.Config{Records: records, Authorizer: authz, Catalog: cat})
 	require.NoError(t, err)
 	srv, err := capi.New(&capi.Options{
 		Prefix: prefix, DB: db, Customers: customers, Records: records,

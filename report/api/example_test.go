@@ -10,7 +10,7 @@ import (
 // The routes to pass as contactlog/api.Options.Extra (given the report
 // service an application built).
 func Example() {
-	var reports *report.Service // report.NewService(db, records, cfg)
+	var reports *report.Service // report.NewService(db, cfg)
 	for _, r := range api.Routes(reports) {
 		fmt.Println(r.Method, r.Path)
 	}

@@ -15,6 +15,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -44,9 +45,10 @@ func Example() {
 
 	dir, _ := permission.NewDirectory(db, nil)
 	rules, _ := permission.NewEngine(db)
-	records, _ := contactlog.NewService(db, &contactlog.Config{Authorizer: rules})
+	templates, _ := template.NewStoreRegistry(db, nil)
+	records, _ := contactlog.NewService(db, &contactlog.Config{Authorizer: rules, Directory: dir, Templates: templates})
 	customers, _ := customer.NewService(db, &customer.Config{Authorizer: rules})
-	exporter, err := pdf.NewExporter(db, records, customers, dir, &pdf.Config{Font: bizud.Regular()})
+	exporter, err := pdf.NewExporter(db, &pdf.Config{Records: records, Customers: customers, Directory: dir, Font: bizud.Regular()})
 	if err != nil {
 		panic(err)
 	}

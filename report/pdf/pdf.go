@@ -50,6 +50,15 @@ const AuditAction = "export_pdf"
 
 // Config configures an Exporter. Only Font is required.
 type Config struct {
+	// Records is the contact-record engine the records and their
+	// attachments are read through. Required.
+	Records *contactlog.Service
+	// Customers is the customer engine the customers' names are read
+	// through. Required.
+	Customers *customer.Service
+	// Directory is the staff directory (permission.NewDirectory on the
+	// same database): the tenant's and staff members' names. Required.
+	Directory *permission.Directory
 	// Font is a Japanese TrueType font (.ttf; not a collection), embedded
 	// in every PDF as a subset of the glyphs used. Required: bizud.Regular()
 	// of package report/pdf/font/bizud, or any TrueType font whose licence
@@ -175,19 +184,24 @@ type Exporter struct {
 	chartFont *chart.Font // Config.Font for chart text; nil without Config.Charts
 }
 
-// NewExporter returns an exporter reading records and attachments through
-// records, customer names through customers, the tenant's and staff
-// members' names through dir, and writing the audit log to db (the
+// NewExporter returns an exporter reading through cfg.Records,
+// cfg.Customers and cfg.Directory and writing the audit log to db (the
 // engines' database).
-func NewExporter(db bun.IDB, records *contactlog.Service, customers *customer.Service, dir *permission.Directory, cfg *Config) (*Exporter, error) {
+func NewExporter(db bun.IDB, cfg *Config) (*Exporter, error) {
 	c := cfg.WithDefaults()
 	switch {
-	case db == nil || records == nil || customers == nil || dir == nil:
-		return nil, errors.New("pdf: NewExporter needs the database, the record and customer engines and the directory")
+	case db == nil:
+		return nil, errors.New("pdf: NewExporter needs the database")
+	case c.Records == nil:
+		return nil, errors.New("pdf: Config.Records is required (contactlog.NewService on the same database)")
+	case c.Customers == nil:
+		return nil, errors.New("pdf: Config.Customers is required (customer.NewService on the same database)")
+	case c.Directory == nil:
+		return nil, errors.New("pdf: Config.Directory is required (permission.NewDirectory on the same database)")
 	case len(c.Font) == 0:
 		return nil, errors.New("pdf: Config.Font is required (e.g. bizud.Regular() of report/pdf/font/bizud)")
 	}
-	e := &Exporter{db: db, records: records, customers: customers, dir: dir, cfg: c, fontName: subsetName(c.Font)}
+	e := &Exporter{db: db, records: c.Records, customers: c.Customers, dir: c.Directory, cfg: c, fontName: subsetName(c.Font)}
 	if c.Charts != nil {
 		f, err := chart.ParseFont(c.Font)
 		if err != nil {

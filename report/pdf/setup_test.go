@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -73,7 +74,9 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	store, err := blob.NewLocal(t.TempDir())
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Clock: clock.Now, Authorizer: engine, Blobs: store})
+	templates, err := template.NewStoreRegistry(db, nil)
+	require.NoError(t, err)
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Clock: clock.Now, Authorizer: engine, Blobs: store})
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Clock: clock.Now, Authorizer: engine})
 	require.NoError(t, err)
@@ -131,7 +134,8 @@ func setup(t testing.TB, db *bun.DB) *fixture {
 			cfg = &pdf.Config{}
 		}
 		cfg.Font, cfg.Clock = bizud.Regular(), clock.Now
-		exp, err := pdf.NewExporter(db, records, customers, dir, cfg)
+		cfg.Records, cfg.Customers, cfg.Directory = records, customers, dir
+		exp, err := pdf.NewExporter(db, cfg)
 		require.NoError(t, err)
 		return exp
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
@@ -89,9 +90,11 @@ func setup(t *testing.T, db *bun.DB) (e *env, a, b *permission.User, cust *custo
 	require.NoError(t, err)
 	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz, Clock: clock.Now})
 	require.NoError(t, err)
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz, Clock: clock.Now})
+	templates, err := template.NewStoreRegistry(db, nil)
 	require.NoError(t, err)
-	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Clock: clock.Now, Records: records, Customers: customers})
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: authz, Clock: clock.Now})
+	require.NoError(t, err)
+	svc, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Directory: dir, Clock: clock.Now, Records: records, Customers: customers})
 	require.NoError(t, err)
 	srv, err := capi.New(&capi.Options{DB: db, Customers: customers, Records: records, Extra: api.Routes(svc), Clock: clock.Now,
 		Authenticator: capi.AuthenticatorFunc(func(r *http.Request) (permission.Principal, error) {

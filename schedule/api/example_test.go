@@ -17,6 +17,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	capi "github.com/kirokuhq/kiroku/contactlog/api"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/schedule"
@@ -65,11 +66,15 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz})
+	templates, err := template.NewStoreRegistry(db, nil)
 	if err != nil {
 		panic(err)
 	}
-	sched, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Records: records, Customers: customers})
+	records, err := contactlog.NewService(db, &contactlog.Config{Directory: directory, Templates: templates, Authorizer: authz})
+	if err != nil {
+		panic(err)
+	}
+	sched, err := schedule.NewService(db, &schedule.Config{Authorizer: authz, Directory: directory, Records: records, Customers: customers})
 	if err != nil {
 		panic(err)
 	}

@@ -64,7 +64,10 @@ type App struct {
 	// feeds, requests, alerts and notices.
 	Schedule  *schedule.Service
 	Templates *template.Registry
-	Plugins   *plugins.Host
+	// TemplateStore keeps the tenants' own templates: Templates serves
+	// them, administrators save through it.
+	TemplateStore *template.Store
+	Plugins       *plugins.Host
 	// PDF makes the PDF downloads of records and customer histories (web
 	// pages and API routes), in BIZ UDGothic.
 	PDF  *pdf.Exporter
@@ -155,11 +158,10 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Authz, err = permission.NewEngine(a.DB); err != nil {
 		return a, err
 	}
-	st, err := template.NewStore(a.DB, &template.Config{Clock: a.Clock})
-	if err != nil {
+	if a.TemplateStore, err = template.NewStore(a.DB, &template.Config{Clock: a.Clock}); err != nil {
 		return a, err
 	}
-	a.Templates = template.NewRegistry(st)
+	a.Templates = template.NewRegistry(a.TemplateStore)
 	pluginDir := ""
 	if fi, err := os.Stat(cfg.PluginDir); err == nil && fi.IsDir() {
 		pluginDir = cfg.PluginDir
@@ -197,8 +199,12 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if cfg.MailFrom == "" {
 		from.Email = "kiroku@localhost"
 	}
+	customerSystem, err := customer.NewSystem(a.DB)
+	if err != nil {
+		return a, err
+	}
 	recordsCfg := &contactlog.Config{
-		Authorizer: a.Authz, Templates: a.Templates, Clock: a.Clock, Blobs: blobs,
+		Authorizer: a.Authz, Directory: a.Dir, Templates: a.Templates, Customers: customerSystem, Clock: a.Clock, Blobs: blobs,
 		Mailer: mailer, MailFrom: from, Plugins: a.Plugins, Events: a.Plugins, Channels: a.Plugins.Channels(),
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
 	}
@@ -208,7 +214,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Catalog, err = catalog.NewService(a.DB, &catalog.Config{Clock: a.Clock}); err != nil {
 		return a, err
 	}
-	if a.Reports, err = report.NewService(a.DB, a.Records, &report.Config{Authorizer: a.Authz, Clock: a.Clock, Catalog: a.Catalog}); err != nil {
+	if a.Reports, err = report.NewService(a.DB, &report.Config{Records: a.Records, Authorizer: a.Authz, Clock: a.Clock, Catalog: a.Catalog}); err != nil {
 		return a, err
 	}
 	// A customer's history of one template carries the automatic charts of
@@ -224,7 +230,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		}
 		return h.Charts, nil
 	}
-	if a.PDF, err = pdf.NewExporter(a.DB, a.Records, a.Customers, a.Dir, &pdf.Config{Font: bizud.Regular(), Clock: a.Clock,
+	if a.PDF, err = pdf.NewExporter(a.DB, &pdf.Config{Records: a.Records, Customers: a.Customers, Directory: a.Dir, Font: bizud.Regular(), Clock: a.Clock,
 		Charts: charts, PhotoDPI: cfg.PDFPhotoDPI}); err != nil {
 		return a, err
 	}
@@ -234,7 +240,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
-	scheduleCfg := &schedule.Config{Authorizer: a.Authz, Clock: a.Clock, Records: a.Records, Customers: a.Customers,
+	scheduleCfg := &schedule.Config{Authorizer: a.Authz, Directory: a.Dir, Clock: a.Clock, Records: a.Records, Customers: a.Customers,
 		Mailer: mailer, MailFrom: from, Channels: a.Plugins.Channels(), Logger: a.Logger,
 		AlertURL: func(_, cust uuid.UUID) string { return cfg.BaseURL + "/customers/" + cust.String() }}
 	if a.Schedule, err = schedule.NewService(a.DB, scheduleCfg); err != nil {
@@ -257,7 +263,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			return a, fmt.Errorf("portal SMS: plugin %q is not a running notification plugin (one with a Notifier)", cfg.PortalSMSPlugin)
 		}
 	}
-	portalCfg := &portal.Config{Authorizer: a.Authz, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms}
+	portalCfg := &portal.Config{Authorizer: a.Authz, Directory: a.Dir, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
 		return a, err
 	}

@@ -179,12 +179,6 @@ type adminTemplatesPage struct {
 	Problems  []string
 }
 
-// templateStore is the tenant template store (admins save through it; the
-// registry reads the same tables).
-func (u *UI) templateStore() (*template.Store, error) {
-	return template.NewStore(u.app.DB, &template.Config{Clock: u.app.Clock})
-}
-
 func (u *UI) renderTemplates(w http.ResponseWriter, r *Request, status int, f *Form, problems []string) error {
 	tpls, err := u.app.Templates.Templates(r.Context(), r.Principal.Tenant)
 	if err != nil {
@@ -244,11 +238,7 @@ func (u *UI) adminTemplatesPost(w http.ResponseWriter, r *Request) error {
 		f.Message = msg.T("common.form_errors")
 		return u.renderTemplates(w, r, http.StatusUnprocessableEntity, f, nil)
 	}
-	st, err := u.templateStore()
-	if err != nil {
-		return err
-	}
-	saved, err := st.Save(r.Context(), t)
+	saved, err := u.app.TemplateStore.Save(r.Context(), t)
 	var ve *validation.Error
 	if errors.As(err, &ve) {
 		var problems []string

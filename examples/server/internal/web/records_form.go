@@ -795,7 +795,7 @@ func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int,
 	if d.Groups, err = u.app.Dir.Groups(ctx, r.Principal.Tenant); err != nil {
 		return err
 	}
-	if d.ReportPatterns, err = u.app.Records.ReportPatterns(ctx); err != nil {
+	if d.ReportPatterns, err = u.app.Records.ReportPatterns().List(ctx); err != nil {
 		return err
 	}
 	d.Expenses = expenseRows(f)
@@ -1000,7 +1000,7 @@ func (u *UI) reportPatternOp(w http.ResponseWriter, r *Request, rec *contactlog.
 	ctx := r.Context()
 	var d recordFormData
 	if op == opSavePattern {
-		p, err := u.app.Records.CreateReportPattern(ctx, contactlog.ReportPatternInput{Name: f.Get("pattern_name"),
+		p, err := u.app.Records.ReportPatterns().Create(ctx, contactlog.ReportPatternInput{Name: f.Get("pattern_name"),
 			Recipients: peopleIDs(f, "report_to")})
 		var ve *validation.Error
 		switch {
@@ -1027,7 +1027,7 @@ func (u *UI) reportPatternOp(w http.ResponseWriter, r *Request, rec *contactlog.
 		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
 	}
 	if op == opDeletePattern {
-		err := u.app.Records.DeleteReportPattern(ctx, id)
+		err := u.app.Records.ReportPatterns().Delete(ctx, id)
 		switch {
 		case errors.Is(err, kerr.ErrNotFound):
 			f.Add("report_pattern", msg.T("records.pattern_choose"))
@@ -1039,7 +1039,7 @@ func (u *UI) reportPatternOp(w http.ResponseWriter, r *Request, rec *contactlog.
 		}
 		return u.renderRecordFormData(w, r, http.StatusOK, rec, f, op, d)
 	}
-	mine, err := u.app.Records.ReportPatterns(ctx)
+	mine, err := u.app.Records.ReportPatterns().List(ctx)
 	if err != nil {
 		return err
 	}

@@ -439,7 +439,7 @@ func TestRecordFormReportPatterns(t *testing.T) {
 			"report_to", boss.String(), "report_to", clerk.String()))
 		require.True(t, servertest.Contains(body, "報告パターン「上長と事務」を保存しました。", "見積を渡した"))
 		require.Regexp(t, `<option value="[0-9a-f-]{36}" selected>上長と事務（2人）</option>`, body, "the saved pattern is chosen")
-		mine, err := re.App.Records.ReportPatterns(re.ctx)
+		mine, err := re.App.Records.ReportPatterns().List(re.ctx)
 		require.NoError(t, err)
 		require.Len(t, mine, 1)
 		require.ElementsMatch(t, []uuid.UUID{boss, clerk}, mine[0].Recipients)
@@ -469,7 +469,7 @@ func TestRecordFormReportPatterns(t *testing.T) {
 
 		_, body = postMultipart(t, re.c, "/records", with("op", "delete_pattern", "report_pattern", mine[0].ID.String()))
 		require.Contains(t, body, "報告パターンを削除しました。")
-		mine, err = re.App.Records.ReportPatterns(re.ctx)
+		mine, err = re.App.Records.ReportPatterns().List(re.ctx)
 		require.NoError(t, err)
 		require.Empty(t, mine)
 	})
