@@ -109,4 +109,3 @@ func BenchmarkCreateSQLite(b *testing.B) {
 		report(b, stmts)
 	})
 }
-
