@@ -227,12 +227,22 @@ func (d *Directory) UpdateTenant(ctx context.Context, t Tenant) (*Tenant, error)
 	}
 	old := t.Version
 	t.UpdatedAt, t.Version = d.now(), old+1
-	res, err := d.db.NewUpdate().Model(&t).Column("name", "time_zone", "customer_visibility", "updated_at", "version").
-		WherePK().Where("version = ?", old).Returning("created_at").Exec(ctx)
+	var n int64
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewUpdate().Model(&t).Column("name", "time_zone", "customer_visibility", "updated_at", "version").
+			WherePK().Where("version = ?", old).Returning("created_at").Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n != 1 {
+			return nil
+		}
+		return bumpVersion(ctx, tx, t.ID)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("permission: update tenant: %w", storage.Err(err))
+		return nil, fmt.Errorf("permission: update tenant: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n != 1 {
 		if _, err := d.Tenant(ctx, t.ID); err != nil {
 			return nil, err
 		}
@@ -295,9 +305,11 @@ func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
 			err := q.Scan(ctx)
 			if err == nil {
 				u.ID, u.CreatedAt, u.UpdatedAt, u.Version = cur.ID, cur.CreatedAt, now, cur.Version+1
-				_, err = tx.NewUpdate().Model(&u).Column("external_id", "name", "kana", "email", "roles", "active", "updated_at", "version").
-					WherePK().Exec(ctx)
-				return err
+				if _, err := tx.NewUpdate().Model(&u).Column("external_id", "name", "kana", "email", "roles", "active", "updated_at", "version").
+					WherePK().Exec(ctx); err != nil {
+					return err
+				}
+				return bumpVersion(ctx, tx, u.Tenant)
 			}
 			if !errors.Is(storage.Err(err), ErrNotFound) {
 				return err
@@ -307,8 +319,10 @@ func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
 			u.ID = uuid.Must(uuid.NewV7())
 		}
 		u.CreatedAt, u.UpdatedAt, u.Version = now, now, 1
-		_, err := tx.NewInsert().Model(&u).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(&u).Exec(ctx); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, u.Tenant)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: save user: %w", err)
@@ -386,8 +400,10 @@ func (d *Directory) CreateOrgUnit(ctx context.Context, u OrgUnit) (*OrgUnit, err
 				paths = append(paths, orgPath{Tenant: u.Tenant, Ancestor: p.Ancestor, Descendant: u.ID, Depth: p.Depth + 1})
 			}
 		}
-		_, err := tx.NewInsert().Model(&paths).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(&paths).Exec(ctx); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, u.Tenant)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: create org unit: %w", err)
@@ -457,9 +473,11 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 		if _, err := tx.NewInsert().Model(&paths).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewUpdate().Model((*OrgUnit)(nil)).Set("parent_id = ?", parent).Set("updated_at = ?", d.now()).
-			Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-		return err
+		if _, err := tx.NewUpdate().Model((*OrgUnit)(nil)).Set("parent_id = ?", parent).Set("updated_at = ?", d.now()).
+			Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: move org unit %s: %w", id, err)
@@ -473,9 +491,15 @@ func (d *Directory) RenameOrgUnit(ctx context.Context, tenant, id uuid.UUID, nam
 	if err := nameError("name", name, 100).Err(); err != nil {
 		return fmt.Errorf("permission: rename org unit: %w", err)
 	}
-	res, err := d.db.NewUpdate().Model((*OrgUnit)(nil)).Set("name = ?", name).Set("updated_at = ?", d.now()).
-		Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewUpdate().Model((*OrgUnit)(nil)).Set("name = ?", name).Set("updated_at = ?", d.now()).
+			Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, tenant)
+	})
+	if err != nil {
 		return fmt.Errorf("permission: rename org unit %s: %w", id, err)
 	}
 	return nil
@@ -493,7 +517,10 @@ func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) err
 			return fmt.Errorf("it has %d child units: %w", kids, ErrConflict)
 		}
 		res, err := tx.NewDelete().Model((*OrgUnit)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-		return storage.Affected(res, err, ErrNotFound)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: delete org unit %s: %w", id, err)
@@ -529,8 +556,8 @@ func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID,
 		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("tenant_id = ?", tenant).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return err
 		}
-		if len(units) == 0 {
-			return nil
+		if err := bumpVersion(ctx, tx, tenant); err != nil || len(units) == 0 {
+			return err
 		}
 		ms := make([]orgMembership, len(units))
 		for i, u := range units {
@@ -572,16 +599,28 @@ func (d *Directory) CreateGroup(ctx context.Context, tenant uuid.UUID, name stri
 	}
 	now := d.now()
 	g := &Group{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, Name: name, CreatedAt: now, UpdatedAt: now, Version: 1, Members: []Member{}}
-	if _, err := d.db.NewInsert().Model(g).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("permission: create group: %w", storage.Err(err))
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, tenant)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("permission: create group: %w", err)
 	}
 	return g, nil
 }
 
 // DeleteGroup deletes a group and its memberships.
 func (d *Directory) DeleteGroup(ctx context.Context, tenant, id uuid.UUID) error {
-	res, err := d.db.NewDelete().Model((*Group)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
-	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+	err := storage.InTx(ctx, d.db, func(ctx context.Context, tx bun.IDB) error {
+		res, err := tx.NewDelete().Model((*Group)(nil)).Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return err
+		}
+		return bumpVersion(ctx, tx, tenant)
+	})
+	if err != nil {
 		return fmt.Errorf("permission: delete group %s: %w", id, err)
 	}
 	return nil
@@ -635,8 +674,8 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("tenant_id = ?", tenant).Where("group_id = ?", group).Exec(ctx); err != nil {
 			return err
 		}
-		if len(users) == 0 {
-			return nil
+		if err := bumpVersion(ctx, tx, tenant); err != nil || len(users) == 0 {
+			return err
 		}
 		ms := make([]groupMember, 0, len(users))
 		for _, u := range users {
@@ -656,30 +695,36 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 // customer visibility and time zone. An unknown or inactive user fails with
 // ErrUnauthenticated.
 func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Principal, error) {
+	p, _, err := d.principal(ctx, tenant, user)
+	return p, err
+}
+
+// principal is Principal that also returns the user it read.
+func (d *Directory) principal(ctx context.Context, tenant, user uuid.UUID) (Principal, *User, error) {
 	u, err := d.User(ctx, tenant, user)
 	if errors.Is(err, ErrNotFound) || (err == nil && !u.Active) {
-		return Principal{}, ErrUnauthenticated
+		return Principal{}, nil, ErrUnauthenticated
 	}
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, nil, err
 	}
 	t, err := d.Tenant(ctx, tenant)
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, nil, err
 	}
 	loc, err := time.LoadLocation(t.TimeZone)
 	if err != nil {
-		return Principal{}, fmt.Errorf("permission: principal: tenant time zone %q: %w", t.TimeZone, err)
+		return Principal{}, nil, fmt.Errorf("permission: principal: tenant time zone %q: %w", t.TimeZone, err)
 	}
 	p := Principal{Tenant: tenant, User: user, Kind: Staff, Roles: u.Roles, CustomerVisibility: t.CustomerVisibility,
 		OrgUnits: []uuid.UUID{}, Groups: []uuid.UUID{}, ManagedGroups: []uuid.UUID{}, Location: loc}
 	if err := d.db.NewSelect().Model((*orgMembership)(nil)).Column("org_unit_id").Where("tenant_id = ?", tenant).Where("user_id = ?", user).
 		Order("org_unit_id").Scan(ctx, &p.OrgUnits); err != nil {
-		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
+		return Principal{}, nil, fmt.Errorf("permission: principal: %w", storage.Err(err))
 	}
 	var ms []groupMember
 	if err := d.db.NewSelect().Model(&ms).Where("tenant_id = ?", tenant).Where("user_id = ?", user).Order("group_id").Scan(ctx); err != nil {
-		return Principal{}, fmt.Errorf("permission: principal: %w", storage.Err(err))
+		return Principal{}, nil, fmt.Errorf("permission: principal: %w", storage.Err(err))
 	}
 	for _, m := range ms {
 		p.Groups = append(p.Groups, m.Group)
@@ -687,7 +732,28 @@ func (d *Directory) Principal(ctx context.Context, tenant, user uuid.UUID) (Prin
 			p.ManagedGroups = append(p.ManagedGroups, m.Group)
 		}
 	}
-	return p, nil
+	return p, u, nil
+}
+
+// bumpVersion advances the tenant's directory version in tx, the
+// transaction of a directory write.
+func bumpVersion(ctx context.Context, tx bun.IDB, tenant uuid.UUID) error {
+	_, err := tx.NewRaw("UPDATE kiroku_tenants SET directory_version = directory_version + 1 WHERE id = ?", tenant).Exec(ctx)
+	return err
+}
+
+// Version returns the tenant's directory version: a counter that every
+// write of the Directory to the tenant (its settings, users, org units,
+// groups and memberships) advances in the write's transaction. A principal
+// built while the version was v is still what Principal would build as
+// long as the version is v, whichever process wrote: PrincipalCache relies
+// on it. Writes that bypass the Directory must advance it themselves.
+func (d *Directory) Version(ctx context.Context, tenant uuid.UUID) (int64, error) {
+	var v int64
+	if err := d.db.NewRaw("SELECT directory_version FROM kiroku_tenants WHERE id = ?", tenant).Scan(ctx, &v); err != nil {
+		return 0, fmt.Errorf("permission: directory version of %s: %w", tenant, storage.Err(err))
+	}
+	return v, nil
 }
 
 // requireAll fails with ErrNotFound unless every one of ids (distinct)

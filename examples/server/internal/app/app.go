@@ -48,11 +48,15 @@ import (
 
 // App is the running server's state: every engine, bound to one database.
 type App struct {
-	Config    Config
-	DB        *bun.DB
-	Logger    *slog.Logger
-	Clock     func() time.Time
-	Dir       *permission.Directory
+	Config Config
+	DB     *bun.DB
+	Logger *slog.Logger
+	Clock  func() time.Time
+	Dir    *permission.Directory
+	// Staff caches the principals of signed-in staff (Principal and
+	// StaffUser): a request costs one read of the tenant's directory
+	// version while the directory does not change.
+	Staff     *permission.PrincipalCache
 	Authz     *permission.Engine
 	Customers *customer.Service
 	Records   *contactlog.Service
@@ -155,6 +159,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if a.Dir, err = permission.NewDirectory(a.DB, a.Clock); err != nil {
 		return a, err
 	}
+	a.Staff = permission.NewPrincipalCache(a.Dir, 0)
 	if a.Authz, err = permission.NewEngine(a.DB); err != nil {
 		return a, err
 	}
@@ -391,9 +396,10 @@ func (a *App) Close() {
 }
 
 // Principal returns the principal of an active staff user, with the tenant's
-// settings (see permission.Directory.Principal).
+// settings (see permission.Directory.Principal), through the cache Staff.
 func (a *App) Principal(ctx context.Context, tenant, user uuid.UUID) (permission.Principal, error) {
-	return a.Dir.Principal(ctx, tenant, user)
+	p, _, err := a.Staff.Lookup(ctx, tenant, user)
+	return p, err
 }
 
 // openDB opens the configured database: PostgreSQL when a DSN is set,

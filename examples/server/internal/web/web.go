@@ -201,11 +201,7 @@ func (u *UI) authenticate(hr *http.Request) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := u.app.Principal(hr.Context(), s.TenantID, s.UserID)
-	if err != nil {
-		return nil, err
-	}
-	user, err := u.app.Dir.User(hr.Context(), s.TenantID, s.UserID)
+	p, user, err := u.app.Staff.Lookup(hr.Context(), s.TenantID, s.UserID)
 	if err != nil {
 		return nil, err
 	}
