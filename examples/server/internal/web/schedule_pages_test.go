@@ -154,9 +154,10 @@ func TestRecordFromAppointmentAndNextPlan(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode, "a second record is not offered")
 		require.Equal(t, "/records/"+recID.String(), servertest.Location(res))
 
-		// 次回の予定.
+		// 次回の予定; the record names the appointment it was made from.
 		_, body = re.c.Get(t, "/records/"+recID.String())
 		require.Contains(t, body, `href="/records/`+recID.String()+`/next-appointment"`)
+		require.Contains(t, between(t, body, `id="made-from"`, "</section>"), `href="/appointments/`+a.ID.String()+`">`)
 		res, body = re.c.Get(t, "/records/"+recID.String()+"/next-appointment")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		nextDay := schedule.DateOf(start.AddDate(0, 0, 7)).String()
