@@ -257,29 +257,25 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 
 	// Records: each on the calendars of its responders and of its
 	// customer's assignees, dated by the actual time, else the planned
-	// time (occurred_at holds exactly that when either is set). Each role
-	// is an arm bounded by the dates (the responders' rows alone would be
-	// every record they ever answered); UNION keeps a record once per
-	// staff member who is both.
+	// time (occurred_at holds exactly that when either is set).
 	recPred, err := s.authz.Predicate(ctx, pr, contactlog.RecordTable("r"))
 	if err != nil {
 		return nil, err
 	}
-	inRange := func(q *bun.SelectQuery, alias string) *bun.SelectQuery {
-		return q.Where(alias+".deleted_at IS NULL").Where(alias+".occurred_at >= ?", from).Where(alias+".occurred_at < ?", to)
-	}
-	owners := inRange(s.db.NewSelect().TableExpr("contact_record_people AS pp").ColumnExpr("pp.tenant_id, pp.record_id, pp.user_id").
-		Join("JOIN contact_records AS r1 ON r1.tenant_id = pp.tenant_id AND r1.id = pp.record_id").
-		Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)), "r1").
-		Union(inRange(s.db.NewSelect().TableExpr("customer_assignees AS ca").ColumnExpr("ca.tenant_id, r2.id, ca.user_id").
+	owners := s.db.NewSelect().TableExpr("contact_record_people AS pp").ColumnExpr("pp.tenant_id, pp.record_id, pp.user_id").
+		Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
+		UnionAll(s.db.NewSelect().TableExpr("customer_assignees AS ca").ColumnExpr("ca.tenant_id, r2.id, ca.user_id").
 			Join("JOIN contact_records AS r2 ON r2.tenant_id = ca.tenant_id AND r2.customer_id = ca.customer_id").
-			Where("ca.tenant_id = ?", pr.Tenant).Where("ca.user_id IN (?)", bun.List(staff)), "r2"))
+			Where("ca.tenant_id = ?", pr.Tenant).Where("ca.user_id IN (?)", bun.List(staff)).
+			Where("r2.deleted_at IS NULL").Where("r2.occurred_at >= ?", from).Where("r2.occurred_at < ?", to))
 	var recs []calendarRow
-	rq := s.db.NewSelect().TableExpr("(?) AS x", owners).
-		ColumnExpr("r.id, x.user_id AS staff_id, r.customer_id, r.channel, r.planned_at, r.actual_at, r.version, "+custCols).
-		Join("JOIN contact_records AS r ON r.tenant_id = x.tenant_id AND r.id = x.record_id").
+	rq := s.db.NewSelect().TableExpr("contact_records AS r").
+		ColumnExpr("DISTINCT r.id, x.user_id AS staff_id, r.customer_id, r.channel, r.planned_at, r.actual_at, r.version, "+custCols).
+		Join("JOIN (?) AS x ON x.tenant_id = r.tenant_id AND x.record_id = r.id", owners).
 		Join(custJoin("r"), custPred.Args...).
-		Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
+		Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
+		Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
+		Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
 	if err := recPred.Apply(rq).Scan(ctx, &recs); err != nil {
 		return nil, storage.Err(err)
 	}
