@@ -710,6 +710,27 @@ func (s *Service) NextAppointments(ctx context.Context, id uuid.UUID) ([]Appoint
 	return out, nil
 }
 
+// MadeFromAppointment returns the appointment the contact record id was
+// made from (RecordFromAppointment): the 元の予定 the record's page names.
+// ErrNotFound when the record was not made from one, or the principal
+// does not see it.
+func (s *Service) MadeFromAppointment(ctx context.Context, id uuid.UUID) (*Appointment, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	as, err := s.appointments(ctx, pr, 1, func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("ap.record_id = ?", id)
+	})
+	if err == nil && len(as) == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("schedule: appointment of record %s: %w", id, err)
+	}
+	return &as[0], nil
+}
+
 // appointments lists at most limit live appointments that pr sees,
 // selected and ordered by where, with their staff and scope.
 func (s *Service) appointments(ctx context.Context, pr permission.Principal, limit int, where func(*bun.SelectQuery) *bun.SelectQuery) ([]Appointment, error) {

@@ -37,6 +37,13 @@ func TestPlanMeetNextPlan(t *testing.T) {
 		_, _, err = f.svc.RecordFromAppointment(f.b, a.ID, linked.Version, contactlog.Entry{Template: "builtin:interview"})
 		require.ErrorIs(t, err, schedule.ErrConflict, "one record per appointment")
 
+		// The record names the appointment it was made from, to those who see it.
+		from, err := f.svc.MadeFromAppointment(f.a, rec.ID)
+		require.NoError(t, err)
+		require.Equal(t, a.ID, from.ID)
+		_, err = f.svc.MadeFromAppointment(f.other, rec.ID)
+		require.ErrorIs(t, err, schedule.ErrNotFound, "outside its visibility the appointment does not exist")
+
 		// The calendar shows both, the appointment pointing at the record.
 		c, err := f.svc.Calendar(f.a, schedule.CalendarQuery{From: d("2026-12-04"), To: d("2026-12-04")})
 		require.NoError(t, err)
@@ -57,6 +64,8 @@ func TestPlanMeetNextPlan(t *testing.T) {
 		rec2, _, err := f.svc.RecordFromAppointment(f.a, next.ID, next.Version, contactlog.Entry{Template: "builtin:interview"})
 		require.NoError(t, err)
 		require.True(t, rec2.ActualAt.IsZero())
+		_, err = f.svc.MadeFromAppointment(f.a, uuid.Must(uuid.NewV7()))
+		require.ErrorIs(t, err, schedule.ErrNotFound, "a record made from no appointment")
 		require.Equal(t, next.Start, rec2.PlannedAt)
 
 		// Or link an existing appointment as the next one.

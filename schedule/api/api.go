@@ -155,6 +155,9 @@ func Routes(svc *schedule.Service) []capi.Route {
 		{ID: "nextAppointments", Summary: "The appointments planned as a contact record's next contact", Tag: "schedule",
 			Method: http.MethodGet, Path: p + "/records/{id}/next-appointments", Params: id,
 			Response: AppointmentList{}, Status: http.StatusOK, Handler: h.nextAppointments},
+		{ID: "appointmentOfRecord", Summary: "The appointment a contact record was made from (404 when none)", Tag: "schedule",
+			Method: http.MethodGet, Path: p + "/records/{id}/appointment", Params: id,
+			Response: schedule.Appointment{}, Status: http.StatusOK, ETag: true, Handler: h.appointmentOfRecord},
 		{ID: "customerAppointments", Summary: "A customer's upcoming or past appointments", Tag: "schedule", Method: http.MethodGet,
 			Path: p + "/customers/{id}/appointments", Params: append(append([]capi.Param(nil), id...),
 				capi.Param{Name: "limit", In: "query", Type: "integer", Description: "at most this many (default 20)"},
@@ -319,6 +322,15 @@ func (h *handlers) nextAppointments(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return capi.WriteJSON(w, http.StatusOK, AppointmentList{Appointments: nonNil(as)})
+}
+
+func (h *handlers) appointmentOfRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := capi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := h.svc.MadeFromAppointment(r.Context(), id)
+	return writeAppointment(w, http.StatusOK, a, err)
 }
 
 func (h *handlers) calendar(w http.ResponseWriter, r *http.Request) error {

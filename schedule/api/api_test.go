@@ -190,6 +190,13 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 				}
 			}
 		}), later.ID)
+		var origin schedule.Appointment
+		r = e.call(a.ID, http.MethodGet, "/v1/records/"+made.Record.ID.String()+"/appointment", nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		r.decode(t, &origin)
+		require.Equal(t, made.Record.ID, origin.Record, "the record names the appointment it was made from")
+		r = e.call(a.ID, http.MethodGet, "/v1/records/"+uuid.Must(uuid.NewV7()).String()+"/appointment", nil)
+		require.Equal(t, http.StatusNotFound, r.status, string(r.body))
 		r = e.call(b.ID, http.MethodGet, "/v1/records/"+made.Record.ID.String()+"/next-appointments", nil)
 		require.Equal(t, http.StatusOK, r.status, string(r.body))
 		require.JSONEq(t, `{"appointments":[]}`, string(r.body), "another staff member sees none of A's appointments")

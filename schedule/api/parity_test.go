@@ -23,7 +23,7 @@ var routeOf = map[string]string{
 	"CreateAppointment": "createAppointment", "Appointment": "getAppointment", "UpdateAppointment": "updateAppointment",
 	"DeleteAppointment": "deleteAppointment", "RestoreAppointment": "restoreAppointment",
 	"CustomerAppointments": "customerAppointments", "CustomerPastAppointments": "customerAppointments",
-	"NextAppointments": "nextAppointments", "Calendar": "calendar",
+	"NextAppointments": "nextAppointments", "MadeFromAppointment": "appointmentOfRecord", "Calendar": "calendar",
 	"RecordFromAppointment": "recordFromAppointment", "PlanNext": "planNextAppointment", "LinkNext": "linkNextAppointment",
 	"CreateRecordWithCustomer": "recordWithCustomer",
 	"Feed":                     "getCalendarFeed", "CreateFeed": "createCalendarFeed", "RevokeFeed": "revokeCalendarFeed",

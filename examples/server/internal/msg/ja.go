@@ -1183,4 +1183,9 @@ var ja = map[string]string{
 	"api.op.getSharedRecord":           "共有された記録（お客様）",
 	"api.op.listSharedAttachments":     "共有されたファイル一覧（お客様）",
 	"api.op.downloadSharedAttachment":  "共有されたファイル（お客様）",
+	"api.op.appointmentOfRecord":       "記録の元になった予定を取得する",
+	"calendar.made_from":               "元の予定",
+	"calendar.f_end_date":              "終了日",
+	"calendar.end_date_hint":           "終了日が開始日と違う予定は、その間の毎日のカレンダーに表示されます。空欄なら開始日と同じ日です。",
+	"calendar.f_staff":                 "担当者",
 }

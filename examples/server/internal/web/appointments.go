@@ -36,18 +36,28 @@ type appointmentFormData struct {
 	Linkable []schedule.Appointment
 	// Edited is the appointment the form changes (nil for a new one).
 	Edited *schedule.Appointment
-	Loc    *time.Location
+	// Staff are the staff picker's rows (the record form's staff search):
+	// the staff chosen, then the matches of a search by name or reading.
+	Staff []staffRow
+	// StaffSearched tells that a staff search ran.
+	StaffSearched bool
+	Loc           *time.Location
 	// Other are problems of fields the form does not show.
 	Other []string
 }
 
 // appointmentNew shows the form of a new appointment on the slot's day
-// ("date"), with the customer a link names ("customer").
+// ("date"), with the customer a link names ("customer"), for the staff
+// member whose calendar the slot is on ("staff"; else the user).
 func (u *UI) appointmentNew(w http.ResponseWriter, r *Request) error {
 	q := r.URL.Query()
-	v := url.Values{"date": {q.Get("date")}, "start": {"10:00"}, "end": {"11:00"}}
+	v := url.Values{"date": {q.Get("date")}, "end_date": {q.Get("date")}, "start": {"10:00"}, "end": {"11:00"},
+		"staff": {r.Principal.User.String()}}
 	if id, err := uuid.Parse(q.Get("customer")); err == nil {
 		v.Set("customer_id", id.String())
+	}
+	if id, err := uuid.Parse(q.Get("staff")); err == nil {
+		v.Set("staff", id.String())
 	}
 	return u.renderAppointmentForm(w, r, http.StatusOK, NewForm(v), nil, "")
 }
@@ -64,8 +74,8 @@ func (u *UI) appointmentCreate(w http.ResponseWriter, r *Request) error {
 }
 
 // nextAppointmentNew shows the form of the next appointment of the record
-// (次回の予定): its customer, channel and contact persons carried, a
-// week after the record's time.
+// (次回の予定): its customer, channel, contact persons and responders
+// (as the staff) carried, a week after the record's time.
 func (u *UI) nextAppointmentNew(w http.ResponseWriter, r *Request) error {
 	rec, err := u.recordOf(r)
 	if err != nil {
@@ -79,9 +89,10 @@ func (u *UI) nextAppointmentNew(w http.ResponseWriter, r *Request) error {
 		at = u.app.Clock()
 	}
 	at = at.In(r.loc()).AddDate(0, 0, 7)
-	v := url.Values{"date": {schedule.DateOf(at).String()}, "start": {at.Format("15:04")},
+	day := schedule.DateOf(at).String()
+	v := url.Values{"date": {day}, "end_date": {day}, "start": {at.Format("15:04")},
 		"end": {at.Add(time.Hour).Format("15:04")}, "channel": {rec.Channel},
-		"contact_persons": {strings.Join(rec.ContactPersons, "\n")}}
+		"contact_persons": {strings.Join(rec.ContactPersons, "\n")}, "staff": idStrings(rec.Responders)}
 	if rec.Customer != uuid.Nil {
 		v.Set("customer_id", rec.Customer.String())
 	}
@@ -132,6 +143,7 @@ func (u *UI) appointmentEdit(w http.ResponseWriter, r *Request) error {
 	}
 	loc := r.loc()
 	v := url.Values{"version": {itoa64(a.Version)}, "title": {a.Title}, "date": {schedule.DateOf(a.Start.In(loc)).String()},
+		"end_date": {schedule.DateOf(a.End.In(loc)).String()}, "staff": idStrings(a.Staff),
 		"start": {a.Start.In(loc).Format("15:04")}, "end": {a.End.In(loc).Format("15:04")}, "place": {a.Place},
 		"channel": {a.Channel}, "contact_persons": {strings.Join(a.ContactPersons, "\n")}, "direct": {string(a.Direct)},
 		"memo": {a.Memo}, "customer_id": {draftChoice}}
@@ -145,8 +157,9 @@ func (u *UI) appointmentEdit(w http.ResponseWriter, r *Request) error {
 }
 
 // appointmentUpdate saves the edit form, based on the version it was read
-// at; what the form does not show (staff, scope) is kept. A stale version
-// shows the form again with what was typed, at the current version.
+// at; what the form does not show (scope, confidentiality) is kept. A
+// stale version shows the form again with what was typed, at the current
+// version.
 func (u *UI) appointmentUpdate(w http.ResponseWriter, r *Request) error {
 	a, err := u.appointmentOf(r)
 	if err != nil {
@@ -159,19 +172,14 @@ func (u *UI) appointmentUpdate(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
 	op := f.Get("op")
 	f.Values.Del("op")
-	if op == opFind {
+	if op == opFind || op == opStaffFind {
 		return u.renderAppointmentEdit(w, r, http.StatusOK, f, a, op)
 	}
 	in := readAppointment(r, f)
 	if !f.Valid() {
 		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
 	}
-	in.Staff, in.Scope, in.Confidential = a.Staff, a.Scope, a.Confidential
-	// The form has one date: an appointment over several days keeps its
-	// number of days.
-	loc := r.loc()
-	days := schedule.DateOf(a.End.In(loc)).In(time.UTC).Sub(schedule.DateOf(a.Start.In(loc)).In(time.UTC)) / (24 * time.Hour)
-	in.End = in.End.AddDate(0, 0, int(days))
+	in.Scope, in.Confidential = a.Scope, a.Confidential
 	_, err = u.app.Schedule.UpdateAppointment(r.Context(), a.ID, version, in)
 	if addAppointmentError(f, err) {
 		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
@@ -220,15 +228,15 @@ func (u *UI) renderAppointmentEdit(w http.ResponseWriter, r *Request, status int
 }
 
 // appointmentFormPost handles a post of the appointment form (source: the
-// record planned from, or nil): a customer search shows the form again
-// with the matches; a save calls save with what was typed and redirects
+// record planned from, or nil): a customer or staff search shows the form
+// again with the matches; a save calls save with what was typed and redirects
 // where it says, with flash. Every other answer is the form again with
 // everything typed kept and each problem next to its field.
 func (u *UI) appointmentFormPost(w http.ResponseWriter, r *Request, source *contactlog.Record, save func(schedule.AppointmentInput) (string, error), flash string) error {
 	f := NewForm(r.PostForm)
 	op := f.Get("op")
 	f.Values.Del("op")
-	if op == opFind {
+	if op == opFind || op == opStaffFind {
 		return u.renderAppointmentForm(w, r, http.StatusOK, f, source, op)
 	}
 	in := readAppointment(r, f)
@@ -246,14 +254,15 @@ func (u *UI) appointmentFormPost(w http.ResponseWriter, r *Request, source *cont
 	return nil
 }
 
-// readAppointment reads the appointment form; problems the engine cannot
-// see (a malformed date or time, a customer typed but not chosen) are
-// recorded on f.
+// readAppointment reads the appointment form: from the time on "date" to
+// the time on "end_date" (empty: the same day), all-day the days between;
+// problems the engine cannot see (a malformed date or time, a customer
+// typed but not chosen) are recorded on f.
 func readAppointment(r *Request, f *Form) schedule.AppointmentInput {
 	loc := r.loc()
 	in := schedule.AppointmentInput{Title: f.Get("title"), Place: f.Get("place"), Memo: f.Get("memo"),
 		Direct: schedule.Direct(f.Get("direct")), AllDay: f.Get("all_day") == "on", Channel: f.Get("channel"),
-		ContactPersons: formLines(f.Get("contact_persons"))}
+		ContactPersons: formLines(f.Get("contact_persons")), Staff: peopleIDs(f, "staff")}
 	switch s := f.Get("customer_id"); s {
 	case "", draftChoice:
 		if q := strings.TrimSpace(f.Get("customer_q")); s == "" && q != "" {
@@ -271,20 +280,28 @@ func readAppointment(r *Request, f *Form) schedule.AppointmentInput {
 		f.Add("date", msg.T("code."+validation.CodeBadDate))
 		return in
 	}
-	in.Start, in.End = day.In(loc), day.In(loc)
+	endDay := day
+	if s := f.Get("end_date"); s != "" {
+		if endDay, err = schedule.ParseDate(s); err != nil {
+			f.Add("end_date", msg.T("code."+validation.CodeBadDate))
+			return in
+		}
+	}
+	in.Start, in.End = day.In(loc), endDay.In(loc)
 	if in.AllDay {
 		return in
 	}
 	for _, t := range []struct {
 		field string
+		day   schedule.Date
 		at    *time.Time
-	}{{"start", &in.Start}, {"end", &in.End}} {
+	}{{"start", day, &in.Start}, {"end", endDay, &in.End}} {
 		hm, err := time.Parse("15:04", f.Get(t.field))
 		if err != nil {
 			f.Add(t.field, msg.T("code."+validation.CodeFormat))
 			continue
 		}
-		*t.at = time.Date(day.Year, day.Month, day.Day, hm.Hour(), hm.Minute(), 0, 0, loc)
+		*t.at = time.Date(t.day.Year, t.day.Month, t.day.Day, hm.Hour(), hm.Minute(), 0, 0, loc)
 	}
 	return in
 }
@@ -293,12 +310,12 @@ func readAppointment(r *Request, f *Form) schedule.AppointmentInput {
 // shows, with the form's names.
 var appointmentFields = map[string]string{
 	"title": "title", "start": "start", "end": "end", "place": "place", "memo": "memo", "direct": "direct",
-	"channel": "channel", "customer": "customer_id", "contact_persons": "contact_persons",
+	"channel": "channel", "customer": "customer_id", "contact_persons": "contact_persons", "staff": "staff",
 }
 
 // addAppointmentError records a validation error of the schedule engine
 // on f: problems of the fields the form shows next to them, the others
-// (staff, scope) at its top. It reports whether err was one.
+// (scope) at its top. It reports whether err was one.
 func addAppointmentError(f *Form, err error) bool {
 	var ve *validation.Error
 	if !errors.As(err, &ve) {
@@ -317,7 +334,8 @@ func addAppointmentError(f *Form, err error) bool {
 }
 
 // renderAppointmentForm shows the appointment form with f; op opFind runs
-// the customer search of "customer_q".
+// the customer search of "customer_q", opStaffFind the staff search of
+// "staff_q".
 func (u *UI) renderAppointmentForm(w http.ResponseWriter, r *Request, status int, f *Form, source *contactlog.Record, op string) error {
 	return u.renderAppointmentFormOf(w, r, status, f, source, nil, op)
 }
@@ -326,12 +344,15 @@ func (u *UI) renderAppointmentForm(w http.ResponseWriter, r *Request, status int
 // edited nil), the next one of source, or the edit of edited.
 func (u *UI) renderAppointmentFormOf(w http.ResponseWriter, r *Request, status int, f *Form, source *contactlog.Record, edited *schedule.Appointment, op string) error {
 	d := appointmentFormData{Form: f, Action: "/calendar/new", NoCustomer: true, Source: source, Edited: edited, Loc: r.loc(),
-		Other: f.Errors["_other"]}
+		Other: f.Errors["_other"], StaffSearched: op == opStaffFind}
 	if edited != nil {
 		d.Action = "/appointments/" + edited.ID.String() + "/edit"
 	}
 	var err error
 	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {
+		return err
+	}
+	if d.Staff, err = u.staffRows(r, f, d.StaffSearched); err != nil {
 		return err
 	}
 	masters, err := u.masterChoices(r, f)
@@ -401,4 +422,13 @@ func (u *UI) appointmentShow(w http.ResponseWriter, r *Request) error {
 	d.Channel = customerLabelOr(channels, a.Channel)
 	u.render(w, r.Request, r, http.StatusOK, "appointment_show", d)
 	return nil
+}
+
+// idStrings returns ids as form values.
+func idStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
 }

@@ -882,15 +882,16 @@ type staffRow struct {
 const maxStaffMatches = 30
 
 // staffRows are the people picker's rows: everyone the form names in a
-// role, then the active staff whose name or reading contains "staff_q"
-// (hiragana finds katakana, width and case folded).
+// role (or as an appointment's staff), then the active staff whose name or
+// reading contains "staff_q" (hiragana finds katakana, width and case
+// folded).
 func (u *UI) staffRows(r *Request, f *Form, search bool) ([]staffRow, error) {
 	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return nil, err
 	}
 	chosen := map[string]bool{}
-	for _, field := range []string{"responders", "participants", "report_to", "scope_users"} {
+	for _, field := range []string{"responders", "participants", "report_to", "scope_users", "staff"} {
 		for _, id := range f.Values[field] {
 			chosen[id] = true
 		}

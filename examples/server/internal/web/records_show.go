@@ -59,9 +59,12 @@ type recordShowData struct {
 	// NextAppointments are the appointments planned as this record's
 	// next contact (次回の予定), for staff.
 	NextAppointments []schedule.Appointment
-	CanEdit          bool
-	CanDelete        bool
-	CanShare         bool
+	// MadeFrom is the appointment the record was made from (元の予定),
+	// nil when none or hidden from the principal.
+	MadeFrom  *schedule.Appointment
+	CanEdit   bool
+	CanDelete bool
+	CanShare  bool
 	// PDF is the 「PDFでダウンロード」 option dialog.
 	PDF pdfDialog
 }
@@ -135,6 +138,9 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 			return err
 		}
 		if d.NextAppointments, err = u.app.Schedule.NextAppointments(ctx, id); err != nil {
+			return err
+		}
+		if d.MadeFrom, err = u.app.Schedule.MadeFromAppointment(ctx, id); err != nil && !errors.Is(err, kerr.ErrNotFound) {
 			return err
 		}
 		d.MailQ = r.FormValue("mail_q")

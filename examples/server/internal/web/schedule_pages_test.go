@@ -154,9 +154,10 @@ func TestRecordFromAppointmentAndNextPlan(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode, "a second record is not offered")
 		require.Equal(t, "/records/"+recID.String(), servertest.Location(res))
 
-		// 次回の予定.
+		// 次回の予定; the record names the appointment it was made from.
 		_, body = re.c.Get(t, "/records/"+recID.String())
 		require.Contains(t, body, `href="/records/`+recID.String()+`/next-appointment"`)
+		require.Contains(t, between(t, body, `id="made-from"`, "</section>"), `href="/appointments/`+a.ID.String()+`">`)
 		res, body = re.c.Get(t, "/records/"+recID.String()+"/next-appointment")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		nextDay := schedule.DateOf(start.AddDate(0, 0, 7)).String()
@@ -348,11 +349,13 @@ func TestAppointmentEditDelete(t *testing.T) {
 
 		res, body := re.c.Get(t, "/appointments/"+a.ID.String()+"/edit")
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		require.True(t, servertest.Contains(body, `value="研修"`, `value="2026-10-05"`, `value="10:00"`, `value="17:00"`,
-			`name="version" value="1"`, `value="`+re.yamada.String()+`" checked`))
+		require.True(t, servertest.Contains(body, `value="研修"`, `name="date" value="2026-10-05"`, `name="end_date" value="2026-10-06"`,
+			`value="10:00"`, `value="17:00"`, `name="version" value="1"`, `value="`+re.yamada.String()+`" checked`,
+			`name="staff" value="`+re.staff.String()+`" checked`, `name="staff" value="`+peer.String()+`" checked`))
 
-		form := url.Values{"version": {"1"}, "title": {"研修（会場変更）"}, "date": {"2026-10-06"}, "start": {"10:00"},
-			"end": {"17:00"}, "customer_id": {re.yamada.String()}, "place": {"大阪会場"}}
+		form := url.Values{"version": {"1"}, "title": {"研修（会場変更）"}, "date": {"2026-10-06"}, "end_date": {"2026-10-07"},
+			"start": {"10:00"}, "end": {"17:00"}, "customer_id": {re.yamada.String()}, "place": {"大阪会場"},
+			"staff": {re.staff.String(), peer.String()}}
 		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		b, err := re.App.Schedule.Appointment(re.ctx, a.ID)
@@ -363,15 +366,110 @@ func TestAppointmentEditDelete(t *testing.T) {
 		require.Equal(t, a.Staff, b.Staff)
 		require.Equal(t, a.Scope, b.Scope)
 
+		// The staff change from the form; none at all is refused there.
+		form.Set("version", "2")
+		form.Del("staff")
+		res, body = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, between(t, body, `id="staff"`, "</fieldset>"), "field-error")
+		require.Contains(t, body, `value="大阪会場"`)
+		form.Set("staff", peer.String())
+		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		b, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{peer}, b.Staff)
+		require.Equal(t, int64(3), b.Version)
+		form.Set("version", "1")
+
 		form.Set("place", "名古屋会場")
 		res, body = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
 		require.Equal(t, http.StatusConflict, res.StatusCode)
-		require.True(t, servertest.Contains(body, `value="名古屋会場"`, `name="version" value="2"`, "他の人が先に更新しました"))
+		require.True(t, servertest.Contains(body, `value="名古屋会場"`, `name="version" value="3"`, "他の人が先に更新しました"))
 
-		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/delete", url.Values{"version": {"2"}})
+		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/delete", url.Values{"version": {"3"}})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		require.Equal(t, "/calendar?d=2026-10-06", servertest.Location(res))
 		res, _ = re.c.Get(t, "/appointments/"+a.ID.String())
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 	})
+}
+
+// The slot's form picks the staff (the calendar's owner by default, found
+// by reading with the record form's staff search) and spans several days:
+// timed or all-day, the appointment is on every day it covers.
+func TestAppointmentFormStaffAndDays(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		peer := re.User(t, "同行 次郎", "ドウコウ ジロウ", "peer@example.jp")
+		_, body := re.c.Get(t, "/calendar?d=2026-09-24&staff="+peer.String())
+		require.Contains(t, body, `href="/calendar/new?date=2026-09-24&amp;staff=`+peer.String()+`"`)
+		_, body = re.c.Get(t, "/calendar/new?date=2026-09-24&staff="+peer.String())
+		picker := between(t, body, `id="staff"`, "</fieldset>")
+		require.Contains(t, picker, `name="staff" value="`+peer.String()+`" checked`, "a colleague's slot: the colleague")
+		require.NotContains(t, picker, re.staff.String())
+		_, body = re.c.Get(t, "/calendar/new?date=2026-09-24")
+		require.Contains(t, between(t, body, `id="staff"`, "</fieldset>"), `name="staff" value="`+re.staff.String()+`" checked`)
+
+		form := url.Values{"title": {"展示会"}, "date": {"2026-09-24"}, "end_date": {"2026-09-26"}, "start": {"10:00"},
+			"end": {"12:00"}, "customer_id": {"none"}, "memo": {"ブース設営"}, "staff": {re.staff.String()}}
+		find := url.Values{"op": {"staff_find"}, "staff_q": {"どうこう"}}
+		for k, v := range form {
+			find[k] = v
+		}
+		res, body := re.c.Post(t, "/calendar/new", find)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		picker = between(t, body, `id="staff"`, "</fieldset>")
+		require.Contains(t, picker, `name="staff" value="`+re.staff.String()+`" checked`)
+		require.Contains(t, picker, `name="staff" value="`+peer.String()+`">`, "found, not yet chosen")
+		require.True(t, servertest.Contains(body, `value="展示会"`, `name="end_date" value="2026-09-26"`, "ブース設営"))
+		find.Set("staff_q", "該当なし")
+		_, body = re.c.Post(t, "/calendar/new", find)
+		require.Contains(t, body, "field-error")
+
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("end_date", "9月26日")
+		res, body = re.c.Post(t, "/calendar/new", bad)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, between(t, body, `name="end_date"`, "</label>"), "field-error")
+		require.Contains(t, body, "ブース設営")
+
+		form["staff"] = []string{re.staff.String(), peer.String()}
+		res, _ = re.c.Post(t, "/calendar/new", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		allDay := url.Values{"title": {"研修"}, "date": {"2026-09-28"}, "end_date": {"2026-09-29"}, "all_day": {"on"},
+			"customer_id": {"none"}, "staff": {peer.String()}}
+		res, _ = re.c.Post(t, "/calendar/new", allDay)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+		_, body = re.c.Get(t, "/calendar?d=2026-09-24&view=month&staff="+peer.String())
+		for day, want := range map[string]bool{"2026-09-23": false, "2026-09-24": true, "2026-09-25": true, "2026-09-26": true,
+			"2026-09-27": false} {
+			next := dayAfter(t, day)
+			require.Equal(t, want, strings.Contains(between(t, body, `id="day-`+day+`"`, `id="day-`+next+`"`), "展示会"), day)
+		}
+		id := idAfter(t, between(t, body, `id="day-2026-09-25"`, `id="day-2026-09-26"`), `href="/appointments/`)
+		a, err := re.App.Schedule.Appointment(re.ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, []uuid.UUID{re.staff, peer}, a.Staff)
+		loc := time.FixedZone("JST", 9*3600)
+		require.Equal(t, time.Date(2026, 9, 26, 12, 0, 0, 0, loc).UTC(), a.End)
+
+		for day, want := range map[string]bool{"2026-09-27": false, "2026-09-28": true, "2026-09-29": true, "2026-09-30": false} {
+			next := dayAfter(t, day)
+			require.Equal(t, want, strings.Contains(between(t, body, `id="day-`+day+`"`, `id="day-`+next+`"`), "研修"), day)
+		}
+	})
+}
+
+// dayAfter returns the day after day (2006-01-02).
+func dayAfter(t *testing.T, day string) string {
+	t.Helper()
+	d, err := schedule.ParseDate(day)
+	require.NoError(t, err)
+	return d.AddDays(1).String()
 }
