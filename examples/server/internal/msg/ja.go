@@ -730,6 +730,7 @@ var ja = map[string]string{
 	"records.expense_route":             "経路",
 	"records.expense_means":             "手段",
 	"records.expense_amount":            "金額（円）",
+	"records.expense_kind":              "種別",
 	"records.expense_add":               "交通費の行を追加",
 	"records.scope_people":              "社員",
 	"records.expense_total":             "合計（円）",

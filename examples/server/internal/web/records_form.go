@@ -79,6 +79,9 @@ type recordFormData struct {
 	// ExpensesOpen unfolds them (something typed, or a problem).
 	Expenses     []expenseRow
 	ExpensesOpen bool
+	// ExpenseKinds are the choices of each row's kind select (旅費 /
+	// 交通費 / 日当 / 宿泊費).
+	ExpenseKinds []contactlog.ExpenseKind
 	// History are the customer's earlier records of the same template
 	// (過去の推移).
 	History []recordRow
@@ -439,6 +442,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	}
 	for i, x := range rec.Expenses {
 		n := strconv.Itoa(i)
+		v.Set("exp.kind."+n, string(x.Kind))
 		v.Set("exp.route."+n, x.Route)
 		v.Set("exp.means."+n, x.Means)
 		v.Set("exp.amount."+n, strconv.FormatInt(x.Amount, 10))
@@ -589,10 +593,11 @@ func formLines(s string) []string {
 	return out
 }
 
-// expenseRow is one transport expense row of the form, as typed.
+// expenseRow is one expense row of the form, as typed; Kind is empty
+// until chosen (the engine reads it as 交通費).
 type expenseRow struct {
-	Index                int
-	Route, Means, Amount string
+	Index                      int
+	Kind, Route, Means, Amount string
 }
 
 // maxExpenseRows bounds the rows a form renders (the engine allows
@@ -611,8 +616,8 @@ func expenseRows(f *Form) []expenseRow {
 	rows := make([]expenseRow, expenseRowCount(f))
 	for i := range rows {
 		n := strconv.Itoa(i)
-		rows[i] = expenseRow{Index: i, Route: f.Get("exp.route." + n), Means: f.Get("exp.means." + n),
-			Amount: f.Get("exp.amount." + n)}
+		rows[i] = expenseRow{Index: i, Kind: f.Get("exp.kind." + n), Route: f.Get("exp.route." + n),
+			Means: f.Get("exp.means." + n), Amount: f.Get("exp.amount." + n)}
 	}
 	return rows
 }
@@ -634,7 +639,7 @@ func readExpenses(f *Form) []contactlog.Expense {
 				f.Add("exp.amount."+strconv.Itoa(row.Index), msg.T("code.format"))
 			}
 		}
-		out = append(out, contactlog.Expense{Route: route, Means: means, Amount: n})
+		out = append(out, contactlog.Expense{Kind: contactlog.ExpenseKind(row.Kind), Route: route, Means: means, Amount: n})
 	}
 	return out
 }
@@ -799,6 +804,7 @@ func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int,
 		return err
 	}
 	d.Expenses = expenseRows(f)
+	d.ExpenseKinds = contactlog.ExpenseKinds()
 	d.ExpensesOpen = f.Err("expenses") != "" || op == opAddExpense
 	for _, x := range d.Expenses {
 		d.ExpensesOpen = d.ExpensesOpen || x.Route != "" || x.Means != "" || x.Amount != "" ||
