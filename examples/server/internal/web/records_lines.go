@@ -172,6 +172,11 @@ func setLines(v map[string][]string, key string, raw any) error {
 	return nil
 }
 
+// lineLabels are the message keys of a line's inputs, by the engine's
+// names.
+var lineLabels = map[string]string{"item": "records.line_item", "name": "records.line_name",
+	"quantity": "records.line_quantity", "unit_price": "records.line_unit_price", "tax_rate": "records.line_tax_rate"}
+
 // lineOption is one choice of a line row's select.
 type lineOption struct {
 	Value, Label string
@@ -180,11 +185,11 @@ type lineOption struct {
 // lineRow is one row of a lines field as typed, with its choices, its
 // computed subtotal (when the row is valid) and its problems.
 type lineRow struct {
-	Index                                           int
+	Index                                          int
 	Category, Item, Source, Name, Qty, Price, Rate string
-	Items                                           []lineOption
-	Subtotal                                        string
-	Problems                                        []string
+	Items                                          []lineOption
+	Subtotal                                       string
+	Problems                                       []string
 }
 
 // lineField is a lines field of the form: rows, choices and totals.
@@ -241,7 +246,7 @@ func (u *UI) lineFields(r *Request, f *Form, t *template.Template) ([]lineField,
 			}
 			lf.Rows = append(lf.Rows, row)
 		}
-		if err := u.computeLines(r, f, t, &lf); err != nil {
+		if err := u.computeLines(r, t, &lf); err != nil {
 			return nil, err
 		}
 		out = append(out, lf)
@@ -282,49 +287,60 @@ func (u *UI) lineRowItems(r *Request, row *lineRow) error {
 }
 
 // computeLines runs the engine's validation of the field over the rows
-// typed: the valid rows get their subtotals and the field its totals; the
-// problems of the others are told on their rows, naming the input.
-func (u *UI) computeLines(r *Request, f *Form, t *template.Template, lf *lineField) error {
-	var rows []int
-	var input []any
-	for i, row := range lf.Rows {
-		if m := lineInput(row.Item, row.Name, row.Qty, row.Price, row.Rate); m != nil {
-			rows = append(rows, i)
-			input = append(input, m)
-		}
-	}
-	if len(input) == 0 {
-		return nil
-	}
+// typed, each alone (its subtotal, or its problems named by input), then
+// all together for the totals when every row is valid.
+func (u *UI) computeLines(r *Request, t *template.Template, lf *lineField) error {
 	one := *t
 	fd := lf.Field
 	fd.Required, fd.Min = false, nil
 	one.Fields = []template.Field{fd}
 	one.Computed = nil
-	vals, err := one.Validate(map[string]any{fd.Key: input}, r.loc())
-	var ve *validation.Error
-	if err != nil && !errors.As(err, &ve) {
-		return err
-	}
-	if ve != nil {
-		for _, fe := range ve.Fields {
-			var i int
-			var part string
-			if _, err := fmt.Sscanf(fe.Field, fd.Key+"[%d].%s", &i, &part); err != nil || i >= len(rows) {
-				continue
-			}
-			row := &lf.Rows[rows[i]]
-			row.Problems = append(row.Problems, msg.T("records.line_problem", msg.T("records.line_"+part), msg.Field(fe)))
+	validate := func(input []any) (*template.Lines, []validation.FieldError, error) {
+		vals, err := one.Validate(map[string]any{fd.Key: input}, r.loc())
+		var ve *validation.Error
+		if errors.As(err, &ve) {
+			return nil, ve.Fields, nil
 		}
+		if err != nil {
+			return nil, nil, err
+		}
+		ls, ok := vals[fd.Key].(template.Lines)
+		if !ok {
+			return nil, nil, fmt.Errorf("lines %s: value %T", fd.Key, vals[fd.Key])
+		}
+		return &ls, nil, nil
+	}
+	var all []any
+	valid := true
+	for i := range lf.Rows {
+		row := &lf.Rows[i]
+		m := lineInput(row.Item, row.Name, row.Qty, row.Price, row.Rate)
+		if m == nil {
+			continue
+		}
+		all = append(all, m)
+		ls, problems, err := validate([]any{m})
+		if err != nil {
+			return err
+		}
+		for _, fe := range problems {
+			part := fe.Field[strings.LastIndexByte(fe.Field, '.')+1:]
+			label, ok := lineLabels[part]
+			if !ok {
+				label = "records.line_item"
+			}
+			row.Problems = append(row.Problems, msg.T("records.line_problem", msg.T(label), msg.Field(fe)))
+		}
+		if ls != nil {
+			row.Subtotal = strconv.FormatInt(ls.Items[0].Subtotal, 10)
+		} else {
+			valid = false
+		}
+	}
+	if !valid || len(all) == 0 {
 		return nil
 	}
-	ls, ok := vals[fd.Key].(template.Lines)
-	if !ok {
-		return nil
-	}
-	for i, l := range ls.Items {
-		lf.Rows[rows[i]].Subtotal = strconv.FormatInt(l.Subtotal, 10)
-	}
-	lf.Totals = &ls
-	return nil
+	ls, _, err := validate(all)
+	lf.Totals = ls
+	return err
 }
