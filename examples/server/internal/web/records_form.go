@@ -126,6 +126,9 @@ func (u *UI) recordNew(w http.ResponseWriter, r *Request) error {
 	if id, err := uuid.Parse(r.URL.Query().Get("customer")); err == nil {
 		f.Values.Set("customer_id", id.String())
 	}
+	if key := r.URL.Query().Get("template"); key != "" {
+		f.Values.Set("template", key)
+	}
 	if id, err := uuid.Parse(r.URL.Query().Get("appointment")); err == nil {
 		a, err := u.app.Schedule.Appointment(r.Context(), id)
 		if err != nil {

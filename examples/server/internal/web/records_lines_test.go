@@ -83,6 +83,20 @@ func TestRecordFormCatalogLines(t *testing.T) {
 		require.Equal(t, int64(3729), ls.Total)
 		require.Equal(t, bread.ID.String(), ls.Items[0].Item)
 
+		// The customer's 利用歴: 利用総額, the items bought, each linking
+		// the customers who bought it; 会計登録 opens this form.
+		_, body = re.c.Get(t, "/customers/"+re.yamada.String())
+		require.Contains(t, body, `href="/customers/`+re.yamada.String()+`/usage" id="usage-tab"`)
+		_, body = re.c.Get(t, "/customers/"+re.yamada.String()+"/usage")
+		require.True(t, servertest.Contains(body, `<dd id="usage-total">3,729円</dd>`, "1回", "マグカップ", "食パン",
+			`href="/sales/buyers?item=`+bread.ID.String()+`"`, `href="/records/new?customer=`+re.yamada.String()+`&amp;template=builtin%3Ausage"`))
+		_, body = re.c.Get(t, "/records/new?customer="+re.yamada.String()+"&template="+template.KeyUsage)
+		require.True(t, servertest.Contains(body, `<option value="builtin:usage" selected>`, `name="ln.items.cat.0"`))
+		_, body = re.c.Get(t, "/sales/buyers?item="+bread.ID.String())
+		require.True(t, servertest.Contains(body, "食パン", `<a href="/customers/`+re.yamada.String()+`/usage">山田 太郎</a>`, "999円"))
+		_, body = re.c.Get(t, "/customers/"+re.sato.String()+"/usage")
+		require.Contains(t, body, "利用・会計の記録はまだありません。")
+
 		// A later price change leaves the record and its edit form alone;
 		// removing a row there keeps the other.
 		bread.UnitPrice = 400
