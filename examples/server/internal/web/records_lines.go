@@ -197,8 +197,21 @@ type lineField struct {
 	Field      template.Field
 	Categories []lineOption // the tenant catalog's (empty with a template catalog)
 	Rows       []lineRow
-	// Totals are the engine's computation of the valid rows (nil: none).
-	Totals *template.Lines
+	// Totals are the engine's computation of the rows when all are valid
+	// (nil: none).
+	Totals *lineTotals
+}
+
+// lineTotals are the totals of a lines field, formatted (1,234円).
+type lineTotals struct {
+	Net, Total string
+	Taxes      []lineTax
+}
+
+// lineTax is the consumption tax of one rate.
+type lineTax struct {
+	Rate int
+	Tax  string
 }
 
 // lineFields builds the lines fields of t for the form: each row's
@@ -280,7 +293,7 @@ func (u *UI) lineRowItems(r *Request, row *lineRow) error {
 	for _, it := range items {
 		if !it.Archived || it.ID.String() == row.Item {
 			row.Items = append(row.Items, lineOption{Value: it.ID.String(),
-				Label: it.DisplayName() + " " + msg.T("records.yen", strconv.FormatInt(it.UnitPrice, 10))})
+				Label: it.DisplayName() + " " + yen(it.UnitPrice)})
 		}
 	}
 	return nil
@@ -332,7 +345,7 @@ func (u *UI) computeLines(r *Request, t *template.Template, lf *lineField) error
 			row.Problems = append(row.Problems, msg.T("records.line_problem", msg.T(label), msg.Field(fe)))
 		}
 		if ls != nil {
-			row.Subtotal = strconv.FormatInt(ls.Items[0].Subtotal, 10)
+			row.Subtotal = yen(ls.Items[0].Subtotal)
 		} else {
 			valid = false
 		}
@@ -341,6 +354,12 @@ func (u *UI) computeLines(r *Request, t *template.Template, lf *lineField) error
 		return nil
 	}
 	ls, _, err := validate(all)
-	lf.Totals = ls
-	return err
+	if err != nil || ls == nil {
+		return err
+	}
+	lf.Totals = &lineTotals{Net: yen(ls.Subtotal), Total: yen(ls.Total)}
+	for _, x := range ls.Taxes {
+		lf.Totals.Taxes = append(lf.Totals.Taxes, lineTax{Rate: x.Rate, Tax: yen(x.Tax)})
+	}
+	return nil
 }

@@ -70,7 +70,7 @@ func TestRecordFormCatalogLines(t *testing.T) {
 		form.Set("ln.items.qty.1", "2")
 		form.Set("op", "refresh")
 		_, body = postMultipart(t, re.c, "/records", form)
-		require.True(t, servertest.Contains(body, "消費税（8%）</th><td>79円", "消費税（10%）</th><td>241円", "合計（税込）</th><td>3729円"))
+		require.True(t, servertest.Contains(body, "消費税（8%）</th><td>79円", "消費税（10%）</th><td>241円", "合計（税込）</th><td>3,729円"))
 		form.Set("op", "save")
 		res, _ = postMultipart(t, re.c, "/records", form)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
@@ -104,7 +104,7 @@ func TestRecordFormCatalogLines(t *testing.T) {
 		require.NoError(t, err)
 		_, body = re.c.Get(t, "/records/"+recs[0].ID.String()+"/edit")
 		require.True(t, servertest.Contains(body, `name="ln.items.price.0" value="333"`, `name="ln.items.qty.1" value="2"`,
-			`<option value="`+food.ID.String()+`" selected>食品</option>`, "合計（税込）</th><td>3729円"))
+			`<option value="`+food.ID.String()+`" selected>食品</option>`, "合計（税込）</th><td>3,729円"))
 		edit := rowsOf(body, url.Values{"version": {"1"}, "customer_id": {re.yamada.String()}, "op": {"remove_line:items:0"}})
 		_, body = postMultipart(t, re.c, "/records/"+recs[0].ID.String()+"/edit", edit)
 		require.True(t, servertest.Contains(body, `name="ln.items.name.0" value="マグカップ"`, `name="ln.items.rows" value="1"`))
