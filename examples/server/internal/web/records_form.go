@@ -79,6 +79,12 @@ type recordFormData struct {
 	// ExpensesOpen unfolds them (something typed, or a problem).
 	Expenses     []expenseRow
 	ExpensesOpen bool
+	// ExpenseKinds are the choices of each row's kind select (旅費 /
+	// 交通費 / 日当 / 宿泊費).
+	ExpenseKinds []contactlog.ExpenseKind
+	// Lines are the template's lines fields (会計項目): item picker rows,
+	// subtotals and taxes.
+	Lines []lineField
 	// History are the customer's earlier records of the same template
 	// (過去の推移).
 	History []recordRow
@@ -88,7 +94,7 @@ type recordFormData struct {
 	// Other are problems of fields the form does not show.
 	Other []string
 	// HasHidden tells that the template has fields the form cannot edit
-	// (lines, computed); an edit keeps their values.
+	// (computed); an edit keeps their values.
 	HasHidden bool
 	// Appointment is the appointment a new record is written from
 	// (記録を作成 on a 予定); nil otherwise.
@@ -119,6 +125,9 @@ func (u *UI) recordNew(w http.ResponseWriter, r *Request) error {
 	f.Values.Set("scope_kind", string(permission.ScopeCompany))
 	if id, err := uuid.Parse(r.URL.Query().Get("customer")); err == nil {
 		f.Values.Set("customer_id", id.String())
+	}
+	if key := r.URL.Query().Get("template"); key != "" {
+		f.Values.Set("template", key)
 	}
 	if id, err := uuid.Parse(r.URL.Query().Get("appointment")); err == nil {
 		a, err := u.app.Schedule.Appointment(r.Context(), id)
@@ -229,6 +238,9 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 		}
 		op = opRefresh
 	}
+	if lineOp(f, op) {
+		op = opRefresh
+	}
 	switch op {
 	case "", opSave:
 	case opReportPeers:
@@ -272,7 +284,9 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 	if rec != nil {
 		old = rec.Values
 	}
-	u.readEntry(r, f, t, &e, old)
+	if err := u.readEntry(r, f, t, &e, old); err != nil {
+		return err
+	}
 	if f.Get("customer_id") == "" && strings.TrimSpace(f.Get("customer_q")) != "" {
 		// A name typed but no customer chosen: ask, never save a draft.
 		f.Add("customer_id", msg.T("records.choose_customer", strings.TrimSpace(f.Get("customer_q"))))
@@ -439,6 +453,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 	}
 	for i, x := range rec.Expenses {
 		n := strconv.Itoa(i)
+		v.Set("exp.kind."+n, string(x.Kind))
 		v.Set("exp.route."+n, x.Route)
 		v.Set("exp.means."+n, x.Means)
 		v.Set("exp.amount."+n, strconv.FormatInt(x.Amount, 10))
@@ -466,6 +481,10 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 		case template.FieldBoolean:
 			if b, _ := val.(bool); b {
 				v.Set(name, "1")
+			}
+		case template.FieldLines:
+			if err := setLines(v, fd.Key, val); err != nil {
+				return err
 			}
 		default:
 			v.Set(name, inputValue(fd, val, r.loc()))
@@ -497,7 +516,7 @@ var scopeTargetFields = map[permission.ScopeKind]string{
 // readEntry copies the form's fields into e; old are the record's values
 // before the edit (fields the form does not show keep them). Problems the
 // engine cannot see (a malformed time) are recorded on f.
-func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.Entry, old map[string]any) {
+func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.Entry, old map[string]any) error {
 	e.Customer = uuid.Nil
 	if s := f.Get("customer_id"); s != "" && s != draftChoice {
 		id, err := uuid.Parse(s)
@@ -535,7 +554,14 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 	for _, fd := range t.Fields {
 		name := "f." + fd.Key
 		switch {
-		case fd.Type == template.FieldLines || slices.Contains(t.Computed, fd.Key):
+		case fd.Type == template.FieldLines:
+			if err := u.fillLines(r, f, fd); err != nil {
+				return err
+			}
+			if l := readLines(f, fd.Key); len(l) > 0 {
+				vals[fd.Key] = l
+			}
+		case slices.Contains(t.Computed, fd.Key):
 			if v, ok := old[fd.Key]; ok {
 				vals[fd.Key] = v
 			}
@@ -552,6 +578,7 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 		}
 	}
 	e.Values = vals
+	return nil
 }
 
 // formTime parses a datetime-local field in the user's zone (zero when
@@ -589,10 +616,11 @@ func formLines(s string) []string {
 	return out
 }
 
-// expenseRow is one transport expense row of the form, as typed.
+// expenseRow is one expense row of the form, as typed; Kind is empty
+// until chosen (the engine reads it as 交通費).
 type expenseRow struct {
-	Index                int
-	Route, Means, Amount string
+	Index                      int
+	Kind, Route, Means, Amount string
 }
 
 // maxExpenseRows bounds the rows a form renders (the engine allows
@@ -611,8 +639,8 @@ func expenseRows(f *Form) []expenseRow {
 	rows := make([]expenseRow, expenseRowCount(f))
 	for i := range rows {
 		n := strconv.Itoa(i)
-		rows[i] = expenseRow{Index: i, Route: f.Get("exp.route." + n), Means: f.Get("exp.means." + n),
-			Amount: f.Get("exp.amount." + n)}
+		rows[i] = expenseRow{Index: i, Kind: f.Get("exp.kind." + n), Route: f.Get("exp.route." + n),
+			Means: f.Get("exp.means." + n), Amount: f.Get("exp.amount." + n)}
 	}
 	return rows
 }
@@ -634,7 +662,7 @@ func readExpenses(f *Form) []contactlog.Expense {
 				f.Add("exp.amount."+strconv.Itoa(row.Index), msg.T("code.format"))
 			}
 		}
-		out = append(out, contactlog.Expense{Route: route, Means: means, Amount: n})
+		out = append(out, contactlog.Expense{Kind: contactlog.ExpenseKind(row.Kind), Route: route, Means: means, Amount: n})
 	}
 	return out
 }
@@ -704,9 +732,8 @@ func (u *UI) formTemplate(r *Request, key string, version int) (*template.Templa
 	return t, err
 }
 
-// newRecordTemplates are the templates offered for new records: not
-// archived and without lines fields (entered through the API; the form has
-// no input for them).
+// newRecordTemplates are the templates offered for new records: those not
+// archived.
 func (u *UI) newRecordTemplates(r *Request) ([]template.Template, error) {
 	ts, err := u.app.Records.Templates(r.Context())
 	if err != nil {
@@ -718,7 +745,7 @@ func (u *UI) newRecordTemplates(r *Request) ([]template.Template, error) {
 	}
 	out := ts[:0]
 	for _, t := range ts {
-		if t.Archived || slices.ContainsFunc(t.Fields, func(f template.Field) bool { return f.Type == template.FieldLines }) {
+		if t.Archived {
 			continue
 		}
 		out = append(out, t)
@@ -771,7 +798,10 @@ func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int,
 	}
 	f.Values.Set("template", d.Template.Key)
 	for _, fd := range d.Template.Fields {
-		if fd.Type == template.FieldLines || slices.Contains(d.Template.Computed, fd.Key) {
+		if fd.Type == template.FieldLines {
+			continue
+		}
+		if slices.Contains(d.Template.Computed, fd.Key) {
 			d.HasHidden = true
 			continue
 		}
@@ -798,7 +828,11 @@ func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int,
 	if d.ReportPatterns, err = u.app.Records.ReportPatterns().List(ctx); err != nil {
 		return err
 	}
+	if d.Lines, err = u.lineFields(r, f, d.Template); err != nil {
+		return err
+	}
 	d.Expenses = expenseRows(f)
+	d.ExpenseKinds = contactlog.ExpenseKinds()
 	d.ExpensesOpen = f.Err("expenses") != "" || op == opAddExpense
 	for _, x := range d.Expenses {
 		d.ExpensesOpen = d.ExpensesOpen || x.Route != "" || x.Means != "" || x.Amount != "" ||

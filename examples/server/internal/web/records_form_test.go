@@ -258,7 +258,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 			"department": {"総務部"}, "contact_persons": {"鈴木 課長\n田中 主任"}, "customer_participants": {"佐々木 部長"},
 			"scope_kind": {"groups"}, "scope_groups": {g.ID.String()},
 			"expense_rows": {"2"}, "exp.route.0": {"新宿→横浜"}, "exp.means.0": {"電車"}, "exp.amount.0": {"５８０"},
-			"exp.route.1": {"横浜駅→客先"}, "exp.means.1": {"タクシー"}, "exp.amount.1": {"1,200"},
+			"exp.route.1": {"横浜駅→客先"}, "exp.means.1": {"タクシー"}, "exp.amount.1": {"1,200"}, "exp.kind.1": {"per_diem"},
 			"public_memo": {"商談メモ"}, "f.probability": {"A"},
 		}
 		// An error elsewhere keeps every field.
@@ -271,7 +271,7 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
 			`<option value="replacement" selected>`, "新商品の説明", "総務部", "鈴木 課長\n田中 主任", `value="新宿→横浜"`,
-			`value="千二百" aria-invalid="true"`, `name="scope_groups" value="`+g.ID.String()+`" checked`,
+			`value="千二百" aria-invalid="true"`, `<option value="per_diem" selected>日当</option>`, `name="scope_groups" value="`+g.ID.String()+`" checked`,
 			`name="report_to" value="`+boss.String()+`" aria-label="上司 花子 報告先" checked`))
 
 		// An end before the start comes back named, with the times kept.
@@ -303,13 +303,13 @@ func TestRecordFormStoresEveryField(t *testing.T) {
 		require.Equal(t, []string{"佐々木 部長"}, rec.CustomerParticipants)
 		require.Equal(t, permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{g.ID}}, rec.Scope)
 		require.Equal(t, []contactlog.Expense{{Route: "新宿→横浜", Means: "電車", Amount: 580},
-			{Route: "横浜駅→客先", Means: "タクシー", Amount: 1200}}, rec.Expenses)
+			{Kind: contactlog.ExpensePerDiem, Route: "横浜駅→客先", Means: "タクシー", Amount: 1200}}, rec.Expenses)
 
 		_, body = re.c.Get(t, "/records/"+rec.ID.String())
 		require.True(t, servertest.Contains(body, "<dt>終了日時</dt><dd>2026/11/20(金) 11:45</dd>"))
 		_, body = re.c.Get(t, "/records/"+rec.ID.String()+"/edit")
 		require.True(t, servertest.Contains(body, `value="2026-11-20T10:00"`, `name="end_at" value="2026-11-20T11:45"`, `<option value="proposing" selected>`,
-			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `name="scope_kind" value="groups" checked`,
+			"鈴木 課長\n田中 主任", `value="タクシー"`, `value="1200"`, `<option value="per_diem" selected>日当</option>`, `name="scope_kind" value="groups" checked`,
 			fmt.Sprintf(`name="participants" value="%s" aria-label="同行 次郎 参加社員" checked`, peer)))
 	})
 }

@@ -333,7 +333,7 @@ func TestRecordCustomerSearchByKana(t *testing.T) {
 			"public_memo": {"切り替え前のメモ"}})
 		require.True(t, servertest.Contains(body, `<option value="builtin:claim" selected>`, `name="f.title"`, "切り替え前のメモ"))
 		require.NotContains(t, body, `name="f.place"`)
-		require.NotContains(t, body, "builtin:usage", "templates with lines fields are not offered")
+		require.Contains(t, body, `<option value="builtin:usage" >`, "templates with lines fields are offered (the form writes their lines)")
 
 		_, body = re.c.Post(t, "/records", url.Values{"op": {"find"}, "customer_q": {"佐藤"}})
 		require.Contains(t, body, `name="customer_id" value="`+re.sato.String()+`"`)

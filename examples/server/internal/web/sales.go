@@ -37,6 +37,8 @@ func (u *UI) salesRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/catalog/{id}/delete", admin(u.catalogCategoryDelete))
 	mux.Handle("GET /sales", u.page(u.salesPage))
 	mux.Handle("GET /sales/accounts", u.page(u.accountsPage))
+	mux.Handle("GET /sales/buyers", u.page(u.buyersPage))
+	mux.Handle("GET /customers/{id}/usage", u.page(u.customerUsage))
 	mux.Handle("GET /expenses", u.page(u.expensesPage))
 	mux.Handle("GET /expenses/export", u.page(u.expensesExport))
 }
@@ -375,7 +377,9 @@ func (u *UI) salesPage(w http.ResponseWriter, r *Request) error {
 		v.Categories = append(v.Categories, salesRowOf(label, c))
 	}
 	for _, it := range s.Items {
-		v.Items = append(v.Items, salesRowOf(it.Label, it))
+		row := salesRowOf(it.Label, it)
+		row.Link = buyersLink(it.Key)
+		v.Items = append(v.Items, row)
 	}
 	var b strings.Builder
 	spec.Width, spec.Height = chartLargeWidth, chartLargeHeight
