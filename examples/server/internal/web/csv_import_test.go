@@ -62,7 +62,7 @@ func TestImportRefusesExcelKeepingTheName(t *testing.T) {
 		c := e.Login(t, servertest.AdminEmail)
 		for name, head := range map[string][]byte{
 			"顧客一覧.xlsx": append([]byte("PK\x03\x04\x14\x00\x06\x00"), bytes.Repeat([]byte("x"), 200)...),
-			"顧客.xls":     append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, bytes.Repeat([]byte{0}, 200)...),
+			"顧客.xls":    append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, bytes.Repeat([]byte{0}, 200)...),
 			// Named .csv but a workbook all the same: the content decides.
 			"顧客.csv": append([]byte("PK\x03\x04\x14\x00\x06\x00"), bytes.Repeat([]byte("x"), 200)...),
 		} {
