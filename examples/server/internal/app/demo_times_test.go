@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
@@ -38,6 +39,15 @@ func demoTimes(t *testing.T, db *bun.DB, now time.Time) (actual, planned []time.
 		}
 	}
 	return actual, planned
+}
+
+// fresh returns a new empty database of db's dialect.
+func fresh(t *testing.T, db *bun.DB) *bun.DB {
+	t.Helper()
+	if db.Dialect().Name() == dialect.PG {
+		return dbtest.Postgres(t)
+	}
+	return dbtest.SQLite(t)
 }
 
 func TestDemoRecordTimesSpreadOverRecentWeeks(t *testing.T) {
@@ -74,9 +84,9 @@ func TestDemoRecordTimesSpreadOverRecentWeeks(t *testing.T) {
 
 		// Deterministic given the clock: the same clock gives the same times;
 		// a clock three weeks later moves them by three weeks.
-		again, _ := demoTimes(t, db, now)
+		again, _ := demoTimes(t, fresh(t, db), now)
 		require.Equal(t, actual, again)
-		later, _ := demoTimes(t, db, now.AddDate(0, 0, 21))
+		later, _ := demoTimes(t, fresh(t, db), now.AddDate(0, 0, 21))
 		require.Len(t, later, len(actual))
 		for i := range actual {
 			require.Equal(t, 21*24*time.Hour, later[i].Sub(actual[i]))
