@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +81,38 @@ func TestCustomerListFiltersAndDesktopNav(t *testing.T) {
 	b.shot("top page on a desktop")
 	b.follow("顧客登録 from the side navigation", `nav.side a[href="/customers/new"]`)
 	b.require(b.location() == "/customers/new", "at %s", b.location())
+}
+
+// TestInlineCustomerSearch types a reading into the record form's customer
+// box: the candidates appear without leaving the page (the served script),
+// one is chosen and the record saved for it.
+func TestInlineCustomerSearch(t *testing.T) {
+	t.Parallel()
+	e := servertest.New(t, dbtest.SQLite(t))
+	ctx := e.Ctx(t, e.Admin)
+	sakai, err := e.App.Customers.Create(ctx, customer.Profile{FamilyName: "坂井", GivenName: "一郎", FamilyKana: "サカイ", GivenKana: "イチロウ"})
+	require.NoError(t, err)
+	_, err = e.App.Customers.Create(ctx, customer.Profile{FamilyName: "山田", FamilyKana: "ヤマダ"})
+	require.NoError(t, err)
+
+	b := newBrowser(t, e.Server.URL)
+	b.login(servertest.AdminEmail, servertest.Password, "/records/new")
+	b.step("type さかい", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.SendKeys(`input[name=customer_q]`, "さかい"))
+	})
+	sel := `#customer label.cand input[value="` + sakai.ID.String() + `"]`
+	b.step("candidates appear", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.WaitVisible(sel))
+	})
+	b.require(b.location() == "/records/new", "no round trip: %s", b.location())
+	b.require(b.count(`#customer label.cand`) == 1, "only 坂井 matches")
+	b.shot("inline customer candidates")
+	b.step("choose 坂井", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.Click(sel))
+	})
+	b.fill("public_memo", "インラインで選んだ顧客")
+	b.submit("save", `#save`, 200)
+	b.require(recordURL.MatchString(b.location()), "the record page: %s", b.location())
+	b.require(strings.Contains(b.text("main"), "坂井 一郎"), "saved for 坂井")
+	b.shot("record saved for the chosen customer")
 }

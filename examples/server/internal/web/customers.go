@@ -21,6 +21,7 @@ import (
 func (u *UI) customerRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /customers", u.page(u.customerIndex))
 	mux.Handle("GET /customers/new", u.page(u.customerNew))
+	mux.Handle("GET /customers/choices", u.page(u.customerChoices))
 	mux.Handle("POST /customers/new", u.page(u.customerCreate))
 	mux.Handle("GET /customers/{id}", u.page(u.customerShow))
 	mux.Handle("GET /customers/{id}/edit", u.page(u.customerEdit))
@@ -242,4 +243,24 @@ func customerLabelOr(labels map[string]string, code string) string {
 		return l
 	}
 	return code
+}
+
+// customerChoicesData is the fragment of a form's customer candidates.
+type customerChoicesData struct {
+	Form      *Form
+	Customers []customerOption
+}
+
+// customerChoices answers the inline customer search of the record form's
+// script (static/record_form.js) with the candidate radios for
+// customer_q, the chosen customer_id first, as an HTML fragment: the same
+// candidates 顧客を検索 shows without the script.
+func (u *UI) customerChoices(w http.ResponseWriter, r *Request) error {
+	f := NewForm(r.URL.Query())
+	opts, err := u.customerOptions(r, f, true)
+	if err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "customer_choices", customerChoicesData{Form: f, Customers: opts})
+	return nil
 }
