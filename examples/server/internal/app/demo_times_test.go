@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 )
 
 // demoTimes loads a small gendata tenant with the clock at now and returns
-// its records' actual and planned times, in creation order.
+// its records' actual and planned times, each sorted.
 func demoTimes(t *testing.T, db *bun.DB, now time.Time) (actual, planned []time.Time) {
 	t.Helper()
 	e := servertest.New(t, db, func(_ *app.Config, o *app.Options) { o.Clock = func() time.Time { return now } })
@@ -38,6 +39,9 @@ func demoTimes(t *testing.T, db *bun.DB, now time.Time) (actual, planned []time.
 			planned = append(planned, r.PlannedAt.UTC())
 		}
 	}
+	// Records are written in concurrent chunks: compare the times as sets.
+	slices.SortFunc(actual, time.Time.Compare)
+	slices.SortFunc(planned, time.Time.Compare)
 	return actual, planned
 }
 
