@@ -267,6 +267,10 @@ type RowError struct {
 	// Code is a kerr code: required, format, not_kana, outside_era, ….
 	Code  string `json:"code"`
 	Param string `json:"param,omitempty"`
+	// Name tells whose row it is: the row's company name, family name and
+	// given name as read, joined by spaces; empty when the row has none or
+	// the row could not be parsed.
+	Name string `json:"name,omitempty"`
 }
 
 // ImportReport says what Import did (or, for a dry run, would do).
@@ -515,13 +519,22 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 		if sg := s.suggestRowKana(&p, rec.Line, fillKana); sg != nil {
 			rep.Suggested = append(rep.Suggested, *sg)
 		}
+		name := rowName(&p)
 		if v := normalize(&p, st, today); v.Err() != nil {
 			hm.report(rec.Line, v, rep)
 		}
 		if len(rep.Errors) == before {
 			planned = append(planned, plannedRow{line: rec.Line, cells: cells, prof: p})
 		}
+		for i := before; i < len(rep.Errors); i++ {
+			rep.Errors[i].Name = name
+		}
 	}
+}
+
+// rowName is RowError.Name of a row read into p (before normalisation).
+func rowName(p *Profile) string {
+	return strings.Join(strings.Fields(strings.Join([]string{p.CompanyName, p.FamilyName, p.GivenName}, " ")), " ")
 }
 
 // apply sets p's fields from the non-empty cells, reporting unparsable ones.

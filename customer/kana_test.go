@@ -160,18 +160,18 @@ func TestImportSuggestedKana(t *testing.T) {
 		{
 			name: "required, reported only", suggester: fakeSuggester, wantErr: true,
 			wantErrors: []customer.RowError{
-				{Line: 2, Column: "姓カナ", Field: "family_kana", Code: "required"},
-				{Line: 2, Column: "名カナ", Field: "given_kana", Code: "required"},
-				{Line: 3, Column: "名カナ", Field: "given_kana", Code: "required"},
-				{Line: 5, Column: "姓カナ", Field: "family_kana", Code: "required"},
-				{Line: 5, Column: "名カナ", Field: "given_kana", Code: "required"},
+				{Line: 2, Column: "姓カナ", Field: "family_kana", Code: "required", Name: "鈴木 一郎"},
+				{Line: 2, Column: "名カナ", Field: "given_kana", Code: "required", Name: "鈴木 一郎"},
+				{Line: 3, Column: "名カナ", Field: "given_kana", Code: "required", Name: "佐藤 花子"},
+				{Line: 5, Column: "姓カナ", Field: "family_kana", Code: "required", Name: "田中 次郎"},
+				{Line: 5, Column: "名カナ", Field: "given_kana", Code: "required", Name: "田中 次郎"},
 			},
 		},
 		{
 			name: "required, filled where suggested", suggester: fakeSuggester, fill: true, wantErr: true,
 			wantErrors: []customer.RowError{
-				{Line: 5, Column: "姓カナ", Field: "family_kana", Code: "required"},
-				{Line: 5, Column: "名カナ", Field: "given_kana", Code: "required"},
+				{Line: 5, Column: "姓カナ", Field: "family_kana", Code: "required", Name: "田中 次郎"},
+				{Line: 5, Column: "名カナ", Field: "given_kana", Code: "required", Name: "田中 次郎"},
 			},
 		},
 		{

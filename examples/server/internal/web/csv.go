@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"errors"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,18 +44,25 @@ type csvImportView struct {
 	// Encoding is the detected encoding's name, Ignored the headers not
 	// read, joined.
 	Encoding, Ignored string
+	// BadRows counts the rows with a problem (a row may have several).
+	BadRows int
+	// FileName is the name of the file sent, shown again beside the file
+	// input (which a page cannot refill).
+	FileName string
 }
 
-// csvRowError is one bad row as the page shows it.
+// csvRowError is one problem of a bad row as the page shows it, with whose
+// row it is (Name).
 type csvRowError struct {
 	Line    int
+	Name    string
 	Field   string
 	Message string
 }
 
 func (u *UI) csvImportForm(w http.ResponseWriter, r *Request) error {
 	f := NewForm(url.Values{"mode": {string(customer.ValidRows)}, "on_duplicate": {string(customer.SkipDuplicates)},
-		"encoding": {"auto"}})
+		"encoding": {"auto"}, "dry_run": {"1"}})
 	u.render(w, r.Request, r, http.StatusOK, "csv_import", csvImportView{Form: f})
 	return nil
 }
@@ -80,19 +89,32 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 		f.Add("encoding", msg.Field(validation.FieldError{Code: validation.CodeUnknown}))
 	}
 	files := r.MultipartForm.File["file"]
+	view := csvImportView{Form: f}
 	if len(files) == 0 || files[0].Size == 0 {
 		f.Add("file", msg.T("csv.import.no_file"))
+	} else {
+		view.FileName = files[0].Filename
+	}
+	var file multipart.File
+	if len(files) > 0 && files[0].Size > 0 {
+		var err error
+		if file, err = files[0].Open(); err != nil {
+			return err
+		}
+		defer file.Close()
+		excel, err := isExcel(file)
+		if err != nil {
+			return err
+		}
+		if excel {
+			f.Add("file", msg.T("csv.import.excel"))
+		}
 	}
 	if !f.Valid() {
 		f.Message = msg.T("common.form_errors")
-		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", csvImportView{Form: f})
+		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", view)
 		return nil
 	}
-	file, err := files[0].Open()
-	if err != nil {
-		return err
-	}
-	defer file.Close()
 	if enc != "auto" {
 		// The engine detects the encoding by content; a file that is not
 		// in the encoding the user chose is most likely the wrong file.
@@ -103,12 +125,13 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 		if ok && !encodingMatches(enc, got) {
 			f.Add("encoding", msg.T("csv.import.encoding_mismatch", encodingLabel(got)))
 			f.Message = msg.T("common.form_errors")
-			u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", csvImportView{Form: f})
+			u.render(w, r.Request, r, http.StatusUnprocessableEntity, "csv_import", view)
 			return nil
 		}
 	}
 	rep, err := u.app.Customers.Import(r.Context(), file, opts)
-	v := csvImportView{Form: f, Report: rep}
+	v := view
+	v.Report = rep
 	if rep != nil {
 		v.Ignored = strings.Join(rep.Ignored, "、")
 		switch rep.Encoding {
@@ -117,10 +140,13 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 		case customer.UTF8, customer.UTF8BOM:
 			v.Encoding = "UTF-8"
 		}
+		lines := map[int]bool{}
 		for _, re := range rep.Errors {
-			v.Rows = append(v.Rows, csvRowError{Line: re.Line, Field: importFieldLabel(re),
+			lines[re.Line] = true
+			v.Rows = append(v.Rows, csvRowError{Line: re.Line, Name: re.Name, Field: importFieldLabel(re),
 				Message: msg.Field(validation.FieldError{Field: re.Field, Code: re.Code, Param: re.Param})})
 		}
+		v.BadRows = len(lines)
 	}
 	switch {
 	case err == nil:
@@ -137,6 +163,26 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 		return nil
 	}
 	return err
+}
+
+// excelMagic are the first bytes of Excel workbooks: xlsx (a zip archive)
+// and xls (an OLE2 compound file).
+var excelMagic = [][]byte{[]byte("PK\x03\x04"), {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}}
+
+// isExcel tells by content whether file is an Excel workbook rather than
+// a CSV, and rewinds it.
+func isExcel(file io.ReadSeeker) (bool, error) {
+	head := make([]byte, 8)
+	n, _ := readFull(file, head)
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return false, err
+	}
+	for _, m := range excelMagic {
+		if bytes.HasPrefix(head[:n], m) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // sniffEncoding detects the encoding of the start of the file (its first
@@ -259,7 +305,10 @@ func (u *UI) exportName(prefix string, p permission.Principal) string {
 func (u *UI) csvCustomersExport(w http.ResponseWriter, r *Request) error {
 	enc, _ := csvEncoding(r)
 	out := &lazyCSV{w: w, name: u.exportName("customers", r.Principal), sjis: enc == customer.ShiftJIS}
-	q := customerQuery(r.URL.Query())
+	q, bad := customerQuery(r.URL.Query())
+	if len(bad) > 0 {
+		return kerr.ErrInvalid
+	}
 	q.After, q.WithTotal = "", false // the export covers the whole search
 	_, err := u.app.Customers.Export(r.Context(), out, q, customer.ExportOptions{Encoding: enc})
 	if err != nil && out.started {

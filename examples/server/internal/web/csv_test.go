@@ -93,7 +93,7 @@ func TestImportShiftJISWithBadRow(t *testing.T) {
 			"file", "顧客.csv", sjis(t, importCSV))
 		require.Equal(t, http.StatusOK, res.StatusCode, body)
 		require.Contains(t, body, `<table class="row-errors">`)
-		require.Contains(t, body, `<td class="line">3</td><td class="field">誕生日</td><td class="message">`+
+		require.Contains(t, body, `<td class="line">3</td><td class="name">昭和 太郎</td><td class="field">誕生日</td><td class="message">`+
 			msg.Field(validation.FieldError{Code: validation.CodeOutsideEra})+`</td>`)
 		require.Contains(t, body, `<dd class="created">2</dd>`)
 		require.Contains(t, body, "Shift_JIS")

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	htmltemplate "html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,11 +15,13 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/portal"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
 
 func (u *UI) customerRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /customers", u.page(u.customerIndex))
 	mux.Handle("GET /customers/new", u.page(u.customerNew))
+	mux.Handle("GET /customers/choices", u.page(u.customerChoices))
 	mux.Handle("POST /customers/new", u.page(u.customerCreate))
 	mux.Handle("GET /customers/{id}", u.page(u.customerShow))
 	mux.Handle("GET /customers/{id}/edit", u.page(u.customerEdit))
@@ -41,10 +45,17 @@ var customerSorts = []struct {
 	{"updated_desc", customer.SortUpdated, true, "customers.sort_updated_desc"},
 }
 
-// customerQuery reads the customer list's GET form (q, rank, status, sort,
+// customerFilters are the customer list's GET parameters besides the
+// cursor; the next page, the first page and the export keep them.
+var customerFilters = []string{"q", "rank", "status", "kind", "gender", "birth_year_from", "birth_year_to",
+	"assignee", "sort"}
+
+// customerQuery reads the customer list's GET form (q, rank, status, kind,
+// gender, birth_year_from/birth_year_to, assignee (a staff ID), sort,
 // after) into an engine query; the export uses the same parameters.
-func customerQuery(v url.Values) customer.Query {
-	q := customer.Query{Text: strings.TrimSpace(v.Get("q")), After: v.Get("after"), WithTotal: true}
+// Malformed values are left out of the query and named in bad.
+func customerQuery(v url.Values) (q customer.Query, bad []string) {
+	q = customer.Query{Text: strings.TrimSpace(v.Get("q")), After: v.Get("after"), WithTotal: true}
 	if r := strings.TrimSpace(v.Get("rank")); r != "" {
 		q.Ranks = []string{r}
 	}
@@ -52,12 +63,52 @@ func customerQuery(v url.Values) customer.Query {
 	case customer.Prospect, customer.Existing:
 		q.Status = s
 	}
+	switch k := customer.Kind(v.Get("kind")); k {
+	case "":
+	case customer.Individual, customer.Company:
+		q.Kind = k
+	default:
+		bad = append(bad, "kind")
+	}
+	switch g := customer.Gender(v.Get("gender")); g {
+	case customer.GenderUnspecified:
+	case customer.Male, customer.Female, customer.GenderOther:
+		q.Gender = g
+	default:
+		bad = append(bad, "gender")
+	}
+	for _, y := range []struct {
+		field string
+		to    *int
+	}{{"birth_year_from", &q.BirthYearFrom}, {"birth_year_to", &q.BirthYearTo}} {
+		s := strings.TrimSpace(v.Get(y.field))
+		if s == "" {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1868 || n > 9999 {
+			bad = append(bad, y.field)
+			continue
+		}
+		*y.to = n
+	}
+	if q.BirthYearFrom != 0 && q.BirthYearTo != 0 && q.BirthYearFrom > q.BirthYearTo {
+		bad = append(bad, "birth_year_to")
+		q.BirthYearTo = 0
+	}
+	if s := v.Get("assignee"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			bad = append(bad, "assignee")
+		}
+		q.Assignee = id
+	}
 	for _, s := range customerSorts {
 		if s.Value == v.Get("sort") {
 			q.Sort, q.Desc = s.Sort, s.Desc
 		}
 	}
-	return q
+	return q, bad
 }
 
 // customerRow is one customer of a list with where its contacts stand.
@@ -79,15 +130,24 @@ type customerIndexData struct {
 	Next  string
 	Ranks []customer.Rank
 	Sorts any
-	// NextQuery is the query string of the next page.
-	NextQuery string
+	// Staff are the assignee filter's choices.
+	Staff []permission.User
+	// Query is the filters as a query string (no cursor): the first page
+	// and the export links carry it; NextQuery adds the next page's cursor.
+	Query     htmltemplate.URL
+	NextQuery htmltemplate.URL
 	Paged     bool
+	// Detailed unfolds the more filters (one of them is set); Problems
+	// name the malformed ones.
+	Detailed bool
+	Problems []string
 }
 
 func (u *UI) customerIndex(w http.ResponseWriter, r *Request) error {
 	v := r.URL.Query()
 	ctx := r.Context()
-	page, err := u.app.Customers.Search(ctx, customerQuery(v))
+	q, bad := customerQuery(v)
+	page, err := u.app.Customers.Search(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -99,17 +159,28 @@ func (u *UI) customerIndex(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	staff, err := u.app.Dir.Users(ctx, r.Principal.Tenant)
+	if err != nil {
+		return err
+	}
 	d := customerIndexData{Form: NewForm(v), Rows: rows, Total: page.Total, Next: page.Next, Ranks: ranks,
-		Sorts: customerSorts, Paged: v.Get("after") != ""}
-	if page.Next != "" {
-		nv := url.Values{}
-		for _, k := range []string{"q", "rank", "status", "sort"} {
-			if s := v.Get(k); s != "" {
-				nv.Set(k, s)
-			}
+		Sorts: customerSorts, Staff: staff, Paged: v.Get("after") != ""}
+	for _, field := range bad {
+		d.Problems = append(d.Problems, msg.T("records.bad_filter", msg.T("customers.filter."+field)))
+	}
+	keep := url.Values{}
+	for _, k := range customerFilters {
+		if s := v.Get(k); s != "" {
+			keep.Set(k, s)
 		}
-		nv.Set("after", page.Next)
-		d.NextQuery = nv.Encode()
+	}
+	for _, k := range []string{"kind", "gender", "birth_year_from", "birth_year_to", "assignee"} {
+		d.Detailed = d.Detailed || keep.Get(k) != ""
+	}
+	d.Query = htmltemplate.URL(keep.Encode())
+	if page.Next != "" {
+		keep.Set("after", page.Next)
+		d.NextQuery = htmltemplate.URL(keep.Encode())
 	}
 	u.render(w, r.Request, r, http.StatusOK, "customers_index", d)
 	return nil
@@ -172,4 +243,24 @@ func customerLabelOr(labels map[string]string, code string) string {
 		return l
 	}
 	return code
+}
+
+// customerChoicesData is the fragment of a form's customer candidates.
+type customerChoicesData struct {
+	Form      *Form
+	Customers []customerOption
+}
+
+// customerChoices answers the inline customer search of the record form's
+// script (static/record_form.js) with the candidate radios for
+// customer_q, the chosen customer_id first, as an HTML fragment: the same
+// candidates 顧客を検索 shows without the script.
+func (u *UI) customerChoices(w http.ResponseWriter, r *Request) error {
+	f := NewForm(r.URL.Query())
+	opts, err := u.customerOptions(r, f, true)
+	if err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "customer_choices", customerChoicesData{Form: f, Customers: opts})
+	return nil
 }

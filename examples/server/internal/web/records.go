@@ -32,6 +32,7 @@ func (u *UI) recordRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /records/{id}/delete", u.page(u.recordDelete))
 	mux.Handle("POST /records/{id}/next", u.page(u.recordNext))
 	mux.Handle("POST /records/{id}/restore", u.page(u.recordRestore))
+	mux.Handle("POST /records/{id}/important", u.page(u.recordImportant))
 	mux.Handle("POST /records/{id}/mail", u.page(u.recordMail))
 	mux.Handle("POST /records/{id}/files", u.page(u.recordAddFiles))
 	mux.Handle("POST /records/{id}/comments", u.page(u.recordAddComment))
@@ -234,4 +235,36 @@ func (u *UI) recordRows(r *Request, recs []contactlog.Record, staff staffNames) 
 			ResponderNames: staff.joined(rec.Responders), Excerpt: excerpt(rec.PublicMemo)}
 	}
 	return rows, nil
+}
+
+// recordImportant sets or clears a record's ☆ (form: important=1 or not,
+// version) from a list row, then returns to the top page with the search
+// it came from (back: that page's query string).
+func (u *UI) recordImportant(w http.ResponseWriter, r *Request) error {
+	id, version, err := pathIDVersion(r)
+	if err != nil {
+		return err
+	}
+	rec, err := u.app.Records.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if rec.Version != version {
+		return contactlog.ErrConflict
+	}
+	e := rec.Entry
+	e.Important = r.PostFormValue("important") == "1"
+	if _, err := u.app.Records.Update(r.Context(), id, version, e); err != nil {
+		return err
+	}
+	back, err := url.ParseQuery(r.PostFormValue("back"))
+	if err != nil {
+		back = url.Values{}
+	}
+	key := "records.unstarred"
+	if e.Important {
+		key = "records.starred"
+	}
+	redirect(w, r.Request, "/?"+back.Encode(), key)
+	return nil
 }
