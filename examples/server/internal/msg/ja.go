@@ -464,10 +464,36 @@ var ja = map[string]string{
 	"manager.confirm_text":   "%sさんが担当している顧客 %d件 の担当を %sさん に変更します。",
 	"manager.confirm_submit": "変更する",
 	"manager.choose_target":  "変更先の担当者を選択してください。",
-	"manager.reassigned_one": "担当者を変更しました。",
+	"manager.reassigned_one": "%s様の担当を %s → %s に変更しました。",
 	"manager.reassigned_all": "担当顧客を一括変更しました。",
 	"manager.back":           "マネージャーのトップへ",
 	"manager.next_customers": "次の顧客",
+
+	// --- manager: customer search and pages; the role badge ---
+	"manager.first_customers": "最初のページへ",
+	"manager.search":          "顧客検索",
+	"manager.search_hint":     "名前・フリガナ",
+	"manager.search_clear":    "検索をやめる",
+	"manager.found":           "「%s」に一致する担当顧客 %d件",
+	"manager.count":           "担当顧客 %d件",
+	"manager.none_found":      "一致する担当顧客はいません。",
+	"manager.customer_id":     "顧客ID",
+	"role.admin":              "管理者",
+	"role.manager":            "マネージャー権限",
+	"role.staff":              "担当者権限",
+	"role.partner":            "関連業者",
+
+	// --- ログイン情報変更 (/account) ---
+	"account.title":              "ログイン情報変更",
+	"account.current_password":   "現在のパスワード",
+	"account.new_password_again": "新しいパスワード（確認）",
+	"account.password_hint":      "変更するときだけ入力してください。10文字以上で、推測されにくいものにしてください。変更すると、この画面以外のログインはすべて終了します。",
+	"account.retype_hint":        "変更を保存するには、現在のパスワードを入力してください。",
+	"account.submit":             "変更する",
+	"account.mismatch":           "新しいパスワードと確認用が一致しません。",
+	"account.unchanged":          "変更された項目がありません。",
+	"account.bad_current":        "現在のパスワードが違います。",
+	"account.saved":              "ログイン情報を変更しました。",
 
 	// --- admin ---
 	"nav.tokens":                       "APIトークン",
