@@ -42,6 +42,7 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/masters", admin(u.adminMastersPost))
 	mux.Handle("GET /admin/templates", admin(u.adminTemplates))
 	mux.Handle("POST /admin/templates", admin(u.adminTemplatesPost))
+	u.builderRoutes(admin, mux)
 	mux.Handle("GET /admin/plugins", admin(u.adminPlugins))
 	mux.Handle("POST /admin/plugins/install", admin(u.adminPluginsInstall))
 	mux.Handle("GET /admin/lockouts", admin(u.adminLockouts))
