@@ -169,9 +169,18 @@ func (u *UI) adminBuilderPost(w http.ResponseWriter, r *Request) error {
 
 // newFieldKey generates a field key not in fields: field_1, field_2, …
 func newFieldKey(fields []template.Field) string {
-	for n := len(fields) + 1; ; n++ {
-		key := "field_" + strconv.Itoa(n)
-		if !slices.ContainsFunc(fields, func(fd template.Field) bool { return fd.Key == key }) {
+	keys := make([]string, len(fields))
+	for i, fd := range fields {
+		keys[i] = fd.Key
+	}
+	return freeKey("field_", len(fields)+1, keys)
+}
+
+// freeKey is prefix followed by the first number from n on that makes a
+// key not in taken: the codes admins never type.
+func freeKey(prefix string, n int, taken []string) string {
+	for ; ; n++ {
+		if key := prefix + strconv.Itoa(n); !slices.Contains(taken, key) {
 			return key
 		}
 	}

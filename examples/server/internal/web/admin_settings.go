@@ -119,7 +119,7 @@ func (u *UI) adminMasters(w http.ResponseWriter, r *Request) error {
 // adminMastersPost saves one kind's items: "code", "label", "parent" and
 // "order" are aligned lists, one entry per item; items are sorted by
 // "order" (ties keep the form's order). "archived" lists archived codes, and
-// "new_code", "new_label", "new_parent" add an item at the end.
+// "new_label", "new_parent" add an item at the end, its code generated.
 func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
 	kind, err := masterKind(f.Get("kind"))
@@ -150,13 +150,13 @@ func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	for _, row := range rows {
 		items = append(items, row.MasterItem)
 	}
-	if code := strings.TrimSpace(f.Get("new_code")); code != "" || strings.TrimSpace(f.Get("new_label")) != "" {
-		items = append(items, contactlog.MasterItem{Code: code, Label: strings.TrimSpace(f.Get("new_label")),
+	if label := strings.TrimSpace(f.Get("new_label")); label != "" {
+		items = append(items, contactlog.MasterItem{Code: freeKey(string(kind)+"_", len(codes)+1, codes), Label: label,
 			Parent: f.Get("new_parent")})
 	}
 	err = u.app.Records.Masters().Set(r.Context(), kind, items)
 	newItem := fmt.Sprintf("items[%d].", len(codes))
-	if f.AddError(err, map[string]string{newItem + "code": "new_code", newItem + "label": "new_label",
+	if f.AddError(err, map[string]string{newItem + "label": "new_label",
 		newItem + "parent": "new_parent"}) {
 		return u.renderMasters(w, r, http.StatusUnprocessableEntity, kind, items[:len(codes)], f)
 	}

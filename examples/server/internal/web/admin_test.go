@@ -334,8 +334,8 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 			v.Add("order", itoa(int64(order)))
 		}
 		v.Add("archived", items[1].Code)
-		v.Set("new_code", "line_call")
-		v.Set("new_label", "LINE通話")
+		v.Set("new_label", "LINE通話") // the code is generated
+		generated := "channel_" + itoa(int64(len(items)+1))
 		res, _ = admin.Post(t, "/admin/masters", v)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		got, err := e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
@@ -345,16 +345,21 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		require.True(t, got[0].Archived)
 		require.Equal(t, items[0].Code, got[1].Code)
 		require.Equal(t, "訪問（対面）", got[1].Label)
-		require.Equal(t, contactlog.MasterItem{Code: "line_call", Label: "LINE通話"}, got[len(got)-1])
+		require.Equal(t, contactlog.MasterItem{Code: generated, Label: "LINE通話"}, got[len(got)-1])
 		_, body = admin.Get(t, "/admin/masters?kind=channel")
 		require.Contains(t, body, "訪問（対面）")
 		require.Contains(t, body, "LINE通話")
 
-		v.Set("new_code", "Bad Code")
-		v.Set("new_label", "だめ")
+		v.Add("code", generated) // the item just added, as the page now lists it
+		v.Add("label", "LINE通話")
+		v.Add("order", itoa(int64(len(items)+1)))
+		v.Set("new_label", strings.Repeat("長", 500))
 		res, body = admin.Post(t, "/admin/masters", v)
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.Contains(t, body, "形式が正しくありません。")
+		require.Contains(t, body, `name="new_label" value="`+strings.Repeat("長", 500)+`" aria-invalid="true"`, "the label typed is kept and named")
+		got, err = e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
+		require.NoError(t, err)
+		require.Len(t, got, len(items)+1, "nothing saved")
 		res, _ = admin.Get(t, "/admin/masters?kind=nope")
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 
