@@ -45,6 +45,7 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	u.builderRoutes(admin, mux)
 	mux.Handle("GET /admin/plugins", admin(u.adminPlugins))
 	mux.Handle("POST /admin/plugins/install", admin(u.adminPluginsInstall))
+	mux.Handle("POST /admin/plugins/uninstall", admin(u.adminPluginsUninstall))
 	mux.Handle("GET /admin/lockouts", admin(u.adminLockouts))
 	mux.Handle("POST /admin/lockouts/{id}/unlock", admin(u.adminUnlock))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -97,7 +98,7 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		id := e.Admin.String()
 		for _, path := range []string{"/admin", "/admin/users", "/admin/users/new", "/admin/users/" + id,
 			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates", "/admin/plugins",
-			"/admin/lockouts"} {
+			"/admin/lockouts", "/admin/templates/build"} {
 			res, _ := c.Get(t, path)
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 			res, body := admin.Get(t, path)
@@ -106,7 +107,7 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		}
 		for _, path := range []string{"/admin/users/new", "/admin/users/" + id, "/admin/users/" + id + "/invite",
 			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates",
-			"/admin/plugins/install", "/admin/lockouts/" + id + "/unlock"} {
+			"/admin/plugins/install", "/admin/lockouts/" + id + "/unlock", "/admin/templates/build", "/admin/plugins/uninstall"} {
 			res, _ := c.Post(t, path, url.Values{"name": {"x"}, "email": {"x@example.jp"}, "roles": {"admin"}})
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 		}
@@ -382,10 +383,14 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.Contains(t, body, "JSONとして読み取れません")
 
-		// Plugins: none configured.
+		// Plugins: none configured; the page says the first-party ones are
+		// not built, how to build them and where they go.
 		res, body = admin.Get(t, "/admin/plugins")
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		require.Contains(t, body, "プラグインは登録されていません。")
+		require.True(t, servertest.Contains(body, msg.T("admin.plugins.none"), msg.T("admin.plugins.missing_title"),
+			"kiroku-plugin-careservice ./plugins/careservice/cmd/kiroku-plugin-careservice",
+			"kiroku-plugin-ramenshop ./plugins/ramenshop/cmd/kiroku-plugin-ramenshop",
+			msg.T("admin.plugins.how_place", e.App.Config.PluginDir), msg.T("admin.plugins.dir_missing")))
 	})
 }
 
