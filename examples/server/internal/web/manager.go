@@ -270,7 +270,11 @@ func (u *UI) managerReassign(w http.ResponseWriter, r *Request) error {
 		if err := u.app.Customers.SetAssignees(ctx, id, assignees); err != nil {
 			return err
 		}
-		http.Redirect(w, r.Request, back+"?"+url.Values{"moved": {id.String()}, "to": {to.String()}}.Encode(), http.StatusSeeOther)
+		q := url.Values{"moved": {id.String()}, "to": {to.String()}}
+		if search := r.PostFormValue("q"); search != "" {
+			q.Set("q", search)
+		}
+		http.Redirect(w, r.Request, back+"?"+q.Encode(), http.StatusSeeOther)
 		return nil
 	}
 	if r.PostFormValue("confirm") != "yes" {

@@ -99,10 +99,11 @@ func TestManagerPagesAndReassign(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 
 		// One customer to another member.
-		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "customer": {ids[2].String()}})
+		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "customer": {ids[2].String()}, "q": {"おがわ"}})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		moved := servertest.Location(res)
-		require.Equal(t, "/manager/members/"+s1.String()+"?"+url.Values{"moved": {ids[2].String()}, "to": {s2.String()}}.Encode(), moved)
+		require.Equal(t, "/manager/members/"+s1.String()+"?"+url.Values{"moved": {ids[2].String()}, "to": {s2.String()}, "q": {"おがわ"}}.Encode(), moved,
+			"back to the search the change was made from")
 		require.ElementsMatch(t, []string{"小川"}, assigned(t, e, s2))
 		_, body = c.Get(t, moved)
 		require.Contains(t, body, msg.T("manager.reassigned_one", "小川 誠", "加藤 一郎", "木村 二郎"), "says who went to whom")
