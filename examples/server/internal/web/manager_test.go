@@ -67,9 +67,9 @@ func TestManagerPagesAndReassign(t *testing.T) {
 
 		// Plain staff have no manager pages.
 		staff := e.Login(t, "kato@example.jp")
-		res, body := staff.Get(t, "/")
+		_, body := staff.Get(t, "/")
 		require.Contains(t, body, msg.T("role.staff"), "the header shows the role")
-		res, _ = staff.Get(t, "/manager")
+		res, _ := staff.Get(t, "/manager")
 		require.Equal(t, http.StatusForbidden, res.StatusCode)
 		res, _ = staff.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "confirm": {"yes"}})
 		require.Equal(t, http.StatusForbidden, res.StatusCode)
