@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/gendata"
+	"github.com/kirokuhq/kiroku/plugins"
 )
 
 // DemoResult is what LoadDemo did.
@@ -33,7 +35,16 @@ type DemoResult struct {
 	Admin, Manager, Staff string
 	// Users, Customers and Records count what was created.
 	Users, Customers, Records int
+	// Plugins are the first-party plugins installed in the tenant (those
+	// running); Unavailable the ones not built into the plugin directory
+	// or not running.
+	Plugins, Unavailable []string
 }
+
+// FirstPartyPlugins are the verticals under plugins/ that the demo data
+// set installs when they run (built as kiroku-plugin-<name> into the
+// plugin directory).
+var FirstPartyPlugins = []string{"careservice", "ramenshop"}
 
 // LoadDemo loads the demo data set into tenant when it has no customers yet
 // and prints the demo logins to out.
@@ -46,6 +57,13 @@ func (a *App) LoadDemo(ctx context.Context, tenant uuid.UUID, out io.Writer) err
 		"デモ用パスワード（全デモユーザー共通・この表示限り）: %s\n"+
 		"  管理者:     %s\n  マネージャー: %s\n  スタッフ:   %s\n",
 		res.Users, res.Customers, res.Records, res.Password, res.Admin, res.Manager, res.Staff)
+	if err == nil && len(res.Plugins) > 0 {
+		_, err = fmt.Fprintf(out, "プラグインを導入しました: %s\n", strings.Join(res.Plugins, "、"))
+	}
+	if err == nil && len(res.Unavailable) > 0 {
+		_, err = fmt.Fprintf(out, "プラグインがビルドされていないため導入していません: %s（管理 → プラグイン に手順があります）\n",
+			strings.Join(res.Unavailable, "、"))
+	}
 	return err
 }
 
@@ -83,12 +101,33 @@ func (a *App) LoadGendata(ctx context.Context, tenant uuid.UUID, cfg gendata.Con
 	}
 	d := &demoLoader{a: a, gen: gen, t: t, tenant: tenant, maxRecords: maxRecords,
 		res: &DemoResult{Loaded: true, Password: rand.Text()}}
-	for _, step := range []func(context.Context) error{d.orgUnits, d.staff, d.groups, d.customers, d.records, d.analyze} {
+	for _, step := range []func(context.Context) error{d.orgUnits, d.staff, d.groups, d.plugins, d.customers, d.records, d.analyze} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
 	return d.res, nil
+}
+
+// plugins installs those of FirstPartyPlugins that are running in the
+// tenant, as the demo administrator, before the customers are written (so
+// the plugins' customer fields exist), and notes the others.
+func (d *demoLoader) plugins(ctx context.Context) error {
+	running := map[string]bool{}
+	for _, s := range d.a.Plugins.Status() {
+		running[s.Name] = s.State == plugins.StateRunning
+	}
+	for _, name := range FirstPartyPlugins {
+		if running[name] {
+			d.res.Plugins = append(d.res.Plugins, name)
+		} else {
+			d.res.Unavailable = append(d.res.Unavailable, name)
+		}
+	}
+	if len(d.res.Plugins) == 0 {
+		return nil
+	}
+	return d.a.Plugins.Install(permission.WithPrincipal(ctx, d.principals[0]), d.a.Records, d.a.Customers, d.res.Plugins...)
 }
 
 // analyze refreshes PostgreSQL's planner statistics of the tables just

@@ -5,6 +5,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -13,9 +15,11 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
+	"github.com/kirokuhq/kiroku/plugins/plugintest"
 )
 
 func count(t *testing.T, db *bun.DB, table string) int {
@@ -46,6 +50,8 @@ func TestLoadDemo(t *testing.T) {
 		m := regexp.MustCompile(`パスワード.*: (\S+)\n\s+管理者:\s+(\S+)\n\s+マネージャー:\s+(\S+)\n\s+スタッフ:\s+(\S+)`).
 			FindStringSubmatch(out.String())
 		require.NotNil(t, m, out.String())
+		require.Contains(t, out.String(), "プラグインがビルドされていないため導入していません: careservice、ramenshop",
+			"no plugin directory: the demo says the first-party plugins are not there")
 		password := m[1]
 		require.GreaterOrEqual(t, len(password), 16)
 
@@ -94,5 +100,27 @@ func TestLoadGendataLimitsRecords(t *testing.T) {
 		require.Equal(t, 130, res.Records)
 		require.Equal(t, 30, count(t, db, "customers"))
 		require.Equal(t, 130, count(t, db, "contact_records"))
+	})
+}
+
+// The data set installs the first-party plugins that run (here
+// careservice, built into the plugin directory) before writing customers,
+// and names the ones that do not.
+func TestLoadGendataInstallsFirstPartyPlugins(t *testing.T) {
+	t.Parallel()
+	bin := plugintest.Build(t, "../../../../plugins/careservice/cmd/kiroku-plugin-careservice")
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		dir := t.TempDir()
+		require.NoError(t, os.Link(bin, filepath.Join(dir, "kiroku-plugin-careservice")))
+		e := servertest.New(t, db, func(c *app.Config, _ *app.Options) { c.PluginDir = dir })
+		cfg := gendata.Small()
+		cfg.Tenants = []gendata.TenantSize{{Customers: 5, Records: 5, Staff: 3, Groups: 1}}
+		res, err := e.App.LoadGendata(context.Background(), e.Tenant, cfg, 0, -1)
+		require.NoError(t, err)
+		require.Equal(t, []string{"careservice"}, res.Plugins)
+		require.Equal(t, []string{"ramenshop"}, res.Unavailable)
+		installed, err := e.App.Plugins.Installed(e.Ctx(t, e.Admin))
+		require.NoError(t, err)
+		require.Equal(t, []string{"careservice"}, installed)
 	})
 }

@@ -276,3 +276,40 @@ func TestLockouts(t *testing.T) {
 		require.Equal(t, p.User, log[0].Actor)
 	})
 }
+
+// A user's own password change keeps the session it was made from and
+// ends the others; the current password is checked and throttled like a
+// login.
+func TestChangePassword(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		const pw, next = "見積は来週 blue-lantern-42", "another strong-passphrase 9"
+		here, _, err := f.store.Login(ctx, "hanako@example.jp", pw, "192.0.2.1")
+		require.NoError(t, err)
+		phone, _, err := f.store.Login(ctx, "hanako@example.jp", pw, "192.0.2.2")
+		require.NoError(t, err)
+
+		require.ErrorIs(t, f.store.Reauthenticate(ctx, f.user, "wrong", "192.0.2.1"), auth.ErrBadCredentials)
+		require.NoError(t, f.store.Reauthenticate(ctx, f.user, pw, "192.0.2.1"))
+		require.ErrorIs(t, f.store.ChangePassword(ctx, f.user, "short", here), auth.ErrPasswordTooShort)
+		require.NoError(t, f.store.ChangePassword(ctx, f.user, next, here))
+
+		_, err = f.store.Session(ctx, here)
+		require.NoError(t, err, "the session the change was made from stays")
+		_, err = f.store.Session(ctx, phone)
+		require.ErrorIs(t, err, auth.ErrNoSession, "every other session ends")
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", pw, "192.0.2.1")
+		require.ErrorIs(t, err, auth.ErrBadCredentials)
+		_, _, err = f.store.Login(ctx, "hanako@example.jp", next, "192.0.2.1")
+		require.NoError(t, err)
+
+		for range auth.DefaultMaxFailures - 1 {
+			require.ErrorIs(t, f.store.Reauthenticate(ctx, f.user, "wrong", "192.0.2.1"), auth.ErrBadCredentials)
+		}
+		require.ErrorIs(t, f.store.Reauthenticate(ctx, f.user, "wrong", "192.0.2.1"), auth.ErrThrottled)
+		require.ErrorIs(t, f.store.Reauthenticate(ctx, f.user, next, "192.0.2.1"), auth.ErrThrottled,
+			"a locked login cannot be tried from a session either")
+	})
+}

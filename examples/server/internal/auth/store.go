@@ -152,6 +152,18 @@ func (s *Store) HasPassword(ctx context.Context, user uuid.UUID) (bool, error) {
 // SetPassword stores a new password for the user (whose login must have been
 // set) after CheckPassword, and ends the user's sessions.
 func (s *Store) SetPassword(ctx context.Context, user uuid.UUID, pw string) error {
+	return s.setPassword(ctx, user, pw, "")
+}
+
+// ChangePassword is the user's own password change, made from the session
+// of keepToken: like SetPassword, but that session stays open while every
+// other session of the user ends. The caller has checked the current
+// password (Reauthenticate).
+func (s *Store) ChangePassword(ctx context.Context, user uuid.UUID, pw, keepToken string) error {
+	return s.setPassword(ctx, user, pw, keepToken)
+}
+
+func (s *Store) setPassword(ctx context.Context, user uuid.UUID, pw, keepToken string) error {
 	var c credential
 	if err := s.db.NewSelect().Model(&c).Where("user_id = ?", user).Scan(ctx); err != nil {
 		return fmt.Errorf("auth: set password: %w", storage.Err(err))
@@ -172,8 +184,36 @@ func (s *Store) SetPassword(ctx context.Context, user uuid.UUID, pw string) erro
 			Set("updated_at = ?", s.now()).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return storage.Err(err)
 		}
-		return s.revoke(ctx, tx, user)
+		return s.revoke(ctx, tx, user, keepToken)
 	})
+}
+
+// Reauthenticate checks the password of a logged-in user before a change
+// of their own credentials: nil when pw is the user's password, else
+// ErrBadCredentials, counted and throttled like a failed login of the
+// user's login (ErrThrottled while it is locked), so the page cannot be
+// used to guess a password an open session does not know.
+func (s *Store) Reauthenticate(ctx context.Context, user uuid.UUID, pw, client string) error {
+	var c credential
+	if err := s.db.NewSelect().Model(&c).Where("user_id = ?", user).Scan(ctx); err != nil {
+		return fmt.Errorf("auth: reauthenticate: %w", storage.Err(err))
+	}
+	keys := []string{"login:" + c.Login, "addr:" + client}
+	if err := s.throttled(ctx, keys); err != nil {
+		return err
+	}
+	if c.PasswordHash == "" {
+		secret.VerifyDummy(pw)
+		return s.fail(ctx, keys)
+	}
+	ok, err := secret.VerifyPassword(c.PasswordHash, pw)
+	if err != nil {
+		return fmt.Errorf("auth: reauthenticate: %w", err)
+	}
+	if !ok {
+		return s.fail(ctx, keys)
+	}
+	return nil
 }
 
 // Login checks a login and password, throttled per login and per client
@@ -396,13 +436,18 @@ func (s *Store) Logout(ctx context.Context, token string) error {
 // the same on a password change).
 func (s *Store) EndSessions(ctx context.Context, user uuid.UUID) error {
 	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		return s.revoke(ctx, tx, user)
+		return s.revoke(ctx, tx, user, "")
 	})
 }
 
-// revoke ends the user's sessions and runs Config.Revoke in tx.
-func (s *Store) revoke(ctx context.Context, tx bun.IDB, user uuid.UUID) error {
-	if _, err := tx.NewDelete().Model((*session)(nil)).Where("user_id = ?", user).Exec(ctx); err != nil {
+// revoke ends the user's sessions but the one of keepToken (if not empty)
+// and runs Config.Revoke in tx.
+func (s *Store) revoke(ctx context.Context, tx bun.IDB, user uuid.UUID, keepToken string) error {
+	q := tx.NewDelete().Model((*session)(nil)).Where("user_id = ?", user)
+	if keepToken != "" {
+		q.Where("token_hash <> ?", secret.HashToken(keepToken))
+	}
+	if _, err := q.Exec(ctx); err != nil {
 		return storage.Err(err)
 	}
 	if s.cfg.Revoke == nil {

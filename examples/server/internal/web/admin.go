@@ -42,8 +42,10 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/masters", admin(u.adminMastersPost))
 	mux.Handle("GET /admin/templates", admin(u.adminTemplates))
 	mux.Handle("POST /admin/templates", admin(u.adminTemplatesPost))
+	u.builderRoutes(admin, mux)
 	mux.Handle("GET /admin/plugins", admin(u.adminPlugins))
 	mux.Handle("POST /admin/plugins/install", admin(u.adminPluginsInstall))
+	mux.Handle("POST /admin/plugins/uninstall", admin(u.adminPluginsUninstall))
 	mux.Handle("GET /admin/lockouts", admin(u.adminLockouts))
 	mux.Handle("POST /admin/lockouts/{id}/unlock", admin(u.adminUnlock))
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/plugins"
@@ -119,7 +122,7 @@ func (u *UI) adminMasters(w http.ResponseWriter, r *Request) error {
 // adminMastersPost saves one kind's items: "code", "label", "parent" and
 // "order" are aligned lists, one entry per item; items are sorted by
 // "order" (ties keep the form's order). "archived" lists archived codes, and
-// "new_code", "new_label", "new_parent" add an item at the end.
+// "new_label", "new_parent" add an item at the end, its code generated.
 func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
 	kind, err := masterKind(f.Get("kind"))
@@ -150,13 +153,13 @@ func (u *UI) adminMastersPost(w http.ResponseWriter, r *Request) error {
 	for _, row := range rows {
 		items = append(items, row.MasterItem)
 	}
-	if code := strings.TrimSpace(f.Get("new_code")); code != "" || strings.TrimSpace(f.Get("new_label")) != "" {
-		items = append(items, contactlog.MasterItem{Code: code, Label: strings.TrimSpace(f.Get("new_label")),
+	if label := strings.TrimSpace(f.Get("new_label")); label != "" {
+		items = append(items, contactlog.MasterItem{Code: freeKey(string(kind)+"_", len(codes)+1, codes), Label: label,
 			Parent: f.Get("new_parent")})
 	}
 	err = u.app.Records.Masters().Set(r.Context(), kind, items)
 	newItem := fmt.Sprintf("items[%d].", len(codes))
-	if f.AddError(err, map[string]string{newItem + "code": "new_code", newItem + "label": "new_label",
+	if f.AddError(err, map[string]string{newItem + "label": "new_label",
 		newItem + "parent": "new_parent"}) {
 		return u.renderMasters(w, r, http.StatusUnprocessableEntity, kind, items[:len(codes)], f)
 	}
@@ -255,10 +258,29 @@ func (u *UI) adminTemplatesPost(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
-// adminPlugin is a plugin's status with its latencies in milliseconds.
+// adminPlugin is a plugin's status with its latencies in milliseconds,
+// the executable it runs from and whether the admin's tenant installed it.
 type adminPlugin struct {
 	plugins.Status
 	MeanMS, P95MS string
+	Path          string
+	Installed     bool
+}
+
+// adminPluginsPage is the plugins page: the host's plugins, where they
+// come from, and the first-party ones that are not there.
+type adminPluginsPage struct {
+	Plugins []adminPlugin
+	// Dir is the plugin directory searched at start; DirFound tells
+	// whether it exists.
+	Dir      string
+	DirFound bool
+	EnvDir   string
+	// Missing are first-party plugins not among Plugins.
+	Missing []string
+	// Uninstalled are plugins the tenant installed that the host no
+	// longer has.
+	Uninstalled []string
 }
 
 func millis(d time.Duration) string {
@@ -266,21 +288,59 @@ func millis(d time.Duration) string {
 }
 
 func (u *UI) adminPlugins(w http.ResponseWriter, r *Request) error {
-	st := u.app.Plugins.Status()
-	list := make([]adminPlugin, len(st))
-	for i, s := range st {
-		list[i] = adminPlugin{Status: s, MeanMS: millis(s.MeanLatency), P95MS: millis(s.P95Latency)}
+	installed, err := u.app.Plugins.Installed(r.Context())
+	if err != nil {
+		return err
 	}
-	u.render(w, r.Request, r, http.StatusOK, "admin_plugins", list)
+	dir := u.app.Config.PluginDir
+	fi, statErr := os.Stat(dir)
+	p := &adminPluginsPage{Dir: dir, DirFound: statErr == nil && fi.IsDir(), EnvDir: app.EnvPluginDir}
+	for _, s := range u.app.Plugins.Status() {
+		p.Plugins = append(p.Plugins, adminPlugin{Status: s, MeanMS: millis(s.MeanLatency), P95MS: millis(s.P95Latency),
+			Path: filepath.Join(dir, plugins.FilePrefix+s.Name), Installed: slices.Contains(installed, s.Name)})
+	}
+	has := func(name string) bool {
+		return slices.ContainsFunc(p.Plugins, func(a adminPlugin) bool { return a.Name == name })
+	}
+	for _, name := range app.FirstPartyPlugins {
+		if !has(name) {
+			p.Missing = append(p.Missing, name)
+		}
+	}
+	for _, name := range installed {
+		if !has(name) {
+			p.Uninstalled = append(p.Uninstalled, name)
+		}
+	}
+	u.render(w, r.Request, r, http.StatusOK, "admin_plugins", p)
 	return nil
 }
 
-// adminPluginsInstall contributes every running plugin's masters and
-// customer fields to the admin's tenant.
+// adminPluginsInstall contributes the running plugin "name" (every running
+// plugin when empty) — its masters and customer fields — to the admin's
+// tenant and marks it installed.
 func (u *UI) adminPluginsInstall(w http.ResponseWriter, r *Request) error {
-	if err := u.app.Plugins.Install(r.Context(), u.app.Records, u.app.Customers); err != nil {
+	var names []string
+	if name := r.PostFormValue("name"); name != "" {
+		names = append(names, name)
+	}
+	if err := u.app.Plugins.Install(r.Context(), u.app.Records, u.app.Customers, names...); err != nil {
 		return err
 	}
 	redirect(w, r.Request, "/admin/plugins", "admin.plugins.installed")
+	return nil
+}
+
+// adminPluginsUninstall uninstalls the plugin "name" from the admin's
+// tenant (what it contributed stays readable; see plugins.Host.Uninstall).
+func (u *UI) adminPluginsUninstall(w http.ResponseWriter, r *Request) error {
+	name := r.PostFormValue("name")
+	if name == "" {
+		return kerr.ErrInvalid
+	}
+	if err := u.app.Plugins.Uninstall(r.Context(), u.app.Records, name); err != nil {
+		return err
+	}
+	redirect(w, r.Request, "/admin/plugins", "admin.plugins.uninstalled")
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -97,7 +98,7 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		id := e.Admin.String()
 		for _, path := range []string{"/admin", "/admin/users", "/admin/users/new", "/admin/users/" + id,
 			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates", "/admin/plugins",
-			"/admin/lockouts"} {
+			"/admin/lockouts", "/admin/templates/build"} {
 			res, _ := c.Get(t, path)
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 			res, body := admin.Get(t, path)
@@ -106,7 +107,7 @@ func TestAdminPagesForbiddenToStaff(t *testing.T) {
 		}
 		for _, path := range []string{"/admin/users/new", "/admin/users/" + id, "/admin/users/" + id + "/invite",
 			"/admin/units", "/admin/groups", "/admin/tenant", "/admin/masters", "/admin/templates",
-			"/admin/plugins/install", "/admin/lockouts/" + id + "/unlock"} {
+			"/admin/plugins/install", "/admin/lockouts/" + id + "/unlock", "/admin/templates/build", "/admin/plugins/uninstall"} {
 			res, _ := c.Post(t, path, url.Values{"name": {"x"}, "email": {"x@example.jp"}, "roles": {"admin"}})
 			require.Equal(t, http.StatusForbidden, res.StatusCode, path)
 		}
@@ -334,8 +335,8 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 			v.Add("order", itoa(int64(order)))
 		}
 		v.Add("archived", items[1].Code)
-		v.Set("new_code", "line_call")
-		v.Set("new_label", "LINE通話")
+		v.Set("new_label", "LINE通話") // the code is generated
+		generated := "channel_" + itoa(int64(len(items)+1))
 		res, _ = admin.Post(t, "/admin/masters", v)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		got, err := e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
@@ -345,16 +346,21 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		require.True(t, got[0].Archived)
 		require.Equal(t, items[0].Code, got[1].Code)
 		require.Equal(t, "訪問（対面）", got[1].Label)
-		require.Equal(t, contactlog.MasterItem{Code: "line_call", Label: "LINE通話"}, got[len(got)-1])
+		require.Equal(t, contactlog.MasterItem{Code: generated, Label: "LINE通話"}, got[len(got)-1])
 		_, body = admin.Get(t, "/admin/masters?kind=channel")
 		require.Contains(t, body, "訪問（対面）")
 		require.Contains(t, body, "LINE通話")
 
-		v.Set("new_code", "Bad Code")
-		v.Set("new_label", "だめ")
+		v.Add("code", generated) // the item just added, as the page now lists it
+		v.Add("label", "LINE通話")
+		v.Add("order", itoa(int64(len(items)+1)))
+		v.Set("new_label", strings.Repeat("長", 500))
 		res, body = admin.Post(t, "/admin/masters", v)
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
-		require.Contains(t, body, "形式が正しくありません。")
+		require.Contains(t, body, `name="new_label" value="`+strings.Repeat("長", 500)+`" aria-invalid="true"`, "the label typed is kept and named")
+		got, err = e.App.Records.Masters().List(ctx, contactlog.MasterChannel)
+		require.NoError(t, err)
+		require.Len(t, got, len(items)+1, "nothing saved")
 		res, _ = admin.Get(t, "/admin/masters?kind=nope")
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 
@@ -377,10 +383,14 @@ func TestAdminTenantMastersTemplatesPlugins(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.Contains(t, body, "JSONとして読み取れません")
 
-		// Plugins: none configured.
+		// Plugins: none configured; the page says the first-party ones are
+		// not built, how to build them and where they go.
 		res, body = admin.Get(t, "/admin/plugins")
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		require.Contains(t, body, "プラグインは登録されていません。")
+		require.True(t, servertest.Contains(body, msg.T("admin.plugins.none"), msg.T("admin.plugins.missing_title"),
+			"kiroku-plugin-careservice ./plugins/careservice/cmd/kiroku-plugin-careservice",
+			"kiroku-plugin-ramenshop ./plugins/ramenshop/cmd/kiroku-plugin-ramenshop",
+			msg.T("admin.plugins.how_place", e.App.Config.PluginDir), msg.T("admin.plugins.dir_missing")))
 	})
 }
 

@@ -102,13 +102,20 @@ func userFromForm(f *Form) (permission.User, []uuid.UUID, error) {
 	if len(usr.Roles) == 0 {
 		f.Add("roles", msg.T("admin.users.roles_required"))
 	}
-	if usr.Email == "" {
-		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeRequired}))
-	} else if a, err := netmail.ParseAddress(usr.Email); err != nil || a.Address != usr.Email || a.Name != "" {
-		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeFormat}))
-	}
+	checkEmail(f, usr.Email)
 	units, err := formIDs(f.Values["units"])
 	return usr, units, err
+}
+
+// checkEmail puts on the form's "email" field what is wrong with a login
+// e-mail address (normalized by auth.NormalizeLogin): missing, or not one
+// plain address.
+func checkEmail(f *Form, email string) {
+	if email == "" {
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeRequired}))
+	} else if a, err := netmail.ParseAddress(email); err != nil || a.Address != email || a.Name != "" {
+		f.Add("email", msg.Field(validation.FieldError{Field: "email", Code: validation.CodeFormat}))
+	}
 }
 
 // saveUser stores the user, its login and its org units in one

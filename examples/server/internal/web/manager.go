@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -113,6 +116,20 @@ type managerMemberView struct {
 	Form    *Form
 	// Shown is how many records at most are listed.
 	Shown int
+	// Query is the customer search (name, reading, …) the list is
+	// narrowed by; Total counts the customers it finds.
+	Query string
+	Total int
+	// Paged tells a page after the first (the list links back to it).
+	Paged bool
+	// Moved reports a single 担当変更 just made, when it still holds.
+	Moved *managerMove
+}
+
+// managerMove is one customer moved from the member to another person.
+type managerMove struct {
+	Customer string
+	From, To string
 }
 
 type managerCustomer struct {
@@ -123,6 +140,10 @@ type managerCustomer struct {
 // memberRecordsShown is how many of a member's latest records the page
 // lists.
 const memberRecordsShown = 20
+
+// memberCustomersPage is how many customers one page of a member's
+// customers lists.
+const memberCustomersPage = 20
 
 func (u *UI) managerMember(w http.ResponseWriter, r *Request) error {
 	return u.renderMember(w, r, r.PathValue("id"), http.StatusOK, NewForm(nil))
@@ -160,11 +181,17 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 	if v.Records, err = u.recordRows(r, recs.Records, staff); err != nil {
 		return err
 	}
-	page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: id, Limit: 100, After: r.URL.Query().Get("after")})
+	q := r.URL.Query()
+	v.Query, v.Paged = strings.TrimSpace(q.Get("q")), q.Get("after") != ""
+	page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: id, Text: v.Query,
+		Limit: memberCustomersPage, After: q.Get("after"), WithTotal: true})
 	if err != nil {
 		return err
 	}
-	v.Next = page.Next
+	v.Next, v.Total = page.Next, page.Total
+	if v.Moved, err = u.movedCustomer(ctx, t, id, q.Get("moved"), q.Get("to")); err != nil {
+		return err
+	}
 	for _, c := range page.Customers {
 		mc := managerCustomer{Customer: c}
 		for _, a := range c.Assignees {
@@ -174,6 +201,29 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 	}
 	u.render(w, r.Request, r, status, "manager_member", v)
 	return nil
+}
+
+// movedCustomer describes the single 担当変更 the redirect after it
+// names (?moved=customer&to=user), read back from the customer as it is
+// now: nil unless the customer is visible, is assigned to the new person
+// and no longer to the member, so the page states only what holds.
+func (u *UI) movedCustomer(ctx context.Context, t *team, member uuid.UUID, rawCustomer, rawTo string) (*managerMove, error) {
+	id, err1 := uuid.Parse(rawCustomer)
+	to, err2 := uuid.Parse(rawTo)
+	if err1 != nil || err2 != nil || !t.has(to) {
+		return nil, nil
+	}
+	c, err := u.app.Customers.Get(ctx, id)
+	if errors.Is(err, kerr.ErrNotFound) || errors.Is(err, kerr.ErrPermissionDenied) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.Assignees, to) || slices.Contains(c.Assignees, member) {
+		return nil, nil
+	}
+	return &managerMove{Customer: c.DisplayName(), From: t.name(member), To: t.name(to)}, nil
 }
 
 // managerConfirmView asks before moving all of a member's customers.
@@ -220,7 +270,11 @@ func (u *UI) managerReassign(w http.ResponseWriter, r *Request) error {
 		if err := u.app.Customers.SetAssignees(ctx, id, assignees); err != nil {
 			return err
 		}
-		redirect(w, r.Request, back, "manager.reassigned_one")
+		q := url.Values{"moved": {id.String()}, "to": {to.String()}}
+		if search := r.PostFormValue("q"); search != "" {
+			q.Set("q", search)
+		}
+		http.Redirect(w, r.Request, back+"?"+q.Encode(), http.StatusSeeOther)
 		return nil
 	}
 	if r.PostFormValue("confirm") != "yes" {

@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -63,6 +67,8 @@ func TestManagerPagesAndReassign(t *testing.T) {
 
 		// Plain staff have no manager pages.
 		staff := e.Login(t, "kato@example.jp")
+		_, body := staff.Get(t, "/")
+		require.Contains(t, body, msg.T("role.staff"), "the header shows the role")
 		res, _ := staff.Get(t, "/manager")
 		require.Equal(t, http.StatusForbidden, res.StatusCode)
 		res, _ = staff.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "confirm": {"yes"}})
@@ -70,7 +76,7 @@ func TestManagerPagesAndReassign(t *testing.T) {
 		require.ElementsMatch(t, []string{"石井", "前田", "小川"}, assigned(t, e, s1))
 
 		c := e.Login(t, "mori@example.jp")
-		res, body := c.Get(t, "/manager")
+		res, body = c.Get(t, "/manager")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.True(t, servertest.Contains(body, "営業1課", "加藤 一郎", "木村 二郎", "/manager/members/"+s1.String()))
 		require.NotContains(t, body, "営業2課", "only the groups I manage")
@@ -78,17 +84,36 @@ func TestManagerPagesAndReassign(t *testing.T) {
 
 		res, body = c.Get(t, "/manager/members/"+s1.String())
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		require.True(t, servertest.Contains(body, "石井 明", "前田 優", "小川 誠", `<li class="record">`, `href="/records/`))
+		require.True(t, servertest.Contains(body, "石井 明", "前田 優", "小川 誠", `<li class="record">`, `href="/records/`,
+			msg.T("manager.count", 3), msg.T("manager.customer_id"), ids[0].String()))
+		require.Contains(t, body, msg.T("role.manager"), "the header shows the role")
+		// 顧客検索 by reading narrows the member's customers.
+		_, body = c.Get(t, "/manager/members/"+s1.String()+"?q=まえだ")
+		require.True(t, servertest.Contains(body, "前田 優", msg.T("manager.found", "まえだ", 1), `value="まえだ"`))
+		require.NotContains(t, body, ids[0].String()+"</code>")
+		_, body = c.Get(t, "/manager/members/"+s1.String()+"?q=該当なし")
+		require.Contains(t, body, msg.T("manager.none_found"))
 		res, _ = c.Get(t, "/manager/members/"+outsider.String())
 		require.Equal(t, http.StatusNotFound, res.StatusCode, "not a member of my groups")
 		res, _ = c.Get(t, "/manager/members/not-a-uuid")
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
 
 		// One customer to another member.
-		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "customer": {ids[2].String()}})
+		res, _ = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {s2.String()}, "customer": {ids[2].String()}, "q": {"おがわ"}})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		require.Equal(t, "/manager/members/"+s1.String(), servertest.Location(res))
+		moved := servertest.Location(res)
+		require.Equal(t, "/manager/members/"+s1.String()+"?"+url.Values{"moved": {ids[2].String()}, "to": {s2.String()}, "q": {"おがわ"}}.Encode(), moved,
+			"back to the search the change was made from")
 		require.ElementsMatch(t, []string{"小川"}, assigned(t, e, s2))
+		_, body = c.Get(t, moved)
+		require.Contains(t, body, msg.T("manager.reassigned_one", "小川 誠", "加藤 一郎", "木村 二郎"), "says who went to whom")
+		require.NotContains(t, body, ids[2].String()+"</code>", "no longer the member's customer")
+		// The message states only what holds: a customer still with the
+		// member, or one moved elsewhere, says nothing.
+		_, body = c.Get(t, "/manager/members/"+s1.String()+"?"+url.Values{"moved": {ids[0].String()}, "to": {s2.String()}}.Encode())
+		require.NotContains(t, body, `id="moved"`)
+		_, body = c.Get(t, "/manager/members/"+s2.String()+"?"+url.Values{"moved": {ids[2].String()}, "to": {s1.String()}}.Encode())
+		require.NotContains(t, body, `id="moved"`)
 
 		// No target chosen: the member page again with the problem.
 		res, body = c.Post(t, "/manager/reassign", url.Values{"from": {s1.String()}, "to": {""}})
@@ -111,5 +136,52 @@ func TestManagerPagesAndReassign(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, res.StatusCode)
 		require.Contains(t, body, msg.T("error.forbidden"))
 		require.Len(t, assigned(t, e, s2), 3)
+	})
+}
+
+// A member with more customers than a page: pages follow one another with
+// the search kept, and every customer is listed once.
+func TestManagerMemberPages(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		s1 := e.User(t, "加藤 一郎", "カトウ イチロウ", "kato@example.jp")
+		g, err := e.App.Dir.CreateGroup(t.Context(), e.Tenant, "営業1課")
+		require.NoError(t, err)
+		require.NoError(t, e.App.Dir.SetGroupMembers(t.Context(), e.Tenant, g.ID, []permission.Member{{User: s1}}))
+		s1ctx := e.Ctx(t, s1)
+		for i := range 23 {
+			_, err := e.App.Customers.Create(s1ctx, customer.Profile{FamilyName: "山本", GivenName: fmt.Sprintf("客%02d", i),
+				FamilyKana: "ヤマモト", GivenKana: "キャク"})
+			require.NoError(t, err)
+		}
+		_, err = e.App.Customers.Create(s1ctx, customer.Profile{FamilyName: "石井", GivenName: "明", FamilyKana: "イシイ", GivenKana: "アキラ"})
+		require.NoError(t, err)
+		c := e.Login(t, servertest.AdminEmail)
+		seen := map[string]bool{}
+		next := "/manager/members/" + s1.String() + "?q=" + url.QueryEscape("やまもと")
+		pages := 0
+		for next != "" {
+			_, body := c.Get(t, next)
+			pages++
+			require.Contains(t, body, msg.T("manager.found", "やまもと", 23))
+			require.NotContains(t, body, "石井 明")
+			for i := range 23 {
+				if strings.Contains(body, fmt.Sprintf("山本 客%02d", i)) {
+					require.False(t, seen[fmt.Sprint(i)], "listed once")
+					seen[fmt.Sprint(i)] = true
+				}
+			}
+			next = ""
+			if m := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(body); m != nil {
+				next = html.UnescapeString(m[1])
+				require.Contains(t, next, "q=", "the search is kept")
+			}
+			if pages > 1 {
+				require.Contains(t, body, msg.T("manager.first_customers"))
+			}
+		}
+		require.Equal(t, 2, pages)
+		require.Len(t, seen, 23)
 	})
 }

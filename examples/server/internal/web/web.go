@@ -84,6 +84,7 @@ func (u *UI) Handler() http.Handler {
 		u.recordRoutes, u.customerRoutes, u.pdfRoutes, u.csvRoutes, u.managerRoutes, u.adminRoutes, u.tokenRoutes, u.calendarRoutes, u.requestRoutes, u.portalStaffRoutes, u.portalRoutes,
 		u.salesRoutes,
 		u.alertRoutes, u.noticeRoutes,
+		u.accountRoutes,
 	} {
 		register(mux)
 	}
