@@ -159,11 +159,7 @@ func BenchmarkReports(b *testing.B) {
 		// same pool, so the timed runs go without it.
 		capture := &benchdb.Capture{}
 		hooked := bun.NewDB(db.DB, pgdialect.New()).WithQueryHook(capture)
-		hookedRecords, err := contactlog.NewService(hooked, &contactlog.Config{Authorizer: engine})
-		if err != nil {
-			b.Fatal(err)
-		}
-		hookedReports, err := report.NewService(hooked, hookedRecords, &report.Config{Authorizer: engine})
+		hookedReports, err := report.NewService(hooked, &report.Config{Records: records.WithDB(hooked), Authorizer: engine})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -146,11 +146,7 @@ func (u *UI) adminBuilderPost(w http.ResponseWriter, r *Request) error {
 	default:
 		return kerr.ErrInvalid
 	}
-	st, err := u.templateStore()
-	if err != nil {
-		return err
-	}
-	saved, err := st.Save(r.Context(), t)
+	saved, err := u.app.TemplateStore.Save(r.Context(), t)
 	var ve *validation.Error
 	if errors.As(err, &ve) {
 		f.Message = msg.T("common.form_errors")
