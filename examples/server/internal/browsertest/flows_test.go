@@ -163,8 +163,11 @@ func TestCSVImportShowsBadRow(t *testing.T) {
 
 		b.login(servertest.AdminEmail, servertest.Password, "/customers/import")
 		b.upload(`input[name=file]`, file)
-		b.step("choose: import the valid rows", func(ctx context.Context) error {
-			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name=mode][value=valid_rows]`)))
+		// 確認のみ (dry run) is on by default: this import is for real.
+		b.step("choose: import the valid rows, not only check them", func(ctx context.Context) error {
+			return chromedp.Do(ctx,
+				chromedp.Click(chromedp.CSS(`input[name=dry_run]`)),
+				chromedp.Click(chromedp.CSS(`input[name=mode][value=valid_rows]`)))
 		})
 		b.shot("import-form")
 		b.fitsWidth("/customers/import")
