@@ -64,6 +64,13 @@ func (c Ref) NameColumns(prefix string) string {
 		a + "given_name AS " + prefix + "given_name, " + a + "company_name AS " + prefix + "company_name"
 }
 
+// ContactColumns selects where the customer is reached (Profile.Email and
+// Profile.Mobile), as prefix+email and prefix+mobile.
+func (c Ref) ContactColumns(prefix string) string {
+	a := c.Alias + "."
+	return a + "email AS " + prefix + "email, " + a + "mobile AS " + prefix + "mobile"
+}
+
 // IDs selects the IDs of the customers that pass visible, a predicate of
 // Authorizer.Predicate for c.Resource (it names the tenant).
 func (c Ref) IDs(db bun.IDB, visible permission.Predicate) *bun.SelectQuery {

@@ -182,9 +182,9 @@ type customerInfo struct {
 // its assignees (loadAssignees); ErrNotFound otherwise.
 func loadCustomer(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (*customerInfo, error) {
 	var c customer.Customer
-	err := db.NewSelect().TableExpr("customers AS c").
-		Column("c.kind", "c.family_name", "c.given_name", "c.company_name", "c.email", "c.mobile").
-		Where("c.tenant_id = ?", tenant).Where("c.id = ?", id).Where("c.deleted_at IS NULL").
+	ref := customer.Ref{Alias: "c"}
+	err := db.NewSelect().TableExpr(ref.From()).ColumnExpr(ref.NameColumns("")).ColumnExpr(ref.ContactColumns("")).
+		Where(ref.Tenant()+" = ?", tenant).Where(ref.ID()+" = ?", id).Where(ref.Live()).
 		Scan(ctx, &c.Kind, &c.FamilyName, &c.GivenName, &c.CompanyName, &c.Email, &c.Mobile)
 	if err != nil {
 		return nil, storage.Err(err)
@@ -195,9 +195,7 @@ func loadCustomer(ctx context.Context, db bun.IDB, tenant, id uuid.UUID) (*custo
 // loadAssignees reads the staff assigned to ci, for permission checks and
 // lock notices.
 func (ci *customerInfo) loadAssignees(ctx context.Context, db bun.IDB, tenant uuid.UUID) error {
-	err := db.NewSelect().TableExpr("customer_assignees AS ca").Column("ca.user_id").
-		Where("ca.tenant_id = ?", tenant).Where("ca.customer_id = ?", ci.ID).OrderExpr("ca.user_id").
-		Scan(ctx, &ci.Assignees)
+	err := customer.AssigneeRef{Alias: "ca"}.Of(db, tenant, ci.ID).Scan(ctx, &ci.Assignees)
 	return storage.Err(err)
 }
 
@@ -269,7 +267,8 @@ func (s *Service) Statuses(ctx context.Context, custs []uuid.UUID) (map[uuid.UUI
 	if len(custs) == 0 {
 		return out, nil
 	}
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c"})
+	cust := customer.Ref{Alias: "c"}
+	pred, err := s.authz.Predicate(ctx, pr, cust.Resource(""))
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +277,7 @@ func (s *Service) Statuses(ctx context.Context, custs []uuid.UUID) (map[uuid.UUI
 		Status   Status    `bun:"status"`
 	}
 	q := s.db.NewSelect().TableExpr("portal_accounts AS pa").Column("pa.customer_id", "pa.status").
-		Join("JOIN customers AS c ON c.tenant_id = pa.tenant_id AND c.id = pa.customer_id").
+		Join(cust.Join("JOIN", "pa", "customer_id")).
 		Where("pa.tenant_id = ?", pr.Tenant).Where("pa.customer_id IN (?)", bun.List(custs)).Where("pa.deactivated_at IS NULL")
 	if err := pred.Apply(q).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("portal: statuses: %w", storage.Err(err))

@@ -49,7 +49,8 @@ func (s *Service) Locked(ctx context.Context) ([]LockedAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	pred, err := s.authz.Predicate(ctx, pr, &permission.CustomerTable{Alias: "c", Action: permission.ActionUnlock})
+	cust := customer.Ref{Alias: "c"}
+	pred, err := s.authz.Predicate(ctx, pr, cust.Resource(permission.ActionUnlock))
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +58,11 @@ func (s *Service) Locked(ctx context.Context) ([]LockedAccount, error) {
 	var rows []lockedRow
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
 		q := tx.NewSelect().TableExpr("portal_accounts AS pa").
-			Column("pa.id", "pa.customer_id", "pa.email", "pa.locked_at", "pa.last_failure_at", "pa.registered_at",
-				"c.kind", "c.family_name", "c.given_name", "c.company_name").
-			Join("JOIN customers AS c ON c.tenant_id = pa.tenant_id AND c.id = pa.customer_id").
+			Column("pa.id", "pa.customer_id", "pa.email", "pa.locked_at", "pa.last_failure_at", "pa.registered_at").
+			ColumnExpr(cust.NameColumns("")).
+			Join(cust.Join("JOIN", "pa", "customer_id")).
 			Where("pa.tenant_id = ?", pr.Tenant).Where("pa.status = ?", StatusLocked).
-			Where("pa.deactivated_at IS NULL").Where("c.deleted_at IS NULL").
+			Where("pa.deactivated_at IS NULL").Where(cust.Live()).
 			OrderExpr("pa.locked_at DESC, pa.id DESC")
 		if err := pred.Apply(q).Scan(ctx, &rows); err != nil {
 			return storage.Err(err)
