@@ -44,7 +44,7 @@ const (
 
 // ThumbMIME is the type of every thumbnail: a JPEG whose longest side is
 // 320 pixels (smaller images keep their size).
-const ThumbMIME = "image/jpeg"
+const ThumbMIME = filestore.ThumbMIME
 
 // AttachmentMeta is what staff set on an attachment: when adding it and,
 // with Attachments.Update, afterwards.

@@ -45,7 +45,7 @@ const (
 
 // ThumbMIME is the type of every thumbnail: a JPEG whose longest side is
 // 320 pixels (smaller images keep their size).
-const ThumbMIME = "image/jpeg"
+const ThumbMIME = filestore.ThumbMIME
 
 // FileMeta is what staff set on a profile file: when adding it and, with
 // Files.Update, afterwards.

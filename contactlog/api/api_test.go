@@ -19,6 +19,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/api"
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -59,7 +60,10 @@ func setup(t *testing.T, db *bun.DB, extra ...api.Route) *env {
 	}
 	authz, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz})
+	blobs, err := blob.NewLocal(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = blobs.Close() })
+	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz, Blobs: blobs})
 	require.NoError(t, err)
 	records, err := contactlog.NewService(db, &contactlog.Config{Authorizer: authz})
 	require.NoError(t, err)

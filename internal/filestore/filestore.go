@@ -42,6 +42,10 @@ const MaxNameLen = 255
 // younger than it may belong to an upload in progress.
 const MinOrphanAge = time.Hour
 
+// ThumbMIME is the type of every thumbnail: a JPEG whose longest side is
+// 320 pixels (smaller images keep their size).
+const ThumbMIME = "image/jpeg"
+
 // ThumbSuffix ends the key of a thumbnail.
 const ThumbSuffix = ".thumb"
 
