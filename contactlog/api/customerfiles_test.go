@@ -73,9 +73,15 @@ func TestCustomerFileRoutes(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, r.status)
 		require.Equal(t, "files", r.problem(t).Errors[0].Field)
 		require.Equal(t, http.StatusUnsupportedMediaType, e.call(e.staff, http.MethodPost, files, map[string]string{}).status)
-		// A body over the upload limit is a 413 whose detail names "files".
-		big := string(make([]byte, api.MaxUploadRequest))
+		// A file over 30 MiB is a 422 naming it; a body over the upload
+		// limit, a 413 whose detail names "files" (the files before stay).
+		big := string(make([]byte, 30<<20))
 		body, ct = multipartBody(t, nil, [2]string{"big.pdf", "%PDF-1.4\n" + big})
+		r = e.call(e.staff, http.MethodPost, files, body, "Content-Type", ct)
+		require.Equal(t, http.StatusUnprocessableEntity, r.status)
+		require.Equal(t, []api.FieldError{{Field: "files[0].content", Code: "too_large", Param: "31457280"}}, r.problem(t).Errors)
+		half := "%PDF-1.4\n" + big[:20<<20]
+		body, ct = multipartBody(t, nil, [2]string{"a.pdf", half}, [2]string{"b.pdf", half})
 		r = e.call(e.staff, http.MethodPost, files, body, "Content-Type", ct)
 		require.Equal(t, http.StatusRequestEntityTooLarge, r.status)
 		require.Contains(t, r.problem(t).Detail, "files")
@@ -84,7 +90,8 @@ func TestCustomerFileRoutes(t *testing.T) {
 		r = e.call(e.staff, http.MethodGet, files, nil)
 		require.Equal(t, http.StatusOK, r.status)
 		r.decode(t, &list)
-		require.Len(t, list.Files, 2)
+		require.Len(t, list.Files, 3)
+		require.Equal(t, "a.pdf", list.Files[2].Name)
 		doc := list.Files[1]
 		fpath := "/v1/customer-files/" + doc.ID.String()
 
