@@ -1183,4 +1183,10 @@ var ja = map[string]string{
 	"api.op.getSharedRecord":           "共有された記録（お客様）",
 	"api.op.listSharedAttachments":     "共有されたファイル一覧（お客様）",
 	"api.op.downloadSharedAttachment":  "共有されたファイル（お客様）",
+	"api.op.listCustomerFiles":         "顧客のプロフィールファイル一覧",
+	"api.op.uploadCustomerFiles":       "顧客にプロフィール画像・ファイルを登録する",
+	"api.op.getCustomerFile":           "プロフィールファイルの情報を取得する",
+	"api.op.downloadCustomerFile":      "プロフィールファイルをダウンロードする",
+	"api.op.updateCustomerFile":        "プロフィールファイルの名前・☆を変更する",
+	"api.op.deleteCustomerFile":        "プロフィールファイルを削除する",
 }
