@@ -1189,4 +1189,10 @@ var ja = map[string]string{
 	"api.op.downloadCustomerFile":      "プロフィールファイルをダウンロードする",
 	"api.op.updateCustomerFile":        "プロフィールファイルの名前・☆を変更する",
 	"api.op.deleteCustomerFile":        "プロフィールファイルを削除する",
+	"customers.files_title":            "プロフィール・ファイル",
+	"customers.picture":                "プロフィール画像",
+	"customers.set_picture":            "☆プロフィール画像にする",
+	"customers.unset_picture":          "☆プロフィール画像を外す",
+	"customers.files_add_label":        "写真・PDFを登録",
+	"customers.upload_refused":         "次のファイルを登録できませんでした。",
 }

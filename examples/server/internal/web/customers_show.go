@@ -58,6 +58,7 @@ type customerShowData struct {
 	Progress  string
 	Lists     []customer.List
 	Portal    portalPanel
+	Files     customerFilesPanel
 
 	History   []customerHistoryItem
 	Month     string // YYYY-MM in month mode
@@ -110,6 +111,12 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	return u.showCustomer(w, r, http.StatusOK, id, nil)
+}
+
+// showCustomer renders customer id's page with status, fileProblems shown
+// over its files.
+func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid.UUID, fileProblems []string) error {
 	ctx := r.Context()
 	c, err := u.app.Customers.Get(ctx, id)
 	if err != nil {
@@ -157,7 +164,12 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := customerShowData{Portal: panel, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
+	files, err := u.customerFilesOf(r, c)
+	if err != nil {
+		return err
+	}
+	files.Problems = fileProblems
+	d := customerShowData{Portal: panel, Files: files, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
 	for _, rk := range ranks {
@@ -235,7 +247,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 	}
-	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
+	u.render(w, r.Request, r, status, "customers_show", d)
 	return nil
 }
 

@@ -15,7 +15,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/blob"
 )
 
@@ -233,14 +232,11 @@ func (s spool) sweep(ctx context.Context) error {
 	return nil
 }
 
-// uploads opens the files for Attachments().Add; close closes them.
-func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.Upload, closeAll func(), err error) {
-	var open []io.Closer
-	closeAll = func() {
-		for _, c := range open {
-			_ = c.Close()
-		}
-	}
+// open opens the set's files for an engine's Add, in order; closeAll
+// closes them.
+func (s spool) open(ctx context.Context, files []spooled) (bodies []io.Reader, closeAll func(), err error) {
+	var open closers
+	closeAll = open.close
 	for _, f := range files {
 		rc, err := s.store.Get(ctx, s.set+f.ID)
 		if err != nil {
@@ -248,7 +244,27 @@ func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.U
 			return nil, nil, err
 		}
 		open = append(open, rc)
-		ups = append(ups, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: f.Name}, Body: rc})
+		bodies = append(bodies, rc)
 	}
-	return ups, closeAll, nil
+	return bodies, closeAll, nil
+}
+
+// spooledNames returns the files' names, in order.
+func spooledNames(files []spooled) []string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// closers are opened files to close together.
+type closers []io.Closer
+
+// close closes them all; as a method value of a variable it sees the files
+// appended after it was taken.
+func (cs *closers) close() {
+	for _, c := range *cs {
+		_ = c.Close()
+	}
 }
