@@ -556,19 +556,18 @@ func fileKeysOf(ctx context.Context, db bun.IDB, tenant, customer uuid.UUID) ([]
 // upload began). Run it from a maintenance job, e.g. daily with 24 hours.
 // The run is recorded in the audit log with the number deleted.
 func (h *Files) CollectOrphans(ctx context.Context, olderThan time.Duration) (int, error) {
-	s := h.s
-	n, err := s.collectOrphanFiles(ctx, olderThan)
+	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return 0, fmt.Errorf("customer: collect orphan files: %w", err)
+	}
+	n, err := h.s.collectOrphanFiles(ctx, pr, olderThan)
 	if err != nil {
 		return n, fmt.Errorf("customer: collect orphan files: %w", err)
 	}
 	return n, nil
 }
 
-func (s *Service) collectOrphanFiles(ctx context.Context, olderThan time.Duration) (int, error) {
-	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
-	if err != nil {
-		return 0, err
-	}
+func (s *Service) collectOrphanFiles(ctx context.Context, pr permission.Principal, olderThan time.Duration) (int, error) {
 	store, err := s.blobs()
 	if err != nil {
 		return 0, err
