@@ -1195,4 +1195,5 @@ var ja = map[string]string{
 	"customers.unset_picture":          "☆プロフィール画像を外す",
 	"customers.files_add_label":        "写真・PDFを登録",
 	"customers.upload_refused":         "次のファイルを登録できませんでした。",
+	"customers.form_files_refused":     "次のファイルを登録できないため、保存していません。",
 }
