@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -118,7 +119,14 @@ func (u *UI) customerFileUpdate(w http.ResponseWriter, r *Request) error {
 	if errors.As(err, &ve) {
 		problems := make([]string, len(ve.Fields))
 		for i, fe := range ve.Fields {
-			problems[i] = visibleName(m.Name) + ": " + msg.Field(fe)
+			text := msg.Field(fe)
+			if fe.Field == "name" {
+				text = msg.T("records.file_name_problem", text)
+			}
+			problems[i] = text
+			if name := strings.TrimSpace(m.Name); name != "" {
+				problems[i] = visibleName(name) + ": " + text
+			}
 		}
 		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity, problems)
 	}

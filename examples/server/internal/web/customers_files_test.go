@@ -106,6 +106,11 @@ func TestCustomerProfileFiles(t *testing.T) {
 			"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}})
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.Contains(t, html.UnescapeString(body), "契約書.pdf: ")
+		// A blank name is refused under the file name's label.
+		res, body = ken.Post(t, "/customer-files/"+doc.ID.String(), url.Values{"name": {" "},
+			"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, html.UnescapeString(body), "ファイル名: ")
 
 		// Delete asks first; the confirmation deletes.
 		del := url.Values{"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}}
