@@ -37,6 +37,10 @@ type customerFilesPanel struct {
 	// Problems are the refusals of the last upload or change, each naming
 	// its file.
 	Problems []string
+	// Renamed is the file of a refused rename, whose name input shows
+	// TypedName, what the user typed, again.
+	Renamed   uuid.UUID
+	TypedName string
 }
 
 // customerFilesOf reads the files panel of customer c.
@@ -82,7 +86,7 @@ func (u *UI) customerAddFiles(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if len(problems) > 0 {
-		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity, problems)
+		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity, customerFilesPanel{Problems: problems})
 	}
 	redirect(w, r.Request, "/customers/"+id.String()+"#files", "records.files_added")
 	return nil
@@ -128,7 +132,8 @@ func (u *UI) customerFileUpdate(w http.ResponseWriter, r *Request) error {
 				problems[i] = visibleName(name) + ": " + text
 			}
 		}
-		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity, problems)
+		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity,
+			customerFilesPanel{Problems: problems, Renamed: id, TypedName: m.Name})
 	}
 	if err != nil {
 		return err
@@ -143,13 +148,14 @@ func (u *UI) customerFileDelete(w http.ResponseWriter, r *Request) error {
 }
 
 // renderCustomerShow shows the page of the customer the form names
-// ("customer", or the path's {id}) with problems over its files.
-func (u *UI) renderCustomerShow(w http.ResponseWriter, r *Request, status int, problems []string) error {
+// ("customer", or the path's {id}) with in's problems over its files and
+// in's typed name kept.
+func (u *UI) renderCustomerShow(w http.ResponseWriter, r *Request, status int, in customerFilesPanel) error {
 	id, err := uuid.Parse(r.PostFormValue("customer"))
 	if err != nil {
 		if id, err = pathID(r); err != nil {
 			return err
 		}
 	}
-	return u.showCustomer(w, r, status, id, problems)
+	return u.showCustomer(w, r, status, id, in)
 }

@@ -111,6 +111,12 @@ func TestCustomerProfileFiles(t *testing.T) {
 			"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}})
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.Contains(t, html.UnescapeString(body), "ファイル名: ")
+		// A name the engine refuses stays in its input.
+		res, body = ken.Post(t, "/customer-files/"+doc.ID.String(), url.Values{"name": {"契約/書.pdf"},
+			"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, `name="name" value="契約/書.pdf"`)
+		require.Contains(t, body, `name="name" value="名刺.jpg"`, "the other file's name is unchanged")
 
 		// Delete asks first; the confirmation deletes.
 		del := url.Values{"version": {fmt.Sprint(doc.Version)}, "customer": {c.ID.String()}}

@@ -111,12 +111,13 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return u.showCustomer(w, r, http.StatusOK, id, nil)
+	return u.showCustomer(w, r, http.StatusOK, id, customerFilesPanel{})
 }
 
-// showCustomer renders customer id's page with status, fileProblems shown
-// over its files.
-func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid.UUID, fileProblems []string) error {
+// showCustomer renders customer id's page with status and what in tells
+// of a refused upload or change of its files (Problems, Renamed,
+// TypedName).
+func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid.UUID, in customerFilesPanel) error {
 	ctx := r.Context()
 	c, err := u.app.Customers.Get(ctx, id)
 	if err != nil {
@@ -168,7 +169,7 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid
 	if err != nil {
 		return err
 	}
-	files.Problems = fileProblems
+	files.Problems, files.Renamed, files.TypedName = in.Problems, in.Renamed, in.TypedName
 	d := customerShowData{Portal: panel, Files: files, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
