@@ -18,8 +18,9 @@ import (
 	"github.com/kirokuhq/kiroku/customer/blob"
 )
 
-// The record form keeps the files a user chose across every round trip (a
-// customer search, a template switch, a validation error, a refused save):
+// The record form and the customer form keep the files a user chose across
+// every round trip (a customer search, a template switch, a validation
+// error, a refused save):
 // each POST of the form spools its new files to the blob store under
 //
 //	t/<tenant>/p/<user>/<set>/<file>       the bytes
@@ -28,7 +29,7 @@ import (
 // where <set> is a random token the form carries (field "upload_set") and
 // <file> a UUIDv7 stamped with the server clock. The form lists them as
 // attached, each with a remove button; saving moves them onto the record
-// in the record's transaction and deletes the set. Sets are scoped by
+// (or the customer) in the save's transaction and deletes the set. Sets are scoped by
 // tenant and user (another user's token finds nothing), and files older
 // than spoolTTL, of any user of the tenant, are deleted whenever someone
 // of the tenant spools (a user who never uploads again, or has left, does
