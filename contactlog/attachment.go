@@ -1,27 +1,18 @@
 package contactlog
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"net/http"
-	"runtime"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/filestore"
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
@@ -43,17 +34,17 @@ const (
 // Limits of attachments (the byte and pixel limits are in Config).
 const (
 	// MaxAttachmentNameLen is the longest attachment name, in characters.
-	MaxAttachmentNameLen = 255
+	MaxAttachmentNameLen = filestore.MaxNameLen
 	// MaxUploadFiles is the most files one Attachments.Add call takes.
 	MaxUploadFiles = 100
 	// MinOrphanAge is the shortest grace period Attachments.CollectOrphans
 	// accepts: files younger than it may belong to an upload in progress.
-	MinOrphanAge = time.Hour
+	MinOrphanAge = filestore.MinOrphanAge
 )
 
 // ThumbMIME is the type of every thumbnail: a JPEG whose longest side is
 // 320 pixels (smaller images keep their size).
-const ThumbMIME = "image/jpeg"
+const ThumbMIME = filestore.ThumbMIME
 
 // AttachmentMeta is what staff set on an attachment: when adding it and,
 // with Attachments.Update, afterwards.
@@ -161,83 +152,14 @@ func (row *attachmentRow) keys() []string {
 }
 
 // Blob keys: "t/<tenant>/a/<record>/<attachment>" holds the content and
-// "….thumb" the thumbnail. The attachment ID is a UUIDv7 stamped with the
-// service clock when the upload began, so a key tells its age even when no
-// row refers to it (Attachments.CollectOrphans).
-const thumbSuffix = ".thumb"
+// "….thumb" the thumbnail (filestore.Key). The attachment ID is a UUIDv7
+// stamped with the service clock when the upload began, so a key tells its
+// age even when no row refers to it (Attachments.CollectOrphans).
 
 func attachmentPrefix(tenant uuid.UUID) string { return "t/" + tenant.String() + "/a/" }
 
 func attachmentKey(tenant, record, id uuid.UUID, thumb bool) string {
-	k := attachmentPrefix(tenant) + record.String() + "/" + id.String()
-	if thumb {
-		k += thumbSuffix
-	}
-	return k
-}
-
-// parseAttachmentKey returns the attachment ID of a key below prefix
-// (attachmentPrefix), or false for a key of another shape.
-func parseAttachmentKey(prefix, key string) (uuid.UUID, bool) {
-	rest, ok := strings.CutPrefix(key, prefix)
-	if !ok {
-		return uuid.Nil, false
-	}
-	record, name, ok := strings.Cut(rest, "/")
-	if !ok {
-		return uuid.Nil, false
-	}
-	name = strings.TrimSuffix(name, thumbSuffix)
-	r, err := uuid.Parse(record)
-	if err != nil || r.String() != record {
-		return uuid.Nil, false
-	}
-	id, err := uuid.Parse(name)
-	if err != nil || id.String() != name || id.Version() != 7 {
-		return uuid.Nil, false
-	}
-	return id, true
-}
-
-// newIDAt returns a new UUIDv7 whose timestamp is at (the service clock,
-// not the wall clock uuid.NewV7 reads).
-func newIDAt(at time.Time) uuid.UUID {
-	id := uuid.Must(uuid.NewV7())
-	var ms [8]byte
-	binary.BigEndian.PutUint64(ms[:], uint64(at.UnixMilli()))
-	copy(id[:6], ms[2:])
-	return id
-}
-
-// idTime is the timestamp of a UUIDv7.
-func idTime(id uuid.UUID) time.Time {
-	return time.UnixMilli(int64(binary.BigEndian.Uint64(id[:8]) >> 16))
-}
-
-// cleanName trims and normalizes an attachment name and reports what is
-// wrong with it under field.
-func cleanName(v *validation.Error, field, name string) string {
-	if !utf8.ValidString(name) {
-		v.Add(field, validation.CodeEncoding, "")
-		return ""
-	}
-	name = norm.NFC.String(strings.TrimSpace(name))
-	switch {
-	case name == "":
-		v.Add(field, validation.CodeRequired, "")
-	case name == "." || name == "..":
-		v.Add(field, validation.CodeNotAllowed, name)
-	case utf8.RuneCountInString(name) > MaxAttachmentNameLen:
-		v.Add(field, validation.CodeTooLong, fmt.Sprint(MaxAttachmentNameLen))
-	}
-	for _, r := range name {
-		if r == '/' || r == '\\' || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) ||
-			r == '\u2028' || r == '\u2029' {
-			v.Add(field, validation.CodeNotAllowed, fmt.Sprintf("%U", r))
-			break
-		}
-	}
-	return name
+	return filestore.Key(attachmentPrefix(tenant), record, id, thumb)
 }
 
 // blobs returns the configured blob store.
@@ -339,7 +261,7 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 	share := false
 	for i, f := range files {
 		metas[i] = f.AttachmentMeta
-		metas[i].Name = cleanName(&v, fmt.Sprintf("files[%d].name", i), f.Name)
+		metas[i].Name = filestore.CleanName(&v, fmt.Sprintf("files[%d].name", i), f.Name)
 		if f.Body == nil {
 			v.Add(fmt.Sprintf("files[%d].content", i), validation.CodeRequired, "")
 		}
@@ -398,135 +320,40 @@ func (s *Service) addAttachments(ctx context.Context, record uuid.UUID, files []
 }
 
 // storeUpload stores file i of an upload with left bytes of the upload's
-// budget remaining. It returns the row to insert (nil when the file was
-// refused or not stored: problems go to v), the blob keys written (also on
-// error) and the number of bytes read from body. Once v holds a problem,
-// files are only sniffed.
+// budget remaining (filestore.Store). It returns the row to insert (nil
+// when the file was refused or not stored: problems go to v), the blob keys
+// written (also on error) and the number of bytes read from body.
 func (s *Service) storeUpload(ctx context.Context, store blob.Store, pr permission.Principal, record uuid.UUID,
 	v *validation.Error, i int, meta AttachmentMeta, body io.Reader, left int64,
 ) (*attachmentRow, []string, int64, error) {
-	field := fmt.Sprintf("files[%d].content", i)
-	head, all, err := media.Head(body)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("read %s: %w", field, err)
-	}
-	if len(head) == 0 {
-		v.Add(field, validation.CodeRequired, "")
-		return nil, nil, int64(len(head)), nil
-	}
-	kind, mimeType, ok := media.Sniff(head)
-	switch {
-	case !ok:
-		v.Add(field, validation.CodeNotAllowed, detectedType(head))
-		return nil, nil, int64(len(head)), nil
-	case kind == media.KindImage && !cleanableImages[mimeType]:
-		v.Add(field, validation.CodeNotAllowed, mimeType)
-		return nil, nil, int64(len(head)), nil
-	}
-	if v.Err() != nil {
-		return nil, nil, int64(len(head)), nil
-	}
-
-	limit := min(s.cfg.MaxAttachmentSize, left)
-	in := &blob.CountingReader{R: blob.Limit(all, limit)}
 	now := s.now()
-	row := &attachmentRow{
-		ID: newIDAt(now), Tenant: pr.Tenant, Record: record, Name: meta.Name, Kind: kind, MIME: mimeType,
+	id := filestore.NewIDAt(now)
+	lim := filestore.Limits{File: s.cfg.MaxAttachmentSize, Upload: s.cfg.MaxUploadSize, ImagePixels: s.cfg.MaxImagePixels}
+	st, keys, n, err := filestore.Store(ctx, store, v, i, body, func(thumb bool) string {
+		return attachmentKey(pr.Tenant, record, id, thumb)
+	}, lim, left)
+	if st == nil || err != nil {
+		return nil, keys, n, err
+	}
+	return &attachmentRow{
+		ID: id, Tenant: pr.Tenant, Record: record, Name: meta.Name, Kind: st.Kind, MIME: st.MIME,
+		Size: st.Size, Width: st.Width, Height: st.Height, HasThumb: st.HasThumb,
 		Important: meta.Important, Shared: meta.Shared,
 		CreatedAt: now, CreatedBy: pr.User, UpdatedAt: now, UpdatedBy: pr.User, Version: 1,
-	}
-	tooLarge := func(err error) bool {
-		var tl *blob.TooLargeError
-		if !errors.As(err, &tl) {
-			return false
-		}
-		if limit == s.cfg.MaxAttachmentSize {
-			v.Add(field, validation.CodeTooLarge, fmt.Sprint(s.cfg.MaxAttachmentSize))
-		} else {
-			v.Add("files", validation.CodeTooLarge, fmt.Sprint(s.cfg.MaxUploadSize))
-		}
-		return true
-	}
-
-	if kind != media.KindImage {
-		key := attachmentKey(row.Tenant, row.Record, row.ID, false)
-		row.Size, err = store.Put(ctx, key, in)
-		switch {
-		case tooLarge(err):
-			return nil, nil, in.N, nil
-		case err != nil:
-			return nil, nil, in.N, err
-		}
-		return row, []string{key}, in.N, nil
-	}
-
-	p, err := processImage(ctx, in, s.cfg.MaxImagePixels)
-	var px *media.TooManyPixelsError
-	switch {
-	case err == nil:
-	case tooLarge(err):
-		return nil, nil, in.N, nil
-	case errors.Is(err, media.ErrUndecodable):
-		v.Add(field, validation.CodeNotAllowed, mimeType)
-		return nil, nil, in.N, nil
-	case errors.As(err, &px):
-		v.Add(field, validation.CodeOutOfRange, fmt.Sprintf("1..%d", s.cfg.MaxImagePixels))
-		return nil, nil, in.N, nil
-	case errors.Is(err, ErrInvalid):
-		v.Add(field, validation.CodeFormat, mimeType)
-		return nil, nil, in.N, nil
-	default:
-		return nil, nil, in.N, err
-	}
-	row.MIME, row.Size, row.Width, row.Height, row.HasThumb = p.MIME, int64(len(p.Data)), p.Width, p.Height, true
-	var keys []string
-	for _, part := range []struct {
-		data  []byte
-		thumb bool
-	}{{p.Data, false}, {p.Thumb, true}} {
-		key := attachmentKey(row.Tenant, row.Record, row.ID, part.thumb)
-		if _, err := store.Put(ctx, key, bytes.NewReader(part.data)); err != nil {
-			return nil, keys, in.N, err
-		}
-		keys = append(keys, key)
-	}
-	return row, keys, in.N, nil
+	}, keys, n, nil
 }
 
-// cleanableImages are the image types stored: those media.ProcessImage
-// decodes, so that their metadata can be removed. HEIC, HEIF and AVIF are
-// refused (their GPS position would be kept); media.ErrUndecodable is
-// still handled, should the two lists ever differ.
-var cleanableImages = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
-
-// imageSlots bounds the images being decoded at once in the process: the
-// work is CPU-bound, and each one may hold a few hundred megabytes (see
-// internal/media's memory budget).
-var imageSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
-
-// processImage runs media.ProcessImage in one of the imageSlots.
-func processImage(ctx context.Context, r io.Reader, maxPixels int) (*media.Processed, error) {
-	select {
-	case imageSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+// discardBlobs deletes the blobs of a failed upload (filestore.Discard).
+func (s *Service) discardBlobs(ctx context.Context, keys []string) {
+	if store, err := s.blobs(); err == nil {
+		filestore.Discard(ctx, store, keys)
 	}
-	defer func() { <-imageSlots }()
-	return media.ProcessImage(r, maxPixels)
 }
 
-// detectedType names what a refused file seems to be (for the error's
-// Param), e.g. "application/zip" or "text/plain".
-func detectedType(head []byte) string {
-	t, _, err := mime.ParseMediaType(http.DetectContentType(head))
-	if err != nil {
-		return "application/octet-stream"
-	}
-	return t
-}
-
-// deleteBlobs deletes keys, ignoring those already gone.
-func (s *Service) deleteBlobs(ctx context.Context, keys []string) error {
+// dropBlobs deletes the blobs of rows that a committed change removed
+// (filestore.Drop: bound to a caller's transaction, they are left for
+// Attachments.CollectOrphans).
+func (s *Service) dropBlobs(ctx context.Context, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
@@ -534,31 +361,7 @@ func (s *Service) deleteBlobs(ctx context.Context, keys []string) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, k := range keys {
-		if err := store.Delete(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// discardBlobs deletes the blobs of a failed upload, even when ctx was
-// cancelled. What cannot be deleted now is left to Attachments.CollectOrphans.
-func (s *Service) discardBlobs(ctx context.Context, keys []string) {
-	_ = s.deleteBlobs(context.WithoutCancel(ctx), keys)
-}
-
-// dropBlobs deletes the blobs of rows that a committed change removed.
-// Bound to a caller's transaction (WithDB), the change may still roll back:
-// the blobs are then left for Attachments.CollectOrphans, which removes them once
-// no row refers to them.
-func (s *Service) dropBlobs(ctx context.Context, keys []string) error {
-	switch s.db.(type) {
-	case bun.Tx, *bun.Tx:
-		return nil
-	}
-	return s.deleteBlobs(context.WithoutCancel(ctx), keys)
+	return filestore.Drop(ctx, s.db, store, keys)
 }
 
 // attachmentBlobKeys returns the blob keys of a record's attachments.
@@ -712,7 +515,7 @@ func (h *Attachments) Update(ctx context.Context, id uuid.UUID, version int64, m
 			return ErrConflict
 		}
 		var v validation.Error
-		m.Name = cleanName(&v, "name", m.Name)
+		m.Name = filestore.CleanName(&v, "name", m.Name)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -776,9 +579,6 @@ func (h *Attachments) Delete(ctx context.Context, id uuid.UUID, version int64) e
 	return nil
 }
 
-// orphanBatch is how many keys Attachments.CollectOrphans checks per query.
-const orphanBatch = 500
-
 // CollectOrphans deletes the attachment files of the principal's tenant
 // that no attachment row refers to and that are older than olderThan (at
 // least MinOrphanAge), and returns how many it deleted. Admins only.
@@ -808,16 +608,6 @@ func (h *Attachments) CollectOrphans(ctx context.Context, olderThan time.Duratio
 	return s.collectOrphanBlobs(ctx, pr, olderThan)
 }
 
-// checkOrphanAge refuses a grace period shorter than MinOrphanAge.
-func checkOrphanAge(olderThan time.Duration) error {
-	if olderThan < MinOrphanAge {
-		var v validation.Error
-		v.Add("older_than", validation.CodeOutOfRange, MinOrphanAge.String()+"..")
-		return &v
-	}
-	return nil
-}
-
 // collectOrphanBlobs is Attachments.CollectOrphans for pr's tenant, audited as
 // pr, after the permission check (or for the system: System's scheduled
 // collection).
@@ -831,64 +621,17 @@ func (s *Service) collectOrphanBlobs(ctx context.Context, pr permission.Principa
 	if err != nil {
 		return 0, err
 	}
-	if err := checkOrphanAge(olderThan); err != nil {
+	if err := filestore.CheckOrphanAge(olderThan); err != nil {
 		return 0, err
 	}
-	cutoff := s.now().Add(-olderThan)
-	prefix := attachmentPrefix(pr.Tenant)
-	deleted := 0
-	type candidate struct {
-		key string
-		id  uuid.UUID
-	}
-	var batch []candidate
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		ids := make([]uuid.UUID, len(batch))
-		for i, c := range batch {
-			ids[i] = c.id
-		}
-		var live []uuid.UUID
-		if err := s.db.NewSelect().Model((*attachmentRow)(nil)).Column("id").
-			Where("tenant_id = ?", pr.Tenant).Where("id IN (?)", bun.List(ids)).Scan(ctx, &live); err != nil {
-			return storage.Err(err)
-		}
-		keep := make(map[uuid.UUID]bool, len(live))
-		for _, id := range live {
-			keep[id] = true
-		}
-		for _, c := range batch {
-			if keep[c.id] {
-				continue
-			}
-			switch err := store.Delete(ctx, c.key); {
-			case err == nil:
-				deleted++
-			case !errors.Is(err, ErrNotFound):
-				return err
-			}
-		}
-		batch = batch[:0]
-		return nil
-	}
-	for key, err := range store.List(ctx, prefix) {
-		if err != nil {
-			return deleted, err
-		}
-		id, ok := parseAttachmentKey(prefix, key)
-		if !ok || !idTime(id).Before(cutoff) {
-			continue
-		}
-		batch = append(batch, candidate{key, id})
-		if len(batch) == orphanBatch {
-			if err := flush(); err != nil {
-				return deleted, err
-			}
-		}
-	}
-	if err := flush(); err != nil {
+	deleted, err := filestore.CollectOrphans(ctx, store, attachmentPrefix(pr.Tenant), s.now().Add(-olderThan),
+		func(ctx context.Context, ids []uuid.UUID) ([]uuid.UUID, error) {
+			var live []uuid.UUID
+			err := s.db.NewSelect().Model((*attachmentRow)(nil)).Column("id").
+				Where("tenant_id = ?", pr.Tenant).Where("id IN (?)", bun.List(ids)).Scan(ctx, &live)
+			return live, storage.Err(err)
+		})
+	if err != nil {
 		return deleted, err
 	}
 	return deleted, s.audit(ctx, s.db, pr, "collect_orphans", "attachment", uuid.Nil, fmt.Sprintf("deleted %d", deleted))

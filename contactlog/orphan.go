@@ -11,6 +11,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/filestore"
 )
 
 // TopicCollectOrphans is the outbox topic of orphan-file collections
@@ -38,7 +39,7 @@ type OrphanCollectionPayload struct {
 // The collection runs as the system: the audit log records it with the
 // nil user as actor and the number of files deleted.
 func (s *System) ScheduleOrphanCollection(ctx context.Context, now time.Time, olderThan time.Duration, tenants ...uuid.UUID) error {
-	if err := checkOrphanAge(olderThan); err != nil {
+	if err := filestore.CheckOrphanAge(olderThan); err != nil {
 		return fmt.Errorf("contactlog: schedule orphan collection: %w", err)
 	}
 	payload, err := json.Marshal(OrphanCollectionPayload{OlderThan: olderThan})

@@ -85,6 +85,18 @@
 // another (一括変更); both need the manager or admin role and are logged
 // (AssignmentHistory).
 //
+// # Profile files
+//
+// Service.Files is the handle on a customer's profile files
+// (プロフィール画像登録): photos and PDFs (audio and video too) kept with the
+// customer, at most 30 MiB per file and per upload by default
+// (Config.MaxFileSize, Config.MaxUploadSize), typed by their content,
+// images cleaned of their metadata and given a thumbnail, stored in
+// Config.Blobs (blob.NewEncrypted for encryption at rest). One image may
+// be the favorite (☆), the customer's profile picture. Who may see the
+// customer may list and open its files; who may edit it may add, rename,
+// ☆ and delete them.
+//
 // # CSV
 //
 // WriteTemplate writes the import template (memolog's columns 姓, 名, 姓カナ,

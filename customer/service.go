@@ -10,9 +10,11 @@ import (
 	"github.com/uptrace/bun"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/outbox"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/filestore"
 	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/jpdate"
 	"github.com/kirokuhq/kiroku/internal/migration"
@@ -84,6 +86,20 @@ type Config struct {
 	// every read that precedes a write uses the primary. Default: none,
 	// and every query goes to the primary.
 	ReadDB bun.IDB
+	// Blobs stores the bytes of profile files (Files): blob.NewLocal, or
+	// bucket.New of customer/blob/bucket, wrapped by blob.NewEncrypted for
+	// encryption at rest. It may be the store contact records' attachments
+	// use (their keys do not clash). Default: none, and Files calls fail
+	// with ErrInvalid until one is configured.
+	Blobs blob.Store
+	// MaxFileSize caps one profile file, in bytes. Default: 30 MiB.
+	MaxFileSize int64
+	// MaxUploadSize caps the files of one Files.Add call together, in
+	// bytes. Default: 30 MiB.
+	MaxUploadSize int64
+	// MaxImagePixels caps the pixels of an uploaded image (width × height)
+	// before it is decoded. Default: 50 million.
+	MaxImagePixels int
 	// TracerProvider makes a span for each Import and Export.
 	// Default: none, and no spans are made.
 	TracerProvider trace.TracerProvider
@@ -111,6 +127,15 @@ func (c *Config) WithDefaults() Config {
 	if out.ImportMaxRows == 0 {
 		out.ImportMaxRows = 100_000
 	}
+	if out.MaxFileSize == 0 {
+		out.MaxFileSize = 30 << 20
+	}
+	if out.MaxUploadSize == 0 {
+		out.MaxUploadSize = 30 << 20
+	}
+	if out.MaxImagePixels == 0 {
+		out.MaxImagePixels = 50_000_000
+	}
 	return out
 }
 
@@ -118,7 +143,8 @@ func (c *Config) validate() error {
 	if c.Authorizer == nil {
 		return fmt.Errorf("customer: config: Authorizer is required (permission.NewEngine, or permission.Unrestricted() to opt out): %w", ErrInvalid)
 	}
-	if c.MaxPageSize < 1 || c.ImportMaxBytes < 1 || c.ImportMaxRows < 1 {
+	if c.MaxPageSize < 1 || c.ImportMaxBytes < 1 || c.ImportMaxRows < 1 ||
+		c.MaxFileSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
 		return fmt.Errorf("customer: config: limits must be positive: %w", ErrInvalid)
 	}
 	return nil
@@ -494,15 +520,21 @@ func (s *Service) setDeleted(ctx context.Context, op string, id uuid.UUID, delet
 }
 
 // Purge erases a customer for real, deleted or not, with its assignees,
-// assignment history, list memberships and search index (personal-data
-// erasure). Admins only. The audit log keeps that it happened (an ID, no
-// personal data).
+// assignment history, list memberships, search index and profile files
+// (personal-data erasure; the files' bytes are deleted once the purge
+// commits, or left to Files.CollectOrphans when bound to a caller's
+// transaction). Admins only. The audit log keeps that it happened (an ID,
+// no personal data).
 func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
 	if err != nil {
 		return err
 	}
+	var keys []string
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if keys, err = fileKeysOf(ctx, tx, pr.Tenant, id); err != nil {
+			return err
+		}
 		q := tx.NewDelete().Model((*row)(nil)).Where("id = ?", id).Where("tenant_id = ?", pr.Tenant)
 		res, err := q.Exec(ctx)
 		if err := storage.Affected(res, err, ErrNotFound); err != nil {
@@ -510,6 +542,12 @@ func (s *Service) Purge(ctx context.Context, id uuid.UUID) error {
 		}
 		return s.audit(ctx, tx, pr, "purge", id, "")
 	})
+	if err == nil && len(keys) > 0 {
+		var store blob.Store
+		if store, err = s.blobs(); err == nil {
+			err = filestore.Drop(ctx, s.db, store, keys)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("customer: purge %s: %w", id, err)
 	}

@@ -3,10 +3,12 @@ package customer
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -60,4 +62,18 @@ func (s *System) EventCustomer(ctx context.Context, tenant, id uuid.UUID) (*Even
 	}
 	c := &cs[0]
 	return &EventCustomer{ID: c.ID, Name: c.DisplayName(), Fields: c.Custom, Assignees: c.Assignees}, nil
+}
+
+// CollectOrphanFiles runs Files.CollectOrphans for tenant as the system —
+// an administrator who is nobody —, for the installation's maintenance job
+// (a timer or an outbox message), never for a user's request. svc gives
+// the blob store and the clock (its Config); the database is the System's.
+// The run is recorded in the audit log without a user.
+func (s *System) CollectOrphanFiles(ctx context.Context, svc *Service, tenant uuid.UUID, olderThan time.Duration) (int, error) {
+	system := permission.Principal{Tenant: tenant, Kind: permission.Staff, Roles: []permission.Role{permission.RoleAdmin}}
+	n, err := svc.WithDB(s.db).collectOrphanFiles(ctx, system, olderThan)
+	if err != nil {
+		return n, fmt.Errorf("customer: collect orphan files: %w", err)
+	}
+	return n, nil
 }

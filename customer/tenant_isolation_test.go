@@ -67,6 +67,12 @@ func TestServiceStaysInTenant(t *testing.T) {
 				_, err := svc.Get(x, c.ID)
 				hidden(t, err)
 			},
+			// Every method of the files handle crosses tenants in
+			// TestFilesFollowCustomerPermissions (it needs a blob store).
+			"Files": func(t *testing.T) {
+				_, err := svc.Files().List(x, c.ID)
+				hidden(t, err)
+			},
 			"Names": func(t *testing.T) {
 				names, err := svc.Names(x, []uuid.UUID{c.ID})
 				require.NoError(t, err)

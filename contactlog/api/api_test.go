@@ -20,6 +20,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/api/apitest"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/blob"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -60,7 +61,10 @@ func setup(t *testing.T, db *bun.DB, extra ...api.Route) *env {
 	}
 	authz, err := permission.NewEngine(db)
 	require.NoError(t, err)
-	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz})
+	blobs, err := blob.NewLocal(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = blobs.Close() })
+	customers, err := customer.NewService(db, &customer.Config{Authorizer: authz, Blobs: blobs})
 	require.NoError(t, err)
 	templates, err := template.NewStoreRegistry(db, nil)
 	require.NoError(t, err)

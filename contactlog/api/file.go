@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
 )
 
 // SetFileHeaders sets the headers a user's file a is served with (thumb:
@@ -25,19 +26,30 @@ import (
 // The JSON API serves every file as an attachment (preview false); a web
 // UI that shows photos passes preview true.
 func SetFileHeaders(h http.Header, a *contactlog.Attachment, thumb, preview bool) {
+	setFileHeaders(h, a.Name, a.MIME, a.Size, a.Kind == contactlog.AttachmentImage, thumb, preview)
+}
+
+// SetCustomerFileHeaders sets the headers a customer's profile file f is
+// served with (thumb: its thumbnail), as SetFileHeaders does for a
+// record's attachment.
+func SetCustomerFileHeaders(h http.Header, f *customer.File, thumb, preview bool) {
+	setFileHeaders(h, f.Name, f.MIME, f.Size, f.Kind == customer.FileImage, thumb, preview)
+}
+
+func setFileHeaders(h http.Header, name, mimeType string, size int64, image, thumb, preview bool) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "sandbox")
 	if thumb {
 		h.Set("Content-Type", contactlog.ThumbMIME)
 	} else {
-		h.Set("Content-Type", a.MIME)
-		h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+		h.Set("Content-Type", mimeType)
+		h.Set("Content-Length", strconv.FormatInt(size, 10))
 	}
 	disposition := "attachment"
-	if preview && (thumb || a.Kind == contactlog.AttachmentImage) {
+	if preview && (thumb || image) {
 		disposition = "inline"
 	}
-	h.Set("Content-Disposition", contentDisposition(disposition, a.Name))
+	h.Set("Content-Disposition", contentDisposition(disposition, name))
 }
 
 // contentDisposition writes the header with an ASCII fallback name and the

@@ -25,6 +25,8 @@ var notExposed = map[string]string{
 	"contactlog.Attachments.CollectOrphans": "a maintenance job of the host (timer), not something a staff user asks for",
 	"contactlog.Masters.All":                "every kind in one query for a server-rendered page; getMasters serves each kind",
 	"contactlog.Attachments":                "returns the attachments handle, whose methods are walked too: not an operation",
+	"customer.Files":                        "returns the profile files handle, whose methods are walked too: not an operation",
+	"customer.Files.CollectOrphans":         "a maintenance job of the host (timer), not something a staff user asks for",
 	"contactlog.Comments":                   "returns the comments handle, whose methods are walked too: not an operation",
 	"contactlog.Masters":                    "returns the masters handle, whose methods are walked too: not an operation",
 	"contactlog.ReportPatterns":             "returns the report-pattern handle, whose methods are walked too: not an operation",
@@ -45,6 +47,9 @@ var routeOf = map[string]string{
 	"customer.Ranks": "getRanks", "customer.SetRanks": "putRanks", "customer.Fields": "getCustomerFields",
 	"customer.DefineField": "putCustomerField", "customer.RemoveField": "deleteCustomerField",
 	"customer.TenantSettings": "getCustomerSettings", "customer.SetTenantSettings": "putCustomerSettings",
+	"customer.Files.List": "listCustomerFiles", "customer.Files.Add": "uploadCustomerFiles",
+	"customer.Files.Open": "downloadCustomerFile", "customer.Files.Update": "updateCustomerFile",
+	"customer.Files.Delete": "deleteCustomerFile",
 
 	"contactlog.Search": "searchRecords", "contactlog.Create": "createRecord", "contactlog.Get": "getRecord",
 	"contactlog.Update": "updateRecord", "contactlog.Delete": "deleteRecord", "contactlog.Restore": "restoreRecord",
@@ -81,6 +86,7 @@ func TestEveryEngineOperationHasARoute(t *testing.T) {
 		"contactlog.Comments":       reflect.TypeFor[*contactlog.Comments](),
 		"contactlog.Masters":        reflect.TypeFor[*contactlog.Masters](),
 		"contactlog.ReportPatterns": reflect.TypeFor[*contactlog.ReportPatterns](),
+		"customer.Files":            reflect.TypeFor[*customer.Files](),
 	} {
 		for m := range typ.Methods() {
 			name := pkg + "." + m.Name

@@ -218,31 +218,65 @@ func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, AttachmentList{Attachments: as})
 }
 
-// uploadAttachments reads the multipart body part by part and hands each
-// file to the engine as it arrives, so nothing is held whole. Files before
-// a refused one stay attached; the response lists what was stored only when
-// every file was.
+// uploadAttachments hands each file of the multipart body to the engine as
+// it arrives (readUpload). Files before a refused one stay attached; the
+// response lists what was stored only when every file was.
 func (s *Server) uploadAttachments(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "id")
 	if err != nil {
 		return err
 	}
+	var meta contactlog.AttachmentMeta
+	out := []contactlog.Attachment{}
+	err = readUpload(w, r, func(name string, v bool) {
+		switch name {
+		case "important":
+			meta.Important = v
+		case "shared":
+			meta.Shared = v
+		}
+	}, func(name string, body io.Reader) error {
+		m := meta
+		m.Name = name
+		as, err := s.opts.Records.Attachments().Add(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: body})
+		out = append(out, as...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
+}
+
+// errUploadTooLarge answers an upload body over MaxUploadRequest.
+var errUploadTooLarge = &Error{Code: "too-large", Status: http.StatusRequestEntityTooLarge,
+	Detail: fmt.Sprintf("files: the upload is over %d bytes", MaxUploadRequest)}
+
+func tooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+// readUpload reads a multipart/form-data body part by part, so nothing is
+// held whole: a text part sets the boolean flag of its name (set), and
+// every part with a file name is handed to add as it arrives. A body over
+// MaxUploadRequest is a 413 naming "files"; a body without files, a 422
+// ("files": required).
+func readUpload(w http.ResponseWriter, r *http.Request, set func(name string, v bool), add func(name string, body io.Reader) error) error {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		return errMediaType
 	}
 	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, MaxUploadRequest), params["boundary"])
-	var meta contactlog.AttachmentMeta
-	out := []contactlog.Attachment{}
+	files := 0
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return err
+			if tooLarge(err) {
+				return errUploadTooLarge
 			}
 			return fmt.Errorf("api: upload: %w: %w", kerr.ErrInvalid, err)
 		}
@@ -252,28 +286,23 @@ func (s *Server) uploadAttachments(w http.ResponseWriter, r *http.Request) error
 				return err
 			}
 			v, _ := strconv.ParseBool(string(b))
-			switch part.FormName() {
-			case "important":
-				meta.Important = v
-			case "shared":
-				meta.Shared = v
-			}
+			set(part.FormName(), v)
 			continue
 		}
-		m := meta
-		m.Name = part.FileName()
-		as, err := s.opts.Records.Attachments().Add(r.Context(), id, contactlog.Upload{AttachmentMeta: m, Body: part})
-		if err != nil {
+		if err := add(part.FileName(), part); err != nil {
+			if tooLarge(err) {
+				return errUploadTooLarge
+			}
 			return err
 		}
-		out = append(out, as...)
+		files++
 	}
-	if len(out) == 0 {
+	if files == 0 {
 		var ve validation.Error
 		ve.Add("files", validation.CodeRequired, "")
 		return ve.Err()
 	}
-	return WriteJSON(w, http.StatusCreated, AttachmentList{Attachments: out})
+	return nil
 }
 
 func (s *Server) attachment(r *http.Request) (*contactlog.Attachment, error) {
@@ -303,9 +332,8 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var ve validation.Error
-	thumb := QueryBool(r.URL.Query(), "thumb", &ve)
-	if err := ve.Err(); err != nil {
+	thumb, err := thumbParam(r)
+	if err != nil {
 		return err
 	}
 	rc, a, err := s.opts.Records.Attachments().Open(r.Context(), id, thumb)
@@ -320,6 +348,13 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request) erro
 		s.opts.Logger.Warn("api: download cut short", "attachment", a.ID, "err", err)
 	}
 	return nil
+}
+
+// thumbParam reads the "thumb" query parameter of a download.
+func thumbParam(r *http.Request) (bool, error) {
+	var ve validation.Error
+	thumb := QueryBool(r.URL.Query(), "thumb", &ve)
+	return thumb, ve.Err()
 }
 
 func (s *Server) patchAttachment(w http.ResponseWriter, r *http.Request) error {

@@ -174,6 +174,25 @@ func (s *Server) builtin() []Route {
 		{ID: "deleteAttachment", Summary: "Delete an attachment", Tag: "attachments", Method: http.MethodDelete, Path: p + "/attachments/{id}",
 			Params: id, Status: http.StatusNoContent, IfMatch: true, Handler: s.deleteAttachment},
 
+		// Customers' profile files.
+		{ID: "listCustomerFiles", Summary: "List a customer's profile files", Tag: "customer-files", Method: http.MethodGet,
+			Path: p + "/customers/{id}/files", Params: id, Response: CustomerFileList{}, Status: http.StatusOK, Handler: s.listCustomerFiles},
+		{ID: "uploadCustomerFiles", Summary: "Add profile files (photos, PDFs) to a customer", Tag: "customer-files", Method: http.MethodPost,
+			Path: p + "/customers/{id}/files", Params: id, Request: CustomerFileForm{}, RequestType: MediaMultipart,
+			Response: CustomerFileList{}, Status: http.StatusCreated, Handler: s.uploadCustomerFiles},
+		{ID: "getCustomerFile", Summary: "Get a profile file's metadata", Tag: "customer-files", Method: http.MethodGet,
+			Path: p + "/customer-files/{id}", Params: id, Response: customer.File{}, Status: http.StatusOK, ETag: true, Handler: s.getCustomerFile},
+		{ID: "downloadCustomerFile", Summary: "Download a profile file", Tag: "customer-files", Method: http.MethodGet,
+			Path: p + "/customer-files/{id}/content", ResponseType: MediaAny, Status: http.StatusOK, ETag: true,
+			Params: append(append([]Param(nil), id...),
+				Param{Name: "thumb", In: "query", Type: "boolean", Description: "the JPEG thumbnail"}),
+			Handler: s.downloadCustomerFile},
+		{ID: "updateCustomerFile", Summary: "Rename a profile file or set its ☆ (the profile picture)", Tag: "customer-files",
+			Method: http.MethodPatch, Path: p + "/customer-files/{id}", Params: id, Request: CustomerFilePatch{},
+			Response: customer.File{}, Status: http.StatusOK, IfMatch: true, ETag: true, Handler: s.patchCustomerFile},
+		{ID: "deleteCustomerFile", Summary: "Delete a profile file", Tag: "customer-files", Method: http.MethodDelete,
+			Path: p + "/customer-files/{id}", Params: id, Status: http.StatusNoContent, IfMatch: true, Handler: s.deleteCustomerFile},
+
 		// Comments.
 		{ID: "listComments", Summary: "List a record's comments", Tag: "comments", Method: http.MethodGet, Path: p + "/records/{id}/comments",
 			Params: id, Response: CommentList{}, Status: http.StatusOK, Handler: s.listComments},

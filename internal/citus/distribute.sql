@@ -37,6 +37,7 @@ SELECT create_distributed_table('customer_list_items', 'tenant_id', colocate_wit
 SELECT create_distributed_table('customer_fields', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('customer_ranks', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('customer_settings', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('customer_files', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- contactlog/template
 SELECT create_distributed_table('template_definitions', 'tenant_id', colocate_with => 'kiroku_tenants');

@@ -8,6 +8,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -197,7 +198,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	}
 	a.Mailer = mailer
 	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
-		Events: a.Plugins, TracerProvider: a.telemetry.tracerProvider()}); err != nil {
+		Events: a.Plugins, TracerProvider: a.telemetry.tracerProvider(), Blobs: blobs}); err != nil {
 		return a, err
 	}
 	from := mail.Address{Name: "Kiroku", Email: cfg.MailFrom}
@@ -279,6 +280,11 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	maps.Copy(handlers, a.PortalAuth.Handlers())
 	maps.Copy(handlers, a.Plugins.EventHandlers(system))
 	maps.Copy(handlers, scheduleSystem.Handlers())
+	customers, err := customer.NewSystem(a.DB)
+	if err != nil {
+		return a, err
+	}
+	handlers[contactlog.TopicCollectOrphans] = a.collectOrphans(handlers[contactlog.TopicCollectOrphans], customers)
 	if a.dispatcher, err = outbox.NewDispatcher(a.DB, handlers, &outbox.Config{
 		Clock: a.Clock, Logger: a.Logger,
 		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {
@@ -316,6 +322,25 @@ func (a *App) ScheduleOrphanCollection(ctx context.Context) error {
 		return err
 	}
 	return a.system.ScheduleOrphanCollection(ctx, a.Clock(), orphanAge, tenants...)
+}
+
+// collectOrphans runs a tenant's collection of the day: the record
+// engine's (records, its handler) and then the customers' profile files'
+// (customers.CollectOrphanFiles), both as the system. A failure of either
+// retries both; a collection that already ran finds nothing more to
+// delete.
+func (a *App) collectOrphans(records outbox.Handler, customers *customer.System) outbox.Handler {
+	return outbox.HandlerFunc(func(ctx context.Context, m outbox.Message) error {
+		if err := records.Deliver(ctx, m); err != nil {
+			return err
+		}
+		var p contactlog.OrphanCollectionPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return outbox.Permanent(fmt.Errorf("orphan collection payload: %w", err))
+		}
+		_, err := customers.CollectOrphanFiles(ctx, a.Customers, m.Tenant, p.OlderThan)
+		return err
+	})
 }
 
 // scheduleOrphanCollections calls ScheduleOrphanCollection every

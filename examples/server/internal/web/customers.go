@@ -29,6 +29,7 @@ func (u *UI) customerRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /customers/{id}/delete", u.page(u.customerDelete))
 	mux.Handle("POST /customers/{id}/lists", u.page(u.customerAddToList))
 	u.listRoutes(mux)
+	u.customerFileRoutes(mux)
 }
 
 // customerSorts are the list's sort choices (form value → engine order).

@@ -71,6 +71,11 @@ type customerFormData struct {
 	Statuses      []customerChoice
 	Genders       []customerChoice
 	Contacts      []customerChoice
+	// Files are the profile files chosen so far, spooled until the form
+	// is saved; FileProblems are the engine's refusals of them, each
+	// naming its file.
+	Files        []spooled
+	FileProblems []string
 }
 
 // customerRename maps engine field names the form names differently: the
@@ -79,6 +84,12 @@ type customerFormData struct {
 var customerRename = map[string]string{"custom": "memo"}
 
 func (u *UI) customerFormPage(w http.ResponseWriter, r *Request, status int, f *Form, c *customer.Customer) error {
+	return u.customerFormFiles(w, r, status, f, c, nil)
+}
+
+// customerFormFiles renders the form with the files spooled for it and
+// fileProblems about them.
+func (u *UI) customerFormFiles(w http.ResponseWriter, r *Request, status int, f *Form, c *customer.Customer, fileProblems []string) error {
 	ctx := r.Context()
 	ranks, err := u.app.Customers.Ranks(ctx)
 	if err != nil {
@@ -94,6 +105,12 @@ func (u *UI) customerFormPage(w http.ResponseWriter, r *Request, status int, f *
 	if c != nil {
 		d.Action = "/customers/" + c.ID.String() + "/edit"
 	}
+	if f.Get(spoolField) != "" {
+		if d.Files, err = u.spoolOf(r, f).list(ctx); err != nil {
+			return err
+		}
+	}
+	d.FileProblems = fileProblems
 	u.render(w, r.Request, r, status, "customers_form", d)
 	return nil
 }
@@ -161,39 +178,102 @@ func (u *UI) customerCheck(ctx context.Context, save func(*customer.Service) err
 	return err
 }
 
-// customerSave validates the form and saves it with save; it reports
-// whether the form was shown again with its problems.
+// customerSave validates the form and saves it with save, together with
+// the files chosen (spooled across round trips, see spool.go) in one
+// transaction; it reports whether the form was shown again: with its
+// problems, with the engine's refusals of files (nothing saved then), or
+// after a chosen file was removed (op "remove_file:<id>").
 func (u *UI) customerSave(w http.ResponseWriter, r *Request, c *customer.Customer,
-	save func(*customer.Service, customer.Profile) error) (bool, error) {
+	save func(*customer.Service, customer.Profile) (*customer.Customer, error)) (*customer.Customer, bool, error) {
 	ctx := r.Context()
 	fields, err := u.app.Customers.Fields(ctx)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	p, ve := customerProfile(r.PostForm, fields)
 	f := NewForm(r.PostForm)
+	sp := u.spoolOf(r, f)
+	if err := sp.add(ctx, r); err != nil {
+		return nil, false, err
+	}
+	if id, ok := strings.CutPrefix(f.Get("op"), opRemoveFile); ok {
+		f.Values.Del("op")
+		if err := sp.remove(ctx, id); err != nil {
+			return nil, false, err
+		}
+		return nil, true, u.customerFormPage(w, r, http.StatusOK, f, c)
+	}
 	if len(ve.Fields) > 0 {
 		// Collect the engine's problems too, without the bad birthday.
-		err := u.customerCheck(ctx, func(s *customer.Service) error { return save(s, p) })
+		err := u.customerCheck(ctx, func(s *customer.Service) error { _, err := save(s, p); return err })
 		if err != nil && !f.AddError(err, customerRename) {
-			return false, err
+			return nil, false, err
 		}
 		f.AddError(ve, customerRename)
-		return true, u.customerFormPage(w, r, http.StatusUnprocessableEntity, f, c)
+		return nil, true, u.customerFormPage(w, r, http.StatusUnprocessableEntity, f, c)
 	}
-	err = save(u.app.Customers, p)
+	saved, problems, err := u.saveCustomer(r, p, save, sp)
 	if f.AddError(err, customerRename) {
-		return true, u.customerFormPage(w, r, http.StatusUnprocessableEntity, f, c)
+		return nil, true, u.customerFormPage(w, r, http.StatusUnprocessableEntity, f, c)
 	}
-	return false, err
+	if err != nil {
+		return nil, false, err
+	}
+	if len(problems) > 0 {
+		return nil, true, u.customerFormFiles(w, r, http.StatusUnprocessableEntity, f, c, problems)
+	}
+	return saved, false, nil
+}
+
+// saveCustomer saves profile p with save and stores the spooled files on
+// the customer, in one transaction: when the engine refuses a file nothing
+// is saved and the refusals come back as problems (the files stay
+// spooled). On success the spool is emptied.
+func (u *UI) saveCustomer(r *Request, p customer.Profile, save func(*customer.Service, customer.Profile) (*customer.Customer, error),
+	sp spool) (*customer.Customer, []string, error) {
+	ctx := r.Context()
+	files, err := sp.list(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	var saved *customer.Customer
+	var problems []string
+	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		svc := u.app.Customers.WithDB(tx)
+		var err error
+		if saved, err = save(svc, p); err != nil || len(files) == 0 {
+			return err
+		}
+		bodies, closeAll, err := sp.open(ctx, files)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		ups := make([]customer.FileUpload, len(files))
+		for i, f := range files {
+			ups[i] = customer.FileUpload{FileMeta: customer.FileMeta{Name: f.Name}, Body: bodies[i]}
+		}
+		_, err = svc.Files().Add(ctx, saved.ID, ups...)
+		if problems, err = filesRefused(err, spooledNames(files)); err == nil && len(problems) > 0 {
+			return errFilesRefused
+		}
+		return err
+	})
+	if errors.Is(err, errFilesRefused) {
+		return nil, problems, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := sp.clear(ctx, files); err != nil {
+		u.log.Warn("spooled files not removed", "err", err)
+	}
+	return saved, nil, nil
 }
 
 func (u *UI) customerCreate(w http.ResponseWriter, r *Request) error {
-	var created *customer.Customer
-	shown, err := u.customerSave(w, r, nil, func(s *customer.Service, p customer.Profile) error {
-		c, err := s.Create(r.Context(), p)
-		created = c
-		return err
+	created, shown, err := u.customerSave(w, r, nil, func(s *customer.Service, p customer.Profile) (*customer.Customer, error) {
+		return s.Create(r.Context(), p)
 	})
 	if shown || err != nil {
 		return err
@@ -278,12 +358,11 @@ func (u *UI) customerUpdate(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return kerr.ErrInvalid
 	}
-	shown, err := u.customerSave(w, r, c, func(s *customer.Service, p customer.Profile) error {
+	_, shown, err := u.customerSave(w, r, c, func(s *customer.Service, p customer.Profile) (*customer.Customer, error) {
 		// The form does not change the staff in charge (担当変更 is the
 		// manager's page).
 		p.Assignees = c.Assignees
-		_, err := s.Update(r.Context(), id, version, p)
-		return err
+		return s.Update(r.Context(), id, version, p)
 	})
 	if shown || err != nil {
 		return err

@@ -58,6 +58,7 @@ type customerShowData struct {
 	Progress  string
 	Lists     []customer.List
 	Portal    portalPanel
+	Files     customerFilesPanel
 
 	History   []customerHistoryItem
 	Month     string // YYYY-MM in month mode
@@ -110,6 +111,13 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	return u.showCustomer(w, r, http.StatusOK, id, customerFilesPanel{})
+}
+
+// showCustomer renders customer id's page with status and what in tells
+// of a refused upload or change of its files (Problems, Renamed,
+// TypedName).
+func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid.UUID, in customerFilesPanel) error {
 	ctx := r.Context()
 	c, err := u.app.Customers.Get(ctx, id)
 	if err != nil {
@@ -157,7 +165,12 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := customerShowData{Portal: panel, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
+	files, err := u.customerFilesOf(r, c)
+	if err != nil {
+		return err
+	}
+	files.Problems, files.Renamed, files.TypedName = in.Problems, in.Renamed, in.TypedName
+	d := customerShowData{Portal: panel, Files: files, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
 	for _, rk := range ranks {
@@ -235,7 +248,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 	}
-	u.render(w, r.Request, r, http.StatusOK, "customers_show", d)
+	u.render(w, r.Request, r, status, "customers_show", d)
 	return nil
 }
 

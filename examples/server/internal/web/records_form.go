@@ -374,21 +374,17 @@ func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, from 
 		if err != nil || len(files) == 0 {
 			return err
 		}
-		ups, closeAll, err := sp.uploads(ctx, files)
+		bodies, closeAll, err := sp.open(ctx, files)
 		if err != nil {
 			return err
 		}
 		defer closeAll()
+		ups := make([]contactlog.Upload, len(files))
+		for i, f := range files {
+			ups[i] = contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: f.Name}, Body: bodies[i]}
+		}
 		_, err = recs.Attachments().Add(ctx, saved.ID, ups...)
-		var ve *validation.Error
-		if errors.As(err, &ve) {
-			names := make([]string, len(files))
-			for i, f := range files {
-				names[i] = f.Name
-			}
-			for _, fe := range ve.Fields {
-				problems = append(problems, fileProblem(fe, names))
-			}
+		if problems, err = filesRefused(err, spooledNames(files)); err == nil && len(problems) > 0 {
 			return errFilesRefused
 		}
 		return err

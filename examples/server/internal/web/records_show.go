@@ -233,25 +233,46 @@ func (u *UI) attach(r *Request, id uuid.UUID) ([]string, error) {
 	if len(fhs) == 0 {
 		return nil, nil
 	}
-	uploads := make([]contactlog.Upload, 0, len(fhs))
+	names, bodies, closeAll, err := openParts(fhs)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll()
+	uploads := make([]contactlog.Upload, len(names))
+	for i := range names {
+		uploads[i] = contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: names[i]}, Body: bodies[i]}
+	}
+	_, err = u.app.Records.Attachments().Add(r.Context(), id, uploads...)
+	return filesRefused(err, names)
+}
+
+// openParts opens the uploaded files fhs and returns their names and
+// bodies; closeAll closes them.
+func openParts(fhs []*multipart.FileHeader) (names []string, bodies []io.Reader, closeAll func(), err error) {
+	var open closers
+	closeAll = open.close
 	for _, fh := range fhs {
 		f, err := fh.Open()
 		if err != nil {
-			return nil, err
+			closeAll()
+			return nil, nil, nil, err
 		}
-		defer f.Close()
-		uploads = append(uploads, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: fh.Filename}, Body: f})
+		open = append(open, f)
+		names = append(names, fh.Filename)
+		bodies = append(bodies, f)
 	}
-	_, err := u.app.Records.Attachments().Add(r.Context(), id, uploads...)
+	return names, bodies, closeAll, nil
+}
+
+// filesRefused turns an engine's refusal of uploaded files (a validation
+// error) into the sentences to show, one per problem, naming the file by
+// names (the names in upload order); any other error is returned as is.
+func filesRefused(err error, names []string) ([]string, error) {
 	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return nil, err
 	}
-	names := make([]string, len(fhs))
-	for i, fh := range fhs {
-		names[i] = fh.Filename
-	}
-	var problems []string
+	problems := make([]string, 0, len(ve.Fields))
 	for _, fe := range ve.Fields {
 		problems = append(problems, fileProblem(fe, names))
 	}
@@ -316,21 +337,29 @@ func (u *UI) commentDelete(w http.ResponseWriter, r *Request) error {
 // deleteFromRecord deletes the comment or file {id} at the form's version
 // with del, then shows its record (the form's "record") at anchor.
 func (u *UI) deleteFromRecord(w http.ResponseWriter, r *Request, del func(context.Context, uuid.UUID, int64) error, anchor string) error {
+	return u.deleteFromPage(w, r, del, "record", "/records/", anchor)
+}
+
+// deleteFromPage deletes the item {id} at the form's version with del,
+// once confirmed, then shows the page it was on: path + the form's parent
+// field (a UUID) + anchor.
+func (u *UI) deleteFromPage(w http.ResponseWriter, r *Request, del func(context.Context, uuid.UUID, int64) error, parent, path, anchor string) error {
 	id, version, err := pathIDVersion(r)
 	if err != nil {
 		return err
 	}
-	record, err := uuid.Parse(r.PostFormValue("record"))
+	owner, err := uuid.Parse(r.PostFormValue(parent))
 	if err != nil {
 		return kerr.ErrInvalid
 	}
-	if !u.confirmed(w, r, "/records/"+record.String()+anchor) {
+	back := path + owner.String() + anchor
+	if !u.confirmed(w, r, back) {
 		return nil
 	}
 	if err := del(r.Context(), id, version); err != nil {
 		return err
 	}
-	redirect(w, r.Request, "/records/"+record.String()+anchor, "common.deleted")
+	redirect(w, r.Request, back, "common.deleted")
 	return nil
 }
 
@@ -392,11 +421,16 @@ func (u *UI) writeAttachment(ctx context.Context, w http.ResponseWriter, id uuid
 	if err != nil {
 		return err
 	}
-	defer body.Close()
 	capi.SetFileHeaders(w.Header(), a, thumb, true)
+	writeFile(w, body)
+	return nil
+}
+
+// writeFile streams an opened file whose headers are set, and closes it.
+func writeFile(w http.ResponseWriter, body io.ReadCloser) {
+	defer body.Close()
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = io.Copy(w, body)
-	return nil
 }
 
 // pathIDVersion reads the path's {id} and the posted form's version, as

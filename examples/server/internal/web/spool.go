@@ -15,12 +15,12 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer/blob"
 )
 
-// The record form keeps the files a user chose across every round trip (a
-// customer search, a template switch, a validation error, a refused save):
+// The record form and the customer form keep the files a user chose across
+// every round trip (a customer search, a template switch, a validation
+// error, a refused save):
 // each POST of the form spools its new files to the blob store under
 //
 //	t/<tenant>/p/<user>/<set>/<file>       the bytes
@@ -29,7 +29,7 @@ import (
 // where <set> is a random token the form carries (field "upload_set") and
 // <file> a UUIDv7 stamped with the server clock. The form lists them as
 // attached, each with a remove button; saving moves them onto the record
-// in the record's transaction and deletes the set. Sets are scoped by
+// (or the customer) in the save's transaction and deletes the set. Sets are scoped by
 // tenant and user (another user's token finds nothing), and files older
 // than spoolTTL, of any user of the tenant, are deleted whenever someone
 // of the tenant spools (a user who never uploads again, or has left, does
@@ -233,14 +233,11 @@ func (s spool) sweep(ctx context.Context) error {
 	return nil
 }
 
-// uploads opens the files for Attachments().Add; close closes them.
-func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.Upload, closeAll func(), err error) {
-	var open []io.Closer
-	closeAll = func() {
-		for _, c := range open {
-			_ = c.Close()
-		}
-	}
+// open opens the set's files for an engine's Add, in order; closeAll
+// closes them.
+func (s spool) open(ctx context.Context, files []spooled) (bodies []io.Reader, closeAll func(), err error) {
+	var open closers
+	closeAll = open.close
 	for _, f := range files {
 		rc, err := s.store.Get(ctx, s.set+f.ID)
 		if err != nil {
@@ -248,7 +245,27 @@ func (s spool) uploads(ctx context.Context, files []spooled) (ups []contactlog.U
 			return nil, nil, err
 		}
 		open = append(open, rc)
-		ups = append(ups, contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: f.Name}, Body: rc})
+		bodies = append(bodies, rc)
 	}
-	return ups, closeAll, nil
+	return bodies, closeAll, nil
+}
+
+// spooledNames returns the files' names, in order.
+func spooledNames(files []spooled) []string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// closers are opened files to close together.
+type closers []io.Closer
+
+// close closes them all; as a method value of a variable it sees the files
+// appended after it was taken.
+func (cs *closers) close() {
+	for _, c := range *cs {
+		_ = c.Close()
+	}
 }
