@@ -5,6 +5,7 @@ import (
 	htmltemplate "html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -182,6 +183,20 @@ type customerAlertsData struct {
 	Back     string
 	// More is set when the customer has more occurrences than shown.
 	More bool
+	// Drafts are memos the engine refused, by occurrence: their rows show
+	// the typed text again with the reason.
+	Drafts map[uuid.UUID]memoDraft
+}
+
+// memoDraft is a refused occurrence memo, kept for the user to fix.
+type memoDraft struct {
+	Text    string
+	Problem string
+	// Saved is the memo stored meanwhile by someone else when the refusal
+	// was a stale version; the row's version is then the current one, so
+	// saving again replaces it with Text.
+	Saved    string
+	Conflict bool
 }
 
 // customerAlertRows is how many occurrences the tab shows, newest first.
@@ -192,6 +207,12 @@ func (u *UI) customerAlerts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	return u.renderCustomerAlerts(w, r, http.StatusOK, id, r.URL.RequestURI(), nil, nil)
+}
+
+// renderCustomerAlerts renders a customer's アラート tab; shown, when not
+// nil, is an occurrence that must be among the rows (it carries a draft).
+func (u *UI) renderCustomerAlerts(w http.ResponseWriter, r *Request, status int, id uuid.UUID, back string, shown *schedule.Occurrence, drafts map[uuid.UUID]memoDraft) error {
 	c, err := u.app.Customers.Get(r.Context(), id)
 	if err != nil {
 		return err
@@ -204,12 +225,16 @@ func (u *UI) customerAlerts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
+	rows := page.Occurrences
+	if shown != nil && !slices.ContainsFunc(rows, func(o schedule.Occurrence) bool { return o.ID == shown.ID }) {
+		rows = append([]schedule.Occurrence{*shown}, rows...)
+	}
 	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return err
 	}
-	u.render(w, r.Request, r, http.StatusOK, "alerts_customer", customerAlertsData{Customer: c, Alerts: alerts,
-		Rows: page.Occurrences, More: page.Next != "", Names: names, Back: r.URL.RequestURI()})
+	u.render(w, r.Request, r, status, "alerts_customer", customerAlertsData{Customer: c, Alerts: alerts,
+		Rows: rows, More: page.Next != "", Names: names, Back: back, Drafts: drafts})
 	return nil
 }
 
@@ -397,17 +422,32 @@ func (u *UI) occurrenceMemo(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = u.app.Schedule.SetMemo(r.Context(), id, version, r.PostFormValue("memo"))
+	memo := r.PostFormValue("memo")
+	_, err = u.app.Schedule.SetMemo(r.Context(), id, version, memo)
 	var ve *validation.Error
-	if errors.As(err, &ve) {
-		// The memo is one field on a list: its only problem is its length.
-		u.render(w, r.Request, r, http.StatusUnprocessableEntity, "error",
-			map[string]any{"Message": msg.T("alerts.memo_problem", msg.Field(ve.Fields[0]))})
+	conflict := errors.Is(err, kerr.ErrConflict)
+	if !conflict && !errors.As(err, &ve) {
+		if err != nil {
+			return err
+		}
+		redirect(w, r.Request, back, "common.saved")
 		return nil
 	}
+	// Refused: the customer's tab again, the typed memo in its row with the
+	// reason, and on a stale version the memo saved meanwhile beside it.
+	o, err := u.app.Schedule.Occurrence(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	redirect(w, r.Request, back, "common.saved")
-	return nil
+	d := memoDraft{Text: memo, Conflict: conflict}
+	status := http.StatusConflict
+	if conflict {
+		d.Problem, d.Saved = msg.T("alerts.memo_conflict"), o.Memo
+	} else {
+		d.Problem, status = msg.T("alerts.memo_problem", msg.Field(ve.Fields[0])), http.StatusUnprocessableEntity
+	}
+	if !strings.HasPrefix(back, "/customers/") {
+		back = "/customers/" + o.Customer.String() + "/alerts"
+	}
+	return u.renderCustomerAlerts(w, r, status, o.Customer, back, o, map[uuid.UUID]memoDraft{o.ID: d})
 }

@@ -96,6 +96,28 @@ func TestAlertPages(t *testing.T) {
 		require.Equal(t, "/alerts", servertest.Location(res), "only this site's pages")
 		_, body = c.Get(t, "/alerts?status=all&done=yes")
 		require.Contains(t, body, "ハガキ投函")
+
+		// A refused memo comes back in its row, typed text and reason.
+		long := strings.Repeat("長", schedule.MaxMemoLen) + "末尾"
+		res, body = c.Post(t, "/alerts/occurrences/"+first.ID.String()+"/memo", url.Values{"version": {"3"}, "memo": {long}, "back": {tab}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		row = between(t, body, `id="occ-`+first.ID.String()+`"`, "</tr>")
+		require.Contains(t, row, "field-error")
+		require.Contains(t, row, "メモ")
+		require.Contains(t, row, long+"</textarea>", "the typed memo is kept")
+		require.Contains(t, row, `name="version" value="3"`)
+		// A stale version: the memo saved meanwhile is shown beside the
+		// typed one, and the row carries the current version, so saving
+		// again replaces it.
+		res, body = c.Post(t, "/alerts/occurrences/"+first.ID.String()+"/memo", url.Values{"version": {"2"}, "memo": {"投函済み、返信待ち"}, "back": {tab}})
+		require.Equal(t, http.StatusConflict, res.StatusCode)
+		row = between(t, body, `id="occ-`+first.ID.String()+`"`, "</tr>")
+		require.Contains(t, row, "ほかの人が先に更新しました")
+		require.Contains(t, row, `<p class="saved-memo">ハガキ投函</p>`)
+		require.Contains(t, row, "投函済み、返信待ち</textarea>")
+		require.Contains(t, row, `name="version" value="3"`)
+		res, _ = c.Post(t, "/alerts/occurrences/"+first.ID.String()+"/memo", url.Values{"version": {"3"}, "memo": {"ハガキ投函"}, "back": {tab}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		_, body = c.Get(t, "/alerts?status=all&done=no")
 		require.NotContains(t, body, "(1/4)")
 
