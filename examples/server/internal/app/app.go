@@ -192,7 +192,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	a.Blobs = blobs
 	mailer := opts.Mailer
 	if mailer == nil {
-		if mailer, err = newMailer(cfg); err != nil {
+		if mailer, err = newMailer(cfg, a.Clock); err != nil {
 			return a, fmt.Errorf("mail: %w", err)
 		}
 	}

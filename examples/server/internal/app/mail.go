@@ -15,8 +15,8 @@ import (
 
 // newMailer returns the SMTP mailer of the configuration or, without an SMTP
 // host, one that writes each mail as an .eml file to DataDir/mail, so that an
-// evaluation install shows what would have been sent.
-func newMailer(cfg Config) (mail.Sender, error) {
+// evaluation install shows what would have been sent, dated by clock.
+func newMailer(cfg Config, clock func() time.Time) (mail.Sender, error) {
 	if cfg.SMTPHost != "" {
 		return mail.NewSMTP(&mail.SMTPConfig{
 			Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUser, Password: cfg.SMTPPassword,
@@ -28,12 +28,13 @@ func newMailer(cfg Config) (mail.Sender, error) {
 		return nil, err
 	}
 	return mail.SenderFunc(func(_ context.Context, m mail.Message) error {
-		return writeEML(dir, m)
+		return writeEML(dir, m, clock())
 	}), nil
 }
 
-// writeEML writes m as a MIME file named after the time and a random ID.
-func writeEML(dir string, m mail.Message) error {
+// writeEML writes m, sent at now, as a MIME file named after that time and
+// a random ID.
+func writeEML(dir string, m mail.Message, now time.Time) error {
 	msg := gomail.NewMsg()
 	if err := msg.FromFormat(m.From.Name, m.From.Email); err != nil {
 		return fmt.Errorf("mail from: %w", err)
@@ -49,7 +50,7 @@ func writeEML(dir string, m mail.Message) error {
 		}
 	}
 	msg.Subject(m.Subject)
-	msg.SetDate()
+	msg.SetDateWithValue(now)
 	if m.Text != "" {
 		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 		if m.HTML != "" {
@@ -58,6 +59,6 @@ func writeEML(dir string, m mail.Message) error {
 	} else {
 		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
 	}
-	name := time.Now().UTC().Format("20060102T150405") + "-" + uuid.NewString() + ".eml"
+	name := now.UTC().Format("20060102T150405") + "-" + uuid.NewString() + ".eml"
 	return msg.WriteToFile(filepath.Join(dir, name))
 }
