@@ -481,6 +481,12 @@ const (
 	countBounds        // whole numbers ≥ 0 (lengths, counts)
 )
 
+// Bounded reports whether fields of the type take Min and Max.
+func (t FieldType) Bounded() bool { return t.bounds() != noBounds }
+
+// HasUnit reports whether fields of the type take a Unit.
+func (t FieldType) HasUnit() bool { return t == FieldNumber || t == FieldInteger }
+
 func (t FieldType) bounds() bounds {
 	switch t {
 	case FieldNumber:
@@ -524,7 +530,7 @@ func (t Template) checkField(v *validation.Error, p string, f *Field, catalogs m
 	}
 
 	if f.Unit != "" {
-		if f.Type != FieldNumber && f.Type != FieldInteger {
+		if !f.Type.HasUnit() {
 			v.Add(p+".unit", validation.CodeNotAllowed, "")
 		} else {
 			checkName(v, p+".unit", f.Unit, maxUnitLen, false)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/width"
+
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
@@ -20,13 +22,15 @@ import (
 
 // The template field builder: an admin defines a tenant template from a
 // copy of another one (a built-in, say) or edits one of the tenant's, one
-// field a row — label, type, required, options — moved up and down, added
-// and removed, and previewed, without writing JSON. Every action is a
-// POST of the whole form that answers with the page again: the draft is
-// the form itself plus a hidden "draft" field holding the definition as it
-// was last shown (what the rows do not edit — help texts, units, bounds,
-// catalogs, aggregations — travels there), so no JavaScript and no
-// server-side state are needed. Saving goes through template.Store.Save,
+// field a row — label, type, required, options, help text, unit, lower and
+// upper bounds — moved up and down, added and removed, and previewed,
+// without writing JSON. Every action is a POST of the whole form that
+// answers with the page again: the draft is the form itself plus a hidden
+// "draft" field holding the definition as it was last shown (what the rows
+// do not edit — defaults, catalogs, aggregations — travels there), so no
+// JavaScript and no server-side state are needed. A bound that is not a
+// number stays in its box as typed, named beside its row, and blocks the
+// save. Saving goes through template.Store.Save,
 // whose validation problems are shown beside the row they name.
 
 // builderTypes are the field types offered for new fields, in order: the
@@ -41,6 +45,9 @@ type builderRow struct {
 	template.Field
 	// OptionsText is the options as typed, one a line.
 	OptionsText string
+	// MinText and MaxText are the bounds as shown: the draft's, or what
+	// was typed when it is not a number.
+	MinText, MaxText string
 	// Types are the types offered for this row.
 	Types []template.FieldType
 	// Problems are the save's problems with this field.
@@ -88,7 +95,7 @@ func (u *UI) adminBuilder(w http.ResponseWriter, r *Request) error {
 		draft.Name = msg.T("admin.builder.copy_name", t.Name)
 		draft.Computed = nil
 	}
-	return u.renderBuilder(w, r, http.StatusOK, &draft, NewForm(nil), false, nil)
+	return u.renderBuilder(w, r, http.StatusOK, &draft, NewForm(nil), false, nil, nil)
 }
 
 // newTemplateKey generates the key of a copy of key: "tenant:" and the
@@ -113,7 +120,8 @@ func (u *UI) adminBuilderPost(w http.ResponseWriter, r *Request) error {
 	if err := json.Unmarshal([]byte(f.Get("draft")), &t); err != nil || template.Namespace(t.Key) != template.NamespaceTenant {
 		return kerr.ErrInvalid
 	}
-	if err := applyBuilderForm(&t, f); err != nil {
+	typed, err := applyBuilderForm(&t, f)
+	if err != nil {
 		return err
 	}
 	op := f.Get("op")
@@ -134,27 +142,31 @@ func (u *UI) adminBuilderPost(w http.ResponseWriter, r *Request) error {
 		case "remove":
 			t.Fields = slices.Delete(t.Fields, i, i+1)
 		}
-		return u.renderBuilder(w, r, http.StatusOK, &t, f, false, nil)
+		return u.renderBuilder(w, r, http.StatusOK, &t, f, false, typed, nil)
 	}
 	switch op {
 	case "add":
 		t.Fields = append(t.Fields, template.Field{Key: newFieldKey(t.Fields), Type: template.FieldText})
-		return u.renderBuilder(w, r, http.StatusOK, &t, f, false, nil)
+		return u.renderBuilder(w, r, http.StatusOK, &t, f, false, typed, nil)
 	case "preview":
-		return u.renderBuilder(w, r, http.StatusOK, &t, f, true, nil)
+		return u.renderBuilder(w, r, http.StatusOK, &t, f, true, typed, nil)
 	case "save":
 	default:
 		return kerr.ErrInvalid
+	}
+	if len(typed) > 0 {
+		f.Message = msg.T("common.form_errors")
+		return u.renderBuilder(w, r, http.StatusUnprocessableEntity, &t, f, false, typed, nil)
 	}
 	saved, err := u.app.TemplateStore.Save(r.Context(), t)
 	var ve *validation.Error
 	if errors.As(err, &ve) {
 		f.Message = msg.T("common.form_errors")
-		return u.renderBuilder(w, r, http.StatusUnprocessableEntity, &t, f, false, ve.Fields)
+		return u.renderBuilder(w, r, http.StatusUnprocessableEntity, &t, f, false, nil, ve.Fields)
 	}
 	if errors.Is(err, kerr.ErrConflict) {
 		f.Message = msg.T("admin.builder.conflict")
-		return u.renderBuilder(w, r, http.StatusConflict, &t, f, false, nil)
+		return u.renderBuilder(w, r, http.StatusConflict, &t, f, false, nil, nil)
 	}
 	if err != nil {
 		return err
@@ -182,53 +194,128 @@ func freeKey(prefix string, n int, taken []string) string {
 	}
 }
 
+// typedBounds are a row's bounds as typed where they are not numbers, by
+// field key (rows move): they stay in their boxes until corrected.
+type typedBounds map[string][2]*string
+
 // applyBuilderForm puts the form's edits on the draft: name, description
-// and the rows ("key", "label", "type", "options" aligned, one entry a
-// row; "required" lists the required rows' keys). A row's key must be one
-// of the draft's fields; what a changed type cannot keep (options, bounds,
-// default, unit, catalog) is dropped.
-func applyBuilderForm(t *template.Template, f *Form) error {
+// and the rows ("key", "label", "type", "options", "help", "unit", "min",
+// "max" aligned, one entry a row; "required" lists the required rows'
+// keys). A row's key must be one of the draft's fields; what a changed type
+// cannot keep (options, bounds, default, catalog, and a unit unless the new
+// type takes one) is dropped. Bounds that are not numbers are returned as
+// typed, and the field keeps none until they are.
+func applyBuilderForm(t *template.Template, f *Form) (typedBounds, error) {
 	t.Name, t.Description = strings.TrimSpace(f.Get("name")), strings.TrimSpace(f.Get("description"))
 	keys, labels, types, options := f.Values["key"], f.Values["label"], f.Values["type"], f.Values["options"]
+	helps, units, mins, maxes := f.Values["help"], f.Values["unit"], f.Values["min"], f.Values["max"]
 	n := len(keys)
-	if len(labels) != n || len(types) != n || len(options) != n || n != len(t.Fields) {
-		return kerr.ErrInvalid
+	for _, col := range [][]string{labels, types, options, helps, units, mins, maxes} {
+		if len(col) != n {
+			return nil, kerr.ErrInvalid
+		}
 	}
+	if n != len(t.Fields) {
+		return nil, kerr.ErrInvalid
+	}
+	var typed typedBounds
 	fields := make([]template.Field, n)
 	for i, key := range keys {
 		j := slices.IndexFunc(t.Fields, func(fd template.Field) bool { return fd.Key == key })
 		if j < 0 {
-			return kerr.ErrInvalid
+			return nil, kerr.ErrInvalid
 		}
 		fd := t.Fields[j]
 		fd.Label = strings.TrimSpace(labels[i])
 		fd.Required = f.Has("required", key)
-		if typ := template.FieldType(types[i]); typ != fd.Type {
-			fd = template.Field{Key: fd.Key, Label: fd.Label, Type: typ, Required: fd.Required, Help: fd.Help}
+		fd.Help = strings.TrimSpace(helps[i])
+		changed := template.FieldType(types[i]) != fd.Type
+		if changed {
+			fd = template.Field{Key: fd.Key, Label: fd.Label, Type: template.FieldType(types[i]), Required: fd.Required, Help: fd.Help}
 		}
 		fd.Options = nil
 		if fd.Type == template.FieldSelect || fd.Type == template.FieldMultiSelect {
 			fd.Options = fieldOptions(options[i])
 		}
+		fd.Unit = ""
+		if fd.Type.HasUnit() {
+			fd.Unit = strings.TrimSpace(units[i])
+		}
+		if !changed && fd.Type.Bounded() {
+			var bad [2]*string
+			for b, in := range []string{mins[i], maxes[i]} {
+				v, ok := parseBound(in)
+				if !ok {
+					bad[b] = &in
+				}
+				if b == 0 {
+					fd.Min = v
+				} else {
+					fd.Max = v
+				}
+			}
+			if bad != [2]*string{} {
+				if typed == nil {
+					typed = typedBounds{}
+				}
+				typed[key] = bad
+			}
+		}
 		fields[i] = fd
 	}
 	t.Fields = fields
-	return nil
+	return typed, nil
 }
 
-// renderBuilder shows the draft t; problems (a refused save) are put
-// beside the rows they name ("fields[2].options") or above the form.
-func (u *UI) renderBuilder(w http.ResponseWriter, r *Request, status int, t *template.Template, f *Form, preview bool, problems []validation.FieldError) error {
+// parseBound reads a typed bound: empty is none; digits may be full-width
+// and grouped with commas (「１,０００」).
+func parseBound(s string) (*float64, bool) {
+	s = strings.ReplaceAll(width.Narrow.String(strings.TrimSpace(s)), ",", "")
+	if s == "" {
+		return nil, true
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, false
+	}
+	return template.Limit(x), true
+}
+
+// formatBound shows a bound in its box.
+func formatBound(x *float64) string {
+	if x == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*x, 'f', -1, 64)
+}
+
+// renderBuilder shows the draft t with the bounds typed as non-numbers;
+// problems (a refused save) are put beside the rows they name
+// ("fields[2].options") or above the form.
+func (u *UI) renderBuilder(w http.ResponseWriter, r *Request, status int, t *template.Template, f *Form, preview bool, typed typedBounds, problems []validation.FieldError) error {
 	draft, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
 	p := &builderPage{Key: t.Key, Name: t.Name, Description: t.Description, Version: t.Version, Draft: string(draft),
 		Preview: preview, Form: f}
-	for _, fd := range t.Fields {
-		row := builderRow{Field: fd, OptionsText: strings.Join(fd.Options, "\n"), Types: builderTypes}
+	for i, fd := range t.Fields {
+		row := builderRow{Field: fd, OptionsText: strings.Join(fd.Options, "\n"), Types: builderTypes,
+			MinText: formatBound(fd.Min), MaxText: formatBound(fd.Max)}
 		if !slices.Contains(builderTypes, fd.Type) {
 			row.Types = append([]template.FieldType{fd.Type}, builderTypes...)
+		}
+		for b, in := range typed[fd.Key] {
+			if in == nil {
+				continue
+			}
+			name := [2]string{"min", "max"}[b]
+			if b == 0 {
+				row.MinText = *in
+			} else {
+				row.MaxText = *in
+			}
+			problems = append(problems, validation.FieldError{Field: fmt.Sprintf("fields[%d].%s", i, name), Code: validation.CodeFormat})
 		}
 		p.Rows = append(p.Rows, row)
 	}

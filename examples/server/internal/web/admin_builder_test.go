@@ -160,6 +160,48 @@ func TestTemplateBuilder(t *testing.T) {
 		_, err = e.App.Records.Create(e.Ctx(t, e.Admin), contactlog.Entry{Template: key[1], PublicMemo: "試し"})
 		require.NoError(t, err)
 
+		// Help text, unit and bounds: a bound that is not a number stays as
+		// typed, named beside its row, and blocks the save; full-width and
+		// grouped digits are numbers.
+		res, body = c.Get(t, "/admin/templates/build?"+url.Values{"edit": {key[1]}}.Encode())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		res, body = builderPost(t, c, body, "add", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		form = builderForm(t, body)
+		last := len(form["key"]) - 1
+		countKey := form["key"][last]
+		res, body = builderPost(t, c, body, "preview", func(v url.Values) {
+			v["label"][last] = "来店人数"
+			v["type"][last] = "integer"
+		})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, between(t, body, `id="field-`+itoa(int64(last))+`"`, "</li>"), `name="unit"`)
+		res, body = builderPost(t, c, body, "save", func(v url.Values) {
+			v["help"][last] = "ご家族連れは全員を数えます"
+			v["unit"][last] = "人"
+			v["min"][last] = "１"
+			v["max"][last] = "たくさん"
+		})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		row := between(t, body, `id="field-`+itoa(int64(last))+`"`, "</li>")
+		require.Contains(t, row, msg.T("admin.builder.part.max")+": ")
+		form = builderForm(t, body)
+		require.Equal(t, "たくさん", form["max"][last], "the typed bound is kept")
+		require.Equal(t, "1", form["min"][last])
+		require.Equal(t, "人", form["unit"][last])
+		require.Equal(t, "ご家族連れは全員を数えます", form["help"][last])
+		// The store's own rules come back beside the row too.
+		res, body = builderPost(t, c, body, "save", func(v url.Values) { v["max"][last] = "0" })
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, between(t, body, `id="field-`+itoa(int64(last))+`"`, "</li>"), msg.T("admin.builder.part.min")+": ")
+		res, _ = builderPost(t, c, body, "save", func(v url.Values) { v["max"][last] = "1,000" })
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		saved, err = e.App.Templates.Template(t.Context(), e.Tenant, key[1], 0)
+		require.NoError(t, err)
+		require.Equal(t, 3, saved.Version)
+		require.Equal(t, template.Field{Key: countKey, Label: "来店人数", Type: template.FieldInteger, Help: "ご家族連れは全員を数えます",
+			Unit: "人", Min: template.Limit(1), Max: template.Limit(1000)}, saved.Fields[last])
+
 		// A forged draft outside the tenant namespace is refused.
 		res, _ = c.Post(t, "/admin/templates/build", url.Values{"draft": {`{"key":"builtin:interview"}`}, "op": {"save"}})
 		require.Equal(t, http.StatusBadRequest, res.StatusCode)
