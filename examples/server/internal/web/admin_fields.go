@@ -70,7 +70,8 @@ func fieldOptions(text string) []string {
 // "required" lists the keys that are required; the fields are renumbered
 // in the order of "order" (ties keep the form's order). "new_key",
 // "new_label", "new_type", "new_options" and "new_required" add a field at
-// the end. Nothing is saved unless every field is valid.
+// the end; without "new_key" its code is generated (field_N). Nothing is
+// saved unless every field is valid.
 func (u *UI) adminFieldsPost(w http.ResponseWriter, r *Request) error {
 	f := NewForm(r.PostForm)
 	keys, labels, types, options, orders := f.Values["key"], f.Values["label"], f.Values["type"], f.Values["options"], f.Values["order"]
@@ -89,6 +90,10 @@ func (u *UI) adminFieldsPost(w http.ResponseWriter, r *Request) error {
 	}
 	slices.SortStableFunc(rows, func(a, b adminFieldRow) int { return cmp.Compare(a.Order, b.Order) })
 	if key, label := strings.TrimSpace(f.Get("new_key")), f.Get("new_label"); key != "" || strings.TrimSpace(label) != "" {
+		if key == "" {
+			// The admin named the field only: its code is generated.
+			key = freeKey("field_", n+1, keys)
+		}
 		rows = append(rows, adminFieldRow{FieldDef: customer.FieldDef{Key: key, Label: label,
 			Type: customer.FieldType(f.Get("new_type")), Options: fieldOptions(f.Get("new_options")),
 			Required: f.Get("new_required") != ""}, OptionsText: f.Get("new_options"), Order: len(rows) + 1})

@@ -70,6 +70,12 @@ func TestAdminFields(t *testing.T) {
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.Contains(t, body, `name="new_key" value="visits" maxlength="81" autocapitalize="off" aria-invalid="true"`)
 		require.Len(t, fields(), 2)
+		// Named only: the code is generated.
+		res, _ = admin.Post(t, "/admin/fields", url.Values{"key": {"visits", "care_level"}, "label": {"訪問回数", "介護度"},
+			"type": {"integer", "select"}, "options": {"", "要支援1\n要介護1"}, "order": {"1", "2"},
+			"new_label": {"紹介者"}, "new_type": {"text"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		require.Equal(t, customer.FieldDef{Key: "field_3", Label: "紹介者", Type: customer.FieldText, Options: []string{}, Position: 3}, fields()[2])
 
 		// Removing asks first, then erases the values.
 		c, err := e.App.Customers.Create(e.Ctx(t, e.Admin), customer.Profile{FamilyName: "山田", GivenName: "花子",
@@ -78,10 +84,10 @@ func TestAdminFields(t *testing.T) {
 		res, body = admin.Post(t, "/admin/fields/visits/delete", url.Values{})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Contains(t, body, "追加項目「訪問回数」を削除し")
-		require.Len(t, fields(), 2, "not before the confirmation")
+		require.Len(t, fields(), 3, "not before the confirmation")
 		res, _ = admin.Post(t, "/admin/fields/visits/delete", url.Values{"confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
-		require.Len(t, fields(), 1)
+		require.Len(t, fields(), 2)
 		got, err := e.App.Customers.Get(e.Ctx(t, e.Admin), c.ID)
 		require.NoError(t, err)
 		require.NotContains(t, got.Custom, "visits")
