@@ -508,6 +508,7 @@ var ja = map[string]string{
 	"admin.builder.options":            "選択肢",
 	"admin.builder.options_hint":       "1行に1つずつ書きます。",
 	"admin.builder.help":               "入力欄の説明",
+	"admin.builder.more":               "説明・単位・範囲",
 	"admin.builder.unit":               "単位",
 	"admin.builder.bounds.text":        "文字数の範囲です。空欄なら制限しません。",
 	"admin.builder.bounds.longtext":    "文字数の範囲です。空欄なら制限しません。",
