@@ -37,18 +37,25 @@ func (h *Host) CheckRecords(ctx context.Context, namespace string, records []con
 		return nil, err
 	}
 	out := make([]contactlog.PluginResult, len(records))
-	var batch []contactlog.PluginRecord
-	var at []int // the positions of batch's records in records
-	for i, r := range records {
-		if slices.Contains(refused, r.Tenant) {
-			out[i].Problems = []contactlog.FieldError{{Field: "template", Code: sdk.CodeNotAllowed, Param: namespace}}
-			continue
-		}
-		batch = append(batch, r)
-		at = append(at, i)
+	// batch are the records the plugin is asked about, at their positions
+	// in records: all of them, unless a tenant is refused.
+	batch, at := records, make([]int, len(records))
+	for i := range at {
+		at[i] = i
 	}
-	if len(batch) == 0 && len(records) > 0 {
-		return out, nil // all refused: nothing to ask
+	if len(refused) > 0 {
+		batch, at = nil, at[:0]
+		for i, r := range records {
+			if slices.Contains(refused, r.Tenant) {
+				out[i].Problems = []contactlog.FieldError{{Field: "template", Code: sdk.CodeNotAllowed, Param: namespace}}
+				continue
+			}
+			batch = append(batch, r)
+			at = append(at, i)
+		}
+		if len(batch) == 0 {
+			return out, nil // all refused: nothing to ask
+		}
 	}
 	err = p.call(ctx, "check", func(ctx context.Context, c *wire.Client, m *manifest) error {
 		results, err := c.CheckRecords(ctx, recordsToAPI(batch), m.caps.Validate, m.caps.Compute)

@@ -9,9 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
+	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -40,11 +41,113 @@ var errNonFinite = errors.New("number is not finite")
 // values). Numbers must be finite; other Go values are encoded as
 // encoding/json encodes them.
 func valueJSON(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	return appendJSON(nil, v)
+}
+
+// appendJSON appends v as JSON text to b. The JSON form (string, float64,
+// bool, nil, []any, map[string]any) is encoded here without reflection;
+// anything else by encoding/json. Object keys are not sorted.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, v), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case float64:
+		return appendFloat(b, v)
+	case []any:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		b = append(b, '{')
+		first := true
+		for k, e := range v {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(appendString(b, k), ':')
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	out, err := json.Marshal(v)
 	if uv := (*json.UnsupportedValueError)(nil); errors.As(err, &uv) && (uv.Str == "NaN" || uv.Str == "+Inf" || uv.Str == "-Inf") {
 		return nil, errNonFinite
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	return append(b, out...), nil
+}
+
+// appendFloat appends f as encoding/json writes it; NaN and infinities
+// are refused.
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, errNonFinite
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	return strconv.AppendFloat(b, f, format, -1, 64), nil
+}
+
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD (as encoding/json).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(append(b, s[start:i]...), "\\ufffd"...)
+				i += size
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
 }
 
 // valueFromJSON decodes JSON text into the JSON form; empty is nil.
@@ -59,34 +162,40 @@ func valueFromJSON(b []byte) (any, error) {
 	return v, nil
 }
 
-// objectJSON encodes a map of JSON-form values as a JSON object, one
-// encoding/json call for the whole map; nil is empty. An error names the
-// (first) key whose value cannot be encoded.
+// objectJSON encodes a map of JSON-form values as a JSON object; nil is
+// empty. An error names the key whose value cannot be encoded.
 func objectJSON(m map[string]any) ([]byte, error) {
 	if m == nil {
 		return nil, nil
 	}
-	b, err := json.Marshal(m)
-	if err == nil {
-		return b, nil
-	}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if _, err := valueJSON(m[k]); err != nil {
+	b := make([]byte, 0, 32*len(m)+2)
+	b = append(b, '{')
+	first := true
+	for k, v := range m {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(appendString(b, k), ':')
+		var err error
+		if b, err = appendJSON(b, v); err != nil {
 			return nil, fmt.Errorf("value %s: %w", k, err)
 		}
 	}
-	return nil, err
+	return append(b, '}'), nil
 }
 
 // objectFromJSON decodes a JSON object into a map of JSON-form values
-// (every number a float64); empty is nil.
+// (every number a float64); empty is nil. It decodes into an any, which
+// encoding/json does without reflection.
 func objectFromJSON(b []byte) (map[string]any, error) {
-	if len(b) == 0 {
-		return nil, nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	v, err := valueFromJSON(b)
+	if err != nil || v == nil {
 		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("not a JSON object")
 	}
 	return m, nil
 }

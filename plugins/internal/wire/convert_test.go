@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -213,4 +214,28 @@ func TestEventResultRoundTrip(t *testing.T) {
 
 func recordWithBadTime() *pb.Record {
 	return &pb.Record{Id: "r1", PlannedAt: &timestamppb.Timestamp{Nanos: -1}}
+}
+
+// The encoder of the JSON form decodes to what encoding/json's output
+// decodes to: escapes, invalid UTF-8, numbers of every magnitude.
+func TestAppendJSONAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	values := []any{
+		"", "plain", "quote\" backslash\\ slash/", "\x00\x01\x1f\t\n\r", "bad \xff\xfe utf-8 \xe3\x81", "日本語 <&> \u2028",
+		0.0, -0.0, 1.0, -36.5, 1e-7, 123456789012345678901234.0, 1e21, 5e-324, math.MaxFloat64, 0.1 + 0.2,
+		true, false, nil,
+		[]any{}, []any{"a", 1.0, nil, []any{map[string]any{"k\n": "v"}}},
+		map[string]any{}, map[string]any{"a": map[string]any{"b": []any{1.0}}, "\xff": 2.0},
+		3, int64(-7), []string{"x"}, map[string]int{"n": 1},
+	}
+	for i, v := range values {
+		got, err := valueJSON(v)
+		require.NoError(t, err, "%d: %#v", i, v)
+		want, err := json.Marshal(v)
+		require.NoError(t, err)
+		var g, w any
+		require.NoError(t, json.Unmarshal(got, &g), "%d: %s", i, got)
+		require.NoError(t, json.Unmarshal(want, &w))
+		require.Equal(t, w, g, "%d: %s vs %s", i, got, want)
+	}
 }
