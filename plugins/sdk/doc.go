@@ -81,10 +81,10 @@
 //
 // The protocol's major version (2) is part of the handshake: a host and a
 // plugin of different majors refuse each other at start with an error that
-// names both versions; rebuild the plugin with the host's SDK (the Go API
-// of this package did not change from version 1 to 2, only the wire). Within a major
-// version the protocol only grows: a newer host serves older plugins, and
-// capabilities added later are optional, so a plugin built with an older
-// SDK simply lacks them. Bump Manifest.Version with each release; the host
-// shows it.
+// names both versions; rebuild the plugin with the host's SDK (this
+// package's Go API did not change from version 1 to 2, only the wire).
+// Within a major version the protocol only grows: a newer host serves
+// older plugins, and capabilities added later are optional, so a plugin
+// built with an older SDK simply lacks them. Bump Manifest.Version with
+// each release; the host shows it.
 package sdk

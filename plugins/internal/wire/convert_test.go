@@ -222,7 +222,7 @@ func TestAppendJSONAgreesWithEncodingJSON(t *testing.T) {
 	t.Parallel()
 	values := []any{
 		"", "plain", "quote\" backslash\\ slash/", "\x00\x01\x1f\t\n\r", "bad \xff\xfe utf-8 \xe3\x81", "日本語 <&> \u2028",
-		0.0, -0.0, 1.0, -36.5, 1e-7, 123456789012345678901234.0, 1e21, 5e-324, math.MaxFloat64, 0.1 + 0.2,
+		0.0, math.Copysign(0, -1), 1.0, -36.5, 1e-7, 123456789012345678901234.0, 1e21, 5e-324, math.MaxFloat64, 0.1 + 0.2,
 		true, false, nil,
 		[]any{}, []any{"a", 1.0, nil, []any{map[string]any{"k\n": "v"}}},
 		map[string]any{}, map[string]any{"a": map[string]any{"b": []any{1.0}}, "\xff": 2.0},
