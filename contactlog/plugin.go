@@ -27,20 +27,28 @@ type FieldError = validation.FieldError
 
 // RecordPlugins runs the record hooks of plugin templates: those whose
 // namespace is neither "builtin" nor "tenant". The plugin host
-// (plugins.Host) implements it; Config.Plugins wires it in. Both methods
-// take a batch of records of templates of one namespace (the plugin's
-// name), and fail with an error wrapping ErrUnavailable that names the
-// plugin when it cannot answer. A plugin without the capability answers
-// with no problems and no computed values.
+// (plugins.Host) implements it; Config.Plugins wires it in.
 type RecordPlugins interface {
-	// ValidateRecords returns the field problems of each record, in order
-	// (nil for a record without problems).
-	ValidateRecords(ctx context.Context, namespace string, records []PluginRecord) ([][]FieldError, error)
-	// ComputeRecords returns the computed values of each record by field
-	// key, in order. The engine stores only keys the record's template
-	// lists in Template.Computed, and refuses the write when a plugin
-	// returns any other key or a value the field does not accept.
-	ComputeRecords(ctx context.Context, namespace string, records []PluginRecord) ([]map[string]any, error)
+	// CheckRecords validates a batch of records of templates of one
+	// namespace (the plugin's name) and computes the values of those
+	// without problems, in one round trip: one result per record, in
+	// order. It fails with an error wrapping ErrUnavailable that names the
+	// plugin when the plugin cannot answer. A plugin without a capability
+	// answers with no problems or no computed values.
+	CheckRecords(ctx context.Context, namespace string, records []PluginRecord) ([]PluginResult, error)
+}
+
+// PluginResult is a plugin's answer for one record (RecordPlugins).
+type PluginResult struct {
+	// Problems are the record's field problems; nil when it has none.
+	Problems []FieldError
+	// Computed are the record's computed values by field key; nil for a
+	// record with problems or of a template without computed fields. The
+	// engine stores them only when the record has no problems at all, only
+	// keys the record's template lists in Template.Computed, and refuses
+	// the write when a plugin returns any other key or a value the field
+	// does not accept.
+	Computed map[string]any
 }
 
 // PluginRecord is what a plugin sees of a record being written: its
@@ -71,46 +79,42 @@ func pluginNamespace(tpl *template.Template) string {
 	return ns
 }
 
-// pluginValidate adds the plugin's field problems with e to v.
-func (s *Service) pluginValidate(ctx context.Context, pr permission.Principal, v *validation.Error, tpl *template.Template, e *Entry, prev *Record) error {
+// pluginCheck asks the plugin of tpl to validate and compute e in one
+// call: it adds the plugin's field problems to v and returns the computed
+// values, for pluginCompute.
+func (s *Service) pluginCheck(ctx context.Context, pr permission.Principal, v *validation.Error, tpl *template.Template, e *Entry, prev *Record) (map[string]any, error) {
 	ns := pluginNamespace(tpl)
 	if ns == "" || s.cfg.Plugins == nil {
-		return nil
+		return nil, nil
 	}
-	problems, err := s.cfg.Plugins.ValidateRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
+	results, err := s.cfg.Plugins.CheckRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(problems) != 1 {
-		return fmt.Errorf("plugin %s: %d validation results for 1 record: %w", ns, len(problems), ErrUnavailable)
+	if len(results) != 1 {
+		return nil, fmt.Errorf("plugin %s: %d results for 1 record: %w", ns, len(results), ErrUnavailable)
 	}
-	v.Fields = append(v.Fields, problems[0]...)
-	return nil
+	v.Fields = append(v.Fields, results[0].Problems...)
+	return results[0].Computed, nil
 }
 
-// pluginCompute stores the plugin's computed values into e.Values, after
-// checking that they are declared and valid.
-func (s *Service) pluginCompute(ctx context.Context, pr permission.Principal, tpl *template.Template, e *Entry, prev *Record) error {
+// pluginCompute stores computed, the plugin's computed values of e
+// (pluginCheck), into e.Values, after checking that they are declared and
+// valid.
+func (s *Service) pluginCompute(pr permission.Principal, tpl *template.Template, e *Entry, computed map[string]any) error {
 	ns := pluginNamespace(tpl)
 	if ns == "" || s.cfg.Plugins == nil || len(tpl.Computed) == 0 {
 		return nil
-	}
-	computed, err := s.cfg.Plugins.ComputeRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
-	if err != nil {
-		return err
-	}
-	if len(computed) != 1 {
-		return fmt.Errorf("plugin %s: %d computed results for 1 record: %w", ns, len(computed), ErrUnavailable)
 	}
 	values := maps.Clone(e.Values)
 	if values == nil {
 		values = map[string]any{}
 	}
-	for _, k := range slices.Sorted(maps.Keys(computed[0])) {
+	for _, k := range slices.Sorted(maps.Keys(computed)) {
 		if !slices.Contains(tpl.Computed, k) {
 			return fmt.Errorf("plugin %s: computed %q, which %s does not declare: %w", ns, k, tpl.Key, ErrUnavailable)
 		}
-		values[k] = computed[0][k]
+		values[k] = computed[k]
 	}
 	vals, err := tpl.Validate(values, s.location(pr))
 	if err != nil {

@@ -23,21 +23,15 @@ type fakePlugins struct {
 	err      error
 }
 
-func (f *fakePlugins) ValidateRecords(_ context.Context, ns string, rs []contactlog.PluginRecord) ([][]contactlog.FieldError, error) {
+func (f *fakePlugins) CheckRecords(_ context.Context, ns string, rs []contactlog.PluginRecord) ([]contactlog.PluginResult, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	out := make([][]contactlog.FieldError, len(rs))
+	out := make([]contactlog.PluginResult, len(rs))
 	for i, r := range rs {
-		out[i] = f.validate(r)
-	}
-	return out, nil
-}
-
-func (f *fakePlugins) ComputeRecords(_ context.Context, ns string, rs []contactlog.PluginRecord) ([]map[string]any, error) {
-	out := make([]map[string]any, len(rs))
-	for i, r := range rs {
-		out[i] = f.compute(r)
+		if out[i].Problems = f.validate(r); out[i].Problems == nil {
+			out[i].Computed = f.compute(r)
+		}
 	}
 	return out, nil
 }

@@ -125,7 +125,8 @@ func checkLen(v *validation.Error, field, s string, limit int) string {
 // the stored record on update (nil on create). It returns the template the
 // record is written with. Each step adds its field problems to one
 // validation error; the plugins validate only values the template accepted
-// and compute only for an entry without problems.
+// (and compute them in the same call), and their computed values are
+// stored only for an entry without problems.
 func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Principal, e *Entry, prev *Record) (*template.Template, error) {
 	var v validation.Error
 	tpl, valuesOK, err := s.prepareTemplate(ctx, pr, &v, e, prev)
@@ -143,8 +144,9 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if err := s.checkScope(ctx, db, pr, &v, e, prev); err != nil {
 		return nil, err
 	}
+	var computed map[string]any
 	if valuesOK {
-		if err := s.pluginValidate(ctx, pr, &v, tpl, e, prev); err != nil {
+		if computed, err = s.pluginCheck(ctx, pr, &v, tpl, e, prev); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +156,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.pluginCompute(ctx, pr, tpl, e, prev); err != nil {
+	if err := s.pluginCompute(pr, tpl, e, computed); err != nil {
 		return nil, err
 	}
 	return tpl, nil

@@ -53,8 +53,8 @@ func manifestFromAPI(name string, m sdk.Manifest, caps wire.Capabilities) (*mani
 	return out, nil
 }
 
-// recordsToAPI converts records for a ValidateRecords or ComputeRecords
-// call: IDs as strings, uuid.Nil as "".
+// recordsToAPI converts records for a CheckRecords call: IDs as strings,
+// uuid.Nil as "".
 func recordsToAPI(records []contactlog.PluginRecord) []sdk.Record {
 	id := func(u uuid.UUID) string {
 		if u == uuid.Nil {
@@ -68,25 +68,25 @@ func recordsToAPI(records []contactlog.PluginRecord) []sdk.Record {
 			ID: id(r.ID), Tenant: id(r.Tenant), Template: r.Template, TemplateVersion: int32(r.TemplateVersion),
 			Customer: id(r.Customer), PlannedAt: r.PlannedAt, ActualAt: r.ActualAt, Values: r.Values,
 		}
-		for _, u := range r.Responders {
-			out[i].Responders = append(out[i].Responders, u.String())
+		if len(r.Responders) > 0 {
+			out[i].Responders = make([]string, len(r.Responders))
+			for j, u := range r.Responders {
+				out[i].Responders[j] = u.String()
+			}
 		}
 	}
 	return out
 }
 
-// problemsFromAPI converts a plugin's validation results (one list per
-// record; wire checked the count). Every problem must be at a template
-// field ("fields.<key>…") and carry a code.
-func problemsFromAPI(results [][]sdk.FieldProblem) ([][]contactlog.FieldError, error) {
-	out := make([][]contactlog.FieldError, len(results))
-	for i, ps := range results {
-		for _, p := range ps {
-			if !strings.HasPrefix(p.Field, "fields.") || p.Code == "" {
-				return nil, fmt.Errorf("record %d: problem %q/%q is not at a template field with a code", i, p.Field, p.Code)
-			}
-			out[i] = append(out[i], contactlog.FieldError{Field: p.Field, Code: p.Code, Param: p.Param})
+// problemsFromAPI converts a plugin's problems with the i-th record of a
+// batch into out. Every problem must be at a template field
+// ("fields.<key>…") and carry a code.
+func problemsFromAPI(i int, problems []sdk.FieldProblem, out *contactlog.PluginResult) error {
+	for _, p := range problems {
+		if !strings.HasPrefix(p.Field, "fields.") || p.Code == "" {
+			return fmt.Errorf("record %d: problem %q/%q is not at a template field with a code", i, p.Field, p.Code)
 		}
+		out.Problems = append(out.Problems, contactlog.FieldError{Field: p.Field, Code: p.Code, Param: p.Param})
 	}
-	return out, nil
+	return nil
 }

@@ -16,28 +16,28 @@ import (
 
 func TestProblemsFromAPI(t *testing.T) {
 	t.Parallel()
-	ok := []sdk.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}
 	tests := []struct {
-		name    string
-		results [][]sdk.FieldProblem
-		want    [][]contactlog.FieldError
-		wantErr string
+		name     string
+		problems []sdk.FieldProblem
+		want     []contactlog.FieldError
+		wantErr  string
 	}{
-		{"one per record", [][]sdk.FieldProblem{ok, nil}, [][]contactlog.FieldError{{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, nil}, ""},
-		{"none", [][]sdk.FieldProblem{}, [][]contactlog.FieldError{}, ""},
-		{"not a field", [][]sdk.FieldProblem{{{Field: "customer", Code: "required"}}}, nil, "not at a template field"},
-		{"no code", [][]sdk.FieldProblem{nil, {{Field: "fields.note"}}}, nil, "record 1: problem"},
+		{"at a field", []sdk.FieldProblem{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, []contactlog.FieldError{{Field: "fields.minutes", Code: "out_of_range", Param: "..240"}}, ""},
+		{"none", nil, nil, ""},
+		{"not a field", []sdk.FieldProblem{{Field: "customer", Code: "required"}}, nil, "record 1: problem \"customer\"/\"required\" is not at a template field"},
+		{"no code", []sdk.FieldProblem{{Field: "fields.note"}}, nil, "record 1: problem"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := problemsFromAPI(tc.results)
+			var got contactlog.PluginResult
+			err := problemsFromAPI(1, tc.problems, &got)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, got.Problems)
 		})
 	}
 }

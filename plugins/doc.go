@@ -53,9 +53,10 @@
 // with its templates keep rendering; reading a record never calls a
 // plugin. A Host is a contactlog.RecordPlugins: wire it as
 // contactlog.Config.Plugins, and each create or update of a record of a
-// plugin template calls ValidateRecords (problems join the record's
-// *ValidationError) and ComputeRecords (values of the template's Computed
-// fields are stored with the record), in the write's transaction. A write
+// plugin template makes one CheckRecords call, in the write's transaction:
+// the plugin validates the record (problems join the record's
+// *ValidationError) and computes it (values of the template's Computed
+// fields are stored with the record when it has no problems). A write
 // that needs a plugin that is missing, down, slow or answering nonsense
 // fails with an error wrapping ErrUnavailable that names the plugin, and
 // nothing is written.
@@ -82,9 +83,9 @@
 //     (Subscribers), and a message enqueued before an uninstall, a due
 //     timer or a notification channel message is dropped at delivery;
 //   - a create or update of a record of one of the plugin's templates is
-//     refused before the plugin is called: ValidateRecords answers the
+//     refused before the plugin is called: CheckRecords answers the
 //     problem "template" not_allowed (the write fails with a
-//     *ValidationError), and ComputeRecords fails with ErrInvalid.
+//     *ValidationError) and computes nothing.
 //
 // Reading records never calls a plugin: records written while a tenant had
 // the plugin stay readable after it uninstalls, with their values and

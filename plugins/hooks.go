@@ -2,7 +2,6 @@ package plugins
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -14,17 +13,21 @@ import (
 
 var _ contactlog.RecordPlugins = (*Host)(nil)
 
-// ValidateRecords asks the plugin namespace for the field problems of a
-// batch of records, one list per record in order (contactlog.RecordPlugins).
-// A record of a tenant that has not installed the plugin (Install) is
-// refused without calling the plugin: its only problem is at "template"
-// with code not_allowed and the plugin's name as Param, so the write fails
-// with a *ValidationError. A plugin without the validate capability
-// reports no other problems. It fails with an error wrapping ErrUnavailable
-// and naming the plugin when the plugin is not one of the host's, not
-// running, does not answer in time, or answers nonsense (not one result
-// per record, a problem not at a template field).
-func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []contactlog.PluginRecord) ([][]contactlog.FieldError, error) {
+// CheckRecords asks the plugin namespace, in one call, for the field
+// problems of a batch of records and the computed values (by field key) of
+// those without problems: one result per record, in order
+// (contactlog.RecordPlugins). A record of a tenant that has not installed
+// the plugin (Install) is not sent to the plugin: its only problem is at
+// "template" with code not_allowed and the plugin's name as Param, so the
+// write fails with a *ValidationError. A plugin without the validate
+// capability reports no other problems, one without the compute capability
+// computes nothing, and a plugin computes only records of templates with
+// computed fields. It fails with an error wrapping ErrUnavailable and
+// naming the plugin when the plugin is not one of the host's, not running,
+// does not answer in time, or answers nonsense (not one result per record,
+// a problem not at a template field); which keys a record may receive is
+// checked by the record engine against its template.
+func (h *Host) CheckRecords(ctx context.Context, namespace string, records []contactlog.PluginRecord) ([]contactlog.PluginResult, error) {
 	p, err := h.proc(namespace)
 	if err != nil {
 		return nil, err
@@ -33,70 +36,38 @@ func (h *Host) ValidateRecords(ctx context.Context, namespace string, records []
 	if err != nil {
 		return nil, err
 	}
-	out := make([][]contactlog.FieldError, len(records))
-	var batch []contactlog.PluginRecord
-	var at []int // the positions of batch's records in records
-	for i, r := range records {
-		if slices.Contains(refused, r.Tenant) {
-			out[i] = []contactlog.FieldError{{Field: "template", Code: sdk.CodeNotAllowed, Param: namespace}}
-			continue
-		}
-		batch = append(batch, r)
-		at = append(at, i)
-	}
-	if len(batch) == 0 && len(records) > 0 {
-		return out, nil // all refused: nothing to ask
-	}
-	err = p.call(ctx, "validate", func(ctx context.Context, c *wire.Client, m *manifest) error {
-		if !m.caps.Validate {
-			return nil
-		}
-		problems, err := c.ValidateRecords(ctx, recordsToAPI(batch))
-		if err != nil {
-			return err
-		}
-		got, err := problemsFromAPI(problems)
-		for j, ps := range got {
-			out[at[j]] = ps
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// ComputeRecords asks the plugin namespace for the computed values of a
-// batch of records, by field key, one map per record in order
-// (contactlog.RecordPlugins). A plugin without the compute capability
-// computes nothing. A batch with a record of a tenant that has not
-// installed the plugin fails with an error wrapping ErrInvalid before the
-// plugin is called (the record engine asks only after ValidateRecords
-// found no problem). Other errors as ValidateRecords; which keys a record
-// may receive is checked by the record engine against its template.
-func (h *Host) ComputeRecords(ctx context.Context, namespace string, records []contactlog.PluginRecord) ([]map[string]any, error) {
-	p, err := h.proc(namespace)
-	if err != nil {
-		return nil, err
-	}
-	refused, err := h.notInstalled(ctx, namespace, records)
-	if err != nil {
-		return nil, err
+	out := make([]contactlog.PluginResult, len(records))
+	// batch are the records the plugin is asked about, at their positions
+	// in records: all of them, unless a tenant is refused.
+	batch, at := records, make([]int, len(records))
+	for i := range at {
+		at[i] = i
 	}
 	if len(refused) > 0 {
-		return nil, fmt.Errorf("plugins: plugin %s is not installed in tenant %s: %w", namespace, refused[0], ErrInvalid)
-	}
-	out := make([]map[string]any, len(records))
-	err = p.call(ctx, "compute", func(ctx context.Context, c *wire.Client, m *manifest) error {
-		if !m.caps.Compute {
-			return nil
+		batch, at = nil, at[:0]
+		for i, r := range records {
+			if slices.Contains(refused, r.Tenant) {
+				out[i].Problems = []contactlog.FieldError{{Field: "template", Code: sdk.CodeNotAllowed, Param: namespace}}
+				continue
+			}
+			batch = append(batch, r)
+			at = append(at, i)
 		}
-		values, err := c.ComputeRecords(ctx, recordsToAPI(records))
+		if len(batch) == 0 {
+			return out, nil // all refused: nothing to ask
+		}
+	}
+	err = p.call(ctx, "check", func(ctx context.Context, c *wire.Client, m *manifest) error {
+		results, err := c.CheckRecords(ctx, recordsToAPI(batch), m.caps.Validate, m.caps.Compute)
 		if err != nil {
 			return err
 		}
-		out = values
+		for j, r := range results {
+			if err := problemsFromAPI(j, r.Problems, &out[at[j]]); err != nil {
+				return err
+			}
+			out[at[j]].Computed = r.Computed
+		}
 		return nil
 	})
 	if err != nil {

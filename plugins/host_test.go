@@ -26,8 +26,8 @@ import (
 )
 
 // binDir holds the host's test plugin (testplugin.Misbehaving) built once:
-// kiroku-plugin-visit, and the same binary as kiroku-plugin-vtwo (protocol
-// version 2). careBin and ramenBin are the care-service and ramen-shop
+// kiroku-plugin-visit, and the same binary as kiroku-plugin-vone (the
+// previous protocol version, 1). careBin and ramenBin are the care-service and ramen-shop
 // plugins, built outside binDir (which TestDiscoveryAndClose lists).
 var binDir, careBin, ramenBin string
 
@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	if out, err := exec.Command("go", "build", "-o", visit, "./internal/testplugin/cmd/kiroku-plugin-misbehave").CombinedOutput(); err != nil {
 		panic(string(out))
 	}
-	if out, err := exec.Command("cp", visit, filepath.Join(dir, FilePrefix+"vtwo")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("cp", visit, filepath.Join(dir, FilePrefix+"vone")).CombinedOutput(); err != nil {
 		panic(string(out))
 	}
 	// The template-version tests' plugin tv, and its upgrade, outside dir
@@ -224,7 +224,7 @@ func TestCreateThroughPlugin(t *testing.T) {
 		s := statusOf(t, w.h, "visit")
 		require.Equal(t, StateRunning, s.State)
 		require.Equal(t, "1.2.3", s.Version)
-		require.EqualValues(t, 3, s.Calls, "validate+compute, then validate")
+		require.EqualValues(t, 2, s.Calls, "one call per write (validate and compute together)")
 		require.Positive(t, s.P95Latency)
 		require.Equal(t, 1, w.count(t))
 
@@ -269,10 +269,10 @@ func TestPluginKeepsCrashing(t *testing.T) {
 	h, tenant := installedHost(t, Config{MaxFailures: 2}, "visit")
 	crash := []contactlog.PluginRecord{{Tenant: tenant, Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "crash"}}}
 	for range 2 {
-		_, err := h.ValidateRecords(context.Background(), "visit", crash)
+		_, err := h.CheckRecords(context.Background(), "visit", crash)
 		require.ErrorIs(t, err, ErrUnavailable)
 	}
-	_, err := h.ValidateRecords(context.Background(), "visit", crash[:0])
+	_, err := h.CheckRecords(context.Background(), "visit", crash[:0])
 	require.ErrorIs(t, err, ErrUnavailable)
 	require.ErrorContains(t, err, "plugin visit is unavailable")
 	require.Equal(t, StateUnavailable, statusOf(t, h, "visit").State)
@@ -284,14 +284,14 @@ func TestHangingPlugin(t *testing.T) {
 	h, tenant := installedHost(t, Config{CallTimeout: 100 * time.Millisecond}, "visit")
 	hang := []contactlog.PluginRecord{{Tenant: tenant, Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": "hang"}}}
 	require.Equal(t, StateRunning, statusOf(t, h, "visit").State, "%+v", statusOf(t, h, "visit"))
-	_, err := h.ValidateRecords(context.Background(), "visit", hang)
+	_, err := h.CheckRecords(context.Background(), "visit", hang)
 	require.ErrorIs(t, err, ErrUnavailable)
-	require.ErrorContains(t, err, "visit: validate: no answer within 100ms")
+	require.ErrorContains(t, err, "visit: check: no answer within 100ms")
 
 	// A shorter ctx deadline wins, and is the caller's, not a failure.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	_, err = h.ValidateRecords(ctx, "visit", hang)
+	_, err = h.CheckRecords(ctx, "visit", hang)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.ErrorIs(t, err, ErrUnavailable)
 	s := statusOf(t, h, "visit")
@@ -301,13 +301,13 @@ func TestHangingPlugin(t *testing.T) {
 
 func TestProtocolVersionMismatch(t *testing.T) {
 	t.Parallel()
-	h := newHost(t, Config{}, "vtwo")
-	s := statusOf(t, h, "vtwo")
+	h := newHost(t, Config{}, "vone")
+	s := statusOf(t, h, "vone")
 	require.Equal(t, StateUnavailable, s.State)
-	require.Contains(t, s.LastError, "another protocol version")
-	_, err := h.ValidateRecords(context.Background(), "vtwo", nil)
+	require.Contains(t, s.LastError, "plugins: vone speaks plugin protocol version 1, this Kiroku version 2: rebuild the plugin with the current plugin SDK")
+	_, err := h.CheckRecords(context.Background(), "vone", nil)
 	require.ErrorIs(t, err, ErrUnavailable)
-	require.ErrorContains(t, err, "vtwo")
+	require.ErrorContains(t, err, "vone")
 	require.Empty(t, pids(h))
 }
 
@@ -370,7 +370,7 @@ func TestDiscoveryAndClose(t *testing.T) {
 	require.Len(t, st, 2)
 	require.Equal(t, "visit", st[0].Name)
 	require.Equal(t, StateRunning, st[0].State)
-	require.Equal(t, "vtwo", st[1].Name)
+	require.Equal(t, "vone", st[1].Name)
 	running := pids(h)
 	require.Len(t, running, 1)
 	require.True(t, alive(running[0]))

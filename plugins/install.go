@@ -181,7 +181,7 @@ func installFields(ctx context.Context, customers *customer.Service, plugins []c
 // still be one of the host's. From then on the plugin receives nothing of
 // the tenant: its events, timers and channel messages still in the outbox
 // are dropped at delivery, and writing a record of one of its templates
-// fails validation (see ValidateRecords). What it contributed stays
+// fails validation (see CheckRecords). What it contributed stays
 // readable: records keep their values and master codes, its master items
 // are archived (kept with their labels, no longer offered), and its
 // customer fields stay defined with their values. Installing it again

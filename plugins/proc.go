@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -216,7 +217,7 @@ func (p *proc) connect(client *plugin.Client) (*started, error) {
 	rpc, err := client.Client()
 	if err != nil {
 		if strings.Contains(err.Error(), "incompatible API version") {
-			return nil, fmt.Errorf("plugins: %s speaks another protocol version than Kiroku's %d (%v): %w", name, glue.ProtocolVersion, err, errPermanent)
+			return nil, fmt.Errorf("plugins: %s %s: %w", name, versionMismatch(err), errPermanent)
 		}
 		return nil, fmt.Errorf("plugins: %s: start: %w", name, err)
 	}
@@ -253,6 +254,20 @@ func (p *proc) connect(client *plugin.Client) (*started, error) {
 		s.pid = rc.Pid
 	}
 	return s, nil
+}
+
+// pluginVersionRE finds the plugin's protocol version in go-plugin's
+// handshake error.
+var pluginVersionRE = regexp.MustCompile(`Plugin version: (\d+)`)
+
+// versionMismatch says what a plugin whose handshake failed (err, go-plugin's
+// "incompatible API version") speaks, and what to do.
+func versionMismatch(err error) string {
+	theirs := "another plugin protocol version"
+	if m := pluginVersionRE.FindStringSubmatch(err.Error()); m != nil {
+		theirs = "plugin protocol version " + m[1]
+	}
+	return fmt.Sprintf("speaks %s, this Kiroku version %d: rebuild the plugin with the current plugin SDK (%v)", theirs, glue.ProtocolVersion, err)
 }
 
 // checkSHA256 streams the file at path through SHA-256 and compares.

@@ -27,9 +27,9 @@ func TestHostTelemetry(t *testing.T) {
 	rec := func(note string) []contactlog.PluginRecord {
 		return []contactlog.PluginRecord{{Tenant: tenant, Template: "visit:log", Values: map[string]any{"minutes": 30.0, "note": note}}}
 	}
-	_, err := h.ValidateRecords(context.Background(), "visit", rec("crash"))
+	_, err := h.CheckRecords(context.Background(), "visit", rec("crash"))
 	require.ErrorIs(t, err, ErrUnavailable)
-	_, err = h.ComputeRecords(context.Background(), "visit", rec("")) // waits for the restart
+	_, err = h.CheckRecords(context.Background(), "visit", rec("")) // waits for the restart
 	require.NoError(t, err)
 
 	var calls []string
@@ -42,7 +42,7 @@ func TestHostTelemetry(t *testing.T) {
 		op, _ := attrs.Value("kiroku.op")
 		calls = append(calls, plugin.AsString()+" "+op.AsString()+" "+s.Status().Code.String())
 	}
-	require.Equal(t, []string{"visit validate Error", "visit compute Unset"}, calls)
+	require.Equal(t, []string{"visit check Error", "visit check Unset"}, calls)
 
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))

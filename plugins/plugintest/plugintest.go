@@ -31,7 +31,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
 	"github.com/kirokuhq/kiroku/plugins/internal/wire"
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 

@@ -16,4 +16,4 @@ trap 'rm -rf "$bin"' EXIT
 protoc --proto_path=. \
   --plugin=protoc-gen-go="$bin/protoc-gen-go" --go_out=. --go_opt=paths=source_relative \
   --plugin=protoc-gen-go-grpc="$bin/protoc-gen-go-grpc" --go-grpc_out=. --go-grpc_opt=paths=source_relative \
-  kirokuplugin/v1/plugin.proto
+  kirokuplugin/v2/plugin.proto

@@ -26,7 +26,9 @@
 // handler nil and the plugin does not have that capability: the host is
 // told so and never relies on it. Validate and compute take batches (a call
 // costs about 0.15 ms, so the host never calls once per record) and must
-// answer exactly one result per record, in order. A handler's error fails
+// answer exactly one result per record, in order. The host validates and
+// computes in one call: the Computer receives the records of templates with
+// computed fields that the Validator found no problem with. A handler's error fails
 // its call; a panic is recovered and fails the call too, and the plugin
 // keeps serving. Handlers run concurrently and must honor ctx, which
 // carries the host's deadline.
@@ -39,8 +41,9 @@
 // (and Manifest.Check) tell what Serve refuses.
 //
 // Values reach handlers in their JSON form: string, float64 for every
-// number, bool, nil, []any and map[string]any; times are UTC, zero when
-// unset. Computed values are returned in the same form (Go integers are
+// number, bool, nil, []any and map[string]any (they travel as JSON text);
+// times are UTC, zero when unset. Computed values are returned in the same
+// form (Go integers, and whatever else encoding/json encodes, are
 // accepted); NaN and infinities are refused.
 //
 // Log with ServeOpts.Logger; by default the SDK writes JSON lines to
@@ -76,11 +79,12 @@
 //
 // # Protocol and versions
 //
-// The protocol's major version (1) is part of the handshake: a host and a
-// plugin of different majors refuse each other at start with a clear error,
-// and a new major comes with a new SDK major version. Within a major
-// version the protocol only grows: a newer host serves older plugins, and
-// capabilities added later are optional, so a plugin built with an older
-// SDK simply lacks them. Bump Manifest.Version with each release; the host
-// shows it.
+// The protocol's major version (2) is part of the handshake: a host and a
+// plugin of different majors refuse each other at start with an error that
+// names both versions; rebuild the plugin with the host's SDK (this
+// package's Go API did not change from version 1 to 2, only the wire).
+// Within a major version the protocol only grows: a newer host serves
+// older plugins, and capabilities added later are optional, so a plugin
+// built with an older SDK simply lacks them. Bump Manifest.Version with
+// each release; the host shows it.
 package sdk

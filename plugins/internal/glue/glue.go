@@ -1,7 +1,7 @@
-// Package glue joins the plugin protocol (package kirokupluginv1) to
+// Package glue joins the plugin protocol (package kirokupluginv2) to
 // hashicorp/go-plugin for both sides: the handshake both must agree on, and
-// the go-plugin Plugin that serves a kirokupluginv1.PluginServer in the
-// plugin process and hands the host a kirokupluginv1.PluginClient.
+// the go-plugin Plugin that serves a kirokupluginv2.PluginServer in the
+// plugin process and hands the host a kirokupluginv2.PluginClient.
 package glue
 
 import (
@@ -12,20 +12,23 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	kirokupluginv1 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	kirokupluginv2 "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 )
 
 // ProtocolVersion is the protocol's major version: the handshake's
-// ProtocolVersion and the v1 of the proto package. Peers of different
-// majors refuse each other at start.
-const ProtocolVersion = 1
+// ProtocolVersion and the v2 of the proto package. Peers of different
+// majors refuse each other at start. Version 1 (before CheckRecords and
+// values as JSON text) is no longer served.
+const ProtocolVersion = 2
 
 // Name is the key of Kiroku's plugin in go-plugin's plugin sets.
 const Name = "kiroku"
 
 // Handshake is the handshake both sides use. The magic cookie only tells a
 // plugin binary started by hand that it must be started by Kiroku; it is
-// not a secret.
+// not a secret, and it stays the same across protocol versions so that a
+// plugin of another version gets as far as the version check, which names
+// both versions.
 var Handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  ProtocolVersion,
 	MagicCookieKey:   "KIROKU_PLUGIN",
@@ -33,27 +36,27 @@ var Handshake = plugin.HandshakeConfig{
 }
 
 // Plugin is the go-plugin Plugin of the protocol: Impl is set in the
-// plugin process, and the host receives a kirokupluginv1.PluginClient.
+// plugin process, and the host receives a kirokupluginv2.PluginClient.
 type Plugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	Impl kirokupluginv1.PluginServer
+	Impl kirokupluginv2.PluginServer
 }
 
 var _ plugin.GRPCPlugin = (*Plugin)(nil)
 
 // GRPCServer registers the plugin's server (plugin process side).
 func (p *Plugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	kirokupluginv1.RegisterPluginServer(s, p.Impl)
+	kirokupluginv2.RegisterPluginServer(s, p.Impl)
 	return nil
 }
 
 // GRPCClient returns the client of the plugin (host side).
 func (p *Plugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return kirokupluginv1.NewPluginClient(c), nil
+	return kirokupluginv2.NewPluginClient(c), nil
 }
 
 // Set is the plugin set of one side; server is nil on the host.
-func Set(server kirokupluginv1.PluginServer) plugin.PluginSet {
+func Set(server kirokupluginv2.PluginServer) plugin.PluginSet {
 	return plugin.PluginSet{Name: &Plugin{Impl: server}}
 }
 

@@ -3,7 +3,7 @@
 // request, by record value: "panic" panics, "fail" returns an error, "short"
 // returns one result too few, and "stray" makes the computer return a key
 // that is not a computed field. Misbehaving is the host's test plugin
-// (cmd/kiroku-plugin-misbehave): crashes, hangs and a protocol version 2
+// (cmd/kiroku-plugin-misbehave): crashes, hangs and a protocol version 1
 // copy.
 package testplugin
 

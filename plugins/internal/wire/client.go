@@ -9,7 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/kirokuhq/kiroku/plugins/internal/glue"
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -41,47 +41,68 @@ func (c *Client) Manifest(ctx context.Context, hostVersion string) (sdk.Manifest
 	if err != nil {
 		return sdk.Manifest{}, Capabilities{}, callError("manifest", err)
 	}
-	m, caps := manifestFromProto(resp.GetManifest())
-	if err := m.Check(); err != nil {
+	m, caps, err := manifestFromProto(resp.GetManifest())
+	if err == nil {
+		err = m.Check()
+	}
+	if err != nil {
 		return sdk.Manifest{}, Capabilities{}, fmt.Errorf("plugin: manifest: %w", err)
 	}
 	return m, caps, nil
 }
 
-// ValidateRecords validates records: one slice of problems per record.
-func (c *Client) ValidateRecords(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
-	const op = "validate records"
+// CheckRecords validates records (validate) and computes those without
+// problems whose template has computed fields (compute), in one call: one
+// result per record. Asking for neither calls nothing.
+func (c *Client) CheckRecords(ctx context.Context, records []sdk.Record, validate, compute bool) ([]Result, error) {
+	const op = "check records"
+	if !validate && !compute {
+		return make([]Result, len(records)), nil
+	}
 	prs, err := recordsToProto(records)
 	if err != nil {
 		return nil, fmt.Errorf("plugin: %s: %w", op, err)
 	}
-	resp, err := c.c.ValidateRecords(ctx, &pb.ValidateRecordsRequest{Records: prs})
+	resp, err := c.c.CheckRecords(ctx, &pb.CheckRecordsRequest{Records: prs, Validate: validate, Compute: compute})
 	if err != nil {
 		return nil, callError(op, err)
 	}
 	if n := len(resp.GetResults()); n != len(records) {
 		return nil, fmt.Errorf("plugin: %s: %d results for %d records", op, n, len(records))
 	}
-	return problemsFromProto(resp.GetResults()), nil
+	out, err := resultsFromProto(resp.GetResults())
+	if err != nil {
+		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+	}
+	return out, nil
 }
 
-// ComputeRecords computes records: one map of computed values per record.
+// ValidateRecords validates records: one slice of problems per record.
+func (c *Client) ValidateRecords(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProblem, error) {
+	results, err := c.CheckRecords(ctx, records, true, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]sdk.FieldProblem, len(results))
+	for i, r := range results {
+		out[i] = r.Problems
+	}
+	return out, nil
+}
+
+// ComputeRecords computes records: one map of computed values per record,
+// empty for a record whose template has no computed fields.
 func (c *Client) ComputeRecords(ctx context.Context, records []sdk.Record) ([]map[string]any, error) {
-	const op = "compute records"
-	prs, err := recordsToProto(records)
+	results, err := c.CheckRecords(ctx, records, false, true)
 	if err != nil {
-		return nil, fmt.Errorf("plugin: %s: %w", op, err)
+		return nil, err
 	}
-	resp, err := c.c.ComputeRecords(ctx, &pb.ComputeRecordsRequest{Records: prs})
-	if err != nil {
-		return nil, callError(op, err)
-	}
-	if n := len(resp.GetResults()); n != len(records) {
-		return nil, fmt.Errorf("plugin: %s: %d results for %d records", op, n, len(records))
-	}
-	out := make([]map[string]any, len(records))
-	for i, s := range resp.GetResults() {
-		out[i] = structFromProto(s)
+	out := make([]map[string]any, len(results))
+	for i, r := range results {
+		out[i] = r.Computed
+		if out[i] == nil {
+			out[i] = map[string]any{}
+		}
 	}
 	return out, nil
 }

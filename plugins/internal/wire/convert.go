@@ -6,15 +6,17 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
-	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -35,67 +37,167 @@ func capabilitiesOf(o sdk.ServeOpts) Capabilities {
 
 var errNonFinite = errors.New("number is not finite")
 
-// valueToProto converts a JSON-form value; numbers must be finite.
-func valueToProto(v any) (*structpb.Value, error) {
-	pv, err := structpb.NewValue(v)
+// valueJSON encodes a JSON-form value as JSON text (the protocol's form of
+// values). Numbers must be finite; other Go values are encoded as
+// encoding/json encodes them.
+func valueJSON(v any) ([]byte, error) {
+	return appendJSON(nil, v)
+}
+
+// appendJSON appends v as JSON text to b. The JSON form (string, float64,
+// bool, nil, []any, map[string]any) is encoded here without reflection;
+// anything else by encoding/json. Object keys are not sorted.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, v), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case float64:
+		return appendFloat(b, v)
+	case []any:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		b = append(b, '{')
+		first := true
+		for k, e := range v {
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(appendString(b, k), ':')
+			var err error
+			if b, err = appendJSON(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	out, err := json.Marshal(v)
+	if uv := (*json.UnsupportedValueError)(nil); errors.As(err, &uv) && (uv.Str == "NaN" || uv.Str == "+Inf" || uv.Str == "-Inf") {
+		return nil, errNonFinite
+	}
 	if err != nil {
 		return nil, err
 	}
-	return pv, checkFinite(pv)
+	return append(b, out...), nil
 }
 
-func checkFinite(v *structpb.Value) error {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_NumberValue:
-		if math.IsNaN(k.NumberValue) || math.IsInf(k.NumberValue, 0) {
-			return errNonFinite
-		}
-	case *structpb.Value_ListValue:
-		for _, e := range k.ListValue.GetValues() {
-			if err := checkFinite(e); err != nil {
-				return err
-			}
-		}
-	case *structpb.Value_StructValue:
-		for key, e := range k.StructValue.GetFields() {
-			if err := checkFinite(e); err != nil {
-				return fmt.Errorf("%s: %w", key, err)
-			}
-		}
+// appendFloat appends f as encoding/json writes it; NaN and infinities
+// are refused.
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, errNonFinite
 	}
-	return nil
-}
-
-// valueFromProto converts to the JSON form; nil stays nil.
-func valueFromProto(v *structpb.Value) any {
-	if v == nil {
-		return nil
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
 	}
-	return v.AsInterface()
+	return strconv.AppendFloat(b, f, format, -1, 64), nil
 }
 
-// structToProto converts a map of JSON-form values; nil stays nil.
-func structToProto(m map[string]any) (*structpb.Struct, error) {
+// appendString appends s as a JSON string: quotes, backslashes and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD (as encoding/json).
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(append(b, s[start:i]...), "\\ufffd"...)
+				i += size
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	return append(append(b, s[start:]...), '"')
+}
+
+// valueFromJSON decodes JSON text into the JSON form; empty is nil.
+func valueFromJSON(b []byte) (any, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// objectJSON encodes a map of JSON-form values as a JSON object; nil is
+// empty. An error names the key whose value cannot be encoded.
+func objectJSON(m map[string]any) ([]byte, error) {
 	if m == nil {
 		return nil, nil
 	}
-	s := &structpb.Struct{Fields: make(map[string]*structpb.Value, len(m))}
+	b := make([]byte, 0, 32*len(m)+2)
+	b = append(b, '{')
+	first := true
 	for k, v := range m {
-		pv, err := valueToProto(v)
-		if err != nil {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(appendString(b, k), ':')
+		var err error
+		if b, err = appendJSON(b, v); err != nil {
 			return nil, fmt.Errorf("value %s: %w", k, err)
 		}
-		s.Fields[k] = pv
 	}
-	return s, nil
+	return append(b, '}'), nil
 }
 
-// structFromProto converts to a map of JSON-form values; nil stays nil.
-func structFromProto(s *structpb.Struct) map[string]any {
-	if s == nil {
-		return nil
+// objectFromJSON decodes a JSON object into a map of JSON-form values
+// (every number a float64); empty is nil. It decodes into an any, which
+// encoding/json does without reflection.
+func objectFromJSON(b []byte) (map[string]any, error) {
+	v, err := valueFromJSON(b)
+	if err != nil || v == nil {
+		return nil, err
 	}
-	return s.AsMap()
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	return m, nil
 }
 
 // timeToProto converts t; the zero time is nil.
@@ -169,11 +271,11 @@ func templateToProto(t sdk.Template) (*pb.Template, error) {
 			Min: f.Min, Max: f.Max, Options: f.Options, Help: f.Help, Unit: f.Unit, Catalog: f.Catalog,
 		}
 		if f.Default != nil {
-			d, err := valueToProto(f.Default)
+			d, err := valueJSON(f.Default)
 			if err != nil {
 				return nil, fmt.Errorf("field %s: default: %w", f.Key, err)
 			}
-			pf.Default = d
+			pf.DefaultJson = d
 		}
 		out.Fields = append(out.Fields, pf)
 	}
@@ -193,7 +295,7 @@ func templateToProto(t sdk.Template) (*pb.Template, error) {
 	return out, nil
 }
 
-func manifestFromProto(m *pb.Manifest) (sdk.Manifest, Capabilities) {
+func manifestFromProto(m *pb.Manifest) (sdk.Manifest, Capabilities, error) {
 	out := sdk.Manifest{
 		Name:        m.GetName(),
 		Version:     m.GetVersion(),
@@ -215,7 +317,11 @@ func manifestFromProto(m *pb.Manifest) (sdk.Manifest, Capabilities) {
 		}
 	}
 	for _, t := range m.GetTemplates() {
-		out.Templates = append(out.Templates, templateFromProto(t))
+		pt, err := templateFromProto(t)
+		if err != nil {
+			return sdk.Manifest{}, Capabilities{}, fmt.Errorf("template %s: %w", t.GetKey(), err)
+		}
+		out.Templates = append(out.Templates, pt)
 	}
 	for _, mi := range m.GetMasters() {
 		out.Masters = append(out.Masters, sdk.MasterItem{Kind: mi.GetKind(), Code: mi.GetCode(), Label: mi.GetLabel(), Parent: mi.GetParent()})
@@ -225,10 +331,10 @@ func manifestFromProto(m *pb.Manifest) (sdk.Manifest, Capabilities) {
 			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Options: f.GetOptions(), Required: f.GetRequired(),
 		})
 	}
-	return out, c
+	return out, c, nil
 }
 
-func templateFromProto(t *pb.Template) sdk.Template {
+func templateFromProto(t *pb.Template) (sdk.Template, error) {
 	out := sdk.Template{
 		Key:          t.GetKey(),
 		Name:         t.GetName(),
@@ -238,9 +344,13 @@ func templateFromProto(t *pb.Template) sdk.Template {
 		Computed:     t.GetComputed(),
 	}
 	for _, f := range t.GetFields() {
+		d, err := valueFromJSON(f.GetDefaultJson())
+		if err != nil {
+			return sdk.Template{}, fmt.Errorf("field %s: default: %w", f.GetKey(), err)
+		}
 		out.Fields = append(out.Fields, sdk.Field{
 			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Required: f.GetRequired(),
-			Min: f.Min, Max: f.Max, Options: f.GetOptions(), Default: valueFromProto(f.GetDefault()),
+			Min: f.Min, Max: f.Max, Options: f.GetOptions(), Default: d,
 			Help: f.GetHelp(), Unit: f.GetUnit(), Catalog: f.GetCatalog(),
 		})
 	}
@@ -257,29 +367,29 @@ func templateFromProto(t *pb.Template) sdk.Template {
 		}
 		out.Catalogs = append(out.Catalogs, oc)
 	}
-	return out
+	return out, nil
 }
 
 func recordToProto(r sdk.Record) (*pb.Record, error) {
-	values, err := structToProto(r.Values)
+	values, err := objectJSON(r.Values)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: %w", r.ID, err)
 	}
-	customerFields, err := structToProto(r.CustomerFields)
+	customerFields, err := objectJSON(r.CustomerFields)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: customer field %w", r.ID, err)
 	}
 	return &pb.Record{
-		Id:              r.ID,
-		Tenant:          r.Tenant,
-		TemplateKey:     r.Template,
-		TemplateVersion: r.TemplateVersion,
-		Customer:        r.Customer,
-		PlannedAt:       timeToProto(r.PlannedAt),
-		ActualAt:        timeToProto(r.ActualAt),
-		Values:          values,
-		Responders:      r.Responders,
-		CustomerFields:  customerFields,
+		Id:                 r.ID,
+		Tenant:             r.Tenant,
+		TemplateKey:        r.Template,
+		TemplateVersion:    r.TemplateVersion,
+		Customer:           r.Customer,
+		PlannedAt:          timeToProto(r.PlannedAt),
+		ActualAt:           timeToProto(r.ActualAt),
+		ValuesJson:         values,
+		Responders:         r.Responders,
+		CustomerFieldsJson: customerFields,
 	}, nil
 }
 
@@ -292,6 +402,14 @@ func recordFromProto(r *pb.Record) (sdk.Record, error) {
 	if err != nil {
 		return sdk.Record{}, fmt.Errorf("record %s: actual at: %w", r.GetId(), err)
 	}
+	values, err := objectFromJSON(r.GetValuesJson())
+	if err != nil {
+		return sdk.Record{}, fmt.Errorf("record %s: values: %w", r.GetId(), err)
+	}
+	customerFields, err := objectFromJSON(r.GetCustomerFieldsJson())
+	if err != nil {
+		return sdk.Record{}, fmt.Errorf("record %s: customer fields: %w", r.GetId(), err)
+	}
 	return sdk.Record{
 		ID:              r.GetId(),
 		Tenant:          r.GetTenant(),
@@ -300,9 +418,9 @@ func recordFromProto(r *pb.Record) (sdk.Record, error) {
 		Customer:        r.GetCustomer(),
 		PlannedAt:       planned,
 		ActualAt:        actual,
-		Values:          structFromProto(r.GetValues()),
+		Values:          values,
 		Responders:      r.GetResponders(),
-		CustomerFields:  structFromProto(r.GetCustomerFields()),
+		CustomerFields:  customerFields,
 	}, nil
 }
 
@@ -331,17 +449,19 @@ func recordsFromProto(rs []*pb.Record) ([]sdk.Record, error) {
 }
 
 func customerToProto(c sdk.Customer) (*pb.Customer, error) {
-	fields, err := structToProto(c.Fields)
+	fields, err := objectJSON(c.Fields)
 	if err != nil {
 		return nil, fmt.Errorf("customer %s: %w", c.ID, err)
 	}
-	return &pb.Customer{Id: c.ID, Name: c.Name, Fields: fields, Assignees: c.Assignees}, nil
+	return &pb.Customer{Id: c.ID, Name: c.Name, FieldsJson: fields, Assignees: c.Assignees}, nil
 }
 
-func customerFromProto(c *pb.Customer) sdk.Customer {
-	return sdk.Customer{
-		ID: c.GetId(), Name: c.GetName(), Fields: structFromProto(c.GetFields()), Assignees: c.GetAssignees(),
+func customerFromProto(c *pb.Customer) (sdk.Customer, error) {
+	fields, err := objectFromJSON(c.GetFieldsJson())
+	if err != nil {
+		return sdk.Customer{}, fmt.Errorf("customer %s: fields: %w", c.GetId(), err)
 	}
+	return sdk.Customer{ID: c.GetId(), Name: c.GetName(), Fields: fields, Assignees: c.GetAssignees()}, nil
 }
 
 func eventToProto(e sdk.Event) (*pb.Event, error) {
@@ -380,7 +500,10 @@ func eventFromProto(e *pb.Event) (sdk.Event, error) {
 		out.Record = &r
 	}
 	if e.GetCustomer() != nil {
-		c := customerFromProto(e.GetCustomer())
+		c, err := customerFromProto(e.GetCustomer())
+		if err != nil {
+			return sdk.Event{}, err
+		}
 		out.Customer = &c
 	}
 	if out.MonthRecords, err = recordsFromProto(e.GetMonthRecords()); err != nil {
@@ -436,23 +559,28 @@ func eventResultFromProto(r *pb.HandleEventResponse) (sdk.EventResult, error) {
 	return out, nil
 }
 
-func problemsToProto(ps [][]sdk.FieldProblem) []*pb.RecordProblems {
-	out := make([]*pb.RecordProblems, len(ps))
-	for i, rp := range ps {
-		out[i] = &pb.RecordProblems{}
-		for _, p := range rp {
-			out[i].Problems = append(out[i].Problems, &pb.FieldProblem{Field: p.Field, Code: p.Code, Param: p.Param})
-		}
-	}
-	return out
+// Result is a plugin's answer for one record of a CheckRecords call.
+type Result struct {
+	// Problems are the record's field problems; nil when it has none or
+	// was not validated.
+	Problems []sdk.FieldProblem
+	// Computed are the record's computed values; nil when it was not
+	// computed.
+	Computed map[string]any
 }
 
-func problemsFromProto(ps []*pb.RecordProblems) [][]sdk.FieldProblem {
-	out := make([][]sdk.FieldProblem, len(ps))
-	for i, rp := range ps {
-		for _, p := range rp.GetProblems() {
-			out[i] = append(out[i], sdk.FieldProblem{Field: p.GetField(), Code: p.GetCode(), Param: p.GetParam()})
+// resultsFromProto converts a batch's results.
+func resultsFromProto(rs []*pb.RecordResult) ([]Result, error) {
+	out := make([]Result, len(rs))
+	for i, r := range rs {
+		for _, p := range r.GetProblems() {
+			out[i].Problems = append(out[i].Problems, sdk.FieldProblem{Field: p.GetField(), Code: p.GetCode(), Param: p.GetParam()})
 		}
+		c, err := objectFromJSON(r.GetComputedJson())
+		if err != nil {
+			return nil, fmt.Errorf("result %d: computed values: %w", i, err)
+		}
+		out[i].Computed = c
 	}
-	return out
+	return out, nil
 }

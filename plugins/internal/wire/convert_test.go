@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -8,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -43,7 +44,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	}
 }
 
-func TestValueToProto(t *testing.T) {
+func TestValueJSON(t *testing.T) {
 	t.Parallel()
 	for name, tc := range map[string]struct {
 		in   any
@@ -52,34 +53,47 @@ func TestValueToProto(t *testing.T) {
 	}{
 		"int":          {in: 3, want: 3.0},
 		"int64":        {in: int64(-7), want: -7.0},
-		"string":       {in: "醤油", want: "醤油"},
+		"string":       {in: "醤油 <&>", want: "醤油 <&>"},
 		"bool":         {in: true, want: true},
 		"nil":          {in: nil, want: nil},
 		"nested":       {in: map[string]any{"a": []any{1, "b"}}, want: map[string]any{"a": []any{1.0, "b"}}},
+		"[]string":     {in: []string{"a"}, want: []any{"a"}},
 		"NaN":          {in: math.NaN(), err: "number is not finite"},
 		"Inf in list":  {in: []any{1.0, math.Inf(1)}, err: "number is not finite"},
-		"NaN in map":   {in: map[string]any{"k": math.NaN()}, err: "k: number is not finite"},
-		"unknown type": {in: struct{}{}, err: "invalid type"},
-		"[]string":     {in: []string{"a"}, err: "invalid type"},
+		"NaN in map":   {in: map[string]any{"k": math.NaN()}, err: "number is not finite"},
+		"unknown type": {in: func() {}, err: "unsupported type"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			v, err := valueToProto(tc.in)
+			b, err := valueJSON(tc.in)
 			if tc.err != "" {
 				require.ErrorContains(t, err, tc.err)
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tc.want, valueFromProto(v))
+			got, err := valueFromJSON(b)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
 		})
 	}
 }
 
-func TestStructToProtoNamesTheKey(t *testing.T) {
+func TestObjectJSON(t *testing.T) {
 	t.Parallel()
-	_, err := recordToProto(sdk.Record{ID: "r1", Values: map[string]any{"temp": math.NaN()}})
+	_, err := recordToProto(sdk.Record{ID: "r1", Values: map[string]any{"a": 1.0, "temp": math.NaN()}})
 	require.EqualError(t, err, "record r1: value temp: number is not finite")
-	require.Nil(t, structFromProto(nil))
+	b, err := objectJSON(nil)
+	require.NoError(t, err)
+	require.Empty(t, b)
+	m, err := objectFromJSON(nil)
+	require.NoError(t, err)
+	require.Nil(t, m)
+	_, err = recordFromProto(&pb.Record{Id: "r1", ValuesJson: []byte(`[1]`)})
+	require.ErrorContains(t, err, "record r1: values:")
+	_, err = recordFromProto(&pb.Record{Id: "r1", CustomerFieldsJson: []byte(`{`)})
+	require.ErrorContains(t, err, "record r1: customer fields:")
+	_, err = resultsFromProto([]*pb.RecordResult{{}, {ComputedJson: []byte(`"x"`)}})
+	require.ErrorContains(t, err, "result 1: computed values:")
 }
 
 func TestTimeFromProto(t *testing.T) {
@@ -120,13 +134,16 @@ func TestManifestRoundTrip(t *testing.T) {
 	for _, caps := range []Capabilities{{}, {Validate: true, Compute: true, Events: true, Notify: true}, {Compute: true}} {
 		p, err := manifestToProto(m, caps)
 		require.NoError(t, err)
-		got, gotCaps := manifestFromProto(p)
+		got, gotCaps, err := manifestFromProto(p)
+		require.NoError(t, err)
 		require.Equal(t, m, got)
 		require.Equal(t, caps, gotCaps)
 	}
 	m.Templates[0].Fields[0].Default = math.Inf(-1)
 	_, err := manifestToProto(m, Capabilities{})
 	require.EqualError(t, err, "template care:visit: field temp: default: number is not finite")
+	_, _, err = manifestFromProto(&pb.Manifest{Templates: []*pb.Template{{Key: "care:visit", Fields: []*pb.Field{{Key: "temp", DefaultJson: []byte("{")}}}}})
+	require.ErrorContains(t, err, "template care:visit: field temp: default:")
 }
 
 func TestEventRoundTrip(t *testing.T) {
@@ -158,10 +175,19 @@ func TestEventRoundTrip(t *testing.T) {
 	require.EqualError(t, err, "customer c1: value x: number is not finite")
 }
 
-func TestProblemsAndNotificationsRoundTrip(t *testing.T) {
+func TestResultsAndNotificationsRoundTrip(t *testing.T) {
 	t.Parallel()
-	ps := [][]sdk.FieldProblem{nil, {{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}}
-	require.Equal(t, ps, problemsFromProto(problemsToProto(ps)))
+	rs, err := resultsFromProto([]*pb.RecordResult{
+		{},
+		{Problems: []*pb.FieldProblem{{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}},
+		{ComputedJson: []byte(`{"units":3}`)},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []Result{
+		{},
+		{Problems: []sdk.FieldProblem{{Field: "fields.temp", Code: "out_of_range", Param: "42"}, {Field: "fields.kind", Code: "required"}}},
+		{Computed: map[string]any{"units": 3.0}},
+	}, rs)
 	ns := []sdk.Notification{{Recipients: []string{"u1"}, Subject: "s", Body: "b", Key: "k"}, {}}
 	require.Equal(t, ns, notificationsFromProto(notificationsToProto(ns)))
 }
@@ -188,4 +214,28 @@ func TestEventResultRoundTrip(t *testing.T) {
 
 func recordWithBadTime() *pb.Record {
 	return &pb.Record{Id: "r1", PlannedAt: &timestamppb.Timestamp{Nanos: -1}}
+}
+
+// The encoder of the JSON form decodes to what encoding/json's output
+// decodes to: escapes, invalid UTF-8, numbers of every magnitude.
+func TestAppendJSONAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
+	values := []any{
+		"", "plain", "quote\" backslash\\ slash/", "\x00\x01\x1f\t\n\r", "bad \xff\xfe utf-8 \xe3\x81", "日本語 <&> \u2028",
+		0.0, math.Copysign(0, -1), 1.0, -36.5, 1e-7, 123456789012345678901234.0, 1e21, 5e-324, math.MaxFloat64, 0.1 + 0.2,
+		true, false, nil,
+		[]any{}, []any{"a", 1.0, nil, []any{map[string]any{"k\n": "v"}}},
+		map[string]any{}, map[string]any{"a": map[string]any{"b": []any{1.0}}, "\xff": 2.0},
+		3, int64(-7), []string{"x"}, map[string]int{"n": 1},
+	}
+	for i, v := range values {
+		got, err := valueJSON(v)
+		require.NoError(t, err, "%d: %#v", i, v)
+		want, err := json.Marshal(v)
+		require.NoError(t, err)
+		var g, w any
+		require.NoError(t, json.Unmarshal(got, &g), "%d: %s", i, got)
+		require.NoError(t, json.Unmarshal(want, &w))
+		require.Equal(t, w, g, "%d: %s vs %s", i, got, want)
+	}
 }

@@ -9,9 +9,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1"
+	pb "github.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2"
 	"github.com/kirokuhq/kiroku/plugins/sdk"
 )
 
@@ -79,57 +78,98 @@ func (s *server) GetManifest(context.Context, *pb.GetManifestRequest) (*pb.GetMa
 	return &pb.GetManifestResponse{Manifest: s.manifest}, nil
 }
 
-func (s *server) ValidateRecords(ctx context.Context, req *pb.ValidateRecordsRequest) (_ *pb.ValidateRecordsResponse, err error) {
-	const op = "validate records"
-	if s.opts.Validator == nil {
+// CheckRecords runs the validator over the batch when asked to, then the
+// computer over the records whose template has computed fields and that
+// have no problems, when asked to.
+func (s *server) CheckRecords(ctx context.Context, req *pb.CheckRecordsRequest) (_ *pb.CheckRecordsResponse, err error) {
+	const op = "check records"
+	switch {
+	case req.GetValidate() && s.opts.Validator == nil:
 		return nil, status.Error(codes.Unimplemented, op+": plugin has no validator")
-	}
-	records, err := recordsFromProto(req.GetRecords())
-	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, err)
-	}
-	defer s.recoverTo(op, &err)
-	problems, err := s.opts.Validator.ValidateRecords(ctx, records)
-	if err != nil {
-		return nil, handlerError(op, err)
-	}
-	if len(problems) != len(records) {
-		return nil, s.internal(op, "validator returned %d results for %d records", len(problems), len(records))
-	}
-	return &pb.ValidateRecordsResponse{Results: problemsToProto(problems)}, nil
-}
-
-func (s *server) ComputeRecords(ctx context.Context, req *pb.ComputeRecordsRequest) (_ *pb.ComputeRecordsResponse, err error) {
-	const op = "compute records"
-	if s.opts.Computer == nil {
+	case req.GetCompute() && s.opts.Computer == nil:
 		return nil, status.Error(codes.Unimplemented, op+": plugin has no computer")
 	}
 	records, err := recordsFromProto(req.GetRecords())
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "%s: %v", op, err)
 	}
-	defer s.recoverTo(op, &err)
-	values, err := s.opts.Computer.ComputeRecords(ctx, records)
-	if err != nil {
-		return nil, handlerError(op, err)
+	resp := &pb.CheckRecordsResponse{Results: make([]*pb.RecordResult, len(records))}
+	for i := range resp.Results {
+		resp.Results[i] = &pb.RecordResult{}
 	}
-	if len(values) != len(records) {
-		return nil, s.internal(op, "computer returned %d results for %d records", len(values), len(records))
+	if req.GetValidate() {
+		if err := s.validate(ctx, records, resp.Results); err != nil {
+			return nil, err
+		}
 	}
-	resp := &pb.ComputeRecordsResponse{Results: make([]*structpb.Struct, len(values))}
-	for i, v := range values {
-		for k := range v {
-			if !s.computed[records[i].Template][k] {
-				return nil, s.internal(op, "record %s: %q is not a computed field of template %s", records[i].ID, k, records[i].Template)
-			}
+	if req.GetCompute() {
+		if err := s.compute(ctx, records, resp.Results); err != nil {
+			return nil, err
 		}
-		pv, err := structToProto(v)
-		if err != nil {
-			return nil, s.internal(op, "record %s: %v", records[i].ID, err)
-		}
-		resp.Results[i] = pv
 	}
 	return resp, nil
+}
+
+// validate stores the validator's problems with records in results.
+func (s *server) validate(ctx context.Context, records []sdk.Record, results []*pb.RecordResult) (err error) {
+	const op = "validate records"
+	defer s.recoverTo(op, &err)
+	problems, err := s.opts.Validator.ValidateRecords(ctx, records)
+	if err != nil {
+		return handlerError(op, err)
+	}
+	if len(problems) != len(records) {
+		return s.internal(op, "validator returned %d results for %d records", len(problems), len(records))
+	}
+	for i, ps := range problems {
+		for _, p := range ps {
+			results[i].Problems = append(results[i].Problems, &pb.FieldProblem{Field: p.Field, Code: p.Code, Param: p.Param})
+		}
+	}
+	return nil
+}
+
+// compute stores the computer's values of those of records whose template
+// has computed fields and whose result has no problems in results: one
+// call of the computer for all of them (none when there are none).
+func (s *server) compute(ctx context.Context, records []sdk.Record, results []*pb.RecordResult) (err error) {
+	const op = "compute records"
+	var batch []sdk.Record
+	var at []int // the positions of batch's records in records
+	for i, r := range records {
+		if len(s.computed[r.Template]) > 0 && len(results[i].Problems) == 0 {
+			batch = append(batch, r)
+			at = append(at, i)
+		}
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	defer s.recoverTo(op, &err)
+	values, err := s.opts.Computer.ComputeRecords(ctx, batch)
+	if err != nil {
+		return handlerError(op, err)
+	}
+	if len(values) != len(batch) {
+		return s.internal(op, "computer returned %d results for %d records", len(values), len(batch))
+	}
+	for j, v := range values {
+		r := batch[j]
+		for k := range v {
+			if !s.computed[r.Template][k] {
+				return s.internal(op, "record %s: %q is not a computed field of template %s", r.ID, k, r.Template)
+			}
+		}
+		if v == nil {
+			v = map[string]any{}
+		}
+		b, err := objectJSON(v)
+		if err != nil {
+			return s.internal(op, "record %s: %v", r.ID, err)
+		}
+		results[at[j]].ComputedJson = b
+	}
+	return nil
 }
 
 func (s *server) HandleEvent(ctx context.Context, req *pb.HandleEventRequest) (_ *pb.HandleEventResponse, err error) {

@@ -1,8 +1,9 @@
 // Command kiroku-plugin-misbehave serves package testplugin's Misbehaving
 // plugin for the host's tests. Its name is its file name without
 // "kiroku-plugin-" (the host gives it no environment to read a mode from);
-// the copy named "vtwo" offers protocol version 2 in its handshake, which
-// server.Serve cannot, so it joins the glue itself; a copy in a directory
+// the copy named "vone" offers protocol version 1 in its handshake (as a
+// plugin built with an SDK of that version would), which server.Serve
+// cannot, so it joins the glue itself; a copy in a directory
 // named "upgraded" serves testplugin.Upgraded.
 package main
 
@@ -27,7 +28,7 @@ func main() {
 	if filepath.Base(filepath.Dir(os.Args[0])) == "upgraded" {
 		opts = testplugin.Upgraded(name)
 	}
-	if name != "vtwo" {
+	if name != "vone" {
 		if err := server.Serve(opts); err != nil {
 			log.Fatal(err)
 		}
@@ -39,6 +40,6 @@ func main() {
 		log.Fatal(err)
 	}
 	hs := glue.Handshake
-	hs.ProtocolVersion = 2
+	hs.ProtocolVersion = 1
 	plugin.Serve(&plugin.ServeConfig{HandshakeConfig: hs, Plugins: glue.Set(s), GRPCServer: plugin.DefaultGRPCServer})
 }

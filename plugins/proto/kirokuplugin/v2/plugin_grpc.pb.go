@@ -1,10 +1,15 @@
 // The protocol between Kiroku (the host) and an industry plugin, major
-// version 1. The major version is also the go-plugin handshake's
+// version 2. The major version is also the go-plugin handshake's
 // ProtocolVersion: a host and a plugin of different majors refuse each other
 // at start with a clear error. Within a major version the protocol only
 // grows: new RPCs and new fields, which older peers ignore; a host treats an
 // RPC the plugin answers with codes.Unimplemented as a capability the plugin
 // does not have.
+//
+// Version 2 (after 1): records are validated and computed in one call
+// (CheckRecords, replacing ValidateRecords and ComputeRecords), and values
+// in their JSON form travel as JSON text (bytes fields named *_json)
+// rather than google.protobuf.Struct, which cost most of a batch's time.
 //
 // Regenerate the Go code with plugins/proto/generate.sh (see there).
 
@@ -12,9 +17,9 @@
 // versions:
 // - protoc-gen-go-grpc v1.6.2
 // - protoc             v3.21.12
-// source: kirokuplugin/v1/plugin.proto
+// source: kirokuplugin/v2/plugin.proto
 
-package kirokupluginv1
+package kirokupluginv2
 
 import (
 	context "context"
@@ -29,11 +34,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Plugin_GetManifest_FullMethodName     = "/kiroku.plugin.v1.Plugin/GetManifest"
-	Plugin_ValidateRecords_FullMethodName = "/kiroku.plugin.v1.Plugin/ValidateRecords"
-	Plugin_ComputeRecords_FullMethodName  = "/kiroku.plugin.v1.Plugin/ComputeRecords"
-	Plugin_HandleEvent_FullMethodName     = "/kiroku.plugin.v1.Plugin/HandleEvent"
-	Plugin_Notify_FullMethodName          = "/kiroku.plugin.v1.Plugin/Notify"
+	Plugin_GetManifest_FullMethodName  = "/kiroku.plugin.v2.Plugin/GetManifest"
+	Plugin_CheckRecords_FullMethodName = "/kiroku.plugin.v2.Plugin/CheckRecords"
+	Plugin_HandleEvent_FullMethodName  = "/kiroku.plugin.v2.Plugin/HandleEvent"
+	Plugin_Notify_FullMethodName       = "/kiroku.plugin.v2.Plugin/Notify"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -45,12 +49,11 @@ type PluginClient interface {
 	// GetManifest says what the plugin contributes and which capabilities it
 	// has. The host calls it after every start.
 	GetManifest(ctx context.Context, in *GetManifestRequest, opts ...grpc.CallOption) (*GetManifestResponse, error)
-	// ValidateRecords checks a batch of records of the plugin's templates
-	// before they are stored.
-	ValidateRecords(ctx context.Context, in *ValidateRecordsRequest, opts ...grpc.CallOption) (*ValidateRecordsResponse, error)
-	// ComputeRecords derives values of a batch of records; the host stores
-	// them with the records.
-	ComputeRecords(ctx context.Context, in *ComputeRecordsRequest, opts ...grpc.CallOption) (*ComputeRecordsResponse, error)
+	// CheckRecords validates a batch of records of the plugin's templates
+	// before they are stored, and derives the computed values of those
+	// without problems, which the host stores with the records: one round
+	// trip per batch. The request says which of the two the host asks for.
+	CheckRecords(ctx context.Context, in *CheckRecordsRequest, opts ...grpc.CallOption) (*CheckRecordsResponse, error)
 	// HandleEvent receives one event (at least once; Event.id is the
 	// idempotency key) and may answer with notifications to send and timers
 	// to set.
@@ -78,20 +81,10 @@ func (c *pluginClient) GetManifest(ctx context.Context, in *GetManifestRequest, 
 	return out, nil
 }
 
-func (c *pluginClient) ValidateRecords(ctx context.Context, in *ValidateRecordsRequest, opts ...grpc.CallOption) (*ValidateRecordsResponse, error) {
+func (c *pluginClient) CheckRecords(ctx context.Context, in *CheckRecordsRequest, opts ...grpc.CallOption) (*CheckRecordsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ValidateRecordsResponse)
-	err := c.cc.Invoke(ctx, Plugin_ValidateRecords_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *pluginClient) ComputeRecords(ctx context.Context, in *ComputeRecordsRequest, opts ...grpc.CallOption) (*ComputeRecordsResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ComputeRecordsResponse)
-	err := c.cc.Invoke(ctx, Plugin_ComputeRecords_FullMethodName, in, out, cOpts...)
+	out := new(CheckRecordsResponse)
+	err := c.cc.Invoke(ctx, Plugin_CheckRecords_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -127,12 +120,11 @@ type PluginServer interface {
 	// GetManifest says what the plugin contributes and which capabilities it
 	// has. The host calls it after every start.
 	GetManifest(context.Context, *GetManifestRequest) (*GetManifestResponse, error)
-	// ValidateRecords checks a batch of records of the plugin's templates
-	// before they are stored.
-	ValidateRecords(context.Context, *ValidateRecordsRequest) (*ValidateRecordsResponse, error)
-	// ComputeRecords derives values of a batch of records; the host stores
-	// them with the records.
-	ComputeRecords(context.Context, *ComputeRecordsRequest) (*ComputeRecordsResponse, error)
+	// CheckRecords validates a batch of records of the plugin's templates
+	// before they are stored, and derives the computed values of those
+	// without problems, which the host stores with the records: one round
+	// trip per batch. The request says which of the two the host asks for.
+	CheckRecords(context.Context, *CheckRecordsRequest) (*CheckRecordsResponse, error)
 	// HandleEvent receives one event (at least once; Event.id is the
 	// idempotency key) and may answer with notifications to send and timers
 	// to set.
@@ -153,11 +145,8 @@ type UnimplementedPluginServer struct{}
 func (UnimplementedPluginServer) GetManifest(context.Context, *GetManifestRequest) (*GetManifestResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetManifest not implemented")
 }
-func (UnimplementedPluginServer) ValidateRecords(context.Context, *ValidateRecordsRequest) (*ValidateRecordsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ValidateRecords not implemented")
-}
-func (UnimplementedPluginServer) ComputeRecords(context.Context, *ComputeRecordsRequest) (*ComputeRecordsResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ComputeRecords not implemented")
+func (UnimplementedPluginServer) CheckRecords(context.Context, *CheckRecordsRequest) (*CheckRecordsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CheckRecords not implemented")
 }
 func (UnimplementedPluginServer) HandleEvent(context.Context, *HandleEventRequest) (*HandleEventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method HandleEvent not implemented")
@@ -204,38 +193,20 @@ func _Plugin_GetManifest_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Plugin_ValidateRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ValidateRecordsRequest)
+func _Plugin_CheckRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CheckRecordsRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PluginServer).ValidateRecords(ctx, in)
+		return srv.(PluginServer).CheckRecords(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: Plugin_ValidateRecords_FullMethodName,
+		FullMethod: Plugin_CheckRecords_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PluginServer).ValidateRecords(ctx, req.(*ValidateRecordsRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _Plugin_ComputeRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ComputeRecordsRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(PluginServer).ComputeRecords(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Plugin_ComputeRecords_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PluginServer).ComputeRecords(ctx, req.(*ComputeRecordsRequest))
+		return srv.(PluginServer).CheckRecords(ctx, req.(*CheckRecordsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -280,7 +251,7 @@ func _Plugin_Notify_Handler(srv interface{}, ctx context.Context, dec func(inter
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var Plugin_ServiceDesc = grpc.ServiceDesc{
-	ServiceName: "kiroku.plugin.v1.Plugin",
+	ServiceName: "kiroku.plugin.v2.Plugin",
 	HandlerType: (*PluginServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
@@ -288,12 +259,8 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Plugin_GetManifest_Handler,
 		},
 		{
-			MethodName: "ValidateRecords",
-			Handler:    _Plugin_ValidateRecords_Handler,
-		},
-		{
-			MethodName: "ComputeRecords",
-			Handler:    _Plugin_ComputeRecords_Handler,
+			MethodName: "CheckRecords",
+			Handler:    _Plugin_CheckRecords_Handler,
 		},
 		{
 			MethodName: "HandleEvent",
@@ -305,5 +272,5 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
-	Metadata: "kirokuplugin/v1/plugin.proto",
+	Metadata: "kirokuplugin/v2/plugin.proto",
 }

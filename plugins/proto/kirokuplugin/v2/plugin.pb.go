@@ -1,10 +1,15 @@
 // The protocol between Kiroku (the host) and an industry plugin, major
-// version 1. The major version is also the go-plugin handshake's
+// version 2. The major version is also the go-plugin handshake's
 // ProtocolVersion: a host and a plugin of different majors refuse each other
 // at start with a clear error. Within a major version the protocol only
 // grows: new RPCs and new fields, which older peers ignore; a host treats an
 // RPC the plugin answers with codes.Unimplemented as a capability the plugin
 // does not have.
+//
+// Version 2 (after 1): records are validated and computed in one call
+// (CheckRecords, replacing ValidateRecords and ComputeRecords), and values
+// in their JSON form travel as JSON text (bytes fields named *_json)
+// rather than google.protobuf.Struct, which cost most of a batch's time.
 //
 // Regenerate the Go code with plugins/proto/generate.sh (see there).
 
@@ -12,14 +17,13 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: kirokuplugin/v1/plugin.proto
+// source: kirokuplugin/v2/plugin.proto
 
-package kirokupluginv1
+package kirokupluginv2
 
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
-	structpb "google.golang.org/protobuf/types/known/structpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -73,11 +77,11 @@ func (x Capability) String() string {
 }
 
 func (Capability) Descriptor() protoreflect.EnumDescriptor {
-	return file_kirokuplugin_v1_plugin_proto_enumTypes[0].Descriptor()
+	return file_kirokuplugin_v2_plugin_proto_enumTypes[0].Descriptor()
 }
 
 func (Capability) Type() protoreflect.EnumType {
-	return &file_kirokuplugin_v1_plugin_proto_enumTypes[0]
+	return &file_kirokuplugin_v2_plugin_proto_enumTypes[0]
 }
 
 func (x Capability) Number() protoreflect.EnumNumber {
@@ -86,7 +90,7 @@ func (x Capability) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Capability.Descriptor instead.
 func (Capability) EnumDescriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{0}
 }
 
 type GetManifestRequest struct {
@@ -99,7 +103,7 @@ type GetManifestRequest struct {
 
 func (x *GetManifestRequest) Reset() {
 	*x = GetManifestRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[0]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -111,7 +115,7 @@ func (x *GetManifestRequest) String() string {
 func (*GetManifestRequest) ProtoMessage() {}
 
 func (x *GetManifestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[0]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -124,7 +128,7 @@ func (x *GetManifestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetManifestRequest.ProtoReflect.Descriptor instead.
 func (*GetManifestRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *GetManifestRequest) GetHostVersion() string {
@@ -143,7 +147,7 @@ type GetManifestResponse struct {
 
 func (x *GetManifestResponse) Reset() {
 	*x = GetManifestResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[1]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -155,7 +159,7 @@ func (x *GetManifestResponse) String() string {
 func (*GetManifestResponse) ProtoMessage() {}
 
 func (x *GetManifestResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[1]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -168,7 +172,7 @@ func (x *GetManifestResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetManifestResponse.ProtoReflect.Descriptor instead.
 func (*GetManifestResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{1}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *GetManifestResponse) GetManifest() *Manifest {
@@ -190,7 +194,7 @@ type Manifest struct {
 	// display_name and description are shown to users (Japanese).
 	DisplayName    string           `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Description    string           `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
-	Capabilities   []Capability     `protobuf:"varint,5,rep,packed,name=capabilities,proto3,enum=kiroku.plugin.v1.Capability" json:"capabilities,omitempty"`
+	Capabilities   []Capability     `protobuf:"varint,5,rep,packed,name=capabilities,proto3,enum=kiroku.plugin.v2.Capability" json:"capabilities,omitempty"`
 	Templates      []*Template      `protobuf:"bytes,6,rep,name=templates,proto3" json:"templates,omitempty"`
 	Masters        []*MasterItem    `protobuf:"bytes,7,rep,name=masters,proto3" json:"masters,omitempty"`
 	CustomerFields []*CustomerField `protobuf:"bytes,8,rep,name=customer_fields,json=customerFields,proto3" json:"customer_fields,omitempty"`
@@ -203,7 +207,7 @@ type Manifest struct {
 
 func (x *Manifest) Reset() {
 	*x = Manifest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -215,7 +219,7 @@ func (x *Manifest) String() string {
 func (*Manifest) ProtoMessage() {}
 
 func (x *Manifest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[2]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -228,7 +232,7 @@ func (x *Manifest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Manifest.ProtoReflect.Descriptor instead.
 func (*Manifest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{2}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Manifest) GetName() string {
@@ -315,7 +319,7 @@ type Template struct {
 
 func (x *Template) Reset() {
 	*x = Template{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -327,7 +331,7 @@ func (x *Template) String() string {
 func (*Template) ProtoMessage() {}
 
 func (x *Template) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[3]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -340,7 +344,7 @@ func (x *Template) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Template.ProtoReflect.Descriptor instead.
 func (*Template) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Template) GetKey() string {
@@ -412,22 +416,23 @@ type Field struct {
 	Label string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
 	// type: text, longtext, number, integer, money, date, datetime, duration,
 	// select, multiselect, boolean, staff, contact, lines.
-	Type          string          `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
-	Required      bool            `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
-	Min           *float64        `protobuf:"fixed64,5,opt,name=min,proto3,oneof" json:"min,omitempty"`
-	Max           *float64        `protobuf:"fixed64,6,opt,name=max,proto3,oneof" json:"max,omitempty"`
-	Options       []string        `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty"`
-	Default       *structpb.Value `protobuf:"bytes,8,opt,name=default,proto3" json:"default,omitempty"`
-	Help          string          `protobuf:"bytes,9,opt,name=help,proto3" json:"help,omitempty"`
-	Unit          string          `protobuf:"bytes,10,opt,name=unit,proto3" json:"unit,omitempty"`
-	Catalog       string          `protobuf:"bytes,11,opt,name=catalog,proto3" json:"catalog,omitempty"`
+	Type     string   `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"`
+	Required bool     `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
+	Min      *float64 `protobuf:"fixed64,5,opt,name=min,proto3,oneof" json:"min,omitempty"`
+	Max      *float64 `protobuf:"fixed64,6,opt,name=max,proto3,oneof" json:"max,omitempty"`
+	Options  []string `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty"`
+	// default_json is the default value as JSON text; empty: none.
+	DefaultJson   []byte `protobuf:"bytes,8,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
+	Help          string `protobuf:"bytes,9,opt,name=help,proto3" json:"help,omitempty"`
+	Unit          string `protobuf:"bytes,10,opt,name=unit,proto3" json:"unit,omitempty"`
+	Catalog       string `protobuf:"bytes,11,opt,name=catalog,proto3" json:"catalog,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -439,7 +444,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[4]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -452,7 +457,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Field) GetKey() string {
@@ -504,9 +509,9 @@ func (x *Field) GetOptions() []string {
 	return nil
 }
 
-func (x *Field) GetDefault() *structpb.Value {
+func (x *Field) GetDefaultJson() []byte {
 	if x != nil {
-		return x.Default
+		return x.DefaultJson
 	}
 	return nil
 }
@@ -544,7 +549,7 @@ type Aggregation struct {
 
 func (x *Aggregation) Reset() {
 	*x = Aggregation{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -556,7 +561,7 @@ func (x *Aggregation) String() string {
 func (*Aggregation) ProtoMessage() {}
 
 func (x *Aggregation) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[5]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -569,7 +574,7 @@ func (x *Aggregation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Aggregation.ProtoReflect.Descriptor instead.
 func (*Aggregation) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Aggregation) GetKey() string {
@@ -611,7 +616,7 @@ type Catalog struct {
 
 func (x *Catalog) Reset() {
 	*x = Catalog{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -623,7 +628,7 @@ func (x *Catalog) String() string {
 func (*Catalog) ProtoMessage() {}
 
 func (x *Catalog) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[6]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -636,7 +641,7 @@ func (x *Catalog) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Catalog.ProtoReflect.Descriptor instead.
 func (*Catalog) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Catalog) GetKey() string {
@@ -676,7 +681,7 @@ type CatalogItem struct {
 
 func (x *CatalogItem) Reset() {
 	*x = CatalogItem{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -688,7 +693,7 @@ func (x *CatalogItem) String() string {
 func (*CatalogItem) ProtoMessage() {}
 
 func (x *CatalogItem) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[7]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -701,7 +706,7 @@ func (x *CatalogItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogItem.ProtoReflect.Descriptor instead.
 func (*CatalogItem) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CatalogItem) GetKey() string {
@@ -760,7 +765,7 @@ type MasterItem struct {
 
 func (x *MasterItem) Reset() {
 	*x = MasterItem{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +777,7 @@ func (x *MasterItem) String() string {
 func (*MasterItem) ProtoMessage() {}
 
 func (x *MasterItem) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[8]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +790,7 @@ func (x *MasterItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MasterItem.ProtoReflect.Descriptor instead.
 func (*MasterItem) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *MasterItem) GetKind() string {
@@ -831,7 +836,7 @@ type CustomerField struct {
 
 func (x *CustomerField) Reset() {
 	*x = CustomerField{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +848,7 @@ func (x *CustomerField) String() string {
 func (*CustomerField) ProtoMessage() {}
 
 func (x *CustomerField) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[9]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +861,7 @@ func (x *CustomerField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CustomerField.ProtoReflect.Descriptor instead.
 func (*CustomerField) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CustomerField) GetKey() string {
@@ -905,18 +910,20 @@ type Record struct {
 	Customer  string                 `protobuf:"bytes,5,opt,name=customer,proto3" json:"customer,omitempty"`
 	PlannedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=planned_at,json=plannedAt,proto3" json:"planned_at,omitempty"`
 	ActualAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=actual_at,json=actualAt,proto3" json:"actual_at,omitempty"`
-	// values are the template values in their JSON form.
-	Values     *structpb.Struct `protobuf:"bytes,8,opt,name=values,proto3" json:"values,omitempty"`
-	Responders []string         `protobuf:"bytes,9,rep,name=responders,proto3" json:"responders,omitempty"`
-	// customer_fields are the customer's custom field values.
-	CustomerFields *structpb.Struct `protobuf:"bytes,10,opt,name=customer_fields,json=customerFields,proto3" json:"customer_fields,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// values_json are the template values by field key, a JSON object;
+	// empty: none.
+	ValuesJson []byte   `protobuf:"bytes,8,opt,name=values_json,json=valuesJson,proto3" json:"values_json,omitempty"`
+	Responders []string `protobuf:"bytes,9,rep,name=responders,proto3" json:"responders,omitempty"`
+	// customer_fields_json are the customer's custom field values by key, a
+	// JSON object; empty: none.
+	CustomerFieldsJson []byte `protobuf:"bytes,10,opt,name=customer_fields_json,json=customerFieldsJson,proto3" json:"customer_fields_json,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *Record) Reset() {
 	*x = Record{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +935,7 @@ func (x *Record) String() string {
 func (*Record) ProtoMessage() {}
 
 func (x *Record) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[10]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +948,7 @@ func (x *Record) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Record.ProtoReflect.Descriptor instead.
 func (*Record) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Record) GetId() string {
@@ -993,9 +1000,9 @@ func (x *Record) GetActualAt() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *Record) GetValues() *structpb.Struct {
+func (x *Record) GetValuesJson() []byte {
 	if x != nil {
-		return x.Values
+		return x.ValuesJson
 	}
 	return nil
 }
@@ -1007,35 +1014,42 @@ func (x *Record) GetResponders() []string {
 	return nil
 }
 
-func (x *Record) GetCustomerFields() *structpb.Struct {
+func (x *Record) GetCustomerFieldsJson() []byte {
 	if x != nil {
-		return x.CustomerFields
+		return x.CustomerFieldsJson
 	}
 	return nil
 }
 
-type ValidateRecordsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+type CheckRecordsRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Records []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// validate asks for the records' field problems; the plugin answers
+	// codes.Unimplemented when it has no validator.
+	Validate bool `protobuf:"varint,2,opt,name=validate,proto3" json:"validate,omitempty"`
+	// compute asks for the computed values of each record whose template
+	// has computed fields and that has no problems (when validate is set as
+	// well); the plugin answers codes.Unimplemented when it has no computer.
+	Compute       bool `protobuf:"varint,3,opt,name=compute,proto3" json:"compute,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ValidateRecordsRequest) Reset() {
-	*x = ValidateRecordsRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[11]
+func (x *CheckRecordsRequest) Reset() {
+	*x = CheckRecordsRequest{}
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ValidateRecordsRequest) String() string {
+func (x *CheckRecordsRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ValidateRecordsRequest) ProtoMessage() {}
+func (*CheckRecordsRequest) ProtoMessage() {}
 
-func (x *ValidateRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[11]
+func (x *CheckRecordsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1046,41 +1060,55 @@ func (x *ValidateRecordsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ValidateRecordsRequest.ProtoReflect.Descriptor instead.
-func (*ValidateRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{11}
+// Deprecated: Use CheckRecordsRequest.ProtoReflect.Descriptor instead.
+func (*CheckRecordsRequest) Descriptor() ([]byte, []int) {
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{11}
 }
 
-func (x *ValidateRecordsRequest) GetRecords() []*Record {
+func (x *CheckRecordsRequest) GetRecords() []*Record {
 	if x != nil {
 		return x.Records
 	}
 	return nil
 }
 
-type ValidateRecordsResponse struct {
+func (x *CheckRecordsRequest) GetValidate() bool {
+	if x != nil {
+		return x.Validate
+	}
+	return false
+}
+
+func (x *CheckRecordsRequest) GetCompute() bool {
+	if x != nil {
+		return x.Compute
+	}
+	return false
+}
+
+type CheckRecordsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// results has one entry per request record, in order.
-	Results       []*RecordProblems `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	Results       []*RecordResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ValidateRecordsResponse) Reset() {
-	*x = ValidateRecordsResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[12]
+func (x *CheckRecordsResponse) Reset() {
+	*x = CheckRecordsResponse{}
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ValidateRecordsResponse) String() string {
+func (x *CheckRecordsResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ValidateRecordsResponse) ProtoMessage() {}
+func (*CheckRecordsResponse) ProtoMessage() {}
 
-func (x *ValidateRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[12]
+func (x *CheckRecordsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,40 +1119,45 @@ func (x *ValidateRecordsResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ValidateRecordsResponse.ProtoReflect.Descriptor instead.
-func (*ValidateRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{12}
+// Deprecated: Use CheckRecordsResponse.ProtoReflect.Descriptor instead.
+func (*CheckRecordsResponse) Descriptor() ([]byte, []int) {
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{12}
 }
 
-func (x *ValidateRecordsResponse) GetResults() []*RecordProblems {
+func (x *CheckRecordsResponse) GetResults() []*RecordResult {
 	if x != nil {
 		return x.Results
 	}
 	return nil
 }
 
-type RecordProblems struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Problems      []*FieldProblem        `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+// RecordResult is what a plugin answers for one record.
+type RecordResult struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Problems []*FieldProblem        `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	// computed_json are the computed values by field key (only keys the
+	// template lists as computed), a JSON object; empty when the record was
+	// not computed.
+	ComputedJson  []byte `protobuf:"bytes,2,opt,name=computed_json,json=computedJson,proto3" json:"computed_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *RecordProblems) Reset() {
-	*x = RecordProblems{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[13]
+func (x *RecordResult) Reset() {
+	*x = RecordResult{}
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *RecordProblems) String() string {
+func (x *RecordResult) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*RecordProblems) ProtoMessage() {}
+func (*RecordResult) ProtoMessage() {}
 
-func (x *RecordProblems) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[13]
+func (x *RecordResult) ProtoReflect() protoreflect.Message {
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,14 +1168,21 @@ func (x *RecordProblems) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use RecordProblems.ProtoReflect.Descriptor instead.
-func (*RecordProblems) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{13}
+// Deprecated: Use RecordResult.ProtoReflect.Descriptor instead.
+func (*RecordResult) Descriptor() ([]byte, []int) {
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{13}
 }
 
-func (x *RecordProblems) GetProblems() []*FieldProblem {
+func (x *RecordResult) GetProblems() []*FieldProblem {
 	if x != nil {
 		return x.Problems
+	}
+	return nil
+}
+
+func (x *RecordResult) GetComputedJson() []byte {
+	if x != nil {
+		return x.ComputedJson
 	}
 	return nil
 }
@@ -1161,7 +1201,7 @@ type FieldProblem struct {
 
 func (x *FieldProblem) Reset() {
 	*x = FieldProblem{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1173,7 +1213,7 @@ func (x *FieldProblem) String() string {
 func (*FieldProblem) ProtoMessage() {}
 
 func (x *FieldProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1186,7 +1226,7 @@ func (x *FieldProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldProblem.ProtoReflect.Descriptor instead.
 func (*FieldProblem) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *FieldProblem) GetField() string {
@@ -1208,96 +1248,6 @@ func (x *FieldProblem) GetParam() string {
 		return x.Param
 	}
 	return ""
-}
-
-type ComputeRecordsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ComputeRecordsRequest) Reset() {
-	*x = ComputeRecordsRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[15]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ComputeRecordsRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ComputeRecordsRequest) ProtoMessage() {}
-
-func (x *ComputeRecordsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[15]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ComputeRecordsRequest.ProtoReflect.Descriptor instead.
-func (*ComputeRecordsRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{15}
-}
-
-func (x *ComputeRecordsRequest) GetRecords() []*Record {
-	if x != nil {
-		return x.Records
-	}
-	return nil
-}
-
-type ComputeRecordsResponse struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// results has one entry per request record, in order: the computed
-	// values by field key (only keys the template lists as computed).
-	Results       []*structpb.Struct `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ComputeRecordsResponse) Reset() {
-	*x = ComputeRecordsResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[16]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ComputeRecordsResponse) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ComputeRecordsResponse) ProtoMessage() {}
-
-func (x *ComputeRecordsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[16]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ComputeRecordsResponse.ProtoReflect.Descriptor instead.
-func (*ComputeRecordsResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{16}
-}
-
-func (x *ComputeRecordsResponse) GetResults() []*structpb.Struct {
-	if x != nil {
-		return x.Results
-	}
-	return nil
 }
 
 // Event is something that happened in Kiroku.
@@ -1331,7 +1281,7 @@ type Event struct {
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1343,7 +1293,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1356,7 +1306,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Event) GetId() string {
@@ -1424,10 +1374,12 @@ func (x *Event) GetRecentRecords() []*Record {
 
 // Customer is what a plugin sees of a customer.
 type Customer struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Name   string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	Fields *structpb.Struct       `protobuf:"bytes,3,opt,name=fields,proto3" json:"fields,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name  string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// fields_json are the custom field values by key, a JSON object; empty:
+	// none.
+	FieldsJson []byte `protobuf:"bytes,3,opt,name=fields_json,json=fieldsJson,proto3" json:"fields_json,omitempty"`
 	// assignees are the staff in charge (user IDs).
 	Assignees     []string `protobuf:"bytes,4,rep,name=assignees,proto3" json:"assignees,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1436,7 +1388,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1448,7 +1400,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1461,7 +1413,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Customer) GetId() string {
@@ -1478,9 +1430,9 @@ func (x *Customer) GetName() string {
 	return ""
 }
 
-func (x *Customer) GetFields() *structpb.Struct {
+func (x *Customer) GetFieldsJson() []byte {
 	if x != nil {
-		return x.Fields
+		return x.FieldsJson
 	}
 	return nil
 }
@@ -1501,7 +1453,7 @@ type HandleEventRequest struct {
 
 func (x *HandleEventRequest) Reset() {
 	*x = HandleEventRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1465,7 @@ func (x *HandleEventRequest) String() string {
 func (*HandleEventRequest) ProtoMessage() {}
 
 func (x *HandleEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1478,7 @@ func (x *HandleEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleEventRequest.ProtoReflect.Descriptor instead.
 func (*HandleEventRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *HandleEventRequest) GetEvent() *Event {
@@ -1549,7 +1501,7 @@ type HandleEventResponse struct {
 
 func (x *HandleEventResponse) Reset() {
 	*x = HandleEventResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1561,7 +1513,7 @@ func (x *HandleEventResponse) String() string {
 func (*HandleEventResponse) ProtoMessage() {}
 
 func (x *HandleEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1574,7 +1526,7 @@ func (x *HandleEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleEventResponse.ProtoReflect.Descriptor instead.
 func (*HandleEventResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *HandleEventResponse) GetNotifications() []*Notification {
@@ -1609,7 +1561,7 @@ type Timer struct {
 
 func (x *Timer) Reset() {
 	*x = Timer{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1621,7 +1573,7 @@ func (x *Timer) String() string {
 func (*Timer) ProtoMessage() {}
 
 func (x *Timer) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1634,7 +1586,7 @@ func (x *Timer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timer.ProtoReflect.Descriptor instead.
 func (*Timer) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Timer) GetKey() string {
@@ -1673,7 +1625,7 @@ type Notification struct {
 
 func (x *Notification) Reset() {
 	*x = Notification{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1637,7 @@ func (x *Notification) String() string {
 func (*Notification) ProtoMessage() {}
 
 func (x *Notification) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1650,7 @@ func (x *Notification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Notification.ProtoReflect.Descriptor instead.
 func (*Notification) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Notification) GetRecipients() []string {
@@ -1744,7 +1696,7 @@ type NotifyRequest struct {
 
 func (x *NotifyRequest) Reset() {
 	*x = NotifyRequest{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1708,7 @@ func (x *NotifyRequest) String() string {
 func (*NotifyRequest) ProtoMessage() {}
 
 func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1721,7 @@ func (x *NotifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyRequest.ProtoReflect.Descriptor instead.
 func (*NotifyRequest) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *NotifyRequest) GetTenant() string {
@@ -1801,7 +1753,7 @@ type NotifyResponse struct {
 
 func (x *NotifyResponse) Reset() {
 	*x = NotifyResponse{}
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1813,7 +1765,7 @@ func (x *NotifyResponse) String() string {
 func (*NotifyResponse) ProtoMessage() {}
 
 func (x *NotifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_kirokuplugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_kirokuplugin_v2_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1826,27 +1778,27 @@ func (x *NotifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NotifyResponse.ProtoReflect.Descriptor instead.
 func (*NotifyResponse) Descriptor() ([]byte, []int) {
-	return file_kirokuplugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_kirokuplugin_v2_plugin_proto_rawDescGZIP(), []int{22}
 }
 
-var File_kirokuplugin_v1_plugin_proto protoreflect.FileDescriptor
+var File_kirokuplugin_v2_plugin_proto protoreflect.FileDescriptor
 
-const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
+const file_kirokuplugin_v2_plugin_proto_rawDesc = "" +
 	"\n" +
-	"\x1ckirokuplugin/v1/plugin.proto\x12\x10kiroku.plugin.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"7\n" +
+	"\x1ckirokuplugin/v2/plugin.proto\x12\x10kiroku.plugin.v2\x1a\x1fgoogle/protobuf/timestamp.proto\"7\n" +
 	"\x12GetManifestRequest\x12!\n" +
 	"\fhost_version\x18\x01 \x01(\tR\vhostVersion\"M\n" +
 	"\x13GetManifestResponse\x126\n" +
-	"\bmanifest\x18\x01 \x01(\v2\x1a.kiroku.plugin.v1.ManifestR\bmanifest\"\x9c\x03\n" +
+	"\bmanifest\x18\x01 \x01(\v2\x1a.kiroku.plugin.v2.ManifestR\bmanifest\"\x9c\x03\n" +
 	"\bManifest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12!\n" +
 	"\fdisplay_name\x18\x03 \x01(\tR\vdisplayName\x12 \n" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\x12@\n" +
-	"\fcapabilities\x18\x05 \x03(\x0e2\x1c.kiroku.plugin.v1.CapabilityR\fcapabilities\x128\n" +
-	"\ttemplates\x18\x06 \x03(\v2\x1a.kiroku.plugin.v1.TemplateR\ttemplates\x126\n" +
-	"\amasters\x18\a \x03(\v2\x1c.kiroku.plugin.v1.MasterItemR\amasters\x12H\n" +
-	"\x0fcustomer_fields\x18\b \x03(\v2\x1f.kiroku.plugin.v1.CustomerFieldR\x0ecustomerFields\x12\x1f\n" +
+	"\fcapabilities\x18\x05 \x03(\x0e2\x1c.kiroku.plugin.v2.CapabilityR\fcapabilities\x128\n" +
+	"\ttemplates\x18\x06 \x03(\v2\x1a.kiroku.plugin.v2.TemplateR\ttemplates\x126\n" +
+	"\amasters\x18\a \x03(\v2\x1c.kiroku.plugin.v2.MasterItemR\amasters\x12H\n" +
+	"\x0fcustomer_fields\x18\b \x03(\v2\x1f.kiroku.plugin.v2.CustomerFieldR\x0ecustomerFields\x12\x1f\n" +
 	"\vevent_kinds\x18\t \x03(\tR\n" +
 	"eventKinds\"\xe0\x02\n" +
 	"\bTemplate\x12\x10\n" +
@@ -1854,11 +1806,11 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x12\"\n" +
 	"\fconfidential\x18\x04 \x01(\bR\fconfidential\x12/\n" +
-	"\x06fields\x18\x05 \x03(\v2\x17.kiroku.plugin.v1.FieldR\x06fields\x12A\n" +
-	"\faggregations\x18\x06 \x03(\v2\x1d.kiroku.plugin.v1.AggregationR\faggregations\x125\n" +
-	"\bcatalogs\x18\a \x03(\v2\x19.kiroku.plugin.v1.CatalogR\bcatalogs\x12!\n" +
+	"\x06fields\x18\x05 \x03(\v2\x17.kiroku.plugin.v2.FieldR\x06fields\x12A\n" +
+	"\faggregations\x18\x06 \x03(\v2\x1d.kiroku.plugin.v2.AggregationR\faggregations\x125\n" +
+	"\bcatalogs\x18\a \x03(\v2\x19.kiroku.plugin.v2.CatalogR\bcatalogs\x12!\n" +
 	"\ftax_rounding\x18\b \x01(\tR\vtaxRounding\x12\x1a\n" +
-	"\bcomputed\x18\t \x03(\tR\bcomputed\"\xab\x02\n" +
+	"\bcomputed\x18\t \x03(\tR\bcomputed\"\x9c\x02\n" +
 	"\x05Field\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
@@ -1866,8 +1818,8 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\brequired\x18\x04 \x01(\bR\brequired\x12\x15\n" +
 	"\x03min\x18\x05 \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
 	"\x03max\x18\x06 \x01(\x01H\x01R\x03max\x88\x01\x01\x12\x18\n" +
-	"\aoptions\x18\a \x03(\tR\aoptions\x120\n" +
-	"\adefault\x18\b \x01(\v2\x16.google.protobuf.ValueR\adefault\x12\x12\n" +
+	"\aoptions\x18\a \x03(\tR\aoptions\x12!\n" +
+	"\fdefault_json\x18\b \x01(\fR\vdefaultJson\x12\x12\n" +
 	"\x04help\x18\t \x01(\tR\x04help\x12\x12\n" +
 	"\x04unit\x18\n" +
 	" \x01(\tR\x04unit\x12\x18\n" +
@@ -1882,7 +1834,7 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\aCatalog\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x123\n" +
-	"\x05items\x18\x03 \x03(\v2\x1d.kiroku.plugin.v1.CatalogItemR\x05items\"\xb1\x01\n" +
+	"\x05items\x18\x03 \x03(\v2\x1d.kiroku.plugin.v2.CatalogItemR\x05items\"\xb1\x01\n" +
 	"\vCatalogItem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -1902,7 +1854,7 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
 	"\x04type\x18\x03 \x01(\tR\x04type\x12\x18\n" +
 	"\aoptions\x18\x04 \x03(\tR\aoptions\x12\x1a\n" +
-	"\brequired\x18\x05 \x01(\bR\brequired\"\xa1\x03\n" +
+	"\brequired\x18\x05 \x01(\bR\brequired\"\x81\x03\n" +
 	"\x06Record\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12!\n" +
@@ -1911,47 +1863,48 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\bcustomer\x18\x05 \x01(\tR\bcustomer\x129\n" +
 	"\n" +
 	"planned_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tplannedAt\x127\n" +
-	"\tactual_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bactualAt\x12/\n" +
-	"\x06values\x18\b \x01(\v2\x17.google.protobuf.StructR\x06values\x12\x1e\n" +
+	"\tactual_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bactualAt\x12\x1f\n" +
+	"\vvalues_json\x18\b \x01(\fR\n" +
+	"valuesJson\x12\x1e\n" +
 	"\n" +
 	"responders\x18\t \x03(\tR\n" +
-	"responders\x12@\n" +
-	"\x0fcustomer_fields\x18\n" +
-	" \x01(\v2\x17.google.protobuf.StructR\x0ecustomerFields\"L\n" +
-	"\x16ValidateRecordsRequest\x122\n" +
-	"\arecords\x18\x01 \x03(\v2\x18.kiroku.plugin.v1.RecordR\arecords\"U\n" +
-	"\x17ValidateRecordsResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .kiroku.plugin.v1.RecordProblemsR\aresults\"L\n" +
-	"\x0eRecordProblems\x12:\n" +
-	"\bproblems\x18\x01 \x03(\v2\x1e.kiroku.plugin.v1.FieldProblemR\bproblems\"N\n" +
+	"responders\x120\n" +
+	"\x14customer_fields_json\x18\n" +
+	" \x01(\fR\x12customerFieldsJson\"\x7f\n" +
+	"\x13CheckRecordsRequest\x122\n" +
+	"\arecords\x18\x01 \x03(\v2\x18.kiroku.plugin.v2.RecordR\arecords\x12\x1a\n" +
+	"\bvalidate\x18\x02 \x01(\bR\bvalidate\x12\x18\n" +
+	"\acompute\x18\x03 \x01(\bR\acompute\"P\n" +
+	"\x14CheckRecordsResponse\x128\n" +
+	"\aresults\x18\x01 \x03(\v2\x1e.kiroku.plugin.v2.RecordResultR\aresults\"o\n" +
+	"\fRecordResult\x12:\n" +
+	"\bproblems\x18\x01 \x03(\v2\x1e.kiroku.plugin.v2.FieldProblemR\bproblems\x12#\n" +
+	"\rcomputed_json\x18\x02 \x01(\fR\fcomputedJson\"N\n" +
 	"\fFieldProblem\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x14\n" +
-	"\x05param\x18\x03 \x01(\tR\x05param\"K\n" +
-	"\x15ComputeRecordsRequest\x122\n" +
-	"\arecords\x18\x01 \x03(\v2\x18.kiroku.plugin.v1.RecordR\arecords\"K\n" +
-	"\x16ComputeRecordsResponse\x121\n" +
-	"\aresults\x18\x01 \x03(\v2\x17.google.protobuf.StructR\aresults\"\xf6\x02\n" +
+	"\x05param\x18\x03 \x01(\tR\x05param\"\xf6\x02\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06tenant\x18\x03 \x01(\tR\x06tenant\x12*\n" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
-	"\x06record\x18\x05 \x01(\v2\x18.kiroku.plugin.v1.RecordR\x06record\x126\n" +
-	"\bcustomer\x18\x06 \x01(\v2\x1a.kiroku.plugin.v1.CustomerR\bcustomer\x12=\n" +
-	"\rmonth_records\x18\a \x03(\v2\x18.kiroku.plugin.v1.RecordR\fmonthRecords\x12\x1b\n" +
+	"\x06record\x18\x05 \x01(\v2\x18.kiroku.plugin.v2.RecordR\x06record\x126\n" +
+	"\bcustomer\x18\x06 \x01(\v2\x1a.kiroku.plugin.v2.CustomerR\bcustomer\x12=\n" +
+	"\rmonth_records\x18\a \x03(\v2\x18.kiroku.plugin.v2.RecordR\fmonthRecords\x12\x1b\n" +
 	"\ttimer_key\x18\b \x01(\tR\btimerKey\x12?\n" +
-	"\x0erecent_records\x18\t \x03(\v2\x18.kiroku.plugin.v1.RecordR\rrecentRecords\"}\n" +
+	"\x0erecent_records\x18\t \x03(\v2\x18.kiroku.plugin.v2.RecordR\rrecentRecords\"m\n" +
 	"\bCustomer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12/\n" +
-	"\x06fields\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06fields\x12\x1c\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1f\n" +
+	"\vfields_json\x18\x03 \x01(\fR\n" +
+	"fieldsJson\x12\x1c\n" +
 	"\tassignees\x18\x04 \x03(\tR\tassignees\"C\n" +
 	"\x12HandleEventRequest\x12-\n" +
-	"\x05event\x18\x01 \x01(\v2\x17.kiroku.plugin.v1.EventR\x05event\"\x8c\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x17.kiroku.plugin.v2.EventR\x05event\"\x8c\x01\n" +
 	"\x13HandleEventResponse\x12D\n" +
-	"\rnotifications\x18\x01 \x03(\v2\x1e.kiroku.plugin.v1.NotificationR\rnotifications\x12/\n" +
-	"\x06timers\x18\x02 \x03(\v2\x17.kiroku.plugin.v1.TimerR\x06timers\"a\n" +
+	"\rnotifications\x18\x01 \x03(\v2\x1e.kiroku.plugin.v2.NotificationR\rnotifications\x12/\n" +
+	"\x06timers\x18\x02 \x03(\v2\x17.kiroku.plugin.v2.TimerR\x06timers\"a\n" +
 	"\x05Timer\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1a\n" +
@@ -1965,8 +1918,8 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x03key\x18\x04 \x01(\tR\x03key\"\xf7\x01\n" +
 	"\rNotifyRequest\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12B\n" +
-	"\fnotification\x18\x02 \x01(\v2\x1e.kiroku.plugin.v1.NotificationR\fnotification\x12L\n" +
-	"\taddresses\x18\x03 \x03(\v2..kiroku.plugin.v1.NotifyRequest.AddressesEntryR\taddresses\x1a<\n" +
+	"\fnotification\x18\x02 \x01(\v2\x1e.kiroku.plugin.v2.NotificationR\fnotification\x12L\n" +
+	"\taddresses\x18\x03 \x03(\v2..kiroku.plugin.v2.NotifyRequest.AddressesEntryR\taddresses\x1a<\n" +
 	"\x0eAddressesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x10\n" +
@@ -1977,131 +1930,118 @@ const file_kirokuplugin_v1_plugin_proto_rawDesc = "" +
 	"\x13CAPABILITY_VALIDATE\x10\x01\x12\x16\n" +
 	"\x12CAPABILITY_COMPUTE\x10\x02\x12\x15\n" +
 	"\x11CAPABILITY_EVENTS\x10\x03\x12\x15\n" +
-	"\x11CAPABILITY_NOTIFY\x10\x042\xda\x03\n" +
+	"\x11CAPABILITY_NOTIFY\x10\x042\xec\x02\n" +
 	"\x06Plugin\x12Z\n" +
-	"\vGetManifest\x12$.kiroku.plugin.v1.GetManifestRequest\x1a%.kiroku.plugin.v1.GetManifestResponse\x12f\n" +
-	"\x0fValidateRecords\x12(.kiroku.plugin.v1.ValidateRecordsRequest\x1a).kiroku.plugin.v1.ValidateRecordsResponse\x12c\n" +
-	"\x0eComputeRecords\x12'.kiroku.plugin.v1.ComputeRecordsRequest\x1a(.kiroku.plugin.v1.ComputeRecordsResponse\x12Z\n" +
-	"\vHandleEvent\x12$.kiroku.plugin.v1.HandleEventRequest\x1a%.kiroku.plugin.v1.HandleEventResponse\x12K\n" +
-	"\x06Notify\x12\x1f.kiroku.plugin.v1.NotifyRequest\x1a .kiroku.plugin.v1.NotifyResponseBIZGgithub.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v1;kirokupluginv1b\x06proto3"
+	"\vGetManifest\x12$.kiroku.plugin.v2.GetManifestRequest\x1a%.kiroku.plugin.v2.GetManifestResponse\x12]\n" +
+	"\fCheckRecords\x12%.kiroku.plugin.v2.CheckRecordsRequest\x1a&.kiroku.plugin.v2.CheckRecordsResponse\x12Z\n" +
+	"\vHandleEvent\x12$.kiroku.plugin.v2.HandleEventRequest\x1a%.kiroku.plugin.v2.HandleEventResponse\x12K\n" +
+	"\x06Notify\x12\x1f.kiroku.plugin.v2.NotifyRequest\x1a .kiroku.plugin.v2.NotifyResponseBIZGgithub.com/kirokuhq/kiroku/plugins/proto/kirokuplugin/v2;kirokupluginv2b\x06proto3"
 
 var (
-	file_kirokuplugin_v1_plugin_proto_rawDescOnce sync.Once
-	file_kirokuplugin_v1_plugin_proto_rawDescData []byte
+	file_kirokuplugin_v2_plugin_proto_rawDescOnce sync.Once
+	file_kirokuplugin_v2_plugin_proto_rawDescData []byte
 )
 
-func file_kirokuplugin_v1_plugin_proto_rawDescGZIP() []byte {
-	file_kirokuplugin_v1_plugin_proto_rawDescOnce.Do(func() {
-		file_kirokuplugin_v1_plugin_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_kirokuplugin_v1_plugin_proto_rawDesc), len(file_kirokuplugin_v1_plugin_proto_rawDesc)))
+func file_kirokuplugin_v2_plugin_proto_rawDescGZIP() []byte {
+	file_kirokuplugin_v2_plugin_proto_rawDescOnce.Do(func() {
+		file_kirokuplugin_v2_plugin_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_kirokuplugin_v2_plugin_proto_rawDesc), len(file_kirokuplugin_v2_plugin_proto_rawDesc)))
 	})
-	return file_kirokuplugin_v1_plugin_proto_rawDescData
+	return file_kirokuplugin_v2_plugin_proto_rawDescData
 }
 
-var file_kirokuplugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kirokuplugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
-var file_kirokuplugin_v1_plugin_proto_goTypes = []any{
-	(Capability)(0),                 // 0: kiroku.plugin.v1.Capability
-	(*GetManifestRequest)(nil),      // 1: kiroku.plugin.v1.GetManifestRequest
-	(*GetManifestResponse)(nil),     // 2: kiroku.plugin.v1.GetManifestResponse
-	(*Manifest)(nil),                // 3: kiroku.plugin.v1.Manifest
-	(*Template)(nil),                // 4: kiroku.plugin.v1.Template
-	(*Field)(nil),                   // 5: kiroku.plugin.v1.Field
-	(*Aggregation)(nil),             // 6: kiroku.plugin.v1.Aggregation
-	(*Catalog)(nil),                 // 7: kiroku.plugin.v1.Catalog
-	(*CatalogItem)(nil),             // 8: kiroku.plugin.v1.CatalogItem
-	(*MasterItem)(nil),              // 9: kiroku.plugin.v1.MasterItem
-	(*CustomerField)(nil),           // 10: kiroku.plugin.v1.CustomerField
-	(*Record)(nil),                  // 11: kiroku.plugin.v1.Record
-	(*ValidateRecordsRequest)(nil),  // 12: kiroku.plugin.v1.ValidateRecordsRequest
-	(*ValidateRecordsResponse)(nil), // 13: kiroku.plugin.v1.ValidateRecordsResponse
-	(*RecordProblems)(nil),          // 14: kiroku.plugin.v1.RecordProblems
-	(*FieldProblem)(nil),            // 15: kiroku.plugin.v1.FieldProblem
-	(*ComputeRecordsRequest)(nil),   // 16: kiroku.plugin.v1.ComputeRecordsRequest
-	(*ComputeRecordsResponse)(nil),  // 17: kiroku.plugin.v1.ComputeRecordsResponse
-	(*Event)(nil),                   // 18: kiroku.plugin.v1.Event
-	(*Customer)(nil),                // 19: kiroku.plugin.v1.Customer
-	(*HandleEventRequest)(nil),      // 20: kiroku.plugin.v1.HandleEventRequest
-	(*HandleEventResponse)(nil),     // 21: kiroku.plugin.v1.HandleEventResponse
-	(*Timer)(nil),                   // 22: kiroku.plugin.v1.Timer
-	(*Notification)(nil),            // 23: kiroku.plugin.v1.Notification
-	(*NotifyRequest)(nil),           // 24: kiroku.plugin.v1.NotifyRequest
-	(*NotifyResponse)(nil),          // 25: kiroku.plugin.v1.NotifyResponse
-	nil,                             // 26: kiroku.plugin.v1.NotifyRequest.AddressesEntry
-	(*structpb.Value)(nil),          // 27: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),   // 28: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),         // 29: google.protobuf.Struct
+var file_kirokuplugin_v2_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_kirokuplugin_v2_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_kirokuplugin_v2_plugin_proto_goTypes = []any{
+	(Capability)(0),               // 0: kiroku.plugin.v2.Capability
+	(*GetManifestRequest)(nil),    // 1: kiroku.plugin.v2.GetManifestRequest
+	(*GetManifestResponse)(nil),   // 2: kiroku.plugin.v2.GetManifestResponse
+	(*Manifest)(nil),              // 3: kiroku.plugin.v2.Manifest
+	(*Template)(nil),              // 4: kiroku.plugin.v2.Template
+	(*Field)(nil),                 // 5: kiroku.plugin.v2.Field
+	(*Aggregation)(nil),           // 6: kiroku.plugin.v2.Aggregation
+	(*Catalog)(nil),               // 7: kiroku.plugin.v2.Catalog
+	(*CatalogItem)(nil),           // 8: kiroku.plugin.v2.CatalogItem
+	(*MasterItem)(nil),            // 9: kiroku.plugin.v2.MasterItem
+	(*CustomerField)(nil),         // 10: kiroku.plugin.v2.CustomerField
+	(*Record)(nil),                // 11: kiroku.plugin.v2.Record
+	(*CheckRecordsRequest)(nil),   // 12: kiroku.plugin.v2.CheckRecordsRequest
+	(*CheckRecordsResponse)(nil),  // 13: kiroku.plugin.v2.CheckRecordsResponse
+	(*RecordResult)(nil),          // 14: kiroku.plugin.v2.RecordResult
+	(*FieldProblem)(nil),          // 15: kiroku.plugin.v2.FieldProblem
+	(*Event)(nil),                 // 16: kiroku.plugin.v2.Event
+	(*Customer)(nil),              // 17: kiroku.plugin.v2.Customer
+	(*HandleEventRequest)(nil),    // 18: kiroku.plugin.v2.HandleEventRequest
+	(*HandleEventResponse)(nil),   // 19: kiroku.plugin.v2.HandleEventResponse
+	(*Timer)(nil),                 // 20: kiroku.plugin.v2.Timer
+	(*Notification)(nil),          // 21: kiroku.plugin.v2.Notification
+	(*NotifyRequest)(nil),         // 22: kiroku.plugin.v2.NotifyRequest
+	(*NotifyResponse)(nil),        // 23: kiroku.plugin.v2.NotifyResponse
+	nil,                           // 24: kiroku.plugin.v2.NotifyRequest.AddressesEntry
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
 }
-var file_kirokuplugin_v1_plugin_proto_depIdxs = []int32{
-	3,  // 0: kiroku.plugin.v1.GetManifestResponse.manifest:type_name -> kiroku.plugin.v1.Manifest
-	0,  // 1: kiroku.plugin.v1.Manifest.capabilities:type_name -> kiroku.plugin.v1.Capability
-	4,  // 2: kiroku.plugin.v1.Manifest.templates:type_name -> kiroku.plugin.v1.Template
-	9,  // 3: kiroku.plugin.v1.Manifest.masters:type_name -> kiroku.plugin.v1.MasterItem
-	10, // 4: kiroku.plugin.v1.Manifest.customer_fields:type_name -> kiroku.plugin.v1.CustomerField
-	5,  // 5: kiroku.plugin.v1.Template.fields:type_name -> kiroku.plugin.v1.Field
-	6,  // 6: kiroku.plugin.v1.Template.aggregations:type_name -> kiroku.plugin.v1.Aggregation
-	7,  // 7: kiroku.plugin.v1.Template.catalogs:type_name -> kiroku.plugin.v1.Catalog
-	27, // 8: kiroku.plugin.v1.Field.default:type_name -> google.protobuf.Value
-	8,  // 9: kiroku.plugin.v1.Catalog.items:type_name -> kiroku.plugin.v1.CatalogItem
-	28, // 10: kiroku.plugin.v1.Record.planned_at:type_name -> google.protobuf.Timestamp
-	28, // 11: kiroku.plugin.v1.Record.actual_at:type_name -> google.protobuf.Timestamp
-	29, // 12: kiroku.plugin.v1.Record.values:type_name -> google.protobuf.Struct
-	29, // 13: kiroku.plugin.v1.Record.customer_fields:type_name -> google.protobuf.Struct
-	11, // 14: kiroku.plugin.v1.ValidateRecordsRequest.records:type_name -> kiroku.plugin.v1.Record
-	14, // 15: kiroku.plugin.v1.ValidateRecordsResponse.results:type_name -> kiroku.plugin.v1.RecordProblems
-	15, // 16: kiroku.plugin.v1.RecordProblems.problems:type_name -> kiroku.plugin.v1.FieldProblem
-	11, // 17: kiroku.plugin.v1.ComputeRecordsRequest.records:type_name -> kiroku.plugin.v1.Record
-	29, // 18: kiroku.plugin.v1.ComputeRecordsResponse.results:type_name -> google.protobuf.Struct
-	28, // 19: kiroku.plugin.v1.Event.at:type_name -> google.protobuf.Timestamp
-	11, // 20: kiroku.plugin.v1.Event.record:type_name -> kiroku.plugin.v1.Record
-	19, // 21: kiroku.plugin.v1.Event.customer:type_name -> kiroku.plugin.v1.Customer
-	11, // 22: kiroku.plugin.v1.Event.month_records:type_name -> kiroku.plugin.v1.Record
-	11, // 23: kiroku.plugin.v1.Event.recent_records:type_name -> kiroku.plugin.v1.Record
-	29, // 24: kiroku.plugin.v1.Customer.fields:type_name -> google.protobuf.Struct
-	18, // 25: kiroku.plugin.v1.HandleEventRequest.event:type_name -> kiroku.plugin.v1.Event
-	23, // 26: kiroku.plugin.v1.HandleEventResponse.notifications:type_name -> kiroku.plugin.v1.Notification
-	22, // 27: kiroku.plugin.v1.HandleEventResponse.timers:type_name -> kiroku.plugin.v1.Timer
-	28, // 28: kiroku.plugin.v1.Timer.at:type_name -> google.protobuf.Timestamp
-	23, // 29: kiroku.plugin.v1.NotifyRequest.notification:type_name -> kiroku.plugin.v1.Notification
-	26, // 30: kiroku.plugin.v1.NotifyRequest.addresses:type_name -> kiroku.plugin.v1.NotifyRequest.AddressesEntry
-	1,  // 31: kiroku.plugin.v1.Plugin.GetManifest:input_type -> kiroku.plugin.v1.GetManifestRequest
-	12, // 32: kiroku.plugin.v1.Plugin.ValidateRecords:input_type -> kiroku.plugin.v1.ValidateRecordsRequest
-	16, // 33: kiroku.plugin.v1.Plugin.ComputeRecords:input_type -> kiroku.plugin.v1.ComputeRecordsRequest
-	20, // 34: kiroku.plugin.v1.Plugin.HandleEvent:input_type -> kiroku.plugin.v1.HandleEventRequest
-	24, // 35: kiroku.plugin.v1.Plugin.Notify:input_type -> kiroku.plugin.v1.NotifyRequest
-	2,  // 36: kiroku.plugin.v1.Plugin.GetManifest:output_type -> kiroku.plugin.v1.GetManifestResponse
-	13, // 37: kiroku.plugin.v1.Plugin.ValidateRecords:output_type -> kiroku.plugin.v1.ValidateRecordsResponse
-	17, // 38: kiroku.plugin.v1.Plugin.ComputeRecords:output_type -> kiroku.plugin.v1.ComputeRecordsResponse
-	21, // 39: kiroku.plugin.v1.Plugin.HandleEvent:output_type -> kiroku.plugin.v1.HandleEventResponse
-	25, // 40: kiroku.plugin.v1.Plugin.Notify:output_type -> kiroku.plugin.v1.NotifyResponse
-	36, // [36:41] is the sub-list for method output_type
-	31, // [31:36] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+var file_kirokuplugin_v2_plugin_proto_depIdxs = []int32{
+	3,  // 0: kiroku.plugin.v2.GetManifestResponse.manifest:type_name -> kiroku.plugin.v2.Manifest
+	0,  // 1: kiroku.plugin.v2.Manifest.capabilities:type_name -> kiroku.plugin.v2.Capability
+	4,  // 2: kiroku.plugin.v2.Manifest.templates:type_name -> kiroku.plugin.v2.Template
+	9,  // 3: kiroku.plugin.v2.Manifest.masters:type_name -> kiroku.plugin.v2.MasterItem
+	10, // 4: kiroku.plugin.v2.Manifest.customer_fields:type_name -> kiroku.plugin.v2.CustomerField
+	5,  // 5: kiroku.plugin.v2.Template.fields:type_name -> kiroku.plugin.v2.Field
+	6,  // 6: kiroku.plugin.v2.Template.aggregations:type_name -> kiroku.plugin.v2.Aggregation
+	7,  // 7: kiroku.plugin.v2.Template.catalogs:type_name -> kiroku.plugin.v2.Catalog
+	8,  // 8: kiroku.plugin.v2.Catalog.items:type_name -> kiroku.plugin.v2.CatalogItem
+	25, // 9: kiroku.plugin.v2.Record.planned_at:type_name -> google.protobuf.Timestamp
+	25, // 10: kiroku.plugin.v2.Record.actual_at:type_name -> google.protobuf.Timestamp
+	11, // 11: kiroku.plugin.v2.CheckRecordsRequest.records:type_name -> kiroku.plugin.v2.Record
+	14, // 12: kiroku.plugin.v2.CheckRecordsResponse.results:type_name -> kiroku.plugin.v2.RecordResult
+	15, // 13: kiroku.plugin.v2.RecordResult.problems:type_name -> kiroku.plugin.v2.FieldProblem
+	25, // 14: kiroku.plugin.v2.Event.at:type_name -> google.protobuf.Timestamp
+	11, // 15: kiroku.plugin.v2.Event.record:type_name -> kiroku.plugin.v2.Record
+	17, // 16: kiroku.plugin.v2.Event.customer:type_name -> kiroku.plugin.v2.Customer
+	11, // 17: kiroku.plugin.v2.Event.month_records:type_name -> kiroku.plugin.v2.Record
+	11, // 18: kiroku.plugin.v2.Event.recent_records:type_name -> kiroku.plugin.v2.Record
+	16, // 19: kiroku.plugin.v2.HandleEventRequest.event:type_name -> kiroku.plugin.v2.Event
+	21, // 20: kiroku.plugin.v2.HandleEventResponse.notifications:type_name -> kiroku.plugin.v2.Notification
+	20, // 21: kiroku.plugin.v2.HandleEventResponse.timers:type_name -> kiroku.plugin.v2.Timer
+	25, // 22: kiroku.plugin.v2.Timer.at:type_name -> google.protobuf.Timestamp
+	21, // 23: kiroku.plugin.v2.NotifyRequest.notification:type_name -> kiroku.plugin.v2.Notification
+	24, // 24: kiroku.plugin.v2.NotifyRequest.addresses:type_name -> kiroku.plugin.v2.NotifyRequest.AddressesEntry
+	1,  // 25: kiroku.plugin.v2.Plugin.GetManifest:input_type -> kiroku.plugin.v2.GetManifestRequest
+	12, // 26: kiroku.plugin.v2.Plugin.CheckRecords:input_type -> kiroku.plugin.v2.CheckRecordsRequest
+	18, // 27: kiroku.plugin.v2.Plugin.HandleEvent:input_type -> kiroku.plugin.v2.HandleEventRequest
+	22, // 28: kiroku.plugin.v2.Plugin.Notify:input_type -> kiroku.plugin.v2.NotifyRequest
+	2,  // 29: kiroku.plugin.v2.Plugin.GetManifest:output_type -> kiroku.plugin.v2.GetManifestResponse
+	13, // 30: kiroku.plugin.v2.Plugin.CheckRecords:output_type -> kiroku.plugin.v2.CheckRecordsResponse
+	19, // 31: kiroku.plugin.v2.Plugin.HandleEvent:output_type -> kiroku.plugin.v2.HandleEventResponse
+	23, // 32: kiroku.plugin.v2.Plugin.Notify:output_type -> kiroku.plugin.v2.NotifyResponse
+	29, // [29:33] is the sub-list for method output_type
+	25, // [25:29] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
-func init() { file_kirokuplugin_v1_plugin_proto_init() }
-func file_kirokuplugin_v1_plugin_proto_init() {
-	if File_kirokuplugin_v1_plugin_proto != nil {
+func init() { file_kirokuplugin_v2_plugin_proto_init() }
+func file_kirokuplugin_v2_plugin_proto_init() {
+	if File_kirokuplugin_v2_plugin_proto != nil {
 		return
 	}
-	file_kirokuplugin_v1_plugin_proto_msgTypes[4].OneofWrappers = []any{}
+	file_kirokuplugin_v2_plugin_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kirokuplugin_v1_plugin_proto_rawDesc), len(file_kirokuplugin_v1_plugin_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kirokuplugin_v2_plugin_proto_rawDesc), len(file_kirokuplugin_v2_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   26,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
-		GoTypes:           file_kirokuplugin_v1_plugin_proto_goTypes,
-		DependencyIndexes: file_kirokuplugin_v1_plugin_proto_depIdxs,
-		EnumInfos:         file_kirokuplugin_v1_plugin_proto_enumTypes,
-		MessageInfos:      file_kirokuplugin_v1_plugin_proto_msgTypes,
+		GoTypes:           file_kirokuplugin_v2_plugin_proto_goTypes,
+		DependencyIndexes: file_kirokuplugin_v2_plugin_proto_depIdxs,
+		EnumInfos:         file_kirokuplugin_v2_plugin_proto_enumTypes,
+		MessageInfos:      file_kirokuplugin_v2_plugin_proto_msgTypes,
 	}.Build()
-	File_kirokuplugin_v1_plugin_proto = out.File
-	file_kirokuplugin_v1_plugin_proto_goTypes = nil
-	file_kirokuplugin_v1_plugin_proto_depIdxs = nil
+	File_kirokuplugin_v2_plugin_proto = out.File
+	file_kirokuplugin_v2_plugin_proto_goTypes = nil
+	file_kirokuplugin_v2_plugin_proto_depIdxs = nil
 }
