@@ -208,7 +208,7 @@ func BenchmarkReports(b *testing.B) {
 	sq := report.SalesQuery{From: from, To: to, Unit: report.ByMonth}
 	handSales := func(db bun.IDB) (map[string][4]int64, error) {
 		var periods []struct {
-			M                   string `bun:"m"`
+			M                  string `bun:"m"`
 			N, Net, Tax, Gross int64
 		}
 		where := func(q *bun.SelectQuery) *bun.SelectQuery {
