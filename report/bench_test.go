@@ -24,6 +24,20 @@
 // hand-written SQL alike. contact_records_template_occurred cuts the rows
 // read and the cost below those thresholds; jit=off (in the DSN, as the
 // README advises) removes the rest of the compilation.
+//
+// At the full size (100 000 customers, 1 000 000 records, 2026-12-06, JIT
+// on, 2 cores under load 32–42, 20 runs each), p50 engine / hand-written:
+// monthly sum over a year for a staff member 9.5 s / 12.4 s (0.77×);
+// customer charts 20.4 ms; sales by month over a year 19.9 s / 23.0 s
+// (0.87×). The engine is never slower than the hand-written SQL, but the
+// year's 128 000 daily reports and 98 000 purchases are each read from
+// the heap (fields is JSON) with the visibility subplans per row, 2–4 s of
+// each query is JIT compilation, and the periods' CASE grouping is
+// estimated at one group per row, so the sort spills to disk: the 1 s and
+// 200 ms budgets are out of reach at this size without a summary table.
+// The default slice (20 000 customers, 67 108 records) with jit=off in the
+// DSN, same day and load: monthly sum 186 ms / 239 ms (0.78×), customer
+// charts 12.2 ms, sales by month 531 ms / 398 ms (1.33×).
 package report_test
 
 import (
