@@ -44,13 +44,14 @@ var migrations embed.FS
 var migrationSet = migration.Register(migration.Set{Name: "contactlog", FS: migrations})
 
 // Migrate creates or upgrades the engine's tables and those it depends on
-// (permission, customer, template, the outbox). Idempotent; safe from
+// (permission, customer, template, the outbox, the tenant catalog of
+// contactlog/catalog, which lines of records name). Idempotent; safe from
 // several processes at once. On PostgreSQL it holds a session-level
 // advisory lock for the whole run, so db must reach the server directly or
 // through a session-mode pooler, never a transaction-mode one (every other
 // call of the engines is safe there).
 func Migrate(ctx context.Context, db *bun.DB) error {
-	sets, err := migration.Named("permission", "customer", "template", "outbox")
+	sets, err := migration.Named("permission", "customer", "template", "outbox", "catalog")
 	if err != nil {
 		return err
 	}

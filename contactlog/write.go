@@ -129,7 +129,7 @@ func checkLen(v *validation.Error, field, s string, limit int) string {
 // stored only for an entry without problems.
 func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Principal, e *Entry, prev *Record) (*template.Template, error) {
 	var v validation.Error
-	tpl, valuesOK, err := s.prepareTemplate(ctx, pr, &v, e, prev)
+	tpl, valuesOK, err := s.prepareTemplate(ctx, db, pr, &v, e, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) prepare(ctx context.Context, db bun.IDB, pr permission.Princip
 // prepareTemplate resolves e's template (fixed once the record exists; the
 // version may move forward) and validates e.Values against it, leaving
 // them in their stored form. valuesOK tells whether the values passed.
-func (s *Service) prepareTemplate(ctx context.Context, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) (tpl *template.Template, valuesOK bool, err error) {
+func (s *Service) prepareTemplate(ctx context.Context, db bun.IDB, pr permission.Principal, v *validation.Error, e *Entry, prev *Record) (tpl *template.Template, valuesOK bool, err error) {
 	if prev != nil {
 		if e.Template == "" {
 			e.Template = prev.Template
@@ -206,7 +206,7 @@ func (s *Service) prepareTemplate(ctx context.Context, pr permission.Principal, 
 				delete(e.Values, k)
 			}
 		}
-		vals, err := tpl.Validate(e.Values, s.location(pr))
+		vals, err := tpl.ValidateWith(e.Values, template.ValidateOptions{Location: s.location(pr), Items: s.lineItems(ctx, db, pr, prev)})
 		if err != nil {
 			var fv *ValidationError
 			if !errors.As(err, &fv) {

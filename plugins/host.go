@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/internal/kerr"
 	"github.com/kirokuhq/kiroku/internal/telemetry"
@@ -85,6 +86,12 @@ type Config struct {
 	// use a plugin with (Install fails), and every manifest template is
 	// served as version 1 of the running plugin's manifest.
 	DB bun.IDB
+	// Catalog is the tenants' catalog (contactlog/catalog): Install merges
+	// the items of the plugins' template catalogs (a ramen shop's menu)
+	// into the installing tenant's with catalog.Service.Merge, so that
+	// purchases (利用・会計), カテゴリー管理 and the sales analysis offer
+	// them. Default: none, and Install adds no catalog items.
+	Catalog *catalog.Service
 	// Clock stamps the stored template versions and installations.
 	// Default: time.Now.
 	Clock func() time.Time

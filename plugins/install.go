@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -75,7 +76,8 @@ func (h *Host) db() (bun.IDB, error) {
 // table plugin_installations, created by Migrate), which Install needs,
 // so every host sharing the database agrees on it. Call Install again
 // after upgrading a plugin: it also contributes the plugin's masters and
-// customer fields to the tenant.
+// customer fields to the tenant, and, with Config.Catalog, the items of
+// its templates' catalogs to the tenant's catalog.
 //
 // Master items are merged into records' masters kind by kind (Category1
 // before Category2, so a plugin's Category2 items may name its Category1
@@ -85,7 +87,12 @@ func (h *Host) db() (bun.IDB, error) {
 // archived, never removed. Customer fields are defined with
 // customers.DefineField: new ones after the tenant's fields, existing ones
 // updated in place (their position kept). A field the manifest no longer
-// lists stays defined with its values.
+// lists stays defined with its values. Catalog items are merged with
+// catalog.Service.Merge: categories by name, items by category, variant
+// (the item's Classification) and name; what the tenant already has —
+// prices it changed, items it archived — is left alone, and the plugin's
+// templates keep their own catalogs, so records written with them stay
+// as they were.
 //
 // Codes and keys are the plugin's namespaced ones, so a reinstalled or
 // upgraded plugin keeps pointing at the same data, and installing again
@@ -115,6 +122,9 @@ func (h *Host) Install(ctx context.Context, records *contactlog.Service, custome
 	if err := installFields(ctx, customers, plugins); err != nil {
 		return fmt.Errorf("plugins: install: %w", err)
 	}
+	if err := h.installCatalogs(ctx, plugins); err != nil {
+		return fmt.Errorf("plugins: install: %w", err)
+	}
 	now := h.cfg.Clock().UTC()
 	for _, c := range plugins {
 		row := &installationRow{Tenant: pr.Tenant, Plugin: c.name, InstalledAt: now}
@@ -142,6 +152,29 @@ func installMasters(ctx context.Context, records *contactlog.Service, plugins []
 				return fmt.Errorf("%s: masters %s: %w", c.name, kind, err)
 			}
 			cur = next
+		}
+	}
+	return nil
+}
+
+// installCatalogs merges the items of the plugins' template catalogs into
+// the tenant's catalog (Config.Catalog), one plugin at a time.
+func (h *Host) installCatalogs(ctx context.Context, plugins []contribution) error {
+	if h.cfg.Catalog == nil {
+		return nil
+	}
+	for _, c := range plugins {
+		var items []template.CatalogItem
+		for _, t := range c.manifest.templates {
+			for _, cat := range t.Catalogs {
+				items = append(items, cat.Items...)
+			}
+		}
+		if len(items) == 0 {
+			continue
+		}
+		if _, err := h.cfg.Catalog.Merge(ctx, items); err != nil {
+			return fmt.Errorf("%s: catalog: %w", c.name, err)
 		}
 	}
 	return nil

@@ -10,11 +10,13 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/plugins/careservice"
+	"github.com/kirokuhq/kiroku/plugins/ramenshop"
 )
 
 func TestInstall(t *testing.T) {
@@ -153,5 +155,108 @@ func TestInstall(t *testing.T) {
 		installed, err = h.Installed(theirs)
 		require.NoError(t, err)
 		require.Empty(t, installed)
+	})
+}
+
+// TestInstallCatalog: installing the ramen shop merges its menu into the
+// tenant's catalog once; the tenant's own changes survive reinstalling,
+// orders written with the template's menu stay as they were, and purchases
+// take the installed items.
+func TestInstallCatalog(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		require.NoError(t, Migrate(ctx, db))
+		require.NoError(t, contactlog.Migrate(ctx, db))
+		st, err := template.NewStore(db, nil)
+		require.NoError(t, err)
+		reg := template.NewRegistry(st)
+		cat, err := catalog.NewService(db, nil)
+		require.NoError(t, err)
+		h := newHost(t, Config{Templates: reg, DB: db, Catalog: cat, Plugins: []Spec{{Path: ramenBin}}})
+		dir, err := permission.NewDirectory(db, nil)
+		require.NoError(t, err)
+		svc, err := contactlog.NewService(db, &contactlog.Config{Authorizer: permission.Unrestricted(), Directory: dir, Templates: reg, Plugins: h})
+		require.NoError(t, err)
+		csvc, err := customer.NewService(db, &customer.Config{Authorizer: permission.Unrestricted()})
+		require.NoError(t, err)
+		tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "麺屋"})
+		require.NoError(t, err)
+		u, err := dir.SaveUser(ctx, permission.User{Tenant: tenant.ID, Name: "店長", Email: "tencho@example.jp",
+			Roles: []permission.Role{permission.RoleStaff, permission.RoleAdmin}, Active: true})
+		require.NoError(t, err)
+		p, err := dir.Principal(ctx, tenant.ID, u.ID)
+		require.NoError(t, err)
+		admin := permission.WithPrincipal(ctx, p)
+
+		// The tenant already sells gyoza its own way.
+		gyoza, err := cat.SaveCategory(admin, catalog.Category{Name: "餃子", TaxRate: 10, UsesVariants: true})
+		require.NoError(t, err)
+		_, err = cat.SaveItem(admin, catalog.Item{Category: gyoza.ID, Name: "餃子 5個", Variant: "5個", UnitPrice: 300})
+		require.NoError(t, err)
+
+		require.NoError(t, h.Install(admin, svc, csvc))
+		items, err := cat.Items(admin, uuid.Nil, true)
+		require.NoError(t, err)
+		require.Len(t, items, len(ramenshop.Menu), "the menu once, the tenant's gyoza counted as the menu's")
+		cats, err := cat.Categories(admin)
+		require.NoError(t, err)
+		var names []string
+		for _, c := range cats {
+			names = append(names, c.Name)
+			require.Equal(t, 10, c.TaxRate)
+			require.True(t, c.UsesVariants, c.Name)
+		}
+		require.ElementsMatch(t, []string{"餃子", "ラーメン", "つけ麺", "ご飯", "トッピング", "ドリンク"}, names)
+		byName := map[string]catalog.Item{}
+		for _, it := range items {
+			byName[it.DisplayName()] = it
+		}
+		require.Equal(t, int64(300), byName["餃子 5個（5個）"].UnitPrice, "the tenant's price stays")
+		shoyu := byName["醤油ラーメン 普通（醤油 普通）"]
+		require.Equal(t, int64(700), shoyu.UnitPrice)
+
+		// An order with the template's menu, then the shop raises a price
+		// and archives an item, and installs again.
+		c, err := csvc.Create(admin, customer.Profile{FamilyName: "麺", FamilyKana: "メン"})
+		require.NoError(t, err)
+		order, err := svc.Create(admin, contactlog.Entry{Template: ramenshop.TemplateOrder, Customer: c.ID, Values: map[string]any{
+			"dining": ramenshop.EatIn, "lines": []any{map[string]any{"item": "shoyu-regular", "quantity": 2}}}})
+		require.NoError(t, err)
+		shoyu.UnitPrice = 750
+		_, err = cat.SaveItem(admin, shoyu)
+		require.NoError(t, err)
+		beer := byName["生ビール（アルコール）"]
+		beer.Archived = true
+		_, err = cat.SaveItem(admin, beer)
+		require.NoError(t, err)
+		require.NoError(t, h.Install(admin, svc, csvc))
+		again, err := cat.Items(admin, uuid.Nil, true)
+		require.NoError(t, err)
+		require.Len(t, again, len(ramenshop.Menu), "installing again adds nothing")
+		for _, it := range again {
+			switch it.ID {
+			case shoyu.ID:
+				require.Equal(t, int64(750), it.UnitPrice, "the tenant's new price stays")
+			case beer.ID:
+				require.True(t, it.Archived, "what the tenant archived stays archived")
+			}
+		}
+		got, err := svc.Get(admin, order.ID)
+		require.NoError(t, err)
+		require.Equal(t, order.Values, got.Values, "the order keeps its lines")
+		ls, ok := template.LinesOf(got.Values["lines"])
+		require.True(t, ok)
+		require.Equal(t, "醤油ラーメン 普通", ls.Items[0].Name)
+		require.Equal(t, int64(700), ls.Items[0].UnitPrice)
+
+		// A purchase (利用・会計) names the installed item.
+		bought, err := svc.Create(admin, contactlog.Entry{Template: template.KeyUsage, Customer: c.ID, Values: map[string]any{
+			"items": []any{map[string]any{"item": shoyu.ID.String(), "quantity": 1}}}})
+		require.NoError(t, err)
+		ls, ok = template.LinesOf(bought.Values["items"])
+		require.True(t, ok)
+		require.Equal(t, template.Line{Item: shoyu.ID.String(), Name: "醤油ラーメン 普通(醤油 普通)", Category: "ラーメン",
+			Variant: "醤油 普通", Quantity: 1, UnitPrice: 750, TaxRate: 10, Subtotal: 750}, ls.Items[0])
 	})
 }

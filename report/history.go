@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -157,7 +156,7 @@ func fieldChart(f template.Field, recs []contactlog.Record, labels []string) (ch
 		net, tax := make([]float64, len(recs)), make([]float64, len(recs))
 		for i := range recs {
 			net[i], tax[i] = math.NaN(), math.NaN()
-			if ls, ok := linesOf(recs[i].Values[f.Key]); ok {
+			if ls, ok := template.LinesOf(recs[i].Values[f.Key]); ok {
 				net[i], tax[i], seen = float64(ls.Subtotal), float64(ls.Tax), true
 			}
 		}
@@ -182,28 +181,4 @@ func fieldChart(f template.Field, recs []contactlog.Record, labels []string) (ch
 	}
 	spec.Series = []chart.Series{{Name: f.Label, Values: values}}
 	return spec, seen
-}
-
-// linesOf reads a lines value as stored (template.Lines or its JSON form).
-func linesOf(v any) (template.Lines, bool) {
-	switch x := v.(type) {
-	case template.Lines:
-		return x, true
-	case *template.Lines:
-		if x != nil {
-			return *x, true
-		}
-		return template.Lines{}, false
-	case nil:
-		return template.Lines{}, false
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return template.Lines{}, false
-	}
-	var ls template.Lines
-	if err := json.Unmarshal(b, &ls); err != nil {
-		return template.Lines{}, false
-	}
-	return ls, true
 }

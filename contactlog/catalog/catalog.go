@@ -9,7 +9,12 @@
 // (利用歴, a lines field of a record, contactlog/template) copies the item's
 // name, price and rate into the line when it is written, and keeps the
 // item's ID in Line.Item, so changing a price never alters past records and
-// reports can still tell the item and its category.
+// reports can still tell the item and its category. The record engine
+// (contactlog) checks such lines when a record is written: the item must
+// be one of the writer's tenant's, not archived (a record keeps the lines
+// it already has), and it fills the name, category, variant, price and
+// rate a line leaves empty. Merge adds another catalog's items (a
+// plugin's menu) once.
 //
 // Reading is for every staff principal of the tenant; changing the catalog
 // is for admins. ImportCSV registers many items at once from a CSV file in
@@ -515,4 +520,111 @@ func (it Item) DisplayName() string {
 		return it.Name
 	}
 	return it.Name + "（" + it.Variant + "）"
+}
+
+// Merge adds items of another catalog — a plugin's menu, the catalog of a
+// template (template.CatalogItem) — to the tenant's catalog, once: each
+// item goes into the category named by its Category (created with the
+// item's tax rate, using variants when any of its items has a
+// Classification, after the tenant's categories), as an item with its
+// name, its Classification as the variant and its unit price. What the
+// tenant already has is left as the tenant keeps it: a category of the
+// same name keeps its rate and options, an item of the same category,
+// variant and name keeps its price, position and archived flag. Merging
+// the same items again therefore changes nothing. It returns how many
+// items it added. Admins only.
+//
+// Problems are a *validation.Error naming the item by its index
+// ("items[i].…"): an item without a Category (category: required), a
+// tax rate not in TaxRates, items of one new category at different rates
+// (tax_rate: not_allowed), a variant in an existing category without
+// variants or none in one with them, and the rules of SaveItem. Nothing is
+// added then.
+func (s *Service) Merge(ctx context.Context, items []template.CatalogItem) (int, error) {
+	pr, err := permission.RequireRole(ctx, permission.RoleAdmin)
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		added = 0
+		cats, err := s.categories(ctx, tx, pr.Tenant)
+		if err != nil {
+			return err
+		}
+		have, err := s.items(ctx, tx, pr.Tenant, uuid.Nil, true)
+		if err != nil {
+			return err
+		}
+		byName := map[string]*Category{}
+		position := 0
+		for i := range cats {
+			byName[cats[i].Name] = &cats[i]
+			position = max(position, cats[i].Position+1)
+		}
+		var v validation.Error
+		// New categories first: their rate and whether they use variants
+		// come from all their items.
+		created := map[string]bool{}
+		for i, it := range items {
+			p := fmt.Sprintf("items[%d].", i)
+			cn := name(it.Category)
+			switch c, ok := byName[cn]; {
+			case cn == "":
+				v.Add(p+"category", validation.CodeRequired, "")
+			case !ok:
+				c = &Category{Name: cn, TaxRate: it.TaxRate, Position: min(position, MaxPosition)}
+				byName[cn], created[cn] = c, true
+				fallthrough
+			case created[cn]:
+				if c.TaxRate != it.TaxRate {
+					v.Add(p+"tax_rate", validation.CodeNotAllowed, strconv.Itoa(c.TaxRate))
+				}
+				c.UsesVariants = c.UsesVariants || name(it.Classification) != ""
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		for i, it := range items {
+			c := byName[name(it.Category)]
+			if created[c.Name] && c.ID == uuid.Nil {
+				if err := s.saveCategory(ctx, tx, pr.Tenant, c); err != nil {
+					return prefixed(err, fmt.Sprintf("items[%d].", i))
+				}
+				cats = append(cats, *c)
+			}
+			want := Item{Category: c.ID, Name: it.Name, Variant: it.Classification, UnitPrice: it.UnitPrice}
+			// Cleaned as stored, to compare; saveItem reports problems.
+			checkItem(&validation.Error{}, "", &want, c)
+			if slices.ContainsFunc(have, func(h Item) bool {
+				return h.Category == want.Category && h.Variant == want.Variant && h.Name == want.Name
+			}) {
+				continue
+			}
+			if err := s.saveItem(ctx, tx, pr.Tenant, cats, &want, fmt.Sprintf("items[%d].", i)); err != nil {
+				return err
+			}
+			have = append(have, want)
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("catalog: merge: %w", err)
+	}
+	return added, nil
+}
+
+// prefixed returns err with prefix before the field names of its
+// *validation.Error, if it is one.
+func prefixed(err error, prefix string) error {
+	var ve *validation.Error
+	if !errors.As(err, &ve) {
+		return err
+	}
+	for i := range ve.Fields {
+		ve.Fields[i].Field = prefix + ve.Fields[i].Field
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"github.com/kirokuhq/kiroku/contactlog/catalog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
@@ -261,5 +263,56 @@ func TestImportCSVErrors(t *testing.T) {
 		require.Equal(t, map[string]string{"file": "not_csv"}, fields(t, err))
 		_, err = f.svc.ImportCSV(f.staff, strings.NewReader(file))
 		require.True(t, errors.Is(err, catalog.ErrPermissionDenied))
+	})
+}
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		menu := []template.CatalogItem{
+			{Key: "a", Name: "醤油ラーメン", Category: "ラーメン", Classification: "普通", UnitPrice: 700, TaxRate: 10},
+			{Key: "b", Name: "醤油ラーメン", Category: "ラーメン", Classification: "大盛", UnitPrice: 800, TaxRate: 10},
+			{Key: "c", Name: "持ち帰り餃子", Category: "持ち帰り", UnitPrice: 350, TaxRate: 8},
+		}
+		_, err := f.svc.Merge(f.staff, menu)
+		require.ErrorIs(t, err, catalog.ErrPermissionDenied)
+
+		// Problems name the item; nothing is added.
+		bad := append(slices.Clone(menu),
+			template.CatalogItem{Name: "無所属", UnitPrice: 1, TaxRate: 10},
+			template.CatalogItem{Name: "酒", Category: "持ち帰り", UnitPrice: 500, TaxRate: 10})
+		_, err = f.svc.Merge(f.admin, bad)
+		require.Equal(t, map[string]string{"items[3].category": validation.CodeRequired, "items[4].tax_rate": validation.CodeNotAllowed}, fields(t, err))
+		_, err = f.svc.Merge(f.admin, []template.CatalogItem{{Name: "x", Category: "五%", TaxRate: 5}})
+		require.Equal(t, map[string]string{"items[0].tax_rate": validation.CodeUnknown}, fields(t, err))
+		cats, err := f.svc.Categories(f.admin)
+		require.NoError(t, err)
+		require.Empty(t, cats)
+
+		n, err := f.svc.Merge(f.admin, menu)
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		n, err = f.svc.Merge(f.admin, menu)
+		require.NoError(t, err)
+		require.Zero(t, n, "merging again adds nothing")
+		cats, err = f.svc.Categories(f.admin)
+		require.NoError(t, err)
+		require.Len(t, cats, 2)
+		for _, c := range cats {
+			require.Equal(t, c.Name == "ラーメン", c.UsesVariants, c.Name)
+			require.Equal(t, map[string]int{"ラーメン": 10, "持ち帰り": 8}[c.Name], c.TaxRate)
+		}
+		items, err := f.svc.Items(f.admin, uuid.Nil, false)
+		require.NoError(t, err)
+		require.Len(t, items, 3)
+		require.Equal(t, "醤油ラーメン（大盛）", items[0].DisplayName(), "by variant")
+		require.Equal(t, int64(800), items[0].UnitPrice)
+
+		// An item in an existing category without variants must fit it.
+		_, err = f.svc.Merge(f.admin, []template.CatalogItem{{Name: "焼売", Category: "持ち帰り", Classification: "6個", UnitPrice: 400, TaxRate: 8}})
+		require.Equal(t, map[string]string{"items[0].variant": validation.CodeNotAllowed}, fields(t, err))
+		_, err = f.svc.Items(f.other, uuid.Nil, true)
+		require.NoError(t, err)
 	})
 }

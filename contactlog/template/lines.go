@@ -1,6 +1,8 @@
 package template
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -36,10 +38,18 @@ const (
 // Line is one line of a lines value: an item, how many, at what price.
 type Line struct {
 	// Item is the catalog item's key (required when the field names a
-	// catalog), or any product code, or empty.
+	// catalog), or, in a field without a catalog of its own, an item that
+	// ValidateOptions.Items resolves (a tenant catalog item's ID) or any
+	// other product code, or empty.
 	Item string `json:"item,omitempty"`
 	// Name is shown on the line; with a catalog it defaults to the item's.
 	Name string `json:"name"`
+	// Category and Variant are the names of the item's category and
+	// variant (分類) when the line was written, for an item that
+	// ValidateOptions.Items resolved; they default to the item's and are
+	// kept as given, so renaming the catalog leaves past lines alone.
+	Category string `json:"category,omitempty"`
+	Variant  string `json:"variant,omitempty"`
 	// Quantity is positive, with at most three decimals.
 	Quantity float64 `json:"quantity"`
 	// UnitPrice in yen, tax excluded; with a catalog it defaults to the
@@ -106,6 +116,32 @@ func ComputeLines(items []Line, r Rounding) Lines {
 	return out
 }
 
+// LinesOf reads a lines value as a record stores it: Lines, *Lines, or
+// its JSON form (Record.Values after a round trip through the database).
+// It reports false for nil and for anything else.
+func LinesOf(v any) (Lines, bool) {
+	switch x := v.(type) {
+	case Lines:
+		return x, true
+	case *Lines:
+		if x != nil {
+			return *x, true
+		}
+		return Lines{}, false
+	case nil:
+		return Lines{}, false
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Lines{}, false
+	}
+	var ls Lines
+	if err := json.Unmarshal(b, &ls); err != nil {
+		return Lines{}, false
+	}
+	return ls, true
+}
+
 // lineSubtotal is round(q × price) in exact integer arithmetic on
 // thousandths of a unit, half away from zero.
 func lineSubtotal(q float64, price int64) int64 {
@@ -149,32 +185,47 @@ func taxOf(base int64, rate int, r Rounding) int64 {
 
 // lineInput is one line as given, before validation.
 type lineInput struct {
-	item, name                     any
+	item, name, category, variant  any
 	quantity, unitPrice, rate      any
 	hasQuantity, hasPrice, hasRate bool
+	// zeroDefaults: a Line value, whose zero price and rate mean "the
+	// item's" when the line names a catalog item.
+	zeroDefaults bool
 }
 
 // normalizeLines validates a lines value: Lines, *Lines, []Line, []any or
 // []map[string]any of lines, or the JSON form of Lines (a map with
 // "items"). Map lines have the keys item, name, quantity, unit_price and
-// tax_rate (subtotal is ignored).
-func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw any) (any, bool) {
-	var cat *Catalog
+// tax_rate, category and variant (subtotal is ignored). lookup, if not
+// nil, resolves the items of a field without a catalog of its own (see
+// ItemFunc); its error is returned as is.
+func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw any, lookup itemLookup) (any, bool, error) {
 	if f.Catalog != "" {
 		c, ok := t.Catalog(f.Catalog)
 		if !ok {
 			v.Add(path, validation.CodeUnknown, f.Catalog)
-			return nil, true
+			return nil, true, nil
 		}
-		cat = c
+		lookup = func(key string) (*CatalogItem, string, error) {
+			switch it, ok := c.Item(key); {
+			case key == "":
+				return nil, validation.CodeRequired, nil
+			case !ok:
+				return nil, validation.CodeUnknown, nil
+			default:
+				// The template's catalog travels with its version, which
+				// keeps the names: lines don't copy them.
+				it.Category, it.Classification = "", ""
+				return &it, "", nil
+			}
+		}
 	}
 	var inputs []lineInput
 	fromLine := func(l Line) lineInput {
 		return lineInput{
-			item: l.Item, name: l.Name, quantity: l.Quantity, unitPrice: l.UnitPrice, rate: l.TaxRate,
-			hasQuantity: true,
-			hasPrice:    cat == nil || l.UnitPrice != 0,
-			hasRate:     cat == nil || l.TaxRate != 0,
+			item: l.Item, name: l.Name, category: l.Category, variant: l.Variant,
+			quantity: l.Quantity, unitPrice: l.UnitPrice, rate: l.TaxRate,
+			hasQuantity: true, hasPrice: true, hasRate: true, zeroDefaults: true,
 		}
 	}
 	var list []any
@@ -203,12 +254,12 @@ func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw
 		items, ok := x["items"].([]any)
 		if !ok && x["items"] != nil {
 			v.Add(path+".items", validation.CodeWrongType, "")
-			return nil, true
+			return nil, true, nil
 		}
 		list = items
 	default:
 		v.Add(path, validation.CodeWrongType, "")
-		return nil, true
+		return nil, true, nil
 	}
 	n0 := len(v.Fields)
 	for i, e := range list {
@@ -219,7 +270,8 @@ func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw
 		case *Line:
 			inputs = append(inputs, fromLine(*l))
 		case map[string]any:
-			in := lineInput{item: l["item"], name: l["name"], quantity: l["quantity"], unitPrice: l["unit_price"], rate: l["tax_rate"]}
+			in := lineInput{item: l["item"], name: l["name"], category: l["category"], variant: l["variant"],
+				quantity: l["quantity"], unitPrice: l["unit_price"], rate: l["tax_rate"]}
 			_, in.hasQuantity = l["quantity"]
 			_, in.hasPrice = l["unit_price"]
 			_, in.hasRate = l["tax_rate"]
@@ -228,7 +280,7 @@ func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw
 			in.hasRate = in.hasRate && !isEmpty(in.rate)
 			for k := range l {
 				switch k {
-				case "item", "name", "quantity", "unit_price", "tax_rate", "subtotal":
+				case "item", "name", "category", "variant", "quantity", "unit_price", "tax_rate", "subtotal":
 				default:
 					v.Add(p+"."+k, validation.CodeUnknown, k)
 				}
@@ -239,10 +291,10 @@ func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw
 		}
 	}
 	if len(v.Fields) > n0 {
-		return nil, true
+		return nil, true, nil
 	}
 	if len(inputs) == 0 {
-		return nil, false
+		return nil, false, nil
 	}
 	limit := MaxLines
 	if f.Max != nil && int(*f.Max) < limit {
@@ -250,23 +302,30 @@ func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw
 	}
 	if len(inputs) > limit {
 		v.Add(path, validation.CodeTooMany, strconv.Itoa(limit))
-		return nil, true
+		return nil, true, nil
 	}
 	if f.Min != nil && float64(len(inputs)) < *f.Min {
 		v.Add(path, validation.CodeOutOfRange, boundsParam(f.Min, f.Max))
-		return nil, true
+		return nil, true, nil
 	}
 	lines := make([]Line, 0, len(inputs))
 	for i, in := range inputs {
-		if l, ok := normalizeLine(v, fmt.Sprintf("%s[%d]", path, i), in, cat); ok {
+		l, ok, err := normalizeLine(v, fmt.Sprintf("%s[%d]", path, i), in, lookup)
+		if err != nil {
+			return nil, true, err
+		}
+		if ok {
 			lines = append(lines, l)
 		}
 	}
 	if len(v.Fields) > n0 {
-		return nil, true
+		return nil, true, nil
 	}
-	return ComputeLines(lines, t.TaxRounding), true
+	return ComputeLines(lines, t.TaxRounding), true, nil
 }
+
+// itemLookup resolves a line's item as ItemFunc does, for one field.
+type itemLookup func(item string) (*CatalogItem, string, error)
 
 func linesAsAny(ls []Line) []any {
 	out := make([]any, len(ls))
@@ -276,7 +335,7 @@ func linesAsAny(ls []Line) []any {
 	return out
 }
 
-func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (Line, bool) {
+func normalizeLine(v *validation.Error, p string, in lineInput, lookup itemLookup) (Line, bool, error) {
 	var l Line
 	n0 := len(v.Fields)
 	text := func(field string, raw any, limit int) string {
@@ -296,21 +355,36 @@ func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (L
 	}
 	l.Item = text("item", in.item, maxItemKeyLen)
 	l.Name = text("name", in.name, maxLineNameLen)
+	l.Category = text("category", in.category, maxLineNameLen)
+	l.Variant = text("variant", in.variant, maxLineNameLen)
 
-	var item CatalogItem
-	if cat != nil {
-		switch it, ok := cat.Item(l.Item); {
-		case l.Item == "":
-			v.Add(p+".item", validation.CodeRequired, "")
-		case !ok:
-			v.Add(p+".item", validation.CodeUnknown, l.Item)
-		default:
+	// The item, when the line names one: it fills what the line leaves
+	// empty.
+	var item *CatalogItem
+	var problem string // the item's: its line's other problems are moot
+	if lookup != nil && len(v.Fields) == n0 {
+		var it *CatalogItem
+		var err error
+		if it, problem, err = lookup(l.Item); err != nil {
+			return Line{}, false, err
+		}
+		switch {
+		case problem != "":
+			v.Add(p+".item", problem, l.Item)
+		case it != nil:
 			item = it
-			if l.Name == "" {
-				l.Name = it.Name
+			// Cleaned as typed text is, so the line validates again to
+			// itself.
+			l.Name = cmp.Or(l.Name, clean(it.Name))
+			l.Category = cmp.Or(l.Category, clean(it.Category))
+			l.Variant = cmp.Or(l.Variant, clean(it.Classification))
+			if in.zeroDefaults {
+				in.hasPrice = in.unitPrice != int64(0)
+				in.hasRate = in.rate != 0
 			}
 		}
-	} else if l.Name == "" {
+	}
+	if item == nil && problem == "" && l.Name == "" && len(v.Fields) == n0 {
 		v.Add(p+".name", validation.CodeRequired, "")
 	}
 
@@ -339,8 +413,9 @@ func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (L
 		default:
 			l.UnitPrice = int64(x)
 		}
-	case cat != nil:
+	case item != nil:
 		l.UnitPrice = item.UnitPrice
+	case problem != "":
 	default:
 		v.Add(p+".unit_price", validation.CodeRequired, "")
 	}
@@ -358,10 +433,11 @@ func normalizeLine(v *validation.Error, p string, in lineInput, cat *Catalog) (L
 		default:
 			l.TaxRate = int(x)
 		}
-	case cat != nil:
+	case item != nil:
 		l.TaxRate = item.TaxRate
+	case problem != "":
 	default:
 		v.Add(p+".tax_rate", validation.CodeRequired, "")
 	}
-	return l, len(v.Fields) == n0
+	return l, len(v.Fields) == n0, nil
 }

@@ -49,6 +49,46 @@ import (
 // (matching ErrInvalid) listing every problem; the error is nil when there
 // are none.
 func (t Template) Validate(values map[string]any, loc *time.Location) (map[string]any, error) {
+	return t.ValidateWith(values, ValidateOptions{Location: loc})
+}
+
+// ValidateOptions are the options of ValidateWith.
+type ValidateOptions struct {
+	// Location is the tenant's time zone, as Validate's loc. Default:
+	// Asia/Tokyo.
+	Location *time.Location
+	// Items resolves the items that lines name in lines fields without a
+	// catalog of their own (Field.Catalog empty), such as a tenant's
+	// catalog (contactlog/catalog). Default: none, and such lines are
+	// free: their item is any product code, kept as given.
+	Items ItemFunc
+}
+
+// ItemFunc resolves the item a line of the lines field called field names.
+// It returns the item when item names one, a validation code (reported at
+// "fields.<field>[i].item", e.g. validation.CodeUnknown or
+// validation.CodeNotAllowed) when item claims to name one that cannot be
+// used, or neither for a free product code. An error stops the
+// validation.
+//
+// A resolved item fills what the line leaves empty: its name (Name), unit
+// price, tax rate, category and variant (Classification), so the line
+// keeps them as they were when it was written.
+type ItemFunc func(field, item string) (it *CatalogItem, problem string, err error)
+
+// lookup returns the item lookup of the lines field f: opts.Items for a
+// field without a catalog of its own, else nil.
+func (opts ValidateOptions) lookup(f *Field) func(string) (*CatalogItem, string, error) {
+	if opts.Items == nil || f.Catalog != "" {
+		return nil
+	}
+	return func(item string) (*CatalogItem, string, error) { return opts.Items(f.Key, item) }
+}
+
+// ValidateWith is Validate with options: it also resolves lines' items
+// with opts.Items. It returns the error of opts.Items, if any, as is.
+func (t Template) ValidateWith(values map[string]any, opts ValidateOptions) (map[string]any, error) {
+	loc := opts.Location
 	if loc == nil {
 		loc = jpdate.Tokyo()
 	}
@@ -72,7 +112,16 @@ func (t Template) Validate(values map[string]any, loc *time.Location) (map[strin
 			raw = f.Default
 		}
 		n := len(v.Fields)
-		val, present := t.normalizeField(v, path, f, raw, loc)
+		var val any
+		var present bool
+		if f.Type == FieldLines && !isEmpty(raw) {
+			var err error
+			if val, present, err = t.normalizeLines(v, path, f, raw, opts.lookup(f)); err != nil {
+				return nil, err
+			}
+		} else {
+			val, present = t.normalizeField(v, path, f, raw, loc)
+		}
 		if len(v.Fields) > n {
 			continue
 		}
@@ -232,7 +281,8 @@ func (t Template) normalizeField(v *validation.Error, path string, f *Field, raw
 		return id, true
 
 	case FieldLines:
-		return t.normalizeLines(v, path, f, raw)
+		val, present, _ := t.normalizeLines(v, path, f, raw, nil)
+		return val, present
 	}
 	return fail(validation.CodeUnknown, string(f.Type))
 }

@@ -11,7 +11,12 @@
 // (ラーメン, つけ麺, 餃子, ご飯, トッピング, ドリンク) and classification (the
 // variant: 醤油・味噌・塩 × 普通・大盛, 5個・10個, …). Prices are yen, tax
 // excluded (税抜き). Alcohol (生ビール) is marked: it never qualifies for the
-// reduced rate.
+// reduced rate. A host with a tenant catalog (plugins.Config.Catalog)
+// merges the menu into it when a tenant installs the plugin — categories
+// ラーメン, つけ麺, …, the classification as the variant — so purchases
+// (利用・会計) and the sales analysis offer it; the tenant owns those
+// items then (its prices and archiving survive reinstalling), while
+// orders keep the menu of their template version.
 //
 // # Order (ramenshop:order, 注文)
 //

@@ -172,7 +172,11 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if fi, err := os.Stat(cfg.PluginDir); err == nil && fi.IsDir() {
 		pluginDir = cfg.PluginDir
 	}
-	if a.Plugins, err = plugins.New(&plugins.Config{Dir: pluginDir, Templates: a.Templates, DB: a.DB,
+	// The plugins' menus are merged into the tenant catalog on install.
+	if a.Catalog, err = catalog.NewService(a.DB, &catalog.Config{Clock: a.Clock}); err != nil {
+		return a, err
+	}
+	if a.Plugins, err = plugins.New(&plugins.Config{Dir: pluginDir, Templates: a.Templates, DB: a.DB, Catalog: a.Catalog,
 		Clock: a.Clock, Logger: a.Logger,
 		TracerProvider: a.telemetry.tracerProvider(), MeterProvider: a.telemetry.meters}); err != nil {
 		return a, fmt.Errorf("plugins: %w", err)
@@ -215,9 +219,6 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
 	}
 	if a.Records, err = contactlog.NewService(a.DB, recordsCfg); err != nil {
-		return a, err
-	}
-	if a.Catalog, err = catalog.NewService(a.DB, &catalog.Config{Clock: a.Clock}); err != nil {
 		return a, err
 	}
 	if a.Reports, err = report.NewService(a.DB, &report.Config{Records: a.Records, Authorizer: a.Authz, Clock: a.Clock, Catalog: a.Catalog}); err != nil {
