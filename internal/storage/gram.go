@@ -169,8 +169,11 @@ func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant 
 	}
 	match := ix.matchExpr(grams)
 	var owners []uuid.UUID
-	if err := db.NewRaw("SELECT owner_id FROM "+ix.SideTable+" WHERE +tenant_id = ? AND doc IN (SELECT rowid FROM "+
-		ix.SideTable+"_fts WHERE "+ix.SideTable+"_fts MATCH ?) LIMIT ?", tenant, match, MatchList+1).
+	// Driven by the posting list (CROSS JOIN keeps it outer), so that it
+	// stops at MatchList+1 of the tenant's rows instead of reading every
+	// posting first.
+	if err := db.NewRaw("SELECT g.owner_id FROM "+ix.SideTable+"_fts AS f CROSS JOIN "+ix.SideTable+
+		" AS g ON g.doc = f.rowid WHERE f."+ix.SideTable+"_fts MATCH ? AND +g.tenant_id = ? LIMIT ?", match, tenant, MatchList+1).
 		Scan(ctx, &owners); err != nil {
 		return "", nil, Err(err)
 	}
