@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
@@ -15,8 +16,9 @@ import (
 )
 
 // tenantWalk matches a plan step that reads a whole tenant's rows of an
-// index: only the tenant's key is constrained.
-var tenantWalk = regexp.MustCompile(`^SEARCH \S+ USING (?:COVERING )?INDEX (\S+) \(tenant_id=\?\)$`)
+// index: only the tenant's key is constrained, with at most a range on the
+// next column (actual_at>? is every record with an actual time).
+var tenantWalk = regexp.MustCompile(`^SEARCH \S+ USING (?:COVERING )?INDEX (\S+) \(tenant_id=\?(?: AND \w+[<>]=?\?)*\)$`)
 
 // SQLite plans hold without statistics: the engines never run ANALYZE, and
 // SQLite's planner, without sqlite_stat1, chooses by the shape of the query
@@ -26,7 +28,10 @@ var tenantWalk = regexp.MustCompile(`^SEARCH \S+ USING (?:COVERING )?INDEX (\S+)
 // an index on more than the tenant (a customer's records, a record's
 // attachments, a gram's docs by FTS5 rowid), except the walks that read
 // the tenant in the order of the page (newest records, customers by
-// reading), which stop after a page.
+// reading), which stop after a page. Keyword search reads how many of the
+// tenant's rows have the term's grams first (storage.GramIndex.Match): a
+// few, as here, are listed by ID; the plan of the other shape (more than
+// storage.MatchList) is checked in internal/storage.
 func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 	t.Parallel()
 	db := dbtest.SQLite(t)
@@ -53,12 +58,13 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 		{"keyword", func() error {
 			_, err := f.svc.Search(f.staff, contactlog.Query{Text: "見積", WithDetails: true})
 			return err
-		}, []string{"SEARCH contact_record_grams USING INTEGER PRIMARY KEY (rowid=?)",
+		}, []string{"SCAN f VIRTUAL TABLE INDEX 0:M1", "SEARCH g USING INTEGER PRIMARY KEY (rowid=?)",
+			"SEARCH r USING INDEX sqlite_autoindex_contact_records_1 (tenant_id=? AND id=?)",
 			"SEARCH customer_grams USING INTEGER PRIMARY KEY (rowid=?)"}},
 		{"keyword, three characters", func() error {
 			_, err := f.svc.Search(f.manager, contactlog.Query{Text: "見積書 山田"})
 			return err
-		}, []string{"SEARCH contact_record_grams USING INTEGER PRIMARY KEY (rowid=?)"}},
+		}, []string{"SEARCH g USING INTEGER PRIMARY KEY (rowid=?)"}},
 		{"mine and responder", func() error {
 			_, err := f.svc.Search(f.staff, contactlog.Query{Mine: true, Responder: f.staffID})
 			return err
@@ -67,6 +73,11 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 			_, err := f.svc.Timeline(f.staff, contactlog.TimelineQuery{Customer: f.yamada.ID})
 			return err
 		}, []string{"SEARCH r USING INDEX contact_records_customer (tenant_id=? AND customer_id=?)"}},
+		{"customer statuses", func() error {
+			_, err := f.svc.CustomerStatuses(f.staff, []uuid.UUID{f.yamada.ID})
+			return err
+		}, []string{"SEARCH r USING INDEX contact_records_customer_actual (tenant_id=? AND customer_id=? AND actual_at>?)",
+			"SEARCH r USING INDEX contact_records_customer_planned (tenant_id=? AND customer_id=? AND planned_at>?)"}},
 		{"customer search", func() error {
 			_, err := f.customer.Search(f.staff, customer.Query{Text: "やまだ"})
 			return err

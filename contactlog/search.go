@@ -411,7 +411,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		}
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			grams = grams[:min(len(grams), 4)]
-			expr, args := gramIndex.Filter(s.dialect, "r", pr.Tenant, grams)
+			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams)
+			if err != nil {
+				return nil, err
+			}
 			if len(grams) == 1 && utf8.RuneCountInString(term) == 2 && allMemos {
 				// The term is its own bigram, and the grams are those of
 				// both keys: the index answers exactly.

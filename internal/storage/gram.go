@@ -140,6 +140,66 @@ func (ix GramIndex) save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets
 	return err
 }
 
+// MatchList is the most rows of a tenant whose grams Match writes into the
+// query as a list of IDs. With more, the rows are many enough that walking
+// the query's order (newest first) meets a page of them soon, and the
+// fragment checks each row walked instead.
+const MatchList = 1000
+
+// Match returns a WHERE fragment (with its arguments) that keeps rows of
+// the table aliased alias whose grams include every gram given, like
+// Filter, choosing its shape by how many of the tenant's rows have them.
+// On PostgreSQL it is Filter's fragment (the planner has statistics of the
+// GIN index). On SQLite, which keeps no statistics, it first reads up to
+// MatchList+1 owners of the grams: when there are at most MatchList, the
+// fragment lists their IDs (alias.id IN (…)), so that SQLite looks them up
+// by the primary key and sorts them; otherwise it checks each row walked
+// against the grams' posting list, read once (an EXISTS on the doc map),
+// so that a common word costs a page's worth of rows, not one lookup per
+// row that has it. grams must not be empty; the caller still verifies the
+// match.
+func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant uuid.UUID, grams []string) (string, []any, error) {
+	d, err := Of(db)
+	if err != nil {
+		return "", nil, err
+	}
+	if d == Postgres {
+		expr, args := ix.Filter(d, alias, tenant, grams)
+		return expr, args, nil
+	}
+	match := ix.matchExpr(grams)
+	var owners []uuid.UUID
+	// Driven by the posting list (CROSS JOIN keeps it outer), so that it
+	// stops at MatchList+1 of the tenant's rows instead of reading every
+	// posting first.
+	if err := db.NewRaw("SELECT g.owner_id FROM "+ix.SideTable+"_fts AS f CROSS JOIN "+ix.SideTable+
+		" AS g ON g.doc = f.rowid WHERE f."+ix.SideTable+"_fts MATCH ? AND +g.tenant_id = ? LIMIT ?", match, tenant, MatchList+1).
+		Scan(ctx, &owners); err != nil {
+		return "", nil, Err(err)
+	}
+	switch {
+	case len(owners) == 0:
+		return "0 = 1", nil, nil
+	case len(owners) <= MatchList:
+		return alias + ".id IN (?)", []any{bun.List(owners)}, nil
+	}
+	// The unary + keeps SQLite from looking the doc up once per posting
+	// (rowid = each value of the list): the doc is found by (tenant_id,
+	// owner_id) and checked against the list, built once.
+	return "EXISTS (SELECT 1 FROM " + ix.SideTable + " AS gd WHERE gd.tenant_id = " + alias + ".tenant_id AND gd.owner_id = " +
+			alias + ".id AND +gd.doc IN (SELECT rowid FROM " + ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
+		[]any{match}, nil
+}
+
+// matchExpr is the FTS5 query of rows having every gram given.
+func (ix GramIndex) matchExpr(grams []string) string {
+	tokens := make([]string, len(grams))
+	for i, g := range grams {
+		tokens[i] = `"` + gramToken(g) + `"`
+	}
+	return strings.Join(tokens, " ")
+}
+
 // Filter returns a WHERE fragment (with its arguments) that keeps rows of
 // the table aliased alias whose grams include every gram given. grams must
 // not be empty. The caller still verifies the match (grams are a prefilter).
@@ -147,14 +207,10 @@ func (ix GramIndex) Filter(d Dialect, alias string, tenant uuid.UUID, grams []st
 	if d == Postgres {
 		return alias + "." + ix.Column + " @> ?::text[]", []any{Grams(grams)}
 	}
-	tokens := make([]string, len(grams))
-	for i, g := range grams {
-		tokens[i] = `"` + gramToken(g) + `"`
-	}
 	// The unary + keeps SQLite from walking the tenant's docs through the
 	// (tenant_id, owner_id) index: the docs are looked up by the FTS5
 	// rowids, and the tenant is checked on each.
 	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable + " WHERE +tenant_id = ? AND doc IN (SELECT rowid FROM " +
 			ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
-		[]any{tenant, strings.Join(tokens, " ")}
+		[]any{tenant, ix.matchExpr(grams)}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -77,4 +78,62 @@ func TestGramIndexSQLite(t *testing.T) {
 
 	require.NoError(t, ix.Save(ctx, db, t1, nil))
 	require.NoError(t, ix.Save(ctx, dbtest.SQLite(t), t1, nil), "nothing to save touches no table")
+
+	// Match answers like Filter in each of its shapes: no row, a list of
+	// IDs (up to MatchList rows of the tenant), a check of each row.
+	match := func(tenant uuid.UUID, grams ...string) (string, []uuid.UUID) {
+		t.Helper()
+		expr, args, err := ix.Match(ctx, db, "n", tenant, grams)
+		require.NoError(t, err)
+		var ids []uuid.UUID
+		require.NoError(t, db.NewSelect().TableExpr("notes AS n").Column("n.id").
+			Where("n.tenant_id = ?", tenant).Where(expr, args...).OrderExpr("n.id").Scan(ctx, &ids))
+		require.Equal(t, find(tenant, grams...), ids, "%v: Match keeps what Filter keeps", grams)
+		return expr, ids
+	}
+	expr, ids := match(t1, "田中")
+	require.Empty(t, ids)
+	require.Equal(t, "0 = 1", expr, "no row of the tenant has the gram")
+	require.NoError(t, ix.Save(ctx, db, t1, []storage.GramSet{{Owner: b, Grams: storage.Grams{"山田"}}}))
+	expr, ids = match(t1, "山田")
+	require.Equal(t, []uuid.UUID{b}, ids)
+	require.Contains(t, expr, "n.id IN (", "a few rows are listed")
+	many := make([]storage.GramSet, storage.MatchList)
+	for i := range many {
+		many[i] = storage.GramSet{Owner: uuid.New(), Grams: storage.Grams{"山田", "見積"}}
+		_, err := db.ExecContext(ctx, "INSERT INTO notes (tenant_id, id) VALUES (?, ?)", t1, many[i].Owner)
+		require.NoError(t, err)
+	}
+	require.NoError(t, ix.Save(ctx, db, t1, many))
+	require.NoError(t, ix.Save(ctx, db, t2, []storage.GramSet{{Owner: c, Grams: storage.Grams{"見積"}}}))
+	expr, ids = match(t1, "山田")
+	require.Len(t, ids, storage.MatchList+1, "b and the many")
+	require.Contains(t, expr, "EXISTS", "more than MatchList rows are checked one by one")
+	var steps []string
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT n.id FROM notes AS n WHERE n.tenant_id = ? AND "+expr,
+		append([]any{t1}, mustMatchArgs(t, ix, db, t1, "山田")...)...)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		steps = append(steps, detail)
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	require.Contains(t, steps, "SEARCH gd EXISTS USING COVERING INDEX sqlite_autoindex_note_grams_1 (tenant_id=? AND owner_id=?)",
+		"each row's doc is found by its key and checked against the posting list, not looked up once per posting")
+	expr, ids = match(t1, "山田", "見積")
+	require.Len(t, ids, storage.MatchList, "every gram: the many only")
+	require.Contains(t, expr, "n.id IN (", "exactly MatchList rows are listed")
+	_, ids = match(t2, "見積")
+	require.Equal(t, []uuid.UUID{c}, ids, "the other tenant's rows only")
+}
+
+// mustMatchArgs returns the arguments of ix.Match's fragment.
+func mustMatchArgs(t *testing.T, ix storage.GramIndex, db bun.IDB, tenant uuid.UUID, grams ...string) []any {
+	t.Helper()
+	_, args, err := ix.Match(context.Background(), db, "n", tenant, grams)
+	require.NoError(t, err)
+	return args
 }
