@@ -567,7 +567,7 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 		if _, err := q.Exec(ctx); err != nil {
 			return err
 		}
-		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
+		if err := gramIndex.Insert(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
 			return err
 		}
 		if err := s.writeSides(ctx, tx, r, false); err != nil {
