@@ -338,10 +338,15 @@ func preparePeople(ctx context.Context, db bun.IDB, pr permission.Principal, v *
 	e.Participants = cleanIDs(v, "participants", e.Participants)
 	e.ReportTo = cleanIDs(v, "report_to", e.ReportTo)
 	var known []uuid.UUID
+	if pr.IsStaff() {
+		// The writing staff member (the default responder) is known staff:
+		// the directory made the principal.
+		known = []uuid.UUID{pr.User}
+	}
 	if prev != nil {
 		// People already on the record may have left the company since;
 		// keeping them is not an error, adding departed staff is.
-		known = prev.people()
+		known = append(known, prev.people()...)
 	}
 	var added []uuid.UUID
 	for _, id := range slices.Concat(e.Responders, e.Participants, e.ReportTo) {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -592,8 +594,11 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 	rows := make([]row, len(planned))
 	for i := range planned {
 		planned[i].prof.Assignees = opts.Assignees
-		rows[i] = s.newRow(pr, planned[i].prof)
+		// IDs and times in file order; the search columns (most of the
+		// work) in parallel below.
+		rows[i] = s.newRowUnderived(pr, planned[i].prof)
 	}
+	deriveAll(rows)
 	if opts.OnDuplicate != CreateDuplicates {
 		if err := s.findDuplicates(ctx, pr, planned, rows); err != nil {
 			return err
@@ -631,6 +636,23 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		}
 	}
 	return nil
+}
+
+// deriveAll derives the search columns of rows (derive), spread over the
+// available processors.
+func deriveAll(rows []row) {
+	workers := min(runtime.GOMAXPROCS(0), len(rows)/importBatch+1)
+	var wg sync.WaitGroup
+	per := (len(rows) + workers - 1) / workers
+	for from := 0; from < len(rows); from += per {
+		part := rows[from:min(from+per, len(rows))]
+		wg.Go(func() {
+			for i := range part {
+				derive(&part[i])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // createImported inserts rows in one statement; in ValidRows mode a batch

@@ -280,6 +280,14 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 
 // newRow builds the row of a new customer from a normalized profile.
 func (s *Service) newRow(pr permission.Principal, p Profile) row {
+	r := s.newRowUnderived(pr, p)
+	derive(&r)
+	return r
+}
+
+// newRowUnderived is newRow without derive (the search columns), for an
+// import, which derives its rows in parallel.
+func (s *Service) newRowUnderived(pr permission.Principal, p Profile) row {
 	now := s.now()
 	r := row{Customer: Customer{
 		ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Profile: p,
@@ -291,7 +299,6 @@ func (s *Service) newRow(pr permission.Principal, p Profile) row {
 	if r.Custom == nil {
 		r.Custom = map[string]any{}
 	}
-	derive(&r)
 	return r
 }
 

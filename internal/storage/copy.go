@@ -33,6 +33,16 @@ func CopyIn[T any](db bun.IDB, rows []T) (string, *bytes.Buffer, error) {
 		q.WriteString(string(f.SQLName))
 	}
 	q.WriteString(") FROM STDIN")
+	// Whether each field's type (or the type it points to) is a
+	// driver.Valuer, found once.
+	valuer := make([]bool, len(table.Fields))
+	for j, f := range table.Fields {
+		t := f.StructField.Type
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		valuer[j] = t.Implements(valuerType)
+	}
 	var data bytes.Buffer
 	var b []byte
 	for i := range rows {
@@ -43,7 +53,7 @@ func CopyIn[T any](db bun.IDB, rows []T) (string, *bytes.Buffer, error) {
 				b = append(b, '\t')
 			}
 			var err error
-			if b, err = copyValue(b, f, f.Value(v)); err != nil {
+			if b, err = copyValue(b, f, f.Value(v), valuer[j]); err != nil {
 				return "", nil, fmt.Errorf("storage: copy %s.%s: %w", table.Name, f.Name, err)
 			}
 		}
@@ -55,8 +65,9 @@ func CopyIn[T any](db bun.IDB, rows []T) (string, *bytes.Buffer, error) {
 
 var valuerType = reflect.TypeFor[driver.Valuer]()
 
-// copyValue appends v, the value of field f, in COPY's text format.
-func copyValue(b []byte, f *schema.Field, v reflect.Value) ([]byte, error) {
+// copyValue appends v, the value of field f, in COPY's text format; valuer
+// tells whether v (or what it points to) is a driver.Valuer.
+func copyValue(b []byte, f *schema.Field, v reflect.Value, valuer bool) ([]byte, error) {
 	if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Map || v.Kind() == reflect.Interface) && v.IsNil() {
 		return append(b, `\N`...), nil
 	}
@@ -71,7 +82,7 @@ func copyValue(b []byte, f *schema.Field, v reflect.Value) ([]byte, error) {
 		return copyEscape(b, string(j)), nil
 	}
 	x := v.Interface()
-	if v.Type().Implements(valuerType) {
+	if valuer {
 		var err error
 		if x, err = x.(driver.Valuer).Value(); err != nil {
 			return nil, err
