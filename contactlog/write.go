@@ -340,10 +340,15 @@ func preparePeople(ctx context.Context, db bun.IDB, pr permission.Principal, v *
 	e.Participants = cleanIDs(v, "participants", e.Participants)
 	e.ReportTo = cleanIDs(v, "report_to", e.ReportTo)
 	var known []uuid.UUID
+	if pr.IsStaff() {
+		// The writing staff member (the default responder) is known staff:
+		// the directory made the principal.
+		known = []uuid.UUID{pr.User}
+	}
 	if prev != nil {
 		// People already on the record may have left the company since;
 		// keeping them is not an error, adding departed staff is.
-		known = prev.people()
+		known = append(known, prev.people()...)
 	}
 	var added []uuid.UUID
 	for _, id := range slices.Concat(e.Responders, e.Participants, e.ReportTo) {
@@ -569,7 +574,7 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 		if _, err := q.Exec(ctx); err != nil {
 			return err
 		}
-		if err := gramIndex.Save(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
+		if err := gramIndex.Insert(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
 			return err
 		}
 		if err := s.writeSides(ctx, tx, r, false); err != nil {

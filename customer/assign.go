@@ -58,7 +58,13 @@ func (s *Service) setAssignees(ctx context.Context, tx bun.IDB, pr permission.Pr
 	if len(added) == 0 && len(removed) == 0 {
 		return nil
 	}
-	if err := s.knownStaff(ctx, tx, pr.Tenant, "assignees", added); err != nil {
+	// A staff principal assigning itself (what Create does by default) is
+	// known staff: the directory made the principal. Others are checked.
+	check := added
+	if pr.IsStaff() && slices.Contains(added, pr.User) {
+		check = slices.DeleteFunc(slices.Clone(added), func(u uuid.UUID) bool { return u == pr.User })
+	}
+	if err := s.knownStaff(ctx, tx, pr.Tenant, "assignees", check); err != nil {
 		return err
 	}
 	now := s.now()

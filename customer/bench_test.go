@@ -61,6 +61,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/benchdb"
 	"github.com/kirokuhq/kiroku/internal/csvio"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -1267,6 +1268,8 @@ func benchReportRows(b *testing.B, rows int) {
 // sub-benchmark:
 //
 //   - kiroku: Service.Import on PostgreSQL with the default options;
+//   - kiroku-copy: the same through Config.Copier (dbopen.Copier, pgx):
+//     the created rows go to the database with COPY;
 //   - kiroku-createdups: the same with OnDuplicate CreateDuplicates, which
 //     skips duplicate detection (shows what that costs);
 //   - handsql: the same rows (customers with grams, assignees, assignment
@@ -1279,11 +1282,20 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 	file := benchdb.CustomerCSV(b, benchBigTenant)
 	want := benchdb.Gen().Tenant(benchBigTenant).Size.Customers
 	b.Logf("import file: %d rows, %.1f MiB Shift_JIS", want, float64(len(file))/(1<<20))
-	engineImport := func(b *testing.B, db *bun.DB, opts customer.ImportOptions) {
+	engineImport := func(b *testing.B, db *bun.DB, opts customer.ImportOptions, copier customer.Copier) {
 		if err := customer.Migrate(context.Background(), db); err != nil {
 			b.Fatal(err)
 		}
 		svc := benchService(b, db)
+		if copier != nil {
+			rules, err := permission.NewEngine(db)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if svc, err = customer.NewService(db, &customer.Config{Authorizer: rules, Copier: copier}); err != nil {
+				b.Fatal(err)
+			}
+		}
 		rows := 0
 		for b.Loop() {
 			// Registering the tenant and its staff member takes milliseconds
@@ -1303,12 +1315,17 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 	b.Run("kiroku", func(b *testing.B) {
 		db, _, drop := benchdb.Schema(b)
 		b.Cleanup(drop)
-		engineImport(b, db, customer.ImportOptions{})
+		engineImport(b, db, customer.ImportOptions{}, nil)
+	})
+	b.Run("kiroku-copy", func(b *testing.B) {
+		db, _, drop := benchdb.Schema(b)
+		b.Cleanup(drop)
+		engineImport(b, db, customer.ImportOptions{}, dbopen.Copier{})
 	})
 	b.Run("kiroku-createdups", func(b *testing.B) {
 		db, _, drop := benchdb.Schema(b)
 		b.Cleanup(drop)
-		engineImport(b, db, customer.ImportOptions{OnDuplicate: customer.CreateDuplicates})
+		engineImport(b, db, customer.ImportOptions{OnDuplicate: customer.CreateDuplicates}, nil)
 	})
 	// handSetup creates a fresh schema and returns it with the pre-parsed
 	// rows, checked against what the engine stores.
@@ -1352,6 +1369,6 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		benchReportRows(b, copied)
 	})
 	b.Run("sqlite", func(b *testing.B) {
-		engineImport(b, dbtest.SQLite(b), customer.ImportOptions{})
+		engineImport(b, dbtest.SQLite(b), customer.ImportOptions{}, nil)
 	})
 }

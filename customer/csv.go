@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -400,8 +402,21 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		return rep, fmt.Errorf("customer: import: %d problems: %w", len(rep.Errors), ErrImportRejected)
 	}
 	errDryRun := errors.New("dry run")
-	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		if err := s.WithDB(tx).writeImport(ctx, pr, planned, hm, st, opts, rep); err != nil {
+	conn, err := s.copyConn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("customer: import: %w", err)
+	}
+	var txdb bun.IDB = s.db
+	if conn != nil {
+		defer func() { _ = conn.Close() }()
+		txdb = *conn
+	}
+	err = storage.InTx(ctx, txdb, func(ctx context.Context, tx bun.IDB) error {
+		w := s.WithDB(tx)
+		if conn != nil {
+			w.copy = conn.Conn
+		}
+		if err := w.writeImport(ctx, pr, planned, hm, st, opts, rep); err != nil {
 			return err
 		}
 		if opts.Mode == AllOrNothing && len(rep.Errors) > 0 {
@@ -565,22 +580,36 @@ func (hm *headerMap) report(line int, v *validation.Error, rep *ImportReport) {
 	}
 }
 
-const importBatch = 500
+// importBatch is the rows of one multi-row INSERT of an import;
+// copyBatch the rows of one COPY (Config.Copier), whose cost per row does
+// not grow with the batch (a batch the database refuses in ValidRows mode
+// is retried row by row).
+const (
+	importBatch = 500
+	copyBatch   = 5000
+)
 
 // writeImport writes the planned rows inside the import's transaction.
 func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
 	rows := make([]row, len(planned))
 	for i := range planned {
 		planned[i].prof.Assignees = opts.Assignees
-		rows[i] = s.newRow(pr, planned[i].prof)
+		// IDs and times in file order; the search columns (most of the
+		// work) in parallel below.
+		rows[i] = s.newRowUnderived(pr, planned[i].prof)
 	}
+	deriveAll(rows)
 	if opts.OnDuplicate != CreateDuplicates {
 		if err := s.findDuplicates(ctx, pr, planned, rows); err != nil {
 			return err
 		}
 	}
-	for start := 0; start < len(planned); start += importBatch {
-		end := min(start+importBatch, len(planned))
+	batch := importBatch
+	if s.copy != nil {
+		batch = copyBatch
+	}
+	for start := 0; start < len(planned); start += batch {
+		end := min(start+batch, len(planned))
 		var create []row
 		var createLines []int
 		var updated []outbox.Event
@@ -609,6 +638,23 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 	return nil
 }
 
+// deriveAll derives the search columns of rows (derive), spread over the
+// available processors.
+func deriveAll(rows []row) {
+	workers := min(runtime.GOMAXPROCS(0), len(rows)/importBatch+1)
+	var wg sync.WaitGroup
+	per := (len(rows) + workers - 1) / workers
+	for from := 0; from < len(rows); from += per {
+		part := rows[from:min(from+per, len(rows))]
+		wg.Go(func() {
+			for i := range part {
+				derive(&part[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // createImported inserts rows in one statement; in ValidRows mode a batch
 // the database refuses is retried row by row, each refused row reported.
 func (s *Service) createImported(ctx context.Context, pr permission.Principal, rows []row, lines []int, opts ImportOptions, rep *ImportReport) error {
@@ -616,7 +662,11 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, r
 		return nil
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
-		if err := s.insertRows(ctx, tx, pr.Tenant, rows); err != nil {
+		if s.copy != nil {
+			if err := copyRows(ctx, s, rows); err != nil {
+				return err
+			}
+		} else if err := s.insertRows(ctx, tx, pr.Tenant, rows); err != nil {
 			return err
 		}
 		events := make([]outbox.Event, len(rows))
@@ -669,6 +719,12 @@ func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr perm
 			log = append(log, AssignmentChange{ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Customer: rows[i].ID,
 				To: &users[j], At: now, By: pr.User})
 		}
+	}
+	if s.copy != nil {
+		if err := copyRows(ctx, s, as); err != nil {
+			return err
+		}
+		return copyRows(ctx, s, log)
 	}
 	if _, err := tx.NewInsert().Model(&as).Exec(ctx); err != nil {
 		return err

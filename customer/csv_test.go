@@ -3,8 +3,12 @@ package customer_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,8 +19,43 @@ import (
 	"github.com/kirokuhq/kiroku/customer/date"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/dbopen"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
+
+// countingCopier is the pgx Copier, counting the COPYs it runs.
+type countingCopier struct {
+	dbopen.Copier
+	n atomic.Int64
+}
+
+func (c *countingCopier) CopyFrom(ctx context.Context, conn *sql.Conn, query string, data io.Reader) (int64, error) {
+	c.n.Add(1)
+	return c.Copier.CopyFrom(ctx, conn, query, data)
+}
+
+// eachImport runs fn like dbtest.Each, and on PostgreSQL once more
+// ("postgres-copy") with the fixture's service importing through
+// Config.Copier (COPY instead of INSERTs), which it checks was used.
+func eachImport(t *testing.T, fn func(t *testing.T, db *bun.DB, f *fixture)) {
+	t.Helper()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) { fn(t, db, setup(t, db)) })
+	if os.Getenv(dbtest.EnvPostgres) == "" {
+		return
+	}
+	t.Run("postgres-copy", func(t *testing.T) {
+		t.Parallel()
+		db := dbtest.Postgres(t)
+		f := setup(t, db)
+		engine, err := permission.NewEngine(db)
+		require.NoError(t, err)
+		copier := &countingCopier{}
+		f.svc, err = customer.NewService(db, &customer.Config{Clock: f.clock.Now, Authorizer: engine, Copier: copier})
+		require.NoError(t, err)
+		fn(t, db, f)
+		require.Positive(t, copier.n.Load(), "no COPY ran")
+	})
+}
 
 func sjis(t *testing.T, s string) []byte {
 	t.Helper()
@@ -63,8 +102,7 @@ func TestTemplate(t *testing.T) {
 
 func TestImportShiftJISExcel(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
+	eachImport(t, func(t *testing.T, db *bun.DB, f *fixture) {
 		// What Excel writes: Shift_JIS, CRLF, a quoted newline, aliases with
 		// required markers, full-width digits, era birthdays, columns in
 		// another order, and one column Kiroku does not know.
@@ -113,8 +151,7 @@ const badFile = "姓,名,姓カナ,名カナ,誕生日,メールアドレス,性
 
 func TestImportBadRows(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
+	eachImport(t, func(t *testing.T, db *bun.DB, f *fixture) {
 		rep, err := f.svc.Import(f.staff, strings.NewReader(badFile), customer.ImportOptions{})
 		require.ErrorIs(t, err, customer.ErrImportRejected)
 		require.ErrorIs(t, err, customer.ErrInvalid)
@@ -182,8 +219,7 @@ func TestImportRefusesNonCSVAndLimits(t *testing.T) {
 
 func TestImportDuplicates(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
+	eachImport(t, func(t *testing.T, db *bun.DB, f *fixture) {
 		_, err := f.svc.Create(f.staff, taro()) // 山田太郎, mobile 090-1234-5678, Taro@example.jp
 		require.NoError(t, err)
 		file := "姓,名,姓カナ,名カナ,携帯電話,メールアドレス,備考,住所\n" +
@@ -235,8 +271,7 @@ func failOn(t *testing.T, db *bun.DB) {
 
 func TestImportFailureMidway(t *testing.T) {
 	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		f := setup(t, db)
+	eachImport(t, func(t *testing.T, db *bun.DB, f *fixture) {
 		failOn(t, db)
 		var b strings.Builder
 		b.WriteString("姓,姓カナ\n")

@@ -112,6 +112,9 @@
 // Duplicates (same name and the same phone, mobile or e-mail) are skipped,
 // updated or created anyway. A database failure midway leaves the database
 // as it was; a row the database refuses is reported like a bad row.
+// Created rows are written with multi-row INSERTs of 500 rows (search grams,
+// assignees and the assignment log included), or, on PostgreSQL with
+// Config.Copier, with COPY in batches of 5 000.
 //
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are

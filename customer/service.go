@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"time"
@@ -100,6 +101,11 @@ type Config struct {
 	// MaxImagePixels caps the pixels of an uploaded image (width × height)
 	// before it is decoded. Default: 50 million.
 	MaxImagePixels int
+	// Copier bulk-loads the rows Import creates on PostgreSQL (COPY …
+	// FROM STDIN) through the embedder's driver; see Copier. It is used
+	// when the service is not bound to a caller's transaction (WithDB).
+	// Default: none, and Import writes multi-row INSERTs.
+	Copier Copier
 	// TracerProvider makes a span for each Import and Export.
 	// Default: none, and no spans are made.
 	TracerProvider trace.TracerProvider
@@ -158,6 +164,9 @@ type Service struct {
 	cfg     Config
 	authz   permission.Authorizer
 	tracer  trace.Tracer
+	// copy is the connection of an import's transaction when rows go
+	// through Config.Copier (see copyConn); nil otherwise.
+	copy *sql.Conn
 }
 
 // NewService returns a customer engine on db (a *bun.DB, or a bun.Tx).
@@ -226,7 +235,7 @@ func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, 
 	for i := range rows {
 		sets[i] = storage.GramSet{Owner: rows[i].ID, Grams: rows[i].Grams}
 	}
-	return gramIndex.Save(ctx, tx, tenant, sets)
+	return gramIndex.Insert(ctx, tx, tenant, sets)
 }
 
 // Create stores a new customer. Problems with the profile come back as one
@@ -271,6 +280,14 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 
 // newRow builds the row of a new customer from a normalized profile.
 func (s *Service) newRow(pr permission.Principal, p Profile) row {
+	r := s.newRowUnderived(pr, p)
+	derive(&r)
+	return r
+}
+
+// newRowUnderived is newRow without derive (the search columns), for an
+// import, which derives its rows in parallel.
+func (s *Service) newRowUnderived(pr permission.Principal, p Profile) row {
 	now := s.now()
 	r := row{Customer: Customer{
 		ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Profile: p,
@@ -282,7 +299,6 @@ func (s *Service) newRow(pr permission.Principal, p Profile) row {
 	if r.Custom == nil {
 		r.Custom = map[string]any{}
 	}
-	derive(&r)
 	return r
 }
 

@@ -367,8 +367,12 @@ func derive(r *row) {
 		}
 	}
 	keys := make([]string, 0, len(parts))
-	for _, s := range parts {
-		if k := textnorm.Key(s); k != "" {
+	for i, s := range parts {
+		k := r.NameKey // parts[2]: its key is the name key, already made
+		if i != 2 {
+			k = textnorm.Key(s)
+		}
+		if k != "" {
 			keys = append(keys, k)
 		}
 	}

@@ -13,10 +13,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -105,4 +106,26 @@ func Open(ctx context.Context, postgres, sqlitePath string) (*bun.DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
+}
+
+// Copier runs COPY … FROM STDIN through pgx on a connection of a database
+// opened by OpenPostgres: what customer.Config.Copier needs (the engines
+// import no driver, so the program provides it). The zero value is ready.
+type Copier struct{}
+
+// CopyFrom runs query, a COPY … FROM STDIN statement, on conn (inside the
+// transaction open on it, if any) with data in the statement's format, and
+// returns the rows copied. conn must be a pgx connection.
+func (Copier) CopyFrom(ctx context.Context, conn *sql.Conn, query string, data io.Reader) (int64, error) {
+	var n int64
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("dbopen: copy: %T is not a pgx connection", dc)
+		}
+		tag, err := c.Conn().PgConn().CopyFrom(ctx, data, query)
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
 }

@@ -64,7 +64,11 @@ const maxNormRounds = 4
 // NFKC changes again (for example "W\u030A" becomes "w\u030A", which NFKC
 // composes to "ẘ"), so both steps are repeated until the text is in NFKC.
 func lowerNFKC(s string) string {
-	s = strings.ToLower(norm.NFKC.String(s))
+	n := norm.NFKC.String(s)
+	if s = strings.ToLower(n); s == n {
+		// Nothing to lower: s is NFKC(s), which NFKC keeps as it is.
+		return s
+	}
 	for i := 1; i < maxNormRounds && !norm.NFKC.IsNormalString(s); i++ {
 		s = strings.ToLower(norm.NFKC.String(s))
 	}
@@ -185,7 +189,8 @@ func Bigrams(key string) []string {
 		return nil
 	}
 	var out []string
-	seen := make(map[string]struct{}, len(runes))
+	// Keyed by the pair, so that a repeated pair costs no string.
+	seen := make(map[[2]rune]struct{}, len(runes))
 	for i := 0; i+1 < len(runes); i++ {
 		a, c := runes[i], runes[i+1]
 		if unicode.IsSpace(a) || unicode.IsSpace(c) {
@@ -194,12 +199,12 @@ func Bigrams(key string) []string {
 		if a <= unicode.MaxASCII && c <= unicode.MaxASCII {
 			continue
 		}
-		g := string([]rune{a, c})
-		if _, dup := seen[g]; dup {
+		pair := [2]rune{a, c}
+		if _, dup := seen[pair]; dup {
 			continue
 		}
-		seen[g] = struct{}{}
-		out = append(out, g)
+		seen[pair] = struct{}{}
+		out = append(out, string(runes[i:i+2]))
 	}
 	return out
 }

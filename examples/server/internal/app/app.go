@@ -202,7 +202,9 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	}
 	a.Mailer = mailer
 	if a.Customers, err = customer.NewService(a.DB, &customer.Config{Authorizer: a.Authz, Clock: a.Clock,
-		Events: a.Plugins, TracerProvider: a.telemetry.tracerProvider(), Blobs: blobs}); err != nil {
+		Events: a.Plugins, TracerProvider: a.telemetry.tracerProvider(), Blobs: blobs,
+		// Imports on PostgreSQL go through COPY (unused on SQLite).
+		Copier: dbopen.Copier{}}); err != nil {
 		return a, err
 	}
 	from := mail.Address{Name: "Kiroku", Email: cfg.MailFrom}
