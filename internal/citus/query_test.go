@@ -1,6 +1,7 @@
 package citus_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,6 +56,44 @@ func TestCheckerFindsJoinsWithoutTenantEquality(t *testing.T) {
 			r := c.Check(tc.sql)
 			require.Equal(t, tc.links, r.Links, "links")
 			require.Len(t, r.Problems, tc.problems, "%q", r.Problems)
+			// CheckShape agrees, the first time and from what it
+			// remembers; and with other values in the literals.
+			other := strings.NewReplacer(tenant, "'0193a0a0-0000-7000-8000-000000000002'", "1", "23").Replace(tc.sql)
+			for _, q := range []string{tc.sql, tc.sql, other, other} {
+				rs := c.CheckShape(q)
+				require.Equal(t, tc.links, rs.Links, "links of %s", q)
+				require.Len(t, rs.Problems, tc.problems, "%q", rs.Problems)
+				for _, p := range rs.Problems {
+					require.Contains(t, p, q, "a problem quotes its own statement")
+				}
+			}
 		})
+	}
+}
+
+// Statements that differ only in their literals share a shape; any other
+// difference (an identifier, a keyword, an operator, a quoted name, a
+// comment hiding a quote) gives another one.
+func TestCheckShapeTellsStatementsApart(t *testing.T) {
+	t.Parallel()
+	plan, err := citus.DefaultPlan()
+	require.NoError(t, err)
+	c := citus.NewChecker(plan)
+	linked := `SELECT 1 FROM customers c JOIN customer_assignees a ON a.tenant_id = c.tenant_id AND a.customer_id = c.id WHERE c.memo = 'x' AND c.n = 1`
+	require.Equal(t, citus.Report{Links: 1}, c.CheckShape(linked))
+	// Same shape, other literals (one with a doubled quote): no problem.
+	require.Equal(t, citus.Report{Links: 1}, c.CheckShape(strings.Replace(strings.Replace(linked, "'x'", "'it''s'", 1), "= 1", "= 2.5e3", 1)))
+	// A column instead of a literal, another column in the equality, a
+	// string hiding the equality: other shapes, checked afresh.
+	for _, q := range []string{
+		strings.Replace(linked, "a.tenant_id = c.tenant_id", "a.tenant_id = c.id", 1),
+		strings.Replace(linked, "a.tenant_id = c.tenant_id", "a.tenant_id <> c.tenant_id", 1),
+		strings.Replace(linked, "a.tenant_id = c.tenant_id", "'a.tenant_id = c.tenant_id'", 1),
+		strings.Replace(linked, "a.tenant_id = c.tenant_id", `"a".tenant_id = c.id`, 1),
+		strings.Replace(linked, "a.tenant_id = c.tenant_id", "/* ' */ a.tenant_id = c.id -- '", 1),
+	} {
+		r := c.CheckShape(q)
+		require.Equal(t, 1, r.Links, q)
+		require.Len(t, r.Problems, 1, q)
 	}
 }
