@@ -257,7 +257,10 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 
 	// Records: each on the calendars of its responders and of its
 	// customer's assignees, dated by the actual time, else the planned
-	// time (occurred_at holds exactly that when either is set).
+	// time (occurred_at holds exactly that when either is set). The
+	// responders' records of the range come from their people rows,
+	// which carry the record's occurred_at (one index range per person);
+	// the assignees' from their customers' records of the range.
 	recPred, err := s.authz.Predicate(ctx, pr, contactlog.RecordTable("r"))
 	if err != nil {
 		return nil, err
@@ -265,6 +268,7 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	ca := customer.AssigneeRef{Alias: "ca"}
 	owners := s.db.NewSelect().TableExpr("contact_record_people AS pp").ColumnExpr("pp.tenant_id, pp.record_id, pp.user_id").
 		Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
+		Where("pp.occurred_at >= ?", from).Where("pp.occurred_at < ?", to).
 		UnionAll(s.db.NewSelect().TableExpr(ca.From()).ColumnExpr(ca.Tenant()+", r2.id, "+ca.User()).
 			Join("JOIN contact_records AS r2 ON r2.tenant_id = "+ca.Tenant()+" AND r2.customer_id = "+ca.Customer()).
 			Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff)).
