@@ -16,7 +16,7 @@
 //	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
 //	    go test ./schedule -run '^$' -bench Schedule -benchtime 200x -timeout 30m -v
 //
-// KIROKU_BENCH_EXPLAIN=1 logs the plans of the engine's record queries
+// KIROKU_BENCH_EXPLAIN=1 logs the plans of the engine's calendar queries
 // (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 package schedule
 
@@ -204,9 +204,10 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 		}
 		a.UpdatedBy = a.Author
 		aps[i] = a
-		apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: a.Author})
+		apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: a.Author, StartsAt: a.StartsAt, EndsAt: a.EndsAt})
 		if other := staffID(); rng.IntN(4) == 0 && other != a.Author {
-			apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: other, Position: 1})
+			apStaff = append(apStaff, appointmentStaffRow{Tenant: tenant, Appointment: a.ID, User: other, Position: 1,
+				StartsAt: a.StartsAt, EndsAt: a.EndsAt})
 		}
 	}
 	benchInsert(b, db, aps)
@@ -367,8 +368,11 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 			}
 		}
 		for _, q := range capture.Queries() {
-			if strings.Contains(q, "FROM contact_records AS r") {
+			switch {
+			case strings.Contains(q, "FROM contact_records AS r"):
 				benchExplain(b, db, "calendar records", q)
+			case strings.Contains(q, "FROM schedule_appointments AS ap"):
+				benchExplain(b, db, "calendar appointments", q)
 			}
 		}
 	}

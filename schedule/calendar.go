@@ -242,7 +242,12 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
 		Join(custJoin("ap"), custPred.Args...).
 		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
-		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from)
+		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from).
+		// The staff rows carry the range: read only those ending from
+		// the start on (the condition above implies it) and starting
+		// before the end, from their index, not every appointment of the
+		// staff.
+		Where("st.ends_at >= ?", from).Where("st.starts_at < ?", to)
 	if err := apPred.Apply(aq).Scan(ctx, &aps); err != nil {
 		return nil, storage.Err(err)
 	}
