@@ -275,7 +275,7 @@ func benchCopyRecords(b *testing.B, db *bun.DB, t int, dir *benchdb.Directory, c
 			row := toRow(&r)
 			recs = append(recs, benchRowValues(&row))
 			for _, u := range r.Responders {
-				people = append(people, []any{r.ID, u, roleResponder, r.Tenant, 0})
+				people = append(people, []any{r.ID, u, roleResponder, r.Tenant, 0, row.OccurredAt})
 			}
 			for _, target := range r.Scope.Targets {
 				scope = append(scope, []any{r.ID, target, r.Tenant})
@@ -293,7 +293,7 @@ func benchCopyRecords(b *testing.B, db *bun.DB, t int, dir *benchdb.Directory, c
 				rows  [][]any
 			}{
 				{"contact_records", benchRecordCols, recs},
-				{"contact_record_people", []string{"record_id", "user_id", "role", "tenant_id", "position"}, people},
+				{"contact_record_people", []string{"record_id", "user_id", "role", "tenant_id", "position", "occurred_at"}, people},
 				{"contact_record_scope", []string{"record_id", "target_id", "tenant_id"}, scope},
 			} {
 				if _, err := pc.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {

@@ -269,6 +269,9 @@ type personRow struct {
 	Role          string    `bun:"role,pk"`
 	Tenant        uuid.UUID `bun:"tenant_id"`
 	Position      int       `bun:"position"`
+	// OccurredAt is the record's occurred_at (Record.Time), copied so
+	// that a person's records of a period are one index range.
+	OccurredAt time.Time `bun:"occurred_at"`
 }
 
 type scopeRow struct {

@@ -599,7 +599,8 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 }
 
 // writeSides writes the people and scope rows of r, replacing the old ones
-// when replace is set.
+// when replace is set. The people rows carry r's time (occurred_at), so
+// every save of r — a changed time included — rewrites them.
 func (s *Service) writeSides(ctx context.Context, tx bun.IDB, r *Record, replace bool) error {
 	if replace {
 		for _, m := range []any{(*personRow)(nil), (*scopeRow)(nil)} {
@@ -609,9 +610,10 @@ func (s *Service) writeSides(ctx context.Context, tx bun.IDB, r *Record, replace
 		}
 	}
 	var people []personRow
+	at := r.Time()
 	for _, f := range r.peopleFields() {
 		for i, id := range f.ids {
-			people = append(people, personRow{Record: r.ID, User: id, Role: f.role, Tenant: r.Tenant, Position: i})
+			people = append(people, personRow{Record: r.ID, User: id, Role: f.role, Tenant: r.Tenant, Position: i, OccurredAt: at})
 		}
 	}
 	if len(people) > 0 {

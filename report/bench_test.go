@@ -475,7 +475,7 @@ func benchCopy(b *testing.B, db *bun.DB, dir *benchdb.Directory, customers []uui
 		recs = append(recs, []any{id, dir.Tenant, tkey, 1, g.Template == gendata.TemplateSales, cust,
 			null(g.PlannedAt), null(g.ActualAt), occurred.UTC(), string(fields), string(kind), g.Important, g.SharedWithCustomer,
 			author, g.CreatedAt.UTC(), g.CreatedAt.UTC(), author, 1})
-		people = append(people, []any{id, author, "responder", dir.Tenant, 0})
+		people = append(people, []any{id, author, "responder", dir.Tenant, 0, occurred.UTC()})
 		for _, t := range targets {
 			scope = append(scope, []any{id, t, dir.Tenant})
 		}
@@ -495,7 +495,7 @@ func benchCopy(b *testing.B, db *bun.DB, dir *benchdb.Directory, customers []uui
 			{"contact_records", []string{"id", "tenant_id", "template_key", "template_version", "confidential", "customer_id",
 				"planned_at", "actual_at", "occurred_at", "fields", "scope_kind", "important", "shared",
 				"author_id", "created_at", "updated_at", "updated_by", "version"}, recs},
-			{"contact_record_people", []string{"record_id", "user_id", "role", "tenant_id", "position"}, people},
+			{"contact_record_people", []string{"record_id", "user_id", "role", "tenant_id", "position", "occurred_at"}, people},
 			{"contact_record_scope", []string{"record_id", "target_id", "tenant_id"}, scope},
 		} {
 			if _, err := pc.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {

@@ -141,6 +141,11 @@ type appointmentStaffRow struct {
 	Appointment   uuid.UUID `bun:"record_id,pk"`
 	User          uuid.UUID `bun:"user_id,pk"`
 	Position      int       `bun:"position"`
+	// StartsAt and EndsAt are the appointment's (appointmentRow's),
+	// copied so that a staff member's appointments of a period are one
+	// index range.
+	StartsAt time.Time `bun:"starts_at"`
+	EndsAt   time.Time `bun:"ends_at"`
 }
 
 type appointmentScopeRow struct {
@@ -417,7 +422,7 @@ func (s *Service) createAppointment(ctx context.Context, tx bun.IDB, pr permissi
 	if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 		return nil, err
 	}
-	if err := writeAppointmentSides(ctx, tx, a, false); err != nil {
+	if err := writeAppointmentSides(ctx, tx, a, &row, false); err != nil {
 		return nil, err
 	}
 	return a, s.audit(ctx, tx, pr, "create", "appointment", a.ID, "")
@@ -441,8 +446,10 @@ func (s *Service) toAppointmentRow(pr permission.Principal, a *Appointment) appo
 }
 
 // writeAppointmentSides writes a's staff and scope rows, replacing the old
-// ones when replace is set.
-func writeAppointmentSides(ctx context.Context, tx bun.IDB, a *Appointment, replace bool) error {
+// ones when replace is set; the staff rows carry the range of row, a's
+// stored row, so every update of a — a changed time included — rewrites
+// them.
+func writeAppointmentSides(ctx context.Context, tx bun.IDB, a *Appointment, row *appointmentRow, replace bool) error {
 	if replace {
 		for _, m := range []any{(*appointmentStaffRow)(nil), (*appointmentScopeRow)(nil)} {
 			if _, err := tx.NewDelete().Model(m).Where("tenant_id = ?", a.Tenant).Where("record_id = ?", a.ID).Exec(ctx); err != nil {
@@ -452,7 +459,7 @@ func writeAppointmentSides(ctx context.Context, tx bun.IDB, a *Appointment, repl
 	}
 	staff := make([]appointmentStaffRow, len(a.Staff))
 	for i, u := range a.Staff {
-		staff[i] = appointmentStaffRow{Tenant: a.Tenant, Appointment: a.ID, User: u, Position: i}
+		staff[i] = appointmentStaffRow{Tenant: a.Tenant, Appointment: a.ID, User: u, Position: i, StartsAt: row.StartsAt, EndsAt: row.EndsAt}
 	}
 	if _, err := tx.NewInsert().Model(&staff).Exec(ctx); err != nil {
 		return err
@@ -502,7 +509,8 @@ func (s *Service) UpdateAppointment(ctx context.Context, id uuid.UUID, version i
 		if err := s.saveAppointment(ctx, tx, pr, &a, version); err != nil {
 			return err
 		}
-		if err := writeAppointmentSides(ctx, tx, &a, true); err != nil {
+		row := s.toAppointmentRow(pr, &a)
+		if err := writeAppointmentSides(ctx, tx, &a, &row, true); err != nil {
 			return err
 		}
 		out = &a

@@ -242,7 +242,12 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
 		Join(custJoin("ap"), custPred.Args...).
 		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
-		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from)
+		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from).
+		// The staff rows carry the range: read only those ending from
+		// the start on (the condition above implies it) and starting
+		// before the end, from their index, not every appointment of the
+		// staff.
+		Where("st.ends_at >= ?", from).Where("st.starts_at < ?", to)
 	if err := apPred.Apply(aq).Scan(ctx, &aps); err != nil {
 		return nil, storage.Err(err)
 	}
@@ -257,27 +262,37 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 
 	// Records: each on the calendars of its responders and of its
 	// customer's assignees, dated by the actual time, else the planned
-	// time (occurred_at holds exactly that when either is set).
+	// time (occurred_at holds exactly that when either is set). One arm
+	// per role, each reading the records once, united without duplicates
+	// (a responder who is also an assignee): the responders' records of
+	// the range come from their people rows, which carry the record's
+	// occurred_at (one index range per person); the assignees' from their
+	// customers' records of the range.
 	recPred, err := s.authz.Predicate(ctx, pr, contactlog.RecordTable("r"))
 	if err != nil {
 		return nil, err
 	}
+	recordArm := func(staffCol, join string, where func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
+		q := s.db.NewSelect().TableExpr("contact_records AS r").
+			ColumnExpr("r.id, "+staffCol+" AS staff_id, r.customer_id, r.channel, r.planned_at, r.actual_at, r.version, "+custCols).
+			Join(join).Join(custJoin("r"), custPred.Args...).
+			Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
+			Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
+			Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
+		return recPred.Apply(where(q))
+	}
 	ca := customer.AssigneeRef{Alias: "ca"}
-	owners := s.db.NewSelect().TableExpr("contact_record_people AS pp").ColumnExpr("pp.tenant_id, pp.record_id, pp.user_id").
-		Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
-		UnionAll(s.db.NewSelect().TableExpr(ca.From()).ColumnExpr(ca.Tenant()+", r2.id, "+ca.User()).
-			Join("JOIN contact_records AS r2 ON r2.tenant_id = "+ca.Tenant()+" AND r2.customer_id = "+ca.Customer()).
-			Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff)).
-			Where("r2.deleted_at IS NULL").Where("r2.occurred_at >= ?", from).Where("r2.occurred_at < ?", to))
+	responders := recordArm("pp.user_id", "JOIN contact_record_people AS pp ON pp.tenant_id = r.tenant_id AND pp.record_id = r.id",
+		func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
+				Where("pp.occurred_at >= ?", from).Where("pp.occurred_at < ?", to)
+		})
+	assignees := recordArm(ca.User(), "JOIN "+ca.From()+" ON "+ca.Tenant()+" = r.tenant_id AND "+ca.Customer()+" = r.customer_id",
+		func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff))
+		})
 	var recs []calendarRow
-	rq := s.db.NewSelect().TableExpr("contact_records AS r").
-		ColumnExpr("DISTINCT r.id, x.user_id AS staff_id, r.customer_id, r.channel, r.planned_at, r.actual_at, r.version, "+custCols).
-		Join("JOIN (?) AS x ON x.tenant_id = r.tenant_id AND x.record_id = r.id", owners).
-		Join(custJoin("r"), custPred.Args...).
-		Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
-		Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
-		Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
-	if err := recPred.Apply(rq).Scan(ctx, &recs); err != nil {
+	if err := responders.Union(assignees).Scan(ctx, &recs); err != nil {
 		return nil, storage.Err(err)
 	}
 	for i := range recs {

@@ -108,6 +108,87 @@ func TestCalendarReadsAppointmentsAndRecords(t *testing.T) {
 	})
 }
 
+// A record moves on the calendars when its time changes (planned to
+// another week, then done earlier), on its responder's and on its
+// customer's assignees' alike, and leaves them in the trash.
+func TestCalendarFollowsRecordTime(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		weekOf := func(day string) []string {
+			t.Helper()
+			from, to, err := schedule.ViewWeek.Range(d(day))
+			require.NoError(t, err)
+			c, err := f.svc.Calendar(f.admin, schedule.CalendarQuery{Staff: []uuid.UUID{f.cID, f.aID, f.bID}, From: from, To: to})
+			require.NoError(t, err)
+			return entries(t, f, c)
+		}
+		e := contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID, Responders: []uuid.UUID{f.cID},
+			PlannedAt: at(t, "2026-12-02 10:00")}
+		r, err := f.records.Create(f.admin, e)
+		require.NoError(t, err)
+		planned := []string{"c record 12-02 10:00 山田 太郎 planned", "a record 12-02 10:00 山田 太郎 planned", "b record 12-02 10:00 山田 太郎 planned"}
+		require.Equal(t, planned, weekOf("2026-12-01"))
+		require.Empty(t, weekOf("2026-12-08"))
+
+		e.PlannedAt = at(t, "2026-12-09 15:00")
+		r, err = f.records.Update(f.admin, r.ID, r.Version, e)
+		require.NoError(t, err)
+		require.Empty(t, weekOf("2026-12-01"), "moved to the next week")
+		require.Equal(t, []string{"c record 12-09 15:00 山田 太郎 planned", "a record 12-09 15:00 山田 太郎 planned",
+			"b record 12-09 15:00 山田 太郎 planned"}, weekOf("2026-12-08"))
+
+		// Done earlier than planned: dated by the actual time.
+		e.ActualAt = at(t, "2026-12-03 09:30")
+		r, err = f.records.Update(f.admin, r.ID, r.Version, e)
+		require.NoError(t, err)
+		require.Empty(t, weekOf("2026-12-08"))
+		done := []string{"c record 12-03 09:30 山田 太郎", "a record 12-03 09:30 山田 太郎", "b record 12-03 09:30 山田 太郎"}
+		require.Equal(t, done, weekOf("2026-12-01"))
+
+		require.NoError(t, f.records.Delete(f.admin, r.ID, r.Version))
+		require.Empty(t, weekOf("2026-12-01"), "in the trash")
+		require.NoError(t, f.records.Restore(f.admin, r.ID, r.Version+1))
+		require.Equal(t, done, weekOf("2026-12-01"))
+	})
+}
+
+// An appointment moves on its staff's calendars when its time or its
+// staff change; one that began before the period and runs into it is on
+// it.
+func TestCalendarFollowsAppointmentTime(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		weekOf := func(day string) []string {
+			t.Helper()
+			from, to, err := schedule.ViewWeek.Range(d(day))
+			require.NoError(t, err)
+			c, err := f.svc.Calendar(f.admin, schedule.CalendarQuery{Staff: []uuid.UUID{f.aID, f.bID}, From: from, To: to})
+			require.NoError(t, err)
+			return entries(t, f, c)
+		}
+		a, err := f.svc.CreateAppointment(f.a, visit(t, f, "2026-12-02 10:00"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"a appointment 12-02 10:00 山田 太郎"}, weekOf("2026-12-01"))
+
+		in := a.AppointmentInput
+		in.Start, in.End, in.Staff = at(t, "2026-12-10 13:00"), at(t, "2026-12-10 14:00"), []uuid.UUID{f.bID}
+		a, err = f.svc.UpdateAppointment(f.a, a.ID, a.Version, in)
+		require.NoError(t, err)
+		require.Empty(t, weekOf("2026-12-01"))
+		require.Equal(t, []string{"b appointment 12-10 13:00 山田 太郎"}, weekOf("2026-12-08"))
+
+		// From Saturday to Monday: on both weeks.
+		in.Start, in.End = at(t, "2026-12-05 09:00"), at(t, "2026-12-07 18:00")
+		_, err = f.svc.UpdateAppointment(f.a, a.ID, a.Version, in)
+		require.NoError(t, err)
+		require.Equal(t, []string{"b appointment 12-05 09:00 山田 太郎"}, weekOf("2026-12-01"))
+		require.Equal(t, []string{"b appointment 12-05 09:00 山田 太郎"}, weekOf("2026-12-08"))
+		require.Empty(t, weekOf("2026-12-15"))
+	})
+}
+
 func TestCalendarMonthEdgeInTokyo(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

@@ -130,6 +130,8 @@ var ja = map[string]string{
 	"calendar.no_upcoming":       "今後の予定はありません。",
 	"calendar.no_past":           "過去の予定はありません。",
 	"calendar.add_for_customer":  "＋予定を登録",
+	"calendar.scope_hint":        "作成者と担当者はいつでも閲覧できます。",
+	"calendar.edit_refused":      "この内容では予定を保存できません（この予定を変更する権限がないか、この公開範囲では変更後に編集できなくなります）。入力内容はそのままです。",
 
 	// --- requests and tasks (依頼・課題, issue 17) ---
 	"nav.requests":                "依頼",

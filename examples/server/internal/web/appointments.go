@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -41,7 +42,11 @@ type appointmentFormData struct {
 	Staff []staffRow
 	// StaffSearched tells that a staff search ran.
 	StaffSearched bool
-	Loc           *time.Location
+	// Units and Groups are the scope's choices (the edit form only; the
+	// staff choices are Staff).
+	Units  []permission.OrgUnit
+	Groups []permission.Group
+	Loc    *time.Location
 	// Other are problems of fields the form does not show.
 	Other []string
 }
@@ -153,13 +158,16 @@ func (u *UI) appointmentEdit(w http.ResponseWriter, r *Request) error {
 	if a.Customer != uuid.Nil {
 		v.Set("customer_id", a.Customer.String())
 	}
+	setScopeValues(v, a.Scope)
 	return u.renderAppointmentEdit(w, r, http.StatusOK, NewForm(v), a, "")
 }
 
 // appointmentUpdate saves the edit form, based on the version it was read
-// at; what the form does not show (scope, confidentiality) is kept. A
-// stale version shows the form again with what was typed, at the current
-// version.
+// at, its scope included (the engine decides, as for a record, whether the
+// user may make the change); the confidentiality, which the form does not
+// show, is kept. A stale version shows the form again with what was typed,
+// at the current version; a refused change shows it again with what was
+// typed and why.
 func (u *UI) appointmentUpdate(w http.ResponseWriter, r *Request) error {
 	a, err := u.appointmentOf(r)
 	if err != nil {
@@ -176,18 +184,22 @@ func (u *UI) appointmentUpdate(w http.ResponseWriter, r *Request) error {
 		return u.renderAppointmentEdit(w, r, http.StatusOK, f, a, op)
 	}
 	in := readAppointment(r, f)
+	in.Scope, in.Confidential = readScope(f), a.Confidential
 	if !f.Valid() {
 		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
 	}
-	in.Scope, in.Confidential = a.Scope, a.Confidential
 	_, err = u.app.Schedule.UpdateAppointment(r.Context(), a.ID, version, in)
 	if addAppointmentError(f, err) {
 		return u.renderAppointmentEdit(w, r, http.StatusUnprocessableEntity, f, a, "")
 	}
-	if errors.Is(err, kerr.ErrConflict) {
+	switch {
+	case errors.Is(err, kerr.ErrConflict):
 		f.Message = msg.T("error.conflict")
 		f.Values.Set("version", itoa64(a.Version))
 		return u.renderAppointmentEdit(w, r, http.StatusConflict, f, a, "")
+	case errors.Is(err, kerr.ErrPermissionDenied):
+		f.Message = msg.T("calendar.edit_refused")
+		return u.renderAppointmentEdit(w, r, http.StatusForbidden, f, a, "")
 	}
 	if err != nil {
 		return err
@@ -311,18 +323,23 @@ func readAppointment(r *Request, f *Form) schedule.AppointmentInput {
 var appointmentFields = map[string]string{
 	"title": "title", "start": "start", "end": "end", "place": "place", "memo": "memo", "direct": "direct",
 	"channel": "channel", "customer": "customer_id", "contact_persons": "contact_persons", "staff": "staff",
+	"scope": "scope_kind",
 }
 
 // addAppointmentError records a validation error of the schedule engine
-// on f: problems of the fields the form shows next to them, the others
-// (scope) at its top. It reports whether err was one.
+// on f: problems of the fields the form shows next to them (the scope's,
+// "scope.kind" and "scope.targets", next to the scope choice), the others
+// at its top. It reports whether err was one.
 func addAppointmentError(f *Form, err error) bool {
 	var ve *validation.Error
 	if !errors.As(err, &ve) {
 		return false
 	}
 	for _, fe := range ve.Fields {
-		name, _, _ := strings.Cut(fe.Field, "[")
+		name := fe.Field
+		if i := strings.IndexAny(name, "[."); i > 0 {
+			name = name[:i]
+		}
 		if to, ok := appointmentFields[name]; ok {
 			f.Add(to, msg.Field(fe))
 			continue
@@ -347,6 +364,13 @@ func (u *UI) renderAppointmentFormOf(w http.ResponseWriter, r *Request, status i
 		Other: f.Errors["_other"], StaffSearched: op == opStaffFind}
 	if edited != nil {
 		d.Action = "/appointments/" + edited.ID.String() + "/edit"
+		var err error
+		if d.Units, err = u.app.Dir.OrgUnits(r.Context(), r.Principal.Tenant); err != nil {
+			return err
+		}
+		if d.Groups, err = u.app.Dir.Groups(r.Context(), r.Principal.Tenant); err != nil {
+			return err
+		}
 	}
 	var err error
 	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,13 +168,7 @@ func fillFromAppointment(f *Form, a *schedule.Appointment, now time.Time, loc *t
 	}
 	v.Set("channel", a.Channel)
 	v.Set("contact_persons", strings.Join(a.ContactPersons, "\n"))
-	kind := cmp.Or(a.Scope.Kind, permission.ScopeCompany)
-	v.Set("scope_kind", string(kind))
-	if field, ok := scopeTargetFields[kind]; ok {
-		for _, id := range a.Scope.Targets {
-			v.Add(field, id.String())
-		}
-	}
+	setScopeValues(v, a.Scope)
 }
 
 // appointmentRef is the appointment a new record is written from (zero
@@ -437,16 +432,7 @@ func (u *UI) recordEdit(w http.ResponseWriter, r *Request) error {
 		"customer_participants": strings.Join(rec.CustomerParticipants, "\n")} {
 		v.Set(name, code)
 	}
-	kind := rec.Scope.Kind
-	if kind == "" {
-		kind = permission.ScopeCompany
-	}
-	v.Set("scope_kind", string(kind))
-	if scopeField, ok := scopeTargetFields[kind]; ok {
-		for _, id := range rec.Scope.Targets {
-			v.Add(scopeField, id.String())
-		}
-	}
+	setScopeValues(v, rec.Scope)
 	for i, x := range rec.Expenses {
 		n := strconv.Itoa(i)
 		v.Set("exp.kind."+n, string(x.Kind))
@@ -509,6 +495,28 @@ var scopeTargetFields = map[permission.ScopeKind]string{
 	permission.ScopeOrgUnits: "scope_units", permission.ScopeGroups: "scope_groups", permission.ScopeUsers: "scope_users",
 }
 
+// setScopeValues sets the form's scope choice (scope_kind and its
+// targets' field) to s; the zero kind is the whole company.
+func setScopeValues(v url.Values, s permission.Scope) {
+	kind := cmp.Or(s.Kind, permission.ScopeCompany)
+	v.Set("scope_kind", string(kind))
+	if field, ok := scopeTargetFields[kind]; ok {
+		for _, id := range s.Targets {
+			v.Add(field, id.String())
+		}
+	}
+}
+
+// readScope reads the form's scope choice: the kind chosen (none: the
+// whole company) and the targets of its field.
+func readScope(f *Form) permission.Scope {
+	s := permission.Scope{Kind: cmp.Or(permission.ScopeKind(f.Get("scope_kind")), permission.ScopeCompany)}
+	if field, ok := scopeTargetFields[s.Kind]; ok {
+		s.Targets = peopleIDs(f, field)
+	}
+	return s
+}
+
 // readEntry copies the form's fields into e; old are the record's values
 // before the edit (fields the form does not show keep them). Problems the
 // engine cannot see (a malformed time) are recorded on f.
@@ -534,13 +542,7 @@ func (u *UI) readEntry(r *Request, f *Form, t *template.Template, e *contactlog.
 	e.Department = strings.TrimSpace(f.Get("department"))
 	e.ContactPersons = formLines(f.Get("contact_persons"))
 	e.CustomerParticipants = formLines(f.Get("customer_participants"))
-	e.Scope = permission.Scope{Kind: permission.ScopeKind(f.Get("scope_kind"))}
-	if e.Scope.Kind == "" {
-		e.Scope.Kind = permission.ScopeCompany
-	}
-	if field, ok := scopeTargetFields[e.Scope.Kind]; ok {
-		e.Scope.Targets = peopleIDs(f, field)
-	}
+	e.Scope = readScope(f)
 	e.Expenses = readExpenses(f)
 	e.PublicMemo = f.Get("public_memo")
 	e.PrivateMemo = f.Get("private_memo")

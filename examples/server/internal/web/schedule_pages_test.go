@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/schedule"
@@ -332,9 +334,9 @@ func TestRecordFromAnotherStaffsAppointment(t *testing.T) {
 	})
 }
 
-// An appointment's edit keeps what the form does not show (staff, scope,
-// the number of days); a stale edit comes back with what was typed; the
-// delete takes it off the calendar.
+// An appointment's edit shows and keeps its staff and scope and keeps the
+// number of days; a stale edit comes back with what was typed; the delete
+// takes it off the calendar.
 func TestAppointmentEditDelete(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -351,11 +353,12 @@ func TestAppointmentEditDelete(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.True(t, servertest.Contains(body, `value="研修"`, `name="date" value="2026-10-05"`, `name="end_date" value="2026-10-06"`,
 			`value="10:00"`, `value="17:00"`, `name="version" value="1"`, `value="`+re.yamada.String()+`" checked`,
-			`name="staff" value="`+re.staff.String()+`" checked`, `name="staff" value="`+peer.String()+`" checked`))
+			`name="staff" value="`+re.staff.String()+`" checked`, `name="staff" value="`+peer.String()+`" checked`,
+			`name="scope_kind" value="users" checked`, `name="scope_users" value="`+peer.String()+`" checked`))
 
 		form := url.Values{"version": {"1"}, "title": {"研修（会場変更）"}, "date": {"2026-10-06"}, "end_date": {"2026-10-07"},
 			"start": {"10:00"}, "end": {"17:00"}, "customer_id": {re.yamada.String()}, "place": {"大阪会場"},
-			"staff": {re.staff.String(), peer.String()}}
+			"staff": {re.staff.String(), peer.String()}, "scope_kind": {"users"}, "scope_users": {re.staff.String(), peer.String()}}
 		res, _ = re.c.Post(t, "/appointments/"+a.ID.String()+"/edit", form)
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		b, err := re.App.Schedule.Appointment(re.ctx, a.ID)
@@ -392,6 +395,77 @@ func TestAppointmentEditDelete(t *testing.T) {
 		require.Equal(t, "/calendar?d=2026-10-06", servertest.Location(res))
 		res, _ = re.c.Get(t, "/appointments/"+a.ID.String())
 		require.Equal(t, http.StatusNotFound, res.StatusCode)
+	})
+}
+
+// The edit form changes an appointment's scope: narrowed to a group or
+// widened to the whole company, as the record form does. A scope the engine
+// refuses (a kind without its targets) and an edit by someone who may not
+// change the appointment come back with everything typed.
+func TestAppointmentEditScope(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		g, err := re.App.Dir.CreateGroup(context.Background(), re.Tenant, "東京営業")
+		require.NoError(t, err)
+		other := re.User(t, "別部署 三郎", "ベツブショ サブロウ", "other@example.jp")
+		start := time.Date(2026, 10, 5, 10, 0, 0, 0, time.FixedZone("JST", 9*3600))
+		a, err := re.App.Schedule.CreateAppointment(re.ctx, schedule.AppointmentInput{Title: "商談", Start: start,
+			End: start.Add(time.Hour), Staff: []uuid.UUID{re.staff}})
+		require.NoError(t, err)
+		path := "/appointments/" + a.ID.String() + "/edit"
+		_, body := re.c.Get(t, path)
+		require.True(t, servertest.Contains(body, `name="scope_kind" value="company" checked`, `name="scope_groups" value="`+g.ID.String()+`"`))
+
+		form := url.Values{"version": {"1"}, "title": {"商談（社外秘）"}, "date": {"2026-10-05"}, "start": {"10:00"}, "end": {"11:00"},
+			"customer_id": {"none"}, "staff": {re.staff.String()}, "memo": {"価格の相談"}, "scope_kind": {"groups"}}
+		res, body := re.c.Post(t, path, form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a group scope without a group")
+		require.True(t, servertest.Contains(body, `value="商談（社外秘）"`, "価格の相談", `name="scope_kind" value="groups" checked`))
+		require.Contains(t, between(t, body, msg.T("records.scope")+"</summary>", `name="scope_kind" value="company"`), "field-error", "next to the scope")
+		b, err := re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), b.Version, "nothing saved")
+
+		form.Set("scope_groups", g.ID.String())
+		res, _ = re.c.Post(t, path, form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		b, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{g.ID}}, b.Scope)
+		_, body = re.c.Get(t, path)
+		require.True(t, servertest.Contains(body, `name="scope_kind" value="groups" checked`, `name="scope_groups" value="`+g.ID.String()+`" checked`))
+		oc := login(t, re.Env, "other@example.jp")
+		res, _ = oc.Get(t, "/appointments/"+a.ID.String())
+		require.Equal(t, http.StatusNotFound, res.StatusCode, "outside the group's scope it does not exist")
+
+		form.Set("version", "2")
+		form.Set("scope_kind", "company")
+		res, _ = re.c.Post(t, path, form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		b, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeCompany}, b.Scope, "widened again, the group dropped")
+
+		// other sees it now but is not on it: the save is refused, the
+		// form keeps what other typed.
+		form.Set("version", "3")
+		form.Set("memo", "別部署からのメモ")
+		form.Set("scope_kind", "users")
+		form.Set("scope_users", other.String())
+		res, _ = oc.Get(t, path)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		form.Del("_csrf") // the other session's token
+		res, body = oc.Post(t, path, form)
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		for _, part := range []string{msg.T("calendar.edit_refused"), "別部署からのメモ",
+			`name="scope_kind" value="users" checked`, `name="scope_users" value="` + other.String() + `" checked`} {
+			require.Contains(t, body, part)
+		}
+		b, err = re.App.Schedule.Appointment(re.ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(3), b.Version)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeCompany}, b.Scope)
 	})
 }
 
