@@ -558,9 +558,9 @@ func benchTopPage(b *testing.B, e *benchEnv) {
 		}
 		if os.Getenv(benchdb.EnvExplain) != "" {
 			for i, q := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Search(pr.ctx, Query{}); return err }) {
-				benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/%s query %d", pr.name, i+1), q)
+				benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", pr.name, i+1), q)
 			}
-			benchdb.Explain(b, e.db, "handsql/"+pr.name, benchTopSQL, benchHandArgs(pr.p)...)
+			benchdb.Explain(b, e.db.DB, "handsql/"+pr.name, benchTopSQL, benchHandArgs(pr.p)...)
 		}
 		b.Run("kiroku/"+pr.name, func(b *testing.B) {
 			stats["kiroku/"+pr.name] = benchdb.Latency(b, func() error { _, err := e.svc.Search(pr.ctx, Query{}); return err })
@@ -604,9 +604,9 @@ func benchKeyword(b *testing.B, e *benchEnv) {
 		benchSame(b, "keyword/"+k.name, page.Records, hand)
 		if os.Getenv(benchdb.EnvExplain) != "" {
 			for i, q := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Search(pr.ctx, Query{Text: k.text}); return err }) {
-				benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/%s query %d", k.name, i+1), q)
+				benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", k.name, i+1), q)
 			}
-			benchdb.Explain(b, e.db, "handsql/"+k.name, benchKeywordSQL, args...)
+			benchdb.Explain(b, e.db.DB, "handsql/"+k.name, benchKeywordSQL, args...)
 		}
 		names = append(names, k.name)
 		b.Run("kiroku/"+k.name, func(b *testing.B) {
@@ -632,6 +632,7 @@ func BenchmarkRecords(b *testing.B) {
 	b.Run("top", func(b *testing.B) { benchTopPage(b, e) })
 	b.Run("keyword", func(b *testing.B) { benchKeyword(b, e) })
 	b.Run("timeline", func(b *testing.B) { benchTimeline(b, e) })
+	b.Run("matrix", func(b *testing.B) { benchMatrix(b, e) })
 }
 
 // benchTimelineSQL is the hand-written first screen of a customer's
@@ -703,11 +704,11 @@ func benchTimeline(b *testing.B, e *benchEnv) {
 	b.Logf("timeline of the busiest customer: %d visible records in %d months", n, len(tl.Months))
 	if os.Getenv(benchdb.EnvExplain) != "" {
 		for i, sq := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Timeline(pr.ctx, q); return err }) {
-			benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/timeline query %d", i+1), sq)
+			benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/timeline query %d", i+1), sq)
 		}
 		args := append(benchHandArgs(pr.p), e.busiest)
-		benchdb.Explain(b, e.db, "handsql/timeline months", benchTimelineMonthsSQL, args...)
-		benchdb.Explain(b, e.db, "handsql/timeline page", benchTimelineSQL, args...)
+		benchdb.Explain(b, e.db.DB, "handsql/timeline months", benchTimelineMonthsSQL, args...)
+		benchdb.Explain(b, e.db.DB, "handsql/timeline page", benchTimelineSQL, args...)
 	}
 	stats := map[string]benchdb.Stat{}
 	b.Run("kiroku", func(b *testing.B) {

@@ -419,6 +419,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 			} else {
 				own = condition{expr + " AND " + own.sql, append(args, own.args...)}
 			}
+		} else if grams := textnorm.ASCIITrigrams(term); len(grams) > 0 && s.dialect == storage.Postgres {
+			// Digits and Latin words: the index of the ASCII trigrams
+			// (contact_records_ascii_grams) narrows, the LIKE decides.
+			own = condition{asciiGramsExpr + " @> ?::text[] AND " + own.sql, append([]any{storage.Grams(grams[:min(len(grams), 4)])}, own.args...)}
 		}
 		var ids []uuid.UUID
 		if err := cust.Limit(maxNamedCustomers+1).Scan(ctx, &ids); err != nil {
@@ -435,6 +439,11 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 	}
 	return out, nil
 }
+
+// asciiGramsExpr is the expression of the contact_records_ascii_grams
+// index (PostgreSQL): the ASCII trigrams of a record's search text and
+// private search text.
+const asciiGramsExpr = "contact_record_ascii_grams(r.search_text || ' ' || r.private_search_text)"
 
 // filter adds q's conditions but the keywords and the cursor to sel, a
 // select over contact_records r already restricted to what pr may see.
