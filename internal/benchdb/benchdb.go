@@ -113,11 +113,16 @@ type Stat struct{ P50, P95 time.Duration }
 // MS converts d to fractional milliseconds.
 func MS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// Latency warms op up, then runs it in b.Loop timing every call, and
+// Latency warms op up (not with -short, whose runs only prove the
+// benchmark code works), then runs it in b.Loop timing every call, and
 // reports the median and 95th percentile as "p50-ms" and "p95-ms".
 func Latency(b *testing.B, op func() error) Stat {
 	b.Helper()
-	for range 3 {
+	warm := 3
+	if testing.Short() {
+		warm = 0
+	}
+	for range warm {
 		if err := op(); err != nil {
 			b.Fatal(err)
 		}
