@@ -413,8 +413,8 @@ const benchHandSelect = `SELECT r.id, r.tenant_id, r.template_key, r.template_ve
  r.summary, r.summary_text, r.progress, r.category1, r.category2, r.public_memo, r.private_memo, r.fields, r.expenses,
  r.scope_kind, r.important, r.shared, r.source_id, r.author_id, r.created_at, r.updated_at, r.updated_by, r.deleted_at,
  r.deleted_by, r.version,
- array_to_string(ARRAY(SELECT p.role || ':' || p.user_id FROM contact_record_people p WHERE p.record_id = r.id ORDER BY p.role, p.position), ','),
- array_to_string(ARRAY(SELECT s.target_id FROM contact_record_scope s WHERE s.record_id = r.id ORDER BY s.target_id), ',')
+ array_to_string(ARRAY(SELECT p.role || ':' || p.user_id FROM contact_record_people p WHERE p.tenant_id = r.tenant_id AND p.record_id = r.id ORDER BY p.role, p.position), ','),
+ array_to_string(ARRAY(SELECT s.target_id FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id ORDER BY s.target_id), ',')
 FROM contact_records r`
 
 // benchHandVisible is the visibility condition written by hand for a
@@ -426,11 +426,11 @@ FROM contact_records r`
 // row (the best plan for a page walked in index order). Arguments from $2:
 // user, groups, org units, managed groups.
 const benchHandVisible = `r.tenant_id = $1 AND r.deleted_at IS NULL AND (r.author_id = $2 OR r.scope_kind = 'company'
- OR EXISTS (SELECT 1 FROM contact_record_people p WHERE p.record_id = r.id AND p.user_id = $2 OFFSET 0)
- OR (r.scope_kind = 'users' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.record_id = r.id AND s.target_id = $2 OFFSET 0))
- OR (r.scope_kind = 'groups' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.record_id = r.id AND s.target_id = ANY($3::uuid[]) OFFSET 0))
+ OR EXISTS (SELECT 1 FROM contact_record_people p WHERE p.tenant_id = r.tenant_id AND p.record_id = r.id AND p.user_id = $2 OFFSET 0)
+ OR (r.scope_kind = 'users' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.target_id = $2 OFFSET 0))
+ OR (r.scope_kind = 'groups' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.target_id = ANY($3::uuid[]) OFFSET 0))
  OR (r.scope_kind = 'org_units' AND EXISTS (SELECT 1 FROM contact_record_scope s JOIN org_unit_paths o ON o.ancestor_id = s.target_id
-   WHERE s.record_id = r.id AND o.descendant_id = ANY($4::uuid[]) OFFSET 0))
+   WHERE s.tenant_id = r.tenant_id AND o.tenant_id = s.tenant_id AND s.record_id = r.id AND o.descendant_id = ANY($4::uuid[]) OFFSET 0))
  OR r.author_id IN (SELECT g.user_id FROM group_members g WHERE g.tenant_id = $1 AND g.group_id = ANY($5::uuid[])))`
 
 // benchHandArgs are the arguments of benchHandVisible for p.

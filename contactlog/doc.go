@@ -73,7 +73,10 @@
 // Search lists the records a principal may see, filtered by a keyword
 // (memos, summary text, the customer's people and department, template
 // text values, or the customer's name and reading — hiragana ≡ katakana,
-// full ≡ half width; two-character terms use a bigram index), by actual,
+// full ≡ half width; terms with two non-ASCII characters use a bigram
+// index, on PostgreSQL ASCII terms of three characters or more (digits,
+// codes, Latin words) an index of ASCII trigrams, and customers are looked
+// up by an index of their names alone), by actual,
 // planned and entry time, by template, responder, progress, customer rank,
 // drafts, important records, "mine", or the trash; sorted by entry time,
 // contact time or customer reading; one keyset page at a time (Page.Next),
