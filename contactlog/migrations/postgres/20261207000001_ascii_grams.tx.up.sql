@@ -4,7 +4,9 @@
 -- fell back to a scan of the tenant's records. contact_record_ascii_grams(s)
 -- returns every three-character run of ASCII characters that are not white
 -- space (a superset of textnorm.ASCIITrigrams of any substring of s). It is
--- computed by PostgreSQL, in the index only: no write path stores it, and
+-- computed by PostgreSQL, in the index only (fastupdate off: a row has few
+-- such grams, and a pending list would be scanned by every lookup): no
+-- write path stores it, and
 -- the index covers existing rows when it is built.
 CREATE OR REPLACE FUNCTION contact_record_ascii_grams(s text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -13,4 +15,4 @@ FROM regexp_matches(s, '[\x01-\x08\x0e-\x1f\x21-\x7f]{3,}', 'g') AS m, generate_
 $$;
 --bun:split
 CREATE INDEX IF NOT EXISTS contact_records_ascii_grams ON contact_records
-    USING gin (contact_record_ascii_grams(search_text || ' ' || private_search_text));
+    USING gin (contact_record_ascii_grams(search_text || ' ' || private_search_text)) WITH (fastupdate = off);

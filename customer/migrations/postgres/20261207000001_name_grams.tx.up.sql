@@ -8,7 +8,9 @@
 -- two-character substring with a non-ASCII character and no space
 -- (textnorm.Bigrams) and every three-character run of ASCII characters that
 -- are not white space (textnorm.ASCIITrigrams, so digits and Latin words
--- have an index too). It is computed by PostgreSQL, in the index only: no
+-- have an index too). It is computed by PostgreSQL, in the index only
+-- (fastupdate off: a row has few such grams, and a pending list would be
+-- scanned by every lookup): no
 -- write path stores it, and the index covers existing rows when it is built.
 CREATE OR REPLACE FUNCTION customer_name_grams(s text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -22,4 +24,4 @@ SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
 $$;
 --bun:split
 CREATE INDEX IF NOT EXISTS customers_name_grams ON customers
-    USING gin (customer_name_grams(name_key || ' ' || sort_kana || ' ' || company_name));
+    USING gin (customer_name_grams(name_key || ' ' || sort_kana || ' ' || company_name)) WITH (fastupdate = off);
