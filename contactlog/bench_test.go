@@ -20,7 +20,13 @@
 //
 // Environment: KIROKU_BENCH_EXPLAIN=1 logs EXPLAIN (ANALYZE, BUFFERS) of the
 // engine's and the hand-written queries; KIROKU_BENCH_KEEP=1 keeps the
-// schema for inspection.
+// schema for inspection; KIROKU_BENCH_BIG_RECORDS sets the big tenant's
+// size (benchdb.EnvBigRecords). With -short the data set is small (5 000
+// records in the big tenant) and every call runs once without warm-up: CI
+// runs it that way (.ci/run) so that the benchmark code cannot rot.
+//
+// Records/matrix is the benchmark matrix of every search form × principal
+// kind × customer visibility mode (bench_matrix_test.go).
 package contactlog
 
 import (

@@ -93,6 +93,42 @@
 // see, and never reveal a customer's name, reading or rank through a
 // record when the customer is hidden from the principal.
 //
+// # What is fast and what is not (PostgreSQL)
+//
+// The benchmark matrix (bench_test.go, bench_matrix_test.go: every search
+// form × staff, manager, partner and admin × both customer visibility
+// modes, beside hand-written SQL in the same run) measured these on the
+// standard data set with a big tenant of 200 000 records and 20 000
+// customers, on 2 shared cores at load 25–40 (so the absolute times are
+// several times those of an idle machine; the ratios are what carry over):
+//
+//   - Fast, at or near the hand-written cost: the top page and the other
+//     sorts by entry or contact time (2–4 ms), the planned-time, template,
+//     progress, customer-rank and customer filters, two-character keywords
+//     common or rare, and the keyword corners — a word no record contains
+//     and a word common only in customers' addresses (丁目) answer from the
+//     indexes (25–40 ms at that load, where the same search written by
+//     hand with the customers in a subquery walks the tenant), and ASCII
+//     terms of three characters or more (090) use the ASCII trigram index
+//     (the hand-written LIKE scans: seconds).
+//   - Slow: keywords of three or more characters whose bigrams occur
+//     together in many records (見積書, カタログ: 0.7–2 s, 5–8× a
+//     hand-written walk of the newest records): PostgreSQL multiplies the
+//     bigrams' frequencies, reads every match through the gram index and
+//     sorts it, where walking the newest records would stop after a page.
+//     One-character keywords scan (no index; about 0.1–0.2 s). The
+//     actual-time and drafts filters without other narrowing (0.2–1 s, 2×
+//     hand-written), and Query.WithTotal and SortCustomerKana without
+//     narrowing filters, which count or sort every visible record.
+//
+// Run the matrix with
+//
+//	KIROKU_TEST_POSTGRES_URL=… KIROKU_BENCH_BIG_RECORDS=200000 \
+//	    go test ./contactlog -run '^$' -bench 'Records/matrix' -benchtime 5x -timeout 90m -v
+//
+// (without KIROKU_BENCH_BIG_RECORDS at the standard 1 000 000 records; with
+// -short on a small data set in seconds, as CI does).
+//
 // # Masters
 //
 // A contact record is classified by a tenant's masters (BizMagic's マスタ):
