@@ -103,23 +103,29 @@
 // several times those of an idle machine; the ratios are what carry over):
 //
 //   - Fast, at or near the hand-written cost: the top page and the other
-//     sorts by entry or contact time (2–4 ms), the planned-time, template,
-//     progress, customer-rank and customer filters, two-character keywords
-//     common or rare, and the keyword corners — a word no record contains
-//     and a word common only in customers' addresses (丁目) answer from the
-//     indexes (25–40 ms at that load, where the same search written by
-//     hand with the customers in a subquery walks the tenant), and ASCII
-//     terms of three characters or more (090) use the ASCII trigram index
-//     (the hand-written LIKE scans: seconds).
+//     sorts by entry or contact time (2–4 ms for staff in the "all"
+//     customer visibility mode; about 45 ms in "assigned" mode, where the
+//     hand-written query takes 35 ms), the planned-time, template,
+//     progress, customer-rank and customer filters in "all" mode (2–16
+//     ms), two-character keywords common or rare (50–170 ms at that load,
+//     0.4–1.4× hand-written), and the keyword corners: a word no record
+//     contains and a word common only in customers' addresses (丁目) answer
+//     from the indexes (4–40 ms, where the same search written by hand
+//     with the customers in a subquery walks the tenant for seconds), and
+//     ASCII terms of three characters or more (090) use the ASCII trigram
+//     index (4–35 ms; a LIKE scan takes seconds).
 //   - Slow: keywords of three or more characters whose bigrams occur
-//     together in many records (見積書, カタログ: 0.7–2 s, 5–8× a
+//     together in many records (見積書, カタログ: 0.5–2 s, up to 8× a
 //     hand-written walk of the newest records): PostgreSQL multiplies the
 //     bigrams' frequencies, reads every match through the gram index and
 //     sorts it, where walking the newest records would stop after a page.
-//     One-character keywords scan (no index; about 0.1–0.2 s). The
-//     actual-time and drafts filters without other narrowing (0.2–1 s, 2×
-//     hand-written), and Query.WithTotal and SortCustomerKana without
-//     narrowing filters, which count or sort every visible record.
+//     One-character keywords have no index (0.1 s, and 1 s for a rare one
+//     in "assigned" mode). Filters that most records fail cost 0.1–1 s,
+//     up to 2.3× hand-written: the actual-time and drafts filters in
+//     either mode, the created-time, template, planned-time and progress
+//     filters in "assigned" mode. Query.WithTotal counts every match (1–7 s over 200 000 records), and SortCustomerKana
+//     without narrowing filters sorts every visible record (12 s): use
+//     them on narrowed searches.
 //
 // Run the matrix with
 //
@@ -127,7 +133,7 @@
 //	    go test ./contactlog -run '^$' -bench 'Records/matrix' -benchtime 5x -timeout 90m -v
 //
 // (without KIROKU_BENCH_BIG_RECORDS at the standard 1 000 000 records; with
-// -short on a small data set in seconds, as CI does).
+// -short on a small data set, as CI does).
 //
 // # Masters
 //
