@@ -20,7 +20,13 @@
 //
 // Environment: KIROKU_BENCH_EXPLAIN=1 logs EXPLAIN (ANALYZE, BUFFERS) of the
 // engine's and the hand-written queries; KIROKU_BENCH_KEEP=1 keeps the
-// schema for inspection.
+// schema for inspection; KIROKU_BENCH_BIG_RECORDS sets the big tenant's
+// size (benchdb.EnvBigRecords). With -short the data set is small (5 000
+// records in the big tenant) and every call runs once without warm-up: CI
+// runs it that way (.ci/run) so that the benchmark code cannot rot.
+//
+// Records/matrix is the benchmark matrix of every search form × principal
+// kind × customer visibility mode (bench_matrix_test.go).
 package contactlog
 
 import (
@@ -144,7 +150,14 @@ func benchLoad(b *testing.B) *benchEnv {
 			b.Fatalf("%s: %v", ix, err)
 		}
 	}
-	if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
+	// ANALYZE the schema's tables only: a bare ANALYZE would visit every
+	// schema of the database.
+	var tables []string
+	if err := db.NewSelect().TableExpr("pg_tables").Column("tablename").Where("schemaname = current_schema()").
+		Scan(ctx, &tables); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("schema %s: %d customers and %d records in %d tenants loaded in %v, indexed and analyzed in %v",
@@ -406,8 +419,8 @@ const benchHandSelect = `SELECT r.id, r.tenant_id, r.template_key, r.template_ve
  r.summary, r.summary_text, r.progress, r.category1, r.category2, r.public_memo, r.private_memo, r.fields, r.expenses,
  r.scope_kind, r.important, r.shared, r.source_id, r.author_id, r.created_at, r.updated_at, r.updated_by, r.deleted_at,
  r.deleted_by, r.version,
- array_to_string(ARRAY(SELECT p.role || ':' || p.user_id FROM contact_record_people p WHERE p.record_id = r.id ORDER BY p.role, p.position), ','),
- array_to_string(ARRAY(SELECT s.target_id FROM contact_record_scope s WHERE s.record_id = r.id ORDER BY s.target_id), ',')
+ array_to_string(ARRAY(SELECT p.role || ':' || p.user_id FROM contact_record_people p WHERE p.tenant_id = r.tenant_id AND p.record_id = r.id ORDER BY p.role, p.position), ','),
+ array_to_string(ARRAY(SELECT s.target_id FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id ORDER BY s.target_id), ',')
 FROM contact_records r`
 
 // benchHandVisible is the visibility condition written by hand for a
@@ -419,11 +432,11 @@ FROM contact_records r`
 // row (the best plan for a page walked in index order). Arguments from $2:
 // user, groups, org units, managed groups.
 const benchHandVisible = `r.tenant_id = $1 AND r.deleted_at IS NULL AND (r.author_id = $2 OR r.scope_kind = 'company'
- OR EXISTS (SELECT 1 FROM contact_record_people p WHERE p.record_id = r.id AND p.user_id = $2 OFFSET 0)
- OR (r.scope_kind = 'users' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.record_id = r.id AND s.target_id = $2 OFFSET 0))
- OR (r.scope_kind = 'groups' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.record_id = r.id AND s.target_id = ANY($3::uuid[]) OFFSET 0))
+ OR EXISTS (SELECT 1 FROM contact_record_people p WHERE p.tenant_id = r.tenant_id AND p.record_id = r.id AND p.user_id = $2 OFFSET 0)
+ OR (r.scope_kind = 'users' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.target_id = $2 OFFSET 0))
+ OR (r.scope_kind = 'groups' AND EXISTS (SELECT 1 FROM contact_record_scope s WHERE s.tenant_id = r.tenant_id AND s.record_id = r.id AND s.target_id = ANY($3::uuid[]) OFFSET 0))
  OR (r.scope_kind = 'org_units' AND EXISTS (SELECT 1 FROM contact_record_scope s JOIN org_unit_paths o ON o.ancestor_id = s.target_id
-   WHERE s.record_id = r.id AND o.descendant_id = ANY($4::uuid[]) OFFSET 0))
+   WHERE s.tenant_id = r.tenant_id AND o.tenant_id = s.tenant_id AND s.record_id = r.id AND o.descendant_id = ANY($4::uuid[]) OFFSET 0))
  OR r.author_id IN (SELECT g.user_id FROM group_members g WHERE g.tenant_id = $1 AND g.group_id = ANY($5::uuid[])))`
 
 // benchHandArgs are the arguments of benchHandVisible for p.
@@ -558,9 +571,9 @@ func benchTopPage(b *testing.B, e *benchEnv) {
 		}
 		if os.Getenv(benchdb.EnvExplain) != "" {
 			for i, q := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Search(pr.ctx, Query{}); return err }) {
-				benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/%s query %d", pr.name, i+1), q)
+				benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", pr.name, i+1), q)
 			}
-			benchdb.Explain(b, e.db, "handsql/"+pr.name, benchTopSQL, benchHandArgs(pr.p)...)
+			benchdb.Explain(b, e.db.DB, "handsql/"+pr.name, benchTopSQL, benchHandArgs(pr.p)...)
 		}
 		b.Run("kiroku/"+pr.name, func(b *testing.B) {
 			stats["kiroku/"+pr.name] = benchdb.Latency(b, func() error { _, err := e.svc.Search(pr.ctx, Query{}); return err })
@@ -604,9 +617,9 @@ func benchKeyword(b *testing.B, e *benchEnv) {
 		benchSame(b, "keyword/"+k.name, page.Records, hand)
 		if os.Getenv(benchdb.EnvExplain) != "" {
 			for i, q := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Search(pr.ctx, Query{Text: k.text}); return err }) {
-				benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/%s query %d", k.name, i+1), q)
+				benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/%s query %d", k.name, i+1), q)
 			}
-			benchdb.Explain(b, e.db, "handsql/"+k.name, benchKeywordSQL, args...)
+			benchdb.Explain(b, e.db.DB, "handsql/"+k.name, benchKeywordSQL, args...)
 		}
 		names = append(names, k.name)
 		b.Run("kiroku/"+k.name, func(b *testing.B) {
@@ -632,6 +645,7 @@ func BenchmarkRecords(b *testing.B) {
 	b.Run("top", func(b *testing.B) { benchTopPage(b, e) })
 	b.Run("keyword", func(b *testing.B) { benchKeyword(b, e) })
 	b.Run("timeline", func(b *testing.B) { benchTimeline(b, e) })
+	b.Run("matrix", func(b *testing.B) { benchMatrix(b, e) })
 }
 
 // benchTimelineSQL is the hand-written first screen of a customer's
@@ -703,11 +717,11 @@ func benchTimeline(b *testing.B, e *benchEnv) {
 	b.Logf("timeline of the busiest customer: %d visible records in %d months", n, len(tl.Months))
 	if os.Getenv(benchdb.EnvExplain) != "" {
 		for i, sq := range benchEngineSQL(b, e, func(s *Service) error { _, err := s.Timeline(pr.ctx, q); return err }) {
-			benchdb.Explain(b, e.db, fmt.Sprintf("kiroku/timeline query %d", i+1), sq)
+			benchdb.Explain(b, e.db.DB, fmt.Sprintf("kiroku/timeline query %d", i+1), sq)
 		}
 		args := append(benchHandArgs(pr.p), e.busiest)
-		benchdb.Explain(b, e.db, "handsql/timeline months", benchTimelineMonthsSQL, args...)
-		benchdb.Explain(b, e.db, "handsql/timeline page", benchTimelineSQL, args...)
+		benchdb.Explain(b, e.db.DB, "handsql/timeline months", benchTimelineMonthsSQL, args...)
+		benchdb.Explain(b, e.db.DB, "handsql/timeline page", benchTimelineSQL, args...)
 	}
 	stats := map[string]benchdb.Stat{}
 	b.Run("kiroku", func(b *testing.B) {

@@ -73,7 +73,10 @@
 // Search lists the records a principal may see, filtered by a keyword
 // (memos, summary text, the customer's people and department, template
 // text values, or the customer's name and reading — hiragana ≡ katakana,
-// full ≡ half width; two-character terms use a bigram index), by actual,
+// full ≡ half width; terms with two non-ASCII characters use a bigram
+// index, on PostgreSQL ASCII terms of three characters or more (digits,
+// codes, Latin words) an index of ASCII trigrams, and customers are looked
+// up by an index of their names alone), by actual,
 // planned and entry time, by template, responder, progress, customer rank,
 // drafts, important records, "mine", or the trash; sorted by entry time,
 // contact time or customer reading; one keyset page at a time (Page.Next),
@@ -89,6 +92,48 @@
 // them (助っ人クラウド). All of them count only records the principal may
 // see, and never reveal a customer's name, reading or rank through a
 // record when the customer is hidden from the principal.
+//
+// # What is fast and what is not (PostgreSQL)
+//
+// The benchmark matrix (bench_test.go, bench_matrix_test.go: every search
+// form × staff, manager, partner and admin × both customer visibility
+// modes, beside hand-written SQL in the same run) measured these on the
+// standard data set with a big tenant of 200 000 records and 20 000
+// customers, on 2 shared cores at load 25–40 (so the absolute times are
+// several times those of an idle machine; the ratios are what carry over):
+//
+//   - Fast, at or near the hand-written cost: the top page and the other
+//     sorts by entry or contact time (2–4 ms for staff in the "all"
+//     customer visibility mode; about 45 ms in "assigned" mode, where the
+//     hand-written query takes 35 ms), the planned-time, template,
+//     progress, customer-rank and customer filters in "all" mode (2–16
+//     ms), two-character keywords common or rare (50–170 ms at that load,
+//     0.4–1.4× hand-written), and the keyword corners: a word no record
+//     contains and a word common only in customers' addresses (丁目) answer
+//     from the indexes (4–40 ms, where the same search written by hand
+//     with the customers in a subquery walks the tenant for seconds), and
+//     ASCII terms of three characters or more (090) use the ASCII trigram
+//     index (4–35 ms; a LIKE scan takes seconds).
+//   - Slow: keywords of three or more characters whose bigrams occur
+//     together in many records (見積書, カタログ: 0.5–2 s, up to 8× a
+//     hand-written walk of the newest records): PostgreSQL multiplies the
+//     bigrams' frequencies, reads every match through the gram index and
+//     sorts it, where walking the newest records would stop after a page.
+//     One-character keywords have no index (0.1 s, and 1 s for a rare one
+//     in "assigned" mode). Filters that most records fail cost 0.1–1 s,
+//     up to 2.3× hand-written: the actual-time and drafts filters in
+//     either mode, the created-time, template, planned-time and progress
+//     filters in "assigned" mode. Query.WithTotal counts every match (1–7 s over 200 000 records), and SortCustomerKana
+//     without narrowing filters sorts every visible record (12 s): use
+//     them on narrowed searches.
+//
+// Run the matrix with
+//
+//	KIROKU_TEST_POSTGRES_URL=… KIROKU_BENCH_BIG_RECORDS=200000 \
+//	    go test ./contactlog -run '^$' -bench 'Records/matrix' -benchtime 5x -timeout 90m -v
+//
+// (without KIROKU_BENCH_BIG_RECORDS at the standard 1 000 000 records; with
+// -short on a small data set, as CI does).
 //
 // # Masters
 //

@@ -54,7 +54,9 @@ type Query struct {
 	// permission.ActionReadPrivateMemo), summary text, customer-side contact persons, department and participants or
 	// template text values, or in its customer's name, company name or
 	// reading; hiragana ≡ katakana, full ≡ half width, case-insensitive.
-	// Terms of two characters or more are looked up in a bigram index.
+	// Terms of two characters or more (not all ASCII) are looked up in a
+	// bigram index; on PostgreSQL, ASCII terms of three characters or more
+	// in an index of ASCII trigrams.
 	Text string
 	// ActualFrom and ActualTo bound the actual time (対応日時), PlannedFrom
 	// and PlannedTo the planned time (予定), CreatedFrom and CreatedTo the
@@ -375,8 +377,9 @@ type condition struct {
 
 // keywords returns one condition per term: the record's own text contains
 // it, or the name, company name or reading of its customer does. The
-// customers are looked up first, through the customer's own bigram index
-// (so renaming a customer rewrites no record) and restricted to those the
+// customers are looked up first, through the customer's own gram index
+// (on PostgreSQL, of their names alone: Ref.WhereName), so renaming a
+// customer rewrites no record, and restricted to those the
 // principal may see (so a record does not reveal the name of a customer
 // hidden from them). Writing their IDs into the query lets PostgreSQL know
 // how many records they stand for — when few, it looks them up by index;
@@ -422,6 +425,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 			} else {
 				own = condition{expr + " AND " + own.sql, append(args, own.args...)}
 			}
+		} else if grams := textnorm.ASCIITrigrams(term); len(grams) > 0 && s.dialect == storage.Postgres {
+			// Digits and Latin words: the index of the ASCII trigrams
+			// (contact_records_ascii_grams) narrows, the LIKE decides.
+			own = condition{asciiGramsExpr + " @> ?::text[] AND " + own.sql, append([]any{storage.Grams(grams[:min(len(grams), 4)])}, own.args...)}
 		}
 		var ids []uuid.UUID
 		if err := cust.Limit(maxNamedCustomers+1).Scan(ctx, &ids); err != nil {
@@ -438,6 +445,11 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 	}
 	return out, nil
 }
+
+// asciiGramsExpr is the expression of the contact_records_ascii_grams
+// index (PostgreSQL): the ASCII trigrams of a record's search text and
+// private search text.
+const asciiGramsExpr = "contact_record_ascii_grams(r.search_text || ' ' || r.private_search_text)"
 
 // filter adds q's conditions but the keywords and the cursor to sel, a
 // select over contact_records r already restricted to what pr may see.

@@ -247,8 +247,34 @@ func TestSearchKeyword(t *testing.T) {
 			{"山田 カタログ", []uuid.UUID{catalog.ID}},         // terms combine with AND
 			{"商店", []uuid.UUID{shop.ID}},                 // a company name
 			{"オカヤマショウテン", []uuid.UUID{shop.ID}},          // a company reading
-			{"100%", nil},     // LIKE wildcards are literal
-			{"商品 存在しない", nil}, //
+			{"123", []uuid.UUID{catalog.ID}},             // ASCII digits: the trigram index (PostgreSQL)
+			{"c-12", []uuid.UUID{catalog.ID}},            // ASCII across punctuation
+			{"124", nil},                                 // ASCII, nowhere
+			{"100%", nil},                                // LIKE wildcards are literal
+			{"商品 存在しない", nil},                            //
+		} {
+			require.Equal(t, tc.want, search(t, f.staff, f.svc, contactlog.Query{Text: tc.text}), tc.text)
+		}
+
+		// A customer is matched by its name, company name and reading
+		// only, ASCII ones too: not by its address, memo or phone.
+		acme, err := f.customer.Create(f.staff, customer.Profile{Kind: customer.Company, CompanyName: "ACME商会", FamilyName: "木村",
+			Address: "港区芝公園1丁目", Memo: "大口", Mobile: "090-1234-5678"})
+		require.NoError(t, err)
+		e = entry(acme.ID)
+		e.PublicMemo, e.PrivateMemo = "訪問", ""
+		visit, err := f.svc.Create(f.staff, e)
+		require.NoError(t, err)
+		for _, tc := range []struct {
+			text string
+			want []uuid.UUID
+		}{
+			{"acme", []uuid.UUID{visit.ID}},  // the company name (its reading, none given)
+			{"ａｃｍｅ商", []uuid.UUID{visit.ID}}, // full width, across ASCII and kanji
+			{"木村", []uuid.UUID{visit.ID}},    // the contact's name
+			{"丁目", nil},                      // the address is not a name
+			{"大口", nil},                      // nor the memo
+			{"5678", nil},                    // nor the phone
 		} {
 			require.Equal(t, tc.want, search(t, f.staff, f.svc, contactlog.Query{Text: tc.text}), tc.text)
 		}

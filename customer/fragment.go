@@ -91,22 +91,46 @@ func (c Ref) WhereRank(q *bun.SelectQuery, ranks []string) *bun.SelectQuery {
 
 // WhereName keeps the customers of q (a query over c in tenant) whose
 // name, company name or reading contains term, a normalized key
-// (textnorm.Key: hiragana ≡ katakana, full ≡ half width, lower case). A
-// term of two characters or more is looked up in the customer engine's
-// bigram index first.
+// (textnorm.Key: hiragana ≡ katakana, full ≡ half width, lower case). On
+// PostgreSQL a term with a gram (two characters, not both ASCII, or three
+// ASCII ones) is looked up in an index of the grams of those names alone
+// (not of the address or memo, so a word common in addresses costs no more
+// than a rare one); on SQLite a term of two characters or more is looked up
+// in the customer engine's bigram index of the whole search text first.
 func (c Ref) WhereName(q *bun.SelectQuery, tenant uuid.UUID, term string) (*bun.SelectQuery, error) {
 	like := storage.Contains(term)
 	q.Where(`(`+c.Alias+`.name_key LIKE ? ESCAPE '\' OR `+c.Alias+`.sort_kana LIKE ? ESCAPE '\' OR `+c.Alias+`.company_name LIKE ? ESCAPE '\')`,
 		like, like, like)
-	if grams := textnorm.Bigrams(term); len(grams) > 0 {
-		d, err := storage.Of(q.DB())
-		if err != nil {
-			return nil, err
+	d, err := storage.Of(q.DB())
+	if err != nil {
+		return nil, err
+	}
+	if d == storage.Postgres {
+		if grams := nameGrams(term); len(grams) > 0 {
+			q.Where(c.nameGramsExpr()+" @> ?::text[]", storage.Grams(grams))
 		}
+		return q, nil
+	}
+	if grams := textnorm.Bigrams(term); len(grams) > 0 {
 		expr, args := gramIndex.Filter(d, c.Alias, tenant, grams[:min(len(grams), 4)])
 		q.Where(expr, args...)
 	}
 	return q, nil
+}
+
+// nameGramsExpr is the expression of the customers_name_grams index
+// (PostgreSQL): the grams of the customer's name, reading and company name.
+func (c Ref) nameGramsExpr() string {
+	a := c.Alias + "."
+	return "customer_name_grams(" + a + "name_key || ' ' || " + a + "sort_kana || ' ' || " + a + "company_name)"
+}
+
+// nameGrams are the grams of term the name index is asked for: its bigrams
+// and ASCII trigrams, at most four (more narrow the index little and cost
+// a posting list each; the LIKE checks the rest).
+func nameGrams(term string) []string {
+	grams := append(textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)...)
+	return grams[:min(len(grams), 4)]
 }
 
 // AssigneeRef is the table of who is in charge of which customer (担当者,

@@ -34,8 +34,31 @@ const EnvKeep = "KIROKU_BENCH_KEEP"
 // EXPLAIN (ANALYZE, BUFFERS) of their queries.
 const EnvExplain = "KIROKU_BENCH_EXPLAIN"
 
-// Gen is the generator of the standard data set, built once per process.
-var Gen = sync.OnceValue(func() *gendata.Generator { return gendata.MustNew(gendata.Standard()) })
+// EnvBigRecords names the variable that sets the number of records of the
+// standard data set's big tenant (tenant 0; default 1 000 000), its
+// customers a tenth of that: a smaller run where loading a million records
+// is too slow for the machine.
+const EnvBigRecords = "KIROKU_BENCH_BIG_RECORDS"
+
+// Gen is the generator of the data set the benchmarks load, built once per
+// process: the standard data set (gendata.Standard), its big tenant resized
+// by EnvBigRecords; with -short (the CI run that keeps the benchmark code
+// from rotting), a big tenant of 5 000 records, 500 customers, 40 staff and
+// 4 groups and one small tenant beside it.
+var Gen = sync.OnceValue(func() *gendata.Generator { return gendata.MustNew(Config()) })
+
+// Config is the configuration of Gen.
+func Config() gendata.Config {
+	cfg := gendata.Standard()
+	switch n := EnvInt(EnvBigRecords, 0); {
+	case testing.Short():
+		cfg.Tenants = cfg.Tenants[:2]
+		cfg.Tenants[0] = gendata.TenantSize{Customers: 500, Records: 5_000, Staff: 40, Groups: 4}
+	case n > 0:
+		cfg.Tenants[0].Records, cfg.Tenants[0].Customers = n, max(n/10, 1)
+	}
+	return cfg
+}
 
 // Schema creates a fresh schema on the server named by dbtest.EnvPostgres
 // (skipping b when it is unset) and returns a database bound to it, its
@@ -90,11 +113,16 @@ type Stat struct{ P50, P95 time.Duration }
 // MS converts d to fractional milliseconds.
 func MS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// Latency warms op up, then runs it in b.Loop timing every call, and
+// Latency warms op up (not with -short, whose runs only prove the
+// benchmark code works), then runs it in b.Loop timing every call, and
 // reports the median and 95th percentile as "p50-ms" and "p95-ms".
 func Latency(b *testing.B, op func() error) Stat {
 	b.Helper()
-	for range 3 {
+	warm := 3
+	if testing.Short() {
+		warm = 0
+	}
+	for range warm {
 		if err := op(); err != nil {
 			b.Fatal(err)
 		}

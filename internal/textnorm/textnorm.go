@@ -1,8 +1,10 @@
 package textnorm
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -224,6 +226,28 @@ func Terms(query string) []string {
 		}
 		seen[f] = struct{}{}
 		out = append(out, f)
+	}
+	return out
+}
+
+// ASCIITrigrams returns the distinct three-rune substrings of key (a search
+// key produced by [Key]) whose runes are all ASCII and none white space, in
+// first-seen order: the grams of the ASCII runs (digits, Latin words) that
+// [Bigrams] skips. It returns nil when there is no such substring.
+func ASCIITrigrams(key string) []string {
+	var out []string
+	run := 0 // length of the current run of ASCII non-space bytes
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= utf8.RuneSelf || unicode.IsSpace(rune(c)) {
+			run = 0
+			continue
+		}
+		if run++; run >= 3 {
+			if g := key[i-2 : i+1]; !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
 	}
 	return out
 }

@@ -183,6 +183,30 @@ func TestBigrams(t *testing.T) {
 	}
 }
 
+func TestASCIITrigrams(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		key  string
+		want []string
+	}{
+		{"empty", "", nil},
+		{"two runes", "ab", nil},
+		{"digits", "0901", []string{"090", "901"}},
+		{"runs split by space", "abc de fgh", []string{"abc", "fgh"}},
+		{"runs split by kana", "ab田cde", []string{"cde"}},
+		{"duplicates removed", "aaaa", []string{"aaa"}},
+		{"punctuation is ascii", "a-1b", []string{"a-1", "-1b"}},
+		{"no ascii", "田中太郎", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, textnorm.ASCIITrigrams(tt.key))
+		})
+	}
+}
+
 func TestTerms(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
