@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 )
 
@@ -23,7 +25,11 @@ func (u *UI) adminLockouts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	users := make([]uuid.UUID, len(locks))
+	for i, l := range locks {
+		users[i] = l.User
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, users)
 	if err != nil {
 		return err
 	}

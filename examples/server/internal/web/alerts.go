@@ -204,7 +204,13 @@ func (u *UI) customerAlerts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	doneBy := make([]uuid.UUID, 0, len(page.Occurrences))
+	for _, o := range page.Occurrences {
+		if o.Done {
+			doneBy = append(doneBy, o.DoneBy)
+		}
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, doneBy)
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(ctx, r.Principal.Tenant)
+	names, err := u.staffNamesOf(ctx, r.Principal.Tenant, c.Assignees, recordResponders(tl.Records))
 	if err != nil {
 		return err
 	}

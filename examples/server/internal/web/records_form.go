@@ -860,7 +860,7 @@ func (u *UI) pastRecords(r *Request, f *Form, key string, rec *contactlog.Record
 	if len(recs) > maxHistory {
 		recs = recs[:maxHistory]
 	}
-	staff, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	staff, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, recordResponders(recs))
 	if err != nil {
 		return nil, err
 	}

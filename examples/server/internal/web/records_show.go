@@ -122,7 +122,11 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 		if err != nil {
 			return err
 		}
-		names, err := u.staffNames(ctx, r.Principal.Tenant)
+		people := append([]uuid.UUID{rec.Author}, rec.Scope.Targets...)
+		for _, c := range cs {
+			people = append(people, c.Author)
+		}
+		names, err := u.staffNamesOf(ctx, r.Principal.Tenant, people, rec.Responders, rec.Participants, rec.ReportTo)
 		if err != nil {
 			return err
 		}
@@ -134,7 +138,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 		for _, x := range rec.Expenses {
 			d.ExpenseTotal += x.Amount
 		}
-		if d.Mail, err = u.mailChoices(r, rec, names); err != nil {
+		if d.Mail, err = u.mailChoices(r, rec); err != nil {
 			return err
 		}
 		if d.NextAppointments, err = u.app.Schedule.NextAppointments(ctx, id); err != nil {
