@@ -217,7 +217,7 @@ func orNil(s string) string {
 
 // renderRecordMail shows the record page with the mail form's problems.
 func (u *UI) renderRecordMail(w http.ResponseWriter, r *Request, id uuid.UUID, problems []string) error {
-	return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, id, nil, problems)
+	return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, id, recordPageNotes{MailProblems: problems})
 }
 
 // recordRestore takes a record out of the trash (元に戻す).

@@ -41,6 +41,10 @@ type recordShowData struct {
 	Comments      []commentView
 	// FileProblems say which files of the last upload were refused.
 	FileProblems []string
+	// Renamed is the file of a refused rename, whose name input shows
+	// TypedName, what the user typed, again.
+	Renamed   uuid.UUID
+	TypedName string
 	// Facts are the record's people, masters, customer side, scope and
 	// expenses, in reading order (empty ones left out).
 	Facts []fact
@@ -90,18 +94,28 @@ func (u *UI) recordShow(w http.ResponseWriter, r *Request) error {
 // renderRecordShow renders the page of record id with the problems of an
 // upload, if any.
 func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems []string) error {
-	return u.renderRecordPage(w, r, status, id, problems, nil)
+	return u.renderRecordPage(w, r, status, id, recordPageNotes{FileProblems: problems})
 }
 
-// renderRecordPage renders the page of record id with the problems of an
-// upload and of the mail form, if any.
-func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems, mailProblems []string) error {
+// recordPageNotes is what the record page shows of a refused form: the
+// problems of an upload or of a file's change, those of the mail form, and
+// the file of a refused rename (Renamed), whose name input shows what the
+// user typed (TypedName) again.
+type recordPageNotes struct {
+	FileProblems, MailProblems []string
+	Renamed                    uuid.UUID
+	TypedName                  string
+}
+
+// renderRecordPage renders the page of record id with in's problems and
+// typed name.
+func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id uuid.UUID, in recordPageNotes) error {
 	ctx := r.Context()
 	rec, err := u.app.Records.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	d := recordShowData{Record: rec, FileProblems: problems, MailProblems: mailProblems,
+	d := recordShowData{Record: rec, FileProblems: in.FileProblems, MailProblems: in.MailProblems, Renamed: in.Renamed, TypedName: in.TypedName,
 		NextPlanned: u.app.Clock().In(r.loc()).AddDate(0, 0, 7).Format(datetimeLocal)}
 	if rec.Customer != uuid.Nil {
 		names, err := u.app.Customers.Names(ctx, []uuid.UUID{rec.Customer})
@@ -383,11 +397,8 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 			if perr != nil {
 				return err
 			}
-			problems := make([]string, len(ve.Fields))
-			for i, fe := range ve.Fields {
-				problems[i] = msg.T("records.file_name_problem", msg.Field(fe))
-			}
-			return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, rec, problems)
+			return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, rec,
+				recordPageNotes{FileProblems: renameProblems(ve, m.Name), Renamed: id, TypedName: m.Name})
 		}
 		return err
 	}

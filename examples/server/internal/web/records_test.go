@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -387,6 +388,12 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 
 		res, _ = re.c.Post(t, "/files/"+a.ID.String(), with("name", "a/b.jpg", "version", fmt.Sprint(a.Version)))
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a bad name is refused")
+		// From the record page (which names the record), the refused name
+		// stays in its input and the problem names it.
+		res, body = re.c.Post(t, "/files/"+a.ID.String(), with("name", "a/b.jpg", "version", fmt.Sprint(a.Version), "record", rec.ID.String()))
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, `name="name" value="a/b.jpg"`)
+		require.Contains(t, html.UnescapeString(body), "a/b.jpg: ファイル名")
 		res, _ = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version-1), "confirm", "1"))
 		require.Equal(t, http.StatusConflict, res.StatusCode)
 		res, body = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version)))
