@@ -16,6 +16,8 @@ type adminLockout struct {
 
 type adminLockoutsPage struct {
 	Lockouts []adminLockout
+	// Minutes is how long a lock lasts (auth.Store.Lockout).
+	Minutes int
 }
 
 // adminLockouts lists the tenant's staff logins locked by failed attempts
@@ -33,7 +35,7 @@ func (u *UI) adminLockouts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	p := &adminLockoutsPage{}
+	p := &adminLockoutsPage{Minutes: u.lockoutMinutes()}
 	for _, l := range locks {
 		p.Lockouts = append(p.Lockouts, adminLockout{Lockout: l, Name: names[l.User]})
 	}
