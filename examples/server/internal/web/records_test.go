@@ -57,7 +57,7 @@ func newRecordEnv(t *testing.T, db *bun.DB) *recordEnv {
 // client carrying it. (servertest.Login goes through the login form, whose
 // handler currently drops the password before checking it: NewForm shares
 // the request's PostForm map and the handler deletes "password" from it.)
-func login(t *testing.T, e *servertest.Env, email string) *servertest.Client {
+func login(t testing.TB, e *servertest.Env, email string) *servertest.Client {
 	t.Helper()
 	token, s, err := e.App.Auth.Login(t.Context(), email, servertest.Password, "192.0.2.10")
 	require.NoError(t, err)
@@ -541,5 +541,36 @@ func TestUserFilesCannotRunScript(t *testing.T) {
 			require.Equal(t, "sandbox", res.Header.Get("Content-Security-Policy"), tc.path)
 			require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), tc.path)
 		}
+	})
+}
+
+// The top page offers every colleague in its responder filter and names
+// the responders of its rows without reading the staff list again while
+// the directory has not changed (the principal cache holds it); a
+// colleague added meanwhile, by any process, is offered at the next load.
+func TestTopPageStaffFromCache(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		helper := re.User(t, "補助 花子", "ホジョ ハナコ", "helper@example.jp")
+		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
+			Responders: []uuid.UUID{re.staff, helper}, PublicMemo: "訪問"})
+		require.NoError(t, err)
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "記録 担当、補助 花子")
+
+		rec := dbtest.Record(db)
+		res, body = re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "記録 担当、補助 花子")
+		stmts := rec.Take()
+		for _, s := range stmts {
+			require.NotContains(t, s, "staff_users", "a current directory costs no staff read: %s", s)
+		}
+
+		re.User(t, "新人 一郎", "シンジン イチロウ", "new@example.jp")
+		_, body = re.c.Get(t, "/")
+		require.Contains(t, body, ">新人 一郎</option>")
 	})
 }
