@@ -41,10 +41,8 @@ type recordShowData struct {
 	Comments      []commentView
 	// FileProblems say which files of the last upload were refused.
 	FileProblems []string
-	// Renamed is the file of a refused rename, whose name input shows
-	// TypedName, what the user typed, again.
-	Renamed   uuid.UUID
-	TypedName string
+	// Files is the list of the record's attachments.
+	Files fileList
 	// Facts are the record's people, masters, customer side, scope and
 	// expenses, in reading order (empty ones left out).
 	Facts []fact
@@ -115,7 +113,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 	if err != nil {
 		return err
 	}
-	d := recordShowData{Record: rec, FileProblems: in.FileProblems, MailProblems: in.MailProblems, Renamed: in.Renamed, TypedName: in.TypedName,
+	d := recordShowData{Record: rec, FileProblems: in.FileProblems, MailProblems: in.MailProblems,
 		NextPlanned: u.app.Clock().In(r.loc()).AddDate(0, 0, 7).Format(datetimeLocal)}
 	if rec.Customer != uuid.Nil {
 		names, err := u.app.Customers.Names(ctx, []uuid.UUID{rec.Customer})
@@ -174,6 +172,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 	d.CanEdit = u.app.Authz.Check(ctx, r.Principal, permission.ActionEdit, obj) == nil
 	d.CanDelete = u.app.Authz.Check(ctx, r.Principal, permission.ActionDelete, obj) == nil
 	d.CanShare = u.app.Authz.Check(ctx, r.Principal, permission.ActionShare, obj) == nil
+	d.Files = recordFileList(rec, d.CanEdit, d.CanShare, in.Renamed, in.TypedName)
 	d.PDF = newPDFDialog(r, rec.ID, false, !rec.PrivateMemoWithheld)
 	u.render(w, r.Request, r, status, "records_show", d)
 	return nil
