@@ -1328,7 +1328,6 @@ var ja = map[string]string{
 	"csv.import.name":                  "氏名",
 	"csv.import.file_chosen":           "選択したファイル：%s",
 	"csv.import.excel":                 "Excelファイルのようです。「CSV（カンマ区切り）」で保存してください。",
-	"csv.import.not_text":              "CSVファイルではないようです。画像やPDFなどは取り込めません。CSVファイルを選択してください。",
 	"records.starred":                  "☆重要にしました。",
 	"records.unstarred":                "☆重要を外しました。",
 	"nav.main":                         "メインメニュー",

@@ -102,12 +102,12 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 		defer file.Close()
-		key, err := notCSV(file)
+		excel, err := isExcel(file)
 		if err != nil {
 			return err
 		}
-		if key != "" {
-			f.Add("file", msg.T(key))
+		if excel {
+			f.Add("file", msg.T("csv.import.excel"))
 		}
 	}
 	if !f.Valid() {
@@ -169,31 +169,20 @@ func (u *UI) csvImport(w http.ResponseWriter, r *Request) error {
 // and xls (an OLE2 compound file).
 var excelMagic = [][]byte{[]byte("PK\x03\x04"), {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}}
 
-// notCSV tells by content, whatever type the browser declared (a CSV is
-// often sent as text/plain or application/vnd.ms-excel), why file cannot
-// be a CSV: the catalog key of an Excel workbook ("csv.import.excel") or
-// of any other binary file such as a photo, a PDF or an archive
-// ("csv.import.not_text"), or "" for text. It rewinds the file.
-func notCSV(file io.ReadSeeker) (string, error) {
-	head := make([]byte, 512)
+// isExcel tells by content whether file is an Excel workbook rather than
+// a CSV, and rewinds it.
+func isExcel(file io.ReadSeeker) (bool, error) {
+	head := make([]byte, 8)
 	n, _ := readFull(file, head)
-	head = head[:n]
 	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return "", err
+		return false, err
 	}
 	for _, m := range excelMagic {
-		if bytes.HasPrefix(head, m) {
-			return "csv.import.excel", nil
+		if bytes.HasPrefix(head[:n], m) {
+			return true, nil
 		}
 	}
-	// Signatures (images, PDF, archives, media) or NUL bytes mark a
-	// binary file; other control bytes (an old tool's trailing ^Z) are
-	// left to the importer.
-	sniffed := http.DetectContentType(head)
-	if !strings.HasPrefix(sniffed, "text/") && (sniffed != "application/octet-stream" || bytes.IndexByte(head, 0) >= 0) {
-		return "csv.import.not_text", nil
-	}
-	return "", nil
+	return false, nil
 }
 
 // sniffEncoding detects the encoding of the start of the file (its first

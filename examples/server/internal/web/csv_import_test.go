@@ -55,34 +55,6 @@ func TestImportCountsBadRowsAndNamesThem(t *testing.T) {
 	})
 }
 
-// A photo, a PDF or an archive is refused by its content, whatever its name
-// or declared type; text with an old tool's trailing ^Z goes on to the
-// importer.
-func TestImportRefusesBinaryByContent(t *testing.T) {
-	t.Parallel()
-	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		e := servertest.New(t, db)
-		c := e.Login(t, servertest.AdminEmail)
-		for name, content := range map[string][]byte{
-			"顧客.csv":  testJPEG(t),
-			"顧客2.csv": pdfBody,
-			"顧客.txt":  append([]byte("\x1f\x8b\x08\x00"), bytes.Repeat([]byte{0}, 100)...),
-			"顧客3.csv": append([]byte("姓,名\r\n"), 0, 0, 0),
-		} {
-			res, body := upload(t, c, "/customers/import", map[string]string{"mode": "valid_rows", "on_duplicate": "skip"},
-				"file", name, content)
-			require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, name)
-			field := between(t, body, `name="file"`, "</label>")
-			require.Contains(t, field, `<span class="field-error">`+msg.T("csv.import.not_text")+`</span>`, name)
-			require.Contains(t, field, msg.T("csv.import.file_chosen", name), "the file name stays shown")
-		}
-		res, body := upload(t, c, "/customers/import", map[string]string{"dry_run": "1", "mode": "valid_rows",
-			"on_duplicate": "skip"}, "file", "旧形式.csv", append(sjis(t, "姓,名,セイ,メイ\r\n山田,太郎,ヤマダ,タロウ\r\n"), 0x1A))
-		require.NotContains(t, body, msg.T("csv.import.not_text"), "text is left to the importer (%d)", res.StatusCode)
-		require.Equal(t, 0, importedCount(t, e))
-	})
-}
-
 func TestImportRefusesExcelKeepingTheName(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
