@@ -447,6 +447,23 @@ func (h *Attachments) List(ctx context.Context, record uuid.UUID) ([]Attachment,
 	return out[record], nil
 }
 
+// Get returns an attachment's metadata without opening its content, for
+// an attachment visible to the principal as for Open (a customer principal
+// gets only shared attachments of records shared with it). Unlike opening
+// the content, reading the metadata is not recorded in the audit log.
+func (h *Attachments) Get(ctx context.Context, id uuid.UUID) (*Attachment, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	row, err := h.s.attachment(ctx, h.s.db, pr, id)
+	if err != nil {
+		return nil, fmt.Errorf("contactlog: attachment %s: %w", id, err)
+	}
+	a := row.attachment()
+	return &a, nil
+}
+
 // Open opens an attachment's content, or with thumb its
 // thumbnail (ThumbMIME; ErrNotFound when it has none), for streaming; the
 // caller closes the reader. The attachment must be visible to the principal

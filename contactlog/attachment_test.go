@@ -276,6 +276,10 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		rc, a, err := svc.Attachments().Open(f.a, got[0].ID, false)
 		require.NoError(t, err)
 		require.Equal(t, got[0].ID, a.ID)
+		// The metadata alone opens nothing and is not audited (below).
+		meta, err := svc.Attachments().Get(f.a, got[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, a, meta)
 		data := readAll(t, rc)
 		require.Equal(t, got[0].Size, int64(len(data)))
 		require.NotContains(t, string(data), "Exif")
@@ -315,6 +319,8 @@ func TestAttachmentsAddListOpen(t *testing.T) {
 		_, err = svc.Attachments().List(f.other, rec.ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 		_, _, err = svc.Attachments().Open(f.other, got[2].ID, false)
+		require.ErrorIs(t, err, contactlog.ErrNotFound)
+		_, err = svc.Attachments().Get(f.other, got[2].ID)
 		require.ErrorIs(t, err, contactlog.ErrNotFound)
 
 		// Additions and reads of content are in the audit log.

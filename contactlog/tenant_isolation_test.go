@@ -177,6 +177,10 @@ func TestPrincipalScopedHandlesStayInTenant(t *testing.T) {
 				_, err := svc.Attachments().Add(x, rec.ID, upload("x.pdf", pdfFile))
 				requireHidden(t, err)
 			},
+			"Attachments.Get": func(t *testing.T) {
+				_, err := svc.Attachments().Get(x, att.ID)
+				requireHidden(t, err)
+			},
 			"Attachments.Open": func(t *testing.T) {
 				for _, thumb := range []bool{false, true} {
 					_, _, err := svc.Attachments().Open(x, att.ID, thumb)

@@ -389,6 +389,22 @@ func (h *Files) List(ctx context.Context, customer uuid.UUID) ([]File, error) {
 	return out, nil
 }
 
+// Get returns a file's metadata without opening its content, for the
+// file's customer visible to the principal as for Open. Unlike opening the
+// content, reading the metadata is not recorded in the audit log.
+func (h *Files) Get(ctx context.Context, id uuid.UUID) (*File, error) {
+	pr, err := permission.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := h.s.file(ctx, h.s.db, pr, id)
+	if err != nil {
+		return nil, fmt.Errorf("customer: file %s: %w", id, err)
+	}
+	f := r.file()
+	return &f, nil
+}
+
 // Open opens a file's content, or with thumb its thumbnail (ThumbMIME;
 // ErrNotFound when it has none), for streaming; the caller closes the
 // reader. The file's customer must be visible to the principal. Opening

@@ -126,6 +126,10 @@ func TestFilesLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, pdfBytes, readClose(t, rc))
 		require.Equal(t, pdf, *got)
+		// The metadata alone opens nothing and is not audited (below).
+		meta, err := f.svc.Files().Get(f.staff, pdf.ID)
+		require.NoError(t, err)
+		require.Equal(t, pdf, *meta)
 		rc, _, err = f.svc.Files().Open(f.staff, img.ID, true)
 		require.NoError(t, err)
 		thumb, _, err := image.DecodeConfig(bytes.NewReader(readClose(t, rc)))
@@ -165,6 +169,8 @@ func TestFilesLifecycle(t *testing.T) {
 		require.NoError(t, f.svc.Files().Delete(f.staff, pdf.ID, pdf.Version))
 		require.Len(t, f.keys(t), 4, "the PDF's bytes are gone, two photos with thumbnails stay")
 		_, _, err = f.svc.Files().Open(f.staff, pdf.ID, false)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		_, err = f.svc.Files().Get(f.staff, pdf.ID)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 
 		// Views, adds, changes and deletes are audited.
@@ -245,6 +251,8 @@ func TestFilesFollowCustomerPermissions(t *testing.T) {
 		_, err = f.svc.Files().List(f.other, f.c.ID)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 		_, _, err = f.svc.Files().Open(f.other, file.ID, false)
+		require.ErrorIs(t, err, customer.ErrNotFound)
+		_, err = f.svc.Files().Get(f.other, file.ID)
 		require.ErrorIs(t, err, customer.ErrNotFound)
 		_, err = f.svc.Files().Add(f.other, f.c.ID, fileUpload("x.pdf", bytes.NewReader(pdfBytes)))
 		require.ErrorIs(t, err, customer.ErrNotFound)

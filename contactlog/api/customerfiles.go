@@ -69,12 +69,7 @@ func (s *Server) customerFile(r *http.Request) (*customer.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, f, err := s.opts.Customers.Files().Open(r.Context(), id, false)
-	if err != nil {
-		return nil, err
-	}
-	_ = rc.Close()
-	return f, nil
+	return s.opts.Customers.Files().Get(r.Context(), id)
 }
 
 func (s *Server) getCustomerFile(w http.ResponseWriter, r *http.Request) error {

@@ -49,7 +49,7 @@ var routeOf = map[string]string{
 	"customer.TenantSettings": "getCustomerSettings", "customer.SetTenantSettings": "putCustomerSettings",
 	"customer.Files.List": "listCustomerFiles", "customer.Files.Add": "uploadCustomerFiles",
 	"customer.Files.Open": "downloadCustomerFile", "customer.Files.Update": "updateCustomerFile",
-	"customer.Files.Delete": "deleteCustomerFile",
+	"customer.Files.Delete": "deleteCustomerFile", "customer.Files.Get": "getCustomerFile",
 
 	"contactlog.Search": "searchRecords", "contactlog.Create": "createRecord", "contactlog.Get": "getRecord",
 	"contactlog.Update": "updateRecord", "contactlog.Delete": "deleteRecord", "contactlog.Restore": "restoreRecord",
@@ -59,10 +59,10 @@ var routeOf = map[string]string{
 	"contactlog.Templates": "listTemplates", "contactlog.Template": "getTemplate",
 	"contactlog.Attachments.List": "listAttachments", "contactlog.Attachments.Add": "uploadAttachments",
 	"contactlog.Attachments.Open": "downloadAttachment", "contactlog.Attachments.Update": "updateAttachment",
-	"contactlog.Attachments.Delete": "deleteAttachment", "contactlog.Comments.List": "listComments",
-	"contactlog.Comments.Add": "addComment", "contactlog.Comments.Edit": "editComment",
-	"contactlog.Comments.Delete": "deleteComment",
-	"contactlog.Masters.List":    "getMasters", "contactlog.Masters.Set": "putMasters",
+	"contactlog.Attachments.Delete": "deleteAttachment", "contactlog.Attachments.Get": "getAttachment",
+	"contactlog.Comments.List": "listComments", "contactlog.Comments.Add": "addComment",
+	"contactlog.Comments.Edit": "editComment", "contactlog.Comments.Delete": "deleteComment",
+	"contactlog.Masters.List": "getMasters", "contactlog.Masters.Set": "putMasters",
 	"contactlog.ReportPatterns.List": "listReportPatterns", "contactlog.ReportPatterns.Create": "createReportPattern",
 	"contactlog.ReportPatterns.Update": "updateReportPattern", "contactlog.ReportPatterns.Delete": "deleteReportPattern",
 }

@@ -310,12 +310,7 @@ func (s *Server) attachment(r *http.Request) (*contactlog.Attachment, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, a, err := s.opts.Records.Attachments().Open(r.Context(), id, false)
-	if err != nil {
-		return nil, err
-	}
-	_ = rc.Close()
-	return a, nil
+	return s.opts.Records.Attachments().Get(r.Context(), id)
 }
 
 func (s *Server) getAttachment(w http.ResponseWriter, r *http.Request) error {

@@ -24,6 +24,13 @@ type PrincipalCache struct {
 
 	mu      sync.Mutex
 	entries map[[2]uuid.UUID]cachedStaff
+	users   map[uuid.UUID]cachedUsers
+}
+
+// cachedUsers is a tenant's staff list as read at a directory version.
+type cachedUsers struct {
+	version int64
+	users   []User
 }
 
 type cachedStaff struct {
@@ -38,7 +45,8 @@ func NewPrincipalCache(dir *Directory, size int) *PrincipalCache {
 	if size <= 0 {
 		size = 10_000
 	}
-	return &PrincipalCache{dir: dir, size: size, entries: map[[2]uuid.UUID]cachedStaff{}}
+	return &PrincipalCache{dir: dir, size: size, entries: map[[2]uuid.UUID]cachedStaff{},
+		users: map[uuid.UUID]cachedUsers{}}
 }
 
 // Lookup returns what Directory.Principal returns for the user, and the
@@ -79,12 +87,54 @@ func (c *PrincipalCache) Lookup(ctx context.Context, tenant, user uuid.UUID) (Pr
 }
 
 func (e cachedStaff) copy() (Principal, *User, error) {
-	p, u := e.principal, e.user
+	p, u := e.principal, e.user.clone()
 	p.Roles, p.OrgUnits, p.Groups, p.ManagedGroups = slices.Clone(p.Roles), slices.Clone(p.OrgUnits), slices.Clone(p.Groups), slices.Clone(p.ManagedGroups)
+	return p, &u, nil
+}
+
+// clone is a copy of u sharing no memory with it.
+func (u User) clone() User {
 	u.Roles = slices.Clone(u.Roles)
 	if u.ExternalID != nil {
 		id := *u.ExternalID
 		u.ExternalID = &id
 	}
-	return p, &u, nil
+	return u
+}
+
+// Users returns what Directory.Users returns for the tenant, from memory
+// when the tenant's directory version has not moved since the list was
+// read: one primary-key read instead of the whole staff list, for a page
+// that offers every colleague as a choice (a filter's select). It holds
+// the lists of at most as many tenants as the cache holds users. The
+// result is a copy the caller may change.
+func (c *PrincipalCache) Users(ctx context.Context, tenant uuid.UUID) ([]User, error) {
+	v, err := c.dir.Version(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	e, ok := c.users[tenant]
+	c.mu.Unlock()
+	if !ok || e.version != v {
+		us, err := c.dir.Users(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		e = cachedUsers{version: v, users: us}
+		c.mu.Lock()
+		if _, had := c.users[tenant]; !had && len(c.users) >= c.size {
+			for k := range c.users {
+				delete(c.users, k)
+				break
+			}
+		}
+		c.users[tenant] = e
+		c.mu.Unlock()
+	}
+	out := make([]User, len(e.users))
+	for i, u := range e.users {
+		out[i] = u.clone()
+	}
+	return out, nil
 }

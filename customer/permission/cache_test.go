@@ -115,3 +115,45 @@ func TestPrincipalCacheBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalCacheUsers: the cached staff list is what Directory.Users
+// returns, costs the version read only while current, and follows a write
+// by another process at the next call.
+func TestPrincipalCacheUsers(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dirA := newDirectory(t, db)
+		dirB, err := permission.NewDirectory(dbtest.Reopen(t, db), nil)
+		require.NoError(t, err)
+		rec := dbtest.Record(db)
+		cache := permission.NewPrincipalCache(dirA, 0)
+		tn, err := dirA.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+		require.NoError(t, err)
+		_, err = dirA.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "山田 太郎", Kana: "やまだ たろう", Active: true})
+		require.NoError(t, err)
+
+		users := func() []permission.User {
+			t.Helper()
+			got, err := cache.Users(ctx, tn.ID)
+			require.NoError(t, err)
+			want, err := dirA.Users(ctx, tn.ID)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+			return got
+		}
+		require.Len(t, users(), 1)
+		rec.Take()
+		got, err := cache.Users(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Len(t, rec.Take(), 1, "a current list costs the version read only")
+		// The caller's copy is its own.
+		got[0].Roles[0], got[0].Name = permission.RoleAdmin, "書き換え"
+		require.Equal(t, "山田 太郎", users()[0].Name)
+		require.Equal(t, []permission.Role{permission.RoleStaff}, users()[0].Roles)
+
+		_, err = dirB.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "青木 一郎", Kana: "あおき いちろう", Active: true})
+		require.NoError(t, err)
+		require.Equal(t, "青木 一郎", users()[0].Name, "another process's new colleague is listed at the next call")
+	})
+}

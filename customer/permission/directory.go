@@ -352,6 +352,30 @@ func (d *Directory) Users(ctx context.Context, tenant uuid.UUID) ([]User, error)
 	return us, nil
 }
 
+// UserNames returns the names of those of users that are staff users of
+// the tenant, inactive ones included, keyed by ID: one query, for a page
+// that shows the names of the people on it instead of reading the whole
+// staff list. Unknown IDs have no entry; no users means no query.
+func (d *Directory) UserNames(ctx context.Context, tenant uuid.UUID, users ...uuid.UUID) (map[uuid.UUID]string, error) {
+	users = idset.Sorted(users)
+	out := make(map[uuid.UUID]string, len(users))
+	if len(users) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID   uuid.UUID `bun:"id"`
+		Name string    `bun:"name"`
+	}
+	if err := d.db.NewSelect().Model((*User)(nil)).Column("u.id", "u.name").Where("u.tenant_id = ?", tenant).
+		Where("u.id IN (?)", bun.List(users)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("permission: user names: %w", storage.Err(err))
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
 // CreateOrgUnit adds a unit to the tenant's tree. A unit without a parent
 // must be the tenant's one company; branches and departments have a
 // parent in the same tenant.

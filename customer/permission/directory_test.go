@@ -326,3 +326,35 @@ func TestMembershipsOfOneUserIDInTwoTenants(t *testing.T) {
 		}
 	})
 }
+
+// UserNames names the tenant's users asked for, inactive ones included,
+// and nobody of another tenant or unknown.
+func TestUserNames(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		dir := newDirectory(t, db)
+		tn, err := dir.CreateTenant(ctx, permission.Tenant{Name: "記録商事"})
+		require.NoError(t, err)
+		a, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "山田 太郎", Active: true})
+		require.NoError(t, err)
+		retired, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "鈴木 退職", Active: false})
+		require.NoError(t, err)
+		_, err = dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "佐藤 未掲載", Active: true})
+		require.NoError(t, err)
+		other, err := dir.CreateTenant(ctx, permission.Tenant{Name: "他社"})
+		require.NoError(t, err)
+		stranger, err := dir.SaveUser(ctx, permission.User{Tenant: other.ID, Name: "他社 社員", Active: true})
+		require.NoError(t, err)
+
+		got, err := dir.UserNames(ctx, tn.ID, a.ID, retired.ID, a.ID, stranger.ID, uuid.Must(uuid.NewV7()))
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID]string{a.ID: "山田 太郎", retired.ID: "鈴木 退職"}, got)
+		none, err := dir.UserNames(ctx, tn.ID)
+		require.NoError(t, err)
+		require.Empty(t, none)
+		theirs, err := dir.UserNames(ctx, other.ID, a.ID, stranger.ID)
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID]string{stranger.ID: "他社 社員"}, theirs)
+	})
+}

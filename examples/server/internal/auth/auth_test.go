@@ -161,6 +161,33 @@ func TestPortalThrottle(t *testing.T) {
 	})
 }
 
+// Password-reset requests of the customer portal are limited per e-mail
+// address (MaxFailures) and per client address (AddressFailures), apart
+// from logins; the lock ends after Lockout.
+func TestPortalResetThrottle(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		st := auth.NewStore(db, f.dir, &auth.Config{Clock: f.clock.Now, MaxFailures: 2, AddressFailures: 3, Lockout: 7 * time.Minute})
+		require.Equal(t, 7*time.Minute, st.Lockout())
+		require.NoError(t, st.PortalResetRequested(ctx, "taro@example.jp", "203.0.113.5"))
+		require.NoError(t, st.PortalResetRequested(ctx, " TARO@example.jp", "203.0.113.6"), "the second request is answered and locks")
+		require.ErrorIs(t, st.PortalResetRequested(ctx, "taro@example.jp", "203.0.113.7"), auth.ErrThrottled, "whichever client asks")
+		require.NoError(t, st.PortalThrottled(ctx, "203.0.113.5"), "portal logins are counted apart")
+
+		// One client mailing address after address is locked at AddressFailures.
+		require.NoError(t, st.PortalResetRequested(ctx, "a@example.jp", "198.51.100.1"))
+		require.NoError(t, st.PortalResetRequested(ctx, "b@example.jp", "198.51.100.1"))
+		require.NoError(t, st.PortalResetRequested(ctx, "c@example.jp", "198.51.100.1"))
+		require.ErrorIs(t, st.PortalResetRequested(ctx, "d@example.jp", "198.51.100.1"), auth.ErrThrottled)
+		require.NoError(t, st.PortalResetRequested(ctx, "d@example.jp", "198.51.100.2"), "other clients are not locked")
+
+		f.clock.Advance(7*time.Minute + time.Second)
+		require.NoError(t, st.PortalResetRequested(ctx, "taro@example.jp", "198.51.100.1"), "the locks end by themselves")
+	})
+}
+
 func TestSingleUseToken(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

@@ -354,6 +354,40 @@ func (s *Store) PortalFailed(ctx context.Context, client string) error {
 	return nil
 }
 
+// portalResetKeys are the keys counting customer-portal password-reset
+// requests: per e-mail address typed and per client address, apart from
+// every login count.
+func portalResetKeys(email, client string) []string {
+	return []string{"portal-reset:" + NormalizeLogin(email), "portal-reset-addr:" + client}
+}
+
+// PortalResetRequested counts a customer-portal password-reset request for
+// the e-mail address typed and for the client address — whether or not
+// the address has an account, so the limit says nothing about that — and
+// answers ErrThrottled, before counting, while either is locked. The
+// MaxFailures-th request for one e-mail address, or the
+// AddressFailures-th from one client address, within FailureWindow is
+// still answered and locks further ones for Lockout, so a stranger can
+// neither flood a customer's mailbox nor mail every address in turn.
+func (s *Store) PortalResetRequested(ctx context.Context, email, client string) error {
+	keys := portalResetKeys(email, client)
+	if err := s.throttled(ctx, keys); err != nil {
+		return err
+	}
+	if _, err := s.count(ctx, keys[0], s.cfg.MaxFailures); err != nil {
+		return fmt.Errorf("auth: portal reset: %w", err)
+	}
+	if _, err := s.count(ctx, keys[1], s.cfg.AddressFailures); err != nil {
+		return fmt.Errorf("auth: portal reset: %w", err)
+	}
+	return nil
+}
+
+// Lockout is how long a login, client address or reset request stays
+// locked once throttled (Config.Lockout), for pages that say how long to
+// wait.
+func (s *Store) Lockout() time.Duration { return s.cfg.Lockout }
+
 // Session is a logged-in browser.
 type Session struct {
 	TenantID uuid.UUID

@@ -59,7 +59,7 @@ func (u *UI) accountPost(w http.ResponseWriter, r *Request) error {
 		f.Add("current_password", msg.T("account.bad_current"))
 		return u.renderAccount(w, r, f)
 	case errors.Is(err, auth.ErrThrottled):
-		f.Add("current_password", msg.T("auth.throttled"))
+		f.Add("current_password", msg.T("auth.throttled", u.lockoutMinutes()))
 		return u.renderAccount(w, r, f)
 	case err != nil:
 		return err

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 )
 
@@ -14,6 +16,8 @@ type adminLockout struct {
 
 type adminLockoutsPage struct {
 	Lockouts []adminLockout
+	// Minutes is how long a lock lasts (auth.Store.Lockout).
+	Minutes int
 }
 
 // adminLockouts lists the tenant's staff logins locked by failed attempts
@@ -23,11 +27,15 @@ func (u *UI) adminLockouts(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	users := make([]uuid.UUID, len(locks))
+	for i, l := range locks {
+		users[i] = l.User
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, users)
 	if err != nil {
 		return err
 	}
-	p := &adminLockoutsPage{}
+	p := &adminLockoutsPage{Minutes: u.lockoutMinutes()}
 	for _, l := range locks {
 		p.Lockouts = append(p.Lockouts, adminLockout{Lockout: l, Name: names[l.User]})
 	}

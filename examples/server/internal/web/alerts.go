@@ -229,7 +229,13 @@ func (u *UI) renderCustomerAlerts(w http.ResponseWriter, r *Request, status int,
 	if shown != nil && !slices.ContainsFunc(rows, func(o schedule.Occurrence) bool { return o.ID == shown.ID }) {
 		rows = append([]schedule.Occurrence{*shown}, rows...)
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	doneBy := make([]uuid.UUID, 0, len(rows))
+	for _, o := range rows {
+		if o.Done {
+			doneBy = append(doneBy, o.DoneBy)
+		}
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, doneBy)
 	if err != nil {
 		return err
 	}

@@ -434,7 +434,7 @@ func (u *UI) appointmentShow(w http.ResponseWriter, r *Request) error {
 		}
 		d.CustomerName = names[a.Customer]
 	}
-	staff, err := u.staffNames(ctx, r.Principal.Tenant)
+	staff, err := u.staffNamesOf(ctx, r.Principal.Tenant, a.Staff)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -50,8 +51,31 @@ func TestLoginThrottled(t *testing.T) {
 		}
 		_, body := c.Post(t, "/login", url.Values{"email": {servertest.AdminEmail}, "password": {"nope"}})
 		require.Contains(t, body, "しばらくログインできません")
+		require.Contains(t, body, "15分ほど", "the wait is the configured lock (auth.DefaultLockout)")
 		_, body = c.Post(t, "/login", url.Values{"email": {servertest.AdminEmail}, "password": {servertest.Password}})
 		require.Contains(t, body, "しばらくログインできません", "locked even with the right password")
+	})
+}
+
+// The portal's password-reset requests are limited per address typed: the
+// sixth within the window is refused with the wait and the address kept.
+func TestPortalResetRequestThrottled(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		c := e.Client(t)
+		form := url.Values{"email": {"nobody@example.jp"}}
+		for range auth.DefaultMaxFailures {
+			res, _ := c.Post(t, "/portal/reset", form)
+			require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		}
+		res, body := c.Post(t, "/portal/reset", form)
+		require.Equal(t, http.StatusTooManyRequests, res.StatusCode)
+		require.Contains(t, body, "再設定メールのご依頼が続いたため")
+		require.Contains(t, body, "15分ほど")
+		require.Contains(t, body, `value="nobody@example.jp"`)
+		res, _ = c.Post(t, "/portal/reset", url.Values{"email": {"other@example.jp"}})
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, "another address is not limited")
 	})
 }
 

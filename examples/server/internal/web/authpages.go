@@ -18,6 +18,12 @@ import (
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 )
 
+// lockoutMinutes is how long a throttled login or request waits, in whole
+// minutes rounded up, as the throttle messages say it.
+func (u *UI) lockoutMinutes() int {
+	return int((u.app.Auth.Lockout() + time.Minute - 1) / time.Minute)
+}
+
 func (u *UI) authRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", u.loginForm)
 	mux.HandleFunc("POST /login", u.login)
@@ -76,7 +82,7 @@ func (u *UI) login(w http.ResponseWriter, hr *http.Request) {
 	case errors.Is(err, auth.ErrBadCredentials):
 		f.Message = msg.T("auth.bad_credentials")
 	case errors.Is(err, auth.ErrThrottled):
-		f.Message = msg.T("auth.throttled")
+		f.Message = msg.T("auth.throttled", u.lockoutMinutes())
 	case err != nil:
 		u.fail(w, hr, nil, err)
 		return

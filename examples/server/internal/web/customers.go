@@ -210,7 +210,11 @@ func (u *UI) customerRows(ctx context.Context, cs []customer.Customer) ([]custom
 	if err != nil {
 		return nil, err
 	}
-	names, err := u.staffNames(ctx, p.Tenant)
+	var assignees []uuid.UUID
+	for _, c := range cs {
+		assignees = append(assignees, c.Assignees...)
+	}
+	names, err := u.staffNamesOf(ctx, p.Tenant, assignees)
 	if err != nil {
 		return nil, err
 	}

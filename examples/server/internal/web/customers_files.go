@@ -111,6 +111,24 @@ func (u *UI) customerFileServe(thumb bool) handlerFunc {
 	}
 }
 
+// renameProblems are the lines that say why the change of a file (record
+// attachment or profile file) was refused, each prefixed by the name typed
+// when there is one (ファイル名: … for the name itself).
+func renameProblems(ve *validation.Error, typed string) []string {
+	problems := make([]string, len(ve.Fields))
+	for i, fe := range ve.Fields {
+		text := msg.Field(fe)
+		if fe.Field == "name" {
+			text = msg.T("records.file_name_problem", text)
+		}
+		problems[i] = text
+		if name := strings.TrimSpace(typed); name != "" {
+			problems[i] = visibleName(name) + ": " + text
+		}
+	}
+	return problems
+}
+
 // customerFileUpdate renames a profile file and sets or clears its ☆.
 func (u *UI) customerFileUpdate(w http.ResponseWriter, r *Request) error {
 	id, version, err := pathIDVersion(r)
@@ -121,19 +139,8 @@ func (u *UI) customerFileUpdate(w http.ResponseWriter, r *Request) error {
 	f, err := u.app.Customers.Files().Update(r.Context(), id, version, m)
 	var ve *validation.Error
 	if errors.As(err, &ve) {
-		problems := make([]string, len(ve.Fields))
-		for i, fe := range ve.Fields {
-			text := msg.Field(fe)
-			if fe.Field == "name" {
-				text = msg.T("records.file_name_problem", text)
-			}
-			problems[i] = text
-			if name := strings.TrimSpace(m.Name); name != "" {
-				problems[i] = visibleName(name) + ": " + text
-			}
-		}
 		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity,
-			customerFilesPanel{Problems: problems, Renamed: id, TypedName: m.Name})
+			customerFilesPanel{Problems: renameProblems(ve, m.Name), Renamed: id, TypedName: m.Name})
 	}
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -195,5 +196,37 @@ func TestCustomerFormKeepsFiles(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, files, 2)
 		require.Equal(t, "契約書.pdf", files[1].Name)
+	})
+}
+
+// A partner who sees a customer (assigned to it) may not edit it: the
+// page lists the files to open but offers no upload, rename, ☆ or delete,
+// and an upload posted anyway stores nothing.
+func TestCustomerFilesReadOnlyForWhoMayNotEdit(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		partner := e.User(t, "外部 三郎", "ガイブ サブロウ", "partner@example.jp", permission.RolePartner)
+		ctx := e.Ctx(t, e.Admin)
+		c, err := e.App.Customers.Create(ctx, customer.Profile{FamilyName: "山田", FamilyKana: "ヤマダ",
+			Assignees: []uuid.UUID{partner}})
+		require.NoError(t, err)
+		added, err := e.App.Customers.Files().Add(ctx, c.ID, customer.FileUpload{FileMeta: customer.FileMeta{Name: "契約書.pdf"},
+			Body: bytes.NewReader(pdfBody)})
+		require.NoError(t, err)
+		page := "/customers/" + c.ID.String()
+
+		p := login(t, e, "partner@example.jp")
+		res, body := p.Get(t, page)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.True(t, servertest.Contains(body, `id="files"`, fmt.Sprintf(`href="/customer-files/%s"`, added[0].ID), "契約書.pdf"))
+		require.NotContains(t, body, `action="`+page+`/files"`, "no upload form")
+		require.NotContains(t, body, `action="/customer-files/`, "no rename, ☆ or delete")
+
+		res, _ = postMultipart(t, p, page+"/files", nil, part{"files", "写真.jpg", testJPEG(t)})
+		require.Equal(t, http.StatusForbidden, res.StatusCode)
+		files, err := e.App.Customers.Files().List(ctx, c.ID)
+		require.NoError(t, err)
+		require.Len(t, files, 1)
 	})
 }

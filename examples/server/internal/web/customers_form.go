@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -231,44 +232,16 @@ func (u *UI) customerSave(w http.ResponseWriter, r *Request, c *customer.Custome
 // spooled). On success the spool is emptied.
 func (u *UI) saveCustomer(r *Request, p customer.Profile, save func(*customer.Service, customer.Profile) (*customer.Customer, error),
 	sp spool) (*customer.Customer, []string, error) {
-	ctx := r.Context()
-	files, err := sp.list(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	var saved *customer.Customer
-	var problems []string
-	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		svc := u.app.Customers.WithDB(tx)
-		var err error
-		if saved, err = save(svc, p); err != nil || len(files) == 0 {
-			return err
-		}
-		bodies, closeAll, err := sp.open(ctx, files)
-		if err != nil {
-			return err
-		}
-		defer closeAll()
+	return saveSpooled(u, r.Context(), sp, func(ctx context.Context, tx bun.Tx) (*customer.Customer, error) {
+		return save(u.app.Customers.WithDB(tx), p)
+	}, func(ctx context.Context, tx bun.Tx, saved *customer.Customer, files []spooled, bodies []io.Reader) error {
 		ups := make([]customer.FileUpload, len(files))
 		for i, f := range files {
 			ups[i] = customer.FileUpload{FileMeta: customer.FileMeta{Name: f.Name}, Body: bodies[i]}
 		}
-		_, err = svc.Files().Add(ctx, saved.ID, ups...)
-		if problems, err = filesRefused(err, spooledNames(files)); err == nil && len(problems) > 0 {
-			return errFilesRefused
-		}
+		_, err := u.app.Customers.WithDB(tx).Files().Add(ctx, saved.ID, ups...)
 		return err
 	})
-	if errors.Is(err, errFilesRefused) {
-		return nil, problems, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := sp.clear(ctx, files); err != nil {
-		u.log.Warn("spooled files not removed", "err", err)
-	}
-	return saved, nil, nil
 }
 
 func (u *UI) customerCreate(w http.ResponseWriter, r *Request) error {

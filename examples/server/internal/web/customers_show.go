@@ -59,6 +59,8 @@ type customerShowData struct {
 	Lists     []customer.List
 	Portal    portalPanel
 	Files     customerFilesPanel
+	// FileList is the list of Files drawn by the shared file_list partial.
+	FileList fileList
 
 	History   []customerHistoryItem
 	Month     string // YYYY-MM in month mode
@@ -136,7 +138,7 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(ctx, r.Principal.Tenant)
+	names, err := u.staffNamesOf(ctx, r.Principal.Tenant, c.Assignees, recordResponders(tl.Records))
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid
 		return err
 	}
 	files.Problems, files.Renamed, files.TypedName = in.Problems, in.Renamed, in.TypedName
-	d := customerShowData{Portal: panel, Files: files, Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
+	d := customerShowData{Portal: panel, Files: files, FileList: customerFileList(c, files), Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}
 	for _, rk := range ranks {

@@ -174,7 +174,7 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 	if err != nil {
 		return err
 	}
-	staff, err := u.staffNames(ctx, r.Principal.Tenant)
+	staff, err := u.staffNamesOf(ctx, r.Principal.Tenant, recordResponders(recs.Records))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,9 +15,18 @@ import (
 // query per page, filtered by what the principal may see), templates from
 // the registry (once per key and version).
 
-// staffNames maps the tenant's staff users to their names.
+// staffNames maps staff users to their names.
 type staffNames map[uuid.UUID]string
 
+// staffNamesOf names the staff users of the ID lists, the people a page
+// shows, with one query (none when the lists are empty): a page never reads
+// the whole staff list only to name a few of them.
+func (u *UI) staffNamesOf(ctx context.Context, tenant uuid.UUID, ids ...[]uuid.UUID) (staffNames, error) {
+	return u.app.Dir.UserNames(ctx, tenant, slices.Concat(ids...)...)
+}
+
+// staffNames names every staff user of the tenant: for an export, which
+// names the people of many pages of rows with one query.
 func (u *UI) staffNames(ctx context.Context, tenant uuid.UUID) (staffNames, error) {
 	users, err := u.app.Dir.Users(ctx, tenant)
 	if err != nil {

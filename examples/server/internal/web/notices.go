@@ -39,7 +39,11 @@ func (u *UI) noticeList(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	authors := make([]uuid.UUID, len(ns))
+	for i, n := range ns {
+		authors[i] = n.Author
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, authors)
 	if err != nil {
 		return err
 	}

@@ -199,7 +199,7 @@ func (u *UI) portalLogin(w http.ResponseWriter, hr *http.Request) {
 	}
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
-		f.Message = msg.T("portal.throttled")
+		f.Message = msg.T("portal.throttled", u.lockoutMinutes())
 		u.portalRender(w, hr, "", http.StatusTooManyRequests, "portal_login", f)
 		return
 	case errors.Is(err, portal.ErrBadCredentials):
@@ -229,9 +229,23 @@ func (u *UI) portalResetRequestForm(w http.ResponseWriter, hr *http.Request) {
 	u.portalRender(w, hr, "", http.StatusOK, "portal_reset_request", NewForm(nil))
 }
 
+// portalResetRequest mails a reset link to the address typed, if it has an
+// account; requests are limited per address typed and per client address
+// (auth.Store.PortalResetRequested), a refused one keeping what was typed.
 func (u *UI) portalResetRequest(w http.ResponseWriter, hr *http.Request) {
 	hr.Body = http.MaxBytesReader(w, hr.Body, MaxFormRequest)
-	if err := u.app.PortalAuth.RequestReset(hr.Context(), hr.PostFormValue("email")); err != nil {
+	email := hr.PostFormValue("email")
+	err := u.app.Auth.PortalResetRequested(hr.Context(), email, clientAddr(hr))
+	if errors.Is(err, auth.ErrThrottled) {
+		f := NewForm(hr.PostForm)
+		f.Message = msg.T("portal.reset_throttled", u.lockoutMinutes())
+		u.portalRender(w, hr, "", http.StatusTooManyRequests, "portal_reset_request", f)
+		return
+	}
+	if err == nil {
+		err = u.app.PortalAuth.RequestReset(hr.Context(), email)
+	}
+	if err != nil {
 		u.fail(w, hr, nil, err)
 		return
 	}

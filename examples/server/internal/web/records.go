@@ -164,7 +164,10 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if d.Ranks, err = u.app.Customers.Ranks(r.Context()); err != nil {
 		return err
 	}
-	if d.Staff, err = u.app.Dir.Users(r.Context(), r.Principal.Tenant); err != nil {
+	// The responder filter offers every colleague: the list comes from
+	// the principal cache while the directory has not changed, and names
+	// the page's people too.
+	if d.Staff, err = u.app.Staff.Users(r.Context(), r.Principal.Tenant); err != nil {
 		return err
 	}
 	staff := namesOf(d.Staff)
@@ -219,6 +222,15 @@ func (u *UI) portalMarks(r *Request, recs []contactlog.Record, rows []recordRow)
 		rows[i].Portal = st[rows[i].Customer]
 	}
 	return nil
+}
+
+// recordResponders are the responders of recs, whom their rows name.
+func recordResponders(recs []contactlog.Record) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, rec := range recs {
+		ids = append(ids, rec.Responders...)
+	}
+	return ids
 }
 
 // recordRows adds customer names, template labels and the responders'

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -321,9 +322,6 @@ func (u *UI) recordFormPost(w http.ResponseWriter, r *Request, rec *contactlog.R
 	return nil
 }
 
-// errFilesRefused rolls back a save whose files the engine refused.
-var errFilesRefused = errors.New("web: files refused")
-
 // appointmentConflict answers a record from an appointment that changed
 // since the form was opened: the form again, with what was typed, at the
 // appointment's new version — or, when a record was made from it
@@ -348,52 +346,24 @@ func (u *UI) appointmentConflict(w http.ResponseWriter, r *Request, f *Form, fro
 // is linked to it in the same transaction. On success the spool is
 // emptied.
 func (u *UI) saveRecord(r *Request, rec *contactlog.Record, version int64, from appointmentRef, e contactlog.Entry, sp spool) (*contactlog.Record, []string, error) {
-	ctx := r.Context()
-	files, err := sp.list(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	var saved *contactlog.Record
-	var problems []string
-	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		recs := u.app.Records.WithDB(tx)
-		var err error
+	return saveSpooled(u, r.Context(), sp, func(ctx context.Context, tx bun.Tx) (*contactlog.Record, error) {
 		switch {
 		case rec == nil && from.ID != uuid.Nil:
-			saved, _, err = u.app.Schedule.WithDB(tx).RecordFromAppointment(ctx, from.ID, from.Version, e)
+			saved, _, err := u.app.Schedule.WithDB(tx).RecordFromAppointment(ctx, from.ID, from.Version, e)
+			return saved, err
 		case rec == nil:
-			saved, err = recs.Create(ctx, e)
+			return u.app.Records.WithDB(tx).Create(ctx, e)
 		default:
-			saved, err = recs.Update(ctx, rec.ID, version, e)
+			return u.app.Records.WithDB(tx).Update(ctx, rec.ID, version, e)
 		}
-		if err != nil || len(files) == 0 {
-			return err
-		}
-		bodies, closeAll, err := sp.open(ctx, files)
-		if err != nil {
-			return err
-		}
-		defer closeAll()
+	}, func(ctx context.Context, tx bun.Tx, saved *contactlog.Record, files []spooled, bodies []io.Reader) error {
 		ups := make([]contactlog.Upload, len(files))
 		for i, f := range files {
 			ups[i] = contactlog.Upload{AttachmentMeta: contactlog.AttachmentMeta{Name: f.Name}, Body: bodies[i]}
 		}
-		_, err = recs.Attachments().Add(ctx, saved.ID, ups...)
-		if problems, err = filesRefused(err, spooledNames(files)); err == nil && len(problems) > 0 {
-			return errFilesRefused
-		}
+		_, err := u.app.Records.WithDB(tx).Attachments().Add(ctx, saved.ID, ups...)
 		return err
 	})
-	if errors.Is(err, errFilesRefused) {
-		return nil, problems, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := sp.clear(ctx, files); err != nil {
-		u.log.Warn("spooled files not removed", "err", err)
-	}
-	return saved, nil, nil
 }
 
 // recordEdit shows the form of an existing record.
@@ -862,7 +832,7 @@ func (u *UI) pastRecords(r *Request, f *Form, key string, rec *contactlog.Record
 	if len(recs) > maxHistory {
 		recs = recs[:maxHistory]
 	}
-	staff, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	staff, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, recordResponders(recs))
 	if err != nil {
 		return nil, err
 	}

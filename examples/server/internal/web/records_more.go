@@ -110,7 +110,7 @@ func (u *UI) scopeText(r *Request, s permission.Scope, names staffNames) (string
 // assignees (checked unless the form says otherwise), the colleagues the
 // form names, and the active staff whose name or reading contains
 // "mail_q".
-func (u *UI) mailChoices(r *Request, rec *contactlog.Record, names staffNames) ([]mailChoice, error) {
+func (u *UI) mailChoices(r *Request, rec *contactlog.Record) ([]mailChoice, error) {
 	var ids []uuid.UUID
 	if rec.Customer != uuid.Nil {
 		c, err := u.app.Customers.Get(r.Context(), rec.Customer)
@@ -146,6 +146,10 @@ func (u *UI) mailChoices(r *Request, rec *contactlog.Record, names staffNames) (
 	// Untouched, the form checks the customer's assignees (the first
 	// ids); once sent or searched, what the user checked.
 	touched := r.Method == http.MethodPost || r.Form.Has("mail_q")
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]mailChoice, 0, len(ids))
 	for i, id := range ids {
 		name, ok := names[id]
@@ -172,7 +176,13 @@ func (u *UI) recordMail(w http.ResponseWriter, r *Request) error {
 	err = u.app.Records.MailRecord(r.Context(), id, to, r.PostFormValue("note"))
 	var ve *validation.Error
 	if errors.As(err, &ve) {
-		names, nerr := u.staffNames(r.Context(), r.Principal.Tenant)
+		var refused []uuid.UUID
+		for _, fe := range ve.Fields {
+			if id, perr := uuid.Parse(orNil(fe.Param)); perr == nil {
+				refused = append(refused, id)
+			}
+		}
+		names, nerr := u.staffNamesOf(r.Context(), r.Principal.Tenant, refused)
 		if nerr != nil {
 			return nerr
 		}
@@ -207,7 +217,7 @@ func orNil(s string) string {
 
 // renderRecordMail shows the record page with the mail form's problems.
 func (u *UI) renderRecordMail(w http.ResponseWriter, r *Request, id uuid.UUID, problems []string) error {
-	return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, id, nil, problems)
+	return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, id, recordPageNotes{MailProblems: problems})
 }
 
 // recordRestore takes a record out of the trash (元に戻す).

@@ -41,6 +41,8 @@ type recordShowData struct {
 	Comments      []commentView
 	// FileProblems say which files of the last upload were refused.
 	FileProblems []string
+	// Files is the list of the record's attachments.
+	Files fileList
 	// Facts are the record's people, masters, customer side, scope and
 	// expenses, in reading order (empty ones left out).
 	Facts []fact
@@ -90,18 +92,28 @@ func (u *UI) recordShow(w http.ResponseWriter, r *Request) error {
 // renderRecordShow renders the page of record id with the problems of an
 // upload, if any.
 func (u *UI) renderRecordShow(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems []string) error {
-	return u.renderRecordPage(w, r, status, id, problems, nil)
+	return u.renderRecordPage(w, r, status, id, recordPageNotes{FileProblems: problems})
 }
 
-// renderRecordPage renders the page of record id with the problems of an
-// upload and of the mail form, if any.
-func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id uuid.UUID, problems, mailProblems []string) error {
+// recordPageNotes is what the record page shows of a refused form: the
+// problems of an upload or of a file's change, those of the mail form, and
+// the file of a refused rename (Renamed), whose name input shows what the
+// user typed (TypedName) again.
+type recordPageNotes struct {
+	FileProblems, MailProblems []string
+	Renamed                    uuid.UUID
+	TypedName                  string
+}
+
+// renderRecordPage renders the page of record id with in's problems and
+// typed name.
+func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id uuid.UUID, in recordPageNotes) error {
 	ctx := r.Context()
 	rec, err := u.app.Records.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	d := recordShowData{Record: rec, FileProblems: problems, MailProblems: mailProblems,
+	d := recordShowData{Record: rec, FileProblems: in.FileProblems, MailProblems: in.MailProblems,
 		NextPlanned: u.app.Clock().In(r.loc()).AddDate(0, 0, 7).Format(datetimeLocal)}
 	if rec.Customer != uuid.Nil {
 		names, err := u.app.Customers.Names(ctx, []uuid.UUID{rec.Customer})
@@ -122,7 +134,11 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 		if err != nil {
 			return err
 		}
-		names, err := u.staffNames(ctx, r.Principal.Tenant)
+		people := append([]uuid.UUID{rec.Author}, rec.Scope.Targets...)
+		for _, c := range cs {
+			people = append(people, c.Author)
+		}
+		names, err := u.staffNamesOf(ctx, r.Principal.Tenant, people, rec.Responders, rec.Participants, rec.ReportTo)
 		if err != nil {
 			return err
 		}
@@ -134,7 +150,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 		for _, x := range rec.Expenses {
 			d.ExpenseTotal += x.Amount
 		}
-		if d.Mail, err = u.mailChoices(r, rec, names); err != nil {
+		if d.Mail, err = u.mailChoices(r, rec); err != nil {
 			return err
 		}
 		if d.NextAppointments, err = u.app.Schedule.NextAppointments(ctx, id); err != nil {
@@ -156,6 +172,7 @@ func (u *UI) renderRecordPage(w http.ResponseWriter, r *Request, status int, id 
 	d.CanEdit = u.app.Authz.Check(ctx, r.Principal, permission.ActionEdit, obj) == nil
 	d.CanDelete = u.app.Authz.Check(ctx, r.Principal, permission.ActionDelete, obj) == nil
 	d.CanShare = u.app.Authz.Check(ctx, r.Principal, permission.ActionShare, obj) == nil
+	d.Files = recordFileList(rec, d.CanEdit, d.CanShare, in.Renamed, in.TypedName)
 	d.PDF = newPDFDialog(r, rec.ID, false, !rec.PrivateMemoWithheld)
 	u.render(w, r.Request, r, status, "records_show", d)
 	return nil
@@ -379,11 +396,8 @@ func (u *UI) fileUpdate(w http.ResponseWriter, r *Request) error {
 			if perr != nil {
 				return err
 			}
-			problems := make([]string, len(ve.Fields))
-			for i, fe := range ve.Fields {
-				problems[i] = msg.T("records.file_name_problem", msg.Field(fe))
-			}
-			return u.renderRecordShow(w, r, http.StatusUnprocessableEntity, rec, problems)
+			return u.renderRecordPage(w, r, http.StatusUnprocessableEntity, rec,
+				recordPageNotes{FileProblems: renameProblems(ve, m.Name), Renamed: id, TypedName: m.Name})
 		}
 		return err
 	}

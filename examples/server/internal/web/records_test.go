@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -56,7 +57,7 @@ func newRecordEnv(t *testing.T, db *bun.DB) *recordEnv {
 // client carrying it. (servertest.Login goes through the login form, whose
 // handler currently drops the password before checking it: NewForm shares
 // the request's PostForm map and the handler deletes "password" from it.)
-func login(t *testing.T, e *servertest.Env, email string) *servertest.Client {
+func login(t testing.TB, e *servertest.Env, email string) *servertest.Client {
 	t.Helper()
 	token, s, err := e.App.Auth.Login(t.Context(), email, servertest.Password, "192.0.2.10")
 	require.NoError(t, err)
@@ -387,6 +388,12 @@ func TestRecordFilesCommentsEdit(t *testing.T) {
 
 		res, _ = re.c.Post(t, "/files/"+a.ID.String(), with("name", "a/b.jpg", "version", fmt.Sprint(a.Version)))
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a bad name is refused")
+		// From the record page (which names the record), the refused name
+		// stays in its input and the problem names it.
+		res, body = re.c.Post(t, "/files/"+a.ID.String(), with("name", "a/b.jpg", "version", fmt.Sprint(a.Version), "record", rec.ID.String()))
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, `name="name" value="a/b.jpg"`)
+		require.Contains(t, html.UnescapeString(body), "a/b.jpg: ファイル名")
 		res, _ = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version-1), "confirm", "1"))
 		require.Equal(t, http.StatusConflict, res.StatusCode)
 		res, body = re.c.Post(t, "/files/"+a.ID.String()+"/delete", with("version", fmt.Sprint(a.Version)))
@@ -534,5 +541,36 @@ func TestUserFilesCannotRunScript(t *testing.T) {
 			require.Equal(t, "sandbox", res.Header.Get("Content-Security-Policy"), tc.path)
 			require.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"), tc.path)
 		}
+	})
+}
+
+// The top page offers every colleague in its responder filter and names
+// the responders of its rows without reading the staff list again while
+// the directory has not changed (the principal cache holds it); a
+// colleague added meanwhile, by any process, is offered at the next load.
+func TestTopPageStaffFromCache(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		helper := re.User(t, "補助 花子", "ホジョ ハナコ", "helper@example.jp")
+		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
+			Responders: []uuid.UUID{re.staff, helper}, PublicMemo: "訪問"})
+		require.NoError(t, err)
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "記録 担当、補助 花子")
+
+		rec := dbtest.Record(db)
+		res, body = re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "記録 担当、補助 花子")
+		stmts := rec.Take()
+		for _, s := range stmts {
+			require.NotContains(t, s, "staff_users", "a current directory costs no staff read: %s", s)
+		}
+
+		re.User(t, "新人 一郎", "シンジン イチロウ", "new@example.jp")
+		_, body = re.c.Get(t, "/")
+		require.Contains(t, body, ">新人 一郎</option>")
 	})
 }

@@ -54,11 +54,8 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 	if q.Get("box") == string(schedule.Sent) {
 		d.Box = schedule.Sent
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
-	if err != nil {
-		return err
-	}
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0, names); err != nil {
+	var err error
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0, nil); err != nil {
 		return err
 	}
 	u.render(w, r.Request, r, http.StatusOK, "requests_list", d)
@@ -66,7 +63,8 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 }
 
 // requestItems lists the principal's requests of q with their people's
-// names, at most limit of them when limit > 0.
+// names, at most limit of them when limit > 0. The names come from names
+// when the page has them, else they are looked up for the requests listed.
 func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int, names staffNames) ([]requestItem, error) {
 	reqs, err := u.app.Schedule.Requests(r.Context(), q)
 	if err != nil {
@@ -74,6 +72,15 @@ func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int, names 
 	}
 	if limit > 0 && len(reqs) > limit {
 		reqs = reqs[:limit]
+	}
+	if names == nil {
+		people := make([]uuid.UUID, 0, 2*len(reqs))
+		for _, q := range reqs {
+			people = append(append(people, q.Author), q.To...)
+		}
+		if names, err = u.staffNamesOf(r.Context(), r.Principal.Tenant, people); err != nil {
+			return nil, err
+		}
 	}
 	items := make([]requestItem, 0, len(reqs))
 	for _, q := range reqs {
@@ -213,7 +220,11 @@ func (u *UI) renderRequestPage(w http.ResponseWriter, r *Request, status int, id
 		return err
 	}
 	d := requestShowData{Request: req, Statuses: requestStatuses, Reply: reply, Loc: r.loc()}
-	if d.Names, err = u.staffNames(ctx, r.Principal.Tenant); err != nil {
+	people := append([]uuid.UUID{req.Author}, req.To...)
+	for _, rep := range req.Replies {
+		people = append(people, rep.Author)
+	}
+	if d.Names, err = u.staffNamesOf(ctx, r.Principal.Tenant, people); err != nil {
 		return err
 	}
 	d.To = d.Names.joined(req.To)

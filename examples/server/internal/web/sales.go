@@ -535,7 +535,11 @@ func (u *UI) expensesPage(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := u.staffNames(r.Context(), r.Principal.Tenant)
+	people := make([]uuid.UUID, len(res.Staff))
+	for i, row := range res.Staff {
+		people[i] = row.Staff
+	}
+	names, err := u.staffNamesOf(r.Context(), r.Principal.Tenant, people)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/blob"
 )
@@ -249,6 +250,51 @@ func (s spool) open(ctx context.Context, files []spooled) (bodies []io.Reader, c
 	}
 	return bodies, closeAll, nil
 }
+
+// saveSpooled runs save and then, when something was saved and files are
+// spooled, store with the spooled files opened (bodies in the files'
+// order), in one transaction: when the engine refuses a file nothing is
+// saved and the refusals come back as problems (the files stay spooled).
+// On success the spool is emptied. The customer and the record forms save
+// through it.
+func saveSpooled[T any](u *UI, ctx context.Context, sp spool, save func(ctx context.Context, tx bun.Tx) (T, error),
+	store func(ctx context.Context, tx bun.Tx, saved T, files []spooled, bodies []io.Reader) error) (T, []string, error) {
+	var zero, saved T
+	files, err := sp.list(ctx)
+	if err != nil {
+		return zero, nil, err
+	}
+	var problems []string
+	err = u.app.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if saved, err = save(ctx, tx); err != nil || len(files) == 0 {
+			return err
+		}
+		bodies, closeAll, err := sp.open(ctx, files)
+		if err != nil {
+			return err
+		}
+		defer closeAll()
+		err = store(ctx, tx, saved, files, bodies)
+		if problems, err = filesRefused(err, spooledNames(files)); err == nil && len(problems) > 0 {
+			return errFilesRefused
+		}
+		return err
+	})
+	if errors.Is(err, errFilesRefused) {
+		return zero, problems, nil
+	}
+	if err != nil {
+		return zero, nil, err
+	}
+	if err := sp.clear(ctx, files); err != nil {
+		u.log.Warn("spooled files not removed", "err", err)
+	}
+	return saved, nil, nil
+}
+
+// errFilesRefused rolls back a save whose files the engine refused.
+var errFilesRefused = errors.New("web: files refused")
 
 // spooledNames returns the files' names, in order.
 func spooledNames(files []spooled) []string {
