@@ -2,6 +2,7 @@ package plugins
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/google/uuid"
@@ -34,7 +35,10 @@ func (h *Host) CheckRecords(ctx context.Context, namespace string, records []con
 	}
 	refused, err := h.notInstalled(ctx, namespace, records)
 	if err != nil {
-		return nil, err
+		// The plugin cannot be asked (the caller's deadline passed or the
+		// database failed first): to the engine that is the plugin being
+		// unavailable, as when the call itself fails.
+		return nil, fmt.Errorf("%w (%w)", err, ErrUnavailable)
 	}
 	out := make([]contactlog.PluginResult, len(records))
 	// batch are the records the plugin is asked about, at their positions
