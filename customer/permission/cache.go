@@ -27,6 +27,39 @@ type PrincipalCache struct {
 	users   map[uuid.UUID]cachedUsers
 }
 
+// versioned is what the cache holds: something read at a directory
+// version.
+type versioned interface{ at() int64 }
+
+func (e cachedUsers) at() int64 { return e.version }
+func (e cachedStaff) at() int64 { return e.version }
+
+// cached returns m's entry for key when it was read at version v, else
+// loads it and stores it (making room by dropping an arbitrary entry when
+// m holds c.size of them).
+func cached[K comparable, E versioned](c *PrincipalCache, m map[K]E, key K, v int64, load func() (E, error)) (E, error) {
+	c.mu.Lock()
+	e, ok := m[key]
+	c.mu.Unlock()
+	if ok && e.at() == v {
+		return e, nil
+	}
+	e, err := load()
+	if err != nil {
+		return e, err
+	}
+	c.mu.Lock()
+	if _, had := m[key]; !had && len(m) >= c.size {
+		for k := range m {
+			delete(m, k)
+			break
+		}
+	}
+	m[key] = e
+	c.mu.Unlock()
+	return e, nil
+}
+
 // cachedUsers is a tenant's staff list as read at a directory version.
 type cachedUsers struct {
 	version int64
@@ -63,25 +96,15 @@ func (c *PrincipalCache) Lookup(ctx context.Context, tenant, user uuid.UUID) (Pr
 	if err != nil {
 		return Principal{}, nil, err
 	}
-	key := [2]uuid.UUID{tenant, user}
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if !ok || e.version != v {
+	e, err := cached(c, c.entries, [2]uuid.UUID{tenant, user}, v, func() (cachedStaff, error) {
 		p, u, err := c.dir.principal(ctx, tenant, user)
 		if err != nil {
-			return Principal{}, nil, err
+			return cachedStaff{}, err
 		}
-		e = cachedStaff{version: v, principal: p, user: *u}
-		c.mu.Lock()
-		if _, had := c.entries[key]; !had && len(c.entries) >= c.size {
-			for k := range c.entries {
-				delete(c.entries, k)
-				break
-			}
-		}
-		c.entries[key] = e
-		c.mu.Unlock()
+		return cachedStaff{version: v, principal: p, user: *u}, nil
+	})
+	if err != nil {
+		return Principal{}, nil, err
 	}
 	return e.copy()
 }
@@ -113,24 +136,12 @@ func (c *PrincipalCache) Users(ctx context.Context, tenant uuid.UUID) ([]User, e
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	e, ok := c.users[tenant]
-	c.mu.Unlock()
-	if !ok || e.version != v {
+	e, err := cached(c, c.users, tenant, v, func() (cachedUsers, error) {
 		us, err := c.dir.Users(ctx, tenant)
-		if err != nil {
-			return nil, err
-		}
-		e = cachedUsers{version: v, users: us}
-		c.mu.Lock()
-		if _, had := c.users[tenant]; !had && len(c.users) >= c.size {
-			for k := range c.users {
-				delete(c.users, k)
-				break
-			}
-		}
-		c.users[tenant] = e
-		c.mu.Unlock()
+		return cachedUsers{version: v, users: us}, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]User, len(e.users))
 	for i, u := range e.users {
