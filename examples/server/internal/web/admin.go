@@ -62,7 +62,7 @@ func (u *UI) adminIndex(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := u.app.Dir.Users(ctx, tenant)
+	users, err := u.app.Staff.Users(ctx, tenant)
 	if err != nil {
 		return err
 	}

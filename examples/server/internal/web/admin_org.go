@@ -210,7 +210,7 @@ func (u *UI) adminGroup(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	users, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ type adminUserRow struct {
 
 func (u *UI) adminUsers(w http.ResponseWriter, r *Request) error {
 	ctx, tenant := r.Context(), r.Principal.Tenant
-	users, err := u.app.Dir.Users(ctx, tenant)
+	users, err := u.app.Staff.Users(ctx, tenant)
 	if err != nil {
 		return err
 	}

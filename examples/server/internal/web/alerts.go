@@ -124,7 +124,7 @@ func (u *UI) alertList(w http.ResponseWriter, r *Request) error {
 	d := alertListData{V: v, Periods: alertPeriods, Back: r.URL.RequestURI()}
 	q, problems := alertQuery(v)
 	d.Problems = problems
-	staff, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	staff, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	users, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return err
 	}

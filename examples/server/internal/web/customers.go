@@ -160,7 +160,7 @@ func (u *UI) customerIndex(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	staff, err := u.app.Dir.Users(ctx, r.Principal.Tenant)
+	staff, err := u.app.Staff.Users(ctx, r.Principal.Tenant)
 	if err != nil {
 		return err
 	}

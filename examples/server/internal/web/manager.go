@@ -62,7 +62,7 @@ func (u *UI) team(ctx context.Context, p permission.Principal) (*team, error) {
 	if err != nil {
 		return nil, err
 	}
-	users, err := u.app.Dir.Users(ctx, p.Tenant)
+	users, err := u.app.Staff.Users(ctx, p.Tenant)
 	if err != nil {
 		return nil, err
 	}

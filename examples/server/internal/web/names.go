@@ -28,7 +28,7 @@ func (u *UI) staffNamesOf(ctx context.Context, tenant uuid.UUID, ids ...[]uuid.U
 // staffNames names every staff user of the tenant: for an export, which
 // names the people of many pages of rows with one query.
 func (u *UI) staffNames(ctx context.Context, tenant uuid.UUID) (staffNames, error) {
-	users, err := u.app.Dir.Users(ctx, tenant)
+	users, err := u.app.Staff.Users(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -888,7 +888,7 @@ const maxStaffMatches = 30
 // reading contains "staff_q" (hiragana finds katakana, width and case
 // folded).
 func (u *UI) staffRows(r *Request, f *Form, search bool) ([]staffRow, error) {
-	users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+	users, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
 	if err != nil {
 		return nil, err
 	}

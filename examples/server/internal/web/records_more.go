@@ -133,7 +133,7 @@ func (u *UI) mailChoices(r *Request, rec *contactlog.Record) ([]mailChoice, erro
 		}
 	}
 	if q := staffKey(r.FormValue("mail_q")); q != "" {
-		users, err := u.app.Dir.Users(r.Context(), r.Principal.Tenant)
+		users, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
 		if err != nil {
 			return nil, err
 		}

@@ -148,7 +148,7 @@ func (u *UI) requestCreate(w http.ResponseWriter, r *Request) error {
 
 func (u *UI) renderRequestForm(w http.ResponseWriter, r *Request, status int, f *Form) error {
 	ctx := r.Context()
-	users, err := u.app.Dir.Users(ctx, r.Principal.Tenant)
+	users, err := u.app.Staff.Users(ctx, r.Principal.Tenant)
 	if err != nil {
 		return err
 	}
