@@ -120,17 +120,7 @@ func shape(s string) string {
 			b.WriteString(s[i : i+end+4])
 			i += end + 4
 		case ch == '\'':
-			j := i + 1
-			for j < len(s) {
-				if s[j] == '\'' {
-					if j+1 < len(s) && s[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
+			j := quoteEnd(s, i)
 			b.WriteByte(0)
 			i = j + 1
 		case ch == '"' || ch == '`':
@@ -378,17 +368,7 @@ func tokenize(s string) []token {
 			}
 			i += end + 4
 		case ch == '\'':
-			j := i + 1
-			for j < len(s) {
-				if s[j] == '\'' {
-					if j+1 < len(s) && s[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
+			j := quoteEnd(s, i)
 			out = append(out, token{tLiteral, s[i:min(j+1, len(s))]})
 			i = j + 1
 		case ch == '"' || ch == '`':
@@ -605,4 +585,22 @@ func qualified(toks []token) []string {
 		}
 	}
 	return out
+}
+
+// quoteEnd returns the index of the quote closing the SQL string literal
+// that opens at s[i] (” inside it is a quote), or len(s) when it is not
+// closed.
+func quoteEnd(s string, i int) int {
+	j := i + 1
+	for j < len(s) {
+		if s[j] == '\'' {
+			if j+1 < len(s) && s[j+1] == '\'' {
+				j += 2
+				continue
+			}
+			break
+		}
+		j++
+	}
+	return j
 }

@@ -70,20 +70,7 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]any:
-		b = append(b, '{')
-		first := true
-		for k, e := range v {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(appendString(b, k), ':')
-			var err error
-			if b, err = appendJSON(b, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
+		return appendObject(b, v)
 	}
 	out, err := json.Marshal(v)
 	if uv := (*json.UnsupportedValueError)(nil); errors.As(err, &uv) && (uv.Str == "NaN" || uv.Str == "+Inf" || uv.Str == "-Inf") {
@@ -168,21 +155,7 @@ func objectJSON(m map[string]any) ([]byte, error) {
 	if m == nil {
 		return nil, nil
 	}
-	b := make([]byte, 0, 32*len(m)+2)
-	b = append(b, '{')
-	first := true
-	for k, v := range m {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(appendString(b, k), ':')
-		var err error
-		if b, err = appendJSON(b, v); err != nil {
-			return nil, fmt.Errorf("value %s: %w", k, err)
-		}
-	}
-	return append(b, '}'), nil
+	return appendObject(make([]byte, 0, 32*len(m)+2), m)
 }
 
 // objectFromJSON decodes a JSON object into a map of JSON-form values
@@ -583,4 +556,23 @@ func resultsFromProto(rs []*pb.RecordResult) ([]Result, error) {
 		out[i].Computed = c
 	}
 	return out, nil
+}
+
+// appendObject appends m as a JSON object; an error names the key whose
+// value cannot be encoded.
+func appendObject(b []byte, m map[string]any) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	for k, v := range m {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(appendString(b, k), ':')
+		var err error
+		if b, err = appendJSON(b, v); err != nil {
+			return nil, fmt.Errorf("value %s: %w", k, err)
+		}
+	}
+	return append(b, '}'), nil
 }
