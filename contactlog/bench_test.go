@@ -20,7 +20,8 @@
 //
 // Environment: KIROKU_BENCH_EXPLAIN=1 logs EXPLAIN (ANALYZE, BUFFERS) of the
 // engine's and the hand-written queries; KIROKU_BENCH_KEEP=1 keeps the
-// schema for inspection; KIROKU_BENCH_BIG_RECORDS sets the big tenant's
+// schema for inspection and KIROKU_BENCH_SCHEMA=<kept schema> runs on it
+// instead of loading again; KIROKU_BENCH_BIG_RECORDS sets the big tenant's
 // size (benchdb.EnvBigRecords). With -short the data set is small (5 000
 // records in the big tenant) and every call runs once without warm-up: CI
 // runs it that way (.ci/run) so that the benchmark code cannot rot.
@@ -108,6 +109,9 @@ func benchService(tb testing.TB, db bun.IDB) *Service {
 // (imported, then assigned as gendata assigns them) and records.
 func benchLoad(b *testing.B) *benchEnv {
 	b.Helper()
+	if db, closeDB := benchdb.Reuse(b); db != nil {
+		return benchFind(b, db, closeDB)
+	}
 	ctx := context.Background()
 	db, schema, drop := benchdb.Schema(b)
 	ok := false
@@ -162,14 +166,32 @@ func benchLoad(b *testing.B) *benchEnv {
 	}
 	b.Logf("schema %s: %d customers and %d records in %d tenants loaded in %v, indexed and analyzed in %v",
 		schema, nCustomers, nRecords, gen.NumTenants(), loaded.Round(time.Second), time.Since(t0).Round(time.Second))
-	e.principals = benchPrincipals(b, db, e)
-	if err := db.NewSelect().TableExpr("contact_records").Column("customer_id").
-		Where("tenant_id = ?", e.tenant).Where("customer_id IS NOT NULL").Group("customer_id").
-		OrderExpr("count(*) DESC").Limit(1).Scan(ctx, &e.busiest); err != nil {
-		b.Fatal(err)
-	}
+	benchFinish(b, e)
 	ok = true
 	return e
+}
+
+// benchFind is benchLoad on a schema a previous run kept
+// (benchdb.EnvSchema), loaded with the same data set.
+func benchFind(b *testing.B, db *bun.DB, closeDB func()) *benchEnv {
+	b.Helper()
+	dir := benchdb.FindDirectory(b, db, benchBig)
+	e := &benchEnv{db: db, drop: closeDB, svc: benchService(b, db), tenant: dir.Tenant, dir: dir,
+		customers: benchCustomerIDs(b, db, benchBig, dir.Tenant)}
+	benchFinish(b, e)
+	return e
+}
+
+// benchFinish picks the principals and the busiest customer of e's big
+// tenant.
+func benchFinish(b *testing.B, e *benchEnv) {
+	b.Helper()
+	e.principals = benchPrincipals(b, e.db, e)
+	if err := e.db.NewSelect().TableExpr("contact_records").Column("customer_id").
+		Where("tenant_id = ?", e.tenant).Where("customer_id IS NOT NULL").Group("customer_id").
+		OrderExpr("count(*) DESC").Limit(1).Scan(context.Background(), &e.busiest); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // benchDropIndexes drops the secondary indexes of the record tables (to

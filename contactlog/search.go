@@ -212,8 +212,9 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 // conditions validates q and returns its cursor position, the action
 // whose records it lists (view, or delete for the deleted ones) and the
 // conditions of its keywords and customer ranks (the other filters are
-// filter's).
-func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Query) (position, permission.Action, []condition, error) {
+// filter's), shaped for a query that stops after page rows (0: one that
+// reads every match).
+func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Query, page int) (position, permission.Action, []condition, error) {
 	after, terms, err := q.check(pr, s.cfg.MaxPageSize)
 	if err != nil {
 		return position{}, "", nil, err
@@ -222,7 +223,7 @@ func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Qu
 	if q.Deleted {
 		action = permission.ActionDelete
 	}
-	conds, err := s.keywords(ctx, pr, terms)
+	conds, err := s.keywords(ctx, pr, terms, page)
 	if err != nil {
 		return position{}, "", nil, err
 	}
@@ -237,7 +238,7 @@ func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Qu
 }
 
 func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
-	after, action, conds, err := s.conditions(ctx, pr, q)
+	after, action, conds, err := s.conditions(ctx, pr, q, q.Limit+1)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +248,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			return nil, err
 		}
 	}
-	filter := func(sel *bun.SelectQuery) *bun.SelectQuery {
+	filter := func(sel *bun.SelectQuery, conds []condition) *bun.SelectQuery {
 		for _, k := range conds {
 			sel.Where(k.sql, k.args...)
 		}
@@ -260,7 +261,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		dir, cmp = "ASC", ">"
 	}
 	rows, err := s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
-		sel = filter(sel)
+		sel = filter(sel, conds)
 		switch q.Sort {
 		case SortCreated, SortActual:
 			col := "r.created_at"
@@ -324,7 +325,12 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		if err != nil {
 			return nil, err
 		}
-		n, err := filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil)))).Count(ctx)
+		// The count reads every match: its keywords go through the index.
+		_, _, all, err := s.conditions(ctx, pr, q, 0)
+		if err != nil {
+			return nil, err
+		}
+		n, err := filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all).Count(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("count: %w", storage.Err(err))
 		}
@@ -384,8 +390,10 @@ type condition struct {
 // hidden from them). Writing their IDs into the query lets PostgreSQL know
 // how many records they stand for — when few, it looks them up by index;
 // when many, it walks the newest records — and check each row against a
-// hashed list.
-func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string) ([]condition, error) {
+// hashed list. The record's own text is looked up through the bigram index
+// or checked on each record walked, as storage.GramIndex.Match decides for
+// a query that stops after page rows (0: one that reads every match).
+func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string, page int) ([]condition, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
@@ -414,7 +422,7 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		}
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			grams = grams[:min(len(grams), 4)]
-			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams)
+			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams, page)
 			if err != nil {
 				return nil, err
 			}
@@ -522,7 +530,7 @@ func (s *Service) Matching(ctx context.Context, q Query) (*bun.SelectQuery, erro
 	}
 	q.Sort, q.Asc, q.Limit, q.After, q.WithTotal, q.WithDetails = "", false, 0, "", false, false
 	r := s.reader()
-	_, action, conds, err := r.conditions(ctx, pr, &q)
+	_, action, conds, err := r.conditions(ctx, pr, &q, 0)
 	if err != nil {
 		return nil, fmt.Errorf("contactlog: matching: %w", err)
 	}

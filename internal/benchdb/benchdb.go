@@ -60,6 +60,70 @@ func Config() gendata.Config {
 	return cfg
 }
 
+// EnvSchema names the variable that, when set, makes Reuse open that
+// schema — one kept by EnvKeep, loaded with the same data set — instead of
+// loading a fresh one.
+const EnvSchema = "KIROKU_BENCH_SCHEMA"
+
+// Reuse returns a database bound to the schema named by EnvSchema and a
+// function that closes it (keeping the schema), or nil when the variable is
+// unset. It skips b when dbtest.EnvPostgres is unset.
+func Reuse(b *testing.B) (*bun.DB, func()) {
+	b.Helper()
+	schema, base := os.Getenv(EnvSchema), os.Getenv(dbtest.EnvPostgres)
+	if base == "" {
+		b.Skip(dbtest.EnvPostgres + " is not set")
+	}
+	if schema == "" {
+		return nil, nil
+	}
+	dsn, err := dbopen.PostgresDSN(base, schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := dbopen.OpenPostgres(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	return db, func() { _ = db.Close() }
+}
+
+// FindDirectory returns gendata tenant t as LoadDirectory registered it in
+// db: the tenant (by name) and its staff (by e-mail); Groups and OrgUnits
+// are left empty.
+func FindDirectory(b *testing.B, db *bun.DB, t int) *Directory {
+	b.Helper()
+	ctx := context.Background()
+	gen := Gen()
+	out := &Directory{}
+	if err := db.NewSelect().TableExpr("kiroku_tenants").Column("id").Where("name = ?", gen.Tenant(t).Name).
+		Scan(ctx, &out.Tenant); err != nil {
+		b.Fatalf("tenant %d: %v", t, err)
+	}
+	var rows []struct {
+		ID    uuid.UUID `bun:"id"`
+		Email string    `bun:"email"`
+	}
+	if err := db.NewSelect().TableExpr("staff_users").Column("id", "email").Where("tenant_id = ?", out.Tenant).
+		Scan(ctx, &rows); err != nil {
+		b.Fatal(err)
+	}
+	byEmail := make(map[string]uuid.UUID, len(rows))
+	for _, r := range rows {
+		byEmail[r.Email] = r.ID
+	}
+	for s := range gen.AllStaff(t) {
+		id, ok := byEmail[s.Email]
+		if !ok {
+			b.Fatalf("tenant %d: staff %s is not in the schema", t, s.Email)
+		}
+		out.Staff = append(out.Staff, id)
+	}
+	return out
+}
+
 // Schema creates a fresh schema on the server named by dbtest.EnvPostgres
 // (skipping b when it is unset) and returns a database bound to it, its
 // name, and a function that closes it and drops the schema (or keeps it

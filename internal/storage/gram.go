@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/hex"
 	"strings"
@@ -50,9 +51,13 @@ func (g Grams) Value() (driver.Value, error) {
 // (tenant_id, owner_id), owner_id referencing the table's id ON DELETE
 // CASCADE, and a trigger that deletes the doc's FTS5 row when the doc row
 // goes (so purging the owner clears its grams).
+//
+// On PostgreSQL, Match also needs Table, the table of Column: its
+// statistics (pg_stats) decide the shape of Match's fragment.
 type GramIndex struct {
 	Column    string // e.g. "grams"
 	SideTable string // e.g. "customer_grams"
+	Table     string // e.g. "contact_records"; needed by Match on PostgreSQL
 }
 
 // GramSet is the grams of one row.
@@ -167,29 +172,55 @@ func (ix GramIndex) save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets
 }
 
 // MatchList is the most rows of a tenant whose grams Match writes into the
-// query as a list of IDs. With more, the rows are many enough that walking
-// the query's order (newest first) meets a page of them soon, and the
-// fragment checks each row walked instead.
+// query as a list of IDs on SQLite. With more, the rows are many enough
+// that walking the query's order (newest first) meets a page of them soon,
+// and the fragment checks each row walked instead.
 const MatchList = 1000
 
 // Match returns a WHERE fragment (with its arguments) that keeps rows of
 // the table aliased alias whose grams include every gram given, like
-// Filter, choosing its shape by how many of the tenant's rows have them.
-// On PostgreSQL it is Filter's fragment (the planner has statistics of the
-// GIN index). On SQLite, which keeps no statistics, it first reads up to
-// MatchList+1 owners of the grams: when there are at most MatchList, the
-// fragment lists their IDs (alias.id IN (…)), so that SQLite looks them up
-// by the primary key and sorts them; otherwise it checks each row walked
-// against the grams' posting list, read once (an EXISTS on the doc map),
-// so that a common word costs a page's worth of rows, not one lookup per
-// row that has it. grams must not be empty; the caller still verifies the
-// match.
-func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant uuid.UUID, grams []string) (string, []any, error) {
+// Filter, choosing its shape by how many of the tenant's rows have them:
+// few are found through the index, many are checked on each row the query
+// walks in its order, which meets a page of them soon. page is how many
+// rows the query stops after (its LIMIT), or 0 when it reads every match
+// (a count), which the index always serves best.
+//
+// On PostgreSQL the number is estimated from the statistics ANALYZE keeps
+// (pg_stats of Table): the share of rows having the rarest of the grams
+// (an upper bound of the share having them all — the grams of a word occur
+// together, which the planner, multiplying their shares, does not know),
+// times the tenant's rows. When walking the order is expected to read fewer
+// rows than the index would fetch (page/share < share×rows), the fragment
+// checks each row walked, in a form the planner neither looks up in the
+// index nor estimates as rare; otherwise it is Filter's.
+//
+// On SQLite, which keeps no statistics, it reads up to MatchList+1 owners
+// of the grams: when there are at most MatchList, the fragment lists their
+// IDs (alias.id IN (…)), so that SQLite looks them up by the primary key
+// and sorts them; otherwise it checks each row walked against the grams'
+// posting list, read once (an EXISTS on the doc map), so that a common word
+// costs a page's worth of rows, not one lookup per row that has it.
+//
+// grams must not be empty; the caller still verifies the match.
+func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant uuid.UUID, grams []string, page int) (string, []any, error) {
 	d, err := Of(db)
 	if err != nil {
 		return "", nil, err
 	}
 	if d == Postgres {
+		walk := false
+		if page > 0 {
+			if walk, err = ix.walkPostgres(ctx, db, tenant, grams, page); err != nil {
+				return "", nil, err
+			}
+		}
+		if walk {
+			// The function of @> is no operator the GIN index serves, and
+			// the planner gives a function the default share of a third of
+			// the rows (not the product of the grams' shares): it walks the
+			// order and checks each row.
+			return "arraycontains(" + alias + "." + ix.Column + ", ?::text[])", []any{Grams(grams)}, nil
+		}
 		expr, args := ix.Filter(d, alias, tenant, grams)
 		return expr, args, nil
 	}
@@ -215,6 +246,36 @@ func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant 
 	return "EXISTS (SELECT 1 FROM " + ix.SideTable + " AS gd WHERE gd.tenant_id = " + alias + ".tenant_id AND gd.owner_id = " +
 			alias + ".id AND +gd.doc IN (SELECT rowid FROM " + ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
 		[]any{match}, nil
+}
+
+// gramStatsSQL reads, from pg_stats of a table (to_regclass of the first
+// argument), the share of rows having the rarest of the grams (the second
+// argument; a gram missing from most_common_elems counts as none, being
+// rarer than every listed one) and the tenant's estimated rows: its share
+// among the most common tenant_id values, else an even share of the
+// others, times the table's rows.
+const gramStatsSQL = `WITH t AS (
+  SELECT c.reltuples, s.attname, s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS efreqs,
+         s.most_common_vals::text::text[] AS vals, s.most_common_freqs AS vfreqs, s.n_distinct
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+  WHERE c.oid = to_regclass(?) AND s.attname IN (?, 'tenant_id'))
+SELECT
+  (SELECT min(coalesce(t.efreqs[array_position(t.elems, g)], 0)) FROM t, unnest(?::text[]) AS g WHERE t.attname <> 'tenant_id') AS share,
+  (SELECT greatest(t.reltuples, 0) * coalesce(t.vfreqs[array_position(t.vals, ?::text)],
+     (1 - coalesce((SELECT sum(f) FROM unnest(t.vfreqs) AS f), 0)) /
+     greatest(1, CASE WHEN t.n_distinct < 0 THEN -t.n_distinct * t.reltuples ELSE t.n_distinct END - coalesce(cardinality(t.vals), 0)))
+   FROM t WHERE t.attname = 'tenant_id') AS tenant_rows`
+
+// walkPostgres reports whether the statistics expect walking the order to
+// meet page rows having every gram sooner than the index would fetch them
+// all: page/share rows walked against share×tenant rows fetched.
+func (ix GramIndex) walkPostgres(ctx context.Context, db bun.IDB, tenant uuid.UUID, grams []string, page int) (bool, error) {
+	var share, rows sql.NullFloat64
+	if err := db.NewRaw(gramStatsSQL, ix.Table, ix.Column, Grams(grams), tenant.String()).Scan(ctx, &share, &rows); err != nil {
+		return false, Err(err)
+	}
+	return share.Float64 > 0 && float64(page)/share.Float64 < share.Float64*rows.Float64, nil
 }
 
 // matchExpr is the FTS5 query of rows having every gram given.

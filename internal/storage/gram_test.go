@@ -83,7 +83,7 @@ func TestGramIndexSQLite(t *testing.T) {
 	// IDs (up to MatchList rows of the tenant), a check of each row.
 	match := func(tenant uuid.UUID, grams ...string) (string, []uuid.UUID) {
 		t.Helper()
-		expr, args, err := ix.Match(ctx, db, "n", tenant, grams)
+		expr, args, err := ix.Match(ctx, db, "n", tenant, grams, 21)
 		require.NoError(t, err)
 		var ids []uuid.UUID
 		require.NoError(t, db.NewSelect().TableExpr("notes AS n").Column("n.id").
@@ -133,7 +133,52 @@ func TestGramIndexSQLite(t *testing.T) {
 // mustMatchArgs returns the arguments of ix.Match's fragment.
 func mustMatchArgs(t *testing.T, ix storage.GramIndex, db bun.IDB, tenant uuid.UUID, grams ...string) []any {
 	t.Helper()
-	_, args, err := ix.Match(context.Background(), db, "n", tenant, grams)
+	_, args, err := ix.Match(context.Background(), db, "n", tenant, grams, 21)
 	require.NoError(t, err)
 	return args
+}
+
+// The PostgreSQL side of Match: the statistics ANALYZE keeps decide
+// between the index (rare grams, or a query that reads every match) and a
+// check of each row walked (grams most rows have), and both keep the rows
+// Filter keeps.
+func TestGramIndexMatchPostgres(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE notes (tenant_id uuid NOT NULL, id uuid NOT NULL, grams text[] NOT NULL, PRIMARY KEY (tenant_id, id))",
+		"CREATE INDEX notes_grams ON notes USING gin (grams)",
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	ix := storage.GramIndex{Column: "grams", Table: "notes"}
+	tenant := uuid.New()
+	// Every row has 見積, one in a hundred 手付.
+	_, err := db.ExecContext(ctx, `INSERT INTO notes (tenant_id, id, grams) SELECT ?, gen_random_uuid(),
+		CASE WHEN i % 100 = 0 THEN '{見積,積書,手付}'::text[] ELSE '{見積,積書}' END FROM generate_series(1, 3000) AS i`, tenant)
+	require.NoError(t, err)
+	match := func(page int, grams ...string) string {
+		t.Helper()
+		expr, args, err := ix.Match(ctx, db, "n", tenant, grams, page)
+		require.NoError(t, err)
+		count := func(expr string, args ...any) int {
+			n, err := db.NewSelect().TableExpr("notes AS n").Where("n.tenant_id = ?", tenant).Where(expr, args...).Count(ctx)
+			require.NoError(t, err)
+			return int(n)
+		}
+		fexpr, fargs := ix.Filter(storage.Postgres, "n", tenant, grams)
+		require.Equal(t, count(fexpr, fargs...), count(expr, args...), "%v: Match keeps what Filter keeps", grams)
+		return expr
+	}
+	_, err = db.ExecContext(ctx, "ANALYZE notes")
+	require.NoError(t, err)
+	require.Contains(t, match(21, "見積", "積書"), "arraycontains(n.grams", "grams every row has: each row walked is checked")
+	require.Contains(t, match(0, "見積", "積書"), "n.grams @>", "a count reads every match: the index")
+	require.Contains(t, match(21, "見積", "手付"), "n.grams @>", "the rarest gram decides")
+	require.Contains(t, match(21, "無い"), "n.grams @>", "a gram no row has")
+	expr, _, err := ix.Match(ctx, db, "n", uuid.New(), []string{"見積"}, 21)
+	require.NoError(t, err)
+	require.Contains(t, expr, "n.grams @>", "a tenant without rows: the index")
 }
