@@ -405,6 +405,14 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 	if err != nil {
 		return nil, err
 	}
+	// Walking the newest records pays when the term's records are a share
+	// of those pr sees: not when pr sees only the records of their own
+	// customers (the "assigned" mode, partners), which a walk would mostly
+	// pass over, nor with several terms, each narrowing the others.
+	walkPage := page
+	if len(terms) > 1 || !pr.Has(permission.RoleAdmin) && (pr.CustomerVisibility != permission.VisibilityAll || pr.Has(permission.RolePartner)) {
+		walkPage = 0
+	}
 	out := make([]condition, 0, len(terms))
 	for _, term := range terms {
 		like := storage.Contains(term)
@@ -422,7 +430,7 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		}
 		if grams := textnorm.Bigrams(term); len(grams) > 0 {
 			grams = grams[:min(len(grams), 4)]
-			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams, page)
+			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams, walkPage)
 			if err != nil {
 				return nil, err
 			}

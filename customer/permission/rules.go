@@ -591,9 +591,14 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 // the caller's to weigh.
 func customerSeen(p Principal, customer, tenant string) (string, []any) {
 	if p.manager() && len(p.ManagedGroups) > 0 {
+		// The assignees are the manager and their groups' members, a list
+		// that names the tenant and depends on no row: PostgreSQL reads it
+		// once and finds their customers through customer_assignees_user,
+		// where a condition on pa.tenant_id had it probe the groups once
+		// per assignee row of every tenant.
 		return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer +
-				" AND (pa.user_id = ? OR pa.user_id IN (SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = pa.tenant_id AND pg.group_id IN (?))))",
-			[]any{p.User, bun.List(p.ManagedGroups)}
+				" AND pa.tenant_id = ? AND pa.user_id IN (SELECT ? UNION ALL SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = ? AND pg.group_id IN (?)))",
+			[]any{p.Tenant, p.User, p.Tenant, bun.List(p.ManagedGroups)}
 	}
 	return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer + " AND pa.user_id = ?)",
 		[]any{p.User}
