@@ -114,16 +114,27 @@
 //     with the customers in a subquery walks the tenant for seconds), and
 //     ASCII terms of three characters or more (090) use the ASCII trigram
 //     index (4–35 ms; a LIKE scan takes seconds).
-//   - Slow: keywords of three or more characters whose bigrams occur
-//     together in many records (見積書, カタログ: 0.5–2 s, up to 8× a
-//     hand-written walk of the newest records): PostgreSQL multiplies the
-//     bigrams' frequencies, reads every match through the gram index and
-//     sorts it, where walking the newest records would stop after a page.
+//   - Keywords of three or more characters whose bigrams occur together in
+//     many records (見積書 in 10% of them): the share of the term's rarest
+//     bigram in the statistics ANALYZE keeps (pg_stats of the grams column,
+//     storage.GramIndex.Match) decides between walking the newest records,
+//     checking the term on each, and the gram index, which PostgreSQL would
+//     pick itself (it multiplies the bigrams' shares) and which reads and
+//     sorts every match. A later matrix run at load 30–60: one-term
+//     searches of admins and of staff in "all" mode walk (見積書 150–180
+//     ms, where they took 2–3 s; a rare term, 手付金, 200–370 ms through
+//     the index, 0.4–0.8× hand-written).
+//   - Slow: the same common terms in "assigned" mode, for partners and in
+//     searches of several terms, which keep the gram index — a walk would
+//     pass over the records of others' customers — (2–2.5 s at load 30–60,
+//     0.5–0.7× the hand-written query, which reads the index too).
 //     One-character keywords have no index (0.1 s, and 1 s for a rare one
 //     in "assigned" mode). Filters that most records fail cost 0.1–1 s,
 //     up to 2.3× hand-written: the actual-time and drafts filters in
 //     either mode, the created-time, template, planned-time and progress
-//     filters in "assigned" mode. Query.WithTotal counts every match (1–7 s over 200 000 records), and SortCustomerKana
+//     filters in "assigned" mode (a manager's top page and sort by contact
+//     time: 35–40 ms, 0.7× hand-written, since their assignees are one list
+//     read once). Query.WithTotal counts every match (1–7 s over 200 000 records), and SortCustomerKana
 //     without narrowing filters sorts every visible record (12 s): use
 //     them on narrowed searches.
 //

@@ -183,7 +183,9 @@ const MatchList = 1000
 // few are found through the index, many are checked on each row the query
 // walks in its order, which meets a page of them soon. page is how many
 // rows the query stops after (its LIMIT), or 0 when it reads every match
-// (a count), which the index always serves best.
+// (a count) or when the caller knows a walk would pass over most rows
+// (other conditions narrowing the rows); on PostgreSQL, 0 always takes
+// the index.
 //
 // On PostgreSQL the number is estimated from the statistics ANALYZE keeps
 // (pg_stats of Table): the share of rows having the rarest of the grams
