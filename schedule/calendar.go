@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -306,9 +307,15 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 			CustomerName: r.customerName(), Channel: r.Channel, Planned: r.ActualAt.IsZero(), Version: r.Version,
 		})
 	}
+	// IDs compare as bytes (their text's order) and calendars by their
+	// position in staff, looked up once: a group's month sorts thousands.
+	pos := make(map[uuid.UUID]int, len(staff))
+	for i, id := range staff {
+		pos[id] = i
+	}
 	slices.SortFunc(out.Entries, func(a, b CalendarEntry) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID.String(), b.ID.String()),
-			slices.Index(staff, a.Staff)-slices.Index(staff, b.Staff))
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), bytes.Compare(a.ID[:], b.ID[:]),
+			pos[a.Staff]-pos[b.Staff])
 	})
 	return out, nil
 }
