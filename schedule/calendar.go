@@ -247,8 +247,11 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 		// The staff rows carry the range: read only those ending from
 		// the start on (the condition above implies it) and starting
 		// before the end, from their index, not every appointment of the
-		// staff.
-		Where("st.ends_at >= ?", from).Where("st.starts_at < ?", to)
+		// staff. No appointment lasts longer than maxStoredSpan, so
+		// those end before the end plus that: the index range on ends_at
+		// is bounded at both ends, and an old month does not read every
+		// later appointment of its staff.
+		Where("st.ends_at >= ?", from).Where("st.ends_at < ?", to.Add(maxStoredSpan)).Where("st.starts_at < ?", to)
 	if err := apPred.Apply(aq).Scan(ctx, &aps); err != nil {
 		return nil, storage.Err(err)
 	}
