@@ -29,6 +29,10 @@ const (
 	MaxScopeTargets       = 100  // scope targets
 	MaxAppointmentDays    = 366  // from the start to the end
 	maxAppointmentSpan    = MaxAppointmentDays * 24 * time.Hour
+	// maxStoredSpan bounds ends_at − starts_at of every stored
+	// appointment: maxAppointmentSpan, plus the day an all-day one's end
+	// is moved to and a zone's offset change.
+	maxStoredSpan = maxAppointmentSpan + 48*time.Hour
 )
 
 // Direct is the 直行・直帰 mark of an appointment: the staff member goes

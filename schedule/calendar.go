@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -246,8 +247,11 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 		// The staff rows carry the range: read only those ending from
 		// the start on (the condition above implies it) and starting
 		// before the end, from their index, not every appointment of the
-		// staff.
-		Where("st.ends_at >= ?", from).Where("st.starts_at < ?", to)
+		// staff. No appointment lasts longer than maxStoredSpan, so
+		// those end before the end plus that: the index range on ends_at
+		// is bounded at both ends, and an old month does not read every
+		// later appointment of its staff.
+		Where("st.ends_at >= ?", from).Where("st.ends_at < ?", to.Add(maxStoredSpan)).Where("st.starts_at < ?", to)
 	if err := apPred.Apply(aq).Scan(ctx, &aps); err != nil {
 		return nil, storage.Err(err)
 	}
@@ -306,9 +310,15 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 			CustomerName: r.customerName(), Channel: r.Channel, Planned: r.ActualAt.IsZero(), Version: r.Version,
 		})
 	}
+	// IDs compare as bytes (their text's order) and calendars by their
+	// position in staff, looked up once: a group's month sorts thousands.
+	pos := make(map[uuid.UUID]int, len(staff))
+	for i, id := range staff {
+		pos[id] = i
+	}
 	slices.SortFunc(out.Entries, func(a, b CalendarEntry) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID.String(), b.ID.String()),
-			slices.Index(staff, a.Staff)-slices.Index(staff, b.Staff))
+		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), bytes.Compare(a.ID[:], b.ID[:]),
+			pos[a.Staff]-pos[b.Staff])
 	})
 	return out, nil
 }

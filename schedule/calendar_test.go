@@ -186,6 +186,23 @@ func TestCalendarFollowsAppointmentTime(t *testing.T) {
 		require.Equal(t, []string{"b appointment 12-05 09:00 山田 太郎"}, weekOf("2026-12-01"))
 		require.Equal(t, []string{"b appointment 12-05 09:00 山田 太郎"}, weekOf("2026-12-08"))
 		require.Empty(t, weekOf("2026-12-15"))
+
+		// The longest appointment, all day from its first day to the day
+		// MaxAppointmentDays later: on the calendar of its first day
+		// (the read bounds ends by the longest span) and of its last.
+		day := func(s string) []string {
+			t.Helper()
+			c, err := f.svc.Calendar(f.admin, schedule.CalendarQuery{Staff: []uuid.UUID{f.aID}, From: d(s), To: d(s)})
+			require.NoError(t, err)
+			return entries(t, f, c)
+		}
+		long := visit(t, f, "2026-12-01 00:00")
+		long.AllDay, long.End = true, at(t, d("2026-12-01").AddDays(schedule.MaxAppointmentDays).String()+" 00:00")
+		_, err = f.svc.CreateAppointment(f.a, long)
+		require.NoError(t, err)
+		require.Equal(t, []string{"a appointment 12-01 00:00 山田 太郎"}, day("2026-12-01"))
+		require.Equal(t, []string{"a appointment 12-01 00:00 山田 太郎"}, day("2027-12-02"))
+		require.Empty(t, day("2027-12-03"))
 	})
 }
 

@@ -70,6 +70,20 @@ func TestPlanMeetNextPlan(t *testing.T) {
 	b.fill("title", "部品交換")
 	b.fitsWidth("next appointment form")
 	b.shot("next appointment form")
+	// The 公開範囲 block of the edit form: the record's scope proposed, a
+	// group scope without a group refused beside it, the title kept.
+	b.require(b.count(`input[name=scope_kind][value=company]:checked`) == 1, "the record's scope is proposed")
+	for _, sel := range []string{`details:has(input[name=scope_kind]) summary`, `input[name=scope_kind][value=groups]`} {
+		b.step("click "+sel, func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))) })
+	}
+	b.submit("save with a group scope and no group", "#save", 422)
+	b.require(b.count(`details[open]:has(input[name=scope_kind][value=groups]:checked) .field-error`) == 1, "the problem beside the scope")
+	b.require(eval[string](b, `document.querySelector("[name=title]").value`) == "部品交換", "the title is kept")
+	b.fitsWidth("next appointment form, scope refused")
+	b.shot("next appointment form scope refused")
+	b.step("back to the whole company", func(ctx context.Context) error {
+		return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`input[name=scope_kind][value=company]`)))
+	})
 	b.submit("save the next appointment", "#save", 200)
 	b.require(b.count("#next-appointments li") == 1, "the record lists its next appointment")
 	b.fitsWidth("record with its next appointment")

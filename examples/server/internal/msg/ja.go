@@ -112,7 +112,7 @@ var ja = map[string]string{
 	"calendar.edit_title":        "予定の編集",
 	"calendar.delete":            "予定を削除",
 	"calendar.next_title":        "次回の予定",
-	"calendar.next_lead":         "この記録の次回の予定を登録します。顧客・対応形態・先方担当者・担当者は記録から引き継ぎます。",
+	"calendar.next_lead":         "この記録の次回の予定を登録します。顧客・対応形態・先方担当者・担当者・公開範囲は記録から引き継ぎます。",
 	"calendar.next_source":       "元の記録",
 	"calendar.next_created":      "次回の予定を登録しました。",
 	"calendar.next_linked":       "登録済みの予定を次回の予定にしました。",

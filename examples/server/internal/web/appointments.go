@@ -42,8 +42,8 @@ type appointmentFormData struct {
 	Staff []staffRow
 	// StaffSearched tells that a staff search ran.
 	StaffSearched bool
-	// Units and Groups are the scope's choices (the edit form only; the
-	// staff choices are Staff).
+	// Units and Groups are the scope's choices (the staff choices are
+	// Staff).
 	Units  []permission.OrgUnit
 	Groups []permission.Group
 	Loc    *time.Location
@@ -53,7 +53,8 @@ type appointmentFormData struct {
 
 // appointmentNew shows the form of a new appointment on the slot's day
 // ("date"), with the customer a link names ("customer"), for the staff
-// member whose calendar the slot is on ("staff"; else the user).
+// member whose calendar the slot is on ("staff"; else the user), open to
+// the whole company unless the user chooses a narrower scope.
 func (u *UI) appointmentNew(w http.ResponseWriter, r *Request) error {
 	q := r.URL.Query()
 	v := url.Values{"date": {q.Get("date")}, "end_date": {q.Get("date")}, "start": {"10:00"}, "end": {"11:00"},
@@ -64,6 +65,7 @@ func (u *UI) appointmentNew(w http.ResponseWriter, r *Request) error {
 	if id, err := uuid.Parse(q.Get("staff")); err == nil {
 		v.Set("staff", id.String())
 	}
+	setScopeValues(v, permission.Scope{})
 	return u.renderAppointmentForm(w, r, http.StatusOK, NewForm(v), nil, "")
 }
 
@@ -79,8 +81,8 @@ func (u *UI) appointmentCreate(w http.ResponseWriter, r *Request) error {
 }
 
 // nextAppointmentNew shows the form of the next appointment of the record
-// (次回の予定): its customer, channel, contact persons and responders
-// (as the staff) carried, a week after the record's time.
+// (次回の予定): its customer, channel, contact persons, responders (as
+// the staff) and scope carried, a week after the record's time.
 func (u *UI) nextAppointmentNew(w http.ResponseWriter, r *Request) error {
 	rec, err := u.recordOf(r)
 	if err != nil {
@@ -101,6 +103,7 @@ func (u *UI) nextAppointmentNew(w http.ResponseWriter, r *Request) error {
 	if rec.Customer != uuid.Nil {
 		v.Set("customer_id", rec.Customer.String())
 	}
+	setScopeValues(v, rec.Scope)
 	return u.renderAppointmentForm(w, r, http.StatusOK, NewForm(v), rec, "")
 }
 
@@ -242,8 +245,9 @@ func (u *UI) renderAppointmentEdit(w http.ResponseWriter, r *Request, status int
 // appointmentFormPost handles a post of the appointment form (source: the
 // record planned from, or nil): a customer or staff search shows the form
 // again with the matches; a save calls save with what was typed and redirects
-// where it says, with flash. Every other answer is the form again with
-// everything typed kept and each problem next to its field.
+// where it says, with flash, the scope chosen included. Every other answer
+// is the form again with everything typed kept and each problem next to its
+// field.
 func (u *UI) appointmentFormPost(w http.ResponseWriter, r *Request, source *contactlog.Record, save func(schedule.AppointmentInput) (string, error), flash string) error {
 	f := NewForm(r.PostForm)
 	op := f.Get("op")
@@ -252,6 +256,7 @@ func (u *UI) appointmentFormPost(w http.ResponseWriter, r *Request, source *cont
 		return u.renderAppointmentForm(w, r, http.StatusOK, f, source, op)
 	}
 	in := readAppointment(r, f)
+	in.Scope = readScope(f)
 	if !f.Valid() {
 		return u.renderAppointmentForm(w, r, http.StatusUnprocessableEntity, f, source, "")
 	}
@@ -364,15 +369,14 @@ func (u *UI) renderAppointmentFormOf(w http.ResponseWriter, r *Request, status i
 		Other: f.Errors["_other"], StaffSearched: op == opStaffFind}
 	if edited != nil {
 		d.Action = "/appointments/" + edited.ID.String() + "/edit"
-		var err error
-		if d.Units, err = u.app.Dir.OrgUnits(r.Context(), r.Principal.Tenant); err != nil {
-			return err
-		}
-		if d.Groups, err = u.app.Dir.Groups(r.Context(), r.Principal.Tenant); err != nil {
-			return err
-		}
 	}
 	var err error
+	if d.Units, err = u.app.Dir.OrgUnits(r.Context(), r.Principal.Tenant); err != nil {
+		return err
+	}
+	if d.Groups, err = u.app.Dir.Groups(r.Context(), r.Principal.Tenant); err != nil {
+		return err
+	}
 	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {
 		return err
 	}

@@ -469,6 +469,70 @@ func TestAppointmentEditScope(t *testing.T) {
 	})
 }
 
+// The slot's form and the 次回予定 form show the 公開範囲 block the edit
+// form shows (the 次回予定 one proposing the record's scope) and save what
+// is chosen; an invalid choice is shown beside the block with everything
+// typed kept, and nothing is saved.
+func TestAppointmentNewScope(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		g, err := re.App.Dir.CreateGroup(context.Background(), re.Tenant, "東京営業")
+		require.NoError(t, err)
+		scopeBlock := func(body string) string {
+			return between(t, body, msg.T("records.scope")+"</summary>", `name="scope_kind" value="company"`)
+		}
+		_, body := re.c.Get(t, "/calendar/new?date=2026-10-05")
+		require.True(t, servertest.Contains(body, `name="scope_kind" value="company" checked`, `name="scope_groups" value="`+g.ID.String()+`"`))
+
+		form := url.Values{"title": {"役員面談"}, "date": {"2026-10-05"}, "start": {"10:00"}, "end": {"11:00"},
+			"customer_id": {"none"}, "staff": {re.staff.String()}, "memo": {"人事の相談"}, "scope_kind": {"groups"}}
+		res, body := re.c.Post(t, "/calendar/new", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a group scope without a group")
+		require.True(t, servertest.Contains(body, `value="役員面談"`, "人事の相談", `name="scope_kind" value="groups" checked`))
+		require.Contains(t, scopeBlock(body), "field-error", "next to the scope")
+		day := schedule.Date{Year: 2026, Month: 10, Day: 5}
+		cal, err := re.App.Schedule.Calendar(re.ctx, schedule.CalendarQuery{From: day, To: day})
+		require.NoError(t, err)
+		require.Empty(t, cal.Entries, "nothing saved")
+
+		form.Set("scope_groups", g.ID.String())
+		res, _ = re.c.Post(t, "/calendar/new", form)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		cal, err = re.App.Schedule.Calendar(re.ctx, schedule.CalendarQuery{From: day, To: day})
+		require.NoError(t, err)
+		require.Len(t, cal.Entries, 1)
+		a, err := re.App.Schedule.Appointment(re.ctx, cal.Entries[0].ID)
+		require.NoError(t, err)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{g.ID}}, a.Scope)
+
+		// 次回予定 of a record open to a group: the group proposed.
+		rec := re.record(t, re.ctx, contactlog.Entry{Customer: re.yamada, Responders: []uuid.UUID{re.staff},
+			ActualAt: time.Date(2026, 10, 1, 10, 0, 0, 0, time.UTC), Scope: permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{g.ID}}})
+		path := "/records/" + rec.ID.String() + "/next-appointment"
+		_, body = re.c.Get(t, path)
+		require.True(t, servertest.Contains(body, `name="scope_kind" value="groups" checked`, `name="scope_groups" value="`+g.ID.String()+`" checked`))
+
+		next := url.Values{"title": {"次回訪問"}, "date": {"2026-10-08"}, "start": {"14:00"}, "end": {"15:00"},
+			"customer_id": {re.yamada.String()}, "staff": {re.staff.String()}, "place": {"山田様宅"}, "scope_kind": {"users"}}
+		res, body = re.c.Post(t, path, next)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode, "a people scope without people")
+		require.True(t, servertest.Contains(body, `value="次回訪問"`, `value="山田様宅"`, `name="scope_kind" value="users" checked`))
+		require.Contains(t, scopeBlock(body), "field-error", "next to the scope")
+		nexts, err := re.App.Schedule.NextAppointments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Empty(t, nexts, "nothing saved")
+
+		next.Set("scope_kind", "company")
+		res, _ = re.c.Post(t, path, next)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		nexts, err = re.App.Schedule.NextAppointments(re.ctx, rec.ID)
+		require.NoError(t, err)
+		require.Len(t, nexts, 1)
+		require.Equal(t, permission.Scope{Kind: permission.ScopeCompany}, nexts[0].Scope, "the scope chosen, not the record's")
+	})
+}
+
 // The slot's form picks the staff (the calendar's owner by default, found
 // by reading with the record form's staff search) and spans several days:
 // timed or all-day, the appointment is on every day it covers.
