@@ -18,7 +18,9 @@ import (
 
 // ErrUnavailable: a plugin a write needs is not running (missing, crashed,
 // restarting, unavailable after repeated failures), did not answer in time,
-// or answered nonsense. The error names the plugin; nothing is written.
+// or answered nonsense. The error names the plugin; nothing is written. A
+// write whose entry has field problems of its own fails with those
+// instead (*ValidationError), so the user sees what to fix.
 // Reads never need plugins.
 var ErrUnavailable = kerr.ErrUnavailable
 

@@ -847,6 +847,7 @@ var ja = map[string]string{
 	"records.expense_kind":              "種別",
 	"records.line_category":             "カテゴリー",
 	"records.line_item":                 "商品・サービス",
+	"records.line_code":                 "商品コード",
 	"records.line_name":                 "品名",
 	"records.line_quantity":             "数量",
 	"records.line_unit_price":           "単価（税抜・円）",
