@@ -512,6 +512,7 @@ var ja = map[string]string{
 	"admin.builder.help":               "入力欄の説明",
 	"admin.builder.more":               "説明・単位・範囲",
 	"admin.builder.unit":               "単位",
+	"admin.builder.tenant_catalog":     "カテゴリー管理の商品から選ぶ",
 	"admin.builder.bounds.text":        "文字数の範囲です。空欄なら制限しません。",
 	"admin.builder.bounds.longtext":    "文字数の範囲です。空欄なら制限しません。",
 	"admin.builder.bounds.number":      "入力できる値の範囲です。空欄なら制限しません。",
