@@ -14,17 +14,20 @@ import (
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
-// Tenant catalog lines. In a lines field without a catalog of its own, a
-// line whose item is a UUID (36 characters) names an item of the tenant's
-// catalog (contactlog/catalog): the item must exist in the writer's tenant
-// and not be archived, and it fills what the line leaves empty — name
-// (with the variant), unit price, tax rate, category and variant — as the
-// catalog is at write time. The record then keeps them: a later price
-// change or renaming leaves it alone. On update, a line naming an item the
-// record already had in that field is the record's own: it is accepted
-// even if the item was archived since, and what it leaves empty comes from
-// the stored line, not from today's catalog. Any other item is a free
-// product code.
+// Tenant catalog lines. In a lines field that uses the tenant's catalog
+// (template.Field.TenantCatalog), a line's item names an item of the
+// tenant's catalog (contactlog/catalog) by its ID: the item must exist in
+// the writer's tenant and not be archived, and it fills what the line
+// leaves empty — name (with the variant), unit price, tax rate, category
+// and variant — as the catalog is at write time. The record then keeps
+// them: a later price change or renaming leaves it alone. On update, a
+// line naming an item the record already had in that field is the
+// record's own: it is accepted even if the item was archived since (or
+// was a product code of a record written before the field used the
+// catalog), and what it leaves empty comes from the stored line, not from
+// today's catalog. A line without an item is a free line (a discount, a
+// service outside the catalog). Items of other lines fields are never
+// looked up.
 
 // catalogLine is a tenant catalog item as a line takes it.
 type catalogLine struct {
@@ -43,8 +46,7 @@ func (s *Service) lineItems(ctx context.Context, db bun.IDB, pr permission.Princ
 	found := map[uuid.UUID]*catalogLine{}
 	var own map[string]map[string]template.Line // field → item → the stored line
 	return func(field, item string) (*template.CatalogItem, string, error) {
-		id, err := uuid.Parse(item)
-		if err != nil || len(item) != 36 {
+		if item == "" {
 			return nil, "", nil
 		}
 		if prev != nil {
@@ -55,6 +57,10 @@ func (s *Service) lineItems(ctx context.Context, db bun.IDB, pr permission.Princ
 				return &template.CatalogItem{Key: l.Item, Name: l.Name, Category: l.Category, Classification: l.Variant,
 					UnitPrice: l.UnitPrice, TaxRate: l.TaxRate}, "", nil
 			}
+		}
+		id, err := uuid.Parse(item)
+		if err != nil {
+			return nil, validation.CodeUnknown, nil
 		}
 		c, ok := found[id]
 		if !ok {
@@ -78,7 +84,7 @@ func (s *Service) lineItems(ctx context.Context, db bun.IDB, pr permission.Princ
 			return nil, validation.CodeNotAllowed, nil
 		}
 		name := catalog.Item{Name: c.Name, Variant: c.Variant}.DisplayName()
-		return &template.CatalogItem{Key: item, Name: name, Category: c.Category, Classification: c.Variant,
+		return &template.CatalogItem{Key: id.String(), Name: name, Category: c.Category, Classification: c.Variant,
 			UnitPrice: c.UnitPrice, TaxRate: c.TaxRate}, "", nil
 	}
 }

@@ -1,6 +1,7 @@
 package contactlog_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -50,7 +51,7 @@ func TestTenantCatalogLines(t *testing.T) {
 		r, err := f.svc.Create(f.staff, usage(
 			map[string]any{"item": shoyu.ID.String(), "quantity": 2},
 			map[string]any{"item": gyoza.ID.String(), "quantity": "1", "name": "餃子(テイクアウト)"},
-			map[string]any{"item": "SKU-1", "name": "割引", "quantity": 1, "unit_price": -100, "tax_rate": 10},
+			map[string]any{"name": "割引", "quantity": 1, "unit_price": -100, "tax_rate": 10},
 		))
 		require.NoError(t, err)
 		ls := storedLines(t, r)
@@ -58,8 +59,8 @@ func TestTenantCatalogLines(t *testing.T) {
 			Quantity: 2, UnitPrice: 800, TaxRate: 10, Subtotal: 1600}, ls.Items[0])
 		require.Equal(t, template.Line{Item: gyoza.ID.String(), Name: "餃子(テイクアウト)", Category: "持ち帰り",
 			Quantity: 1, UnitPrice: 350, TaxRate: 8, Subtotal: 350}, ls.Items[1], "a typed name is kept (cleaned as every text)")
-		require.Equal(t, template.Line{Item: "SKU-1", Name: "割引", Quantity: 1, UnitPrice: -100, TaxRate: 10, Subtotal: -100},
-			ls.Items[2], "a product code that is no UUID is a free line")
+		require.Equal(t, template.Line{Name: "割引", Quantity: 1, UnitPrice: -100, TaxRate: 10, Subtotal: -100},
+			ls.Items[2], "a line without an item is a free line")
 		require.Equal(t, int64(1850), ls.Subtotal)
 		require.Equal(t, int64(150+28), ls.Tax)
 
@@ -69,12 +70,21 @@ func TestTenantCatalogLines(t *testing.T) {
 			map[string]any{"item": shoyu.ID.String(), "quantity": 1},
 			map[string]any{"item": uuid.NewString(), "quantity": 1},
 			map[string]any{"item": foreign.ID.String(), "quantity": 1},
+			map[string]any{"item": "SKU-1", "name": "割引", "quantity": 1, "unit_price": -100, "tax_rate": 10},
+			map[string]any{"item": "{" + gyoza.ID.String() + "}", "quantity": 1},
 		))
 		requireField(t, err, "fields.items[1].item", validation.CodeUnknown)
 		requireField(t, err, "fields.items[2].item", validation.CodeUnknown)
+		requireField(t, err, "fields.items[3].item", validation.CodeUnknown)
 		var ve *contactlog.ValidationError
 		require.ErrorAs(t, err, &ve)
-		require.Len(t, ve.Fields, 2)
+		require.Len(t, ve.Fields, 3, "%v", ve.Fields)
+
+		// An ID in another spelling names the same item, stored as the
+		// catalog spells it.
+		upper, err := f.svc.Create(f.staff, usage(map[string]any{"item": strings.ToUpper(gyoza.ID.String()), "quantity": 1}))
+		require.NoError(t, err)
+		require.Equal(t, gyoza.ID.String(), storedLines(t, upper).Items[0].Item)
 
 		// Prices change, items are renamed and archived: the record keeps
 		// what it was written with, and stays editable with its lines.
@@ -126,5 +136,49 @@ func TestTenantCatalogLines(t *testing.T) {
 		_, err = f.svc.Create(f.other, contactlog.Entry{Template: template.KeyUsage, Customer: otherCust.ID,
 			Values: map[string]any{"items": []any{map[string]any{"item": gyoza.ID.String(), "quantity": 1}}}})
 		requireField(t, err, "fields.items[0].item", validation.CodeUnknown)
+	})
+}
+
+// TestPlainLinesKeepCodes: in a lines field that does not use the tenant
+// catalog, an item is a product code kept as typed, even one that is a
+// UUID — even the ID of one of the tenant's catalog items: it is never
+// looked up, so the line needs its own name, price and rate.
+func TestPlainLinesKeepCodes(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		cat, err := catalog.NewService(db, nil)
+		require.NoError(t, err)
+		c, err := cat.SaveCategory(f.admin, catalog.Category{Name: "部品", TaxRate: 10})
+		require.NoError(t, err)
+		item, err := cat.SaveItem(f.admin, catalog.Item{Category: c.ID, Name: "ボルト", UnitPrice: 30})
+		require.NoError(t, err)
+		store, err := template.NewStore(db, &template.Config{Clock: f.clock.Now})
+		require.NoError(t, err)
+		tpl, err := store.Save(f.admin, template.Template{Key: "tenant:repair", Name: "修理", Fields: []template.Field{
+			{Key: "parts", Label: "部品", Type: template.FieldLines},
+		}})
+		require.NoError(t, err)
+		repair := func(lines ...any) contactlog.Entry {
+			return contactlog.Entry{Template: tpl.Key, Customer: f.yamada.ID, Values: map[string]any{"parts": lines}}
+		}
+
+		code := uuid.NewString()
+		r, err := f.svc.Create(f.staff, repair(
+			map[string]any{"item": code, "name": "型番付き部品", "quantity": 2, "unit_price": 500, "tax_rate": 10},
+			map[string]any{"item": strings.ToUpper(item.ID.String()), "name": "他社ボルト", "quantity": 1, "unit_price": 45, "tax_rate": 10},
+		))
+		require.NoError(t, err)
+		ls, ok := template.LinesOf(r.Values["parts"])
+		require.True(t, ok)
+		require.Equal(t, template.Line{Item: code, Name: "型番付き部品", Quantity: 2, UnitPrice: 500, TaxRate: 10, Subtotal: 1000}, ls.Items[0])
+		require.Equal(t, template.Line{Item: strings.ToUpper(item.ID.String()), Name: "他社ボルト", Quantity: 1, UnitPrice: 45, TaxRate: 10,
+			Subtotal: 45}, ls.Items[1], "kept as typed, not the catalog's")
+
+		// Nothing is filled from the catalog: the line must say it all.
+		_, err = f.svc.Create(f.staff, repair(map[string]any{"item": item.ID.String(), "quantity": 1}))
+		requireField(t, err, "fields.parts[0].name", validation.CodeRequired)
+		requireField(t, err, "fields.parts[0].unit_price", validation.CodeRequired)
+		requireField(t, err, "fields.parts[0].tax_rate", validation.CodeRequired)
 	})
 }

@@ -2,6 +2,7 @@ package contactlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -17,7 +18,9 @@ import (
 
 // ErrUnavailable: a plugin a write needs is not running (missing, crashed,
 // restarting, unavailable after repeated failures), did not answer in time,
-// or answered nonsense. The error names the plugin; nothing is written.
+// or answered nonsense. The error names the plugin; nothing is written. A
+// write whose entry has field problems of its own fails with those
+// instead (*ValidationError), so the user sees what to fix.
 // Reads never need plugins.
 var ErrUnavailable = kerr.ErrUnavailable
 
@@ -31,10 +34,11 @@ type FieldError = validation.FieldError
 type RecordPlugins interface {
 	// CheckRecords validates a batch of records of templates of one
 	// namespace (the plugin's name) and computes the values of those
-	// without problems, in one round trip: one result per record, in
-	// order. It fails with an error wrapping ErrUnavailable that names the
-	// plugin when the plugin cannot answer. A plugin without a capability
-	// answers with no problems or no computed values.
+	// without problems — neither the plugin's nor the engine's
+	// (PluginRecord.Invalid) — in one round trip: one result per record,
+	// in order. It fails with an error wrapping ErrUnavailable that names
+	// the plugin when the plugin cannot answer. A plugin without a
+	// capability answers with no problems or no computed values.
 	CheckRecords(ctx context.Context, namespace string, records []PluginRecord) ([]PluginResult, error)
 }
 
@@ -67,6 +71,11 @@ type PluginRecord struct {
 	ActualAt   time.Time
 	Values     map[string]any
 	Responders []uuid.UUID
+	// Invalid says the engine found problems with the record already (at
+	// fields the plugin does not see, such as its times or people): the
+	// plugin validates it and computes nothing, since it will not be
+	// stored.
+	Invalid bool
 }
 
 // pluginNamespace returns the plugin namespace of a template, or "" for
@@ -81,14 +90,22 @@ func pluginNamespace(tpl *template.Template) string {
 
 // pluginCheck asks the plugin of tpl to validate and compute e in one
 // call: it adds the plugin's field problems to v and returns the computed
-// values, for pluginCompute.
+// values, for pluginCompute. An entry v already finds problems with is
+// only validated, and when the plugin cannot answer, those problems are
+// the answer (the user sees what to fix): ErrUnavailable is only for an
+// entry with nothing else wrong.
 func (s *Service) pluginCheck(ctx context.Context, pr permission.Principal, v *validation.Error, tpl *template.Template, e *Entry, prev *Record) (map[string]any, error) {
 	ns := pluginNamespace(tpl)
 	if ns == "" || s.cfg.Plugins == nil {
 		return nil, nil
 	}
-	results, err := s.cfg.Plugins.CheckRecords(ctx, ns, []PluginRecord{pluginRecord(pr, e, prev)})
-	if err != nil {
+	r := pluginRecord(pr, e, prev)
+	r.Invalid = len(v.Fields) > 0
+	results, err := s.cfg.Plugins.CheckRecords(ctx, ns, []PluginRecord{r})
+	switch {
+	case err != nil && r.Invalid && errors.Is(err, ErrUnavailable):
+		return nil, nil
+	case err != nil:
 		return nil, err
 	}
 	if len(results) != 1 {

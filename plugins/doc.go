@@ -56,10 +56,13 @@
 // plugin template makes one CheckRecords call, in the write's transaction:
 // the plugin validates the record (problems join the record's
 // *ValidationError) and computes it (values of the template's Computed
-// fields are stored with the record when it has no problems). A write
-// that needs a plugin that is missing, down, slow or answering nonsense
-// fails with an error wrapping ErrUnavailable that names the plugin, and
-// nothing is written.
+// fields are stored with the record when it has no problems; a record the
+// engine already found problems with is validated only). A write that
+// needs a plugin that is missing, down, slow or answering nonsense fails
+// with an error wrapping ErrUnavailable that names the plugin, and
+// nothing is written — unless the entry has field problems of its own:
+// then the write fails with those (*ValidationError), which the user can
+// fix.
 //
 //	reg := template.NewRegistry(store)
 //	err := plugins.Migrate(ctx, db)

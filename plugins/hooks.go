@@ -16,7 +16,9 @@ var _ contactlog.RecordPlugins = (*Host)(nil)
 
 // CheckRecords asks the plugin namespace, in one call, for the field
 // problems of a batch of records and the computed values (by field key) of
-// those without problems: one result per record, in order
+// those without problems: one result per record, in order. Records the
+// engine already found problems with (PluginRecord.Invalid) are only
+// validated, in a second call when the batch mixes both kinds
 // (contactlog.RecordPlugins). A record of a tenant that has not installed
 // the plugin (Install) is not sent to the plugin: its only problem is at
 // "template" with code not_allowed and the plugin's name as Param, so the
@@ -62,15 +64,30 @@ func (h *Host) CheckRecords(ctx context.Context, namespace string, records []con
 		}
 	}
 	err = p.call(ctx, "check", func(ctx context.Context, c *wire.Client, m *manifest) error {
-		results, err := c.CheckRecords(ctx, recordsToAPI(batch), m.caps.Validate, m.caps.Compute)
-		if err != nil {
-			return err
-		}
-		for j, r := range results {
-			if err := problemsFromAPI(j, r.Problems, &out[at[j]]); err != nil {
+		// Records the engine found problems with (Invalid) are validated
+		// only, in a call of their own (the protocol's compute flag is per
+		// call): a computer that fails on them cannot hide their problems.
+		for _, invalid := range []bool{false, true} {
+			var group []contactlog.PluginRecord
+			var pos []int // the positions of group's records in records
+			for j, r := range batch {
+				if r.Invalid == invalid {
+					group, pos = append(group, r), append(pos, at[j])
+				}
+			}
+			if len(group) == 0 {
+				continue
+			}
+			results, err := c.CheckRecords(ctx, recordsToAPI(group), m.caps.Validate, m.caps.Compute && !invalid)
+			if err != nil {
 				return err
 			}
-			out[at[j]].Computed = r.Computed
+			for j, r := range results {
+				if err := problemsFromAPI(pos[j], r.Problems, &out[pos[j]]); err != nil {
+					return err
+				}
+				out[pos[j]].Computed = r.Computed
+			}
 		}
 		return nil
 	})

@@ -396,3 +396,38 @@ func sha256File(t *testing.T, path string) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestComputeFailureWithFieldErrors: an entry the engine finds problems
+// with is only validated by the plugin, so a computer that would fail on
+// it cannot hide what the user must fix; a plugin that cannot answer at
+// all leaves those problems as the answer. ErrUnavailable is for an entry
+// with nothing else wrong.
+func TestComputeFailureWithFieldErrors(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		w := setup(t, db, Config{})
+		_, err := w.svc.Create(w.staff, logEntry(30, "uncomputable"))
+		require.ErrorIs(t, err, contactlog.ErrUnavailable, "nothing else is wrong")
+
+		future := func(minutes int, note string) contactlog.Entry {
+			e := logEntry(minutes, note)
+			e.ActualAt = time.Now().AddDate(1, 0, 0)
+			return e
+		}
+		_, err = w.svc.Create(w.staff, future(300, "uncomputable"))
+		var verr *contactlog.ValidationError
+		require.ErrorAs(t, err, &verr)
+		require.True(t, verr.Has("actual_at", "out_of_range"), "%v", verr)
+		require.True(t, verr.Has("fields.minutes", "out_of_range"), "the plugin's problems too: %v", verr)
+		require.NotErrorIs(t, err, contactlog.ErrUnavailable)
+
+		require.NoError(t, w.h.Close())
+		_, err = w.svc.Create(w.staff, future(30, ""))
+		require.ErrorAs(t, err, &verr)
+		require.True(t, verr.Has("actual_at", "out_of_range"), "%v", verr)
+		require.NotErrorIs(t, err, contactlog.ErrUnavailable)
+		_, err = w.svc.Create(w.staff, logEntry(30, ""))
+		require.ErrorIs(t, err, contactlog.ErrUnavailable)
+		require.Zero(t, w.count(t))
+	})
+}

@@ -160,8 +160,9 @@ func TestInstall(t *testing.T) {
 
 // TestInstallCatalog: installing the ramen shop merges its menu into the
 // tenant's catalog once; the tenant's own changes survive reinstalling,
-// orders written with the template's menu stay as they were, and purchases
-// take the installed items.
+// orders name the tenant's items and take the price カテゴリー管理 sets
+// when they are written (past orders keep theirs), and purchases take the
+// installed items.
 func TestInstallCatalog(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -216,17 +217,26 @@ func TestInstallCatalog(t *testing.T) {
 		shoyu := byName["醤油ラーメン 普通（醤油 普通）"]
 		require.Equal(t, int64(700), shoyu.UnitPrice)
 
-		// An order with the template's menu, then the shop raises a price
+		// An order of the tenant's items, then the shop raises a price
 		// and archives an item, and installs again.
 		c, err := csvc.Create(admin, customer.Profile{FamilyName: "麺", FamilyKana: "メン"})
 		require.NoError(t, err)
+		beer := byName["生ビール（アルコール）"]
+		takeOut := func(item catalog.Item, rate int) map[string]any {
+			return map[string]any{"item": item.ID.String(), "quantity": 1, "tax_rate": rate}
+		}
 		order, err := svc.Create(admin, contactlog.Entry{Template: ramenshop.TemplateOrder, Customer: c.ID, Values: map[string]any{
-			"dining": ramenshop.EatIn, "lines": []any{map[string]any{"item": "shoyu-regular", "quantity": 2}}}})
+			"dining": ramenshop.EatIn, "lines": []any{map[string]any{"item": shoyu.ID.String(), "quantity": 2}}}})
 		require.NoError(t, err)
+		require.EqualValues(t, 1540, order.Values["total"], "computed by the plugin: 2 × 700 + 10%")
+		// The plugin knows alcohol by the item's variant: beer taken out
+		// stays at 10%.
+		_, err = svc.Create(admin, contactlog.Entry{Template: ramenshop.TemplateOrder, Customer: c.ID, Values: map[string]any{
+			"dining": ramenshop.TakeOut, "lines": []any{takeOut(shoyu, 8), takeOut(beer, 8)}}})
+		requireProblem(t, err, "fields.lines[1].tax_rate", "not_allowed")
 		shoyu.UnitPrice = 750
 		_, err = cat.SaveItem(admin, shoyu)
 		require.NoError(t, err)
-		beer := byName["生ビール（アルコール）"]
 		beer.Archived = true
 		_, err = cat.SaveItem(admin, beer)
 		require.NoError(t, err)
@@ -247,8 +257,20 @@ func TestInstallCatalog(t *testing.T) {
 		require.Equal(t, order.Values, got.Values, "the order keeps its lines")
 		ls, ok := template.LinesOf(got.Values["lines"])
 		require.True(t, ok)
-		require.Equal(t, "醤油ラーメン 普通", ls.Items[0].Name)
+		require.Equal(t, "醤油ラーメン 普通(醤油 普通)", ls.Items[0].Name)
 		require.Equal(t, int64(700), ls.Items[0].UnitPrice)
+
+		// A new order takes today's price; the archived beer is refused.
+		later, err := svc.Create(admin, contactlog.Entry{Template: ramenshop.TemplateOrder, Customer: c.ID, Values: map[string]any{
+			"dining": ramenshop.TakeOut, "lines": []any{takeOut(shoyu, 8)}}})
+		require.NoError(t, err)
+		ls, ok = template.LinesOf(later.Values["lines"])
+		require.True(t, ok)
+		require.Equal(t, int64(750), ls.Items[0].UnitPrice)
+		require.EqualValues(t, 810, later.Values["total"], "750 + 8% (軽減税率)")
+		_, err = svc.Create(admin, contactlog.Entry{Template: ramenshop.TemplateOrder, Customer: c.ID, Values: map[string]any{
+			"dining": ramenshop.TakeOut, "lines": []any{takeOut(beer, 10)}}})
+		requireProblem(t, err, "fields.lines[0].item", "not_allowed")
 
 		// A purchase (利用・会計) names the installed item.
 		bought, err := svc.Create(admin, contactlog.Entry{Template: template.KeyUsage, Customer: c.ID, Values: map[string]any{
@@ -259,4 +281,13 @@ func TestInstallCatalog(t *testing.T) {
 		require.Equal(t, template.Line{Item: shoyu.ID.String(), Name: "醤油ラーメン 普通(醤油 普通)", Category: "ラーメン",
 			Variant: "醤油 普通", Quantity: 1, UnitPrice: 750, TaxRate: 10, Subtotal: 750}, ls.Items[0])
 	})
+}
+
+// requireProblem fails unless err is a *contactlog.ValidationError with
+// the problem code at field.
+func requireProblem(t *testing.T, err error, field, code string) {
+	t.Helper()
+	var verr *contactlog.ValidationError
+	require.ErrorAs(t, err, &verr)
+	require.True(t, verr.Has(field, code), "%v", verr)
 }

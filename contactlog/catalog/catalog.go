@@ -6,7 +6,8 @@
 // archived).
 //
 // Records do not point at catalog rows for their amounts: a purchase
-// (利用歴, a lines field of a record, contactlog/template) copies the item's
+// (利用歴, a lines field of a record that uses the tenant catalog,
+// template.Field.TenantCatalog) copies the item's
 // name, price and rate into the line when it is written, and keeps the
 // item's ID in Line.Item, so changing a price never alters past records and
 // reports can still tell the item and its category. The record engine

@@ -32,7 +32,17 @@ func builtins() []Template {
 	sales.Version = 2
 	sales.Description = "商談の確度・見込金額の記録。進捗は記録の「進捗」で選び、顧客の現進捗になります。パートナーには表示されません。"
 	sales.Fields = slices.DeleteFunc(sales.Fields, func(f Field) bool { return f.Key == "stage" })
-	return slices.Insert(all, i+1, sales)
+	all = slices.Insert(all, i+1, sales)
+	// 利用・会計 v2 says what v1 left to guessing: its lines draw from the
+	// tenant's catalog (カテゴリー管理), so an item is a catalog item's ID
+	// and never a free code that happens to look like one. The contactlog
+	// migration 20261208000002_usage_tenant_catalog moves v1 records,
+	// whose item IDs were read the same way, onto v2.
+	i = slices.IndexFunc(all, func(t Template) bool { return t.Key == KeyUsage })
+	usage := all[i].Clone()
+	usage.Version = 2
+	usage.Fields[slices.IndexFunc(usage.Fields, func(f Field) bool { return f.Key == "items" })].TenantCatalog = true
+	return slices.Insert(all, i+1, usage)
 }
 
 // builtinsV1 are the first versions of the built-in templates.

@@ -83,7 +83,12 @@
 // the line leaves out; a line may override the rate (an item eaten in at
 // 10% or taken out at 8%). Catalogs group items by category and
 // classification (ラーメン: 醤油・味噌・塩 × 普通・大盛) and travel with the
-// template definition, so each version keeps its prices.
+// template definition, so each version keeps its prices. A lines field
+// with TenantCatalog draws from the tenant's catalog instead
+// (contactlog/catalog): a line's item is a catalog item's ID, which the
+// record engine resolves (ValidateOptions.Items) to fill the line's name,
+// category, variant, price and rate. In any other lines field an item is
+// a free product code, kept as typed and never looked up.
 //
 // # Aggregations
 //

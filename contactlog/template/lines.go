@@ -38,9 +38,10 @@ const (
 // Line is one line of a lines value: an item, how many, at what price.
 type Line struct {
 	// Item is the catalog item's key (required when the field names a
-	// catalog), or, in a field without a catalog of its own, an item that
-	// ValidateOptions.Items resolves (a tenant catalog item's ID) or any
-	// other product code, or empty.
+	// catalog); in a field that uses the tenant's catalog
+	// (Field.TenantCatalog), a tenant catalog item's ID that
+	// ValidateOptions.Items resolves, or empty; in any other field, a free
+	// product code kept as typed, or empty.
 	Item string `json:"item,omitempty"`
 	// Name is shown on the line; with a catalog it defaults to the item's.
 	Name string `json:"name"`
@@ -197,7 +198,7 @@ type lineInput struct {
 // []map[string]any of lines, or the JSON form of Lines (a map with
 // "items"). Map lines have the keys item, name, quantity, unit_price and
 // tax_rate, category and variant (subtotal is ignored). lookup, if not
-// nil, resolves the items of a field without a catalog of its own (see
+// nil, resolves the items of a field that uses the tenant's catalog (see
 // ItemFunc); its error is returned as is.
 func (t Template) normalizeLines(v *validation.Error, path string, f *Field, raw any, lookup itemLookup) (any, bool, error) {
 	if f.Catalog != "" {
@@ -373,6 +374,7 @@ func normalizeLine(v *validation.Error, p string, in lineInput, lookup itemLooku
 			v.Add(p+".item", problem, l.Item)
 		case it != nil:
 			item = it
+			l.Item = cmp.Or(it.Key, l.Item) // as the source spells it
 			// Cleaned as typed text is, so the line validates again to
 			// itself.
 			l.Name = cmp.Or(l.Name, clean(it.Name))

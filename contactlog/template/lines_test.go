@@ -129,6 +129,8 @@ func TestLinesWithoutCatalog(t *testing.T) {
 	t.Parallel()
 	usage := template.Builtins()[5]
 	require.Equal(t, template.KeyUsage, usage.Key)
+	items, _ := usage.Field("items")
+	require.True(t, items.TenantCatalog, "利用・会計 v2 draws from the tenant catalog")
 	out, verr := usage.Validate(map[string]any{"items": []any{
 		map[string]any{"name": "もみほぐし 40分", "quantity": 1, "unit_price": "4,000", "tax_rate": "10%"},
 		map[string]any{"name": "ヘッドマッサージ", "quantity": "1", "unit_price": 2000, "tax_rate": 10},
@@ -144,6 +146,44 @@ func TestLinesWithoutCatalog(t *testing.T) {
 
 	_, verr = usage.Validate(map[string]any{"items": []any{}}, tokyo)
 	require.True(t, problems(t, verr).Has("fields.items", validation.CodeRequired))
+}
+
+// TestLinesItemsOnlyInTenantCatalogFields: ValidateOptions.Items resolves
+// the items of a field that uses the tenant catalog and of no other: a
+// plain field's item is a product code kept as typed, even a UUID.
+func TestLinesItemsOnlyInTenantCatalogFields(t *testing.T) {
+	t.Parallel()
+	tpl := template.Template{Key: "tenant:shop", Version: 1, Name: "販売", Fields: []template.Field{
+		{Key: "sold", Label: "販売", Type: template.FieldLines, TenantCatalog: true},
+		{Key: "parts", Label: "部品", Type: template.FieldLines},
+	}}
+	require.NoError(t, tpl.Check())
+	id := "0b6f5f2e-8d2c-4d55-9a59-3f1d3c1b0e11"
+	var asked []string
+	opts := template.ValidateOptions{Location: tokyo, Items: func(field, item string) (*template.CatalogItem, string, error) {
+		asked = append(asked, field+"/"+item)
+		switch item {
+		case "":
+			return nil, "", nil
+		case id:
+			return &template.CatalogItem{Key: id, Name: "ボルト", Category: "部品", UnitPrice: 30, TaxRate: 10}, "", nil
+		}
+		return nil, validation.CodeUnknown, nil
+	}}
+	line := map[string]any{"item": id, "name": "他社ボルト", "quantity": 2, "unit_price": 45, "tax_rate": 10}
+	out, err := tpl.ValidateWith(map[string]any{
+		"sold":  []any{map[string]any{"item": id, "quantity": 2}, map[string]any{"name": "値引き", "quantity": 1, "unit_price": -10, "tax_rate": 10}},
+		"parts": []any{line},
+	}, opts)
+	require.NoError(t, err)
+	require.Equal(t, []string{"sold/" + id, "sold/"}, asked, "the plain field is never looked up")
+	require.Equal(t, template.Line{Item: id, Name: "ボルト", Category: "部品", Quantity: 2, UnitPrice: 30, TaxRate: 10, Subtotal: 60},
+		out["sold"].(template.Lines).Items[0])
+	require.Equal(t, template.Line{Item: id, Name: "他社ボルト", Quantity: 2, UnitPrice: 45, TaxRate: 10, Subtotal: 90},
+		out["parts"].(template.Lines).Items[0])
+
+	_, err = tpl.ValidateWith(map[string]any{"sold": []any{map[string]any{"item": "A-100", "quantity": 1}}}, opts)
+	require.True(t, problems(t, err).Has("fields.sold[0].item", validation.CodeUnknown))
 }
 
 func TestLinesProblems(t *testing.T) {

@@ -202,6 +202,13 @@ type Field struct {
 	// Catalog names one of the template's Catalogs (lines fields only):
 	// each line must then name one of its items.
 	Catalog string `json:"catalog,omitempty"`
+	// TenantCatalog says the lines field draws from the tenant's catalog
+	// (contactlog/catalog, カテゴリー管理) rather than one of the
+	// template's (lines fields without a Catalog only): a line's item, when
+	// it gives one, is a tenant catalog item's ID, which ValidateOptions.Items
+	// resolves. In a lines field without it, an item is a free product
+	// code, kept as typed and never looked up.
+	TenantCatalog bool `json:"tenant_catalog,omitempty"`
 }
 
 // Limit returns a pointer to v, for Field.Min and Field.Max.
@@ -337,7 +344,8 @@ func cloneValue(v any) any {
 //     known; select and multiselect fields have unique, non-empty options
 //     (and only they have options); bounds suit the type and Min ≤ Max;
 //     a Default is a valid value of its field; a lines field's Catalog
-//     names one of Catalogs.
+//     names one of Catalogs; only a lines field without a Catalog takes
+//     TenantCatalog.
 //   - Aggregation keys are unique and their expressions compile; a
 //     compile error is reported with code format and the error message,
 //     with its line and column, as Param.
@@ -542,6 +550,14 @@ func (t Template) checkField(v *validation.Error, p string, f *Field, catalogs m
 			v.Add(p+".catalog", validation.CodeNotAllowed, "")
 		case !catalogs[f.Catalog]:
 			v.Add(p+".catalog", validation.CodeUnknown, f.Catalog)
+		}
+	}
+	if f.TenantCatalog {
+		switch {
+		case f.Type != FieldLines:
+			v.Add(p+".tenant_catalog", validation.CodeNotAllowed, "")
+		case f.Catalog != "":
+			v.Add(p+".tenant_catalog", validation.CodeNotAllowed, "catalog")
 		}
 	}
 

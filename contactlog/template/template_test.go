@@ -147,6 +147,8 @@ func TestCheck(t *testing.T) {
 		{"unit not allowed", func(t *template.Template) { t.Fields[0].Unit = "分" }, "fields[0].unit", validation.CodeNotAllowed},
 		{"catalog unknown", func(t *template.Template) { t.Fields[2].Catalog = "drinks" }, "fields[2].catalog", validation.CodeUnknown},
 		{"catalog not allowed", func(t *template.Template) { t.Fields[0].Catalog = "menu" }, "fields[0].catalog", validation.CodeNotAllowed},
+		{"tenant catalog on no lines", func(t *template.Template) { t.Fields[0].TenantCatalog = true }, "fields[0].tenant_catalog", validation.CodeNotAllowed},
+		{"tenant catalog and a catalog", func(t *template.Template) { t.Fields[2].TenantCatalog = true }, "fields[2].tenant_catalog", validation.CodeNotAllowed},
 		{"catalog item duplicate", func(t *template.Template) {
 			t.Catalogs[0].Items = append(t.Catalogs[0].Items, t.Catalogs[0].Items[0])
 		}, "catalogs[0].items[1].key", validation.CodeDuplicate},

@@ -57,19 +57,21 @@ type ValidateOptions struct {
 	// Location is the tenant's time zone, as Validate's loc. Default:
 	// Asia/Tokyo.
 	Location *time.Location
-	// Items resolves the items that lines name in lines fields without a
-	// catalog of their own (Field.Catalog empty), such as a tenant's
+	// Items resolves the items that lines name in lines fields that use
+	// the tenant's catalog (Field.TenantCatalog), such as a tenant's
 	// catalog (contactlog/catalog). Default: none, and such lines are
-	// free: their item is any product code, kept as given.
+	// kept as given. Lines of other fields without a catalog of their own
+	// are free: their item is any product code, kept as typed and never
+	// resolved.
 	Items ItemFunc
 }
 
-// ItemFunc resolves the item a line of the lines field called field names.
-// It returns the item when item names one, a validation code (reported at
-// "fields.<field>[i].item", e.g. validation.CodeUnknown or
-// validation.CodeNotAllowed) when item claims to name one that cannot be
-// used, or neither for a free product code. An error stops the
-// validation.
+// ItemFunc resolves the item a line of the lines field called field (a
+// field with TenantCatalog) names. It returns the item when item names
+// one, a validation code (reported at "fields.<field>[i].item", e.g.
+// validation.CodeUnknown or validation.CodeNotAllowed) when item cannot be
+// used, or neither for a line without an item (a free line, such as a
+// discount) or an item it accepts as it is. An error stops the validation.
 //
 // A resolved item fills what the line leaves empty: its name (Name), unit
 // price, tax rate, category and variant (Classification), so the line
@@ -77,9 +79,9 @@ type ValidateOptions struct {
 type ItemFunc func(field, item string) (it *CatalogItem, problem string, err error)
 
 // lookup returns the item lookup of the lines field f: opts.Items for a
-// field without a catalog of its own, else nil.
+// field that uses the tenant's catalog, else nil.
 func (opts ValidateOptions) lookup(f *Field) func(string) (*CatalogItem, string, error) {
-	if opts.Items == nil || f.Catalog != "" {
+	if opts.Items == nil || !f.TenantCatalog {
 		return nil
 	}
 	return func(item string) (*CatalogItem, string, error) { return opts.Items(f.Key, item) }

@@ -7,22 +7,25 @@
 // # Menu (メニュー)
 //
 // Menu is the shop's menu, contributed as the catalog "menu" of the order
-// template. Like MASPO's カテゴリー and 分類, items are grouped by category
+// template, for the host to merge into the tenant's catalog. Like MASPO's
+// カテゴリー and 分類, items are grouped by category
 // (ラーメン, つけ麺, 餃子, ご飯, トッピング, ドリンク) and classification (the
 // variant: 醤油・味噌・塩 × 普通・大盛, 5個・10個, …). Prices are yen, tax
 // excluded (税抜き). Alcohol (生ビール) is marked: it never qualifies for the
 // reduced rate. A host with a tenant catalog (plugins.Config.Catalog)
 // merges the menu into it when a tenant installs the plugin — categories
 // ラーメン, つけ麺, …, the classification as the variant — so purchases
-// (利用・会計) and the sales analysis offer it; the tenant owns those
-// items then (its prices and archiving survive reinstalling), while
-// orders keep the menu of their template version.
+// (利用・会計), orders and the sales analysis offer it; the tenant owns
+// those items then (its prices and archiving survive reinstalling), and
+// an order written after a price change in カテゴリー管理 takes the new
+// price. Orders of the template's first version named the menu's keys
+// and keep their lines.
 //
 // # Order (ramenshop:order, 注文)
 //
 //	key       type    label             rule
 //	dining    select  飲食区分          required, default 店内; 店内 (eat-in) or 持ち帰り (take-out)
-//	lines     lines   注文内容          required; items of the menu, whole quantities
+//	lines     lines   注文内容          required; items of the tenant catalog, whole quantities
 //	subtotal  money   小計（税抜）      computed
 //	tax_10    money   消費税（10%）     computed
 //	tax_8     money   消費税（8%）      computed
@@ -35,8 +38,11 @@
 //
 // Food and non-alcoholic drinks are taxed at 10% when eaten in the shop
 // (店内飲食) and at the reduced rate of 8% when taken out (持ち帰り, 軽減税率);
-// alcohol is 10% either way (TaxRate). The menu's catalog carries 10%, the
-// eat-in rate; a take-out order's lines carry 8% for the reduced items.
+// alcohol is 10% either way (TaxRate): a menu item marked Alcohol, or an
+// item of the tenant's catalog whose variant or category is アルコール
+// (Alcohol; the menu's 生ビール is ドリンク / アルコール). The menu's
+// categories carry 10%, the eat-in rate; a take-out order's lines carry 8%
+// for the reduced items.
 // The plugin chooses to validate rather than to rewrite: its validator refuses
 // a line whose tax rate contradicts the order's dining choice (code
 // not_allowed at fields.lines[i].tax_rate, Param the rate it must have), so
@@ -50,8 +56,9 @@
 // tax_8 the tax of each rate (0 when the order has none), total the sum.
 //
 // The validator also reports a quantity that is not a whole number (format: a
-// shop sells whole bowls), an item not on the menu (unknown), and a
-// missing dining choice (required).
+// shop sells whole bowls), a line without an item (required: the host
+// checks the item itself against the tenant's catalog), and a missing
+// dining choice (required).
 //
 // # Regular customers (常連客)
 //

@@ -16,8 +16,13 @@ const (
 	Name = "ramenshop"
 	// TemplateOrder is the order template (注文).
 	TemplateOrder = "ramenshop:order"
-	// CatalogMenu is the key of the order template's menu catalog.
+	// CatalogMenu is the key of the order template's menu catalog, which
+	// a host merges into the tenant's catalog at install.
 	CatalogMenu = "menu"
+	// Alcohol is the variant (分類) of the menu's alcoholic drinks; an
+	// item of the tenant's catalog with this variant or category never
+	// takes the reduced rate.
+	Alcohol = "アルコール"
 )
 
 // Dining choices (飲食区分).
@@ -62,7 +67,7 @@ var Menu = []MenuItem{
 	{"chashu", "チャーシュー", "トッピング", "チャーシュー", 250, false},
 	{"oolong", "ウーロン茶", "ドリンク", "ソフトドリンク", 200, false},
 	{"cola", "コーラ", "ドリンク", "ソフトドリンク", 250, false},
-	{"beer", "生ビール", "ドリンク", "アルコール", 550, true},
+	{"beer", "生ビール", "ドリンク", Alcohol, 550, true},
 }
 
 // menuItem returns the menu item with the given key.
@@ -77,8 +82,8 @@ func menuItem(key string) (MenuItem, bool) {
 // TaxRate returns the rate an item takes for a dining choice: the reduced
 // rate for food and non-alcoholic drinks taken out, the standard rate
 // otherwise.
-func TaxRate(item MenuItem, dining string) int {
-	if dining == TakeOut && !item.Alcohol {
+func TaxRate(alcohol bool, dining string) int {
+	if dining == TakeOut && !alcohol {
 		return ReducedRate
 	}
 	return StandardRate
@@ -261,7 +266,7 @@ func Manifest() sdk.Manifest {
 			Fields: []sdk.Field{
 				{Key: "dining", Label: "飲食区分", Type: "select", Required: true, Options: []string{EatIn, TakeOut}, Default: EatIn,
 					Help: "持ち帰りの飲食料品は軽減税率8%です（酒類は10%）。"},
-				{Key: "lines", Label: "注文内容", Type: "lines", Required: true, Min: bound(1), Catalog: CatalogMenu},
+				{Key: "lines", Label: "注文内容", Type: "lines", Required: true, Min: bound(1), TenantCatalog: true},
 				{Key: "subtotal", Label: "小計（税抜）", Type: "money"},
 				{Key: "tax_10", Label: "消費税（10%）", Type: "money"},
 				{Key: "tax_8", Label: "消費税（8%）", Type: "money"},
@@ -286,10 +291,20 @@ func Manifest() sdk.Manifest {
 
 // orderLine is a line of an order's lines value in its JSON form.
 type orderLine struct {
-	item     string
-	quantity float64
-	price    float64
-	rate     float64
+	item, category, variant string
+	quantity                float64
+	price                   float64
+	rate                    float64
+}
+
+// alcohol reports whether l is an alcoholic drink: a menu item marked so
+// (orders of the first template version name the menu's keys), or an item
+// of the tenant's catalog whose variant or category is Alcohol.
+func (l orderLine) alcohol() bool {
+	if m, ok := menuItem(l.item); ok {
+		return m.Alcohol
+	}
+	return l.variant == Alcohol || l.category == Alcohol
 }
 
 // orderLines reads the lines of a lines value in its JSON form: the
@@ -304,6 +319,8 @@ func orderLines(v any) []orderLine {
 		m, _ := e.(map[string]any)
 		var l orderLine
 		l.item, _ = m["item"].(string)
+		l.category, _ = m["category"].(string)
+		l.variant, _ = m["variant"].(string)
 		l.quantity, _ = m["quantity"].(float64)
 		l.price, _ = m["unit_price"].(float64)
 		l.rate, _ = m["tax_rate"].(float64)
@@ -335,15 +352,17 @@ func problems(values map[string]any) []sdk.FieldProblem {
 		if l.quantity != math.Trunc(l.quantity) || l.quantity < 1 {
 			add(p("quantity"), sdk.CodeFormat, "")
 		}
-		item, ok := menuItem(l.item)
-		if !ok {
-			add(p("item"), sdk.CodeUnknown, l.item)
+		// The host checked the item (in the tenant's catalog, or in the
+		// menu of the first template version); a shop sells items, never
+		// free lines.
+		if l.item == "" {
+			add(p("item"), sdk.CodeRequired, "")
 			continue
 		}
 		if dining != EatIn && dining != TakeOut {
 			continue
 		}
-		if want := TaxRate(item, dining); l.rate != float64(want) {
+		if want := TaxRate(l.alcohol(), dining); l.rate != float64(want) {
 			add(p("tax_rate"), sdk.CodeNotAllowed, fmt.Sprint(want))
 		}
 	}

@@ -1,11 +1,14 @@
 package ramenshop_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/plugins/internal/enginecheck"
 	"github.com/kirokuhq/kiroku/plugins/plugintest"
 	"github.com/kirokuhq/kiroku/plugins/ramenshop"
@@ -14,12 +17,10 @@ import (
 
 func TestTaxRate(t *testing.T) {
 	t.Parallel()
-	ramen := ramenshop.MenuItem{Key: "shoyu-regular", Price: 700}
-	beer := ramenshop.MenuItem{Key: "beer", Price: 550, Alcohol: true}
-	require.Equal(t, 10, ramenshop.TaxRate(ramen, ramenshop.EatIn))
-	require.Equal(t, 8, ramenshop.TaxRate(ramen, ramenshop.TakeOut))
-	require.Equal(t, 10, ramenshop.TaxRate(beer, ramenshop.EatIn))
-	require.Equal(t, 10, ramenshop.TaxRate(beer, ramenshop.TakeOut))
+	require.Equal(t, 10, ramenshop.TaxRate(false, ramenshop.EatIn))
+	require.Equal(t, 8, ramenshop.TaxRate(false, ramenshop.TakeOut))
+	require.Equal(t, 10, ramenshop.TaxRate(true, ramenshop.EatIn))
+	require.Equal(t, 10, ramenshop.TaxRate(true, ramenshop.TakeOut))
 }
 
 func TestReceipt(t *testing.T) {
@@ -94,11 +95,19 @@ func TestShouldNotifyAbsence(t *testing.T) {
 	}
 }
 
+// menuIDs are the IDs of the menu's items in a tenant catalog that
+// installing the plugin filled, and tenantItems resolves them as the record
+// engine does.
+var menuIDs, tenantItems = enginecheck.TenantCatalog(ramenshop.Manifest().Templates[0].Catalogs)
+
+// order is an order of input as the host hands it to the plugin: its
+// lines name the tenant catalog's items (line), which fill their names,
+// categories, variants and prices.
 func order(t *testing.T, input map[string]any) sdk.Record {
 	t.Helper()
 	tpl := enginecheck.Template(t, ramenshop.Manifest().Templates[0])
 	return sdk.Record{ID: "o1", Tenant: "t1", Template: ramenshop.TemplateOrder, TemplateVersion: 1,
-		Values: enginecheck.Values(t, tpl, input, time.UTC)}
+		Values: enginecheck.ValuesWith(t, tpl, input, template.ValidateOptions{Location: time.UTC, Items: tenantItems})}
 }
 
 func TestPlugin(t *testing.T) {
@@ -188,7 +197,10 @@ func testManifest(t *testing.T, p *plugintest.Plugin) {
 	require.Equal(t, ramenshop.TemplateOrder, tpl.Key)
 	require.Equal(t, []string{"subtotal", "tax_10", "tax_8", "total"}, tpl.Computed)
 	enginecheck.Template(t, tpl)
-	require.Len(t, tpl.Catalogs, 1)
+	lines := tpl.Fields[slices.IndexFunc(tpl.Fields, func(f sdk.Field) bool { return f.Key == "lines" })]
+	require.True(t, lines.TenantCatalog, "orders name the tenant catalog's items")
+	require.Empty(t, lines.Catalog)
+	require.Len(t, tpl.Catalogs, 1, "the menu a host merges into the tenant catalog")
 	require.Len(t, tpl.Catalogs[0].Items, len(ramenshop.Menu))
 	require.Contains(t, tpl.Catalogs[0].Items, sdk.CatalogItem{Key: "miso-large", Name: "味噌ラーメン 大盛",
 		Category: "ラーメン", Classification: "味噌 大盛", UnitPrice: 850, TaxRate: 10})
@@ -196,8 +208,10 @@ func testManifest(t *testing.T, p *plugintest.Plugin) {
 	require.Equal(t, []string{sdk.EventRecordCreated, sdk.EventRecordUpdated}, m.EventKinds)
 }
 
+// line is a line of the menu item called item (its key), named by its ID
+// in the tenant catalog.
 func line(item string, quantity any, rate ...int) map[string]any {
-	l := map[string]any{"item": item, "quantity": quantity}
+	l := map[string]any{"item": menuIDs[item], "quantity": quantity}
 	if len(rate) > 0 {
 		l["tax_rate"] = rate[0]
 	}
@@ -211,7 +225,22 @@ func testValidate(t *testing.T, p *plugintest.Plugin) {
 		order(t, map[string]any{"dining": "持ち帰り", "lines": []any{line("shoyu-large", 1), line("beer", 1, 8), line("rice", 0.5, 8)}}),
 		order(t, map[string]any{"dining": "店内", "lines": []any{line("gyoza-10", 2, 8)}}),
 		{ID: "raw", Template: ramenshop.TemplateOrder, Values: map[string]any{"dining": "出前", "lines": map[string]any{
-			"items": []any{map[string]any{"item": "yakisoba", "quantity": 1.0, "unit_price": 600.0, "tax_rate": 10.0}}}}},
+			"items": []any{map[string]any{"name": "焼きそば", "quantity": 1.0, "unit_price": 600.0, "tax_rate": 10.0}}}}},
+		// An item the tenant added to its catalog: its variant tells
+		// alcohol.
+		{ID: "highball", Template: ramenshop.TemplateOrder, Values: map[string]any{"dining": "持ち帰り", "lines": map[string]any{
+			"items": []any{
+				map[string]any{"item": uuid.NewString(), "name": "ハイボール", "category": "ドリンク", "variant": ramenshop.Alcohol,
+					"quantity": 1.0, "unit_price": 450.0, "tax_rate": 8.0},
+				map[string]any{"item": uuid.NewString(), "name": "メンマ", "category": "トッピング",
+					"quantity": 1.0, "unit_price": 100.0, "tax_rate": 8.0},
+			}}}},
+		// An order of the first template version names the menu's keys.
+		{ID: "v1", Template: ramenshop.TemplateOrder, Values: map[string]any{"dining": "持ち帰り", "lines": map[string]any{
+			"items": []any{
+				map[string]any{"item": "beer", "name": "生ビール", "quantity": 1.0, "unit_price": 550.0, "tax_rate": 8.0},
+				map[string]any{"item": "rice", "name": "ライス", "quantity": 1.0, "unit_price": 150.0, "tax_rate": 8.0},
+			}}}},
 		{ID: "empty", Template: ramenshop.TemplateOrder, Values: map[string]any{}},
 		{ID: "other", Template: "builtin:daily"},
 	}
@@ -230,7 +259,9 @@ func testValidate(t *testing.T, p *plugintest.Plugin) {
 		nil,
 		{pr("lines[0].tax_rate", "not_allowed", "8"), pr("lines[1].tax_rate", "not_allowed", "10"), pr("lines[2].quantity", "format", "")},
 		{pr("lines[0].tax_rate", "not_allowed", "10")},
-		{pr("dining", "unknown", "出前"), pr("lines[0].item", "unknown", "yakisoba")},
+		{pr("dining", "unknown", "出前"), pr("lines[0].item", "required", "")},
+		{pr("lines[0].tax_rate", "not_allowed", "10")},
+		{pr("lines[0].tax_rate", "not_allowed", "10")},
 		{pr("dining", "required", ""), pr("lines", "required", "")},
 		nil,
 	}, got)
@@ -245,7 +276,7 @@ func testCompute(t *testing.T, p *plugintest.Plugin) {
 			line("miso-large", 3, 8), line("gyoza-10", 1, 8), line("beer", 1, 10)}}),
 		// 3 × 131 at 8%: 31.44 → 31 per receipt (per line it would be 30).
 		order(t, map[string]any{"dining": "持ち帰り", "lines": []any{
-			map[string]any{"item": "egg", "quantity": 3, "unit_price": 131, "tax_rate": 8}}}),
+			map[string]any{"item": menuIDs["egg"], "quantity": 3, "unit_price": 131, "tax_rate": 8}}}),
 		{ID: "other", Template: "builtin:daily"},
 	}
 	got, err := p.ComputeRecords(t.Context(), records)

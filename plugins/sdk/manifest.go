@@ -85,6 +85,14 @@ type Field struct {
 	// Catalog is the key of one of the template's Catalogs that the lines
 	// of a lines field pick from.
 	Catalog string
+	// TenantCatalog says a lines field without a Catalog picks from the
+	// catalog of the tenant (カテゴリー管理): a line's item is a tenant
+	// catalog item's ID, and the host fills the line's name, category,
+	// variant, unit price and tax rate from the item when the line leaves
+	// them empty. A template's Catalogs are merged into the tenant catalog
+	// when a tenant installs the plugin, so a plugin offers its own items
+	// there and its records follow the tenant's prices.
+	TenantCatalog bool
 }
 
 // Aggregation is a monthly aggregation over a template's records.

@@ -28,6 +28,7 @@ func Template(t sdk.Template) template.Template {
 		field := template.Field{
 			Key: f.Key, Label: f.Label, Type: template.FieldType(f.Type), Required: f.Required,
 			Options: f.Options, Default: f.Default, Help: f.Help, Unit: f.Unit, Catalog: f.Catalog,
+			TenantCatalog: f.TenantCatalog,
 		}
 		if f.Min != nil {
 			field.Min = template.Limit(*f.Min)

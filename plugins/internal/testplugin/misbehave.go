@@ -2,6 +2,7 @@ package testplugin
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 
@@ -14,7 +15,8 @@ import (
 // started 30 minutes), refuses more than 240 minutes, and misbehaves on
 // request through the note: "crash" exits mid-call, "hang" answers only
 // when the call's deadline passes, "short" answers validation with one
-// result too few, "bogus" computes an undeclared key. Its manifest's
+// result too few, "bogus" computes an undeclared key, "uncomputable" makes
+// the computer (only) fail. Its manifest's
 // description is the process's environment, one variable a line.
 func Misbehaving(name string) sdk.ServeOpts {
 	return sdk.ServeOpts{
@@ -57,6 +59,9 @@ func validateLog(ctx context.Context, records []sdk.Record) ([][]sdk.FieldProble
 func computeLog(_ context.Context, records []sdk.Record) ([]map[string]any, error) {
 	out := make([]map[string]any, len(records))
 	for i, r := range records {
+		if r.Values["note"] == "uncomputable" {
+			return nil, errors.New("asked not to compute")
+		}
 		m, _ := r.Values["minutes"].(float64)
 		out[i] = map[string]any{"units": (int(m) + 29) / 30}
 		if r.Values["note"] == "bogus" {

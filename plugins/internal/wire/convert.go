@@ -242,6 +242,7 @@ func templateToProto(t sdk.Template) (*pb.Template, error) {
 		pf := &pb.Field{
 			Key: f.Key, Label: f.Label, Type: f.Type, Required: f.Required,
 			Min: f.Min, Max: f.Max, Options: f.Options, Help: f.Help, Unit: f.Unit, Catalog: f.Catalog,
+			TenantCatalog: f.TenantCatalog,
 		}
 		if f.Default != nil {
 			d, err := valueJSON(f.Default)
@@ -324,7 +325,7 @@ func templateFromProto(t *pb.Template) (sdk.Template, error) {
 		out.Fields = append(out.Fields, sdk.Field{
 			Key: f.GetKey(), Label: f.GetLabel(), Type: f.GetType(), Required: f.GetRequired(),
 			Min: f.Min, Max: f.Max, Options: f.GetOptions(), Default: d,
-			Help: f.GetHelp(), Unit: f.GetUnit(), Catalog: f.GetCatalog(),
+			Help: f.GetHelp(), Unit: f.GetUnit(), Catalog: f.GetCatalog(), TenantCatalog: f.GetTenantCatalog(),
 		})
 	}
 	for _, a := range t.GetAggregations() {

@@ -119,6 +119,7 @@ func TestManifestRoundTrip(t *testing.T) {
 				{Key: "temp", Label: "体温", Type: "number", Required: true, Min: &lo, Max: &hi, Default: 36.5, Help: "h", Unit: "℃"},
 				{Key: "kind", Label: "種類", Type: "select", Options: []string{"身体介護", "生活援助"}},
 				{Key: "lines", Label: "明細", Type: "lines", Catalog: "menu"},
+				{Key: "sold", Label: "販売", Type: "lines", TenantCatalog: true},
 				{Key: "units", Label: "単位", Type: "integer"},
 			},
 			Aggregations: []sdk.Aggregation{{Key: "u", Label: "単位", Expr: "sum(units)", Unit: "単位"}},

@@ -23,7 +23,8 @@ import (
 // The template field builder: an admin defines a tenant template from a
 // copy of another one (a built-in, say) or edits one of the tenant's, one
 // field a row — label, type, required, options, help text, unit, lower and
-// upper bounds — moved up and down, added and removed, and previewed,
+// upper bounds, and for a lines field without a template catalog whether
+// it draws from the tenant catalog — moved up and down, added and removed, and previewed,
 // without writing JSON. Every action is a POST of the whole form that
 // answers with the page again: the draft is the form itself plus a hidden
 // "draft" field holding the definition as it was last shown (what the rows
@@ -201,7 +202,8 @@ type typedBounds map[string][2]*string
 // applyBuilderForm puts the form's edits on the draft: name, description
 // and the rows ("key", "label", "type", "options", "help", "unit", "min",
 // "max" aligned, one entry a row; "required" lists the required rows'
-// keys). A row's key must be one of the draft's fields; what a changed type
+// keys, "tenant_catalog" those of lines rows without a template catalog
+// that draw from the tenant catalog). A row's key must be one of the draft's fields; what a changed type
 // cannot keep (options, bounds, default, catalog, and a unit unless the new
 // type takes one) is dropped. Bounds that are not numbers are returned as
 // typed, and the field keeps none until they are.
@@ -236,6 +238,9 @@ func applyBuilderForm(t *template.Template, f *Form) (typedBounds, error) {
 		fd.Options = nil
 		if fd.Type == template.FieldSelect || fd.Type == template.FieldMultiSelect {
 			fd.Options = fieldOptions(options[i])
+		}
+		if fd.Type == template.FieldLines && fd.Catalog == "" {
+			fd.TenantCatalog = f.Has("tenant_catalog", key)
 		}
 		fd.Unit = ""
 		if fd.Type.HasUnit() {

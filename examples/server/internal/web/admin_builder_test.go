@@ -207,3 +207,25 @@ func TestTemplateBuilder(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, res.StatusCode)
 	})
 }
+
+// A copy of 利用・会計 shows that its lines field draws from the tenant
+// catalog; unticking it saves a field of free product codes.
+func TestTemplateBuilderTenantCatalog(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		c := e.Login(t, servertest.AdminEmail)
+		res, body := c.Get(t, "/admin/templates/build?from=builtin%3Ausage")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, []string{"items"}, builderForm(t, body)["tenant_catalog"])
+		key := regexp.MustCompile(`<code>(tenant:[a-z0-9_]+)</code>`).FindStringSubmatch(body)
+		require.NotNil(t, key)
+
+		res, _ = builderPost(t, c, body, "save", func(v url.Values) { v.Del("tenant_catalog") })
+		require.Less(t, res.StatusCode, 400)
+		saved, err := e.App.Templates.Template(t.Context(), e.Tenant, key[1], 0)
+		require.NoError(t, err)
+		items, _ := saved.Field("items")
+		require.False(t, items.TenantCatalog)
+	})
+}

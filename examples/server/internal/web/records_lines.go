@@ -18,13 +18,14 @@ import (
 
 // Catalog lines on the record form (会計項目). A lines field K has rows
 // named "ln.K.<part>.<i>" (part: cat, item, src, name, qty, price, rate)
-// and "ln.K.rows", the number of rows shown. A field whose template has no
-// catalog of its own offers the tenant catalog (category → item); choosing
+// and "ln.K.rows", the number of rows shown. A field that uses the tenant
+// catalog (template.Field.TenantCatalog) offers it (category → item); choosing
 // an item fills name, unit price and rate from the catalog as they are now
 // (catalog.Service.Line), and "src" remembers which item they came from, so
 // choosing another item fills them again while typed changes are kept. A
 // field with a template catalog offers its items; the engine fills what is
-// left empty. Subtotals and taxes are the engine's (template.Validate).
+// left empty. Any other lines field takes a product code as typed, never
+// looked up. Subtotals and taxes are the engine's (template.Validate).
 
 // Line-row form operations: add a row to a lines field; remove row i.
 const (
@@ -83,7 +84,7 @@ func lineOp(f *Form, op string) bool {
 // changed with the item's name, unit price and rate as they are now
 // (quantity 1 when empty); a refused item is a problem of its row.
 func (u *UI) fillLines(r *Request, f *Form, fd template.Field) error {
-	if fd.Catalog != "" {
+	if !fd.TenantCatalog {
 		return nil
 	}
 	for i := range lineRowCount(f, fd.Key) {
@@ -195,8 +196,11 @@ type lineRow struct {
 // lineField is a lines field of the form: rows, choices and totals.
 type lineField struct {
 	Field      template.Field
-	Categories []lineOption // the tenant catalog's (empty with a template catalog)
-	Rows       []lineRow
+	Categories []lineOption // the tenant catalog's (a field with TenantCatalog)
+	// Free: the field has no catalog, and a row's item is a product code
+	// typed as is.
+	Free bool
+	Rows []lineRow
 	// Totals are the engine's computation of the rows when all are valid
 	// (nil: none).
 	Totals *lineTotals
@@ -227,20 +231,20 @@ func (u *UI) lineFields(r *Request, f *Form, t *template.Template) ([]lineField,
 		if err := u.fillLines(r, f, fd); err != nil {
 			return nil, err
 		}
-		lf := lineField{Field: fd}
+		lf := lineField{Field: fd, Free: fd.Catalog == "" && !fd.TenantCatalog}
 		var own []lineOption
 		if c, ok := t.Catalog(fd.Catalog); ok && fd.Catalog != "" {
 			for _, it := range c.Items {
 				own = append(own, lineOption{Value: it.Key, Label: it.Name})
 			}
-		} else if !loaded {
+		} else if fd.TenantCatalog && !loaded {
 			var err error
 			if cats, err = u.app.Catalog.Categories(r.Context()); err != nil {
 				return nil, err
 			}
 			loaded = true
 		}
-		if fd.Catalog == "" {
+		if fd.TenantCatalog {
 			for _, c := range cats {
 				lf.Categories = append(lf.Categories, lineOption{Value: c.ID.String(), Label: c.Name})
 			}
@@ -252,10 +256,13 @@ func (u *UI) lineFields(r *Request, f *Form, t *template.Template) ([]lineField,
 			for _, p := range []string{"item", "qty"} {
 				row.Problems = append(row.Problems, f.Errors[lineName(fd.Key, p, i)]...)
 			}
-			if fd.Catalog != "" {
+			switch {
+			case fd.Catalog != "":
 				row.Items = own
-			} else if err := u.lineRowItems(r, &row); err != nil {
-				return nil, err
+			case fd.TenantCatalog:
+				if err := u.lineRowItems(r, &row); err != nil {
+					return nil, err
+				}
 			}
 			lf.Rows = append(lf.Rows, row)
 		}

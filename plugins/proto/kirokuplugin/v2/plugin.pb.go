@@ -422,10 +422,13 @@ type Field struct {
 	Max      *float64 `protobuf:"fixed64,6,opt,name=max,proto3,oneof" json:"max,omitempty"`
 	Options  []string `protobuf:"bytes,7,rep,name=options,proto3" json:"options,omitempty"`
 	// default_json is the default value as JSON text; empty: none.
-	DefaultJson   []byte `protobuf:"bytes,8,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
-	Help          string `protobuf:"bytes,9,opt,name=help,proto3" json:"help,omitempty"`
-	Unit          string `protobuf:"bytes,10,opt,name=unit,proto3" json:"unit,omitempty"`
-	Catalog       string `protobuf:"bytes,11,opt,name=catalog,proto3" json:"catalog,omitempty"`
+	DefaultJson []byte `protobuf:"bytes,8,opt,name=default_json,json=defaultJson,proto3" json:"default_json,omitempty"`
+	Help        string `protobuf:"bytes,9,opt,name=help,proto3" json:"help,omitempty"`
+	Unit        string `protobuf:"bytes,10,opt,name=unit,proto3" json:"unit,omitempty"`
+	Catalog     string `protobuf:"bytes,11,opt,name=catalog,proto3" json:"catalog,omitempty"`
+	// tenant_catalog: a lines field without a catalog draws from the
+	// tenant's catalog (its items are the tenant's catalog item IDs).
+	TenantCatalog bool `protobuf:"varint,12,opt,name=tenant_catalog,json=tenantCatalog,proto3" json:"tenant_catalog,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -535,6 +538,13 @@ func (x *Field) GetCatalog() string {
 		return x.Catalog
 	}
 	return ""
+}
+
+func (x *Field) GetTenantCatalog() bool {
+	if x != nil {
+		return x.TenantCatalog
+	}
+	return false
 }
 
 type Aggregation struct {
@@ -1810,7 +1820,7 @@ const file_kirokuplugin_v2_plugin_proto_rawDesc = "" +
 	"\faggregations\x18\x06 \x03(\v2\x1d.kiroku.plugin.v2.AggregationR\faggregations\x125\n" +
 	"\bcatalogs\x18\a \x03(\v2\x19.kiroku.plugin.v2.CatalogR\bcatalogs\x12!\n" +
 	"\ftax_rounding\x18\b \x01(\tR\vtaxRounding\x12\x1a\n" +
-	"\bcomputed\x18\t \x03(\tR\bcomputed\"\x9c\x02\n" +
+	"\bcomputed\x18\t \x03(\tR\bcomputed\"\xc3\x02\n" +
 	"\x05Field\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
@@ -1823,7 +1833,8 @@ const file_kirokuplugin_v2_plugin_proto_rawDesc = "" +
 	"\x04help\x18\t \x01(\tR\x04help\x12\x12\n" +
 	"\x04unit\x18\n" +
 	" \x01(\tR\x04unit\x12\x18\n" +
-	"\acatalog\x18\v \x01(\tR\acatalogB\x06\n" +
+	"\acatalog\x18\v \x01(\tR\acatalog\x12%\n" +
+	"\x0etenant_catalog\x18\f \x01(\bR\rtenantCatalogB\x06\n" +
 	"\x04_minB\x06\n" +
 	"\x04_max\"]\n" +
 	"\vAggregation\x12\x10\n" +
