@@ -320,16 +320,19 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 		return nil, err
 	}
 	// Per customer, the one record of each kind, found through
-	// contact_records_customer_actual and _planned from the newest (the
-	// earliest) entry on; the predicate is checked on those rows only.
-	// "actual_at > noTime" (every actual time is later) rather than "IS
-	// NOT NULL": with the latter SQLite, without statistics, walked the
-	// tenant's records by actual time (contact_records_actual) instead.
+	// contact_records_customer from the newest entry on (a record with an
+	// actual time has it as its occurred_at, so among those the order by
+	// occurred_at is the order by actual time) and through
+	// contact_records_customer_planned from the earliest; the predicate is
+	// checked on those rows only. "actual_at > noTime" (every actual time
+	// is later) rather than "IS NOT NULL": with the latter SQLite, without
+	// statistics, walked the tenant's records by actual time
+	// (contact_records_actual) instead.
 	c := customer.Ref{Alias: "c"}
 	ofCustomer := "r.tenant_id = " + c.Tenant() + " AND r.customer_id = " + c.ID()
 	latest := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
 		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.actual_at > ?", noTime).Where("r.progress <> ''").
-		OrderExpr("r.actual_at DESC, r.id DESC").Limit(1)
+		OrderExpr("r.occurred_at DESC, r.id DESC").Limit(1)
 	next := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
 		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
 		OrderExpr("r.planned_at, r.id").Limit(1)

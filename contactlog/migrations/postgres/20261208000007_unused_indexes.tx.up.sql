@@ -5,3 +5,10 @@
 -- author index stays on PostgreSQL: with statistics its planner uses it for
 -- one staff member's records over a long period.)
 DROP INDEX IF EXISTS contact_record_people_user;
+--bun:split
+-- contact_records_customer_actual (tenant_id, customer_id, actual_at, id):
+-- a customer's latest progress (CustomerStatuses) is read from
+-- contact_records_customer newest first instead, the occurred_at of a
+-- record with an actual time being that time; no query orders by actual
+-- time within a customer any more.
+DROP INDEX IF EXISTS contact_records_customer_actual;
