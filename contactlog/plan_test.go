@@ -3,6 +3,7 @@ package contactlog_test
 import (
 	"context"
 	_ "embed"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ var tenantWalk = regexp.MustCompile(`^SEARCH \S+ USING (?:COVERING )?INDEX (\S+)
 // A file may have statistics all the same (an operator ran ANALYZE or
 // PRAGMA optimize in the sqlite3 shell): the same queries are then planned
 // again with the statistics of the bench's small-business file
-// (testdata/sqlite_stat1.tsv: 10 000 customers, 100 000 records, ANALYZEd),
+// (testdata/sqlite_stat1.tsv: 10 000 customers, 20 000 records, ANALYZEd),
 // and must still read no big table whole and walk no tenant but in page order.
 func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 	t.Parallel()
@@ -97,7 +98,7 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 		require.NoError(t, cases[i].op(), cases[i].name)
 		cases[i].queries = rec.Take()
 	}
-	check := func(state string, on *bun.DB, uses bool) {
+	check := func(state string, on *bun.DB, walks map[string]bool, uses bool) {
 		for _, c := range cases {
 			var steps []string
 			for _, q := range c.queries {
@@ -120,7 +121,7 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 	var stats int
 	require.NoError(t, db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'").Scan(&stats))
 	require.Zero(t, stats, "the engines wrote statistics")
-	check("without statistics", db, true)
+	check("without statistics", db, walks, true)
 
 	// The statistics of the big file, on a new connection pool (SQLite
 	// reads sqlite_stat1 when a connection loads the schema).
@@ -136,14 +137,22 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 	}
 	withStats := dbtest.Reopen(t, db)
 	var loaded int
-	require.NoError(t, withStats.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'contact_records' AND stat LIKE '100%'").Scan(&loaded))
+	require.NoError(t, withStats.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'contact_records' AND stat LIKE '20000 %'").Scan(&loaded))
 	require.NotZero(t, loaded, "statistics of the big file")
-	check("with statistics", withStats, false)
+	// With them, one more walk: a customer's next planned contact
+	// (CustomerStatuses) is read from the tenant's future plans by time
+	// (contact_records_planned, stopping at the customer's first) rather
+	// than from the customer's own (contact_records_customer_planned) —
+	// one reason the engines run no ANALYZE.
+	statsWalks := maps.Clone(walks)
+	statsWalks["contact_records_planned"] = true
+	check("with statistics", withStats, statsWalks, false)
 }
 
 // statistics is sqlite_stat1 (table, index, stat; tab-separated) of the
 // bench's small-business file after ANALYZE: go run ./examples/server/bench
-// -table -dataset smallbusiness -records 100000, then ANALYZE on the file.
+// -table -dataset smallbusiness -data DIR -records 20000, then ANALYZE on
+// DIR/kiroku.db.
 //
 //go:embed testdata/sqlite_stat1.tsv
 var statistics string
