@@ -297,9 +297,6 @@ func (s *Service) CustomerStatuses(ctx context.Context, customers []uuid.UUID) (
 	return out, nil
 }
 
-// noTime is earlier than any time a record holds.
-var noTime = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
-
 func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal, customers []uuid.UUID) (map[uuid.UUID]CustomerStatus, error) {
 	var v validation.Error
 	if slices.Contains(customers, uuid.Nil) {
@@ -320,16 +317,20 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 		return nil, err
 	}
 	// Per customer, the one record of each kind, found through
-	// contact_records_customer_actual and _planned from the newest (the
-	// earliest) entry on; the predicate is checked on those rows only.
-	// "actual_at > noTime" (every actual time is later) rather than "IS
-	// NOT NULL": with the latter SQLite, without statistics, walked the
-	// tenant's records by actual time (contact_records_actual) instead.
+	// contact_records_customer from the newest entry on and through
+	// contact_records_customer_planned from the earliest; the predicate is
+	// checked on those rows only. A record's occurred_at is its actual time
+	// when it has one (Record.Time), so "occurred_at = actual_at" selects
+	// the records with an actual time, and among them the order by
+	// occurred_at is the order by actual time. It names no indexed column
+	// alone: with "actual_at IS NOT NULL" or "actual_at > …" SQLite, without
+	// statistics, walked the tenant's records by actual time
+	// (contact_records_actual) instead.
 	c := customer.Ref{Alias: "c"}
 	ofCustomer := "r.tenant_id = " + c.Tenant() + " AND r.customer_id = " + c.ID()
 	latest := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
-		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.actual_at > ?", noTime).Where("r.progress <> ''").
-		OrderExpr("r.actual_at DESC, r.id DESC").Limit(1)
+		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.occurred_at = r.actual_at").Where("r.progress <> ''").
+		OrderExpr("r.occurred_at DESC, r.id DESC").Limit(1)
 	next := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
 		Where(ofCustomer).Where("r.deleted_at IS NULL").Where("r.planned_at > ?", s.now()).
 		OrderExpr("r.planned_at, r.id").Limit(1)

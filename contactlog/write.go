@@ -604,7 +604,9 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 func (s *Service) writeSides(ctx context.Context, tx bun.IDB, r *Record, replace bool) error {
 	if replace {
 		for _, m := range []any{(*personRow)(nil), (*scopeRow)(nil)} {
-			if _, err := tx.NewDelete().Model(m).Where("record_id = ?", r.ID).Exec(ctx); err != nil {
+			// By the tables' keys (tenant_id, record_id, …): without the
+			// tenant, SQLite read every row of the table.
+			if _, err := tx.NewDelete().Model(m).Where("tenant_id = ?", r.Tenant).Where("record_id = ?", r.ID).Exec(ctx); err != nil {
 				return err
 			}
 		}
