@@ -286,14 +286,14 @@ func BenchmarkReports(b *testing.B) {
 		}
 		rmonth := month("r.occurred_at")
 		periodQ := where(db.NewSelect().TableExpr("contact_records AS r").
-			ColumnExpr(rmonth+" AS m").ColumnExpr("COUNT(*) AS n").
+			ColumnExpr(rmonth + " AS m").ColumnExpr("COUNT(*) AS n").
 			ColumnExpr("SUM((r.fields->'items'->>'subtotal')::bigint) AS net").
 			ColumnExpr("SUM((r.fields->'items'->>'tax')::bigint) AS tax").
 			ColumnExpr("SUM((r.fields->'items'->>'total')::bigint) AS gross")).
 			GroupExpr("1")
 		if summary {
-			periodQ.UnionAll(sums("").ColumnExpr(month("s.hour")+", SUM(s.n), 0, 0, 0").GroupExpr("1")).
-				UnionAll(sums("l").ColumnExpr(month("s.hour")+", 0, SUM(s.a), SUM(s.b), SUM(s.c)").GroupExpr("1"))
+			periodQ.UnionAll(sums("").ColumnExpr(month("s.hour") + ", SUM(s.n), 0, 0, 0").GroupExpr("1")).
+				UnionAll(sums("l").ColumnExpr(month("s.hour") + ", 0, SUM(s.a), SUM(s.b), SUM(s.c)").GroupExpr("1"))
 		}
 		if err := periodQ.Scan(ctx, &periods); err != nil {
 			return nil, err
@@ -305,11 +305,11 @@ func BenchmarkReports(b *testing.B) {
 		}
 		rateQ := where(db.NewSelect().TableExpr("contact_records AS r").
 			Join("CROSS JOIN LATERAL jsonb_array_elements(r.fields->'items'->'taxes') AS tx").
-			ColumnExpr(rmonth+" AS m").ColumnExpr("(tx->>'rate')::int AS rate").
+			ColumnExpr(rmonth + " AS m").ColumnExpr("(tx->>'rate')::int AS rate").
 			ColumnExpr("SUM((tx->>'base')::bigint) AS base").ColumnExpr("SUM((tx->>'tax')::bigint) AS tax")).
 			GroupExpr("1, 2")
 		if summary {
-			rateQ.UnionAll(sums("r").ColumnExpr(month("s.hour")+", s.rate, SUM(s.a), SUM(s.b)").GroupExpr("1, 2"))
+			rateQ.UnionAll(sums("r").ColumnExpr(month("s.hour") + ", s.rate, SUM(s.a), SUM(s.b)").GroupExpr("1, 2"))
 		}
 		if err := rateQ.Scan(ctx, &rates); err != nil {
 			return nil, err
