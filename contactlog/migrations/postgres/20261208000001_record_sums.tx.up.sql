@@ -82,8 +82,10 @@ ON CONFLICT DO NOTHING;
 -- contact_record_sums_add adds sign times what record r contributes (nothing
 -- when it is deleted or not of scope company), and drops the rows of its
 -- hour that no record contributes to any more.
+-- (plpgsql: its statements' plans are kept for the session.)
 CREATE OR REPLACE FUNCTION contact_record_sums_add(r contact_records, sign bigint) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
 INSERT INTO contact_record_sums AS s (tenant_id, template_key, hour, template_version, draft, confidential, shared, kind, field, item, rate, name, n, a, b, c)
 SELECT p.tenant_id, p.template_key, p.hour, p.template_version, p.draft, p.confidential, p.shared, p.kind, p.field, p.item, p.rate, p.name,
        sign * SUM(p.n), sign * SUM(p.a), sign * SUM(p.b), sign * SUM(p.c)
@@ -94,6 +96,7 @@ DO UPDATE SET n = s.n + excluded.n, a = s.a + excluded.a, b = s.b + excluded.b, 
 DELETE FROM contact_record_sums s
 WHERE sign < 0 AND s.tenant_id = r.tenant_id AND s.template_key = r.template_key
   AND s.hour = date_trunc('hour', r.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AND s.n = 0;
+END
 $$;
 --bun:split
 -- The trigger takes out what the old row contributed and adds the new
