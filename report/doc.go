@@ -42,6 +42,34 @@
 // Expressions are compiled once per tenant, template and version and kept
 // for the life of the Service.
 //
+// # The record summary
+//
+// Sums over a period read the record summary where it answers exactly
+// (Result.Summarized says so): contactlog's triggers keep, in the
+// transaction of every write of a record (create, update, delete,
+// restore, purge, a customer's deletion), per tenant, template, UTC hour,
+// template version and visibility class (draft or not, confidential,
+// shared) the count and the integer sums of the records of scope company
+// (公開範囲: 全社) — per field, per lines field (net, tax, gross), per tax
+// rate and per item and rate.
+//
+// The visibility predicate is applied to the summary rows as to records
+// nobody relates to (no author, no people, a customer nobody is assigned
+// to): the classes it shows are summed, and every record of another scope
+// or class is read live, with the predicate, as before. That is exact for
+// permission.Engine and Unrestricted, whose rules never hide a record of a
+// class they show unrelated records of; Config.Authorizer must be the
+// Authorizer given to contactlog. For a staff member where the tenant
+// shows every customer (and for admins) only the records of other scopes
+// are read one by one; for a partner nothing is summed.
+//
+// The summary answers the groupings by period and the one group over
+// periods whose bounds are whole hours (tenant zones with whole-hour
+// offsets), without record filters (Query.Filter, Query.Item), for
+// count(), and sum, count and avg of fields every version of the template
+// holds as integer, money, duration or lines; the sales analysis (Sales)
+// and the accounting list's days. Any other query reads every record.
+//
 // # Template versions
 //
 // A query counts the records of every version of its template. The

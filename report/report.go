@@ -194,6 +194,15 @@ type Result struct {
 	// Groups in order: chronological for periods, else by key (the group
 	// "" last).
 	Groups []Group `json:"groups"`
+
+	// Summarized says the record summary (see the package documentation)
+	// answered part of the query: the sums of the records of scope company
+	// the principal sees, beside the other records read one by one.
+	Summarized bool `json:"summarized"`
+
+	// sum is the part the record summary answered (nil: none), whose item
+	// rows the sales analysis adds to the lines it reads live.
+	sum *summary
 }
 
 // Column describes one aggregation of a Result.
@@ -294,6 +303,7 @@ func zone(pr permission.Principal) *time.Location {
 type aggregation struct {
 	c        *template.CompiledAggregation
 	fn       string // simple form: sum, avg, min, max, count
+	field    string // the field it reads ("" for count())
 	value    string // the SQL of the field it reads ("" for count())
 	args     []any
 	pushed   bool
@@ -380,9 +390,15 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		return nil, err
 	}
 
+	sum, err := s.summarize(ctx, pr, vs, &q, aggs, group, groups)
+	if err != nil {
+		return nil, err
+	}
 	filter := q.Filter
 	filter.Templates = []string{q.Template}
-	base := func() (*bun.SelectQuery, error) {
+	// base is the query over the records matching q; live keeps those the
+	// summary does not answer.
+	base := func(live bool) (*bun.SelectQuery, error) {
 		sel, err := s.records.Matching(ctx, filter)
 		if err != nil {
 			var fe *validation.Error
@@ -406,10 +422,13 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		if group.join != "" {
 			sel.Join(group.join, group.joinArgs...)
 		}
+		if live && sum != nil {
+			sel.Where(sum.live, sum.liveArgs...)
+		}
 		return sel, nil
 	}
 
-	res := &Result{Template: t.Key, TemplateVersion: t.Version, GroupBy: q.GroupBy, Field: q.Field}
+	res := &Result{Template: t.Key, TemplateVersion: t.Version, GroupBy: q.GroupBy, Field: q.Field, Summarized: sum != nil, sum: sum}
 	if f, ok := t.Field(q.Field); ok {
 		res.FieldLabel = f.Label
 	}
@@ -446,14 +465,23 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 	}
 
-	// One query for the count and every pushed-down aggregation.
-	sel, err := base()
+	// One query for the count and every pushed-down aggregation. With the
+	// summary, an average is read as its sum and count, to add the
+	// summary's to.
+	sel, err := base(true)
 	if err != nil {
 		return nil, err
 	}
 	sel.ColumnExpr(group.expr+" AS g", group.args...).ColumnExpr("COUNT(*) AS n")
+	var pushed []int
+	avgs := map[string][]avgPart{}
 	for i, a := range aggs {
 		if !a.pushed {
+			continue
+		}
+		pushed = append(pushed, i)
+		if sum != nil && a.fn == "avg" {
+			sel.ColumnExpr(fmt.Sprintf("SUM(%s) AS a%d, COUNT(%s) AS c%d", a.value, i, a.value, i), append(slices.Clone(a.args), a.args...)...)
 			continue
 		}
 		expr, args := s.sqlAggregate(a)
@@ -474,20 +502,19 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	}
 	err = func() error {
 		defer rows.Close()
-		var pushed []int
-		for i, a := range aggs {
-			if a.pushed {
-				pushed = append(pushed, i)
-			}
-		}
 		for rows.Next() {
 			var key sql.NullString
 			var n int64
 			vals := make([]sql.NullString, len(pushed))
+			var avgN []int64
 			var lines [3]sql.NullString
 			dest := []any{&key, &n}
-			for i := range vals {
+			for i, k := range pushed {
 				dest = append(dest, &vals[i])
+				if sum != nil && aggs[k].fn == "avg" {
+					avgN = append(avgN, 0)
+					dest = append(dest, &avgN[len(avgN)-1])
+				}
 			}
 			if q.Lines != "" {
 				dest = append(dest, &lines[0], &lines[1], &lines[2])
@@ -502,12 +529,27 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 			g.Count += n
 			if q.Lines != "" {
 				for i, dst := range []*int64{&g.Lines.Net, &g.Lines.Tax, &g.Lines.Gross} {
-					if *dst, err = parseInt(lines[i]); err != nil {
+					n, err := parseInt(lines[i])
+					if err != nil {
 						return fmt.Errorf("report: lines %q: %w", q.Lines, err)
 					}
+					*dst += n
 				}
 			}
+			nAvg := 0
 			for j, k := range pushed {
+				if sum != nil && aggs[k].fn == "avg" {
+					total, err := parseInt(vals[j])
+					if err != nil {
+						return fmt.Errorf("report: aggregation %q: %w", aggs[k].c.Key, err)
+					}
+					if avgs[g.Key] == nil {
+						avgs[g.Key] = make([]avgPart, len(aggs))
+					}
+					avgs[g.Key][k] = avgPart{sum: total, n: avgN[nAvg]}
+					nAvg++
+					continue
+				}
 				if g.Values[k], err = parseValue(aggs[k], vals[j]); err != nil {
 					return err
 				}
@@ -518,24 +560,38 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	if err != nil {
 		return nil, err
 	}
-	// Groups without records: sums and counts are 0.
-	for i := range groups {
-		if groups[i].Count > 0 {
-			continue
+	if q.Lines != "" {
+		if err := s.rateTotals(ctx, q.Lines, groups, index, func() (*bun.SelectQuery, error) { return base(true) }, group); err != nil {
+			return nil, err
 		}
+	}
+	if sum != nil {
+		if err := sum.add(at, aggs, q.Lines, avgs); err != nil {
+			return nil, err
+		}
+	}
+	for i := range groups {
 		for k, a := range aggs {
-			if a.pushed {
+			switch {
+			case !a.pushed:
+			case sum != nil && a.fn == "avg":
+				p := avgs[groups[i].Key][k:]
+				if len(p) > 0 && p[0].n > 0 {
+					groups[i].Values[k] = floatValue(float64(p[0].sum) / float64(p[0].n))
+				} else {
+					groups[i].Values[k] = Value{}
+				}
+			case sum != nil:
+				// Counts and exact sums, live and summarized.
+				n := groups[i].Values[k].Int
+				groups[i].Values[k] = Value{Valid: true, Exact: true, Int: n, Float: float64(n)}
+			case groups[i].Count == 0:
+				// Groups without records: sums and counts are 0.
 				groups[i].Values[k], _ = parseValue(a, sql.NullString{})
 			}
 		}
 	}
-
-	if q.Lines != "" {
-		if err := s.rateTotals(ctx, q.Lines, groups, index, base, group); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.evalStreamed(ctx, t, vs, aggs, groups, index, base, group); err != nil {
+	if err := s.evalStreamed(ctx, t, vs, aggs, groups, index, func() (*bun.SelectQuery, error) { return base(false) }, group); err != nil {
 		return nil, err
 	}
 	if !q.GroupBy.periodic() {
@@ -568,7 +624,7 @@ func (s *Service) pick(t *template.Template, vs versions, compiled []*template.C
 		a := aggregation{c: compiled[idx]}
 		fn, field, ok := a.c.Simple()
 		if ok {
-			a.fn, a.pushed = fn, true
+			a.fn, a.field, a.pushed = fn, field, true
 			if field != "" {
 				if _, found := t.Field(field); !found {
 					return nil, fmt.Errorf("report: aggregation %q reads unknown field %q", k, field)

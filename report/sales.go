@@ -135,7 +135,7 @@ func (s *Service) Sales(ctx context.Context, q SalesQuery) (*Sales, error) {
 		out.Periods = append(out.Periods, row)
 		out.Total.add(row)
 	}
-	if out.Categories, out.Items, err = s.lineSales(ctx, rq); err != nil {
+	if out.Categories, out.Items, err = s.lineSales(ctx, rq, res.sum); err != nil {
 		return nil, fmt.Errorf("report: sales: %w", err)
 	}
 	return out, nil
@@ -154,26 +154,36 @@ func (r *SalesRow) add(o SalesRow) {
 	r.Tax += o.Tax
 	r.Gross += o.Gross
 	for _, rt := range o.Rates {
-		i := sort.Search(len(r.Rates), func(i int) bool { return r.Rates[i].Rate >= rt.Rate })
-		if i == len(r.Rates) || r.Rates[i].Rate != rt.Rate {
-			r.Rates = append(r.Rates, RateTotal{})
-			copy(r.Rates[i+1:], r.Rates[i:])
-			r.Rates[i] = RateTotal{Rate: rt.Rate}
-		}
-		r.Rates[i].Base += rt.Base
-		r.Rates[i].Tax += rt.Tax
+		r.Rates = addRate(r.Rates, rt)
 	}
+}
+
+// addRate adds rt to the rate totals rates, ordered by rate.
+func addRate(rates []RateTotal, rt RateTotal) []RateTotal {
+	i := sort.Search(len(rates), func(i int) bool { return rates[i].Rate >= rt.Rate })
+	if i == len(rates) || rates[i].Rate != rt.Rate {
+		rates = append(rates, RateTotal{})
+		copy(rates[i+1:], rates[i:])
+		rates[i] = RateTotal{Rate: rt.Rate}
+	}
+	rates[i].Base += rt.Base
+	rates[i].Tax += rt.Tax
+	return rates
 }
 
 // maxLineGroups bounds the item groups of a sales analysis.
 const maxLineGroups = 20_000
 
 // lineSales sums the lines of q's records per item and rate, and groups
-// the items by their catalog category.
-func (s *Service) lineSales(ctx context.Context, q Query) (cats, items []SalesRow, err error) {
+// the items by their catalog category; sum, if not nil, is the part of q
+// the record summary answered (its item rows), the rest is read live.
+func (s *Service) lineSales(ctx context.Context, q Query, sum *summary) (cats, items []SalesRow, err error) {
 	sel, err := s.records.Matching(ctx, contactlog.Query{Templates: []string{q.Template}, Customer: q.Filter.Customer})
 	if err != nil {
 		return nil, nil, err
+	}
+	if sum != nil {
+		sel.Where(sum.live, sum.liveArgs...)
 	}
 	if !q.From.IsZero() {
 		sel.Where("r.occurred_at >= ?", q.From)
@@ -234,13 +244,38 @@ func (s *Service) lineSales(ctx context.Context, q Query) (cats, items []SalesRo
 		}
 		row.add(part)
 	}
-	n := 0
-	for rows.Next() {
-		if n++; n > maxLineGroups {
-			var ve validation.Error
-			ve.Add("from", validation.CodeTooMany, strconv.Itoa(maxLineGroups))
-			return nil, nil, ve.Err()
+	// The lines per item and rate, live and summarized: an item's tax is
+	// computed once on its net at each rate.
+	type itemRate struct {
+		key  string
+		rate int
+	}
+	type lineSum struct {
+		name       string
+		qty        float64
+		net, count int64
+	}
+	sums := map[itemRate]*lineSum{}
+	var order []itemRate
+	addLines := func(k itemRate, name string, qty float64, net, count int64) error {
+		ls, ok := sums[k]
+		if !ok {
+			if len(order) == maxLineGroups {
+				var ve validation.Error
+				ve.Add("from", validation.CodeTooMany, strconv.Itoa(maxLineGroups))
+				return ve.Err()
+			}
+			ls = &lineSum{}
+			sums[k] = ls
+			order = append(order, k)
 		}
+		ls.name = max(ls.name, name)
+		ls.qty += qty
+		ls.net += net
+		ls.count += count
+		return nil
+	}
+	for rows.Next() {
 		var k, lineName sql.NullString
 		var r sql.NullInt64
 		var qsum sql.NullFloat64
@@ -253,10 +288,29 @@ func (s *Service) lineSales(ctx context.Context, q Query) (cats, items []SalesRo
 		if err != nil {
 			return nil, nil, err
 		}
-		tax := template.ComputeLines([]template.Line{{Quantity: 1, UnitPrice: netv, TaxRate: int(r.Int64)}}, template.RoundFloor).Tax
-		part := SalesRow{Count: count, Quantity: math.Round(qsum.Float64*1000) / 1000, Net: netv, Tax: tax, Gross: netv + tax,
-			Rates: []RateTotal{{Rate: int(r.Int64), Base: netv, Tax: tax}}}
-		itemKey, label, catKey, catLabel := k.String, lineName.String, "", ""
+		if err := addLines(itemRate{k.String, int(r.Int64)}, lineName.String, qsum.Float64, netv, count); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, storage.Err(err)
+	}
+	if sum != nil {
+		for _, r := range sum.rows {
+			if r.kind != sumItem || r.field != q.Lines {
+				continue
+			}
+			if err := addLines(itemRate{r.item, r.rate}, r.name, float64(r.c)/1000, r.a, r.n); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	for _, k := range order {
+		ls := sums[k]
+		tax := template.ComputeLines([]template.Line{{Quantity: 1, UnitPrice: ls.net, TaxRate: k.rate}}, template.RoundFloor).Tax
+		part := SalesRow{Count: ls.count, Quantity: math.Round(ls.qty*1000) / 1000, Net: ls.net, Tax: tax, Gross: ls.net + tax,
+			Rates: []RateTotal{{Rate: k.rate, Base: ls.net, Tax: tax}}}
+		itemKey, label, catKey, catLabel := k.key, ls.name, "", ""
 		if strings.HasPrefix(itemKey, "~") {
 			itemKey = itemKey[1:]
 		} else if it, ok := catalogItems[itemKey]; ok {
@@ -264,9 +318,6 @@ func (s *Service) lineSales(ctx context.Context, q Query) (cats, items []SalesRo
 		}
 		addTo(byItem, &itemOrder, itemKey, label, part)
 		addTo(byCat, &catOrder, catKey, catLabel, part)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, storage.Err(err)
 	}
 	collect := func(m map[string]*SalesRow, order []string) []SalesRow {
 		out := make([]SalesRow, 0, len(order))
@@ -334,7 +385,7 @@ func (s *Service) CustomerUsage(ctx context.Context, customer uuid.UUID) (*Usage
 		return nil, fmt.Errorf("report: usage: %w", err)
 	}
 	out.Total = salesRow(res.Groups[0])
-	if _, out.Items, err = s.lineSales(ctx, q); err != nil {
+	if _, out.Items, err = s.lineSales(ctx, q, res.sum); err != nil {
 		return nil, fmt.Errorf("report: usage: %w", err)
 	}
 	return out, nil
