@@ -332,31 +332,41 @@ func Bigrams(key string) []string {
 	if n < 2 {
 		return nil
 	}
-	var out []string
-	var small [256]uint64
 	var seen pairSet
-	if size := pairSlots(n); size <= len(small) {
-		seen.slots = small[:size]
+	var slots [256]uint64
+	if size := pairSlots(n); size <= len(slots) {
+		seen.slots = slots[:size]
 	} else {
 		seen.slots = make([]uint64, size)
 	}
+	// The byte offsets of each new pair's first rune, so that out is
+	// allocated once at its length.
+	var starts []int
+	var startsBuf [128]int
+	starts = startsBuf[:0]
 	a, aSize := utf8.DecodeRuneInString(key)
 	for i := aSize; i < len(key); {
 		c, cSize := utf8.DecodeRuneInString(key[i:])
 		if !unicode.IsSpace(a) && !unicode.IsSpace(c) && (a > unicode.MaxASCII || c > unicode.MaxASCII) && seen.add(a, c) {
-			if out == nil {
-				out = make([]string, 0, n-1)
-			}
-			if (a == utf8.RuneError && aSize == 1) || (c == utf8.RuneError && cSize == 1) {
-				// Invalid UTF-8 reads as U+FFFD, which the pair spells.
-				out = append(out, string([]rune{a, c}))
-			} else {
-				// The pair's own bytes: no copy.
-				out = append(out, key[i-aSize:i+cSize])
-			}
+			starts = append(starts, i-aSize)
 		}
 		a, aSize = c, cSize
 		i += cSize
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	out := make([]string, len(starts))
+	for k, i := range starts {
+		a, aSize := utf8.DecodeRuneInString(key[i:])
+		c, cSize := utf8.DecodeRuneInString(key[i+aSize:])
+		if (a == utf8.RuneError && aSize == 1) || (c == utf8.RuneError && cSize == 1) {
+			// Invalid UTF-8 reads as U+FFFD, which the pair spells.
+			out[k] = string([]rune{a, c})
+		} else {
+			// The pair's own bytes: no copy.
+			out[k] = key[i : i+aSize+cSize]
+		}
 	}
 	return out
 }
