@@ -156,11 +156,23 @@ func lookup[T ~string](dst *T, table map[string]T, v string) string {
 	return ""
 }
 
-// excelTime matches the time part Excel appends to dates ("1980/4/1 0:00").
-var excelTime = regexp.MustCompile(`\s+0{1,2}:00(:00)?$`)
+// excelTimes are the time parts Excel appends to dates ("1980/4/1 0:00")
+// after white space.
+var excelTimes = []string{"0:00", "00:00", "0:00:00", "00:00:00"}
+
+// trimExcelTime removes from v a time part of Excel's and the white space
+// (\t, \n, \f, \r, space) before it.
+func trimExcelTime(v string) string {
+	for _, t := range excelTimes {
+		if rest, ok := strings.CutSuffix(v, t); ok && rest != "" && strings.IndexByte(" \t\n\f\r", rest[len(rest)-1]) >= 0 {
+			return strings.TrimRight(rest, " \t\n\f\r")
+		}
+	}
+	return v
+}
 
 func setBirthday(p *Profile, v string) string {
-	d, err := date.Parse(excelTime.ReplaceAllString(v, ""))
+	d, err := date.Parse(trimExcelTime(v))
 	if err != nil {
 		return date.ErrorCode(err)
 	}
@@ -309,7 +321,7 @@ func fileError(code, param string) error {
 // plannedRow is a row that passed validation.
 type plannedRow struct {
 	line  int
-	cells map[int]string // column index → cell text
+	cells []string // by file column, "" when empty
 	prof  Profile
 	dup   *dupCandidate
 }
@@ -411,7 +423,14 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		defer func() { _ = conn.Close() }()
 		txdb = *conn
 	}
-	err = storage.InTx(ctx, txdb, func(ctx context.Context, tx bun.IDB) error {
+	err = storage.InTx(ctx, txdb, func(ctx context.Context, tx bun.IDB) (err error) {
+		if s.dialect == storage.SQLite {
+			restore, err := widenCache(ctx, tx)
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, restore()) }()
+		}
 		w := s.WithDB(tx)
 		if conn != nil {
 			w.copy = conn.Conn
@@ -436,16 +455,43 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	return rep, nil
 }
 
+// importCacheKiB is the SQLite page cache of an import's connection while
+// it writes (PRAGMA cache_size, negative: in KiB). With SQLite's default of
+// 2 MiB, an import of thousands of rows outgrows the cache, and SQLite
+// writes the transaction's pages to the WAL before the commit and reads
+// them back, a third of the import's time. The cache is memory the
+// connection holds during the import only.
+const importCacheKiB = 128 << 10
+
+// widenCache sets the page cache of tx's SQLite connection to
+// importCacheKiB and returns the function that restores it.
+func widenCache(ctx context.Context, tx bun.IDB) (restore func() error, err error) {
+	var was int64
+	if err := tx.NewRaw("PRAGMA cache_size").Scan(ctx, &was); err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = "+strconv.Itoa(-importCacheKiB)); err != nil {
+		return nil, err
+	}
+	return func() error {
+		_, err := tx.ExecContext(ctx, "PRAGMA cache_size = "+strconv.FormatInt(was, 10))
+		return err
+	}, nil
+}
+
 // headerMap maps file columns to customer columns.
 type headerMap struct {
 	names   []string       // file headers as written
-	cols    map[int]int    // file column → index in columns
-	custom  map[int]string // file column → custom field key
+	cols    []int          // file column → index in columns, -1 when none
+	custom  []string       // file column → custom field key, "" when none
 	byField map[string]int // customer field → file column
 }
 
 func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, error) {
-	hm := &headerMap{names: head, cols: map[int]int{}, custom: map[int]string{}, byField: map[string]int{}}
+	hm := &headerMap{names: head, cols: make([]int, len(head)), custom: make([]string, len(head)), byField: map[string]int{}}
+	for j := range hm.cols {
+		hm.cols[j] = -1
+	}
 	known := map[string]int{}
 	for i, c := range columns {
 		known[headerKey(c.header)] = i
@@ -498,8 +544,10 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 
 // readRows parses and validates every data row, collecting problems in rep.
 // fillKana fills readings suggested for rows that lack them.
-func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today date.Date, fillKana bool, rep *ImportReport) ([]plannedRow, error) {
-	var planned []plannedRow
+func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today date.Date, fillKana bool, rep *ImportReport) ([]*plannedRow, error) {
+	// Pointers: a slice of large rows growing to 100 000 would be copied
+	// as it grows.
+	var planned []*plannedRow
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -518,13 +566,12 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 			return nil, err
 		}
 		rep.Rows++
-		cells := map[int]string{}
-		for j, f := range rec.Fields {
-			if f = strings.TrimSpace(csvio.Unguard(f)); f != "" {
-				cells[j] = f
-			}
+		cells, blank := rec.Fields, true
+		for j, f := range cells {
+			cells[j] = strings.TrimSpace(csvio.Unguard(f))
+			blank = blank && cells[j] == ""
 		}
-		if len(cells) == 0 {
+		if blank {
 			rep.Rows--
 			continue
 		}
@@ -534,13 +581,15 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 		if sg := s.suggestRowKana(&p, rec.Line, fillKana); sg != nil {
 			rep.Suggested = append(rep.Suggested, *sg)
 		}
-		name := rowName(&p)
+		read := p // the names as read, for the errors' Name
 		if v := normalize(&p, st, today); v.Err() != nil {
 			hm.report(rec.Line, v, rep)
 		}
 		if len(rep.Errors) == before {
-			planned = append(planned, plannedRow{line: rec.Line, cells: cells, prof: p})
+			planned = append(planned, &plannedRow{line: rec.Line, cells: cells, prof: p})
+			continue
 		}
+		name := rowName(&read)
 		for i := before; i < len(rep.Errors); i++ {
 			rep.Errors[i].Name = name
 		}
@@ -553,14 +602,17 @@ func rowName(p *Profile) string {
 }
 
 // apply sets p's fields from the non-empty cells, reporting unparsable ones.
-func (hm *headerMap) apply(p *Profile, cells map[int]string, line int, rep *ImportReport) {
-	for j, v := range cells {
-		if i, ok := hm.cols[j]; ok {
+func (hm *headerMap) apply(p *Profile, cells []string, line int, rep *ImportReport) {
+	for j, v := range cells[:min(len(cells), len(hm.cols))] {
+		if v == "" {
+			continue
+		}
+		if i := hm.cols[j]; i >= 0 {
 			if code := columns[i].set(p, v); code != "" {
 				rep.Errors = append(rep.Errors, RowError{Line: line, Column: hm.names[j], Field: columns[i].field, Code: code, Param: v})
 			}
 		}
-		if key, ok := hm.custom[j]; ok {
+		if key := hm.custom[j]; key != "" {
 			if p.Custom == nil {
 				p.Custom = map[string]any{}
 			}
@@ -590,7 +642,7 @@ const (
 )
 
 // writeImport writes the planned rows inside the import's transaction.
-func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
+func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []*plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
 	rows := make([]row, len(planned))
 	for i := range planned {
 		planned[i].prof.Assignees = opts.Assignees
@@ -623,7 +675,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 				// (the earlier row wins).
 				rep.Skipped++
 			default:
-				if err := s.updateDuplicate(ctx, pr, &planned[i], hm, st, rep, &updated); err != nil {
+				if err := s.updateDuplicate(ctx, pr, planned[i], hm, st, rep, &updated); err != nil {
 					return err
 				}
 			}
@@ -737,7 +789,7 @@ func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr perm
 // the principal can see, or an earlier row of the file. Existing customers
 // are looked up once, before anything is written, by name in chunks; the
 // file's own rows are matched in memory.
-func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, planned []plannedRow, rows []row) error {
+func (s *Service) findDuplicates(ctx context.Context, pr permission.Principal, planned []*plannedRow, rows []row) error {
 	names := map[string]bool{}
 	keys := make([]string, 0, len(rows))
 	for i := range rows {

@@ -86,7 +86,7 @@ type SuggestedKana struct {
 // when fill is set, writes them into p. It returns nil when the row is a
 // company's, lacks no reading, or gets no suggestion.
 func (s *Service) suggestRowKana(p *Profile, line int, fill bool) *SuggestedKana {
-	if p.Kind == Company {
+	if p.Kind == Company || s.cfg.KanaSuggester == nil {
 		return nil
 	}
 	family, given := clean(p.FamilyName), clean(p.GivenName)

@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"math"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -34,17 +34,37 @@ const (
 	maxCustom  = 100 // custom field values per customer
 )
 
-var (
-	postalRE = regexp.MustCompile(`^([0-9]{3})-?([0-9]{4})$`)
-	phoneRE  = regexp.MustCompile(`^\+?[0-9()\- ]+$`)
-)
+// phoneLike reports whether s is a phone number as typed: an optional
+// leading +, then at least one ASCII digit, parenthesis, hyphen or space.
+func phoneLike(s string) bool {
+	s = strings.TrimPrefix(s, "+")
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != '(' && c != ')' && c != '-' && c != ' ' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// postalCode returns the postal code s (1234567 or 123-4567) as 123-4567,
+// or false when s is neither.
+func postalCode(s string) (string, bool) {
+	digits := s
+	if len(s) == 8 && s[3] == '-' {
+		digits = s[:3] + s[4:]
+	}
+	if len(digits) != 7 || strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return "", false
+	}
+	return digits[:3] + "-" + digits[3:], true
+}
 
 // clean trims s, collapses white space (including the ideographic space)
 // and folds the Halfwidth and Fullwidth Forms block with NFKC: full-width
 // ASCII becomes ASCII and half-width katakana becomes full-width, dakuten
 // merged. Everything else is kept as typed, so 髙, 﨑, ① and ㈱ survive.
 func clean(s string) string {
-	if s == "" {
+	if cleaned(s) {
 		return s
 	}
 	var b strings.Builder
@@ -70,6 +90,31 @@ func clean(s string) string {
 }
 
 func isWidthForm(r rune) bool { return r >= 0xFF00 && r <= 0xFFEF }
+
+// cleaned reports whether clean(s) is s: no width forms, and no white space
+// but single ASCII spaces between words.
+func cleaned(s string) bool {
+	space := true // at the start or after a space
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
+		switch {
+		case r == ' ':
+			if space {
+				return false
+			}
+			space = true
+			continue
+		case unicode.IsSpace(r), isWidthForm(r):
+			return false
+		}
+		space = false
+	}
+	return !space || s == ""
+}
 
 // normalize cleans p in place and reports every problem at once.
 // today is the tenant's current day (birthdays may not be later).
@@ -164,7 +209,7 @@ func normalize(p *Profile, st *settings, today date.Date) *validation.Error {
 		switch {
 		case utf8.RuneCountInString(*s) > maxPhone:
 			v.Add(field, validation.CodeTooLong, strconv.Itoa(maxPhone))
-		case !phoneRE.MatchString(*s) || len(d) < 6 || len(d) > 15:
+		case !phoneLike(*s) || len(d) < 6 || len(d) > 15:
 			v.Add(field, validation.CodeFormat, "")
 		}
 	}
@@ -173,8 +218,8 @@ func normalize(p *Profile, st *settings, today date.Date) *validation.Error {
 
 	p.PostalCode = strings.TrimSpace(strings.TrimPrefix(clean(p.PostalCode), "〒"))
 	if p.PostalCode != "" {
-		if m := postalRE.FindStringSubmatch(p.PostalCode); m != nil {
-			p.PostalCode = m[1] + "-" + m[2]
+		if code, ok := postalCode(p.PostalCode); ok {
+			p.PostalCode = code
 		} else {
 			v.Add("postal_code", validation.CodeFormat, "")
 		}
@@ -392,7 +437,7 @@ func sortedKeys(m map[string]any) []string {
 // phoneTerm reports whether a search term looks like a phone number or
 // postal code (digits with separators), and returns its digits.
 func phoneTerm(term string) (string, bool) {
-	if !phoneRE.MatchString(term) {
+	if !phoneLike(term) {
 		return "", false
 	}
 	d := textnorm.Digits(term)

@@ -83,6 +83,14 @@ func lowerNFKC(s string) string {
 // CP932 twins folded and variation selectors dropped. See the package
 // documentation for the exact rules. Key is idempotent.
 func Key(s string) string {
+	if k, ok := plainKey(s); ok {
+		return k
+	}
+	return fullKey(s)
+}
+
+// fullKey is Key for any text, step by step.
+func fullKey(s string) string {
 	s = lowerNFKC(premapSoundMarks(s))
 	return collapseSpace(s, ' ', func(b *strings.Builder, r rune) {
 		switch {
@@ -101,6 +109,82 @@ func Key(s string) string {
 			}
 		}
 	})
+}
+
+// Plain runes are those that NFKC leaves as they are and composes with
+// nothing, and that lower-casing leaves alone unless they are ASCII: ASCII,
+// the ideographic space, hiragana and katakana letters without sound or
+// iteration marks, ー, ・ and the CJK unified ideographs. Most of what is
+// typed into a Japanese customer ledger is plain.
+const (
+	ideoFirst = '\u4E00'
+	ideoLast  = '\u9FFF'
+	kanaDot   = '\u30FB' // ・
+	kanaLong  = '\u30FC' // ー
+)
+
+// plainKey is Key for text made of plain runes only, in one pass and without
+// allocating when s is already its own key; ok is false (and Key must take
+// the full path) when s holds any other rune. For plain text NFKC changes
+// nothing, so Key is lower-casing ASCII, katakana to hiragana, folding
+// variant kanji and collapsing white space.
+func plainKey(s string) (key string, ok bool) {
+	same := true
+	space := true // at the start or after white space
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
+		switch {
+		case r == ' ':
+			same = same && !space
+			space = true
+			continue
+		case r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' || r == ideographicSpace:
+			same, space = false, true
+			continue
+		case r < utf8.RuneSelf:
+			same = same && (r < 'A' || r > 'Z')
+		case r >= kataFirst && r <= kataLast:
+			same = false
+		case r >= hiraFirst && r <= hiraLast, r == kanaDot, r == kanaLong:
+		case r >= ideoFirst && r <= ideoLast:
+			same = same && foldBits[r/64]&(1<<(r%64)) == 0
+		default:
+			return "", false
+		}
+		space = false
+	}
+	if same && (!space || s == "") {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			pending = b.Len() > 0
+			continue
+		case pending:
+			b.WriteByte(' ')
+			pending = false
+		}
+		switch {
+		case r >= 'A' && r <= 'Z':
+			b.WriteByte(byte(r - 'A' + 'a'))
+		case r >= kataFirst && r <= kataLast:
+			b.WriteRune(r - kanaOffset)
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(r))
+		default:
+			to, _ := fold(r)
+			b.WriteRune(to)
+		}
+	}
+	return b.String(), true
 }
 
 // collapseSpace writes the runes of s through write, with every run of
@@ -144,6 +228,14 @@ func Digits(s string) string {
 // U+3000. The normalized string is returned even when ok is false. The empty
 // string yields ("", true).
 func Katakana(s string) (string, bool) {
+	if k, ok := plainKatakana(s); ok {
+		return k, true
+	}
+	return fullKatakana(s)
+}
+
+// fullKatakana is Katakana for any reading, step by step.
+func fullKatakana(s string) (string, bool) {
 	s = norm.NFKC.String(premapSoundMarks(s))
 	s = strings.Map(func(r rune) rune {
 		switch {
@@ -168,6 +260,56 @@ func Katakana(s string) (string, bool) {
 	return s, ok
 }
 
+// plainKatakana is Katakana for a reading made only of hiragana and
+// katakana letters (U+3041–U+3096, U+30A1–U+30FA), ・, ー and white space
+// (which NFKC and NFC leave as they are), in one pass and without
+// allocating when s is already normalized; ok is false (and Katakana must
+// take the full path) for any other reading. Such a reading is always valid.
+func plainKatakana(s string) (kana string, ok bool) {
+	same := true
+	space := true // at the start or after white space
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == ideographicSpace:
+			same = same && !space
+			space = true
+			continue
+		case r == ' ' || r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r':
+			same, space = false, true
+			continue
+		case r >= hiraFirst && r <= hiraLast:
+			same = false
+		case r >= kataFirst && r <= '\u30FA', r == kanaDot, r == kanaLong:
+		default:
+			return "", false
+		}
+		space = false
+	}
+	if same && (!space || s == "") {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			pending = b.Len() > 0
+			continue
+		case pending:
+			b.WriteRune(ideographicSpace)
+			pending = false
+		}
+		if r >= hiraFirst && r <= hiraLast {
+			r += kanaOffset
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}
+
 // isKatakana reports whether r is accepted in a reading.
 func isKatakana(r rune) bool {
 	switch {
@@ -186,29 +328,77 @@ func isKatakana(r rune) bool {
 // contain white space and pairs whose two runes are both ASCII are skipped.
 // It returns nil when there is no such pair.
 func Bigrams(key string) []string {
-	runes := []rune(key)
-	if len(runes) < 2 {
+	n := utf8.RuneCountInString(key)
+	if n < 2 {
 		return nil
 	}
-	var out []string
-	// Keyed by the pair, so that a repeated pair costs no string.
-	seen := make(map[[2]rune]struct{}, len(runes))
-	for i := 0; i+1 < len(runes); i++ {
-		a, c := runes[i], runes[i+1]
-		if unicode.IsSpace(a) || unicode.IsSpace(c) {
-			continue
+	var seen pairSet
+	var slots [256]uint64
+	if size := pairSlots(n); size <= len(slots) {
+		seen.slots = slots[:size]
+	} else {
+		seen.slots = make([]uint64, size)
+	}
+	// The byte offsets of each new pair's first rune, so that out is
+	// allocated once at its length.
+	var starts []int
+	var startsBuf [128]int
+	starts = startsBuf[:0]
+	a, aSize := utf8.DecodeRuneInString(key)
+	for i := aSize; i < len(key); {
+		c, cSize := utf8.DecodeRuneInString(key[i:])
+		if !unicode.IsSpace(a) && !unicode.IsSpace(c) && (a > unicode.MaxASCII || c > unicode.MaxASCII) && seen.add(a, c) {
+			starts = append(starts, i-aSize)
 		}
-		if a <= unicode.MaxASCII && c <= unicode.MaxASCII {
-			continue
+		a, aSize = c, cSize
+		i += cSize
+	}
+	if len(starts) == 0 {
+		return nil
+	}
+	out := make([]string, len(starts))
+	for k, i := range starts {
+		a, aSize := utf8.DecodeRuneInString(key[i:])
+		c, cSize := utf8.DecodeRuneInString(key[i+aSize:])
+		if (a == utf8.RuneError && aSize == 1) || (c == utf8.RuneError && cSize == 1) {
+			// Invalid UTF-8 reads as U+FFFD, which the pair spells.
+			out[k] = string([]rune{a, c})
+		} else {
+			// The pair's own bytes: no copy.
+			out[k] = key[i : i+aSize+cSize]
 		}
-		pair := [2]rune{a, c}
-		if _, dup := seen[pair]; dup {
-			continue
-		}
-		seen[pair] = struct{}{}
-		out = append(out, string(runes[i:i+2]))
 	}
 	return out
+}
+
+// pairSet is a set of rune pairs, at least one of them not ASCII, in an
+// open-addressed table of a power-of-two size, twice the most pairs it
+// holds: each slot is a pair packed in a uint64, zero when free (no pair
+// packs to zero since one rune is not ASCII).
+type pairSet struct{ slots []uint64 }
+
+// pairSlots is the table size for a set of up to n pairs.
+func pairSlots(n int) int {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	return size
+}
+
+// add adds the pair (a, c) and reports whether it was new.
+func (p pairSet) add(a, c rune) bool {
+	k := uint64(uint32(a))<<32 | uint64(uint32(c))
+	mask := uint64(len(p.slots) - 1)
+	for i := (k * 0x9E3779B97F4A7C15) >> 40 & mask; ; i = (i + 1) & mask {
+		switch p.slots[i] {
+		case k:
+			return false
+		case 0:
+			p.slots[i] = k
+			return true
+		}
+	}
 }
 
 // Terms returns the distinct space-separated terms of Key(query), in
