@@ -74,9 +74,56 @@ var migrations embed.FS
 
 var migrationSet = migration.Register(migration.Set{Name: "catalog", FS: migrations})
 
-// Migrate creates or upgrades the catalog tables. It is idempotent and safe
-// when several processes run it at once.
-func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, migrationSet) }
+// Migrate creates or upgrades the catalog tables, and gives the rows
+// written before sort keys existed theirs. It is idempotent and safe when
+// several processes run it at once.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	if err := migration.Run(ctx, db, migrationSet); err != nil {
+		return err
+	}
+	return fillSortKeys(ctx, db)
+}
+
+// sortKey is the key lists order a category's name or an item's variant
+// and name by, after their position and before their ID: each part's
+// textnorm.Key (katakana as hiragana, full-width ASCII as ASCII, lower
+// case), tab-separated (a key holds no tab, so the parts compare one after
+// the other). The column compares it by code point on both databases.
+func sortKey(parts ...string) string {
+	keys := make([]string, len(parts))
+	for i, p := range parts {
+		keys[i] = textnorm.Key(p)
+	}
+	return strings.Join(keys, "\t")
+}
+
+// fillSortKeys writes the sort key of the rows that have none (written
+// before the column existed).
+func fillSortKeys(ctx context.Context, db bun.IDB) error {
+	var rows []struct {
+		Table   string    `bun:"t"`
+		Tenant  uuid.UUID `bun:"tenant_id"`
+		ID      uuid.UUID `bun:"id"`
+		Variant string    `bun:"variant"`
+		Name    string    `bun:"name"`
+	}
+	err := db.NewRaw(`SELECT 'catalog_categories' AS t, tenant_id, id, NULL AS variant, name FROM catalog_categories WHERE sort_key IS NULL
+		UNION ALL SELECT 'catalog_items', tenant_id, id, variant, name FROM catalog_items WHERE sort_key IS NULL`).Scan(ctx, &rows)
+	if err != nil {
+		return storage.Err(err)
+	}
+	for _, r := range rows {
+		key := sortKey(r.Name)
+		if r.Table == "catalog_items" {
+			key = sortKey(r.Variant, r.Name)
+		}
+		_, err := db.NewUpdate().Table(r.Table).Set("sort_key = ?", key).Where("tenant_id = ? AND id = ?", r.Tenant, r.ID).Exec(ctx)
+		if err != nil {
+			return storage.Err(err)
+		}
+	}
+	return nil
+}
 
 // Category is a group of items with one tax rate (カテゴリー).
 type Category struct {
@@ -87,7 +134,10 @@ type Category struct {
 	// UsesVariants says the category's items are chosen by variant first
 	// (分類を使用する: ラーメン → 醤油 / 味噌); every item then has one.
 	UsesVariants bool `json:"uses_variants"`
-	// Position orders categories (smaller first, then by name).
+	// Position orders categories: smaller first, then by name (its
+	// textnorm.Key: katakana as hiragana, full-width letters and digits as
+	// ASCII, lower case; compared by code point, the same on every
+	// database), then by ID.
 	Position int `json:"position"`
 	// Items counts the category's items (archived included); read-only.
 	Items int `json:"items"`
@@ -103,7 +153,9 @@ type Item struct {
 	Variant string `json:"variant,omitempty"`
 	// UnitPrice in yen, tax excluded; negative for a discount.
 	UnitPrice int64 `json:"unit_price"`
-	// Position orders items within their category.
+	// Position orders items within their category: smaller first, then
+	// by variant and name (compared as Category.Position's names are), then
+	// by ID.
 	Position int `json:"position"`
 	// Archived items are not offered for new purchases; records that
 	// carry them keep their lines.
@@ -118,6 +170,7 @@ type categoryRow struct {
 	TaxRate       int       `bun:"tax_rate"`
 	UsesVariants  bool      `bun:"uses_variants"`
 	Position      int       `bun:"position"`
+	SortKey       string    `bun:"sort_key"`
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
@@ -131,6 +184,7 @@ type itemRow struct {
 	UnitPrice     int64     `bun:"unit_price"`
 	Position      int       `bun:"position"`
 	Archived      bool      `bun:"archived"`
+	SortKey       string    `bun:"sort_key"`
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
@@ -177,7 +231,8 @@ func staff(ctx context.Context) (permission.Principal, error) {
 	return pr, nil
 }
 
-// Categories returns the tenant's categories by position, then name.
+// Categories returns the tenant's categories by position, then name, then
+// ID (see Category.Position).
 func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 	pr, err := staff(ctx)
 	if err != nil {
@@ -192,10 +247,10 @@ func (s *Service) categories(ctx context.Context, db bun.IDB, tenant uuid.UUID) 
 		Items       int `bun:"items"`
 	}
 	err := db.NewSelect().TableExpr("catalog_categories AS c").
-		ColumnExpr("c.tenant_id, c.id, c.name, c.tax_rate, c.uses_variants, c.position, c.created_at").
+		ColumnExpr("c.tenant_id, c.id, c.name, c.tax_rate, c.uses_variants, c.position, c.sort_key, c.created_at").
 		ColumnExpr("(SELECT COUNT(*) FROM catalog_items AS i WHERE i.tenant_id = c.tenant_id AND i.category_id = c.id) AS items").
 		Where("c.tenant_id = ?", tenant).
-		OrderExpr("c.position, c.name").Scan(ctx, &rows)
+		OrderExpr("c.position, c.sort_key, c.id").Scan(ctx, &rows)
 	if err != nil {
 		return nil, storage.Err(err)
 	}
@@ -219,8 +274,8 @@ func (s *Service) Category(ctx context.Context, id uuid.UUID) (Category, error) 
 }
 
 // Items returns the items of the tenant's catalog, of one category (or of
-// every category for uuid.Nil), ordered by category, position, variant and
-// name; archived ones only when withArchived.
+// every category for uuid.Nil), ordered by category (as Categories), then
+// as Item.Position says; archived ones only when withArchived.
 func (s *Service) Items(ctx context.Context, category uuid.UUID, withArchived bool) ([]Item, error) {
 	pr, err := staff(ctx)
 	if err != nil {
@@ -234,7 +289,7 @@ func (s *Service) items(ctx context.Context, db bun.IDB, tenant, category uuid.U
 	q := db.NewSelect().Model(&rows).ModelTableExpr("catalog_items AS i").ColumnExpr("i.*").
 		Join("JOIN catalog_categories AS c ON c.tenant_id = i.tenant_id AND c.id = i.category_id").
 		Where("i.tenant_id = ?", tenant).
-		OrderExpr("c.position, c.name, i.position, i.variant, i.name")
+		OrderExpr("c.position, c.sort_key, c.id, i.position, i.sort_key, i.id")
 	if category != uuid.Nil {
 		q.Where("i.category_id = ?", category)
 	}
@@ -372,7 +427,7 @@ func (s *Service) saveCategory(ctx context.Context, tx bun.IDB, tenant uuid.UUID
 	if c.ID == uuid.Nil {
 		c.ID = uuid.New()
 		row := categoryRow{Tenant: tenant, ID: c.ID, Name: c.Name, TaxRate: c.TaxRate, UsesVariants: c.UsesVariants,
-			Position: c.Position, CreatedAt: s.clock().UTC()}
+			Position: c.Position, SortKey: sortKey(c.Name), CreatedAt: s.clock().UTC()}
 		_, err := tx.NewInsert().Model(&row).Exec(ctx)
 		return storage.Err(err)
 	}
@@ -388,7 +443,7 @@ func (s *Service) saveCategory(ctx context.Context, tx bun.IDB, tenant uuid.UUID
 		return v.Err()
 	}
 	res, err := tx.NewUpdate().Table("catalog_categories").
-		Set("name = ?", c.Name).Set("tax_rate = ?", c.TaxRate).Set("uses_variants = ?", c.UsesVariants).Set("position = ?", c.Position).
+		Set("name = ?", c.Name).Set("sort_key = ?", sortKey(c.Name)).Set("tax_rate = ?", c.TaxRate).Set("uses_variants = ?", c.UsesVariants).Set("position = ?", c.Position).
 		Where("tenant_id = ? AND id = ?", tenant, c.ID).Exec(ctx)
 	if err := storage.Affected(res, err, fmt.Errorf("category %s: %w", c.ID, ErrNotFound)); err != nil {
 		return err
@@ -473,6 +528,7 @@ func (s *Service) saveItem(ctx context.Context, tx bun.IDB, tenant uuid.UUID, ca
 	if it.ID != uuid.Nil {
 		res, err := tx.NewUpdate().Table("catalog_items").
 			Set("category_id = ?", it.Category).Set("name = ?", it.Name).Set("variant = ?", it.Variant).
+			Set("sort_key = ?", sortKey(it.Variant, it.Name)).
 			Set("unit_price = ?", it.UnitPrice).Set("position = ?", it.Position).Set("archived = ?", it.Archived).
 			Where("tenant_id = ? AND id = ?", tenant, it.ID).Exec(ctx)
 		return storage.Affected(res, err, fmt.Errorf("item %s: %w", it.ID, ErrNotFound))
@@ -487,7 +543,8 @@ func (s *Service) saveItem(ctx context.Context, tx bun.IDB, tenant uuid.UUID, ca
 	}
 	it.ID = uuid.New()
 	row := itemRow{Tenant: tenant, ID: it.ID, Category: it.Category, Name: it.Name, Variant: it.Variant,
-		UnitPrice: it.UnitPrice, Position: it.Position, Archived: it.Archived, CreatedAt: s.clock().UTC()}
+		UnitPrice: it.UnitPrice, Position: it.Position, Archived: it.Archived, SortKey: sortKey(it.Variant, it.Name),
+		CreatedAt: s.clock().UTC()}
 	_, err = tx.NewInsert().Model(&row).Exec(ctx)
 	return storage.Err(err)
 }

@@ -316,3 +316,84 @@ func TestMerge(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestOrderIsTheSameOnEveryDatabase: categories and items are listed by
+// position, then by their name's key (katakana as hiragana, full-width as
+// ASCII, lower case, compared by code point), then by ID — never by the
+// database's collation, so SQLite and PostgreSQL list them alike. The
+// names' own code point order differs from it.
+func TestOrderIsTheSameOnEveryDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		// Typed in an order that is neither the expected nor the names'.
+		byName := map[string]uuid.UUID{}
+		for _, n := range []string{"餃子", "ﾗｰﾒﾝ", "Banana", "ｚｅｂｒａ", "カレー", "apple", "うどん", "ラーメン", "らーめん", "Apple"} {
+			c, err := f.svc.SaveCategory(f.admin, catalog.Category{Name: n, TaxRate: 10})
+			require.NoError(t, err)
+			byName[c.Name] = c.ID
+		}
+		first, err := f.svc.SaveCategory(f.admin, catalog.Category{Name: "ドリンク", TaxRate: 10, Position: -1})
+		require.NoError(t, err)
+		// Equal keys (ラーメン, ﾗｰﾒﾝ, らーめん; Apple, apple) go by ID.
+		byID := func(names ...string) []string {
+			return slices.SortedFunc(slices.Values(names), func(a, b string) int {
+				return strings.Compare(byName[a].String(), byName[b].String())
+			})
+		}
+		want := append([]string{"ドリンク"}, byID("Apple", "apple")...)
+		want = append(want, "Banana", "ｚｅｂｒａ", "うどん", "カレー")
+		want = append(want, byID("ﾗｰﾒﾝ", "ラーメン", "らーめん")...)
+		want = append(want, "餃子")
+		cats, err := f.svc.Categories(f.staff)
+		require.NoError(t, err)
+		var got []string
+		for _, c := range cats {
+			got = append(got, c.Name)
+		}
+		require.Equal(t, want, got)
+
+		// Renaming moves a category: its key is rewritten.
+		_, err = f.svc.SaveCategory(f.admin, catalog.Category{ID: first.ID, Name: "ｱｲｽ", TaxRate: 10})
+		require.NoError(t, err)
+		cats, err = f.svc.Categories(f.staff)
+		require.NoError(t, err)
+		got = nil
+		for _, c := range cats {
+			got = append(got, c.Name)
+		}
+		require.Equal(t, slices.Concat(want[1:5], []string{"ｱｲｽ"}, want[5:]), got, "position 0 now: あいす after the ASCII names, before うどん")
+
+		// Items: by position, then variant, then name, then ID.
+		cat, err := f.svc.SaveCategory(f.admin, catalog.Category{Name: "麺", TaxRate: 10, UsesVariants: true, Position: 5})
+		require.NoError(t, err)
+		for _, it := range [][2]string{{"醤油", "ラーメン"}, {"味噌", "ラーメン"}, {"ＸＬ", "うどん"}, {"xl", "Soba"}, {"しょうゆ", "うどん"}, {"xl", "soba"}} {
+			_, err := f.svc.SaveItem(f.admin, catalog.Item{Category: cat.ID, Variant: it[0], Name: it[1], UnitPrice: 500})
+			require.NoError(t, err)
+		}
+		items, err := f.svc.Items(f.staff, cat.ID, false)
+		require.NoError(t, err)
+		got = nil
+		for _, it := range items {
+			got = append(got, it.DisplayName())
+		}
+		soba := []string{"Soba（xl）", "soba（xl）"}
+		if items[0].Name == "soba" {
+			soba[0], soba[1] = soba[1], soba[0]
+		}
+		require.Less(t, items[0].ID.String(), items[1].ID.String(), "equal keys by ID")
+		require.Equal(t, append(soba, "うどん（ＸＬ）", "うどん（しょうゆ）", "ラーメン（味噌）", "ラーメン（醤油）"), got)
+
+		// Rows written before the sort key existed get theirs from Migrate.
+		for _, table := range []string{"catalog_categories", "catalog_items"} {
+			_, err := db.NewUpdate().Table(table).Set("sort_key = NULL").Where("tenant_id IS NOT NULL").Exec(context.Background())
+			require.NoError(t, err)
+		}
+		require.NoError(t, catalog.Migrate(context.Background(), db))
+		again, err := f.svc.Categories(f.staff)
+		require.NoError(t, err)
+		require.Equal(t, cats, again[:len(cats)])
+		againItems, err := f.svc.Items(f.staff, cat.ID, false)
+		require.NoError(t, err)
+		require.Equal(t, items, againItems)
+	})
+}

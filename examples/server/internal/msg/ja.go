@@ -1361,6 +1361,6 @@ var ja = map[string]string{
 	"customers.set_picture":            "☆プロフィール画像にする",
 	"customers.unset_picture":          "☆プロフィール画像を外す",
 	"customers.files_add_label":        "写真・PDFを登録",
-	"customers.upload_refused":         "次のファイルを登録できませんでした。",
+	"customers.upload_refused":         "次のファイルを登録できませんでした。まだどのファイルも追加していません。選んだファイルは下で預かっているので、問題のファイルを取り消してからもう一度「ファイルを追加」を押してください。",
 	"customers.form_files_refused":     "次のファイルを登録できないため、保存していません。",
 }

@@ -63,11 +63,21 @@ type builderPage struct {
 	// Draft is the definition as shown, for the next POST.
 	Draft string
 	Rows  []builderRow
-	// Preview shows the fields as the record form will.
-	Preview bool
+	// Preview, when asked for, is the draft's fields as the record form
+	// will show them.
+	Preview *builderPreview
 	// Problems are the save's problems not tied to a row.
 	Problems []string
 	Form     *Form
+}
+
+// builderPreview is a draft's fields on an empty record form, drawn by
+// the record form's own partials ("record_field", "record_lines").
+type builderPreview struct {
+	Form      *Form
+	Fields    []fieldInput
+	Lines     []lineField
+	HasHidden bool
 }
 
 func (u *UI) builderRoutes(admin func(handlerFunc) http.Handler, mux *http.ServeMux) {
@@ -302,8 +312,14 @@ func (u *UI) renderBuilder(w http.ResponseWriter, r *Request, status int, t *tem
 	if err != nil {
 		return err
 	}
-	p := &builderPage{Key: t.Key, Name: t.Name, Description: t.Description, Version: t.Version, Draft: string(draft),
-		Preview: preview, Form: f}
+	p := &builderPage{Key: t.Key, Name: t.Name, Description: t.Description, Version: t.Version, Draft: string(draft), Form: f}
+	if preview {
+		p.Preview = &builderPreview{Form: NewForm(nil)}
+		p.Preview.Fields, p.Preview.HasHidden = formFields(t)
+		if p.Preview.Lines, err = u.lineFields(r, p.Preview.Form, t); err != nil {
+			return err
+		}
+	}
 	for i, fd := range t.Fields {
 		row := builderRow{Field: fd, OptionsText: strings.Join(fd.Options, "\n"), Types: builderTypes,
 			MinText: formatBound(fd.Min), MaxText: formatBound(fd.Max)}

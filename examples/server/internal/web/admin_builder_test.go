@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,5 +228,85 @@ func TestTemplateBuilderTenantCatalog(t *testing.T) {
 		require.NoError(t, err)
 		items, _ := saved.Field("items")
 		require.False(t, items.TenantCatalog)
+	})
+}
+
+// The builder's preview draws the draft's fields with the record form's
+// own partials: for every field type, a lines field included, the preview
+// and a new record's form carry the same markup.
+func TestBuilderPreviewIsTheRecordForm(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		e := servertest.New(t, db)
+		c := e.Login(t, servertest.AdminEmail)
+		_, body := c.Get(t, "/admin/templates/build?from=builtin%3Ausage")
+		key := regexp.MustCompile(`<code>(tenant:[a-z0-9_]+)</code>`).FindStringSubmatch(body)
+		require.NotNil(t, key, "a generated tenant key")
+		types := []template.FieldType{template.FieldText, template.FieldLongText, template.FieldNumber, template.FieldInteger,
+			template.FieldMoney, template.FieldDate, template.FieldDateTime, template.FieldDuration, template.FieldSelect,
+			template.FieldMultiSelect, template.FieldBoolean, template.FieldStaff}
+		for range types {
+			_, body = builderPost(t, c, body, "add", nil)
+		}
+		first := len(builderForm(t, body)["key"]) - len(types)
+		res, body := builderPost(t, c, body, "preview", func(v url.Values) {
+			for i, ty := range types {
+				j := first + i
+				v["label"][j], v["type"][j], v["help"][j] = "欄・"+string(ty), string(ty), string(ty)+"の説明"
+				if ty == template.FieldSelect || ty == template.FieldMultiSelect {
+					v["options"][j] = "松\n竹\n梅"
+				}
+				if i%2 == 0 {
+					v.Add("required", v["key"][j])
+				}
+			}
+		})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		res, _ = builderPost(t, c, body, "save", nil)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode)
+		saved, err := e.App.Templates.Template(t.Context(), e.Tenant, key[1], 0)
+		require.NoError(t, err)
+
+		_, body = c.Get(t, servertest.Location(res))
+		res, body = builderPost(t, c, body, "preview", nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		preview := between(t, body, `id="preview"`, "</section>")
+		res, form := c.Get(t, "/records/new?"+url.Values{"template": {key[1]}}.Encode())
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		form = between(t, form, `<form method="post" action="/records"`, "</form>")
+
+		// A field's markup: the partial's top-level element (lines at its
+		// indentation) that carries the field's name.
+		top := regexp.MustCompile(`\n  <`)
+		markup := func(page, key string) string {
+			t.Helper()
+			i := strings.Index(page, `name="f.`+key+`"`)
+			if i < 0 {
+				i = strings.Index(page, `name="ln.`+key+`.rows"`)
+			}
+			require.GreaterOrEqual(t, i, 0, "field %s shown", key)
+			from, to := -1, len(page)
+			for _, l := range top.FindAllStringIndex(page, -1) {
+				if l[0] < i {
+					from = l[0]
+				} else {
+					to = l[0]
+					break
+				}
+			}
+			require.GreaterOrEqual(t, from, 0)
+			return page[from:to]
+		}
+		seen := map[template.FieldType]bool{}
+		for _, fd := range saved.Fields {
+			if slices.Contains(saved.Computed, fd.Key) {
+				continue
+			}
+			seen[fd.Type] = true
+			require.Equal(t, markup(form, fd.Key), markup(preview, fd.Key), "field %s (%s)", fd.Key, fd.Type)
+		}
+		for _, ty := range append(types, template.FieldLines) {
+			require.True(t, seen[ty], "a %s field compared", ty)
+		}
 	})
 }

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
@@ -41,6 +44,11 @@ type customerFilesPanel struct {
 	// TypedName, what the user typed, again.
 	Renamed   uuid.UUID
 	TypedName string
+	// Held are the files of a refused upload, every one chosen, kept
+	// (spooled, see spool.go) in the upload box until added or taken
+	// back; UploadSet is the token of their set, which the box carries.
+	Held      []spooled
+	UploadSet string
 }
 
 // customerFilesOf reads the files panel of customer c.
@@ -61,8 +69,13 @@ func (u *UI) customerFilesOf(r *Request, c *customer.Customer) (customerFilesPan
 	return p, nil
 }
 
-// customerAddFiles adds the multipart "files" to a customer; refused files
-// are named on the customer's page and nothing is stored then.
+// customerAddFiles adds the files of the customer page's upload box: the
+// multipart "files" chosen now and those the box holds from a refused try
+// (spooled like the customer form's, see spool.go), in one Files().Add
+// through saveSpooled. When the engine refuses one, nothing is stored and
+// the page names each refused file with the reason while the box keeps
+// every file chosen, so only the bad ones are taken back (op
+// "remove_file:<id>") and none is chosen again.
 func (u *UI) customerAddFiles(w http.ResponseWriter, r *Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -71,25 +84,58 @@ func (u *UI) customerAddFiles(w http.ResponseWriter, r *Request) error {
 	if r.MultipartForm == nil {
 		return kerr.ErrInvalid
 	}
-	names, bodies, closeAll, err := openParts(r.MultipartForm.File["files"])
+	ctx := r.Context()
+	f := NewForm(r.PostForm)
+	sp := u.spoolOf(r, f)
+	if err := sp.add(ctx, r); err != nil {
+		return err
+	}
+	show := func(status int, problems []string) error {
+		held, err := sp.list(ctx)
+		if err != nil {
+			return err
+		}
+		return u.showCustomer(w, r, status, id, customerFilesPanel{Problems: problems, Held: held, UploadSet: f.Get(spoolField)})
+	}
+	if file, ok := strings.CutPrefix(f.Get("op"), opRemoveFile); ok {
+		if err := sp.remove(ctx, file); err != nil {
+			return err
+		}
+		return show(http.StatusOK, nil)
+	}
+	held, err := sp.list(ctx)
 	if err != nil {
 		return err
 	}
-	defer closeAll()
-	uploads := make([]customer.FileUpload, len(names))
-	for i := range names {
-		uploads[i] = customer.FileUpload{FileMeta: customer.FileMeta{Name: names[i]}, Body: bodies[i]}
+	var problems []string
+	if len(held) == 0 {
+		// Nothing chosen: the engine's own refusal says so.
+		_, err = u.app.Customers.Files().Add(ctx, id)
+		problems, err = filesRefused(err, nil)
+	} else {
+		_, problems, err = saveSpooled(u, ctx, sp, func(context.Context, bun.Tx) (uuid.UUID, error) { return id, nil },
+			u.addCustomerFiles)
 	}
-	_, err = u.app.Customers.Files().Add(r.Context(), id, uploads...)
-	problems, err := filesRefused(err, names)
 	if err != nil {
 		return err
 	}
 	if len(problems) > 0 {
-		return u.renderCustomerShow(w, r, http.StatusUnprocessableEntity, customerFilesPanel{Problems: problems})
+		return show(http.StatusUnprocessableEntity, problems)
 	}
 	redirect(w, r.Request, "/customers/"+id.String()+"#files", "records.files_added")
 	return nil
+}
+
+// addCustomerFiles stores the spooled files (bodies in their order) on
+// customer id in tx, in one Files().Add: the store step of saveSpooled for
+// the customer form and the customer page's upload box.
+func (u *UI) addCustomerFiles(ctx context.Context, tx bun.Tx, id uuid.UUID, files []spooled, bodies []io.Reader) error {
+	ups := make([]customer.FileUpload, len(files))
+	for i, f := range files {
+		ups[i] = customer.FileUpload{FileMeta: customer.FileMeta{Name: f.Name}, Body: bodies[i]}
+	}
+	_, err := u.app.Customers.WithDB(tx).Files().Add(ctx, id, ups...)
+	return err
 }
 
 // customerFileServe streams a profile file (thumb: its thumbnail) to who

@@ -50,26 +50,53 @@ func TestCustomerProfileFiles(t *testing.T) {
 			`accept="image/*,application/pdf"`, "ファイルの登録はありません"))
 		require.NotContains(t, body, `class="cust-picture"`)
 
-		// A refused file: named, nothing stored, the page still there.
+		// Nothing chosen: said so.
+		res, body = postMultipart(t, ken, page+"/files", nil)
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, body, "次のファイルを登録できませんでした")
+		require.Empty(t, spooledNames(body))
+
+		// A refused file: named with the reason, nothing stored, the page
+		// still there and every chosen file held in the upload box.
 		res, body = postMultipart(t, ken, page+"/files", nil,
 			part{"files", "写真.jpg", testJPEG(t)}, part{"files", "メモ.txt", []byte("just text\n")})
 		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
 		require.True(t, servertest.Contains(html.UnescapeString(body), "次のファイルを登録できませんでした", "メモ.txt: ", "山田"))
+		require.Equal(t, []string{"写真.jpg", "メモ.txt"}, spooledNames(body))
 		files, err := e.App.Customers.Files().List(ctx, c.ID)
 		require.NoError(t, err)
 		require.Empty(t, files)
+		set := spoolToken(t, body)
+		box := between(t, body, `action="/customers/`+c.ID.String()+`/files"`, "</form>")
+		require.Contains(t, box, `value="`+set+`"`, "the upload box carries the set")
+		ids := regexp.MustCompile(`value="remove_file:([0-9a-f-]{36})"`).FindAllStringSubmatch(box, -1)
+		require.Len(t, ids, 2)
 
-		res, _ = postMultipart(t, ken, page+"/files", nil,
-			part{"files", "写真.jpg", testJPEG(t)}, part{"files", "契約書.pdf", pdfBody})
+		// Another try without taking the bad file back: refused again, the
+		// new file held too.
+		res, body = postMultipart(t, ken, page+"/files", url.Values{"upload_set": {set}}, part{"files", "契約書.pdf", pdfBody})
+		require.Equal(t, http.StatusUnprocessableEntity, res.StatusCode)
+		require.Contains(t, html.UnescapeString(body), "メモ.txt: ")
+		require.Equal(t, []string{"写真.jpg", "メモ.txt", "契約書.pdf"}, spooledNames(body))
+
+		// Taking the bad file back keeps the others; adding stores them
+		// without choosing them again, and empties the box.
+		res, body = postMultipart(t, ken, page+"/files", url.Values{"upload_set": {set}, "op": {"remove_file:" + ids[1][1]}})
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, []string{"写真.jpg", "契約書.pdf"}, spooledNames(body))
+		require.NotContains(t, body, "次のファイルを登録できませんでした")
+		res, _ = postMultipart(t, ken, page+"/files", url.Values{"upload_set": {set}})
 		require.Equal(t, http.StatusSeeOther, res.StatusCode)
 		require.Equal(t, page+"#files", servertest.Location(res))
 		files, err = e.App.Customers.Files().List(ctx, c.ID)
 		require.NoError(t, err)
 		require.Len(t, files, 2)
 		photo, doc := files[0], files[1]
+		require.Equal(t, []string{"写真.jpg", "契約書.pdf"}, []string{photo.Name, doc.Name})
 
 		res, body = ken.Get(t, page)
 		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Empty(t, spooledNames(body), "nothing held once added")
 		require.Contains(t, body, fmt.Sprintf(`<img class="thumb" src="/customer-files/%s/thumb"`, photo.ID))
 		require.Contains(t, body, fmt.Sprintf(`href="/customer-files/%s"`, doc.ID))
 		require.NotContains(t, body, fmt.Sprintf(`src="/customer-files/%s/thumb"`, doc.ID), "a PDF has no thumbnail")

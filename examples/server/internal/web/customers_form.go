@@ -235,12 +235,7 @@ func (u *UI) saveCustomer(r *Request, p customer.Profile, save func(*customer.Se
 	return saveSpooled(u, r.Context(), sp, func(ctx context.Context, tx bun.Tx) (*customer.Customer, error) {
 		return save(u.app.Customers.WithDB(tx), p)
 	}, func(ctx context.Context, tx bun.Tx, saved *customer.Customer, files []spooled, bodies []io.Reader) error {
-		ups := make([]customer.FileUpload, len(files))
-		for i, f := range files {
-			ups[i] = customer.FileUpload{FileMeta: customer.FileMeta{Name: f.Name}, Body: bodies[i]}
-		}
-		_, err := u.app.Customers.WithDB(tx).Files().Add(ctx, saved.ID, ups...)
-		return err
+		return u.addCustomerFiles(ctx, tx, saved.ID, files, bodies)
 	})
 }
 

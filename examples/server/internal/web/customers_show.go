@@ -118,7 +118,7 @@ func (u *UI) customerShow(w http.ResponseWriter, r *Request) error {
 
 // showCustomer renders customer id's page with status and what in tells
 // of a refused upload or change of its files (Problems, Renamed,
-// TypedName).
+// TypedName, the upload box's Held files and UploadSet).
 func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid.UUID, in customerFilesPanel) error {
 	ctx := r.Context()
 	c, err := u.app.Customers.Get(ctx, id)
@@ -171,7 +171,7 @@ func (u *UI) showCustomer(w http.ResponseWriter, r *Request, status int, id uuid
 	if err != nil {
 		return err
 	}
-	files.Problems, files.Renamed, files.TypedName = in.Problems, in.Renamed, in.TypedName
+	files.Problems, files.Renamed, files.TypedName, files.Held, files.UploadSet = in.Problems, in.Renamed, in.TypedName, in.Held, in.UploadSet
 	d := customerShowData{Portal: panel, Files: files, FileList: customerFileList(c, files), Customer: c, Assignees: names.of(c.Assignees), Rank: c.Rank,
 		Status: statuses[id], Progress: customerLabelOr(progress, statuses[id].Progress), Lists: lists,
 		Template: q.Template, Latest: len(tl.Records)}

@@ -50,6 +50,24 @@ type fieldInput struct {
 	Name string
 }
 
+// formFields are the inputs the record form shows for t's fields, drawn
+// by the "record_field" partial (templates/_fields.html): every field but
+// lines fields (lineFields, drawn by "record_lines") and computed ones,
+// which an edit keeps and only the API writes (hidden tells there are
+// some).
+func formFields(t *template.Template) (fields []fieldInput, hidden bool) {
+	for _, fd := range t.Fields {
+		switch {
+		case fd.Type == template.FieldLines:
+		case slices.Contains(t.Computed, fd.Key):
+			hidden = true
+		default:
+			fields = append(fields, fieldInput{Field: fd, Name: "f." + fd.Key})
+		}
+	}
+	return fields, hidden
+}
+
 // recordFormData is the data of the record form (create and edit).
 type recordFormData struct {
 	Form *Form
@@ -765,17 +783,10 @@ func (u *UI) renderRecordFormData(w http.ResponseWriter, r *Request, status int,
 		}
 	}
 	f.Values.Set("template", d.Template.Key)
-	for _, fd := range d.Template.Fields {
-		if fd.Type == template.FieldLines {
-			continue
-		}
-		if slices.Contains(d.Template.Computed, fd.Key) {
-			d.HasHidden = true
-			continue
-		}
-		d.Fields = append(d.Fields, fieldInput{Field: fd, Name: "f." + fd.Key})
-		d.FieldsOpen = d.FieldsOpen || fd.Required || f.Err("f."+fd.Key) != "" ||
-			(fd.Type != template.FieldBoolean && strings.TrimSpace(f.Get("f."+fd.Key)) != "") || f.Get("f."+fd.Key) == "1"
+	d.Fields, d.HasHidden = formFields(d.Template)
+	for _, in := range d.Fields {
+		d.FieldsOpen = d.FieldsOpen || in.Required || f.Err(in.Name) != "" ||
+			(in.Type != template.FieldBoolean && strings.TrimSpace(f.Get(in.Name)) != "") || f.Get(in.Name) == "1"
 	}
 	d.Other = f.Errors["_other"]
 	if d.Customers, err = u.customerOptions(r, f, op == opFind); err != nil {
