@@ -17,6 +17,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 //go:embed migrations
@@ -55,10 +56,18 @@ func (c *Config) WithDefaults() Config {
 
 // Store keeps the templates tenants define (the "tenant" namespace),
 // every version of them, in the database. It is a Source for the
-// Registry, and safe for concurrent use.
+// Registry, and safe for concurrent use. A Store on a *bun.DB keeps each
+// tenant's templates for new records (Templates) in memory, read again
+// when the tenant version moves (permission.Directory.Version; Save,
+// Archive and Unarchive advance it in their transaction), so that a change
+// made by any process is seen at the next read.
 type Store struct {
 	db  bun.IDB
 	cfg Config
+	// cache holds the tenants' templates for new records (Templates) by
+	// tenant version; nil when s is bound to a transaction, whose
+	// uncommitted reads must not be kept.
+	cache *vcache.Cache[uuid.UUID, []Template]
 }
 
 var _ Source = (*Store)(nil)
@@ -68,14 +77,18 @@ func NewStore(db bun.IDB, cfg *Config) (*Store, error) {
 	if _, err := storage.Of(db); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
+	st := &Store{db: db, cfg: cfg.WithDefaults()}
+	if _, ok := db.(*bun.DB); ok {
+		st.cache = vcache.New[uuid.UUID, []Template](0)
+	}
+	return st, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines.
 func (s *Store) WithDB(db bun.IDB) *Store {
 	c := *s
-	c.db = db
+	c.db, c.cache = db, nil
 	return &c
 }
 
@@ -145,8 +158,10 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 			if _, err := tx.NewInsert().Model(&head).Exec(ctx); err != nil {
 				return conflict(t.Key, storage.Err(err))
 			}
-			saved, err = decode(row, nil)
-			return err
+			if saved, err = decode(row, nil); err != nil {
+				return err
+			}
+			return permission.BumpVersion(ctx, tx, p.Tenant)
 		} else if err != nil {
 			return err
 		}
@@ -180,8 +195,10 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("template: save %s: saved concurrently: %w", t.Key, ErrConflict)
 		}
-		saved, err = decode(row, head.ArchivedAt)
-		return err
+		if saved, err = decode(row, head.ArchivedAt); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
 	})
 	if err != nil {
 		return nil, err
@@ -296,15 +313,21 @@ func (s *Store) setArchived(ctx context.Context, key string, archived bool) erro
 		return err
 	}
 	now := s.now()
-	q := s.db.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
-		Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
-	if archived {
-		q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
-	} else {
-		q = q.Set("archived_at = NULL")
-	}
-	res, err := q.Exec(ctx)
-	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		q := tx.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
+			Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
+		if archived {
+			q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
+		} else {
+			q = q.Set("archived_at = NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
+	})
+	if err != nil {
 		return fmt.Errorf("template: archive %s: %w", key, err)
 	}
 	return nil
@@ -326,7 +349,22 @@ func (s *Store) Templates(ctx context.Context, tenant uuid.UUID) ([]Template, er
 	if err := sameTenant(ctx, tenant); err != nil {
 		return nil, fmt.Errorf("template: list: %w", err)
 	}
-	return s.list(ctx, tenant, false)
+	if s.cache == nil {
+		return s.list(ctx, tenant, false)
+	}
+	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.cache.Get(tenant, v, func() ([]Template, error) { return s.list(ctx, tenant, false) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Template, len(ts))
+	for i, t := range ts {
+		out[i] = t.Clone()
+	}
+	return out, nil
 }
 
 // Template implements Source: one version of a tenant template (0: the
