@@ -17,7 +17,6 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
-	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 //go:embed migrations
@@ -56,18 +55,10 @@ func (c *Config) WithDefaults() Config {
 
 // Store keeps the templates tenants define (the "tenant" namespace),
 // every version of them, in the database. It is a Source for the
-// Registry, and safe for concurrent use. A Store on a *bun.DB keeps each
-// tenant's templates for new records (Templates) in memory, read again
-// when the tenant version moves (permission.Directory.Version; Save,
-// Archive and Unarchive advance it in their transaction), so that a change
-// made by any process is seen at the next read.
+// Registry, and safe for concurrent use.
 type Store struct {
 	db  bun.IDB
 	cfg Config
-	// cache holds the tenants' templates for new records (Templates) by
-	// tenant version; nil when s is bound to a transaction, whose
-	// uncommitted reads must not be kept.
-	cache *vcache.Cache[uuid.UUID, []Template]
 }
 
 var _ Source = (*Store)(nil)
@@ -77,18 +68,14 @@ func NewStore(db bun.IDB, cfg *Config) (*Store, error) {
 	if _, err := storage.Of(db); err != nil {
 		return nil, err
 	}
-	st := &Store{db: db, cfg: cfg.WithDefaults()}
-	if _, ok := db.(*bun.DB); ok {
-		st.cache = vcache.New[uuid.UUID, []Template](0)
-	}
-	return st, nil
+	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
 // with other engines.
 func (s *Store) WithDB(db bun.IDB) *Store {
 	c := *s
-	c.db, c.cache = db, nil
+	c.db = db
 	return &c
 }
 
@@ -158,10 +145,8 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 			if _, err := tx.NewInsert().Model(&head).Exec(ctx); err != nil {
 				return conflict(t.Key, storage.Err(err))
 			}
-			if saved, err = decode(row, nil); err != nil {
-				return err
-			}
-			return permission.BumpVersion(ctx, tx, p.Tenant)
+			saved, err = decode(row, nil)
+			return err
 		} else if err != nil {
 			return err
 		}
@@ -195,10 +180,8 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("template: save %s: saved concurrently: %w", t.Key, ErrConflict)
 		}
-		if saved, err = decode(row, head.ArchivedAt); err != nil {
-			return err
-		}
-		return permission.BumpVersion(ctx, tx, p.Tenant)
+		saved, err = decode(row, head.ArchivedAt)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -313,21 +296,15 @@ func (s *Store) setArchived(ctx context.Context, key string, archived bool) erro
 		return err
 	}
 	now := s.now()
-	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		q := tx.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
-			Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
-		if archived {
-			q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
-		} else {
-			q = q.Set("archived_at = NULL")
-		}
-		res, err := q.Exec(ctx)
-		if err := storage.Affected(res, err, ErrNotFound); err != nil {
-			return err
-		}
-		return permission.BumpVersion(ctx, tx, p.Tenant)
-	})
-	if err != nil {
+	q := s.db.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
+		Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
+	if archived {
+		q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
+	} else {
+		q = q.Set("archived_at = NULL")
+	}
+	res, err := q.Exec(ctx)
+	if err := storage.Affected(res, err, ErrNotFound); err != nil {
 		return fmt.Errorf("template: archive %s: %w", key, err)
 	}
 	return nil
@@ -349,22 +326,7 @@ func (s *Store) Templates(ctx context.Context, tenant uuid.UUID) ([]Template, er
 	if err := sameTenant(ctx, tenant); err != nil {
 		return nil, fmt.Errorf("template: list: %w", err)
 	}
-	if s.cache == nil {
-		return s.list(ctx, tenant, false)
-	}
-	v, err := permission.TenantVersion(ctx, s.db, tenant)
-	if err != nil {
-		return nil, err
-	}
-	ts, err := s.cache.Get(tenant, v, func() ([]Template, error) { return s.list(ctx, tenant, false) })
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Template, len(ts))
-	for i, t := range ts {
-		out[i] = t.Clone()
-	}
-	return out, nil
+	return s.list(ctx, tenant, false)
 }
 
 // Template implements Source: one version of a tenant template (0: the
