@@ -2,6 +2,7 @@ package contactlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -201,6 +202,9 @@ func (s *Service) cachedMasters(ctx context.Context, tenant uuid.UUID) (map[Mast
 		return s.masterSet(ctx, s.db, tenant)
 	}
 	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if errors.Is(err, ErrNotFound) { // a tenant outside the directory has no version to cache by
+		return s.masterSet(ctx, s.db, tenant)
+	}
 	if err != nil {
 		return nil, err
 	}

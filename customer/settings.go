@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -99,6 +100,9 @@ func (s *Service) settings(ctx context.Context, tenant uuid.UUID) (*settings, er
 		return s.readSettings(ctx, tenant)
 	}
 	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if errors.Is(err, ErrNotFound) { // a tenant outside the directory has no version to cache by
+		return s.readSettings(ctx, tenant)
+	}
 	if err != nil {
 		return nil, err
 	}
