@@ -2,6 +2,7 @@ package contactlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -169,7 +170,8 @@ func (h *Masters) List(ctx context.Context, kind MasterKind) ([]MasterItem, erro
 	if !kind.Valid() {
 		return nil, fmt.Errorf("contactlog: masters %q: %w", kind, ErrInvalid)
 	}
-	return s.masters(ctx, s.db, p.Tenant, kind)
+	all, err := s.cachedMasters(ctx, p.Tenant)
+	return slices.Clone(all[kind]), err
 }
 
 // All returns the tenant's items of every kind with one query, as
@@ -180,7 +182,33 @@ func (h *Masters) All(ctx context.Context) (map[MasterKind][]MasterItem, error) 
 	if err != nil {
 		return nil, err
 	}
-	return s.masterSet(ctx, s.db, p.Tenant)
+	all, err := s.cachedMasters(ctx, p.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[MasterKind][]MasterItem, len(all))
+	for k, items := range all {
+		out[k] = slices.Clone(items)
+	}
+	return out, nil
+}
+
+// cachedMasters returns the tenant's items of every kind: from memory
+// while the tenant version (permission.TenantVersion, once per request
+// within a version memo) has not moved, else read. The result is shared:
+// callers copy what they hand out.
+func (s *Service) cachedMasters(ctx context.Context, tenant uuid.UUID) (map[MasterKind][]MasterItem, error) {
+	if s.masterCache == nil {
+		return s.masterSet(ctx, s.db, tenant)
+	}
+	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if errors.Is(err, ErrNotFound) { // a tenant outside the directory has no version to cache by
+		return s.masterSet(ctx, s.db, tenant)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.masterCache.Get(tenant, v, func() (map[MasterKind][]MasterItem, error) { return s.masterSet(ctx, s.db, tenant) })
 }
 
 func (s *Service) masters(ctx context.Context, db bun.IDB, tenant uuid.UUID, kind MasterKind) ([]MasterItem, error) {
@@ -253,8 +281,10 @@ func (h *Masters) Set(ctx context.Context, kind MasterKind, items []MasterItem) 
 			rows[i] = masterRow{Tenant: p.Tenant, Kind: kind, Code: it.Code, Label: strings.TrimSpace(it.Label),
 				Parent: it.Parent, Position: i, Archived: it.Archived}
 		}
-		_, err = tx.NewInsert().Model(&rows).Exec(ctx)
-		return err
+		if _, err = tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("contactlog: set masters %s: %w", kind, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/media"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 // Errors re-exported from Kiroku's shared vocabulary.
@@ -191,7 +192,11 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Service is the contact-record engine. It is safe for concurrent use.
+// Service is the contact-record engine. It is safe for concurrent use. A
+// Service on a *bun.DB keeps each tenant's masters in memory, read again
+// when the tenant version moves (permission.Directory.Version; every
+// change of them advances it in its transaction), so that a change made by
+// any process is seen at the next read.
 type Service struct {
 	db        bun.IDB
 	read      bun.IDB // Config.ReadDB, or db
@@ -200,6 +205,10 @@ type Service struct {
 	authz     permission.Authorizer
 	templates *template.Registry
 	dir       *permission.Directory // the staff directory, for mail recipients
+	// masterCache holds the tenants' masters by tenant version (see
+	// Service.cachedMasters); nil when s is bound to a transaction, whose
+	// uncommitted reads must not be kept.
+	masterCache *vcache.Cache[uuid.UUID, map[MasterKind][]MasterItem]
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
@@ -217,7 +226,11 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 		return nil, fmt.Errorf("contactlog: config: %w", err)
 	}
 	c.Customers = nil // a Service never holds the trusted handle
-	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: c.Directory}, nil
+	svc := &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: c.Directory}
+	if _, ok := db.(*bun.DB); ok {
+		svc.masterCache = vcache.New[uuid.UUID, map[MasterKind][]MasterItem](0)
+	}
+	return svc, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
@@ -233,6 +246,7 @@ func (s *Service) WithDB(db bun.IDB) *Service {
 	c.authz = permission.BindAuthorizer(s.authz, db)
 	c.dir = s.dir.WithDB(db)
 	c.templates = s.templates.WithDB(db)
+	c.masterCache = nil
 	return &c
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/telemetry"
+	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 //go:embed migrations
@@ -156,7 +157,12 @@ func (c *Config) validate() error {
 	return nil
 }
 
-// Service is the customer engine. It is safe for concurrent use.
+// Service is the customer engine. It is safe for concurrent use. A
+// Service on a *bun.DB keeps each tenant's ranks, custom fields and
+// settings in memory, read again when the tenant version moves
+// (permission.Directory.Version; every change of them advances it in its
+// transaction), so that a change made by any process is seen at the next
+// read.
 type Service struct {
 	db      bun.IDB
 	read    bun.IDB // Config.ReadDB, or db
@@ -167,6 +173,10 @@ type Service struct {
 	// copy is the connection of an import's transaction when rows go
 	// through Config.Copier (see copyConn); nil otherwise.
 	copy *sql.Conn
+	// settingsCache holds the tenants' settings by tenant version (see
+	// Service.settings); nil when s is bound to a transaction, whose
+	// uncommitted reads must not be kept.
+	settingsCache *vcache.Cache[uuid.UUID, *settings]
 }
 
 // NewService returns a customer engine on db (a *bun.DB, or a bun.Tx).
@@ -183,8 +193,12 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customer: config: %w", err)
 	}
-	return &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer,
-		tracer: telemetry.Tracer(c.TracerProvider, "customer")}, nil
+	svc := &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer,
+		tracer: telemetry.Tracer(c.TracerProvider, "customer")}
+	if _, ok := db.(*bun.DB); ok {
+		svc.settingsCache = vcache.New[uuid.UUID, *settings](0)
+	}
+	return svc, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared with
@@ -195,6 +209,7 @@ func (s *Service) WithDB(db bun.IDB) *Service {
 	c := *s
 	c.db, c.read = db, db
 	c.authz = permission.BindAuthorizer(s.authz, db)
+	c.settingsCache = nil
 	return &c
 }
 

@@ -2,6 +2,7 @@ package customer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -90,10 +91,26 @@ type settingsRow struct {
 	KanaOptional bool `bun:"kana_optional"`
 }
 
-// settings reads the tenant's ranks (DefaultRanks when it has none), custom
-// fields and settings. They are read each time, never cached: an admin may
-// change them at any moment, from any process.
+// settings returns the tenant's ranks (DefaultRanks when it has none),
+// custom fields and settings: from memory while the tenant version
+// (permission.TenantVersion, once per request within a version memo) has
+// not moved, else read. The result is shared: callers never change it.
 func (s *Service) settings(ctx context.Context, tenant uuid.UUID) (*settings, error) {
+	if s.settingsCache == nil {
+		return s.readSettings(ctx, tenant)
+	}
+	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if errors.Is(err, ErrNotFound) { // a tenant outside the directory has no version to cache by
+		return s.readSettings(ctx, tenant)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.settingsCache.Get(tenant, v, func() (*settings, error) { return s.readSettings(ctx, tenant) })
+}
+
+// readSettings reads what settings returns with one statement.
+func (s *Service) readSettings(ctx context.Context, tenant uuid.UUID) (*settings, error) {
 	var rows []settingsRow
 	if err := s.db.NewRaw(settingsQuery, tenant).Scan(ctx, &rows); err != nil {
 		return nil, storage.Err(err)
@@ -115,29 +132,17 @@ func (s *Service) settings(ctx context.Context, tenant uuid.UUID) (*settings, er
 	return st, nil
 }
 
-func (s *Service) ranks(ctx context.Context, tenant uuid.UUID) ([]Rank, error) {
-	var rows []rankRow
-	if err := s.db.NewSelect().Model(&rows).Where("tenant_id = ?", tenant).
-		Order("position", "code").Scan(ctx); err != nil {
-		return nil, storage.Err(err)
-	}
-	if len(rows) == 0 {
-		return slices.Clone(DefaultRanks), nil
-	}
-	out := make([]Rank, len(rows))
-	for i, r := range rows {
-		out[i] = Rank{Code: r.Code, Label: r.Label}
-	}
-	return out, nil
-}
-
 // Ranks returns the tenant's ranks, DefaultRanks until SetRanks was called.
 func (s *Service) Ranks(ctx context.Context) ([]Rank, error) {
 	p, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.ranks(ctx, p.Tenant)
+	st, err := s.settings(ctx, p.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(st.ranks), nil
 }
 
 // SetRanks replaces the tenant's ranks (admins only). Codes are 1–20
@@ -182,8 +187,10 @@ func (s *Service) SetRanks(ctx context.Context, ranks []Rank) error {
 		if _, err := tx.NewDelete().Model((*rankRow)(nil)).Where("tenant_id = ?", p.Tenant).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := tx.NewInsert().Model(&rows).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
 	})
 }
 
@@ -197,7 +204,11 @@ func (s *Service) Fields(ctx context.Context) ([]FieldDef, error) {
 	if err != nil {
 		return nil, err
 	}
-	return st.fields, nil
+	out := slices.Clone(st.fields)
+	for i := range out {
+		out[i].Options = slices.Clone(out[i].Options)
+	}
+	return out, nil
 }
 
 // DefineField creates or replaces a custom field definition (admins only).
@@ -244,12 +255,16 @@ func (s *Service) DefineField(ctx context.Context, def FieldDef) error {
 		def.Options = []string{}
 	}
 	r := fieldRow{Tenant: p.Tenant, FieldDef: def}
-	_, err = s.db.NewInsert().Model(&r).
-		On("CONFLICT (tenant_id, key) DO UPDATE").
-		Set("label = EXCLUDED.label, type = EXCLUDED.type, options = EXCLUDED.options").
-		Set("required = EXCLUDED.required, position = EXCLUDED.position").
-		Exec(ctx)
-	return storage.Err(err)
+	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewInsert().Model(&r).
+			On("CONFLICT (tenant_id, key) DO UPDATE").
+			Set("label = EXCLUDED.label, type = EXCLUDED.type, options = EXCLUDED.options").
+			Set("required = EXCLUDED.required, position = EXCLUDED.position").
+			Exec(ctx); err != nil {
+			return storage.Err(err)
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
+	})
 }
 
 // RemoveField deletes a custom field definition and erases its values from
@@ -266,8 +281,10 @@ func (s *Service) RemoveField(ctx context.Context, key string) error {
 			return fmt.Errorf("customer: remove field %q: %w", key, err)
 		}
 		expr, args := storage.JSONWithoutKey(s.dialect, "custom_fields", key)
-		_, err = tx.NewUpdate().Model((*row)(nil)).Set("custom_fields = "+expr, args...).
-			Where("tenant_id = ?", p.Tenant).Exec(ctx)
-		return err
+		if _, err = tx.NewUpdate().Model((*row)(nil)).Set("custom_fields = "+expr, args...).
+			Where("tenant_id = ?", p.Tenant).Exec(ctx); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
 	})
 }

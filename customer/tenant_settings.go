@@ -2,8 +2,6 @@ package customer
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -30,27 +28,17 @@ type tenantSettingsRow struct {
 	TenantSettings
 }
 
-// tenantSettings loads the tenant's settings, the zero value when none
-// were saved.
-func (s *Service) tenantSettings(ctx context.Context, tenant uuid.UUID) (TenantSettings, error) {
-	var r tenantSettingsRow
-	err := s.db.NewSelect().Model(&r).Where("tenant_id = ?", tenant).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return TenantSettings{}, nil
-	}
-	if err != nil {
-		return TenantSettings{}, storage.Err(err)
-	}
-	return r.TenantSettings, nil
-}
-
 // TenantSettings returns the principal's tenant's settings.
 func (s *Service) TenantSettings(ctx context.Context) (TenantSettings, error) {
 	p, err := permission.RequireStaff(ctx)
 	if err != nil {
 		return TenantSettings{}, err
 	}
-	return s.tenantSettings(ctx, p.Tenant)
+	st, err := s.settings(ctx, p.Tenant)
+	if err != nil {
+		return TenantSettings{}, err
+	}
+	return st.tenant, nil
 }
 
 // SetTenantSettings replaces the tenant's settings (admins only). Stored
@@ -63,8 +51,12 @@ func (s *Service) SetTenantSettings(ctx context.Context, ts TenantSettings) erro
 		return err
 	}
 	r := tenantSettingsRow{Tenant: p.Tenant, TenantSettings: ts}
-	_, err = s.db.NewInsert().Model(&r).
-		On("CONFLICT (tenant_id) DO UPDATE").Set("kana_optional = EXCLUDED.kana_optional").
-		Exec(ctx)
-	return storage.Err(err)
+	return storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		if _, err := tx.NewInsert().Model(&r).
+			On("CONFLICT (tenant_id) DO UPDATE").Set("kana_optional = EXCLUDED.kana_optional").
+			Exec(ctx); err != nil {
+			return storage.Err(err)
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
+	})
 }

@@ -3,9 +3,10 @@ package permission
 import (
 	"context"
 	"slices"
-	"sync"
 
 	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 // PrincipalCache serves Directory.Principal from memory: a request path
@@ -19,67 +20,21 @@ import (
 // A PrincipalCache is safe for concurrent use. The zero value is not
 // usable: build one with NewPrincipalCache.
 type PrincipalCache struct {
-	dir  *Directory
-	size int
-
-	mu      sync.Mutex
-	entries map[[2]uuid.UUID]cachedStaff
-	users   map[uuid.UUID]cachedUsers
-}
-
-// versioned is what the cache holds: something read at a directory
-// version.
-type versioned interface{ at() int64 }
-
-func (e cachedUsers) at() int64 { return e.version }
-func (e cachedStaff) at() int64 { return e.version }
-
-// cached returns m's entry for key when it was read at version v, else
-// loads it and stores it (making room by dropping an arbitrary entry when
-// m holds c.size of them).
-func cached[K comparable, E versioned](c *PrincipalCache, m map[K]E, key K, v int64, load func() (E, error)) (E, error) {
-	c.mu.Lock()
-	e, ok := m[key]
-	c.mu.Unlock()
-	if ok && e.at() == v {
-		return e, nil
-	}
-	e, err := load()
-	if err != nil {
-		return e, err
-	}
-	c.mu.Lock()
-	if _, had := m[key]; !had && len(m) >= c.size {
-		for k := range m {
-			delete(m, k)
-			break
-		}
-	}
-	m[key] = e
-	c.mu.Unlock()
-	return e, nil
-}
-
-// cachedUsers is a tenant's staff list as read at a directory version.
-type cachedUsers struct {
-	version int64
-	users   []User
+	dir     *Directory
+	entries *vcache.Cache[[2]uuid.UUID, cachedStaff]
+	users   *vcache.Cache[uuid.UUID, []User]
 }
 
 type cachedStaff struct {
-	version   int64
 	principal Principal
 	user      User
 }
 
 // NewPrincipalCache returns a cache over dir holding at most size staff
-// users (size ≤ 0 means 10 000); when full, an arbitrary entry makes room.
+// users (size ≤ 0 means 10 000) and the staff lists of as many tenants;
+// when full, an arbitrary entry makes room.
 func NewPrincipalCache(dir *Directory, size int) *PrincipalCache {
-	if size <= 0 {
-		size = 10_000
-	}
-	return &PrincipalCache{dir: dir, size: size, entries: map[[2]uuid.UUID]cachedStaff{},
-		users: map[uuid.UUID]cachedUsers{}}
+	return &PrincipalCache{dir: dir, entries: vcache.New[[2]uuid.UUID, cachedStaff](size), users: vcache.New[uuid.UUID, []User](size)}
 }
 
 // Lookup returns what Directory.Principal returns for the user, and the
@@ -89,19 +44,17 @@ func NewPrincipalCache(dir *Directory, size int) *PrincipalCache {
 // ErrUnauthenticated, as from Principal. The results are copies the caller
 // may change.
 func (c *PrincipalCache) Lookup(ctx context.Context, tenant, user uuid.UUID) (Principal, *User, error) {
-	// The version is read before the principal is built: a write between
-	// the two leaves an entry marked older than what it holds, which the
-	// next lookup rebuilds, never the other way round.
+	// The version is read before the principal is built (vcache.Cache.Get).
 	v, err := c.dir.Version(ctx, tenant)
 	if err != nil {
 		return Principal{}, nil, err
 	}
-	e, err := cached(c, c.entries, [2]uuid.UUID{tenant, user}, v, func() (cachedStaff, error) {
+	e, err := c.entries.Get([2]uuid.UUID{tenant, user}, v, func() (cachedStaff, error) {
 		p, u, err := c.dir.principal(ctx, tenant, user)
 		if err != nil {
 			return cachedStaff{}, err
 		}
-		return cachedStaff{version: v, principal: p, user: *u}, nil
+		return cachedStaff{principal: p, user: *u}, nil
 	})
 	if err != nil {
 		return Principal{}, nil, err
@@ -136,15 +89,12 @@ func (c *PrincipalCache) Users(ctx context.Context, tenant uuid.UUID) ([]User, e
 	if err != nil {
 		return nil, err
 	}
-	e, err := cached(c, c.users, tenant, v, func() (cachedUsers, error) {
-		us, err := c.dir.Users(ctx, tenant)
-		return cachedUsers{version: v, users: us}, err
-	})
+	us, err := c.users.Get(tenant, v, func() ([]User, error) { return c.dir.Users(ctx, tenant) })
 	if err != nil {
 		return nil, err
 	}
-	out := make([]User, len(e.users))
-	for i, u := range e.users {
+	out := make([]User, len(us))
+	for i, u := range us {
 		out[i] = u.clone()
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -237,7 +238,7 @@ func (d *Directory) UpdateTenant(ctx context.Context, t Tenant) (*Tenant, error)
 		if n, _ = res.RowsAffected(); n != 1 {
 			return nil
 		}
-		return bumpVersion(ctx, tx, t.ID)
+		return BumpVersion(ctx, tx, t.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: update tenant: %w", err)
@@ -309,7 +310,7 @@ func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
 					WherePK().Exec(ctx); err != nil {
 					return err
 				}
-				return bumpVersion(ctx, tx, u.Tenant)
+				return BumpVersion(ctx, tx, u.Tenant)
 			}
 			if !errors.Is(storage.Err(err), ErrNotFound) {
 				return err
@@ -322,7 +323,7 @@ func (d *Directory) SaveUser(ctx context.Context, u User) (*User, error) {
 		if _, err := tx.NewInsert().Model(&u).Exec(ctx); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, u.Tenant)
+		return BumpVersion(ctx, tx, u.Tenant)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: save user: %w", err)
@@ -427,7 +428,7 @@ func (d *Directory) CreateOrgUnit(ctx context.Context, u OrgUnit) (*OrgUnit, err
 		if _, err := tx.NewInsert().Model(&paths).Exec(ctx); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, u.Tenant)
+		return BumpVersion(ctx, tx, u.Tenant)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: create org unit: %w", err)
@@ -501,7 +502,7 @@ func (d *Directory) MoveOrgUnit(ctx context.Context, tenant, id, parent uuid.UUI
 			Set("version = version + 1").Where("tenant_id = ?", tenant).Where("id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, tenant)
+		return BumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: move org unit %s: %w", id, err)
@@ -521,7 +522,7 @@ func (d *Directory) RenameOrgUnit(ctx context.Context, tenant, id uuid.UUID, nam
 		if err := storage.Affected(res, err, ErrNotFound); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, tenant)
+		return BumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: rename org unit %s: %w", id, err)
@@ -544,7 +545,7 @@ func (d *Directory) DeleteOrgUnit(ctx context.Context, tenant, id uuid.UUID) err
 		if err := storage.Affected(res, err, ErrNotFound); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, tenant)
+		return BumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: delete org unit %s: %w", id, err)
@@ -580,7 +581,7 @@ func (d *Directory) SetUserOrgUnits(ctx context.Context, tenant, user uuid.UUID,
 		if _, err := tx.NewDelete().Model((*orgMembership)(nil)).Where("tenant_id = ?", tenant).Where("user_id = ?", user).Exec(ctx); err != nil {
 			return err
 		}
-		if err := bumpVersion(ctx, tx, tenant); err != nil || len(units) == 0 {
+		if err := BumpVersion(ctx, tx, tenant); err != nil || len(units) == 0 {
 			return err
 		}
 		ms := make([]orgMembership, len(units))
@@ -627,7 +628,7 @@ func (d *Directory) CreateGroup(ctx context.Context, tenant uuid.UUID, name stri
 		if _, err := tx.NewInsert().Model(g).Exec(ctx); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, tenant)
+		return BumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("permission: create group: %w", err)
@@ -642,7 +643,7 @@ func (d *Directory) DeleteGroup(ctx context.Context, tenant, id uuid.UUID) error
 		if err := storage.Affected(res, err, ErrNotFound); err != nil {
 			return err
 		}
-		return bumpVersion(ctx, tx, tenant)
+		return BumpVersion(ctx, tx, tenant)
 	})
 	if err != nil {
 		return fmt.Errorf("permission: delete group %s: %w", id, err)
@@ -698,7 +699,7 @@ func (d *Directory) SetGroupMembers(ctx context.Context, tenant, group uuid.UUID
 		if _, err := tx.NewDelete().Model((*groupMember)(nil)).Where("tenant_id = ?", tenant).Where("group_id = ?", group).Exec(ctx); err != nil {
 			return err
 		}
-		if err := bumpVersion(ctx, tx, tenant); err != nil || len(users) == 0 {
+		if err := BumpVersion(ctx, tx, tenant); err != nil || len(users) == 0 {
 			return err
 		}
 		ms := make([]groupMember, 0, len(users))
@@ -759,25 +760,94 @@ func (d *Directory) principal(ctx context.Context, tenant, user uuid.UUID) (Prin
 	return p, u, nil
 }
 
-// bumpVersion advances the tenant's directory version in tx, the
-// transaction of a directory write.
-func bumpVersion(ctx context.Context, tx bun.IDB, tenant uuid.UUID) error {
-	_, err := tx.NewRaw("UPDATE kiroku_tenants SET directory_version = directory_version + 1 WHERE id = ?", tenant).Exec(ctx)
-	return err
+// BumpVersion advances the tenant's version (Directory.Version) in tx, the
+// transaction of a change to what is cached at that version: the engines
+// call it for their tenant settings (record masters and templates,
+// customer ranks and fields). It forgets the version ctx's memo holds
+// (WithVersionMemo), so that the request that changed them reads them
+// again.
+func BumpVersion(ctx context.Context, tx bun.IDB, tenant uuid.UUID) error {
+	if m, ok := ctx.Value(versionKey{}).(*versionMemo); ok {
+		m.mu.Lock()
+		m.ok = false
+		m.mu.Unlock()
+	}
+	if _, err := tx.NewRaw("UPDATE kiroku_tenants SET "+VersionColumn+" = "+VersionColumn+" + 1 WHERE id = ?", tenant).Exec(ctx); err != nil {
+		return fmt.Errorf("permission: advance the version of %s: %w", tenant, storage.Err(err))
+	}
+	return nil
 }
 
-// Version returns the tenant's directory version: a counter that every
-// write of the Directory to the tenant (its settings, users, org units,
-// groups and memberships) advances in the write's transaction. A principal
-// built while the version was v is still what Principal would build as
-// long as the version is v, whichever process wrote: PrincipalCache relies
-// on it. Writes that bypass the Directory must advance it themselves.
+// Version returns the tenant's version: a counter that every write of the
+// Directory to the tenant (its settings, users, org units, groups and
+// memberships) advances in the write's transaction, and so does every
+// change of the tenant settings the engines cache (BumpVersion). A
+// principal built while the version was v is still what Principal would
+// build as long as the version is v, whichever process wrote:
+// PrincipalCache relies on it, and so do the engines' caches of tenant
+// settings. Writes that bypass the Directory and the engines must advance
+// it themselves. Within a context of WithVersionMemo it is read once.
 func (d *Directory) Version(ctx context.Context, tenant uuid.UUID) (int64, error) {
+	return TenantVersion(ctx, d.db, tenant)
+}
+
+type versionKey struct{}
+
+// versionMemo is the tenant version read for one request.
+type versionMemo struct {
+	mu     sync.Mutex
+	ok     bool
+	tenant uuid.UUID
+	v      int64
+}
+
+// WithVersionMemo returns ctx carrying a memo of the tenant version for one
+// request: the first TenantVersion (or Directory.Version) of a tenant reads
+// it and later ones within ctx reuse it, so that a request that looks up
+// its principal, the staff names and the record masters reads the version
+// once, not once per cache. What the request sees is the tenant as of that
+// read; BumpVersion with ctx forgets it.
+func WithVersionMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, versionKey{}, &versionMemo{})
+}
+
+// TenantVersion returns the tenant's version (Directory.Version) read
+// through db, or the one ctx's memo holds for the tenant (WithVersionMemo).
+func TenantVersion(ctx context.Context, db bun.IDB, tenant uuid.UUID) (int64, error) {
+	m, _ := ctx.Value(versionKey{}).(*versionMemo)
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.ok && m.tenant == tenant {
+			return m.v, nil
+		}
+	}
 	var v int64
-	if err := d.db.NewRaw("SELECT directory_version FROM kiroku_tenants WHERE id = ?", tenant).Scan(ctx, &v); err != nil {
-		return 0, fmt.Errorf("permission: directory version of %s: %w", tenant, storage.Err(err))
+	if err := db.NewRaw("SELECT "+VersionColumn+" FROM kiroku_tenants WHERE id = ?", tenant).Scan(ctx, &v); err != nil {
+		return 0, fmt.Errorf("permission: version of %s: %w", tenant, storage.Err(err))
+	}
+	if m != nil {
+		m.ok, m.tenant, m.v = true, tenant, v
 	}
 	return v, nil
+}
+
+// VersionColumn is the column of kiroku_tenants (keyed by id) that holds
+// the tenant version, for a caller that reads it together with something
+// else and hands it to RememberVersion.
+const VersionColumn = "directory_version"
+
+// RememberVersion puts v, the tenant's version the caller read itself (in
+// the statement of its session lookup, say, from VersionColumn), into
+// ctx's memo (WithVersionMemo) as if TenantVersion had read it: the
+// caller must have read it before anything cached at it. Without a memo
+// it does nothing.
+func RememberVersion(ctx context.Context, tenant uuid.UUID, v int64) {
+	if m, ok := ctx.Value(versionKey{}).(*versionMemo); ok {
+		m.mu.Lock()
+		m.ok, m.tenant, m.v = true, tenant, v
+		m.mu.Unlock()
+	}
 }
 
 // requireAll fails with ErrNotFound unless every one of ids (distinct)

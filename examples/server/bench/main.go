@@ -24,9 +24,10 @@
 // Top page (-top): the server starts with -demo (internal/gendata's Small
 // set: 200 customers, 1 000 records; on PostgreSQL with -postgres DSN, on
 // SQLite otherwise); -c logged-in clients request GET / for -d and the
-// bench reports requests per second and the p50/p95 latency.
+// bench reports requests per second and the p50/p95 latency (-c 1,8,32
+// measures each count in turn on the same server).
 //
-//	go run ./examples/server/bench -top -c 8 -d 10s
+//	go run ./examples/server/bench -top -c 1,8,32 -d 10s
 //	go run ./examples/server/bench -top -postgres 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable&search_path=bench'
 //
 // With -postgres the schema named by search_path must exist and is used as
@@ -100,7 +101,8 @@ const (
 
 type options struct {
 	server, postgres, path, bearer string
-	n, clients                     int
+	n                              int
+	clients                        []int
 	size                           int64
 	limitMB                        float64
 	top, api, table, plans         bool
@@ -122,12 +124,24 @@ func main() {
 	flag.BoolVar(&o.top, "top", false, "measure GET / instead of uploads")
 	flag.BoolVar(&o.table, "table", false, "load -dataset smallbusiness into -data and print the SQLite table")
 	flag.BoolVar(&o.plans, "plans", false, "with -table, print EXPLAIN QUERY PLAN of every query of each case")
-	flag.IntVar(&o.clients, "c", 8, "concurrent clients for -top")
+	flag.Func("c", "concurrent clients for -top, or several counts measured one after the other (1,8,32; default 8)", func(v string) error {
+		for f := range strings.SplitSeq(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("-c %q: positive client counts separated by commas", v)
+			}
+			o.clients = append(o.clients, n)
+		}
+		return nil
+	})
 	flag.DurationVar(&o.duration, "d", 10*time.Second, "duration of -top")
 	flag.StringVar(&o.dataset, "dataset", "small", "-top data: small (the server's -demo), standard (PostgreSQL only) or smallbusiness (SQLite only)")
 	flag.IntVar(&o.records, "records", 100_000, "records of the data set's tenant to load (-1: all)")
 	flag.StringVar(&o.data, "data", "", "data directory kept between runs (-dataset smallbusiness loads into it once)")
 	flag.Parse()
+	if len(o.clients) == 0 {
+		o.clients = []int{8}
+	}
 	run := uploads
 	switch {
 	case o.top:
@@ -474,7 +488,18 @@ func topPage(ctx context.Context, o options) error {
 	}
 	defer stop()
 	fmt.Printf("server with %s data ready in %s\n", o.dataset, time.Since(loadStart).Round(time.Millisecond))
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients},
+	for _, n := range o.clients {
+		if err := topRun(ctx, o, c, n); err != nil {
+			return err
+		}
+	}
+	return engineSearch(ctx, o, c)
+}
+
+// topRun has n clients request GET / for -d and prints requests per
+// second and the latency.
+func topRun(ctx context.Context, o options, c *child, n int) error {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func() (time.Duration, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/", nil)
@@ -502,7 +527,7 @@ func topPage(ctx context.Context, o options) error {
 	)
 	end := time.Now().Add(o.duration)
 	began := time.Now()
-	for range o.clients {
+	for range n {
 		wg.Go(func() {
 			var mine []time.Duration
 			for time.Now().Before(end) {
@@ -531,9 +556,9 @@ func topPage(ctx context.Context, o options) error {
 		db = "PostgreSQL"
 	}
 	fmt.Printf("GET / (%s, %s data, admin): %d requests by %d clients in %s: %.0f req/s, p50 %s, p95 %s\n",
-		db, o.dataset, len(latencies), o.clients, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
+		db, o.dataset, len(latencies), n, elapsed.Round(time.Millisecond), float64(len(latencies))/elapsed.Seconds(),
 		st.p50.Round(10*time.Microsecond), st.p95.Round(10*time.Microsecond))
-	return engineSearch(ctx, o, c)
+	return nil
 }
 
 // engineSearch times the top page's record query alone (contactlog Search,

@@ -406,6 +406,9 @@ type session struct {
 	CreatedAt     time.Time `bun:"created_at"`
 	LastSeenAt    time.Time `bun:"last_seen_at"`
 	ExpiresAt     time.Time `bun:"expires_at"`
+	// Version is the tenant's version (permission.VersionColumn), read
+	// with the session.
+	Version int64 `bun:"tenant_version,scanonly"`
 }
 
 func (s *Store) open(ctx context.Context, tenant, user uuid.UUID) (string, *Session, error) {
@@ -436,14 +439,19 @@ func (r *session) public(idle time.Duration) *Session {
 
 // Session returns the live session of token and marks it used (at most once
 // a minute, to keep reads cheap). Unknown, idle or expired: ErrNoSession.
+// The same statement reads the tenant's version, which it leaves in ctx's
+// memo (permission.RememberVersion): the request's principal, staff names
+// and settings then come from the caches without another read.
 func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	if token == "" {
 		return nil, ErrNoSession
 	}
 	var row session
 	now := s.now()
-	err := s.db.NewSelect().Model(&row).Where("token_hash = ?", secret.HashToken(token)).
-		Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-s.cfg.SessionIdle)).Scan(ctx)
+	err := s.db.NewSelect().Model(&row).ColumnExpr("session.*").ColumnExpr("t."+permission.VersionColumn+" AS tenant_version").
+		Join("JOIN kiroku_tenants AS t ON t.id = session.tenant_id").
+		Where("session.token_hash = ?", secret.HashToken(token)).
+		Where("session.expires_at > ?", now).Where("session.last_seen_at > ?", now.Add(-s.cfg.SessionIdle)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
@@ -456,6 +464,7 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 			return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
 		}
 	}
+	permission.RememberVersion(ctx, row.TenantID, row.Version)
 	return row.public(s.cfg.SessionIdle), nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
@@ -38,7 +39,17 @@ func Handler(a *app.App) (http.Handler, error) {
 	if a.Config.MetricsToken != "" {
 		mux.Handle("GET /metrics", bearer(a.Config.MetricsToken, a.Metrics))
 	}
-	return &bodyDeadline{next: secure(mux), grace: a.Config.BodyTimeout, minRate: a.Config.BodyMinRate}, nil
+	return &bodyDeadline{next: secure(versionMemo(mux)), grace: a.Config.BodyTimeout, minRate: a.Config.BodyMinRate}, nil
+}
+
+// versionMemo gives every request a memo of its tenant's version
+// (permission.WithVersionMemo): the principal, the staff names, the masters,
+// ranks and templates a page reads from the engines' caches cost one
+// version read together, not one each.
+func versionMemo(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(permission.WithVersionMemo(r.Context())))
+	})
 }
 
 // HTTPServer returns the http.Server that serves h for a: headers must

@@ -574,3 +574,34 @@ func TestTopPageStaffFromCache(t *testing.T) {
 		require.Contains(t, body, ">新人 一郎</option>")
 	})
 }
+
+// The top page reads its tenant's version once per request, for the
+// principal, the staff names, the masters and the ranks together, and reads none of those while the version has not moved.
+func TestTopPageReadsTheVersionOnce(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
+			Responders: []uuid.UUID{re.staff}, PublicMemo: "訪問"})
+		require.NoError(t, err)
+		res, _ := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+
+		rec := dbtest.Record(db)
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "提案中")
+		stmts := rec.Take()
+		versions := 0
+		for _, s := range stmts {
+			if strings.Contains(s, "directory_version") {
+				versions++
+			}
+			for _, table := range []string{"contact_masters", "customer_ranks", "customer_fields", "staff_users"} {
+				require.NotContains(t, s, table, "a current tenant version costs no settings read: %s", s)
+			}
+		}
+		require.Equal(t, 1, versions, "%q", stmts)
+		t.Logf("%d statements", len(stmts))
+	})
+}
