@@ -77,16 +77,7 @@ func Reuse(b *testing.B) (*bun.DB, func()) {
 	if schema == "" {
 		return nil, nil
 	}
-	dsn, err := dbopen.PostgresDSN(base, schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := dbopen.OpenPostgres(dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db := openSchema(b, base, schema)
 	return db, func() { _ = db.Close() }
 }
 
@@ -124,6 +115,23 @@ func FindDirectory(b *testing.B, db *bun.DB, t int) *Directory {
 	return out
 }
 
+// openSchema opens a pool of eight connections bound to schema on the
+// server base names.
+func openSchema(b *testing.B, base, schema string) *bun.DB {
+	b.Helper()
+	dsn, err := dbopen.PostgresDSN(base, schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := dbopen.OpenPostgres(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	return db
+}
+
 // Schema creates a fresh schema on the server named by dbtest.EnvPostgres
 // (skipping b when it is unset) and returns a database bound to it, its
 // name, and a function that closes it and drops the schema (or keeps it
@@ -149,16 +157,7 @@ func Schema(b *testing.B) (*bun.DB, string, func()) {
 		_ = admin.Close()
 		b.Fatal(err)
 	}
-	dsn, err := dbopen.PostgresDSN(base, schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := dbopen.OpenPostgres(dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db := openSchema(b, base, schema)
 	drop := func() {
 		_ = db.Close()
 		if os.Getenv(EnvKeep) != "" {

@@ -160,18 +160,7 @@ func plainKey(s string) (key string, ok bool) {
 	if same && (!space || s == "") {
 		return s, true
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			pending = b.Len() > 0
-			continue
-		case pending:
-			b.WriteByte(' ')
-			pending = false
-		}
+	return collapseSpace(s, ' ', func(b *strings.Builder, r rune) {
 		switch {
 		case r >= 'A' && r <= 'Z':
 			b.WriteByte(byte(r - 'A' + 'a'))
@@ -183,8 +172,7 @@ func plainKey(s string) (key string, ok bool) {
 			to, _ := fold(r)
 			b.WriteRune(to)
 		}
-	}
-	return b.String(), true
+	}), true
 }
 
 // collapseSpace writes the runes of s through write, with every run of
@@ -290,24 +278,12 @@ func plainKatakana(s string) (kana string, ok bool) {
 	if same && (!space || s == "") {
 		return s, true
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	pending := false
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			pending = b.Len() > 0
-			continue
-		case pending:
-			b.WriteRune(ideographicSpace)
-			pending = false
-		}
+	return collapseSpace(s, ideographicSpace, func(b *strings.Builder, r rune) {
 		if r >= hiraFirst && r <= hiraLast {
 			r += kanaOffset
 		}
 		b.WriteRune(r)
-	}
-	return b.String(), true
+	}), true
 }
 
 // isKatakana reports whether r is accepted in a reading.
