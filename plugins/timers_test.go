@@ -10,8 +10,10 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/catalog"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/outbox"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/plugins/ramenshop"
 )
@@ -47,12 +49,22 @@ func TestRamenAbsenceTimer(t *testing.T) {
 		require.NoError(t, err)
 		jst := time.FixedZone("JST", 9*60*60)
 		day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 12, 0, 0, 0, jst) }
+		// Orders name the tenant's catalog item, as the order form does.
+		admin, _ := permission.FromContext(w.staff)
+		admin.Roles = []permission.Role{permission.RoleAdmin}
+		asAdmin := permission.WithPrincipal(w.staff, admin)
+		cat, err := catalog.NewService(w.db, nil)
+		require.NoError(t, err)
+		ramen, err := cat.SaveCategory(asAdmin, catalog.Category{Name: "ラーメン", TaxRate: 10, UsesVariants: true})
+		require.NoError(t, err)
+		shoyu, err := cat.SaveItem(asAdmin, catalog.Item{Category: ramen.ID, Name: "醤油ラーメン", Variant: "普通", UnitPrice: 700})
+		require.NoError(t, err)
 		order := func(d int) {
 			t.Helper()
 			_, err := w.svc.Create(w.staff, contactlog.Entry{
 				Template: ramenshop.TemplateOrder, Customer: c.ID, ActualAt: day(11, d),
 				Values: map[string]any{"dining": ramenshop.EatIn, "lines": []any{
-					map[string]any{"item": "shoyu-regular", "quantity": 1, "unit_price": 700, "tax_rate": 10},
+					map[string]any{"item": shoyu.ID.String(), "quantity": 1},
 				}},
 			})
 			require.NoError(t, err)
