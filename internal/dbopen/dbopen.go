@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/uptrace/bun"
@@ -81,8 +82,16 @@ func OpenPostgres(dsn string) (*bun.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// database/sql keeps two idle connections by default: under a few
+	// concurrent requests every other query would open (and PostgreSQL
+	// fork) a new connection.
+	sqldb.SetMaxIdleConns(postgresIdleConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
+
+// postgresIdleConns is how many idle connections OpenPostgres keeps.
+const postgresIdleConns = 16
 
 // Open opens PostgreSQL when postgres (a DSN) is set, otherwise the SQLite
 // file sqlitePath, and pings it.
