@@ -2,7 +2,6 @@ package contactlog
 
 import (
 	"context"
-	"io/fs"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // TestUsageTenantCatalogMigration runs the migration that moves 利用・会計
@@ -24,8 +22,6 @@ func TestUsageTenantCatalogMigration(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
 		require.NoError(t, Migrate(ctx, db))
-		d, err := storage.Of(db)
-		require.NoError(t, err)
 		at := time.Date(2026, 11, 1, 1, 0, 0, 0, time.UTC)
 		lines := map[string]any{"items": map[string]any{"items": []any{map[string]any{"item": uuid.NewString(), "name": "醤油ラーメン",
 			"quantity": 1.0, "unit_price": 700.0, "tax_rate": 10.0, "subtotal": 700.0}}, "subtotal": 700.0,
@@ -34,22 +30,12 @@ func TestUsageTenantCatalogMigration(t *testing.T) {
 			r := &Record{Entry: Entry{Template: key, TemplateVersion: 1, ActualAt: at, Values: values,
 				Scope: permission.Scope{Kind: permission.ScopeCompany}},
 				ID: uuid.New(), Tenant: uuid.New(), Author: uuid.New(), CreatedAt: at, UpdatedAt: at, Version: 1}
-			row := toRow(r)
-			q := db.NewInsert().Model(&row)
-			if !gramIndex.Writes(d) {
-				q = q.ExcludeColumn("grams")
-			}
-			_, err := q.Exec(ctx)
-			require.NoError(t, err)
-			return r.ID
+			return insertRecordRow(t, db, r)
 		}
 		usage := write(template.KeyUsage, lines)
 		other := write(template.KeyInterview, map[string]any{"place": "本社"})
 
-		sql, err := fs.ReadFile(migrations, "migrations/"+d.String()+"/20261208000002_usage_tenant_catalog.tx.up.sql")
-		require.NoError(t, err)
-		_, err = db.ExecContext(ctx, string(sql))
-		require.NoError(t, err)
+		runMigration(t, db, "20261208000002_usage_tenant_catalog")
 
 		for _, c := range []struct {
 			id      uuid.UUID
