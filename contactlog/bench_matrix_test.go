@@ -135,9 +135,9 @@ func (h *handQuery) visible() string {
 func (h *handQuery) keyword(text string) string {
 	term := textnorm.Key(text)
 	like := h.arg(storage.Contains(term))
-	own := "r.search_text LIKE " + like + " ESCAPE '\\'"
+	own := searchKeyExpr + " LIKE " + like + " ESCAPE '\\'"
 	if h.who.kind != "partner" {
-		own = "(" + own + " OR r.private_search_text LIKE " + like + " ESCAPE '\\')"
+		own = "(" + own + " OR " + privateKeyExpr + " LIKE " + like + " ESCAPE '\\')"
 	}
 	if grams := textnorm.Bigrams(term); len(grams) > 0 {
 		gram, _ := storage.Grams(grams[:min(len(grams), 4)]).Value()

@@ -326,10 +326,54 @@ func toRow(r *Record) recordRow {
 	if row.Values == nil {
 		row.Values = map[string]any{}
 	}
-	row.SearchText, row.PrivateSearchText = searchText(r), textnorm.Key(r.PrivateMemo)
+	public, private := searchText(r), textnorm.Key(r.PrivateMemo)
+	row.SearchText = storedKey(public, keyText(r.PublicMemo, r.SummaryText))
+	row.PrivateSearchText = storedKey(private, r.PrivateMemo)
 	// The bigrams of both keys (Bigrams skips the space between them).
-	row.Grams = storage.Grams(textnorm.Bigrams(row.SearchText + " " + row.PrivateSearchText))
+	row.Grams = storage.Grams(textnorm.Bigrams(public + " " + private))
 	return row
+}
+
+// The search keys of a contact_records row r in SQL. The columns
+// search_text and private_search_text store a key only where it differs
+// from the text it is made of (storedKey): most memos are written as their
+// key already (no katakana, no full-width Latin letters or digits), and
+// storing them twice cost a tenth of the SQLite file per record. Every
+// reader of the keys goes through these expressions.
+const (
+	// searchKeyExpr is the search key (searchText): search_text, or, where
+	// that is empty, keyText of the public memo and the summary text.
+	searchKeyExpr = `CASE r.search_text WHEN '' THEN CASE WHEN r.public_memo = '' THEN r.summary_text ` +
+		`WHEN r.summary_text = '' THEN r.public_memo ELSE r.public_memo || ' ' || r.summary_text END ELSE r.search_text END`
+	// privateKeyExpr is the private memo's key: private_search_text, or,
+	// where that is empty, the private memo.
+	privateKeyExpr = `CASE r.private_search_text WHEN '' THEN r.private_memo ELSE r.private_search_text END`
+)
+
+// keyText is what searchKeyExpr reads where search_text is empty: the
+// public memo and the summary text, joined by a space where both are set.
+func keyText(publicMemo, summaryText string) string {
+	switch {
+	case publicMemo == "":
+		return summaryText
+	case summaryText == "":
+		return publicMemo
+	}
+	return publicMemo + " " + summaryText
+}
+
+// storedKey is what a key column stores for key, the key of text: "" where
+// key is text itself (the readers' expressions then read text), key
+// otherwise, and " " — which no term matches, terms having no white space —
+// for an empty key of a text that is not empty.
+func storedKey(key, text string) string {
+	switch {
+	case key == text:
+		return ""
+	case key == "":
+		return " "
+	}
+	return key
 }
 
 func nonNil[T any](s []T) []T {

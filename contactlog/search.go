@@ -418,9 +418,9 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		like := storage.Contains(term)
 		// The record's own text, its private memo only where pr may read
 		// it…
-		own := condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\')`, []any{like, like}}
+		own := condition{"(" + searchKeyExpr + ` LIKE ? ESCAPE '\' OR ` + privateKeyExpr + ` LIKE ? ESCAPE '\')`, []any{like, like}}
 		if !allMemos {
-			own = condition{`(r.search_text LIKE ? ESCAPE '\' OR r.private_search_text LIKE ? ESCAPE '\' AND (` + memo.SQL + "))",
+			own = condition{"(" + searchKeyExpr + ` LIKE ? ESCAPE '\' OR ` + privateKeyExpr + ` LIKE ? ESCAPE '\' AND (` + memo.SQL + "))",
 				append([]any{like, like}, memo.Args...)}
 		}
 		// …or its customer's name.
@@ -463,9 +463,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 }
 
 // asciiGramsExpr is the expression of the contact_records_ascii_grams
-// index (PostgreSQL): the ASCII trigrams of a record's search text and
-// private search text.
-const asciiGramsExpr = "contact_record_ascii_grams(r.search_text || ' ' || r.private_search_text)"
+// index (PostgreSQL): the ASCII trigrams of a record's search key and
+// private search key (the index's own expression is this one without the
+// alias r).
+const asciiGramsExpr = "contact_record_ascii_grams(" + searchKeyExpr + " || ' ' || " + privateKeyExpr + ")"
 
 // filter adds q's conditions but the keywords and the cursor to sel, a
 // select over contact_records r already restricted to what pr may see.

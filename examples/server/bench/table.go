@@ -122,8 +122,13 @@ func sqliteTable(ctx context.Context, o options) error {
 		return nil
 	}
 	const newest = `SELECT * FROM contact_records WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 21`
+	// The record's search keys: a key column is empty where the key is the
+	// text it is made of (contactlog stores a key only where it differs).
 	const keyword = `SELECT * FROM contact_records WHERE tenant_id = ? AND deleted_at IS NULL
-		AND (search_text LIKE ? OR private_search_text LIKE ?) ORDER BY created_at DESC, id DESC LIMIT 21`
+		AND (CASE search_text WHEN '' THEN CASE WHEN public_memo = '' THEN summary_text WHEN summary_text = '' THEN public_memo
+			ELSE public_memo || ' ' || summary_text END ELSE search_text END LIKE ?
+		OR CASE private_search_text WHEN '' THEN private_memo ELSE private_search_text END LIKE ?)
+		ORDER BY created_at DESC, id DESC LIMIT 21`
 	const custSearch = `SELECT * FROM customers WHERE tenant_id = ? AND deleted_at IS NULL AND search_text LIKE ?
 		ORDER BY sort_kana, id LIMIT 21`
 	const timeline = `SELECT * FROM contact_records WHERE tenant_id = ? AND customer_id = ? AND deleted_at IS NULL

@@ -1,0 +1,30 @@
+-- search_text and private_search_text store a key only where it differs
+-- from the text it is made of (see contactlog's storedKey and
+-- searchKeyExpr; issue 21 measured the saving on SQLite, and both
+-- databases keep one write path and one read path): an empty key column
+-- now means "the key is the text" — the public memo and the summary text
+-- joined by a space, or the private memo — and an empty key of a text that
+-- is not empty is stored as " ", which no term matches. Existing rows
+-- change in that order: first the empty keys of non-empty texts, then the
+-- keys equal to their text. The ASCII trigram index is rebuilt over the
+-- keys as the search reads them (asciiGramsExpr).
+DROP INDEX IF EXISTS contact_records_ascii_grams;
+--bun:split
+UPDATE contact_records SET search_text = ' '
+WHERE search_text = '' AND (public_memo <> '' OR summary_text <> '');
+--bun:split
+UPDATE contact_records SET search_text = ''
+WHERE search_text <> '' AND search_text = CASE WHEN public_memo = '' THEN summary_text
+    WHEN summary_text = '' THEN public_memo ELSE public_memo || ' ' || summary_text END;
+--bun:split
+UPDATE contact_records SET private_search_text = ' '
+WHERE private_search_text = '' AND private_memo <> '';
+--bun:split
+UPDATE contact_records SET private_search_text = ''
+WHERE private_search_text <> '' AND private_search_text = private_memo;
+--bun:split
+CREATE INDEX contact_records_ascii_grams ON contact_records
+    USING gin (contact_record_ascii_grams((CASE search_text WHEN '' THEN CASE WHEN public_memo = '' THEN summary_text
+        WHEN summary_text = '' THEN public_memo ELSE public_memo || ' ' || summary_text END ELSE search_text END)
+        || ' ' || (CASE private_search_text WHEN '' THEN private_memo ELSE private_search_text END)))
+    WITH (fastupdate = off);
