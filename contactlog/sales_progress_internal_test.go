@@ -3,7 +3,6 @@ package contactlog
 import (
 	"context"
 	"io/fs"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,15 +92,10 @@ func insertRecordRow(t *testing.T, db *bun.DB, r *Record) uuid.UUID {
 }
 
 // runMigration runs contactlog's migration name (its ID and name, without
-// the suffix) again on db's dialect, statement by statement.
+// the suffix) again on db's dialect (dbtest.RunMigration).
 func runMigration(t *testing.T, db *bun.DB, name string) {
 	t.Helper()
-	d, err := storage.Of(db)
+	sub, err := fs.Sub(migrations, "migrations")
 	require.NoError(t, err)
-	sql, err := fs.ReadFile(migrations, "migrations/"+d.String()+"/"+name+".tx.up.sql")
-	require.NoError(t, err)
-	for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
-		_, err := db.ExecContext(t.Context(), stmt)
-		require.NoError(t, err)
-	}
+	dbtest.RunMigration(t, db, sub, name)
 }

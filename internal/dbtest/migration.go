@@ -1,0 +1,32 @@
+package dbtest
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+)
+
+// RunMigration runs the migration name (its ID and name, without the
+// ".tx.up.sql" suffix) of an engine's embedded migrations fsys (the
+// directory holding "postgres" and "sqlite") again on db's dialect,
+// statement by statement: a test writes rows as they were before the
+// migration, runs it and checks what it made of them.
+func RunMigration(t testing.TB, db *bun.DB, fsys fs.FS, name string) {
+	t.Helper()
+	dir := "sqlite"
+	if db.Dialect().Name() == dialect.PG {
+		dir = "postgres"
+	}
+	sql, err := fs.ReadFile(fsys, dir+"/"+name+".tx.up.sql")
+	if err != nil {
+		t.Fatalf("dbtest: migration %s: %v", name, err)
+	}
+	for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
+		if _, err := db.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatalf("dbtest: migration %s: %v\n%s", name, err, stmt)
+		}
+	}
+}
