@@ -2,6 +2,7 @@ package contactlog
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +84,23 @@ func TestStoredKeysMigration(t *testing.T) {
 			require.Equal(t, c.readPrivate, private, c.name)
 		}
 	})
+}
+
+// TestASCIIGramsIndexExpression checks on PostgreSQL that the query's
+// asciiGramsExpr is the expression of the contact_records_ascii_grams
+// index, which the migrations spell out apart: with sequential scans off
+// the planner takes the index only if it matches.
+func TestASCIIGramsIndexExpression(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	require.NoError(t, Migrate(ctx, db))
+	var plan []string
+	require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+		return tx.NewRaw("EXPLAIN SELECT r.id FROM contact_records AS r WHERE "+asciiGramsExpr+" @> '{090}'::text[]").Scan(ctx, &plan)
+	}))
+	require.Contains(t, strings.Join(plan, "\n"), "contact_records_ascii_grams")
 }
