@@ -657,16 +657,14 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		}
 	}
 	batch := importBatch
-	var w *importWriter
 	if s.copy != nil {
 		batch = copyBatch
-	} else {
-		var err error
-		if w, err = s.newImportWriter(s.db); err != nil {
-			return err
-		}
-		defer func() { err = errors.Join(err, w.close()) }()
 	}
+	w, err := s.newImportWriter(s.db)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, w.close()) }()
 	for start := 0; start < len(planned); start += batch {
 		end := min(start+batch, len(planned))
 		var create []row
@@ -714,19 +712,15 @@ func deriveAll(rows []row) {
 	wg.Wait()
 }
 
-// createImported inserts rows in one statement, through w (nil when the
-// rows go through Config.Copier); in ValidRows mode a batch the database
-// refuses is retried row by row, each refused row reported.
+// createImported inserts rows in one statement (or COPY), through w; in
+// ValidRows mode a batch the database refuses is retried row by row, each
+// refused row reported.
 func (s *Service) createImported(ctx context.Context, pr permission.Principal, w *importWriter, rows []row, lines []int, opts ImportOptions, rep *ImportReport) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
-		if w == nil {
-			if err := copyRows(ctx, s, rows); err != nil {
-				return err
-			}
-		} else if err := w.rows.insert(ctx, pr.Tenant, rows); err != nil {
+		if err := w.rows.insert(ctx, pr.Tenant, rows); err != nil {
 			return err
 		}
 		events := make([]outbox.Event, len(rows))
@@ -770,28 +764,28 @@ func refused(err error) bool {
 
 // importWriter writes the customers an import creates, their assignees
 // and the assignment log, batch after batch, through statements built once
-// per import (storage.Bulk).
+// per import (storage.Bulk), or with COPY through Config.Copier.
 type importWriter struct {
 	rows      *rowWriter
-	assignees *storage.Bulk
-	log       *storage.Bulk
+	assignees tableWriter
+	log       tableWriter
 	values    []any
 }
 
-// newImportWriter returns an importWriter on tx, the import's transaction;
-// close it before tx ends.
+// newImportWriter returns an importWriter on tx, the import's transaction
+// (through Config.Copier when s.copy is set); close it before tx ends.
 func (s *Service) newImportWriter(tx bun.IDB) (*importWriter, error) {
 	rows, err := s.newRowWriter(tx)
 	if err != nil {
 		return nil, err
 	}
 	w := &importWriter{rows: rows}
-	if w.assignees, err = (storage.BulkInsert{Table: "customer_assignees",
-		Columns: []string{"customer_id", "user_id", "tenant_id", "assigned_at", "assigned_by"}}).Prepare(tx); err != nil {
+	if w.assignees, err = s.tableWriter(tx, storage.BulkInsert{Table: "customer_assignees",
+		Columns: []string{"customer_id", "user_id", "tenant_id", "assigned_at", "assigned_by"}}); err != nil {
 		return nil, errors.Join(err, rows.close())
 	}
-	if w.log, err = (storage.BulkInsert{Table: "customer_assignment_log",
-		Columns: []string{"id", "tenant_id", "customer_id", "to_user", "changed_at", "changed_by"}}).Prepare(tx); err != nil {
+	if w.log, err = s.tableWriter(tx, storage.BulkInsert{Table: "customer_assignment_log",
+		Columns: []string{"id", "tenant_id", "customer_id", "to_user", "changed_at", "changed_by"}}); err != nil {
 		return nil, errors.Join(err, rows.close(), w.assignees.Close())
 	}
 	return w, nil
@@ -803,27 +797,12 @@ func (w *importWriter) close() error {
 }
 
 // insertImportAssignees assigns users to the new customers rows and logs
-// it, through w, or through Config.Copier when w is nil.
+// it, through w.
 func (s *Service) insertImportAssignees(ctx context.Context, w *importWriter, pr permission.Principal, rows []row, users []uuid.UUID) error {
 	if len(users) == 0 {
 		return nil
 	}
 	now := s.now()
-	if w == nil {
-		as := make([]assigneeRow, 0, len(rows)*len(users))
-		log := make([]AssignmentChange, 0, len(rows)*len(users))
-		for i := range rows {
-			for j := range users {
-				as = append(as, assigneeRow{Customer: rows[i].ID, User: users[j], Tenant: pr.Tenant, AssignedAt: now, AssignedBy: pr.User})
-				log = append(log, AssignmentChange{ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Customer: rows[i].ID,
-					To: &users[j], At: now, By: pr.User})
-			}
-		}
-		if err := copyRows(ctx, s, as); err != nil {
-			return err
-		}
-		return copyRows(ctx, s, log)
-	}
 	values := w.values[:0]
 	for i := range rows {
 		for _, u := range users {

@@ -292,12 +292,13 @@ func orNull[T any](p *T) any {
 // batch, through statements built once (storage.Bulk).
 type rowWriter struct {
 	grams     bool // the grams column is written (PostgreSQL)
-	customers *storage.Bulk
+	customers tableWriter
 	index     *storage.GramWriter
 	values    []any
 }
 
-// newRowWriter returns a rowWriter on tx; close it before tx ends.
+// newRowWriter returns a rowWriter on tx (through Config.Copier when s.copy
+// is set); close it before tx ends.
 func (s *Service) newRowWriter(tx bun.IDB) (*rowWriter, error) {
 	w := &rowWriter{grams: gramIndex.Writes(s.dialect)}
 	cols := rowColumns
@@ -305,7 +306,8 @@ func (s *Service) newRowWriter(tx bun.IDB) (*rowWriter, error) {
 		cols = cols[:len(cols)-1]
 	}
 	var err error
-	if w.customers, err = (storage.BulkInsert{Table: "customers", Columns: cols, Casts: map[string]string{"grams": "text[]", "custom_fields": "jsonb"}}).Prepare(tx); err != nil {
+	if w.customers, err = s.tableWriter(tx, storage.BulkInsert{Table: "customers", Columns: cols,
+		Casts: map[string]string{"grams": "text[]", "custom_fields": "jsonb"}}); err != nil {
 		return nil, err
 	}
 	if w.index, err = gramIndex.Writer(tx); err != nil {
