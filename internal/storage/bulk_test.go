@@ -98,3 +98,22 @@ func TestBulkInsert(t *testing.T) {
 		require.NoError(t, b.Close())
 	})
 }
+
+// Copy writes the values of a bulk insert in COPY's text format: escapes,
+// NULL, booleans, numbers, times, driver.Valuer's value.
+func TestBulkInsertCopy(t *testing.T) {
+	t.Parallel()
+	spec := storage.BulkInsert{Table: "t", Columns: []string{"a", "b", "c", "d", "e"}}
+	id := uuid.MustParse("01234567-89ab-cdef-0123-456789abcdef")
+	at := time.Date(2026, 12, 9, 1, 2, 3, 456000, time.UTC)
+	query, data, err := spec.Copy([]any{"x\ty\\z\r\n", nil, true, int64(7), at,
+		id, storage.Grams{"田中", `a"`}, false, 1.5, []byte{0xca, 0xfe}})
+	require.NoError(t, err)
+	require.Equal(t, "COPY t (a, b, c, d, e) FROM STDIN", query)
+	require.Equal(t, "x\\ty\\\\z\\r\\n\t\\N\tt\t7\t2026-12-09 01:02:03.000456Z\n"+
+		"01234567-89ab-cdef-0123-456789abcdef\t{\"田中\",\"a\\\\\"\"}\tf\t1.5\t\\\\xcafe\n", data.String())
+	_, _, err = spec.Copy([]any{"one"})
+	require.ErrorContains(t, err, "1 values for 5 columns")
+	_, _, err = spec.Copy([]any{struct{}{}, nil, nil, nil, nil})
+	require.ErrorContains(t, err, "t.a: type struct {} cannot be copied")
+}
