@@ -261,9 +261,13 @@ var rowColumns = []string{"id", "tenant_id", "kind", "status", "family_name", "g
 // values appends the values of r's rowColumns to b, without grams unless
 // grams is set.
 func (r *row) values(b []any, grams bool) ([]any, error) {
-	custom, err := json.Marshal(r.Custom)
-	if err != nil {
-		return nil, fmt.Errorf("customer %s: custom fields: %w", r.ID, err)
+	custom := "{}" // most rows have none
+	if len(r.Custom) > 0 {
+		j, err := json.Marshal(r.Custom)
+		if err != nil {
+			return nil, fmt.Errorf("customer %s: custom fields: %w", r.ID, err)
+		}
+		custom = string(j)
 	}
 	var birthday any
 	if r.Birthday != nil {
@@ -271,7 +275,7 @@ func (r *row) values(b []any, grams bool) ([]any, error) {
 	}
 	b = append(b, r.ID, r.Tenant, string(r.Kind), string(r.Status), r.FamilyName, r.GivenName, r.FamilyKana, r.GivenKana,
 		r.CompanyName, r.CompanyKana, r.Department, r.Email, r.Mobile, r.Phone, birthday, string(r.Gender), r.PostalCode,
-		r.Address, string(r.ContactMethod), r.DecisionMaker, r.Rank, r.Memo, string(custom), orNull(r.ConsentAt), orNull(r.ConsentBy),
+		r.Address, string(r.ContactMethod), r.DecisionMaker, r.Rank, r.Memo, custom, orNull(r.ConsentAt), orNull(r.ConsentBy),
 		r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy, orNull(r.DeletedAt), orNull(r.DeletedBy), r.Version,
 		r.NameKey, r.SortKana, r.SearchText, r.PhoneDigits, r.MobileDigits, r.EmailKey)
 	if grams {

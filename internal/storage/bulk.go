@@ -77,6 +77,9 @@ type Bulk struct {
 	stmts   map[int]*sql.Stmt
 	ran     map[int]bool // statements (by rows) run once, unprepared
 	args    []any
+	// lastTime is the last time bound on SQLite, lastText its text.
+	lastTime time.Time
+	lastText string
 }
 
 // Prepare binds b to db (typically the transaction the rows are written
@@ -105,9 +108,10 @@ func (b *Bulk) MaxRows() int { return b.maxRows }
 
 // Exec inserts rows, given as their values one row after the other
 // (len(values) a multiple of the columns), in statements of at most
-// MaxRows rows. Values are bound as database/sql binds them, after
-// driver.Valuer; on SQLite, times are written as bun writes them, so that
-// they compare as text with the rows bun wrote. The error is mapped by Err.
+// MaxRows rows; give NULL as nil. Values are bound as the driver binds
+// them, after driver.Valuer; on SQLite, times are written as bun writes
+// them, so that they compare as text with the rows bun wrote. The error is
+// mapped by Err.
 func (b *Bulk) Exec(ctx context.Context, values []any) error {
 	return b.run(ctx, values, nil)
 }
@@ -224,17 +228,25 @@ func (b *Bulk) query(n int) string {
 	return b.sql[n]
 }
 
-// bind converts v for the driver: driver.Valuer's value (a nil pointer is
-// NULL), and on SQLite times as bun's SQLite dialect writes them.
+// bind converts v for the driver. pgx takes every value as it is (it
+// calls driver.Valuer itself and encodes UUIDs without text). For SQLite,
+// driver.Valuer's value, and times as bun's SQLite dialect writes them
+// (the last time's text is kept: the rows of a batch share their times).
 func (b *Bulk) bind(v any) (any, error) {
+	if b.d == Postgres {
+		return v, nil
+	}
 	if vr, ok := v.(driver.Valuer); ok {
 		var err error
 		if v, err = vr.Value(); err != nil {
 			return nil, err
 		}
 	}
-	if t, ok := v.(time.Time); ok && b.d == SQLite {
-		return t.UTC().Format(sqliteTime), nil
+	if t, ok := v.(time.Time); ok {
+		if !t.Equal(b.lastTime) || b.lastText == "" {
+			b.lastTime, b.lastText = t, t.UTC().Format(sqliteTime)
+		}
+		return b.lastText, nil
 	}
 	return v, nil
 }
