@@ -72,13 +72,13 @@ func (s *Service) tableWriter(tx bun.IDB, spec storage.BulkInsert) (tableWriter,
 	return spec.Prepare(tx)
 }
 
-// importConn returns a connection of the primary's pool for an import,
-// when s is not bound to a transaction (WithDB): on PostgreSQL when a
-// Copier is configured (the COPYs run on it), on SQLite always (the import
-// sets the connection's temp_store, see memoryTempStore); else nil.
-func (s *Service) importConn(ctx context.Context) (*bun.Conn, error) {
+// copyConn returns a connection for an import through the Copier: one of
+// the primary's pool when a Copier is configured, the database is
+// PostgreSQL and s is not bound to a caller's transaction (WithDB); else
+// nil, and the import inserts.
+func (s *Service) copyConn(ctx context.Context) (*bun.Conn, error) {
 	db, ok := s.db.(*bun.DB)
-	if !ok || (s.dialect == storage.Postgres && s.cfg.Copier == nil) {
+	if s.cfg.Copier == nil || !ok || s.dialect != storage.Postgres {
 		return nil, nil
 	}
 	conn, err := db.Conn(ctx)

@@ -414,7 +414,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		return rep, fmt.Errorf("customer: import: %d problems: %w", len(rep.Errors), ErrImportRejected)
 	}
 	errDryRun := errors.New("dry run")
-	conn, err := s.importConn(ctx)
+	conn, err := s.copyConn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("customer: import: %w", err)
 	}
@@ -422,13 +422,6 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	if conn != nil {
 		defer func() { _ = conn.Close() }()
 		txdb = *conn
-		if s.dialect == storage.SQLite {
-			restore, rerr := memoryTempStore(ctx, conn)
-			if rerr != nil {
-				return nil, fmt.Errorf("customer: import: %w", rerr)
-			}
-			defer func() { err = errors.Join(err, restore()) }()
-		}
 	}
 	err = storage.InTx(ctx, txdb, func(ctx context.Context, tx bun.IDB) (err error) {
 		if s.dialect == storage.SQLite {
@@ -439,7 +432,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 			defer func() { err = errors.Join(err, restore()) }()
 		}
 		w := s.WithDB(tx)
-		if conn != nil && s.dialect == storage.Postgres {
+		if conn != nil {
 			w.copy = conn.Conn
 		}
 		if err := w.writeImport(ctx, pr, planned, hm, st, opts, rep); err != nil {
@@ -482,29 +475,6 @@ func widenCache(ctx context.Context, tx bun.IDB) (restore func() error, err erro
 	}
 	return func() error {
 		_, err := tx.ExecContext(ctx, "PRAGMA cache_size = "+strconv.FormatInt(was, 10))
-		return err
-	}, nil
-}
-
-// memoryTempStore sets temp_store = MEMORY on conn, an SQLite connection
-// of the pool taken for an import, and returns the function that restores
-// its setting. SQLite journals the pages that each statement and each
-// batch's savepoint change (so that it can undo them alone) in temporary
-// files once they pass 64 KiB; an import's batches pass that, and writing
-// and reading those files back was a tenth of an import's time. In memory,
-// a batch's journal holds the pages it changed, a few MiB. Changing the
-// setting drops the connection's temporary tables, which a pooled
-// connection cannot rely on keeping anyway.
-func memoryTempStore(ctx context.Context, conn *bun.Conn) (restore func() error, err error) {
-	var was int64
-	if err := conn.NewRaw("PRAGMA temp_store").Scan(ctx, &was); err != nil {
-		return nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
-		return nil, err
-	}
-	return func() error {
-		_, err := conn.ExecContext(ctx, "PRAGMA temp_store = "+strconv.FormatInt(was, 10))
 		return err
 	}, nil
 }

@@ -400,21 +400,3 @@ func TestExport(t *testing.T) {
 		require.Equal(t, "A", got.Rank)
 	})
 }
-
-// An import on SQLite gives the pooled connection it took its own
-// temp_store setting back.
-func TestImportRestoresTempStore(t *testing.T) {
-	t.Parallel()
-	db := dbtest.SQLite(t)
-	f := setup(t, db)
-	db.SetMaxOpenConns(1) // the import takes the one connection there is
-	ctx := context.Background()
-	_, err := db.ExecContext(ctx, "PRAGMA temp_store = FILE")
-	require.NoError(t, err)
-	rep, err := f.svc.Import(f.staff, strings.NewReader("姓,名,姓カナ,名カナ\n山田,花子,ヤマダ,ハナコ\n"), customer.ImportOptions{})
-	require.NoError(t, err)
-	require.Equal(t, 1, rep.Created)
-	var store int
-	require.NoError(t, db.NewRaw("PRAGMA temp_store").Scan(ctx, &store))
-	require.Equal(t, 1, store, "FILE")
-}

@@ -120,9 +120,7 @@
 // search grams) go to the driver directly, not through bun's query hooks.
 // On SQLite the import's connection holds a page cache of up to 128 MiB
 // while it writes (SQLite's default of 2 MiB would spill the uncommitted
-// rows to the WAL file) and, unless the engine is bound to a transaction
-// (WithDB), keeps its statement journals in memory (temp_store); the
-// connection gets its own settings back after.
+// rows to the WAL file), and gets its own setting back after.
 //
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are

@@ -173,7 +173,7 @@ type Service struct {
 	authz   permission.Authorizer
 	tracer  trace.Tracer
 	// copy is the connection of an import's transaction when rows go
-	// through Config.Copier (see importConn); nil otherwise.
+	// through Config.Copier (see copyConn); nil otherwise.
 	copy *sql.Conn
 	// settingsCache holds the tenants' settings by tenant version (see
 	// Service.settings); nil when s is bound to a transaction, whose
