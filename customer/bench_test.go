@@ -41,6 +41,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -62,7 +63,6 @@ import (
 	"github.com/kirokuhq/kiroku/internal/benchdb"
 	"github.com/kirokuhq/kiroku/internal/csvio"
 	"github.com/kirokuhq/kiroku/internal/dbopen"
-	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
@@ -1201,6 +1201,120 @@ func benchCopyImport(ctx context.Context, db *sql.DB, rows []benchHandRow, x ben
 	return n, err
 }
 
+// benchLiteSQL returns the statements of the hand-written SQLite import
+// for n rows: customers (no grams column on SQLite), the gram docs (with
+// RETURNING doc), their FTS5 rows, assignees and the assignment log.
+func benchLiteSQL(n int) [5]string {
+	var c, d, f, a, l strings.Builder
+	c.WriteString("INSERT INTO customers (" + strings.Replace(benchCustomerCols, " grams,", "", 1) + ") VALUES ")
+	d.WriteString("INSERT INTO customer_grams (tenant_id, owner_id) VALUES ")
+	f.WriteString("INSERT INTO customer_grams_fts (rowid, grams) VALUES ")
+	a.WriteString("INSERT INTO customer_assignees (customer_id, user_id, tenant_id, assigned_at, assigned_by) VALUES ")
+	l.WriteString("INSERT INTO customer_assignment_log (id, tenant_id, customer_id, to_user, changed_at, changed_by, from_user, batch_id) VALUES ")
+	for i := range n {
+		if i > 0 {
+			for _, b := range []*strings.Builder{&c, &d, &f, &a, &l} {
+				b.WriteByte(',')
+			}
+		}
+		c.WriteString("(" + strings.Repeat("?,", benchCustomerParams-1) + "'{}',1,NULL,NULL,NULL,NULL)")
+		d.WriteString("(?,?)")
+		f.WriteString("(?,?)")
+		a.WriteString("(?,?,?,?,?)")
+		l.WriteString("(?,?,?,?,?,?,NULL,NULL)")
+	}
+	d.WriteString(" RETURNING doc")
+	return [5]string{c.String(), d.String(), f.String(), a.String(), l.String()}
+}
+
+// benchLiteTokens are the FTS5 documents of rows (each gram as the
+// upper-case hexadecimal of its bytes, space-separated), computed outside
+// the timer like the rest of the parsing.
+func benchLiteTokens(rows []benchHandRow) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		grams := textnorm.Bigrams(rows[i].searchText)
+		hex := make([]string, len(grams))
+		for j, g := range grams {
+			hex[j] = strings.ToUpper(fmt.Sprintf("%x", g))
+		}
+		out[i] = strings.Join(hex, " ")
+	}
+	return out
+}
+
+// benchHandImportSQLite writes what the engine writes on SQLite for rows
+// (customers, gram docs and FTS5 rows, assignees, assignment log) with
+// hand-written multi-row INSERTs of benchBatch rows, each statement
+// prepared once, in one transaction. It returns the number of customers.
+func benchHandImportSQLite(ctx context.Context, db *sql.DB, rows []benchHandRow, tokens []string, tenant, user uuid.UUID) (int, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	stmts := map[int][5]*sql.Stmt{}
+	defer func() {
+		for _, ss := range stmts {
+			for _, st := range ss {
+				_ = st.Close()
+			}
+		}
+	}()
+	now := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999-07:00")
+	t, u := tenant.String(), user.String()
+	var cargs, dargs, fargs, aargs, largs []any
+	n := 0
+	for start := 0; start < len(rows); start += benchBatch {
+		batch := rows[start:min(start+benchBatch, len(rows))]
+		ss, ok := stmts[len(batch)]
+		if !ok {
+			for k, q := range benchLiteSQL(len(batch)) {
+				if ss[k], err = tx.PrepareContext(ctx, q); err != nil {
+					return 0, err
+				}
+			}
+			stmts[len(batch)] = ss
+		}
+		cargs, dargs, fargs, aargs, largs = cargs[:0], dargs[:0], fargs[:0], aargs[:0], largs[:0]
+		for i := range batch {
+			h := &batch[i]
+			id := uuid.Must(uuid.NewV7()).String()
+			cargs = append(cargs, id, t, h.kind, h.status, h.familyName, h.givenName, h.familyKana, h.givenKana,
+				h.companyName, h.companyKana, h.department, h.email, h.mobile, h.phone, h.birthday, h.gender,
+				h.postalCode, h.address, h.contactMethod, h.decisionMaker, h.rank, h.memo, h.nameKey, h.sortKana,
+				h.searchText, h.phoneDigits, h.mobileDigits, h.emailKey, now, u, now, u)
+			dargs = append(dargs, t, id)
+			aargs = append(aargs, id, u, t, now, u)
+			largs = append(largs, uuid.Must(uuid.NewV7()).String(), t, id, u, now, u)
+		}
+		if _, err := ss[0].ExecContext(ctx, cargs...); err != nil {
+			return 0, err
+		}
+		docs, err := ss[1].QueryContext(ctx, dargs...)
+		if err != nil {
+			return 0, err
+		}
+		for i := 0; docs.Next(); i++ {
+			var doc int64
+			if err := docs.Scan(&doc); err != nil {
+				return 0, err
+			}
+			fargs = append(fargs, doc, tokens[start+i])
+		}
+		if err := docs.Close(); err != nil {
+			return 0, err
+		}
+		for k, args := range [][]any{fargs, aargs, largs} {
+			if _, err := ss[k+2].ExecContext(ctx, args...); err != nil {
+				return 0, err
+			}
+		}
+		n += len(batch)
+	}
+	return n, tx.Commit()
+}
+
 // benchCheckParsed imports the first 500 rows of the file through the
 // engine into a scratch tenant and fails b unless the pre-parsed rows hold
 // exactly what the engine stored, so that the hand-written import writes
@@ -1257,6 +1371,16 @@ func benchCheckParsed(b *testing.B, db *bun.DB, rows []benchHandRow) {
 	}
 }
 
+// benchSQLite opens a new SQLite file as an embedding program does.
+func benchSQLite(b *testing.B) *bun.DB {
+	db, err := dbopen.OpenSQLite(filepath.Join(b.TempDir(), "kiroku.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
 // benchReportRows reports the import throughput of the finished loop.
 func benchReportRows(b *testing.B, rows int) {
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
@@ -1277,7 +1401,13 @@ func benchReportRows(b *testing.B, rows int) {
 //     500-row INSERTs in one transaction;
 //   - handcopy: the same rows written with binary COPY in one transaction
 //     (what bulk loading can reach on this server);
-//   - sqlite: Service.Import on SQLite, for information.
+//   - sqlite: Service.Import on SQLite;
+//   - sqlite-handsql: the same rows, pre-parsed, written on SQLite with
+//     hand-written 500-row INSERTs (customers, gram docs and their FTS5
+//     rows, assignees, assignment log), each statement prepared once.
+//
+// The SQLite variants open their file as an embedding program does
+// (dbopen.OpenSQLite), without the test helpers' statement checks.
 func BenchmarkImportShiftJIS100k(b *testing.B) {
 	file := benchdb.CustomerCSV(b, benchBigTenant)
 	want := benchdb.Gen().Tenant(benchBigTenant).Size.Customers
@@ -1369,6 +1499,23 @@ func BenchmarkImportShiftJIS100k(b *testing.B) {
 		benchReportRows(b, copied)
 	})
 	b.Run("sqlite", func(b *testing.B) {
-		engineImport(b, dbtest.SQLite(b), customer.ImportOptions{}, nil)
+		engineImport(b, benchSQLite(b), customer.ImportOptions{}, nil)
+	})
+	b.Run("sqlite-handsql", func(b *testing.B) {
+		db := benchSQLite(b)
+		if err := customer.Migrate(context.Background(), db); err != nil {
+			b.Fatal(err)
+		}
+		rows := benchParse(b, file)
+		tokens := benchLiteTokens(rows)
+		inserted := 0
+		for b.Loop() {
+			n, err := benchHandImportSQLite(context.Background(), db.DB, rows, tokens, uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			inserted += n
+		}
+		benchReportRows(b, inserted)
 	})
 }

@@ -35,15 +35,41 @@ type Copier interface {
 	CopyFrom(ctx context.Context, conn *sql.Conn, query string, data io.Reader) (int64, error)
 }
 
-// copyRows writes rows (bun models of one table) through the configured
-// Copier on the import's connection.
-func copyRows[T any](ctx context.Context, s *Service, rows []T) error {
-	query, data, err := storage.CopyIn(s.db, rows)
+// tableWriter writes rows, given as their values one row after the other,
+// into one table: a storage.Bulk, or a copyWriter.
+type tableWriter interface {
+	Exec(ctx context.Context, values []any) error
+	Close() error
+}
+
+// copyWriter writes rows into one table through the configured Copier on
+// the import's connection.
+type copyWriter struct {
+	s    *Service
+	spec storage.BulkInsert
+}
+
+// Exec copies the rows of values.
+func (w copyWriter) Exec(ctx context.Context, values []any) error {
+	query, data, err := w.spec.Copy(values)
 	if err != nil {
 		return err
 	}
-	_, err = s.cfg.Copier.CopyFrom(ctx, s.copy, query, data)
+	_, err = w.s.cfg.Copier.CopyFrom(ctx, w.s.copy, query, data)
 	return storage.Err(err)
+}
+
+// Close does nothing: a COPY holds no statement.
+func (copyWriter) Close() error { return nil }
+
+// tableWriter returns the writer of spec's rows through tx: a copyWriter
+// when s imports through Config.Copier (s.copy is set), else a
+// storage.Bulk.
+func (s *Service) tableWriter(tx bun.IDB, spec storage.BulkInsert) (tableWriter, error) {
+	if s.copy != nil {
+		return copyWriter{s: s, spec: spec}, nil
+	}
+	return spec.Prepare(tx)
 }
 
 // copyConn returns a connection for an import through the Copier: one of

@@ -642,7 +642,7 @@ const (
 )
 
 // writeImport writes the planned rows inside the import's transaction.
-func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []*plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) error {
+func (s *Service) writeImport(ctx context.Context, pr permission.Principal, planned []*plannedRow, hm *headerMap, st *settings, opts ImportOptions, rep *ImportReport) (err error) {
 	rows := make([]row, len(planned))
 	for i := range planned {
 		planned[i].prof.Assignees = opts.Assignees
@@ -660,6 +660,11 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 	if s.copy != nil {
 		batch = copyBatch
 	}
+	w, err := s.newImportWriter(s.db)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, w.close()) }()
 	for start := 0; start < len(planned); start += batch {
 		end := min(start+batch, len(planned))
 		var create []row
@@ -683,7 +688,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		if err := s.enqueueEvents(ctx, s.db, updated...); err != nil {
 			return err
 		}
-		if err := s.createImported(ctx, pr, create, createLines, opts, rep); err != nil {
+		if err := s.createImported(ctx, pr, w, create, createLines, opts, rep); err != nil {
 			return err
 		}
 	}
@@ -707,18 +712,15 @@ func deriveAll(rows []row) {
 	wg.Wait()
 }
 
-// createImported inserts rows in one statement; in ValidRows mode a batch
-// the database refuses is retried row by row, each refused row reported.
-func (s *Service) createImported(ctx context.Context, pr permission.Principal, rows []row, lines []int, opts ImportOptions, rep *ImportReport) error {
+// createImported inserts rows in one statement (or COPY), through w; in
+// ValidRows mode a batch the database refuses is retried row by row, each
+// refused row reported.
+func (s *Service) createImported(ctx context.Context, pr permission.Principal, w *importWriter, rows []row, lines []int, opts ImportOptions, rep *ImportReport) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
-		if s.copy != nil {
-			if err := copyRows(ctx, s, rows); err != nil {
-				return err
-			}
-		} else if err := s.insertRows(ctx, tx, pr.Tenant, rows); err != nil {
+		if err := w.rows.insert(ctx, pr.Tenant, rows); err != nil {
 			return err
 		}
 		events := make([]outbox.Event, len(rows))
@@ -728,8 +730,10 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, r
 		if err := s.enqueueEvents(ctx, tx, events...); err != nil {
 			return err
 		}
-		return s.insertImportAssignees(ctx, tx, pr, rows, opts.Assignees)
+		return s.insertImportAssignees(ctx, w, pr, rows, opts.Assignees)
 	}
+	// Each batch (and each row retried) runs in a savepoint of the import's
+	// transaction, on whose connection w's statements are prepared.
 	err := storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error { return insert(ctx, tx, rows) })
 	if err == nil {
 		rep.Created += len(rows)
@@ -758,31 +762,65 @@ func refused(err error) bool {
 	return errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalid)
 }
 
-func (s *Service) insertImportAssignees(ctx context.Context, tx bun.IDB, pr permission.Principal, rows []row, users []uuid.UUID) error {
+// importWriter writes the customers an import creates, their assignees
+// and the assignment log, batch after batch, through statements built once
+// per import (storage.Bulk), or with COPY through Config.Copier.
+type importWriter struct {
+	rows      *rowWriter
+	assignees tableWriter
+	log       tableWriter
+	values    []any
+}
+
+// newImportWriter returns an importWriter on tx, the import's transaction
+// (through Config.Copier when s.copy is set); close it before tx ends.
+func (s *Service) newImportWriter(tx bun.IDB) (*importWriter, error) {
+	rows, err := s.newRowWriter(tx)
+	if err != nil {
+		return nil, err
+	}
+	w := &importWriter{rows: rows}
+	if w.assignees, err = s.tableWriter(tx, storage.BulkInsert{Table: "customer_assignees",
+		Columns: []string{"customer_id", "user_id", "tenant_id", "assigned_at", "assigned_by"}}); err != nil {
+		return nil, errors.Join(err, rows.close())
+	}
+	if w.log, err = s.tableWriter(tx, storage.BulkInsert{Table: "customer_assignment_log",
+		Columns: []string{"id", "tenant_id", "customer_id", "to_user", "changed_at", "changed_by"}}); err != nil {
+		return nil, errors.Join(err, rows.close(), w.assignees.Close())
+	}
+	return w, nil
+}
+
+// close releases the writer's statements.
+func (w *importWriter) close() error {
+	return errors.Join(w.rows.close(), w.assignees.Close(), w.log.Close())
+}
+
+// insertImportAssignees assigns users to the new customers rows and logs
+// it, through w.
+func (s *Service) insertImportAssignees(ctx context.Context, w *importWriter, pr permission.Principal, rows []row, users []uuid.UUID) error {
 	if len(users) == 0 {
 		return nil
 	}
 	now := s.now()
-	as := make([]assigneeRow, 0, len(rows)*len(users))
-	log := make([]AssignmentChange, 0, len(rows)*len(users))
+	values := w.values[:0]
 	for i := range rows {
-		for j := range users {
-			as = append(as, assigneeRow{Customer: rows[i].ID, User: users[j], Tenant: pr.Tenant, AssignedAt: now, AssignedBy: pr.User})
-			log = append(log, AssignmentChange{ID: uuid.Must(uuid.NewV7()), Tenant: pr.Tenant, Customer: rows[i].ID,
-				To: &users[j], At: now, By: pr.User})
+		for _, u := range users {
+			values = append(values, rows[i].ID, u, pr.Tenant, now, pr.User)
 		}
 	}
-	if s.copy != nil {
-		if err := copyRows(ctx, s, as); err != nil {
-			return err
-		}
-		return copyRows(ctx, s, log)
-	}
-	if _, err := tx.NewInsert().Model(&as).Exec(ctx); err != nil {
+	if err := w.assignees.Exec(ctx, values); err != nil {
 		return err
 	}
-	_, err := tx.NewInsert().Model(&log).Exec(ctx)
-	return err
+	values = values[:0]
+	for i := range rows {
+		for _, u := range users {
+			values = append(values, uuid.Must(uuid.NewV7()), pr.Tenant, rows[i].ID, u, now, pr.User)
+		}
+	}
+	w.values = values[:0]
+	defer clear(values)
+	return w.log.Exec(ctx, values)
 }
 
 // findDuplicates sets planned[i].dup for rows naming an existing customer

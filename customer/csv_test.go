@@ -297,6 +297,68 @@ func TestImportFailureMidway(t *testing.T) {
 	})
 }
 
+// importBatchRows is the rows of one multi-row INSERT of an import.
+const importBatchRows = 500
+
+// Files of one batch less, exactly one batch and one batch more import
+// every row with its assignee, assignment log entry and search grams; in
+// ValidRows mode a row the database refuses in the middle of a batch is
+// reported and leaves nothing behind, while the other rows of its batch
+// are written with all they come with.
+func TestImportBatchBoundaries(t *testing.T) {
+	t.Parallel()
+	eachImport(t, func(t *testing.T, db *bun.DB, f *fixture) {
+		ctx := context.Background()
+		failOn(t, db)
+		sideRows := func() [2]int {
+			t.Helper()
+			var n [2]int
+			require.NoError(t, db.NewRaw("SELECT (SELECT count(*) FROM customer_assignees), (SELECT count(*) FROM customer_assignment_log)").Scan(ctx, &n[0], &n[1]))
+			return n
+		}
+		file := func(prefix string, rows, refused int) string {
+			var b strings.Builder
+			b.WriteString("姓,名,姓カナ,名カナ\n")
+			for i := range rows {
+				name := fmt.Sprintf("%s%d", prefix, i)
+				if i == refused {
+					name = "故障"
+				}
+				fmt.Fprintf(&b, "%s,花子,ヤマダ,ハナコ\n", name)
+			}
+			return b.String()
+		}
+		total := 0
+		for k, rows := range []int{importBatchRows - 1, importBatchRows, importBatchRows + 1} {
+			prefix := []string{"甲", "乙", "丙"}[k]
+			rep, err := f.svc.Import(f.staff, strings.NewReader(file(prefix, rows, -1)), customer.ImportOptions{})
+			require.NoError(t, err)
+			require.Equal(t, rows, rep.Created)
+			total += rows
+			require.Equal(t, total, count(t, f))
+			require.Equal(t, [2]int{total, total}, sideRows())
+			for _, i := range []int{0, rows - 1} {
+				name := fmt.Sprintf("%s%d", prefix, i)
+				page := must(f.svc.Search(f.staff, customer.Query{Text: name, Assignee: user(f.staff)}))
+				require.Len(t, page.Customers, 1, name)
+				require.Equal(t, name, page.Customers[0].FamilyName)
+			}
+		}
+
+		rep, err := f.svc.Import(f.staff, strings.NewReader(file("丁", importBatchRows+1, 250)), customer.ImportOptions{Mode: customer.ValidRows})
+		require.NoError(t, err)
+		require.Equal(t, importBatchRows, rep.Created)
+		require.Equal(t, []customer.RowError{{Line: 252, Code: validation.CodeRejected}}, rep.Errors)
+		total += importBatchRows
+		require.Equal(t, total, count(t, f))
+		require.Equal(t, [2]int{total, total}, sideRows())
+		for _, name := range []string{"丁249", "丁251", "丁500"} {
+			require.Len(t, must(f.svc.Search(f.staff, customer.Query{Text: name})).Customers, 1, name)
+		}
+		require.Empty(t, must(f.svc.Search(f.staff, customer.Query{Text: "故障"})).Customers)
+	})
+}
+
 func TestExport(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {

@@ -113,11 +113,14 @@
 // updated or created anyway. A database failure midway leaves the database
 // as it was; a row the database refuses is reported like a bad row.
 // Created rows are written with multi-row INSERTs of 500 rows (search grams,
-// assignees and the assignment log included), or, on PostgreSQL with
-// Config.Copier, with COPY in batches of 5 000. On SQLite the import's
-// connection holds a page cache of up to 128 MiB while it writes (SQLite's
-// default of 2 MiB would spill the uncommitted rows to the WAL file), and
-// gets its own setting back after.
+// assignees and the assignment log included) whose values are bound as
+// parameters, each statement built once per import (and on SQLite parsed
+// once), or, on PostgreSQL with Config.Copier, with COPY in batches of
+// 5 000. These statements (and Create's INSERT of the customer and its
+// search grams) go to the driver directly, not through bun's query hooks.
+// On SQLite the import's connection holds a page cache of up to 128 MiB
+// while it writes (SQLite's default of 2 MiB would spill the uncommitted
+// rows to the WAL file), and gets its own setting back after.
 //
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are

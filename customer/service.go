@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -239,18 +241,107 @@ var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
 
 // insertRows writes new customer rows with their search grams.
 func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, rows []row) error {
-	q := tx.NewInsert().Model(&rows)
-	if !gramIndex.Writes(s.dialect) {
-		q = q.ExcludeColumn("grams")
-	}
-	if _, err := q.Exec(ctx); err != nil {
+	w, err := s.newRowWriter(tx)
+	if err != nil {
 		return err
 	}
+	return errors.Join(w.insert(ctx, tenant, rows), w.close())
+}
+
+// rowColumns are the customers columns that an insert writes, in the
+// order of row.values; grams is written on PostgreSQL only (see
+// storage.GramIndex.Writes). They are every column of row's bun model (a
+// test checks it).
+var rowColumns = []string{"id", "tenant_id", "kind", "status", "family_name", "given_name", "family_kana", "given_kana",
+	"company_name", "company_kana", "department", "email", "mobile", "phone", "birthday", "gender", "postal_code",
+	"address", "contact_method", "decision_maker", "rank", "memo", "custom_fields", "consent_at", "consent_by",
+	"created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by", "version",
+	"name_key", "sort_kana", "search_text", "phone_digits", "mobile_digits", "email_key", "grams"}
+
+// values appends the values of r's rowColumns to b, without grams unless
+// grams is set.
+func (r *row) values(b []any, grams bool) ([]any, error) {
+	custom := "{}" // most rows have none
+	if len(r.Custom) > 0 {
+		j, err := json.Marshal(r.Custom)
+		if err != nil {
+			return nil, fmt.Errorf("customer %s: custom fields: %w", r.ID, err)
+		}
+		custom = string(j)
+	}
+	var birthday any
+	if r.Birthday != nil {
+		birthday = *r.Birthday
+	}
+	b = append(b, r.ID, r.Tenant, string(r.Kind), string(r.Status), r.FamilyName, r.GivenName, r.FamilyKana, r.GivenKana,
+		r.CompanyName, r.CompanyKana, r.Department, r.Email, r.Mobile, r.Phone, birthday, string(r.Gender), r.PostalCode,
+		r.Address, string(r.ContactMethod), r.DecisionMaker, r.Rank, r.Memo, custom, orNull(r.ConsentAt), orNull(r.ConsentBy),
+		r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy, orNull(r.DeletedAt), orNull(r.DeletedBy), r.Version,
+		r.NameKey, r.SortKana, r.SearchText, r.PhoneDigits, r.MobileDigits, r.EmailKey)
+	if grams {
+		b = append(b, r.Grams)
+	}
+	return b, nil
+}
+
+// orNull is *p, or nil (NULL) for a nil p.
+func orNull[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// rowWriter inserts new customer rows with their search grams, batch after
+// batch, through statements built once (storage.Bulk).
+type rowWriter struct {
+	grams     bool // the grams column is written (PostgreSQL)
+	customers tableWriter
+	index     *storage.GramWriter
+	values    []any
+}
+
+// newRowWriter returns a rowWriter on tx (through Config.Copier when s.copy
+// is set); close it before tx ends.
+func (s *Service) newRowWriter(tx bun.IDB) (*rowWriter, error) {
+	w := &rowWriter{grams: gramIndex.Writes(s.dialect)}
+	cols := rowColumns
+	if !w.grams {
+		cols = cols[:len(cols)-1]
+	}
+	var err error
+	if w.customers, err = s.tableWriter(tx, storage.BulkInsert{Table: "customers", Columns: cols,
+		Casts: map[string]string{"grams": "text[]", "custom_fields": "jsonb"}}); err != nil {
+		return nil, err
+	}
+	if w.index, err = gramIndex.Writer(tx); err != nil {
+		return nil, errors.Join(err, w.customers.Close())
+	}
+	return w, nil
+}
+
+// insert writes rows and indexes their grams.
+func (w *rowWriter) insert(ctx context.Context, tenant uuid.UUID, rows []row) error {
+	values := w.values[:0]
 	sets := make([]storage.GramSet, len(rows))
 	for i := range rows {
+		var err error
+		if values, err = rows[i].values(values, w.grams); err != nil {
+			return err
+		}
 		sets[i] = storage.GramSet{Owner: rows[i].ID, Grams: rows[i].Grams}
 	}
-	return gramIndex.Insert(ctx, tx, tenant, sets)
+	w.values = values[:0]
+	defer clear(values)
+	if err := w.customers.Exec(ctx, values); err != nil {
+		return err
+	}
+	return w.index.Insert(ctx, tenant, sets)
+}
+
+// close releases the writer's statements.
+func (w *rowWriter) close() error {
+	return errors.Join(w.customers.Close(), w.index.Close())
 }
 
 // Create stores a new customer. Problems with the profile come back as one

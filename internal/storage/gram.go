@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/hex"
+	"errors"
 	"strings"
 
 	"github.com/google/uuid"
@@ -73,102 +73,154 @@ func (ix GramIndex) Writes(d Dialect) bool { return d == Postgres }
 
 // gramToken is gram g as an FTS5 token: the upper-case hexadecimal of its
 // UTF-8 bytes, as SQLite's hex(g) writes it.
-func gramToken(g string) string { return strings.ToUpper(hex.EncodeToString([]byte(g))) }
+func gramToken(g string) string { return string(appendGramToken(nil, g)) }
 
-// saveBatch is the most rows of one multi-row statement of Save (SQLite
-// allows 32 766 bound values).
-const saveBatch = 500
+// appendGramToken appends gramToken(g) to b.
+func appendGramToken(b []byte, g string) []byte {
+	const digits = "0123456789ABCDEF"
+	for i := 0; i < len(g); i++ {
+		b = append(b, digits[g[i]>>4], digits[g[i]&0x0f])
+	}
+	return b
+}
 
 // Save replaces the indexed grams of the given rows (each owner once). It
 // does nothing on PostgreSQL, where the grams travel in the row.
 func (ix GramIndex) Save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet) error {
-	return ix.write(ctx, db, tenant, sets, false)
+	return ix.once(db, func(w *GramWriter) error { return w.Save(ctx, tenant, sets) })
 }
 
 // Insert indexes the grams of rows just inserted (each owner once, none
 // indexed before): Save without looking for grams to replace, one statement
 // fewer per batch. It does nothing on PostgreSQL.
 func (ix GramIndex) Insert(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet) error {
-	return ix.write(ctx, db, tenant, sets, true)
+	return ix.once(db, func(w *GramWriter) error { return w.Insert(ctx, tenant, sets) })
 }
 
-func (ix GramIndex) write(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet, fresh bool) error {
-	d, err := Of(db)
-	if err != nil || d == Postgres || len(sets) == 0 {
+// once runs fn with a writer on db and closes it.
+func (ix GramIndex) once(db bun.IDB, fn func(w *GramWriter) error) error {
+	w, err := ix.Writer(db)
+	if err != nil {
 		return err
 	}
-	for from := 0; from < len(sets); from += saveBatch {
-		if err := ix.save(ctx, db, tenant, sets[from:min(from+saveBatch, len(sets))], fresh); err != nil {
+	return errors.Join(fn(w), w.Close())
+}
+
+// GramWriter writes the grams of many batches of rows in one transaction,
+// with statements SQLite parses once (see Bulk). On PostgreSQL it does
+// nothing. Close it before the transaction ends; it is not safe for
+// concurrent use.
+type GramWriter struct {
+	ix            GramIndex
+	db            bun.IDB
+	fresh, upsert *Bulk // the doc map's INSERT … RETURNING, without and with ON CONFLICT
+	fts           *Bulk
+	values        []any
+	tokens        []byte
+}
+
+// Writer returns a writer of ix's grams through db (typically a
+// transaction).
+func (ix GramIndex) Writer(db bun.IDB) (*GramWriter, error) {
+	d, err := Of(db)
+	if err != nil || d == Postgres {
+		return &GramWriter{ix: ix}, err
+	}
+	docs := BulkInsert{Table: ix.SideTable, Columns: []string{"tenant_id", "owner_id"}, Suffix: " RETURNING doc, owner_id"}
+	w := &GramWriter{ix: ix, db: db}
+	if w.fresh, err = docs.Prepare(db); err != nil {
+		return nil, err
+	}
+	// The doc of each owner is kept when it has one, so that replacing
+	// grams is a delete and an insert in the FTS5 table only.
+	docs.Suffix = " ON CONFLICT (tenant_id, owner_id) DO UPDATE SET owner_id = excluded.owner_id" + docs.Suffix
+	if w.upsert, err = docs.Prepare(db); err != nil {
+		return nil, err
+	}
+	if w.fts, err = (BulkInsert{Table: ix.SideTable + "_fts", Columns: []string{"rowid", "grams"}}).Prepare(db); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Save replaces the indexed grams of the given rows (each owner once).
+func (w *GramWriter) Save(ctx context.Context, tenant uuid.UUID, sets []GramSet) error {
+	return w.write(ctx, tenant, sets, false)
+}
+
+// Insert indexes the grams of rows just inserted (each owner once, none
+// indexed before).
+func (w *GramWriter) Insert(ctx context.Context, tenant uuid.UUID, sets []GramSet) error {
+	return w.write(ctx, tenant, sets, true)
+}
+
+// write writes the docs and grams of sets in three statements, two when the
+// owners are fresh (no doc yet, so no old grams to delete).
+func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet, fresh bool) error {
+	if w.db == nil || len(sets) == 0 {
+		return nil
+	}
+	docs := w.upsert
+	if fresh {
+		docs = w.fresh
+	}
+	values := w.values[:0]
+	for _, s := range sets {
+		values = append(values, tenant, s.Owner)
+	}
+	doc := make(map[uuid.UUID]int64, len(sets))
+	ids := make([]int64, 0, len(sets))
+	err := docs.Query(ctx, values, func(rows *sql.Rows) error {
+		var id int64
+		var owner uuid.UUID
+		if err := rows.Scan(&id, &owner); err != nil {
+			return err
+		}
+		doc[owner] = id
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		if _, err := w.db.NewRaw("DELETE FROM "+w.ix.SideTable+"_fts WHERE rowid IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return Err(err)
 		}
 	}
-	return nil
-}
-
-// save writes the docs and grams of sets in three statements, two when the
-// owners are fresh (no doc yet, so no old grams to delete).
-func (ix GramIndex) save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet, fresh bool) error {
-	var q strings.Builder
-	args := make([]any, 0, 2*len(sets))
-	q.WriteString("INSERT INTO " + ix.SideTable + " (tenant_id, owner_id) VALUES ")
-	for i, s := range sets {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?)")
-		args = append(args, tenant, s.Owner)
-	}
-	if !fresh {
-		// The doc of each owner is kept when it has one, so that replacing
-		// grams is a delete and an insert in the FTS5 table only.
-		q.WriteString(" ON CONFLICT (tenant_id, owner_id) DO UPDATE SET owner_id = excluded.owner_id")
-	}
-	q.WriteString(" RETURNING doc, owner_id")
-	var docs []struct {
-		Doc   int64     `bun:"doc"`
-		Owner uuid.UUID `bun:"owner_id"`
-	}
-	if err := db.NewRaw(q.String(), args...).Scan(ctx, &docs); err != nil {
-		return err
-	}
-	doc := make(map[uuid.UUID]int64, len(docs))
-	ids := make([]int64, len(docs))
-	for i, r := range docs {
-		doc[r.Owner], ids[i] = r.Doc, r.Doc
-	}
-	if !fresh {
-		if _, err := db.NewRaw("DELETE FROM "+ix.SideTable+"_fts WHERE rowid IN (?)", bun.List(ids)).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	q.Reset()
-	args = args[:0]
-	q.WriteString("INSERT INTO " + ix.SideTable + "_fts (rowid, grams) VALUES ")
-	var tokens strings.Builder
-	n := 0
+	// One string of tokens per row, cut from one buffer.
+	tokens := w.tokens[:0]
+	ends := make([]int, 0, len(sets))
 	for _, s := range sets {
-		if len(s.Grams) == 0 {
-			continue
-		}
-		tokens.Reset()
 		for i, g := range s.Grams {
 			if i > 0 {
-				tokens.WriteByte(' ')
+				tokens = append(tokens, ' ')
 			}
-			tokens.WriteString(gramToken(g))
+			tokens = appendGramToken(tokens, g)
 		}
-		if n > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?)")
-		n++
-		args = append(args, doc[s.Owner], tokens.String())
+		ends = append(ends, len(tokens))
 	}
-	if n == 0 {
+	w.tokens = tokens[:0]
+	all := string(tokens)
+	values = values[:0]
+	from := 0
+	for i, s := range sets {
+		if len(s.Grams) > 0 {
+			values = append(values, doc[s.Owner], all[from:ends[i]])
+		}
+		from = ends[i]
+	}
+	w.values = values[:0]
+	defer clear(values)
+	return w.fts.Exec(ctx, values)
+}
+
+// Close releases the writer's statements.
+func (w *GramWriter) Close() error {
+	if w.db == nil {
 		return nil
 	}
-	_, err := db.NewRaw(q.String(), args...).Exec(ctx)
-	return err
+	return errors.Join(w.fresh.Close(), w.upsert.Close(), w.fts.Close())
 }
 
 // MatchList is the most rows of a tenant whose grams Match writes into the
