@@ -46,7 +46,7 @@
 // Calendar reads the calendars of some staff, a group's members or the
 // principal alone, for From–To (at most MaxCalendarDays; View.Range gives
 // a day, a Sunday-to-Saturday week or a month, Period.Range the quick
-// ranges), in two queries: the appointments of those staff, and the
+// ranges), in one query: the appointments of those staff, and the
 // contact records they responded to or whose customer they are assigned
 // to, dated by the actual time, else the planned time. Both pass the
 // principal's visibility predicate in SQL; a customer the principal does
