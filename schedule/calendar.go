@@ -154,29 +154,29 @@ type Calendar struct {
 
 // calendarRow is what the calendar query selects.
 type calendarRow struct {
-	Kind         string    `bun:"kind"`
-	ID           uuid.UUID `bun:"id"`
-	Staff        uuid.UUID `bun:"staff_id"`
-	Title        string    `bun:"title"`
-	StartsAt     time.Time `bun:"starts_at,nullzero"`
-	EndsAt       time.Time `bun:"ends_at,nullzero"`
-	AllDay       bool      `bun:"all_day"`
-	Place        string    `bun:"place"`
-	Customer     uuid.UUID `bun:"customer_id,nullzero"`
-	Channel      string    `bun:"channel"`
-	Direct       string    `bun:"direct"`
-	Record       uuid.UUID `bun:"record_id,nullzero"`
-	ActualAt     time.Time `bun:"actual_at,nullzero"`
-	Version      int64     `bun:"version"`
+	Kind     string    `bun:"kind"`
+	ID       uuid.UUID `bun:"id"`
+	Staff    uuid.UUID `bun:"staff_id"`
+	Title    string    `bun:"title"`
+	StartsAt time.Time `bun:"starts_at,nullzero"`
+	EndsAt   time.Time `bun:"ends_at,nullzero"`
+	AllDay   bool      `bun:"all_day"`
+	Place    string    `bun:"place"`
+	Customer uuid.UUID `bun:"customer_id,nullzero"`
+	Channel  string    `bun:"channel"`
+	Direct   string    `bun:"direct"`
+	Record   uuid.UUID `bun:"record_id,nullzero"`
+	ActualAt time.Time `bun:"actual_at,nullzero"`
+	Version  int64     `bun:"version"`
 	// With CalendarQuery.PerDay: the cell's day (from From), the entry's
 	// rank in it and how many entries it has.
-	Day  int `bun:"day"`
-	Rank int `bun:"rn"`
-	Cell int `bun:"cell"`
-	CustomerKind string    `bun:"c_kind"`
-	FamilyName   string    `bun:"c_family_name"`
-	GivenName    string    `bun:"c_given_name"`
-	CompanyName  string    `bun:"c_company_name"`
+	Day          int    `bun:"day"`
+	Rank         int    `bun:"rn"`
+	Cell         int    `bun:"cell"`
+	CustomerKind string `bun:"c_kind"`
+	FamilyName   string `bun:"c_family_name"`
+	GivenName    string `bun:"c_given_name"`
+	CompanyName  string `bun:"c_company_name"`
 }
 
 func (r *calendarRow) customerName() string {
@@ -290,7 +290,7 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	// records of the range. The customers' names are looked up after, for
 	// the entries returned only.
 	aq := s.db.NewSelect().TableExpr("schedule_appointments AS ap").
-		ColumnExpr("'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title, " +
+		ColumnExpr("'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title, "+
 			"ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, NULL AS actual_at, ap.version").
 		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
 		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
