@@ -170,9 +170,10 @@ type calendarRow struct {
 	Version  int64     `bun:"version"`
 	// With CalendarQuery.PerDay: the cell's day (from From), the entry's
 	// rank in it and how many entries it has.
-	Day          int    `bun:"day"`
-	Rank         int    `bun:"rn"`
-	Cell         int    `bun:"cell"`
+	Day  int `bun:"day"`
+	Rank int `bun:"rn"`
+	Cell int `bun:"cell"`
+	// The customer's name, when the principal sees the customer.
 	CustomerKind string `bun:"c_kind"`
 	FamilyName   string `bun:"c_family_name"`
 	GivenName    string `bun:"c_given_name"`
