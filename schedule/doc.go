@@ -51,7 +51,10 @@
 // to, dated by the actual time, else the planned time. Both pass the
 // principal's visibility predicate in SQL; a customer the principal does
 // not see stays unnamed. Each entry names the calendar it is on, so a
-// record shows once per responder and assignee. Day boundaries are the
+// record shows once per responder and assignee. CalendarQuery.PerDay keeps
+// the first entries of each staff member's day, and Calendar.More counts
+// the rest (「他N件」) among what the principal sees: the customers' names
+// are looked up for the entries listed only. Day boundaries are the
 // tenant's (an appointment at 23:30 JST on the 30th belongs to that day).
 // Holidays lists the Japanese public holidays with Japanese names
 // (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
