@@ -539,15 +539,26 @@ func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first D
 		Given    string    `bun:"given_name"`
 		Company  string    `bun:"company_name"`
 	}
-	param := "?"
-	if h.db.Dialect().Name() == dialect.PG {
-		param = "CAST(? AS TIMESTAMPTZ)"
-	}
-	var daySQL []string
+	// Each entry's days: on PostgreSQL from width_bucket over the days'
+	// first instants, on SQLite a join with the days.
+	var dayJoin string
 	var dayArgs []any
-	for i := range len(days) - 1 {
-		daySQL = append(daySQL, fmt.Sprintf("SELECT %d AS n, %s AS lo, %s AS hi", i, param, param))
-		dayArgs = append(dayArgs, days[i], days[i+1])
+	if h.db.Dialect().Name() == dialect.PG {
+		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("?::timestamptz, ", len(days)-1), ", ") + "]"
+		dayJoin = " CROSS JOIN LATERAL generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
+			" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) d(n)"
+		for range 2 {
+			for _, t := range days[:len(days)-1] {
+				dayArgs = append(dayArgs, t)
+			}
+		}
+	} else {
+		var daySQL []string
+		for i := range len(days) - 1 {
+			daySQL = append(daySQL, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", i))
+			dayArgs = append(dayArgs, days[i], days[i+1])
+		}
+		dayJoin = " JOIN (" + strings.Join(daySQL, " UNION ALL ") + ") d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
 	}
 	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, r.occurred_at AS ends_at, r.customer_id" +
 		" FROM contact_records r %s" +
@@ -563,7 +574,7 @@ func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first D
 		" UNION " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
 		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
 		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)") +
-		") e JOIN (" + strings.Join(daySQL, " UNION ALL ") + ") d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)) e" +
+		") e" + dayJoin + ") e" +
 		" LEFT JOIN customers c ON c.tenant_id = e.tenant_id AND c.id = e.customer_id AND c.deleted_at IS NULL AND " + h.cust.SQL +
 		" WHERE e.rn <= ?"
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}

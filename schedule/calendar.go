@@ -377,23 +377,38 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 // counts each cell's entries (cell). The caller keeps the first rows of
 // each cell by rn.
 func (s *Service) firstPerDay(all *bun.SelectQuery, from, to Date, loc *time.Location) *bun.SelectQuery {
-	day := "?"
-	if s.db.Dialect().Name() == dialect.PG {
-		// A bare parameter is text to PostgreSQL.
-		day = "CAST(? AS TIMESTAMPTZ)"
+	var starts []time.Time // each day's first instant, and the end
+	for d := from; !to.AddDays(1).Before(d); d = d.AddDays(1) {
+		starts = append(starts, d.In(loc).UTC())
 	}
-	var days strings.Builder
+	var days string
 	var args []any
-	for n, d := 0, from; !to.Before(d); n, d = n+1, d.AddDays(1) {
-		if n > 0 {
-			days.WriteString(" UNION ALL ")
+	if s.db.Dialect().Name() == dialect.PG {
+		// Each entry's days from the binary search of width_bucket over
+		// the days' first instants (1 for the first day): the first for
+		// its start, the last for its last instant (the end exclusive
+		// when after the start). Joining every entry with every day
+		// compares a month's thousands of entries 30 times over.
+		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("CAST(? AS TIMESTAMPTZ), ", len(starts)-1), ", ") + "]"
+		days = "CROSS JOIN LATERAL generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1, " +
+			"width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " +
+			firsts + ") - 1) AS d(n)"
+		for range 2 {
+			for _, t := range starts[:len(starts)-1] {
+				args = append(args, t)
+			}
 		}
-		fmt.Fprintf(&days, "SELECT %d AS n, %s AS lo, %s AS hi", n, day, day)
-		args = append(args, d.In(loc).UTC(), d.AddDays(1).In(loc).UTC())
+	} else {
+		var list []string
+		for n := range len(starts) - 1 {
+			list = append(list, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", n))
+			args = append(args, starts[n], starts[n+1])
+		}
+		days = "JOIN (" + strings.Join(list, " UNION ALL ") + ") AS d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
 	}
 	return s.db.NewSelect().TableExpr("(?) AS e", all).
 		ColumnExpr("e.*, d.n AS day").
 		ColumnExpr("row_number() OVER (PARTITION BY e.staff_id, d.n ORDER BY e.starts_at, e.kind, e.id) AS rn").
 		ColumnExpr("count(*) OVER (PARTITION BY e.staff_id, d.n) AS cell").
-		Join("JOIN ("+days.String()+") AS d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)", args...)
+		Join(days, args...)
 }
