@@ -545,8 +545,9 @@ func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first D
 	var dayArgs []any
 	if h.db.Dialect().Name() == dialect.PG {
 		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("?::timestamptz, ", len(days)-1), ", ") + "]"
-		dayJoin = " CROSS JOIN LATERAL generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
-			" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) d(n)"
+		dayJoin = " CROSS JOIN LATERAL (SELECT generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
+			" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) AS n" +
+			fmt.Sprintf(" LIMIT %d) d", len(days)-1)
 		for range 2 {
 			for _, t := range days[:len(days)-1] {
 				dayArgs = append(dayArgs, t)
