@@ -294,6 +294,15 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 	}
 	weekQ := CalendarQuery{From: wFrom, To: wTo}
 	monthQ := CalendarQuery{Group: dir.Groups[gi], From: mFrom, To: mTo}
+	// A month as a calendar shows it: the first entries of each staff
+	// member's day and 「他N件」.
+	const perDay = 3
+	monthDayQ := monthQ
+	monthDayQ.PerDay = perDay
+	var mDays []time.Time
+	for d := mFrom; !mTo.AddDays(1).Before(d); d = d.AddDays(1) {
+		mDays = append(mDays, d.In(loc).UTC())
+	}
 	alertQ := OccurrenceQuery{From: mFrom, To: mTo}
 
 	h := benchHand{db: db, tenant: tenant}
@@ -349,6 +358,28 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 			b.Fatalf("%s: engine %d entries, hand-written %d; they differ", c.name, len(got), len(want))
 		}
 	}
+	cal, err := svc.Calendar(sctx, monthDayQ)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var gotDay []string
+	for _, e := range cal.Entries {
+		gotDay = append(gotDay, benchEntry(e.Kind, e.ID, e.Staff, e.Start, e.CustomerName)+" "+e.Day.String())
+	}
+	for _, m := range cal.More {
+		gotDay = append(gotDay, fmt.Sprintf("%s %s +%d", m.Staff, m.Day, m.Count))
+	}
+	slices.Sort(gotDay)
+	wantDay, err := h.calendarPerDay(ctx, dir.Groups[gi], mFrom, mDays, perDay)
+	if err != nil {
+		b.Fatal(err)
+	}
+	slices.Sort(wantDay)
+	if len(cal.More) == 0 || !slices.Equal(gotDay, wantDay) {
+		b.Fatalf("group month, %d a day: engine %d entries and %d cells with more, hand-written %d lines; they differ",
+			perDay, len(cal.Entries), len(cal.More), len(wantDay))
+	}
+	b.Logf("group month, %d a day: %d entries listed, %d cells with more", perDay, len(cal.Entries), len(cal.More))
 	page, err := svc.Occurrences(sctx, alertQ)
 	if err != nil {
 		b.Fatal(err)
@@ -368,17 +399,16 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 	if os.Getenv(benchdb.EnvExplain) != "" {
 		var capture benchdb.Capture
 		traced := svc.WithDB(db.WithQueryHook(&capture))
-		for _, q := range []CalendarQuery{weekQ, monthQ} {
+		names := []string{"week", "group month", fmt.Sprintf("group month, %d a day", perDay)}
+		for _, q := range []CalendarQuery{weekQ, monthQ, monthDayQ} {
 			if _, err := traced.Calendar(sctx, q); err != nil {
 				b.Fatal(err)
 			}
 		}
 		for _, q := range capture.Queries() {
-			switch {
-			case strings.Contains(q, "FROM contact_records AS r"):
-				benchExplain(b, db, "calendar records", q)
-			case strings.Contains(q, "FROM schedule_appointments AS ap"):
-				benchExplain(b, db, "calendar appointments", q)
+			if strings.Contains(q, "FROM schedule_appointments AS ap") {
+				benchExplain(b, db, "calendar, "+names[0], q)
+				names = names[1:]
 			}
 		}
 	}
@@ -392,12 +422,14 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 		{"week/hand", func() error { _, err := h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT); return err }},
 		{"group_month/engine", func() error { _, err := svc.Calendar(sctx, monthQ); return err }},
 		{"group_month/hand", func() error { _, err := h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT); return err }},
+		{"group_month_per_day/engine", func() error { _, err := svc.Calendar(sctx, monthDayQ); return err }},
+		{"group_month_per_day/hand", func() error { _, err := h.calendarPerDay(ctx, dir.Groups[gi], mFrom, mDays, perDay); return err }},
 		{"alerts_month/engine", func() error { _, err := svc.Occurrences(sctx, alertQ); return err }},
 		{"alerts_month/hand", func() error { _, err := h.occurrences(ctx, mFrom, mTo, 50); return err }},
 	} {
 		b.Run(c.name, func(b *testing.B) { stats[c.name] = benchdb.Latency(b, c.op) })
 	}
-	for _, name := range []string{"week", "group_month", "alerts_month"} {
+	for _, name := range []string{"week", "group_month", "group_month_per_day", "alerts_month"} {
 		e, hw := stats[name+"/engine"], stats[name+"/hand"]
 		if hw.P50 > 0 {
 			b.Logf("%s %s: engine p50 %.2f ms p95 %.2f ms, hand-written p50 %.2f ms, ratio %.2f",
@@ -478,6 +510,99 @@ func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.
 			at = cmp.Or(r.ActualAt, r.PlannedAt)
 		}
 		out[i] = benchEntry(EntryKind(r.Kind), r.ID, r.Staff, at, name)
+	}
+	return out, nil
+}
+
+// calendarPerDay returns the first perDay entries of each day of each
+// member of group (benchEntry, then the day), days being the midnights
+// that start the days from first and end the last, and the count of each
+// cell's other entries ("staff day +count"): the entries numbered in each
+// cell, then the customers' names looked up for the first ones only.
+func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first Date, days []time.Time, perDay int) ([]string, error) {
+	var staff []uuid.UUID
+	if err := h.db.NewRaw("SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ?", h.tenant, group).
+		Scan(ctx, &staff); err != nil {
+		return nil, err
+	}
+	from, to := days[0], days[len(days)-1]
+	var rows []struct {
+		Kind     string    `bun:"kind"`
+		ID       uuid.UUID `bun:"id"`
+		Staff    uuid.UUID `bun:"staff_id"`
+		StartsAt time.Time `bun:"starts_at"`
+		Day      int       `bun:"day"`
+		Rank     int       `bun:"rn"`
+		Cell     int       `bun:"cell"`
+		Kind2    string    `bun:"c_kind"`
+		Family   string    `bun:"family_name"`
+		Given    string    `bun:"given_name"`
+		Company  string    `bun:"company_name"`
+	}
+	// Each entry's days: on PostgreSQL from width_bucket over the days'
+	// first instants, on SQLite a join with the days.
+	var dayJoin string
+	var dayArgs []any
+	if h.db.Dialect().Name() == dialect.PG {
+		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("?::timestamptz, ", len(days)-1), ", ") + "]"
+		dayJoin = " CROSS JOIN LATERAL (SELECT generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
+			" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) AS n" +
+			fmt.Sprintf(" LIMIT %d) d", len(days)-1)
+		for range 2 {
+			for _, t := range days[:len(days)-1] {
+				dayArgs = append(dayArgs, t)
+			}
+		}
+	} else {
+		var daySQL []string
+		for i := range len(days) - 1 {
+			daySQL = append(daySQL, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", i))
+			dayArgs = append(dayArgs, days[i], days[i+1])
+		}
+		dayJoin = " JOIN (" + strings.Join(daySQL, " UNION ALL ") + ") d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
+	}
+	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, r.occurred_at AS ends_at, r.customer_id" +
+		" FROM contact_records r %s" +
+		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
+		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
+	query := "SELECT e.kind, e.id, e.staff_id, e.starts_at, e.day, e.rn, e.cell, c.kind AS c_kind, c.family_name, c.given_name, c.company_name" +
+		" FROM (SELECT e.*, d.n AS day, row_number() OVER (PARTITION BY e.staff_id, d.n ORDER BY e.starts_at, e.kind, e.id) AS rn," +
+		" count(*) OVER (PARTITION BY e.staff_id, d.n) AS cell FROM (" +
+		"SELECT 'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.customer_id" +
+		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id" +
+		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND st.ends_at >= ? AND st.ends_at < ? AND st.starts_at < ?" +
+		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
+		" UNION " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
+		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
+		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)") +
+		") e" + dayJoin + ") e" +
+		" LEFT JOIN customers c ON c.tenant_id = e.tenant_id AND c.id = e.customer_id AND c.deleted_at IS NULL AND " + h.cust.SQL +
+		" WHERE e.rn <= ?"
+	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
+	args = append(args, h.ap.Args...)
+	for _, join := range [][]any{{bun.List(staff), from, to}, {bun.List(staff)}} {
+		args = append(args, join...)
+		args = append(args, h.tenant, from, to)
+		args = append(args, h.rec.Args...)
+	}
+	args = append(args, dayArgs...)
+	args = append(args, h.cust.Args...)
+	args = append(args, perDay)
+	if err := h.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range rows {
+		c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(r.Kind2), FamilyName: r.Family, GivenName: r.Given, CompanyName: r.Company}}
+		name := ""
+		if r.Kind2 != "" {
+			name = c.DisplayName()
+		}
+		day := first.AddDays(r.Day)
+		out = append(out, benchEntry(EntryKind(r.Kind), r.ID, r.Staff, r.StartsAt, name)+" "+day.String())
+		if r.Rank == 1 && r.Cell > perDay {
+			out = append(out, fmt.Sprintf("%s %s +%d", r.Staff, day, r.Cell-perDay))
+		}
 	}
 	return out, nil
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/customer"
@@ -62,6 +64,15 @@ type CalendarQuery struct {
 	// tenant's zone: at most MaxCalendarDays. Required (View.Range and
 	// Period.Range compute them).
 	From, To Date
+	// PerDay, when positive, limits each cell of the answer — one staff
+	// member's day, From to To in the tenant's zone — to its first PerDay
+	// entries in the order of Calendar.Entries, and Calendar.More counts
+	// the rest of each cell (「他N件」), among the entries the principal
+	// sees. An entry is in the cell of every day it touches: its start's
+	// day to the day its end falls in (an end at midnight does not reach
+	// that day). With PerDay, an entry is listed once per cell it is shown
+	// in, CalendarEntry.Day naming the day. 0 lists every entry once.
+	PerDay int
 }
 
 // EntryKind tells appointments from contact records on a calendar.
@@ -109,6 +120,18 @@ type CalendarEntry struct {
 	Record uuid.UUID `json:"record,omitzero"`
 	// Version is the appointment's or the record's version.
 	Version int64 `json:"version"`
+	// Day is, with CalendarQuery.PerDay, the day cell the entry is
+	// listed for; zero without it.
+	Day Date `json:"day,omitzero"`
+}
+
+// CalendarMore counts the entries of a cell — one staff member's day —
+// beyond CalendarQuery.PerDay (「他N件」).
+type CalendarMore struct {
+	Staff uuid.UUID `json:"staff"`
+	Day   Date      `json:"day"`
+	// Count is how many entries of the cell are not listed (at least 1).
+	Count int `json:"count"`
 }
 
 // Calendar is the answer to a CalendarQuery.
@@ -118,32 +141,43 @@ type Calendar struct {
 	// Staff are the calendars read, in the order asked (the group's
 	// members after Staff, by name).
 	Staff []uuid.UUID `json:"staff"`
-	// Entries by Start, then kind (appointments first), ID and staff.
+	// Entries by Start, then kind (appointments first), ID, staff and
+	// Day.
 	Entries []CalendarEntry `json:"entries"`
+	// More are, with CalendarQuery.PerDay, the cells with more entries
+	// than that, by staff (in the order of Staff) and day; none without
+	// it.
+	More []CalendarMore `json:"more,omitempty"`
 	// Holidays are the Japanese public holidays between From and To.
 	Holidays []Holiday `json:"holidays"`
 }
 
-// calendarRow is what both calendar queries select.
+// calendarRow is what the calendar query selects.
 type calendarRow struct {
-	ID           uuid.UUID `bun:"id"`
-	Staff        uuid.UUID `bun:"staff_id"`
-	Title        string    `bun:"title"`
-	StartsAt     time.Time `bun:"starts_at,nullzero"`
-	EndsAt       time.Time `bun:"ends_at,nullzero"`
-	AllDay       bool      `bun:"all_day"`
-	Place        string    `bun:"place"`
-	Customer     uuid.UUID `bun:"customer_id,nullzero"`
-	Channel      string    `bun:"channel"`
-	Direct       string    `bun:"direct"`
-	Record       uuid.UUID `bun:"record_id,nullzero"`
-	PlannedAt    time.Time `bun:"planned_at,nullzero"`
-	ActualAt     time.Time `bun:"actual_at,nullzero"`
-	Version      int64     `bun:"version"`
-	CustomerKind string    `bun:"c_kind"`
-	FamilyName   string    `bun:"c_family_name"`
-	GivenName    string    `bun:"c_given_name"`
-	CompanyName  string    `bun:"c_company_name"`
+	Kind     string    `bun:"kind"`
+	ID       uuid.UUID `bun:"id"`
+	Staff    uuid.UUID `bun:"staff_id"`
+	Title    string    `bun:"title"`
+	StartsAt time.Time `bun:"starts_at,nullzero"`
+	EndsAt   time.Time `bun:"ends_at,nullzero"`
+	AllDay   bool      `bun:"all_day"`
+	Place    string    `bun:"place"`
+	Customer uuid.UUID `bun:"customer_id,nullzero"`
+	Channel  string    `bun:"channel"`
+	Direct   string    `bun:"direct"`
+	Record   uuid.UUID `bun:"record_id,nullzero"`
+	ActualAt time.Time `bun:"actual_at,nullzero"`
+	Version  int64     `bun:"version"`
+	// With CalendarQuery.PerDay: the cell's day (from From), the entry's
+	// rank in it and how many entries it has.
+	Day  int `bun:"day"`
+	Rank int `bun:"rn"`
+	Cell int `bun:"cell"`
+	// The customer's name, when the principal sees the customer.
+	CustomerKind string `bun:"c_kind"`
+	FamilyName   string `bun:"c_family_name"`
+	GivenName    string `bun:"c_given_name"`
+	CompanyName  string `bun:"c_company_name"`
 }
 
 func (r *calendarRow) customerName() string {
@@ -157,7 +191,7 @@ func (r *calendarRow) customerName() string {
 
 // Calendar reads the calendars of q: the appointments of its staff and
 // the contact records they responded to or whose customer they are
-// assigned to, in one query each, both under the principal's visibility
+// assigned to, in one query, under the principal's visibility
 // rules (what the principal may not see is absent). Records without a
 // planned or actual time are not on calendars. Staff only. Appointments
 // are read directly; records through Config.Records' tables (no copy).
@@ -190,6 +224,9 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	}
 	if q.From.valid() && q.To.valid() && (q.To.Before(q.From) || q.From.AddDays(maxDays-1).Before(q.To)) {
 		v.Add("to", validation.CodeOutOfRange, q.From.String()+".."+q.From.AddDays(maxDays-1).String())
+	}
+	if q.PerDay < 0 {
+		v.Add("per_day", validation.CodeOutOfRange, "0..")
 	}
 	staff := cleanIDs(&v, "staff", q.Staff, MaxCalendarStaff)
 	if err := v.Err(); err != nil {
@@ -227,59 +264,44 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	if err != nil {
 		return nil, err
 	}
-	custCols := entryCustomer.NameColumns("c_")
-	custJoin := func(alias string) string {
-		return entryCustomer.Join("LEFT JOIN", alias, "customer_id") + " AND " + entryCustomer.Live() + " AND " + custPred.SQL
-	}
-
-	// Appointments.
 	apPred, err := s.authz.Predicate(ctx, pr, appointmentTable)
 	if err != nil {
 		return nil, err
 	}
-	var aps []calendarRow
-	aq := s.db.NewSelect().TableExpr("schedule_appointments AS ap").
-		ColumnExpr("ap.id, st.user_id AS staff_id, ap.title, ap.starts_at, ap.ends_at, ap.all_day, ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, ap.version, "+custCols).
-		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
-		Join(custJoin("ap"), custPred.Args...).
-		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
-		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from).
-		// The staff rows carry the range: read only those ending from
-		// the start on (the condition above implies it) and starting
-		// before the end, from their index, not every appointment of the
-		// staff. No appointment lasts longer than maxStoredSpan, so
-		// those end before the end plus that: the index range on ends_at
-		// is bounded at both ends, and an old month does not read every
-		// later appointment of its staff.
-		Where("st.ends_at >= ?", from).Where("st.ends_at < ?", to.Add(maxStoredSpan)).Where("st.starts_at < ?", to)
-	if err := apPred.Apply(aq).Scan(ctx, &aps); err != nil {
-		return nil, storage.Err(err)
-	}
-	for i := range aps {
-		r := &aps[i]
-		out.Entries = append(out.Entries, CalendarEntry{
-			Kind: EntryAppointment, ID: r.ID, Staff: r.Staff, Title: r.Title, Start: r.StartsAt.UTC(), End: r.EndsAt.UTC(),
-			AllDay: r.AllDay, Place: r.Place, Customer: r.Customer, CustomerName: r.customerName(), Channel: r.Channel,
-			Direct: Direct(r.Direct), Record: r.Record, Version: r.Version,
-		})
-	}
-
-	// Records: each on the calendars of its responders and of its
-	// customer's assignees, dated by the actual time, else the planned
-	// time (occurred_at holds exactly that when either is set). One arm
-	// per role, each reading the records once, united without duplicates
-	// (a responder who is also an assignee): the responders' records of
-	// the range come from their people rows, which carry the record's
-	// occurred_at (one index range per person); the assignees' from their
-	// customers' records of the range.
 	recPred, err := s.authz.Predicate(ctx, pr, contactlog.RecordTable("r"))
 	if err != nil {
 		return nil, err
 	}
+
+	// One query reads every entry the principal sees: the appointments
+	// of the staff, united with the records (each on the calendars of its
+	// responders and of its customer's assignees, dated by the actual
+	// time, else the planned time: occurred_at holds exactly that when
+	// either is set). The appointments' staff rows carry their range:
+	// read only those ending from the start on (the range condition
+	// implies it) and starting before the end, from their index, not
+	// every appointment of the staff. No appointment lasts longer than
+	// maxStoredSpan, so those end before the end plus that: the index
+	// range on ends_at is bounded at both ends, and an old month does not
+	// read every later appointment of its staff. The records come in one
+	// arm per role, each reading the records once, united without
+	// duplicates (a responder who is also an assignee): the responders'
+	// from their people rows, which carry the record's occurred_at (one
+	// index range per person); the assignees' from their customers'
+	// records of the range. The customers' names are looked up after, for
+	// the entries returned only.
+	aq := s.db.NewSelect().TableExpr("schedule_appointments AS ap").
+		ColumnExpr("'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title, "+
+			"ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, NULL AS actual_at, ap.version").
+		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
+		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
+		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from).
+		Where("st.ends_at >= ?", from).Where("st.ends_at < ?", to.Add(maxStoredSpan)).Where("st.starts_at < ?", to)
 	recordArm := func(staffCol, join string, where func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
 		q := s.db.NewSelect().TableExpr("contact_records AS r").
-			ColumnExpr("r.id, "+staffCol+" AS staff_id, r.customer_id, r.channel, r.planned_at, r.actual_at, r.version, "+custCols).
-			Join(join).Join(custJoin("r"), custPred.Args...).
+			ColumnExpr("'record' AS kind, r.tenant_id, r.id, "+staffCol+" AS staff_id, r.occurred_at AS starts_at, r.occurred_at AS ends_at, "+
+				"false AS all_day, '' AS title, '' AS place, r.customer_id, r.channel, '' AS direct, NULL AS record_id, r.actual_at, r.version").
+			Join(join).
 			Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
 			Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
 			Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
@@ -295,20 +317,43 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 		func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff))
 		})
-	var recs []calendarRow
-	if err := responders.Union(assignees).Scan(ctx, &recs); err != nil {
+	// The appointments come first: their columns type the records' NULLs
+	// on PostgreSQL.
+	all := apPred.Apply(aq).UnionAll(responders).Union(assignees)
+	if q.PerDay > 0 {
+		all = s.firstPerDay(all, q.From, q.To, loc)
+	}
+	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, " +
+		"e.record_id, e.actual_at, e.version, "
+	if q.PerDay > 0 {
+		cols += "e.day, e.rn, e.cell, "
+	}
+	var rows []calendarRow
+	err = s.db.NewSelect().TableExpr("(?) AS e", all).
+		ColumnExpr(cols+entryCustomer.NameColumns("c_")).
+		Join(entryCustomer.Join("LEFT JOIN", "e", "customer_id")+" AND "+entryCustomer.Live()+" AND "+custPred.SQL, custPred.Args...).
+		Apply(func(sq *bun.SelectQuery) *bun.SelectQuery {
+			if q.PerDay > 0 {
+				return sq.Where("e.rn <= ?", q.PerDay)
+			}
+			return sq
+		}).Scan(ctx, &rows)
+	if err != nil {
 		return nil, storage.Err(err)
 	}
-	for i := range recs {
-		r := &recs[i]
-		at := r.ActualAt
-		if at.IsZero() {
-			at = r.PlannedAt
+	out.Entries = make([]CalendarEntry, 0, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		e := CalendarEntry{Kind: EntryKind(r.Kind), ID: r.ID, Staff: r.Staff, Title: r.Title, Start: r.StartsAt.UTC(), End: r.EndsAt.UTC(),
+			AllDay: r.AllDay, Place: r.Place, Customer: r.Customer, CustomerName: r.customerName(), Channel: r.Channel,
+			Direct: Direct(r.Direct), Record: r.Record, Planned: r.Kind == string(EntryRecord) && r.ActualAt.IsZero(), Version: r.Version}
+		if q.PerDay > 0 {
+			e.Day = q.From.AddDays(r.Day)
+			if r.Rank == 1 && r.Cell > q.PerDay {
+				out.More = append(out.More, CalendarMore{Staff: r.Staff, Day: e.Day, Count: r.Cell - q.PerDay})
+			}
 		}
-		out.Entries = append(out.Entries, CalendarEntry{
-			Kind: EntryRecord, ID: r.ID, Staff: r.Staff, Start: at.UTC(), End: at.UTC(), Customer: r.Customer,
-			CustomerName: r.customerName(), Channel: r.Channel, Planned: r.ActualAt.IsZero(), Version: r.Version,
-		})
+		out.Entries = append(out.Entries, e)
 	}
 	// IDs compare as bytes (their text's order) and calendars by their
 	// position in staff, looked up once: a group's month sorts thousands.
@@ -318,7 +363,56 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	}
 	slices.SortFunc(out.Entries, func(a, b CalendarEntry) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), bytes.Compare(a.ID[:], b.ID[:]),
-			pos[a.Staff]-pos[b.Staff])
+			pos[a.Staff]-pos[b.Staff], compareDates(a.Day, b.Day))
+	})
+	slices.SortFunc(out.More, func(a, b CalendarMore) int {
+		return cmp.Or(pos[a.Staff]-pos[b.Staff], compareDates(a.Day, b.Day))
 	})
 	return out, nil
+}
+
+// firstPerDay numbers the entries of all in each cell — a staff
+// member's day of from..to in loc, an entry being on every day it
+// touches (CalendarQuery.PerDay) — in the Entries order (rn, from 1), and
+// counts each cell's entries (cell). The caller keeps the first rows of
+// each cell by rn.
+func (s *Service) firstPerDay(all *bun.SelectQuery, from, to Date, loc *time.Location) *bun.SelectQuery {
+	var starts []time.Time // each day's first instant, and the end
+	for d := from; !to.AddDays(1).Before(d); d = d.AddDays(1) {
+		starts = append(starts, d.In(loc).UTC())
+	}
+	var days string
+	var args []any
+	if s.db.Dialect().Name() == dialect.PG {
+		// Each entry's days from the binary search of width_bucket over
+		// the days' first instants (1 for the first day): the first for
+		// its start, the last for its last instant (the end exclusive
+		// when after the start). Joining every entry with every day
+		// compares a month's thousands of entries 30 times over.
+		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("CAST(? AS TIMESTAMPTZ), ", len(starts)-1), ", ") + "]"
+		// The limit (no entry has more days than the range) tells the
+		// planner so: it takes 1 000 rows from a set-returning function,
+		// and that estimate makes the query costly enough for JIT
+		// compilation, which took seconds.
+		days = "CROSS JOIN LATERAL (SELECT generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1, " +
+			"width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " +
+			firsts + ") - 1) AS n LIMIT " + strconv.Itoa(len(starts)-1) + ") AS d"
+		for range 2 {
+			for _, t := range starts[:len(starts)-1] {
+				args = append(args, t)
+			}
+		}
+	} else {
+		var list []string
+		for n := range len(starts) - 1 {
+			list = append(list, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", n))
+			args = append(args, starts[n], starts[n+1])
+		}
+		days = "JOIN (" + strings.Join(list, " UNION ALL ") + ") AS d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
+	}
+	return s.db.NewSelect().TableExpr("(?) AS e", all).
+		ColumnExpr("e.*, d.n AS day").
+		ColumnExpr("row_number() OVER (PARTITION BY e.staff_id, d.n ORDER BY e.starts_at, e.kind, e.id) AS rn").
+		ColumnExpr("count(*) OVER (PARTITION BY e.staff_id, d.n) AS cell").
+		Join(days, args...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -277,5 +278,117 @@ func TestCustomerAppointments(t *testing.T) {
 		require.ErrorIs(t, err, schedule.ErrNotFound)
 		_, err = f.svc.CustomerAppointments(f.a, f.yamada.ID, 10_000)
 		require.ErrorIs(t, err, schedule.ErrInvalid)
+	})
+}
+
+// cells is the oracle of CalendarQuery.PerDay: the entries of an
+// unlimited calendar put in the cell of each staff member's day they
+// touch from from to to (an end at midnight does not reach that day), the
+// first perDay of each cell listed with their Day, in the calendar's
+// order, and the rest counted.
+func cells(t *testing.T, c *schedule.Calendar, from, to schedule.Date, perDay int) ([]schedule.CalendarEntry, []schedule.CalendarMore) {
+	t.Helper()
+	type cell struct {
+		staff uuid.UUID
+		day   schedule.Date
+	}
+	var shown []schedule.CalendarEntry
+	n := map[cell]int{}
+	for _, e := range c.Entries {
+		first, last := schedule.DateOf(e.Start.In(jst(t))), schedule.DateOf(e.End.In(jst(t)))
+		if e.End.After(e.Start) {
+			last = schedule.DateOf(e.End.Add(-time.Nanosecond).In(jst(t)))
+		}
+		for day := first; !last.Before(day); day = day.AddDays(1) {
+			if day.Before(from) || to.Before(day) {
+				continue
+			}
+			k := cell{e.Staff, day}
+			if n[k]++; n[k] <= perDay {
+				e.Day = day
+				shown = append(shown, e)
+			}
+		}
+	}
+	var more []schedule.CalendarMore
+	for _, staff := range c.Staff {
+		for day := from; !to.Before(day); day = day.AddDays(1) {
+			if k := (cell{staff, day}); n[k] > perDay {
+				more = append(more, schedule.CalendarMore{Staff: staff, Day: day, Count: n[k] - perDay})
+			}
+		}
+	}
+	return shown, more
+}
+
+// The per-day limit lists exactly the first entries of each staff
+// member's day in the unlimited calendar's order, and counts the rest
+// among what the principal sees: entries over several days, one that
+// began before the range, one at 23:30 JST on the last day of a month,
+// one ending at midnight, records on their responders' and assignees'
+// calendars, and entries some principals may not see.
+func TestCalendarPerDay(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		appointment := func(start, end string, change func(*schedule.AppointmentInput)) {
+			t.Helper()
+			in := visit(t, f, start)
+			in.End = at(t, end)
+			if change != nil {
+				change(&in)
+			}
+			_, err := f.svc.CreateAppointment(f.a, in)
+			require.NoError(t, err)
+		}
+		for _, s := range []string{"2026-12-02 09:00", "2026-12-02 10:00", "2026-12-02 11:00"} {
+			appointment(s, s, nil)
+		}
+		appointment("2026-12-02 10:00", "2026-12-02 10:30", func(in *schedule.AppointmentInput) {
+			in.Customer, in.ContactPersons, in.Scope = uuid.Nil, nil, permission.Scope{Kind: permission.ScopeUsers, Targets: []uuid.UUID{f.cID}}
+		})
+		appointment("2026-12-01 18:00", "2026-12-03 10:00", nil)
+		appointment("2026-12-02 00:00", "2026-12-03 00:00", func(in *schedule.AppointmentInput) {
+			in.AllDay, in.Staff = true, []uuid.UUID{f.aID, f.bID}
+		})
+		appointment("2026-11-30 23:30", "2026-11-30 23:59", nil)
+		appointment("2026-11-28 10:00", "2026-11-29 12:00", nil)
+		appointment("2026-12-04 22:00", "2026-12-05 00:00", nil)
+		_, err := f.records.Create(f.admin, contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID,
+			Responders: []uuid.UUID{f.cID}, ActualAt: at(t, "2026-12-02 10:00")})
+		require.NoError(t, err)
+		_, err = f.records.Create(f.c, contactlog.Entry{Template: "builtin:interview", Customer: f.sato.ID,
+			PlannedAt: at(t, "2026-12-02 16:00")})
+		require.NoError(t, err)
+
+		from, to := d("2026-11-29"), d("2026-12-12")
+		staff := []uuid.UUID{f.aID, f.bID, f.cID}
+		more := map[string]int{}
+		for name, ctx := range map[string]context.Context{"a": f.a, "b": f.b, "c": f.c, "admin": f.admin} {
+			all, err := f.svc.Calendar(ctx, schedule.CalendarQuery{Staff: staff, From: from, To: to})
+			require.NoError(t, err)
+			for _, perDay := range []int{1, 2, 3, 100} {
+				got, err := f.svc.Calendar(ctx, schedule.CalendarQuery{Staff: staff, From: from, To: to, PerDay: perDay})
+				require.NoError(t, err)
+				wantEntries, wantMore := cells(t, all, from, to, perDay)
+				require.Equal(t, wantEntries, got.Entries, "%s, %d a day", name, perDay)
+				require.Equal(t, wantMore, got.More, "%s, %d a day", name, perDay)
+				require.Equal(t, all.Holidays, got.Holidays)
+				for _, m := range got.More {
+					if m.Staff == f.aID && m.Day == d("2026-12-02") {
+						more[fmt.Sprint(name, " ", perDay)] = m.Count
+					}
+				}
+			}
+		}
+		// a's 2 December: the appointment from the 1st, the all-day one,
+		// the three visits, the record of a's customer and a's private
+		// appointment: b does not see the private one, c sees only it and
+		// the record c responded to.
+		require.Equal(t, map[string]int{"a 1": 6, "a 2": 5, "a 3": 4, "b 1": 5, "b 2": 4, "b 3": 3, "c 1": 1,
+			"admin 1": 6, "admin 2": 5, "admin 3": 4}, more)
+
+		_, err = f.svc.Calendar(f.a, schedule.CalendarQuery{From: from, To: to, PerDay: -1})
+		requireField(t, err, "per_day", validation.CodeOutOfRange)
 	})
 }

@@ -20,7 +20,7 @@
 //	GET    /v1/records/{id}/next-appointments   the record's next appointments
 //	POST   /v1/records/with-customer            register a new customer and its record at once
 //	GET    /v1/customers/{id}/appointments      a customer's upcoming (or past) appointments
-//	GET    /v1/calendar                         staff calendars (from, to, staff, group)
+//	GET    /v1/calendar                         staff calendars (from, to, staff, group, per_day)
 //	GET    /v1/calendar-feed                    whether the principal has a feed, since when
 //	POST   /v1/calendar-feed                    a new secret iCalendar feed token
 //	DELETE /v1/calendar-feed                    revoke it
@@ -169,6 +169,7 @@ func Routes(svc *schedule.Service) []capi.Route {
 				{Name: "to", In: "query", Type: "string", Description: "last day, 2006-01-02", Required: true},
 				{Name: "staff", In: "query", Type: "string", Description: "a staff member's ID (repeatable); none: the principal"},
 				{Name: "group", In: "query", Type: "string", Description: "a group's ID: its members' calendars"},
+				{Name: "per_day", In: "query", Type: "integer", Description: "list at most this many entries of each staff member's day, the rest counted in more (default 0: all)"},
 			},
 			Response: schedule.Calendar{}, Status: http.StatusOK, Handler: h.calendar},
 		{ID: "getCalendarFeed", Summary: "Whether the principal has an iCalendar feed, and since when", Tag: "schedule",
@@ -360,6 +361,7 @@ func (h *handlers) calendar(w http.ResponseWriter, r *http.Request) error {
 		}
 		cq.Group = u
 	}
+	cq.PerDay = capi.QueryInt(q, "per_day", &v)
 	if err := v.Err(); err != nil {
 		return err
 	}

@@ -142,6 +142,24 @@ func TestRoutesMatchTheDocument(t *testing.T) {
 		r.decode(t, &cal)
 		require.Len(t, cal.Entries, 1)
 		require.Equal(t, http.StatusUnprocessableEntity, e.call(a.ID, http.MethodGet, "/v1/calendar?from=x&to=2026-12-05", nil).status)
+		// A second appointment that day: with per_day=1 the first is
+		// listed for its day and the second counted.
+		r = e.call(a.ID, http.MethodPost, "/v1/appointments", schedule.AppointmentInput{Title: "会議", Start: start.Add(3 * time.Hour),
+			End: start.Add(4 * time.Hour)})
+		require.Equal(t, http.StatusCreated, r.status, string(r.body))
+		r = e.call(a.ID, http.MethodGet, "/v1/calendar?from=2026-11-29&to=2026-12-05&per_day=1", nil)
+		require.Equal(t, http.StatusOK, r.status, string(r.body))
+		cal = schedule.Calendar{}
+		r.decode(t, &cal)
+		require.Len(t, cal.Entries, 1)
+		require.Equal(t, ap.ID, cal.Entries[0].ID)
+		require.Equal(t, "2026-12-04", cal.Entries[0].Day.String())
+		require.Equal(t, []schedule.CalendarMore{{Staff: a.ID, Day: cal.Entries[0].Day, Count: 1}}, cal.More)
+		for _, bad := range []string{"x", "-1"} {
+			r = e.call(a.ID, http.MethodGet, "/v1/calendar?from=2026-11-29&to=2026-12-05&per_day="+bad, nil)
+			require.Equal(t, http.StatusUnprocessableEntity, r.status, bad)
+			require.Contains(t, string(r.body), "per_day", bad)
+		}
 
 		r = e.call(a.ID, http.MethodPost, "/v1/appointments/"+ap.ID.String()+"/record", contactlog.Entry{Template: "builtin:interview"}, "If-Match", `"2"`)
 		require.Equal(t, http.StatusCreated, r.status, string(r.body))

@@ -69,6 +69,8 @@ var ja = map[string]string{
 	"calendar.title":         "カレンダー",
 	"calendar.week":          "週",
 	"calendar.month":         "月",
+	"calendar.day":           "日",
+	"calendar.more":          "他%d件",
 	"calendar.prev":          "前へ",
 	"calendar.next":          "次へ",
 	"calendar.me":            "自分",

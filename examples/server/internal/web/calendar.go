@@ -11,8 +11,8 @@ import (
 )
 
 // calendarRoutes registers the calendar pages: a week (the phone's
-// default) or a month of one staff member's or a group's calendar, and
-// creating an appointment from a day's slot.
+// default), a month or a day of one staff member's or a group's calendar,
+// and creating an appointment from a day's slot.
 func (u *UI) calendarRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /calendar", u.page(u.calendarShow))
 	mux.Handle("GET /calendar/new", u.page(u.appointmentNew))
@@ -28,12 +28,14 @@ func (u *UI) calendarRoutes(mux *http.ServeMux) {
 
 // calendarDay is one day of the page.
 type calendarDay struct {
-	Date     schedule.Date
-	Weekday  string
-	Holiday  string
-	Today    bool
-	InMonth  bool
-	Entries  []schedule.CalendarEntry
+	Date    schedule.Date
+	Weekday string
+	Holiday string
+	Today   bool
+	InMonth bool
+	Entries []schedule.CalendarEntry
+	// More are the month's 「他N件」 of the day, by staff.
+	More     []schedule.CalendarMore
 	Sunday   bool
 	Saturday bool
 }
@@ -51,11 +53,15 @@ type calendarData struct {
 	ShowStaffOnEntry bool
 }
 
+// monthPerDay is how many entries of each staff member's day a month
+// shows; the rest is a 「他N件」 link to that staff member's day.
+const monthPerDay = 3
+
 func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
 	loc := r.loc()
 	q := r.URL.Query()
 	view := schedule.View(q.Get("view"))
-	if view != schedule.ViewMonth {
+	if view != schedule.ViewMonth && view != schedule.ViewDay {
 		view = schedule.ViewWeek
 	}
 	today := schedule.DateOf(u.app.Clock().In(loc))
@@ -81,6 +87,7 @@ func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
 	if view == schedule.ViewMonth {
 		gridFrom, _, _ = schedule.ViewWeek.Range(from)
 		_, gridTo, _ = schedule.ViewWeek.Range(to)
+		cq.PerDay = monthPerDay
 	}
 	cq.From, cq.To = gridFrom, gridTo
 	cal, err := u.app.Schedule.Calendar(r.Context(), cq)
@@ -105,27 +112,41 @@ func (u *UI) calendarShow(w http.ResponseWriter, r *Request) error {
 	}
 	data := calendarData{View: view, From: from, To: to, Staff: q.Get("staff"), Group: q.Get("group"),
 		Users: users, Groups: groups, Loc: loc, Names: names, ShowStaffOnEntry: len(cal.Staff) > 1}
-	if view == schedule.ViewMonth {
+	switch view {
+	case schedule.ViewMonth:
 		data.Prev, data.Next = from.AddDays(-1), to.AddDays(1)
-	} else {
+	case schedule.ViewDay:
+		data.Prev, data.Next = from.AddDays(-1), from.AddDays(1)
+	default:
 		data.Prev, data.Next = from.AddDays(-7), from.AddDays(7)
+	}
+	// A month's entries name their day; the others are on every day
+	// they touch (an entry ending at midnight does not reach that day).
+	byDay := map[schedule.Date][]schedule.CalendarEntry{}
+	for _, e := range cal.Entries {
+		if !e.Day.IsZero() {
+			byDay[e.Day] = append(byDay[e.Day], e)
+			continue
+		}
+		start, end := schedule.DateOf(e.Start.In(loc)), schedule.DateOf(e.End.In(loc))
+		if e.End.After(e.Start) {
+			end = schedule.DateOf(e.End.Add(-time.Nanosecond).In(loc))
+		}
+		for d := start; !end.Before(d); d = d.AddDays(1) {
+			if !d.Before(gridFrom) && !gridTo.Before(d) {
+				byDay[d] = append(byDay[d], e)
+			}
+		}
+	}
+	more := map[schedule.Date][]schedule.CalendarMore{}
+	for _, m := range cal.More {
+		more[m.Day] = append(more[m.Day], m)
 	}
 	for d := gridFrom; !gridTo.Before(d); d = d.AddDays(1) {
 		wd := d.In(time.UTC).Weekday()
-		cd := calendarDay{Date: d, Weekday: weekdays[wd], Holiday: holidays[d], Today: d == today,
-			InMonth: d.Month == from.Month || view == schedule.ViewWeek, Sunday: wd == time.Sunday, Saturday: wd == time.Saturday}
-		for _, e := range cal.Entries {
-			start := schedule.DateOf(e.Start.In(loc))
-			end := schedule.DateOf(e.End.In(loc))
-			if e.AllDay || e.End.After(e.Start) {
-				// An entry ending at midnight does not reach that day.
-				end = schedule.DateOf(e.End.Add(-time.Nanosecond).In(loc))
-			}
-			if !d.Before(start) && !end.Before(d) {
-				cd.Entries = append(cd.Entries, e)
-			}
-		}
-		data.Days = append(data.Days, cd)
+		data.Days = append(data.Days, calendarDay{Date: d, Weekday: weekdays[wd], Holiday: holidays[d], Today: d == today,
+			InMonth: d.Month == from.Month || view != schedule.ViewMonth, Entries: byDay[d], More: more[d],
+			Sunday: wd == time.Sunday, Saturday: wd == time.Saturday})
 	}
 	u.render(w, r.Request, r, http.StatusOK, "calendar", data)
 	return nil
