@@ -926,9 +926,9 @@ type ExportReport struct {
 
 // Export writes every customer matching q (its Limit, After, WithTotal and
 // ExactTotal are ignored) as CSV in the import format plus 顧客ID, 登録日時
-// and 更新日時, so an edited export can be imported again. Cells that Excel would run as a
-// formula are prefixed with ' (and the prefix is removed on import). It
-// reads from Config.ReadDB when one is set.
+// and 更新日時, so an edited export can be imported again. Cells that Excel
+// would run as a formula are prefixed with ' (and the prefix is removed on
+// import). It reads from Config.ReadDB when one is set.
 func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (rep *ExportReport, err error) {
 	ctx, span := s.tracer.Start(ctx, "customer.Export")
 	defer func() {
