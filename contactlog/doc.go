@@ -82,6 +82,18 @@
 // contact time or customer reading; one keyset page at a time (Page.Next),
 // so pages never skip or repeat records while others write.
 //
+// Query.WithTotal adds the number of matches, counted under the same
+// visibility: exactly up to Config.TotalCap (default 1 000; the count
+// reads at most one more match), and beyond it PostgreSQL's planner
+// estimate of the search's rows or, on SQLite and when that estimate is
+// not above the cap, the cap plus one as a lower bound. Page.TotalKind
+// (customer.TotalExact, TotalEstimate, TotalAtLeast) says which, so a page
+// shows 約N件 or N件以上 rather than a wrong exact-looking number. The
+// planner's estimate can be far off for the visibility predicate's ORs
+// and EXISTS: it is a size, not a count. Query.ExactTotal counts every
+// match (as expensive as reading them all: seconds at a million records);
+// use it where the number must be right. Export ignores both.
+//
 // Timeline is a customer's history as Maroud shows it: the newest 20
 // records, then month by month in the tenant's time zone, optionally of
 // one template, with the months and templates to navigate by. History
