@@ -18,7 +18,7 @@ const ExportPageSize = 200
 // Export reads every record matching q that the principal may see, for a
 // bulk read such as a CSV download, and hands them to page a page at a
 // time (at most ExportPageSize records, in q's order; q's Limit, After,
-// WithTotal and Deleted are ignored). Private memos are withheld as
+// WithTotal, ExactTotal and Deleted are ignored). Private memos are withheld as
 // everywhere else (Record.PrivateMemoWithheld).
 //
 // Exporting is for staff other than partners (permission.ActionExport on a
@@ -36,7 +36,7 @@ func (s *Service) Export(ctx context.Context, q Query, page func([]Record) error
 	if err := s.authz.Check(ctx, pr, permission.ActionExport, &permission.RecordObject{Tenant: pr.Tenant}); err != nil {
 		return 0, fmt.Errorf("contactlog: export: %w", err)
 	}
-	q.Limit, q.After, q.WithTotal, q.Deleted = min(ExportPageSize, s.cfg.MaxPageSize), "", false, false
+	q.Limit, q.After, q.WithTotal, q.ExactTotal, q.Deleted = min(ExportPageSize, s.cfg.MaxPageSize), "", false, false, false
 	logged := q
 	logged.Text, logged.Limit = "", 0
 	filter, err := json.Marshal(logged)

@@ -99,8 +99,15 @@ type Query struct {
 	// After is Page.Next of the previous page, taken with the same Sort
 	// and Asc.
 	After string
-	// WithTotal asks for Page.Total (one more query).
+	// WithTotal asks for Page.Total (one or two more queries): exact up
+	// to Config.TotalCap matches, beyond it an estimate or a lower bound
+	// (Page.TotalKind says which).
 	WithTotal bool
+	// ExactTotal asks for Page.Total counting every match however many
+	// there are (it implies WithTotal). The count reads every match —
+	// seconds over a million records —: use it where the number must be
+	// right, not to show a page.
+	ExactTotal bool
 	// WithDetails fills Record.Attachments and Record.CommentCount (two
 	// more queries for the page).
 	WithDetails bool
@@ -111,8 +118,13 @@ type Page struct {
 	Records []Record `json:"records"`
 	// Next is the cursor of the following page; empty on the last page.
 	Next string `json:"next,omitempty"`
-	// Total counts all matches when Query.WithTotal was set, else -1.
+	// Total counts the matches when Query.WithTotal or Query.ExactTotal was
+	// set, as TotalKind says; else it is -1.
 	Total int `json:"total"`
+	// TotalKind says how Total was counted (customer.TotalExact,
+	// customer.TotalEstimate or customer.TotalAtLeast); empty when it was
+	// not asked for.
+	TotalKind customer.TotalKind `json:"total_kind,omitempty"`
 }
 
 // position is where a page ends: the order it was taken in and the sort
@@ -320,21 +332,26 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		}
 	}
 	page.Records = rows
-	if q.WithTotal {
+	if q.WithTotal || q.ExactTotal {
 		pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
 		if err != nil {
 			return nil, err
 		}
-		// The count reads every match: its keywords go through the index.
+		// The count may read every match: its keywords go through the
+		// index.
 		_, _, all, err := s.conditions(ctx, pr, q, 0)
 		if err != nil {
 			return nil, err
 		}
-		n, err := filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all).Count(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count: %w", storage.Err(err))
+		limit := s.cfg.TotalCap
+		if q.ExactTotal {
+			limit = 0
 		}
-		page.Total = int(n)
+		n, err := storage.CountUpTo(ctx, s.db, filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all), limit)
+		if err != nil {
+			return nil, fmt.Errorf("count: %w", err)
+		}
+		page.Total, page.TotalKind = n.N, customer.TotalKind(n.Kind)
 	}
 	return page, nil
 }
@@ -525,7 +542,7 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 
 // Matching returns a query over contact_records AS r holding the records
 // that match q's filters (every field of Query but the order, page and
-// details ones: Sort, Asc, Limit, After, WithTotal, WithDetails) among those
+// details ones: Sort, Asc, Limit, After, WithTotal, ExactTotal, WithDetails) among those
 // the principal may see — the visibility predicate and the filters are in
 // its WHERE clause, nothing is selected yet. It is the hook of the report
 // engine (package report), which adds the columns, grouping and
@@ -537,7 +554,7 @@ func (s *Service) Matching(ctx context.Context, q Query) (*bun.SelectQuery, erro
 	if err != nil {
 		return nil, err
 	}
-	q.Sort, q.Asc, q.Limit, q.After, q.WithTotal, q.WithDetails = "", false, 0, "", false, false
+	q.Sort, q.Asc, q.Limit, q.After, q.WithTotal, q.ExactTotal, q.WithDetails = "", false, 0, "", false, false, false
 	r := s.reader()
 	_, action, conds, err := r.conditions(ctx, pr, &q, 0)
 	if err != nil {

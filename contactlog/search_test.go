@@ -528,6 +528,51 @@ func TestSearchVisibility(t *testing.T) {
 			"other tenant": 1, "customer yamada": 1, "customer partnerCo": 0,
 		}, sizes)
 
+		// With Config.TotalCap at 7, a total counts up to seven of what the
+		// principal sees exactly (b sees seven) and says only "more" beyond
+		// (staff, manager, admin and a see eight or nine); ExactTotal
+		// counts them all.
+		const limit = 7
+		engine, err := permission.NewEngine(db)
+		require.NoError(t, err)
+		capped, err := contactlog.NewService(db, withDeps(t, db, contactlog.Config{Clock: f.clock.Now, Authorizer: engine, TotalCap: limit}))
+		require.NoError(t, err)
+		over := 0
+		for name, ctx := range principals {
+			queries := []contactlog.Query{{}}
+			if !strings.HasPrefix(name, "customer") {
+				queries = append(queries, contactlog.Query{Text: "新商品"}, contactlog.Query{Text: "新商品", Mine: true})
+			}
+			for _, q := range queries {
+				oracle := q
+				oracle.Limit = 3
+				n := len(searchAll(t, ctx, f.svc, oracle))
+				q.Limit, q.WithTotal = 1, true
+				page, err := capped.Search(ctx, q)
+				require.NoError(t, err, name)
+				if n <= limit {
+					require.Equal(t, customer.TotalExact, page.TotalKind, "%s %+v", name, q)
+					require.Equal(t, n, page.Total, "%s %+v", name, q)
+				} else {
+					over++
+					require.Contains(t, []customer.TotalKind{customer.TotalEstimate, customer.TotalAtLeast}, page.TotalKind, "%s %+v", name, q)
+					require.Greater(t, page.Total, limit, "%s %+v", name, q)
+					if page.TotalKind == customer.TotalAtLeast {
+						require.Equal(t, limit+1, page.Total, "%s %+v", name, q)
+					}
+				}
+				q.WithTotal, q.ExactTotal = false, true
+				page, err = capped.Search(ctx, q)
+				require.NoError(t, err, name)
+				require.Equal(t, customer.TotalExact, page.TotalKind, "%s %+v", name, q)
+				require.Equal(t, n, page.Total, "%s %+v", name, q)
+			}
+		}
+		require.GreaterOrEqual(t, over, 4, "some counts go over the cap")
+		_, err = contactlog.NewService(db, withDeps(t, db, contactlog.Config{Authorizer: engine, TotalCap: -1}))
+		require.ErrorIs(t, err, contactlog.ErrInvalid)
+		require.ErrorContains(t, err, "TotalCap")
+
 		// Customer principals get records without their private parts.
 		page, err := f.svc.Search(customerCtx(f, f.yamada.ID), contactlog.Query{})
 		require.NoError(t, err)

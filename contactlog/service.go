@@ -92,6 +92,11 @@ type Config struct {
 	// MaxPageSize caps the page size of searches and timelines.
 	// Default: 200.
 	MaxPageSize int
+	// TotalCap is the most matches Query.WithTotal counts one by one:
+	// beyond it Page.Total is an estimate or a lower bound (Page.TotalKind)
+	// unless Query.ExactTotal asks for every match to be counted.
+	// Default: 1 000.
+	TotalCap int
 
 	// Blobs stores attachment bytes (blob.NewLocal, or bucket.New of
 	// customer/blob/bucket, optionally wrapped by blob.NewEncrypted).
@@ -157,6 +162,9 @@ func (c *Config) WithDefaults() Config {
 	if out.MaxPageSize == 0 {
 		out.MaxPageSize = 200
 	}
+	if out.TotalCap == 0 {
+		out.TotalCap = storage.DefaultTotalCap
+	}
 	if out.MaxAttachmentSize == 0 {
 		out.MaxAttachmentSize = blob.DefaultMaxSize
 	}
@@ -180,6 +188,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxPageSize < 1 || c.MaxAttachmentSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
 		return fmt.Errorf("contactlog: config: limits must be positive: %w", ErrInvalid)
+	}
+	if c.TotalCap < 1 {
+		return fmt.Errorf("contactlog: config: TotalCap must be positive, got %d: %w", c.TotalCap, ErrInvalid)
 	}
 	names := map[string]bool{}
 	for _, ch := range c.Channels {

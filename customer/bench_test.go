@@ -682,7 +682,7 @@ func benchAssignedDB(b *testing.B) *benchAssignedEnv {
 			pick.name, pick.index, s.LoginName, s.Role, perStaff[pick.index], len(p.ManagedGroups), ap.visible, len(custAssignees))
 		if skipped == 0 {
 			// The engine agrees with gendata about what the principal sees.
-			page, err := e.svc.Search(ap.ctx, customer.Query{WithTotal: true})
+			page, err := e.svc.Search(ap.ctx, customer.Query{ExactTotal: true})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -962,11 +962,11 @@ type ExportReport struct {
 	Replacements []Replacement `json:"replacements"`
 }
 
-// Export writes every customer matching q (its Limit and After are ignored)
-// as CSV in the import format plus 顧客ID, 登録日時 and 更新日時, so an
-// edited export can be imported again. Cells that Excel would run as a
-// formula are prefixed with ' (and the prefix is removed on import). It
-// reads from Config.ReadDB when one is set.
+// Export writes every customer matching q (its Limit, After, WithTotal and
+// ExactTotal are ignored) as CSV in the import format plus 顧客ID, 登録日時
+// and 更新日時, so an edited export can be imported again. Cells that Excel
+// would run as a formula are prefixed with ' (and the prefix is removed on
+// import). It reads from Config.ReadDB when one is set.
 func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportOptions) (rep *ExportReport, err error) {
 	ctx, span := s.tracer.Start(ctx, "customer.Export")
 	defer func() {
@@ -1001,7 +1001,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q Query, opts ExportO
 		return nil, err
 	}
 	rep = &ExportReport{Replacements: []Replacement{}}
-	q.After, q.Limit = "", s.cfg.MaxPageSize
+	q.After, q.Limit, q.WithTotal, q.ExactTotal = "", s.cfg.MaxPageSize, false, false
 	loc := s.location(pr)
 	for {
 		page, err := s.Search(ctx, q)

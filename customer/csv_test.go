@@ -73,7 +73,7 @@ func unsjis(t *testing.T, b []byte) string {
 
 func count(t *testing.T, f *fixture) int {
 	t.Helper()
-	page, err := f.svc.Search(f.staff, customer.Query{WithTotal: true, Limit: 1})
+	page, err := f.svc.Search(f.staff, customer.Query{ExactTotal: true, Limit: 1})
 	require.NoError(t, err)
 	return page.Total
 }

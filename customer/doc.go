@@ -69,13 +69,19 @@
 // prospect/existing, company/individual, gender, ranks, assignee, my list),
 // a sort (reading, created, updated; ascending or descending) and a page
 // size, and returns a Page with a keyset cursor (Page.Next) and, on
-// request, the total. Terms match names, readings, company, department,
-// e-mail, address, decision maker, memo and text custom fields after
-// Japanese normalisation (hiragana ≡ katakana, full ≡ half width,
-// case-folded), and phone, mobile and postal code by digits. Terms of two
-// or more Japanese characters use a bigram index (a GIN-indexed text[] on
-// PostgreSQL, a side table on SQLite), so 2-character queries such as 田中
-// stay fast on large ledgers.
+// request (Query.WithTotal), the total: counted exactly up to
+// Config.TotalCap matches (default 1 000; reading at most one more), and
+// beyond it PostgreSQL's planner estimate or, on SQLite and when the
+// estimate is not above the cap, the cap plus one as a lower bound —
+// Page.TotalKind says which, so a page can show 約N件 or N件以上. A count
+// of every match costs as much as reading them all (seconds at a million
+// rows); Query.ExactTotal asks for it where the number must be right.
+// Terms match names, readings, company, department, e-mail, address,
+// decision maker, memo and text custom fields after Japanese normalisation
+// (hiragana ≡ katakana, full ≡ half width, case-folded), and phone, mobile
+// and postal code by digits. Terms of two or more Japanese characters use
+// a bigram index (a GIN-indexed text[] on PostgreSQL, a side table on
+// SQLite), so 2-character queries such as 田中 stay fast on large ledgers.
 //
 // # My lists and assignees
 //

@@ -55,8 +55,15 @@ type Query struct {
 	Limit int
 	// After is Page.Next of the previous page.
 	After string
-	// WithTotal asks for Page.Total (one more query).
+	// WithTotal asks for Page.Total (one or two more queries): exact up
+	// to Config.TotalCap matches, beyond it an estimate or a lower bound
+	// (Page.TotalKind says which).
 	WithTotal bool
+	// ExactTotal asks for Page.Total counting every match however many
+	// there are (it implies WithTotal). The count reads every match: use
+	// it where the number must be right (a bulk change about to be
+	// confirmed), not to show a page.
+	ExactTotal bool
 }
 
 // Page is one page of search results.
@@ -64,9 +71,36 @@ type Page struct {
 	Customers []Customer `json:"customers"`
 	// Next is the cursor of the following page; empty on the last page.
 	Next string `json:"next,omitempty"`
-	// Total counts all matches when Query.WithTotal was set, else -1.
+	// Total counts the matches when Query.WithTotal or Query.ExactTotal was
+	// set, as TotalKind says; else it is -1.
 	Total int `json:"total"`
+	// TotalKind says how Total was counted; empty when it was not asked
+	// for.
+	TotalKind TotalKind `json:"total_kind,omitempty"`
 }
+
+// TotalKind says how Page.Total was counted. Counting every match under
+// the principal's visibility costs seconds at a million rows, so a search
+// counts them one by one up to Config.TotalCap and estimates beyond it,
+// unless Query.ExactTotal asks for the exact number.
+type TotalKind string
+
+// The kinds of Page.Total.
+const (
+	// TotalExact: Total is the number of matches.
+	TotalExact TotalKind = "exact"
+	// TotalEstimate: more than Config.TotalCap match, and Total is
+	// PostgreSQL's estimate of how many (from its planner statistics;
+	// above the cap, and possibly far from the number): show it as
+	// "about Total".
+	TotalEstimate TotalKind = "estimate"
+	// TotalAtLeast: more than Config.TotalCap match, and Total is
+	// Config.TotalCap+1, a lower bound: show it as "Total or more". A
+	// search on SQLite (which keeps no statistics to estimate from) says
+	// this, and one on PostgreSQL when the planner's estimate is not above
+	// the cap.
+	TotalAtLeast TotalKind = "at_least"
+)
 
 // position is where a page ends: the sort it was taken in and the sort key
 // of its last row (see internal/cursor).
@@ -177,16 +211,20 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 	if err := loadAssignees(ctx, s.db, pr.Tenant, page.Customers); err != nil {
 		return nil, fmt.Errorf("customer: search: %w", err)
 	}
-	if q.WithTotal {
+	if q.WithTotal || q.ExactTotal {
 		cq := s.db.NewSelect().Model((*row)(nil))
 		if err := s.filter(ctx, cq, pr, &q); err != nil {
 			return nil, fmt.Errorf("customer: search: %w", err)
 		}
-		n, err := cq.Count(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("customer: search: count: %w", storage.Err(err))
+		limit := s.cfg.TotalCap
+		if q.ExactTotal {
+			limit = 0
 		}
-		page.Total = int(n)
+		n, err := storage.CountUpTo(ctx, s.db, cq, limit)
+		if err != nil {
+			return nil, fmt.Errorf("customer: search: count: %w", err)
+		}
+		page.Total, page.TotalKind = n.N, TotalKind(n.Kind)
 	}
 	return page, nil
 }

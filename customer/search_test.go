@@ -1,6 +1,7 @@
 package customer_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
@@ -268,5 +270,98 @@ func TestRanksAndCustomFields(t *testing.T) {
 		fields, err := f.svc.Fields(f.other)
 		require.NoError(t, err)
 		require.Empty(t, fields)
+	})
+}
+
+// TestSearchTotalCap counts up to Config.TotalCap: exactly below and at it,
+// beyond it an estimate or a lower bound above the cap (never the exact
+// number read to the end), exactly again with ExactTotal, and always over
+// what the principal may see.
+func TestSearchTotalCap(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		const limit = 3
+		engine, err := permission.NewEngine(db)
+		require.NoError(t, err)
+		svc, err := customer.NewService(db, &customer.Config{Clock: f.clock.Now, Authorizer: engine, TotalCap: limit})
+		require.NoError(t, err)
+		tn, err := f.dir.Tenant(ctx, f.tenant)
+		require.NoError(t, err)
+		tn.CustomerVisibility = permission.VisibilityAssigned
+		_, err = f.dir.UpdateTenant(ctx, *tn)
+		require.NoError(t, err)
+		staff, err := f.dir.Principal(ctx, f.tenant, user(f.staff))
+		require.NoError(t, err)
+		assigned := permission.WithPrincipal(ctx, staff)
+		// Three customers of the staff member (the cap), five of someone
+		// else; two of the eight are companies.
+		for i := range 8 {
+			p := customer.Profile{FamilyName: "佐藤", GivenName: fmt.Sprint(i), FamilyKana: "サトウ", GivenKana: "イチ", Assignees: []uuid.UUID{f.b}}
+			if i < limit {
+				p.Assignees = []uuid.UUID{user(f.staff)}
+			}
+			if i >= 6 {
+				p.Kind, p.CompanyName = customer.Company, fmt.Sprintf("佐藤商事%d", i)
+			}
+			_, err := f.svc.Create(f.admin, p)
+			require.NoError(t, err)
+		}
+		// oracle is the number of matches ctx sees, read page by page.
+		oracle := func(ctx context.Context, q customer.Query) int {
+			q.Limit = 100
+			page, err := svc.Search(ctx, q)
+			require.NoError(t, err)
+			require.Empty(t, page.Next)
+			return len(page.Customers)
+		}
+		for _, c := range []struct {
+			name string
+			ctx  context.Context
+			q    customer.Query
+			over bool
+		}{
+			{"below the cap", f.admin, customer.Query{Kind: customer.Company}, false},
+			{"at the cap", assigned, customer.Query{Text: "さとう"}, false},
+			{"over the cap", f.admin, customer.Query{Text: "さとう"}, true},
+			{"over the cap, every filter the same", f.admin, customer.Query{}, true},
+		} {
+			q := c.q
+			q.Limit, q.WithTotal = 1, true
+			page, err := svc.Search(c.ctx, q)
+			require.NoError(t, err, c.name)
+			n := oracle(c.ctx, c.q)
+			if !c.over {
+				require.Equal(t, customer.TotalExact, page.TotalKind, c.name)
+				require.Equal(t, n, page.Total, c.name)
+			} else {
+				require.Greater(t, n, limit, c.name)
+				require.Contains(t, []customer.TotalKind{customer.TotalEstimate, customer.TotalAtLeast}, page.TotalKind, c.name)
+				require.Greater(t, page.Total, limit, c.name)
+				if page.TotalKind == customer.TotalAtLeast {
+					require.Equal(t, limit+1, page.Total, c.name)
+				}
+			}
+			// ExactTotal counts every match, with or without WithTotal.
+			q.WithTotal, q.ExactTotal = false, true
+			page, err = svc.Search(c.ctx, q)
+			require.NoError(t, err, c.name)
+			require.Equal(t, customer.TotalExact, page.TotalKind, c.name)
+			require.Equal(t, n, page.Total, c.name)
+		}
+		// Without a total asked, none is counted.
+		page, err := svc.Search(f.admin, customer.Query{})
+		require.NoError(t, err)
+		require.Equal(t, -1, page.Total)
+		require.Empty(t, page.TotalKind)
+		// The default cap (1 000) counts all eight exactly.
+		page, err = f.svc.Search(f.admin, customer.Query{WithTotal: true})
+		require.NoError(t, err)
+		require.Equal(t, customer.TotalExact, page.TotalKind)
+		require.Equal(t, 8, page.Total)
+		_, err = customer.NewService(db, &customer.Config{Authorizer: engine, TotalCap: -1})
+		require.ErrorIs(t, err, customer.ErrInvalid)
+		require.ErrorContains(t, err, "TotalCap")
 	})
 }

@@ -67,6 +67,11 @@ type Config struct {
 	Location *time.Location
 	// MaxPageSize caps Query.Limit. Default: 200.
 	MaxPageSize int
+	// TotalCap is the most matches Query.WithTotal counts one by one:
+	// beyond it Page.Total is an estimate or a lower bound (Page.TotalKind)
+	// unless Query.ExactTotal asks for every match to be counted.
+	// Default: 1 000.
+	TotalCap int
 	// ImportMaxBytes caps the size of an imported CSV file. Default: 32 MiB.
 	ImportMaxBytes int64
 	// ImportMaxRows caps the data rows of an imported CSV file.
@@ -130,6 +135,9 @@ func (c *Config) WithDefaults() Config {
 	if out.MaxPageSize == 0 {
 		out.MaxPageSize = 200
 	}
+	if out.TotalCap == 0 {
+		out.TotalCap = storage.DefaultTotalCap
+	}
 	if out.ImportMaxBytes == 0 {
 		out.ImportMaxBytes = 32 << 20
 	}
@@ -155,6 +163,9 @@ func (c *Config) validate() error {
 	if c.MaxPageSize < 1 || c.ImportMaxBytes < 1 || c.ImportMaxRows < 1 ||
 		c.MaxFileSize < 1 || c.MaxUploadSize < 1 || c.MaxImagePixels < 1 {
 		return fmt.Errorf("customer: config: limits must be positive: %w", ErrInvalid)
+	}
+	if c.TotalCap < 1 {
+		return fmt.Errorf("customer: config: TotalCap must be positive, got %d: %w", c.TotalCap, ErrInvalid)
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func onHour(t time.Time) bool { return t.Equal(t.Truncate(time.Hour)) }
 func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs versions, q *Query,
 	aggs []aggregation, group grouping, periods []Group) (*summary, error) {
 	f := q.Filter
-	f.Templates, f.Sort, f.Asc, f.Limit, f.After, f.WithTotal, f.WithDetails = nil, "", false, 0, "", false, false
+	f.Templates, f.Sort, f.Asc, f.Limit, f.After, f.WithTotal, f.ExactTotal, f.WithDetails = nil, "", false, 0, "", false, false, false
 	if !reflect.ValueOf(f).IsZero() || q.Item != "" || (q.GroupBy != ByNone && !q.GroupBy.periodic()) {
 		return nil, nil
 	}

@@ -172,6 +172,15 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 		r = e.call(e.staff, http.MethodGet, "/v1/customers?q=やまだ&total=true", nil)
 		r.decode(t, &page)
 		require.Len(t, page.Customers, 1)
+		require.Equal(t, 1, page.Total)
+		require.Equal(t, customer.TotalExact, page.TotalKind, "the response says how the total was counted")
+		page = customer.Page{}
+		e.call(e.staff, http.MethodGet, "/v1/customers?q=やまだ&exact_total=true", nil).decode(t, &page)
+		require.Equal(t, 1, page.Total)
+		require.Equal(t, customer.TotalExact, page.TotalKind)
+		bad := e.call(e.staff, http.MethodGet, "/v1/customers?exact_total=maybe", nil).problem(t)
+		require.Equal(t, http.StatusUnprocessableEntity, bad.Status)
+		require.Equal(t, "exact_total", bad.Errors[0].Field)
 
 		changed := profile
 		changed.Memo = "紹介"

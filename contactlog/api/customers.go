@@ -36,7 +36,8 @@ var customerQueryParams = []Param{
 	{Name: "desc", In: "query", Type: "boolean", Description: "descending order"},
 	{Name: "limit", In: "query", Type: "integer", Description: "page size"},
 	{Name: "after", In: "query", Type: "string", Description: "cursor: next of the previous page"},
-	{Name: "total", In: "query", Type: "boolean", Description: "count all matches"},
+	{Name: "total", In: "query", Type: "boolean", Description: "count the matches: exactly up to the engine's TotalCap, beyond it an estimate or a lower bound (total_kind)"},
+	{Name: "exact_total", In: "query", Type: "boolean", Description: "count every match exactly, however many (implies total; reads every match)"},
 }
 
 // customerQuery reads a customer.Query from the URL; malformed numbers and
@@ -60,6 +61,7 @@ func customerQuery(v url.Values) (customer.Query, error) {
 	q.Deleted = QueryBool(v, "deleted", &ve)
 	q.Desc = QueryBool(v, "desc", &ve)
 	q.WithTotal = QueryBool(v, "total", &ve)
+	q.ExactTotal = QueryBool(v, "exact_total", &ve)
 	return q, ve.Err()
 }
 

@@ -45,7 +45,8 @@ var recordQueryParams = []Param{
 	{Name: "asc", In: "query", Type: "boolean", Description: "oldest first"},
 	{Name: "limit", In: "query", Type: "integer", Description: "page size"},
 	{Name: "after", In: "query", Type: "string", Description: "cursor: next of the previous page"},
-	{Name: "total", In: "query", Type: "boolean", Description: "count all matches"},
+	{Name: "total", In: "query", Type: "boolean", Description: "count the matches: exactly up to the engine's TotalCap, beyond it an estimate or a lower bound (total_kind)"},
+	{Name: "exact_total", In: "query", Type: "boolean", Description: "count every match exactly, however many (implies total; reads every match)"},
 	{Name: "details", In: "query", Type: "boolean", Description: "include attachments and comment counts"},
 }
 
@@ -63,6 +64,7 @@ func recordQuery(v url.Values) (contactlog.Query, error) {
 	q.Deleted = QueryBool(v, "deleted", &ve)
 	q.Asc = QueryBool(v, "asc", &ve)
 	q.WithTotal = QueryBool(v, "total", &ve)
+	q.ExactTotal = QueryBool(v, "exact_total", &ve)
 	q.WithDetails = QueryBool(v, "details", &ve)
 	q.Limit = QueryInt(v, "limit", &ve)
 	q.ActualFrom = queryTime(v, "actual_from", &ve)

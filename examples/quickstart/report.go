@@ -90,7 +90,16 @@ func printSearch(w io.Writer, query string, page *customer.Page) {
 	for _, c := range page.Customers {
 		fmt.Fprintf(w, "  %s | %s | %s | %s\n", c.DisplayName(), reading(&c), phone(&c), birthday(&c))
 	}
-	fmt.Fprintf(w, "合計 total: %d件", page.Total)
+	// Beyond customer.Config.TotalCap matches the total is the database's
+	// estimate or a lower bound, and the page says so.
+	switch page.TotalKind {
+	case customer.TotalEstimate:
+		fmt.Fprintf(w, "合計 total: 約%d件 (estimated)", page.Total)
+	case customer.TotalAtLeast:
+		fmt.Fprintf(w, "合計 total: %d件以上 (or more)", page.Total)
+	default:
+		fmt.Fprintf(w, "合計 total: %d件", page.Total)
+	}
 	if len(page.Customers) < page.Total {
 		fmt.Fprintf(w, " (先頭 %d件を表示 first %d shown)", len(page.Customers), len(page.Customers))
 	}

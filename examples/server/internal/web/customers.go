@@ -124,10 +124,26 @@ type customerRow struct {
 	Loc *time.Location
 }
 
+// totalText is how many matches a search found, as a page shows it:
+// "N件", "約N件" (the database's estimate) or "N件以上" (a lower bound), as
+// kind says; "" when the search counted none.
+func totalText(n int, kind customer.TotalKind) string {
+	switch kind {
+	case customer.TotalExact:
+		return msg.T("common.count", n)
+	case customer.TotalEstimate:
+		return msg.T("common.count_estimate", n)
+	case customer.TotalAtLeast:
+		return msg.T("common.count_at_least", n)
+	}
+	return ""
+}
+
 type customerIndexData struct {
-	Form  *Form
-	Rows  []customerRow
-	Total int
+	Form *Form
+	Rows []customerRow
+	// Total is how many customers the search found (totalText).
+	Total string
 	Next  string
 	Ranks []customer.Rank
 	Sorts any
@@ -164,7 +180,7 @@ func (u *UI) customerIndex(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := customerIndexData{Form: NewForm(v), Rows: rows, Total: page.Total, Next: page.Next, Ranks: ranks,
+	d := customerIndexData{Form: NewForm(v), Rows: rows, Total: totalText(page.Total, page.TotalKind), Next: page.Next, Ranks: ranks,
 		Sorts: customerSorts, Staff: staff, Paged: v.Get("after") != ""}
 	for _, field := range bad {
 		d.Problems = append(d.Problems, msg.T("records.bad_filter", msg.T("customers.filter."+field)))

@@ -117,9 +117,9 @@ type managerMemberView struct {
 	// Shown is how many records at most are listed.
 	Shown int
 	// Query is the customer search (name, reading, …) the list is
-	// narrowed by; Total counts the customers it finds.
+	// narrowed by; Total is how many customers it finds (totalText).
 	Query string
-	Total int
+	Total string
 	// Paged tells a page after the first (the list links back to it).
 	Paged bool
 	// Moved reports a single 担当変更 just made, when it still holds.
@@ -188,7 +188,7 @@ func (u *UI) renderMember(w http.ResponseWriter, r *Request, rawID string, statu
 	if err != nil {
 		return err
 	}
-	v.Next, v.Total = page.Next, page.Total
+	v.Next, v.Total = page.Next, totalText(page.Total, page.TotalKind)
 	if v.Moved, err = u.movedCustomer(ctx, t, id, q.Get("moved"), q.Get("to")); err != nil {
 		return err
 	}
@@ -285,7 +285,9 @@ func (u *UI) managerReassign(w http.ResponseWriter, r *Request) error {
 		if !t.has(from) || !t.has(to) {
 			return kerr.ErrPermissionDenied
 		}
-		page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: from, Limit: 1, WithTotal: true})
+		// The confirmation states how many customers will change: counted
+		// exactly, however many.
+		page, err := u.app.Customers.Search(ctx, customer.Query{Assignee: from, Limit: 1, ExactTotal: true})
 		if err != nil {
 			return err
 		}

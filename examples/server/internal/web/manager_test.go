@@ -85,11 +85,11 @@ func TestManagerPagesAndReassign(t *testing.T) {
 		res, body = c.Get(t, "/manager/members/"+s1.String())
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.True(t, servertest.Contains(body, "石井 明", "前田 優", "小川 誠", `<li class="record">`, `href="/records/`,
-			msg.T("manager.count", 3), msg.T("manager.customer_id"), ids[0].String()))
+			msg.T("manager.count", msg.T("common.count", 3)), msg.T("manager.customer_id"), ids[0].String()))
 		require.Contains(t, body, msg.T("role.manager"), "the header shows the role")
 		// 顧客検索 by reading narrows the member's customers.
 		_, body = c.Get(t, "/manager/members/"+s1.String()+"?q=まえだ")
-		require.True(t, servertest.Contains(body, "前田 優", msg.T("manager.found", "まえだ", 1), `value="まえだ"`))
+		require.True(t, servertest.Contains(body, "前田 優", msg.T("manager.found", "まえだ", msg.T("common.count", 1)), `value="まえだ"`))
 		require.NotContains(t, body, ids[0].String()+"</code>")
 		_, body = c.Get(t, "/manager/members/"+s1.String()+"?q=該当なし")
 		require.Contains(t, body, msg.T("manager.none_found"))
@@ -164,7 +164,7 @@ func TestManagerMemberPages(t *testing.T) {
 		for next != "" {
 			_, body := c.Get(t, next)
 			pages++
-			require.Contains(t, body, msg.T("manager.found", "やまもと", 23))
+			require.Contains(t, body, msg.T("manager.found", "やまもと", msg.T("common.count", 23)))
 			require.NotContains(t, body, "石井 明")
 			for i := range 23 {
 				if strings.Contains(body, fmt.Sprintf("山本 客%02d", i)) {
