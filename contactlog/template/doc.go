@@ -122,5 +122,10 @@
 // the edit was based on and fails with ErrConflict when someone saved in
 // between. Get (version 0 is the latest) and List serve any principal of
 // the tenant, which comes from the principal in ctx
-// (permission.WithPrincipal); Archive and Unarchive are for admins.
+// (permission.WithPrincipal); Archive and Unarchive are for admins. A
+// Store on a *bun.DB serves each tenant's latest templates from memory
+// while the tenant's version (permission.TenantVersion) has not moved;
+// its writes advance the version in their transaction
+// (permission.BumpVersion), so several processes on one database stay
+// current.
 package template

@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer/validation"
 	"github.com/kirokuhq/kiroku/internal/migration"
 	"github.com/kirokuhq/kiroku/internal/storage"
+	"github.com/kirokuhq/kiroku/internal/vcache"
 )
 
 //go:embed migrations
@@ -28,11 +30,18 @@ var migrations embed.FS
 // their own in one run.
 var migrationSet = migration.Register(migration.Set{Name: "template", FS: migrations})
 
-// Migrate creates or upgrades the template store's tables. It is
-// idempotent and safe when several processes run it at once.
-// On PostgreSQL it holds a session-level advisory lock for the whole run:
-// db must not go through a transaction-mode pooler.
-func Migrate(ctx context.Context, db *bun.DB) error { return migration.Run(ctx, db, migrationSet) }
+// Migrate creates or upgrades the template store's tables and the
+// directory's (customer/permission), whose tenant version the Store
+// caches by. It is idempotent and safe when several processes run it at
+// once. On PostgreSQL it holds a session-level advisory lock for the whole
+// run: db must not go through a transaction-mode pooler.
+func Migrate(ctx context.Context, db *bun.DB) error {
+	sets, err := migration.Named("permission")
+	if err != nil {
+		return err
+	}
+	return migration.Run(ctx, db, append(sets, migrationSet)...)
+}
 
 // Config configures a Store. nil or the zero value means defaults.
 type Config struct {
@@ -56,9 +65,19 @@ func (c *Config) WithDefaults() Config {
 // Store keeps the templates tenants define (the "tenant" namespace),
 // every version of them, in the database. It is a Source for the
 // Registry, and safe for concurrent use.
+//
+// A Store on a *bun.DB keeps each tenant's latest templates in memory at
+// the tenant's version (permission.TenantVersion, read once per request
+// within permission.WithVersionMemo): every write of the Store advances
+// the version in its transaction (permission.BumpVersion), so a template
+// saved or archived through any process is read again on the next call.
 type Store struct {
 	db  bun.IDB
 	cfg Config
+	// latestCache holds the tenants' latest templates by tenant version
+	// (see Store.latest); nil when s is bound to a transaction, whose
+	// uncommitted reads must not be kept.
+	latestCache *vcache.Cache[uuid.UUID, []Template]
 }
 
 var _ Source = (*Store)(nil)
@@ -68,14 +87,20 @@ func NewStore(db bun.IDB, cfg *Config) (*Store, error) {
 	if _, err := storage.Of(db); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
+	s := &Store{db: db, cfg: cfg.WithDefaults()}
+	if _, ok := db.(*bun.DB); ok {
+		s.latestCache = vcache.New[uuid.UUID, []Template](0)
+	}
+	return s, nil
 }
 
 // WithDB returns a copy of s bound to db, typically a transaction shared
-// with other engines.
+// with other engines. The copy reads everything through db, nothing from
+// s's memory.
 func (s *Store) WithDB(db bun.IDB) *Store {
 	c := *s
 	c.db = db
+	c.latestCache = nil
 	return &c
 }
 
@@ -145,8 +170,10 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 			if _, err := tx.NewInsert().Model(&head).Exec(ctx); err != nil {
 				return conflict(t.Key, storage.Err(err))
 			}
-			saved, err = decode(row, nil)
-			return err
+			if saved, err = decode(row, false); err != nil {
+				return err
+			}
+			return permission.BumpVersion(ctx, tx, p.Tenant)
 		} else if err != nil {
 			return err
 		}
@@ -158,7 +185,7 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 			Where("version = ?", head.Version).Scan(ctx); err != nil {
 			return err
 		}
-		latest, err := decode(cur, head.ArchivedAt)
+		latest, err := decode(cur, head.ArchivedAt != nil)
 		if err != nil {
 			return err
 		}
@@ -180,8 +207,10 @@ func (s *Store) Save(ctx context.Context, t Template) (*Template, error) {
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fmt.Errorf("template: save %s: saved concurrently: %w", t.Key, ErrConflict)
 		}
-		saved, err = decode(row, head.ArchivedAt)
-		return err
+		if saved, err = decode(row, head.ArchivedAt != nil); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
 	})
 	if err != nil {
 		return nil, err
@@ -197,12 +226,12 @@ func conflict(key string, err error) error {
 }
 
 // decode reads a stored definition.
-func decode(r definitionRow, archivedAt *time.Time) (*Template, error) {
+func decode(r definitionRow, archived bool) (*Template, error) {
 	var t Template
 	if err := json.Unmarshal([]byte(r.Definition), &t); err != nil {
 		return nil, fmt.Errorf("template: decode %s version %d: %w", r.Key, r.Version, err)
 	}
-	t.Key, t.Version, t.Archived = r.Key, r.Version, archivedAt != nil
+	t.Key, t.Version, t.Archived = r.Key, r.Version, archived
 	return &t, nil
 }
 
@@ -217,18 +246,40 @@ func (s *Store) Get(ctx context.Context, key string, version int) (*Template, er
 	return s.get(ctx, p.Tenant, key, version)
 }
 
+// get returns one version of a tenant template (0: the latest): the
+// latest from s.latest when s caches, an older one (or any, when s is
+// bound to a transaction) read by key and version.
 func (s *Store) get(ctx context.Context, tenant uuid.UUID, key string, version int) (*Template, error) {
 	if Namespace(key) != NamespaceTenant || version < 0 {
 		return nil, fmt.Errorf("template: %s: %w", key, ErrNotFound)
 	}
-	head := headRow{}
-	if err := s.db.NewSelect().Model(&head).Where("tenant_id = ?", tenant).Where("key = ?", key).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("template: %s: %w", key, storage.Err(err))
+	var latest int
+	var archived bool
+	if s.latestCache != nil {
+		all, err := s.latest(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		i, ok := slices.BinarySearchFunc(all, key, func(t Template, key string) int { return strings.Compare(t.Key, key) })
+		if !ok {
+			return nil, fmt.Errorf("template: %s: %w", key, ErrNotFound)
+		}
+		if version == 0 || version == all[i].Version {
+			t := all[i].Clone()
+			return &t, nil
+		}
+		latest, archived = all[i].Version, all[i].Archived
+	} else {
+		head := headRow{}
+		if err := s.db.NewSelect().Model(&head).Where("tenant_id = ?", tenant).Where("key = ?", key).Scan(ctx); err != nil {
+			return nil, fmt.Errorf("template: %s: %w", key, storage.Err(err))
+		}
+		latest, archived = head.Version, head.ArchivedAt != nil
 	}
 	if version == 0 {
-		version = head.Version
+		version = latest
 	}
-	if version > head.Version {
+	if version > latest {
 		return nil, fmt.Errorf("template: %s version %d: %w", key, version, ErrNotFound)
 	}
 	row := definitionRow{}
@@ -236,7 +287,7 @@ func (s *Store) get(ctx context.Context, tenant uuid.UUID, key string, version i
 		Where("version = ?", version).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("template: %s version %d: %w", key, version, storage.Err(err))
 	}
-	return decode(row, head.ArchivedAt)
+	return decode(row, archived)
 }
 
 // List returns the latest version of every tenant template, archived ones
@@ -249,7 +300,43 @@ func (s *Store) List(ctx context.Context) ([]Template, error) {
 	return s.list(ctx, p.Tenant, true)
 }
 
+// list returns copies of the tenant's latest templates, archived ones
+// only when archived is set.
 func (s *Store) list(ctx context.Context, tenant uuid.UUID, archived bool) ([]Template, error) {
+	all, err := s.latest(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Template, 0, len(all))
+	for _, t := range all {
+		if archived || !t.Archived {
+			out = append(out, t.Clone())
+		}
+	}
+	return out, nil
+}
+
+// latest returns the latest version of every tenant template, archived
+// ones included, ordered by key: from memory while the tenant version
+// (permission.TenantVersion, once per request within a version memo) has
+// not moved, else read. The result is shared: callers clone what they
+// hand out.
+func (s *Store) latest(ctx context.Context, tenant uuid.UUID) ([]Template, error) {
+	if s.latestCache == nil {
+		return s.readLatest(ctx, tenant)
+	}
+	v, err := permission.TenantVersion(ctx, s.db, tenant)
+	if errors.Is(err, ErrNotFound) { // a tenant outside the directory has no version to cache by
+		return s.readLatest(ctx, tenant)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	return s.latestCache.Get(tenant, v, func() ([]Template, error) { return s.readLatest(ctx, tenant) })
+}
+
+// readLatest reads what Store.latest returns.
+func (s *Store) readLatest(ctx context.Context, tenant uuid.UUID) ([]Template, error) {
 	var rows []struct {
 		Key        string     `bun:"key"`
 		Version    int        `bun:"version"`
@@ -259,21 +346,18 @@ func (s *Store) list(ctx context.Context, tenant uuid.UUID, archived bool) ([]Te
 	q := "SELECT d.key, d.version, d.definition, h.archived_at FROM template_heads AS h " +
 		"JOIN template_definitions AS d ON d.tenant_id = h.tenant_id AND d.key = h.key AND d.version = h.version " +
 		"WHERE h.tenant_id = ?"
-	if !archived {
-		q += " AND h.archived_at IS NULL"
-	}
 	if err := s.db.NewRaw(q, tenant).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("template: list: %w", storage.Err(err))
 	}
 	out := make([]Template, 0, len(rows))
 	for _, r := range rows {
-		t, err := decode(definitionRow{Key: r.Key, Version: r.Version, Definition: r.Definition}, r.ArchivedAt)
+		t, err := decode(definitionRow{Key: r.Key, Version: r.Version, Definition: r.Definition}, r.ArchivedAt != nil)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, *t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	slices.SortFunc(out, func(a, b Template) int { return strings.Compare(a.Key, b.Key) })
 	return out, nil
 }
 
@@ -296,15 +380,21 @@ func (s *Store) setArchived(ctx context.Context, key string, archived bool) erro
 		return err
 	}
 	now := s.now()
-	q := s.db.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
-		Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
-	if archived {
-		q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
-	} else {
-		q = q.Set("archived_at = NULL")
-	}
-	res, err := q.Exec(ctx)
-	if err := storage.Affected(res, err, ErrNotFound); err != nil {
+	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
+		q := tx.NewUpdate().Model((*headRow)(nil)).Set("updated_at = ?", now).
+			Where("tenant_id = ?", p.Tenant).Where("key = ?", key)
+		if archived {
+			q = q.Set("archived_at = COALESCE(archived_at, ?)", now)
+		} else {
+			q = q.Set("archived_at = NULL")
+		}
+		res, err := q.Exec(ctx)
+		if err := storage.Affected(res, err, ErrNotFound); err != nil {
+			return err
+		}
+		return permission.BumpVersion(ctx, tx, p.Tenant)
+	})
+	if err != nil {
 		return fmt.Errorf("template: archive %s: %w", key, err)
 	}
 	return nil

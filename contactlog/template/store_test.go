@@ -301,3 +301,74 @@ func TestRegistryOverStore(t *testing.T) {
 		require.Equal(t, 1, tpl.Version)
 	})
 }
+
+// Two stores on one database, as two processes have, serving a tenant of
+// the directory: what one saves or archives is what the other serves
+// next, though it keeps the tenant's templates in memory and, while the
+// tenant version has not moved, reads only that version.
+func TestStoreCacheAcrossStores(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		ctx := context.Background()
+		dir, err := permission.NewDirectory(db, nil)
+		require.NoError(t, err)
+		tenant, err := dir.CreateTenant(ctx, permission.Tenant{Name: "二つの店"})
+		require.NoError(t, err)
+		admin := permission.WithPrincipal(ctx, permission.Principal{Tenant: tenant.ID, User: uuid.New(),
+			Roles: []permission.Role{permission.RoleAdmin}})
+		otherDB := dbtest.Reopen(t, db)
+		other, err := template.NewStore(otherDB, nil)
+		require.NoError(t, err)
+		names := func() []string {
+			t.Helper()
+			ts, err := other.Templates(admin, tenant.ID)
+			require.NoError(t, err)
+			var out []string
+			for _, tpl := range ts {
+				out = append(out, tpl.Name)
+			}
+			return out
+		}
+		require.Empty(t, names())
+
+		v1, err := f.store.Save(admin, visit())
+		require.NoError(t, err)
+		require.Equal(t, []string{"訪問記録"}, names())
+		rec := dbtest.Record(otherDB)
+		ts, err := other.Templates(admin, tenant.ID)
+		require.NoError(t, err)
+		ts[0].Name, ts[0].Fields[0].Label = "書き換え", "書き換え"
+		stmts := rec.Take()
+		require.Len(t, stmts, 1, "%q", stmts)
+		require.Contains(t, stmts[0], permission.VersionColumn)
+		got, err := other.Get(admin, "tenant:visit", 0)
+		require.NoError(t, err)
+		require.Equal(t, "訪問記録", got.Name, "what a caller changes is its own copy")
+		require.Equal(t, "作業時間", got.Fields[0].Label)
+
+		edit := *v1
+		edit.Name = "訪問記録（改）"
+		_, err = f.store.Save(admin, edit)
+		require.NoError(t, err)
+		got, err = other.Template(admin, tenant.ID, "tenant:visit", 0)
+		require.NoError(t, err)
+		require.Equal(t, 2, got.Version)
+		require.Equal(t, "訪問記録（改）", got.Name)
+		got, err = other.Get(admin, "tenant:visit", 1)
+		require.NoError(t, err)
+		require.Equal(t, "訪問記録", got.Name)
+		_, err = other.Get(admin, "tenant:visit", 3)
+		require.ErrorIs(t, err, template.ErrNotFound)
+		_, err = other.Get(admin, "tenant:absent", 0)
+		require.ErrorIs(t, err, template.ErrNotFound)
+
+		require.NoError(t, f.store.Archive(admin, "tenant:visit"))
+		require.Empty(t, names())
+		got, err = other.Get(admin, "tenant:visit", 0)
+		require.NoError(t, err)
+		require.True(t, got.Archived)
+		require.NoError(t, f.store.Unarchive(admin, "tenant:visit"))
+		require.Equal(t, []string{"訪問記録（改）"}, names())
+	})
+}

@@ -67,31 +67,41 @@ func PostgresDSN(dsn, schema string) (string, error) {
 	return u.String(), nil
 }
 
-// OpenSQLite opens the SQLite database file at path with SQLiteDSN.
+// OpenSQLite opens the SQLite database file at path with SQLiteDSN,
+// keeping idleConns idle connections.
 func OpenSQLite(path string) (*bun.DB, error) {
 	sqldb, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, err
 	}
+	keepIdle(sqldb)
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
-// OpenPostgres opens dsn (see PostgresDSN) with pgx and pgdialect.
+// keepIdle keeps idleConns idle connections of db for five minutes.
+// database/sql keeps two by default: under a few concurrent requests
+// every other query would open a new connection, which on PostgreSQL
+// forks a backend and on SQLite opens the file, runs SQLiteDSN's pragmas
+// and parses the schema again.
+func keepIdle(db *sql.DB) {
+	db.SetMaxIdleConns(idleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+}
+
+// idleConns is how many idle connections OpenSQLite and OpenPostgres
+// keep.
+const idleConns = 16
+
+// OpenPostgres opens dsn (see PostgresDSN) with pgx and pgdialect,
+// keeping idleConns idle connections.
 func OpenPostgres(dsn string) (*bun.DB, error) {
 	sqldb, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, err
 	}
-	// database/sql keeps two idle connections by default: under a few
-	// concurrent requests every other query would open (and PostgreSQL
-	// fork) a new connection.
-	sqldb.SetMaxIdleConns(postgresIdleConns)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	keepIdle(sqldb)
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
-
-// postgresIdleConns is how many idle connections OpenPostgres keeps.
-const postgresIdleConns = 16
 
 // Open opens PostgreSQL when postgres (a DSN) is set, otherwise the SQLite
 // file sqlitePath, and pings it.

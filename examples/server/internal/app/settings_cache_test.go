@@ -8,14 +8,15 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
 // TestSettingsAcrossInstances runs two server instances on one database
-// (each its own engines and caches): the record masters and customer
-// ranks the top page offers, changed through one, are what
+// (each its own engines and caches): the record masters, customer ranks
+// and tenant templates the top page offers, changed through one, are what
 // the other's next request shows, not what it cached.
 func TestSettingsAcrossInstances(t *testing.T) {
 	t.Parallel()
@@ -50,6 +51,18 @@ func TestSettingsAcrossInstances(t *testing.T) {
 
 		require.NoError(t, one.App.Customers.SetRanks(ctx, []customer.Rank{{Code: "S", Label: "重要顧客"}, {Code: "A"}}))
 		require.Contains(t, page(), "重要顧客")
+
+		require.NotContains(t, page(), "店舗巡回")
+		visit, err := one.App.TemplateStore.Save(ctx, template.Template{Key: "tenant:round", Name: "店舗巡回",
+			Fields: []template.Field{{Key: "note", Label: "所見", Type: template.FieldText}}})
+		require.NoError(t, err)
+		require.Contains(t, page(), ">店舗巡回</option>")
+		visit.Name = "店舗巡回（新）"
+		_, err = one.App.TemplateStore.Save(ctx, *visit)
+		require.NoError(t, err)
+		require.Contains(t, page(), ">店舗巡回（新）</option>")
+		require.NoError(t, one.App.TemplateStore.Archive(ctx, "tenant:round"))
+		require.NotContains(t, page(), "店舗巡回")
 
 		// The other instance's engines, called without a request's memo,
 		// read the version themselves and see the change too.

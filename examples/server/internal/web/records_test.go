@@ -576,7 +576,8 @@ func TestTopPageStaffFromCache(t *testing.T) {
 }
 
 // The top page reads its tenant's version once per request, for the
-// principal, the staff names, the masters and the ranks together, and reads none of those while the version has not moved.
+// principal, the staff names, the masters, the ranks and the templates
+// together, and reads none of those while the version has not moved.
 func TestTopPageReadsTheVersionOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
@@ -597,7 +598,7 @@ func TestTopPageReadsTheVersionOnce(t *testing.T) {
 			if strings.Contains(s, "directory_version") {
 				versions++
 			}
-			for _, table := range []string{"contact_masters", "customer_ranks", "customer_fields", "staff_users"} {
+			for _, table := range []string{"contact_masters", "customer_ranks", "customer_fields", "staff_users", "template_heads"} {
 				require.NotContains(t, s, table, "a current tenant version costs no settings read: %s", s)
 			}
 		}

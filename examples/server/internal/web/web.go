@@ -12,6 +12,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"embed"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -260,8 +262,14 @@ func (u *UI) render(w http.ResponseWriter, hr *http.Request, r *Request, status 
 	if r != nil {
 		v.User, v.P, v.CSRF = r.User, r.Principal, r.Session.CSRF
 	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+	b := pageBuffers.Get().(*bytes.Buffer)
+	b.Reset()
+	defer func() {
+		if b.Cap() <= maxPooledPage {
+			pageBuffers.Put(b)
+		}
+	}()
+	if err := t.ExecuteTemplate(b, "layout", v); err != nil {
 		u.log.Error("render failed", "page", name, "err", err)
 		http.Error(w, msg.T("error.internal"), http.StatusInternalServerError)
 		return
@@ -269,8 +277,17 @@ func (u *UI) render(w http.ResponseWriter, hr *http.Request, r *Request, status 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write(b.Bytes())
 }
+
+// pageBuffers hold what render writes before the response: a page fails
+// whole (an error page, not half a page), and the buffers are reused
+// rather than grown anew for every request.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer pageBuffers keeps: a rare big page
+// does not stay in memory.
+const maxPooledPage = 1 << 20
 
 // redirect answers a successful POST: see other, with a flash message key.
 func redirect(w http.ResponseWriter, hr *http.Request, to, flashKey string) {
