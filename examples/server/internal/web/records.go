@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -151,6 +150,9 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	}
 	d.Query = htmltemplate.URL(keep.Encode())
 	var err error
+	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
+		return err
+	}
 	d.Loc = r.loc()
 	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
 	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
@@ -169,35 +171,12 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	staff := namesOf(d.Staff)
-	// The notices and the open requests do not depend on the records:
-	// they are read while the records are.
-	var side sync.WaitGroup
-	var sideErr error
-	side.Go(func() {
-		if d.Notices, sideErr = u.app.Schedule.TopNotices(r.Context()); sideErr == nil {
-			d.Requests, sideErr = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1, staff)
-		}
-	})
-	err = u.recordListRows(r, q, v, &d, staff)
-	side.Wait()
-	if err != nil {
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1, staff); err != nil {
 		return err
-	}
-	if sideErr != nil {
-		return sideErr
 	}
 	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
 		d.Requests = d.Requests[:topRequests]
 	}
-	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
-	return nil
-}
-
-// recordListRows sets the top page's rows (d.Rows, d.Next) and the page
-// size (d.Limit, from the parameter limit of v if it is one of
-// recordPageSizes): the records of q, with their customers' names and
-// portal marks and their responders' names from staff.
-func (u *UI) recordListRows(r *Request, q contactlog.Query, v url.Values, d *recordListData, staff staffNames) error {
 	if n, err := strconv.Atoi(v.Get("limit")); err == nil {
 		for _, s := range recordPageSizes {
 			if n == s {
@@ -214,7 +193,11 @@ func (u *UI) recordListRows(r *Request, q contactlog.Query, v url.Values, d *rec
 	if d.Rows, err = u.recordRows(r, page.Records, staff); err != nil {
 		return err
 	}
-	return u.portalMarks(r, page.Records, d.Rows)
+	if err := u.portalMarks(r, page.Records, d.Rows); err != nil {
+		return err
+	}
+	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
+	return nil
 }
 
 // recordCustomers are the customers of recs (drafts without one left out).
