@@ -227,7 +227,7 @@ func matrixForms(e *benchEnv) []matrixForm {
 		kw("4-common", "カタログ"), kw("4-rare", "押印いただき"),
 		kw("ascii", "090"), kw("two-terms", "見積 カタログ"),
 		cond("actual", Query{ActualFrom: af, ActualTo: at}, func(h *handQuery) string {
-			return "r.actual_at >= " + h.arg(af) + " AND r.actual_at < " + h.arg(at)
+			return "r.occurred_at = r.actual_at AND r.occurred_at >= " + h.arg(af) + " AND r.occurred_at < " + h.arg(at)
 		}),
 		cond("planned", Query{PlannedFrom: pf, PlannedTo: pt}, func(h *handQuery) string {
 			return "r.planned_at >= " + h.arg(pf) + " AND r.planned_at < " + h.arg(pt)

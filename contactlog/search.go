@@ -494,11 +494,18 @@ func (s *Service) filter(sel *bun.SelectQuery, pr permission.Principal, q *Query
 	} else {
 		sel.Where("r.deleted_at IS NULL")
 	}
+	// A record's occurred_at is its actual time when it has one
+	// (Record.Time), so the actual bounds are bounds of occurred_at among
+	// the records where the two are equal: the period is read from
+	// contact_records_occurred, there being no index on actual_at.
+	if !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() {
+		sel.Where("r.occurred_at = r.actual_at")
+	}
 	if !q.ActualFrom.IsZero() {
-		sel.Where("r.actual_at >= ?", q.ActualFrom)
+		sel.Where("r.occurred_at >= ?", q.ActualFrom)
 	}
 	if !q.ActualTo.IsZero() {
-		sel.Where("r.actual_at < ?", q.ActualTo)
+		sel.Where("r.occurred_at < ?", q.ActualTo)
 	}
 	if !q.PlannedFrom.IsZero() {
 		sel.Where("r.planned_at >= ?", q.PlannedFrom)

@@ -133,6 +133,10 @@ func TestSearchFilters(t *testing.T) {
 		} {
 			require.Equal(t, tc.want, search(t, f.staff, f.svc, tc.q), tc.name)
 		}
+		// The planned record's time (occurred_at) is its planned time, in
+		// this range, but it has no actual time.
+		require.Empty(t, search(t, f.staff, f.svc, contactlog.Query{ActualFrom: now.Add(4 * day), ActualTo: now.Add(6 * day)}),
+			"actual range over a planned time")
 		// Mine is the principal's own: a wrote the planned record and
 		// responds to the visit.
 		require.Equal(t, []uuid.UUID{planned.ID, visit.ID}, search(t, f.a, f.svc, contactlog.Query{Mine: true}))

@@ -324,8 +324,8 @@ func (s *Service) customerStatuses(ctx context.Context, pr permission.Principal,
 	// the records with an actual time, and among them the order by
 	// occurred_at is the order by actual time. It names no indexed column
 	// alone: with "actual_at IS NOT NULL" or "actual_at > …" SQLite, without
-	// statistics, walked the tenant's records by actual time
-	// (contact_records_actual) instead.
+	// statistics, walked the tenant's records by actual time (the index
+	// contact_records_actual, since dropped) instead.
 	c := customer.Ref{Alias: "c"}
 	ofCustomer := "r.tenant_id = " + c.Tenant() + " AND r.customer_id = " + c.ID()
 	latest := pred.Apply(s.db.NewSelect().TableExpr("contact_records AS r").Column("r.id")).
