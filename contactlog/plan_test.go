@@ -122,7 +122,7 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 		for _, c := range cases {
 			var steps []string
 			for _, q := range c.queries {
-				for _, s := range plan(t, on, q) {
+				for _, s := range dbtest.Plan(t, on, q) {
 					steps = append(steps, s)
 					if m := tenantWalk.FindStringSubmatch(s); m != nil && !(slices.Contains(c.periods, m[1]) && period.MatchString(s)) {
 						require.True(t, walks[m[1]], "%s, %s: %s walks the tenant:\n%s", c.name, state, s, q)
@@ -176,20 +176,3 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 //
 //go:embed testdata/sqlite_stat1.tsv
 var statistics string
-
-// plan returns the steps of SQLite's EXPLAIN QUERY PLAN of query.
-func plan(t *testing.T, db *bun.DB, query string) []string {
-	t.Helper()
-	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query)
-	require.NoError(t, err)
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-		out = append(out, detail)
-	}
-	require.NoError(t, rows.Err())
-	return out
-}

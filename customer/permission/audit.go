@@ -60,9 +60,10 @@ type AuditQuery struct {
 	From, To time.Time
 	// Limit defaults to 100, at most 1000. Entries come newest first.
 	Limit int
-	// Before continues a listing: the ID of the last entry of the previous
-	// page.
-	Before uuid.UUID
+	// Before continues a listing: the last entry of the previous page,
+	// whose At and ID place the cursor (the entries after it in the
+	// order, At and then ID descending). Nil starts at the newest entry.
+	Before *AuditEntry
 }
 
 // AuditLog returns entries of the principal's tenant, newest first. Admins
@@ -78,6 +79,11 @@ func AuditLog(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditEntry, erro
 	case q.Limit < 0 || q.Limit > 1000:
 		var v validation.Error
 		v.Add("limit", validation.CodeOutOfRange, "1..1000")
+		return nil, fmt.Errorf("permission: audit log: %w", &v)
+	}
+	if q.Before != nil && (q.Before.ID == uuid.Nil || q.Before.At.IsZero()) {
+		var v validation.Error
+		v.Add("before", validation.CodeRequired, "id and at")
 		return nil, fmt.Errorf("permission: audit log: %w", &v)
 	}
 	var out []AuditEntry
@@ -97,8 +103,11 @@ func AuditLog(ctx context.Context, db bun.IDB, q AuditQuery) ([]AuditEntry, erro
 	if !q.To.IsZero() {
 		sel.Where("al.at < ?", q.To.UTC())
 	}
-	if q.Before != uuid.Nil {
-		sel.Where("(al.at, al.id) < (SELECT b.at, b.id FROM audit_log b WHERE b.id = ? AND b.tenant_id = ?)", q.Before, p.Tenant)
+	// The cursor is a range of the SQLite table's key (tenant_id, at, id)
+	// and of PostgreSQL's (tenant_id, at) index: no entry is looked up by
+	// ID.
+	if q.Before != nil {
+		sel.Where("(al.at, al.id) < (?, ?)", q.Before.At.UTC(), q.Before.ID)
 	}
 	if err := sel.OrderExpr("al.at DESC, al.id DESC").Limit(int64(q.Limit)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("permission: audit log: %w", storage.Err(err))

@@ -3,6 +3,7 @@ package dbtest
 import (
 	"context"
 	"sync"
+	"testing"
 
 	"github.com/uptrace/bun"
 )
@@ -41,5 +42,29 @@ func (r *Recorder) Take() []string {
 	defer r.mu.Unlock()
 	out := r.stmts
 	r.stmts = nil
+	return out
+}
+
+// Plan returns the steps of SQLite's EXPLAIN QUERY PLAN of query (a
+// statement a Recorder took, its arguments inlined), one detail per step.
+func Plan(t testing.TB, db *bun.DB, query string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
+		}
+		out = append(out, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN %s: %v", query, err)
+	}
 	return out
 }
