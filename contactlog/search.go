@@ -343,11 +343,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		if err != nil {
 			return nil, err
 		}
-		limit := s.cfg.TotalCap
-		if q.ExactTotal {
-			limit = 0
-		}
-		n, err := storage.CountUpTo(ctx, s.db, filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all), limit)
+		n, err := storage.CountUpTo(ctx, s.db, filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all), s.cfg.TotalCap, q.ExactTotal)
 		if err != nil {
 			return nil, fmt.Errorf("count: %w", err)
 		}

@@ -216,11 +216,7 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 		if err := s.filter(ctx, cq, pr, &q); err != nil {
 			return nil, fmt.Errorf("customer: search: %w", err)
 		}
-		limit := s.cfg.TotalCap
-		if q.ExactTotal {
-			limit = 0
-		}
-		n, err := storage.CountUpTo(ctx, s.db, cq, limit)
+		n, err := storage.CountUpTo(ctx, s.db, cq, s.cfg.TotalCap, q.ExactTotal)
 		if err != nil {
 			return nil, fmt.Errorf("customer: search: count: %w", err)
 		}

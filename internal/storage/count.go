@@ -40,15 +40,15 @@ type Count struct {
 
 // CountUpTo counts the rows sel selects — a select of its table with the
 // visibility predicate and the filters in its WHERE clause, no columns,
-// order or limit. It counts them exactly when there are at most limit
-// (reading at most limit+1 of them) or when limit is 0 (reading every
-// match: the caller asked for the exact number). When more match, it
+// order or limit. With exact it counts every match (the caller asked for
+// the exact number). Otherwise it counts them exactly when there are at
+// most limit (reading at most limit+1 of them); when more match, it
 // returns PostgreSQL's estimate of the plain query's rows (EXPLAIN) when
 // that is above limit, else limit+1 as a lower bound; on SQLite always the
-// lower bound. limit must not be negative; sel is changed (its columns
-// and limit).
-func CountUpTo(ctx context.Context, db bun.IDB, sel *bun.SelectQuery, limit int) (Count, error) {
-	if limit == 0 {
+// lower bound. limit must be positive; sel is changed (its columns and
+// limit).
+func CountUpTo(ctx context.Context, db bun.IDB, sel *bun.SelectQuery, limit int, exact bool) (Count, error) {
+	if exact {
 		n, err := sel.Count(ctx)
 		if err != nil {
 			return Count{}, Err(err)

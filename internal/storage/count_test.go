@@ -26,19 +26,21 @@ func TestCountUpTo(t *testing.T) {
 		d, err := storage.Of(db)
 		require.NoError(t, err)
 		pg := d == storage.Postgres
-		count := func(where string, limit int) storage.Count {
+		countOr := func(where string, limit int, exact bool) storage.Count {
 			t.Helper()
 			sel := db.NewSelect().TableExpr("counted")
 			if where != "" {
 				sel.Where(where)
 			}
-			c, err := storage.CountUpTo(ctx, db, sel, limit)
+			c, err := storage.CountUpTo(ctx, db, sel, limit, exact)
 			require.NoError(t, err)
 			return c
 		}
-		// Exact at and below the cap, with the filter applied, and with no
-		// cap at all.
-		require.Equal(t, storage.Count{N: 2000, Kind: storage.CountExact}, count("", 0))
+		count := func(where string, limit int) storage.Count { t.Helper(); return countOr(where, limit, false) }
+		// Exact at and below the cap, with the filter applied, and when
+		// asked for the exact number over the cap.
+		require.Equal(t, storage.Count{N: 2000, Kind: storage.CountExact}, countOr("", 100, true))
+		require.Equal(t, storage.Count{N: 150, Kind: storage.CountExact}, countOr("n <= 150", 100, true))
 		require.Equal(t, storage.Count{N: 2000, Kind: storage.CountExact}, count("", 2000))
 		require.Equal(t, storage.Count{N: 2000, Kind: storage.CountExact}, count("", 5000))
 		require.Equal(t, storage.Count{N: 49, Kind: storage.CountExact}, count("n < 50", 100))
@@ -54,6 +56,6 @@ func TestCountUpTo(t *testing.T) {
 		// estimate not above the cap is no estimate, and the count says
 		// only that more than the cap match.
 		require.Equal(t, storage.Count{N: 101, Kind: storage.CountAtLeast}, count("n % 2 = 0", 100))
-		require.Equal(t, storage.Count{N: 1000, Kind: storage.CountExact}, count("n % 2 = 0", 0))
+		require.Equal(t, storage.Count{N: 1000, Kind: storage.CountExact}, countOr("n % 2 = 0", 100, true))
 	})
 }
