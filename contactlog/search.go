@@ -205,6 +205,15 @@ func (q *Query) check(pr permission.Principal, maxPage int) (position, []string,
 	return p, terms, v.Err()
 }
 
+// direction is the SQL direction of q's order and the comparison that
+// keeps the rows after a cursor.
+func (q *Query) direction() (dir, cmp string) {
+	if q.Asc {
+		return "ASC", ">"
+	}
+	return "DESC", "<"
+}
+
 // Search lists the records matching q that the principal may see, one page
 // at a time. Customer principals (the portal) list the records shared with
 // them, without Text and Deleted. It reads from Config.ReadDB when one is
@@ -267,39 +276,25 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		return s.filter(sel, pr, q)
 	}
 
-	// The sort key, its direction and the keyset condition after the cursor.
-	dir, cmp := "DESC", "<"
-	if q.Asc {
-		dir, cmp = "ASC", ">"
-	}
-	rows, err := s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
-		sel = filter(sel, conds)
-		switch q.Sort {
-		case SortCreated, SortActual:
-			col := "r.created_at"
-			if q.Sort == SortActual {
-				col = "r.occurred_at"
-			}
+	var rows []Record
+	if q.Sort == SortCustomerKana {
+		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return filter(sel, conds) })
+	} else {
+		// The sort key, its direction and the keyset condition after the
+		// cursor.
+		dir, cmp := q.direction()
+		col := "r.created_at"
+		if q.Sort == SortActual {
+			col = "r.occurred_at"
+		}
+		rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+			sel = filter(sel, conds)
 			if q.After != "" {
 				sel.Where(fmt.Sprintf("(%s, r.id) %s (?, ?)", col, cmp), after.Time, after.ID)
 			}
 			return sel.OrderExpr(fmt.Sprintf("%s %s, r.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
-		}
-		// SortCustomerKana: customers in reading order, then the drafts
-		// and the records of customers hidden from pr, whose readings are
-		// not theirs to see (nor to sort by).
-		kc, kana := kanaCustomer.ID(), kanaCustomer.SortKana()
-		sel.Join(kanaCustomer.Join("LEFT JOIN", "r", "customer_id")+" AND "+kanaPred.SQL, kanaPred.Args...)
-		switch {
-		case q.After != "" && after.Draft:
-			sel.Where(kc+" IS NULL").Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
-		case q.After != "":
-			sel.Where(fmt.Sprintf("(%s IS NULL OR (%s, %s, r.occurred_at, r.id) %s (?, ?, ?, ?))", kc, kana, kc, cmp),
-				after.Kana, after.Customer, after.Time, after.ID)
-		}
-		return sel.OrderExpr(fmt.Sprintf("%s IS NULL, %s %s, %s %s, r.occurred_at %s, r.id %s", kc, kana, dir, kc, dir, dir, dir)).
-			Limit(int64(q.Limit) + 1)
-	})
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +345,73 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		page.Total, page.TotalKind = n.N, customer.TotalKind(n.Kind)
 	}
 	return page, nil
+}
+
+// byCustomerKana reads a page of q sorted by customer reading
+// (SortCustomerKana), each step stopping when the page is full: first the
+// records of the customers pr sees (visible, a predicate over kanaCustomer),
+// walking those customers in reading order — the live ones through
+// customers_kana, those in the trash, whose records stay listed, merged in
+// from a sort of their own — and each one's records by time through
+// contact_records_customer; then the rest, the drafts and the records of
+// customers hidden from pr, by time. Sorting every match by its customer's
+// reading instead reads all of them (seconds at 100 000 records).
+// On PostgreSQL a LATERAL join reads each customer's records; SQLite,
+// which has none, loops over the customers first (CROSS JOIN).
+func (s *Service) byCustomerKana(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position,
+	visible permission.Predicate, filter func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
+	pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
+	if err != nil {
+		return nil, err
+	}
+	dir, cmp := q.direction()
+	limit := int64(q.Limit) + 1
+	kc, kana := kanaCustomer.ID(), kanaCustomer.SortKana()
+	var rows []Record
+	if q.After == "" || !after.Draft {
+		walk := func(live string) *bun.SelectQuery {
+			sel := visible.Apply(s.db.NewSelect().TableExpr(kanaCustomer.From()).
+				ColumnExpr(kanaCustomer.Tenant() + ", " + kc + ", " + kana).Where(live))
+			if q.After != "" {
+				sel.Where(fmt.Sprintf("(%s, %s) %s= (?, ?)", kana, kc, cmp), after.Kana, after.Customer)
+			}
+			return sel.OrderExpr(fmt.Sprintf("%s %s, %s %s", kana, dir, kc, dir))
+		}
+		live, trashed := walk(kanaCustomer.Live()), walk("NOT ("+kanaCustomer.Live()+")")
+		// The records of customer kc that pr sees and q keeps.
+		own := func(sel *bun.SelectQuery) *bun.SelectQuery {
+			sel = filter(pred.Apply(sel)).Where("r.tenant_id = " + kanaCustomer.Tenant() + " AND r.customer_id = " + kc)
+			if q.After != "" {
+				sel.Where(fmt.Sprintf("(%s, %s, r.occurred_at, r.id) %s (?, ?, ?, ?)", kana, kc, cmp), after.Kana, after.Customer, after.Time, after.ID)
+			}
+			return sel
+		}
+		rows, err = s.scanFor(ctx, s.db, pr, func(sel *bun.SelectQuery) *bun.SelectQuery {
+			if s.dialect == storage.Postgres {
+				recs := own(s.db.NewSelect().TableExpr("contact_records AS r").ColumnExpr("r.*")).
+					OrderExpr(fmt.Sprintf("r.occurred_at %s, r.id %s", dir, dir)).Limit(limit)
+				sel.ModelTableExpr("((?) UNION ALL (?)) AS kc CROSS JOIN LATERAL (?) AS r", live, trashed, recs)
+			} else {
+				sel = own(sel.ModelTableExpr("(SELECT * FROM (?) UNION ALL SELECT * FROM (?)) AS kc CROSS JOIN contact_records AS r", live, trashed))
+			}
+			return sel.OrderExpr(fmt.Sprintf("%s %s, %s %s, r.occurred_at %s, r.id %s", kana, dir, kc, dir, dir, dir)).Limit(limit)
+		})
+		if err != nil || int64(len(rows)) == limit {
+			return rows, err
+		}
+	}
+	// The drafts and the records of customers hidden from pr, whose
+	// readings are not theirs to see (nor to sort by).
+	rest, err := s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+		hidden := visible.Apply(s.db.NewSelect().TableExpr(kanaCustomer.From()).ColumnExpr("1").
+			Where(kanaCustomer.Tenant() + " = r.tenant_id AND " + kc + " = r.customer_id"))
+		sel = filter(sel).Where("NOT EXISTS (?)", hidden)
+		if q.After != "" && after.Draft {
+			sel.Where(fmt.Sprintf("(r.occurred_at, r.id) %s (?, ?)", cmp), after.Time, after.ID)
+		}
+		return sel.OrderExpr(fmt.Sprintf("r.occurred_at %s, r.id %s", dir, dir)).Limit(limit - int64(len(rows)))
+	})
+	return append(rows, rest...), err
 }
 
 // kanaCustomer is the customer a record is sorted by (SortCustomerKana).

@@ -712,7 +712,14 @@ func (s *Service) queryFor(ctx context.Context, db bun.IDB, pr permission.Princi
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.scan(ctx, db, pr.Tenant, func(q *bun.SelectQuery) *bun.SelectQuery { return build(pred.Apply(q)) })
+	return s.scanFor(ctx, db, pr, func(q *bun.SelectQuery) *bun.SelectQuery { return build(pred.Apply(q)) })
+}
+
+// scanFor runs build, a select over records pr may see (build restricts
+// them), loads their people and scopes, and leaves out what pr may not
+// read of them.
+func (s *Service) scanFor(ctx context.Context, db bun.IDB, pr permission.Principal, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
+	out, err := s.scan(ctx, db, pr.Tenant, build)
 	if err != nil {
 		return nil, err
 	}
