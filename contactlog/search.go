@@ -356,8 +356,10 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 // contact_records_customer; then the rest, the drafts and the records of
 // customers hidden from pr, by time. Sorting every match by its customer's
 // reading instead reads all of them (seconds at 100 000 records).
-// On PostgreSQL a LATERAL join reads each customer's records; SQLite,
-// which has none, loops over the customers first (CROSS JOIN).
+// On PostgreSQL a LATERAL join reads each customer's records. SQLite has
+// no LATERAL and does not carry a subquery's order into the join: it
+// reads every record of the walked customers through
+// contact_records_customer and sorts them, as it sorted every match before.
 func (s *Service) byCustomerKana(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position,
 	visible permission.Predicate, filter func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
 	pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
@@ -377,7 +379,7 @@ func (s *Service) byCustomerKana(ctx context.Context, pr permission.Principal, a
 			}
 			return sel.OrderExpr(fmt.Sprintf("%s %s, %s %s", kana, dir, kc, dir))
 		}
-		live, trashed := walk(kanaCustomer.Live()), walk("NOT ("+kanaCustomer.Live()+")")
+		live, trashed := walk(kanaCustomer.Live()), walk(kanaCustomer.Trashed())
 		// The records of customer kc that pr sees and q keeps.
 		own := func(sel *bun.SelectQuery) *bun.SelectQuery {
 			sel = filter(pred.Apply(sel)).Where("r.tenant_id = " + kanaCustomer.Tenant() + " AND r.customer_id = " + kc)

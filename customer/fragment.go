@@ -55,6 +55,10 @@ func (c Ref) SortKana() string { return c.Alias + ".sort_kana" }
 // Live is the condition that the customer is not in the trash.
 func (c Ref) Live() string { return c.Alias + ".deleted_at IS NULL" }
 
+// Trashed is the condition that the customer is in the trash: the
+// negation of Live.
+func (c Ref) Trashed() string { return c.Alias + ".deleted_at IS NOT NULL" }
+
 // NameColumns selects what a customer's display name is made of
 // (Customer.DisplayName of a Customer with these Profile fields): kind,
 // family_name, given_name and company_name, each as prefix+name.
