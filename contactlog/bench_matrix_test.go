@@ -282,7 +282,10 @@ func matrixForms(e *benchEnv) []matrixForm {
 	rank := forms[slices.IndexFunc(forms, func(f matrixForm) bool { return f.name == "rank" })]
 	forms = append(forms, withTotal(forms[0]), withTotal(kw("2-common", "見積")), withTotal(kw("4-common", "カタログ")),
 		withTotal(rank), withExactTotal(forms[0]), withExactTotal(rank))
-	return forms
+	// Sorted by customer reading under a keyword.
+	kanaKeyword := kw("2-rare+sort-kana", "挨拶")
+	kanaKeyword.q.Sort, kanaKeyword.page = SortCustomerKana, kanaPage("DESC")
+	return append(forms, kanaKeyword)
 }
 
 // matrixWhos are the principals of the matrix: the staff member, the

@@ -234,7 +234,8 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 // whose records it lists (view, or delete for the deleted ones) and the
 // conditions of its keywords and customer ranks (the other filters are
 // filter's), shaped for a query that stops after page rows (0: one that
-// reads every match).
+// reads every match; -1: one that walks another index and checks each
+// row).
 func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Query, page int) (position, permission.Action, []condition, error) {
 	after, terms, err := q.check(pr, s.cfg.MaxPageSize)
 	if err != nil {
@@ -259,7 +260,11 @@ func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Qu
 }
 
 func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
-	after, action, conds, err := s.conditions(ctx, pr, q, q.Limit+1)
+	stop := q.Limit + 1
+	if q.Sort == SortCustomerKana && s.dialect == storage.Postgres {
+		stop = -1 // byCustomerKana walks each customer's records
+	}
+	after, action, conds, err := s.conditions(ctx, pr, q, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -360,6 +365,10 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 // no LATERAL and does not carry a subquery's order into the join: it
 // reads every record of the walked customers through
 // contact_records_customer and sorts them, as it sorted every match before.
+// With Query.Customer the walk is of that customer alone, with
+// Query.DraftsOnly there is none. On PostgreSQL keywords are checked on
+// each record walked (conditions with page -1): through the gram index, it
+// would read a common term's whole posting list once per customer.
 func (s *Service) byCustomerKana(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position,
 	visible permission.Predicate, filter func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
 	pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
@@ -370,10 +379,13 @@ func (s *Service) byCustomerKana(ctx context.Context, pr permission.Principal, a
 	limit := int64(q.Limit) + 1
 	kc, kana := kanaCustomer.ID(), kanaCustomer.SortKana()
 	var rows []Record
-	if q.After == "" || !after.Draft {
+	if (q.After == "" || !after.Draft) && !q.DraftsOnly {
 		walk := func(live string) *bun.SelectQuery {
 			sel := visible.Apply(s.db.NewSelect().TableExpr(kanaCustomer.From()).
 				ColumnExpr(kanaCustomer.Tenant() + ", " + kc + ", " + kana).Where(live))
+			if q.Customer != uuid.Nil {
+				sel.Where(kc+" = ?", q.Customer)
+			}
 			if q.After != "" {
 				sel.Where(fmt.Sprintf("(%s, %s) %s= (?, ?)", kana, kc, cmp), after.Kana, after.Customer)
 			}
@@ -469,7 +481,9 @@ type condition struct {
 // when many, it walks the newest records — and check each row against a
 // hashed list. The record's own text is looked up through the bigram index
 // or checked on each record walked, as storage.GramIndex.Match decides for
-// a query that stops after page rows (0: one that reads every match).
+// a query that stops after page rows (0: one that reads every match); with
+// page -1 (a walk of another index) each record walked is checked by its
+// text alone.
 func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string, page int) ([]condition, error) {
 	if len(terms) == 0 {
 		return nil, nil
@@ -505,8 +519,12 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		if err != nil {
 			return nil, err
 		}
-		if grams := textnorm.Bigrams(term); len(grams) > 0 {
-			grams = grams[:min(len(grams), 4)]
+		bigrams, trigrams := textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)
+		switch {
+		case page < 0:
+			// Checked on each record walked: own's LIKEs decide.
+		case len(bigrams) > 0:
+			grams := bigrams[:min(len(bigrams), 4)]
 			expr, args, err := gramIndex.Match(ctx, s.db, "r", pr.Tenant, grams, walkPage)
 			if err != nil {
 				return nil, err
@@ -518,10 +536,10 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 			} else {
 				own = condition{expr + " AND " + own.sql, append(args, own.args...)}
 			}
-		} else if grams := textnorm.ASCIITrigrams(term); len(grams) > 0 && s.dialect == storage.Postgres {
+		case len(trigrams) > 0 && s.dialect == storage.Postgres:
 			// Digits and Latin words: the index of the ASCII trigrams
 			// (contact_records_ascii_grams) narrows, the LIKE decides.
-			own = condition{asciiGramsExpr + " @> ?::text[] AND " + own.sql, append([]any{storage.Grams(grams[:min(len(grams), 4)])}, own.args...)}
+			own = condition{asciiGramsExpr + " @> ?::text[] AND " + own.sql, append([]any{storage.Grams(trigrams[:min(len(trigrams), 4)])}, own.args...)}
 		}
 		var ids []uuid.UUID
 		if err := cust.Limit(maxNamedCustomers+1).Scan(ctx, &ids); err != nil {

@@ -431,20 +431,24 @@ func TestSearchSortAndPagination(t *testing.T) {
 				return cmpID(a.id, b.id)
 			},
 		}
-		for sort, order := range orders {
-			for _, asc := range []bool{false, true} {
-				want := slices.Clone(recs)
-				slices.SortFunc(want, func(a, b rec) int {
-					c := order(a, b)
-					if !asc && (sort != contactlog.SortCustomerKana || (a.customer == uuid.Nil) == (b.customer == uuid.Nil)) {
-						c = -c // drafts stay last either way
-					}
-					return c
-				})
-				wantIDs := make([]uuid.UUID, len(want))
-				for i := range want {
-					wantIDs[i] = want[i].id
+		sorted := func(sort contactlog.Sort, asc bool) []uuid.UUID {
+			want := slices.Clone(recs)
+			slices.SortFunc(want, func(a, b rec) int {
+				c := orders[sort](a, b)
+				if !asc && (sort != contactlog.SortCustomerKana || (a.customer == uuid.Nil) == (b.customer == uuid.Nil)) {
+					c = -c // drafts stay last either way
 				}
+				return c
+			})
+			ids := make([]uuid.UUID, len(want))
+			for i := range want {
+				ids[i] = want[i].id
+			}
+			return ids
+		}
+		for sort := range orders {
+			for _, asc := range []bool{false, true} {
+				wantIDs := sorted(sort, asc)
 				for _, limit := range []int{1, 2, 3, 5, 20} {
 					got := searchAll(t, f.staff, f.svc, contactlog.Query{Sort: sort, Asc: asc, Limit: limit})
 					require.Equal(t, wantIDs, got, "sort %s asc %v limit %d", sort, asc, limit)
@@ -463,6 +467,27 @@ func TestSearchSortAndPagination(t *testing.T) {
 		}
 		got := searchAll(t, f.staff, f.svc, contactlog.Query{Customer: custs[2], Limit: 1, Sort: contactlog.SortActual, Asc: true})
 		require.Equal(t, want, got)
+
+		// Sorted by reading: one customer's records, the drafts alone, a
+		// keyword (every record's memo has it), and a customer in the
+		// trash, whose records keep their place.
+		got = searchAll(t, f.staff, f.svc, contactlog.Query{Customer: custs[2], Limit: 1, Sort: contactlog.SortCustomerKana, Asc: true})
+		require.Equal(t, want, got)
+		var drafts []uuid.UUID
+		for _, r := range byTime {
+			if r.customer == uuid.Nil {
+				drafts = append(drafts, r.id)
+			}
+		}
+		got = searchAll(t, f.staff, f.svc, contactlog.Query{DraftsOnly: true, Limit: 2, Sort: contactlog.SortCustomerKana, Asc: true})
+		require.Equal(t, drafts, got)
+		require.NoError(t, f.customer.Delete(f.admin, custs[1]))
+		for _, asc := range []bool{false, true} {
+			for _, text := range []string{"", "新商品"} {
+				got := searchAll(t, f.staff, f.svc, contactlog.Query{Text: text, Sort: contactlog.SortCustomerKana, Asc: asc, Limit: 3})
+				require.Equal(t, sorted(contactlog.SortCustomerKana, asc), got, "asc %v text %q", asc, text)
+			}
+		}
 	})
 }
 
