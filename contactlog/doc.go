@@ -141,12 +141,27 @@
 //     pass over the records of others' customers — (2–2.5 s at load 30–60,
 //     0.5–0.7× the hand-written query, which reads the index too).
 //     One-character keywords have no index (0.1 s, and 1 s for a rare one
-//     in "assigned" mode). Filters that most records fail cost 0.1–1 s,
-//     up to 2.3× hand-written: the drafts filter in either mode, the
-//     created-time, template, planned-time and progress filters in
-//     "assigned" mode (a manager's top page and sort by contact time:
-//     35–40 ms, 0.7× hand-written, since their assignees are one list read
-//     once). The actual-time filter reads the contact-time index (17–74 ms
+//     in "assigned" mode). Filters that most records fail cost 0.1–1 s
+//     when the principal sees few of the tenant's records (a staff member
+//     in "assigned" mode, a partner): the page walks the tenant's records
+//     by entry time and checks each for both, where reading the
+//     principal's own records first (as author, person, or through their
+//     customers) would need a visibility form driven by those relations,
+//     which package permission does not have. The template and progress
+//     filters walk indexes of their own in entry-time order
+//     (contact_records_template_created, contact_records_progress_created;
+//     two matrix runs on 100 000 records at load 20–31, 6 December 2026:
+//     1.6–1.9 s → 80–140 ms p50 for that staff member, 1.1–1.6 s →
+//     35–125 ms for the partner, 0.8–3.4× hand-written on the same
+//     indexes, the ratios noisy at that load). Still over 100 ms, about
+//     as slow as hand-written (0.9–1.3×): the created-time, planned-time
+//     and drafts filters for that staff member (80–160 ms p50), the
+//     drafts filter for staff in "all" mode (70–170 ms: every draft of
+//     the tenant is checked, and they see 19 of the 3 000), and the
+//     planned-time filter for the partner (1.4 s: 17 matches, fewer than
+//     a page, so the walk reads the whole tenant). A manager's pages in
+//     "assigned" mode take 8–25 ms (0.2–0.8×), their assignees being one
+//     list read once. The actual-time filter reads the contact-time index (17–74 ms
 //     on 100 000 records on a quiet machine, 0.7–1.2× hand-written; 0.6 s,
 //     1.4×, for a manager in "assigned" mode). Query.WithTotal counts at most Config.TotalCap+1
 //     matches, then asks the planner (a matrix run at load 23–37 on
@@ -156,9 +171,21 @@
 //     principal who sees fewer than the cap among many records (staff in
 //     "assigned" mode, partners, a rare keyword) still reads everything
 //     they see (0.5–2.7 s, as the hand-written count does). ExactTotal
-//     counts every match (1–7 s over 200 000 records). SortCustomerKana
-//     without narrowing filters sorts every visible record (12 s): use it
-//     on narrowed searches.
+//     counts every match (1–7 s over 200 000 records).
+//   - SortCustomerKana walks the customers the principal sees in reading
+//     order and each one's records by time (a LATERAL join), stopping when
+//     the page is full, where it sorted every visible record (3.5–12 s at
+//     100 000 records): 8–72 ms p50 for every principal kind and mode at
+//     load 23–31 on 100 000 records (6 December 2026), 1.3–3.2× the
+//     hand-written walk, which reads the page's people and scopes in the
+//     same statement (0.05× for a manager in "assigned" mode, whose
+//     hand-written visibility is slower). With a keyword (挨拶, in 9% of
+//     the records), checked on each record walked: 13–85 ms, 0.06–1.8×
+//     the hand-written walk, which looks the term up once per customer,
+//     where sorting every match took 1.1–5.6 s. A walk under a filter that few of
+//     the customers' records pass (a rare keyword over a million records)
+//     probes every customer's records. On SQLite the order still sorts
+//     every visible record of the walked customers.
 //
 // Run the matrix with
 //
