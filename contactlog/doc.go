@@ -175,17 +175,18 @@
 //   - SortCustomerKana walks the customers the principal sees in reading
 //     order and each one's records by time (a LATERAL join), stopping when
 //     the page is full, where it sorted every visible record (3.5–12 s at
-//     100 000 records): 8–72 ms p50 for every principal kind and mode at
-//     load 23–31 on 100 000 records (6 December 2026), 1.3–3.2× the
-//     hand-written walk, which reads the page's people and scopes in the
-//     same statement (0.05× for a manager in "assigned" mode, whose
-//     hand-written visibility is slower). With a keyword (挨拶, in 9% of
-//     the records), checked on each record walked: 13–85 ms, 0.06–1.8×
-//     the hand-written walk, which looks the term up once per customer,
-//     where sorting every match took 1.1–5.6 s. A walk under a filter that few of
-//     the customers' records pass (a rare keyword over a million records)
-//     probes every customer's records. On SQLite the order still sorts
-//     every visible record of the walked customers.
+//     100 000 records): 7–99 ms p50 for every principal kind and mode at
+//     load 36 on 100 000 records (6 December 2026; 8–72 ms in a run at
+//     load 23–31), 0.5–1.9× the hand-written walk, which reads the page's
+//     people and scopes in the same statement (0.05–0.1× for a manager in
+//     "assigned" mode, whose hand-written visibility is slower). With a
+//     keyword (挨拶, in 9% of the records), checked on each record walked:
+//     12–99 ms, 0.03–1.1× the hand-written walk, which looks the term up
+//     once per customer, where sorting every match took 1.1–5.6 s. A walk
+//     under a filter that few of the customers' records pass (a rare
+//     keyword over a million records) probes every customer's records. On
+//     SQLite the order still sorts every visible record of the walked
+//     customers.
 //
 // Run the matrix with
 //
