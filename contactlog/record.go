@@ -281,7 +281,7 @@ type scopeRow struct {
 	Tenant        uuid.UUID `bun:"tenant_id"`
 }
 
-var gramIndex = storage.GramIndex{Column: "grams", SideTable: "contact_record_grams", Table: "contact_records"}
+var gramIndex = storage.GramIndex{Column: "grams", Table: "contact_records", Doc: "gram_doc", FTS: "contact_record_grams_fts"}
 
 // recordTable is contact_records (alias r) for the authorizer's predicate.
 var recordTable = &permission.RecordTable{
