@@ -277,10 +277,11 @@ func (w *GramWriter) Close() error {
 	return w.fts.Close()
 }
 
-// MatchList is the most rows of a tenant whose grams Match writes into the
-// query as a list of IDs on SQLite. With more, the rows are many enough
-// that walking the query's order (newest first) meets a page of them soon,
-// and the fragment checks each row walked instead.
+// MatchList is the most rows having the grams (in the whole file) for
+// which Match writes the tenant's into the query as a list of IDs on
+// SQLite. With more, the rows are many enough that walking the query's
+// order (newest first) meets a page of them soon, and the fragment checks
+// each row walked instead.
 const MatchList = 1000
 
 // Match returns a WHERE fragment (with its arguments) that keeps rows of
@@ -302,13 +303,16 @@ const MatchList = 1000
 // checks each row walked, in a form the planner neither looks up in the
 // index nor estimates as rare; otherwise it is Filter's.
 //
-// On SQLite, which keeps no statistics, it reads up to MatchList+1 of the
-// tenant's rows having the grams: when there are at most MatchList, the
-// fragment lists their IDs (alias.id IN (…)), so that SQLite looks them up
-// by the primary key and sorts them; otherwise it checks each row walked
-// against the grams' posting list, read once (alias.Doc IN the FTS5
-// rowids), so that a common word costs a page's worth of rows, not one
-// lookup per row that has it.
+// On SQLite, which keeps no statistics, it counts up to MatchList+1 rows
+// having the grams in the FTS5 table alone (no row is read: the postings
+// of every tenant of the file). At most MatchList, the fragment lists the
+// IDs of the tenant's rows among them (alias.id IN (…)), so that SQLite
+// looks them up by the primary key and sorts them; more, it checks each
+// row walked against the grams' posting list, read once (alias.Doc IN the
+// FTS5 rowids), so that a common word costs a page's worth of rows, not
+// one lookup per row that has it. (In a file several tenants share, a word
+// common in the others' rows is checked on each row the tenant's query
+// walks.)
 //
 // grams must not be empty; the caller still verifies the match.
 func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant uuid.UUID, grams []string, page int) (string, []any, error) {
@@ -334,24 +338,26 @@ func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant 
 		return expr, args, nil
 	}
 	match := ix.matchExpr(grams)
-	var owners []uuid.UUID
-	// Driven by the posting list (CROSS JOIN keeps it outer), so that it
-	// stops at MatchList+1 of the tenant's rows instead of reading every
-	// posting first.
-	if err := db.NewRaw("SELECT g.id FROM "+ix.FTS+" AS f CROSS JOIN "+ix.Table+" AS g ON g."+ix.Doc+" = f.rowid WHERE f."+
-		ix.FTS+" MATCH ? AND +g.tenant_id = ? LIMIT ?", match, tenant, MatchList+1).Scan(ctx, &owners); err != nil {
+	var docs []int64
+	if err := db.NewRaw("SELECT rowid FROM "+ix.FTS+" WHERE "+ix.FTS+" MATCH ? LIMIT ?", match, MatchList+1).
+		Scan(ctx, &docs); err != nil {
 		return "", nil, Err(err)
 	}
-	switch {
-	case len(owners) == 0:
-		return "0 = 1", nil, nil
-	case len(owners) <= MatchList:
-		return alias + ".id IN (?)", []any{bun.List(owners)}, nil
+	if len(docs) > MatchList {
+		// The unary + keeps SQLite from looking the rows up once per
+		// posting (through the doc index): the row's doc is checked
+		// against the list, built once.
+		return "+" + alias + "." + ix.Doc + " IN (SELECT rowid FROM " + ix.FTS + " WHERE " + ix.FTS + " MATCH ?)", []any{match}, nil
 	}
-	// The unary + keeps SQLite from looking the rows up once per posting
-	// (through the doc index): the row's doc is checked against the list,
-	// built once.
-	return "+" + alias + "." + ix.Doc + " IN (SELECT rowid FROM " + ix.FTS + " WHERE " + ix.FTS + " MATCH ?)", []any{match}, nil
+	var owners []uuid.UUID
+	if err := db.NewRaw("SELECT g.id FROM "+ix.FTS+" AS f CROSS JOIN "+ix.Table+" AS g ON g."+ix.Doc+" = f.rowid WHERE f."+
+		ix.FTS+" MATCH ? AND +g.tenant_id = ?", match, tenant).Scan(ctx, &owners); err != nil {
+		return "", nil, Err(err)
+	}
+	if len(owners) == 0 {
+		return "0 = 1", nil, nil
+	}
+	return alias + ".id IN (?)", []any{bun.List(owners)}, nil
 }
 
 // gramStatsSQL reads, from pg_stats of a table (to_regclass of the first
