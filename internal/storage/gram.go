@@ -52,8 +52,9 @@ func (g Grams) Value() (driver.Value, error) {
 // per row, where a table of (tenant, gram, owner) rows cost ~13 KiB per
 // contact record. The FTS5 rowid of a row of Table (its doc) is the row's
 // INTEGER column Doc, NULL until its grams are first written, with a
-// UNIQUE index on Doc alone (the posting lists lead to the rows through
-// it, and the next doc is one more than its largest), and an AFTER DELETE
+// UNIQUE index led by Doc (the posting lists lead to the rows through it,
+// and the next doc is one more than its largest; on (Doc, tenant_id, id)
+// it covers Filter's lookups, which otherwise read each row), and an AFTER DELETE
 // trigger on Table deletes the FTS5 row of old.Doc (so purging a row
 // clears its grams). Table has columns tenant_id and id.
 //
