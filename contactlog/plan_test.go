@@ -78,13 +78,13 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 		{name: "keyword", op: func() error {
 			_, err := f.svc.Search(f.staff, contactlog.Query{Text: "見積", WithDetails: true})
 			return err
-		}, uses: []string{"SCAN f VIRTUAL TABLE INDEX 0:M1", "SEARCH g USING INTEGER PRIMARY KEY (rowid=?)",
+		}, uses: []string{"SCAN f VIRTUAL TABLE INDEX 0:M1", "SEARCH g USING INDEX contact_records_gram_doc (gram_doc=?)",
 			"SEARCH r USING INDEX sqlite_autoindex_contact_records_1 (tenant_id=? AND id=?)",
-			"SEARCH customer_grams USING INTEGER PRIMARY KEY (rowid=?)"}},
+			"SEARCH g USING COVERING INDEX customers_gram_doc (gram_doc=?)"}},
 		{name: "keyword, three characters", op: func() error {
 			_, err := f.svc.Search(f.manager, contactlog.Query{Text: "見積書 山田"})
 			return err
-		}, uses: []string{"SEARCH g USING INTEGER PRIMARY KEY (rowid=?)"}},
+		}, uses: []string{"SEARCH g USING INDEX contact_records_gram_doc (gram_doc=?)"}},
 		{name: "mine and responder", op: func() error {
 			_, err := f.svc.Search(f.staff, contactlog.Query{Mine: true, Responder: f.staffID})
 			return err
@@ -111,7 +111,7 @@ func TestSQLitePlansHoldWithoutStatistics(t *testing.T) {
 		{name: "customer search", op: func() error {
 			_, err := f.customer.Search(f.staff, customer.Query{Text: "やまだ"})
 			return err
-		}, uses: []string{"SEARCH customer_grams USING INTEGER PRIMARY KEY (rowid=?)"}},
+		}, uses: []string{"SEARCH g USING COVERING INDEX customers_gram_doc (gram_doc=?)"}},
 	}
 	for i := range cases {
 		rec.Take()

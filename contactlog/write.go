@@ -43,7 +43,11 @@ type ReportToPayload struct {
 // private memo (kept apart, see Service.keywords): the public memo,
 // summary text, the customer's people and department, and the text of
 // template values. (The customer's name is matched through the customer's
-// own index, so renaming a customer needs no record rewrite.)
+// own index, so renaming a customer needs no record rewrite.) A part whose
+// key equals an earlier part's is left out: the parts are joined by a
+// space and terms have none, so every term found in it is found in the
+// earlier one (a template value repeating the summary or the memo costs no
+// bytes in the key).
 func searchText(r *Record) string {
 	parts := []string{r.PublicMemo, r.SummaryText, r.Department}
 	parts = append(parts, r.ContactPersons...)
@@ -65,7 +69,7 @@ func searchText(r *Record) string {
 	}
 	var keysOut []string
 	for _, p := range parts {
-		if k := textnorm.Key(p); k != "" {
+		if k := textnorm.Key(p); k != "" && !slices.Contains(keysOut, k) {
 			keysOut = append(keysOut, k)
 		}
 	}

@@ -1202,29 +1202,26 @@ func benchCopyImport(ctx context.Context, db *sql.DB, rows []benchHandRow, x ben
 }
 
 // benchLiteSQL returns the statements of the hand-written SQLite import
-// for n rows: customers (no grams column on SQLite), the gram docs (with
-// RETURNING doc), their FTS5 rows, assignees and the assignment log.
-func benchLiteSQL(n int) [5]string {
-	var c, d, f, a, l strings.Builder
-	c.WriteString("INSERT INTO customers (" + strings.Replace(benchCustomerCols, " grams,", "", 1) + ") VALUES ")
-	d.WriteString("INSERT INTO customer_grams (tenant_id, owner_id) VALUES ")
+// for n rows: customers (no grams column on SQLite; their FTS5 rowids in
+// gram_doc), their FTS5 rows, assignees and the assignment log.
+func benchLiteSQL(n int) [4]string {
+	var c, f, a, l strings.Builder
+	c.WriteString("INSERT INTO customers (" + strings.Replace(benchCustomerCols, " grams,", "", 1) + ", gram_doc) VALUES ")
 	f.WriteString("INSERT INTO customer_grams_fts (rowid, grams) VALUES ")
 	a.WriteString("INSERT INTO customer_assignees (customer_id, user_id, tenant_id, assigned_at, assigned_by) VALUES ")
 	l.WriteString("INSERT INTO customer_assignment_log (id, tenant_id, customer_id, to_user, changed_at, changed_by, from_user, batch_id) VALUES ")
 	for i := range n {
 		if i > 0 {
-			for _, b := range []*strings.Builder{&c, &d, &f, &a, &l} {
+			for _, b := range []*strings.Builder{&c, &f, &a, &l} {
 				b.WriteByte(',')
 			}
 		}
-		c.WriteString("(" + strings.Repeat("?,", benchCustomerParams-1) + "'{}',1,NULL,NULL,NULL,NULL)")
-		d.WriteString("(?,?)")
+		c.WriteString("(" + strings.Repeat("?,", benchCustomerParams-1) + "'{}',1,NULL,NULL,NULL,NULL,?)")
 		f.WriteString("(?,?)")
 		a.WriteString("(?,?,?,?,?)")
 		l.WriteString("(?,?,?,?,?,?,NULL,NULL)")
 	}
-	d.WriteString(" RETURNING doc")
-	return [5]string{c.String(), d.String(), f.String(), a.String(), l.String()}
+	return [4]string{c.String(), f.String(), a.String(), l.String()}
 }
 
 // benchLiteTokens are the FTS5 documents of rows (each gram as the
@@ -1244,16 +1241,17 @@ func benchLiteTokens(rows []benchHandRow) []string {
 }
 
 // benchHandImportSQLite writes what the engine writes on SQLite for rows
-// (customers, gram docs and FTS5 rows, assignees, assignment log) with
-// hand-written multi-row INSERTs of benchBatch rows, each statement
-// prepared once, in one transaction. It returns the number of customers.
+// (customers with their FTS5 rowids, FTS5 rows, assignees, assignment log)
+// with hand-written multi-row INSERTs of benchBatch rows, each statement
+// prepared once, in one transaction, the rowids counted on from the
+// largest before the import. It returns the number of customers.
 func benchHandImportSQLite(ctx context.Context, db *sql.DB, rows []benchHandRow, tokens []string, tenant, user uuid.UUID) (int, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	stmts := map[int][5]*sql.Stmt{}
+	stmts := map[int][4]*sql.Stmt{}
 	defer func() {
 		for _, ss := range stmts {
 			for _, st := range ss {
@@ -1263,7 +1261,11 @@ func benchHandImportSQLite(ctx context.Context, db *sql.DB, rows []benchHandRow,
 	}()
 	now := time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02 15:04:05.999999-07:00")
 	t, u := tenant.String(), user.String()
-	var cargs, dargs, fargs, aargs, largs []any
+	var cargs, fargs, aargs, largs []any
+	var doc int64
+	if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(gram_doc), 0) FROM customers").Scan(&doc); err != nil {
+		return 0, err
+	}
 	n := 0
 	for start := 0; start < len(rows); start += benchBatch {
 		batch := rows[start:min(start+benchBatch, len(rows))]
@@ -1276,37 +1278,24 @@ func benchHandImportSQLite(ctx context.Context, db *sql.DB, rows []benchHandRow,
 			}
 			stmts[len(batch)] = ss
 		}
-		cargs, dargs, fargs, aargs, largs = cargs[:0], dargs[:0], fargs[:0], aargs[:0], largs[:0]
+		cargs, fargs, aargs, largs = cargs[:0], fargs[:0], aargs[:0], largs[:0]
 		for i := range batch {
 			h := &batch[i]
 			id := uuid.Must(uuid.NewV7()).String()
 			cargs = append(cargs, id, t, h.kind, h.status, h.familyName, h.givenName, h.familyKana, h.givenKana,
 				h.companyName, h.companyKana, h.department, h.email, h.mobile, h.phone, h.birthday, h.gender,
 				h.postalCode, h.address, h.contactMethod, h.decisionMaker, h.rank, h.memo, h.nameKey, h.sortKana,
-				h.searchText, h.phoneDigits, h.mobileDigits, h.emailKey, now, u, now, u)
-			dargs = append(dargs, t, id)
+				h.searchText, h.phoneDigits, h.mobileDigits, h.emailKey, now, u, now, u, doc+1)
+			doc++
+			fargs = append(fargs, doc, tokens[start+i])
 			aargs = append(aargs, id, u, t, now, u)
 			largs = append(largs, uuid.Must(uuid.NewV7()).String(), t, id, u, now, u)
 		}
 		if _, err := ss[0].ExecContext(ctx, cargs...); err != nil {
 			return 0, err
 		}
-		docs, err := ss[1].QueryContext(ctx, dargs...)
-		if err != nil {
-			return 0, err
-		}
-		for i := 0; docs.Next(); i++ {
-			var doc int64
-			if err := docs.Scan(&doc); err != nil {
-				return 0, err
-			}
-			fargs = append(fargs, doc, tokens[start+i])
-		}
-		if err := docs.Close(); err != nil {
-			return 0, err
-		}
 		for k, args := range [][]any{fargs, aargs, largs} {
-			if _, err := ss[k+2].ExecContext(ctx, args...); err != nil {
+			if _, err := ss[k+1].ExecContext(ctx, args...); err != nil {
 				return 0, err
 			}
 		}
@@ -1403,7 +1392,7 @@ func benchReportRows(b *testing.B, rows int) {
 //     (what bulk loading can reach on this server);
 //   - sqlite: Service.Import on SQLite;
 //   - sqlite-handsql: the same rows, pre-parsed, written on SQLite with
-//     hand-written 500-row INSERTs (customers, gram docs and their FTS5
+//     hand-written 500-row INSERTs (customers with their FTS5 rowids, FTS5
 //     rows, assignees, assignment log), each statement prepared once.
 //
 // The SQLite variants open their file as an embedding program does

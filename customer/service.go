@@ -248,7 +248,7 @@ func (s *Service) today(pr permission.Principal) date.Date {
 	return date.Of(s.cfg.Clock().In(s.location(pr)))
 }
 
-var gramIndex = storage.GramIndex{Column: "grams", SideTable: "customer_grams"}
+var gramIndex = storage.GramIndex{Column: "grams", Table: "customers", Doc: "gram_doc", FTS: "customer_grams_fts"}
 
 // insertRows writes new customer rows with their search grams.
 func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, rows []row) error {

@@ -5,10 +5,14 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/internal/kerr"
 )
 
 // Grams is a set of search bigrams stored with a row. On PostgreSQL it is the
@@ -41,23 +45,26 @@ func (g Grams) Value() (driver.Value, error) {
 //
 // Schema contract: on PostgreSQL the table has a column Column of type
 // text[] with a GIN index. On SQLite the grams are the tokens of an FTS5
-// table, SideTable+"_fts" (contentless, contentless_delete=1, detail=none,
+// table, FTS (contentless, contentless_delete=1, detail=none,
 // tokenize='ascii'; one column), each gram written as the upper-case
 // hexadecimal of its UTF-8 bytes (SQLite's hex()), so the tokenizer never
 // splits or folds a gram: FTS5 keeps one posting list per gram, a few bytes
 // per row, where a table of (tenant, gram, owner) rows cost ~13 KiB per
-// contact record. The table SideTable maps the FTS5 rowid to the row:
-// columns (doc INTEGER PRIMARY KEY, tenant_id, owner_id), UNIQUE
-// (tenant_id, owner_id), owner_id referencing the table's id ON DELETE
-// CASCADE, and a trigger that deletes the doc's FTS5 row when the doc row
-// goes (so purging the owner clears its grams).
+// contact record. The FTS5 rowid of a row of Table (its doc) is the row's
+// INTEGER column Doc, NULL until its grams are first written, with a
+// UNIQUE index led by Doc (the posting lists lead to the rows through it,
+// and the next doc is one more than its largest; on (Doc, tenant_id, id)
+// it covers Filter's lookups, which otherwise read each row), and an AFTER DELETE
+// trigger on Table deletes the FTS5 row of old.Doc (so purging a row
+// clears its grams). Table has columns tenant_id and id.
 //
-// On PostgreSQL, Match also needs Table, the table of Column: its
-// statistics (pg_stats) decide the shape of Match's fragment.
+// On PostgreSQL, Match also needs Table: its statistics (pg_stats) decide
+// the shape of Match's fragment.
 type GramIndex struct {
-	Column    string // e.g. "grams"
-	SideTable string // e.g. "customer_grams"
-	Table     string // e.g. "contact_records"; needed by Match on PostgreSQL
+	Column string // e.g. "grams"
+	Table  string // e.g. "contact_records"
+	Doc    string // e.g. "gram_doc"; SQLite only
+	FTS    string // e.g. "contact_record_grams_fts"; SQLite only
 }
 
 // GramSet is the grams of one row.
@@ -111,33 +118,26 @@ func (ix GramIndex) once(db bun.IDB, fn func(w *GramWriter) error) error {
 // nothing. Close it before the transaction ends; it is not safe for
 // concurrent use.
 type GramWriter struct {
-	ix            GramIndex
-	db            bun.IDB
-	fresh, upsert *Bulk // the doc map's INSERT … RETURNING, without and with ON CONFLICT
-	fts           *Bulk
-	values        []any
-	tokens        []byte
+	ix     GramIndex
+	db     sqlDB
+	fts    *Bulk
+	values []any
+	tokens []byte
+	owners []byte
 }
 
 // Writer returns a writer of ix's grams through db (typically a
-// transaction).
+// transaction). Its statements bypass db's query hooks.
 func (ix GramIndex) Writer(db bun.IDB) (*GramWriter, error) {
 	d, err := Of(db)
 	if err != nil || d == Postgres {
 		return &GramWriter{ix: ix}, err
 	}
-	docs := BulkInsert{Table: ix.SideTable, Columns: []string{"tenant_id", "owner_id"}, Suffix: " RETURNING doc, owner_id"}
-	w := &GramWriter{ix: ix, db: db}
-	if w.fresh, err = docs.Prepare(db); err != nil {
+	w := &GramWriter{ix: ix}
+	if w.db, err = rawDB(db); err != nil {
 		return nil, err
 	}
-	// The doc of each owner is kept when it has one, so that replacing
-	// grams is a delete and an insert in the FTS5 table only.
-	docs.Suffix = " ON CONFLICT (tenant_id, owner_id) DO UPDATE SET owner_id = excluded.owner_id" + docs.Suffix
-	if w.upsert, err = docs.Prepare(db); err != nil {
-		return nil, err
-	}
-	if w.fts, err = (BulkInsert{Table: ix.SideTable + "_fts", Columns: []string{"rowid", "grams"}}).Prepare(db); err != nil {
+	if w.fts, err = (BulkInsert{Table: ix.FTS, Columns: []string{"rowid", "grams"}}).Prepare(db); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -154,37 +154,80 @@ func (w *GramWriter) Insert(ctx context.Context, tenant uuid.UUID, sets []GramSe
 	return w.write(ctx, tenant, sets, true)
 }
 
-// write writes the docs and grams of sets in three statements, two when the
-// owners are fresh (no doc yet, so no old grams to delete).
+// write gives the rows of sets that have none their docs (a row keeps the
+// doc it has, so that replacing grams is a delete and an insert in the
+// FTS5 table only) and writes their grams: three statements, four when the
+// owners may have grams already.
 func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet, fresh bool) error {
 	if w.db == nil || len(sets) == 0 {
 		return nil
 	}
-	docs := w.upsert
-	if fresh {
-		docs = w.fresh
+	ix := w.ix
+	// The owners as a JSON array (UUIDs need no escaping).
+	owners := append(w.owners[:0], '[')
+	for i, s := range sets {
+		if i > 0 {
+			owners = append(owners, ',')
+		}
+		owners = append(owners, '"')
+		owners = append(owners, s.Owner.String()...)
+		owners = append(owners, '"')
 	}
-	values := w.values[:0]
-	for _, s := range sets {
-		values = append(values, tenant, s.Owner)
+	owners = append(owners, ']')
+	w.owners = owners[:0]
+	// The rows by their key (tenant_id, id IN …), with their docs and the
+	// largest doc of the table.
+	rows, err := w.db.QueryContext(ctx, "SELECT rowid, id, "+ix.Doc+", (SELECT coalesce(max("+ix.Doc+"), 0) FROM "+ix.Table+") FROM "+
+		ix.Table+" WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))", tenant.String(), string(owners))
+	if err != nil {
+		return Err(err)
 	}
 	doc := make(map[uuid.UUID]int64, len(sets))
-	ids := make([]int64, 0, len(sets))
-	err := docs.Query(ctx, values, func(rows *sql.Rows) error {
-		var id int64
+	var old []int64
+	assign := []byte{'['} // [rowid, doc] of the rows without a doc
+	for rows.Next() {
+		var rowid, largest int64
 		var owner uuid.UUID
-		if err := rows.Scan(&id, &owner); err != nil {
+		var d sql.NullInt64
+		if err := rows.Scan(&rowid, &owner, &d, &largest); err != nil {
+			_ = rows.Close()
 			return err
 		}
-		doc[owner] = id
-		ids = append(ids, id)
-		return nil
-	})
-	if err != nil {
-		return err
+		if d.Valid {
+			doc[owner] = d.Int64
+			old = append(old, d.Int64)
+			continue
+		}
+		next := largest + 1 + int64(len(doc)-len(old))
+		doc[owner] = next
+		if len(assign) > 1 {
+			assign = append(assign, ',')
+		}
+		assign = append(assign, '[')
+		assign = strconv.AppendInt(assign, rowid, 10)
+		assign = append(assign, ',')
+		assign = strconv.AppendInt(assign, next, 10)
+		assign = append(assign, ']')
 	}
-	if !fresh {
-		if _, err := w.db.NewRaw("DELETE FROM "+w.ix.SideTable+"_fts WHERE rowid IN (?)", bun.List(ids)).Exec(ctx); err != nil {
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return Err(err)
+	}
+	if len(doc) < len(sets) {
+		for _, s := range sets {
+			if _, ok := doc[s.Owner]; !ok {
+				return fmt.Errorf("storage: grams of %s: no such row of %s in tenant %s: %w", s.Owner, ix.Table, tenant, kerr.ErrNotFound)
+			}
+		}
+	}
+	if len(assign) > 1 {
+		// Driven by the list: each row is found by its rowid.
+		if _, err := w.db.ExecContext(ctx, "UPDATE "+ix.Table+" SET "+ix.Doc+" = o.value ->> 1 FROM json_each(?) AS o WHERE "+
+			ix.Table+".rowid = o.value ->> 0 AND +"+ix.Table+".tenant_id = ?", string(append(assign, ']')), tenant.String()); err != nil {
+			return Err(err)
+		}
+	}
+	if !fresh && len(old) > 0 {
+		if _, err := w.db.ExecContext(ctx, "DELETE FROM "+ix.FTS+" WHERE rowid IN (SELECT value FROM json_each(?))", int64List(old)); err != nil {
 			return Err(err)
 		}
 	}
@@ -202,7 +245,7 @@ func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet
 	}
 	w.tokens = tokens[:0]
 	all := string(tokens)
-	values = values[:0]
+	values := w.values[:0]
 	from := 0
 	for i, s := range sets {
 		if len(s.Grams) > 0 {
@@ -215,18 +258,31 @@ func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet
 	return w.fts.Exec(ctx, values)
 }
 
+// int64List is ids as a JSON array.
+func int64List(ids []int64) string {
+	b := []byte{'['}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
 // Close releases the writer's statements.
 func (w *GramWriter) Close() error {
 	if w.db == nil {
 		return nil
 	}
-	return errors.Join(w.fresh.Close(), w.upsert.Close(), w.fts.Close())
+	return w.fts.Close()
 }
 
-// MatchList is the most rows of a tenant whose grams Match writes into the
-// query as a list of IDs on SQLite. With more, the rows are many enough
-// that walking the query's order (newest first) meets a page of them soon,
-// and the fragment checks each row walked instead.
+// MatchList is the most rows having the grams (in the whole file) for
+// which Match writes the tenant's into the query as a list of IDs on
+// SQLite. With more, the rows are many enough that walking the query's
+// order (newest first) meets a page of them soon, and the fragment checks
+// each row walked instead.
 const MatchList = 1000
 
 // Match returns a WHERE fragment (with its arguments) that keeps rows of
@@ -248,12 +304,16 @@ const MatchList = 1000
 // checks each row walked, in a form the planner neither looks up in the
 // index nor estimates as rare; otherwise it is Filter's.
 //
-// On SQLite, which keeps no statistics, it reads up to MatchList+1 owners
-// of the grams: when there are at most MatchList, the fragment lists their
-// IDs (alias.id IN (…)), so that SQLite looks them up by the primary key
-// and sorts them; otherwise it checks each row walked against the grams'
-// posting list, read once (an EXISTS on the doc map), so that a common word
-// costs a page's worth of rows, not one lookup per row that has it.
+// On SQLite, which keeps no statistics, it counts up to MatchList+1 rows
+// having the grams in the FTS5 table alone (no row is read: the postings
+// of every tenant of the file). At most MatchList, the fragment lists the
+// IDs of the tenant's rows among them (alias.id IN (…)), so that SQLite
+// looks them up by the primary key and sorts them; more, it checks each
+// row walked against the grams' posting list, read once (alias.Doc IN the
+// FTS5 rowids), so that a common word costs a page's worth of rows, not
+// one lookup per row that has it. (In a file several tenants share, a word
+// common in the others' rows is checked on each row the tenant's query
+// walks.)
 //
 // grams must not be empty; the caller still verifies the match.
 func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant uuid.UUID, grams []string, page int) (string, []any, error) {
@@ -279,27 +339,26 @@ func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant 
 		return expr, args, nil
 	}
 	match := ix.matchExpr(grams)
-	var owners []uuid.UUID
-	// Driven by the posting list (CROSS JOIN keeps it outer), so that it
-	// stops at MatchList+1 of the tenant's rows instead of reading every
-	// posting first.
-	if err := db.NewRaw("SELECT g.owner_id FROM "+ix.SideTable+"_fts AS f CROSS JOIN "+ix.SideTable+
-		" AS g ON g.doc = f.rowid WHERE f."+ix.SideTable+"_fts MATCH ? AND +g.tenant_id = ? LIMIT ?", match, tenant, MatchList+1).
-		Scan(ctx, &owners); err != nil {
+	var docs []int64
+	if err := db.NewRaw("SELECT rowid FROM "+ix.FTS+" WHERE "+ix.FTS+" MATCH ? LIMIT ?", match, MatchList+1).
+		Scan(ctx, &docs); err != nil {
 		return "", nil, Err(err)
 	}
-	switch {
-	case len(owners) == 0:
-		return "0 = 1", nil, nil
-	case len(owners) <= MatchList:
-		return alias + ".id IN (?)", []any{bun.List(owners)}, nil
+	if len(docs) > MatchList {
+		// The unary + keeps SQLite from looking the rows up once per
+		// posting (through the doc index): the row's doc is checked
+		// against the list, built once.
+		return "+" + alias + "." + ix.Doc + " IN (SELECT rowid FROM " + ix.FTS + " WHERE " + ix.FTS + " MATCH ?)", []any{match}, nil
 	}
-	// The unary + keeps SQLite from looking the doc up once per posting
-	// (rowid = each value of the list): the doc is found by (tenant_id,
-	// owner_id) and checked against the list, built once.
-	return "EXISTS (SELECT 1 FROM " + ix.SideTable + " AS gd WHERE gd.tenant_id = " + alias + ".tenant_id AND gd.owner_id = " +
-			alias + ".id AND +gd.doc IN (SELECT rowid FROM " + ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
-		[]any{match}, nil
+	var owners []uuid.UUID
+	if err := db.NewRaw("SELECT g.id FROM "+ix.FTS+" AS f CROSS JOIN "+ix.Table+" AS g ON g."+ix.Doc+" = f.rowid WHERE f."+
+		ix.FTS+" MATCH ? AND +g.tenant_id = ?", match, tenant).Scan(ctx, &owners); err != nil {
+		return "", nil, Err(err)
+	}
+	if len(owners) == 0 {
+		return "0 = 1", nil, nil
+	}
+	return alias + ".id IN (?)", []any{bun.List(owners)}, nil
 }
 
 // gramStatsSQL reads, from pg_stats of a table (to_regclass of the first
@@ -348,10 +407,7 @@ func (ix GramIndex) Filter(d Dialect, alias string, tenant uuid.UUID, grams []st
 	if d == Postgres {
 		return alias + "." + ix.Column + " @> ?::text[]", []any{Grams(grams)}
 	}
-	// The unary + keeps SQLite from walking the tenant's docs through the
-	// (tenant_id, owner_id) index: the docs are looked up by the FTS5
-	// rowids, and the tenant is checked on each.
-	return alias + ".id IN (SELECT owner_id FROM " + ix.SideTable + " WHERE +tenant_id = ? AND doc IN (SELECT rowid FROM " +
-			ix.SideTable + "_fts WHERE " + ix.SideTable + "_fts MATCH ?))",
-		[]any{tenant, ix.matchExpr(grams)}
+	return alias + ".id IN (SELECT g.id FROM " + ix.FTS + " AS f CROSS JOIN " + ix.Table + " AS g ON g." + ix.Doc + " = f.rowid WHERE f." +
+			ix.FTS + " MATCH ? AND +g.tenant_id = ?)",
+		[]any{ix.matchExpr(grams), tenant}
 }
