@@ -471,27 +471,24 @@ func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.
 		}
 		staff = append(slices.Clone(staff), members...)
 	}
-	// recArm: the staff column, the table read first (alias), its join to
-	// the records and its conditions.
-	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %[1]s AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, false AS all_day," +
+	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, false AS all_day," +
 		" NULL AS title, NULL AS place, r.customer_id, r.channel, NULL AS direct, NULL AS record_id, r.actual_at IS NULL AS planned, r.version" +
-		" FROM %[2]s %[3]s JOIN contact_records r ON r.tenant_id = %[3]s.tenant_id AND %[4]s" +
-		" WHERE %[3]s.tenant_id = ? AND %[5]s AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
+		" FROM contact_records r %s" +
+		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
 		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
 	entries := "SELECT 'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title," +
 		" ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, false AS planned, ap.version" +
 		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id" +
 		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND st.ends_at >= ? AND st.ends_at < ? AND st.starts_at < ?" +
 		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
-		" UNION ALL " + fmt.Sprintf(recArm, "p.user_id", "contact_record_people", "p", "r.id = p.record_id",
-		"p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
-		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "customer_assignees", "ca", "r.customer_id = ca.customer_id", "ca.user_id IN (?)")
+		" UNION ALL " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
+		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
+		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)")
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
 	args = append(args, h.ap.Args...)
 	for _, join := range [][]any{{bun.List(staff), from, to}, {bun.List(staff)}} {
-		args = append(args, h.tenant)
 		args = append(args, join...)
-		args = append(args, from, to)
+		args = append(args, h.tenant, from, to)
 		args = append(args, h.rec.Args...)
 	}
 	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, e.record_id, e.planned, e.version"
