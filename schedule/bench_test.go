@@ -22,8 +22,8 @@ package schedule
 
 import (
 	"bytes"
-	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -111,9 +111,25 @@ func benchInsert[T any](b *testing.B, db *bun.DB, rows []T) {
 	}
 }
 
-// benchEntry is a calendar entry as both sides of a comparison see it.
-func benchEntry(kind EntryKind, id, staff uuid.UUID, start time.Time, customerName string) string {
-	return fmt.Sprintf("%s %s %s %s %s", kind, id, staff, start.UTC().Format(time.RFC3339), customerName)
+// benchEntry is a calendar entry as both sides of a comparison see it:
+// every field it shows.
+func benchEntry(e CalendarEntry) string {
+	return fmt.Sprintf("%s %s %s %q %s %s %t %q %s %q %s %s %s %t %d %s", e.Kind, e.ID, e.Staff, e.Title, e.Start.UTC().Format(time.RFC3339),
+		e.End.UTC().Format(time.RFC3339), e.AllDay, e.Place, e.Customer, e.CustomerName, e.Channel, e.Direct, e.Record, e.Planned, e.Version, e.Day)
+}
+
+// benchEntries returns benchEntry of each entry and a line per cell with
+// more entries, sorted.
+func benchEntries(entries []CalendarEntry, more []CalendarMore) []string {
+	out := make([]string, 0, len(entries)+len(more))
+	for _, e := range entries {
+		out = append(out, benchEntry(e))
+	}
+	for _, m := range more {
+		out = append(out, fmt.Sprintf("%s %s +%d", m.Staff, m.Day, m.Count))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func benchSchedule(b *testing.B, db *bun.DB) {
@@ -325,59 +341,41 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 	mFromT, mToT := mFrom.In(loc).UTC(), mTo.AddDays(1).In(loc).UTC()
 
 	// Same rows on both sides, checked once before timing.
-	engineEntries := func(q CalendarQuery) []string {
-		cal, err := svc.Calendar(sctx, q)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out := make([]string, len(cal.Entries))
-		for i, e := range cal.Entries {
-			out[i] = benchEntry(e.Kind, e.ID, e.Staff, e.Start, e.CustomerName)
-		}
-		slices.Sort(out)
-		return out
-	}
 	for _, c := range []struct {
 		name string
 		q    CalendarQuery
-		hand func() ([]string, error)
+		hand func() ([]CalendarEntry, []CalendarMore, error)
 	}{
-		{"week", weekQ, func() ([]string, error) { return h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT) }},
-		{"group month", monthQ, func() ([]string, error) { return h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT) }},
+		{"week", weekQ, func() ([]CalendarEntry, []CalendarMore, error) {
+			return h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT, Date{}, nil, 0)
+		}},
+		{"group month", monthQ, func() ([]CalendarEntry, []CalendarMore, error) {
+			return h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT, Date{}, nil, 0)
+		}},
+		{fmt.Sprintf("group month, %d a day", perDay), monthDayQ, func() ([]CalendarEntry, []CalendarMore, error) {
+			return h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT, mFrom, mDays, perDay)
+		}},
 	} {
-		got := engineEntries(c.q)
-		want, err := c.hand()
+		cal, err := svc.Calendar(sctx, c.q)
 		if err != nil {
 			b.Fatal(err)
 		}
-		slices.Sort(want)
-		if len(got) == 0 {
-			b.Fatalf("%s: only %d entries: the data set does not exercise the query", c.name, len(got))
+		handEntries, handMore, err := c.hand()
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, want := benchEntries(cal.Entries, cal.More), benchEntries(handEntries, handMore)
+		if len(cal.Entries) == 0 || (c.q.PerDay > 0 && len(cal.More) == 0) {
+			b.Fatalf("%s: only %d entries and %d cells with more: the data set does not exercise the query", c.name, len(cal.Entries), len(cal.More))
 		}
 		if !slices.Equal(got, want) {
-			b.Fatalf("%s: engine %d entries, hand-written %d; they differ", c.name, len(got), len(want))
+			b.Fatalf("%s: engine %d entries and %d cells with more, hand-written %d and %d; they differ",
+				c.name, len(cal.Entries), len(cal.More), len(handEntries), len(handMore))
 		}
 	}
 	cal, err := svc.Calendar(sctx, monthDayQ)
 	if err != nil {
 		b.Fatal(err)
-	}
-	var gotDay []string
-	for _, e := range cal.Entries {
-		gotDay = append(gotDay, benchEntry(e.Kind, e.ID, e.Staff, e.Start, e.CustomerName)+" "+e.Day.String())
-	}
-	for _, m := range cal.More {
-		gotDay = append(gotDay, fmt.Sprintf("%s %s +%d", m.Staff, m.Day, m.Count))
-	}
-	slices.Sort(gotDay)
-	wantDay, err := h.calendarPerDay(ctx, dir.Groups[gi], mFrom, mDays, perDay)
-	if err != nil {
-		b.Fatal(err)
-	}
-	slices.Sort(wantDay)
-	if len(cal.More) == 0 || !slices.Equal(gotDay, wantDay) {
-		b.Fatalf("group month, %d a day: engine %d entries and %d cells with more, hand-written %d lines; they differ",
-			perDay, len(cal.Entries), len(cal.More), len(wantDay))
 	}
 	b.Logf("group month, %d a day: %d entries listed, %d cells with more", perDay, len(cal.Entries), len(cal.More))
 	page, err := svc.Occurrences(sctx, alertQ)
@@ -419,11 +417,20 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 		op   func() error
 	}{
 		{"week/engine", func() error { _, err := svc.Calendar(sctx, weekQ); return err }},
-		{"week/hand", func() error { _, err := h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT); return err }},
+		{"week/hand", func() error {
+			_, _, err := h.calendar(ctx, []uuid.UUID{sp.User}, uuid.Nil, wFromT, wToT, Date{}, nil, 0)
+			return err
+		}},
 		{"group_month/engine", func() error { _, err := svc.Calendar(sctx, monthQ); return err }},
-		{"group_month/hand", func() error { _, err := h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT); return err }},
+		{"group_month/hand", func() error {
+			_, _, err := h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT, Date{}, nil, 0)
+			return err
+		}},
 		{"group_month_per_day/engine", func() error { _, err := svc.Calendar(sctx, monthDayQ); return err }},
-		{"group_month_per_day/hand", func() error { _, err := h.calendarPerDay(ctx, dir.Groups[gi], mFrom, mDays, perDay); return err }},
+		{"group_month_per_day/hand", func() error {
+			_, _, err := h.calendar(ctx, nil, dir.Groups[gi], mFromT, mToT, mFrom, mDays, perDay)
+			return err
+		}},
 		{"alerts_month/engine", func() error { _, err := svc.Occurrences(sctx, alertQ); return err }},
 		{"alerts_month/hand", func() error { _, err := h.occurrences(ctx, mFrom, mTo, 50); return err }},
 	} {
@@ -448,136 +455,35 @@ type benchHand struct {
 	cust, ap, rec permission.Predicate
 }
 
-// calendar returns the entries (benchEntry) of staff and of group's
-// members between from and to.
-func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.UUID, from, to time.Time) ([]string, error) {
+// calendar returns the entries of staff and of group's members between
+// from and to, unsorted, each read once with the columns an entry shows
+// and its customer's name (names read once per customer). With perDay, days
+// are the midnights that start the days from first and end the last: it
+// keeps the first perDay entries of each cell (a member's day) and counts
+// the cells with more.
+func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.UUID, from, to time.Time, first Date, days []time.Time,
+	perDay int) ([]CalendarEntry, []CalendarMore, error) {
 	if group != uuid.Nil {
 		var members []uuid.UUID
 		if err := h.db.NewRaw("SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ?", h.tenant, group).
 			Scan(ctx, &members); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		staff = append(slices.Clone(staff), members...)
 	}
-	var rows []struct {
-		Kind      string    `bun:"kind"`
-		ID        uuid.UUID `bun:"id"`
-		Staff     uuid.UUID `bun:"staff_id"`
-		StartsAt  time.Time `bun:"starts_at,nullzero"`
-		PlannedAt time.Time `bun:"planned_at,nullzero"`
-		ActualAt  time.Time `bun:"actual_at,nullzero"`
-		Kind2     string    `bun:"c_kind"`
-		Family    string    `bun:"family_name"`
-		Given     string    `bun:"given_name"`
-		Company   string    `bun:"company_name"`
-	}
-	custJoin := "LEFT JOIN customers c ON c.tenant_id = %[1]s.tenant_id AND c.id = %[1]s.customer_id AND c.deleted_at IS NULL AND " + h.cust.SQL
-	cols := "c.kind AS c_kind, c.family_name, c.given_name, c.company_name"
-	recArm := "SELECT 'record' AS kind, r.id, %s AS staff_id, NULL AS starts_at, r.planned_at, r.actual_at, " + cols +
-		" FROM contact_records r %s " + fmt.Sprintf(custJoin, "r") +
-		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
-		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
-	query := "SELECT 'appointment' AS kind, ap.id, st.user_id AS staff_id, ap.starts_at, NULL AS planned_at, NULL AS actual_at, " + cols +
-		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id " +
-		fmt.Sprintf(custJoin, "ap") +
-		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND st.ends_at >= ? AND st.ends_at < ? AND st.starts_at < ?" +
-		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
-		" UNION " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
-		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
-		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)")
-	var args []any
-	args = append(args, h.cust.Args...)
-	args = append(args, h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from)
-	args = append(args, h.ap.Args...)
-	for _, join := range [][]any{{bun.List(staff), from, to}, {bun.List(staff)}} {
-		args = append(args, join...)
-		args = append(args, h.cust.Args...)
-		args = append(args, h.tenant, from, to)
-		args = append(args, h.rec.Args...)
-	}
-	if err := h.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
-		return nil, err
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(r.Kind2), FamilyName: r.Family, GivenName: r.Given, CompanyName: r.Company}}
-		name := ""
-		if r.Kind2 != "" {
-			name = c.DisplayName()
-		}
-		at := r.StartsAt
-		if r.Kind == string(EntryRecord) {
-			at = cmp.Or(r.ActualAt, r.PlannedAt)
-		}
-		out[i] = benchEntry(EntryKind(r.Kind), r.ID, r.Staff, at, name)
-	}
-	return out, nil
-}
-
-// calendarPerDay returns the first perDay entries of each day of each
-// member of group (benchEntry, then the day), days being the midnights
-// that start the days from first and end the last, and the count of each
-// cell's other entries ("staff day +count"): the entries numbered in each
-// cell, then the customers' names looked up for the first ones only.
-func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first Date, days []time.Time, perDay int) ([]string, error) {
-	var staff []uuid.UUID
-	if err := h.db.NewRaw("SELECT user_id FROM group_members WHERE tenant_id = ? AND group_id = ?", h.tenant, group).
-		Scan(ctx, &staff); err != nil {
-		return nil, err
-	}
-	from, to := days[0], days[len(days)-1]
-	var rows []struct {
-		Kind     string    `bun:"kind"`
-		ID       uuid.UUID `bun:"id"`
-		Staff    uuid.UUID `bun:"staff_id"`
-		StartsAt time.Time `bun:"starts_at"`
-		Day      int       `bun:"day"`
-		Rank     int       `bun:"rn"`
-		Cell     int       `bun:"cell"`
-		Kind2    string    `bun:"c_kind"`
-		Family   string    `bun:"family_name"`
-		Given    string    `bun:"given_name"`
-		Company  string    `bun:"company_name"`
-	}
-	// Each entry's days: on PostgreSQL from width_bucket over the days'
-	// first instants, on SQLite a join with the days.
-	var dayJoin string
-	var dayArgs []any
-	if h.db.Dialect().Name() == dialect.PG {
-		firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("?::timestamptz, ", len(days)-1), ", ") + "]"
-		dayJoin = " CROSS JOIN LATERAL (SELECT generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
-			" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) AS n" +
-			fmt.Sprintf(" LIMIT %d) d", len(days)-1)
-		for range 2 {
-			for _, t := range days[:len(days)-1] {
-				dayArgs = append(dayArgs, t)
-			}
-		}
-	} else {
-		var daySQL []string
-		for i := range len(days) - 1 {
-			daySQL = append(daySQL, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", i))
-			dayArgs = append(dayArgs, days[i], days[i+1])
-		}
-		dayJoin = " JOIN (" + strings.Join(daySQL, " UNION ALL ") + ") d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
-	}
-	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, r.occurred_at AS ends_at, r.customer_id" +
+	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, false AS all_day," +
+		" NULL AS title, NULL AS place, r.customer_id, r.channel, NULL AS direct, NULL AS record_id, r.actual_at IS NULL AS planned, r.version" +
 		" FROM contact_records r %s" +
 		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
 		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
-	query := "SELECT e.kind, e.id, e.staff_id, e.starts_at, e.day, e.rn, e.cell, c.kind AS c_kind, c.family_name, c.given_name, c.company_name" +
-		" FROM (SELECT e.*, d.n AS day, row_number() OVER (PARTITION BY e.staff_id, d.n ORDER BY e.starts_at, e.kind, e.id) AS rn," +
-		" count(*) OVER (PARTITION BY e.staff_id, d.n) AS cell FROM (" +
-		"SELECT 'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.customer_id" +
+	entries := "SELECT 'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title," +
+		" ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, false AS planned, ap.version" +
 		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id" +
 		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND st.ends_at >= ? AND st.ends_at < ? AND st.starts_at < ?" +
 		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
-		" UNION " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
+		" UNION ALL " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
 		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
-		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)") +
-		") e" + dayJoin + ") e" +
-		" LEFT JOIN customers c ON c.tenant_id = e.tenant_id AND c.id = e.customer_id AND c.deleted_at IS NULL AND " + h.cust.SQL +
-		" WHERE e.rn <= ?"
+		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)")
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
 	args = append(args, h.ap.Args...)
 	for _, join := range [][]any{{bun.List(staff), from, to}, {bun.List(staff)}} {
@@ -585,26 +491,78 @@ func (h *benchHand) calendarPerDay(ctx context.Context, group uuid.UUID, first D
 		args = append(args, h.tenant, from, to)
 		args = append(args, h.rec.Args...)
 	}
-	args = append(args, dayArgs...)
+	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, e.record_id, e.planned, e.version"
+	if perDay > 0 {
+		// Each entry's days: on PostgreSQL from width_bucket over the days'
+		// first instants, on SQLite a join with the days.
+		var dayJoin string
+		if h.db.Dialect().Name() == dialect.PG {
+			firsts := "ARRAY[" + strings.TrimSuffix(strings.Repeat("?::timestamptz, ", len(days)-1), ", ") + "]"
+			dayJoin = " CROSS JOIN LATERAL (SELECT generate_series(greatest(width_bucket(e.starts_at, " + firsts + "), 1) - 1," +
+				" width_bucket(CASE WHEN e.ends_at > e.starts_at THEN e.ends_at - INTERVAL '1 microsecond' ELSE e.starts_at END, " + firsts + ") - 1) AS n" +
+				fmt.Sprintf(" LIMIT %d) d", len(days)-1)
+			for range 2 {
+				for _, t := range days[:len(days)-1] {
+					args = append(args, t)
+				}
+			}
+		} else {
+			var daySQL []string
+			for i := range len(days) - 1 {
+				daySQL = append(daySQL, fmt.Sprintf("SELECT %d AS n, ? AS lo, ? AS hi", i))
+				args = append(args, days[i], days[i+1])
+			}
+			dayJoin = " JOIN (" + strings.Join(daySQL, " UNION ALL ") + ") d ON e.starts_at < d.hi AND (e.ends_at > d.lo OR e.starts_at >= d.lo)"
+		}
+		entries = "SELECT e.* FROM (SELECT e.*, d.n AS day, row_number() OVER (PARTITION BY e.staff_id, d.n ORDER BY e.starts_at, e.kind, e.id) AS rn," +
+			" count(*) OVER (PARTITION BY e.staff_id, d.n) AS cell FROM (" + entries + ") e" + dayJoin + ") e WHERE e.rn <= ?"
+		args = append(args, perDay)
+		cols += ", e.day, e.rn, e.cell"
+	}
+	query := "WITH e AS (" + entries + "), n AS (SELECT c.tenant_id, c.id, c.kind, c.family_name, c.given_name, c.company_name FROM customers c" +
+		" WHERE (c.tenant_id, c.id) IN (SELECT e.tenant_id, e.customer_id FROM e) AND c.deleted_at IS NULL AND " + h.cust.SQL + ")" +
+		" SELECT " + cols + ", n.kind, n.family_name, n.given_name, n.company_name FROM e LEFT JOIN n ON n.tenant_id = e.tenant_id AND n.id = e.customer_id"
 	args = append(args, h.cust.Args...)
-	args = append(args, perDay)
-	if err := h.db.NewRaw(query, args...).Scan(ctx, &rows); err != nil {
-		return nil, err
+	rows, err := h.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
 	}
-	var out []string
-	for _, r := range rows {
-		c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(r.Kind2), FamilyName: r.Family, GivenName: r.Given, CompanyName: r.Company}}
-		name := ""
-		if r.Kind2 != "" {
-			name = c.DisplayName()
+	defer rows.Close()
+	var out []CalendarEntry
+	var more []CalendarMore
+	var (
+		start, end                                 bun.NullTime
+		title, place, direct, kind, fam, giv, comp sql.NullString
+		cust, rec                                  uuid.NullUUID
+		day, rank, cell                            int
+	)
+	for rows.Next() {
+		var e CalendarEntry
+		dest := []any{&e.Kind, &e.ID, &e.Staff, &start, &end, &e.AllDay, &title, &place, &cust, &e.Channel, &direct, &rec, &e.Planned, &e.Version}
+		if perDay > 0 {
+			dest = append(dest, &day, &rank, &cell)
 		}
-		day := first.AddDays(r.Day)
-		out = append(out, benchEntry(EntryKind(r.Kind), r.ID, r.Staff, r.StartsAt, name)+" "+day.String())
-		if r.Rank == 1 && r.Cell > perDay {
-			out = append(out, fmt.Sprintf("%s %s +%d", r.Staff, day, r.Cell-perDay))
+		if err := rows.Scan(append(dest, &kind, &fam, &giv, &comp)...); err != nil {
+			return nil, nil, err
 		}
+		e.Start, e.End, e.Title, e.Place, e.Customer, e.Direct, e.Record = start.UTC(), end.UTC(), title.String, place.String, cust.UUID,
+			Direct(direct.String), rec.UUID
+		if end.IsZero() {
+			e.End = e.Start
+		}
+		if kind.Valid {
+			c := customer.Customer{Profile: customer.Profile{Kind: customer.Kind(kind.String), FamilyName: fam.String, GivenName: giv.String, CompanyName: comp.String}}
+			e.CustomerName = c.DisplayName()
+		}
+		if perDay > 0 {
+			e.Day = first.AddDays(day)
+			if rank == 1 && cell > perDay {
+				more = append(more, CalendarMore{Staff: e.Staff, Day: e.Day, Count: cell - perDay})
+			}
+		}
+		out = append(out, e)
 	}
-	return out, nil
+	return out, more, rows.Err()
 }
 
 // occurrences returns the first limit+1 occurrences due from..to of the

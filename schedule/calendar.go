@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -152,41 +153,51 @@ type Calendar struct {
 	Holidays []Holiday `json:"holidays"`
 }
 
-// calendarRow is what the calendar query selects.
+// calendarRow is what the calendar query selects, scanned column by
+// column (a group's month has thousands of rows; bun's struct scanning
+// looked every column up by name).
 type calendarRow struct {
-	Kind     string    `bun:"kind"`
-	ID       uuid.UUID `bun:"id"`
-	Staff    uuid.UUID `bun:"staff_id"`
-	Title    string    `bun:"title"`
-	StartsAt time.Time `bun:"starts_at,nullzero"`
-	EndsAt   time.Time `bun:"ends_at,nullzero"`
-	AllDay   bool      `bun:"all_day"`
-	Place    string    `bun:"place"`
-	Customer uuid.UUID `bun:"customer_id,nullzero"`
-	Channel  string    `bun:"channel"`
-	Direct   string    `bun:"direct"`
-	Record   uuid.UUID `bun:"record_id,nullzero"`
-	ActualAt time.Time `bun:"actual_at,nullzero"`
-	Version  int64     `bun:"version"`
-	// With CalendarQuery.PerDay: the cell's day (from From), the entry's
-	// rank in it and how many entries it has.
-	Day  int `bun:"day"`
-	Rank int `bun:"rn"`
-	Cell int `bun:"cell"`
-	// The customer's name, when the principal sees the customer.
-	CustomerKind string `bun:"c_kind"`
-	FamilyName   string `bun:"c_family_name"`
-	GivenName    string `bun:"c_given_name"`
-	CompanyName  string `bun:"c_company_name"`
+	kind          string
+	id, staff     uuid.UUID
+	start, end    bun.NullTime // end is NULL for records
+	allDay        bool
+	title, place  sql.NullString // NULL for records
+	customer      uuid.NullUUID
+	channel       string
+	direct        sql.NullString
+	record        uuid.NullUUID
+	planned       bool
+	version       int64
+	day, rank     int            // with CalendarQuery.PerDay: the cell's day (from From) and the entry's rank in it
+	cell          int            // and how many entries the cell has
+	customerKind  sql.NullString // the customer's name, when the principal sees the customer
+	family, given sql.NullString
+	company       sql.NullString
 }
 
-func (r *calendarRow) customerName() string {
-	if r.CustomerKind == "" {
-		return ""
+// dest lists the fields in the order of the query's columns.
+func (r *calendarRow) dest(perDay bool) []any {
+	d := []any{&r.kind, &r.id, &r.staff, &r.start, &r.end, &r.allDay, &r.title, &r.place, &r.customer, &r.channel, &r.direct,
+		&r.record, &r.planned, &r.version}
+	if perDay {
+		d = append(d, &r.day, &r.rank, &r.cell)
 	}
-	c := customer.Customer{}
-	c.Kind, c.FamilyName, c.GivenName, c.CompanyName = customer.Kind(r.CustomerKind), r.FamilyName, r.GivenName, r.CompanyName
-	return c.DisplayName()
+	return append(d, &r.customerKind, &r.family, &r.given, &r.company)
+}
+
+func (r *calendarRow) entry() CalendarEntry {
+	e := CalendarEntry{Kind: EntryKind(r.kind), ID: r.id, Staff: r.staff, Title: r.title.String, Start: r.start.UTC(), End: r.end.UTC(),
+		AllDay: r.allDay, Place: r.place.String, Customer: r.customer.UUID, Channel: r.channel, Direct: Direct(r.direct.String),
+		Record: r.record.UUID, Planned: r.planned, Version: r.version}
+	if r.end.IsZero() {
+		e.End = e.Start // a record
+	}
+	if r.customerKind.Valid {
+		c := customer.Customer{}
+		c.Kind, c.FamilyName, c.GivenName, c.CompanyName = customer.Kind(r.customerKind.String), r.family.String, r.given.String, r.company.String
+		e.CustomerName = c.DisplayName()
+	}
+	return e
 }
 
 // Calendar reads the calendars of q: the appointments of its staff and
@@ -288,19 +299,21 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	// duplicates (a responder who is also an assignee): the responders'
 	// from their people rows, which carry the record's occurred_at (one
 	// index range per person); the assignees' from their customers'
-	// records of the range. The customers' names are looked up after, for
-	// the entries returned only.
+	// records of the range. Only what an entry shows is selected: a
+	// record's end (its start) and its empty appointment fields come as
+	// NULL, its actual time as the planned flag.
 	aq := s.db.NewSelect().TableExpr("schedule_appointments AS ap").
 		ColumnExpr("'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title, "+
-			"ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, NULL AS actual_at, ap.version").
+			"ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, false AS planned, ap.version").
 		Join("JOIN schedule_appointment_staff AS st ON st.tenant_id = ap.tenant_id AND st.record_id = ap.id").
 		Where("ap.tenant_id = ?", pr.Tenant).Where("st.user_id IN (?)", bun.List(staff)).Where("ap.deleted_at IS NULL").
 		Where("ap.starts_at < ?", to).Where("(ap.ends_at > ? OR ap.starts_at >= ?)", from, from).
 		Where("st.ends_at >= ?", from).Where("st.ends_at < ?", to.Add(maxStoredSpan)).Where("st.starts_at < ?", to)
 	recordArm := func(staffCol, join string, where func(*bun.SelectQuery) *bun.SelectQuery) *bun.SelectQuery {
 		q := s.db.NewSelect().TableExpr("contact_records AS r").
-			ColumnExpr("'record' AS kind, r.tenant_id, r.id, "+staffCol+" AS staff_id, r.occurred_at AS starts_at, r.occurred_at AS ends_at, "+
-				"false AS all_day, '' AS title, '' AS place, r.customer_id, r.channel, '' AS direct, NULL AS record_id, r.actual_at, r.version").
+			ColumnExpr("'record' AS kind, r.tenant_id, r.id, "+staffCol+" AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, "+
+				"false AS all_day, NULL AS title, NULL AS place, r.customer_id, r.channel, NULL AS direct, NULL AS record_id, "+
+				"r.actual_at IS NULL AS planned, r.version").
 			Join(join).
 			Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
 			Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
@@ -320,51 +333,74 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	// The appointments come first: their columns type the records' NULLs
 	// on PostgreSQL.
 	all := apPred.Apply(aq).UnionAll(responders).Union(assignees)
-	if q.PerDay > 0 {
-		all = s.firstPerDay(all, q.From, q.To, loc)
-	}
 	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, " +
-		"e.record_id, e.actual_at, e.version, "
+		"e.record_id, e.planned, e.version, "
 	if q.PerDay > 0 {
+		// The first PerDay entries of each cell, with each cell's count.
 		cols += "e.day, e.rn, e.cell, "
+		all = s.db.NewSelect().TableExpr("(?) AS e", s.firstPerDay(all, q.From, q.To, loc)).ColumnExpr("e.*").Where("e.rn <= ?", q.PerDay)
 	}
-	var rows []calendarRow
-	err = s.db.NewSelect().TableExpr("(?) AS e", all).
-		ColumnExpr(cols+entryCustomer.NameColumns("c_")).
-		Join(entryCustomer.Join("LEFT JOIN", "e", "customer_id")+" AND "+entryCustomer.Live()+" AND "+custPred.SQL, custPred.Args...).
-		Apply(func(sq *bun.SelectQuery) *bun.SelectQuery {
-			if q.PerDay > 0 {
-				return sq.Where("e.rn <= ?", q.PerDay)
-			}
-			return sq
-		}).Scan(ctx, &rows)
+	// The names of the entries' customers the principal sees, each read
+	// once (a month of a group has a thousand entries of a few hundred
+	// customers; a join of every entry hashed all the tenant's customers).
+	ref := entryCustomer
+	names := s.db.NewSelect().TableExpr(ref.From()).ColumnExpr(ref.Tenant()+", "+ref.ID()+", "+ref.NameColumns("c_")).
+		Where("("+ref.Tenant()+", "+ref.ID()+") IN (SELECT e.tenant_id, e.customer_id FROM e)").Where(ref.Live()).
+		Where(custPred.SQL, custPred.Args...)
+	rows, err := s.db.NewSelect().With("e", all).With("n", names).TableExpr("e").
+		ColumnExpr(cols + "n.c_kind, n.c_family_name, n.c_given_name, n.c_company_name").
+		Join("LEFT JOIN n ON n.tenant_id = e.tenant_id AND n.id = e.customer_id").
+		Rows(ctx)
 	if err != nil {
 		return nil, storage.Err(err)
 	}
-	out.Entries = make([]CalendarEntry, 0, len(rows))
-	for i := range rows {
-		r := &rows[i]
-		e := CalendarEntry{Kind: EntryKind(r.Kind), ID: r.ID, Staff: r.Staff, Title: r.Title, Start: r.StartsAt.UTC(), End: r.EndsAt.UTC(),
-			AllDay: r.AllDay, Place: r.Place, Customer: r.Customer, CustomerName: r.customerName(), Channel: r.Channel,
-			Direct: Direct(r.Direct), Record: r.Record, Planned: r.Kind == string(EntryRecord) && r.ActualAt.IsZero(), Version: r.Version}
-		if q.PerDay > 0 {
-			e.Day = q.From.AddDays(r.Day)
-			if r.Rank == 1 && r.Cell > q.PerDay {
-				out.More = append(out.More, CalendarMore{Staff: r.Staff, Day: e.Day, Count: r.Cell - q.PerDay})
-			}
-		}
-		out.Entries = append(out.Entries, e)
+	defer rows.Close()
+	// Each entry's sort key: the position of its calendar in staff looked
+	// up once, IDs compared as bytes (their text's order).
+	type key struct {
+		start      int64
+		kind       EntryKind
+		id         uuid.UUID
+		staff, day int
 	}
-	// IDs compare as bytes (their text's order) and calendars by their
-	// position in staff, looked up once: a group's month sorts thousands.
 	pos := make(map[uuid.UUID]int, len(staff))
 	for i, id := range staff {
 		pos[id] = i
 	}
-	slices.SortFunc(out.Entries, func(a, b CalendarEntry) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.Kind, b.Kind), bytes.Compare(a.ID[:], b.ID[:]),
-			pos[a.Staff]-pos[b.Staff], compareDates(a.Day, b.Day))
+	var keys []key
+	var r calendarRow
+	dest := r.dest(q.PerDay > 0)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, storage.Err(err)
+		}
+		e := r.entry()
+		if q.PerDay > 0 {
+			e.Day = q.From.AddDays(r.day)
+			if r.rank == 1 && r.cell > q.PerDay {
+				out.More = append(out.More, CalendarMore{Staff: r.staff, Day: e.Day, Count: r.cell - q.PerDay})
+			}
+		}
+		out.Entries = append(out.Entries, e)
+		keys = append(keys, key{e.Start.UnixNano(), e.Kind, e.ID, pos[e.Staff], r.day})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storage.Err(err)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &keys[i], &keys[j]
+		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.kind, b.kind), bytes.Compare(a.id[:], b.id[:]),
+			a.staff-b.staff, a.day-b.day)
 	})
+	sorted := make([]CalendarEntry, len(order))
+	for i, k := range order {
+		sorted[i] = out.Entries[k]
+	}
+	out.Entries = sorted
 	slices.SortFunc(out.More, func(a, b CalendarMore) int {
 		return cmp.Or(pos[a.Staff]-pos[b.Staff], compareDates(a.Day, b.Day))
 	})

@@ -54,7 +54,8 @@
 // record shows once per responder and assignee. CalendarQuery.PerDay keeps
 // the first entries of each staff member's day, and Calendar.More counts
 // the rest (「他N件」) among what the principal sees; the customers' names
-// are joined after the limit, to the listed entries only. Day boundaries are the
+// are read after the limit, once per customer of the listed entries (not
+// by joining every customer of the tenant). Day boundaries are the
 // tenant's (an appointment at 23:30 JST on the 30th belongs to that day).
 // Holidays lists the Japanese public holidays with Japanese names
 // (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
