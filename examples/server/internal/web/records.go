@@ -210,17 +210,19 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	d.Next = page.Next
-	rows, err := u.recordRows(r, page.Records, staff)
+	// The customers' names and portal marks come from one query.
+	marks, err := u.app.Portal.Marks(r.Context(), recordCustomers(page.Records))
 	if err != nil {
 		return err
 	}
-	st, err := u.app.Portal.Statuses(r.Context(), recordCustomers(page.Records))
-	if err != nil {
-		return err
+	names := make(map[uuid.UUID]string, len(marks))
+	for id, m := range marks {
+		names[id] = m.Name
 	}
+	rows := u.namedRows(r, page.Records, names, staff)
 	d.Rows = make([]topRow, len(rows))
 	for i, row := range rows {
-		d.Rows[i] = newTopRow(row, st[row.Customer], d.Loc, r.Session.CSRF)
+		d.Rows[i] = newTopRow(row, marks[row.Customer].Status, d.Loc, r.Session.CSRF)
 	}
 	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
 	return nil
@@ -320,20 +322,26 @@ func recordResponders(recs []contactlog.Record) []uuid.UUID {
 	return ids
 }
 
-// recordRows adds customer names, template labels and the responders'
-// names (from staff) to records.
+// recordRows adds customer names (what the principal sees of them),
+// template labels and the responders' names (from staff) to records.
 func (u *UI) recordRows(r *Request, recs []contactlog.Record, staff staffNames) ([]recordRow, error) {
 	names, err := u.app.Customers.Names(r.Context(), recordCustomers(recs))
 	if err != nil {
 		return nil, err
 	}
+	return u.namedRows(r, recs, names, staff), nil
+}
+
+// namedRows adds the customer names of names (by customer), template labels
+// and the responders' names (from staff) to records.
+func (u *UI) namedRows(r *Request, recs []contactlog.Record, names map[uuid.UUID]string, staff staffNames) []recordRow {
 	labels := u.templateLabels(r)
 	rows := make([]recordRow, len(recs))
 	for i, rec := range recs {
 		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion),
 			ResponderNames: staff.joined(rec.Responders), Excerpt: excerpt(rec.PublicMemo)}
 	}
-	return rows, nil
+	return rows
 }
 
 // recordImportant sets or clears a record's ☆ (form: important=1 or not,

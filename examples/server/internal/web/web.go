@@ -345,8 +345,8 @@ func funcs() template.FuncMap {
 			return inZone(t, loc).Format("2006/01/02") + "(" + weekday(inZone(t, loc)) + ")"
 		},
 		"datetime": formatDateTime,
-		"clock": func(t time.Time, loc *time.Location) string { return inZone(t, loc).Format("15:04") },
-		"has":   func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
+		"clock":    func(t time.Time, loc *time.Location) string { return inZone(t, loc).Format("15:04") },
+		"has":      func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
 		"query": func(kv ...string) template.URL {
 			v := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
