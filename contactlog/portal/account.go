@@ -288,6 +288,55 @@ func (s *Service) Statuses(ctx context.Context, custs []uuid.UUID) (map[uuid.UUI
 	return out, nil
 }
 
+// Mark is a customer as a list row of records names it: the display name
+// (customer.Customer.DisplayName) and the portal status, empty without an
+// account or with a deactivated one.
+type Mark struct {
+	Name   string
+	Status Status
+}
+
+// Marks returns the name and portal status of those of custs that the
+// staff principal sees and that are not in the trash, by customer, in one
+// query: what customer.Service.Names and Statuses give, for a page that
+// shows both (the top page's records).
+func (s *Service) Marks(ctx context.Context, custs []uuid.UUID) (map[uuid.UUID]Mark, error) {
+	pr, err := permission.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]Mark, len(custs))
+	if len(custs) == 0 {
+		return out, nil
+	}
+	cust := customer.Ref{Alias: "c"}
+	pred, err := s.authz.Predicate(ctx, pr, cust.Resource(""))
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID          uuid.UUID     `bun:"id"`
+		Kind        customer.Kind `bun:"kind"`
+		FamilyName  string        `bun:"family_name"`
+		GivenName   string        `bun:"given_name"`
+		CompanyName string        `bun:"company_name"`
+		Status      Status        `bun:"status"`
+	}
+	q := s.db.NewSelect().TableExpr(cust.From()).Column(cust.ID()).ColumnExpr(cust.NameColumns("")).
+		ColumnExpr("COALESCE(pa.status, '') AS status").
+		Join("LEFT JOIN portal_accounts AS pa ON pa.tenant_id = "+cust.Tenant()+" AND pa.customer_id = "+cust.ID()+
+			" AND pa.deactivated_at IS NULL").
+		Where(cust.Tenant()+" = ?", pr.Tenant).Where(cust.ID()+" IN (?)", bun.List(custs)).Where(cust.Live())
+	if err := pred.Apply(q).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("portal: marks: %w", storage.Err(err))
+	}
+	for _, r := range rows {
+		c := customer.Customer{Profile: customer.Profile{Kind: r.Kind, FamilyName: r.FamilyName, GivenName: r.GivenName, CompanyName: r.CompanyName}}
+		out[r.ID] = Mark{Name: c.DisplayName(), Status: r.Status}
+	}
+	return out, nil
+}
+
 // Deactivate ends a customer's access (permission.ActionUnlock: their
 // assignees, the managers of their groups, admins): the account can no
 // longer log in, its sessions end and its outstanding invitations and

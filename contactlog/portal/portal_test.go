@@ -191,6 +191,13 @@ func TestInviteAndRegister(t *testing.T) {
 		st, err := f.svc.Statuses(f.tanto, []uuid.UUID{f.yamada.ID, f.sato.ID})
 		require.NoError(t, err)
 		require.Equal(t, map[uuid.UUID]portal.Status{f.yamada.ID: portal.StatusInvited}, st)
+		marks, err := f.svc.Marks(f.tanto, []uuid.UUID{f.yamada.ID, f.sato.ID, uuid.New()})
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID]portal.Mark{f.yamada.ID: {Name: "山田 太郎", Status: portal.StatusInvited},
+			f.sato.ID: {Name: f.sato.DisplayName()}}, marks)
+		marks, err = f.svc.Marks(f.partner, []uuid.UUID{f.yamada.ID})
+		require.NoError(t, err)
+		require.Empty(t, marks, "the partner does not see yamada")
 
 		// The form shows the customer and the terms; the link is not used.
 		inv, err := f.sys.Invitation(ctx, first.Token)
@@ -528,6 +535,9 @@ func TestResetChangeDeactivate(t *testing.T) {
 		st, err := f.svc.Statuses(f.tanto, []uuid.UUID{f.yamada.ID})
 		require.NoError(t, err)
 		require.Empty(t, st)
+		marks, err := f.svc.Marks(f.tanto, []uuid.UUID{f.yamada.ID})
+		require.NoError(t, err)
+		require.Equal(t, map[uuid.UUID]portal.Mark{f.yamada.ID: {Name: "山田 太郎"}}, marks, "a deactivated account has no mark")
 		require.NoError(t, f.svc.Restore(f.admin, f.yamada.ID))
 		_, _, err = f.sys.Login(ctx, "taro.yamada@example.jp", "Momiji-Kouyou-2028")
 		require.NoError(t, err)

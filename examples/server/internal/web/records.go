@@ -12,9 +12,6 @@ import (
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/portal"
-	"github.com/kirokuhq/kiroku/contactlog/template"
-	"github.com/kirokuhq/kiroku/customer"
-	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/schedule"
 )
@@ -58,9 +55,6 @@ type recordRow struct {
 	// ResponderNames are the responders' names; Excerpt the memo's start.
 	ResponderNames string
 	Excerpt        string
-	// Portal is the customer's portal status (招待済み / 登録済み marks;
-	// set on the top page only).
-	Portal portal.Status
 }
 
 // excerptLen is how many characters of the memo a list row shows.
@@ -82,7 +76,6 @@ type recordListData struct {
 	Sort   string
 	Limit  int
 	Sizes  []int
-	Rows   []recordRow
 	Next   string
 	After  string
 	// V are the search parameters as given (詳細検索 refills from them);
@@ -91,12 +84,17 @@ type recordListData struct {
 	Query htmltemplate.URL
 	// Detailed unfolds 詳細検索 (a filter of it is set); Problems name
 	// the malformed ones.
-	Detailed  bool
-	Problems  []string
-	Templates []template.Template
-	Progress  []contactlog.MasterItem
-	Ranks     []customer.Rank
-	Staff     []permission.User
+	Detailed bool
+	Problems []string
+	// Dates are 詳細検索's date ranges; Templates, Progress, Ranks and
+	// Staff (the active colleagues) the choices of its selects.
+	Dates     []dateFilter
+	Templates []choice
+	Progress  []choice
+	Ranks     []choice
+	Staff     []choice
+	// Rows are the records of the page, ready to print.
+	Rows []topRow
 	// Deleted is the record just deleted, offered back (元に戻す) at
 	// DeletedVersion.
 	Deleted        string
@@ -155,22 +153,44 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	}
 	d.Loc = r.loc()
 	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
-	if d.Templates, err = u.app.Records.Templates(r.Context()); err != nil && len(d.Templates) == 0 {
+	templates, err := u.app.Records.Templates(r.Context())
+	if err != nil && len(templates) == 0 {
 		return err
 	}
-	if d.Progress, err = u.app.Records.Masters().List(r.Context(), contactlog.MasterProgress); err != nil {
+	for _, t := range templates {
+		d.Templates = append(d.Templates, choice{Value: t.Key, Label: t.Name, Selected: t.Key == v.Get("template")})
+	}
+	progress, err := u.app.Records.Masters().List(r.Context(), contactlog.MasterProgress)
+	if err != nil {
 		return err
 	}
-	if d.Ranks, err = u.app.Customers.Ranks(r.Context()); err != nil {
+	for _, it := range progress {
+		d.Progress = append(d.Progress, choice{Value: it.Code, Label: it.Label, Selected: it.Code == v.Get("progress")})
+	}
+	ranks, err := u.app.Customers.Ranks(r.Context())
+	if err != nil {
 		return err
 	}
-	// The responder filter offers every colleague: the list comes from
-	// the principal cache while the directory has not changed, and names
-	// the page's people too.
-	if d.Staff, err = u.app.Staff.Users(r.Context(), r.Principal.Tenant); err != nil {
+	for _, rk := range ranks {
+		d.Ranks = append(d.Ranks, choice{Value: rk.Code, Label: rk.Label, Selected: rk.Code == v.Get("rank")})
+	}
+	// The responder filter offers every active colleague: the list comes
+	// from the principal cache while the directory has not changed, and
+	// names the page's people too.
+	users, err := u.app.Staff.Users(r.Context(), r.Principal.Tenant)
+	if err != nil {
 		return err
 	}
-	staff := namesOf(d.Staff)
+	for _, us := range users {
+		if us.Active {
+			id := us.ID.String()
+			d.Staff = append(d.Staff, choice{Value: id, Label: us.Name, Selected: id == v.Get("responder")})
+		}
+	}
+	for _, name := range []string{"actual", "planned", "created"} {
+		d.Dates = append(d.Dates, dateFilter{Name: name, From: v.Get(name + "_from"), To: v.Get(name + "_to")})
+	}
+	staff := namesOf(users)
 	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1, staff); err != nil {
 		return err
 	}
@@ -190,14 +210,96 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	d.Next = page.Next
-	if d.Rows, err = u.recordRows(r, page.Records, staff); err != nil {
+	// The customers' names and portal marks come from one query.
+	marks, err := u.app.Portal.Marks(r.Context(), recordCustomers(page.Records))
+	if err != nil {
 		return err
 	}
-	if err := u.portalMarks(r, page.Records, d.Rows); err != nil {
-		return err
+	names := make(map[uuid.UUID]string, len(marks))
+	for id, m := range marks {
+		names[id] = m.Name
+	}
+	rows := u.namedRows(r, page.Records, names, staff)
+	d.Rows = make([]topRow, len(rows))
+	for i, row := range rows {
+		d.Rows[i] = newTopRow(row, marks[row.Customer].Status, d.Loc, r.Session.CSRF)
 	}
 	u.render(w, r.Request, r, http.StatusOK, "records_list", d)
 	return nil
+}
+
+// choice is one option of a select: its value, its label and whether the
+// request chose it.
+type choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// dateFilter is one date range of 詳細検索: the parameters' stem
+// ("actual": actual_from, actual_to) and their values as given.
+type dateFilter struct {
+	Name, From, To string
+}
+
+// topRow is one line of the top page with every text formatted: the
+// template only places them, since each function it calls costs a
+// reflective call per cell (BenchmarkTopPage profiles what a request
+// costs).
+type topRow struct {
+	ID, Version string
+	// Customer is the customer's ID when the row names one (its links and
+	// portal mark show), else "".
+	Customer string
+	// When is the contact's time, else the planned one (予定 …), else
+	// the creation's; Who the customer's name, 下書き or —.
+	When, Who     string
+	Portal        portal.Status
+	TemplateLabel string
+	Important     bool
+	// Files and Comments count them; Responders names them (empty when
+	// none); Excerpt is the memo's start.
+	Files, Comments, Responders string
+	Excerpt                     string
+	Delete                      deleteButton
+}
+
+// deleteButton is what the delete_button template asks for: the form's
+// action, the CSRF token, its hidden fields and the button's label.
+type deleteButton struct {
+	Action, CSRF, Label string
+	Fields              map[string]string
+}
+
+// newTopRow formats row, whose customer has portal status st, for a user
+// in loc with the session's CSRF token.
+func newTopRow(row recordRow, st portal.Status, loc *time.Location, csrf string) topRow {
+	id, version := row.ID.String(), strconv.FormatInt(row.Version, 10)
+	t := topRow{ID: id, Version: version, Who: row.CustomerName, Portal: st, TemplateLabel: row.TemplateLabel,
+		Important: row.Important, Excerpt: row.Excerpt,
+		Files:    msg.T("records.files_count", len(row.Attachments)),
+		Comments: msg.T("records.comments_count", row.CommentCount),
+		Delete: deleteButton{Action: "/records/" + id + "/delete", CSRF: csrf, Label: msg.T("common.delete"),
+			Fields: map[string]string{"version": version}}}
+	switch {
+	case row.CustomerName != "":
+		t.Customer = row.Customer.String()
+	case row.IsDraft():
+		t.Who = msg.T("records.draft")
+	default:
+		t.Who = "—"
+	}
+	switch {
+	case !row.ActualAt.IsZero():
+		t.When = formatDateTime(row.ActualAt, loc)
+	case !row.PlannedAt.IsZero():
+		t.When = msg.T("records.planned_short") + " " + formatDateTime(row.PlannedAt, loc)
+	default:
+		t.When = formatDateTime(row.CreatedAt, loc)
+	}
+	if row.ResponderNames != "" {
+		t.Responders = msg.T("records.responders") + ": " + row.ResponderNames
+	}
+	return t
 }
 
 // recordCustomers are the customers of recs (drafts without one left out).
@@ -211,19 +313,6 @@ func recordCustomers(recs []contactlog.Record) []uuid.UUID {
 	return ids
 }
 
-// portalMarks sets the portal status of the customer of each row of recs,
-// with one query.
-func (u *UI) portalMarks(r *Request, recs []contactlog.Record, rows []recordRow) error {
-	st, err := u.app.Portal.Statuses(r.Context(), recordCustomers(recs))
-	if err != nil {
-		return err
-	}
-	for i := range rows {
-		rows[i].Portal = st[rows[i].Customer]
-	}
-	return nil
-}
-
 // recordResponders are the responders of recs, whom their rows name.
 func recordResponders(recs []contactlog.Record) []uuid.UUID {
 	var ids []uuid.UUID
@@ -233,20 +322,26 @@ func recordResponders(recs []contactlog.Record) []uuid.UUID {
 	return ids
 }
 
-// recordRows adds customer names, template labels and the responders'
-// names (from staff) to records.
+// recordRows adds customer names (what the principal sees of them),
+// template labels and the responders' names (from staff) to records.
 func (u *UI) recordRows(r *Request, recs []contactlog.Record, staff staffNames) ([]recordRow, error) {
 	names, err := u.app.Customers.Names(r.Context(), recordCustomers(recs))
 	if err != nil {
 		return nil, err
 	}
+	return u.namedRows(r, recs, names, staff), nil
+}
+
+// namedRows adds the customer names of names (by customer), template labels
+// and the responders' names (from staff) to records.
+func (u *UI) namedRows(r *Request, recs []contactlog.Record, names map[uuid.UUID]string, staff staffNames) []recordRow {
 	labels := u.templateLabels(r)
 	rows := make([]recordRow, len(recs))
 	for i, rec := range recs {
 		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion),
 			ResponderNames: staff.joined(rec.Responders), Excerpt: excerpt(rec.PublicMemo)}
 	}
-	return rows, nil
+	return rows
 }
 
 // recordImportant sets or clears a record's ☆ (form: important=1 or not,

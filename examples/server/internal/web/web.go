@@ -344,15 +344,9 @@ func funcs() template.FuncMap {
 			}
 			return inZone(t, loc).Format("2006/01/02") + "(" + weekday(inZone(t, loc)) + ")"
 		},
-		"datetime": func(t time.Time, loc *time.Location) string {
-			if t.IsZero() {
-				return ""
-			}
-			lt := inZone(t, loc)
-			return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
-		},
-		"clock": func(t time.Time, loc *time.Location) string { return inZone(t, loc).Format("15:04") },
-		"has":   func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
+		"datetime": formatDateTime,
+		"clock":    func(t time.Time, loc *time.Location) string { return inZone(t, loc).Format("15:04") },
+		"has":      func(p permission.Principal, role string) bool { return p.Has(permission.Role(role)) },
 		"query": func(kv ...string) template.URL {
 			v := url.Values{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -392,6 +386,16 @@ func inZone(t time.Time, loc *time.Location) time.Time {
 		loc = jpdate.Tokyo()
 	}
 	return t.In(loc)
+}
+
+// formatDateTime is t in loc (Tokyo when nil) as 2006/01/02(月) 15:04, or
+// "" for the zero time.
+func formatDateTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	lt := inZone(t, loc)
+	return lt.Format("2006/01/02") + "(" + weekday(lt) + ") " + lt.Format("15:04")
 }
 
 var weekdays = [...]string{"日", "月", "火", "水", "木", "金", "土"}
