@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -212,6 +213,20 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 			out.liveArgs = append(out.liveArgs, c.draft, c.confidential, c.shared)
 		}
 		out.live = "(" + out.live + " OR " + strings.Join(or, " OR ") + ")"
+	}
+	// Of those, p sees only the records related to p (Relater.Related:
+	// every record p sees is, but for those of scope company p sees
+	// unrelated — the classes summed above): the live queries start from
+	// p's relations instead of testing every record of another scope.
+	if rel, ok := s.cfg.Authorizer.(permission.Relater); ok {
+		t := contactlog.RecordTable("r")
+		t.Table, t.Deleted = "contact_records", "deleted_at"
+		cond, err := rel.Related(ctx, pr, t)
+		if err != nil {
+			return nil, err
+		}
+		out.live += " AND " + cond.SQL
+		out.liveArgs = append(out.liveArgs, cond.Args...)
 	}
 	return out, nil
 }

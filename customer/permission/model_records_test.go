@@ -509,10 +509,13 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		fail("Predicate hides %s, the specification shows it", h.describeRecord(h.record(id)))
 	}
 	h.count("records visible (pairs)", len(want))
-	// Related keeps every record a sees but for those of scope company a
-	// would see unrelated.
+	// Related keeps every record a sees (in the trash or not, as asked)
+	// but for those of scope company a would see unrelated.
 	related := *recordTable
 	related.Table = "contact_records"
+	if k%2 == 1 {
+		related.Deleted = "deleted_at"
+	}
 	rel, err := h.engine.Related(h.ctx, a.p, &related)
 	if err != nil {
 		fail("Related: %v", err)
@@ -524,7 +527,7 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		return
 	}
 	for _, r := range h.w.records {
-		if !h.w.seesRecord(a, r) || (r.kind == permission.ScopeCompany && h.w.seesUnrelated(a, r)) {
+		if !h.w.seesRecord(a, r) || (r.kind == permission.ScopeCompany && h.w.seesUnrelated(a, r)) || (r.deleted && related.Deleted != "") {
 			continue
 		}
 		h.count("records visible through a relation (pairs)", 1)

@@ -129,9 +129,11 @@ type RecordTable struct {
 	// Columns of the table: id, tenant_id, author, customer (NULL for
 	// drafts), scope kind (text), confidential and shared (booleans).
 	ID, Tenant, Author, Customer, ScopeKind, Confidential, Shared string
-	// Table is the table's name. Only Engine.Related needs it: it looks
-	// up rows by author and customer there.
-	Table string
+	// Table is the table's name and Deleted, optionally, a column set on
+	// the rows in the trash. Only Engine.Related needs them: it looks up
+	// rows by author and customer in Table, skipping those with Deleted
+	// set (as partial indexes over the rows not deleted do).
+	Table, Deleted string
 	// PeopleTable has (record_id, user_id): who always sees the record.
 	// Its primary key should start with (record_id, user_id): the
 	// predicate probes it per row.
@@ -588,9 +590,17 @@ func recordPredicate(p Principal, t *RecordTable) Predicate {
 	return Predicate{SQL: tenant + " AND (" + others + ")", Args: append(args, oargs...)}
 }
 
+// Relater is an Authorizer that also gives the relation form of its record
+// predicate (Engine.Related).
+type Relater interface {
+	Related(ctx context.Context, p Principal, t *RecordTable) (Predicate, error)
+}
+
+var _ Relater = (*Engine)(nil)
+
 // Related returns the relation form of p's predicate on t (which must name
-// its Table): a condition that every row p may view satisfies, unless it is
-// of scope company and p would view it with nothing related to p — no
+// its Table): a condition that every row p may view satisfies (but for
+// those t.Deleted marks deleted), unless it is of scope company and p would view it with nothing related to p — no
 // author, no people, no scope targets, a customer (if any) assigned to
 // nobody. It keeps the rows related to p through their indexes: "id IN" a
 // union of lookups of the rows p authored, those naming p among their
@@ -611,6 +621,9 @@ func (e *Engine) Related(_ context.Context, p Principal, t *RecordTable) (Predic
 	id := t.Alias + "." + t.ID
 	tenant := t.Alias + "." + t.Tenant + " = ?"
 	rows := func(where string) string {
+		if t.Deleted != "" {
+			where += " AND x." + t.Deleted + " IS NULL"
+		}
 		return "SELECT x." + t.ID + " FROM " + t.Table + " x WHERE x." + t.Tenant + " = ? AND " + where
 	}
 	var parts []string
