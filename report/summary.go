@@ -140,15 +140,20 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 	if s.dialect == storage.SQLite {
 		idType = "TEXT"
 	}
+	// The summary rows are summed per group, class and key first, and the
+	// predicate is evaluated once per sum rather than once per hour.
 	var b strings.Builder
 	args := []any{}
-	b.WriteString("SELECT x.g, x.pass, x.draft, x.confidential, x.shared, x.kind, x.field, x.item, x.rate, MAX(x.name), SUM(x.n), SUM(x.a), SUM(x.b), SUM(x.c) FROM (SELECT ")
-	b.WriteString(group.expr + " AS g, CASE WHEN " + pred.SQL + " THEN 1 ELSE 0 END AS pass,")
-	args = append(append(args, group.args...), pred.Args...)
-	b.WriteString(" r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, r.name, r.n, r.a, r.b, r.c FROM (SELECT s.*, s.hour AS occurred_at,")
+	b.WriteString("SELECT r.g, CASE WHEN " + pred.SQL + " THEN 1 ELSE 0 END,")
+	args = append(args, pred.Args...)
+	b.WriteString(" r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, r.name, r.n, r.a, r.b, r.c FROM (SELECT y.*,")
 	b.WriteString(" CAST(NULL AS " + idType + ") AS id, CAST(NULL AS " + idType + ") AS author_id,")
-	b.WriteString(" CASE WHEN s.draft THEN NULL ELSE CAST(? AS " + idType + ") END AS customer_id, 'company' AS scope_kind")
+	b.WriteString(" CASE WHEN y.draft THEN NULL ELSE CAST(? AS " + idType + ") END AS customer_id, 'company' AS scope_kind FROM (SELECT ")
 	args = append(args, uuid.Nil.String())
+	b.WriteString(group.expr + " AS g,")
+	args = append(args, group.args...)
+	b.WriteString(" r.tenant_id, r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, MAX(r.name) AS name,")
+	b.WriteString(" SUM(r.n) AS n, SUM(r.a) AS a, SUM(r.b) AS b, SUM(r.c) AS c FROM (SELECT s.*, s.hour AS occurred_at")
 	b.WriteString(" FROM contact_record_sums AS s WHERE s.tenant_id = ? AND s.template_key = ?")
 	args = append(args, pr.Tenant, q.Template)
 	if !q.From.IsZero() {
@@ -169,7 +174,7 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 		b.WriteString(" AND (s.kind = '' OR s.field IN (?))")
 		args = append(args, bun.List(keys))
 	}
-	b.WriteString(") AS r) AS x GROUP BY x.g, x.pass, x.draft, x.confidential, x.shared, x.kind, x.field, x.item, x.rate")
+	b.WriteString(") AS r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) AS y) AS r")
 
 	rows, err := s.db.QueryContext(ctx, b.String(), args...)
 	if err != nil {
