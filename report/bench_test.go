@@ -69,7 +69,8 @@
 // lines, 13 600 rate and 50 500 item rows) beside ≈ 23 000 records of
 // other scopes, and each of the three queries reads its share of both;
 // a coarser rollup (per day) of the item rows is the next step. Default
-// slice, same day, load 25–32: monthly sum 110 ms / 98 ms / 316 ms (1.13×,
+// slice, same day, load 25–32, before contact_records_scoped_id and the
+// vacuum: monthly sum 110 ms / 98 ms / 316 ms (1.13×,
 // 0.35×), sales 275 ms / 274 ms / 905 ms (1.00×, 0.30×).
 package report_test
 
