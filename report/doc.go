@@ -55,13 +55,24 @@
 //
 // The visibility predicate is applied to the summary rows as to records
 // nobody relates to (no author, no people, a customer nobody is assigned
-// to): the classes it shows are summed, and every record of another scope
-// or class is read live, with the predicate, as before. That is exact for
+// to): the classes it shows are summed, and the records of another scope
+// or class are read live, with the predicate. That is exact for
 // permission.Engine and Unrestricted, whose rules never hide a record of a
 // class they show unrelated records of; Config.Authorizer must be the
 // Authorizer given to contactlog. For a staff member where the tenant
 // shows every customer (and for admins) only the records of other scopes
 // are read one by one; for a partner nothing is summed.
+//
+// Where Config.Authorizer is a permission.Relater (permission.Engine is),
+// the live queries read only the records related to the principal
+// (Engine.Related: those they authored, those naming them among their
+// people, those scoped to them, to their groups or to the org units above
+// theirs, those of authors in the groups they manage and, where the scope
+// shows a record only to those who see its customer, those of the
+// customers they see), found through those relations' indexes, and apply
+// the full predicate to them. Every record of another scope or class that
+// the principal sees is one of them, so the results are the same; for an
+// admin, who needs no relation, it is every record.
 //
 // The summary answers the groupings by period and the one group over
 // periods whose bounds are whole hours (tenant zones with whole-hour

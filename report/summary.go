@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
+	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/storage"
@@ -139,15 +140,20 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 	if s.dialect == storage.SQLite {
 		idType = "TEXT"
 	}
+	// The summary rows are summed per group, class and key first, and the
+	// predicate is evaluated once per sum rather than once per hour.
 	var b strings.Builder
 	args := []any{}
-	b.WriteString("SELECT x.g, x.pass, x.draft, x.confidential, x.shared, x.kind, x.field, x.item, x.rate, MAX(x.name), SUM(x.n), SUM(x.a), SUM(x.b), SUM(x.c) FROM (SELECT ")
-	b.WriteString(group.expr + " AS g, CASE WHEN " + pred.SQL + " THEN 1 ELSE 0 END AS pass,")
-	args = append(append(args, group.args...), pred.Args...)
-	b.WriteString(" r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, r.name, r.n, r.a, r.b, r.c FROM (SELECT s.*, s.hour AS occurred_at,")
+	b.WriteString("SELECT r.g, CASE WHEN " + pred.SQL + " THEN 1 ELSE 0 END,")
+	args = append(args, pred.Args...)
+	b.WriteString(" r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, r.name, r.n, r.a, r.b, r.c FROM (SELECT y.*,")
 	b.WriteString(" CAST(NULL AS " + idType + ") AS id, CAST(NULL AS " + idType + ") AS author_id,")
-	b.WriteString(" CASE WHEN s.draft THEN NULL ELSE CAST(? AS " + idType + ") END AS customer_id, 'company' AS scope_kind")
+	b.WriteString(" CASE WHEN y.draft THEN NULL ELSE CAST(? AS " + idType + ") END AS customer_id, 'company' AS scope_kind FROM (SELECT ")
 	args = append(args, uuid.Nil.String())
+	b.WriteString(group.expr + " AS g,")
+	args = append(args, group.args...)
+	b.WriteString(" r.tenant_id, r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, MAX(r.name) AS name,")
+	b.WriteString(" SUM(r.n) AS n, SUM(r.a) AS a, SUM(r.b) AS b, SUM(r.c) AS c FROM (SELECT s.*, s.hour AS occurred_at")
 	b.WriteString(" FROM contact_record_sums AS s WHERE s.tenant_id = ? AND s.template_key = ?")
 	args = append(args, pr.Tenant, q.Template)
 	if !q.From.IsZero() {
@@ -168,7 +174,7 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 		b.WriteString(" AND (s.kind = '' OR s.field IN (?))")
 		args = append(args, bun.List(keys))
 	}
-	b.WriteString(") AS r) AS x GROUP BY x.g, x.pass, x.draft, x.confidential, x.shared, x.kind, x.field, x.item, x.rate")
+	b.WriteString(") AS r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) AS y) AS r")
 
 	rows, err := s.db.QueryContext(ctx, b.String(), args...)
 	if err != nil {
@@ -212,6 +218,20 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 			out.liveArgs = append(out.liveArgs, c.draft, c.confidential, c.shared)
 		}
 		out.live = "(" + out.live + " OR " + strings.Join(or, " OR ") + ")"
+	}
+	// Of those, p sees only the records related to p (Relater.Related:
+	// every record p sees is, but for those of scope company p sees
+	// unrelated — the classes summed above): the live queries start from
+	// p's relations instead of testing every record of another scope.
+	if rel, ok := s.cfg.Authorizer.(permission.Relater); ok {
+		t := contactlog.RecordTable("r")
+		t.Table, t.Deleted = "contact_records", "deleted_at"
+		cond, err := rel.Related(ctx, pr, t)
+		if err != nil {
+			return nil, err
+		}
+		out.live += " AND " + cond.SQL
+		out.liveArgs = append(out.liveArgs, cond.Args...)
 	}
 	return out, nil
 }

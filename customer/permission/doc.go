@@ -71,6 +71,13 @@
 // filter every read with Predicate — never fetch-then-filter — and Check
 // every write. Both methods encode the same rules; the model-based test
 // compares them with an independent oracle on random organisations.
+// Engine.Related (Relater) is a third output of the same rules for records:
+// the rows related to a principal — authored, naming them, scoped to them,
+// their groups or units, their customers — as a union of index lookups, a
+// superset of every row they see but the company-scope rows they would see
+// unrelated; a query that has those from elsewhere (the report engine's
+// record summary) reads the rest starting from it. The model-based test
+// checks it too.
 // Engines refuse to start without an Authorizer; Unrestricted is the
 // explicit opt-out for tests and single-user tools.
 //

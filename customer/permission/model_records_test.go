@@ -509,6 +509,32 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 		fail("Predicate hides %s, the specification shows it", h.describeRecord(h.record(id)))
 	}
 	h.count("records visible (pairs)", len(want))
+	// Related keeps every record a sees (in the trash or not, as asked)
+	// but for those of scope company a would see unrelated.
+	related := *recordTable
+	related.Table = "contact_records"
+	if k%2 == 1 {
+		related.Deleted = "deleted_at"
+	}
+	rel, err := h.engine.Related(h.ctx, a.p, &related)
+	if err != nil {
+		fail("Related: %v", err)
+		return
+	}
+	got = got[:0]
+	if err := rel.Apply(h.db.NewSelect().TableExpr("contact_records AS r").ColumnExpr("r.id")).Scan(h.ctx, &got); err != nil {
+		fail("Related %q: %v", rel.SQL, err)
+		return
+	}
+	for _, r := range h.w.records {
+		if !h.w.seesRecord(a, r) || (r.kind == permission.ScopeCompany && h.w.seesUnrelated(a, r)) || (r.deleted && related.Deleted != "") {
+			continue
+		}
+		h.count("records visible through a relation (pairs)", 1)
+		if !slices.Contains(got, r.id) {
+			fail("Related drops %s, visible through a relation", h.describeRecord(r))
+		}
+	}
 	// The predicate of the changing actions keeps exactly the records
 	// Check(edit) allows; delete and share follow the same rule. That of
 	// ActionReadPrivateMemo keeps the records whose private memo a reads.
