@@ -600,9 +600,9 @@ var _ Relater = (*Engine)(nil)
 
 // Related returns the relation form of p's predicate on t (which must name
 // its Table): a condition that every row p may view satisfies (but for
-// those t.Deleted marks deleted), unless it is of scope company and p would view it with nothing related to p — no
-// author, no people, no scope targets, a customer (if any) assigned to
-// nobody. It keeps the rows related to p through their indexes: "id IN" a
+// those t.Deleted marks deleted), unless it is of scope company and p
+// would view it with nothing related to p — no author, no people, no scope
+// targets, a customer (if any) assigned to nobody. It keeps the rows related to p through their indexes: "id IN" a
 // union of lookups of the rows p authored, those naming p among their
 // people, those whose scope targets p, p's groups or the org units above
 // p's, those of authors in the groups p manages and, where the scope shows
