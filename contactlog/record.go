@@ -288,11 +288,13 @@ var recordTable = &permission.RecordTable{
 	Alias: "r", ID: "id", Tenant: "tenant_id", Author: "author_id", Customer: "customer_id",
 	ScopeKind: "scope_kind", Confidential: "confidential", Shared: "shared",
 	PeopleTable: "contact_record_people", ScopeTable: "contact_record_scope",
+	Table: "contact_records", Deleted: "deleted_at",
 }
 
 // RecordTable describes contact_records under alias for an Authorizer's
 // Predicate (permission.RecordTable), so that other engines — the
-// schedule's calendar — read records under the same rules as this one.
+// schedule's calendar, the reports' relation form (permission.Relater) —
+// read records under the same rules as this one.
 func RecordTable(alias string) *permission.RecordTable {
 	t := *recordTable
 	t.Alias = alias

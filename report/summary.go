@@ -224,9 +224,7 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 	// unrelated — the classes summed above): the live queries start from
 	// p's relations instead of testing every record of another scope.
 	if rel, ok := s.cfg.Authorizer.(permission.Relater); ok {
-		t := contactlog.RecordTable("r")
-		t.Table, t.Deleted = "contact_records", "deleted_at"
-		cond, err := rel.Related(ctx, pr, t)
+		cond, err := rel.Related(ctx, pr, contactlog.RecordTable("r"))
 		if err != nil {
 			return nil, err
 		}
