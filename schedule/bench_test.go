@@ -46,8 +46,43 @@ import (
 )
 
 func BenchmarkSchedule(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { benchSchedule(b, dbtest.SQLite(b)) })
-	b.Run("postgres", func(b *testing.B) { benchSchedule(b, dbtest.Postgres(b)) })
+	b.Run("sqlite", func(b *testing.B) {
+		db := dbtest.SQLite(b)
+		benchSchedule(b, db, benchScheduleLoad(b, db))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if db, closeDB := benchdb.Reuse(b); db != nil {
+			defer closeDB()
+			benchSchedule(b, db, benchScheduleFind(b, db))
+			return
+		}
+		db, schema, drop := benchdb.Schema(b)
+		defer drop()
+		dir := benchScheduleLoad(b, db)
+		b.Logf("schema %s", schema)
+		benchSchedule(b, db, dir)
+	})
+}
+
+// benchScheduleFind returns the directory of a schema loaded by
+// benchScheduleLoad and kept (benchdb.EnvSchema), migrated first so that
+// new migrations apply to it.
+func benchScheduleFind(b *testing.B, db *bun.DB) *benchdb.Directory {
+	b.Helper()
+	ctx := context.Background()
+	if err := Migrate(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	dir := benchdb.FindDirectory(b, db, 0)
+	for _, g := range benchdb.Gen().Groups(0) {
+		var id uuid.UUID
+		if err := db.NewSelect().TableExpr("staff_groups").Column("id").Where("tenant_id = ? AND name = ?", dir.Tenant, g.Name).
+			Scan(ctx, &id); err != nil {
+			b.Fatalf("group %s: %v", g.Name, err)
+		}
+		dir.Groups = append(dir.Groups, id)
+	}
+	return dir
 }
 
 // benchAssignee is a customer_assignees row.
@@ -132,7 +167,9 @@ func benchEntries(entries []CalendarEntry, more []CalendarMore) []string {
 	return out
 }
 
-func benchSchedule(b *testing.B, db *bun.DB) {
+// benchScheduleLoad migrates db and loads the data set into it.
+func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
+	b.Helper()
 	ctx := context.Background()
 	if err := Migrate(ctx, db); err != nil {
 		b.Fatal(err)
@@ -261,6 +298,24 @@ func benchSchedule(b *testing.B, db *bun.DB) {
 	}
 	b.Logf("%s: %d customers, %d records, %d appointments, %d alert occurrences loaded in %v",
 		db.Dialect().Name(), nCust, nRec, nAp, len(occs), time.Since(start).Round(time.Second))
+	return dir
+}
+
+// benchSchedule measures the engine and the hand-written SQL on the data
+// set loaded in db, whose big tenant's directory is dir.
+func benchSchedule(b *testing.B, db *bun.DB, dir *benchdb.Directory) {
+	ctx := context.Background()
+	gen := benchdb.Gen()
+	base := gen.Config().Base
+	tenant := dir.Tenant
+	engine, err := permission.NewEngine(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	templates, err := template.NewStoreRegistry(db, nil)
 	if err != nil {
