@@ -151,6 +151,40 @@ func benchInsert[T any](b *testing.B, db *bun.DB, rows []T) {
 	}
 }
 
+// benchDropIndexes drops, on PostgreSQL, the indexes of tables that back
+// no constraint, and returns a function that creates them again: a million
+// rows load several times faster into a table whose indexes are built
+// once after than maintained row by row. On SQLite it does nothing.
+func benchDropIndexes(b *testing.B, db *bun.DB, tables ...string) func() {
+	b.Helper()
+	ctx := context.Background()
+	if db.Dialect().Name() != dialect.PG {
+		return func() {}
+	}
+	var defs []struct {
+		Name string `bun:"name"`
+		Def  string `bun:"def"`
+	}
+	if err := db.NewRaw("SELECT quote_ident(c.relname) AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i"+
+		" JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"+
+		" WHERE t.relnamespace = current_schema()::regnamespace AND t.relname IN (?)"+
+		" AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)", bun.List(tables)).Scan(ctx, &defs); err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range defs {
+		if _, err := db.ExecContext(ctx, "DROP INDEX "+d.Name); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return func() {
+		for _, d := range defs {
+			if _, err := db.ExecContext(ctx, d.Def); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // benchEntry is a calendar entry as both sides of a comparison see it:
 // every field it shows.
 func benchEntry(e CalendarEntry) string {
@@ -241,8 +275,10 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 		recs[i] = r
 		people[i] = benchResponder{Record: r.ID, User: r.Author, Role: "responder", Tenant: tenant, OccurredAt: at}
 	}
+	restore := benchDropIndexes(b, db, "contact_records", "contact_record_people")
 	benchInsert(b, db, recs)
 	benchInsert(b, db, people)
+	restore()
 
 	aps := make([]appointmentRow, nAp)
 	var apStaff []appointmentStaffRow
@@ -293,10 +329,16 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 	benchInsert(b, db, alerts)
 	benchInsert(b, db, occs)
 	// On PostgreSQL VACUUM too: the visibility map autovacuum keeps,
-	// without which index-only scans fetch every row they find.
+	// without which index-only scans fetch every row they find. Only the
+	// schema's tables: without a list, VACUUM and ANALYZE take every
+	// table of the database, other schemas' too.
 	analyze := "ANALYZE"
 	if db.Dialect().Name() == dialect.PG {
-		analyze = "VACUUM ANALYZE"
+		var tables []string
+		if err := db.NewRaw("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()").Scan(ctx, &tables); err != nil {
+			b.Fatal(err)
+		}
+		analyze = "VACUUM ANALYZE " + strings.Join(tables, ", ")
 	}
 	if _, err := db.ExecContext(ctx, analyze); err != nil {
 		b.Fatal(err)
