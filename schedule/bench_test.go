@@ -31,9 +31,10 @@
 // 245 / 158 ms (1.55×; p95 402), group month 3 a day 158 / 152 ms
 // (1.04×), alerts of a month 15.6 / 11.1 ms (1.40×); on the kept schema,
 // 20 runs each at load 32: 18.8 / 20.7 ms (0.91×), 142.8 / 58.8 ms
-// (2.43×), 75.7 / 75.8 ms (1.00×), 3.8 / 1.1 ms (3.5×). The engine's whole
-// group month is slower than its month 3 a day, whose query contains it:
-// not yet explained. The group month reads
+// (2.43×), 75.7 / 75.8 ms (1.00×), 3.8 / 1.1 ms (3.5×); the engine alone
+// right after, load 22, 40 runs: group month 80.0 ms, 3 a day 95.2 ms,
+// its Go side ≈ 5 ms a call (CPU profile): the ratios swing with the
+// others' load more than with the code. The group month reads
 // 1 877 entries by 1 618 single-row probes (637 appointments by their
 // staff rows, 562 records by their people rows, 680 records of 419
 // assigned customers) and 1 187 customers' names: 10 462 buffer hits.
