@@ -720,7 +720,7 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, w
 		return nil
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
-		if err := w.rows.insert(ctx, pr.Tenant, rows); err != nil {
+		if err := w.rows.insert(ctx, rows); err != nil {
 			return err
 		}
 		events := make([]outbox.Event, len(rows))
