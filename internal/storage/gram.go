@@ -51,7 +51,8 @@ func (g Grams) Value() (driver.Value, error) {
 // splits or folds a gram: FTS5 keeps one posting list per gram, a few bytes
 // per row, where a table of (tenant, gram, owner) rows cost ~13 KiB per
 // contact record. The FTS5 rowid of a row of Table (its doc) is the row's
-// INTEGER column Doc, NULL until its grams are first written, with a
+// INTEGER column Doc, which a new row's insert carries (RowColumn; NULL in
+// a row inserted without it until Save gives it one), with a
 // UNIQUE index led by Doc (the posting lists lead to the rows through it,
 // and the next doc is one more than its largest; on (Doc, tenant_id, id)
 // it covers Filter's lookups, which otherwise read each row), and an AFTER DELETE
