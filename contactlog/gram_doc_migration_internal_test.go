@@ -11,7 +11,6 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
-	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
 )
 
@@ -35,8 +34,8 @@ func TestGramDocMigration(t *testing.T) {
 		r := &Record{Entry: Entry{Template: template.KeyInterview, TemplateVersion: 1, PublicMemo: memo, ActualAt: at,
 			Scope: permission.Scope{Kind: permission.ScopeCompany}},
 			ID: uuid.New(), Tenant: tenant, Author: uuid.New(), CreatedAt: at, UpdatedAt: at, Version: 1}
-		insertRecordRow(t, db, r)
-		require.NoError(t, gramIndex.Insert(ctx, db, tenant, []storage.GramSet{{Owner: r.ID, Grams: toRow(r).Grams}}))
+		row := toRow(r)
+		require.NoError(t, gramIndex.InsertRow(ctx, db, db.NewInsert().Model(&row), row.Grams))
 		return r.ID
 	}
 	quote, greeting := add(tenant, "見積書をお送りした。"), add(tenant, "挨拶に伺った。")

@@ -571,14 +571,7 @@ func (s *Service) create(ctx context.Context, e Entry, source uuid.UUID) (*Recor
 			return privateMemoNotAllowed()
 		}
 		row := toRow(r)
-		q := tx.NewInsert().Model(&row)
-		if !gramIndex.Writes(s.dialect) {
-			q = q.ExcludeColumn("grams")
-		}
-		if _, err := q.Exec(ctx); err != nil {
-			return err
-		}
-		if err := gramIndex.Insert(ctx, tx, pr.Tenant, []storage.GramSet{{Owner: r.ID, Grams: row.Grams}}); err != nil {
+		if err := gramIndex.InsertRow(ctx, tx, tx.NewInsert().Model(&row), row.Grams); err != nil {
 			return err
 		}
 		if err := s.writeSides(ctx, tx, r, false); err != nil {

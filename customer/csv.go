@@ -646,11 +646,11 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 	rows := make([]row, len(planned))
 	for i := range planned {
 		planned[i].prof.Assignees = opts.Assignees
-		// IDs and times in file order; the search columns (most of the
-		// work) in parallel below.
+		// IDs and times in file order; the keys in parallel below, the
+		// search columns (most of the work) while the rows are written.
 		rows[i] = s.newRowUnderived(pr, planned[i].prof)
 	}
-	deriveAll(rows)
+	deriveAllKeys(rows)
 	if opts.OnDuplicate != CreateDuplicates {
 		if err := s.findDuplicates(ctx, pr, planned, rows); err != nil {
 			return err
@@ -665,8 +665,11 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		return err
 	}
 	defer func() { err = errors.Join(err, w.close()) }()
+	search := deriveAhead(rows, batch)
+	defer search.stop()
 	for start := 0; start < len(planned); start += batch {
 		end := min(start+batch, len(planned))
+		search.wait(start / batch)
 		var create []row
 		var createLines []int
 		var updated []outbox.Event
@@ -695,9 +698,9 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 	return nil
 }
 
-// deriveAll derives the search columns of rows (derive), spread over the
+// deriveAllKeys derives the keys of rows (deriveKeys), spread over the
 // available processors.
-func deriveAll(rows []row) {
+func deriveAllKeys(rows []row) {
 	workers := min(runtime.GOMAXPROCS(0), len(rows)/importBatch+1)
 	var wg sync.WaitGroup
 	per := (len(rows) + workers - 1) / workers
@@ -705,11 +708,55 @@ func deriveAll(rows []row) {
 		part := rows[from:min(from+per, len(rows))]
 		wg.Go(func() {
 			for i := range part {
-				derive(&part[i])
+				deriveKeys(&part[i])
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// searchDeriver derives the search columns (deriveSearch) of an import's
+// rows in a goroutine, batch after batch, ahead of the writer: the grams
+// of the next batch are made on another processor while the database
+// writes this one.
+type searchDeriver struct {
+	done     []chan struct{} // done[k] is closed once batch k is derived
+	quit     chan struct{}
+	finished chan struct{}
+}
+
+// deriveAhead starts deriving the search columns of rows, in batches of
+// batch rows; wait for a batch before reading its rows, and stop the
+// deriver before rows is dropped.
+func deriveAhead(rows []row, batch int) *searchDeriver {
+	d := &searchDeriver{done: make([]chan struct{}, (len(rows)+batch-1)/batch), quit: make(chan struct{}), finished: make(chan struct{})}
+	for k := range d.done {
+		d.done[k] = make(chan struct{})
+	}
+	go func() {
+		defer close(d.finished)
+		for k := range d.done {
+			select {
+			case <-d.quit:
+				return
+			default:
+			}
+			for i := k * batch; i < min((k+1)*batch, len(rows)); i++ {
+				deriveSearch(&rows[i])
+			}
+			close(d.done[k])
+		}
+	}()
+	return d
+}
+
+// wait returns once the rows of batch k are derived.
+func (d *searchDeriver) wait(k int) { <-d.done[k] }
+
+// stop ends the deriver (after the batch it is deriving) and waits for it.
+func (d *searchDeriver) stop() {
+	close(d.quit)
+	<-d.finished
 }
 
 // createImported inserts rows in one statement (or COPY), through w; in
@@ -720,7 +767,7 @@ func (s *Service) createImported(ctx context.Context, pr permission.Principal, w
 		return nil
 	}
 	insert := func(ctx context.Context, tx bun.IDB, rows []row) error {
-		if err := w.rows.insert(ctx, pr.Tenant, rows); err != nil {
+		if err := w.rows.insert(ctx, rows); err != nil {
 			return err
 		}
 		events := make([]outbox.Event, len(rows))

@@ -53,7 +53,7 @@ func TestRowWriterRoundTrip(t *testing.T) {
 			EmailKey: "email", Grams: storage.Grams{"山田", "田太"}}
 		svc := &Service{dialect: d}
 		require.NoError(t, storage.InTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
-			return svc.insertRows(ctx, tx, r.Tenant, []row{r})
+			return svc.insertRows(ctx, tx, []row{r})
 		}))
 		// The grams are found through the index (a column on PostgreSQL,
 		// the FTS5 table on SQLite).

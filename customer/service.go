@@ -251,27 +251,28 @@ func (s *Service) today(pr permission.Principal) date.Date {
 var gramIndex = storage.GramIndex{Column: "grams", Table: "customers", Doc: "gram_doc", FTS: "customer_grams_fts"}
 
 // insertRows writes new customer rows with their search grams.
-func (s *Service) insertRows(ctx context.Context, tx bun.IDB, tenant uuid.UUID, rows []row) error {
+func (s *Service) insertRows(ctx context.Context, tx bun.IDB, rows []row) error {
 	w, err := s.newRowWriter(tx)
 	if err != nil {
 		return err
 	}
-	return errors.Join(w.insert(ctx, tenant, rows), w.close())
+	return errors.Join(w.insert(ctx, rows), w.close())
 }
 
 // rowColumns are the customers columns that an insert writes, in the
-// order of row.values; grams is written on PostgreSQL only (see
-// storage.GramIndex.Writes). They are every column of row's bun model (a
-// test checks it).
+// order of row.values, the last, grams, standing for the column of the
+// row's part of the search index (storage.GramIndex.RowColumn: grams on
+// PostgreSQL, gram_doc on SQLite). They are every column of row's bun
+// model (a test checks it).
 var rowColumns = []string{"id", "tenant_id", "kind", "status", "family_name", "given_name", "family_kana", "given_kana",
 	"company_name", "company_kana", "department", "email", "mobile", "phone", "birthday", "gender", "postal_code",
 	"address", "contact_method", "decision_maker", "rank", "memo", "custom_fields", "consent_at", "consent_by",
 	"created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by", "version",
 	"name_key", "sort_kana", "search_text", "phone_digits", "mobile_digits", "email_key", "grams"}
 
-// values appends the values of r's rowColumns to b, without grams unless
-// grams is set.
-func (r *row) values(b []any, grams bool) ([]any, error) {
+// values appends the values of r's rowColumns to b, index (its value of
+// storage.GramWriter.Carry) last.
+func (r *row) values(b []any, index any) ([]any, error) {
 	custom := "{}" // most rows have none
 	if len(r.Custom) > 0 {
 		j, err := json.Marshal(r.Custom)
@@ -288,10 +289,7 @@ func (r *row) values(b []any, grams bool) ([]any, error) {
 		r.CompanyName, r.CompanyKana, r.Department, r.Email, r.Mobile, r.Phone, birthday, string(r.Gender), r.PostalCode,
 		r.Address, string(r.ContactMethod), r.DecisionMaker, r.Rank, r.Memo, custom, orNull(r.ConsentAt), orNull(r.ConsentBy),
 		r.CreatedAt, r.CreatedBy, r.UpdatedAt, r.UpdatedBy, orNull(r.DeletedAt), orNull(r.DeletedBy), r.Version,
-		r.NameKey, r.SortKana, r.SearchText, r.PhoneDigits, r.MobileDigits, r.EmailKey)
-	if grams {
-		b = append(b, r.Grams)
-	}
+		r.NameKey, r.SortKana, r.SearchText, r.PhoneDigits, r.MobileDigits, r.EmailKey, index)
 	return b, nil
 }
 
@@ -306,7 +304,6 @@ func orNull[T any](p *T) any {
 // rowWriter inserts new customer rows with their search grams, batch after
 // batch, through statements built once (storage.Bulk).
 type rowWriter struct {
-	grams     bool // the grams column is written (PostgreSQL)
 	customers tableWriter
 	index     *storage.GramWriter
 	values    []any
@@ -315,11 +312,8 @@ type rowWriter struct {
 // newRowWriter returns a rowWriter on tx (through Config.Copier when s.copy
 // is set); close it before tx ends.
 func (s *Service) newRowWriter(tx bun.IDB) (*rowWriter, error) {
-	w := &rowWriter{grams: gramIndex.Writes(s.dialect)}
-	cols := rowColumns
-	if !w.grams {
-		cols = cols[:len(cols)-1]
-	}
+	w := &rowWriter{}
+	cols := append(rowColumns[:len(rowColumns)-1:len(rowColumns)-1], gramIndex.RowColumn(s.dialect))
 	var err error
 	if w.customers, err = s.tableWriter(tx, storage.BulkInsert{Table: "customers", Columns: cols,
 		Casts: map[string]string{"grams": "text[]", "custom_fields": "jsonb"}}); err != nil {
@@ -332,22 +326,27 @@ func (s *Service) newRowWriter(tx bun.IDB) (*rowWriter, error) {
 }
 
 // insert writes rows and indexes their grams.
-func (w *rowWriter) insert(ctx context.Context, tenant uuid.UUID, rows []row) error {
-	values := w.values[:0]
-	sets := make([]storage.GramSet, len(rows))
+func (w *rowWriter) insert(ctx context.Context, rows []row) error {
+	grams := make([]storage.Grams, len(rows))
 	for i := range rows {
-		var err error
-		if values, err = rows[i].values(values, w.grams); err != nil {
+		grams[i] = rows[i].Grams
+	}
+	index, err := w.index.Carry(ctx, grams)
+	if err != nil {
+		return err
+	}
+	values := w.values[:0]
+	for i := range rows {
+		if values, err = rows[i].values(values, index[i]); err != nil {
 			return err
 		}
-		sets[i] = storage.GramSet{Owner: rows[i].ID, Grams: rows[i].Grams}
 	}
 	w.values = values[:0]
 	defer clear(values)
 	if err := w.customers.Exec(ctx, values); err != nil {
 		return err
 	}
-	return w.index.Insert(ctx, tenant, sets)
+	return w.index.Index(ctx)
 }
 
 // close releases the writer's statements.
@@ -377,7 +376,7 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 	}
 	r := s.newRow(pr, p)
 	err = storage.InTx(ctx, s.db, func(ctx context.Context, tx bun.IDB) error {
-		if err := s.insertRows(ctx, tx, pr.Tenant, []row{r}); err != nil {
+		if err := s.insertRows(ctx, tx, []row{r}); err != nil {
 			return err
 		}
 		if err := s.setAssignees(ctx, tx, pr, r.ID, nil, p.Assignees, uuid.Nil); err != nil {

@@ -380,6 +380,13 @@ func number(raw any) (float64, bool) {
 
 // derive fills the stored search columns of r from its profile.
 func derive(r *row) {
+	deriveKeys(r)
+	deriveSearch(r)
+}
+
+// deriveKeys fills the name, reading, phone and e-mail keys of r (what
+// duplicates are matched by) from its profile.
+func deriveKeys(r *row) {
 	p := &r.Profile
 	r.NameKey = textnorm.Key(p.FamilyName + p.GivenName)
 	person := textnorm.Key(p.FamilyKana + " " + p.GivenKana)
@@ -398,7 +405,11 @@ func derive(r *row) {
 	r.PhoneDigits = textnorm.Digits(p.Phone)
 	r.MobileDigits = textnorm.Digits(p.Mobile)
 	r.EmailKey = strings.ToLower(p.Email)
+}
 
+// deriveSearch fills the search text and grams of r, after deriveKeys.
+func deriveSearch(r *row) {
+	p := &r.Profile
 	parts := []string{
 		p.FamilyName, p.GivenName, p.FamilyName + p.GivenName,
 		p.FamilyKana, p.GivenKana, p.FamilyKana + p.GivenKana,

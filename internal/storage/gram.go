@@ -51,7 +51,8 @@ func (g Grams) Value() (driver.Value, error) {
 // splits or folds a gram: FTS5 keeps one posting list per gram, a few bytes
 // per row, where a table of (tenant, gram, owner) rows cost ~13 KiB per
 // contact record. The FTS5 rowid of a row of Table (its doc) is the row's
-// INTEGER column Doc, NULL until its grams are first written, with a
+// INTEGER column Doc, which a new row's insert carries (RowColumn; NULL in
+// a row inserted without it until Save gives it one), with a
 // UNIQUE index led by Doc (the posting lists lead to the rows through it,
 // and the next doc is one more than its largest; on (Doc, tenant_id, id)
 // it covers Filter's lookups, which otherwise read each row), and an AFTER DELETE
@@ -74,9 +75,19 @@ type GramSet struct {
 }
 
 // Writes reports whether the grams column is written with the row itself
-// (PostgreSQL). When false, exclude Column from inserts and updates and call
-// Save after writing the rows.
+// (PostgreSQL). When false, exclude Column from updates and call Save
+// after writing the rows; a new row carries RowColumn instead (see
+// GramWriter.Carry and InsertRow).
 func (ix GramIndex) Writes(d Dialect) bool { return d == Postgres }
+
+// RowColumn is the column of Table in which a new row's insert carries its
+// part of the index: Column (its grams) on PostgreSQL, Doc on SQLite.
+func (ix GramIndex) RowColumn(d Dialect) string {
+	if d == Postgres {
+		return ix.Column
+	}
+	return ix.Doc
+}
 
 // gramToken is gram g as an FTS5 token: the upper-case hexadecimal of its
 // UTF-8 bytes, as SQLite's hex(g) writes it.
@@ -97,11 +108,25 @@ func (ix GramIndex) Save(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets
 	return ix.once(db, func(w *GramWriter) error { return w.Save(ctx, tenant, sets) })
 }
 
-// Insert indexes the grams of rows just inserted (each owner once, none
-// indexed before): Save without looking for grams to replace, one statement
-// fewer per batch. It does nothing on PostgreSQL.
-func (ix GramIndex) Insert(ctx context.Context, db bun.IDB, tenant uuid.UUID, sets []GramSet) error {
-	return ix.once(db, func(w *GramWriter) error { return w.Insert(ctx, tenant, sets) })
+// InsertRow runs q, the insert of one new row of Table through its bun
+// model (whose field of Column holds grams), with its part of the index:
+// on PostgreSQL the grams column as the model has it; on SQLite the row's
+// doc instead (Column excluded, Doc added), after which the grams are
+// written to the FTS5 table.
+func (ix GramIndex) InsertRow(ctx context.Context, db bun.IDB, q *bun.InsertQuery, grams Grams) error {
+	return ix.once(db, func(w *GramWriter) error {
+		v, err := w.Carry(ctx, []Grams{grams})
+		if err != nil {
+			return err
+		}
+		if w.d == SQLite {
+			q = q.ExcludeColumn(ix.Column).Value(ix.Doc, "?", v[0])
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			return err
+		}
+		return w.Index(ctx)
+	})
 }
 
 // once runs fn with a writer on db and closes it.
@@ -114,16 +139,21 @@ func (ix GramIndex) once(db bun.IDB, fn func(w *GramWriter) error) error {
 }
 
 // GramWriter writes the grams of many batches of rows in one transaction,
-// with statements SQLite parses once (see Bulk). On PostgreSQL it does
+// with statements SQLite parses once (see Bulk). On PostgreSQL it writes
 // nothing. Close it before the transaction ends; it is not safe for
 // concurrent use.
 type GramWriter struct {
 	ix     GramIndex
+	d      Dialect
 	db     sqlDB
 	fts    *Bulk
 	values []any
 	tokens []byte
 	owners []byte
+	// carried are the grams of the rows given to the last Carry, first
+	// the doc of the first of them (SQLite).
+	carried []Grams
+	first   int64
 }
 
 // Writer returns a writer of ix's grams through db (typically a
@@ -131,9 +161,9 @@ type GramWriter struct {
 func (ix GramIndex) Writer(db bun.IDB) (*GramWriter, error) {
 	d, err := Of(db)
 	if err != nil || d == Postgres {
-		return &GramWriter{ix: ix}, err
+		return &GramWriter{ix: ix, d: d}, err
 	}
-	w := &GramWriter{ix: ix}
+	w := &GramWriter{ix: ix, d: d}
 	if w.db, err = rawDB(db); err != nil {
 		return nil, err
 	}
@@ -143,22 +173,50 @@ func (ix GramIndex) Writer(db bun.IDB) (*GramWriter, error) {
 	return w, nil
 }
 
-// Save replaces the indexed grams of the given rows (each owner once).
+// Carry returns, for rows about to be inserted whose grams are given (in
+// the order of the rows), the value each row's insert writes into
+// RowColumn: on PostgreSQL its grams; on SQLite its doc, the rows taking
+// consecutive docs after the largest of Table (one query, so that a row is
+// written once, not inserted and then given its doc; the docs are free
+// until the write transaction the writer is on ends, and the UNIQUE index
+// on Doc refuses a doc taken twice). Insert the rows, then call Index,
+// before the next Carry.
+func (w *GramWriter) Carry(ctx context.Context, grams []Grams) ([]any, error) {
+	out := make([]any, len(grams))
+	if w.db == nil || len(grams) == 0 {
+		for i, g := range grams {
+			out[i] = g
+		}
+		w.carried = nil
+		return out, nil
+	}
+	var largest int64
+	if err := w.db.QueryRowContext(ctx, "SELECT coalesce(max("+w.ix.Doc+"), 0) FROM "+w.ix.Table).Scan(&largest); err != nil {
+		return nil, Err(err)
+	}
+	for i := range grams {
+		out[i] = largest + 1 + int64(i)
+	}
+	w.carried, w.first = grams, largest+1
+	return out, nil
+}
+
+// Index writes the grams of the rows given to the last Carry, once they
+// are inserted. It does nothing on PostgreSQL.
+func (w *GramWriter) Index(ctx context.Context) error {
+	if w.db == nil {
+		return nil
+	}
+	grams := w.carried
+	w.carried = nil
+	return w.insertTokens(ctx, len(grams), func(i int) (int64, Grams) { return w.first + int64(i), grams[i] })
+}
+
+// Save replaces the indexed grams of the given rows (each owner once),
+// giving the rows that have none their docs (a row keeps the doc it has,
+// so that replacing grams is a delete and an insert in the FTS5 table
+// only): four statements at most.
 func (w *GramWriter) Save(ctx context.Context, tenant uuid.UUID, sets []GramSet) error {
-	return w.write(ctx, tenant, sets, false)
-}
-
-// Insert indexes the grams of rows just inserted (each owner once, none
-// indexed before).
-func (w *GramWriter) Insert(ctx context.Context, tenant uuid.UUID, sets []GramSet) error {
-	return w.write(ctx, tenant, sets, true)
-}
-
-// write gives the rows of sets that have none their docs (a row keeps the
-// doc it has, so that replacing grams is a delete and an insert in the
-// FTS5 table only) and writes their grams: three statements, four when the
-// owners may have grams already.
-func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet, fresh bool) error {
 	if w.db == nil || len(sets) == 0 {
 		return nil
 	}
@@ -226,30 +284,37 @@ func (w *GramWriter) write(ctx context.Context, tenant uuid.UUID, sets []GramSet
 			return Err(err)
 		}
 	}
-	if !fresh && len(old) > 0 {
+	if len(old) > 0 {
 		if _, err := w.db.ExecContext(ctx, "DELETE FROM "+ix.FTS+" WHERE rowid IN (SELECT value FROM json_each(?))", int64List(old)); err != nil {
 			return Err(err)
 		}
 	}
+	return w.insertTokens(ctx, len(sets), func(i int) (int64, Grams) { return doc[sets[i].Owner], sets[i].Grams })
+}
+
+// insertTokens writes the grams of n rows, row(i) giving the doc and grams
+// of the i-th, into the FTS5 table (rows without grams have no FTS5 row).
+func (w *GramWriter) insertTokens(ctx context.Context, n int, row func(i int) (int64, Grams)) error {
 	// One string of tokens per row, cut from one buffer.
 	tokens := w.tokens[:0]
-	ends := make([]int, 0, len(sets))
-	for _, s := range sets {
-		for i, g := range s.Grams {
-			if i > 0 {
+	ends := make([]int, n)
+	for i := range n {
+		_, grams := row(i)
+		for j, g := range grams {
+			if j > 0 {
 				tokens = append(tokens, ' ')
 			}
 			tokens = appendGramToken(tokens, g)
 		}
-		ends = append(ends, len(tokens))
+		ends[i] = len(tokens)
 	}
 	w.tokens = tokens[:0]
 	all := string(tokens)
 	values := w.values[:0]
 	from := 0
-	for i, s := range sets {
-		if len(s.Grams) > 0 {
-			values = append(values, doc[s.Owner], all[from:ends[i]])
+	for i := range n {
+		if doc, grams := row(i); len(grams) > 0 {
+			values = append(values, doc, all[from:ends[i]])
 		}
 		from = ends[i]
 	}

@@ -100,15 +100,33 @@ func TestGramIndexSQLite(t *testing.T) {
 		`"E5B1B1E794B0"`).Scan(&postings))
 	require.Zero(t, postings, "山田 went with a")
 
-	// A new row takes the doc after the largest.
-	d := uuid.New()
-	_, err = db.ExecContext(ctx, "INSERT INTO notes (tenant_id, id) VALUES (?, ?)", t1, d)
-	require.NoError(t, err)
-	require.NoError(t, ix.Insert(ctx, db, t1, []storage.GramSet{{Owner: d, Grams: storage.Grams{"川田"}}}))
+	// New rows carry the docs after the largest in their insert, and their
+	// grams are indexed under them (a row without grams has no posting).
+	type note struct {
+		bun.BaseModel `bun:"table:notes"`
+		Tenant        uuid.UUID     `bun:"tenant_id"`
+		ID            uuid.UUID     `bun:"id"`
+		Grams         storage.Grams `bun:"grams"`
+	}
+	d, e := uuid.New(), uuid.New()
+	require.NoError(t, ix.InsertRow(ctx, db, db.NewInsert().Model(&note{Tenant: t1, ID: d}), storage.Grams{"川田"}))
 	require.Equal(t, max(before[b], before[c])+1, docs()[d])
 	require.Equal(t, []uuid.UUID{d}, find(t1, "川田"))
 	require.Empty(t, find(t1, "山田"))
-	_, err = db.ExecContext(ctx, "DELETE FROM notes WHERE id = ?", d)
+	require.NoError(t, storage.InTx(ctx, db, func(ctx context.Context, tx bun.IDB) error {
+		w, err := ix.Writer(tx)
+		require.NoError(t, err)
+		v, err := w.Carry(ctx, []storage.Grams{{"川口"}, nil})
+		require.NoError(t, err)
+		require.Equal(t, []any{docs()[d] + 1, docs()[d] + 2}, v)
+		_, err = tx.ExecContext(ctx, "INSERT INTO notes (tenant_id, id, gram_doc) VALUES (?, ?, ?), (?, ?, ?)", t1, e, v[0], t1, uuid.New(), v[1])
+		require.NoError(t, err)
+		require.NoError(t, w.Index(ctx))
+		return w.Close()
+	}))
+	require.Equal(t, []uuid.UUID{e}, find(t1, "川口"))
+	require.Len(t, docs(), 5, "b, c, d, e and the row without grams")
+	_, err = db.ExecContext(ctx, "DELETE FROM notes WHERE id = ? OR id = ? OR gram_doc = ?", d, e, docs()[e]+1)
 	require.NoError(t, err)
 
 	require.NoError(t, ix.Save(ctx, db, t1, nil))
