@@ -383,9 +383,12 @@ type RequestQuery struct {
 	Box RequestBox
 	// Open keeps the requests not done (the top page's list).
 	Open bool
+	// Limit is the most requests listed: 0, or more than MaxPageSize,
+	// means MaxPageSize (the top page's box reads the few it shows).
+	Limit int
 }
 
-// Requests lists the principal's requests of q.Box, at most MaxPageSize:
+// Requests lists the principal's requests of q.Box, at most q.Limit:
 // those with a due day first, soonest first, then the newest.
 func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, error) {
 	pr, err := permission.RequireStaff(ctx)
@@ -407,8 +410,12 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	if q.Open {
 		sel.Where("rq.status <> ?", string(RequestDone))
 	}
+	limit := s.cfg.MaxPageSize
+	if q.Limit > 0 && q.Limit < limit {
+		limit = q.Limit
+	}
 	err = sel.OrderExpr("CASE WHEN rq.due_date = '' THEN 1 ELSE 0 END, rq.due_date, rq.created_at DESC, rq.id DESC").
-		Limit(int64(s.cfg.MaxPageSize)).Scan(ctx)
+		Limit(int64(limit)).Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: requests: %w", storage.Err(err))
 	}

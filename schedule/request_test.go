@@ -57,6 +57,11 @@ func TestRequests(t *testing.T) {
 		}
 		require.Equal(t, []string{"見積書の作成"}, titles(f.a, schedule.RequestQuery{Box: schedule.Sent}))
 		require.Equal(t, []string{"名刺の整理"}, titles(f.a, schedule.RequestQuery{Box: schedule.Received}))
+		_, err = f.svc.CreateRequest(f.a, schedule.RequestInput{Title: "電話の折返し", Due: d("2026-12-09")})
+		require.NoError(t, err)
+		require.Equal(t, []string{"電話の折返し", "名刺の整理"}, titles(f.a, schedule.RequestQuery{Box: schedule.Received}))
+		require.Equal(t, []string{"電話の折返し"}, titles(f.a, schedule.RequestQuery{Box: schedule.Received, Limit: 1}),
+			"a limit keeps the first of the order")
 		require.Equal(t, []string{"見積書の作成"}, titles(f.b, schedule.RequestQuery{Box: schedule.Received, Open: true}))
 		require.Empty(t, titles(f.admin, schedule.RequestQuery{Box: schedule.Received}))
 		_, err = f.svc.Request(f.admin, req.ID)

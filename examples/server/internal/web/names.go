@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 )
 
@@ -69,6 +71,15 @@ type templateLabeler struct {
 // templateLabels returns a labeler for r's tenant.
 func (u *UI) templateLabels(r *Request) *templateLabeler {
 	return &templateLabeler{u: u, ctx: r.Context(), names: map[string]string{}}
+}
+
+// know gives the labeler the names of ts (a page that has read the
+// tenant's templates already), so that their rows ask the registry
+// nothing.
+func (l *templateLabeler) know(ts []template.Template) {
+	for _, t := range ts {
+		l.names[t.Key+"@"+strconv.Itoa(t.Version)] = t.Name
+	}
 }
 
 // label is the template's name, or its key when the registry cannot find it

@@ -191,7 +191,7 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		d.Dates = append(d.Dates, dateFilter{Name: name, From: v.Get(name + "_from"), To: v.Get(name + "_to")})
 	}
 	staff := namesOf(users)
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true}, topRequests+1, staff); err != nil {
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true, Limit: topRequests + 1}, staff); err != nil {
 		return err
 	}
 	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
@@ -219,7 +219,10 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	for id, m := range marks {
 		names[id] = m.Name
 	}
-	rows := u.namedRows(r, page.Records, names, staff)
+	// The templates read for 詳細検索 name the rows' templates too.
+	labels := u.templateLabels(r)
+	labels.know(templates)
+	rows := namedRows(labels, page.Records, names, staff)
 	d.Rows = make([]topRow, len(rows))
 	for i, row := range rows {
 		d.Rows[i] = newTopRow(row, marks[row.Customer].Status, d.Loc, r.Session.CSRF)
@@ -329,13 +332,12 @@ func (u *UI) recordRows(r *Request, recs []contactlog.Record, staff staffNames) 
 	if err != nil {
 		return nil, err
 	}
-	return u.namedRows(r, recs, names, staff), nil
+	return namedRows(u.templateLabels(r), recs, names, staff), nil
 }
 
 // namedRows adds the customer names of names (by customer), template labels
-// and the responders' names (from staff) to records.
-func (u *UI) namedRows(r *Request, recs []contactlog.Record, names map[uuid.UUID]string, staff staffNames) []recordRow {
-	labels := u.templateLabels(r)
+// (from labels) and the responders' names (from staff) to records.
+func namedRows(labels *templateLabeler, recs []contactlog.Record, names map[uuid.UUID]string, staff staffNames) []recordRow {
 	rows := make([]recordRow, len(recs))
 	for i, rec := range recs {
 		rows[i] = recordRow{Record: rec, CustomerName: names[rec.Customer], TemplateLabel: labels.label(rec.Template, rec.TemplateVersion),

@@ -25,9 +25,11 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/examples/server/internal/msg"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/schedule"
 )
 
 // recordEnv is a server with one logged-in staff member who owns two
@@ -604,5 +606,43 @@ func TestTopPageReadsTheVersionOnce(t *testing.T) {
 		}
 		require.Equal(t, 1, versions, "%q", stmts)
 		t.Logf("%d statements", len(stmts))
+	})
+}
+
+// A top page costs a fixed set of statements while the tenant's version
+// has not moved: the session (with the version), the notices of the day,
+// the six open requests the box needs (five shown, one telling there are
+// more) and their recipients, the record page with its people, files and
+// comments, and the customers' names with portal marks. A statement added
+// to every request, or a requests box that reads a whole page again, fails
+// here.
+func TestTopPageStatements(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
+			Responders: []uuid.UUID{re.staff}, PublicMemo: "訪問"})
+		require.NoError(t, err)
+		for i := range 8 {
+			_, err := re.App.Schedule.CreateRequest(re.ctx, schedule.RequestInput{Title: fmt.Sprintf("課題%d", i)})
+			require.NoError(t, err)
+		}
+		res, _ := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+
+		rec := dbtest.Record(db)
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, "課題3", "the newest five of the eight")
+		require.NotContains(t, body, "課題2")
+		require.Contains(t, body, msg.T("requests.top_more"))
+		stmts := rec.Take()
+		want := []string{"server_sessions", "schedule_notices", "schedule_requests", "schedule_request_recipients",
+			"contact_records", "contact_record_people", "contact_attachments", "contact_record_comments", "portal_accounts"}
+		require.Len(t, stmts, len(want), "%q", stmts)
+		for i, table := range want {
+			require.Contains(t, stmts[i], table, "statement %d", i)
+		}
+		require.True(t, strings.HasSuffix(stmts[2], "LIMIT 6"), "the requests box reads six requests: %s", stmts[2])
 	})
 }

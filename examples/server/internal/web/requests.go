@@ -55,7 +55,7 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 		d.Box = schedule.Sent
 	}
 	var err error
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, 0, nil); err != nil {
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, nil); err != nil {
 		return err
 	}
 	u.render(w, r.Request, r, http.StatusOK, "requests_list", d)
@@ -63,15 +63,12 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 }
 
 // requestItems lists the principal's requests of q with their people's
-// names, at most limit of them when limit > 0. The names come from names
+// names. The names come from names
 // when the page has them, else they are looked up for the requests listed.
-func (u *UI) requestItems(r *Request, q schedule.RequestQuery, limit int, names staffNames) ([]requestItem, error) {
+func (u *UI) requestItems(r *Request, q schedule.RequestQuery, names staffNames) ([]requestItem, error) {
 	reqs, err := u.app.Schedule.Requests(r.Context(), q)
 	if err != nil {
 		return nil, err
-	}
-	if limit > 0 && len(reqs) > limit {
-		reqs = reqs[:limit]
 	}
 	if names == nil {
 		people := make([]uuid.UUID, 0, 2*len(reqs))
