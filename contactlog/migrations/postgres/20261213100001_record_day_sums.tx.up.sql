@@ -34,6 +34,10 @@ FROM contact_record_sums s
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 ON CONFLICT DO NOTHING;
 --bun:split
+-- Statistics now rather than at autovacuum's next pass: the queries that
+-- read the day rows follow right after.
+ANALYZE contact_record_day_sums;
+--bun:split
 -- contact_record_sums_add adds sign times what record r contributes to its
 -- hour's and its day's rows (nothing when it is deleted or not of scope
 -- company), and drops the rows of that hour and day that no record
