@@ -51,7 +51,12 @@
 // template version and visibility class (draft or not, confidential,
 // shared) the count and the integer sums of the records of scope company
 // (公開範囲: 全社) — per field, per lines field (net, tax, gross), per tax
-// rate and per item and rate.
+// rate and per item and rate — and the same per UTC day. A period is read
+// from the day rows for the UTC days that lie whole within one of its
+// periods, and from the hour rows for the days a bound cuts (in
+// Asia/Tokyo a month starts at 15:00 UTC: a year by month reads 13 days of
+// hours and about 350 day rows per key instead of 8 760 hours); the item
+// rows are summed over the whole period.
 //
 // The visibility predicate is applied to the summary rows as to records
 // nobody relates to (no author, no people, a customer nobody is assigned

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/kirokuhq/kiroku/contactlog/template"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/customer/validation"
+	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/report/chart"
 )
 
@@ -78,18 +80,32 @@ func (s *Service) CustomerCharts(ctx context.Context, customer uuid.UUID, tmpl s
 	if err := ve.Err(); err != nil {
 		return nil, fmt.Errorf("report: customer charts: %w", err)
 	}
-	page, err := s.records.Search(ctx, contactlog.Query{Customer: customer, Templates: []string{tmpl},
-		Sort: contactlog.SortActual, Limit: limit})
+	// Only what the charts show is read: the records' IDs, times and
+	// values, in one query over the records the principal sees (the
+	// page contactlog.Service.Search would return, without their people,
+	// memos and scopes).
+	sel, err := s.records.Matching(ctx, contactlog.Query{Customer: customer, Templates: []string{tmpl}})
 	if err != nil {
 		return nil, fmt.Errorf("report: customer charts: %w", err)
 	}
-	recs := page.Records
+	var recs []charted
+	if err := sel.ColumnExpr("r.id, r.occurred_at, r.fields").
+		OrderExpr("r.occurred_at DESC, r.id DESC").Limit(int64(limit)).Scan(ctx, &recs); err != nil {
+		return nil, fmt.Errorf("report: customer charts: %w", storage.Err(err))
+	}
 	slices.Reverse(recs)
 	h, err := s.chartRecords(ctx, pr, tmpl, recs)
 	if err != nil {
 		return nil, fmt.Errorf("report: customer charts: %w", err)
 	}
 	return h, nil
+}
+
+// charted is what a chart reads of a record.
+type charted struct {
+	ID     uuid.UUID      `bun:"id"`
+	Time   time.Time      `bun:"occurred_at"`
+	Values map[string]any `bun:"fields,type:jsonb"`
 }
 
 // ChartRecords charts every numeric field of template over records the
@@ -111,7 +127,11 @@ func (s *Service) ChartRecords(ctx context.Context, tmpl string, records []conta
 		ve.Add("template", validation.CodeRequired, "")
 		return nil, fmt.Errorf("report: chart records: %w", ve.Err())
 	}
-	h, err := s.chartRecords(ctx, pr, tmpl, records)
+	recs := make([]charted, len(records))
+	for i := range records {
+		recs[i] = charted{ID: records[i].ID, Time: records[i].Time(), Values: records[i].Values}
+	}
+	h, err := s.chartRecords(ctx, pr, tmpl, recs)
 	if err != nil {
 		return nil, fmt.Errorf("report: chart records: %w", err)
 	}
@@ -120,7 +140,7 @@ func (s *Service) ChartRecords(ctx context.Context, tmpl string, records []conta
 
 // chartRecords builds the History of recs (oldest first) with template's
 // latest definition, labels in pr's zone.
-func (s *Service) chartRecords(ctx context.Context, pr permission.Principal, tmpl string, recs []contactlog.Record) (*History, error) {
+func (s *Service) chartRecords(ctx context.Context, pr permission.Principal, tmpl string, recs []charted) (*History, error) {
 	t, err := s.records.Template(ctx, tmpl, 0)
 	if err != nil {
 		return nil, err
@@ -129,11 +149,11 @@ func (s *Service) chartRecords(ctx context.Context, pr permission.Principal, tmp
 	labels := make([]string, len(recs))
 	loc := zone(pr)
 	layout := "1/2"
-	if len(recs) > 0 && recs[0].Time().In(loc).Year() != recs[len(recs)-1].Time().In(loc).Year() {
+	if len(recs) > 0 && recs[0].Time.In(loc).Year() != recs[len(recs)-1].Time.In(loc).Year() {
 		layout = "2006/1/2"
 	}
 	for i := range recs {
-		labels[i] = recs[i].Time().In(loc).Format(layout)
+		labels[i] = recs[i].Time.In(loc).Format(layout)
 		h.Records[i] = HistoryRecord{ID: recs[i].ID, Label: labels[i]}
 	}
 	for _, f := range t.Fields {
@@ -149,7 +169,7 @@ func (s *Service) chartRecords(ctx context.Context, pr permission.Principal, tmp
 
 // fieldChart is the chart of one field over recs; ok is false when no
 // record has a value.
-func fieldChart(f template.Field, recs []contactlog.Record, labels []string) (chart.Spec, bool) {
+func fieldChart(f template.Field, recs []charted, labels []string) (chart.Spec, bool) {
 	spec := chart.Spec{Kind: chart.Line, Title: f.Label, Labels: labels, Unit: f.Unit}
 	seen := false
 	if f.Type == template.FieldLines {

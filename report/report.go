@@ -175,6 +175,9 @@ type Query struct {
 	// noAggregations computes the counts (and Lines) only: the sales
 	// analyses need none of the template's aggregations.
 	noAggregations bool
+	// lineItems: the summary's rows per item of Lines are read too, for
+	// lineSales.
+	lineItems bool
 }
 
 // Result is the outcome of Aggregate.

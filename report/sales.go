@@ -125,6 +125,7 @@ func (s *Service) Sales(ctx context.Context, q SalesQuery) (*Sales, error) {
 		return nil, fmt.Errorf("report: sales: %w", ve.Err())
 	}
 	rq := s.salesQuery(q.Unit, q.From, q.To, q.Customer)
+	rq.lineItems = true
 	res, err := s.aggregate(ctx, pr, rq)
 	if err != nil {
 		return nil, fmt.Errorf("report: sales: %w", err)
@@ -380,6 +381,7 @@ func (s *Service) CustomerUsage(ctx context.Context, customer uuid.UUID) (*Usage
 	}
 	out.First, out.Last = span.First.In(zone(pr)), span.Last.In(zone(pr))
 	q := s.salesQuery(ByNone, time.Time{}, time.Time{}, customer)
+	q.lineItems = true
 	res, err := s.aggregate(ctx, pr, q)
 	if err != nil {
 		return nil, fmt.Errorf("report: usage: %w", err)

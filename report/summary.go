@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,29 +151,48 @@ func (s *Service) summarize(ctx context.Context, pr permission.Principal, vs ver
 	b.WriteString(" CAST(NULL AS " + idType + ") AS id, CAST(NULL AS " + idType + ") AS author_id,")
 	b.WriteString(" CASE WHEN y.draft THEN NULL ELSE CAST(? AS " + idType + ") END AS customer_id, 'company' AS scope_kind FROM (SELECT ")
 	args = append(args, uuid.Nil.String())
-	b.WriteString(group.expr + " AS g,")
+	// The item rows are summed over the whole period: lineSales reads
+	// them per item, not per group.
+	b.WriteString("CASE WHEN r.kind = '" + sumItem + "' THEN NULL ELSE " + group.expr + " END AS g,")
 	args = append(args, group.args...)
 	b.WriteString(" r.tenant_id, r.draft, r.confidential, r.shared, r.kind, r.field, r.item, r.rate, MAX(r.name) AS name,")
-	b.WriteString(" SUM(r.n) AS n, SUM(r.a) AS a, SUM(r.b) AS b, SUM(r.c) AS c FROM (SELECT s.*, s.hour AS occurred_at")
-	b.WriteString(" FROM contact_record_sums AS s WHERE s.tenant_id = ? AND s.template_key = ?")
-	args = append(args, pr.Tenant, q.Template)
-	if !q.From.IsZero() {
-		b.WriteString(" AND s.hour >= ?")
-		args = append(args, q.From.UTC())
-	}
-	if !q.To.IsZero() {
-		b.WriteString(" AND s.hour < ?")
-		args = append(args, q.To.UTC())
-	}
+	b.WriteString(" SUM(r.n) AS n, SUM(r.a) AS a, SUM(r.b) AS b, SUM(r.c) AS c FROM (")
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
-	if len(keys) == 0 {
-		b.WriteString(" AND s.kind = ''")
-	} else {
-		b.WriteString(" AND (s.kind = '' OR s.field IN (?))")
-		args = append(args, bun.List(keys))
+	bounds := []time.Time{q.From, q.To}
+	for _, p := range periods {
+		bounds = append(bounds, p.End)
+	}
+	hours, days := summarySpans(q.From, q.To, bounds)
+	for i, part := range []struct {
+		table, column string
+		spans         []span
+	}{{"contact_record_sums", "hour", hours}, {"contact_record_day_sums", "day", days}} {
+		if part.spans == nil {
+			continue
+		}
+		if i > 0 && hours != nil {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT s.tenant_id, s.draft, s.confidential, s.shared, s.kind, s.field, s.item, s.rate, s.name, s.n, s.a, s.b, s.c, s.")
+		b.WriteString(part.column + " AS occurred_at FROM " + part.table + " AS s WHERE s.tenant_id = ? AND s.template_key = ?")
+		args = append(args, pr.Tenant, q.Template)
+		if cond, cargs := spanCond("s."+part.column, part.spans); cond != "" {
+			b.WriteString(" AND " + cond)
+			args = append(args, cargs...)
+		}
+		switch {
+		case len(keys) == 0:
+			b.WriteString(" AND s.kind = ''")
+		case q.lineItems:
+			b.WriteString(" AND (s.kind = '' OR s.field IN (?))")
+			args = append(args, bun.List(keys))
+		default:
+			b.WriteString(" AND (s.kind = '' OR s.field IN (?) AND s.kind <> '" + sumItem + "')")
+			args = append(args, bun.List(keys))
+		}
 	}
 	b.WriteString(") AS r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) AS y) AS r")
 
@@ -290,6 +310,82 @@ func (sum *summary) add(at func(string) (*Group, error), aggs []aggregation, lin
 		}
 	}
 	return nil
+}
+
+// span is a period of time, from inclusive, to exclusive; a zero bound
+// does not restrict.
+type span struct{ from, to time.Time }
+
+// summarySpans splits [from, to) (a zero bound does not restrict) between
+// the two tables of the summary: the UTC days that lie whole within it and
+// hold none of bounds but at their start are read from the day rows
+// (days), the rest from the hour rows (hours), so that no day row straddles
+// a bound. Either is nil if it covers nothing; adjacent spans are merged.
+func summarySpans(from, to time.Time, bounds []time.Time) (hours, days []span) {
+	const day = 24 * time.Hour
+	var cuts []time.Time // the days holding a bound, in order
+	for _, b := range bounds {
+		if d := b.Truncate(day); !b.IsZero() && !b.Equal(d) && !slices.ContainsFunc(cuts, d.Equal) {
+			cuts = append(cuts, d)
+		}
+	}
+	slices.SortFunc(cuts, func(a, b time.Time) int { return a.Compare(b) })
+	add := func(spans []span, s span) []span {
+		if !s.from.IsZero() && !s.to.IsZero() && !s.from.Before(s.to) {
+			return spans
+		}
+		if n := len(spans); n > 0 && spans[n-1].to.Equal(s.from) {
+			spans[n-1].to = s.to
+			return spans
+		}
+		return append(spans, s)
+	}
+	for _, c := range cuts {
+		s := span{c, c.Add(day)}
+		if !from.IsZero() && from.After(s.from) {
+			s.from = from
+		}
+		if !to.IsZero() && to.Before(s.to) {
+			s.to = to
+		}
+		hours = add(hours, s)
+	}
+	// The days from the first whole day to the last, less the cut ones.
+	next := from
+	if d := from.Truncate(day); !from.IsZero() && !from.Equal(d) {
+		next = d.Add(day)
+	}
+	last := to.Truncate(day)
+	for _, c := range cuts {
+		if (from.IsZero() || !c.Before(next)) && (to.IsZero() || c.Before(last)) {
+			days = add(days, span{next, c})
+			next = c.Add(day)
+		}
+	}
+	return hours, add(days, span{next, last})
+}
+
+// spanCond is the SQL condition that col lies within one of spans ("" if
+// any time does).
+func spanCond(col string, spans []span) (string, []any) {
+	var or []string
+	var args []any
+	for _, s := range spans {
+		var and []string
+		if !s.from.IsZero() {
+			and = append(and, col+" >= ?")
+			args = append(args, s.from.UTC())
+		}
+		if !s.to.IsZero() {
+			and = append(and, col+" < ?")
+			args = append(args, s.to.UTC())
+		}
+		if len(and) == 0 {
+			return "", nil
+		}
+		or = append(or, strings.Join(and, " AND "))
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
 // avgPart is the sum and count of an average computed from the summary

@@ -124,6 +124,7 @@ func TestSummaryFollowsWrites(t *testing.T) {
 		users := maps.Clone(f.users)
 		users["staff (assigned)"] = permission.WithPrincipal(context.Background(), staff)
 
+		requireDaySums(t, db)
 		for _, who := range slices.Sorted(maps.Keys(users)) {
 			ctx := users[who]
 			summarized := who != "partner"
@@ -154,6 +155,37 @@ func TestSummaryFollowsWrites(t *testing.T) {
 					require.InDelta(t, float64(w.minutes)/float64(w.n), g.Values[2].Float, 1e-9, "%s %s", who, g.Key)
 				}
 				require.InDelta(t, float64(w.minutes)/60, g.Values[3].Float, 1e-9, "%s %s", who, g.Key)
+			}
+
+			// Every unit in Tokyo and in UTC: the days cut by a period's bound
+			// are read from the summary's hour rows, the others from its day
+			// rows.
+			for _, loc := range []*time.Location{tokyo, time.UTC} {
+				pr, err := permission.Require(ctx)
+				require.NoError(t, err)
+				pr.Location = loc
+				lctx := permission.WithPrincipal(context.Background(), pr)
+				seen := visible(t, f.fixture, ctx, current(t, f.fixture, dailyIDs))
+				for _, unit := range []report.GroupBy{report.ByDay, report.ByWeek, report.ByMonth, report.ByYear} {
+					res, err := f.rep.Aggregate(lctx, report.Query{Template: template.KeyDaily, GroupBy: unit, From: from, To: to,
+						Aggregations: []string{"work_minutes"}})
+					require.NoError(t, err, who)
+					require.Equal(t, summarized, res.Summarized, who)
+					var n, minutes int64
+					for _, g := range res.Groups {
+						var w stats
+						for _, r := range seen {
+							if at := r.Time(); !at.Before(g.Start) && at.Before(g.End) && !at.Before(from) && at.Before(to) {
+								w.add(r)
+							}
+						}
+						require.Equal(t, w.n, g.Count, "%s %s %s %s", who, loc, unit, g.Key)
+						require.Equal(t, w.minutes, g.Values[0].Int, "%s %s %s %s", who, loc, unit, g.Key)
+						n += g.Count
+						minutes += g.Values[0].Int
+					}
+					require.Equal(t, int64(len(want)) > 0, n > 0, "%s %s %s", who, loc, unit)
+				}
 			}
 
 			if who == "partner" {
@@ -192,4 +224,54 @@ func TestSummaryFollowsWrites(t *testing.T) {
 			require.Equal(t, items, gotItems, who)
 		}
 	})
+}
+
+// sumKey is a summary row's key but its time.
+type sumKey struct {
+	Tenant                      uuid.UUID
+	Template                    string
+	Version                     int
+	Draft, Confidential, Shared bool
+	Kind, Field, Item           string
+	Rate                        int
+	Name                        string
+}
+
+// requireDaySums checks that the summary's day rows are its hour rows
+// added up per UTC day.
+func requireDaySums(t *testing.T, db *bun.DB) {
+	t.Helper()
+	type row struct {
+		Tenant       uuid.UUID `bun:"tenant_id"`
+		Template     string    `bun:"template_key"`
+		At           time.Time `bun:"at"`
+		Version      int       `bun:"template_version"`
+		Draft        bool      `bun:"draft"`
+		Confidential bool      `bun:"confidential"`
+		Shared       bool      `bun:"shared"`
+		Kind         string    `bun:"kind"`
+		Field        string    `bun:"field"`
+		Item         string    `bun:"item"`
+		Rate         int       `bun:"rate"`
+		Name         string    `bun:"name"`
+		N, A, B, C   int64
+	}
+	type at struct {
+		day time.Time
+		key sumKey
+	}
+	read := func(table, col string) map[at][4]int64 {
+		var rows []row
+		require.NoError(t, db.NewSelect().Table(table).ColumnExpr("tenant_id, template_key, "+col+" AS at, template_version, draft, confidential, shared, kind, field, item, rate, name, n, a, b, c").Scan(context.Background(), &rows))
+		out := map[at][4]int64{}
+		for _, r := range rows {
+			k := at{r.At.UTC().Truncate(24 * time.Hour), sumKey{r.Tenant, r.Template, r.Version, r.Draft, r.Confidential, r.Shared, r.Kind, r.Field, r.Item, r.Rate, r.Name}}
+			v := out[k]
+			out[k] = [4]int64{v[0] + r.N, v[1] + r.A, v[2] + r.B, v[3] + r.C}
+		}
+		return out
+	}
+	hours := read("contact_record_sums", "hour")
+	require.NotEmpty(t, hours)
+	require.Equal(t, hours, read("contact_record_day_sums", "day"))
 }

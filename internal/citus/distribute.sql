@@ -52,6 +52,7 @@ SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_wit
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_report_patterns', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_sums', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_record_day_sums', 'tenant_id', colocate_with => 'kiroku_tenants');
 
 -- contactlog/catalog
 SELECT create_distributed_table('catalog_categories', 'tenant_id', colocate_with => 'kiroku_tenants');
