@@ -236,6 +236,21 @@ func benchEntries(entries []CalendarEntry, more []CalendarMore) []string {
 	return out
 }
 
+// benchCustomers returns the permission engine on db and a customer
+// service that authorizes through it.
+func benchCustomers(b *testing.B, db *bun.DB) (*permission.Engine, *customer.Service) {
+	b.Helper()
+	engine, err := permission.NewEngine(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return engine, csvc
+}
+
 // benchScheduleLoad migrates db and loads the data set into it.
 func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 	b.Helper()
@@ -251,14 +266,7 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 	gen := benchdb.Gen()
 	dir := benchdb.LoadDirectory(b, db, 0, permission.VisibilityAll)
 	tenant := dir.Tenant
-	engine, err := permission.NewEngine(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, csvc := benchCustomers(b, db)
 	adminCtx, _ := benchdb.Principal(b, db, tenant, dir.Staff[0])
 	if _, err := csvc.Import(adminCtx, bytes.NewReader(benchdb.WriteCustomerCSV(b, 0, 0, nCust)), customer.ImportOptions{}); err != nil {
 		b.Fatal(err)
@@ -385,14 +393,7 @@ func benchSchedule(b *testing.B, db *bun.DB, dir *benchdb.Directory) {
 	gen := benchdb.Gen()
 	base := gen.Config().Base
 	tenant := dir.Tenant
-	engine, err := permission.NewEngine(db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	csvc, err := customer.NewService(db, &customer.Config{Authorizer: engine})
-	if err != nil {
-		b.Fatal(err)
-	}
+	engine, csvc := benchCustomers(b, db)
 
 	templates, err := template.NewStoreRegistry(db, nil)
 	if err != nil {

@@ -577,24 +577,33 @@ func TestTopPageStaffFromCache(t *testing.T) {
 	})
 }
 
+// warmTopPage sets up a record environment on db with one interview
+// record, runs setup on it, loads the top page once (filling the caches)
+// and returns the second load's body and the statements it issued.
+func warmTopPage(t *testing.T, db *bun.DB, setup func(*recordEnv)) (string, []string) {
+	t.Helper()
+	re := newRecordEnv(t, db)
+	_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
+		Responders: []uuid.UUID{re.staff}, PublicMemo: "訪問"})
+	require.NoError(t, err)
+	setup(re)
+	res, _ := re.c.Get(t, "/")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+
+	rec := dbtest.Record(db)
+	res, body := re.c.Get(t, "/")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	return body, rec.Take()
+}
+
 // The top page reads its tenant's version once per request, for the
 // principal, the staff names, the masters, the ranks and the templates
 // together, and reads none of those while the version has not moved.
 func TestTopPageReadsTheVersionOnce(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		re := newRecordEnv(t, db)
-		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
-			Responders: []uuid.UUID{re.staff}, PublicMemo: "訪問"})
-		require.NoError(t, err)
-		res, _ := re.c.Get(t, "/")
-		require.Equal(t, http.StatusOK, res.StatusCode)
-
-		rec := dbtest.Record(db)
-		res, body := re.c.Get(t, "/")
-		require.Equal(t, http.StatusOK, res.StatusCode)
+		body, stmts := warmTopPage(t, db, func(*recordEnv) {})
 		require.Contains(t, body, "提案中")
-		stmts := rec.Take()
 		versions := 0
 		for _, s := range stmts {
 			if strings.Contains(s, "directory_version") {
@@ -619,24 +628,15 @@ func TestTopPageReadsTheVersionOnce(t *testing.T) {
 func TestTopPageStatements(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
-		re := newRecordEnv(t, db)
-		_, err := re.App.Records.Create(re.ctx, contactlog.Entry{Template: template.KeyInterview, Customer: re.yamada,
-			Responders: []uuid.UUID{re.staff}, PublicMemo: "訪問"})
-		require.NoError(t, err)
-		for i := range 8 {
-			_, err := re.App.Schedule.CreateRequest(re.ctx, schedule.RequestInput{Title: fmt.Sprintf("課題%d", i)})
-			require.NoError(t, err)
-		}
-		res, _ := re.c.Get(t, "/")
-		require.Equal(t, http.StatusOK, res.StatusCode)
-
-		rec := dbtest.Record(db)
-		res, body := re.c.Get(t, "/")
-		require.Equal(t, http.StatusOK, res.StatusCode)
+		body, stmts := warmTopPage(t, db, func(re *recordEnv) {
+			for i := range 8 {
+				_, err := re.App.Schedule.CreateRequest(re.ctx, schedule.RequestInput{Title: fmt.Sprintf("課題%d", i)})
+				require.NoError(t, err)
+			}
+		})
 		require.Contains(t, body, "課題3", "the newest five of the eight")
 		require.NotContains(t, body, "課題2")
 		require.Contains(t, body, msg.T("requests.top_more"))
-		stmts := rec.Take()
 		want := []string{"server_sessions", "schedule_notices", "schedule_requests", "schedule_request_recipients",
 			"contact_records", "contact_record_people", "contact_attachments", "contact_record_comments", "portal_accounts"}
 		require.Len(t, stmts, len(want), "%q", stmts)
