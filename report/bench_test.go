@@ -14,7 +14,7 @@
 //
 // KIROKU_BENCH_EXPLAIN=1 also logs EXPLAIN (ANALYZE, BUFFERS) of the
 // engine's queries and of the hand-written one. KIROKU_BENCH_KEEP=1 keeps
-// the loaded schema (its name is logged) and KIROKU_BENCH_SCHEMA=<kept
+// the loaded schema (its name is printed on standard error) and KIROKU_BENCH_SCHEMA=<kept
 // schema> runs on it instead of loading again (migrating it first, so new
 // migrations apply to it).
 //

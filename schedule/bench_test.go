@@ -19,7 +19,7 @@
 // KIROKU_BENCH_EXPLAIN=1 logs the plans of the engine's calendar queries
 // (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 // On PostgreSQL, KIROKU_BENCH_KEEP=1 keeps the loaded schema (its name is
-// logged) and KIROKU_BENCH_SCHEMA=<kept schema> runs on it instead of
+// printed on standard error) and KIROKU_BENCH_SCHEMA=<kept schema> runs on it instead of
 // loading again (migrating it first, so new migrations apply to it): the
 // standard size (KIROKU_BENCH_RECORDS=1000000 KIROKU_BENCH_CUSTOMERS=100000)
 // takes long to load.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -27,7 +28,7 @@ import (
 )
 
 // EnvKeep names the variable that, when set, keeps benchmark schemas for
-// inspection with psql instead of dropping them (their names are logged).
+// inspection with psql instead of dropping them (their names are printed on standard error).
 const EnvKeep = "KIROKU_BENCH_KEEP"
 
 // EnvExplain names the variable that, when set, asks benchmarks to log
@@ -157,12 +158,15 @@ func Schema(b *testing.B) (*bun.DB, string, func()) {
 		_ = admin.Close()
 		b.Fatal(err)
 	}
+	if os.Getenv(EnvKeep) != "" {
+		// On standard error: go test does not print the log of a
+		// benchmark that has sub-benchmarks.
+		fmt.Fprintf(os.Stderr, "%s: loading into schema %s, kept after the run\n", EnvKeep, schema)
+	}
 	db := openSchema(b, base, schema)
 	drop := func() {
 		_ = db.Close()
-		if os.Getenv(EnvKeep) != "" {
-			b.Logf("%s: schema %s kept", EnvKeep, schema)
-		} else {
+		if os.Getenv(EnvKeep) == "" {
 			_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		}
 		_ = admin.Close()
