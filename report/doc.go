@@ -58,6 +58,15 @@
 // hours and about 350 day rows per key instead of 8 760 hours); the item
 // rows are summed over the whole period.
 //
+// The summary's rows are counters that every write of a record of their
+// hour and day updates, so a transaction that writes a record holds its
+// hour's and day's rows until it commits. Transactions that each write
+// many records at once (a bulk load through contactlog.Service.WithDB)
+// can deadlock on them on PostgreSQL, which then aborts one: that write
+// fails with contactlog.ErrConflict and is to be run again (the example
+// server's demo loader does). The engines' own operations write one
+// record per transaction and its summary rows in one statement.
+//
 // The visibility predicate is applied to the summary rows as to records
 // nobody relates to (no author, no people, a customer nobody is assigned
 // to): the classes it shows are summed, and the records of another scope

@@ -287,7 +287,10 @@ func (d *demoLoader) customers(ctx context.Context) error {
 
 // chunked runs fn on [from, to) chunks of [0, total) of demoChunk each,
 // every chunk in its own transaction, four at a time on PostgreSQL (SQLite
-// has one writer). It stops at the first error.
+// has one writer). It stops at the first error. A chunk that fails with a
+// conflict is run again (up to demoAttempts times in all): transactions
+// that each write many records can deadlock on the record summary's rows
+// (contactlog's package doc), and PostgreSQL then aborts one of them.
 func (d *demoLoader) chunked(ctx context.Context, total int, fn func(ctx context.Context, tx bun.Tx, from, to int) error) error {
 	workers := 1
 	if d.a.DB.Dialect().Name() == dialect.PG {
@@ -303,9 +306,15 @@ func (d *demoLoader) chunked(ctx context.Context, total int, fn func(ctx context
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			err := d.a.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-				return fn(ctx, tx, from, min(from+demoChunk, total))
-			})
+			var err error
+			for range demoAttempts {
+				err = d.a.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+					return fn(ctx, tx, from, min(from+demoChunk, total))
+				})
+				if !errors.Is(err, contactlog.ErrConflict) {
+					break
+				}
+			}
 			if err != nil {
 				cancel(err)
 			}
@@ -367,6 +376,10 @@ func (d *demoLoader) records(ctx context.Context) error {
 
 // demoChunk is the number of demo records written per transaction.
 const demoChunk = 100
+
+// demoAttempts is how many times a chunk is run before its conflict is
+// reported.
+const demoAttempts = 5
 
 // entry maps a gendata record to the entry its author would write, its
 // times moved forward by shift.
