@@ -233,12 +233,11 @@ func TestPortalStaffMarksAndConfirmations(t *testing.T) {
 		// The top page: one mark per record row, after the customer's name.
 		_, body := staff.Get(t, "/")
 		mark := func(name, status string) string {
-			return `<strong class="who">` + name + ` 太郎</strong>
-      <span class="badge portal-status">` + status + `</span>`
+			return `<strong class="who">` + name + " 太郎</strong>\n" + `<span class="badge portal-status">` + status + `</span>`
 		}
 		require.Contains(t, body, mark("山田", "アカウント登録済み"))
 		require.Contains(t, body, mark("鈴木", "招待済み"))
-		require.Contains(t, body, "<strong class=\"who\">佐藤 太郎</strong>\n      \n    </a>", "never invited: no mark")
+		require.Contains(t, body, "<strong class=\"who\">佐藤 太郎</strong>\n\n</a>", "never invited: no mark")
 		_, body = staff.Get(t, "/customers")
 		require.Contains(t, body, `<span class="badge portal-status">招待済み</span>`)
 		require.Equal(t, 2, strings.Count(body, `class="badge portal-status"`), "佐藤 was never invited")

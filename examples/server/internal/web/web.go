@@ -25,6 +25,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"text/template/parse"
 	"time"
 
 	"github.com/google/uuid"
@@ -315,6 +316,7 @@ func (u *UI) parse() error {
 	if err != nil {
 		return err
 	}
+	foldMessages(base)
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		return err
@@ -329,9 +331,64 @@ func (u *UI) parse() error {
 		if err != nil {
 			return err
 		}
+		foldMessages(t)
 		u.pages[strings.TrimSuffix(file, ".html")] = t
 	}
 	return nil
+}
+
+// foldMessages replaces every action of t's templates that prints a
+// message by a constant key ({{t "key"}}) by the message's text, escaped as
+// the action's output would be: the catalog does not change while the
+// server runs, and each action costs two reflective calls per execution
+// (the function and its escaper; a page has dozens). It runs before the
+// first execution, when html/template escapes; the templates print
+// messages in text and quoted attribute values only, never in script, CSS
+// or URL contexts, where this escaping would not be the right one.
+func foldMessages(t *template.Template) {
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			foldList(tt.Tree.Root)
+		}
+	}
+}
+
+func foldList(l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	for i, n := range l.Nodes {
+		switch n := n.(type) {
+		case *parse.ActionNode:
+			if text, ok := constantMessage(n.Pipe); ok {
+				l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(htmlEscaper.Replace(text))}
+			}
+		case *parse.IfNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		case *parse.RangeNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		case *parse.WithNode:
+			foldList(n.List)
+			foldList(n.ElseList)
+		case *parse.ListNode:
+			foldList(n)
+		}
+	}
+}
+
+// constantMessage returns msg.T(key) when p is {{t "key"}}.
+func constantMessage(p *parse.PipeNode) (string, bool) {
+	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 2 {
+		return "", false
+	}
+	fn, ok := p.Cmds[0].Args[0].(*parse.IdentifierNode)
+	key, ok2 := p.Cmds[0].Args[1].(*parse.StringNode)
+	if !ok || !ok2 || fn.Ident != "t" {
+		return "", false
+	}
+	return msg.T(key.Text), true
 }
 
 // funcs are the template helpers.
@@ -357,6 +414,11 @@ func funcs() template.FuncMap {
 			return template.URL(v.Encode())
 		},
 		"bytes": humanBytes,
+		// Markup written in Go (markup.go).
+		"csrfField":    csrfField,
+		"portalMark":   portalMark,
+		"deleteButton": deleteButton,
+		"options":      options,
 		// dict builds a map from key, value pairs (arguments of a
 		// sub-template); list a slice of its arguments.
 		"dict": func(kv ...any) map[string]any {
