@@ -14,8 +14,8 @@ import (
 // option. html/template pays a reflective call for every action and one
 // more for its escaper, so a row of the top page with its forms cost some
 // thirty of each; written here, a row costs a few appends. The templates
-// call these functions where they show the same parts (csrf, portal_mark,
-// deleteButton), so each piece of markup has one source.
+// call these functions where they show the same parts (csrfField,
+// portalMark, deleteButton), so each piece of markup has one source.
 
 // htmlEscaper escapes text for HTML text and quoted attribute values as
 // html/template does (the same entities, so pages are unchanged).
