@@ -109,6 +109,33 @@ type requestRow struct {
 	UpdatedAt     time.Time `bun:"updated_at"`
 	UpdatedBy     uuid.UUID `bun:"updated_by"`
 	Version       int64     `bun:"version"`
+	// Recipients are the recipients' IDs joined by commas, where a
+	// listing reads them in its statement (recipientsColumn).
+	Recipients string `bun:"recipients,scanonly"`
+}
+
+// recipientsColumn reads a request's recipients (Recipients) in the
+// statement that reads the request (rq), ordered by ID.
+func recipientsColumn(d storage.Dialect) string {
+	return "(SELECT " + storage.StringAgg(d, "rt.user_id", "rt.user_id") +
+		" FROM schedule_request_recipients AS rt WHERE rt.tenant_id = rq.tenant_id AND rt.request_id = rq.id) AS recipients"
+}
+
+// recipientIDs parses Recipients.
+func (r *requestRow) recipientIDs() ([]uuid.UUID, error) {
+	if r.Recipients == "" {
+		return nil, nil
+	}
+	parts := strings.Split(r.Recipients, ",")
+	ids := make([]uuid.UUID, len(parts))
+	for i, p := range parts {
+		id, err := uuid.Parse(p)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: recipient %q: %w", p, err)
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 type requestRecipientRow struct {
@@ -395,8 +422,12 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	if err != nil {
 		return nil, err
 	}
+	d, err := storage.Of(s.db)
+	if err != nil {
+		return nil, err
+	}
 	var rows []requestRow
-	sel := s.db.NewSelect().Model(&rows).Where("rq.tenant_id = ?", pr.Tenant)
+	sel := s.db.NewSelect().Model(&rows).ColumnExpr("rq.*").ColumnExpr(recipientsColumn(d)).Where("rq.tenant_id = ?", pr.Tenant)
 	switch q.Box {
 	case Received:
 		sel.Where("EXISTS (SELECT 1 FROM schedule_request_recipients AS rr WHERE rr.tenant_id = rq.tenant_id AND rr.request_id = rq.id AND rr.user_id = ?)", pr.User)
@@ -419,17 +450,13 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	if err != nil {
 		return nil, fmt.Errorf("schedule: requests: %w", storage.Err(err))
 	}
-	ids := make([]uuid.UUID, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	to, err := s.recipients(ctx, s.db, pr.Tenant, ids)
-	if err != nil {
-		return nil, fmt.Errorf("schedule: requests: %w", err)
-	}
 	out := make([]Request, len(rows))
 	for i := range rows {
-		if out[i], err = rows[i].request(to[rows[i].ID]); err != nil {
+		to, err := rows[i].recipientIDs()
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = rows[i].request(to); err != nil {
 			return nil, err
 		}
 	}

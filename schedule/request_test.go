@@ -56,6 +56,13 @@ func TestRequests(t *testing.T) {
 			return out
 		}
 		require.Equal(t, []string{"見積書の作成"}, titles(f.a, schedule.RequestQuery{Box: schedule.Sent}))
+		sent, err := f.svc.Requests(f.a, schedule.RequestQuery{Box: schedule.Sent})
+		require.NoError(t, err)
+		one, err := f.svc.Request(f.a, req.ID)
+		require.NoError(t, err)
+		require.Len(t, sent[0].To, 2)
+		require.Equal(t, one.To, sent[0].To, "a listing reads the recipients with the requests, in the order Request gives")
+		require.False(t, sent[0].Task)
 		require.Equal(t, []string{"名刺の整理"}, titles(f.a, schedule.RequestQuery{Box: schedule.Received}))
 		_, err = f.svc.CreateRequest(f.a, schedule.RequestInput{Title: "電話の折返し", Due: d("2026-12-09")})
 		require.NoError(t, err)

@@ -123,6 +123,16 @@ func Contains(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
+// StringAgg returns an SQL aggregate joining the text of expr over a
+// group's rows with commas, in the order of orderBy (NULL for no rows):
+// several values of a child table read in the parent's statement.
+func StringAgg(d Dialect, expr, orderBy string) string {
+	if d == Postgres {
+		return "string_agg(CAST(" + expr + " AS text), ',' ORDER BY " + orderBy + ")"
+	}
+	return "group_concat(" + expr + ", ',' ORDER BY " + orderBy + ")"
+}
+
 // JSONWithoutKey returns an SQL expression (with its arguments) for the JSON
 // object in column with the top-level key removed.
 func JSONWithoutKey(d Dialect, column, key string) (string, []any) {

@@ -621,7 +621,7 @@ func TestTopPageReadsTheVersionOnce(t *testing.T) {
 // A top page costs a fixed set of statements while the tenant's version
 // has not moved: the session (with the version), the notices of the day,
 // the six open requests the box needs (five shown, one telling there are
-// more) and their recipients, the record page with its people, files and
+// more) with their recipients, the record page with its people, files and
 // comments, and the customers' names with portal marks. A statement added
 // to every request, or a requests box that reads a whole page again, fails
 // here.
@@ -637,8 +637,9 @@ func TestTopPageStatements(t *testing.T) {
 		require.Contains(t, body, "課題3", "the newest five of the eight")
 		require.NotContains(t, body, "課題2")
 		require.Contains(t, body, msg.T("requests.top_more"))
-		want := []string{"server_sessions", "schedule_notices", "schedule_requests", "schedule_request_recipients",
-			"contact_records", "contact_record_people", "contact_attachments", "contact_record_comments", "portal_accounts"}
+		require.Contains(t, body, `<small class="badge">`+msg.T("requests.task")+`</small>`,
+			"the recipients read with the requests: each is its author's own task")
+		want := []string{"server_sessions", "schedule_notices", "schedule_requests", "contact_records", "contact_record_people", "contact_attachments", "contact_record_comments", "portal_accounts"}
 		require.Len(t, stmts, len(want), "%q", stmts)
 		for i, table := range want {
 			require.Contains(t, stmts[i], table, "statement %d", i)
