@@ -647,3 +647,21 @@ func TestTopPageStatements(t *testing.T) {
 		require.True(t, strings.HasSuffix(stmts[2], "LIMIT 6"), "the requests box reads six requests: %s", stmts[2])
 	})
 }
+
+// The top page's rows are written in Go (markup.go): what users typed —
+// a customer's name, a memo — comes out escaped, never as markup.
+func TestTopPageEscapesWhatUsersTyped(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		re := newRecordEnv(t, db)
+		name := `<script>alert("x")</script>&'+`
+		id := re.customer(t, name, "太郎", "ヤマダ", "タロウ")
+		re.record(t, re.ctx, contactlog.Entry{Customer: id, PublicMemo: `<img src=x onerror="alert(1)">見積`})
+		res, body := re.c.Get(t, "/")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.NotContains(t, body, "<script>alert")
+		require.NotContains(t, body, "<img src=x")
+		require.Contains(t, body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;&#43;`)
+		require.Contains(t, body, `&lt;img src=x onerror=&#34;alert(1)&#34;&gt;見積`)
+	})
+}

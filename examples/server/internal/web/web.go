@@ -338,13 +338,11 @@ func (u *UI) parse() error {
 }
 
 // foldMessages replaces every action of t's templates that prints a
-// message by a constant key ({{t "key"}}) by the message's text, escaped as
-// the action's output would be: the catalog does not change while the
-// server runs, and each action costs two reflective calls per execution
-// (the function and its escaper; a page has dozens). It runs before the
-// first execution, when html/template escapes; the templates print
-// messages in text and quoted attribute values only, never in script, CSS
-// or URL contexts, where this escaping would not be the right one.
+// message by a constant key ({{t "key"}}) by the message's text, where
+// escaping would not change it (constantMessage): the catalog does not
+// change while the server runs, and each action costs two reflective calls
+// per execution (the function and its escaper; a page has dozens). It runs
+// before the first execution, when html/template escapes.
 func foldMessages(t *template.Template) {
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil {
@@ -361,7 +359,7 @@ func foldList(l *parse.ListNode) {
 		switch n := n.(type) {
 		case *parse.ActionNode:
 			if text, ok := constantMessage(n.Pipe); ok {
-				l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(htmlEscaper.Replace(text))}
+				l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(text)}
 			}
 		case *parse.IfNode:
 			foldList(n.List)
@@ -378,7 +376,11 @@ func foldList(l *parse.ListNode) {
 	}
 }
 
-// constantMessage returns msg.T(key) when p is {{t "key"}}.
+// constantMessage returns msg.T(key) when p is {{t "key"}} and the text
+// is the same escaped or not in every context a template may print it in
+// (no markup, quote, entity, backslash, backquote or plus sign): a message
+// that needs escaping keeps its action, so the folding never depends on
+// where a template prints it.
 func constantMessage(p *parse.PipeNode) (string, bool) {
 	if p == nil || len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 2 {
 		return "", false
@@ -388,7 +390,11 @@ func constantMessage(p *parse.PipeNode) (string, bool) {
 	if !ok || !ok2 || fn.Ident != "t" {
 		return "", false
 	}
-	return msg.T(key.Text), true
+	text := msg.T(key.Text)
+	if strings.ContainsAny(text, "<>&'\"\\`+\x00") {
+		return "", false
+	}
+	return text, true
 }
 
 // funcs are the template helpers.
