@@ -107,7 +107,12 @@
 // 0.30×), over the records 4 407 and 3 848 → 3 720 and 4 080 ms. The
 // monthly sum (one part: its common table is inlined, the plan is the
 // same) 1 306 and 666 → 540 and 278 ms, the load's noise (hand-written
-// over the summary 476 and 235 → 243 and 284 ms). EXPLAIN (ANALYZE,
+// over the summary 476 and 235 → 243 and 284 ms). As the load fell to
+// 1.0–2.7, three more pairs: sales by month 468 (479), 407 (416) and 460
+// (469) → 249 (262), 248 (262) and 231 (240) ms, 0.53× (hand-written over
+// the summary 736, 597 and 732 → 735, 663 and 721 ms, over the records
+// 2 300–2 470 ms both); monthly sum 258, 265 and 264 → 278, 266 and 241
+// ms, unchanged within the noise. EXPLAIN (ANALYZE,
 // BUFFERS) of the statements of both, alternating three times at load
 // 3.3: the summary's 159–172 ms (it reads 26 000 pages, the dead day
 // rows), the parent commit's three live queries 167–202 ms each, this
