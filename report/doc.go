@@ -86,7 +86,10 @@
 // customers they see), found through those relations' indexes, and apply
 // the full predicate to them. Every record of another scope or class that
 // the principal sees is one of them, so the results are the same; for an
-// admin, who needs no relation, it is every record.
+// admin, who needs no relation, it is every record. The live records are
+// read by one statement whatever a query computes over them (the periods,
+// the tax rates and, for the sales, the items): they are found once,
+// through those relations, and each aggregation reads them from there.
 //
 // The summary answers the groupings by period and the one group over
 // periods whose bounds are whole hours (tenant zones with whole-hour

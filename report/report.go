@@ -206,6 +206,9 @@ type Result struct {
 	// sum is the part the record summary answered (nil: none), whose item
 	// rows the sales analysis adds to the lines it reads live.
 	sum *summary
+	// items are the lines of Query.Lines read live per item and rate
+	// (Query.lineItems), which the sales analysis adds to the summary's.
+	items []itemLines
 }
 
 // Column describes one aggregation of a Result.
@@ -399,9 +402,9 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 	}
 	filter := q.Filter
 	filter.Templates = []string{q.Template}
-	// base is the query over the records matching q; live keeps those the
-	// summary does not answer.
-	base := func(live bool) (*bun.SelectQuery, error) {
+	// records is the query over the records matching q; live keeps those
+	// the summary does not answer.
+	records := func(live bool) (*bun.SelectQuery, error) {
 		sel, err := s.records.Matching(ctx, filter)
 		if err != nil {
 			var fe *validation.Error
@@ -421,9 +424,6 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		if q.Item != "" {
 			cond, args := storage.JSONArrayHas(s.dialect, "r.fields", "item", q.Item, q.Lines, "items")
 			sel.Where(cond, args...)
-		}
-		if group.join != "" {
-			sel.Join(group.join, group.joinArgs...)
 		}
 		if live && sum != nil {
 			sel.Where(sum.live, sum.liveArgs...)
@@ -468,14 +468,14 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 	}
 
-	// One query for the count and every pushed-down aggregation. With the
+	// One part for the count and every pushed-down aggregation. With the
 	// summary, an average is read as its sum and count, to add the
 	// summary's to.
-	sel, err := base(true)
-	if err != nil {
-		return nil, err
+	main := s.newLivePart()
+	if group.join != "" {
+		main.sel.Join(group.join, group.joinArgs...)
 	}
-	sel.ColumnExpr(group.expr+" AS g", group.args...).ColumnExpr("COUNT(*) AS n")
+	main.col(group.expr, group.args...).col("COUNT(*)")
 	var pushed []int
 	avgs := map[string][]avgPart{}
 	for i, a := range aggs {
@@ -484,89 +484,88 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 		}
 		pushed = append(pushed, i)
 		if sum != nil && a.fn == "avg" {
-			sel.ColumnExpr(fmt.Sprintf("SUM(%s) AS a%d, COUNT(%s) AS c%d", a.value, i, a.value, i), append(slices.Clone(a.args), a.args...)...)
+			main.col("SUM("+a.value+")", a.args...).col("COUNT("+a.value+")", a.args...)
 			continue
 		}
 		expr, args := s.sqlAggregate(a)
-		sel.ColumnExpr(expr+" AS "+fmt.Sprintf("a%d", i), args...)
+		main.col(expr, args...)
 	}
 	if q.Lines != "" {
 		for _, part := range []string{"subtotal", "tax", "total"} {
 			expr, args := storage.JSONValue(s.dialect, "r.fields", storage.JSONInteger, q.Lines, part)
-			sel.ColumnExpr("SUM("+expr+")", args...)
+			main.col("SUM("+expr+")", args...)
 		}
 	}
 	if !group.whole {
-		sel.GroupExpr(group.expr, group.args...)
+		main.sel.GroupExpr(group.expr, group.args...)
 	}
-	rows, err := sel.Rows(ctx)
-	if err != nil {
-		return nil, storage.Err(err)
-	}
-	err = func() error {
-		defer rows.Close()
-		for rows.Next() {
-			var key sql.NullString
-			var n int64
-			vals := make([]sql.NullString, len(pushed))
-			var avgN []int64
-			var lines [3]sql.NullString
-			dest := []any{&key, &n}
-			for i, k := range pushed {
-				dest = append(dest, &vals[i])
-				if sum != nil && aggs[k].fn == "avg" {
-					avgN = append(avgN, 0)
-					dest = append(dest, &avgN[len(avgN)-1])
+	main.read = func(cols []sql.NullString) error {
+		g, err := at(cols[0].String)
+		if err != nil {
+			return err
+		}
+		n, err := parseInt(cols[1])
+		if err != nil {
+			return fmt.Errorf("report: count: %w", err)
+		}
+		g.Count += n
+		cols = cols[2:]
+		for _, k := range pushed {
+			if sum != nil && aggs[k].fn == "avg" {
+				total, err := parseInt(cols[0])
+				if err != nil {
+					return fmt.Errorf("report: aggregation %q: %w", aggs[k].c.Key, err)
 				}
+				n, err := parseInt(cols[1])
+				if err != nil {
+					return fmt.Errorf("report: aggregation %q: %w", aggs[k].c.Key, err)
+				}
+				if avgs[g.Key] == nil {
+					avgs[g.Key] = make([]avgPart, len(aggs))
+				}
+				avgs[g.Key][k] = avgPart{sum: total, n: n}
+				cols = cols[2:]
+				continue
 			}
-			if q.Lines != "" {
-				dest = append(dest, &lines[0], &lines[1], &lines[2])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return storage.Err(err)
-			}
-			g, err := at(key.String)
-			if err != nil {
+			if g.Values[k], err = parseValue(aggs[k], cols[0]); err != nil {
 				return err
 			}
-			g.Count += n
-			if q.Lines != "" {
-				for i, dst := range []*int64{&g.Lines.Net, &g.Lines.Tax, &g.Lines.Gross} {
-					n, err := parseInt(lines[i])
-					if err != nil {
-						return fmt.Errorf("report: lines %q: %w", q.Lines, err)
-					}
-					*dst += n
+			cols = cols[1:]
+		}
+		if q.Lines != "" {
+			for i, dst := range []*int64{&g.Lines.Net, &g.Lines.Tax, &g.Lines.Gross} {
+				n, err := parseInt(cols[i])
+				if err != nil {
+					return fmt.Errorf("report: lines %q: %w", q.Lines, err)
 				}
-			}
-			nAvg := 0
-			for j, k := range pushed {
-				if sum != nil && aggs[k].fn == "avg" {
-					total, err := parseInt(vals[j])
-					if err != nil {
-						return fmt.Errorf("report: aggregation %q: %w", aggs[k].c.Key, err)
-					}
-					if avgs[g.Key] == nil {
-						avgs[g.Key] = make([]avgPart, len(aggs))
-					}
-					avgs[g.Key][k] = avgPart{sum: total, n: avgN[nAvg]}
-					nAvg++
-					continue
-				}
-				if g.Values[k], err = parseValue(aggs[k], vals[j]); err != nil {
-					return err
-				}
+				*dst += n
 			}
 		}
-		return storage.Err(rows.Err())
-	}()
+		return nil
+	}
+	parts := []*livePart{main}
+	var rates []groupRate
+	if q.Lines != "" {
+		parts = append(parts, s.ratesPart(q.Lines, group, &rates))
+	}
+	if q.lineItems {
+		parts = append(parts, s.itemsPart(q.Lines, &res.items))
+	}
+	live, err := records(true)
 	if err != nil {
 		return nil, err
 	}
-	if q.Lines != "" {
-		if err := s.rateTotals(ctx, q.Lines, groups, index, func() (*bun.SelectQuery, error) { return base(true) }, group); err != nil {
-			return nil, err
+	// The live records are read once for every part when the summary
+	// restricts them to the principal's relations (see readLive).
+	if err := s.readLive(ctx, live, sum != nil && len(parts) > 1, parts); err != nil {
+		return nil, err
+	}
+	for _, rt := range rates {
+		i, ok := index[rt.group]
+		if !ok {
+			return nil, fmt.Errorf("report: rate totals of group %q not counted", rt.group)
 		}
+		groups[i].Lines.Rates = addRate(groups[i].Lines.Rates, rt.RateTotal)
 	}
 	if sum != nil {
 		if err := sum.add(at, aggs, q.Lines, avgs); err != nil {
@@ -594,7 +593,14 @@ func (s *Service) aggregate(ctx context.Context, pr permission.Principal, q Quer
 			}
 		}
 	}
-	if err := s.evalStreamed(ctx, t, vs, aggs, groups, index, func() (*bun.SelectQuery, error) { return base(false) }, group); err != nil {
+	streamed := func() (*bun.SelectQuery, error) {
+		sel, err := records(false)
+		if err == nil && group.join != "" {
+			sel.Join(group.join, group.joinArgs...)
+		}
+		return sel, err
+	}
+	if err := s.evalStreamed(ctx, t, vs, aggs, groups, index, streamed, group); err != nil {
 		return nil, err
 	}
 	if !q.GroupBy.periodic() {
@@ -780,54 +786,44 @@ func parseInt(raw sql.NullString) (int64, error) {
 	return n, nil
 }
 
-// rateTotals fills Group.Lines.Rates: one row per group and rate from the
-// taxes array each record stored.
-func (s *Service) rateTotals(ctx context.Context, field string, groups []Group, index map[string]int,
-	base func() (*bun.SelectQuery, error), group grouping) error {
-	sel, err := base()
-	if err != nil {
-		return err
+// groupRate is one tax rate's total in one group (its key).
+type groupRate struct {
+	group string
+	RateTotal
+}
+
+// ratesPart sums the taxes array each record of a lines field stored per
+// group and rate into rates, for Group.Lines.Rates.
+func (s *Service) ratesPart(field string, group grouping, rates *[]groupRate) *livePart {
+	p := s.newLivePart()
+	if group.join != "" {
+		p.sel.Join(group.join, group.joinArgs...)
 	}
 	join, jargs, elem := storage.JSONArrayJoin(s.dialect, "r.fields", "tx", field, "taxes")
 	rate, rargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "rate")
 	baseAmt, bargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "base")
 	tax, targs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "tax")
-	sel.Join(join, jargs...).
-		ColumnExpr(group.expr+" AS g", group.args...).
-		ColumnExpr(rate+" AS rate", rargs...).
-		ColumnExpr("SUM("+baseAmt+")", bargs...).
-		ColumnExpr("SUM("+tax+")", targs...).
-		GroupExpr(rate, rargs...).
-		OrderExpr("rate")
+	p.sel.Join(join, jargs...).GroupExpr(rate, rargs...)
+	p.col(group.expr, group.args...).col(rate, rargs...).col("SUM("+baseAmt+")", bargs...).col("SUM("+tax+")", targs...)
 	if !group.whole {
-		sel.GroupExpr(group.expr, group.args...)
+		p.sel.GroupExpr(group.expr, group.args...)
 	}
-	rows, err := sel.Rows(ctx)
-	if err != nil {
-		return storage.Err(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key sql.NullString
-		var r sql.NullInt64
-		var b, t sql.NullString
-		if err := rows.Scan(&key, &r, &b, &t); err != nil {
-			return storage.Err(err)
+	p.read = func(cols []sql.NullString) error {
+		r, err := parseInt(cols[1])
+		if err != nil {
+			return fmt.Errorf("report: tax rate: %w", err)
 		}
-		i, ok := index[key.String]
-		if !ok {
-			return fmt.Errorf("report: rate totals of group %q not counted", key.String)
-		}
-		rt := RateTotal{Rate: int(r.Int64)}
-		if rt.Base, err = parseInt(b); err != nil {
+		rt := groupRate{group: cols[0].String, RateTotal: RateTotal{Rate: int(r)}}
+		if rt.Base, err = parseInt(cols[2]); err != nil {
 			return err
 		}
-		if rt.Tax, err = parseInt(t); err != nil {
+		if rt.Tax, err = parseInt(cols[3]); err != nil {
 			return err
 		}
-		groups[i].Lines.Rates = append(groups[i].Lines.Rates, rt)
+		*rates = append(*rates, rt)
+		return nil
 	}
-	return storage.Err(rows.Err())
+	return p
 }
 
 func floatValue(f float64) Value {

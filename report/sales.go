@@ -1,10 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,7 +138,7 @@ func (s *Service) Sales(ctx context.Context, q SalesQuery) (*Sales, error) {
 		out.Periods = append(out.Periods, row)
 		out.Total.add(row)
 	}
-	if out.Categories, out.Items, err = s.lineSales(ctx, rq, res.sum); err != nil {
+	if out.Categories, out.Items, err = s.lineSales(ctx, res); err != nil {
 		return nil, fmt.Errorf("report: sales: %w", err)
 	}
 	return out, nil
@@ -175,24 +177,28 @@ func addRate(rates []RateTotal, rt RateTotal) []RateTotal {
 // maxLineGroups bounds the item groups of a sales analysis.
 const maxLineGroups = 20_000
 
-// lineSales sums the lines of q's records per item and rate, and groups
-// the items by their catalog category; sum, if not nil, is the part of q
-// the record summary answered (its item rows), the rest is read live.
-func (s *Service) lineSales(ctx context.Context, q Query, sum *summary) (cats, items []SalesRow, err error) {
-	sel, err := s.records.Matching(ctx, contactlog.Query{Templates: []string{q.Template}, Customer: q.Filter.Customer})
-	if err != nil {
-		return nil, nil, err
-	}
-	if sum != nil {
-		sel.Where(sum.live, sum.liveArgs...)
-	}
-	if !q.From.IsZero() {
-		sel.Where("r.occurred_at >= ?", q.From)
-	}
-	if !q.To.IsZero() {
-		sel.Where("r.occurred_at < ?", q.To)
-	}
-	join, jargs, elem := storage.JSONArrayJoin(s.dialect, "r.fields", "li", q.Lines, "items")
+// tooManyLines is the error of a sales analysis of more than maxLineGroups
+// items and rates.
+func tooManyLines() error {
+	var ve validation.Error
+	ve.Add("from", validation.CodeTooMany, strconv.Itoa(maxLineGroups))
+	return ve.Err()
+}
+
+// itemLines are the lines of one item (Line.Item, or "~" and the line's
+// name for a line without one) at one tax rate, summed.
+type itemLines struct {
+	key, name  string
+	rate       int
+	qty        float64
+	net, count int64
+}
+
+// itemsPart sums the lines of the lines field of the live records per item
+// and rate into items.
+func (s *Service) itemsPart(field string, items *[]itemLines) *livePart {
+	p := s.newLivePart()
+	join, jargs, elem := storage.JSONArrayJoin(s.dialect, "r.fields", "li", field, "items")
 	item, iargs := storage.JSONValue(s.dialect, elem, storage.JSONText, "item")
 	name, nargs := storage.JSONValue(s.dialect, elem, storage.JSONText, "name")
 	rate, rargs := storage.JSONValue(s.dialect, elem, storage.JSONInteger, "tax_rate")
@@ -201,20 +207,41 @@ func (s *Service) lineSales(ctx context.Context, q Query, sum *summary) (cats, i
 	// Lines without an item are told apart by name.
 	key := "CASE WHEN COALESCE(" + item + ", '') = '' THEN '~' || " + name + " ELSE " + item + " END"
 	keyArgs := append(append(append([]any{}, iargs...), nargs...), iargs...)
-	sel.Join(join, jargs...).
-		ColumnExpr(key+" AS k", keyArgs...).
-		ColumnExpr("MAX("+name+")", nargs...).
-		ColumnExpr(rate+" AS rate", rargs...).
-		ColumnExpr("SUM("+qty+")", qargs...).
-		ColumnExpr("SUM("+sub+")", sargs...).
-		ColumnExpr("COUNT(*)").
-		GroupExpr(key, keyArgs...).GroupExpr(rate, rargs...).
-		OrderExpr("k, rate").Limit(maxLineGroups + 1)
-	rows, err := sel.Rows(ctx)
-	if err != nil {
-		return nil, nil, storage.Err(err)
+	p.sel.Join(join, jargs...).GroupExpr(key, keyArgs...).GroupExpr(rate, rargs...)
+	p.col(key, keyArgs...).col("MAX("+name+")", nargs...).col(rate, rargs...).
+		col("SUM("+qty+")", qargs...).col("SUM("+sub+")", sargs...).col("COUNT(*)")
+	p.read = func(cols []sql.NullString) error {
+		it := itemLines{key: cols[0].String, name: cols[1].String}
+		r, err := parseInt(cols[2])
+		if err != nil {
+			return fmt.Errorf("report: tax rate: %w", err)
+		}
+		it.rate = int(r)
+		if cols[3].Valid {
+			if it.qty, err = strconv.ParseFloat(cols[3].String, 64); err != nil {
+				return fmt.Errorf("report: quantity %q: %w", cols[3].String, err)
+			}
+		}
+		if it.net, err = parseInt(cols[4]); err != nil {
+			return err
+		}
+		if it.count, err = parseInt(cols[5]); err != nil {
+			return err
+		}
+		if len(*items) == maxLineGroups {
+			return tooManyLines()
+		}
+		*items = append(*items, it)
+		return nil
 	}
-	defer rows.Close()
+	return p
+}
+
+// lineSales sums the lines of the sales res answered (a query with
+// lineItems) per item and rate — those read live and, if the record
+// summary answered part of it, its item rows — and groups the items by
+// their catalog category.
+func (s *Service) lineSales(ctx context.Context, res *Result) (cats, items []SalesRow, err error) {
 	catalogItems := map[string]catalog.Item{}
 	catNames := map[uuid.UUID]string{}
 	if s.cfg.Catalog != nil {
@@ -245,63 +272,46 @@ func (s *Service) lineSales(ctx context.Context, q Query, sum *summary) (cats, i
 		}
 		row.add(part)
 	}
-	// The lines per item and rate, live and summarized: an item's tax is
-	// computed once on its net at each rate.
+	// The lines per item and rate, live (by item, then rate, as the rates
+	// of an item first seen set its label) and summarized: an item's tax
+	// is computed once on its net at each rate.
 	type itemRate struct {
 		key  string
 		rate int
 	}
-	type lineSum struct {
-		name       string
-		qty        float64
-		net, count int64
-	}
-	sums := map[itemRate]*lineSum{}
+	sums := map[itemRate]*itemLines{}
 	var order []itemRate
-	addLines := func(k itemRate, name string, qty float64, net, count int64) error {
+	addLines := func(it itemLines) error {
+		k := itemRate{it.key, it.rate}
 		ls, ok := sums[k]
 		if !ok {
 			if len(order) == maxLineGroups {
-				var ve validation.Error
-				ve.Add("from", validation.CodeTooMany, strconv.Itoa(maxLineGroups))
-				return ve.Err()
+				return tooManyLines()
 			}
-			ls = &lineSum{}
+			ls = &itemLines{}
 			sums[k] = ls
 			order = append(order, k)
 		}
-		ls.name = max(ls.name, name)
-		ls.qty += qty
-		ls.net += net
-		ls.count += count
+		ls.name = max(ls.name, it.name)
+		ls.qty += it.qty
+		ls.net += it.net
+		ls.count += it.count
 		return nil
 	}
-	for rows.Next() {
-		var k, lineName sql.NullString
-		var r sql.NullInt64
-		var qsum sql.NullFloat64
-		var net sql.NullString
-		var count int64
-		if err := rows.Scan(&k, &lineName, &r, &qsum, &net, &count); err != nil {
-			return nil, nil, storage.Err(err)
-		}
-		netv, err := parseInt(net)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := addLines(itemRate{k.String, int(r.Int64)}, lineName.String, qsum.Float64, netv, count); err != nil {
+	slices.SortFunc(res.items, func(a, b itemLines) int {
+		return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.rate, b.rate))
+	})
+	for _, it := range res.items {
+		if err := addLines(it); err != nil {
 			return nil, nil, err
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, storage.Err(err)
-	}
-	if sum != nil {
-		for _, r := range sum.rows {
-			if r.kind != sumItem || r.field != q.Lines {
+	if res.sum != nil {
+		for _, r := range res.sum.rows {
+			if r.kind != sumItem || r.field != s.cfg.Sales.Field {
 				continue
 			}
-			if err := addLines(itemRate{r.item, r.rate}, r.name, float64(r.c)/1000, r.a, r.n); err != nil {
+			if err := addLines(itemLines{key: r.item, rate: r.rate, name: r.name, qty: float64(r.c) / 1000, net: r.a, count: r.n}); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -387,7 +397,7 @@ func (s *Service) CustomerUsage(ctx context.Context, customer uuid.UUID) (*Usage
 		return nil, fmt.Errorf("report: usage: %w", err)
 	}
 	out.Total = salesRow(res.Groups[0])
-	if _, out.Items, err = s.lineSales(ctx, q, res.sum); err != nil {
+	if _, out.Items, err = s.lineSales(ctx, res); err != nil {
 		return nil, fmt.Errorf("report: usage: %w", err)
 	}
 	return out, nil

@@ -1,8 +1,10 @@
 package report_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sort"
 	"testing"
@@ -124,9 +126,31 @@ func TestSalesMatchesOracle(t *testing.T) {
 			vis := visible(t, f.fixture, ctx, all)
 			months, days, custs := map[string]*amounts{}, map[string]*amounts{}, map[string]*amounts{}
 			var total amounts
+			// The rates per month as stored, and per item (its ID, or a
+			// free line's name) the lines, quantity and net.
+			rates := map[string]map[int]report.RateTotal{}
+			items := map[string]report.SalesRow{}
 			for _, r := range vis {
 				l := linesOf(t, r)
 				at := r.Time().In(tokyo)
+				if !at.Before(from) && at.Before(to) {
+					m := monthKey(at)
+					if rates[m] == nil {
+						rates[m] = map[int]report.RateTotal{}
+					}
+					for _, tx := range l.Taxes {
+						rt := rates[m][tx.Rate]
+						rates[m][tx.Rate] = report.RateTotal{Rate: tx.Rate, Base: rt.Base + tx.Base, Tax: rt.Tax + tx.Tax}
+					}
+					for _, li := range l.Items {
+						k := cmp.Or(li.Item, li.Name)
+						it := items[k]
+						it.Count++
+						it.Quantity += li.Quantity
+						it.Net += li.Subtotal
+						items[k] = it
+					}
+				}
 				for _, m := range []struct {
 					m map[string]*amounts
 					k string
@@ -148,8 +172,15 @@ func TestSalesMatchesOracle(t *testing.T) {
 					w = &amounts{}
 				}
 				require.Equal(t, *w, rowAmounts(p), "%s %s", who, p.Key)
+				wr := slices.SortedFunc(maps.Values(rates[p.Key]), func(a, b report.RateTotal) int { return a.Rate - b.Rate })
+				require.Equal(t, append([]report.RateTotal{}, wr...), p.Rates, "%s %s", who, p.Key)
 			}
 			require.Equal(t, total, rowAmounts(s.Total), who)
+			require.Len(t, s.Items, len(items), who)
+			for _, it := range s.Items {
+				w := items[it.Key]
+				require.Equal(t, [3]float64{float64(w.Count), w.Quantity, float64(w.Net)}, [3]float64{float64(it.Count), it.Quantity, float64(it.Net)}, "%s %s", who, it.Key)
+			}
 
 			acc, err := f.rep.Accounts(ctx, report.AccountsQuery{From: from, To: to})
 			require.NoError(t, err, who)
