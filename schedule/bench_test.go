@@ -45,6 +45,12 @@
 // 99 ms, five runs each, alternating with and without them): not worth two wide indexes written with every
 // record, so they were not added.
 //
+// Quiet, 2026-12-06 (a later session's machine; load 0.7–0.9, the default
+// size loaded in 40 s), 100 runs each, p50 (p95) engine / hand-written:
+// week 2.17 (3.17) / 2.12 ms (1.02×), group month 17.6 (23.2) / 18.7 ms
+// (0.94×), group month 3 a day 22.0 (26.8) / 21.3 ms (1.03×), alerts of a
+// month 0.78 (0.90) / 0.69 ms (1.13×): the figures above were the load's.
+//
 // The standard size (100 000 customers, 1 000 000 records) was not
 // measured: at load 15–41 the records went in at ≈ 18 000 a minute with
 // their indexes dropped (the record sums trigger still runs per row),
