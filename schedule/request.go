@@ -109,33 +109,37 @@ type requestRow struct {
 	UpdatedAt     time.Time `bun:"updated_at"`
 	UpdatedBy     uuid.UUID `bun:"updated_by"`
 	Version       int64     `bun:"version"`
-	// Recipients are the recipients' IDs joined by commas, where a
-	// listing reads them in its statement (recipientsColumn).
+	// Recipients are the recipients' IDs joined by commas, read in the
+	// statement that reads the request (selectRequests).
 	Recipients string `bun:"recipients,scanonly"`
 }
 
-// recipientsColumn reads a request's recipients (Recipients) in the
-// statement that reads the request (rq), ordered by ID.
-func recipientsColumn(d storage.Dialect) string {
-	return "(SELECT " + storage.StringAgg(d, "rt.user_id", "rt.user_id") +
-		" FROM schedule_request_recipients AS rt WHERE rt.tenant_id = rq.tenant_id AND rt.request_id = rq.id) AS recipients"
+// selectRequests selects requests into model with their recipients
+// (requestRow.Recipients, ordered by ID) in the same statement.
+func selectRequests(db bun.IDB, model any) (*bun.SelectQuery, error) {
+	d, err := storage.Of(db)
+	if err != nil {
+		return nil, err
+	}
+	return db.NewSelect().Model(model).ColumnExpr("rq.*").
+		ColumnExpr("(SELECT " + storage.StringAgg(d, "rt.user_id", "rt.user_id") +
+			" FROM schedule_request_recipients AS rt WHERE rt.tenant_id = rq.tenant_id AND rt.request_id = rq.id) AS recipients"), nil
 }
 
-// recipientIDs parses Recipients.
-func (r *requestRow) recipientIDs() ([]uuid.UUID, error) {
-	if r.Recipients == "" {
-		return nil, nil
-	}
-	parts := strings.Split(r.Recipients, ",")
-	ids := make([]uuid.UUID, len(parts))
-	for i, p := range parts {
-		id, err := uuid.Parse(p)
-		if err != nil {
-			return nil, fmt.Errorf("schedule: recipient %q: %w", p, err)
+// read is the request r holds with the recipients read with it
+// (selectRequests).
+func (r *requestRow) read() (Request, error) {
+	var to []uuid.UUID
+	if r.Recipients != "" {
+		for p := range strings.SplitSeq(r.Recipients, ",") {
+			id, err := uuid.Parse(p)
+			if err != nil {
+				return Request{}, fmt.Errorf("schedule: recipient %q: %w", p, err)
+			}
+			to = append(to, id)
 		}
-		ids[i] = id
 	}
-	return ids, nil
+	return r.request(to)
 }
 
 type requestRecipientRow struct {
@@ -290,14 +294,14 @@ func (s *Service) Request(ctx context.Context, id uuid.UUID) (*Request, error) {
 
 func (s *Service) request(ctx context.Context, db bun.IDB, pr permission.Principal, id uuid.UUID) (*Request, error) {
 	var r requestRow
-	if err := involved(db.NewSelect().Model(&r), pr).Where("rq.id = ?", id).Scan(ctx); err != nil {
-		return nil, storage.Err(err)
-	}
-	to, err := s.recipients(ctx, db, pr.Tenant, []uuid.UUID{id})
+	sel, err := selectRequests(db, &r)
 	if err != nil {
 		return nil, err
 	}
-	out, err := r.request(to[id])
+	if err := involved(sel, pr).Where("rq.id = ?", id).Scan(ctx); err != nil {
+		return nil, storage.Err(err)
+	}
+	out, err := r.read()
 	if err != nil {
 		return nil, err
 	}
@@ -310,23 +314,6 @@ func (s *Service) request(ctx context.Context, db bun.IDB, pr permission.Princip
 		out.Replies = append(out.Replies, Reply{ID: rp.ID, Author: rp.Author, Body: rp.Body, CreatedAt: rp.CreatedAt.UTC()})
 	}
 	return &out, nil
-}
-
-// recipients returns the recipients of requests, by request.
-func (s *Service) recipients(ctx context.Context, db bun.IDB, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]uuid.UUID, error) {
-	out := map[uuid.UUID][]uuid.UUID{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []requestRecipientRow
-	if err := db.NewSelect().Model(&rows).Where("rr.tenant_id = ?", tenant).Where("rr.request_id IN (?)", bun.List(ids)).
-		OrderExpr("rr.request_id, rr.user_id").Scan(ctx); err != nil {
-		return nil, storage.Err(err)
-	}
-	for _, r := range rows {
-		out[r.Request] = append(out[r.Request], r.User)
-	}
-	return out, nil
 }
 
 // SetRequestStatus moves a request at version to status (ErrConflict when
@@ -422,12 +409,12 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	if err != nil {
 		return nil, err
 	}
-	d, err := storage.Of(s.db)
+	var rows []requestRow
+	sel, err := selectRequests(s.db, &rows)
 	if err != nil {
 		return nil, err
 	}
-	var rows []requestRow
-	sel := s.db.NewSelect().Model(&rows).ColumnExpr("rq.*").ColumnExpr(recipientsColumn(d)).Where("rq.tenant_id = ?", pr.Tenant)
+	sel.Where("rq.tenant_id = ?", pr.Tenant)
 	switch q.Box {
 	case Received:
 		sel.Where("EXISTS (SELECT 1 FROM schedule_request_recipients AS rr WHERE rr.tenant_id = rq.tenant_id AND rr.request_id = rq.id AND rr.user_id = ?)", pr.User)
@@ -452,11 +439,7 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	}
 	out := make([]Request, len(rows))
 	for i := range rows {
-		to, err := rows[i].recipientIDs()
-		if err != nil {
-			return nil, err
-		}
-		if out[i], err = rows[i].request(to); err != nil {
+		if out[i], err = rows[i].read(); err != nil {
 			return nil, err
 		}
 	}
