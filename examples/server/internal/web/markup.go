@@ -17,12 +17,8 @@ import (
 // call these functions where they show the same parts (csrfField,
 // portalMark, deleteButton), so each piece of markup has one source.
 
-// htmlEscaper escapes text for HTML text and quoted attribute values as
-// html/template does (the same entities, so pages are unchanged).
-var htmlEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;",
-	"<", "&lt;", ">", "&gt;")
-
-// markup builds HTML: raw appends trusted markup, text escaped text.
+// markup builds HTML: raw appends trusted markup, text escaped text (for
+// HTML text and quoted attribute values; html/template's escaping).
 type markup struct{ strings.Builder }
 
 func (m *markup) raw(ss ...string) {
@@ -31,7 +27,7 @@ func (m *markup) raw(ss ...string) {
 	}
 }
 
-func (m *markup) text(s string) { _, _ = htmlEscaper.WriteString(m, s) }
+func (m *markup) text(s string) { m.WriteString(htmltemplate.HTMLEscapeString(s)) }
 
 func (m *markup) html() htmltemplate.HTML { return htmltemplate.HTML(m.String()) }
 

@@ -661,7 +661,7 @@ func TestTopPageEscapesWhatUsersTyped(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.NotContains(t, body, "<script>alert")
 		require.NotContains(t, body, "<img src=x")
-		require.Contains(t, body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;&#43;`)
+		require.Contains(t, body, `&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#39;+`)
 		require.Contains(t, body, `&lt;img src=x onerror=&#34;alert(1)&#34;&gt;見積`)
 	})
 }
