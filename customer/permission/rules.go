@@ -687,8 +687,12 @@ func customerSeen(p Principal, customer, tenant string) (string, []any) {
 				" AND pa.tenant_id = ? AND pa.user_id IN (SELECT ? UNION ALL SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = ? AND pg.group_id IN (?)))",
 			[]any{p.Tenant, p.User, p.Tenant, bun.List(p.ManagedGroups)}
 	}
-	return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer + " AND pa.user_id = ?)",
-		[]any{p.User}
+	// The tenant named as a value too: when PostgreSQL hashes the
+	// subquery (an OR beside it, as in a record's visibility), only that
+	// lets it read the principal's rows from customer_assignees_user
+	// instead of every tenant's assignees.
+	return "EXISTS (SELECT 1 FROM customer_assignees pa WHERE pa.tenant_id = " + tenant + " AND pa.customer_id = " + customer + " AND pa.tenant_id = ? AND pa.user_id = ?)",
+		[]any{p.Tenant, p.User}
 }
 
 // Unrestricted returns an Authorizer that lets every staff principal do
