@@ -146,7 +146,8 @@
 // their audience, not hidden, whose period includes today, newest first.
 // Their author and admins edit and delete them (ManagedNotices lists
 // those); others in the audience get ErrPermissionDenied, everyone else
-// ErrNotFound.
+// ErrNotFound. Top reads a top page's notices and its open requests
+// received together, in one statement.
 //
 // # Errors
 //
