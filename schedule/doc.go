@@ -146,8 +146,7 @@
 // their audience, not hidden, whose period includes today, newest first.
 // Their author and admins edit and delete them (ManagedNotices lists
 // those); others in the audience get ErrPermissionDenied, everyone else
-// ErrNotFound. Top reads a top page's notices and its open requests
-// received together, in one statement.
+// ErrNotFound.
 //
 // # Errors
 //

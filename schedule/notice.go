@@ -279,16 +279,11 @@ func (s *Service) TopNotices(ctx context.Context) ([]Notice, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.notices(ctx, "top notices", s.topNotices(s.db.NewSelect().Model((*noticeRow)(nil)), pr))
-}
-
-// topNotices restricts q (over notices aliased n) to those TopNotices
-// returns to pr.
-func (s *Service) topNotices(q *bun.SelectQuery, pr permission.Principal) *bun.SelectQuery {
 	today := s.today(pr).String()
-	q.Where("n.hidden = ?", false).Where("n.display_from <= ?", today).Where("n.display_to >= ?", today)
+	q := s.db.NewSelect().Model((*noticeRow)(nil)).Where("n.hidden = ?", false).
+		Where("n.display_from <= ?", today).Where("n.display_to >= ?", today)
 	audienceOf(q, pr)
-	return q
+	return s.notices(ctx, "top notices", q)
 }
 
 // ManagedNotices returns the notices the staff principal may edit: their

@@ -410,26 +410,7 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 		return nil, err
 	}
 	var rows []requestRow
-	sel, err := s.selectBox(pr, q, &rows)
-	if err != nil {
-		return nil, err
-	}
-	if err := sel.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("schedule: requests: %w", storage.Err(err))
-	}
-	out := make([]Request, len(rows))
-	for i := range rows {
-		if out[i], err = rows[i].read(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// selectBox selects into model (request rows) pr's requests of q, in the
-// order and up to the limit Requests lists them.
-func (s *Service) selectBox(pr permission.Principal, q RequestQuery, model any) (*bun.SelectQuery, error) {
-	sel, err := selectRequests(s.db, model)
+	sel, err := selectRequests(s.db, &rows)
 	if err != nil {
 		return nil, err
 	}
@@ -451,12 +432,19 @@ func (s *Service) selectBox(pr permission.Principal, q RequestQuery, model any) 
 	if q.Limit > 0 && q.Limit < limit {
 		limit = q.Limit
 	}
-	return sel.OrderExpr(requestOrder).Limit(int64(limit)), nil
+	err = sel.OrderExpr("CASE WHEN rq.due_date = '' THEN 1 ELSE 0 END, rq.due_date, rq.created_at DESC, rq.id DESC").
+		Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("schedule: requests: %w", storage.Err(err))
+	}
+	out := make([]Request, len(rows))
+	for i := range rows {
+		if out[i], err = rows[i].read(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
-
-// requestOrder is the order requests (aliased rq) are listed in: those
-// with a due day first, soonest first, then the newest.
-const requestOrder = "CASE WHEN rq.due_date = '' THEN 1 ELSE 0 END, rq.due_date, rq.created_at DESC, rq.id DESC"
 
 // composeRequest builds the notice of a request for recipient as things
 // are now, or returns a nil user when nothing is to be sent (the request

@@ -14,7 +14,6 @@ import (
 // the reason.
 var notExposed = map[string]string{
 	"WithDB":    "binds the engine to a transaction: not an operation",
-	"Top":       "the top page's TopNotices and open received Requests in one statement: an API client calls those two",
 	"WriteFeed": "served by the host at the feed's secret URL without a principal (the token is the credential), not under the API's authentication",
 }
 

@@ -149,6 +149,10 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		keep.Set("limit", strconv.Itoa(d.Limit))
 	}
 	d.Query = htmltemplate.URL(keep.Encode())
+	var err error
+	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
+		return err
+	}
 	d.Loc = r.loc()
 	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
 	templates, err := u.app.Records.Templates(r.Context())
@@ -190,13 +194,7 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 			Legend: msg.T("records.filter." + name), FromLabel: msg.T("records.filter." + name + "_from"), ToLabel: msg.T("records.filter." + name + "_to")})
 	}
 	staff := namesOf(users)
-	// The notices and the open requests come from one query.
-	boxes, err := u.app.Schedule.Top(r.Context(), topRequests+1)
-	if err != nil {
-		return err
-	}
-	d.Notices = boxes.Notices
-	if d.Requests, err = u.requestItems(r, boxes.Requests, staff); err != nil {
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true, Limit: topRequests + 1}, staff); err != nil {
 		return err
 	}
 	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {

@@ -54,26 +54,27 @@ func (u *UI) requestList(w http.ResponseWriter, r *Request) error {
 	if q.Get("box") == string(schedule.Sent) {
 		d.Box = schedule.Sent
 	}
-	reqs, err := u.app.Schedule.Requests(r.Context(), schedule.RequestQuery{Box: d.Box, Open: d.Open})
-	if err != nil {
-		return err
-	}
-	if d.Requests, err = u.requestItems(r, reqs, nil); err != nil {
+	var err error
+	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: d.Box, Open: d.Open}, nil); err != nil {
 		return err
 	}
 	u.render(w, r.Request, r, http.StatusOK, "requests_list", d)
 	return nil
 }
 
-// requestItems gives reqs their people's names. The names come from names
+// requestItems lists the principal's requests of q with their people's
+// names. The names come from names
 // when the page has them, else they are looked up for the requests listed.
-func (u *UI) requestItems(r *Request, reqs []schedule.Request, names staffNames) ([]requestItem, error) {
+func (u *UI) requestItems(r *Request, q schedule.RequestQuery, names staffNames) ([]requestItem, error) {
+	reqs, err := u.app.Schedule.Requests(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
 	if names == nil {
 		people := make([]uuid.UUID, 0, 2*len(reqs))
 		for _, q := range reqs {
 			people = append(append(people, q.Author), q.To...)
 		}
-		var err error
 		if names, err = u.staffNamesOf(r.Context(), r.Principal.Tenant, people); err != nil {
 			return nil, err
 		}
