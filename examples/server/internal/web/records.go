@@ -73,11 +73,12 @@ func excerpt(s string) string {
 type recordListData struct {
 	Q      string
 	Drafts bool
-	Sort   string
-	Limit  int
-	Sizes  []int
-	Next   string
-	After  string
+	// Sorts and Sizes are the choices of the order and the page size.
+	Sorts []choice
+	Limit int
+	Sizes []choice
+	Next  string
+	After string
 	// V are the search parameters as given (詳細検索 refills from them);
 	// Query is them encoded, for the next page and the export links.
 	V     url.Values
@@ -117,8 +118,7 @@ const topRequests = 5
 // customer reading, one keyset page at a time.
 func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	v := r.URL.Query()
-	d := recordListData{Q: v.Get("q"), Drafts: v.Get("drafts") == "1", Sort: "created", Limit: 20,
-		Sizes: recordPageSizes, After: v.Get("after"), V: v}
+	d := recordListData{Q: v.Get("q"), Drafts: v.Get("drafts") == "1", Limit: 20, After: v.Get("after"), V: v}
 	if id, err := uuid.Parse(v.Get("deleted")); err == nil {
 		if n, err := strconv.ParseInt(v.Get("v"), 10, 64); err == nil {
 			d.Deleted, d.DeletedVersion = id.String(), strconv.FormatInt(n, 10)
@@ -132,8 +132,10 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	if q.Sort == contactlog.SortCustomerKana {
 		// The reading ascending (ア → ン), which is how a ledger is read;
 		// drafts come last.
-		d.Sort, q.Asc = "customer", true
+		q.Asc = true
 	}
+	d.Sorts = []choice{{Value: "created", Label: msg.T("records.sort_created"), Selected: q.Sort != contactlog.SortCustomerKana},
+		{Value: "customer", Label: msg.T("records.sort_customer"), Selected: q.Sort == contactlog.SortCustomerKana}}
 	for _, k := range detailedFilters {
 		d.Detailed = d.Detailed || v.Get(k) != ""
 	}
@@ -188,7 +190,8 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	for _, name := range []string{"actual", "planned", "created"} {
-		d.Dates = append(d.Dates, dateFilter{Name: name, From: v.Get(name + "_from"), To: v.Get(name + "_to")})
+		d.Dates = append(d.Dates, dateFilter{Name: name, From: v.Get(name + "_from"), To: v.Get(name + "_to"),
+			Legend: msg.T("records.filter." + name), FromLabel: msg.T("records.filter." + name + "_from"), ToLabel: msg.T("records.filter." + name + "_to")})
 	}
 	staff := namesOf(users)
 	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true, Limit: topRequests + 1}, staff); err != nil {
@@ -205,6 +208,9 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	q.Limit = d.Limit
+	for _, n := range recordPageSizes {
+		d.Sizes = append(d.Sizes, choice{Value: strconv.Itoa(n), Label: msg.T("common.count", n), Selected: n == d.Limit})
+	}
 	page, err := u.app.Records.Search(r.Context(), q)
 	if err != nil {
 		return err
@@ -242,9 +248,11 @@ type choice struct {
 }
 
 // dateFilter is one date range of 詳細検索: the parameters' stem
-// ("actual": actual_from, actual_to) and their values as given.
+// ("actual": actual_from, actual_to), their values as given, and the
+// range's legend and its fields' labels.
 type dateFilter struct {
-	Name, From, To string
+	Name, From, To             string
+	Legend, FromLabel, ToLabel string
 }
 
 // topRow is one line of the top page with every text formatted, written
