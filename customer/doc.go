@@ -128,6 +128,25 @@
 // while it writes (SQLite's default of 2 MiB would spill the uncommitted
 // rows to the WAL file), and gets its own setting back after.
 //
+// On PostgreSQL the server's index maintenance bounds an import, whichever
+// way the rows arrive. Measured per 100 000 rows of the benchmark's file
+// (BenchmarkImportShiftJIS100k), as the CPU time of the server process
+// COPYing them into an empty tenant (PostgreSQL 15, 2 cores shared with
+// other work; ranges of two to four runs): the customers about 14–16 s,
+// of which the table itself 1.2–1.7 s, the name-gram index
+// customers_name_grams 7.5–9 s (evaluating customer_name_grams is about
+// 2 s of it, the rest its index taking ten entries per row one by one:
+// fastupdate is off), the bigram index customers_grams 3–5 s (35 entries
+// per row through its pending list; a larger gin_pending_list_limit for
+// the import's transaction only moves that work to the list's cleanup),
+// the five B-trees together 2–3 s (each alone within the runs' spread;
+// customers_deleted takes no entry, a new customer is not deleted); the
+// assignees and the assignment log 2.1–3 s, of which their foreign-key
+// checks about 1.4 s. The engine's own parsing, validation and encoding
+// add about 5 s of CPU on the client, partly on another processor. One
+// server process doing 16–19 s of work caps an import near 5 000–6 000
+// rows/s however it is sent, short of the 10 000 rows/s budget.
+//
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are
 // reported by row and column, never shifting a column. Cells Excel would
