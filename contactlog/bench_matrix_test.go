@@ -98,7 +98,10 @@ func (h *handQuery) seen() string {
 		return "EXISTS (SELECT 1 FROM customer_assignees ca WHERE ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id" +
 			" AND (ca.user_id = " + h.arg(p.User) + " OR ca.user_id IN (SELECT g.user_id FROM group_members g WHERE g.tenant_id = r.tenant_id AND g.group_id = ANY(" + h.arg(list(p.ManagedGroups)) + "::uuid[]))))"
 	}
-	return "EXISTS (SELECT 1 FROM customer_assignees ca WHERE ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id = " + h.arg(p.User) + ")"
+	// The tenant as a value too, as the engine writes it: without it,
+	// PostgreSQL hashing the subquery scans every tenant's assignees.
+	return "EXISTS (SELECT 1 FROM customer_assignees ca WHERE ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.tenant_id = " + h.arg(p.Tenant) +
+		" AND ca.user_id = " + h.arg(p.User) + ")"
 }
 
 // visible is the hand-written record visibility of the principal (live

@@ -187,6 +187,22 @@
 //     keyword over a million records) probes every customer's records. On
 //     SQLite the order still sorts every visible record of the walked
 //     customers.
+//   - For staff members in "assigned" mode and partners, the customer
+//     condition of a record's visibility names the tenant as a value too:
+//     PostgreSQL hashes that subquery beside the visibility's OR, and
+//     without the value it scanned every tenant's assignees (5–15 ms warm,
+//     30–50 ms cold) instead of reading the principal's from
+//     customer_assignees_user. A matrix run on 1 000 000 records
+//     (6 December 2026, quiet, jit off, five runs, before and after
+//     alternated twice), p50: staff in "assigned" mode top 18.2–18.7 →
+//     12.4–12.6 ms, created-time filter 20–30 → 13.2–13.7 ms, customer
+//     12.3–13.1 → 5.0–5.1 ms, template 28.6–29.0 → 20.3–20.9 ms, 見積
+//     43–44 → 37–38 ms; partner top 14.6–15.2 → 7.8–8.0 ms, template
+//     15.8–15.9 → 6.3–7.6 ms, 見積 121–123 → 96–99 ms. The planned-time
+//     filter stays over 100 ms for both (107–113 and 151–163 ms: a month
+//     of plans holds 37 000 of the tenant's records, 238 of them this staff
+//     member's, so the page walks the newest records; the hand-written
+//     query, with the same tenant value, takes 110 and 151 ms).
 //
 // Run the matrix with
 //
