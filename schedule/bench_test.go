@@ -6,59 +6,68 @@
 // The data set: the directory of the standard data set's big tenant
 // (internal/gendata: 200 staff, org tree, 20 groups), its first
 // KIROKU_BENCH_CUSTOMERS customers (default 5 000, imported and assigned as
-// gendata assigns them), and, spread over the year around the data set's
-// base day (2025-04-01), KIROKU_BENCH_RECORDS contact records with a planned
-// or actual time (default 100 000), KIROKU_BENCH_APPOINTMENTS appointments
-// (default 100 000) and KIROKU_BENCH_OCCURRENCES alert occurrences (default
-// 200 000, ten monthly ones per alert), written in batches with the
-// engine's row types. Nothing runs without -bench. Run with:
+// gendata assigns them), the standard data set's records of those
+// customers (and its drafts), in its order, up to KIROKU_BENCH_RECORDS
+// (default 100 000) — their times (three years up to the base day,
+// 2025-04-01, and the plans of the 60 days after), authors and read
+// scopes —, and, spread over the year around the base day,
+// KIROKU_BENCH_APPOINTMENTS appointments (default 100 000) and
+// KIROKU_BENCH_OCCURRENCES alert occurrences (default 200 000, ten monthly
+// ones per alert), written in batches with the engine's row types. The
+// week is that of the base day, the month April 2025. Nothing runs without
+// -bench. Run with:
 //
-//	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable' \
-//	    go test ./schedule -run '^$' -bench Schedule -benchtime 200x -timeout 30m -v
+//	KIROKU_TEST_POSTGRES_URL='postgres://postgres@127.0.0.1:5432/test?sslmode=disable&jit=off' \
+//	    go test ./schedule -run '^$' -bench Schedule -benchtime 100x -timeout 30m -v
 //
 // KIROKU_BENCH_EXPLAIN=1 logs the plans of the engine's calendar queries
 // (EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
 // On PostgreSQL, KIROKU_BENCH_KEEP=1 keeps the loaded schema (its name is
 // printed on standard error) and KIROKU_BENCH_SCHEMA=<kept schema> runs on it instead of
-// loading again (migrating it first, so new migrations apply to it): the
-// standard size (KIROKU_BENCH_RECORDS=1000000 KIROKU_BENCH_CUSTOMERS=100000)
-// takes long to load.
+// loading again (migrating it first, so new migrations apply to it).
 //
-// Figures, 2026-12-06, default size (5 000 customers, 100 000 records;
-// loaded in 5 min), 2 cores under load 35–41 (five benchmarks and test
-// runs at once: the week took 2.9 ms on a quieter machine), 100 runs each,
-// p50 engine / hand-written: week 39.8 / 31.8 ms (1.25×), group month
-// 245 / 158 ms (1.55×; p95 402), group month 3 a day 158 / 152 ms
-// (1.04×), alerts of a month 15.6 / 11.1 ms (1.40×); on the kept schema,
-// 20 runs each at load 32: 18.8 / 20.7 ms (0.91×), 142.8 / 58.8 ms
-// (2.43×), 75.7 / 75.8 ms (1.00×), 3.8 / 1.1 ms (3.5×); the engine alone
-// right after, load 22, 40 runs: group month 80.0 ms, 3 a day 95.2 ms,
-// its Go side ≈ 5 ms a call (CPU profile): the ratios swing with the
-// others' load more than with the code. The group month reads
-// 1 877 entries by 1 618 single-row probes (637 appointments by their
-// staff rows, 562 records by their people rows, 680 records of 419
-// assigned customers) and 1 187 customers' names: 10 462 buffer hits.
-// Covering indexes (INCLUDE of every column an entry and a staff
-// principal's predicate read) made both record arms index-only scans, but
-// saved only 1 233 of those hits (12%; the heap page is one of four pages
-// a probe touches) and 14% of the median execution time (85 against
-// 99 ms, five runs each, alternating with and without them): not worth two wide indexes written with every
+// Figures, 6 December 2026, 2 cores, quiet (load 0.2–1.2), PostgreSQL 15
+// with jit off as the README advises (jit=off in the URL), p50 (p95)
+// engine / hand-written:
+//
+//   - Default size (5 000 customers, 100 000 records; loaded in 29 s),
+//     100 runs: week 2.41 (3.67) / 2.32 ms (1.04×), group month 13.1
+//     (16.2) / 12.6 ms (1.04×), group month 3 a day 14.7 (16.9) / 14.7 ms
+//     (0.99×), alerts of a month 0.79 (1.10) / 0.76 ms (1.05×). SQLite,
+//     10 runs: 2.00 / 1.78, 26.7 / 25.8, 59.7 / 58.5, 6.10 / 5.94 ms.
+//   - The standard size (100 000 customers, 1 000 000 records; loaded in
+//     3 min 39 s), two runs of 30 and 50: group month 101–123 (133–137)
+//     / 99 ms (1.01–1.24×), group month 3 a day 85–92 (91–97) / 87–88 ms
+//     (0.98–1.05×), alerts of a month 0.88–0.92 (1.29–1.72) / 0.75–0.78
+//     ms; the week, eight runs of 30 to 100 (jit on or off alike: its cost
+//     is under the JIT threshold), 5.62–8.23 ms (p95 7.46–9.67) /
+//     3.75–7.96 ms (0.99–1.53×). With jit on (the server's default) JIT
+//     compilation adds 108–143 ms to each month query (group month 160
+//     ms, 3 a day 163 ms).
+//
+// Over budget at the standard size: the week (5 ms) by 10–60%, and the
+// group month (20 ms) fivefold, as the hand-written SQL is. The week holds
+// 106 entries of 147 read (73 as responder, 59 of 574 assigned customers
+// probed one by one, 15 appointments): its execution takes about 3.6–4.7
+// ms, and parsing and planning the statement, whose visibility rules
+// repeat for each arm, about 2 ms more (a prepared statement ran in 5 ms
+// where the statement itself takes 9–10 ms through psql). The group's
+// month (13 staff) reads 5 362 entries (3 765 once a record both as
+// responder and as assignee is one) through 2 442 responder rows, the
+// records of 8 170 assigned customers probed one by one and 667
+// appointments; with CalendarQuery.PerDay it lists 1 157 and counts
+// 374 cells with more (「他N件」), and that count needs every entry's
+// visibility, so PerDay bounds what is returned, not what is read.
+//
+// The loader's earlier records (1 000 000 in the one year around the base
+// day, each authored by a staff member drawn at random, so that the
+// responder and the assignees of a record were rarely one person) made the
+// month twice as dense: week 6.59 / 6.54 ms, group month 386 / 411 ms,
+// 3 a day 318 / 294 ms with jit on, quiet. Covering indexes (INCLUDE of
+// every column an entry and a staff principal's predicate read) were tried
+// on the default size and saved 12% of the buffer hits and 14% of the
+// month's execution time: not worth two wide indexes written with every
 // record, so they were not added.
-//
-// Quiet, 2026-12-06 (a later session's machine; load 0.7–0.9, the default
-// size loaded in 40 s), 100 runs each, p50 (p95) engine / hand-written:
-// week 2.17 (3.17) / 2.12 ms (1.02×), group month 17.6 (23.2) / 18.7 ms
-// (0.94×), group month 3 a day 22.0 (26.8) / 21.3 ms (1.03×), alerts of a
-// month 0.78 (0.90) / 0.69 ms (1.13×): the figures above were the load's.
-//
-// The standard size (100 000 customers, 1 000 000 records) was not
-// measured: at load 15–41 the records went in at ≈ 18 000 a minute with
-// their indexes dropped (the record sums trigger still runs per row),
-// ≈ 580 000 in 33 min, and the run was stopped. A staff member's month
-// there holds ≈ 10× the entries (≈ 15 records as responder and as many of
-// assigned customers a day); CalendarQuery.PerDay bounds what is
-// returned, not what is read: each cell's count (「他N件」) needs every
-// entry's visibility.
 package schedule
 
 import (
@@ -168,6 +177,15 @@ type benchResponder struct {
 	Tenant        uuid.UUID `bun:"tenant_id"`
 	Position      int       `bun:"position"`
 	OccurredAt    time.Time `bun:"occurred_at"`
+}
+
+// benchScope is a contact_record_scope row: a record of a scope other
+// than company is shown to this target.
+type benchScope struct {
+	bun.BaseModel `bun:"table:contact_record_scope"`
+	Record        uuid.UUID `bun:"record_id"`
+	Target        uuid.UUID `bun:"target_id"`
+	Tenant        uuid.UUID `bun:"tenant_id"`
 }
 
 // benchInsert writes rows 500 at a time, in a transaction per 10 000: in
@@ -309,26 +327,62 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 	}
 	staffID := func() uuid.UUID { return dir.Staff[rng.IntN(len(dir.Staff))] }
 
-	recs := make([]benchRecord, nRec)
-	people := make([]benchResponder, nRec)
-	for i := range recs {
-		at := slot()
-		r := benchRecord{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, TemplateKey: "builtin:daily", TemplateVersion: 1,
-			Customer: custIDs[rng.IntN(nCust)], OccurredAt: at, Channel: "visit", ScopeKind: string(permission.ScopeCompany),
-			Author: staffID(), CreatedAt: at, UpdatedAt: at, Version: 1}
+	// The records are the standard data set's (gendata): the big tenant's
+	// in their order, those of the loaded customers (and the drafts), up
+	// to nRec, with their times, authors and read scopes.
+	var recs []benchRecord
+	var people []benchResponder
+	var scope []benchScope
+	for g := range gen.RecordRange(0, 0, gen.Config().Tenants[0].Records) {
+		if len(recs) == nRec {
+			break
+		}
+		if !g.Draft && g.CustomerIndex >= nCust {
+			continue
+		}
+		at := g.ActualAt
+		if at.IsZero() {
+			at = g.PlannedAt
+		}
+		r := benchRecord{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, TemplateKey: "builtin:" + string(g.Template), TemplateVersion: 1,
+			OccurredAt: at.UTC(), Channel: string(g.Channel), ScopeKind: string(permission.ScopeCompany),
+			Author: dir.Staff[g.AuthorIndex], CreatedAt: g.CreatedAt.UTC(), UpdatedAt: g.CreatedAt.UTC(), Version: 1}
+		if !g.Draft {
+			r.Customer = custIDs[g.CustomerIndex]
+		}
 		r.UpdatedBy = r.Author
-		planned := at
-		r.PlannedAt = &planned
-		if at.Before(base) || rng.IntN(4) == 0 {
-			actual := at
+		if !g.PlannedAt.IsZero() {
+			planned := g.PlannedAt.UTC()
+			r.PlannedAt = &planned
+		}
+		if !g.ActualAt.IsZero() {
+			actual := g.ActualAt.UTC()
 			r.ActualAt = &actual
 		}
-		recs[i] = r
-		people[i] = benchResponder{Record: r.ID, User: r.Author, Role: "responder", Tenant: tenant, OccurredAt: at}
+		var targets []uuid.UUID
+		switch v := g.Visibility; v.Scope {
+		case gendata.VisibleOrgUnit:
+			r.ScopeKind, targets = string(permission.ScopeOrgUnits), []uuid.UUID{dir.OrgUnits[v.OrgUnit]}
+		case gendata.VisibleGroup:
+			r.ScopeKind, targets = string(permission.ScopeGroups), []uuid.UUID{dir.Groups[v.Group]}
+		case gendata.VisibleUsers:
+			r.ScopeKind = string(permission.ScopeUsers)
+			for _, u := range v.Users {
+				if id := dir.Staff[u]; !slices.Contains(targets, id) {
+					targets = append(targets, id)
+				}
+			}
+		}
+		for _, t := range targets {
+			scope = append(scope, benchScope{Record: r.ID, Target: t, Tenant: tenant})
+		}
+		recs = append(recs, r)
+		people = append(people, benchResponder{Record: r.ID, User: r.Author, Role: "responder", Tenant: tenant, OccurredAt: r.OccurredAt})
 	}
-	restore := benchDropIndexes(b, db, "contact_records", "contact_record_people")
+	restore := benchDropIndexes(b, db, "contact_records", "contact_record_people", "contact_record_scope")
 	benchInsert(b, db, recs)
 	benchInsert(b, db, people)
+	benchInsert(b, db, scope)
 	restore()
 
 	aps := make([]appointmentRow, nAp)
