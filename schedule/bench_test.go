@@ -40,7 +40,7 @@
 //     / 99 ms (1.01–1.24×), group month 3 a day 85–92 (91–97) / 87–88 ms
 //     (0.98–1.05×), alerts of a month 0.88–0.92 (1.29–1.72) / 0.75–0.78
 //     ms; the week, eight runs of 30 to 100 (jit on or off alike: its cost
-//     is under the JIT threshold), 5.62–8.23 ms (p95 7.46–9.67) /
+//     is under the JIT threshold), 5.62–8.23 ms (p95 7.46–9.69) /
 //     3.75–7.96 ms (0.99–1.53×). With jit on (the server's default) JIT
 //     compilation adds 108–143 ms to each month query (group month 160
 //     ms, 3 a day 163 ms).
