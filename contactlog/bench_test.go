@@ -271,22 +271,7 @@ func benchEntry(g gendata.Record, dir *benchdb.Directory, customers []uuid.UUID)
 			r.Values = map[string]any{"expected_amount": float64(g.Amount), "stage": g.Progress.Label()}
 		}
 	}
-	v := g.Visibility
-	switch v.Scope {
-	case gendata.VisibleCompany:
-		r.Scope.Kind = permission.ScopeCompany
-	case gendata.VisibleOrgUnit:
-		r.Scope = permission.Scope{Kind: permission.ScopeOrgUnits, Targets: []uuid.UUID{dir.OrgUnits[v.OrgUnit]}}
-	case gendata.VisibleGroup:
-		r.Scope = permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{dir.Groups[v.Group]}}
-	case gendata.VisibleUsers:
-		r.Scope.Kind = permission.ScopeUsers
-		for _, u := range v.Users {
-			if id := dir.Staff[u]; !slices.Contains(r.Scope.Targets, id) {
-				r.Scope.Targets = append(r.Scope.Targets, id)
-			}
-		}
-	}
+	r.Scope = dir.Scope(g.Visibility)
 	return r
 }
 

@@ -730,21 +730,8 @@ func benchCopy(b *testing.B, db *bun.DB, dir *benchdb.Directory, customers []uui
 			}
 			return t.UTC()
 		}
-		kind := permission.ScopeCompany
-		var targets []uuid.UUID
-		switch v := g.Visibility; v.Scope {
-		case gendata.VisibleOrgUnit:
-			kind, targets = permission.ScopeOrgUnits, []uuid.UUID{dir.OrgUnits[v.OrgUnit]}
-		case gendata.VisibleGroup:
-			kind, targets = permission.ScopeGroups, []uuid.UUID{dir.Groups[v.Group]}
-		case gendata.VisibleUsers:
-			kind = permission.ScopeUsers
-			for _, u := range v.Users {
-				if !slices.Contains(targets, dir.Staff[u]) {
-					targets = append(targets, dir.Staff[u])
-				}
-			}
-		}
+		sc := dir.Scope(g.Visibility)
+		kind, targets := sc.Kind, sc.Targets
 		recs = append(recs, []any{id, dir.Tenant, tkey, 1, g.Template == gendata.TemplateSales, cust,
 			null(g.PlannedAt), null(g.ActualAt), occurred.UTC(), string(fields), string(kind), g.Important, g.SharedWithCustomer,
 			author, g.CreatedAt.UTC(), g.CreatedAt.UTC(), author, 1})

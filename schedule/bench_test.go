@@ -345,7 +345,7 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 			at = g.PlannedAt
 		}
 		r := benchRecord{ID: uuid.Must(uuid.NewV7()), Tenant: tenant, TemplateKey: "builtin:" + string(g.Template), TemplateVersion: 1,
-			OccurredAt: at.UTC(), Channel: string(g.Channel), ScopeKind: string(permission.ScopeCompany),
+			OccurredAt: at.UTC(), Channel: string(g.Channel),
 			Author: dir.Staff[g.AuthorIndex], CreatedAt: g.CreatedAt.UTC(), UpdatedAt: g.CreatedAt.UTC(), Version: 1}
 		if !g.Draft {
 			r.Customer = custIDs[g.CustomerIndex]
@@ -359,21 +359,9 @@ func benchScheduleLoad(b *testing.B, db *bun.DB) *benchdb.Directory {
 			actual := g.ActualAt.UTC()
 			r.ActualAt = &actual
 		}
-		var targets []uuid.UUID
-		switch v := g.Visibility; v.Scope {
-		case gendata.VisibleOrgUnit:
-			r.ScopeKind, targets = string(permission.ScopeOrgUnits), []uuid.UUID{dir.OrgUnits[v.OrgUnit]}
-		case gendata.VisibleGroup:
-			r.ScopeKind, targets = string(permission.ScopeGroups), []uuid.UUID{dir.Groups[v.Group]}
-		case gendata.VisibleUsers:
-			r.ScopeKind = string(permission.ScopeUsers)
-			for _, u := range v.Users {
-				if id := dir.Staff[u]; !slices.Contains(targets, id) {
-					targets = append(targets, id)
-				}
-			}
-		}
-		for _, t := range targets {
+		sc := dir.Scope(g.Visibility)
+		r.ScopeKind = string(sc.Kind)
+		for _, t := range sc.Targets {
 			scope = append(scope, benchScope{Record: r.ID, Target: t, Tenant: tenant})
 		}
 		recs = append(recs, r)

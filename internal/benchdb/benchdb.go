@@ -302,6 +302,26 @@ type Directory struct {
 	Staff, Groups, OrgUnits []uuid.UUID
 }
 
+// Scope returns gendata visibility v as the read scope of a record of
+// the directory's tenant.
+func (d *Directory) Scope(v gendata.Visibility) permission.Scope {
+	switch v.Scope {
+	case gendata.VisibleOrgUnit:
+		return permission.Scope{Kind: permission.ScopeOrgUnits, Targets: []uuid.UUID{d.OrgUnits[v.OrgUnit]}}
+	case gendata.VisibleGroup:
+		return permission.Scope{Kind: permission.ScopeGroups, Targets: []uuid.UUID{d.Groups[v.Group]}}
+	case gendata.VisibleUsers:
+		s := permission.Scope{Kind: permission.ScopeUsers}
+		for _, u := range v.Users {
+			if id := d.Staff[u]; !slices.Contains(s.Targets, id) {
+				s.Targets = append(s.Targets, id)
+			}
+		}
+		return s
+	}
+	return permission.Scope{Kind: permission.ScopeCompany}
+}
+
 // LoadDirectory registers gendata tenant t in the directory of db as Kiroku
 // stores it: the tenant with customer visibility vis, its org tree, every
 // staff member with their role and org unit, every group with its managers
