@@ -731,12 +731,11 @@ func benchCopy(b *testing.B, db *bun.DB, dir *benchdb.Directory, customers []uui
 			return t.UTC()
 		}
 		sc := dir.Scope(g.Visibility)
-		kind, targets := sc.Kind, sc.Targets
 		recs = append(recs, []any{id, dir.Tenant, tkey, 1, g.Template == gendata.TemplateSales, cust,
-			null(g.PlannedAt), null(g.ActualAt), occurred.UTC(), string(fields), string(kind), g.Important, g.SharedWithCustomer,
+			null(g.PlannedAt), null(g.ActualAt), occurred.UTC(), string(fields), string(sc.Kind), g.Important, g.SharedWithCustomer,
 			author, g.CreatedAt.UTC(), g.CreatedAt.UTC(), author, 1})
 		people = append(people, []any{id, author, "responder", dir.Tenant, 0, occurred.UTC()})
-		for _, t := range targets {
+		for _, t := range sc.Targets {
 			scope = append(scope, []any{id, t, dir.Tenant})
 		}
 	}
