@@ -3,6 +3,7 @@ package citus
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,8 @@ import (
 //
 // It reads a statement at the level of tokens: parenthesised groups that
 // start with SELECT or WITH are subqueries (scopes), UNION/INTERSECT/EXCEPT
-// split a scope, FROM/JOIN/UPDATE/USING and commas in a FROM list name
+// and semicolons (the statements of a function or trigger body) split a
+// scope, FROM/JOIN/UPDATE/USING and commas in a FROM list name
 // tables (with their aliases), and "x.col = y.col" or "x.col = 'literal'"
 // anywhere in a scope are equalities. A scope's distributed tables must
 // then be
@@ -440,7 +442,7 @@ func scopes(g group) []scope {
 	var out []scope
 	var part []item
 	for _, it := range g.items {
-		if it.group == nil && it.tok.is("union", "intersect", "except") {
+		if it.group == nil && (it.tok.is("union", "intersect", "except") || it.tok.text == ";") {
 			out = append(out, build(part))
 			part = nil
 			continue
@@ -526,7 +528,9 @@ func build(items []item) scope {
 }
 
 // operand is one side of an equality: alias.column, a bare column (alias
-// resolved when the scope has one table) or a literal.
+// resolved when the scope has one table) or a literal. In a trigger's body
+// NEW.column and OLD.column (where no table of the scope is so aliased)
+// are the written row's values: literals to the statement.
 type operand struct {
 	alias, column string
 	literal       bool
@@ -546,12 +550,20 @@ func equalities(toks []token, refs []ref) [][2]operand {
 		if !t.ident() {
 			return operand{}, false
 		}
+		qualified := func(alias, column string) (operand, bool) {
+			if strings.EqualFold(alias, "new") || strings.EqualFold(alias, "old") {
+				if !slices.ContainsFunc(refs, func(r ref) bool { return strings.EqualFold(r.alias, alias) }) {
+					return operand{literal: true}, true
+				}
+			}
+			return operand{alias: alias, column: column}, true
+		}
 		if left {
 			if i >= 2 && toks[i-1].text == "." && toks[i-2].ident() {
-				return operand{alias: toks[i-2].text, column: t.text}, true
+				return qualified(toks[i-2].text, t.text)
 			}
 		} else if i+2 < len(toks) && toks[i+1].text == "." && toks[i+2].ident() {
-			return operand{alias: t.text, column: toks[i+2].text}, true
+			return qualified(t.text, toks[i+2].text)
 		}
 		if len(refs) == 1 && (left && (i == 0 || toks[i-1].text != ".") || !left) {
 			return operand{alias: refs[0].alias, column: t.text}, true

@@ -43,6 +43,11 @@ func TestCheckerFindsJoinsWithoutTenantEquality(t *testing.T) {
 			WHERE r.customer_id = c.id LIMIT 1)`, 2, 1},
 		{"reference and local tables are not checked", `SELECT 1 FROM server_sessions s JOIN staff_users u ON u.id = s.user_id JOIN kiroku_migrations_customer m ON m.id = 1`, 0, 0},
 		{"union parts are separate queries", `SELECT id FROM customers WHERE tenant_id = ` + tenant + ` UNION ALL SELECT id FROM contact_records WHERE tenant_id = ` + tenant, 0, 0},
+		{"statements of a body are separate queries", `DELETE FROM contact_record_assignees WHERE tenant_id = 'x' AND record_id = 'y';
+			INSERT INTO contact_record_assignees (tenant_id, record_id, user_id) SELECT ca.tenant_id, 'y', ca.user_id FROM customer_assignees AS ca WHERE ca.tenant_id = 'x'`, 0, 0},
+		{"a trigger's row values pin a subquery", `DELETE FROM contact_record_assignees WHERE tenant_id = OLD.tenant_id AND record_id IN
+			(SELECT r.id FROM contact_records AS r WHERE r.tenant_id = OLD.tenant_id AND r.customer_id = OLD.customer_id)`, 1, 0},
+		{"a table aliased new is a table", `SELECT 1 FROM customers AS new WHERE new.id IN (SELECT customer_id FROM customer_assignees AS a WHERE a.user_id = new.id)`, 1, 1},
 		{"insert target is not joined", `INSERT INTO org_unit_paths (tenant_id, ancestor_id, descendant_id, depth) SELECT p.tenant_id, p.ancestor_id, 'x', p.depth + 1 FROM org_unit_paths p WHERE p.tenant_id = ` + tenant, 0, 0},
 		{"update from a derived table", `UPDATE outbox_messages AS m SET attempts = m.attempts + 1 FROM (SELECT id FROM outbox_messages WHERE tenant_id = ` + tenant + ` AND status = 'pending' ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED) AS due
 			WHERE m.tenant_id = ` + tenant + ` AND m.id = due.id`, 1, 0},
