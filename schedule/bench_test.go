@@ -671,10 +671,12 @@ func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.
 		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
 		" UNION ALL " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
 		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
-		" UNION " + fmt.Sprintf(recArm, "ca.user_id", "JOIN customer_assignees ca ON ca.tenant_id = r.tenant_id AND ca.customer_id = r.customer_id AND ca.user_id IN (?)")
+		" UNION " + fmt.Sprintf(recArm, "a.user_id", "JOIN contact_record_assignees a ON a.tenant_id = r.tenant_id AND a.record_id = r.id"+
+		" AND a.user_id IN (?) AND a.occurred_at >= ? AND a.occurred_at < ?")
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
 	args = append(args, h.ap.Args...)
-	for _, join := range [][]any{{bun.List(staff), from, to}, {bun.List(staff)}} {
+	for range 2 {
+		join := []any{bun.List(staff), from, to}
 		args = append(args, join...)
 		args = append(args, h.tenant, from, to)
 		args = append(args, h.rec.Args...)

@@ -298,8 +298,11 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	// arm per role, each reading the records once, united without
 	// duplicates (a responder who is also an assignee): the responders'
 	// from their people rows, which carry the record's occurred_at (one
-	// index range per person); the assignees' from their customers'
-	// records of the range. Only what an entry shows is selected: a
+	// index range per person); the assignees' from the rows that put each
+	// live record under each assignee of its customer, which carry it too
+	// (contact_record_assignees, kept by contactlog's triggers: one index
+	// range per person, where probing the records of each of their
+	// customers took most of a group's month). Only what an entry shows is selected: a
 	// record's end (its start) and its empty appointment fields come as
 	// NULL, its actual time as the planned flag.
 	aq := s.db.NewSelect().TableExpr("schedule_appointments AS ap").
@@ -320,15 +323,15 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 			Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)")
 		return recPred.Apply(where(q))
 	}
-	ca := customer.AssigneeRef{Alias: "ca"}
 	responders := recordArm("pp.user_id", "JOIN contact_record_people AS pp ON pp.tenant_id = r.tenant_id AND pp.record_id = r.id",
 		func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("pp.tenant_id = ?", pr.Tenant).Where("pp.role = 'responder'").Where("pp.user_id IN (?)", bun.List(staff)).
 				Where("pp.occurred_at >= ?", from).Where("pp.occurred_at < ?", to)
 		})
-	assignees := recordArm(ca.User(), "JOIN "+ca.From()+" ON "+ca.Tenant()+" = r.tenant_id AND "+ca.Customer()+" = r.customer_id",
+	assignees := recordArm("ra.user_id", "JOIN contact_record_assignees AS ra ON ra.tenant_id = r.tenant_id AND ra.record_id = r.id",
 		func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where(ca.Tenant()+" = ?", pr.Tenant).Where(ca.User()+" IN (?)", bun.List(staff))
+			return q.Where("ra.tenant_id = ?", pr.Tenant).Where("ra.user_id IN (?)", bun.List(staff)).
+				Where("ra.occurred_at >= ?", from).Where("ra.occurred_at < ?", to)
 		})
 	// The appointments come first: their columns type the records' NULLs
 	// on PostgreSQL.

@@ -48,6 +48,7 @@ SELECT create_distributed_table('contact_masters', 'tenant_id', colocate_with =>
 SELECT create_distributed_table('contact_records', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_people', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_scope', 'tenant_id', colocate_with => 'kiroku_tenants');
+SELECT create_distributed_table('contact_record_assignees', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_attachments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_record_comments', 'tenant_id', colocate_with => 'kiroku_tenants');
 SELECT create_distributed_table('contact_report_patterns', 'tenant_id', colocate_with => 'kiroku_tenants');

@@ -139,7 +139,7 @@ func (d *demoLoader) analyze(ctx context.Context) error {
 		return nil
 	}
 	_, err := d.a.DB.ExecContext(ctx, "ANALYZE staff_users, org_memberships, group_members, customers, "+
-		"customer_assignees, contact_records, contact_record_people, contact_record_scope")
+		"customer_assignees, contact_records, contact_record_people, contact_record_scope, contact_record_assignees")
 	return err
 }
 
