@@ -659,28 +659,24 @@ func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.
 		}
 		staff = append(slices.Clone(staff), members...)
 	}
-	recArm := "SELECT 'record' AS kind, r.tenant_id, r.id, %s AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, false AS all_day," +
-		" NULL AS title, NULL AS place, r.customer_id, r.channel, NULL AS direct, NULL AS record_id, r.actual_at IS NULL AS planned, r.version" +
-		" FROM contact_records r %s" +
-		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
-		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
 	entries := "SELECT 'appointment' AS kind, ap.tenant_id, ap.id, st.user_id AS staff_id, ap.starts_at, ap.ends_at, ap.all_day, ap.title," +
 		" ap.place, ap.customer_id, ap.channel, ap.direct, ap.record_id, false AS planned, ap.version" +
 		" FROM schedule_appointment_staff st JOIN schedule_appointments ap ON ap.tenant_id = st.tenant_id AND ap.id = st.record_id" +
 		" WHERE st.tenant_id = ? AND st.user_id IN (?) AND st.ends_at >= ? AND st.ends_at < ? AND st.starts_at < ?" +
 		" AND ap.deleted_at IS NULL AND ap.starts_at < ? AND (ap.ends_at > ? OR ap.starts_at >= ?) AND " + h.ap.SQL +
-		" UNION ALL " + fmt.Sprintf(recArm, "p.user_id", "JOIN contact_record_people p ON p.tenant_id = r.tenant_id AND p.record_id = r.id"+
-		" AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?") +
-		" UNION " + fmt.Sprintf(recArm, "a.user_id", "JOIN contact_record_assignees a ON a.tenant_id = r.tenant_id AND a.record_id = r.id"+
-		" AND a.user_id IN (?) AND a.occurred_at >= ? AND a.occurred_at < ?")
+		" UNION ALL SELECT 'record' AS kind, r.tenant_id, r.id, k.user_id AS staff_id, r.occurred_at AS starts_at, NULL AS ends_at, false AS all_day," +
+		" NULL AS title, NULL AS place, r.customer_id, r.channel, NULL AS direct, NULL AS record_id, r.actual_at IS NULL AS planned, r.version" +
+		" FROM (SELECT p.tenant_id, p.record_id, p.user_id FROM contact_record_people p" +
+		" WHERE p.tenant_id = ? AND p.role = 'responder' AND p.user_id IN (?) AND p.occurred_at >= ? AND p.occurred_at < ?" +
+		" UNION SELECT a.tenant_id, a.record_id, a.user_id FROM contact_record_assignees a" +
+		" WHERE a.tenant_id = ? AND a.user_id IN (?) AND a.occurred_at >= ? AND a.occurred_at < ?) k" +
+		" JOIN contact_records r ON r.tenant_id = k.tenant_id AND r.id = k.record_id" +
+		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
+		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
 	args = append(args, h.ap.Args...)
-	for range 2 {
-		join := []any{bun.List(staff), from, to}
-		args = append(args, join...)
-		args = append(args, h.tenant, from, to)
-		args = append(args, h.rec.Args...)
-	}
+	args = append(args, h.tenant, bun.List(staff), from, to, h.tenant, bun.List(staff), from, to, h.tenant, from, to)
+	args = append(args, h.rec.Args...)
 	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, e.record_id, e.planned, e.version"
 	if perDay > 0 {
 		// Each entry's days: on PostgreSQL from width_bucket over the days'
