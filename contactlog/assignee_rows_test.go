@@ -2,12 +2,17 @@ package contactlog_test
 
 import (
 	"context"
+	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kirokuhq/kiroku/contactlog"
 
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
@@ -69,6 +74,25 @@ func TestRecordAssigneeRows(t *testing.T) {
 		check("r1 deleted", 2)
 		require.NoError(t, f.svc.Restore(f.staff, r1.ID, r1.Version+1))
 		check("r1 restored", 4)
+
+		// The migration fills the rows of the records written before it.
+		_, err = db.ExecContext(ctx, "DELETE FROM contact_record_assignees")
+		require.NoError(t, err)
+		dir := "sqlite"
+		if db.Dialect().Name() == dialect.PG {
+			dir = "postgres"
+		}
+		sql, err := fs.ReadFile(contactlog.Migrations(), dir+"/20261214000001_record_assignees.tx.up.sql")
+		require.NoError(t, err)
+		require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		check("the migration run again over the records", 4)
 
 		changed, err := f.customer.Reassign(f.admin, f.staffID, f.bID)
 		require.NoError(t, err)

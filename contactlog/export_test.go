@@ -2,6 +2,7 @@ package contactlog
 
 import (
 	"context"
+	"io/fs"
 
 	"github.com/google/uuid"
 
@@ -23,4 +24,14 @@ func AttachmentsOf(s *Service, ctx context.Context, records []uuid.UUID) (map[uu
 		return nil, err
 	}
 	return s.attachmentsOf(ctx, s.db, pr, records)
+}
+
+// Migrations are the engine's migration files (postgres/ and sqlite/), for
+// the tests that run one again over rows written before it.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
 }
