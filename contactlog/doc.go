@@ -45,6 +45,18 @@
 // index. CreateNext starts the next contact of a record ("次回"): same
 // customer, template, people and scope, planned at the time given.
 //
+// Two sets of tables follow the records by triggers, in the transaction of
+// every write, whoever writes (the engines or an embedder's own SQL): the
+// record summary package report sums from (contact_record_sums and
+// contact_record_day_sums), and contact_record_assignees, which puts each
+// live record under each assignee (担当者) of its customer with its time,
+// so that package schedule's calendars read the records of the customers a
+// staff member is in charge of from one index range instead of probing
+// each customer. The second follows customer_assignees too: assigning a
+// customer adds its live records under the new assignee (on PostgreSQL
+// once per statement: an import's batch costs one indexed join, 7 ms for
+// 5 000 assignees beside 1 000 000 records).
+//
 // # Who sees and changes what
 //
 // Every list filters in SQL with the Authorizer's predicate and every write
