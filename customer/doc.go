@@ -135,8 +135,8 @@
 // that a search term's bigram never meets one), in the one GIN index
 // customers_grams, whose column keeps ten times the default statistics
 // (without them a search for a rare or absent word walked the tenant:
-// 0.5–0.7 s instead of 1–4 ms). Until migration 20261214000005 they were an expression
-// index over an SQL function (customers_name_grams, fastupdate off), which
+// 0.5–0.7 s instead of 1–4 ms). Until migration 20261214000005 they were
+// an expression index over an SQL function (customers_name_grams, fastupdate off), which
 // cost the server 7.5–9 s of CPU per 100 000 rows of the benchmark's file
 // (BenchmarkImportShiftJIS100k), about half of the 14–16 s the customers
 // took. With it gone, the server process of an import through Config.Copier
