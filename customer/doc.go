@@ -135,18 +135,18 @@
 // that a search term's bigram never meets one), in the one GIN index
 // customers_grams, whose column keeps ten times the default statistics
 // (without them a search for a rare or absent word walked the tenant:
-// 0.5–0.7 s instead of 1–4 ms). Until migration 20261214000005 they were
-// an expression index over an SQL function (customers_name_grams, fastupdate off), which
-// cost the server 7.5–9 s of CPU per 100 000 rows of the benchmark's file
-// (BenchmarkImportShiftJIS100k), about half of the 14–16 s the customers
-// took. With it gone, the server process of an import through Config.Copier
-// did 9.4–10.3 s of CPU per 100 000 rows against 14.5–16.6 s before
-// (PostgreSQL 15, 2 cores shared with other work at load 2.3–4.1, the code
-// before and after alternated, two runs each). Of what is left, as measured
-// before, per 100 000 rows COPYed by hand: the table 1.2–1.7 s, the bigram
-// index 3–5 s (35 entries per row through its pending list, to which the
-// name grams now add theirs; a larger gin_pending_list_limit for the
-// import's transaction only moves that work to the list's cleanup), the
+// 0.5–0.7 s instead of 1–4 ms). Until migration 20261214000005 they were an
+// expression index over an SQL function (customers_name_grams, fastupdate
+// off), which cost the server 7.5–9 s of CPU per 100 000 rows of the
+// benchmark's file (BenchmarkImportShiftJIS100k), about half of the 14–16 s
+// the customers took. With it gone, the server process of an import through
+// Config.Copier did 9.4–10.3 s of CPU per 100 000 rows against 14.5–16.6 s
+// before (PostgreSQL 15, 2 cores shared with other work at load 2.3–4.1,
+// the code before and after alternated, two runs each). Of what is left, as
+// measured before, per 100 000 rows COPYed by hand: the table 1.2–1.7 s,
+// the bigram index 3–5 s (35 entries per row through its pending list, to
+// which the name grams now add theirs; a larger gin_pending_list_limit for
+// the import's transaction only moves that work to the list's cleanup), the
 // five B-trees together 2–3 s (customers_deleted takes no entry, a new
 // customer is not deleted), the assignees and the assignment log 2.1–3 s,
 // of which their foreign-key checks about 1.4 s. The engine's parsing,
