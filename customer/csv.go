@@ -665,7 +665,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 		return err
 	}
 	defer func() { err = errors.Join(err, w.close()) }()
-	search := deriveAhead(rows, batch)
+	search := deriveAhead(rows, batch, s.dialect)
 	defer search.stop()
 	for start := 0; start < len(planned); start += batch {
 		end := min(start+batch, len(planned))
@@ -725,10 +725,10 @@ type searchDeriver struct {
 	finished chan struct{}
 }
 
-// deriveAhead starts deriving the search columns of rows, in batches of
-// batch rows; wait for a batch before reading its rows, and stop the
-// deriver before rows is dropped.
-func deriveAhead(rows []row, batch int) *searchDeriver {
+// deriveAhead starts deriving the search columns of rows for dialect
+// dialect, in batches of batch rows; wait for a batch before reading its
+// rows, and stop the deriver before rows is dropped.
+func deriveAhead(rows []row, batch int, dialect storage.Dialect) *searchDeriver {
 	d := &searchDeriver{done: make([]chan struct{}, (len(rows)+batch-1)/batch), quit: make(chan struct{}), finished: make(chan struct{})}
 	for k := range d.done {
 		d.done[k] = make(chan struct{})
@@ -742,7 +742,7 @@ func deriveAhead(rows []row, batch int) *searchDeriver {
 			default:
 			}
 			for i := k * batch; i < min((k+1)*batch, len(rows)); i++ {
-				deriveSearch(&rows[i])
+				deriveSearch(&rows[i], dialect)
 			}
 			close(d.done[k])
 		}
@@ -951,7 +951,7 @@ func (s *Service) updateDuplicate(ctx context.Context, pr permission.Principal, 
 	r := row{Customer: *cur}
 	r.Profile = p
 	r.UpdatedAt, r.UpdatedBy, r.Version = s.now(), pr.User, cur.Version+1
-	derive(&r)
+	derive(&r, s.dialect)
 	q := s.db.NewUpdate().Model(&r).
 		ExcludeColumn("id", "tenant_id", "created_at", "created_by", "deleted_at", "deleted_by", "consent_at", "consent_by").
 		Where("c.id = ?", cur.ID).Where("c.tenant_id = ?", pr.Tenant).Where("c.version = ?", cur.Version)

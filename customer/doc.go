@@ -129,23 +129,34 @@
 // rows to the WAL file), and gets its own setting back after.
 //
 // On PostgreSQL the server's index maintenance bounds an import, whichever
-// way the rows arrive. Measured per 100 000 rows of the benchmark's file
-// (BenchmarkImportShiftJIS100k), as the CPU time of the server process
-// COPYing them into an empty tenant (PostgreSQL 15, 2 cores shared with
-// other work; ranges of two to four runs): the customers about 14–16 s,
-// of which the table itself 1.2–1.7 s, the name-gram index
-// customers_name_grams 7.5–9 s (evaluating customer_name_grams is about
-// 2 s of it, the rest its index taking ten entries per row one by one:
-// fastupdate is off), the bigram index customers_grams 3–5 s (35 entries
-// per row through its pending list; a larger gin_pending_list_limit for
-// the import's transaction only moves that work to the list's cleanup),
-// the five B-trees together 2–3 s (each alone within the runs' spread;
-// customers_deleted takes no entry, a new customer is not deleted); the
-// assignees and the assignment log 2.1–3 s, of which their foreign-key
-// checks about 1.4 s. The engine's own parsing, validation and encoding
-// add about 5 s of CPU on the client, partly on another processor. One
-// server process doing 16–19 s of work caps an import near 5 000–6 000
-// rows/s however it is sent, short of the 10 000 rows/s budget.
+// way the rows arrive. The grams of the customers' names, which
+// Ref.WhereName looks customers up by, are derived in Go and stored in the
+// rows' grams beside the search text's bigrams (each prefixed by '~', so
+// that a search term's bigram never meets one), in the one GIN index
+// customers_grams, whose column keeps ten times the default statistics
+// (without them a search for a rare or absent word walked the tenant:
+// 0.5–0.7 s instead of 1–4 ms). Until migration 20261214000005 they were an
+// expression index over an SQL function (customers_name_grams, fastupdate
+// off), which cost the server 7.5–9 s of CPU per 100 000 rows of the
+// benchmark's file (BenchmarkImportShiftJIS100k), about half of the 14–16 s
+// the customers took. With it gone, the server process of an import through
+// Config.Copier did 9.4–10.3 s of CPU per 100 000 rows against 14.5–16.6 s
+// before (PostgreSQL 15, 2 cores shared with other work at load 2.3–4.1,
+// the code before and after alternated, two runs each). Of what is left, as
+// measured before, per 100 000 rows COPYed by hand: the table 1.2–1.7 s,
+// the bigram index 3–5 s (35 entries per row through its pending list, to
+// which the name grams now add theirs; a larger gin_pending_list_limit for
+// the import's transaction only moves that work to the list's cleanup), the
+// five B-trees together 2–3 s (customers_deleted takes no entry, a new
+// customer is not deleted), the assignees and the assignment log 2.1–3 s,
+// of which their foreign-key checks about 1.4 s. The engine's parsing,
+// validation, grams and encoding take 5–6.5 s of user CPU on the client
+// (the benchmark process's, its set-up included), partly on another
+// processor. Over four alternated runs each the import reached 4 200–7 100
+// rows/s through COPY (3 400–4 400 before) and, over two, 3 300–4 600 with
+// INSERTs (3 000–3 800 before), a hand-written binary COPY of the same rows
+// 8 100–8 900 (4 500–4 800 before): still short of the 10 000 rows/s
+// budget, and spread widely by the other work on the cores.
 //
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are

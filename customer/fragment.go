@@ -97,10 +97,11 @@ func (c Ref) WhereRank(q *bun.SelectQuery, ranks []string) *bun.SelectQuery {
 // name, company name or reading contains term, a normalized key
 // (textnorm.Key: hiragana ≡ katakana, full ≡ half width, lower case). On
 // PostgreSQL a term with a gram (two characters, not both ASCII, or three
-// ASCII ones) is looked up in an index of the grams of those names alone
-// (not of the address or memo, so a word common in addresses costs no more
-// than a rare one); on SQLite a term of two characters or more is looked up
-// in the customer engine's bigram index of the whole search text first.
+// ASCII ones) is looked up among the name grams each customer's grams hold
+// (nameGrams: of those names alone, not of the address or memo, so a word
+// common in addresses costs no more than a rare one); on SQLite a term of
+// two characters or more is looked up in the customer engine's bigram
+// index of the whole search text first.
 func (c Ref) WhereName(q *bun.SelectQuery, tenant uuid.UUID, term string) (*bun.SelectQuery, error) {
 	like := storage.Contains(term)
 	q.Where(`(`+c.Alias+`.name_key LIKE ? ESCAPE '\' OR `+c.Alias+`.sort_kana LIKE ? ESCAPE '\' OR `+c.Alias+`.company_name LIKE ? ESCAPE '\')`,
@@ -110,8 +111,8 @@ func (c Ref) WhereName(q *bun.SelectQuery, tenant uuid.UUID, term string) (*bun.
 		return nil, err
 	}
 	if d == storage.Postgres {
-		if grams := nameGrams(term); len(grams) > 0 {
-			q.Where(c.nameGramsExpr()+" @> ?::text[]", storage.Grams(grams))
+		if grams := termNameGrams(term); len(grams) > 0 {
+			q.Where(c.Alias+".grams @> ?::text[]", storage.Grams(grams))
 		}
 		return q, nil
 	}
@@ -122,18 +123,38 @@ func (c Ref) WhereName(q *bun.SelectQuery, tenant uuid.UUID, term string) (*bun.
 	return q, nil
 }
 
-// nameGramsExpr is the expression of the customers_name_grams index
-// (PostgreSQL): the grams of the customer's name, reading and company name.
-func (c Ref) nameGramsExpr() string {
-	a := c.Alias + "."
-	return "customer_name_grams(" + a + "name_key || ' ' || " + a + "sort_kana || ' ' || " + a + "company_name)"
+// nameGramPrefix starts each name gram stored in a customer's grams on
+// PostgreSQL. The grams of the whole search text, which keyword searches
+// ask for, are two characters long (textnorm.Bigrams); a name gram is the
+// prefix and a bigram or an ASCII trigram, three or four characters, so no
+// search term's gram is ever a name gram, nor the reverse.
+const nameGramPrefix = "~"
+
+// nameGrams are the grams of a customer's name (its name key, reading and
+// company name, as stored: NameKey, SortKana, CompanyName), each prefixed by
+// nameGramPrefix: every bigram (textnorm.Bigrams) and ASCII trigram
+// (textnorm.ASCIITrigrams, so digits and Latin words have an index too) of
+// the three joined by spaces. On PostgreSQL they are stored in the row's
+// grams beside the search text's, in the one GIN index, for WhereName.
+func nameGrams(nameKey, sortKana, companyName string) []string {
+	return prefixNameGrams(nameKey + " " + sortKana + " " + companyName)
 }
 
-// nameGrams are the grams of term the name index is asked for: its bigrams
-// and ASCII trigrams, at most four (more narrow the index little and cost
-// a posting list each; the LIKE checks the rest).
-func nameGrams(term string) []string {
-	grams := append(textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)...)
+// prefixNameGrams are the bigrams and ASCII trigrams of s, prefixed by
+// nameGramPrefix.
+func prefixNameGrams(s string) []string {
+	grams := append(textnorm.Bigrams(s), textnorm.ASCIITrigrams(s)...)
+	for i, g := range grams {
+		grams[i] = nameGramPrefix + g
+	}
+	return grams
+}
+
+// termNameGrams are the name grams WhereName asks the index for: those of
+// term, at most four (more narrow the index little and cost a posting list
+// each; the LIKE checks the rest).
+func termNameGrams(term string) []string {
+	grams := prefixNameGrams(term)
 	return grams[:min(len(grams), 4)]
 }
 

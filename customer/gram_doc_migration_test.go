@@ -103,3 +103,53 @@ func TestGramDocMigration(t *testing.T) {
 	require.Zero(t, postings(), "the purge took the customer's grams")
 	require.Empty(t, search("山田"))
 }
+
+// TestNameGramsMigration builds PostgreSQL's former layout of the name
+// grams (none stored in customers.grams, the expression index
+// customers_name_grams over the SQL function customer_name_grams) from
+// customers the engine wrote, runs the migration that stores them in the
+// rows, and checks that each row gets the grams the engine derives, the
+// index and the function are gone and names are found as before.
+func TestNameGramsMigration(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	f := setup(t, db)
+	company, err := f.svc.Create(f.staff, customer.Profile{Kind: customer.Company, CompanyName: "株式会社ab-123", CompanyKana: "エービー",
+		FamilyName: "中田", Address: "岡山県岡山市北区1丁目"})
+	require.NoError(t, err)
+	taro, err := f.svc.Create(f.staff, taro())
+	require.NoError(t, err)
+	ctx := context.Background()
+	grams := func() map[uuid.UUID][]string {
+		t.Helper()
+		out := map[uuid.UUID][]string{}
+		for _, id := range []uuid.UUID{taro.ID, company.ID} {
+			var g []string
+			require.NoError(t, db.NewRaw("SELECT g FROM customers AS c, unnest(c.grams) AS g WHERE c.id = ? ORDER BY g", id).Scan(ctx, &g))
+			out[id] = g
+		}
+		return out
+	}
+	before := grams()
+	require.Contains(t, before[company.ID], "~123")
+
+	// The layout before the migration: the grams of the search text alone,
+	// the function and its index.
+	_, err = db.ExecContext(ctx, "UPDATE customers SET grams = ARRAY(SELECT g FROM unnest(grams) AS g WHERE g NOT LIKE '~%')")
+	require.NoError(t, err)
+	sub, err := fs.Sub(customer.Migrations, "migrations")
+	require.NoError(t, err)
+	dbtest.RunMigration(t, db, sub, "20261207000001_name_grams")
+	require.NotEqual(t, before, grams())
+
+	dbtest.RunMigration(t, db, sub, "20261214000005_name_grams_in_grams")
+	require.Equal(t, before, grams(), "the rows hold the grams the engine derives")
+	var left int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pg_class WHERE relname = 'customers_name_grams' AND relnamespace = current_schema()::regnamespace)
+		+ (SELECT count(*) FROM pg_proc WHERE proname = 'customer_name_grams' AND pronamespace = current_schema()::regnamespace)`).Scan(&left))
+	require.Zero(t, left, "the index and the function are gone")
+	require.Equal(t, []uuid.UUID{taro.ID}, whereName(t, db, f, "やまだ"))
+	require.Equal(t, []uuid.UUID{company.ID}, whereName(t, db, f, "ab-1"))
+	require.Equal(t, []uuid.UUID{company.ID}, whereName(t, db, f, "株式"))
+	require.Empty(t, whereName(t, db, f, "岡山"))
+}

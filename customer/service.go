@@ -397,7 +397,7 @@ func (s *Service) Create(ctx context.Context, p Profile) (*Customer, error) {
 // newRow builds the row of a new customer from a normalized profile.
 func (s *Service) newRow(pr permission.Principal, p Profile) row {
 	r := s.newRowUnderived(pr, p)
-	derive(&r)
+	derive(&r, s.dialect)
 	return r
 }
 
@@ -575,7 +575,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int64, p Pro
 		case !p.Consent:
 			r.ConsentAt, r.ConsentBy = nil, nil
 		}
-		derive(&r)
+		derive(&r, s.dialect)
 		q := tx.NewUpdate().Model(&r).
 			ExcludeColumn("id", "tenant_id", "created_at", "created_by", "deleted_at", "deleted_by").
 			Where("c.id = ?", id).Where("c.tenant_id = ?", pr.Tenant).Where("c.version = ?", version)

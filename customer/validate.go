@@ -378,10 +378,11 @@ func number(raw any) (float64, bool) {
 	return 0, false
 }
 
-// derive fills the stored search columns of r from its profile.
-func derive(r *row) {
+// derive fills the stored search columns of r from its profile, for
+// dialect d (see deriveSearch).
+func derive(r *row, d storage.Dialect) {
 	deriveKeys(r)
-	deriveSearch(r)
+	deriveSearch(r, d)
 }
 
 // deriveKeys fills the name, reading, phone and e-mail keys of r (what
@@ -407,8 +408,11 @@ func deriveKeys(r *row) {
 	r.EmailKey = strings.ToLower(p.Email)
 }
 
-// deriveSearch fills the search text and grams of r, after deriveKeys.
-func deriveSearch(r *row) {
+// deriveSearch fills the search text and grams of r, after deriveKeys: the
+// bigrams of the search text and, on PostgreSQL, the name grams
+// (nameGrams, which Ref.WhereName looks up there; SQLite's WhereName looks
+// customers up by the search text's bigrams, and its index keeps no more).
+func deriveSearch(r *row, d storage.Dialect) {
 	p := &r.Profile
 	parts := []string{
 		p.FamilyName, p.GivenName, p.FamilyName + p.GivenName,
@@ -434,6 +438,9 @@ func deriveSearch(r *row) {
 	}
 	r.SearchText = strings.Join(keys, " ")
 	r.Grams = storage.Grams(textnorm.Bigrams(r.SearchText))
+	if d == storage.Postgres {
+		r.Grams = append(r.Grams, nameGrams(r.NameKey, r.SortKana, r.CompanyName)...)
+	}
 }
 
 func sortedKeys(m map[string]any) []string {
