@@ -2,15 +2,12 @@ package contactlog_test
 
 import (
 	"context"
-	"io/fs"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 
@@ -78,20 +75,7 @@ func TestRecordAssigneeRows(t *testing.T) {
 		// The migration fills the rows of the records written before it.
 		_, err = db.ExecContext(ctx, "DELETE FROM contact_record_assignees")
 		require.NoError(t, err)
-		dir := "sqlite"
-		if db.Dialect().Name() == dialect.PG {
-			dir = "postgres"
-		}
-		sql, err := fs.ReadFile(contactlog.Migrations(), dir+"/20261214000001_record_assignees.tx.up.sql")
-		require.NoError(t, err)
-		require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
+		dbtest.RunMigration(t, db, contactlog.Migrations(), "20261214000001_record_assignees")
 		check("the migration run again over the records", 4)
 
 		changed, err := f.customer.Reassign(f.admin, f.staffID, f.bID)

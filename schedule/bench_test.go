@@ -26,38 +26,49 @@
 // printed on standard error) and KIROKU_BENCH_SCHEMA=<kept schema> runs on it instead of
 // loading again (migrating it first, so new migrations apply to it).
 //
-// Figures, 6 December 2026, 2 cores, quiet (load 0.2–1.2), PostgreSQL 15
+// Figures, 6 December 2026, 2 cores, quiet (load 1.1–1.4), PostgreSQL 15
 // with jit off as the README advises (jit=off in the URL), p50 (p95)
 // engine / hand-written:
 //
-//   - Default size (5 000 customers, 100 000 records; loaded in 29 s),
-//     100 runs: week 2.41 (3.67) / 2.32 ms (1.04×), group month 13.1
-//     (16.2) / 12.6 ms (1.04×), group month 3 a day 14.7 (16.9) / 14.7 ms
-//     (0.99×), alerts of a month 0.79 (1.10) / 0.76 ms (1.05×). SQLite,
-//     10 runs: 2.00 / 1.78, 26.7 / 25.8, 59.7 / 58.5, 6.10 / 5.94 ms.
-//   - The standard size (100 000 customers, 1 000 000 records; loaded in
-//     3 min 39 s), two runs of 30 and 50: group month 101–123 (133–137)
-//     / 99 ms (1.01–1.24×), group month 3 a day 85–92 (91–97) / 87–88 ms
-//     (0.98–1.05×), alerts of a month 0.88–0.92 (1.29–1.72) / 0.75–0.78
-//     ms; the week, eight runs of 30 to 100 (jit on or off alike: its cost
-//     is under the JIT threshold), 5.62–8.23 ms (p95 7.46–9.69) /
-//     3.75–7.96 ms (0.99–1.53×). With jit on (the server's default) JIT
-//     compilation adds 108–143 ms to each month query (group month 160
-//     ms, 3 a day 163 ms).
+//   - Default size (5 000 customers, 100 000 records; loaded in 37 s),
+//     100 runs: week 1.88 (2.72) / 1.81 ms (1.04×), group month 12.5
+//     (19.5) / 13.4 ms (0.93×), group month 3 a day 15.7 (26.9) / 21.8
+//     ms (0.72×), alerts of a month 1.16 (2.90) / 0.89 ms (1.30×).
+//     SQLite (loaded in 61 s), 10 runs: 1.60 / 0.99, 23.8 / 22.7, 54.2 /
+//     57.2, 7.31 / 7.12 ms.
+//   - The standard size (100 000 customers, 1 000 000 records; loaded
+//     before the assignee rows existed, their migration then wrote
+//     1 209 512 of them), three runs of 50: the week 3.05–3.35
+//     (4.77–5.37) / 2.90–2.97 ms (1.03–1.15×), group month 69.7–74.1
+//     (76.6–94.9) / 70.2–73.2 ms (0.96–1.02×), group month 3 a day
+//     57.5–78.4 (62.5–83.1) / 57.6–59.4 ms (1.00–1.32×), alerts of a month
+//     1.00–1.14 (1.20–1.97) / 1.03–1.07 ms. With jit on (the server's
+//     default) JIT compilation adds about 0.1 s to each month query.
 //
-// Over budget at the standard size: the week (5 ms) by 10–60%, and the
-// group month (20 ms) fivefold, as the hand-written SQL is. The week holds
-// 106 entries of 147 read (73 as responder, 59 of 574 assigned customers
-// probed one by one, 15 appointments): its execution takes about 3.6–4.7
-// ms, and parsing and planning the statement, whose visibility rules
-// repeat for each arm, about 2 ms more (a prepared statement ran in 5 ms
-// where the statement itself takes 9–10 ms through psql). The group's
-// month (13 staff) reads 5 362 entries (3 765 once a record both as
-// responder and as assignee is one) through 2 442 responder rows, the
-// records of 8 170 assigned customers probed one by one and 667
-// appointments; with CalendarQuery.PerDay it lists 1 157 and counts
-// 374 cells with more (「他N件」), and that count needs every entry's
-// visibility, so PerDay bounds what is returned, not what is read.
+// The week is within its budget (5 ms). The group month (20 ms) is not, by
+// 3.5×, as the hand-written SQL is not. The group's month (13 staff) has
+// 3 765 entries of 2 873 customers: 667 appointments, and 3 099 records
+// found from 5 487 keys (2 442 responder rows, 3 045 assignee rows; 3 643
+// once a record both as responder and as assignee is one). Each record is
+// read and its visibility checked once per (record, staff member), and
+// each customer's name once; in EXPLAIN ANALYZE the records take about
+// 25 ms and the names about 30 ms. With CalendarQuery.PerDay it lists
+// 1 157 and counts 374 cells with more (「他N件」), and that count needs
+// every entry's visibility, so PerDay bounds what is returned, not what is
+// read. Meeting 20 ms would take a calendar that keeps what an entry shows
+// and what its visibility depends on beside its keys: a second copy of the
+// records, which issue 17 rules out.
+//
+// What changed the standard size's figures (they were week 5.62–8.23 ms,
+// group month 101–123 ms, 3 a day 85–92 ms): the records of a staff
+// member's customers came from probing each assigned customer's records
+// (574 customers for the week, 8 170 for the group's month); they now
+// come from contact_record_assignees (each live record under each assignee
+// of its customer, kept by contactlog's triggers), one index range per
+// staff member. And the records are read once, under one visibility
+// predicate, after the keys of both roles are united: the statement is
+// half as long, and its parsing and planning (about 2 ms for the week)
+// shorter.
 //
 // The loader's earlier records (1 000 000 in the one year around the base
 // day, each authored by a staff member drawn at random, so that the

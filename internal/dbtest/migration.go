@@ -1,6 +1,8 @@
 package dbtest
 
 import (
+	"context"
+	"fmt"
 	"io/fs"
 	"strings"
 	"testing"
@@ -12,8 +14,9 @@ import (
 // RunMigration runs the migration name (its ID and name, without the
 // ".tx.up.sql" suffix) of an engine's embedded migrations fsys (the
 // directory holding "postgres" and "sqlite") again on db's dialect,
-// statement by statement: a test writes rows as they were before the
-// migration, runs it and checks what it made of them.
+// statement by statement in one transaction, as Migrate runs it: a test
+// writes rows as they were before the migration, runs it and checks what it
+// made of them.
 func RunMigration(t testing.TB, db *bun.DB, fsys fs.FS, name string) {
 	t.Helper()
 	dir := "sqlite"
@@ -24,9 +27,15 @@ func RunMigration(t testing.TB, db *bun.DB, fsys fs.FS, name string) {
 	if err != nil {
 		t.Fatalf("dbtest: migration %s: %v", name, err)
 	}
-	for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
-		if _, err := db.ExecContext(t.Context(), stmt); err != nil {
-			t.Fatalf("dbtest: migration %s: %v\n%s", name, err, stmt)
+	err = db.RunInTx(t.Context(), nil, func(ctx context.Context, tx bun.Tx) error {
+		for stmt := range strings.SplitSeq(string(sql), "--bun:split") {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("%w\n%s", err, stmt)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("dbtest: migration %s: %v", name, err)
 	}
 }
