@@ -10,7 +10,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
-
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 )
 
