@@ -44,21 +44,25 @@
 // # Calendar
 //
 // Calendar reads the calendars of some staff, a group's members or the
-// principal alone, for From–To (at most MaxCalendarDays; View.Range gives
-// a day, a Sunday-to-Saturday week or a month, Period.Range the quick
-// ranges), in one query: the appointments of those staff, and the
-// contact records they responded to or whose customer they are assigned
-// to, dated by the actual time, else the planned time. Both pass the
-// principal's visibility predicate in SQL; a customer the principal does
-// not see stays unnamed. Each entry names the calendar it is on, so a
-// record shows once per responder and assignee. CalendarQuery.PerDay keeps
-// the first entries of each staff member's day, and Calendar.More counts
-// the rest (「他N件」) among what the principal sees; the customers' names
-// are read after the limit, once per customer of the listed entries (not
-// by joining every customer of the tenant). Day boundaries are the
-// tenant's (an appointment at 23:30 JST on the 30th belongs to that day).
-// Holidays lists the Japanese public holidays with Japanese names
-// (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
+// principal alone, for From–To (at most MaxCalendarDays; View.Range gives a
+// day, a Sunday-to-Saturday week or a month, Period.Range the quick
+// ranges), in one query: the appointments of those staff, and the contact
+// records they responded to or whose customer they are assigned to, dated
+// by the actual time, else the planned time. A staff member's records are
+// found from index ranges of their own: their responder rows
+// (contact_record_people) and the rows that put each live record under each
+// assignee of its customer (contact_record_assignees, which contactlog's
+// triggers keep), each read once for every calendar it is on. Appointments
+// and records pass the principal's visibility predicate in SQL; a customer
+// the principal does not see stays unnamed. Each entry names the calendar
+// it is on, so a record shows once per responder and assignee.
+// CalendarQuery.PerDay keeps the first entries of each staff member's day,
+// and Calendar.More counts the rest (「他N件」) among what the principal sees;
+// the customers' names are read after the limit, once per customer of the
+// listed entries (not by joining every customer of the tenant). Day
+// boundaries are the tenant's (an appointment at 23:30 JST on the 30th
+// belongs to that day). Holidays lists the Japanese public holidays with
+// Japanese names (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
 //
 // # Plan → meet → next plan
 //
