@@ -74,7 +74,7 @@ func TestRecordAssigneeRows(t *testing.T) {
 		// The migration fills the rows of the records written before it.
 		_, err = db.ExecContext(ctx, "DELETE FROM contact_record_assignees")
 		require.NoError(t, err)
-		dbtest.RunMigration(t, db, contactlog.Migrations(), "20261214000001_record_assignees")
+		dbtest.RunMigration(t, db, contactlog.Migrations, "20261214000001_record_assignees")
 		check("the migration run again over the records", 4)
 
 		changed, err := f.customer.Reassign(f.admin, f.staffID, f.bID)

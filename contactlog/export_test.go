@@ -2,7 +2,6 @@ package contactlog
 
 import (
 	"context"
-	"io/fs"
 
 	"github.com/google/uuid"
 
@@ -26,12 +25,6 @@ func AttachmentsOf(s *Service, ctx context.Context, records []uuid.UUID) (map[uu
 	return s.attachmentsOf(ctx, s.db, pr, records)
 }
 
-// Migrations are the engine's migration files (postgres/ and sqlite/), for
-// the tests that run one again over rows written before it.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+// Migrations is the engine's embedded migrations, for the tests that run
+// one again over rows written before it (dbtest.RunMigration).
+var Migrations = migrations

@@ -2,7 +2,6 @@ package contactlog
 
 import (
 	"context"
-	"io/fs"
 	"testing"
 	"time"
 
@@ -95,7 +94,5 @@ func insertRecordRow(t *testing.T, db *bun.DB, r *Record) uuid.UUID {
 // the suffix) again on db's dialect (dbtest.RunMigration).
 func runMigration(t *testing.T, db *bun.DB, name string) {
 	t.Helper()
-	sub, err := fs.Sub(migrations, "migrations")
-	require.NoError(t, err)
-	dbtest.RunMigration(t, db, sub, name)
+	dbtest.RunMigration(t, db, migrations, name)
 }

@@ -2,7 +2,6 @@ package customer_test
 
 import (
 	"context"
-	"io/fs"
 	"testing"
 
 	"github.com/google/uuid"
@@ -34,9 +33,7 @@ func TestAssignmentLogMigration(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, before, 3)
 
-		sub, err := fs.Sub(customer.Migrations, "migrations")
-		require.NoError(t, err)
-		dbtest.RunMigration(t, db, sub, "20261209100003_assignment_log_key")
+		dbtest.RunMigration(t, db, customer.Migrations, "20261209100003_assignment_log_key")
 
 		after, err := f.svc.AssignmentHistory(f.staff, c.ID)
 		require.NoError(t, err)

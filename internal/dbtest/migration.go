@@ -12,8 +12,9 @@ import (
 )
 
 // RunMigration runs the migration name (its ID and name, without the
-// ".tx.up.sql" suffix) of an engine's embedded migrations fsys (the
-// directory holding "postgres" and "sqlite") again on db's dialect,
+// ".tx.up.sql" suffix) of an engine's embedded migrations fsys (holding
+// the directory "migrations", with "postgres" and "sqlite" in it) again on
+// db's dialect,
 // statement by statement in one transaction, as Migrate runs it: a test
 // writes rows as they were before the migration, runs it and checks what it
 // made of them.
@@ -23,7 +24,7 @@ func RunMigration(t testing.TB, db *bun.DB, fsys fs.FS, name string) {
 	if db.Dialect().Name() == dialect.PG {
 		dir = "postgres"
 	}
-	sql, err := fs.ReadFile(fsys, dir+"/"+name+".tx.up.sql")
+	sql, err := fs.ReadFile(fsys, "migrations/"+dir+"/"+name+".tx.up.sql")
 	if err != nil {
 		t.Fatalf("dbtest: migration %s: %v", name, err)
 	}
