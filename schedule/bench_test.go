@@ -682,11 +682,10 @@ func (h *benchHand) calendar(ctx context.Context, staff []uuid.UUID, group uuid.
 		" UNION SELECT a.tenant_id, a.record_id, a.user_id FROM contact_record_assignees a" +
 		" WHERE a.tenant_id = ? AND a.user_id IN (?) AND a.occurred_at >= ? AND a.occurred_at < ?) k" +
 		" JOIN contact_records r ON r.tenant_id = k.tenant_id AND r.id = k.record_id" +
-		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND r.occurred_at >= ? AND r.occurred_at < ?" +
-		" AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
+		" WHERE r.tenant_id = ? AND r.deleted_at IS NULL AND (r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL) AND " + h.rec.SQL
 	args := []any{h.tenant, bun.List(staff), from, to.Add(maxStoredSpan), to, to, from, from}
 	args = append(args, h.ap.Args...)
-	args = append(args, h.tenant, bun.List(staff), from, to, h.tenant, bun.List(staff), from, to, h.tenant, from, to)
+	args = append(args, h.tenant, bun.List(staff), from, to, h.tenant, bun.List(staff), from, to, h.tenant)
 	args = append(args, h.rec.Args...)
 	cols := "e.kind, e.id, e.staff_id, e.starts_at, e.ends_at, e.all_day, e.title, e.place, e.customer_id, e.channel, e.direct, e.record_id, e.planned, e.version"
 	if perDay > 0 {

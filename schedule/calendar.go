@@ -302,7 +302,9 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	// assignee of its customer, which carry it too
 	// (contact_record_assignees, kept by contactlog's triggers: one index
 	// range per person, where probing the records of each of their
-	// customers took most of a group's month). Each (record, staff) pair
+	// customers took most of a group's month); both rows hold the
+	// record's time as the record does, in the same transaction, so the
+	// range is asked of them alone. Each (record, staff) pair
 	// then reads its record once, under one visibility predicate (written
 	// once, the statement is parsed and planned faster than with one per
 	// role). Only what an entry shows is selected: a record's end (its
@@ -327,7 +329,6 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 			"r.actual_at IS NULL AS planned, r.version").
 		Join("JOIN contact_records AS r ON r.tenant_id = k.tenant_id AND r.id = k.record_id").
 		Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL").
-		Where("r.occurred_at >= ?", from).Where("r.occurred_at < ?", to).
 		Where("(r.actual_at IS NOT NULL OR r.planned_at IS NOT NULL)"))
 	// The appointments come first: their columns type the records' NULLs
 	// on PostgreSQL.
