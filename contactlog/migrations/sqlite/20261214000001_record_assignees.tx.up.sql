@@ -12,7 +12,8 @@
 -- live records under the user come and go with the assignment; a
 -- customer's hard delete cascades through it). A deleted record has no
 -- rows, so the triggers find a customer's rows through its live records
--- (the index contact_records_customer).
+-- (the index contact_records_customer). WITHOUT ROWID: the key is the
+-- table, one B-tree fewer to write with every record created.
 CREATE TABLE IF NOT EXISTS contact_record_assignees (
     tenant_id   TEXT NOT NULL,
     record_id   TEXT NOT NULL,
@@ -20,7 +21,7 @@ CREATE TABLE IF NOT EXISTS contact_record_assignees (
     occurred_at TEXT NOT NULL,
     PRIMARY KEY (tenant_id, record_id, user_id),
     FOREIGN KEY (tenant_id, record_id) REFERENCES contact_records (tenant_id, id) ON DELETE CASCADE
-);
+) WITHOUT ROWID;
 --bun:split
 INSERT OR IGNORE INTO contact_record_assignees (tenant_id, record_id, user_id, occurred_at)
 SELECT r.tenant_id, r.id, ca.user_id, r.occurred_at
