@@ -1,5 +1,5 @@
 // Package wire joins the SDK's types (package sdk) to the protocol's
-// generated code (package kirokupluginv1): pure conversions in both
+// generated code (package kirokupluginv2): pure conversions in both
 // directions, the gRPC server that server.Serve runs in the plugin process,
 // and the Go-native Client the host and plugintest call. The generated
 // types never leave this package and glue.
