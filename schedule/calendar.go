@@ -347,10 +347,9 @@ func (s *Service) calendar(ctx context.Context, pr permission.Principal, q Calen
 	names := s.db.NewSelect().TableExpr(ref.From()).ColumnExpr(ref.Tenant()+", "+ref.ID()+", "+ref.NameColumns("c_")).
 		Where("("+ref.Tenant()+", "+ref.ID()+") IN (SELECT e.tenant_id, e.customer_id FROM e)").Where(ref.Live()).
 		Where(custPred.SQL, custPred.Args...)
-	rows, err := s.db.NewSelect().With("e", all).With("n", names).TableExpr("e").
-		ColumnExpr(cols + "n.c_kind, n.c_family_name, n.c_given_name, n.c_company_name").
-		Join("LEFT JOIN n ON n.tenant_id = e.tenant_id AND n.id = e.customer_id").
-		Rows(ctx)
+	rows, err := storage.QueryBound(ctx, s.db, s.cfg.StatementCache, s.db.NewSelect().With("e", all).With("n", names).TableExpr("e").
+		ColumnExpr(cols+"n.c_kind, n.c_family_name, n.c_given_name, n.c_company_name").
+		Join("LEFT JOIN n ON n.tenant_id = e.tenant_id AND n.id = e.customer_id"))
 	if err != nil {
 		return nil, storage.Err(err)
 	}

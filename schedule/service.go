@@ -81,6 +81,20 @@ type Config struct {
 	Location *time.Location
 	// MaxPageSize caps the page size of alert lists. Default: 200.
 	MaxPageSize int
+	// StatementCache, when set, is given to the database driver before
+	// the arguments of the calendar's statement, whose changing values
+	// (IDs, times) are bound as parameters on PostgreSQL instead of being
+	// written into its text (storage.QueryBound): a value the driver reads
+	// as "prepare this statement once per connection and reuse it", so
+	// that PostgreSQL parses it once and may keep its plan. With pgx
+	// (jackc/pgx/v5/stdlib) set pgx.QueryExecModeCacheStatement; a
+	// staff member's week then takes half the time when the pool's
+	// default mode does not cache statements (exec, as Kiroku's own
+	// programs open PostgreSQL; pgx's own default caches every statement
+	// already). Leave it nil on SQLite and behind a transaction-mode pooler
+	// (PgBouncer pool_mode=transaction), which cannot keep a prepared
+	// statement. Default: nil, the driver's default mode.
+	StatementCache any
 	// ReminderHour is the hour of the due day, in the tenant's time zone,
 	// at which an occurrence's reminder becomes due: 1–23, or 0 for the
 	// default, 9 (9:00). It is applied when occurrences are generated

@@ -14,6 +14,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/clocktest"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/schedule"
 )
 
@@ -50,7 +51,8 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	records, err := contactlog.NewService(db, &contactlog.Config{Directory: dir, Templates: templates, Authorizer: engine, Clock: clock.Now})
 	require.NoError(t, err)
-	cfg := &schedule.Config{Authorizer: engine, Directory: dir, Clock: clock.Now, Records: records, Customers: csvc}
+	cfg := &schedule.Config{Authorizer: engine, Directory: dir, Clock: clock.Now, Records: records, Customers: csvc,
+		StatementCache: dbtest.StatementCache(t, db)}
 	svc, err := schedule.NewService(db, cfg)
 	require.NoError(t, err)
 

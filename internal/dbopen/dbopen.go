@@ -4,6 +4,8 @@
 // through pgx's database/sql driver in exec mode (bun interpolates values,
 // so pgx's statement cache would only churn), or in the mode the DSN names
 // (simple_protocol behind a transaction-mode pooler such as PgBouncer).
+// StatementCache gives the engines' StatementCache options the pgx mode
+// that caches the few statements whose values they bind.
 //
 // The engines never import a driver or a bun dialect; programs (the
 // examples) and tests do, through this package.
@@ -18,8 +20,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -33,6 +37,38 @@ import (
 func SQLiteDSN(path string) string {
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// StatementCache returns the value of the engines' StatementCache options
+// for db: on PostgreSQL, pgx.QueryExecModeCacheStatement, which has pgx
+// prepare a statement whose values are bound once per connection and
+// reuse it; nil on SQLite, and when db speaks pgx's simple protocol (a
+// transaction-mode pooler, which cannot keep a prepared statement, is in
+// front of it).
+func StatementCache(ctx context.Context, db *bun.DB) (any, error) {
+	if db.Dialect().Name() != dialect.PG {
+		return nil, nil
+	}
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = conn.Close() }()
+	var mode pgx.QueryExecMode
+	if err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("dbopen: statement cache: not a pgx connection: %T", dc)
+		}
+		mode = c.Conn().Config().DefaultQueryExecMode
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if mode == pgx.QueryExecModeSimpleProtocol {
+		return nil, nil
+	}
+	return pgx.QueryExecModeCacheStatement, nil
 }
 
 // ExecModeKey is the pgx DSN parameter that chooses how statements are sent.

@@ -226,3 +226,14 @@ func AppRole(t testing.TB, db *bun.DB) *bun.DB {
 	})
 	return app
 }
+
+// StatementCache is dbopen.StatementCache of db, failing t on an error: the
+// value of the engines' StatementCache options for a test's database.
+func StatementCache(t testing.TB, db *bun.DB) any {
+	t.Helper()
+	mode, err := dbopen.StatementCache(context.Background(), db)
+	if err != nil {
+		t.Fatalf("dbtest: statement cache: %v", err)
+	}
+	return mode
+}

@@ -249,8 +249,14 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
+	// The calendar's statement is prepared once per connection on
+	// PostgreSQL, unless a transaction-mode pooler is in front of it.
+	statements, err := dbopen.StatementCache(ctx, a.DB)
+	if err != nil {
+		return a, err
+	}
 	scheduleCfg := &schedule.Config{Authorizer: a.Authz, Directory: a.Dir, Clock: a.Clock, Records: a.Records, Customers: a.Customers,
-		Mailer: mailer, MailFrom: from, Channels: a.Plugins.Channels(), Logger: a.Logger,
+		Mailer: mailer, MailFrom: from, Channels: a.Plugins.Channels(), Logger: a.Logger, StatementCache: statements,
 		AlertURL: func(_, cust uuid.UUID) string { return cfg.BaseURL + "/customers/" + cust.String() }}
 	if a.Schedule, err = schedule.NewService(a.DB, scheduleCfg); err != nil {
 		return a, err

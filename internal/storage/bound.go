@@ -1,0 +1,201 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/schema"
+)
+
+// QueryBound runs q, a query built with bun, with the values that change
+// from call to call bound as parameters on PostgreSQL: bun writes every
+// value into the SQL text, so each call is a new statement that
+// PostgreSQL parses and plans again (for a calendar's statement, with its
+// visibility predicate twice over, about half of its time). QueryBound
+// takes the UUID and timestamp literals back out of the text as $n
+// parameters, so that a call for another user, tenant or day sends the
+// same text: a driver that caches prepared statements (pgx's default)
+// parses it once per connection, and PostgreSQL may keep a generic plan.
+// Only literals whose whole content is a UUID or a timestamp as bun
+// writes them are taken out; they carry no meaning beyond their value
+// (no partial index or ordinal depends on one), and PostgreSQL gives an
+// untyped parameter the type it would give the untyped literal. On
+// SQLite, or on a handle QueryBound cannot see through, q runs as bun
+// runs it. The statement bypasses bun's query hooks on PostgreSQL.
+//
+// mode, when not nil, is passed to the driver before the values: with pgx,
+// a pgx.QueryExecMode value chooses how this statement is sent (its
+// statement cache: pgx.QueryExecModeCacheStatement) whatever the pool's
+// default.
+func QueryBound(ctx context.Context, db bun.IDB, mode any, q schema.QueryAppender) (*sql.Rows, error) {
+	b, err := q.AppendQuery(schema.NewQueryGen(db.Dialect()), nil)
+	if err != nil {
+		return nil, err
+	}
+	raw, rerr := rawDB(db)
+	if rerr != nil || db.Dialect().Name() != dialect.PG {
+		return db.QueryContext(ctx, string(b))
+	}
+	query, args := liftLiterals(string(b))
+	if mode != nil {
+		args = append([]any{mode}, args...)
+	}
+	return raw.QueryContext(ctx, query, args...)
+}
+
+// liftLiterals replaces the string literals of query (PostgreSQL's
+// standard-conforming strings in single quotes, a doubled quote standing
+// for one) that are a UUID or a timestamp as bun formats one with $1, $2,
+// … (a value seen twice takes the same parameter) and returns the values
+// in order. Quoted identifiers, comments and other literals are left as
+// they are.
+func liftLiterals(query string) (string, []any) {
+	var out strings.Builder
+	var args []any
+	index := map[string]int{}
+	for i := 0; i < len(query); {
+		switch c := query[i]; {
+		case c == '\'':
+			end, closed := literalEnd(query, i)
+			lit := query[i:end]
+			// A literal right after E, U&, B or X is not a plain string,
+			// and one after a word may be a typed literal (timestamptz
+			// '…'): both stay (as does, to be safe, one after a keyword).
+			before := strings.TrimRight(query[:i], " \t\n")
+			prefixed := before != "" && (isIdentChar(before[len(before)-1]) || before[len(before)-1] == '&')
+			if closed && !prefixed && liftable(lit[1:len(lit)-1]) {
+				v := lit[1 : len(lit)-1]
+				n, ok := index[v]
+				if !ok {
+					args = append(args, v)
+					n = len(args)
+					index[v] = n
+				}
+				out.WriteString("$" + strconv.Itoa(n))
+			} else {
+				out.WriteString(lit)
+			}
+			i = end
+		case c == '"':
+			end := strings.IndexByte(query[i+1:], '"')
+			if end < 0 {
+				out.WriteString(query[i:])
+				return out.String(), args
+			}
+			out.WriteString(query[i : i+end+2])
+			i += end + 2
+		case c == '-' && strings.HasPrefix(query[i:], "--"):
+			end := strings.IndexByte(query[i:], '\n')
+			if end < 0 {
+				end = len(query) - i
+			}
+			out.WriteString(query[i : i+end])
+			i += end
+		case c == '/' && strings.HasPrefix(query[i:], "/*"):
+			end := strings.Index(query[i+2:], "*/")
+			if end < 0 {
+				out.WriteString(query[i:])
+				return out.String(), args
+			}
+			out.WriteString(query[i : i+end+4])
+			i += end + 4
+		default:
+			out.WriteByte(c)
+			i++
+		}
+	}
+	return out.String(), args
+}
+
+// literalEnd returns the index just past the string literal of query that
+// starts at i (a quote) and true, or len(query) and false when it is not
+// closed.
+func literalEnd(query string, i int) (int, bool) {
+	for j := i + 1; j < len(query); j++ {
+		if query[j] != '\'' {
+			continue
+		}
+		if j+1 < len(query) && query[j+1] == '\'' {
+			j++
+			continue
+		}
+		return j + 1, true
+	}
+	return len(query), false
+}
+
+func isIdentChar(c byte) bool {
+	return c == '_' || c == '$' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// liftable reports whether v, a literal's content, is a UUID in its
+// canonical text (8-4-4-4-12 lower-case hex digits) or a timestamp as
+// bun's PostgreSQL dialect writes one (2006-01-02 15:04:05, optional
+// fraction, then a zone offset +07:00).
+func liftable(v string) bool {
+	return isUUID(v) || isTimestamp(v)
+}
+
+func isUUID(v string) bool {
+	if len(v) != 36 {
+		return false
+	}
+	for i := range len(v) {
+		c := v[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isTimestamp(v string) bool {
+	const layout = "dddd-dd-dd dd:dd:dd"
+	if len(v) < len(layout)+6 {
+		return false
+	}
+	for i := range len(layout) {
+		if !matchDigit(layout[i], v[i]) {
+			return false
+		}
+	}
+	rest := v[len(layout):]
+	if rest[0] == '.' {
+		j := 1
+		for j < len(rest) && '0' <= rest[j] && rest[j] <= '9' {
+			j++
+		}
+		if j == 1 {
+			return false
+		}
+		rest = rest[j:]
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && isDigits(rest[1:3]) && rest[3] == ':' && isDigits(rest[4:6])
+}
+
+func matchDigit(pattern, c byte) bool {
+	if pattern == 'd' {
+		return '0' <= c && c <= '9'
+	}
+	return pattern == c
+}
+
+func isDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package storage
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLiftLiterals(t *testing.T) {
+	const id = "01a24dc8-ccbb-7947-94f9-6a21f2920abd"
+	const at = "2025-03-31 15:00:00+00:00"
+	for _, c := range []struct {
+		name, in, out string
+		args          []any
+	}{
+		{"uuid and time", "SELECT 1 FROM t WHERE t.id = '" + id + "' AND t.at >= '" + at + "'",
+			"SELECT 1 FROM t WHERE t.id = $1 AND t.at >= $2", []any{id, at}},
+		{"a value twice is one parameter", "WHERE a IN ('" + id + "') OR b = '" + id + "'",
+			"WHERE a IN ($1) OR b = $1", []any{id}},
+		{"fractions and offsets", "WHERE at < '2025-03-31 15:00:00.123456-09:30'",
+			"WHERE at < $1", []any{"2025-03-31 15:00:00.123456-09:30"}},
+		{"other literals stay", "WHERE kind = 'responder' AND name = 'it''s " + id + "' AND s = ''",
+			"WHERE kind = 'responder' AND name = 'it''s " + id + "' AND s = ''", nil},
+		{"an escaped quote before a value", "WHERE name = 'a''' AND id = '" + id + "'",
+			"WHERE name = 'a''' AND id = $1", []any{id}},
+		{"upper-case UUID stays", "WHERE id = '01A24DC8-CCBB-7947-94F9-6A21F2920ABD'",
+			"WHERE id = '01A24DC8-CCBB-7947-94F9-6A21F2920ABD'", nil},
+		{"typed and prefixed literals stay", "WHERE at = timestamptz '" + at + "' AND x = E'" + id + "' AND y = U&'" + id + "'",
+			"WHERE at = timestamptz '" + at + "' AND x = E'" + id + "' AND y = U&'" + id + "'", nil},
+		{"quoted identifiers and comments stay", `SELECT "'` + id + `'" FROM t -- '` + id + "'\n/* '" + at + "' */ WHERE id = '" + id + "'",
+			`SELECT "'` + id + `'" FROM t -- '` + id + "'\n/* '" + at + "' */ WHERE id = $1", []any{id}},
+		{"a date without a zone stays", "WHERE d = '2025-03-31' AND at = '2025-03-31 15:00:00'",
+			"WHERE d = '2025-03-31' AND at = '2025-03-31 15:00:00'", nil},
+		{"an unclosed literal stays", "WHERE a = '" + id, "WHERE a = '" + id, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, args := liftLiterals(c.in)
+			require.Equal(t, c.out, out)
+			require.Equal(t, c.args, args)
+		})
+	}
+}
+
+func FuzzLiftLiterals(f *testing.F) {
+	f.Add("SELECT 1 WHERE a = '01a24dc8-ccbb-7947-94f9-6a21f2920abd' AND b = 'x''y' -- c\n")
+	f.Add(`"a" '2025-03-31 15:00:00+00:00' /* x */ 'b`)
+	f.Fuzz(func(t *testing.T, q string) {
+		out, args := liftLiterals(q)
+		if len(args) == 0 && out != q {
+			t.Fatalf("no value lifted, yet %q became %q", q, out)
+		}
+		for _, a := range args {
+			if !liftable(a.(string)) {
+				t.Fatalf("%q: lifted %q", q, a)
+			}
+		}
+		if len(out) > len(q) {
+			t.Fatalf("%q grew into %q", q, out)
+		}
+		if again, more := liftLiterals(out); again != out || len(more) > 0 {
+			t.Fatalf("%q: lifting %q again gave %q %v", q, out, again, more)
+		}
+	})
+}

@@ -1,0 +1,100 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// QueryBound answers what bun's own run of the query answers, with and
+// without the driver's statement cache, in a transaction too, and on
+// PostgreSQL each later call with other values sends the same statement.
+func TestQueryBound(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		ctx := context.Background()
+		types := "TEXT NOT NULL, at TEXT NOT NULL"
+		if db.Dialect().Name() == dialect.PG {
+			types = "UUID NOT NULL, at TIMESTAMPTZ NOT NULL"
+		}
+		_, err := db.ExecContext(ctx, "CREATE TABLE bound_rows (tenant_id "+types+", name TEXT NOT NULL)")
+		require.NoError(t, err)
+		tenants := []uuid.UUID{uuid.New(), uuid.New()}
+		base := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
+		for i := range 12 {
+			_, err := db.ExecContext(ctx, "INSERT INTO bound_rows VALUES (?, ?, ?)", tenants[i%2], base.Add(time.Duration(i)*time.Hour),
+				[]string{"it's", "01a24dc8-ccbb-7947-94f9-6a21f2920abd", "山田"}[i%3])
+			require.NoError(t, err)
+		}
+		query := func(db bun.IDB, tenant uuid.UUID, from time.Time) *bun.SelectQuery {
+			return db.NewSelect().TableExpr("bound_rows AS b").ColumnExpr("b.tenant_id, b.at, b.name").
+				Where("b.tenant_id = ?", tenant).Where("b.at >= ?", from).Where("b.name <> ?", "it's").
+				OrderExpr("b.at")
+		}
+		type row struct {
+			Tenant uuid.UUID `bun:"tenant_id"`
+			At     time.Time `bun:"at"`
+			Name   string    `bun:"name"`
+		}
+		read := func(t *testing.T, db bun.IDB, mode any, tenant uuid.UUID, from time.Time) []row {
+			rows, err := storage.QueryBound(ctx, db, mode, query(db, tenant, from))
+			require.NoError(t, err)
+			defer rows.Close()
+			var got []row
+			for rows.Next() {
+				var r row
+				var at bun.NullTime
+				require.NoError(t, rows.Scan(&r.Tenant, &at, &r.Name))
+				r.At = at.UTC()
+				got = append(got, r)
+			}
+			require.NoError(t, rows.Err())
+			return got
+		}
+		cache := dbtest.StatementCache(t, db)
+		if db.Dialect().Name() == dialect.PG {
+			require.NotNil(t, cache)
+			require.Nil(t, dbtest.StatementCache(t, dbtest.Pooler(t, db)), "a handle behind a transaction-mode pooler")
+		}
+		for _, mode := range []any{nil, cache} {
+			for _, tenant := range tenants {
+				for _, from := range []time.Time{base, base.Add(5 * time.Hour)} {
+					var want []row
+					require.NoError(t, query(db, tenant, from).Scan(ctx, &want))
+					for i := range want {
+						want[i].At = want[i].At.UTC()
+					}
+					require.NotEmpty(t, want)
+					require.Equal(t, want, read(t, db, mode, tenant, from))
+					require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+						require.Equal(t, want, read(t, tx, mode, tenant, from))
+						return nil
+					}))
+				}
+			}
+		}
+		if db.Dialect().Name() == dialect.PG {
+			// Other values, one statement: a connection's cache holds it
+			// once.
+			conn, err := db.Conn(ctx)
+			require.NoError(t, err)
+			defer func() { _ = conn.Close() }()
+			for _, tenant := range tenants {
+				for _, from := range []time.Time{base, base.Add(5 * time.Hour)} {
+					read(t, conn, cache, tenant, from)
+				}
+			}
+			var n int
+			require.NoError(t, conn.QueryRowContext(ctx,
+				"SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%bound_rows AS b%'").Scan(&n))
+			require.Equal(t, 1, n)
+		}
+	})
+}
