@@ -597,7 +597,7 @@ func benchSchedule(b *testing.B, db *bun.DB, dir *benchdb.Directory) {
 
 	if os.Getenv(benchdb.EnvExplain) != "" {
 		var capture benchdb.Capture
-		traced := svc.WithDB(db.WithQueryHook(&capture))
+		traced := svc.WithDB(storage.WithQueryHook(db, &capture))
 		names := []string{"week", "group month", fmt.Sprintf("group month, %d a day", perDay)}
 		for _, q := range []CalendarQuery{weekQ, monthQ, monthDayQ} {
 			if _, err := traced.Calendar(sctx, q); err != nil {

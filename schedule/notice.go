@@ -303,7 +303,7 @@ func (s *Service) ManagedNotices(ctx context.Context) ([]Notice, error) {
 
 func (s *Service) notices(ctx context.Context, what string, q *bun.SelectQuery) ([]Notice, error) {
 	var rows []noticeRow
-	if err := q.OrderExpr("n.created_at DESC, n.id DESC").Scan(ctx, &rows); err != nil {
+	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q.OrderExpr("n.created_at DESC, n.id DESC"), &rows); err != nil {
 		return nil, fmt.Errorf("schedule: %s: %w", what, storage.Err(err))
 	}
 	out := make([]Notice, len(rows))

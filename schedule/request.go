@@ -432,8 +432,8 @@ func (s *Service) Requests(ctx context.Context, q RequestQuery) ([]Request, erro
 	if q.Limit > 0 && q.Limit < limit {
 		limit = q.Limit
 	}
-	err = sel.OrderExpr("CASE WHEN rq.due_date = '' THEN 1 ELSE 0 END, rq.due_date, rq.created_at DESC, rq.id DESC").
-		Limit(int64(limit)).Scan(ctx)
+	err = storage.ScanBound(ctx, s.db, s.cfg.StatementCache,
+		sel.OrderExpr("CASE WHEN rq.due_date = '' THEN 1 ELSE 0 END, rq.due_date, rq.created_at DESC, rq.id DESC").Limit(int64(limit)), &rows)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: requests: %w", storage.Err(err))
 	}

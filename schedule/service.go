@@ -82,9 +82,10 @@ type Config struct {
 	// MaxPageSize caps the page size of alert lists. Default: 200.
 	MaxPageSize int
 	// StatementCache, when set, is given to the database driver before
-	// the arguments of the calendar's statement, whose changing values
-	// (IDs, times) are bound as parameters on PostgreSQL instead of being
-	// written into its text (storage.QueryBound): a value the driver reads
+	// the arguments of the statements read most often — the calendar, the
+	// notices and the request lists of the top page —, whose changing
+	// values (IDs, times) are bound as parameters on PostgreSQL instead of
+	// being written into their text: a value the driver reads
 	// as "prepare this statement once per connection and reuse it", so
 	// that PostgreSQL parses it once and may keep its plan. With pgx
 	// (jackc/pgx/v5/stdlib) set pgx.QueryExecModeCacheStatement; a

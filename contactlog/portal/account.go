@@ -327,7 +327,7 @@ func (s *Service) Marks(ctx context.Context, custs []uuid.UUID) (map[uuid.UUID]M
 		Join("LEFT JOIN portal_accounts AS pa ON pa.tenant_id = "+cust.Tenant()+" AND pa.customer_id = "+cust.ID()+
 			" AND pa.deactivated_at IS NULL").
 		Where(cust.Tenant()+" = ?", pr.Tenant).Where(cust.ID()+" IN (?)", bun.List(custs)).Where(cust.Live())
-	if err := pred.Apply(q).Scan(ctx, &rows); err != nil {
+	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, pred.Apply(q), &rows); err != nil {
 		return nil, fmt.Errorf("portal: marks: %w", storage.Err(err))
 	}
 	for _, r := range rows {

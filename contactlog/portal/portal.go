@@ -175,6 +175,14 @@ type Config struct {
 	// invite by SMS. Default: none, and SMS invitations are refused with
 	// CodeNoSMS.
 	SMS notify.Channel
+	// StatementCache, when set, is given to the database driver before
+	// the arguments of Marks (read by every page that lists records),
+	// whose IDs are bound as parameters on PostgreSQL instead of being
+	// written into its text: with pgx (jackc/pgx/v5/stdlib),
+	// pgx.QueryExecModeCacheStatement has each connection prepare it once.
+	// Leave it nil on SQLite and behind a transaction-mode pooler, as
+	// schedule.Config.StatementCache says. Default: nil.
+	StatementCache any
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field

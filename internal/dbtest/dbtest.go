@@ -32,6 +32,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/internal/citus"
 	"github.com/kirokuhq/kiroku/internal/dbopen"
+	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
@@ -68,11 +69,11 @@ func checkQueries(t testing.TB, db *bun.DB) {
 		t.Fatalf("dbtest: %v", err)
 	}
 	h := citus.NewHook(c)
-	//lint:ignore SA1019 callers keep using db itself (WithQueryHook returns a copy)
-	db.AddQueryHook(h)
+	storage.AddQueryHook(db, h)
 	hooks.Store(db, h)
 	t.Cleanup(func() {
 		hooks.Delete(db)
+		storage.ForgetQueryHooks(db)
 		if p := h.Report().Problems; len(p) > 0 {
 			t.Errorf("dbtest: %d statements join tables distributed by tenant without the tenant equality; the first: %s", len(p), p[0])
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun/dialect"
 
 	"github.com/kirokuhq/kiroku/internal/dbopen"
+	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // Pooler returns a second handle on db's database (which must come from
@@ -37,7 +38,9 @@ func Pooler(t testing.TB, db *bun.DB) *bun.DB {
 	} else {
 		pooled = Reopen(t, db)
 	}
-	return pooled.WithQueryHook(sessionGuard{t: t})
+	guarded := storage.WithQueryHook(pooled, sessionGuard{t: t})
+	t.Cleanup(func() { storage.ForgetQueryHooks(guarded) })
+	return guarded
 }
 
 // simpleProtocol sets pgx's exec mode of a DSN (URL or keyword form) to the

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/uptrace/bun"
+
+	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
 // Recorder keeps the text of every statement run through the *bun.DB it
@@ -21,8 +23,9 @@ var _ bun.QueryHook = (*Recorder)(nil)
 // Record attaches a new Recorder to db.
 func Record(db *bun.DB) *Recorder {
 	r := &Recorder{}
-	//lint:ignore SA1019 the engines already built over db must report to r (WithQueryHook returns a copy)
-	db.AddQueryHook(r)
+	// The engines already built over db must report to r, through bun's
+	// hooks and QueryBound's.
+	storage.AddQueryHook(db, r)
 	return r
 }
 

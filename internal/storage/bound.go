@@ -3,8 +3,13 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -25,13 +30,15 @@ import (
 // (no partial index or ordinal depends on one), and PostgreSQL gives an
 // untyped parameter the type it would give the untyped literal. On
 // SQLite, or on a handle QueryBound cannot see through, q runs as bun
-// runs it. The statement bypasses bun's query hooks on PostgreSQL.
+// runs it. On PostgreSQL the statement goes to the driver without bun:
+// bun's query hooks do not see it, those added through AddQueryHook and
+// WithQueryHook do.
 //
 // mode, when not nil, is passed to the driver before the values: with pgx,
 // a pgx.QueryExecMode value chooses how this statement is sent (its
 // statement cache: pgx.QueryExecModeCacheStatement) whatever the pool's
 // default.
-func QueryBound(ctx context.Context, db bun.IDB, mode any, q schema.QueryAppender) (*sql.Rows, error) {
+func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Rows, error) {
 	b, err := q.AppendQuery(schema.NewQueryGen(db.Dialect()), nil)
 	if err != nil {
 		return nil, err
@@ -44,7 +51,77 @@ func QueryBound(ctx context.Context, db bun.IDB, mode any, q schema.QueryAppende
 	if mode != nil {
 		args = append([]any{mode}, args...)
 	}
-	return raw.QueryContext(ctx, query, args...)
+	base := baseDB(db)
+	hs := hooksOf(base)
+	event := &bun.QueryEvent{DB: base, IQuery: q, Query: string(b), StartTime: time.Now()}
+	for _, h := range hs {
+		ctx = h.BeforeQuery(ctx, event)
+	}
+	rows, err := raw.QueryContext(ctx, query, args...)
+	event.Err = err
+	for i := len(hs) - 1; i >= 0; i-- {
+		hs[i].AfterQuery(ctx, event)
+	}
+	return rows, err
+}
+
+// ScanBound runs q through QueryBound and scans its rows into dest, one
+// pointer to a slice (of models, or of values for a single column), as
+// bun's Scan would. Other destinations are refused: bun's scanning of rows
+// into one model does not report that there were none.
+func ScanBound(ctx context.Context, db bun.IDB, mode any, q *bun.SelectQuery, dest any) error {
+	if v := reflect.ValueOf(dest); v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Slice {
+		return fmt.Errorf("storage: ScanBound into %T, not a pointer to a slice", dest)
+	}
+	rows, err := QueryBound(ctx, db, mode, q)
+	if err != nil {
+		return err
+	}
+	return baseDB(db).ScanRows(ctx, rows, dest)
+}
+
+// hooks are the query hooks added through AddQueryHook and WithQueryHook,
+// by database: the statements QueryBound sends to the driver directly do
+// not pass bun's.
+var hooks sync.Map // *bun.DB → []bun.QueryHook
+
+// AddQueryHook adds h to db's query hooks (bun.DB.AddQueryHook) and to
+// those QueryBound reports its PostgreSQL statements to, as bun would.
+// Statement checkers and recorders (the tests') are added this way.
+func AddQueryHook(db *bun.DB, h bun.QueryHook) {
+	//lint:ignore SA1019 callers keep using db itself (WithQueryHook returns a copy)
+	db.AddQueryHook(h)
+	hooks.Store(db, append(slices.Clone(hooksOf(db)), h))
+}
+
+// WithQueryHook returns a copy of db with h added to its query hooks
+// (bun.DB.WithQueryHook), whose statements through QueryBound reach them
+// too.
+func WithQueryHook(db *bun.DB, h bun.QueryHook) *bun.DB {
+	c := db.WithQueryHook(h)
+	hooks.Store(c, append(slices.Clone(hooksOf(db)), h))
+	return c
+}
+
+// ForgetQueryHooks drops what AddQueryHook and WithQueryHook registered
+// for db (bun's own hooks stay): call it when db is closed.
+func ForgetQueryHooks(db *bun.DB) { hooks.Delete(db) }
+
+// hooksOf returns the hooks registered for db.
+func hooksOf(db *bun.DB) []bun.QueryHook {
+	if hs, ok := hooks.Load(db); ok {
+		return hs.([]bun.QueryHook)
+	}
+	return nil
+}
+
+// baseDB is the database of db: db itself, or the one a transaction or
+// connection came from.
+func baseDB(db bun.IDB) *bun.DB {
+	if x, ok := db.(*bun.DB); ok {
+		return x
+	}
+	return db.NewSelect().DB()
 }
 
 // liftLiterals replaces the string literals of query (PostgreSQL's

@@ -58,6 +58,14 @@ func TestQueryBound(t *testing.T) {
 			require.NoError(t, rows.Err())
 			return got
 		}
+		// Hooks added through storage see the statement as bun would
+		// have sent it.
+		rec := dbtest.Record(db)
+		rows, err := storage.QueryBound(ctx, db, nil, query(db, tenants[0], base))
+		require.NoError(t, err)
+		require.NoError(t, rows.Close())
+		require.Equal(t, []string{query(db, tenants[0], base).String()}, rec.Take())
+
 		cache := dbtest.StatementCache(t, db)
 		if db.Dialect().Name() == dialect.PG {
 			require.NotNil(t, cache)
@@ -73,6 +81,14 @@ func TestQueryBound(t *testing.T) {
 					}
 					require.NotEmpty(t, want)
 					require.Equal(t, want, read(t, db, mode, tenant, from))
+					var scanned []row
+					require.NoError(t, storage.ScanBound(ctx, db, mode, query(db, tenant, from), &scanned))
+					for i := range scanned {
+						scanned[i].At = scanned[i].At.UTC()
+					}
+					require.Equal(t, want, scanned)
+					var one row
+					require.Error(t, storage.ScanBound(ctx, db, mode, query(db, tenant, from), &one), "one model: no rows would go unnoticed")
 					require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 						require.Equal(t, want, read(t, tx, mode, tenant, from))
 						return nil

@@ -249,8 +249,9 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
-	// The calendar's statement is prepared once per connection on
-	// PostgreSQL, unless a transaction-mode pooler is in front of it.
+	// The statements of the calendar and the top page that bind their
+	// values are prepared once per connection on PostgreSQL, unless a
+	// transaction-mode pooler is in front of it.
 	statements, err := dbopen.StatementCache(ctx, a.DB)
 	if err != nil {
 		return a, err
@@ -278,7 +279,8 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 			return a, fmt.Errorf("portal SMS: plugin %q is not a running notification plugin (one with a Notifier)", cfg.PortalSMSPlugin)
 		}
 	}
-	portalCfg := &portal.Config{Authorizer: a.Authz, Directory: a.Dir, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms}
+	portalCfg := &portal.Config{Authorizer: a.Authz, Directory: a.Dir, Clock: a.Clock, Mailer: mailer, MailFrom: from, BaseURL: cfg.BaseURL + "/portal", SMS: sms,
+		StatementCache: statements}
 	if a.Portal, err = portal.NewService(a.DB, portalCfg); err != nil {
 		return a, err
 	}
