@@ -44,9 +44,21 @@
 //     57.5–78.4 (62.5–83.1) / 57.6–59.4 ms (1.00–1.32×), alerts of a month
 //     1.00–1.14 (1.20–1.97) / 1.03–1.07 ms. With jit on (the server's
 //     default) JIT compilation adds about 0.1 s to each month query.
+//   - 7 December, another machine of the same size (the hand-written
+//     month took 75–107 ms on it, against 70–73 ms above), the standard
+//     size loaded with the assignee triggers in place, each run of the week asking the next of
+//     52 weeks (before, every run asked the base day's week, so a
+//     statement cache would have answered it whatever its values), both
+//     sides with the statement cache (Config.StatementCache; the
+//     hand-written SQL binds its values too): three runs of 52 at load
+//     1.3–1.4, week 2.22–3.03 (5.30–6.49) / 2.49–2.97 ms (0.75–1.09×),
+//     group month 100–110 / 99–107 ms, 3 a day 101–102 / 93–110 ms, alerts
+//     1.86–3.30 / 1.65–2.64 ms. The week alternated with and without the
+//     statement cache, 104 runs each at load 1.6–2.2: 3.88 and 4.66 ms
+//     against 6.84 and 7.25 ms.
 //
 // The week is within its budget (5 ms). The group month (20 ms) is not, by
-// 3.5×, as the hand-written SQL is not. The group's month (13 staff) has
+// 3.5–5.5×, as the hand-written SQL is not. The group's month (13 staff) has
 // 3 765 entries of 2 873 customers: 667 appointments, and 3 099 records
 // found from 5 487 keys (2 442 responder rows, 3 045 assignee rows; 3 643
 // once a record both as responder and as assignee is one). Each record is
