@@ -13,6 +13,7 @@ import (
 
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
+	"github.com/kirokuhq/kiroku/internal/idset"
 	"github.com/kirokuhq/kiroku/internal/storage"
 )
 
@@ -299,7 +300,9 @@ type Mark struct {
 // Marks returns the name and portal status of those of custs that the
 // staff principal sees and that are not in the trash, by customer, in one
 // query: what customer.Service.Names and Statuses give, for a page that
-// shows both (the top page's records).
+// shows both (the top page's records). Each customer is asked once, in
+// ID order, so that pages with the same number of customers send one
+// statement (see Config.StatementCache).
 func (s *Service) Marks(ctx context.Context, custs []uuid.UUID) (map[uuid.UUID]Mark, error) {
 	pr, err := permission.RequireStaff(ctx)
 	if err != nil {
@@ -326,7 +329,7 @@ func (s *Service) Marks(ctx context.Context, custs []uuid.UUID) (map[uuid.UUID]M
 		ColumnExpr("COALESCE(pa.status, '') AS status").
 		Join("LEFT JOIN portal_accounts AS pa ON pa.tenant_id = "+cust.Tenant()+" AND pa.customer_id = "+cust.ID()+
 			" AND pa.deactivated_at IS NULL").
-		Where(cust.Tenant()+" = ?", pr.Tenant).Where(cust.ID()+" IN (?)", bun.List(custs)).Where(cust.Live())
+		Where(cust.Tenant()+" = ?", pr.Tenant).Where(cust.ID()+" IN (?)", bun.List(idset.Sorted(custs))).Where(cust.Live())
 	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, pred.Apply(q), &rows); err != nil {
 		return nil, fmt.Errorf("portal: marks: %w", storage.Err(err))
 	}
