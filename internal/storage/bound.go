@@ -53,6 +53,9 @@ func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Ro
 	}
 	base := baseDB(db)
 	hs := hooksOf(base)
+	if len(hs) == 0 {
+		return raw.QueryContext(ctx, query, args...)
+	}
 	event := &bun.QueryEvent{DB: base, IQuery: q, Query: string(b), StartTime: time.Now()}
 	for _, h := range hs {
 		ctx = h.BeforeQuery(ctx, event)
@@ -158,34 +161,30 @@ func liftLiterals(query string) (string, []any) {
 			}
 			i = end
 		case c == '"':
-			end := strings.IndexByte(query[i+1:], '"')
-			if end < 0 {
-				out.WriteString(query[i:])
-				return out.String(), args
-			}
-			out.WriteString(query[i : i+end+2])
-			i += end + 2
+			i = copyThrough(&out, query, i, 1, `"`)
 		case c == '-' && strings.HasPrefix(query[i:], "--"):
-			end := strings.IndexByte(query[i:], '\n')
-			if end < 0 {
-				end = len(query) - i
-			}
-			out.WriteString(query[i : i+end])
-			i += end
+			i = copyThrough(&out, query, i, 2, "\n")
 		case c == '/' && strings.HasPrefix(query[i:], "/*"):
-			end := strings.Index(query[i+2:], "*/")
-			if end < 0 {
-				out.WriteString(query[i:])
-				return out.String(), args
-			}
-			out.WriteString(query[i : i+end+4])
-			i += end + 4
+			i = copyThrough(&out, query, i, 2, "*/")
 		default:
 			out.WriteByte(c)
 			i++
 		}
 	}
 	return out.String(), args
+}
+
+// copyThrough writes query from i (where a quoted identifier or a comment
+// opens, its opening open bytes long) through the first close after the
+// opening, or to the end when there is none, to out, and returns the index
+// after what it wrote: nothing in it is a literal.
+func copyThrough(out *strings.Builder, query string, i, open int, close string) int {
+	end := len(query)
+	if j := strings.Index(query[i+open:], close); j >= 0 {
+		end = i + open + j + len(close)
+	}
+	out.WriteString(query[i:end])
+	return end
 }
 
 // literalEnd returns the index just past the string literal of query that

@@ -58,7 +58,7 @@ func rawDB(db bun.IDB) (sqlDB, error) {
 	case *bun.Conn:
 		return x.Conn, nil
 	}
-	return nil, fmt.Errorf("storage: bulk insert: unsupported handle %T", db)
+	return nil, fmt.Errorf("storage: no database/sql handle under %T", db)
 }
 
 // Bulk is a BulkInsert prepared on one database handle. On SQLite it
