@@ -56,6 +56,10 @@ func (w copyWriter) Exec(ctx context.Context, values []any) error {
 		return err
 	}
 	_, err = w.s.cfg.Copier.CopyFrom(ctx, w.s.copy, query, data)
+	if data.Err() != nil {
+		// The driver failed the COPY with our error; report ours.
+		return data.Err()
+	}
 	return storage.Err(err)
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/uuid"
@@ -106,14 +108,34 @@ func TestBulkInsertCopy(t *testing.T) {
 	spec := storage.BulkInsert{Table: "t", Columns: []string{"a", "b", "c", "d", "e"}}
 	id := uuid.MustParse("01234567-89ab-cdef-0123-456789abcdef")
 	at := time.Date(2026, 12, 9, 1, 2, 3, 456000, time.UTC)
-	query, data, err := spec.Copy([]any{"x\ty\\z\r\n", nil, true, int64(7), at,
-		id, storage.Grams{"田中", `a"`}, false, 1.5, []byte{0xca, 0xfe}})
+	values := []any{"x\ty\\z\r\n", nil, true, int64(7), at,
+		id, storage.Grams{"田中", `a"\`}, false, 1.5, []byte{0xca, 0xfe},
+		&id, strings.Repeat("長", 100), nil, nil, nil}
+	want := "x\\ty\\\\z\\r\\n\t\\N\tt\t7\t2026-12-09 01:02:03.000456Z\n" +
+		"01234567-89ab-cdef-0123-456789abcdef\t{\"田中\",\"a\\\\\"\\\\\\\\\"}\tf\t1.5\t\\\\xcafe\n" +
+		"01234567-89ab-cdef-0123-456789abcdef\t" + strings.Repeat("長", 100) + "\t\\N\t\\N\t\\N\n"
+	query, data, err := spec.Copy(values)
 	require.NoError(t, err)
 	require.Equal(t, "COPY t (a, b, c, d, e) FROM STDIN", query)
-	require.Equal(t, "x\\ty\\\\z\\r\\n\t\\N\tt\t7\t2026-12-09 01:02:03.000456Z\n"+
-		"01234567-89ab-cdef-0123-456789abcdef\t{\"田中\",\"a\\\\\"\"}\tf\t1.5\t\\\\xcafe\n", data.String())
+	got, err := io.ReadAll(data)
+	require.NoError(t, err)
+	require.Equal(t, want, string(got))
+	require.NoError(t, data.Err())
+	// Read in small pieces, rows span reads.
+	_, data, err = spec.Copy(values)
+	require.NoError(t, err)
+	got, err = io.ReadAll(iotest.OneByteReader(data))
+	require.NoError(t, err)
+	require.Equal(t, want, string(got))
+
 	_, _, err = spec.Copy([]any{"one"})
 	require.ErrorContains(t, err, "1 values for 5 columns")
-	_, _, err = spec.Copy([]any{struct{}{}, nil, nil, nil, nil})
+	// A value that cannot be encoded ends the data after the rows before
+	// it, with the error.
+	_, data, err = spec.Copy(append([]any{"ok", nil, nil, nil, nil}, struct{}{}, nil, nil, nil, nil))
+	require.NoError(t, err)
+	got, err = io.ReadAll(data)
 	require.ErrorContains(t, err, "t.a: type struct {} cannot be copied")
+	require.Equal(t, "ok\t\\N\t\\N\t\\N\t\\N\n", string(got))
+	require.Equal(t, err, data.Err())
 }

@@ -22,23 +22,26 @@ type Grams []string
 
 // Value encodes the grams as a PostgreSQL array literal.
 func (g Grams) Value() (driver.Value, error) {
-	var b strings.Builder
-	b.WriteByte('{')
+	return string(g.appendLiteral(nil)), nil
+}
+
+// appendLiteral appends the grams as a PostgreSQL array literal to b.
+func (g Grams) appendLiteral(b []byte) []byte {
+	b = append(b, '{')
 	for i, s := range g {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteByte('"')
-		for _, r := range s {
-			if r == '"' || r == '\\' {
-				b.WriteByte('\\')
+		b = append(b, '"')
+		for j := 0; j < len(s); j++ {
+			if s[j] == '"' || s[j] == '\\' {
+				b = append(b, '\\')
 			}
-			b.WriteRune(r)
+			b = append(b, s[j])
 		}
-		b.WriteByte('"')
+		b = append(b, '"')
 	}
-	b.WriteByte('}')
-	return b.String(), nil
+	return append(b, '}')
 }
 
 // GramIndex is the bigram index over one table's search text.
