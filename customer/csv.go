@@ -543,20 +543,20 @@ func mapHeader(head []string, defs []FieldDef, rep *ImportReport) (*headerMap, e
 }
 
 // readRows parses and validates every data row, collecting problems in rep.
-// fillKana fills readings suggested for rows that lack them.
+// fillKana fills readings suggested for rows that lack them. The file is
+// read in order; its rows are then checked on every processor (checkRow)
+// and their problems reported in file order.
 func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today date.Date, fillKana bool, rep *ImportReport) ([]*plannedRow, error) {
-	// Pointers: a slice of large rows growing to 100 000 would be copied
-	// as it grows.
-	var planned []*plannedRow
+	var read []readRow
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return planned, nil
+			break
 		}
 		var pe *csvio.ParseError
 		if errors.As(err, &pe) {
 			rep.Rows++
-			rep.Errors = append(rep.Errors, RowError{Line: pe.Line, Code: validation.CodeFormat, Param: "column " + strconv.Itoa(pe.Column)})
+			read = append(read, readRow{errs: []RowError{{Line: pe.Line, Code: validation.CodeFormat, Param: "column " + strconv.Itoa(pe.Column)}}})
 			continue
 		}
 		if errors.Is(err, csvio.ErrTooManyRecords) {
@@ -565,35 +565,82 @@ func (s *Service) readRows(cr *csvio.Reader, hm *headerMap, st *settings, today 
 		if err != nil {
 			return nil, err
 		}
-		rep.Rows++
 		cells, blank := rec.Fields, true
 		for j, f := range cells {
 			cells[j] = strings.TrimSpace(csvio.Unguard(f))
 			blank = blank && cells[j] == ""
 		}
-		if blank {
-			rep.Rows--
-			continue
-		}
-		var p Profile
-		before := len(rep.Errors)
-		hm.apply(&p, cells, rec.Line, rep)
-		if sg := s.suggestRowKana(&p, rec.Line, fillKana); sg != nil {
-			rep.Suggested = append(rep.Suggested, *sg)
-		}
-		read := p // the names as read, for the errors' Name
-		if v := normalize(&p, st, today); v.Err() != nil {
-			hm.report(rec.Line, v, rep)
-		}
-		if len(rep.Errors) == before {
-			planned = append(planned, &plannedRow{line: rec.Line, cells: cells, prof: p})
-			continue
-		}
-		name := rowName(&read)
-		for i := before; i < len(rep.Errors); i++ {
-			rep.Errors[i].Name = name
+		if !blank {
+			rep.Rows++
+			read = append(read, readRow{line: rec.Line, cells: cells})
 		}
 	}
+	inParallel(len(read), func(i int) {
+		if r := &read[i]; r.cells != nil {
+			s.checkRow(r, hm, st, today, fillKana)
+		}
+	})
+	// Pointers: a slice of large rows growing to 100 000 would be copied
+	// as it grows.
+	var planned []*plannedRow
+	for i := range read {
+		r := &read[i]
+		rep.Errors = append(rep.Errors, r.errs...)
+		if r.suggested != nil {
+			rep.Suggested = append(rep.Suggested, *r.suggested)
+		}
+		if r.planned != nil {
+			planned = append(planned, r.planned)
+		}
+	}
+	return planned, nil
+}
+
+// readRow is a row of an imported file as checkRow finds it.
+type readRow struct {
+	line      int
+	cells     []string // nil for a row the CSV reader could not parse
+	errs      []RowError
+	suggested *SuggestedKana
+	planned   *plannedRow // nil for a row with problems
+}
+
+// checkRow parses r's cells into a profile, suggests its readings and
+// normalises it, setting r's problems or its planned row.
+func (s *Service) checkRow(r *readRow, hm *headerMap, st *settings, today date.Date, fillKana bool) {
+	var p Profile
+	var rep ImportReport
+	hm.apply(&p, r.cells, r.line, &rep)
+	r.suggested = s.suggestRowKana(&p, r.line, fillKana)
+	read := p // the names as read, for the errors' Name
+	if v := normalize(&p, st, today); v.Err() != nil {
+		hm.report(r.line, v, &rep)
+	}
+	if len(rep.Errors) == 0 {
+		r.planned = &plannedRow{line: r.line, cells: r.cells, prof: p}
+		return
+	}
+	name := rowName(&read)
+	for i := range rep.Errors {
+		rep.Errors[i].Name = name
+	}
+	r.errs = rep.Errors
+}
+
+// inParallel calls f for each index below n, spread over the available
+// processors in contiguous parts of at least importBatch indexes.
+func inParallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/importBatch+1)
+	per := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for from := 0; from < n; from += per {
+		wg.Go(func() {
+			for i := from; i < min(from+per, n); i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // rowName is RowError.Name of a row read into p (before normalisation).
@@ -701,18 +748,7 @@ func (s *Service) writeImport(ctx context.Context, pr permission.Principal, plan
 // deriveAllKeys derives the keys of rows (deriveKeys), spread over the
 // available processors.
 func deriveAllKeys(rows []row) {
-	workers := min(runtime.GOMAXPROCS(0), len(rows)/importBatch+1)
-	var wg sync.WaitGroup
-	per := (len(rows) + workers - 1) / workers
-	for from := 0; from < len(rows); from += per {
-		part := rows[from:min(from+per, len(rows))]
-		wg.Go(func() {
-			for i := range part {
-				deriveKeys(&part[i])
-			}
-		})
-	}
-	wg.Wait()
+	inParallel(len(rows), func(i int) { deriveKeys(&rows[i]) })
 }
 
 // searchDeriver derives the search columns (deriveSearch) of an import's
