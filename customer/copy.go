@@ -13,9 +13,9 @@ import (
 // Copier bulk-loads rows into PostgreSQL with COPY … FROM STDIN through the
 // embedder's driver (Kiroku imports none): set Config.Copier to one and
 // Import writes the customers it creates, their assignees and the
-// assignment log with COPY instead of multi-row INSERTs (cheaper for the
-// database; the import's own parsing and validation still cost more, see
-// the README's limits). With the pgx driver (jackc/pgx/v5/stdlib) it is:
+// assignment log with COPY instead of multi-row INSERTs: cheaper for the
+// database, and on PostgreSQL the way an import reaches 10 000 rows/s (see
+// the package doc's figures). With the pgx driver (jackc/pgx/v5/stdlib) it is:
 //
 //	func (pgxCopier) CopyFrom(ctx context.Context, conn *sql.Conn, query string, data io.Reader) (n int64, err error) {
 //		err = conn.Raw(func(dc any) error {

@@ -150,13 +150,16 @@
 // five B-trees together 2–3 s (customers_deleted takes no entry, a new
 // customer is not deleted), the assignees and the assignment log 2.1–3 s,
 // of which their foreign-key checks about 1.4 s. The engine's parsing,
-// validation, grams and encoding take 5–6.5 s of user CPU on the client
-// (the benchmark process's, its set-up included), partly on another
-// processor. Over four alternated runs each the import reached 4 200–7 100
-// rows/s through COPY (3 400–4 400 before) and, over two, 3 300–4 600 with
-// INSERTs (3 000–3 800 before), a hand-written binary COPY of the same rows
-// 8 100–8 900 (4 500–4 800 before): still short of the 10 000 rows/s
-// budget, and spread widely by the other work on the cores.
+// validation, grams and encoding run beside the server's work: the rows
+// are checked on every processor, the next batch's grams are derived while
+// the database writes this one, and COPY's data is encoded as the driver
+// sends it, so the server parses one chunk while the next is encoded. In
+// two alternated runs on 2 cores (load 1.6–2, 7 Dec 2026) the import
+// reached 10 700–11 000 rows/s through COPY beside a hand-written binary
+// COPY of the same rows at 11 300–11 400 (0.95–0.97×; 9 500–9 900 before
+// the encoding was streamed and the rows checked in parallel), and
+// 6 800–7 200 rows/s with INSERTs (6 500–6 900 before), which miss the
+// 10 000 rows/s budget as hand-written 500-row INSERTs do (8 300).
 //
 // Export writes any search result in the import format (plus 顧客ID and
 // timestamps); with Shift_JIS, characters it cannot hold become 〓 and are
