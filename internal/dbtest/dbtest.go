@@ -73,7 +73,7 @@ func checkQueries(t testing.TB, db *bun.DB) {
 	hooks.Store(db, h)
 	t.Cleanup(func() {
 		hooks.Delete(db)
-		storage.ForgetQueryHooks(db)
+		storage.Forget(db)
 		if p := h.Report().Problems; len(p) > 0 {
 			t.Errorf("dbtest: %d statements join tables distributed by tenant without the tenant equality; the first: %s", len(p), p[0])
 		}

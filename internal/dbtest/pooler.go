@@ -39,7 +39,7 @@ func Pooler(t testing.TB, db *bun.DB) *bun.DB {
 		pooled = Reopen(t, db)
 	}
 	guarded := storage.WithQueryHook(pooled, sessionGuard{t: t})
-	t.Cleanup(func() { storage.ForgetQueryHooks(guarded) })
+	t.Cleanup(func() { storage.Forget(guarded) })
 	return guarded
 }
 

@@ -17,56 +17,79 @@ import (
 )
 
 // QueryBound runs q, a query built with bun, with the values that change
-// from call to call bound as parameters on PostgreSQL: bun writes every
-// value into the SQL text, so each call is a new statement that
-// PostgreSQL parses and plans again (for a calendar's statement, with its
-// visibility predicate twice over, about half of its time). QueryBound
-// takes the UUID and timestamp literals back out of the text as $n
-// parameters, so that a call for another user, tenant or day sends the
-// same text: a driver that caches prepared statements (pgx's default)
-// parses it once per connection, and PostgreSQL may keep a generic plan.
-// Only literals whose whole content is a UUID or a timestamp as bun
-// writes them are taken out; they carry no meaning beyond their value
-// (no partial index or ordinal depends on one), and PostgreSQL gives an
-// untyped parameter the type it would give the untyped literal. On
-// SQLite, or on a handle QueryBound cannot see through, q runs as bun
-// runs it. On PostgreSQL the statement goes to the driver without bun:
-// bun's query hooks do not see it, those added through AddQueryHook and
-// WithQueryHook do.
+// from call to call bound as parameters, so that the database parses and
+// plans its text once: bun writes every value into the SQL text, so each
+// call is a new statement, parsed and planned again (for a calendar's
+// statement on PostgreSQL, with its visibility predicate twice over, about
+// half of its time; for the top page's statements on SQLite, twice their
+// execution). QueryBound takes the UUID and timestamp literals back out of
+// the text as $n parameters, so that a call for another user, tenant or
+// day sends the same text. Only literals whose whole content is a UUID or
+// a timestamp as bun writes them are taken out; they carry no meaning
+// beyond their value (no partial index or ordinal depends on one), and the
+// database gives an untyped parameter the type it would give the untyped
+// literal. A statement with more than maxBound such values runs as bun
+// writes it: its text would hardly repeat.
 //
-// mode, when not nil, is passed to the driver before the values: with pgx,
-// a pgx.QueryExecMode value chooses how this statement is sent (its
-// statement cache: pgx.QueryExecModeCacheStatement) whatever the pool's
-// default.
+// On PostgreSQL the values are bound only when mode is not nil: mode is
+// passed to the driver before them, and with pgx a pgx.QueryExecMode value
+// chooses how the statement is sent (its statement cache:
+// pgx.QueryExecModeCacheStatement) whatever the pool's default, so that
+// PostgreSQL parses it once per connection and may keep a generic plan.
+// With mode nil, q runs as bun runs it (a text that differs from call to
+// call leaves nothing for a cache, and keeps PostgreSQL's plan for the
+// values).
+//
+// On SQLite mode is ignored and the values are always bound: SQLite plans
+// a statement when it prepares it, without its values, so nothing is lost.
+// A text that runs a second time is prepared and kept, by database handle
+// (the most recently used sqliteKept texts), and runs prepared from then
+// on, in a transaction too (on a bun.Conn it runs unprepared).
+//
+// On a handle QueryBound cannot see through, q runs as bun runs it. The
+// statements QueryBound binds go to the driver without bun: bun's query
+// hooks do not see them, those added through AddQueryHook and
+// WithQueryHook do.
 func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Rows, error) {
 	b, err := q.AppendQuery(schema.NewQueryGen(db.Dialect()), nil)
 	if err != nil {
 		return nil, err
 	}
+	name := db.Dialect().Name()
 	raw, rerr := rawDB(db)
-	if rerr != nil || db.Dialect().Name() != dialect.PG {
+	if rerr != nil || (name != dialect.PG && name != dialect.SQLite) || (name == dialect.PG && mode == nil) {
 		return db.QueryContext(ctx, string(b))
 	}
 	query, args := liftLiterals(string(b))
-	if mode != nil {
-		args = append([]any{mode}, args...)
+	if len(args) > maxBound {
+		return db.QueryContext(ctx, string(b))
+	}
+	run := func(ctx context.Context) (*sql.Rows, error) {
+		if name == dialect.SQLite {
+			return sqliteQuery(ctx, db, raw, query, args)
+		}
+		return raw.QueryContext(ctx, query, append([]any{mode}, args...)...)
 	}
 	base := baseDB(db)
 	hs := hooksOf(base)
 	if len(hs) == 0 {
-		return raw.QueryContext(ctx, query, args...)
+		return run(ctx)
 	}
 	event := &bun.QueryEvent{DB: base, IQuery: q, Query: string(b), StartTime: time.Now()}
 	for _, h := range hs {
 		ctx = h.BeforeQuery(ctx, event)
 	}
-	rows, err := raw.QueryContext(ctx, query, args...)
+	rows, err := run(ctx)
 	event.Err = err
 	for i := len(hs) - 1; i >= 0; i-- {
 		hs[i].AfterQuery(ctx, event)
 	}
 	return rows, err
 }
+
+// maxBound is the most values QueryBound binds in one statement (SQLite
+// takes 32 766 parameters, PostgreSQL 65 535).
+const maxBound = 1000
 
 // ScanBound runs q through QueryBound and scans its rows into dest, one
 // pointer to a slice (of models, or of values for a single column), as
@@ -106,9 +129,13 @@ func WithQueryHook(db *bun.DB, h bun.QueryHook) *bun.DB {
 	return c
 }
 
-// ForgetQueryHooks drops what AddQueryHook and WithQueryHook registered
-// for db (bun's own hooks stay): call it when db is closed.
-func ForgetQueryHooks(db *bun.DB) { hooks.Delete(db) }
+// Forget drops what AddQueryHook and WithQueryHook registered for db
+// (bun's own hooks stay) and closes the statements QueryBound keeps
+// prepared for its database handle: call it when db is closed.
+func Forget(db *bun.DB) {
+	hooks.Delete(db)
+	forgetStatements(db.DB)
+}
 
 // hooksOf returns the hooks registered for db.
 func hooksOf(db *bun.DB) []bun.QueryHook {

@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,4 +115,88 @@ func TestQueryBound(t *testing.T) {
 			require.Equal(t, 1, n)
 		}
 	})
+}
+
+// On SQLite, QueryBound prepares a text when it runs the second time and
+// keeps it for later calls with other values, in transactions too; it
+// keeps the most recently used texts only, closing the statements of
+// those it drops while other calls run them, and Forget closes the rest.
+func TestQueryBoundStatementCache(t *testing.T) {
+	db := dbtest.SQLite(t)
+	ctx := context.Background()
+	_, err := db.ExecContext(ctx, "CREATE TABLE cached_rows (tenant_id TEXT NOT NULL, n INTEGER NOT NULL)")
+	require.NoError(t, err)
+	tenants := []uuid.UUID{uuid.New(), uuid.New()}
+	for i := range 10 {
+		_, err := db.ExecContext(ctx, "INSERT INTO cached_rows VALUES (?, ?)", tenants[i%2], i)
+		require.NoError(t, err)
+	}
+	// query selects the tenant's rows above min; a different min is a
+	// different text (numbers stay in the text).
+	query := func(db bun.IDB, tenant uuid.UUID, min int) *bun.SelectQuery {
+		return db.NewSelect().TableExpr("cached_rows").Column("n").
+			Where("tenant_id = ?", tenant).Where("n > ?", min).OrderExpr("n")
+	}
+	read := func(db bun.IDB, tenant uuid.UUID, min int) []int {
+		var got []int
+		require.NoError(t, storage.ScanBound(ctx, db, nil, query(db, tenant, min), &got))
+		return got
+	}
+	want := func(tenant uuid.UUID, min int) []int {
+		var got []int
+		require.NoError(t, query(db, tenant, min).Scan(ctx, &got))
+		return got
+	}
+	require.Equal(t, want(tenants[0], 0), read(db, tenants[0], 0))
+	texts, prepared := storage.CachedStatements(db)
+	require.Equal(t, []int{1, 0}, []int{texts, prepared}, "the first run remembers the text")
+	require.Equal(t, want(tenants[1], 0), read(db, tenants[1], 0))
+	texts, prepared = storage.CachedStatements(db)
+	require.Equal(t, []int{1, 1}, []int{texts, prepared}, "the second, for another tenant, prepares it")
+	require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for range 3 {
+			require.Equal(t, want(tenants[0], 0), read(tx, tenants[0], 0))
+		}
+		require.Equal(t, want(tenants[0], 3), read(tx, tenants[0], 3), "a new text in a transaction")
+		require.Equal(t, want(tenants[0], 3), read(tx, tenants[0], 3), "not prepared in a transaction")
+		return nil
+	}))
+	texts, prepared = storage.CachedStatements(db)
+	require.Equal(t, []int{2, 1}, []int{texts, prepared})
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	require.Equal(t, want(tenants[1], 0), read(conn, tenants[1], 0), "on a connection, unprepared")
+	require.NoError(t, conn.Close())
+
+	// Many texts at once, each twice or more: the cache keeps the most
+	// recent; a statement dropped while in use is closed after its use.
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 3 * storage.SQLiteKept {
+				min := (i + g) % (storage.SQLiteKept + 20)
+				var got, byBun []int
+				if err := storage.ScanBound(ctx, db, nil, query(db, tenants[i%2], min), &got); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := query(db, tenants[i%2], min).Scan(ctx, &byBun); err != nil {
+					t.Error(err)
+					return
+				}
+				if !slices.Equal(got, byBun) {
+					t.Errorf("min %d: got %v", min, got)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	texts, prepared = storage.CachedStatements(db)
+	require.Equal(t, storage.SQLiteKept, texts)
+	require.Positive(t, prepared)
+	storage.Forget(db)
+	texts, _ = storage.CachedStatements(db)
+	require.Zero(t, texts)
+	require.Equal(t, want(tenants[0], 0), read(db, tenants[0], 0), "after Forget, the cache starts again")
 }
