@@ -795,7 +795,7 @@ func privateMemoNotAllowed() error {
 func (s *Service) scan(ctx context.Context, db bun.IDB, tenant uuid.UUID, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
 	var rows []recordRow
 	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text", "private_search_text")
-	if err := build(q).Scan(ctx); err != nil {
+	if err := storage.ScanBound(ctx, db, nil, build(q), &rows); err != nil {
 		return nil, storage.Err(err)
 	}
 	out := make([]Record, len(rows))
@@ -864,7 +864,7 @@ func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, r
 		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
 	scope := db.NewSelect().TableExpr("contact_record_scope").ColumnExpr("record_id, target_id AS id, ? AS role, 0 AS position", scopeTag).
 		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
-	if err := people.UnionAll(scope).Scan(ctx, &sides); err != nil {
+	if err := storage.ScanBound(ctx, db, nil, people.UnionAll(scope), &sides); err != nil {
 		return storage.Err(err)
 	}
 	slices.SortFunc(sides, func(a, b side) int {

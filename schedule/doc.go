@@ -64,11 +64,13 @@
 // belongs to that day). Holidays lists the Japanese public holidays with
 // Japanese names (github.com/rickar/cal/v2/jp; 振替休日 and 国民の休日 included).
 //
-// On PostgreSQL the calendar's statement, like the top page's notices and
-// open requests, is sent with its IDs and times bound as parameters, so
-// that every user, day and week sends one text; with Config.StatementCache
-// set the driver prepares it once per connection, and parsing and planning
-// it (as long as running it, for a week) is not paid on every call.
+// The calendar's statement, like the top page's notices and open requests,
+// can be sent with its IDs and times bound as parameters, so that every
+// user, day and week sends one text: on PostgreSQL with
+// Config.StatementCache set, when the driver prepares it once per
+// connection, and parsing and planning it (as long as running it, for a
+// week) is not paid on every call; on SQLite always, where it is prepared
+// once it has run twice and kept.
 //
 // # Plan → meet → next plan
 //

@@ -91,10 +91,12 @@ type Config struct {
 	// (jackc/pgx/v5/stdlib) set pgx.QueryExecModeCacheStatement; a
 	// staff member's week then takes half the time when the pool's
 	// default mode does not cache statements (exec, as Kiroku's own
-	// programs open PostgreSQL; pgx's own default caches every statement
-	// already). Leave it nil on SQLite and behind a transaction-mode pooler
-	// (PgBouncer pool_mode=transaction), which cannot keep a prepared
-	// statement. Default: nil, the driver's default mode.
+	// programs open PostgreSQL). Leave it nil behind a transaction-mode
+	// pooler (PgBouncer pool_mode=transaction), which cannot keep a
+	// prepared statement. Default: nil, and on PostgreSQL the values are
+	// written into the text as in every other statement. On SQLite the
+	// option is ignored: these statements are always bound there, and
+	// prepared once they have run twice (kept per database handle).
 	StatementCache any
 	// ReminderHour is the hour of the due day, in the tenant's time zone,
 	// at which an occurrence's reminder becomes due: 1–23, or 0 for the

@@ -180,7 +180,8 @@ type Config struct {
 	// whose IDs are bound as parameters on PostgreSQL instead of being
 	// written into its text: with pgx (jackc/pgx/v5/stdlib),
 	// pgx.QueryExecModeCacheStatement has each connection prepare it once.
-	// Leave it nil on SQLite and behind a transaction-mode pooler, as
+	// Leave it nil behind a transaction-mode pooler; it is ignored on
+	// SQLite, where Marks is always bound and prepared, as
 	// schedule.Config.StatementCache says. Default: nil.
 	StatementCache any
 }
