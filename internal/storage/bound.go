@@ -162,8 +162,31 @@ func baseDB(db bun.IDB) *bun.DB {
 // they are.
 func liftLiterals(query string) (string, []any) {
 	var out strings.Builder
+	out.Grow(len(query))
 	var args []any
-	index := map[string]int{}
+	var index map[string]int // the parameter of each value, once there are many
+	param := func(v string) int {
+		if index == nil && len(args) <= 16 {
+			for n, a := range args {
+				if a.(string) == v {
+					return n + 1
+				}
+			}
+		} else {
+			if index == nil {
+				index = make(map[string]int, 2*len(args))
+				for n, a := range args {
+					index[a.(string)] = n + 1
+				}
+			}
+			if n, ok := index[v]; ok {
+				return n
+			}
+			index[v] = len(args) + 1
+		}
+		args = append(args, v)
+		return len(args)
+	}
 	for i := 0; i < len(query); {
 		switch c := query[i]; {
 		case c == '\'':
@@ -175,14 +198,8 @@ func liftLiterals(query string) (string, []any) {
 			before := strings.TrimRight(query[:i], " \t\n")
 			prefixed := before != "" && (isIdentChar(before[len(before)-1]) || before[len(before)-1] == '&')
 			if closed && !prefixed && liftable(lit[1:len(lit)-1]) {
-				v := lit[1 : len(lit)-1]
-				n, ok := index[v]
-				if !ok {
-					args = append(args, v)
-					n = len(args)
-					index[v] = n
-				}
-				out.WriteString("$" + strconv.Itoa(n))
+				out.WriteByte('$')
+				out.WriteString(strconv.Itoa(param(lit[1 : len(lit)-1])))
 			} else {
 				out.WriteString(lit)
 			}

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,6 +41,19 @@ func TestLiftLiterals(t *testing.T) {
 			require.Equal(t, c.args, args)
 		})
 	}
+	// Many values: each is one parameter, repeated or not, before and
+	// after the lookup changes from a scan to a map.
+	var in, want strings.Builder
+	var ids []any
+	for i := range 40 {
+		id := fmt.Sprintf("01a24dc8-ccbb-7947-94f9-6a21f29%05x", i)
+		ids = append(ids, id)
+		fmt.Fprintf(&in, "'%s', '%s', ", id, ids[i/2])
+		fmt.Fprintf(&want, "$%d, $%d, ", i+1, i/2+1)
+	}
+	out, args := liftLiterals(in.String())
+	require.Equal(t, want.String(), out)
+	require.Equal(t, ids, args)
 }
 
 func FuzzLiftLiterals(f *testing.F) {
