@@ -11,8 +11,9 @@ import (
 
 // sqliteKept is how many statement texts QueryBound remembers per SQLite
 // database: those run at least twice are kept prepared on each connection
-// that ran them (a few KiB each).
-const sqliteKept = 128
+// that ran them, each a compiled program in that connection's memory, so
+// the bound is on texts × idle connections (dbopen keeps 16).
+const sqliteKept = 64
 
 // sqliteCaches holds QueryBound's statements, by SQLite database handle;
 // Forget drops a closed database's.
