@@ -391,7 +391,7 @@ func (s *Service) selectAttachments(ctx context.Context, db bun.IDB, pr permissi
 	if !pr.IsStaff() {
 		q = q.Where("a.shared")
 	}
-	return storage.Err(storage.ScanBound(ctx, db, nil, build(pred.Apply(q)), rows))
+	return storage.Err(storage.ScanBound(ctx, db, s.cfg.StatementCache, build(pred.Apply(q)), rows))
 }
 
 // attachment loads one attachment pr may see (ErrNotFound otherwise).

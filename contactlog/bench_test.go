@@ -37,6 +37,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -52,6 +53,7 @@ import (
 	"github.com/kirokuhq/kiroku/customer"
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/internal/benchdb"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 	"github.com/kirokuhq/kiroku/internal/storage"
 	"github.com/kirokuhq/kiroku/internal/textnorm"
@@ -653,6 +655,49 @@ func BenchmarkRecords(b *testing.B) {
 	b.Run("keyword", func(b *testing.B) { benchKeyword(b, e) })
 	b.Run("timeline", func(b *testing.B) { benchTimeline(b, e) })
 	b.Run("matrix", func(b *testing.B) { benchMatrix(b, e) })
+	b.Run("details", func(b *testing.B) { benchDetails(b, e) })
+}
+
+// benchDetails measures the top page with its details (WithDetails: people
+// and scopes, attachments, comment counts) for each principal, without and
+// with Config.StatementCache (on PostgreSQL the details' statements are
+// then prepared once per connection and may run a generic plan), and logs
+// the ratio: what the cache saves, or costs where a generic plan is worse.
+func benchDetails(b *testing.B, e *benchEnv) {
+	cached := *e.svc
+	cached.cfg.StatementCache = dbtest.StatementCache(b, e.db)
+	q := Query{WithDetails: true}
+	stats := map[string]benchdb.Stat{}
+	for _, pr := range e.principals {
+		want, err := e.svc.Search(pr.ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got, err := cached.Search(pr.ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !reflect.DeepEqual(want.Records, got.Records) {
+			b.Fatalf("details/%s: the cached statements read another page", pr.name)
+		}
+		for _, v := range []struct {
+			name string
+			svc  *Service
+		}{{"uncached", e.svc}, {"cached", &cached}} {
+			b.Run(v.name+"/"+pr.name, func(b *testing.B) {
+				stats[v.name+"/"+pr.name] = benchdb.Latency(b, func() error { _, err := v.svc.Search(pr.ctx, q); return err })
+			})
+		}
+	}
+	var sum strings.Builder
+	fmt.Fprintf(&sum, "\n    %-10s %19s %19s %9s %9s", "principal", "uncached p50/p95", "cached p50/p95", "c/u p50", "c/u p95")
+	for _, pr := range e.principals {
+		u, c := stats["uncached/"+pr.name], stats["cached/"+pr.name]
+		fmt.Fprintf(&sum, "\n    %-10s %8.2f/%6.2f ms %8.2f/%6.2f ms %8.2f× %8.2f×", pr.name,
+			benchdb.MS(u.P50), benchdb.MS(u.P95), benchdb.MS(c.P50), benchdb.MS(c.P95),
+			float64(c.P50)/float64(u.P50), float64(c.P95)/float64(u.P95))
+	}
+	b.Logf("top page with details, without and with Config.StatementCache:%s", sum.String())
 }
 
 // benchTimelineSQL is the hand-written first screen of a customer's

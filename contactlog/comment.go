@@ -265,7 +265,7 @@ func (s *Service) commentCounts(ctx context.Context, db bun.IDB, tenant uuid.UUI
 		Record uuid.UUID `bun:"record_id"`
 		N      int       `bun:"n"`
 	}
-	if err := storage.ScanBound(ctx, db, nil, db.NewSelect().TableExpr("contact_record_comments AS cm").ColumnExpr("cm.record_id, COUNT(*) AS n").
+	if err := storage.ScanBound(ctx, db, s.cfg.StatementCache, db.NewSelect().TableExpr("contact_record_comments AS cm").ColumnExpr("cm.record_id, COUNT(*) AS n").
 		Where("cm.tenant_id = ?", tenant).Where("cm.record_id IN (?)", bun.List(ids)).Where("cm.deleted_at IS NULL").
 		GroupExpr("cm.record_id"), &rows); err != nil {
 		return nil, storage.Err(err)

@@ -144,6 +144,19 @@ type Config struct {
 	// instead, and every read that precedes a write uses the primary.
 	// Default: none, and every query goes to the primary.
 	ReadDB bun.IDB
+	// StatementCache, when set, is given to the database driver before
+	// the arguments of the statements that load the details of a page of
+	// records — their people and scopes, attachments and comment counts,
+	// read for every list of records —, whose IDs are bound as parameters
+	// on PostgreSQL instead of being written into their text: with pgx
+	// (jackc/pgx/v5/stdlib), pgx.QueryExecModeCacheStatement has each
+	// connection prepare them once, as schedule.Config.StatementCache
+	// says. The records' own statement is not bound on PostgreSQL: its
+	// plan depends on the values (a tenant's size, a term's frequency).
+	// Leave it nil behind a transaction-mode pooler. Ignored on SQLite,
+	// where the search's statements are always bound and prepared once
+	// they have run twice. Default: nil.
+	StatementCache any
 }
 
 // WithDefaults returns a copy of c (which may be nil) with every zero field

@@ -864,7 +864,7 @@ func (s *Service) loadSides(ctx context.Context, db bun.IDB, tenant uuid.UUID, r
 		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
 	scope := db.NewSelect().TableExpr("contact_record_scope").ColumnExpr("record_id, target_id AS id, ? AS role, 0 AS position", scopeTag).
 		Where("tenant_id = ?", tenant).Where("record_id IN (?)", bun.List(ids))
-	if err := storage.ScanBound(ctx, db, nil, people.UnionAll(scope), &sides); err != nil {
+	if err := storage.ScanBound(ctx, db, s.cfg.StatementCache, people.UnionAll(scope), &sides); err != nil {
 		return storage.Err(err)
 	}
 	slices.SortFunc(sides, func(a, b side) int {

@@ -215,8 +215,15 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	if err != nil {
 		return a, err
 	}
+	// The statements of the calendar, the top page and a page's record
+	// details that bind their values are prepared once per connection on
+	// PostgreSQL, unless a transaction-mode pooler is in front of it.
+	statements, err := dbopen.StatementCache(ctx, a.DB)
+	if err != nil {
+		return a, err
+	}
 	recordsCfg := &contactlog.Config{
-		Authorizer: a.Authz, Directory: a.Dir, Templates: a.Templates, Customers: customerSystem, Clock: a.Clock, Blobs: blobs,
+		StatementCache: statements, Authorizer: a.Authz, Directory: a.Dir, Templates: a.Templates, Customers: customerSystem, Clock: a.Clock, Blobs: blobs,
 		Mailer: mailer, MailFrom: from, Plugins: a.Plugins, Events: a.Plugins, Channels: a.Plugins.Channels(),
 		RecordURL: func(_, id uuid.UUID) string { return cfg.BaseURL + "/records/" + id.String() },
 	}
@@ -246,13 +253,6 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	// The trusted handle stays here: only the dispatcher and the plugin
 	// host get it, never the request handlers.
 	system, err := contactlog.NewSystem(a.DB, recordsCfg)
-	if err != nil {
-		return a, err
-	}
-	// The statements of the calendar and the top page that bind their
-	// values are prepared once per connection on PostgreSQL, unless a
-	// transaction-mode pooler is in front of it.
-	statements, err := dbopen.StatementCache(ctx, a.DB)
 	if err != nil {
 		return a, err
 	}
