@@ -64,13 +64,13 @@ func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Ro
 	if len(args) > maxBound {
 		return db.QueryContext(ctx, string(b))
 	}
+	base := baseDB(db)
 	run := func(ctx context.Context) (*sql.Rows, error) {
 		if name == dialect.SQLite {
-			return sqliteQuery(ctx, db, raw, query, args)
+			return sqliteQuery(ctx, base.DB, raw, query, args)
 		}
 		return raw.QueryContext(ctx, query, append([]any{mode}, args...)...)
 	}
-	base := baseDB(db)
 	hs := hooksOf(base)
 	if len(hs) == 0 {
 		return run(ctx)

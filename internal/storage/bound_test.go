@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sync"
 	"testing"
@@ -120,7 +121,8 @@ func TestQueryBound(t *testing.T) {
 // On SQLite, QueryBound prepares a text when it runs the second time and
 // keeps it for later calls with other values, in transactions too; it
 // keeps the most recently used texts only, closing the statements of
-// those it drops while other calls run them, and Forget closes the rest.
+// those it drops, answering right while other calls use them, and Forget
+// closes the rest.
 func TestQueryBoundStatementCache(t *testing.T) {
 	db := dbtest.SQLite(t)
 	ctx := context.Background()
@@ -168,13 +170,27 @@ func TestQueryBoundStatementCache(t *testing.T) {
 	require.Equal(t, want(tenants[1], 0), read(conn, tenants[1], 0), "on a connection, unprepared")
 	require.NoError(t, conn.Close())
 
-	// Many texts at once, each twice or more: the cache keeps the most
-	// recent; a statement dropped while in use is closed after its use.
+	// closed reports whether st was closed (it then refuses to run).
+	closed := func(st *sql.Stmt) bool {
+		rows, err := st.QueryContext(ctx, tenants[0])
+		if err == nil {
+			require.NoError(t, rows.Close())
+			return false
+		}
+		require.ErrorContains(t, err, "statement is closed")
+		return true
+	}
+	first := storage.KeptStatements(db)
+	require.Len(t, first, 1)
+	require.False(t, closed(first[0]))
+
+	// Many other texts at once, each twice in a row: the cache keeps the
+	// most recent, and the first text's statement, dropped, is closed.
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
 			for i := range 3 * storage.SQLiteKept {
-				min := (i/2 + 7*g) % (storage.SQLiteKept + 20) // each text twice in a row
+				min := 1 + (i/2+7*g)%(storage.SQLiteKept+20) // each text twice in a row
 				var got, byBun []int
 				if err := storage.ScanBound(ctx, db, nil, query(db, tenants[i%2], min), &got); err != nil {
 					t.Error(err)
@@ -195,8 +211,16 @@ func TestQueryBoundStatementCache(t *testing.T) {
 	texts, prepared = storage.CachedStatements(db)
 	require.Equal(t, storage.SQLiteKept, texts)
 	require.Positive(t, prepared)
+	require.True(t, closed(first[0]), "dropped from the cache")
+	kept := storage.KeptStatements(db)
+	for _, st := range kept {
+		require.False(t, closed(st))
+	}
 	storage.Forget(db)
 	texts, _ = storage.CachedStatements(db)
 	require.Zero(t, texts)
+	for _, st := range kept {
+		require.True(t, closed(st), "closed by Forget")
+	}
 	require.Equal(t, want(tenants[0], 0), read(db, tenants[0], 0), "after Forget, the cache starts again")
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"sync"
-
-	"github.com/uptrace/bun"
 )
 
 // sqliteKept is how many statement texts QueryBound remembers per SQLite
@@ -37,9 +35,9 @@ type cachedStmt struct {
 	evicted bool
 }
 
-// sqliteQuery runs query with args on raw, the handle under db, through
-// db's statement cache.
-func sqliteQuery(ctx context.Context, db bun.IDB, raw sqlDB, query string, args []any) (*sql.Rows, error) {
+// sqliteQuery runs query with args on raw (base itself, or a transaction
+// or connection of it) through base's statement cache.
+func sqliteQuery(ctx context.Context, base *sql.DB, raw sqlDB, query string, args []any) (*sql.Rows, error) {
 	var tx *sql.Tx
 	switch x := raw.(type) {
 	case *sql.Tx:
@@ -48,7 +46,6 @@ func sqliteQuery(ctx context.Context, db bun.IDB, raw sqlDB, query string, args 
 	default: // a *sql.Conn cannot take a statement prepared on its database
 		return raw.QueryContext(ctx, query, args...)
 	}
-	base := baseDB(db).DB
 	c := cacheOf(base)
 	cs, err := c.take(ctx, base, query, tx == nil)
 	if err != nil || cs == nil {
