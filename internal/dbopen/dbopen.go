@@ -26,6 +26,8 @@ import (
 	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+
+	"github.com/kirokuhq/kiroku/internal/storage"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -112,6 +114,14 @@ func OpenSQLite(path string) (*bun.DB, error) {
 	}
 	keepIdle(sqldb)
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+}
+
+// Close closes db, a database opened here, and drops what package storage
+// keeps for it (the SQLite statements storage.QueryBound keeps prepared,
+// which would otherwise keep the closed handle).
+func Close(db *bun.DB) error {
+	storage.Forget(db)
+	return db.Close()
 }
 
 // keepIdle keeps idleConns idle connections of db for five minutes.

@@ -427,7 +427,7 @@ func (a *App) Close() {
 		}
 	}
 	if a.ownDB && a.DB != nil {
-		_ = a.DB.Close()
+		_ = dbopen.Close(a.DB)
 	}
 }
 
