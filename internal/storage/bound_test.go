@@ -223,4 +223,23 @@ func TestQueryBoundStatementCache(t *testing.T) {
 		require.True(t, closed(st), "closed by Forget")
 	}
 	require.Equal(t, want(tenants[0], 0), read(db, tenants[0], 0), "after Forget, the cache starts again")
+
+	// A statement with more values than QueryBound binds runs as bun
+	// writes it, and nothing is remembered of it.
+	many := make([]uuid.UUID, 1001)
+	for i := range many {
+		many[i] = uuid.New()
+	}
+	many[500] = tenants[1]
+	wide := func(db bun.IDB) *bun.SelectQuery {
+		return db.NewSelect().TableExpr("cached_rows").Column("n").Where("tenant_id IN (?)", bun.List(many)).OrderExpr("n")
+	}
+	texts, _ = storage.CachedStatements(db)
+	var got, byBun []int
+	require.NoError(t, storage.ScanBound(ctx, db, nil, wide(db), &got))
+	require.NoError(t, wide(db).Scan(ctx, &byBun))
+	require.Equal(t, byBun, got)
+	require.Equal(t, want(tenants[1], -1), got)
+	after, _ := storage.CachedStatements(db)
+	require.Equal(t, texts, after)
 }
