@@ -158,15 +158,26 @@
 //     in "assigned" mode, a partner): the page walks the tenant's records
 //     by entry time and checks each for both, where reading the
 //     principal's own records first (as author, person, or through their
-//     customers) would need a visibility form driven by those relations,
-//     which package permission does not have. The template and progress
+//     customers) would pay only where they are few. Adding the relation
+//     form of the visibility (permission.Relater, which the reports use)
+//     to every search was measured on 1 000 000 records (7 December 2026):
+//     the partner's planned-time page 132 → 68 ms, but their top page
+//     9 → 98 ms, and the "assigned" staff member's top, created-time,
+//     drafts and planned-time pages 10–66 → 400–635 ms, PostgreSQL reading
+//     every related record (7 500 for the partner) before sorting; choosing per search would need an estimate of how
+//     many records a principal reaches, which the engine does not keep,
+//     so the search does not use it. The template and progress
 //     filters walk indexes of their own in entry-time order
 //     (contact_records_template_created, contact_records_progress_created;
 //     two matrix runs on 100 000 records at load 20–31, 6 December 2026:
 //     1.6–1.9 s → 80–140 ms p50 for that staff member, 1.1–1.6 s →
 //     35–125 ms for the partner, 0.8–3.4× hand-written on the same
-//     indexes, the ratios noisy at that load). Still over 100 ms, about
-//     as slow as hand-written (0.9–1.3×): the created-time, planned-time
+//     indexes, the ratios noisy at that load). The important-only filter walks
+//     the important records alone (contact_records_important_created; on
+//     1 000 000 records, one in twenty important, 7 December 2026, quiet,
+//     p50: staff in "assigned" mode 276–284 → 21 ms, partner 293–298 →
+//     11 ms, manager in "assigned" mode 19–21 → 11 ms). Still over 100 ms,
+//     about as slow as hand-written (0.9–1.3×): the created-time, planned-time
 //     and drafts filters for that staff member (80–160 ms p50), the
 //     drafts filter for staff in "all" mode (70–170 ms: every draft of
 //     the tenant is checked, and they see 19 of the 3 000), and the
