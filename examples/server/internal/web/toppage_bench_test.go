@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/contactlog"
 	"github.com/kirokuhq/kiroku/contactlog/template"
@@ -16,12 +17,17 @@ import (
 )
 
 // BenchmarkTopPage serves the top page (GET /) through HTTP to a
-// logged-in administrator on SQLite, 20 records of 40 customers and 10
-// responders shown; with -cpuprofile it shows what a request costs
-// besides the record query (examples/server/bench measures requests per
-// second against a real server process).
+// logged-in administrator, 20 records of 40 customers and 10 responders
+// shown, on SQLite and (with KIROKU_TEST_POSTGRES_URL) PostgreSQL; with
+// -cpuprofile it shows what a request costs besides the record query
+// (examples/server/bench measures requests per second against a real
+// server process).
 func BenchmarkTopPage(b *testing.B) {
-	db := dbtest.SQLite(b)
+	b.Run("sqlite", func(b *testing.B) { benchTopPage(b, dbtest.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { benchTopPage(b, dbtest.Postgres(b)) })
+}
+
+func benchTopPage(b *testing.B, db *bun.DB) {
 	e := servertest.New(b, db)
 	ctx := e.Ctx(b, e.Admin)
 	staff := make([]uuid.UUID, 10)
