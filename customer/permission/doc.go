@@ -76,8 +76,12 @@
 // their groups or units, their customers — as a union of index lookups, a
 // superset of every row they see but the company-scope rows they would see
 // unrelated; a query that has those from elsewhere (the report engine's
-// record summary) reads the rest starting from it. The model-based test
-// checks it too.
+// record summary) reads the rest starting from it. Engine.Reach (Reacher)
+// is that union where it misses nothing the principal sees — for
+// partners, customer principals and staff in the "assigned" mode (with
+// the company-scope drafts added) —, so that a search can start from it
+// (contactlog does when the planner's estimates favour it). The
+// model-based test checks both.
 // Engines refuse to start without an Authorizer; Unrestricted is the
 // explicit opt-out for tests and single-user tools.
 //

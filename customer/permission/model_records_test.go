@@ -535,6 +535,35 @@ func (h *harness) compareRecords(ctx context.Context, first bool, k int, a actor
 			fail("Related drops %s, visible through a relation", h.describeRecord(r))
 		}
 	}
+	// Reach, where it answers, keeps every record a sees (but those in
+	// the trash, when asked); it declines only for admins and for staff
+	// in "all" mode.
+	reach, ok, err := h.engine.Reach(h.ctx, a.p, &related)
+	if err != nil {
+		fail("Reach: %v", err)
+		return
+	}
+	partner := a.p.Has(permission.RolePartner) && !a.p.Has(permission.RoleAdmin) && !a.p.Has(permission.RoleManager) && !a.p.Has(permission.RoleStaff)
+	all := a.p.IsStaff() && (a.p.Has(permission.RoleAdmin) || !partner && a.p.CustomerVisibility == permission.VisibilityAll)
+	if ok == all {
+		fail("Reach answers %v for %s", ok, a.p.Roles)
+	}
+	if ok {
+		got = got[:0]
+		if err := h.db.NewSelect().TableExpr("contact_records AS r").ColumnExpr("r.id").Where("r.id IN ("+reach.SQL+")", reach.Args...).Scan(h.ctx, &got); err != nil {
+			fail("Reach %q: %v", reach.SQL, err)
+			return
+		}
+		for _, r := range h.w.records {
+			if !h.w.seesRecord(a, r) || (r.deleted && related.Deleted != "") {
+				continue
+			}
+			h.count("records visible and reached (pairs)", 1)
+			if !slices.Contains(got, r.id) {
+				fail("Reach drops %s, which %s sees", h.describeRecord(r), a.p.Roles)
+			}
+		}
+	}
 	// The predicate of the changing actions keeps exactly the records
 	// Check(edit) allows; delete and share follow the same rule. That of
 	// ActionReadPrivateMemo keeps the records whose private memo a reads.

@@ -618,33 +618,47 @@ func (e *Engine) Related(_ context.Context, p Principal, t *RecordTable) (Predic
 	if t.Table == "" {
 		return Predicate{}, errors.New("permission: Related needs the RecordTable's Table")
 	}
-	id := t.Alias + "." + t.ID
 	tenant := t.Alias + "." + t.Tenant + " = ?"
-	rows := func(where string) string {
-		if t.Deleted != "" {
-			where += " AND x." + t.Deleted + " IS NULL"
-		}
-		return "SELECT x." + t.ID + " FROM " + t.Table + " x WHERE x." + t.Tenant + " = ? AND " + where
+	if p.admin() {
+		return Predicate{SQL: tenant, Args: []any{p.Tenant}}, nil
 	}
+	parts, args := relatedRows(p, t)
+	if len(parts) == 0 {
+		return Predicate{SQL: "1 = 0"}, nil
+	}
+	return Predicate{SQL: tenant + " AND " + t.Alias + "." + t.ID + " IN (" + strings.Join(parts, " UNION ALL ") + ")",
+		Args: append([]any{p.Tenant}, args...)}, nil
+}
+
+// relatedIn is the lookup of the IDs of t's rows (of p's tenant, the
+// first argument) that satisfy where, a condition on alias x, leaving out
+// those in the trash when t.Deleted is set.
+func relatedIn(t *RecordTable, where string) string {
+	if t.Deleted != "" {
+		where += " AND x." + t.Deleted + " IS NULL"
+	}
+	return "SELECT x." + t.ID + " FROM " + t.Table + " x WHERE x." + t.Tenant + " = ? AND " + where
+}
+
+// relatedRows are the lookups of Related's union for p, who is no admin,
+// with their arguments: none for a customer principal without a customer.
+func relatedRows(p Principal, t *RecordTable) ([]string, []any) {
 	var parts []string
-	args := []any{p.Tenant}
+	var args []any
 	add := func(sql string, a ...any) { parts = append(parts, sql); args = append(args, a...) }
 	// customers is the lookup of the rows of the customers assigned to
 	// users.
 	customers := func(users string, a ...any) {
-		add(rows("x."+t.Customer+" IN (SELECT pa.customer_id FROM customer_assignees pa WHERE pa.tenant_id = ? AND pa.user_id IN ("+users+"))"),
+		add(relatedIn(t, "x."+t.Customer+" IN (SELECT pa.customer_id FROM customer_assignees pa WHERE pa.tenant_id = ? AND pa.user_id IN ("+users+"))"),
 			append([]any{p.Tenant, p.Tenant}, a...)...)
 	}
 	switch {
 	case !p.IsStaff():
-		if p.Customer == uuid.Nil {
-			return Predicate{SQL: "1 = 0"}, nil
+		if p.Customer != uuid.Nil {
+			add(relatedIn(t, "x."+t.Customer+" = ?"), p.Tenant, p.Customer)
 		}
-		add(rows("x."+t.Customer+" = ?"), p.Tenant, p.Customer)
-	case p.admin():
-		return Predicate{SQL: tenant, Args: []any{p.Tenant}}, nil
 	case p.partner():
-		add(rows("x."+t.Author+" = ?"), p.Tenant, p.User)
+		add(relatedIn(t, "x."+t.Author+" = ?"), p.Tenant, p.User)
 		customers("?", p.User)
 	default:
 		// me is p, and for a manager the members of the groups p manages:
@@ -655,7 +669,7 @@ func (e *Engine) Related(_ context.Context, p Principal, t *RecordTable) (Predic
 			me = "SELECT ? UNION ALL SELECT pg.user_id FROM group_members pg WHERE pg.tenant_id = ? AND pg.group_id IN (?)"
 			meArgs = []any{p.User, p.Tenant, bun.List(p.ManagedGroups)}
 		}
-		add(rows("x."+t.Author+" IN ("+me+")"), append([]any{p.Tenant}, meArgs...)...)
+		add(relatedIn(t, "x."+t.Author+" IN ("+me+")"), append([]any{p.Tenant}, meArgs...)...)
 		add("SELECT pp.record_id FROM "+t.PeopleTable+" pp WHERE pp.tenant_id = ? AND pp.user_id = ?", p.Tenant, p.User)
 		add("SELECT ps.record_id FROM "+t.ScopeTable+" ps WHERE ps.tenant_id = ? AND ps.target_id IN (?)",
 			p.Tenant, bun.List(append([]uuid.UUID{p.User}, p.Groups...)))
@@ -668,7 +682,46 @@ func (e *Engine) Related(_ context.Context, p Principal, t *RecordTable) (Predic
 			customers(me, meArgs...)
 		}
 	}
-	return Predicate{SQL: tenant + " AND " + id + " IN (" + strings.Join(parts, " UNION ALL ") + ")", Args: args}, nil
+	return parts, args
+}
+
+// Reacher is an Authorizer that also says where the rows a principal may
+// view can all be found from the principal's relations (Engine.Reach).
+type Reacher interface {
+	Reach(ctx context.Context, p Principal, t *RecordTable) (Predicate, bool, error)
+}
+
+var _ Reacher = (*Engine)(nil)
+
+// Reach returns a SELECT of the IDs of rows of t (which must name its
+// Table) among which are all those p may view, found from p's relations
+// through their indexes, and true; or false when no such SELECT narrows
+// p's rows. It is Related's union where that misses nothing p sees: for
+// partners and customer principals, and for staff in the "assigned"
+// customer visibility mode with the company-scope drafts (rows without a
+// customer), which the scope shows every staff member, added to it. For
+// admins and for staff in the "all" mode, who see every company-scope row
+// however unrelated, it returns false. Like Related it is a superset, not
+// a rule: Predicate still decides, and a query that has both ("id IN"
+// the SELECT) may start from p's relations instead of testing the
+// tenant's rows one by one. With t.Deleted set, rows in the trash are
+// left out; the SELECT may name an ID more than once.
+func (e *Engine) Reach(_ context.Context, p Principal, t *RecordTable) (Predicate, bool, error) {
+	if t.Table == "" {
+		return Predicate{}, false, errors.New("permission: Reach needs the RecordTable's Table")
+	}
+	if p.admin() || p.IsStaff() && !p.partner() && p.CustomerVisibility == VisibilityAll {
+		return Predicate{}, false, nil
+	}
+	parts, args := relatedRows(p, t)
+	if p.IsStaff() && !p.partner() {
+		parts = append(parts, relatedIn(t, "x."+t.Customer+" IS NULL AND x."+t.ScopeKind+" IN ('company', '')"))
+		args = append(args, p.Tenant)
+	}
+	if len(parts) == 0 {
+		return Predicate{SQL: "SELECT NULL WHERE 1 = 0"}, true, nil
+	}
+	return Predicate{SQL: strings.Join(parts, " UNION ALL "), Args: args}, true, nil
 }
 
 // customerSeen is the condition that p, a staff principal who is no admin,
