@@ -158,15 +158,31 @@
 //     in "assigned" mode, a partner): the page walks the tenant's records
 //     by entry time and checks each for both, where reading the
 //     principal's own records first (as author, person, or through their
-//     customers) would pay only where they are few. Adding the relation
-//     form of the visibility (permission.Relater, which the reports use)
-//     to every search was measured on 1 000 000 records (7 December 2026):
-//     the partner's planned-time page 132 → 68 ms, but their top page
-//     9 → 98 ms, and the "assigned" staff member's top, created-time,
-//     drafts and planned-time pages 10–66 → 400–635 ms, PostgreSQL reading
-//     every related record (7 500 for the partner) before sorting; choosing per search would need an estimate of how
-//     many records a principal reaches, which the engine does not keep,
-//     so the search does not use it. The template and progress
+//     customers) pays where those are few. On PostgreSQL, where the
+//     authorizer gives that relation form (permission.Reacher: partners,
+//     staff in the "assigned" mode), a search with a condition no index
+//     walk covers or with a total asks the planner's estimates (a few
+//     EXPLAINs, 1–3 ms) whether reading every record the principal
+//     reaches costs less than the walk or the filters' indexes; the
+//     visibility predicate still decides each record (Service.Search's
+//     fromRelations in search.go). On 1 000 000 records (7 December 2026,
+//     quiet, p50, before → after, beside hand-written walks of 0.1–1.7
+//     s): the partner, who reaches 7 500 records, a rare one-character
+//     term (釣) 1 106 → 92–96 ms, 挨拶 (in 10% of the records; 3.0×
+//     hand-written before) 948 → 65–84 ms, the actual-time filter 289 → 60–75 ms, the
+//     planned-time filter 120 → 70–76 ms, the capped total 215 → 77–79
+//     ms (with 見積 2 035 → 227–232 ms), the exact total 1 039 →
+//     132–136 ms; the "assigned" staff member's exact total 2 139 → 605–
+//     624 ms. That staff member reaches 26 000 records (with those scoped
+//     to the org units above theirs), so their pages keep the walk, as do
+//     the partner's searches for terms whose bigrams the planner expects
+//     in few records but which occur together in many (見積書, カタログ:
+//     0.35–0.8 s). A manager in "assigned" mode reaches their groups'
+//     records too (100 000 there); a search filtered by customer rank
+//     never starts from the relations, the rank's customers being the
+//     principal's already (with the relations, a manager's exact total of
+//     one rank took 2.6 s instead of 0.23–0.25 s). Where the estimates run, they add 1–3 ms (a term no
+//     record has: 3.8 → 4–6.5 ms). The template and progress
 //     filters walk indexes of their own in entry-time order
 //     (contact_records_template_created, contact_records_progress_created;
 //     two matrix runs on 100 000 records at load 20–31, 6 December 2026:

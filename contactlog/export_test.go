@@ -28,3 +28,12 @@ func AttachmentsOf(s *Service, ctx context.Context, records []uuid.UUID) (map[uu
 // Migrations is the engine's embedded migrations, for the tests that run
 // one again over rows written before it (dbtest.RunMigration).
 var Migrations = migrations
+
+// WithReachCost returns a copy of s that weighs a record reached from the
+// principal's relations as cost records walked: 0 reads the records
+// reached whenever it may, +Inf never.
+func WithReachCost(s *Service, cost float64) *Service {
+	c := *s
+	c.reachCost = cost
+	return &c
+}

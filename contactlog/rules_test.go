@@ -109,16 +109,7 @@ func TestRecordsFollowCustomerVisibility(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		f := setup(t, db)
-		tn, err := f.dir.Tenant(context.Background(), f.tenant)
-		require.NoError(t, err)
-		tn.CustomerVisibility = permission.VisibilityAssigned
-		_, err = f.dir.UpdateTenant(context.Background(), *tn)
-		require.NoError(t, err)
-		as := func(user uuid.UUID) context.Context {
-			p, err := f.dir.Principal(context.Background(), f.tenant, user)
-			require.NoError(t, err)
-			return permission.WithPrincipal(context.Background(), p)
-		}
+		as := f.assigned(t)
 		staff, b, manager := as(f.staffID), as(f.bID), as(f.managerID)
 
 		// yamada is assigned to staff only; b does not see the customer.

@@ -281,6 +281,16 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		return s.filter(sel, pr, q)
 	}
 
+	reach, err := s.fromRelations(ctx, pr, action, q)
+	if err != nil {
+		return nil, err
+	}
+	if reach.page {
+		// Each record reached is checked, keywords by its text.
+		if _, _, conds, err = s.conditions(ctx, pr, q, -1); err != nil {
+			return nil, err
+		}
+	}
 	var rows []Record
 	if q.Sort == SortCustomerKana {
 		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return filter(sel, conds) })
@@ -293,6 +303,9 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			col = "r.occurred_at"
 		}
 		rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
+			if reach.page {
+				reach.apply(sel)
+			}
 			sel = filter(sel, conds)
 			if q.After != "" {
 				sel.Where(fmt.Sprintf("(%s, r.id) %s (?, ?)", col, cmp), after.Time, after.ID)
@@ -338,18 +351,147 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			return nil, err
 		}
 		// The count may read every match: its keywords go through the
-		// index.
-		_, _, all, err := s.conditions(ctx, pr, q, 0)
+		// index, unless it reads the records reached.
+		shape := 0
+		count := pred.Apply(s.db.NewSelect().Model((*recordRow)(nil)))
+		if reach.count {
+			shape = -1
+			reach.apply(count)
+		}
+		_, _, all, err := s.conditions(ctx, pr, q, shape)
 		if err != nil {
 			return nil, err
 		}
-		n, err := storage.CountUpTo(ctx, s.db, filter(pred.Apply(s.db.NewSelect().Model((*recordRow)(nil))), all), s.cfg.TotalCap, q.ExactTotal)
+		n, err := storage.CountUpTo(ctx, s.db, filter(count, all), s.cfg.TotalCap, q.ExactTotal)
 		if err != nil {
 			return nil, fmt.Errorf("count: %w", err)
 		}
 		page.Total, page.TotalKind = n.N, customer.TotalKind(n.Kind)
 	}
 	return page, nil
+}
+
+// reached is the choice of fromRelations: the SELECT of the IDs of the
+// records the principal reaches (permission.Reacher), and whether the
+// page and the count read them.
+type reached struct {
+	ids         permission.Predicate
+	page, count bool
+}
+
+// apply restricts sel, a select over contact_records r, to the records
+// reached.
+func (r reached) apply(sel *bun.SelectQuery) {
+	sel.Where("r.id IN ("+r.ids.SQL+")", r.ids.Args...)
+}
+
+// reachCost is how many records walked in an index's order cost as much
+// as one record reached: looked up by its ID, then checked.
+const reachCost = 3
+
+// fromRelations decides whether the page of q, and its count, read the
+// records pr reaches from their relations (permission.Reacher: for a
+// partner or a staff member in the "assigned" mode, their own records,
+// those naming them or scoped to them, those of their customers) instead
+// of walking the tenant's records. On PostgreSQL, for a search sorted by
+// time with a condition no index walk covers (keywords, the actual- and
+// planned-time filters, Mine, Responder, the created-time filter under
+// SortActual) or a total, but without CustomerRanks (which reads the
+// records of the principal's customers of those ranks already), it asks the planner (EXPLAIN, which
+// runs nothing) how many records pass all of q's conditions (M, see
+// estimated) and how many pr reaches (R); the records reached cost
+// reachCost × R, and when that is not less than M, reading the matches
+// through the filters' indexes wins. Otherwise it asks how many records
+// the tenant holds (N) and, when q has any, how many pass the filters
+// that walk indexes of their own (C: template, progress, customer,
+// drafts, important and, under SortCreated, the created-time filter;
+// else C = N). A page walked reads about limit+1 ÷ (M/C × R/N) records,
+// at most C; a count reads M, or, capped, about cap+1 ÷ R/N of them.
+func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query) (reached, error) {
+	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
+		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
+	total := q.WithTotal || q.ExactTotal
+	r, ok := s.authz.(permission.Reacher)
+	if !ok || action != permission.ActionView || s.dialect != storage.Postgres || q.Sort == SortCustomerKana || len(q.CustomerRanks) > 0 || !uncovered && !total {
+		return reached{}, nil
+	}
+	ids, ok, err := r.Reach(ctx, pr, recordTable)
+	if err != nil || !ok {
+		return reached{}, err
+	}
+	plan := func(sel *bun.SelectQuery) (float64, error) {
+		n, err := storage.PlanRows(ctx, s.db, sel)
+		return max(n, 1), err
+	}
+	records := func() *bun.SelectQuery {
+		return s.db.NewSelect().TableExpr("contact_records AS r").Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
+	}
+	matching, err := plan(s.estimated(records(), pr, q))
+	if err != nil {
+		return reached{}, err
+	}
+	reach, err := plan(s.db.NewSelect().TableExpr("("+ids.SQL+") AS x", ids.Args...))
+	if err != nil {
+		return reached{}, err
+	}
+	cost := s.reachCost * reach
+	if cost >= matching {
+		// Reading every match through the filters' indexes costs less.
+		return reached{}, nil
+	}
+	tenant, err := plan(records())
+	if err != nil {
+		return reached{}, err
+	}
+	inCovered := tenant
+	covered := &Query{Templates: q.Templates, Progress: q.Progress, Customer: q.Customer, DraftsOnly: q.DraftsOnly, ImportantOnly: q.ImportantOnly}
+	if q.Sort != SortActual {
+		covered.CreatedFrom, covered.CreatedTo = q.CreatedFrom, q.CreatedTo
+	}
+	if len(q.Templates) > 0 || len(q.Progress) > 0 || q.Customer != uuid.Nil || q.DraftsOnly || q.ImportantOnly ||
+		!covered.CreatedFrom.IsZero() || !covered.CreatedTo.IsZero() {
+		if inCovered, err = plan(s.filter(records(), pr, covered)); err != nil {
+			return reached{}, err
+		}
+	}
+	seen := min(reach/tenant, 1)
+	walked := min(inCovered, float64(q.Limit+1)/(min(matching/inCovered, 1)*seen))
+	counted := matching
+	if !q.ExactTotal {
+		counted = min(matching, float64(s.cfg.TotalCap+1)/seen)
+	}
+	return reached{ids: ids, page: uncovered && cost < walked, count: total && cost < counted}, nil
+}
+
+// estimated adds to sel, a select of the tenant's live records r, q's
+// conditions (but CustomerRanks) in the forms whose share the planner
+// estimates from the statistics: a keyword term by its bigrams (or its
+// ASCII trigrams) alone — the planner multiplies the shares of the LIKE
+// and the grams, and would expect a common term in a few records —, the
+// actual-time filter by the range of occurred_at alone.
+func (s *Service) estimated(sel *bun.SelectQuery, pr permission.Principal, q *Query) *bun.SelectQuery {
+	est := *q
+	est.ActualFrom, est.ActualTo = time.Time{}, time.Time{}
+	s.filter(sel, pr, &est)
+	if !q.ActualFrom.IsZero() {
+		sel.Where("r.occurred_at >= ?", q.ActualFrom)
+	}
+	if !q.ActualTo.IsZero() {
+		sel.Where("r.occurred_at < ?", q.ActualTo)
+	}
+	for _, term := range textnorm.Terms(q.Text) {
+		bigrams, trigrams := textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)
+		switch {
+		case len(bigrams) > 0:
+			expr, args := gramIndex.Filter(storage.Postgres, "r", pr.Tenant, bigrams[:min(len(bigrams), 4)])
+			sel.Where(expr, args...)
+		case len(trigrams) > 0:
+			sel.Where(asciiGramsExpr+" @> ?::text[]", storage.Grams(trigrams[:min(len(trigrams), 4)]))
+		default:
+			sel.Where(searchKeyExpr+` LIKE ? ESCAPE '\'`, storage.Contains(term))
+		}
+	}
+	return sel
 }
 
 // byCustomerKana reads a page of q sorted by customer reading

@@ -307,14 +307,7 @@ func TestSearchKeyword(t *testing.T) {
 		require.Equal(t, []uuid.UUID{pr.ID, shop.ID}, search(t, f.partner, f.svc, contactlog.Query{Text: "岡山"}))
 
 		// A customer hidden from the principal lends its name to no record.
-		tn, err := f.dir.Tenant(context.Background(), f.tenant)
-		require.NoError(t, err)
-		tn.CustomerVisibility = permission.VisibilityAssigned
-		_, err = f.dir.UpdateTenant(context.Background(), *tn)
-		require.NoError(t, err)
-		pb, err := f.dir.Principal(context.Background(), f.tenant, f.bID)
-		require.NoError(t, err)
-		b := permission.WithPrincipal(context.Background(), pb)
+		b := f.assigned(t)(f.bID)
 		require.Len(t, search(t, b, f.svc, contactlog.Query{Customer: c.ID}), 2, "b sees the records they took part in…")
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{Text: "佐藤"}), "…but not the customer's name")
 		require.Empty(t, search(t, b, f.svc, contactlog.Query{CustomerRanks: []string{"B"}}), "…nor its rank")

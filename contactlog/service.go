@@ -233,6 +233,9 @@ type Service struct {
 	// Service.cachedMasters); nil when s is bound to a transaction, whose
 	// uncommitted reads must not be kept.
 	masterCache *vcache.Cache[uuid.UUID, map[MasterKind][]MasterItem]
+	// reachCost is how many records walked cost as much as one reached
+	// (see fromRelations): reachCost, which tests change.
+	reachCost float64
 }
 
 // NewService returns the engine on db (a *bun.DB, or a bun.Tx).
@@ -250,7 +253,7 @@ func NewService(db bun.IDB, cfg *Config) (*Service, error) {
 		return nil, fmt.Errorf("contactlog: config: %w", err)
 	}
 	c.Customers = nil // a Service never holds the trusted handle
-	svc := &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: c.Directory}
+	svc := &Service{db: db, read: read, dialect: d, cfg: c, authz: c.Authorizer, templates: c.Templates, dir: c.Directory, reachCost: reachCost}
 	if _, ok := db.(*bun.DB); ok {
 		svc.masterCache = vcache.New[uuid.UUID, map[MasterKind][]MasterItem](0)
 	}

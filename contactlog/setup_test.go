@@ -120,6 +120,23 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	return f
 }
 
+// assigned switches the tenant to the "assigned" customer visibility
+// mode and returns the context of a user under it.
+func (f *fixture) assigned(t *testing.T) func(user uuid.UUID) context.Context {
+	t.Helper()
+	ctx := context.Background()
+	tn, err := f.dir.Tenant(ctx, f.tenant)
+	require.NoError(t, err)
+	tn.CustomerVisibility = permission.VisibilityAssigned
+	_, err = f.dir.UpdateTenant(ctx, *tn)
+	require.NoError(t, err)
+	return func(user uuid.UUID) context.Context {
+		p, err := f.dir.Principal(ctx, f.tenant, user)
+		require.NoError(t, err)
+		return permission.WithPrincipal(ctx, p)
+	}
+}
+
 // partnerEntry is entry without the private memo, which partners may not
 // write.
 func partnerEntry(cust uuid.UUID) contactlog.Entry {

@@ -67,7 +67,7 @@ func CountUpTo(ctx context.Context, db bun.IDB, sel *bun.SelectQuery, limit int,
 	if d, err := Of(db); err != nil || d != Postgres {
 		return over, err
 	}
-	est, err := planRows(ctx, db, sel.Limit(0))
+	est, err := PlanRows(ctx, db, sel.Limit(0))
 	if err != nil {
 		return Count{}, err
 	}
@@ -77,9 +77,9 @@ func CountUpTo(ctx context.Context, db bun.IDB, sel *bun.SelectQuery, limit int,
 	return over, nil
 }
 
-// planRows returns PostgreSQL's estimate of the rows sel returns: the
-// "Plan Rows" of the top node of its plan.
-func planRows(ctx context.Context, db bun.IDB, sel *bun.SelectQuery) (float64, error) {
+// PlanRows returns PostgreSQL's estimate of the rows sel returns: the
+// "Plan Rows" of the top node of its plan (EXPLAIN, which runs nothing).
+func PlanRows(ctx context.Context, db bun.IDB, sel *bun.SelectQuery) (float64, error) {
 	var out string
 	if err := db.NewRaw("EXPLAIN (FORMAT JSON) ?", sel).Scan(ctx, &out); err != nil {
 		return 0, Err(err)

@@ -1,0 +1,108 @@
+package contactlog_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+
+	"github.com/kirokuhq/kiroku/contactlog"
+	"github.com/kirokuhq/kiroku/customer"
+	"github.com/kirokuhq/kiroku/internal/benchdb"
+	"github.com/kirokuhq/kiroku/internal/dbtest"
+	"github.com/kirokuhq/kiroku/internal/storage"
+)
+
+// A search that reads the records the principal reaches from their
+// relations (permission.Reacher: a partner, staff in the "assigned" mode)
+// returns the page, cursor and total the walk returns, for every
+// condition that may choose it; on PostgreSQL, with the choice forced, the
+// statements name the relations, and admins never read them.
+func TestSearchFromRelations(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
+		f := setup(t, db)
+		as := f.assigned(t)
+		staff, a, partner, admin := as(f.staffID), as(f.aID), as(f.partnerID), as(f.adminID)
+		others, err := f.customer.Create(a, customer.Profile{FamilyName: "川上", FamilyKana: "カワカミ"})
+		require.NoError(t, err)
+
+		base := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+		for i := range 24 {
+			who, e := staff, entry(f.yamada.ID)
+			switch i % 4 {
+			case 1: // a's customer, company scope: hidden from staff unless named
+				who, e = a, entry(others.ID)
+				if i%8 == 1 {
+					e.Responders = []uuid.UUID{f.staffID}
+				}
+			case 2: // a company-scope draft of a's, which every staff member sees
+				who, e = a, entry(uuid.Nil)
+			case 3:
+				who, e = partner, partnerEntry(f.partnerCo.ID)
+			}
+			e.PlannedAt = base.Add(time.Duration(i) * 24 * time.Hour)
+			if i%3 == 0 {
+				e.ActualAt = e.PlannedAt.Add(time.Hour)
+			}
+			if i%5 == 0 {
+				e.PublicMemo = fmt.Sprintf("見積書 %d を提出しました。", i)
+			}
+			_, err := f.svc.Create(who, e)
+			require.NoError(t, err)
+		}
+
+		from, to := base.Add(3*24*time.Hour), base.Add(20*24*time.Hour)
+		queries := map[string]contactlog.Query{
+			"planned":      {PlannedFrom: from, PlannedTo: to},
+			"actual":       {ActualFrom: from, ActualTo: to, Sort: contactlog.SortActual},
+			"keyword":      {Text: "見積書"},
+			"two terms":    {Text: "見積 提出"},
+			"mine":         {Mine: true, Limit: 2},
+			"responder":    {Responder: f.staffID},
+			"created":      {CreatedFrom: time.Time{}.Add(time.Hour), Sort: contactlog.SortActual, Limit: 3},
+			"total":        {WithTotal: true, Limit: 3},
+			"exact total":  {ExactTotal: true, PlannedFrom: from, Limit: 2},
+			"drafts, text": {DraftsOnly: true, Text: "商品"},
+		}
+		var capture benchdb.Capture
+		always := contactlog.WithReachCost(f.svc.WithDB(storage.WithQueryHook(db, &capture)), 0)
+		never := contactlog.WithReachCost(f.svc, math.Inf(1))
+		for name, q := range queries {
+			for who, pctx := range map[string]context.Context{"staff": staff, "partner": partner, "admin": admin} {
+				walked, err := never.Search(pctx, q)
+				require.NoError(t, err)
+				before := len(capture.Queries())
+				got, err := always.Search(pctx, q)
+				require.NoError(t, err, "%s, %s", name, who)
+				require.Equal(t, walked, got, "%s, %s", name, who)
+				for walked.Next != "" {
+					next := q
+					next.After = walked.Next
+					if walked, err = never.Search(pctx, next); err != nil {
+						break
+					}
+					got, err = always.Search(pctx, next)
+					require.NoError(t, err)
+					require.Equal(t, walked, got, "%s, %s, page after", name, who)
+				}
+				require.NoError(t, err)
+				if db.Dialect().Name() != dialect.PG {
+					continue
+				}
+				reached := false
+				for _, s := range capture.Queries()[before:] {
+					reached = reached || strings.Contains(s, "r.id IN (SELECT x.id FROM contact_records x")
+				}
+				require.Equal(t, who != "admin", reached, "%s, %s: the records reached are read", name, who)
+			}
+		}
+	})
+}
