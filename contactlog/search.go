@@ -3,6 +3,7 @@ package contactlog
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"time"
 	"unicode/utf8"
 
@@ -231,40 +232,66 @@ func (s *Service) Search(ctx context.Context, q Query) (*Page, error) {
 }
 
 // conditions validates q and returns its cursor position, the action
-// whose records it lists (view, or delete for the deleted ones) and the
-// conditions of its keywords and customer ranks (the other filters are
-// filter's), shaped for a query that stops after page rows (0: one that
-// reads every match; -1: one that walks another index and checks each
-// row).
+// whose records it lists and the conditions of its keywords and customer
+// ranks (filterConditions).
 func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Query, page int) (position, permission.Action, []condition, error) {
+	after, terms, action, err := s.checked(pr, q)
+	if err != nil {
+		return position{}, "", nil, err
+	}
+	conds, err := s.filterConditions(ctx, pr, q, terms, page)
+	return after, action, conds, err
+}
+
+// checked validates q (filling in its defaults) and returns its cursor
+// position, its keyword terms and the action whose records it lists
+// (view, or delete for the deleted ones).
+func (s *Service) checked(pr permission.Principal, q *Query) (position, []string, permission.Action, error) {
 	after, terms, err := q.check(pr, s.cfg.MaxPageSize)
 	if err != nil {
-		return position{}, "", nil, err
+		return position{}, nil, "", err
 	}
-	action := permission.ActionView
 	if q.Deleted {
-		action = permission.ActionDelete
+		return after, terms, permission.ActionDelete, nil
 	}
+	return after, terms, permission.ActionView, nil
+}
+
+// filterConditions returns the conditions of q's keyword terms and
+// customer ranks (the other filters are filter's), shaped for a query
+// that stops after page rows (0: one that reads every match; -1: one that
+// walks another index and checks each row).
+func (s *Service) filterConditions(ctx context.Context, pr permission.Principal, q *Query, terms []string, page int) ([]condition, error) {
 	conds, err := s.keywords(ctx, pr, terms, page)
 	if err != nil {
-		return position{}, "", nil, err
+		return nil, err
 	}
 	if len(q.CustomerRanks) > 0 {
 		c, err := s.rankCondition(ctx, pr, q.CustomerRanks)
 		if err != nil {
-			return position{}, "", nil, err
+			return nil, err
 		}
 		conds = append(conds, c)
 	}
-	return after, action, conds, nil
+	return conds, nil
 }
 
 func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query) (*Page, error) {
-	stop := q.Limit + 1
-	if q.Sort == SortCustomerKana && s.dialect == storage.Postgres {
-		stop = -1 // byCustomerKana walks each customer's records
+	after, terms, action, err := s.checked(pr, q)
+	if err != nil {
+		return nil, err
 	}
-	after, action, conds, err := s.conditions(ctx, pr, q, stop)
+	reach, err := s.fromRelations(ctx, pr, action, q)
+	if err != nil {
+		return nil, err
+	}
+	stop := q.Limit + 1
+	if q.Sort == SortCustomerKana && s.dialect == storage.Postgres || reach.page {
+		// byCustomerKana walks each customer's records; a page of the
+		// records reached checks each one, keywords by its text.
+		stop = -1
+	}
+	conds, err := s.filterConditions(ctx, pr, q, terms, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -281,16 +308,6 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		return s.filter(sel, pr, q)
 	}
 
-	reach, err := s.fromRelations(ctx, pr, action, q)
-	if err != nil {
-		return nil, err
-	}
-	if reach.page {
-		// Each record reached is checked, keywords by its text.
-		if _, _, conds, err = s.conditions(ctx, pr, q, -1); err != nil {
-			return nil, err
-		}
-	}
 	var rows []Record
 	if q.Sort == SortCustomerKana {
 		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return filter(sel, conds) })
@@ -351,16 +368,19 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			return nil, err
 		}
 		// The count may read every match: its keywords go through the
-		// index, unless it reads the records reached.
-		shape := 0
+		// index, unless it reads the records reached (checked each, as
+		// the page's are when it reads them too).
 		count := pred.Apply(s.db.NewSelect().Model((*recordRow)(nil)))
+		shape := 0
 		if reach.count {
 			shape = -1
 			reach.apply(count)
 		}
-		_, _, all, err := s.conditions(ctx, pr, q, shape)
-		if err != nil {
-			return nil, err
+		all := conds
+		if shape != stop {
+			if all, err = s.filterConditions(ctx, pr, q, terms, shape); err != nil {
+				return nil, err
+			}
 		}
 		n, err := storage.CountUpTo(ctx, s.db, filter(count, all), s.cfg.TotalCap, q.ExactTotal)
 		if err != nil {
@@ -397,8 +417,9 @@ const reachCost = 3
 // time with a condition no index walk covers (keywords, the actual- and
 // planned-time filters, Mine, Responder, the created-time filter under
 // SortActual) or a total, but without CustomerRanks (which reads the
-// records of the principal's customers of those ranks already), it asks the planner (EXPLAIN, which
-// runs nothing) how many records pass all of q's conditions (M, see
+// records of the principal's customers of those ranks already), it asks
+// the planner (EXPLAIN, which runs nothing) how many records pass all of
+// q's conditions (M, see
 // estimated) and how many pr reaches (R); the records reached cost
 // reachCost × R, and when that is not less than M, reading the matches
 // through the filters' indexes wins. Otherwise it asks how many records
@@ -444,13 +465,12 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		return reached{}, err
 	}
 	inCovered := tenant
-	covered := &Query{Templates: q.Templates, Progress: q.Progress, Customer: q.Customer, DraftsOnly: q.DraftsOnly, ImportantOnly: q.ImportantOnly}
+	covered := Query{Templates: q.Templates, Progress: q.Progress, Customer: q.Customer, DraftsOnly: q.DraftsOnly, ImportantOnly: q.ImportantOnly}
 	if q.Sort != SortActual {
 		covered.CreatedFrom, covered.CreatedTo = q.CreatedFrom, q.CreatedTo
 	}
-	if len(q.Templates) > 0 || len(q.Progress) > 0 || q.Customer != uuid.Nil || q.DraftsOnly || q.ImportantOnly ||
-		!covered.CreatedFrom.IsZero() || !covered.CreatedTo.IsZero() {
-		if inCovered, err = plan(s.filter(records(), pr, covered)); err != nil {
+	if !reflect.ValueOf(covered).IsZero() {
+		if inCovered, err = plan(s.filter(records(), pr, &covered)); err != nil {
 			return reached{}, err
 		}
 	}
