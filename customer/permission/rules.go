@@ -687,6 +687,8 @@ func relatedRows(p Principal, t *RecordTable) ([]string, []any) {
 
 // Reacher is an Authorizer that also says where the rows a principal may
 // view can all be found from the principal's relations (Engine.Reach).
+// Reach's Predicate holds a SELECT of row IDs, not a condition: the caller
+// writes "id IN (…)" around it (Predicate.Apply would not do).
 type Reacher interface {
 	Reach(ctx context.Context, p Principal, t *RecordTable) (Predicate, bool, error)
 }
