@@ -147,12 +147,28 @@
 //     sorts every match. A later matrix run at load 30–60: one-term
 //     searches of admins and of staff in "all" mode walk (見積書 150–180
 //     ms, where they took 2–3 s; a rare term, 手付金, 200–370 ms through
-//     the index, 0.4–0.8× hand-written).
-//   - Slow: the same common terms in "assigned" mode, for partners and in
-//     searches of several terms, which keep the gram index — a walk would
-//     pass over the records of others' customers — (2–2.5 s at load 30–60,
-//     0.5–0.7× the hand-written query, which reads the index too).
-//     One-character keywords have no index (0.1 s, and 1 s for a rare one
+//     the index, 0.4–0.8× hand-written). For a partner or staff in the
+//     "assigned" mode, who see a small share of the records, the walk
+//     meets a page after page ÷ (term's share × their share) records:
+//     their share is the planner's estimate of the records they reach
+//     (permission.Reacher) over the tenant's, and a partner's search
+//     may start from the records reached instead, the term's share being
+//     estimated by its rarest bigram too (fromRelations). On 1 000 000
+//     records (7 December 2026, p50, before → after in three runs,
+//     hand-written in the after runs): 見積書 for the "assigned" staff
+//     member 1 337 → 58–63 ms (hand-written 1 328–1 423), for the manager
+//     in "assigned" mode 2 241 → 25–29 ms (4 960–5 430), for the partner
+//     1 108 → 70–84 ms (1 124–1 218); カタログ 683 → 267–287 ms, 1 343 →
+//     26–31 ms and 544 → 78–108 ms; with a capped total, カタログ for the
+//     partner 1 103 → 142–191 ms, for the manager 1 571 → 333–421 ms and
+//     for the staff member 1 447 → 922–1 422 ms (the count reads every
+//     match they see). Two-character terms keep their one bigram's
+//     estimate, which the planner weighs right.
+//   - Slow: searches of several terms, which keep the gram index (0.17–
+//     0.42 s for two terms in "assigned" mode, 0.2–0.3× the hand-written
+//     query, which reads the index too), and the rare longer terms in
+//     "assigned" mode and for partners (手付金, 押印いただき: 0.16–0.4 s,
+//     about hand-written). One-character keywords have no index (0.1 s, and 1 s for a rare one
 //     in "assigned" mode). Filters that most records fail cost 0.1–1 s
 //     when the principal sees few of the tenant's records (a staff member
 //     in "assigned" mode, a partner): the page walks the tenant's records
@@ -174,15 +190,22 @@
 //     ms (with 見積 2 035 → 227–232 ms), the exact total 1 039 →
 //     132–136 ms; the "assigned" staff member's exact total 2 139 → 605–
 //     624 ms. That staff member reaches 26 000 records (with those scoped
-//     to the org units above theirs), so their pages keep the walk, as do
-//     the partner's searches for terms whose bigrams the planner expects
-//     in few records but which occur together in many (見積書, カタログ:
-//     0.35–0.8 s). A manager in "assigned" mode reaches their groups'
+//     to the org units above theirs), so their filtered pages keep the
+//     walk. The one lookup of the records reached that no relation finds,
+//     the company-scope drafts of the tenant (every staff member sees
+//     them), reads an index of those alone
+//     (contact_records_company_drafts): through the drafts' index it read
+//     every draft of the tenant (counting all the staff member reaches,
+//     warm, in psql: 0.67 s without it, 0.35–0.37 s with it). A manager in "assigned" mode reaches their groups'
 //     records too (100 000 there); a search filtered by customer rank
 //     never starts from the relations, the rank's customers being the
 //     principal's already (with the relations, a manager's exact total of
 //     one rank took 2.6 s instead of 0.23–0.25 s). Where the estimates run, they add 1–3 ms (a term no
-//     record has: 3.8 → 4–6.5 ms). The template and progress
+//     record has: 3.8 → 4–6.5 ms); a term of three or more characters
+//     adds an EXPLAIN per bigram (up to four), the tenant's and a read of
+//     the bigram statistics, not timed apart (the rare longer terms'
+//     cells moved within the runs' noise: the partner's 手付金 146 →
+//     160–163 ms). The template and progress
 //     filters walk indexes of their own in entry-time order
 //     (contact_records_template_created, contact_records_progress_created;
 //     two matrix runs on 100 000 records at load 20–31, 6 December 2026:

@@ -3,6 +3,7 @@ package contactlog
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 	"unicode/utf8"
@@ -239,7 +240,7 @@ func (s *Service) conditions(ctx context.Context, pr permission.Principal, q *Qu
 	if err != nil {
 		return position{}, "", nil, err
 	}
-	conds, err := s.filterConditions(ctx, pr, q, terms, page)
+	conds, err := s.filterConditions(ctx, pr, q, terms, page, 0)
 	return after, action, conds, err
 }
 
@@ -261,8 +262,8 @@ func (s *Service) checked(pr permission.Principal, q *Query) (position, []string
 // customer ranks (the other filters are filter's), shaped for a query
 // that stops after page rows (0: one that reads every match; -1: one that
 // walks another index and checks each row).
-func (s *Service) filterConditions(ctx context.Context, pr permission.Principal, q *Query, terms []string, page int) ([]condition, error) {
-	conds, err := s.keywords(ctx, pr, terms, page)
+func (s *Service) filterConditions(ctx context.Context, pr permission.Principal, q *Query, terms []string, page int, seen float64) ([]condition, error) {
+	conds, err := s.keywords(ctx, pr, terms, page, seen)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +292,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		// records reached checks each one, keywords by its text.
 		stop = -1
 	}
-	conds, err := s.filterConditions(ctx, pr, q, terms, stop)
+	conds, err := s.filterConditions(ctx, pr, q, terms, stop, reach.seen)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +379,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 		}
 		all := conds
 		if shape != stop {
-			if all, err = s.filterConditions(ctx, pr, q, terms, shape); err != nil {
+			if all, err = s.filterConditions(ctx, pr, q, terms, shape, reach.seen); err != nil {
 				return nil, err
 			}
 		}
@@ -397,6 +398,9 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 type reached struct {
 	ids         permission.Predicate
 	page, count bool
+	// seen is the planner's estimate of the share of the tenant's
+	// records the principal reaches (0: not estimated).
+	seen float64
 }
 
 // apply restricts sel, a select over contact_records r, to the records
@@ -419,15 +423,17 @@ const reachCost = 3
 // SortActual) or a total, but without CustomerRanks (which reads the
 // records of the principal's customers of those ranks already), it asks
 // the planner (EXPLAIN, which runs nothing) how many records pass all of
-// q's conditions (M, see
-// estimated) and how many pr reaches (R); the records reached cost
-// reachCost × R, and when that is not less than M, reading the matches
-// through the filters' indexes wins. Otherwise it asks how many records
-// the tenant holds (N) and, when q has any, how many pass the filters
-// that walk indexes of their own (C: template, progress, customer,
-// drafts, important and, under SortCreated, the created-time filter;
-// else C = N). A page walked reads about limit+1 ÷ (M/C × R/N) records,
-// at most C; a count reads M, or, capped, about cap+1 ÷ R/N of them.
+// q's conditions (M, see matching) and how many pr reaches (R); the
+// records reached cost reachCost × R, and when that is not less than M,
+// reading the matches through the filters' indexes wins. Otherwise, or
+// for a search whose keywords weigh a walk (weighsWalk), it asks how many
+// records the tenant holds (N): R/N goes back with the decision
+// (reached.seen), for keywords to weigh walking the newest records. Then, when q has any, it asks how
+// many records pass the filters that walk indexes of their own (C:
+// template, progress, customer, drafts, important and, under SortCreated,
+// the created-time filter; else C = N). A page walked reads about
+// limit+1 ÷ (M/C × R/N) records, at most C; a count reads M, or, capped,
+// about cap+1 ÷ R/N of them.
 func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
@@ -447,7 +453,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	records := func() *bun.SelectQuery {
 		return s.db.NewSelect().TableExpr("contact_records AS r").Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
 	}
-	matching, err := plan(s.estimated(records(), pr, q))
+	matching, err := s.matching(pr, q, records, plan)
 	if err != nil {
 		return reached{}, err
 	}
@@ -456,13 +462,17 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		return reached{}, err
 	}
 	cost := s.reachCost * reach
-	if cost >= matching {
+	if cost >= matching && !weighsWalk(textnorm.Terms(q.Text)) {
 		// Reading every match through the filters' indexes costs less.
 		return reached{}, nil
 	}
 	tenant, err := plan(records())
 	if err != nil {
 		return reached{}, err
+	}
+	seen := min(reach/tenant, 1)
+	if cost >= matching {
+		return reached{seen: seen}, nil
 	}
 	inCovered := tenant
 	covered := Query{Templates: q.Templates, Progress: q.Progress, Customer: q.Customer, DraftsOnly: q.DraftsOnly, ImportantOnly: q.ImportantOnly}
@@ -474,36 +484,47 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			return reached{}, err
 		}
 	}
-	seen := min(reach/tenant, 1)
 	walked := min(inCovered, float64(q.Limit+1)/(min(matching/inCovered, 1)*seen))
 	counted := matching
 	if !q.ExactTotal {
 		counted = min(matching, float64(s.cfg.TotalCap+1)/seen)
 	}
-	return reached{ids: ids, page: uncovered && cost < walked, count: total && cost < counted}, nil
+	return reached{ids: ids, page: uncovered && cost < walked, count: total && cost < counted, seen: seen}, nil
 }
 
-// estimated adds to sel, a select of the tenant's live records r, q's
-// conditions (but CustomerRanks) in the forms whose share the planner
-// estimates from the statistics: a keyword term by its bigrams (or its
-// ASCII trigrams) alone — the planner multiplies the shares of the LIKE
-// and the grams, and would expect a common term in a few records —, the
-// actual-time filter by the range of occurred_at alone.
-func (s *Service) estimated(sel *bun.SelectQuery, pr permission.Principal, q *Query) *bun.SelectQuery {
+// matching is the planner's estimate of how many of the tenant's live
+// records (records) pass q's conditions but CustomerRanks: the actual-time
+// filter by the range of occurred_at alone, and a keyword term with
+// several bigrams by the rarest of its first four, each estimated apart —
+// the share of those having a bigram bounds the share having the term,
+// where the planner, multiplying the bigrams' shares, would expect a
+// common longer term (見積書) in a few records. The terms' shares
+// multiply. Other terms are estimated by their one bigram, their ASCII
+// trigrams or their LIKE.
+func (s *Service) matching(pr permission.Principal, q *Query, records func() *bun.SelectQuery,
+	plan func(*bun.SelectQuery) (float64, error)) (float64, error) {
 	est := *q
-	est.ActualFrom, est.ActualTo = time.Time{}, time.Time{}
-	s.filter(sel, pr, &est)
-	if !q.ActualFrom.IsZero() {
-		sel.Where("r.occurred_at >= ?", q.ActualFrom)
+	est.ActualFrom, est.ActualTo, est.Text = time.Time{}, time.Time{}, ""
+	filtered := func() *bun.SelectQuery {
+		sel := s.filter(records(), pr, &est)
+		if !q.ActualFrom.IsZero() {
+			sel.Where("r.occurred_at >= ?", q.ActualFrom)
+		}
+		if !q.ActualTo.IsZero() {
+			sel.Where("r.occurred_at < ?", q.ActualTo)
+		}
+		return sel
 	}
-	if !q.ActualTo.IsZero() {
-		sel.Where("r.occurred_at < ?", q.ActualTo)
-	}
+	var gramTerms [][]string
+	sel, others := filtered(), false
 	for _, term := range textnorm.Terms(q.Text) {
 		bigrams, trigrams := textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)
+		others = others || len(bigrams) < 2
 		switch {
-		case len(bigrams) > 0:
-			expr, args := gramIndex.Filter(storage.Postgres, "r", pr.Tenant, bigrams[:min(len(bigrams), 4)])
+		case len(bigrams) > 1:
+			gramTerms = append(gramTerms, bigrams[:min(len(bigrams), 4)])
+		case len(bigrams) == 1:
+			expr, args := gramIndex.Filter(storage.Postgres, "r", pr.Tenant, bigrams)
 			sel.Where(expr, args...)
 		case len(trigrams) > 0:
 			sel.Where(asciiGramsExpr+" @> ?::text[]", storage.Grams(trigrams[:min(len(trigrams), 4)]))
@@ -511,7 +532,30 @@ func (s *Service) estimated(sel *bun.SelectQuery, pr permission.Principal, q *Qu
 			sel.Where(searchKeyExpr+` LIKE ? ESCAPE '\'`, storage.Contains(term))
 		}
 	}
-	return sel
+	n, err := plan(sel)
+	if err != nil || len(gramTerms) == 0 {
+		return n, err
+	}
+	// The bigrams' shares among the records q's other conditions keep.
+	base := n
+	if others {
+		if base, err = plan(filtered()); err != nil {
+			return 0, err
+		}
+	}
+	for _, grams := range gramTerms {
+		rarest := base
+		for _, g := range grams {
+			expr, args := gramIndex.Filter(storage.Postgres, "r", pr.Tenant, []string{g})
+			m, err := plan(filtered().Where(expr, args...))
+			if err != nil {
+				return 0, err
+			}
+			rarest = min(rarest, m)
+		}
+		n *= rarest / base
+	}
+	return max(n, 1), nil
 }
 
 // byCustomerKana reads a page of q sorted by customer reading
@@ -645,8 +689,9 @@ type condition struct {
 // or checked on each record walked, as storage.GramIndex.Match decides for
 // a query that stops after page rows (0: one that reads every match); with
 // page -1 (a walk of another index) each record walked is checked by its
-// text alone.
-func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string, page int) ([]condition, error) {
+// text alone. seen is the estimated share of the tenant's records pr
+// reaches, where pr sees few of them (0: not estimated).
+func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms []string, page int, seen float64) ([]condition, error) {
 	if len(terms) == 0 {
 		return nil, nil
 	}
@@ -659,12 +704,23 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		return nil, err
 	}
 	// Walking the newest records pays when the term's records are a share
-	// of those pr sees: not when pr sees only the records of their own
-	// customers (the "assigned" mode, partners), which a walk would mostly
-	// pass over, nor with several terms, each narrowing the others.
+	// of those pr sees. Where pr sees only the records related to them
+	// (the "assigned" mode, partners), a walk passes over the others: it
+	// meets a page of matches after about page ÷ seen as many records, so
+	// the decision weighs that many, for a term the planner misjudges
+	// (weighsWalk); without an estimate, or for a two-character term,
+	// whose one bigram the planner weighs right, the index is offered and
+	// the planner chooses. With several terms, each narrowing the others,
+	// the index is used too.
 	walkPage := page
-	if len(terms) > 1 || !pr.Has(permission.RoleAdmin) && (pr.CustomerVisibility != permission.VisibilityAll || pr.Has(permission.RolePartner)) {
+	switch {
+	case len(terms) > 1:
 		walkPage = 0
+	case !pr.Has(permission.RoleAdmin) && (pr.CustomerVisibility != permission.VisibilityAll || pr.Has(permission.RolePartner)):
+		walkPage = 0
+		if page > 0 && seen > 0 && weighsWalk(terms) {
+			walkPage = int(math.Ceil(float64(page) / seen))
+		}
 	}
 	out := make([]condition, 0, len(terms))
 	for _, term := range terms {
@@ -717,6 +773,13 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		}
 	}
 	return out, nil
+}
+
+// weighsWalk says whether keywords weighs walking the newest records for
+// a principal who sees few of them: for a search of one term with several
+// bigrams, whose share the planner, multiplying theirs, underestimates.
+func weighsWalk(terms []string) bool {
+	return len(terms) == 1 && len(textnorm.Bigrams(terms[0])) > 1
 }
 
 // asciiGramsExpr is the expression of the contact_records_ascii_grams
