@@ -428,12 +428,12 @@ const reachCost = 3
 // reading the matches through the filters' indexes wins. Otherwise, or
 // for a search whose keywords weigh a walk (weighsWalk), it asks how many
 // records the tenant holds (N): R/N goes back with the decision
-// (reached.seen), for keywords to weigh walking the newest records. Then, when q has any, it asks how
-// many records pass the filters that walk indexes of their own (C:
-// template, progress, customer, drafts, important and, under SortCreated,
-// the created-time filter; else C = N). A page walked reads about
-// limit+1 ÷ (M/C × R/N) records, at most C; a count reads M, or, capped,
-// about cap+1 ÷ R/N of them.
+// (reached.seen), for keywords to weigh walking the newest records. Then,
+// when q has any, it asks how many records pass the filters that walk
+// indexes of their own (C: template, progress, customer, drafts,
+// important and, under SortCreated, the created-time filter; else C = N).
+// A page walked reads about limit+1 ÷ (M/C × R/N) records, at most C; a
+// count reads M, or, capped, about cap+1 ÷ R/N of them.
 func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
