@@ -282,7 +282,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if err != nil {
 		return nil, err
 	}
-	reach, err := s.fromRelations(ctx, pr, action, q)
+	reach, err := s.fromRelations(ctx, pr, action, q, terms)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +434,7 @@ const reachCost = 3
 // important and, under SortCreated, the created-time filter; else C = N).
 // A page walked reads about limit+1 ÷ (M/C × R/N) records, at most C; a
 // count reads M, or, capped, about cap+1 ÷ R/N of them.
-func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query) (reached, error) {
+func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, terms []string) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
 	total := q.WithTotal || q.ExactTotal
@@ -453,7 +453,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	records := func() *bun.SelectQuery {
 		return s.db.NewSelect().TableExpr("contact_records AS r").Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
 	}
-	matching, err := s.matching(pr, q, records, plan)
+	matching, err := s.matching(pr, q, terms, records, plan)
 	if err != nil {
 		return reached{}, err
 	}
@@ -462,7 +462,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		return reached{}, err
 	}
 	cost := s.reachCost * reach
-	if cost >= matching && !weighsWalk(textnorm.Terms(q.Text)) {
+	if cost >= matching && !weighsWalk(terms) {
 		// Reading every match through the filters' indexes costs less.
 		return reached{}, nil
 	}
@@ -501,7 +501,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 // common longer term (見積書) in a few records. The terms' shares
 // multiply. Other terms are estimated by their one bigram, their ASCII
 // trigrams or their LIKE.
-func (s *Service) matching(pr permission.Principal, q *Query, records func() *bun.SelectQuery,
+func (s *Service) matching(pr permission.Principal, q *Query, terms []string, records func() *bun.SelectQuery,
 	plan func(*bun.SelectQuery) (float64, error)) (float64, error) {
 	est := *q
 	est.ActualFrom, est.ActualTo, est.Text = time.Time{}, time.Time{}, ""
@@ -517,7 +517,7 @@ func (s *Service) matching(pr permission.Principal, q *Query, records func() *bu
 	}
 	var gramTerms [][]string
 	sel, others := filtered(), false
-	for _, term := range textnorm.Terms(q.Text) {
+	for _, term := range terms {
 		bigrams, trigrams := textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)
 		others = others || len(bigrams) < 2
 		switch {
