@@ -22,10 +22,11 @@ import (
 // call is a new statement, parsed and planned again (for a calendar's
 // statement on PostgreSQL, with its visibility predicate twice over, about
 // half of its time; for the top page's statements on SQLite, twice their
-// execution). QueryBound takes the UUID and timestamp literals back out of
-// the text as $n parameters, so that a call for another user, tenant or
-// day sends the same text. Only literals whose whole content is a UUID or
-// a timestamp as bun writes them are taken out; they carry no meaning
+// execution). QueryBound takes the UUID, timestamp and byte-string
+// literals back out of the text as $n parameters, so that a call for
+// another user, tenant, day or session sends the same text. Only literals
+// whose whole content is a UUID, a timestamp or a byte string as bun's
+// PostgreSQL dialect writes them are taken out; they carry no meaning
 // beyond their value (no partial index or ordinal depends on one), and the
 // database gives an untyped parameter the type it would give the untyped
 // literal. A statement with more than maxBound such values runs as bun
@@ -253,11 +254,28 @@ func isIdentChar(c byte) bool {
 }
 
 // liftable reports whether v, a literal's content, is a UUID in its
-// canonical text (8-4-4-4-12 lower-case hex digits) or a timestamp as
+// canonical text (8-4-4-4-12 lower-case hex digits), a timestamp as
 // bun's PostgreSQL dialect writes one (2006-01-02 15:04:05, optional
-// fraction, then a zone offset +07:00).
+// fraction, then a zone offset +07:00) or a byte string as it writes one
+// (\x and lower-case hex digits, two a byte: a token's hash).
 func liftable(v string) bool {
-	return isUUID(v) || isTimestamp(v)
+	return isUUID(v) || isTimestamp(v) || isByteString(v)
+}
+
+// isByteString reports whether v is PostgreSQL's hex form of at least one
+// byte. Bound as text, it stays what the literal was: a parameter whose
+// type the statement gives it, bytea beside a bytea column and text
+// beside a text one.
+func isByteString(v string) bool {
+	if len(v) < 4 || len(v)%2 != 0 || v[:2] != `\x` {
+		return false
+	}
+	for i := 2; i < len(v); i++ {
+		if c := v[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func isUUID(v string) bool {

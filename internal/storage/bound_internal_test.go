@@ -33,6 +33,8 @@ func TestLiftLiterals(t *testing.T) {
 			`SELECT "'` + id + `'" FROM t -- '` + id + "'\n/* '" + at + "' */ WHERE id = $1", []any{id}},
 		{"a date without a zone stays", "WHERE d = '2025-03-31' AND at = '2025-03-31 15:00:00'",
 			"WHERE d = '2025-03-31' AND at = '2025-03-31 15:00:00'", nil},
+		{"a byte string", `WHERE h = '\x7c53aa' AND n = '\x7' AND u = '\x7C' AND e = '\x'`,
+			`WHERE h = $1 AND n = '\x7' AND u = '\x7C' AND e = '\x'`, []any{`\x7c53aa`}},
 		{"an unclosed literal stays", "WHERE a = '" + id, "WHERE a = '" + id, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {

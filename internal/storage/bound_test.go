@@ -19,26 +19,28 @@ import (
 
 // QueryBound answers what bun's own run of the query answers, with and
 // without the driver's statement cache, in a transaction too, and on
-// PostgreSQL each later call with other values sends the same statement.
+// PostgreSQL each later call with other values (UUIDs, times and byte
+// strings) sends the same statement.
 func TestQueryBound(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *bun.DB) {
 		ctx := context.Background()
-		types := "TEXT NOT NULL, at TEXT NOT NULL"
+		types := "TEXT NOT NULL, at TEXT NOT NULL, h BLOB NOT NULL"
 		if db.Dialect().Name() == dialect.PG {
-			types = "UUID NOT NULL, at TIMESTAMPTZ NOT NULL"
+			types = "UUID NOT NULL, at TIMESTAMPTZ NOT NULL, h BYTEA NOT NULL"
 		}
 		_, err := db.ExecContext(ctx, "CREATE TABLE bound_rows (tenant_id "+types+", name TEXT NOT NULL)")
 		require.NoError(t, err)
 		tenants := []uuid.UUID{uuid.New(), uuid.New()}
 		base := time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC)
 		for i := range 12 {
-			_, err := db.ExecContext(ctx, "INSERT INTO bound_rows VALUES (?, ?, ?)", tenants[i%2], base.Add(time.Duration(i)*time.Hour),
-				[]string{"it's", "01a24dc8-ccbb-7947-94f9-6a21f2920abd", "山田"}[i%3])
+			_, err := db.ExecContext(ctx, "INSERT INTO bound_rows VALUES (?, ?, ?, ?)", tenants[i%2], base.Add(time.Duration(i)*time.Hour),
+				[]byte{byte(i % 4), 0xab}, []string{"it's", "01a24dc8-ccbb-7947-94f9-6a21f2920abd", "山田"}[i%3])
 			require.NoError(t, err)
 		}
 		query := func(db bun.IDB, tenant uuid.UUID, from time.Time) *bun.SelectQuery {
 			return db.NewSelect().TableExpr("bound_rows AS b").ColumnExpr("b.tenant_id, b.at, b.name").
 				Where("b.tenant_id = ?", tenant).Where("b.at >= ?", from).Where("b.name <> ?", "it's").
+				Where("b.h <> ?", []byte{byte(from.Hour() % 4), 0xab}).
 				OrderExpr("b.at")
 		}
 		type row struct {

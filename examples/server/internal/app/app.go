@@ -267,7 +267,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 		return a, err
 	}
 	a.system = system
-	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit))
+	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit, statements))
 	var sms notify.Channel
 	if cfg.PortalSMSPlugin != "" {
 		for _, ch := range a.Plugins.Channels() {
@@ -372,12 +372,16 @@ func (a *App) scheduleOrphanCollections(ctx context.Context) {
 }
 
 // authConfig completes the auth store's config: the app's clock, the
-// configured limit of failed logins per client address, and API tokens
-// revoked with the sessions.
-func authConfig(c *auth.Config, clock func() time.Time, addressLimit int) *auth.Config {
+// configured limit of failed logins per client address, API tokens
+// revoked with the sessions, and the session lookup prepared once per
+// connection (statements, dbopen.StatementCache's value).
+func authConfig(c *auth.Config, clock func() time.Time, addressLimit int, statements any) *auth.Config {
 	var out auth.Config
 	if c != nil {
 		out = *c
+	}
+	if out.StatementCache == nil {
+		out.StatementCache = statements
 	}
 	if out.Clock == nil {
 		out.Clock = clock

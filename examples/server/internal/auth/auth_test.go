@@ -57,7 +57,9 @@ func setup(t *testing.T, db *bun.DB) *fixture {
 	require.NoError(t, err)
 	u, err := dir.SaveUser(ctx, permission.User{Tenant: tn.ID, Name: "田中 花子", Kana: "タナカ ハナコ", Email: "hanako@example.jp", Active: true})
 	require.NoError(t, err)
-	st := auth.NewStore(db, dir, &auth.Config{Clock: clock.Now})
+	// The session lookup is bound as the server binds it (prepared once
+	// per connection on PostgreSQL).
+	st := auth.NewStore(db, dir, &auth.Config{Clock: clock.Now, StatementCache: dbtest.StatementCache(t, db)})
 	require.NoError(t, st.SetLogin(ctx, tn.ID, u.ID, " Hanako@Example.jp"))
 	require.NoError(t, st.SetPassword(ctx, u.ID, "見積は来週 blue-lantern-42"))
 	return &fixture{store: st, dir: dir, clock: clock, tenant: tn.ID, user: u.ID}

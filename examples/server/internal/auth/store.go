@@ -70,6 +70,13 @@ type Config struct {
 	// password change or reset and on deactivation, so reactivating the
 	// user revives none of them. Default: nothing else to revoke.
 	Revoke func(ctx context.Context, tx bun.IDB, user uuid.UUID) error
+	// StatementCache, when set, is given to the database driver before
+	// the values of the session lookup (every request's first statement),
+	// bound, so that PostgreSQL parses and plans it once per connection:
+	// with pgx, dbopen.StatementCache's value. Nil (the default) sends it
+	// with its values written in, as bun writes every statement; SQLite
+	// ignores it (storage.QueryBound).
+	StatementCache any
 }
 
 // Store keeps credentials, sessions, single-use tokens and login throttling
@@ -446,18 +453,19 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	if token == "" {
 		return nil, ErrNoSession
 	}
-	var row session
+	var rows []session
 	now := s.now()
-	err := s.db.NewSelect().Model(&row).ColumnExpr("session.*").ColumnExpr("t."+permission.VersionColumn+" AS tenant_version").
+	q := s.db.NewSelect().Model(&rows).ColumnExpr("session.*").ColumnExpr("t."+permission.VersionColumn+" AS tenant_version").
 		Join("JOIN kiroku_tenants AS t ON t.id = session.tenant_id").
 		Where("session.token_hash = ?", secret.HashToken(token)).
-		Where("session.expires_at > ?", now).Where("session.last_seen_at > ?", now.Add(-s.cfg.SessionIdle)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoSession
-	}
-	if err != nil {
+		Where("session.expires_at > ?", now).Where("session.last_seen_at > ?", now.Add(-s.cfg.SessionIdle))
+	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q, &rows); err != nil {
 		return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
 	}
+	if len(rows) == 0 {
+		return nil, ErrNoSession
+	}
+	row := rows[0]
 	if now.Sub(row.LastSeenAt) > time.Minute {
 		row.LastSeenAt = now
 		if _, err := s.db.NewUpdate().Model(&row).Column("last_seen_at").WherePK().Exec(ctx); err != nil {
