@@ -176,12 +176,13 @@ type Config struct {
 	// CodeNoSMS.
 	SMS notify.Channel
 	// StatementCache, when set, is given to the database driver before
-	// the arguments of Marks (read by every page that lists records),
-	// whose IDs are bound as parameters on PostgreSQL instead of being
-	// written into its text: with pgx (jackc/pgx/v5/stdlib),
-	// pgx.QueryExecModeCacheStatement has each connection prepare it once.
-	// Leave it nil behind a transaction-mode pooler; it is ignored on
-	// SQLite, where Marks is always bound and prepared, as
+	// the arguments of Marks (read by every page that lists records) and
+	// of System.Session's lookup (every portal request's first), whose IDs,
+	// times and token hash are bound as parameters on PostgreSQL instead
+	// of being written into its text: with pgx (jackc/pgx/v5/stdlib),
+	// pgx.QueryExecModeCacheStatement has each connection prepare them
+	// once. Leave it nil behind a transaction-mode pooler; it is ignored on
+	// SQLite, where they are always bound and prepared, as
 	// schedule.Config.StatementCache says. Default: nil.
 	StatementCache any
 }

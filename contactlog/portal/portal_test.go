@@ -65,6 +65,8 @@ func setup(t *testing.T, db *bun.DB, cfg *portal.Config) *fixture {
 		c = *cfg
 	}
 	c.Authorizer, c.Directory, c.Clock, c.Mailer = engine, dir, clock.Now, m
+	// Marks and the session lookup are bound as the server binds them.
+	c.StatementCache = dbtest.StatementCache(t, db)
 	c.MailFrom = mail.Address{Name: "記録商事", Email: "noreply@kiroku.example"}
 	c.BaseURL = "https://crm.example.jp/portal"
 	svc, err := portal.NewService(db, &c)
