@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"slices"
@@ -61,7 +62,7 @@ func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Ro
 	if rerr != nil || (name != dialect.PG && name != dialect.SQLite) || (name == dialect.PG && mode == nil) {
 		return db.QueryContext(ctx, string(b))
 	}
-	query, args := liftLiterals(string(b))
+	query, args := liftLiterals(string(b), name == dialect.SQLite)
 	if len(args) > maxBound {
 		return db.QueryContext(ctx, string(b))
 	}
@@ -157,35 +158,38 @@ func baseDB(db bun.IDB) *bun.DB {
 
 // liftLiterals replaces the string literals of query (PostgreSQL's
 // standard-conforming strings in single quotes, a doubled quote standing
-// for one) that are a UUID or a timestamp as bun formats one with $1, $2,
-// … (a value seen twice takes the same parameter) and returns the values
-// in order. Quoted identifiers, comments and other literals are left as
-// they are.
-func liftLiterals(query string) (string, []any) {
+// for one) that are a UUID, a timestamp or a byte string as bun formats
+// one with $1, $2, … (a value seen twice takes the same parameter) and
+// returns the values in order. With blobs (SQLite), the blob literals
+// bun's SQLite dialect writes for bytes (X'…', upper-case hex digits or
+// lower) are replaced too, their values the bytes. Quoted identifiers,
+// comments and other literals are left as they are.
+func liftLiterals(query string, blobs bool) (string, []any) {
 	var out strings.Builder
 	out.Grow(len(query))
 	var args []any
-	var index map[string]int // the parameter of each value, once there are many
-	param := func(v string) int {
-		if index == nil && len(args) <= 16 {
-			for n, a := range args {
-				if a.(string) == v {
+	var keys []string        // each parameter's value as text: X'…' for a blob
+	var index map[string]int // the parameter of each key, once there are many
+	param := func(key string, v any) int {
+		if index == nil && len(keys) <= 16 {
+			for n, k := range keys {
+				if k == key {
 					return n + 1
 				}
 			}
 		} else {
 			if index == nil {
-				index = make(map[string]int, 2*len(args))
-				for n, a := range args {
-					index[a.(string)] = n + 1
+				index = make(map[string]int, 2*len(keys))
+				for n, k := range keys {
+					index[k] = n + 1
 				}
 			}
-			if n, ok := index[v]; ok {
+			if n, ok := index[key]; ok {
 				return n
 			}
-			index[v] = len(args) + 1
+			index[key] = len(keys) + 1
 		}
-		args = append(args, v)
+		keys, args = append(keys, key), append(args, v)
 		return len(args)
 	}
 	for i := 0; i < len(query); {
@@ -200,9 +204,19 @@ func liftLiterals(query string) (string, []any) {
 			prefixed := before != "" && (isIdentChar(before[len(before)-1]) || before[len(before)-1] == '&')
 			if closed && !prefixed && liftable(lit[1:len(lit)-1]) {
 				out.WriteByte('$')
-				out.WriteString(strconv.Itoa(param(lit[1 : len(lit)-1])))
+				out.WriteString(strconv.Itoa(param(lit[1:len(lit)-1], lit[1:len(lit)-1])))
 			} else {
 				out.WriteString(lit)
+			}
+			i = end
+		case blobs && (c == 'X' || c == 'x') && (i == 0 || !isIdentChar(query[i-1])) && i+1 < len(query) && query[i+1] == '\'':
+			end, closed := literalEnd(query, i+1)
+			b, err := hex.DecodeString(query[i+2 : max(end-1, i+2)])
+			if !closed || err != nil || len(b) == 0 {
+				out.WriteString(query[i:end])
+			} else {
+				out.WriteByte('$')
+				out.WriteString(strconv.Itoa(param(strings.ToLower(query[i:end]), b)))
 			}
 			i = end
 		case c == '"':

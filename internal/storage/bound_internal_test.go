@@ -38,7 +38,7 @@ func TestLiftLiterals(t *testing.T) {
 		{"an unclosed literal stays", "WHERE a = '" + id, "WHERE a = '" + id, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			out, args := liftLiterals(c.in)
+			out, args := liftLiterals(c.in, false)
 			require.Equal(t, c.out, out)
 			require.Equal(t, c.args, args)
 		})
@@ -53,28 +53,48 @@ func TestLiftLiterals(t *testing.T) {
 		fmt.Fprintf(&in, "'%s', '%s', ", id, ids[i/2])
 		fmt.Fprintf(&want, "$%d, $%d, ", i+1, i/2+1)
 	}
-	out, args := liftLiterals(in.String())
+	out, args := liftLiterals(in.String(), false)
 	require.Equal(t, want.String(), out)
 	require.Equal(t, ids, args)
 }
 
+func TestLiftBlobs(t *testing.T) {
+	const id = "01a24dc8-ccbb-7947-94f9-6a21f2920abd"
+	in := "WHERE h = X'7C53aa' AND k = x'7c53AA' AND id = '" + id + "' AND e = X'' AND o = X'7' AND n = HEX'7c' AND s = 'X''7c'''"
+	out, args := liftLiterals(in, true)
+	require.Equal(t, "WHERE h = $1 AND k = $1 AND id = $2 AND e = X'' AND o = X'7' AND n = HEX'7c' AND s = 'X''7c'''", out,
+		"one value in either case is one parameter; empty, odd and prefixed blobs and strings stay")
+	require.Equal(t, []any{[]byte{0x7c, 0x53, 0xaa}, id}, args)
+	out, args = liftLiterals(in, false)
+	require.Equal(t, strings.Replace(in, "'"+id+"'", "$1", 1), out, "blobs stay unless asked for (PostgreSQL)")
+	require.Equal(t, []any{id}, args)
+}
+
 func FuzzLiftLiterals(f *testing.F) {
-	f.Add("SELECT 1 WHERE a = '01a24dc8-ccbb-7947-94f9-6a21f2920abd' AND b = 'x''y' -- c\n")
-	f.Add(`"a" '2025-03-31 15:00:00+00:00' /* x */ 'b`)
-	f.Fuzz(func(t *testing.T, q string) {
-		out, args := liftLiterals(q)
+	f.Add("SELECT 1 WHERE a = '01a24dc8-ccbb-7947-94f9-6a21f2920abd' AND b = 'x''y' -- c\n", false)
+	f.Add(`"a" '2025-03-31 15:00:00+00:00' /* x */ 'b`, false)
+	f.Add(`WHERE h = X'7c53' AND g = '\x7c53' AND k = X'7c`, true)
+	f.Fuzz(func(t *testing.T, q string, blobs bool) {
+		out, args := liftLiterals(q, blobs)
 		if len(args) == 0 && out != q {
 			t.Fatalf("no value lifted, yet %q became %q", q, out)
 		}
 		for _, a := range args {
-			if !liftable(a.(string)) {
-				t.Fatalf("%q: lifted %q", q, a)
+			switch a := a.(type) {
+			case string:
+				if !liftable(a) {
+					t.Fatalf("%q: lifted %q", q, a)
+				}
+			case []byte:
+				if !blobs || len(a) == 0 {
+					t.Fatalf("%q: lifted the blob %x", q, a)
+				}
 			}
 		}
 		if len(out) > len(q) {
 			t.Fatalf("%q grew into %q", q, out)
 		}
-		if again, more := liftLiterals(out); again != out || len(more) > 0 {
+		if again, more := liftLiterals(out, blobs); again != out || len(more) > 0 {
 			t.Fatalf("%q: lifting %q again gave %q %v", q, out, again, more)
 		}
 	})

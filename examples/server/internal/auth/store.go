@@ -74,8 +74,9 @@ type Config struct {
 	// the values of the session lookup (every request's first statement),
 	// bound, so that PostgreSQL parses and plans it once per connection:
 	// with pgx, dbopen.StatementCache's value. Nil (the default) sends it
-	// with its values written in, as bun writes every statement; SQLite
-	// ignores it (storage.QueryBound).
+	// with its values written in, as bun writes every statement. SQLite
+	// ignores it: there the lookup is always bound, one text for every
+	// session, and kept prepared (storage.QueryBound).
 	StatementCache any
 }
 
