@@ -90,7 +90,6 @@ import (
 	"github.com/kirokuhq/kiroku/customer/permission"
 	"github.com/kirokuhq/kiroku/examples/server/internal/api"
 	"github.com/kirokuhq/kiroku/examples/server/internal/app"
-	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/web"
 	"github.com/kirokuhq/kiroku/internal/gendata"
 )
@@ -289,7 +288,7 @@ func uploads(ctx context.Context, o options) error {
 		contactlog.Entry{Template: "builtin:interview", PublicMemo: "アップロード計測"})
 	if err == nil && o.api {
 		o.path = api.Prefix + "/records/{id}/attachments"
-		_, o.bearer, err = auth.NewTokens(a.DB, nil).Create(ctx, sess.TenantID, sess.UserID, "bench", time.Hour)
+		_, o.bearer, err = a.Tokens.Create(ctx, sess.TenantID, sess.UserID, "bench", time.Hour)
 	}
 	a.Close()
 	if err != nil {

@@ -52,7 +52,7 @@ var (
 
 // New builds the API over a.
 func New(a *app.App) (*capi.Server, error) {
-	x := &tokenAPI{app: a, tokens: auth.NewTokens(a.DB, a.Clock)}
+	x := &tokenAPI{app: a, tokens: a.Tokens}
 	return capi.New(&capi.Options{
 		Prefix:        Mount,
 		DB:            a.DB,

@@ -107,7 +107,7 @@ func (c *client) jsonDo(method, path string, v any, hdr ...string) resp {
 // tokenFor issues a token for the user directly through the store.
 func tokenFor(t *testing.T, e *servertest.Env, tenant, user uuid.UUID) *client {
 	t.Helper()
-	_, secret, err := auth.NewTokens(e.App.DB, e.App.Clock).Create(context.Background(), tenant, user, "test", 0)
+	_, secret, err := e.App.Tokens.Create(context.Background(), tenant, user, "test", 0)
 	require.NoError(t, err)
 	return &client{t: t, base: e.Server.URL, token: secret, valid: validator(t, e)}
 }
@@ -238,7 +238,7 @@ func TestTokensRevokedForGood(t *testing.T) {
 		require.False(t, ok(deact), "reactivating revives no token")
 		require.False(t, ok(reset))
 
-		ts, err := auth.NewTokens(db, e.App.Clock).List(t.Context(), e.Tenant, staff)
+		ts, err := auth.NewTokens(db, e.App.Clock, nil).List(t.Context(), e.Tenant, staff)
 		require.NoError(t, err)
 		require.Len(t, ts, 2)
 		for _, tk := range ts {

@@ -77,6 +77,9 @@ type App struct {
 	// pages and API routes), in BIZ UDGothic.
 	PDF  *pdf.Exporter
 	Auth *auth.Store
+	// Tokens keeps the API tokens (the JSON API's bearer credentials and
+	// their pages), their lookup prepared like the session's.
+	Tokens *auth.Tokens
 	// Portal is the customer portal's principal-scoped handle (staff
 	// invitations and unlocks, a customer's own account).
 	Portal *portal.Service
@@ -268,6 +271,7 @@ func Open(ctx context.Context, cfg Config, opts Options) (a *App, err error) {
 	}
 	a.system = system
 	a.Auth = auth.NewStore(a.DB, a.Dir, authConfig(opts.Auth, a.Clock, cfg.LoginAddressLimit, statements))
+	a.Tokens = auth.NewTokens(a.DB, a.Clock, statements)
 	var sms notify.Channel
 	if cfg.PortalSMSPlugin != "" {
 		for _, ch := range a.Plugins.Channels() {

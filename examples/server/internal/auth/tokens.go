@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,16 +46,21 @@ type Token struct {
 
 // Tokens stores API tokens.
 type Tokens struct {
-	db    bun.IDB
-	clock func() time.Time
+	db         bun.IDB
+	clock      func() time.Time
+	statements any
 }
 
-// NewTokens returns the token store over db.
-func NewTokens(db bun.IDB, clock func() time.Time) *Tokens {
+// NewTokens returns the token store over db. statements is given to the
+// driver before the values of Verify's lookup (every API request's first
+// statement), bound, as Config.StatementCache is for the session lookup:
+// with pgx, dbopen.StatementCache's value; nil sends it as bun writes it
+// (SQLite binds it whatever it is).
+func NewTokens(db bun.IDB, clock func() time.Time, statements any) *Tokens {
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Tokens{db: db, clock: clock}
+	return &Tokens{db: db, clock: clock, statements: statements}
 }
 
 func (s *Tokens) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
@@ -112,15 +115,16 @@ func (s *Tokens) Verify(ctx context.Context, bearer string) (*Token, error) {
 		return nil, kerr.ErrUnauthenticated
 	}
 	now := s.now()
-	var t Token
-	err := s.db.NewSelect().Model(&t).Where("token_hash = ?", secret.HashToken(raw)).
-		Where("revoked_at IS NULL").Where("expires_at IS NULL OR expires_at > ?", now).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, kerr.ErrUnauthenticated
-	}
-	if err != nil {
+	var ts []Token
+	q := s.db.NewSelect().Model(&ts).Where("token_hash = ?", secret.HashToken(raw)).
+		Where("revoked_at IS NULL").Where("expires_at IS NULL OR expires_at > ?", now)
+	if err := storage.ScanBound(ctx, s.db, s.statements, q, &ts); err != nil {
 		return nil, fmt.Errorf("auth: token: %w", storage.Err(err))
 	}
+	if len(ts) == 0 {
+		return nil, kerr.ErrUnauthenticated
+	}
+	t := ts[0]
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		t.LastUsedAt = &now
 		if _, err := s.db.NewUpdate().Model(&t).Column("last_used_at").WherePK().Exec(ctx); err != nil {

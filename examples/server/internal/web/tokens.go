@@ -39,10 +39,8 @@ type tokensPage struct {
 	Max    int
 }
 
-func (u *UI) tokens() *auth.Tokens { return auth.NewTokens(u.app.DB, u.app.Clock) }
-
 func (u *UI) renderTokens(w http.ResponseWriter, r *Request, status int, owner *permission.User, f *Form, secret string) error {
-	ts, err := u.tokens().List(r.Context(), r.Principal.Tenant, owner.ID)
+	ts, err := u.app.Tokens.List(r.Context(), r.Principal.Tenant, owner.ID)
 	if err != nil {
 		return err
 	}
@@ -71,7 +69,7 @@ func (u *UI) createMyToken(w http.ResponseWriter, r *Request) error {
 		f.AddError(ve.Err(), map[string]string{"expires_in_days": "days"})
 		return u.renderTokens(w, r, http.StatusUnprocessableEntity, r.User, f, "")
 	}
-	_, secret, err := u.tokens().Create(r.Context(), r.Principal.Tenant, r.Principal.User, f.Get("name"),
+	_, secret, err := u.app.Tokens.Create(r.Context(), r.Principal.Tenant, r.Principal.User, f.Get("name"),
 		time.Duration(days)*24*time.Hour)
 	if f.AddError(err, map[string]string{"expires_in_days": "days"}) {
 		return u.renderTokens(w, r, http.StatusUnprocessableEntity, r.User, f, "")
@@ -87,7 +85,7 @@ func (u *UI) revokeMyToken(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return kerr.ErrNotFound
 	}
-	if err := u.tokens().Revoke(r.Context(), r.Principal.Tenant, r.Principal.User, id); err != nil {
+	if err := u.app.Tokens.Revoke(r.Context(), r.Principal.Tenant, r.Principal.User, id); err != nil {
 		return err
 	}
 	redirect(w, r.Request, "/account/tokens", "tokens.revoked")
@@ -120,7 +118,7 @@ func (u *UI) revokeUserToken(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return kerr.ErrNotFound
 	}
-	if err := u.tokens().Revoke(r.Context(), r.Principal.Tenant, owner.ID, id); err != nil {
+	if err := u.app.Tokens.Revoke(r.Context(), r.Principal.Tenant, owner.ID, id); err != nil {
 		return err
 	}
 	redirect(w, r.Request, "/admin/users/"+owner.ID.String()+"/tokens", "tokens.revoked")

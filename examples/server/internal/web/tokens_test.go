@@ -11,7 +11,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/kirokuhq/kiroku/customer/permission"
-	"github.com/kirokuhq/kiroku/examples/server/internal/auth"
 	"github.com/kirokuhq/kiroku/examples/server/internal/servertest"
 	"github.com/kirokuhq/kiroku/internal/dbtest"
 	"github.com/kirokuhq/kiroku/internal/kerr"
@@ -33,7 +32,7 @@ func TestTokenPages(t *testing.T) {
 		staff := e.User(t, "担当 花子", "タントウ ハナコ", "hanako@example.jp", permission.RoleStaff)
 		c := e.Login(t, "hanako@example.jp")
 		admin := e.Login(t, servertest.AdminEmail)
-		tokens := auth.NewTokens(e.App.DB, e.App.Clock)
+		tokens := e.App.Tokens
 
 		res, body := c.Get(t, "/account/tokens")
 		require.Equal(t, http.StatusOK, res.StatusCode)
