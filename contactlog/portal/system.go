@@ -451,16 +451,16 @@ func (s *System) Session(ctx context.Context, raw string) (*Session, error) {
 		return nil, ErrNoSession
 	}
 	now := s.now()
-	var rows []sessionRow
-	q := s.db.NewSelect().Model(&rows).Where("token_hash = ?", secret.HashToken(raw)).
+	var row sessionRow
+	q := s.db.NewSelect().Model(&row).Where("token_hash = ?", secret.HashToken(raw)).
 		Where("expires_at > ?", now).Where("last_seen_at > ?", now.Add(-s.cfg.SessionIdle))
-	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q, &rows); err != nil {
-		return nil, fmt.Errorf("portal: session: %w", storage.Err(err))
-	}
-	if len(rows) == 0 {
+	err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q, &row)
+	if errors.Is(storage.Err(err), ErrNotFound) {
 		return nil, ErrNoSession
 	}
-	row := rows[0]
+	if err != nil {
+		return nil, fmt.Errorf("portal: session: %w", storage.Err(err))
+	}
 	a, err := s.account(ctx, s.db, row.Tenant, row.Account, false)
 	if errors.Is(err, ErrNotFound) || (err == nil && !a.CanLogIn()) {
 		return nil, ErrNoSession

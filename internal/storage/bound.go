@@ -93,19 +93,32 @@ func QueryBound(ctx context.Context, db bun.IDB, mode any, q bun.Query) (*sql.Ro
 // takes 32 766 parameters, PostgreSQL 65 535).
 const maxBound = 1000
 
-// ScanBound runs q through QueryBound and scans its rows into dest, one
-// pointer to a slice (of models, or of values for a single column), as
-// bun's Scan would. Other destinations are refused: bun's scanning of rows
-// into one model does not report that there were none.
+// ScanBound runs q through QueryBound and scans its rows into dest, as
+// bun's Scan would: every row into a pointer to a slice (of models, or of
+// values for a single column); the first into a pointer to one model or
+// value, with sql.ErrNoRows when there is none (bun's ScanRows into one
+// model would not report it, so the row is scanned through a slice).
 func ScanBound(ctx context.Context, db bun.IDB, mode any, q *bun.SelectQuery, dest any) error {
-	if v := reflect.ValueOf(dest); v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Slice {
-		return fmt.Errorf("storage: ScanBound into %T, not a pointer to a slice", dest)
+	v := reflect.ValueOf(dest)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return fmt.Errorf("storage: ScanBound into %T, not a pointer", dest)
 	}
 	rows, err := QueryBound(ctx, db, mode, q)
 	if err != nil {
 		return err
 	}
-	return baseDB(db).ScanRows(ctx, rows, dest)
+	if v.Elem().Kind() == reflect.Slice {
+		return baseDB(db).ScanRows(ctx, rows, dest)
+	}
+	all := reflect.New(reflect.SliceOf(v.Elem().Type()))
+	if err := baseDB(db).ScanRows(ctx, rows, all.Interface()); err != nil {
+		return err
+	}
+	if all.Elem().Len() == 0 {
+		return sql.ErrNoRows
+	}
+	v.Elem().Set(all.Elem().Index(0))
+	return nil
 }
 
 // hooks are the query hooks added through AddQueryHook and WithQueryHook,

@@ -93,7 +93,12 @@ func TestQueryBound(t *testing.T) {
 					}
 					require.Equal(t, want, scanned)
 					var one row
-					require.Error(t, storage.ScanBound(ctx, db, mode, query(db, tenant, from), &one), "one model: no rows would go unnoticed")
+					require.NoError(t, storage.ScanBound(ctx, db, mode, query(db, tenant, from), &one))
+					one.At = one.At.UTC()
+					require.Equal(t, want[0], one, "one model: the first row")
+					require.ErrorIs(t, storage.ScanBound(ctx, db, mode, query(db, uuid.New(), from), &one), sql.ErrNoRows,
+						"one model, no row: reported")
+					require.Error(t, storage.ScanBound(ctx, db, mode, query(db, tenant, from), one), "not a pointer")
 					require.NoError(t, db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 						require.Equal(t, want, read(t, tx, mode, tenant, from))
 						return nil

@@ -454,19 +454,19 @@ func (s *Store) Session(ctx context.Context, token string) (*Session, error) {
 	if token == "" {
 		return nil, ErrNoSession
 	}
-	var rows []session
+	var row session
 	now := s.now()
-	q := s.db.NewSelect().Model(&rows).ColumnExpr("session.*").ColumnExpr("t."+permission.VersionColumn+" AS tenant_version").
+	q := s.db.NewSelect().Model(&row).ColumnExpr("session.*").ColumnExpr("t."+permission.VersionColumn+" AS tenant_version").
 		Join("JOIN kiroku_tenants AS t ON t.id = session.tenant_id").
 		Where("session.token_hash = ?", secret.HashToken(token)).
 		Where("session.expires_at > ?", now).Where("session.last_seen_at > ?", now.Add(-s.cfg.SessionIdle))
-	if err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q, &rows); err != nil {
-		return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
-	}
-	if len(rows) == 0 {
+	err := storage.ScanBound(ctx, s.db, s.cfg.StatementCache, q, &row)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoSession
 	}
-	row := rows[0]
+	if err != nil {
+		return nil, fmt.Errorf("auth: session: %w", storage.Err(err))
+	}
 	if now.Sub(row.LastSeenAt) > time.Minute {
 		row.LastSeenAt = now
 		if _, err := s.db.NewUpdate().Model(&row).Column("last_seen_at").WherePK().Exec(ctx); err != nil {

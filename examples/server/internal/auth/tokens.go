@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -115,16 +117,16 @@ func (s *Tokens) Verify(ctx context.Context, bearer string) (*Token, error) {
 		return nil, kerr.ErrUnauthenticated
 	}
 	now := s.now()
-	var ts []Token
-	q := s.db.NewSelect().Model(&ts).Where("token_hash = ?", secret.HashToken(raw)).
+	var t Token
+	q := s.db.NewSelect().Model(&t).Where("token_hash = ?", secret.HashToken(raw)).
 		Where("revoked_at IS NULL").Where("expires_at IS NULL OR expires_at > ?", now)
-	if err := storage.ScanBound(ctx, s.db, s.statements, q, &ts); err != nil {
-		return nil, fmt.Errorf("auth: token: %w", storage.Err(err))
-	}
-	if len(ts) == 0 {
+	err := storage.ScanBound(ctx, s.db, s.statements, q, &t)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, kerr.ErrUnauthenticated
 	}
-	t := ts[0]
+	if err != nil {
+		return nil, fmt.Errorf("auth: token: %w", storage.Err(err))
+	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		t.LastUsedAt = &now
 		if _, err := s.db.NewUpdate().Model(&t).Column("last_used_at").WherePK().Exec(ctx); err != nil {
