@@ -45,7 +45,7 @@ type fixture struct {
 	user   uuid.UUID
 }
 
-func setup(t *testing.T, db *bun.DB) *fixture {
+func setup(t testing.TB, db *bun.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, customer.Migrate(ctx, db))
@@ -341,4 +341,29 @@ func TestChangePassword(t *testing.T) {
 		require.ErrorIs(t, f.store.Reauthenticate(ctx, f.user, next, "192.0.2.1"), auth.ErrThrottled,
 			"a locked login cannot be tried from a session either")
 	})
+}
+
+// BenchmarkSession looks a live session up on PostgreSQL, as every
+// request does first, with its values written into the text (each call
+// parsed and planned) and bound through the statement cache the server
+// passes (prepared once per connection). SQLite binds it either way.
+func BenchmarkSession(b *testing.B) {
+	db := dbtest.Postgres(b)
+	f := setup(b, db)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		cache any
+	}{{"interpolated", nil}, {"bound", dbtest.StatementCache(b, db)}} {
+		st := auth.NewStore(db, f.dir, &auth.Config{Clock: f.clock.Now, StatementCache: c.cache})
+		token, _, err := st.Login(ctx, "hanako@example.jp", "見積は来週 blue-lantern-42", "192.0.2.1")
+		require.NoError(b, err)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.Session(ctx, token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
