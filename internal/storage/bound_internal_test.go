@@ -60,10 +60,10 @@ func TestLiftLiterals(t *testing.T) {
 
 func TestLiftBlobs(t *testing.T) {
 	const id = "01a24dc8-ccbb-7947-94f9-6a21f2920abd"
-	in := "WHERE h = X'7C53aa' AND k = x'7c53AA' AND id = '" + id + "' AND e = X'' AND o = X'7' AND n = HEX'7c' AND s = 'X''7c'''"
+	in := "WHERE h = X'7C53aa' AND k = x'7c53AA' AND id = '" + id + "' AND e = X'' AND o = X'7' AND p = X'7c5' AND z = X'7czz' AND n = HEX'7c' AND s = 'X''7c'''"
 	out, args := liftLiterals(in, true)
-	require.Equal(t, "WHERE h = $1 AND k = $1 AND id = $2 AND e = X'' AND o = X'7' AND n = HEX'7c' AND s = 'X''7c'''", out,
-		"one value in either case is one parameter; empty, odd and prefixed blobs and strings stay")
+	require.Equal(t, "WHERE h = $1 AND k = $1 AND id = $2 AND e = X'' AND o = X'7' AND p = X'7c5' AND z = X'7czz' AND n = HEX'7c' AND s = 'X''7c'''", out,
+		"one value in either case is one parameter; empty, odd, malformed and prefixed blobs and strings stay")
 	require.Equal(t, []any{[]byte{0x7c, 0x53, 0xaa}, id}, args)
 	out, args = liftLiterals(in, false)
 	require.Equal(t, strings.Replace(in, "'"+id+"'", "$1", 1), out, "blobs stay unless asked for (PostgreSQL)")
