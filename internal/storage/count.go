@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/uptrace/bun"
 )
@@ -80,20 +81,52 @@ func CountUpTo(ctx context.Context, db bun.IDB, sel *bun.SelectQuery, limit int,
 // PlanRows returns PostgreSQL's estimate of the rows sel returns: the
 // "Plan Rows" of the top node of its plan (EXPLAIN, which runs nothing).
 func PlanRows(ctx context.Context, db bun.IDB, sel *bun.SelectQuery) (float64, error) {
+	top, err := explain(ctx, db, sel)
+	return top.Rows, err
+}
+
+// PlanSorts says whether PostgreSQL's plan of sel (EXPLAIN, which runs
+// nothing) sorts its rows in full before the first comes out — under a
+// Limit and a Gather, a Sort node — which reads every row that passes
+// sel's conditions; false when it walks an index in sel's order instead,
+// stopping at the limit (an incremental sort, sorting groups as they
+// come, is such a walk).
+func PlanSorts(ctx context.Context, db bun.IDB, sel *bun.SelectQuery) (bool, error) {
+	n, err := explain(ctx, db, sel)
+	for err == nil && (n.Type == "Limit" || n.Type == "Gather" || n.Type == "Gather Merge") {
+		// The node's input: its outer child (the others are the plans of
+		// its subqueries).
+		i := slices.IndexFunc(n.Plans, func(c planNode) bool { return c.Parent == "Outer" })
+		if i < 0 {
+			break
+		}
+		n = n.Plans[i]
+	}
+	return n.Type == "Sort", err
+}
+
+// planNode is a node of EXPLAIN (FORMAT JSON)'s plan.
+type planNode struct {
+	Type   string     `json:"Node Type"`
+	Parent string     `json:"Parent Relationship"`
+	Rows   float64    `json:"Plan Rows"`
+	Plans  []planNode `json:"Plans"`
+}
+
+// explain returns the top node of PostgreSQL's plan of sel.
+func explain(ctx context.Context, db bun.IDB, sel *bun.SelectQuery) (planNode, error) {
 	var out string
 	if err := db.NewRaw("EXPLAIN (FORMAT JSON) ?", sel).Scan(ctx, &out); err != nil {
-		return 0, Err(err)
+		return planNode{}, Err(err)
 	}
 	var plan []struct {
-		Plan struct {
-			Rows float64 `json:"Plan Rows"`
-		} `json:"Plan"`
+		Plan planNode `json:"Plan"`
 	}
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
-		return 0, fmt.Errorf("storage: count: reading the plan: %w", err)
+		return planNode{}, fmt.Errorf("storage: explain: reading the plan: %w", err)
 	}
 	if len(plan) == 0 {
-		return 0, fmt.Errorf("storage: count: EXPLAIN returned no plan: %s", out)
+		return planNode{}, fmt.Errorf("storage: explain: no plan: %s", out)
 	}
-	return plan[0].Plan.Rows, nil
+	return plan[0].Plan, nil
 }

@@ -59,3 +59,37 @@ func TestCountUpTo(t *testing.T) {
 		require.Equal(t, storage.Count{N: 1000, Kind: storage.CountExact}, countOr("n % 2 = 0", 100, true))
 	})
 }
+
+func TestPlanSorts(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		"CREATE TABLE planned (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, n INTEGER NOT NULL)",
+		"CREATE INDEX planned_at ON planned (at)",
+		"INSERT INTO planned (id, at, n) SELECT i, i, i % 100 FROM generate_series(1, 20000) AS i",
+		"ANALYZE planned",
+	} {
+		_, err := db.ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	sorts := func(where, order string) bool {
+		t.Helper()
+		sel := db.NewSelect().TableExpr("planned").Column("id").Where(where).OrderExpr(order).Limit(21)
+		got, err := storage.PlanSorts(ctx, db, sel)
+		require.NoError(t, err)
+		rows, err := storage.PlanRows(ctx, db, sel)
+		require.NoError(t, err)
+		require.InDelta(t, 21, rows, 0.5, "the Limit's rows")
+		return got
+	}
+	// A walk of planned_at in the query's order stops at the limit…
+	require.False(t, sorts("n < 50", "at DESC"))
+	// …where no index gives the order, or a narrow range of another
+	// index reads fewer rows than the walk, every match is read and sorted.
+	require.True(t, sorts("n < 50", "n DESC, at"))
+	require.True(t, sorts("at BETWEEN 100 AND 150", "n"))
+	// A subquery's Sort (an InitPlan of the Limit, listed before its
+	// input) is not the page's.
+	require.False(t, sorts("at > (SELECT n FROM planned ORDER BY n DESC LIMIT 1)", "id"))
+}
