@@ -80,7 +80,8 @@
 // is that union where it misses nothing the principal sees — for
 // partners, customer principals and staff in the "assigned" mode (with
 // the company-scope drafts added) —, so that a search can start from it
-// (contactlog does when the planner's estimates favour it). The
+// (contactlog does when the planner's estimates favour it; ReachRows is
+// the estimate of its size, with the company-scope drafts counted). The
 // model-based test checks both.
 // Engines refuse to start without an Authorizer; Unrestricted is the
 // explicit opt-out for tests and single-user tools.
