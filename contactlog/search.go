@@ -282,7 +282,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	if err != nil {
 		return nil, err
 	}
-	reach, err := s.fromRelations(ctx, pr, action, q, terms)
+	reach, err := s.fromRelations(ctx, pr, action, q, after, terms)
 	if err != nil {
 		return nil, err
 	}
@@ -302,33 +302,17 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			return nil, err
 		}
 	}
-	filter := func(sel *bun.SelectQuery, conds []condition) *bun.SelectQuery {
-		for _, k := range conds {
-			sel.Where(k.sql, k.args...)
-		}
-		return s.filter(sel, pr, q)
-	}
+	filter := func(sel *bun.SelectQuery, conds []condition) *bun.SelectQuery { return s.filterWith(sel, pr, q, conds) }
 
 	var rows []Record
 	if q.Sort == SortCustomerKana {
 		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return filter(sel, conds) })
 	} else {
-		// The sort key, its direction and the keyset condition after the
-		// cursor.
-		dir, cmp := q.direction()
-		col := "r.created_at"
-		if q.Sort == SortActual {
-			col = "r.occurred_at"
-		}
 		rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
 			if reach.page {
 				reach.apply(sel)
 			}
-			sel = filter(sel, conds)
-			if q.After != "" {
-				sel.Where(fmt.Sprintf("(%s, r.id) %s (?, ?)", col, cmp), after.Time, after.ID)
-			}
-			return sel.OrderExpr(fmt.Sprintf("%s %s, r.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
+			return s.byTime(sel, pr, q, after, conds)
 		})
 	}
 	if err != nil {
@@ -392,6 +376,32 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 	return page, nil
 }
 
+// filterWith adds conds and q's other conditions but the cursor to sel
+// (filter).
+func (s *Service) filterWith(sel *bun.SelectQuery, pr permission.Principal, q *Query, conds []condition) *bun.SelectQuery {
+	for _, k := range conds {
+		sel.Where(k.sql, k.args...)
+	}
+	return s.filter(sel, pr, q)
+}
+
+// byTime makes sel, a select over the records r pr may see, the query of
+// a page of q sorted by time (entry or contact): conds and q's other
+// conditions, the keyset condition after the cursor, the order and the
+// limit (a row more than the page, to tell whether another follows).
+func (s *Service) byTime(sel *bun.SelectQuery, pr permission.Principal, q *Query, after position, conds []condition) *bun.SelectQuery {
+	dir, cmp := q.direction()
+	col := "r.created_at"
+	if q.Sort == SortActual {
+		col = "r.occurred_at"
+	}
+	sel = s.filterWith(sel, pr, q, conds)
+	if q.After != "" {
+		sel.Where(fmt.Sprintf("(%s, r.id) %s (?, ?)", col, cmp), after.Time, after.ID)
+	}
+	return sel.OrderExpr(fmt.Sprintf("%s %s, r.id %s", col, dir, dir)).Limit(int64(q.Limit) + 1)
+}
+
 // reached is the choice of fromRelations: the SELECT of the IDs of the
 // records the principal reaches (permission.Reacher), and whether the
 // page and the count read them.
@@ -423,7 +433,9 @@ const reachCost = 3
 // SortActual) or a total, but without CustomerRanks (which reads the
 // records of the principal's customers of those ranks already), it asks
 // the planner (EXPLAIN, which runs nothing) how many records pass all of
-// q's conditions (M, see matching) and how many pr reaches (R); the
+// q's conditions (M, see matching) and how many pr reaches (R,
+// permission.Reacher's ReachRows, which counts the company-scope drafts
+// whose number the planner misjudges); the
 // records reached cost reachCost × R, and when that is not less than M,
 // reading the matches through the filters' indexes wins. Otherwise, or
 // for a search whose keywords weigh a walk (weighsWalk), it asks how many
@@ -433,8 +445,11 @@ const reachCost = 3
 // indexes of their own (C: template, progress, customer, drafts,
 // important and, under SortCreated, the created-time filter; else C = N).
 // A page walked reads about limit+1 ÷ (M/C × R/N) records, at most C; a
-// count reads M, or, capped, about cap+1 ÷ R/N of them.
-func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, terms []string) (reached, error) {
+// count reads M, or, capped, about cap+1 ÷ R/N of them. A page without
+// keywords whose walk looks cheaper is read from the records reached
+// still when the planner's plan of it does not walk but reads every match
+// and sorts them (storage.PlanSorts, one EXPLAIN more): it reads M.
+func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position, terms []string) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
 	total := q.WithTotal || q.ExactTotal
@@ -457,11 +472,11 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	if err != nil {
 		return reached{}, err
 	}
-	reach, err := plan(s.db.NewSelect().TableExpr("("+ids.SQL+") AS x", ids.Args...))
+	reach, err := r.ReachRows(ctx, pr, recordTable)
 	if err != nil {
 		return reached{}, err
 	}
-	cost := s.reachCost * reach
+	cost := s.reachCost * max(reach, 1)
 	if cost >= matching && !weighsWalk(terms) {
 		// Reading every match through the filters' indexes costs less.
 		return reached{}, nil
@@ -489,7 +504,22 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	if !q.ExactTotal {
 		counted = min(matching, float64(s.cfg.TotalCap+1)/seen)
 	}
-	return reached{ids: ids, page: uncovered && cost < walked, count: total && cost < counted, seen: seen}, nil
+	page := uncovered && cost < walked
+	if uncovered && !page && len(terms) == 0 {
+		// The walk modelled is the planner's choice only where it walks:
+		// where it reads every match through a filter's index and sorts
+		// them (the actual-time filter under SortCreated, a month of a
+		// tenant's records), the page costs M, more than the records
+		// reached (cost < M here).
+		pred, err := s.authz.Predicate(ctx, pr, recordTableFor(action))
+		if err != nil {
+			return reached{}, err
+		}
+		if page, err = storage.PlanSorts(ctx, s.db, s.byTime(pred.Apply(listed(s.db.NewSelect().Model((*recordRow)(nil)))), pr, q, after, nil)); err != nil {
+			return reached{}, err
+		}
+	}
+	return reached{ids: ids, page: page, count: total && cost < counted, seen: seen}, nil
 }
 
 // matching is the planner's estimate of how many of the tenant's live

@@ -794,7 +794,7 @@ func privateMemoNotAllowed() error {
 // permissions in build (queryFor) or read for the system (event delivery).
 func (s *Service) scan(ctx context.Context, db bun.IDB, tenant uuid.UUID, build func(*bun.SelectQuery) *bun.SelectQuery) ([]Record, error) {
 	var rows []recordRow
-	q := db.NewSelect().Model(&rows).ExcludeColumn("grams", "search_text", "private_search_text")
+	q := listed(db.NewSelect().Model(&rows))
 	if err := storage.ScanBound(ctx, db, nil, build(q), &rows); err != nil {
 		return nil, storage.Err(err)
 	}
@@ -806,6 +806,12 @@ func (s *Service) scan(ctx context.Context, db bun.IDB, tenant uuid.UUID, build 
 		return nil, err
 	}
 	return out, nil
+}
+
+// listed leaves out of sel, a select of recordRow, the columns a record
+// read is not given: its search keys and their grams.
+func listed(sel *bun.SelectQuery) *bun.SelectQuery {
+	return sel.ExcludeColumn("grams", "search_text", "private_search_text")
 }
 
 // details fills Attachments and CommentCount of rs in place (two queries
