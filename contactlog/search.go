@@ -411,17 +411,59 @@ type reached struct {
 	// seen is the planner's estimate of the share of the tenant's
 	// records the principal reaches (0: not estimated).
 	seen float64
+	// within, when set, is the time range (a condition on alias o, of
+	// tenant) whose index entries are read and checked against the
+	// records reached (reachRange).
+	within condition
+	tenant uuid.UUID
 }
 
 // apply restricts sel, a select over contact_records r, to the records
-// reached.
+// reached. With a range (within), the range's entries are read through
+// its index (contact_records_occurred or contact_records_planned, the
+// table unvisited) and each is checked against the records reached, read
+// once into a hash ("IS TRUE" keeps the IN a filter: as a join, the
+// planner puts the union's distinct IDs at 200 and looks each record
+// reached up by its primary key, then reads it to test its time); only the
+// records in both are read.
 func (r reached) apply(sel *bun.SelectQuery) {
-	sel.Where("r.id IN ("+r.ids.SQL+")", r.ids.Args...)
+	if r.within.sql == "" {
+		sel.Where("r.id IN ("+r.ids.SQL+")", r.ids.Args...)
+		return
+	}
+	sel.Where("r.id IN (SELECT o.id FROM contact_records o WHERE o.tenant_id = ? AND o.deleted_at IS NULL AND "+r.within.sql+
+		" AND (o.id IN ("+r.ids.SQL+")) IS TRUE)", append(append([]any{r.tenant}, r.within.args...), r.ids.Args...)...)
 }
 
 // reachCost is how many records walked in an index's order cost as much
 // as one record reached: looked up by its ID, then checked.
 const reachCost = 3
+
+// rangeEntries is how many index entries of a time range, read and
+// checked against the records reached, cost as much as one record
+// reached looked up (on 1 000 000 records: 74 000 entries of a month in
+// 30–40 ms, 25 700 records reached looked up and read in 280 ms).
+const rangeEntries = 10
+
+// reachRange returns the condition on alias o of q's contact-time filter,
+// or else of its planned-time filter, for reached.within: the range of
+// occurred_at (the filter's other condition, occurred_at = actual_at,
+// stays on r) or of planned_at; none without either.
+func reachRange(q *Query) condition {
+	col, from, to := "occurred_at", q.ActualFrom, q.ActualTo
+	if from.IsZero() && to.IsZero() {
+		col, from, to = "planned_at", q.PlannedFrom, q.PlannedTo
+	}
+	switch {
+	case from.IsZero() && to.IsZero():
+		return condition{}
+	case from.IsZero():
+		return condition{"o." + col + " < ?", []any{to}}
+	case to.IsZero():
+		return condition{"o." + col + " >= ?", []any{from}}
+	}
+	return condition{"o." + col + " >= ? AND o." + col + " < ?", []any{from, to}}
+}
 
 // fromRelations decides whether the page of q, and its count, read the
 // records pr reaches from their relations (permission.Reacher: for a
@@ -449,6 +491,9 @@ const reachCost = 3
 // keywords whose walk looks cheaper is read from the records reached
 // still when the planner's plan of it does not walk but reads every match
 // and sorts them (storage.PlanSorts, one EXPLAIN more): it reads M.
+// With the contact-time or planned-time filter, the records reached are
+// read within its range (reached.within) when the range holds fewer than
+// rangeEntries × R records.
 func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position, terms []string) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
@@ -519,7 +564,18 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			return reached{}, err
 		}
 	}
-	return reached{ids: ids, page: page, count: total && cost < counted, seen: seen}, nil
+	out := reached{ids: ids, page: page, count: total && cost < counted, seen: seen, tenant: pr.Tenant}
+	if rng := reachRange(q); rng.sql != "" && (out.page || out.count) {
+		n, err := plan(s.db.NewSelect().TableExpr("contact_records AS o").Where("o.tenant_id = ?", pr.Tenant).
+			Where("o.deleted_at IS NULL").Where(rng.sql, rng.args...))
+		if err != nil {
+			return reached{}, err
+		}
+		if n < rangeEntries*reach {
+			out.within = rng
+		}
+	}
+	return out, nil
 }
 
 // matching is the planner's estimate of how many of the tenant's live
