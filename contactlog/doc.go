@@ -202,12 +202,13 @@
 //     those matches, and with a contact-time or planned-time filter they
 //     are read within its range: the range's index entries are checked
 //     against the records reached, hashed, and only the records in both
-//     are read. On 1 000 000 records (7 December 2026, p50 of three, a
-//     run before and one after, quiet), for that staff member: the
-//     actual-time filter 782 → 61 ms (1.18× → 0.12× hand-written; 0.27 s
-//     with the records reached looked up one by one), the capped total
-//     of the top page 700 → 110 ms, with a two-character term 3.1 s → 230
-//     ms; the partner's planned-time filter 81 → 45 ms. The one lookup
+//     are read. On 1 000 000 records (7 December 2026, p50, two runs
+//     before and three after, quiet), for that staff member: the
+//     actual-time filter 782–845 → 61–106 ms (1.06–1.18× → 0.10–0.13×
+//     hand-written; 0.27 s with the records reached looked up one by one),
+//     the capped total of the top page 674–700 → 110–169 ms, with a
+//     two-character term 1.9–3.1 s → 230–350 ms; the partner's
+//     planned-time filter 81–85 → 44–47 ms. The one lookup
 //     of the records reached that no relation finds, the company-scope drafts of the tenant (every staff member sees
 //     them), reads an index of those alone
 //     (contact_records_company_drafts): through the drafts' index it read
