@@ -713,7 +713,7 @@ func (e *Engine) Reach(_ context.Context, p Principal, t *RecordTable) (Predicat
 	if t.Table == "" {
 		return Predicate{}, false, errors.New("permission: Reach needs the RecordTable's Table")
 	}
-	if p.admin() || p.IsStaff() && !p.partner() && p.CustomerVisibility == VisibilityAll {
+	if !reached(p) {
 		return Predicate{}, false, nil
 	}
 	parts, args := relatedRows(p, t)
@@ -725,6 +725,12 @@ func (e *Engine) Reach(_ context.Context, p Principal, t *RecordTable) (Predicat
 		return Predicate{SQL: "SELECT NULL WHERE 1 = 0"}, true, nil
 	}
 	return Predicate{SQL: strings.Join(parts, " UNION ALL "), Args: args}, true, nil
+}
+
+// reached says whether Reach answers for p: not for admins, nor for staff
+// in the "all" mode, who see every company-scope row however unrelated.
+func reached(p Principal) bool {
+	return !p.admin() && !(p.IsStaff() && !p.partner() && p.CustomerVisibility == VisibilityAll)
 }
 
 // companyDrafts is the condition on alias x of t that a row has no
@@ -754,9 +760,10 @@ func (e *Engine) ReachRows(ctx context.Context, p Principal, t *RecordTable) (fl
 	} else if d != storage.Postgres {
 		return 0, errors.New("permission: ReachRows needs PostgreSQL")
 	}
-	if _, ok, err := e.Reach(ctx, p, t); err != nil {
-		return 0, err
-	} else if !ok {
+	if t.Table == "" {
+		return 0, errors.New("permission: ReachRows needs the RecordTable's Table")
+	}
+	if !reached(p) {
 		return 0, errors.New("permission: ReachRows: Reach does not answer for this principal")
 	}
 	var rows float64
