@@ -100,7 +100,7 @@ func TestSearchFromRelations(t *testing.T) {
 				reached, within := false, false
 				for _, s := range capture.Queries()[before:] {
 					reached = reached || strings.Contains(s, "r.id IN (SELECT x.id FROM contact_records x")
-					within = within || strings.Contains(s, "r.id IN (SELECT o.id FROM contact_records o") && strings.Contains(s, "(o.id IN (SELECT x.id FROM contact_records x")
+					within = within || strings.Contains(s, "r.id IN (SELECT o.id FROM contact_records AS o") && strings.Contains(s, "(o.id IN (SELECT x.id FROM contact_records x")
 				}
 				// The time filters read the records reached within their
 				// range (a few records here), the other conditions all of

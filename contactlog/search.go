@@ -302,11 +302,10 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 			return nil, err
 		}
 	}
-	filter := func(sel *bun.SelectQuery, conds []condition) *bun.SelectQuery { return s.filterWith(sel, pr, q, conds) }
 
 	var rows []Record
 	if q.Sort == SortCustomerKana {
-		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return filter(sel, conds) })
+		rows, err = s.byCustomerKana(ctx, pr, action, q, after, kanaPred, func(sel *bun.SelectQuery) *bun.SelectQuery { return s.filterWith(sel, pr, q, conds) })
 	} else {
 		rows, err = s.queryFor(ctx, s.db, pr, action, func(sel *bun.SelectQuery) *bun.SelectQuery {
 			if reach.page {
@@ -367,7 +366,7 @@ func (s *Service) search(ctx context.Context, pr permission.Principal, q *Query)
 				return nil, err
 			}
 		}
-		n, err := storage.CountUpTo(ctx, s.db, filter(count, all), s.cfg.TotalCap, q.ExactTotal)
+		n, err := storage.CountUpTo(ctx, s.db, s.filterWith(count, pr, q, all), s.cfg.TotalCap, q.ExactTotal)
 		if err != nil {
 			return nil, fmt.Errorf("count: %w", err)
 		}
@@ -411,11 +410,10 @@ type reached struct {
 	// seen is the planner's estimate of the share of the tenant's
 	// records the principal reaches (0: not estimated).
 	seen float64
-	// within, when set, is the time range (a condition on alias o, of
-	// tenant) whose index entries are read and checked against the
-	// records reached (reachRange).
-	within condition
-	tenant uuid.UUID
+	// within, when set, is the SELECT of the IDs of the records of a
+	// time range (reachRange) among those reached: the range's index
+	// entries, each checked against the records reached.
+	within *bun.SelectQuery
 }
 
 // apply restricts sel, a select over contact_records r, to the records
@@ -427,12 +425,11 @@ type reached struct {
 // reached up by its primary key, then reads it to test its time); only the
 // records in both are read.
 func (r reached) apply(sel *bun.SelectQuery) {
-	if r.within.sql == "" {
+	if r.within != nil {
+		sel.Where("r.id IN (?)", r.within)
+	} else {
 		sel.Where("r.id IN ("+r.ids.SQL+")", r.ids.Args...)
-		return
 	}
-	sel.Where("r.id IN (SELECT o.id FROM contact_records o WHERE o.tenant_id = ? AND o.deleted_at IS NULL AND "+r.within.sql+
-		" AND (o.id IN ("+r.ids.SQL+")) IS TRUE)", append(append([]any{r.tenant}, r.within.args...), r.ids.Args...)...)
 }
 
 // reachCost is how many records walked in an index's order cost as much
@@ -565,15 +562,16 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			return reached{}, err
 		}
 	}
-	out := reached{ids: ids, page: page, count: total && cost < counted, seen: seen, tenant: pr.Tenant}
+	out := reached{ids: ids, page: page, count: total && cost < counted, seen: seen}
 	if rng := reachRange(q); rng.sql != "" && (out.page || out.count) {
-		n, err := plan(s.db.NewSelect().TableExpr("contact_records AS o").Where("o.tenant_id = ?", pr.Tenant).
-			Where("o.deleted_at IS NULL").Where(rng.sql, rng.args...))
+		inRange := s.db.NewSelect().TableExpr("contact_records AS o").ColumnExpr("o.id").Where("o.tenant_id = ?", pr.Tenant).
+			Where("o.deleted_at IS NULL").Where(rng.sql, rng.args...)
+		n, err := plan(inRange)
 		if err != nil {
 			return reached{}, err
 		}
 		if n < rangeEntries*reach {
-			out.within = rng
+			out.within = inRange.Where("(o.id IN ("+ids.SQL+")) IS TRUE", ids.Args...)
 		}
 	}
 	return out, nil
