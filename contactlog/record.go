@@ -288,7 +288,7 @@ var recordTable = &permission.RecordTable{
 	Alias: "r", ID: "id", Tenant: "tenant_id", Author: "author_id", Customer: "customer_id",
 	ScopeKind: "scope_kind", Confidential: "confidential", Shared: "shared",
 	PeopleTable: "contact_record_people", ScopeTable: "contact_record_scope",
-	Table: "contact_records", Deleted: "deleted_at",
+	Table: "contact_records", Deleted: "deleted_at", AssigneesTable: "contact_record_assignees",
 }
 
 // RecordTable describes contact_records under alias for an Authorizer's

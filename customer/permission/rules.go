@@ -141,6 +141,14 @@ type RecordTable struct {
 	// ScopeTable has (record_id, target_id): the scope's targets, probed
 	// the same way.
 	ScopeTable string
+	// AssigneesTable, optionally, has (tenant_id, record_id, user_id):
+	// each row of Table not deleted under each user assigned to its
+	// customer, with an index led by (tenant_id, user_id). With Deleted
+	// set, Engine.Related reads the rows of the customers p sees by
+	// assignment from it, one index range per assignee, instead of
+	// looking each customer's rows up in Table (which reads every such
+	// row to check its tenant and deletion).
+	AssigneesTable string
 	// Action narrows the predicate to the rows p may do more than see:
 	// with ActionEdit, ActionDelete or ActionShare it keeps the rows for
 	// which Check(action) returns nil (the author, the people, managers of
@@ -649,6 +657,11 @@ func relatedRows(p Principal, t *RecordTable) ([]string, []any) {
 	// customers is the lookup of the rows of the customers assigned to
 	// users.
 	customers := func(users string, a ...any) {
+		if t.AssigneesTable != "" && t.Deleted != "" {
+			add("SELECT ra.record_id FROM "+t.AssigneesTable+" ra WHERE ra.tenant_id = ? AND ra.user_id IN ("+users+")",
+				append([]any{p.Tenant}, a...)...)
+			return
+		}
 		add(relatedIn(t, "x."+t.Customer+" IN (SELECT pa.customer_id FROM customer_assignees pa WHERE pa.tenant_id = ? AND pa.user_id IN ("+users+"))"),
 			append([]any{p.Tenant, p.Tenant}, a...)...)
 	}
