@@ -491,7 +491,11 @@ func reachRange(q *Query) condition {
 // and sorts them (storage.PlanSorts, one EXPLAIN more): it reads M.
 // With the contact-time or planned-time filter, the records reached are
 // read within its range (reached.within) when the range holds fewer than
-// rangeEntries × R records.
+// rangeEntries × R records (n): their IDs and the range's entries, read
+// from indexes, and the n × R/N records in both, looked up, cost
+// reachCost × ((R + n) ÷ rangeEntries + n × R/N) when that is less than
+// reachCost × R; and a walk in creation order reads, before the range's
+// first match, the records created beyond its end (rangePassed).
 func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, action permission.Action, q *Query, after position, terms []string) (reached, error) {
 	uncovered := q.Text != "" || !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() || !q.PlannedFrom.IsZero() || !q.PlannedTo.IsZero() ||
 		q.Mine || q.Responder != uuid.Nil || q.Sort == SortActual && (!q.CreatedFrom.IsZero() || !q.CreatedTo.IsZero())
@@ -520,19 +524,38 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		return reached{}, err
 	}
 	cost := s.reachCost * max(reach, 1)
+	var tenant float64
+	var within *bun.SelectQuery
+	rng := reachRange(q)
+	if rng.sql != "" {
+		if tenant, err = plan(records()); err != nil {
+			return reached{}, err
+		}
+		inRange := s.db.NewSelect().TableExpr("contact_records AS o").ColumnExpr("o.id").Where("o.tenant_id = ?", pr.Tenant).
+			Where("o.deleted_at IS NULL").Where(rng.sql, rng.args...)
+		n, err := plan(inRange)
+		if err != nil {
+			return reached{}, err
+		}
+		if n < rangeEntries*reach {
+			within = inRange.Where("(o.id IN ("+ids.SQL+")) IS TRUE", ids.Args...)
+			cost = min(cost, s.reachCost*((reach+n)/rangeEntries+n*min(reach/tenant, 1)))
+		}
+	}
 	if cost >= matching && !weighsWalk(terms) {
 		// Reading every match through the filters' indexes costs less.
 		return reached{}, nil
 	}
-	tenant, err := plan(records())
-	if err != nil {
-		return reached{}, err
+	if tenant == 0 {
+		if tenant, err = plan(records()); err != nil {
+			return reached{}, err
+		}
 	}
 	seen := min(reach/tenant, 1)
 	if cost >= matching {
 		return reached{seen: seen}, nil
 	}
-	inCovered := tenant
+	inCovered, passed := tenant, 0.0
 	covered := Query{Templates: q.Templates, Progress: q.Progress, Customer: q.Customer, DraftsOnly: q.DraftsOnly, ImportantOnly: q.ImportantOnly}
 	if q.Sort != SortActual {
 		covered.CreatedFrom, covered.CreatedTo = q.CreatedFrom, q.CreatedTo
@@ -542,7 +565,14 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			return reached{}, err
 		}
 	}
-	walked := min(inCovered, float64(q.Limit+1)/(min(matching/inCovered, 1)*seen))
+	if before := rangePassed(q); before.sql != "" {
+		// A walk in creation order meets a time range's records only
+		// after those created beyond it.
+		if passed, err = plan(s.filter(records(), pr, &covered).Where(before.sql, before.args...)); err != nil {
+			return reached{}, err
+		}
+	}
+	walked := min(inCovered, passed+float64(q.Limit+1)/(min(matching/inCovered, 1)*seen))
 	counted := matching
 	if !q.ExactTotal {
 		counted = min(matching, float64(s.cfg.TotalCap+1)/seen)
@@ -563,18 +593,33 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		}
 	}
 	out := reached{ids: ids, page: page, count: total && cost < counted, seen: seen}
-	if rng := reachRange(q); rng.sql != "" && (out.page || out.count) {
-		inRange := s.db.NewSelect().TableExpr("contact_records AS o").ColumnExpr("o.id").Where("o.tenant_id = ?", pr.Tenant).
-			Where("o.deleted_at IS NULL").Where(rng.sql, rng.args...)
-		n, err := plan(inRange)
-		if err != nil {
-			return reached{}, err
-		}
-		if n < rangeEntries*reach {
-			out.within = inRange.Where("(o.id IN ("+ids.SQL+")) IS TRUE", ids.Args...)
-		}
+	if out.page || out.count {
+		out.within = within
 	}
 	return out, nil
+}
+
+// rangePassed returns, for q sorted by creation with a contact-time or
+// planned-time range, the condition on r of the records a walk in q's
+// order reads before it reaches the range's end (newest first: those
+// created at or after the range's end; oldest first: those created
+// before its start), which it passes without a match where records are
+// written about when their contact takes place; none otherwise.
+func rangePassed(q *Query) condition {
+	if q.Sort != SortCreated {
+		return condition{}
+	}
+	from, to := q.ActualFrom, q.ActualTo
+	if from.IsZero() && to.IsZero() {
+		from, to = q.PlannedFrom, q.PlannedTo
+	}
+	switch {
+	case q.Asc && !from.IsZero():
+		return condition{"r.created_at < ?", []any{from}}
+	case !q.Asc && !to.IsZero():
+		return condition{"r.created_at >= ?", []any{to}}
+	}
+	return condition{}
 }
 
 // matching is the planner's estimate of how many of the tenant's live
