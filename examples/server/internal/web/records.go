@@ -149,10 +149,6 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 		keep.Set("limit", strconv.Itoa(d.Limit))
 	}
 	d.Query = htmltemplate.URL(keep.Encode())
-	var err error
-	if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
-		return err
-	}
 	d.Loc = r.loc()
 	d.Today = schedule.DateOf(u.app.Clock().In(d.Loc))
 	templates, err := u.app.Records.Templates(r.Context())
@@ -194,12 +190,6 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 			Legend: msg.T("records.filter." + name), FromLabel: msg.T("records.filter." + name + "_from"), ToLabel: msg.T("records.filter." + name + "_to")})
 	}
 	staff := namesOf(users)
-	if d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true, Limit: topRequests + 1}, staff); err != nil {
-		return err
-	}
-	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
-		d.Requests = d.Requests[:topRequests]
-	}
 	if n, err := strconv.Atoi(v.Get("limit")); err == nil {
 		for _, s := range recordPageSizes {
 			if n == s {
@@ -211,9 +201,25 @@ func (u *UI) recordList(w http.ResponseWriter, r *Request) error {
 	for _, n := range recordPageSizes {
 		d.Sizes = append(d.Sizes, choice{Value: strconv.Itoa(n), Label: msg.T("common.count", n), Selected: n == d.Limit})
 	}
+	// The notices of the day and the open requests are read beside the
+	// records when a processor is spare (see beside).
+	wait := u.beside(func() error {
+		var err error
+		if d.Notices, err = u.app.Schedule.TopNotices(r.Context()); err != nil {
+			return err
+		}
+		d.Requests, err = u.requestItems(r, schedule.RequestQuery{Box: schedule.Received, Open: true, Limit: topRequests + 1}, staff)
+		return err
+	})
 	page, err := u.app.Records.Search(r.Context(), q)
+	if side := wait(); err == nil {
+		err = side
+	}
 	if err != nil {
 		return err
+	}
+	if d.MoreRequests = len(d.Requests) > topRequests; d.MoreRequests {
+		d.Requests = d.Requests[:topRequests]
 	}
 	d.Next = page.Next
 	// The customers' names and portal marks come from one query.

@@ -23,8 +23,10 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template/parse"
 	"time"
 
@@ -65,6 +67,8 @@ type UI struct {
 	app   *app.App
 	pages map[string]*template.Template
 	log   *slog.Logger
+	// serving counts the page requests in flight (see beside).
+	serving atomic.Int32
 }
 
 // New parses the templates and returns the UI of a.
@@ -101,6 +105,23 @@ func cacheStatic(h http.Handler) http.Handler {
 	})
 }
 
+// beside starts f, reads a page needs besides its main query, and returns
+// the function that waits for f and returns its error. f runs on a
+// goroutine of its own (a connection of its own, at the same time as the
+// caller's query) while every page request in flight could have two
+// processors; otherwise at once, in line, since under load a goroutine and
+// a second connection would only take from the other requests. f must not
+// touch what the caller uses before the wait.
+func (u *UI) beside(f func() error) (wait func() error) {
+	if 2*int(u.serving.Load()) > runtime.GOMAXPROCS(0) {
+		err := f()
+		return func() error { return err }
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	return func() error { return <-done }
+}
+
 // Request is what a page handler gets besides the response writer: the
 // request with the principal in its context, the session and the user.
 type Request struct {
@@ -117,6 +138,8 @@ type handlerFunc func(w http.ResponseWriter, r *Request) error
 // when given, restrict the page to principals with one of them.
 func (u *UI) page(h handlerFunc, roles ...permission.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
+		u.serving.Add(1)
+		defer u.serving.Add(-1)
 		r, err := u.authenticate(hr)
 		if errors.Is(err, auth.ErrNoSession) || errors.Is(err, kerr.ErrUnauthenticated) {
 			if hr.Method == http.MethodGet {
