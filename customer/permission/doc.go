@@ -76,7 +76,10 @@
 // their groups or units, their customers — as a union of index lookups, a
 // superset of every row they see but the company-scope rows they would see
 // unrelated; a query that has those from elsewhere (the report engine's
-// record summary) reads the rest starting from it. Engine.Reach (Reacher)
+// record summary) reads the rest starting from it. A table that keeps each
+// row under each assignee of its customer (RecordTable.AssigneesTable,
+// contactlog's contact_record_assignees) gives the customers' rows as one
+// index range per assignee. Engine.Reach (Reacher)
 // is that union where it misses nothing the principal sees — for
 // partners, customer principals and staff in the "assigned" mode (with
 // the company-scope drafts added) —, so that a search can start from it
