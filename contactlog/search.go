@@ -448,10 +448,7 @@ const rangeEntries = 10
 // occurred_at (the filter's other condition, occurred_at = actual_at,
 // stays on r) or of planned_at; none without either.
 func reachRange(q *Query) condition {
-	col, from, to := "occurred_at", q.ActualFrom, q.ActualTo
-	if from.IsZero() && to.IsZero() {
-		col, from, to = "planned_at", q.PlannedFrom, q.PlannedTo
-	}
+	col, from, to := timeRange(q)
 	switch {
 	case from.IsZero() && to.IsZero():
 		return condition{}
@@ -599,6 +596,16 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	return out, nil
 }
 
+// timeRange returns q's contact-time range as a range of occurred_at
+// (the filter's other condition, occurred_at = actual_at, aside), or else
+// its planned-time range (planned_at); both ends zero without either.
+func timeRange(q *Query) (col string, from, to time.Time) {
+	if !q.ActualFrom.IsZero() || !q.ActualTo.IsZero() {
+		return "occurred_at", q.ActualFrom, q.ActualTo
+	}
+	return "planned_at", q.PlannedFrom, q.PlannedTo
+}
+
 // rangePassed returns, for q sorted by creation with a contact-time or
 // planned-time range, the condition on r of the records a walk in q's
 // order reads before it reaches the range's end (newest first: those
@@ -609,10 +616,7 @@ func rangePassed(q *Query) condition {
 	if q.Sort != SortCreated {
 		return condition{}
 	}
-	from, to := q.ActualFrom, q.ActualTo
-	if from.IsZero() && to.IsZero() {
-		from, to = q.PlannedFrom, q.PlannedTo
-	}
+	_, from, to := timeRange(q)
 	switch {
 	case q.Asc && !from.IsZero():
 		return condition{"r.created_at < ?", []any{from}}
