@@ -39,4 +39,7 @@ func TestBeside(t *testing.T) {
 	wait = u.beside(func() error { <-release; return failed })
 	close(release)
 	require.ErrorIs(t, wait(), failed)
+	// A panic on the side goroutine comes back as an error.
+	wait = u.beside(func() error { panic("side read") })
+	require.ErrorContains(t, wait(), "side read panicked")
 }

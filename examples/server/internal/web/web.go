@@ -111,14 +111,24 @@ func cacheStatic(h http.Handler) http.Handler {
 // caller's query) while every page request in flight could have two
 // processors; otherwise at once, in line, since under load a goroutine and
 // a second connection would only take from the other requests. f must not
-// touch what the caller uses before the wait.
+// touch what the caller uses before the wait. A panic of f on its own
+// goroutine is returned as an error.
 func (u *UI) beside(f func() error) (wait func() error) {
 	if 2*int(u.serving.Load()) > runtime.GOMAXPROCS(0) {
 		err := f()
 		return func() error { return err }
 	}
 	done := make(chan error, 1)
-	go func() { done <- f() }()
+	go func() {
+		// A panic here would end the process, not just the request: it
+		// comes back as the page's error instead.
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("web: side read panicked: %v", v)
+			}
+		}()
+		done <- f()
+	}()
 	return func() error { return <-done }
 }
 
