@@ -459,6 +459,41 @@ func (ix GramIndex) walkPostgres(ctx context.Context, db bun.IDB, tenant uuid.UU
 	return share.Float64 > 0 && float64(page)/share.Float64 < share.Float64*rows.Float64, nil
 }
 
+// runeShareSQL reads, from pg_stats of a table (to_regclass of the first
+// argument) and its gram column (the second), the share of rows having
+// the most common listed gram that holds a character (the third argument)
+// and the least share listed (the ANALYZE sample's share below which a
+// gram goes unlisted; most_common_elem_freqs ends with three summary
+// values, which pair with no element).
+const runeShareSQL = `SELECT max(u.f) FILTER (WHERE strpos(u.e, ?) > 0), min(u.f)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
+WHERE c.oid = to_regclass(?) AND s.attname = ? AND u.e IS NOT NULL`
+
+// RuneShare estimates, on PostgreSQL, the share of the table's rows whose
+// grams hold the character r — the rows a search of r alone matches, which
+// no gram looks up — from the statistics ANALYZE keeps: the share of the
+// most common gram holding r among most_common_elems (a lower bound: each
+// such row holds r), or, where none is listed, the least share listed (an
+// upper bound: every gram holding r is rarer). ok is false where the
+// table has no such statistics (never analyzed, or no gram common enough
+// to be listed) and on SQLite.
+func (ix GramIndex) RuneShare(ctx context.Context, db bun.IDB, r rune) (share float64, ok bool, err error) {
+	d, err := Of(db)
+	if err != nil || d != Postgres {
+		return 0, false, err
+	}
+	var most, least sql.NullFloat64
+	if err := db.NewRaw(runeShareSQL, string(r), ix.Table, ix.Column).Scan(ctx, &most, &least); err != nil {
+		return 0, false, Err(err)
+	}
+	if most.Valid {
+		return most.Float64, true, nil
+	}
+	return least.Float64, least.Valid, nil
+}
+
 // matchExpr is the FTS5 query of rows having every gram given.
 func (ix GramIndex) matchExpr(grams []string) string {
 	tokens := make([]string, len(grams))

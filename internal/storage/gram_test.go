@@ -231,6 +231,22 @@ func TestGramIndexMatchPostgres(t *testing.T) {
 	require.Contains(t, match(0, "見積", "積書"), "n.grams @>", "a count reads every match: the index")
 	require.Contains(t, match(21, "見積", "手付"), "n.grams @>", "the rarest gram decides")
 	require.Contains(t, match(21, "無い"), "n.grams @>", "a gram no row has")
+	share := func(ix storage.GramIndex, r rune) (float64, bool) {
+		t.Helper()
+		s, ok, err := ix.RuneShare(ctx, db, r)
+		require.NoError(t, err)
+		return s, ok
+	}
+	s, ok := share(ix, '見')
+	require.True(t, ok)
+	require.InDelta(t, 1, s, 0.001, "見 is in every row's 見積")
+	s, _ = share(ix, '手')
+	require.InDelta(t, 0.01, s, 0.001, "手 is in a hundredth's 手付")
+	s, ok = share(ix, '無')
+	require.True(t, ok)
+	require.InDelta(t, 0.01, s, 0.001, "a character of no listed gram: at most the least share listed")
+	_, ok = share(storage.GramIndex{Column: "grams", Table: "no_such_table"}, '見')
+	require.False(t, ok, "no statistics")
 	expr, _, err := ix.Match(ctx, db, "n", uuid.New(), []string{"見積"}, 21)
 	require.NoError(t, err)
 	require.Contains(t, expr, "n.grams @>", "a tenant without rows: the index")
