@@ -65,6 +65,7 @@ func TestSearchFromRelations(t *testing.T) {
 			"actual":       {ActualFrom: from, ActualTo: to, Sort: contactlog.SortActual},
 			"keyword":      {Text: "見積書"},
 			"two terms":    {Text: "見積 提出"},
+			"one letter":   {Text: "見", WithTotal: true, Limit: 2},
 			"mine":         {Mine: true, Limit: 2},
 			"responder":    {Responder: f.staffID},
 			"created":      {CreatedFrom: time.Time{}.Add(time.Hour), Sort: contactlog.SortActual, Limit: 3},
@@ -111,4 +112,53 @@ func TestSearchFromRelations(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A keyword of one character has no bigram to look its records up by:
+// they are found by checking each record walked. For a staff member in
+// the "assigned" mode, who reaches few of the tenant's records, a rare
+// one is read from the records reached (the statistics ANALYZE keeps put
+// the character among the rarest grams), not by walking every record of
+// the tenant; one in every record, a tenth of which they reach, is walked.
+func TestSearchFromRelationsOneCharacter(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Postgres(t)
+	f := setup(t, db)
+	as := f.assigned(t)
+	staff, a := as(f.staffID), as(f.aID)
+	others, err := f.customer.Create(a, customer.Profile{FamilyName: "川上", FamilyKana: "カワカミ"})
+	require.NoError(t, err)
+	rare, err := f.svc.Create(staff, contactlog.Entry{Template: "builtin:interview", Customer: f.yamada.ID, Channel: "visit",
+		Progress: "proposing", PublicMemo: "釣り具のご相談。"})
+	require.NoError(t, err)
+	for i := range 330 {
+		who, cust := a, others.ID
+		if i%10 == 0 {
+			who, cust = staff, f.yamada.ID
+		}
+		_, err := f.svc.Create(who, entry(cust))
+		require.NoError(t, err)
+	}
+	_, err = db.ExecContext(context.Background(), "ANALYZE contact_records")
+	require.NoError(t, err)
+
+	var capture benchdb.Capture
+	svc := f.svc.WithDB(storage.WithQueryHook(db, &capture))
+	for _, c := range []struct {
+		text    string
+		reached bool
+	}{{"釣", true}, {"商", false}} {
+		before := len(capture.Queries())
+		page, err := svc.Search(staff, contactlog.Query{Text: c.text, Limit: 5})
+		require.NoError(t, err)
+		if c.reached {
+			require.Len(t, page.Records, 1)
+			require.Equal(t, rare.ID, page.Records[0].ID)
+		}
+		reached := false
+		for _, s := range capture.Queries()[before:] {
+			reached = reached || strings.Contains(s, "r.id IN (SELECT x.id FROM contact_records x")
+		}
+		require.Equal(t, c.reached, reached, "%s: the records reached are read", c.text)
+	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -512,7 +514,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	records := func() *bun.SelectQuery {
 		return s.db.NewSelect().TableExpr("contact_records AS r").Where("r.tenant_id = ?", pr.Tenant).Where("r.deleted_at IS NULL")
 	}
-	matching, err := s.matching(pr, q, terms, records, plan)
+	matching, err := s.matching(ctx, pr, q, terms, records, plan)
 	if err != nil {
 		return reached{}, err
 	}
@@ -539,7 +541,10 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			cost = min(cost, s.reachCost*((reach+n)/rangeEntries+n*min(reach/tenant, 1)))
 		}
 	}
-	if cost >= matching && !weighsWalk(terms) {
+	// Without an index of any term's grams, the matches are found by
+	// checking each record walked: no index reads them alone.
+	unindexed := len(terms) > 0 && !slices.ContainsFunc(terms, indexed)
+	if cost >= matching && !weighsWalk(terms) && !unindexed {
 		// Reading every match through the filters' indexes costs less.
 		return reached{}, nil
 	}
@@ -549,7 +554,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		}
 	}
 	seen := min(reach/tenant, 1)
-	if cost >= matching {
+	if cost >= matching && !unindexed {
 		return reached{seen: seen}, nil
 	}
 	inCovered, passed := tenant, 0.0
@@ -569,9 +574,15 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 			return reached{}, err
 		}
 	}
-	walked := min(inCovered, passed+float64(q.Limit+1)/(min(matching/inCovered, 1)*seen))
+	share := min(matching/inCovered, 1)
+	walked := min(inCovered, passed+float64(q.Limit+1)/(share*seen))
 	counted := matching
-	if !q.ExactTotal {
+	switch {
+	case unindexed && q.ExactTotal:
+		counted = inCovered
+	case unindexed:
+		counted = min(inCovered, float64(s.cfg.TotalCap+1)/(share*seen))
+	case !q.ExactTotal:
 		counted = min(matching, float64(s.cfg.TotalCap+1)/seen)
 	}
 	page := uncovered && cost < walked
@@ -632,10 +643,13 @@ func rangePassed(q *Query) condition {
 // several bigrams by the rarest of its first four, each estimated apart —
 // the share of those having a bigram bounds the share having the term,
 // where the planner, multiplying the bigrams' shares, would expect a
-// common longer term (見積書) in a few records. The terms' shares
-// multiply. Other terms are estimated by their one bigram, their ASCII
-// trigrams or their LIKE.
-func (s *Service) matching(pr permission.Principal, q *Query, terms []string, records func() *bun.SelectQuery,
+// common longer term (見積書) in a few records — and a term of one
+// character other than ASCII by the share of the most common bigram
+// holding it (storage.GramIndex.RuneShare; the planner gives its LIKE a
+// fixed share whatever the character). The terms' shares multiply. Other
+// terms are estimated by their one bigram, their ASCII trigrams or their
+// LIKE.
+func (s *Service) matching(ctx context.Context, pr permission.Principal, q *Query, terms []string, records func() *bun.SelectQuery,
 	plan func(*bun.SelectQuery) (float64, error)) (float64, error) {
 	est := *q
 	est.ActualFrom, est.ActualTo, est.Text = time.Time{}, time.Time{}, ""
@@ -650,9 +664,20 @@ func (s *Service) matching(pr permission.Principal, q *Query, terms []string, re
 		return sel
 	}
 	var gramTerms [][]string
+	shares := 1.0
 	sel, others := filtered(), false
 	for _, term := range terms {
 		bigrams, trigrams := textnorm.Bigrams(term), textnorm.ASCIITrigrams(term)
+		if c, size := utf8.DecodeRuneInString(term); size == len(term) && c > unicode.MaxASCII {
+			share, ok, err := gramIndex.RuneShare(ctx, s.db, c)
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				shares *= share
+				continue
+			}
+		}
 		others = others || len(bigrams) < 2
 		switch {
 		case len(bigrams) > 1:
@@ -668,7 +693,7 @@ func (s *Service) matching(pr permission.Principal, q *Query, terms []string, re
 	}
 	n, err := plan(sel)
 	if err != nil || len(gramTerms) == 0 {
-		return n, err
+		return max(n*shares, 1), err
 	}
 	// The bigrams' shares among the records q's other conditions keep.
 	base := n
@@ -689,7 +714,7 @@ func (s *Service) matching(pr permission.Principal, q *Query, terms []string, re
 		}
 		n *= rarest / base
 	}
-	return max(n, 1), nil
+	return max(n*shares, 1), nil
 }
 
 // byCustomerKana reads a page of q sorted by customer reading
@@ -907,6 +932,13 @@ func (s *Service) keywords(ctx context.Context, pr permission.Principal, terms [
 		}
 	}
 	return out, nil
+}
+
+// indexed says whether an index looks a keyword term's records up: one of
+// its bigrams, or on PostgreSQL its ASCII trigrams. A term of one
+// character or of two ASCII ones has none.
+func indexed(term string) bool {
+	return len(textnorm.Bigrams(term)) > 0 || len(textnorm.ASCIITrigrams(term)) > 0
 }
 
 // weighsWalk says whether keywords weighs walking the newest records for
