@@ -168,8 +168,19 @@
 //     0.42 s for two terms in "assigned" mode, 0.2–0.3× the hand-written
 //     query, which reads the index too), and the rare longer terms in
 //     "assigned" mode and for partners (手付金, 押印いただき: 0.16–0.4 s,
-//     about hand-written). One-character keywords have no index (0.1 s, and 1 s for a rare one
-//     in "assigned" mode). Filters that most records fail cost 0.1–1 s
+//     about hand-written). One-character keywords have no index: each
+//     record walked or reached is checked (65–80 ms for admins and staff
+//     in the "all" mode on 1 000 000 records). Where the principal
+//     reaches few records, whether to start from them weighs the walk
+//     with the character's share from the bigram column's statistics
+//     (storage.GramIndex.RuneShare: the most common listed bigram holding
+//     it, or the least share listed for one in none; the planner gives
+//     any such LIKE one fixed share), and not against reading its
+//     matches, which no index does. On 1 000 000 records (7 December
+//     2026, night, p50 of three runs, before → after in one session):
+//     釣 (in 2% of the records) for the "assigned" staff member 2 251 →
+//     330 ms (1.14× → 0.23× hand-written; the 25 700 records they reach
+//     are read), 見 (24%) 46 → 37 ms (walked). Filters that most records fail cost 0.1–1 s
 //     when the principal sees few of the tenant's records (a staff member
 //     in "assigned" mode, a partner): the page walks the tenant's records
 //     by entry time and checks each for both, where reading the
@@ -240,7 +251,18 @@
 //     adds an EXPLAIN per bigram (up to four), the tenant's and a read of
 //     the bigram statistics, not timed apart (the rare longer terms'
 //     cells moved within the runs' noise: the partner's 手付金 146 →
-//     160–163 ms). The template and progress
+//     160–163 ms). That read, which every search of one term by an admin
+//     or by staff in the "all" mode makes too (Match), took 17–20 ms:
+//     pg_stats joined to pg_class built the view's rows of every table,
+//     and the bigram column's most common values (whole arrays, 90 KiB)
+//     were converted to text; it now looks the table's schema and name up
+//     first and converts only what it reads (2.5–3 ms in psql). On
+//     1 000 000 records (7 December 2026, night, p50 of three runs, before
+//     → after in one session): two-character terms for admins and staff
+//     and managers in the "all" mode 20–27 → 4–9 ms (0.24–0.35× →
+//     0.06–0.13× hand-written), 見積書 27–50 → 9–20 ms, 手付金 36–46 →
+//     16–30 ms; in "assigned" mode カタログ 391 → 233 ms for the staff
+//     member and 56 → 30 ms for the manager. The template and progress
 //     filters walk indexes of their own in entry-time order
 //     (contact_records_template_created, contact_records_progress_created;
 //     two matrix runs on 100 000 records at load 20–31, 6 December 2026:
