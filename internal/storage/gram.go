@@ -429,32 +429,35 @@ func (ix GramIndex) Match(ctx context.Context, db bun.IDB, alias string, tenant 
 	return alias + ".id IN (?)", []any{bun.List(owners)}, nil
 }
 
+// statsRel is the CTE rel of the table to_regclass of the argument names:
+// its schema, name and estimated rows.
+const statsRel = `rel AS MATERIALIZED (SELECT n.nspname, c.relname, c.reltuples FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(?))`
+
 // statsOf is the condition on pg_stats s that a row describes the table
-// to_regclass of the argument (given twice) names: its schema and name
-// are looked up first, so that the view's rows are found through the
-// catalogs' indexes (joined to pg_class instead, the planner built the
-// view's rows of every table first: 15–20 ms on a database of a few
-// hundred tables).
-const statsOf = `s.schemaname = (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass(?))
-  AND s.tablename = (SELECT c.relname FROM pg_class c WHERE c.oid = to_regclass(?))`
+// of rel (statsRel): its schema and name are read first, so that the
+// view's rows are found through the catalogs' indexes (joined to pg_class
+// instead, the planner built the view's rows of every table first: 15–20
+// ms on a database of a few hundred tables).
+const statsOf = `s.schemaname = (SELECT rel.nspname FROM rel) AND s.tablename = (SELECT rel.relname FROM rel)`
 
 // gramStatsSQL reads, from pg_stats of a table (to_regclass of the first
-// three arguments), the share of rows having the rarest of the grams (the
-// fifth argument, of the column the fourth names; a gram missing from
+// argument), the share of rows having the rarest of the grams (the third
+// argument, of the column the second names; a gram missing from
 // most_common_elems counts as none, being rarer than every listed one) and
 // the tenant's estimated rows: its share among the most common tenant_id
 // values, else an even share of the others, times the table's rows. Each
 // column's arrays are read as text only where used: the gram column's
 // most_common_vals (whole arrays of grams, ~90 KiB) cost 7 ms to convert.
-const gramStatsSQL = `WITH t AS (
-  SELECT (SELECT c.reltuples FROM pg_class c WHERE c.oid = to_regclass(?)) AS reltuples, s.attname,
+const gramStatsSQL = `WITH ` + statsRel + `, t AS (
+  SELECT (SELECT greatest(rel.reltuples, 0) FROM rel) AS reltuples, s.attname,
          CASE WHEN s.attname <> 'tenant_id' THEN s.most_common_elems::text::text[] END AS elems, s.most_common_elem_freqs AS efreqs,
          CASE WHEN s.attname = 'tenant_id' THEN s.most_common_vals::text::text[] END AS vals, s.most_common_freqs AS vfreqs, s.n_distinct
   FROM pg_stats s
   WHERE ` + statsOf + ` AND s.attname IN (?, 'tenant_id'))
 SELECT
   (SELECT min(coalesce(t.efreqs[array_position(t.elems, g)], 0)) FROM t, unnest(?::text[]) AS g WHERE t.attname <> 'tenant_id') AS share,
-  (SELECT greatest(t.reltuples, 0) * coalesce(t.vfreqs[array_position(t.vals, ?::text)],
+  (SELECT t.reltuples * coalesce(t.vfreqs[array_position(t.vals, ?::text)],
      (1 - coalesce((SELECT sum(f) FROM unnest(t.vfreqs) AS f), 0)) /
      greatest(1, CASE WHEN t.n_distinct < 0 THEN -t.n_distinct * t.reltuples ELSE t.n_distinct END - coalesce(cardinality(t.vals), 0)))
    FROM t WHERE t.attname = 'tenant_id') AS tenant_rows`
@@ -464,19 +467,20 @@ SELECT
 // all: page/share rows walked against share×tenant rows fetched.
 func (ix GramIndex) walkPostgres(ctx context.Context, db bun.IDB, tenant uuid.UUID, grams []string, page int) (bool, error) {
 	var share, rows sql.NullFloat64
-	if err := db.NewRaw(gramStatsSQL, ix.Table, ix.Table, ix.Table, ix.Column, Grams(grams), tenant.String()).Scan(ctx, &share, &rows); err != nil {
+	if err := db.NewRaw(gramStatsSQL, ix.Table, ix.Column, Grams(grams), tenant.String()).Scan(ctx, &share, &rows); err != nil {
 		return false, Err(err)
 	}
 	return share.Float64 > 0 && float64(page)/share.Float64 < share.Float64*rows.Float64, nil
 }
 
 // runeShareSQL reads, from pg_stats of a table (to_regclass of the first
-// two arguments) and its gram column (the third), the share of rows
-// having the most common listed gram that holds a character (the fourth
+// argument) and its gram column (the third), the share of rows having
+// the most common listed gram that holds a character (the second
 // argument) and the least share listed (the ANALYZE sample's share below
 // which a gram goes unlisted; most_common_elem_freqs ends with three
 // summary values, which pair with no element).
-const runeShareSQL = `SELECT max(u.f) FILTER (WHERE strpos(u.e, ?) > 0), min(u.f)
+const runeShareSQL = `WITH ` + statsRel + `
+SELECT max(u.f) FILTER (WHERE strpos(u.e, ?) > 0), min(u.f)
 FROM pg_stats s CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(e, f)
 WHERE ` + statsOf + ` AND s.attname = ? AND u.e IS NOT NULL`
 
@@ -494,7 +498,7 @@ func (ix GramIndex) RuneShare(ctx context.Context, db bun.IDB, r rune) (share fl
 		return 0, false, err
 	}
 	var most, least sql.NullFloat64
-	if err := db.NewRaw(runeShareSQL, string(r), ix.Table, ix.Table, ix.Column).Scan(ctx, &most, &least); err != nil {
+	if err := db.NewRaw(runeShareSQL, ix.Table, string(r), ix.Column).Scan(ctx, &most, &least); err != nil {
 		return 0, false, Err(err)
 	}
 	if most.Valid {
