@@ -476,7 +476,11 @@ func reachRange(q *Query) condition {
 // permission.Reacher's ReachRows, which counts the company-scope drafts
 // whose number the planner misjudges); the
 // records reached cost reachCost × R, and when that is not less than M,
-// reading the matches through the filters' indexes wins. Otherwise, or
+// reading the matches through the filters' indexes wins, unless no
+// keyword term has an index (indexed: a term of one character), whose
+// matches are found only by checking each record, walked or reached (M
+// then estimates a one-character term by its share in the bigram
+// column's statistics, see matching). Otherwise, or
 // for a search whose keywords weigh a walk (weighsWalk), it asks how many
 // records the tenant holds (N): R/N goes back with the decision
 // (reached.seen), for keywords to weigh walking the newest records. Then,
@@ -484,7 +488,9 @@ func reachRange(q *Query) condition {
 // indexes of their own (C: template, progress, customer, drafts,
 // important and, under SortCreated, the created-time filter; else C = N).
 // A page walked reads about limit+1 ÷ (M/C × R/N) records, at most C; a
-// count reads M, or, capped, about cap+1 ÷ R/N of them. A page without
+// count reads M, or, capped, about cap+1 ÷ R/N of them; without an index
+// of any term it checks C records, or, capped, about cap+1 ÷ (M/C × R/N).
+// A page without
 // keywords whose walk looks cheaper is read from the records reached
 // still when the planner's plan of it does not walk but reads every match
 // and sorts them (storage.PlanSorts, one EXPLAIN more): it reads M.
@@ -544,8 +550,9 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 	// Without an index of any term's grams, the matches are found by
 	// checking each record walked: no index reads them alone.
 	unindexed := len(terms) > 0 && !slices.ContainsFunc(terms, indexed)
-	if cost >= matching && !weighsWalk(terms) && !unindexed {
-		// Reading every match through the filters' indexes costs less.
+	// Reading every match through the filters' indexes costs less.
+	byIndex := cost >= matching && !unindexed
+	if byIndex && !weighsWalk(terms) {
 		return reached{}, nil
 	}
 	if tenant == 0 {
@@ -554,7 +561,7 @@ func (s *Service) fromRelations(ctx context.Context, pr permission.Principal, ac
 		}
 	}
 	seen := min(reach/tenant, 1)
-	if cost >= matching && !unindexed {
+	if byIndex {
 		return reached{seen: seen}, nil
 	}
 	inCovered, passed := tenant, 0.0
